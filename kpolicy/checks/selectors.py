@@ -1,0 +1,68 @@
+"""Workload selectors: present, and matching the pod template's labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.model import KObject, Problem, Related
+from kpolicy.workload import get, template_labels
+
+
+# ValidateDeploymentSpec / ValidateStatefulSetSpec / ValidateDaemonSetSpec /
+# ValidateReplicaSetSpec (pkg/apis/apps/validation): selector required and non-empty in apps/v1
+@check("selector-missing")
+def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.data.get("apiVersion") != "apps/v1":
+        return
+    spec = obj.data.get("spec")
+    if not isinstance(spec, dict):
+        return  # a missing or wrongly typed spec is the schema rules' finding
+    if "selector" not in spec:
+        yield Problem(
+            ("spec", "selector"),
+            f"{obj.kind} has no spec.selector; the API server rejects this "
+            "(spec.selector: Required value)",
+        )
+        return
+    selector = spec["selector"]
+    if selector is None:
+        yield Problem(
+            ("spec", "selector"),
+            "spec.selector is null; the API server rejects this (spec.selector: Required value)",
+            anchor="key",
+        )
+    elif isinstance(selector, dict) and not selector.get("matchLabels") and not selector.get(
+        "matchExpressions"
+    ):
+        yield Problem(
+            ("spec", "selector"),
+            f"spec.selector is empty and would select every Pod; the API server rejects an "
+            f"empty selector for a {obj.kind}",
+            anchor="key",
+        )
+
+
+@check("selector-mismatch")
+def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    raw = get(obj.data, "spec", "selector")
+    if not isinstance(raw, dict):
+        return
+    selector = Selector.from_label_selector(raw)
+    if selector is None or selector.is_empty or selector.selects_nothing:
+        return  # invalid or empty selectors are other rules' findings
+    template = get(obj.data, "spec", "template")
+    if not isinstance(template, dict):
+        return
+    labels = template_labels(obj)
+    if selector.matches(labels):
+        return
+    labels_path = ("spec", "template", "metadata", "labels")
+    yield Problem(
+        ("spec", "selector"),
+        f"selector {selector} does not match template labels {labels_str(labels)}; "
+        "the API server rejects this",
+        anchor="key",
+        related=(Related(obj, labels_path, "the pod template's labels"),),
+    )

@@ -1,0 +1,206 @@
+"""The command line (the only module that imports typer)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from kpolicy import __version__
+from kpolicy.errors import UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="kpolicy: a Kubernetes manifest linter and policy checker.",
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"kpolicy: error: {message}\n")
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"kpolicy {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """kpolicy: a Kubernetes manifest linter and policy checker."""
+
+
+def _parse_gates(values: list[str]) -> dict[str, bool]:
+    gates: dict[str, bool] = {}
+    for value in values:
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            name, sep, flag = item.partition("=")
+            if not sep or flag.strip().lower() not in ("true", "false"):
+                raise UsageError(f"--feature-gates expects Name=true|false, got {item!r}")
+            gates[name.strip()] = flag.strip().lower() == "true"
+    return gates
+
+
+def _open_output(output: Path | None) -> TextIO:
+    if output is None:
+        return sys.stdout
+    try:
+        return output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files, folders, or - for stdin (default: .).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif or github.")
+    ] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
+    select: Annotated[list[str] | None, typer.Option(help="Only these rule ids (comma-separated).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids (comma-separated).")] = None,
+    fail_on: Annotated[
+        str | None, typer.Option(help="error, warning (default), info or never.")
+    ] = None,
+    context: Annotated[
+        list[str] | None,
+        typer.Option(help="Files or folders indexed for cross-object rules, never reported on."),
+    ] = None,
+    kubernetes_version: Annotated[
+        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+    ] = None,
+    cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
+    stdin_filename: Annotated[str, typer.Option(help="Name of stdin in reports.")] = "<stdin>",
+    policy: Annotated[list[Path] | None, typer.Option(help="Policy file or folder.")] = None,
+    nodes: Annotated[
+        Path | None, typer.Option(help="Node objects (kubectl get nodes -o yaml) for DaemonSet rules.")
+    ] = None,
+    feature_gates: Annotated[
+        list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
+    ] = None,
+    max_file_size: Annotated[
+        int | None, typer.Option(help="Refuse files larger than this many bytes (default 16 MiB).")
+    ] = None,
+    show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
+    color: Annotated[
+        bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
+    ] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+) -> None:
+    """Lint Kubernetes manifests."""
+    from dataclasses import replace
+
+    from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
+    from kpolicy.lint import lint as run_lint
+    from kpolicy.report import FORMATS, ReportContext, writers
+
+    try:
+        if output_format not in FORMATS:
+            raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
+        if fail_on is not None and fail_on not in FAIL_LEVELS:
+            raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
+        options = LintOptions(
+            paths=paths or ["."],
+            context=context or [],
+            stdin_filename=stdin_filename,
+            config_path=config,
+            select=select or [],
+            ignore=ignore or [],
+            kubernetes_version=kubernetes_version,
+            cluster_domain=cluster_domain,
+            policies=policy or [],
+            feature_gates=_parse_gates(feature_gates or []),
+            nodes_file=nodes,
+            debug=debug,
+        )
+        session = build_session(options)
+        if max_file_size is not None:
+            session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
+        result, traces = run_lint(options, session)
+        out = _open_output(output)
+        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        ctx = ReportContext(
+            rules=session.rules,
+            tool_version=__version__,
+            color=use_color and output_format == "text",
+            show_suppressed=show_suppressed,
+        )
+        try:
+            writers()[output_format](result, ctx, out)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        for error in result.errors:
+            sys.stderr.write(f"kpolicy: error: {error}\n")
+        for trace in traces:
+            sys.stderr.write(trace)
+        level = fail_on or session.config.fail_on or "warning"
+        raise typer.Exit(exit_code(result, level))
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def rules(
+    rule_id: Annotated[str | None, typer.Argument(help="Show one rule's full documentation.")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    policy: Annotated[list[Path] | None, typer.Option(help="Include these policies.")] = None,
+) -> None:
+    """List the rules, or document one."""
+    from kpolicy.docs import rule_json, rule_markdown, rule_text, rules_markdown
+    from kpolicy.lint import load_policies
+    from kpolicy.ruledefs import builtin_rules
+
+    try:
+        if output_format not in ("text", "json", "markdown"):
+            raise UsageError("--format must be text, json or markdown")
+        builtin = builtin_rules()
+        known = {**builtin, **load_policies(policy or [], builtin)}
+        if rule_id is not None:
+            if rule_id not in known:
+                raise UsageError(f"unknown rule {rule_id!r} (see `kpolicy rules`)")
+            rule = known[rule_id]
+            if output_format == "json":
+                sys.stdout.write(json.dumps(rule_json(rule), indent=2) + "\n")
+            elif output_format == "markdown":
+                sys.stdout.write(rule_markdown(rule))
+            else:
+                sys.stdout.write(rule_text(rule))
+            return
+        ordered = sorted(known.values(), key=lambda r: r.id)
+        if output_format == "json":
+            sys.stdout.write(json.dumps([rule_json(r) for r in ordered], indent=2) + "\n")
+        elif output_format == "markdown":
+            sys.stdout.write(rules_markdown(ordered))
+        else:
+            width = max(len(r.id) for r in ordered)
+            for r in ordered:
+                off = "" if r.enabled else " (off by default)"
+                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {r.title}{off}\n")
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.stderr.write("kpolicy: interrupted\n")
+        sys.exit(130)

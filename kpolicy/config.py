@@ -1,0 +1,206 @@
+"""Configuration: ``--config``, else the nearest ``.kpolicy.yaml`` upward, else
+``[tool.kpolicy]`` in the nearest ``pyproject.toml``, else the defaults."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from kpolicy.errors import UsageError
+from kpolicy.load import Limits, decode, load_documents
+from kpolicy.model import PositionTable, Severity, SourceFile
+from kpolicy.resources import data_dir
+
+CONFIG_NAME = ".kpolicy.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    severity: Severity | None  # None: keep the rule's default
+    enabled: bool | None  # None: the rule's own default
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    rules: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def covers(self, rule: str, kind: str, namespace: str, name: str) -> bool:
+        def hit(patterns: tuple[str, ...], value: str) -> bool:
+            return not patterns or any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+        return (
+            hit(self.rules, rule)
+            and hit(self.kinds, kind)
+            and hit(self.namespaces, namespace)
+            and hit(self.names, name)
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    rules: Mapping[str, RuleSetting] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    exemptions: tuple[Exemption, ...] = ()
+    kubernetes_version: str | None = None
+    cluster_domain: str | None = None
+    fail_on: str | None = None
+    policies: tuple[Path, ...] = ()
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    origin: Path | None = None
+    rule_locations: Mapping[str, str] = field(default_factory=dict)
+
+
+@cache
+def _validator() -> Any:
+    import jsonschema
+
+    schema = json.loads((data_dir("schemas") / "config.schema.json").read_text())
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.kpolicy.yaml``, or a ``pyproject.toml`` with ``[tool.kpolicy]``."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        path = candidate / CONFIG_NAME
+        if path.is_file():
+            return path
+    for candidate in (folder, *folder.parents):
+        path = candidate / "pyproject.toml"
+        if path.is_file() and _pyproject_section(path) is not None:
+            return path
+    return None
+
+
+def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    section = data.get("tool", {}).get("kpolicy")
+    return section if isinstance(section, dict) else None
+
+
+def load_config(path: Path | None) -> Config:
+    if path is None:
+        return Config()
+    if path.name == "pyproject.toml":
+        section = _pyproject_section(path)
+        return _build(section or {}, path, None)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
+    text, error, line = decode(raw)
+    if text is None:
+        raise UsageError(f"{path}:{line}: {error}")
+    documents, problems = load_documents(SourceFile(str(path), text))
+    errors = [d for d in problems if d.severity is Severity.ERROR]
+    if errors:
+        d = errors[0]
+        raise UsageError(f"{path}:{d.span.line}:{d.span.column}: invalid config: {d.message}")
+    if not documents:
+        return Config(origin=path)
+    value = documents[0].value
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}:1: invalid config: the top level must be a mapping")
+    return _build(value, path, documents[0].positions)
+
+
+def _where(path: Path, positions: PositionTable | None, pointer: str) -> str:
+    if positions is None:
+        return f"{path}"
+    span = positions.resolve(pointer, "key")[0]
+    return f"{path}:{span.line}:{span.column}"
+
+
+def _build(
+    data: dict[str, Any],
+    path: Path,
+    positions: PositionTable | None,
+) -> Config:
+    errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
+    if errors:
+        err = errors[0]
+        parts = [str(p) for p in err.absolute_path]
+        pointer = "".join(f"/{p}" for p in parts)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = err.schema.get("properties", {})
+            extra = [k for k in err.instance if k not in allowed]
+            if extra:
+                pointer += f"/{extra[0]}"
+                parts.append(extra[0])
+                where = _where(path, positions, pointer)
+                raise UsageError(
+                    f"{where}: invalid config: unknown key {'.'.join(parts)!r} "
+                    f"(allowed: {', '.join(sorted(allowed))})"
+                )
+        where = _where(path, positions, pointer)
+        message = err.message
+        if len(message) > 200:
+            message = message[:200] + "..."
+        raise UsageError(f"{where}: invalid config at {'.'.join(parts) or 'top level'}: {message}")
+    settings: dict[str, RuleSetting] = {}
+    locations: dict[str, str] = {}
+    for rule_id, value in data.get("rules", {}).items():
+        locations[rule_id] = _where(path, positions, f"/rules/{rule_id}")
+        if isinstance(value, str):
+            value = {"severity": value}
+        level = value.get("severity")
+        settings[rule_id] = RuleSetting(
+            severity=None if level in (None, "off") else Severity.parse(level),
+            enabled=None if level is None else level != "off",
+            params=value.get("params", {}),
+        )
+    exemptions = tuple(
+        Exemption(
+            rules=tuple(e.get("rules", ())),
+            namespaces=tuple(e.get("namespaces", ())),
+            names=tuple(e.get("names", ())),
+            kinds=tuple(e.get("kinds", ())),
+        )
+        for e in data.get("exemptions", [])
+    )
+    limits_data = data.get("limits", {})
+    defaults = Limits()
+    limits = Limits(
+        max_file_bytes=limits_data.get("maxFileBytes", defaults.max_file_bytes),
+        max_nodes=limits_data.get("maxNodes", defaults.max_nodes),
+        max_depth=limits_data.get("maxDepth", defaults.max_depth),
+    )
+    return Config(
+        rules=settings,
+        exclude=tuple(data.get("exclude", ())),
+        exemptions=exemptions,
+        kubernetes_version=data.get("kubernetesVersion"),
+        cluster_domain=data.get("clusterDomain"),
+        fail_on=data.get("failOn"),
+        policies=tuple((path.parent / p) for p in data.get("policies", ())),
+        feature_gates=dict(data.get("featureGates", {})),
+        limits=limits,
+        origin=path,
+        rule_locations=locations,
+    )
+
+
+def check_rule_ids(config: Config, known_rules: Mapping[str, Any]) -> None:
+    """Every rule the config names must exist (built-in or a loaded policy)."""
+    for rule_id in config.rules:
+        if rule_id not in known_rules:
+            where = config.rule_locations.get(rule_id, str(config.origin))
+            close = difflib.get_close_matches(rule_id, list(known_rules), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"{where}: invalid config: unknown rule {rule_id!r}{hint}")

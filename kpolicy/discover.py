@@ -1,0 +1,112 @@
+"""Paths, folders and ``-`` (stdin) → the files to read, in a stable order."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    display: str  # as reported: relative, as the user gave it
+    path: Path | None  # None for stdin
+
+
+def _excluded(display: str, patterns: Iterable[str]) -> bool:
+    normal = display.replace(os.sep, "/")
+    if normal.startswith("./"):
+        normal = normal[2:]
+    for pattern in patterns:
+        if fnmatch.fnmatch(normal, pattern) or fnmatch.fnmatch(normal, pattern.rstrip("/") + "/*"):
+            return True
+        if "/" not in pattern and any(fnmatch.fnmatch(part, pattern) for part in normal.split("/")):
+            return True
+    return False
+
+
+def discover(
+    paths: Iterable[str],
+    exclude: Iterable[str] = (),
+    stdin_name: str = "<stdin>",
+) -> tuple[list[Input], list[str]]:
+    """The files to lint and one-line errors for the paths that cannot be read.
+
+    Folders are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json``, skipping hidden
+    folders (``.git``, ``.venv``) and ``exclude`` globs; symlinked folders are followed once
+    (a loop is cut). Files named explicitly are read whatever their suffix.
+    """
+    patterns = tuple(exclude)
+    files: list[Input] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for given in paths:
+        if given == STDIN:
+            files.append(Input(stdin_name, None))
+            continue
+        path = Path(given)
+        if not os.path.lexists(given):
+            errors.append(f"{given}: no such file or directory")
+            continue
+        if path.is_dir():
+            _walk(given, patterns, files, errors, seen)
+        elif path.is_file():
+            real = os.path.realpath(given)
+            if real not in seen:
+                seen.add(real)
+                files.append(Input(given, path))
+        elif path.is_symlink():
+            errors.append(f"{given}: broken symbolic link")
+        else:
+            errors.append(f"{given}: not a regular file or folder")
+    return files, errors
+
+
+def _walk(
+    top: str, patterns: tuple[str, ...], files: list[Input], errors: list[str], seen: set[str]
+) -> None:
+    visited_dirs: set[str] = set()
+
+    def on_error(exc: OSError) -> None:
+        errors.append(f"{exc.filename}: cannot read folder: {exc.strerror}")
+
+    for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in visited_dirs:
+            dirs[:] = []
+            continue
+        visited_dirs.add(real)
+        kept = []
+        for d in sorted(dirs):
+            sub = os.path.join(folder, d)
+            if d.startswith(".") or _excluded(sub, patterns):
+                continue
+            if os.path.realpath(sub) in visited_dirs:
+                continue  # a symlink loop back to a folder being walked
+            kept.append(d)
+        dirs[:] = kept
+        for name in sorted(names):
+            if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
+                continue
+            display = os.path.join(folder, name)
+            if display.startswith("./") and top != ".":
+                display = display[2:]
+            if top == "." and display.startswith("./"):
+                display = display[2:]
+            if _excluded(display, patterns):
+                continue
+            full = Path(display)
+            if not full.is_file():
+                if full.is_symlink() and not full.exists():
+                    errors.append(f"{display}: broken symbolic link")
+                continue
+            real_file = os.path.realpath(display)
+            if real_file in seen:
+                continue
+            seen.add(real_file)
+            files.append(Input(display, full))

@@ -1,0 +1,134 @@
+"""Run the enabled rules on the reported objects and turn problems into diagnostics."""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kpolicy.checks import Check, CheckFn, RuleContext, registry
+from kpolicy.model import (
+    Diagnostic,
+    KObject,
+    Problem,
+    RelatedLocation,
+    Severity,
+    to_pointer,
+)
+from kpolicy.ruledefs import RuleDef
+
+INTERNAL_ERROR = "internal-error"
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: RuleDef
+    severity: Severity
+    params: Mapping[str, Any]
+
+
+@dataclass
+class Engine:
+    """Rules grouped by kind once; ``run`` is called per object."""
+
+    active: Mapping[str, ActiveRule]
+    context: RuleContext
+    debug: bool = False
+    declarative: Callable[[RuleDef], CheckFn] | None = None
+    traces: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        checks = registry()
+        # kind → [(check, the enabled ids it may report)]
+        self._by_kind: dict[str, list[tuple[Check, frozenset[str]]]] = defaultdict(list)
+        self._any_kind: list[tuple[Check, frozenset[str]]] = []
+        self._contexts: dict[str, RuleContext] = {}
+        grouped: dict[int, tuple[Check, set[str]]] = {}
+        for rule_id, active in self.active.items():
+            self._contexts[rule_id] = replace(self.context, params=active.params)
+            entry = checks.get(rule_id)
+            if entry is None and active.rule.check is not None and self.declarative is not None:
+                entry = Check((rule_id,), self.declarative(active.rule))
+            if entry is None:
+                continue  # loader rules (yaml-syntax, ...) have no per-object logic
+            grouped.setdefault(id(entry), (entry, set()))[1].add(rule_id)
+        for entry, ids in grouped.values():
+            kinds: set[str] = set()
+            for rule_id in ids:
+                kinds |= self.active[rule_id].rule.kinds
+            frozen = frozenset(ids)
+            if "*" in kinds:
+                self._any_kind.append((entry, frozen))
+            else:
+                for kind in kinds:
+                    self._by_kind[kind].append((entry, frozen))
+
+    def run(self, obj: KObject) -> list[Diagnostic]:
+        found: list[Diagnostic] = []
+        for entry, ids in (*self._by_kind.get(obj.kind, ()), *self._any_kind):
+            primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
+            context = self._contexts[primary]
+            try:
+                for problem in entry.fn(obj, context):
+                    rule_id = problem_rule(problem, entry)
+                    if rule_id not in ids:
+                        continue
+                    active = self.active[rule_id]
+                    if not active.rule.applies_to(obj.kind):
+                        continue
+                    found.append(to_diagnostic(obj, rule_id, active.severity, problem))
+            except Exception as exc:  # a bug in one rule must not stop the others
+                found.append(self._internal_error(obj, ",".join(sorted(ids)), exc))
+        return found
+
+    def _internal_error(self, obj: KObject, rule_ids: str, exc: Exception) -> Diagnostic:
+        if self.debug:
+            self.traces.append(
+                f"{obj.source.display}: {obj.ref.label()}: rule {rule_ids}:\n"
+                + "".join(traceback.format_exception(exc))
+            )
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return Diagnostic(
+            rule=INTERNAL_ERROR,
+            severity=Severity.ERROR,
+            message=f"rule {rule_ids} failed on {obj.ref.label()} ({detail}); "
+            "this is a bug in kpolicy, run with --debug for the traceback",
+            file=obj.source.display,
+            span=obj.span(("kind",), "value"),
+            path="/kind",
+            object=obj.ref,
+        )
+
+
+def problem_rule(problem: Problem, entry: Check) -> str:
+    rule = getattr(problem, "rule", None)
+    return rule if rule else entry.rules[0]
+
+
+def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Problem) -> Diagnostic:
+    related = tuple(
+        RelatedLocation(
+            file=r.obj.source.display,
+            span=r.obj.span(r.path, r.anchor),
+            message=r.message,
+            object=r.obj.ref,
+        )
+        for r in problem.related
+    )
+    return Diagnostic(
+        rule=rule_id,
+        severity=severity,
+        message=problem.message,
+        file=obj.source.display,
+        span=obj.span(problem.path, problem.anchor),
+        path=to_pointer(problem.path),
+        object=obj.ref,
+        related=related,
+        fix=problem.fix,
+    )
+
+
+def run_all(engine: Engine, objects: Iterable[KObject]) -> list[tuple[KObject, list[Diagnostic]]]:
+    return [(obj, engine.run(obj)) for obj in objects if not obj.context_only]

@@ -1,0 +1,424 @@
+"""Syntax checks for names, labels, ports and selectors, as the API server applies them.
+
+Each ``is_*`` function returns a list of error messages, empty when the value is valid. The
+checks follow ``k8s.io/apimachinery/pkg/util/validation`` (and the ``api/validate/content``
+package it now delegates to). Messages are our own wording, lower-case, and start with the
+offending value.
+
+Lengths are counted in UTF-8 bytes as Go's ``len`` does, so a non-ASCII value can be reported
+as too long even when it has fewer characters than the limit.
+
+Values of the wrong type (hostile YAML: ``None``, numbers, lists) never raise: they give an
+error saying what type was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = [
+    "DNS1035_LABEL_MAX_LENGTH",
+    "DNS1123_LABEL_MAX_LENGTH",
+    "DNS1123_SUBDOMAIN_MAX_LENGTH",
+    "LABEL_VALUE_MAX_LENGTH",
+    "QUALIFIED_NAME_MAX_LENGTH",
+    "SelectorError",
+    "is_c_identifier",
+    "is_dns1035_label",
+    "is_dns1123_label",
+    "is_dns1123_subdomain",
+    "is_env_var_name",
+    "is_qualified_name",
+    "is_strict_env_var_name",
+    "is_valid_label_value",
+    "is_valid_percent",
+    "is_valid_port_name",
+    "is_valid_port_num",
+    "validate_label_selector",
+]
+
+DNS1123_LABEL_MAX_LENGTH: Final = 63
+DNS1123_SUBDOMAIN_MAX_LENGTH: Final = 253
+DNS1035_LABEL_MAX_LENGTH: Final = 63
+QUALIFIED_NAME_MAX_LENGTH: Final = 63
+LABEL_VALUE_MAX_LENGTH: Final = 63
+_PORT_NAME_MAX_LENGTH: Final = 15
+
+_DNS1123_LABEL: Final = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+_DNS1123_LABEL_RE: Final = re.compile(_DNS1123_LABEL)
+_DNS1123_SUBDOMAIN_RE: Final = re.compile(rf"{_DNS1123_LABEL}(?:\.{_DNS1123_LABEL})*")
+_DNS1035_LABEL_RE: Final = re.compile(r"[a-z](?:[-a-z0-9]*[a-z0-9])?")
+_QUALIFIED_NAME_RE: Final = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE_RE: Final = re.compile(r"(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_PORT_NAME_CHARSET_RE: Final = re.compile(r"[-a-z0-9]+")
+_PORT_NAME_LETTER_RE: Final = re.compile(r"[a-z]")
+_C_IDENTIFIER_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PERCENT_RE: Final = re.compile(r"[0-9]+%")
+_STRICT_ENV_VAR_NAME_RE: Final = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# Printable ASCII (space through '~') except '=': what Go's unicode.IsPrint accepts below 0x80.
+_RELAXED_ENV_VAR_NAME_RE: Final = re.compile(r"[\x20-\x3c\x3e-\x7e]*")
+
+# A relative path inside the selector (keys and list indexes) and its message.
+SelectorError = tuple[tuple[str | int, ...], str]
+
+
+def _quote(value: str) -> str:
+    return repr(value)
+
+
+def _byte_len(value: str) -> int:
+    return len(value.encode("utf-8", "surrogatepass"))
+
+
+def _not_a_string(value: object) -> list[str]:
+    return [f"{value!r} must be a string, not {_type_name(value)}"]
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def _too_long(value: str, limit: int) -> str:
+    return f"{_quote(value)} must be no more than {limit} characters"
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsDNS1123Label
+def is_dns1123_label(value: object) -> list[str]:
+    """An RFC 1123 label: at most 63 of ``a-z0-9-``, alphanumeric at both ends."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if _byte_len(value) > DNS1123_LABEL_MAX_LENGTH:
+        errors.append(_too_long(value, DNS1123_LABEL_MAX_LENGTH))
+    if _DNS1123_LABEL_RE.fullmatch(value) is None:
+        if _DNS1123_SUBDOMAIN_RE.fullmatch(value) is not None:
+            errors.append(f"{_quote(value)} must not contain dots")
+        else:
+            errors.append(
+                f"{_quote(value)} must be lower-case letters, digits or '-', starting and "
+                "ending with a letter or digit (e.g. 'my-name' or '123-abc')"
+            )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsDNS1123Subdomain
+def is_dns1123_subdomain(value: object) -> list[str]:
+    """An RFC 1123 subdomain: dot-separated labels, at most 253 characters in all."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if _byte_len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+        errors.append(_too_long(value, DNS1123_SUBDOMAIN_MAX_LENGTH))
+    if _DNS1123_SUBDOMAIN_RE.fullmatch(value) is None:
+        errors.append(
+            f"{_quote(value)} must be lower-case letters, digits, '-' or '.', starting and "
+            "ending with a letter or digit (e.g. 'example.com')"
+        )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsDNS1035Label
+def is_dns1035_label(value: object) -> list[str]:
+    """An RFC 1035 label: like an RFC 1123 label but starting with a letter."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if _byte_len(value) > DNS1035_LABEL_MAX_LENGTH:
+        errors.append(_too_long(value, DNS1035_LABEL_MAX_LENGTH))
+    if _DNS1035_LABEL_RE.fullmatch(value) is None:
+        errors.append(
+            f"{_quote(value)} must be lower-case letters, digits or '-', starting with a "
+            "letter and ending with a letter or digit (e.g. 'my-name' or 'abc-123')"
+        )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsQualifiedName
+# (now k8s.io/apimachinery/pkg/api/validate/content.IsLabelKey)
+def is_qualified_name(value: object) -> list[str]:
+    """A label or annotation key: optional DNS-subdomain prefix and ``/``, then a name.
+
+    The name is at most 63 of ``A-Za-z0-9-_.``, alphanumeric at both ends.
+    """
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    parts = value.split("/")
+    if len(parts) > 2:
+        return [
+            (
+                f"{_quote(value)} must be a name of alphanumerics, '-', '_' or '.' that starts and "
+                "ends with an alphanumeric, with an optional DNS subdomain prefix and '/' "
+                "(e.g. 'MyName', 'my.name' or 'example.com/MyName')"
+            )
+        ]
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            errors.append(f"{_quote(value)} has an empty prefix before '/'")
+        elif _byte_len(prefix) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+            errors.append(
+                f"{_quote(value)} has a prefix longer than "
+                f"{DNS1123_SUBDOMAIN_MAX_LENGTH} characters"
+            )
+        if prefix and _DNS1123_SUBDOMAIN_RE.fullmatch(prefix) is None:
+            errors.append(
+                f"{_quote(value)} has prefix {_quote(prefix)}, which must be a DNS subdomain: "
+                "lower-case letters, digits, '-' or '.', starting and ending with a letter "
+                "or digit"
+            )
+    if not name:
+        errors.append(f"{_quote(value)} has an empty name part")
+    elif _byte_len(name) > QUALIFIED_NAME_MAX_LENGTH:
+        errors.append(
+            f"{_quote(value)} has a name part longer than {QUALIFIED_NAME_MAX_LENGTH} characters"
+        )
+    if name and _QUALIFIED_NAME_RE.fullmatch(name) is None:
+        errors.append(
+            f"{_quote(value)} has name part {_quote(name)}, which must be alphanumerics, '-', "
+            "'_' or '.', starting and ending with an alphanumeric (e.g. 'MyName' or 'my.name')"
+        )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsValidLabelValue
+# (now k8s.io/apimachinery/pkg/api/validate/content.IsLabelValue)
+def is_valid_label_value(value: object) -> list[str]:
+    """A label value: empty, or at most 63 of ``A-Za-z0-9-_.``, alphanumeric at both ends."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if _byte_len(value) > LABEL_VALUE_MAX_LENGTH:
+        errors.append(_too_long(value, LABEL_VALUE_MAX_LENGTH))
+    if _LABEL_VALUE_RE.fullmatch(value) is None:
+        errors.append(
+            f"{_quote(value)} must be empty or alphanumerics, '-', '_' or '.', starting and "
+            "ending with an alphanumeric (e.g. 'MyValue', 'my_value' or '12345')"
+        )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsValidPortName
+def is_valid_port_name(value: object) -> list[str]:
+    """An IANA_SVC_NAME (RFC 6335), lower-case only.
+
+    At most 15 of ``a-z0-9-``, at least one letter, no ``--``, no ``-`` at either end.
+    """
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if _byte_len(value) > _PORT_NAME_MAX_LENGTH:
+        errors.append(_too_long(value, _PORT_NAME_MAX_LENGTH))
+    if _PORT_NAME_CHARSET_RE.fullmatch(value) is None:
+        errors.append(
+            f"{_quote(value)} must contain only lower-case letters, digits and '-'"
+        )
+    if _PORT_NAME_LETTER_RE.search(value) is None:
+        errors.append(f"{_quote(value)} must contain at least one letter (a-z)")
+    if "--" in value:
+        errors.append(f"{_quote(value)} must not contain consecutive hyphens")
+    if value.startswith("-") or value.endswith("-"):
+        errors.append(f"{_quote(value)} must not begin or end with a hyphen")
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsValidPortNum
+def is_valid_port_num(value: object) -> list[str]:
+    """A port number from 1 to 65535 inclusive."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [f"port {value!r} must be an integer, not {_type_name(value)}"]
+    if 1 <= value <= 65535:
+        return []
+    return [f"port {value} must be between 1 and 65535, inclusive"]
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsRelaxedEnvVarName, which container env
+# names are checked with while the RelaxedEnvironmentVariableValidation feature gate is on
+# (beta and on by default since 1.32, GA and locked on since 1.34).
+def is_env_var_name(value: object) -> list[str]:
+    """An environment variable name as current API servers accept it.
+
+    Any non-empty run of printable ASCII characters (space included) other than ``=``.
+    Clusters older than 1.32 apply :func:`is_strict_env_var_name` instead.
+    """
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if not value:
+        errors.append("environment variable name must not be empty")
+    if _RELAXED_ENV_VAR_NAME_RE.fullmatch(value) is None:
+        errors.append(
+            f"environment variable name {_quote(value)} must contain only printable ASCII "
+            "characters other than '='"
+        )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsEnvVarName (the rule before
+# RelaxedEnvironmentVariableValidation; still used for ConfigMap-style keys and by older clusters)
+def is_strict_env_var_name(value: object) -> list[str]:
+    """The classic rule: ``[-._a-zA-Z][-._a-zA-Z0-9]*``, and not ``.``, ``..`` or ``..*``."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    errors: list[str] = []
+    if _STRICT_ENV_VAR_NAME_RE.fullmatch(value) is None:
+        errors.append(
+            f"environment variable name {_quote(value)} must consist of letters, digits, '_', "
+            "'-' or '.', and must not start with a digit (e.g. 'my.env-name' or 'MY_ENV.NAME')"
+        )
+    # follows hasChDirPrefix
+    if value == ".":
+        errors.append("environment variable name must not be '.'")
+    elif value == "..":
+        errors.append("environment variable name must not be '..'")
+    elif value.startswith(".."):
+        errors.append(
+            f"environment variable name {_quote(value)} must not start with '..'"
+        )
+    return errors
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsCIdentifier
+def is_c_identifier(value: object) -> list[str]:
+    """A C identifier: a letter or ``_``, then letters, digits or ``_`` (length unchecked)."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    if _C_IDENTIFIER_RE.fullmatch(value) is None:
+        return [
+            (
+                f"{_quote(value)} must start with a letter or '_' followed by letters, digits or "
+                "'_' (e.g. 'my_name', 'MY_NAME' or 'MyName')"
+            )
+        ]
+    return []
+
+
+# follows k8s.io/apimachinery/pkg/util/validation.IsValidPercent
+def is_valid_percent(value: object) -> list[str]:
+    """Digits followed by ``%``: ``"5%"``, ``"100%"``; not ``"-5%"``, ``"5"`` or ``"5.5%"``."""
+    if not isinstance(value, str):
+        return _not_a_string(value)
+    if _PERCENT_RE.fullmatch(value) is None:
+        return [f"{_quote(value)} must be digits followed by '%' (e.g. '1%' or '93%')"]
+    return []
+
+
+# follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabelSelector with
+# LabelSelectorValidationOptions{AllowInvalidLabelValueInSelector: false}, as the apps
+# workloads validate spec.selector (ValidateLabelSelectorRequirement, ValidateLabels).
+def validate_label_selector(selector: object) -> list[SelectorError]:
+    """Errors in a ``metav1.LabelSelector``, each with its path relative to the selector.
+
+    ``None`` (an absent selector) has no errors here: whether it is required is the caller's
+    business, as is the rule that workloads reject an empty selector. Kubernetes reports
+    matchLabels problems at ``matchLabels``; we point at ``("matchLabels", key)`` so that a
+    diagnostic can land on the offending entry. Wrong types are reported, never raised.
+    """
+    if selector is None:
+        return []
+    if not isinstance(selector, Mapping):
+        return [((), f"selector must be a mapping, not {_type_name(selector)}")]
+    errors: list[SelectorError] = []
+    errors.extend(_validate_match_labels(selector.get("matchLabels")))
+    expressions = selector.get("matchExpressions")
+    if expressions is None:
+        return errors
+    if not isinstance(expressions, list):
+        errors.append(
+            (("matchExpressions",), f"must be a list, not {_type_name(expressions)}")
+        )
+        return errors
+    for index, expression in enumerate(expressions):
+        errors.extend(
+            (("matchExpressions", index, *path), message)
+            for path, message in _validate_requirement(expression)
+        )
+    return errors
+
+
+def _validate_match_labels(match_labels: object) -> list[SelectorError]:
+    if match_labels is None:
+        return []
+    if not isinstance(match_labels, Mapping):
+        return [
+            (("matchLabels",), f"must be a mapping, not {_type_name(match_labels)}")
+        ]
+    errors: list[SelectorError] = []
+    for key, value in match_labels.items():
+        path: tuple[str | int, ...] = (
+            "matchLabels",
+            key if isinstance(key, str) else str(key),
+        )
+        errors.extend(
+            (path, f"label key {message}") for message in is_qualified_name(key)
+        )
+        errors.extend(
+            (path, f"label value {message}") for message in is_valid_label_value(value)
+        )
+    return errors
+
+
+def _validate_requirement(expression: object) -> list[SelectorError]:
+    if not isinstance(expression, Mapping):
+        return [((), f"expression must be a mapping, not {_type_name(expression)}")]
+    errors: list[SelectorError] = []
+    operator = expression.get("operator")
+    values = expression.get("values")
+    value_list: list[object] = []
+    if values is not None:
+        if isinstance(values, list):
+            value_list = values
+        else:
+            errors.append((("values",), f"must be a list, not {_type_name(values)}"))
+    if operator in ("In", "NotIn"):
+        if values is None or (isinstance(values, list) and not values):
+            errors.append(
+                (("values",), f"values must be given when operator is {operator!r}")
+            )
+    elif operator in ("Exists", "DoesNotExist"):
+        if value_list:
+            errors.append(
+                (("values",), f"values must not be given when operator is {operator!r}")
+            )
+    elif operator is None:
+        errors.append(
+            (
+                ("operator",),
+                "operator is required: one of 'In', 'NotIn', 'Exists', 'DoesNotExist'",
+            )
+        )
+    else:
+        errors.append(
+            (
+                ("operator",),
+                (
+                    f"{operator!r} is not a valid selector operator: "
+                    "use 'In', 'NotIn', 'Exists' or 'DoesNotExist'"
+                ),
+            )
+        )
+    key = expression.get("key")
+    if key is None:
+        key = ""
+    errors.extend(
+        (("key",), f"label key {message}") for message in is_qualified_name(key)
+    )
+    for index, value in enumerate(value_list):
+        errors.extend(
+            (("values", index), f"label value {message}")
+            for message in is_valid_label_value(value)
+        )
+    return errors

@@ -1,0 +1,313 @@
+"""The lint pipeline: discover → load → index → engine → suppress, as one function."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpolicy.checks import RuleContext
+from kpolicy.config import Config, check_rule_ids, find_config, load_config
+from kpolicy.discover import Input, discover
+from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
+from kpolicy.errors import UsageError
+from kpolicy.index import Index
+from kpolicy.load import Limits, decode, load_text
+from kpolicy.model import (
+    Diagnostic,
+    KObject,
+    LintResult,
+    LoadedFile,
+    Severity,
+    SourceFile,
+    Span,
+    Summary,
+)
+from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
+from kpolicy.suppress import annotation_ignores, is_suppressed
+from kpolicy.versions import DEFAULT_VERSION, check_version
+
+FAIL_LEVELS = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    paths: Sequence[str] = (".",)
+    context: Sequence[str] = ()
+    stdin_filename: str = "<stdin>"
+    config_path: Path | None = None
+    select: Sequence[str] = ()
+    ignore: Sequence[str] = ()
+    kubernetes_version: str | None = None
+    cluster_domain: str | None = None
+    policies: Sequence[Path] = ()
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    nodes_file: Path | None = None
+    debug: bool = False
+    limits: Limits | None = None
+    stdin_text: str | None = None  # tests and the language server pass text directly
+    use_config_discovery: bool = True
+    cwd: Path | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a run resolves once: config, rules, version; reused by the language server."""
+
+    config: Config
+    rules: Mapping[str, RuleDef]
+    active: Mapping[str, ActiveRule]
+    kubernetes_version: str
+    cluster_domain: str
+    limits: Limits
+    feature_gates: Mapping[str, bool]
+
+
+def resolve_config(options: LintOptions) -> Config:
+    if options.config_path is not None:
+        if not options.config_path.is_file():
+            raise UsageError(f"{options.config_path}: config file not found")
+        return load_config(options.config_path)
+    if options.use_config_discovery:
+        return load_config(find_config(options.cwd or Path.cwd()))
+    return Config()
+
+
+def load_policies(paths: Sequence[Path], builtin: Mapping[str, RuleDef]) -> dict[str, RuleDef]:
+    """User policies from files or folders; their ids must not clash with built-in ones."""
+    found: dict[str, RuleDef] = {}
+    for path in paths:
+        if path.is_dir():
+            rules = load_rule_dir(path)
+        elif path.is_file():
+            rule = parse_rule_file(path)
+            rules = {rule.id: rule}
+        else:
+            raise UsageError(f"{path}: policy path not found")
+        for rule_id, rule in rules.items():
+            if rule_id in builtin:
+                raise UsageError(f"{rule.origin}:1: policy id {rule_id!r} clashes with a built-in rule")
+            if rule_id in found:
+                raise UsageError(
+                    f"{rule.origin}:1: policy id {rule_id!r} is defined twice "
+                    f"(also in {found[rule_id].origin})"
+                )
+            found[rule_id] = rule
+    return found
+
+
+def _split_ids(values: Sequence[str]) -> list[str]:
+    return [p.strip() for v in values for p in v.split(",") if p.strip()]
+
+
+def build_session(options: LintOptions) -> Session:
+    config = resolve_config(options)
+    builtin = builtin_rules()
+    rules: dict[str, RuleDef] = dict(builtin)
+    rules.update(load_policies([*config.policies, *options.policies], builtin))
+    check_rule_ids(config, rules)
+    select = _split_ids(options.select)
+    ignore = set(_split_ids(options.ignore))
+    for rule_id in [*select, *ignore]:
+        if rule_id not in rules and rule_id != INTERNAL_ERROR:
+            raise UsageError(f"unknown rule {rule_id!r} in --select/--ignore (see `kpolicy rules`)")
+    active: dict[str, ActiveRule] = {}
+    for rule_id, rule in rules.items():
+        setting = config.rules.get(rule_id)
+        enabled = rule.enabled if setting is None or setting.enabled is None else setting.enabled
+        if select:
+            enabled = rule_id in select
+        if rule_id in ignore:
+            enabled = False
+        if not enabled:
+            continue
+        severity = rule.severity
+        params: dict[str, Any] = dict(rule.params)
+        if setting is not None:
+            severity = setting.severity or severity
+            params.update(setting.params)
+        active[rule_id] = ActiveRule(rule, severity, params)
+    version = check_version(options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION)
+    return Session(
+        config=config,
+        rules=rules,
+        active=active,
+        kubernetes_version=version,
+        cluster_domain=options.cluster_domain or config.cluster_domain or "cluster.local",
+        limits=options.limits or config.limits,
+        feature_gates={**config.feature_gates, **options.feature_gates},
+    )
+
+
+def read_input(item: Input, context_only: bool, limits: Limits, stdin_text: str | None) -> LoadedFile | str:
+    """A loaded file, or a one-line I/O error."""
+    if item.path is None:
+        if stdin_text is not None:
+            text: str | None = stdin_text
+            data = b""
+        else:
+            data = sys.stdin.buffer.read(limits.max_file_bytes + 1)
+            text = None
+    else:
+        try:
+            size = item.path.stat().st_size
+            if size > limits.max_file_bytes:
+                return _too_large(item, context_only, size, limits)
+            data = item.path.read_bytes()
+        except IsADirectoryError:
+            return f"{item.display}: is a folder"
+        except OSError as exc:
+            return f"{item.display}: cannot read: {exc.strerror or exc}"
+        text = None
+    if text is None:
+        if len(data) > limits.max_file_bytes:
+            return _too_large(item, context_only, len(data), limits)
+        text, error, line = decode(data)
+        if text is None:
+            source = SourceFile(item.display, "", context_only)
+            diag = Diagnostic(
+                "yaml-syntax", Severity.ERROR, error or "cannot decode", item.display,
+                Span.point(line, 1), "", None,
+            )
+            return LoadedFile(source, (), (diag,), 0, {})
+    return load_text(SourceFile(item.display, text, context_only), limits)
+
+
+def _too_large(item: Input, context_only: bool, size: int, limits: Limits) -> LoadedFile:
+    source = SourceFile(item.display, "", context_only)
+    diag = Diagnostic(
+        "yaml-syntax",
+        Severity.ERROR,
+        f"file refused: {size} bytes is more than the limit of {limits.max_file_bytes} "
+        "(raise it with --max-file-size or limits.maxFileBytes)",
+        item.display,
+        Span.point(1, 1),
+        "",
+        None,
+    )
+    return LoadedFile(source, (), (diag,), 0, {})
+
+
+def load_nodes(path: Path | None, limits: Limits) -> tuple[KObject, ...] | None:
+    if path is None:
+        return None
+    loaded = read_input(Input(str(path), path), True, limits, None)
+    if isinstance(loaded, str):
+        raise UsageError(loaded)
+    return tuple(o for o in loaded.objects if o.kind == "Node")
+
+
+def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResult, list[str]]:
+    """Lint and return the result and the ``--debug`` tracebacks of failed rules."""
+    session = session or build_session(options)
+    exclude = session.config.exclude
+    inputs, errors = discover(options.paths, exclude, options.stdin_filename)
+    context_inputs, context_errors = discover(options.context, exclude)
+    errors.extend(context_errors)
+    reported_names = {i.display for i in inputs}
+    loaded: list[LoadedFile] = []
+    for item in inputs:
+        result = read_input(item, False, session.limits, options.stdin_text)
+        if isinstance(result, str):
+            errors.append(result)
+        else:
+            loaded.append(result)
+    context_files: list[LoadedFile] = []
+    reported_real = {str(i.path.resolve()) for i in inputs if i.path is not None}
+    for item in context_inputs:
+        if item.display in reported_names or (
+            item.path is not None and str(item.path.resolve()) in reported_real
+        ):
+            continue
+        result = read_input(item, True, session.limits, None)
+        if isinstance(result, LoadedFile):
+            context_files.append(result)
+    nodes = load_nodes(options.nodes_file, session.limits)
+    all_objects = [o for f in (*loaded, *context_files) for o in f.objects]
+    index = Index(all_objects)
+    context = RuleContext(
+        index=index,
+        kubernetes_version=session.kubernetes_version,
+        cluster_domain=session.cluster_domain,
+        feature_gates=session.feature_gates,
+        nodes=nodes,
+        enabled=frozenset(session.active),
+    )
+    engine = Engine(session.active, context, debug=options.debug, declarative=_declarative())
+    kept: list[Diagnostic] = []
+    hidden: list[Diagnostic] = []
+    documents = 0
+    objects = 0
+    for file in loaded:
+        documents += file.documents
+        objects += len(file.objects)
+        for diag in file.diagnostics:
+            if diag.rule not in session.active:
+                continue
+            active = session.active[diag.rule]
+            if active.severity is not diag.severity:
+                diag = _with_severity(diag, active.severity)
+            (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
+        for obj in file.objects:
+            found = engine.run(obj)
+            if not found:
+                continue
+            ignores = annotation_ignores(obj)
+            for diag in found:
+                if is_suppressed(diag, obj, file.directives, session.config, ignores):
+                    hidden.append(diag)
+                else:
+                    kept.append(diag)
+    kept.sort(key=lambda d: d.sort_key)
+    hidden.sort(key=lambda d: d.sort_key)
+    counts = {s: 0 for s in Severity}
+    for diag in kept:
+        counts[diag.severity] += 1
+    summary = Summary(
+        files=len(loaded),
+        documents=documents,
+        objects=objects,
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        suppressed=len(hidden),
+    )
+    result = LintResult(
+        diagnostics=tuple(kept),
+        suppressed=tuple(_mark_suppressed(d) for d in hidden),
+        summary=summary,
+        kubernetes_version=session.kubernetes_version,
+        errors=tuple(errors),
+    )
+    return result, engine.traces
+
+
+def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:
+    from dataclasses import replace
+
+    return replace(diag, severity=severity)
+
+
+def _mark_suppressed(diag: Diagnostic) -> Diagnostic:
+    from dataclasses import replace
+
+    return replace(diag, suppressed=True)
+
+
+def _declarative() -> Any:
+    try:
+        from kpolicy.policy import declarative_check
+    except ImportError:
+        return None
+    return declarative_check
+
+
+def exit_code(result: LintResult, fail_on: str) -> int:
+    if result.errors:
+        return 2
+    if fail_on == "never":
+        return 0
+    threshold = Severity.parse(fail_on).rank
+    return 1 if any(d.severity.rank >= threshold for d in result.diagnostics) else 0

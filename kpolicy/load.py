@@ -1,0 +1,485 @@
+"""Read each file once, compose it with libyaml, and build values plus a position table.
+
+Kubernetes reads YAML 1.1 (go-yaml through sigs.k8s.io/yaml); PyYAML's resolver shares those
+rules (``yes`` is a boolean, ``0777`` an octal int). Nothing here constructs Python objects from
+tags: unknown tags are reported and their node is read as plain data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kpolicy.model import (
+    Diagnostic,
+    KObject,
+    LoadedFile,
+    ObjectRef,
+    PositionTable,
+    Severity,
+    SourceFile,
+    Span,
+)
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is a wheel dependency on every platform we ship
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource bounds for hostile input (documented in README "Limits")."""
+
+    max_file_bytes: int = 16 * 1024 * 1024
+    max_nodes: int = 1_000_000  # per document, counting every node an alias expands to
+    max_depth: int = 256
+
+
+_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = frozenset(
+    {
+        _STR,
+        _INT,
+        _FLOAT,
+        _BOOL,
+        _NULL,
+        _MAP,
+        _SEQ,
+        "tag:yaml.org,2002:timestamp",
+        "tag:yaml.org,2002:binary",
+        "tag:yaml.org,2002:omap",
+        "tag:yaml.org,2002:set",
+        "tag:yaml.org,2002:value",
+    }
+)
+
+_constructor = SafeConstructor()
+
+
+class _Refused(Exception):
+    """A document that breaks a resource bound; it is reported, not loaded."""
+
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+def _escape(token: str) -> str:
+    if "~" in token or "/" in token:
+        return token.replace("~", "~0").replace("/", "~1")
+    return token
+
+
+class _DocumentBuilder:
+    """Builds the value of one composed document and its pointer → span table."""
+
+    __slots__ = ("table", "line_offset", "limits", "nodes", "problems", "_active")
+
+    def __init__(self, table: PositionTable, line_offset: int, limits: Limits) -> None:
+        self.table = table
+        self.line_offset = line_offset
+        self.limits = limits
+        self.nodes = 0
+        self.problems: list[tuple[str, Severity, str, Span]] = []
+        self._active: set[int] = set()
+
+    def span(self, node: Node) -> Span:
+        start, end = node.start_mark, node.end_mark
+        off = self.line_offset
+        if end.line == start.line or node.__class__ is ScalarNode:
+            return Span(start.line + 1 + off, start.column + 1, end.line + 1 + off, end.column + 1)
+        # a block collection ends at the start of the next line; point at its last character
+        end_line, end_col = end.line, end.column
+        if end_col == 0 and end_line > start.line:
+            return Span(start.line + 1 + off, start.column + 1, end_line + off, 10_000)
+        return Span(start.line + 1 + off, start.column + 1, end_line + 1 + off, end_col + 1)
+
+    def build(self, node: Node, pointer: str, key_span: Span | None, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            raise _Refused(
+                f"document expands to more than {self.limits.max_nodes} nodes "
+                "(an alias bomb?); raise limits.maxNodes to load it",
+                node,
+            )
+        if depth > self.limits.max_depth:
+            raise _Refused(
+                f"document nests deeper than {self.limits.max_depth} levels; "
+                "raise limits.maxDepth to load it",
+                node,
+            )
+        value_span = self.span(node)
+        if pointer not in self.table.entries:
+            self.table.entries[pointer] = (key_span, value_span)
+        tag = node.tag
+        if tag not in _PLAIN_TAGS and tag != _MERGE:
+            self.problems.append(
+                (
+                    "yaml-syntax",
+                    Severity.ERROR,
+                    f"tag {tag} is not supported in Kubernetes manifests; "
+                    "the value is read as plain data",
+                    value_span,
+                )
+            )
+        cls = node.__class__
+        if cls is ScalarNode:
+            return self.scalar(node)
+        node_id = id(node)
+        if node_id in self._active:
+            raise _Refused("recursive alias: a node contains itself", node)
+        self._active.add(node_id)
+        try:
+            if cls is MappingNode:
+                return self.mapping(node, pointer, depth)
+            if cls is SequenceNode:
+                return [
+                    self.build(item, f"{pointer}/{i}", None, depth + 1)
+                    for i, item in enumerate(node.value)
+                ]
+        finally:
+            self._active.discard(node_id)
+        return None  # pragma: no cover - the composer makes only these three node classes
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        try:
+            if tag == _INT:
+                return _constructor.construct_yaml_int(node)
+            if tag == _BOOL:
+                return _constructor.construct_yaml_bool(node)
+            if tag == _NULL:
+                return None
+            if tag == _FLOAT:
+                return _constructor.construct_yaml_float(node)
+        except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver and constructor agree
+            return node.value
+        return node.value  # timestamps, binary and unknown tags stay text, as strings
+
+    def key_text(self, node: Node) -> str:
+        if node.__class__ is ScalarNode:
+            value = node.value
+            if node.tag == _NULL:
+                return "null" if value in ("", "~") else str(value)
+            return str(value)
+        self.problems.append(
+            (
+                "manifest-invalid",
+                Severity.ERROR,
+                "mapping key is a collection; Kubernetes object keys are strings",
+                self.span(node),
+            )
+        )
+        return f"<{node.__class__.__name__.replace('Node', '').lower()} key>"
+
+    def mapping(self, node: MappingNode, pointer: str, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merges: list[Node] = []
+        seen: dict[str, Span] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merges.append(value_node)
+                continue
+            key = self.key_text(key_node)
+            key_span = self.span(key_node)
+            if key in seen:
+                first = seen[key]
+                self.problems.append(
+                    (
+                        "yaml-duplicate-key",
+                        Severity.WARNING,
+                        f"duplicate key {key!r} (first at line {first.line}); YAML readers "
+                        "keep the last value and the API server's strict decoding rejects it",
+                        key_span,
+                    )
+                )
+                # the later value wins, as in every YAML reader Kubernetes uses
+                self.table.entries.pop(f"{pointer}/{_escape(key)}", None)
+                self._forget(f"{pointer}/{_escape(key)}/")
+            seen[key] = key_span
+            result[key] = self.build(value_node, f"{pointer}/{_escape(key)}", key_span, depth + 1)
+        for merge in merges:
+            sources = merge.value if merge.__class__ is SequenceNode else [merge]
+            for source in sources:
+                merged = self.build(source, pointer + "/<<", None, depth + 1)
+                if isinstance(merged, dict):
+                    for k, v in merged.items():
+                        result.setdefault(k, v)
+                else:
+                    self.problems.append(
+                        (
+                            "yaml-syntax",
+                            Severity.ERROR,
+                            "a merge key (<<) must refer to a mapping or a list of mappings",
+                            self.span(source),
+                        )
+                    )
+        return result
+
+    def _forget(self, prefix: str) -> None:
+        stale = [p for p in self.table.entries if p.startswith(prefix)]
+        for p in stale:
+            del self.table.entries[p]
+
+
+def decode(data: bytes) -> tuple[str | None, str | None, int]:
+    """Text of a file, or an error message and the 1-based line where decoding failed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None, 0
+        except UnicodeDecodeError as exc:
+            return None, f"invalid UTF-16 text: {exc.reason}", 1
+    try:
+        return data.decode("utf-8-sig"), None, 0
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, f"file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", line
+
+
+def read_directives(text: str) -> dict[int, frozenset[str]]:
+    """``# kpolicy: ignore[a,b]`` comments: a trailing comment covers its own line, a comment
+    alone on a line covers the next line."""
+    if "kpolicy:" not in text:
+        return {}
+    directives: dict[int, set[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "kpolicy:" not in line:
+            continue
+        match = _DIRECTIVE.search(line)
+        if match is None:
+            continue
+        ids = {r.strip() for r in (match.group(1) or "all").split(",") if r.strip()} or {"all"}
+        target = number + 1 if line[: match.start()].strip() == "" else number
+        directives.setdefault(target, set()).update(ids)
+    return {k: frozenset(v) for k, v in directives.items()}
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """Split at ``---`` lines so that one broken document does not hide the ones after it."""
+    starts = [m.start() for m in _DOC_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    starts.append(len(text))
+    line = 0
+    for begin, end in zip(starts, starts[1:], strict=False):
+        chunk = text[begin:end]
+        yield line, chunk
+        line += chunk.count("\n")
+
+
+def _diag(
+    source: SourceFile,
+    rule: str,
+    severity: Severity,
+    message: str,
+    span: Span,
+    ref: ObjectRef | None = None,
+    path: str = "",
+) -> Diagnostic:
+    return Diagnostic(rule, severity, message, source.display, span, path, ref)
+
+
+def _ref(data: dict[str, Any]) -> ObjectRef:
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+
+    def text(v: object) -> str | None:
+        return v if isinstance(v, str) else (None if v is None else str(v))
+
+    return ObjectRef(
+        text(data.get("apiVersion")),
+        text(data.get("kind")),
+        text(meta.get("namespace")),
+        text(meta.get("name")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    index: int
+    value: Any
+    positions: PositionTable
+    start: Span
+
+
+def load_documents(
+    source: SourceFile, limits: Limits | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
+    """Every non-empty document of a file as plain data with its positions.
+
+    Syntax errors and refused documents become diagnostics; reading goes on with the next
+    document, so one broken document does not hide the others.
+    """
+    limits = limits or Limits()
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = []
+    count = 0
+    for line_offset, chunk in _chunks(source.text):
+        composer = yaml.compose_all(chunk, Loader=_Loader)
+        while True:
+            try:
+                node = next(composer)
+            except StopIteration:
+                break
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                span = (
+                    Span.point(mark.line + 1 + line_offset, mark.column + 1)
+                    if mark is not None
+                    else Span.point(line_offset + 1, 1)
+                )
+                problem = exc.problem or str(exc)
+                if exc.context:
+                    problem = f"{problem} ({exc.context})"
+                diagnostics.append(
+                    _diag(source, "yaml-syntax", Severity.ERROR, f"invalid YAML: {problem}", span)
+                )
+                break
+            except (yaml.YAMLError, RecursionError, MemoryError) as exc:
+                diagnostics.append(
+                    _diag(
+                        source,
+                        "yaml-syntax",
+                        Severity.ERROR,
+                        f"invalid YAML: {exc}".splitlines()[0],
+                        Span.point(line_offset + 1, 1),
+                    )
+                )
+                break
+            if node is None:
+                continue
+            if node.__class__ is ScalarNode and node.tag == _NULL and node.value in ("", "~"):
+                continue  # an empty document
+            table = PositionTable()
+            builder = _DocumentBuilder(table, line_offset, limits)
+            try:
+                value = builder.build(node, "", None, 0)
+            except _Refused as exc:
+                where = builder.span(exc.node)
+                value = _REFUSED
+                diagnostics.append(
+                    _diag(source, "yaml-syntax", Severity.ERROR, f"document refused: {exc}",
+                          Span.point(where.line, where.column))
+                )
+            except RecursionError:
+                where = builder.span(node)
+                value = _REFUSED
+                diagnostics.append(
+                    _diag(source, "yaml-syntax", Severity.ERROR,
+                          "document refused: nesting too deep to read", Span.point(where.line, 1))
+                )
+            for rule, severity, message, span in builder.problems:
+                diagnostics.append(_diag(source, rule, severity, message, span))
+            if value is not _REFUSED:
+                documents.append(Document(count, value, table, builder.span(node)))
+            count += 1
+    return documents, diagnostics
+
+
+_REFUSED: Any = object()
+
+
+def load_text(source: SourceFile, limits: Limits | None = None) -> LoadedFile:
+    documents, diagnostics = load_documents(source, limits)
+    objects: list[KObject] = []
+    for doc in documents:
+        objects.extend(_objects_of(source, doc, diagnostics))
+    doc_count = max((d.index + 1 for d in documents), default=0)
+    return LoadedFile(
+        source=source,
+        objects=tuple(objects),
+        diagnostics=tuple(diagnostics),
+        documents=max(doc_count, len(documents)),
+        directives=read_directives(source.text),
+    )
+
+
+def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]) -> list[KObject]:
+    value, table, doc_index, doc_span = doc.value, doc.positions, doc.index, doc.start
+    if not isinstance(value, dict):
+        what = "a list" if isinstance(value, list) else f"a {type(value).__name__} scalar"
+        if value is None:
+            what = "null"
+        diagnostics.append(
+            _diag(source, "manifest-invalid", Severity.ERROR,
+                  f"document is {what}, not a Kubernetes object (a mapping with apiVersion "
+                  "and kind)", Span.point(doc_span.line, doc_span.column))
+        )
+        return []
+    found: list[KObject] = []
+    items = value.get("items")
+    kind = value.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in value:
+        if not isinstance(items, list):
+            span = table.resolve("/items")[0]
+            diagnostics.append(
+                _diag(source, "manifest-invalid", Severity.ERROR,
+                      f"{kind}.items must be a list of objects", span, _ref(value), "/items")
+            )
+            return []
+        for i, item in enumerate(items):
+            base = f"/items/{i}"
+            if not isinstance(item, dict):
+                span = table.resolve(base)[0]
+                diagnostics.append(
+                    _diag(source, "manifest-invalid", Severity.ERROR,
+                          f"item {i} of the {kind} is not an object", span, None, base)
+                )
+                continue
+            obj = _object(source, item, doc_index, base, table, diagnostics)
+            if obj is not None:
+                found.append(obj)
+        return found
+    obj = _object(source, value, doc_index, "", table, diagnostics)
+    if obj is not None:
+        found.append(obj)
+    return found
+
+
+def _object(
+    source: SourceFile,
+    data: dict[str, Any],
+    doc_index: int,
+    base: str,
+    table: PositionTable,
+    diagnostics: list[Diagnostic],
+) -> KObject | None:
+    ref = _ref(data)
+    missing = [f for f in ("apiVersion", "kind") if not isinstance(data.get(f), str) or not data[f]]
+    if missing:
+        pointer = base + ("/kind" if "kind" in data else "")
+        span = table.resolve(pointer, "value" if "kind" in data else "auto")[0]
+        if "kind" not in data and not base:
+            first = next(iter(data), None)
+            if first is not None:
+                span = table.resolve("/" + _escape(str(first)), "key")[0]
+        wrong = [f for f in missing if f in data]
+        detail = ", ".join(
+            f"{f} is {'empty' if data[f] == '' else 'not a string'}" if f in wrong else f"no {f}"
+            for f in missing
+        )
+        diagnostics.append(
+            _diag(source, "manifest-invalid", Severity.ERROR,
+                  f"not a Kubernetes object: {detail}", span, ref, base)
+        )
+        return None
+    return KObject(data, ref, source, doc_index, base, table)

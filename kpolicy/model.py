@@ -1,0 +1,274 @@
+"""Plain data passed between the pipeline stages.
+
+Positions are 1-based everywhere outside the language server. A span's ``end_column`` is
+exclusive (the column just after the last character), as in SARIF and LSP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+Anchor = Literal["auto", "key", "value"]
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        return cls(value.lower())
+
+
+_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int) -> Span:
+        return cls(line, column, line, column + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    api_version: str | None
+    kind: str | None
+    namespace: str | None
+    name: str | None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+    def label(self) -> str:
+        name = self.name or "<unnamed>"
+        if self.namespace:
+            name = f"{self.namespace}/{name}"
+        return f"{self.kind or '<no kind>'} {name}"
+
+
+def escape_pointer_token(token: PathPart) -> str:
+    text = str(token)
+    if "~" in text or "/" in text:
+        text = text.replace("~", "~0").replace("/", "~1")
+    return text
+
+
+def to_pointer(path: Path) -> str:
+    return "".join("/" + escape_pointer_token(p) for p in path)
+
+
+@dataclass(slots=True)
+class PositionTable:
+    """JSON pointer (from the document root) → (key span or None, value span)."""
+
+    entries: dict[str, tuple[Span | None, Span]] = field(default_factory=dict)
+
+    def resolve(self, pointer: str, anchor: Anchor = "auto") -> tuple[Span, str]:
+        """The span for ``pointer`` and the pointer actually found.
+
+        A pointer that does not exist (a missing field) falls back to its nearest existing
+        ancestor, anchored at that ancestor's key, so "missing serviceName" points at ``spec:``.
+        """
+        exact = True
+        probe = pointer
+        while True:
+            entry = self.entries.get(probe)
+            if entry is not None:
+                key_span, value_span = entry
+                if not exact:
+                    anchor = "key"
+                if anchor == "key" and key_span is not None:
+                    return key_span, probe
+                if anchor == "auto" and key_span is not None and value_span.end_line > value_span.line:
+                    # a multi-line value (a mapping or list under a key): the key is the place
+                    return key_span, probe
+                if anchor == "auto" and key_span is None and value_span.end_line > value_span.line:
+                    return Span(value_span.line, value_span.column, value_span.line,
+                                value_span.column + 1), probe
+                return value_span, probe
+            if not probe:
+                return Span(1, 1, 1, 1), ""
+            exact = False
+            probe = probe[: probe.rfind("/")]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One input: ``display`` is the path as the user gave it (relative), used in reports."""
+
+    display: str
+    text: str
+    context_only: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class KObject:
+    """One Kubernetes object: a YAML document, or one item of a ``kind: List``."""
+
+    data: dict[str, Any]
+    ref: ObjectRef
+    source: SourceFile
+    doc_index: int
+    base: str  # pointer of the object inside its document: "" or "/items/3"
+    positions: PositionTable
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind or ""
+
+    @property
+    def namespace(self) -> str:
+        """The effective namespace: ``default`` when the manifest leaves it out."""
+        return self.ref.namespace or "default"
+
+    @property
+    def name(self) -> str:
+        return self.ref.name or ""
+
+    @property
+    def context_only(self) -> bool:
+        return self.source.context_only
+
+    def span(self, path: Path, anchor: Anchor = "auto") -> Span:
+        span, found = self.positions.resolve(self.base + to_pointer(path), anchor)
+        if found == self.base and path:
+            # nothing of the path exists below the object's root: point at its kind
+            return self.positions.resolve(self.base + "/kind", "value")[0]
+        return span
+
+
+@dataclass(frozen=True, slots=True)
+class TextEdit:
+    """A replacement of the text between two 1-based positions (end exclusive)."""
+
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    description: str
+    edits: tuple[TextEdit, ...]
+    applicability: Literal["safe", "unsafe", "display-only"] = "safe"
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another object's place that a finding involves (SARIF relatedLocations)."""
+
+    obj: KObject
+    path: Path
+    message: str
+    anchor: Anchor = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What a rule yields: where (relative to the object) and what, nothing more."""
+
+    path: Path
+    message: str
+    anchor: Anchor = "auto"
+    related: tuple[Related, ...] = ()
+    fix: Fix | None = None
+    rule: str | None = None  # set by a check that reports several rule ids (schema-*)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLocation:
+    file: str
+    span: Span
+    message: str
+    object: ObjectRef | None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    rule: str
+    severity: Severity
+    message: str
+    file: str
+    span: Span
+    path: str
+    object: ObjectRef | None
+    related: tuple[RelatedLocation, ...] = ()
+    fix: Fix | None = None
+    suppressed: bool = False
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.span.line, self.span.column, self.rule, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.file,
+            "line": self.span.line,
+            "column": self.span.column,
+            "endLine": self.span.end_line,
+            "endColumn": self.span.end_column,
+            "path": self.path,
+            "object": self.object.to_json() if self.object else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    source: SourceFile
+    objects: tuple[KObject, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    documents: int
+    directives: dict[int, frozenset[str]]  # line → rule ids ignored there ("all" for every rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    files: int
+    documents: int
+    objects: int
+    errors: int
+    warnings: int
+    infos: int
+    suppressed: int
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "documents": self.documents,
+            "objects": self.objects,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "infos": self.infos,
+            "suppressed": self.suppressed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    diagnostics: tuple[Diagnostic, ...]  # unsuppressed, sorted
+    suppressed: tuple[Diagnostic, ...]
+    summary: Summary
+    kubernetes_version: str
+    errors: tuple[str, ...] = ()  # one-line I/O errors (exit code 2)

@@ -1,0 +1,29 @@
+"""The JSON report described by ``schemas/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from kpolicy.model import LintResult
+from kpolicy.report import ReportContext
+
+
+def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "version": 1,
+        "tool": {"name": "kpolicy", "version": ctx.tool_version},
+        "kubernetesVersion": result.kubernetes_version,
+        "diagnostics": [d.to_json() for d in result.diagnostics],
+        "summary": result.summary.to_json(),
+    }
+    if ctx.show_suppressed:
+        report["suppressed"] = [d.to_json() for d in result.suppressed]
+    if result.errors:
+        report["errors"] = list(result.errors)
+    return report
+
+
+def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
+    json.dump(to_json(result, ctx), out, indent=2, default=str)
+    out.write("\n")

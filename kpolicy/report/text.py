@@ -1,0 +1,46 @@
+"""Compiler-style lines: ``path:line:col: severity[rule-id] message (Kind ns/name)``."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from kpolicy.model import Diagnostic, LintResult, Severity
+from kpolicy.report import ReportContext
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_RESET = "\033[0m"
+_BOLD = "\033[1m"
+
+
+def format_line(diag: Diagnostic, color: bool = False) -> str:
+    where = f"{diag.file}:{diag.span.line}:{diag.span.column}:"
+    level = f"{diag.severity.value}[{diag.rule}]"
+    if color:
+        where = f"{_BOLD}{where}{_RESET}"
+        level = f"{_COLORS[diag.severity]}{level}{_RESET}"
+    line = f"{where} {level} {diag.message}"
+    if diag.object is not None and diag.object.kind:
+        line += f" ({diag.object.label()})"
+    if diag.suppressed:
+        line += " [suppressed]"
+    return line
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
+    shown = list(result.diagnostics)
+    if ctx.show_suppressed:
+        shown = sorted([*shown, *result.suppressed], key=lambda d: d.sort_key)
+    for diag in shown:
+        out.write(format_line(diag, ctx.color) + "\n")
+    s = result.summary
+    parts = [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]
+    summary = (
+        f"{', '.join(parts)} in {_plural(s.files, 'file')} "
+        f"({_plural(s.objects, 'object')}, {s.suppressed} suppressed; "
+        f"Kubernetes {result.kubernetes_version})"
+    )
+    out.write(summary + "\n")

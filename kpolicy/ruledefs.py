@@ -1,0 +1,124 @@
+"""Rule metadata: ``rules/<id>.yaml`` files, validated by ``schemas/rule.schema.json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from kpolicy.errors import UsageError
+from kpolicy.model import Severity, SourceFile
+from kpolicy.resources import data_dir
+
+DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    bad: str | None
+    good: str | None
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    id: str
+    title: str
+    severity: Severity
+    kinds: frozenset[str]  # {"*"} for every kind
+    rationale: str
+    remediation: str
+    message: str
+    references: tuple[str, ...] = ()
+    enabled: bool = True
+    params: Mapping[str, Any] = field(default_factory=dict)
+    examples: tuple[Example, ...] = ()
+    fix: str | None = None
+    implementation: str = "python"  # python | loader | schema | policy
+    check: Mapping[str, Any] | None = None
+    target: str = "object"
+    match: Mapping[str, Any] | None = None
+    origin: str = ""
+
+    def applies_to(self, kind: str) -> bool:
+        return "*" in self.kinds or kind in self.kinds
+
+    @property
+    def help_uri(self) -> str:
+        return f"{DOCS_URL}#{self.id}"
+
+
+@cache
+def _rule_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads((data_dir("schemas") / "rule.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def parse_rule_file(path: Path) -> RuleDef:
+    """Read and validate one rule or policy file; a bad file is a ``UsageError`` with its line."""
+    from kpolicy.load import decode, load_documents
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read rule file: {exc.strerror}") from None
+    text, error, line = decode(raw)
+    if text is None:
+        raise UsageError(f"{path}:{line}: {error}")
+    documents, problems = load_documents(SourceFile(str(path), text))
+    errors_found = [d for d in problems if d.severity is Severity.ERROR]
+    if errors_found:
+        d = errors_found[0]
+        raise UsageError(f"{path}:{d.span.line}:{d.span.column}: {d.message}")
+    if len(documents) != 1 or not isinstance(documents[0].value, dict):
+        raise UsageError(f"{path}:1: a rule file must hold one mapping")
+    data: dict[str, Any] = documents[0].value
+    errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        pointer = "".join(f"/{p}" for p in err.absolute_path)
+        span = documents[0].positions.resolve(pointer)[0]
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise UsageError(f"{path}:{span.line}: invalid rule file at {where}: {err.message}")
+    examples = tuple(
+        Example(bad=e.get("bad"), good=e.get("good")) for e in data.get("examples", [])
+    )
+    return RuleDef(
+        id=data["id"],
+        title=data["title"],
+        severity=Severity.parse(data["severity"]),
+        kinds=frozenset(data.get("kinds", ["*"])),
+        rationale=data["rationale"].strip(),
+        remediation=data["remediation"].strip(),
+        message=data.get("message", data["title"]),
+        references=tuple(data.get("references", [])),
+        enabled=data.get("enabled", True),
+        params=data.get("params", {}),
+        examples=examples,
+        fix=data.get("fix"),
+        implementation=data.get("implementation", "python"),
+        check=data.get("check"),
+        target=data.get("target", "object"),
+        match=data.get("match"),
+        origin=str(path),
+    )
+
+
+def load_rule_dir(folder: Path) -> dict[str, RuleDef]:
+    rules: dict[str, RuleDef] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        rule = parse_rule_file(path)
+        if rule.id != path.stem:
+            raise UsageError(f"{path}:1: rule id {rule.id!r} differs from the file name")
+        rules[rule.id] = rule
+    return rules
+
+
+@cache
+def builtin_rules() -> Mapping[str, RuleDef]:
+    return load_rule_dir(data_dir("rules"))
