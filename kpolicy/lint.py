@@ -225,6 +225,23 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
         if isinstance(result, LoadedFile):
             context_files.append(result)
     nodes = load_nodes(options.nodes_file, session.limits)
+    return check_files(loaded, context_files, session, nodes=nodes, debug=options.debug,
+                       errors=errors)
+
+
+def check_files(
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    session: Session,
+    *,
+    nodes: tuple[KObject, ...] | None = None,
+    debug: bool = False,
+    errors: Sequence[str] = (),
+) -> tuple[LintResult, list[str]]:
+    """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
+
+    The CLI and the language server both end here, so they cannot disagree.
+    """
     all_objects = [o for f in (*loaded, *context_files) for o in f.objects]
     index = Index(all_objects)
     context = RuleContext(
@@ -235,7 +252,7 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
         nodes=nodes,
         enabled=frozenset(session.active),
     )
-    engine = Engine(session.active, context, debug=options.debug, declarative=_declarative())
+    engine = Engine(session.active, context, debug=debug, declarative=_declarative())
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     documents = 0

@@ -134,7 +134,8 @@ class _DocumentBuilder:
                 (
                     "yaml-syntax",
                     Severity.ERROR,
-                    f"tag {tag} is not supported in Kubernetes manifests; "
+                    f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not supported in "
+                    "Kubernetes manifests; "
                     "the value is read as plain data",
                     value_span,
                 )
@@ -413,12 +414,22 @@ def load_text(source: SourceFile, limits: Limits | None = None) -> LoadedFile:
     )
 
 
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the boolean {value!r}".lower()
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return f"the string {str(value)[:40]!r}"
+
+
 def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]) -> list[KObject]:
     value, table, doc_index, doc_span = doc.value, doc.positions, doc.index, doc.start
     if not isinstance(value, dict):
-        what = "a list" if isinstance(value, list) else f"a {type(value).__name__} scalar"
-        if value is None:
-            what = "null"
+        what = _describe(value)
         diagnostics.append(
             _diag(source, "manifest-invalid", Severity.ERROR,
                   f"document is {what}, not a Kubernetes object (a mapping with apiVersion "
@@ -479,7 +490,7 @@ def _object(
         )
         diagnostics.append(
             _diag(source, "manifest-invalid", Severity.ERROR,
-                  f"not a Kubernetes object: {detail}", span, ref, base)
+                  f"not a Kubernetes object: {detail}", span, None, base)
         )
         return None
     return KObject(data, ref, source, doc_index, base, table)

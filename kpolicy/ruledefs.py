@@ -20,6 +20,9 @@ DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
 class Example:
     bad: str | None
     good: str | None
+    nodes: str | None = None  # Node objects the example is linted with (--nodes)
+    kubernetes_version: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,14 @@ def parse_rule_file(path: Path) -> RuleDef:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise UsageError(f"{path}:{span.line}: invalid rule file at {where}: {err.message}")
     examples = tuple(
-        Example(bad=e.get("bad"), good=e.get("good")) for e in data.get("examples", [])
+        Example(
+            bad=e.get("bad"),
+            good=e.get("good"),
+            nodes=e.get("nodes"),
+            kubernetes_version=e.get("kubernetesVersion"),
+            description=e.get("description"),
+        )
+        for e in data.get("examples", [])
     )
     return RuleDef(
         id=data["id"],

@@ -1,0 +1,53 @@
+"""One parametrized test per rule fixture folder: tests/rules/<rule-id>/{bad,good}.yaml.
+
+``bad.yaml`` marks every line that must carry a finding of the rule with ``# [rule-id]``;
+``expected.txt`` is the golden text output for the rule on ``bad.yaml`` (line, column, message),
+regenerated with ``pytest --update-golden``. ``good.yaml`` must yield no finding of the rule.
+A fixture folder may hold ``.kpolicy.yaml`` (config, e.g. kubernetesVersion or params),
+``nodes.yaml`` (passed as --nodes) and ``context/`` (passed as --context).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kpolicy.report.text import format_line
+from tests.helpers import lint_paths, markers, of_rule
+
+FIXTURES = Path(__file__).parent / "rules"
+FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir()) if FIXTURES.is_dir() else []
+
+
+def _run(folder: Path, name: str) -> list:
+    rule = folder.name
+    options: dict = {"select": [rule]}
+    if (folder / "nodes.yaml").is_file():
+        options["nodes_file"] = Path("nodes.yaml")
+    if (folder / "context").is_dir():
+        options["context"] = ["context"]
+    result = lint_paths([name], folder, **options)
+    assert not result.errors, result.errors
+    return of_rule(result, rule)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_bad_fixture(folder: Path, update_golden: bool) -> None:
+    rule = folder.name
+    bad = folder / "bad.yaml"
+    expected = {line for line, r in markers(bad) if r == rule}
+    assert expected, f"{bad} has no # [{rule}] marker"
+    found = _run(folder, "bad.yaml")
+    assert {d.span.line for d in found} == expected, "\n".join(format_line(d) for d in found)
+    golden = folder / "expected.txt"
+    text = "".join(format_line(d) + "\n" for d in found)
+    if update_golden or not golden.exists():
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_good_fixture(folder: Path) -> None:
+    found = _run(folder, "good.yaml")
+    assert found == [], "\n".join(format_line(d) for d in found)
