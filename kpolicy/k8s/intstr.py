@@ -68,9 +68,7 @@ DEFAULTS: Final = MappingProxyType(
                 "maxUnavailable": DAEMONSET_MAX_UNAVAILABLE_DEFAULT,
             }
         ),
-        "StatefulSet": MappingProxyType(
-            {"maxUnavailable": STATEFULSET_MAX_UNAVAILABLE_DEFAULT}
-        ),
+        "StatefulSet": MappingProxyType({"maxUnavailable": STATEFULSET_MAX_UNAVAILABLE_DEFAULT}),
     }
 )
 
@@ -84,9 +82,7 @@ _ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
 # k8s.io/apimachinery/pkg/util/validation: percentFmt.
 _VALID_PERCENT_RE: Final = re.compile(r"[0-9]+%")
 
-_NOT_INT_OR_PERCENT: Final = (
-    "invalid int-or-percent value {}: must be an integer or a percentage"
-)
+_NOT_INT_OR_PERCENT: Final = "invalid int-or-percent value {}: must be an integer or a percentage"
 
 
 def _as_int(value: object) -> int | None:
@@ -181,9 +177,7 @@ def legacy_scaled_value(value: object, total: int, round_up: bool) -> int:
     if isinstance(value, str):
         percent = _atoi(value.replace("%", ""))
         if percent is None:
-            raise ValueError(
-                f"invalid int-or-percent value {value!r}: not an integer percentage"
-            )
+            raise ValueError(f"invalid int-or-percent value {value!r}: not an integer percentage")
         return _scale(percent, total, round_up)
     raise ValueError(_NOT_INT_OR_PERCENT.format(_describe(value)))
 
@@ -195,9 +189,7 @@ def is_percent(value: object) -> bool:
     ``%`` whose remainder ``strconv.Atoi`` accepts (so ``"-5%"`` counts; see
     :func:`percent_value` for what validation accepts).
     """
-    return (
-        isinstance(value, str) and value.endswith("%") and _atoi(value[:-1]) is not None
-    )
+    return isinstance(value, str) and value.endswith("%") and _atoi(value[:-1]) is not None
 
 
 # follows k8s.io/kubernetes/pkg/apis/apps/validation.getPercentValue
@@ -242,9 +234,7 @@ def is_not_more_than_100_percent(value: object) -> list[str]:
 
 
 # follows k8s.io/kubernetes/pkg/controller/deployment/util.ResolveFenceposts
-def resolve_fenceposts(
-    max_surge: object, max_unavailable: object, desired: int
-) -> tuple[int, int]:
+def resolve_fenceposts(max_surge: object, max_unavailable: object, desired: int) -> tuple[int, int]:
     """``(surge, unavailable)`` for a RollingUpdate Deployment with ``desired`` replicas.
 
     Surge rounds up, unavailable rounds down; when both come out 0 the controller allows one
@@ -254,9 +244,7 @@ def resolve_fenceposts(
     """
     surge_value = DEPLOYMENT_MAX_SURGE_DEFAULT if max_surge is None else max_surge
     unavailable_value = (
-        DEPLOYMENT_MAX_UNAVAILABLE_DEFAULT
-        if max_unavailable is None
-        else max_unavailable
+        DEPLOYMENT_MAX_UNAVAILABLE_DEFAULT if max_unavailable is None else max_unavailable
     )
     surge = scaled_value(surge_value, desired, round_up=True)
     unavailable = scaled_value(unavailable_value, desired, round_up=False)
@@ -279,13 +267,9 @@ def daemonset_surge_and_unavailable(
     values the controller cannot read.
     """
     unavailable_value = (
-        DAEMONSET_MAX_UNAVAILABLE_DEFAULT
-        if max_unavailable is None
-        else max_unavailable
+        DAEMONSET_MAX_UNAVAILABLE_DEFAULT if max_unavailable is None else max_unavailable
     )
-    unavailable = scaled_value(
-        unavailable_value, desired_number_scheduled, round_up=True
-    )
+    unavailable = scaled_value(unavailable_value, desired_number_scheduled, round_up=True)
     # SurgeCount returns 0 for a nil maxSurge; the apps/v1 default is also 0.
     surge = (
         DAEMONSET_MAX_SURGE_DEFAULT
@@ -306,9 +290,5 @@ def statefulset_max_unavailable(max_unavailable: object, replicas: int) -> int:
     controller updates one pod at a time, which this function's default also gives.
     Raises :class:`ValueError` for values the controller cannot read.
     """
-    value = (
-        STATEFULSET_MAX_UNAVAILABLE_DEFAULT
-        if max_unavailable is None
-        else max_unavailable
-    )
+    value = STATEFULSET_MAX_UNAVAILABLE_DEFAULT if max_unavailable is None else max_unavailable
     return max(scaled_value(value, replicas, round_up=False), 1)

@@ -111,7 +111,9 @@ def taint_str(taint: Mapping[str, object]) -> str:
 
 
 # follows k8s.io/api/core/v1.Toleration.ToleratesTaint
-def toleration_tolerates_taint(toleration: Mapping[str, object], taint: Mapping[str, object]) -> bool:
+def toleration_tolerates_taint(
+    toleration: Mapping[str, object], taint: Mapping[str, object]
+) -> bool:
     """True when ``toleration`` tolerates ``taint``.
 
     An empty effect matches every effect; an empty key matches every key; operator ``Exists``
@@ -188,7 +190,11 @@ def daemon_pod_tolerations(pod_spec: object) -> list[dict[str, object]]:
         dict(toleration) for toleration in _mappings(_mapping(pod_spec).get("tolerations"))
     ]
     for added in daemonset_added_tolerations(pod_spec):
-        if any(_same_toleration(added, existing) and added == existing for existing in result):
+        # an identical toleration already present (no tolerationSeconds) leaves the list alone
+        if any(
+            _same_toleration(added, existing) and existing.get("tolerationSeconds") is None
+            for existing in result
+        ):
             continue
         replaced = False
         for index, existing in enumerate(result):
@@ -202,7 +208,10 @@ def daemon_pod_tolerations(pod_spec: object) -> list[dict[str, object]]:
 
 # follows k8s.io/api/core/v1.Toleration.MatchToleration
 def _same_toleration(first: Mapping[str, object], second: Mapping[str, object]) -> bool:
-    return all(_string(first, field) == _string(second, field) for field in ("key", "operator", "value", "effect"))
+    return all(
+        _string(first, field) == _string(second, field)
+        for field in ("key", "operator", "value", "effect")
+    )
 
 
 # follows k8s.io/apimachinery/pkg/labels.SelectorFromSet as used by
@@ -238,7 +247,9 @@ def node_affinity_matches(node: Mapping[str, object], affinity: object) -> bool:
     node_map = _mapping(node)
     labels = _node_labels(node_map)
     name = _node_name(node_map)
-    return any(_term_matches(term, labels, name) for term in _terms(required.get("nodeSelectorTerms")))
+    return any(
+        _term_matches(term, labels, name) for term in _terms(required.get("nodeSelectorTerms"))
+    )
 
 
 def _terms(value: object) -> list[object]:
@@ -255,7 +266,9 @@ def _term_matches(term: object, labels: Mapping[str, str], node_name: str) -> bo
     field_list = field_expressions if isinstance(field_expressions, list) else []
     if not expression_list and not field_list:
         return False  # nil or empty term selects no objects
-    label_results = [_label_requirement_matches(expression, labels) for expression in expression_list]
+    label_results = [
+        _label_requirement_matches(expression, labels) for expression in expression_list
+    ]
     field_results = [_field_requirement_matches(expression, node_name) for expression in field_list]
     if any(result is None for result in (*label_results, *field_results)):
         return False  # a parse error: the term never matches
@@ -354,7 +367,7 @@ def daemon_placement(node: Mapping[str, object], pod_spec: Mapping[str, object])
         return DaemonPlacement(False, False, f"spec.nodeName {pinned} pins the pod to another node")
     node_selector = spec.get("nodeSelector")
     if not node_selector_matches(_node_labels(node_map), node_selector):
-        rendered = labels_str(_mapping(node_selector))  # type: ignore[arg-type]
+        rendered = labels_str(node_selector)
         return DaemonPlacement(False, False, f"node selector {rendered} does not match")
     if not node_affinity_matches(node_map, spec.get("affinity")):
         return DaemonPlacement(False, False, "required node affinity does not match")
@@ -363,11 +376,15 @@ def daemon_placement(node: Mapping[str, object], pod_spec: Mapping[str, object])
     untolerated = find_untolerated_taint(tolerations, taints)
     if untolerated is not None:
         evicting = find_untolerated_taint(tolerations, taints, effects=(NO_EXECUTE,))
-        return DaemonPlacement(False, evicting is None, f"taint {taint_str(untolerated)} not tolerated")
+        return DaemonPlacement(
+            False, evicting is None, f"taint {taint_str(untolerated)} not tolerated"
+        )
     return DaemonPlacement(True, True)
 
 
-def daemon_should_run(node: Mapping[str, object], pod_spec: Mapping[str, object]) -> tuple[bool, str]:
+def daemon_should_run(
+    node: Mapping[str, object], pod_spec: Mapping[str, object]
+) -> tuple[bool, str]:
     """``(should_run, reason)`` from :func:`daemon_placement`; the reason is empty when it runs.
 
     Reasons read like ``node selector disktype=ssd does not match`` or

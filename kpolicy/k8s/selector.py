@@ -239,7 +239,7 @@ def _new_requirement(key: object, operator: Operator, values: list[object]) -> R
 
 
 # follows k8s.io/apimachinery/pkg/labels.FormatLabels (labels.Set.String, "<none>" if empty)
-def labels_str(labels: Mapping[str, str] | None) -> str:
+def labels_str(labels: object) -> str:
     """Render labels as ``a=1,b=2`` (``key=value`` strings sorted), or ``<none>``."""
     if not isinstance(labels, Mapping) or not labels:
         return "<none>"

@@ -223,9 +223,7 @@ def is_valid_port_name(value: object) -> list[str]:
     if _byte_len(value) > _PORT_NAME_MAX_LENGTH:
         errors.append(_too_long(value, _PORT_NAME_MAX_LENGTH))
     if _PORT_NAME_CHARSET_RE.fullmatch(value) is None:
-        errors.append(
-            f"{_quote(value)} must contain only lower-case letters, digits and '-'"
-        )
+        errors.append(f"{_quote(value)} must contain only lower-case letters, digits and '-'")
     if _PORT_NAME_LETTER_RE.search(value) is None:
         errors.append(f"{_quote(value)} must contain at least one letter (a-z)")
     if "--" in value:
@@ -285,9 +283,7 @@ def is_strict_env_var_name(value: object) -> list[str]:
     elif value == "..":
         errors.append("environment variable name must not be '..'")
     elif value.startswith(".."):
-        errors.append(
-            f"environment variable name {_quote(value)} must not start with '..'"
-        )
+        errors.append(f"environment variable name {_quote(value)} must not start with '..'")
     return errors
 
 
@@ -337,9 +333,7 @@ def validate_label_selector(selector: object) -> list[SelectorError]:
     if expressions is None:
         return errors
     if not isinstance(expressions, list):
-        errors.append(
-            (("matchExpressions",), f"must be a list, not {_type_name(expressions)}")
-        )
+        errors.append((("matchExpressions",), f"must be a list, not {_type_name(expressions)}"))
         return errors
     for index, expression in enumerate(expressions):
         errors.extend(
@@ -353,21 +347,15 @@ def _validate_match_labels(match_labels: object) -> list[SelectorError]:
     if match_labels is None:
         return []
     if not isinstance(match_labels, Mapping):
-        return [
-            (("matchLabels",), f"must be a mapping, not {_type_name(match_labels)}")
-        ]
+        return [(("matchLabels",), f"must be a mapping, not {_type_name(match_labels)}")]
     errors: list[SelectorError] = []
     for key, value in match_labels.items():
         path: tuple[str | int, ...] = (
             "matchLabels",
             key if isinstance(key, str) else str(key),
         )
-        errors.extend(
-            (path, f"label key {message}") for message in is_qualified_name(key)
-        )
-        errors.extend(
-            (path, f"label value {message}") for message in is_valid_label_value(value)
-        )
+        errors.extend((path, f"label key {message}") for message in is_qualified_name(key))
+        errors.extend((path, f"label value {message}") for message in is_valid_label_value(value))
     return errors
 
 
@@ -385,14 +373,10 @@ def _validate_requirement(expression: object) -> list[SelectorError]:
             errors.append((("values",), f"must be a list, not {_type_name(values)}"))
     if operator in ("In", "NotIn"):
         if values is None or (isinstance(values, list) and not values):
-            errors.append(
-                (("values",), f"values must be given when operator is {operator!r}")
-            )
+            errors.append((("values",), f"values must be given when operator is {operator!r}"))
     elif operator in ("Exists", "DoesNotExist"):
         if value_list:
-            errors.append(
-                (("values",), f"values must not be given when operator is {operator!r}")
-            )
+            errors.append((("values",), f"values must not be given when operator is {operator!r}"))
     elif operator is None:
         errors.append(
             (
@@ -413,12 +397,9 @@ def _validate_requirement(expression: object) -> list[SelectorError]:
     key = expression.get("key")
     if key is None:
         key = ""
-    errors.extend(
-        (("key",), f"label key {message}") for message in is_qualified_name(key)
-    )
+    errors.extend((("key",), f"label key {message}") for message in is_qualified_name(key))
     for index, value in enumerate(value_list):
         errors.extend(
-            (("values", index), f"label value {message}")
-            for message in is_valid_label_value(value)
+            (("values", index), f"label value {message}") for message in is_valid_label_value(value)
         )
     return errors
