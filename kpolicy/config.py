@@ -132,6 +132,10 @@ def _build(
     path: Path,
     positions: PositionTable | None,
 ) -> Config:
+    rules = data.get("rules")
+    if isinstance(rules, dict):
+        # YAML 1.1 reads an unquoted `off` as false (and `on` as true): take them as meant
+        data = {**data, "rules": {k: _level_word(v) for k, v in rules.items()}}
     errors = sorted(_validator().iter_errors(data), key=lambda e: [str(p) for p in e.path])
     if errors:
         err = errors[0]
@@ -194,6 +198,16 @@ def _build(
         origin=path,
         rule_locations=locations,
     )
+
+
+def _level_word(value: object) -> object:
+    if value is False:
+        return "off"
+    if value is True:
+        return {}
+    if isinstance(value, dict) and isinstance(value.get("severity"), bool):
+        return {**value, "severity": "off" if value["severity"] is False else None}
+    return value
 
 
 def check_rule_ids(config: Config, known_rules: Mapping[str, Any]) -> None:

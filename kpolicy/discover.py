@@ -16,6 +16,7 @@ STDIN = "-"
 class Input:
     display: str  # as reported: relative, as the user gave it
     path: Path | None  # None for stdin
+    explicit: bool = True  # named on the command line, not found by walking a folder
 
 
 def _excluded(display: str, patterns: Iterable[str]) -> bool:
@@ -109,4 +110,4 @@ def _walk(
             if real_file in seen:
                 continue
             seen.add(real_file)
-            files.append(Input(display, full))
+            files.append(Input(display, full, explicit=False))

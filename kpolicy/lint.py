@@ -208,11 +208,16 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
     errors.extend(context_errors)
     reported_names = {i.display for i in inputs}
     loaded: list[LoadedFile] = []
+    config_file = session.config.origin.resolve() if session.config.origin else None
     for item in inputs:
+        if not item.explicit and item.path is not None and item.path.resolve() == config_file:
+            continue
         result = read_input(item, False, session.limits, options.stdin_text)
         if isinstance(result, str):
             errors.append(result)
-        else:
+        elif item.explicit or result.manifest_like:
+            # YAML found by walking a folder that is not a manifest (CI workflows, Helm
+            # values, compose files) is left alone; a file named explicitly is always checked
             loaded.append(result)
     context_files: list[LoadedFile] = []
     reported_real = {str(i.path.resolve()) for i in inputs if i.path is not None}

@@ -342,12 +342,7 @@ def load_documents(
             except StopIteration:
                 break
             except yaml.MarkedYAMLError as exc:
-                mark = exc.problem_mark or exc.context_mark
-                span = (
-                    Span.point(mark.line + 1 + line_offset, mark.column + 1)
-                    if mark is not None
-                    else Span.point(line_offset + 1, 1)
-                )
+                span = _error_span(chunk, line_offset, exc.problem_mark, exc.context_mark)
                 problem = exc.problem or str(exc)
                 if exc.context:
                     problem = f"{problem} ({exc.context})"
@@ -399,18 +394,43 @@ def load_documents(
 _REFUSED: Any = object()
 
 
+def _error_span(chunk: str, line_offset: int, mark: Any, context: Any) -> Span:
+    """Where a parse error is. An error found at the end of the input ("unclosed quote")
+    points at what was left open (the context), else at the last text."""
+    if mark is None:
+        mark = context
+    if mark is None:
+        return Span.point(line_offset + 1, 1)
+    lines = chunk.splitlines()
+    line, column = mark.line, mark.column
+    at_end = line >= len(lines) or all(not text.strip() for text in lines[line:])
+    if at_end and context is not None and context is not mark:
+        return Span.point(context.line + 1 + line_offset, context.column + 1)
+    if line >= len(lines) or (column == 0 and not lines[line].strip()):
+        while line > 0 and (line >= len(lines) or not lines[line].strip()):
+            line -= 1
+        if line < len(lines):
+            column = len(lines[line].rstrip())
+    return Span.point(line + 1 + line_offset, column + 1)
+
+
 def load_text(source: SourceFile, limits: Limits | None = None) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
     objects: list[KObject] = []
     for doc in documents:
         objects.extend(_objects_of(source, doc, diagnostics))
     doc_count = max((d.index + 1 for d in documents), default=0)
+    manifest_like = any(
+        isinstance(d.value, dict) and ("apiVersion" in d.value or "kind" in d.value)
+        for d in documents
+    ) or any(d.rule == "yaml-syntax" for d in diagnostics)
     return LoadedFile(
         source=source,
         objects=tuple(objects),
         diagnostics=tuple(diagnostics),
         documents=max(doc_count, len(documents)),
         directives=read_directives(source.text),
+        manifest_like=manifest_like,
     )
 
 

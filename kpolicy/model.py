@@ -241,6 +241,7 @@ class LoadedFile:
     diagnostics: tuple[Diagnostic, ...]
     documents: int
     directives: dict[int, frozenset[str]]  # line → rule ids ignored there ("all" for every rule)
+    manifest_like: bool = True  # some document has apiVersion or kind (or it does not parse)
 
 
 @dataclass(frozen=True, slots=True)

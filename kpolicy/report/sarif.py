@@ -18,13 +18,16 @@ INFORMATION_URI = "https://github.com/kpolicy/kpolicy"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
+_ALWAYS = frozenset({"level"})  # written even when equal to SARIF's default, for readers
+
+
 def _serialize(value: Any) -> Any:
     """sarif-om objects → JSON, with the schema's property names and without unset fields."""
     if attr.has(type(value)):
         out: dict[str, Any] = {}
         for field in attr.fields(type(value)):
             item = getattr(value, field.name)
-            if item is None or item == field.default:
+            if item is None or (item == field.default and field.name not in _ALWAYS):
                 continue
             out[field.metadata.get("schema_property_name", field.name)] = _serialize(item)
         return out

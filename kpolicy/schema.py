@@ -1,0 +1,1034 @@
+"""Validate manifests against the Kubernetes JSON Schemas, as the API server would decode them.
+
+The schemas come from the offline bundle in ``schemas/k8s/`` (see ``tools/gen_schemas.py``),
+corrected by ``schemas/overlay.yaml``. On top of the published schemas this module applies what
+the API server's strict field validation (``kubectl apply``'s default) does: an unknown field is
+an error everywhere except in maps (labels, annotations, ``data``) and in free-form objects.
+
+``SchemaValidator.for_version("1.37")`` is built once per process and version; each kind's
+schema is compiled on its first use. ``validate(obj)`` returns every problem of a document,
+each as a :class:`SchemaProblem` with the JSON path of the node that is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import datetime
+import difflib
+import functools
+import json
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import jsonschema
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
+
+from kpolicy.k8s.validation import is_valid_percent, is_valid_port_name
+
+__all__ = [
+    "RULE_ENUM_INVALID",
+    "RULE_FORMAT_INVALID",
+    "RULE_REQUIRED_MISSING",
+    "RULE_TYPE_MISMATCH",
+    "RULE_UNKNOWN_FIELD",
+    "RULE_VALUE_INVALID",
+    "SCHEMA_RULES",
+    "SchemaProblem",
+    "SchemaValidator",
+    "UnsupportedVersion",
+    "is_valid_quantity",
+    "load_schema_dir",
+    "normalize_version",
+    "supported_versions",
+]
+
+RULE_UNKNOWN_FIELD: Final = "schema-unknown-field"
+RULE_TYPE_MISMATCH: Final = "schema-type-mismatch"
+RULE_REQUIRED_MISSING: Final = "schema-required-missing"
+RULE_ENUM_INVALID: Final = "schema-enum-invalid"
+RULE_FORMAT_INVALID: Final = "schema-format-invalid"
+# constraints that only custom schemas (CRDs, --schema-dir) carry: pattern, minimum,
+# maxLength, minItems, ... and the value of a port number
+RULE_VALUE_INVALID: Final = "schema-value-invalid"
+SCHEMA_RULES: Final = (
+    RULE_UNKNOWN_FIELD,
+    RULE_TYPE_MISMATCH,
+    RULE_REQUIRED_MISSING,
+    RULE_ENUM_INVALID,
+    RULE_FORMAT_INVALID,
+    RULE_VALUE_INVALID,
+)
+
+SCHEMAS_DIR: Final = Path(__file__).resolve().parent.parent / "schemas"
+BUNDLE_DIR: Final = SCHEMAS_DIR / "k8s"
+OVERLAY_PATH: Final = SCHEMAS_DIR / "overlay.yaml"
+
+PathElement = str | int
+At = Literal["value", "key"]
+
+# A document whose tree (with YAML aliases expanded) has more nodes than this is not
+# validated: aliases can make a small file expand exponentially ("billion laughs").
+MAX_NODES: Final = 2_000_000
+_INT32: Final = (-(2**31), 2**31 - 1)
+_INT64: Final = (-(2**63), 2**63 - 1)
+_OBJECT_META: Final = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One schema error: ``path`` names the wrong value, the unknown key, or (for a missing
+    field) the mapping that should hold it; ``at`` says whether the value or the key is wrong."""
+
+    rule: str
+    path: tuple[PathElement, ...]
+    at: At
+    message: str
+
+
+class UnsupportedVersion(ValueError):
+    """A Kubernetes version the bundle has no schemas for."""
+
+    def __init__(self, version: str, supported: list[str]) -> None:
+        self.version = version
+        self.supported = supported
+        super().__init__(
+            f"unsupported Kubernetes version {version!r}: supported versions are "
+            + ", ".join(supported)
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# the bundle
+
+
+@functools.cache
+def _bundle() -> tuple[dict[str, Any], dict[str, Any]]:
+    versions = json.loads((BUNDLE_DIR / "versions.json").read_text(encoding="utf-8"))
+    store = json.loads((BUNDLE_DIR / "definitions.json").read_text(encoding="utf-8"))
+    return versions, store
+
+
+@functools.cache
+def _overlay() -> dict[str, Any]:
+    loaded = yaml.safe_load(OVERLAY_PATH.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def supported_versions() -> list[str]:
+    """Kubernetes minor versions with bundled schemas, oldest first (``"1.32"``...)."""
+    return sorted(_bundle()[0], key=_version_key)
+
+
+def normalize_version(version: str) -> str:
+    """``"v1.37.2"``, ``"1.37"`` -> ``"1.37"``; raises :class:`UnsupportedVersion`."""
+    match = re.fullmatch(r"\s*v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\s*", str(version))
+    supported = supported_versions()
+    if match is None:
+        raise UnsupportedVersion(str(version), supported)
+    minor = f"{int(match.group(1))}.{int(match.group(2))}"
+    if minor not in supported:
+        raise UnsupportedVersion(str(version), supported)
+    return minor
+
+
+# ---------------------------------------------------------------------------------------
+# formats: each check returns None when the value is fine, else (rule, message)
+
+FormatResult = tuple[str, str] | None
+_QUANTITY_HINTS: Final = {
+    "ki": "Ki",
+    "mi": "Mi",
+    "gi": "Gi",
+    "ti": "Ti",
+    "pi": "Pi",
+    "ei": "Ei",
+    "kb": "k (or Ki)",
+    "mb": "M (or Mi)",
+    "gb": "G (or Gi)",
+    "tb": "T (or Ti)",
+    "pb": "P (or Pi)",
+    "eb": "E (or Ei)",
+}
+
+
+@functools.cache
+def _quantity_checker() -> Callable[[str], bool]:
+    try:
+        from kpolicy.k8s import quantity  # written alongside; optional
+    except ImportError:
+        quantity = None
+    checker = getattr(quantity, "is_valid_quantity", None)
+    if callable(checker):
+        return checker  # type: ignore[no-any-return]
+    pattern = re.compile(_overlay()["formats"]["quantity"]["pattern"])
+
+    def matches(text: str) -> bool:
+        text = text.strip()
+        if not text or pattern.fullmatch(text) is None:
+            return False
+        exponent = re.search(r"[eE]([+-]?\d+)$", text)
+        # suffixer.interpret parses the exponent with strconv.ParseInt(..., 64)
+        return exponent is None or _INT64[0] <= int(exponent.group(1)) <= _INT64[1]
+
+    return matches
+
+
+def is_valid_quantity(value: object) -> bool:
+    """Whether ``resource.ParseQuantity`` (through ``Quantity.UnmarshalJSON``) accepts it."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return bool(_quantity_checker()(value))
+    return False
+
+
+def _quantity_problem(value: object) -> FormatResult:
+    if value is None or not isinstance(value, str | int | float) or is_valid_quantity(value):
+        return None
+    if isinstance(value, float):
+        return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid quantity"
+    message = f"{_show(value)} is not a valid quantity"
+    suffix = re.fullmatch(r"\s*[+-]?[0-9.]*\s*([A-Za-z]+)\s*", value)
+    hint = _QUANTITY_HINTS.get(suffix.group(1).lower()) if suffix else None
+    if suffix and hint:
+        message += f": did you mean the suffix {hint}?"
+    else:
+        message += " (examples: 500Mi, 1Gi, 0.5, 100m, 1e3)"
+    return RULE_FORMAT_INVALID, message
+
+
+def _resource_quantity_problem(value: object) -> FormatResult:
+    problem = _quantity_problem(value)
+    if problem is not None:
+        return problem
+    if isinstance(value, bool) or value is None:
+        return None
+    negative = (isinstance(value, int | float) and value < 0) or (
+        isinstance(value, str) and value.strip().startswith("-") and _nonzero(value)
+    )
+    if negative:
+        return RULE_VALUE_INVALID, f"{_show(value)} must be greater than or equal to 0"
+    return None
+
+
+def _nonzero(text: str) -> bool:
+    return re.search(r"[1-9]", text.split("e")[0].split("E")[0]) is not None
+
+
+def _port_text_problem(value: str) -> FormatResult:
+    if re.fullmatch(r"\s*[0-9]+\s*", value):
+        return (
+            RULE_TYPE_MISMATCH,
+            f"port {_show(value)} is a string, not a number: remove the quotes "
+            "(a port given as a string must be a port name)",
+        )
+    errors = is_valid_port_name(value)
+    if errors:
+        return (
+            RULE_TYPE_MISMATCH,
+            f"port {_show(value)} is a string but not a valid port name: "
+            + "; ".join(errors),
+        )
+    return None
+
+
+def _port_number_problem(value: object, allow_zero: bool = False) -> FormatResult:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    if 1 <= value <= 65535 or (allow_zero and value == 0):
+        return None
+    return RULE_VALUE_INVALID, f"port {value} must be between 1 and 65535, inclusive"
+
+
+def _port_or_name_problem(value: object, allow_zero: bool = False) -> FormatResult:
+    if isinstance(value, str):
+        return _port_text_problem(value)
+    return _port_number_problem(value, allow_zero)
+
+
+def _port_name_problem(value: object) -> FormatResult:
+    if not isinstance(value, str) or value == "":
+        return None
+    errors = is_valid_port_name(value)
+    if errors:
+        return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid port name: " + "; ".join(errors)
+    return None
+
+
+def _int_or_percent_problem(value: object) -> FormatResult:
+    if isinstance(value, str):
+        if re.fullmatch(r"\s*[0-9]+\s*", value):
+            return (
+                RULE_TYPE_MISMATCH,
+                f"{_show(value)} is a string, not a number: remove the quotes, "
+                f"or write a percentage such as \"{value.strip()}%\"",
+            )
+        errors = is_valid_percent(value)
+        if errors:
+            return RULE_FORMAT_INVALID, f"{_show(value)} is not an integer or a percentage: " + (
+                "; ".join(errors)
+            )
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return RULE_VALUE_INVALID, f"{value} must be greater than or equal to 0"
+    return None
+
+
+def _byte_problem(value: object) -> FormatResult:
+    if not isinstance(value, str):
+        return None
+    try:
+        base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
+    except (binascii.Error, ValueError):
+        return (
+            RULE_FORMAT_INVALID,
+            f"{_show(_clip(value))} is not valid base64 (plain text belongs under stringData)",
+        )
+    return None
+
+
+def _int_range_problem(bounds: tuple[int, int], bits: int) -> Callable[[object], FormatResult]:
+    def check(value: object) -> FormatResult:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        if bounds[0] <= value <= bounds[1]:
+            return None
+        return RULE_TYPE_MISMATCH, f"{value} does not fit in a {bits}-bit integer"
+
+    return check
+
+
+_FORMATS: Final[dict[str, Callable[[object], FormatResult]]] = {
+    "quantity": _quantity_problem,
+    "resource-quantity": _resource_quantity_problem,
+    "port-or-name": _port_or_name_problem,
+    "target-port": lambda value: _port_or_name_problem(value, allow_zero=True),
+    "port-number": _port_number_problem,
+    "port-name": _port_name_problem,
+    "int-or-percent": _int_or_percent_problem,
+    "byte": _byte_problem,
+    "int32": _int_range_problem(_INT32, 32),
+    "int64": _int_range_problem(_INT64, 64),
+}
+# custom resources: kube-openapi checks string formats only; int32/int64 are not enforced
+_CUSTOM_FORMATS: Final = ("byte",)
+
+
+def _format_checker(names: Iterable[str]) -> FormatChecker:
+    checker = FormatChecker(formats=())
+    for name in names:
+        check = _FORMATS[name]
+        checker.checks(name)(functools.partial(_passes, check))
+    return checker
+
+
+def _passes(check: Callable[[object], FormatResult], value: object) -> bool:
+    return check(value) is None
+
+
+# ---------------------------------------------------------------------------------------
+# building one version's schemas
+
+
+def _applies(entry: Mapping[str, Any], version: str) -> bool:
+    since, until = entry.get("since"), entry.get("until")
+    key = _version_key(version)
+    if since is not None and key < _version_key(str(since)):
+        return False
+    return not (until is not None and key > _version_key(str(until)))
+
+
+def _apply_patch(definitions: dict[str, Any], entry: Mapping[str, Any]) -> None:
+    definition = definitions.get(entry["definition"])
+    if definition is None:
+        return
+    if "drop_required" in entry:
+        required = [name for name in definition.get("required", ()) if name not in entry["drop_required"]]
+        if required:
+            definition["required"] = required
+        else:
+            definition.pop("required", None)
+    node: dict[str, Any] | None = definition
+    if "property" in entry:
+        node = definition.get("properties", {}).get(entry["property"])
+    if node is None:
+        return
+    target = entry.get("target", "value")
+    if target in ("items", "values"):
+        key = "items" if target == "items" else "additionalProperties"
+        if not isinstance(node.get(key), dict):
+            return
+        node = node[key]
+    if "enum" in entry:
+        allowed = list(entry["enum"])
+        if entry.get("empty_ok", True):
+            allowed += ["", None]
+        node["enum"] = allowed
+    if "format" in entry:
+        node["format"] = entry["format"]
+
+
+def _children(node: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(container, key) of each subschema directly under ``node``."""
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for name in properties:
+            yield properties, name
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            yield node, key  # type: ignore[misc]
+
+
+def _ref_name(node: object) -> str | None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return ref[len("#/$defs/") :]
+    return None
+
+
+def _reachable(definitions: Mapping[str, Any], start: Iterable[object]) -> set[str]:
+    seen: set[str] = set()
+    pending = list(start)
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, dict):
+            continue
+        name = _ref_name(node)
+        if name is not None and name not in seen and name in definitions:
+            seen.add(name)
+            pending.append(definitions[name])
+        pending.extend(container[key] for container, key in _children(node))
+    return seen
+
+
+def _drop_status_required(definitions: dict[str, Any], roots: Iterable[str]) -> None:
+    in_status: set[str] = set()
+    elsewhere: set[str] = set()
+    for root in roots:
+        properties = definitions[root].get("properties", {})
+        elsewhere.add(root)
+        elsewhere |= _reachable(
+            definitions, [sub for name, sub in properties.items() if name != "status"]
+        )
+        if "status" in properties:
+            in_status |= _reachable(definitions, [properties["status"]])
+    for name in in_status - elsewhere:
+        definitions[name].pop("required", None)
+
+
+def _make_strict(node: dict[str, Any]) -> None:
+    # the API server's strict field validation: an object with known fields rejects others
+    if (
+        isinstance(node.get("properties"), dict)
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        node["additionalProperties"] = False
+
+
+def _inline_refs(definitions: dict[str, Any]) -> None:
+    """Replace each ``$ref`` by the definition object itself (shared, cycles allowed)."""
+    for definition in definitions.values():
+        _make_strict(definition)
+    for definition in list(definitions.values()):
+        stack = [definition]
+        visited: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            for container, key in list(_children(node)):
+                child = container[key]
+                name = _ref_name(child)
+                if name is not None and name in definitions:
+                    siblings = {k: v for k, v in child.items() if k != "$ref"}
+                    target = definitions[name]
+                    container[key] = {**target, **siblings} if siblings else target
+                    continue  # the definition itself is walked from the outer loop
+                stack.append(child)
+
+
+@dataclass
+class _Version:
+    version: str
+    roots: dict[tuple[str, str], dict[str, Any]]
+    definitions: dict[str, Any]
+    compiled: dict[tuple[str, str], Validator]
+    lock: threading.Lock
+
+
+@functools.cache
+def _load_version(version: str) -> _Version:
+    versions, store = _bundle()
+    index = versions[version]
+    definitions = {name: copy.deepcopy(store[digest]) for name, digest in index["definitions"].items()}
+    overlay = _overlay()
+    for entry in overlay.get("patches", ()):
+        if _applies(entry, version):
+            _apply_patch(definitions, entry)
+    root_names = {
+        (api_version, kind): name
+        for api_version, kinds in index["kinds"].items()
+        for kind, name in kinds.items()
+    }
+    if overlay.get("drop_required_under_status"):
+        _drop_status_required(definitions, root_names.values())
+    _inline_refs(definitions)
+    roots = {key: definitions[name] for key, name in root_names.items()}
+    return _Version(version, roots, definitions, {}, threading.Lock())
+
+
+@functools.cache
+def _builtin_format_checker() -> FormatChecker:
+    return _format_checker(_FORMATS)
+
+
+@functools.cache
+def _custom_format_checker() -> FormatChecker:
+    return _format_checker(_CUSTOM_FORMATS)
+
+
+# ---------------------------------------------------------------------------------------
+# custom resources
+
+
+def _convert_custom(node: object, structural: bool = True) -> Any:
+    """An OpenAPI v3 structural schema (CRD) as a JSON Schema 2020-12 with strict fields."""
+    if not isinstance(node, Mapping):
+        return node if isinstance(node, bool) else {}
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("description", "default", "example", "externalDocs", "x-kubernetes-validations", "nullable", "id", "$schema"):
+            continue
+        if key == "properties" and isinstance(value, Mapping):
+            result[key] = {str(name): _convert_custom(sub, structural) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            result[key] = _convert_custom(value, structural and key != "not")
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            result[key] = [_convert_custom(sub, structural=False) for sub in value]
+        elif key == "format" and value not in _CUSTOM_FORMATS:
+            continue
+        else:
+            result[key] = value
+    # OpenAPI v3.0 / draft 4: exclusiveMinimum is a boolean that modifies minimum
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(result.get(bound), bool):
+            if result.pop(bound) and limit in result:
+                result[bound] = result.pop(limit)
+    if node.get("x-kubernetes-int-or-string"):
+        result["type"] = ["integer", "string"]
+        for key in ("anyOf", "oneOf"):
+            result.pop(key, None)
+    # a null value of a custom resource is pruned before validation unless the field is
+    # nullable (apiextensions-apiserver pkg/apiserver/schema/pruning), so null always passes
+    if isinstance(result.get("type"), str | list):
+        types = [result["type"]] if isinstance(result["type"], str) else list(result["type"])
+        result["type"] = [*types, "null"]
+        if isinstance(result.get("enum"), list):
+            result["enum"] = [*result["enum"], None]
+    if node.get("x-kubernetes-embedded-resource") and isinstance(result.get("properties"), dict):
+        for name in ("apiVersion", "kind"):
+            result["properties"].setdefault(name, {"type": "string"})
+        result["properties"].setdefault("metadata", {"type": "object"})
+    if structural:
+        _make_strict(result)
+    return result
+
+
+def _custom_root(schema: object, object_meta: Any) -> dict[str, Any]:
+    root = _convert_custom(schema)
+    if not isinstance(root, dict):
+        root = {}
+    properties = root.get("properties")
+    if isinstance(properties, dict):
+        # apiVersion, kind and the standard metadata are always accepted and checked
+        properties["apiVersion"] = {"type": "string"}
+        properties["kind"] = {"type": "string"}
+        properties["metadata"] = object_meta if object_meta is not None else {"type": "object"}
+    return root
+
+
+def _crd_schemas(crd: object) -> dict[tuple[str, str], Any]:
+    """(apiVersion, kind) -> openAPIV3Schema of each served version of a CRD."""
+    found: dict[tuple[str, str], Any] = {}
+    if not isinstance(crd, Mapping) or crd.get("kind") != "CustomResourceDefinition":
+        return found
+    spec = crd.get("spec")
+    if not isinstance(spec, Mapping):
+        return found
+    group, names = spec.get("group"), spec.get("names")
+    kind = names.get("kind") if isinstance(names, Mapping) else None
+    if not isinstance(group, str) or not isinstance(kind, str):
+        return found
+    validation = spec.get("validation")
+    shared = validation.get("openAPIV3Schema") if isinstance(validation, Mapping) else None
+    versions = spec.get("versions")
+    if not isinstance(versions, list):
+        versions = [{"name": spec.get("version"), "served": True}]
+    for entry in versions:
+        if not isinstance(entry, Mapping) or entry.get("served") is not True:
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str):
+            continue
+        schema = entry.get("schema")
+        openapi = schema.get("openAPIV3Schema") if isinstance(schema, Mapping) else shared
+        if isinstance(openapi, Mapping):
+            found[(f"{group}/{name}", kind)] = openapi
+    return found
+
+
+def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[str, Any]]:
+    """JSON Schemas named like kubeconform's, keyed by (group or None, version, kind lower-case).
+
+    ``{kind}_{version}.json`` (lower-case; the group is the parent folder when its name has a
+    dot, as in the CRDs catalog, else unknown) and ``{kind}-{group}-{version}.json`` (the group
+    may be shortened to its first label: ``deployment-apps-v1.json``,
+    ``clusterrole-rbac-v1.json``; ``service-v1.json`` is the core group).
+    """
+    root = Path(path)
+    found: dict[tuple[str | None, str, str], dict[str, Any]] = {}
+    for file in sorted(root.rglob("*.json")):
+        stem = file.stem.lower()
+        key: tuple[str | None, str, str] | None = None
+        if "_" in stem:
+            kind, _, version = stem.rpartition("_")
+            parent = file.parent.name.lower() if file.parent != root else ""
+            key = (parent if "." in parent else None, version, kind)
+        elif "-" in stem:
+            parts = stem.split("-")
+            if len(parts) == 2:
+                key = ("", parts[1], parts[0])
+            else:
+                key = ("-".join(parts[1:-1]), parts[-1], parts[0])
+        if key is None or not key[2]:
+            continue
+        try:
+            loaded = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(loaded, dict):
+            found[key] = loaded
+    return found
+
+
+def _dir_lookup(
+    schemas: Mapping[tuple[str | None, str, str], dict[str, Any]], api_version: str, kind: str
+) -> dict[str, Any] | None:
+    group, _, version = api_version.rpartition("/")
+    group = group.lower()
+    candidates = [(group, version.lower(), kind.lower())]
+    if "." in group:
+        candidates.append((group.split(".")[0], version.lower(), kind.lower()))
+    candidates.append((None, version.lower(), kind.lower()))
+    for candidate in candidates:
+        if candidate in schemas:
+            return schemas[candidate]
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# the validator
+
+
+class SchemaValidator:
+    """Schema validation for one Kubernetes version, plus any custom resource schemas."""
+
+    def __init__(self, version: str) -> None:
+        self.version = normalize_version(version)
+        self._builtin = _load_version(self.version)
+        self._custom: dict[tuple[str, str], dict[str, Any]] = {}
+        self._custom_compiled: dict[tuple[str, str], Validator | None] = {}
+        self._schema_dir: Mapping[tuple[str | None, str, str], dict[str, Any]] = {}
+        self._frozen = False
+
+    @classmethod
+    def for_version(cls, version: str) -> SchemaValidator:
+        """The shared validator of a version (``"1.37"``, ``"v1.37.2"``), built once."""
+        return _shared_validator(normalize_version(version))
+
+    # -- custom schemas -------------------------------------------------------------------
+
+    def _derive(self) -> SchemaValidator:
+        derived = SchemaValidator(self.version)
+        derived._custom = dict(self._custom)
+        derived._custom_compiled = dict(self._custom_compiled)
+        derived._schema_dir = self._schema_dir
+        return derived
+
+    def with_crds(self, crds: Iterable[object]) -> SchemaValidator:
+        """A new validator that also validates the custom resources of these CRDs."""
+        derived = self._derive()
+        for crd in crds:
+            derived.register_crd(crd)
+        return derived
+
+    def with_schema_dir(self, path: str | Path) -> SchemaValidator:
+        """A new validator that also uses the kubeconform-style schemas of a folder."""
+        derived = self._derive()
+        derived._schema_dir = {**self._schema_dir, **load_schema_dir(path)}
+        derived._custom_compiled = {}
+        return derived
+
+    def register_crd(self, crd: object) -> list[tuple[str, str]]:
+        """Add the served versions of a CustomResourceDefinition; returns their (apiVersion, kind).
+
+        Not allowed on the shared validators of :meth:`for_version`: use :meth:`with_crds`.
+        """
+        if self._frozen:
+            raise RuntimeError("the shared validator is read-only: use with_crds() instead")
+        added: list[tuple[str, str]] = []
+        try:
+            schemas = _crd_schemas(crd)
+        except Exception:  # noqa: BLE001 - a hostile CRD is skipped, never fatal
+            return added
+        for key, openapi in schemas.items():
+            if key in self._builtin.roots:
+                continue  # a CRD cannot replace a built-in kind
+            self._custom[key] = {"openapi": openapi}
+            self._custom_compiled.pop(key, None)
+            added.append(key)
+        return added
+
+    def has_schema(self, api_version: object, kind: object) -> bool:
+        """Whether objects of this apiVersion and kind are validated."""
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return False
+        return self._validator_for(api_version, kind) is not None
+
+    # -- compiling ------------------------------------------------------------------------
+
+    def _validator_for(self, api_version: str, kind: str) -> Validator | None:
+        key = (api_version, kind)
+        if key in self._builtin.roots:
+            state = self._builtin
+            compiled = state.compiled.get(key)
+            if compiled is None:
+                with state.lock:
+                    compiled = state.compiled.get(key)
+                    if compiled is None:
+                        compiled = Draft202012Validator(
+                            state.roots[key], format_checker=_builtin_format_checker()
+                        )
+                        state.compiled[key] = compiled
+            return compiled
+        if key in self._custom_compiled:
+            return self._custom_compiled[key]
+        custom = self._custom.get(key)
+        compiled_custom: Validator | None = None
+        if custom is not None:
+            compiled_custom = self._compile_custom(custom["openapi"])
+        else:
+            from_dir = _dir_lookup(self._schema_dir, api_version, kind)
+            if from_dir is not None:
+                compiled_custom = self._compile_dir_schema(from_dir)
+        self._custom_compiled[key] = compiled_custom
+        return compiled_custom
+
+    def _compile_custom(self, openapi: object) -> Validator | None:
+        schema = _custom_root(openapi, self._builtin.definitions.get(_OBJECT_META))
+        try:
+            Draft202012Validator.check_schema(schema)
+        except jsonschema.SchemaError:
+            return None
+        return Draft202012Validator(schema, format_checker=_custom_format_checker())
+
+    def _compile_dir_schema(self, schema: dict[str, Any]) -> Validator | None:
+        converted = _convert_custom(schema)
+        try:
+            cls = jsonschema.validators.validator_for(converted, default=jsonschema.Draft7Validator)
+            cls.check_schema(converted)
+        except (jsonschema.SchemaError, Exception):  # noqa: BLE001
+            return None
+        validator: Validator = cls(converted, format_checker=_custom_format_checker())
+        return validator
+
+    # -- validating -----------------------------------------------------------------------
+
+    def validate(self, obj: object) -> list[SchemaProblem]:
+        """Every schema problem of one document; ``[]`` for kinds without a schema."""
+        if not isinstance(obj, Mapping):
+            return []
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return []
+        validator = self._validator_for(api_version, kind)
+        if validator is None:
+            return []
+        if _tree_size(obj) > MAX_NODES:
+            return []
+        try:
+            instance = _as_json(obj, {})
+            return _problems(validator.iter_errors(instance))
+        except RecursionError:
+            return []
+        except Exception:  # noqa: BLE001 - custom schemas may hold anything
+            if (api_version, kind) in self._builtin.roots:
+                raise
+            return []
+
+
+@functools.cache
+def _shared_validator(version: str) -> SchemaValidator:
+    validator = SchemaValidator(version)
+    validator._frozen = True
+    return validator
+
+
+# ---------------------------------------------------------------------------------------
+# the instance as the API server decodes it
+
+
+def _tree_size(obj: object) -> int:
+    sizes: dict[int, int] = {}
+
+    def size(node: object, depth: int) -> int:
+        if depth > 500:
+            raise RecursionError
+        if isinstance(node, Mapping | list | tuple | set):
+            known = sizes.get(id(node))
+            if known is not None:
+                return known
+            sizes[id(node)] = MAX_NODES + 1  # a cycle counts as too big
+            children: Iterable[object] = node.values() if isinstance(node, Mapping) else node
+            total = 1
+            for child in children:
+                total += size(child, depth + 1)
+                if total > MAX_NODES:
+                    break
+            sizes[id(node)] = total
+            return total
+        return 1
+
+    try:
+        return size(obj, 0)
+    except RecursionError:
+        return MAX_NODES + 1
+
+
+def _key_text(key: object) -> str:
+    # sigs.k8s.io/yaml turns non-string keys into their YAML text
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+def _as_json(node: object, memo: dict[int, Any]) -> Any:
+    """The document as the JSON the API server receives (dates as text, keys as strings)."""
+    if isinstance(node, str | bool | int | float) or node is None:
+        return node
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    result: Any
+    if isinstance(node, Mapping):
+        result = {}
+        memo[id(node)] = result
+        for key, value in node.items():
+            result[_key_text(key)] = _as_json(value, memo)
+    elif isinstance(node, list | tuple):
+        result = []
+        memo[id(node)] = result
+        result.extend(_as_json(item, memo) for item in node)
+    elif isinstance(node, set):
+        result = {_key_text(item): None for item in node}
+    elif isinstance(node, datetime.datetime | datetime.date):
+        # go-yaml v2 keeps timestamps as strings when decoding into interface{}
+        result = node.isoformat()
+    elif isinstance(node, bytes):
+        result = base64.b64encode(node).decode()
+    else:
+        result = str(node)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# errors to problems
+
+
+def _problems(errors: Iterable[ValidationError]) -> list[SchemaProblem]:
+    problems: list[SchemaProblem] = []
+    seen_required: set[tuple[PathElement, ...]] = set()
+    for error in errors:
+        path = tuple(error.absolute_path)
+        validator = error.validator
+        if validator == "additionalProperties":
+            problems.extend(_unknown_fields(error, path))
+        elif validator == "required":
+            if path in seen_required:
+                continue
+            seen_required.add(path)
+            problems.extend(_missing_fields(error, path))
+        elif validator == "type" and error.instance is None and path and isinstance(path[-1], str):
+            # only required fields are not nullable; decoding null leaves the zero value,
+            # which the required check of the validation code then rejects
+            message = f"required field {_show(path[-1])} is null"
+            problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
+        elif validator == "type":
+            problems.append(SchemaProblem(RULE_TYPE_MISMATCH, path, "value", _type_message(error)))
+        elif validator == "enum":
+            problems.append(SchemaProblem(RULE_ENUM_INVALID, path, "value", _enum_message(error)))
+        elif validator == "format":
+            check = _FORMATS.get(str(error.validator_value))
+            result = check(error.instance) if check else None
+            if result is None:
+                result = RULE_FORMAT_INVALID, f"{_show(error.instance)} is not a valid {error.validator_value}"
+            problems.append(SchemaProblem(result[0], path, "value", result[1]))
+        else:
+            problems.append(SchemaProblem(RULE_VALUE_INVALID, path, "value", _generic_message(error)))
+    return problems
+
+
+def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> list[SchemaProblem]:
+    instance, schema = error.instance, error.schema
+    if not isinstance(instance, Mapping) or not isinstance(schema, Mapping):
+        return []
+    allowed = list(schema.get("properties") or {})
+    problems = []
+    for key in instance:
+        if key in allowed:
+            continue
+        message = f"unknown field {_show(key)}"
+        suggestion = _did_you_mean(str(key), allowed)
+        if suggestion:
+            message += f", did you mean {_show(suggestion)}?"
+        problems.append(SchemaProblem(RULE_UNKNOWN_FIELD, (*path, key), "key", message))
+    return problems
+
+
+def _did_you_mean(key: str, allowed: list[str]) -> str | None:
+    folded = {name.lower(): name for name in allowed}
+    if key.lower() in folded:
+        return folded[key.lower()]
+    squashed = {re.sub(r"[-_]", "", name.lower()): name for name in allowed}
+    if re.sub(r"[-_]", "", key.lower()) in squashed:
+        return squashed[re.sub(r"[-_]", "", key.lower())]
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    close = difflib.get_close_matches(key.lower(), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else None
+
+
+def _missing_fields(error: ValidationError, path: tuple[PathElement, ...]) -> list[SchemaProblem]:
+    instance = error.instance
+    required = error.validator_value
+    if not isinstance(instance, Mapping) or not isinstance(required, list):
+        return []
+    return [
+        SchemaProblem(RULE_REQUIRED_MISSING, path, "key", f"missing required field {_show(name)}")
+        for name in required
+        if name not in instance
+    ]
+
+
+_TYPE_NAMES: Final = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "a mapping",
+    "array": "a list",
+}
+
+
+def _type_message(error: ValidationError) -> str:
+    expected_raw = error.validator_value
+    expected = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
+    expected = [name for name in expected if name != "null"]
+    wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
+    value = error.instance
+    message = f"expected {wanted}, got {_describe(value)}"
+    if "string" in expected and "integer" not in expected and "number" not in expected:
+        if isinstance(value, bool):
+            return (
+                message + ": YAML 1.1 reads an unquoted yes/no/on/off/true/false as a boolean, "
+                "quote it"
+            )
+        if isinstance(value, int | float):
+            return (
+                message + ": an unquoted number (such as 0777, 1e3 or 1.10) is read as a "
+                "number, quote it"
+            )
+    if ("integer" in expected or "number" in expected) and isinstance(value, str):
+        if re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
+            return message + ": remove the quotes"
+    if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
+        return message + ": remove the quotes"
+    return message
+
+
+def _enum_message(error: ValidationError) -> str:
+    allowed = [value for value in error.validator_value if value not in ("", None)]
+    message = f"{_show(error.instance)} is not a supported value: " + ", ".join(
+        str(value) for value in allowed
+    )
+    if isinstance(error.instance, str):
+        for value in allowed:
+            if isinstance(value, str) and value.lower() == error.instance.lower():
+                return message + f" (did you mean {_show(value)}?)"
+    return message
+
+
+def _generic_message(error: ValidationError) -> str:
+    message = str(error.message)
+    return message[:1].lower() + message[1:] if message else "invalid value"
+
+
+def _clip(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(_clip(value), ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    return _describe(value)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"boolean {_show(value)}"
+    if isinstance(value, int | float):
+        return f"number {_show(value)}"
+    if isinstance(value, str):
+        return f"string {_show(value)}"
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

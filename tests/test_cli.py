@@ -1,0 +1,237 @@
+"""The command line as a user runs it: exit codes, formats, config, suppression, stdin."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.conftest import ROOT
+
+BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+"""
+GOOD = BAD.replace("app: api", "app: web")
+
+
+def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kpolicy", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "bad.yaml").write_text(BAD)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    return tmp_path
+
+
+def test_exit_codes(project: Path) -> None:
+    assert run("lint", "good.yaml", cwd=project).returncode == 0
+    bad = run("lint", "bad.yaml", cwd=project)
+    assert bad.returncode == 1
+    assert "bad.yaml:6:3: error[selector-mismatch]" in bad.stdout
+    assert "Traceback" not in bad.stderr
+    assert run("lint", "bad.yaml", "--fail-on", "never", cwd=project).returncode == 0
+    missing = run("lint", "nope.yaml", "good.yaml", cwd=project)
+    assert missing.returncode == 2
+    assert "kpolicy: error: nope.yaml: no such file or directory" in missing.stderr
+    assert run("lint", "--format", "xml", "good.yaml", cwd=project).returncode == 2
+    assert run("lint", "--kubernetes-version", "1.20", "good.yaml", cwd=project).returncode == 2
+    assert run("lint", "--select", "no-such-rule", "good.yaml", cwd=project).returncode == 2
+    assert run("lint", "--bogus-flag", cwd=project).returncode == 2
+
+
+def test_unsupported_version_lists_supported(project: Path) -> None:
+    out = run("lint", "--kubernetes-version", "1.20", "good.yaml", cwd=project)
+    assert "supported: 1.32, 1.33" in out.stderr
+
+
+def test_default_path_is_current_folder(project: Path) -> None:
+    out = run("lint", cwd=project)
+    assert out.returncode == 1
+    assert "bad.yaml:6:3" in out.stdout
+    assert "in 2 files" in out.stdout
+
+
+def test_stdin_with_name(project: Path) -> None:
+    out = run("lint", "-", "--stdin-filename", "k8s/web.yaml", cwd=project, stdin=BAD)
+    assert out.returncode == 1
+    assert out.stdout.startswith("k8s/web.yaml:6:3: error[selector-mismatch]")
+
+
+def test_json_report_validates(project: Path) -> None:
+    out = run("lint", "-f", "json", ".", cwd=project)
+    report = json.loads(out.stdout)
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    diag = report["diagnostics"][0]
+    assert diag["rule"] == "selector-mismatch"
+    assert (diag["line"], diag["column"], diag["endLine"], diag["endColumn"]) == (6, 3, 6, 11)
+    assert diag["path"] == "/spec/selector"
+    assert diag["object"] == {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": None, "name": "web"}
+    assert report["kubernetesVersion"] == "1.37"
+    assert report["summary"]["files"] == 2
+    assert report["summary"]["errors"] == 1
+
+
+def test_output_file(project: Path) -> None:
+    out = run("lint", "-f", "json", "-o", "report.json", "bad.yaml", cwd=project)
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert json.loads((project / "report.json").read_text())["summary"]["errors"] == 1
+
+
+def test_select_and_ignore(project: Path) -> None:
+    assert run("lint", "--ignore", "selector-mismatch", "bad.yaml", cwd=project).returncode == 0
+    assert run("lint", "--select", "selector-missing", "bad.yaml", cwd=project).returncode == 0
+    assert run("lint", "--select", "selector-missing,selector-mismatch", "bad.yaml", cwd=project).returncode == 1
+
+
+def test_fail_on_levels(project: Path) -> None:
+    dup = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
+    (project / "dup.yaml").write_text(dup)
+    assert run("lint", "dup.yaml", cwd=project).returncode == 1  # warning fails by default
+    assert run("lint", "dup.yaml", "--fail-on", "error", cwd=project).returncode == 0
+
+
+def test_config_discovery_upward(project: Path) -> None:
+    (project / ".kpolicy.yaml").write_text("rules:\n  selector-mismatch: off\n")
+    sub = project / "sub"
+    sub.mkdir()
+    (sub / "bad.yaml").write_text(BAD)
+    assert run("lint", "bad.yaml", cwd=sub).returncode == 0
+
+
+def test_config_severity_and_pyproject(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.kpolicy.rules]\nselector-mismatch = "info"\n')
+    out = run("lint", "bad.yaml", cwd=project)
+    assert "info[selector-mismatch]" in out.stdout
+    assert out.returncode == 0  # info is below the default --fail-on warning
+
+
+def test_invalid_config_names_key_and_line(project: Path) -> None:
+    (project / ".kpolicy.yaml").write_text("rules:\n  selector-mismatch: loud\nexclude: []\n")
+    out = run("lint", "bad.yaml", cwd=project)
+    assert out.returncode == 2
+    assert ".kpolicy.yaml:2:" in out.stderr
+    (project / ".kpolicy.yaml").write_text("exclude: []\nrulez:\n  x: off\n")
+    out = run("lint", "bad.yaml", cwd=project)
+    assert out.returncode == 2
+    assert ".kpolicy.yaml:2:1: invalid config: unknown key 'rulez'" in out.stderr
+    (project / ".kpolicy.yaml").write_text("rules:\n  selector-mismatsh: off\n")
+    out = run("lint", "bad.yaml", cwd=project)
+    assert "unknown rule 'selector-mismatsh'; did you mean 'selector-mismatch'?" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_explicit_config_and_exclude(project: Path) -> None:
+    (project / "cfg.yaml").write_text("exclude: ['bad.yaml']\n")
+    assert run("lint", "--config", "cfg.yaml", ".", cwd=project).returncode == 0
+    assert run("lint", "--config", "missing.yaml", ".", cwd=project).returncode == 2
+
+
+def test_exemptions(project: Path) -> None:
+    (project / ".kpolicy.yaml").write_text(
+        "exemptions:\n  - rules: [selector-mismatch]\n    names: ['we*']\n    kinds: [Deployment]\n"
+    )
+    out = run("lint", "bad.yaml", "--show-suppressed", cwd=project)
+    assert out.returncode == 0
+    assert "[suppressed]" in out.stdout
+    assert "1 suppressed" in out.stdout
+
+
+def test_comment_and_annotation_suppression(project: Path) -> None:
+    trailing = BAD.replace("  selector:\n", "  selector:  # kpolicy: ignore[selector-mismatch]\n")
+    (project / "a.yaml").write_text(trailing)
+    above = BAD.replace("  selector:\n", "  # kpolicy: ignore[selector-mismatch]\n  selector:\n")
+    (project / "b.yaml").write_text(above)
+    wrong_rule = BAD.replace("  selector:\n", "  selector:  # kpolicy: ignore[selector-missing]\n")
+    (project / "c.yaml").write_text(wrong_rule)
+    annotated = BAD.replace(
+        "  name: web\n", "  name: web\n  annotations:\n    kpolicy.io/ignore: selector-mismatch\n"
+    )
+    (project / "d.yaml").write_text(annotated)
+    on_template = BAD.replace(
+        "      labels: {app: api}\n",
+        "      labels: {app: api}\n      annotations: {kpolicy.io/ignore: all}\n",
+    )
+    (project / "e.yaml").write_text(on_template)
+    for name in ("a.yaml", "b.yaml", "d.yaml", "e.yaml"):
+        out = run("lint", "-f", "json", name, cwd=project)
+        assert out.returncode == 0, (name, out.stdout)
+        assert json.loads(out.stdout)["summary"]["suppressed"] == 1
+    assert run("lint", "c.yaml", cwd=project).returncode == 1
+
+
+def test_context_is_indexed_not_reported(project: Path) -> None:
+    ctx = project / "ctx"
+    ctx.mkdir()
+    (ctx / "other.yaml").write_text(BAD)
+    out = run("lint", "-f", "json", "good.yaml", "--context", "ctx", cwd=project)
+    report = json.loads(out.stdout)
+    assert report["diagnostics"] == []
+    assert report["summary"]["files"] == 1
+
+
+def test_github_format(project: Path) -> None:
+    out = run("lint", "-f", "github", "bad.yaml", cwd=project)
+    assert out.stdout.startswith(
+        "::error file=bad.yaml,line=6,col=3,endLine=6,endColumn=11,title=selector-mismatch::"
+    )
+
+
+def test_rules_command() -> None:
+    listing = run("rules", cwd=ROOT)
+    assert listing.returncode == 0
+    assert "selector-mismatch" in listing.stdout
+    one = run("rules", "selector-mismatch", cwd=ROOT)
+    assert "Why it matters" in one.stdout and "Bad:" in one.stdout and "Good:" in one.stdout
+    as_json = json.loads(run("rules", "--format", "json", cwd=ROOT).stdout)
+    assert {r["id"] for r in as_json} >= {"selector-missing", "yaml-syntax"}
+    md = run("rules", "selector-missing", "--format", "markdown", cwd=ROOT)
+    assert md.stdout.startswith("## selector-missing")
+    assert run("rules", "nope", cwd=ROOT).returncode == 2
+
+
+def test_version() -> None:
+    from kpolicy import __version__
+
+    out = run("--version", cwd=ROOT)
+    assert out.stdout.strip() == f"kpolicy {__version__}"
+
+
+def test_folder_recursion_and_suffixes(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.yml").write_text(BAD)
+    (tmp_path / "a" / "y.json").write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}))
+    (tmp_path / "a" / "notes.txt").write_text("not: yaml: at all")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "z.yaml").write_text(BAD)
+    out = run("lint", "-f", "json", "a", cwd=tmp_path)
+    report = json.loads(out.stdout)
+    assert report["summary"]["files"] == 2
+    assert [d["file"] for d in report["diagnostics"]] == ["a/b/x.yml"]
