@@ -28,6 +28,7 @@ from kpolicy.k8s.scheduling import daemon_placement
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import ObjectRef, to_pointer
+from kpolicy.versions import DEFAULT_VERSION
 
 __all__ = [
     "DEFAULT_CLUSTER_DOMAIN",
@@ -62,7 +63,7 @@ __all__ = [
 ]
 
 PLAN_FORMAT_VERSION: Final = 1
-DEFAULT_KUBERNETES_VERSION: Final = "1.37"
+DEFAULT_KUBERNETES_VERSION: Final = DEFAULT_VERSION
 DEFAULT_CLUSTER_DOMAIN: Final = "cluster.local"
 # Without --nodes a DaemonSet is planned over this many notional nodes that accept it.
 HYPOTHETICAL_NODE_COUNT: Final = 3
@@ -84,6 +85,9 @@ ORDERED_READY: Final = "OrderedReady"
 PARALLEL: Final = "Parallel"
 
 _DNS_LABEL_MAX: Final = 63
+_INT32_MAX: Final = 2**31 - 1
+# StatefulSet Pods are simulated one by one; above this many the plan gives no steps.
+MAX_SIMULATED_PODS: Final = 10_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,6 +404,10 @@ class _Fields:
             self.note(path, f"{_dotted(path)} is {number}, below {minimum}, which the API server "
                       f"rejects; treated as absent{suffix}")
             return None
+        if number > _INT32_MAX:
+            self.note(path, f"{_dotted(path)} is {number}, more than an int32 holds, which the "
+                      f"API server rejects; treated as absent{suffix}")
+            return None
         return number
 
     def int_or_percent(self, *path: str, default_text: str = "") -> int | str | None:
@@ -537,6 +545,22 @@ def _strip_nulls(value: object) -> object:
     return value
 
 
+def _semantic(value: object) -> object:
+    """A value normalised for apimachinery's ``equality.Semantic.DeepEqual``: null members are
+    absent, and an empty list or map equals an absent one."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            normal = _semantic(item)
+            if normal is None or normal == [] or normal == {}:
+                continue
+            out[key] = normal
+        return out
+    if isinstance(value, list):
+        return [_semantic(item) for item in value]
+    return value
+
+
 def _diff(old: object, new: object, path: tuple[str | int, ...], out: list[str]) -> None:
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new), key=str):
@@ -577,7 +601,7 @@ def _spec(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _template(obj: Mapping[str, Any]) -> object:
-    return _strip_nulls(_spec(obj).get("template"))
+    return _semantic(_spec(obj).get("template"))
 
 
 def _replicas_of(obj: Mapping[str, Any]) -> int:
@@ -639,8 +663,8 @@ def _start_ordinal_raw(obj: Mapping[str, Any]) -> int:
 # apps/v1
 def _rejection(kind: object, new: Mapping[str, Any], old: Mapping[str, Any]) -> str | None:
     if kind == "StatefulSet":
-        new_spec = _strip_nulls(_spec(new))
-        old_spec = _strip_nulls(_spec(old))
+        new_spec = _semantic(_spec(new))
+        old_spec = _semantic(_spec(old))
         assert isinstance(new_spec, dict) and isinstance(old_spec, dict)
         _default_statefulset_spec_for_compare(new_spec)
         _default_statefulset_spec_for_compare(old_spec)
@@ -659,8 +683,8 @@ def _rejection(kind: object, new: Mapping[str, Any], old: Mapping[str, Any]) -> 
             )
         return None
     if kind in ("Deployment", "DaemonSet", "ReplicaSet"):
-        new_selector = _strip_nulls(_spec(new).get("selector"))
-        old_selector = _strip_nulls(_spec(old).get("selector"))
+        new_selector = _semantic(_spec(new).get("selector"))
+        old_selector = _semantic(_spec(old).get("selector"))
         if new_selector != old_selector:
             return (
                 f"spec.selector changed: the selector of a {kind} is immutable in apps/v1; "
@@ -675,8 +699,6 @@ def _default_statefulset_spec_for_compare(spec: dict[str, Any]) -> None:
     spec.setdefault("podManagementPolicy", ORDERED_READY)
     if spec.get("serviceName") == "":
         spec.pop("serviceName")
-    if spec.get("volumeClaimTemplates") == []:
-        spec.pop("volumeClaimTemplates")
 
 
 # --------------------------------------------------------------------------------------------

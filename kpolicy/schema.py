@@ -169,12 +169,11 @@ _QUANTITY_HINTS: Final = {
 @functools.cache
 def _quantity_checker() -> Callable[[str], bool]:
     try:
-        from kpolicy.k8s import quantity  # written alongside; optional
-    except ImportError:
-        quantity = None
-    checker = getattr(quantity, "is_valid_quantity", None)
-    if callable(checker):
-        return checker  # type: ignore[no-any-return]
+        from kpolicy.k8s.quantity import is_valid_quantity as checker
+    except ImportError:  # the regex of the overlay follows the same grammar
+        pass
+    else:
+        return checker
     pattern = re.compile(_overlay()["formats"]["quantity"]["pattern"])
 
     def matches(text: str) -> bool:
@@ -207,7 +206,7 @@ def _quantity_problem(value: object) -> FormatResult:
     if isinstance(value, float):
         return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid quantity"
     message = f"{_show(value)} is not a valid quantity"
-    suffix = re.fullmatch(r"\s*[+-]?[0-9.]*\s*([A-Za-z]+)\s*", value)
+    suffix = re.fullmatch(r"\s*[+-]?[0-9.]*\s*([A-Za-z]+)\s*", str(value))
     hint = _QUANTITY_HINTS.get(suffix.group(1).lower()) if suffix else None
     if suffix and hint:
         message += f": did you mean the suffix {hint}?"
@@ -245,8 +244,7 @@ def _port_text_problem(value: str) -> FormatResult:
     if errors:
         return (
             RULE_TYPE_MISMATCH,
-            f"port {_show(value)} is a string but not a valid port name: "
-            + "; ".join(errors),
+            f"port {_show(value)} is a string but not a valid port name: " + "; ".join(errors),
         )
     return None
 
@@ -280,7 +278,7 @@ def _int_or_percent_problem(value: object) -> FormatResult:
             return (
                 RULE_TYPE_MISMATCH,
                 f"{_show(value)} is a string, not a number: remove the quotes, "
-                f"or write a percentage such as \"{value.strip()}%\"",
+                f'or write a percentage such as "{value.strip()}%"',
             )
         errors = is_valid_percent(value)
         if errors:
@@ -362,7 +360,9 @@ def _apply_patch(definitions: dict[str, Any], entry: Mapping[str, Any]) -> None:
     if definition is None:
         return
     if "drop_required" in entry:
-        required = [name for name in definition.get("required", ()) if name not in entry["drop_required"]]
+        required = [
+            name for name in definition.get("required", ()) if name not in entry["drop_required"]
+        ]
         if required:
             definition["required"] = required
         else:
@@ -482,7 +482,9 @@ class _Version:
 def _load_version(version: str) -> _Version:
     versions, store = _bundle()
     index = versions[version]
-    definitions = {name: copy.deepcopy(store[digest]) for name, digest in index["definitions"].items()}
+    definitions = {
+        name: copy.deepcopy(store[digest]) for name, digest in index["definitions"].items()
+    }
     overlay = _overlay()
     for entry in overlay.get("patches", ()):
         if _applies(entry, version):
@@ -519,10 +521,21 @@ def _convert_custom(node: object, structural: bool = True) -> Any:
         return node if isinstance(node, bool) else {}
     result: dict[str, Any] = {}
     for key, value in node.items():
-        if key in ("description", "default", "example", "externalDocs", "x-kubernetes-validations", "nullable", "id", "$schema"):
+        if key in (
+            "description",
+            "default",
+            "example",
+            "externalDocs",
+            "x-kubernetes-validations",
+            "nullable",
+            "id",
+            "$schema",
+        ):
             continue
         if key == "properties" and isinstance(value, Mapping):
-            result[key] = {str(name): _convert_custom(sub, structural) for name, sub in value.items()}
+            result[key] = {
+                str(name): _convert_custom(sub, structural) for name, sub in value.items()
+            }
         elif key in ("items", "additionalProperties", "not"):
             result[key] = _convert_custom(value, structural and key != "not")
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
@@ -533,9 +546,8 @@ def _convert_custom(node: object, structural: bool = True) -> Any:
             result[key] = value
     # OpenAPI v3.0 / draft 4: exclusiveMinimum is a boolean that modifies minimum
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(result.get(bound), bool):
-            if result.pop(bound) and limit in result:
-                result[bound] = result.pop(limit)
+        if isinstance(result.get(bound), bool) and result.pop(bound) and limit in result:
+            result[bound] = result.pop(limit)
     if node.get("x-kubernetes-int-or-string"):
         result["type"] = ["integer", "string"]
         for key in ("anyOf", "oneOf"):
@@ -638,7 +650,7 @@ def _dir_lookup(
 ) -> dict[str, Any] | None:
     group, _, version = api_version.rpartition("/")
     group = group.lower()
-    candidates = [(group, version.lower(), kind.lower())]
+    candidates: list[tuple[str | None, str, str]] = [(group, version.lower(), kind.lower())]
     if "." in group:
         candidates.append((group.split(".")[0], version.lower(), kind.lower()))
     candidates.append((None, version.lower(), kind.lower()))
@@ -701,7 +713,7 @@ class SchemaValidator:
         added: list[tuple[str, str]] = []
         try:
             schemas = _crd_schemas(crd)
-        except Exception:  # noqa: BLE001 - a hostile CRD is skipped, never fatal
+        except Exception:  # a hostile CRD is skipped, never fatal
             return added
         for key, openapi in schemas.items():
             if key in self._builtin.roots:
@@ -759,7 +771,7 @@ class SchemaValidator:
         try:
             cls = jsonschema.validators.validator_for(converted, default=jsonschema.Draft7Validator)
             cls.check_schema(converted)
-        except (jsonschema.SchemaError, Exception):  # noqa: BLE001
+        except Exception:  # an unusable schema file validates nothing
             return None
         validator: Validator = cls(converted, format_checker=_custom_format_checker())
         return validator
@@ -783,7 +795,7 @@ class SchemaValidator:
             return _problems(validator.iter_errors(instance))
         except RecursionError:
             return []
-        except Exception:  # noqa: BLE001 - custom schemas may hold anything
+        except Exception:  # custom schemas may hold anything
             if (api_version, kind) in self._builtin.roots:
                 raise
             return []
@@ -897,10 +909,15 @@ def _problems(errors: Iterable[ValidationError]) -> list[SchemaProblem]:
             check = _FORMATS.get(str(error.validator_value))
             result = check(error.instance) if check else None
             if result is None:
-                result = RULE_FORMAT_INVALID, f"{_show(error.instance)} is not a valid {error.validator_value}"
+                result = (
+                    RULE_FORMAT_INVALID,
+                    f"{_show(error.instance)} is not a valid {error.validator_value}",
+                )
             problems.append(SchemaProblem(result[0], path, "value", result[1]))
         else:
-            problems.append(SchemaProblem(RULE_VALUE_INVALID, path, "value", _generic_message(error)))
+            problems.append(
+                SchemaProblem(RULE_VALUE_INVALID, path, "value", _generic_message(error))
+            )
     return problems
 
 
@@ -975,9 +992,9 @@ def _type_message(error: ValidationError) -> str:
                 message + ": an unquoted number (such as 0777, 1e3 or 1.10) is read as a "
                 "number, quote it"
             )
-    if ("integer" in expected or "number" in expected) and isinstance(value, str):
-        if re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
-            return message + ": remove the quotes"
+    numeric = "integer" in expected or "number" in expected
+    if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
+        return message + ": remove the quotes"
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
         return message + ": remove the quotes"
     return message
