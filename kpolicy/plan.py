@@ -332,10 +332,9 @@ def _dotted(path: Sequence[str | int]) -> str:
 class _Fields:
     """Reads a manifest; a value of the wrong type counts as absent and leaves a note."""
 
-    def __init__(self, root: object, notes: list[str], *, label: str = "") -> None:
+    def __init__(self, root: object, notes: list[str]) -> None:
         self._root: Any = root if isinstance(root, dict) else {}
         self._notes = notes
-        self._label = label
         self._noted: set[str] = set()
         if root is not None and not isinstance(root, dict):
             self.note((), f"{_describe(root)} is not an object; treated as empty")
@@ -345,7 +344,7 @@ class _Fields:
         if key in self._noted:
             return
         self._noted.add(key)
-        self._notes.append(f"{self._label}{message}" if self._label else message)
+        self._notes.append(message)
 
     def raw(self, *path: str) -> Any:
         current: Any = self._root
@@ -1473,26 +1472,13 @@ class _StatefulSetSimulation:
         return tuple(sorted(self.pods.items()))
 
 
-def _statefulset_parts(
-    obj: Mapping[str, Any],
-    fields: _Fields,
-    kubernetes_version: str,
-    feature_gates: Mapping[str, bool] | None,
-    notes: list[str] | None,
-) -> tuple[int, int, str, int | None, str, object]:
+def _statefulset_parts(fields: _Fields) -> tuple[int, int, str, int | None, str, object]:
     """replicas, start ordinal, update strategy type, partition, pod management policy and
     the raw maxUnavailable, defaulted as SetDefaults_StatefulSet does."""
     replicas = fields.integer("spec", "replicas", default_text="1 replica")
     replicas = 1 if replicas is None else replicas
     start = fields.integer("spec", "ordinals", "start", default_text="0")
     start = 0 if start is None else start
-    if start and not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
-                                          feature_gates):
-        if notes is not None:
-            notes.append(f"spec.ordinals.start {start} is ignored: "
-                         + _gate_note("StatefulSetStartOrdinal", kubernetes_version,
-                                      feature_gates, False))
-        start = 0
     policy = fields.string("spec", "podManagementPolicy")
     if policy not in (None, ORDERED_READY, PARALLEL):
         fields.note(("spec", "podManagementPolicy"),
@@ -1539,7 +1525,8 @@ def statefulset_plan(
     """The creation, scaling and update order of a StatefulSet, and its Pods' DNS names.
 
     Without ``old`` (and without ``diff``) the plan is a Pod template update from ``replicas``
-    available Pods at the current revision.
+    available Pods at the current revision. ``services`` are the Service objects to look the
+    governing Service up in (same namespace, named like ``spec.serviceName``).
     """
     notes: list[str] = []
     obj: Mapping[str, Any] = new if isinstance(new, dict) else {}
@@ -1548,36 +1535,16 @@ def statefulset_plan(
         notes.append(f"Kubernetes version {kubernetes_version!r} is not X.Y; planned for "
                      f"{DEFAULT_KUBERNETES_VERSION}")
         kubernetes_version = DEFAULT_KUBERNETES_VERSION
-    replicas, start, strategy_type, partition, policy, raw_max_unavailable = (
-        _statefulset_parts(obj, fields, kubernetes_version, feature_gates, notes)
-    )
     name = _name(obj)
     namespace = _namespace(obj)
-
-    gate = feature_gate_enabled("MaxUnavailableStatefulSet", kubernetes_version, feature_gates)
-    max_unavailable: int | None = None
-    if strategy_type == ROLLING_UPDATE:
-        resolved = 1
-        try:
-            resolved = intstr.statefulset_max_unavailable(raw_max_unavailable, replicas)
-        except ValueError:
-            resolved = 1
-        if gate:
-            max_unavailable = resolved
-        else:
-            max_unavailable = 1
-            if raw_max_unavailable is not None and resolved != 1:
-                notes.append(
-                    f"maxUnavailable {raw_max_unavailable!r} is ignored and Pods are replaced "
-                    "one at a time: "
-                    + _gate_note("MaxUnavailableStatefulSet", kubernetes_version, feature_gates,
-                                 False)
-                )
 
     change: ChangeKind
     changed_fields: list[str] = []
     rejected: str | None = None
     old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
+    replicas, start, strategy_type, partition, policy, raw_max_unavailable = (
+        _statefulset_parts(fields)
+    )
     if old_obj is not None:
         change, changed_fields, rejected = classify_change(obj, old_obj)
     elif diff:
@@ -1586,18 +1553,46 @@ def statefulset_plan(
         change = "rollout"
         notes.append("no previous version given: planned as a Pod template update from "
                      f"{replicas} available Pods at the current revision")
-
-    # starting Pods: ordinal -> revision
-    pods: dict[int, str] = {}
+    if start and not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
+                                          feature_gates):
+        notes.append(f"spec.ordinals.start {start} is ignored: "
+                     + _gate_note("StatefulSetStartOrdinal", kubernetes_version, feature_gates,
+                                  False))
+        start = 0
     template_changed = change in ("rollout", "rollout+scale")
+
+    # follows getStatefulSetMaxUnavailable, honoured only behind MaxUnavailableStatefulSet
+    gate = feature_gate_enabled("MaxUnavailableStatefulSet", kubernetes_version, feature_gates)
+    max_unavailable: int | None = None
+    if strategy_type == ROLLING_UPDATE:
+        try:
+            resolved = intstr.statefulset_max_unavailable(raw_max_unavailable, replicas)
+        except ValueError:
+            resolved = 1
+        max_unavailable = resolved if gate else 1
+        gate_note = _gate_note("MaxUnavailableStatefulSet", kubernetes_version, feature_gates,
+                               gate)
+        if not gate and resolved != 1:
+            notes.append(f"maxUnavailable {raw_max_unavailable!r} is ignored and Pods are "
+                         f"replaced one at a time: {gate_note}")
+        elif template_changed:
+            notes.append(gate_note)
+
+    # the starting Pods: ordinal -> revision
+    pods: dict[int, str] = {}
     if old_obj is not None:
-        old_replicas, old_start, *_ = _statefulset_parts(
-            old_obj, _Fields(old_obj, []), kubernetes_version, feature_gates, None
-        )
+        old_replicas, old_start, *_ = _statefulset_parts(_Fields(old_obj, []))
+        if not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
+                                    feature_gates):
+            old_start = 0
         revision = _CURRENT if template_changed else _UPDATE
-        pods = {ordinal: revision for ordinal in range(old_start, old_start + old_replicas)}
-    elif old_obj is None and not diff:
+        if old_replicas <= MAX_SIMULATED_PODS:
+            pods = {ordinal: revision for ordinal in range(old_start, old_start + old_replicas)}
+    elif not diff and replicas <= MAX_SIMULATED_PODS:
         pods = {ordinal: _CURRENT for ordinal in range(start, start + replicas)}
+
+    def pod_name(ordinal: int) -> str:
+        return f"{name}-{ordinal}"
 
     spec = _StatefulSetSpec(
         name=name,
@@ -1610,15 +1605,12 @@ def statefulset_plan(
         max_unavailable=max_unavailable or 1,
         template_changed=template_changed,
     )
+    simulation = _StatefulSetSimulation(spec, pods)
     steps: list[Step] = []
-    update_order: list[str] = []
-    simulation = _StatefulSetSimulation(spec, dict(pods))
-
-    def pod_name(ordinal: int) -> str:
-        return f"{name}-{ordinal}"
-
     if rejected is not None:
         notes.append("the API server refuses this update, so nothing changes")
+    elif replicas > MAX_SIMULATED_PODS or len(pods) > MAX_SIMULATED_PODS:
+        notes.append(f"more than {MAX_SIMULATED_PODS} Pods: no step-by-step plan")
     else:
         def record() -> None:
             steps.append(StatefulSetStep(
@@ -1630,9 +1622,7 @@ def statefulset_plan(
             ))
 
         _run(simulation.sync, simulation.state, simulation.state, record, notes)
-        update_order = [pod_name(o) for o in simulation.update_order]
 
-    # strategy, bounds and notes about the update
     if strategy_type == ON_DELETE:
         strategy = Strategy(ON_DELETE, None, None, None, policy)
         bounds = Bounds(replicas, replicas)
@@ -1646,13 +1636,11 @@ def statefulset_plan(
             notes.append(f"partition {partition} is not below replicas {replicas}: no Pod is "
                          "updated")
         elif template_changed and partition:
-            held = ", ".join(pod_name(o) for o in range(start, start + min(partition, replicas)))
-            notes.append(f"partition {partition} holds back {held} (the partition counts from "
-                         f"ordinals.start {start})" if start else
-                         f"partition {partition} holds back {held}")
-    if template_changed and strategy_type == ROLLING_UPDATE:
-        notes.append(_gate_note("MaxUnavailableStatefulSet", kubernetes_version, feature_gates,
-                                gate))
+            held = [pod_name(o) for o in range(start, start + min(partition, replicas, 20))]
+            listed = ", ".join(held) + (", ..." if partition > len(held) else "")
+            notes.append(f"partition {partition} holds back {listed}"
+                         + (f" (the partition counts from ordinals.start {start})"
+                            if start else ""))
     min_ready = fields.integer("spec", "minReadySeconds")
     if min_ready:
         notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
@@ -1660,30 +1648,33 @@ def statefulset_plan(
     if changed_fields:
         notes.append("changed: " + ", ".join(changed_fields))
 
-    # DNS
+    # follows initIdentity (stateful_set_utils.go): hostname = Pod name, subdomain =
+    # spec.serviceName
     service_name = fields.string("spec", "serviceName")
     template = fields.optional_mapping("spec", "template")
-    labels = _template_labels(template or {})
+    domain: str | None = None
+    records = False
     if service_name:
-        dns_notes: list[str] = []
-        domain, records = _governing_service(services, namespace, service_name, labels,
-                                             cluster_domain, dns_notes)
-        notes.extend(dns_notes)
+        domain, records = _governing_service(services, namespace, service_name,
+                                             _template_labels(template or {}), cluster_domain,
+                                             notes)
     else:
-        domain, records = None, False
         notes.append("spec.serviceName is not set: the Pods get hostnames but no subdomain and "
                      "no per-Pod DNS names")
     dns_pods: list[PodDNS] = []
+    too_long: list[str] = []
     for ordinal in sorted(simulation.pods):
         hostname = pod_name(ordinal)
         fqdn: str | None = None
         if len(hostname) > _DNS_LABEL_MAX:
-            notes.append(f"Pod name {hostname!r} is longer than 63 characters: it is not a valid "
-                         "hostname, so the API server rejects the Pod")
+            too_long.append(hostname)
         elif records and service_name:
             fqdn = f"{hostname}.{service_name}.{namespace}.svc.{cluster_domain}"
         dns_pods.append(PodDNS(hostname, ordinal, hostname, service_name or None, fqdn,
                                simulation.pods[ordinal] == _UPDATE))
+    if too_long:
+        notes.append(f"Pod name {too_long[0]!r} is longer than 63 characters: it is not a valid "
+                     "hostname, so the API server rejects such Pods")
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,
@@ -1691,7 +1682,7 @@ def statefulset_plan(
         strategy=strategy,
         bounds=bounds,
         steps=tuple(steps),
-        update_order=tuple(update_order),
+        update_order=tuple(pod_name(o) for o in simulation.update_order),
         pods=tuple(dns_pods),
         service_domain=domain,
         rejected=rejected,

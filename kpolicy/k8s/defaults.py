@@ -50,6 +50,15 @@ ORDERED_READY: Final = "OrderedReady"
 RETAIN: Final = "Retain"
 
 
+def _plain(value: Any) -> Any:
+    """A deep copy made of plain dicts and lists (any Mapping, e.g. ruamel's, becomes a dict)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return copy.copy(value)
+
+
 def _as_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -138,7 +147,9 @@ def _statefulset(spec: dict[str, Any], max_unavailable_statefulset: bool) -> Non
         strategy["type"] = ROLLING_UPDATE
         _ensure_mapping(strategy, "rollingUpdate")
     rolling_update = _sub_mapping(strategy, "rollingUpdate")
-    if strategy["type"] == ROLLING_UPDATE and rolling_update is not None:
+    if rolling_update is None:
+        strategy.pop("rollingUpdate", None)  # absent, or wrong-typed and so treated as absent
+    elif strategy["type"] == ROLLING_UPDATE:
         _default_int(rolling_update, "partition", 0)
         if max_unavailable_statefulset:
             _default_int_or_string(rolling_update, "maxUnavailable", 1)
@@ -175,7 +186,7 @@ def apps_v1_defaults(
     ``persistentVolumeClaimRetentionPolicy`` Retain/Retain; ``revisionHistoryLimit`` 10;
     ``minReadySeconds`` 0.
     """
-    result: dict[str, Any] = dict(copy.deepcopy(spec)) if isinstance(spec, Mapping) else {}
+    result: dict[str, Any] = _plain(spec) if isinstance(spec, Mapping) else {}
     if kind == "Deployment":
         _deployment(result)
     elif kind == "DaemonSet":

@@ -16,7 +16,7 @@ from kpolicy.schema import (
     supported_versions,
 )
 
-from .conftest import load
+from .support import load
 
 DEPLOYMENT = """
 apiVersion: apps/v1

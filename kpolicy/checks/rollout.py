@@ -1,0 +1,584 @@
+"""Update strategies, rolling-update parameters, revision history and rollout settings.
+
+Every rule here judges the object as the API server sees it after the apps/v1 defaulting of
+``pkg/apis/apps/v1/defaults.go`` (SetDefaults_Deployment, SetDefaults_DaemonSet,
+SetDefaults_StatefulSet): an absent ``strategy.type`` is RollingUpdate, an absent Deployment
+``maxSurge``/``maxUnavailable`` is 25%, an absent DaemonSet ``maxUnavailable`` is 1 and
+``maxSurge`` 0, an absent ``progressDeadlineSeconds`` is 600. Defaulting is specific to apps/v1,
+so the rules that depend on it only look at apps/v1 objects (older group versions are no longer
+served, which ``api-version-removed`` reports).
+
+A field of the wrong type (a mapping where a number belongs, a boolean ``maxSurge``) makes the
+request undecodable; that is the schema rules' finding, so these rules skip the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.intstr import (
+    daemonset_surge_and_unavailable,
+    is_not_more_than_100_percent,
+    percent_value,
+    resolve_fenceposts,
+    statefulset_max_unavailable,
+    validate_int_or_percent,
+)
+from kpolicy.k8s.scheduling import daemon_should_run
+from kpolicy.model import KObject, Path, Problem
+from kpolicy.versions import minor
+from kpolicy.workload import get, int_value, pod_spec
+
+APPS_V1: Final = "apps/v1"
+ROLLING_UPDATE: Final = "RollingUpdate"
+RECREATE: Final = "Recreate"
+ON_DELETE: Final = "OnDelete"
+
+# kind -> (the spec field holding the strategy, the strategy types the API server accepts)
+_STRATEGY_FIELDS: Final = {
+    "Deployment": ("strategy", (RECREATE, ROLLING_UPDATE)),
+    "DaemonSet": ("updateStrategy", (ROLLING_UPDATE, ON_DELETE)),
+    "StatefulSet": ("updateStrategy", (ROLLING_UPDATE, ON_DELETE)),
+}
+
+# SetDefaults_Deployment / SetDefaults_DaemonSet; the StatefulSet default (1, behind the
+# MaxUnavailableStatefulSet gate) is handled in _statefulset_rolling_update.
+_ROLLING_DEFAULTS: Final[Mapping[str, Mapping[str, int | str]]] = {
+    "Deployment": {"maxUnavailable": "25%", "maxSurge": "25%"},
+    "DaemonSet": {"maxUnavailable": 1, "maxSurge": 0},
+}
+
+DEPLOYMENT_PROGRESS_DEADLINE_DEFAULT: Final = 600  # SetDefaults_Deployment
+
+# MaxUnavailableStatefulSet: alpha (off) from 1.24 to 1.34, beta (on) from 1.35.
+_MAX_UNAVAILABLE_STATEFULSET_GATE: Final = "MaxUnavailableStatefulSet"
+_MAX_UNAVAILABLE_STATEFULSET_ON_FROM: Final = 35
+
+_INT32_MIN: Final = -(2**31)
+_INT32_MAX: Final = 2**31 - 1
+_ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the object after defaulting
+
+
+def _spec(obj: KObject) -> dict[str, Any] | None:
+    spec = obj.data.get("spec")
+    return spec if isinstance(spec, dict) else None
+
+
+def _is_apps_v1(obj: KObject) -> bool:
+    return obj.data.get("apiVersion") == APPS_V1
+
+
+def _int_or_string(value: object) -> int | str | None:
+    """The IntOrString the API server decodes from ``value``; None when it cannot decode it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # YAML 2.0 reaches the API server as the JSON number 2
+    if isinstance(value, int) and _INT32_MIN <= value <= _INT32_MAX:
+        return value
+    return None
+
+
+# follows apps/validation.getIntOrPercentValue: a valid percentage gives its number, anything
+# else IntOrString.IntValue (an int as is, a string through strconv.Atoi, 0 when that fails)
+def _go_int_or_percent_value(value: int | str) -> int:
+    if isinstance(value, int):
+        return value
+    percent = percent_value(value)
+    if percent is not None:
+        return percent
+    if _ATOI_RE.fullmatch(value) is None:
+        return 0
+    number = int(value)
+    return number if -(2**63) <= number < 2**63 else 0
+
+
+def _show(value: int | str) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True)
+class _Strategy:
+    path: Path  # ("spec", "strategy") or ("spec", "updateStrategy")
+    type: str  # after defaulting: "" becomes RollingUpdate
+    type_written: str | None  # the type as written, None when absent or empty
+    rolling_update: object  # the written rollingUpdate value (None when absent or null)
+
+
+def _strategy(obj: KObject) -> _Strategy | None:
+    """The update strategy after defaulting, or None when it is wrongly typed."""
+    entry = _STRATEGY_FIELDS.get(obj.kind)
+    spec = _spec(obj)
+    if entry is None or spec is None:
+        return None
+    field_name, _ = entry
+    raw = spec.get(field_name)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        return None
+    written = raw.get("type")
+    if written is not None and not isinstance(written, str):
+        return None
+    effective = written or ROLLING_UPDATE
+    return _Strategy(("spec", field_name), effective, written or None, raw.get("rollingUpdate"))
+
+
+@dataclass(frozen=True)
+class _Param:
+    """One of maxSurge / maxUnavailable after defaulting."""
+
+    name: str
+    path: Path
+    value: int | str
+    written: bool
+
+    @property
+    def shown(self) -> str:
+        return _show(self.value)
+
+    @property
+    def errors(self) -> list[str]:
+        """What ValidatePositiveIntOrPercent rejects in a written value."""
+        return validate_int_or_percent(self.value) if self.written else []
+
+
+@dataclass(frozen=True)
+class _Rolling:
+    """The rolling-update parameters the API server validates and the controller reads."""
+
+    kind: str
+    path: Path
+    params: dict[str, _Param]
+
+    @property
+    def well_formed(self) -> bool:
+        return all(not p.errors for p in self.params.values())
+
+
+def _param(ru: Mapping[str, Any], path: Path, name: str, default: int | str | None) -> _Param | None:
+    raw = ru.get(name)
+    if raw is None:
+        if default is None:
+            return None
+        return _Param(name, (*path, name), default, written=False)
+    value = _int_or_string(raw)
+    if value is None:
+        return None
+    return _Param(name, (*path, name), value, written=True)
+
+
+def _rolling(obj: KObject, ctx: RuleContext) -> _Rolling | None:
+    """The rollingUpdate of an apps/v1 RollingUpdate workload after defaulting, else None.
+
+    None also when the API server would not validate the parameters: another strategy type,
+    a wrongly typed field, a StatefulSet without ``rollingUpdate``, or a StatefulSet
+    ``maxUnavailable`` dropped because the MaxUnavailableStatefulSet gate is off.
+    """
+    if not _is_apps_v1(obj):
+        return None
+    strategy = _strategy(obj)
+    if strategy is None or strategy.type != ROLLING_UPDATE:
+        return None
+    ru = strategy.rolling_update
+    if ru is not None and not isinstance(ru, dict):
+        return None
+    path = (*strategy.path, "rollingUpdate")
+    if obj.kind == "StatefulSet":
+        return _statefulset_rolling_update(strategy, ru, path, ctx)
+    defaults = _ROLLING_DEFAULTS[obj.kind]
+    params: dict[str, _Param] = {}
+    for name in ("maxUnavailable", "maxSurge"):
+        param = _param(ru or {}, path, name, defaults[name])
+        if param is None:
+            return None  # a wrongly typed value: the schema rules' finding
+        params[name] = param
+    return _Rolling(obj.kind, path, params)
+
+
+def _statefulset_rolling_update(
+    strategy: _Strategy, ru: dict[str, Any] | None, path: Path, ctx: RuleContext
+) -> _Rolling | None:
+    # SetDefaults_StatefulSet creates rollingUpdate only when it also defaults the type; an
+    # explicit RollingUpdate without rollingUpdate stays nil and nothing is validated.
+    if ru is None and strategy.type_written is not None:
+        return None
+    if not max_unavailable_statefulset_enabled(ctx):
+        # dropStatefulSetDisabledFields (pkg/registry/apps/statefulset/strategy.go) clears
+        # maxUnavailable on create before validation when the gate is off
+        return _Rolling("StatefulSet", path, {})
+    param = _param(ru or {}, path, "maxUnavailable", 1)
+    if param is None:
+        return None
+    return _Rolling("StatefulSet", path, {"maxUnavailable": param})
+
+
+def max_unavailable_statefulset_enabled(ctx: RuleContext) -> bool:
+    """Whether the MaxUnavailableStatefulSet gate is on for the selected Kubernetes version."""
+    gate = ctx.feature_gates.get(_MAX_UNAVAILABLE_STATEFULSET_GATE)
+    if isinstance(gate, bool):
+        return gate
+    return minor(ctx.kubernetes_version) >= _MAX_UNAVAILABLE_STATEFULSET_ON_FROM
+
+
+def _int_field(spec: Mapping[str, Any], name: str, default: int | None) -> int | None:
+    """An int32 field after defaulting; None when absent without default or wrongly typed."""
+    raw = spec.get(name)
+    if raw is None:
+        return default
+    return int_value(raw)
+
+
+# ---------------------------------------------------------------------------------------------
+# rolling-update-invalid
+
+
+def _format_problems(param: _Param) -> Iterator[Problem]:
+    value = param.value
+    if not param.written:
+        return
+    if isinstance(value, str):
+        if percent_value(value) is None:
+            hint = "digits followed by '%', such as '25%'"
+            if _ATOI_RE.fullmatch(value):
+                hint += f", or the integer {int(value)} without quotes"
+            yield Problem(
+                param.path,
+                f"{param.name} {value!r} is not a valid percentage; the API server rejects "
+                f"this: a string must be {hint}",
+            )
+    elif value < 0:
+        yield Problem(
+            param.path,
+            f"{param.name} {value} is negative; the API server rejects this: it must be 0 or more",
+        )
+    if is_not_more_than_100_percent(value):
+        yield Problem(
+            param.path,
+            f"{param.name} {value!r} is more than 100%; the API server rejects this",
+        )
+
+
+# ValidateDeploymentStrategy -> ValidateRollingUpdateDeployment,
+# ValidateDaemonSetUpdateStrategy -> ValidateRollingUpdateDaemonSet,
+# ValidateStatefulSetSpec -> validateRollingUpdateStatefulSet (pkg/apis/apps/validation), each
+# with ValidatePositiveIntOrPercent and IsNotMoreThan100Percent
+@check("rolling-update-invalid")
+def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    rolling = _rolling(obj, ctx)
+    if rolling is None:
+        return
+    unavailable = rolling.params.get("maxUnavailable")
+    surge = rolling.params.get("maxSurge")
+    if obj.kind == "Deployment" and unavailable and surge:
+        yield from _format_problems(unavailable)
+        yield from _format_problems(surge)
+        # only maxUnavailable is bounded by 100% for a Deployment; a surge above 100% is fine
+        if rolling.well_formed and (
+            _go_int_or_percent_value(unavailable.value) == 0
+            and _go_int_or_percent_value(surge.value) == 0
+        ):
+            yield Problem(
+                unavailable.path,
+                f"maxUnavailable {unavailable.shown} and maxSurge {surge.shown} are both 0, so "
+                "no pod could ever be replaced; the API server rejects this: maxUnavailable "
+                "cannot be 0 while maxSurge is 0",
+            )
+    elif obj.kind == "DaemonSet" and unavailable and surge:
+        yield from _format_problems(unavailable)
+        yield from _format_problems(surge)
+        if not rolling.well_formed:
+            return  # a malformed value reads as 0 below; its own finding is enough
+        has_unavailable = _go_int_or_percent_value(unavailable.value) != 0
+        has_surge = _go_int_or_percent_value(surge.value) != 0
+        if has_unavailable and has_surge:
+            if unavailable.written:
+                detail = f"maxUnavailable is {unavailable.shown}"
+            else:
+                detail = f"maxUnavailable is not set and defaults to {unavailable.shown}"
+            yield Problem(
+                surge.path,
+                f"maxSurge {surge.shown} is set while {detail}; the API server rejects this: "
+                "a DaemonSet may surge only with maxUnavailable 0",
+            )
+        elif not has_unavailable and not has_surge:
+            surge_detail = surge.shown if surge.written else f"{surge.shown} (the default)"
+            yield Problem(
+                unavailable.path,
+                f"maxUnavailable {unavailable.shown} and maxSurge {surge_detail} are both 0, "
+                "so no daemon pod could ever be replaced; the API server rejects this: "
+                "exactly one of them must be non-zero",
+            )
+    elif obj.kind == "StatefulSet" and unavailable:
+        yield from _format_problems(unavailable)
+        if not unavailable.errors and _go_int_or_percent_value(unavailable.value) == 0:
+            yield Problem(
+                unavailable.path,
+                f"maxUnavailable {unavailable.shown} would let no pod be taken down for the "
+                "update; the API server rejects this: maxUnavailable cannot be 0",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# strategy-invalid
+
+
+# ValidateDeploymentStrategy, ValidateDaemonSetUpdateStrategy and the updateStrategy switch of
+# ValidateStatefulSetSpec (pkg/apis/apps/validation)
+@check("strategy-invalid")
+def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if not _is_apps_v1(obj):
+        return
+    strategy = _strategy(obj)
+    if strategy is None:
+        return
+    field_name, allowed = _STRATEGY_FIELDS[obj.kind]
+    if strategy.type not in allowed:
+        yield Problem(
+            (*strategy.path, "type"),
+            f"{field_name}.type {strategy.type!r} is not a {obj.kind} strategy; the API server "
+            f"rejects this: it must be {allowed[0]} or {allowed[1]} (case matters)",
+        )
+        return
+    # a rollingUpdate mapping (even {}) decodes to a non-nil pointer, which Recreate forbids;
+    # null decodes to nil and is accepted
+    if obj.kind == "Deployment" and strategy.type == RECREATE and isinstance(
+        strategy.rolling_update, dict
+    ):
+        yield Problem(
+            (*strategy.path, "rollingUpdate"),
+            "strategy.rollingUpdate is set while strategy.type is Recreate; the API server "
+            "rejects this: rollingUpdate is only allowed with type RollingUpdate",
+            anchor="key",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# rollout-takes-all-down
+
+
+def _valid_pair(rolling: _Rolling) -> bool:
+    """True when rolling-update-invalid has nothing to say about these parameters."""
+    if not rolling.well_formed:
+        return False
+    if any(is_not_more_than_100_percent(p.value) for p in rolling.params.values()):
+        return False
+    values = {name: _go_int_or_percent_value(p.value) for name, p in rolling.params.items()}
+    if rolling.kind == "Deployment":
+        return not (values["maxUnavailable"] == 0 and values["maxSurge"] == 0)
+    if rolling.kind == "DaemonSet":
+        return (values["maxUnavailable"] != 0) != (values["maxSurge"] != 0)
+    return values.get("maxUnavailable", 1) != 0
+
+
+def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
+    """How many ``--nodes`` Nodes run this DaemonSet's pod (desiredNumberScheduled), or None."""
+    if ctx.nodes is None:
+        return None
+    found = pod_spec(obj)
+    if found is None:
+        return None
+    _, spec = found
+    return sum(1 for node in ctx.nodes if daemon_should_run(node.data, spec)[0])
+
+
+@check("rollout-takes-all-down")
+def rollout_takes_all_down(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    rolling = _rolling(obj, ctx)
+    spec = _spec(obj)
+    if rolling is None or spec is None or not _valid_pair(rolling):
+        return
+    unavailable = rolling.params.get("maxUnavailable")
+    if unavailable is None or not unavailable.written:
+        return  # the defaults (25%, 1) never take more than one of several pods down
+    if obj.kind == "Deployment":
+        yield from _deployment_all_down(rolling, unavailable, spec)
+    elif obj.kind == "StatefulSet":
+        yield from _statefulset_all_down(rolling, unavailable, spec)
+    elif obj.kind == "DaemonSet":
+        yield from _daemonset_all_down(obj, ctx, rolling, unavailable)
+
+
+# follows deployment/util.MaxUnavailable: ResolveFenceposts, then clamped to the replica count
+def _deployment_all_down(rolling: _Rolling, unavailable: _Param, spec: Mapping[str, Any]) -> Iterator[Problem]:
+    replicas = _int_field(spec, "replicas", 1)
+    if replicas is None or replicas <= 1:
+        return
+    try:
+        _, resolved = resolve_fenceposts(
+            rolling.params["maxSurge"].value, unavailable.value, replicas
+        )
+    except ValueError:
+        return
+    if min(resolved, replicas) == replicas:
+        yield Problem(
+            unavailable.path,
+            f"maxUnavailable {unavailable.shown} resolves to {resolved} of {replicas} replicas, "
+            "so a rollout may take every pod of the Deployment down at once",
+        )
+
+
+# follows statefulset.getStatefulSetMaxUnavailable as used by
+# updateStatefulSetAfterInvariantEstablished: pods from the highest ordinal down to the
+# partition are deleted, up to maxUnavailable at a time
+def _statefulset_all_down(rolling: _Rolling, unavailable: _Param, spec: Mapping[str, Any]) -> Iterator[Problem]:
+    replicas = _int_field(spec, "replicas", 1)
+    if replicas is None or replicas <= 1:
+        return
+    partition = _int_field(mapping_at(spec, "updateStrategy", "rollingUpdate"), "partition", 0)
+    if partition is None or partition > 0:
+        return  # pods below the partition are never touched
+    try:
+        resolved = statefulset_max_unavailable(unavailable.value, replicas)
+    except ValueError:
+        return
+    if resolved >= replicas:
+        yield Problem(
+            unavailable.path,
+            f"maxUnavailable {unavailable.shown} resolves to {resolved} with {replicas} "
+            "replicas, so an update may take every pod of the StatefulSet down at once",
+        )
+
+
+# follows daemon/util.UnavailableCount and SurgeCount with the fallback of
+# DaemonSetsController.updatedDesiredNodeCounts; the pod count is the number of nodes
+def _daemonset_all_down(obj: KObject, ctx: RuleContext, rolling: _Rolling, unavailable: _Param) -> Iterator[Problem]:
+    nodes = eligible_node_count(obj, ctx)
+    if nodes is None:
+        # without --nodes the node count is unknown; only 100% reaches every count
+        if percent_value(unavailable.value) == 100:
+            yield Problem(
+                unavailable.path,
+                f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down "
+                "on every node at once",
+            )
+        return
+    if nodes <= 1:
+        return
+    try:
+        _, resolved = daemonset_surge_and_unavailable(
+            rolling.params["maxSurge"].value, unavailable.value, nodes
+        )
+    except ValueError:
+        return
+    if resolved >= nodes:
+        yield Problem(
+            unavailable.path,
+            f"maxUnavailable {unavailable.shown} resolves to {resolved} with {nodes} nodes "
+            "running this DaemonSet, so an update may take the daemon pod down on every node "
+            "at once",
+        )
+
+
+def mapping_at(data: object, *path: str) -> dict[str, Any]:
+    value = get(data, *path)
+    return value if isinstance(value, dict) else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# progress-deadline-too-short, revision-history-limit-zero, deployment-paused, value-negative
+
+
+# ValidateDeploymentSpec: a set progressDeadlineSeconds must be greater than minReadySeconds,
+# and SetDefaults_Deployment always sets it (600)
+@check("progress-deadline-too-short")
+def progress_deadline_too_short(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    spec = _spec(obj)
+    if spec is None or not _is_apps_v1(obj):
+        return
+    deadline = _int_field(spec, "progressDeadlineSeconds", DEPLOYMENT_PROGRESS_DEADLINE_DEFAULT)
+    min_ready = _int_field(spec, "minReadySeconds", 0)
+    if deadline is None or min_ready is None or deadline < 0 or min_ready < 0:
+        return  # wrong types are the schema rules' finding, negatives value-negative's
+    if deadline > min_ready:
+        return
+    if spec.get("progressDeadlineSeconds") is None:
+        yield Problem(
+            ("spec", "minReadySeconds"),
+            f"minReadySeconds {min_ready} is not less than progressDeadlineSeconds, which "
+            f"defaults to {deadline}; the API server rejects this: progressDeadlineSeconds "
+            "must be greater than minReadySeconds",
+        )
+        return
+    yield Problem(
+        ("spec", "progressDeadlineSeconds"),
+        f"progressDeadlineSeconds {deadline} is not greater than minReadySeconds {min_ready}; "
+        "the API server rejects this",
+    )
+
+
+_HISTORY_KEPT: Final = {
+    "Deployment": "old ReplicaSet",
+    "DaemonSet": "old ControllerRevision",
+    "StatefulSet": "old ControllerRevision",
+}
+
+
+@check("revision-history-limit-zero")
+def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    spec = _spec(obj)
+    if spec is None or obj.kind not in _HISTORY_KEPT:
+        return
+    raw = spec.get("revisionHistoryLimit")
+    if int_value(raw) != 0:
+        return
+    yield Problem(
+        ("spec", "revisionHistoryLimit"),
+        f"revisionHistoryLimit 0 keeps no {_HISTORY_KEPT[obj.kind]} once a rollout completes, "
+        f"so kubectl rollout undo has nothing to return to",
+    )
+
+
+@check("deployment-paused")
+def deployment_paused(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    spec = _spec(obj)
+    if spec is None or spec.get("paused") is not True:
+        return
+    yield Problem(
+        ("spec", "paused"),
+        "the Deployment is paused: changes to its pod template are not rolled out until it "
+        "is resumed (kubectl rollout resume)",
+    )
+
+
+# kind -> the int32 spec fields that ValidateNonnegativeField checks:
+# ValidateDeploymentSpec, ValidateStatefulSetSpec, ValidateDaemonSetSpec, ValidateReplicaSetSpec
+# (pkg/apis/apps/validation), ValidateReplicationControllerSpec (pkg/apis/core/validation). A
+# StatefulSet's revisionHistoryLimit is statefulset-revision-history-negative's (a warning).
+_NON_NEGATIVE: Final = {
+    "Deployment": (
+        "replicas",
+        "minReadySeconds",
+        "revisionHistoryLimit",
+        "progressDeadlineSeconds",
+    ),
+    "StatefulSet": ("replicas", "minReadySeconds"),
+    "DaemonSet": ("minReadySeconds", "revisionHistoryLimit"),
+    "ReplicaSet": ("replicas", "minReadySeconds"),
+    "ReplicationController": ("replicas", "minReadySeconds"),
+}
+
+
+@check("value-negative")
+def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    spec = _spec(obj)
+    fields = _NON_NEGATIVE.get(obj.kind)
+    if spec is None or fields is None:
+        return
+    for name in fields:
+        value = int_value(spec.get(name))
+        if value is not None and value < 0:
+            yield Problem(
+                ("spec", name),
+                f"{name} {value} is negative; the API server rejects this: it must be 0 or more",
+            )
