@@ -95,6 +95,10 @@ def lint(
     feature_gates: Annotated[
         list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
     ] = None,
+    schema_dir: Annotated[
+        Path | None,
+        typer.Option(help="More JSON Schemas ({kind}_{version}.json or {kind}-{group}-{version}.json)."),
+    ] = None,
     max_file_size: Annotated[
         int | None, typer.Option(help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
@@ -109,7 +113,7 @@ def lint(
 
     from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
     from kpolicy.lint import lint as run_lint
-    from kpolicy.report import FORMATS, ReportContext, writers
+    from kpolicy.report import FORMATS, ReportContext, writer
 
     try:
         if output_format not in FORMATS:
@@ -128,6 +132,7 @@ def lint(
             policies=policy or [],
             feature_gates=_parse_gates(feature_gates or []),
             nodes_file=nodes,
+            schema_dir=schema_dir,
             debug=debug,
         )
         session = build_session(options)
@@ -143,7 +148,7 @@ def lint(
             show_suppressed=show_suppressed,
         )
         try:
-            writers()[output_format](result, ctx, out)
+            writer(output_format)(result, ctx, out)
         finally:
             if out is not sys.stdout:
                 out.close()

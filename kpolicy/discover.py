@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,22 @@ def _excluded(display: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def _stat(path: str) -> os.stat_result | str:
+    """The status of ``path`` (following links), or why it cannot be read."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if os.path.islink(path) and exc.errno == errno.ENOENT:
+            return "broken symbolic link"
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "no such file or directory"
+        return f"cannot read: {exc.strerror or exc}"
+    except ValueError:  # a NUL byte in the name
+        return "invalid file name"
+
+
 def discover(
     paths: Iterable[str],
     exclude: Iterable[str] = (),
@@ -51,18 +69,16 @@ def discover(
             files.append(Input(stdin_name, None))
             continue
         path = Path(given)
-        if not os.path.lexists(given):
-            errors.append(f"{given}: no such file or directory")
-            continue
-        if path.is_dir():
+        status = _stat(given)
+        if isinstance(status, str):
+            errors.append(f"{given}: {status}")
+        elif stat.S_ISDIR(status.st_mode):
             _walk(given, patterns, files, errors, seen)
-        elif path.is_file():
+        elif stat.S_ISREG(status.st_mode):
             real = os.path.realpath(given)
             if real not in seen:
                 seen.add(real)
                 files.append(Input(given, path))
-        elif path.is_symlink():
-            errors.append(f"{given}: broken symbolic link")
         else:
             errors.append(f"{given}: not a regular file or folder")
     return files, errors
@@ -102,9 +118,15 @@ def _walk(
             if _excluded(display, patterns):
                 continue
             full = Path(display)
-            if not full.is_file():
-                if full.is_symlink() and not full.exists():
-                    errors.append(f"{display}: broken symbolic link")
+            status = _stat(display)
+            if isinstance(status, str):
+                errors.append(f"{display}: {status}")
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                continue  # became a folder since the listing
+            if not stat.S_ISREG(status.st_mode):
+                # a FIFO would block the read forever; a device never ends
+                errors.append(f"{display}: not a regular file")
                 continue
             real_file = os.path.realpath(display)
             if real_file in seen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -46,6 +47,7 @@ class Index:
         self._templates_by_label: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._templates_by_ns: dict[str, list[KObject]] = defaultdict(list)
         self._labels: dict[int, dict[str, str]] = {}
+        self._patch_files: set[str] | None = None
         for obj in self._objects:
             ns = scope_namespace(obj)
             self._by_key[(obj.kind, ns, obj.name)].append(obj)
@@ -57,6 +59,12 @@ class Index:
                 self._templates_by_ns[ns].append(obj)
                 for key, value in labels.items():
                     self._templates_by_label[(ns, key, value)].append(obj)
+
+    def is_kustomize_patch(self, obj: KObject) -> bool:
+        """Whether a kustomization in the inputs names ``obj``'s file as a patch."""
+        if self._patch_files is None:
+            self._patch_files = _kustomize_patch_files(self._by_kind.get("Kustomization", ()))
+        return bool(self._patch_files) and os.path.normpath(obj.source.display) in self._patch_files
 
     def __iter__(self) -> Iterator[KObject]:
         return iter(self._objects)
@@ -96,3 +104,20 @@ class Index:
             for obj in shortest
             if all(self.labels_of(obj).get(k) == v for k, v in required.items())
         ]
+
+
+def _kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:
+    """Files that kustomization.yaml files use as patches (strategic merge or JSON 6902)."""
+    found: set[str] = set()
+    for k in kustomizations:
+        folder = os.path.dirname(k.source.display)
+        entries: list[object] = []
+        for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
+            value = k.data.get(key)
+            if isinstance(value, list):
+                entries.extend(value)
+        for entry in entries:
+            path = entry.get("path") if isinstance(entry, dict) else entry
+            if isinstance(path, str) and "\n" not in path:
+                found.add(os.path.normpath(os.path.join(folder, path)))
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class LintOptions:
     policies: Sequence[Path] = ()
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
     nodes_file: Path | None = None
+    schema_dir: Path | None = None
     debug: bool = False
     limits: Limits | None = None
     stdin_text: str | None = None  # tests and the language server pass text directly
@@ -63,6 +65,7 @@ class Session:
     cluster_domain: str
     limits: Limits
     feature_gates: Mapping[str, bool]
+    schema_dir: Path | None = None
 
 
 def resolve_config(options: LintOptions) -> Config:
@@ -138,6 +141,7 @@ def build_session(options: LintOptions) -> Session:
         cluster_domain=options.cluster_domain or config.cluster_domain or "cluster.local",
         limits=options.limits or config.limits,
         feature_gates={**config.feature_gates, **options.feature_gates},
+        schema_dir=options.schema_dir,
     )
 
 
@@ -152,18 +156,24 @@ def read_input(item: Input, context_only: bool, limits: Limits, stdin_text: str 
             text = None
     else:
         try:
-            size = item.path.stat().st_size
-            if size > limits.max_file_bytes:
-                return _too_large(item, context_only, size, limits)
-            data = item.path.read_bytes()
-        except IsADirectoryError:
-            return f"{item.display}: is a folder"
+            status = item.path.stat()
+            if stat.S_ISDIR(status.st_mode):
+                return f"{item.display}: is a folder"
+            if not stat.S_ISREG(status.st_mode):
+                return f"{item.display}: not a regular file"  # a FIFO would block forever
+            if status.st_size > limits.max_file_bytes:
+                return _too_large(item, context_only, status.st_size, limits)
+            with item.path.open("rb") as handle:
+                # never more than the limit: a file can grow, and /proc files report size 0
+                data = handle.read(limits.max_file_bytes + 1)
         except OSError as exc:
             return f"{item.display}: cannot read: {exc.strerror or exc}"
+        except ValueError:  # a NUL byte in the name
+            return f"{item.display}: invalid file name"
         text = None
     if text is None:
         if len(data) > limits.max_file_bytes:
-            return _too_large(item, context_only, len(data), limits)
+            return _too_large(item, context_only, None, limits)
         text, error, line = decode(data)
         if text is None:
             source = SourceFile(item.display, "", context_only)
@@ -175,12 +185,13 @@ def read_input(item: Input, context_only: bool, limits: Limits, stdin_text: str 
     return load_text(SourceFile(item.display, text, context_only), limits)
 
 
-def _too_large(item: Input, context_only: bool, size: int, limits: Limits) -> LoadedFile:
+def _too_large(item: Input, context_only: bool, size: int | None, limits: Limits) -> LoadedFile:
     source = SourceFile(item.display, "", context_only)
+    what = "it has" if size is None else f"{size} bytes is"
     diag = Diagnostic(
         "yaml-syntax",
         Severity.ERROR,
-        f"file refused: {size} bytes is more than the limit of {limits.max_file_bytes} "
+        f"file refused: {what} more than the limit of {limits.max_file_bytes} bytes "
         "(raise it with --max-file-size or limits.maxFileBytes)",
         item.display,
         Span.point(1, 1),
@@ -256,6 +267,7 @@ def check_files(
         feature_gates=session.feature_gates,
         nodes=nodes,
         enabled=frozenset(session.active),
+        services=_services(session, index),
     )
     engine = Engine(session.active, context, debug=debug, declarative=_declarative())
     kept: list[Diagnostic] = []
@@ -304,6 +316,25 @@ def check_files(
         errors=tuple(errors),
     )
     return result, engine.traces
+
+
+def _services(session: Session, index: Index) -> dict[str, Any]:
+    """Per-run helpers that rules share; built only when a rule that needs them is on."""
+    services: dict[str, Any] = {}
+    if any(rule_id.startswith("schema-") for rule_id in session.active):
+        from kpolicy.schema import SchemaValidator
+
+        validator = SchemaValidator.for_version(session.kubernetes_version)
+        crds = [o.data for o in index.of_kind("CustomResourceDefinition")]
+        if crds:
+            validator = validator.with_crds(crds)
+        if session.schema_dir is not None:
+            try:
+                validator = validator.with_schema_dir(session.schema_dir)
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"{session.schema_dir}: cannot read schemas: {exc}") from None
+        services["schema"] = validator
+    return services
 
 
 def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:

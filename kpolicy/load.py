@@ -7,14 +7,25 @@ tags: unknown tags are reported and their node is read as plain data.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from kpolicy.model import (
     Diagnostic,
@@ -28,9 +39,90 @@ from kpolicy.model import (
 )
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is a wheel dependency on every platform we ship
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's composer with the plain-scalar typing of go-yaml v2 (sigs.k8s.io/yaml),
+    which is how kubectl and the API server read manifests: ``y``/``n`` are booleans,
+    ``1e3`` is a float, ``0o17`` an int, ``1:30`` and timestamps stay strings."""
+
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+def _register_go_yaml_v2_resolvers() -> None:
+    # follows go-yaml v2 resolve.go: resolve() and its resolveMapList / yamlStyleFloat
+    rules: list[tuple[str, str, str]] = [
+        (
+            "tag:yaml.org,2002:bool",
+            r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+            r"|on|On|ON|off|Off|OFF)$",
+            "yYnNtTfFoO",
+        ),
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN\0"),
+        (
+            "tag:yaml.org,2002:int",
+            r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o[0-7_]+|0[0-7_]*|[1-9][0-9_]*)$",
+            "-+0123456789",
+        ),
+        (
+            "tag:yaml.org,2002:float",
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+            "-+0123456789.",
+        ),
+        ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+    ]
+    table: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, first in rules:
+        compiled = re.compile(pattern)
+        for char in first:
+            key: Any = None if char == "\0" else char
+            table.setdefault(key, []).append((tag, compiled))
+    table.setdefault(None, []).append(("tag:yaml.org,2002:null", re.compile(r"^$")))
+    _Loader.yaml_implicit_resolvers = table
+
+
+_register_go_yaml_v2_resolvers()
+
+
+_TRUE_WORDS = frozenset({"y", "yes", "true", "on"})
+
+
+def _go_int(text: str) -> int:
+    """An int as go-yaml v2 reads it: underscores dropped, then Go's base-0 prefixes."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    if digits.startswith(("0b", "0B")):
+        return sign * int(digits[2:], 2)
+    if digits.startswith(("0x", "0X")):
+        return sign * int(digits[2:], 16)
+    if digits.startswith(("0o", "0O")):
+        return sign * int(digits[2:], 8)
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits[1:], 8)
+    return sign * int(digits)
+
+
+_DECIMAL = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+
+
+def _int_or_fallback(text: str) -> int | float | str:
+    """go-yaml v2 resolve(): an int outside int64/uint64 is a float when it reads as one
+    (yamlStyleFloat) and in range, else the string itself. This also keeps out ints with more
+    digits than Python will print (``0x`` and 4,000 ``f``s: ValueError in ``str()``)."""
+    value = _go_int(text)
+    if -(2**63) <= value < 2**64:
+        return value
+    plain = text.replace("_", "")
+    if _DECIMAL.match(plain):
+        as_float = float(plain)
+        if not math.isinf(as_float):
+            return as_float
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +130,7 @@ class Limits:
     """Resource bounds for hostile input (documented in README "Limits")."""
 
     max_file_bytes: int = 16 * 1024 * 1024
-    max_nodes: int = 1_000_000  # per document, counting every node an alias expands to
+    max_nodes: int = 1_000_000  # per document, keys included, counting every node an alias expands to
     max_depth: int = 256
 
 
@@ -90,7 +182,7 @@ def _escape(token: str) -> str:
 class _DocumentBuilder:
     """Builds the value of one composed document and its pointer → span table."""
 
-    __slots__ = ("table", "line_offset", "limits", "nodes", "problems", "_active")
+    __slots__ = ("_active", "limits", "line_offset", "nodes", "problems", "table")
 
     def __init__(self, table: PositionTable, line_offset: int, limits: Limits) -> None:
         self.table = table
@@ -142,14 +234,15 @@ class _DocumentBuilder:
             )
         cls = node.__class__
         if cls is ScalarNode:
-            return self.scalar(node)
+            return self.scalar(cast(ScalarNode, node))
         node_id = id(node)
         if node_id in self._active:
             raise _Refused("recursive alias: a node contains itself", node)
         self._active.add(node_id)
         try:
             if cls is MappingNode:
-                return self.mapping(node, pointer, depth)
+                self.nodes += len(node.value)  # the keys
+                return self.mapping(cast(MappingNode, node), pointer, depth)
             if cls is SequenceNode:
                 return [
                     self.build(item, f"{pointer}/{i}", None, depth + 1)
@@ -165,9 +258,9 @@ class _DocumentBuilder:
             return node.value
         try:
             if tag == _INT:
-                return _constructor.construct_yaml_int(node)
+                return _int_or_fallback(node.value)
             if tag == _BOOL:
-                return _constructor.construct_yaml_bool(node)
+                return node.value.lower() in _TRUE_WORDS
             if tag == _NULL:
                 return None
             if tag == _FLOAT:
@@ -242,13 +335,153 @@ class _DocumentBuilder:
             del self.table.entries[p]
 
 
+def _children(node: Node) -> list[Node]:
+    """The nodes ``_DocumentBuilder.build`` descends into: items, values and merge sources."""
+    if node.__class__ is SequenceNode:
+        return list(node.value)
+    if node.__class__ is not MappingNode:
+        return []
+    found: list[Node] = []
+    for key, value in node.value:
+        if key.tag == _MERGE and value.__class__ is SequenceNode:
+            found.extend(value.value)
+        else:
+            found.append(value)
+    return found
+
+
+def _check_expansion(root: Node, limits: Limits) -> None:
+    """Refuse an alias bomb, a recursive alias or too deep nesting before building anything.
+
+    An alias is the same node object as its anchor, so the composed document is a graph that
+    can be small while its expansion is huge (billion laughs). Each shared node is measured
+    once: expanded size and height, without recursion.
+    """
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    entered: set[int] = set()  # entered, not finished: the ancestors of the node on top
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = _children(node)
+            keys = len(node.value) if node.__class__ is MappingNode else 0
+            size[key] = 1 + keys + sum(size.get(id(k), 1) for k in kids)
+            height[key] = 1 + max((height.get(id(k), 0) for k in kids), default=0)
+            entered.discard(key)
+            continue
+        if key in size:
+            continue
+        if key in entered:
+            raise _Refused("recursive alias: a node contains itself", node)
+        entered.add(key)
+        stack.append((node, True))
+        stack.extend(
+            (k, False) for k in _children(node) if k.__class__ is not ScalarNode and id(k) not in size
+        )
+    if size[id(root)] > limits.max_nodes:
+        # point at the smallest node that is too big: the anchor that explodes
+        node = root
+        while True:
+            bigger = next(
+                (k for k in _children(node) if size.get(id(k), 1) > limits.max_nodes), None
+            )
+            if bigger is None:
+                break
+            node = bigger
+        raise _Refused(
+            f"document expands to {size[id(node)]:,} nodes from here (an alias bomb?), more "
+            f"than the limit of {limits.max_nodes:,}; raise limits.maxNodes to load it",
+            node,
+        )
+    if height.get(id(root), 0) > limits.max_depth:
+        node = root
+        for _ in range(limits.max_depth + 1):
+            node = max(_children(node), key=lambda k: height.get(id(k), 0))
+        raise _Refused(
+            f"document nests deeper than {limits.max_depth} levels; "
+            "raise limits.maxDepth to load it",
+            node,
+        )
+
+
+_NODE_EVENTS = (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent)
+
+
+def _too_many_nodes(chunk: str, limits: Limits) -> tuple[int, int] | None:
+    """Where (0-based line, column) a document of ``chunk`` passes ``limits.max_nodes``,
+    counted on parser events.
+
+    Composing builds every node in memory (a few hundred bytes each), so a 16 MiB flow list of
+    numbers would take gigabytes before ``build`` could count it; events are counted and
+    forgotten. Only for chunks long enough to hold that many nodes.
+    """
+    parser = _Loader(chunk)
+    count = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, StreamEndEvent):
+                return None
+            if isinstance(event, DocumentStartEvent):
+                count = 0
+            elif isinstance(event, _NODE_EVENTS):
+                count += 1
+                if count > limits.max_nodes:
+                    mark: Any = event.start_mark
+                    return mark.line, mark.column
+    except (yaml.YAMLError, UnicodeError):
+        return None  # composing reports it
+    finally:
+        parser.dispose()
+
+
+def _reader_error_span(chunk: str, line_offset: int, position: int) -> Span:
+    """libyaml reports a bad character by its byte offset in the UTF-8 text."""
+    data = chunk.encode("utf-8", "surrogatepass")[: max(position, 0)]
+    start = data.rfind(b"\n") + 1
+    column = len(data[start:].decode("utf-8", "replace"))
+    return Span.point(data.count(b"\n") + 1 + line_offset, column + 1)
+
+
+class _TemplateHint:
+    """A hint for unrendered Helm/Go templates, the commonest "invalid YAML" in repositories."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines: list[str] | None = None
+
+    def __call__(self, line: int) -> str:
+        if "{{" not in self.text:
+            return ""
+        if self.lines is None:
+            self.lines = self.text.splitlines()
+        if 0 < line <= len(self.lines) and "{{" in self.lines[line - 1]:
+            return "; `{{ ... }}` looks like an unrendered template: lint the output of `helm template`"
+        return ""
+
+
+_UTF32_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+
+
 def decode(data: bytes) -> tuple[str | None, str | None, int]:
-    """Text of a file, or an error message and the 1-based line where decoding failed."""
+    """Text of a file, or an error message and the 1-based line where decoding failed.
+
+    UTF-8 (with or without a BOM) and UTF-16 with a BOM, as go-yaml reads them.
+    """
+    if data.startswith(_UTF32_BOMS):
+        return None, "file is UTF-32 text; save it as UTF-8", 1
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), None, 0
         except UnicodeDecodeError as exc:
             return None, f"invalid UTF-16 text: {exc.reason}", 1
+    sample = data[:256]
+    if len(sample) >= 4 and sample.count(0) * 4 >= len(sample):
+        # YAML 1.2 section 5.2: ASCII in UTF-16/32 without a BOM has a NUL in every unit
+        width = "UTF-32" if sample.count(0) * 2 > len(sample) else "UTF-16"
+        return None, f"file looks like {width} text without a byte order mark; save it as UTF-8", 1
     try:
         return data.decode("utf-8-sig"), None, 0
     except UnicodeDecodeError as exc:
@@ -281,7 +514,7 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
         starts.insert(0, 0)
     starts.append(len(text))
     line = 0
-    for begin, end in zip(starts, starts[1:], strict=False):
+    for begin, end in itertools.pairwise(starts):
         chunk = text[begin:end]
         yield line, chunk
         line += chunk.count("\n")
@@ -304,7 +537,8 @@ def _ref(data: dict[str, Any]) -> ObjectRef:
     meta = meta if isinstance(meta, dict) else {}
 
     def text(v: object) -> str | None:
-        return v if isinstance(v, str) else (None if v is None else str(v))
+        # a number or boolean reads as its text; a list or mapping is no name at all
+        return v if isinstance(v, str) else (None if v is None or isinstance(v, dict | list) else str(v))
 
     return ObjectRef(
         text(data.get("apiVersion")),
@@ -334,7 +568,25 @@ def load_documents(
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
     count = 0
-    for line_offset, chunk in _chunks(source.text):
+    hint = _TemplateHint(source.text)
+    text = source.text
+    if "\ufeff" in text:
+        # files joined with cat keep each one's byte order mark at a line start; YAML allows
+        # one before every document and libyaml only before the first
+        text = text.replace("\n\ufeff", "\n")
+    for line_offset, chunk in _chunks(text):
+        if len(chunk) > limits.max_nodes // 2:
+            too_many = _too_many_nodes(chunk, limits)
+            if too_many is not None:
+                diagnostics.append(
+                    _diag(source, "yaml-syntax", Severity.ERROR,
+                          f"document refused: more than {limits.max_nodes:,} nodes; raise "
+                          "limits.maxNodes to load it",
+                          Span.point(too_many[0] + 1 + line_offset, too_many[1] + 1))
+                )
+                count += 1
+                continue  # what follows in this chunk is not read
+        aliases = "&" in chunk and "*" in chunk
         composer = yaml.compose_all(chunk, Loader=_Loader)
         while True:
             try:
@@ -346,8 +598,27 @@ def load_documents(
                 problem = exc.problem or str(exc)
                 if exc.context:
                     problem = f"{problem} ({exc.context})"
+                problem += hint(span.line)
                 diagnostics.append(
                     _diag(source, "yaml-syntax", Severity.ERROR, f"invalid YAML: {problem}", span)
+                )
+                break
+            except ReaderError as exc:
+                character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "byte"
+                diagnostics.append(
+                    _diag(source, "yaml-syntax", Severity.ERROR,
+                          f"invalid YAML: unacceptable character {character}: {exc.reason}",
+                          _reader_error_span(chunk, line_offset, exc.position))
+                )
+                break
+            except UnicodeError as exc:  # a lone surrogate in text handed over by an editor
+                start = getattr(exc, "start", 0)
+                line = chunk.count("\n", 0, start) + 1 + line_offset
+                column = start - (chunk.rfind("\n", 0, start) + 1) + 1
+                diagnostics.append(
+                    _diag(source, "yaml-syntax", Severity.ERROR,
+                          "invalid YAML: the text is not valid Unicode (a lone surrogate)",
+                          Span.point(line, column))
                 )
                 break
             except (yaml.YAMLError, RecursionError, MemoryError) as exc:
@@ -368,6 +639,8 @@ def load_documents(
             table = PositionTable()
             builder = _DocumentBuilder(table, line_offset, limits)
             try:
+                if aliases:
+                    _check_expansion(node, limits)
                 value = builder.build(node, "", None, 0)
             except _Refused as exc:
                 where = builder.span(exc.node)
@@ -384,6 +657,8 @@ def load_documents(
                           "document refused: nesting too deep to read", Span.point(where.line, 1))
                 )
             for rule, severity, message, span in builder.problems:
+                if rule == "manifest-invalid":
+                    message += hint(span.line)
                 diagnostics.append(_diag(source, rule, severity, message, span))
             if value is not _REFUSED:
                 documents.append(Document(count, value, table, builder.span(node)))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from kpolicy.k8s import intstr
+from kpolicy.k8s.defaults import apps_v1_defaults
 from kpolicy.k8s.scheduling import daemon_placement
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
@@ -34,6 +35,8 @@ __all__ = [
     "DEFAULT_CLUSTER_DOMAIN",
     "DEFAULT_KUBERNETES_VERSION",
     "HYPOTHETICAL_NODE_COUNT",
+    "MAX_SIMULATED_PODS",
+    "MAX_STEPS",
     "PLAN_FORMAT_VERSION",
     "TIME_MODEL",
     "Bounds",
@@ -72,8 +75,9 @@ MAX_STEPS: Final = 5000
 
 TIME_MODEL: Final = (
     "one step is one controller sync; Pods created in a step are Running, Ready and Available "
-    "at the start of the next step (minReadySeconds taken as 0); deleted Pods vanish at once; "
-    "feature gates take their defaults for the selected Kubernetes version unless overridden"
+    "at the start of the next step (minReadySeconds taken as 0); deleted Pods vanish at once "
+    "and the controller sees its own changes at once; feature gates take their defaults for "
+    "the selected Kubernetes version unless overridden"
 )
 
 ChangeKind = Literal["rollout", "scale", "rollout+scale", "create", "delete", "none"]
@@ -662,11 +666,13 @@ def _start_ordinal_raw(obj: Mapping[str, Any]) -> int:
 # apps/v1
 def _rejection(kind: object, new: Mapping[str, Any], old: Mapping[str, Any]) -> str | None:
     if kind == "StatefulSet":
-        new_spec = _semantic(_spec(new))
-        old_spec = _semantic(_spec(old))
+        # the API server compares the stored (defaulted) specs
+        new_spec = _semantic(apps_v1_defaults("StatefulSet", _spec(new)))
+        old_spec = _semantic(apps_v1_defaults("StatefulSet", _spec(old)))
         assert isinstance(new_spec, dict) and isinstance(old_spec, dict)
-        _default_statefulset_spec_for_compare(new_spec)
-        _default_statefulset_spec_for_compare(old_spec)
+        for spec in (new_spec, old_spec):
+            if spec.get("serviceName") == "":  # the zero value of a string
+                del spec["serviceName"]
         offending = sorted(
             key
             for key in set(new_spec) | set(old_spec)
@@ -690,14 +696,6 @@ def _rejection(kind: object, new: Mapping[str, Any], old: Mapping[str, Any]) -> 
                 f"delete and re-create the {kind}"
             )
     return None
-
-
-def _default_statefulset_spec_for_compare(spec: dict[str, Any]) -> None:
-    # SetDefaults_StatefulSet (pkg/apis/apps/v1/defaults.go): only the defaults of fields that
-    # ValidateStatefulSetUpdate compares matter here.
-    spec.setdefault("podManagementPolicy", ORDERED_READY)
-    if spec.get("serviceName") == "":
-        spec.pop("serviceName")
 
 
 # --------------------------------------------------------------------------------------------
@@ -737,7 +735,7 @@ def _governing_service(
 
     Per-Pod records (``<hostname>.<subdomain>.<ns>.svc.<domain>``) come from the endpoints of a
     headless Service (clusterIP None) named like the subdomain, in the Pods' namespace, whose
-    selector matches the Pods.
+    selector matches the Pods (endpointutil.ShouldSetHostname).
     """
     service = _find_service(services, namespace, name)
     if service is None:
@@ -785,8 +783,10 @@ def _template_labels(template: Mapping[str, Any]) -> dict[str, str]:
     return _label_map(metadata.get("labels")) if isinstance(metadata, dict) else {}
 
 
-# follows the DNS records of headless Services for Pods with spec.hostname and spec.subdomain
-# (Pod hostname and subdomain, k8s.io/dns and the kubelet's GeneratePodHostNameAndDomain)
+# follows endpointutil.ShouldSetHostname (pkg/controller/util/endpoint/controller_utils.go): an
+# endpoint of a Service carries the Pod's hostname, which cluster DNS serves as
+# <hostname>.<subdomain>.<namespace>.svc.<domain>, only when the Pod's subdomain names that
+# Service in the Pod's namespace; the Service must select the Pod and be headless
 def pod_dns_names(
     template: object,
     *,
@@ -842,13 +842,23 @@ def pod_dns_names(
 # Deployment
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ReplicaSetState:
-    """A ReplicaSet as the Deployment controller sees it (mutable working state).
+    """A ReplicaSet as the Deployment controller sees it.
 
     ``available`` is ``status.availableReplicas``; ``desired_replicas``/``max_replicas`` are
     the ``deployment.kubernetes.io/desired-replicas`` and ``max-replicas`` annotations.
     """
+
+    replicas: int
+    available: int = 0
+    desired_replicas: int | None = None
+    max_replicas: int | None = None
+
+
+@dataclass(slots=True)
+class _ReplicaSet:
+    """The mutable working copy of a ReplicaSet during a simulation."""
 
     replicas: int
     available: int = 0
@@ -921,7 +931,7 @@ def _round_half_away(value: float) -> int:
 
 
 # follows deploymentutil.getReplicaSetFraction
-def _replica_set_fraction(rs: ReplicaSetState, replicas: int, max_surge: int,
+def _replica_set_fraction(rs: _ReplicaSet, replicas: int, max_surge: int,
                           status_replicas: int) -> int:
     if replicas == 0:
         return -rs.replicas
@@ -936,7 +946,7 @@ def _replica_set_fraction(rs: ReplicaSetState, replicas: int, max_surge: int,
 
 
 # follows deploymentutil.GetProportion
-def _proportion(rs: ReplicaSetState, replicas: int, max_surge: int, status_replicas: int,
+def _proportion(rs: _ReplicaSet, replicas: int, max_surge: int, status_replicas: int,
                 to_add: int, added: int) -> int:
     if rs.replicas == 0 or to_add == 0 or to_add == added:
         return 0
@@ -947,7 +957,7 @@ def _proportion(rs: ReplicaSetState, replicas: int, max_surge: int, status_repli
     return max(fraction, allowed)
 
 
-def _set_replicas(rs: ReplicaSetState, size: int, replicas: int, max_surge: int) -> bool:
+def _set_replicas(rs: _ReplicaSet, size: int, replicas: int, max_surge: int) -> bool:
     """scaleReplicaSet: set the size and the replicas annotations; True when the size changed."""
     changed = rs.replicas != size
     rs.replicas = size
@@ -956,9 +966,6 @@ def _set_replicas(rs: ReplicaSetState, size: int, replicas: int, max_surge: int)
     return changed
 
 
-# follows DeploymentController.scale (pkg/controller/deployment/sync.go), with
-# deploymentutil.FindActiveOrLatest, IsSaturated and the proportional scaling of
-# ReplicaSetsBySizeNewer / ReplicaSetsBySizeOlder
 def deployment_scale(
     replicas: int,
     max_surge: int,
@@ -966,18 +973,39 @@ def deployment_scale(
     old: Sequence[ReplicaSetState],
     *,
     rolling: bool = True,
-) -> bool:
-    """Scale the ReplicaSets of a Deployment after its ``replicas`` changed, in place.
+) -> tuple[int | None, tuple[int, ...]]:
+    """The sizes the controller gives the ReplicaSets after the Deployment's ``replicas``
+    changed: ``(new size or None, old sizes)``. ``old`` is oldest first; ``max_surge`` is the
+    resolved maxSurge of the new spec."""
+    working_new = None if new is None else _ReplicaSet(
+        new.replicas, new.available, new.desired_replicas, new.max_replicas
+    )
+    working_old = [
+        _ReplicaSet(rs.replicas, rs.available, rs.desired_replicas, rs.max_replicas)
+        for rs in old
+    ]
+    _scale_replica_sets(replicas, max_surge, working_new, working_old, rolling=rolling)
+    return (None if working_new is None else working_new.replicas,
+            tuple(rs.replicas for rs in working_old))
 
-    ``old`` is oldest first; ``max_surge`` is the resolved maxSurge of the new spec. Returns
-    True when any ReplicaSet changed size.
-    """
-    sets: list[ReplicaSetState] = list(old) + ([new] if new is not None else [])
+
+# follows DeploymentController.scale (pkg/controller/deployment/sync.go), with
+# deploymentutil.FindActiveOrLatest, IsSaturated and the proportional scaling of
+# ReplicaSetsBySizeNewer / ReplicaSetsBySizeOlder
+def _scale_replica_sets(
+    replicas: int,
+    max_surge: int,
+    new: _ReplicaSet | None,
+    old: Sequence[_ReplicaSet],
+    *,
+    rolling: bool = True,
+) -> bool:
+    sets: list[_ReplicaSet] = list(old) + ([new] if new is not None else [])
     order = {id(rs): index for index, rs in enumerate(sets)}  # index = creation order
     status_replicas = sum(rs.replicas for rs in sets)
     active = [rs for rs in sets if rs.replicas > 0]
     # FindActiveOrLatest
-    chosen: ReplicaSetState | None = None
+    chosen: _ReplicaSet | None = None
     if sets:
         if len(active) == 1:
             chosen = active[0]
@@ -1028,8 +1056,8 @@ def deployment_scale(
 class _DeploymentSimulation:
     """The Deployment controller's syncs over ReplicaSet counts (deployment_controller.go)."""
 
-    def __init__(self, spec: _DeploymentSpec, paused: bool, old: list[ReplicaSetState],
-                 new: ReplicaSetState | None) -> None:
+    def __init__(self, spec: _DeploymentSpec, paused: bool, old: list[_ReplicaSet],
+                 new: _ReplicaSet | None) -> None:
         self.spec = spec
         self.paused = paused
         self.old = old
@@ -1040,10 +1068,10 @@ class _DeploymentSimulation:
             spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
         )
 
-    def sets(self) -> list[ReplicaSetState]:
+    def sets(self) -> list[_ReplicaSet]:
         return self.old + ([self.new] if self.new is not None else [])
 
-    def _scale(self, rs: ReplicaSetState, size: int) -> bool:
+    def _scale(self, rs: _ReplicaSet, size: int) -> bool:
         # scaleReplicaSetAndRecordEvent: nothing to do when the size is already right
         if rs.replicas == size:
             return False
@@ -1063,8 +1091,8 @@ class _DeploymentSimulation:
         for rs in self.sets():
             rs.available = rs.replicas  # created last step: available now; deleted: gone
         if self.paused or self._is_scaling_event():
-            deployment_scale(self.spec.replicas, self.surge, self.new, self.old,
-                             rolling=self.spec.rolling)
+            _scale_replica_sets(self.spec.replicas, self.surge, self.new, self.old,
+                                rolling=self.spec.rolling)
             return
         if self.spec.rolling:
             self._rollout_rolling()
@@ -1072,8 +1100,8 @@ class _DeploymentSimulation:
             self._rollout_recreate()
 
     # follows DeploymentController.getNewReplicaSet: a new ReplicaSet starts at NewRSNewReplicas
-    def _create_new(self) -> ReplicaSetState:
-        new = ReplicaSetState(0, 0)
+    def _create_new(self) -> _ReplicaSet:
+        new = _ReplicaSet(0, 0)
         new.replicas = new_rs_new_replicas(
             self.spec.replicas, self.spec.max_surge, [rs.replicas for rs in self.old], 0,
             rolling=self.spec.rolling,
@@ -1091,7 +1119,7 @@ class _DeploymentSimulation:
         self._reconcile_old_replica_sets(new)
 
     # follows DeploymentController.reconcileNewReplicaSet
-    def _reconcile_new_replica_set(self, new: ReplicaSetState) -> bool:
+    def _reconcile_new_replica_set(self, new: _ReplicaSet) -> bool:
         replicas = self.spec.replicas
         if new.replicas == replicas:
             return False
@@ -1102,7 +1130,7 @@ class _DeploymentSimulation:
         return self._scale(new, count)
 
     # follows DeploymentController.reconcileOldReplicaSets
-    def _reconcile_old_replica_sets(self, new: ReplicaSetState) -> bool:
+    def _reconcile_old_replica_sets(self, new: _ReplicaSet) -> bool:
         active_old = [rs for rs in self.old if rs.replicas > 0]
         if sum(rs.replicas for rs in active_old) == 0:
             return False
@@ -1118,7 +1146,7 @@ class _DeploymentSimulation:
         return cleaned + scaled > 0
 
     # follows DeploymentController.cleanupUnhealthyReplicas (old sets oldest first)
-    def _cleanup_unhealthy_replicas(self, old: list[ReplicaSetState], limit: int) -> int:
+    def _cleanup_unhealthy_replicas(self, old: list[_ReplicaSet], limit: int) -> int:
         total = 0
         for rs in old:
             if total >= limit:
@@ -1132,7 +1160,7 @@ class _DeploymentSimulation:
 
     # follows DeploymentController.scaleDownOldReplicaSetsForRollingUpdate
     def _scale_down_old_replica_sets_for_rolling_update(
-        self, all_sets: list[ReplicaSetState], old: list[ReplicaSetState]
+        self, all_sets: list[_ReplicaSet], old: list[_ReplicaSet]
     ) -> int:
         min_available = self.spec.replicas - self.unavailable
         available = sum(rs.available for rs in all_sets)
@@ -1192,50 +1220,56 @@ def _run(
 
 
 def _deployment_parts(fields: _Fields) -> tuple[_DeploymentSpec, bool]:
-    replicas = fields.integer("spec", "replicas", default_text="1 replica")
-    replicas = 1 if replicas is None else replicas
-    strategy = fields.mapping("spec", "strategy")
-    strategy_type = fields.string("spec", "strategy", "type") if strategy else None
-    if strategy_type not in (None, ROLLING_UPDATE, RECREATE):
+    """The spec the controller sees: wrong or invalid values dropped (each with a note), then
+    the apps/v1 defaults filled in (SetDefaults_Deployment)."""
+    spec = dict(fields.mapping("spec"))
+    spec["replicas"] = fields.integer("spec", "replicas", default_text="1 replica")
+    strategy = dict(fields.mapping("spec", "strategy"))
+    strategy_type = fields.string("spec", "strategy", "type")
+    if strategy_type not in (None, "", ROLLING_UPDATE, RECREATE):
         fields.note(("spec", "strategy", "type"),
                     f"spec.strategy.type {strategy_type!r} is not RollingUpdate or Recreate, "
                     "which the API server rejects; planned as RollingUpdate")
         strategy_type = None
-    rolling = strategy_type != RECREATE
+    strategy["type"] = strategy_type
+    if strategy_type == RECREATE:
+        if fields.raw("spec", "strategy", "rollingUpdate") is not None:
+            fields.note(("spec", "strategy", "rollingUpdate"),
+                        "spec.strategy.rollingUpdate is set with type Recreate, which the API "
+                        "server rejects; it is ignored")
+        strategy.pop("rollingUpdate", None)
+    else:
+        rolling_update = dict(fields.mapping("spec", "strategy", "rollingUpdate"))
+        for name in ("maxSurge", "maxUnavailable"):
+            rolling_update[name] = fields.int_or_percent(
+                "spec", "strategy", "rollingUpdate", name, default_text="25%"
+            )
+        strategy["rollingUpdate"] = rolling_update
+    spec["strategy"] = strategy
+    spec["minReadySeconds"] = fields.integer("spec", "minReadySeconds")
+    defaulted = apps_v1_defaults("Deployment", spec)
+
+    rolling = defaulted["strategy"]["type"] != RECREATE
+    replicas: int = defaulted["replicas"]
     max_surge: object = None
     max_unavailable: object = None
     if rolling:
-        if strategy:
-            fields.mapping("spec", "strategy", "rollingUpdate")
-            max_surge = fields.int_or_percent("spec", "strategy", "rollingUpdate", "maxSurge",
-                                              default_text="25%")
-            max_unavailable = fields.int_or_percent(
-                "spec", "strategy", "rollingUpdate", "maxUnavailable", default_text="25%"
-            )
-        # pkg/apis/apps/v1/defaults.go SetDefaults_Deployment: 25% each when unset
-        max_surge = intstr.DEPLOYMENT_MAX_SURGE_DEFAULT if max_surge is None else max_surge
-        max_unavailable = (
-            intstr.DEPLOYMENT_MAX_UNAVAILABLE_DEFAULT if max_unavailable is None
-            else max_unavailable
-        )
-        surge_text = intstr.percent_value(max_surge)
-        unavailable_text = intstr.percent_value(max_unavailable)
-        surge_zero = max_surge == 0 or surge_text == 0
-        unavailable_zero = max_unavailable == 0 or unavailable_text == 0
-        if surge_zero and unavailable_zero:
+        max_surge = defaulted["strategy"]["rollingUpdate"]["maxSurge"]
+        max_unavailable = defaulted["strategy"]["rollingUpdate"]["maxUnavailable"]
+        # ValidateRollingUpdateDeployment
+        if _is_zero(max_surge) and _is_zero(max_unavailable):
             fields.note(("spec", "strategy", "rollingUpdate"),
                         "maxSurge and maxUnavailable are both 0, which the API server rejects; "
                         "the controller would let 1 Pod be unavailable")
-        for name, value in (("maxUnavailable", max_unavailable),):
-            for error in intstr.is_not_more_than_100_percent(value):
-                fields.note(("spec", "strategy", "rollingUpdate", name),
-                            f"spec.strategy.rollingUpdate.{name}: {error}")
-    elif fields.raw("spec", "strategy", "rollingUpdate") is not None:
-        fields.note(("spec", "strategy", "rollingUpdate"),
-                    "spec.strategy.rollingUpdate is set with type Recreate, which the API "
-                    "server rejects; it is ignored")
+        for error in intstr.is_not_more_than_100_percent(max_unavailable):
+            fields.note(("spec", "strategy", "rollingUpdate", "maxUnavailable"),
+                        f"spec.strategy.rollingUpdate.maxUnavailable: {error}")
     paused = fields.raw("spec", "paused") is True
     return _DeploymentSpec(replicas, rolling, max_surge, max_unavailable), paused
+
+
+def _is_zero(value: object) -> bool:
+    return value == 0 or intstr.percent_value(value) == 0
 
 
 def deployment_plan(
@@ -1288,21 +1322,21 @@ def deployment_plan(
                          "nothing is available in between")
 
     # the starting ReplicaSets, oldest first
-    old_sets: list[ReplicaSetState] = []
-    new_set: ReplicaSetState | None = None
+    old_sets: list[_ReplicaSet] = []
+    new_set: _ReplicaSet | None = None
     if old_obj is not None:
         old_spec, _ = _deployment_parts(_Fields(old_obj, []))
         old_surge = deployment_max_surge(old_spec.replicas, old_spec.max_surge,
                                          old_spec.max_unavailable, rolling=old_spec.rolling)
-        current = ReplicaSetState(old_spec.replicas, old_spec.replicas, old_spec.replicas,
-                                  old_spec.replicas + old_surge)
+        current = _ReplicaSet(old_spec.replicas, old_spec.replicas, old_spec.replicas,
+                              old_spec.replicas + old_surge)
         if change in ("rollout", "rollout+scale"):
             old_sets.append(current)
         else:
             new_set = current
     elif not diff:
-        old_sets.append(ReplicaSetState(spec.replicas, spec.replicas, spec.replicas,
-                                        spec.replicas + surge))
+        old_sets.append(_ReplicaSet(spec.replicas, spec.replicas, spec.replicas,
+                                    spec.replicas + surge))
 
     steps: list[Step] = []
     if rejected is not None:
@@ -1472,44 +1506,68 @@ class _StatefulSetSimulation:
         return tuple(sorted(self.pods.items()))
 
 
-def _statefulset_parts(fields: _Fields) -> tuple[int, int, str, int | None, str, object]:
-    """replicas, start ordinal, update strategy type, partition, pod management policy and
-    the raw maxUnavailable, defaulted as SetDefaults_StatefulSet does."""
-    replicas = fields.integer("spec", "replicas", default_text="1 replica")
-    replicas = 1 if replicas is None else replicas
-    start = fields.integer("spec", "ordinals", "start", default_text="0")
-    start = 0 if start is None else start
+def _statefulset_parts(
+    fields: _Fields, max_unavailable_gate: bool
+) -> tuple[int, int, str, int | None, str, object]:
+    """replicas, start ordinal, update strategy type, partition, pod management policy and the
+    unresolved maxUnavailable: wrong or invalid values dropped (each with a note), then the
+    apps/v1 defaults filled in (SetDefaults_StatefulSet)."""
+    spec = dict(fields.mapping("spec"))
+    spec["replicas"] = fields.integer("spec", "replicas", default_text="1 replica")
     policy = fields.string("spec", "podManagementPolicy")
-    if policy not in (None, ORDERED_READY, PARALLEL):
+    if policy not in (None, "", ORDERED_READY, PARALLEL):
         fields.note(("spec", "podManagementPolicy"),
                     f"spec.podManagementPolicy {policy!r} is not OrderedReady or Parallel, which "
                     "the API server rejects; planned as OrderedReady")
         policy = None
-    policy = policy or ORDERED_READY
-    fields.mapping("spec", "updateStrategy")
+    spec["podManagementPolicy"] = policy
+    strategy = dict(fields.mapping("spec", "updateStrategy"))
     strategy_type = fields.string("spec", "updateStrategy", "type")
-    if strategy_type not in (None, ROLLING_UPDATE, ON_DELETE):
+    if strategy_type not in (None, "", ROLLING_UPDATE, ON_DELETE):
         fields.note(("spec", "updateStrategy", "type"),
                     f"spec.updateStrategy.type {strategy_type!r} is not RollingUpdate or "
                     "OnDelete, which the API server rejects; planned as RollingUpdate")
         strategy_type = None
-    strategy_type = strategy_type or ROLLING_UPDATE
-    partition: int | None = None
-    max_unavailable: object = None
-    if strategy_type == ROLLING_UPDATE:
-        fields.mapping("spec", "updateStrategy", "rollingUpdate")
-        partition = fields.integer("spec", "updateStrategy", "rollingUpdate", "partition",
-                                   default_text="0")
-        partition = 0 if partition is None else partition
+    strategy["type"] = strategy_type
+    raw_rolling_update = fields.optional_mapping("spec", "updateStrategy", "rollingUpdate")
+    if raw_rolling_update is None:
+        strategy.pop("rollingUpdate", None)
+    elif strategy_type == ON_DELETE:
+        fields.note(("spec", "updateStrategy", "rollingUpdate"),
+                    "spec.updateStrategy.rollingUpdate is set with type OnDelete, which the API "
+                    "server rejects; it is ignored")
+        strategy.pop("rollingUpdate", None)
+    else:
+        rolling_update = dict(raw_rolling_update)
+        rolling_update["partition"] = fields.integer(
+            "spec", "updateStrategy", "rollingUpdate", "partition", default_text="0"
+        )
         max_unavailable = fields.int_or_percent(
             "spec", "updateStrategy", "rollingUpdate", "maxUnavailable", default_text="1"
         )
-        if max_unavailable == 0 or intstr.percent_value(max_unavailable) == 0:
+        if max_unavailable is not None and _is_zero(max_unavailable):
             fields.note(("spec", "updateStrategy", "rollingUpdate", "maxUnavailable"),
                         "spec.updateStrategy.rollingUpdate.maxUnavailable is 0, which the API "
                         "server rejects; planned as 1")
             max_unavailable = None
-    return replicas, start, strategy_type, partition, policy, max_unavailable
+        rolling_update["maxUnavailable"] = max_unavailable
+        strategy["rollingUpdate"] = rolling_update
+    spec["updateStrategy"] = strategy
+    spec["minReadySeconds"] = fields.integer("spec", "minReadySeconds")
+    defaulted = apps_v1_defaults("StatefulSet", spec,
+                                 max_unavailable_statefulset=max_unavailable_gate)
+
+    start = fields.integer("spec", "ordinals", "start", default_text="0")
+    strategy_type = defaulted["updateStrategy"]["type"]
+    partition: int | None = None
+    raw_max_unavailable: object = None
+    if strategy_type == ROLLING_UPDATE:
+        # without a rollingUpdate block the controller updates from partition 0
+        rolling = defaulted["updateStrategy"].get("rollingUpdate") or {}
+        partition = rolling.get("partition", 0)
+        raw_max_unavailable = rolling.get("maxUnavailable")
+    return (defaulted["replicas"], start or 0, strategy_type, partition,
+            defaulted["podManagementPolicy"], raw_max_unavailable)
 
 
 def statefulset_plan(
@@ -1542,8 +1600,9 @@ def statefulset_plan(
     changed_fields: list[str] = []
     rejected: str | None = None
     old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
+    gate = feature_gate_enabled("MaxUnavailableStatefulSet", kubernetes_version, feature_gates)
     replicas, start, strategy_type, partition, policy, raw_max_unavailable = (
-        _statefulset_parts(fields)
+        _statefulset_parts(fields, gate)
     )
     if old_obj is not None:
         change, changed_fields, rejected = classify_change(obj, old_obj)
@@ -1562,7 +1621,6 @@ def statefulset_plan(
     template_changed = change in ("rollout", "rollout+scale")
 
     # follows getStatefulSetMaxUnavailable, honoured only behind MaxUnavailableStatefulSet
-    gate = feature_gate_enabled("MaxUnavailableStatefulSet", kubernetes_version, feature_gates)
     max_unavailable: int | None = None
     if strategy_type == ROLLING_UPDATE:
         try:
@@ -1581,7 +1639,7 @@ def statefulset_plan(
     # the starting Pods: ordinal -> revision
     pods: dict[int, str] = {}
     if old_obj is not None:
-        old_replicas, old_start, *_ = _statefulset_parts(_Fields(old_obj, []))
+        old_replicas, old_start, *_ = _statefulset_parts(_Fields(old_obj, []), gate)
         if not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
                                     feature_gates):
             old_start = 0
@@ -1833,35 +1891,47 @@ def _node_name(node: object, index: int) -> str:
 
 
 def _daemonset_parts(fields: _Fields) -> tuple[str, object, object]:
-    fields.mapping("spec", "updateStrategy")
+    """update strategy type, maxSurge and maxUnavailable: wrong or invalid values dropped (each
+    with a note), then the apps/v1 defaults filled in (SetDefaults_DaemonSet)."""
+    spec = dict(fields.mapping("spec"))
+    strategy = dict(fields.mapping("spec", "updateStrategy"))
     strategy_type = fields.string("spec", "updateStrategy", "type")
-    if strategy_type not in (None, ROLLING_UPDATE, ON_DELETE):
+    if strategy_type not in (None, "", ROLLING_UPDATE, ON_DELETE):
         fields.note(("spec", "updateStrategy", "type"),
                     f"spec.updateStrategy.type {strategy_type!r} is not RollingUpdate or "
                     "OnDelete, which the API server rejects; planned as RollingUpdate")
         strategy_type = None
-    strategy_type = strategy_type or ROLLING_UPDATE
+    strategy["type"] = strategy_type
+    if strategy_type == ON_DELETE:
+        strategy.pop("rollingUpdate", None)
+    else:
+        rolling_update = dict(fields.mapping("spec", "updateStrategy", "rollingUpdate"))
+        rolling_update["maxSurge"] = fields.int_or_percent(
+            "spec", "updateStrategy", "rollingUpdate", "maxSurge", default_text="0"
+        )
+        rolling_update["maxUnavailable"] = fields.int_or_percent(
+            "spec", "updateStrategy", "rollingUpdate", "maxUnavailable", default_text="1"
+        )
+        strategy["rollingUpdate"] = rolling_update
+    spec["updateStrategy"] = strategy
+    defaulted = apps_v1_defaults("DaemonSet", spec)
+    strategy_type = defaulted["updateStrategy"]["type"]
     max_surge: object = None
     max_unavailable: object = None
     if strategy_type == ROLLING_UPDATE:
-        fields.mapping("spec", "updateStrategy", "rollingUpdate")
-        max_surge = fields.int_or_percent("spec", "updateStrategy", "rollingUpdate", "maxSurge",
-                                          default_text="0")
-        max_unavailable = fields.int_or_percent(
-            "spec", "updateStrategy", "rollingUpdate", "maxUnavailable", default_text="1"
-        )
-        surge_set = max_surge not in (None, 0) and intstr.percent_value(max_surge) != 0
-        unavailable_set = (max_unavailable not in (None, 0)
-                           and intstr.percent_value(max_unavailable) != 0)
-        # ValidateRollingUpdateDaemonSet: exactly one of the two is non-zero. The defaults give
-        # maxUnavailable 1 only when the field is unset, so a set maxSurge with an unset
-        # maxUnavailable is planned with maxUnavailable 0 as the API server stores it.
-        if surge_set and max_unavailable is None:
-            max_unavailable = 0
-        elif surge_set and unavailable_set:
+        max_surge = defaulted["updateStrategy"]["rollingUpdate"]["maxSurge"]
+        max_unavailable = defaulted["updateStrategy"]["rollingUpdate"]["maxUnavailable"]
+        # ValidateRollingUpdateDaemonSet: exactly one of the two must be non-zero; an unset
+        # maxUnavailable defaults to 1, so surge needs an explicit maxUnavailable: 0
+        if not _is_zero(max_surge) and not _is_zero(max_unavailable):
             fields.note(("spec", "updateStrategy", "rollingUpdate"),
-                        "maxSurge and maxUnavailable are both non-zero, which the API server "
-                        "rejects")
+                        f"maxSurge {max_surge!r} with maxUnavailable {max_unavailable!r} (1 when "
+                        "unset): the API server rejects both non-zero; set maxUnavailable: 0 "
+                        "to surge")
+        elif _is_zero(max_surge) and _is_zero(max_unavailable):
+            fields.note(("spec", "updateStrategy", "rollingUpdate"),
+                        "maxSurge and maxUnavailable are both 0, which the API server rejects; "
+                        "the controller would let 1 Pod be unavailable")
     return strategy_type, max_surge, max_unavailable
 
 
@@ -1981,6 +2051,10 @@ def daemonset_plan(
         if not rolling and template_changed:
             notes.append("OnDelete: the controller replaces no Pod by itself; a node gets the "
                          "new template when you delete its Pod")
+    min_ready = fields.integer("spec", "minReadySeconds")
+    if min_ready:
+        notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
+                     "to count as available")
     if changed_fields:
         notes.append("changed: " + ", ".join(changed_fields))
     dns = pod_dns_names(template, namespace=_namespace(obj), cluster_domain=cluster_domain,

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
-from kpolicy.model import Severity, SourceFile
+from kpolicy.model import PositionTable, Severity, SourceFile, to_pointer
 from kpolicy.resources import data_dir
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
+POLICIES_DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/policies.md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,27 @@ class RuleDef:
     target: str = "object"
     match: Mapping[str, Any] | None = None
     origin: str = ""
+    init_containers: bool = False  # target container: also initContainers
+    ephemeral_containers: bool = False  # target container: also ephemeralContainers
+    help_url: str | None = None  # a policy's own documentation (helpUri in SARIF)
 
     def applies_to(self, kind: str) -> bool:
         return "*" in self.kinds or kind in self.kinds
 
     @property
+    def builtin(self) -> bool:
+        """Shipped with kpolicy (``rules/``), as opposed to a user's policy file."""
+        return bool(self.origin) and Path(self.origin).resolve().parent == data_dir("rules").resolve()
+
+    @property
     def help_uri(self) -> str:
-        return f"{DOCS_URL}#{self.id}"
+        """The rule's documentation: its anchor in docs/rules.md; for a policy, its own
+        ``helpUri`` or else the page on writing policies."""
+        if self.help_url:
+            return self.help_url
+        if self.builtin or not self.origin:
+            return f"{DOCS_URL}#{self.id}"
+        return POLICIES_DOCS_URL
 
 
 @cache
@@ -62,7 +77,7 @@ def _rule_validator() -> Any:
     return cls(schema)
 
 
-def parse_rule_file(path: Path) -> RuleDef:
+def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
     """Read and validate one rule or policy file; a bad file is a ``UsageError`` with its line."""
     from kpolicy.load import decode, load_documents
 
@@ -81,13 +96,21 @@ def parse_rule_file(path: Path) -> RuleDef:
     if len(documents) != 1 or not isinstance(documents[0].value, dict):
         raise UsageError(f"{path}:1: a rule file must hold one mapping")
     data: dict[str, Any] = documents[0].value
-    errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = (
+        sorted(_rule_validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        if validate
+        else []
+    )
     if errors:
         err = errors[0]
         pointer = "".join(f"/{p}" for p in err.absolute_path)
         span = documents[0].positions.resolve(pointer)[0]
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise UsageError(f"{path}:{span.line}: invalid rule file at {where}: {err.message}")
+    check = data.get("check")
+    if check is not None:
+        _check_schema(path, check, documents[0].positions)
+    containers = data.get("containers", {})
     examples = tuple(
         Example(
             bad=e.get("bad"),
@@ -111,18 +134,40 @@ def parse_rule_file(path: Path) -> RuleDef:
         params=data.get("params", {}),
         examples=examples,
         fix=data.get("fix"),
-        implementation=data.get("implementation", "python"),
-        check=data.get("check"),
+        implementation=data.get("implementation", "python" if check is None else "schema"),
+        check=check,
         target=data.get("target", "object"),
         match=data.get("match"),
         origin=str(path),
+        init_containers=containers.get("init", False),
+        ephemeral_containers=containers.get("ephemeral", False),
+        help_url=data.get("helpUri"),
     )
 
 
-def load_rule_dir(folder: Path) -> dict[str, RuleDef]:
+def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable) -> None:
+    """A policy's ``check`` must itself be a valid JSON Schema (bad regexes included)."""
+    import jsonschema
+    from jsonschema.validators import validator_for
+
+    cls = validator_for(check, default=jsonschema.Draft202012Validator)
+    errors = sorted(
+        cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER).iter_errors(check),
+        key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]),
+    )
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        parts = ["check", *(str(p) for p in err.absolute_path)]
+        span = positions.resolve(to_pointer(tuple(parts)))[0]
+        raise UsageError(
+            f"{path}:{span.line}: invalid JSON Schema at {'/'.join(parts)}: {err.message}"
+        )
+
+
+def load_rule_dir(folder: Path, validate: bool = True) -> dict[str, RuleDef]:
     rules: dict[str, RuleDef] = {}
     for path in sorted(folder.glob("*.yaml")):
-        rule = parse_rule_file(path)
+        rule = parse_rule_file(path, validate)
         if rule.id != path.stem:
             raise UsageError(f"{path}:1: rule id {rule.id!r} differs from the file name")
         rules[rule.id] = rule
@@ -131,4 +176,5 @@ def load_rule_dir(folder: Path) -> dict[str, RuleDef]:
 
 @cache
 def builtin_rules() -> Mapping[str, RuleDef]:
-    return load_rule_dir(data_dir("rules"))
+    # the built-in files are validated by the test suite (tests/test_meta.py), not at every start
+    return load_rule_dir(data_dir("rules"), validate=False)

@@ -201,7 +201,9 @@ def is_valid_quantity(value: object) -> bool:
 
 
 def _quantity_problem(value: object) -> FormatResult:
-    if value is None or not isinstance(value, str | int | float) or is_valid_quantity(value):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None  # the type check reports it
+    if is_valid_quantity(value):
         return None
     if isinstance(value, float):
         return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid quantity"
@@ -641,8 +643,31 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
         except (OSError, ValueError):
             continue
         if isinstance(loaded, dict):
+            # a base URI, so that relative $refs ("_definitions.json#/...") find their files
+            loaded.setdefault("$id", file.resolve().as_uri())
             found[key] = loaded
     return found
+
+
+def _folder_registry(roots: Iterable[Path]) -> Any:
+    """Resolves ``file:`` references to JSON files inside the schema folders ``roots``."""
+    from urllib.parse import unquote, urlsplit
+
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    allowed = [root.resolve() for root in roots]
+
+    def retrieve(uri: str) -> Any:
+        parts = urlsplit(uri)
+        target = Path(unquote(parts.path)).resolve()
+        inside = any(target.is_relative_to(root) for root in allowed)
+        if parts.scheme != "file" or target.suffix != ".json" or not inside:
+            raise LookupError(uri)
+        contents = json.loads(target.read_text(encoding="utf-8"))
+        return Resource.from_contents(contents, default_specification=DRAFT7)
+
+    return Registry(retrieve=retrieve)  # type: ignore[call-arg]
 
 
 def _dir_lookup(
@@ -673,6 +698,7 @@ class SchemaValidator:
         self._custom: dict[tuple[str, str], dict[str, Any]] = {}
         self._custom_compiled: dict[tuple[str, str], Validator | None] = {}
         self._schema_dir: Mapping[tuple[str | None, str, str], dict[str, Any]] = {}
+        self._schema_roots: tuple[Path, ...] = ()
         self._frozen = False
 
     @classmethod
@@ -687,6 +713,7 @@ class SchemaValidator:
         derived._custom = dict(self._custom)
         derived._custom_compiled = dict(self._custom_compiled)
         derived._schema_dir = self._schema_dir
+        derived._schema_roots = self._schema_roots
         return derived
 
     def with_crds(self, crds: Iterable[object]) -> SchemaValidator:
@@ -700,6 +727,7 @@ class SchemaValidator:
         """A new validator that also uses the kubeconform-style schemas of a folder."""
         derived = self._derive()
         derived._schema_dir = {**self._schema_dir, **load_schema_dir(path)}
+        derived._schema_roots = (*self._schema_roots, Path(path))
         derived._custom_compiled = {}
         return derived
 
@@ -773,7 +801,11 @@ class SchemaValidator:
             cls.check_schema(converted)
         except Exception:  # an unusable schema file validates nothing
             return None
-        validator: Validator = cls(converted, format_checker=_custom_format_checker())
+        validator: Validator = cls(
+            converted,
+            format_checker=_custom_format_checker(),
+            registry=_folder_registry(self._schema_roots),
+        )
         return validator
 
     # -- validating -----------------------------------------------------------------------

@@ -15,6 +15,13 @@ FIXTURES = Path(__file__).parent / "rules"
 NO_FIXTURE = {"internal-error"}
 
 
+def test_builtin_rule_files_validate() -> None:
+    from kpolicy.resources import data_dir
+    from kpolicy.ruledefs import load_rule_dir
+
+    assert set(load_rule_dir(data_dir("rules"), validate=True)) == set(builtin_rules())
+
+
 def test_every_rule_has_fixtures() -> None:
     missing = [
         rule_id

@@ -135,7 +135,7 @@ def _strategy(obj: KObject) -> _Strategy | None:
 
 
 @dataclass(frozen=True)
-class _Param:
+class RollingParam:
     """One of maxSurge / maxUnavailable after defaulting."""
 
     name: str
@@ -154,31 +154,33 @@ class _Param:
 
 
 @dataclass(frozen=True)
-class _Rolling:
+class RollingUpdateParams:
     """The rolling-update parameters the API server validates and the controller reads."""
 
     kind: str
     path: Path
-    params: dict[str, _Param]
+    params: dict[str, RollingParam]
 
     @property
     def well_formed(self) -> bool:
         return all(not p.errors for p in self.params.values())
 
 
-def _param(ru: Mapping[str, Any], path: Path, name: str, default: int | str | None) -> _Param | None:
+def _param(
+    ru: Mapping[str, Any], path: Path, name: str, default: int | str | None
+) -> RollingParam | None:
     raw = ru.get(name)
     if raw is None:
         if default is None:
             return None
-        return _Param(name, (*path, name), default, written=False)
+        return RollingParam(name, (*path, name), default, written=False)
     value = _int_or_string(raw)
     if value is None:
         return None
-    return _Param(name, (*path, name), value, written=True)
+    return RollingParam(name, (*path, name), value, written=True)
 
 
-def _rolling(obj: KObject, ctx: RuleContext) -> _Rolling | None:
+def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     """The rollingUpdate of an apps/v1 RollingUpdate workload after defaulting, else None.
 
     None also when the API server would not validate the parameters: another strategy type,
@@ -197,18 +199,18 @@ def _rolling(obj: KObject, ctx: RuleContext) -> _Rolling | None:
     if obj.kind == "StatefulSet":
         return _statefulset_rolling_update(strategy, ru, path, ctx)
     defaults = _ROLLING_DEFAULTS[obj.kind]
-    params: dict[str, _Param] = {}
+    params: dict[str, RollingParam] = {}
     for name in ("maxUnavailable", "maxSurge"):
         param = _param(ru or {}, path, name, defaults[name])
         if param is None:
             return None  # a wrongly typed value: the schema rules' finding
         params[name] = param
-    return _Rolling(obj.kind, path, params)
+    return RollingUpdateParams(obj.kind, path, params)
 
 
 def _statefulset_rolling_update(
     strategy: _Strategy, ru: dict[str, Any] | None, path: Path, ctx: RuleContext
-) -> _Rolling | None:
+) -> RollingUpdateParams | None:
     # SetDefaults_StatefulSet creates rollingUpdate only when it also defaults the type; an
     # explicit RollingUpdate without rollingUpdate stays nil and nothing is validated.
     if ru is None and strategy.type_written is not None:
@@ -216,11 +218,11 @@ def _statefulset_rolling_update(
     if not max_unavailable_statefulset_enabled(ctx):
         # dropStatefulSetDisabledFields (pkg/registry/apps/statefulset/strategy.go) clears
         # maxUnavailable on create before validation when the gate is off
-        return _Rolling("StatefulSet", path, {})
+        return RollingUpdateParams("StatefulSet", path, {})
     param = _param(ru or {}, path, "maxUnavailable", 1)
     if param is None:
         return None
-    return _Rolling("StatefulSet", path, {"maxUnavailable": param})
+    return RollingUpdateParams("StatefulSet", path, {"maxUnavailable": param})
 
 
 def max_unavailable_statefulset_enabled(ctx: RuleContext) -> bool:
@@ -236,14 +238,22 @@ def _int_field(spec: Mapping[str, Any], name: str, default: int | None) -> int |
     raw = spec.get(name)
     if raw is None:
         return default
-    return int_value(raw)
+    return _int32(raw)
+
+
+def _int32(value: object) -> int | None:
+    """An int32 field's value; None for other types and for numbers that do not fit."""
+    number = int_value(value)
+    if number is None or not _INT32_MIN <= number <= _INT32_MAX:
+        return None
+    return number
 
 
 # ---------------------------------------------------------------------------------------------
 # rolling-update-invalid
 
 
-def _format_problems(param: _Param) -> Iterator[Problem]:
+def _format_problems(param: RollingParam, *, at_most_100: bool = True) -> Iterator[Problem]:
     value = param.value
     if not param.written:
         return
@@ -262,10 +272,11 @@ def _format_problems(param: _Param) -> Iterator[Problem]:
             param.path,
             f"{param.name} {value} is negative; the API server rejects this: it must be 0 or more",
         )
-    if is_not_more_than_100_percent(value):
+    if at_most_100 and is_not_more_than_100_percent(value):
         yield Problem(
             param.path,
-            f"{param.name} {value!r} is more than 100%; the API server rejects this",
+            f"{param.name} {value!r} is more than 100%; the API server rejects this: "
+            "a share of the pods cannot exceed all of them",
         )
 
 
@@ -275,15 +286,15 @@ def _format_problems(param: _Param) -> Iterator[Problem]:
 # with ValidatePositiveIntOrPercent and IsNotMoreThan100Percent
 @check("rolling-update-invalid")
 def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    rolling = _rolling(obj, ctx)
+    rolling = rolling_update_params(obj, ctx)
     if rolling is None:
         return
     unavailable = rolling.params.get("maxUnavailable")
     surge = rolling.params.get("maxSurge")
     if obj.kind == "Deployment" and unavailable and surge:
         yield from _format_problems(unavailable)
-        yield from _format_problems(surge)
         # only maxUnavailable is bounded by 100% for a Deployment; a surge above 100% is fine
+        yield from _format_problems(surge, at_most_100=False)
         if rolling.well_formed and (
             _go_int_or_percent_value(unavailable.value) == 0
             and _go_int_or_percent_value(surge.value) == 0
@@ -344,16 +355,20 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         return
     field_name, allowed = _STRATEGY_FIELDS[obj.kind]
     if strategy.type not in allowed:
+        near = [name for name in allowed if name.lower() == strategy.type.lower()]
+        hint = f" (the values are case-sensitive: {near[0]})" if near else ""
         yield Problem(
             (*strategy.path, "type"),
             f"{field_name}.type {strategy.type!r} is not a {obj.kind} strategy; the API server "
-            f"rejects this: it must be {allowed[0]} or {allowed[1]} (case matters)",
+            f"rejects this: it must be {allowed[0]} or {allowed[1]}{hint}",
         )
         return
     # a rollingUpdate mapping (even {}) decodes to a non-nil pointer, which Recreate forbids;
     # null decodes to nil and is accepted
-    if obj.kind == "Deployment" and strategy.type == RECREATE and isinstance(
-        strategy.rolling_update, dict
+    if (
+        obj.kind == "Deployment"
+        and strategy.type == RECREATE
+        and isinstance(strategy.rolling_update, dict)
     ):
         yield Problem(
             (*strategy.path, "rollingUpdate"),
@@ -367,11 +382,12 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # rollout-takes-all-down
 
 
-def _valid_pair(rolling: _Rolling) -> bool:
+def rolling_update_accepted(rolling: RollingUpdateParams) -> bool:
     """True when rolling-update-invalid has nothing to say about these parameters."""
     if not rolling.well_formed:
         return False
-    if any(is_not_more_than_100_percent(p.value) for p in rolling.params.values()):
+    bounded = ("maxUnavailable",) if rolling.kind == "Deployment" else tuple(rolling.params)
+    if any(is_not_more_than_100_percent(rolling.params[name].value) for name in bounded):
         return False
     values = {name: _go_int_or_percent_value(p.value) for name, p in rolling.params.items()}
     if rolling.kind == "Deployment":
@@ -394,9 +410,9 @@ def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
 
 @check("rollout-takes-all-down")
 def rollout_takes_all_down(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    rolling = _rolling(obj, ctx)
+    rolling = rolling_update_params(obj, ctx)
     spec = _spec(obj)
-    if rolling is None or spec is None or not _valid_pair(rolling):
+    if rolling is None or spec is None or not rolling_update_accepted(rolling):
         return
     unavailable = rolling.params.get("maxUnavailable")
     if unavailable is None or not unavailable.written:
@@ -410,7 +426,9 @@ def rollout_takes_all_down(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 
 # follows deployment/util.MaxUnavailable: ResolveFenceposts, then clamped to the replica count
-def _deployment_all_down(rolling: _Rolling, unavailable: _Param, spec: Mapping[str, Any]) -> Iterator[Problem]:
+def _deployment_all_down(
+    rolling: RollingUpdateParams, unavailable: RollingParam, spec: Mapping[str, Any]
+) -> Iterator[Problem]:
     replicas = _int_field(spec, "replicas", 1)
     if replicas is None or replicas <= 1:
         return
@@ -423,15 +441,17 @@ def _deployment_all_down(rolling: _Rolling, unavailable: _Param, spec: Mapping[s
     if min(resolved, replicas) == replicas:
         yield Problem(
             unavailable.path,
-            f"maxUnavailable {unavailable.shown} resolves to {resolved} of {replicas} replicas, "
-            "so a rollout may take every pod of the Deployment down at once",
+            f"maxUnavailable {unavailable.shown} lets a rollout take all {replicas} replicas of "
+            f"the Deployment down at once{_resolution(unavailable, replicas, resolved, 'down')}",
         )
 
 
 # follows statefulset.getStatefulSetMaxUnavailable as used by
 # updateStatefulSetAfterInvariantEstablished: pods from the highest ordinal down to the
 # partition are deleted, up to maxUnavailable at a time
-def _statefulset_all_down(rolling: _Rolling, unavailable: _Param, spec: Mapping[str, Any]) -> Iterator[Problem]:
+def _statefulset_all_down(
+    rolling: RollingUpdateParams, unavailable: RollingParam, spec: Mapping[str, Any]
+) -> Iterator[Problem]:
     replicas = _int_field(spec, "replicas", 1)
     if replicas is None or replicas <= 1:
         return
@@ -445,14 +465,16 @@ def _statefulset_all_down(rolling: _Rolling, unavailable: _Param, spec: Mapping[
     if resolved >= replicas:
         yield Problem(
             unavailable.path,
-            f"maxUnavailable {unavailable.shown} resolves to {resolved} with {replicas} "
-            "replicas, so an update may take every pod of the StatefulSet down at once",
+            f"maxUnavailable {unavailable.shown} lets an update take all {replicas} pods of "
+            f"the StatefulSet down at once{_resolution(unavailable, replicas, resolved, 'down')}",
         )
 
 
 # follows daemon/util.UnavailableCount and SurgeCount with the fallback of
 # DaemonSetsController.updatedDesiredNodeCounts; the pod count is the number of nodes
-def _daemonset_all_down(obj: KObject, ctx: RuleContext, rolling: _Rolling, unavailable: _Param) -> Iterator[Problem]:
+def _daemonset_all_down(
+    obj: KObject, ctx: RuleContext, rolling: RollingUpdateParams, unavailable: RollingParam
+) -> Iterator[Problem]:
     nodes = eligible_node_count(obj, ctx)
     if nodes is None:
         # without --nodes the node count is unknown; only 100% reaches every count
@@ -474,10 +496,18 @@ def _daemonset_all_down(obj: KObject, ctx: RuleContext, rolling: _Rolling, unava
     if resolved >= nodes:
         yield Problem(
             unavailable.path,
-            f"maxUnavailable {unavailable.shown} resolves to {resolved} with {nodes} nodes "
-            "running this DaemonSet, so an update may take the daemon pod down on every node "
-            "at once",
+            f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down on all "
+            f"{nodes} nodes that run it at once{_resolution(unavailable, nodes, resolved, 'up')}",
         )
+
+
+def _resolution(unavailable: RollingParam, total: int, resolved: int, rounding: str) -> str:
+    """How the value came to cover every pod, as a parenthesis ("" when it says so itself)."""
+    if isinstance(unavailable.value, str):
+        return f" ({unavailable.value} of {total} rounds {rounding} to {resolved})"
+    if unavailable.value > total:
+        return f" ({unavailable.value} is more than {total})"
+    return ""
 
 
 def mapping_at(data: object, *path: str) -> dict[str, Any]:
@@ -506,14 +536,16 @@ def progress_deadline_too_short(obj: KObject, ctx: RuleContext) -> Iterator[Prob
         yield Problem(
             ("spec", "minReadySeconds"),
             f"minReadySeconds {min_ready} is not less than progressDeadlineSeconds, which "
-            f"defaults to {deadline}; the API server rejects this: progressDeadlineSeconds "
-            "must be greater than minReadySeconds",
+            f"defaults to {deadline}; the API server rejects this: a rollout would time out "
+            "before any new pod could count as available",
         )
         return
     yield Problem(
         ("spec", "progressDeadlineSeconds"),
-        f"progressDeadlineSeconds {deadline} is not greater than minReadySeconds {min_ready}; "
-        "the API server rejects this",
+        f"progressDeadlineSeconds {deadline} is not greater than minReadySeconds {min_ready}"
+        f"{' (the default)' if spec.get('minReadySeconds') is None else ''}; "
+        "the API server rejects this: a rollout would time out before any new pod could count "
+        "as available",
     )
 
 
@@ -529,8 +561,7 @@ def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     spec = _spec(obj)
     if spec is None or obj.kind not in _HISTORY_KEPT:
         return
-    raw = spec.get("revisionHistoryLimit")
-    if int_value(raw) != 0:
+    if _int32(spec.get("revisionHistoryLimit")) != 0:
         return
     yield Problem(
         ("spec", "revisionHistoryLimit"),
@@ -576,7 +607,7 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if spec is None or fields is None:
         return
     for name in fields:
-        value = int_value(spec.get(name))
+        value = _int32(spec.get(name))
         if value is not None and value < 0:
             yield Problem(
                 ("spec", name),

@@ -21,15 +21,23 @@ class ReportContext:
 Writer = Callable[[LintResult, ReportContext, TextIO], None]
 
 
+_MODULES = {
+    "text": "kpolicy.report.text",
+    "json": "kpolicy.report.json_report",
+    "sarif": "kpolicy.report.sarif",
+    "github": "kpolicy.report.github",
+}
+FORMATS = tuple(_MODULES)
+
+
+def writer(name: str) -> Writer:
+    """The writer of one format, importing only its module (sarif-om is slow to import)."""
+    import importlib
+
+    module = importlib.import_module(_MODULES[name])
+    write: Writer = module.write
+    return write
+
+
 def writers() -> dict[str, Writer]:
-    from kpolicy.report import github, json_report, sarif, text
-
-    return {
-        "text": text.write,
-        "json": json_report.write,
-        "sarif": sarif.write,
-        "github": github.write,
-    }
-
-
-FORMATS = ("text", "json", "sarif", "github")
+    return {name: writer(name) for name in FORMATS}

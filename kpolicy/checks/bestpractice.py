@@ -1,0 +1,399 @@
+"""Best-practice rules that a JSON Schema cannot express: relations inside a container, between
+the pod and its containers, and between objects (HorizontalPodAutoscaler, PodDisruptionBudget).
+
+The simpler best-practice rules are declarative (``check:`` in their ``rules/<id>.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.index import scope_namespace
+from kpolicy.k8s.intstr import percent_value, scaled_value
+from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.model import Anchor, KObject, Path, Problem, Related
+from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
+
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+
+
+def _named(container: dict[str, Any], path: Path) -> str:
+    name = container.get("name")
+    return repr(name) if isinstance(name, str) else f"#{path[-1]}"
+
+
+def _where(path: Path, container: dict[str, Any], field: str) -> tuple[Path, Anchor]:
+    """A container field's place, or the container itself (its first line) when it is missing."""
+    if field in container:
+        return (*path, field), "key"
+    return path, "auto"
+
+
+def _all_containers(obj: KObject, *, ephemeral: bool = False) -> Iterator[tuple[Path, dict[str, Any]]]:
+    found = pod_spec(obj)
+    if found is not None:
+        yield from containers(found[0], found[1], init=True, ephemeral=ephemeral)
+
+
+# --- images -----------------------------------------------------------------------------------
+
+def image_tag(image: str) -> tuple[str | None, bool]:
+    """(tag, pinned by digest) of an image reference (``docker/distribution/reference``).
+
+    The tag follows the last ``:`` of the last path component, so the registry port of
+    ``localhost:5000/web`` is not a tag.
+    """
+    name, at, _digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    _repo, colon, tag = last.partition(":")
+    return (tag if colon else None), bool(at)
+
+
+@check("image-tag-missing-or-latest")
+def image_tag_missing_or_latest(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    for path, container in _all_containers(obj, ephemeral=True):
+        image = container.get("image")
+        if not isinstance(image, str) or not image.strip() or "$" in image:
+            continue  # missing or templated images are other rules' findings
+        tag, pinned = image_tag(image.strip())
+        if pinned:
+            continue
+        if tag is None:
+            message = f"image {image!r} has no tag, so it means {image}:latest"
+        elif tag == "latest":
+            message = f"image {image!r} uses the latest tag"
+        else:
+            continue
+        yield Problem((*path, "image"), f"{message}; container {_named(container, path)} "
+                      "can run a different image on every node and after every restart")
+
+
+# --- resources --------------------------------------------------------------------------------
+
+def _wanted(value: object) -> list[str]:
+    return [v for v in sequence(value) if isinstance(v, str)]
+
+
+@check("container-resources-missing")
+def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    want_requests = _wanted(ctx.params.get("requests", ["cpu", "memory"]))
+    want_limits = _wanted(ctx.params.get("limits", ["memory"]))
+    found = pod_spec(obj)
+    if found is None:
+        return
+    include_init = bool(ctx.params.get("initContainers", False))
+    for path, container in containers(found[0], found[1], init=include_init):
+        resources = mapping(container.get("resources"))
+        requests = mapping(resources.get("requests"))
+        limits = mapping(resources.get("limits"))
+        missing: list[str] = []
+        for resource in want_requests:
+            # a limit without a request defaults the request to the limit (SetDefaults_Pod)
+            if resource not in requests and resource not in limits:
+                missing.append(f"{resource} request")
+        missing += [f"{resource} limit" for resource in want_limits if resource not in limits]
+        if missing:
+            where, anchor = _where(path, container, "resources")
+            yield Problem(
+                where,
+                f"container {_named(container, path)} sets no {', '.join(missing)}",
+                anchor=anchor,
+            )
+
+
+# --- probes -----------------------------------------------------------------------------------
+
+@check("probe-port-unknown")
+def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    for path, container in _all_containers(obj):
+        names = [
+            p["name"] for p in sequence(container.get("ports"))
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        ]
+        for probe in _PROBES:
+            for handler in ("httpGet", "tcpSocket"):
+                port = get(container, probe, handler, "port")
+                if not isinstance(port, str) or not port or port.isdigit() or port in names:
+                    continue
+                declared = f"its ports: {', '.join(names)}" if names else "it names no ports"
+                # kubelet's probe.ResolveContainerPort looks the name up in the container's ports
+                # only; when it is missing the probe errors out and its result is thrown away
+                yield Problem(
+                    (*path, probe, handler, "port"),
+                    f"{probe} port {port!r} is not a port of container "
+                    f"{_named(container, path)} ({declared}), so the probe can never run",
+                )
+
+
+@check("probes-identical")
+def probes_identical(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    for path, container in _all_containers(obj):
+        liveness = container.get("livenessProbe")
+        readiness = container.get("readinessProbe")
+        if isinstance(liveness, dict) and liveness and liveness == readiness:
+            yield Problem(
+                (*path, "livenessProbe"),
+                f"container {_named(container, path)} has identical liveness and readiness "
+                "probes; when it is slow it is restarted instead of only taken out of the Service",
+                anchor="key",
+                related=(Related(obj, (*path, "readinessProbe"), "the readiness probe", "key"),),
+            )
+
+
+# --- security ---------------------------------------------------------------------------------
+
+def _security_value(
+    spec_path: Path, spec: dict[str, Any], path: Path, container: dict[str, Any], field: str
+) -> tuple[Any, Path | None]:
+    """The effective security setting: the container's, else the pod's (and where it is)."""
+    context = mapping(container.get("securityContext"))
+    if field in context and context[field] is not None:
+        return context[field], (*path, "securityContext", field)
+    pod_context = mapping(spec.get("securityContext"))
+    if field in pod_context and pod_context[field] is not None:
+        return pod_context[field], (*spec_path, "securityContext", field)
+    return None, None
+
+
+@check("run-as-root")
+def run_as_root(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    found = pod_spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    if get(spec, "os", "name") == "windows":
+        return  # runAsNonRoot and runAsUser do not apply to Windows containers
+    for path, container in containers(spec_path, spec, init=True):
+        named = _named(container, path)
+        user, user_at = _security_value(spec_path, spec, path, container, "runAsUser")
+        non_root, non_root_at = _security_value(spec_path, spec, path, container, "runAsNonRoot")
+        if int_value(user) == 0 and user_at is not None:
+            yield Problem(user_at, f"container {named} runs as root (runAsUser 0)")
+        elif non_root is True or (int_value(user) or 0) > 0:
+            continue
+        elif non_root is False and non_root_at is not None:
+            yield Problem(
+                non_root_at,
+                f"container {named} may run as root: runAsNonRoot is false and no non-zero "
+                "runAsUser is set",
+            )
+        else:
+            where, anchor = _where(path, container, "securityContext")
+            yield Problem(
+                where,
+                f"container {named} may run as root: neither it nor the pod sets "
+                "runAsNonRoot: true or a non-zero runAsUser",
+                anchor=anchor,
+            )
+
+
+# --- env --------------------------------------------------------------------------------------
+
+@check("env-var-duplicate")
+def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    for path, container in _all_containers(obj, ephemeral=True):
+        first: dict[str, int] = {}
+        for i, item in enumerate(sequence(container.get("env"))):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str):
+                continue
+            if name not in first:
+                first[name] = i
+                continue
+            # kubelet's makeEnvironmentVariables keeps the last value of a name
+            yield Problem(
+                (*path, "env", i, "name"),
+                f"env var {name!r} is defined twice in container {_named(container, path)} "
+                f"(first as env[{first[name]}]); the last definition wins",
+                related=(Related(obj, (*path, "env", first[name], "name"), "first definition"),),
+            )
+
+
+# --- replicas and autoscaling -----------------------------------------------------------------
+
+def _group(api_version: object) -> str:
+    return api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+
+
+def autoscaler_of(obj: KObject, ctx: RuleContext) -> KObject | None:
+    """A HorizontalPodAutoscaler (or KEDA ScaledObject, which creates one) scaling ``obj``."""
+    namespace = scope_namespace(obj)
+    group = _group(obj.data.get("apiVersion"))
+    for kind in ("HorizontalPodAutoscaler", "ScaledObject"):
+        for scaler in ctx.index.of_kind(kind, namespace):
+            ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
+            # KEDA defaults scaleTargetRef to apps/v1 Deployment
+            default_kind = "Deployment" if kind == "ScaledObject" else None
+            if ref.get("name") != obj.name or ref.get("kind", default_kind) != obj.kind:
+                continue
+            if "apiVersion" in ref and _group(ref.get("apiVersion")) != group:
+                continue
+            return scaler
+    return None
+
+
+def _replicas(obj: KObject) -> tuple[int | None, bool]:
+    """(desired replicas, whether spec.replicas is written); the API default is 1."""
+    spec = mapping(obj.data.get("spec"))
+    if "replicas" not in spec:
+        return 1, False
+    return int_value(spec["replicas"]), True
+
+
+def _replicas_at(obj: KObject) -> tuple[Path, Anchor]:
+    return (("spec", "replicas"), "auto") if "replicas" in mapping(obj.data.get("spec")) else (
+        ("spec",), "key"
+    )
+
+
+@check("replicas-too-few")
+def replicas_too_few(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    minimum = int_value(ctx.params.get("min", 2)) or 2
+    replicas, written = _replicas(obj)
+    if replicas is None or replicas == 0 or replicas >= minimum:
+        return  # 0 is a deliberate scale-down
+    if autoscaler_of(obj, ctx) is not None:
+        return
+    what = f"replicas {replicas}" if written else "replicas is not set (defaults to 1) and"
+    where, anchor = _replicas_at(obj)
+    yield Problem(
+        where,
+        f"{what} is fewer than {minimum}; one node drain or crash makes {obj.kind} "
+        f"{obj.name} unavailable",
+        anchor=anchor,
+    )
+
+
+@check("replicas-set-with-hpa")
+def replicas_set_with_hpa(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    replicas, written = _replicas(obj)
+    if not written:
+        return
+    scaler = autoscaler_of(obj, ctx)
+    if scaler is None:
+        return
+    shown = replicas if replicas is not None else get(obj.data, "spec", "replicas")
+    yield Problem(
+        ("spec", "replicas"),
+        f"replicas {shown} is set while {scaler.kind} {scaler.name} scales this {obj.kind}; "
+        f"every apply resets the scale to {shown}",
+        related=(Related(scaler, ("spec", "scaleTargetRef"), f"{scaler.kind} {scaler.name}"),),
+    )
+
+
+def _multi_replica(obj: KObject, ctx: RuleContext) -> int | None:
+    """The replica count when the workload runs more than one Pod (an autoscaler's maximum)."""
+    replicas, _ = _replicas(obj)
+    scaler = autoscaler_of(obj, ctx)
+    if scaler is not None:
+        maximum = int_value(get(scaler.data, "spec", "maxReplicas")) or int_value(
+            get(scaler.data, "spec", "maxReplicaCount")
+        )
+        replicas = maximum if maximum is not None else replicas
+    return replicas if replicas is not None and replicas > 1 else None
+
+
+def _pdb_selector(pdb: KObject) -> Selector | None:
+    return Selector.from_label_selector(get(pdb.data, "spec", "selector"))
+
+
+@check("pdb-missing")
+def pdb_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    replicas = _multi_replica(obj, ctx)
+    if replicas is None:
+        return
+    labels = ctx.index.labels_of(obj)
+    for pdb in ctx.index.of_kind("PodDisruptionBudget", scope_namespace(obj)):
+        selector = _pdb_selector(pdb)
+        if selector is not None and selector.matches(labels):
+            return
+    where, anchor = _replicas_at(obj)
+    yield Problem(
+        where,
+        f"{obj.kind} {obj.name} runs up to {replicas} replicas but no PodDisruptionBudget "
+        f"selects its pods ({labels_str(labels)})",
+        anchor=anchor,
+    )
+
+
+@check("pdb-blocks-all-evictions")
+def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    spec = mapping(obj.data.get("spec"))
+    if "maxUnavailable" in spec:
+        value = spec["maxUnavailable"]
+        if int_value(value) == 0 or percent_value(value) == 0:
+            yield Problem(
+                ("spec", "maxUnavailable"),
+                f"maxUnavailable {value} allows no voluntary disruption; node drains and "
+                "cluster upgrades wait for this PodDisruptionBudget forever",
+            )
+        return
+    if "minAvailable" not in spec:
+        return
+    minimum = spec["minAvailable"]
+    if percent_value(minimum) == 100:
+        yield Problem(
+            ("spec", "minAvailable"),
+            f"minAvailable {minimum} allows no voluntary disruption; node drains and "
+            "cluster upgrades wait for this PodDisruptionBudget forever",
+        )
+        return
+    selector = _pdb_selector(obj)
+    if selector is None or selector.selects_nothing:
+        return
+    total = 0
+    owners: list[KObject] = []
+    for workload in ctx.index.templates_with(scope_namespace(obj), selector.required_pairs()):
+        if not selector.matches(ctx.index.labels_of(workload)):
+            continue
+        if workload.kind == "Pod":
+            total += 1
+        elif workload.kind in _REPLICATED and autoscaler_of(workload, ctx) is None:
+            replicas, _ = _replicas(workload)
+            if replicas is None:
+                return
+            total += replicas
+        else:
+            return  # DaemonSets, Jobs and autoscaled workloads have no fixed count
+        owners.append(workload)
+    if total == 0:
+        return
+    try:
+        # the disruption controller rounds minAvailable up (getExpectedScale / GetScaledValue...)
+        required = scaled_value(minimum, total, True)
+    except ValueError:
+        return
+    if required < total:
+        return
+    names = ", ".join(f"{w.kind} {w.name}" for w in owners)
+    yield Problem(
+        ("spec", "minAvailable"),
+        f"minAvailable {minimum} needs all {total} pods of {names} available, so none can "
+        "ever be evicted; node drains wait for this PodDisruptionBudget forever",
+        related=tuple(
+            Related(w, _replicas_at(w)[0], f"replicas of {w.kind} {w.name}") for w in owners
+        ),
+    )
+
+
+@check("anti-affinity-missing")
+def anti_affinity_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    replicas = _multi_replica(obj, ctx)
+    if replicas is None:
+        return
+    found = pod_spec(obj)
+    if found is None:
+        return
+    spec = found[1]
+    if get(spec, "affinity", "podAntiAffinity") or sequence(spec.get("topologySpreadConstraints")):
+        return
+    where, anchor = _replicas_at(obj)
+    yield Problem(
+        where,
+        f"{obj.kind} {obj.name} runs up to {replicas} replicas with neither pod anti-affinity "
+        "nor topology spread constraints, so they may all land on one node",
+        anchor=anchor,
+    )

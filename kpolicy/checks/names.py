@@ -1,0 +1,425 @@
+"""Names, labels and API versions: what ``ValidateObjectMeta`` and the name functions of each
+kind reject, which group versions the API server no longer serves, and ReplicaSets that no
+Deployment manages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.checks.podspec import (
+    is_builtin,
+    quoted_detail,
+    rejection,
+)
+from kpolicy.k8s.validation import (
+    is_dns1035_label,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_qualified_name,
+    is_valid_label_value,
+    validate_label_selector,
+)
+from kpolicy.model import Anchor, KObject, Path, Problem
+from kpolicy.versions import minor
+from kpolicy.workload import get, int_value, mapping, pod_spec, pod_template, sequence
+
+# ---------------------------------------------------------------------------------------------
+# labels-invalid
+
+_SELECTOR_KINDS: Final = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
+
+
+def _type_error(message: str) -> bool:
+    # a wrong type makes the request undecodable: the schema rules' finding
+    return any(
+        marker in message
+        for marker in ("must be a string, not", "must be a mapping, not", "must be a list, not")
+    )
+
+
+# follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabels (ValidateLabelName =
+# IsQualifiedName for keys, IsValidLabelValue for values)
+def _label_map_problems(labels: object, path: Path, what: str, how: str) -> Iterator[Problem]:
+    if not isinstance(labels, dict):
+        return
+    for key, value in labels.items():
+        if not isinstance(key, str):
+            continue
+        entry = (*path, key)
+        for message in is_qualified_name(key):
+            yield Problem(
+                entry,
+                f"{what} key {key!r} is not a qualified name; {how}: {quoted_detail(key, message)}",
+                anchor="key",
+            )
+        if value is None:
+            continue  # null decodes to the empty string, a valid value
+        if not isinstance(value, str):
+            continue
+        for message in is_valid_label_value(value):
+            yield Problem(
+                entry,
+                f"{what} {key}={value!r} has an invalid value; {how}: "
+                f"{quoted_detail(value, message)}",
+                anchor="value",
+            )
+
+
+# follows ValidateObjectMeta (labels), ValidatePodTemplateSpec and
+# ValidatePodTemplateSpecForStatefulSet (template labels), ValidatePodSpec (nodeSelector),
+# ValidateService (selector), and ValidateLabelSelector for the workloads' spec.selector
+# (k8s.io/apimachinery/pkg/apis/meta/v1/validation, AllowInvalidLabelValueInSelector: false)
+@check("labels-invalid")
+def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    rejects = "the API server rejects this"
+    yield from _label_map_problems(
+        get(obj.data, "metadata", "labels"), ("metadata", "labels"), "label", rejects
+    )
+    if not is_builtin(obj):
+        return
+    if obj.kind == "CronJob":
+        yield from _label_map_problems(
+            get(obj.data, "spec", "jobTemplate", "metadata", "labels"),
+            ("spec", "jobTemplate", "metadata", "labels"),
+            "label",
+            "the API server rejects every Job the CronJob creates",
+        )
+    found = pod_template(obj)
+    if found is not None and obj.kind != "Pod":
+        template_path, template = found
+        yield from _label_map_problems(
+            get(template, "metadata", "labels"),
+            (*template_path, "metadata", "labels"),
+            "template label",
+            rejects,
+        )
+    spec = pod_spec(obj)
+    if spec is not None:
+        spec_path, pod = spec
+        yield from _label_map_problems(
+            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector", rejection(obj)
+        )
+    if obj.kind == "Service":
+        yield from _label_map_problems(
+            get(obj.data, "spec", "selector"), ("spec", "selector"), "selector", rejects
+        )
+    if obj.kind in _SELECTOR_KINDS:
+        selector = get(obj.data, "spec", "selector")
+        if isinstance(selector, dict):
+            for relative, message in validate_label_selector(selector):
+                if _type_error(message):
+                    continue
+                if relative[:1] == ("matchExpressions",) and _operator_not_string(
+                    selector, relative
+                ):
+                    continue
+                anchor: Anchor = "auto"
+                if relative[:1] == ("matchLabels",):
+                    anchor = "key" if message.startswith("label key") else "value"
+                yield Problem(
+                    ("spec", "selector", *relative),
+                    f"spec.selector is invalid; {rejects}: {message}",
+                    anchor=anchor,
+                )
+
+
+def _operator_not_string(selector: Mapping[str, Any], relative: tuple[str | int, ...]) -> bool:
+    if len(relative) < 3 or relative[2] != "operator":
+        return False
+    operator = get(selector, *relative)
+    return operator is not None and not isinstance(operator, str)
+
+
+# ---------------------------------------------------------------------------------------------
+# name-invalid
+
+NameCheck = Callable[[object], list[str]]
+
+# The name function each built-in kind passes to ValidateObjectMeta:
+# pkg/apis/core/validation (ValidatePodName, ValidateReplicationControllerName, ValidateServiceName,
+# ValidateNamespaceName, ValidateConfigMapName, ValidateSecretName, ValidateServiceAccountName,
+# ValidateEndpointsName, ValidateLimitRangeName, ValidateResourceQuotaName, ValidateNodeName),
+# pkg/apis/apps/validation (ValidateDeploymentName, ValidateReplicaSetName, ValidateDaemonSetName,
+# ValidateStatefulSetName, a DNS label since Kubernetes 1.27) and pkg/apis/batch/validation
+# (ValidateJob and ValidateCronJobCreate use ValidateReplicationControllerName).
+_NAME_CHECKS: Final[Mapping[str, tuple[NameCheck, str]]] = {
+    "Pod": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "ReplicationController": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "Service": (is_dns1035_label, "a DNS-1035 label"),
+    "Namespace": (is_dns1123_label, "a DNS-1123 label"),
+    "ConfigMap": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "Secret": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "ServiceAccount": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "Endpoints": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "LimitRange": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "ResourceQuota": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "Node": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "Deployment": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "ReplicaSet": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "DaemonSet": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "StatefulSet": (is_dns1123_label, "a DNS-1123 label"),
+    "Job": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+    "CronJob": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
+}
+
+# ValidateCronJobCreate: the controller appends an 11-character "-<timestamp>" to name each Job,
+# and a Job name must fit a 63-character label value.
+_CRONJOB_NAME_MAX: Final = 52
+# Job names become the value of the batch.kubernetes.io/job-name and job-name labels of the
+# template (generateSelector in pkg/registry/batch/job/strategy.go), which ValidateLabels limits.
+_LABEL_VALUE_MAX: Final = 63
+
+
+def _mask_trailing_dash(name: str) -> str:
+    # k8s.io/apimachinery/pkg/api/validation.maskTrailingDash (a generateName prefix may end in
+    # '-'); it replaces the last two characters by "a"
+    if name.endswith("-"):
+        return name[:-2] + "a" if len(name) >= 2 else "a"
+    return name
+
+
+def _name_errors(check_fn: NameCheck, value: str, prefix: bool) -> list[str]:
+    return check_fn(_mask_trailing_dash(value) if prefix else value)
+
+
+# follows k8s.io/apimachinery/pkg/api/validation.ValidateObjectMetaAccessor (name and
+# generateName with the kind's name function), ValidateCronJobCreate and ValidateJob
+# (pkg/apis/batch/validation), and ValidatePodSpec's hostname and subdomain checks
+@check("name-invalid")
+def name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if not is_builtin(obj) or obj.kind not in _NAME_CHECKS:
+        return
+    check_fn, shape = _NAME_CHECKS[obj.kind]
+    metadata = obj.data.get("metadata")
+    meta = mapping(metadata)
+    name = meta.get("name")
+    generate = meta.get("generateName")
+    rejects = "the API server rejects this"
+    if isinstance(generate, str) and generate:
+        for message in _name_errors(check_fn, generate, prefix=True):
+            yield Problem(
+                ("metadata", "generateName"),
+                f"generateName {generate!r} is not a valid prefix of {shape} ({obj.kind} names); "
+                f"{rejects}: "
+                f"{quoted_detail(_mask_trailing_dash(generate), message)}",
+            )
+    if name is None or name == "":
+        if metadata is not None and not isinstance(metadata, dict):
+            return  # a wrongly typed metadata is the schema rules' finding
+        if not (isinstance(generate, str) and generate):
+            yield Problem(
+                ("metadata", "name"),
+                f"{obj.kind} has no metadata.name (and no generateName); {rejects}: name or "
+                "generateName is required",
+            )
+    elif isinstance(name, str):
+        for message in _name_errors(check_fn, name, prefix=False):
+            yield Problem(
+                ("metadata", "name"),
+                f"{obj.kind} name {name!r} is not {shape}; {rejects}: "
+                f"{quoted_detail(name, message)}",
+            )
+        yield from _batch_name_problems(obj, name)
+    yield from _hostname_problems(obj)
+
+
+def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:
+    length = len(name.encode("utf-8", "surrogatepass"))
+    if obj.kind == "CronJob" and length > _CRONJOB_NAME_MAX:
+        yield Problem(
+            ("metadata", "name"),
+            f"CronJob name {name!r} is {length} characters long; the API server rejects this: "
+            f"at most {_CRONJOB_NAME_MAX}, so that the Jobs' names (with an 11-character "
+            "suffix) stay within 63",
+        )
+    if obj.kind != "Job":
+        return
+    if get(obj.data, "spec", "manualSelector") is not True and length > _LABEL_VALUE_MAX:
+        yield Problem(
+            ("metadata", "name"),
+            f"Job name {name!r} is {length} characters long; the API server rejects this: the "
+            f"name becomes the value of the job-name labels of its Pods, at most "
+            f"{_LABEL_VALUE_MAX} characters",
+        )
+    completions = int_value(get(obj.data, "spec", "completions"))
+    if get(obj.data, "spec", "completionMode") == "Indexed" and completions and completions > 0:
+        hostname = f"{name}-{completions - 1}"
+        for message in is_dns1123_label(hostname):
+            yield Problem(
+                ("metadata", "name"),
+                f"the last Pod of Indexed Job {name!r} gets hostname {hostname!r}, which is not "
+                f"a DNS-1123 label; the API server rejects this: "
+                f"{quoted_detail(hostname, message)}",
+            )
+
+
+# ValidatePodSpec: hostname and subdomain must be DNS-1123 labels. The StatefulSet controller
+# overwrites both (initIdentity), so a StatefulSet's template is not judged here.
+def _hostname_problems(obj: KObject) -> Iterator[Problem]:
+    if obj.kind == "StatefulSet":
+        return
+    found = pod_spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    for field in ("hostname", "subdomain"):
+        value = spec.get(field)
+        if not isinstance(value, str) or not value:
+            continue
+        for message in is_dns1123_label(value):
+            yield Problem(
+                (*spec_path, field),
+                f"{field} {value!r} is not a DNS-1123 label; {rejection(obj)}: "
+                f"{quoted_detail(value, message)}",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# api-version-removed
+
+# (apiVersion, kind) -> (replacement apiVersion or None, Kubernetes minor that stopped serving
+# it). From the Kubernetes deprecated API migration guide
+# (https://kubernetes.io/docs/reference/using-api/deprecation-guide/) and the 1.16 and 1.22
+# removal announcements.
+_REMOVED: Final[Mapping[tuple[str, str], tuple[str | None, int]]] = {
+    # 1.16
+    ("extensions/v1beta1", "Deployment"): ("apps/v1", 16),
+    ("extensions/v1beta1", "DaemonSet"): ("apps/v1", 16),
+    ("extensions/v1beta1", "ReplicaSet"): ("apps/v1", 16),
+    ("extensions/v1beta1", "NetworkPolicy"): ("networking.k8s.io/v1", 16),
+    ("extensions/v1beta1", "PodSecurityPolicy"): (None, 16),
+    ("apps/v1beta1", "Deployment"): ("apps/v1", 16),
+    ("apps/v1beta1", "StatefulSet"): ("apps/v1", 16),
+    ("apps/v1beta1", "ReplicaSet"): ("apps/v1", 16),
+    ("apps/v1beta1", "ControllerRevision"): ("apps/v1", 16),
+    ("apps/v1beta2", "Deployment"): ("apps/v1", 16),
+    ("apps/v1beta2", "StatefulSet"): ("apps/v1", 16),
+    ("apps/v1beta2", "DaemonSet"): ("apps/v1", 16),
+    ("apps/v1beta2", "ReplicaSet"): ("apps/v1", 16),
+    ("apps/v1beta2", "ControllerRevision"): ("apps/v1", 16),
+    # 1.22
+    ("extensions/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
+    ("networking.k8s.io/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
+    ("networking.k8s.io/v1beta1", "IngressClass"): ("networking.k8s.io/v1", 22),
+    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"): (
+        "admissionregistration.k8s.io/v1",
+        22,
+    ),
+    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"): (
+        "admissionregistration.k8s.io/v1",
+        22,
+    ),
+    ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"): ("apiextensions.k8s.io/v1", 22),
+    ("apiregistration.k8s.io/v1beta1", "APIService"): ("apiregistration.k8s.io/v1", 22),
+    ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"): ("certificates.k8s.io/v1", 22),
+    ("coordination.k8s.io/v1beta1", "Lease"): ("coordination.k8s.io/v1", 22),
+    ("rbac.authorization.k8s.io/v1beta1", "Role"): ("rbac.authorization.k8s.io/v1", 22),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"): ("rbac.authorization.k8s.io/v1", 22),
+    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding"): ("rbac.authorization.k8s.io/v1", 22),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding"): (
+        "rbac.authorization.k8s.io/v1",
+        22,
+    ),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass"): ("scheduling.k8s.io/v1", 22),
+    ("storage.k8s.io/v1beta1", "CSIDriver"): ("storage.k8s.io/v1", 22),
+    ("storage.k8s.io/v1beta1", "CSINode"): ("storage.k8s.io/v1", 22),
+    ("storage.k8s.io/v1beta1", "StorageClass"): ("storage.k8s.io/v1", 22),
+    ("storage.k8s.io/v1beta1", "VolumeAttachment"): ("storage.k8s.io/v1", 22),
+    # 1.25
+    ("batch/v1beta1", "CronJob"): ("batch/v1", 25),
+    ("policy/v1beta1", "PodDisruptionBudget"): ("policy/v1", 25),
+    ("policy/v1beta1", "PodSecurityPolicy"): (None, 25),
+    ("autoscaling/v2beta1", "HorizontalPodAutoscaler"): ("autoscaling/v2", 25),
+    ("discovery.k8s.io/v1beta1", "EndpointSlice"): ("discovery.k8s.io/v1", 25),
+    ("events.k8s.io/v1beta1", "Event"): ("events.k8s.io/v1", 25),
+    ("node.k8s.io/v1beta1", "RuntimeClass"): ("node.k8s.io/v1", 25),
+    # 1.26
+    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"): ("autoscaling/v2", 26),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"): (
+        "flowcontrol.apiserver.k8s.io/v1",
+        26,
+    ),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"): (
+        "flowcontrol.apiserver.k8s.io/v1",
+        26,
+    ),
+    # 1.27
+    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"): ("storage.k8s.io/v1", 27),
+    # 1.29
+    ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"): (
+        "flowcontrol.apiserver.k8s.io/v1",
+        29,
+    ),
+    ("flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration"): (
+        "flowcontrol.apiserver.k8s.io/v1",
+        29,
+    ),
+    # 1.32
+    ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema"): (
+        "flowcontrol.apiserver.k8s.io/v1",
+        32,
+    ),
+    ("flowcontrol.apiserver.k8s.io/v1beta3", "PriorityLevelConfiguration"): (
+        "flowcontrol.apiserver.k8s.io/v1",
+        32,
+    ),
+}
+
+
+@check("api-version-removed")
+def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    api_version = obj.data.get("apiVersion")
+    if not isinstance(api_version, str):
+        return
+    entry = _REMOVED.get((api_version, obj.kind))
+    if entry is None:
+        return
+    replacement, removed = entry
+    if minor(ctx.kubernetes_version) < removed:
+        return
+    if replacement is None:
+        advice = (
+            f"{obj.kind} has no replacement; Pod Security Admission took its place"
+            if obj.kind == "PodSecurityPolicy"
+            else f"{obj.kind} has no replacement"
+        )
+    else:
+        advice = f"use apiVersion {replacement}"
+    yield Problem(
+        ("apiVersion",),
+        f"{api_version} {obj.kind} is no longer served (removed in Kubernetes 1.{removed}); "
+        f"the API server rejects this: {advice}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# bare-replica-set
+
+
+# The deployment controller adopts and owns its ReplicaSets (controller ownerReference to the
+# Deployment, pkg/controller/deployment); a ReplicaSet without one is managed by nobody.
+@check("bare-replica-set")
+def bare_replica_set(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.kind not in ("ReplicaSet", "ReplicationController") or not is_builtin(obj):
+        return
+    for owner in sequence(get(obj.data, "metadata", "ownerReferences")):
+        if not isinstance(owner, dict):
+            continue
+        if owner.get("kind") == "Deployment" or owner.get("controller") is True:
+            return
+    name = obj.name or "<unnamed>"
+    if obj.kind == "ReplicaSet":
+        message = (
+            f"ReplicaSet {name} is not owned by a Deployment: changing its template does not "
+            "replace running Pods, and there is no rollout history to roll back to"
+        )
+    else:
+        message = (
+            f"ReplicationController {name} is the legacy replica controller: it has no rolling "
+            "update or rollback of its own; a Deployment does both"
+        )
+    yield Problem(("kind",), message)
+

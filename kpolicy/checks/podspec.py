@@ -1,0 +1,584 @@
+"""The pod template: what ``ValidatePodTemplateSpec`` / ``ValidatePodSpec`` and the workload
+validations reject in it, and what the controllers make of it.
+
+Rules here look at the pod spec of every pod-spec kind (Deployment, StatefulSet, DaemonSet,
+ReplicaSet, ReplicationController, Job, CronJob, Pod) of the built-in API groups; a custom
+resource that happens to be called ``StatefulSet`` (``apps.kruise.io``) has its own validation.
+
+A StatefulSet is special: ``ValidateStatefulSetSpec`` (pkg/apis/apps/validation) validates only
+the template's labels, annotations, ``restartPolicy`` and ``activeDeadlineSeconds``, not its
+pod spec (the call to ValidatePodTemplateSpec is left out on purpose there). The StatefulSet is
+accepted, and then every Pod the controller creates from the template is rejected. Findings
+about a StatefulSet's pod spec say so.
+
+Wrongly typed fields make the request undecodable; that is the schema rules' finding, so the
+checks skip them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
+from typing import Any, Final
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.quantity import parse_quantity
+from kpolicy.k8s.validation import (
+    is_dns1123_label,
+    is_env_var_name,
+    is_qualified_name,
+    is_strict_env_var_name,
+    is_valid_label_value,
+    is_valid_port_name,
+)
+from kpolicy.model import KObject, Path, Problem
+from kpolicy.versions import minor
+from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
+
+# The API group(s) each kind is built into; "" is the core group (apiVersion: v1).
+BUILTIN_GROUPS: Final[Mapping[str, frozenset[str]]] = {
+    "Deployment": frozenset({"apps", "extensions"}),
+    "DaemonSet": frozenset({"apps", "extensions"}),
+    "ReplicaSet": frozenset({"apps", "extensions"}),
+    "StatefulSet": frozenset({"apps"}),
+    "Job": frozenset({"batch"}),
+    "CronJob": frozenset({"batch"}),
+    "Pod": frozenset({""}),
+    "ReplicationController": frozenset({""}),
+    "Service": frozenset({""}),
+    "Namespace": frozenset({""}),
+    "ConfigMap": frozenset({""}),
+    "Secret": frozenset({""}),
+    "ServiceAccount": frozenset({""}),
+    "Endpoints": frozenset({""}),
+    "LimitRange": frozenset({""}),
+    "ResourceQuota": frozenset({""}),
+    "Node": frozenset({""}),
+}
+
+# Kinds whose pod template must restart Always (ValidatePodTemplateSpecForReplicaSet,
+# ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC).
+LONG_RUNNING_KINDS: Final = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+)
+JOB_KINDS: Final = frozenset({"Job", "CronJob"})
+
+_MAX_INT32: Final = 2**31 - 1
+
+
+def api_group(obj: KObject) -> str | None:
+    """The API group of ``apiVersion`` (``""`` for ``v1``), or None when it is not a string."""
+    api_version = obj.data.get("apiVersion")
+    if not isinstance(api_version, str):
+        return None
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def is_builtin(obj: KObject) -> bool:
+    """True when the object is the built-in kind of that name, not a look-alike CRD."""
+    groups = BUILTIN_GROUPS.get(obj.kind)
+    return groups is not None and api_group(obj) in groups
+
+
+def rejection(obj: KObject) -> str:
+    """How the API server's refusal reaches the user, for a finding inside the pod spec."""
+    if obj.kind == "StatefulSet":
+        return "the API server accepts the StatefulSet but rejects every Pod created from it"
+    return "the API server rejects this"
+
+
+def quoted_detail(value: object, message: str) -> str:
+    """A validation message without the leading quoted value it repeats."""
+    prefix = f"{value!r} "
+    return message[len(prefix):] if message.startswith(prefix) else message
+
+
+def _spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
+    if not is_builtin(obj):
+        return None
+    return pod_spec(obj)
+
+
+def _is_type_error(message: str) -> bool:
+    # wrong types are the schema rules' finding (see kpolicy.k8s.validation._not_a_string)
+    return "must be a string, not" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# toleration-invalid
+
+
+# TaintTolerationComparisonOperators (KEP-5471) adds Gt and Lt: alpha, off by default, in 1.35.
+# Later defaults are not known to kpolicy, so there the operators are only judged when the gate
+# is set explicitly.
+_COMPARISON_GATE: Final = "TaintTolerationComparisonOperators"
+_COMPARISON_GATE_FROM: Final = 35
+_COMPARISON_GATE_DEFAULTS: Final[Mapping[int, bool]] = {35: False}
+_TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+# content.IsDecimalInteger: a canonical base-10 integer (no '+', no leading zeros)
+_DECIMAL_INTEGER_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+
+
+def _comparison_operators(ctx: RuleContext) -> bool | None:
+    """Whether Gt/Lt are accepted; None when kpolicy does not know."""
+    version = minor(ctx.kubernetes_version)
+    if version < _COMPARISON_GATE_FROM:
+        return False
+    gate = ctx.feature_gates.get(_COMPARISON_GATE)
+    if gate is not None:
+        return bool(gate)
+    return _COMPARISON_GATE_DEFAULTS.get(version)
+
+
+# follows pkg/apis/core/validation.ValidateTolerations (and validateTaintEffect)
+@check("toleration-invalid")
+def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    found = _spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    how = rejection(obj)
+    for index, toleration in enumerate(sequence(spec.get("tolerations"))):
+        if not isinstance(toleration, dict):
+            continue
+        path = (*spec_path, "tolerations", index)
+        key = toleration.get("key")
+        operator = toleration.get("operator")
+        value = toleration.get("value")
+        effect = toleration.get("effect")
+        key = "" if key is None else key
+        operator = "" if operator is None else operator
+        value = "" if value is None else value
+        effect = "" if effect is None else effect
+        if not all(isinstance(v, str) for v in (key, operator, value, effect)):
+            continue  # a wrong type is the schema rules' finding
+        if key:
+            for message in is_qualified_name(key):
+                yield Problem(
+                    (*path, "key"),
+                    f"toleration key {key!r} is not a qualified name; {how}: "
+                    f"{quoted_detail(key, message)}",
+                )
+        elif operator != "Exists":
+            shown_operator = repr(operator) if operator else "the default 'Equal'"
+            yield Problem(
+                (*path, "operator") if "operator" in toleration else path,
+                f"toleration with an empty key must use operator 'Exists' (to tolerate every "
+                f"taint), not {shown_operator}; {how}",
+            )
+        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+            shown = f"not {effect!r}" if effect else "but no effect is set"
+            yield Problem(
+                (*path, "effect") if "effect" in toleration else path,
+                f"tolerationSeconds needs effect 'NoExecute', {shown}; {how}",
+            )
+        value_path = (*path, "value") if "value" in toleration else path
+        if operator in ("Equal", ""):
+            for message in is_valid_label_value(value):
+                yield Problem(
+                    value_path,
+                    f"toleration value {value!r} is not a valid label value; {how}: "
+                    f"{quoted_detail(value, message)}",
+                )
+        elif operator == "Exists":
+            if value:
+                yield Problem(
+                    value_path,
+                    f"toleration with operator 'Exists' must not have a value (got {value!r}); "
+                    f"{how}",
+                )
+        elif operator in ("Gt", "Lt") and _comparison_operators(ctx) is not False:
+            if _comparison_operators(ctx) and _DECIMAL_INTEGER_RE.fullmatch(value) is None:
+                yield Problem(
+                    value_path,
+                    f"toleration value {value!r} must be a decimal integer for operator "
+                    f"{operator!r}; {how}",
+                )
+        else:
+            allowed = "'Equal' or 'Exists'"
+            if _comparison_operators(ctx):
+                allowed = "'Equal', 'Exists', 'Gt' or 'Lt'"
+            yield Problem(
+                (*path, "operator"),
+                f"toleration operator {operator!r} is not supported, use {allowed}; {how}",
+            )
+        if effect and effect not in _TAINT_EFFECTS:
+            yield Problem(
+                (*path, "effect"),
+                f"toleration effect {effect!r} is not supported, use 'NoSchedule', "
+                f"'PreferNoSchedule' or 'NoExecute' (or leave it empty for all); {how}",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# volume-mount-unknown
+
+
+def _named(items: object, *name_path: str) -> set[str]:
+    names: set[str] = set()
+    for item in sequence(items):
+        name = get(item, *name_path)
+        if isinstance(name, str) and name:
+            names.add(name)
+    return names
+
+
+# follows pkg/apis/core/validation.ValidateVolumeMounts / ValidateVolumeDevices (IsMatchedVolume)
+# and, for StatefulSets, the controller's updateStorage (pkg/controller/statefulset), which adds a
+# volume for each volumeClaimTemplate
+@check("volume-mount-unknown")
+def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    found = _spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    volumes = _named(spec.get("volumes"), "name")
+    claims: set[str] = set()
+    if obj.kind == "StatefulSet":
+        claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
+    known = volumes | claims
+    listed = f"volumes: {', '.join(sorted(volumes)) or 'none'}"
+    if obj.kind == "StatefulSet":
+        what = "neither a pod volume nor a volumeClaimTemplate"
+        listed += f"; claim templates: {', '.join(sorted(claims)) or 'none'}"
+    else:
+        what = "no volume of the pod"
+    for path, container in containers(spec_path, spec):
+        cname = container.get("name")
+        kind = "init container" if path[-2] == "initContainers" else "container"
+        label = f"{kind} {cname!r}" if isinstance(cname, str) else f"an {kind}"
+        for field, noun in (("volumeMounts", "volumeMount"), ("volumeDevices", "volumeDevice")):
+            for index, mount in enumerate(sequence(container.get(field))):
+                name = get(mount, "name")
+                if not isinstance(name, str) or not name or name in known:
+                    continue
+                yield Problem(
+                    (*path, field, index, "name"),
+                    f"{noun} {name!r} of {label} names {what} ({listed}); {rejection(obj)}: "
+                    "volume not found",
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# pod-spec-invalid
+
+
+def _relaxed_env_names(ctx: RuleContext) -> bool:
+    # RelaxedEnvironmentVariableValidation (KEP-4369): alpha 1.30, beta and on by default 1.32,
+    # GA and locked on 1.34. Before 1.34 it can be switched off.
+    if minor(ctx.kubernetes_version) >= 34:
+        return True
+    return bool(ctx.feature_gates.get("RelaxedEnvironmentVariableValidation", True))
+
+
+def _env_name_errors(name: str, relaxed: bool) -> list[str]:
+    # ValidateEnv / ValidateEnvFrom: IsRelaxedEnvVarName with the gate, IsEnvVarName without
+    errors = is_env_var_name(name) if relaxed else is_strict_env_var_name(name)
+    prefix = f"environment variable name {name!r} "
+    return [e[len(prefix):] if e.startswith(prefix) else e for e in errors]
+
+
+def _is_native_resource(name: str) -> bool:
+    # pkg/apis/core/helper.IsNativeResource
+    return "/" not in name or "kubernetes.io/" in name
+
+
+def _overcommit_allowed(name: str) -> bool:
+    # pkg/apis/core/helper.IsOvercommitAllowed: native and not hugepages
+    return _is_native_resource(name) and not name.startswith("hugepages-")
+
+
+def _quantities(value: object) -> dict[str, tuple[object, Fraction]]:
+    out: dict[str, tuple[object, Fraction]] = {}
+    for name, raw in mapping(value).items():
+        if not isinstance(name, str):
+            continue
+        parsed = parse_quantity(raw)
+        if parsed is not None:
+            out[name] = (raw, parsed)
+    return out
+
+
+def _show(raw: object) -> str:
+    return raw if isinstance(raw, str) else repr(raw)
+
+
+# follows pkg/apis/core/validation.validateResourceRequirements (request <= limit, and
+# request == limit for resources that cannot be overcommitted)
+def _resource_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterator[Problem]:
+    resources = mapping(container.get("resources"))
+    requests = _quantities(resources.get("requests"))
+    limits = _quantities(resources.get("limits"))
+    raw_limits = mapping(resources.get("limits"))
+    for name, (raw, request) in requests.items():
+        request_path = (*path, "resources", "requests", name)
+        if name in limits:
+            raw_limit, limit = limits[name]
+            if request != limit and not _overcommit_allowed(name):
+                yield Problem(
+                    request_path,
+                    f"{name} request {_show(raw)} differs from its limit {_show(raw_limit)}, "
+                    f"and {name} cannot be overcommitted; {how}: the request must equal the "
+                    "limit",
+                )
+            elif request > limit:
+                yield Problem(
+                    request_path,
+                    f"{name} request {_show(raw)} is above its limit {_show(raw_limit)}; {how}",
+                )
+        elif name not in raw_limits and not _overcommit_allowed(name):
+            yield Problem(
+                request_path,
+                f"{name} is requested ({_show(raw)}) without a limit, and {name} cannot be "
+                f"overcommitted; {how}: a limit equal to the request is required",
+            )
+
+
+# follows pkg/apis/core/validation.validateContainerPorts (names only)
+def _port_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, port in enumerate(sequence(container.get("ports"))):
+        name = get(port, "name")
+        if not isinstance(name, str) or not name:
+            continue
+        name_path = (*path, "ports", index, "name")
+        errors = is_valid_port_name(name)
+        if errors:
+            details = "; ".join(quoted_detail(name, e) for e in errors)
+            yield Problem(
+                name_path,
+                f"port name {name!r} is not a valid IANA service name; {how}: {details}",
+            )
+        elif name in seen:
+            yield Problem(name_path, f"port name {name!r} is used twice in the container; {how}")
+        else:
+            seen.add(name)
+
+
+# follows pkg/apis/core/validation.ValidateEnv and ValidateEnvFrom (names and prefixes)
+def _env_problems(
+    path: Path, container: Mapping[str, Any], relaxed: bool, how: str
+) -> Iterator[Problem]:
+    for index, env in enumerate(sequence(container.get("env"))):
+        if not isinstance(env, dict) or "name" not in env:
+            continue
+        name = env.get("name")
+        name = "" if name is None else name
+        if not isinstance(name, str):
+            continue
+        name_path = (*path, "env", index, "name")
+        if not name:
+            yield Problem(name_path, f"environment variable name is empty; {how}", anchor="key")
+            continue
+        for message in _env_name_errors(name, relaxed):
+            yield Problem(
+                name_path,
+                f"environment variable name {name!r} is invalid; {how}: {message}",
+            )
+    for index, source in enumerate(sequence(container.get("envFrom"))):
+        prefix = get(source, "prefix")
+        if not isinstance(prefix, str) or not prefix:
+            continue
+        for message in _env_name_errors(prefix, relaxed):
+            yield Problem(
+                (*path, "envFrom", index, "prefix"),
+                f"envFrom prefix {prefix!r} is not a valid environment variable name; {how}: "
+                f"{message}",
+            )
+
+
+def _name_problems(
+    path: Path, value: object, noun: str, how: str, key_present: bool
+) -> Iterator[Problem]:
+    if not isinstance(value, str):
+        return
+    if not value:
+        if key_present:
+            yield Problem(path, f"{noun} name is empty; {how}", anchor="key")
+        return
+    for message in is_dns1123_label(value):
+        yield Problem(
+            path,
+            f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}",
+        )
+
+
+# follows pkg/apis/core/validation.ValidatePodSpec: ValidateVolumes (names), validateContainers
+# and validateInitContainers (names, uniqueness), validateContainerCommon (validateContainerPorts,
+# ValidateEnv, ValidateEnvFrom, ValidateContainerResourceRequirements), activeDeadlineSeconds
+@check("pod-spec-invalid")
+def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    found = _spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    how = rejection(obj)
+
+    volume_names: set[str] = set()
+    for index, volume in enumerate(sequence(spec.get("volumes"))):
+        if not isinstance(volume, dict):
+            continue
+        name = volume.get("name")
+        name_path = (*spec_path, "volumes", index, "name")
+        problems = list(_name_problems(name_path, name, "volume", how, "name" in volume))
+        yield from problems
+        if not isinstance(name, str) or not name:
+            continue
+        if name in volume_names:
+            yield Problem(name_path, f"volume name {name!r} is used twice; {how}")
+        elif not problems:
+            volume_names.add(name)
+
+    relaxed = _relaxed_env_names(ctx)
+    regular: set[str] = set()
+    init_seen: set[str] = set()
+    for path, container in containers(spec_path, spec):
+        init = path[-2] == "initContainers"
+        noun = "init container" if init else "container"
+        name = container.get("name")
+        name_path = (*path, "name")
+        yield from _name_problems(name_path, name, noun, how, "name" in container)
+        if isinstance(name, str) and name:
+            if init:
+                if name in regular or name in init_seen:
+                    yield Problem(
+                        name_path,
+                        f"init container name {name!r} is already used by another container; "
+                        f"{how}",
+                    )
+                init_seen.add(name)
+            else:
+                if name in regular:
+                    yield Problem(name_path, f"container name {name!r} is used twice; {how}")
+                regular.add(name)
+        yield from _port_problems(path, container, how)
+        yield from _env_problems(path, container, relaxed, how)
+        yield from _resource_problems(path, container, how)
+
+    if obj.kind in ("Pod", "Job", "CronJob"):
+        deadline = int_value(spec.get("activeDeadlineSeconds"))
+        if deadline is not None and not 1 <= deadline <= _MAX_INT32:
+            yield Problem(
+                (*spec_path, "activeDeadlineSeconds"),
+                f"activeDeadlineSeconds {deadline} must be between 1 and {_MAX_INT32}; {how}",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# restart-policy-invalid
+
+
+# follows ValidatePodTemplateSpecForReplicaSet / ValidateDaemonSetSpec / ValidateStatefulSetSpec
+# (pkg/apis/apps/validation), ValidatePodTemplateSpecForRC and validateRestartPolicy
+# (pkg/apis/core/validation), validateJobSpec (pkg/apis/batch/validation). An empty or absent
+# restartPolicy is defaulted to Always by SetDefaults_PodSpec before validation.
+@check("restart-policy-invalid")
+def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    found = _spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    policy = spec.get("restartPolicy")
+    policy = "" if policy is None else policy
+    if not isinstance(policy, str):
+        return
+    path = (*spec_path, "restartPolicy")
+    effective = policy or "Always"
+    if obj.kind in LONG_RUNNING_KINDS:
+        if effective != "Always":
+            yield Problem(
+                path,
+                f"restartPolicy {policy!r} is not allowed in a {obj.kind}, whose Pods must "
+                "restart 'Always'; the API server rejects this",
+            )
+    elif obj.kind in JOB_KINDS:
+        job_spec_path = ("spec",) if obj.kind == "Job" else ("spec", "jobTemplate", "spec")
+        if effective == "Always":
+            if policy:
+                message = (
+                    f"restartPolicy 'Always' is not allowed in a {obj.kind}'s pod template; "
+                    "the API server rejects this: use 'OnFailure' or 'Never'"
+                )
+            else:
+                message = (
+                    f"the pod template of a {obj.kind} needs restartPolicy 'OnFailure' or "
+                    "'Never'; left out it defaults to 'Always' and the API server rejects this"
+                )
+            yield Problem(path, message)
+        elif effective not in ("OnFailure", "Never"):
+            yield Problem(
+                path,
+                f"restartPolicy {policy!r} is not supported in a {obj.kind}; the API server "
+                "rejects this: use 'OnFailure' or 'Never'",
+            )
+        elif effective == "OnFailure" and get(obj.data, *job_spec_path, "podFailurePolicy") is not None:
+            yield Problem(
+                path,
+                "restartPolicy 'OnFailure' cannot be combined with a podFailurePolicy; the API "
+                "server rejects this: use 'Never'",
+            )
+    elif effective not in ("Always", "OnFailure", "Never"):
+        yield Problem(
+            path,
+            f"restartPolicy {policy!r} is not supported; the API server rejects this: use "
+            "'Always', 'OnFailure' or 'Never'",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# active-deadline-forbidden
+
+
+# follows ValidatePodTemplateSpecForReplicaSet (Deployment, ReplicaSet), ValidateDaemonSetSpec,
+# ValidateStatefulSetSpec (pkg/apis/apps/validation) and ValidatePodTemplateSpecForRC
+# (pkg/apis/core/validation): activeDeadlineSeconds must be nil
+@check("active-deadline-forbidden")
+def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.kind not in LONG_RUNNING_KINDS:
+        return
+    found = _spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    deadline = int_value(spec.get("activeDeadlineSeconds"))
+    if deadline is None:
+        return
+    yield Problem(
+        (*spec_path, "activeDeadlineSeconds"),
+        f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every Pod "
+        f"after {deadline}s; the API server rejects this: it is forbidden in a {obj.kind}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# pod-hostname-shared
+
+
+_SHARED_HOSTNAME_KINDS: Final = frozenset(
+    {"Deployment", "ReplicaSet", "DaemonSet", "ReplicationController"}
+)
+
+
+# The replica controllers copy the template as it is (controller.GetPodFromTemplate), so
+# every Pod gets spec.hostname; only the StatefulSet controller (initIdentity) overrides it.
+@check("pod-hostname-shared")
+def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.kind not in _SHARED_HOSTNAME_KINDS:
+        return
+    found = _spec(obj)
+    if found is None:
+        return
+    spec_path, spec = found
+    hostname = spec.get("hostname")
+    if not isinstance(hostname, str) or not hostname:
+        return
+    pods = "Pod (one per node)" if obj.kind == "DaemonSet" else "replica"
+    message = f"every {pods} of {obj.kind} {obj.name or '<unnamed>'} gets hostname {hostname!r}"
+    subdomain = spec.get("subdomain")
+    if isinstance(subdomain, str) and subdomain:
+        fqdn = f"{hostname}.{subdomain}.{obj.namespace}.svc.{ctx.cluster_domain}"
+        message += f" and the same DNS name {fqdn}, so the name cannot tell the Pods apart"
+    else:
+        message += ", so the name cannot tell the Pods apart"
+    yield Problem((*spec_path, "hostname"), message)

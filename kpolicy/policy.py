@@ -1,0 +1,336 @@
+"""Declarative rules and user policies: a JSON Schema (``check``) applied to a target.
+
+A rule file with a ``check`` and no Python implementation runs here. The schema is applied to
+each *target* of an object that the rule's ``kinds`` and ``match`` select:
+
+* ``object``: the whole object;
+* ``metadata``: ``metadata`` (an empty mapping when it is missing);
+* ``podSpec``: the pod spec of a Pod, or the pod template's spec of any workload kind;
+* ``container``: each container of that pod spec (``initContainers`` and
+  ``ephemeralContainers`` when the rule file says ``containers: {init: true, ephemeral: true}``).
+
+Every schema error becomes a problem at the failing node (a missing key: at the mapping that
+should hold it), with the rule's ``message`` template followed by what failed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import string
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from kpolicy.checks import CheckFn, RuleContext
+from kpolicy.index import scope_namespace
+from kpolicy.model import Anchor, KObject, Path, Problem, to_pointer
+from kpolicy.ruledefs import RuleDef
+from kpolicy.workload import containers, get, mapping, pod_spec, str_map
+
+__all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
+
+# Keywords whose value is a subschema, a list of subschemas, or a map of name → subschema.
+_SUBSCHEMA = frozenset(
+    {
+        "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "items",
+        "contains", "not", "if", "then", "else", "propertyNames",
+    }
+)
+_SUBSCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SUBSCHEMA_MAP = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One node a rule's schema is applied to."""
+
+    path: Path  # from the object's root
+    value: Any
+    label: str  # how a message names the node itself: "container 'web'", "pod spec"
+    container: str = ""  # the container's name when the target is a container
+    prefix: str = ""  # how messages name the target's fields: "metadata" → metadata.labels
+
+
+def declarative_check(rule: RuleDef) -> CheckFn:
+    """The check function of a rule defined by a JSON Schema (``rule.check``)."""
+    if rule.check is None:
+        raise ValueError(f"rule {rule.id} has no check")
+    validator = compiled(_canonical(rule.check))
+    match = rule.match or {}
+
+    def run(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+        if match and not matches(match, obj):
+            return
+        seen: set[tuple[Path, str]] = set()
+        for target in targets(rule, obj):
+            for error in validator.iter_errors(target.value):
+                problem = _problem(rule, obj, target, error)
+                key = (problem.path, problem.message)
+                if key not in seen:
+                    seen.add(key)
+                    yield problem
+
+    return run
+
+
+def _canonical(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True, default=str)
+
+
+@lru_cache(maxsize=512)
+def compiled(schema_json: str) -> Any:
+    """A validator for a schema (given as canonical JSON), built once per distinct schema.
+
+    Draft 2020-12 unless the schema names another draft in ``$schema``; ``format`` is checked.
+    """
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import validator_for
+
+    schema = _without_boolean_subschemas(json.loads(schema_json))
+    cls = validator_for(schema, default=Draft202012Validator)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def _without_boolean_subschemas(schema: Any) -> Any:
+    """``false`` → ``{"not": {}}`` and ``true`` → ``{}`` wherever a subschema stands.
+
+    jsonschema reports a ``false`` subschema's error without the last path element (the
+    forbidden property), so a finding could not point at it; ``not: {}`` is reported exactly.
+    """
+    if schema is True:
+        return {}
+    if schema is False:
+        return {"not": {}}
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SUBSCHEMA:
+            out[key] = _without_boolean_subschemas(value)
+        elif key in _SUBSCHEMA_LIST and isinstance(value, list):
+            out[key] = [_without_boolean_subschemas(v) for v in value]
+        elif key in _SUBSCHEMA_MAP and isinstance(value, dict):
+            out[key] = {k: _without_boolean_subschemas(v) for k, v in value.items()}
+        else:
+            out[key] = value
+    return out
+
+
+def matches(match: Mapping[str, Any], obj: KObject) -> bool:
+    """Whether ``obj`` is selected by a rule's ``match`` (every given criterion must hold).
+
+    ``namespaces`` and ``names`` are globs (``prod-*``); a cluster-scoped object has no
+    namespace, so a ``namespaces`` criterion never selects it. ``labels`` are pairs the object's
+    ``metadata.labels`` must carry; ``annotations`` are keys its ``metadata.annotations`` must have.
+    """
+    namespaces = match.get("namespaces")
+    if namespaces:
+        namespace = scope_namespace(obj)
+        if not namespace or not any(fnmatch.fnmatchcase(namespace, p) for p in namespaces):
+            return False
+    names = match.get("names")
+    if names and not any(fnmatch.fnmatchcase(obj.name, p) for p in names):
+        return False
+    labels = match.get("labels")
+    if labels:
+        present = str_map(get(obj.data, "metadata", "labels"))
+        if any(present.get(k) != str(v) for k, v in labels.items()):
+            return False
+    annotations = match.get("annotations")
+    if annotations:
+        present_keys = mapping(get(obj.data, "metadata", "annotations"))
+        if any(key not in present_keys for key in annotations):
+            return False
+    return True
+
+
+def targets(rule: RuleDef, obj: KObject) -> Iterator[Target]:
+    """The nodes of ``obj`` that ``rule.target`` names."""
+    if rule.target == "object":
+        yield Target((), obj.data, obj.kind or "the object")
+    elif rule.target == "metadata":
+        yield Target(("metadata",), mapping(obj.data.get("metadata")), "metadata", "", "metadata")
+    else:
+        found = pod_spec(obj)
+        if found is None:
+            return
+        spec_path, spec = found
+        if rule.target == "podSpec":
+            yield Target(spec_path, spec, "pod spec")
+            return
+        for path, container in containers(
+            spec_path, spec, init=rule.init_containers, ephemeral=rule.ephemeral_containers
+        ):
+            name = container.get("name")
+            name = name if isinstance(name, str) else f"#{path[-1]}"
+            yield Target(path, container, f"container {name!r}", name)
+
+
+def _problem(rule: RuleDef, obj: KObject, target: Target, error: Any) -> Problem:
+    relative: Path = tuple(error.absolute_path)
+    path = (*target.path, *relative)
+    anchor: Anchor = "auto"
+    if error.validator == "required":
+        anchor = "key" if _has_key(obj, path) else "auto"
+    if not path:
+        path, anchor = ("kind",), "value"
+    detail = describe(error, target)
+    values = {
+        "value": _short(error.instance),
+        "path": to_pointer(path),
+        "field": _field(relative, target),
+        "name": obj.name,
+        "namespace": obj.namespace,
+        "kind": obj.kind,
+        "container": target.container,
+        "detail": detail,
+    }
+    return Problem(path, render_message(rule.message, values, detail), anchor=anchor)
+
+
+def _has_key(obj: KObject, path: Path) -> bool:
+    """Whether the node at ``path`` sits under a key (not a list item such as a container)."""
+    entry = obj.positions.entries.get(obj.base + to_pointer(path))
+    return entry is not None and entry[0] is not None
+
+
+class _SafeFormatter(string.Formatter):
+    """``str.format`` where an unknown placeholder stays as written instead of raising."""
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, str) and key in kwargs:
+            return kwargs[key]
+        return "{" + str(key) + "}"
+
+    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if field_name in kwargs:
+            return kwargs[field_name], field_name
+        return "{" + field_name + "}", field_name
+
+
+_FORMATTER = _SafeFormatter()
+
+
+def render_message(template: str, values: Mapping[str, Any], detail: str) -> str:
+    """The rule's message with its placeholders filled, then ``: <detail>``.
+
+    ``{value}``, ``{path}``, ``{field}``, ``{name}``, ``{namespace}``, ``{kind}`` and
+    ``{container}`` are filled in; a template that places ``{detail}`` itself gets no suffix.
+    An unknown placeholder is left as written, and a template that does not parse is used as
+    plain text, so a policy's message can never make the check fail.
+    """
+    try:
+        text = _FORMATTER.vformat(template, (), values)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        text = template
+    text = text.strip()
+    if "{detail}" in template or not detail:
+        return text
+    return f"{text}: {detail}" if text else detail
+
+
+def _field(relative: Path, target: Target) -> str:
+    """A node's name for messages: ``image``, ``securityContext.privileged``, ``env[2].name``."""
+    if not relative:
+        return target.label
+    out = target.prefix
+    for part in relative:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, bool) or value is None:
+        text = json.dumps(value)
+    elif isinstance(value, int | float):
+        text = str(value)
+    else:
+        text = json.dumps(value, default=str, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_TYPE_NAMES = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "null",
+}
+
+
+def _type_of(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _words(values: Iterable[Any]) -> str:
+    return ", ".join(_short(v) for v in values)
+
+
+def describe(error: Any, target: Target) -> str:
+    """What failed, naming the node and its actual value, e.g.
+    ``image 'docker.io/nginx' does not match '^registry.example.com/'``."""
+    field = _field(tuple(error.absolute_path), target)
+    instance = error.instance
+    value = _short(instance)
+    kind = error.validator
+    expected = error.validator_value
+    if kind == "required":
+        present = instance if isinstance(instance, dict) else {}
+        missing = [k for k in expected if k not in present] or list(expected)
+        where = tuple(error.absolute_path)
+        names = [_field((*where, k), target) for k in missing]
+        return f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
+    if kind == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        return f"{field} is {_type_of(instance)}, expected {' or '.join(map(str, wanted))}"
+    if kind == "pattern":
+        return f"{field} {value} does not match {expected!r}"
+    if kind == "const":
+        return f"{field} is {value}, expected {_short(expected)}"
+    if kind == "enum":
+        return f"{field} {value} is not one of {_words(expected)}"
+    if kind == "not":
+        if expected in ({}, True):
+            return f"{field} is not allowed"
+        return f"{field} {value} is not allowed"
+    if kind == "minimum":
+        return f"{field} {value} is less than the minimum {_short(expected)}"
+    if kind == "exclusiveMinimum":
+        return f"{field} {value} is not more than {_short(expected)}"
+    if kind == "maximum":
+        return f"{field} {value} is more than the maximum {_short(expected)}"
+    if kind == "exclusiveMaximum":
+        return f"{field} {value} is not less than {_short(expected)}"
+    if kind == "multipleOf":
+        return f"{field} {value} is not a multiple of {_short(expected)}"
+    if kind in ("minLength", "minItems", "minProperties"):
+        unit = {"minLength": "characters", "minItems": "items", "minProperties": "keys"}[kind]
+        return f"{field} has fewer than {expected} {unit}"
+    if kind in ("maxLength", "maxItems", "maxProperties"):
+        unit = {"maxLength": "characters", "maxItems": "items", "maxProperties": "keys"}[kind]
+        return f"{field} has more than {expected} {unit}"
+    if kind == "uniqueItems":
+        return f"{field} has duplicate items"
+    if kind == "format":
+        return f"{field} {value} is not a valid {expected}"
+    if kind == "contains":
+        return f"{field} has no item that matches"
+    if kind in ("anyOf", "oneOf"):
+        branches: dict[Any, Any] = {}
+        for sub in error.context or ():
+            branches.setdefault(sub.relative_schema_path[0], sub)
+        if not branches:
+            return f"{field} matches more than one of the alternatives"
+        reasons = [describe(sub, target) for sub in list(branches.values())[:3]]
+        return f"{field} matches none of the alternatives ({'; '.join(reasons)})"
+    message: str = error.message
+    return f"{field}: {message if len(message) <= 150 else message[:147] + '...'}"

@@ -1,0 +1,243 @@
+"""Custom resources: CRDs among the inputs and kubeconform-style schema folders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kpolicy.schema import (
+    RULE_ENUM_INVALID,
+    RULE_REQUIRED_MISSING,
+    RULE_TYPE_MISMATCH,
+    RULE_UNKNOWN_FIELD,
+    RULE_VALUE_INVALID,
+    SchemaValidator,
+    load_schema_dir,
+)
+
+from .support import found, load
+
+CRD = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: backups.ops.example.com}
+spec:
+  group: ops.example.com
+  scope: Namespaced
+  names: {plural: backups, singular: backup, kind: Backup}
+  versions:
+  - name: v1alpha1
+    served: false
+    storage: false
+    schema:
+      openAPIV3Schema: {type: object}
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        required: [spec]
+        properties:
+          spec:
+            type: object
+            required: [schedule]
+            properties:
+              schedule: {type: string, pattern: '^(\\S+ ){4}\\S+$'}
+              retention: {type: integer, minimum: 1, maximum: 365}
+              storage:
+                type: string
+                enum: [s3, gcs]
+              port:
+                x-kubernetes-int-or-string: true
+                anyOf: [{type: integer}, {type: string}]
+              note: {type: string, nullable: true}
+              extra:
+                type: object
+                x-kubernetes-preserve-unknown-fields: true
+              template:
+                type: object
+                x-kubernetes-embedded-resource: true
+                properties:
+                  spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+              labels:
+                type: object
+                additionalProperties: {type: string}
+          status:
+            type: object
+            properties:
+              phase: {type: string}
+"""
+
+BACKUP = """
+apiVersion: ops.example.com/v1
+kind: Backup
+metadata:
+  name: nightly
+  labels: {team: ops}
+spec:
+  schedule: "0 3 * * *"
+  retention: 30
+  storage: s3
+  port: http
+  note: null
+  extra: {anything: [1, 2, 3]}
+  template: {apiVersion: v1, kind: Pod, metadata: {name: x}, spec: {containers: []}}
+  labels: {a: b}
+"""
+
+
+@pytest.fixture(scope="module")
+def with_backup() -> SchemaValidator:
+    return SchemaValidator.for_version("1.37").with_crds([load(CRD)])
+
+
+def test_crd_itself_is_valid() -> None:
+    assert SchemaValidator.for_version("1.37").validate(load(CRD)) == []
+
+
+def test_custom_resource_validates(with_backup: SchemaValidator) -> None:
+    assert with_backup.has_schema("ops.example.com/v1", "Backup")
+    assert with_backup.validate(load(BACKUP)) == []
+
+
+def test_custom_resource_errors(with_backup: SchemaValidator) -> None:
+    backup = load(BACKUP)
+    spec = backup["spec"]
+    del spec["schedule"]
+    spec["retention"] = 0
+    spec["storage"] = "azure"
+    spec["port"] = 1.5
+    spec["retension"] = 3
+    backup["metadata"]["lables"] = {}
+    backup["metadata"]["labels"]["on"] = True
+    assert found(with_backup.validate(backup)) == {
+        (RULE_REQUIRED_MISSING, ("spec",), "key"),
+        (RULE_VALUE_INVALID, ("spec", "retention"), "value"),
+        (RULE_ENUM_INVALID, ("spec", "storage"), "value"),
+        (RULE_TYPE_MISMATCH, ("spec", "port"), "value"),
+        (RULE_UNKNOWN_FIELD, ("spec", "retension"), "key"),
+        (RULE_UNKNOWN_FIELD, ("metadata", "lables"), "key"),
+        (RULE_TYPE_MISMATCH, ("metadata", "labels", "on"), "value"),
+    }
+    messages = {p.path: p.message for p in with_backup.validate(backup)}
+    assert 'did you mean "retention"' in messages[("spec", "retension")]
+
+
+def test_unserved_version_and_shared_validator(with_backup: SchemaValidator) -> None:
+    assert not with_backup.has_schema("ops.example.com/v1alpha1", "Backup")
+    shared = SchemaValidator.for_version("1.37")
+    assert not shared.has_schema("ops.example.com/v1", "Backup")
+    with pytest.raises(RuntimeError):
+        shared.register_crd(load(CRD))
+
+
+def test_a_crd_cannot_replace_a_builtin_kind() -> None:
+    crd = load(CRD)
+    crd["spec"]["group"] = "apps"
+    crd["spec"]["names"]["kind"] = "Deployment"
+    validator = SchemaValidator.for_version("1.37").with_crds([crd])
+    assert validator.validate({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"bogus": 1}})
+
+
+@pytest.mark.parametrize(
+    "crd",
+    [
+        None,
+        [],
+        "text",
+        {"kind": "CustomResourceDefinition"},
+        {"kind": "CustomResourceDefinition", "spec": {"group": 3, "names": []}},
+        {
+            "kind": "CustomResourceDefinition",
+            "spec": {"group": "g", "names": {"kind": "K"}, "versions": 5},
+        },
+        {
+            "kind": "CustomResourceDefinition",
+            "spec": {
+                "group": "g",
+                "names": {"kind": "K"},
+                "versions": [
+                    {"name": "v1", "served": True, "schema": {"openAPIV3Schema": {"type": 7}}}
+                ],
+            },
+        },
+    ],
+)
+def test_hostile_crds_are_skipped(crd: object) -> None:
+    validator = SchemaValidator.for_version("1.37").with_crds([crd])
+    assert validator.validate({"apiVersion": "g/v1", "kind": "K", "spec": 1}) == []
+
+
+def write(path: Path, schema: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(schema))
+
+
+WIDGET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "apiVersion": {"type": "string"},
+        "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+    },
+}
+
+
+def test_schema_dir_naming_styles(tmp_path: Path) -> None:
+    write(tmp_path / "widget_v1.json", WIDGET_SCHEMA)
+    write(tmp_path / "example.com" / "gadget_v1beta1.json", WIDGET_SCHEMA)
+    write(tmp_path / "gizmo-things-v2.json", WIDGET_SCHEMA)
+    write(tmp_path / "doohickey-v1.json", WIDGET_SCHEMA)
+    (tmp_path / "broken_v1.json").write_text("{not json")
+    keys = set(load_schema_dir(tmp_path))
+    assert keys == {
+        (None, "v1", "widget"),
+        ("example.com", "v1beta1", "gadget"),
+        ("things", "v2", "gizmo"),
+        ("", "v1", "doohickey"),
+    }
+    validator = SchemaValidator.for_version("1.37").with_schema_dir(tmp_path)
+    for api_version, kind in [
+        ("any.example.org/v1", "Widget"),
+        ("example.com/v1beta1", "Gadget"),
+        ("things.example.org/v2", "Gizmo"),
+        ("v1", "Doohickey"),
+    ]:
+        assert validator.has_schema(api_version, kind), (api_version, kind)
+        bad = {"apiVersion": api_version, "kind": kind, "spec": {"size": "big", "colour": 1}}
+        assert found(validator.validate(bad)) == {
+            (RULE_TYPE_MISMATCH, ("spec", "size"), "value"),
+            (RULE_UNKNOWN_FIELD, ("spec", "colour"), "key"),
+        }
+    assert not validator.has_schema("other.example.com/v1beta1", "Gadget")
+    assert not validator.has_schema("v1", "Broken")
+
+
+def test_schema_dir_relative_references(tmp_path: Path) -> None:
+    write(
+        tmp_path / "_definitions.json",
+        {"definitions": {"size": {"type": "integer", "minimum": 1}}},
+    )
+    write(
+        tmp_path / "widget_v1.json",
+        {
+            "type": "object",
+            "properties": {
+                "apiVersion": {"type": "string"},
+                "kind": {"type": "string"},
+                "spec": {
+                    "type": "object",
+                    "properties": {"size": {"$ref": "_definitions.json#/definitions/size"}},
+                },
+            },
+        },
+    )
+    validator = SchemaValidator.for_version("1.37").with_schema_dir(tmp_path)
+    good = {"apiVersion": "example.com/v1", "kind": "Widget", "spec": {"size": 3}}
+    assert validator.validate(good) == []
+    bad = {"apiVersion": "example.com/v1", "kind": "Widget", "spec": {"size": 0}}
+    assert found(validator.validate(bad)) == {(RULE_VALUE_INVALID, ("spec", "size"), "value")}
