@@ -430,6 +430,10 @@ class _Fields:
         return value
 
 
+def _pods(count: int) -> str:
+    return f"{count} Pod" if count == 1 else f"{count} Pods"
+
+
 def _as_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -1304,7 +1308,7 @@ def deployment_plan(
         change = "rollout"
         notes.append(
             "no previous version given: planned as a Pod template update from a fully "
-            f"available old ReplicaSet of {spec.replicas} Pods"
+            f"available old ReplicaSet of {_pods(spec.replicas)}"
         )
 
     surge = deployment_max_surge(spec.replicas, spec.max_surge, spec.max_unavailable,
@@ -1611,7 +1615,7 @@ def statefulset_plan(
     else:
         change = "rollout"
         notes.append("no previous version given: planned as a Pod template update from "
-                     f"{replicas} available Pods at the current revision")
+                     f"{_pods(replicas)} at the current revision, all available")
     if start and not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
                                           feature_gates):
         notes.append(f"spec.ordinals.start {start} is ignored: "

@@ -206,8 +206,8 @@ def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             # kubelet's makeEnvironmentVariables keeps the last value of a name
             yield Problem(
                 (*path, "env", i, "name"),
-                f"env var {name!r} is defined twice in container {_named(container, path)} "
-                f"(first as env[{first[name]}]); the last definition wins",
+                f"env var {name!r} is already defined in container {_named(container, path)} "
+                f"(env[{first[name]}]); the last definition wins",
                 related=(Related(obj, (*path, "env", first[name], "name"), "first definition"),),
             )
 
@@ -369,10 +369,12 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
     if required < total:
         return
     names = ", ".join(f"{w.kind} {w.name}" for w in owners)
+    pods = f"{total} pod{'' if total == 1 else 's'} of {names}"
+    needs = f"needs all {pods} available" if required == total else f"is more than the {pods}"
     yield Problem(
         ("spec", "minAvailable"),
-        f"minAvailable {minimum} needs all {total} pods of {names} available, so none can "
-        "ever be evicted; node drains wait for this PodDisruptionBudget forever",
+        f"minAvailable {minimum} {needs}, so none can ever be evicted; node drains wait for "
+        "this PodDisruptionBudget forever",
         related=tuple(
             Related(w, _replicas_at(w)[0], f"replicas of {w.kind} {w.name}") for w in owners
         ),

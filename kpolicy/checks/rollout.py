@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
     daemonset_surge_and_unavailable,
     is_not_more_than_100_percent,
@@ -44,15 +45,6 @@ _STRATEGY_FIELDS: Final = {
     "DaemonSet": ("updateStrategy", (ROLLING_UPDATE, ON_DELETE)),
     "StatefulSet": ("updateStrategy", (ROLLING_UPDATE, ON_DELETE)),
 }
-
-# SetDefaults_Deployment / SetDefaults_DaemonSet; the StatefulSet default (1, behind the
-# MaxUnavailableStatefulSet gate) is handled in _statefulset_rolling_update.
-_ROLLING_DEFAULTS: Final[Mapping[str, Mapping[str, int | str]]] = {
-    "Deployment": {"maxUnavailable": "25%", "maxSurge": "25%"},
-    "DaemonSet": {"maxUnavailable": 1, "maxSurge": 0},
-}
-
-DEPLOYMENT_PROGRESS_DEADLINE_DEFAULT: Final = 600  # SetDefaults_Deployment
 
 # MaxUnavailableStatefulSet: alpha (off) from 1.24 to 1.34, beta (on) from 1.35.
 _MAX_UNAVAILABLE_STATEFULSET_GATE: Final = "MaxUnavailableStatefulSet"
@@ -109,9 +101,8 @@ def _show(value: int | str) -> str:
 
 @dataclass(frozen=True)
 class _Strategy:
-    path: Path  # ("spec", "strategy") or ("spec", "updateStrategy")
+    field: str  # "strategy" or "updateStrategy"
     type: str  # after defaulting: "" becomes RollingUpdate
-    type_written: str | None  # the type as written, None when absent or empty
     rolling_update: object  # the written rollingUpdate value (None when absent or null)
 
 
@@ -131,7 +122,7 @@ def _strategy(obj: KObject) -> _Strategy | None:
     if written is not None and not isinstance(written, str):
         return None
     effective = written or ROLLING_UPDATE
-    return _Strategy(("spec", field_name), effective, written or None, raw.get("rollingUpdate"))
+    return _Strategy(field_name, effective, raw.get("rollingUpdate"))
 
 
 @dataclass(frozen=True)
@@ -166,63 +157,43 @@ class RollingUpdateParams:
         return all(not p.errors for p in self.params.values())
 
 
-def _param(
-    ru: Mapping[str, Any], path: Path, name: str, default: int | str | None
-) -> RollingParam | None:
-    raw = ru.get(name)
-    if raw is None:
-        if default is None:
-            return None
-        return RollingParam(name, (*path, name), default, written=False)
-    value = _int_or_string(raw)
-    if value is None:
-        return None
-    return RollingParam(name, (*path, name), value, written=True)
-
-
 def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     """The rollingUpdate of an apps/v1 RollingUpdate workload after defaulting, else None.
 
     None also when the API server would not validate the parameters: another strategy type,
-    a wrongly typed field, a StatefulSet without ``rollingUpdate``, or a StatefulSet
-    ``maxUnavailable`` dropped because the MaxUnavailableStatefulSet gate is off.
+    a wrongly typed field, a StatefulSet whose explicit RollingUpdate type keeps a nil
+    ``rollingUpdate``. A StatefulSet's ``maxUnavailable`` is left out when the
+    MaxUnavailableStatefulSet gate is off: dropStatefulSetDisabledFields
+    (pkg/registry/apps/statefulset/strategy.go) clears it on create before validation.
     """
-    if not _is_apps_v1(obj):
-        return None
+    spec = _spec(obj)
     strategy = _strategy(obj)
-    if strategy is None or strategy.type != ROLLING_UPDATE:
+    if spec is None or strategy is None or not _is_apps_v1(obj):
         return None
-    ru = strategy.rolling_update
-    if ru is not None and not isinstance(ru, dict):
+    written_ru = strategy.rolling_update
+    if written_ru is not None and not isinstance(written_ru, dict):
         return None
-    path = (*strategy.path, "rollingUpdate")
+    gate = max_unavailable_statefulset_enabled(ctx)
+    defaulted = apps_v1_defaults(obj.kind, spec, max_unavailable_statefulset=gate)
+    defaulted_strategy = defaulted.get(strategy.field)
+    if not isinstance(defaulted_strategy, dict) or defaulted_strategy.get("type") != ROLLING_UPDATE:
+        return None
+    defaulted_ru = defaulted_strategy.get("rollingUpdate")
+    if not isinstance(defaulted_ru, dict):
+        return None
+    path: Path = ("spec", strategy.field, "rollingUpdate")
     if obj.kind == "StatefulSet":
-        return _statefulset_rolling_update(strategy, ru, path, ctx)
-    defaults = _ROLLING_DEFAULTS[obj.kind]
+        names: tuple[str, ...] = ("maxUnavailable",) if gate else ()
+    else:
+        names = ("maxUnavailable", "maxSurge")
     params: dict[str, RollingParam] = {}
-    for name in ("maxUnavailable", "maxSurge"):
-        param = _param(ru or {}, path, name, defaults[name])
-        if param is None:
+    for name in names:
+        raw = (written_ru or {}).get(name)
+        value = defaulted_ru.get(name) if raw is None else _int_or_string(raw)
+        if not isinstance(value, int | str) or isinstance(value, bool):
             return None  # a wrongly typed value: the schema rules' finding
-        params[name] = param
+        params[name] = RollingParam(name, (*path, name), value, written=raw is not None)
     return RollingUpdateParams(obj.kind, path, params)
-
-
-def _statefulset_rolling_update(
-    strategy: _Strategy, ru: dict[str, Any] | None, path: Path, ctx: RuleContext
-) -> RollingUpdateParams | None:
-    # SetDefaults_StatefulSet creates rollingUpdate only when it also defaults the type; an
-    # explicit RollingUpdate without rollingUpdate stays nil and nothing is validated.
-    if ru is None and strategy.type_written is not None:
-        return None
-    if not max_unavailable_statefulset_enabled(ctx):
-        # dropStatefulSetDisabledFields (pkg/registry/apps/statefulset/strategy.go) clears
-        # maxUnavailable on create before validation when the gate is off
-        return RollingUpdateParams("StatefulSet", path, {})
-    param = _param(ru or {}, path, "maxUnavailable", 1)
-    if param is None:
-        return None
-    return RollingUpdateParams("StatefulSet", path, {"maxUnavailable": param})
 
 
 def max_unavailable_statefulset_enabled(ctx: RuleContext) -> bool:
@@ -358,7 +329,7 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         near = [name for name in allowed if name.lower() == strategy.type.lower()]
         hint = f" (the values are case-sensitive: {near[0]})" if near else ""
         yield Problem(
-            (*strategy.path, "type"),
+            ("spec", strategy.field, "type"),
             f"{field_name}.type {strategy.type!r} is not a {obj.kind} strategy; the API server "
             f"rejects this: it must be {allowed[0]} or {allowed[1]}{hint}",
         )
@@ -371,7 +342,7 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         and isinstance(strategy.rolling_update, dict)
     ):
         yield Problem(
-            (*strategy.path, "rollingUpdate"),
+            ("spec", strategy.field, "rollingUpdate"),
             "strategy.rollingUpdate is set while strategy.type is Recreate; the API server "
             "rejects this: rollingUpdate is only allowed with type RollingUpdate",
             anchor="key",
@@ -526,7 +497,7 @@ def progress_deadline_too_short(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     spec = _spec(obj)
     if spec is None or not _is_apps_v1(obj):
         return
-    deadline = _int_field(spec, "progressDeadlineSeconds", DEPLOYMENT_PROGRESS_DEADLINE_DEFAULT)
+    deadline = _int_field(spec, "progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
     min_ready = _int_field(spec, "minReadySeconds", 0)
     if deadline is None or min_ready is None or deadline < 0 or min_ready < 0:
         return  # wrong types are the schema rules' finding, negatives value-negative's

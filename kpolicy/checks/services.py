@@ -1,0 +1,239 @@
+"""Selectors across objects: workloads that fight over Pods, Services that reach no Pod.
+
+Every look-up goes through the run's index (``templates_with`` narrows the candidates to the pod
+templates carrying a selector's required labels), so a rule costs the size of the matching
+posting list, not the namespace. The index holds the linted files and ``--context``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.k8s.validation import is_valid_port_name
+from kpolicy.model import KObject, Problem, Related
+from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
+
+# ---------------------------------------------------------------------------------------------
+# selector-overlap
+
+
+def _workload_selector(obj: KObject) -> Selector | None:
+    """A workload's usable spec.selector; None when missing, invalid or empty (other rules)."""
+    raw = get(obj.data, "spec", "selector")
+    if not isinstance(raw, dict):
+        return None
+    selector = Selector.from_label_selector(raw)
+    if selector is None or selector.is_empty or selector.selects_nothing:
+        return None
+    return selector
+
+
+# The workload controllers adopt every Pod their selector matches that has no controller yet
+# (ClaimPods / PodControllerRefManager in pkg/controller/controller_ref_manager.go), and count
+# matching Pods when they scale; two workloads that select each other's Pods race for them.
+@check("selector-overlap")
+def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    selector = _workload_selector(obj)
+    if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
+        return
+    labels = ctx.index.labels_of(obj)
+    for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
+        if other is obj or other.kind not in WORKLOAD_KINDS:
+            continue
+        if other.kind == obj.kind and other.name == obj.name:
+            continue  # the same object written twice (a base and an overlay)
+        other_labels = ctx.index.labels_of(other)
+        if not selector.matches(other_labels):
+            continue
+        other_selector = _workload_selector(other)
+        if other_selector is None or not other_selector.matches(labels):
+            continue
+        yield Problem(
+            ("spec", "selector"),
+            f"selector {selector} also matches the Pods of {other.kind} {other.name!r} "
+            f"(template labels {labels_str(other_labels)}), and its selector {other_selector} "
+            f"matches these Pods (template labels {labels_str(labels)}): both controllers "
+            "claim and count the same Pods",
+            anchor="key",
+            related=(Related(other, ("spec", "selector"), f"the selector of {other.kind} "
+                             f"{other.name!r}", anchor="key"),),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Services and the Pods they select
+
+# Labels that controllers add to the Pods they create, which pod templates do not carry.
+_STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
+_CONTROLLER_LABELS = frozenset(
+    {
+        "pod-template-hash",  # Deployment (its ReplicaSets)
+        "controller-revision-hash",  # StatefulSet, DaemonSet
+        _STATEFULSET_POD_NAME,
+        "apps.kubernetes.io/pod-index",  # StatefulSet
+        "pod-template-generation",  # DaemonSet
+        "job-name",  # Job
+        "batch.kubernetes.io/job-name",
+        "controller-uid",
+        "batch.kubernetes.io/controller-uid",
+        "batch.kubernetes.io/job-completion-index",
+    }
+)
+_ORDINAL_SUFFIX = re.compile(r"-[0-9]+")
+
+
+def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
+    """Whether the controller of ``obj`` can give its Pods the label ``key=value``."""
+    kind, name = obj.kind, obj.name
+    if key == "pod-template-hash":
+        return kind in ("Deployment", "ReplicaSet")
+    if key == "controller-revision-hash":
+        return kind == "DaemonSet" or (kind == "StatefulSet" and value.startswith(f"{name}-"))
+    if key == _STATEFULSET_POD_NAME:
+        # getPodName: "<name>-<ordinal>"
+        suffix = value[len(name):] if value.startswith(name) else ""
+        return kind == "StatefulSet" and _ORDINAL_SUFFIX.fullmatch(suffix) is not None
+    if key == "apps.kubernetes.io/pod-index":
+        return kind == "StatefulSet" and value.isdigit()
+    if key == "pod-template-generation":
+        return kind == "DaemonSet"
+    if key in ("job-name", "batch.kubernetes.io/job-name"):
+        # a CronJob's Jobs are named "<cronjob>-<scheduled time>"
+        return (kind == "Job" and value == name) or (
+            kind == "CronJob" and value.startswith(f"{name}-")
+        )
+    return kind in ("Job", "CronJob")  # controller-uid, job-completion-index
+
+
+def _service_selector(service: KObject) -> dict[str, str] | None:
+    """The Service's selector as a label map, when the endpoints controllers use it.
+
+    None for ExternalName Services, a missing or empty selector (endpoints managed by hand) and
+    a selector the API server rejects (other rules).
+    """
+    spec = service.data.get("spec")
+    if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+        return None
+    raw = spec.get("selector")
+    selector = Selector.from_map(raw)
+    if selector is None or selector.selects_nothing or not isinstance(raw, dict):
+        return None
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _selected_templates(
+    service: KObject, pairs: Mapping[str, str], ctx: RuleContext
+) -> list[KObject]:
+    """Pod-template objects in the Service's namespace whose Pods the selector matches.
+
+    Pairs on labels that controllers add to their Pods are checked against what that
+    controller would set, since pod templates do not carry them.
+    """
+    plain = {k: v for k, v in pairs.items() if k not in _CONTROLLER_LABELS}
+    managed = {k: v for k, v in pairs.items() if k in _CONTROLLER_LABELS}
+    selected: list[KObject] = []
+    for candidate in ctx.index.templates_with(service.namespace, plain):
+        labels = ctx.index.labels_of(candidate)
+        if any(labels.get(k) != v for k, v in plain.items()):
+            continue
+        if all(
+            labels.get(k) == v if k in labels else _controller_label_fits(k, v, candidate)
+            for k, v in managed.items()
+        ):
+            selected.append(candidate)
+    return selected
+
+
+def _names(objects: list[KObject], limit: int = 3) -> str:
+    shown = [f"{o.kind} {o.name!r}" for o in objects[:limit]]
+    if len(objects) > limit:
+        shown.append(f"{len(objects) - limit} more")
+    return ", ".join(shown)
+
+
+# The EndpointSlice controller (pkg/controller/endpointslice) lists the Pods of the Service's
+# namespace that its selector matches; with none, the Service has no endpoints.
+@check("service-selector-no-match")
+def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    pairs = _service_selector(obj)
+    if pairs is None or _selected_templates(obj, pairs, ctx):
+        return
+    yield Problem(
+        ("spec", "selector"),
+        f"selector {labels_str(pairs)} matches no pod template in namespace {obj.namespace!r} "
+        "among the linted files and --context: the Service has no endpoints",
+        anchor="key",
+    )
+
+
+def _port_names(spec_path: tuple[Any, ...], spec: Mapping[str, Any]) -> Iterator[
+    tuple[str, str]
+]:
+    """(name, protocol) of the named container ports FindPort looks at: regular containers and
+    sidecars (init containers with restartPolicy Always)."""
+    for path, container in containers(spec_path, spec, init=True):
+        if path[-2] == "initContainers" and container.get("restartPolicy") != "Always":
+            continue
+        for port in sequence(container.get("ports")):
+            if isinstance(port, dict) and isinstance(port.get("name"), str):
+                protocol = port.get("protocol")
+                yield port["name"], protocol if isinstance(protocol, str) and protocol else "TCP"
+
+
+# FindPort (pkg/api/v1/pod/util.go, and its copy in the EndpointSlice controller) resolves a
+# named targetPort in each selected Pod: a container port (or a sidecar's) with that name and the
+# Service port's protocol. Pods without one get no endpoint for that Service port.
+@check("service-target-port-unknown")
+def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    pairs = _service_selector(obj)
+    if pairs is None:
+        return
+    ports = get(obj.data, "spec", "ports")
+    named = [
+        (i, port)
+        for i, port in enumerate(sequence(ports))
+        if isinstance(port, dict)
+        and isinstance(port.get("targetPort"), str)
+        and not is_valid_port_name(port["targetPort"])
+    ]
+    if not named:
+        return
+    selected = _selected_templates(obj, pairs, ctx)
+    declared: set[tuple[str, str]] = set()
+    first_spec: tuple[KObject, tuple[Any, ...]] | None = None
+    for candidate in selected:
+        found = pod_spec(candidate)
+        if found is None:
+            continue
+        spec_path, spec = found
+        if first_spec is None:
+            first_spec = (candidate, spec_path)
+        declared.update(_port_names(spec_path, spec))
+    if first_spec is None:
+        return  # no selected Pod to judge: service-selector-no-match's finding
+    for i, port in named:
+        target = port["targetPort"]
+        protocol = port.get("protocol")
+        protocol = protocol if isinstance(protocol, str) and protocol else "TCP"
+        if (target, protocol) in declared:
+            continue
+        other_protocols = sorted(p for n, p in declared if n == target)
+        if other_protocols:
+            why = (f"the selected Pods name it only for {'/'.join(other_protocols)}, not "
+                   f"{protocol}")
+        else:
+            names = sorted({n for n, _ in declared})
+            why = ("their containers name the ports " + ", ".join(repr(n) for n in names)
+                   if names else "their containers name no ports")
+        candidate, spec_path = first_spec
+        yield Problem(
+            ("spec", "ports", i, "targetPort"),
+            f"targetPort {target!r} is not a container port name of the Pods this Service "
+            f"selects ({_names(selected)}): {why}; the Service port gets no endpoints",
+            related=(Related(candidate, (*spec_path, "containers"),
+                             f"the containers of {candidate.kind} {candidate.name!r}"),),
+        )

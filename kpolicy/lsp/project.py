@@ -1,0 +1,557 @@
+"""The workspace as the language server sees it: config, manifests on disk, open buffers.
+
+Everything here runs on one worker thread of the server (see :mod:`kpolicy.lsp.server`), so
+the caches need no locks; buffers come in as immutable snapshots.
+
+Linting an open buffer is ``load_text`` on its text and ``check_files`` with every other
+workspace manifest as context (the open buffers' versions replacing the files on disk), the
+same code path as ``kpolicy lint`` run at the workspace root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from kpolicy.config import CONFIG_NAME
+from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
+from kpolicy.discover import _excluded as excluded
+from kpolicy.lint import LintOptions, Session, build_session, check_files, read_input
+from kpolicy.load import load_text
+from kpolicy.lsp import actions
+from kpolicy.lsp.hover import plan_markdown
+from kpolicy.lsp.positions import UTF16, Lines, lsp_text_edits
+from kpolicy.model import Diagnostic, KObject, LoadedFile, Severity, SourceFile, Span, TextEdit
+from kpolicy.plan import plan_for
+
+SOURCE = "kpolicy"
+WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+CONFIG_FILES = frozenset({CONFIG_NAME, "pyproject.toml"})
+LANGUAGES = frozenset({"yaml", "json"})
+
+_SEVERITY = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.INFO: types.DiagnosticSeverity.Information,
+}
+# "path:line:column: message" or "path:line: message", as UsageError puts it
+_WHERE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<column>\d+))?: (?P<message>.*)$", re.S)
+
+Log = Callable[[types.MessageType, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Buffer:
+    """An open document at one version."""
+
+    uri: str
+    version: int | None
+    text: str
+    language_id: str = "yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """Why the config could not be loaded (the previous config stays in use)."""
+
+    message: str
+    path: Path | None
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The diagnostics of one buffer: kpolicy's (for code actions) and their LSP form."""
+
+    uri: str
+    version: int | None
+    found: tuple[Diagnostic, ...]
+    published: tuple[types.Diagnostic, ...]
+    context_changed: bool  # its objects changed: the other open buffers need a new lint
+
+
+def _noop_log(kind: types.MessageType, message: str) -> None:
+    pass
+
+
+def _fingerprint(loaded: LoadedFile | None) -> list[tuple[Any, Any]]:
+    return [] if loaded is None else [(o.ref, o.data) for o in loaded.objects]
+
+
+class Project:
+    def __init__(self, root: Path | None, log: Log = _noop_log) -> None:
+        self.root = root.resolve() if root is not None else None
+        self.log = log
+        self.session: Session | None = None
+        self.config_problem: ConfigProblem | None = None
+        self._disk: dict[str, LoadedFile] = {}
+        self._buffers: dict[str, tuple[Buffer, LoadedFile]] = {}
+        self._seen: dict[str, list[tuple[Any, Any]]] = {}  # display → objects others were linted with
+
+    # -- paths ------------------------------------------------------------------------------
+
+    def path_of(self, uri: str) -> Path | None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        return Path(path) if path else None
+
+    def display_of(self, uri: str) -> str:
+        """The path as ``kpolicy lint`` run at the workspace root reports it."""
+        path = self.path_of(uri)
+        if path is None:
+            return uri
+        return self._display(path)
+
+    def _display(self, path: Path) -> str:
+        absolute = Path(os.path.abspath(path))
+        if self.root is not None:
+            try:
+                return absolute.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return str(absolute)
+
+    def uri_of(self, display: str) -> str:
+        for buffer, _ in self._buffers.values():
+            if self.display_of(buffer.uri) == display:
+                return buffer.uri
+        path = Path(display)
+        if not path.is_absolute() and self.root is not None:
+            path = self.root / path
+        return from_fs_path(str(path)) or display
+
+    def is_config(self, uri: str) -> bool:
+        path = self.path_of(uri)
+        return path is not None and path.name in CONFIG_FILES
+
+    def _excluded(self, display: str) -> bool:
+        return self.session is not None and excluded(display, self.session.config.exclude)
+
+    def wants(self, buffer: Buffer) -> bool:
+        """Whether the buffer may be a manifest to lint (its language or file suffix)."""
+        if self.is_config(buffer.uri):
+            return False
+        if buffer.language_id in LANGUAGES or buffer.uri.endswith(MANIFEST_SUFFIXES):
+            return not self._excluded(self.display_of(buffer.uri))
+        return False
+
+    # -- config and files on disk ------------------------------------------------------------
+
+    def load(self) -> None:
+        """Build the session from the workspace's config and read its manifests."""
+        self.reload_config()
+
+    def reload_config(self) -> bool:
+        """Read the config again (and then the workspace, whose excludes may have changed).
+        False when the config is invalid: the previous one (or the defaults) stays in use."""
+        try:
+            self.session = build_session(LintOptions(cwd=self.root))
+            self.config_problem = None
+            ok = True
+        except Exception as exc:  # a UsageError for a bad config, anything for a bad policy
+            self.config_problem = self._problem(str(exc))
+            self.log(types.MessageType.Error, f"kpolicy: invalid config: {exc}")
+            if self.session is None:
+                self.session = build_session(LintOptions(cwd=self.root, use_config_discovery=False))
+            ok = False
+        if self.session.config.origin is not None:
+            self.log(types.MessageType.Info, f"kpolicy: config {self.session.config.origin}")
+        self.scan()
+        return ok
+
+    def _problem(self, text: str) -> ConfigProblem:
+        match = _WHERE.match(text)
+        if match is None:
+            return ConfigProblem(text, None, 1, 1)
+        path = Path(match.group("path"))
+        if not path.is_absolute() and self.root is not None:
+            path = self.root / path
+        return ConfigProblem(
+            match.group("message"), path, int(match.group("line")), int(match.group("column") or 1)
+        )
+
+    def scan(self) -> None:
+        """Read every manifest of the workspace (as ``kpolicy lint .`` at the root finds them)."""
+        self._disk = {}
+        if self.root is None or self.session is None:
+            return
+        inputs, errors = discover([str(self.root)])
+        for error in errors:
+            self.log(types.MessageType.Warning, f"kpolicy: {error}")
+        for item in inputs:
+            if item.path is not None:
+                self._read(item.path)
+        self.log(types.MessageType.Info,
+                 f"kpolicy: {len(self._disk)} manifest files in {self.root}")
+
+    def _read(self, path: Path) -> bool:
+        """(Re)read one workspace file into the context; True when the context changed."""
+        assert self.session is not None
+        display = self._display(path)
+        before = self._disk.pop(display, None)
+        config = self.session.config.origin
+        if (
+            path.name.startswith(".")
+            or not path.name.endswith(MANIFEST_SUFFIXES)
+            or self._excluded(display)
+            or (config is not None and path.resolve() == config.resolve())
+        ):
+            return before is not None
+        loaded = read_input(Input(display, path, explicit=False), True, self.session.limits, None)
+        if isinstance(loaded, str):
+            if path.exists():
+                self.log(types.MessageType.Warning, f"kpolicy: {loaded}")
+            return before is not None
+        if loaded.manifest_like:
+            self._disk[display] = loaded
+        return _fingerprint(before) != _fingerprint(self._disk.get(display))
+
+    def files_changed(self, paths: Iterable[tuple[Path, bool]]) -> tuple[bool, bool]:
+        """Files created, changed or deleted on disk (``(path, deleted)``).
+
+        Returns (config reloaded, context changed).
+        """
+        config_changed = False
+        context_changed = False
+        for path, deleted in paths:
+            if path.name in CONFIG_FILES:
+                config_changed = True
+                continue
+            if self.root is not None and not Path(os.path.abspath(path)).is_relative_to(self.root):
+                continue
+            if deleted or not path.exists():
+                prefix = self._display(path)
+                gone = [d for d in self._disk if d == prefix or d.startswith(prefix + "/")]
+                for display in gone:
+                    del self._disk[display]
+                context_changed = context_changed or bool(gone)
+            elif path.is_dir():
+                for item in discover([str(path)])[0]:
+                    if item.path is not None:
+                        context_changed = self._read(item.path) or context_changed
+            else:
+                context_changed = self._read(path) or context_changed
+        if config_changed:
+            self.reload_config()
+        return config_changed, context_changed or config_changed
+
+    # -- buffers ---------------------------------------------------------------------------
+
+    def loaded(self, buffer: Buffer) -> LoadedFile:
+        """The buffer read by the loader, cached while its text is unchanged."""
+        cached = self._buffers.get(buffer.uri)
+        if cached is not None and cached[0].text == buffer.text:
+            if cached[0].version != buffer.version:
+                self._buffers[buffer.uri] = (buffer, cached[1])
+            return cached[1]
+        limits = self.session.limits if self.session is not None else None
+        loaded = load_text(SourceFile(self.display_of(buffer.uri), buffer.text), limits)
+        self._buffers[buffer.uri] = (buffer, loaded)
+        return loaded
+
+    def close(self, uri: str) -> bool:
+        """Forget a closed buffer; True when the others must be linted again (the file on
+        disk, or nothing, replaces it as context)."""
+        self._buffers.pop(uri, None)
+        display = self.display_of(uri)
+        before = self._seen.pop(display, None)
+        return before is not None and before != _fingerprint(self._disk.get(display))
+
+    def _context(self, target: Buffer, buffers: Mapping[str, Buffer]) -> list[LoadedFile]:
+        open_displays: dict[str, Buffer] = {}
+        for buffer in buffers.values():
+            if buffer.uri != target.uri and self.wants(buffer):
+                open_displays[self.display_of(buffer.uri)] = buffer
+        open_displays.pop(self.display_of(target.uri), None)
+        files = [f for d, f in self._disk.items() if d not in open_displays and
+                 d != self.display_of(target.uri)]
+        files.extend(self.loaded(b) for b in open_displays.values())
+        return files
+
+    def _all_objects(self, target: Buffer, buffers: Mapping[str, Buffer]) -> list[KObject]:
+        files = [self.loaded(target), *self._context(target, buffers)]
+        return [o for f in files for o in f.objects]
+
+    def _text_of(self, display: str, buffers: Mapping[str, Buffer]) -> str | None:
+        for buffer in buffers.values():
+            if self.display_of(buffer.uri) == display:
+                return buffer.text
+        if display in self._disk:
+            return self._disk[display].source.text
+        path = Path(display) if Path(display).is_absolute() or self.root is None else self.root / display
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _version_of(self, display: str, buffers: Mapping[str, Buffer]) -> int | None:
+        for buffer in buffers.values():
+            if self.display_of(buffer.uri) == display:
+                return buffer.version
+        return None
+
+    # -- diagnostics -----------------------------------------------------------------------
+
+    def lint(self, target: Buffer, buffers: Mapping[str, Buffer], encoding: str = UTF16) -> Outcome:
+        """The diagnostics of one open buffer, as ``kpolicy lint`` reports them."""
+        if self.session is None:
+            self.load()
+        assert self.session is not None
+        display = self.display_of(target.uri)
+        if self.is_config(target.uri):
+            return Outcome(target.uri, target.version, (), tuple(self._config_diagnostics(target)),
+                           False)
+        if not self.wants(target):
+            return Outcome(target.uri, target.version, (), (), False)
+        loaded = self.loaded(target)
+        fingerprint = _fingerprint(loaded)
+        before = self._seen.get(display)
+        if before is None:
+            before = _fingerprint(self._disk.get(display))
+        self._seen[display] = fingerprint
+        changed = fingerprint != before
+        if not loaded.manifest_like:
+            return Outcome(target.uri, target.version, (), (), changed)
+        result, _ = check_files([loaded], self._context(target, buffers), self.session)
+        lines = Lines.of(target.text)
+        published = tuple(
+            self.to_lsp(d, lines, buffers, encoding, key=i) for i, d in enumerate(result.diagnostics)
+        )
+        return Outcome(target.uri, target.version, result.diagnostics, published, changed)
+
+    def _config_diagnostics(self, target: Buffer) -> list[types.Diagnostic]:
+        problem = self.config_problem
+        path = self.path_of(target.uri)
+        if problem is None or problem.path is None or path is None:
+            return []
+        if os.path.abspath(problem.path) != os.path.abspath(path):
+            return []
+        span = Span(problem.line, problem.column, problem.line, 10_000)
+        return [
+            types.Diagnostic(
+                range=Lines.of(target.text).range(span),
+                message=problem.message,
+                severity=types.DiagnosticSeverity.Error,
+                source=SOURCE,
+                code="config-invalid",
+            )
+        ]
+
+    def to_lsp(
+        self,
+        diagnostic: Diagnostic,
+        lines: Lines,
+        buffers: Mapping[str, Buffer],
+        encoding: str = UTF16,
+        key: int | None = None,
+    ) -> types.Diagnostic:
+        assert self.session is not None
+        rule = self.session.rules.get(diagnostic.rule)
+        related: list[types.DiagnosticRelatedInformation] = []
+        for location in diagnostic.related:
+            text = self._text_of(location.file, buffers)
+            other = Lines.of(text) if text is not None else Lines.of("")
+            message = location.message
+            if location.object is not None:
+                message = f"{message} ({location.object.label()})"
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=self.uri_of(location.file), range=other.range(location.span, encoding)
+                    ),
+                    message=message,
+                )
+            )
+        return types.Diagnostic(
+            range=lines.range(diagnostic.span, encoding),
+            message=diagnostic.message,
+            severity=_SEVERITY[diagnostic.severity],
+            code=diagnostic.rule,
+            code_description=types.CodeDescription(href=rule.help_uri) if rule else None,
+            source=SOURCE,
+            related_information=related or None,
+            data={"kpolicy": key} if key is not None else None,
+        )
+
+    # -- hover -----------------------------------------------------------------------------
+
+    def hover(
+        self,
+        target: Buffer,
+        buffers: Mapping[str, Buffer],
+        position: types.Position,
+        encoding: str = UTF16,
+        markdown: bool = True,
+    ) -> types.Hover | None:
+        """The rollout plan of the workload whose ``kind`` or ``metadata.name`` line is under
+        the cursor."""
+        if self.session is None:
+            self.load()
+        assert self.session is not None
+        if not self.wants(target):
+            return None
+        line = position.line + 1
+        loaded = self.loaded(target)
+        for obj in loaded.objects:
+            if obj.kind not in WORKLOAD_KINDS:
+                continue
+            for pointer in ("/kind", "/metadata/name"):
+                entry = obj.positions.entries.get(obj.base + pointer)
+                if entry is None:
+                    continue
+                key_span, value_span = entry
+                start = key_span or value_span
+                if start.line != line:
+                    continue
+                services = [
+                    o.data for o in self._all_objects(target, buffers) if o.kind == "Service"
+                ]
+                plan = plan_for(
+                    obj.data,
+                    None,
+                    kubernetes_version=self.session.kubernetes_version,
+                    feature_gates=self.session.feature_gates,
+                    cluster_domain=self.session.cluster_domain,
+                    services=services,
+                )
+                if plan is None:
+                    return None
+                span = Span(start.line, start.column, value_span.end_line, value_span.end_column)
+                return types.Hover(
+                    contents=types.MarkupContent(
+                        kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
+                        value=plan_markdown(plan, markdown=markdown),
+                    ),
+                    range=Lines.of(target.text).range(span, encoding),
+                )
+        return None
+
+    # -- code actions ----------------------------------------------------------------------
+
+    def code_actions(
+        self,
+        target: Buffer,
+        buffers: Mapping[str, Buffer],
+        found: Sequence[tuple[Diagnostic, types.Diagnostic]],
+        encoding: str = UTF16,
+        document_changes: bool = True,
+    ) -> list[types.CodeAction]:
+        """Quick fixes for the diagnostics under the cursor, then an ignore action for each."""
+        fixes: list[types.CodeAction] = []
+        ignores: list[types.CodeAction] = []
+        seen_ignores: set[tuple[str, int]] = set()
+        for diagnostic, published in found:
+            fix = self._fix(target, buffers, diagnostic, published, encoding, document_changes)
+            if fix is not None:
+                fixes.append(fix)
+            key = (diagnostic.rule, diagnostic.span.line)
+            if key in seen_ignores:
+                continue
+            seen_ignores.add(key)
+            edit = actions.ignore_edit(target.text, diagnostic.span.line, diagnostic.rule)
+            if edit is None:
+                continue
+            ignores.append(
+                types.CodeAction(
+                    title=f"Ignore {diagnostic.rule} on this line",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[published],
+                    edit=self._workspace_edit(
+                        {target.uri: (target.version, target.text, [edit])}, encoding,
+                        document_changes,
+                    ),
+                )
+            )
+        return fixes + ignores
+
+    def _fix(
+        self,
+        target: Buffer,
+        buffers: Mapping[str, Buffer],
+        diagnostic: Diagnostic,
+        published: types.Diagnostic,
+        encoding: str,
+        document_changes: bool,
+    ) -> types.CodeAction | None:
+        title: str
+        changes: dict[str, tuple[int | None, str, list[TextEdit]]] = {}
+        preferred = True
+        if diagnostic.fix is not None and diagnostic.fix.applicability != "display-only":
+            title = diagnostic.fix.description
+            preferred = diagnostic.fix.applicability == "safe"
+            changes[target.uri] = (target.version, target.text, list(diagnostic.fix.edits))
+        elif diagnostic.rule == actions.HEADLESS_RULE and diagnostic.related:
+            related = diagnostic.related[0]
+            text = self._text_of(related.file, buffers)
+            service = self._object_in(related.file, related.object, buffers)
+            edits = actions.headless_service_edits(service, text) if service and text else None
+            if edits is None or service is None or text is None:
+                return None
+            title = f"Make Service {service.name!r} headless (clusterIP: None)"
+            uri = self.uri_of(related.file)
+            changes[uri] = (self._version_of(related.file, buffers), text, edits)
+        elif (
+            diagnostic.rule == actions.ROLLING_UPDATE_RULE
+            and diagnostic.path.endswith("/rollingUpdate/maxSurge")
+            and "maxUnavailable" in diagnostic.message
+        ):
+            obj = actions.object_of(diagnostic, self.loaded(target).objects)
+            edits = actions.daemonset_surge_edits(obj, target.text) if obj else None
+            if edits is None:
+                return None
+            title = "Set maxUnavailable: 0 (a DaemonSet surges only with maxUnavailable 0)"
+            changes[target.uri] = (target.version, target.text, edits)
+        else:
+            return None
+        return types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[published],
+            is_preferred=preferred,
+            edit=self._workspace_edit(changes, encoding, document_changes),
+        )
+
+    def _object_in(
+        self, display: str, ref: Any, buffers: Mapping[str, Buffer]
+    ) -> KObject | None:
+        loaded: LoadedFile | None = None
+        for buffer in buffers.values():
+            if self.display_of(buffer.uri) == display:
+                loaded = self.loaded(buffer)
+                break
+        if loaded is None:
+            loaded = self._disk.get(display)
+        if loaded is None:
+            return None
+        return next((o for o in loaded.objects if o.ref == ref), None)
+
+    def _workspace_edit(
+        self,
+        changes: Mapping[str, tuple[int | None, str, list[TextEdit]]],
+        encoding: str,
+        document_changes: bool,
+    ) -> types.WorkspaceEdit:
+        converted = {
+            uri: (version, lsp_text_edits(text, edits, encoding))
+            for uri, (version, text, edits) in changes.items()
+        }
+        if document_changes:
+            return types.WorkspaceEdit(
+                document_changes=[
+                    types.TextDocumentEdit(
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(
+                            uri=uri, version=version
+                        ),
+                        edits=list(edits),
+                    )
+                    for uri, (version, edits) in converted.items()
+                ]
+            )
+        return types.WorkspaceEdit(changes={uri: edits for uri, (_, edits) in converted.items()})
