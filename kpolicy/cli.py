@@ -203,6 +203,33 @@ def rules(
         _fail(str(exc))
 
 
+@app.command()
+def lsp() -> None:
+    """Run the language server over stdio (for editors)."""
+    from kpolicy.lsp.server import main as serve
+
+    serve()
+
+
+@app.command("test-policies")
+def test_policies(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Policy files or folders (default: the built-in rules)."),
+    ] = None,
+) -> None:
+    """Run the bad and good examples of policies (or of the built-in rules) as tests."""
+    from kpolicy.testpolicies import run_test_policies
+
+    try:
+        raise typer.Exit(run_test_policies(list(paths or []), sys.stdout))
+    except UsageError as exc:
+        _fail(str(exc))
+
+
+# ---- kpolicy plan (below this line) ----
+
+
 def main() -> None:
     try:
         app()
