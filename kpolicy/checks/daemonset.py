@@ -38,7 +38,9 @@ def _host_ports(spec_path: Path, spec: Mapping[str, Any]) -> list[_HostPort]:
     """The host ports a daemon pod holds on its node for its whole life.
 
     Regular containers, and init containers with ``restartPolicy: Always`` (sidecars), which
-    run beside them; plain init containers have exited before the pod runs. With
+    run beside them and hold their ports as long: the scheduler's NodePorts filter counts
+    sidecars since kubernetes/kubernetes#132040 (1.34, and 1.33 patch releases). Plain init
+    containers have exited before the pod runs, and the filter ignores them. With
     ``hostNetwork: true`` the Pod defaulting (``defaultHostNetworkPorts`` in
     pkg/apis/core/v1/defaults.go) turns every containerPort without a hostPort into a hostPort
     of the same number on the created Pods, although since 1.28 the template itself is no

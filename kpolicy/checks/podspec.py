@@ -100,11 +100,6 @@ def _spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
     return pod_spec(obj)
 
 
-def _is_type_error(message: str) -> bool:
-    # wrong types are the schema rules' finding (see kpolicy.k8s.validation._not_a_string)
-    return "must be a string, not" in message
-
-
 # ---------------------------------------------------------------------------------------------
 # toleration-invalid
 
@@ -139,6 +134,7 @@ def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         return
     spec_path, spec = found
     how = rejection(obj)
+    comparison = _comparison_operators(ctx)
     for index, toleration in enumerate(sequence(spec.get("tolerations"))):
         if not isinstance(toleration, dict):
             continue
@@ -167,7 +163,7 @@ def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 f"toleration with an empty key must use operator 'Exists' (to tolerate every "
                 f"taint), not {shown_operator}; {how}",
             )
-        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+        if int_value(toleration.get("tolerationSeconds")) is not None and effect != "NoExecute":
             shown = f"not {effect!r}" if effect else "but no effect is set"
             yield Problem(
                 (*path, "effect") if "effect" in toleration else path,
@@ -188,8 +184,8 @@ def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     f"toleration with operator 'Exists' must not have a value (got {value!r}); "
                     f"{how}",
                 )
-        elif operator in ("Gt", "Lt") and _comparison_operators(ctx) is not False:
-            if _comparison_operators(ctx) and _DECIMAL_INTEGER_RE.fullmatch(value) is None:
+        elif operator in ("Gt", "Lt") and comparison is not False:
+            if comparison and _DECIMAL_INTEGER_RE.fullmatch(value) is None:
                 yield Problem(
                     value_path,
                     f"toleration value {value!r} must be a decimal integer for operator "
@@ -197,7 +193,7 @@ def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 )
         else:
             allowed = "'Equal' or 'Exists'"
-            if _comparison_operators(ctx):
+            if comparison:
                 allowed = "'Equal', 'Exists', 'Gt' or 'Lt'"
             yield Problem(
                 (*path, "operator"),

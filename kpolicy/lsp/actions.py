@@ -16,7 +16,7 @@ from typing import Any
 
 from kpolicy.load import load_documents, load_text
 from kpolicy.lsp.positions import Lines, apply_edits
-from kpolicy.model import Diagnostic, KObject, Span, SourceFile, TextEdit
+from kpolicy.model import Diagnostic, KObject, SourceFile, Span, TextEdit
 
 # the same pattern as kpolicy.load.read_directives
 _DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")

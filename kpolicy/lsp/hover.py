@@ -54,7 +54,8 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
     bold = (lambda s: f"**{s}**") if markdown else (lambda s: s)
     ref = plan.object
     kind = ref.kind or "workload"
-    out = [f"{bold(f'{kind} {code(ref.name or '<unnamed>')}')}: rollout plan", ""]
+    name = code(ref.name or "<unnamed>")
+    out = [f"{bold(f'{kind} {name}')}: rollout plan", ""]
     if plan.rejected:
         out += [f"The API server rejects this: {plan.rejected}", ""]
     out.append(_strategy(plan))

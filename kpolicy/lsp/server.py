@@ -18,7 +18,7 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -59,21 +59,23 @@ class KpolicyServer(LanguageServer):
     # -- plumbing --------------------------------------------------------------------------
 
     def _register(self) -> None:
-        self.feature(types.INITIALIZE)(self.on_initialize)
-        self.feature(types.INITIALIZED)(self.on_initialized)
-        self.feature(types.SHUTDOWN)(self.on_shutdown)
-        self.feature(types.TEXT_DOCUMENT_DID_OPEN)(self.on_did_open)
-        self.feature(types.TEXT_DOCUMENT_DID_CHANGE)(self.on_did_change)
-        self.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(
-            self.on_did_save
-        )
-        self.feature(types.TEXT_DOCUMENT_DID_CLOSE)(self.on_did_close)
-        self.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(self.on_watched_files)
-        self.feature(types.TEXT_DOCUMENT_HOVER)(self.on_hover)
-        self.feature(
-            types.TEXT_DOCUMENT_CODE_ACTION,
-            types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-        )(self.on_code_action)
+        handlers: list[tuple[str, Any, Callable[..., Any]]] = [
+            (types.INITIALIZE, None, self.on_initialize),
+            (types.INITIALIZED, None, self.on_initialized),
+            (types.SHUTDOWN, None, self.on_shutdown),
+            (types.TEXT_DOCUMENT_DID_OPEN, None, self.on_did_open),
+            (types.TEXT_DOCUMENT_DID_CHANGE, None, self.on_did_change),
+            (types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False),
+             self.on_did_save),
+            (types.TEXT_DOCUMENT_DID_CLOSE, None, self.on_did_close),
+            (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, None, self.on_watched_files),
+            (types.TEXT_DOCUMENT_HOVER, None, self.on_hover),
+            (types.TEXT_DOCUMENT_CODE_ACTION,
+             types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+             self.on_code_action),
+        ]
+        for method, options, handler in handlers:
+            self.feature(method, options)(_plain(handler))
 
     def log(self, kind: types.MessageType, message: str) -> None:
         """``window/logMessage``, from any thread."""
@@ -101,7 +103,9 @@ class KpolicyServer(LanguageServer):
     @property
     def encoding(self) -> str:
         encoding = self.workspace.position_encoding
-        return str(encoding.value if hasattr(encoding, "value") else encoding or UTF16)
+        if isinstance(encoding, types.PositionEncodingKind):
+            return str(encoding.value)
+        return encoding or UTF16
 
     def _capability(self, *path: str) -> Any:
         node: Any = self.client_capabilities
@@ -137,6 +141,9 @@ class KpolicyServer(LanguageServer):
         self.project = Project(root, self.log)
 
     async def on_initialized(self, params: types.InitializedParams) -> None:
+        # read the workspace first: the lints of the first opened documents queue behind it
+        project = self.project
+        loading = asyncio.ensure_future(self._work(project.load)) if project else None
         if self._capability("workspace", "did_change_watched_files", "dynamic_registration"):
             registration = types.Registration(
                 id="kpolicy-watched-files",
@@ -151,10 +158,9 @@ class KpolicyServer(LanguageServer):
                 )
             except Exception as exc:
                 self.log(types.MessageType.Warning, f"kpolicy: cannot watch files: {exc}")
-        project = self.project
-        if project is not None:
+        if loading is not None:
             try:
-                await self._work(project.load)
+                await loading
             except Exception as exc:
                 self._failed("reading the workspace", exc)
 
@@ -336,13 +342,28 @@ class KpolicyServer(LanguageServer):
             return []
 
 
+def _plain(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain function around a bound method (pygls sets attributes on what it registers)."""
+    if asyncio.iscoroutinefunction(method):
+
+        async def handler_async(params: Any) -> Any:
+            return await method(params)
+
+        return handler_async
+
+    def handler(params: Any) -> Any:
+        return method(params)
+
+    return handler
+
+
 def _overlaps(a: types.Range, b: types.Range) -> bool:
     return (a.start.line, a.start.character) <= (b.end.line, b.end.character) and (
         b.start.line, b.start.character) <= (a.end.line, a.end.character)
 
 
 def _matching(
-    outcome: Outcome, sent: list[types.Diagnostic], where: types.Range
+    outcome: Outcome, sent: Sequence[types.Diagnostic], where: types.Range
 ) -> list[tuple[Any, types.Diagnostic]]:
     """The kpolicy diagnostics behind the LSP ones the client sent (by the ``data`` key the
     server gave them, else by rule, range and message); all at ``where`` if it sent none."""

@@ -1,0 +1,413 @@
+"""The language server as an editor uses it: a real server process over stdio."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+from tests.lsp.support import (
+    AGENT,
+    API,
+    DB,
+    WEB,
+    WEB_SERVICE,
+    WORKFLOW,
+    Client,
+    apply_text_edits,
+    edits_by_uri,
+    only,
+    position_of,
+    range_of,
+    rules_of,
+    uri,
+    utf16,
+)
+
+pytestmark = pytest.mark.asyncio
+
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+
+# a StatefulSet whose serviceName is not a DNS label, after a comment and a value with
+# characters outside the BMP: the columns differ in code points and UTF-16 code units
+EMOJI = """\
+apiVersion: apps/v1   # 🚀 ünïcödé
+kind: StatefulSet
+metadata:
+  name: emoji
+  annotations: {note: "🚀🚀"}
+spec:
+  serviceName: "🚀-Web"  # 🚀
+  selector:
+    matchLabels: {app: emoji}
+  template:
+    metadata:
+      labels: {app: emoji}
+    spec:
+      containers:
+        - name: c
+          image: nginx:1.25
+"""
+
+
+def cli_json(workspace: Path) -> list[dict[str, object]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "-f", "json", "."],
+        cwd=workspace, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return list(json.loads(done.stdout)["diagnostics"])
+
+
+async def test_initialize_advertises_features(fresh_client: Client, workspace: Path) -> None:
+    from tests.lsp.support import initialize
+
+    result = await initialize(fresh_client, workspace)
+    capabilities = result.capabilities
+    assert result.server_info is not None and result.server_info.name == "kpolicy"
+    assert capabilities.hover_provider
+    assert isinstance(capabilities.code_action_provider, types.CodeActionOptions)
+    assert capabilities.code_action_provider.code_action_kinds == [types.CodeActionKind.QuickFix]
+    sync = capabilities.text_document_sync
+    assert isinstance(sync, types.TextDocumentSyncOptions)
+    assert sync.change == types.TextDocumentSyncKind.Incremental
+    assert sync.open_close
+    assert capabilities.position_encoding in (None, types.PositionEncodingKind.Utf16)
+    # VS Code can watch files for the server: it asks to be told about manifests and config
+    await fresh_client.open(uri(workspace, "apps/api.yaml"), API)
+    await fresh_client.shutdown_session()
+    globs = [
+        w.glob_pattern
+        for r in fresh_client.registrations
+        if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        for w in (r.register_options or {}).get("watchers", [])  # type: ignore[union-attr]
+    ]
+    assert "**/.kpolicy.yaml" in globs
+
+
+async def test_diagnostics_match_the_cli_with_utf16_ranges(client: Client, workspace: Path) -> None:
+    (workspace / "apps/emoji.yaml").write_text(EMOJI, encoding="utf-8")
+    target = uri(workspace, "apps/emoji.yaml")
+    found = await client.open(target, EMOJI)
+
+    expected = [d for d in cli_json(workspace) if d["file"] == "apps/emoji.yaml"]
+    assert expected, "the fixture must have findings"
+    assert rules_of(found) == sorted(str(d["rule"]) for d in expected)
+    lines = EMOJI.splitlines()
+    for cli in expected:
+        lsp = next(d for d in found if d.code == cli["rule"] and d.message == cli["message"])
+        assert lsp.severity == SEVERITY[str(cli["severity"])]
+        assert lsp.source == "kpolicy"
+        assert lsp.code_description is not None
+        assert lsp.code_description.href.endswith(f"#{cli['rule']}")
+        line, column = int(cli["line"]), int(cli["column"])  # type: ignore[call-overload]
+        end_line, end_column = int(cli["endLine"]), int(cli["endColumn"])  # type: ignore[call-overload]
+        assert lsp.range.start == types.Position(
+            line=line - 1, character=utf16(lines[line - 1][: column - 1])
+        )
+        end_text = lines[end_line - 1]
+        assert lsp.range.end == types.Position(
+            line=end_line - 1, character=utf16(end_text[: min(end_column - 1, len(end_text))])
+        )
+
+    invalid = only(found, "statefulset-service-name-invalid")
+    assert invalid.range == range_of(EMOJI, '"🚀-Web"')  # 8 UTF-16 code units, 7 code points
+
+
+async def test_edit_clears_and_restores_diagnostics(client: Client, workspace: Path) -> None:
+    target = uri(workspace, "apps/agent.yaml")
+    found = await client.open(target, AGENT)
+    surge = only(found, "rolling-update-invalid")
+    start = position_of(AGENT, "1   # keep")
+    one = types.Range(start=start, end=types.Position(line=start.line, character=start.character + 1))
+    assert surge.range == one
+
+    # an incremental change: maxSurge 1 → 0 leaves maxUnavailable's default alone
+    since = client.mark()
+    version = client.change_range(target, one, "0")
+    assert client.texts[target] == AGENT.replace("maxSurge: 1", "maxSurge: 0")
+    assert await client.wait_diagnostics(target, version=version, since=since) == []
+
+    again = await client.edit(target, AGENT)
+    assert rules_of(again) == ["rolling-update-invalid"]
+
+
+async def test_typing_bursts_are_debounced_to_the_last_version(
+    client: Client, workspace: Path
+) -> None:
+    target = uri(workspace, "apps/agent.yaml")
+    await client.open(target, AGENT)
+    since = client.mark()
+    for _ in range(5):
+        client.change(target, AGENT.replace("maxSurge: 1", "maxSurge: 0"))
+    last = client.change(target, AGENT.replace("maxSurge: 1", "maxSurge: 0"))
+    assert await client.wait_diagnostics(target, version=last, since=since) == []
+    stale = [p.version for p in client.published[since:] if p.uri == target]
+    assert stale == [last]
+
+
+async def test_broken_buffer_gives_yaml_syntax_and_the_server_stays(
+    client: Client, workspace: Path
+) -> None:
+    target = uri(workspace, "apps/api.yaml")
+    assert await client.open(target, API) == []
+    broken = API.replace("  replicas: 4\n", "  replicas: [4\n")
+    found = await client.edit(target, broken)
+    assert rules_of(found) == ["yaml-syntax"]
+    assert found[0].severity == types.DiagnosticSeverity.Error
+    # half-typed text of every kind: never a crash
+    for text in ("apiVersion: v1\nkind: Service\nmetadata: {name: x\n", "\t- :\n", "---\n- a\n",
+                 "apiVersion: apps/v1\nkind: Deployment\n\udc80\n", ""):
+        await client.edit(target, text)
+    assert await client.edit(target, API) == []
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=target),
+                          position=position_of(API, "Deployment"))
+    )
+    assert hover is not None
+
+
+async def test_yaml_that_is_not_a_manifest_is_left_alone(client: Client, workspace: Path) -> None:
+    target = uri(workspace, "ci/workflow.yaml")
+    assert await client.open(target, WORKFLOW) == []
+    assert await client.edit(target, WORKFLOW + "  extra: {a: 1, a: 2}\n") == []
+    # a plain text file sent by a client that forwards everything
+    notes = uri(workspace, "notes.txt")
+    assert await client.open(notes, "apiVersion: [\n", language="plaintext") == []
+
+
+async def test_cross_file_service_and_refresh_of_dependents(
+    client: Client, workspace: Path
+) -> None:
+    web = uri(workspace, "apps/web.yaml")
+    service = uri(workspace, "apps/web-service.yaml")
+    found = await client.open(web, WEB)
+    headless = only(found, "statefulset-service-not-headless")
+    assert headless.range == range_of(WEB, "web", occurrence=1)  # spec.serviceName's value
+    assert headless.related_information is not None
+    related = headless.related_information[0]
+    assert related.location.uri == service
+    assert related.location.range.start == position_of(WEB_SERVICE, "spec:")
+
+    # the Service's buffer, not its file on disk, is the context once it is open
+    assert await client.open(service, WEB_SERVICE) == []
+    since = client.mark()
+    client.change(service, WEB_SERVICE.replace("spec:\n", "spec:\n  clusterIP: None\n"))
+    assert "statefulset-service-not-headless" not in rules_of(
+        await client.wait_diagnostics(web, since=since)
+    )
+
+    # renamed away: the StatefulSet's Service is gone
+    since = client.mark()
+    client.change(service, WEB_SERVICE.replace("name: web", "name: www"))
+    assert "statefulset-service-not-found" in rules_of(
+        await client.wait_diagnostics(web, since=since)
+    )
+
+    # closed: the file on disk (not headless) is the context again
+    since = client.mark()
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=service))
+    )
+    assert await client.wait_diagnostics(service, since=since) == []
+    assert "statefulset-service-not-headless" in rules_of(
+        await client.wait_diagnostics(web, since=since)
+    )
+
+
+async def test_hover_shows_the_rollout_plan_and_pod_dns_names(
+    client: Client, workspace: Path
+) -> None:
+    target = uri(workspace, "apps/db.yaml")
+    await client.open(target, DB)
+    for needle in ("StatefulSet", "db", ):
+        position = position_of(DB, needle, occurrence=0 if needle != "db" else 3)
+        hover = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=target),
+                              position=position)
+        )
+        assert hover is not None, needle
+        assert isinstance(hover.contents, types.MarkupContent)
+        text = hover.contents.value
+        assert "StatefulSet `db`" in text
+        assert "at most 2 Pods" in text and "at least 1 available" in text
+        assert "delete db-1" in text
+        assert "`db-0.db.default.svc.cluster.local`" in text
+        assert "`db-1.db.default.svc.cluster.local`" in text
+    # the Service's kind line and a line of the pod template: no hover
+    for position in (position_of(DB, "Service"), position_of(DB, "image")):
+        assert await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=target),
+                              position=position)
+        ) is None
+
+    api = uri(workspace, "apps/api.yaml")
+    await client.open(api, API)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=api),
+                          position=position_of(API, "api"))
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Deployment `api`" in hover.contents.value
+    assert "maxSurge 1" in hover.contents.value  # 25% of 4, rounded up
+    assert "new ReplicaSet" in hover.contents.value
+
+
+async def _actions(
+    client: Client, target: str, diagnostic: types.Diagnostic
+) -> list[types.CodeAction]:
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=target),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
+    return [a for a in result or [] if isinstance(a, types.CodeAction)]
+
+
+def _titled(actions: list[types.CodeAction], start: str) -> types.CodeAction:
+    chosen = [a for a in actions if a.title.startswith(start)]
+    assert len(chosen) == 1, [a.title for a in actions]
+    return chosen[0]
+
+
+async def test_ignore_action_adds_a_directive(client: Client, workspace: Path) -> None:
+    target = uri(workspace, "apps/agent.yaml")
+    diagnostic = only(await client.open(target, AGENT), "rolling-update-invalid")
+    action = _titled(await _actions(client, target, diagnostic), "Ignore rolling-update-invalid")
+    assert action.kind == types.CodeActionKind.QuickFix
+    assert action.diagnostics == [diagnostic]
+    assert action.edit is not None
+    edits = edits_by_uri(action.edit)
+    assert list(edits) == [target]
+    fixed = apply_text_edits(AGENT, edits[target])
+    assert "maxSurge: 1   # keep one extra  # kpolicy: ignore[rolling-update-invalid]\n" in fixed
+    assert await client.edit(target, fixed) == []
+
+    # a second rule on a line with a directive is merged into it
+    merged = fixed.replace("maxSurge: 1 ", "maxSurge: -1 ")
+    found = await client.edit(target, merged)
+    assert rules_of(found) == ["value-negative"]
+    action = _titled(await _actions(client, target, found[0]), "Ignore value-negative")
+    assert action.edit is not None
+    result = apply_text_edits(merged, edits_by_uri(action.edit)[target])
+    assert "# kpolicy: ignore[rolling-update-invalid, value-negative]\n" in result
+    assert await client.edit(target, result) == []
+
+
+async def test_daemonset_quick_fix_sets_max_unavailable(client: Client, workspace: Path) -> None:
+    target = uri(workspace, "apps/agent.yaml")
+    diagnostic = only(await client.open(target, AGENT), "rolling-update-invalid")
+    actions = await _actions(client, target, diagnostic)
+    fix = _titled(actions, "Set maxUnavailable: 0")
+    assert fix.is_preferred
+    assert actions[0] is fix or actions[0].title == fix.title  # quick fixes come first
+    assert fix.edit is not None
+    fixed = apply_text_edits(AGENT, edits_by_uri(fix.edit)[target])
+    assert fixed == AGENT.replace(
+        "      maxSurge: 1   # keep one extra\n",
+        "      maxUnavailable: 0\n      maxSurge: 1   # keep one extra\n",
+    )
+    assert await client.edit(target, fixed) == []
+
+
+async def test_headless_quick_fix_edits_the_service_file(client: Client, workspace: Path) -> None:
+    web = uri(workspace, "apps/web.yaml")
+    service = uri(workspace, "apps/web-service.yaml")
+    diagnostic = only(await client.open(web, WEB), "statefulset-service-not-headless")
+    fix = _titled(await _actions(client, web, diagnostic), "Make Service 'web' headless")
+    assert fix.edit is not None and fix.edit.document_changes
+    edits = edits_by_uri(fix.edit)
+    assert list(edits) == [service]
+    fixed = apply_text_edits(WEB_SERVICE, edits[service])
+    assert fixed == WEB_SERVICE.replace(
+        "  # the Pods of the StatefulSet\n", "  # the Pods of the StatefulSet\n  clusterIP: None\n"
+    ) or fixed == WEB_SERVICE.replace("spec:\n", "spec:\n  clusterIP: None\n")
+
+    # the editor saves the Service file and tells the server
+    (workspace / "apps/web-service.yaml").write_text(fixed, encoding="utf-8")
+    since = client.mark()
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=service, type=types.FileChangeType.Changed)]
+        )
+    )
+    assert "statefulset-service-not-headless" not in rules_of(
+        await client.wait_diagnostics(web, since=since)
+    )
+
+
+async def test_config_reload_on_watched_change_and_on_save(
+    client: Client, workspace: Path
+) -> None:
+    web = uri(workspace, "apps/web.yaml")
+    assert "statefulset-service-not-headless" in rules_of(await client.open(web, WEB))
+
+    config = workspace / ".kpolicy.yaml"
+    config.write_text("rules:\n  statefulset-service-not-headless: off\n", encoding="utf-8")
+    since = client.mark()
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=uri(workspace, ".kpolicy.yaml"),
+                                     type=types.FileChangeType.Created)]
+        )
+    )
+    assert "statefulset-service-not-headless" not in rules_of(
+        await client.wait_diagnostics(web, since=since)
+    )
+
+    # edited in the editor: a broken config is reported on the config file, the last good
+    # config stays in use
+    config_uri = uri(workspace, ".kpolicy.yaml")
+    assert await client.open(config_uri, config.read_text()) == []
+    config.write_text("rules:\n  no-such-rule: error\n", encoding="utf-8")
+    since = client.mark()
+    client.change(config_uri, config.read_text())
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=config_uri))
+    )
+    problems = await client.wait_diagnostics(config_uri, since=since)
+    while not problems:
+        problems = await client.wait_diagnostics(config_uri, since=client.mark())
+    assert problems[0].code == "config-invalid"
+    assert "no-such-rule" in problems[0].message
+    assert problems[0].range.start.line == 1
+    assert "statefulset-service-not-headless" not in rules_of(
+        await client.wait_diagnostics(web, since=since)
+    )
+
+    config.write_text("rules:\n  statefulset-service-not-headless: warning\n", encoding="utf-8")
+    since = client.mark()
+    client.change(config_uri, config.read_text())
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=config_uri))
+    )
+    found = await client.wait_diagnostics(web, since=since)
+    assert only(found, "statefulset-service-not-headless").severity == (
+        types.DiagnosticSeverity.Warning
+    )
+    assert await client.wait_diagnostics(config_uri, since=since) == []
+
+
+async def test_excluded_files_are_neither_linted_nor_context(
+    fresh_client: Client, workspace: Path
+) -> None:
+    from tests.lsp.support import initialize
+
+    (workspace / ".kpolicy.yaml").write_text("exclude: [apps/web-service.yaml, legacy]\n")
+    (workspace / "legacy").mkdir()
+    (workspace / "legacy/old.yaml").write_text(AGENT)
+    await initialize(fresh_client, workspace)
+    web = uri(workspace, "apps/web.yaml")
+    assert "statefulset-service-not-found" in rules_of(await fresh_client.open(web, WEB))
+    assert await fresh_client.open(uri(workspace, "legacy/old.yaml"), AGENT) == []
+    await fresh_client.shutdown_session()
