@@ -230,6 +230,69 @@ def test_policies(
 # ---- kpolicy plan (below this line) ----
 
 
+@app.command()
+def plan(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files, folders, or - for stdin (default: .).")
+    ] = None,
+    from_paths: Annotated[
+        list[str] | None,
+        typer.Option("--from", help="The previous version (files or folders; repeatable): plan the change."),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option(help="Plan the change from the same files at this git revision (git show REV:path)."),
+    ] = None,
+    nodes: Annotated[
+        Path | None, typer.Option(help="Node objects (kubectl get nodes -o yaml) for DaemonSet placement.")
+    ] = None,
+    cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
+    kubernetes_version: Annotated[
+        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+    ] = None,
+    feature_gates: Annotated[
+        list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, markdown or svg.")
+    ] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan here.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
+    stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
+) -> None:
+    """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
+    from kpolicy.plancmd import PLAN_FORMATS, PlanOptions, build_report, write_report
+
+    try:
+        if output_format not in PLAN_FORMATS:
+            raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")
+        options = PlanOptions(
+            paths=paths or ["."],
+            from_paths=from_paths or [],
+            base=base,
+            nodes_file=nodes,
+            cluster_domain=cluster_domain,
+            kubernetes_version=kubernetes_version,
+            feature_gates=_parse_gates(feature_gates or []),
+            config_path=config,
+            stdin_filename=stdin_filename,
+        )
+        run = build_report(options)
+        for warning in run.warnings:
+            sys.stderr.write(f"kpolicy: warning: {warning}\n")
+        out = _open_output(output)
+        try:
+            write_report(output_format, run.report, out)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        for error in run.errors:
+            sys.stderr.write(f"kpolicy: error: {error}\n")
+        raise typer.Exit(2 if run.errors else 0)
+    except UsageError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     try:
         app()

@@ -842,6 +842,15 @@ def pod_dns_names(
     return DNSNames((pod,), domain, tuple(notes))
 
 
+def _stored_template(template: object, old: Mapping[str, Any] | None,
+                     rejected: str | None) -> object:
+    """The Pod template the running Pods keep: the old one when the API server refuses the
+    update (it keeps the stored object)."""
+    if rejected is not None and old is not None:
+        return _spec(old).get("template")
+    return template
+
+
 # --------------------------------------------------------------------------------------------
 # Deployment
 
@@ -1376,7 +1385,8 @@ def deployment_plan(
     if changed_fields:
         notes.append("changed: " + ", ".join(changed_fields))
 
-    dns = pod_dns_names(template, namespace=_namespace(obj), cluster_domain=cluster_domain,
+    dns = pod_dns_names(_stored_template(template, old_obj, rejected),
+                        namespace=_namespace(obj), cluster_domain=cluster_domain,
                         services=services)
     notes.extend(dns.notes)
     return WorkloadPlan(
@@ -1712,8 +1722,13 @@ def statefulset_plan(
 
     # follows initIdentity (stateful_set_utils.go): hostname = Pod name, subdomain =
     # spec.serviceName
-    service_name = fields.string("spec", "serviceName")
-    template = fields.optional_mapping("spec", "template")
+    dns_fields = fields
+    if rejected is not None and old_obj is not None:
+        # the API server keeps the stored object, so the Pods keep its identity
+        dns_fields = _Fields(old_obj, [])
+        notes.append("the DNS names are those of the previous version, which stays in place")
+    service_name = dns_fields.string("spec", "serviceName")
+    template = dns_fields.optional_mapping("spec", "template")
     domain: str | None = None
     records = False
     if service_name:
@@ -2061,7 +2076,8 @@ def daemonset_plan(
                      "to count as available")
     if changed_fields:
         notes.append("changed: " + ", ".join(changed_fields))
-    dns = pod_dns_names(template, namespace=_namespace(obj), cluster_domain=cluster_domain,
+    dns = pod_dns_names(_stored_template(template, old_obj, rejected),
+                        namespace=_namespace(obj), cluster_domain=cluster_domain,
                         services=services)
     notes.extend(dns.notes)
     return WorkloadPlan(

@@ -244,9 +244,15 @@ def _field(relative: Path, target: Target) -> str:
     return out
 
 
+def _quote(text: Any) -> str:
+    """``'text'`` without repr's doubled backslashes, which would garble regular expressions."""
+    text = str(text)
+    return f"'{text}'" if "'" not in text and text.isprintable() else repr(text)
+
+
 def _short(value: Any, limit: int = 60) -> str:
     if isinstance(value, str):
-        text = repr(value)
+        text = _quote(value)
     elif isinstance(value, bool) or value is None:
         text = json.dumps(value)
     elif isinstance(value, int | float):
@@ -293,7 +299,7 @@ def describe(error: Any, target: Target) -> str:
         wanted = expected if isinstance(expected, list) else [expected]
         return f"{field} is {_type_of(instance)}, expected {' or '.join(map(str, wanted))}"
     if kind == "pattern":
-        return f"{field} {value} does not match {expected!r}"
+        return f"{field} {value} does not match {_quote(expected)}"
     if kind == "const":
         return f"{field} is {value}, expected {_short(expected)}"
     if kind == "enum":

@@ -103,10 +103,17 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
     )
     if errors:
         err = errors[0]
-        pointer = "".join(f"/{p}" for p in err.absolute_path)
-        span = documents[0].positions.resolve(pointer)[0]
-        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise UsageError(f"{path}:{span.line}: invalid rule file at {where}: {err.message}")
+        parts = [str(p) for p in err.absolute_path]
+        message = err.message
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = err.schema.get("properties", {})
+            extra = [k for k in err.instance if k not in allowed]
+            if extra:
+                parts.append(str(extra[0]))
+                message = f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})"
+        span = documents[0].positions.resolve(to_pointer(tuple(parts)), "key")[0]
+        where = "/".join(parts) or "(top level)"
+        raise UsageError(f"{path}:{span.line}: invalid rule file at {where}: {message}")
     check = data.get("check")
     if check is not None and validate:
         _check_schema(path, check, documents[0].positions)
@@ -159,9 +166,15 @@ def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable
         err = jsonschema.exceptions.best_match(errors)
         parts = ["check", *(str(p) for p in err.absolute_path)]
         span = positions.resolve(to_pointer(tuple(parts)))[0]
-        raise UsageError(
-            f"{path}:{span.line}: invalid JSON Schema at {'/'.join(parts)}: {err.message}"
-        )
+        message = err.message
+        if err.validator == "format" and err.validator_value == "regex":
+            import re
+
+            try:
+                re.compile(str(err.instance))
+            except re.error as exc:
+                message = f"{err.instance!r} is not a valid regular expression ({exc})"
+        raise UsageError(f"{path}:{span.line}: invalid JSON Schema at {'/'.join(parts)}: {message}")
 
 
 def load_rule_dir(folder: Path, validate: bool = True) -> dict[str, RuleDef]:

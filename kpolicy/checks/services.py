@@ -14,7 +14,7 @@ from typing import Any
 from kpolicy.checks import RuleContext, check
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
-from kpolicy.model import KObject, Problem, Related
+from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
 
 # ---------------------------------------------------------------------------------------------
@@ -41,17 +41,19 @@ def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
         return
     labels = ctx.index.labels_of(obj)
+    # one finding per other object; the same kind and name written twice (a base and an
+    # overlay, a live and a desired copy) is one object in the cluster
+    seen = {(obj.kind, obj.name)}
     for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
-        if other is obj or other.kind not in WORKLOAD_KINDS:
+        if other.kind not in WORKLOAD_KINDS or (other.kind, other.name) in seen:
             continue
-        if other.kind == obj.kind and other.name == obj.name:
-            continue  # the same object written twice (a base and an overlay)
         other_labels = ctx.index.labels_of(other)
         if not selector.matches(other_labels):
             continue
         other_selector = _workload_selector(other)
         if other_selector is None or not other_selector.matches(labels):
             continue
+        seen.add((other.kind, other.name))
         yield Problem(
             ("spec", "selector"),
             f"selector {selector} also matches the Pods of {other.kind} {other.name!r} "
@@ -149,9 +151,10 @@ def _selected_templates(
 
 
 def _names(objects: list[KObject], limit: int = 3) -> str:
-    shown = [f"{o.kind} {o.name!r}" for o in objects[:limit]]
-    if len(objects) > limit:
-        shown.append(f"{len(objects) - limit} more")
+    distinct = list(dict.fromkeys(f"{o.kind} {o.name!r}" for o in objects))
+    shown = distinct[:limit]
+    if len(distinct) > limit:
+        shown.append(f"{len(distinct) - limit} more")
     return ", ".join(shown)
 
 
@@ -170,9 +173,7 @@ def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Proble
     )
 
 
-def _port_names(spec_path: tuple[Any, ...], spec: Mapping[str, Any]) -> Iterator[
-    tuple[str, str]
-]:
+def _port_names(spec_path: Path, spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """(name, protocol) of the named container ports FindPort looks at: regular containers and
     sidecars (init containers with restartPolicy Always)."""
     for path, container in containers(spec_path, spec, init=True):
@@ -204,7 +205,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
         return
     selected = _selected_templates(obj, pairs, ctx)
     declared: set[tuple[str, str]] = set()
-    first_spec: tuple[KObject, tuple[Any, ...]] | None = None
+    first_spec: tuple[KObject, Path] | None = None
     for candidate in selected:
         found = pod_spec(candidate)
         if found is None:

@@ -30,8 +30,9 @@ from kpolicy.workload import (
 ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
 
-# the controller-revision-hash label value is "<name>-<hash>" and the hash has up to 10
-# characters (the decimal digits of a 32-bit FNV hash, see history.HashControllerRevision)
+# the controller-revision-hash label value is "<name>-<hash>" (history.ControllerRevisionName);
+# the hash is a 32-bit FNV hash printed in decimal and re-encoded character by character
+# (HashControllerRevision), so it has up to 10 characters
 _REVISION_HASH_MAX = 10
 _LABEL_VALUE_MAX = 63
 STATEFULSET_NAME_MAX = _LABEL_VALUE_MAX - 1 - _REVISION_HASH_MAX  # 52
@@ -76,11 +77,11 @@ def _strategy_type(spec: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _pod_names(obj: KObject, spec: Mapping[str, Any], count: int | None = None) -> str:
-    """The names of the Pods (getPodName: ``<name>-<ordinal>``), shortened when there are many."""
-    replicas = _replicas(spec) if count is None else count
-    if not replicas or replicas < 0:
-        return "no Pod"
+def _pod_names(obj: KObject, spec: Mapping[str, Any]) -> str:
+    """The Pods by name (getPodName: ``<name>-<ordinal>``), shortened to a range if many."""
+    replicas = _replicas(spec)
+    if not replicas or replicas < 0 or not obj.name:
+        return "its Pods"  # scaled to zero, or no name to build Pod names from
     start = _start_ordinal(spec)
     if replicas == 1:
         return f"Pod {obj.name}-{start}"
@@ -102,10 +103,23 @@ def _service_name(obj: KObject) -> str | None:
 
 
 def _governing_service(obj: KObject, ctx: RuleContext) -> KObject | None:
+    """The Service named by serviceName; of several copies (variants of one manifest), the one
+    that serves the Pods best: headless and selecting them, else headless, else the first."""
     name = _service_name(obj)
     if name is None:
         return None
-    return ctx.index.get("Service", obj.namespace, name)
+    services = ctx.index.all_named("Service", obj.namespace, name)
+    if len(services) <= 1:
+        return services[0] if services else None
+    labels = template_labels(obj)
+
+    def rank(service: KObject) -> int:
+        if _cluster_ip(service)[0] != "None" or get(service.data, "spec", "type") == "ExternalName":
+            return 2
+        selector = Selector.from_map(get(service.data, "spec", "selector"))
+        return 0 if selector is not None and selector.matches(labels) else 1
+
+    return min(services, key=rank)
 
 
 # identityMatches / updateIdentity (pkg/controller/statefulset/stateful_set_utils.go): every Pod's

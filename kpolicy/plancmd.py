@@ -1,0 +1,447 @@
+"""``kpolicy plan``: read the manifests (and, in diff mode, their previous version), match the
+workloads, and plan each one with :mod:`kpolicy.plan`.
+
+The inputs go through the lint pipeline's first stages (``discover`` → ``read_input`` →
+``Index``); broken YAML becomes a warning and the other objects are still planned. The previous
+version comes from ``--from`` paths or from git (``--base REV``: ``git show REV:path`` of the
+same files). Nothing here writes output: the formats live in ``kpolicy/report/plan_*.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final, Literal, TextIO
+
+from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
+from kpolicy.config import Config
+from kpolicy.errors import UsageError
+from kpolicy.index import Index
+from kpolicy.k8s.validation import is_dns1123_subdomain
+from kpolicy.load import Limits, decode, load_text
+from kpolicy.model import KObject, LoadedFile, SourceFile
+from kpolicy.plan import (
+    DEFAULT_CLUSTER_DOMAIN,
+    WorkloadPlan,
+    plan_document,
+    plan_for,
+    statefulset_plan,
+)
+from kpolicy.versions import DEFAULT_VERSION, check_version
+
+WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
+PLAN_FORMATS: Final = ("text", "json", "markdown", "svg")
+_GIT_TIMEOUT: Final = 120
+
+Mode = Literal["update", "diff"]
+Key = tuple[str, str, str]  # kind, namespace, name
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    paths: Sequence[str] = (".",)
+    from_paths: Sequence[str] = ()  # --from: the previous version's files or folders
+    base: str | None = None  # --base: the previous version is the same files at this git rev
+    nodes_file: Path | None = None
+    cluster_domain: str | None = None
+    kubernetes_version: str | None = None
+    feature_gates: Mapping[str, bool] = field(default_factory=dict)
+    config_path: Path | None = None
+    stdin_filename: str = "<stdin>"
+    cwd: Path | None = None
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """One workload's plan and what the formats need beside the JSON shape."""
+
+    plan: WorkloadPlan
+    source: str | None  # "file:line" of the planned object (for a deletion: the old one)
+    old_source: str | None = None  # "file:line" of the previous version, in diff mode
+    # Pods (new, old) before the first step, all available
+    start: tuple[int, int] = (0, 0)
+    # StatefulSet without a previous version: the Pods created in each sync of its creation
+    creation: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    entries: tuple[PlanEntry, ...]
+    kubernetes_version: str
+    cluster_domain: str
+    mode: Mode
+    compared_with: str | None = None  # "--from examples" or "git HEAD~1", in diff mode
+    files: int = 0
+    nodes_given: bool = False
+
+    def document(self) -> dict[str, Any]:
+        """The ``--format json`` document (``schemas/plan.schema.json``)."""
+        plans = []
+        for entry in self.entries:
+            note = creation_note(entry)
+            plan = entry.plan
+            if note is not None:
+                plan = replace(plan, notes=(*plan.notes, note))
+            plans.append(plan)
+        return plan_document(plans, cluster_domain=self.cluster_domain,
+                             kubernetes_version=self.kubernetes_version)
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    report: PlanReport
+    warnings: tuple[str, ...]  # broken YAML and the like: one line each, the run goes on
+    errors: tuple[str, ...]  # unreadable paths: one line each, exit code 2
+
+
+def creation_note(entry: PlanEntry) -> str | None:
+    """The StatefulSet creation order as a sentence (JSON carries it in ``notes``)."""
+    if not entry.creation:
+        return None
+    names = [name for step in entry.creation for name in step]
+    listed = _short_list(names)
+    if len(entry.creation) == 1 and len(names) > 1:
+        return f"on creation all Pods are created at once (Parallel): {listed}"
+    return ("on creation Pods are created one at a time, each once the one before is Running "
+            f"and Ready (OrderedReady): {listed}")
+
+
+def _short_list(names: Sequence[str], limit: int = 8) -> str:
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[: limit - 2]) + f", ... ({len(names) - limit + 1} more), {names[-1]}"
+
+
+# --------------------------------------------------------------------------------------------
+# Reading inputs
+
+
+def _location(obj: KObject) -> str:
+    return f"{obj.source.display}:{obj.span(('kind',), 'key').line}"
+
+
+def _warnings_of(files: Iterable[LoadedFile]) -> list[str]:
+    return [
+        f"{diag.file}:{diag.span.line}:{diag.span.column}: {diag.message} [{diag.rule}]"
+        for file in files
+        for diag in file.diagnostics
+    ]
+
+
+def _read(items: Iterable[Input], limits: Limits, errors: list[str]) -> list[LoadedFile]:
+    from kpolicy.lint import read_input
+
+    loaded: list[LoadedFile] = []
+    for item in items:
+        result = read_input(item, False, limits, None)
+        if isinstance(result, str):
+            errors.append(result)
+        elif item.explicit or result.manifest_like:
+            # as in lint: YAML found by walking a folder that is no manifest is left alone
+            loaded.append(result)
+    return loaded
+
+
+def _git(args: Sequence[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd or ".", capture_output=True,
+                              stdin=subprocess.DEVNULL, timeout=_GIT_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise UsageError("--base needs git, which is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"git {args[0]} took longer than {_GIT_TIMEOUT} s in {cwd}") from None
+
+
+def _git_message(result: subprocess.CompletedProcess[bytes]) -> str:
+    text = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return text[-1].removeprefix("fatal: ") if text else f"exit code {result.returncode}"
+
+
+def _hidden(relative: str) -> bool:
+    return any(part.startswith(".") and part not in (".", "..")
+               for part in relative.split("/"))
+
+
+def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
+               limits: Limits) -> tuple[list[LoadedFile], int]:
+    """The files under ``paths`` as they were at git revision ``rev``; the number of files
+    found there. Folders are walked as :func:`kpolicy.discover.discover` walks them."""
+    from kpolicy.discover import _excluded
+
+    if rev.startswith("-") or not rev.strip():
+        raise UsageError(f"--base {rev!r} is not a git revision")
+    loaded: list[LoadedFile] = []
+    checked: set[str] = set()
+    seen: set[str] = set()
+    count = 0
+    for given in paths:
+        if given == STDIN:
+            raise UsageError("--base cannot read the previous version of stdin; use --from")
+        folder = given if os.path.isdir(given) else os.path.dirname(given)
+        spec = "." if os.path.isdir(given) else os.path.basename(given)
+        top = _git(["rev-parse", "--show-toplevel"], folder)
+        if top.returncode != 0:
+            message = _git_message(top)
+            if "not a git repository" in message:
+                raise UsageError(f"{given}: not in a git repository; --base reads the previous "
+                                 "version from git")
+            raise UsageError(f"{given}: git cannot read the repository: {message}")
+        toplevel = top.stdout.decode("utf-8", "replace").strip()
+        if toplevel not in checked:
+            verify = _git(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{rev}^{{commit}}"], folder)
+            if verify.returncode != 0:
+                raise UsageError(f"--base {rev!r} is not a commit in the repository {toplevel}")
+            checked.add(toplevel)
+        listing = _git(["ls-tree", "-r", "-z", "--end-of-options", rev, "--", spec], folder)
+        if listing.returncode != 0:
+            raise UsageError(f"{given}: git ls-tree {rev}: {_git_message(listing)}")
+        for record in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _, relative = record.partition("\t")
+            if not relative or meta.split(" ")[0] not in ("100644", "100755"):
+                continue  # symbolic links, submodules
+            explicit = spec != "."
+            display = given if explicit else os.path.normpath(os.path.join(given, relative))
+            if not explicit and (not relative.endswith(MANIFEST_SUFFIXES) or _hidden(relative)
+                                 or _excluded(display, exclude)):
+                continue
+            real = os.path.realpath(os.path.join(folder, relative))
+            if real in seen:
+                continue
+            seen.add(real)
+            count += 1
+            shown = _git(["show", f"{rev}:./{relative}"], folder)
+            if shown.returncode != 0:
+                raise UsageError(f"{display}: git show {rev}: {_git_message(shown)}")
+            source = SourceFile(f"{rev}:{display}", "", True)
+            text, error, line = decode(shown.stdout[: limits.max_file_bytes + 1])
+            if len(shown.stdout) > limits.max_file_bytes:
+                text, error, line = None, "file refused: larger than the file size limit", 1
+            if text is None:
+                from kpolicy.model import Diagnostic, Severity, Span
+
+                diag = Diagnostic("yaml-syntax", Severity.ERROR, error or "cannot decode",
+                                  source.display, Span.point(line, 1), "", None)
+                loaded.append(LoadedFile(source, (), (diag,), 0, {}))
+                continue
+            result = load_text(replace(source, text=text), limits)
+            if explicit or result.manifest_like:
+                loaded.append(result)
+    return loaded, count
+
+
+def _load_nodes(path: Path, limits: Limits, warnings: list[str]) -> list[dict[str, Any]]:
+    from kpolicy.lint import read_input
+
+    loaded = read_input(Input(str(path), path), True, limits, None)
+    if isinstance(loaded, str):
+        raise UsageError(f"--nodes {loaded}")
+    warnings.extend(_warnings_of([loaded]))
+    nodes = [obj.data for obj in loaded.objects if obj.kind == "Node"]
+    if not nodes:
+        warnings.append(f"{path}: no Node objects (--nodes wants `kubectl get nodes -o yaml`); "
+                        "every DaemonSet is planned over no nodes")
+    return nodes
+
+
+# --------------------------------------------------------------------------------------------
+# Planning
+
+
+@dataclass(frozen=True)
+class _Settings:
+    kubernetes_version: str
+    cluster_domain: str
+    feature_gates: Mapping[str, bool]
+    nodes: list[dict[str, Any]] | None
+
+
+def _key(obj: KObject) -> Key:
+    return obj.kind, obj.namespace, obj.name
+
+
+def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
+    return [obj for file in files for obj in file.objects if obj.kind in WORKLOAD_KINDS]
+
+
+def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
+    return [obj.data for obj in index.of_kind("Service", namespace)]
+
+
+def _plan(obj: dict[str, Any] | None, old: dict[str, Any] | None, *, diff: bool,
+          services: list[dict[str, Any]], settings: _Settings) -> WorkloadPlan | None:
+    return plan_for(obj, old, diff=diff, kubernetes_version=settings.kubernetes_version,
+                    feature_gates=settings.feature_gates,
+                    cluster_domain=settings.cluster_domain, services=services,
+                    nodes=settings.nodes)
+
+
+def _update_entry(obj: KObject, index: Index, settings: _Settings) -> PlanEntry | None:
+    """A template update from a fully available old revision (no previous version given)."""
+    services = _services(index, obj.namespace)
+    plan = _plan(obj.data, None, diff=False, services=services, settings=settings)
+    if plan is None:
+        return None
+    creation: tuple[tuple[str, ...], ...] = ()
+    if obj.kind == "StatefulSet":
+        created = statefulset_plan(obj.data, None, diff=True,
+                                   kubernetes_version=settings.kubernetes_version,
+                                   feature_gates=settings.feature_gates,
+                                   cluster_domain=settings.cluster_domain, services=services)
+        creation = tuple(step.create for step in created.steps
+                         if getattr(step, "create", ()))
+    return PlanEntry(plan, _location(obj), None, (0, plan.replicas), creation)
+
+
+def _diff_entry(new: KObject | None, old: KObject | None, index: Index, old_index: Index,
+                settings: _Settings) -> PlanEntry | None:
+    subject = new if new is not None else old
+    assert subject is not None
+    services = _services(index if new is not None else old_index, subject.namespace)
+    plan = _plan(None if new is None else new.data, None if old is None else old.data,
+                 diff=True, services=services, settings=settings)
+    if plan is None:
+        return None
+    start = (0, 0)
+    if old is not None:
+        before = _plan(old.data, None, diff=True, services=services, settings=settings)
+        count = before.replicas if before is not None else 0
+        template_changed = plan.change in ("rollout", "rollout+scale")
+        start = (0, count) if template_changed else (count, 0)
+    return PlanEntry(plan, _location(subject), None if old is None else _location(old), start)
+
+
+def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Settings:
+    version = check_version(options.kubernetes_version or config.kubernetes_version
+                            or DEFAULT_VERSION)
+    domain = (options.cluster_domain or config.cluster_domain or DEFAULT_CLUSTER_DOMAIN)
+    domain = domain.rstrip(".")
+    problems = is_dns1123_subdomain(domain)
+    if problems:
+        raise UsageError(f"--cluster-domain: {problems[0]}")
+    nodes = None
+    if options.nodes_file is not None:
+        nodes = _load_nodes(options.nodes_file, config.limits, warnings)
+    return _Settings(version, domain, {**config.feature_gates, **options.feature_gates}, nodes)
+
+
+def build_report(options: PlanOptions) -> PlanRun:
+    """Read, match and plan; raises :class:`UsageError` for a bad command line."""
+    from kpolicy.lint import LintOptions, resolve_config
+
+    if options.from_paths and options.base is not None:
+        raise UsageError("--from and --base both name the previous version; give one")
+    paths = list(options.paths) or ["."]
+    if STDIN in paths and STDIN in options.from_paths:
+        raise UsageError("stdin (-) can be the new or the previous version, not both")
+    config = resolve_config(LintOptions(config_path=options.config_path, cwd=options.cwd))
+    limits = config.limits
+    warnings: list[str] = []
+    errors: list[str] = []
+    settings = _settings(options, config, warnings)
+
+    inputs, discover_errors = discover(paths, config.exclude, options.stdin_filename)
+    errors.extend(discover_errors)
+    files = _read(inputs, limits, errors)
+    warnings.extend(_warnings_of(files))
+    index = Index([obj for file in files for obj in file.objects])
+    entries: list[PlanEntry] = []
+
+    diff = bool(options.from_paths) or options.base is not None
+    compared_with: str | None = None
+    file_count = len(files)
+    if not diff:
+        for obj in _workloads(files):
+            entry = _update_entry(obj, index, settings)
+            if entry is not None:
+                entries.append(entry)
+    else:
+        if options.base is not None:
+            old_files, _ = _load_base(paths, options.base, config.exclude, limits)
+            compared_with = f"git {options.base}"
+        else:
+            old_inputs, old_errors = discover(options.from_paths, config.exclude,
+                                              options.stdin_filename)
+            errors.extend(old_errors)
+            # a folder given to --from may hold the new version too (examples/ and
+            # examples/v2/): a file being planned is never its own previous version
+            planned = {os.path.realpath(i.path) for i in inputs if i.path is not None}
+            old_inputs = [i for i in old_inputs
+                          if i.path is None or os.path.realpath(i.path) not in planned]
+            old_files = _read(old_inputs, limits, errors)
+            compared_with = "--from " + " ".join(options.from_paths)
+        warnings.extend(_warnings_of(old_files))
+        old_index = Index([obj for file in old_files for obj in file.objects])
+        entries = _match(_workloads(files), _workloads(old_files), index, old_index, settings,
+                         warnings)
+    report = PlanReport(
+        entries=tuple(entries),
+        kubernetes_version=settings.kubernetes_version,
+        cluster_domain=settings.cluster_domain,
+        mode="diff" if diff else "update",
+        compared_with=compared_with,
+        files=file_count,
+        nodes_given=settings.nodes is not None,
+    )
+    return PlanRun(report, tuple(warnings), tuple(errors))
+
+
+def _first_by_key(objects: Iterable[KObject], what: str,
+                  warnings: list[str]) -> dict[Key, KObject]:
+    found: dict[Key, KObject] = {}
+    for obj in objects:
+        key = _key(obj)
+        if key in found:
+            warnings.append(f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is "
+                            f"also in {_location(found[key])}; the {what} version there is "
+                            "compared")
+            continue
+        found[key] = obj
+    return found
+
+
+def _match(new: list[KObject], old: list[KObject], index: Index, old_index: Index,
+           settings: _Settings, warnings: list[str]) -> list[PlanEntry]:
+    """Pairs by kind, namespace and name: changed, created (new only), deleted (old only)."""
+    new_by_key = _first_by_key(new, "new", warnings)
+    old_by_key = _first_by_key(old, "previous", warnings)
+    entries: list[PlanEntry] = []
+    for key, obj in new_by_key.items():
+        entry = _diff_entry(obj, old_by_key.get(key), index, old_index, settings)
+        if entry is not None:
+            entries.append(entry)
+    for key, previous in old_by_key.items():
+        if key not in new_by_key:
+            entry = _diff_entry(None, previous, index, old_index, settings)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+
+
+def write_report(output_format: str, report: PlanReport, out: TextIO) -> None:
+    if output_format == "json":
+        from kpolicy.report.plan_json import write as write_json
+
+        write_json(report, out)
+    elif output_format == "text":
+        from kpolicy.report.plan_text import write
+
+        write(report, out)
+    elif output_format == "markdown":
+        from kpolicy.report.plan_markdown import write as write_markdown
+
+        write_markdown(report, out)
+    elif output_format == "svg":
+        from kpolicy.report.plan_svg import write as write_svg
+
+        write_svg(report, out)
+    else:
+        raise UsageError(f"unknown format {output_format!r}; choose from "
+                         f"{', '.join(PLAN_FORMATS)}")

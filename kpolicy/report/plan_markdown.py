@@ -1,0 +1,155 @@
+"""``kpolicy plan --format markdown``: a summary fit for a pull-request comment.
+
+A summary table first (one line per workload), then a section per workload with its table of
+Pods per step and its notes; the long lists (DNS names, nodes) fold into ``<details>``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TextIO
+
+from kpolicy.plan import TIME_MODEL
+from kpolicy.report.plan_text import (
+    MAX_DNS_ROWS,
+    bounds_text,
+    change_text,
+    creation_lines,
+    elide,
+    shown_notes,
+    size_text,
+    step_rows,
+    strategy_text,
+    title,
+)
+
+if TYPE_CHECKING:
+    from kpolicy.plancmd import PlanEntry, PlanReport
+
+
+def cell(text: object) -> str:
+    """Text safe inside a table cell or inline: no pipes, no line breaks, no raw HTML."""
+    value = str(text)
+    for raw, escaped in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"),
+                         ("`", "'"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
+        value = value.replace(raw, escaped)
+    return " ".join(value.split())
+
+
+def code(text: object) -> str:
+    """Inline code: backticks inside the text would end it, so they become quotes."""
+    value = " ".join(str(text).replace("`", "'").replace("|", "\\|").split())
+    return f"`{value}`" if value else ""
+
+
+def _summary(report: PlanReport) -> list[str]:
+    lines = ["| workload | change | size | steps | bounds |", "|---|---|---|---:|---|"]
+    for entry in report.entries:
+        plan = entry.plan
+        change = cell(plan.change)
+        if plan.rejected:
+            change = f"**rejected** ({change})"
+        lines.append(f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
+                     f"{cell(size_text(entry, '→'))} | {len(plan.steps)} | "
+                     f"{cell(bounds_text(plan)) if plan.change != 'delete' else ''} |")
+    return lines
+
+
+def _name(entry: PlanEntry) -> str:
+    ref = entry.plan.object
+    return f"{ref.namespace or 'default'}/{ref.name or '<unnamed>'}"
+
+
+def _table(entry: PlanEntry) -> list[str]:
+    rows = step_rows(entry)
+    if not rows:
+        return []
+    statefulset = entry.plan.object.kind == "StatefulSet"
+    header = "| step | new | old | total | available |" + (" Pods |" if statefulset else "")
+    rule = "|---|---:|---:|---:|---:|" + ("---|" if statefulset else "")
+    shown, hidden = elide(rows)
+    lines = [header, rule]
+    for index, row in enumerate(shown):
+        available = str(row.available)
+        if row.available == 0 and row.label != "start" and entry.plan.change != "create":
+            available = "**0**"
+        line = f"| {row.label} | {row.new} | {row.old_detail} | {row.total} | {available} |"
+        if statefulset:
+            line += f" {cell(row.pods)} |"
+        lines.append(line)
+        if hidden and index == len(shown) // 2 - 1:
+            lines.append(f"| … | | | | |{' |' if statefulset else ''}")
+    if hidden:
+        lines += ["", f"_{hidden} steps in the middle are not shown; `--format json` lists "
+                  "every step._"]
+    return lines
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
+
+
+def _section(entry: PlanEntry, diff: bool) -> list[str]:
+    plan = entry.plan
+    lines = [f"### {cell(plan.object.kind)} {code(_name(entry))}: {cell(plan.change)}", ""]
+    where = code(entry.source) if entry.source else ""
+    if entry.old_source and entry.old_source != entry.source:
+        where += f" (was {code(entry.old_source)})"
+    if where:
+        lines += [where, ""]
+    if plan.rejected:
+        lines += [f"> **Rejected by the API server:** {cell(plan.rejected)}", ""]
+    facts = [f"- **Change:** {cell(change_text(entry, diff))}"]
+    if plan.changed_fields:
+        facts.append("- **Changed fields:** " + ", ".join(code(f) for f in plan.changed_fields))
+    facts.append(f"- **Size:** {cell(size_text(entry, '→'))}")
+    facts.append(f"- **Strategy:** {cell(strategy_text(plan))}")
+    if plan.change != "delete":
+        facts.append(f"- **Bounds:** {cell(bounds_text(plan))}")
+    if plan.update_order:
+        facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order))
+    facts.extend(f"- **Creation order:** {cell(line)}" for line in creation_lines(entry))
+    lines += [*facts, ""]
+    table = _table(entry)
+    if table:
+        lines += [*table, ""]
+    elif plan.change not in ("none", "delete") and not plan.rejected:
+        lines += ["No steps: the controller changes no Pod.", ""]
+    if plan.pods:
+        pods = list(plan.pods)
+        body = ["| Pod | hostname | FQDN |", "|---|---|---|"]
+        for pod in pods[:MAX_DNS_ROWS]:
+            body.append(f"| {code(pod.name) or 'every replica'} | {code(pod.hostname)} | "
+                        f"{code(pod.fqdn) if pod.fqdn else 'none (see notes)'} |")
+        if len(pods) > MAX_DNS_ROWS:
+            body.append(f"| … {len(pods) - MAX_DNS_ROWS} more | | |")
+        if plan.service_domain:
+            body = [f"Service domain {code(plan.service_domain)}", "", *body]
+        lines += [*_details(f"DNS names ({len(pods)})", body), ""]
+    if plan.nodes:
+        body = ["| node | runs | why not |", "|---|---|---|"]
+        for node in plan.nodes:
+            body.append(f"| {code(node.name)} | {'yes' if node.runs else 'no'} | "
+                        f"{cell(node.reason or '')} |")
+        running = sum(1 for node in plan.nodes if node.runs)
+        lines += [*_details(f"Nodes ({running} of {len(plan.nodes)} run the daemon)", body), ""]
+    notes = shown_notes(plan)
+    if notes:
+        lines += ["**Notes**", "", *(f"- {cell(note)}" for note in notes), ""]
+    return lines
+
+
+def write(report: PlanReport, out: TextIO) -> None:
+    count = len(report.entries)
+    lines = [f"## kpolicy plan: {count} workload{'' if count == 1 else 's'}", ""]
+    context = (f"Kubernetes {cell(report.kubernetes_version)}, cluster domain "
+               f"{code(report.cluster_domain)}")
+    if report.compared_with:
+        context += f", compared with {code(report.compared_with)}"
+    lines += [context + ".", "", f"> **Model of time:** {cell(TIME_MODEL)}.", ""]
+    if not report.entries:
+        lines += ["No Deployment, StatefulSet or DaemonSet in the inputs."]
+    else:
+        lines += [*_summary(report), ""]
+        for entry in report.entries:
+            lines += _section(entry, report.mode == "diff")
+    out.write("\n".join(lines).rstrip("\n") + "\n")

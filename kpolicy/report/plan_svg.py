@@ -1,0 +1,297 @@
+"""``kpolicy plan --format svg``: one self-contained SVG with a timeline chart per workload.
+
+Each chart stacks the Pods of the old revision (grey) and of the new revision (blue) after
+every step, draws the available Pods as a line, and the controller's bounds (``maxPods``,
+``minAvailable``) as dashed lines. No scripts, no external fonts or images: a browser, an
+image viewer or a pull-request page shows it as it is. Hovering a bar shows its numbers
+(``<title>``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+from xml.sax.saxutils import escape, quoteattr
+
+from kpolicy.plan import TIME_MODEL
+from kpolicy.report.plan_text import (
+    Row,
+    bounds_text,
+    creation_lines,
+    size_text,
+    step_rows,
+    strategy_text,
+    title,
+)
+
+if TYPE_CHECKING:
+    from kpolicy.plancmd import PlanEntry, PlanReport
+
+WIDTH = 820
+MARGIN = 16
+PLOT_LEFT = 64
+PLOT_RIGHT = WIDTH - 128  # room on the right for the labels of the bound lines
+PLOT_HEIGHT = 180
+CHART_HEIGHT = 310
+EMPTY_HEIGHT = 86
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+
+OLD_COLOR = "#a0aec0"
+NEW_COLOR = "#3182ce"
+AVAILABLE_COLOR = "#2f855a"
+MAX_PODS_COLOR = "#c53030"
+MIN_AVAILABLE_COLOR = "#dd6b20"
+TEXT_COLOR = "#1a202c"
+MUTED_COLOR = "#4a5568"
+GRID_COLOR = "#e2e8f0"
+
+# most bars get a hover title; a plan of thousands of steps does without (file size)
+MAX_TITLED_BARS = 400
+MAX_X_LABELS = 20
+
+# XML 1.0 forbids these characters even escaped; hostile names can carry them
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: object) -> str:
+    return escape(_NOT_XML.sub("\ufffd", str(value)))
+
+
+def _attr(value: object) -> str:
+    return quoteattr(_NOT_XML.sub("\ufffd", str(value)))
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _label(x: float, y: float, text: object, *, size: int = 12, color: str = TEXT_COLOR,
+           anchor: str = "start", weight: str = "normal", extra: str = "") -> str:
+    return (f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" fill="{color}" '
+            f'text-anchor="{anchor}" font-weight="{weight}"{extra}>{_text(text)}</text>')
+
+
+def nice_ticks(top: int) -> list[int]:
+    """0 up to at least ``top`` in steps of 1, 2 or 5 × 10^k, at most about six ticks."""
+    top = max(top, 1)
+    raw = top / 5
+    magnitude = 10 ** max(math.floor(math.log10(raw)), 0) if raw >= 1 else 1
+    step = magnitude
+    for factor in (1, 2, 5, 10):
+        step = factor * magnitude
+        if top / step <= 6:
+            break
+    step = max(int(step), 1)
+    last = math.ceil(top / step) * step
+    return list(range(0, last + 1, step))
+
+
+def _header(report: PlanReport) -> tuple[list[str], float]:
+    count = len(report.entries)
+    heading = f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
+    context = (f"Kubernetes {report.kubernetes_version}, cluster domain "
+               f"{report.cluster_domain}")
+    if report.compared_with:
+        context += f", compared with {report.compared_with}"
+    parts = [_label(MARGIN, 26, heading, size=18, weight="bold"),
+             _label(MARGIN, 46, context, size=12, color=MUTED_COLOR)]
+    y = 64.0
+    for line in textwrap.wrap(f"Model of time: {TIME_MODEL}.", 120):
+        parts.append(_label(MARGIN, y, line, size=11, color=MUTED_COLOR))
+        y += 15
+    return parts, y + 6
+
+
+def _legend(x: float, y: float) -> list[str]:
+    items = [
+        ("rect", OLD_COLOR, "old revision"),
+        ("rect", NEW_COLOR, "new revision"),
+        ("line", AVAILABLE_COLOR, "available"),
+        ("dash", MAX_PODS_COLOR, "maxPods"),
+        ("dash", MIN_AVAILABLE_COLOR, "minAvailable"),
+    ]
+    parts: list[str] = []
+    for shape, color, text in items:
+        if shape == "rect":
+            parts.append(f'<rect x="{_num(x)}" y="{_num(y - 9)}" width="12" height="10" '
+                         f'fill="{color}"/>')
+        else:
+            dash = ' stroke-dasharray="5 3"' if shape == "dash" else ""
+            parts.append(f'<line x1="{_num(x)}" y1="{_num(y - 4)}" x2="{_num(x + 14)}" '
+                         f'y2="{_num(y - 4)}" stroke="{color}" stroke-width="2"{dash}/>')
+        parts.append(_label(x + 18, y, text, size=11, color=MUTED_COLOR))
+        x += 24 + 6.5 * len(text) + 14
+    return parts
+
+
+def _bars(rows: Sequence[Row], y_of: object, left: float, slot: float) -> list[str]:
+    assert callable(y_of)
+    width = max(slot * 0.62, 0.6)
+    titled = len(rows) <= MAX_TITLED_BARS
+    parts: list[str] = []
+    base = y_of(0)
+    for index, row in enumerate(rows):
+        x = left + slot * index + (slot - width) / 2
+        old_top = y_of(row.old)
+        new_top = y_of(row.old + row.new)
+        tip = ""
+        if titled:
+            what = "before the first step" if row.label == "start" else f"after step {row.label}"
+            text = (f"{what}: {row.new} new, {row.old} old, {row.total} in all, "
+                    f"{row.available} available")
+            if row.pods:
+                text += f" ({row.pods})"
+            tip = f"<title>{_text(text)}</title>"
+        parts.append(f"<g>{tip}")
+        if row.old:
+            parts.append(f'<rect x="{_num(x)}" y="{_num(old_top)}" width="{_num(width)}" '
+                         f'height="{_num(base - old_top)}" fill="{OLD_COLOR}"/>')
+        if row.new:
+            parts.append(f'<rect x="{_num(x)}" y="{_num(new_top)}" width="{_num(width)}" '
+                         f'height="{_num(old_top - new_top)}" fill="{NEW_COLOR}"/>')
+        parts.append("</g>")
+    return parts
+
+
+def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[str]:
+    plan = entry.plan
+    parts = _titles(entry, top, diff)
+    plot_top = top + 74
+    plot_bottom = plot_top + PLOT_HEIGHT
+    parts += _legend(PLOT_LEFT, top + 60)
+    highest = max([plan.bounds.max_pods, *(row.total for row in rows), 1])
+    ticks = nice_ticks(highest)
+    scale = PLOT_HEIGHT / ticks[-1]
+
+    def y_of(count: float) -> float:
+        return plot_bottom - count * scale
+
+    # grid and y axis
+    for tick in ticks:
+        y = y_of(tick)
+        parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(y)}" x2="{PLOT_RIGHT}" y2="{_num(y)}" '
+                     f'stroke="{GRID_COLOR}" stroke-width="1"/>')
+        parts.append(_label(PLOT_LEFT - 6, y + 4, tick, size=11, color=MUTED_COLOR,
+                            anchor="end"))
+    middle = (plot_top + plot_bottom) / 2
+    parts.append(_label(MARGIN + 8, middle, "Pods", size=12, color=MUTED_COLOR,
+                        anchor="middle",
+                        extra=f' transform="rotate(-90 {MARGIN + 8} {_num(middle)})"'))
+    slot = (PLOT_RIGHT - PLOT_LEFT) / len(rows)
+    parts += _bars(rows, y_of, PLOT_LEFT, slot)
+    # axes on top of the bars
+    parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(plot_bottom)}" x2="{PLOT_RIGHT}" '
+                 f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>')
+    parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(plot_top)}" x2="{PLOT_LEFT}" '
+                 f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>')
+    # x labels: the step numbers, thinned out for long plans
+    every = max(math.ceil(len(rows) / MAX_X_LABELS), 1)
+    for index, row in enumerate(rows):
+        if index % every and index != len(rows) - 1:
+            continue
+        x = PLOT_LEFT + slot * (index + 0.5)
+        parts.append(_label(x, plot_bottom + 15, row.label, size=10, color=MUTED_COLOR,
+                            anchor="middle"))
+    parts.append(_label((PLOT_LEFT + PLOT_RIGHT) / 2, plot_bottom + 33,
+                        "step (one controller sync)", size=11, color=MUTED_COLOR,
+                        anchor="middle"))
+    # available Pods
+    points = " ".join(f"{_num(PLOT_LEFT + slot * (i + 0.5))},{_num(y_of(row.available))}"
+                      for i, row in enumerate(rows))
+    parts.append(f'<polyline points="{points}" fill="none" stroke="{AVAILABLE_COLOR}" '
+                 'stroke-width="2" stroke-linejoin="round"/>')
+    if len(rows) <= 60:
+        for i, row in enumerate(rows):
+            parts.append(f'<circle cx="{_num(PLOT_LEFT + slot * (i + 0.5))}" '
+                         f'cy="{_num(y_of(row.available))}" r="3" fill="{AVAILABLE_COLOR}"/>')
+    # the bounds, labelled at the right; labels that would overlap are pushed apart
+    max_y = y_of(plan.bounds.max_pods)
+    min_y = y_of(plan.bounds.min_available)
+    max_label_y, min_label_y = max_y + 4, min_y + 4
+    if abs(min_label_y - max_label_y) < 13:
+        min_label_y = max_label_y + 13
+    for y, label_y, color, text in (
+        (max_y, max_label_y, MAX_PODS_COLOR, f"maxPods {plan.bounds.max_pods}"),
+        (min_y, min_label_y, MIN_AVAILABLE_COLOR, f"minAvailable {plan.bounds.min_available}"),
+    ):
+        parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(y)}" x2="{PLOT_RIGHT}" y2="{_num(y)}" '
+                     f'stroke="{color}" stroke-width="2" stroke-dasharray="6 4"/>')
+        parts.append(_label(PLOT_RIGHT + 6, label_y, text, size=11, color=color))
+    return parts
+
+
+def _titles(entry: PlanEntry, top: float, diff: bool) -> list[str]:
+    plan = entry.plan
+    heading = f"{title(plan)}: {plan.change}"
+    if plan.rejected:
+        heading += " (rejected by the API server)"
+    where = entry.source or ""
+    facts = [size_text(entry, "→"), strategy_text(plan)]
+    if plan.change != "delete":
+        facts.append(bounds_text(plan))
+    parts = [_label(MARGIN, top + 20, heading, size=15, weight="bold"),
+             _label(WIDTH - MARGIN, top + 20, where, size=11, color=MUTED_COLOR,
+                    anchor="end"),
+             _label(MARGIN, top + 38, " · ".join(facts), size=12, color=MUTED_COLOR)]
+    return parts
+
+
+def _empty(entry: PlanEntry, top: float, diff: bool) -> list[str]:
+    plan = entry.plan
+    parts = _titles(entry, top, diff)
+    if plan.rejected:
+        message = f"No steps: {plan.rejected}"
+    elif plan.change == "delete":
+        message = "No steps: the Pods go with the workload (garbage collector)"
+    elif plan.change == "none":
+        message = "No steps: nothing that affects the Pods changed"
+    else:
+        message = "No steps: the controller changes no Pod"
+        notes = [n for n in plan.notes if "no Pod is updated" in n or "OnDelete" in n]
+        if notes:
+            message += f" ({notes[0]})"
+    lines = textwrap.wrap(message, 118) or [""]
+    for index, line in enumerate(lines[:2]):
+        parts.append(_label(MARGIN, top + 60 + 15 * index, line, size=12,
+                            color=MAX_PODS_COLOR if plan.rejected else TEXT_COLOR))
+    return parts
+
+
+def write(report: PlanReport, out: TextIO) -> None:
+    parts, y = _header(report)
+    diff = report.mode == "diff"
+    if not report.entries:
+        parts.append(_label(MARGIN, y + 20, "No Deployment, StatefulSet or DaemonSet in the "
+                            "inputs.", size=13))
+        y += 40
+    for entry in report.entries:
+        parts.append(f'<line x1="{MARGIN}" y1="{_num(y)}" x2="{WIDTH - MARGIN}" y2="{_num(y)}" '
+                     f'stroke="{GRID_COLOR}" stroke-width="1"/>')
+        rows = step_rows(entry)
+        if rows:
+            parts += _chart(entry, rows, y, diff)
+            height = CHART_HEIGHT
+            extra = [f"creation order: {line}" for line in creation_lines(entry)]
+            if entry.plan.update_order:
+                extra.insert(0, "update order: " + ", ".join(entry.plan.update_order))
+            for line in extra[:2]:
+                parts.append(_label(MARGIN, y + height - 6, textwrap.shorten(line, 130),
+                                    size=11, color=MUTED_COLOR))
+                height += 16
+            y += height
+        else:
+            parts += _empty(entry, y, diff)
+            y += EMPTY_HEIGHT
+    height = math.ceil(y + MARGIN)
+    svg_title = "kpolicy plan: rollout timelines"
+    out.write(
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family={_attr(FONT)} role="img">\n'
+        f"<title>{_text(svg_title)}</title>\n"
+        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>\n'
+        + "\n".join(parts)
+        + "\n</svg>\n"
+    )

@@ -1,0 +1,277 @@
+"""``kpolicy plan`` as text: per workload a short table of Pods per step, the bounds, the
+update order, the DNS names and the notes; the model of time once at the top.
+
+The helpers above :func:`write` (rows, strategy and bounds wording) are shared with the
+markdown and SVG formats so that the three say the same thing.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+from kpolicy.plan import (
+    HYPOTHETICAL_NODE_COUNT,
+    TIME_MODEL,
+    ReplicaSetStep,
+    StatefulSetStep,
+    WorkloadPlan,
+)
+
+if TYPE_CHECKING:
+    from kpolicy.plancmd import PlanEntry, PlanReport
+
+WIDTH = 100
+# above this many steps the text and markdown tables show the first and last ones only
+MAX_TABLE_ROWS = 40
+# above this many Pods the DNS names are listed first and last only
+MAX_DNS_ROWS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a plan table: the state after a step (``label`` "start": before any)."""
+
+    label: str
+    new: int
+    old: int
+    old_detail: str  # "8", or "3+2" for several old ReplicaSets (oldest first)
+    total: int
+    available: int
+    pods: str = ""  # StatefulSet: "delete web-2" / "create web-0, web-1"
+
+
+def step_rows(entry: PlanEntry) -> list[Row]:
+    """The starting state (when Pods exist) and every step of the plan."""
+    plan = entry.plan
+    new, old = entry.start
+    rows: list[Row] = []
+    if plan.steps and (new or old):
+        rows.append(Row("start", new, old, str(old), new + old, new + old))
+    for number, step in enumerate(plan.steps, start=1):
+        detail = str(step.old_count)
+        pods = ""
+        if isinstance(step, ReplicaSetStep) and len(step.old) > 1:
+            detail = "+".join(str(count) for count in step.old)
+        if isinstance(step, StatefulSetStep):
+            parts = []
+            if step.delete:
+                parts.append("delete " + ", ".join(step.delete))
+            if step.create:
+                parts.append("create " + ", ".join(step.create))
+            pods = "; ".join(parts)
+        rows.append(Row(str(number), step.new, step.old_count, detail, step.total,
+                        step.available, pods))
+    return rows
+
+
+def elide(rows: Sequence[Row], limit: int = MAX_TABLE_ROWS) -> tuple[list[Row], int]:
+    """The rows to show and how many were left out in the middle."""
+    if len(rows) <= limit:
+        return list(rows), 0
+    head = limit // 2
+    tail = limit - head
+    return [*rows[:head], *rows[-tail:]], len(rows) - limit
+
+
+def title(plan: WorkloadPlan) -> str:
+    ref = plan.object
+    namespace = ref.namespace or "default"
+    return f"{ref.kind or '<no kind>'} {namespace}/{ref.name or '<unnamed>'}"
+
+
+def strategy_text(plan: WorkloadPlan) -> str:
+    strategy = plan.strategy
+    parts = [strategy.type or "no strategy"]
+    if strategy.partition is not None:
+        parts.append(f"partition {strategy.partition}")
+    if strategy.max_surge is not None:
+        parts.append(f"maxSurge {strategy.max_surge}")
+    if strategy.max_unavailable is not None:
+        parts.append(f"maxUnavailable {strategy.max_unavailable}")
+    if strategy.pod_management_policy is not None:
+        parts.append(strategy.pod_management_policy)
+    return ", ".join(parts)
+
+
+def size_text(entry: PlanEntry, arrow: str = "->") -> str:
+    plan = entry.plan
+    unit = "node" if plan.object.kind == "DaemonSet" else "replica"
+    count = plan.replicas
+    text = f"{count} {unit}{'' if count == 1 else 's'}"
+    before = sum(entry.start)
+    if plan.change in ("scale", "rollout+scale") and before != count:
+        text = f"{before} {arrow} {text}"
+    if plan.object.kind == "DaemonSet" and not plan.nodes and count == HYPOTHETICAL_NODE_COUNT:
+        text += " (hypothetical: no --nodes)"
+    return text
+
+
+def bounds_text(plan: WorkloadPlan) -> str:
+    bounds = plan.bounds
+    return f"at most {bounds.max_pods} Pods, at least {bounds.min_available} available"
+
+
+CHANGE_WORDS = {
+    "rollout": "rollout: the Pod template changes",
+    "scale": "scale: only the number of Pods changes",
+    "rollout+scale": "rollout+scale: the Pod template and the number of Pods change",
+    "create": "create: a new workload",
+    "delete": "delete: the workload is gone from the new version",
+    "none": "none: no change that affects the Pods",
+}
+
+
+def change_text(entry: PlanEntry, diff: bool) -> str:
+    change = entry.plan.change
+    if entry.plan.rejected:
+        return f"{change}, but the API server refuses the update: nothing changes"
+    if not diff and change == "rollout":
+        return "rollout (a Pod template update from a fully available old revision)"
+    return CHANGE_WORDS.get(change, change)
+
+
+def creation_lines(entry: PlanEntry) -> list[str]:
+    """The StatefulSet creation order (no previous version given), as one line or none."""
+    if not entry.creation:
+        return []
+    names = [name for step in entry.creation for name in step]
+    how = ("all at once (Parallel)" if len(entry.creation) == 1 and len(names) > 1
+           else "one at a time, each once the one before is Ready (OrderedReady)")
+    listed = ", ".join(names[:MAX_DNS_ROWS]) + (", ..." if len(names) > MAX_DNS_ROWS else "")
+    return [f"{how}: {listed}"]
+
+
+def shown_notes(plan: WorkloadPlan) -> list[str]:
+    """The notes without the list of changed fields, which the formats show on its own."""
+    return [note for note in plan.notes
+            if not (plan.changed_fields and note.startswith("changed: "))]
+
+
+def _table(rows: Sequence[Row], statefulset: bool) -> list[str]:
+    header = ["step", "new", "old", "total", "available"]
+    if statefulset:
+        header.append("Pods")
+    shown, hidden = elide(rows)
+    cells = [header]
+    for row in shown:
+        line = [row.label, str(row.new), row.old_detail, str(row.total), str(row.available)]
+        if statefulset:
+            line.append(row.pods)
+        cells.append(line)
+    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
+    out: list[str] = []
+    for index, line in enumerate(cells):
+        parts = [line[0].ljust(widths[0])]
+        parts += [cell.rjust(widths[i]) for i, cell in enumerate(line[1:5], start=1)]
+        if statefulset:
+            parts.append(line[5])
+        out.append("  ".join(parts).rstrip())
+        if hidden and index == len(cells) // 2:
+            out.append(f"... {hidden} more steps (--format json lists every step)")
+    return out
+
+
+def _dns_lines(plan: WorkloadPlan) -> list[str]:
+    if not plan.pods:
+        return []
+    lines = []
+    if plan.service_domain:
+        lines.append(f"DNS names (Service domain {plan.service_domain})")
+    else:
+        lines.append("DNS names")
+    pods = list(plan.pods)
+    hidden = 0
+    if len(pods) > MAX_DNS_ROWS:
+        hidden = len(pods) - MAX_DNS_ROWS
+        pods = pods[: MAX_DNS_ROWS - 2] + pods[-2:]
+    width = max(len(pod.name or pod.hostname or "") for pod in pods)
+    for index, pod in enumerate(pods):
+        label = pod.name or "every replica"
+        if pod.fqdn:
+            target = pod.fqdn
+        else:
+            target = f"hostname {pod.hostname}, no per-Pod DNS name (see notes)"
+        lines.append(f"  {label.ljust(max(width, len(label)))}  {target}")
+        if hidden and index == MAX_DNS_ROWS - 3:
+            lines.append(f"  ... {hidden} more")
+    return lines
+
+
+def _field(label: str, text: str) -> list[str]:
+    """``label`` and ``text`` in two columns, the text wrapped under itself."""
+    if len(label) > 8:
+        return textwrap.wrap(f"{label}  {text}", WIDTH - 4, subsequent_indent=" " * (len(label) + 2),
+                             break_on_hyphens=False)
+    return textwrap.wrap(text, WIDTH - 4, initial_indent=label.ljust(10),
+                         subsequent_indent=" " * 10, break_on_hyphens=False)
+
+
+def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
+    plan = entry.plan
+    where = entry.source or ""
+    if entry.old_source and entry.old_source != entry.source:
+        where += f" (was {entry.old_source})"
+    lines = [f"{title(plan)}  {where}".rstrip()]
+    body: list[str] = []
+    if plan.rejected:
+        body.extend(_field("REJECTED", plan.rejected))
+    body.append(f"change    {change_text(entry, diff)}")
+    if plan.changed_fields:
+        body.extend(_field("changed", ", ".join(plan.changed_fields)))
+    body.append(f"size      {size_text(entry)}")
+    body.append(f"strategy  {strategy_text(plan)}")
+    if plan.change != "delete":
+        body.append(f"bounds    {bounds_text(plan)}")
+    rows = step_rows(entry)
+    if rows:
+        body.extend(_table(rows, plan.object.kind == "StatefulSet"))
+        down = [row.label for row in rows if row.available == 0 and row.label != "start"]
+        if down and plan.replicas and plan.change != "create":
+            body.append(f"! after step {down[0]} no Pod is available: the workload is down")
+    elif plan.change not in ("none", "delete") and not plan.rejected:
+        body.append("steps     none: the controller changes no Pod")
+    if plan.update_order:
+        body.extend(_field("update order", ", ".join(plan.update_order)))
+    for line in creation_lines(entry):
+        body.extend(_field("creation order", line))
+    body.extend(_dns_lines(plan))
+    if plan.nodes:
+        body.append("nodes")
+        width = max(len(node.name) for node in plan.nodes)
+        for node in plan.nodes:
+            state = "runs" if node.runs else f"skipped: {node.reason}"
+            body.append(f"  {node.name.ljust(width)}  {state}")
+    notes = shown_notes(plan)
+    if notes:
+        body.append("notes")
+        for note in notes:
+            body.extend(textwrap.wrap(note, WIDTH - 4, initial_indent="  - ",
+                                      subsequent_indent="    ", break_on_hyphens=False))
+    lines.extend(f"  {line}" for line in body)
+    return lines
+
+
+def header_lines(report: PlanReport) -> list[str]:
+    count = len(report.entries)
+    what = f"{count} workload{'' if count == 1 else 's'}"
+    first = (f"kpolicy plan: {what}; Kubernetes {report.kubernetes_version}, cluster domain "
+             f"{report.cluster_domain}")
+    if report.compared_with:
+        first += f"; compared with {report.compared_with}"
+    return [first, *textwrap.wrap(f"model of time: {TIME_MODEL}", WIDTH,
+                                  subsequent_indent="  ", break_on_hyphens=False)]
+
+
+def write(report: PlanReport, out: TextIO) -> None:
+    lines = header_lines(report)
+    diff = report.mode == "diff"
+    if not report.entries:
+        files = f"{report.files} file{'' if report.files == 1 else 's'}"
+        lines += ["", f"no Deployment, StatefulSet or DaemonSet in {files}"]
+    for entry in report.entries:
+        lines.append("")
+        lines.extend(entry_lines(entry, diff))
+    out.write("\n".join(lines) + "\n")

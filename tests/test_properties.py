@@ -1,0 +1,402 @@
+"""Property-based robustness: mutated workloads never crash a rule, a report writer, the plan
+module or the language server's diagnostics.
+
+The valid workloads of ``tests/hostile/workloads.yaml`` (Deployment with its PDB and HPA,
+StatefulSet with its Service, DaemonSet with Nodes, Job, CronJob, Pod) are broken by deleting,
+retyping (null, string, int, list, mapping, bool, huge int, NaN, infinity, ...) and duplicating
+fields at random paths, YAML keys included. Every rule is enabled (``select`` every id of
+``builtin_rules()`` at test time, so new rules are covered as they land).
+
+``make test`` runs 150 examples per property. A longer run::
+
+    KPOLICY_HYPOTHESIS_EXAMPLES=5000 .venv/bin/pytest tests/test_properties.py -p no:xdist
+
+``test_every_field_retyped`` is exhaustive instead of random: every path of every workload,
+deleted and set to each wrong type in turn (the full value list under ``-m slow``).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import io
+import json
+import math
+import os
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpolicy.lint import LintOptions, Session, build_session, check_files
+from kpolicy.load import load_documents, load_text
+from kpolicy.model import KObject, LintResult, SourceFile
+from kpolicy.report import ReportContext, writers
+from kpolicy.ruledefs import builtin_rules
+from tests.conftest import ROOT, SARIF_SCHEMA
+
+EXAMPLES = int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "150"))
+WORKLOADS = Path(__file__).parent / "hostile" / "workloads.yaml"
+
+PathT = tuple[str | int, ...]
+
+# what a field is replaced with: every JSON/YAML type, and the numbers that break arithmetic
+WRONG_VALUES: list[Any] = [
+    None,
+    "",
+    "text",
+    "25%",
+    "-1",
+    "abc%",
+    "yes",
+    "None",
+    "ü\u200b\u202e",
+    "x" * 300,
+    0,
+    -1,
+    7,
+    2**31,
+    2**70,
+    -(2**70),
+    1.5,
+    math.nan,
+    math.inf,
+    -math.inf,
+    True,
+    False,
+    [],
+    [None],
+    [1, "a", None, {}],
+    [[["deep"]]],
+    {},
+    {"a": None},
+    {"name": "x", "image": 7, "containerPort": "80"},
+]
+# the exhaustive test: few values by default, all of them under -m slow
+QUICK_VALUES: list[Any] = [None, "text", 7, [], {}]
+
+
+@cache
+def bases() -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Group name → (documents linted together, Node documents given as --nodes)."""
+    docs = list(yaml.safe_load_all(WORKLOADS.read_text()))
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], []).append(doc)
+    nodes = by_kind["Node"]
+    return {
+        "Deployment": (
+            [*by_kind["Deployment"], *by_kind["PodDisruptionBudget"],
+             *by_kind["HorizontalPodAutoscaler"]],
+            [],
+        ),
+        "StatefulSet": ([*by_kind["Service"], *by_kind["StatefulSet"]], []),
+        "DaemonSet": (by_kind["DaemonSet"], nodes),
+        "Job": (by_kind["Job"], []),
+        "CronJob": (by_kind["CronJob"], []),
+        "Pod": (by_kind["Pod"], []),
+    }
+
+
+@cache
+def session() -> Session:
+    rule_ids = sorted(builtin_rules())
+    return build_session(LintOptions(select=rule_ids, use_config_discovery=False))
+
+
+@cache
+def report_validator() -> Any:
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+@cache
+def sarif_validator() -> Any | None:
+    if not SARIF_SCHEMA.is_file():
+        return None
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def plan_for() -> Callable[..., Any] | None:
+    try:
+        module = importlib.import_module("kpolicy.plan")
+    except ImportError:
+        return None
+    return getattr(module, "plan_for", None)
+
+
+def lsp_project() -> Any | None:
+    try:
+        return importlib.import_module("kpolicy.lsp.project")
+    except ImportError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# mutations
+
+
+def paths(value: Any, prefix: PathT = ()) -> Iterator[PathT]:
+    """Every path into ``value`` (the root too)."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from paths(item, (*prefix, index))
+
+
+def parent_of(docs: list[Any], path: PathT) -> tuple[Any, str | int]:
+    node: Any = docs
+    for step in path[:-1]:
+        node = node[step]
+    return node, path[-1]
+
+
+def delete(docs: list[Any], path: PathT) -> None:
+    parent, last = parent_of(docs, path)
+    del parent[last]
+
+
+def retype(docs: list[Any], path: PathT, value: Any) -> None:
+    parent, last = parent_of(docs, path)
+    parent[last] = copy.deepcopy(value)
+
+
+def duplicate_item(docs: list[Any], path: PathT) -> bool:
+    """A list item twice in a row (two containers, ports, env vars... of the same name)."""
+    parent, last = parent_of(docs, path)
+    if isinstance(parent, list) and len(path) > 1:
+        parent.insert(int(last) + 1, copy.deepcopy(parent[int(last)]))
+        return True
+    return False
+
+
+def escape(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def duplicate_key(text: str, pointer: str) -> str:
+    """The YAML text with the key at ``pointer`` (and its value) written twice."""
+    documents, _ = load_documents(SourceFile("x.yaml", text))
+    if not documents:
+        return text
+    entry = documents[0].positions.entries.get(pointer)
+    if entry is None or entry[0] is None:
+        return text
+    key_span, value_span = entry
+    lines = text.splitlines(keepends=True)
+    first, last = key_span.line - 1, max(value_span.end_line, key_span.line) - 1
+    if last >= len(lines):
+        return text
+    copied = lines[first : last + 1]
+    prefix = copied[0][: key_span.column - 1]
+    if prefix.strip() not in ("", "-") or "{" in copied[0][: key_span.column - 1]:
+        return text  # inside a flow mapping: leave it
+    if not copied[-1].endswith("\n"):
+        copied[-1] += "\n"
+    copied[0] = " " * len(prefix) + copied[0][len(prefix) :]  # "- name: x" → "  name: x"
+    return "".join([*lines[: last + 1], *copied, *lines[last + 1 :]])
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump(doc: Any, flow: bool) -> str:
+    text: str = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                          default_flow_style=None if flow else False, width=10_000)
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# what must hold for any manifest
+
+
+def lint_all(text: str, node_docs: list[Any]) -> LintResult:
+    run = session()
+    loaded = load_text(SourceFile("example.yaml", text), run.limits)
+    nodes: tuple[KObject, ...] | None = None
+    if node_docs:
+        nodes_text = "---\n".join(dump(d, False) for d in node_docs)
+        nodes_file = load_text(SourceFile("nodes.yaml", nodes_text, True), run.limits)
+        nodes = tuple(o for o in nodes_file.objects if o.kind == "Node")
+    result, traces = check_files([loaded], [], run, nodes=nodes, debug=True)
+    crashes = [d for d in result.diagnostics if d.rule == "internal-error"]
+    assert crashes == [], (
+        "rules crashed on:\n" + text + "\n" + "\n".join(d.message for d in crashes)
+        + "\n" + "\n".join(traces)
+    )
+    return result
+
+
+def check_writers(result: LintResult) -> None:
+    context = ReportContext(rules=session().rules, tool_version="0.0.0", show_suppressed=True)
+    for name, write in writers().items():
+        out = io.StringIO()
+        write(result, context, out)
+        text = out.getvalue()
+        if name == "json":
+            report_validator().validate(json.loads(text))
+        elif name == "sarif":
+            log = json.loads(text)
+            validator = sarif_validator()
+            if validator is not None:
+                validator.validate(log)
+        elif name == "text":
+            assert text.endswith("\n")
+
+
+def check_plan(docs: list[Any], node_docs: list[Any]) -> None:
+    plan = plan_for()
+    if plan is None:
+        return
+    services = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Service"]
+    for doc in docs:
+        plan(doc, None)
+        plan(doc, None, diff=True, services=services, nodes=node_docs)
+        plan(doc, doc, diff=True, services=services, nodes=node_docs)
+        plan(None, doc)
+
+
+def check_language_server(text: str, tmp_root: Path) -> None:
+    module = lsp_project()
+    if module is None:
+        return
+    project = module.Project(tmp_root)
+    uri = (tmp_root / "example.yaml").as_uri()
+    buffer = module.Buffer(uri, 1, text)
+    outcome = project.lint(buffer, {uri: buffer})
+    assert all(d.code != "internal-error" for d in outcome.published), text
+
+
+def check_everything(docs: list[Any], node_docs: list[Any], text: str, tmp_root: Path) -> None:
+    result = lint_all(text, node_docs)
+    check_writers(result)
+    check_plan(docs, node_docs)
+    check_language_server(text, tmp_root)
+
+
+# --------------------------------------------------------------------------------------------
+# the properties
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[list[Any], list[Any], str]:
+    group = draw(st.sampled_from(sorted(bases())))
+    docs, node_docs = copy.deepcopy(bases()[group])
+    everything: list[Any] = [docs, node_docs]
+    duplicate_keys: list[tuple[int, str]] = []
+    for _ in range(draw(st.integers(1, 6))):
+        candidates = [p for p in paths(everything) if len(p) >= 2]
+        if not candidates:
+            break
+        path = draw(st.sampled_from(candidates))
+        operation = draw(st.sampled_from(["delete", "retype", "retype", "duplicate"]))
+        if operation == "delete":
+            delete(everything, path)
+        elif operation == "retype":
+            retype(everything, path, draw(st.sampled_from(WRONG_VALUES)))
+        elif not duplicate_item(everything, path) and path[0] == 0 and len(path) > 2:
+            pointer = "".join("/" + escape(p) for p in path[2:])
+            duplicate_keys.append((int(path[1]), pointer))
+    flow = draw(st.booleans())
+    texts = [dump(doc, flow) for doc in docs]
+    for index, pointer in duplicate_keys:
+        if index < len(texts):
+            texts[index] = duplicate_key(texts[index], pointer)
+    return docs, node_docs, "---\n".join(texts)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.function_scoped_fixture],
+)
+@given(example=mutated())
+def test_mutated_workloads_never_crash(example: tuple[list[Any], list[Any], str],
+                                       tmp_path: Path) -> None:
+    docs, node_docs, text = example
+    check_everything(docs, node_docs, text, tmp_path)
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list("abk:- \n\t{}[],'\"&*!|>#%@`?~.0129")),
+                    max_size=200))
+def test_random_yaml_text_never_crashes(text: str, tmp_path: Path) -> None:
+    """Text that is barely YAML at all, after a valid header so that rules see an object."""
+    header = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  "
+    for candidate in (text, header + text.replace("\n", "\n  ")):
+        result = lint_all(candidate, [])
+        check_writers(result)
+        check_language_server(candidate, tmp_path)
+
+
+def _single_mutations(values: list[Any]) -> Iterator[tuple[str, list[Any], list[Any], str]]:
+    for group, (docs, node_docs) in sorted(bases().items()):
+        everything = [docs, node_docs]
+        for path in (p for p in paths(everything) if len(p) >= 2):
+            variants: list[tuple[str, list[Any]]] = []
+            deleted = copy.deepcopy(everything)
+            delete(deleted, path)
+            variants.append(("deleted", deleted))
+            for value in values:
+                changed = copy.deepcopy(everything)
+                retype(changed, path, value)
+                variants.append((f"= {value!r}"[:40], changed))
+            for what, (new_docs, new_nodes) in variants:
+                text = "---\n".join(dump(d, False) for d in new_docs)
+                yield f"{group} {'/'.join(map(str, path))} {what}", new_docs, new_nodes, text
+
+
+def _retype_everything(values: list[Any], tmp_path: Path) -> int:
+    count = 0
+    for label, docs, node_docs, text in _single_mutations(values):
+        try:
+            result = lint_all(text, node_docs)
+            plan = plan_for()
+            for doc in docs if plan is not None else ():
+                plan(doc, None)
+        except AssertionError as exc:
+            raise AssertionError(f"{label}: {exc}") from None
+        count += 1
+        if count % 50 == 0:  # SARIF validation is slow: sample the writers
+            check_writers(result)
+    return count
+
+
+def test_every_field_retyped(tmp_path: Path) -> None:
+    """Exhaustive: each path of each workload deleted, then set to each of QUICK_VALUES."""
+    assert _retype_everything(QUICK_VALUES, tmp_path) > 2_000
+
+
+@pytest.mark.slow
+def test_every_field_retyped_to_every_value(tmp_path: Path) -> None:
+    assert _retype_everything(WRONG_VALUES, tmp_path) > 10_000
+
+
+def test_duplicate_key_helper_makes_duplicates() -> None:
+    text = dump(bases()["Pod"][0][0], False)
+    doubled = duplicate_key(text, "/spec/containers/0/image")
+    assert doubled.count("image: busybox:1.36") == text.count("image: busybox:1.36") + 1
+    _, problems = load_documents(SourceFile("x.yaml", doubled))
+    assert [p.rule for p in problems] == ["yaml-duplicate-key"]
+
+
+def test_workloads_are_valid() -> None:
+    """The bases load cleanly; otherwise the mutations would start from broken input."""
+    text = WORKLOADS.read_text()
+    _, problems = load_documents(SourceFile("workloads.yaml", text))
+    assert problems == []
+    result = lint_all(text, [])
+    errors = [d for d in result.diagnostics if d.severity.value == "error"]
+    assert errors == [], [f"{d.span.line}: {d.rule} {d.message}" for d in errors]
