@@ -52,6 +52,9 @@ class LintOptions:
     stdin_text: str | None = None  # tests and the language server pass text directly
     use_config_discovery: bool = True
     cwd: Path | None = None
+    # worker processes for large inputs: None or 0 for one per core (serial when the input is
+    # small), 1 for serial; the output is the same either way
+    jobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -218,31 +221,82 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
     context_inputs, context_errors = discover(options.context, exclude)
     errors.extend(context_errors)
     reported_names = {i.display for i in inputs}
-    loaded: list[LoadedFile] = []
     config_file = session.config.origin.resolve() if session.config.origin else None
+    # what to read, in order: (input, context only); the choice depends on names alone
+    reads: list[tuple[Input, bool]] = []
     for item in inputs:
         if not item.explicit and item.path is not None and item.path.resolve() == config_file:
             continue
-        result = read_input(item, False, session.limits, options.stdin_text)
-        if isinstance(result, str):
-            errors.append(result)
-        elif item.explicit or result.manifest_like:
-            # YAML found by walking a folder that is not a manifest (CI workflows, Helm
-            # values, compose files) is left alone; a file named explicitly is always checked
-            loaded.append(result)
-    context_files: list[LoadedFile] = []
+        reads.append((item, False))
     reported_real = {str(i.path.resolve()) for i in inputs if i.path is not None}
     for item in context_inputs:
         if item.display in reported_names or (
             item.path is not None and str(item.path.resolve()) in reported_real
         ):
             continue
-        result = read_input(item, True, session.limits, None)
-        if isinstance(result, LoadedFile):
-            context_files.append(result)
+        reads.append((item, True))
+    results, jobs = _read_all(reads, session.limits, options)
+    loaded: list[LoadedFile] = []
+    context_files: list[LoadedFile] = []
+    for (item, context_only), result in zip(reads, results, strict=True):
+        if context_only:
+            if isinstance(result, LoadedFile):
+                context_files.append(result)
+        elif isinstance(result, str):
+            errors.append(result)
+        elif item.explicit or result.manifest_like:
+            # YAML found by walking a folder that is not a manifest (CI workflows, Helm
+            # values, compose files) is left alone; a file named explicitly is always checked
+            loaded.append(result)
     nodes = load_nodes(options.nodes_file, session.limits)
     return check_files(loaded, context_files, session, nodes=nodes, debug=options.debug,
-                       errors=errors)
+                       errors=errors, jobs=jobs)
+
+
+def _read_all(
+    reads: Sequence[tuple[Input, bool]], limits: Limits, options: LintOptions
+) -> tuple[list[LoadedFile | str], int]:
+    """``read_input`` of each, in order, in worker processes when the input is large; and the
+    number of workers the rules may use."""
+    from kpolicy.parallel import can_fork, plan_jobs
+
+    jobs = 1
+    sizes: list[int] = []
+    if options.jobs != 1 and can_fork():
+        sizes = [_size_of(item) for item, _ in reads]
+        jobs = plan_jobs(options.jobs, sizes)
+    # stdin is read here, by the process that owns it
+    on_disk = [i for i, (item, _) in enumerate(reads) if item.path is not None]
+    results: list[LoadedFile | str | None] = [None] * len(reads)
+    if jobs > 1 and len(on_disk) > 1:
+        from kpolicy.parallel import WorkerFailed, load_files
+
+        def read(index: int) -> LoadedFile | str:
+            item, context_only = reads[index]
+            return read_input(item, context_only, limits, None)
+
+        try:
+            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
+        except WorkerFailed:
+            jobs = 1
+        else:
+            for index, result in zip(on_disk, found, strict=True):
+                results[index] = result
+    for index, (item, context_only) in enumerate(reads):
+        if results[index] is None:
+            results[index] = read_input(
+                item, context_only, limits, None if context_only else options.stdin_text
+            )
+    return [r for r in results if r is not None], jobs
+
+
+def _size_of(item: Input) -> int:
+    if item.path is None:
+        return 0
+    try:
+        return item.path.stat().st_size
+    except (OSError, ValueError):
+        return 0
 
 
 def check_files(
@@ -253,10 +307,12 @@ def check_files(
     nodes: tuple[KObject, ...] | None = None,
     debug: bool = False,
     errors: Sequence[str] = (),
+    jobs: int = 1,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
-    The CLI and the language server both end here, so they cannot disagree.
+    The CLI and the language server both end here, so they cannot disagree. With ``jobs``
+    above 1 the files are checked in that many forked workers; the result is the same.
     """
     all_objects = [o for f in (*loaded, *context_files) for o in f.objects]
     index = Index(all_objects)
@@ -270,31 +326,22 @@ def check_files(
         services=_services(session, index),
     )
     engine = Engine(session.active, context, debug=debug, declarative=_declarative())
+    per_file: list[tuple[list[Diagnostic], list[Diagnostic], list[str]]] | None = None
+    if jobs > 1 and len(loaded) > 1:
+        per_file = _check_parallel(engine, loaded, session, jobs)
+    if per_file is None:
+        per_file = [_check_file(engine, file, session) for file in loaded]
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
+    traces: list[str] = []
     documents = 0
     objects = 0
-    for file in loaded:
+    for file, (file_kept, file_hidden, file_traces) in zip(loaded, per_file, strict=True):
         documents += file.documents
         objects += len(file.objects)
-        for diag in file.diagnostics:
-            if diag.rule not in session.active:
-                continue
-            active = session.active[diag.rule]
-            if active.severity is not diag.severity:
-                diag = _with_severity(diag, active.severity)
-            (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
-        for obj in file.objects:
-            found = engine.run(obj)
-            if not found:
-                continue
-            found = drop_generic_duplicates(found)
-            ignores = annotation_ignores(obj)
-            for diag in found:
-                if is_suppressed(diag, obj, file.directives, session.config, ignores):
-                    hidden.append(diag)
-                else:
-                    kept.append(diag)
+        kept.extend(file_kept)
+        hidden.extend(file_hidden)
+        traces.extend(file_traces)
     kept.sort(key=lambda d: d.sort_key)
     hidden.sort(key=lambda d: d.sort_key)
     counts = {s: 0 for s in Severity}
@@ -316,7 +363,50 @@ def check_files(
         kubernetes_version=session.kubernetes_version,
         errors=tuple(errors),
     )
+    engine.traces[:] = traces
     return result, engine.traces
+
+
+def _check_file(
+    engine: Engine, file: LoadedFile, session: Session
+) -> tuple[list[Diagnostic], list[Diagnostic], list[str]]:
+    """The kept and suppressed diagnostics of one file, and the tracebacks of failed rules."""
+    kept: list[Diagnostic] = []
+    hidden: list[Diagnostic] = []
+    traced = len(engine.traces)
+    for diag in file.diagnostics:
+        if diag.rule not in session.active:
+            continue
+        active = session.active[diag.rule]
+        if active.severity is not diag.severity:
+            diag = _with_severity(diag, active.severity)
+        (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
+    for obj in file.objects:
+        found = engine.run(obj)
+        if not found:
+            continue
+        found = drop_generic_duplicates(found)
+        ignores = annotation_ignores(obj)
+        for diag in found:
+            if is_suppressed(diag, obj, file.directives, session.config, ignores):
+                hidden.append(diag)
+            else:
+                kept.append(diag)
+    return kept, hidden, engine.traces[traced:]
+
+
+def _check_parallel(
+    engine: Engine, loaded: Sequence[LoadedFile], session: Session, jobs: int
+) -> list[tuple[list[Diagnostic], list[Diagnostic], list[str]]] | None:
+    from kpolicy.parallel import WorkerFailed, map_forked
+
+    costs = [len(f.source.text) + 1 for f in loaded]
+    try:
+        return map_forked(
+            range(len(loaded)), costs, jobs, lambda i: _check_file(engine, loaded[i], session)
+        )
+    except WorkerFailed:
+        return None
 
 
 def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.features import gate_enabled
 from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
     daemonset_surge_and_unavailable,
@@ -31,7 +32,6 @@ from kpolicy.k8s.intstr import (
 )
 from kpolicy.k8s.scheduling import daemon_should_run
 from kpolicy.model import KObject, Path, Problem
-from kpolicy.versions import minor
 from kpolicy.workload import get, int_value, pod_spec
 
 APPS_V1: Final = "apps/v1"
@@ -48,7 +48,6 @@ _STRATEGY_FIELDS: Final = {
 
 # MaxUnavailableStatefulSet: alpha (off) from 1.24 to 1.34, beta (on) from 1.35.
 _MAX_UNAVAILABLE_STATEFULSET_GATE: Final = "MaxUnavailableStatefulSet"
-_MAX_UNAVAILABLE_STATEFULSET_ON_FROM: Final = 35
 
 _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
@@ -198,10 +197,7 @@ def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams
 
 def max_unavailable_statefulset_enabled(ctx: RuleContext) -> bool:
     """Whether the MaxUnavailableStatefulSet gate is on for the selected Kubernetes version."""
-    gate = ctx.feature_gates.get(_MAX_UNAVAILABLE_STATEFULSET_GATE)
-    if isinstance(gate, bool):
-        return gate
-    return minor(ctx.kubernetes_version) >= _MAX_UNAVAILABLE_STATEFULSET_ON_FROM
+    return gate_enabled(_MAX_UNAVAILABLE_STATEFULSET_GATE, ctx.kubernetes_version, ctx.feature_gates)
 
 
 def _int_field(spec: Mapping[str, Any], name: str, default: int | None) -> int | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_dns1123_label
@@ -38,18 +39,12 @@ _LABEL_VALUE_MAX = 63
 STATEFULSET_NAME_MAX = _LABEL_VALUE_MAX - 1 - _REVISION_HASH_MAX  # 52
 
 # pkg/features/kube_features.go: the release from which a gate is on by default
-_GATE_ON_FROM = {"MaxUnavailableStatefulSet": 35}
-
-
 def _gate_enabled(name: str, ctx: RuleContext) -> tuple[bool, str]:
     """Whether a feature gate is on, and a phrase saying why (explicit setting or default)."""
-    if name in ctx.feature_gates:
-        enabled = bool(ctx.feature_gates[name])
-        state = "on" if enabled else "off"
-        return enabled, f"the {name} feature gate is turned {state} (featureGates)"
-    enabled = minor(ctx.kubernetes_version) >= _GATE_ON_FROM[name]
-    state = "on" if enabled else "off"
-    return enabled, f"the {name} feature gate is {state} by default in Kubernetes {ctx.kubernetes_version}"
+    return (
+        gate_enabled(name, ctx.kubernetes_version, ctx.feature_gates),
+        gate_reason(name, ctx.kubernetes_version, ctx.feature_gates),
+    )
 
 
 def _spec(obj: KObject) -> dict[str, Any] | None:

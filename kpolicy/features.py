@@ -1,0 +1,49 @@
+"""Feature gates whose defaults change kpolicy's answers, per Kubernetes minor release.
+
+One table for rules and the planner, so that they cannot disagree. Each entry lists
+(minor release, default) changes in order; a gate is off before its first entry. Sources:
+``pkg/features/kube_features.go`` (the versioned feature specs) of each release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from kpolicy.versions import minor
+
+GATE_DEFAULTS: Final[Mapping[str, tuple[tuple[int, bool], ...]]] = {
+    # alpha (off) 1.24-1.34, beta and on by default from 1.35
+    "MaxUnavailableStatefulSet": ((24, False), (35, True)),
+    # alpha (off) 1.26, beta and on from 1.27, GA (locked on) from 1.31
+    "StatefulSetStartOrdinal": ((26, False), (27, True)),
+    # beta and on by default from 1.32, GA (locked on) from 1.34
+    "RelaxedEnvironmentVariableValidation": ((30, False), (32, True)),
+    # alpha (off) from 1.35; later defaults unknown to kpolicy (kept off)
+    "TaintTolerationComparisonOperators": ((35, False),),
+}
+
+
+def gate_default(name: str, kubernetes_version: str) -> bool:
+    version = minor(kubernetes_version)
+    enabled = False
+    for since, default in GATE_DEFAULTS.get(name, ()):
+        if version >= since:
+            enabled = default
+    return enabled
+
+
+def gate_enabled(name: str, kubernetes_version: str, gates: Mapping[str, bool] | None) -> bool:
+    """The explicit ``--feature-gates``/``featureGates`` setting, else the release default."""
+    if gates is not None and name in gates:
+        return bool(gates[name])
+    return gate_default(name, kubernetes_version)
+
+
+def gate_reason(name: str, kubernetes_version: str, gates: Mapping[str, bool] | None) -> str:
+    """A phrase saying whether the gate is on and why, for messages and plan notes."""
+    enabled = gate_enabled(name, kubernetes_version, gates)
+    state = "on" if enabled else "off"
+    if gates is not None and name in gates:
+        return f"the {name} feature gate is turned {state} (feature gates setting)"
+    return f"the {name} feature gate is {state} by default in Kubernetes {kubernetes_version}"
