@@ -427,6 +427,14 @@ class _Fields:
         if number is not None:
             return number
         assert isinstance(value, str)
+        try:
+            intstr.scaled_value(value, 1, True)
+        except ValueError:
+            # the API server's pattern accepts any digits, but the controllers' strconv.Atoi
+            # fails on a percentage past int64 and the sync stops with an error
+            self.note(path, f"{_dotted(path)} {value!r} is too large for the controller to "
+                      f"resolve (its sync fails); treated as absent{suffix}")
+            return None
         return value
 
 

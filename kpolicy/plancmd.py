@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
 
-from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
 from kpolicy.config import Config
+from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
 from kpolicy.errors import UsageError
 from kpolicy.index import Index
 from kpolicy.k8s.validation import is_dns1123_subdomain
@@ -25,6 +25,7 @@ from kpolicy.load import Limits, decode, load_text
 from kpolicy.model import KObject, LoadedFile, SourceFile
 from kpolicy.plan import (
     DEFAULT_CLUSTER_DOMAIN,
+    StatefulSetStep,
     WorkloadPlan,
     plan_document,
     plan_for,
@@ -292,7 +293,7 @@ def _update_entry(obj: KObject, index: Index, settings: _Settings) -> PlanEntry 
                                    feature_gates=settings.feature_gates,
                                    cluster_domain=settings.cluster_domain, services=services)
         creation = tuple(step.create for step in created.steps
-                         if getattr(step, "create", ()))
+                         if isinstance(step, StatefulSetStep) and step.create)
     return PlanEntry(plan, _location(obj), None, (0, plan.replicas), creation)
 
 

@@ -19,7 +19,6 @@ from kpolicy.report.plan_text import (
     size_text,
     step_rows,
     strategy_text,
-    title,
 )
 
 if TYPE_CHECKING:

@@ -129,7 +129,7 @@ def _legend(x: float, y: float) -> list[str]:
 
 def _bars(rows: Sequence[Row], y_of: object, left: float, slot: float) -> list[str]:
     assert callable(y_of)
-    width = max(slot * 0.62, 0.6)
+    width = min(max(slot * 0.62, 0.6), 56)
     titled = len(rows) <= MAX_TITLED_BARS
     parts: list[str] = []
     base = y_of(0)
@@ -189,8 +189,10 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
                  f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>')
     # x labels: the step numbers, thinned out for long plans
     every = max(math.ceil(len(rows) / MAX_X_LABELS), 1)
+    last = len(rows) - 1
     for index, row in enumerate(rows):
-        if index % every and index != len(rows) - 1:
+        # every so many steps, and the last one (whose label no other one may crowd)
+        if index != last and (index % every or last - index < max(every * 0.6, 1)):
             continue
         x = PLOT_LEFT + slot * (index + 0.5)
         parts.append(_label(x, plot_bottom + 15, row.label, size=10, color=MUTED_COLOR,
@@ -239,7 +241,7 @@ def _titles(entry: PlanEntry, top: float, diff: bool) -> list[str]:
     return parts
 
 
-def _empty(entry: PlanEntry, top: float, diff: bool) -> list[str]:
+def _empty(entry: PlanEntry, top: float, diff: bool) -> tuple[list[str], float]:
     plan = entry.plan
     parts = _titles(entry, top, diff)
     if plan.rejected:
@@ -253,11 +255,11 @@ def _empty(entry: PlanEntry, top: float, diff: bool) -> list[str]:
         notes = [n for n in plan.notes if "no Pod is updated" in n or "OnDelete" in n]
         if notes:
             message += f" ({notes[0]})"
-    lines = textwrap.wrap(message, 118) or [""]
-    for index, line in enumerate(lines[:2]):
+    lines = textwrap.wrap(message, 118)[:4] or [""]
+    for index, line in enumerate(lines):
         parts.append(_label(MARGIN, top + 60 + 15 * index, line, size=12,
                             color=MAX_PODS_COLOR if plan.rejected else TEXT_COLOR))
-    return parts
+    return parts, EMPTY_HEIGHT + 15 * (len(lines) - 1)
 
 
 def write(report: PlanReport, out: TextIO) -> None:
@@ -273,7 +275,7 @@ def write(report: PlanReport, out: TextIO) -> None:
         rows = step_rows(entry)
         if rows:
             parts += _chart(entry, rows, y, diff)
-            height = CHART_HEIGHT
+            height: float = CHART_HEIGHT
             extra = [f"creation order: {line}" for line in creation_lines(entry)]
             if entry.plan.update_order:
                 extra.insert(0, "update order: " + ", ".join(entry.plan.update_order))
@@ -283,8 +285,9 @@ def write(report: PlanReport, out: TextIO) -> None:
                 height += 16
             y += height
         else:
-            parts += _empty(entry, y, diff)
-            y += EMPTY_HEIGHT
+            empty, height = _empty(entry, y, diff)
+            parts += empty
+            y += height
     height = math.ceil(y + MARGIN)
     svg_title = "kpolicy plan: rollout timelines"
     out.write(

@@ -48,7 +48,7 @@ def step_rows(entry: PlanEntry) -> list[Row]:
     plan = entry.plan
     new, old = entry.start
     rows: list[Row] = []
-    if plan.steps and (new or old):
+    if plan.steps:
         rows.append(Row("start", new, old, str(old), new + old, new + old))
     for number, step in enumerate(plan.steps, start=1):
         detail = str(step.old_count)
@@ -190,10 +190,7 @@ def _dns_lines(plan: WorkloadPlan) -> list[str]:
     width = max(len(pod.name or pod.hostname or "") for pod in pods)
     for index, pod in enumerate(pods):
         label = pod.name or "every replica"
-        if pod.fqdn:
-            target = pod.fqdn
-        else:
-            target = f"hostname {pod.hostname}, no per-Pod DNS name (see notes)"
+        target = pod.fqdn or f"hostname {pod.hostname}, no per-Pod DNS name (see notes)"
         lines.append(f"  {label.ljust(max(width, len(label)))}  {target}")
         if hidden and index == MAX_DNS_ROWS - 3:
             lines.append(f"  ... {hidden} more")
