@@ -107,9 +107,45 @@ def lint(
         bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
     ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Neither replay nor record this run in .kpolicy_cache/ (see KPOLICY_CACHE_DIR).",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0,
+            help="Worker processes for large inputs (default 0: one per core; 1: serial).",
+        ),
+    ] = 0,
 ) -> None:
     """Lint Kubernetes manifests."""
+    import io
     from dataclasses import replace
+
+    # every option that can change what is printed (not --jobs, not --no-cache)
+    cache = None
+    if not no_cache and "-" not in (paths or []) and not debug:
+        from kpolicy.cache import RunCache
+
+        cache = RunCache.for_command({
+            "paths": paths, "format": output_format, "output": output, "config": config,
+            "select": select, "ignore": ignore, "fail_on": fail_on, "context": context,
+            "kubernetes_version": kubernetes_version, "cluster_domain": cluster_domain,
+            "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
+            "feature_gates": feature_gates, "schema_dir": schema_dir,
+            "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
+        })
+        replayed = cache.replay()
+        if replayed is not None:
+            from kpolicy.cache import emit
+
+            code = emit(replayed)
+            if code is not None:
+                raise typer.Exit(code)
 
     from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
     from kpolicy.lint import lint as run_lint
@@ -134,12 +170,21 @@ def lint(
             nodes_file=nodes,
             schema_dir=schema_dir,
             debug=debug,
+            jobs=jobs,
         )
         session = build_session(options)
         if max_file_size is not None:
             session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
+        if cache is not None:
+            cache.begin({
+                "paths": list(options.paths), "context": list(options.context),
+                "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "config": str(config) if config is not None else None,
+                "policies": [str(p) for p in (*session.config.policies, *options.policies)],
+                "nodes": str(nodes) if nodes is not None else None,
+                "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
+            })
         result, traces = run_lint(options, session)
-        out = _open_output(output)
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         ctx = ReportContext(
             rules=session.rules,
@@ -147,17 +192,23 @@ def lint(
             color=use_color and output_format == "text",
             show_suppressed=show_suppressed,
         )
+        report = io.StringIO()
+        writer(output_format)(result, ctx, report)
+        out = _open_output(output)
         try:
-            writer(output_format)(result, ctx, out)
+            out.write(report.getvalue())
         finally:
             if out is not sys.stdout:
                 out.close()
-        for error in result.errors:
-            sys.stderr.write(f"kpolicy: error: {error}\n")
-        for trace in traces:
-            sys.stderr.write(trace)
+        messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        messages += "".join(traces)
+        sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
-        raise typer.Exit(exit_code(result, level))
+        code = exit_code(result, level)
+        if cache is not None and not result.errors and not traces:
+            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
+                         "output": str(output) if output is not None else None})
+        raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))
 
@@ -204,7 +255,11 @@ def rules(
 
 
 @app.command()
-def lsp() -> None:
+def lsp(
+    stdio: Annotated[
+        bool, typer.Option("--stdio", help="Serve over stdin/stdout (the default and only transport).")
+    ] = False,
+) -> None:
     """Run the language server over stdio (for editors)."""
     from kpolicy.lsp.server import main as serve
 

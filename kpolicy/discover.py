@@ -21,7 +21,7 @@ class Input:
     explicit: bool = True  # named on the command line, not found by walking a folder
 
 
-def _excluded(display: str, patterns: Iterable[str]) -> bool:
+def is_excluded(display: str, patterns: Iterable[str]) -> bool:
     normal = display.replace(os.sep, "/")
     if normal.startswith("./"):
         normal = normal[2:]
@@ -101,7 +101,7 @@ def _walk(
         kept = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
-            if d.startswith(".") or _excluded(sub, patterns):
+            if d.startswith(".") or is_excluded(sub, patterns):
                 continue
             if os.path.realpath(sub) in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
@@ -115,7 +115,7 @@ def _walk(
                 display = display[2:]
             if top == "." and display.startswith("./"):
                 display = display[2:]
-            if _excluded(display, patterns):
+            if is_excluded(display, patterns):
                 continue
             full = Path(display)
             status = _stat(display)

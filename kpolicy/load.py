@@ -44,12 +44,12 @@ except ImportError:  # pragma: no cover - libyaml is a wheel dependency on every
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """libyaml's composer with the plain-scalar typing of go-yaml v2 (sigs.k8s.io/yaml),
     which is how kubectl and the API server read manifests: ``y``/``n`` are booleans,
     ``1e3`` is a float, ``0o17`` an int, ``1:30`` and timestamps stay strings."""
 
-    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
 
 
 def _register_go_yaml_v2_resolvers() -> None:

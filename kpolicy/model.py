@@ -7,7 +7,7 @@ exclusive (the column just after the last character), as in SARIF and LSP.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 PathPart = str | int
@@ -15,7 +15,7 @@ Path = tuple[PathPart, ...]
 Anchor = Literal["auto", "key", "value"]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"

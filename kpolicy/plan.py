@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from kpolicy.features import gate_enabled
 from kpolicy.k8s import intstr
 from kpolicy.k8s.defaults import apps_v1_defaults
 from kpolicy.k8s.scheduling import daemon_placement
@@ -488,34 +489,17 @@ def _parse_version(text: object) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------------------------
 # Feature gates
 
-# pkg/features/kube_features.go (versioned specs): the releases where a gate's default changed.
-_GATE_DEFAULTS: Final[Mapping[str, tuple[tuple[tuple[int, int], bool], ...]]] = {
-    # alpha (off) in 1.24, beta (on) from 1.35
-    "MaxUnavailableStatefulSet": (((1, 24), False), ((1, 35), True)),
-    # alpha (off) in 1.26, beta (on) from 1.27, GA and locked on from 1.31
-    "StatefulSetStartOrdinal": (((1, 26), False), ((1, 27), True)),
-}
-
-
 def feature_gate_enabled(
     name: str,
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION,
     feature_gates: Mapping[str, bool] | None = None,
 ) -> bool:
-    """Whether a feature gate is on: the explicit setting, else its default for the version.
-
-    A gate that does not exist yet in that version is off; an unreadable version counts as
-    :data:`DEFAULT_KUBERNETES_VERSION`.
-    """
-    if feature_gates is not None and name in feature_gates:
-        return bool(feature_gates[name])
-    version = _parse_version(kubernetes_version) or _parse_version(DEFAULT_KUBERNETES_VERSION)
-    assert version is not None
-    enabled = False
-    for since, default in _GATE_DEFAULTS.get(name, ()):
-        if version >= since:
-            enabled = default
-    return enabled
+    """Whether a feature gate is on: the explicit setting, else its default for the version
+    (the shared table in :mod:`kpolicy.features`). An unreadable version counts as
+    :data:`DEFAULT_KUBERNETES_VERSION`."""
+    parsed = _parse_version(kubernetes_version)
+    version = f"{parsed[0]}.{parsed[1]}" if parsed else DEFAULT_KUBERNETES_VERSION
+    return gate_enabled(name, version, feature_gates)
 
 
 def _gate_note(name: str, kubernetes_version: str, feature_gates: Mapping[str, bool] | None,

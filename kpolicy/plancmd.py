@@ -170,7 +170,7 @@ def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
                limits: Limits) -> tuple[list[LoadedFile], int]:
     """The files under ``paths`` as they were at git revision ``rev``; the number of files
     found there. Folders are walked as :func:`kpolicy.discover.discover` walks them."""
-    from kpolicy.discover import _excluded
+    from kpolicy.discover import is_excluded as _excluded
 
     if rev.startswith("-") or not rev.strip():
         raise UsageError(f"--base {rev!r} is not a git revision")

@@ -51,9 +51,10 @@ def _merge(line: int, text: str, match: re.Match[str], rule: str) -> TextEdit | 
     if listed is None:
         return None  # `# kpolicy: ignore` already ignores every rule there
     ids = [p.strip() for p in listed.split(",") if p.strip()]
-    if rule in ids or "all" in ids:
-        return None
-    new = ", ".join([*ids, rule])
+    if not ids or rule in ids or "all" in ids:
+        return None  # `ignore[]` reads as every rule too
+    separator = ", " if ", " in listed else ","  # as the list is written; the README uses ","
+    new = f"{listed.rstrip().rstrip(',')}{separator}{rule}"
     return TextEdit(Span(line, match.start(1) + 1, line, match.end(1) + 1), new)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from kpolicy.config import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
-from kpolicy.discover import _excluded as excluded
+from kpolicy.discover import is_excluded as excluded
 from kpolicy.lint import LintOptions, Session, build_session, check_files, read_input
 from kpolicy.load import load_text
 from kpolicy.lsp import actions
@@ -35,6 +36,9 @@ SOURCE = "kpolicy"
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 CONFIG_FILES = frozenset({CONFIG_NAME, "pyproject.toml"})
 LANGUAGES = frozenset({"yaml", "json"})
+TEMPLATE_LANGUAGES = frozenset({"helm", "gotmpl"})  # chart templates are not manifests yet
+# other schemes are views of something else (a git revision in a diff editor, a remote file)
+SCHEMES = ("file:", "untitled:")
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -88,7 +92,9 @@ def _fingerprint(loaded: LoadedFile | None) -> list[tuple[Any, Any]]:
 
 class Project:
     def __init__(self, root: Path | None, log: Log = _noop_log) -> None:
-        self.root = root.resolve() if root is not None else None
+        # not resolved: the editor's URIs use the path as opened; symlinks are compared below
+        self.root = Path(os.path.abspath(root)) if root is not None else None
+        self._real_root = Path(os.path.realpath(root)) if root is not None else None
         self.log = log
         self.session: Session | None = None
         self.config_problem: ConfigProblem | None = None
@@ -111,11 +117,12 @@ class Project:
 
     def _display(self, path: Path) -> str:
         absolute = Path(os.path.abspath(path))
-        if self.root is not None:
-            try:
+        if self.root is not None and self._real_root is not None:
+            if absolute.is_relative_to(self.root):
                 return absolute.relative_to(self.root).as_posix()
-            except ValueError:
-                pass
+            real = Path(os.path.realpath(absolute))
+            if real.is_relative_to(self._real_root):
+                return real.relative_to(self._real_root).as_posix()
         return str(absolute)
 
     def uri_of(self, display: str) -> str:
@@ -131,15 +138,17 @@ class Project:
         path = self.path_of(uri)
         return path is not None and path.name in CONFIG_FILES
 
-    def _excluded(self, display: str) -> bool:
+    def is_excluded(self, display: str) -> bool:
         return self.session is not None and excluded(display, self.session.config.exclude)
 
     def wants(self, buffer: Buffer) -> bool:
         """Whether the buffer may be a manifest to lint (its language or file suffix)."""
-        if self.is_config(buffer.uri):
+        if self.is_config(buffer.uri) or not buffer.uri.startswith(SCHEMES):
+            return False
+        if buffer.language_id in TEMPLATE_LANGUAGES:
             return False
         if buffer.language_id in LANGUAGES or buffer.uri.endswith(MANIFEST_SUFFIXES):
-            return not self._excluded(self.display_of(buffer.uri))
+            return not self.is_excluded(self.display_of(buffer.uri))
         return False
 
     # -- config and files on disk ------------------------------------------------------------
@@ -182,14 +191,17 @@ class Project:
         self._disk = {}
         if self.root is None or self.session is None:
             return
+        started = time.perf_counter()
         inputs, errors = discover([str(self.root)])
         for error in errors:
             self.log(types.MessageType.Warning, f"kpolicy: {error}")
         for item in inputs:
             if item.path is not None:
                 self._read(item.path)
+        elapsed = time.perf_counter() - started
         self.log(types.MessageType.Info,
-                 f"kpolicy: {len(self._disk)} manifest files in {self.root}")
+                 f"kpolicy: read {len(self._disk)} manifest files in {self.root} "
+                 f"({elapsed:.2f} s)")
 
     def _read(self, path: Path) -> bool:
         """(Re)read one workspace file into the context; True when the context changed."""
@@ -198,9 +210,9 @@ class Project:
         before = self._disk.pop(display, None)
         config = self.session.config.origin
         if (
-            path.name.startswith(".")
+            any(part.startswith(".") for part in Path(display).parts)  # as discover skips them
             or not path.name.endswith(MANIFEST_SUFFIXES)
-            or self._excluded(display)
+            or self.is_excluded(display)
             or (config is not None and path.resolve() == config.resolve())
         ):
             return before is not None
@@ -224,8 +236,8 @@ class Project:
             if path.name in CONFIG_FILES:
                 config_changed = True
                 continue
-            if self.root is not None and not Path(os.path.abspath(path)).is_relative_to(self.root):
-                continue
+            if self.root is not None and Path(self._display(path)).is_absolute():
+                continue  # outside the workspace
             if deleted or not path.exists():
                 prefix = self._display(path)
                 gone = [d for d in self._disk if d == prefix or d.startswith(prefix + "/")]
@@ -265,14 +277,15 @@ class Project:
         return before is not None and before != _fingerprint(self._disk.get(display))
 
     def _context(self, target: Buffer, buffers: Mapping[str, Buffer]) -> list[LoadedFile]:
-        open_displays: dict[str, Buffer] = {}
+        """Every workspace manifest but ``target``: the open buffers' versions, else the files."""
+        own = self.display_of(target.uri)
+        open_files: dict[str, Buffer] = {}
         for buffer in buffers.values():
             if buffer.uri != target.uri and self.wants(buffer):
-                open_displays[self.display_of(buffer.uri)] = buffer
-        open_displays.pop(self.display_of(target.uri), None)
-        files = [f for d, f in self._disk.items() if d not in open_displays and
-                 d != self.display_of(target.uri)]
-        files.extend(self.loaded(b) for b in open_displays.values())
+                open_files[self.display_of(buffer.uri)] = buffer
+        open_files.pop(own, None)
+        files = [f for d, f in self._disk.items() if d != own and d not in open_files]
+        files.extend(self.loaded(b) for b in open_files.values())
         return files
 
     def _all_objects(self, target: Buffer, buffers: Mapping[str, Buffer]) -> list[KObject]:

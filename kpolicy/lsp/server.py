@@ -124,6 +124,13 @@ class KpolicyServer(LanguageServer):
 
     def on_initialize(self, params: types.InitializeParams) -> None:
         try:
+            self._initialize(params)
+        except Exception as exc:
+            self._failed("initialize", exc)
+            self.project = Project(None, self.log)
+
+    def _initialize(self, params: types.InitializeParams) -> None:
+        try:
             self._loop = asyncio.get_running_loop()
             self._loop_thread = threading.get_ident()
         except RuntimeError:  # pragma: no cover - pygls always runs handlers in its loop
@@ -255,7 +262,7 @@ class KpolicyServer(LanguageServer):
     async def _run(self) -> None:
         while True:
             self._again = False
-            batch = sorted(self._dirty.items(), key=lambda item: not item[1])
+            batch = sorted(self._dirty.items(), key=lambda item: not item[1])  # edited first
             self._dirty.clear()
             queue = [uri for uri, _ in batch]
             while queue:

@@ -7,7 +7,9 @@ the number of UTF-16 code units of the text before it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
-SERVER = [sys.executable, "-m", "kpolicy.lsp"]
+SERVER = [sys.executable, "-m", "kpolicy", "lsp"]
 TIMEOUT = 15.0
 
 WEB = """\
@@ -230,25 +232,33 @@ class Client(LanguageClient):
         return len(self.published)
 
     async def wait_diagnostics(
-        self, target: str, *, version: int | None = None, since: int = 0
+        self,
+        target: str,
+        *,
+        version: int | None = None,
+        since: int = 0,
+        until: Callable[[list[types.Diagnostic]], bool] | None = None,
     ) -> list[types.Diagnostic]:
-        """The first diagnostics published for ``target`` after ``since`` (for ``version``)."""
+        """The first diagnostics published for ``target`` after ``since`` (for ``version``, and
+        for which ``until`` holds: a change may be followed by more than one lint)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + TIMEOUT
         index = since
+        last: list[types.Diagnostic] | None = None
         while True:
             for params in self.published[index:]:
                 if params.uri == target and (version is None or params.version == version):
-                    return list(params.diagnostics)
+                    last = list(params.diagnostics)
+                    if until is None or until(last):
+                        return last
             index = len(self.published)
             self._news.clear()
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"no diagnostics for {target} (version {version})")
-            try:
+                raise TimeoutError(f"no diagnostics for {target} (version {version}) as "
+                                   f"expected; the last were {last}")
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._news.wait(), remaining)
-            except TimeoutError:
-                continue
 
     async def open(self, target: str, text: str, language: str = "yaml") -> list[types.Diagnostic]:
         since = self.mark()
@@ -316,9 +326,14 @@ def make_client() -> Client:
     return client
 
 
-async def initialize(client: Client, root: Path, client_name: str = "visual-studio-code") -> (
-    types.InitializeResult
-):
+async def initialize(
+    client: Client,
+    root: Path,
+    client_name: str = "visual-studio-code",
+    debounce_ms: int | None = 50,
+) -> types.InitializeResult:
+    """Initialize as ``client_name`` does; a short debounce keeps the tests quick (None: the
+    server's default)."""
     capabilities = client_capabilities(client_name)
     root_uri = from_fs_path(str(root))
     return await client.initialize_session(
@@ -326,6 +341,9 @@ async def initialize(client: Client, root: Path, client_name: str = "visual-stud
             capabilities=capabilities,
             root_uri=root_uri,
             workspace_folders=[types.WorkspaceFolder(uri=root_uri or "", name="ws")],
+            initialization_options=(
+                None if debounce_ms is None else {"debounceMs": debounce_ms}
+            ),
         )
     )
 

@@ -1,0 +1,33 @@
+"""The language server with a rule that declares a fix, for the tests of that mechanism.
+
+No built-in rule sets ``Problem.fix`` yet, so this wraps the engine's diagnostic factory to give
+``deployment-paused`` a fix (delete the ``paused: true`` line) and then serves as usual.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import kpolicy.engine as engine
+from kpolicy.lsp.server import main
+from kpolicy.model import Diagnostic, Fix, KObject, Span, TextEdit
+
+_original = engine.to_diagnostic
+
+FIX_TITLE = "Resume the rollout: delete spec.paused"
+
+
+def to_diagnostic(obj: KObject, rule_id: str, severity: Any, problem: Any) -> Diagnostic:
+    diagnostic = _original(obj, rule_id, severity, problem)
+    if rule_id == "deployment-paused":
+        key = obj.span(("spec", "paused"), "key")
+        edit = TextEdit(Span(key.line, 1, key.line + 1, 1), "")
+        diagnostic = dataclasses.replace(diagnostic, fix=Fix(FIX_TITLE, (edit,), "unsafe"))
+    return diagnostic
+
+
+engine.to_diagnostic = to_diagnostic  # type: ignore[assignment]
+
+if __name__ == "__main__":
+    main()
