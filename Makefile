@@ -17,7 +17,10 @@ demo: $(STAMP)
 	@$(BIN)/kpolicy lint examples/; status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi
 	@echo
 	@echo "== kpolicy plan examples/ =="
-	@if $(BIN)/kpolicy plan --help >/dev/null 2>&1; then $(BIN)/kpolicy plan examples/; fi
+	@$(BIN)/kpolicy plan examples/
+	@echo
+	@echo "== kpolicy plan examples-v2 --from examples (what the change does) =="
+	@$(BIN)/kpolicy plan examples-v2 --from examples
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2

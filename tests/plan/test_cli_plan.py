@@ -316,9 +316,9 @@ def test_examples_are_planned() -> None:
     for title in ("Deployment shop/web", "StatefulSet shop/postgres",
                   "DaemonSet monitoring/node-agent"):
         assert title in out.stdout
-    doc = plan_json("examples")  # examples/v2 included: each object is planned
+    doc = plan_json("examples")
     names = sorted((w["object"]["kind"], w["object"]["name"]) for w in doc["workloads"])
-    assert ("Deployment", "web") in names and ("StatefulSet", "cache") in names
+    assert names == [("DaemonSet", "node-agent"), ("Deployment", "web"), ("StatefulSet", "postgres")]
     first = plan_json("examples/database.yaml")
     postgres = workload(first, "StatefulSet", "postgres")
     assert has_note(postgres, "partition 3 is not below replicas 3")
