@@ -93,6 +93,10 @@ def load_policies(paths: Sequence[Path], builtin: Mapping[str, RuleDef]) -> dict
         else:
             raise UsageError(f"{path}: policy path not found")
         for rule_id, rule in rules.items():
+            if rule.check is None:
+                raise UsageError(
+                    f"{rule.origin}:1: policy {rule_id!r} has no check (a JSON Schema to apply)"
+                )
             if rule_id in builtin:
                 raise UsageError(f"{rule.origin}:1: policy id {rule_id!r} clashes with a built-in rule")
             if rule_id in found:
@@ -314,7 +318,11 @@ def check_files(
     The CLI and the language server both end here, so they cannot disagree. With ``jobs``
     above 1 the files are checked in that many forked workers; the result is the same.
     """
-    all_objects = [o for f in (*loaded, *context_files) for o in f.objects]
+    # a stable order, so that the CLI and the language server resolve duplicates alike
+    all_objects = sorted(
+        (o for f in (*loaded, *context_files) for o in f.objects),
+        key=lambda o: (o.source.display, o.doc_index, o.base),
+    )
     index = Index(all_objects)
     context = RuleContext(
         index=index,

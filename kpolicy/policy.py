@@ -199,11 +199,6 @@ def _has_key(obj: KObject, path: Path) -> bool:
 class _SafeFormatter(string.Formatter):
     """``str.format`` where an unknown placeholder stays as written instead of raising."""
 
-    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str) and key in kwargs:
-            return kwargs[key]
-        return "{" + str(key) + "}"
-
     def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
         if field_name in kwargs:
             return kwargs[field_name], field_name

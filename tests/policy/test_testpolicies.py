@@ -79,9 +79,9 @@ def test_a_policy_without_check_fails(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text("id: p\ntitle: T\nseverity: error\nrationale: r\nremediation: Fix.\n"
                     "examples:\n  - good: 'a: 1'\n")
-    code, out, _ = run([path])
-    assert code == 1
-    assert out.startswith("FAIL p: no check, so it can never report anything")
+    code, _, err = run([path])
+    assert code == 2  # a policy without a check is a bad policy: a usage error, as in lint
+    assert "policy 'p' has no check" in err
 
 
 def test_usage_errors(tmp_path: Path) -> None:
