@@ -22,6 +22,17 @@ from kpolicy.ruledefs import RuleDef
 INTERNAL_ERROR = "internal-error"
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One check as run on objects of one kind."""
+
+    fn: CheckFn
+    context: RuleContext
+    default_rule: str  # the id of a problem that names none
+    reports: Mapping[str, Severity]  # the ids it may report on this kind, with their severity
+    label: str  # the enabled ids, for internal-error messages
+
+
 @dataclass(frozen=True)
 class ActiveRule:
     rule: RuleDef
@@ -64,23 +75,44 @@ class Engine:
             else:
                 for kind in kinds:
                     self._by_kind[kind].append((entry, frozen))
+        # kind → what run() needs per check, worked out on the first object of that kind
+        self._plans: dict[str, tuple[_Step, ...]] = {}
+
+    def _plan(self, kind: str) -> tuple[_Step, ...]:
+        steps = []
+        for entry, ids in (*self._by_kind.get(kind, ()), *self._any_kind):
+            primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
+            # rule id → severity, for the ids this check may report on this kind
+            reports = {
+                rule_id: self.active[rule_id].severity
+                for rule_id in ids
+                if self.active[rule_id].rule.applies_to(kind)
+            }
+            steps.append(
+                _Step(entry.fn, self._contexts[primary], entry.rules[0], reports,
+                      ",".join(sorted(ids)))
+            )
+        plan = tuple(steps)
+        self._plans[kind] = plan
+        return plan
 
     def run(self, obj: KObject) -> list[Diagnostic]:
         found: list[Diagnostic] = []
-        for entry, ids in (*self._by_kind.get(obj.kind, ()), *self._any_kind):
-            primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
-            context = self._contexts[primary]
+        kind = obj.kind
+        plan = self._plans.get(kind)
+        if plan is None:
+            plan = self._plan(kind)
+        for step in plan:
+            reports = step.reports
             try:
-                for problem in entry.fn(obj, context):
-                    rule_id = problem_rule(problem, entry)
-                    if rule_id not in ids:
-                        continue
-                    active = self.active[rule_id]
-                    if not active.rule.applies_to(obj.kind):
-                        continue
-                    found.append(to_diagnostic(obj, rule_id, active.severity, problem))
+                for problem in step.fn(obj, step.context):
+                    rule_id = getattr(problem, "rule", None) or step.default_rule
+                    severity = reports.get(rule_id)
+                    if severity is None:
+                        continue  # not enabled, or the rule does not apply to this kind
+                    found.append(to_diagnostic(obj, rule_id, severity, problem))
             except Exception as exc:  # a bug in one rule must not stop the others
-                found.append(self._internal_error(obj, ",".join(sorted(ids)), exc))
+                found.append(self._internal_error(obj, step.label, exc))
         return found
 
     def _internal_error(self, obj: KObject, rule_ids: str, exc: Exception) -> Diagnostic:
