@@ -100,7 +100,7 @@ def lint(
         typer.Option(help="More JSON Schemas ({kind}_{version}.json or {kind}-{group}-{version}.json)."),
     ] = None,
     max_file_size: Annotated[
-        int | None, typer.Option(help="Refuse files larger than this many bytes (default 16 MiB).")
+        int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
     color: Annotated[
@@ -118,7 +118,7 @@ def lint(
         int,
         typer.Option(
             "--jobs", "-j", min=0,
-            help="Worker processes for large inputs (default 0: one per core; 1: serial).",
+            help="Worker processes for large inputs (default 0: one per idle core; 1: serial).",
         ),
     ] = 0,
 ) -> None:
@@ -349,6 +349,11 @@ def plan(
 
 
 def main() -> None:
+    # A report must not fail on a name the locale cannot encode (LC_ALL=C in CI images).
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only

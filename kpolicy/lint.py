@@ -53,7 +53,7 @@ class LintOptions:
     stdin_text: str | None = None  # tests and the language server pass text directly
     use_config_discovery: bool = True
     cwd: Path | None = None
-    # worker processes for large inputs: None or 0 for one per core (serial when the input is
+    # worker processes for large inputs: None or 0 for one per idle core (serial when the input is
     # small), 1 for serial; the output is the same either way
     jobs: int | None = None
 
@@ -129,7 +129,8 @@ def build_session(options: LintOptions) -> Session:
         setting = config.rules.get(rule_id)
         enabled = rule.enabled if setting is None or setting.enabled is None else setting.enabled
         if select:
-            enabled = rule_id in select
+            # a bug in a selected rule is still reported unless internal-error is ignored
+            enabled = rule_id in select or rule_id == INTERNAL_ERROR
         if rule_id in ignore:
             enabled = False
         if not enabled:
@@ -426,6 +427,12 @@ def _check_file(
         found = drop_generic_duplicates(found)
         ignores = annotation_ignores(obj)
         for diag in found:
+            if diag.rule == INTERNAL_ERROR:
+                internal = session.active.get(INTERNAL_ERROR)
+                if internal is None:
+                    continue  # --ignore internal-error, or off in config
+                if internal.severity is not diag.severity:
+                    diag = _with_severity(diag, internal.severity)
             if is_suppressed(diag, obj, file.directives, session.config, ignores):
                 hidden.append(diag)
             else:

@@ -133,6 +133,18 @@ class Limits:
     max_nodes: int = 1_000_000  # per document, keys included, counting every node an alias expands to
     max_depth: int = 256
 
+    def __post_init__(self) -> None:
+        # whole numbers from 0 to 2**62: a config's 1e23 (go-yaml reads an int beyond uint64 as
+        # a float) or a negative --max-file-size must not reach file.read() or range()
+        for name in ("max_file_bytes", "max_nodes", "max_depth"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _HUGE:
+                number = float(value) if isinstance(value, int | float) else 0.0
+                clamped = _HUGE if math.isnan(number) or number > _HUGE else max(0, int(number))
+                object.__setattr__(self, name, clamped)
+
+
+_HUGE = 2**62
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 _DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")
@@ -368,7 +380,8 @@ def _check_expansion(root: Node, limits: Limits) -> None:
             kids = _children(node)
             keys = len(node.value) if node.__class__ is MappingNode else 0
             size[key] = 1 + keys + sum(size.get(id(k), 1) for k in kids)
-            height[key] = 1 + max((height.get(id(k), 0) for k in kids), default=0)
+            # the depth of the deepest node below, as build counts it (an empty {} adds none)
+            height[key] = 1 + max(height.get(id(k), 0) for k in kids) if kids else 0
             entered.discard(key)
             continue
         if key in size:
@@ -575,6 +588,8 @@ def load_documents(
         # one before every document and libyaml only before the first
         text = text.replace("\n\ufeff", "\n")
     for line_offset, chunk in _chunks(text):
+        if chunk.startswith("---") and not chunk[3:].strip():
+            continue  # "---" alone: no document (and a file of 4 million of them is quick)
         if len(chunk) > limits.max_nodes // 2:
             too_many = _too_many_nodes(chunk, limits)
             if too_many is not None:

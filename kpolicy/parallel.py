@@ -51,16 +51,28 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+def idle_cores() -> int:
+    """Cores not busy with other work, counting this process as idle (like ``make -l``): on a
+    machine whose cores are all taken, workers only add the cost of forking and pickling."""
+    cores = available_cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(1, min(cores, int(cores - load + 1)))
+
+
 def plan_jobs(requested: int | None, sizes: Sequence[int]) -> int:
     """How many workers for files of these sizes: 1 (serial) for small inputs, where starting
-    workers costs more than it saves; ``requested`` (0 or None: one per core) otherwise."""
+    workers costs more than it saves; ``requested`` when given; else one per idle core."""
     if requested == 1 or not can_fork():
         return 1
-    jobs = requested if requested and requested > 0 else available_cores()
-    if requested in (None, 0) and (
-        sum(sizes) < MIN_PARALLEL_BYTES or len(sizes) < MIN_PARALLEL_FILES
-    ):
-        return 1
+    if requested in (None, 0):
+        if sum(sizes) < MIN_PARALLEL_BYTES or len(sizes) < MIN_PARALLEL_FILES:
+            return 1
+        jobs = idle_cores()
+    else:
+        jobs = requested
     return max(1, min(jobs, len(sizes)))
 
 

@@ -950,17 +950,25 @@ class SchemaValidator:
             validator = self._validator_for(api_version, kind)
             if validator is None:
                 return []
-        # what the loader makes is already the JSON the API server reads: no copy needed
-        plain = _is_plain_tree(obj)
+        plain: bool | None = None
         if builtin:
-            fast = self._fast_for((api_version, kind)) if plain else None
+            fast = self._fast_for((api_version, kind))
             if fast is not None:
+                # A pass is final: the check fails wherever a value is not plain JSON, and a
+                # document too big or too deep for _tree_size, or cyclic, also gives [] below.
                 try:
                     if fast(obj):
                         return []
+                    plain = _is_plain_tree(obj)
+                    if plain:
+                        root = self._builtin.roots[api_version, kind]
+                        return _problems(list(_explain(root, obj)))
                 except Exception:  # too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
+        # what the loader makes is already the JSON the API server reads: no copy needed
+        if plain is None:
+            plain = _is_plain_tree(obj)
         assert validator is not None
         if not plain and _tree_size(obj) > MAX_NODES:
             return []
@@ -1125,6 +1133,8 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
                     if name not in value:
                         return False
                 for name, item in value.items():
+                    if name.__class__ is not str:
+                        return False  # _as_json would turn it into a string first
                     sub = props_get(name)
                     if sub is None:
                         if additional is not None and not additional(item):
@@ -1170,6 +1180,75 @@ def _fast_enum(allowed: object) -> Callable[[object], bool]:
         return value is None and allows_null
 
     return check
+
+
+@dataclass(slots=True)
+class _Found:
+    """An error as jsonschema's ``ValidationError`` describes it, for :func:`_problems`."""
+
+    validator: str
+    validator_value: Any
+    instance: Any
+    schema: Any
+    absolute_path: tuple[PathElement, ...]
+    message: str = ""
+
+
+# deeper than this, jsonschema's own recursion may fail where this would not: let it decide
+_EXPLAIN_DEPTH: Final = 100
+
+
+def _explain(
+    schema: Any, instance: Any, path: tuple[PathElement, ...] = ()
+) -> Iterator[_Found]:
+    """The errors jsonschema's Draft 2020-12 validator yields for a document that failed the
+    fast check, in its order (keywords in schema order, properties in schema order), for the
+    keywords of :data:`_FAST_KEYWORDS`; ``_Unsupported`` for anything else."""
+    if schema is True:
+        return
+    if not isinstance(schema, dict) or len(path) > _EXPLAIN_DEPTH:
+        raise _Unsupported("schema")
+    for keyword, value in schema.items():
+        if keyword == "type":
+            if not _fast_type(value)(instance):
+                yield _Found("type", value, instance, schema, path)
+        elif keyword == "enum":
+            if not _fast_enum(value)(instance):
+                if any(not (isinstance(v, str) or v is None) for v in value):
+                    raise _Unsupported("enum")  # jsonschema's equality for other values
+                yield _Found("enum", value, instance, schema, path)
+        elif keyword == "format":
+            check = _FORMATS.get(value) if isinstance(value, str) else None
+            if check is not None and check(instance) is not None:
+                yield _Found("format", value, instance, schema, path)
+        elif keyword == "properties":
+            if isinstance(instance, dict):
+                for name, sub in value.items():
+                    if name in instance:
+                        yield from _explain(sub, instance[name], (*path, name))
+        elif keyword == "additionalProperties":
+            if isinstance(instance, dict):
+                known = schema.get("properties", {})
+                extras = [name for name in instance if name not in known]
+                if value is False:
+                    if extras:
+                        yield _Found("additionalProperties", value, instance, schema, path)
+                elif isinstance(value, dict):
+                    for name in extras:
+                        yield from _explain(value, instance[name], (*path, name))
+                elif value is not True:
+                    raise _Unsupported("additionalProperties")
+        elif keyword == "required":
+            if isinstance(instance, dict):
+                for name in value:
+                    if name not in instance:
+                        yield _Found("required", value, instance, schema, path)
+        elif keyword == "items":
+            if isinstance(instance, list):
+                for index, item in enumerate(instance):
+                    yield from _explain(value, item, (*path, index))
+        elif keyword not in _ANNOTATION_KEYWORDS and not keyword.startswith("x-"):
+            raise _Unsupported(keyword)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1284,7 +1363,7 @@ def _as_json(node: object, memo: dict[int, Any]) -> Any:
 # errors to problems
 
 
-def _problems(errors: Iterable[ValidationError]) -> list[SchemaProblem]:
+def _problems(errors: Iterable[ValidationError | _Found]) -> list[SchemaProblem]:
     problems: list[SchemaProblem] = []
     seen_required: set[tuple[PathElement, ...]] = set()
     for error in errors:

@@ -11,7 +11,7 @@ from kpolicy.ruledefs import builtin_rules
 from tests.helpers import lint_text, of_rule
 
 FIXTURES = Path(__file__).parent / "rules"
-# A rule that no manifest can trigger by itself; tested in test_engine.py instead.
+# A rule that no manifest can trigger by itself; tested in test_robustness.py instead.
 NO_FIXTURE = {"internal-error"}
 
 

@@ -1,0 +1,203 @@
+"""The fast pass/fail check and its explanation agree with jsonschema, document by document.
+
+``SchemaValidator.validate`` decides with a compiled check and explains failures itself for the
+keywords the built-in schemas use; jsonschema is the reference both are held to here.
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpolicy.schema import (
+    SchemaValidator,
+    _as_json,
+    _explain,
+    _is_plain_tree,
+    _problems,
+    _tree_size,
+    supported_versions,
+)
+from tests.conftest import CORPUS, ROOT
+
+from .test_hostile import FIELD_NAMES, KINDS, trees
+
+
+def reference(validator: SchemaValidator, document: Any) -> list[Any]:
+    """What validate() returned before the fast path: jsonschema on the JSON copy."""
+    api_version, kind = document.get("apiVersion"), document.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return []
+    compiled = validator._validator_for(api_version, kind)
+    if compiled is None or _tree_size(document) > 2_000_000:
+        return []
+    try:
+        return _problems(compiled.iter_errors(_as_json(document, {})))
+    except RecursionError:
+        return []
+
+
+def ordered(problems: list[Any]) -> list[Any]:
+    return sorted(problems, key=repr)
+
+
+def documents() -> list[Any]:
+    found: list[Any] = []
+    folders = [ROOT / "examples", ROOT / "tests" / "rules"]
+    if CORPUS.is_dir():
+        folders.append(CORPUS)
+    for folder in folders:
+        for path in sorted(folder.rglob("*.yaml")):
+            try:
+                found.extend(d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict))
+            except (yaml.YAMLError, UnicodeDecodeError):
+                continue
+    return [d for d in found if isinstance(d.get("apiVersion"), str) and isinstance(d.get("kind"), str)]
+
+
+DOCUMENTS = documents()
+
+
+def mutations(document: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    """Copies with one node replaced, removed or joined by an unknown field."""
+    rng = random.Random(seed)
+    nodes: list[tuple[Any, Any]] = []
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        children = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for key, value in children:
+            nodes.append((node, key))
+            if isinstance(value, dict | list):
+                stack.append(value)
+    variants = []
+    for _ in range(min(6, len(nodes))):
+        copied = copy.deepcopy(document)
+        parent, key = rng.choice(nodes)
+        # find the same place in the copy
+        path: list[Any] = []
+        target = _locate(document, parent, path)
+        if target is None:
+            continue
+        node = copied
+        for step in path:
+            node = node[step]
+        choice = rng.randrange(5)
+        if choice == 0 and isinstance(node, dict):
+            node.pop(key, None)
+        elif choice == 1:
+            node[key] = rng.choice([None, True, 3, 2.5, "80", "x", [], {}, "TCP", "1Gb", -1])
+        elif choice == 2 and isinstance(node, dict):
+            node[rng.choice(["replica", "Spec", "imagePullPolicyy", "x"])] = 1
+        elif choice == 3:
+            node[key] = {"unknown": [1, {"deep": None}]}
+        else:
+            node[key] = [node[key]]
+        variants.append(copied)
+    return variants
+
+
+def _locate(root: Any, wanted: Any, path: list[Any]) -> Any:
+    if root is wanted:
+        return root
+    children = root.items() if isinstance(root, dict) else enumerate(root)
+    for key, value in children:
+        if isinstance(value, dict | list):
+            path.append(key)
+            if _locate(value, wanted, path) is not None:
+                return value
+            path.pop()
+    return None
+
+
+@pytest.mark.parametrize("version", [supported_versions()[0], supported_versions()[-1]])
+def test_documents_and_mutations_match_jsonschema(version: str) -> None:
+    validator = SchemaValidator.for_version(version)
+    checked = 0
+    for index, document in enumerate(DOCUMENTS):
+        for variant in [document, *mutations(document, index)]:
+            assert ordered(validator.validate(variant)) == ordered(reference(validator, variant))
+            checked += _is_plain_tree(variant)  # (YAML aliases make shared nodes: not plain)
+    assert checked > 50
+
+
+def test_explain_matches_jsonschema_errors() -> None:
+    """Where the fast check fails, the explanation is jsonschema's, error for error."""
+    validator = SchemaValidator.for_version("1.37")
+    compared = 0
+    for index, document in enumerate(DOCUMENTS):
+        key = (document["apiVersion"], document["kind"])
+        if key not in validator._builtin.roots:
+            continue
+        for variant in mutations(document, index):
+            if (variant.get("apiVersion"), variant.get("kind")) != key:
+                continue
+            if not _is_plain_tree(variant):  # validate() explains plain trees only
+                continue
+            fast = validator._fast_for(key)
+            if fast is None or fast(variant):
+                continue
+            mine = _problems(list(_explain(validator._builtin.roots[key], variant)))
+            assert ordered(mine) == ordered(reference(validator, variant))
+            compared += 1
+    assert compared > 20
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(KINDS),
+    body=st.dictionaries(st.sampled_from(FIELD_NAMES), trees, max_size=5),
+)
+def test_random_documents_match_jsonschema(kind: tuple[str, str], body: dict[str, Any]) -> None:
+    validator = SchemaValidator.for_version("1.37")
+    document = {"apiVersion": kind[0], "kind": kind[1], **body}
+    assert ordered(validator.validate(document)) == ordered(reference(validator, document))
+
+
+def test_plain_tree() -> None:
+    assert _is_plain_tree({"a": [1, 2.5, True, None, "x", {"b": []}]})
+    shared: list[Any] = [1]
+    assert not _is_plain_tree({"a": shared, "b": shared})
+    assert not _is_plain_tree({1: "a"})
+    assert not _is_plain_tree({"a": (1, 2)})
+    assert not _is_plain_tree({"a": b"x"})
+    deep: Any = "leaf"
+    for _ in range(600):
+        deep = [deep]
+    assert not _is_plain_tree({"a": deep})
+
+
+def test_every_builtin_kind_has_a_fast_check() -> None:
+    for version in supported_versions():
+        validator = SchemaValidator.for_version(version)
+        for key in validator._builtin.roots:
+            assert validator._fast_for(key) is not None, (version, key)
+
+
+def test_version_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpolicy import schema
+
+    monkeypatch.setenv("KPOLICY_CACHE_DIR", str(tmp_path))
+    version = supported_versions()[-1]
+    key = schema._version_cache_key(version)
+    assert key is not None
+    built = schema._build_version(version)
+    schema._write_version_cache(version, key, built)
+    loaded = schema._read_version_cache(version, key)
+    # the schemas are cyclic (inlined $refs): compare their pickles, not with ==
+    assert pickle.dumps(loaded) == pickle.dumps(built)
+    assert set(loaded[0]) == set(built[0])
+    path = schema._version_cache_path(version, key)
+    assert path is not None
+    path.write_bytes(b"\x80\x04\x95garbage")
+    assert schema._read_version_cache(version, key) is None
+    path.write_bytes(pickle.dumps((copy.copy, {})))  # a global: refused, never called
+    assert schema._read_version_cache(version, key) is None
