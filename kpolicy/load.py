@@ -7,9 +7,11 @@ tags: unknown tags are reported and their node is read as plain data.
 
 from __future__ import annotations
 
+import array
 import itertools
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -28,6 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from kpolicy.model import (
+    RECORD,
     Diagnostic,
     KObject,
     LoadedFile,
@@ -86,6 +89,42 @@ def _register_go_yaml_v2_resolvers() -> None:
 
 
 _register_go_yaml_v2_resolvers()
+
+
+def _install_fast_resolver() -> None:
+    """PyYAML's ``resolve`` is Python code called for every node (and two no-op path-resolver
+    hooks around it); this one gives the same tags from the same table, with the resolvers of
+    each first character merged once and the tags of short plain scalars remembered."""
+    table = _Loader.yaml_implicit_resolvers
+    wildcard = tuple(table.get(None, ()))
+    by_first = {first: (*rules, *wildcard) for first, rules in table.items() if first is not None}
+    empty = (*table.get("", ()), *wildcard)
+    remembered: dict[str, str] = {}
+
+    def resolve(self: Any, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return _STR
+            tag = remembered.get(value)
+            if tag is not None:
+                return tag
+            for candidate, regexp in by_first.get(value[0], wildcard) if value else empty:
+                if regexp.match(value):
+                    tag = candidate
+                    break
+            else:
+                tag = _STR
+            if len(value) <= 64 and len(remembered) < 50_000:
+                remembered[value] = tag
+            return tag
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def no_path_resolvers(self: Any, *args: Any) -> None:
+        return None
+
+    _Loader.resolve = resolve  # type: ignore[method-assign]
+    _Loader.descend_resolver = no_path_resolvers  # type: ignore[method-assign,assignment]
+    _Loader.ascend_resolver = no_path_resolvers  # type: ignore[method-assign]
 
 
 _TRUE_WORDS = frozenset({"y", "yes", "true", "on"})
@@ -175,6 +214,7 @@ _PLAIN_TAGS = frozenset(
 )
 
 _constructor = SafeConstructor()
+_install_fast_resolver()
 
 
 class _Refused(Exception):
@@ -347,6 +387,110 @@ class _DocumentBuilder:
             del self.table.entries[p]
 
 
+class _Irregular(Exception):
+    """A document that a compact position table cannot describe (merge keys, duplicate or
+    collection keys, tags to report, a resource bound reached): the classic builder takes it."""
+
+
+def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, array.array[int]]:
+    """The value of a composed document and its compact position records (see
+    ``PositionTable.compact``), in one walk that makes no Span, pointer or dict entry per node.
+
+    It follows ``_DocumentBuilder`` exactly: same values, same order; whatever that builder would
+    report or refuse raises ``_Irregular`` instead, and that builder then runs.
+    """
+    records: list[int] = []
+    extend = records.extend
+    max_nodes, max_depth = limits.max_nodes, limits.max_depth
+    offset = line_offset + 1
+    count = 0
+    plain_tags = _PLAIN_TAGS
+    intern = sys.intern
+
+    def build(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
+        nonlocal count
+        count += 1
+        if count > max_nodes or depth > max_depth:
+            raise _Irregular
+        start, end = node.start_mark, node.end_mark
+        line, end_line = start.line, end.line
+        cls = node.__class__
+        tag = node.tag
+        position = len(records)
+        if cls is ScalarNode or end_line == line:
+            value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
+        elif end.column == 0:
+            value_span = (line + offset, start.column + 1, end_line + offset - 1, 10_000)
+        else:
+            value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
+        extend(value_span)
+        extend(key_span or (-1, 0, 0, 0))
+        if cls is ScalarNode:
+            records.append(1)
+            if tag == _STR:
+                value = node.value
+                # short values repeat too (names of images, protocols, policies): share them
+                return intern(value) if len(value) <= 32 else value
+            if tag not in plain_tags and tag != _MERGE:
+                raise _Irregular
+            value = node.value
+            try:
+                if tag == _INT:
+                    return _int_or_fallback(value)
+                if tag == _BOOL:
+                    return value.lower() in _TRUE_WORDS
+                if tag == _NULL:
+                    return None
+                if tag == _FLOAT:
+                    return _constructor.construct_yaml_float(cast(ScalarNode, node))
+            except (ValueError, yaml.YAMLError):  # pragma: no cover - as in _DocumentBuilder
+                return value
+            return value
+        if tag not in plain_tags and tag != _MERGE:
+            raise _Irregular
+        records.append(0)
+        if cls is MappingNode:
+            pairs = node.value
+            count += len(pairs)
+            result: dict[str, Any] = {}
+            for key_node, value_node in pairs:
+                if key_node.__class__ is not ScalarNode or key_node.tag == _MERGE:
+                    raise _Irregular
+                key = key_node.value
+                if key_node.tag == _NULL:
+                    key = "null" if key in ("", "~") else str(key)
+                elif key.__class__ is not str:
+                    key = str(key)
+                if key in result:
+                    raise _Irregular
+                key = intern(key)  # keys repeat in every object: one string each
+                key_start, key_end = key_node.start_mark, key_node.end_mark
+                result[key] = build(
+                    value_node,
+                    (key_start.line + offset, key_start.column + 1, key_end.line + offset,
+                     key_end.column + 1),
+                    depth + 1,
+                )
+        elif cls is SequenceNode:
+            result = [build(item, None, depth + 1) for item in node.value]  # type: ignore[assignment]
+        else:  # pragma: no cover - the composer makes only these three node classes
+            raise _Irregular
+        records[position + 8] = (len(records) - position) // RECORD
+        return result
+
+    try:
+        value = build(root, None, 0)
+    finally:
+        # build refers to itself through its closure: a reference cycle that would keep
+        # `records` alive until the cyclic collector runs (lint turns it off)
+        build = _built
+    return value, array.array("i", records)
+
+
+def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
+    raise AssertionError("a document is built once")
+
+
 def _children(node: Node) -> list[Node]:
     """The nodes ``_DocumentBuilder.build`` descends into: items, values and merge sources."""
     if node.__class__ is SequenceNode:
@@ -448,6 +592,14 @@ def _too_many_nodes(chunk: str, limits: Limits) -> tuple[int, int] | None:
         return None  # composing reports it
     finally:
         parser.dispose()
+
+
+def _node_bound(chunk: str) -> int:
+    """An upper bound of the nodes of a chunk without aliases, from its text: every node starts
+    after a line break or an indicator (``: - ? , [ ] { } ! & *``), and one place starts at most
+    two nodes (a block collection and its first entry). Cheap (str.count), and far below the
+    length for real manifests, so that a big CRD is not counted event by event."""
+    return 2 * (sum(chunk.count(c) for c in ":-?,[]{}!&*\n") + 2)
 
 
 def _reader_error_span(chunk: str, line_offset: int, position: int) -> Span:
@@ -590,7 +742,7 @@ def load_documents(
     for line_offset, chunk in _chunks(text):
         if chunk.startswith("---") and not chunk[3:].strip():
             continue  # "---" alone: no document (and a file of 4 million of them is quick)
-        if len(chunk) > limits.max_nodes // 2:
+        if len(chunk) > limits.max_nodes // 2 and _node_bound(chunk) > limits.max_nodes:
             too_many = _too_many_nodes(chunk, limits)
             if too_many is not None:
                 diagnostics.append(
@@ -656,7 +808,11 @@ def load_documents(
             try:
                 if aliases:
                     _check_expansion(node, limits)
-                value = builder.build(node, "", None, 0)
+                try:
+                    value, records = _build_compact(node, line_offset, limits)
+                    table = PositionTable.compact(value, records)
+                except _Irregular:
+                    value = builder.build(node, "", None, 0)
             except _Refused as exc:
                 where = builder.span(exc.node)
                 value = _REFUSED

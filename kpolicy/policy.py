@@ -192,7 +192,7 @@ def _problem(rule: RuleDef, obj: KObject, target: Target, error: Any) -> Problem
 
 def _has_key(obj: KObject, path: Path) -> bool:
     """Whether the node at ``path`` sits under a key (not a list item such as a container)."""
-    entry = obj.positions.entries.get(obj.base + to_pointer(path))
+    entry = obj.positions.lookup(obj.base + to_pointer(path))
     return entry is not None and entry[0] is not None
 
 
