@@ -1,3 +1,3 @@
-from kpolicy.cli import main
+from kpolicy.entry import main
 
 main()
