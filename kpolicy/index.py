@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any, TypeVar
 
+from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
-from kpolicy.workload import POD_SPEC_KINDS, template_labels
+from kpolicy.workload import POD_SPEC_KINDS, get, mapping, template_labels
+
+_T = TypeVar("_T")
 
 _CLUSTER_SCOPED = frozenset(
     {
@@ -48,6 +52,10 @@ class Index:
         self._templates_by_ns: dict[str, list[KObject]] = defaultdict(list)
         self._labels: dict[int, dict[str, str]] = {}
         self._patch_files: set[str] | None = None
+        # built on first use (see the methods that fill them)
+        self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
+        self._pdbs: _PdbIndex | None = None
+        self._memo: dict[Hashable, Any] = {}
         for obj in self._objects:
             ns = scope_namespace(obj)
             self._by_key[(obj.kind, ns, obj.name)].append(obj)
@@ -65,6 +73,45 @@ class Index:
         if self._patch_files is None:
             self._patch_files = _kustomize_patch_files(self._by_kind.get("Kustomization", ()))
         return bool(self._patch_files) and os.path.normpath(obj.source.display) in self._patch_files
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per run for ``key``: for results that depend on the index alone.
+
+        Callers put a tag of their own first in ``key`` so that uses never collide.
+        """
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    def scalers_targeting(self, namespace: str, kind: str, name: str) -> list[KObject]:
+        """HorizontalPodAutoscalers, then KEDA ScaledObjects, of ``namespace`` whose
+        ``spec.scaleTargetRef`` names ``kind`` and ``name`` (each in input order).
+
+        A ScaledObject's ``scaleTargetRef.kind`` defaults to Deployment. The reference's
+        apiVersion is left to the caller.
+        """
+        if self._scalers is None:
+            scalers: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
+            for scaler_kind in ("HorizontalPodAutoscaler", "ScaledObject"):
+                default_kind = "Deployment" if scaler_kind == "ScaledObject" else None
+                for scaler in self._by_kind.get(scaler_kind, ()):
+                    ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
+                    ref_name = ref.get("name")
+                    ref_kind = ref.get("kind", default_kind)
+                    if isinstance(ref_name, str) and isinstance(ref_kind, str):
+                        key = (scope_namespace(scaler), ref_kind, ref_name)
+                        scalers[key].append(scaler)
+            self._scalers = scalers
+        return list(self._scalers.get((namespace, kind, name), ()))
+
+    def pdbs_selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
+        """PodDisruptionBudgets of ``namespace`` whose ``spec.selector`` matches ``labels``
+        (in input order); a PDB with an invalid selector matches nothing."""
+        if self._pdbs is None:
+            self._pdbs = _PdbIndex(self._by_kind.get("PodDisruptionBudget", ()))
+        return self._pdbs.selecting(namespace, labels)
 
     def __iter__(self) -> Iterator[KObject]:
         return iter(self._objects)
@@ -104,6 +151,37 @@ class Index:
             for obj in shortest
             if all(self.labels_of(obj).get(k) == v for k, v in required.items())
         ]
+
+
+_PdbEntry = tuple[int, KObject, Selector]  # (input order, the PDB, its selector)
+
+
+class _PdbIndex:
+    """PodDisruptionBudgets by one label pair their selector requires (or by namespace alone
+    when it requires none), so a look-up costs the PDBs that may match, not the namespace."""
+
+    def __init__(self, pdbs: Iterable[KObject]) -> None:
+        self._by_pair: dict[tuple[str, str, str], list[_PdbEntry]] = defaultdict(list)
+        self._by_ns: dict[str, list[_PdbEntry]] = defaultdict(list)
+        for order, pdb in enumerate(pdbs):
+            selector = Selector.from_label_selector(get(pdb.data, "spec", "selector"))
+            if selector is None or selector.selects_nothing:
+                continue
+            ns = scope_namespace(pdb)
+            entry = (order, pdb, selector)
+            pairs = selector.required_pairs()
+            if pairs:
+                key, value = next(iter(pairs.items()))
+                self._by_pair[(ns, key, value)].append(entry)
+            else:
+                self._by_ns[ns].append(entry)
+
+    def selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
+        candidates = list(self._by_ns.get(namespace, ()))
+        for key, value in labels.items():
+            candidates += self._by_pair.get((namespace, key, value), ())
+        candidates.sort(key=lambda entry: entry[0])
+        return [pdb for _, pdb, selector in candidates if selector.matches(labels)]
 
 
 def _kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:

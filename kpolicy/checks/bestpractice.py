@@ -220,18 +220,14 @@ def _group(api_version: object) -> str:
 
 def autoscaler_of(obj: KObject, ctx: RuleContext) -> KObject | None:
     """A HorizontalPodAutoscaler (or KEDA ScaledObject, which creates one) scaling ``obj``."""
-    namespace = scope_namespace(obj)
     group = _group(obj.data.get("apiVersion"))
-    for kind in ("HorizontalPodAutoscaler", "ScaledObject"):
-        for scaler in ctx.index.of_kind(kind, namespace):
-            ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
-            # KEDA defaults scaleTargetRef to apps/v1 Deployment
-            default_kind = "Deployment" if kind == "ScaledObject" else None
-            if ref.get("name") != obj.name or ref.get("kind", default_kind) != obj.kind:
-                continue
-            if "apiVersion" in ref and _group(ref.get("apiVersion")) != group:
-                continue
-            return scaler
+    # by (namespace, scaleTargetRef kind, name); KEDA defaults scaleTargetRef to apps/v1
+    # Deployment
+    for scaler in ctx.index.scalers_targeting(scope_namespace(obj), obj.kind, obj.name):
+        ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
+        if "apiVersion" in ref and _group(ref.get("apiVersion")) != group:
+            continue
+        return scaler
     return None
 
 
@@ -306,10 +302,8 @@ def pdb_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if replicas is None:
         return
     labels = ctx.index.labels_of(obj)
-    for pdb in ctx.index.of_kind("PodDisruptionBudget", scope_namespace(obj)):
-        selector = _pdb_selector(pdb)
-        if selector is not None and selector.matches(labels):
-            return
+    if ctx.index.pdbs_selecting(scope_namespace(obj), labels):
+        return
     where, anchor = _replicas_at(obj)
     yield Problem(
         where,
@@ -317,6 +311,29 @@ def pdb_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         f"selects its pods ({labels_str(labels)})",
         anchor=anchor,
     )
+
+
+def _fixed_pods(
+    namespace: str, selector: Selector, ctx: RuleContext
+) -> tuple[int, list[KObject]] | None:
+    """(Pods, their workloads) that ``selector`` matches in ``namespace``; None when one of them
+    has no fixed count (a DaemonSet, a Job, an autoscaled workload, unreadable replicas)."""
+    total = 0
+    owners: list[KObject] = []
+    for workload in ctx.index.templates_with(namespace, selector.required_pairs()):
+        if not selector.matches(ctx.index.labels_of(workload)):
+            continue
+        if workload.kind == "Pod":
+            total += 1
+        elif workload.kind in _REPLICATED and autoscaler_of(workload, ctx) is None:
+            replicas, _ = _replicas(workload)
+            if replicas is None:
+                return None
+            total += replicas
+        else:
+            return None  # DaemonSets, Jobs and autoscaled workloads have no fixed count
+        owners.append(workload)
+    return total, owners
 
 
 @check("pdb-blocks-all-evictions")
@@ -344,21 +361,14 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
     selector = _pdb_selector(obj)
     if selector is None or selector.selects_nothing:
         return
-    total = 0
-    owners: list[KObject] = []
-    for workload in ctx.index.templates_with(scope_namespace(obj), selector.required_pairs()):
-        if not selector.matches(ctx.index.labels_of(workload)):
-            continue
-        if workload.kind == "Pod":
-            total += 1
-        elif workload.kind in _REPLICATED and autoscaler_of(workload, ctx) is None:
-            replicas, _ = _replicas(workload)
-            if replicas is None:
-                return
-            total += replicas
-        else:
-            return  # DaemonSets, Jobs and autoscaled workloads have no fixed count
-        owners.append(workload)
+    # the same namespace and selector (copies of one PDB) count the same Pods: once per run
+    counted = ctx.index.memo(
+        ("pdb-blocks-all-evictions", scope_namespace(obj), selector),
+        lambda: _fixed_pods(scope_namespace(obj), selector, ctx),
+    )
+    if counted is None:
+        return
+    total, owners = counted
     if total == 0:
         return
     try:

@@ -41,19 +41,13 @@ def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
         return
     labels = ctx.index.labels_of(obj)
-    # one finding per other object; the same kind and name written twice (a base and an
-    # overlay, a live and a desired copy) is one object in the cluster
-    seen = {(obj.kind, obj.name)}
-    for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
-        if other.kind not in WORKLOAD_KINDS or (other.kind, other.name) in seen:
-            continue
+    # copies of one object (same namespace, kind, name, selector and labels) find the same
+    # others: once per run
+    key = ("selector-overlap", obj.namespace, obj.kind, obj.name, selector,
+           tuple(labels.items()))
+    others = ctx.index.memo(key, lambda: _overlapping(obj, selector, labels, ctx))
+    for other, other_selector in others:
         other_labels = ctx.index.labels_of(other)
-        if not selector.matches(other_labels):
-            continue
-        other_selector = _workload_selector(other)
-        if other_selector is None or not other_selector.matches(labels):
-            continue
-        seen.add((other.kind, other.name))
         yield Problem(
             ("spec", "selector"),
             f"selector {selector} also matches the Pods of {other.kind} {other.name!r} "
@@ -64,6 +58,28 @@ def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             related=(Related(other, ("spec", "selector"), f"the selector of {other.kind} "
                              f"{other.name!r}", anchor="key"),),
         )
+
+
+def _overlapping(
+    obj: KObject, selector: Selector, labels: dict[str, str], ctx: RuleContext
+) -> list[tuple[KObject, Selector]]:
+    """Other workloads whose Pods ``selector`` matches and whose selector matches ``labels``,
+    one per kind and name (the first in input order), with their selectors."""
+    # one finding per other object; the same kind and name written twice (a base and an
+    # overlay, a live and a desired copy) is one object in the cluster
+    seen = {(obj.kind, obj.name)}
+    found: list[tuple[KObject, Selector]] = []
+    for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
+        if other.kind not in WORKLOAD_KINDS or (other.kind, other.name) in seen:
+            continue
+        if not selector.matches(ctx.index.labels_of(other)):
+            continue
+        other_selector = _workload_selector(other)
+        if other_selector is None or not other_selector.matches(labels):
+            continue
+        seen.add((other.kind, other.name))
+        found.append((other, other_selector))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +151,17 @@ def _selected_templates(
     Pairs on labels that controllers add to their Pods are checked against what that
     controller would set, since pod templates do not carry them.
     """
+    # Services with the same namespace and selector (copies of one) select the same: once per
+    # run
+    key = ("selected-templates", service.namespace, tuple(pairs.items()))
+    return list(ctx.index.memo(key, lambda: _selecting(service.namespace, pairs, ctx)))
+
+
+def _selecting(namespace: str, pairs: Mapping[str, str], ctx: RuleContext) -> list[KObject]:
     plain = {k: v for k, v in pairs.items() if k not in _CONTROLLER_LABELS}
     managed = {k: v for k, v in pairs.items() if k in _CONTROLLER_LABELS}
     selected: list[KObject] = []
-    for candidate in ctx.index.templates_with(service.namespace, plain):
+    for candidate in ctx.index.templates_with(namespace, plain):
         labels = ctx.index.labels_of(candidate)
         if any(labels.get(k) != v for k, v in plain.items()):
             continue
@@ -185,6 +208,23 @@ def _port_names(spec_path: Path, spec: Mapping[str, Any]) -> Iterator[tuple[str,
                 yield port["name"], protocol if isinstance(protocol, str) and protocol else "TCP"
 
 
+def _declared_ports(
+    selected: list[KObject],
+) -> tuple[set[tuple[str, str]], tuple[KObject, Path] | None]:
+    """The (name, protocol) ports of the selected Pods, and the first of them with a pod spec."""
+    declared: set[tuple[str, str]] = set()
+    first_spec: tuple[KObject, Path] | None = None
+    for candidate in selected:
+        found = pod_spec(candidate)
+        if found is None:
+            continue
+        spec_path, spec = found
+        if first_spec is None:
+            first_spec = (candidate, spec_path)
+        declared.update(_port_names(spec_path, spec))
+    return declared, first_spec
+
+
 # FindPort (pkg/api/v1/pod/util.go, and its copy in the EndpointSlice controller) resolves a
 # named targetPort in each selected Pod: a container port (or a sidecar's) with that name and the
 # Service port's protocol. Pods without one get no endpoint for that Service port.
@@ -204,16 +244,10 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     if not named:
         return
     selected = _selected_templates(obj, pairs, ctx)
-    declared: set[tuple[str, str]] = set()
-    first_spec: tuple[KObject, Path] | None = None
-    for candidate in selected:
-        found = pod_spec(candidate)
-        if found is None:
-            continue
-        spec_path, spec = found
-        if first_spec is None:
-            first_spec = (candidate, spec_path)
-        declared.update(_port_names(spec_path, spec))
+    declared, first_spec = ctx.index.memo(
+        ("service-target-port-unknown", obj.namespace, tuple(pairs.items())),
+        lambda: _declared_ports(selected),
+    )
     if first_spec is None:
         return  # no selected Pod to judge: service-selector-no-match's finding
     for i, port in named:
