@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
-from kpolicy.load import Limits, decode, load_documents
-from kpolicy.model import PositionTable, Severity, SourceFile
+from kpolicy.model import Limits, PositionTable, Severity, SourceFile
 from kpolicy.resources import data_dir
 
 CONFIG_NAME = ".kpolicy.yaml"
@@ -100,6 +99,8 @@ def load_config(path: Path | None) -> Config:
     if path.name == "pyproject.toml":
         section = _pyproject_section(path)
         return _build(section or {}, path, None)
+    from kpolicy.load import decode, load_documents
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

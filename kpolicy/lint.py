@@ -16,10 +16,11 @@ from kpolicy.discover import Input, discover
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.index import Index
-from kpolicy.load import Limits, decode, load_text
+from kpolicy.load import decode, load_text
 from kpolicy.model import (
     Diagnostic,
     KObject,
+    Limits,
     LintResult,
     LoadedFile,
     Severity,
@@ -154,8 +155,15 @@ def build_session(options: LintOptions) -> Session:
     )
 
 
-def read_input(item: Input, context_only: bool, limits: Limits, stdin_text: str | None) -> LoadedFile | str:
-    """A loaded file, or a one-line I/O error."""
+def read_input(
+    item: Input,
+    context_only: bool,
+    limits: Limits,
+    stdin_text: str | None,
+    keep_text: bool = True,
+) -> LoadedFile | str:
+    """A loaded file, or a one-line I/O error. ``keep_text=False`` drops the file's text once it
+    is parsed (a lint run needs only values and positions; the language server keeps it)."""
     if item.path is None:
         if stdin_text is not None:
             text: str | None = stdin_text
@@ -191,7 +199,7 @@ def read_input(item: Input, context_only: bool, limits: Limits, stdin_text: str 
                 Span.point(line, 1), "", None,
             )
             return LoadedFile(source, (), (diag,), 0, {})
-    return load_text(SourceFile(item.display, text, context_only), limits)
+    return load_text(SourceFile(item.display, text, context_only), limits, keep_text=keep_text)
 
 
 def _read_at_most(handle: BinaryIO, limit: int) -> bytes:
@@ -308,7 +316,7 @@ def _read_all(
 
         def read(index: int) -> LoadedFile | str:
             item, context_only = reads[index]
-            return read_input(item, context_only, limits, None)
+            return read_input(item, context_only, limits, None, keep_text=False)
 
         try:
             found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
@@ -320,7 +328,11 @@ def _read_all(
     for index, (item, context_only) in enumerate(reads):
         if results[index] is None:
             results[index] = read_input(
-                item, context_only, limits, None if context_only else options.stdin_text
+                item,
+                context_only,
+                limits,
+                None if context_only else options.stdin_text,
+                keep_text=False,
             )
     return [r for r in results if r is not None], jobs
 
@@ -445,7 +457,7 @@ def _check_parallel(
 ) -> list[tuple[list[Diagnostic], list[Diagnostic], list[str]]] | None:
     from kpolicy.parallel import WorkerFailed, map_forked
 
-    costs = [len(f.source.text) + 1 for f in loaded]
+    costs = [len(f.objects) + len(f.diagnostics) + 1 for f in loaded]
     try:
         return map_forked(
             range(len(loaded)), costs, jobs, lambda i: _check_file(engine, loaded[i], session)

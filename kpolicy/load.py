@@ -33,6 +33,7 @@ from kpolicy.model import (
     RECORD,
     Diagnostic,
     KObject,
+    Limits,
     LoadedFile,
     ObjectRef,
     PositionTable,
@@ -164,26 +165,6 @@ def _int_or_fallback(text: str) -> int | float | str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Resource bounds for hostile input (documented in README "Limits")."""
-
-    max_file_bytes: int = 16 * 1024 * 1024
-    max_nodes: int = 1_000_000  # per document, keys included, counting every node an alias expands to
-    max_depth: int = 256
-
-    def __post_init__(self) -> None:
-        # whole numbers from 0 to 2**62: a config's 1e23 (go-yaml reads an int beyond uint64 as
-        # a float) or a negative --max-file-size must not reach file.read() or range()
-        for name in ("max_file_bytes", "max_nodes", "max_depth"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _HUGE:
-                number = float(value) if isinstance(value, int | float) else 0.0
-                clamped = _HUGE if math.isnan(number) or number > _HUGE else max(0, int(number))
-                object.__setattr__(self, name, clamped)
-
-
-_HUGE = 2**62
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 _DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")
@@ -860,8 +841,13 @@ def _error_span(chunk: str, line_offset: int, mark: Any, context: Any) -> Span:
     return Span.point(line + 1 + line_offset, column + 1)
 
 
-def load_text(source: SourceFile, limits: Limits | None = None) -> LoadedFile:
+def load_text(
+    source: SourceFile, limits: Limits | None = None, *, keep_text: bool = True
+) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
+    directives = read_directives(source.text)
+    if not keep_text:
+        source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
     for doc in documents:
         objects.extend(_objects_of(source, doc, diagnostics))
@@ -875,7 +861,7 @@ def load_text(source: SourceFile, limits: Limits | None = None) -> LoadedFile:
         objects=tuple(objects),
         diagnostics=tuple(diagnostics),
         documents=max(doc_count, len(documents)),
-        directives=read_directives(source.text),
+        directives=directives,
         manifest_like=manifest_like,
     )
 

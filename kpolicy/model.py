@@ -6,6 +6,7 @@ exclusive (the column just after the last character), as in SARIF and LSP.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -384,3 +385,25 @@ class LintResult:
     summary: Summary
     kubernetes_version: str
     errors: tuple[str, ...] = ()  # one-line I/O errors (exit code 2)
+
+
+_HUGE = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource bounds for hostile input (documented in README "Limits")."""
+
+    max_file_bytes: int = 16 * 1024 * 1024
+    max_nodes: int = 1_000_000  # per document, keys included, counting every node an alias expands to
+    max_depth: int = 256
+
+    def __post_init__(self) -> None:
+        # whole numbers from 0 to 2**62: a config's 1e23 (go-yaml reads an int beyond uint64 as
+        # a float) or a negative --max-file-size must not reach file.read() or range()
+        for name in ("max_file_bytes", "max_nodes", "max_depth"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _HUGE:
+                number = float(value) if isinstance(value, int | float) else 0.0
+                clamped = _HUGE if math.isnan(number) or number > _HUGE else max(0, int(number))
+                object.__setattr__(self, name, clamped)

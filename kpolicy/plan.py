@@ -25,7 +25,7 @@ from typing import Any, Final, Literal
 
 from kpolicy.features import gate_enabled
 from kpolicy.k8s import intstr
-from kpolicy.k8s.defaults import apps_v1_defaults
+from kpolicy.k8s.defaults import apps_v1_defaults, as_int
 from kpolicy.k8s.scheduling import daemon_placement
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
@@ -398,7 +398,7 @@ class _Fields:
         value = self.raw(*path)
         if value is None:
             return None
-        number = _as_int(value)
+        number = as_int(value)
         suffix = f" ({default_text})" if default_text else ""
         if number is None:
             self.note(path, f"{_dotted(path)} is {_describe(value)}, not an integer; treated "
@@ -424,7 +424,7 @@ class _Fields:
         if errors:
             self.note(path, f"{_dotted(path)}: {errors[0]}; treated as absent{suffix}")
             return None
-        number = _as_int(value)
+        number = as_int(value)
         if number is not None:
             return number
         assert isinstance(value, str)
@@ -441,16 +441,6 @@ class _Fields:
 
 def _pods(count: int) -> str:
     return f"{count} Pod" if count == 1 else f"{count} Pods"
-
-
-def _as_int(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    return None
 
 
 def _object_ref(obj: Mapping[str, Any]) -> ObjectRef:
@@ -605,7 +595,7 @@ def _template(obj: Mapping[str, Any]) -> object:
 
 def _replicas_of(obj: Mapping[str, Any]) -> int:
     # SetDefaults_Deployment / SetDefaults_StatefulSet: replicas defaults to 1
-    number = _as_int(_spec(obj).get("replicas"))
+    number = as_int(_spec(obj).get("replicas"))
     return number if number is not None and number >= 0 else 1
 
 
@@ -652,7 +642,7 @@ def classify_change(
 
 def _start_ordinal_raw(obj: Mapping[str, Any]) -> int:
     ordinals = _spec(obj).get("ordinals")
-    start = _as_int(ordinals.get("start")) if isinstance(ordinals, dict) else None
+    start = as_int(ordinals.get("start")) if isinstance(ordinals, dict) else None
     return start if start is not None and start >= 0 else 0
 
 
@@ -1277,6 +1267,25 @@ def _is_zero(value: object) -> bool:
     return value == 0 or intstr.percent_value(value) == 0
 
 
+def _closing_notes(fields: Any, changed_fields: Sequence[str], template: Any,
+                   old_obj: Mapping[str, Any] | None, rejected: str | None,
+                   obj: Mapping[str, Any], cluster_domain: str, services: Any,
+                   notes: list[str]) -> DNSNames:
+    """The notes every Deployment and DaemonSet plan ends with, and the Pods' DNS names
+    (those of the stored template: the old one when the API server refuses the update)."""
+    min_ready = fields.integer("spec", "minReadySeconds")
+    if min_ready:
+        notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
+                     "to count as available")
+    if changed_fields:
+        notes.append("changed: " + ", ".join(changed_fields))
+    dns = pod_dns_names(_stored_template(template, old_obj, rejected),
+                        namespace=_namespace(obj), cluster_domain=cluster_domain,
+                        services=services)
+    notes.extend(dns.notes)
+    return dns
+
+
 def deployment_plan(
     new: Mapping[str, Any],
     old: Mapping[str, Any] | None = None,
@@ -1370,17 +1379,8 @@ def deployment_plan(
             steps.append(ReplicaSetStep(new_count, old_counts, available))
 
         _run(sync, simulation.state, counts, record, notes)
-    min_ready = fields.integer("spec", "minReadySeconds")
-    if min_ready:
-        notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
-                     "to count as available")
-    if changed_fields:
-        notes.append("changed: " + ", ".join(changed_fields))
-
-    dns = pod_dns_names(_stored_template(template, old_obj, rejected),
-                        namespace=_namespace(obj), cluster_domain=cluster_domain,
-                        services=services)
-    notes.extend(dns.notes)
+    dns = _closing_notes(fields, changed_fields, template, old_obj, rejected, obj,
+                         cluster_domain, services, notes)
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,
@@ -2062,16 +2062,8 @@ def daemonset_plan(
         if not rolling and template_changed:
             notes.append("OnDelete: the controller replaces no Pod by itself; a node gets the "
                          "new template when you delete its Pod")
-    min_ready = fields.integer("spec", "minReadySeconds")
-    if min_ready:
-        notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
-                     "to count as available")
-    if changed_fields:
-        notes.append("changed: " + ", ".join(changed_fields))
-    dns = pod_dns_names(_stored_template(template, old_obj, rejected),
-                        namespace=_namespace(obj), cluster_domain=cluster_domain,
-                        services=services)
-    notes.extend(dns.notes)
+    dns = _closing_notes(fields, changed_fields, template, old_obj, rejected, obj,
+                         cluster_domain, services, notes)
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,

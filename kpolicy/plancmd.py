@@ -21,8 +21,8 @@ from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
 from kpolicy.errors import UsageError
 from kpolicy.index import Index
 from kpolicy.k8s.validation import is_dns1123_subdomain
-from kpolicy.load import Limits, decode, load_text
-from kpolicy.model import KObject, LoadedFile, SourceFile
+from kpolicy.load import decode, load_text
+from kpolicy.model import KObject, Limits, LoadedFile, SourceFile
 from kpolicy.plan import (
     DEFAULT_CLUSTER_DOMAIN,
     StatefulSetStep,

@@ -35,8 +35,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpolicy.lint import LintOptions, Session, build_session, check_files
-from kpolicy.load import Limits, load_documents, load_text
-from kpolicy.model import KObject, LintResult, SourceFile
+from kpolicy.load import load_documents, load_text
+from kpolicy.model import KObject, Limits, LintResult, SourceFile
 from kpolicy.report import ReportContext, writers
 from kpolicy.ruledefs import builtin_rules
 from tests.conftest import ROOT, SARIF_SCHEMA

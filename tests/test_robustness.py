@@ -768,7 +768,7 @@ def test_plan_module_on_hostile_files() -> None:
         pytest.skip("no kpolicy.plan yet")
     from kpolicy.discover import Input
     from kpolicy.lint import read_input
-    from kpolicy.load import Limits
+    from kpolicy.model import Limits
 
     planned = 0
     for name in [*corpus_files(), "workloads.yaml"]:

@@ -59,7 +59,9 @@ def _plain(value: Any) -> Any:
     return copy.copy(value)
 
 
-def _as_int(value: object) -> int | None:
+def as_int(value: object) -> int | None:
+    """An integer field's value as the API server decodes it (an integral float such as 1e3
+    counts; booleans do not), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -72,11 +74,11 @@ def _as_int(value: object) -> int | None:
 def _as_int_or_string(value: object) -> int | str | None:
     if isinstance(value, str):
         return value
-    return _as_int(value)
+    return as_int(value)
 
 
 def _default_int(spec: dict[str, Any], key: str, default: int) -> None:
-    number = _as_int(spec.get(key))
+    number = as_int(spec.get(key))
     spec[key] = default if number is None else number
 
 
