@@ -159,12 +159,18 @@ class RollingUpdateParams:
 def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     """The rollingUpdate of an apps/v1 RollingUpdate workload after defaulting, else None.
 
+    Computed once per object and run (three rules ask; defaulting copies the spec).
+
     None also when the API server would not validate the parameters: another strategy type,
     a wrongly typed field, a StatefulSet whose explicit RollingUpdate type keeps a nil
     ``rollingUpdate``. A StatefulSet's ``maxUnavailable`` is left out when the
     MaxUnavailableStatefulSet gate is off: dropStatefulSetDisabledFields
     (pkg/registry/apps/statefulset/strategy.go) clears it on create before validation.
     """
+    return ctx.index.memo(("rolling_update_params", id(obj)), lambda: _rolling_update_params(obj, ctx))
+
+
+def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     spec = _spec(obj)
     strategy = _strategy(obj)
     if spec is None or strategy is None or not _is_apps_v1(obj):
