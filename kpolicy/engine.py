@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +17,7 @@ from kpolicy.model import (
     Severity,
     to_pointer,
 )
+from kpolicy.policy import declarative_check
 from kpolicy.ruledefs import RuleDef
 
 INTERNAL_ERROR = "internal-error"
@@ -47,7 +48,6 @@ class Engine:
     active: Mapping[str, ActiveRule]
     context: RuleContext
     debug: bool = False
-    declarative: Callable[[RuleDef], CheckFn] | None = None
     traces: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -60,8 +60,8 @@ class Engine:
         for rule_id, active in self.active.items():
             self._contexts[rule_id] = replace(self.context, params=active.params)
             entry = checks.get(rule_id)
-            if entry is None and active.rule.check is not None and self.declarative is not None:
-                entry = Check((rule_id,), self.declarative(active.rule))
+            if entry is None and active.rule.check is not None:
+                entry = Check((rule_id,), declarative_check(active.rule))
             if entry is None:
                 continue  # loader rules (yaml-syntax, ...) have no per-object logic
             grouped.setdefault(id(entry), (entry, set()))[1].add(rule_id)
@@ -106,16 +106,22 @@ class Engine:
             reports = step.reports
             try:
                 for problem in step.fn(obj, step.context):
-                    rule_id = getattr(problem, "rule", None) or step.default_rule
+                    rule_id = problem.rule or step.default_rule
                     severity = reports.get(rule_id)
                     if severity is None:
                         continue  # not enabled, or the rule does not apply to this kind
                     found.append(to_diagnostic(obj, rule_id, severity, problem))
             except Exception as exc:  # a bug in one rule must not stop the others
-                found.append(self._internal_error(obj, step.label, exc))
+                internal = self._internal_error(obj, step.label, exc)
+                if internal is not None:
+                    found.append(internal)
         return found
 
-    def _internal_error(self, obj: KObject, rule_ids: str, exc: Exception) -> Diagnostic:
+    def _internal_error(self, obj: KObject, rule_ids: str, exc: Exception) -> Diagnostic | None:
+        """The finding for a rule that raised; None when internal-error is ignored or off."""
+        active = self.active.get(INTERNAL_ERROR)
+        if active is None:
+            return None
         if self.debug:
             self.traces.append(
                 f"{obj.source.display}: {obj.ref.label()}: rule {rule_ids}:\n"
@@ -124,7 +130,7 @@ class Engine:
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
         return Diagnostic(
             rule=INTERNAL_ERROR,
-            severity=Severity.ERROR,
+            severity=active.severity,
             message=f"rule {rule_ids} failed on {obj.ref.label()} ({detail}); "
             "this is a bug in kpolicy, run with --debug for the traceback",
             file=obj.source.display,
@@ -132,11 +138,6 @@ class Engine:
             path="/kind",
             object=obj.ref,
         )
-
-
-def problem_rule(problem: Problem, entry: Check) -> str:
-    rule = getattr(problem, "rule", None)
-    return rule if rule else entry.rules[0]
 
 
 def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Problem) -> Diagnostic:
@@ -161,6 +162,3 @@ def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Probl
         fix=problem.fix,
     )
 
-
-def run_all(engine: Engine, objects: Iterable[KObject]) -> list[tuple[KObject, list[Diagnostic]]]:
-    return [(obj, engine.run(obj)) for obj in objects if not obj.context_only]

@@ -6,7 +6,7 @@ import gc
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -193,12 +193,7 @@ def read_input(
             return _too_large(item, context_only, None, limits)
         text, error, line = decode(data)
         if text is None:
-            source = SourceFile(item.display, "", context_only)
-            diag = Diagnostic(
-                "yaml-syntax", Severity.ERROR, error or "cannot decode", item.display,
-                Span.point(line, 1), "", None,
-            )
-            return LoadedFile(source, (), (diag,), 0, {})
+            return _refused_file(item, context_only, error or "cannot decode", line)
     return load_text(SourceFile(item.display, text, context_only), limits, keep_text=keep_text)
 
 
@@ -217,19 +212,22 @@ def _read_at_most(handle: BinaryIO, limit: int) -> bytes:
 
 
 def _too_large(item: Input, context_only: bool, size: int | None, limits: Limits) -> LoadedFile:
-    source = SourceFile(item.display, "", context_only)
     what = "it has" if size is None else f"{size} bytes is"
-    diag = Diagnostic(
-        "yaml-syntax",
-        Severity.ERROR,
+    return _refused_file(
+        item,
+        context_only,
         f"file refused: {what} more than the limit of {limits.max_file_bytes} bytes "
         "(raise it with --max-file-size or limits.maxFileBytes)",
-        item.display,
-        Span.point(1, 1),
-        "",
-        None,
+        1,
     )
-    return LoadedFile(source, (), (diag,), 0, {})
+
+
+def _refused_file(item: Input, context_only: bool, message: str, line: int) -> LoadedFile:
+    """A file read as nothing but one yaml-syntax finding (undecodable, too large)."""
+    diag = Diagnostic(
+        "yaml-syntax", Severity.ERROR, message, item.display, Span.point(line, 1), "", None
+    )
+    return LoadedFile(SourceFile(item.display, "", context_only), (), (diag,), 0, {})
 
 
 def load_nodes(path: Path | None, limits: Limits) -> tuple[KObject, ...] | None:
@@ -376,7 +374,7 @@ def check_files(
         enabled=frozenset(session.active),
         services=_services(session, index),
     )
-    engine = Engine(session.active, context, debug=debug, declarative=_declarative())
+    engine = Engine(session.active, context, debug=debug)
     per_file: list[tuple[list[Diagnostic], list[Diagnostic], list[str]]] | None = None
     if jobs > 1 and len(loaded) > 1:
         per_file = _check_parallel(engine, loaded, session, jobs)
@@ -439,12 +437,6 @@ def _check_file(
         found = drop_generic_duplicates(found)
         ignores = annotation_ignores(obj)
         for diag in found:
-            if diag.rule == INTERNAL_ERROR:
-                internal = session.active.get(INTERNAL_ERROR)
-                if internal is None:
-                    continue  # --ignore internal-error, or off in config
-                if internal.severity is not diag.severity:
-                    diag = _with_severity(diag, internal.severity)
             if is_suppressed(diag, obj, file.directives, session.config, ignores):
                 hidden.append(diag)
             else:
@@ -501,23 +493,12 @@ def _services(session: Session, index: Index) -> dict[str, Any]:
 
 
 def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:
-    from dataclasses import replace
-
     return replace(diag, severity=severity)
 
 
 def _mark_suppressed(diag: Diagnostic) -> Diagnostic:
-    from dataclasses import replace
-
     return replace(diag, suppressed=True)
 
-
-def _declarative() -> Any:
-    try:
-        from kpolicy.policy import declarative_check
-    except ImportError:
-        return None
-    return declarative_check
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:
