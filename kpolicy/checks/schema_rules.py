@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.model import KObject, Problem
-from kpolicy.workload import WORKLOAD_KINDS
 
 SCHEMA_RULES = (
     "schema-unknown-field",
@@ -47,15 +46,10 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if validator is None:
         return
     patch: bool | None = None
-    selector_rule_on = "selector-missing" in ctx.enabled and obj.kind in WORKLOAD_KINDS
+    # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
+    # pipeline keeps only the specific rule's finding there (lint.drop_generic_duplicates).
     for problem in validator.validate(obj.data):
         if problem.rule == "schema-required-missing":
-            if (
-                selector_rule_on
-                and problem.path == ("spec",)
-                and problem.message.endswith('"selector"')
-            ):
-                continue  # selector-missing reports it, with the API server's reasons
             if patch is None:
                 patch = _is_patch(obj, ctx)
             if patch:
