@@ -16,23 +16,9 @@ import kpolicy.cache as cache_module
 from kpolicy.cache import PROJECT_CACHE_NAME, RunCache, replay_command_line, write_atomic
 from kpolicy.cli import app
 from tests.conftest import ROOT
+from tests.test_cli import BAD
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-"""
+DEPLOYMENT = BAD  # a Deployment whose selector does not match its template
 SERVICE = """\
 apiVersion: v1
 kind: Service

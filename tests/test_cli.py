@@ -235,3 +235,18 @@ def test_folder_recursion_and_suffixes(tmp_path: Path) -> None:
     report = json.loads(out.stdout)
     assert report["summary"]["files"] == 2
     assert [d["file"] for d in report["diagnostics"]] == ["a/b/x.yml"]
+
+
+def test_bare_ignore_directive_covers_every_rule(project: Path) -> None:
+    bare = BAD.replace("  selector:\n", "  selector:  # kpolicy: ignore\n")
+    (project / "bare.yaml").write_text(bare)
+    out = run("lint", "-f", "json", "bare.yaml", cwd=project)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["summary"]["suppressed"] == 1
+
+
+def test_colour_on_request_only(project: Path) -> None:
+    plain = run("lint", "bad.yaml", cwd=project)  # stdout is a pipe: no colour
+    assert "\033[" not in plain.stdout
+    coloured = run("lint", "--color", "bad.yaml", cwd=project)
+    assert "\033[31merror[selector-mismatch]" in coloured.stdout
