@@ -29,12 +29,16 @@ Writes go to a temporary file in the same folder and are moved into place with
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
 import sys
 from pathlib import Path
+
+try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 CACHE_ENV = "KPOLICY_CACHE_DIR"
 PROJECT_CACHE_NAME = ".kpolicy_cache"
@@ -75,7 +79,7 @@ def project_cache_dir(cwd: Path | None = None) -> Path:
 
 
 def digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return blake2b(data, digest_size=20).hexdigest()
 
 
 def read_bytes(path: Path) -> bytes | None:
@@ -142,7 +146,7 @@ def code_fingerprint() -> str:
     from kpolicy.resources import data_dir
 
     package = Path(__file__).resolve().parent
-    hasher = hashlib.blake2b(digest_size=20)
+    hasher = blake2b(digest_size=20)
     hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}".encode())
     for root in (package, data_dir("rules"), data_dir("schemas")):
         for path, status in _tree_stats(root):
@@ -210,7 +214,7 @@ def _tree_state(path: str) -> str | None:
     if not os.path.isdir(path):
         state = _file_state(path)
         return state[0]
-    hasher = hashlib.blake2b(digest_size=20)
+    hasher = blake2b(digest_size=20)
     for name, _ in _tree_stats(Path(path)):
         hasher.update(f"{name}\0{_file_state(name)[0]}\n".encode())
     return hasher.hexdigest()
@@ -261,7 +265,7 @@ class RunCache:
 
         config_path = spec.get("config")
         if config_path is None:
-            from kpolicy.config import find_config
+            from kpolicy.configfile import find_config
 
             found = find_config(self.cwd)
             config_path = str(found) if found is not None else None

@@ -12,11 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kpolicy.configfile import pyproject_section
 from kpolicy.errors import UsageError
 from kpolicy.model import Limits, PositionTable, Severity, SourceFile
 from kpolicy.resources import data_dir
-
-CONFIG_NAME = ".kpolicy.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,36 +67,11 @@ def _validator() -> Any:
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest ``.kpolicy.yaml``, or a ``pyproject.toml`` with ``[tool.kpolicy]``."""
-    folder = start.resolve()
-    for candidate in (folder, *folder.parents):
-        path = candidate / CONFIG_NAME
-        if path.is_file():
-            return path
-    for candidate in (folder, *folder.parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file() and _pyproject_section(path) is not None:
-            return path
-    return None
-
-
-def _pyproject_section(path: Path) -> dict[str, Any] | None:
-    import tomllib
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from None
-    section = data.get("tool", {}).get("kpolicy")
-    return section if isinstance(section, dict) else None
-
-
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
     if path.name == "pyproject.toml":
-        section = _pyproject_section(path)
+        section = pyproject_section(path)
         return _build(section or {}, path, None)
     from kpolicy.load import decode, load_documents
 

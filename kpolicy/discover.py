@@ -7,18 +7,38 @@ import fnmatch
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
 
 
-@dataclass(frozen=True, slots=True)
 class Input:
+    """One file to lint (a small value class; not a dataclass, whose import is a noticeable
+    part of a cached run's start-up)."""
+
+    __slots__ = ("display", "explicit", "path")
+
     display: str  # as reported: relative, as the user gave it
     path: Path | None  # None for stdin
-    explicit: bool = True  # named on the command line, not found by walking a folder
+    explicit: bool  # named on the command line, not found by walking a folder
+
+    def __init__(self, display: str, path: Path | None, explicit: bool = True) -> None:
+        self.display = display
+        self.path = path
+        self.explicit = explicit
+
+    def _key(self) -> tuple[str, Path | None, bool]:
+        return (self.display, self.path, self.explicit)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Input) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Input(display={self.display!r}, path={self.path!r}, explicit={self.explicit!r})"
 
 
 def is_excluded(display: str, patterns: Iterable[str]) -> bool:
@@ -58,12 +78,13 @@ def discover(
 
     Folders are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json``, skipping hidden
     folders (``.git``, ``.venv``) and ``exclude`` globs; symlinked folders are followed once
-    (a loop is cut). Files named explicitly are read whatever their suffix.
+    (a loop is cut). Files named explicitly are read whatever their suffix. A file reached
+    twice (through a symbolic or hard link: same device and inode) is read once.
     """
     patterns = tuple(exclude)
     files: list[Input] = []
     errors: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[int, int]] = set()
     for given in paths:
         if given == STDIN:
             files.append(Input(stdin_name, None))
@@ -75,9 +96,9 @@ def discover(
         elif stat.S_ISDIR(status.st_mode):
             _walk(given, patterns, files, errors, seen)
         elif stat.S_ISREG(status.st_mode):
-            real = os.path.realpath(given)
-            if real not in seen:
-                seen.add(real)
+            identity = (status.st_dev, status.st_ino)
+            if identity not in seen:
+                seen.add(identity)
                 files.append(Input(given, path))
         else:
             errors.append(f"{given}: not a regular file or folder")
@@ -85,7 +106,11 @@ def discover(
 
 
 def _walk(
-    top: str, patterns: tuple[str, ...], files: list[Input], errors: list[str], seen: set[str]
+    top: str,
+    patterns: tuple[str, ...],
+    files: list[Input],
+    errors: list[str],
+    seen: set[tuple[int, int]],
 ) -> None:
     visited_dirs: set[str] = set()
 
@@ -128,8 +153,8 @@ def _walk(
                 # a FIFO would block the read forever; a device never ends
                 errors.append(f"{display}: not a regular file")
                 continue
-            real_file = os.path.realpath(display)
-            if real_file in seen:
+            identity = (status.st_dev, status.st_ino)
+            if identity in seen:
                 continue
-            seen.add(real_file)
+            seen.add(identity)
             files.append(Input(display, full, explicit=False))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kpolicy.checks import RuleContext
-from kpolicy.config import Config, check_rule_ids, find_config, load_config
+from kpolicy.config import Config, check_rule_ids, load_config
+from kpolicy.configfile import find_config
 from kpolicy.discover import Input, discover
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
@@ -261,20 +263,30 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     context_inputs, context_errors = discover(options.context, exclude)
     errors.extend(context_errors)
     reported_names = {i.display for i in inputs}
-    config_file = session.config.origin.resolve() if session.config.origin else None
+    origin = session.config.origin
+    config_file = _identity(origin) if origin is not None else None
+    config_name = origin.name if origin is not None else ""
     # what to read, in order: (input, context only); the choice depends on names alone
     reads: list[tuple[Input, bool]] = []
     for item in inputs:
-        if not item.explicit and item.path is not None and item.path.resolve() == config_file:
-            continue
-        reads.append((item, False))
-    reported_real = {str(i.path.resolve()) for i in inputs if i.path is not None}
-    for item in context_inputs:
-        if item.display in reported_names or (
-            item.path is not None and str(item.path.resolve()) in reported_real
+        if (
+            config_file is not None
+            and not item.explicit
+            and item.path is not None
+            and item.path.name == config_name
+            and _identity(item.path) == config_file
         ):
-            continue
-        reads.append((item, True))
+            continue  # the config file found by walking a folder is not a manifest
+        reads.append((item, False))
+    if context_inputs:
+        reported = {_identity(i.path) for i in inputs if i.path is not None}
+        reported.discard(None)
+        for item in context_inputs:
+            if item.display in reported_names or (
+                item.path is not None and _identity(item.path) in reported
+            ):
+                continue
+            reads.append((item, True))
     results, jobs = _read_all(reads, session.limits, options)
     loaded: list[LoadedFile] = []
     context_files: list[LoadedFile] = []
@@ -333,6 +345,15 @@ def _read_all(
                 keep_text=False,
             )
     return [r for r in results if r is not None], jobs
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` is (device, inode), through any links; None when it cannot be read."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (status.st_dev, status.st_ino)
 
 
 def _size_of(item: Input) -> int:

@@ -98,3 +98,32 @@ def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict) -> None:
     out = io.StringIO()
     writers()["sarif"](result, ReportContext(rules=builtin_rules(), tool_version=__version__), out)
     jsonschema.validate(json.loads(out.getvalue()), sarif_schema)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        {"a": [], "b": {}, "c": [{"x": 1}, {"y": [1, 2, {"z": None}]}], "d": "é\u2028\"\\"},
+        [[1, [2, [3]]], {"k": {"deep": {"deeper": True}}}, 1.5, -0, "line\nbreak"],
+        {"version": 1, "diagnostics": [{"rule": "r", "line": 3}] * 3, "summary": {"files": 1}},
+    ],
+)
+@pytest.mark.parametrize("expand", [0, 1, 2, 5])
+def test_json_lines_layout_is_the_same_document(value: object, expand: int) -> None:
+    """The fast layout parses to exactly what it was given, and is laid out as promised: the
+    outer levels one member per line, anything deeper on one line."""
+    from kpolicy.report import write_json_lines
+
+    out = io.StringIO()
+    write_json_lines(value, out, expand=expand)
+    text = out.getvalue()
+    assert json.loads(text) == value
+    assert text.endswith("\n") and text.isascii()
+    if expand == 0:
+        assert text.count("\n") == 1
+    if expand == 2 and isinstance(value, dict) and "diagnostics" in value:
+        lines = text.splitlines()
+        assert lines.count('    {"rule": "r", "line": 3},') == 2
+        assert '  "summary": {' in lines and '    "files": 1' in lines

@@ -21,7 +21,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from kpolicy.config import CONFIG_NAME
+from kpolicy.configfile import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
 from kpolicy.lint import LintOptions, Session, build_session, check_files, read_input

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from kpolicy.model import LintResult
-from kpolicy.report import ReportContext
+from kpolicy.report import ReportContext, write_json_lines
 
 
 def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
@@ -25,5 +24,5 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
 
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
-    json.dump(to_json(result, ctx), out, indent=2, default=str)
-    out.write("\n")
+    # one finding per line: the top level and its lists laid out, each member on one line
+    write_json_lines(to_json(result, ctx), out, expand=2)
