@@ -1,0 +1,67 @@
+"""Discovery: which files a run reads, and that a file reached twice is read once."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kpolicy.discover import Input, discover
+from tests.test_cli import run
+
+MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+
+
+def _tree(tmp_path: Path) -> Path:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.yaml").write_text(MANIFEST)
+    (tmp_path / "a" / "two.yml").write_text(MANIFEST)
+    (tmp_path / "a" / "notes.txt").write_text("no")
+    (tmp_path / "a" / ".hidden.yaml").write_text(MANIFEST)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.yaml").write_text(MANIFEST)
+    return tmp_path
+
+
+def test_walk_order_suffixes_and_hidden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(_tree(tmp_path))
+    files, errors = discover(["."])
+    assert errors == []
+    assert [f.display for f in files] == ["a/one.yaml", "a/two.yml"]
+    assert all(not f.explicit for f in files)
+    files, _ = discover(["a/notes.txt"])  # named explicitly: read whatever its suffix
+    assert files == [Input("a/notes.txt", Path("a/notes.txt"))]
+
+
+def test_symbolic_and_hard_links_are_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(_tree(tmp_path))
+    (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
+    os.link(tmp_path / "a" / "two.yml", tmp_path / "a" / "zhard.yaml")
+    files, errors = discover(["a", "a/one.yaml", "a/soft.yaml"])
+    assert errors == []
+    # the first name met wins: one.yaml before soft.yaml, two.yml before zhard.yaml
+    assert [f.display for f in files] == ["a/one.yaml", "a/two.yml"]
+
+
+def test_input_is_a_value() -> None:
+    one = Input("x.yaml", Path("x.yaml"))
+    assert one == Input("x.yaml", Path("x.yaml"), explicit=True)
+    assert one != Input("x.yaml", Path("x.yaml"), explicit=False)
+    assert len({one, Input("x.yaml", Path("x.yaml"))}) == 1
+    assert "x.yaml" in repr(one)
+
+
+def test_config_inside_a_walked_folder_is_not_linted_as_a_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".kpolicy.yaml").write_text("rules: {}\n")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "cm.yaml").write_text(MANIFEST)
+    # a config named like a manifest inside the walked folder, given with --config
+    (tmp_path / "m" / "kpolicy.yaml").write_text("rules: {}\n")
+    out = run("lint", "-f", "json", "--config", "m/kpolicy.yaml", "m", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert '"files": 1' in out.stdout
