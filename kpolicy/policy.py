@@ -27,6 +27,7 @@ from kpolicy.checks import CheckFn, RuleContext
 from kpolicy.index import scope_namespace
 from kpolicy.model import Anchor, KObject, Path, Problem, to_pointer
 from kpolicy.ruledefs import RuleDef
+from kpolicy.schemalite import LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
 
 __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
@@ -84,11 +85,15 @@ def compiled(schema_json: str) -> Any:
     """A validator for a schema (given as canonical JSON), built once per distinct schema.
 
     Draft 2020-12 unless the schema names another draft in ``$schema``; ``format`` is checked.
+    A schema of the keywords :mod:`kpolicy.schemalite` evaluates (most rules and policies) is
+    checked there, with the same errors and without importing jsonschema.
     """
+    schema = _without_boolean_subschemas(json.loads(schema_json))
+    if supports(schema):
+        return LiteValidator(schema)
     from jsonschema import Draft202012Validator
     from jsonschema.validators import validator_for
 
-    schema = _without_boolean_subschemas(json.loads(schema_json))
     cls = validator_for(schema, default=Draft202012Validator)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 

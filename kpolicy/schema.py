@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import math
+import numbers
 import pickle
 import re
 import sys
@@ -802,6 +803,7 @@ class SchemaValidator:
         self._builtin = _load_version(self.version)
         self._custom: dict[tuple[str, str], dict[str, Any]] = {}
         self._custom_compiled: dict[tuple[str, str], Validator | None] = {}
+        self._custom_fast: dict[tuple[str, str], FastCheck | None] = {}
         self._schema_dir: Mapping[tuple[str | None, str, str], dict[str, Any]] = {}
         self._schema_roots: tuple[Path, ...] = ()
         self._frozen = False
@@ -817,6 +819,7 @@ class SchemaValidator:
         derived = SchemaValidator(self.version)
         derived._custom = dict(self._custom)
         derived._custom_compiled = dict(self._custom_compiled)
+        derived._custom_fast = dict(self._custom_fast)
         derived._schema_dir = self._schema_dir
         derived._schema_roots = self._schema_roots
         return derived
@@ -853,6 +856,7 @@ class SchemaValidator:
                 continue  # a CRD cannot replace a built-in kind
             self._custom[key] = {"openapi": openapi}
             self._custom_compiled.pop(key, None)
+            self._custom_fast.pop(key, None)
             added.append(key)
         return added
 
@@ -887,7 +891,7 @@ class SchemaValidator:
         custom = self._custom.get(key)
         compiled_custom: Validator | None = None
         if custom is not None:
-            compiled_custom = self._compile_custom(custom["openapi"])
+            compiled_custom = self._compile_custom(self._custom_root(custom))
         else:
             from_dir = _dir_lookup(self._schema_dir, api_version, kind)
             if from_dir is not None:
@@ -895,8 +899,31 @@ class SchemaValidator:
         self._custom_compiled[key] = compiled_custom
         return compiled_custom
 
-    def _compile_custom(self, openapi: object) -> Validator | None:
-        schema = _custom_root(openapi, self._builtin.definitions.get(_OBJECT_META))
+    def _custom_root(self, custom: dict[str, Any]) -> dict[str, Any]:
+        """The JSON Schema of a CRD version's custom resources, built once."""
+        root = custom.get("root")
+        if root is None:
+            root = _custom_root(custom["openapi"], self._builtin.definitions.get(_OBJECT_META))
+            custom["root"] = root
+        return root  # type: ignore[no-any-return]
+
+    def _custom_fast_for(self, key: tuple[str, str]) -> FastCheck | None:
+        """The pass/fail check of a CRD's custom resources (None: jsonschema always decides)."""
+        try:
+            return self._custom_fast[key]
+        except KeyError:
+            pass
+        custom = self._custom.get(key)
+        fast = None
+        if custom is not None:
+            try:
+                fast = _compile_fast(self._custom_root(custom))
+            except Exception:  # a hostile CRD: jsonschema's answer stands
+                fast = None
+        self._custom_fast[key] = fast
+        return fast
+
+    def _compile_custom(self, schema: dict[str, Any]) -> Validator | None:
         # No check_schema here: checking a CRD schema (with ObjectMeta inlined) against the
         # metaschema costs seconds; a broken schema fails inside validate(), which treats a
         # custom kind's failure as "not validated".
@@ -947,6 +974,14 @@ class SchemaValidator:
         builtin = (api_version, kind) in self._builtin.roots
         validator: Validator | None = None
         if not builtin:
+            custom_fast = self._custom_fast_for((api_version, kind))
+            if custom_fast is not None:
+                # as for built-in kinds, a pass is final; jsonschema explains a failure
+                try:
+                    if custom_fast(obj):
+                        return []
+                except Exception:
+                    pass
             validator = self._validator_for(api_version, kind)
             if validator is None:
                 return []
@@ -1013,7 +1048,9 @@ _ANNOTATION_KEYWORDS: Final = frozenset(
      "writeOnly"}
 )
 _FAST_KEYWORDS: Final = frozenset(
-    {"type", "properties", "additionalProperties", "items", "required", "enum", "format"}
+    {"type", "properties", "additionalProperties", "items", "required", "enum", "format",
+     "pattern", "minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
+     "exclusiveMinimum", "exclusiveMaximum"}
 )
 
 
@@ -1118,6 +1155,7 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
             items = None
     checks_object = bool(properties) or additional is not None or bool(required)
     props_get = (properties or {}).get
+    bounds = _fast_bounds(schema)
 
     def check(value: Any) -> bool:
         if type_check is not None and not type_check(value):
@@ -1125,6 +1163,8 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
         if enum_check is not None and not enum_check(value):
             return False
         if format_check is not None and format_check(value) is not None:
+            return False
+        if bounds is not None and not bounds(value):
             return False
         cls = value.__class__
         if cls is dict:
@@ -1151,6 +1191,61 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
         return True
 
     return check
+
+
+def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """``pattern`` and the length, size and number bounds of a schema node, as jsonschema's
+    keyword functions apply them (each only to strings, lists or numbers); None without any."""
+    checks: list[Callable[[Any], bool]] = []
+    if "pattern" in schema:
+        source = schema["pattern"]
+        if not isinstance(source, str):
+            raise _Unsupported("pattern")
+        try:
+            search = re.compile(source).search  # jsonschema: re.search(pattern, instance)
+        except re.error:
+            raise _Unsupported("pattern") from None
+        checks.append(lambda value: not isinstance(value, str) or search(value) is not None)
+    for keyword, kind, below in (("minLength", str, True), ("maxLength", str, False),
+                                 ("minItems", list, True), ("maxItems", list, False)):
+        if keyword in schema:
+            limit = schema[keyword]
+            if not isinstance(limit, int) or isinstance(limit, bool):
+                raise _Unsupported(keyword)
+            checks.append(_fast_size(kind, limit, below))
+    for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if keyword in schema:
+            bound = schema[keyword]
+            if not _is_number(bound):
+                raise _Unsupported(keyword)
+            checks.append(_fast_number(keyword, bound))
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+def _fast_size(kind: type, limit: int, below: bool) -> Callable[[Any], bool]:
+    if below:
+        return lambda value: not isinstance(value, kind) or len(value) >= limit
+    return lambda value: not isinstance(value, kind) or len(value) <= limit
+
+
+def _fast_number(keyword: str, bound: float) -> Callable[[Any], bool]:
+    def passes(value: Any) -> bool:
+        if not _is_number(value):
+            # another kind of number (Decimal): unsure, let jsonschema decide
+            return value.__class__ is bool or not isinstance(value, numbers.Number)
+        if keyword == "minimum":
+            return bool(value >= bound)
+        if keyword == "maximum":
+            return bool(value <= bound)
+        if keyword == "exclusiveMinimum":
+            return bool(value > bound)
+        return bool(value < bound)
+
+    return passes
 
 
 def _fast_type(declared: object) -> Callable[[object], bool]:
