@@ -52,14 +52,30 @@ def can_fork() -> bool:
 
 
 def idle_cores() -> int:
-    """Cores not busy with other work, counting this process as idle (like ``make -l``): on a
-    machine whose cores are all taken, workers only add the cost of forking and pickling."""
+    """Cores not busy with other work (like ``make -l``): on a machine whose cores are all
+    taken, workers only add the cost of forking and pickling."""
     cores = available_cores()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
+    busy = others_running()
+    if busy is None:
         return cores
-    return max(1, min(cores, int(cores - load + 1)))
+    return max(1, min(cores, int(cores - busy)))
+
+
+def others_running() -> float | None:
+    """How many other tasks want a core now: on Linux the runnable count of ``/proc/loadavg``
+    less this process, which is running as it reads it; elsewhere the one-minute load average
+    less one. The instantaneous count matters: the one-minute average still counts work that
+    ended seconds ago (a previous kpolicy run, say) and would make this one serial."""
+    try:
+        with open("/proc/loadavg", "rb") as handle:
+            runnable = handle.read().split()[3].split(b"/")[0]
+        return max(0, int(runnable) - 1)
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        return max(0.0, os.getloadavg()[0] - 1)
+    except (AttributeError, OSError):
+        return None
 
 
 def plan_jobs(requested: int | None, sizes: Sequence[int]) -> int:

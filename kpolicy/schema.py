@@ -905,7 +905,7 @@ class SchemaValidator:
         if root is None:
             root = _custom_root(custom["openapi"], self._builtin.definitions.get(_OBJECT_META))
             custom["root"] = root
-        return root  # type: ignore[no-any-return]
+        return root
 
     def _custom_fast_for(self, key: tuple[str, str]) -> FastCheck | None:
         """The pass/fail check of a CRD's custom resources (None: jsonschema always decides)."""
@@ -1226,7 +1226,8 @@ def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     return lambda value: all(check(value) for check in checks)
 
 
-def _fast_size(kind: type, limit: int, below: bool) -> Callable[[Any], bool]:
+def _fast_size(kind: type[str] | type[list[Any]], limit: int, below: bool
+               ) -> Callable[[Any], bool]:
     if below:
         return lambda value: not isinstance(value, kind) or len(value) >= limit
     return lambda value: not isinstance(value, kind) or len(value) <= limit

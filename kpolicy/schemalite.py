@@ -226,9 +226,12 @@ def _errors(schema: Mapping[str, Any], instance: Any, path: Path) -> Iterator[Li
         elif keyword in _NUMERIC:
             if _is_type(instance, "number") and _beyond(keyword, instance, value):
                 yield LiteError(keyword, value, instance, schema, path)
-        elif keyword in _COUNTS:
-            if _counted(keyword, instance) and _out_of_count(keyword, len(instance), value):
-                yield LiteError(keyword, value, instance, schema, path)
+        elif (
+            keyword in _COUNTS
+            and _counted(keyword, instance)
+            and _out_of_count(keyword, len(instance), value)
+        ):
+            yield LiteError(keyword, value, instance, schema, path)
 
 
 def _alternatives(keyword: str, branches: list[Mapping[str, Any]], instance: Any,

@@ -121,16 +121,24 @@ def test_deal_balances_and_keeps_order() -> None:
 
 def test_plan_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "available_cores", lambda: 4)
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    monkeypatch.setattr(parallel, "others_running", lambda: 0)
     assert parallel.plan_jobs(1, [10**7] * 100) == 1
     assert parallel.plan_jobs(None, [100] * 3) == 1  # too small to be worth a fork
     assert parallel.plan_jobs(4, [100] * 3) == 3  # asked for: at most one worker per file
     assert parallel.plan_jobs(None, [10**6] * 100) == 4
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.5, 2.5, 2.5))
+    monkeypatch.setattr(parallel, "others_running", lambda: 2)
     assert parallel.plan_jobs(None, [10**6] * 100) == 2  # two cores are busy elsewhere
     assert parallel.plan_jobs(3, [10**6] * 100) == 3  # asked for: as many as asked
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    monkeypatch.setattr(parallel, "others_running", lambda: 9)
     assert parallel.plan_jobs(None, [10**6] * 100) == 1
+    monkeypatch.setattr(parallel, "others_running", lambda: None)  # unknown: every core
+    assert parallel.plan_jobs(None, [10**6] * 100) == 4
+
+
+def test_others_running_reads_the_machine() -> None:
+    busy = parallel.others_running()
+    assert busy is None or busy >= 0
+    assert 1 <= parallel.idle_cores() <= parallel.available_cores()
 
 
 def test_packed_positions_round_trip() -> None:
