@@ -129,7 +129,7 @@ def ensure_project_cache(folder: Path) -> bool:
 # ---------------------------------------------------------------------------------------
 # replayed lint runs
 
-_ENTRY_FORMAT = 1
+_ENTRY_FORMAT = 2
 _MAX_ENTRIES = 64
 # a file modified this close to the start of a run may be modified again within the same
 # timestamp tick without its mtime changing: such a run is not stored ("racy git")
@@ -189,24 +189,39 @@ def _tree_stats(root: Path) -> list[tuple[str, os.stat_result]]:
     return found
 
 
-def _file_state(path: str) -> tuple[str | None, int, int]:
-    """(digest of the bytes or None when unreadable, size, mtime_ns), from one open file.
+Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
 
-    Only regular files are opened: a FIFO would block, a device never ends (the run refuses
-    them, and the entry records what they are instead).
+
+def _signature(status: os.stat_result) -> Signature:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino,
+            status.st_dev)
+
+
+def _file_state(path: str, known: tuple[str, Signature] | None = None
+                ) -> tuple[str | None, Signature | None]:
+    """(digest of the bytes or None when unreadable, the file's signature), from one open file.
+
+    With ``known`` (a digest and the signature the file had when it was hashed), a file whose
+    size, modification and change times, inode and device are all unchanged keeps that digest
+    without being read, as git's index does; the racy case (a change within the same timestamp
+    tick) cannot arise, since :meth:`RunCache.store` records no file modified within two
+    seconds of the run. Only regular files are opened: a FIFO would block, a device never ends
+    (the run refuses them, and the entry records what they are instead).
     """
     try:
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
-            return f"mode {stat.S_IFMT(status.st_mode):o}", -1, -1
+            return f"mode {stat.S_IFMT(status.st_mode):o}", None
+        if known is not None and tuple(known[1]) == _signature(status):
+            return known[0], _signature(status)
         with open(path, "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):  # replaced between stat and open
-                return f"mode {stat.S_IFMT(status.st_mode):o}", -1, -1
+                return f"mode {stat.S_IFMT(status.st_mode):o}", None
             data = handle.read()
     except (OSError, ValueError):
-        return None, -1, -1
-    return digest(data), status.st_size, status.st_mtime_ns
+        return None, None
+    return digest(data), _signature(status)
 
 
 def _tree_state(path: str) -> str | None:
@@ -235,7 +250,7 @@ class RunCache:
         self.cwd = cwd
         self.started_ns = 0
         self._before: dict[str, object] | None = None
-        self._stats: dict[str, tuple[int, int]] = {}
+        self._stats: dict[str, Signature | None] = {}
 
     @classmethod
     def for_command(cls, options: dict[str, object], cwd: Path | None = None) -> RunCache:
@@ -257,8 +272,14 @@ class RunCache:
 
     # -- the state of the inputs ---------------------------------------------------------
 
-    def fingerprint(self, spec: dict[str, object]) -> dict[str, object]:
+    def fingerprint(self, spec: dict[str, object],
+                    known: tuple[object, object] | None = None) -> dict[str, object]:
+        """The state of everything the run of ``spec`` reads. ``known``: the digests and
+        signatures of an entry, so that a file whose signature is unchanged is not re-read."""
         from kpolicy.discover import discover
+
+        known_files = known[0] if known is not None and isinstance(known[0], dict) else {}
+        known_stats = known[1] if known is not None and isinstance(known[1], dict) else {}
 
         def names(values: object) -> list[str]:
             return [str(v) for v in values] if isinstance(values, list | tuple) else []
@@ -279,9 +300,14 @@ class RunCache:
         def add(path: str) -> None:
             if path in files:
                 return
-            state, size, mtime = _file_state(path)
+            before = known_files.get(path)
+            signature = known_stats.get(path)
+            hint = None
+            if isinstance(before, str) and isinstance(signature, list) and len(signature) == 5:
+                hint = (before, tuple(signature))
+            state, current = _file_state(path, hint)
             files[path] = state
-            self._stats[path] = (size, mtime)
+            self._stats[path] = current
 
         for item in (*inputs, *context):
             if item.path is not None:
@@ -318,8 +344,9 @@ class RunCache:
         spec, recorded, outputs = entry.get("spec"), entry.get("state"), entry.get("outputs")
         if not isinstance(spec, dict) or not isinstance(outputs, dict):
             return None
+        known = (recorded.get("files"), entry.get("stats")) if isinstance(recorded, dict) else None
         try:
-            current = self.fingerprint(spec)
+            current = self.fingerprint(spec, known)
         except Exception:  # a broken config, an unreadable folder: run for real
             return None
         if current != recorded:
@@ -345,24 +372,27 @@ class RunCache:
         if before is None:
             return False
         stats = dict(self._stats)
-        for path, (size, mtime) in stats.items():
-            if mtime >= self.started_ns - _RACY_NS:
-                return False  # racily clean: a change within the same tick would go unseen
+        for path, signature in stats.items():
             try:
                 status = os.stat(path)
             except OSError:
-                if size != -1:
+                if signature is not None:
                     return False
                 continue
-            if (status.st_size, status.st_mtime_ns) != (size, mtime):
-                return False
+            if signature is None or _signature(status) != signature:
+                return False  # changed during the run, or not a regular file
+            if signature[1] >= self.started_ns - _RACY_NS:
+                return False  # racily clean: a change within the same tick would go unseen
         try:
             after = self.fingerprint(self._spec)
         except Exception:
             return False
         if after != before:
             return False
-        entry = {"format": _ENTRY_FORMAT, "spec": self._spec, "state": before, "outputs": outputs}
+        entry = {"format": _ENTRY_FORMAT, "spec": self._spec, "state": before,
+                 "stats": {path: list(signature) for path, signature in stats.items()
+                           if signature is not None},
+                 "outputs": outputs}
         if not ensure_project_cache(self.folder):
             return False
         data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -104,6 +104,31 @@ def test_same_size_same_mtime_edit_misses(project: Path) -> None:
     assert lint("-f", "json", "manifests")[1] != MARKER
 
 
+def test_unchanged_files_are_not_read_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay trusts an input whose size, times, inode and device are all as recorded (git's
+    index does the same) and hashes only the files whose signature changed."""
+    lint("-f", "json", "manifests")
+    tamper(project)
+    hashed: list[bytes] = []
+    real_digest = cache_module.digest
+
+    def counting(data: bytes) -> str:
+        hashed.append(data)
+        return real_digest(data)
+
+    monkeypatch.setattr(cache_module, "digest", counting)
+    assert lint("-f", "json", "manifests")[1] == MARKER
+    assert DEPLOYMENT.encode() not in hashed and SERVICE.encode() not in hashed
+    service = project / "manifests" / "service.yaml"
+    service.write_text(SERVICE)  # same bytes, new signature: hashed, and still a replay
+    age(service)
+    hashed.clear()
+    assert lint("-f", "json", "manifests")[1] == MARKER
+    assert SERVICE.encode() in hashed and DEPLOYMENT.encode() not in hashed
+
+
 def test_new_or_removed_file_misses(project: Path) -> None:
     lint("-f", "json", "manifests")
     tamper(project)
