@@ -490,6 +490,9 @@ class _Version:
     # (apiVersion, kind) -> the pass/fail check of _compile_fast, or None when that kind's
     # schema uses a keyword the fast check does not know (jsonschema then decides alone)
     fast: dict[tuple[str, str], Callable[[Any], bool] | None] = field(default_factory=dict)
+    # schema node (by id) -> its compiled check, shared by every kind of the version: the
+    # definitions are shared objects (PodSpec is one node under Deployment, Pod, Job, ...)
+    fast_memo: dict[int, Callable[[Any], bool]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -957,7 +960,7 @@ class SchemaValidator:
             pass
         with state.lock:
             if key not in state.fast:
-                state.fast[key] = _compile_fast(state.roots[key])
+                state.fast[key] = _compile_fast(state.roots[key], state.fast_memo)
             return state.fast[key]
 
     def validate(self, obj: object) -> list[SchemaProblem]:
@@ -1084,13 +1087,33 @@ _TYPE_CHECKS: Final[dict[str, Callable[[object], bool]]] = {
 }
 
 
-def _compile_fast(schema: object) -> FastCheck | None:
-    """The pass/fail check of a root schema, or None when it uses an unsupported keyword."""
-    memo: dict[int, FastCheck] = {}
+# the classes of the values each JSON type accepts without further test (bool is not an
+# integer, and a float is an integer only when integral, so neither is listed there)
+_TYPE_CLASSES: Final[dict[str, tuple[type, ...]]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def _compile_fast(schema: object, memo: dict[int, FastCheck] | None = None) -> FastCheck | None:
+    """The pass/fail check of a root schema, or None when it uses an unsupported keyword.
+
+    ``memo`` (schema node id → check) may be shared by roots whose nodes are shared, while
+    those nodes are alive; it is left as it was when the schema is unsupported.
+    """
+    work = dict(memo) if memo is not None else {}
     try:
-        return _fast_node(schema, memo)
+        check = _fast_node(schema, work)
     except (_Unsupported, RecursionError):
         return None
+    if memo is not None:
+        memo.update(work)
+    return check
 
 
 def _fast_node(schema: object, memo: dict[int, FastCheck]) -> FastCheck:
@@ -1260,7 +1283,14 @@ def _fast_type(declared: object) -> Callable[[object], bool]:
         checks.append(_TYPE_CHECKS[name])
     if len(checks) == 1:
         return checks[0]
-    return lambda value: any(check(value) for check in checks)
+    # several types (int-or-string, nullable): the exact classes the loader makes are looked up
+    # in one set; anything else (a subclass, an integral float) takes the general path
+    exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+
+    def check(value: object) -> bool:
+        return value.__class__ in exact or any(check(value) for check in checks)
+
+    return check
 
 
 def _fast_enum(allowed: object) -> Callable[[object], bool]:

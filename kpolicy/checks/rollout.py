@@ -159,7 +159,7 @@ class RollingUpdateParams:
 def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     """The rollingUpdate of an apps/v1 RollingUpdate workload after defaulting, else None.
 
-    Computed once per object and run (three rules ask; defaulting copies the spec).
+    Computed once per object and run (three rules ask).
 
     None also when the API server would not validate the parameters: another strategy type,
     a wrongly typed field, a StatefulSet whose explicit RollingUpdate type keeps a nil
@@ -179,7 +179,7 @@ def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParam
     if written_ru is not None and not isinstance(written_ru, dict):
         return None
     gate = max_unavailable_statefulset_enabled(ctx)
-    defaulted = apps_v1_defaults(obj.kind, spec, max_unavailable_statefulset=gate)
+    defaulted = apps_v1_defaults(obj.kind, spec, max_unavailable_statefulset=gate, shared=True)
     defaulted_strategy = defaulted.get(strategy.field)
     if not isinstance(defaulted_strategy, dict) or defaulted_strategy.get("type") != ROLLING_UPDATE:
         return None

@@ -232,3 +232,28 @@ def test_read_only_mapping_input() -> None:
     result = apps_v1_defaults("Deployment", spec)
     assert result["replicas"] == 2
     assert result["strategy"] == {"type": "Recreate"}
+
+
+SHARED_CASES = [
+    {},
+    {"replicas": 2, "strategy": {"rollingUpdate": {"maxSurge": 1}}},
+    {"strategy": {"type": "Recreate"}, "updateStrategy": {"type": "OnDelete"}},
+    {"updateStrategy": {"rollingUpdate": {"partition": 2}}, "podManagementPolicy": "Parallel",
+     "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete"}},
+    {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": "bad"}, "replicas": "x"},
+    {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{}]}}},
+]
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"])
+@pytest.mark.parametrize("spec", SHARED_CASES)
+@pytest.mark.parametrize("gate", [True, False])
+def test_shared_result_equals_the_copy_and_leaves_the_input(
+    kind: str, spec: dict[str, Any], gate: bool
+) -> None:
+    before = copy.deepcopy(spec)
+    shared = apps_v1_defaults(kind, spec, max_unavailable_statefulset=gate, shared=True)
+    assert shared == apps_v1_defaults(kind, spec, max_unavailable_statefulset=gate)
+    assert spec == before
+    if "template" in spec:
+        assert shared["template"] is spec["template"]  # not copied: that is the point
