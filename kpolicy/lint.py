@@ -288,6 +288,10 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
                 continue
             reads.append((item, True))
     results, jobs = _read_all(reads, session.limits, options)
+    if jobs > 1:
+        from kpolicy.parallel import check_jobs
+
+        jobs = check_jobs(options.jobs, jobs)
     loaded: list[LoadedFile] = []
     context_files: list[LoadedFile] = []
     for (item, context_only), result in zip(reads, results, strict=True):

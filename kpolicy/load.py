@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -405,7 +405,7 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
         else:
             value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
         extend(value_span)
-        extend(key_span or (-1, 0, 0, 0))
+        extend(key_span or _NO_KEY)
         if cls is ScalarNode:
             records.append(1)
             if tag == _STR:
@@ -465,7 +465,13 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
         # build refers to itself through its closure: a reference cycle that would keep
         # `records` alive until the cyclic collector runs (lint turns it off)
         build = _built
-    return value, array.array("i", records)
+    # two bytes a number when every line and column fits (all but minified giants), else four
+    narrow = not records or max(records) <= _NARROW_MAX
+    return value, array.array("H" if narrow else "i", records)
+
+
+_NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)
+_NARROW_MAX: Final = 65_535
 
 
 def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:

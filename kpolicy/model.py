@@ -79,7 +79,8 @@ def to_pointer(path: Path) -> str:
 
 
 # one record per YAML node of a compact table, in the order the loader builds them (pre-order):
-# the value span, the key span (line -1: no key), and the number of records in its subtree
+# the value span, the key span (line 0: no key), and the number of records in its subtree;
+# all non-negative, so that an array of unsigned shorts holds them when they fit
 RECORD = 9
 
 
@@ -88,9 +89,9 @@ class PositionTable:
 
     A table is either a plain dict (``entries``), or compact: the spans of a document's nodes
     in one array, in the order the loader walked them, found again by walking the document's
-    value along the pointer. A compact table costs 36 bytes a node instead of about 450 (a
-    pointer string, a dict slot, a tuple and two Span objects); ``entries`` still works on it,
-    built on first use.
+    value along the pointer. A compact table costs 18 bytes a node (36 in a document with a
+    line or column past 65,535) instead of about 450 (a pointer string, a dict slot, a tuple
+    and two Span objects); ``entries`` still works on it, built on first use.
     """
 
     __slots__ = ("_entries", "_records", "_root")
@@ -143,7 +144,7 @@ class PositionTable:
         r = self._records
         base = index * RECORD
         value = Span(r[base], r[base + 1], r[base + 2], r[base + 3])
-        if r[base + 4] == -1:
+        if r[base + 4] == 0:
             return None, value
         return Span(r[base + 4], r[base + 5], r[base + 6], r[base + 7]), value
 

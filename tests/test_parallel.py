@@ -154,3 +154,22 @@ def test_packed_positions_round_trip() -> None:
         for pointer in list(before.positions.entries)[:20]:
             assert after.positions.resolve(pointer) == before.positions.resolve(pointer)
     assert packed.diagnostics == loaded.diagnostics and packed.directives == loaded.directives
+
+
+def test_checks_stay_in_the_parent_when_the_heap_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked checkers copy the pages they touch: past the limit, the automatic choice checks
+    in the parent; an explicit --jobs is obeyed."""
+    monkeypatch.setattr(parallel, "resident_bytes", lambda: 50 * 1024 * 1024)
+    assert parallel.check_jobs(None, 2) == 2
+    monkeypatch.setattr(parallel, "resident_bytes", lambda: parallel.MAX_FORKED_CHECK_RSS + 1)
+    assert parallel.check_jobs(None, 2) == 1
+    assert parallel.check_jobs(0, 4) == 1
+    assert parallel.check_jobs(3, 3) == 3  # asked for
+    assert parallel.check_jobs(None, 1) == 1
+    monkeypatch.setattr(parallel, "resident_bytes", lambda: None)  # unknown: as planned
+    assert parallel.check_jobs(None, 2) == 2
+
+
+def test_resident_bytes_reads_this_process() -> None:
+    size = parallel.resident_bytes()
+    assert size is None or 10 * 1024 * 1024 < size < 10 * 1024**3
