@@ -127,3 +127,14 @@ def test_json_lines_layout_is_the_same_document(value: object, expand: int) -> N
         lines = text.splitlines()
         assert lines.count('    {"rule": "r", "line": 3},') == 2
         assert '  "summary": {' in lines and '    "files": 1' in lines
+
+
+def test_json_lines_lays_out_named_keys_at_any_depth() -> None:
+    from kpolicy.report import write_json_lines
+
+    value = {"a": {"b": {"rules": [{"id": 1}, {"id": 2}], "other": [1, 2]}}}
+    out = io.StringIO()
+    write_json_lines(value, out, expand=2, also=frozenset({"b", "rules"}))
+    lines = out.getvalue().splitlines()
+    assert json.loads(out.getvalue()) == value
+    assert '        {"id": 1},' in lines and '      "other": [1, 2]' in lines

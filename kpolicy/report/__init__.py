@@ -43,9 +43,12 @@ def writers() -> dict[str, Writer]:
     return {name: writer(name) for name in FORMATS}
 
 
-def write_json_lines(value: object, out: TextIO, expand: int = 2) -> None:
+def write_json_lines(
+    value: object, out: TextIO, expand: int = 2, also: frozenset[str] = frozenset()
+) -> None:
     """``value`` as indented JSON whose first ``expand`` levels of containers are laid out one
-    member per line, and whose deeper values are each written on one line.
+    member per line, and whose deeper values are each written on one line; a container under a
+    key named in ``also`` is laid out too, at any depth, when its parent is.
 
     The standard library indents only through its pure-Python encoder, ten times slower than
     its C one; here only the few outer containers are laid out in Python and every finding is
@@ -56,25 +59,29 @@ def write_json_lines(value: object, out: TextIO, expand: int = 2) -> None:
 
     encode = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": "), default=str).encode
 
-    def emit(item: object, level: int, indent: str) -> None:
-        if level >= expand or not isinstance(item, dict | list) or not item:
+    def emit(item: object, level: int, indent: str, key: str | None) -> None:
+        if (
+            (level >= expand and key not in also)
+            or not isinstance(item, dict | list)
+            or not item
+        ):
             out.write(encode(item))
             return
         inner = indent + "  "
         if isinstance(item, dict):
             out.write("{\n")
-            for position, (key, member) in enumerate(item.items()):
-                out.write(f"{inner}{encode(str(key))}: ")
-                emit(member, level + 1, inner)
+            for position, (name, member) in enumerate(item.items()):
+                out.write(f"{inner}{encode(str(name))}: ")
+                emit(member, level + 1, inner, str(name))
                 out.write(",\n" if position < len(item) - 1 else "\n")
             out.write(indent + "}")
         else:
             out.write("[\n")
             for position, member in enumerate(item):
                 out.write(inner)
-                emit(member, level + 1, inner)
+                emit(member, level + 1, inner, None)
                 out.write(",\n" if position < len(item) - 1 else "\n")
             out.write(indent + "]")
 
-    emit(value, 0, "")
+    emit(value, 0, "", None)
     out.write("\n")

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from typing import Any, TextIO
 
 import attr
 import sarif_om as om
 
 from kpolicy.model import Diagnostic, LintResult, Severity
-from kpolicy.report import ReportContext
+from kpolicy.report import ReportContext, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -21,15 +21,29 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 _ALWAYS = frozenset({"level"})  # written even when equal to SARIF's default, for readers
 
 
+@functools.cache
+def _fields_of(cls: type) -> tuple[tuple[str, str, Any, bool], ...] | None:
+    """(attribute, SARIF property, default, always written) of a sarif-om class; None for
+    anything else. Read once per class: attrs' reflection is the slow part of serializing."""
+    if not attr.has(cls):
+        return None
+    return tuple(
+        (field.name, field.metadata.get("schema_property_name", field.name), field.default,
+         field.name in _ALWAYS)
+        for field in attr.fields(cls)
+    )
+
+
 def _serialize(value: Any) -> Any:
     """sarif-om objects → JSON, with the schema's property names and without unset fields."""
-    if attr.has(type(value)):
+    fields = _fields_of(value.__class__)
+    if fields is not None:
         out: dict[str, Any] = {}
-        for field in attr.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is None or (item == field.default and field.name not in _ALWAYS):
+        for name, property_name, default, always in fields:
+            item = getattr(value, name)
+            if item is None or (not always and item == default):
                 continue
-            out[field.metadata.get("schema_property_name", field.name)] = _serialize(item)
+            out[property_name] = _serialize(item)
         return out
     if isinstance(value, list | tuple):
         return [_serialize(v) for v in value]
@@ -63,18 +77,24 @@ def fingerprint(diag: Diagnostic) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-def _location(file: str, diag_span: Any) -> om.PhysicalLocation:
-    return om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=_uri(file), uri_base_id="%SRCROOT%"),
-        region=om.Region(
-            start_line=diag_span.line,
-            start_column=diag_span.column,
-            end_line=diag_span.end_line,
-            end_column=max(diag_span.end_column, diag_span.column + 1)
-            if diag_span.end_line == diag_span.line
-            else diag_span.end_column,
-        ),
-    )
+def _location(file: str, diag_span: Any, uris: dict[str, str]) -> dict[str, Any]:
+    """A SARIF physicalLocation (as JSON: results are many, and sarif-om's objects cost ten
+    times more to build and serialize than the dicts they become)."""
+    uri = uris.get(file)
+    if uri is None:
+        uri = uris[file] = _uri(file)
+    end_column = diag_span.end_column
+    if diag_span.end_line == diag_span.line:
+        end_column = max(end_column, diag_span.column + 1)
+    return {
+        "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+        "region": {
+            "endColumn": end_column,
+            "endLine": diag_span.end_line,
+            "startColumn": diag_span.column,
+            "startLine": diag_span.line,
+        },
+    }
 
 
 def _uri(file: str) -> str:
@@ -84,6 +104,36 @@ def _uri(file: str) -> str:
     while path.startswith("./"):
         path = path[2:]
     return quote(path, safe="/:@-._~!$&'()*+,;=")
+
+
+def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str, Any]:
+    """One SARIF result, with the property names and order sarif-om would write."""
+    location: dict[str, Any] = {}
+    if diag.object is not None:
+        obj = diag.object
+        name = "/".join(p for p in (obj.namespace, obj.name) if p)
+        logical: dict[str, Any] = {"fullyQualifiedName": f"{obj.kind}/{name}", "kind": "object"}
+        if obj.name is not None:
+            logical["name"] = obj.name
+        location["logicalLocations"] = [logical]
+    location["physicalLocation"] = _location(diag.file, diag.span, uris)
+    result: dict[str, Any] = {
+        "message": {"text": diag.message},
+        "level": _LEVEL[diag.severity],
+        "locations": [location],
+        "partialFingerprints": {"kpolicyFingerprint/v1": fingerprint(diag)},
+    }
+    if diag.path:
+        result["properties"] = {"path": diag.path}
+    if diag.related:
+        result["relatedLocations"] = [
+            {"id": i, "message": {"text": r.message},
+             "physicalLocation": _location(r.file, r.span, uris)}
+            for i, r in enumerate(diag.related)
+        ]
+    result["ruleId"] = diag.rule
+    result["ruleIndex"] = rule_index
+    return result
 
 
 def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
@@ -97,44 +147,8 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
             descriptors.append(om.ReportingDescriptor(id=rule_id))
         else:
             descriptors.append(_rule_descriptor(rule))
-    results = []
-    for diag in result.diagnostics:
-        logical = None
-        if diag.object is not None:
-            obj = diag.object
-            name = "/".join(p for p in (obj.namespace, obj.name) if p)
-            logical = [
-                om.LogicalLocation(
-                    name=obj.name,
-                    fully_qualified_name=f"{obj.kind}/{name}",
-                    kind="object",
-                )
-            ]
-        related = [
-            om.Location(
-                id=i,
-                physical_location=_location(r.file, r.span),
-                message=om.Message(text=r.message),
-            )
-            for i, r in enumerate(diag.related)
-        ] or None
-        results.append(
-            om.Result(
-                rule_id=diag.rule,
-                rule_index=rule_index[diag.rule],
-                level=_LEVEL[diag.severity],
-                message=om.Message(text=diag.message),
-                locations=[
-                    om.Location(
-                        physical_location=_location(diag.file, diag.span),
-                        logical_locations=logical,
-                    )
-                ],
-                related_locations=related,
-                partial_fingerprints={"kpolicyFingerprint/v1": fingerprint(diag)},
-                properties={"path": diag.path} if diag.path else None,
-            )
-        )
+    uris: dict[str, str] = {}
+    results = [_result(diag, rule_index[diag.rule], uris) for diag in result.diagnostics]
     run = om.Run(
         tool=om.Tool(
             driver=om.ToolComponent(
@@ -145,15 +159,19 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
                 rules=descriptors,
             )
         ),
-        results=results,
+        results=[],  # the plain dicts of the results go in after serializing
         column_kind="unicodeCodePoints",
         properties={"kubernetesVersion": result.kubernetes_version},
     )
     log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
     data: dict[str, Any] = _serialize(log)
+    data["runs"][0]["results"] = results
     return {"$schema": data.pop("$schema"), **data}
 
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
-    json.dump(to_sarif(result, ctx), out, indent=2)
-    out.write("\n")
+    # laid out to the results (one per line) and the rule descriptors (one per line)
+    write_json_lines(to_sarif(result, ctx), out, expand=4, also=_LAID_OUT)
+
+
+_LAID_OUT = frozenset({"driver", "rules"})
