@@ -69,6 +69,24 @@ def _stat(path: str) -> os.stat_result | str:
         return "invalid file name"
 
 
+def _identity(path: str, status: os.stat_result) -> tuple[int, int] | str:
+    """Which file this is: its device and inode, or its real path where the file system has
+    no inode numbers (st_ino 0, as on FAT under Windows)."""
+    if status.st_ino:
+        return (status.st_dev, status.st_ino)
+    return os.path.realpath(path)
+
+
+def file_identity(path: str | Path) -> tuple[int, int] | str | None:
+    """Which file ``path`` is, through any links (see :func:`_identity`); None when it cannot
+    be read."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return _identity(str(path), status)
+
+
 def discover(
     paths: Iterable[str],
     exclude: Iterable[str] = (),
@@ -84,7 +102,7 @@ def discover(
     patterns = tuple(exclude)
     files: list[Input] = []
     errors: list[str] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int] | str] = set()
     for given in paths:
         if given == STDIN:
             files.append(Input(stdin_name, None))
@@ -96,7 +114,7 @@ def discover(
         elif stat.S_ISDIR(status.st_mode):
             _walk(given, patterns, files, errors, seen)
         elif stat.S_ISREG(status.st_mode):
-            identity = (status.st_dev, status.st_ino)
+            identity = _identity(given, status)
             if identity not in seen:
                 seen.add(identity)
                 files.append(Input(given, path))
@@ -110,7 +128,7 @@ def _walk(
     patterns: tuple[str, ...],
     files: list[Input],
     errors: list[str],
-    seen: set[tuple[int, int]],
+    seen: set[tuple[int, int] | str],
 ) -> None:
     visited_dirs: set[str] = set()
 
@@ -153,7 +171,7 @@ def _walk(
                 # a FIFO would block the read forever; a device never ends
                 errors.append(f"{display}: not a regular file")
                 continue
-            identity = (status.st_dev, status.st_ino)
+            identity = _identity(display, status)
             if identity in seen:
                 continue
             seen.add(identity)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
@@ -14,7 +13,7 @@ from typing import Any, BinaryIO
 from kpolicy.checks import RuleContext
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
-from kpolicy.discover import Input, discover
+from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.index import Index
@@ -264,7 +263,7 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     errors.extend(context_errors)
     reported_names = {i.display for i in inputs}
     origin = session.config.origin
-    config_file = _identity(origin) if origin is not None else None
+    config_file = file_identity(origin) if origin is not None else None
     config_name = origin.name if origin is not None else ""
     # what to read, in order: (input, context only); the choice depends on names alone
     reads: list[tuple[Input, bool]] = []
@@ -274,16 +273,16 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
             and not item.explicit
             and item.path is not None
             and item.path.name == config_name
-            and _identity(item.path) == config_file
+            and file_identity(item.path) == config_file
         ):
             continue  # the config file found by walking a folder is not a manifest
         reads.append((item, False))
     if context_inputs:
-        reported = {_identity(i.path) for i in inputs if i.path is not None}
+        reported = {file_identity(i.path) for i in inputs if i.path is not None}
         reported.discard(None)
         for item in context_inputs:
             if item.display in reported_names or (
-                item.path is not None and _identity(item.path) in reported
+                item.path is not None and file_identity(item.path) in reported
             ):
                 continue
             reads.append((item, True))
@@ -349,15 +348,6 @@ def _read_all(
                 keep_text=False,
             )
     return [r for r in results if r is not None], jobs
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    """Which file ``path`` is (device, inode), through any links; None when it cannot be read."""
-    try:
-        status = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return (status.st_dev, status.st_ino)
 
 
 def _size_of(item: Input) -> int:

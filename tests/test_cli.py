@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -195,6 +196,31 @@ def test_context_is_indexed_not_reported(project: Path) -> None:
     report = json.loads(out.stdout)
     assert report["diagnostics"] == []
     assert report["summary"]["files"] == 1
+
+
+def test_context_file_that_is_an_input_is_read_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same file as an input and (through a link, under another name) in the context is
+    one file: read once, with no second copy of its objects in the index."""
+    import kpolicy.lint as lint_module
+
+    ctx = project / "ctx"
+    ctx.mkdir()
+    (ctx / "alias.yaml").symlink_to(project / "bad.yaml")
+    (ctx / "other.yaml").write_text(GOOD.replace("name: web", "name: other"))
+    read: list[str] = []
+    real = lint_module.read_input
+
+    def recording(item: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(item.display)
+        return real(item, *args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "read_input", recording)
+    monkeypatch.chdir(project)
+    result, _ = lint_module.lint(lint_module.LintOptions(paths=["bad.yaml"], context=["ctx"], jobs=1))
+    assert sorted(read) == ["bad.yaml", "ctx/other.yaml"]
+    assert result.summary.files == 1
 
 
 def test_github_format(project: Path) -> None:

@@ -65,3 +65,26 @@ def test_config_inside_a_walked_folder_is_not_linted_as_a_manifest(
     out = run("lint", "-f", "json", "--config", "m/kpolicy.yaml", "m", cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert '"files": 1' in out.stdout
+
+
+def test_without_inode_numbers_files_are_told_apart_by_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kpolicy.discover as discover_module
+
+    monkeypatch.chdir(_tree(tmp_path))
+    real_stat = discover_module.os.stat
+
+    class NoInode:
+        def __init__(self, status: os.stat_result) -> None:
+            self._status = status
+            self.st_ino = 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._status, name)
+
+    monkeypatch.setattr(discover_module.os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k)))
+    (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
+    files, errors = discover(["a"])
+    assert errors == []
+    assert [f.display for f in files] == ["a/one.yaml", "a/two.yml"]  # the link is still one file
