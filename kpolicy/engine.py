@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import traceback
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kpolicy.checks import Check, CheckFn, RuleContext, registry
+from kpolicy.checks import Check, CheckFn, NeedsIndex, RuleContext, registry
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -96,14 +96,30 @@ class Engine:
         self._plans[kind] = plan
         return plan
 
-    def run(self, obj: KObject) -> list[Diagnostic]:
+    def run(
+        self,
+        obj: KObject,
+        only: Collection[int] | None = None,
+        deferred: list[int] | None = None,
+    ) -> list[Diagnostic]:
+        """The findings of every check that applies to ``obj``.
+
+        ``only``: the positions (in this kind's plan) of the checks to run, e.g. those a local
+        pass deferred. ``deferred``: in a local pass (a context with a ``LocalIndex``), where
+        to put the positions of the checks that raised ``NeedsIndex``; their partial findings
+        are dropped, and the same check runs whole in the parent. Two engines built from the
+        same rules have the same plans, so positions carry over.
+        """
         found: list[Diagnostic] = []
         kind = obj.kind
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)
-        for step in plan:
+        for position, step in enumerate(plan):
+            if only is not None and position not in only:
+                continue
             reports = step.reports
+            start = len(found)
             try:
                 for problem in step.fn(obj, step.context):
                     rule_id = problem.rule or step.default_rule
@@ -112,6 +128,10 @@ class Engine:
                         continue  # not enabled, or the rule does not apply to this kind
                     found.append(to_diagnostic(obj, rule_id, severity, problem))
             except Exception as exc:  # a bug in one rule must not stop the others
+                if isinstance(exc, NeedsIndex) and deferred is not None:
+                    del found[start:]
+                    deferred.append(position)
+                    continue
                 internal = self._internal_error(obj, step.label, exc)
                 if internal is not None:
                     found.append(internal)

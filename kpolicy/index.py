@@ -199,3 +199,40 @@ def _kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:
             if isinstance(path, str) and "\n" not in path:
                 found.add(os.path.normpath(os.path.join(folder, path)))
     return found
+
+
+class NeedsIndex(Exception):
+    """Raised in a worker's local pass (see :class:`LocalIndex`) by whatever needs the objects
+    of other files; the engine then runs that check again in the parent, with the whole index.
+    A check never catches it."""
+
+
+class LocalIndex:
+    """The index of a worker's local pass, before every file is loaded: it answers what depends
+    on one object alone (``memo``, ``labels_of``) and raises
+    :class:`NeedsIndex` for anything else, so that a check that needs other
+    objects runs again in the parent instead of answering from a partial index. Anything not
+    listed here raises, including methods added to :class:`Index` later."""
+
+    def __init__(self) -> None:
+        self._memo: dict[Hashable, Any] = {}
+
+    def clear(self) -> None:
+        """Forget what was remembered: a worker calls it before each file, since memo keys
+        hold ``id()`` of objects, which are reused once a finished file's objects are freed."""
+        self._memo.clear()
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+    def labels_of(self, obj: KObject) -> dict[str, str]:
+        return template_labels(obj)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy, pickle and hasattr probe dunders: not a query
+            raise AttributeError(name)
+        raise NeedsIndex(name)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from kpolicy.checks import RuleContext
 from kpolicy.config import Config, check_rule_ids, load_config
@@ -16,7 +16,7 @@ from kpolicy.configfile import find_config
 from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
-from kpolicy.index import Index
+from kpolicy.index import Index, LocalIndex
 from kpolicy.load import decode, load_text
 from kpolicy.model import (
     Diagnostic,
@@ -286,33 +286,87 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
             ):
                 continue
             reads.append((item, True))
-    results, jobs = _read_all(reads, session.limits, options)
-    if jobs > 1:
-        from kpolicy.parallel import check_jobs
-
-        jobs = check_jobs(options.jobs, jobs)
+    nodes = load_nodes(options.nodes_file, session.limits)
+    results, found_locally = _read_all(reads, session, options, nodes)
     loaded: list[LoadedFile] = []
+    local: list[LocalFindings | None] = []
     context_files: list[LoadedFile] = []
-    for (item, context_only), result in zip(reads, results, strict=True):
+    for (item, context_only), result, early in zip(reads, results, found_locally, strict=True):
         if context_only:
             if isinstance(result, LoadedFile):
                 context_files.append(result)
         elif isinstance(result, str):
             errors.append(result)
-        elif item.explicit or result.manifest_like:
-            # YAML found by walking a folder that is not a manifest (CI workflows, Helm
-            # values, compose files) is left alone; a file named explicitly is always checked
+        elif _reported(item, result):
             loaded.append(result)
-    nodes = load_nodes(options.nodes_file, session.limits)
+            local.append(early)
     return check_files(loaded, context_files, session, nodes=nodes, debug=options.debug,
-                       errors=errors, jobs=jobs)
+                       errors=errors, local=local)
+
+
+def _reported(item: Input, result: LoadedFile) -> bool:
+    # YAML found by walking a folder that is not a manifest (CI workflows, Helm values,
+    # compose files) is left alone; a file named explicitly is always checked
+    return item.explicit or result.manifest_like
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFindings:
+    """What a worker's local pass found in one file: per object, its findings and the plan
+    positions of the checks that need the whole index (run again in the parent); and the
+    tracebacks of failed checks (``--debug``)."""
+
+    per_object: tuple[tuple[list[Diagnostic], tuple[int, ...]], ...]
+    traces: tuple[str, ...]
+
+
+def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
+    """The engine of the workers' local pass: every rule, with an index that answers nothing
+    about other objects (a check that asks is deferred to the parent) and schemas of the
+    built-in kinds only (a custom kind's schema may come from another file)."""
+    services: dict[str, Any] = {}
+    if any(rule_id.startswith("schema-") for rule_id in session.active):
+        from kpolicy.schema import LocalSchemaValidator, SchemaValidator
+
+        validator = SchemaValidator.for_version(session.kubernetes_version)
+        validator.compile_builtin()  # once, here, rather than once in every worker
+        services["schema"] = LocalSchemaValidator(validator)
+    context = RuleContext(
+        index=cast(Index, LocalIndex()),
+        kubernetes_version=session.kubernetes_version,
+        cluster_domain=session.cluster_domain,
+        feature_gates=session.feature_gates,
+        nodes=nodes,
+        enabled=frozenset(session.active),
+        services=services,
+    )
+    return Engine(session.active, context, debug=debug)
+
+
+def _check_locally(engine: Engine, loaded: LoadedFile) -> LocalFindings:
+    cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
+    traced = len(engine.traces)
+    per_object = []
+    for obj in loaded.objects:
+        deferred: list[int] = []
+        found = engine.run(obj, deferred=deferred)
+        per_object.append((found, tuple(deferred)))
+    traces = tuple(engine.traces[traced:])
+    del engine.traces[traced:]
+    return LocalFindings(tuple(per_object), traces)
 
 
 def _read_all(
-    reads: Sequence[tuple[Input, bool]], limits: Limits, options: LintOptions
-) -> tuple[list[LoadedFile | str], int]:
-    """``read_input`` of each, in order, in worker processes when the input is large; and the
-    number of workers the rules may use."""
+    reads: Sequence[tuple[Input, bool]],
+    session: Session,
+    options: LintOptions,
+    nodes: tuple[KObject, ...] | None,
+) -> tuple[list[LoadedFile | str], list[LocalFindings | None]]:
+    """``read_input`` of each, in order; when the input is large, in worker processes that also
+    run the rules' local pass on the files that will be reported (see :class:`LocalFindings`):
+    the rules then run in parallel with the loading, on objects the workers own, and the
+    parent, once it has the index, runs only the checks that need it."""
+    limits = session.limits
     jobs = 1
     sizes: list[int] = []
     if options.jobs != 1 and len(reads) > 1:
@@ -324,20 +378,27 @@ def _read_all(
     # stdin is read here, by the process that owns it
     on_disk = [i for i, (item, _) in enumerate(reads) if item.path is not None]
     results: list[LoadedFile | str | None] = [None] * len(reads)
+    local: list[LocalFindings | None] = [None] * len(reads)
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
 
-        def read(index: int) -> LoadedFile | str:
+        engine = _local_engine(session, nodes, options.debug)
+
+        def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
-            return read_input(item, context_only, limits, None, keep_text=False)
+            result = read_input(item, context_only, limits, None, keep_text=False)
+            if context_only or isinstance(result, str) or not _reported(item, result):
+                return result, None
+            return result, _check_locally(engine, result)
 
         try:
             found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
         except WorkerFailed:
-            jobs = 1
+            pass
         else:
-            for index, result in zip(on_disk, found, strict=True):
+            for index, (result, early) in zip(on_disk, found, strict=True):
                 results[index] = result
+                local[index] = early
     for index, (item, context_only) in enumerate(reads):
         if results[index] is None:
             results[index] = read_input(
@@ -347,7 +408,7 @@ def _read_all(
                 None if context_only else options.stdin_text,
                 keep_text=False,
             )
-    return [r for r in results if r is not None], jobs
+    return [r for r in results if r is not None], local
 
 
 def _size_of(item: Input) -> int:
@@ -367,12 +428,13 @@ def check_files(
     nodes: tuple[KObject, ...] | None = None,
     debug: bool = False,
     errors: Sequence[str] = (),
-    jobs: int = 1,
+    local: Sequence[LocalFindings | None] | None = None,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
-    The CLI and the language server both end here, so they cannot disagree. With ``jobs``
-    above 1 the files are checked in that many forked workers; the result is the same.
+    The CLI and the language server both end here, so they cannot disagree. ``local``: for
+    each file of ``loaded``, what a worker's local pass already found (or None); only the
+    checks it deferred run here, so the result is the same as without it.
     """
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
@@ -390,11 +452,11 @@ def check_files(
         services=_services(session, index),
     )
     engine = Engine(session.active, context, debug=debug)
-    per_file: list[tuple[list[Diagnostic], list[Diagnostic], list[str]]] | None = None
-    if jobs > 1 and len(loaded) > 1:
-        per_file = _check_parallel(engine, loaded, session, jobs)
-    if per_file is None:
-        per_file = [_check_file(engine, file, session) for file in loaded]
+    early = local if local is not None else [None] * len(loaded)
+    per_file = [
+        _check_file(engine, file, session, found)
+        for file, found in zip(loaded, early, strict=True)
+    ]
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     traces: list[str] = []
@@ -432,12 +494,14 @@ def check_files(
 
 
 def _check_file(
-    engine: Engine, file: LoadedFile, session: Session
+    engine: Engine, file: LoadedFile, session: Session, local: LocalFindings | None = None
 ) -> tuple[list[Diagnostic], list[Diagnostic], list[str]]:
-    """The kept and suppressed diagnostics of one file, and the tracebacks of failed rules."""
+    """The kept and suppressed diagnostics of one file, and the tracebacks of failed rules;
+    with ``local``, the local pass's findings and only the checks it deferred."""
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
+    prior: list[str] = list(local.traces) if local is not None else []
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
@@ -445,8 +509,13 @@ def _check_file(
         if active.severity is not diag.severity:
             diag = _with_severity(diag, active.severity)
         (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
-    for obj in file.objects:
-        found = engine.run(obj)
+    for position, obj in enumerate(file.objects):
+        if local is None:
+            found = engine.run(obj)
+        else:
+            found, deferred = local.per_object[position]
+            if deferred:
+                found = [*found, *engine.run(obj, only=deferred)]
         if not found:
             continue
         found = drop_generic_duplicates(found)
@@ -456,21 +525,7 @@ def _check_file(
                 hidden.append(diag)
             else:
                 kept.append(diag)
-    return kept, hidden, engine.traces[traced:]
-
-
-def _check_parallel(
-    engine: Engine, loaded: Sequence[LoadedFile], session: Session, jobs: int
-) -> list[tuple[list[Diagnostic], list[Diagnostic], list[str]]] | None:
-    from kpolicy.parallel import WorkerFailed, map_forked
-
-    costs = [len(f.objects) + len(f.diagnostics) + 1 for f in loaded]
-    try:
-        return map_forked(
-            range(len(loaded)), costs, jobs, lambda i: _check_file(engine, loaded[i], session)
-        )
-    except WorkerFailed:
-        return None
+    return kept, hidden, [*prior, *engine.traces[traced:]]
 
 
 def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:

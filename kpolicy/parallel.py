@@ -1,14 +1,18 @@
-"""Large inputs across cores: files are read in worker processes, rules run in worker processes.
+"""Large inputs across cores: worker processes read the files and run the rules on them.
 
-Two phases, each in forked children that write one pickled answer to a pipe and exit:
+The files are dealt to forked workers (largest first, each to the least loaded worker). A
+worker reads and composes each of its files, runs the rules' *local pass* on it (every check,
+with an index that knows no other object: a check that needs other objects is deferred), and
+sends the file and its findings back: one pickled answer per file, written to a pipe as soon as
+it is ready and then dropped, so that a worker holds one file at a time. A position table
+travels packed (its pointers joined in one string, its spans in an array) and is unpacked only
+by the process that asks it for a position.
 
-1. **load**: the files are dealt to the workers (largest first, each to the least loaded
-   worker); each reads and composes its files and sends them back. A position table travels
-   packed (its pointers joined in one string, its spans in an array) and is unpacked only by
-   the process that asks it for a position.
-2. **check**: once the parent holds every object and has built the index, it forks again; each
-   child inherits the index, the rules and the schemas as they are (copy-on-write, nothing is
-   sent) and checks a share of the reported files, returning their diagnostics.
+The parent, once it holds every object, builds the index and runs only the deferred checks
+(Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
+and their CRDs). Nothing is forked after the objects are loaded: a forked process copies every
+page of the parent's heap that it reads (CPython writes reference counts), which at 20x the
+corpus cost more memory than the work it saved.
 
 The parent puts the answers back in input order and sorts as a serial run does, so the output
 is the same byte for byte (``tests/test_parallel.py`` compares them). Where ``fork`` does not
@@ -30,7 +34,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from kpolicy.model import LoadedFile, PositionTable, Span
+from kpolicy.model import PositionTable, Span
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,99 +96,100 @@ def plan_jobs(requested: int | None, sizes: Sequence[int]) -> int:
     return max(1, min(jobs, len(sizes)))
 
 
-# A forked checker shares the parent's loaded objects copy-on-write, but CPython writes to
-# every object it reads (reference counts), so each worker ends up copying the pages it
-# touches: about a third of the heap each (measured at 20x the corpus: 83 MB of 250 MB). Past
-# this resident size, the automatic choice checks in the parent alone, trading a little time
-# for memory (loading is still parallel: its workers hold one file at a time).
-MAX_FORKED_CHECK_RSS = 160 * 1024 * 1024
-
-
-def resident_bytes() -> int | None:
-    """This process's resident set now (Linux), else its peak, else None."""
-    try:
-        with open("/proc/self/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    except (ImportError, OSError):
-        return None
-    return peak if sys.platform == "darwin" else peak * 1024
-
-
-def check_jobs(requested: int | None, jobs: int) -> int:
-    """Workers for the rules, once the files are loaded: ``jobs`` (the loading's choice), unless
-    it was automatic and forking would copy too much of a large heap (see above)."""
-    if jobs <= 1 or requested not in (None, 0):
-        return jobs
-    size = resident_bytes()
-    return 1 if size is not None and size > MAX_FORKED_CHECK_RSS else jobs
-
-
-def deal(costs: Sequence[int], workers: int) -> list[list[int]]:
-    """Indexes of ``costs`` split in ``workers`` shares of similar total, each in input order."""
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    totals = [0] * workers
-    for index in sorted(range(len(costs)), key=lambda i: -costs[i]):
-        lightest = totals.index(min(totals))
-        shares[lightest].append(index)
-        totals[lightest] += costs[index] + 1
-    return [sorted(share) for share in shares if share]
+def dispatch_order(costs: Sequence[int]) -> list[int]:
+    """The order in which workers take the items: the costliest first, so that no worker is
+    left with a large file at the end while the others wait (input order among equals)."""
+    return sorted(range(len(costs)), key=lambda i: -costs[i])
 
 
 class WorkerFailed(Exception):
     """A worker died or raised; the caller falls back to a serial run."""
 
 
+_TASK = struct.Struct("<I")
+
+
 def run_forked(
-    shares: Sequence[Sequence[int]],
+    order: Sequence[int],
+    workers: int,
     work: Callable[[int], Any],
     dumps: Callable[[Any], bytes] | None = None,
     loads: Callable[[bytes], Any] | None = None,
 ) -> dict[int, Any]:
-    """``work(index)`` for every index of every share, one forked child per share; the
-    answers by index.
+    """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
+    the next index from a shared queue when they are free; the answers by index.
 
-    A child sends each answer as soon as it has it (a frame: index, length, pickle) and drops
-    it, and the parent unpickles each frame as it arrives: neither holds a whole share's
+    The queue is a pipe that the parent fills (from a thread, as it may hold more than a pipe's
+    buffer) with one 4-byte write per index, and that every child reads 4 bytes at a time:
+    writes and reads of that size are atomic, so each index goes to exactly one child, and a
+    child that meets a cheap file simply takes more (the cost of a file is only guessed from
+    its size). A child sends each answer as soon as it has it (a frame: index, length, pickle)
+    and drops it, and the parent unpickles each frame as it arrives: neither holds many
     answers as bytes. A child leaves with ``os._exit``, so that it never flushes the parent's
     buffered output nor runs its exit handlers.
     """
+    import threading
+
     dumps = dumps or (lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     loads = loads or pickle.loads
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
+    tasks_read, tasks_write = os.pipe()
+    feeder: threading.Thread | None = None
     try:
-        for share in shares:
+        for _ in range(max(1, min(workers, len(order)))):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, measured by the tests' output
                 os.close(read_end)
-                _child(share, work, dumps, write_end)
+                os.close(tasks_write)
+                _child(tasks_read, work, dumps, write_end)
             os.close(write_end)
             children.append((pid, read_end))
+        os.close(tasks_read)
+        tasks_read = -1
+        # forked first, then the thread: a fork must never copy a running thread's state
+        feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
+        feeder.start()
         return _collect([fd for _, fd in children], loads)
     finally:
+        if feeder is None:
+            os.close(tasks_write)
+        else:
+            feeder.join()
+        if tasks_read != -1:
+            os.close(tasks_read)
         for pid, _ in children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+
+
+def _feed(fd: int, order: list[int]) -> None:
+    """Write the queue, then close it: the children read end-of-file once it is empty."""
+    try:
+        for index in order:
+            os.write(fd, _TASK.pack(index))
+    except OSError:  # every child is gone (EPIPE): the collector reports why
+        pass
+    finally:
+        os.close(fd)
 
 
 _HEADER = struct.Struct("<qQ")  # index (-1: the child failed, with a traceback), length
 _DONE = -2
 
 
-def _child(share: Sequence[int], work: Callable[[int], Any], dumps: Callable[[Any], bytes],
+def _child(tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes],
            fd: int) -> None:  # pragma: no cover - runs in the child
     status = 0
     try:
         try:
-            for index in share:
+            while True:
+                task = os.read(tasks, _TASK.size)
+                if len(task) < _TASK.size:  # end of the queue (never a torn read: see above)
+                    break
+                (index,) = _TASK.unpack(task)
                 payload = dumps(work(index))
                 _write(fd, _HEADER.pack(index, len(payload)) + payload)
             _write(fd, _HEADER.pack(_DONE, 0))
@@ -247,8 +252,7 @@ def _collect(fds: list[int], loads: Callable[[bytes], Any]) -> dict[int, Any]:
 def map_forked(items: Sequence[T], costs: Sequence[int], jobs: int,
                fn: Callable[[T], R], **codec: Any) -> list[R]:
     """``[fn(item) for item in items]`` computed by ``jobs`` forked workers, in input order."""
-    shares = deal(costs, jobs)
-    answers = run_forked(shares, lambda index: fn(items[index]), **codec)
+    answers = run_forked(dispatch_order(costs), jobs, lambda index: fn(items[index]), **codec)
     if len(answers) != len(items):
         raise WorkerFailed("a worker left without answering")
     return [answers[index] for index in range(len(items))]
@@ -341,7 +345,8 @@ def dumps_loaded(value: Any) -> bytes:
 
 
 def load_files(
-    items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], LoadedFile | str]
-) -> list[LoadedFile | str]:
-    """``[read(item) for item in items]`` in ``jobs`` workers, position tables packed."""
+    items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], R]
+) -> list[R]:
+    """``[read(item) for item in items]`` in ``jobs`` workers, position tables packed (``read``
+    returns loaded files, alone or with what was found in them)."""
     return map_forked(items, costs, jobs, read, dumps=dumps_loaded)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from kpolicy.index import NeedsIndex
 from kpolicy.k8s.validation import is_valid_percent, is_valid_port_name
 from kpolicy.resources import data_dir
 
@@ -873,6 +874,16 @@ class SchemaValidator:
 
     # -- compiling ------------------------------------------------------------------------
 
+    def compile_builtin(self) -> None:
+        """Compile the fast checks of every built-in kind now (a few milliseconds, their
+        definitions being shared), e.g. before forking workers that would each compile them."""
+        for key in self._builtin.roots:
+            self._fast_for(key)
+
+    def is_builtin(self, api_version: object, kind: object) -> bool:
+        """Whether the bundled schemas of this version cover this apiVersion and kind."""
+        return (api_version, kind) in self._builtin.roots
+
     def _validator_for(self, api_version: str, kind: str) -> Validator | None:
         key = (api_version, kind)
         if key in self._builtin.roots:
@@ -1019,6 +1030,33 @@ class SchemaValidator:
             if builtin:
                 raise
             return []
+
+
+class LocalSchemaValidator:
+    """The schema service of a worker's local pass (see :class:`kpolicy.index.LocalIndex`): it
+    validates the built-in kinds, whose schemas no input can change, and raises ``NeedsIndex``
+    for any other kind, whose schema may come from a CustomResourceDefinition in another file
+    or from ``--schema-dir``."""
+
+    def __init__(self, validator: SchemaValidator) -> None:
+        self._validator = validator
+
+    def validate(self, obj: object) -> list[SchemaProblem]:
+        if not isinstance(obj, Mapping):
+            return []
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return []
+        if not self._validator.is_builtin(api_version, kind):
+            raise NeedsIndex(kind)
+        return self._validator.validate(obj)
+
+    def has_schema(self, api_version: object, kind: object) -> bool:
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            return False
+        if not self._validator.is_builtin(api_version, kind):
+            raise NeedsIndex(kind)
+        return True
 
 
 @functools.cache

@@ -99,7 +99,7 @@ def test_worker_crash_is_reported() -> None:
         os._exit(3)
 
     with pytest.raises(parallel.WorkerFailed):
-        parallel.run_forked([[0], [1]], crash)
+        parallel.run_forked([0, 1], 2, crash)
 
 
 def test_large_answers_do_not_block() -> None:
@@ -109,14 +109,24 @@ def test_large_answers_do_not_block() -> None:
     assert [len(r) for r in result] == [3_000_000] * 6 and result[5][:1] == b"\x05"
 
 
-def test_deal_balances_and_keeps_order() -> None:
-    costs = [100, 1, 1, 50, 50, 2, 7]
-    shares = parallel.deal(costs, 3)
-    assert sorted(i for share in shares for i in share) == list(range(len(costs)))
-    assert all(share == sorted(share) for share in shares)
-    totals = [sum(costs[i] for i in share) for share in shares]
-    assert max(totals) == 100
-    assert parallel.deal([1], 4) == [[0]]
+def test_dispatch_order_takes_the_costliest_first() -> None:
+    assert parallel.dispatch_order([100, 1, 1, 50, 50, 2, 7]) == [0, 3, 4, 6, 5, 1, 2]
+    assert parallel.dispatch_order([]) == []
+
+
+def test_a_free_worker_takes_the_next_item() -> None:
+    """Items go to whichever worker is free: a worker busy with one slow item (its cost
+    guessed wrong) does not hold the others back."""
+    import time
+
+    def work(index: int) -> int:
+        if index == 0:
+            time.sleep(0.6)
+        return os.getpid()
+
+    pids = parallel.map_forked(list(range(30)), [1] * 30, 2, work)
+    slow = pids[0]
+    assert pids.count(slow) <= 2 and len(set(pids)) == 2
 
 
 def test_plan_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -156,20 +166,118 @@ def test_packed_positions_round_trip() -> None:
     assert packed.diagnostics == loaded.diagnostics and packed.directives == loaded.directives
 
 
-def test_checks_stay_in_the_parent_when_the_heap_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Forked checkers copy the pages they touch: past the limit, the automatic choice checks
-    in the parent; an explicit --jobs is obeyed."""
-    monkeypatch.setattr(parallel, "resident_bytes", lambda: 50 * 1024 * 1024)
-    assert parallel.check_jobs(None, 2) == 2
-    monkeypatch.setattr(parallel, "resident_bytes", lambda: parallel.MAX_FORKED_CHECK_RSS + 1)
-    assert parallel.check_jobs(None, 2) == 1
-    assert parallel.check_jobs(0, 4) == 1
-    assert parallel.check_jobs(3, 3) == 3  # asked for
-    assert parallel.check_jobs(None, 1) == 1
-    monkeypatch.setattr(parallel, "resident_bytes", lambda: None)  # unknown: as planned
-    assert parallel.check_jobs(None, 2) == 2
+def test_local_index_answers_only_about_one_object() -> None:
+    import copy
+
+    from kpolicy.index import LocalIndex, NeedsIndex
+
+    index = LocalIndex()
+    assert index.memo(("k", 1), lambda: 5) == 5
+    assert index.memo(("k", 1), lambda: 6) == 5
+    index.clear()
+    assert index.memo(("k", 1), lambda: 6) == 6
+    for query in ("get", "of_kind", "templates_with", "pdbs_selecting", "is_kustomize_patch",
+                  "scalers_targeting", "selecting", "all_named", "anything_added_later"):
+        with pytest.raises(NeedsIndex):
+            getattr(index, query)
+    assert not hasattr(index, "__deepcopy__")  # dunder probes are not queries
+    copy.copy(index)
 
 
-def test_resident_bytes_reads_this_process() -> None:
-    size = parallel.resident_bytes()
-    assert size is None or 10 * 1024 * 1024 < size < 10 * 1024**3
+def test_engine_defers_what_needs_the_index() -> None:
+    from kpolicy.checks import Check, RuleContext
+    from kpolicy.engine import Engine
+    from kpolicy.index import Index, LocalIndex
+
+    session = build_session(LintOptions(paths=[], use_config_discovery=False,
+                                        select=["selector-overlap", "selector-mismatch"]))
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n"
+        "  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: y}}\n"
+        "    spec: {containers: [{name: c, image: 'i:1'}]}\n"
+    )
+    (obj,) = load_text(SourceFile("a.yaml", text)).objects
+    local = Engine(session.active, RuleContext(index=LocalIndex()))  # type: ignore[arg-type]
+    deferred: list[int] = []
+    found = local.run(obj, deferred=deferred)
+    assert [d.rule for d in found] == ["selector-mismatch"]
+    assert len(deferred) == 1  # selector-overlap asks the index about other workloads
+    full = Engine(session.active, RuleContext(index=Index([obj])))
+    assert full.run(obj, only=deferred) == []  # alone in the index: nothing overlaps
+    assert sorted(d.rule for d in full.run(obj)) == ["selector-mismatch"]
+    assert isinstance(Check, type)
+
+
+def test_local_schema_validates_builtin_kinds_only() -> None:
+    from kpolicy.index import NeedsIndex
+    from kpolicy.schema import LocalSchemaValidator, SchemaValidator
+
+    local = LocalSchemaValidator(SchemaValidator.for_version("1.37"))
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": 3}
+    assert [p.rule for p in local.validate(bad)] == ["schema-type-mismatch"]
+    assert local.has_schema("v1", "ConfigMap")
+    assert local.validate({"kind": 3}) == [] and not local.has_schema(None, "X")
+    with pytest.raises(NeedsIndex):
+        local.validate({"apiVersion": "example.com/v1", "kind": "Widget"})
+    with pytest.raises(NeedsIndex):
+        local.has_schema("example.com/v1", "Widget")
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              required: [size]
+              properties:
+                size: {type: integer, maximum: 10}
+"""
+
+
+def test_cross_file_findings_are_the_same_in_parallel(tmp_path: Path) -> None:
+    """What needs other files (a CRD's schema, a kustomization's patches, Services and their
+    workloads) is decided by the parent with every object, as in a serial run."""
+    folder = generated(tmp_path / "in", copies=3)
+    crds = folder / "crds"
+    crds.mkdir()
+    (crds / "crd.yaml").write_text(CRD)
+    for index in range(12):
+        (folder / f"widget{index}.yaml").write_text(
+            f"apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w{index}}}\n"
+            f"spec: {{size: {index * 2}}}\n"
+        )
+    overlay = folder / "overlay"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [../team0]\npatches:\n  - path: patch.yaml\n"
+    )
+    (overlay / "patch.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web0}\nspec: {replicas: 2}\n"
+    )
+    (overlay / "notpatch.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web9}\nspec: {replicas: 2}\n"
+    )
+    # without selector-missing, the schema's own finding on spec shows (a patch is exempt)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False,
+                          ignore=["selector-missing"])
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    assert report(LintOptions(**{**options.__dict__, "jobs": 3})) == serial
+    text = serial[0]
+    assert text.count('"rule": "schema-value-invalid"') == 6  # sizes 12 to 22 pass the maximum
+    assert str(overlay / "notpatch.yaml") in text
+    assert str(overlay / "patch.yaml") not in text

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from kpolicy.index import Index
+from kpolicy.index import Index, LocalIndex, NeedsIndex
 from kpolicy.model import KObject, Problem
+
+__all__ = ["Check", "CheckFn", "LocalIndex", "NeedsIndex", "RuleContext", "check", "registry"]
 
 CheckFn = Callable[[KObject, "RuleContext"], Iterable[Problem]]
 
