@@ -71,7 +71,7 @@ class Index:
     def is_kustomize_patch(self, obj: KObject) -> bool:
         """Whether a kustomization in the inputs names ``obj``'s file as a patch."""
         if self._patch_files is None:
-            self._patch_files = _kustomize_patch_files(self._by_kind.get("Kustomization", ()))
+            self._patch_files = kustomize_patch_files(self._by_kind.get("Kustomization", ()))
         return bool(self._patch_files) and os.path.normpath(obj.source.display) in self._patch_files
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
@@ -184,10 +184,16 @@ class _PdbIndex:
         return [pdb for _, pdb, selector in candidates if selector.matches(labels)]
 
 
-def _kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:
-    """Files that kustomization.yaml files use as patches (strategic merge or JSON 6902)."""
+# the file names kustomize reads a kustomization from; a Kustomization elsewhere is not one
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+
+
+def kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:
+    """Files that kustomization files use as patches (strategic merge or JSON 6902)."""
     found: set[str] = set()
     for k in kustomizations:
+        if os.path.basename(k.source.display) not in KUSTOMIZATION_FILES:
+            continue
         folder = os.path.dirname(k.source.display)
         entries: list[object] = []
         for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
@@ -209,13 +215,21 @@ class NeedsIndex(Exception):
 
 class LocalIndex:
     """The index of a worker's local pass, before every file is loaded: it answers what depends
-    on one object alone (``memo``, ``labels_of``) and raises
+    on one object alone (``memo``, ``labels_of``; ``is_kustomize_patch`` when given the
+    patches, read from the kustomization files beforehand) and raises
     :class:`NeedsIndex` for anything else, so that a check that needs other
     objects runs again in the parent instead of answering from a partial index. Anything not
     listed here raises, including methods added to :class:`Index` later."""
 
-    def __init__(self) -> None:
+    def __init__(self, patch_files: Iterable[str] | None = None) -> None:
         self._memo: dict[Hashable, Any] = {}
+        # the kustomize patches, when the caller read the kustomization files beforehand
+        self._patch_files = frozenset(patch_files) if patch_files is not None else None
+
+    def is_kustomize_patch(self, obj: KObject) -> bool:
+        if self._patch_files is None:
+            raise NeedsIndex("is_kustomize_patch")
+        return os.path.normpath(obj.source.display) in self._patch_files
 
     def clear(self) -> None:
         """Forget what was remembered: a worker calls it before each file, since memo keys

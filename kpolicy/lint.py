@@ -16,7 +16,7 @@ from kpolicy.configfile import find_config
 from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
-from kpolicy.index import Index, LocalIndex
+from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
 from kpolicy.model import (
     Diagnostic,
@@ -320,7 +320,9 @@ class LocalFindings:
     traces: tuple[str, ...]
 
 
-def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
+def _local_engine(
+    session: Session, nodes: tuple[KObject, ...] | None, debug: bool, patch_files: set[str]
+) -> Engine:
     """The engine of the workers' local pass: every rule, with an index that answers nothing
     about other objects (a check that asks is deferred to the parent) and schemas of the
     built-in kinds only (a custom kind's schema may come from another file)."""
@@ -332,7 +334,7 @@ def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bo
         validator.compile_builtin()  # once, here, rather than once in every worker
         services["schema"] = LocalSchemaValidator(validator)
     context = RuleContext(
-        index=cast(Index, LocalIndex()),
+        index=cast(Index, LocalIndex(patch_files)),
         kubernetes_version=session.kubernetes_version,
         cluster_domain=session.cluster_domain,
         feature_gates=session.feature_gates,
@@ -382,7 +384,7 @@ def _read_all(
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
 
-        engine = _local_engine(session, nodes, options.debug)
+        engine = _local_engine(session, nodes, options.debug, _patch_files(reads, limits))
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -409,6 +411,20 @@ def _read_all(
                 keep_text=False,
             )
     return [r for r in results if r is not None], local
+
+
+def _patch_files(reads: Sequence[tuple[Input, bool]], limits: Limits) -> set[str]:
+    """The files the kustomizations among ``reads`` use as patches, read before the others
+    (they are small) so that the workers can tell a patch, which the schema rules exempt from
+    required fields, without the whole index."""
+    kustomizations: list[KObject] = []
+    for item, context_only in reads:
+        if item.path is None or item.path.name not in KUSTOMIZATION_FILES:
+            continue
+        result = read_input(item, context_only, limits, None, keep_text=False)
+        if isinstance(result, LoadedFile) and (context_only or _reported(item, result)):
+            kustomizations.extend(o for o in result.objects if o.kind == "Kustomization")
+    return kustomize_patch_files(kustomizations)
 
 
 def _size_of(item: Input) -> int:

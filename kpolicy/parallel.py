@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import gc
 import io
 import os
 import pickle
@@ -124,9 +125,9 @@ def run_forked(
     writes and reads of that size are atomic, so each index goes to exactly one child, and a
     child that meets a cheap file simply takes more (the cost of a file is only guessed from
     its size). A child sends each answer as soon as it has it (a frame: index, length, pickle)
-    and drops it, and the parent unpickles each frame as it arrives: neither holds many
-    answers as bytes. A child leaves with ``os._exit``, so that it never flushes the parent's
-    buffered output nor runs its exit handlers.
+    and drops it; the parent keeps the pickles and unpickles them once every child is done
+    (see :func:`_collect`). A child leaves with ``os._exit``, so that it never flushes the
+    parent's buffered output nor runs its exit handlers.
     """
     import threading
 
@@ -137,6 +138,8 @@ def run_forked(
     children: list[tuple[int, int]] = []
     tasks_read, tasks_write = os.pipe()
     feeder: threading.Thread | None = None
+    # what the children inherit is never collected by them (see _child): out of their sight
+    gc.freeze()
     try:
         for _ in range(max(1, min(workers, len(order)))):
             read_end, write_end = os.pipe()
@@ -149,11 +152,13 @@ def run_forked(
             children.append((pid, read_end))
         os.close(tasks_read)
         tasks_read = -1
+        gc.unfreeze()
         # forked first, then the thread: a fork must never copy a running thread's state
         feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
         feeder.start()
         return _collect([fd for _, fd in children], loads)
     finally:
+        gc.unfreeze()
         if feeder is None:
             os.close(tasks_write)
         else:
@@ -192,6 +197,11 @@ def _child(tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes]
                 (index,) = _TASK.unpack(task)
                 payload = dumps(work(index))
                 _write(fd, _HEADER.pack(index, len(payload)) + payload)
+                del payload
+                # One answer's objects are gone: a collection (cheap, the inherited heap being
+                # frozen) also returns the free lists and emptied arenas, which would otherwise
+                # stay as the worker's high-water mark, a fifth of its memory.
+                gc.collect()
             _write(fd, _HEADER.pack(_DONE, 0))
         except BaseException:
             payload = traceback.format_exc().encode("utf-8", "replace")
@@ -243,9 +253,14 @@ def _collect(fds: list[int], loads: Callable[[bytes], Any]) -> dict[int, Any]:
                     if index == -1:
                         failure = payload.decode("utf-8", "replace")
                     else:
-                        answers[index] = loads(payload)
+                        answers[index] = payload
     if failure is not None:
         raise WorkerFailed(failure)
+    # Unpickled only now, each answer's bytes dropped as its objects are made: while the
+    # workers run, the parent holds the compact pickles (a third of the objects' size), so
+    # that the workers' memory and the parent's full heap never add up.
+    for index in list(answers):
+        answers[index] = loads(answers[index])
     return answers
 
 

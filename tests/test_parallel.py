@@ -176,10 +176,16 @@ def test_local_index_answers_only_about_one_object() -> None:
     assert index.memo(("k", 1), lambda: 6) == 5
     index.clear()
     assert index.memo(("k", 1), lambda: 6) == 6
-    for query in ("get", "of_kind", "templates_with", "pdbs_selecting", "is_kustomize_patch",
+    for query in ("get", "of_kind", "templates_with", "pdbs_selecting",
                   "scalers_targeting", "selecting", "all_named", "anything_added_later"):
         with pytest.raises(NeedsIndex):
             getattr(index, query)
+    (obj,) = load_text(SourceFile("overlay/patch.yaml", "apiVersion: v1\nkind: ConfigMap\n"
+                                  "metadata: {name: x}\n")).objects
+    with pytest.raises(NeedsIndex):  # not told the patches
+        index.is_kustomize_patch(obj)
+    assert LocalIndex({"overlay/patch.yaml"}).is_kustomize_patch(obj)
+    assert not LocalIndex(set()).is_kustomize_patch(obj)
     assert not hasattr(index, "__deepcopy__")  # dunder probes are not queries
     copy.copy(index)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.helpers import lint_text
 
 NO_SELECTOR = """\
@@ -48,3 +50,40 @@ def test_specific_rule_wins_over_schema_enum_at_the_same_node() -> None:
     assert rules == ["toleration-invalid"]
     result = lint_text(BAD_TOLERATION, ignore=["toleration-invalid"])
     assert [d.rule for d in result.diagnostics if d.span.line == 7] == ["schema-enum-invalid"]
+
+
+PATCH = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+"""
+
+
+def test_kustomize_patches_are_exempt_from_required_fields(tmp_path: Path) -> None:
+    """A file that a kustomization (a file kustomize reads: kustomization.yaml, .yml or
+    Kustomization) names as a patch is a fragment: no required-field findings; the same
+    fragment elsewhere, or named by a Kustomization kustomize would not read, gets them."""
+    from tests.helpers import lint_paths
+
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [../base]\npatches:\n  - path: patch.yaml\n"
+        "patchesStrategicMerge: [sm.yaml]\n"
+    )
+    for name in ("patch.yaml", "sm.yaml", "other.yaml", "named-elsewhere.yaml"):
+        (overlay / name).write_text(PATCH)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "notkustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "patches:\n  - path: ../overlay/named-elsewhere.yaml\n"
+    )
+    for jobs in (1, 2):
+        result = lint_paths(["."], tmp_path, jobs=jobs, ignore=["selector-missing"],
+                            use_config_discovery=False)
+        flagged = {d.file for d in result.diagnostics if d.rule == "schema-required-missing"}
+        assert flagged == {"overlay/other.yaml", "overlay/named-elsewhere.yaml"}, jobs
