@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from kpolicy.load import load_text
 from kpolicy.model import SourceFile
 from kpolicy.report import ReportContext, writer
 from tests.conftest import CORPUS, ROOT
+from tests.schema.test_custom import CRD
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
 
@@ -229,41 +231,17 @@ def test_local_schema_validates_builtin_kinds_only() -> None:
         local.has_schema("example.com/v1", "Widget")
 
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              required: [size]
-              properties:
-                size: {type: integer, maximum: 10}
-"""
-
-
 def test_cross_file_findings_are_the_same_in_parallel(tmp_path: Path) -> None:
     """What needs other files (a CRD's schema, a kustomization's patches, Services and their
     workloads) is decided by the parent with every object, as in a serial run."""
     folder = generated(tmp_path / "in", copies=3)
     crds = folder / "crds"
     crds.mkdir()
-    (crds / "crd.yaml").write_text(CRD)
+    (crds / "crd.yaml").write_text(textwrap.dedent(CRD))
     for index in range(12):
-        (folder / f"widget{index}.yaml").write_text(
-            f"apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: w{index}}}\n"
-            f"spec: {{size: {index * 2}}}\n"
+        (folder / f"backup{index}.yaml").write_text(
+            f"apiVersion: ops.example.com/v1\nkind: Backup\nmetadata: {{name: b{index}}}\n"
+            f"spec: {{schedule: '0 3 * * *', retention: {300 + index * 10}}}\n"
         )
     overlay = folder / "overlay"
     overlay.mkdir()
@@ -284,6 +262,6 @@ def test_cross_file_findings_are_the_same_in_parallel(tmp_path: Path) -> None:
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
     assert report(LintOptions(**{**options.__dict__, "jobs": 3})) == serial
     text = serial[0]
-    assert text.count('"rule": "schema-value-invalid"') == 6  # sizes 12 to 22 pass the maximum
+    assert text.count('"rule": "schema-value-invalid"') == 5  # retention 370 to 410 > 365
     assert str(overlay / "notpatch.yaml") in text
     assert str(overlay / "patch.yaml") not in text
