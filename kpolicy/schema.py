@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from kpolicy.index import NeedsIndex
 from kpolicy.k8s.validation import is_valid_percent, is_valid_port_name
 from kpolicy.resources import data_dir
+from kpolicy.schemalite import LiteError
+from kpolicy.schemalite import iter_errors as schemalite_errors
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
     from jsonschema import FormatChecker
@@ -1346,73 +1348,15 @@ def _fast_enum(allowed: object) -> Callable[[object], bool]:
     return check
 
 
-@dataclass(slots=True)
-class _Found:
-    """An error as jsonschema's ``ValidationError`` describes it, for :func:`_problems`."""
-
-    validator: str
-    validator_value: Any
-    instance: Any
-    schema: Any
-    absolute_path: tuple[PathElement, ...]
-    message: str = ""
-
-
 # deeper than this, jsonschema's own recursion may fail where this would not: let it decide
 _EXPLAIN_DEPTH: Final = 100
 
 
-def _explain(
-    schema: Any, instance: Any, path: tuple[PathElement, ...] = ()
-) -> Iterator[_Found]:
+def _explain(schema: Any, instance: Any) -> Iterator[LiteError]:
     """The errors jsonschema's Draft 2020-12 validator yields for a document that failed the
-    fast check, in its order (keywords in schema order, properties in schema order), for the
-    keywords of :data:`_FAST_KEYWORDS`; ``_Unsupported`` for anything else."""
-    if schema is True:
-        return
-    if not isinstance(schema, dict) or len(path) > _EXPLAIN_DEPTH:
-        raise _Unsupported("schema")
-    for keyword, value in schema.items():
-        if keyword == "type":
-            if not _fast_type(value)(instance):
-                yield _Found("type", value, instance, schema, path)
-        elif keyword == "enum":
-            if not _fast_enum(value)(instance):
-                if any(not (isinstance(v, str) or v is None) for v in value):
-                    raise _Unsupported("enum")  # jsonschema's equality for other values
-                yield _Found("enum", value, instance, schema, path)
-        elif keyword == "format":
-            check = _FORMATS.get(value) if isinstance(value, str) else None
-            if check is not None and check(instance) is not None:
-                yield _Found("format", value, instance, schema, path)
-        elif keyword == "properties":
-            if isinstance(instance, dict):
-                for name, sub in value.items():
-                    if name in instance:
-                        yield from _explain(sub, instance[name], (*path, name))
-        elif keyword == "additionalProperties":
-            if isinstance(instance, dict):
-                known = schema.get("properties", {})
-                extras = [name for name in instance if name not in known]
-                if value is False:
-                    if extras:
-                        yield _Found("additionalProperties", value, instance, schema, path)
-                elif isinstance(value, dict):
-                    for name in extras:
-                        yield from _explain(value, instance[name], (*path, name))
-                elif value is not True:
-                    raise _Unsupported("additionalProperties")
-        elif keyword == "required":
-            if isinstance(instance, dict):
-                for name in value:
-                    if name not in instance:
-                        yield _Found("required", value, instance, schema, path)
-        elif keyword == "items":
-            if isinstance(instance, list):
-                for index, item in enumerate(instance):
-                    yield from _explain(value, item, (*path, index))
-        elif keyword not in _ANNOTATION_KEYWORDS and not keyword.startswith("x-"):
-            raise _Unsupported(keyword)
+    fast check, in its order, with the built-in format checks; ``Unsupported`` for a keyword
+    that kpolicy.schemalite does not evaluate (jsonschema then explains)."""
+    return schemalite_errors(schema, instance, formats=_FORMATS, max_depth=_EXPLAIN_DEPTH)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1527,7 +1471,7 @@ def _as_json(node: object, memo: dict[int, Any]) -> Any:
 # errors to problems
 
 
-def _problems(errors: Iterable[ValidationError | _Found]) -> list[SchemaProblem]:
+def _problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaProblem]:
     problems: list[SchemaProblem] = []
     seen_required: set[tuple[PathElement, ...]] = set()
     for error in errors:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numbers
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # keywords evaluated here; jsonschema ignores annotations and unknown keywords, and so does
@@ -156,6 +157,10 @@ def _equal(instance: object, scalar: object) -> bool:
     return bool(_unbool(instance) == _unbool(scalar))
 
 
+class Unsupported(Exception):
+    """The schema uses a keyword (or a keyword value) that this module does not evaluate."""
+
+
 class LiteValidator:
     """``iter_errors`` and ``is_valid`` of a schema that :func:`supports` accepts."""
 
@@ -165,83 +170,167 @@ class LiteValidator:
         self.schema = schema
 
     def iter_errors(self, instance: Any) -> Iterator[LiteError]:
-        return _errors(self.schema, instance, ())
+        return _errors(self.schema, instance, (), _POLICY)
 
     def is_valid(self, instance: Any) -> bool:
-        return next(_errors(self.schema, instance, ()), None) is None
+        return next(_errors(self.schema, instance, (), _POLICY), None) is None
 
 
-def _valid(schema: Mapping[str, Any], instance: Any) -> bool:
-    return next(_errors(schema, instance, ()), None) is None
+FormatCheck = Callable[[object], object]  # None when the value passes, else why it fails
 
 
-def _errors(schema: Mapping[str, Any], instance: Any, path: Path) -> Iterator[LiteError]:
+@dataclass(frozen=True, slots=True)
+class _Env:
+    formats: Mapping[str, FormatCheck] | None  # None: ``format`` is not evaluated here
+    max_depth: int | None  # deeper than this, jsonschema's own recursion decides
+
+
+_POLICY = _Env(None, None)
+
+
+def iter_errors(
+    schema: object,
+    instance: Any,
+    *,
+    formats: Mapping[str, FormatCheck] | None = None,
+    max_depth: int | None = None,
+) -> Iterator[LiteError]:
+    """jsonschema's errors for ``instance``, checking the schema as it goes: a keyword this
+    module does not evaluate raises :class:`Unsupported` when it is met (so a large schema,
+    even a cyclic one, needs no walk beforehand), as does nesting past ``max_depth``. With
+    ``formats`` (name → check), ``format`` is evaluated as jsonschema does with a format checker
+    of those checks (an unknown format passes), and ``additionalProperties`` is evaluated too
+    (its errors for a mapping schema come in the instance's order, where jsonschema's follow a
+    set's)."""
+    return _errors(schema, instance, (), _Env(formats, max_depth))
+
+
+def _valid(schema: object, instance: Any, env: _Env) -> bool:
+    return next(_errors(schema, instance, (), env), None) is None
+
+
+def _errors(schema: object, instance: Any, path: Path, env: _Env) -> Iterator[LiteError]:
+    if schema is True:
+        return
+    if not isinstance(schema, dict) or (env.max_depth is not None and len(path) > env.max_depth):
+        raise Unsupported("schema")
     # keywords in the schema's own order, as jsonschema applies them
     for keyword, value in schema.items():
         if keyword == "type":
             names = [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or any(name not in _TYPES for name in names):
+                raise Unsupported("type")
             if not any(_is_type(instance, name) for name in names):
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "properties":
+            if not isinstance(value, dict):
+                raise Unsupported(keyword)
             if isinstance(instance, dict):
                 for name, sub in value.items():
                     if name in instance:
-                        yield from _errors(sub, instance[name], (*path, name))
+                        yield from _errors(sub, instance[name], (*path, name), env)
         elif keyword == "required":
+            if not _value_supported(keyword, value):
+                raise Unsupported(keyword)
             if isinstance(instance, dict):
                 for name in value:
                     if name not in instance:
                         yield LiteError(keyword, value, instance, schema, path)
-        elif keyword == "const":
-            if not _equal(instance, value):
-                yield LiteError(keyword, value, instance, schema, path)
-        elif keyword == "enum":
-            if all(not _equal(instance, each) for each in value):
+        elif keyword in ("const", "enum"):
+            if not _value_supported(keyword, value):
+                raise Unsupported(keyword)  # jsonschema's equality of lists and mappings
+            allowed = [value] if keyword == "const" else value
+            if all(not _equal(instance, each) for each in allowed):
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "not":
-            if _valid(value, instance):
+            if _valid(value, instance, env):
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "pattern":
-            if isinstance(instance, str) and not re.search(value, instance):
+            if not isinstance(value, str):
+                raise Unsupported(keyword)
+            try:
+                found = not isinstance(instance, str) or re.search(value, instance)
+            except re.error:
+                raise Unsupported(keyword) from None
+            if not found:
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "if":
-            if _valid(value, instance):
+            if _valid(value, instance, env):
                 if "then" in schema:
-                    yield from _errors(schema["then"], instance, path)
+                    yield from _errors(schema["then"], instance, path, env)
             elif "else" in schema:
-                yield from _errors(schema["else"], instance, path)
+                yield from _errors(schema["else"], instance, path, env)
         elif keyword == "items":
             if isinstance(instance, list):
                 for index, item in enumerate(instance):
-                    yield from _errors(value, item, (*path, index))
+                    yield from _errors(value, item, (*path, index), env)
         elif keyword == "contains":
             # without minContains/maxContains (not supported): at least one item must match
-            if isinstance(instance, list) and not any(_valid(value, item) for item in instance):
+            if isinstance(instance, list) and not any(
+                _valid(value, item, env) for item in instance
+            ):
                 yield LiteError(keyword, value, instance, schema, path)
-        elif keyword == "allOf":
-            for sub in value:
-                yield from _errors(sub, instance, path)
-        elif keyword in ("anyOf", "oneOf"):
-            yield from _alternatives(keyword, value, instance, schema, path)
-        elif keyword in _NUMERIC:
-            if _is_type(instance, "number") and _beyond(keyword, instance, value):
+        elif keyword in ("allOf", "anyOf", "oneOf"):
+            if not isinstance(value, list) or not value:
+                raise Unsupported(keyword)
+            if keyword == "allOf":
+                for sub in value:
+                    yield from _errors(sub, instance, path, env)
+            else:
+                yield from _alternatives(keyword, value, instance, schema, path, env)
+        elif keyword in _NUMERIC or keyword in _COUNTS:
+            if not _value_supported(keyword, value):
+                raise Unsupported(keyword)
+            if keyword in _NUMERIC:
+                failed = _is_type(instance, "number") and _beyond(keyword, instance, value)
+            else:
+                failed = _counted(keyword, instance) and _out_of_count(
+                    keyword, len(instance), value
+                )
+            if failed:
                 yield LiteError(keyword, value, instance, schema, path)
-        elif (
-            keyword in _COUNTS
-            and _counted(keyword, instance)
-            and _out_of_count(keyword, len(instance), value)
-        ):
-            yield LiteError(keyword, value, instance, schema, path)
+        elif keyword == "format" and env.formats is not None:
+            check = env.formats.get(value) if isinstance(value, str) else None
+            if check is not None and check(instance) is not None:
+                yield LiteError(keyword, value, instance, schema, path)
+        elif keyword == "additionalProperties" and env.formats is not None:
+            yield from _additional(value, instance, schema, path, env)
+        elif keyword in ("then", "else") or keyword in _ANNOTATIONS or (
+            isinstance(keyword, str) and keyword.startswith("x-")
+        ) or (keyword == "$schema" and value == _DRAFT_2020_12):
+            continue  # then/else belong to if; the others never fail a value
+        else:
+            raise Unsupported(str(keyword))
+
+
+def _additional(value: object, instance: Any, schema: Mapping[str, Any], path: Path,
+                env: _Env) -> Iterator[LiteError]:
+    if value is True:
+        return
+    if value is not False and not isinstance(value, dict):
+        raise Unsupported("additionalProperties")
+    if "patternProperties" in schema:
+        raise Unsupported("patternProperties")
+    if not isinstance(instance, dict):
+        return
+    known = schema.get("properties", {})
+    extras = [name for name in instance if name not in known]
+    if value is False:
+        if extras:
+            yield LiteError("additionalProperties", value, instance, schema, path)
+        return
+    for name in extras:
+        yield from _errors(value, instance[name], (*path, name), env)
 
 
 def _alternatives(keyword: str, branches: list[Mapping[str, Any]], instance: Any,
-                  schema: Mapping[str, Any], path: Path) -> Iterator[LiteError]:
+                  schema: Mapping[str, Any], path: Path, env: _Env) -> Iterator[LiteError]:
     """anyOf and oneOf: the errors of every alternative when none holds (as the context of one
     error); for oneOf, one more error when a later alternative also holds."""
     failures: list[LiteError] = []
     valid_at = -1
     for index, branch in enumerate(branches):
-        errors = list(_errors(branch, instance, path))
+        errors = list(_errors(branch, instance, path, env))
         if not errors:
             valid_at = index
             break
@@ -251,7 +340,7 @@ def _alternatives(keyword: str, branches: list[Mapping[str, Any]], instance: Any
     if valid_at < 0:
         yield LiteError(keyword, branches, instance, schema, path, context=failures)
         return
-    if keyword == "oneOf" and any(_valid(b, instance) for b in branches[valid_at + 1:]):
+    if keyword == "oneOf" and any(_valid(b, instance, env) for b in branches[valid_at + 1:]):
         yield LiteError(keyword, branches, instance, schema, path)
 
 
