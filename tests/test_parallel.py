@@ -265,3 +265,46 @@ def test_cross_file_findings_are_the_same_in_parallel(tmp_path: Path) -> None:
     assert text.count('"rule": "schema-value-invalid"') == 5  # retention 370 to 410 > 365
     assert str(overlay / "notpatch.yaml") in text
     assert str(overlay / "patch.yaml") not in text
+
+
+def test_failing_checks_and_debug_traces_are_the_same_in_parallel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that raises in a worker's local pass gives the same internal-error findings and
+    --debug tracebacks as in a serial run; one that raises after asking the index, too."""
+    from collections.abc import Iterator
+    from typing import Any
+
+    import kpolicy.engine as engine_module
+    from kpolicy.checks import Check, registry
+    from kpolicy.model import Problem
+
+    def broken_local(obj: Any, ctx: Any) -> Iterator[Problem]:
+        yield Problem(("kind",), "found before the failure")
+        raise ZeroDivisionError("deliberate failure in a local check")
+
+    def broken_cross(obj: Any, ctx: Any) -> Iterator[Problem]:
+        ctx.index.of_kind("Service")
+        raise KeyError("deliberate failure after asking the index")
+        yield  # pragma: no cover
+
+    table = dict(registry())
+    table["selector-missing"] = Check(("selector-missing",), broken_local)
+    table["selector-overlap"] = Check(("selector-overlap",), broken_cross)
+    monkeypatch.setattr(engine_module, "registry", lambda: table)
+    folder = generated(tmp_path / "in", copies=3)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False, debug=True)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    parallel_run = report(LintOptions(**{**options.__dict__, "jobs": 2}))
+    assert parallel_run == serial
+    assert any("deliberate failure in a local check" in t for t in serial[1])
+    assert any("deliberate failure after asking the index" in t for t in serial[1])
+    assert '"rule": "internal-error"' in serial[0]
+
+
+def test_hostile_inputs_parallel_equals_serial() -> None:
+    """Broken YAML, alias bombs, binary files and the rest give the same report in workers."""
+    options = LintOptions(paths=[str(ROOT / "tests" / "hostile")], use_config_discovery=False)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    assert '"rule": "yaml-syntax"' in serial[0]
