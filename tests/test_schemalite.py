@@ -4,6 +4,7 @@ declarative rules give the same findings through either."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from jsonschema import Draft202012Validator
 from kpolicy.policy import compiled
 from kpolicy.ruledefs import builtin_rules
 from kpolicy.schemalite import LiteValidator, supports
+
+# more with KPOLICY_HYPOTHESIS_EXAMPLES (the long run of tests/test_properties.py)
+EXAMPLES = max(1000, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.0, 1.0, 1.5, -0.5]),
@@ -97,7 +101,7 @@ def _shape(errors: Any) -> list[tuple[Any, ...]]:
     ]
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=SCHEMAS, value=VALUES)
 def test_same_errors_as_jsonschema(schema: dict[str, Any], value: Any) -> None:
     assert supports(schema), schema

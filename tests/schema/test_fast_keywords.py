@@ -4,6 +4,7 @@ resources are decided by the fast check when their CRD's schema allows it."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +12,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from kpolicy.schema import SchemaValidator, _builtin_format_checker, _compile_fast, _problems
+
+# more with KPOLICY_HYPOTHESIS_EXAMPLES (the long run of tests/test_properties.py)
+EXAMPLES = max(600, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
 
 LEAF_KEYWORDS = st.one_of(
     st.builds(lambda t: {"type": t},
@@ -65,7 +69,7 @@ VALUES = st.recursive(
 )
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=SCHEMAS, value=VALUES)
 def test_fast_check_decides_as_jsonschema(schema: dict[str, Any], value: Any) -> None:
     fast = _compile_fast(schema)
