@@ -1,12 +1,11 @@
 """Large inputs across cores: worker processes read the files and run the rules on them.
 
-The files are dealt to forked workers (largest first, each to the least loaded worker). A
-worker reads and composes each of its files, runs the rules' *local pass* on it (every check,
-with an index that knows no other object: a check that needs other objects is deferred), and
-sends the file and its findings back: one pickled answer per file, written to a pipe as soon as
-it is ready and then dropped, so that a worker holds one file at a time. A position table
-travels packed (its pointers joined in one string, its spans in an array) and is unpacked only
-by the process that asks it for a position.
+Forked workers take the files from a shared queue (largest first), each the next one as soon
+as it is free. A worker reads and composes a file, runs the rules' *local pass* on it (every
+check, with an index that knows no other object: a check that needs other objects is
+deferred), and sends the file and its findings back: one pickled answer per file, written to a
+pipe as soon as it is ready and then dropped, so that a worker holds one file at a time. The
+parent keeps the pickles until every worker is done, then unpickles them.
 
 The parent, once it holds every object, builds the index and runs only the deferred checks
 (Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
@@ -21,21 +20,16 @@ exist (Windows) or a worker fails in any way, the run is serial: slower, never d
 
 from __future__ import annotations
 
-import array
 import contextlib
 import gc
-import io
 import os
 import pickle
 import selectors
 import struct
 import sys
 import traceback
-import types
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-
-from kpolicy.model import PositionTable, Span
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -273,95 +267,9 @@ def map_forked(items: Sequence[T], costs: Sequence[int], jobs: int,
     return [answers[index] for index in range(len(items))]
 
 
-# ---------------------------------------------------------------------------------------
-# position tables, packed for the trip from a load worker
-
-
-def _pack_table(table: PositionTable) -> tuple[Any, ...]:
-    entries = table.entries
-    lengths = array.array("i")
-    numbers = array.array("i")
-    pointers = []
-    for pointer, (key_span, value_span) in entries.items():
-        pointers.append(pointer)
-        lengths.append(len(pointer))
-        if key_span is None:
-            numbers.extend((-1, 0, 0, 0))
-        else:
-            numbers.extend((key_span.line, key_span.column, key_span.end_line, key_span.end_column))
-        numbers.extend((value_span.line, value_span.column, value_span.end_line,
-                        value_span.end_column))
-    return (_packed_positions, ("".join(pointers), lengths, numbers))
-
-
-# A position table that is a dict of Span objects (one per node) is packed for the trip; a
-# table that is already compact (arrays) pickles fast as it is.
-_ENTRIES = PositionTable.__dict__.get("entries")
-_PACK = isinstance(_ENTRIES, types.MemberDescriptorType)
-
-
-class PackedPositions(PositionTable):
-    """A position table that unpacks its entries on first use."""
-
-    __slots__ = ("_packed",)
-
-    def __init__(self, packed: tuple[str, array.array[int], array.array[int]]) -> None:
-        self._packed: tuple[str, array.array[int], array.array[int]] | None = packed
-
-    @property
-    def entries(self) -> dict[str, tuple[Span | None, Span]]:
-        try:
-            return _ENTRIES.__get__(self, PositionTable)  # type: ignore[no-any-return,union-attr]
-        except AttributeError:
-            pass
-        assert self._packed is not None
-        joined, lengths, numbers = self._packed
-        entries: dict[str, tuple[Span | None, Span]] = {}
-        start = 0
-        for index, length in enumerate(lengths):
-            pointer = joined[start : start + length]
-            start += length
-            base = index * 8
-            key_span = None
-            if numbers[base] != -1:
-                key_span = Span(numbers[base], numbers[base + 1], numbers[base + 2],
-                                numbers[base + 3])
-            entries[pointer] = (
-                key_span,
-                Span(numbers[base + 4], numbers[base + 5], numbers[base + 6], numbers[base + 7]),
-            )
-        _ENTRIES.__set__(self, entries)  # type: ignore[union-attr]
-        self._packed = None
-        return entries
-
-    @entries.setter
-    def entries(self, value: dict[str, tuple[Span | None, Span]]) -> None:
-        _ENTRIES.__set__(self, value)  # type: ignore[union-attr]
-        self._packed = None
-
-    def __reduce__(self) -> Any:
-        return _pack_table(self)
-
-
-def _packed_positions(
-    joined: str, lengths: array.array[int], numbers: array.array[int]
-) -> PackedPositions:
-    return PackedPositions((joined, lengths, numbers))
-
-
-def dumps_loaded(value: Any) -> bytes:
-    """Pickle with position tables packed (a table of Span objects pickles 20 times slower)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    if _PACK:
-        pickler.dispatch_table = {PositionTable: _pack_table}
-    pickler.dump(value)
-    return buffer.getvalue()
-
-
 def load_files(
     items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], R]
 ) -> list[R]:
-    """``[read(item) for item in items]`` in ``jobs`` workers, position tables packed (``read``
-    returns loaded files, alone or with what was found in them)."""
-    return map_forked(items, costs, jobs, read, dumps=dumps_loaded)
+    """``[read(item) for item in items]`` in ``jobs`` workers (``read`` returns loaded files,
+    alone or with what was found in them; their compact position tables pickle as arrays)."""
+    return map_forked(items, costs, jobs, read)
