@@ -29,6 +29,7 @@ Writes go to a temporary file in the same folder and are moved into place with
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import stat
@@ -138,6 +139,7 @@ _RACY_NS = 2_000_000_000
 _DEPENDENCIES = ("yaml", "_yaml", "jsonschema", "referencing", "typer", "click")
 
 
+@functools.cache  # kpolicy's files do not change during a run
 def code_fingerprint() -> str:
     """kpolicy's own files (code, rules, schemas) and the libraries that shape its output,
     by name, size and modification time: an edit, an upgrade or a reinstall changes it."""
@@ -255,16 +257,7 @@ class RunCache:
     @classmethod
     def for_command(cls, options: dict[str, object], cwd: Path | None = None) -> RunCache:
         cwd = cwd or Path.cwd()
-        stream = sys.stdout
-        described = {
-            "options": options,
-            "cwd": str(cwd),
-            "tty": bool(getattr(stream, "isatty", lambda: False)()),
-            "encoding": getattr(stream, "encoding", None),
-            "code": code_fingerprint(),
-        }
-        key = digest(json.dumps(described, sort_keys=True, default=str).encode())
-        return cls(key, project_cache_dir(cwd), cwd)
+        return cls(_run_key({"options": options}, cwd), project_cache_dir(cwd), cwd)
 
     @property
     def path(self) -> Path:
@@ -453,15 +446,20 @@ _NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h"})
 
 
 def _command_line_key(argv: list[str], cwd: Path) -> str:
+    return _run_key({"argv": argv}, cwd)
+
+
+def _run_key(described: dict[str, object], cwd: Path) -> str:
+    """A run's key: what it was asked (parsed options, or the raw command line), where, to
+    which kind of output, and with which kpolicy."""
     stream = sys.stdout
-    described = {
-        "argv": argv,
+    return digest(json.dumps({
+        **described,
         "cwd": str(cwd),
         "tty": bool(getattr(stream, "isatty", lambda: False)()),
         "encoding": getattr(stream, "encoding", None),
         "code": code_fingerprint(),
-    }
-    return digest(json.dumps(described, sort_keys=True).encode())
+    }, sort_keys=True, default=str).encode())
 
 
 def emit(outputs: dict[str, object]) -> int | None:

@@ -6,15 +6,7 @@ from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.model import KObject, Problem
-
-SCHEMA_RULES = (
-    "schema-unknown-field",
-    "schema-type-mismatch",
-    "schema-required-missing",
-    "schema-enum-invalid",
-    "schema-format-invalid",
-    "schema-value-invalid",
-)
+from kpolicy.schema import RULE_REQUIRED_MISSING, SCHEMA_RULES
 
 
 def _has_patch_directive(data: object) -> bool:
@@ -49,7 +41,7 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
     # pipeline keeps only the specific rule's finding there (lint.drop_generic_duplicates).
     for problem in validator.validate(obj.data):
-        if problem.rule == "schema-required-missing":
+        if problem.rule == RULE_REQUIRED_MISSING:
             if patch is None:
                 patch = _is_patch(obj, ctx)
             if patch:

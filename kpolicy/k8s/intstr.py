@@ -16,10 +16,11 @@ reaches a controller has always been defaulted by the API server first.
 
 from __future__ import annotations
 
-import math
 import re
 from types import MappingProxyType
 from typing import Final
+
+from kpolicy.k8s.defaults import as_int
 
 __all__ = [
     "DAEMONSET_MAX_SURGE_DEFAULT",
@@ -92,15 +93,8 @@ def _as_int(value: object) -> int | None:
     ``2`` on the YAML-to-JSON path of the API server and decodes as the integer 2; ``2.5``
     fails to decode into an int32. Values outside int32 also fail to decode.
     """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number = int(value)
-    else:
-        return None
-    if not _INT32_MIN <= number <= _INT32_MAX:
+    number = as_int(value)
+    if number is None or not _INT32_MIN <= number <= _INT32_MAX:
         return None
     return number
 
