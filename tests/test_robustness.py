@@ -28,27 +28,14 @@ from kpolicy.checks import Check, registry
 from kpolicy.cli import app
 from kpolicy.ruledefs import builtin_rules
 from tests.conftest import ROOT, SARIF_SCHEMA
+from tests.test_cli import BAD
 
 HOSTILE = Path(__file__).parent / "hostile"
 # valid workloads that test_properties.py mutates; not hostile by itself
 NOT_CORPUS = {"workloads.yaml"}
 
-BESIDE = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: beside
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-"""
+# the selector-mismatch manifest of tests/test_cli.py, under another name
+BESIDE = BAD.replace("  name: web\n", "  name: beside\n", 1)
 BESIDE_FINDING = ("beside.yaml", "selector-mismatch", 6)
 
 # file → the (rule, line) findings it must produce; more findings from other rules are allowed

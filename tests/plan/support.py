@@ -50,6 +50,25 @@ def _template(labels: dict[str, str], image: str) -> dict[str, Any]:
     }
 
 
+def _workload(kind: str, name: str, namespace: str, image: str,
+              optional: dict[str, Any], spec: dict[str, Any],
+              replicas: Any = None) -> dict[str, Any]:
+    """An apps/v1 workload whose selector matches its template, with the ``optional`` fields
+    that are not None and ``spec`` on top."""
+    labels = {"app": name}
+    body: dict[str, Any] = {} if replicas is None else {"replicas": replicas}
+    body["selector"] = {"matchLabels": dict(labels)}
+    body["template"] = _template(labels, image)
+    body.update({key: value for key, value in optional.items() if value is not None})
+    body.update(spec)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": body,
+    }
+
+
 def deployment(
     replicas: Any = 10,
     *,
@@ -58,21 +77,8 @@ def deployment(
     strategy: Any = None,
     **spec: Any,
 ) -> dict[str, Any]:
-    labels = {"app": name}
-    body: dict[str, Any] = {
-        "replicas": replicas,
-        "selector": {"matchLabels": dict(labels)},
-        "template": _template(labels, image),
-    }
-    if strategy is not None:
-        body["strategy"] = strategy
-    body.update(spec)
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": body,
-    }
+    return _workload("Deployment", name, "default", image, {"strategy": strategy}, spec,
+                     replicas)
 
 
 def statefulset(
@@ -84,40 +90,19 @@ def statefulset(
     update_strategy: Any = None,
     **spec: Any,
 ) -> dict[str, Any]:
-    labels = {"app": name}
-    body: dict[str, Any] = {
-        "replicas": replicas,
-        "selector": {"matchLabels": dict(labels)},
-        "template": _template(labels, image),
-    }
-    if service_name is not None:
-        body["serviceName"] = service_name
-    if update_strategy is not None:
-        body["updateStrategy"] = update_strategy
-    body.update(spec)
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "StatefulSet",
-        "metadata": {"name": name, "namespace": "default"},
-        "spec": body,
-    }
+    return _workload(
+        "StatefulSet", name, "default", image,
+        {"serviceName": service_name, "updateStrategy": update_strategy}, spec, replicas,
+    )
 
 
 def daemonset(
     *, name: str = "agent", image: str = "agent:1", update_strategy: Any = None, **pod: Any
 ) -> dict[str, Any]:
-    labels = {"app": name}
-    template = _template(labels, image)
-    template["spec"].update(pod)
-    body: dict[str, Any] = {"selector": {"matchLabels": dict(labels)}, "template": template}
-    if update_strategy is not None:
-        body["updateStrategy"] = update_strategy
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "DaemonSet",
-        "metadata": {"name": name, "namespace": "kube-system"},
-        "spec": body,
-    }
+    workload = _workload("DaemonSet", name, "kube-system", image,
+                         {"updateStrategy": update_strategy}, {})
+    workload["spec"]["template"]["spec"].update(pod)
+    return workload
 
 
 def service(
