@@ -384,7 +384,11 @@ def _read_all(
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
 
-        engine = _local_engine(session, nodes, options.debug, _patch_files(reads, limits))
+        # kustomizations first, in this process: the workers need their patches, and the
+        # parent checks them (they are few and small) instead of reading them again
+        patches = _read_kustomizations(reads, limits, results)
+        on_disk = [i for i in on_disk if results[i] is None]
+        engine = _local_engine(session, nodes, options.debug, patches)
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -394,7 +398,7 @@ def _read_all(
             return result, _check_locally(engine, result)
 
         try:
-            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
+            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read) if on_disk else []
         except WorkerFailed:
             pass
         else:
@@ -413,15 +417,18 @@ def _read_all(
     return [r for r in results if r is not None], local
 
 
-def _patch_files(reads: Sequence[tuple[Input, bool]], limits: Limits) -> set[str]:
-    """The files the kustomizations among ``reads`` use as patches, read before the others
-    (they are small) so that the workers can tell a patch, which the schema rules exempt from
-    required fields, without the whole index."""
+def _read_kustomizations(
+    reads: Sequence[tuple[Input, bool]], limits: Limits, results: list[LoadedFile | str | None]
+) -> set[str]:
+    """Read the kustomization files among ``reads`` into ``results``, and return the files they
+    use as patches (which the schema rules exempt from required fields), so that workers can
+    tell a patch without the whole index."""
     kustomizations: list[KObject] = []
-    for item, context_only in reads:
+    for index, (item, context_only) in enumerate(reads):
         if item.path is None or item.path.name not in KUSTOMIZATION_FILES:
             continue
         result = read_input(item, context_only, limits, None, keep_text=False)
+        results[index] = result
         if isinstance(result, LoadedFile) and (context_only or _reported(item, result)):
             kustomizations.extend(o for o in result.objects if o.kind == "Kustomization")
     return kustomize_patch_files(kustomizations)

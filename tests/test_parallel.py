@@ -312,3 +312,24 @@ def test_hostile_inputs_parallel_equals_serial() -> None:
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
     assert '"rule": "yaml-syntax"' in serial[0]
+
+
+def test_every_file_is_read_once_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kustomizations are read first (the workers need their patches), and not again."""
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"
+    )
+    log = tmp_path / "reads.log"
+    real_read = lint_module.read_input
+
+    def logged(item: object, *args: object, **kwargs: object) -> object:
+        with open(log, "a", encoding="utf-8") as out:  # shared by the forked workers
+            out.write(f"{item.display}\n")  # type: ignore[attr-defined]
+        return real_read(item, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_module, "read_input", logged)
+    report(LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=2))
+    reads = log.read_text().splitlines()
+    assert len(reads) == len(set(reads)) > 10
+    assert str(folder / "kustomization.yaml") in reads
