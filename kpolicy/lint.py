@@ -144,6 +144,8 @@ def build_session(options: LintOptions) -> Session:
             params.update(setting.params)
         active[rule_id] = ActiveRule(rule, severity, params)
     version = check_version(options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION)
+    if options.schema_dir is not None and not options.schema_dir.is_dir():
+        raise UsageError(f"{options.schema_dir}: schema folder not found")
     return Session(
         config=config,
         rules=rules,

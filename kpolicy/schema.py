@@ -734,6 +734,8 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
     ``clusterrole-rbac-v1.json``; ``service-v1.json`` is the core group).
     """
     root = Path(path)
+    if not root.is_dir():
+        raise NotADirectoryError(f"not a folder: {root}")
     found: dict[tuple[str | None, str, str], dict[str, Any]] = {}
     for file in sorted(root.rglob("*.json")):
         stem = file.stem.lower()

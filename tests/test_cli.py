@@ -66,6 +66,17 @@ def test_exit_codes(project: Path) -> None:
     assert run("lint", "--bogus-flag", cwd=project).returncode == 2
 
 
+def test_missing_option_paths_are_usage_errors(project: Path) -> None:
+    """A --nodes, --policy, --config or --schema-dir that does not exist stops the run (exit
+    2, one line naming it), whichever rules are selected; it is never silently ignored."""
+    for option in ("--nodes", "--policy", "--config", "--schema-dir"):
+        for extra in ((), ("--select", "selector-mismatch")):
+            out = run("lint", *extra, option, "nope", "good.yaml", cwd=project)
+            assert out.returncode == 2, (option, extra, out.stdout)
+            assert out.stderr.startswith("kpolicy: error: nope"), (option, out.stderr)
+            assert "Traceback" not in out.stderr
+
+
 def test_unsupported_version_lists_supported(project: Path) -> None:
     out = run("lint", "--kubernetes-version", "1.20", "good.yaml", cwd=project)
     assert "supported: 1.32, 1.33" in out.stderr

@@ -241,3 +241,11 @@ def test_schema_dir_relative_references(tmp_path: Path) -> None:
     assert validator.validate(good) == []
     bad = {"apiVersion": "example.com/v1", "kind": "Widget", "spec": {"size": 0}}
     assert found(validator.validate(bad)) == {(RULE_VALUE_INVALID, ("spec", "size"), "value")}
+
+
+def test_schema_dir_must_be_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError):
+        load_schema_dir(tmp_path / "missing")
+    (tmp_path / "file.json").write_text("{}")
+    with pytest.raises(NotADirectoryError):
+        load_schema_dir(tmp_path / "file.json")
