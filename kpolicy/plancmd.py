@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, TextIO
@@ -77,6 +77,22 @@ class PlanReport:
     compared_with: str | None = None  # "--from examples" or "git HEAD~1", in diff mode
     files: int = 0
     nodes_given: bool = False
+
+    @property
+    def title(self) -> str:
+        """The heading every format starts with: ``kpolicy plan: 3 workloads``."""
+        count = len(self.entries)
+        return f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
+
+    def context(self, separator: str = ", ", show: Callable[[str], str] = str) -> str:
+        """What the plan assumes: Kubernetes version, cluster domain and, in diff mode (after
+        ``separator``), what it compares with; ``show`` formats the domain and the comparison
+        (code spans in Markdown)."""
+        # the version is normalized ("1.37"): nothing in it needs formatting
+        text = f"Kubernetes {self.kubernetes_version}, cluster domain {show(self.cluster_domain)}"
+        if self.compared_with:
+            text += f"{separator}compared with {show(self.compared_with)}"
+        return text
 
     def document(self) -> dict[str, Any]:
         """The ``--format json`` document (``schemas/plan.schema.json``)."""

@@ -138,13 +138,8 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
 
 
 def write(report: PlanReport, out: TextIO) -> None:
-    count = len(report.entries)
-    lines = [f"## kpolicy plan: {count} workload{'' if count == 1 else 's'}", ""]
-    context = (f"Kubernetes {cell(report.kubernetes_version)}, cluster domain "
-               f"{code(report.cluster_domain)}")
-    if report.compared_with:
-        context += f", compared with {code(report.compared_with)}"
-    lines += [context + ".", "", f"> **Model of time:** {cell(TIME_MODEL)}.", ""]
+    lines = [f"## {report.title}", ""]
+    lines += [report.context(show=code) + ".", "", f"> **Model of time:** {cell(TIME_MODEL)}.", ""]
     if not report.entries:
         lines += ["No Deployment, StatefulSet or DaemonSet in the inputs."]
     else:

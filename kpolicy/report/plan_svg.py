@@ -90,14 +90,8 @@ def nice_ticks(top: int) -> list[int]:
 
 
 def _header(report: PlanReport) -> tuple[list[str], float]:
-    count = len(report.entries)
-    heading = f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
-    context = (f"Kubernetes {report.kubernetes_version}, cluster domain "
-               f"{report.cluster_domain}")
-    if report.compared_with:
-        context += f", compared with {report.compared_with}"
-    parts = [_label(MARGIN, 26, heading, size=18, weight="bold"),
-             _label(MARGIN, 46, context, size=12, color=MUTED_COLOR)]
+    parts = [_label(MARGIN, 26, report.title, size=18, weight="bold"),
+             _label(MARGIN, 46, report.context(), size=12, color=MUTED_COLOR)]
     y = 64.0
     for line in textwrap.wrap(f"Model of time: {TIME_MODEL}.", 120):
         parts.append(_label(MARGIN, y, line, size=11, color=MUTED_COLOR))

@@ -252,12 +252,7 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
 
 
 def header_lines(report: PlanReport) -> list[str]:
-    count = len(report.entries)
-    what = f"{count} workload{'' if count == 1 else 's'}"
-    first = (f"kpolicy plan: {what}; Kubernetes {report.kubernetes_version}, cluster domain "
-             f"{report.cluster_domain}")
-    if report.compared_with:
-        first += f"; compared with {report.compared_with}"
+    first = f"{report.title}; {report.context(separator='; ')}"
     return [first, *textwrap.wrap(f"model of time: {TIME_MODEL}", WIDTH,
                                   subsequent_indent="  ", break_on_hyphens=False)]
 
