@@ -76,7 +76,6 @@ class PlanReport:
     mode: Mode
     compared_with: str | None = None  # "--from examples" or "git HEAD~1", in diff mode
     files: int = 0
-    nodes_given: bool = False
 
     @property
     def title(self) -> str:
@@ -401,7 +400,6 @@ def build_report(options: PlanOptions) -> PlanRun:
         mode="diff" if diff else "update",
         compared_with=compared_with,
         files=file_count,
-        nodes_given=settings.nodes is not None,
     )
     return PlanRun(report, tuple(warnings), tuple(errors))
 

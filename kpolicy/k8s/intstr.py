@@ -40,8 +40,6 @@ __all__ = [
     "validate_int_or_percent",
 ]
 
-IntOrString = int | str
-
 # pkg/apis/apps/v1/defaults.go, SetDefaults_Deployment: both fields 25% when the rolling update
 # strategy is in effect and the field is unset.
 DEPLOYMENT_MAX_SURGE_DEFAULT: Final = "25%"
