@@ -376,15 +376,17 @@ class RunCache:
                 return False  # changed during the run, or not a regular file
             if signature[1] >= self.started_ns - _RACY_NS:
                 return False  # racily clean: a change within the same tick would go unseen
+        recorded = {path: list(signature) for path, signature in stats.items()
+                    if signature is not None}
         try:
-            after = self.fingerprint(self._spec)
+            # every input's signature was just checked: only new or moved files are read
+            after = self.fingerprint(self._spec, (before.get("files"), recorded))
         except Exception:
             return False
         if after != before:
             return False
         entry = {"format": _ENTRY_FORMAT, "spec": self._spec, "state": before,
-                 "stats": {path: list(signature) for path, signature in stats.items()
-                           if signature is not None},
+                 "stats": recorded,
                  "outputs": outputs}
         if not ensure_project_cache(self.folder):
             return False

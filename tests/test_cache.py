@@ -129,6 +129,24 @@ def test_unchanged_files_are_not_read_again(
     assert SERVICE.encode() in hashed and DEPLOYMENT.encode() not in hashed
 
 
+def test_a_recorded_run_hashes_each_input_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state taken after the run, to see that nothing changed meanwhile, checks each input's
+    signature instead of hashing it a second time."""
+    hashed: list[bytes] = []
+    real_digest = cache_module.digest
+
+    def counting(data: bytes) -> str:
+        hashed.append(data)
+        return real_digest(data)
+
+    monkeypatch.setattr(cache_module, "digest", counting)
+    lint("-f", "json", "manifests")
+    assert entries(project)  # recorded
+    assert hashed.count(DEPLOYMENT.encode()) == 1 and hashed.count(SERVICE.encode()) == 1
+
+
 def test_new_or_removed_file_misses(project: Path) -> None:
     lint("-f", "json", "manifests")
     tamper(project)
