@@ -14,7 +14,7 @@ from typing import Any
 
 from kpolicy.configfile import pyproject_section
 from kpolicy.errors import UsageError
-from kpolicy.model import Limits, PositionTable, Severity, SourceFile
+from kpolicy.model import Limits, PositionTable, Severity
 from kpolicy.resources import data_dir
 
 
@@ -73,20 +73,9 @@ def load_config(path: Path | None) -> Config:
     if path.name == "pyproject.toml":
         section = pyproject_section(path)
         return _build(section or {}, path, None)
-    from kpolicy.load import decode, load_documents
+    from kpolicy.load import load_own_file
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read config: {exc.strerror}") from None
-    text, error, line = decode(raw)
-    if text is None:
-        raise UsageError(f"{path}:{line}: {error}")
-    documents, problems = load_documents(SourceFile(str(path), text))
-    errors = [d for d in problems if d.severity is Severity.ERROR]
-    if errors:
-        d = errors[0]
-        raise UsageError(f"{path}:{d.span.line}:{d.span.column}: invalid config: {d.message}")
+    documents = load_own_file(path, "config", "invalid config: ")
     if not documents:
         return Config(origin=path)
     value = documents[0].value

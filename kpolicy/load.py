@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, cast
 
 import yaml
@@ -825,6 +826,27 @@ def load_documents(
 
 
 _REFUSED: Any = object()
+
+
+def load_own_file(path: Path, what: str, label: str = "") -> list[Document]:
+    """The documents of one of kpolicy's own YAML files (a config, a rule or policy file); any
+    read, decoding or syntax error is a ``UsageError`` naming the file and line, ``label``
+    before the syntax error's message."""
+    from kpolicy.errors import UsageError
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    text, error, line = decode(raw)
+    if text is None:
+        raise UsageError(f"{path}:{line}: {error}")
+    documents, problems = load_documents(SourceFile(str(path), text))
+    for problem in problems:
+        if problem.severity is Severity.ERROR:
+            span = problem.span
+            raise UsageError(f"{path}:{span.line}:{span.column}: {label}{problem.message}")
+    return documents
 
 
 def _error_span(chunk: str, line_offset: int, mark: Any, context: Any) -> Span:

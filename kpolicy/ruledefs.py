@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
-from kpolicy.model import PositionTable, Severity, SourceFile, to_pointer
+from kpolicy.model import PositionTable, Severity, to_pointer
 from kpolicy.resources import data_dir
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
@@ -79,20 +79,9 @@ def _rule_validator() -> Any:
 
 def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
     """Read and validate one rule or policy file; a bad file is a ``UsageError`` with its line."""
-    from kpolicy.load import decode, load_documents
+    from kpolicy.load import load_own_file
 
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read rule file: {exc.strerror}") from None
-    text, error, line = decode(raw)
-    if text is None:
-        raise UsageError(f"{path}:{line}: {error}")
-    documents, problems = load_documents(SourceFile(str(path), text))
-    errors_found = [d for d in problems if d.severity is Severity.ERROR]
-    if errors_found:
-        d = errors_found[0]
-        raise UsageError(f"{path}:{d.span.line}:{d.span.column}: {d.message}")
+    documents = load_own_file(path, "rule file")
     if len(documents) != 1 or not isinstance(documents[0].value, dict):
         raise UsageError(f"{path}:1: a rule file must hold one mapping")
     data: dict[str, Any] = documents[0].value
