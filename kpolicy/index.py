@@ -223,8 +223,13 @@ class LocalIndex:
 
     def __init__(self, patch_files: Iterable[str] | None = None) -> None:
         self._memo: dict[Hashable, Any] = {}
+        self._labels: dict[int, dict[str, str]] = {}  # nothing indexed: computed when asked
         # the kustomize patches, when the caller read the kustomization files beforehand
         self._patch_files = frozenset(patch_files) if patch_files is not None else None
+
+    # the same as the whole index's: they depend on one object alone
+    memo = Index.memo
+    labels_of = Index.labels_of
 
     def is_kustomize_patch(self, obj: KObject) -> bool:
         if self._patch_files is None:
@@ -235,16 +240,6 @@ class LocalIndex:
         """Forget what was remembered: a worker calls it before each file, since memo keys
         hold ``id()`` of objects, which are reused once a finished file's objects are freed."""
         self._memo.clear()
-
-    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
-        try:
-            return self._memo[key]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self._memo[key] = compute()
-            return value
-
-    def labels_of(self, obj: KObject) -> dict[str, str]:
-        return template_labels(obj)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # copy, pickle and hasattr probe dunders: not a query
