@@ -335,8 +335,15 @@ def _local_engine(
         validator = SchemaValidator.for_version(session.kubernetes_version)
         validator.compile_builtin()  # once, here, rather than once in every worker
         services["schema"] = LocalSchemaValidator(validator)
-    context = RuleContext(
-        index=cast(Index, LocalIndex(patch_files)),
+    context = _rule_context(session, cast(Index, LocalIndex(patch_files)), nodes, services)
+    return Engine(session.active, context, debug=debug)
+
+
+def _rule_context(
+    session: Session, index: Index, nodes: tuple[KObject, ...] | None, services: dict[str, Any]
+) -> RuleContext:
+    return RuleContext(
+        index=index,
         kubernetes_version=session.kubernetes_version,
         cluster_domain=session.cluster_domain,
         feature_gates=session.feature_gates,
@@ -344,7 +351,6 @@ def _local_engine(
         enabled=frozenset(session.active),
         services=services,
     )
-    return Engine(session.active, context, debug=debug)
 
 
 def _check_locally(engine: Engine, loaded: LoadedFile) -> LocalFindings:
@@ -467,15 +473,7 @@ def check_files(
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
     index = Index(all_objects)
-    context = RuleContext(
-        index=index,
-        kubernetes_version=session.kubernetes_version,
-        cluster_domain=session.cluster_domain,
-        feature_gates=session.feature_gates,
-        nodes=nodes,
-        enabled=frozenset(session.active),
-        services=_services(session, index),
-    )
+    context = _rule_context(session, index, nodes, _services(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
     per_file = [
