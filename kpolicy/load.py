@@ -42,6 +42,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
+from kpolicy.workload import describe_value
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -894,22 +895,10 @@ def load_text(
     )
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"the boolean {value!r}".lower()
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    return f"the string {str(value)[:40]!r}"
-
-
 def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]) -> list[KObject]:
     value, table, doc_index, doc_span = doc.value, doc.positions, doc.index, doc.start
     if not isinstance(value, dict):
-        what = _describe(value)
+        what = describe_value(value, limit=40)
         diagnostics.append(
             _diag(source, "manifest-invalid", Severity.ERROR,
                   f"document is {what}, not a Kubernetes object (a mapping with apiVersion "

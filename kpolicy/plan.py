@@ -31,6 +31,7 @@ from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import ObjectRef, to_pointer
 from kpolicy.versions import DEFAULT_VERSION
+from kpolicy.workload import describe_value
 
 __all__ = [
     "DEFAULT_CLUSTER_DOMAIN",
@@ -308,22 +309,6 @@ def plan_document(
 # Tolerant reading of manifests
 
 
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"the boolean {'true' if value else 'false'}"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
 def _dotted(path: Sequence[str | int]) -> str:
     out = ""
     for step in path:
@@ -342,7 +327,7 @@ class _Fields:
         self._notes = notes
         self._noted: set[str] = set()
         if root is not None and not isinstance(root, dict):
-            self.note((), f"{_describe(root)} is not an object; treated as empty")
+            self.note((), f"{describe_value(root)} is not an object; treated as empty")
 
     def note(self, path: Sequence[str | int], message: str) -> None:
         key = _dotted(path)
@@ -356,7 +341,7 @@ class _Fields:
         for index, step in enumerate(path):
             if not isinstance(current, dict):
                 where = path[:index]
-                self.note(where, f"{_dotted(where)} is {_describe(current)}, not a mapping; "
+                self.note(where, f"{_dotted(where)} is {describe_value(current)}, not a mapping; "
                           "treated as absent")
                 return None
             if step not in current:
@@ -369,7 +354,7 @@ class _Fields:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.note(path, f"{_dotted(path)} is {_describe(value)}, not a mapping; "
+            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not a mapping; "
                       "treated as absent")
             return {}
         return value
@@ -379,7 +364,7 @@ class _Fields:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.note(path, f"{_dotted(path)} is {_describe(value)}, not a mapping; "
+            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not a mapping; "
                       "treated as absent")
             return None
         return value
@@ -389,7 +374,7 @@ class _Fields:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.note(path, f"{_dotted(path)} is {_describe(value)}, not a string; "
+            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not a string; "
                       "treated as absent")
             return None
         return value
@@ -401,7 +386,7 @@ class _Fields:
         number = as_int(value)
         suffix = f" ({default_text})" if default_text else ""
         if number is None:
-            self.note(path, f"{_dotted(path)} is {_describe(value)}, not an integer; treated "
+            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not an integer; treated "
                       f"as absent{suffix}")
             return None
         if number < minimum:

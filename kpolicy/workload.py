@@ -40,6 +40,25 @@ def sequence(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def describe_value(value: object, limit: int | None = None) -> str:
+    """A value for a message about what is in the wrong place: ``null``, ``the boolean true``,
+    ``the number 3``, ``the string 'x'`` (its first ``limit`` characters), ``a list``,
+    ``a mapping``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if isinstance(value, str):
+        return f"the string {value[:limit]!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
 def str_map(value: object) -> dict[str, str]:
     """A labels-like map with the entries that are string → string (or scalar)."""
     if not isinstance(value, dict):

@@ -32,7 +32,6 @@ __all__ = [
     "daemonset_surge_and_unavailable",
     "is_not_more_than_100_percent",
     "is_percent",
-    "legacy_scaled_value",
     "percent_value",
     "resolve_fenceposts",
     "scaled_value",
@@ -149,27 +148,6 @@ def scaled_value(value: object, total: int, round_up: bool) -> int:
             raise ValueError(
                 f"invalid int-or-percent value {value!r}: {value[:-1]!r} is not an integer"
             )
-        return _scale(percent, total, round_up)
-    raise ValueError(_NOT_INT_OR_PERCENT.format(_describe(value)))
-
-
-# follows k8s.io/apimachinery/pkg/util/intstr.GetValueFromIntOrPercent (deprecated)
-# with the legacy getIntOrPercentValue
-def legacy_scaled_value(value: object, total: int, round_up: bool) -> int:
-    """The deprecated reading: every ``%`` is removed and any string is a percentage.
-
-    So ``"25"`` means 25 percent here, and ``"2%5"`` also means 25 percent. Kept for
-    comparison with older controllers and third-party operators that still call it.
-    """
-    if value is None:
-        raise ValueError("invalid int-or-percent value: none given")
-    number = _as_int(value)
-    if number is not None:
-        return number
-    if isinstance(value, str):
-        percent = _atoi(value.replace("%", ""))
-        if percent is None:
-            raise ValueError(f"invalid int-or-percent value {value!r}: not an integer percentage")
         return _scale(percent, total, round_up)
     raise ValueError(_NOT_INT_OR_PERCENT.format(_describe(value)))
 

@@ -68,25 +68,6 @@ def test_scaled_value_rejects(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "total", "round_up", "expected"),
-    [
-        ("25", 10, True, 3),
-        ("25%", 10, False, 2),
-        ("2%5", 10, False, 2),
-        (4, 10, False, 4),
-    ],
-)
-def test_legacy_scaled_value(value: object, total: int, round_up: bool, expected: int) -> None:
-    assert intstr.legacy_scaled_value(value, total, round_up) == expected
-
-
-@pytest.mark.parametrize("value", ["abc", "%", None, [], 1.5])
-def test_legacy_scaled_value_rejects(value: object) -> None:
-    with pytest.raises(ValueError):
-        intstr.legacy_scaled_value(value, 10, True)
-
-
-@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("25%", True),
