@@ -40,6 +40,12 @@ def sequence(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def spec_of(obj: KObject) -> dict[str, Any] | None:
+    """The object's ``spec`` when it is a mapping, else None."""
+    spec = obj.data.get("spec")
+    return spec if isinstance(spec, dict) else None
+
+
 def describe_value(value: object, limit: int | None = None) -> str:
     """A value for a message about what is in the wrong place: ``null``, ``the boolean true``,
     ``the number 3``, ``the string 'x'`` (its first ``limit`` characters), ``a list``,

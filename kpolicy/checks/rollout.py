@@ -32,7 +32,7 @@ from kpolicy.k8s.intstr import (
 )
 from kpolicy.k8s.scheduling import daemon_should_run
 from kpolicy.model import KObject, Path, Problem
-from kpolicy.workload import get, int_value, pod_spec
+from kpolicy.workload import get, int_value, pod_spec, spec_of
 
 APPS_V1: Final = "apps/v1"
 ROLLING_UPDATE: Final = "RollingUpdate"
@@ -56,11 +56,6 @@ _ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
 
 # ---------------------------------------------------------------------------------------------
 # reading the object after defaulting
-
-
-def _spec(obj: KObject) -> dict[str, Any] | None:
-    spec = obj.data.get("spec")
-    return spec if isinstance(spec, dict) else None
 
 
 def _is_apps_v1(obj: KObject) -> bool:
@@ -108,7 +103,7 @@ class _Strategy:
 def _strategy(obj: KObject) -> _Strategy | None:
     """The update strategy after defaulting, or None when it is wrongly typed."""
     entry = _STRATEGY_FIELDS.get(obj.kind)
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if entry is None or spec is None:
         return None
     field_name, _ = entry
@@ -171,7 +166,7 @@ def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams
 
 
 def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     strategy = _strategy(obj)
     if spec is None or strategy is None or not _is_apps_v1(obj):
         return None
@@ -384,7 +379,7 @@ def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
 @check("rollout-takes-all-down")
 def rollout_takes_all_down(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     rolling = rolling_update_params(obj, ctx)
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if rolling is None or spec is None or not rolling_update_accepted(rolling):
         return
     unavailable = rolling.params.get("maxUnavailable")
@@ -496,7 +491,7 @@ def mapping_at(data: object, *path: str) -> dict[str, Any]:
 # and SetDefaults_Deployment always sets it (600)
 @check("progress-deadline-too-short")
 def progress_deadline_too_short(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None or not _is_apps_v1(obj):
         return
     deadline = _int_field(spec, "progressDeadlineSeconds", DEFAULT_PROGRESS_DEADLINE_SECONDS)
@@ -531,7 +526,7 @@ _HISTORY_KEPT: Final = {
 
 @check("revision-history-limit-zero")
 def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None or obj.kind not in _HISTORY_KEPT:
         return
     if _int32(spec.get("revisionHistoryLimit")) != 0:
@@ -545,7 +540,7 @@ def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Prob
 
 @check("deployment-paused")
 def deployment_paused(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None or spec.get("paused") is not True:
         return
     yield Problem(
@@ -575,7 +570,7 @@ _NON_NEGATIVE: Final = {
 
 @check("value-negative")
 def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     fields = _NON_NEGATIVE.get(obj.kind)
     if spec is None or fields is None:
         return

@@ -25,6 +25,7 @@ from kpolicy.workload import (
     mapping,
     pod_spec,
     sequence,
+    spec_of,
     template_labels,
 )
 
@@ -45,11 +46,6 @@ def _gate_enabled(name: str, ctx: RuleContext) -> tuple[bool, str]:
         gate_enabled(name, ctx.kubernetes_version, ctx.feature_gates),
         gate_reason(name, ctx.kubernetes_version, ctx.feature_gates),
     )
-
-
-def _spec(obj: KObject) -> dict[str, Any] | None:
-    spec = obj.data.get("spec")
-    return spec if isinstance(spec, dict) else None
 
 
 def _replicas(spec: Mapping[str, Any]) -> int | None:
@@ -121,7 +117,7 @@ def _governing_service(obj: KObject, ctx: RuleContext) -> KObject | None:
 # spec.subdomain is the StatefulSet's serviceName; without it no Pod gets a DNS name of its own.
 @check("statefulset-service-name-missing")
 def service_name_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None:
         return
     value = spec.get("serviceName")
@@ -171,7 +167,7 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     yield Problem(
         ("spec", "serviceName"),
         f"no Service {name!r} in namespace {obj.namespace!r} among the linted files and "
-        f"--context: no per-Pod DNS records for {_pod_names(obj, _spec(obj) or {})} until a "
+        f"--context: no per-Pod DNS records for {_pod_names(obj, spec_of(obj) or {})} until a "
         "headless Service of that name exists",
     )
 
@@ -195,7 +191,7 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     service = _governing_service(obj, ctx)
     if service is None:
         return
-    pods = _pod_names(obj, _spec(obj) or {})
+    pods = _pod_names(obj, spec_of(obj) or {})
     if get(service.data, "spec", "type") == "ExternalName":
         yield Problem(
             ("spec", "serviceName"),
@@ -243,7 +239,7 @@ def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Proble
         ("spec", "serviceName"),
         f"the selector {selector} of Service {service.name!r} does not match the template "
         f"labels {labels_str(labels)}: no endpoints and no per-Pod DNS records for "
-        f"{_pod_names(obj, _spec(obj) or {})}",
+        f"{_pod_names(obj, spec_of(obj) or {})}",
         related=(Related(service, ("spec", "selector"), "the Service's selector"),),
     )
 
@@ -269,7 +265,7 @@ def name_too_long(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             f"{len(name) + 1 + _REVISION_HASH_MAX} characters (a label value allows "
             f"{_LABEL_VALUE_MAX})"
         )
-    spec = _spec(obj) or {}
+    spec = spec_of(obj) or {}
     replicas = _replicas(spec)
     if replicas is not None and replicas > 0:
         highest = f"{name}-{_start_ordinal(spec) + replicas - 1}"
@@ -465,7 +461,7 @@ def _rolling_update(spec: Mapping[str, Any]) -> dict[str, Any] | None:
 # partition, for the RollingUpdate strategy only.
 @check("statefulset-partition-invalid")
 def partition_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    rolling = _rolling_update(_spec(obj) or {})
+    rolling = _rolling_update(spec_of(obj) or {})
     if rolling is None:
         return
     partition = int_value(rolling.get("partition"))
@@ -483,7 +479,7 @@ def partition_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # start + partition at the current revision. A partition of at least replicas updates no Pod.
 @check("statefulset-partition-exceeds-replicas")
 def partition_exceeds_replicas(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None:
         return
     rolling = _rolling_update(spec)
@@ -508,7 +504,7 @@ def partition_exceeds_replicas(obj: KObject, ctx: RuleContext) -> Iterator[Probl
 # must be absent; SetDefaults_StatefulSet does not clear it.
 @check("statefulset-rolling-update-on-delete")
 def rolling_update_on_delete(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None or _strategy_type(spec) != ON_DELETE:
         return
     rolling = get(spec, "updateStrategy", "rollingUpdate")
@@ -527,7 +523,7 @@ def rolling_update_on_delete(obj: KObject, ctx: RuleContext) -> Iterator[Problem
 # (getStatefulSetMaxUnavailable) only reads it with the gate on; off, it replaces one Pod at a time.
 @check("statefulset-max-unavailable-ignored")
 def max_unavailable_ignored(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    rolling = _rolling_update(_spec(obj) or {})
+    rolling = _rolling_update(spec_of(obj) or {})
     if rolling is None or rolling.get("maxUnavailable") is None:
         return
     enabled, why = _gate_enabled("MaxUnavailableStatefulSet", ctx)
@@ -549,7 +545,7 @@ _RETENTION_POLICIES = ("Retain", "Delete")
 # (pkg/apis/apps/validation), after SetDefaults_StatefulSet filled the empty values.
 @check("statefulset-spec-invalid")
 def spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if spec is None:
         return
     policy = spec.get("podManagementPolicy")
