@@ -104,21 +104,26 @@ def test_same_size_same_mtime_edit_misses(project: Path) -> None:
     assert lint("-f", "json", "manifests")[1] != MARKER
 
 
-def test_unchanged_files_are_not_read_again(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def hashed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every byte string the cache hashes from now on."""
+    seen: list[bytes] = []
+    real_digest = cache_module.digest
+
+    def counting(data: bytes) -> str:
+        seen.append(data)
+        return real_digest(data)
+
+    monkeypatch.setattr(cache_module, "digest", counting)
+    return seen
+
+
+def test_unchanged_files_are_not_read_again(project: Path, hashed: list[bytes]) -> None:
     """A replay trusts an input whose size, times, inode and device are all as recorded (git's
     index does the same) and hashes only the files whose signature changed."""
     lint("-f", "json", "manifests")
     tamper(project)
-    hashed: list[bytes] = []
-    real_digest = cache_module.digest
-
-    def counting(data: bytes) -> str:
-        hashed.append(data)
-        return real_digest(data)
-
-    monkeypatch.setattr(cache_module, "digest", counting)
+    hashed.clear()
     assert lint("-f", "json", "manifests")[1] == MARKER
     assert DEPLOYMENT.encode() not in hashed and SERVICE.encode() not in hashed
     service = project / "manifests" / "service.yaml"
@@ -129,19 +134,9 @@ def test_unchanged_files_are_not_read_again(
     assert SERVICE.encode() in hashed and DEPLOYMENT.encode() not in hashed
 
 
-def test_a_recorded_run_hashes_each_input_once(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_recorded_run_hashes_each_input_once(project: Path, hashed: list[bytes]) -> None:
     """The state taken after the run, to see that nothing changed meanwhile, checks each input's
     signature instead of hashing it a second time."""
-    hashed: list[bytes] = []
-    real_digest = cache_module.digest
-
-    def counting(data: bytes) -> str:
-        hashed.append(data)
-        return real_digest(data)
-
-    monkeypatch.setattr(cache_module, "digest", counting)
     lint("-f", "json", "manifests")
     assert entries(project)  # recorded
     assert hashed.count(DEPLOYMENT.encode()) == 1 and hashed.count(SERVICE.encode()) == 1
