@@ -802,8 +802,8 @@ class RunCache:
             return False
         entry = {"format": _ENTRY_FORMAT, "spec": self._spec, "state": before,
                  "stats": recorded, "outputs": {**outputs, "to_file": output is not None}}
-        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode(
-            "utf-8", "surrogateescape")
+        # ASCII: a file name that is not UTF-8 (a lone surrogate here) survives the round trip
+        data = json.dumps(entry, separators=(",", ":")).encode("ascii")
         stored = self.folder.write(_RUNS, self.name, RUN_PURPOSE, data)
         if stored:
             self.folder.prune(_RUNS, ".json", RUN_PURPOSE, _MAX_ENTRIES)

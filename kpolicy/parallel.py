@@ -15,7 +15,9 @@ corpus cost more memory than the work it saved.
 
 The parent puts the answers back in input order and sorts as a serial run does, so the output
 is the same byte for byte (``tests/test_parallel.py`` compares them). Where ``fork`` does not
-exist (Windows) or a worker fails in any way, the run is serial: slower, never different.
+exist (Windows) or a worker raises, the run is serial: slower, never different. A worker killed
+by a signal (the out-of-memory killer, most often) ends the run with an internal error
+(:class:`WorkerKilled`, exit code 3): the same work in the parent would only meet the same end.
 """
 
 from __future__ import annotations

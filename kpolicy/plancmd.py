@@ -243,10 +243,14 @@ def _repository_of(given: str, folder: str, roots: Sequence[str]) -> tuple[str, 
         # repository itself (bare): refused before git reads its config
         around = repositories_around(os.path.realpath(folder or "."))
         if around and not os.path.lexists(os.path.join(around[0], ".git")):
-            raise UsageError(
-                f"{given}: the nearest git repository, {around[0]}, is a bare repository"
-                f"{' inside the linted files' if _planted(around[0], roots) else ''}; "
-                "--base reads the previous version from the repository of a working tree")
+            if _planted(around[0], roots):
+                raise UsageError(
+                    f"{given}: the git repository git would use, {around[0]}, lies inside the "
+                    "linted files (committed into them, not a working tree's .git); kpolicy "
+                    "does not take the previous version from it")
+            raise UsageError(f"{given}: the nearest git repository, {around[0]}, is a bare "
+                             "repository; --base reads the previous version from the "
+                             "repository of a working tree")
     top = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir"], folder, env)
     if top.returncode != 0:
         message = _git_message(top)
