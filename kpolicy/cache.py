@@ -43,10 +43,10 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-TYPE_CHECKING = False  # typing itself costs a replay 2 ms; mypy takes this name as True
 
 from kpolicy.fsutil import NOFOLLOW, NotRegular, Output, OutputError, inside, open_regular
 
+TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
     from typing import Any
 
