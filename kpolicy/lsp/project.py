@@ -346,9 +346,14 @@ class Project:
         if display in self._disk:
             return self._disk[display].source.text
         path = Path(display) if Path(display).is_absolute() or self.root is None else self.root / display
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        if not self._inside(path):
+            return None
+        from kpolicy.fsutil import read_regular
+
+        limits = self.session.limits if self.session is not None else Limits()
+        try:  # a regular file only, never past the size limit
+            return read_regular(path, limits.max_file_bytes).decode("utf-8")
+        except (OSError, ValueError):
             return None
 
     def _version_of(self, display: str, buffers: Mapping[str, Buffer]) -> int | None:
