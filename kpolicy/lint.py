@@ -252,6 +252,8 @@ def load_nodes(path: Path | None, limits: Limits) -> tuple[KObject, ...] | None:
     if path is None:
         return None
     loaded = read_input(Input(str(path), path), True, limits, None)
+    if isinstance(loaded, str):
+        raise UsageError(loaded)  # "PATH: cannot read: ...", as for any path on the command line
     return nodes_of(loaded, path)
 
 

@@ -229,14 +229,16 @@ class Project:
             self.log(types.MessageType.Warning, f"kpolicy: {error}")
         for item in inputs:
             if item.path is not None:
-                self._read(item.path)
+                self._read(item.path, walked=True)
         elapsed = time.perf_counter() - started
         self.log(types.MessageType.Info,
                  f"kpolicy: read {len(self._disk)} manifest files in {self.root} "
                  f"({elapsed:.2f} s)")
 
-    def _read(self, path: Path) -> bool:
-        """(Re)read one workspace file into the context; True when the context changed."""
+    def _read(self, path: Path, walked: bool = False) -> bool:
+        """(Re)read one workspace file into the context; True when the context changed.
+        ``walked``: found by walking the workspace, which already left out the links that
+        lead outside it."""
         assert self.session is not None
         display = self._display(path)
         before = self._disk.pop(display, None)
@@ -246,7 +248,7 @@ class Project:
             or not path.name.endswith(MANIFEST_SUFFIXES)
             or self.is_excluded(display)
             or (config is not None and path.resolve() == config.resolve())
-            or not self._inside(path)
+            or not (walked or self._inside(path))
         ):
             return before is not None
         loaded = read_input(Input(display, path, explicit=False), True, self.session.limits, None)
