@@ -392,3 +392,41 @@ def test_replay_command_line_declines_what_it_cannot_replay(project: Path) -> No
     assert replay_command_line(["lint", "-"], project) is None
     assert replay_command_line(["lint", "--no-cache", "manifests"], project) is None
     assert replay_command_line(["lint", "manifests"], project) is None  # nothing recorded
+
+
+def test_the_fast_path_counts_every_path_it_may_lint() -> None:
+    """Before the command line is parsed, every argument that may name a linted path counts,
+    and `.` when no positional argument is given: never fewer than the parsed command line."""
+    from kpolicy.cache import _linted_paths
+
+    assert _linted_paths(["-f", "json", "k8s"])[:1] == ["k8s"]
+    assert "." in _linted_paths(["--config", "x.yaml"])  # type: ignore[operator]
+    assert "." in _linted_paths(["--show-suppressed", "--context", "ctx"])  # type: ignore[operator]
+    assert _linted_paths(["--output=r.json", "--", "-odd-name"])[:1] == ["-odd-name"]
+    assert _linted_paths(["-x"]) is None  # not an option of lint: the parsed run decides
+
+
+def test_a_folder_writable_by_everyone_is_refused(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cache_dir.mkdir(mode=0o700)
+    cache_dir.chmod(0o777)
+    assert open_cache() is None
+    assert "is writable by every user" in capsys.readouterr().err
+    cache_dir.chmod(0o1777)  # sticky, as /tmp: others cannot replace kpolicy's files
+    cache_module.reset()
+    assert open_cache() is not None
+
+
+def test_a_secret_others_can_read_is_replaced(cache_dir: Path) -> None:
+    folder = open_cache()
+    assert folder is not None and folder.write("x", "a.json", b"test", b"payload")
+    secret = cache_dir / "secret"
+    secret.chmod(0o644)
+    cache_module.reset()
+    again = open_cache()
+    assert again is not None
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert again.read("x", "a.json", b"test") is None  # signed with the exposed secret: a miss
+    secret.unlink()
+    secret.symlink_to(cache_dir / "elsewhere")  # a link in place of the secret: replaced too
+    cache_module.reset()
+    assert open_cache() is not None and not secret.is_symlink()
