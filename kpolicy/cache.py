@@ -191,6 +191,9 @@ def open_cache(paths: Iterable[str] = (), cwd: Path | None = None,
     folder: CacheFolder | None = None
     problem = _refusal(str(root), limits)
     if problem is None:
+        folder = next((f for f in _opened.values() if f is not None and f.root == str(root)),
+                      None)
+    if problem is None and folder is None:
         try:
             folder = CacheFolder.open(str(root))
         except _Refused as exc:
@@ -199,8 +202,7 @@ def open_cache(paths: Iterable[str] = (), cwd: Path | None = None,
             folder = None  # cannot be created or read: only slower
     if problem is not None and warn and problem not in _warned:
         _warned.add(problem)
-        sys.stderr.write(f"kpolicy: warning: {problem}; running without the cache "
-                         f"(set {CACHE_ENV} to a folder outside it)\n")
+        sys.stderr.write(f"kpolicy: warning: {problem}; running without the cache\n")
     if problem is not None and not warn:
         return None  # decided again, with a warning, by the caller that warns
     _opened[key] = folder
@@ -211,7 +213,8 @@ def _refusal(root: str, limits: dict[str, str]) -> str | None:
     real = os.path.realpath(root)
     for boundary in sorted(limits):
         if inside(real, boundary):
-            return f"the cache folder {root} is inside {limits[boundary]} {boundary}"
+            return (f"the cache folder {root} is inside {limits[boundary]} {boundary} "
+                    f"(set {CACHE_ENV} to a folder outside it)")
     return None
 
 
@@ -255,9 +258,11 @@ class CacheFolder:
                 raise NotADirectoryError(errno.ENOTDIR, "not a folder", root)
             owner = getattr(os, "getuid", None)
             if owner is not None and status.st_uid != owner():
-                raise _Refused(f"the cache folder {root} belongs to another user")
+                raise _Refused(f"the cache folder {root} belongs to another user "
+                               f"(set {CACHE_ENV} to a folder of your own)")
             if status.st_mode & stat.S_IWOTH and not status.st_mode & stat.S_ISVTX:
-                raise _Refused(f"the cache folder {root} is writable by every user")
+                raise _Refused(f"the cache folder {root} is writable by every user "
+                               f"(set {CACHE_ENV} to a folder of your own)")
             folder = cls(root, fd, b"")
             folder._secret = folder._load_secret()
         except BaseException:
