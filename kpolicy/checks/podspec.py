@@ -20,14 +20,14 @@ checks skip them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled, gate_reason
-from kpolicy.k8s.apis import REMOVED, group_of, home_groups
+from kpolicy.k8s.apis import REMOVED, SERVED, group_of, home_groups
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.validation import (
     is_dns1123_label,
@@ -59,20 +59,19 @@ def api_group(obj: KObject) -> str | None:
     return group_of(api_version)
 
 
-# groups that served a kind in releases before those kpolicy supports (extensions/v1beta1
-# Deployment): such objects are judged as the kind they were written for, and
-# api-version-removed says that the version is gone
-_LEGACY_GROUPS: Final[Mapping[str, frozenset[str]]] = {
-    kind: frozenset(group_of(v) for v, k in REMOVED if k == kind) for _, kind in REMOVED
+# the groups of each built-in kind, with those that served it in releases before the ones
+# kpolicy supports (extensions/v1beta1 Deployment): such objects are judged as the kind they were
+# written for, and api-version-removed says that the version is gone
+_BUILTIN_GROUPS: Final[Mapping[str, frozenset[str]]] = {
+    kind: home_groups(kind) | {group_of(v) for v, k in REMOVED if k == kind}
+    for kind in {*SERVED, *(k for _, k in REMOVED)}
 }
 
 
 def is_builtin(obj: KObject) -> bool:
     """True when the object is the built-in kind of that name, not a look-alike CRD."""
-    group = api_group(obj)
-    return group is not None and (
-        group in home_groups(obj.kind) or group in _LEGACY_GROUPS.get(obj.kind, frozenset())
-    )
+    groups = _BUILTIN_GROUPS.get(obj.kind)
+    return groups is not None and api_group(obj) in groups
 
 
 # kubernetes/kubernetes#131790 (Kubernetes 1.34): ValidateStatefulSetSpec validates the pod
@@ -528,7 +527,12 @@ _HOOK_HANDLERS: Final = ("exec", "httpGet", "tcpSocket", "sleep")
 
 # validateHandler (pkg/apis/core/validation): a probe or a lifecycle hook has exactly one handler
 def _handler_problems(
-    path: Path, handler: object, what: str, kinds: tuple[str, ...], how: str, patch: bool
+    path: Path,
+    handler: object,
+    what: str,
+    kinds: tuple[str, ...],
+    how: str,
+    patch: Callable[[], bool],
 ) -> Iterator[Problem]:
     if not isinstance(handler, dict):
         return
@@ -540,7 +544,7 @@ def _handler_problems(
             "only one handler type",
             anchor="key",
         )
-    if not present and not patch:
+    if not present and not patch():
         yield Problem(
             path,
             f"{what} has no handler; {how}: it must specify one of {', '.join(kinds)}",
@@ -549,7 +553,12 @@ def _handler_problems(
 
 
 def _probe_problems(
-    path: Path, container: Mapping[str, Any], label: str, sidecar: bool, how: str, patch: bool
+    path: Path,
+    container: Mapping[str, Any],
+    label: str,
+    sidecar: bool,
+    how: str,
+    patch: Callable[[], bool],
 ) -> Iterator[Problem]:
     """validateContainers and validateInitContainers: probes and hooks of regular containers
     and sidecars are validated; a regular init container may not have them at all."""
@@ -626,11 +635,11 @@ def _host_port_problems(path: Path, container: Mapping[str, Any], how: str) -> I
 
 
 def _image_problems(
-    path: Path, container: Mapping[str, Any], label: str, how: str, patch: bool
+    path: Path, container: Mapping[str, Any], label: str, how: str, patch: Callable[[], bool]
 ) -> Iterator[Problem]:
     # validateContainerCommon: image is required (an image of spaces passes there)
     image = container.get("image")
-    if image not in (None, "") or patch:
+    if image not in (None, "") or patch():
         return
     where: Path = path
     anchor: Anchor = "auto"
@@ -703,7 +712,7 @@ def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 regular.add(name)
         label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
         sidecar = init and container.get("restartPolicy") == "Always"
-        yield from _image_problems(path, container, label, how, patch())
+        yield from _image_problems(path, container, label, how, patch)
         yield from _port_problems(path, container, how)
         if host_network and not init:
             yield from _host_port_problems(path, container, how)
@@ -711,7 +720,7 @@ def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         yield from _env_source_problems(path, container, how)
         yield from _mount_problems(obj, path, container, label, how)
         yield from _resource_problems(path, container, how)
-        yield from _probe_problems(path, container, label, sidecar, how, patch())
+        yield from _probe_problems(path, container, label, sidecar, how, patch)
         yield from _restart_policy_problems(path, container, label, ctx, how)
 
     ephemeral = spec.get("ephemeralContainers")

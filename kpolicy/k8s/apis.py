@@ -194,9 +194,14 @@ def group_of(api_version: str) -> str:
     return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
 
 
+_HOME_GROUPS: Final[Mapping[str, frozenset[str]]] = {
+    kind: frozenset(group_of(v) for v in versions) for kind, versions in SERVED.items()
+}
+
+
 def home_groups(kind: str) -> frozenset[str]:
     """The groups that serve a built-in kind (empty for a kind kpolicy does not know)."""
-    return frozenset(group_of(v) for v in SERVED.get(kind, ()))
+    return _HOME_GROUPS.get(kind, frozenset())
 
 
 def unserved(api_version: object, kind: str) -> tuple[str, ...] | None:
