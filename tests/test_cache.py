@@ -430,3 +430,15 @@ def test_a_secret_others_can_read_is_replaced(cache_dir: Path) -> None:
     secret.symlink_to(cache_dir / "elsewhere")  # a link in place of the secret: replaced too
     cache_module.reset()
     assert open_cache() is not None and not secret.is_symlink()
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="file names must be UTF-8 on macOS")
+def test_a_file_name_that_is_not_utf8_is_recorded_and_replayed(project: Path, cache_dir: Path) -> None:
+    odd = os.fsencode(project / "manifests") + b"/\xff-odd.yaml"
+    with open(odd, "wb") as out:
+        out.write(SERVICE.replace("name: web", "name: odd").encode())
+    age(project / "manifests")
+    first = lint("-f", "json", "manifests")
+    assert first[0] == 1 and entries(cache_dir)
+    tamper(cache_dir)
+    assert lint("-f", "json", "manifests")[1] == MARKER
