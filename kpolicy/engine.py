@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpolicy.checks import Check, CheckFn, NeedsIndex, RuleContext, registry
+from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -88,6 +89,10 @@ class Engine:
                 for rule_id in ids
                 if self.active[rule_id].rule.applies_to(kind)
             }
+            # a policy's pattern that timed out is reported by the policy's own check
+            timeout = self.active.get(PATTERN_TIMEOUT)
+            if timeout is not None:
+                reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
             steps.append(
                 _Step(entry.fn, self._contexts[primary], entry.rules[0], reports,
                       ",".join(sorted(ids)))

@@ -18,6 +18,7 @@ from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
+from kpolicy.patterns import PATTERN_TIMEOUT, start_run
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -259,6 +260,7 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
 
 def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, list[str]]:
     session = session or build_session(options)
+    start_run()
     exclude = session.config.exclude
     inputs, errors = discover(options.paths, exclude, options.stdin_filename)
     context_inputs, context_errors = discover(options.context, exclude)
@@ -303,7 +305,7 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
             loaded.append(result)
             local.append(early)
     return check_files(loaded, context_files, session, nodes=nodes, debug=options.debug,
-                       errors=errors, local=local)
+                       errors=errors, local=local, new_run=False)
 
 
 def _reported(item: Input, result: LoadedFile) -> bool:
@@ -329,7 +331,8 @@ def _local_engine(
     about other objects (a check that asks is deferred to the parent) and schemas of the
     built-in kinds only (a custom kind's schema may come from another file)."""
     services: dict[str, Any] = {}
-    if any(rule_id.startswith("schema-") for rule_id in session.active):
+    if any(rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT
+           for rule_id in session.active):
         from kpolicy.schema import LocalSchemaValidator, SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)
@@ -460,13 +463,18 @@ def check_files(
     debug: bool = False,
     errors: Sequence[str] = (),
     local: Sequence[LocalFindings | None] | None = None,
+    new_run: bool = True,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
     The CLI and the language server both end here, so they cannot disagree. ``local``: for
     each file of ``loaded``, what a worker's local pass already found (or None); only the
-    checks it deferred run here, so the result is the same as without it.
+    checks it deferred run here, so the result is the same as without it. ``new_run``: this
+    starts a run, with a fresh budget for user patterns (:func:`kpolicy.patterns.start_run`);
+    ``lint`` starts it before reading instead, since worker processes match patterns too.
     """
+    if new_run:
+        start_run()
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
         (o for f in (*loaded, *context_files) for o in f.objects),
@@ -569,7 +577,8 @@ def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
 def _services(session: Session, index: Index) -> dict[str, Any]:
     """Per-run helpers that rules share; built only when a rule that needs them is on."""
     services: dict[str, Any] = {}
-    if any(rule_id.startswith("schema-") for rule_id in session.active):
+    if any(rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT
+           for rule_id in session.active):
         from kpolicy.schema import SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)
