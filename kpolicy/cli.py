@@ -9,7 +9,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from kpolicy import __version__
+from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"kpolicy: error: {message}\n")
+    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
 
@@ -200,7 +200,7 @@ def lint(
         finally:
             if out is not sys.stdout:
                 out.close()
-        messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
@@ -334,7 +334,7 @@ def plan(
         )
         run = build_report(options)
         for warning in run.warnings:
-            sys.stderr.write(f"kpolicy: warning: {warning}\n")
+            sys.stderr.write(f"kpolicy: warning: {escape.text(warning)}\n")
         out = _open_output(output)
         try:
             write_report(output_format, run.report, out)
@@ -342,7 +342,7 @@ def plan(
             if out is not sys.stdout:
                 out.close()
         for error in run.errors:
-            sys.stderr.write(f"kpolicy: error: {error}\n")
+            sys.stderr.write(f"kpolicy: error: {escape.text(error)}\n")
         raise typer.Exit(2 if run.errors else 0)
     except UsageError as exc:
         _fail(str(exc))

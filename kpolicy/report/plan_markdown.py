@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from kpolicy import escape
 from kpolicy.plan import TIME_MODEL
 from kpolicy.report.plan_text import (
     MAX_DNS_ROWS,
@@ -25,19 +26,9 @@ if TYPE_CHECKING:
     from kpolicy.plancmd import PlanEntry, PlanReport
 
 
-def cell(text: object) -> str:
-    """Text safe inside a table cell or inline: no pipes, no line breaks, no raw HTML."""
-    value = str(text)
-    for raw, escaped in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"),
-                         ("`", "'"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
-        value = value.replace(raw, escaped)
-    return " ".join(value.split())
-
-
-def code(text: object) -> str:
-    """Inline code: backticks inside the text would end it, so they become quotes."""
-    value = " ".join(str(text).replace("`", "'").replace("|", "\\|").split())
-    return f"`{value}`" if value else ""
+# text safe inside a table cell or inline, and inline code (kpolicy.escape)
+cell = escape.markdown
+code = escape.markdown_code
 
 
 def _summary(report: PlanReport) -> list[str]:

@@ -10,12 +10,11 @@ image viewer or a pull-request page shows it as it is. Hovering a bar shows its 
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
-from xml.sax.saxutils import escape, quoteattr
 
+from kpolicy import escape
 from kpolicy.plan import TIME_MODEL
 from kpolicy.report.plan_text import (
     Row,
@@ -52,16 +51,12 @@ GRID_COLOR = "#e2e8f0"
 MAX_TITLED_BARS = 400
 MAX_X_LABELS = 20
 
-# XML 1.0 forbids these characters even escaped; hostile names can carry them
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _text(value: object) -> str:
-    return escape(_NOT_XML.sub("\ufffd", str(value)))
+    return escape.xml(value)
 
 
 def _attr(value: object) -> str:
-    return quoteattr(_NOT_XML.sub("\ufffd", str(value)))
+    return f'"{escape.xml(value, quote_marks=True)}"'
 
 
 def _num(value: float) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from kpolicy import escape
 from kpolicy.plan import (
     HYPOTHETICAL_NODE_COUNT,
     TIME_MODEL,
@@ -266,4 +267,6 @@ def write(report: PlanReport, out: TextIO) -> None:
     for entry in report.entries:
         lines.append("")
         lines.extend(entry_lines(entry, diff))
-    out.write("\n".join(lines) + "\n")
+    # names, labels, file names and values from the input are in these lines: each line is
+    # escaped as a whole (kpolicy.escape), so that it stays one line and starts no command
+    out.write("\n".join(escape.line(escape.text(line)) for line in lines) + "\n")
