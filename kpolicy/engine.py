@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpolicy.checks import Check, CheckFn, NeedsIndex, RuleContext, registry
-from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -18,6 +17,7 @@ from kpolicy.model import (
     Severity,
     to_pointer,
 )
+from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
 from kpolicy.ruledefs import RuleDef
 

@@ -18,7 +18,6 @@ from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
-from kpolicy.patterns import PATTERN_TIMEOUT, start_run
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -30,6 +29,7 @@ from kpolicy.model import (
     Span,
     Summary,
 )
+from kpolicy.patterns import PATTERN_TIMEOUT, start_run
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import annotation_ignores, is_suppressed
 from kpolicy.versions import DEFAULT_VERSION, check_version

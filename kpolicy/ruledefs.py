@@ -146,7 +146,12 @@ def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable
     import jsonschema
     from jsonschema.validators import validator_for
 
-    from kpolicy.patterns import PatternError, bounded_validator, compile_pattern, has_unbounded_patterns
+    from kpolicy.patterns import (
+        PatternError,
+        bounded_validator,
+        compile_pattern,
+        has_unbounded_patterns,
+    )
 
     if has_unbounded_patterns(check):
         raise UsageError(

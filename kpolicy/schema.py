@@ -969,7 +969,7 @@ class SchemaValidator:
         from jsonschema import Draft202012Validator
 
         cls = bounded_validator(Draft202012Validator)
-        return cls(schema, format_checker=_custom_format_checker())  # type: ignore[no-any-return]
+        return cls(schema, format_checker=_custom_format_checker())
 
     def _compile_dir_schema(self, schema: dict[str, Any]) -> Validator | None:
         import jsonschema

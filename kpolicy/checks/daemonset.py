@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.rollout import rolling_update_accepted, rolling_update_params
 from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
 from kpolicy.k8s.scheduling import daemon_should_run, node_affinity_matches, node_selector_matches
@@ -104,14 +104,14 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
     ports = _host_ports(*found)
     if not ports:
         return
-    listed = ", ".join(port.describe() for port in ports)
+    listed = few([port.describe() for port in ports])
     noun = "host port" if len(ports) == 1 else "host ports"
     yield Problem(
         surge.path,
         f"maxSurge {surge.shown} starts the new daemon pod beside the old one, but the pod uses "
         f"{noun} {listed}: the new pod cannot be scheduled while the old one holds the port, "
         "so the rollout stalls",
-        related=tuple(Related(obj, port.path, f"host port {port.port}") for port in ports),
+        related=tuple(Related(obj, port.path, f"host port {port.port}") for port in ports[:FEW]),
     )
 
 
@@ -174,7 +174,8 @@ def daemonset_no_eligible_nodes(obj: KObject, ctx: RuleContext) -> Iterator[Prob
             return
         by_reason.setdefault(reason, []).append(_node_name(node))
     total = len(ctx.nodes)
-    shown = "; ".join(f"{_names(names)}: {reason}" for reason, names in by_reason.items())
+    reasons = [f"{_names(names)}: {reason}" for reason, names in by_reason.items()]
+    shown = few(reasons, separator="; ")
     path = _exclusion_path(spec_path, spec, [node.data for node in ctx.nodes])
     yield Problem(
         path,

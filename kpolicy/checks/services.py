@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import RuleContext, check, few
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
@@ -267,7 +267,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
                    f"{protocol}")
         else:
             names = sorted({n for n, _ in declared})
-            why = ("their containers name the ports " + ", ".join(repr(n) for n in names)
+            why = ("their containers name the ports " + few([repr(n) for n in names])
                    if names else "their containers name no ports")
         candidate, spec_path = first_spec
         yield Problem(
