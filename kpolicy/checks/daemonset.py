@@ -9,7 +9,12 @@ from typing import Any, Final
 from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.rollout import rolling_update_accepted, rolling_update_params
 from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
-from kpolicy.k8s.scheduling import daemon_should_run, node_affinity_matches, node_selector_matches
+from kpolicy.k8s.scheduling import (
+    daemon_pod_tolerations,
+    daemon_should_run,
+    node_affinity_matches,
+    node_selector_matches,
+)
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import get, int_value, pod_spec, sequence
 
@@ -168,8 +173,9 @@ def daemonset_no_eligible_nodes(obj: KObject, ctx: RuleContext) -> Iterator[Prob
         return
     spec_path, spec = found
     by_reason: dict[str, list[str]] = {}  # reason -> node names, in the order of the nodes
+    tolerations = daemon_pod_tolerations(spec)  # the same on every node
     for node in ctx.nodes:
-        runs, reason = daemon_should_run(node.data, spec)
+        runs, reason = daemon_should_run(node.data, spec, tolerations)
         if runs:
             return
         by_reason.setdefault(reason, []).append(_node_name(node))

@@ -24,6 +24,7 @@ from kpolicy.report.plan_text import (
     step_rows,
     strategy_text,
     title,
+    update_order_text,
 )
 
 if TYPE_CHECKING:
@@ -261,13 +262,14 @@ def write(report: PlanReport, out: TextIO) -> None:
     for entry in report.entries:
         parts.append(f'<line x1="{MARGIN}" y1="{_num(y)}" x2="{WIDTH - MARGIN}" y2="{_num(y)}" '
                      f'stroke="{GRID_COLOR}" stroke-width="1"/>')
-        rows = step_rows(entry)
+        # the gap the plan left in a long list of steps is not drawn; the step numbers jump
+        rows = [row for row in step_rows(entry) if not row.omitted]
         if rows:
             parts += _chart(entry, rows, y, diff)
             height: float = CHART_HEIGHT
             extra = [f"creation order: {line}" for line in creation_lines(entry)]
             if entry.plan.update_order:
-                extra.insert(0, "update order: " + ", ".join(entry.plan.update_order))
+                extra.insert(0, "update order: " + update_order_text(entry.plan))
             for line in extra[:2]:
                 parts.append(_label(MARGIN, y + height - 6, textwrap.shorten(line, 130),
                                     size=11, color=MUTED_COLOR))
