@@ -389,8 +389,11 @@ def _read_all(
             sizes = [_size_of(item) for item, _ in reads]
             jobs = plan_jobs(options.jobs, sizes)
     # stdin is read here, by the process that owns it
-    on_disk = [i for i, (item, _) in enumerate(reads) if item.path is not None]
     results: list[LoadedFile | str | None] = [None] * len(reads)
+    _refuse_past_run_limit(reads, sizes or [_size_of(item) for item, _ in reads], limits,
+                           results)
+    on_disk = [i for i, (item, _) in enumerate(reads)
+               if item.path is not None and results[i] is None]
     local: list[LocalFindings | None] = [None] * len(reads)
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
@@ -428,6 +431,23 @@ def _read_all(
     return [r for r in results if r is not None], local
 
 
+def _refuse_past_run_limit(
+    reads: Sequence[tuple[Input, bool]], sizes: Sequence[int], limits: Limits,
+    results: list[LoadedFile | str | None],
+) -> None:
+    """Files after the first ``limits.max_run_bytes`` bytes of the run are refused unread (each
+    file is also bounded by ``max_file_bytes``, so the run reads at most one file more)."""
+    total = 0
+    for index, ((item, context_only), size) in enumerate(zip(reads, sizes, strict=True)):
+        if total > limits.max_run_bytes:
+            results[index] = _refused_file(
+                item, context_only,
+                f"file refused: the files before it hold more than the run's limit of "
+                f"{limits.max_run_bytes} bytes (raise limits.maxRunBytes, or lint fewer files "
+                "at once)", 1)
+        total += size
+
+
 def _read_kustomizations(
     reads: Sequence[tuple[Input, bool]], limits: Limits, results: list[LoadedFile | str | None]
 ) -> set[str]:
@@ -436,7 +456,7 @@ def _read_kustomizations(
     tell a patch without the whole index."""
     kustomizations: list[KObject] = []
     for index, (item, context_only) in enumerate(reads):
-        if item.path is None or item.path.name not in KUSTOMIZATION_FILES:
+        if item.path is None or item.path.name not in KUSTOMIZATION_FILES or results[index]:
             continue
         result = read_input(item, context_only, limits, None, keep_text=False)
         results[index] = result

@@ -495,7 +495,7 @@ def _children(node: Node) -> list[Node]:
     return found
 
 
-def _check_expansion(root: Node, limits: Limits) -> None:
+def _check_expansion(root: Node, limits: Limits) -> int:
     """Refuse an alias bomb, a recursive alias or too deep nesting before building anything.
 
     An alias is the same node object as its anchor, so the composed document is a graph that
@@ -505,6 +505,7 @@ def _check_expansion(root: Node, limits: Limits) -> None:
     size: dict[int, int] = {}
     height: dict[int, int] = {}
     entered: set[int] = set()  # entered, not finished: the ancestors of the node on top
+    written = 0  # the nodes as written (each collection once, with its keys and scalars)
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, finished = stack.pop()
@@ -513,6 +514,7 @@ def _check_expansion(root: Node, limits: Limits) -> None:
             kids = _children(node)
             keys = len(node.value) if node.__class__ is MappingNode else 0
             size[key] = 1 + keys + sum(size.get(id(k), 1) for k in kids)
+            written += 1 + keys + sum(1 for k in kids if k.__class__ is ScalarNode)
             # the depth of the deepest node below, as build counts it (an empty {} adds none)
             height[key] = 1 + max(height.get(id(k), 0) for k in kids) if kids else 0
             entered.discard(key)
@@ -550,6 +552,7 @@ def _check_expansion(root: Node, limits: Limits) -> None:
             "raise limits.maxDepth to load it",
             node,
         )
+    return max(size[id(root)] - written, 0)
 
 
 _NODE_EVENTS = (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent)
@@ -722,6 +725,9 @@ def load_documents(
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
     count = 0
+    # what aliases add to the documents of this file, in all: bounded like one document, so
+    # that many small alias bombs (each under the limit) cannot add up to gigabytes
+    expansion_left = limits.max_nodes
     hint = _TemplateHint(source.text)
     text = source.text
     if "\ufeff" in text:
@@ -796,7 +802,14 @@ def load_documents(
             builder = _DocumentBuilder(table, line_offset, limits)
             try:
                 if aliases:
-                    _check_expansion(node, limits)
+                    expansion_left -= _check_expansion(node, limits)
+                    if expansion_left < 0:
+                        raise _Refused(
+                            f"the aliases of this file's documents expand to more than "
+                            f"{limits.max_nodes:,} nodes in all (alias bombs?); raise "
+                            "limits.maxNodes to load it",
+                            node,
+                        )
                 try:
                     value, records = _build_compact(node, line_offset, limits)
                     table = PositionTable.compact(value, records)
