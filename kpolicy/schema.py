@@ -226,6 +226,12 @@ def _quantity_problem(value: object) -> FormatResult:
         return None
     if isinstance(value, float):
         return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid quantity"
+    digits = sum(1 for char in str(value) if char.isdigit()) if isinstance(value, str) else 0
+    if digits > _QUANTITY_DIGITS:
+        return RULE_FORMAT_INVALID, (
+            f"{_show(value)} has {digits} digits: kpolicy reads quantities of at most "
+            f"{_QUANTITY_DIGITS} digits, and no real amount has more"
+        )
     message = f"{_show(value)} is not a valid quantity"
     suffix = re.fullmatch(r"\s*[+-]?[0-9.]*\s*([A-Za-z]+)\s*", str(value))
     hint = _QUANTITY_HINTS.get(suffix.group(1).lower()) if suffix else None
@@ -248,6 +254,9 @@ def _resource_quantity_problem(value: object) -> FormatResult:
     if negative:
         return RULE_VALUE_INVALID, f"{_show(value)} must be greater than or equal to 0"
     return None
+
+
+_QUANTITY_DIGITS: Final = 4_000  # kpolicy.k8s.quantity.MAX_DIGITS
 
 
 def _nonzero(text: str) -> bool:
@@ -1637,6 +1646,10 @@ def _type_message(error: ValidationError) -> str:
                 "number, quote it"
             )
     numeric = "integer" in expected or "number" in expected
+    if numeric and isinstance(value, str) and len(value) > 4_300 and value.strip().isdigit():
+        # the loader keeps a number with more digits than Python converts as text
+        return (f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
+                "a 64-bit integer holds")
     if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
         return message + ": remove the quotes"
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
