@@ -34,6 +34,7 @@ class _Step:
     default_rule: str  # the id of a problem that names none
     reports: Mapping[str, Severity]  # the ids it may report on this kind, with their severity
     label: str  # the enabled ids, for internal-error messages
+    rejecting: frozenset[str] = frozenset()  # the ids whose findings say the object is refused
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,14 @@ class Engine:
             timeout = self.active.get(PATTERN_TIMEOUT)
             if timeout is not None:
                 reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
+            rejecting = frozenset(
+                rule_id for rule_id in reports
+                if rule_id in self.active and self.active[rule_id].rule.rejects
+                and self.active[rule_id].rule.builtin
+            )
             steps.append(
                 _Step(entry.fn, self._contexts[primary], entry.rules[0], reports,
-                      ",".join(sorted(ids)))
+                      ",".join(sorted(ids)), rejecting)
             )
         plan = tuple(steps)
         self._plans[kind] = plan
@@ -134,7 +140,8 @@ class Engine:
                     severity = reports.get(rule_id)
                     if severity is None:
                         continue  # not enabled, or the rule does not apply to this kind
-                    found.append(to_diagnostic(obj, rule_id, severity, problem))
+                    found.append(to_diagnostic(obj, rule_id, severity, problem,
+                                               rule_id in step.rejecting))
             except Exception as exc:  # a bug in one rule must not stop the others
                 if isinstance(exc, NeedsIndex) and deferred is not None:
                     del found[start:]
@@ -168,7 +175,9 @@ class Engine:
         )
 
 
-def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Problem) -> Diagnostic:
+def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Problem,
+                  rejects: bool = False) -> Diagnostic:
+    """``rejects``: the rule's own ``rejects``, which the problem may override."""
     related = tuple(
         RelatedLocation(
             file=r.obj.source.display,
@@ -188,5 +197,6 @@ def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Probl
         object=obj.ref,
         related=related,
         fix=problem.fix,
+        rejects=rejects if problem.rejects is None else problem.rejects,
     )
 

@@ -589,6 +589,8 @@ def _check_file(
         active = session.active[diag.rule]
         if active.severity is not diag.severity:
             diag = _with_severity(diag, active.severity)
+        if active.rule.rejects and not diag.rejects and active.rule.builtin:
+            diag = replace(diag, rejects=True)  # yaml-duplicate-key: strict decoding
         (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
     for position, obj in enumerate(file.objects):
         if local is None:

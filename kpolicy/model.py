@@ -305,6 +305,11 @@ class Problem:
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
     rule: str | None = None  # set by a check that reports several rule ids (schema-*)
+    # whether the API server refuses the object as written (the plan then plans nothing);
+    # None: the rule's ``rejects`` (rules/<id>.yaml). A finding of a rejecting rule that the
+    # API server accepts for the selected version (a StatefulSet's pod template before 1.34)
+    # says False.
+    rejects: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +332,7 @@ class Diagnostic:
     related: tuple[RelatedLocation, ...] = ()
     fix: Fix | None = None
     suppressed: bool = False
+    rejects: bool = False  # the API server refuses the object (see Problem.rejects)
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

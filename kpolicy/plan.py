@@ -28,7 +28,13 @@ from typing import Any, Final, Literal
 from kpolicy.features import gate_enabled
 from kpolicy.k8s import intstr
 from kpolicy.k8s.defaults import apps_v1_defaults, as_int
-from kpolicy.k8s.scheduling import daemon_placement, daemon_pod_tolerations
+from kpolicy.k8s.scheduling import (
+    HostPort,
+    daemon_placement,
+    daemon_pod_tolerations,
+    host_ports,
+    host_ports_conflict,
+)
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import ObjectRef, to_pointer
@@ -41,6 +47,7 @@ __all__ = [
     "HYPOTHETICAL_NODE_COUNT",
     "MAX_SHOWN_NAMES",
     "MAX_SHOWN_NODES",
+    "MAX_SHOWN_REJECTIONS",
     "MAX_SIMULATED_PODS",
     "MAX_SIMULATED_VISITS",
     "MAX_STEPS",
@@ -53,8 +60,10 @@ __all__ = [
     "DaemonSetStep",
     "NodePlacement",
     "PodDNS",
+    "Rejection",
     "ReplicaSetState",
     "ReplicaSetStep",
+    "Stall",
     "StatefulSetStep",
     "Step",
     "Strategy",
@@ -69,6 +78,7 @@ __all__ = [
     "new_rs_new_replicas",
     "plan_document",
     "plan_for",
+    "plan_summary",
     "pod_dns_names",
     "statefulset_plan",
 ]
@@ -111,6 +121,8 @@ STEPS_SHOWN_EACH_END: Final = 20
 # step) and this many nodes, and counts the others.
 MAX_SHOWN_NAMES: Final = 20
 MAX_SHOWN_NODES: Final = 50
+# A plan keeps at most this many of the findings by which the API server rejects the workload.
+MAX_SHOWN_REJECTIONS: Final = 5
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,6 +287,36 @@ class DNSNames:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejection:
+    """A lint finding by which the API server refuses the workload as written (a rule with
+    ``rejects`` in rules/<id>.yaml): the plan then has no steps."""
+
+    rule: str
+    message: str
+    file: str
+    line: int
+    column: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "message": self.message, "file": self.file,
+                "line": self.line, "column": self.column}
+
+    def describe(self) -> str:
+        return f"{self.message} [{self.rule} at {self.file}:{self.line}:{self.column}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Stall:
+    """Where a rollout stops for good, and why: ``after`` steps (0: before the first)."""
+
+    after: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"after": self.after, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class WorkloadPlan:
     """The plan of one workload; :meth:`to_json` gives the JSON shape of ``plan.schema.json``.
 
@@ -293,6 +335,12 @@ class WorkloadPlan:
     service_domain: str | None = None
     nodes: tuple[NodePlacement, ...] = ()
     rejected: str | None = None
+    # the lint findings by which the API server refuses the workload itself (the first
+    # MAX_SHOWN_REJECTIONS; ``rejected`` then says the first); empty when ``rejected`` is an
+    # update the API server refuses (an immutable field changed)
+    rejections: tuple[Rejection, ...] = ()
+    rejections_omitted: int = 0
+    stalled: Stall | None = None  # the rollout stops for good after some step
     notes: tuple[str, ...] = ()
     changed_fields: tuple[str, ...] = ()
     # what the lists above leave out, so that no plan grows with the input: the steps between
@@ -328,6 +376,8 @@ class WorkloadPlan:
             "serviceDomain": self.service_domain,
             "nodes": [node.to_json() for node in self.nodes],
             "rejected": self.rejected,
+            "rejections": [rejection.to_json() for rejection in self.rejections],
+            "stalled": self.stalled.to_json() if self.stalled is not None else None,
             "notes": list(self.notes),
         }
         omitted: dict[str, Any] = {}
@@ -341,6 +391,9 @@ class WorkloadPlan:
         if self.nodes_omitted:
             omitted["nodes"] = {"after": len(self.nodes), "count": self.nodes_omitted,
                                 "running": self.nodes_running}
+        if self.rejections_omitted:
+            omitted["rejections"] = {"after": len(self.rejections),
+                                     "count": self.rejections_omitted}
         if omitted:
             out["omitted"] = omitted
         return out
@@ -384,11 +437,23 @@ def plan_document(
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION,
 ) -> dict[str, Any]:
     """The whole ``--format json`` document for a list of plans."""
+    listed = list(plans)
     return {
         "version": PLAN_FORMAT_VERSION,
         "clusterDomain": cluster_domain,
         "kubernetesVersion": kubernetes_version,
-        "workloads": [plan.to_json() for plan in plans],
+        "summary": plan_summary(listed),
+        "workloads": [plan.to_json() for plan in listed],
+    }
+
+
+def plan_summary(plans: Sequence[WorkloadPlan]) -> dict[str, int]:
+    """How many workloads are planned, how many the API server rejects (the object or the
+    update), and how many rollouts stall."""
+    return {
+        "workloads": len(plans),
+        "rejected": sum(1 for plan in plans if plan.rejected is not None),
+        "stalled": sum(1 for plan in plans if plan.stalled is not None),
     }
 
 
@@ -661,6 +726,12 @@ def _spec(obj: Mapping[str, Any]) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else {}
 
 
+def _pod_spec_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    template = _spec(obj).get("template")
+    spec = template.get("spec") if isinstance(template, dict) else None
+    return spec if isinstance(spec, dict) else {}
+
+
 def _template(obj: Mapping[str, Any]) -> object:
     return _semantic(_spec(obj).get("template"))
 
@@ -754,6 +825,29 @@ def _rejection(kind: object, new: Mapping[str, Any], old: Mapping[str, Any]) -> 
                 f"delete and re-create the {kind}"
             )
     return None
+
+
+def _refusal(rejections: Sequence[Rejection]) -> str | None:
+    """``rejected`` of a workload the API server refuses as written: its first finding."""
+    if not rejections:
+        return None
+    text = rejections[0].describe()
+    more = len(rejections) - 1
+    if more:
+        text += f" (and {more} more finding{'' if more == 1 else 's'} the API server rejects)"
+    return text
+
+
+def _rejected_note(kind: str, rejections: Sequence[Rejection]) -> str:
+    if rejections:
+        return (f"the API server rejects this {kind or 'object'} as written, so no Pod is "
+                "created or changed")
+    return "the API server refuses this update, so nothing changes"
+
+
+def _rejection_fields(rejections: Sequence[Rejection]) -> dict[str, Any]:
+    shown = tuple(rejections[:MAX_SHOWN_REJECTIONS])
+    return {"rejections": shown, "rejections_omitted": len(rejections) - len(shown)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1376,12 +1470,15 @@ def deployment_plan(
     diff: bool = False,
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
     services: Sequence[object] = (),
+    rejections: Sequence[Rejection] = (),
 ) -> WorkloadPlan:
     """The rollout plan of a Deployment.
 
     Without ``old`` (and without ``diff``) the plan is a Pod template update from one fully
     available old ReplicaSet of ``replicas`` Pods. With ``old`` the change between the two
     manifests is planned; ``diff=True`` with ``old=None`` plans the creation of the object.
+    ``rejections``: the findings by which the API server refuses ``new`` as written; the plan
+    then has no steps.
     """
     notes: list[str] = []
     obj: Mapping[str, Any] = new if isinstance(new, dict) else {}
@@ -1399,10 +1496,12 @@ def deployment_plan(
         change = "create"
     else:
         change = "rollout"
-        notes.append(
-            "no previous version given: planned as a Pod template update from a fully "
-            f"available old ReplicaSet of {_pods(spec.replicas)}"
-        )
+        if not rejections:
+            notes.append(
+                "no previous version given: planned as a Pod template update from a fully "
+                f"available old ReplicaSet of {_pods(spec.replicas)}"
+            )
+    rejected = _refusal(rejections) or rejected
 
     surge = deployment_max_surge(spec.replicas, spec.max_surge, spec.max_unavailable,
                                  rolling=spec.rolling)
@@ -1437,7 +1536,7 @@ def deployment_plan(
 
     steps = _StepLog()
     if rejected is not None:
-        notes.append("the API server refuses this update, so nothing changes")
+        notes.append(_rejected_note("Deployment", rejections))
     else:
         if paused:
             notes.append("the Deployment is paused: the controller only scales existing "
@@ -1474,6 +1573,7 @@ def deployment_plan(
         pods=dns.pods,
         service_domain=dns.service_domain,
         rejected=rejected,
+        **_rejection_fields(rejections),
         notes=tuple(notes),
         changed_fields=tuple(changed_fields),
     )
@@ -1668,6 +1768,7 @@ def statefulset_plan(
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
     services: Sequence[object] = (),
     diff: bool = False,
+    rejections: Sequence[Rejection] = (),
 ) -> WorkloadPlan:
     """The creation, scaling and update order of a StatefulSet, and its Pods' DNS names.
 
@@ -1699,8 +1800,10 @@ def statefulset_plan(
         change = "create"
     else:
         change = "rollout"
-        notes.append("no previous version given: planned as a Pod template update from "
-                     f"{_pods(replicas)} at the current revision, all available")
+        if not rejections:
+            notes.append("no previous version given: planned as a Pod template update from "
+                         f"{_pods(replicas)} at the current revision, all available")
+    rejected = _refusal(rejections) or rejected
     if start and not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
                                           feature_gates):
         notes.append(f"spec.ordinals.start {start} is ignored: "
@@ -1755,7 +1858,7 @@ def statefulset_plan(
     simulation = _StatefulSetSimulation(spec, pods)
     steps = _StepLog()
     if rejected is not None:
-        notes.append("the API server refuses this update, so nothing changes")
+        notes.append(_rejected_note("StatefulSet", rejections))
     elif replicas > MAX_SIMULATED_PODS or len(pods) > MAX_SIMULATED_PODS:
         notes.append(f"more than {MAX_SIMULATED_PODS} Pods: no step-by-step plan")
     else:
@@ -1854,6 +1957,7 @@ def statefulset_plan(
         pods_omitted_after=head if len(ordinals) > len(shown) else 0,
         service_domain=domain,
         rejected=rejected,
+        **_rejection_fields(rejections),
         notes=tuple(notes),
         changed_fields=tuple(changed_fields),
     )
@@ -1874,8 +1978,11 @@ class _DaemonSetSimulation:
 
     def __init__(self, should_run: list[bool], should_continue: list[bool],
                  pods: list[_NodePods], rolling: bool, max_surge: int,
-                 max_unavailable: int) -> None:
+                 max_unavailable: int, port_blocked: bool = False) -> None:
         self.should_run = should_run
+        # the new Pod asks for a host port the old one holds: while both are on a node, the
+        # scheduler's NodePorts filter leaves the new one Pending, never available
+        self.port_blocked = port_blocked
         self.should_continue = should_continue
         self.pods = pods
         self.rolling = rolling
@@ -1889,7 +1996,8 @@ class _DaemonSetSimulation:
     # same sync)
     def sync(self) -> None:
         self.available_old = {i for i, p in enumerate(self.pods) if p.old}
-        self.available_new = {i for i, p in enumerate(self.pods) if p.new}
+        self.available_new = {i for i, p in enumerate(self.pods)
+                              if p.new and not (self.port_blocked and p.old)}
         self._manage()
         if self.rolling:
             self._rolling_update()
@@ -1983,6 +2091,25 @@ class _DaemonSetSimulation:
         return tuple((p.old, p.new) for p in self.pods)
 
 
+# follows DaemonSetsController.rollingUpdate (pkg/controller/daemon/update.go), surge branch: a
+# node whose old Pod is available gets a new Pod while fewer than maxSurge new Pods are not yet
+# available, and the old Pod is deleted only once the new one on its node is available. A new
+# Pod that asks for a host port the old Pod holds stays Pending (the scheduler's NodePorts
+# filter), so it never becomes available, counts against maxSurge for good, and the update
+# goes no further.
+def _port_stall_reason(blocking: Sequence[HostPort], waiting: int, surge: int) -> str:
+    ports = ", ".join(port.describe() for port in blocking[:MAX_SHOWN_REJECTIONS])
+    if len(blocking) > MAX_SHOWN_REJECTIONS:
+        ports += f" and {len(blocking) - MAX_SHOWN_REJECTIONS} more"
+    noun = "host port" if len(blocking) == 1 else "host ports"
+    nodes = "node" if waiting == 1 else "nodes"
+    return (f"maxSurge {surge} starts a new Pod beside the old one on {waiting} {nodes}, but "
+            f"the new Pod asks for {noun} {ports} that the old one holds: the scheduler cannot "
+            "place it (NodePorts), the controller deletes an old Pod only once its replacement "
+            "is available, and no more new Pods start (daemonset-surge-with-host-port; set "
+            "maxSurge: 0 and maxUnavailable: 1 to replace Pods in place)")
+
+
 def _tolerations(pod_spec: Mapping[str, Any]) -> list[dict[str, object]] | None:
     try:
         return daemon_pod_tolerations(pod_spec)
@@ -2061,11 +2188,13 @@ def daemonset_plan(
     diff: bool = False,
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
     services: Sequence[object] = (),
+    rejections: Sequence[Rejection] = (),
 ) -> WorkloadPlan:
     """Which nodes run the daemon and how many nodes run a new or an old Pod at each step.
 
     Without ``nodes`` the plan assumes :data:`HYPOTHETICAL_NODE_COUNT` nodes that all accept
-    the Pods (and says so in a note); ``nodes`` lists no placement then.
+    the Pods (and says so in a note); ``nodes`` lists no placement then. A surge rollout whose
+    new Pod asks for a host port the old Pod holds stalls (``stalled``).
     """
     notes: list[str] = []
     obj: Mapping[str, Any] = new if isinstance(new, dict) else {}
@@ -2085,8 +2214,10 @@ def daemonset_plan(
         change = "create"
     else:
         change = "rollout"
-        notes.append("no previous version given: planned as a Pod template update from an old "
-                     "Pod on every node that runs the daemon")
+        if not rejections:
+            notes.append("no previous version given: planned as a Pod template update from an "
+                         "old Pod on every node that runs the daemon")
+    rejected = _refusal(rejections) or rejected
 
     placements: list[NodePlacement] = []
     should_run: list[bool] = []
@@ -2142,6 +2273,14 @@ def daemonset_plan(
         bounds = Bounds(desired, desired)
 
     template_changed = change in ("rollout", "rollout+scale")
+    # the host ports the new Pods ask for that the old ones hold (with no previous version,
+    # the old template's are taken to be the same): a surge Pod cannot be placed beside an
+    # old one on the same node
+    blocking: list[HostPort] = []
+    if rolling and surge > 0 and template_changed:
+        old_ports = host_ports(_pod_spec_of(old_obj)) if old_obj is not None else None
+        new_ports = host_ports(pod_spec)
+        blocking = host_ports_conflict(new_ports, new_ports if old_ports is None else old_ports)
     start: list[_NodePods] = []
     for index, runs in enumerate(should_run):
         if old_obj is not None:
@@ -2151,10 +2290,11 @@ def daemonset_plan(
         else:
             start.append(_NodePods(old=runs and not diff))
     simulation = _DaemonSetSimulation(should_run, should_continue, start, rolling, surge,
-                                      unavailable)
+                                      unavailable, port_blocked=bool(blocking))
     steps = _StepLog()
+    stalled: Stall | None = None
     if rejected is not None:
-        notes.append("the API server refuses this update, so nothing changes")
+        notes.append(_rejected_note("DaemonSet", rejections))
     else:
         before: list[tuple[bool, bool]] = []
 
@@ -2168,13 +2308,17 @@ def daemonset_plan(
 
         def record() -> None:
             available = sum(
-                int(was_old and node.old) + int(was_new and node.new)
+                int(was_old and node.old)
+                + int(was_new and node.new and not (blocking and node.old))
                 for (was_old, was_new), node in zip(before, simulation.pods, strict=True)
             )
             new_count, old_count = counts()
             steps.append(DaemonSetStep(new_count, old_count, available))
 
         _run(sync, simulation.state, counts, record, notes, visits=len(should_run))
+        waiting = sum(1 for node in simulation.pods if node.old and node.new)
+        if blocking and waiting:
+            stalled = Stall(steps.total, _port_stall_reason(blocking, waiting, surge))
         if not rolling and template_changed:
             notes.append("OnDelete: the controller replaces no Pod by itself; a node gets the "
                          "new template when you delete its Pod")
@@ -2193,6 +2337,8 @@ def daemonset_plan(
         nodes_omitted=len(should_run) - len(placements) if nodes is not None else 0,
         nodes_running=desired if nodes is not None else None,
         rejected=rejected,
+        **_rejection_fields(rejections),
+        stalled=stalled,
         notes=tuple(notes),
         changed_fields=tuple(changed_fields),
     )
@@ -2212,10 +2358,12 @@ def plan_for(
     cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
     services: Sequence[object] = (),
     nodes: Sequence[object] | None = None,
+    rejections: Sequence[Rejection] = (),
 ) -> WorkloadPlan | None:
     """The plan of a Deployment, StatefulSet or DaemonSet; None for any other kind.
 
     ``obj=None`` with an ``old`` object plans its deletion (``diff`` is implied).
+    ``rejections``: the lint findings by which the API server refuses ``obj`` as written.
     """
     target = obj if isinstance(obj, dict) else None
     previous = old if isinstance(old, dict) else None
@@ -2231,15 +2379,16 @@ def plan_for(
     kind = target.get("kind")
     if kind == "Deployment":
         return deployment_plan(target, previous, diff=diff, cluster_domain=cluster_domain,
-                               services=services)
+                               services=services, rejections=rejections)
     if kind == "StatefulSet":
         return statefulset_plan(target, previous, diff=diff,
                                 kubernetes_version=kubernetes_version,
                                 feature_gates=feature_gates, cluster_domain=cluster_domain,
-                                services=services)
+                                services=services, rejections=rejections)
     if kind == "DaemonSet":
         return daemonset_plan(target, previous, nodes=nodes, diff=diff,
-                              cluster_domain=cluster_domain, services=services)
+                              cluster_domain=cluster_domain, services=services,
+                              rejections=rejections)
     return None
 
 

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 
 from kpolicy.config import Config
 from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
@@ -22,16 +22,21 @@ from kpolicy.errors import UsageError
 from kpolicy.index import Index
 from kpolicy.k8s.validation import is_dns1123_subdomain
 from kpolicy.load import decode, load_text
-from kpolicy.model import KObject, Limits, LoadedFile, SourceFile
+from kpolicy.model import KObject, Limits, LoadedFile, Severity, SourceFile
 from kpolicy.plan import (
     DEFAULT_CLUSTER_DOMAIN,
+    Rejection,
     StatefulSetStep,
     WorkloadPlan,
     plan_document,
     plan_for,
+    plan_summary,
     statefulset_plan,
 )
 from kpolicy.versions import DEFAULT_VERSION, check_version
+
+if TYPE_CHECKING:
+    from kpolicy.lint import Session
 
 WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
 PLAN_FORMATS: Final = ("text", "json", "markdown", "svg")
@@ -39,6 +44,7 @@ _GIT_TIMEOUT: Final = 120
 
 Mode = Literal["update", "diff"]
 Key = tuple[str, str, str]  # kind, namespace, name
+Refusals = dict[int, list[Rejection]]  # id() of a workload → why the API server refuses it
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,18 @@ class PlanReport:
 
     @property
     def title(self) -> str:
-        """The heading every format starts with: ``kpolicy plan: 3 workloads``."""
+        """The heading every format starts with: ``kpolicy plan: 3 workloads``, and how many
+        of them the API server rejects and how many stall: ``(1 rejected by the API server,
+        1 stalls)``."""
         count = len(self.entries)
-        return f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
+        text = f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
+        summary = plan_summary([entry.plan for entry in self.entries])
+        parts = []
+        if summary["rejected"]:
+            parts.append(f"{summary['rejected']} rejected by the API server")
+        if summary["stalled"]:
+            parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
+        return f"{text} ({', '.join(parts)})" if parts else text
 
     def context(self, separator: str = ", ", show: Callable[[str], str] = str) -> str:
         """What the plan assumes: Kubernetes version, cluster domain and, in diff mode (after
@@ -375,21 +390,25 @@ def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
 
 
 def _plan(obj: dict[str, Any] | None, old: dict[str, Any] | None, *, diff: bool,
-          services: list[dict[str, Any]], settings: _Settings) -> WorkloadPlan | None:
+          services: list[dict[str, Any]], settings: _Settings,
+          rejections: Sequence[Rejection] = ()) -> WorkloadPlan | None:
     return plan_for(obj, old, diff=diff, kubernetes_version=settings.kubernetes_version,
                     feature_gates=settings.feature_gates,
                     cluster_domain=settings.cluster_domain, services=services,
-                    nodes=settings.nodes)
+                    nodes=settings.nodes, rejections=rejections)
 
 
-def _update_entry(obj: KObject, index: Index, settings: _Settings) -> PlanEntry | None:
+def _update_entry(obj: KObject, index: Index, settings: _Settings,
+                  refusals: Refusals) -> PlanEntry | None:
     """A template update from a fully available old revision (no previous version given)."""
     services = _services(index, obj.namespace)
-    plan = _plan(obj.data, None, diff=False, services=services, settings=settings)
+    rejections = refusals.get(id(obj), ())
+    plan = _plan(obj.data, None, diff=False, services=services, settings=settings,
+                 rejections=rejections)
     if plan is None:
         return None
     creation: tuple[tuple[str, ...], ...] = ()
-    if obj.kind == "StatefulSet":
+    if obj.kind == "StatefulSet" and not rejections:
         created = statefulset_plan(obj.data, None, diff=True,
                                    kubernetes_version=settings.kubernetes_version,
                                    feature_gates=settings.feature_gates,
@@ -402,12 +421,13 @@ def _update_entry(obj: KObject, index: Index, settings: _Settings) -> PlanEntry 
 
 
 def _diff_entry(new: KObject | None, old: KObject | None, index: Index, old_index: Index,
-                settings: _Settings) -> PlanEntry | None:
+                settings: _Settings, refusals: Refusals) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
     services = _services(index if new is not None else old_index, subject.namespace)
     plan = _plan(None if new is None else new.data, None if old is None else old.data,
-                 diff=True, services=services, settings=settings)
+                 diff=True, services=services, settings=settings,
+                 rejections=refusals.get(id(new), ()) if new is not None else ())
     if plan is None:
         return None
     start = (0, 0)
@@ -433,16 +453,65 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Set
     return _Settings(version, domain, {**config.feature_gates, **options.feature_gates}, nodes)
 
 
+def _refusals(files: Sequence[LoadedFile], session: Session) -> Refusals:
+    """Why the API server refuses each workload it refuses: the findings of error severity of
+    the rules whose findings are refusals (``rejects`` in rules/<id>.yaml), as ``kpolicy lint``
+    reports them with the same config (rules turned off and suppressions included)."""
+    from kpolicy.lint import check_files
+
+    rejecting = {rule_id: active for rule_id, active in session.active.items()
+                 if active.rule.rejects and active.rule.builtin}
+    reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    if not rejecting or not reported:
+        return {}
+    others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    result, _ = check_files(reported, others, replace(session, active=rejecting))
+    # each workload's lines; a finding belongs to the innermost object around it (an item of
+    # a List lies inside the List's document)
+    spans: dict[str, list[tuple[int, int, KObject]]] = {}
+    for file in reported:
+        for obj in file.objects:
+            if obj.kind in WORKLOAD_KINDS:
+                first, last = _lines_of(obj)
+                spans.setdefault(obj.source.display, []).append((first, last, obj))
+    refusals: Refusals = {}
+    for diag in result.diagnostics:
+        if not diag.rejects or diag.severity is not Severity.ERROR:
+            continue
+        around = [(last - first, obj) for first, last, obj in spans.get(diag.file, ())
+                  if first <= diag.span.line <= last]
+        if not around:
+            continue
+        obj = min(around, key=lambda item: item[0])[1]
+        refusals.setdefault(id(obj), []).append(
+            Rejection(diag.rule, diag.message, diag.file, diag.span.line, diag.span.column))
+    return refusals
+
+
+def _lines_of(obj: KObject) -> tuple[int, int]:
+    entry = obj.positions.lookup(obj.base)
+    if entry is None:
+        line = obj.span(("kind",), "key").line
+        return line, line
+    key_span, value_span = entry
+    return (key_span or value_span).line, value_span.end_line
+
+
 def build_report(options: PlanOptions) -> PlanRun:
     """Read, match and plan; raises :class:`UsageError` for a bad command line."""
-    from kpolicy.lint import LintOptions, resolve_config
+    from kpolicy.lint import LintOptions, build_session
 
     if options.from_paths and options.base is not None:
         raise UsageError("--from and --base both name the previous version; give one")
     paths = list(options.paths) or ["."]
     if STDIN in paths and STDIN in options.from_paths:
         raise UsageError("stdin (-) can be the new or the previous version, not both")
-    config = resolve_config(LintOptions(config_path=options.config_path, cwd=options.cwd))
+    # the lint session of the same config, version and feature gates: its rules tell which
+    # workloads the API server refuses
+    session = build_session(LintOptions(
+        config_path=options.config_path, cwd=options.cwd,
+        kubernetes_version=options.kubernetes_version, feature_gates=options.feature_gates))
+    config = session.config
     limits = config.limits
     warnings: list[str] = []
     errors: list[str] = []
@@ -454,6 +523,7 @@ def build_report(options: PlanOptions) -> PlanRun:
     files = _read(inputs, limits, errors)
     warnings.extend(_warnings_of(files))
     index = Index([obj for file in files for obj in file.objects])
+    refusals = _refusals(files, session)
     entries: list[PlanEntry] = []
 
     diff = bool(options.from_paths) or options.base is not None
@@ -462,7 +532,7 @@ def build_report(options: PlanOptions) -> PlanRun:
     file_count = len(files)
     if not diff:
         for obj in _workloads(files):
-            entry = _update_entry(obj, index, settings)
+            entry = _update_entry(obj, index, settings, refusals)
             if entry is not None:
                 entries.append(entry)
     else:
@@ -492,7 +562,7 @@ def build_report(options: PlanOptions) -> PlanRun:
         warnings.extend(_warnings_of(old_files))
         old_index = Index([obj for file in old_files for obj in file.objects])
         entries = _match(_workloads(files), _workloads(old_files), index, old_index, settings,
-                         warnings)
+                         warnings, refusals)
     report = PlanReport(
         entries=tuple(entries),
         kubernetes_version=settings.kubernetes_version,
@@ -520,18 +590,18 @@ def _first_by_key(objects: Iterable[KObject], what: str,
 
 
 def _match(new: list[KObject], old: list[KObject], index: Index, old_index: Index,
-           settings: _Settings, warnings: list[str]) -> list[PlanEntry]:
+           settings: _Settings, warnings: list[str], refusals: Refusals) -> list[PlanEntry]:
     """Pairs by kind, namespace and name: changed, created (new only), deleted (old only)."""
     new_by_key = _first_by_key(new, "new", warnings)
     old_by_key = _first_by_key(old, "previous", warnings)
     entries: list[PlanEntry] = []
     for key, obj in new_by_key.items():
-        entry = _diff_entry(obj, old_by_key.get(key), index, old_index, settings)
+        entry = _diff_entry(obj, old_by_key.get(key), index, old_index, settings, refusals)
         if entry is not None:
             entries.append(entry)
     for key, previous in old_by_key.items():
         if key not in new_by_key:
-            entry = _diff_entry(None, previous, index, old_index, settings)
+            entry = _diff_entry(None, previous, index, old_index, settings, refusals)
             if entry is not None:
                 entries.append(entry)
     return entries

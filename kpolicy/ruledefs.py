@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +48,14 @@ class RuleDef:
     init_containers: bool = False  # target container: also initContainers
     ephemeral_containers: bool = False  # target container: also ephemeralContainers
     help_url: str | None = None  # a policy's own documentation (helpUri in SARIF)
+    # its findings say the API server refuses the object (a built-in rule's fact about
+    # Kubernetes; a policy cannot claim it): `kpolicy plan` plans no rollout for such an object
+    rejects: bool = False
 
     def applies_to(self, kind: str) -> bool:
         return "*" in self.kinds or kind in self.kinds
 
-    @property
+    @cached_property
     def builtin(self) -> bool:
         """Shipped with kpolicy (``rules/``), as opposed to a user's policy file."""
         return bool(self.origin) and Path(self.origin).resolve().parent == data_dir("rules").resolve()
@@ -138,6 +141,7 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
         init_containers=containers.get("init", False),
         ephemeral_containers=containers.get("ephemeral", False),
         help_url=data.get("helpUri"),
+        rejects=bool(data.get("rejects", False)),
     )
 
 

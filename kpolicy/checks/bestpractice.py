@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kpolicy.checks import FEW, RuleContext, check, few
-from kpolicy.checks.podspec import quoted_detail, rejection
+from kpolicy.checks.podspec import quoted_detail, rejection, template_rejects
 from kpolicy.index import scope_namespace
 from kpolicy.k8s.intstr import percent_value, scaled_value
 from kpolicy.k8s.selector import Selector, labels_str
@@ -130,6 +130,7 @@ def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                         (*path, probe, handler, "port"),
                         f"{probe} port {port!r} of container {_named(container, path)} is not "
                         f"a valid port name; {rejection(obj, ctx)}: {details}",
+                        rejects=template_rejects(obj, ctx),
                     )
                     continue
                 if port in names:
@@ -141,6 +142,7 @@ def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     (*path, probe, handler, "port"),
                     f"{probe} port {port!r} is not a port of container "
                     f"{_named(container, path)} ({declared}), so the probe can never run",
+                    rejects=False,  # accepted: the kubelet fails the probe
                 )
 
 

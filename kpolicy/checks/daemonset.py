@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from kpolicy.checks import FEW, RuleContext, check, few
@@ -12,76 +11,15 @@ from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
 from kpolicy.k8s.scheduling import (
     daemon_pod_tolerations,
     daemon_should_run,
+    host_ports,
     node_affinity_matches,
     node_selector_matches,
 )
 from kpolicy.model import KObject, Path, Problem, Related
-from kpolicy.workload import get, int_value, pod_spec, sequence
+from kpolicy.workload import get, pod_spec
 
 # at most this many nodes are named per reason in a daemonset-no-eligible-nodes message
 _NODES_SHOWN: Final = 5
-
-
-@dataclass(frozen=True)
-class _HostPort:
-    path: Path
-    container: str
-    group: str  # "containers" or "initContainers"
-    port: int
-    protocol: str
-    from_host_network: bool
-
-    def describe(self) -> str:
-        where = "init container" if self.group == "initContainers" else "container"
-        text = f"{self.port}/{self.protocol} ({where} {self.container}"
-        if self.from_host_network:
-            text += " with hostNetwork"
-        return text + ")"
-
-
-def _host_ports(spec_path: Path, spec: Mapping[str, Any]) -> list[_HostPort]:
-    """The host ports a daemon pod holds on its node for its whole life.
-
-    Regular containers, and init containers with ``restartPolicy: Always`` (sidecars), which
-    run beside them and hold their ports as long: the scheduler's NodePorts filter counts
-    sidecars since kubernetes/kubernetes#132040 (1.34, and 1.33 patch releases). Plain init
-    containers have exited before the pod runs, and the filter ignores them. With
-    ``hostNetwork: true`` the Pod defaulting (``defaultHostNetworkPorts`` in
-    pkg/apis/core/v1/defaults.go) turns every containerPort without a hostPort into a hostPort
-    of the same number on the created Pods, although since 1.28 the template itself is no
-    longer defaulted.
-    """
-    host_network = spec.get("hostNetwork") is True
-    found: list[_HostPort] = []
-    for group in ("containers", "initContainers"):
-        for index, container in enumerate(sequence(spec.get(group))):
-            if not isinstance(container, dict):
-                continue
-            if group == "initContainers" and container.get("restartPolicy") != "Always":
-                continue
-            name = container.get("name")
-            name = name if isinstance(name, str) else f"#{index}"
-            for port_index, port in enumerate(sequence(container.get("ports"))):
-                if not isinstance(port, dict):
-                    continue
-                protocol = port.get("protocol")
-                protocol = protocol if isinstance(protocol, str) and protocol else "TCP"
-                base: Path = (*spec_path, group, index, "ports", port_index)
-                host_port = int_value(port.get("hostPort"))
-                if host_port is not None and host_port > 0:
-                    found.append(
-                        _HostPort((*base, "hostPort"), name, group, host_port, protocol, False)
-                    )
-                    continue
-                container_port = int_value(port.get("containerPort"))
-                defaulted = host_network and port.get("hostPort") in (None, 0)
-                if defaulted and container_port is not None and container_port > 0:
-                    found.append(
-                        _HostPort(
-                            (*base, "containerPort"), name, group, container_port, protocol, True
-                        )
-                    )
-    return found
 
 
 # The KEP for DaemonSet surge (KEP-1591) names host ports as the conflict that keeps a surge pod
@@ -106,7 +44,8 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
     found = pod_spec(obj)
     if found is None:
         return
-    ports = _host_ports(*found)
+    spec_path, spec = found
+    ports = host_ports(spec)
     if not ports:
         return
     listed = few([port.describe() for port in ports])
@@ -116,7 +55,10 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
         f"maxSurge {surge.shown} starts the new daemon pod beside the old one, but the pod uses "
         f"{noun} {listed}: the new pod cannot be scheduled while the old one holds the port, "
         "so the rollout stalls",
-        related=tuple(Related(obj, port.path, f"host port {port.port}") for port in ports[:FEW]),
+        related=tuple(
+            Related(obj, (*spec_path, *port.path), f"host port {port.port}")
+            for port in ports[:FEW]
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from kpolicy.checks.podspec import (
     quoted_detail,
     rejection,
     statefulset_template_validated,
+    template_rejects,
 )
 from kpolicy.k8s.apis import REMOVED as _REMOVED
 from kpolicy.k8s.apis import unserved
@@ -45,7 +46,8 @@ def _type_error(message: str) -> bool:
 
 # follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabels (ValidateLabelName =
 # IsQualifiedName for keys, IsValidLabelValue for values)
-def _label_map_problems(labels: object, path: Path, what: str, how: str) -> Iterator[Problem]:
+def _label_map_problems(labels: object, path: Path, what: str, how: str,
+                        rejects: bool | None = None) -> Iterator[Problem]:
     if not isinstance(labels, dict):
         return
     for key, value in labels.items():
@@ -57,6 +59,7 @@ def _label_map_problems(labels: object, path: Path, what: str, how: str) -> Iter
                 entry,
                 f"{what} key {key!r} is not a qualified name; {how}: {quoted_detail(key, message)}",
                 anchor="key",
+                rejects=rejects,
             )
         if value is None:
             continue  # null decodes to the empty string, a valid value
@@ -68,6 +71,7 @@ def _label_map_problems(labels: object, path: Path, what: str, how: str) -> Iter
                 f"{what} {key}={value!r} has an invalid value; {how}: "
                 f"{quoted_detail(value, message)}",
                 anchor="value",
+                rejects=rejects,
             )
 
 
@@ -89,6 +93,7 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             ("spec", "jobTemplate", "metadata", "labels"),
             "label",
             "the API server rejects every Job the CronJob creates",
+            rejects=False,  # the CronJob itself is accepted
         )
     found = pod_template(obj)
     if found is not None and obj.kind != "Pod":
@@ -103,7 +108,8 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if spec is not None:
         spec_path, pod = spec
         yield from _label_map_problems(
-            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector", rejection(obj, ctx)
+            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector",
+            rejection(obj, ctx), rejects=template_rejects(obj, ctx),
         )
     if obj.kind == "Service":
         yield from _label_map_problems(

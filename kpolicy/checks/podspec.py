@@ -20,7 +20,8 @@ checks skip them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any, Final
 
@@ -96,6 +97,23 @@ def rejection(obj: KObject, ctx: RuleContext) -> str:
     return "the API server rejects this"
 
 
+def template_rejects(obj: KObject, ctx: RuleContext) -> bool:
+    """Whether the API server's refusal of something in the pod spec refuses the object itself
+    (False: a StatefulSet before 1.34, which is accepted while its Pods are refused)."""
+    return not (obj.kind == "StatefulSet" and not statefulset_template_validated(ctx))
+
+
+def accepted_unless_template_rejected(problems: Iterable[Problem], obj: KObject,
+                                      ctx: RuleContext) -> Iterator[Problem]:
+    """``problems`` about the pod spec, marked as not refusing the object when the API server
+    accepts it (:func:`template_rejects`): the plan then plans it, as the controller would."""
+    if template_rejects(obj, ctx):
+        yield from problems
+        return
+    for problem in problems:
+        yield replace(problem, rejects=False) if problem.rejects is None else problem
+
+
 def quoted_detail(value: object, message: str) -> str:
     """A validation message without the leading quoted value it repeats."""
     prefix = f"{value!r} "
@@ -137,6 +155,10 @@ def _comparison_operators(ctx: RuleContext) -> bool | None:
 # follows pkg/apis/core/validation.ValidateTolerations (and validateTaintEffect)
 @check("toleration-invalid")
 def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    return accepted_unless_template_rejected(_toleration_invalid(obj, ctx), obj, ctx)
+
+
+def _toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _spec(obj)
     if found is None:
         return
@@ -233,6 +255,10 @@ def _named(items: object, *name_path: str) -> set[str]:
 # volume for each volumeClaimTemplate
 @check("volume-mount-unknown")
 def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    return accepted_unless_template_rejected(_volume_mount_unknown(obj, ctx), obj, ctx)
+
+
+def _volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _spec(obj)
     if found is None:
         return
@@ -658,6 +684,10 @@ def _image_problems(
 # probe's handler) is not judged there.
 @check("pod-spec-invalid")
 def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    return accepted_unless_template_rejected(_pod_spec_invalid(obj, ctx), obj, ctx)
+
+
+def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _spec(obj)
     if found is None:
         return

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.model import KObject, Problem
 from kpolicy.patterns import PATTERN_TIMEOUT
-from kpolicy.schema import RULE_REQUIRED_MISSING, SCHEMA_RULES
+from kpolicy.schema import (
+    RULE_ENUM_INVALID,
+    RULE_REQUIRED_MISSING,
+    RULE_VALUE_INVALID,
+    SCHEMA_RULES,
+)
+from kpolicy.versions import minor
+
+# What validation (not decoding) rejects; a StatefulSet's pod spec and claim templates were not
+# validated on create before 1.34 (see kpolicy.checks.podspec): the StatefulSet was accepted.
+_VALIDATED: Final = frozenset({RULE_ENUM_INVALID, RULE_VALUE_INVALID, RULE_REQUIRED_MISSING})
+_UNVALIDATED_BEFORE_34: Final = (("spec", "template", "spec"), ("spec", "volumeClaimTemplates"))
 
 
 def _has_patch_directive(data: object) -> bool:
@@ -41,6 +53,7 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if validator is None:
         return
     patch: bool | None = None
+    unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
     # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
     # pipeline keeps only the specific rule's finding there (lint.drop_generic_duplicates).
     for problem in validator.validate(obj.data):
@@ -49,7 +62,13 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 patch = is_patch(obj, ctx)
             if patch:
                 continue
-        yield Problem(problem.path, problem.message, anchor=problem.at, rule=problem.rule)
+        rejects: bool | None = None
+        if unvalidated and problem.rule in _VALIDATED and any(
+            tuple(problem.path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34
+        ):
+            rejects = False
+        yield Problem(problem.path, problem.message, anchor=problem.at, rule=problem.rule,
+                      rejects=rejects)
 
 
 @check("schema-unknown-kind")

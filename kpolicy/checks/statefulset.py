@@ -156,7 +156,7 @@ def service_name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "StatefulSet, but every Pod creation fails because the Pod's spec.subdomain must "
             "be a DNS-1123 label (rejected by the API server from 1.33)"
         )
-    yield Problem(("spec", "serviceName"), message)
+    yield Problem(("spec", "serviceName"), message, rejects=minor(ctx.kubernetes_version) >= 33)
 
 
 @check("statefulset-service-not-found")
@@ -440,7 +440,7 @@ def claim_template_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     f"{label}: {detail}; Kubernetes {ctx.kubernetes_version} accepts the "
                     f"StatefulSet, but creating the claim {claim_name} fails, so no Pod starts"
                 )
-            yield Problem(path, message, anchor=anchor)
+            yield Problem(path, message, anchor=anchor, rejects=rejected)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ to match, as the controller's lazy parse errors do.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -24,11 +24,14 @@ from kpolicy.k8s.validation import is_qualified_name, is_valid_label_value
 
 __all__ = [
     "DaemonPlacement",
+    "HostPort",
     "daemon_placement",
     "daemon_pod_tolerations",
     "daemon_should_run",
     "daemonset_added_tolerations",
     "find_untolerated_taint",
+    "host_ports",
+    "host_ports_conflict",
     "node_affinity_matches",
     "node_selector_matches",
     "taint_str",
@@ -402,3 +405,84 @@ def daemon_should_run(
     """
     placement = daemon_placement(node, pod_spec, tolerations)
     return placement.should_run, placement.reason
+
+
+# --------------------------------------------------------------------------------------------
+# Host ports: one reading for the lint rule (daemonset-surge-with-host-port) and the planner
+
+
+@dataclass(frozen=True, slots=True)
+class HostPort:
+    """A port a Pod holds on its node; ``path`` is relative to the pod spec."""
+
+    path: tuple[str | int, ...]
+    container: str
+    group: str  # "containers" or "initContainers"
+    port: int
+    protocol: str
+    from_host_network: bool
+
+    def describe(self) -> str:
+        where = "init container" if self.group == "initContainers" else "container"
+        text = f"{self.port}/{self.protocol} ({where} {self.container}"
+        if self.from_host_network:
+            text += " with hostNetwork"
+        return text + ")"
+
+
+def _whole_number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def host_ports(pod_spec: Mapping[str, object]) -> list[HostPort]:
+    """The host ports a Pod holds on its node for its whole life.
+
+    Regular containers, and init containers with ``restartPolicy: Always`` (sidecars), which
+    run beside them and hold their ports as long: the scheduler's NodePorts filter counts
+    sidecars since kubernetes/kubernetes#132040 (1.34, and 1.33 patch releases). Plain init
+    containers have exited before the pod runs, and the filter ignores them. With
+    ``hostNetwork: true`` the Pod defaulting (``defaultHostNetworkPorts`` in
+    pkg/apis/core/v1/defaults.go) turns every containerPort without a hostPort into a hostPort
+    of the same number on the created Pods, although since 1.28 the template itself is no
+    longer defaulted.
+    """
+    host_network = pod_spec.get("hostNetwork") is True
+    found: list[HostPort] = []
+    for group in ("containers", "initContainers"):
+        containers = pod_spec.get(group)
+        for index, container in enumerate(containers if isinstance(containers, list) else ()):
+            if not isinstance(container, dict):
+                continue
+            if group == "initContainers" and container.get("restartPolicy") != "Always":
+                continue
+            name = container.get("name")
+            name = name if isinstance(name, str) else f"#{index}"
+            ports = container.get("ports")
+            for port_index, port in enumerate(ports if isinstance(ports, list) else ()):
+                if not isinstance(port, dict):
+                    continue
+                protocol = port.get("protocol")
+                protocol = protocol if isinstance(protocol, str) and protocol else "TCP"
+                base: tuple[str | int, ...] = (group, index, "ports", port_index)
+                host_port = _whole_number(port.get("hostPort"))
+                if host_port is not None and host_port > 0:
+                    found.append(
+                        HostPort((*base, "hostPort"), name, group, host_port, protocol, False)
+                    )
+                    continue
+                container_port = _whole_number(port.get("containerPort"))
+                defaulted = host_network and port.get("hostPort") in (None, 0)
+                if defaulted and container_port is not None and container_port > 0:
+                    found.append(
+                        HostPort((*base, "containerPort"), name, group, container_port,
+                                 protocol, True)
+                    )
+    return found
+
+
+def host_ports_conflict(new: Sequence[HostPort], old: Sequence[HostPort]) -> list[HostPort]:
+    """The host ports of ``new`` that ``old`` already holds (same port and protocol): the
+    scheduler's NodePorts filter keeps a Pod that asks for one off a node where another Pod
+    holds it."""
+    held = {(port.port, port.protocol) for port in old}
+    return [port for port in new if (port.port, port.protocol) in held]

@@ -17,10 +17,12 @@ from kpolicy.report.plan_text import (
     creation_lines,
     elide,
     nodes_text,
+    rejection_lines,
     shown_notes,
     size_text,
     step_rows,
     strategy_text,
+    warning_lines,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ def _summary(report: PlanReport) -> list[str]:
         change = cell(plan.change)
         if plan.rejected:
             change = f"**rejected** ({change})"
+        elif plan.stalled is not None:
+            change = f"{change}, **stalls** after step {plan.stalled.after}"
         lines.append(f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
                      f"{cell(size_text(entry, '→'))} | {plan.step_count} | "
                      f"{cell(bounds_text(plan)) if plan.change != 'delete' else ''} |")
@@ -63,7 +67,11 @@ def _table(entry: PlanEntry) -> list[str]:
         available = str(row.available)
         if row.available == 0 and row.label != "start" and entry.plan.change != "create":
             available = "**0**"
-        line = f"| {row.label} | {row.new} | {row.old_detail} | {row.total} | {available} |"
+        label = row.label
+        stall = entry.plan.stalled
+        if stall is not None and row.label == str(stall.after) and row.label != "start":
+            label += " **(stalls)**"
+        line = f"| {label} | {row.new} | {row.old_detail} | {row.total} | {available} |"
         if statefulset:
             line += f" {cell(row.pods)} |"
         lines.append(line)
@@ -80,14 +88,24 @@ def _details(summary: str, body: list[str]) -> list[str]:
 
 def _section(entry: PlanEntry, diff: bool) -> list[str]:
     plan = entry.plan
-    lines = [f"### {cell(plan.object.kind)} {code(_name(entry))}: {cell(plan.change)}", ""]
+    outcome = ""
+    if plan.rejected:
+        outcome = ", rejected"
+    elif plan.stalled is not None:
+        outcome = ", stalls"
+    lines = [f"### {cell(plan.object.kind)} {code(_name(entry))}: {cell(plan.change)}{outcome}",
+             ""]
     where = code(entry.source) if entry.source else ""
     if entry.old_source and entry.old_source != entry.source:
         where += f" (was {code(entry.old_source)})"
     if where:
         lines += [where, ""]
-    if plan.rejected:
-        lines += [f"> **Rejected by the API server:** {cell(plan.rejected)}", ""]
+    rejections = rejection_lines(plan)
+    if len(rejections) == 1:
+        lines += [f"> **Rejected by the API server:** {cell(rejections[0])}", ""]
+    elif rejections:
+        lines += ["> **Rejected by the API server:**", ">",
+                  *(f"> - {cell(line)}" for line in rejections), ""]
     facts = [f"- **Change:** {cell(change_text(entry, diff))}"]
     if plan.changed_fields:
         facts.append("- **Changed fields:** " + ", ".join(code(f) for f in plan.changed_fields))
@@ -106,6 +124,8 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         lines += [*table, ""]
     elif plan.change not in ("none", "delete") and not plan.rejected:
         lines += ["No steps: the controller changes no Pod.", ""]
+    for warning in warning_lines(entry):
+        lines += [f"> **Warning:** {cell(warning)}", ""]
     if plan.pods:
         pods = list(plan.pods)
         body = ["| Pod | hostname | FQDN |", "|---|---|---|"]

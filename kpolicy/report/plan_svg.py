@@ -20,11 +20,14 @@ from kpolicy.report.plan_text import (
     Row,
     bounds_text,
     creation_lines,
+    rejection_lines,
+    shown_notes,
     size_text,
     step_rows,
     strategy_text,
     title,
     update_order_text,
+    warning_lines,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +54,11 @@ GRID_COLOR = "#e2e8f0"
 # most bars get a hover title; a plan of thousands of steps does without (file size)
 MAX_TITLED_BARS = 400
 MAX_X_LABELS = 20
+# the rejections, warnings and notes under a chart: wrapped at this many characters, and at
+# most this many lines in all (the text and JSON formats have them whole)
+MESSAGE_WIDTH = 120
+MAX_MESSAGE_LINES = 16
+LINE_HEIGHT = 15
 
 def _text(value: object) -> str:
     return escape.xml(value)
@@ -199,6 +207,17 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
         for i, row in enumerate(rows):
             parts.append(f'<circle cx="{_num(PLOT_LEFT + slot * (i + 0.5))}" '
                          f'cy="{_num(y_of(row.available))}" r="3" fill="{AVAILABLE_COLOR}"/>')
+    # where the rollout stalls: after the bar of that step
+    stall = plan.stalled
+    if stall is not None:
+        index = next((i for i, row in enumerate(rows) if row.label == str(stall.after)), None)
+        if index is not None:
+            x = PLOT_LEFT + slot * (index + 1)
+            parts.append(f'<line x1="{_num(x)}" y1="{_num(plot_top)}" x2="{_num(x)}" '
+                         f'y2="{_num(plot_bottom)}" stroke="{MAX_PODS_COLOR}" stroke-width="2" '
+                         'stroke-dasharray="3 3"/>')
+            parts.append(_label(x + 4, plot_top + 12, "stalls", size=11, color=MAX_PODS_COLOR,
+                                weight="bold"))
     # the bounds, labelled at the right; labels that would overlap are pushed apart
     max_y = y_of(plan.bounds.max_pods)
     min_y = y_of(plan.bounds.min_available)
@@ -220,6 +239,8 @@ def _titles(entry: PlanEntry, top: float, diff: bool) -> list[str]:
     heading = f"{title(plan)}: {plan.change}"
     if plan.rejected:
         heading += " (rejected by the API server)"
+    elif plan.stalled is not None:
+        heading += f" (stalls after step {plan.stalled.after})"
     where = entry.source or ""
     facts = [size_text(entry, "→"), strategy_text(plan)]
     if plan.change != "delete":
@@ -235,7 +256,9 @@ def _empty(entry: PlanEntry, top: float, diff: bool) -> tuple[list[str], float]:
     plan = entry.plan
     parts = _titles(entry, top, diff)
     if plan.rejected:
-        message = f"No steps: {plan.rejected}"
+        message = "No steps: the API server rejects " + (
+            f"the {plan.object.kind or 'object'} as written" if plan.rejections
+            else "the update")
     elif plan.change == "delete":
         message = "No steps: the Pods go with the workload (garbage collector)"
     elif plan.change == "none":
@@ -250,6 +273,30 @@ def _empty(entry: PlanEntry, top: float, diff: bool) -> tuple[list[str], float]:
         parts.append(_label(MARGIN, top + 60 + 15 * index, line, size=12,
                             color=MAX_PODS_COLOR if plan.rejected else TEXT_COLOR))
     return parts, EMPTY_HEIGHT + 15 * (len(lines) - 1)
+
+
+def _messages(entry: PlanEntry, top: float) -> tuple[list[str], float]:
+    """The plan's rejections and warnings (red) and notes (grey) under its chart, from
+    ``top``; the height they take."""
+    plan = entry.plan
+    items: list[tuple[str, str, str]] = []  # (prefix, text, colour)
+    items += [("Rejected: ", line, MAX_PODS_COLOR) for line in rejection_lines(plan)]
+    items += [("! ", line, MAX_PODS_COLOR) for line in warning_lines(entry)]
+    items += [("• ", note, MUTED_COLOR) for note in shown_notes(plan)]
+    lines: list[tuple[str, str]] = []
+    for prefix, text, color in items:
+        wrapped = textwrap.wrap(prefix + text, MESSAGE_WIDTH, subsequent_indent="   ",
+                                break_on_hyphens=False) or [prefix]
+        lines += [(line, color) for line in wrapped]
+    if len(lines) > MAX_MESSAGE_LINES:
+        hidden = len(lines) - (MAX_MESSAGE_LINES - 1)
+        lines = [*lines[: MAX_MESSAGE_LINES - 1],
+                 (f"… {hidden} more lines (the text and JSON formats show them all)",
+                  MUTED_COLOR)]
+    parts = [_label(MARGIN, top + LINE_HEIGHT * (index + 1) - 4, text, size=11, color=color,
+                    extra=' xml:space="preserve"')
+             for index, (text, color) in enumerate(lines)]
+    return parts, LINE_HEIGHT * len(lines) + (6 if lines else 0)
 
 
 def write(report: PlanReport, out: TextIO) -> None:
@@ -279,6 +326,9 @@ def write(report: PlanReport, out: TextIO) -> None:
             empty, height = _empty(entry, y, diff)
             parts += empty
             y += height
+        messages, height = _messages(entry, y - 6)
+        parts += messages
+        y += height
     height = math.ceil(y + MARGIN)
     svg_title = "kpolicy plan: rollout timelines"
     out.write(

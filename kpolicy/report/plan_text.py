@@ -155,6 +155,10 @@ CHANGE_WORDS = {
 
 def change_text(entry: PlanEntry, diff: bool) -> str:
     change = entry.plan.change
+    if entry.plan.rejections:
+        kind = entry.plan.object.kind or "object"
+        outcome = "nothing is created" if change == "create" else "nothing changes"
+        return f"{change}, but the API server rejects the {kind}: {outcome}"
     if entry.plan.rejected:
         return f"{change}, but the API server refuses the update: nothing changes"
     if not diff and change == "rollout":
@@ -173,13 +177,47 @@ def creation_lines(entry: PlanEntry) -> list[str]:
     return [f"{how}: {listed}"]
 
 
+def rejection_lines(plan: WorkloadPlan) -> list[str]:
+    """Why the API server rejects the workload: one line per finding of ``kpolicy lint``
+    (``rejected`` itself when the update is what it refuses)."""
+    if not plan.rejections:
+        return [plan.rejected] if plan.rejected else []
+    lines = [rejection.describe() for rejection in plan.rejections]
+    if plan.rejections_omitted:
+        lines.append(f"and {plan.rejections_omitted} more")
+    return lines
+
+
+def stall_text(plan: WorkloadPlan) -> str | None:
+    """``stalls after step 1: ...`` (or before the first step)."""
+    stall = plan.stalled
+    if stall is None:
+        return None
+    where = f"after step {stall.after}" if stall.after else "before the first step"
+    return f"the rollout stalls {where}: {stall.reason}"
+
+
+def warning_lines(entry: PlanEntry) -> list[str]:
+    """What the plan warns about, in the order the text format shows it: the rollout stalls,
+    or takes the workload down."""
+    plan = entry.plan
+    warnings: list[str] = []
+    stall = stall_text(plan)
+    if stall is not None:
+        warnings.append(stall)
+    down = [row.label for row in step_rows(entry) if row.available == 0 and row.label != "start"]
+    if down and plan.replicas and plan.change != "create":
+        warnings.append(f"after step {down[0]} no Pod is available: the workload is down")
+    return warnings
+
+
 def shown_notes(plan: WorkloadPlan) -> list[str]:
     """The notes without the list of changed fields, which the formats show on its own."""
     return [note for note in plan.notes
             if not (plan.changed_fields and note.startswith("changed: "))]
 
 
-def _table(rows: Sequence[Row], statefulset: bool) -> list[str]:
+def _table(rows: Sequence[Row], statefulset: bool, stalled_after: int | None = None) -> list[str]:
     header = ["step", "new", "old", "total", "available"]
     if statefulset:
         header.append("Pods")
@@ -197,7 +235,10 @@ def _table(rows: Sequence[Row], statefulset: bool) -> list[str]:
         parts += [cell.rjust(widths[i]) for i, cell in enumerate(line[1:5], start=1)]
         if statefulset:
             parts.append(line[5])
-        out.append("  ".join(parts).rstrip())
+        text = "  ".join(parts).rstrip()
+        if stalled_after is not None and index and line[0] == str(stalled_after):
+            text += "  <- stalls here"
+        out.append(text)
         if hidden and index == before:
             out.append(f"... {hidden} more steps")
     return out
@@ -242,8 +283,15 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
         where += f" (was {entry.old_source})"
     lines = [f"{title(plan)}  {where}".rstrip()]
     body: list[str] = []
-    if plan.rejected:
-        body.extend(_field("REJECTED", plan.rejected))
+    rejections = rejection_lines(plan)
+    if len(rejections) == 1:
+        body.extend(_field("REJECTED", rejections[0]))
+    elif rejections:
+        body.append(f"REJECTED  by the API server ({len(plan.rejections) + plan.rejections_omitted} "
+                    "findings of kpolicy lint)")
+        for line in rejections:
+            body.extend(textwrap.wrap(line, WIDTH - 4, initial_indent="  - ",
+                                      subsequent_indent="    ", break_on_hyphens=False))
     body.append(f"change    {change_text(entry, diff)}")
     if plan.changed_fields:
         body.extend(_field("changed", ", ".join(plan.changed_fields)))
@@ -253,12 +301,13 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
         body.append(f"bounds    {bounds_text(plan)}")
     rows = step_rows(entry)
     if rows:
-        body.extend(_table(rows, plan.object.kind == "StatefulSet"))
-        down = [row.label for row in rows if row.available == 0 and row.label != "start"]
-        if down and plan.replicas and plan.change != "create":
-            body.append(f"! after step {down[0]} no Pod is available: the workload is down")
+        stalled_after = plan.stalled.after if plan.stalled is not None else None
+        body.extend(_table(rows, plan.object.kind == "StatefulSet", stalled_after))
     elif plan.change not in ("none", "delete") and not plan.rejected:
         body.append("steps     none: the controller changes no Pod")
+    for warning in warning_lines(entry):
+        body.extend(textwrap.wrap(f"! {warning}", WIDTH - 4, subsequent_indent="  ",
+                                  break_on_hyphens=False))
     if plan.update_order:
         body.extend(_field("update order", update_order_text(plan)))
     for line in creation_lines(entry):

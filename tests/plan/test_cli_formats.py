@@ -133,6 +133,12 @@ def test_svg_without_steps_and_hostile_names(tmp_path: Path) -> None:
     root = _svg("sts.yaml", cwd=tmp_path)
     texts = _texts(root)
     assert any(t.startswith("StatefulSet default/w<e>b&") for t in texts)
+    # the name is one the API server rejects: no steps, and lint's finding says why
+    assert "No steps: the API server rejects the StatefulSet as written" in texts
+    assert any(t.startswith("Rejected: StatefulSet name 'w<e>b&\\x01'") for t in texts)
+    assert "[name-invalid" in " ".join(texts)
+    (tmp_path / "sts.yaml").write_text(hostile.replace('"w<e>b&\\u0001"', "web", 1))
+    texts = _texts(_svg("sts.yaml", cwd=tmp_path))
     assert any("OnDelete" in t and t.startswith("No steps") for t in texts)
 
 
