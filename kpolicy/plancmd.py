@@ -454,9 +454,17 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Set
 
 
 def _refusals(files: Sequence[LoadedFile], session: Session) -> Refusals:
-    """Why the API server refuses each workload it refuses: the findings of error severity of
-    the rules whose findings are refusals (``rejects`` in rules/<id>.yaml), as ``kpolicy lint``
-    reports them with the same config (rules turned off and suppressions included)."""
+    holding = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    return workload_refusals(holding, others, session)
+
+
+def workload_refusals(files: Sequence[LoadedFile], context: Sequence[LoadedFile],
+                      session: Session) -> Refusals:
+    """Why the API server refuses each workload of ``files`` it refuses: the findings of error
+    severity of the rules whose findings are refusals (``rejects`` in rules/<id>.yaml), as
+    ``kpolicy lint`` reports them with the same config (rules turned off and suppressions
+    included); ``context``: the other files, for the index. Keyed by ``id()`` of the workload."""
     from kpolicy.lint import check_files
 
     rejecting = {rule_id: active for rule_id, active in session.active.items()
@@ -464,8 +472,7 @@ def _refusals(files: Sequence[LoadedFile], session: Session) -> Refusals:
     reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
     if not rejecting or not reported:
         return {}
-    others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
-    result, _ = check_files(reported, others, replace(session, active=rejecting))
+    result, _ = check_files(reported, context, replace(session, active=rejecting))
     # each workload's lines; a finding belongs to the innermost object around it (an item of
     # a List lies inside the List's document)
     spans: dict[str, list[tuple[int, int, KObject]]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kpolicy import escape
 from kpolicy.plan import (
     DaemonSetStep,
     ReplicaSetStep,
@@ -50,14 +51,22 @@ def _step(step: Step) -> str:
 
 def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
     """The plan as hover text; ``markdown=False`` for clients that show plain text only."""
-    code = (lambda s: f"`{s}`") if markdown else (lambda s: s)
+    # names and messages come from the manifest: escaped like every other output
+    code = escape.markdown_code if markdown else escape.text
+    shown = escape.markdown if markdown else escape.text
     bold = (lambda s: f"**{s}**") if markdown else (lambda s: s)
     ref = plan.object
     kind = ref.kind or "workload"
     name = code(ref.name or "<unnamed>")
     out = [f"{bold(f'{kind} {name}')}: rollout plan", ""]
-    if plan.rejected:
-        out += [f"The API server rejects this: {plan.rejected}", ""]
+    if plan.rejections:
+        out += ["The API server rejects this workload as written:", ""]
+        out += [f"- {shown(rejection.describe())}" for rejection in plan.rejections]
+        if plan.rejections_omitted:
+            out.append(f"- … and {plan.rejections_omitted} more")
+        out.append("")
+    elif plan.rejected:
+        out += [f"The API server rejects this: {shown(plan.rejected)}", ""]
     out.append(_strategy(plan))
     bounds = plan.bounds
     unit = "nodes" if kind == "DaemonSet" else "replicas"
@@ -72,6 +81,9 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
             out.append(f"{number}. {_step(step)}")
         if plan.step_count > MAX_STEPS_SHOWN:
             out.append(f"- … and {plan.step_count - MAX_STEPS_SHOWN} more")
+    if plan.stalled is not None:
+        out += ["", f"{bold('The rollout stalls')} after step {plan.stalled.after}: "
+                    f"{shown(plan.stalled.reason)}"]
     if plan.pods:
         where = f" (Service domain {code(plan.service_domain)})" if plan.service_domain else ""
         out += ["", f"Pod DNS names{where}:"]
@@ -80,11 +92,12 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
             if pod.fqdn:
                 out.append(f"- {code(pod.fqdn)}")
             else:
-                out.append(f"- {code(name)}: hostname {pod.hostname or name}, no DNS record")
+                out.append(f"- {code(name)}: hostname {shown(pod.hostname or name)}, no DNS "
+                           "record")
         total = len(plan.pods) + plan.pods_omitted
         if total > MAX_PODS_SHOWN:
             out.append(f"- … and {total - MAX_PODS_SHOWN} more")
     if plan.notes:
         out += ["", "Notes:"]
-        out += [f"- {note}" for note in plan.notes]
+        out += [f"- {shown(note)}" for note in plan.notes]
     return "\n".join(out) + "\n"

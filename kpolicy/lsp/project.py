@@ -47,6 +47,7 @@ from kpolicy.model import (
     TextEdit,
 )
 from kpolicy.plan import plan_for
+from kpolicy.plancmd import workload_refusals
 
 SOURCE = "kpolicy"
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
@@ -480,6 +481,9 @@ class Project:
                 services = [
                     o.data for o in self._all_objects(target, buffers) if o.kind == "Service"
                 ]
+                # as `kpolicy plan` does: lint's findings tell whether the API server rejects it
+                refusals = workload_refusals([loaded], self._context(target, buffers),
+                                             self.session)
                 plan = plan_for(
                     obj.data,
                     None,
@@ -487,6 +491,7 @@ class Project:
                     feature_gates=self.session.feature_gates,
                     cluster_domain=self.session.cluster_domain,
                     services=services,
+                    rejections=refusals.get(id(obj), ()),
                 )
                 if plan is None:
                     return None

@@ -210,9 +210,9 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
     # where the rollout stalls: after the bar of that step
     stall = plan.stalled
     if stall is not None:
-        index = next((i for i, row in enumerate(rows) if row.label == str(stall.after)), None)
-        if index is not None:
-            x = PLOT_LEFT + slot * (index + 1)
+        where = next((i for i, row in enumerate(rows) if row.label == str(stall.after)), None)
+        if where is not None:
+            x = PLOT_LEFT + slot * (where + 1)
             parts.append(f'<line x1="{_num(x)}" y1="{_num(plot_top)}" x2="{_num(x)}" '
                          f'y2="{_num(plot_bottom)}" stroke="{MAX_PODS_COLOR}" stroke-width="2" '
                          'stroke-dasharray="3 3"/>')

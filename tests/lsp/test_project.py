@@ -132,6 +132,25 @@ def test_hover_in_plain_text(tmp_path: Path) -> None:
     )
 
 
+def test_hover_says_what_lint_says_the_api_server_rejects(tmp_path: Path) -> None:
+    root = write_workspace(tmp_path)
+    project = Project(root)
+    target = Buffer(uri(root, "apps/agent.yaml"), 1, AGENT)
+    line = AGENT.splitlines().index("kind: DaemonSet")
+    hover = project.hover(target, {target.uri: target}, types.Position(line=line, character=2))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    text = hover.contents.value
+    assert "The API server rejects this workload as written:" in text
+    assert "\\[rolling-update-invalid at apps/agent.yaml:11:17\\]" in text
+    assert "Steps" not in text
+    # fixed, the rollout is planned
+    fixed = Buffer(target.uri, 2, AGENT.replace("maxSurge: 1   # keep one extra",
+                                                "maxSurge: 1\n      maxUnavailable: 0"))
+    hover = project.hover(fixed, {fixed.uri: fixed}, types.Position(line=line, character=2))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Steps (one per controller sync)" in hover.contents.value
+
+
 def test_invalid_config_is_reported_on_the_config_file(tmp_path: Path) -> None:
     root = write_workspace(tmp_path)
     config = root / ".kpolicy.yaml"

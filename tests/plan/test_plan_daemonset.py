@@ -227,3 +227,68 @@ def test_hostname_in_a_daemonset_template() -> None:
                                             selector={"app": "agent"})])
     check(plan)
     assert plan.pods[0].fqdn == "agent.nginx.kube-system.svc.cluster.local"
+
+
+# --- surge with host ports (daemonset-surge-with-host-port) --------------------------------------
+
+
+def _with_host_port(port: int = 9100, **extra: object) -> dict[str, object]:
+    ds = daemonset(update_strategy=_surge(2), **extra)
+    ds["spec"]["template"]["spec"]["containers"][0]["ports"] = [
+        {"containerPort": port, "hostPort": port}]
+    return ds
+
+
+def test_surge_with_a_host_port_stalls_after_the_first_step() -> None:
+    # rollingUpdate (surge): a new Pod on each of maxSurge nodes; it cannot be scheduled while
+    # the old Pod holds the port, so it never becomes available and the old one stays
+    plan = daemonset_plan(_with_host_port(), nodes=nodes(5))
+    out = check(plan)
+    assert out["steps"] == [{"new": 2, "old": 5}]
+    assert [step.available for step in plan.steps] == [5]
+    assert out["stalled"]["after"] == 1
+    reason = out["stalled"]["reason"]
+    assert "host port 9100/TCP (container app)" in reason and "on 2 nodes" in reason
+    assert "daemonset-surge-with-host-port" in reason
+    assert out["rejected"] is None
+
+
+def test_surge_with_host_network_stalls_on_its_container_ports() -> None:
+    ds = daemonset(update_strategy=_surge(1), hostNetwork=True)
+    ds["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": 8080}]
+    plan = daemonset_plan(ds, nodes=nodes(3))
+    assert counts(plan) == [(1, 3)]
+    assert plan.stalled is not None and "8080/TCP" in plan.stalled.reason
+
+
+def test_host_port_without_surge_replaces_in_place() -> None:
+    ds = _with_host_port()
+    ds["spec"]["updateStrategy"] = _unavailable(1)
+    plan = daemonset_plan(ds, nodes=nodes(3))
+    assert plan.stalled is None
+    assert counts(plan)[-1] == (3, 0)
+
+
+def test_surge_with_a_changed_host_port_does_not_stall() -> None:
+    # the new Pods ask for 9101, the old ones hold 9100: nothing keeps them apart
+    plan = daemonset_plan(_with_host_port(9101), _with_host_port(9100), nodes=nodes(3))
+    assert plan.stalled is None
+    assert counts(plan)[-1] == (3, 0)
+    # the same port in both versions stalls
+    old = _with_host_port(9100, image="agent:0")
+    stalled = daemonset_plan(_with_host_port(9100), old, nodes=nodes(3))
+    assert stalled.stalled is not None and counts(stalled) == [(2, 3)]
+
+
+def test_a_new_node_gets_its_pod_while_the_surge_stalls() -> None:
+    # a node without an old Pod has no conflict: it runs the new Pod at once
+    plan = daemonset_plan(_with_host_port(), nodes=nodes(3))
+    assert plan.stalled is not None
+    old = _with_host_port(image="agent:0")
+    old["spec"]["template"]["spec"]["nodeSelector"] = {"old": "yes"}
+    grown = [node("node-0", labels={"old": "yes"}), node("node-1"), node("node-2")]
+    plan = daemonset_plan(_with_host_port(), old, nodes=grown)
+    out = check(plan)
+    # node-1 and node-2 run the new Pod; node-0's new Pod waits for the port for good
+    assert counts(plan) == [(3, 1)]
+    assert out["stalled"]["after"] == 1 and "on 1 node," in out["stalled"]["reason"]
