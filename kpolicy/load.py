@@ -28,7 +28,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from kpolicy.model import (
@@ -215,10 +215,32 @@ def _escape(token: str) -> str:
     return token
 
 
+def _not_block(node: Node) -> bool:
+    """A scalar, a flow collection or an empty one: its end mark is where it ends."""
+    return node.__class__ is ScalarNode or bool(cast(CollectionNode, node).flow_style) or \
+        not node.value
+
+
+def _last_item(collection: Node) -> Node | None:
+    """The node a block collection ends with: its last item, or the value of its last pair (the
+    key when the value is empty, or a merge key's); None when that is an alias of a node
+    written earlier, whose marks are those of the anchor."""
+    last = collection.value[-1]
+    if collection.__class__ is MappingNode:
+        key, value = last
+        empty = value.__class__ is ScalarNode and value.start_mark.index == value.end_mark.index
+        if key.tag == _MERGE or empty:
+            return cast(Node, key)
+        node = cast(Node, value)
+        return node if node.start_mark.index >= key.end_mark.index else cast(Node, key)
+    node = cast(Node, last)
+    return node if node.start_mark.index >= collection.start_mark.index else None
+
+
 class _DocumentBuilder:
     """Builds the value of one composed document and its pointer → span table."""
 
-    __slots__ = ("_active", "limits", "line_offset", "nodes", "problems", "table")
+    __slots__ = ("_active", "_ends", "limits", "line_offset", "nodes", "problems", "table")
 
     def __init__(self, table: PositionTable, line_offset: int, limits: Limits) -> None:
         self.table = table
@@ -227,17 +249,47 @@ class _DocumentBuilder:
         self.nodes = 0
         self.problems: list[tuple[str, Severity, str, Span]] = []
         self._active: set[int] = set()
+        self._ends: dict[int, tuple[int, int]] = {}  # id of a block collection → its end
 
     def span(self, node: Node) -> Span:
-        start, end = node.start_mark, node.end_mark
+        start = node.start_mark
         off = self.line_offset
-        if end.line == start.line or node.__class__ is ScalarNode:
+        if _not_block(node):
+            end = node.end_mark
             return Span(start.line + 1 + off, start.column + 1, end.line + 1 + off, end.column + 1)
-        # a block collection ends at the start of the next line; point at its last character
-        end_line, end_col = end.line, end.column
-        if end_col == 0 and end_line > start.line:
-            return Span(start.line + 1 + off, start.column + 1, end_line + off, 10_000)
-        return Span(start.line + 1 + off, start.column + 1, end_line + 1 + off, end_col + 1)
+        end_line, end_column = self._block_end(node)
+        return Span(start.line + 1 + off, start.column + 1, end_line, end_column)
+
+    def _block_end(self, node: Node) -> tuple[int, int]:
+        """Where a block collection ends: where its last item ends (1-based, exclusive).
+
+        Its end mark is the start of whatever follows it, which may be lines later (blank and
+        comment lines) and at any column. Worked out down the chain of last items without
+        recursion, each collection once per document."""
+        chain: list[Node] = []
+        current: Node = node
+        end: tuple[int, int] | None = None
+        off = self.line_offset
+        while True:
+            known = self._ends.get(id(current))
+            if known is not None:
+                end = known
+                break
+            if _not_block(current):
+                mark = current.end_mark
+                end = (mark.line + 1 + off, mark.column + 1)
+                break
+            chain.append(current)
+            last = _last_item(current)
+            if last is None:  # an alias at the end: the item's own place is not known
+                mark = current.end_mark
+                end = (mark.line + 1 + off, 1) if mark.column == 0 else (
+                    mark.line + 1 + off, mark.column + 1)
+                break
+            current = last
+        for collection in reversed(chain):
+            self._ends[id(collection)] = end
+        return end
 
     def build(self, node: Node, pointer: str, key_span: Span | None, depth: int) -> Any:
         self.nodes += 1
@@ -401,12 +453,8 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
         cls = node.__class__
         tag = node.tag
         position = len(records)
-        if cls is ScalarNode or end_line == line:
-            value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
-        elif end.column == 0:
-            value_span = (line + offset, start.column + 1, end_line + offset - 1, 10_000)
-        else:
-            value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
+        # a block collection's end is set once its items are built (below)
+        value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
         extend(value_span)
         extend(key_span or _NO_KEY)
         if cls is ScalarNode:
@@ -433,6 +481,7 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
         if tag not in plain_tags and tag != _MERGE:
             raise _Irregular
         records.append(0)
+        last = -1  # the record of the last item, or of the last pair's value
         if cls is MappingNode:
             pairs = node.value
             count += len(pairs)
@@ -449,6 +498,7 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
                     raise _Irregular
                 key = intern(key)  # keys repeat in every object: one string each
                 key_start, key_end = key_node.start_mark, key_node.end_mark
+                last = len(records)
                 result[key] = build(
                     value_node,
                     (key_start.line + offset, key_start.column + 1, key_end.line + offset,
@@ -456,10 +506,27 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
                     depth + 1,
                 )
         elif cls is SequenceNode:
-            result = [build(item, None, depth + 1) for item in node.value]  # type: ignore[assignment]
+            result = []  # type: ignore[assignment]
+            for item in node.value:
+                last = len(records)
+                result.append(build(item, None, depth + 1))  # type: ignore[attr-defined]
         else:  # pragma: no cover - the composer makes only these three node classes
             raise _Irregular
         records[position + 8] = (len(records) - position) // RECORD
+        if last >= 0 and not cast(CollectionNode, node).flow_style:
+            # a block collection ends where its last item does (its end mark is at whatever
+            # follows, maybe lines later); an empty value ends at its key, and an alias (whose
+            # record is the anchor's) at its key, or else where the collection's mark says
+            item_end = (records[last + 2], records[last + 3])
+            item_start = (records[last], records[last + 1])
+            key_line = records[last + 4]
+            if key_line and (item_start == item_end or item_start < (key_line,
+                                                                    records[last + 5])):
+                item_end = (records[last + 6], records[last + 7])
+            elif not key_line and item_start < (records[position], records[position + 1]):
+                item_end = (end_line + offset, 1) if end.column == 0 else (
+                    end_line + offset, end.column + 1)
+            records[position + 2], records[position + 3] = item_end
         return result
 
     try:

@@ -70,3 +70,91 @@ def test_loaded_documents_keep_their_positions_through_the_pipeline() -> None:
     (obj,) = loaded.objects
     span = obj.span(("spec", "replicas"))
     assert (span.line, span.column) == (8, 13)
+
+
+BLOCKS = """\
+aliased: &ref 81
+spec:
+  template:
+    metadata:
+      labels:
+        app: web   # the last item of three nested mappings
+
+    # a comment before the next key
+  selector: {matchLabels: {app: web}}
+  ports:
+    - 80
+    - *ref
+  empty:
+tail:
+  - a: 1
+    b: *ref
+"""
+
+
+def _lines(text: str) -> list[str]:
+    return text.split("\\n")
+
+
+def test_block_collections_end_where_their_last_item_ends() -> None:
+    # no sentinel column: every span ends at a column of its own last line
+    text = BLOCKS.replace("  ports:\n    - 80\n    - *ref\n", "  ports:\n    - 80\n")
+    text = text.replace("aliased: &ref 81\n", "").replace("    b: *ref\n", "    b: 2\n")
+    compact, reference, _ = _both(text)
+    assert compact.entries == reference.entries
+    lines = text.split("\n")
+    for pointer, (key, value) in compact.entries.items():
+        for span in (key, value):
+            if span is None:
+                continue
+            assert span.end_column <= len(lines[span.end_line - 1]) + 1, (pointer, span)
+            assert (span.end_line, span.end_column) >= (span.line, span.column), pointer
+    labels = compact.lookup("/spec/template/metadata/labels")
+    assert labels is not None
+    # ends after "web" on line 5, not at the comment lines before `selector` (line 8)
+    assert (labels[1].end_line, labels[1].end_column) == (5, 17)
+    template = compact.lookup("/spec/template")
+    assert template is not None and (template[1].end_line, template[1].end_column) == (5, 17)
+    empty = compact.lookup("/spec")
+    assert empty is not None and (empty[1].end_line, empty[1].end_column) == (11, 8)  # `empty`
+
+
+def test_an_alias_at_the_end_of_a_block_collection() -> None:
+    # the alias's node is the anchor's: its marks are lines earlier, or later; the sequence
+    # and the mapping that end with one still end at a real place at or after their start
+    node = yaml.compose(BLOCKS, Loader=load._Loader)
+    reference = PositionTable()
+    load._DocumentBuilder(reference, 0, Limits()).build(node, "", None, 0)
+    lines = BLOCKS.split("\n")
+    for pointer, (key, value) in reference.entries.items():
+        for span in (key, value):
+            if span is None:
+                continue
+            assert span.end_column <= len(lines[span.end_line - 1]) + 1, (pointer, span)
+            assert (span.end_line, span.end_column) >= (span.line, span.column), pointer
+    tail = reference.lookup("/tail/0")
+    assert tail is not None and (tail[1].end_line, tail[1].end_column) == (16, 6)  # `b`
+    ports = reference.lookup("/spec/ports")
+    # its end mark: where `empty` starts (the alias token itself has no mark)
+    assert ports is not None and (ports[1].end_line, ports[1].end_column) == (13, 3)
+
+
+def test_no_span_ends_at_a_sentinel_column_in_the_reports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    # a missing spec is reported on the whole object: a block mapping, followed here by a
+    # blank and a comment line
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\n  labels:\n"
+        "    app: db\n\n# trailing comment\n")
+    out = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "json",
+                          "a.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    report = json.loads(out.stdout)
+    assert any(d["rule"] == "schema-required-missing" and d["path"] == ""
+               and (d["line"], d["endLine"], d["endColumn"]) == (1, 6, 12)
+               for d in report["diagnostics"])
+    lines = (tmp_path / "a.yaml").read_text().split("\n")
+    for diag in report["diagnostics"]:
+        assert diag["endColumn"] <= len(lines[diag["endLine"] - 1]) + 1, diag
