@@ -25,9 +25,10 @@ def _render(fmt: str) -> str:
     result = lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
     out = io.StringIO()
     ctx = ReportContext(rules={k: v for k, v in builtin_rules().items() if k in STABLE_RULES},
-                        tool_version="0.0.0-test")
+                        tool_version="0.0.0-test", cwd=str(GOLDEN), source_root=str(GOLDEN))
     writers()[fmt](result, ctx, out)
-    return out.getvalue()
+    # SARIF names the folder its URIs are relative to: the same golden file on every machine
+    return out.getvalue().replace(GOLDEN.as_uri() + "/", "file:///golden/")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -93,6 +94,92 @@ def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
     after = lint_paths(["a.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False)
     assert before.diagnostics[0].span.line + 2 == after.diagnostics[0].span.line
     assert fingerprint(before.diagnostics[0]) == fingerprint(after.diagnostics[0])
+
+
+def _sarif_cli(*args: str, cwd: Path) -> dict:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "sarif",
+                          *args], cwd=cwd, capture_output=True, text=True, check=False)
+    assert out.returncode in (0, 1), out.stderr
+    log: dict = json.loads(out.stdout)
+    return log
+
+
+def _uris_and_prints(log: dict) -> list[tuple[str, str]]:
+    return [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+             r["partialFingerprints"]["kpolicyFingerprint/v1"]) for r in log["runs"][0]["results"]]
+
+
+def test_sarif_uris_are_relative_to_the_repository_root_from_any_folder(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "deploy" / "apps").mkdir(parents=True)
+    (repo / ".git").mkdir()  # found by looking, never by running git
+    (repo / "deploy" / "apps" / "a.yaml").write_text((GOLDEN / "input.yaml").read_text())
+    expected = "deploy/apps/a.yaml"
+    runs = [_sarif_cli(".", cwd=repo), _sarif_cli("apps", cwd=repo / "deploy"),
+            _sarif_cli("a.yaml", cwd=repo / "deploy" / "apps"),
+            _sarif_cli(str(repo / "deploy"), cwd=tmp_path)]
+    found = [_uris_and_prints(log) for log in runs]
+    assert found[0] and all(uri == expected for uri, _ in found[0])
+    assert all(item == found[0] for item in found)  # the same URIs and fingerprints
+    for log in runs:
+        base = log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]
+        assert base["uri"] == repo.as_uri() + "/"
+        for result in log["runs"][0]["results"]:
+            for location in (*result["locations"], *result.get("relatedLocations", ())):
+                uri = location["physicalLocation"]["artifactLocation"]["uri"]
+                assert not uri.startswith(("/", "file:")) and uri == expected
+
+
+def test_sarif_uris_without_a_repository(tmp_path: Path) -> None:
+    # no .git anywhere above: relative to the working folder; a file outside it still gets a
+    # relative URI
+    if any((parent / ".git").exists() for parent in tmp_path.parents):
+        pytest.skip("the temporary folder is inside a git working tree")
+    (tmp_path / "work").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "work" / "a.yaml").write_text((GOLDEN / "input.yaml").read_text())
+    (tmp_path / "other" / "b.yaml").write_text((GOLDEN / "input.yaml").read_text())
+    log = _sarif_cli("a.yaml", str(tmp_path / "other" / "b.yaml"), cwd=tmp_path / "work")
+    uris = {uri for uri, _ in _uris_and_prints(log)}
+    assert uris == {"a.yaml", "../other/b.yaml"}
+    assert log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == \
+        (tmp_path / "work").as_uri() + "/"
+
+
+def test_fingerprints_differ_for_different_findings() -> None:
+    from dataclasses import replace
+
+    from kpolicy.model import ObjectRef, RelatedLocation
+    from kpolicy.report.sarif import to_sarif
+
+    result = lint_paths(["input.yaml"], GOLDEN, select=["selector-mismatch"],
+                        use_config_discovery=False)
+    first = result.diagnostics[0]
+    other = ObjectRef("apps/v1", "Deployment", "shop", "api")
+    related = RelatedLocation("input.yaml", first.span, "overlaps", other)
+    # the same rule, file, pointer and object, paired with another object
+    paired = replace(first, related=(related,))
+    moved = replace(paired, span=replace(first.span, line=first.span.line + 5))
+    assert fingerprint(paired) != fingerprint(first)
+    assert fingerprint(moved) == fingerprint(paired)
+    assert fingerprint(replace(first, path="/spec/template")) != fingerprint(first)
+    assert fingerprint(replace(first, rule="selector-missing")) != fingerprint(first)
+    # two findings that share all of it (two problems of one field) are numbered in order
+    twice = replace(result, diagnostics=(first, replace(first, message="another problem")))
+    ctx = ReportContext(rules=builtin_rules(), tool_version="0", cwd=str(GOLDEN),
+                        source_root=str(GOLDEN))
+    prints = [r["partialFingerprints"]["kpolicyFingerprint/v1"]
+              for r in to_sarif(twice, ctx)["runs"][0]["results"]]
+    assert prints[1] == prints[0] + ":2"
+    # a finding on no object: its message without the line numbers in it
+    loose = replace(first, object=None, message="duplicate key 'app' (first at line 11)")
+    assert fingerprint(loose) == fingerprint(replace(loose, message=loose.message.replace(
+        "11", "14")))
+    assert fingerprint(loose) != fingerprint(replace(loose, message="duplicate key 'tier' "
+                                                                    "(first at line 11)"))
 
 
 def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict) -> None:

@@ -16,6 +16,11 @@ class ReportContext:
     tool_version: str
     color: bool = False
     show_suppressed: bool = False
+    # the folder the reported file names are relative to (None: the working folder), and the
+    # folder SARIF's URIs are relative to (None: the top of the git working tree around it,
+    # else the working folder; see kpolicy.report.sarif.source_root)
+    cwd: str | None = None
+    source_root: str | None = None
 
 
 Writer = Callable[[LintResult, ReportContext, TextIO], None]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 import attr
 import sarif_om as om
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult, Severity
+from kpolicy.model import Diagnostic, LintResult, ObjectRef, Severity
 from kpolicy.report import ReportContext, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
@@ -72,23 +75,109 @@ def _rule_descriptor(rule: RuleDef) -> om.ReportingDescriptor:
     )
 
 
-def fingerprint(diag: Diagnostic) -> str:
-    """Stable when unrelated lines move: rule, file, object and pointer, not line numbers."""
-    obj = diag.object
-    parts = [diag.rule, diag.file, diag.path]
-    if obj is not None:
-        parts += [obj.kind or "", obj.namespace or "", obj.name or ""]
-    else:
-        parts.append(diag.message)
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _object_key(obj: ObjectRef | None) -> str:
+    if obj is None:
+        return ""
+    return "/".join((obj.kind or "", obj.namespace or "", obj.name or ""))
+
+
+def fingerprint(diag: Diagnostic, uri: str | None = None,
+                related_uris: Sequence[str] | None = None) -> str:
+    """Stable when lines move, different for different findings: the rule, the file (``uri``:
+    relative to the repository root, so the same from any working folder), the JSON pointer,
+    the object and the related objects (a pair of overlapping workloads is not another pair).
+    A finding on no object (broken YAML) adds its message without numbers (no line numbers).
+    Findings that still share all of it are told apart by :func:`_fingerprints`."""
+    parts = [diag.rule, uri if uri is not None else diag.file, diag.path,
+             _object_key(diag.object)]
+    if diag.object is None:
+        parts.append(_DIGITS.sub("#", diag.message))
+    files = related_uris if related_uris is not None else [r.file for r in diag.related]
+    parts += sorted(f"{file}\x1e{_object_key(related.object)}"
+                    for file, related in zip(files, diag.related, strict=True))
     return hashlib.sha256(escape.utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
-def _location(file: str, diag_span: Any, uris: dict[str, str]) -> dict[str, Any]:
+def _working_tree(folder: str, known: dict[str, str | None]) -> str | None:
+    """The top of the git working tree that holds ``folder``: the nearest folder at or above
+    it with a ``.git`` (a folder, or a file in a worktree), found without running git."""
+    visited: list[str] = []
+    current = folder
+    found: str | None = None
+    while True:
+        if current in known:
+            found = known[current]
+            break
+        visited.append(current)
+        if os.path.lexists(os.path.join(current, ".git")):
+            found = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for path in visited:
+        known[path] = found
+    return found
+
+
+def source_root(cwd: str, files: Iterable[str] = ()) -> str:
+    """The folder SARIF URIs are relative to, as code scanning resolves them: the top of the
+    git working tree that holds every reported file (whichever folder kpolicy runs in), else
+    the one that holds ``cwd``, else ``cwd`` itself. ``files`` are as reported (relative to
+    ``cwd``, or absolute)."""
+    cwd = os.path.abspath(cwd)
+    known: dict[str, str | None] = {}
+    tops = {_working_tree(os.path.dirname(os.path.normpath(os.path.join(cwd, file))), known)
+            for file in files}
+    if len(tops) == 1:
+        top = tops.pop()
+        if top is not None:
+            return top
+    return _working_tree(cwd, known) or cwd
+
+
+def _folder_uri(folder: str) -> str:
+    """An absolute ``file:`` URI ending in ``/`` (SARIF's rule for a base URI); a name that is
+    not UTF-8 keeps its own bytes, percent-encoded."""
+    path = folder.replace(os.sep, "/")
+    if not path.startswith("/"):
+        path = "/" + path  # a Windows drive: file:///C:/...
+    drive = path[:3] if re.match(r"/[A-Za-z]:", path) else ""
+    return "file://" + drive + escape.uri_path(path[len(drive):]).rstrip("/") + "/"
+
+
+class _Uris:
+    """File names as reported (relative to ``cwd``, or absolute) → URIs relative to ``root``;
+    never absolute: a file outside the root gets ``../`` segments."""
+
+    def __init__(self, cwd: str, root: str) -> None:
+        self.cwd = cwd
+        self.root = root
+        self._known: dict[str, str] = {}
+
+    def __call__(self, file: str) -> str:
+        uri = self._known.get(file)
+        if uri is None:
+            uri = self._known[file] = self._relative(file)
+        return uri
+
+    def _relative(self, file: str) -> str:
+        absolute = os.path.normpath(os.path.join(self.cwd, file))
+        try:
+            relative = os.path.relpath(absolute, self.root)
+        except ValueError:  # another drive (Windows): the name is all that is left
+            relative = os.path.basename(absolute)
+        return escape.uri_path(relative.replace(os.sep, "/").replace("\\", "/"))
+
+
+def _location(file: str, diag_span: Any, uris: _Uris) -> dict[str, Any]:
     """A SARIF physicalLocation (as JSON: results are many, and sarif-om's objects cost ten
     times more to build and serialize than the dicts they become)."""
-    uri = uris.get(file)
-    if uri is None:
-        uri = uris[file] = _uri(file)
+    uri = uris(file)
     end_column = diag_span.end_column
     if diag_span.end_line == diag_span.line:
         end_column = max(end_column, diag_span.column + 1)
@@ -103,14 +192,7 @@ def _location(file: str, diag_span: Any, uris: dict[str, str]) -> dict[str, Any]
     }
 
 
-def _uri(file: str) -> str:
-    path = file.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return escape.uri_path(path)
-
-
-def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str, Any]:
+def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict[str, Any]:
     """One SARIF result, with the property names and order sarif-om would write."""
     location: dict[str, Any] = {}
     if diag.object is not None:
@@ -125,7 +207,7 @@ def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str
         "message": {"text": escape.text(diag.message)},
         "level": _LEVEL[diag.severity],
         "locations": [location],
-        "partialFingerprints": {"kpolicyFingerprint/v1": fingerprint(diag)},
+        "partialFingerprints": {"kpolicyFingerprint/v1": print_},
     }
     if diag.path:
         result["properties"] = {"path": diag.path}
@@ -151,8 +233,13 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
             descriptors.append(om.ReportingDescriptor(id=rule_id))
         else:
             descriptors.append(_rule_descriptor(rule))
-    uris: dict[str, str] = {}
-    results = [_result(diag, rule_index[diag.rule], uris) for diag in result.diagnostics]
+    cwd = ctx.cwd or os.getcwd()
+    root = ctx.source_root or source_root(
+        cwd, {f for d in result.diagnostics for f in (d.file, *(r.file for r in d.related))})
+    uris = _Uris(cwd, root)
+    prints = _fingerprints(result.diagnostics, uris)
+    results = [_result(diag, rule_index[diag.rule], uris, print_)
+               for diag, print_ in zip(result.diagnostics, prints, strict=True)]
     run = om.Run(
         tool=om.Tool(
             driver=om.ToolComponent(
@@ -165,12 +252,34 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         ),
         results=[],  # the plain dicts of the results go in after serializing
         column_kind="unicodeCodePoints",
+        original_uri_base_ids={
+            "%SRCROOT%": om.ArtifactLocation(
+                uri=_folder_uri(root),
+                description=om.Message(
+                    text="the top of the git working tree that holds the reported files (the "
+                         "folder with .git), else the folder kpolicy ran in"),
+            )
+        },
         properties={"kubernetesVersion": result.kubernetes_version},
     )
     log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
     data: dict[str, Any] = _serialize(log)
     data["runs"][0]["results"] = results
     return {"$schema": data.pop("$schema"), **data}
+
+
+def _fingerprints(diagnostics: Sequence[Diagnostic], uris: _Uris) -> list[str]:
+    """One fingerprint per result; results that share one (same rule, file, pointer, object
+    and related objects: two problems of one field) are numbered in their order (by line),
+    which moving lines does not change."""
+    prints: list[str] = []
+    seen: dict[str, int] = {}
+    for diag in diagnostics:
+        base = fingerprint(diag, uris(diag.file), [uris(r.file) for r in diag.related])
+        count = seen.get(base, 0) + 1
+        seen[base] = count
+        prints.append(base if count == 1 else f"{base}:{count}")
+    return prints
 
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
