@@ -202,7 +202,9 @@ def open_cache(paths: Iterable[str] = (), cwd: Path | None = None,
             folder = None  # cannot be created or read: only slower
     if problem is not None and warn and problem not in _warned:
         _warned.add(problem)
-        sys.stderr.write(f"kpolicy: warning: {problem}; running without the cache\n")
+        from kpolicy.escape import text as escaped
+
+        sys.stderr.write(f"kpolicy: warning: {escaped(problem)}; running without the cache\n")
     if problem is not None and not warn:
         return None  # decided again, with a warning, by the caller that warns
     _opened[key] = folder
@@ -912,6 +914,8 @@ def _run_key(described: dict[str, object], cwd: Path) -> str:
         **described,
         "cwd": str(cwd),
         "tty": bool(getattr(stream, "isatty", lambda: False)()),
+        # colour by default follows these (kpolicy.cli.color_by_default)
+        "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
         "encoding": getattr(stream, "encoding", None),
         "code": code_fingerprint(),
     }, sort_keys=True, default=str).encode("utf-8", "surrogateescape"))

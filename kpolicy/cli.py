@@ -42,6 +42,19 @@ def _root(
     """kpolicy: a Kubernetes manifest linter and policy checker."""
 
 
+def color_by_default(tty: bool) -> bool:
+    """Colour when nothing on the command line decides: off when ``NO_COLOR`` is set and not
+    empty (no-color.org), on when ``FORCE_COLOR`` is (force-color.org; ``NO_COLOR`` wins when
+    both are), else on a terminal. ``--color``/``--no-color`` override both."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return tty
+
+
 def _parse_gates(values: list[str]) -> dict[str, bool]:
     gates: dict[str, bool] = {}
     for value in values:
@@ -196,7 +209,8 @@ def lint(
                 "limit": session.limits.max_file_bytes,
             })
         result, traces = run_lint(options, session)
-        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        use_color = color if color is not None else (
+            output is None and color_by_default(sys.stdout.isatty()))
         ctx = ReportContext(
             rules=session.rules,
             tool_version=__version__,
@@ -210,7 +224,9 @@ def lint(
         else:
             _write_output(output, report.getvalue())
         messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
-        messages += "".join(traces)
+        # a traceback names files and objects from the input: escaped line by line
+        messages += "".join(escape.text(line) + "\n" for trace in traces
+                            for line in trace.rstrip("\n").split("\n"))
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
@@ -258,7 +274,8 @@ def rules(
             width = max(len(r.id) for r in ordered)
             for r in ordered:
                 off = "" if r.enabled else " (off by default)"
-                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {r.title}{off}\n")
+                title = escape.text(r.title)  # a policy's title is the repository's text
+                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {title}{off}\n")
     except UsageError as exc:
         _fail(str(exc))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from kpolicy import escape
 from kpolicy.ruledefs import RuleDef
 
 _TARGETS = {
@@ -73,7 +74,8 @@ def rule_text(rule: RuleDef) -> str:
     if rule.references:
         lines += ["", "References:", *(f"  {r}" for r in rule.references)]
     lines += ["", f"Documentation: {rule.help_uri}"]
-    return "\n".join(lines) + "\n"
+    # a policy's texts come from its file: escaped like everything else printed from input
+    return "\n".join(escape.text(line) for line in lines) + "\n"
 
 
 class _Runner:

@@ -285,8 +285,55 @@ def test_bare_ignore_directive_covers_every_rule(project: Path) -> None:
     assert json.loads(out.stdout)["summary"]["suppressed"] == 1
 
 
-def test_colour_on_request_only(project: Path) -> None:
+def test_colour_on_request_only(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     plain = run("lint", "bad.yaml", cwd=project)  # stdout is a pipe: no colour
     assert "\033[" not in plain.stdout
     coloured = run("lint", "--color", "bad.yaml", cwd=project)
     assert "\033[31merror[selector-mismatch]" in coloured.stdout
+
+
+@pytest.mark.parametrize(("environment", "flag", "coloured"), [
+    ({"FORCE_COLOR": "1"}, None, True),  # force-color.org: colour into a pipe
+    ({"FORCE_COLOR": ""}, None, False),  # set but empty: as if unset
+    ({"NO_COLOR": "1"}, "--color", True),  # the command line overrides the environment
+    ({"FORCE_COLOR": "1"}, "--no-color", False),
+    ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, None, False),  # no-color.org wins
+])
+def test_no_color_and_force_color(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                  environment: dict[str, str], flag: str | None,
+                                  coloured: bool) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    out = run("lint", *([flag] if flag else []), "bad.yaml", cwd=project)
+    assert ("\033[31merror[selector-mismatch]" in out.stdout) is coloured
+    assert ("\033[" in out.stdout) is coloured
+
+
+def test_the_cache_replays_no_colour_after_forced_colour(project: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same command line, once with FORCE_COLOR and once with NO_COLOR: two answers
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\033[" in run("lint", "bad.yaml", cwd=project).stdout
+    monkeypatch.delenv("FORCE_COLOR")
+    monkeypatch.setenv("NO_COLOR", "1")
+    for _ in range(2):  # recorded, then replayed
+        assert "\033[" not in run("lint", "bad.yaml", cwd=project).stdout
+
+
+def test_rules_escapes_a_policys_texts(tmp_path: Path) -> None:
+    policy = (ROOT / "examples" / "policies" / "images-from-registry.yaml").read_text()
+    policy = policy.replace("title: Images come from the company registry",
+                            'title: "Images \\e[31mred\\r\\u202e"', 1)
+    (tmp_path / "p.yaml").write_text(policy.replace("id: images-from-registry",
+                                                    "id: p", 1))
+    for args in (["rules", "--policy", "p.yaml"], ["rules", "p", "--policy", "p.yaml"]):
+        out = run(*args, cwd=tmp_path)
+        assert out.returncode == 0, out.stderr
+        assert "Images \\x1b[31mred\\x0d\\u202e" in out.stdout
+        assert "\x1b" not in out.stdout and "\r" not in out.stdout

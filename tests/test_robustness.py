@@ -759,6 +759,18 @@ def test_internal_error_traceback_only_with_debug(workdir: Path, failing_rule: s
     assert "Traceback" not in quiet.stderr and quiet.stderr == ""
 
 
+def test_internal_error_traceback_is_escaped(workdir: Path, failing_rule: str) -> None:
+    # the traceback names the object: a name with ESC, CR and a bidi override stays escaped
+    hostile = BESIDE.replace("  name: beside\n", '  name: "be\\e[31mside\\r\\u202e"\n', 1)
+    (workdir / "beside.yaml").write_text(hostile)
+    result = CliRunner().invoke(app, ["lint", "--no-color", "--debug", "beside.yaml"],
+                                catch_exceptions=False)
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "Deployment be\\x1b[31mside\\x0d\\u202e: rule" in result.stderr
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    assert "\u202e" not in result.stderr
+
+
 def test_internal_error_can_be_ignored(workdir: Path, failing_rule: str) -> None:
     _, report, _ = invoke("--ignore", "internal-error", "beside.yaml")
     assert [d for d in report["diagnostics"] if d["rule"] == "internal-error"] == []
