@@ -150,6 +150,7 @@ def _build(
     )
     policies = _policy_paths(data, path, positions)
     _check_excludes(data, path, positions)
+    _check_version_and_gates(data, path, positions)
     limits_data = data.get("limits", {})
     defaults = Limits()
     limits = Limits(
@@ -177,10 +178,14 @@ def _config_folder(path: Path) -> str:
     return os.path.realpath(os.path.dirname(os.path.abspath(path)))
 
 
-def _located(path: Path, positions: PositionTable | None, pointer: str, value: str) -> str:
-    """``file:line:column`` of a config value (for ``pyproject.toml``: the first line that
-    holds it, quoted)."""
+def _located(path: Path, positions: PositionTable | None, pointer: str, value: str,
+             value_span: bool = False) -> str:
+    """``file:line:column`` of a config value, or of its key (for ``pyproject.toml``: the first
+    line that holds it, quoted); ``value_span``: the value's own place in a YAML config."""
     if positions is not None:
+        if value_span:
+            span = positions.resolve(pointer, "value")[0]
+            return f"{path}:{span.line}:{span.column}"
         return _where(path, positions, pointer)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -221,6 +226,26 @@ def _check_excludes(data: dict[str, Any], path: Path, positions: PositionTable |
             raise UsageError(
                 f"{where}: invalid config: exclude pattern {pattern!r} leaves the folder that "
                 "holds the config (globs are relative to it)")
+
+
+def _check_version_and_gates(data: dict[str, Any], path: Path,
+                             positions: PositionTable | None) -> None:
+    """``kubernetesVersion`` is one kpolicy supports (kpolicy.versions) and every name in
+    ``featureGates`` is a gate it knows: else a usage error at the offending line."""
+    from kpolicy.features import unknown_gate
+    from kpolicy.versions import SUPPORTED_VERSIONS
+
+    version = data.get("kubernetesVersion")
+    if version is not None and version not in SUPPORTED_VERSIONS:
+        where = _located(path, positions, "/kubernetesVersion", version, value_span=True)
+        raise UsageError(
+            f"{where}: invalid config: unsupported kubernetesVersion {version!r}; supported: "
+            f"{SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}")
+    for name in data.get("featureGates", {}):
+        problem = unknown_gate(name)
+        if problem is not None:
+            where = _located(path, positions, f"/featureGates/{name}", name)
+            raise UsageError(f"{where}: invalid config: featureGates: {problem}")
 
 
 def _level_word(value: object) -> object:

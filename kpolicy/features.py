@@ -50,3 +50,20 @@ def gate_reason(name: str, kubernetes_version: str, gates: Mapping[str, bool] | 
     if gates is not None and name in gates:
         return f"the {name} feature gate is turned {state} (feature gates setting)"
     return f"the {name} feature gate is {state} by default in Kubernetes {kubernetes_version}"
+
+
+def unknown_gate(name: str) -> str | None:
+    """Why ``name`` is not a feature gate kpolicy knows, with a "did you mean" and the known
+    ones; None when it knows it. A gate that changes none of kpolicy's answers is not known:
+    setting it would change nothing, silently."""
+    if name in GATE_DEFAULTS:
+        return None
+    import difflib
+
+    known = sorted(GATE_DEFAULTS)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if not close:  # case alone (maxunavailablestatefulset)
+        close = [gate for gate in known if gate.lower() == name.lower()]
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (f"unknown feature gate {name!r}{hint} (kpolicy knows {', '.join(known)}: the gates "
+            "that change its answers)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import gc
 import os
 import stat
@@ -17,6 +18,7 @@ from kpolicy.configfile import find_config
 from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
+from kpolicy.features import unknown_gate
 from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
@@ -128,7 +130,14 @@ def build_session(options: LintOptions) -> Session:
     ignore = set(_split_ids(options.ignore))
     for rule_id in [*select, *ignore]:
         if rule_id not in rules and rule_id != INTERNAL_ERROR:
-            raise UsageError(f"unknown rule {rule_id!r} in --select/--ignore (see `kpolicy rules`)")
+            close = difflib.get_close_matches(rule_id, [*rules, INTERNAL_ERROR], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            option = "--select" if rule_id in select else "--ignore"
+            raise UsageError(f"unknown rule {rule_id!r} in {option}{hint} (see `kpolicy rules`)")
+    for name in options.feature_gates:
+        problem = unknown_gate(name)
+        if problem is not None:
+            raise UsageError(f"--feature-gates: {problem}")
     active: dict[str, ActiveRule] = {}
     for rule_id, rule in rules.items():
         setting = config.rules.get(rule_id)

@@ -163,6 +163,50 @@ def test_invalid_config_names_key_and_line(project: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+def test_unknown_feature_gates_and_rule_ids_are_usage_errors(project: Path) -> None:
+    from kpolicy.features import GATE_DEFAULTS
+
+    for command in ("lint", "plan"):
+        out = run(command, "--feature-gates", "MaxUnavailableStatefulSets=true", "bad.yaml",
+                  cwd=project)
+        assert out.returncode == 2, out.stdout
+        assert ("kpolicy: error: --feature-gates: unknown feature gate "
+                "'MaxUnavailableStatefulSets'; did you mean 'MaxUnavailableStatefulSet'?"
+                in out.stderr)
+        assert all(gate in out.stderr for gate in GATE_DEFAULTS)  # the known ones listed
+    (project / ".kpolicy.yaml").write_text("failOn: error\nfeatureGates:\n"
+                                           "  StatefulSetStartOrdinal: true\n"
+                                           "  statefulsetstartordinal: false\n")
+    out = run("lint", "bad.yaml", cwd=project)
+    assert out.returncode == 2
+    assert (".kpolicy.yaml:4:3: invalid config: featureGates: unknown feature gate "
+            "'statefulsetstartordinal'; did you mean 'StatefulSetStartOrdinal'?") in out.stderr
+    (project / ".kpolicy.yaml").unlink()
+    for option in ("--select", "--ignore"):
+        out = run("lint", option, "selector-mismatsh", "bad.yaml", cwd=project)
+        assert out.returncode == 2
+        assert (f"unknown rule 'selector-mismatsh' in {option}; did you mean "
+                "'selector-mismatch'?") in out.stderr
+
+
+def test_unsupported_kubernetes_version_in_the_config_names_file_and_line(
+        project: Path) -> None:
+    from kpolicy.versions import SUPPORTED_VERSIONS
+
+    supported = f"supported: {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}"
+    (project / ".kpolicy.yaml").write_text("failOn: error\nkubernetesVersion: '1.20'\n")
+    for command in ("lint", "plan"):
+        out = run(command, "bad.yaml", cwd=project)
+        assert out.returncode == 2
+        assert (".kpolicy.yaml:2:20: invalid config: unsupported kubernetesVersion '1.20'; "
+                + supported) in out.stderr
+    (project / ".kpolicy.yaml").unlink()
+    (project / "pyproject.toml").write_text('[tool.kpolicy]\nkubernetesVersion = "1.99"\n')
+    out = run("lint", "bad.yaml", cwd=project)
+    assert "pyproject.toml:2:21: invalid config: unsupported kubernetesVersion '1.99'" \
+        in out.stderr
+
+
 def test_explicit_config_and_exclude(project: Path) -> None:
     (project / "cfg.yaml").write_text("exclude: ['bad.yaml']\n")
     assert run("lint", "--config", "cfg.yaml", ".", cwd=project).returncode == 0
