@@ -21,6 +21,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from kpolicy import escape
 from kpolicy.configfile import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
@@ -127,6 +128,9 @@ class Project:
         self.log = log
         self.session: Session | None = None
         self.config_problem: ConfigProblem | None = None
+        # False while no valid config has been read: the session then holds the defaults,
+        # which must not lint (they would report what the config turns off)
+        self.config_valid = False
         self._disk: dict[str, LoadedFile] = {}
         self._buffers: dict[str, tuple[Buffer, LoadedFile]] = {}
         self._seen: dict[str, list[tuple[Any, Any]]] = {}  # display → objects others were linted with
@@ -192,15 +196,19 @@ class Project:
 
     def reload_config(self) -> bool:
         """Read the config again (and then the workspace, whose excludes may have changed).
-        False when the config is invalid: the previous one (or the defaults) stays in use."""
+        False when the config is invalid: the previous valid one stays in use, and before any
+        was read nothing is linted (never the defaults, silently); the problem is a
+        diagnostic on the config file (:meth:`config_outcome`)."""
         try:
             self.session = build_session(LintOptions(cwd=self.root))
             self.config_problem = None
+            self.config_valid = True
             ok = True
         except Exception as exc:  # a UsageError for a bad config, anything for a bad policy
             self.config_problem = self._problem(str(exc))
-            self.log(types.MessageType.Error, f"kpolicy: invalid config: {exc}")
+            self.log(types.MessageType.Error, f"kpolicy: invalid config: {escape.text(exc)}")
             if self.session is None:
+                # for the workspace walk only: nothing is linted with it
                 self.session = build_session(LintOptions(cwd=self.root, use_config_discovery=False))
             ok = False
         if self.session.config.origin is not None:
@@ -211,12 +219,100 @@ class Project:
     def _problem(self, text: str) -> ConfigProblem:
         match = _WHERE.match(text)
         if match is None:
-            return ConfigProblem(text, None, 1, 1)
+            return ConfigProblem(text, self._config_file(), 1, 1)
         path = Path(match.group("path"))
         if not path.is_absolute() and self.root is not None:
             path = self.root / path
+        message = match.group("message").removeprefix("invalid config: ")
         return ConfigProblem(
-            match.group("message"), path, int(match.group("line")), int(match.group("column") or 1)
+            message, path, int(match.group("line")), int(match.group("column") or 1)
+        )
+
+    def _config_file(self) -> Path | None:
+        """The config file the workspace would use (for a problem that names no file)."""
+        if self.root is None:
+            return None
+        from kpolicy.configfile import find_config
+
+        try:
+            return find_config(self.root)
+        except Exception:  # an unreadable pyproject.toml: the problem itself says so
+            return None
+
+    def config_message(self) -> str | None:
+        """What the user must know while the config is invalid (window/showMessage)."""
+        problem = self.config_problem
+        if problem is None:
+            return None
+        where = f"{problem.path}:{problem.line}: " if problem.path is not None else ""
+        outcome = ("the last valid config stays in use until it is fixed" if self.config_valid
+                   else "nothing is linted until it is fixed")
+        return escape.text(f"kpolicy: invalid config: {where}{problem.message} ({outcome})")
+
+    def config_outcome(self, buffers: Mapping[str, Buffer],
+                       encoding: str = UTF16) -> tuple[str | None, tuple[types.Diagnostic, ...]]:
+        """The file the config problem is in (its URI, open or not) and its diagnostics: one,
+        at the offending line; (None, ()) when the config is valid."""
+        problem = self.config_problem
+        if problem is None or problem.path is None:
+            return None, ()
+        uri = from_fs_path(str(problem.path)) or str(problem.path)
+        text: str | None = None
+        for buffer in buffers.values():
+            path = self.path_of(buffer.uri)
+            if path is not None and os.path.abspath(path) == os.path.abspath(problem.path):
+                uri, text = buffer.uri, buffer.text
+                break
+        if text is None:
+            text = self._read_text(problem.path)
+        return uri, (self._config_diagnostic(problem, Lines.of(text or ""), encoding),)
+
+    def _read_text(self, path: Path) -> str | None:
+        from kpolicy.fsutil import read_regular
+
+        try:  # a regular file only, never past the size limit
+            return read_regular(path, Limits().max_file_bytes).decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return None
+
+    def _config_diagnostic(self, problem: ConfigProblem, lines: Lines,
+                           encoding: str = UTF16) -> types.Diagnostic:
+        # from the offending column to the end of its line (a real column)
+        end = len(lines.line(problem.line)) + 1
+        span = Span(problem.line, problem.column, problem.line, max(end, problem.column + 1))
+        outcome = ("the last valid config stays in use until it is fixed" if self.config_valid
+                   else "nothing is linted until it is fixed")
+        return types.Diagnostic(
+            range=lines.range(span, encoding),
+            message=escape.text(f"{problem.message} ({outcome})"),
+            severity=types.DiagnosticSeverity.Error,
+            source=SOURCE,
+            code="config-invalid",
+        )
+
+    def _not_linted(self, target: Buffer, encoding: str) -> types.Diagnostic:
+        """The one diagnostic of a manifest while no valid config was ever read."""
+        problem = self.config_problem
+        assert problem is not None
+        lines = Lines.of(target.text)
+        where = f"{problem.path}:{problem.line}" if problem.path is not None else "the config"
+        related = None
+        if problem.path is not None:
+            config_text = self._read_text(problem.path) or ""
+            span = Span(problem.line, problem.column, problem.line, problem.column + 1)
+            related = [types.DiagnosticRelatedInformation(
+                location=types.Location(uri=from_fs_path(str(problem.path)) or str(problem.path),
+                                        range=Lines.of(config_text).range(span, encoding)),
+                message=escape.text(problem.message))]
+        first = Span(1, 1, 1, len(lines.line(1)) + 1)
+        return types.Diagnostic(
+            range=lines.range(first, encoding),
+            message=escape.text(f"not linted: the kpolicy config is invalid ({where}: "
+                                f"{problem.message}); fix it to lint this file"),
+            severity=types.DiagnosticSeverity.Error,
+            source=SOURCE,
+            code="config-invalid",
+            related_information=related,
         )
 
     def scan(self) -> None:
@@ -373,11 +469,14 @@ class Project:
             self.load()
         assert self.session is not None
         display = self.display_of(target.uri)
-        if self.is_config(target.uri):
+        if self.is_config(target.uri) or self._holds_config_problem(target.uri):
             return Outcome(target.uri, target.version, (), tuple(self._config_diagnostics(target)),
                            False)
         if not self.wants(target):
             return Outcome(target.uri, target.version, (), (), False)
+        if not self.config_valid and self.config_problem is not None:
+            return Outcome(target.uri, target.version, (),
+                           (self._not_linted(target, encoding),), False)
         loaded = self.loaded(target)
         fingerprint = _fingerprint(loaded)
         before = self._seen.get(display)
@@ -394,6 +493,13 @@ class Project:
         )
         return Outcome(target.uri, target.version, result.diagnostics, published, changed)
 
+    def _holds_config_problem(self, uri: str) -> bool:
+        """Whether the config problem is in this file (a policy file the config names)."""
+        problem = self.config_problem
+        path = self.path_of(uri)
+        return (problem is not None and problem.path is not None and path is not None
+                and os.path.abspath(problem.path) == os.path.abspath(path))
+
     def _config_diagnostics(self, target: Buffer) -> list[types.Diagnostic]:
         problem = self.config_problem
         path = self.path_of(target.uri)
@@ -401,16 +507,7 @@ class Project:
             return []
         if os.path.abspath(problem.path) != os.path.abspath(path):
             return []
-        span = Span(problem.line, problem.column, problem.line, 10_000)
-        return [
-            types.Diagnostic(
-                range=Lines.of(target.text).range(span),
-                message=problem.message,
-                severity=types.DiagnosticSeverity.Error,
-                source=SOURCE,
-                code="config-invalid",
-            )
-        ]
+        return [self._config_diagnostic(problem, Lines.of(target.text))]
 
     def to_lsp(
         self,
@@ -429,6 +526,7 @@ class Project:
             message = location.message
             if location.object is not None:
                 message = f"{message} ({location.object.label()})"
+            message = escape.text(message)  # names and values from the manifests
             related.append(
                 types.DiagnosticRelatedInformation(
                     location=types.Location(
@@ -439,7 +537,7 @@ class Project:
             )
         return types.Diagnostic(
             range=lines.range(diagnostic.span, encoding),
-            message=diagnostic.message,
+            message=escape.text(diagnostic.message),
             severity=_SEVERITY[diagnostic.severity],
             code=diagnostic.rule,
             code_description=types.CodeDescription(href=rule.help_uri) if rule else None,
@@ -463,7 +561,7 @@ class Project:
         if self.session is None:
             self.load()
         assert self.session is not None
-        if not self.wants(target):
+        if not self.wants(target) or (not self.config_valid and self.config_problem):
             return None
         line = position.line + 1
         loaded = self.loaded(target)

@@ -54,6 +54,8 @@ class KpolicyServer(LanguageServer):
         self._published: dict[str, Outcome] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
+        self._config_uri: str | None = None  # where the config problem was last published
+        self._config_shown: str | None = None  # the last config message shown
         self._register()
 
     # -- plumbing --------------------------------------------------------------------------
@@ -168,6 +170,7 @@ class KpolicyServer(LanguageServer):
         if loading is not None:
             try:
                 await loading
+                await self._publish_config()
             except Exception as exc:
                 self._failed("reading the workspace", exc)
 
@@ -199,6 +202,7 @@ class KpolicyServer(LanguageServer):
             project = self.project
             if project is not None and project.is_config(params.text_document.uri):
                 await self._work(project.reload_config)
+                await self._publish_config()
                 self._mark_all(primary=True)
             self._schedule(0)
         except Exception as exc:
@@ -213,6 +217,8 @@ class KpolicyServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
             )
+            if uri == self._config_uri:
+                await self._publish_config()  # the problem stays shown on the closed file
             project = self.project
             if project is not None and await self._work(project.close, uri):
                 self._mark_all(primary=False)
@@ -231,11 +237,38 @@ class KpolicyServer(LanguageServer):
                 if path:
                     changes.append((Path(path), event.type == types.FileChangeType.Deleted))
             config, context = await self._work(project.files_changed, changes)
+            if config:
+                await self._publish_config()
             if config or context:
                 self._mark_all(primary=config)
                 self._schedule(0 if config else self.debounce)
         except Exception as exc:
             self._failed("didChangeWatchedFiles", exc)
+
+    # -- the config --------------------------------------------------------------------------
+
+    async def _publish_config(self) -> None:
+        """A config that does not load is never passed over in silence: its problem is a
+        diagnostic on the file it is in (open or not; an open one gets it from its own lint),
+        and a message says what is linted meanwhile. Cleared once the config loads."""
+        project = self.project
+        if project is None:
+            return
+        uri, diagnostics = await self._work(project.config_outcome, self._buffers(),
+                                            self.encoding)
+        previous = self._config_uri
+        if previous is not None and previous != uri and previous not in self._languages:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=previous, diagnostics=[]))
+        if uri is not None and uri not in self._languages:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=list(diagnostics)))
+        self._config_uri = uri
+        message = project.config_message()
+        if message is not None and message != self._config_shown:
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=message))
+        self._config_shown = message
 
     # -- linting ---------------------------------------------------------------------------
 

@@ -165,6 +165,9 @@ def test_invalid_config_is_reported_on_the_config_file(tmp_path: Path) -> None:
     problems = project.lint(buffer, {buffer.uri: buffer}).published
     assert len(problems) == 1 and problems[0].code == "config-invalid"
     assert problems[0].range.start.line == 1
+    assert "the last valid config stays in use" in problems[0].message
+    message = project.config_message()
+    assert message is not None and "the last valid config stays in use" in message
     # the last good config is still in use
     web = Buffer(uri(root, "apps/web.yaml"), 1, WEB)
     assert project.lint(web, {web.uri: web}).found == ()

@@ -391,6 +391,65 @@ async def test_config_reload_on_watched_change_and_on_save(
     assert await client.wait_diagnostics(config_uri, since=since, until=lambda d: not d) == []
 
 
+async def test_an_invalid_config_at_start_is_shown_and_nothing_is_linted(
+    fresh_client: Client, workspace: Path
+) -> None:
+    import asyncio
+
+    from kpolicy.versions import SUPPORTED_VERSIONS
+    from tests.lsp.support import initialize
+
+    config = workspace / ".kpolicy.yaml"
+    config.write_text("failOn: error\nkubernetesVersion: '1.20'\n", encoding="utf-8")
+    config_uri = uri(workspace, ".kpolicy.yaml")
+    since = fresh_client.mark()
+    await initialize(fresh_client, workspace)
+    # on the config file, open or not, at the offending line
+    problems = await fresh_client.wait_diagnostics(config_uri, since=since, until=bool)
+    assert [p.code for p in problems] == ["config-invalid"]
+    assert "unsupported kubernetesVersion '1.20'" in problems[0].message
+    assert "nothing is linted until it is fixed" in problems[0].message
+    assert problems[0].range.start == types.Position(line=1, character=19)
+    assert problems[0].range.end == types.Position(line=1, character=25)  # the line's end
+    for _ in range(100):  # the message follows the diagnostics
+        if fresh_client.messages:
+            break
+        await asyncio.sleep(0.05)
+    assert [m.type for m in fresh_client.messages] == [types.MessageType.Error]
+    assert fresh_client.messages[0].message.startswith("kpolicy: invalid config: ")
+    assert fresh_client.messages[0].message.endswith(
+        ".kpolicy.yaml:2: unsupported kubernetesVersion '1.20'; supported: "
+        f"{SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} (nothing is linted until it is "
+        "fixed)")
+    # a manifest is not linted with the defaults: it says why instead
+    web = uri(workspace, "apps/web.yaml")
+    found = await fresh_client.open(web, WEB)
+    assert [d.code for d in found] == ["config-invalid"]
+    assert found[0].message.startswith("not linted: the kpolicy config is invalid")
+    assert found[0].related_information and \
+        found[0].related_information[0].location.uri == config_uri
+    # fixed on disk: the problem goes, and the manifest is linted
+    config.write_text("failOn: error\nkubernetesVersion: '1.33'\n", encoding="utf-8")
+    since = fresh_client.mark()
+    fresh_client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=config_uri, type=types.FileChangeType.Changed)]))
+    assert await fresh_client.wait_diagnostics(config_uri, since=since,
+                                               until=lambda d: not d) == []
+    found = await fresh_client.wait_diagnostics(web, since=since, until=bool)
+    assert "statefulset-service-not-headless" in rules_of(found)
+    await fresh_client.shutdown_session()
+
+
+async def test_diagnostic_messages_are_escaped(client: Client, workspace: Path) -> None:
+    hostile = AGENT.replace("  name: agent\n", '  name: "agent\\e[2J\\u202e"\n', 1)
+    found = await client.open(uri(workspace, "apps/agent.yaml"), hostile)
+    assert found
+    for diagnostic in found:
+        assert "\x1b" not in diagnostic.message and "\u202e" not in diagnostic.message
+    assert any("\\x1b[2J\\u202e" in d.message for d in found)
+
+
 async def test_excluded_files_are_neither_linted_nor_context(
     fresh_client: Client, workspace: Path
 ) -> None:
