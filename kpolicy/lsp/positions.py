@@ -79,7 +79,7 @@ class Lines:
 
     def clamp(self, line: int, column: int) -> tuple[int, int]:
         """A 1-based (line, column) moved into the text: a column past the end of its line
-        (``10000`` means "to the end of the line") goes to the end of that line."""
+        goes to the end of that line."""
         if line < 1:
             return 1, 1
         if line > len(self.lines):
