@@ -34,6 +34,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
@@ -284,9 +285,13 @@ class RunCache:
             found = find_config(self.cwd)
             config_path = str(found) if found is not None else None
         exclude = names(spec.get("exclude"))
+        force_exclude = spec.get("force_exclude") is True
+        ignore_files = spec.get("ignore_files") is not False
         inputs, input_errors = discover(names(spec.get("paths")), exclude,
-                                        str(spec.get("stdin_name")))
-        context, context_errors = discover(names(spec.get("context")), exclude)
+                                        str(spec.get("stdin_name")), force_exclude=force_exclude,
+                                        ignore_files=ignore_files)
+        context, context_errors = discover(names(spec.get("context")), exclude,
+                                           force_exclude=force_exclude, ignore_files=ignore_files)
         files: dict[str, str | None] = {}
         self._stats = {}
 
@@ -308,6 +313,10 @@ class RunCache:
         for path in (config_path, spec.get("nodes")):
             if isinstance(path, str):
                 add(os.path.abspath(path))
+        # what the run read besides its inputs (kustomizations, charts, templates, ignore
+        # files), recorded after it: a change there, or a file appearing there, is a miss
+        for path in names(spec.get("also")):
+            add(os.path.abspath(path))
         trees = {
             os.path.abspath(p): _tree_state(os.path.abspath(p))
             for p in (*names(spec.get("policies")), *names(spec.get("schema_dir")))
@@ -358,6 +367,20 @@ class RunCache:
             self._before = self.fingerprint(spec)
         except Exception:
             self._before = None
+
+    def watch(self, paths: Iterable[str]) -> None:
+        """Add files the run read besides its inputs to what a replay depends on (their state
+        now joins the state taken before the run: a file changed since the run started is
+        caught by :meth:`store`'s time check)."""
+        extra = sorted({os.path.abspath(p) for p in paths})
+        if not extra or self._before is None:
+            return
+        self._spec = {**self._spec, "also": extra}
+        files = dict(self._before.get("files", {}))  # type: ignore[call-overload]
+        for path in extra:
+            if path not in files:
+                files[path], self._stats[path] = _file_state(path)
+        self._before = {**self._before, "files": files}
 
     def store(self, outputs: dict[str, object]) -> bool:
         """Record the outputs, unless an input changed during the run or too recently."""

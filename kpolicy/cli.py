@@ -103,6 +103,20 @@ def lint(
         int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
+    show_skipped: Annotated[
+        bool,
+        typer.Option("--show-skipped", "-v",
+                     help="List the files not linted (not manifests, chart templates) and why."),
+    ] = False,
+    no_ignore: Annotated[
+        bool, typer.Option("--no-ignore", help="Walk folders without honouring .gitignore.")
+    ] = False,
+    force_exclude: Annotated[
+        bool | None,
+        typer.Option("--force-exclude/--no-force-exclude",
+                     help="Apply the config's exclude to files named on the command line too "
+                          "(as the pre-commit hook does; default: the config's forceExclude)."),
+    ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
     ] = None,
@@ -138,6 +152,7 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
+            "show_skipped": show_skipped, "no_ignore": no_ignore, "force_exclude": force_exclude,
         })
         replayed = cache.replay()
         if replayed is not None:
@@ -171,6 +186,8 @@ def lint(
             schema_dir=schema_dir,
             debug=debug,
             jobs=jobs,
+            force_exclude=force_exclude,
+            ignore_files=not no_ignore,
         )
         session = build_session(options)
         if max_file_size is not None:
@@ -179,6 +196,9 @@ def lint(
             cache.begin({
                 "paths": list(options.paths), "context": list(options.context),
                 "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "force_exclude": bool(force_exclude if force_exclude is not None
+                                      else session.config.force_exclude),
+                "ignore_files": not no_ignore,
                 "config": str(config) if config is not None else None,
                 "policies": [str(p) for p in (*session.config.policies, *options.policies)],
                 "nodes": str(nodes) if nodes is not None else None,
@@ -191,6 +211,7 @@ def lint(
             tool_version=__version__,
             color=use_color and output_format == "text",
             show_suppressed=show_suppressed,
+            show_skipped=show_skipped,
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
@@ -200,12 +221,14 @@ def lint(
         finally:
             if out is not sys.stdout:
                 out.close()
-        messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        messages = "".join(f"kpolicy: warning: {note}\n" for note in result.warnings)
+        messages += "".join(f"kpolicy: error: {error}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
+            cache.watch(result.read_also)
             cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
                          "output": str(output) if output is not None else None})
         raise typer.Exit(code)

@@ -8,6 +8,11 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kpolicy.gitignore import IgnoreRules
+    from kpolicy.model import Skipped
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -91,13 +96,23 @@ def discover(
     paths: Iterable[str],
     exclude: Iterable[str] = (),
     stdin_name: str = "<stdin>",
+    *,
+    force_exclude: bool = False,
+    ignore_files: bool = True,
+    skipped: list[Skipped] | None = None,
+    read: list[str] | None = None,
 ) -> tuple[list[Input], list[str]]:
     """The files to lint and one-line errors for the paths that cannot be read.
 
     Folders are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json``, skipping hidden
-    folders (``.git``, ``.venv``) and ``exclude`` globs; symlinked folders are followed once
-    (a loop is cut). Files named explicitly are read whatever their suffix. A file reached
-    twice (through a symbolic or hard link: same device and inode) is read once.
+    folders (``.git``, ``.venv``), ``exclude`` globs and, inside a git work tree, what its
+    ``.gitignore`` files ignore (unless ``ignore_files`` is off); symlinked folders are
+    followed once (a loop is cut). Files named explicitly are read whatever their suffix, and
+    ``exclude`` applies to them only with ``force_exclude``. A file reached twice (through a
+    symbolic or hard link: same device and inode) is read once.
+
+    ``skipped``, when given, collects the files left out with a reason worth showing
+    (``--show-skipped``); ``read``, the ignore files looked at (for the run cache).
     """
     patterns = tuple(exclude)
     files: list[Input] = []
@@ -112,7 +127,22 @@ def discover(
         if isinstance(status, str):
             errors.append(f"{given}: {status}")
         elif stat.S_ISDIR(status.st_mode):
-            _walk(given, patterns, files, errors, seen)
+            ignore = None
+            if ignore_files:
+                from kpolicy.gitignore import IgnoreRules
+
+                ignore = IgnoreRules(given)
+                if read is not None:
+                    read.extend(ignore.read)
+            _walk(given, patterns, files, errors, seen, ignore)
+            if ignore is not None and read is not None:
+                read.extend(ignore.read)
+        elif force_exclude and is_excluded(given, patterns):
+            if skipped is not None:
+                from kpolicy.model import Skipped
+
+                skipped.append(Skipped(given, "matches an exclude pattern of the config",
+                                       "excluded by the config"))
         elif stat.S_ISREG(status.st_mode):
             identity = _identity(given, status)
             if identity not in seen:
@@ -129,8 +159,11 @@ def _walk(
     files: list[Input],
     errors: list[str],
     seen: set[tuple[int, int] | str],
+    ignore: IgnoreRules | None = None,
 ) -> None:
     visited_dirs: set[str] = set()
+    if ignore is not None and not ignore.active:
+        ignore = None
 
     def on_error(exc: OSError) -> None:
         errors.append(f"{exc.filename}: cannot read folder: {exc.strerror}")
@@ -141,10 +174,14 @@ def _walk(
             dirs[:] = []
             continue
         visited_dirs.add(real)
+        if ignore is not None:
+            ignore.enter(folder)
         kept = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
             if d.startswith(".") or is_excluded(sub, patterns):
+                continue
+            if ignore is not None and ignore.ignored(sub, True):
                 continue
             if os.path.realpath(sub) in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
@@ -159,6 +196,8 @@ def _walk(
             if top == "." and display.startswith("./"):
                 display = display[2:]
             if is_excluded(display, patterns):
+                continue
+            if ignore is not None and ignore.ignored(display, False):
                 continue
             full = Path(display)
             status = _stat(display)

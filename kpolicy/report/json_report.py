@@ -18,6 +18,8 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
     }
     if ctx.show_suppressed:
         report["suppressed"] = [d.to_json() for d in result.suppressed]
+    if ctx.show_skipped:
+        report["skipped"] = [item.to_json() for item in result.skipped]
     if result.errors:
         report["errors"] = list(result.errors)
     return report
