@@ -467,7 +467,8 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h"})
+# (--kustomize runs a build whose inputs kpolicy does not know)
+_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize"})
 
 
 def _command_line_key(argv: list[str], cwd: Path) -> str:

@@ -108,6 +108,12 @@ def lint(
         typer.Option("--show-skipped", "-v",
                      help="List the files not linted (not manifests, chart templates) and why."),
     ] = False,
+    kustomize: Annotated[
+        list[str] | None,
+        typer.Option("--kustomize",
+                     help="Build this kustomization folder (kubectl kustomize or kustomize build) "
+                          "and lint what it renders, placed on the source files (repeatable)."),
+    ] = None,
     no_ignore: Annotated[
         bool, typer.Option("--no-ignore", help="Walk folders without honouring .gitignore.")
     ] = False,
@@ -142,7 +148,7 @@ def lint(
 
     # every option that can change what is printed (not --jobs, not --no-cache)
     cache = None
-    if not no_cache and "-" not in (paths or []) and not debug:
+    if not no_cache and "-" not in (paths or []) and not debug and not kustomize:
         from kpolicy.cache import RunCache
 
         cache = RunCache.for_command({
@@ -172,7 +178,8 @@ def lint(
         if fail_on is not None and fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
         options = LintOptions(
-            paths=paths or ["."],
+            paths=paths or ([] if kustomize else ["."]),
+            kustomize=kustomize or [],
             context=context or [],
             stdin_filename=stdin_filename,
             config_path=config,

@@ -18,8 +18,15 @@ from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.helm import TemplateOrigins, is_hook
-from kpolicy.index import Index, LocalIndex
-from kpolicy.kustomize import PATCH_EXEMPT_RULES, applied
+from kpolicy.index import Index, LocalIndex, scope_namespace
+from kpolicy.kustomize import (
+    PATCH_EXEMPT_RULES,
+    ObjectOrigin,
+    applied,
+    origin_of,
+    render,
+    without_origin,
+)
 from kpolicy.load import decode, load_documents, load_text, read_directives
 from kpolicy.model import (
     Diagnostic,
@@ -27,6 +34,7 @@ from kpolicy.model import (
     Limits,
     LintResult,
     LoadedFile,
+    RelatedLocation,
     Severity,
     Skipped,
     SourceFile,
@@ -77,6 +85,7 @@ class LintOptions:
     # config excludes apply to files named on the command line too (None: as the config says)
     force_exclude: bool | None = None
     ignore_files: bool = True  # honour .gitignore when walking folders (--no-ignore: False)
+    kustomize: Sequence[str] = ()  # folders to build with kustomize and lint (--kustomize)
 
 
 @dataclass(frozen=True)
@@ -350,6 +359,10 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
         else:
             skipped.append(Skipped(item.display, _shapeless_reason(item, result, repo)))
     charts = [_chart_finding(folder, count, repo, session) for folder, count in unrendered.items()]
+    builds = [_built(folder, session.limits) for folder in options.kustomize]
+    for build in builds:
+        loaded.append(build.loaded)
+        local.append(None)
     warnings: list[str] = []
     if not loaded and not errors:
         where = ", ".join(options.paths) if options.paths else "."
@@ -357,10 +370,82 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     checked, traces = check_files(loaded, context_files, session, nodes=nodes,
                                   debug=options.debug, errors=errors, local=local,
                                   extra=[d for d in charts if d is not None], base=base)
+    if builds:
+        checked = _placed_on_sources(checked, builds, str(base), session.limits)
     checked = replace(checked, skipped=tuple(sorted(skipped, key=lambda s: s.file)),
                       warnings=tuple(warnings), read_also=tuple(read_also),
                       summary=replace(checked.summary, skipped=len(skipped)))
     return checked, traces
+
+
+@dataclass(frozen=True)
+class _Build:
+    """The output of ``kustomize build`` of one folder, and where each object came from."""
+
+    loaded: LoadedFile
+    origins: Mapping[tuple[str, str, str], ObjectOrigin]  # (kind, namespace, name) → origin
+
+
+def _built(folder: str, limits: Limits) -> _Build:
+    text, wrapper = render(folder)
+    display = f"<kustomize build {folder}>"
+    loaded = load_text(SourceFile(display, text), limits, keep_text=False)
+    origins: dict[tuple[str, str, str], ObjectOrigin] = {}
+    objects = []
+    for obj in loaded.objects:
+        found = origin_of(obj.data, wrapper)
+        if found is not None:
+            origins[(obj.kind, obj.namespace, obj.name)] = found
+        objects.append(replace(obj, data=without_origin(obj.data)))
+    return _Build(replace(loaded, objects=tuple(objects)), origins)
+
+
+def _placed_on_sources(
+    result: LintResult, builds: Sequence[_Build], base: str, limits: Limits
+) -> LintResult:
+    """Findings on built objects moved to the source file of each object (kustomize's origin
+    annotation), at the same key there when it exists, else at its nearest parent; the place
+    in the build output is kept as a related location."""
+    by_display = {b.loaded.source.display: b for b in builds}
+    sources: dict[str, LoadedFile | None] = {}
+
+    def source_of(path: str) -> LoadedFile | None:
+        if path not in sources:
+            display = os.path.relpath(path, base) if path.startswith(base + os.sep) else path
+            found = read_input(Input(display, Path(path)), False, limits, None)
+            sources[path] = found if isinstance(found, LoadedFile) else None
+        return sources[path]
+
+    def place(diag: Diagnostic) -> Diagnostic:
+        build = by_display.get(diag.file)
+        if build is None or diag.object is None:
+            return diag
+        ref = diag.object
+        origin = build.origins.get((ref.kind or "", ref.namespace or "default", ref.name or ""))
+        if origin is None:
+            return diag
+        source = source_of(origin.file)
+        if source is None:
+            return diag
+        span = Span.point(1, 1)
+        if not origin.generated:
+            same_kind = [o for o in source.objects if o.kind == ref.kind]
+            named = [o for o in same_kind if o.name and o.name in (ref.name or "")]
+            match = same_kind if len(same_kind) == 1 else named
+            if len(match) == 1:
+                target = match[0]
+                span = target.positions.resolve(target.base + diag.path)[0]
+        return replace(
+            diag,
+            file=source.source.display,
+            span=span,
+            related=(RelatedLocation(diag.file, diag.span, "where kustomize build puts it",
+                                     diag.object), *diag.related),
+        )
+
+    diagnostics = tuple(sorted((place(d) for d in result.diagnostics), key=lambda d: d.sort_key))
+    suppressed = tuple(sorted((place(d) for d in result.suppressed), key=lambda d: d.sort_key))
+    return replace(result, diagnostics=diagnostics, suppressed=suppressed)
 
 
 def _shapeless_reason(item: Input, result: LoadedFile, repo: RepoModel) -> str:
@@ -415,7 +500,7 @@ def _chart_finding(
 CHART_NOT_RENDERED = "helm-chart-not-rendered"
 
 
-def _adapt(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
+def adapt_to_repo(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
     """A file's objects as its repository applies them: marked as kustomize patches when a
     kustomization names the file as one, and with the labels and images its kustomizations
     set."""
@@ -499,7 +584,7 @@ def _read_all(
     run the rules' local pass on the files that will be reported (see :class:`LocalFindings`):
     the rules then run in parallel with the loading, on objects the workers own, and the
     parent, once it has the index, runs only the checks that need it. Each file's objects are
-    adapted to the repository (:func:`_adapt`) where they are read."""
+    adapted to the repository (:func:`adapt_to_repo`) where they are read."""
     limits = session.limits
     jobs = 1
     sizes: list[int] = []
@@ -523,7 +608,7 @@ def _read_all(
             result = read_input(item, context_only, limits, None, keep_text=False)
             if isinstance(result, str):
                 return result, None
-            result = _adapt(result, repo)
+            result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
             return result, _check_locally(engine, result)
@@ -545,7 +630,7 @@ def _read_all(
                 None if context_only else options.stdin_text,
                 keep_text=False,
             )
-            results[index] = result if isinstance(result, str) else _adapt(result, repo)
+            results[index] = result if isinstance(result, str) else adapt_to_repo(result, repo)
     return [r for r in results if r is not None], local
 
 
@@ -603,6 +688,11 @@ def check_files(
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
+    if context_files and loaded:
+        moved, moved_hidden = _context_findings(engine, loaded, context_files, session, kept)
+        kept.extend(moved)
+        hidden.extend(moved_hidden)
+        traces.extend(engine.traces[len(traces):])
     kept.sort(key=lambda d: d.sort_key)
     hidden.sort(key=lambda d: d.sort_key)
     counts = {s: 0 for s in Severity}
@@ -671,6 +761,58 @@ def _check_file(
             else:
                 kept.append(diag)
     return kept, hidden, [*prior, *engine.traces[traced:]]
+
+
+def _context_findings(
+    engine: Engine,
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    session: Session,
+    kept: Sequence[Diagnostic],
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Findings on ``--context`` objects that a reported file causes: a finding whose related
+    location is in a reported file is shown there, with the context object's place as its
+    related location (a Service made non-headless breaks the StatefulSet that names it, in a
+    file that pre-commit did not stage). Only the rules that relate objects run (not the
+    schema), on the context objects of the reported objects' namespaces; a finding already
+    shown at the same place for the same rule is not repeated."""
+    reported = {f.source.display: f for f in loaded}
+    namespaces = {scope_namespace(o) for f in loaded for o in f.objects}
+    taken = {(d.rule, d.file, d.span) for d in kept}
+    shown: list[Diagnostic] = []
+    hidden: list[Diagnostic] = []
+    for file in context_files:
+        for obj in file.objects:
+            if obj.patch or scope_namespace(obj) not in namespaces:
+                continue
+            hook = is_hook(obj.data)
+            for diag in engine.run(obj, only=engine.relating_steps(obj.kind)):
+                if (diag.rule in PATCH_EXEMPT_RULES and obj.patch) or (
+                    hook and diag.rule in HOOK_EXEMPT_RULES
+                ):
+                    continue
+                here = next((r for r in diag.related if r.file in reported), None)
+                if here is None or (diag.rule, here.file, here.span) in taken:
+                    continue
+                taken.add((diag.rule, here.file, here.span))
+                subject = diag.object.label() if diag.object is not None else "the object"
+                moved = replace(
+                    diag,
+                    file=here.file,
+                    span=here.span,
+                    path="",
+                    related=(
+                        RelatedLocation(diag.file, diag.span, f"{subject}, which this breaks",
+                                        diag.object),
+                        *(r for r in diag.related if r is not here),
+                    ),
+                )
+                directives = reported[here.file].directives
+                if is_suppressed(moved, obj, directives, session.config, annotation_ignores(obj)):
+                    hidden.append(moved)
+                else:
+                    shown.append(moved)
+    return shown, hidden
 
 
 def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
