@@ -42,8 +42,13 @@ def scope_namespace(obj: KObject) -> str:
 class Index:
     """Built once per run from the reported inputs and the ``--context`` inputs."""
 
-    def __init__(self, objects: Iterable[KObject]) -> None:
+    def __init__(
+        self,
+        objects: Iterable[KObject],
+        together: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self._objects: list[KObject] = list(objects)
+        self._together = together
         self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._by_kind: dict[str, list[KObject]] = defaultdict(list)
         self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
@@ -76,6 +81,14 @@ class Index:
     def is_kustomize_patch(self, obj: KObject) -> bool:
         """Whether ``obj`` is a kustomize patch (see ``KObject.patch``)."""
         return obj.patch
+
+    def applied_together(self, a: KObject, b: KObject) -> bool:
+        """Whether two objects may be applied together, as the repository model tells
+        (:meth:`kpolicy.repo.RepoModel.applied_together`: not when they come from different
+        kustomize builds or charts); always, without a model."""
+        if self._together is None or a.source.display == b.source.display:
+            return True
+        return self._together(a.source.display, b.source.display)
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.

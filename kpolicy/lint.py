@@ -369,7 +369,8 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
         warnings.append(f"no Kubernetes manifests found in {where}")
     checked, traces = check_files(loaded, context_files, session, nodes=nodes,
                                   debug=options.debug, errors=errors, local=local,
-                                  extra=[d for d in charts if d is not None], base=base)
+                                  extra=[d for d in charts if d is not None], base=base,
+                                  repo=repo)
     if builds:
         checked = _placed_on_sources(checked, builds, str(base), session.limits)
     checked = replace(checked, skipped=tuple(sorted(skipped, key=lambda s: s.file)),
@@ -654,6 +655,7 @@ def check_files(
     local: Sequence[LocalFindings | None] | None = None,
     extra: Sequence[Diagnostic] = (),
     base: Path | None = None,
+    repo: RepoModel | None = None,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
@@ -662,13 +664,14 @@ def check_files(
     checks it deferred run here, so the result is the same as without it. ``extra``: findings
     made before (about the repository, not an object), suppressed already when they are.
     ``base``: the working folder, where templates named by ``# Source:`` comments are found.
+    ``repo``: the repository model, which tells which objects are applied together.
     """
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
         (o for f in (*loaded, *context_files) for o in f.objects),
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
-    index = Index(all_objects)
+    index = Index(all_objects, repo.applied_together if repo is not None else None)
     context = _rule_context(session, index, nodes, _services(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)

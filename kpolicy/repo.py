@@ -315,6 +315,23 @@ class RepoModel:
                 found.extend(component.labels)
         return tuple(found)
 
+    def applied_together(self, a: str, b: str) -> bool:
+        """Whether two files may be applied together: the same file; both in one kustomize
+        build (directly or through bases and components) or in one chart; or neither in any
+        build or chart (plain files, applied by folder or named: kpolicy cannot tell, so yes).
+        A file in a build or a chart and one outside it are not. Text given on stdin
+        (``<stdin>``) goes with everything.
+
+        Issue 21 narrows the last case to the same folder, for selector-overlap."""
+        if a == b or a.startswith("<") or b.startswith("<"):
+            return True
+        builds_a = {k.folder for k in self.builds_including(a)}
+        builds_b = {k.folder for k in self.builds_including(b)}
+        chart_a, chart_b = self.chart_of(a), self.chart_of(b)
+        if builds_a or builds_b or chart_a is not None or chart_b is not None:
+            return bool(builds_a & builds_b) or (chart_a is not None and chart_a == chart_b)
+        return True
+
     def image_overrides(self, display: str) -> tuple[ImageOverride, ...]:
         """The ``images:`` entries of the builds including the file, nearest build first (the
         nearest build's transformer runs first, so its entry wins)."""

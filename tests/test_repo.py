@@ -669,3 +669,20 @@ def test_kustomize_without_the_tool_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "kpolicy: error: --kustomize needs `kubectl`" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_service_of_another_build_is_not_the_statefulsets(tmp_path: Path) -> None:
+    """Two kustomize bases that are never built together (argo-cd's StatefulSet and Deployment
+    variants of one controller): the non-headless Service of one is not the other's."""
+    write(tmp_path, {
+        "statefulset/kustomization.yaml": "resources: [db.yaml]\n",
+        "statefulset/db.yaml": STATEFULSET,
+        "deployment/kustomization.yaml": "resources: [svc.yaml]\n",
+        "deployment/svc.yaml": SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9"),
+    })
+    apart = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(apart.stdout) == [("statefulset/db.yaml", "statefulset-service-not-found", 5)]
+    write(tmp_path, {"kustomization.yaml": "resources: [statefulset, deployment]\n"})
+    together = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(together.stdout) == [
+        ("statefulset/db.yaml", "statefulset-service-not-headless", 5)]

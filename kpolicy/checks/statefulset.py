@@ -99,7 +99,9 @@ def _governing_service(obj: KObject, ctx: RuleContext) -> KObject | None:
     name = _service_name(obj)
     if name is None:
         return None
-    services = ctx.index.all_named("Service", obj.namespace, name)
+    # a Service of another kustomize build or chart is never applied with this StatefulSet
+    services = [s for s in ctx.index.all_named("Service", obj.namespace, name)
+                if ctx.index.applied_together(obj, s)]
     if len(services) <= 1:
         return services[0] if services else None
     labels = template_labels(obj)
@@ -162,12 +164,12 @@ def service_name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 @check("statefulset-service-not-found")
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     name = _service_name(obj)
-    if name is None or ctx.index.get("Service", obj.namespace, name) is not None:
+    if name is None or _governing_service(obj, ctx) is not None:
         return
     yield Problem(
         ("spec", "serviceName"),
         f"no Service {name!r} in namespace {obj.namespace!r} among the linted files and "
-        f"--context: no per-Pod DNS records for {_pod_names(obj, spec_of(obj) or {})} until a "
+        f"--context applied with it: no per-Pod DNS records for {_pod_names(obj, spec_of(obj) or {})} until a "
         "headless Service of that name exists",
     )
 
