@@ -10,6 +10,12 @@ from kpolicy.model import KObject, Problem
 from kpolicy.schema import RULE_REQUIRED_MISSING, RULE_UNKNOWN_FIELD, SCHEMA_RULES
 
 
+def is_patch(obj: KObject, ctx: RuleContext) -> bool:
+    """A kustomize patch is a fragment applied onto another object, never on its own (named
+    as one by a kustomization, or holding a strategic-merge directive: ``KObject.patch``)."""
+    return ctx.index.is_kustomize_patch(obj)
+
+
 @check(*SCHEMA_RULES)
 def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     validator = ctx.services.get("schema")
