@@ -656,6 +656,7 @@ def check_files(
     extra: Sequence[Diagnostic] = (),
     base: Path | None = None,
     repo: RepoModel | None = None,
+    context_findings: bool = True,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
@@ -665,6 +666,9 @@ def check_files(
     made before (about the repository, not an object), suppressed already when they are.
     ``base``: the working folder, where templates named by ``# Source:`` comments are found.
     ``repo``: the repository model, which tells which objects are applied together.
+    ``context_findings``: show a context object's finding on the reported file it relates to
+    (the language server, which lints each open file with the others as context, says no: the
+    finding is on the other file already, as ``kpolicy lint`` of the workspace shows it).
     """
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
@@ -691,7 +695,7 @@ def check_files(
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
-    if context_files and loaded:
+    if context_findings and context_files and loaded:
         moved, moved_hidden = _context_findings(engine, loaded, context_files, session, kept)
         kept.extend(moved)
         hidden.extend(moved_hidden)

@@ -166,11 +166,24 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     name = _service_name(obj)
     if name is None or _governing_service(obj, ctx) is not None:
         return
+    pods = _pod_names(obj, spec_of(obj) or {})
+    elsewhere = ctx.index.all_named("Service", obj.namespace, name)
+    if elsewhere:
+        other = elsewhere[0]
+        yield Problem(
+            ("spec", "serviceName"),
+            f"Service {name!r} exists only in a kustomize build or chart that is never applied "
+            f"with this StatefulSet ({other.source.display}): no per-Pod DNS records for {pods} "
+            "until a headless Service of that name is applied with it",
+            related=(Related(other, ("metadata", "name"), "a Service of that name, applied "
+                             "apart"),),
+        )
+        return
     yield Problem(
         ("spec", "serviceName"),
         f"no Service {name!r} in namespace {obj.namespace!r} among the linted files and "
-        f"--context applied with it: no per-Pod DNS records for {_pod_names(obj, spec_of(obj) or {})} until a "
-        "headless Service of that name exists",
+        f"--context: no per-Pod DNS records for {pods} until a headless Service of that name "
+        "exists",
     )
 
 

@@ -358,7 +358,7 @@ class Project:
         if not loaded.manifest_like:
             return Outcome(target.uri, target.version, (), (), changed)
         result, _ = check_files([loaded], self._context(target, buffers), self.session,
-                                base=self.root, repo=self.repo)
+                                base=self.root, repo=self.repo, context_findings=False)
         lines = Lines.of(target.text)
         published = tuple(
             self.to_lsp(d, lines, buffers, encoding, key=i) for i, d in enumerate(result.diagnostics)
