@@ -597,7 +597,6 @@ def test_relating_rules_are_every_rule_that_asks_about_other_objects() -> None:
     NeedsIndex under a LocalIndex) on the fixtures, so that --context findings are complete.
     The schemas are whole here: a custom kind's schema comes from a definition, not from an
     object the finding relates to."""
-    from dataclasses import replace
     from typing import cast
 
     from kpolicy.discover import discover
