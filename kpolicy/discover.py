@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kpolicy.gitignore import IgnoreRules
-    from kpolicy.model import Skipped
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -46,8 +45,57 @@ class Input:
         return f"Input(display={self.display!r}, path={self.path!r}, explicit={self.explicit!r})"
 
 
-def is_excluded(display: str, patterns: Iterable[str]) -> bool:
+NOT_MANIFESTS = "not Kubernetes manifests"
+OUTSIDE_LINKS = "symbolic links leaving the folder"
+EXCLUDED = "excluded by the config"
+
+
+class Skipped:
+    """A file a run did not lint, and why (``--show-skipped``): not a manifest, a chart
+    template, excluded, a symbolic link that a folder walk did not follow. ``group`` is how
+    the summary counts it (``3 files skipped: not Kubernetes manifests``)."""
+
+    __slots__ = ("display", "group", "reason")
+
+    def __init__(self, display: str, reason: str, group: str = NOT_MANIFESTS) -> None:
+        self.display = display
+        self.reason = reason
+        self.group = group
+
+    @property
+    def file(self) -> str:
+        return self.display
+
+    def _key(self) -> tuple[str, str, str]:
+        return (self.display, self.reason, self.group)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Skipped) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Skipped({self.display!r}, {self.reason!r}, {self.group!r})"
+
+    def __str__(self) -> str:
+        return f"{self.display}: {self.reason}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.display, "reason": self.reason, "group": self.group}
+
+
+def is_excluded(display: str, patterns: Iterable[str], base: str | None = None) -> bool:
+    """Whether a path matches an ``exclude`` glob. ``base``: the folder of the config the
+    globs come from; a path below it is matched relative to it (``k8s/generated/*`` means
+    the same wherever kpolicy runs), any other as given."""
+    if not patterns:
+        return False
     normal = display.replace(os.sep, "/")
+    if base is not None:
+        relative = os.path.relpath(os.path.abspath(display), base) if display else ""
+        if relative and relative != os.curdir and not relative.startswith(os.pardir):
+            normal = relative.replace(os.sep, "/")
     if normal.startswith("./"):
         normal = normal[2:]
     for pattern in patterns:
@@ -97,22 +145,24 @@ def discover(
     exclude: Iterable[str] = (),
     stdin_name: str = "<stdin>",
     *,
+    base: str | None = None,
+    skipped: list[Skipped] | None = None,
     force_exclude: bool = False,
     ignore_files: bool = True,
-    skipped: list[Skipped] | None = None,
     read: list[str] | None = None,
 ) -> tuple[list[Input], list[str]]:
     """The files to lint and one-line errors for the paths that cannot be read.
 
     Folders are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json``, skipping hidden
-    folders (``.git``, ``.venv``), ``exclude`` globs and, inside a git work tree, what its
-    ``.gitignore`` files ignore (unless ``ignore_files`` is off); symlinked folders are
-    followed once (a loop is cut). Files named explicitly are read whatever their suffix, and
+    folders (``.git``, ``.venv``) and ``exclude`` globs (relative to ``base``, the config's
+    folder: see :func:`is_excluded`). A symbolic link is followed only when what it leads to
+    is inside the folder being walked (a loop is cut); one that leaves it is not followed and
+    is added to ``skipped``: a repository cannot make kpolicy read ``/etc`` or ``/proc``.
+    Inside a git work tree, a walk also skips what its ``.gitignore`` files ignore (unless
+    ``ignore_files`` is off). Files named explicitly are read as given, whatever their suffix;
     ``exclude`` applies to them only with ``force_exclude``. A file reached twice (through a
-    symbolic or hard link: same device and inode) is read once.
-
-    ``skipped``, when given, collects the files left out with a reason worth showing
-    (``--show-skipped``); ``read``, the ignore files looked at (for the run cache).
+    symbolic or hard link: same device and inode) is read once. ``read`` collects the ignore
+    files looked at (for the run cache).
     """
     patterns = tuple(exclude)
     files: list[Input] = []
@@ -132,17 +182,14 @@ def discover(
                 from kpolicy.gitignore import IgnoreRules
 
                 ignore = IgnoreRules(given)
-                if read is not None:
-                    read.extend(ignore.read)
-            _walk(given, patterns, files, errors, seen, ignore)
+            _walk(given, patterns, files, errors, seen, base,
+                  skipped if skipped is not None else [], ignore)
             if ignore is not None and read is not None:
                 read.extend(ignore.read)
-        elif force_exclude and is_excluded(given, patterns):
+        elif force_exclude and is_excluded(given, patterns, base):
             if skipped is not None:
-                from kpolicy.model import Skipped
-
                 skipped.append(Skipped(given, "matches an exclude pattern of the config",
-                                       "excluded by the config"))
+                                       EXCLUDED))
         elif stat.S_ISREG(status.st_mode):
             identity = _identity(given, status)
             if identity not in seen:
@@ -159,14 +206,22 @@ def _walk(
     files: list[Input],
     errors: list[str],
     seen: set[tuple[int, int] | str],
+    base: str | None,
+    skipped: list[Skipped],
     ignore: IgnoreRules | None = None,
 ) -> None:
     visited_dirs: set[str] = set()
     if ignore is not None and not ignore.active:
         ignore = None
+    root = os.path.realpath(top)
+    outside = f"symbolic link to a path outside {top}, not followed"
 
     def on_error(exc: OSError) -> None:
         errors.append(f"{exc.filename}: cannot read folder: {exc.strerror}")
+
+    def leaves(path: str) -> bool:
+        real = os.path.realpath(path)
+        return not (real == root or real.startswith(root.rstrip(os.sep) + os.sep))
 
     for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
         real = os.path.realpath(folder)
@@ -179,7 +234,10 @@ def _walk(
         kept = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
-            if d.startswith(".") or is_excluded(sub, patterns):
+            if d.startswith(".") or is_excluded(sub, patterns, base):
+                continue
+            if os.path.islink(sub) and leaves(sub):
+                skipped.append(Skipped(_shown(sub, top), outside, OUTSIDE_LINKS))
                 continue
             if ignore is not None and ignore.ignored(sub, True):
                 continue
@@ -190,17 +248,21 @@ def _walk(
         for name in sorted(names):
             if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
                 continue
-            display = os.path.join(folder, name)
-            if display.startswith("./") and top != ".":
-                display = display[2:]
-            if top == "." and display.startswith("./"):
-                display = display[2:]
-            if is_excluded(display, patterns):
+            display = _shown(os.path.join(folder, name), top)
+            if is_excluded(display, patterns, base):
                 continue
             if ignore is not None and ignore.ignored(display, False):
                 continue
             full = Path(display)
-            status = _stat(display)
+            try:
+                status: os.stat_result | str = os.lstat(display)
+            except (OSError, ValueError):
+                status = _stat(display)
+            if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):
+                if leaves(display):
+                    skipped.append(Skipped(display, outside, OUTSIDE_LINKS))
+                    continue
+                status = _stat(display)  # what the link leads to, inside the folder
             if isinstance(status, str):
                 errors.append(f"{display}: {status}")
                 continue
@@ -215,3 +277,10 @@ def _walk(
                 continue
             seen.add(identity)
             files.append(Input(display, full, explicit=False))
+
+
+def _shown(path: str, top: str) -> str:
+    """A path found under ``top`` as reports show it (no leading ``./``)."""
+    if path.startswith("./"):
+        return path[2:]
+    return path

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from kpolicy.checks import RuleContext, check
 from kpolicy.kustomize import is_directive_key
 from kpolicy.model import KObject, Problem
+from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import RULE_REQUIRED_MISSING, RULE_UNKNOWN_FIELD, SCHEMA_RULES
 
 
@@ -16,7 +17,9 @@ def is_patch(obj: KObject, ctx: RuleContext) -> bool:
     return ctx.index.is_kustomize_patch(obj)
 
 
-@check(*SCHEMA_RULES)
+# policy-pattern-timeout: a CRD's pattern that timed out on a custom resource's value (the
+# declarative checks of policies report it too, see kpolicy.policy and Engine._plan)
+@check(*SCHEMA_RULES, PATTERN_TIMEOUT)
 def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     validator = ctx.services.get("schema")
     if validator is None:

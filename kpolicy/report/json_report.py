@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from kpolicy.model import LintResult
+from kpolicy import escape
+from kpolicy.model import Diagnostic, LintResult
 from kpolicy.report import ReportContext, write_json_lines
+
+
+def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
+    """A finding as JSON; its message and file name escaped as in the text format (the object's
+    fields stay exact: JSON escapes them, and the output is ASCII)."""
+    data: dict[str, Any] = diag.to_json()
+    data["message"] = escape.text(diag.message)
+    data["file"] = escape.text(diag.file)
+    if diag.origin is not None:
+        data["origin"]["file"] = escape.text(diag.origin.file)
+        if diag.origin.local is not None:
+            data["origin"]["localFile"] = escape.text(diag.origin.local)
+    return data
 
 
 def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
@@ -13,15 +27,18 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
-        "diagnostics": [d.to_json() for d in result.diagnostics],
+        "diagnostics": [_diagnostic(d) for d in result.diagnostics],
         "summary": result.summary.to_json(),
     }
     if ctx.show_suppressed:
-        report["suppressed"] = [d.to_json() for d in result.suppressed]
+        report["suppressed"] = [_diagnostic(d) for d in result.suppressed]
     if ctx.show_skipped:
-        report["skipped"] = [item.to_json() for item in result.skipped]
+        report["skipped"] = [
+            {**item.to_json(), "file": escape.text(item.file), "reason": escape.text(item.reason)}
+            for item in result.skipped
+        ]
     if result.errors:
-        report["errors"] = list(result.errors)
+        report["errors"] = [escape.text(error) for error in result.errors]
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext
 
@@ -13,17 +14,18 @@ _BOLD = "\033[1m"
 
 
 def format_line(diag: Diagnostic, color: bool = False) -> str:
-    where = f"{diag.file}:{diag.span.line}:{diag.span.column}:"
-    level = f"{diag.severity.value}[{diag.rule}]"
+    """One finding, always one line: every part from the input is escaped (kpolicy.escape)."""
+    where = f"{escape.path(diag.file)}:{diag.span.line}:{diag.span.column}:"
+    level = f"{diag.severity.value}[{escape.text(diag.rule)}]"
     if color:
         where = f"{_BOLD}{where}{_RESET}"
         level = f"{_COLORS[diag.severity]}{level}{_RESET}"
-    line = f"{where} {level} {diag.message}"
+    line = f"{where} {level} {escape.text(diag.message)}"
     if diag.object is not None and diag.object.kind:
-        line += f" ({diag.object.label()})"
+        line += f" ({escape.text(diag.object.label())})"
     if diag.origin is not None:
-        where = diag.origin.local or diag.origin.file
-        line += f" [from {where}:{diag.origin.line}]"
+        origin = escape.text(diag.origin.local or diag.origin.file)
+        line += f" [from {origin}:{diag.origin.line}]"
     if diag.suppressed:
         line += " [suppressed]"
     return line
@@ -41,7 +43,7 @@ def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
         out.write(format_line(diag, ctx.color) + "\n")
     if ctx.show_skipped:
         for item in result.skipped:
-            out.write(f"{item.file}: skipped: {item.reason}\n")
+            out.write(f"{escape.path(item.file)}: skipped: {escape.text(item.reason)}\n")
     s = result.summary
     parts = [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]
     summary = (
