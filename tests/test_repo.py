@@ -694,3 +694,15 @@ def test_a_service_of_another_build_is_not_the_statefulsets(tmp_path: Path) -> N
     together = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
     assert findings(together.stdout) == [
         ("statefulset/db.yaml", "statefulset-service-not-headless", 5)]
+
+
+def test_show_skipped_lists_links_that_leave_the_folder(tmp_path: Path) -> None:
+    """The walk's skipped links (issue 13) go through the same list as the non-manifests."""
+    outside = write(tmp_path / "outside", {"secret.yaml": GOOD})
+    repo = write(tmp_path / "repo", {"k8s/good.yaml": GOOD, "k8s/notes.yaml": "a: 1\n"})
+    (repo / "k8s" / "leak.yaml").symlink_to(outside / "secret.yaml")
+    result = run("lint", "--no-cache", "-v", "k8s", cwd=repo)
+    assert "k8s/leak.yaml: skipped: symbolic link to a path outside k8s, not followed" \
+        in result.stdout
+    assert ("2 files skipped (1 symbolic links leaving the folder, 1 not Kubernetes manifests)"
+            in result.stdout)
