@@ -70,7 +70,10 @@ def lint(
         list[str] | None, typer.Argument(help="Files, folders, or - for stdin (default: .).")
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif or github.")
+        str,
+        typer.Option(
+            "--format", "-f", help="text, json, sarif, github, junit, gitlab or checkstyle."
+        ),
     ] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
