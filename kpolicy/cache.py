@@ -34,6 +34,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
@@ -423,7 +424,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     the interpreter's start, hashing the inputs and printing.
     """
     _this_command_line[:] = [list(argv)]
-    if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
+    if not _replayable(argv):
         return None
     cwd = cwd or Path.cwd()
     alias = project_cache_dir(cwd) / _RAW / f"{_command_line_key(argv, cwd)}.json"
@@ -447,6 +448,16 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 _NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h"})
 
 
+def _replayable(argv: list[str]) -> bool:
+    """Whether a raw command line may be replayed before the CLI parses it: a ``kpolicy
+    lint`` without the options above, and without ``--report``, whose paths only the parsed
+    command line knows (it is replayed there, see ``emit``)."""
+    return bool(argv) and argv[0] == "lint" and not any(
+        arg in _NEVER_REPLAYED or arg == "--report" or arg.startswith("--report=")
+        for arg in argv[1:]
+    )
+
+
 def _command_line_key(argv: list[str], cwd: Path) -> str:
     return _run_key({"argv": argv}, cwd)
 
@@ -464,10 +475,26 @@ def _run_key(described: dict[str, object], cwd: Path) -> str:
     }, sort_keys=True, default=str).encode())
 
 
-def emit(outputs: dict[str, object]) -> int | None:
+def emit(outputs: dict[str, object], reports: Sequence[tuple[str, str]] = ()) -> int | None:
     """Print recorded outputs as the run printed them: the report to stdout or to its
     ``--output`` file, then the messages; the recorded exit code. None when the output file
-    cannot be written (the real run then reports why)."""
+    cannot be written (the real run then reports why).
+
+    ``reports``: the ``--report`` (format, path) pairs of *this* command line; the recorded
+    run wrote the same formats in the same order, and each text goes to this command line's
+    path, never to a path read from the entry. None when they do not match.
+    """
+    recorded = outputs.get("reports", [])
+    if not isinstance(recorded, list) or [
+        item[0] if isinstance(item, list) and len(item) == 2 else None for item in recorded
+    ] != [name for name, _ in reports]:
+        return None
+    for (_, path), (_, text) in zip(reports, recorded, strict=True):
+        try:
+            with open(path, "w", encoding="utf-8") as out:
+                out.write(str(text))
+        except OSError:
+            return None
     report, messages = str(outputs.get("report", "")), str(outputs.get("stderr", ""))
     target = outputs.get("output")
     if isinstance(target, str):
@@ -489,7 +516,7 @@ def _store_alias(cache: RunCache) -> None:
     if not _this_command_line:
         return
     argv = _this_command_line[0]
-    if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
+    if not _replayable(argv):
         return
     path = cache.folder / _RAW / f"{_command_line_key(argv, cache.cwd)}.json"
     if write_atomic(path, json.dumps({"entry": cache.key}).encode()):

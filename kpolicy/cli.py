@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, NoReturn, TextIO
 
 import typer
 
@@ -21,7 +22,7 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     sys.stderr.write(f"kpolicy: error: {message}\n")
     raise typer.Exit(2)
 
@@ -64,6 +65,31 @@ def _open_output(output: Path | None) -> TextIO:
         raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
 
 
+def _parse_reports(values: list[str], output: Path | None) -> list[tuple[str, Path]]:
+    """``--report FORMAT=PATH`` values as (format, path); a usage error for a bad one."""
+    from kpolicy.report import FORMATS
+
+    reports: list[tuple[str, Path]] = []
+    seen = {os.path.abspath(output): "--output"} if output is not None else {}
+    for value in values:
+        name, sep, target = value.partition("=")
+        name = name.strip()
+        if not sep or not name or not target:
+            raise UsageError(f"--report expects FORMAT=PATH (e.g. sarif=kpolicy.sarif), got {value!r}")
+        if name not in FORMATS:
+            raise UsageError(
+                f"--report: unknown format {name!r}; choose from {', '.join(FORMATS)}"
+            )
+        if target == "-":
+            raise UsageError("--report writes a file; the report on the terminal is --format's")
+        where = os.path.abspath(target)
+        if where in seen:
+            raise UsageError(f"--report: {target} is also written by {seen[where]}")
+        seen[where] = f"--report {value}"
+        reports.append((name, Path(target)))
+    return reports
+
+
 @app.command()
 def lint(
     paths: Annotated[
@@ -76,6 +102,14 @@ def lint(
         ),
     ] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    report_files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            metavar="FORMAT=PATH",
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. sarif=kpolicy.sarif.",
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rule ids (comma-separated).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids (comma-separated).")] = None,
@@ -129,6 +163,10 @@ def lint(
     import io
     from dataclasses import replace
 
+    try:
+        reports = _parse_reports(report_files or [], output)
+    except UsageError as exc:
+        _fail(str(exc))
     # every option that can change what is printed (not --jobs, not --no-cache)
     cache = None
     if not no_cache and "-" not in (paths or []) and not debug:
@@ -136,6 +174,7 @@ def lint(
 
         cache = RunCache.for_command({
             "paths": paths, "format": output_format, "output": output, "config": config,
+            "reports": [name for name, _ in reports],  # not the paths: see emit
             "select": select, "ignore": ignore, "fail_on": fail_on, "context": context,
             "kubernetes_version": kubernetes_version, "cluster_domain": cluster_domain,
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
@@ -146,7 +185,8 @@ def lint(
         if replayed is not None:
             from kpolicy.cache import emit
 
-            code = emit(replayed)
+            # the report files of this command line, with what the recorded run wrote to them
+            code = emit(replayed, [(name, str(path)) for name, path in reports])
             if code is not None:
                 raise typer.Exit(code)
 
@@ -203,6 +243,18 @@ def lint(
         finally:
             if out is not sys.stdout:
                 out.close()
+        written: list[list[str]] = []
+        if reports:
+            file_ctx = replace(ctx, color=False)
+            for name, path in reports:
+                text = io.StringIO()
+                writer(name)(result, file_ctx, text)
+                target = _open_output(path)
+                try:
+                    target.write(text.getvalue())
+                finally:
+                    target.close()
+                written.append([name, text.getvalue()])
         messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
@@ -210,7 +262,8 @@ def lint(
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
             cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
-                         "output": str(output) if output is not None else None})
+                         "output": str(output) if output is not None else None,
+                         "reports": written})
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))
