@@ -328,10 +328,15 @@ def test_xml_reports_hold_any_text(fmt: str, xml_schemas: dict[str, Any]) -> Non
     assert text.isascii()
     xml_schemas[fmt].validate(text)
     root = ElementTree.fromstring(text)
-    shown = "a\\x00b\\x1bc\\x7f\\u202ed\\u2066e]]>&<\"'\tf\ng\rh\\udcff\\ufffe\U0001f600é"
+    # tab and line breaks too: a line break from the input cannot fake a line of the report;
+    # the surrogate-escaped byte of a non-UTF-8 file name is shown as that byte
+    shown = "a\\x00b\\x1bc\\x7f\\u202ed\\u2066e]]>&<\"'\\x09f\\x0ag\\x0dh\\xff\\ufffe\U0001f600é"
     values = [v for e in root.iter() for v in (*e.attrib.values(), e.text or "")]
     assert any(shown in v for v in values), values
-    assert not any(c in v for v in values for c in "\x00\x1b\x7f\u202e\u2066\udcff")
+    assert not any(c in v for v in values for c in "\x00\x1b\x7f\u202e\u2066\udcff\r")
+    if fmt == "junit":  # the failure's text: the finding, then its rule's documentation
+        (failure,) = root.iter("failure")
+        assert (failure.text or "").count("\n") == 1
 
 
 def test_xml_reports_from_a_real_manifest_with_escapes(xml_schemas: dict[str, Any],

@@ -45,14 +45,16 @@ def _suites(result: LintResult) -> dict[str, Cases]:
 
 
 def _failure(diag: Diagnostic, ctx: ReportContext) -> str:
-    body = format_line(diag)
+    # two lines, the finding and its rule's documentation; each is escaped on its own, so a
+    # line break from the input is shown, never taken for one of these
+    body = text(format_line(diag))
     rule = ctx.rules.get(diag.rule)
     if rule is not None and rule.help_uri:
-        body += f"\n{rule.help_uri}"
+        body += f"\n{text(rule.help_uri)}"
     return (
         f'      <failure type="{attribute(diag.rule)}" '
         f'message="{attribute(f"{diag.severity.value}: {diag.message}")}">'
-        f"{text(body)}</failure>\n"
+        f"{body}</failure>\n"
     )
 
 
