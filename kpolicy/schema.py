@@ -396,6 +396,8 @@ def _apply_patch(definitions: dict[str, Any], entry: Mapping[str, Any]) -> None:
         allowed = list(entry["enum"])
         if entry.get("empty_ok", True):
             allowed += ["", None]
+        elif entry.get("null_ok", False):
+            allowed.append(None)
         node["enum"] = allowed
     if "format" in entry:
         node["format"] = entry["format"]

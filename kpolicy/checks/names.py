@@ -13,7 +13,10 @@ from kpolicy.checks.podspec import (
     is_builtin,
     quoted_detail,
     rejection,
+    statefulset_template_validated,
 )
+from kpolicy.k8s.apis import REMOVED as _REMOVED
+from kpolicy.k8s.apis import unserved
 from kpolicy.k8s.validation import (
     is_dns1035_label,
     is_dns1123_label,
@@ -100,7 +103,7 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if spec is not None:
         spec_path, pod = spec
         yield from _label_map_problems(
-            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector", rejection(obj)
+            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector", rejection(obj, ctx)
         )
     if obj.kind == "Service":
         yield from _label_map_problems(
@@ -223,7 +226,7 @@ def name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 f"{quoted_detail(name, message)}",
             )
         yield from _batch_name_problems(obj, name)
-    yield from _hostname_problems(obj)
+    yield from _hostname_problems(obj, ctx)
 
 
 def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:
@@ -257,9 +260,11 @@ def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:
 
 
 # ValidatePodSpec: hostname and subdomain must be DNS-1123 labels. The StatefulSet controller
-# overwrites both (initIdentity), so a StatefulSet's template is not judged here.
-def _hostname_problems(obj: KObject) -> Iterator[Problem]:
-    if obj.kind == "StatefulSet":
+# overwrites both in every Pod (initIdentity: the Pod's name and the serviceName), so before 1.34
+# a StatefulSet's template values reach no Pod; from 1.34 ValidateStatefulSetSpec validates the
+# template on create (ValidatePodTemplateSpec) and rejects the StatefulSet.
+def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.kind == "StatefulSet" and not statefulset_template_validated(ctx):
         return
     found = pod_spec(obj)
     if found is None:
@@ -269,105 +274,22 @@ def _hostname_problems(obj: KObject) -> Iterator[Problem]:
         value = spec.get(field)
         if not isinstance(value, str) or not value:
             continue
+        # the controller sets hostname to the Pod's name and subdomain to the serviceName
+        useless = (
+            f" (the controller sets every Pod's {field} itself, so the template's is not needed)"
+            if obj.kind == "StatefulSet"
+            else ""
+        )
         for message in is_dns1123_label(value):
             yield Problem(
                 (*spec_path, field),
-                f"{field} {value!r} is not a DNS-1123 label; {rejection(obj)}: "
-                f"{quoted_detail(value, message)}",
+                f"{field} {value!r} is not a DNS-1123 label; {rejection(obj, ctx)}: "
+                f"{quoted_detail(value, message)}{useless}",
             )
 
 
 # ---------------------------------------------------------------------------------------------
 # api-version-removed
-
-# (apiVersion, kind) -> (replacement apiVersion or None, Kubernetes minor that stopped serving
-# it). From the Kubernetes deprecated API migration guide
-# (https://kubernetes.io/docs/reference/using-api/deprecation-guide/) and the 1.16 and 1.22
-# removal announcements.
-_REMOVED: Final[Mapping[tuple[str, str], tuple[str | None, int]]] = {
-    # 1.16
-    ("extensions/v1beta1", "Deployment"): ("apps/v1", 16),
-    ("extensions/v1beta1", "DaemonSet"): ("apps/v1", 16),
-    ("extensions/v1beta1", "ReplicaSet"): ("apps/v1", 16),
-    ("extensions/v1beta1", "NetworkPolicy"): ("networking.k8s.io/v1", 16),
-    ("extensions/v1beta1", "PodSecurityPolicy"): (None, 16),
-    ("apps/v1beta1", "Deployment"): ("apps/v1", 16),
-    ("apps/v1beta1", "StatefulSet"): ("apps/v1", 16),
-    ("apps/v1beta1", "ReplicaSet"): ("apps/v1", 16),
-    ("apps/v1beta1", "ControllerRevision"): ("apps/v1", 16),
-    ("apps/v1beta2", "Deployment"): ("apps/v1", 16),
-    ("apps/v1beta2", "StatefulSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "DaemonSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "ReplicaSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "ControllerRevision"): ("apps/v1", 16),
-    # 1.22
-    ("extensions/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
-    ("networking.k8s.io/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
-    ("networking.k8s.io/v1beta1", "IngressClass"): ("networking.k8s.io/v1", 22),
-    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"): (
-        "admissionregistration.k8s.io/v1",
-        22,
-    ),
-    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"): (
-        "admissionregistration.k8s.io/v1",
-        22,
-    ),
-    ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"): ("apiextensions.k8s.io/v1", 22),
-    ("apiregistration.k8s.io/v1beta1", "APIService"): ("apiregistration.k8s.io/v1", 22),
-    ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"): ("certificates.k8s.io/v1", 22),
-    ("coordination.k8s.io/v1beta1", "Lease"): ("coordination.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "Role"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding"): (
-        "rbac.authorization.k8s.io/v1",
-        22,
-    ),
-    ("scheduling.k8s.io/v1beta1", "PriorityClass"): ("scheduling.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "CSIDriver"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "CSINode"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "StorageClass"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "VolumeAttachment"): ("storage.k8s.io/v1", 22),
-    # 1.25
-    ("batch/v1beta1", "CronJob"): ("batch/v1", 25),
-    ("policy/v1beta1", "PodDisruptionBudget"): ("policy/v1", 25),
-    ("policy/v1beta1", "PodSecurityPolicy"): (None, 25),
-    ("autoscaling/v2beta1", "HorizontalPodAutoscaler"): ("autoscaling/v2", 25),
-    ("discovery.k8s.io/v1beta1", "EndpointSlice"): ("discovery.k8s.io/v1", 25),
-    ("events.k8s.io/v1beta1", "Event"): ("events.k8s.io/v1", 25),
-    ("node.k8s.io/v1beta1", "RuntimeClass"): ("node.k8s.io/v1", 25),
-    # 1.26
-    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"): ("autoscaling/v2", 26),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        26,
-    ),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        26,
-    ),
-    # 1.27
-    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"): ("storage.k8s.io/v1", 27),
-    # 1.29
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        29,
-    ),
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        29,
-    ),
-    # 1.32
-    ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        32,
-    ),
-    ("flowcontrol.apiserver.k8s.io/v1beta3", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        32,
-    ),
-}
-
 
 @check("api-version-removed")
 def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
@@ -392,6 +314,26 @@ def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ("apiVersion",),
         f"{api_version} {obj.kind} is no longer served (removed in Kubernetes 1.{removed}); "
         f"the API server rejects this: {advice}",
+    )
+
+
+# kubectl maps apiVersion and kind to a resource through the API server's discovery (the
+# RESTMapper of k8s.io/client-go/restmapper); a group version that does not serve the kind
+# fails with 'no matches for kind "Deployment" in version "v1"', and a request sent anyway to
+# the kind's path under that group version is answered 404. The groups and kinds the API server
+# serves are listed in kpolicy.k8s.apis.
+@check("api-version-mismatch")
+def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    api_version = obj.data.get("apiVersion")
+    served = unserved(api_version, obj.kind)
+    if served is None:
+        return
+    use = " or ".join(served)
+    yield Problem(
+        ("apiVersion",),
+        f"apiVersion {api_version} does not serve kind {obj.kind}; the API server rejects this "
+        f'(kubectl: no matches for kind "{obj.kind}" in version "{api_version}"): '
+        f"use apiVersion {use}",
     )
 
 
