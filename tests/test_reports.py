@@ -230,7 +230,8 @@ def test_junit_failure_per_finding_and_io_errors(xml_schemas: dict[str, Any]) ->
                 for f in c.findall("failure")]
     assert failures == [("(file)", "yaml-duplicate-key"), ("(file)", "yaml-syntax"),
                         ("Deployment shop/web", "selector-mismatch"),
-                        ("StatefulSet shop/db", "selector-missing")]
+                        ("StatefulSet shop/db", "selector-missing"),
+                        ("StatefulSet shop/db", "statefulset-service-not-found")]
     result = lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
     broken = replace(result, errors=("missing.yaml: no such file or directory",))
     text = _render_result("junit", broken)
@@ -270,8 +271,12 @@ def test_gitlab_validates_and_maps_severities(gitlab_schema: dict[str, Any]) -> 
     issues = json.loads(_render("gitlab"))
     jsonschema.validate(issues, gitlab_schema)
     assert [(i["check_name"], i["severity"], i["location"]["lines"]["begin"]) for i in issues] == [
-        ("selector-mismatch", "critical", 7), ("yaml-duplicate-key", "major", 11),
-        ("selector-missing", "critical", 22), ("yaml-syntax", "critical", 32)]
+        ("selector-mismatch", "critical", 7), ("yaml-duplicate-key", "critical", 11),
+        ("selector-missing", "critical", 22), ("statefulset-service-not-found", "major", 23),
+        ("yaml-syntax", "critical", 32)]
+    hostile = _hostile_result()
+    info = replace(hostile, diagnostics=(replace(hostile.diagnostics[0], severity=Severity.INFO),))
+    assert json.loads(_render_result("gitlab", info))[0]["severity"] == "info"
     assert issues[0]["location"]["path"] == "input.yaml"
     assert issues[0]["description"].endswith("(Deployment shop/web)")
     assert issues[0]["fingerprint"] == fingerprint(
