@@ -540,11 +540,12 @@ def _version_cache_key(version: str) -> str | None:
     return hasher.hexdigest()
 
 
-def _version_cache_path(version: str, key: str) -> Path | None:
-    from kpolicy.cache import user_cache_dir
+_SCHEMA_CACHE = "schemas"
+_SCHEMA_PURPOSE = b"kpolicy.schema"
 
-    folder = user_cache_dir()
-    return None if folder is None else folder / "schemas" / f"k8s-{version}-{key}.pickle"
+
+def _version_cache_name(version: str, key: str) -> str:
+    return f"k8s-{version}-{key}.pickle"
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -555,13 +556,20 @@ class _PlainUnpickler(pickle.Unpickler):
 
 
 def _read_version_cache(version: str, key: str) -> Any:
-    path = _version_cache_path(version, key)
-    if path is None:
+    """The processed schemas from the cache folder, when the entry's MAC (under the folder's
+    secret, see :mod:`kpolicy.cache`) is valid: a planted or edited pickle is never unpickled,
+    and the unpickler refuses every class besides."""
+    from kpolicy.cache import open_cache
+
+    folder = open_cache()
+    if folder is None:
+        return None
+    data = folder.read(_SCHEMA_CACHE, _version_cache_name(version, key), _SCHEMA_PURPOSE)
+    if data is None:
         return None
     try:
-        data = path.read_bytes()
         loaded = _PlainUnpickler(io.BytesIO(data)).load()
-    except Exception:  # missing, unreadable or damaged: rebuild
+    except Exception:  # damaged: rebuild
         return None
     if isinstance(loaded, tuple) and len(loaded) == 2 and all(isinstance(p, dict) for p in loaded):
         return loaded
@@ -569,28 +577,22 @@ def _read_version_cache(version: str, key: str) -> Any:
 
 
 def _write_version_cache(version: str, key: str, value: object) -> None:
-    from kpolicy.cache import write_atomic
+    from kpolicy.cache import open_cache
 
-    path = _version_cache_path(version, key)
-    if path is None:
+    folder = open_cache()
+    if folder is None:
         return
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except (RecursionError, pickle.PicklingError):
         return
-    if write_atomic(path, data):
-        _prune_version_cache(path)
-
-
-def _prune_version_cache(kept: Path) -> None:
-    """Drop the entries of the same version made from other bundles or sources."""
-    prefix = kept.name.rsplit("-", 1)[0] + "-"
-    try:
-        for other in kept.parent.glob(prefix + "*.pickle"):
-            if other != kept:
-                other.unlink(missing_ok=True)
-    except OSError:
-        pass
+    name = _version_cache_name(version, key)
+    if folder.write(_SCHEMA_CACHE, name, _SCHEMA_PURPOSE, data):
+        # the entries of the same version made from other bundles or sources: only
+        # kpolicy's own (named as above, with a valid MAC) are deleted
+        prefix = name.rsplit("-", 1)[0] + "-"
+        folder.prune(_SCHEMA_CACHE, ".pickle", _SCHEMA_PURPOSE, 0,
+                     lambda other: other.startswith(prefix) and other != name)
 
 
 def _build_version(
@@ -735,11 +737,16 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
     may be shortened to its first label: ``deployment-apps-v1.json``,
     ``clusterrole-rbac-v1.json``; ``service-v1.json`` is the core group).
     """
+    from kpolicy.fsutil import read_regular, tree_files
+    from kpolicy.model import Limits
+
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     found: dict[tuple[str | None, str, str], dict[str, Any]] = {}
-    for file in sorted(root.rglob("*.json")):
+    # links to folders are not followed, nor links to files outside the folder (the run
+    # cache hashes the same list); a FIFO or a file past the default size limit is skipped
+    for file in sorted(map(Path, tree_files(str(root), (".json",), recursive=True))):
         stem = file.stem.lower()
         key: tuple[str | None, str, str] | None = None
         if "_" in stem:
@@ -755,7 +762,7 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
         if key is None or not key[2]:
             continue
         try:
-            loaded = json.loads(file.read_text(encoding="utf-8"))
+            loaded = json.loads(read_regular(file, Limits().max_file_bytes).decode("utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(loaded, dict):
@@ -772,6 +779,9 @@ def _folder_registry(roots: Iterable[Path]) -> Any:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
+    from kpolicy.fsutil import read_regular
+    from kpolicy.model import Limits
+
     allowed = [root.resolve() for root in roots]
 
     def retrieve(uri: str) -> Any:
@@ -780,7 +790,11 @@ def _folder_registry(roots: Iterable[Path]) -> Any:
         inside = any(target.is_relative_to(root) for root in allowed)
         if parts.scheme != "file" or target.suffix != ".json" or not inside:
             raise LookupError(uri)
-        contents = json.loads(target.read_text(encoding="utf-8"))
+        try:
+            data = read_regular(target, Limits().max_file_bytes)
+        except OSError:
+            raise LookupError(uri) from None
+        contents = json.loads(data.decode("utf-8"))
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
@@ -1000,7 +1014,7 @@ class SchemaValidator:
                 try:
                     if custom_fast(obj):
                         return []
-                except Exception:
+                except Exception:  # noqa: S110 - the fast check only short-cuts a pass; jsonschema below decides
                     pass
             validator = self._validator_for(api_version, kind)
             if validator is None:
@@ -1018,7 +1032,7 @@ class SchemaValidator:
                     if plain:
                         root = self._builtin.roots[api_version, kind]
                         return _problems(list(_explain(root, obj)))
-                except Exception:  # too deep, or a format check that raises: jsonschema decides
+                except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
         # what the loader makes is already the JSON the API server reads: no copy needed

@@ -158,6 +158,18 @@ def test_bad_report_values_are_usage_errors(project: Path, value: str, message: 
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
 
 
+def test_a_report_link_planted_in_the_repository_is_not_followed(project: Path) -> None:
+    """--report writes as --output does: never through a symbolic link at the target."""
+    victim = project.parent / "victim.txt"
+    victim.write_text("precious\n")
+    (project / "kpolicy.sarif").symlink_to(victim)
+    out = run("lint", "--report", "sarif=kpolicy.sarif", "bad.yaml", cwd=project)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1].startswith(
+        "kpolicy: error: kpolicy.sarif: is a symbolic link")
+    assert victim.read_text() == "precious\n"
+
+
 def test_select_and_ignore(project: Path) -> None:
     assert run("lint", "--ignore", "selector-mismatch", "bad.yaml", cwd=project).returncode == 0
     assert run("lint", "--select", "selector-missing", "bad.yaml", cwd=project).returncode == 0
