@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from kpolicy import __version__
+from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
 
 app = typer.Typer(
@@ -23,7 +23,7 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> NoReturn:
-    sys.stderr.write(f"kpolicy: error: {message}\n")
+    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
 
@@ -260,7 +260,7 @@ def lint(
                 writer(name)(result, file_ctx, text)
                 _write_output(path, text.getvalue())
                 written.append([name, text.getvalue()])
-        messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
@@ -396,7 +396,7 @@ def plan(
         )
         run = build_report(options)
         for warning in run.warnings:
-            sys.stderr.write(f"kpolicy: warning: {warning}\n")
+            sys.stderr.write(f"kpolicy: warning: {escape.text(warning)}\n")
         if output is None:
             write_report(output_format, run.report, sys.stdout)
         else:
@@ -416,7 +416,7 @@ def plan(
             except OutputError as exc:
                 raise UsageError(str(exc)) from None
         for error in run.errors:
-            sys.stderr.write(f"kpolicy: error: {error}\n")
+            sys.stderr.write(f"kpolicy: error: {escape.text(error)}\n")
         raise typer.Exit(2 if run.errors else 0)
     except UsageError as exc:
         _fail(str(exc))

@@ -50,13 +50,15 @@ def fingerprint(diag: Diagnostic) -> str:
     """Stable when unrelated lines move: rule, file, object and pointer, not line numbers."""
     import hashlib
 
+    from kpolicy.escape import utf8
+
     obj = diag.object
     parts = [diag.rule, diag.file, diag.path]
     if obj is not None:
         parts += [obj.kind or "", obj.namespace or "", obj.name or ""]
     else:
         parts.append(diag.message)
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return hashlib.sha256(utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
 def write_json_lines(

@@ -1,8 +1,9 @@
 """GitLab Code Quality: a JSON array of issues (GitLab's subset of the Code Climate format),
 shown in merge requests when a job publishes it as ``artifacts:reports:codequality``.
 
-Each issue has ``description`` (the message and the object), ``check_name`` (the rule id),
-``fingerprint``, ``severity`` and ``location`` (``path`` and ``lines.begin``).
+Each issue has ``description`` (the message and the object, escaped as in the text report),
+``check_name`` (the rule id), ``fingerprint``, ``severity`` and ``location`` (``path`` and
+``lines.begin``).
 
 - **severity**: GitLab's scale is info, minor, major, critical, blocker. kpolicy's ``error``
   (the API server rejects the object, or it cannot work) is ``critical``, ``warning`` (it works
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, TextIO
 
+from kpolicy import escape
 from kpolicy.model import LintResult, Severity
 from kpolicy.report import ReportContext, fingerprint, write_json_lines
 
@@ -46,11 +48,11 @@ def to_gitlab(result: LintResult) -> list[dict[str, Any]]:
             description += f" ({diag.object.label()})"
         issues.append(
             {
-                "description": description,
+                "description": escape.text(description),
                 "check_name": diag.rule,
                 "fingerprint": base,
                 "severity": SEVERITY[diag.severity],
-                "location": {"path": _path(diag.file), "lines": {"begin": diag.span.line}},
+                "location": {"path": escape.text(_path(diag.file)), "lines": {"begin": diag.span.line}},
             }
         )
     return issues
