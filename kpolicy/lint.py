@@ -30,6 +30,7 @@ from kpolicy.kustomize import (
 )
 from kpolicy.load import decode, load_documents, load_text, read_directives
 from kpolicy.model import (
+    CheckedFile,
     Diagnostic,
     KObject,
     Limits,
@@ -777,6 +778,9 @@ def check_files(
         summary=summary,
         kubernetes_version=session.kubernetes_version,
         errors=tuple(errors),
+        checked=tuple(
+            CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
+        ),
     )
     engine.traces[:] = traces
     return result, engine.traces

@@ -414,6 +414,15 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """A file that was reported on and the objects it holds, in file order (the reports that
+    list what passed too: a JUnit test case per object, a checkstyle ``<file>`` per file)."""
+
+    file: str
+    objects: tuple[ObjectRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LintResult:
     diagnostics: tuple[Diagnostic, ...]  # unsuppressed, sorted
     suppressed: tuple[Diagnostic, ...]
@@ -425,6 +434,7 @@ class LintResult:
     # files read besides the inputs (kustomizations, charts, templates, ignore files): what
     # the run cache must watch too
     read_also: tuple[str, ...] = ()
+    checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
 
 
 _HUGE = 2**62
