@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kpolicy.checks import RuleContext, check
-from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
@@ -151,26 +151,42 @@ def _selected_templates(
     Pairs on labels that controllers add to their Pods are checked against what that
     controller would set, since pod templates do not carry them.
     """
-    # Services with the same namespace and selector (copies of one) select the same: once per
-    # run
-    key = ("selected-templates", service.namespace, tuple(pairs.items()))
-    return list(ctx.index.memo(key, lambda: _selecting(service.namespace, pairs, ctx)))
+    selector = Selector.from_map(dict(pairs))
+    if selector is None:
+        return []
+    return templates_selected(service.namespace, selector, ctx)
 
 
-def _selecting(namespace: str, pairs: Mapping[str, str], ctx: RuleContext) -> list[KObject]:
-    plain = {k: v for k, v in pairs.items() if k not in _CONTROLLER_LABELS}
-    managed = {k: v for k, v in pairs.items() if k in _CONTROLLER_LABELS}
+def templates_selected(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
+    """Pod-template objects of ``namespace`` whose Pods ``selector`` matches, with the labels
+    their controllers add (see :func:`_requirement_fits`); once per run for each namespace and
+    selector."""
+    key = ("templates-selected", namespace, selector)
+    return list(ctx.index.memo(key, lambda: _selecting(namespace, selector, ctx)))
+
+
+def _selecting(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
+    plain = {k: v for k, v in selector.required_pairs().items() if k not in _CONTROLLER_LABELS}
     selected: list[KObject] = []
     for candidate in ctx.index.templates_with(namespace, plain):
         labels = ctx.index.labels_of(candidate)
-        if any(labels.get(k) != v for k, v in plain.items()):
-            continue
-        if all(
-            labels.get(k) == v if k in labels else _controller_label_fits(k, v, candidate)
-            for k, v in managed.items()
-        ):
+        if all(_requirement_fits(r, labels, candidate) for r in selector.requirements):
             selected.append(candidate)
     return selected
+
+
+def _requirement_fits(requirement: Requirement, labels: Mapping[str, str], obj: KObject) -> bool:
+    """Whether the Pods of ``obj`` (template ``labels``) can meet ``requirement``.
+
+    A label that the controller of ``obj`` adds to its Pods and the template leaves out is
+    judged by what that controller sets; a requirement on such a label that is not an equality
+    is taken as met.
+    """
+    if requirement.key not in _CONTROLLER_LABELS or requirement.key in labels:
+        return requirement.matches(labels)
+    if requirement.operator in (Operator.EQUALS, Operator.IN):
+        return any(_controller_label_fits(requirement.key, v, obj) for v in requirement.values)
+    return True
 
 
 def _names(objects: list[KObject], limit: int = 3) -> str:
