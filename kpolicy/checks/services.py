@@ -127,8 +127,9 @@ def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
     return kind in ("Job", "CronJob")  # controller-uid, job-completion-index
 
 
-def _service_selector(service: KObject) -> dict[str, str] | None:
-    """The Service's selector as a label map, when the endpoints controllers use it.
+def _service_selector(service: KObject) -> tuple[dict[str, str], Selector] | None:
+    """The Service's selector as a label map and as a selector, when the endpoints controllers
+    use it.
 
     None for ExternalName Services, a missing or empty selector (endpoints managed by hand) and
     a selector the API server rejects (other rules).
@@ -140,21 +141,7 @@ def _service_selector(service: KObject) -> dict[str, str] | None:
     selector = Selector.from_map(raw)
     if selector is None or selector.selects_nothing or not isinstance(raw, dict):
         return None
-    return {str(k): str(v) for k, v in raw.items()}
-
-
-def _selected_templates(
-    service: KObject, pairs: Mapping[str, str], ctx: RuleContext
-) -> list[KObject]:
-    """Pod-template objects in the Service's namespace whose Pods the selector matches.
-
-    Pairs on labels that controllers add to their Pods are checked against what that
-    controller would set, since pod templates do not carry them.
-    """
-    selector = Selector.from_map(dict(pairs))
-    if selector is None:
-        return []
-    return templates_selected(service.namespace, selector, ctx)
+    return {str(k): str(v) for k, v in raw.items()}, selector
 
 
 def templates_selected(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
@@ -201,8 +188,11 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 # namespace that its selector matches; with none, the Service has no endpoints.
 @check("service-selector-no-match")
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    pairs = _service_selector(obj)
-    if pairs is None or _selected_templates(obj, pairs, ctx):
+    found = _service_selector(obj)
+    if found is None:
+        return
+    pairs, selector = found
+    if templates_selected(obj.namespace, selector, ctx):
         return
     yield Problem(
         ("spec", "selector"),
@@ -248,9 +238,10 @@ def _declared_ports(
 # Service port's protocol. Pods without one get no endpoint for that Service port.
 @check("service-target-port-unknown")
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    pairs = _service_selector(obj)
-    if pairs is None:
+    found = _service_selector(obj)
+    if found is None:
         return
+    pairs, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
@@ -261,7 +252,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     ]
     if not named:
         return
-    selected = _selected_templates(obj, pairs, ctx)
+    selected = templates_selected(obj.namespace, selector, ctx)
     declared, first_spec = ctx.index.memo(
         ("service-target-port-unknown", obj.namespace, tuple(pairs.items())),
         lambda: _declared_ports(selected),
