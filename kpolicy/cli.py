@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 
-from kpolicy import __version__
+from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"kpolicy: error: {message}\n")
+    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
 
@@ -55,13 +55,15 @@ def _parse_gates(values: list[str]) -> dict[str, bool]:
     return gates
 
 
-def _open_output(output: Path | None) -> TextIO:
-    if output is None:
-        return sys.stdout
+def _write_output(output: Path, text: str) -> None:
+    """The report to ``--output``: atomically, never through a symbolic link at the target
+    (see :class:`kpolicy.fsutil.Output`)."""
+    from kpolicy.fsutil import OutputError, write_output
+
     try:
-        return output.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+        write_output(output, text)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @app.command()
@@ -111,7 +113,7 @@ def lint(
         bool,
         typer.Option(
             "--no-cache",
-            help="Neither replay nor record this run in .kpolicy_cache/ (see KPOLICY_CACHE_DIR).",
+            help="Neither replay nor record this run in the cache (see KPOLICY_CACHE_DIR).",
         ),
     ] = False,
     jobs: Annotated[
@@ -127,6 +129,7 @@ def lint(
     from dataclasses import replace
 
     # every option that can change what is printed (not --jobs, not --no-cache)
+    linted = [*(paths or ["."]), *(context or [])]
     cache = None
     if not no_cache and "-" not in (paths or []) and not debug:
         from kpolicy.cache import RunCache
@@ -138,14 +141,19 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
-        })
-        replayed = cache.replay()
+        }, linted)
+        replayed = cache.replay() if cache is not None else None
         if replayed is not None:
             from kpolicy.cache import emit
 
-            code = emit(replayed)
+            # the report goes to this command line's --output, never to a recorded path
+            code = emit(replayed, output)
             if code is not None:
                 raise typer.Exit(code)
+    else:
+        from kpolicy.cache import guard
+
+        guard(linted)  # the schema cache is still used: never from inside what is linted
 
     from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
     from kpolicy.lint import lint as run_lint
@@ -176,13 +184,16 @@ def lint(
         if max_file_size is not None:
             session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
         if cache is not None:
+            origin = session.config.origin
             cache.begin({
                 "paths": list(options.paths), "context": list(options.context),
                 "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "exclude_base": str(origin.parent) if origin is not None else None,
                 "config": str(config) if config is not None else None,
                 "policies": [str(p) for p in (*session.config.policies, *options.policies)],
                 "nodes": str(nodes) if nodes is not None else None,
                 "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
+                "limit": session.limits.max_file_bytes,
             })
         result, traces = run_lint(options, session)
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
@@ -194,20 +205,18 @@ def lint(
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
-        out = _open_output(output)
-        try:
-            out.write(report.getvalue())
-        finally:
-            if out is not sys.stdout:
-                out.close()
-        messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        if output is None:
+            sys.stdout.write(report.getvalue())
+        else:
+            _write_output(output, report.getvalue())
+        messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
-            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
-                         "output": str(output) if output is not None else None})
+            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code},
+                        output)
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))
@@ -316,8 +325,10 @@ def plan(
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
 ) -> None:
     """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
+    from kpolicy.cache import guard
     from kpolicy.plancmd import PLAN_FORMATS, PlanOptions, build_report, write_report
 
+    guard([*(paths or ["."]), *(from_paths or [])])  # no schema cache from inside them
     try:
         if output_format not in PLAN_FORMATS:
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")
@@ -334,15 +345,27 @@ def plan(
         )
         run = build_report(options)
         for warning in run.warnings:
-            sys.stderr.write(f"kpolicy: warning: {warning}\n")
-        out = _open_output(output)
-        try:
-            write_report(output_format, run.report, out)
-        finally:
-            if out is not sys.stdout:
-                out.close()
+            sys.stderr.write(f"kpolicy: warning: {escape.text(warning)}\n")
+        if output is None:
+            write_report(output_format, run.report, sys.stdout)
+        else:
+            from kpolicy.fsutil import Output, OutputError
+
+            try:
+                target = Output(output)
+            except OutputError as exc:
+                raise UsageError(str(exc)) from None
+            try:
+                write_report(output_format, run.report, target.stream)
+            except BaseException:
+                target.abort()
+                raise
+            try:
+                target.commit()
+            except OutputError as exc:
+                raise UsageError(str(exc)) from None
         for error in run.errors:
-            sys.stderr.write(f"kpolicy: error: {error}\n")
+            sys.stderr.write(f"kpolicy: error: {escape.text(error)}\n")
         raise typer.Exit(2 if run.errors else 0)
     except UsageError as exc:
         _fail(str(exc))

@@ -34,6 +34,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kpolicy.index import NeedsIndex
 from kpolicy.k8s.validation import is_valid_percent, is_valid_port_name
+from kpolicy.patterns import (
+    PATTERN_TIMEOUT,
+    PatternError,
+    PatternTimeout,
+    bounded_validator,
+    compile_pattern,
+    has_unbounded_patterns,
+    path_of_value,
+)
 from kpolicy.resources import data_dir
 from kpolicy.schemalite import LiteError
 from kpolicy.schemalite import iter_errors as schemalite_errors
@@ -217,6 +226,12 @@ def _quantity_problem(value: object) -> FormatResult:
         return None
     if isinstance(value, float):
         return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid quantity"
+    digits = sum(1 for char in str(value) if char.isdigit()) if isinstance(value, str) else 0
+    if digits > _QUANTITY_DIGITS:
+        return RULE_FORMAT_INVALID, (
+            f"{_show(value)} has {digits} digits: kpolicy reads quantities of at most "
+            f"{_QUANTITY_DIGITS} digits, and no real amount has more"
+        )
     message = f"{_show(value)} is not a valid quantity"
     suffix = re.fullmatch(r"\s*[+-]?[0-9.]*\s*([A-Za-z]+)\s*", str(value))
     hint = _QUANTITY_HINTS.get(suffix.group(1).lower()) if suffix else None
@@ -239,6 +254,9 @@ def _resource_quantity_problem(value: object) -> FormatResult:
     if negative:
         return RULE_VALUE_INVALID, f"{_show(value)} must be greater than or equal to 0"
     return None
+
+
+_QUANTITY_DIGITS: Final = 4_000  # kpolicy.k8s.quantity.MAX_DIGITS
 
 
 def _nonzero(text: str) -> bool:
@@ -540,11 +558,12 @@ def _version_cache_key(version: str) -> str | None:
     return hasher.hexdigest()
 
 
-def _version_cache_path(version: str, key: str) -> Path | None:
-    from kpolicy.cache import user_cache_dir
+_SCHEMA_CACHE = "schemas"
+_SCHEMA_PURPOSE = b"kpolicy.schema"
 
-    folder = user_cache_dir()
-    return None if folder is None else folder / "schemas" / f"k8s-{version}-{key}.pickle"
+
+def _version_cache_name(version: str, key: str) -> str:
+    return f"k8s-{version}-{key}.pickle"
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -555,13 +574,20 @@ class _PlainUnpickler(pickle.Unpickler):
 
 
 def _read_version_cache(version: str, key: str) -> Any:
-    path = _version_cache_path(version, key)
-    if path is None:
+    """The processed schemas from the cache folder, when the entry's MAC (under the folder's
+    secret, see :mod:`kpolicy.cache`) is valid: a planted or edited pickle is never unpickled,
+    and the unpickler refuses every class besides."""
+    from kpolicy.cache import open_cache
+
+    folder = open_cache()
+    if folder is None:
+        return None
+    data = folder.read(_SCHEMA_CACHE, _version_cache_name(version, key), _SCHEMA_PURPOSE)
+    if data is None:
         return None
     try:
-        data = path.read_bytes()
         loaded = _PlainUnpickler(io.BytesIO(data)).load()
-    except Exception:  # missing, unreadable or damaged: rebuild
+    except Exception:  # damaged: rebuild
         return None
     if isinstance(loaded, tuple) and len(loaded) == 2 and all(isinstance(p, dict) for p in loaded):
         return loaded
@@ -569,28 +595,22 @@ def _read_version_cache(version: str, key: str) -> Any:
 
 
 def _write_version_cache(version: str, key: str, value: object) -> None:
-    from kpolicy.cache import write_atomic
+    from kpolicy.cache import open_cache
 
-    path = _version_cache_path(version, key)
-    if path is None:
+    folder = open_cache()
+    if folder is None:
         return
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except (RecursionError, pickle.PicklingError):
         return
-    if write_atomic(path, data):
-        _prune_version_cache(path)
-
-
-def _prune_version_cache(kept: Path) -> None:
-    """Drop the entries of the same version made from other bundles or sources."""
-    prefix = kept.name.rsplit("-", 1)[0] + "-"
-    try:
-        for other in kept.parent.glob(prefix + "*.pickle"):
-            if other != kept:
-                other.unlink(missing_ok=True)
-    except OSError:
-        pass
+    name = _version_cache_name(version, key)
+    if folder.write(_SCHEMA_CACHE, name, _SCHEMA_PURPOSE, data):
+        # the entries of the same version made from other bundles or sources: only
+        # kpolicy's own (named as above, with a valid MAC) are deleted
+        prefix = name.rsplit("-", 1)[0] + "-"
+        folder.prune(_SCHEMA_CACHE, ".pickle", _SCHEMA_PURPOSE, 0,
+                     lambda other: other.startswith(prefix) and other != name)
 
 
 def _build_version(
@@ -727,6 +747,14 @@ def _crd_schemas(crd: object) -> dict[tuple[str, str], Any]:
     return found
 
 
+def _crd_name(crd: object) -> str:
+    metadata = crd.get("metadata") if isinstance(crd, Mapping) else None
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    return f"CustomResourceDefinition {name!r}" if isinstance(name, str) else (
+        "a CustomResourceDefinition"
+    )
+
+
 def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[str, Any]]:
     """JSON Schemas named like kubeconform's, keyed by (group or None, version, kind lower-case).
 
@@ -735,11 +763,16 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
     may be shortened to its first label: ``deployment-apps-v1.json``,
     ``clusterrole-rbac-v1.json``; ``service-v1.json`` is the core group).
     """
+    from kpolicy.fsutil import read_regular, tree_files
+    from kpolicy.model import Limits
+
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     found: dict[tuple[str | None, str, str], dict[str, Any]] = {}
-    for file in sorted(root.rglob("*.json")):
+    # links to folders are not followed, nor links to files outside the folder (the run
+    # cache hashes the same list); a FIFO or a file past the default size limit is skipped
+    for file in sorted(map(Path, tree_files(str(root), (".json",), recursive=True))):
         stem = file.stem.lower()
         key: tuple[str | None, str, str] | None = None
         if "_" in stem:
@@ -755,7 +788,7 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
         if key is None or not key[2]:
             continue
         try:
-            loaded = json.loads(file.read_text(encoding="utf-8"))
+            loaded = json.loads(read_regular(file, Limits().max_file_bytes).decode("utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(loaded, dict):
@@ -772,6 +805,9 @@ def _folder_registry(roots: Iterable[Path]) -> Any:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
+    from kpolicy.fsutil import read_regular
+    from kpolicy.model import Limits
+
     allowed = [root.resolve() for root in roots]
 
     def retrieve(uri: str) -> Any:
@@ -780,7 +816,11 @@ def _folder_registry(roots: Iterable[Path]) -> Any:
         inside = any(target.is_relative_to(root) for root in allowed)
         if parts.scheme != "file" or target.suffix != ".json" or not inside:
             raise LookupError(uri)
-        contents = json.loads(target.read_text(encoding="utf-8"))
+        try:
+            data = read_regular(target, Limits().max_file_bytes)
+        except OSError:
+            raise LookupError(uri) from None
+        contents = json.loads(data.decode("utf-8"))
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
@@ -861,10 +901,11 @@ class SchemaValidator:
             schemas = _crd_schemas(crd)
         except Exception:  # a hostile CRD is skipped, never fatal
             return added
+        name = _crd_name(crd)
         for key, openapi in schemas.items():
             if key in self._builtin.roots:
                 continue  # a CRD cannot replace a built-in kind
-            self._custom[key] = {"openapi": openapi}
+            self._custom[key] = {"openapi": openapi, "origin": name}
             self._custom_compiled.pop(key, None)
             self._custom_fast.pop(key, None)
             added.append(key)
@@ -911,7 +952,10 @@ class SchemaValidator:
         custom = self._custom.get(key)
         compiled_custom: Validator | None = None
         if custom is not None:
-            compiled_custom = self._compile_custom(self._custom_root(custom))
+            try:
+                compiled_custom = self._compile_custom(self._custom_root(custom))
+            except RecursionError:  # a schema nested deeper than Python recurses: not validated
+                compiled_custom = None
         else:
             from_dir = _dir_lookup(self._schema_dir, api_version, kind)
             if from_dir is not None:
@@ -949,14 +993,19 @@ class SchemaValidator:
         # custom kind's failure as "not validated".
         from jsonschema import Draft202012Validator
 
-        return Draft202012Validator(schema, format_checker=_custom_format_checker())
+        cls = bounded_validator(Draft202012Validator)
+        return cls(schema, format_checker=_custom_format_checker())
 
     def _compile_dir_schema(self, schema: dict[str, Any]) -> Validator | None:
         import jsonschema
 
         converted = _convert_custom(schema)
+        if has_unbounded_patterns(converted):
+            return None  # jsonschema would match some of its patterns without a bound
         try:
-            cls = jsonschema.validators.validator_for(converted, default=jsonschema.Draft7Validator)
+            cls = bounded_validator(
+                jsonschema.validators.validator_for(converted, default=jsonschema.Draft7Validator)
+            )
             cls.check_schema(converted)
         except Exception:  # an unusable schema file validates nothing
             return None
@@ -992,6 +1041,32 @@ class SchemaValidator:
         if not isinstance(api_version, str) or not isinstance(kind, str):
             return []
         builtin = (api_version, kind) in self._builtin.roots
+        if builtin:
+            return self._validate(obj, api_version, kind, True)
+        try:
+            return self._validate(obj, api_version, kind, False)
+        except PatternTimeout as exc:
+            return [self._timeout_problem(obj, api_version, kind, exc)]
+
+    def _timeout_problem(
+        self, obj: Mapping[str, Any], api_version: str, kind: str, exc: PatternTimeout
+    ) -> SchemaProblem:
+        custom = self._custom.get((api_version, kind))
+        origin = custom.get("origin") if custom is not None else None
+        origin = origin or f"the --schema-dir schema of {api_version} {kind}"
+        path = exc.path if exc.path is not None else path_of_value(obj, exc.value)
+        shown = _show(exc.pattern)
+        return SchemaProblem(
+            PATTERN_TIMEOUT,
+            tuple(path),
+            "value",
+            f"pattern {shown} of {origin} {exc.reason} on this value; this {kind} is not "
+            "validated against its schema",
+        )
+
+    def _validate(
+        self, obj: Mapping[str, Any], api_version: str, kind: str, builtin: bool
+    ) -> list[SchemaProblem]:
         validator: Validator | None = None
         if not builtin:
             custom_fast = self._custom_fast_for((api_version, kind))
@@ -1000,7 +1075,9 @@ class SchemaValidator:
                 try:
                     if custom_fast(obj):
                         return []
-                except Exception:
+                except PatternTimeout:
+                    raise
+                except Exception:  # noqa: S110 - the fast check only short-cuts a pass; jsonschema below decides
                     pass
             validator = self._validator_for(api_version, kind)
             if validator is None:
@@ -1018,7 +1095,7 @@ class SchemaValidator:
                     if plain:
                         root = self._builtin.roots[api_version, kind]
                         return _problems(list(_explain(root, obj)))
-                except Exception:  # too deep, or a format check that raises: jsonschema decides
+                except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
         # what the loader makes is already the JSON the API server reads: no copy needed
@@ -1032,6 +1109,8 @@ class SchemaValidator:
             return _problems(validator.iter_errors(instance))
         except RecursionError:
             return []
+        except PatternTimeout:
+            raise
         except Exception:  # custom schemas may hold anything
             if builtin:
                 raise
@@ -1265,14 +1344,12 @@ def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     keyword functions apply them (each only to strings, lists or numbers); None without any."""
     checks: list[Callable[[Any], bool]] = []
     if "pattern" in schema:
-        source = schema["pattern"]
-        if not isinstance(source, str):
-            raise _Unsupported("pattern")
         try:
-            search = re.compile(source).search  # jsonschema: re.search(pattern, instance)
-        except re.error:
+            # jsonschema: re.search(pattern, instance), bounded (a CRD's pattern is input)
+            search = compile_pattern(schema["pattern"]).search
+        except PatternError:
             raise _Unsupported("pattern") from None
-        checks.append(lambda value: not isinstance(value, str) or search(value) is not None)
+        checks.append(lambda value: not isinstance(value, str) or search(value))
     for keyword, kind, below in (("minLength", str, True), ("maxLength", str, False),
                                  ("minItems", list, True), ("maxItems", list, False)):
         if keyword in schema:
@@ -1585,6 +1662,10 @@ def _type_message(error: ValidationError) -> str:
                 "number, quote it"
             )
     numeric = "integer" in expected or "number" in expected
+    if numeric and isinstance(value, str) and len(value) > 4_300 and value.strip().isdigit():
+        # the loader keeps a number with more digits than Python converts as text
+        return (f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
+                "a 64-bit integer holds")
     if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
         return message + ": remove the quotes"
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):

@@ -143,6 +143,17 @@ CORPUS: dict[str, list[tuple[str, int]]] = {
     "wrongtype-job-cronjob.yaml": [],
     "wrongtype-pod.yaml": [],
     "wrongtype-statefulset.yaml": [],
+    # issue 13: what an attacker controls is bounded and escaped
+    "alias-bombs-across-documents.yaml": [("yaml-syntax", 15), ("yaml-syntax", 1423)],
+    "lists-many-volumes-and-ports.yaml": [("probe-port-unknown", 15),
+                                          ("volume-mount-unknown", 418)],
+    "names-control-characters.yaml": [("name-invalid", 6), ("labels-invalid", 7),
+                                      ("pod-spec-invalid", 14)],
+    "patterns-redos-crd.yaml": [("policy-pattern-timeout", 29)],
+    "plan-huge-replicas.yaml": [("statefulset-service-not-found", 22)],
+    "quantity-5000-digits.yaml": [("schema-format-invalid", 11), ("schema-format-invalid", 12)],
+    "selectors-overlapping-group.yaml": [("selector-overlap", 19), ("selector-overlap", 327)],
+    "suppress-inside-scalars.yaml": [("privileged-container", 18), ("privileged-container", 22)],
 }
 
 # rule id → corpus files it is known to crash on (xfail(strict=True) until its owner fixes it)
@@ -642,15 +653,17 @@ def test_unreadable_folder(workdir: Path) -> None:
 
 def test_read_error_even_as_root(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that cannot be read, whoever runs the tests: ``open`` is made to fail."""
+    from kpolicy import lint as lint_module
+
     (workdir / "locked.yaml").write_text(BESIDE)
-    real_open = Path.open
+    real_open = lint_module.open_regular
 
-    def failing_open(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "locked.yaml":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(path).name == "locked.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", failing_open)
+    monkeypatch.setattr(lint_module, "open_regular", failing_open)
     code, report, stderr = invoke("locked.yaml", "beside.yaml")
     assert stderr.splitlines() == ["kpolicy: error: locked.yaml: cannot read: Permission denied"]
     assert code == 2
@@ -681,7 +694,15 @@ def test_stat_error_inside_a_folder(workdir: Path, monkeypatch: pytest.MonkeyPat
             raise PermissionError(13, "Permission denied", str(path))
         return real_stat(path, *args, **kwargs)
 
+    real_lstat = os.lstat
+
+    def failing_lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).endswith("app.yaml"):  # a r-- folder: lstat fails as stat does
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
     monkeypatch.setattr(discover_module.os, "stat", failing_stat)
+    monkeypatch.setattr(discover_module.os, "lstat", failing_lstat)
     files, errors = discover_module.discover(["tree", "beside.yaml"])
     assert [f.display for f in files] == ["beside.yaml"]
     assert errors == ["tree/app.yaml: cannot read: Permission denied"]

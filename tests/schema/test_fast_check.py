@@ -195,9 +195,14 @@ def test_version_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # the schemas are cyclic (inlined $refs): compare their pickles, not with ==
     assert pickle.dumps(loaded) == pickle.dumps(built)
     assert set(loaded[0]) == set(built[0])
-    path = schema._version_cache_path(version, key)
-    assert path is not None
+    path = tmp_path / "schemas" / schema._version_cache_name(version, key)
+    assert path.read_bytes()[64:65] == b"\n"  # its MAC, then the pickle
     path.write_bytes(b"\x80\x04\x95garbage")
     assert schema._read_version_cache(version, key) is None
-    path.write_bytes(pickle.dumps((copy.copy, {})))  # a global: refused, never called
+    # even with a valid MAC, a pickle that names a global is refused, never called
+    from kpolicy.cache import open_cache
+
+    folder = open_cache()
+    assert folder is not None
+    folder.write("schemas", path.name, schema._SCHEMA_PURPOSE, pickle.dumps((copy.copy, {})))
     assert schema._read_version_cache(version, key) is None
