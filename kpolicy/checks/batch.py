@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin, quoted_detail
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled
@@ -373,7 +373,7 @@ def _exit_code_problems(
         )
     container = requirement.get("containerName")
     if isinstance(container, str) and container not in names:
-        known = ", ".join(repr(n) for n in sorted(names)) or "none"
+        known = few([repr(n) for n in sorted(names)]) or "none"
         yield Problem(
             (*where, "containerName"),
             f"onExitCodes containerName {container!r} is not a container or init container of "
@@ -417,7 +417,8 @@ def _exit_code_problems(
     if not ordered:
         yield Problem(
             (*where, "values"),
-            f"onExitCodes values {values} are not in ascending order; {REJECTS}",
+            f"onExitCodes values {few([str(v) for v in values])} are not in ascending order; "
+            f"{REJECTS}",
             anchor="key",
         )
 

@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.checks.services import templates_selected
@@ -179,7 +179,7 @@ def hpa_target_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         return
     same_kind = sorted({o.name for o in present if o.kind == kind})
     others = sorted({f"{o.kind} {o.name}" for o in present})
-    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    shown = few(others, 3)
     yield Problem(
         ("spec", "scaleTargetRef", "name"),
         f"scaleTargetRef {kind} {name!r} is not among the linted files (and --context) of "
@@ -478,7 +478,7 @@ def networkpolicy_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ("kind",),
         f"no NetworkPolicy of namespace {obj.namespace!r} among the linted files (and --context) "
         f"selects the Pods of {obj.kind} {obj.name!r} (labels "
-        f"{', '.join(f'{k}={v}' for k, v in sorted(labels.items())) or 'none'}): they accept "
+        f"{few([f'{k}={v}' for k, v in sorted(labels.items())]) or 'none'}): they accept "
         "connections from every Pod of the cluster",
     )
 
@@ -560,9 +560,9 @@ def ingress_backend_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Proble
         numbers, names_ = _service_ports(service)
         number = int_value(port)
         if number is not None and number not in numbers:
-            have = ", ".join(str(n) for n in sorted(numbers)) or "none"
+            have = few([str(n) for n in sorted(numbers)]) or "none"
         elif isinstance(port, str) and port not in names_:
-            have = ", ".join(repr(n) for n in sorted(names_)) or "no named ports"
+            have = few([repr(n) for n in sorted(names_)]) or "no named ports"
         else:
             continue
         yield Problem(
