@@ -67,6 +67,7 @@ _MAC_HEX = 64  # a 32-byte MAC, in hexadecimal, then a newline, then the payload
 MAX_ENTRY_BYTES = 256 << 20
 # what a file past the run's limit is hashed with: the run refuses it, so only its size counts
 DEFAULT_FILE_LIMIT = 16 * 1024 * 1024
+_ABSENT = "absent"  # the state of a path a run looked for and did not find
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by kpolicy.\n"
@@ -698,9 +699,14 @@ class RunCache:
         exclude = names(spec.get("exclude"))
         base = spec.get("exclude_base")
         base = base if isinstance(base, str) else None
+        force_exclude = spec.get("force_exclude") is True
+        ignore_files = spec.get("ignore_files") is not False
         inputs, input_errors = discover(names(spec.get("paths")), exclude,
-                                        str(spec.get("stdin_name")), base=base)
-        context, context_errors = discover(names(spec.get("context")), exclude, base=base)
+                                        str(spec.get("stdin_name")), base=base,
+                                        force_exclude=force_exclude, ignore_files=ignore_files)
+        context, context_errors = discover(names(spec.get("context")), exclude, base=base,
+                                           force_exclude=force_exclude,
+                                           ignore_files=ignore_files)
         files: dict[str, str | None] = {}
         self._stats = {}
 
@@ -724,6 +730,15 @@ class RunCache:
         nodes = spec.get("nodes")
         if isinstance(nodes, str):
             add(os.path.abspath(nodes), limit)
+        # what the run read besides its inputs (kustomizations, charts, templates, ignore
+        # files), recorded after it: a change there, or a file appearing there, is a miss
+        for path in names(spec.get("also")):
+            path = os.path.abspath(path)
+            if os.path.lexists(path):
+                add(path, DEFAULT_FILE_LIMIT)
+            elif path not in files:
+                files[path] = _ABSENT  # looked for and not there: one appearing is a miss
+                self._stats[path] = None
         trees = {
             **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".yaml",), False)
                for p in names(spec.get("policies"))},
@@ -777,6 +792,24 @@ class RunCache:
             self._before = self.fingerprint(spec)
         except Exception:
             self._before = None
+
+    def watch(self, paths: Iterable[str]) -> None:
+        """Add files the run read besides its inputs to what a replay depends on (their state
+        now joins the state taken before the run: a file changed since the run started is
+        caught by :meth:`store`'s time check)."""
+        extra = sorted({os.path.abspath(p) for p in paths})
+        if not extra or self._before is None:
+            return
+        self._spec = {**self._spec, "also": extra}
+        files = dict(self._before.get("files", {}))  # type: ignore[call-overload]
+        for path in extra:
+            if path in files:
+                continue
+            if os.path.lexists(path):
+                files[path], self._stats[path] = _file_state(path)
+            else:
+                files[path], self._stats[path] = _ABSENT, None
+        self._before = {**self._before, "files": files}
 
     def store(self, outputs: dict[str, object], output: Path | None = None) -> bool:
         """Record the outputs, unless an input changed during the run or too recently.
@@ -834,7 +867,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     than the parsed command line, which decides again when this declines).
     """
     _this_command_line[:] = [list(argv)]
-    if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
+    if not _replayable(argv):
         return None
     cwd = cwd or Path.cwd()
     linted = _linted_paths(argv[1:])
@@ -869,11 +902,14 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h"})
+# (--kustomize runs a build whose inputs kpolicy does not know)
+_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize"})
 # the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
 _LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
-                         "--help"})
+                         "--help", "--show-skipped", "--no-ignore", "--force-exclude",
+                         "--no-force-exclude"})
 _LINT_SHORT_WITH_VALUE = frozenset("focj")
+_LINT_SHORT_FLAGS = frozenset("v")
 
 
 def _linted_paths(args: list[str]) -> list[str] | None:
@@ -892,6 +928,9 @@ def _linted_paths(args: list[str]) -> list[str] | None:
             if "=" not in arg and arg not in _LINT_FLAGS:
                 index += 1  # the option's value
         elif arg.startswith("-") and len(arg) > 1:
+            if arg[1] in _LINT_SHORT_FLAGS and len(arg) == 2:
+                index += 1
+                continue
             if arg[1] not in _LINT_SHORT_WITH_VALUE:
                 return None
             if len(arg) == 2:
@@ -900,6 +939,16 @@ def _linted_paths(args: list[str]) -> list[str] | None:
             positional.append(arg)
         index += 1
     return [*(positional or ["."]), *args]  # _boundaries keeps the paths that exist
+
+
+def _replayable(argv: list[str]) -> bool:
+    """Whether a raw command line may be replayed before the CLI parses it: a ``kpolicy
+    lint`` without the options above, and without ``--report``, whose paths only the parsed
+    command line knows (it is replayed there, see ``emit``)."""
+    return bool(argv) and argv[0] == "lint" and not any(
+        arg in _NEVER_REPLAYED or arg == "--report" or arg.startswith("--report=")
+        for arg in argv[1:]
+    )
 
 
 def _command_line_key(argv: list[str], cwd: Path) -> str:
@@ -921,25 +970,31 @@ def _run_key(described: dict[str, object], cwd: Path) -> str:
     }, sort_keys=True, default=str).encode("utf-8", "surrogateescape"))
 
 
-def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None) -> int | None:
+def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None,
+         reports: Sequence[tuple[str, str | os.PathLike[str]]] = ()) -> int | None:
     """Print recorded outputs as the run printed them: the report to stdout or to ``output``
     (the ``--output`` of this command line, never a path from the entry), then the messages;
     the recorded exit code. None when the entry does not fit this command line (a report
     recorded to a file, this one to stdout, or the reverse) or the output file cannot be
-    written (the real run then reports why)."""
+    written (the real run then reports why).
+
+    ``reports``: the ``--report`` (format, path) pairs of this command line. The recorded run
+    wrote the same formats in the same order (else None), and each recorded text goes to this
+    command line's path: the entry holds no path to write to.
+    """
+    recorded = outputs.get("reports", [])
+    if not isinstance(recorded, list) or [
+        item[0] if isinstance(item, list) and len(item) == 2 else None for item in recorded
+    ] != [name for name, _ in reports]:
+        return None
+    for (_, path), (_, text) in zip(reports, recorded, strict=True):
+        if not _write(path, str(text)):
+            return None
     report, messages = str(outputs.get("report", "")), str(outputs.get("stderr", ""))
     if bool(outputs.get("to_file")) != (output is not None):
         return None
     if output is not None:
-        try:
-            out = Output(output)
-        except OutputError:
-            return None
-        try:
-            out.stream.write(report)
-            out.commit()
-        except (OSError, UnicodeError):
-            out.abort()
+        if not _write(output, report):
             return None
     else:
         sys.stdout.write(report)
@@ -947,6 +1002,21 @@ def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None) -> i
     sys.stdout.flush()
     code = outputs.get("exit")
     return code if isinstance(code, int) else 0
+
+
+def _write(path: str | os.PathLike[str], text: str) -> bool:
+    """A report file, atomically and never through a symbolic link (:class:`Output`)."""
+    try:
+        out = Output(path)
+    except OutputError:
+        return False
+    try:
+        out.stream.write(text)
+        out.commit()
+    except (OSError, UnicodeError):
+        out.abort()
+        return False
+    return True
 
 
 def _output_argument(argv: list[str], output: Path) -> list[int] | None:
@@ -972,7 +1042,7 @@ def _store_alias(cache: RunCache, output: Path | None) -> None:
     if not _this_command_line:
         return
     argv = _this_command_line[0]
-    if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
+    if not _replayable(argv):
         return
     where = None
     if output is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -21,7 +22,7 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
@@ -79,15 +80,51 @@ def _write_output(output: Path, text: str) -> None:
         raise UsageError(str(exc)) from None
 
 
+def _parse_reports(values: list[str], output: Path | None) -> list[tuple[str, Path]]:
+    """``--report FORMAT=PATH`` values as (format, path); a usage error for a bad one."""
+    from kpolicy.report import FORMATS
+
+    reports: list[tuple[str, Path]] = []
+    seen = {os.path.abspath(output): "--output"} if output is not None else {}
+    for value in values:
+        name, sep, target = value.partition("=")
+        name = name.strip()
+        if not sep or not name or not target:
+            raise UsageError(f"--report expects FORMAT=PATH (e.g. sarif=kpolicy.sarif), got {value!r}")
+        if name not in FORMATS:
+            raise UsageError(
+                f"--report: unknown format {name!r}; choose from {', '.join(FORMATS)}"
+            )
+        if target == "-":
+            raise UsageError("--report writes a file; the report on the terminal is --format's")
+        where = os.path.abspath(target)
+        if where in seen:
+            raise UsageError(f"--report: {target} is also written by {seen[where]}")
+        seen[where] = f"--report {value}"
+        reports.append((name, Path(target)))
+    return reports
+
+
 @app.command()
 def lint(
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files, folders, or - for stdin (default: .).")
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif or github.")
+        str,
+        typer.Option(
+            "--format", "-f", help="text, json, sarif, github, junit, gitlab or checkstyle."
+        ),
     ] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    report_files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            metavar="FORMAT=PATH",
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. sarif=kpolicy.sarif.",
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rule ids (comma-separated).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids (comma-separated).")] = None,
@@ -118,6 +155,26 @@ def lint(
         int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
+    show_skipped: Annotated[
+        bool,
+        typer.Option("--show-skipped", "-v",
+                     help="List the files not linted (not manifests, chart templates) and why."),
+    ] = False,
+    kustomize: Annotated[
+        list[str] | None,
+        typer.Option("--kustomize",
+                     help="Build this kustomization folder (kubectl kustomize or kustomize build) "
+                          "and lint what it renders, placed on the source files (repeatable)."),
+    ] = None,
+    no_ignore: Annotated[
+        bool, typer.Option("--no-ignore", help="Walk folders without honouring .gitignore.")
+    ] = False,
+    force_exclude: Annotated[
+        bool | None,
+        typer.Option("--force-exclude/--no-force-exclude",
+                     help="Apply the config's exclude to files named on the command line too "
+                          "(as the pre-commit hook does; default: the config's forceExclude)."),
+    ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
     ] = None,
@@ -141,26 +198,33 @@ def lint(
     import io
     from dataclasses import replace
 
+    try:
+        reports = _parse_reports(report_files or [], output)
+    except UsageError as exc:
+        _fail(str(exc))
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
-    if not no_cache and "-" not in (paths or []) and not debug:
+    if not no_cache and "-" not in (paths or []) and not debug and not kustomize:
         from kpolicy.cache import RunCache
 
         cache = RunCache.for_command({
             "paths": paths, "format": output_format, "output": output, "config": config,
+            "reports": [name for name, _ in reports],  # not the paths: see emit
             "select": select, "ignore": ignore, "fail_on": fail_on, "context": context,
             "kubernetes_version": kubernetes_version, "cluster_domain": cluster_domain,
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
+            "show_skipped": show_skipped, "no_ignore": no_ignore, "force_exclude": force_exclude,
         }, linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
             from kpolicy.cache import emit
 
-            # the report goes to this command line's --output, never to a recorded path
-            code = emit(replayed, output)
+            # the report goes to this command line's --output, and the texts of the --report
+            # files to this command line's paths, never to a recorded path
+            code = emit(replayed, output, reports)
             if code is not None:
                 raise typer.Exit(code)
     else:
@@ -178,7 +242,8 @@ def lint(
         if fail_on is not None and fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
         options = LintOptions(
-            paths=paths or ["."],
+            paths=paths or ([] if kustomize else ["."]),
+            kustomize=kustomize or [],
             context=context or [],
             stdin_filename=stdin_filename,
             config_path=config,
@@ -192,6 +257,8 @@ def lint(
             schema_dir=schema_dir,
             debug=debug,
             jobs=jobs,
+            force_exclude=force_exclude,
+            ignore_files=not no_ignore,
         )
         session = build_session(options)
         if max_file_size is not None:
@@ -201,6 +268,9 @@ def lint(
             cache.begin({
                 "paths": list(options.paths), "context": list(options.context),
                 "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "force_exclude": bool(force_exclude if force_exclude is not None
+                                      else session.config.force_exclude),
+                "ignore_files": not no_ignore,
                 "exclude_base": str(origin.parent) if origin is not None else None,
                 "config": str(config) if config is not None else None,
                 "policies": [str(p) for p in (*session.config.policies, *options.policies)],
@@ -216,6 +286,7 @@ def lint(
             tool_version=__version__,
             color=use_color and output_format == "text",
             show_suppressed=show_suppressed,
+            show_skipped=show_skipped,
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
@@ -223,7 +294,16 @@ def lint(
             sys.stdout.write(report.getvalue())
         else:
             _write_output(output, report.getvalue())
-        messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
+        written: list[list[str]] = []
+        if reports:
+            file_ctx = replace(ctx, color=False)
+            for name, path in reports:
+                text = io.StringIO()
+                writer(name)(result, file_ctx, text)
+                _write_output(path, text.getvalue())
+                written.append([name, text.getvalue()])
+        messages = "".join(f"kpolicy: warning: {escape.text(note)}\n" for note in result.warnings)
+        messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         # a traceback names files and objects from the input: escaped line by line
         messages += "".join(escape.text(line) + "\n" for trace in traces
                             for line in trace.rstrip("\n").split("\n"))
@@ -231,8 +311,9 @@ def lint(
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
-            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code},
-                        output)
+            cache.watch(result.read_also)
+            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
+                         "reports": written}, output)
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))

@@ -37,6 +37,7 @@ from kpolicy.versions import DEFAULT_VERSION, check_version
 
 if TYPE_CHECKING:
     from kpolicy.lint import Session
+    from kpolicy.repo import RepoModel
 
 WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
 PLAN_FORMATS: Final = ("text", "json", "markdown", "svg")
@@ -382,7 +383,9 @@ def _key(obj: KObject) -> Key:
 
 
 def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
-    return [obj for file in files for obj in file.objects if obj.kind in WORKLOAD_KINDS]
+    """The workloads to plan: a kustomize patch is a fragment of one, not a workload."""
+    return [obj for file in files for obj in file.objects
+            if obj.kind in WORKLOAD_KINDS and not obj.patch]
 
 
 def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
@@ -453,18 +456,21 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Set
     return _Settings(version, domain, {**config.feature_gates, **options.feature_gates}, nodes)
 
 
-def _refusals(files: Sequence[LoadedFile], session: Session) -> Refusals:
+def _refusals(files: Sequence[LoadedFile], session: Session, repo: RepoModel | None,
+              base: Path) -> Refusals:
     holding = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
     others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
-    return workload_refusals(holding, others, session)
+    return workload_refusals(holding, others, session, repo, base)
 
 
 def workload_refusals(files: Sequence[LoadedFile], context: Sequence[LoadedFile],
-                      session: Session) -> Refusals:
+                      session: Session, repo: RepoModel | None = None,
+                      base: Path | None = None) -> Refusals:
     """Why the API server refuses each workload of ``files`` it refuses: the findings of error
     severity of the rules whose findings are refusals (``rejects`` in rules/<id>.yaml), as
     ``kpolicy lint`` reports them with the same config (rules turned off and suppressions
-    included); ``context``: the other files, for the index. Keyed by ``id()`` of the workload."""
+    included) and the same repository model (``repo``: kustomize patches are fragments);
+    ``context``: the other files, for the index. Keyed by ``id()`` of the workload."""
     from kpolicy.lint import check_files
 
     rejecting = {rule_id: active for rule_id, active in session.active.items()
@@ -472,7 +478,8 @@ def workload_refusals(files: Sequence[LoadedFile], context: Sequence[LoadedFile]
     reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
     if not rejecting or not reported:
         return {}
-    result, _ = check_files(reported, context, replace(session, active=rejecting))
+    result, _ = check_files(reported, context, replace(session, active=rejecting), base=base,
+                            repo=repo, context_findings=False)
     # each workload's lines; a finding belongs to the innermost object around it (an item of
     # a List lies inside the List's document)
     spans: dict[str, list[tuple[int, int, KObject]]] = {}
@@ -506,7 +513,8 @@ def _lines_of(obj: KObject) -> tuple[int, int]:
 
 def build_report(options: PlanOptions) -> PlanRun:
     """Read, match and plan; raises :class:`UsageError` for a bad command line."""
-    from kpolicy.lint import LintOptions, build_session
+    from kpolicy.lint import LintOptions, adapt_to_repo, build_session
+    from kpolicy.repo import RepoModel
 
     if options.from_paths and options.base is not None:
         raise UsageError("--from and --base both name the previous version; give one")
@@ -527,10 +535,14 @@ def build_report(options: PlanOptions) -> PlanRun:
     inputs, discover_errors = discover(paths, config.exclude, options.stdin_filename,
                                        base=config.exclude_base)
     errors.extend(discover_errors)
-    files = _read(inputs, limits, errors)
+    # the repository as lint sees it: which files are kustomize patches (fragments, never
+    # planned on their own), which labels and images kustomizations set
+    base = options.cwd or Path.cwd()
+    repo = RepoModel.scan([i.display for i in inputs if i.path is not None], base)
+    files = [adapt_to_repo(file, repo) for file in _read(inputs, limits, errors)]
     warnings.extend(_warnings_of(files))
     index = Index([obj for file in files for obj in file.objects])
-    refusals = _refusals(files, session)
+    refusals = _refusals(files, session, repo, base)
     entries: list[PlanEntry] = []
 
     diff = bool(options.from_paths) or options.base is not None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from kpolicy.model import LintResult
+from kpolicy.model import Diagnostic, LintResult, ObjectRef
 from kpolicy.ruledefs import RuleDef
 
 
@@ -16,6 +16,7 @@ class ReportContext:
     tool_version: str
     color: bool = False
     show_suppressed: bool = False
+    show_skipped: bool = False
     # the folder the reported file names are relative to (None: the working folder), and the
     # folder SARIF's URIs are relative to (None: the top of the git working tree around it,
     # else the working folder; see kpolicy.report.sarif.source_root)
@@ -31,6 +32,9 @@ _MODULES = {
     "json": "kpolicy.report.json_report",
     "sarif": "kpolicy.report.sarif",
     "github": "kpolicy.report.github",
+    "junit": "kpolicy.report.junit",
+    "gitlab": "kpolicy.report.gitlab",
+    "checkstyle": "kpolicy.report.checkstyle",
 }
 FORMATS = tuple(_MODULES)
 
@@ -46,6 +50,34 @@ def writer(name: str) -> Writer:
 
 def writers() -> dict[str, Writer]:
     return {name: writer(name) for name in FORMATS}
+
+
+def _object_key(obj: ObjectRef | None) -> str:
+    if obj is None:
+        return ""
+    return "/".join((obj.kind or "", obj.namespace or "", obj.name or ""))
+
+
+def fingerprint(diag: Diagnostic, file: str | None = None,
+                related_files: Sequence[str] | None = None) -> str:
+    """Stable when lines move, different for different findings: the rule, the file (``file``:
+    SARIF passes the URI relative to the repository root, the same from any working folder),
+    the JSON pointer, the object and the related objects (a pair of overlapping workloads is
+    not another pair). A finding on no object (broken YAML) adds its message without numbers
+    (no line numbers). Findings that still share all of it are numbered by the formats."""
+    import hashlib
+    import re
+
+    from kpolicy.escape import utf8
+
+    parts = [diag.rule, file if file is not None else diag.file, diag.path,
+             _object_key(diag.object)]
+    if diag.object is None:
+        parts.append(re.sub(r"[0-9]+", "#", diag.message))
+    files = related_files if related_files is not None else [r.file for r in diag.related]
+    parts += sorted(f"{name}\x1e{_object_key(related.object)}"
+                    for name, related in zip(files, diag.related, strict=True))
+    return hashlib.sha256(utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
 def write_json_lines(

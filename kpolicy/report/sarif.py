@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -13,8 +12,8 @@ import attr
 import sarif_om as om
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult, ObjectRef, Severity
-from kpolicy.report import ReportContext, write_json_lines
+from kpolicy.model import Diagnostic, LintResult, Severity, Span
+from kpolicy.report import ReportContext, fingerprint, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,32 +72,6 @@ def _rule_descriptor(rule: RuleDef) -> om.ReportingDescriptor:
         default_configuration=om.ReportingConfiguration(level=_LEVEL[rule.severity]),
         properties={"tags": ["kubernetes"]},
     )
-
-
-_DIGITS = re.compile(r"[0-9]+")
-
-
-def _object_key(obj: ObjectRef | None) -> str:
-    if obj is None:
-        return ""
-    return "/".join((obj.kind or "", obj.namespace or "", obj.name or ""))
-
-
-def fingerprint(diag: Diagnostic, uri: str | None = None,
-                related_uris: Sequence[str] | None = None) -> str:
-    """Stable when lines move, different for different findings: the rule, the file (``uri``:
-    relative to the repository root, so the same from any working folder), the JSON pointer,
-    the object and the related objects (a pair of overlapping workloads is not another pair).
-    A finding on no object (broken YAML) adds its message without numbers (no line numbers).
-    Findings that still share all of it are told apart by :func:`_fingerprints`."""
-    parts = [diag.rule, uri if uri is not None else diag.file, diag.path,
-             _object_key(diag.object)]
-    if diag.object is None:
-        parts.append(_DIGITS.sub("#", diag.message))
-    files = related_uris if related_uris is not None else [r.file for r in diag.related]
-    parts += sorted(f"{file}\x1e{_object_key(related.object)}"
-                    for file, related in zip(files, diag.related, strict=True))
-    return hashlib.sha256(escape.utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
 def _working_tree(folder: str, known: dict[str, str | None]) -> str | None:
@@ -202,7 +175,15 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
         if obj.name is not None:
             logical["name"] = obj.name
         location["logicalLocations"] = [logical]
-    location["physicalLocation"] = _location(diag.file, diag.span, uris)
+    related = [(r.file, r.span, r.message) for r in diag.related]
+    origin = diag.origin
+    if origin is not None and origin.local is not None:
+        # code scanning shows it on the chart's template; the rendered place is related
+        location["physicalLocation"] = _location(
+            origin.local, Span(origin.line, 1, origin.line, 2), uris)
+        related.append((diag.file, diag.span, "where the finding is in the rendered output"))
+    else:
+        location["physicalLocation"] = _location(diag.file, diag.span, uris)
     result: dict[str, Any] = {
         "message": {"text": escape.text(diag.message)},
         "level": _LEVEL[diag.severity],
@@ -211,11 +192,11 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
     }
     if diag.path:
         result["properties"] = {"path": diag.path}
-    if diag.related:
+    if related:
         result["relatedLocations"] = [
-            {"id": i, "message": {"text": escape.text(r.message)},
-             "physicalLocation": _location(r.file, r.span, uris)}
-            for i, r in enumerate(diag.related)
+            {"id": i, "message": {"text": escape.text(message)},
+             "physicalLocation": _location(file, span, uris)}
+            for i, (file, span, message) in enumerate(related)
         ]
     result["ruleId"] = diag.rule
     result["ruleIndex"] = rule_index
@@ -234,8 +215,10 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         else:
             descriptors.append(_rule_descriptor(rule))
     cwd = ctx.cwd or os.getcwd()
-    root = ctx.source_root or source_root(
-        cwd, {f for d in result.diagnostics for f in (d.file, *(r.file for r in d.related))})
+    root = ctx.source_root or source_root(cwd, {
+        name for d in result.diagnostics
+        for name in (d.file, *(r.file for r in d.related),
+                     *((d.origin.local,) if d.origin is not None and d.origin.local else ()))})
     uris = _Uris(cwd, root)
     prints = _fingerprints(result.diagnostics, uris)
     results = [_result(diag, rule_index[diag.rule], uris, print_)

@@ -174,3 +174,17 @@ def test_svg_shows_the_notes(tmp_path: Path) -> None:
     for note in notes:
         assert f">• {note[:60]}" in svg
     json.loads(json.dumps(doc))
+
+
+def test_a_kustomize_patch_is_neither_planned_nor_rejected(tmp_path: Path) -> None:
+    # lint judges a patch as the fragment it is (no selector of its own is no finding), and
+    # the plan agrees: the patch is not a workload of its own
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "patch.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n")
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [web.yaml]\npatches:\n  - path: patch.yaml\n")
+    assert "selector-missing" not in run_lint(".", cwd=tmp_path)
+    doc = plan_json(".", cwd=tmp_path)
+    assert doc["summary"] == {"workloads": 1, "rejected": 0, "stalled": 0}
+    assert workload(doc, "Deployment", "web")["replicas"] == 10
