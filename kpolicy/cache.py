@@ -1,15 +1,11 @@
-"""On-disk caches: replayed ``kpolicy lint`` runs, and data derived from the bundled schemas.
+"""The on-disk cache of replayed ``kpolicy lint`` runs.
 
-Where they live (``KPOLICY_CACHE_DIR``, when set, holds both):
-
-- **lint results**: ``.kpolicy_cache/`` in the current folder, like ``.ruff_cache`` or
-  ``.mypy_cache``: one per project, found by pre-commit and CI caches, removed with the
-  folder. It ignores itself (a ``.gitignore`` of ``*`` inside), and folder walks skip it
-  because its name starts with a dot. ``--no-cache`` neither reads nor writes it.
-- **derived schema data** (the processed schemas of a Kubernetes version): the user cache
-  folder (``$XDG_CACHE_HOME/kpolicy``, ``~/.cache/kpolicy``, ``~/Library/Caches/kpolicy``,
-  ``%LOCALAPPDATA%\\kpolicy\\Cache``), shared by every project like Python's bytecode; it only
-  depends on kpolicy's own files, never on the inputs, so ``--no-cache`` leaves it on.
+It lives in ``.kpolicy_cache/`` in the current folder (``KPOLICY_CACHE_DIR/results`` when that
+is set), like ``.ruff_cache`` or ``.mypy_cache``: one per project, found by pre-commit and CI
+caches, removed with the folder. It ignores itself (a ``.gitignore`` of ``*`` inside), and
+folder walks skip it because its name starts with a dot. ``--no-cache`` neither reads nor
+writes it. (The bundled schemas need no cache: each run parses only the definitions of the
+kinds it validates, see kpolicy/schema.py.)
 
 A lint result is a *replay*: the exact report, messages and exit code of an earlier run,
 stored with everything that run depended on (the command line, the current folder, kpolicy's
@@ -18,9 +14,8 @@ file, and the file lists of the folders that were walked). A later run with the 
 line replays it only when every one of those is unchanged; any difference is a miss, never a
 stale answer.
 
-Nothing here can execute code from a cache file: project-local entries are JSON (a cloned
-repository could ship a ``.kpolicy_cache/``), and the pickled schema data lives in the user's
-own cache folder, checked against a digest kept next to it.
+Nothing here can execute code from a cache file: entries are JSON (a cloned repository could
+ship a ``.kpolicy_cache/``).
 
 Writes go to a temporary file in the same folder and are moved into place with
 :func:`os.replace`, which is atomic: concurrent runs each see a whole entry or none.
@@ -49,26 +44,6 @@ _CACHEDIR_TAG = (
     "# This file is a cache directory tag created by kpolicy.\n"
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
-
-
-def user_cache_dir() -> Path | None:
-    """The user cache folder for kpolicy, or None when there is no home to put it in."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    try:
-        if sys.platform == "darwin":
-            base = Path.home() / "Library" / "Caches"
-        elif os.name == "nt":
-            local = os.environ.get("LOCALAPPDATA")
-            return (Path(local) if local else Path.home() / "AppData" / "Local") / "kpolicy" / "Cache"
-        else:
-            xdg = os.environ.get("XDG_CACHE_HOME", "")
-            # the XDG spec: a relative path is invalid and must be ignored
-            base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-    except RuntimeError:  # no home folder
-        return None
-    return base / "kpolicy"
 
 
 def project_cache_dir(cwd: Path | None = None) -> Path:
