@@ -11,6 +11,12 @@ import typer
 
 from kpolicy import __version__
 from kpolicy.errors import UsageError
+from kpolicy.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS
+
+_VERSION_HELP = (
+    f"Kubernetes minor version, {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} "
+    f"(default {DEFAULT_VERSION})."
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -84,7 +90,7 @@ def lint(
         typer.Option(help="Files or folders indexed for cross-object rules, never reported on."),
     ] = None,
     kubernetes_version: Annotated[
-        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+        str | None, typer.Option(help=_VERSION_HELP)
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in reports.")] = "<stdin>",
@@ -303,7 +309,7 @@ def plan(
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     kubernetes_version: Annotated[
-        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+        str | None, typer.Option(help=_VERSION_HELP)
     ] = None,
     feature_gates: Annotated[
         list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
