@@ -53,6 +53,7 @@ __all__ = [
     "is_valid_quantity",
     "load_schema_dir",
     "normalize_version",
+    "served_minors",
     "supported_versions",
 ]
 
@@ -202,6 +203,16 @@ def _version_key(version: str) -> tuple[int, ...]:
 def supported_versions() -> list[str]:
     """Kubernetes minor versions with bundled schemas, oldest first (``"1.29"``...)."""
     return sorted(_index()["versions"], key=_version_key)
+
+
+def served_minors(api_version: str, kind: str) -> tuple[int, ...]:
+    """The minor releases among the bundled ones whose API server serves this kind at this
+    apiVersion (when its group version is enabled), oldest first; () for none."""
+    by_kind = _index()["kinds"].get(api_version)
+    ranges = by_kind.get(kind) if isinstance(by_kind, dict) else None
+    if not ranges:
+        return ()
+    return tuple(minor for first, last, _ in ranges for minor in range(first, last + 1))
 
 
 def normalize_version(version: str) -> str:

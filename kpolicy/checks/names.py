@@ -1,6 +1,6 @@
-"""Names, labels and API versions: what ``ValidateObjectMeta`` and the name functions of each
-kind reject, which group versions the API server no longer serves, and ReplicaSets that no
-Deployment manages.
+"""Names and labels: what ``ValidateObjectMeta`` and the name functions of each kind reject,
+and ReplicaSets that no Deployment manages. (The API versions a release no longer serves are in
+kpolicy/checks/apiversions.py.)
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from kpolicy.k8s.validation import (
     validate_label_selector,
 )
 from kpolicy.model import Anchor, KObject, Path, Problem
-from kpolicy.versions import minor
 from kpolicy.workload import get, int_value, mapping, pod_spec, pod_template, sequence
 
 # ---------------------------------------------------------------------------------------------
@@ -275,124 +274,6 @@ def _hostname_problems(obj: KObject) -> Iterator[Problem]:
                 f"{field} {value!r} is not a DNS-1123 label; {rejection(obj)}: "
                 f"{quoted_detail(value, message)}",
             )
-
-
-# ---------------------------------------------------------------------------------------------
-# api-version-removed
-
-# (apiVersion, kind) -> (replacement apiVersion or None, Kubernetes minor that stopped serving
-# it). From the Kubernetes deprecated API migration guide
-# (https://kubernetes.io/docs/reference/using-api/deprecation-guide/) and the 1.16 and 1.22
-# removal announcements.
-_REMOVED: Final[Mapping[tuple[str, str], tuple[str | None, int]]] = {
-    # 1.16
-    ("extensions/v1beta1", "Deployment"): ("apps/v1", 16),
-    ("extensions/v1beta1", "DaemonSet"): ("apps/v1", 16),
-    ("extensions/v1beta1", "ReplicaSet"): ("apps/v1", 16),
-    ("extensions/v1beta1", "NetworkPolicy"): ("networking.k8s.io/v1", 16),
-    ("extensions/v1beta1", "PodSecurityPolicy"): (None, 16),
-    ("apps/v1beta1", "Deployment"): ("apps/v1", 16),
-    ("apps/v1beta1", "StatefulSet"): ("apps/v1", 16),
-    ("apps/v1beta1", "ReplicaSet"): ("apps/v1", 16),
-    ("apps/v1beta1", "ControllerRevision"): ("apps/v1", 16),
-    ("apps/v1beta2", "Deployment"): ("apps/v1", 16),
-    ("apps/v1beta2", "StatefulSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "DaemonSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "ReplicaSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "ControllerRevision"): ("apps/v1", 16),
-    # 1.22
-    ("extensions/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
-    ("networking.k8s.io/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
-    ("networking.k8s.io/v1beta1", "IngressClass"): ("networking.k8s.io/v1", 22),
-    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"): (
-        "admissionregistration.k8s.io/v1",
-        22,
-    ),
-    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"): (
-        "admissionregistration.k8s.io/v1",
-        22,
-    ),
-    ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"): ("apiextensions.k8s.io/v1", 22),
-    ("apiregistration.k8s.io/v1beta1", "APIService"): ("apiregistration.k8s.io/v1", 22),
-    ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"): ("certificates.k8s.io/v1", 22),
-    ("coordination.k8s.io/v1beta1", "Lease"): ("coordination.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "Role"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding"): (
-        "rbac.authorization.k8s.io/v1",
-        22,
-    ),
-    ("scheduling.k8s.io/v1beta1", "PriorityClass"): ("scheduling.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "CSIDriver"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "CSINode"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "StorageClass"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "VolumeAttachment"): ("storage.k8s.io/v1", 22),
-    # 1.25
-    ("batch/v1beta1", "CronJob"): ("batch/v1", 25),
-    ("policy/v1beta1", "PodDisruptionBudget"): ("policy/v1", 25),
-    ("policy/v1beta1", "PodSecurityPolicy"): (None, 25),
-    ("autoscaling/v2beta1", "HorizontalPodAutoscaler"): ("autoscaling/v2", 25),
-    ("discovery.k8s.io/v1beta1", "EndpointSlice"): ("discovery.k8s.io/v1", 25),
-    ("events.k8s.io/v1beta1", "Event"): ("events.k8s.io/v1", 25),
-    ("node.k8s.io/v1beta1", "RuntimeClass"): ("node.k8s.io/v1", 25),
-    # 1.26
-    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"): ("autoscaling/v2", 26),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        26,
-    ),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        26,
-    ),
-    # 1.27
-    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"): ("storage.k8s.io/v1", 27),
-    # 1.29
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        29,
-    ),
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        29,
-    ),
-    # 1.32
-    ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        32,
-    ),
-    ("flowcontrol.apiserver.k8s.io/v1beta3", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        32,
-    ),
-}
-
-
-@check("api-version-removed")
-def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    api_version = obj.data.get("apiVersion")
-    if not isinstance(api_version, str):
-        return
-    entry = _REMOVED.get((api_version, obj.kind))
-    if entry is None:
-        return
-    replacement, removed = entry
-    if minor(ctx.kubernetes_version) < removed:
-        return
-    if replacement is None:
-        advice = (
-            f"{obj.kind} has no replacement; Pod Security Admission took its place"
-            if obj.kind == "PodSecurityPolicy"
-            else f"{obj.kind} has no replacement"
-        )
-    else:
-        advice = f"use apiVersion {replacement}"
-    yield Problem(
-        ("apiVersion",),
-        f"{api_version} {obj.kind} is no longer served (removed in Kubernetes 1.{removed}); "
-        f"the API server rejects this: {advice}",
-    )
 
 
 # ---------------------------------------------------------------------------------------------
