@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpolicy.checks import Check, CheckFn, NeedsIndex, RuleContext, registry
+from kpolicy.k8s.apis import dispatch_kind
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -111,7 +112,9 @@ class Engine:
         same rules have the same plans, so positions carry over.
         """
         found: list[Diagnostic] = []
-        kind = obj.kind
+        # a built-in kind under a group version that does not serve it is no such object:
+        # only the rules of every kind (api-version-mismatch among them) judge it
+        kind = dispatch_kind(obj.data.get("apiVersion"), obj.kind)
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)

@@ -21,6 +21,9 @@ GATE_DEFAULTS: Final[Mapping[str, tuple[tuple[int, bool], ...]]] = {
     # absent in 1.29, alpha (off) 1.30 and 1.31, beta and on by default from 1.32, GA (locked
     # on) from 1.34
     "RelaxedEnvironmentVariableValidation": ((30, False), (32, True)),
+    # KEP-5307: alpha (off) 1.34, beta and on by default from 1.35: a container-level
+    # restartPolicy (Always, OnFailure, Never) on regular and init containers
+    "ContainerRestartRules": ((34, False), (35, True)),
     # alpha (off) from 1.35; later defaults unknown to kpolicy (kept off)
     "TaintTolerationComparisonOperators": ((35, False),),
 }

@@ -217,16 +217,18 @@ def render_message(template: str, values: Mapping[str, Any], detail: str) -> str
     """The rule's message with its placeholders filled, then ``: <detail>``.
 
     ``{value}``, ``{path}``, ``{field}``, ``{name}``, ``{namespace}``, ``{kind}`` and
-    ``{container}`` are filled in; a template that places ``{detail}`` itself gets no suffix.
-    An unknown placeholder is left as written, and a template that does not parse is used as
-    plain text, so a policy's message can never make the check fail.
+    ``{container}`` are filled in; a template that places ``{detail}`` itself, or names the
+    failing node with ``{field}``, gets no suffix. An unknown placeholder is left as written,
+    and a template that does not parse is used as plain text, so a policy's message can never
+    make the check fail.
     """
     try:
         text = _FORMATTER.vformat(template, (), values)
+        named = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-        text = template
+        text, named = template, set()
     text = text.strip()
-    if "{detail}" in template or not detail:
+    if named & {"detail", "field"} or not detail:
         return text
     return f"{text}: {detail}" if text else detail
 

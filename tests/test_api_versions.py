@@ -1,11 +1,11 @@
-"""schemas/api-removals.yaml, the one table of api-version-removed and api-version-deprecated,
+"""kpolicy.k8s.apis.REMOVED, the one table of api-version-removed and api-version-deprecated,
 against the bundled schemas of every release, and the two rules across releases."""
 
 from __future__ import annotations
 
 import pytest
 
-from kpolicy.checks.apiversions import removals
+from kpolicy.k8s.apis import REMOVED
 from kpolicy.schema import _index, served_minors, supported_versions
 from tests.helpers import lint_text, of_rule
 
@@ -13,7 +13,7 @@ OLDEST, NEWEST = (int(v.split(".")[1]) for v in (supported_versions()[0], suppor
 
 
 def test_every_entry_agrees_with_the_bundled_schemas() -> None:
-    for (api_version, kind), removal in removals().items():
+    for (api_version, kind), removal in REMOVED.items():
         served = served_minors(api_version, kind)
         if removal.removed <= OLDEST:
             assert served == (), (api_version, kind, served)
@@ -28,7 +28,7 @@ def test_every_entry_agrees_with_the_bundled_schemas() -> None:
 
 
 def test_every_version_the_bundle_stops_serving_is_in_the_table() -> None:
-    table = removals()
+    table = REMOVED
     for api_version, kinds in _index()["kinds"].items():
         for kind in kinds:
             last = max(served_minors(api_version, kind))
@@ -42,7 +42,7 @@ def test_one_rule_or_the_other_never_both(version: str) -> None:
     minor = int(version.split(".")[1])
     documents = [
         f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\n"
-        for api_version, kind in removals()
+        for api_version, kind in REMOVED
     ]
     result = lint_text(
         "---\n".join(documents),
@@ -53,7 +53,7 @@ def test_one_rule_or_the_other_never_both(version: str) -> None:
     for diagnostic in result.diagnostics:
         key = (diagnostic.object.api_version or "", diagnostic.object.kind or "")
         by_object.setdefault(key, set()).add(diagnostic.rule)
-    for (api_version, kind), removal in removals().items():
+    for (api_version, kind), removal in REMOVED.items():
         rules = by_object.get((api_version, kind), set())
         if minor >= removal.removed:
             assert rules == {"api-version-removed"}, (api_version, kind)
@@ -107,3 +107,13 @@ metadata:
     # 1.30 serves neither replacement yet: the stable one, and when it comes
     (finding,) = of_rule(lint_text(text, kubernetes_version="1.30"), "api-version-deprecated")
     assert "use apiVersion networking.k8s.io/v1, served from Kubernetes 1.33" in finding.message
+
+
+def test_the_served_versions_are_served_by_every_supported_release() -> None:
+    from kpolicy.k8s.apis import SERVED
+
+    every = tuple(range(OLDEST, NEWEST + 1))
+    for kind, api_versions in SERVED.items():
+        for api_version in api_versions:
+            assert served_minors(api_version, kind) == every, (api_version, kind)
+            assert (api_version, kind) not in REMOVED

@@ -124,10 +124,13 @@ def test_select_and_ignore(project: Path) -> None:
 
 
 def test_fail_on_levels(project: Path) -> None:
-    dup = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n"
-    (project / "dup.yaml").write_text(dup)
-    assert run("lint", "dup.yaml", cwd=project).returncode == 1  # warning fails by default
-    assert run("lint", "dup.yaml", "--fail-on", "error", cwd=project).returncode == 0
+    untagged = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n"
+        "    - name: a\n      image: nginx:latest\n      imagePullPolicy: Always\n"
+    )
+    (project / "latest.yaml").write_text(untagged)
+    assert run("lint", "latest.yaml", cwd=project).returncode == 1  # warning fails by default
+    assert run("lint", "latest.yaml", "--fail-on", "error", cwd=project).returncode == 0
 
 
 def test_config_discovery_upward(project: Path) -> None:

@@ -17,7 +17,8 @@ from tests.conftest import ROOT, SARIF_SCHEMA
 from tests.helpers import lint_paths
 
 GOLDEN = Path(__file__).parent / "golden"
-STABLE_RULES = ["selector-missing", "selector-mismatch", "yaml-syntax", "yaml-duplicate-key", "manifest-invalid"]
+STABLE_RULES = ["selector-missing", "selector-mismatch", "yaml-syntax", "yaml-duplicate-key",
+                "manifest-invalid", "statefulset-service-not-found"]
 
 
 def _render(fmt: str) -> str:
@@ -41,14 +42,15 @@ def test_golden(fmt: str, update_golden: bool) -> None:
 def test_text_lines() -> None:
     lines = _render("text").splitlines()
     assert lines[0].startswith("input.yaml:7:3: error[selector-mismatch] selector app=web")
-    assert lines[-1].startswith("3 errors, 1 warning, 0 infos in 1 file")
+    assert lines[-1].startswith("4 errors, 1 warning, 0 infos in 1 file")
 
 
 def test_json_validates() -> None:
     report = json.loads(_render("json"))
     jsonschema.validate(report, json.loads((ROOT / "schemas" / "report.schema.json").read_text()))
     rules = [d["rule"] for d in report["diagnostics"]]
-    assert rules == ["selector-mismatch", "yaml-duplicate-key", "selector-missing", "yaml-syntax"]
+    assert rules == ["selector-mismatch", "yaml-duplicate-key", "selector-missing",
+                     "statefulset-service-not-found", "yaml-syntax"]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 longer serves the object's apiVersion) and ``api-version-deprecated`` (it still does, a later
 release does not).
 
-Both read one table, ``schemas/api-removals.yaml`` (from the Deprecated API Migration Guide, and
+Both read one table, ``kpolicy.k8s.apis.REMOVED`` (from the Deprecated API Migration Guide, and
 for alpha and beta versions from the bundled OpenAPI documents of each release). Whether a
 release serves an apiVersion, and so which replacement to name, comes from the bundled schemas
 (:func:`kpolicy.schema.served_minors`).
@@ -10,58 +10,20 @@ release serves an apiVersion, and so which replacement to name, comes from the b
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.apis import REMOVED, Removal
 from kpolicy.model import KObject, Problem
-from kpolicy.resources import data_dir
 from kpolicy.schema import served_minors
 from kpolicy.versions import minor
-
-TABLE_PATH: Final = data_dir("schemas") / "api-removals.yaml"
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """One (apiVersion, kind) that the release ``removed`` (a minor number) stops serving."""
-
-    api_version: str
-    kind: str
-    removed: int
-    replacements: tuple[str, ...]
-    note: str | None
-    source: str
-
-
-@functools.cache
-def removals() -> Mapping[tuple[str, str], Removal]:
-    """(apiVersion, kind) -> its removal, from the table (read once per process)."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loaded: Any = yaml.load(TABLE_PATH.read_text(encoding="utf-8"), Loader=loader)
-    table: dict[tuple[str, str], Removal] = {}
-    for entry in loaded["removals"]:
-        for kind in entry["kinds"]:
-            table[(entry["apiVersion"], kind)] = Removal(
-                api_version=entry["apiVersion"],
-                kind=kind,
-                removed=minor(str(entry["removed"])),
-                replacements=tuple(entry["replacements"]),
-                note=entry.get("note"),
-                source=entry["source"],
-            )
-    return table
 
 
 def _lookup(obj: KObject) -> Removal | None:
     api_version = obj.data.get("apiVersion")
     if not isinstance(api_version, str):
         return None
-    return removals().get((api_version, obj.kind))
+    return REMOVED.get((api_version, obj.kind))
 
 
 def _advice(removal: Removal, version: int) -> str:

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.checks.podspec import quoted_detail, rejection
 from kpolicy.index import scope_namespace
 from kpolicy.k8s.intstr import percent_value, scaled_value
 from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
 
@@ -106,6 +108,9 @@ def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Prob
 
 # --- probes -----------------------------------------------------------------------------------
 
+# A probe's named port: ValidatePortNumOrName (pkg/apis/core/validation, via validateHTTPGetAction
+# and validateTCPSocketAction) rejects a name that is not an IANA_SVC_NAME; a valid name is looked
+# up by the kubelet in the container's own ports only (probe.ResolveContainerPort).
 @check("probe-port-unknown")
 def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     for path, container in _all_containers(obj):
@@ -116,11 +121,22 @@ def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         for probe in _PROBES:
             for handler in ("httpGet", "tcpSocket"):
                 port = get(container, probe, handler, "port")
-                if not isinstance(port, str) or not port or port.isdigit() or port in names:
+                if not isinstance(port, str) or not port or port.isdigit():
+                    continue  # a number, or digits in quotes (the schema rules' finding)
+                errors = is_valid_port_name(port)
+                if errors:
+                    details = "; ".join(quoted_detail(port, e) for e in errors)
+                    yield Problem(
+                        (*path, probe, handler, "port"),
+                        f"{probe} port {port!r} of container {_named(container, path)} is not "
+                        f"a valid port name; {rejection(obj, ctx)}: {details}",
+                    )
+                    continue
+                if port in names:
                     continue
                 declared = f"its ports: {', '.join(names)}" if names else "it names no ports"
-                # kubelet's probe.ResolveContainerPort looks the name up in the container's ports
-                # only; when it is missing the probe errors out and its result is thrown away
+                # when the name is missing the probe errors out and the kubelet throws its
+                # result away: never ready, never started, or a liveness probe that checks nothing
                 yield Problem(
                     (*path, probe, handler, "port"),
                     f"{probe} port {port!r} is not a port of container "

@@ -1,5 +1,6 @@
-"""Names and labels: what ``ValidateObjectMeta`` and the name functions of each kind reject,
-and ReplicaSets that no Deployment manages. (The API versions a release no longer serves are in
+"""Names, labels and API versions: what ``ValidateObjectMeta`` and the name functions of each
+kind reject, group versions that do not serve a kind, and ReplicaSets that no Deployment
+manages. (The versions that a release no longer serves, or serves for the last releases, are in
 kpolicy/checks/apiversions.py.)
 """
 
@@ -13,7 +14,9 @@ from kpolicy.checks.podspec import (
     is_builtin,
     quoted_detail,
     rejection,
+    statefulset_template_validated,
 )
+from kpolicy.k8s.apis import unserved
 from kpolicy.k8s.validation import (
     is_dns1035_label,
     is_dns1123_label,
@@ -99,7 +102,7 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if spec is not None:
         spec_path, pod = spec
         yield from _label_map_problems(
-            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector", rejection(obj)
+            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector", rejection(obj, ctx)
         )
     if obj.kind == "Service":
         yield from _label_map_problems(
@@ -222,7 +225,7 @@ def name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 f"{quoted_detail(name, message)}",
             )
         yield from _batch_name_problems(obj, name)
-    yield from _hostname_problems(obj)
+    yield from _hostname_problems(obj, ctx)
 
 
 def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:
@@ -256,9 +259,11 @@ def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:
 
 
 # ValidatePodSpec: hostname and subdomain must be DNS-1123 labels. The StatefulSet controller
-# overwrites both (initIdentity), so a StatefulSet's template is not judged here.
-def _hostname_problems(obj: KObject) -> Iterator[Problem]:
-    if obj.kind == "StatefulSet":
+# overwrites both in every Pod (initIdentity: the Pod's name and the serviceName), so before 1.34
+# a StatefulSet's template values reach no Pod; from 1.34 ValidateStatefulSetSpec validates the
+# template on create (ValidatePodTemplateSpec) and rejects the StatefulSet.
+def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.kind == "StatefulSet" and not statefulset_template_validated(ctx):
         return
     found = pod_spec(obj)
     if found is None:
@@ -268,12 +273,41 @@ def _hostname_problems(obj: KObject) -> Iterator[Problem]:
         value = spec.get(field)
         if not isinstance(value, str) or not value:
             continue
+        # the controller sets hostname to the Pod's name and subdomain to the serviceName
+        useless = (
+            f" (the controller sets every Pod's {field} itself, so the template's is not needed)"
+            if obj.kind == "StatefulSet"
+            else ""
+        )
         for message in is_dns1123_label(value):
             yield Problem(
                 (*spec_path, field),
-                f"{field} {value!r} is not a DNS-1123 label; {rejection(obj)}: "
-                f"{quoted_detail(value, message)}",
+                f"{field} {value!r} is not a DNS-1123 label; {rejection(obj, ctx)}: "
+                f"{quoted_detail(value, message)}{useless}",
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# api-version-mismatch
+
+# kubectl maps apiVersion and kind to a resource through the API server's discovery (the
+# RESTMapper of k8s.io/client-go/restmapper); a group version that does not serve the kind
+# fails with 'no matches for kind "Deployment" in version "v1"', and a request sent anyway to
+# the kind's path under that group version is answered 404. The groups and kinds the API server
+# serves are listed in kpolicy.k8s.apis.
+@check("api-version-mismatch")
+def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    api_version = obj.data.get("apiVersion")
+    served = unserved(api_version, obj.kind)
+    if served is None:
+        return
+    use = " or ".join(served)
+    yield Problem(
+        ("apiVersion",),
+        f"apiVersion {api_version} does not serve kind {obj.kind}; the API server rejects this "
+        f'(kubectl: no matches for kind "{obj.kind}" in version "{api_version}"): '
+        f"use apiVersion {use}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,11 +5,13 @@ Rules here look at the pod spec of every pod-spec kind (Deployment, StatefulSet,
 ReplicaSet, ReplicationController, Job, CronJob, Pod) of the built-in API groups; a custom
 resource that happens to be called ``StatefulSet`` (``apps.kruise.io``) has its own validation.
 
-A StatefulSet is special: ``ValidateStatefulSetSpec`` (pkg/apis/apps/validation) validates only
-the template's labels, annotations, ``restartPolicy`` and ``activeDeadlineSeconds``, not its
-pod spec (the call to ValidatePodTemplateSpec is left out on purpose there). The StatefulSet is
-accepted, and then every Pod the controller creates from the template is rejected. Findings
-about a StatefulSet's pod spec say so.
+A StatefulSet is special: before Kubernetes 1.34, ``ValidateStatefulSetSpec``
+(pkg/apis/apps/validation) validated only the template's labels, annotations, ``restartPolicy``
+and ``activeDeadlineSeconds``, not its pod spec; the StatefulSet was accepted, and then every
+Pod the controller created from the template was rejected. From 1.34 (kubernetes/kubernetes
+#131790) the pod spec is validated when the StatefulSet is created, and the StatefulSet itself
+is rejected. Findings about a StatefulSet's pod spec say which, for the selected version
+(:func:`rejection`).
 
 Wrongly typed fields make the request undecodable; that is the schema rules' finding, so the
 checks skip them.
@@ -18,12 +20,14 @@ checks skip them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
-from kpolicy.features import gate_enabled
+from kpolicy.checks.schema_rules import is_patch
+from kpolicy.features import gate_enabled, gate_reason
+from kpolicy.k8s.apis import REMOVED, SERVED, group_of, home_groups
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.validation import (
     is_dns1123_label,
@@ -33,30 +37,9 @@ from kpolicy.k8s.validation import (
     is_valid_label_value,
     is_valid_port_name,
 )
-from kpolicy.model import KObject, Path, Problem
+from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.versions import minor
 from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
-
-# The API group(s) each kind is built into; "" is the core group (apiVersion: v1).
-BUILTIN_GROUPS: Final[Mapping[str, frozenset[str]]] = {
-    "Deployment": frozenset({"apps", "extensions"}),
-    "DaemonSet": frozenset({"apps", "extensions"}),
-    "ReplicaSet": frozenset({"apps", "extensions"}),
-    "StatefulSet": frozenset({"apps"}),
-    "Job": frozenset({"batch"}),
-    "CronJob": frozenset({"batch"}),
-    "Pod": frozenset({""}),
-    "ReplicationController": frozenset({""}),
-    "Service": frozenset({""}),
-    "Namespace": frozenset({""}),
-    "ConfigMap": frozenset({""}),
-    "Secret": frozenset({""}),
-    "ServiceAccount": frozenset({""}),
-    "Endpoints": frozenset({""}),
-    "LimitRange": frozenset({""}),
-    "ResourceQuota": frozenset({""}),
-    "Node": frozenset({""}),
-}
 
 # Kinds whose pod template must restart Always (ValidatePodTemplateSpecForReplicaSet,
 # ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC).
@@ -73,19 +56,43 @@ def api_group(obj: KObject) -> str | None:
     api_version = obj.data.get("apiVersion")
     if not isinstance(api_version, str):
         return None
-    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    return group_of(api_version)
+
+
+# the groups of each built-in kind, with those that served it in releases before the ones
+# kpolicy supports (extensions/v1beta1 Deployment): such objects are judged as the kind they were
+# written for, and api-version-removed says that the version is gone
+_BUILTIN_GROUPS: Final[Mapping[str, frozenset[str]]] = {
+    kind: home_groups(kind) | {group_of(v) for v, k in REMOVED if k == kind}
+    for kind in {*SERVED, *(k for _, k in REMOVED)}
+}
 
 
 def is_builtin(obj: KObject) -> bool:
     """True when the object is the built-in kind of that name, not a look-alike CRD."""
-    groups = BUILTIN_GROUPS.get(obj.kind)
+    groups = _BUILTIN_GROUPS.get(obj.kind)
     return groups is not None and api_group(obj) in groups
 
 
-def rejection(obj: KObject) -> str:
+# kubernetes/kubernetes#131790 (Kubernetes 1.34): ValidateStatefulSetSpec validates the pod
+# template with ValidatePodTemplateSpec on create, with a volume for each volumeClaimTemplate
+# added (volumesToAddForTemplates). Before, it checked only the template's labels, annotations,
+# restartPolicy and activeDeadlineSeconds.
+STATEFULSET_TEMPLATE_VALIDATED_FROM: Final = 34
+
+
+def statefulset_template_validated(ctx: RuleContext) -> bool:
+    """Whether the API server validates a StatefulSet's pod spec when it is created."""
+    return minor(ctx.kubernetes_version) >= STATEFULSET_TEMPLATE_VALIDATED_FROM
+
+
+def rejection(obj: KObject, ctx: RuleContext) -> str:
     """How the API server's refusal reaches the user, for a finding inside the pod spec."""
-    if obj.kind == "StatefulSet":
-        return "the API server accepts the StatefulSet but rejects every Pod created from it"
+    if obj.kind == "StatefulSet" and not statefulset_template_validated(ctx):
+        return (
+            f"Kubernetes {ctx.kubernetes_version} accepts the StatefulSet but rejects every Pod "
+            "created from it (from 1.34 it rejects the StatefulSet)"
+        )
     return "the API server rejects this"
 
 
@@ -134,7 +141,7 @@ def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if found is None:
         return
     spec_path, spec = found
-    how = rejection(obj)
+    how = rejection(obj, ctx)
     comparison = _comparison_operators(ctx)
     for index, toleration in enumerate(sequence(spec.get("tolerations"))):
         if not isinstance(toleration, dict):
@@ -252,13 +259,14 @@ def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     continue
                 yield Problem(
                     (*path, field, index, "name"),
-                    f"{noun} {name!r} of {label} names {what} ({listed}); {rejection(obj)}: "
+                    f"{noun} {name!r} of {label} names {what} ({listed}); {rejection(obj, ctx)}: "
                     "volume not found",
                 )
 
 
 # ---------------------------------------------------------------------------------------------
 # pod-spec-invalid
+
 
 _RELAXED_ENV_GATE: Final = "RelaxedEnvironmentVariableValidation"
 
@@ -405,17 +413,262 @@ def _name_problems(
             f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}",
         )
 
+# validateEnvVarValueFrom and ValidateEnvFrom (pkg/apis/core/validation): exactly one source, and
+# no valueFrom beside a non-empty value. fileKeyRef (EnvFiles, 1.34) counts as a source: where the
+# gate is off the field is dropped, not rejected, so kpolicy does not judge it.
+_ENV_SOURCES: Final = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+_ENV_FROM_SOURCES: Final = ("configMapRef", "secretRef")
+
+
+def _env_source_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterator[Problem]:
+    for index, env in enumerate(sequence(container.get("env"))):
+        if not isinstance(env, dict):
+            continue
+        value_from = env.get("valueFrom")
+        if not isinstance(value_from, dict):
+            continue  # absent or null: a plain value; another type is the schema rules'
+        name = env.get("name")
+        shown = f"environment variable {name!r}" if isinstance(name, str) else f"env[{index}]"
+        from_path = (*path, "env", index, "valueFrom")
+        # in the order written, so that a finding lands on the later one
+        sources = [k for k, v in value_from.items() if k in _ENV_SOURCES and v is not None]
+        value = env.get("value")
+        if not sources:
+            yield Problem(
+                from_path,
+                f"valueFrom of {shown} names no source; {how}: it must have one of fieldRef, "
+                "resourceFieldRef, configMapKeyRef or secretKeyRef",
+                anchor="key",
+            )
+        elif isinstance(value, str) and value:
+            yield Problem(
+                from_path,
+                f"{shown} has both a value and valueFrom; {how}: valueFrom may not be set when "
+                "value is not empty",
+                anchor="key",
+            )
+        else:
+            for extra in sources[1:]:
+                yield Problem(
+                    (*from_path, extra),
+                    f"valueFrom of {shown} has {sources[0]} and {extra}; {how}: it may have only "
+                    "one source",
+                    anchor="key",
+                )
+    for index, source in enumerate(sequence(container.get("envFrom"))):
+        if not isinstance(source, dict):
+            continue
+        present = [k for k, v in source.items() if k in _ENV_FROM_SOURCES and v is not None]
+        item = (*path, "envFrom", index)
+        if not present:
+            yield Problem(
+                item,
+                f"envFrom[{index}] names neither configMapRef nor secretRef; {how}: it must have "
+                "one of them",
+            )
+        elif len(present) > 1:
+            yield Problem(
+                (*item, present[1]),
+                f"envFrom[{index}] has both {present[0]} and {present[1]}; {how}: one entry may "
+                "have only one of them",
+                anchor="key",
+            )
+
+
+# ValidateVolumeMounts (pkg/apis/core/validation): the mount paths of one container are unique,
+# validateMountPropagation allows Bidirectional propagation to privileged containers only, and
+# validateMountRecursiveReadOnly wants a recursive read-only mount to be read-only
+def _mount_problems(
+    obj: KObject, path: Path, container: Mapping[str, Any], label: str, how: str
+) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    privileged = get(container, "securityContext", "privileged") is True
+    for index, mount in enumerate(sequence(container.get("volumeMounts"))):
+        recursive = get(mount, "recursiveReadOnly")
+        if recursive in ("Enabled", "IfPossible"):
+            # validateMountRecursiveReadOnly
+            if get(mount, "readOnly") is not True:
+                yield Problem(
+                    (*path, "volumeMounts", index, "recursiveReadOnly"),
+                    f"recursiveReadOnly {recursive!r} in {label} needs readOnly: true on the "
+                    f"same mount; {how}",
+                )
+            elif get(mount, "mountPropagation") not in (None, "None"):
+                yield Problem(
+                    (*path, "volumeMounts", index, "recursiveReadOnly"),
+                    f"recursiveReadOnly {recursive!r} in {label} cannot be combined with "
+                    f"mountPropagation {get(mount, 'mountPropagation')!r}; {how}",
+                )
+        if get(mount, "mountPropagation") == "Bidirectional" and not privileged:
+            yield Problem(
+                (*path, "volumeMounts", index, "mountPropagation"),
+                f"mountPropagation 'Bidirectional' in {label}, which is not privileged; {how}: "
+                "only a privileged container may propagate its mounts to the node",
+            )
+        mount_path = get(mount, "mountPath")
+        if not isinstance(mount_path, str) or not mount_path:
+            continue
+        if mount_path not in first:
+            first[mount_path] = index
+            continue
+        yield Problem(
+            (*path, "volumeMounts", index, "mountPath"),
+            f"mountPath {mount_path!r} of {label} is already used by volumeMounts"
+            f"[{first[mount_path]}]; {how}: mount paths must be unique in a container",
+            related=(
+                Related(
+                    obj,
+                    (*path, "volumeMounts", first[mount_path], "mountPath"),
+                    "the first mount at that path",
+                ),
+            ),
+        )
+
+
+_PROBES: Final = ("livenessProbe", "readinessProbe", "startupProbe")
+# handlerFromProbe and handlerFromLifecycle: the handlers validateHandler counts
+_PROBE_HANDLERS: Final = ("exec", "httpGet", "tcpSocket", "grpc")
+_HOOK_HANDLERS: Final = ("exec", "httpGet", "tcpSocket", "sleep")
+
+
+# validateHandler (pkg/apis/core/validation): a probe or a lifecycle hook has exactly one handler
+def _handler_problems(
+    path: Path,
+    handler: object,
+    what: str,
+    kinds: tuple[str, ...],
+    how: str,
+    patch: Callable[[], bool],
+) -> Iterator[Problem]:
+    if not isinstance(handler, dict):
+        return
+    present = [k for k, v in handler.items() if k in kinds and v is not None]
+    for extra in present[1:]:
+        yield Problem(
+            (*path, extra),
+            f"{what} has more than one handler ({', '.join(present)}); {how}: it may specify "
+            "only one handler type",
+            anchor="key",
+        )
+    if not present and not patch():
+        yield Problem(
+            path,
+            f"{what} has no handler; {how}: it must specify one of {', '.join(kinds)}",
+            anchor="key",
+        )
+
+
+def _probe_problems(
+    path: Path,
+    container: Mapping[str, Any],
+    label: str,
+    sidecar: bool,
+    how: str,
+    patch: Callable[[], bool],
+) -> Iterator[Problem]:
+    """validateContainers and validateInitContainers: probes and hooks of regular containers
+    and sidecars are validated; a regular init container may not have them at all."""
+    init = path[-2] == "initContainers"
+    if init and not sidecar:
+        for field in ("lifecycle", *_PROBES):
+            if container.get(field) is not None:
+                yield Problem(
+                    (*path, field),
+                    f"{field} is set on {label}, which runs to completion before the others "
+                    f"start; {how}: only a sidecar (an init container with restartPolicy "
+                    "Always) may have probes and lifecycle hooks",
+                    anchor="key",
+                )
+        return
+    for probe in _PROBES:
+        yield from _handler_problems(
+            (*path, probe), container.get(probe), f"{probe} of {label}", _PROBE_HANDLERS, how,
+            patch,
+        )
+    lifecycle = container.get("lifecycle")
+    if isinstance(lifecycle, dict):
+        for hook in ("postStart", "preStop"):
+            yield from _handler_problems(
+                (*path, "lifecycle", hook), lifecycle.get(hook), f"the {hook} hook of {label}",
+                _HOOK_HANDLERS, how, patch,
+            )
+
+
+_CONTAINER_RESTART_POLICIES: Final = ("Always", "OnFailure", "Never")
+
+
+# validateContainers forbids a regular container's restartPolicy, and
+# validateInitContainerRestartPolicy accepts only Always for an init container, unless the
+# ContainerRestartRules gate (KEP-5307, on by default from 1.35) is on: then both take Always,
+# OnFailure or Never. Other values are schema-enum-invalid's.
+def _restart_policy_problems(
+    path: Path, container: Mapping[str, Any], label: str, ctx: RuleContext, how: str
+) -> Iterator[Problem]:
+    policy = container.get("restartPolicy")
+    if not isinstance(policy, str) or policy not in _CONTAINER_RESTART_POLICIES:
+        return
+    if gate_enabled("ContainerRestartRules", ctx.kubernetes_version, ctx.feature_gates):
+        return
+    why = gate_reason("ContainerRestartRules", ctx.kubernetes_version, ctx.feature_gates)
+    if path[-2] != "initContainers":
+        yield Problem(
+            (*path, "restartPolicy"),
+            f"restartPolicy {policy!r} is set on {label}; {how}: a container-level "
+            f"restartPolicy is only for init containers ({why})",
+        )
+    elif policy != "Always":
+        yield Problem(
+            (*path, "restartPolicy"),
+            f"restartPolicy {policy!r} of {label} is not supported; {how}: an init container's "
+            f"restartPolicy may only be 'Always', which makes it a sidecar ({why})",
+        )
+
+
+# validatePodHostNetworkDeps (pkg/apis/core/validation): with the node's network a container
+# port is the node's port, so a set hostPort must equal containerPort (0 is defaulted to it)
+def _host_port_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterator[Problem]:
+    for index, port in enumerate(sequence(container.get("ports"))):
+        host = int_value(get(port, "hostPort"))
+        target = int_value(get(port, "containerPort"))
+        if host is None or target is None or host == 0 or host == target:
+            continue
+        yield Problem(
+            (*path, "ports", index, "hostPort"),
+            f"hostPort {host} differs from containerPort {target} while hostNetwork is true; "
+            f"{how}: on the node's network the container listens on the node's port itself, so "
+            "hostPort must equal containerPort (or be left out)",
+        )
+
+
+def _image_problems(
+    path: Path, container: Mapping[str, Any], label: str, how: str, patch: Callable[[], bool]
+) -> Iterator[Problem]:
+    # validateContainerCommon: image is required (an image of spaces passes there)
+    image = container.get("image")
+    if image not in (None, "") or patch():
+        return
+    where: Path = path
+    anchor: Anchor = "auto"
+    if "image" in container:
+        where, anchor = (*path, "image"), ("key" if image is None else "value")
+    yield Problem(where, f"{label} has no image; {how}: image is required", anchor=anchor)
+
+
 
 # follows pkg/apis/core/validation.ValidatePodSpec: ValidateVolumes (names), validateContainers
-# and validateInitContainers (names, uniqueness), validateContainerCommon (validateContainerPorts,
-# ValidateEnv, ValidateEnvFrom, ValidateContainerResourceRequirements), activeDeadlineSeconds
+# and validateInitContainers (names, uniqueness, probes and hooks, restartPolicy),
+# validateContainerCommon (image, validateContainerPorts, ValidateEnv, ValidateEnvFrom,
+# ValidateVolumeMounts, ValidateContainerResourceRequirements), validateHandler,
+# validatePodHostNetworkDeps, activeDeadlineSeconds; ValidatePodTemplateSpec and ValidatePodCreate
+# (ephemeralContainers). A kustomize patch is a fragment: what it may leave out (an image, a
+# probe's handler) is not judged there.
 @check("pod-spec-invalid")
 def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _spec(obj)
     if found is None:
         return
     spec_path, spec = found
-    how = rejection(obj)
+    how = rejection(obj, ctx)
 
     volume_names: set[str] = set()
     for index, volume in enumerate(sequence(spec.get("volumes"))):
@@ -433,6 +686,15 @@ def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             volume_names.add(name)
 
     relaxed = _relaxed_env_names(ctx)
+    host_network = spec.get("hostNetwork") is True
+    patched: list[bool] = []
+
+    def patch() -> bool:
+        """Whether the object is a kustomize patch (asked only when it matters)."""
+        if not patched:
+            patched.append(is_patch(obj, ctx))
+        return patched[0]
+
     regular: set[str] = set()
     init_seen: set[str] = set()
     for path, container in containers(spec_path, spec):
@@ -454,9 +716,34 @@ def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 if name in regular:
                     yield Problem(name_path, f"container name {name!r} is used twice; {how}")
                 regular.add(name)
+        label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
+        sidecar = init and container.get("restartPolicy") == "Always"
+        yield from _image_problems(path, container, label, how, patch)
         yield from _port_problems(path, container, how)
+        if host_network and not init:
+            yield from _host_port_problems(path, container, how)
         yield from _env_problems(path, container, relaxed, how)
+        yield from _env_source_problems(path, container, how)
+        yield from _mount_problems(obj, path, container, label, how)
         yield from _resource_problems(path, container, how)
+        yield from _probe_problems(path, container, label, sidecar, how, patch)
+        yield from _restart_policy_problems(path, container, label, ctx, how)
+
+    ephemeral = spec.get("ephemeralContainers")
+    if isinstance(ephemeral, list) and ephemeral:
+        if obj.kind == "Pod":
+            # ValidatePodCreate: "cannot be set on create"
+            message = (
+                f"ephemeralContainers are set in a new Pod; {how}: they can only be added to a "
+                "running Pod, through its ephemeralcontainers subresource (kubectl debug)"
+            )
+        else:
+            # ValidatePodTemplateSpec (before 1.34 a StatefulSet's Pods meet ValidatePodCreate)
+            message = (
+                f"ephemeralContainers are set in a pod template; {how}: they can only be added "
+                "to a running Pod (kubectl debug)"
+            )
+        yield Problem((*spec_path, "ephemeralContainers"), message, anchor="key")
 
     if obj.kind in ("Pod", "Job", "CronJob"):
         deadline = int_value(spec.get("activeDeadlineSeconds"))

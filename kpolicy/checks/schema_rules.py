@@ -27,7 +27,7 @@ def _has_patch_directive(data: object) -> bool:
     return False
 
 
-def _is_patch(obj: KObject, ctx: RuleContext) -> bool:
+def is_patch(obj: KObject, ctx: RuleContext) -> bool:
     """A kustomize patch is a fragment applied onto another object, never on its own."""
     return ctx.index.is_kustomize_patch(obj) or _has_patch_directive(obj.data)
 
@@ -43,7 +43,7 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     for problem in validator.validate(obj.data):
         if problem.rule == RULE_REQUIRED_MISSING:
             if patch is None:
-                patch = _is_patch(obj, ctx)
+                patch = is_patch(obj, ctx)
             if patch:
                 continue
         yield Problem(problem.path, problem.message, anchor=problem.at, rule=problem.rule)

@@ -190,8 +190,10 @@ def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Proble
         return
     yield Problem(
         ("spec", "selector"),
-        f"selector {labels_str(pairs)} matches no pod template in namespace {obj.namespace!r} "
-        "among the linted files and --context: the Service has no endpoints",
+        f"no pod template in the linted files (and --context) matches selector "
+        f"{labels_str(pairs)} in namespace {obj.namespace!r}: unless Pods get these labels "
+        "another way (an operator, a controller outside these files), the Service has no "
+        "endpoints",
         anchor="key",
     )
 

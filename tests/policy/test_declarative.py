@@ -218,6 +218,10 @@ def test_message_placeholders_are_safe() -> None:
     assert render_message("{name}: {detail}", values, "d") == "web: image 'x' does not match 'y'"
     assert render_message("{name:d}", values, "d") == "{name:d}: d"
     assert render_message("", values, "d") == "d"
+    # a message that names the failing node itself says what failed: no suffix
+    assert render_message("{name} sets {field}: {value}", {**values, "field": "x"}, "d") == \
+        "web sets x: 'x'"
+    assert render_message("{field!r} is set", {"field": "x"}, "d") == "'x' is set"
 
 
 def test_each_schema_is_compiled_once(tmp_path: Path) -> None:
