@@ -1,112 +1,504 @@
-"""The on-disk cache of replayed ``kpolicy lint`` runs.
+"""The on-disk cache of replayed ``kpolicy lint`` runs. (The bundled schemas need none: a run
+parses only the definitions of the kinds it validates, see kpolicy/schema.py.)
 
-It lives in ``.kpolicy_cache/`` in the current folder (``KPOLICY_CACHE_DIR/results`` when that
-is set), like ``.ruff_cache`` or ``.mypy_cache``: one per project, found by pre-commit and CI
-caches, removed with the folder. It ignores itself (a ``.gitignore`` of ``*`` inside), and
-folder walks skip it because its name starts with a dot. ``--no-cache`` neither reads nor
-writes it. (The bundled schemas need no cache: each run parses only the definitions of the
-kinds it validates, see kpolicy/schema.py.)
+It lives in kpolicy's folder of the user cache (``KPOLICY_CACHE_DIR`` when set, else
+``$XDG_CACHE_HOME/kpolicy``, ``~/.cache/kpolicy``, ``~/Library/Caches/kpolicy``,
+``%LOCALAPPDATA%\\kpolicy\\Cache``), never in the working folder: a repository's author
+controls every file of a checkout, and a cache entry decides what a run reports. See
+SECURITY.md (rules 1 and 2) for the threat model; in short:
+
+- **Authenticated.** Every entry is stored with a MAC (keyed BLAKE2b) under a random secret
+  made on first use in that folder (``secret``, mode 0600, owned by the user). An entry
+  without a valid MAC (planted, edited, copied under another name) is ignored: a miss, never
+  trusted. Entries are data: JSON.
+- **Never inside what is linted.** A cache folder inside the repository of the working
+  folder, inside a linted path or inside the repository of a linted path is refused with a
+  one-line warning, and the run goes on without it: there the secret itself could have been
+  committed.
+- **Only its own files.** Every file is opened relative to the cache folder without following
+  symbolic links (``O_NOFOLLOW`` and descriptors of the sub-folders); writes go to a temporary
+  file moved into place with :func:`os.replace` (atomic; a link at the target is replaced,
+  not followed); pruning deletes only files whose name kpolicy gives and whose MAC is valid.
 
 A lint result is a *replay*: the exact report, messages and exit code of an earlier run,
 stored with everything that run depended on (the command line, the current folder, kpolicy's
 own files, the bytes of every input, context, config, policy, ``--nodes`` and ``--schema-dir``
 file, and the file lists of the folders that were walked). A later run with the same command
 line replays it only when every one of those is unchanged; any difference is a miss, never a
-stale answer.
+stale answer. Files are hashed in chunks and never past the file-size limit (a file over it
+is refused by the run, so its size is all the report depends on).
 
-Nothing here can execute code from a cache file: entries are JSON (a cloned repository could
-ship a ``.kpolicy_cache/``).
-
-Writes go to a temporary file in the same folder and are moved into place with
-:func:`os.replace`, which is atomic: concurrent runs each see a whole entry or none.
+The replay runs before the CLI framework is imported (:func:`replay_command_line`): this
+module imports only the standard library's light modules.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
 import stat
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+from kpolicy.fsutil import NOFOLLOW, NotRegular, Output, OutputError, inside, open_regular
+
+TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
+if TYPE_CHECKING:
+    from typing import Any
 
 try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
+try:  # hmac.compare_digest, without importing hmac (which loads OpenSSL)
+    from _operator import _compare_digest as compare_digest
+except ImportError:  # pragma: no cover - another Python implementation
+    from hmac import compare_digest  # type: ignore[no-redef]
 
 CACHE_ENV = "KPOLICY_CACHE_DIR"
-PROJECT_CACHE_NAME = ".kpolicy_cache"
-_GITIGNORE = "# created by kpolicy: this folder is a cache\n*\n"
+SECRET_NAME = "secret"  # noqa: S105 - the name of the key file, not a key
+_SECRET_BYTES = 32
+_MAC_HEX = 64  # a 32-byte MAC, in hexadecimal, then a newline, then the payload
+# the largest entry read back (a report of a very large run): past it, a miss
+MAX_ENTRY_BYTES = 256 << 20
+# what a file past the run's limit is hashed with: the run refuses it, so only its size counts
+DEFAULT_FILE_LIMIT = 16 * 1024 * 1024
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by kpolicy.\n"
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+# descriptors relative to a folder: everywhere but Windows
+_AT = (os.open in os.supports_dir_fd and os.unlink in os.supports_dir_fd
+       and os.scandir in os.supports_fd and bool(NOFOLLOW))
 
 
-def project_cache_dir(cwd: Path | None = None) -> Path:
-    """Where lint results are kept: ``.kpolicy_cache/`` in ``cwd`` unless overridden."""
+def user_cache_dir() -> Path | None:
+    """The user cache folder for kpolicy, or None when there is no home to put it in."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(override) / "results"
-    return (cwd or Path.cwd()) / PROJECT_CACHE_NAME
+        return Path(os.path.abspath(override))
+    try:
+        if sys.platform == "darwin":
+            base = Path.home() / "Library" / "Caches"
+        elif os.name == "nt":
+            local = os.environ.get("LOCALAPPDATA")
+            return (Path(local) if local else Path.home() / "AppData" / "Local") / "kpolicy" / "Cache"
+        else:
+            xdg = os.environ.get("XDG_CACHE_HOME", "")
+            # the XDG spec: a relative path is invalid and must be ignored
+            base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    except RuntimeError:  # no home folder
+        return None
+    return base / "kpolicy"
 
 
 def digest(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
 
 
-def read_bytes(path: Path) -> bytes | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (OSError, ValueError):
+# ---------------------------------------------------------------------------------------
+# where the cache may be: never inside what is linted
+
+
+def _is_git_dir(folder: str) -> bool:
+    """What git's discovery takes for a repository: a ``HEAD`` file beside ``objects`` and
+    ``refs`` folders (a bare repository, or the inside of ``.git``)."""
+    return (os.path.isfile(os.path.join(folder, "HEAD"))
+            and os.path.isdir(os.path.join(folder, "objects"))
+            and os.path.isdir(os.path.join(folder, "refs")))
+
+
+@functools.cache
+def repositories_around(folder: str) -> tuple[str, ...]:
+    """Every folder at or above ``folder`` (a real, absolute path) that is the top of a git
+    working tree (it holds ``.git``) or a repository itself (bare)."""
+    found: list[str] = []
+    current = folder
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")) or _is_git_dir(current):
+            found.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            return tuple(found)
+        current = parent
+
+
+def _boundaries(paths: Iterable[str], cwd: str) -> dict[str, str]:
+    """The folders a cache must not be in, each with what it is: the repositories around the
+    working folder, and each linted path with the repositories around it."""
+    found: dict[str, str] = {}
+    for repository in repositories_around(os.path.realpath(cwd)):
+        found.setdefault(repository, "the repository of the working folder")
+    for given in paths:
+        if given == "-":
+            continue
+        real = os.path.realpath(os.path.join(cwd, given))
+        if os.path.isdir(real):
+            found.setdefault(real, "the linted folder")
+            start = real
+        elif os.path.lexists(real):
+            start = os.path.dirname(real)
+        else:
+            continue
+        for repository in repositories_around(start):
+            found.setdefault(repository, "the linted repository")
+    return found
+
+
+_registered: dict[str, str] = {}  # boundaries of this process's runs (see guard)
+_opened: dict[tuple[str, tuple[str, ...]], CacheFolder | None] = {}
+_warned: set[str] = set()
+
+
+def reset() -> None:
+    """Forget the paths guarded and the folders opened (tests, and long-lived processes that
+    lint another tree)."""
+    _registered.clear()
+    for folder in _opened.values():
+        if folder is not None:
+            folder.close()
+    _opened.clear()
+    _warned.clear()
+    repositories_around.cache_clear()
+
+
+def guard(paths: Iterable[str], cwd: Path | None = None) -> None:
+    """Record the paths this process lints: no cache folder inside them (or their
+    repositories) is used from now on by the run cache."""
+    _registered.update({k: v for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
+                        if k not in _registered})
+
+
+def open_cache(paths: Iterable[str] = (), cwd: Path | None = None,
+               warn: bool = True) -> CacheFolder | None:
+    """kpolicy's cache folder, opened and with its secret, or None: no home, a folder that
+    cannot be created, or one refused (inside what is linted, or writable by others; a
+    one-line warning says so, once)."""
+    root = user_cache_dir()
+    if root is None:
         return None
+    guard(paths, cwd)
+    limits = dict(_registered)
+    key = (str(root), tuple(sorted(limits)))
+    if key in _opened:
+        return _opened[key]
+    folder: CacheFolder | None = None
+    problem = _refusal(str(root), limits)
+    if problem is None:
+        folder = next((f for f in _opened.values() if f is not None and f.root == str(root)),
+                      None)
+    if problem is None and folder is None:
+        try:
+            folder = CacheFolder.open(str(root))
+        except _Refused as exc:
+            problem = str(exc)
+        except OSError:
+            folder = None  # cannot be created or read: only slower
+    if problem is not None and warn and problem not in _warned:
+        _warned.add(problem)
+        sys.stderr.write(f"kpolicy: warning: {problem}; running without the cache\n")
+    if problem is not None and not warn:
+        return None  # decided again, with a warning, by the caller that warns
+    _opened[key] = folder
+    return folder
 
 
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and :func:`os.replace`.
+def _refusal(root: str, limits: dict[str, str]) -> str | None:
+    real = os.path.realpath(root)
+    for boundary in sorted(limits):
+        if inside(real, boundary):
+            return (f"the cache folder {root} is inside {limits[boundary]} {boundary} "
+                    f"(set {CACHE_ENV} to a folder outside it)")
+    return None
 
-    False (and nothing written) when the folder cannot be created or written: a cache that
-    cannot be stored is only a slower next run.
-    """
-    import tempfile
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    except OSError:
-        return False
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except OSError:
+class _Refused(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------
+# kpolicy's own folder
+
+
+def _valid_name(name: str, suffix: str) -> bool:
+    stem = name[: -len(suffix)] if name.endswith(suffix) else ""
+    return 0 < len(stem) <= 120 and all(c.isalnum() or c in "-._" for c in stem) and \
+        not stem.startswith(".")
+
+
+class CacheFolder:
+    """kpolicy's cache folder: every file in it is named relative to it, reached through
+    folders opened without following links, and authenticated with the folder's secret."""
+
+    def __init__(self, root: str, fd: int | None, secret: bytes) -> None:
+        self.root = root
+        self._fd = fd  # the root folder, open (None where descriptors of folders are missing)
+        self._secret = secret
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    @classmethod
+    def open(cls, root: str) -> CacheFolder:
+        os.makedirs(root, mode=0o700, exist_ok=True)
+        fd = os.open(root, _DIR_FLAGS) if _AT else None
+        try:
+            status = os.fstat(fd) if fd is not None else os.stat(root)
+            if not stat.S_ISDIR(status.st_mode):
+                raise NotADirectoryError(errno.ENOTDIR, "not a folder", root)
+            owner = getattr(os, "getuid", None)
+            if owner is not None and status.st_uid != owner():
+                raise _Refused(f"the cache folder {root} belongs to another user "
+                               f"(set {CACHE_ENV} to a folder of your own)")
+            if status.st_mode & stat.S_IWOTH and not status.st_mode & stat.S_ISVTX:
+                raise _Refused(f"the cache folder {root} is writable by every user "
+                               f"(set {CACHE_ENV} to a folder of your own)")
+            folder = cls(root, fd, b"")
+            folder._secret = folder._load_secret()
+        except BaseException:
+            if fd is not None:
+                os.close(fd)
+            raise
+        return folder
+
+    def _load_secret(self) -> bytes:
+        """The folder's secret, created on first use (random, mode 0600). A secret that is not
+        a plain file of the user's, readable by no one else, is replaced (its entries become
+        misses)."""
+        try:
+            fd, status = open_regular(self._path(SECRET_NAME), NOFOLLOW, self._fd)
+        except FileNotFoundError:
+            return self._new_secret(replace=False)
+        except OSError:  # a link, a FIFO, a folder: not ours
+            return self._new_secret(replace=True)
+        with os.fdopen(fd, "rb") as handle:
+            secret = handle.read(_SECRET_BYTES + 1)
+        owner = getattr(os, "getuid", None)
+        private = os.name == "nt" or not status.st_mode & 0o077
+        if (len(secret) != _SECRET_BYTES or not private
+                or (owner is not None and status.st_uid != owner())):
+            return self._new_secret(replace=True)
+        return secret
+
+    def _new_secret(self, replace: bool) -> bytes:
+        secret = os.urandom(_SECRET_BYTES)
+        temporary = self._temporary_file(None, secret)
+        try:
+            if replace:
+                self._replace(temporary, SECRET_NAME, None)
+                return secret
+            try:  # a link fails when another process made the secret meanwhile: use theirs
+                os.link(self._path(temporary), self._path(SECRET_NAME), src_dir_fd=self._fd,
+                        dst_dir_fd=self._fd, follow_symlinks=False)
+            except FileExistsError:
+                return self._load_secret()
+            except OSError:  # no hard links here
+                self._replace(temporary, SECRET_NAME, None)
+                temporary = ""
+            self._write_tag()
+            return secret
+        finally:
+            if temporary:
+                self._unlink(temporary, None)
+
+    def _write_tag(self) -> None:
+        try:
+            temporary = self._temporary_file(None, _CACHEDIR_TAG.encode())
+            self._replace(temporary, "CACHEDIR.TAG", None)
+        except OSError:
+            pass
+
+    # -- low-level operations, relative to a folder descriptor ------------------------------
+
+    def _path(self, name: str, folder: str | None = None) -> str:
+        """A name as given to ``os`` calls: relative to a descriptor, or a whole path."""
+        if self._fd is not None:
+            return name
+        return os.path.join(self.root, *(folder.split("/") if folder else ()), name)
+
+    def _subfolder(self, folder: str, create: bool) -> int | None:
+        """A descriptor of ``folder`` (``a/b``, below the root), opened component by component
+        without following links; None without descriptors (then paths are checked)."""
+        if self._fd is None:
+            full = os.path.join(self.root, *folder.split("/"))
+            current = self.root
+            for part in folder.split("/"):
+                current = os.path.join(current, part)
+                if os.path.islink(current):
+                    raise OSError(errno.ELOOP, "a symbolic link in the cache folder", current)
+            if create:
+                os.makedirs(full, mode=0o700, exist_ok=True)
+            return None
+        fd = os.dup(self._fd)
+        try:
+            for part in folder.split("/"):
+                try:
+                    child = os.open(part, _DIR_FLAGS | NOFOLLOW, dir_fd=fd)
+                except FileNotFoundError:
+                    if not create:
+                        raise
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o700, dir_fd=fd)
+                    child = os.open(part, _DIR_FLAGS | NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _temporary_file(self, fd: int | None, data: bytes, folder: str | None = None) -> str:
+        for _ in range(100):
+            name = f".tmp-{os.urandom(8).hex()}.part"
+            try:
+                out = os.open(self._path(name, folder),
+                              os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW
+                              | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0),
+                              0o600, dir_fd=fd if fd is not None else self._fd)
+            except FileExistsError:
+                continue
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(out, view):]
+            except BaseException:
+                os.close(out)
+                self._unlink(name, fd, folder)
+                raise
+            os.close(out)
+            return name
+        raise FileExistsError(errno.EEXIST, "no free temporary name")  # pragma: no cover
+
+    def _replace(self, source: str, target: str, fd: int | None, folder: str | None = None) -> None:
+        at = fd if fd is not None else self._fd
+        os.replace(self._path(source, folder), self._path(target, folder),
+                   src_dir_fd=at, dst_dir_fd=at)
+
+    def _unlink(self, name: str, fd: int | None, folder: str | None = None) -> None:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        return False
-    return True
+            os.unlink(self._path(name, folder), dir_fd=fd if fd is not None else self._fd)
 
+    # -- entries ---------------------------------------------------------------------------
 
-def ensure_project_cache(folder: Path) -> bool:
-    """Create the results folder with its self-ignoring ``.gitignore`` and CACHEDIR.TAG."""
-    if (folder / ".gitignore").is_file():
-        return True
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    ok = write_atomic(folder / ".gitignore", _GITIGNORE.encode())
-    return write_atomic(folder / "CACHEDIR.TAG", _CACHEDIR_TAG.encode()) and ok
+    def mac(self, purpose: bytes, name: str, payload: bytes) -> bytes:
+        """The MAC of an entry: keyed BLAKE2b over its purpose, file name and bytes, so that an
+        entry is valid only where kpolicy wrote it."""
+        hasher = blake2b(key=self._secret, digest_size=32, person=purpose[:16])
+        hasher.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        hasher.update(payload)
+        return hasher.digest()
+
+    def _verified(self, purpose: bytes, name: str, raw: bytes) -> bytes | None:
+        if len(raw) <= _MAC_HEX or raw[_MAC_HEX:_MAC_HEX + 1] != b"\n":
+            return None
+        payload = raw[_MAC_HEX + 1:]
+        expected = self.mac(purpose, name, payload).hex().encode()
+        return payload if compare_digest(raw[:_MAC_HEX], expected) else None
+
+    def read(self, folder: str, name: str, purpose: bytes) -> bytes | None:
+        """The payload of an entry whose MAC is valid, else None (missing, planted, edited,
+        damaged, too large, or not a plain file)."""
+        from kpolicy.fsutil import read_regular
+
+        try:
+            fd = self._subfolder(folder, create=False)
+        except OSError:
+            return None
+        try:
+            raw = read_regular(self._path(name, folder), MAX_ENTRY_BYTES, NOFOLLOW,
+                               fd if fd is not None else self._fd)
+        except (OSError, ValueError):
+            return None
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return self._verified(purpose, name, raw)
+
+    def write(self, folder: str, name: str, purpose: bytes, payload: bytes) -> bool:
+        """Store an entry with its MAC, atomically; False when it cannot be written (a cache
+        that cannot be stored is only a slower next run)."""
+        data = self.mac(purpose, name, payload).hex().encode() + b"\n" + payload
+        try:
+            fd = self._subfolder(folder, create=True)
+        except OSError:
+            return False
+        try:
+            temporary = self._temporary_file(fd, data, folder)
+            try:
+                self._replace(temporary, name, fd, folder)
+            except OSError:
+                self._unlink(temporary, fd, folder)
+                return False
+            return True
+        except OSError:
+            return False
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def prune(self, folder: str, suffix: str, purpose: bytes, keep: int,
+              chosen: Callable[[str], bool] = lambda name: True) -> list[str]:
+        """Delete the entries of ``folder`` beyond the ``keep`` most recent among those whose
+        name ``chosen`` accepts; the names deleted. Only kpolicy's own entries go: plain
+        files (never a link, never followed) named as kpolicy names them, with a valid MAC."""
+        from kpolicy.fsutil import read_regular
+
+        removed: list[str] = []
+        try:
+            fd = self._subfolder(folder, create=False)
+        except OSError:
+            return removed
+        try:
+            candidates: list[tuple[int, str]] = []
+            with os.scandir(fd if fd is not None else os.path.join(self.root, folder)) as listing:
+                for entry in listing:
+                    if not _valid_name(entry.name, suffix) or not chosen(entry.name):
+                        continue
+                    try:
+                        if not entry.is_file(follow_symlinks=False):
+                            continue
+                        candidates.append((entry.stat(follow_symlinks=False).st_mtime_ns,
+                                           entry.name))
+                    except OSError:
+                        continue
+            candidates.sort(reverse=True)
+            for _, name in candidates[keep:]:
+                try:
+                    raw = read_regular(self._path(name, folder), MAX_ENTRY_BYTES, NOFOLLOW,
+                                       fd if fd is not None else self._fd)
+                except (OSError, ValueError):
+                    continue
+                if self._verified(purpose, name, raw) is None:
+                    continue  # not kpolicy's: left alone
+                self._unlink(name, fd, folder)
+                removed.append(name)
+        except OSError:
+            pass
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return removed
 
 
 # ---------------------------------------------------------------------------------------
 # replayed lint runs
 
-_ENTRY_FORMAT = 2
+_ENTRY_FORMAT = 3
 _MAX_ENTRIES = 64
+_RUNS = "results/lint"
+_ALIASES = "results/argv"
+RUN_PURPOSE = b"kpolicy.run"
+ALIAS_PURPOSE = b"kpolicy.argv"
 # a file modified this close to the start of a run may be modified again within the same
 # timestamp tick without its mtime changing: such a run is not stored ("racy git")
 _RACY_NS = 2_000_000_000
@@ -127,7 +519,8 @@ def code_fingerprint() -> str:
     hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}".encode())
     for root in (package, data_dir("rules"), data_dir("schemas")):
         for path, status in _tree_stats(root):
-            hasher.update(f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode())
+            hasher.update(f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode(
+                "utf-8", "surrogateescape"))
     for name in _DEPENDENCIES:
         try:
             spec = importlib.util.find_spec(name)
@@ -139,27 +532,36 @@ def code_fingerprint() -> str:
         except OSError:
             found = None
         stamp = f"{found.st_size}|{found.st_mtime_ns}" if found else "-"
-        hasher.update(f"{name}|{origin}|{stamp}\n".encode())
+        hasher.update(f"{name}|{origin}|{stamp}\n".encode("utf-8", "surrogateescape"))
     return hasher.hexdigest()
 
 
 def _tree_stats(root: Path) -> list[tuple[str, os.stat_result]]:
+    """Every file under ``root`` with its status; folders reached twice (a link loop) once."""
     found: list[tuple[str, os.stat_result]] = []
     pending = [str(root)]
+    visited: set[tuple[int, int]] = set()
     while pending:
         folder = pending.pop()
+        try:
+            status = os.stat(folder)
+        except OSError:
+            continue
+        if (status.st_dev, status.st_ino) in visited:
+            continue
+        visited.add((status.st_dev, status.st_ino))
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.name == "__pycache__" or entry.name.startswith(".tmp-"):
                         continue
-                    if entry.is_dir(follow_symlinks=True):
-                        pending.append(entry.path)
-                    else:
-                        try:
+                    try:
+                        if entry.is_dir(follow_symlinks=True):
+                            pending.append(entry.path)
+                        else:
                             found.append((entry.path, entry.stat(follow_symlinks=True)))
-                        except OSError:
-                            continue
+                    except OSError:
+                        continue
         except OSError:
             continue
     found.sort(key=lambda item: item[0])
@@ -174,16 +576,18 @@ def _signature(status: os.stat_result) -> Signature:
             status.st_dev)
 
 
-def _file_state(path: str, known: tuple[str, Signature] | None = None
-                ) -> tuple[str | None, Signature | None]:
+def _file_state(path: str, known: tuple[str, Signature] | None = None,
+                limit: int = DEFAULT_FILE_LIMIT) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
 
     With ``known`` (a digest and the signature the file had when it was hashed), a file whose
     size, modification and change times, inode and device are all unchanged keeps that digest
     without being read, as git's index does; the racy case (a change within the same timestamp
     tick) cannot arise, since :meth:`RunCache.store` records no file modified within two
-    seconds of the run. Only regular files are opened: a FIFO would block, a device never ends
-    (the run refuses them, and the entry records what they are instead).
+    seconds of the run. Only regular files are opened, without blocking: a FIFO would block,
+    a device never ends (the run refuses them, and the entry records what they are instead).
+    Bytes are hashed a MiB at a time and never past ``limit``: a larger file is refused by the
+    run, so its state is its size.
     """
     try:
         status = os.stat(path)
@@ -191,24 +595,45 @@ def _file_state(path: str, known: tuple[str, Signature] | None = None
             return f"mode {stat.S_IFMT(status.st_mode):o}", None
         if known is not None and tuple(known[1]) == _signature(status):
             return known[0], _signature(status)
-        with open(path, "rb") as handle:
-            status = os.fstat(handle.fileno())
-            if not stat.S_ISREG(status.st_mode):  # replaced between stat and open
-                return f"mode {stat.S_IFMT(status.st_mode):o}", None
-            data = handle.read()
+        fd, status = open_regular(path)
+        with os.fdopen(fd, "rb") as handle:
+            if status.st_size > limit:
+                return f"over the limit of {limit} bytes: {status.st_size}", _signature(status)
+            state = hash_stream(path, handle, limit)
+    except NotRegular as exc:
+        return str(exc), None
     except (OSError, ValueError):
         return None, None
-    return digest(data), _signature(status)
+    if state is None:
+        return None, None  # grew past the limit while read: unknown, and nothing is stored
+    return state, _signature(status)
 
 
-def _tree_state(path: str) -> str | None:
-    """The names and contents of every file under a folder (policies, --schema-dir)."""
-    if not os.path.isdir(path):
-        state = _file_state(path)
-        return state[0]
+def hash_stream(path: str, handle: Any, limit: int) -> str | None:
+    """The digest of what ``handle`` holds, read a MiB at a time; None past ``limit``."""
     hasher = blake2b(digest_size=20)
-    for name, _ in _tree_stats(Path(path)):
-        hasher.update(f"{name}\0{_file_state(name)[0]}\n".encode())
+    total = 0
+    while True:
+        chunk = handle.read(1 << 20)
+        if not chunk:
+            return str(hasher.hexdigest())
+        total += len(chunk)
+        if total > limit:
+            return None
+        hasher.update(chunk)
+
+
+def _tree_state(path: str, suffixes: tuple[str, ...], recursive: bool) -> str | None:
+    """The names and contents of the files of a folder that the run reads (policies:
+    ``*.yaml`` at its top; ``--schema-dir``: ``*.json`` at any depth), listed as the run
+    lists them (:func:`kpolicy.fsutil.tree_files`)."""
+    from kpolicy.fsutil import tree_files
+
+    if not os.path.isdir(path):
+        return _file_state(path)[0]
+    hasher = blake2b(digest_size=20)
+    for name in tree_files(path, suffixes, recursive):
+        hasher.update(f"{name}\0{_file_state(name)[0]}\n".encode("utf-8", "surrogateescape"))
     return hasher.hexdigest()
 
 
@@ -217,26 +642,34 @@ class RunCache:
 
     ``spec`` says what a run depends on besides kpolicy itself: the paths and context given,
     the stdin name, the exclude globs and policies of the config, an explicit config file, the
-    nodes file and the schema folder. :meth:`fingerprint` turns it into the current state of
-    the file system; an entry is replayed only when that state equals the recorded one.
+    nodes file, the schema folder and the file-size limit. :meth:`fingerprint` turns it into
+    the current state of the file system; an entry is replayed only when that state equals the
+    recorded one.
     """
 
-    def __init__(self, key: str, folder: Path, cwd: Path) -> None:
+    def __init__(self, key: str, folder: CacheFolder, cwd: Path) -> None:
         self.key = key
         self.folder = folder
         self.cwd = cwd
         self.started_ns = 0
         self._before: dict[str, object] | None = None
         self._stats: dict[str, Signature | None] = {}
+        self._spec: dict[str, object] = {}
 
     @classmethod
-    def for_command(cls, options: dict[str, object], cwd: Path | None = None) -> RunCache:
+    def for_command(cls, options: dict[str, object], paths: Sequence[str],
+                    cwd: Path | None = None) -> RunCache | None:
+        """The cache of a run that lints ``paths`` (inputs and context); None when there is
+        no cache folder, or it is refused (a warning then says why)."""
         cwd = cwd or Path.cwd()
-        return cls(_run_key({"options": options}, cwd), project_cache_dir(cwd), cwd)
+        folder = open_cache(paths, cwd)
+        if folder is None:
+            return None
+        return cls(_run_key({"options": options}, cwd), folder, cwd)
 
     @property
-    def path(self) -> Path:
-        return self.folder / "lint" / f"{self.key}.json"
+    def name(self) -> str:
+        return f"{self.key}.json"
 
     # -- the state of the inputs ---------------------------------------------------------
 
@@ -252,6 +685,8 @@ class RunCache:
         def names(values: object) -> list[str]:
             return [str(v) for v in values] if isinstance(values, list | tuple) else []
 
+        limit = spec.get("limit")
+        limit = limit if isinstance(limit, int) and limit > 0 else DEFAULT_FILE_LIMIT
         config_path = spec.get("config")
         if config_path is None:
             from kpolicy.configfile import find_config
@@ -259,13 +694,15 @@ class RunCache:
             found = find_config(self.cwd)
             config_path = str(found) if found is not None else None
         exclude = names(spec.get("exclude"))
+        base = spec.get("exclude_base")
+        base = base if isinstance(base, str) else None
         inputs, input_errors = discover(names(spec.get("paths")), exclude,
-                                        str(spec.get("stdin_name")))
-        context, context_errors = discover(names(spec.get("context")), exclude)
+                                        str(spec.get("stdin_name")), base=base)
+        context, context_errors = discover(names(spec.get("context")), exclude, base=base)
         files: dict[str, str | None] = {}
         self._stats = {}
 
-        def add(path: str) -> None:
+        def add(path: str, size_limit: int) -> None:
             if path in files:
                 return
             before = known_files.get(path)
@@ -273,19 +710,23 @@ class RunCache:
             hint = None
             if isinstance(before, str) and isinstance(signature, list) and len(signature) == 5:
                 hint = (before, tuple(signature))
-            state, current = _file_state(path, hint)
+            state, current = _file_state(path, hint, size_limit)
             files[path] = state
             self._stats[path] = current
 
         for item in (*inputs, *context):
             if item.path is not None:
-                add(os.path.abspath(item.path))
-        for path in (config_path, spec.get("nodes")):
-            if isinstance(path, str):
-                add(os.path.abspath(path))
+                add(os.path.abspath(item.path), limit)
+        if isinstance(config_path, str):
+            add(os.path.abspath(config_path), DEFAULT_FILE_LIMIT)
+        nodes = spec.get("nodes")
+        if isinstance(nodes, str):
+            add(os.path.abspath(nodes), limit)
         trees = {
-            os.path.abspath(p): _tree_state(os.path.abspath(p))
-            for p in (*names(spec.get("policies")), *names(spec.get("schema_dir")))
+            **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".yaml",), False)
+               for p in names(spec.get("policies"))},
+            **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".json",), True)
+               for p in names(spec.get("schema_dir"))},
         }
         return {
             "config": config_path,
@@ -299,8 +740,9 @@ class RunCache:
     # -- replay --------------------------------------------------------------------------
 
     def replay(self) -> dict[str, object] | None:
-        """The recorded outputs when the inputs are as they were, else None."""
-        raw = read_bytes(self.path)
+        """The recorded outputs when the entry is authentic and the inputs are as they were,
+        else None (a miss)."""
+        raw = self.folder.read(_RUNS, self.name, RUN_PURPOSE)
         if raw is None:
             return None
         try:
@@ -334,8 +776,9 @@ class RunCache:
         except Exception:
             self._before = None
 
-    def store(self, outputs: dict[str, object]) -> bool:
-        """Record the outputs, unless an input changed during the run or too recently."""
+    def store(self, outputs: dict[str, object], output: Path | None = None) -> bool:
+        """Record the outputs, unless an input changed during the run or too recently.
+        ``output``: the ``--output`` of this run; only whether there was one is recorded."""
         before = self._before
         if before is None:
             return False
@@ -351,6 +794,8 @@ class RunCache:
                 return False  # changed during the run, or not a regular file
             if signature[1] >= self.started_ns - _RACY_NS:
                 return False  # racily clean: a change within the same tick would go unseen
+        if any(state is None for state in before["files"].values()):  # type: ignore[attr-defined]
+            return False  # a file that could not be hashed: nothing to compare with later
         recorded = {path: list(signature) for path, signature in stats.items()
                     if signature is not None}
         try:
@@ -361,32 +806,19 @@ class RunCache:
         if after != before:
             return False
         entry = {"format": _ENTRY_FORMAT, "spec": self._spec, "state": before,
-                 "stats": recorded,
-                 "outputs": outputs}
-        if not ensure_project_cache(self.folder):
-            return False
-        data = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        stored = write_atomic(self.path, data)
+                 "stats": recorded, "outputs": {**outputs, "to_file": output is not None}}
+        # ASCII: a file name that is not UTF-8 (a lone surrogate here) survives the round trip
+        data = json.dumps(entry, separators=(",", ":")).encode("ascii")
+        stored = self.folder.write(_RUNS, self.name, RUN_PURPOSE, data)
         if stored:
-            _prune(self.path.parent)
-            _store_alias(self)
+            self.folder.prune(_RUNS, ".json", RUN_PURPOSE, _MAX_ENTRIES)
+            _store_alias(self, output)
         return stored
-
-
-def _prune(folder: Path) -> None:
-    """Keep the most recently written entries."""
-    try:
-        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for stale in entries[_MAX_ENTRIES:]:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        pass
 
 
 # ---------------------------------------------------------------------------------------
 # the command line, before the CLI framework is imported
 
-_RAW = "argv"
 _this_command_line: list[list[str]] = []  # what replay_command_line saw in this process
 
 
@@ -395,31 +827,77 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     left an entry whose inputs are unchanged; its exit code, or None to run for real.
 
     Meant for the entry point, before typer and the pipeline are imported: a replay then costs
-    the interpreter's start, hashing the inputs and printing.
+    the interpreter's start, hashing the inputs and printing. Every argument that names an
+    existing path counts as linted for :func:`open_cache` (options' values too: stricter
+    than the parsed command line, which decides again when this declines).
     """
     _this_command_line[:] = [list(argv)]
     if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
         return None
     cwd = cwd or Path.cwd()
-    alias = project_cache_dir(cwd) / _RAW / f"{_command_line_key(argv, cwd)}.json"
-    raw = read_bytes(alias)
+    linted = _linted_paths(argv[1:])
+    if linted is None:
+        return None
+    folder = open_cache(linted, cwd, warn=False)
+    if folder is None:
+        return None
+    raw = folder.read(_ALIASES, f"{_command_line_key(argv, cwd)}.json", ALIAS_PURPOSE)
     if raw is None:
         return None
     try:
-        key = json.loads(raw).get("entry")
+        alias = json.loads(raw)
+        key, where = alias.get("entry"), alias.get("output")
     except (ValueError, AttributeError):
         return None
     if not isinstance(key, str) or not key.isalnum():
         return None
-    cache = RunCache(key, project_cache_dir(cwd), cwd)
-    outputs = cache.replay()
+    target: str | None = None
+    if where is not None:
+        # the --output of *this* command line: the argument at this index (the alias is
+        # authenticated and named after this exact command line)
+        if (not isinstance(where, list) or len(where) != 2
+                or not all(isinstance(n, int) for n in where)
+                or not 0 < where[0] < len(argv)):
+            return None
+        target = argv[where[0]][where[1]:]
+    outputs = RunCache(key, folder, cwd).replay()
     if outputs is None:
         return None
-    return emit(outputs)
+    return emit(outputs, target)
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
 _NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h"})
+# the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
+_LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
+                         "--help"})
+_LINT_SHORT_WITH_VALUE = frozenset("focj")
+
+
+def _linted_paths(args: list[str]) -> list[str] | None:
+    """What ``kpolicy lint ARGS`` lints, for :func:`open_cache`: the positional arguments (or
+    ``.``), and every argument that names an existing path (the values of options too, so
+    that a mistake here can only refuse more than the parsed command line does); None when
+    an argument is not understood."""
+    positional: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            positional.extend(args[index + 1:])
+            break
+        if arg.startswith("--"):
+            if "=" not in arg and arg not in _LINT_FLAGS:
+                index += 1  # the option's value
+        elif arg.startswith("-") and len(arg) > 1:
+            if arg[1] not in _LINT_SHORT_WITH_VALUE:
+                return None
+            if len(arg) == 2:
+                index += 1
+        else:
+            positional.append(arg)
+        index += 1
+    return [*(positional or ["."]), *args]  # _boundaries keeps the paths that exist
 
 
 def _command_line_key(argv: list[str], cwd: Path) -> str:
@@ -436,20 +914,28 @@ def _run_key(described: dict[str, object], cwd: Path) -> str:
         "tty": bool(getattr(stream, "isatty", lambda: False)()),
         "encoding": getattr(stream, "encoding", None),
         "code": code_fingerprint(),
-    }, sort_keys=True, default=str).encode())
+    }, sort_keys=True, default=str).encode("utf-8", "surrogateescape"))
 
 
-def emit(outputs: dict[str, object]) -> int | None:
-    """Print recorded outputs as the run printed them: the report to stdout or to its
-    ``--output`` file, then the messages; the recorded exit code. None when the output file
-    cannot be written (the real run then reports why)."""
+def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None) -> int | None:
+    """Print recorded outputs as the run printed them: the report to stdout or to ``output``
+    (the ``--output`` of this command line, never a path from the entry), then the messages;
+    the recorded exit code. None when the entry does not fit this command line (a report
+    recorded to a file, this one to stdout, or the reverse) or the output file cannot be
+    written (the real run then reports why)."""
     report, messages = str(outputs.get("report", "")), str(outputs.get("stderr", ""))
-    target = outputs.get("output")
-    if isinstance(target, str):
+    if bool(outputs.get("to_file")) != (output is not None):
+        return None
+    if output is not None:
         try:
-            with open(target, "w", encoding="utf-8") as out:
-                out.write(report)
-        except OSError:
+            out = Output(output)
+        except OutputError:
+            return None
+        try:
+            out.stream.write(report)
+            out.commit()
+        except (OSError, UnicodeError):
+            out.abort()
             return None
     else:
         sys.stdout.write(report)
@@ -459,13 +945,37 @@ def emit(outputs: dict[str, object]) -> int | None:
     return code if isinstance(code, int) else 0
 
 
-def _store_alias(cache: RunCache) -> None:
+def _output_argument(argv: list[str], output: Path) -> list[int] | None:
+    """Where ``argv`` names ``output``: [index, offset of the path in that argument]; the
+    last one (click lets the last ``--output`` win), or None when it cannot be told."""
+    found: list[int] | None = None
+    for index, arg in enumerate(argv):
+        candidates: list[tuple[int, int]] = []
+        if arg in ("-o", "--output") and index + 1 < len(argv):
+            candidates.append((index + 1, 0))
+        elif arg.startswith("--output="):
+            candidates.append((index, len("--output=")))
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            candidates.append((index, 2))
+        for position, offset in candidates:
+            if Path(argv[position][offset:]) == output:
+                found = [position, offset]
+    return found
+
+
+def _store_alias(cache: RunCache, output: Path | None) -> None:
     """Let :func:`replay_command_line` find this run's entry from the raw command line."""
     if not _this_command_line:
         return
     argv = _this_command_line[0]
     if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
         return
-    path = cache.folder / _RAW / f"{_command_line_key(argv, cache.cwd)}.json"
-    if write_atomic(path, json.dumps({"entry": cache.key}).encode()):
-        _prune(path.parent)
+    where = None
+    if output is not None:
+        where = _output_argument(argv, output)
+        if where is None:
+            return  # the parsed --output is not an argument as such: no raw replay
+    name = f"{_command_line_key(argv, cache.cwd)}.json"
+    payload = json.dumps({"entry": cache.key, "output": where}).encode()
+    if cache.folder.write(_ALIASES, name, ALIAS_PURPOSE, payload):
+        cache.folder.prune(_ALIASES, ".json", ALIAS_PURPOSE, _MAX_ENTRIES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated
 
 import typer
 
@@ -61,13 +61,15 @@ def _parse_gates(values: list[str]) -> dict[str, bool]:
     return gates
 
 
-def _open_output(output: Path | None) -> TextIO:
-    if output is None:
-        return sys.stdout
+def _write_output(output: Path, text: str) -> None:
+    """The report to ``--output``: atomically, never through a symbolic link at the target
+    (see :class:`kpolicy.fsutil.Output`)."""
+    from kpolicy.fsutil import OutputError, write_output
+
     try:
-        return output.open("w", encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+        write_output(output, text)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @app.command()
@@ -117,7 +119,7 @@ def lint(
         bool,
         typer.Option(
             "--no-cache",
-            help="Neither replay nor record this run in .kpolicy_cache/ (see KPOLICY_CACHE_DIR).",
+            help="Neither replay nor record this run in the cache (see KPOLICY_CACHE_DIR).",
         ),
     ] = False,
     jobs: Annotated[
@@ -133,6 +135,7 @@ def lint(
     from dataclasses import replace
 
     # every option that can change what is printed (not --jobs, not --no-cache)
+    linted = [*(paths or ["."]), *(context or [])]
     cache = None
     if not no_cache and "-" not in (paths or []) and not debug:
         from kpolicy.cache import RunCache
@@ -144,12 +147,13 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
-        })
-        replayed = cache.replay()
+        }, linted)
+        replayed = cache.replay() if cache is not None else None
         if replayed is not None:
             from kpolicy.cache import emit
 
-            code = emit(replayed)
+            # the report goes to this command line's --output, never to a recorded path
+            code = emit(replayed, output)
             if code is not None:
                 raise typer.Exit(code)
 
@@ -182,13 +186,16 @@ def lint(
         if max_file_size is not None:
             session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
         if cache is not None:
+            origin = session.config.origin
             cache.begin({
                 "paths": list(options.paths), "context": list(options.context),
                 "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "exclude_base": str(origin.parent) if origin is not None else None,
                 "config": str(config) if config is not None else None,
                 "policies": [str(p) for p in (*session.config.policies, *options.policies)],
                 "nodes": str(nodes) if nodes is not None else None,
                 "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
+                "limit": session.limits.max_file_bytes,
             })
         result, traces = run_lint(options, session)
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
@@ -200,20 +207,18 @@ def lint(
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
-        out = _open_output(output)
-        try:
-            out.write(report.getvalue())
-        finally:
-            if out is not sys.stdout:
-                out.close()
+        if output is None:
+            sys.stdout.write(report.getvalue())
+        else:
+            _write_output(output, report.getvalue())
         messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
-            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
-                         "output": str(output) if output is not None else None})
+            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code},
+                        output)
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))
@@ -341,12 +346,24 @@ def plan(
         run = build_report(options)
         for warning in run.warnings:
             sys.stderr.write(f"kpolicy: warning: {warning}\n")
-        out = _open_output(output)
-        try:
-            write_report(output_format, run.report, out)
-        finally:
-            if out is not sys.stdout:
-                out.close()
+        if output is None:
+            write_report(output_format, run.report, sys.stdout)
+        else:
+            from kpolicy.fsutil import Output, OutputError
+
+            try:
+                target = Output(output)
+            except OutputError as exc:
+                raise UsageError(str(exc)) from None
+            try:
+                write_report(output_format, run.report, target.stream)
+            except BaseException:
+                target.abort()
+                raise
+            try:
+                target.commit()
+            except OutputError as exc:
+                raise UsageError(str(exc)) from None
         for error in run.errors:
             sys.stderr.write(f"kpolicy: error: {error}\n")
         raise typer.Exit(2 if run.errors else 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,6 +58,11 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     origin: Path | None = None
     rule_locations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def exclude_base(self) -> str | None:
+        """The folder ``exclude`` globs are relative to: the config file's."""
+        return os.path.dirname(os.path.abspath(self.origin)) if self.origin is not None else None
 
 
 @cache
@@ -144,6 +150,8 @@ def _build(
         )
         for e in data.get("exemptions", [])
     )
+    policies = _policy_paths(data, path, positions)
+    _check_excludes(data, path, positions)
     limits_data = data.get("limits", {})
     defaults = Limits()
     limits = Limits(
@@ -158,12 +166,62 @@ def _build(
         kubernetes_version=data.get("kubernetesVersion"),
         cluster_domain=data.get("clusterDomain"),
         fail_on=data.get("failOn"),
-        policies=tuple((path.parent / p) for p in data.get("policies", ())),
+        policies=policies,
         feature_gates=dict(data.get("featureGates", {})),
         limits=limits,
         origin=path,
         rule_locations=locations,
     )
+
+
+def _config_folder(path: Path) -> str:
+    return os.path.realpath(os.path.dirname(os.path.abspath(path)))
+
+
+def _located(path: Path, positions: PositionTable | None, pointer: str, value: str) -> str:
+    """``file:line:column`` of a config value (for ``pyproject.toml``: the first line that
+    holds it, quoted)."""
+    if positions is not None:
+        return _where(path, positions, pointer)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    for quoted in (json.dumps(value), f"'{value}'"):
+        for number, line in enumerate(lines, 1):
+            if quoted in line:
+                return f"{path}:{number}:{line.index(quoted) + 1}"
+    return str(path)
+
+
+def _policy_paths(data: dict[str, Any], path: Path,
+                  positions: PositionTable | None) -> tuple[Path, ...]:
+    """The config's ``policies``, relative to the config file, each inside the folder that
+    holds it (links resolved): a repository's config cannot load rules from elsewhere on the
+    machine (``--policy`` on the command line can)."""
+    folder = _config_folder(path)
+    found: list[Path] = []
+    for index, given in enumerate(data.get("policies", ())):
+        resolved = path.parent / given
+        real = os.path.realpath(resolved)
+        if not (real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)):
+            where = _located(path, positions, f"/policies/{index}", given)
+            raise UsageError(
+                f"{where}: invalid config: policies entry {given!r} is outside the folder that "
+                f"holds the config ({folder}); give it with --policy instead")
+        found.append(resolved)
+    return tuple(found)
+
+
+def _check_excludes(data: dict[str, Any], path: Path, positions: PositionTable | None) -> None:
+    """``exclude`` globs are relative to the config's folder and stay inside it."""
+    for index, pattern in enumerate(data.get("exclude", ())):
+        parts = pattern.replace("\\", "/").split("/")
+        if os.path.isabs(pattern) or pattern.startswith(("/", "\\")) or ".." in parts:
+            where = _located(path, positions, f"/exclude/{index}", pattern)
+            raise UsageError(
+                f"{where}: invalid config: exclude pattern {pattern!r} leaves the folder that "
+                "holds the config (globs are relative to it)")
 
 
 def _level_word(value: object) -> object:

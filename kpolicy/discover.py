@@ -41,8 +41,40 @@ class Input:
         return f"Input(display={self.display!r}, path={self.path!r}, explicit={self.explicit!r})"
 
 
-def is_excluded(display: str, patterns: Iterable[str]) -> bool:
+class Skipped:
+    """A symbolic link that a folder walk did not follow, and why (``--show-skipped``)."""
+
+    __slots__ = ("display", "reason")
+
+    def __init__(self, display: str, reason: str) -> None:
+        self.display = display
+        self.reason = reason
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Skipped) and (self.display, self.reason) == (
+            other.display, other.reason)
+
+    def __hash__(self) -> int:
+        return hash((self.display, self.reason))
+
+    def __repr__(self) -> str:
+        return f"Skipped({self.display!r}, {self.reason!r})"
+
+    def __str__(self) -> str:
+        return f"{self.display}: {self.reason}"
+
+
+def is_excluded(display: str, patterns: Iterable[str], base: str | None = None) -> bool:
+    """Whether a path matches an ``exclude`` glob. ``base``: the folder of the config the
+    globs come from; a path below it is matched relative to it (``k8s/generated/*`` means
+    the same wherever kpolicy runs), any other as given."""
+    if not patterns:
+        return False
     normal = display.replace(os.sep, "/")
+    if base is not None:
+        relative = os.path.relpath(os.path.abspath(display), base) if display else ""
+        if relative and relative != os.curdir and not relative.startswith(os.pardir):
+            normal = relative.replace(os.sep, "/")
     if normal.startswith("./"):
         normal = normal[2:]
     for pattern in patterns:
@@ -91,13 +123,19 @@ def discover(
     paths: Iterable[str],
     exclude: Iterable[str] = (),
     stdin_name: str = "<stdin>",
+    *,
+    base: str | None = None,
+    skipped: list[Skipped] | None = None,
 ) -> tuple[list[Input], list[str]]:
     """The files to lint and one-line errors for the paths that cannot be read.
 
     Folders are walked recursively for ``*.yaml``, ``*.yml`` and ``*.json``, skipping hidden
-    folders (``.git``, ``.venv``) and ``exclude`` globs; symlinked folders are followed once
-    (a loop is cut). Files named explicitly are read whatever their suffix. A file reached
-    twice (through a symbolic or hard link: same device and inode) is read once.
+    folders (``.git``, ``.venv``) and ``exclude`` globs (relative to ``base``, the config's
+    folder: see :func:`is_excluded`). A symbolic link is followed only when what it leads to
+    is inside the folder being walked (a loop is cut); one that leaves it is not followed and
+    is added to ``skipped``: a repository cannot make kpolicy read ``/etc`` or ``/proc``.
+    Files named explicitly are read as given, whatever their suffix. A file reached twice
+    (through a symbolic or hard link: same device and inode) is read once.
     """
     patterns = tuple(exclude)
     files: list[Input] = []
@@ -112,7 +150,8 @@ def discover(
         if isinstance(status, str):
             errors.append(f"{given}: {status}")
         elif stat.S_ISDIR(status.st_mode):
-            _walk(given, patterns, files, errors, seen)
+            _walk(given, patterns, files, errors, seen, base,
+                  skipped if skipped is not None else [])
         elif stat.S_ISREG(status.st_mode):
             identity = _identity(given, status)
             if identity not in seen:
@@ -129,11 +168,19 @@ def _walk(
     files: list[Input],
     errors: list[str],
     seen: set[tuple[int, int] | str],
+    base: str | None,
+    skipped: list[Skipped],
 ) -> None:
     visited_dirs: set[str] = set()
+    root = os.path.realpath(top)
+    outside = f"symbolic link to a path outside {top}, not followed"
 
     def on_error(exc: OSError) -> None:
         errors.append(f"{exc.filename}: cannot read folder: {exc.strerror}")
+
+    def leaves(path: str) -> bool:
+        real = os.path.realpath(path)
+        return not (real == root or real.startswith(root.rstrip(os.sep) + os.sep))
 
     for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
         real = os.path.realpath(folder)
@@ -144,7 +191,10 @@ def _walk(
         kept = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
-            if d.startswith(".") or is_excluded(sub, patterns):
+            if d.startswith(".") or is_excluded(sub, patterns, base):
+                continue
+            if os.path.islink(sub) and leaves(sub):
+                skipped.append(Skipped(_shown(sub, top), outside))
                 continue
             if os.path.realpath(sub) in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
@@ -153,15 +203,19 @@ def _walk(
         for name in sorted(names):
             if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
                 continue
-            display = os.path.join(folder, name)
-            if display.startswith("./") and top != ".":
-                display = display[2:]
-            if top == "." and display.startswith("./"):
-                display = display[2:]
-            if is_excluded(display, patterns):
+            display = _shown(os.path.join(folder, name), top)
+            if is_excluded(display, patterns, base):
                 continue
             full = Path(display)
-            status = _stat(display)
+            try:
+                status: os.stat_result | str = os.lstat(display)
+            except (OSError, ValueError):
+                status = _stat(display)
+            if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):
+                if leaves(display):
+                    skipped.append(Skipped(display, outside))
+                    continue
+                status = _stat(display)  # what the link leads to, inside the folder
             if isinstance(status, str):
                 errors.append(f"{display}: {status}")
                 continue
@@ -176,3 +230,10 @@ def _walk(
                 continue
             seen.add(identity)
             files.append(Input(display, full, explicit=False))
+
+
+def _shown(path: str, top: str) -> str:
+    """A path found under ``top`` as reports show it (no leading ``./``)."""
+    if path.startswith("./"):
+        return path[2:]
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from kpolicy.configfile import find_config
 from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
+from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
 from kpolicy.model import (
@@ -183,9 +185,14 @@ def read_input(
                 return f"{item.display}: not a regular file"  # a FIFO would block forever
             if status.st_size > limits.max_file_bytes:
                 return _too_large(item, context_only, status.st_size, limits)
-            with item.path.open("rb") as handle:
+            # opened without blocking and checked again on the descriptor: a file swapped for
+            # a FIFO after the stat above cannot block the run
+            fd, _ = open_regular(item.path)
+            with os.fdopen(fd, "rb") as handle:
                 # never more than the limit: a file can grow, and /proc files report size 0
                 data = _read_at_most(handle, limits.max_file_bytes)
+        except NotRegular:
+            return f"{item.display}: not a regular file"
         except OSError as exc:
             return f"{item.display}: cannot read: {exc.strerror or exc}"
         except ValueError:  # a NUL byte in the name
@@ -225,6 +232,11 @@ def _too_large(item: Input, context_only: bool, size: int | None, limits: Limits
     )
 
 
+def refused_file(display: str, size: int | None, limits: Limits) -> LoadedFile:
+    """A file (or an editor's buffer) too large to read, as the one finding that says so."""
+    return _too_large(Input(display, None), False, size, limits)
+
+
 def _refused_file(item: Input, context_only: bool, message: str, line: int) -> LoadedFile:
     """A file read as nothing but one yaml-syntax finding (undecodable, too large)."""
     diag = Diagnostic(
@@ -234,12 +246,29 @@ def _refused_file(item: Input, context_only: bool, message: str, line: int) -> L
 
 
 def load_nodes(path: Path | None, limits: Limits) -> tuple[KObject, ...] | None:
+    """The Node objects of ``--nodes``. A file that does not load (unreadable, broken YAML,
+    refused by a limit) or holds objects of which none is a Node is a usage error: the
+    DaemonSet rules would otherwise check nothing, silently."""
     if path is None:
         return None
     loaded = read_input(Input(str(path), path), True, limits, None)
     if isinstance(loaded, str):
-        raise UsageError(loaded)
-    return tuple(o for o in loaded.objects if o.kind == "Node")
+        raise UsageError(loaded)  # "PATH: cannot read: ...", as for any path on the command line
+    return nodes_of(loaded, path)
+
+
+def nodes_of(loaded: LoadedFile | str, path: Path) -> tuple[KObject, ...]:
+    if isinstance(loaded, str):
+        raise UsageError(f"--nodes {loaded}")
+    for diag in loaded.diagnostics:
+        if diag.severity is Severity.ERROR:
+            raise UsageError(f"--nodes {diag.file}:{diag.span.line}:{diag.span.column}: "
+                             f"{diag.message} [{diag.rule}]")
+    nodes = tuple(o for o in loaded.objects if o.kind == "Node")
+    if loaded.objects and not nodes:
+        raise UsageError(f"--nodes {path}: none of its {len(loaded.objects)} objects is a Node "
+                         "(it wants the output of `kubectl get nodes -o yaml`)")
+    return nodes
 
 
 def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResult, list[str]]:
@@ -260,8 +289,9 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
 def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, list[str]]:
     session = session or build_session(options)
     exclude = session.config.exclude
-    inputs, errors = discover(options.paths, exclude, options.stdin_filename)
-    context_inputs, context_errors = discover(options.context, exclude)
+    base = session.config.exclude_base
+    inputs, errors = discover(options.paths, exclude, options.stdin_filename, base=base)
+    context_inputs, context_errors = discover(options.context, exclude, base=base)
     errors.extend(context_errors)
     reported_names = {i.display for i in inputs}
     origin = session.config.origin

@@ -834,11 +834,24 @@ def load_own_file(path: Path, what: str, label: str = "") -> list[Document]:
     read, decoding or syntax error is a ``UsageError`` naming the file and line, ``label``
     before the syntax error's message."""
     from kpolicy.errors import UsageError
+    from kpolicy.fsutil import NotRegular, TooLarge, kind_of, read_regular
 
+    limit = Limits().max_file_bytes
     try:
-        raw = path.read_bytes()
+        # a regular file only (a FIFO would block), never more than the default file limit
+        raw = read_regular(path, limit)
+    except NotRegular:
+        try:
+            kind = kind_of(path.stat().st_mode)
+        except OSError:
+            kind = "not a regular file"
+        raise UsageError(f"{path}: cannot read {what}: {kind}") from None
+    except TooLarge:
+        raise UsageError(f"{path}: cannot read {what}: larger than {limit} bytes") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read {what}: {exc.strerror}") from None
+        raise UsageError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte in the name
+        raise UsageError(f"{path}: cannot read {what}: invalid file name") from None
     text, error, line = decode(raw)
     if text is None:
         raise UsageError(f"{path}:{line}: {error}")

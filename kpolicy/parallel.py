@@ -15,7 +15,9 @@ corpus cost more memory than the work it saved.
 
 The parent puts the answers back in input order and sorts as a serial run does, so the output
 is the same byte for byte (``tests/test_parallel.py`` compares them). Where ``fork`` does not
-exist (Windows) or a worker fails in any way, the run is serial: slower, never different.
+exist (Windows) or a worker raises, the run is serial: slower, never different. A worker killed
+by a signal (the out-of-memory killer, most often) ends the run with an internal error
+(:class:`WorkerKilled`, exit code 3): the same work in the parent would only meet the same end.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ import gc
 import os
 import pickle
 import selectors
+import signal
 import struct
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from kpolicy.errors import InternalError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -98,7 +103,12 @@ def dispatch_order(costs: Sequence[int]) -> list[int]:
 
 
 class WorkerFailed(Exception):
-    """A worker died or raised; the caller falls back to a serial run."""
+    """A worker raised or left without answering; the caller falls back to a serial run."""
+
+
+class WorkerKilled(InternalError):
+    """A worker was killed by a signal (most often the out-of-memory killer): the run ends
+    with an internal error (exit 3) rather than doing the same work again in the parent."""
 
 
 _TASK = struct.Struct("<I")
@@ -130,8 +140,10 @@ def run_forked(
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
+    reaped: set[int] = set()
     tasks_read, tasks_write = os.pipe()
     feeder: threading.Thread | None = None
+    finished = False
     # what the children inherit is never collected by them (see _child): out of their sight
     gc.freeze()
     try:
@@ -150,9 +162,30 @@ def run_forked(
         # forked first, then the thread: a fork must never copy a running thread's state
         feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
         feeder.start()
-        return _collect([fd for _, fd in children], loads)
+        pids = {fd: pid for pid, fd in children}
+
+        def killed(fd: int) -> None:
+            """A pipe closed without the child's last frame: raise WorkerKilled when a signal
+            ended the child (it is reaped here, so its status is known)."""
+            pid = pids[fd]
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                return
+            reaped.add(pid)
+            if os.WIFSIGNALED(status):
+                raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
+
+        answers = _collect([fd for _, fd in children], loads, killed)
+        finished = True
+        return answers
     finally:
         gc.unfreeze()
+        if not finished:  # the others' work is lost anyway: do not wait for it
+            for pid, _ in children:
+                if pid not in reaped:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
         if feeder is None:
             os.close(tasks_write)
         else:
@@ -160,8 +193,19 @@ def run_forked(
         if tasks_read != -1:
             os.close(tasks_read)
         for pid, _ in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+            if pid not in reaped:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+
+
+def _killed_message(pid: int, number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    hint = " (most often the out-of-memory killer)" if number == signal.SIGKILL else ""
+    return (f"worker process {pid} was killed by {name}{hint}; nothing was reported "
+            "(--jobs 1 runs in one process)")
 
 
 def _feed(fd: int, order: list[int]) -> None:
@@ -211,43 +255,52 @@ def _write(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the chil
         view = view[os.write(fd, view):]
 
 
-def _collect(fds: list[int], loads: Callable[[bytes], Any]) -> dict[int, Any]:
-    """The answers in the frames of each pipe, read as they come so that no child blocks."""
+def _collect(fds: list[int], loads: Callable[[bytes], Any],
+             on_lost: Callable[[int], None] = lambda fd: None) -> dict[int, Any]:
+    """The answers in the frames of each pipe, read as they come so that no child blocks.
+    ``on_lost(fd)`` is told of a pipe that closed before its child said it was done (and
+    may raise: the pipes still open are then closed)."""
     answers: dict[int, Any] = {}
     pending = {fd: bytearray() for fd in fds}
     done: set[int] = set()  # the children that said they finished
-    closed = 0
+    still_open = set(fds)
     failure: str | None = None
-    with selectors.DefaultSelector() as selector:
-        for fd in fds:
-            selector.register(fd, selectors.EVENT_READ)
-        while closed < len(fds):
-            for key, _ in selector.select():
-                fd = key.fd
-                data = os.read(fd, 1 << 20)
-                if not data:
-                    selector.unregister(fd)
-                    os.close(fd)
-                    closed += 1
-                    if fd not in done or pending[fd]:
-                        failure = failure or "a worker died"
-                    continue
-                buffer = pending[fd]
-                buffer += data
-                while len(buffer) >= _HEADER.size:
-                    index, length = _HEADER.unpack_from(buffer)
-                    if index == _DONE:
-                        done.add(fd)
-                        del buffer[: _HEADER.size]
+    try:
+        with selectors.DefaultSelector() as selector:
+            for fd in fds:
+                selector.register(fd, selectors.EVENT_READ)
+            while still_open:
+                for key, _ in selector.select():
+                    fd = key.fd
+                    data = os.read(fd, 1 << 20)
+                    if not data:
+                        selector.unregister(fd)
+                        os.close(fd)
+                        still_open.discard(fd)
+                        if fd not in done or pending[fd]:
+                            failure = failure or "a worker died"
+                            on_lost(fd)
                         continue
-                    if len(buffer) < _HEADER.size + length:
-                        break
-                    payload = bytes(buffer[_HEADER.size : _HEADER.size + length])
-                    del buffer[: _HEADER.size + length]
-                    if index == -1:
-                        failure = payload.decode("utf-8", "replace")
-                    else:
-                        answers[index] = payload
+                    buffer = pending[fd]
+                    buffer += data
+                    while len(buffer) >= _HEADER.size:
+                        index, length = _HEADER.unpack_from(buffer)
+                        if index == _DONE:
+                            done.add(fd)
+                            del buffer[: _HEADER.size]
+                            continue
+                        if len(buffer) < _HEADER.size + length:
+                            break
+                        payload = bytes(buffer[_HEADER.size : _HEADER.size + length])
+                        del buffer[: _HEADER.size + length]
+                        if index == -1:
+                            failure = payload.decode("utf-8", "replace")
+                        else:
+                            answers[index] = payload
+    finally:
+        for fd in still_open:
+            with contextlib.suppress(OSError):
+                os.close(fd)
     if failure is not None:
         raise WorkerFailed(failure)
     # Unpickled only now, each answer's bytes dropped as its objects are made: while the

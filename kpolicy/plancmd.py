@@ -74,8 +74,11 @@ class PlanReport:
     kubernetes_version: str
     cluster_domain: str
     mode: Mode
-    compared_with: str | None = None  # "--from examples" or "git HEAD~1", in diff mode
+    compared_with: str | None = None  # "--from examples" or "git HEAD~1 (commit ...)"
     files: int = 0
+    # what diff mode compares with, for JSON: {"from": [paths]} or {"git": REV, "commits":
+    # [{"repository": top of the working tree, "commit": full name}]}
+    comparison: dict[str, Any] | None = None
 
     @property
     def title(self) -> str:
@@ -102,8 +105,13 @@ class PlanReport:
             if note is not None:
                 plan = replace(plan, notes=(*plan.notes, note))
             plans.append(plan)
-        return plan_document(plans, cluster_domain=self.cluster_domain,
-                             kubernetes_version=self.kubernetes_version)
+        document = plan_document(plans, cluster_domain=self.cluster_domain,
+                                 kubernetes_version=self.kubernetes_version)
+        if self.comparison is not None:
+            workloads = document.pop("workloads")
+            document["comparedWith"] = self.comparison
+            document["workloads"] = workloads
+        return document
 
 
 @dataclass(frozen=True)
@@ -161,10 +169,18 @@ def _read(items: Iterable[Input], limits: Limits, errors: list[str]) -> list[Loa
     return loaded
 
 
-def _git(args: Sequence[str], cwd: str) -> subprocess.CompletedProcess[bytes]:
+# git's own safety for repositories found by walking up (git 2.38+; older versions ignore it):
+# a bare repository is used only when named with --git-dir or GIT_DIR
+_GIT_SAFETY: Final = ("-c", "safe.bareRepository=explicit")
+
+
+def _git(args: Sequence[str], cwd: str,
+         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(["git", *args], cwd=cwd or ".", capture_output=True,
-                              stdin=subprocess.DEVNULL, timeout=_GIT_TIMEOUT, check=False)
+        return subprocess.run(  # noqa: S603 - git with fixed subcommands; REV and paths follow --end-of-options or --
+            ["git", *_GIT_SAFETY, *args],  # noqa: S607 - the user's git from PATH, as they run it
+            cwd=cwd or ".", capture_output=True, stdin=subprocess.DEVNULL,
+            timeout=_GIT_TIMEOUT, check=False, env=dict(env) if env is not None else None)
     except FileNotFoundError:
         raise UsageError("--base needs git, which is not installed") from None
     except subprocess.TimeoutExpired:
@@ -181,38 +197,109 @@ def _hidden(relative: str) -> bool:
                for part in relative.split("/"))
 
 
+@dataclass(frozen=True)
+class BaseCommit:
+    """The commit ``--base REV`` resolved to in one repository."""
+
+    repository: str  # the top of its working tree
+    commit: str  # the full object name
+
+
+def _linted_roots(paths: Sequence[str]) -> list[str]:
+    roots = []
+    for given in paths:
+        real = os.path.realpath(given)
+        roots.append(real if os.path.isdir(real) else os.path.dirname(real))
+    return roots
+
+
+def _planted(git_dir: str, roots: Sequence[str]) -> bool:
+    """Whether a git directory lies inside the linted files other than inside a ``.git``
+    folder (which no checkout can create: git refuses the name): a repository committed into
+    the linted tree, bare or with ``core.worktree``, that would supply the previous version."""
+    from kpolicy.fsutil import inside
+
+    real = os.path.realpath(git_dir)
+    for root in roots:
+        if inside(real, root) and ".git" not in os.path.relpath(real, root).split(os.sep):
+            return True
+    return False
+
+
+def _repository_of(given: str, folder: str, roots: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """The top of the working tree whose git repository holds ``given``, and the environment
+    to run git in. Refused (a usage error): ``GIT_DIR`` or the repository git would find
+    lying inside the linted files, or a bare repository."""
+    from kpolicy.cache import repositories_around
+
+    env = dict(os.environ)
+    git_dir = env.get("GIT_DIR")
+    if git_dir:
+        if _planted(os.path.join(folder, git_dir), roots):
+            raise UsageError(f"--base: GIT_DIR {git_dir} is inside the linted files; kpolicy "
+                             "does not take the previous version from a repository they hold")
+    else:
+        # what git's discovery will find: the nearest folder holding .git, or being a
+        # repository itself (bare): refused before git reads its config
+        around = repositories_around(os.path.realpath(folder or "."))
+        if around and not os.path.lexists(os.path.join(around[0], ".git")):
+            if _planted(around[0], roots):
+                raise UsageError(
+                    f"{given}: the git repository git would use, {around[0]}, lies inside the "
+                    "linted files (committed into them, not a working tree's .git); kpolicy "
+                    "does not take the previous version from it")
+            raise UsageError(f"{given}: the nearest git repository, {around[0]}, is a bare "
+                             "repository; --base reads the previous version from the "
+                             "repository of a working tree")
+    top = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir"], folder, env)
+    if top.returncode != 0:
+        message = _git_message(top)
+        if "not a git repository" in message:
+            raise UsageError(f"{given}: not in a git repository; --base reads the previous "
+                             "version from git")
+        raise UsageError(f"{given}: git cannot read the repository: {message}")
+    lines = top.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 2:
+        raise UsageError(f"{given}: git names no working tree for the repository")
+    toplevel, found_dir = lines[0].strip(), lines[1].strip()
+    if _planted(found_dir, roots):
+        raise UsageError(f"{given}: the git repository {found_dir} is inside the linted files; "
+                         "kpolicy does not take the previous version from a repository they hold")
+    return toplevel, env
+
+
 def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
-               limits: Limits) -> tuple[list[LoadedFile], int]:
+               limits: Limits, base: str | None = None
+               ) -> tuple[list[LoadedFile], int, list[BaseCommit]]:
     """The files under ``paths`` as they were at git revision ``rev``; the number of files
-    found there. Folders are walked as :func:`kpolicy.discover.discover` walks them."""
+    found there, and the commit ``rev`` named in each repository. Folders are walked as
+    :func:`kpolicy.discover.discover` walks them; ``base``: the folder of ``exclude``."""
     from kpolicy.discover import is_excluded as _excluded
 
     if rev.startswith("-") or not rev.strip():
         raise UsageError(f"--base {rev!r} is not a git revision")
     loaded: list[LoadedFile] = []
-    checked: set[str] = set()
+    commits: dict[str, BaseCommit] = {}
     seen: set[str] = set()
     count = 0
+    roots = _linted_roots([p for p in paths if p != STDIN])
     for given in paths:
         if given == STDIN:
             raise UsageError("--base cannot read the previous version of stdin; use --from")
         folder = given if os.path.isdir(given) else os.path.dirname(given)
         spec = "." if os.path.isdir(given) else os.path.basename(given)
-        top = _git(["rev-parse", "--show-toplevel"], folder)
-        if top.returncode != 0:
-            message = _git_message(top)
-            if "not a git repository" in message:
-                raise UsageError(f"{given}: not in a git repository; --base reads the previous "
-                                 "version from git")
-            raise UsageError(f"{given}: git cannot read the repository: {message}")
-        toplevel = top.stdout.decode("utf-8", "replace").strip()
-        if toplevel not in checked:
+        toplevel, env = _repository_of(given, folder, roots)
+        if toplevel not in commits:
             verify = _git(["rev-parse", "--verify", "--quiet", "--end-of-options",
-                           f"{rev}^{{commit}}"], folder)
-            if verify.returncode != 0:
+                           f"{rev}^{{commit}}"], folder, env)
+            name = verify.stdout.decode("ascii", "replace").strip()
+            if verify.returncode != 0 or not name:
                 raise UsageError(f"--base {rev!r} is not a commit in the repository {toplevel}")
-            checked.add(toplevel)
-        listing = _git(["ls-tree", "-r", "-z", "--end-of-options", rev, "--", spec], folder)
+            commits[toplevel] = BaseCommit(toplevel, name)
+        commit = commits[toplevel].commit
+        # the commit as resolved once: a branch that moves meanwhile cannot mix two versions
+        listing = _git(["ls-tree", "-r", "-z", "--end-of-options", commit, "--", spec], folder,
+                       env)
         if listing.returncode != 0:
             raise UsageError(f"{given}: git ls-tree {rev}: {_git_message(listing)}")
         for record in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
@@ -222,14 +309,14 @@ def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
             explicit = spec != "."
             display = given if explicit else os.path.normpath(os.path.join(given, relative))
             if not explicit and (not relative.endswith(MANIFEST_SUFFIXES) or _hidden(relative)
-                                 or _excluded(display, exclude)):
+                                 or _excluded(display, exclude, base)):
                 continue
             real = os.path.realpath(os.path.join(folder, relative))
             if real in seen:
                 continue
             seen.add(real)
             count += 1
-            shown = _git(["show", f"{rev}:./{relative}"], folder)
+            shown = _git(["show", f"{commit}:./{relative}"], folder, env)
             if shown.returncode != 0:
                 raise UsageError(f"{display}: git show {rev}: {_git_message(shown)}")
             source = SourceFile(f"{rev}:{display}", "", True)
@@ -246,17 +333,17 @@ def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
             result = load_text(replace(source, text=text), limits)
             if explicit or result.manifest_like:
                 loaded.append(result)
-    return loaded, count
+    return loaded, count, list(commits.values())
 
 
 def _load_nodes(path: Path, limits: Limits, warnings: list[str]) -> list[dict[str, Any]]:
-    from kpolicy.lint import read_input
+    from kpolicy.lint import nodes_of, read_input
 
     loaded = read_input(Input(str(path), path), True, limits, None)
-    if isinstance(loaded, str):
-        raise UsageError(f"--nodes {loaded}")
-    warnings.extend(_warnings_of([loaded]))
-    nodes = [obj.data for obj in loaded.objects if obj.kind == "Node"]
+    found = nodes_of(loaded, path)  # a file that does not load is a usage error
+    if not isinstance(loaded, str):
+        warnings.extend(_warnings_of([loaded]))
+    nodes = [obj.data for obj in found]
     if not nodes:
         warnings.append(f"{path}: no Node objects (--nodes wants `kubectl get nodes -o yaml`); "
                         "every DaemonSet is planned over no nodes")
@@ -359,7 +446,8 @@ def build_report(options: PlanOptions) -> PlanRun:
     errors: list[str] = []
     settings = _settings(options, config, warnings)
 
-    inputs, discover_errors = discover(paths, config.exclude, options.stdin_filename)
+    inputs, discover_errors = discover(paths, config.exclude, options.stdin_filename,
+                                       base=config.exclude_base)
     errors.extend(discover_errors)
     files = _read(inputs, limits, errors)
     warnings.extend(_warnings_of(files))
@@ -368,6 +456,7 @@ def build_report(options: PlanOptions) -> PlanRun:
 
     diff = bool(options.from_paths) or options.base is not None
     compared_with: str | None = None
+    comparison: dict[str, Any] | None = None
     file_count = len(files)
     if not diff:
         for obj in _workloads(files):
@@ -376,11 +465,19 @@ def build_report(options: PlanOptions) -> PlanRun:
                 entries.append(entry)
     else:
         if options.base is not None:
-            old_files, _ = _load_base(paths, options.base, config.exclude, limits)
-            compared_with = f"git {options.base}"
+            old_files, _, commits = _load_base(paths, options.base, config.exclude, limits,
+                                               config.exclude_base)
+            # the commit compared with, as git resolved the revision
+            named = ", ".join(f"commit {c.commit[:12]}" + (f" in {c.repository}"
+                                                           if len(commits) > 1 else "")
+                              for c in commits)
+            compared_with = f"git {options.base} ({named})" if named else f"git {options.base}"
+            comparison = {"git": options.base,
+                          "commits": [{"repository": c.repository, "commit": c.commit}
+                                      for c in commits]}
         else:
             old_inputs, old_errors = discover(options.from_paths, config.exclude,
-                                              options.stdin_filename)
+                                              options.stdin_filename, base=config.exclude_base)
             errors.extend(old_errors)
             # a folder given to --from may hold the new version too (examples/ and
             # examples/v2/): a file being planned is never its own previous version
@@ -389,6 +486,7 @@ def build_report(options: PlanOptions) -> PlanRun:
                           if i.path is None or os.path.realpath(i.path) not in planned]
             old_files = _read(old_inputs, limits, errors)
             compared_with = "--from " + " ".join(options.from_paths)
+            comparison = {"from": list(options.from_paths)}
         warnings.extend(_warnings_of(old_files))
         old_index = Index([obj for file in old_files for obj in file.objects])
         entries = _match(_workloads(files), _workloads(old_files), index, old_index, settings,
@@ -400,6 +498,7 @@ def build_report(options: PlanOptions) -> PlanRun:
         mode="diff" if diff else "update",
         compared_with=compared_with,
         files=file_count,
+        comparison=comparison,
     )
     return PlanRun(report, tuple(warnings), tuple(errors))
 

@@ -167,8 +167,13 @@ def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable
 
 
 def load_rule_dir(folder: Path, validate: bool = True) -> dict[str, RuleDef]:
+    """The ``*.yaml`` rule files at the top of ``folder`` (a link to a file outside it is not
+    read; the run cache hashes the same list, :func:`kpolicy.fsutil.tree_files`)."""
+    from kpolicy.fsutil import tree_files
+
     rules: dict[str, RuleDef] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for name in tree_files(str(folder), (".yaml",), recursive=False):
+        path = Path(name)
         rule = parse_rule_file(path, validate)
         if rule.id != path.stem:
             raise UsageError(f"{path}:1: rule id {rule.id!r} differs from the file name")

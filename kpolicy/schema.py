@@ -190,8 +190,11 @@ def _overlay() -> dict[str, Any]:
     import yaml
 
     # the safe loader, in C when libyaml is there (an eighth of the pure-Python loader's time)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loaded = yaml.load(OVERLAY_PATH.read_text(encoding="utf-8"), Loader=loader)
+    try:
+        from yaml import CSafeLoader as SafeLoader
+    except ImportError:  # pragma: no cover - libyaml ships in every PyYAML wheel we use
+        from yaml import SafeLoader  # type: ignore[assignment]
+    loaded = yaml.load(OVERLAY_PATH.read_text(encoding="utf-8"), Loader=SafeLoader)
     assert isinstance(loaded, dict)
     return loaded
 
@@ -786,11 +789,16 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
     may be shortened to its first label: ``deployment-apps-v1.json``,
     ``clusterrole-rbac-v1.json``; ``service-v1.json`` is the core group).
     """
+    from kpolicy.fsutil import read_regular, tree_files
+    from kpolicy.model import Limits
+
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"not a folder: {root}")
     found: dict[tuple[str | None, str, str], dict[str, Any]] = {}
-    for file in sorted(root.rglob("*.json")):
+    # links to folders are not followed, nor links to files outside the folder (the run
+    # cache hashes the same list); a FIFO or a file past the default size limit is skipped
+    for file in sorted(map(Path, tree_files(str(root), (".json",), recursive=True))):
         stem = file.stem.lower()
         key: tuple[str | None, str, str] | None = None
         if "_" in stem:
@@ -806,7 +814,7 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
         if key is None or not key[2]:
             continue
         try:
-            loaded = json.loads(file.read_text(encoding="utf-8"))
+            loaded = json.loads(read_regular(file, Limits().max_file_bytes).decode("utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(loaded, dict):
@@ -823,6 +831,9 @@ def _folder_registry(roots: Iterable[Path]) -> Any:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
+    from kpolicy.fsutil import read_regular
+    from kpolicy.model import Limits
+
     allowed = [root.resolve() for root in roots]
 
     def retrieve(uri: str) -> Any:
@@ -831,7 +842,11 @@ def _folder_registry(roots: Iterable[Path]) -> Any:
         inside = any(target.is_relative_to(root) for root in allowed)
         if parts.scheme != "file" or target.suffix != ".json" or not inside:
             raise LookupError(uri)
-        contents = json.loads(target.read_text(encoding="utf-8"))
+        try:
+            data = read_regular(target, Limits().max_file_bytes)
+        except OSError:
+            raise LookupError(uri) from None
+        contents = json.loads(data.decode("utf-8"))
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return Registry(retrieve=retrieve)  # type: ignore[call-arg]
@@ -1053,7 +1068,7 @@ class SchemaValidator:
                 try:
                     if custom_fast(obj):
                         return []
-                except Exception:
+                except Exception:  # noqa: S110 - the fast check only short-cuts a pass; jsonschema below decides
                     pass
             validator = self._validator_for(api_version, kind)
             if validator is None:
@@ -1071,7 +1086,7 @@ class SchemaValidator:
                     if plain:
                         root = self._builtin.roots[api_version, kind]
                         return _problems(list(_explain(root, obj)))
-                except Exception:  # too deep, or a format check that raises: jsonschema decides
+                except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
         # what the loader makes is already the JSON the API server reads: no copy needed

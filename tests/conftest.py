@@ -22,3 +22,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """kpolicy's cache folder for the whole test session: never the user's own."""
+    return tmp_path_factory.mktemp("kpolicy-cache-home")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(cache_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test (and every process it starts) uses the session's cache folder, unless it
+    sets KPOLICY_CACHE_DIR itself; what a process remembers about cache folders starts over."""
+    from kpolicy import cache
+
+    monkeypatch.setenv(cache.CACHE_ENV, str(cache_home))
+    cache.reset()

@@ -1,4 +1,8 @@
-"""The results cache: a second run on unchanged inputs replays the first; any change misses."""
+"""The results cache: a second run on unchanged inputs replays the first; any change misses.
+
+The attacks on the cache (planted entries, replayed outputs, pruning outside it, a cache
+folder inside the repository) are in ``tests/test_security.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 import kpolicy.cache as cache_module
-from kpolicy.cache import PROJECT_CACHE_NAME, RunCache, replay_command_line, write_atomic
+from kpolicy.cache import RUN_PURPOSE, RunCache, open_cache, replay_command_line
 from kpolicy.cli import app
 from tests.conftest import ROOT
 from tests.test_cli import BAD
@@ -42,15 +48,22 @@ def age(*paths: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv(cache_module.CACHE_ENV, raising=False)
-    manifests = tmp_path / "manifests"
-    manifests.mkdir()
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(cache_module.CACHE_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    manifests = root / "manifests"
+    manifests.mkdir(parents=True)
+    monkeypatch.chdir(root)
     (manifests / "deployment.yaml").write_text(DEPLOYMENT)
     (manifests / "service.yaml").write_text(SERVICE)
     age(manifests)
-    return tmp_path
+    return root
 
 
 def lint(*args: str) -> tuple[int, str, str]:
@@ -58,33 +71,43 @@ def lint(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def entries(project: Path) -> list[Path]:
-    return sorted((project / PROJECT_CACHE_NAME / "lint").glob("*.json"))
+def entries(cache_dir: Path) -> list[Path]:
+    return sorted((cache_dir / "results" / "lint").glob("*.json"))
 
 
-def tamper(project: Path) -> None:
-    """Replace the recorded report of every entry: a replay then shows the marker."""
-    for path in entries(project):
-        entry = json.loads(path.read_text())
-        entry["outputs"]["report"] = MARKER
-        path.write_text(json.dumps(entry))
+def rewrite(cache_dir: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change every entry as kpolicy itself would write it (with a valid MAC)."""
+    folder = open_cache()
+    assert folder is not None and folder.root == str(cache_dir)
+    for path in entries(cache_dir):
+        payload = folder.read("results/lint", path.name, RUN_PURPOSE)
+        assert payload is not None, path
+        entry = json.loads(payload)
+        change(entry)
+        assert folder.write("results/lint", path.name, RUN_PURPOSE, json.dumps(entry).encode())
 
 
-def test_second_run_is_replayed_identically(project: Path) -> None:
+def tamper(cache_dir: Path) -> None:
+    """Replace the recorded report of every entry (validly): a replay then shows the marker."""
+    rewrite(cache_dir, lambda entry: entry["outputs"].update(report=MARKER))
+
+
+def test_second_run_is_replayed_identically(project: Path, cache_dir: Path) -> None:
     for fmt in ("text", "json", "sarif"):
         first = lint("-f", fmt, "manifests")
         assert first[0] == 1 and first[1]
         second = lint("-f", fmt, "manifests")
         assert second == first
-    assert len(entries(project)) == 3
-    assert (project / PROJECT_CACHE_NAME / ".gitignore").read_text().strip().endswith("*")
-    tamper(project)
+    assert len(entries(cache_dir)) == 3
+    assert not (project / ".kpolicy_cache").exists()  # nothing in the working folder
+    assert (cache_dir / "secret").stat().st_mode & 0o777 == 0o600
+    tamper(cache_dir)
     assert lint("-f", "json", "manifests")[1] == MARKER  # it was a replay
 
 
-def test_changed_input_misses(project: Path) -> None:
+def test_changed_input_misses(project: Path, cache_dir: Path) -> None:
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     deployment = project / "manifests" / "deployment.yaml"
     deployment.write_text(DEPLOYMENT.replace("app: api", "app: web"))
     age(deployment)
@@ -93,10 +116,10 @@ def test_changed_input_misses(project: Path) -> None:
     assert "selector-mismatch" not in out and json.loads(out)["summary"]["files"] == 2
 
 
-def test_same_size_same_mtime_edit_misses(project: Path) -> None:
+def test_same_size_same_mtime_edit_misses(project: Path, cache_dir: Path) -> None:
     """Content decides, not stat(): an edit that keeps size and mtime is still seen."""
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     deployment = project / "manifests" / "deployment.yaml"
     status = deployment.stat()
     deployment.write_text(DEPLOYMENT.replace("app: api", "app: apx"))
@@ -106,23 +129,23 @@ def test_same_size_same_mtime_edit_misses(project: Path) -> None:
 
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every byte string the cache hashes from now on."""
+    """The contents of every file the cache hashes from now on."""
     seen: list[bytes] = []
-    real_digest = cache_module.digest
+    real_hash = cache_module.hash_stream
 
-    def counting(data: bytes) -> str:
-        seen.append(data)
-        return real_digest(data)
+    def counting(path: str, handle: Any, limit: int) -> str | None:
+        seen.append(Path(path).read_bytes())
+        return real_hash(path, handle, limit)
 
-    monkeypatch.setattr(cache_module, "digest", counting)
+    monkeypatch.setattr(cache_module, "hash_stream", counting)
     return seen
 
 
-def test_unchanged_files_are_not_read_again(project: Path, hashed: list[bytes]) -> None:
+def test_unchanged_files_are_not_read_again(project: Path, hashed: list[bytes], cache_dir: Path) -> None:
     """A replay trusts an input whose size, times, inode and device are all as recorded (git's
     index does the same) and hashes only the files whose signature changed."""
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     hashed.clear()
     assert lint("-f", "json", "manifests")[1] == MARKER
     assert DEPLOYMENT.encode() not in hashed and SERVICE.encode() not in hashed
@@ -134,32 +157,32 @@ def test_unchanged_files_are_not_read_again(project: Path, hashed: list[bytes]) 
     assert SERVICE.encode() in hashed and DEPLOYMENT.encode() not in hashed
 
 
-def test_a_recorded_run_hashes_each_input_once(project: Path, hashed: list[bytes]) -> None:
+def test_a_recorded_run_hashes_each_input_once(project: Path, hashed: list[bytes], cache_dir: Path) -> None:
     """The state taken after the run, to see that nothing changed meanwhile, checks each input's
     signature instead of hashing it a second time."""
     lint("-f", "json", "manifests")
-    assert entries(project)  # recorded
+    assert entries(cache_dir)  # recorded
     assert hashed.count(DEPLOYMENT.encode()) == 1 and hashed.count(SERVICE.encode()) == 1
 
 
-def test_new_or_removed_file_misses(project: Path) -> None:
+def test_new_or_removed_file_misses(project: Path, cache_dir: Path) -> None:
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     extra = project / "manifests" / "extra.yaml"
     extra.write_text(SERVICE.replace("name: web", "name: other"))
     age(extra, project / "manifests")
     out = lint("-f", "json", "manifests")[1]
     assert out != MARKER and json.loads(out)["summary"]["files"] == 3
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     extra.unlink()
     out = lint("-f", "json", "manifests")[1]
     assert out != MARKER and json.loads(out)["summary"]["files"] == 2
 
 
-def test_changed_options_miss(project: Path) -> None:
+def test_changed_options_miss(project: Path, cache_dir: Path) -> None:
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     for args in (
         ("--select", "selector-mismatch"),
         ("--ignore", "selector-mismatch"),
@@ -174,9 +197,9 @@ def test_changed_options_miss(project: Path) -> None:
     assert lint("-f", "text", "manifests")[1] != MARKER
 
 
-def test_config_is_part_of_the_key(project: Path) -> None:
+def test_config_is_part_of_the_key(project: Path, cache_dir: Path) -> None:
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     config = project / ".kpolicy.yaml"
     config.write_text("rules:\n  selector-mismatch: {severity: warning}\n")
     age(config)
@@ -185,17 +208,17 @@ def test_config_is_part_of_the_key(project: Path) -> None:
     assert {d["severity"] for d in json.loads(out)["diagnostics"]
             if d["rule"] == "selector-mismatch"} == {"warning"}
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     config.write_text("rules:\n  selector-mismatch: {severity: info}\n")
     age(config)
     assert lint("-f", "json", "manifests")[1] != MARKER
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     config.unlink()
     assert lint("-f", "json", "manifests")[1] != MARKER
 
 
-def test_context_nodes_policies_and_schema_dir_are_inputs(project: Path) -> None:
+def test_context_nodes_policies_and_schema_dir_are_inputs(project: Path, cache_dir: Path) -> None:
     context = project / "context"
     context.mkdir()
     (context / "svc.yaml").write_text(SERVICE.replace("name: web", "name: ctx"))
@@ -210,54 +233,58 @@ def test_context_nodes_policies_and_schema_dir_are_inputs(project: Path) -> None
     first = lint(*args)
     assert lint(*args) == first
     for changed in (context / "svc.yaml", nodes, schemas / "widget_v1.json"):
-        tamper(project)
+        tamper(cache_dir)
         changed.write_text(changed.read_text() + "\n# changed\n")
         age(changed)
         assert lint(*args)[1] != MARKER, changed
         lint(*args)
 
 
-def test_no_cache_neither_reads_nor_writes(project: Path) -> None:
+def test_no_cache_neither_reads_nor_writes(project: Path, cache_dir: Path) -> None:
     first = lint("--no-cache", "-f", "json", "manifests")
-    assert not (project / PROJECT_CACHE_NAME).exists()
+    assert not (cache_dir / "results").exists()
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     assert lint("--no-cache", "-f", "json", "manifests") == first
     assert lint("-f", "json", "manifests")[1] == MARKER
 
 
-def test_recently_modified_files_are_not_recorded(project: Path) -> None:
+def test_recently_modified_files_are_not_recorded(project: Path, cache_dir: Path) -> None:
     (project / "manifests" / "deployment.yaml").write_text(DEPLOYMENT)  # now: racy
     lint("-f", "json", "manifests")
-    assert entries(project) == []
+    assert entries(cache_dir) == []
 
 
-def test_failed_runs_stdin_and_debug_are_not_recorded(project: Path) -> None:
+def test_failed_runs_stdin_and_debug_are_not_recorded(project: Path, cache_dir: Path) -> None:
     lint("-f", "json", "manifests", "missing.yaml")  # exit 2: an I/O error
     lint("-f", "json", "--debug", "manifests")
     CliRunner().invoke(app, ["lint", "-f", "json", "-"], input=DEPLOYMENT)
-    assert entries(project) == []
+    assert entries(cache_dir) == []
 
 
-def test_output_file_is_written_again(project: Path) -> None:
+def test_output_file_is_written_again(project: Path, cache_dir: Path) -> None:
     first = lint("-f", "json", "-o", "report.json", "manifests")
-    report = (project / "report.json").read_text()
+    assert '"selector-mismatch"' in (project / "report.json").read_text()
     (project / "report.json").unlink()
+    tamper(cache_dir)
     assert lint("-f", "json", "-o", "report.json", "manifests") == first
-    assert (project / "report.json").read_text() == report
+    assert (project / "report.json").read_text() == MARKER  # replayed into this --output
+    assert sorted(project.iterdir()) == [project / "manifests", project / "report.json"]
 
 
-def test_code_change_misses(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_code_change_misses(project: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
     lint("-f", "json", "manifests")
-    tamper(project)
+    tamper(cache_dir)
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "another kpolicy")
     assert lint("-f", "json", "manifests")[1] != MARKER
 
 
-def test_damaged_entries_are_ignored(project: Path) -> None:
+def test_damaged_entries_are_ignored(project: Path, cache_dir: Path) -> None:
     first = lint("-f", "json", "manifests")
-    for path in entries(project):
+    for path in entries(cache_dir):
         path.write_bytes(b"\x80\x04not json at all")
+    assert lint("-f", "json", "manifests") == first
+    rewrite(cache_dir, lambda entry: entry.update(format=None))  # authentic, but not JSON we know
     assert lint("-f", "json", "manifests") == first
 
 
@@ -265,23 +292,35 @@ def test_cache_dir_override(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_
     elsewhere = tmp_path / "elsewhere"
     monkeypatch.setenv(cache_module.CACHE_ENV, str(elsewhere))
     lint("-f", "json", "manifests")
-    assert not (project / PROJECT_CACHE_NAME).exists()
     assert list((elsewhere / "results" / "lint").glob("*.json"))
 
 
-def test_atomic_write_replaces_whole_files(tmp_path: Path) -> None:
-    target = tmp_path / "sub" / "entry.json"
-    assert write_atomic(target, b"one")
-    assert write_atomic(target, b"two")
-    assert target.read_bytes() == b"two"
+def test_the_default_is_the_user_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache_module.CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if sys.platform == "linux":
+        assert cache_module.user_cache_dir() == tmp_path / "xdg" / "kpolicy"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # invalid by the XDG spec: ignored
+    assert cache_module.user_cache_dir() != Path("relative/path/kpolicy")
+
+
+def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
+    folder = open_cache()
+    assert folder is not None
+    assert folder.write("sub/deeper", "entry.json", b"test", b"one")
+    assert folder.write("sub/deeper", "entry.json", b"test", b"two")
+    target = cache_dir / "sub" / "deeper" / "entry.json"
+    assert target.read_bytes().endswith(b"\ntwo")
+    assert folder.read("sub/deeper", "entry.json", b"test") == b"two"
+    assert folder.read("sub/deeper", "entry.json", b"other purpose") is None
     assert [p.name for p in target.parent.iterdir()] == ["entry.json"]  # no temporary left
-    blocked = tmp_path / "file"
-    blocked.write_text("")
-    assert not write_atomic(blocked / "entry.json", b"x")  # a file where a folder should be
+    (cache_dir / "file").write_text("")
+    assert not folder.write("file", "entry.json", b"test", b"x")  # a file where a folder should be
 
 
 def test_fingerprint_is_json_stable(project: Path) -> None:
-    cache = RunCache.for_command({"paths": ["manifests"]}, project)
+    cache = RunCache.for_command({"paths": ["manifests"]}, ["manifests"], project)
+    assert cache is not None
     spec = {"paths": ["manifests"], "context": [], "stdin_name": "<stdin>", "exclude": [],
             "config": None, "policies": [], "nodes": None, "schema_dir": []}
     state = cache.fingerprint(spec)
@@ -292,7 +331,7 @@ def test_fingerprint_is_json_stable(project: Path) -> None:
 
 
 def run(*args: str, cwd: Path, entry: str = "cli") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != cache_module.CACHE_ENV}
+    env = dict(os.environ)  # KPOLICY_CACHE_DIR: the test's cache folder
     if entry == "hook":  # the entry point with the replay before typer is imported
         code = ("import sys; from kpolicy.cache import replay_command_line as r; "
                 "c = r(sys.argv[1:]); "
@@ -305,7 +344,7 @@ def run(*args: str, cwd: Path, entry: str = "cli") -> subprocess.CompletedProces
                           env={**env, "PYTHONPATH": str(ROOT)})
 
 
-def test_concurrent_runs_do_not_corrupt_the_cache(project: Path) -> None:
+def test_concurrent_runs_do_not_corrupt_the_cache(project: Path, cache_dir: Path) -> None:
     """Two processes record the same entry at once; both print a whole report, and the entry
     left behind replays."""
     for index in range(12):
@@ -315,7 +354,7 @@ def test_concurrent_runs_do_not_corrupt_the_cache(project: Path) -> None:
     args = ("lint", "--no-color", "-f", "json", "manifests")
     expected = run("lint", "--no-cache", "--no-color", "-f", "json", "manifests", cwd=project)
     for _ in range(2):
-        env = {k: v for k, v in os.environ.items() if k != cache_module.CACHE_ENV}
+        env = dict(os.environ)
         processes = [
             subprocess.Popen([sys.executable, "-m", "kpolicy", *args], cwd=project, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -326,18 +365,22 @@ def test_concurrent_runs_do_not_corrupt_the_cache(project: Path) -> None:
             assert (process.returncode, out, err) == (
                 expected.returncode, expected.stdout, expected.stderr
             )
-    for path in entries(project):
-        json.loads(path.read_text())
-    assert not [p for p in (project / PROJECT_CACHE_NAME).rglob("*") if ".tmp-" in p.name]
+    folder = open_cache()
+    assert folder is not None
+    for path in entries(cache_dir):
+        payload = folder.read("results/lint", path.name, RUN_PURPOSE)  # whole, and authentic
+        assert payload is not None
+        json.loads(payload)
+    assert not [p for p in cache_dir.rglob("*") if ".tmp-" in p.name]
     again = run(*args, cwd=project)
     assert (again.returncode, again.stdout) == (expected.returncode, expected.stdout)
 
 
-def test_replay_before_the_cli_is_imported(project: Path) -> None:
+def test_replay_before_the_cli_is_imported(project: Path, cache_dir: Path) -> None:
     args = ("lint", "--no-color", "-f", "json", "manifests")
     first = run(*args, cwd=project, entry="hook")
-    assert list((project / PROJECT_CACHE_NAME / "argv").glob("*.json"))
-    tamper(project)
+    assert list((cache_dir / "results" / "argv").glob("*.json"))
+    tamper(cache_dir)
     second = run(*args, cwd=project, entry="hook")
     assert (second.returncode, second.stdout) == (first.returncode, MARKER)
     other = run("lint", "--no-color", "-f", "text", "manifests", cwd=project, entry="hook")
@@ -349,3 +392,53 @@ def test_replay_command_line_declines_what_it_cannot_replay(project: Path) -> No
     assert replay_command_line(["lint", "-"], project) is None
     assert replay_command_line(["lint", "--no-cache", "manifests"], project) is None
     assert replay_command_line(["lint", "manifests"], project) is None  # nothing recorded
+
+
+def test_the_fast_path_counts_every_path_it_may_lint() -> None:
+    """Before the command line is parsed, every argument that may name a linted path counts,
+    and `.` when no positional argument is given: never fewer than the parsed command line."""
+    from kpolicy.cache import _linted_paths
+
+    assert _linted_paths(["-f", "json", "k8s"])[:1] == ["k8s"]
+    assert "." in _linted_paths(["--config", "x.yaml"])  # type: ignore[operator]
+    assert "." in _linted_paths(["--show-suppressed", "--context", "ctx"])  # type: ignore[operator]
+    assert _linted_paths(["--output=r.json", "--", "-odd-name"])[:1] == ["-odd-name"]
+    assert _linted_paths(["-x"]) is None  # not an option of lint: the parsed run decides
+
+
+def test_a_folder_writable_by_everyone_is_refused(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cache_dir.mkdir(mode=0o700)
+    cache_dir.chmod(0o777)
+    assert open_cache() is None
+    assert "is writable by every user" in capsys.readouterr().err
+    cache_dir.chmod(0o1777)  # sticky, as /tmp: others cannot replace kpolicy's files
+    cache_module.reset()
+    assert open_cache() is not None
+
+
+def test_a_secret_others_can_read_is_replaced(cache_dir: Path) -> None:
+    folder = open_cache()
+    assert folder is not None and folder.write("x", "a.json", b"test", b"payload")
+    secret = cache_dir / "secret"
+    secret.chmod(0o644)
+    cache_module.reset()
+    again = open_cache()
+    assert again is not None
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert again.read("x", "a.json", b"test") is None  # signed with the exposed secret: a miss
+    secret.unlink()
+    secret.symlink_to(cache_dir / "elsewhere")  # a link in place of the secret: replaced too
+    cache_module.reset()
+    assert open_cache() is not None and not secret.is_symlink()
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="file names must be UTF-8 on macOS")
+def test_a_file_name_that_is_not_utf8_is_recorded_and_replayed(project: Path, cache_dir: Path) -> None:
+    odd = os.fsencode(project / "manifests") + b"/\xff-odd.yaml"
+    with open(odd, "wb") as out:
+        out.write(SERVICE.replace("name: web", "name: odd").encode())
+    age(project / "manifests")
+    first = lint("-f", "json", "manifests")
+    assert first[0] == 1 and entries(cache_dir)
+    tamper(cache_dir)
+    assert lint("-f", "json", "manifests")[1] == MARKER

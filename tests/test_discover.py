@@ -74,6 +74,7 @@ def test_without_inode_numbers_files_are_told_apart_by_path(
 
     monkeypatch.chdir(_tree(tmp_path))
     real_stat = discover_module.os.stat
+    real_lstat = discover_module.os.lstat
 
     class NoInode:
         def __init__(self, status: os.stat_result) -> None:
@@ -84,6 +85,8 @@ def test_without_inode_numbers_files_are_told_apart_by_path(
             return getattr(self._status, name)
 
     monkeypatch.setattr(discover_module.os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k)))
+    monkeypatch.setattr(discover_module.os, "lstat",
+                        lambda p, *a, **k: NoInode(real_lstat(p, *a, **k)))
     (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
     files, errors = discover(["a"])
     assert errors == []

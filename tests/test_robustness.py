@@ -642,15 +642,17 @@ def test_unreadable_folder(workdir: Path) -> None:
 
 def test_read_error_even_as_root(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that cannot be read, whoever runs the tests: ``open`` is made to fail."""
+    from kpolicy import lint as lint_module
+
     (workdir / "locked.yaml").write_text(BESIDE)
-    real_open = Path.open
+    real_open = lint_module.open_regular
 
-    def failing_open(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "locked.yaml":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(path).name == "locked.yaml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", failing_open)
+    monkeypatch.setattr(lint_module, "open_regular", failing_open)
     code, report, stderr = invoke("locked.yaml", "beside.yaml")
     assert stderr.splitlines() == ["kpolicy: error: locked.yaml: cannot read: Permission denied"]
     assert code == 2
@@ -681,7 +683,15 @@ def test_stat_error_inside_a_folder(workdir: Path, monkeypatch: pytest.MonkeyPat
             raise PermissionError(13, "Permission denied", str(path))
         return real_stat(path, *args, **kwargs)
 
+    real_lstat = os.lstat
+
+    def failing_lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).endswith("app.yaml"):  # a r-- folder: lstat fails as stat does
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_lstat(path, *args, **kwargs)
+
     monkeypatch.setattr(discover_module.os, "stat", failing_stat)
+    monkeypatch.setattr(discover_module.os, "lstat", failing_lstat)
     files, errors = discover_module.discover(["tree", "beside.yaml"])
     assert [f.display for f in files] == ["beside.yaml"]
     assert errors == ["tree/app.yaml: cannot read: Permission denied"]

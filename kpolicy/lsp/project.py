@@ -24,12 +24,28 @@ from pygls.uris import from_fs_path, to_fs_path
 from kpolicy.configfile import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
-from kpolicy.lint import LintOptions, Session, build_session, check_files, read_input
+from kpolicy.lint import (
+    LintOptions,
+    Session,
+    build_session,
+    check_files,
+    read_input,
+    refused_file,
+)
 from kpolicy.load import load_text
 from kpolicy.lsp import actions
 from kpolicy.lsp.hover import plan_markdown
 from kpolicy.lsp.positions import UTF16, Lines, lsp_text_edits
-from kpolicy.model import Diagnostic, KObject, LoadedFile, Severity, SourceFile, Span, TextEdit
+from kpolicy.model import (
+    Diagnostic,
+    KObject,
+    Limits,
+    LoadedFile,
+    Severity,
+    SourceFile,
+    Span,
+    TextEdit,
+)
 from kpolicy.plan import plan_for
 
 SOURCE = "kpolicy"
@@ -86,6 +102,14 @@ def _noop_log(kind: types.MessageType, message: str) -> None:
     pass
 
 
+def _size_past(text: str, limit: int) -> int | None:
+    """The UTF-8 size of ``text`` when it is more than ``limit`` bytes, else None."""
+    if len(text) * 4 <= limit:
+        return None  # no character takes more than 4 bytes
+    size = len(text.encode("utf-8", "surrogatepass"))
+    return size if size > limit else None
+
+
 def _fingerprint(loaded: LoadedFile | None) -> list[tuple[Any, Any]]:
     return [] if loaded is None else [(o.ref, o.data) for o in loaded.objects]
 
@@ -139,7 +163,11 @@ class Project:
         return path is not None and path.name in CONFIG_FILES
 
     def is_excluded(self, display: str) -> bool:
-        return self.session is not None and excluded(display, self.session.config.exclude)
+        if self.session is None or not self.session.config.exclude:
+            return False
+        config = self.session.config
+        path = display if os.path.isabs(display) or self.root is None else str(self.root / display)
+        return excluded(path, config.exclude, config.exclude_base)
 
     def wants(self, buffer: Buffer) -> bool:
         """Whether the buffer may be a manifest to lint (its language or file suffix)."""
@@ -197,14 +225,16 @@ class Project:
             self.log(types.MessageType.Warning, f"kpolicy: {error}")
         for item in inputs:
             if item.path is not None:
-                self._read(item.path)
+                self._read(item.path, walked=True)
         elapsed = time.perf_counter() - started
         self.log(types.MessageType.Info,
                  f"kpolicy: read {len(self._disk)} manifest files in {self.root} "
                  f"({elapsed:.2f} s)")
 
-    def _read(self, path: Path) -> bool:
-        """(Re)read one workspace file into the context; True when the context changed."""
+    def _read(self, path: Path, walked: bool = False) -> bool:
+        """(Re)read one workspace file into the context; True when the context changed.
+        ``walked``: found by walking the workspace, which already left out the links that
+        lead outside it."""
         assert self.session is not None
         display = self._display(path)
         before = self._disk.pop(display, None)
@@ -214,6 +244,7 @@ class Project:
             or not path.name.endswith(MANIFEST_SUFFIXES)
             or self.is_excluded(display)
             or (config is not None and path.resolve() == config.resolve())
+            or not (walked or self._inside(path))
         ):
             return before is not None
         loaded = read_input(Input(display, path, explicit=False), True, self.session.limits, None)
@@ -224,6 +255,14 @@ class Project:
         if loaded.manifest_like:
             self._disk[display] = loaded
         return _fingerprint(before) != _fingerprint(self._disk.get(display))
+
+    def _inside(self, path: Path) -> bool:
+        """Whether a file on disk, links resolved, is inside the workspace: a link to
+        ``/proc/kmsg`` or ``/etc`` is never read (as a folder walk skips it)."""
+        if self._real_root is None:
+            return True
+        real = Path(os.path.realpath(path))
+        return real == self._real_root or real.is_relative_to(self._real_root)
 
     def files_changed(self, paths: Iterable[tuple[Path, bool]]) -> tuple[bool, bool]:
         """Files created, changed or deleted on disk (``(path, deleted)``).
@@ -264,7 +303,13 @@ class Project:
                 self._buffers[buffer.uri] = (buffer, cached[1])
             return cached[1]
         limits = self.session.limits if self.session is not None else None
-        loaded = load_text(SourceFile(self.display_of(buffer.uri), buffer.text), limits)
+        display = self.display_of(buffer.uri)
+        size = _size_past(buffer.text, (limits or Limits()).max_file_bytes)
+        if size is not None:
+            # as the CLI refuses the file: one finding that says why, and no objects
+            loaded = refused_file(display, size, limits or Limits())
+        else:
+            loaded = load_text(SourceFile(display, buffer.text), limits)
         self._buffers[buffer.uri] = (buffer, loaded)
         return loaded
 
@@ -299,9 +344,14 @@ class Project:
         if display in self._disk:
             return self._disk[display].source.text
         path = Path(display) if Path(display).is_absolute() or self.root is None else self.root / display
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        if not self._inside(path):
+            return None
+        from kpolicy.fsutil import read_regular
+
+        limits = self.session.limits if self.session is not None else Limits()
+        try:  # a regular file only, never past the size limit
+            return read_regular(path, limits.max_file_bytes).decode("utf-8")
+        except (OSError, ValueError):
             return None
 
     def _version_of(self, display: str, buffers: Mapping[str, Buffer]) -> int | None:

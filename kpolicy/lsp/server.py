@@ -410,4 +410,7 @@ def main() -> None:
     protocol_out = sys.stdout.buffer
     # anything that prints would corrupt the protocol stream
     sys.stdout = sys.stderr
-    create_server().start_io(sys.stdin.buffer, protocol_out)
+    # pygls reads what the client sends as it says it is: frame it defensively first
+    from kpolicy.lsp.stream import GuardedInput
+
+    create_server().start_io(GuardedInput(sys.stdin.buffer), protocol_out)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -147,8 +148,10 @@ def test_sarif(project: Path) -> None:
 
 
 def test_policies_from_config_with_severity_and_exemption(project: Path) -> None:
-    (project / ".kpolicy.yaml").write_text(f"""\
-policies: [{EXAMPLES}]
+    # a config's policies are inside its folder (SECURITY.md, rule 3)
+    shutil.copytree(EXAMPLES, project / "policies")
+    (project / ".kpolicy.yaml").write_text("""\
+policies: [policies]
 rules:
   prod-replicas-minimum: warning
 exemptions:
