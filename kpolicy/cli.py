@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kpolicy import __version__
+from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
 from kpolicy.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS
 
@@ -28,7 +28,7 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"kpolicy: error: {message}\n")
+    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
 
@@ -211,7 +211,7 @@ def lint(
             sys.stdout.write(report.getvalue())
         else:
             _write_output(output, report.getvalue())
-        messages = "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
@@ -345,7 +345,7 @@ def plan(
         )
         run = build_report(options)
         for warning in run.warnings:
-            sys.stderr.write(f"kpolicy: warning: {warning}\n")
+            sys.stderr.write(f"kpolicy: warning: {escape.text(warning)}\n")
         if output is None:
             write_report(output_format, run.report, sys.stdout)
         else:
@@ -365,7 +365,7 @@ def plan(
             except OutputError as exc:
                 raise UsageError(str(exc)) from None
         for error in run.errors:
-            sys.stderr.write(f"kpolicy: error: {error}\n")
+            sys.stderr.write(f"kpolicy: error: {escape.text(error)}\n")
         raise typer.Exit(2 if run.errors else 0)
     except UsageError as exc:
         _fail(str(exc))

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from kpolicy.model import LintResult
+from kpolicy import escape
+from kpolicy.model import Diagnostic, LintResult
 from kpolicy.report import ReportContext, write_json_lines
+
+
+def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
+    """A finding as JSON; its message and file name escaped as in the text format (the object's
+    fields stay exact: JSON escapes them, and the output is ASCII)."""
+    data: dict[str, Any] = diag.to_json()
+    data["message"] = escape.text(diag.message)
+    data["file"] = escape.text(diag.file)
+    return data
 
 
 def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
@@ -13,13 +23,13 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
-        "diagnostics": [d.to_json() for d in result.diagnostics],
+        "diagnostics": [_diagnostic(d) for d in result.diagnostics],
         "summary": result.summary.to_json(),
     }
     if ctx.show_suppressed:
-        report["suppressed"] = [d.to_json() for d in result.suppressed]
+        report["suppressed"] = [_diagnostic(d) for d in result.suppressed]
     if result.errors:
-        report["errors"] = list(result.errors)
+        report["errors"] = [escape.text(error) for error in result.errors]
     return report
 
 

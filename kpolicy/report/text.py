@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext
 
@@ -13,14 +14,15 @@ _BOLD = "\033[1m"
 
 
 def format_line(diag: Diagnostic, color: bool = False) -> str:
-    where = f"{diag.file}:{diag.span.line}:{diag.span.column}:"
-    level = f"{diag.severity.value}[{diag.rule}]"
+    """One finding, always one line: every part from the input is escaped (kpolicy.escape)."""
+    where = f"{escape.path(diag.file)}:{diag.span.line}:{diag.span.column}:"
+    level = f"{diag.severity.value}[{escape.text(diag.rule)}]"
     if color:
         where = f"{_BOLD}{where}{_RESET}"
         level = f"{_COLORS[diag.severity]}{level}{_RESET}"
-    line = f"{where} {level} {diag.message}"
+    line = f"{where} {level} {escape.text(diag.message)}"
     if diag.object is not None and diag.object.kind:
-        line += f" ({diag.object.label()})"
+        line += f" ({escape.text(diag.object.label())})"
     if diag.suppressed:
         line += " [suppressed]"
     return line
