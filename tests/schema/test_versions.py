@@ -213,3 +213,24 @@ def test_removed_and_unknown_api_versions_are_skipped() -> None:
         obj = {"apiVersion": api_version, "kind": kind, "spec": {"bogus": True}}
         assert not validator.has_schema(api_version, kind)
         assert validator.validate(obj) == []
+
+
+def test_required_is_only_ever_at_the_top_of_a_definition() -> None:
+    """What _drop_required relies on: a relaxed (status) copy drops one key."""
+    import json
+
+    from kpolicy.schema import _store_lines
+
+    def nested(node: object, top: bool) -> int:
+        if not isinstance(node, dict):
+            return 0
+        found = 0 if top else int("required" in node)
+        for sub in (node.get("properties") or {}).values():
+            found += nested(sub, False)
+        for key in ("items", "additionalProperties"):
+            found += nested(node.get(key), False)
+        return found
+
+    definitions = [json.loads(line)[1] for line in _store_lines().values()]
+    assert len(definitions) > 900
+    assert sum(nested(definition, True) for definition in definitions) == 0
