@@ -21,6 +21,7 @@ from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
 from kpolicy.model import (
+    CheckedFile,
     Diagnostic,
     KObject,
     Limits,
@@ -569,6 +570,9 @@ def check_files(
         summary=summary,
         kubernetes_version=session.kubernetes_version,
         errors=tuple(errors),
+        checked=tuple(
+            CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
+        ),
     )
     engine.traces[:] = traces
     return result, engine.traces

@@ -380,12 +380,22 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """A file that was reported on and the objects it holds, in file order (the reports that
+    list what passed too: a JUnit test case per object, a checkstyle ``<file>`` per file)."""
+
+    file: str
+    objects: tuple[ObjectRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LintResult:
     diagnostics: tuple[Diagnostic, ...]  # unsuppressed, sorted
     suppressed: tuple[Diagnostic, ...]
     summary: Summary
     kubernetes_version: str
     errors: tuple[str, ...] = ()  # one-line I/O errors (exit code 2)
+    checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
 
 
 _HUGE = 2**62
