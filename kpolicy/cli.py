@@ -148,6 +148,26 @@ def lint(
         int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
+    show_skipped: Annotated[
+        bool,
+        typer.Option("--show-skipped", "-v",
+                     help="List the files not linted (not manifests, chart templates) and why."),
+    ] = False,
+    kustomize: Annotated[
+        list[str] | None,
+        typer.Option("--kustomize",
+                     help="Build this kustomization folder (kubectl kustomize or kustomize build) "
+                          "and lint what it renders, placed on the source files (repeatable)."),
+    ] = None,
+    no_ignore: Annotated[
+        bool, typer.Option("--no-ignore", help="Walk folders without honouring .gitignore.")
+    ] = False,
+    force_exclude: Annotated[
+        bool | None,
+        typer.Option("--force-exclude/--no-force-exclude",
+                     help="Apply the config's exclude to files named on the command line too "
+                          "(as the pre-commit hook does; default: the config's forceExclude)."),
+    ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
     ] = None,
@@ -178,7 +198,7 @@ def lint(
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
-    if not no_cache and "-" not in (paths or []) and not debug:
+    if not no_cache and "-" not in (paths or []) and not debug and not kustomize:
         from kpolicy.cache import RunCache
 
         cache = RunCache.for_command({
@@ -189,6 +209,7 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
+            "show_skipped": show_skipped, "no_ignore": no_ignore, "force_exclude": force_exclude,
         }, linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
@@ -210,7 +231,8 @@ def lint(
         if fail_on is not None and fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
         options = LintOptions(
-            paths=paths or ["."],
+            paths=paths or ([] if kustomize else ["."]),
+            kustomize=kustomize or [],
             context=context or [],
             stdin_filename=stdin_filename,
             config_path=config,
@@ -224,6 +246,8 @@ def lint(
             schema_dir=schema_dir,
             debug=debug,
             jobs=jobs,
+            force_exclude=force_exclude,
+            ignore_files=not no_ignore,
         )
         session = build_session(options)
         if max_file_size is not None:
@@ -233,6 +257,9 @@ def lint(
             cache.begin({
                 "paths": list(options.paths), "context": list(options.context),
                 "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "force_exclude": bool(force_exclude if force_exclude is not None
+                                      else session.config.force_exclude),
+                "ignore_files": not no_ignore,
                 "exclude_base": str(origin.parent) if origin is not None else None,
                 "config": str(config) if config is not None else None,
                 "policies": [str(p) for p in (*session.config.policies, *options.policies)],
@@ -247,6 +274,7 @@ def lint(
             tool_version=__version__,
             color=use_color and output_format == "text",
             show_suppressed=show_suppressed,
+            show_skipped=show_skipped,
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
@@ -262,12 +290,14 @@ def lint(
                 writer(name)(result, file_ctx, text)
                 _write_output(path, text.getvalue())
                 written.append([name, text.getvalue()])
-        messages = "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
+        messages = "".join(f"kpolicy: warning: {escape.text(note)}\n" for note in result.warnings)
+        messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
+            cache.watch(result.read_also)
             cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
                          "reports": written}, output)
         raise typer.Exit(code)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
 from kpolicy.workload import POD_SPEC_KINDS, get, mapping, template_labels
@@ -42,8 +42,13 @@ def scope_namespace(obj: KObject) -> str:
 class Index:
     """Built once per run from the reported inputs and the ``--context`` inputs."""
 
-    def __init__(self, objects: Iterable[KObject]) -> None:
+    def __init__(
+        self,
+        objects: Iterable[KObject],
+        together: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self._objects: list[KObject] = list(objects)
+        self._together = together
         self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._by_kind: dict[str, list[KObject]] = defaultdict(list)
         self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
@@ -51,17 +56,23 @@ class Index:
         self._templates_by_label: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._templates_by_ns: dict[str, list[KObject]] = defaultdict(list)
         self._labels: dict[int, dict[str, str]] = {}
-        self._patch_files: set[str] | None = None
         # built on first use (see the methods that fill them)
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
-        self._pdbs: _PdbIndex | None = None
+        self._selecting: dict[str, _SelectorIndex] = {}
+        self._by_ns: dict[str, list[KObject]] | None = None
         self._memo: dict[Hashable, Any] = {}
         for obj in self._objects:
+            if obj.patch:
+                # a kustomize patch is merged onto another object: it is no object of its own
+                # for the others to find
+                continue
             ns = scope_namespace(obj)
             self._by_key[(obj.kind, ns, obj.name)].append(obj)
             self._by_kind[obj.kind].append(obj)
             self._by_kind_ns[(obj.kind, ns)].append(obj)
-            if obj.kind in POD_SPEC_KINDS:
+            if obj.kind in POD_SPEC_KINDS and not is_hook(obj.data):
+                # a Helm hook or test runs around a release: no Service, budget or other
+                # workload of the release is meant to select its Pods
                 labels = template_labels(obj)
                 self._labels[id(obj)] = labels
                 self._templates_by_ns[ns].append(obj)
@@ -69,10 +80,16 @@ class Index:
                     self._templates_by_label[(ns, key, value)].append(obj)
 
     def is_kustomize_patch(self, obj: KObject) -> bool:
-        """Whether a kustomization in the inputs names ``obj``'s file as a patch."""
-        if self._patch_files is None:
-            self._patch_files = kustomize_patch_files(self._by_kind.get("Kustomization", ()))
-        return bool(self._patch_files) and os.path.normpath(obj.source.display) in self._patch_files
+        """Whether ``obj`` is a kustomize patch (see ``KObject.patch``)."""
+        return obj.patch
+
+    def applied_together(self, a: KObject, b: KObject) -> bool:
+        """Whether two objects may be applied together, as the repository model tells
+        (:meth:`kpolicy.repo.RepoModel.applied_together`: not when they come from different
+        kustomize builds or charts); always, without a model."""
+        if self._together is None or a.source.display == b.source.display:
+            return True
+        return self._together(a.source.display, b.source.display)
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.
@@ -97,6 +114,8 @@ class Index:
             for scaler_kind in ("HorizontalPodAutoscaler", "ScaledObject"):
                 default_kind = "Deployment" if scaler_kind == "ScaledObject" else None
                 for scaler in self._by_kind.get(scaler_kind, ()):
+                    if is_hook(scaler.data):
+                        continue
                     ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
                     ref_name = ref.get("name")
                     ref_kind = ref.get("kind", default_kind)
@@ -109,9 +128,34 @@ class Index:
     def pdbs_selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
         """PodDisruptionBudgets of ``namespace`` whose ``spec.selector`` matches ``labels``
         (in input order); a PDB with an invalid selector matches nothing."""
-        if self._pdbs is None:
-            self._pdbs = _PdbIndex(self._by_kind.get("PodDisruptionBudget", ()))
-        return self._pdbs.selecting(namespace, labels)
+        return self._selector_index("PodDisruptionBudget").selecting(namespace, labels)
+
+    def network_policies_selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
+        """NetworkPolicies of ``namespace`` whose ``spec.podSelector`` matches ``labels`` (in
+        input order; an empty podSelector matches every Pod of the namespace)."""
+        return self._selector_index("NetworkPolicy").selecting(namespace, labels)
+
+    def _selector_index(self, kind: str) -> _SelectorIndex:
+        found = self._selecting.get(kind)
+        if found is None:
+            path, missing_selects_all = _SELECTOR_PATHS[kind]
+            found = self._selecting[kind] = _SelectorIndex(
+                # Helm test and hook objects are not part of the release's steady state
+                (o for o in self._by_kind.get(kind, ()) if not is_hook(o.data)),
+                path,
+                missing_selects_all,
+            )
+        return found
+
+    def in_namespace(self, namespace: str) -> list[KObject]:
+        """Every object of ``namespace`` (``""``: the cluster-scoped ones), in input order."""
+        if self._by_ns is None:
+            by_ns: dict[str, list[KObject]] = defaultdict(list)
+            for obj in self._objects:
+                if not obj.patch:
+                    by_ns[scope_namespace(obj)].append(obj)
+            self._by_ns = by_ns
+        return list(self._by_ns.get(namespace, ()))
 
     def __iter__(self) -> Iterator[KObject]:
         return iter(self._objects)
@@ -153,22 +197,35 @@ class Index:
         ]
 
 
-_PdbEntry = tuple[int, KObject, Selector]  # (input order, the PDB, its selector)
+_SelectorEntry = tuple[int, KObject, Selector]  # (input order, the object, its selector)
+
+# the kinds whose label selector picks Pods: where it is, and whether a missing one selects every
+# Pod (a NetworkPolicy's podSelector is a value, not a pointer: absent is empty; a policy/v1
+# PodDisruptionBudget without a selector selects nothing)
+_SELECTOR_PATHS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "PodDisruptionBudget": (("spec", "selector"), False),
+    "NetworkPolicy": (("spec", "podSelector"), True),
+}
 
 
-class _PdbIndex:
-    """PodDisruptionBudgets by one label pair their selector requires (or by namespace alone
-    when it requires none), so a look-up costs the PDBs that may match, not the namespace."""
+class _SelectorIndex:
+    """Objects of one kind by one label pair their selector requires (or by namespace alone
+    when it requires none), so a look-up costs the objects that may match, not the namespace."""
 
-    def __init__(self, pdbs: Iterable[KObject]) -> None:
-        self._by_pair: dict[tuple[str, str, str], list[_PdbEntry]] = defaultdict(list)
-        self._by_ns: dict[str, list[_PdbEntry]] = defaultdict(list)
-        for order, pdb in enumerate(pdbs):
-            selector = Selector.from_label_selector(get(pdb.data, "spec", "selector"))
+    def __init__(
+        self, objects: Iterable[KObject], path: tuple[str, ...], missing_selects_all: bool
+    ) -> None:
+        self._by_pair: dict[tuple[str, str, str], list[_SelectorEntry]] = defaultdict(list)
+        self._by_ns: dict[str, list[_SelectorEntry]] = defaultdict(list)
+        for order, obj in enumerate(objects):
+            raw = get(obj.data, *path)
+            if raw is None and missing_selects_all and isinstance(obj.data.get("spec"), dict):
+                raw = {}
+            selector = Selector.from_label_selector(raw)
             if selector is None or selector.selects_nothing:
                 continue
-            ns = scope_namespace(pdb)
-            entry = (order, pdb, selector)
+            ns = scope_namespace(obj)
+            entry = (order, obj, selector)
             pairs = selector.required_pairs()
             if pairs:
                 key, value = next(iter(pairs.items()))
@@ -181,30 +238,7 @@ class _PdbIndex:
         for key, value in labels.items():
             candidates += self._by_pair.get((namespace, key, value), ())
         candidates.sort(key=lambda entry: entry[0])
-        return [pdb for _, pdb, selector in candidates if selector.matches(labels)]
-
-
-# the file names kustomize reads a kustomization from; a Kustomization elsewhere is not one
-KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
-
-
-def kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:
-    """Files that kustomization files use as patches (strategic merge or JSON 6902)."""
-    found: set[str] = set()
-    for k in kustomizations:
-        if os.path.basename(k.source.display) not in KUSTOMIZATION_FILES:
-            continue
-        folder = os.path.dirname(k.source.display)
-        entries: list[object] = []
-        for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
-            value = k.data.get(key)
-            if isinstance(value, list):
-                entries.extend(value)
-        for entry in entries:
-            path = entry.get("path") if isinstance(entry, dict) else entry
-            if isinstance(path, str) and "\n" not in path:
-                found.add(os.path.normpath(os.path.join(folder, path)))
-    return found
+        return [obj for _, obj, selector in candidates if selector.matches(labels)]
 
 
 class NeedsIndex(Exception):
@@ -215,26 +249,19 @@ class NeedsIndex(Exception):
 
 class LocalIndex:
     """The index of a worker's local pass, before every file is loaded: it answers what depends
-    on one object alone (``memo``, ``labels_of``; ``is_kustomize_patch`` when given the
-    patches, read from the kustomization files beforehand) and raises
+    on one object alone (``memo``, ``labels_of``, ``is_kustomize_patch``) and raises
     :class:`NeedsIndex` for anything else, so that a check that needs other
     objects runs again in the parent instead of answering from a partial index. Anything not
     listed here raises, including methods added to :class:`Index` later."""
 
-    def __init__(self, patch_files: Iterable[str] | None = None) -> None:
+    def __init__(self) -> None:
         self._memo: dict[Hashable, Any] = {}
         self._labels: dict[int, dict[str, str]] = {}  # nothing indexed: computed when asked
-        # the kustomize patches, when the caller read the kustomization files beforehand
-        self._patch_files = frozenset(patch_files) if patch_files is not None else None
 
     # the same as the whole index's: they depend on one object alone
     memo = Index.memo
     labels_of = Index.labels_of
-
-    def is_kustomize_patch(self, obj: KObject) -> bool:
-        if self._patch_files is None:
-            raise NeedsIndex("is_kustomize_patch")
-        return os.path.normpath(obj.source.display) in self._patch_files
+    is_kustomize_patch = Index.is_kustomize_patch
 
     def clear(self) -> None:
         """Forget what was remembered: a worker calls it before each file, since memo keys

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
+
 PathPart = str | int
 Path = tuple[PathPart, ...]
 Anchor = Literal["auto", "key", "value"]
@@ -244,6 +246,11 @@ class KObject:
     doc_index: int
     base: str  # pointer of the object inside its document: "" or "/items/3"
     positions: PositionTable
+    # the Helm template it was rendered from (its ``# Source:`` comment), if any
+    template: str | None = None
+    # a kustomize patch (named as one by a kustomization, or holding a strategic-merge
+    # directive): merged onto another object, never applied on its own
+    patch: bool = False
 
     @property
     def kind(self) -> str:
@@ -316,6 +323,23 @@ class RelatedLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a finding on rendered output comes from: the template ``file`` as its ``# Source:``
+    comment names it, the ``line`` there (1 when the key cannot be found unambiguously), and
+    ``local``, that template's path under the working folder when it exists there."""
+
+    file: str
+    line: int
+    local: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"file": self.file, "line": self.line}
+        if self.local is not None:
+            found["localFile"] = self.local
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     rule: str
     severity: Severity
@@ -327,13 +351,14 @@ class Diagnostic:
     related: tuple[RelatedLocation, ...] = ()
     fix: Fix | None = None
     suppressed: bool = False
+    origin: Origin | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.span.line, self.span.column, self.rule, self.message)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "rule": self.rule,
             "severity": self.severity.value,
             "message": self.message,
@@ -345,6 +370,9 @@ class Diagnostic:
             "path": self.path,
             "object": self.object.to_json() if self.object else None,
         }
+        if self.origin is not None:
+            found["origin"] = self.origin.to_json()
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +382,11 @@ class LoadedFile:
     diagnostics: tuple[Diagnostic, ...]
     documents: int
     directives: dict[int, frozenset[str]]  # line → rule ids ignored there ("all" for every rule)
-    manifest_like: bool = True  # some document has apiVersion or kind (or it does not parse)
+    # some document is a Kubernetes object, or tries to be one (or the file does not parse);
+    # a file that is not is skipped, not reported
+    manifest_like: bool = True
+    # why a file that is not manifest-like is not (for --show-skipped)
+    not_manifest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +398,7 @@ class Summary:
     warnings: int
     infos: int
     suppressed: int
+    skipped: int = 0
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -376,6 +409,7 @@ class Summary:
             "warnings": self.warnings,
             "infos": self.infos,
             "suppressed": self.suppressed,
+            "skipped": self.skipped,
         }
 
 
@@ -395,6 +429,11 @@ class LintResult:
     summary: Summary
     kubernetes_version: str
     errors: tuple[str, ...] = ()  # one-line I/O errors (exit code 2)
+    skipped: tuple[Skipped, ...] = ()  # files not linted, and why
+    warnings: tuple[str, ...] = ()  # one-line notes for stderr (nothing found to lint, ...)
+    # files read besides the inputs (kustomizations, charts, templates, ignore files): what
+    # the run cache must watch too
+    read_also: tuple[str, ...] = ()
     checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
 
 

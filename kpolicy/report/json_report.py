@@ -15,6 +15,10 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
     data: dict[str, Any] = diag.to_json()
     data["message"] = escape.text(diag.message)
     data["file"] = escape.text(diag.file)
+    if diag.origin is not None:
+        data["origin"]["file"] = escape.text(diag.origin.file)
+        if diag.origin.local is not None:
+            data["origin"]["localFile"] = escape.text(diag.origin.local)
     return data
 
 
@@ -28,6 +32,11 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
     }
     if ctx.show_suppressed:
         report["suppressed"] = [_diagnostic(d) for d in result.suppressed]
+    if ctx.show_skipped:
+        report["skipped"] = [
+            {**item.to_json(), "file": escape.text(item.file), "reason": escape.text(item.reason)}
+            for item in result.skipped
+        ]
     if result.errors:
         report["errors"] = [escape.text(error) for error in result.errors]
     return report
