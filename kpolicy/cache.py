@@ -67,6 +67,7 @@ _MAC_HEX = 64  # a 32-byte MAC, in hexadecimal, then a newline, then the payload
 MAX_ENTRY_BYTES = 256 << 20
 # what a file past the run's limit is hashed with: the run refuses it, so only its size counts
 DEFAULT_FILE_LIMIT = 16 * 1024 * 1024
+_BASELINE_LIMIT = 64 * 1024 * 1024  # kpolicy.baseline.MAX_BASELINE_BYTES
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by kpolicy.\n"
@@ -722,13 +723,16 @@ class RunCache:
         nodes = spec.get("nodes")
         if isinstance(nodes, str):
             add(os.path.abspath(nodes), limit)
+        baseline = spec.get("baseline")
+        if isinstance(baseline, str):
+            add(os.path.abspath(baseline), _BASELINE_LIMIT)
         trees = {
             **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".yaml",), False)
                for p in names(spec.get("policies"))},
             **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".json",), True)
                for p in names(spec.get("schema_dir"))},
         }
-        return {
+        state: dict[str, object] = {
             "config": config_path,
             "inputs": [[i.display, str(i.path) if i.path else None, i.explicit] for i in inputs],
             "context": [[i.display, str(i.path) if i.path else None, i.explicit] for i in context],
@@ -736,6 +740,11 @@ class RunCache:
             "files": files,
             "trees": trees,
         }
+        if spec.get("dated"):
+            from kpolicy import dates
+
+            state["today"] = dates.today().isoformat()  # an exemption's until: a day's report
+        return state
 
     # -- replay --------------------------------------------------------------------------
 
@@ -867,7 +876,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h"})
+_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--write-baseline"})
 # the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
 _LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
                          "--help"})

@@ -8,9 +8,12 @@ import stat
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from kpolicy import dates
+from kpolicy.baseline import Baseline, apply_baseline, load_baseline
 from kpolicy.checks import RuleContext
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
@@ -21,6 +24,7 @@ from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
 from kpolicy.load import decode, load_text
 from kpolicy.model import (
+    BaselineEntry,
     Diagnostic,
     KObject,
     Limits,
@@ -30,9 +34,15 @@ from kpolicy.model import (
     SourceFile,
     Span,
     Summary,
+    Suppression,
 )
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
-from kpolicy.suppress import annotation_ignores, is_suppressed
+from kpolicy.suppress import (
+    SuppressionPolicy,
+    Suppressor,
+    annotation_ignores,
+    suppression_policy,
+)
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
@@ -60,6 +70,9 @@ class LintOptions:
     # worker processes for large inputs: None or 0 for one per idle core (serial when the input is
     # small), 1 for serial; the output is the same either way
     jobs: int | None = None
+    baseline: Path | None = None  # --baseline (else the config's baseline:)
+    use_baseline: bool = True  # False: neither (--write-baseline makes a new one)
+    today: date | None = None  # the day exemptions' `until` is compared with (tests)
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,10 @@ class Session:
     limits: Limits
     feature_gates: Mapping[str, bool]
     schema_dir: Path | None = None
+    suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    baseline: Baseline | None = None
+    cwd: Path = field(default_factory=Path.cwd)  # what reported file names are relative to
+    warnings: tuple[str, ...] = ()  # one-line warnings about the config (expired exemptions)
 
 
 def resolve_config(options: LintOptions) -> Config:
@@ -113,6 +130,17 @@ def load_policies(paths: Sequence[Path], builtin: Mapping[str, RuleDef]) -> dict
     return found
 
 
+def _shown(path: Path, cwd: Path) -> Path:
+    """``path`` relative to ``cwd`` when it is below it (a config's baseline is found as an
+    absolute path; reports name it as a user would)."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(cwd)
+        except ValueError:
+            return path
+    return path
+
+
 def _split_ids(values: Sequence[str]) -> list[str]:
     return [p.strip() for v in values for p in v.split(",") if p.strip()]
 
@@ -129,9 +157,12 @@ def build_session(options: LintOptions) -> Session:
         if rule_id not in rules and rule_id != INTERNAL_ERROR:
             raise UsageError(f"unknown rule {rule_id!r} in --select/--ignore (see `kpolicy rules`)")
     active: dict[str, ActiveRule] = {}
+    configured: set[str] = set()  # the rules the config runs (before --select and --ignore)
     for rule_id, rule in rules.items():
         setting = config.rules.get(rule_id)
         enabled = rule.enabled if setting is None or setting.enabled is None else setting.enabled
+        if enabled:
+            configured.add(rule_id)
         if select:
             # a bug in a selected rule is still reported unless internal-error is ignored
             enabled = rule_id in select or rule_id == INTERNAL_ERROR
@@ -148,6 +179,26 @@ def build_session(options: LintOptions) -> Session:
     version = check_version(options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION)
     if options.schema_dir is not None and not options.schema_dir.is_dir():
         raise UsageError(f"{options.schema_dir}: schema folder not found")
+    cwd = options.cwd or Path.cwd()
+    today = options.today or dates.today()
+    suppression = suppression_policy(
+        config.exemptions,
+        {rule_id: setting.suppressible for rule_id, setting in config.rules.items()},
+        rules,
+        {rule_id: rule.severity for rule_id, rule in active.items()},
+        narrowed=bool(configured - set(active)),
+        today=today,
+    )
+    warnings = tuple(
+        f"{e.where}: exemption ({e.describe()}) expired on {e.until}"
+        f"{f' (reason: {e.reason})' if e.reason else ''}; it no longer suppresses anything: "
+        "remove it, or move until forward"
+        for e in config.exemptions if e.expired(today)
+    )
+    baseline = None
+    baseline_path = options.baseline or config.baseline
+    if options.use_baseline and baseline_path is not None:
+        baseline = load_baseline(_shown(baseline_path, cwd), cwd)
     return Session(
         config=config,
         rules=rules,
@@ -157,6 +208,10 @@ def build_session(options: LintOptions) -> Session:
         limits=options.limits or config.limits,
         feature_gates={**config.feature_gates, **options.feature_gates},
         schema_dir=options.schema_dir,
+        suppression=suppression,
+        baseline=baseline,
+        cwd=cwd,
+        warnings=warnings,
     )
 
 
@@ -523,6 +578,16 @@ def check_files(
         traces.extend(file_traces)
     kept.sort(key=lambda d: d.sort_key)
     hidden.sort(key=lambda d: d.sort_key)
+    baselined: list[Diagnostic] = []
+    fixed: list[BaselineEntry] = []
+    baseline = session.baseline
+    if baseline is not None:
+        kept, baselined, fixed = apply_baseline(
+            baseline, kept, (f.source.display for f in loaded), session.active, session.rules,
+            session.cwd,
+        )
+        baselined = [replace(d, suppression=Suppression("baseline", f"listed in the baseline "
+                                                        f"{baseline.path}")) for d in baselined]
     counts = {s: 0 for s in Severity}
     for diag in kept:
         counts[diag.severity] += 1
@@ -534,13 +599,19 @@ def check_files(
         warnings=counts[Severity.WARNING],
         infos=counts[Severity.INFO],
         suppressed=len(hidden),
+        baselined=len(baselined),
+        fixed_baseline_entries=len(fixed) if baseline is not None else None,
     )
     result = LintResult(
         diagnostics=tuple(kept),
-        suppressed=tuple(_mark_suppressed(d) for d in hidden),
+        suppressed=tuple(hidden),
         summary=summary,
         kubernetes_version=session.kubernetes_version,
         errors=tuple(errors),
+        warnings=session.warnings,
+        baselined=tuple(baselined),
+        fixed_baseline=tuple(fixed),
+        baseline_file=str(baseline.path) if baseline is not None else None,
     )
     engine.traces[:] = traces
     return result, engine.traces
@@ -555,13 +626,15 @@ def _check_file(
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
     prior: list[str] = list(local.traces) if local is not None else []
+    judge = Suppressor(session.suppression, file)
+    tracking = judge.tracking
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
         active = session.active[diag.rule]
         if active.severity is not diag.severity:
             diag = _with_severity(diag, active.severity)
-        (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
+        _sort(diag, judge.suppression(diag), kept, hidden)
     for position, obj in enumerate(file.objects):
         if local is None:
             found = engine.run(obj)
@@ -569,16 +642,28 @@ def _check_file(
             found, deferred = local.per_object[position]
             if deferred:
                 found = [*found, *engine.run(obj, only=deferred)]
-        if not found:
+        if not found and not tracking:
             continue
         found = drop_generic_duplicates(found)
-        ignores = annotation_ignores(obj)
+        ignores = annotation_ignores(obj) if found or file.annotated else ()
+        if tracking:
+            judge.saw(position, obj, ignores)
         for diag in found:
-            if is_suppressed(diag, obj, file.directives, session.config, ignores):
-                hidden.append(diag)
-            else:
-                kept.append(diag)
+            _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
+    if tracking:
+        for diag, owner, ignores in judge.unused():
+            _sort(diag, judge.suppression(diag, owner, ignores), kept, hidden)
     return kept, hidden, [*prior, *engine.traces[traced:]]
+
+
+def _sort(
+    diag: Diagnostic, suppression: Suppression | None, kept: list[Diagnostic],
+    hidden: list[Diagnostic],
+) -> None:
+    if suppression is None:
+        kept.append(diag)
+    else:
+        hidden.append(replace(diag, suppression=suppression))
 
 
 def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
@@ -619,9 +704,19 @@ def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:
     return replace(diag, severity=severity)
 
 
-def _mark_suppressed(diag: Diagnostic) -> Diagnostic:
-    return replace(diag, suppressed=True)
 
+
+def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
+    """``result`` as reported with a baseline that lists every one of its findings (the run
+    that has just written that baseline)."""
+    listed = tuple(
+        replace(d, suppression=Suppression("baseline", f"listed in the baseline {baseline_file}"))
+        for d in result.diagnostics
+    )
+    summary = replace(result.summary, errors=0, warnings=0, infos=0, baselined=len(listed),
+                      fixed_baseline_entries=0)
+    return replace(result, diagnostics=(), baselined=listed, fixed_baseline=(),
+                   baseline_file=baseline_file, summary=summary)
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:

@@ -33,6 +33,7 @@ from yaml.reader import ReaderError
 from kpolicy.model import (
     RECORD,
     Diagnostic,
+    Directive,
     KObject,
     Limits,
     LoadedFile,
@@ -169,7 +170,11 @@ def _int_or_fallback(text: str) -> int | float | str:
 
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
-_DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")
+# `# kpolicy: ignore[a,b] -- reason`: the directive itself (head), its list and the reason
+_DIRECTIVE = re.compile(
+    r"(?P<head>#\s*kpolicy:\s*ignore(?:\[(?P<ids>[^\]\n]*)\])?)(?:[ \t]*--[ \t]*(?P<reason>[^\r\n]*))?"
+)
+ANNOTATION_MARKER = "kpolicy.io/ignore"
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -643,22 +648,39 @@ def decode(data: bytes) -> tuple[str | None, str | None, int]:
         return None, f"file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", line
 
 
-def read_directives(text: str) -> dict[int, frozenset[str]]:
-    """``# kpolicy: ignore[a,b]`` comments: a trailing comment covers its own line, a comment
-    alone on a line covers the next line."""
+def read_directives(text: str) -> dict[int, tuple[Directive, ...]]:
+    """``# kpolicy: ignore[a,b] -- reason`` comments, by the line they cover: a trailing
+    comment covers its own line, a comment alone on a line covers the next line."""
     if "kpolicy:" not in text:
         return {}
-    directives: dict[int, set[str]] = {}
+    directives: dict[int, list[Directive]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if "kpolicy:" not in line:
             continue
         match = _DIRECTIVE.search(line)
         if match is None:
             continue
-        ids = {r.strip() for r in (match.group(1) or "all").split(",") if r.strip()} or {"all"}
-        target = number + 1 if line[: match.start()].strip() == "" else number
-        directives.setdefault(target, set()).update(ids)
-    return {k: frozenset(v) for k, v in directives.items()}
+        directive = _directive(match, number, line[: match.start()].strip() == "")
+        directives.setdefault(directive.target, []).append(directive)
+    return {k: tuple(v) for k, v in directives.items()}
+
+
+def _directive(match: re.Match[str], number: int, alone: bool) -> Directive:
+    """The directive of one match on line ``number`` (``alone``: nothing before it)."""
+    ids: list[str] = []
+    for part in (match.group("ids") or "").split(","):
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    line_start = match.string.rfind("\n", 0, match.start()) + 1
+    return Directive(
+        line=number,
+        column=match.start() - line_start + 1,
+        end_column=match.end("head") - line_start + 1,
+        target=number + 1 if alone else number,
+        ids=tuple(ids) or ("all",),  # `ignore` and `ignore[]` name every rule
+        reason=(match.group("reason") or "").strip() or None,
+    )
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -888,6 +910,7 @@ def load_text(
 ) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
     directives = read_directives(source.text)
+    annotated = ANNOTATION_MARKER in source.text
     if not keep_text:
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
@@ -905,6 +928,7 @@ def load_text(
         documents=max(doc_count, len(documents)),
         directives=directives,
         manifest_like=manifest_like,
+        annotated=annotated,
     )
 
 

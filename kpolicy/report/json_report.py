@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from kpolicy.model import LintResult
+from kpolicy.model import Diagnostic, LintResult
 from kpolicy.report import ReportContext, write_json_lines
 
 
@@ -17,10 +17,27 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         "summary": result.summary.to_json(),
     }
     if ctx.show_suppressed:
-        report["suppressed"] = [d.to_json() for d in result.suppressed]
+        report["suppressed"] = [_hidden(d) for d in result.suppressed]
+        if result.baseline_file is not None:
+            report["baselined"] = [_hidden(d) for d in result.baselined]
+    if result.baseline_file is not None:
+        report["baseline"] = result.baseline_file
     if result.errors:
         report["errors"] = list(result.errors)
+    if result.warnings:
+        report["warnings"] = list(result.warnings)
     return report
+
+
+def _hidden(diag: Diagnostic) -> dict[str, Any]:
+    """A suppressed or baselined finding: what hid it (``suppressedBy``: comment, annotation,
+    exemption or baseline) and the reason given with it (``justification``)."""
+    data = diag.to_json()
+    if diag.suppression is not None:
+        data["suppressedBy"] = diag.suppression.kind
+        if diag.suppression.justification:
+            data["justification"] = diag.suppression.justification
+    return data
 
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
