@@ -133,14 +133,17 @@ class Suppressor:
             else:
                 self._failed_file = True
         found: Suppression | None = None
+        # `ignore` (every rule) does not hide the finding that it is itself unused: only a
+        # suppression that names unused-suppression does
+        explicit = rule == UNUSED_SUPPRESSION
         if rule not in self.policy.not_suppressible:
             for annotation in annotations:
-                if annotation.covers(rule):
+                if rule in annotation.ids or (not explicit and ALL in annotation.ids):
                     named = rule if rule in annotation.ids else ALL
                     self._used_annotations.add((position, annotation.path, named))
                     found = found or Suppression("annotation", annotation.reason)
             for directive in self.directives.get(diag.span.line, ()):
-                if directive.covers(rule):
+                if rule in directive.ids or (not explicit and ALL in directive.ids):
                     named = rule if rule in directive.ids else ALL
                     self._used.add((directive.line, directive.column, named))
                     found = found or Suppression("comment", directive.reason)
@@ -254,7 +257,7 @@ class Suppressor:
         reasons: list[str] = []
         named = [i for i in idle if i != ALL]
         if ALL in idle:
-            reasons.append(f"no rule reports anything on {place}")
+            reasons.append(f"no finding on {place} that it may suppress")
         if named:
             verb = "reports" if len(named) == 1 else "report"
             reasons.append(f"{', '.join(named)} {verb} nothing on {place}")

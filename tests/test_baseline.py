@@ -227,6 +227,7 @@ def test_sarif_marks_new_results_and_shows_baselined_ones_when_asked(repo: Path)
     schema = json.loads(SARIF_SCHEMA.read_text())
     assert lint("k8s/db.yaml", "--write-baseline", "b.json")[0] == 0
     code, out, _ = lint("k8s", "--baseline", "b.json", "-f", "sarif")
+    assert code == 1
     log = json.loads(out)
     jsonschema.validate(log, schema)
     run = log["runs"][0]
