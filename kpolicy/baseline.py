@@ -10,7 +10,7 @@ path and object) that a reviewer or a script can use as the finding's identity.
 
 ``--baseline FILE`` (or ``baseline:`` in config) reports only the findings that the baseline
 does not list. A finding matches an entry with the same rule, file, object, path and message,
-wherever its line is now; each entry matches one finding, so two identical findings need two
+wherever its line is now (a line number inside a message is not compared); each entry matches one finding, so two identical findings need two
 entries. An entry that matches no finding is *fixed* when kpolicy checked its file with its rule
 in this run (or the file, or the rule, is gone): the baseline can then shrink. Entries of files
 or rules that the run did not check (pre-commit on a few files, ``--select``) are neither.
@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -47,8 +48,16 @@ class Baseline:
     entries: tuple[BaselineEntry, ...]
 
 
+# a message that names a line of the file ("duplicate key 'a' (first at line 12)") matches
+# whatever the number is now: lines added above must not make it new
+_LINE_NUMBER = re.compile(r"\bline \d+")
+
+
 def _key(entry: BaselineEntry) -> Key:
-    return (entry.rule, entry.file, entry.object, entry.path, entry.message)
+    message = entry.message
+    if "line " in message:
+        message = _LINE_NUMBER.sub("line N", message)
+    return (entry.rule, entry.file, entry.object, entry.path, message)
 
 
 def _is_stream(display: str) -> bool:

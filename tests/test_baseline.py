@@ -270,3 +270,14 @@ def test_the_cache_keys_on_the_baseline_content(repo: Path, tmp_path: Path,
     age(repo / "b.json")
     code, out, _ = lint("k8s", "-f", "json")
     assert code == 0 and json.loads(out)["summary"]["baselined"] == 2
+
+
+def test_a_message_that_names_a_line_still_matches_when_lines_move(repo: Path) -> None:
+    config = repo / "k8s" / "config.yaml"
+    config.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+                      "data:\n  a: '1'\n  a: '2'\n")
+    assert lint("k8s", "--write-baseline", "b.json")[0] == 0
+    assert "(first at line 5)" in (repo / "b.json").read_text()
+    config.write_text("# one\n# two\n" + config.read_text())
+    code, out, _ = lint("k8s", "--baseline", "b.json")
+    assert code == 0 and "3 baselined" in out and "note:" not in out
