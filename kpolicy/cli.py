@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kpolicy import __version__
+from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(f"kpolicy: error: {message}\n")
+    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
 
@@ -228,7 +228,7 @@ def lint(
             result = as_baselined(result, str(written.path))
             sys.stderr.write(f"kpolicy: wrote {len(written.entries)} finding"
                              f"{'' if len(written.entries) == 1 else 's'} to the baseline "
-                             f"{write_baseline}\n")
+                             f"{escape.path(write_baseline)}\n")
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         ctx = ReportContext(
             rules=session.rules,
@@ -242,8 +242,9 @@ def lint(
             sys.stdout.write(report.getvalue())
         else:
             _write_output(output, report.getvalue())
-        messages = "".join(f"kpolicy: warning: {warning}\n" for warning in result.warnings)
-        messages += "".join(f"kpolicy: error: {error}\n" for error in result.errors)
+        messages = "".join(f"kpolicy: warning: {escape.text(warning)}\n"
+                           for warning in result.warnings)
+        messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
@@ -379,7 +380,7 @@ def plan(
         )
         run = build_report(options)
         for warning in run.warnings:
-            sys.stderr.write(f"kpolicy: warning: {warning}\n")
+            sys.stderr.write(f"kpolicy: warning: {escape.text(warning)}\n")
         if output is None:
             write_report(output_format, run.report, sys.stdout)
         else:
@@ -399,7 +400,7 @@ def plan(
             except OutputError as exc:
                 raise UsageError(str(exc)) from None
         for error in run.errors:
-            sys.stderr.write(f"kpolicy: error: {error}\n")
+            sys.stderr.write(f"kpolicy: error: {escape.text(error)}\n")
         raise typer.Exit(2 if run.errors else 0)
     except UsageError as exc:
         _fail(str(exc))

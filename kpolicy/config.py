@@ -183,6 +183,7 @@ def _build(
         max_file_bytes=limits_data.get("maxFileBytes", defaults.max_file_bytes),
         max_nodes=limits_data.get("maxNodes", defaults.max_nodes),
         max_depth=limits_data.get("maxDepth", defaults.max_depth),
+        max_run_bytes=limits_data.get("maxRunBytes", defaults.max_run_bytes),
     )
     return Config(
         rules=settings,

@@ -18,6 +18,7 @@ from kpolicy.model import (
     Severity,
     to_pointer,
 )
+from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
 from kpolicy.ruledefs import RuleDef
 
@@ -89,6 +90,10 @@ class Engine:
                 for rule_id in ids
                 if self.active[rule_id].rule.applies_to(kind)
             }
+            # a policy's pattern that timed out is reported by the policy's own check
+            timeout = self.active.get(PATTERN_TIMEOUT)
+            if timeout is not None:
+                reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
             steps.append(
                 _Step(entry.fn, self._contexts[primary], entry.rules[0], reports,
                       ",".join(sorted(ids)))

@@ -36,6 +36,7 @@ from kpolicy.model import (
     Summary,
     Suppression,
 )
+from kpolicy.patterns import PATTERN_TIMEOUT, start_run
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -343,6 +344,7 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
 
 def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, list[str]]:
     session = session or build_session(options)
+    start_run()
     exclude = session.config.exclude
     base = session.config.exclude_base
     inputs, errors = discover(options.paths, exclude, options.stdin_filename, base=base)
@@ -388,7 +390,7 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
             loaded.append(result)
             local.append(early)
     return check_files(loaded, context_files, session, nodes=nodes, debug=options.debug,
-                       errors=errors, local=local)
+                       errors=errors, local=local, new_run=False)
 
 
 def _reported(item: Input, result: LoadedFile) -> bool:
@@ -414,7 +416,8 @@ def _local_engine(
     about other objects (a check that asks is deferred to the parent) and schemas of the
     built-in kinds only (a custom kind's schema may come from another file)."""
     services: dict[str, Any] = {}
-    if any(rule_id.startswith("schema-") for rule_id in session.active):
+    if any(rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT
+           for rule_id in session.active):
         from kpolicy.schema import LocalSchemaValidator, SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)
@@ -471,8 +474,11 @@ def _read_all(
             sizes = [_size_of(item) for item, _ in reads]
             jobs = plan_jobs(options.jobs, sizes)
     # stdin is read here, by the process that owns it
-    on_disk = [i for i, (item, _) in enumerate(reads) if item.path is not None]
     results: list[LoadedFile | str | None] = [None] * len(reads)
+    _refuse_past_run_limit(reads, sizes or [_size_of(item) for item, _ in reads], limits,
+                           results)
+    on_disk = [i for i, (item, _) in enumerate(reads)
+               if item.path is not None and results[i] is None]
     local: list[LocalFindings | None] = [None] * len(reads)
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
@@ -510,6 +516,23 @@ def _read_all(
     return [r for r in results if r is not None], local
 
 
+def _refuse_past_run_limit(
+    reads: Sequence[tuple[Input, bool]], sizes: Sequence[int], limits: Limits,
+    results: list[LoadedFile | str | None],
+) -> None:
+    """Files after the first ``limits.max_run_bytes`` bytes of the run are refused unread (each
+    file is also bounded by ``max_file_bytes``, so the run reads at most one file more)."""
+    total = 0
+    for index, ((item, context_only), size) in enumerate(zip(reads, sizes, strict=True)):
+        if total > limits.max_run_bytes:
+            results[index] = _refused_file(
+                item, context_only,
+                f"file refused: the files before it hold more than the run's limit of "
+                f"{limits.max_run_bytes} bytes (raise limits.maxRunBytes, or lint fewer files "
+                "at once)", 1)
+        total += size
+
+
 def _read_kustomizations(
     reads: Sequence[tuple[Input, bool]], limits: Limits, results: list[LoadedFile | str | None]
 ) -> set[str]:
@@ -518,7 +541,7 @@ def _read_kustomizations(
     tell a patch without the whole index."""
     kustomizations: list[KObject] = []
     for index, (item, context_only) in enumerate(reads):
-        if item.path is None or item.path.name not in KUSTOMIZATION_FILES:
+        if item.path is None or item.path.name not in KUSTOMIZATION_FILES or results[index]:
             continue
         result = read_input(item, context_only, limits, None, keep_text=False)
         results[index] = result
@@ -545,13 +568,18 @@ def check_files(
     debug: bool = False,
     errors: Sequence[str] = (),
     local: Sequence[LocalFindings | None] | None = None,
+    new_run: bool = True,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
     The CLI and the language server both end here, so they cannot disagree. ``local``: for
     each file of ``loaded``, what a worker's local pass already found (or None); only the
-    checks it deferred run here, so the result is the same as without it.
+    checks it deferred run here, so the result is the same as without it. ``new_run``: this
+    starts a run, with a fresh budget for user patterns (:func:`kpolicy.patterns.start_run`);
+    ``lint`` starts it before reading instead, since worker processes match patterns too.
     """
+    if new_run:
+        start_run()
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
         (o for f in (*loaded, *context_files) for o in f.objects),
@@ -684,7 +712,8 @@ def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
 def _services(session: Session, index: Index) -> dict[str, Any]:
     """Per-run helpers that rules share; built only when a rule that needs them is on."""
     services: dict[str, Any] = {}
-    if any(rule_id.startswith("schema-") for rule_id in session.active):
+    if any(rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT
+           for rule_id in session.active):
         from kpolicy.schema import SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)

@@ -8,6 +8,7 @@ tags: unknown tags are reported and their node is read as plain data.
 from __future__ import annotations
 
 import array
+import bisect
 import itertools
 import math
 import re
@@ -500,7 +501,7 @@ def _children(node: Node) -> list[Node]:
     return found
 
 
-def _check_expansion(root: Node, limits: Limits) -> None:
+def _check_expansion(root: Node, limits: Limits) -> int:
     """Refuse an alias bomb, a recursive alias or too deep nesting before building anything.
 
     An alias is the same node object as its anchor, so the composed document is a graph that
@@ -510,6 +511,7 @@ def _check_expansion(root: Node, limits: Limits) -> None:
     size: dict[int, int] = {}
     height: dict[int, int] = {}
     entered: set[int] = set()  # entered, not finished: the ancestors of the node on top
+    written = 0  # the nodes as written (each collection once, with its keys and scalars)
     stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, finished = stack.pop()
@@ -518,6 +520,7 @@ def _check_expansion(root: Node, limits: Limits) -> None:
             kids = _children(node)
             keys = len(node.value) if node.__class__ is MappingNode else 0
             size[key] = 1 + keys + sum(size.get(id(k), 1) for k in kids)
+            written += 1 + keys + sum(1 for k in kids if k.__class__ is ScalarNode)
             # the depth of the deepest node below, as build counts it (an empty {} adds none)
             height[key] = 1 + max(height.get(id(k), 0) for k in kids) if kids else 0
             entered.discard(key)
@@ -555,6 +558,7 @@ def _check_expansion(root: Node, limits: Limits) -> None:
             "raise limits.maxDepth to load it",
             node,
         )
+    return max(size[id(root)] - written, 0)
 
 
 _NODE_EVENTS = (ScalarEvent, MappingStartEvent, SequenceStartEvent, AliasEvent)
@@ -650,37 +654,74 @@ def decode(data: bytes) -> tuple[str | None, str | None, int]:
 
 def read_directives(text: str) -> dict[int, tuple[Directive, ...]]:
     """``# kpolicy: ignore[a,b] -- reason`` comments, by the line they cover: a trailing
-    comment covers its own line, a comment alone on a line covers the next line."""
+    comment covers its own line, a comment alone on a line covers the next line.
+
+    Only a YAML comment counts: the same text inside a quoted or plain scalar or a block scalar
+    (a script) is data, and honouring it would be a hidden way to suppress. The parts of a file
+    that hold the marker are scanned for tokens (files without it cost one substring test).
+    """
     if "kpolicy:" not in text:
         return {}
     directives: dict[int, list[Directive]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "kpolicy:" not in line:
+    for line_offset, chunk in _chunks(text):
+        if "kpolicy:" not in chunk:
             continue
-        match = _DIRECTIVE.search(line)
-        if match is None:
+        matches = list(_DIRECTIVE.finditer(chunk))
+        if not matches:
             continue
-        directive = _directive(match, number, line[: match.start()].strip() == "")
-        directives.setdefault(directive.target, []).append(directive)
+        hidden = _inside_scalars(chunk, [m.start() for m in matches])
+        for match, is_data in zip(matches, hidden, strict=True):
+            if is_data:
+                continue
+            directive = _directive(match, line_offset)
+            directives.setdefault(directive.target, []).append(directive)
     return {k: tuple(v) for k, v in directives.items()}
 
 
-def _directive(match: re.Match[str], number: int, alone: bool) -> Directive:
-    """The directive of one match on line ``number`` (``alone``: nothing before it)."""
+def _directive(match: re.Match[str], line_offset: int) -> Directive:
+    """The directive of one match in a chunk that starts after ``line_offset`` lines."""
+    chunk, position = match.string, match.start()
     ids: list[str] = []
     for part in (match.group("ids") or "").split(","):
         part = part.strip()
         if part and part not in ids:
             ids.append(part)
-    line_start = match.string.rfind("\n", 0, match.start()) + 1
+    line_start = chunk.rfind("\n", 0, position) + 1
+    number = line_offset + chunk.count("\n", 0, position) + 1
+    alone = chunk[line_start:position].strip() == ""
     return Directive(
         line=number,
-        column=match.start() - line_start + 1,
+        column=position - line_start + 1,
         end_column=match.end("head") - line_start + 1,
         target=number + 1 if alone else number,
         ids=tuple(ids) or ("all",),  # `ignore` and `ignore[]` name every rule
         reason=(match.group("reason") or "").strip() or None,
     )
+
+
+def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
+    """For each position (ascending) of ``chunk``, whether it lies inside a scalar token (a
+    block scalar's content starts on the line after its ``|`` or ``>``, where a comment may
+    stand). Past a syntax error nothing more is known: those positions count as comments, as
+    they did before the loader could tell (the document is refused anyway)."""
+    inside = [False] * len(positions)
+    try:
+        for token in yaml.scan(chunk, Loader=yaml.CSafeLoader):
+            if token.__class__ is not yaml.ScalarToken:
+                continue
+            start, end = token.start_mark.index, token.end_mark.index
+            if token.style in ("|", ">"):
+                header_end = _LINE_END.search(chunk, start)
+                start = header_end.end() if header_end is not None else len(chunk)
+            first = bisect.bisect_left(positions, start)
+            for index in range(first, bisect.bisect_left(positions, end)):
+                inside[index] = True
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return inside
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -744,6 +785,9 @@ def load_documents(
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
     count = 0
+    # what aliases add to the documents of this file, in all: bounded like one document, so
+    # that many small alias bombs (each under the limit) cannot add up to gigabytes
+    expansion_left = limits.max_nodes
     hint = _TemplateHint(source.text)
     text = source.text
     if "\ufeff" in text:
@@ -818,7 +862,14 @@ def load_documents(
             builder = _DocumentBuilder(table, line_offset, limits)
             try:
                 if aliases:
-                    _check_expansion(node, limits)
+                    expansion_left -= _check_expansion(node, limits)
+                    if expansion_left < 0:
+                        raise _Refused(
+                            f"the aliases of this file's documents expand to more than "
+                            f"{limits.max_nodes:,} nodes in all (alias bombs?); raise "
+                            "limits.maxNodes to load it",
+                            node,
+                        )
                 try:
                     value, records = _build_compact(node, line_offset, limits)
                     table = PositionTable.compact(value, records)

@@ -471,11 +471,14 @@ class Limits:
     max_file_bytes: int = 16 * 1024 * 1024
     max_nodes: int = 1_000_000  # per document, keys included, counting every node an alias expands to
     max_depth: int = 256
+    # per file as well: what aliases add to the documents of one file, in all (many small alias
+    # bombs, each under max_nodes, must not add up); per run: the bytes of every file read
+    max_run_bytes: int = 256 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # whole numbers from 0 to 2**62: a config's 1e23 (go-yaml reads an int beyond uint64 as
         # a float) or a negative --max-file-size must not reach file.read() or range()
-        for name in ("max_file_bytes", "max_nodes", "max_depth"):
+        for name in ("max_file_bytes", "max_nodes", "max_depth", "max_run_bytes"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _HUGE:
                 number = float(value) if isinstance(value, int | float) else 0.0

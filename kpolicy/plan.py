@@ -17,8 +17,10 @@ from the facts of those functions, not copied.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -26,7 +28,7 @@ from typing import Any, Final, Literal
 from kpolicy.features import gate_enabled
 from kpolicy.k8s import intstr
 from kpolicy.k8s.defaults import apps_v1_defaults, as_int
-from kpolicy.k8s.scheduling import daemon_placement
+from kpolicy.k8s.scheduling import daemon_placement, daemon_pod_tolerations
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import ObjectRef, to_pointer
@@ -37,9 +39,13 @@ __all__ = [
     "DEFAULT_CLUSTER_DOMAIN",
     "DEFAULT_KUBERNETES_VERSION",
     "HYPOTHETICAL_NODE_COUNT",
+    "MAX_SHOWN_NAMES",
+    "MAX_SHOWN_NODES",
     "MAX_SIMULATED_PODS",
+    "MAX_SIMULATED_VISITS",
     "MAX_STEPS",
     "PLAN_FORMAT_VERSION",
+    "STEPS_SHOWN_EACH_END",
     "TIME_MODEL",
     "Bounds",
     "ChangeKind",
@@ -94,6 +100,17 @@ _DNS_LABEL_MAX: Final = 63
 _INT32_MAX: Final = 2**31 - 1
 # StatefulSet Pods are simulated one by one; above this many the plan gives no steps.
 MAX_SIMULATED_PODS: Final = 10_000
+# Each sync of a StatefulSet or DaemonSet visits every Pod or node: the syncs of one plan visit
+# at most this many in all, so that 100,000 nodes cost what a few hundred do (the plan then
+# stops early and says so).
+MAX_SIMULATED_VISITS: Final = 500_000
+# A plan keeps this many steps at each end of a longer list and counts the ones between, so
+# that no output (JSON included) grows with the number of steps.
+STEPS_SHOWN_EACH_END: Final = 20
+# A plan keeps at most this many Pod names in a list (update order, DNS names, the Pods of one
+# step) and this many nodes, and counts the others.
+MAX_SHOWN_NAMES: Final = 20
+MAX_SHOWN_NODES: Final = 50
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,6 +181,8 @@ class StatefulSetStep:
     new: int
     old: int
     available: int
+    create_omitted: int = 0  # Pods created in this step beyond the MAX_SHOWN_NAMES listed
+    delete_omitted: int = 0
 
     @property
     def old_count(self) -> int:
@@ -177,8 +196,12 @@ class StatefulSetStep:
         out: dict[str, Any] = {}
         if self.create:
             out["create"] = list(self.create)
+        if self.create_omitted:
+            out["createOmitted"] = self.create_omitted
         if self.delete:
             out["delete"] = list(self.delete)
+        if self.delete_omitted:
+            out["deleteOmitted"] = self.delete_omitted
         return out
 
 
@@ -272,9 +295,28 @@ class WorkloadPlan:
     rejected: str | None = None
     notes: tuple[str, ...] = ()
     changed_fields: tuple[str, ...] = ()
+    # what the lists above leave out, so that no plan grows with the input: the steps between
+    # the first and the last STEPS_SHOWN_EACH_END (the gap follows steps[:steps_omitted_after]),
+    # names of the update order after the first ones, DNS names between the first and the
+    # last two, nodes after the first MAX_SHOWN_NODES
+    steps_omitted: int = 0
+    steps_omitted_after: int = 0
+    update_order_omitted: int = 0
+    pods_omitted: int = 0
+    pods_omitted_after: int = 0
+    nodes_omitted: int = 0
+    nodes_running: int | None = None  # DaemonSet with --nodes: how many of all run the daemon
+
+    @property
+    def step_count(self) -> int:
+        return len(self.steps) + self.steps_omitted
+
+    @property
+    def node_count(self) -> int:
+        return len(self.nodes) + self.nodes_omitted
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "object": self.object.to_json(),
             "change": self.change,
             "replicas": self.replicas,
@@ -288,6 +330,51 @@ class WorkloadPlan:
             "rejected": self.rejected,
             "notes": list(self.notes),
         }
+        omitted: dict[str, Any] = {}
+        if self.steps_omitted:
+            omitted["steps"] = {"after": self.steps_omitted_after, "count": self.steps_omitted}
+        if self.update_order_omitted:
+            omitted["updateOrder"] = {"after": len(self.update_order),
+                                      "count": self.update_order_omitted}
+        if self.pods_omitted:
+            omitted["pods"] = {"after": self.pods_omitted_after, "count": self.pods_omitted}
+        if self.nodes_omitted:
+            omitted["nodes"] = {"after": len(self.nodes), "count": self.nodes_omitted,
+                                "running": self.nodes_running}
+        if omitted:
+            out["omitted"] = omitted
+        return out
+
+
+class _StepLog:
+    """The steps of a plan as they are recorded: the first and the last STEPS_SHOWN_EACH_END
+    are kept, the ones between only counted."""
+
+    __slots__ = ("head", "tail", "total")
+
+    def __init__(self) -> None:
+        self.head: list[Step] = []
+        self.tail: deque[Step] = deque(maxlen=STEPS_SHOWN_EACH_END)
+        self.total = 0
+
+    def append(self, step: Step) -> None:
+        self.total += 1
+        if len(self.head) < STEPS_SHOWN_EACH_END:
+            self.head.append(step)
+        else:
+            self.tail.append(step)
+
+    def fields(self) -> dict[str, Any]:
+        """The ``steps``, ``steps_omitted`` and ``steps_omitted_after`` of a WorkloadPlan."""
+        omitted = self.total - len(self.head) - len(self.tail)
+        return {"steps": (*self.head, *self.tail), "steps_omitted": omitted,
+                "steps_omitted_after": len(self.head) if omitted else 0}
+
+
+def _shown_names(names: Iterable[str], count: int) -> tuple[tuple[str, ...], int]:
+    """The first MAX_SHOWN_NAMES of ``count`` names (an iterator is not read further), and
+    how many are left out."""
+    return tuple(itertools.islice(names, MAX_SHOWN_NAMES)), max(count - MAX_SHOWN_NAMES, 0)
 
 
 def plan_document(
@@ -1182,11 +1269,17 @@ def _run(
     counts: Callable[[], object],
     record: Callable[[], None],
     notes: list[str],
+    visits: int = 1,
 ) -> None:
-    """Sync until a sync changes nothing; record a step whenever the Pod counts changed."""
+    """Sync until a sync changes nothing; record a step whenever the Pod counts changed.
+
+    ``visits``: how many Pods or nodes one sync visits; the syncs stop early rather than
+    visit more than MAX_SIMULATED_VISITS in all.
+    """
     previous_state = state()
     previous_counts = counts()
-    for _ in range(MAX_STEPS):
+    allowed = min(MAX_STEPS, max(MAX_SIMULATED_VISITS // max(visits, 1), 1))
+    for _ in range(allowed):
         sync()
         current_state = state()
         if current_state == previous_state:
@@ -1196,7 +1289,12 @@ def _run(
             record()
             previous_counts = current_counts
         previous_state = current_state
-    notes.append(f"the plan stops after {MAX_STEPS} controller syncs")
+    if allowed < MAX_STEPS:
+        notes.append(f"the plan stops after {allowed} controller syncs: each visits {visits} "
+                     f"Pods or nodes, and kpolicy simulates {MAX_SIMULATED_VISITS:,} visits at "
+                     "most")
+    else:
+        notes.append(f"the plan stops after {MAX_STEPS} controller syncs")
 
 
 def _deployment_parts(fields: _Fields) -> tuple[_DeploymentSpec, bool]:
@@ -1337,7 +1435,7 @@ def deployment_plan(
         old_sets.append(_ReplicaSet(spec.replicas, spec.replicas, spec.replicas,
                                     spec.replicas + surge))
 
-    steps: list[Step] = []
+    steps = _StepLog()
     if rejected is not None:
         notes.append("the API server refuses this update, so nothing changes")
     else:
@@ -1372,7 +1470,7 @@ def deployment_plan(
         replicas=spec.replicas,
         strategy=strategy,
         bounds=bounds,
-        steps=tuple(steps),
+        **steps.fields(),
         pods=dns.pods,
         service_domain=dns.service_domain,
         rejected=rejected,
@@ -1655,22 +1753,29 @@ def statefulset_plan(
         template_changed=template_changed,
     )
     simulation = _StatefulSetSimulation(spec, pods)
-    steps: list[Step] = []
+    steps = _StepLog()
     if rejected is not None:
         notes.append("the API server refuses this update, so nothing changes")
     elif replicas > MAX_SIMULATED_PODS or len(pods) > MAX_SIMULATED_PODS:
         notes.append(f"more than {MAX_SIMULATED_PODS} Pods: no step-by-step plan")
     else:
         def record() -> None:
+            create, create_omitted = _shown_names(
+                (pod_name(o) for o in simulation.created), len(simulation.created))
+            delete, delete_omitted = _shown_names(
+                (pod_name(o) for o in simulation.deleted), len(simulation.deleted))
             steps.append(StatefulSetStep(
-                create=tuple(pod_name(o) for o in simulation.created),
-                delete=tuple(pod_name(o) for o in simulation.deleted),
+                create=create,
+                delete=delete,
                 new=sum(1 for rev in simulation.pods.values() if rev == _UPDATE),
                 old=sum(1 for rev in simulation.pods.values() if rev == _CURRENT),
                 available=sum(1 for o in simulation.pods if o in simulation.available),
+                create_omitted=create_omitted,
+                delete_omitted=delete_omitted,
             ))
 
-        _run(simulation.sync, simulation.state, simulation.state, record, notes)
+        _run(simulation.sync, simulation.state, simulation.state, record, notes,
+             visits=max(len(pods), replicas))
 
     if strategy_type == ON_DELETE:
         strategy = Strategy(ON_DELETE, None, None, None, policy)
@@ -1717,7 +1822,11 @@ def statefulset_plan(
                      "no per-Pod DNS names")
     dns_pods: list[PodDNS] = []
     too_long: list[str] = []
-    for ordinal in sorted(simulation.pods):
+    ordinals = sorted(simulation.pods)
+    # the first and the last two Pods, as the formats show them
+    head = MAX_SHOWN_NAMES - 2
+    shown = ordinals if len(ordinals) <= MAX_SHOWN_NAMES else [*ordinals[:head], *ordinals[-2:]]
+    for ordinal in shown:
         hostname = pod_name(ordinal)
         fqdn: str | None = None
         if len(hostname) > _DNS_LABEL_MAX:
@@ -1729,15 +1838,20 @@ def statefulset_plan(
     if too_long:
         notes.append(f"Pod name {too_long[0]!r} is longer than 63 characters: it is not a valid "
                      "hostname, so the API server rejects such Pods")
+    update_order, update_order_omitted = _shown_names(
+        (pod_name(o) for o in simulation.update_order), len(simulation.update_order))
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,
         replicas=replicas,
         strategy=strategy,
         bounds=bounds,
-        steps=tuple(steps),
-        update_order=tuple(pod_name(o) for o in simulation.update_order),
+        **steps.fields(),
+        update_order=update_order,
+        update_order_omitted=update_order_omitted,
         pods=tuple(dns_pods),
+        pods_omitted=len(ordinals) - len(shown),
+        pods_omitted_after=head if len(ordinals) > len(shown) else 0,
         service_domain=domain,
         rejected=rejected,
         notes=tuple(notes),
@@ -1869,10 +1983,18 @@ class _DaemonSetSimulation:
         return tuple((p.old, p.new) for p in self.pods)
 
 
-def _placement(node: Mapping[str, Any], pod_spec: Mapping[str, Any]) -> tuple[bool, bool, str]:
+def _tolerations(pod_spec: Mapping[str, Any]) -> list[dict[str, object]] | None:
+    try:
+        return daemon_pod_tolerations(pod_spec)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return None  # each placement then works them out, and says what fails
+
+
+def _placement(node: Mapping[str, Any], pod_spec: Mapping[str, Any],
+               tolerations: list[dict[str, object]] | None = None) -> tuple[bool, bool, str]:
     """(should run, should continue running, reason) of a daemon Pod on a node."""
     try:
-        placement = daemon_placement(node, pod_spec)
+        placement = daemon_placement(node, pod_spec, tolerations)
     except (TypeError, ValueError, AttributeError, KeyError) as error:  # hostile node objects
         return False, False, f"the node could not be read: {error}"
     return placement.should_run, placement.should_continue_running, placement.reason
@@ -1981,19 +2103,28 @@ def daemonset_plan(
         old_pod_spec: Mapping[str, Any] = {}
         if isinstance(old_template, dict) and isinstance(old_template.get("spec"), dict):
             old_pod_spec = old_template["spec"]
+        # the same for every node: worked out once, not per node
+        tolerations = _tolerations(pod_spec)
+        old_tolerations = _tolerations(old_pod_spec) if old_obj is not None else None
         for index, node in enumerate(nodes):
-            name = _node_name(node, index)
+            # only the first MAX_SHOWN_NODES placements are kept (and named); the rest counted
+            shown = index < MAX_SHOWN_NODES
             if not isinstance(node, dict):
-                placements.append(NodePlacement(name, False, "not a Node object"))
+                if shown:
+                    placements.append(NodePlacement(_node_name(node, index), False,
+                                                    "not a Node object"))
                 should_run.append(False)
                 should_continue.append(False)
                 old_runs.append(False)
                 continue
-            runs, stays, reason = _placement(node, pod_spec)
-            placements.append(NodePlacement(name, runs, None if runs else reason))
+            runs, stays, reason = _placement(node, pod_spec, tolerations)
+            if shown:
+                placements.append(NodePlacement(_node_name(node, index), runs,
+                                                None if runs else reason))
             should_run.append(runs)
             should_continue.append(stays)
-            old_runs.append(_placement(node, old_pod_spec)[0] if old_obj is not None else runs)
+            old_runs.append(_placement(node, old_pod_spec, old_tolerations)[0]
+                            if old_obj is not None else runs)
     desired = sum(should_run)
 
     rolling = strategy_type == ROLLING_UPDATE
@@ -2021,7 +2152,7 @@ def daemonset_plan(
             start.append(_NodePods(old=runs and not diff))
     simulation = _DaemonSetSimulation(should_run, should_continue, start, rolling, surge,
                                       unavailable)
-    steps: list[Step] = []
+    steps = _StepLog()
     if rejected is not None:
         notes.append("the API server refuses this update, so nothing changes")
     else:
@@ -2043,7 +2174,7 @@ def daemonset_plan(
             new_count, old_count = counts()
             steps.append(DaemonSetStep(new_count, old_count, available))
 
-        _run(sync, simulation.state, counts, record, notes)
+        _run(sync, simulation.state, counts, record, notes, visits=len(should_run))
         if not rolling and template_changed:
             notes.append("OnDelete: the controller replaces no Pod by itself; a node gets the "
                          "new template when you delete its Pod")
@@ -2055,10 +2186,12 @@ def daemonset_plan(
         replicas=desired,
         strategy=strategy,
         bounds=bounds,
-        steps=tuple(steps),
+        **steps.fields(),
         pods=dns.pods,
         service_domain=dns.service_domain,
         nodes=tuple(placements),
+        nodes_omitted=len(should_run) - len(placements) if nodes is not None else 0,
+        nodes_running=desired if nodes is not None else None,
         rejected=rejected,
         notes=tuple(notes),
         changed_fields=tuple(changed_fields),

@@ -394,8 +394,10 @@ def _update_entry(obj: KObject, index: Index, settings: _Settings) -> PlanEntry 
                                    kubernetes_version=settings.kubernetes_version,
                                    feature_gates=settings.feature_gates,
                                    cluster_domain=settings.cluster_domain, services=services)
-        creation = tuple(step.create for step in created.steps
-                         if isinstance(step, StatefulSetStep) and step.create)
+        # a step lists at most MAX_SHOWN_NAMES Pods; the others are counted after them
+        creation = tuple(
+            (*step.create, *([f"{step.create_omitted} more"] if step.create_omitted else []))
+            for step in created.steps if isinstance(step, StatefulSetStep) and step.create)
     return PlanEntry(plan, _location(obj), None, (0, plan.replicas), creation)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from kpolicy.checks import CheckFn, RuleContext
 from kpolicy.index import scope_namespace
 from kpolicy.model import Anchor, KObject, Path, Problem, to_pointer
+from kpolicy.patterns import PATTERN_TIMEOUT, PatternTimeout, bounded_validator, path_of_value
 from kpolicy.ruledefs import RuleDef
 from kpolicy.schemalite import LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
@@ -66,14 +67,39 @@ def declarative_check(rule: RuleDef) -> CheckFn:
             return
         seen: set[tuple[Path, str]] = set()
         for target in targets(rule, obj):
-            for error in validator.iter_errors(target.value):
-                problem = _problem(rule, obj, target, error)
-                key = (problem.path, problem.message)
-                if key not in seen:
-                    seen.add(key)
-                    yield problem
+            try:
+                for error in validator.iter_errors(target.value):
+                    problem = _problem(rule, obj, target, error)
+                    key = (problem.path, problem.message)
+                    if key not in seen:
+                        seen.add(key)
+                        yield problem
+            except PatternTimeout as exc:
+                yield pattern_timeout_problem(rule, target, exc)
+            except RecursionError:
+                # a $ref cycle that consumes no instance depth: the policy cannot be evaluated
+                yield Problem(
+                    target.path or ("kind",),
+                    f"policy {rule.id!r} recurses without end on {target.label} "
+                    "(a $ref cycle in its check); it is not evaluated",
+                    rule=PATTERN_TIMEOUT,
+                )
 
     return run
+
+
+def pattern_timeout_problem(rule: RuleDef, target: Target, exc: PatternTimeout) -> Problem:
+    """The finding for a pattern of ``rule`` that could not be evaluated on a value."""
+    relative = exc.path if exc.path is not None else path_of_value(target.value, exc.value)
+    path: Path = (*target.path, *relative)
+    field = _field(tuple(relative), target)
+    origin = "rule" if rule.builtin else "policy"
+    return Problem(
+        path or ("kind",),
+        f"{origin} {rule.id!r}: pattern {_short(exc.pattern)} {exc.reason} on {field}; "
+        f"{rule.id} is not evaluated on {target.label}",
+        rule=PATTERN_TIMEOUT,
+    )
 
 
 def _canonical(schema: Mapping[str, Any]) -> str:
@@ -94,7 +120,7 @@ def compiled(schema_json: str) -> Any:
     from jsonschema import Draft202012Validator
     from jsonschema.validators import validator_for
 
-    cls = validator_for(schema, default=Draft202012Validator)
+    cls = bounded_validator(validator_for(schema, default=Draft202012Validator))
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 

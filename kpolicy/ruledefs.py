@@ -146,7 +146,19 @@ def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable
     import jsonschema
     from jsonschema.validators import validator_for
 
-    cls = validator_for(check, default=jsonschema.Draft202012Validator)
+    from kpolicy.patterns import (
+        PatternError,
+        bounded_validator,
+        compile_pattern,
+        has_unbounded_patterns,
+    )
+
+    if has_unbounded_patterns(check):
+        raise UsageError(
+            f"{path}:1: unsupported JSON Schema: patternProperties with unevaluatedProperties "
+            "(kpolicy cannot bound those patterns); use additionalProperties instead"
+        )
+    cls = bounded_validator(validator_for(check, default=jsonschema.Draft202012Validator))
     errors = sorted(
         cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER).iter_errors(check),
         key=lambda e: (-len(e.absolute_path), [str(p) for p in e.absolute_path]),
@@ -157,12 +169,10 @@ def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable
         span = positions.resolve(to_pointer(tuple(parts)))[0]
         message = err.message
         if err.validator == "format" and err.validator_value == "regex":
-            import re
-
             try:
-                re.compile(str(err.instance))
-            except re.error as exc:
-                message = f"{err.instance!r} is not a valid regular expression ({exc})"
+                compile_pattern(str(err.instance))
+            except PatternError as exc:
+                message = str(exc)
         raise UsageError(f"{path}:{span.line}: invalid JSON Schema at {'/'.join(parts)}: {message}")
 
 

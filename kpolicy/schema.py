@@ -34,6 +34,15 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from kpolicy.index import NeedsIndex
 from kpolicy.k8s.validation import is_valid_percent, is_valid_port_name
+from kpolicy.patterns import (
+    PATTERN_TIMEOUT,
+    PatternError,
+    PatternTimeout,
+    bounded_validator,
+    compile_pattern,
+    has_unbounded_patterns,
+    path_of_value,
+)
 from kpolicy.resources import data_dir
 from kpolicy.schemalite import LiteError
 from kpolicy.schemalite import iter_errors as schemalite_errors
@@ -217,6 +226,12 @@ def _quantity_problem(value: object) -> FormatResult:
         return None
     if isinstance(value, float):
         return RULE_FORMAT_INVALID, f"{_show(value)} is not a valid quantity"
+    digits = sum(1 for char in str(value) if char.isdigit()) if isinstance(value, str) else 0
+    if digits > _QUANTITY_DIGITS:
+        return RULE_FORMAT_INVALID, (
+            f"{_show(value)} has {digits} digits: kpolicy reads quantities of at most "
+            f"{_QUANTITY_DIGITS} digits, and no real amount has more"
+        )
     message = f"{_show(value)} is not a valid quantity"
     suffix = re.fullmatch(r"\s*[+-]?[0-9.]*\s*([A-Za-z]+)\s*", str(value))
     hint = _QUANTITY_HINTS.get(suffix.group(1).lower()) if suffix else None
@@ -239,6 +254,9 @@ def _resource_quantity_problem(value: object) -> FormatResult:
     if negative:
         return RULE_VALUE_INVALID, f"{_show(value)} must be greater than or equal to 0"
     return None
+
+
+_QUANTITY_DIGITS: Final = 4_000  # kpolicy.k8s.quantity.MAX_DIGITS
 
 
 def _nonzero(text: str) -> bool:
@@ -729,6 +747,14 @@ def _crd_schemas(crd: object) -> dict[tuple[str, str], Any]:
     return found
 
 
+def _crd_name(crd: object) -> str:
+    metadata = crd.get("metadata") if isinstance(crd, Mapping) else None
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    return f"CustomResourceDefinition {name!r}" if isinstance(name, str) else (
+        "a CustomResourceDefinition"
+    )
+
+
 def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[str, Any]]:
     """JSON Schemas named like kubeconform's, keyed by (group or None, version, kind lower-case).
 
@@ -875,10 +901,11 @@ class SchemaValidator:
             schemas = _crd_schemas(crd)
         except Exception:  # a hostile CRD is skipped, never fatal
             return added
+        name = _crd_name(crd)
         for key, openapi in schemas.items():
             if key in self._builtin.roots:
                 continue  # a CRD cannot replace a built-in kind
-            self._custom[key] = {"openapi": openapi}
+            self._custom[key] = {"openapi": openapi, "origin": name}
             self._custom_compiled.pop(key, None)
             self._custom_fast.pop(key, None)
             added.append(key)
@@ -925,7 +952,10 @@ class SchemaValidator:
         custom = self._custom.get(key)
         compiled_custom: Validator | None = None
         if custom is not None:
-            compiled_custom = self._compile_custom(self._custom_root(custom))
+            try:
+                compiled_custom = self._compile_custom(self._custom_root(custom))
+            except RecursionError:  # a schema nested deeper than Python recurses: not validated
+                compiled_custom = None
         else:
             from_dir = _dir_lookup(self._schema_dir, api_version, kind)
             if from_dir is not None:
@@ -963,14 +993,19 @@ class SchemaValidator:
         # custom kind's failure as "not validated".
         from jsonschema import Draft202012Validator
 
-        return Draft202012Validator(schema, format_checker=_custom_format_checker())
+        cls = bounded_validator(Draft202012Validator)
+        return cls(schema, format_checker=_custom_format_checker())
 
     def _compile_dir_schema(self, schema: dict[str, Any]) -> Validator | None:
         import jsonschema
 
         converted = _convert_custom(schema)
+        if has_unbounded_patterns(converted):
+            return None  # jsonschema would match some of its patterns without a bound
         try:
-            cls = jsonschema.validators.validator_for(converted, default=jsonschema.Draft7Validator)
+            cls = bounded_validator(
+                jsonschema.validators.validator_for(converted, default=jsonschema.Draft7Validator)
+            )
             cls.check_schema(converted)
         except Exception:  # an unusable schema file validates nothing
             return None
@@ -1006,6 +1041,32 @@ class SchemaValidator:
         if not isinstance(api_version, str) or not isinstance(kind, str):
             return []
         builtin = (api_version, kind) in self._builtin.roots
+        if builtin:
+            return self._validate(obj, api_version, kind, True)
+        try:
+            return self._validate(obj, api_version, kind, False)
+        except PatternTimeout as exc:
+            return [self._timeout_problem(obj, api_version, kind, exc)]
+
+    def _timeout_problem(
+        self, obj: Mapping[str, Any], api_version: str, kind: str, exc: PatternTimeout
+    ) -> SchemaProblem:
+        custom = self._custom.get((api_version, kind))
+        origin = custom.get("origin") if custom is not None else None
+        origin = origin or f"the --schema-dir schema of {api_version} {kind}"
+        path = exc.path if exc.path is not None else path_of_value(obj, exc.value)
+        shown = _show(exc.pattern)
+        return SchemaProblem(
+            PATTERN_TIMEOUT,
+            tuple(path),
+            "value",
+            f"pattern {shown} of {origin} {exc.reason} on this value; this {kind} is not "
+            "validated against its schema",
+        )
+
+    def _validate(
+        self, obj: Mapping[str, Any], api_version: str, kind: str, builtin: bool
+    ) -> list[SchemaProblem]:
         validator: Validator | None = None
         if not builtin:
             custom_fast = self._custom_fast_for((api_version, kind))
@@ -1014,6 +1075,8 @@ class SchemaValidator:
                 try:
                     if custom_fast(obj):
                         return []
+                except PatternTimeout:
+                    raise
                 except Exception:  # noqa: S110 - the fast check only short-cuts a pass; jsonschema below decides
                     pass
             validator = self._validator_for(api_version, kind)
@@ -1046,6 +1109,8 @@ class SchemaValidator:
             return _problems(validator.iter_errors(instance))
         except RecursionError:
             return []
+        except PatternTimeout:
+            raise
         except Exception:  # custom schemas may hold anything
             if builtin:
                 raise
@@ -1279,14 +1344,12 @@ def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     keyword functions apply them (each only to strings, lists or numbers); None without any."""
     checks: list[Callable[[Any], bool]] = []
     if "pattern" in schema:
-        source = schema["pattern"]
-        if not isinstance(source, str):
-            raise _Unsupported("pattern")
         try:
-            search = re.compile(source).search  # jsonschema: re.search(pattern, instance)
-        except re.error:
+            # jsonschema: re.search(pattern, instance), bounded (a CRD's pattern is input)
+            search = compile_pattern(schema["pattern"]).search
+        except PatternError:
             raise _Unsupported("pattern") from None
-        checks.append(lambda value: not isinstance(value, str) or search(value) is not None)
+        checks.append(lambda value: not isinstance(value, str) or search(value))
     for keyword, kind, below in (("minLength", str, True), ("maxLength", str, False),
                                  ("minItems", list, True), ("maxItems", list, False)):
         if keyword in schema:
@@ -1599,6 +1662,10 @@ def _type_message(error: ValidationError) -> str:
                 "number, quote it"
             )
     numeric = "integer" in expected or "number" in expected
+    if numeric and isinstance(value, str) and len(value) > 4_300 and value.strip().isdigit():
+        # the loader keeps a number with more digits than Python converts as text
+        return (f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
+                "a 64-bit integer holds")
     if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
         return message + ": remove the quotes"
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):

@@ -5,7 +5,8 @@ Most rule and policy checks use a handful of Draft 2020-12 keywords (``propertie
 the keywords of :data:`KEYWORDS`, :class:`LiteValidator` yields the same errors as
 jsonschema's ``Draft202012Validator`` (same keywords, values, instances and paths, in the same
 order), without importing jsonschema, whose import alone costs ~30 ms of every run. Any other
-schema is left to jsonschema (:func:`supports` says which).
+schema is left to jsonschema (:func:`supports` says which). ``pattern`` matches through
+:mod:`kpolicy.patterns` (bounded, ECMA-262-like), as kpolicy's jsonschema validators do.
 
 The semantics follow jsonschema's own keyword functions (``jsonschema/_keywords.py``) and its
 type checker and equality (``_types.py``, ``_utils.equal``); tests/test_schemalite.py compares
@@ -15,10 +16,11 @@ the two on generated schemas and instances.
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
 
 # keywords evaluated here; jsonschema ignores annotations and unknown keywords, and so does
 # this module for annotations (an unknown keyword makes a schema unsupported, in case it is a
@@ -99,11 +101,9 @@ def _value_supported(keyword: str, value: Any) -> bool:
     if keyword == "enum":
         return isinstance(value, list) and all(_is_scalar(each) for each in value)
     if keyword == "pattern":
-        if not isinstance(value, str):
-            return False
         try:
-            re.compile(value)
-        except re.error:
+            compile_pattern(value)
+        except PatternError:
             return False
         return True
     if keyword in ("not", "if", "then", "else", "items", "contains"):
@@ -246,12 +246,16 @@ def _errors(schema: object, instance: Any, path: Path, env: _Env) -> Iterator[Li
             if _valid(value, instance, env):
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "pattern":
-            if not isinstance(value, str):
-                raise Unsupported(keyword)
             try:
-                found = not isinstance(instance, str) or re.search(value, instance)
-            except re.error:
+                pattern = compile_pattern(value)
+            except PatternError:
                 raise Unsupported(keyword) from None
+            try:
+                found = not isinstance(instance, str) or pattern.search(instance)
+            except PatternTimeout as exc:
+                if exc.path is None:
+                    exc.path = path
+                raise
             if not found:
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "if":

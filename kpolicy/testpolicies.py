@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from kpolicy import escape
 from kpolicy.engine import INTERNAL_ERROR
 from kpolicy.errors import UsageError
 from kpolicy.lint import LintOptions, Session, build_session, check_files, load_policies
@@ -104,7 +105,7 @@ def run_test_policies(paths: list[Path], out: TextIO, err: TextIO | None = None)
         runner = ExampleRunner(paths, sorted(rules))
         failed, passed = _run_all(rules, runner, out)
     except UsageError as exc:
-        (err or sys.stderr).write(f"kpolicy: error: {exc}\n")
+        (err or sys.stderr).write(f"kpolicy: error: {escape.text(exc)}\n")
         return 2
     one, many = ("policy", "policies") if paths else ("rule", "rules")
     examples = passed + failed
@@ -120,7 +121,8 @@ def _run_all(rules: Mapping[str, RuleDef], runner: ExampleRunner, out: TextIO) -
     for rule_id in sorted(rules):
         rule = rules[rule_id]
         if not _has_logic(rule):
-            out.write(f"FAIL {rule_id}: no check, so it can never report anything ({rule.origin})\n")
+            out.write(f"FAIL {rule_id}: no check, so it can never report anything "
+                      f"({escape.text(rule.origin)})\n")
             failed += 1
             continue
         for number, example in enumerate(rule.examples, start=1):
@@ -132,16 +134,16 @@ def _run_all(rules: Mapping[str, RuleDef], runner: ExampleRunner, out: TextIO) -
                 title = f"{rule_id} example {number} {label}"
                 if example.description:
                     title += f" ({example.description})"
-                out.write(f"{'PASS' if ok else 'FAIL'} {title}: {verdict}\n")
+                out.write(f"{'PASS' if ok else 'FAIL'} {escape.text(title)}: {escape.text(verdict)}\n")
                 if ok:
                     passed += 1
                     continue
                 failed += 1
-                out.write(f"     in {rule.origin}\n")
+                out.write(f"     in {escape.text(rule.origin)}\n")
                 for problem in run.problems:
-                    out.write(f"     {problem}\n")
+                    out.write(f"     {escape.text(problem)}\n")
                 for diag in run.findings:
-                    out.write(f"     {_line(diag)}\n")
+                    out.write(f"     {escape.text(_line(diag))}\n")
     return failed, passed
 
 

@@ -143,6 +143,17 @@ CORPUS: dict[str, list[tuple[str, int]]] = {
     "wrongtype-job-cronjob.yaml": [],
     "wrongtype-pod.yaml": [],
     "wrongtype-statefulset.yaml": [],
+    # issue 13: what an attacker controls is bounded and escaped
+    "alias-bombs-across-documents.yaml": [("yaml-syntax", 15), ("yaml-syntax", 1423)],
+    "lists-many-volumes-and-ports.yaml": [("probe-port-unknown", 15),
+                                          ("volume-mount-unknown", 418)],
+    "names-control-characters.yaml": [("name-invalid", 6), ("labels-invalid", 7),
+                                      ("pod-spec-invalid", 14)],
+    "patterns-redos-crd.yaml": [("policy-pattern-timeout", 29)],
+    "plan-huge-replicas.yaml": [("statefulset-service-not-found", 22)],
+    "quantity-5000-digits.yaml": [("schema-format-invalid", 11), ("schema-format-invalid", 12)],
+    "selectors-overlapping-group.yaml": [("selector-overlap", 19), ("selector-overlap", 327)],
+    "suppress-inside-scalars.yaml": [("privileged-container", 18), ("privileged-container", 22)],
 }
 
 # rule id → corpus files it is known to crash on (xfail(strict=True) until its owner fixes it)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -16,7 +16,10 @@ from typing import Any
 from kpolicy.index import Index, LocalIndex, NeedsIndex
 from kpolicy.model import KObject, Problem
 
-__all__ = ["Check", "CheckFn", "LocalIndex", "NeedsIndex", "RuleContext", "check", "registry"]
+__all__ = [
+    "FEW", "Check", "CheckFn", "LocalIndex", "NeedsIndex", "RuleContext", "check", "few",
+    "registry",
+]
 
 CheckFn = Callable[[KObject, "RuleContext"], Iterable[Problem]]
 
@@ -40,6 +43,17 @@ class Check:
 
 
 _REGISTERED: list[Check] = []
+
+# a message names at most this many items of a list (volumes, ports, workloads)
+FEW = 5
+
+
+def few(items: Sequence[str], limit: int = FEW, separator: str = ", ") -> str:
+    """``a, b, c`` or ``a, b, c, d, e and 7 more``: a finding's size never grows with a list in
+    the input (a message that names every volume, for each of a thousand mounts, is quadratic)."""
+    if len(items) <= limit:
+        return separator.join(items)
+    return f"{separator.join(items[:limit])} and {len(items) - limit} more"
 
 
 def check(*rule_ids: str) -> Callable[[CheckFn], CheckFn]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.podspec import quoted_detail, rejection
 from kpolicy.index import scope_namespace
 from kpolicy.k8s.intstr import percent_value, scaled_value
@@ -134,7 +134,7 @@ def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     continue
                 if port in names:
                     continue
-                declared = f"its ports: {', '.join(names)}" if names else "it names no ports"
+                declared = f"its ports: {few(names)}" if names else "it names no ports"
                 # when the name is missing the probe errors out and the kubelet throws its
                 # result away: never ready, never started, or a liveness probe that checks nothing
                 yield Problem(
@@ -394,7 +394,7 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
         return
     if required < total:
         return
-    names = ", ".join(f"{w.kind} {w.name}" for w in owners)
+    names = few([f"{w.kind} {w.name}" for w in owners])
     pods = f"{total} pod{'' if total == 1 else 's'} of {names}"
     needs = f"needs all {pods} available" if required == total else f"is more than the {pods}"
     yield Problem(
@@ -402,7 +402,8 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
         f"minAvailable {minimum} {needs}, so none can ever be evicted; node drains wait for "
         "this PodDisruptionBudget forever",
         related=tuple(
-            Related(w, _replicas_at(w)[0], f"replicas of {w.kind} {w.name}") for w in owners
+            Related(w, _replicas_at(w)[0], f"replicas of {w.kind} {w.name}")
+            for w in owners[:FEW]
         ),
     )
 

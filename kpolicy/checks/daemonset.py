@@ -6,10 +6,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.rollout import rolling_update_accepted, rolling_update_params
 from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
-from kpolicy.k8s.scheduling import daemon_should_run, node_affinity_matches, node_selector_matches
+from kpolicy.k8s.scheduling import (
+    daemon_pod_tolerations,
+    daemon_should_run,
+    node_affinity_matches,
+    node_selector_matches,
+)
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import get, int_value, pod_spec, sequence
 
@@ -104,14 +109,14 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
     ports = _host_ports(*found)
     if not ports:
         return
-    listed = ", ".join(port.describe() for port in ports)
+    listed = few([port.describe() for port in ports])
     noun = "host port" if len(ports) == 1 else "host ports"
     yield Problem(
         surge.path,
         f"maxSurge {surge.shown} starts the new daemon pod beside the old one, but the pod uses "
         f"{noun} {listed}: the new pod cannot be scheduled while the old one holds the port, "
         "so the rollout stalls",
-        related=tuple(Related(obj, port.path, f"host port {port.port}") for port in ports),
+        related=tuple(Related(obj, port.path, f"host port {port.port}") for port in ports[:FEW]),
     )
 
 
@@ -168,13 +173,15 @@ def daemonset_no_eligible_nodes(obj: KObject, ctx: RuleContext) -> Iterator[Prob
         return
     spec_path, spec = found
     by_reason: dict[str, list[str]] = {}  # reason -> node names, in the order of the nodes
+    tolerations = daemon_pod_tolerations(spec)  # the same on every node
     for node in ctx.nodes:
-        runs, reason = daemon_should_run(node.data, spec)
+        runs, reason = daemon_should_run(node.data, spec, tolerations)
         if runs:
             return
         by_reason.setdefault(reason, []).append(_node_name(node))
     total = len(ctx.nodes)
-    shown = "; ".join(f"{_names(names)}: {reason}" for reason, names in by_reason.items())
+    reasons = [f"{_names(names)}: {reason}" for reason, names in by_reason.items()]
+    shown = few(reasons, separator="; ")
     path = _exclusion_path(spec_path, spec, [node.data for node in ctx.nodes])
     yield Problem(
         path,

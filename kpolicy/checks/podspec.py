@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any, Final
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.k8s.apis import REMOVED, SERVED, group_of, home_groups
@@ -242,10 +242,10 @@ def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if obj.kind == "StatefulSet":
         claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
     known = volumes | claims
-    listed = f"volumes: {', '.join(sorted(volumes)) or 'none'}"
+    listed = f"volumes: {few(sorted(volumes)) or 'none'}"
     if obj.kind == "StatefulSet":
         what = "neither a pod volume nor a volumeClaimTemplate"
-        listed += f"; claim templates: {', '.join(sorted(claims)) or 'none'}"
+        listed += f"; claim templates: {few(sorted(claims)) or 'none'}"
     else:
         what = "no volume of the pod"
     for path, container in containers(spec_path, spec):

@@ -30,7 +30,7 @@ from kpolicy.k8s.intstr import (
     statefulset_max_unavailable,
     validate_int_or_percent,
 )
-from kpolicy.k8s.scheduling import daemon_should_run
+from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
 from kpolicy.model import KObject, Path, Problem
 from kpolicy.workload import get, int_value, pod_spec, spec_of
 
@@ -373,7 +373,8 @@ def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
     if found is None:
         return None
     _, spec = found
-    return sum(1 for node in ctx.nodes if daemon_should_run(node.data, spec)[0])
+    tolerations = daemon_pod_tolerations(spec)  # the same on every node
+    return sum(1 for node in ctx.nodes if daemon_should_run(node.data, spec, tolerations)[0])
 
 
 @check("rollout-takes-all-down")

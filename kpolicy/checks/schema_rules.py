@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.model import KObject, Problem
+from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import RULE_REQUIRED_MISSING, SCHEMA_RULES
 
 
@@ -32,7 +33,9 @@ def is_patch(obj: KObject, ctx: RuleContext) -> bool:
     return ctx.index.is_kustomize_patch(obj) or _has_patch_directive(obj.data)
 
 
-@check(*SCHEMA_RULES)
+# policy-pattern-timeout: a CRD's pattern that timed out on a custom resource's value (the
+# declarative checks of policies report it too, see kpolicy.policy and Engine._plan)
+@check(*SCHEMA_RULES, PATTERN_TIMEOUT)
 def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     validator = ctx.services.get("schema")
     if validator is None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import RuleContext, check, few
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
@@ -35,51 +35,56 @@ def _workload_selector(obj: KObject) -> Selector | None:
 # The workload controllers adopt every Pod their selector matches that has no controller yet
 # (ClaimPods / PodControllerRefManager in pkg/controller/controller_ref_manager.go), and count
 # matching Pods when they scale; two workloads that select each other's Pods race for them.
+# A group of n such workloads is n-1 findings, not every pair: each workload but the first of
+# the group names the first one before it in input order.
 @check("selector-overlap")
 def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     selector = _workload_selector(obj)
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
         return
     labels = ctx.index.labels_of(obj)
-    # copies of one object (same namespace, kind, name, selector and labels) find the same
-    # others: once per run
-    key = ("selector-overlap", obj.namespace, obj.kind, obj.name, selector,
-           tuple(labels.items()))
-    others = ctx.index.memo(key, lambda: _overlapping(obj, selector, labels, ctx))
-    for other, other_selector in others:
-        other_labels = ctx.index.labels_of(other)
-        yield Problem(
-            ("spec", "selector"),
-            f"selector {selector} also matches the Pods of {other.kind} {other.name!r} "
-            f"(template labels {labels_str(other_labels)}), and its selector {other_selector} "
-            f"matches these Pods (template labels {labels_str(labels)}): both controllers "
-            "claim and count the same Pods",
-            anchor="key",
-            related=(Related(other, ("spec", "selector"), f"the selector of {other.kind} "
-                             f"{other.name!r}", anchor="key"),),
-        )
+    found = _first_earlier_overlap(obj, selector, labels, ctx)
+    if found is None:
+        return
+    other, other_selector = found
+    other_labels = ctx.index.labels_of(other)
+    yield Problem(
+        ("spec", "selector"),
+        f"selector {selector} also matches the Pods of {other.kind} {other.name!r} "
+        f"(template labels {labels_str(other_labels)}), and its selector {other_selector} "
+        f"matches these Pods (template labels {labels_str(labels)}): both controllers "
+        "claim and count the same Pods",
+        anchor="key",
+        related=(Related(other, ("spec", "selector"), f"the selector of {other.kind} "
+                         f"{other.name!r}", anchor="key"),),
+    )
 
 
-def _overlapping(
+def _input_order(obj: KObject) -> tuple[str, int, str]:
+    # the order of the run's index (lint.check_files sorts every object by it)
+    return (obj.source.display, obj.doc_index, obj.base)
+
+
+def _first_earlier_overlap(
     obj: KObject, selector: Selector, labels: dict[str, str], ctx: RuleContext
-) -> list[tuple[KObject, Selector]]:
-    """Other workloads whose Pods ``selector`` matches and whose selector matches ``labels``,
-    one per kind and name (the first in input order), with their selectors."""
-    # one finding per other object; the same kind and name written twice (a base and an
-    # overlay, a live and a desired copy) is one object in the cluster
-    seen = {(obj.kind, obj.name)}
-    found: list[tuple[KObject, Selector]] = []
+) -> tuple[KObject, Selector] | None:
+    """The first workload before ``obj`` in input order whose Pods ``selector`` matches and
+    whose selector matches ``labels``, with its selector; the candidates come in input order,
+    so the search stops at ``obj`` itself. The same kind and name written twice (a base and
+    an overlay, a live and a desired copy) is one object in the cluster: never a finding."""
+    here = _input_order(obj)
     for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
-        if other.kind not in WORKLOAD_KINDS or (other.kind, other.name) in seen:
+        if _input_order(other) >= here:
+            break
+        if other.kind not in WORKLOAD_KINDS or (other.kind == obj.kind and other.name == obj.name):
             continue
         if not selector.matches(ctx.index.labels_of(other)):
             continue
         other_selector = _workload_selector(other)
         if other_selector is None or not other_selector.matches(labels):
             continue
-        seen.add((other.kind, other.name))
-        found.append((other, other_selector))
-    return found
+        return other, other_selector
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,7 +269,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
                    f"{protocol}")
         else:
             names = sorted({n for n, _ in declared})
-            why = ("their containers name the ports " + ", ".join(repr(n) for n in names)
+            why = ("their containers name the ports " + few([repr(n) for n in names])
                    if names else "their containers name no ports")
         candidate, spec_path = first_spec
         yield Problem(

@@ -25,7 +25,7 @@ import re
 from fractions import Fraction
 from typing import Final
 
-__all__ = ["is_valid_quantity", "parse_quantity", "parse_quantity_string"]
+__all__ = ["MAX_DIGITS", "is_valid_quantity", "parse_quantity", "parse_quantity_string"]
 
 # The shape parseQuantityString scans: sign, integer digits, optional fraction, then suffix
 # letters from its permissive set, an optional sign and digits.
@@ -61,6 +61,9 @@ _NANO: Final = Fraction(1, 10**9)
 # Beyond this decimal exponent we refuse to build the number (see parse_quantity_string); below
 # its negative, a non-zero value is simply rounded up to 1n.
 _MAX_DECIMAL_EXPONENT: Final = 4_000
+# Digits of the number part we read at most (Python refuses to convert more than 4,300 digits
+# between text and int); no real quantity has that many.
+MAX_DIGITS: Final = 4_000
 
 
 def _int32_wrap(number: int) -> int:
@@ -87,8 +90,9 @@ def parse_quantity_string(text: str) -> Fraction | None:
     """The exact value of a quantity string, or None when ``ParseQuantity`` rejects it.
 
     No white space is trimmed here: ``" 1"`` is invalid, as it is for ``ParseQuantity``.
-    One deliberate difference: a decimal exponent above 4000 (``1e5000``) is rejected, where
-    Kubernetes would keep the value in scaled form.
+    Two deliberate differences: a decimal exponent above 4000 (``1e5000``) is rejected, where
+    Kubernetes would keep the value in scaled form, and so is a number of more than
+    :data:`MAX_DIGITS` digits, which Kubernetes would read with arbitrary precision.
     """
     if not isinstance(text, str) or not text:
         return None
@@ -100,6 +104,8 @@ def parse_quantity_string(text: str) -> Fraction | None:
     negative = match["sign"] == "-"
     num = match["num"].lstrip("0") or "0"
     denom = match["denom"] or ""
+    if len(num) + len(denom) > MAX_DIGITS:
+        return None
     interpreted = _interpret_suffix(match["suffix"])
     if interpreted is None:
         return None
@@ -164,6 +170,8 @@ def parse_quantity(value: object) -> Fraction | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
+        if value.bit_length() > MAX_DIGITS * 3:  # more digits than MAX_DIGITS: no str() of it
+            return None
         return parse_quantity_string(str(value))
     if isinstance(value, float):
         if not math.isfinite(value):

@@ -357,8 +357,15 @@ class DaemonPlacement:
 
 
 # follows k8s.io/kubernetes/pkg/controller/daemon.NodeShouldRunDaemonPod and predicates
-def daemon_placement(node: Mapping[str, object], pod_spec: Mapping[str, object]) -> DaemonPlacement:
-    """Decide whether a DaemonSet with pod template ``pod_spec`` runs a pod on ``node``."""
+def daemon_placement(
+    node: Mapping[str, object],
+    pod_spec: Mapping[str, object],
+    tolerations: list[dict[str, object]] | None = None,
+) -> DaemonPlacement:
+    """Decide whether a DaemonSet with pod template ``pod_spec`` runs a pod on ``node``.
+
+    ``tolerations``: :func:`daemon_pod_tolerations` of ``pod_spec``, when the caller places the
+    same pod spec on many nodes and works them out once."""
     node_map = _mapping(node)
     spec = _mapping(pod_spec)
     node_name = _node_name(node_map)
@@ -371,7 +378,8 @@ def daemon_placement(node: Mapping[str, object], pod_spec: Mapping[str, object])
         return DaemonPlacement(False, False, f"node selector {rendered} does not match")
     if not node_affinity_matches(node_map, spec.get("affinity")):
         return DaemonPlacement(False, False, "required node affinity does not match")
-    tolerations = daemon_pod_tolerations(spec)
+    if tolerations is None:
+        tolerations = daemon_pod_tolerations(spec)
     taints = _node_taints(node_map)
     untolerated = find_untolerated_taint(tolerations, taints)
     if untolerated is not None:
@@ -383,12 +391,14 @@ def daemon_placement(node: Mapping[str, object], pod_spec: Mapping[str, object])
 
 
 def daemon_should_run(
-    node: Mapping[str, object], pod_spec: Mapping[str, object]
+    node: Mapping[str, object],
+    pod_spec: Mapping[str, object],
+    tolerations: list[dict[str, object]] | None = None,
 ) -> tuple[bool, str]:
     """``(should_run, reason)`` from :func:`daemon_placement`; the reason is empty when it runs.
 
     Reasons read like ``node selector disktype=ssd does not match`` or
     ``taint dedicated=gpu:NoSchedule not tolerated``.
     """
-    placement = daemon_placement(node, pod_spec)
+    placement = daemon_placement(node, pod_spec, tolerations)
     return placement.should_run, placement.reason

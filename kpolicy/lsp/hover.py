@@ -67,11 +67,11 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
         f"{bounds.min_available} available during the update",
     ]
     if plan.steps:
-        out += ["", f"Steps (one per controller sync), {len(plan.steps)} in all:"]
+        out += ["", f"Steps (one per controller sync), {plan.step_count} in all:"]
         for number, step in enumerate(plan.steps[:MAX_STEPS_SHOWN], start=1):
             out.append(f"{number}. {_step(step)}")
-        if len(plan.steps) > MAX_STEPS_SHOWN:
-            out.append(f"- … and {len(plan.steps) - MAX_STEPS_SHOWN} more")
+        if plan.step_count > MAX_STEPS_SHOWN:
+            out.append(f"- … and {plan.step_count - MAX_STEPS_SHOWN} more")
     if plan.pods:
         where = f" (Service domain {code(plan.service_domain)})" if plan.service_domain else ""
         out += ["", f"Pod DNS names{where}:"]
@@ -81,8 +81,9 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
                 out.append(f"- {code(pod.fqdn)}")
             else:
                 out.append(f"- {code(name)}: hostname {pod.hostname or name}, no DNS record")
-        if len(plan.pods) > MAX_PODS_SHOWN:
-            out.append(f"- … and {len(plan.pods) - MAX_PODS_SHOWN} more")
+        total = len(plan.pods) + plan.pods_omitted
+        if total > MAX_PODS_SHOWN:
+            out.append(f"- … and {total - MAX_PODS_SHOWN} more")
     if plan.notes:
         out += ["", "Notes:"]
         out += [f"- {note}" for note in plan.notes]

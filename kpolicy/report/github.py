@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from kpolicy.escape import github_data as _escape_data
+from kpolicy.escape import github_property as _escape_property
 from kpolicy.model import LintResult, Severity
 from kpolicy.report import ReportContext
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult
 from kpolicy.report import ReportContext, write_json_lines
+
+
+def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
+    """A finding as JSON; its message and file name escaped as in the text format (the object's
+    fields stay exact: JSON escapes them, and the output is ASCII)."""
+    data: dict[str, Any] = diag.to_json()
+    data["message"] = escape.text(diag.message)
+    data["file"] = escape.text(diag.file)
+    return data
 
 
 def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
@@ -13,7 +23,7 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
-        "diagnostics": [d.to_json() for d in result.diagnostics],
+        "diagnostics": [_diagnostic(d) for d in result.diagnostics],
         "summary": result.summary.to_json(),
     }
     if ctx.show_suppressed:
@@ -21,22 +31,22 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         if result.baseline_file is not None:
             report["baselined"] = [_hidden(d) for d in result.baselined]
     if result.baseline_file is not None:
-        report["baseline"] = result.baseline_file
+        report["baseline"] = escape.text(result.baseline_file)
     if result.errors:
-        report["errors"] = list(result.errors)
+        report["errors"] = [escape.text(error) for error in result.errors]
     if result.warnings:
-        report["warnings"] = list(result.warnings)
+        report["warnings"] = [escape.text(warning) for warning in result.warnings]
     return report
 
 
 def _hidden(diag: Diagnostic) -> dict[str, Any]:
     """A suppressed or baselined finding: what hid it (``suppressedBy``: comment, annotation,
     exemption or baseline) and the reason given with it (``justification``)."""
-    data = diag.to_json()
+    data = _diagnostic(diag)
     if diag.suppression is not None:
         data["suppressedBy"] = diag.suppression.kind
         if diag.suppression.justification:
-            data["justification"] = diag.suppression.justification
+            data["justification"] = escape.text(diag.suppression.justification)
     return data
 
 

@@ -10,4 +10,4 @@ if TYPE_CHECKING:
 
 
 def write(report: PlanReport, out: TextIO) -> None:
-    out.write(json.dumps(report.document(), indent=2, ensure_ascii=False) + "\n")
+    out.write(json.dumps(report.document(), indent=2, ensure_ascii=True) + "\n")

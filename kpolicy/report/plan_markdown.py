@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TextIO
 
+from kpolicy import escape
 from kpolicy.plan import TIME_MODEL
 from kpolicy.report.plan_text import (
     MAX_DNS_ROWS,
@@ -15,6 +16,7 @@ from kpolicy.report.plan_text import (
     change_text,
     creation_lines,
     elide,
+    nodes_text,
     shown_notes,
     size_text,
     step_rows,
@@ -25,19 +27,9 @@ if TYPE_CHECKING:
     from kpolicy.plancmd import PlanEntry, PlanReport
 
 
-def cell(text: object) -> str:
-    """Text safe inside a table cell or inline: no pipes, no line breaks, no raw HTML."""
-    value = str(text)
-    for raw, escaped in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), (">", "&gt;"),
-                         ("`", "'"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["), ("]", "\\]")):
-        value = value.replace(raw, escaped)
-    return " ".join(value.split())
-
-
-def code(text: object) -> str:
-    """Inline code: backticks inside the text would end it, so they become quotes."""
-    value = " ".join(str(text).replace("`", "'").replace("|", "\\|").split())
-    return f"`{value}`" if value else ""
+# text safe inside a table cell or inline, and inline code (kpolicy.escape)
+cell = escape.markdown
+code = escape.markdown_code
 
 
 def _summary(report: PlanReport) -> list[str]:
@@ -48,7 +40,7 @@ def _summary(report: PlanReport) -> list[str]:
         if plan.rejected:
             change = f"**rejected** ({change})"
         lines.append(f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
-                     f"{cell(size_text(entry, '→'))} | {len(plan.steps)} | "
+                     f"{cell(size_text(entry, '→'))} | {plan.step_count} | "
                      f"{cell(bounds_text(plan)) if plan.change != 'delete' else ''} |")
     return lines
 
@@ -65,7 +57,7 @@ def _table(entry: PlanEntry) -> list[str]:
     statefulset = entry.plan.object.kind == "StatefulSet"
     header = "| step | new | old | total | available |" + (" Pods |" if statefulset else "")
     rule = "|---|---:|---:|---:|---:|" + ("---|" if statefulset else "")
-    shown, hidden = elide(rows)
+    shown, hidden, before = elide(rows)
     lines = [header, rule]
     for index, row in enumerate(shown):
         available = str(row.available)
@@ -75,11 +67,10 @@ def _table(entry: PlanEntry) -> list[str]:
         if statefulset:
             line += f" {cell(row.pods)} |"
         lines.append(line)
-        if hidden and index == len(shown) // 2 - 1:
+        if hidden and index == before - 1:
             lines.append(f"| … | | | | |{' |' if statefulset else ''}")
     if hidden:
-        lines += ["", f"_{hidden} steps in the middle are not shown; `--format json` lists "
-                  "every step._"]
+        lines += ["", f"_{hidden} steps in the middle are not shown._"]
     return lines
 
 
@@ -105,7 +96,9 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
     if plan.change != "delete":
         facts.append(f"- **Bounds:** {cell(bounds_text(plan))}")
     if plan.update_order:
-        facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order))
+        more = f" and {plan.update_order_omitted} more" if plan.update_order_omitted else ""
+        facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order)
+                     + more)
     facts.extend(f"- **Creation order:** {cell(line)}" for line in creation_lines(entry))
     lines += [*facts, ""]
     table = _table(entry)
@@ -116,21 +109,24 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
     if plan.pods:
         pods = list(plan.pods)
         body = ["| Pod | hostname | FQDN |", "|---|---|---|"]
-        for pod in pods[:MAX_DNS_ROWS]:
+        for index, pod in enumerate(pods[:MAX_DNS_ROWS]):
+            if plan.pods_omitted and index == plan.pods_omitted_after:
+                body.append(f"| … {plan.pods_omitted} more | | |")
             body.append(f"| {code(pod.name) or 'every replica'} | {code(pod.hostname)} | "
                         f"{code(pod.fqdn) if pod.fqdn else 'none (see notes)'} |")
         if len(pods) > MAX_DNS_ROWS:
             body.append(f"| … {len(pods) - MAX_DNS_ROWS} more | | |")
         if plan.service_domain:
             body = [f"Service domain {code(plan.service_domain)}", "", *body]
-        lines += [*_details(f"DNS names ({len(pods)})", body), ""]
+        lines += [*_details(f"DNS names ({len(pods) + plan.pods_omitted})", body), ""]
     if plan.nodes:
         body = ["| node | runs | why not |", "|---|---|---|"]
         for node in plan.nodes:
             body.append(f"| {code(node.name)} | {'yes' if node.runs else 'no'} | "
                         f"{cell(node.reason or '')} |")
-        running = sum(1 for node in plan.nodes if node.runs)
-        lines += [*_details(f"Nodes ({running} of {len(plan.nodes)} run the daemon)", body), ""]
+        if plan.nodes_omitted:
+            body.append(f"| … {plan.nodes_omitted} more | | |")
+        lines += [*_details(f"Nodes ({nodes_text(plan)})", body), ""]
     notes = shown_notes(plan)
     if notes:
         lines += ["**Notes**", "", *(f"- {cell(note)}" for note in notes), ""]

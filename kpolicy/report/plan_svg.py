@@ -10,12 +10,11 @@ image viewer or a pull-request page shows it as it is. Hovering a bar shows its 
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
-from xml.sax.saxutils import escape, quoteattr
 
+from kpolicy import escape
 from kpolicy.plan import TIME_MODEL
 from kpolicy.report.plan_text import (
     Row,
@@ -25,6 +24,7 @@ from kpolicy.report.plan_text import (
     step_rows,
     strategy_text,
     title,
+    update_order_text,
 )
 
 if TYPE_CHECKING:
@@ -52,16 +52,12 @@ GRID_COLOR = "#e2e8f0"
 MAX_TITLED_BARS = 400
 MAX_X_LABELS = 20
 
-# XML 1.0 forbids these characters even escaped; hostile names can carry them
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _text(value: object) -> str:
-    return escape(_NOT_XML.sub("\ufffd", str(value)))
+    return escape.xml(value)
 
 
 def _attr(value: object) -> str:
-    return quoteattr(_NOT_XML.sub("\ufffd", str(value)))
+    return f'"{escape.xml(value, quote_marks=True)}"'
 
 
 def _num(value: float) -> str:
@@ -266,13 +262,14 @@ def write(report: PlanReport, out: TextIO) -> None:
     for entry in report.entries:
         parts.append(f'<line x1="{MARGIN}" y1="{_num(y)}" x2="{WIDTH - MARGIN}" y2="{_num(y)}" '
                      f'stroke="{GRID_COLOR}" stroke-width="1"/>')
-        rows = step_rows(entry)
+        # the gap the plan left in a long list of steps is not drawn; the step numbers jump
+        rows = [row for row in step_rows(entry) if not row.omitted]
         if rows:
             parts += _chart(entry, rows, y, diff)
             height: float = CHART_HEIGHT
             extra = [f"creation order: {line}" for line in creation_lines(entry)]
             if entry.plan.update_order:
-                extra.insert(0, "update order: " + ", ".join(entry.plan.update_order))
+                extra.insert(0, "update order: " + update_order_text(entry.plan))
             for line in extra[:2]:
                 parts.append(_label(MARGIN, y + height - 6, textwrap.shorten(line, 130),
                                     size=11, color=MUTED_COLOR))

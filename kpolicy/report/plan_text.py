@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from kpolicy import escape
 from kpolicy.plan import (
     HYPOTHETICAL_NODE_COUNT,
     TIME_MODEL,
@@ -41,16 +42,27 @@ class Row:
     total: int
     available: int
     pods: str = ""  # StatefulSet: "delete web-2" / "create web-0, web-1"
+    omitted: int = 0  # not a step: the steps the plan left out here
+
+
+def _listed(verb: str, names: Sequence[str], omitted: int) -> str:
+    return f"{verb} {', '.join(names)}" + (f" and {omitted} more" if omitted else "")
 
 
 def step_rows(entry: PlanEntry) -> list[Row]:
-    """The starting state (when Pods exist) and every step of the plan."""
+    """The starting state (when Pods exist) and every step the plan kept, numbered as in the
+    whole plan; where the plan left steps out, a row that counts them (``omitted``)."""
     plan = entry.plan
     new, old = entry.start
     rows: list[Row] = []
     if plan.steps:
         rows.append(Row("start", new, old, str(old), new + old, new + old))
-    for number, step in enumerate(plan.steps, start=1):
+    for position, step in enumerate(plan.steps):
+        number = position + 1
+        if plan.steps_omitted and position >= plan.steps_omitted_after:
+            number += plan.steps_omitted
+            if position == plan.steps_omitted_after:
+                rows.append(Row("...", 0, 0, "", 0, 0, omitted=plan.steps_omitted))
         detail = str(step.old_count)
         pods = ""
         if isinstance(step, ReplicaSetStep) and len(step.old) > 1:
@@ -58,22 +70,26 @@ def step_rows(entry: PlanEntry) -> list[Row]:
         if isinstance(step, StatefulSetStep):
             parts = []
             if step.delete:
-                parts.append("delete " + ", ".join(step.delete))
+                parts.append(_listed("delete", step.delete, step.delete_omitted))
             if step.create:
-                parts.append("create " + ", ".join(step.create))
+                parts.append(_listed("create", step.create, step.create_omitted))
             pods = "; ".join(parts)
         rows.append(Row(str(number), step.new, step.old_count, detail, step.total,
                         step.available, pods))
     return rows
 
 
-def elide(rows: Sequence[Row], limit: int = MAX_TABLE_ROWS) -> tuple[list[Row], int]:
-    """The rows to show and how many were left out in the middle."""
+def elide(rows: Sequence[Row], limit: int = MAX_TABLE_ROWS) -> tuple[list[Row], int, int]:
+    """The rows to show, how many steps are left out, and how many shown rows come before
+    them: the plan's own gap (see :func:`step_rows`) or else the middle of a long list."""
+    for index, row in enumerate(rows):
+        if row.omitted:
+            return [*rows[:index], *rows[index + 1:]], row.omitted, index
     if len(rows) <= limit:
-        return list(rows), 0
+        return list(rows), 0, len(rows)
     head = limit // 2
     tail = limit - head
-    return [*rows[:head], *rows[-tail:]], len(rows) - limit
+    return [*rows[:head], *rows[-tail:]], len(rows) - limit, head
 
 
 def title(plan: WorkloadPlan) -> str:
@@ -107,6 +123,19 @@ def size_text(entry: PlanEntry, arrow: str = "->") -> str:
     if plan.object.kind == "DaemonSet" and not plan.nodes and count == HYPOTHETICAL_NODE_COUNT:
         text += " (hypothetical: no --nodes)"
     return text
+
+
+def update_order_text(plan: WorkloadPlan) -> str:
+    more = f" and {plan.update_order_omitted} more" if plan.update_order_omitted else ""
+    return ", ".join(plan.update_order) + more
+
+
+def nodes_text(plan: WorkloadPlan) -> str:
+    """``3 of 100000 run the daemon``."""
+    running = plan.nodes_running
+    if running is None:
+        running = sum(1 for node in plan.nodes if node.runs)
+    return f"{running} of {plan.node_count} run the daemon"
 
 
 def bounds_text(plan: WorkloadPlan) -> str:
@@ -154,7 +183,7 @@ def _table(rows: Sequence[Row], statefulset: bool) -> list[str]:
     header = ["step", "new", "old", "total", "available"]
     if statefulset:
         header.append("Pods")
-    shown, hidden = elide(rows)
+    shown, hidden, before = elide(rows)
     cells = [header]
     for row in shown:
         line = [row.label, str(row.new), row.old_detail, str(row.total), str(row.available)]
@@ -169,8 +198,8 @@ def _table(rows: Sequence[Row], statefulset: bool) -> list[str]:
         if statefulset:
             parts.append(line[5])
         out.append("  ".join(parts).rstrip())
-        if hidden and index == len(cells) // 2:
-            out.append(f"... {hidden} more steps (--format json lists every step)")
+        if hidden and index == before:
+            out.append(f"... {hidden} more steps")
     return out
 
 
@@ -183,16 +212,16 @@ def _dns_lines(plan: WorkloadPlan) -> list[str]:
     else:
         lines.append("DNS names")
     pods = list(plan.pods)
-    hidden = 0
+    hidden, before = plan.pods_omitted, plan.pods_omitted_after
     if len(pods) > MAX_DNS_ROWS:
-        hidden = len(pods) - MAX_DNS_ROWS
+        hidden, before = len(pods) - MAX_DNS_ROWS, MAX_DNS_ROWS - 2
         pods = pods[: MAX_DNS_ROWS - 2] + pods[-2:]
     width = max(len(pod.name or pod.hostname or "") for pod in pods)
     for index, pod in enumerate(pods):
         label = pod.name or "every replica"
         target = pod.fqdn or f"hostname {pod.hostname}, no per-Pod DNS name (see notes)"
         lines.append(f"  {label.ljust(max(width, len(label)))}  {target}")
-        if hidden and index == MAX_DNS_ROWS - 3:
+        if hidden and index == before - 1:
             lines.append(f"  ... {hidden} more")
     return lines
 
@@ -231,7 +260,7 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
     elif plan.change not in ("none", "delete") and not plan.rejected:
         body.append("steps     none: the controller changes no Pod")
     if plan.update_order:
-        body.extend(_field("update order", ", ".join(plan.update_order)))
+        body.extend(_field("update order", update_order_text(plan)))
     for line in creation_lines(entry):
         body.extend(_field("creation order", line))
     body.extend(_dns_lines(plan))
@@ -241,6 +270,8 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
         for node in plan.nodes:
             state = "runs" if node.runs else f"skipped: {node.reason}"
             body.append(f"  {node.name.ljust(width)}  {state}")
+        if plan.nodes_omitted:
+            body.append(f"  ... {plan.nodes_omitted} more nodes ({nodes_text(plan)})")
     notes = shown_notes(plan)
     if notes:
         body.append("notes")
@@ -266,4 +297,6 @@ def write(report: PlanReport, out: TextIO) -> None:
     for entry in report.entries:
         lines.append("")
         lines.extend(entry_lines(entry, diff))
-    out.write("\n".join(lines) + "\n")
+    # names, labels, file names and values from the input are in these lines: each line is
+    # escaped as a whole (kpolicy.escape), so that it stays one line and starts no command
+    out.write("\n".join(escape.line(escape.text(line)) for line in lines) + "\n")

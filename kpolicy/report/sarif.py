@@ -9,6 +9,7 @@ from typing import Any, TextIO
 import attr
 import sarif_om as om
 
+from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext, write_json_lines
 from kpolicy.ruledefs import RuleDef
@@ -53,13 +54,18 @@ def _serialize(value: Any) -> Any:
 
 
 def _rule_descriptor(rule: RuleDef) -> om.ReportingDescriptor:
-    markdown = f"**{rule.title}**\n\n{rule.rationale}\n\n**Fix:** {rule.remediation}"
+    # a policy's texts come from the repository: escaped like everything else from the input
+    title, rationale = escape.text(rule.title), escape.text(rule.rationale)
+    remediation = escape.text(rule.remediation)
+    shown = (lambda value: value) if rule.builtin else escape.markdown
+    markdown = (f"**{shown(rule.title)}**\n\n{shown(rule.rationale)}\n\n"
+                f"**Fix:** {shown(rule.remediation)}")
     return om.ReportingDescriptor(
         id=rule.id,
         name="".join(p.capitalize() for p in rule.id.split("-")),
-        short_description=om.MultiformatMessageString(text=rule.title),
-        full_description=om.MultiformatMessageString(text=rule.rationale),
-        help=om.MultiformatMessageString(text=rule.remediation, markdown=markdown),
+        short_description=om.MultiformatMessageString(text=title),
+        full_description=om.MultiformatMessageString(text=rationale),
+        help=om.MultiformatMessageString(text=remediation, markdown=markdown),
         help_uri=rule.help_uri,
         default_configuration=om.ReportingConfiguration(level=_LEVEL[rule.severity]),
         properties={"tags": ["kubernetes"]},
@@ -74,7 +80,7 @@ def fingerprint(diag: Diagnostic) -> str:
         parts += [obj.kind or "", obj.namespace or "", obj.name or ""]
     else:
         parts.append(diag.message)
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return hashlib.sha256(escape.utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
 def _location(file: str, diag_span: Any, uris: dict[str, str]) -> dict[str, Any]:
@@ -98,12 +104,10 @@ def _location(file: str, diag_span: Any, uris: dict[str, str]) -> dict[str, Any]
 
 
 def _uri(file: str) -> str:
-    from urllib.parse import quote
-
     path = file.replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
-    return quote(path, safe="/:@-._~!$&'()*+,;=")
+    return escape.uri_path(path)
 
 
 def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str, Any]:
@@ -118,7 +122,7 @@ def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str
         location["logicalLocations"] = [logical]
     location["physicalLocation"] = _location(diag.file, diag.span, uris)
     result: dict[str, Any] = {
-        "message": {"text": diag.message},
+        "message": {"text": escape.text(diag.message)},
         "level": _LEVEL[diag.severity],
         "locations": [location],
         "partialFingerprints": {"kpolicyFingerprint/v1": fingerprint(diag)},
@@ -127,7 +131,7 @@ def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str
         result["properties"] = {"path": diag.path}
     if diag.related:
         result["relatedLocations"] = [
-            {"id": i, "message": {"text": r.message},
+            {"id": i, "message": {"text": escape.text(r.message)},
              "physicalLocation": _location(r.file, r.span, uris)}
             for i, r in enumerate(diag.related)
         ]
@@ -146,7 +150,7 @@ def _hidden_result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> d
         return data
     entry: dict[str, Any] = {"kind": "inSource" if suppression.in_source else "external"}
     if suppression.justification:
-        entry["justification"] = suppression.justification
+        entry["justification"] = escape.text(suppression.justification)
     data["suppressions"] = [entry]
     if suppression.kind == "baseline":
         data["baselineState"] = "unchanged"
@@ -178,7 +182,7 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
     properties: dict[str, Any] = {"kubernetesVersion": result.kubernetes_version}
     summary = result.summary
     if summary.fixed_baseline_entries is not None:
-        properties["baseline"] = result.baseline_file
+        properties["baseline"] = escape.text(result.baseline_file)
         properties["baselined"] = summary.baselined
         properties["fixedBaselineEntries"] = summary.fixed_baseline_entries
     run = om.Run(
@@ -199,7 +203,7 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         run.invocations = [om.Invocation(
             execution_successful=True,
             tool_configuration_notifications=[
-                om.Notification(message=om.Message(text=text), level="warning")
+                om.Notification(message=om.Message(text=escape.text(text)), level="warning")
                 for text in result.warnings
             ],
         )]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext
 
@@ -13,20 +14,21 @@ _BOLD = "\033[1m"
 
 
 def format_line(diag: Diagnostic, color: bool = False) -> str:
-    where = f"{diag.file}:{diag.span.line}:{diag.span.column}:"
-    level = f"{diag.severity.value}[{diag.rule}]"
+    """One finding, always one line: every part from the input is escaped (kpolicy.escape)."""
+    where = f"{escape.path(diag.file)}:{diag.span.line}:{diag.span.column}:"
+    level = f"{diag.severity.value}[{escape.text(diag.rule)}]"
     if color:
         where = f"{_BOLD}{where}{_RESET}"
         level = f"{_COLORS[diag.severity]}{level}{_RESET}"
-    line = f"{where} {level} {diag.message}"
+    line = f"{where} {level} {escape.text(diag.message)}"
     if diag.object is not None and diag.object.kind:
-        line += f" ({diag.object.label()})"
+        line += f" ({escape.text(diag.object.label())})"
     suppression = diag.suppression
     if suppression is not None:
         if suppression.kind == "baseline":
             line += " [baselined]"
         elif suppression.justification:
-            line += f" [suppressed: {suppression.justification}]"
+            line += f" [suppressed: {escape.text(suppression.justification)}]"
         else:
             line += " [suppressed]"
     return line
@@ -50,13 +52,14 @@ def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
     fixed = result.fixed_baseline
     if fixed:
         out.write(
-            f"note: {len(fixed)} {'entry' if len(fixed) == 1 else 'entries'} of the baseline {result.baseline_file} "
+            f"note: {len(fixed)} {'entry' if len(fixed) == 1 else 'entries'} of the baseline "
+            f"{escape.path(result.baseline_file or '')} "
             f"{'matches' if len(fixed) == 1 else 'match'} no finding any more (fixed); write "
             "the baseline again (--write-baseline) to drop "
             f"{'it' if len(fixed) == 1 else 'them'}:\n"
         )
         for entry in fixed[:MAX_FIXED_SHOWN]:
-            out.write(f"  fixed: {entry.label()}\n")
+            out.write(f"  fixed: {escape.text(entry.label())}\n")
         if len(fixed) > MAX_FIXED_SHOWN:
             out.write(f"  and {len(fixed) - MAX_FIXED_SHOWN} more\n")
     parts = [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]

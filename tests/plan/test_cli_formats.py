@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -148,10 +149,15 @@ LONG = DEPLOYMENT.replace("replicas: 10", "replicas: 200").replace(
 def test_long_plans_are_shortened_in_text_and_markdown(tmp_path: Path) -> None:
     (tmp_path / "web.yaml").write_text(LONG)
     text = run("web.yaml", cwd=tmp_path).stdout
-    assert "... 361 more steps (--format json lists every step)" in text
+    # the plan keeps the first and the last 20 of its 400 steps, in every format
+    assert "... 360 more steps\n  381 " in text
     assert len(text.splitlines()) < 70
     markdown = run("web.yaml", "--format", "markdown", cwd=tmp_path).stdout
-    assert "_361 steps in the middle are not shown" in markdown
+    assert "_360 steps in the middle are not shown" in markdown
+    document = json.loads(run("web.yaml", "--format", "json", cwd=tmp_path).stdout)
+    workload = document["workloads"][0]
+    assert len(workload["steps"]) == 40
+    assert workload["omitted"] == {"steps": {"after": 20, "count": 360}}
     root = _svg("web.yaml", cwd=tmp_path)
     labels = _x_labels(root)
     assert len(labels) <= 22  # thinned out

@@ -33,7 +33,7 @@ def write(folder: Path, body: str, rule_id: str = "p", name: str | None = None) 
     [
         ("check:\n  properties:\n    image: {pattern: '^(reg'}\n",
          ":10: invalid JSON Schema at check/properties/image/pattern: '^(reg' is not a valid "
-         "regular expression (missing ), unterminated subpattern at position 1)"),
+         "regular expression (missing ) at position 5)"),
         ("check:\n  properties:\n    spec:\n      type: strin\n",
          ":11: invalid JSON Schema at check/properties/spec/type:"),
         ("check:\n  required: notalist\n", ":9: invalid JSON Schema at check/required:"),
