@@ -841,7 +841,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     than the parsed command line, which decides again when this declines).
     """
     _this_command_line[:] = [list(argv)]
-    if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
+    if not _replayable(argv):
         return None
     cwd = cwd or Path.cwd()
     linted = _linted_paths(argv[1:])
@@ -909,6 +909,16 @@ def _linted_paths(args: list[str]) -> list[str] | None:
     return [*(positional or ["."]), *args]  # _boundaries keeps the paths that exist
 
 
+def _replayable(argv: list[str]) -> bool:
+    """Whether a raw command line may be replayed before the CLI parses it: a ``kpolicy
+    lint`` without the options above, and without ``--report``, whose paths only the parsed
+    command line knows (it is replayed there, see ``emit``)."""
+    return bool(argv) and argv[0] == "lint" and not any(
+        arg in _NEVER_REPLAYED or arg == "--report" or arg.startswith("--report=")
+        for arg in argv[1:]
+    )
+
+
 def _command_line_key(argv: list[str], cwd: Path) -> str:
     return _run_key({"argv": argv}, cwd)
 
@@ -926,25 +936,31 @@ def _run_key(described: dict[str, object], cwd: Path) -> str:
     }, sort_keys=True, default=str).encode("utf-8", "surrogateescape"))
 
 
-def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None) -> int | None:
+def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None,
+         reports: Sequence[tuple[str, str | os.PathLike[str]]] = ()) -> int | None:
     """Print recorded outputs as the run printed them: the report to stdout or to ``output``
     (the ``--output`` of this command line, never a path from the entry), then the messages;
     the recorded exit code. None when the entry does not fit this command line (a report
     recorded to a file, this one to stdout, or the reverse) or the output file cannot be
-    written (the real run then reports why)."""
+    written (the real run then reports why).
+
+    ``reports``: the ``--report`` (format, path) pairs of this command line. The recorded run
+    wrote the same formats in the same order (else None), and each recorded text goes to this
+    command line's path: the entry holds no path to write to.
+    """
+    recorded = outputs.get("reports", [])
+    if not isinstance(recorded, list) or [
+        item[0] if isinstance(item, list) and len(item) == 2 else None for item in recorded
+    ] != [name for name, _ in reports]:
+        return None
+    for (_, path), (_, text) in zip(reports, recorded, strict=True):
+        if not _write(path, str(text)):
+            return None
     report, messages = str(outputs.get("report", "")), str(outputs.get("stderr", ""))
     if bool(outputs.get("to_file")) != (output is not None):
         return None
     if output is not None:
-        try:
-            out = Output(output)
-        except OutputError:
-            return None
-        try:
-            out.stream.write(report)
-            out.commit()
-        except (OSError, UnicodeError):
-            out.abort()
+        if not _write(output, report):
             return None
     else:
         sys.stdout.write(report)
@@ -952,6 +968,21 @@ def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None) -> i
     sys.stdout.flush()
     code = outputs.get("exit")
     return code if isinstance(code, int) else 0
+
+
+def _write(path: str | os.PathLike[str], text: str) -> bool:
+    """A report file, atomically and never through a symbolic link (:class:`Output`)."""
+    try:
+        out = Output(path)
+    except OutputError:
+        return False
+    try:
+        out.stream.write(text)
+        out.commit()
+    except (OSError, UnicodeError):
+        out.abort()
+        return False
+    return True
 
 
 def _output_argument(argv: list[str], output: Path) -> list[int] | None:
@@ -977,7 +1008,7 @@ def _store_alias(cache: RunCache, output: Path | None) -> None:
     if not _this_command_line:
         return
     argv = _this_command_line[0]
-    if not argv or argv[0] != "lint" or any(arg in _NEVER_REPLAYED for arg in argv[1:]):
+    if not _replayable(argv):
         return
     where = None
     if output is not None:

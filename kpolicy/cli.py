@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -21,7 +22,7 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     raise typer.Exit(2)
 
@@ -66,15 +67,51 @@ def _write_output(output: Path, text: str) -> None:
         raise UsageError(str(exc)) from None
 
 
+def _parse_reports(values: list[str], output: Path | None) -> list[tuple[str, Path]]:
+    """``--report FORMAT=PATH`` values as (format, path); a usage error for a bad one."""
+    from kpolicy.report import FORMATS
+
+    reports: list[tuple[str, Path]] = []
+    seen = {os.path.abspath(output): "--output"} if output is not None else {}
+    for value in values:
+        name, sep, target = value.partition("=")
+        name = name.strip()
+        if not sep or not name or not target:
+            raise UsageError(f"--report expects FORMAT=PATH (e.g. sarif=kpolicy.sarif), got {value!r}")
+        if name not in FORMATS:
+            raise UsageError(
+                f"--report: unknown format {name!r}; choose from {', '.join(FORMATS)}"
+            )
+        if target == "-":
+            raise UsageError("--report writes a file; the report on the terminal is --format's")
+        where = os.path.abspath(target)
+        if where in seen:
+            raise UsageError(f"--report: {target} is also written by {seen[where]}")
+        seen[where] = f"--report {value}"
+        reports.append((name, Path(target)))
+    return reports
+
+
 @app.command()
 def lint(
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files, folders, or - for stdin (default: .).")
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif or github.")
+        str,
+        typer.Option(
+            "--format", "-f", help="text, json, sarif, github, junit, gitlab or checkstyle."
+        ),
     ] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    report_files: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            metavar="FORMAT=PATH",
+            help="Also write a report in FORMAT to PATH (repeatable), e.g. sarif=kpolicy.sarif.",
+        ),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     select: Annotated[list[str] | None, typer.Option(help="Only these rule ids (comma-separated).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids (comma-separated).")] = None,
@@ -139,6 +176,10 @@ def lint(
     import io
     from dataclasses import replace
 
+    try:
+        reports = _parse_reports(report_files or [], output)
+    except UsageError as exc:
+        _fail(str(exc))
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
@@ -147,6 +188,7 @@ def lint(
 
         cache = RunCache.for_command({
             "paths": paths, "format": output_format, "output": output, "config": config,
+            "reports": [name for name, _ in reports],  # not the paths: see emit
             "select": select, "ignore": ignore, "fail_on": fail_on, "context": context,
             "kubernetes_version": kubernetes_version, "cluster_domain": cluster_domain,
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
@@ -158,8 +200,9 @@ def lint(
         if replayed is not None:
             from kpolicy.cache import emit
 
-            # the report goes to this command line's --output, never to a recorded path
-            code = emit(replayed, output)
+            # the report goes to this command line's --output, and the texts of the --report
+            # files to this command line's paths, never to a recorded path
+            code = emit(replayed, output, reports)
             if code is not None:
                 raise typer.Exit(code)
     else:
@@ -224,10 +267,10 @@ def lint(
                 raise UsageError(
                     f"{result.errors[0]}; the baseline {write_baseline} was not written (a "
                     "baseline without the findings of unreadable files would hide them later)")
-            written = write_baseline_file(write_baseline, result.diagnostics, session.cwd)
-            result = as_baselined(result, str(written.path))
-            sys.stderr.write(f"kpolicy: wrote {len(written.entries)} finding"
-                             f"{'' if len(written.entries) == 1 else 's'} to the baseline "
+            recorded = write_baseline_file(write_baseline, result.diagnostics, session.cwd)
+            result = as_baselined(result, str(recorded.path))
+            sys.stderr.write(f"kpolicy: wrote {len(recorded.entries)} finding"
+                             f"{'' if len(recorded.entries) == 1 else 's'} to the baseline "
                              f"{escape.path(write_baseline)}\n")
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         ctx = ReportContext(
@@ -242,6 +285,14 @@ def lint(
             sys.stdout.write(report.getvalue())
         else:
             _write_output(output, report.getvalue())
+        written: list[list[str]] = []
+        if reports:
+            file_ctx = replace(ctx, color=False)
+            for name, path in reports:
+                text = io.StringIO()
+                writer(name)(result, file_ctx, text)
+                _write_output(path, text.getvalue())
+                written.append([name, text.getvalue()])
         messages = "".join(f"kpolicy: warning: {escape.text(warning)}\n"
                            for warning in result.warnings)
         messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
@@ -250,8 +301,8 @@ def lint(
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
-            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code},
-                        output)
+            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
+                         "reports": written}, output)
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))

@@ -25,6 +25,7 @@ from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patc
 from kpolicy.load import decode, load_text
 from kpolicy.model import (
     BaselineEntry,
+    CheckedFile,
     Diagnostic,
     KObject,
     Limits,
@@ -640,6 +641,9 @@ def check_files(
         baselined=tuple(baselined),
         fixed_baseline=tuple(fixed),
         baseline_file=str(baseline.path) if baseline is not None else None,
+        checked=tuple(
+            CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
+        ),
     )
     engine.traces[:] = traces
     return result, engine.traces

@@ -449,6 +449,15 @@ class BaselineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """A file that was reported on and the objects it holds, in file order (the reports that
+    list what passed too: a JUnit test case per object, a checkstyle ``<file>`` per file)."""
+
+    file: str
+    objects: tuple[ObjectRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LintResult:
     diagnostics: tuple[Diagnostic, ...]  # unsuppressed, sorted
     suppressed: tuple[Diagnostic, ...]
@@ -459,6 +468,7 @@ class LintResult:
     baselined: tuple[Diagnostic, ...] = ()  # unsuppressed findings the baseline lists, sorted
     fixed_baseline: tuple[BaselineEntry, ...] = ()  # baseline entries that match no finding
     baseline_file: str | None = None  # the baseline in use, as given
+    checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
 
 
 _HUGE = 2**62

@@ -272,6 +272,52 @@ def test_output_file_is_written_again(project: Path, cache_dir: Path) -> None:
     assert sorted(project.iterdir()) == [project / "manifests", project / "report.json"]
 
 
+def test_report_files_are_written_again_to_this_command_lines_paths(
+    project: Path, cache_dir: Path
+) -> None:
+    """A replay writes the --report files of the command line being run: the texts the
+    recorded run wrote, to the paths given now (an entry holds no path to write to)."""
+    args = ("--report", "sarif=a.sarif", "--report", "junit=a.xml", "manifests")
+    first = lint(*args)
+    assert first[0] == 1 and first[1].startswith("manifests/deployment.yaml:")
+    sarif, junit = (project / "a.sarif").read_text(), (project / "a.xml").read_text()
+    (project / "a.sarif").unlink()
+    (project / "a.xml").unlink()
+    (entry,) = entries(cache_dir)
+    recorded = entry.read_text()
+    assert "a.sarif" not in recorded and "a.xml" not in recorded
+    tamper(cache_dir)  # a replay shows the marker on the terminal
+    again = lint(*args)
+    assert again == (first[0], MARKER, first[2])
+    assert (project / "a.sarif").read_text() == sarif
+    assert (project / "a.xml").read_text() == junit
+    # other paths, same formats: the same entry, written where this command line says
+    elsewhere = lint("--report", "sarif=b.sarif", "--report", "junit=b.xml", "manifests")
+    assert elsewhere[1] == MARKER
+    assert (project / "b.sarif").read_text() == sarif
+    assert (project / "b.xml").read_text() == junit
+    assert len(entries(cache_dir)) == 1
+    # other formats, or the same in another order: another entry
+    assert lint("--report", "junit=a.xml", "--report", "sarif=a.sarif", "manifests")[1] != MARKER
+    assert lint("--report", "gitlab=a.json", "manifests")[1] != MARKER
+    assert lint("manifests")[1] != MARKER
+
+
+def test_recorded_reports_must_match_the_command_line(project: Path, cache_dir: Path) -> None:
+    """An entry whose recorded reports are not this command line's formats is not replayed,
+    and a report path that cannot be written is left to the real run, which says why."""
+    lint("--report", "sarif=a.sarif", "manifests")
+
+    def other_reports(entry: dict[str, Any]) -> None:
+        entry["outputs"].update(report=MARKER, reports=[["json", "{}"]])
+
+    rewrite(cache_dir, other_reports)
+    assert lint("--report", "sarif=a.sarif", "manifests")[1] != MARKER
+    assert "$schema" in (project / "a.sarif").read_text()
+    code, _, err = lint("--report", "sarif=missing/a.sarif", "manifests")
+    assert code == 2 and "missing/a.sarif" in err, err
+
+
 def test_code_change_misses(project: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
     lint("-f", "json", "manifests")
     tamper(cache_dir)
@@ -392,6 +438,24 @@ def test_replay_command_line_declines_what_it_cannot_replay(project: Path) -> No
     assert replay_command_line(["lint", "-"], project) is None
     assert replay_command_line(["lint", "--no-cache", "manifests"], project) is None
     assert replay_command_line(["lint", "manifests"], project) is None  # nothing recorded
+
+
+def test_command_lines_with_report_files_are_replayed_by_the_cli(
+    project: Path, cache_dir: Path
+) -> None:
+    """Only the parsed command line knows the --report paths: the raw command line is neither
+    looked up nor recorded, and the CLI replays the run."""
+    for option in (["--report", "sarif=a.sarif"], ["--report=sarif=a.sarif"]):
+        args = ("lint", "--no-color", *option, "manifests")
+        first = run(*args, cwd=project, entry="hook")
+        assert first.returncode == 1 and (project / "a.sarif").is_file()
+        assert not (cache_dir / "results" / "argv").exists()
+        assert replay_command_line(list(args), project) is None
+        tamper(cache_dir)
+        (project / "a.sarif").unlink()
+        second = run(*args, cwd=project, entry="hook")
+        assert (second.returncode, second.stdout) == (1, MARKER)
+        assert (project / "a.sarif").read_text().startswith('{\n  "$schema"')
 
 
 def test_the_fast_path_counts_every_path_it_may_lint() -> None:

@@ -117,6 +117,59 @@ def test_output_file(project: Path) -> None:
     assert json.loads((project / "report.json").read_text())["summary"]["errors"] == 1
 
 
+def test_several_reports_from_one_run(project: Path) -> None:
+    """--report FORMAT=PATH writes each report of the same run; the terminal keeps --format
+    (text by default), and each file equals that format's report on its own."""
+    (project / "out").mkdir()
+    out = run("lint", "--no-cache", "--report", "sarif=out/kpolicy.sarif", "--report",
+              "junit=kpolicy.xml", "--report=gitlab=cq.json", "bad.yaml", "good.yaml",
+              cwd=project)
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.startswith("bad.yaml:6:3: error[selector-mismatch]")
+    for fmt, name in (("sarif", "out/kpolicy.sarif"), ("junit", "kpolicy.xml"),
+                      ("gitlab", "cq.json")):
+        alone = run("lint", "--no-cache", "-f", fmt, "bad.yaml", "good.yaml", cwd=project)
+        assert (project / name).read_text() == alone.stdout, fmt
+    both = run("lint", "--no-cache", "-f", "json", "-o", "r.json", "--report", "checkstyle=c.xml",
+               "--color", "bad.yaml", cwd=project)
+    assert both.returncode == 1 and both.stdout == ""
+    assert json.loads((project / "r.json").read_text())["summary"]["errors"] == 1
+    assert "\033" not in (project / "c.xml").read_text()  # files never get colour
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("sarif", "--report expects FORMAT=PATH"),
+        ("=kpolicy.sarif", "--report expects FORMAT=PATH"),
+        ("sarif=", "--report expects FORMAT=PATH"),
+        ("xml=report.xml", "--report: unknown format 'xml'; choose from text, json"),
+        ("json=-", "--report writes a file"),
+        ("json=r.json", "--report: r.json is also written by --output"),
+        ("junit=./a.xml --report sarif=a.xml", "--report: a.xml is also written by --report"),
+        ("json=missing/r.json", "missing/r.json: cannot write"),
+    ],
+)
+def test_bad_report_values_are_usage_errors(project: Path, value: str, message: str) -> None:
+    args = [part for item in value.split(" --report ") for part in ("--report", item)]
+    out = run("lint", "--no-cache", "-o", "r.json", *args, "bad.yaml", cwd=project)
+    assert out.returncode == 2, out.stdout
+    assert out.stderr.startswith(f"kpolicy: error: {message}"), out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_a_report_link_planted_in_the_repository_is_not_followed(project: Path) -> None:
+    """--report writes as --output does: never through a symbolic link at the target."""
+    victim = project.parent / "victim.txt"
+    victim.write_text("precious\n")
+    (project / "kpolicy.sarif").symlink_to(victim)
+    out = run("lint", "--report", "sarif=kpolicy.sarif", "bad.yaml", cwd=project)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1].startswith(
+        "kpolicy: error: kpolicy.sarif: is a symbolic link")
+    assert victim.read_text() == "precious\n"
+
+
 def test_select_and_ignore(project: Path) -> None:
     assert run("lint", "--ignore", "selector-mismatch", "bad.yaml", cwd=project).returncode == 0
     assert run("lint", "--select", "selector-missing", "bad.yaml", cwd=project).returncode == 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 from tests.test_cli import BAD, GOOD
@@ -54,3 +57,79 @@ def test_try_repo(tmp_path: Path) -> None:
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
     assert "bad.yaml:6:3: error[selector-mismatch]" in bad.stdout
+
+
+def _readme_precommit_config() -> dict[str, Any]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(# \.pre-commit-config\.yaml\n.*?)```", text, re.S)
+    assert len(blocks) == 1, "the README shows one .pre-commit-config.yaml"
+    config: dict[str, Any] = yaml.safe_load(blocks[0])
+    return config
+
+
+def _is_shallow() -> bool:
+    done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
+                          capture_output=True, text=True)
+    return done.stdout.strip() == "true"
+
+
+def test_readme_pins_a_revision_that_exists() -> None:
+    """The README's `rev` is a commit of this repository (a fixed revision: no release tags
+    exist yet), and the hook it names is defined at that commit."""
+    (repo,) = _readme_precommit_config()["repos"]
+    assert repo["repo"] == "https://github.com/kpolicy/kpolicy"
+    rev = str(repo["rev"])
+    assert re.fullmatch(r"[0-9a-f]{40}", rev), f"rev {rev!r} is not a full commit SHA"
+    found = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT,
+                           capture_output=True)
+    if found.returncode != 0 and _is_shallow():
+        pytest.skip("a shallow clone does not hold the pinned commit")
+    assert found.returncode == 0, f"rev {rev} is not a commit of this repository"
+    ancestor = subprocess.run(["git", "merge-base", "--is-ancestor", rev, "HEAD"], cwd=ROOT)
+    assert ancestor.returncode == 0, f"rev {rev} is not in the history of HEAD"
+    hooks = yaml.safe_load(subprocess.run(
+        ["git", "show", f"{rev}:.pre-commit-hooks.yaml"], cwd=ROOT, capture_output=True,
+        text=True, check=True).stdout)
+    assert {h["id"] for h in repo["hooks"]} <= {h["id"] for h in hooks}
+
+
+def test_autoupdate_pins_the_newest_commit(tmp_path: Path) -> None:
+    """What the README says `pre-commit autoupdate` does to that `rev`: with no release tags,
+    it writes the commit SHA of the repository's HEAD (with tags, the newest tag)."""
+    config = _readme_precommit_config()
+    config["repos"][0]["repo"] = str(ROOT)
+    project = tmp_path / "deploy"
+    project.mkdir()
+    _git(project, "init", "-q")
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    done = subprocess.run([*_pre_commit(), "autoupdate"], cwd=project, capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rev = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["rev"]
+    tags = subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True).stdout
+    if tags.strip():
+        assert rev in tags.split()
+    else:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        assert rev == head
+
+
+@pytest.mark.slow
+def test_readme_config_runs_the_hook(tmp_path: Path) -> None:
+    """The README's config as written, with the repository URL pointing at this checkout:
+    pre-commit installs the pinned commit and the hook reports a broken manifest."""
+    config = _readme_precommit_config()
+    config["repos"][0]["repo"] = str(ROOT)
+    project = tmp_path / "deploy"
+    project.mkdir()
+    _git(project, "init", "-q")
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    (project / "bad.yaml").write_text(BAD)
+    _git(project, "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    done = subprocess.run([*_pre_commit(), "run", "--all-files"], cwd=project,
+                          capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "bad.yaml:6:3: error[selector-mismatch]" in done.stdout

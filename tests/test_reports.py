@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
 
 from kpolicy import __version__
+from kpolicy.model import CheckedFile, Diagnostic, LintResult, ObjectRef, Severity, Span, Summary
 from kpolicy.report import FORMATS, ReportContext, writers
 from kpolicy.report.sarif import fingerprint
 from kpolicy.ruledefs import builtin_rules
@@ -140,3 +144,220 @@ def test_json_lines_lays_out_named_keys_at_any_depth() -> None:
     lines = out.getvalue().splitlines()
     assert json.loads(out.getvalue()) == value
     assert '        {"id": 1},' in lines and '      "other": [1, 2]' in lines
+
+
+# -- JUnit, checkstyle and GitLab Code Quality ------------------------------------------------
+
+FORMATS_DIR = Path(__file__).parent / "formats"
+TWO_FILES_BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+"""
+TWO_FILES_GOOD = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {a: b}
+"""
+
+
+@pytest.fixture(scope="module")
+def xml_schemas() -> dict[str, Any]:
+    xmlschema = pytest.importorskip("xmlschema")
+    return {name: xmlschema.XMLSchema(str(FORMATS_DIR / f"{name}.xsd"))
+            for name in ("junit", "checkstyle")}
+
+
+def _render_result(fmt: str, result: LintResult) -> str:
+    out = io.StringIO()
+    writers()[fmt](result, ReportContext(rules=builtin_rules(), tool_version="0.0.0-test"), out)
+    return out.getvalue()
+
+
+def _two_files(tmp_path: Path) -> LintResult:
+    (tmp_path / "app.yaml").write_text(TWO_FILES_BAD)
+    (tmp_path / "settings.yaml").write_text(TWO_FILES_GOOD)
+    return lint_paths(["app.yaml", "settings.yaml"], tmp_path,
+                      select=["selector-mismatch"], use_config_discovery=False)
+
+
+def test_junit_validates_one_suite_per_file_one_case_per_object(
+    xml_schemas: dict[str, Any], tmp_path: Path
+) -> None:
+    golden = _render("junit")
+    xml_schemas["junit"].validate(golden)
+    text = _render_result("junit", _two_files(tmp_path))
+    xml_schemas["junit"].validate(text)
+    root = ElementTree.fromstring(text)
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("5", "1", "0")
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert list(suites) == ["app.yaml", "settings.yaml"]
+    app = suites["app.yaml"]
+    assert (app.get("tests"), app.get("failures"), app.get("file")) == ("3", "1", "app.yaml")
+    cases = {c.get("name"): c for c in app.iter("testcase")}
+    assert list(cases) == ["(file)", "Deployment shop/web", "Service shop/web"]
+    failures = cases["Deployment shop/web"].findall("failure")
+    assert [f.get("type") for f in failures] == ["selector-mismatch"]
+    assert failures[0].get("message", "").startswith("error: selector app=web does not match")
+    # GitLab shows the text of a failure: it has the place, the rule and the documentation
+    body = failures[0].text or ""
+    assert body.startswith("app.yaml:5:3: error[selector-mismatch] selector app=web")
+    assert body.endswith("docs/rules.md#selector-mismatch")
+    assert not cases["Service shop/web"].findall("failure")
+    assert [c.get("name") for c in suites["settings.yaml"].iter("testcase")] == [
+        "(file)", "ConfigMap shop/settings"]
+    assert suites["settings.yaml"].get("failures") == "0"
+
+
+def test_junit_failure_per_finding_and_io_errors(xml_schemas: dict[str, Any]) -> None:
+    root = ElementTree.fromstring(_render("junit"))
+    failures = [(c.get("name"), f.get("type")) for c in root.iter("testcase")
+                for f in c.findall("failure")]
+    assert failures == [("(file)", "yaml-duplicate-key"), ("(file)", "yaml-syntax"),
+                        ("Deployment shop/web", "selector-mismatch"),
+                        ("StatefulSet shop/db", "selector-missing"),
+                        ("StatefulSet shop/db", "statefulset-service-not-found")]
+    result = lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
+    broken = replace(result, errors=("missing.yaml: no such file or directory",))
+    text = _render_result("junit", broken)
+    xml_schemas["junit"].validate(text)
+    root = ElementTree.fromstring(text)
+    assert root.get("errors") == "1"
+    suite = next(s for s in root.iter("testsuite") if s.get("name") == "(errors)")
+    error = suite.find("testcase/error")
+    assert error is not None and error.text == "missing.yaml: no such file or directory"
+
+
+def test_checkstyle_validates_and_lists_clean_files(
+    xml_schemas: dict[str, Any], tmp_path: Path
+) -> None:
+    xml_schemas["checkstyle"].validate(_render("checkstyle"))
+    text = _render_result("checkstyle", _two_files(tmp_path))
+    xml_schemas["checkstyle"].validate(text)
+    root = ElementTree.fromstring(text)
+    files = {f.get("name"): f.findall("error") for f in root.iter("file")}
+    assert list(files) == ["app.yaml", "settings.yaml"] and files["settings.yaml"] == []
+    (error,) = files["app.yaml"]
+    assert error.attrib == {
+        "line": "5", "column": "3", "severity": "error",
+        "message": "selector app=web does not match template labels app=api; the API server "
+                   "rejects this (Deployment shop/web)",
+        "source": "kpolicy.rules.selector-mismatch",
+    }
+
+
+@pytest.fixture(scope="module")
+def gitlab_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((FORMATS_DIR / "gitlab-codequality.schema.json").read_text())
+    return schema
+
+
+def test_gitlab_validates_and_maps_severities(gitlab_schema: dict[str, Any]) -> None:
+    issues = json.loads(_render("gitlab"))
+    jsonschema.validate(issues, gitlab_schema)
+    assert [(i["check_name"], i["severity"], i["location"]["lines"]["begin"]) for i in issues] == [
+        ("selector-mismatch", "critical", 7), ("yaml-duplicate-key", "critical", 11),
+        ("selector-missing", "critical", 22), ("statefulset-service-not-found", "major", 23),
+        ("yaml-syntax", "critical", 32)]
+    hostile = _hostile_result()
+    info = replace(hostile, diagnostics=(replace(hostile.diagnostics[0], severity=Severity.INFO),))
+    assert json.loads(_render_result("gitlab", info))[0]["severity"] == "info"
+    assert issues[0]["location"]["path"] == "input.yaml"
+    assert issues[0]["description"].endswith("(Deployment shop/web)")
+    assert issues[0]["fingerprint"] == fingerprint(
+        lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
+        .diagnostics[0])
+
+
+def test_gitlab_fingerprints_are_unique_and_survive_moved_lines(
+    gitlab_schema: dict[str, Any], tmp_path: Path
+) -> None:
+    """GitLab shows only the first issue of a fingerprint: two findings of one rule at one
+    path of one object (here two documents with the same name) still get two."""
+    twice = TWO_FILES_BAD.split("---")[0] + "---\n" + TWO_FILES_BAD.split("---")[0]
+    (tmp_path / "a.yaml").write_text(twice)
+    (tmp_path).joinpath("sub").mkdir()
+    (tmp_path / "sub" / "b.yaml").write_text(TWO_FILES_BAD)
+
+    def issues() -> list[dict[str, Any]]:
+        result = lint_paths(["a.yaml", "./sub/b.yaml"], tmp_path, select=["selector-mismatch"],
+                            use_config_discovery=False)
+        found: list[dict[str, Any]] = json.loads(_render_result("gitlab", result))
+        jsonschema.validate(found, gitlab_schema)
+        return found
+
+    before = issues()
+    # "./sub/b.yaml" as given sorts first; GitLab gets the path without "./"
+    assert [i["location"]["path"] for i in before] == ["sub/b.yaml", "a.yaml", "a.yaml"]
+    prints = [i["fingerprint"] for i in before]
+    assert len(set(prints)) == 3
+    (tmp_path / "a.yaml").write_text("# moved\n# down\n" + twice)
+    after = issues()
+    assert [i["location"]["lines"]["begin"] for i in after] == [
+        i["location"]["lines"]["begin"] + 2 if i["location"]["path"] == "a.yaml"
+        else i["location"]["lines"]["begin"] for i in before]
+    assert [i["fingerprint"] for i in after] == prints
+
+
+HOSTILE = "a\x00b\x1bc\x7f\u202ed\u2066e]]>&<\"'\tf\ng\rh\udcff\ufffe\U0001f600é"
+
+
+def _hostile_result() -> LintResult:
+    ref = ObjectRef("v1", "ConfigMap", HOSTILE, HOSTILE)
+    diag = Diagnostic(rule="selector-mismatch", severity=Severity.ERROR, message=HOSTILE,
+                      file=f"dir/{HOSTILE}.yaml", span=Span(3, 2, 3, 9), path="/metadata/name",
+                      object=ref)
+    return LintResult(diagnostics=(diag,), suppressed=(),
+                      summary=Summary(1, 1, 1, 1, 0, 0, 0), kubernetes_version="1.37",
+                      checked=(CheckedFile(diag.file, (ref,)),))
+
+
+@pytest.mark.parametrize("fmt", ["junit", "checkstyle"])
+def test_xml_reports_hold_any_text(fmt: str, xml_schemas: dict[str, Any]) -> None:
+    """Names, messages and file names from a manifest cannot break the XML, hide text or reorder
+    it: the document parses, is ASCII, and shows what XML cannot hold as escapes."""
+    text = _render_result(fmt, _hostile_result())
+    assert text.isascii()
+    xml_schemas[fmt].validate(text)
+    root = ElementTree.fromstring(text)
+    # tab and line breaks too: a line break from the input cannot fake a line of the report;
+    # the surrogate-escaped byte of a non-UTF-8 file name is shown as that byte; U+FFFE, which
+    # XML cannot hold, is the replacement character
+    shown = "a\\x00b\\x1bc\\x7f\\u202ed\\u2066e]]>&<\"'\\x09f\\x0ag\\x0dh\\xff\ufffd\U0001f600é"
+    values = [v for e in root.iter() for v in (*e.attrib.values(), e.text or "")]
+    assert any(shown in v for v in values), values
+    assert not any(c in v for v in values for c in "\x00\x1b\x7f\u202e\u2066\udcff\r")
+    if fmt == "junit":  # the failure's text: the finding, then its rule's documentation
+        (failure,) = root.iter("failure")
+        assert (failure.text or "").count("\n") == 1
+
+
+def test_xml_reports_from_a_real_manifest_with_escapes(xml_schemas: dict[str, Any],
+                                                       tmp_path: Path) -> None:
+    manifest = TWO_FILES_BAD.replace("name: web, namespace: shop",
+                                     'name: "w\\x01e\\u202eb<&>", namespace: shop', 1)
+    (tmp_path / "app.yaml").write_text(manifest)
+    result = lint_paths(["app.yaml"], tmp_path, select=["selector-mismatch"],
+                        use_config_discovery=False)
+    assert result.diagnostics
+    for fmt in ("junit", "checkstyle"):
+        text = _render_result(fmt, result)
+        xml_schemas[fmt].validate(text)
+        root = ElementTree.fromstring(text)
+        values = [v for e in root.iter() for v in (*e.attrib.values(), e.text or "")]
+        assert any("w\\x01e\\u202eb<&>" in v for v in values), values

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
 
-from kpolicy.model import LintResult
+from kpolicy.model import Diagnostic, LintResult
 from kpolicy.ruledefs import RuleDef
 
 
@@ -26,6 +26,9 @@ _MODULES = {
     "json": "kpolicy.report.json_report",
     "sarif": "kpolicy.report.sarif",
     "github": "kpolicy.report.github",
+    "junit": "kpolicy.report.junit",
+    "gitlab": "kpolicy.report.gitlab",
+    "checkstyle": "kpolicy.report.checkstyle",
 }
 FORMATS = tuple(_MODULES)
 
@@ -41,6 +44,21 @@ def writer(name: str) -> Writer:
 
 def writers() -> dict[str, Writer]:
     return {name: writer(name) for name in FORMATS}
+
+
+def fingerprint(diag: Diagnostic) -> str:
+    """Stable when unrelated lines move: rule, file, object and pointer, not line numbers."""
+    import hashlib
+
+    from kpolicy.escape import utf8
+
+    obj = diag.object
+    parts = [diag.rule, diag.file, diag.path]
+    if obj is not None:
+        parts += [obj.kind or "", obj.namespace or "", obj.name or ""]
+    else:
+        parts.append(diag.message)
+    return hashlib.sha256(utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
 def write_json_lines(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from typing import Any, TextIO
 
 import attr
@@ -11,7 +10,7 @@ import sarif_om as om
 
 from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
-from kpolicy.report import ReportContext, write_json_lines
+from kpolicy.report import ReportContext, fingerprint, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -70,17 +69,6 @@ def _rule_descriptor(rule: RuleDef) -> om.ReportingDescriptor:
         default_configuration=om.ReportingConfiguration(level=_LEVEL[rule.severity]),
         properties={"tags": ["kubernetes"]},
     )
-
-
-def fingerprint(diag: Diagnostic) -> str:
-    """Stable when unrelated lines move: rule, file, object and pointer, not line numbers."""
-    obj = diag.object
-    parts = [diag.rule, diag.file, diag.path]
-    if obj is not None:
-        parts += [obj.kind or "", obj.namespace or "", obj.name or ""]
-    else:
-        parts.append(diag.message)
-    return hashlib.sha256(escape.utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
 def _location(file: str, diag_span: Any, uris: dict[str, str]) -> dict[str, Any]:
