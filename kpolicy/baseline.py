@@ -78,10 +78,19 @@ def relative_file(display: str, cwd: str, folder: str) -> str:
     return relative.replace(os.sep, "/")
 
 
+def place_of(diag: Diagnostic) -> tuple[str, str]:
+    """The file (as displayed) and JSON path a baseline lists a finding at: where the rule
+    found it, also when it is shown on another file (a context object's finding in a
+    pre-commit run is the same finding as in a run on the whole repository)."""
+    return diag.found_at if diag.found_at is not None else (diag.file, diag.path)
+
+
 def entry_of(diag: Diagnostic, file: str) -> BaselineEntry:
+    """``diag``'s entry; ``file``: its :func:`place_of` file relative to the baseline."""
     obj = diag.object
     ref = (obj.kind, obj.namespace, obj.name) if obj is not None else None
-    return BaselineEntry(diag.rule, file, ref, diag.path, diag.message)
+    path = diag.found_at[1] if diag.found_at is not None else diag.path
+    return BaselineEntry(diag.rule, file, ref, path, diag.message)
 
 
 def fingerprint(entry: BaselineEntry) -> str:
@@ -131,9 +140,10 @@ def write_baseline(path: Path, diagnostics: Sequence[Diagnostic], cwd: Path) -> 
     files: dict[str, str] = {}
     entries = []
     for diag in diagnostics:
-        file = files.get(diag.file)
+        display = place_of(diag)[0]
+        file = files.get(display)
         if file is None:
-            file = files[diag.file] = relative_file(diag.file, str(cwd), folder)
+            file = files[display] = relative_file(display, str(cwd), folder)
         entries.append(entry_of(diag, file))
     text = io.StringIO()
     write_json_lines(to_json(entries), text, expand=2)
@@ -232,7 +242,7 @@ def apply_baseline(
     new: list[Diagnostic] = []
     listed: list[Diagnostic] = []
     for diag in findings:
-        key = _key(entry_of(diag, file_of(diag.file)))
+        key = _key(entry_of(diag, file_of(place_of(diag)[0])))
         if remaining[key] > 0:
             remaining[key] -= 1
             listed.append(diag)

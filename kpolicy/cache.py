@@ -68,6 +68,7 @@ MAX_ENTRY_BYTES = 256 << 20
 # what a file past the run's limit is hashed with: the run refuses it, so only its size counts
 DEFAULT_FILE_LIMIT = 16 * 1024 * 1024
 _BASELINE_LIMIT = 64 * 1024 * 1024  # kpolicy.baseline.MAX_BASELINE_BYTES
+_ABSENT = "absent"  # the state of a path a run looked for and did not find
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by kpolicy.\n"
@@ -697,9 +698,14 @@ class RunCache:
         exclude = names(spec.get("exclude"))
         base = spec.get("exclude_base")
         base = base if isinstance(base, str) else None
+        force_exclude = spec.get("force_exclude") is True
+        ignore_files = spec.get("ignore_files") is not False
         inputs, input_errors = discover(names(spec.get("paths")), exclude,
-                                        str(spec.get("stdin_name")), base=base)
-        context, context_errors = discover(names(spec.get("context")), exclude, base=base)
+                                        str(spec.get("stdin_name")), base=base,
+                                        force_exclude=force_exclude, ignore_files=ignore_files)
+        context, context_errors = discover(names(spec.get("context")), exclude, base=base,
+                                           force_exclude=force_exclude,
+                                           ignore_files=ignore_files)
         files: dict[str, str | None] = {}
         self._stats = {}
 
@@ -726,6 +732,15 @@ class RunCache:
         baseline = spec.get("baseline")
         if isinstance(baseline, str):
             add(os.path.abspath(baseline), _BASELINE_LIMIT)
+        # what the run read besides its inputs (kustomizations, charts, templates, ignore
+        # files), recorded after it: a change there, or a file appearing there, is a miss
+        for path in names(spec.get("also")):
+            path = os.path.abspath(path)
+            if os.path.lexists(path):
+                add(path, DEFAULT_FILE_LIMIT)
+            elif path not in files:
+                files[path] = _ABSENT  # looked for and not there: one appearing is a miss
+                self._stats[path] = None
         trees = {
             **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".yaml",), False)
                for p in names(spec.get("policies"))},
@@ -784,6 +799,24 @@ class RunCache:
             self._before = self.fingerprint(spec)
         except Exception:
             self._before = None
+
+    def watch(self, paths: Iterable[str]) -> None:
+        """Add files the run read besides its inputs to what a replay depends on (their state
+        now joins the state taken before the run: a file changed since the run started is
+        caught by :meth:`store`'s time check)."""
+        extra = sorted({os.path.abspath(p) for p in paths})
+        if not extra or self._before is None:
+            return
+        self._spec = {**self._spec, "also": extra}
+        files = dict(self._before.get("files", {}))  # type: ignore[call-overload]
+        for path in extra:
+            if path in files:
+                continue
+            if os.path.lexists(path):
+                files[path], self._stats[path] = _file_state(path)
+            else:
+                files[path], self._stats[path] = _ABSENT, None
+        self._before = {**self._before, "files": files}
 
     def store(self, outputs: dict[str, object], output: Path | None = None) -> bool:
         """Record the outputs, unless an input changed during the run or too recently.
@@ -876,11 +909,15 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--write-baseline"})
+# (--kustomize runs a build whose inputs kpolicy does not know; --write-baseline writes a file)
+_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize",
+                             "--write-baseline"})
 # the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
 _LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
-                         "--help"})
+                         "--help", "--show-skipped", "--no-ignore", "--force-exclude",
+                         "--no-force-exclude"})
 _LINT_SHORT_WITH_VALUE = frozenset("focj")
+_LINT_SHORT_FLAGS = frozenset("v")
 
 
 def _linted_paths(args: list[str]) -> list[str] | None:
@@ -899,6 +936,9 @@ def _linted_paths(args: list[str]) -> list[str] | None:
             if "=" not in arg and arg not in _LINT_FLAGS:
                 index += 1  # the option's value
         elif arg.startswith("-") and len(arg) > 1:
+            if arg[1] in _LINT_SHORT_FLAGS and len(arg) == 2:
+                index += 1
+                continue
             if arg[1] not in _LINT_SHORT_WITH_VALUE:
                 return None
             if len(arg) == 2:
@@ -914,7 +954,8 @@ def _replayable(argv: list[str]) -> bool:
     lint`` without the options above, and without ``--report``, whose paths only the parsed
     command line knows (it is replayed there, see ``emit``)."""
     return bool(argv) and argv[0] == "lint" and not any(
-        arg in _NEVER_REPLAYED or arg == "--report" or arg.startswith("--report=")
+        arg.split("=", 1)[0] in _NEVER_REPLAYED or arg == "--report"
+        or arg.startswith("--report=")
         for arg in argv[1:]
     )
 

@@ -153,6 +153,26 @@ def lint(
         Path | None,
         typer.Option(help="Write every finding of this run to this baseline file."),
     ] = None,
+    show_skipped: Annotated[
+        bool,
+        typer.Option("--show-skipped", "-v",
+                     help="List the files not linted (not manifests, chart templates) and why."),
+    ] = False,
+    kustomize: Annotated[
+        list[str] | None,
+        typer.Option("--kustomize",
+                     help="Build this kustomization folder (kubectl kustomize or kustomize build) "
+                          "and lint what it renders, placed on the source files (repeatable)."),
+    ] = None,
+    no_ignore: Annotated[
+        bool, typer.Option("--no-ignore", help="Walk folders without honouring .gitignore.")
+    ] = False,
+    force_exclude: Annotated[
+        bool | None,
+        typer.Option("--force-exclude/--no-force-exclude",
+                     help="Apply the config's exclude to files named on the command line too "
+                          "(as the pre-commit hook does; default: the config's forceExclude)."),
+    ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
     ] = None,
@@ -183,7 +203,8 @@ def lint(
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
-    if not no_cache and "-" not in (paths or []) and not debug and write_baseline is None:
+    if (not no_cache and "-" not in (paths or []) and not debug and not kustomize
+            and write_baseline is None):
         from kpolicy.cache import RunCache
 
         cache = RunCache.for_command({
@@ -194,7 +215,8 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
-            "baseline": baseline,
+            "baseline": baseline, "show_skipped": show_skipped, "no_ignore": no_ignore,
+            "force_exclude": force_exclude,
         }, linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
@@ -223,7 +245,8 @@ def lint(
             raise UsageError("--baseline and --write-baseline: give one (--write-baseline "
                              "replaces the baseline with the findings of this run)")
         options = LintOptions(
-            paths=paths or ["."],
+            paths=paths or ([] if kustomize else ["."]),
+            kustomize=kustomize or [],
             context=context or [],
             stdin_filename=stdin_filename,
             config_path=config,
@@ -239,6 +262,8 @@ def lint(
             jobs=jobs,
             baseline=baseline,
             use_baseline=write_baseline is None,
+            force_exclude=force_exclude,
+            ignore_files=not no_ignore,
         )
         session = build_session(options)
         if max_file_size is not None:
@@ -248,6 +273,9 @@ def lint(
             cache.begin({
                 "paths": list(options.paths), "context": list(options.context),
                 "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
+                "force_exclude": bool(force_exclude if force_exclude is not None
+                                      else session.config.force_exclude),
+                "ignore_files": not no_ignore,
                 "exclude_base": str(origin.parent) if origin is not None else None,
                 "config": str(config) if config is not None else None,
                 "policies": [str(p) for p in (*session.config.policies, *options.policies)],
@@ -278,6 +306,7 @@ def lint(
             tool_version=__version__,
             color=use_color and output_format == "text",
             show_suppressed=show_suppressed,
+            show_skipped=show_skipped,
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
@@ -293,14 +322,14 @@ def lint(
                 writer(name)(result, file_ctx, text)
                 _write_output(path, text.getvalue())
                 written.append([name, text.getvalue()])
-        messages = "".join(f"kpolicy: warning: {escape.text(warning)}\n"
-                           for warning in result.warnings)
+        messages = "".join(f"kpolicy: warning: {escape.text(note)}\n" for note in result.warnings)
         messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         messages += "".join(traces)
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
+            cache.watch(result.read_also)
             cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
                          "reports": written}, output)
         raise typer.Exit(code)

@@ -68,6 +68,7 @@ class Exemption:
 class Config:
     rules: Mapping[str, RuleSetting] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
     exemptions: tuple[Exemption, ...] = ()
     kubernetes_version: str | None = None
     cluster_domain: str | None = None
@@ -188,6 +189,7 @@ def _build(
     return Config(
         rules=settings,
         exclude=tuple(data.get("exclude", ())),
+        force_exclude=data.get("forceExclude", False) is True,
         exemptions=exemptions,
         kubernetes_version=data.get("kubernetesVersion"),
         cluster_domain=data.get("clusterDomain"),

@@ -8,6 +8,10 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kpolicy.gitignore import IgnoreRules
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
@@ -41,27 +45,44 @@ class Input:
         return f"Input(display={self.display!r}, path={self.path!r}, explicit={self.explicit!r})"
 
 
+NOT_MANIFESTS = "not Kubernetes manifests"
+OUTSIDE_LINKS = "symbolic links leaving the folder"
+EXCLUDED = "excluded by the config"
+
+
 class Skipped:
-    """A symbolic link that a folder walk did not follow, and why (``--show-skipped``)."""
+    """A file a run did not lint, and why (``--show-skipped``): not a manifest, a chart
+    template, excluded, a symbolic link that a folder walk did not follow. ``group`` is how
+    the summary counts it (``3 files skipped: not Kubernetes manifests``)."""
 
-    __slots__ = ("display", "reason")
+    __slots__ = ("display", "group", "reason")
 
-    def __init__(self, display: str, reason: str) -> None:
+    def __init__(self, display: str, reason: str, group: str = NOT_MANIFESTS) -> None:
         self.display = display
         self.reason = reason
+        self.group = group
+
+    @property
+    def file(self) -> str:
+        return self.display
+
+    def _key(self) -> tuple[str, str, str]:
+        return (self.display, self.reason, self.group)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Skipped) and (self.display, self.reason) == (
-            other.display, other.reason)
+        return isinstance(other, Skipped) and self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.display, self.reason))
+        return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"Skipped({self.display!r}, {self.reason!r})"
+        return f"Skipped({self.display!r}, {self.reason!r}, {self.group!r})"
 
     def __str__(self) -> str:
         return f"{self.display}: {self.reason}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"file": self.display, "reason": self.reason, "group": self.group}
 
 
 def is_excluded(display: str, patterns: Iterable[str], base: str | None = None) -> bool:
@@ -126,6 +147,9 @@ def discover(
     *,
     base: str | None = None,
     skipped: list[Skipped] | None = None,
+    force_exclude: bool = False,
+    ignore_files: bool = True,
+    read: list[str] | None = None,
 ) -> tuple[list[Input], list[str]]:
     """The files to lint and one-line errors for the paths that cannot be read.
 
@@ -134,8 +158,11 @@ def discover(
     folder: see :func:`is_excluded`). A symbolic link is followed only when what it leads to
     is inside the folder being walked (a loop is cut); one that leaves it is not followed and
     is added to ``skipped``: a repository cannot make kpolicy read ``/etc`` or ``/proc``.
-    Files named explicitly are read as given, whatever their suffix. A file reached twice
-    (through a symbolic or hard link: same device and inode) is read once.
+    Inside a git work tree, a walk also skips what its ``.gitignore`` files ignore (unless
+    ``ignore_files`` is off). Files named explicitly are read as given, whatever their suffix;
+    ``exclude`` applies to them only with ``force_exclude``. A file reached twice (through a
+    symbolic or hard link: same device and inode) is read once. ``read`` collects the ignore
+    files looked at (for the run cache).
     """
     patterns = tuple(exclude)
     files: list[Input] = []
@@ -150,8 +177,19 @@ def discover(
         if isinstance(status, str):
             errors.append(f"{given}: {status}")
         elif stat.S_ISDIR(status.st_mode):
+            ignore = None
+            if ignore_files:
+                from kpolicy.gitignore import IgnoreRules
+
+                ignore = IgnoreRules(given)
             _walk(given, patterns, files, errors, seen, base,
-                  skipped if skipped is not None else [])
+                  skipped if skipped is not None else [], ignore)
+            if ignore is not None and read is not None:
+                read.extend(ignore.read)
+        elif force_exclude and is_excluded(given, patterns, base):
+            if skipped is not None:
+                skipped.append(Skipped(given, "matches an exclude pattern of the config",
+                                       EXCLUDED))
         elif stat.S_ISREG(status.st_mode):
             identity = _identity(given, status)
             if identity not in seen:
@@ -170,8 +208,11 @@ def _walk(
     seen: set[tuple[int, int] | str],
     base: str | None,
     skipped: list[Skipped],
+    ignore: IgnoreRules | None = None,
 ) -> None:
     visited_dirs: set[str] = set()
+    if ignore is not None and not ignore.active:
+        ignore = None
     root = os.path.realpath(top)
     outside = f"symbolic link to a path outside {top}, not followed"
 
@@ -188,13 +229,17 @@ def _walk(
             dirs[:] = []
             continue
         visited_dirs.add(real)
+        if ignore is not None:
+            ignore.enter(folder)
         kept = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
             if d.startswith(".") or is_excluded(sub, patterns, base):
                 continue
             if os.path.islink(sub) and leaves(sub):
-                skipped.append(Skipped(_shown(sub, top), outside))
+                skipped.append(Skipped(_shown(sub, top), outside, OUTSIDE_LINKS))
+                continue
+            if ignore is not None and ignore.ignored(sub, True):
                 continue
             if os.path.realpath(sub) in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
@@ -206,6 +251,8 @@ def _walk(
             display = _shown(os.path.join(folder, name), top)
             if is_excluded(display, patterns, base):
                 continue
+            if ignore is not None and ignore.ignored(display, False):
+                continue
             full = Path(display)
             try:
                 status: os.stat_result | str = os.lstat(display)
@@ -213,7 +260,7 @@ def _walk(
                 status = _stat(display)
             if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):
                 if leaves(display):
-                    skipped.append(Skipped(display, outside))
+                    skipped.append(Skipped(display, outside, OUTSIDE_LINKS))
                     continue
                 status = _stat(display)  # what the link leads to, inside the folder
             if isinstance(status, str):

@@ -24,6 +24,24 @@ from kpolicy.ruledefs import RuleDef
 
 INTERNAL_ERROR = "internal-error"
 
+# The rules that judge an object by other objects (they query the index for them; the schema
+# rules do too, for custom kinds, but only for a definition). A finding of theirs on a
+# --context object may concern a reported one. tests/test_repo.py checks that every check
+# that asks a LocalIndex about other objects reports one of these (or a schema rule).
+RELATING_RULES = frozenset({
+    "anti-affinity-missing",
+    "pdb-blocks-all-evictions",
+    "pdb-missing",
+    "replicas-set-with-hpa",
+    "replicas-too-few",
+    "selector-overlap",
+    "service-selector-no-match",
+    "service-target-port-unknown",
+    "statefulset-service-not-found",
+    "statefulset-service-not-headless",
+    "statefulset-service-selector-mismatch",
+})
+
 
 @dataclass(frozen=True, slots=True)
 class _Step:
@@ -79,6 +97,7 @@ class Engine:
                     self._by_kind[kind].append((entry, frozen))
         # kind → what run() needs per check, worked out on the first object of that kind
         self._plans: dict[str, tuple[_Step, ...]] = {}
+        self._relating: dict[str, frozenset[int]] = {}
 
     def _plan(self, kind: str) -> tuple[_Step, ...]:
         steps = []
@@ -101,6 +120,21 @@ class Engine:
         plan = tuple(steps)
         self._plans[kind] = plan
         return plan
+
+    def relating_steps(self, kind: str) -> frozenset[int]:
+        """The positions (in this kind's plan) of the checks that may relate an object to
+        others (:data:`RELATING_RULES`)."""
+        found = self._relating.get(kind)
+        if found is None:
+            plan = self._plans.get(kind)
+            if plan is None:
+                plan = self._plan(kind)
+            found = frozenset(
+                position for position, step in enumerate(plan)
+                if not RELATING_RULES.isdisjoint(step.reports)
+            )
+            self._relating[kind] = found
+        return found
 
     def run(
         self,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
 from kpolicy.workload import POD_SPEC_KINDS, get, mapping, template_labels
@@ -42,8 +42,13 @@ def scope_namespace(obj: KObject) -> str:
 class Index:
     """Built once per run from the reported inputs and the ``--context`` inputs."""
 
-    def __init__(self, objects: Iterable[KObject]) -> None:
+    def __init__(
+        self,
+        objects: Iterable[KObject],
+        together: Callable[[str, str], bool] | None = None,
+    ) -> None:
         self._objects: list[KObject] = list(objects)
+        self._together = together
         self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._by_kind: dict[str, list[KObject]] = defaultdict(list)
         self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
@@ -51,17 +56,22 @@ class Index:
         self._templates_by_label: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._templates_by_ns: dict[str, list[KObject]] = defaultdict(list)
         self._labels: dict[int, dict[str, str]] = {}
-        self._patch_files: set[str] | None = None
         # built on first use (see the methods that fill them)
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
         self._pdbs: _PdbIndex | None = None
         self._memo: dict[Hashable, Any] = {}
         for obj in self._objects:
+            if obj.patch:
+                # a kustomize patch is merged onto another object: it is no object of its own
+                # for the others to find
+                continue
             ns = scope_namespace(obj)
             self._by_key[(obj.kind, ns, obj.name)].append(obj)
             self._by_kind[obj.kind].append(obj)
             self._by_kind_ns[(obj.kind, ns)].append(obj)
-            if obj.kind in POD_SPEC_KINDS:
+            if obj.kind in POD_SPEC_KINDS and not is_hook(obj.data):
+                # a Helm hook or test runs around a release: no Service, budget or other
+                # workload of the release is meant to select its Pods
                 labels = template_labels(obj)
                 self._labels[id(obj)] = labels
                 self._templates_by_ns[ns].append(obj)
@@ -69,10 +79,16 @@ class Index:
                     self._templates_by_label[(ns, key, value)].append(obj)
 
     def is_kustomize_patch(self, obj: KObject) -> bool:
-        """Whether a kustomization in the inputs names ``obj``'s file as a patch."""
-        if self._patch_files is None:
-            self._patch_files = kustomize_patch_files(self._by_kind.get("Kustomization", ()))
-        return bool(self._patch_files) and os.path.normpath(obj.source.display) in self._patch_files
+        """Whether ``obj`` is a kustomize patch (see ``KObject.patch``)."""
+        return obj.patch
+
+    def applied_together(self, a: KObject, b: KObject) -> bool:
+        """Whether two objects may be applied together, as the repository model tells
+        (:meth:`kpolicy.repo.RepoModel.applied_together`: not when they come from different
+        kustomize builds or charts); always, without a model."""
+        if self._together is None or a.source.display == b.source.display:
+            return True
+        return self._together(a.source.display, b.source.display)
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.
@@ -97,6 +113,8 @@ class Index:
             for scaler_kind in ("HorizontalPodAutoscaler", "ScaledObject"):
                 default_kind = "Deployment" if scaler_kind == "ScaledObject" else None
                 for scaler in self._by_kind.get(scaler_kind, ()):
+                    if is_hook(scaler.data):
+                        continue
                     ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
                     ref_name = ref.get("name")
                     ref_kind = ref.get("kind", default_kind)
@@ -110,7 +128,9 @@ class Index:
         """PodDisruptionBudgets of ``namespace`` whose ``spec.selector`` matches ``labels``
         (in input order); a PDB with an invalid selector matches nothing."""
         if self._pdbs is None:
-            self._pdbs = _PdbIndex(self._by_kind.get("PodDisruptionBudget", ()))
+            self._pdbs = _PdbIndex(
+                p for p in self._by_kind.get("PodDisruptionBudget", ()) if not is_hook(p.data)
+            )
         return self._pdbs.selecting(namespace, labels)
 
     def __iter__(self) -> Iterator[KObject]:
@@ -184,29 +204,6 @@ class _PdbIndex:
         return [pdb for _, pdb, selector in candidates if selector.matches(labels)]
 
 
-# the file names kustomize reads a kustomization from; a Kustomization elsewhere is not one
-KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
-
-
-def kustomize_patch_files(kustomizations: Iterable[KObject]) -> set[str]:
-    """Files that kustomization files use as patches (strategic merge or JSON 6902)."""
-    found: set[str] = set()
-    for k in kustomizations:
-        if os.path.basename(k.source.display) not in KUSTOMIZATION_FILES:
-            continue
-        folder = os.path.dirname(k.source.display)
-        entries: list[object] = []
-        for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
-            value = k.data.get(key)
-            if isinstance(value, list):
-                entries.extend(value)
-        for entry in entries:
-            path = entry.get("path") if isinstance(entry, dict) else entry
-            if isinstance(path, str) and "\n" not in path:
-                found.add(os.path.normpath(os.path.join(folder, path)))
-    return found
-
-
 class NeedsIndex(Exception):
     """Raised in a worker's local pass (see :class:`LocalIndex`) by whatever needs the objects
     of other files; the engine then runs that check again in the parent, with the whole index.
@@ -215,26 +212,19 @@ class NeedsIndex(Exception):
 
 class LocalIndex:
     """The index of a worker's local pass, before every file is loaded: it answers what depends
-    on one object alone (``memo``, ``labels_of``; ``is_kustomize_patch`` when given the
-    patches, read from the kustomization files beforehand) and raises
+    on one object alone (``memo``, ``labels_of``, ``is_kustomize_patch``) and raises
     :class:`NeedsIndex` for anything else, so that a check that needs other
     objects runs again in the parent instead of answering from a partial index. Anything not
     listed here raises, including methods added to :class:`Index` later."""
 
-    def __init__(self, patch_files: Iterable[str] | None = None) -> None:
+    def __init__(self) -> None:
         self._memo: dict[Hashable, Any] = {}
         self._labels: dict[int, dict[str, str]] = {}  # nothing indexed: computed when asked
-        # the kustomize patches, when the caller read the kustomization files beforehand
-        self._patch_files = frozenset(patch_files) if patch_files is not None else None
 
     # the same as the whole index's: they depend on one object alone
     memo = Index.memo
     labels_of = Index.labels_of
-
-    def is_kustomize_patch(self, obj: KObject) -> bool:
-        if self._patch_files is None:
-            raise NeedsIndex("is_kustomize_patch")
-        return os.path.normpath(obj.source.display) in self._patch_files
+    is_kustomize_patch = Index.is_kustomize_patch
 
     def clear(self) -> None:
         """Forget what was remembered: a worker calls it before each file, since memo keys

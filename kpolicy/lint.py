@@ -6,7 +6,7 @@ import gc
 import os
 import stat
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -21,23 +21,35 @@ from kpolicy.discover import Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.fsutil import NotRegular, open_regular
-from kpolicy.index import KUSTOMIZATION_FILES, Index, LocalIndex, kustomize_patch_files
-from kpolicy.load import decode, load_text
+from kpolicy.helm import TemplateOrigins, is_hook
+from kpolicy.index import Index, LocalIndex, scope_namespace
+from kpolicy.kustomize import (
+    PATCH_EXEMPT_RULES,
+    ObjectOrigin,
+    applied,
+    origin_of,
+    render,
+    without_origin,
+)
+from kpolicy.load import decode, load_documents, load_text, read_directives
 from kpolicy.model import (
-    BaselineEntry,
     CheckedFile,
     Diagnostic,
+    Directive,
     KObject,
     Limits,
     LintResult,
     LoadedFile,
+    RelatedLocation,
     Severity,
+    Skipped,
     SourceFile,
     Span,
     Summary,
     Suppression,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT, start_run
+from kpolicy.repo import HELM_TEMPLATES, RepoModel
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -48,6 +60,17 @@ from kpolicy.suppress import (
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
+
+# Helm hooks and tests run around a release, not with it: the rules that relate a workload to
+# the Services, budgets, autoscalers and other workloads of the release leave them out
+HOOK_EXEMPT_RULES = frozenset({
+    "selector-overlap",
+    "service-selector-no-match",
+    "service-target-port-unknown",
+    "pdb-missing",
+    "pdb-blocks-all-evictions",
+    "replicas-set-with-hpa",
+})
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,10 @@ class LintOptions:
     baseline: Path | None = None  # --baseline (else the config's baseline:)
     use_baseline: bool = True  # False: neither (--write-baseline makes a new one)
     today: date | None = None  # the day exemptions' `until` is compared with (tests)
+    # config excludes apply to files named on the command line too (None: as the config says)
+    force_exclude: bool | None = None
+    ignore_files: bool = True  # honour .gitignore when walking folders (--no-ignore: False)
+    kustomize: Sequence[str] = ()  # folders to build with kustomize and lint (--kustomize)
 
 
 @dataclass(frozen=True)
@@ -346,26 +373,50 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
 def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, list[str]]:
     session = session or build_session(options)
     start_run()
-    exclude = session.config.exclude
-    base = session.config.exclude_base
-    inputs, errors = discover(options.paths, exclude, options.stdin_filename, base=base)
-    context_inputs, context_errors = discover(options.context, exclude, base=base)
+    config = session.config
+    exclude = config.exclude
+    exclude_base = config.exclude_base
+    force_exclude = (
+        options.force_exclude if options.force_exclude is not None else config.force_exclude
+    )
+    skipped: list[Skipped] = []
+    read_also: list[str] = []
+    inputs, errors = discover(options.paths, exclude, options.stdin_filename,
+                              base=exclude_base, force_exclude=force_exclude,
+                              ignore_files=options.ignore_files, skipped=skipped, read=read_also)
+    context_inputs, context_errors = discover(options.context, exclude, base=exclude_base,
+                                              force_exclude=force_exclude,
+                                              ignore_files=options.ignore_files, read=read_also)
     errors.extend(context_errors)
+    base = options.cwd or Path.cwd()
+    repo = RepoModel.scan(
+        [i.display for i in (*inputs, *context_inputs) if i.path is not None], base
+    )
+    read_also.extend(repo.files_read)
     reported_names = {i.display for i in inputs}
-    origin = session.config.origin
+    origin = config.origin
     config_file = file_identity(origin) if origin is not None else None
     config_name = origin.name if origin is not None else ""
     # what to read, in order: (input, context only); the choice depends on names alone
     reads: list[tuple[Input, bool]] = []
+    unrendered: dict[str, int] = {}  # chart folder → its templates among the inputs
     for item in inputs:
         if (
             config_file is not None
-            and not item.explicit
             and item.path is not None
             and item.path.name == config_name
             and file_identity(item.path) == config_file
         ):
-            continue  # the config file found by walking a folder is not a manifest
+            skipped.append(Skipped(item.display, "kpolicy configuration"))
+            continue
+        why = repo.skip_reason(item.display) if item.path is not None else None
+        if why is not None:
+            skipped.append(Skipped(item.display, *why))
+            if why[1] == HELM_TEMPLATES:
+                chart = repo.template_chart(item.display)
+                if chart is not None:
+                    unrendered[chart.folder] = unrendered.get(chart.folder, 0) + 1
+            continue
         reads.append((item, False))
     if context_inputs:
         reported = {file_identity(i.path) for i in inputs if i.path is not None}
@@ -375,29 +426,201 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
                 item.path is not None and file_identity(item.path) in reported
             ):
                 continue
+            if repo.skip_reason(item.display) is not None:
+                continue
             reads.append((item, True))
     nodes = load_nodes(options.nodes_file, session.limits)
-    results, found_locally = _read_all(reads, session, options, nodes)
+    results, found_locally = _read_all(reads, session, options, nodes, repo)
     loaded: list[LoadedFile] = []
     local: list[LocalFindings | None] = []
     context_files: list[LoadedFile] = []
     for (item, context_only), result, early in zip(reads, results, found_locally, strict=True):
         if context_only:
-            if isinstance(result, LoadedFile):
+            if isinstance(result, LoadedFile) and result.manifest_like:
                 context_files.append(result)
         elif isinstance(result, str):
             errors.append(result)
-        elif _reported(item, result):
+        elif result.manifest_like:
             loaded.append(result)
             local.append(early)
-    return check_files(loaded, context_files, session, nodes=nodes, debug=options.debug,
-                       errors=errors, local=local, new_run=False)
+        else:
+            skipped.append(Skipped(item.display, _shapeless_reason(item, result, repo)))
+    charts = [_chart_finding(folder, count, repo, session) for folder, count in unrendered.items()]
+    builds = [_built(folder, session.limits) for folder in options.kustomize]
+    for build in builds:
+        loaded.append(build.loaded)
+        local.append(None)
+    warnings: list[str] = []
+    if not loaded and not errors:
+        where = ", ".join(options.paths) if options.paths else "."
+        warnings.append(f"no Kubernetes manifests found in {where}")
+    checked, traces = check_files(loaded, context_files, session, nodes=nodes,
+                                  debug=options.debug, errors=errors, local=local,
+                                  extra=[d for d in charts if d is not None], base=base,
+                                  repo=repo, new_run=False, baseline=False)
+    covered = [f.source.display for f in loaded]
+    if builds:
+        checked = _placed_on_sources(checked, builds, str(base), session.limits)
+        covered.extend(_source_displays(builds, str(base)))
+    # a baselined finding of a file now skipped (not a manifest, a chart template, excluded)
+    # will not come back: its entry is fixed
+    covered.extend(s.file for s in skipped)
+    checked = with_baseline(checked, session, covered)
+    checked = replace(checked, skipped=tuple(sorted(skipped, key=lambda s: s.file)),
+                      warnings=(*checked.warnings, *warnings), read_also=tuple(read_also),
+                      summary=replace(checked.summary, skipped=len(skipped)))
+    return checked, traces
 
 
-def _reported(item: Input, result: LoadedFile) -> bool:
-    # YAML found by walking a folder that is not a manifest (CI workflows, Helm values,
-    # compose files) is left alone; a file named explicitly is always checked
-    return item.explicit or result.manifest_like
+@dataclass(frozen=True)
+class _Build:
+    """The output of ``kustomize build`` of one folder, and where each object came from."""
+
+    loaded: LoadedFile
+    origins: Mapping[tuple[str, str, str], ObjectOrigin]  # (kind, namespace, name) → origin
+
+
+def _built(folder: str, limits: Limits) -> _Build:
+    text, wrapper = render(folder)
+    display = f"<kustomize build {folder}>"
+    loaded = load_text(SourceFile(display, text), limits, keep_text=False)
+    origins: dict[tuple[str, str, str], ObjectOrigin] = {}
+    objects = []
+    for obj in loaded.objects:
+        found = origin_of(obj.data, wrapper)
+        if found is not None:
+            origins[(obj.kind, obj.namespace, obj.name)] = found
+        objects.append(replace(obj, data=without_origin(obj.data)))
+    return _Build(replace(loaded, objects=tuple(objects)), origins)
+
+
+def _source_displays(builds: Sequence[_Build], base: str) -> list[str]:
+    """The source files of the built objects, as :func:`_placed_on_sources` shows them."""
+    return [_display_under(o.file, base) for b in builds for o in b.origins.values()]
+
+
+def _display_under(path: str, base: str) -> str:
+    return os.path.relpath(path, base) if path.startswith(base + os.sep) else path
+
+
+def _placed_on_sources(
+    result: LintResult, builds: Sequence[_Build], base: str, limits: Limits
+) -> LintResult:
+    """Findings on built objects moved to the source file of each object (kustomize's origin
+    annotation), at the same key there when it exists, else at its nearest parent; the place
+    in the build output is kept as a related location."""
+    by_display = {b.loaded.source.display: b for b in builds}
+    sources: dict[str, LoadedFile | None] = {}
+
+    def source_of(path: str) -> LoadedFile | None:
+        if path not in sources:
+            found = read_input(Input(_display_under(path, base), Path(path)), False, limits,
+                               None)
+            sources[path] = found if isinstance(found, LoadedFile) else None
+        return sources[path]
+
+    def place(diag: Diagnostic) -> Diagnostic:
+        build = by_display.get(diag.file)
+        if build is None or diag.object is None:
+            return diag
+        ref = diag.object
+        origin = build.origins.get((ref.kind or "", ref.namespace or "default", ref.name or ""))
+        if origin is None:
+            return diag
+        source = source_of(origin.file)
+        if source is None:
+            return diag
+        span = Span.point(1, 1)
+        if not origin.generated:
+            same_kind = [o for o in source.objects if o.kind == ref.kind]
+            named = [o for o in same_kind if o.name and o.name in (ref.name or "")]
+            match = same_kind if len(same_kind) == 1 else named
+            if len(match) == 1:
+                target = match[0]
+                span = target.positions.resolve(target.base + diag.path)[0]
+        return replace(
+            diag,
+            file=source.source.display,
+            span=span,
+            related=(RelatedLocation(diag.file, diag.span, "where kustomize build puts it",
+                                     diag.object), *diag.related),
+        )
+
+    diagnostics = tuple(sorted((place(d) for d in result.diagnostics), key=lambda d: d.sort_key))
+    suppressed = tuple(sorted((place(d) for d in result.suppressed), key=lambda d: d.sort_key))
+    return replace(result, diagnostics=diagnostics, suppressed=suppressed)
+
+
+def _shapeless_reason(item: Input, result: LoadedFile, repo: RepoModel) -> str:
+    """Why a file that holds no Kubernetes object is skipped."""
+    if item.path is not None and repo.is_patch(item.display):
+        users = repo.patch_users(item.display)
+        named = os.path.relpath(users[0].file, repo.base) if users else "a kustomization"
+        return f"kustomize patch without an object (a JSON patch), named by {named}"
+    return result.not_manifest or "holds no Kubernetes object"
+
+
+def _chart_finding(
+    folder: str, templates: int, repo: RepoModel, session: Session
+) -> Diagnostic | None:
+    """helm-chart-not-rendered: one per chart whose templates were skipped."""
+    active = session.active.get(CHART_NOT_RENDERED)
+    if active is None:
+        return None
+    chart = repo.charts.get(folder)
+    path = os.path.join(folder, "Chart.yaml")
+    display = os.path.relpath(path, repo.base) if folder.startswith(repo.base) else path
+    chart_display = os.path.dirname(display) or "."
+    span = Span.point(1, 1)
+    directives: dict[int, tuple[Directive, ...]] = {}
+    try:
+        with open(path, "rb") as handle:
+            text, _, _ = decode(handle.read(1 << 20))
+    except OSError:
+        text = None
+    if text is not None:
+        documents, _ = load_documents(SourceFile(display, text))
+        directives = read_directives(text)
+        if documents and isinstance(documents[0].value, dict) and "name" in documents[0].value:
+            span = documents[0].positions.resolve("/name", "value")[0]
+    name = chart.name if chart is not None and chart.name else os.path.basename(folder)
+    what = "template" if templates == 1 else "templates"
+    diag = Diagnostic(
+        CHART_NOT_RENDERED,
+        active.severity,
+        f"Helm chart {name!r}: {templates} {what} not linted as written (Go templates are not "
+        f"YAML); lint what they render: helm template {chart_display} | kpolicy lint -",
+        display,
+        span,
+        "",
+        None,
+    )
+    # Chart.yaml is not linted, so its comments are not judged by unused-suppression
+    chart_file = LoadedFile(SourceFile(display, ""), (), (), 0, directives)
+    suppression = Suppressor(session.suppression, chart_file).suppression(diag)
+    return diag if suppression is None else replace(diag, suppression=suppression)
+
+
+CHART_NOT_RENDERED = "helm-chart-not-rendered"
+
+
+def adapt_to_repo(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
+    """A file's objects as its repository applies them: marked as kustomize patches when a
+    kustomization names the file as one, and with the labels and images its kustomizations
+    set."""
+    if repo is None or not loaded.objects or loaded.source.display.startswith("<"):
+        return loaded
+    display = loaded.source.display
+    patch = repo.is_patch(display)
+    labels = () if patch else repo.injected_labels(display)
+    images = () if patch else repo.image_overrides(display)
+    if not patch and not labels and not images:
+        return loaded
+    objects = tuple(
+        replace(o, patch=True) if patch else replace(o, data=applied(o.data, labels, images))
+        for o in loaded.objects
+    )
+    return replace(loaded, objects=objects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +634,7 @@ class LocalFindings:
 
 
 def _local_engine(
-    session: Session, nodes: tuple[KObject, ...] | None, debug: bool, patch_files: set[str]
+    session: Session, nodes: tuple[KObject, ...] | None, debug: bool
 ) -> Engine:
     """The engine of the workers' local pass: every rule, with an index that answers nothing
     about other objects (a check that asks is deferred to the parent) and schemas of the
@@ -424,7 +647,7 @@ def _local_engine(
         validator = SchemaValidator.for_version(session.kubernetes_version)
         validator.compile_builtin()  # once, here, rather than once in every worker
         services["schema"] = LocalSchemaValidator(validator)
-    context = _rule_context(session, cast(Index, LocalIndex(patch_files)), nodes, services)
+    context = _rule_context(session, cast(Index, LocalIndex()), nodes, services)
     return Engine(session.active, context, debug=debug)
 
 
@@ -460,11 +683,13 @@ def _read_all(
     session: Session,
     options: LintOptions,
     nodes: tuple[KObject, ...] | None,
+    repo: RepoModel | None = None,
 ) -> tuple[list[LoadedFile | str], list[LocalFindings | None]]:
     """``read_input`` of each, in order; when the input is large, in worker processes that also
     run the rules' local pass on the files that will be reported (see :class:`LocalFindings`):
     the rules then run in parallel with the loading, on objects the workers own, and the
-    parent, once it has the index, runs only the checks that need it."""
+    parent, once it has the index, runs only the checks that need it. Each file's objects are
+    adapted to the repository (:func:`adapt_to_repo`) where they are read."""
     limits = session.limits
     jobs = 1
     sizes: list[int] = []
@@ -484,21 +709,20 @@ def _read_all(
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
 
-        # kustomizations first, in this process: the workers need their patches, and the
-        # parent checks them (they are few and small) instead of reading them again
-        patches = _read_kustomizations(reads, limits, results)
-        on_disk = [i for i in on_disk if results[i] is None]
-        engine = _local_engine(session, nodes, options.debug, patches)
+        engine = _local_engine(session, nodes, options.debug)
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
             result = read_input(item, context_only, limits, None, keep_text=False)
-            if context_only or isinstance(result, str) or not _reported(item, result):
+            if isinstance(result, str):
+                return result, None
+            result = adapt_to_repo(result, repo)
+            if context_only or not result.manifest_like:
                 return result, None
             return result, _check_locally(engine, result)
 
         try:
-            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read) if on_disk else []
+            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
         except WorkerFailed:
             pass
         else:
@@ -507,13 +731,14 @@ def _read_all(
                 local[index] = early
     for index, (item, context_only) in enumerate(reads):
         if results[index] is None:
-            results[index] = read_input(
+            result = read_input(
                 item,
                 context_only,
                 limits,
                 None if context_only else options.stdin_text,
                 keep_text=False,
             )
+            results[index] = result if isinstance(result, str) else adapt_to_repo(result, repo)
     return [r for r in results if r is not None], local
 
 
@@ -534,23 +759,6 @@ def _refuse_past_run_limit(
         total += size
 
 
-def _read_kustomizations(
-    reads: Sequence[tuple[Input, bool]], limits: Limits, results: list[LoadedFile | str | None]
-) -> set[str]:
-    """Read the kustomization files among ``reads`` into ``results``, and return the files they
-    use as patches (which the schema rules exempt from required fields), so that workers can
-    tell a patch without the whole index."""
-    kustomizations: list[KObject] = []
-    for index, (item, context_only) in enumerate(reads):
-        if item.path is None or item.path.name not in KUSTOMIZATION_FILES or results[index]:
-            continue
-        result = read_input(item, context_only, limits, None, keep_text=False)
-        results[index] = result
-        if isinstance(result, LoadedFile) and (context_only or _reported(item, result)):
-            kustomizations.extend(o for o in result.objects if o.kind == "Kustomization")
-    return kustomize_patch_files(kustomizations)
-
-
 def _size_of(item: Input) -> int:
     if item.path is None:
         return 0
@@ -569,15 +777,28 @@ def check_files(
     debug: bool = False,
     errors: Sequence[str] = (),
     local: Sequence[LocalFindings | None] | None = None,
+    extra: Sequence[Diagnostic] = (),
+    base: Path | None = None,
+    repo: RepoModel | None = None,
+    context_findings: bool = True,
     new_run: bool = True,
+    baseline: bool = True,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
     The CLI and the language server both end here, so they cannot disagree. ``local``: for
     each file of ``loaded``, what a worker's local pass already found (or None); only the
-    checks it deferred run here, so the result is the same as without it. ``new_run``: this
+    checks it deferred run here, so the result is the same as without it. ``extra``: findings
+    made before (about the repository, not an object), suppressed already when they are.
+    ``base``: the working folder, where templates named by ``# Source:`` comments are found.
+    ``repo``: the repository model, which tells which objects are applied together.
+    ``context_findings``: show a context object's finding on the reported file it relates to
+    (the language server, which lints each open file with the others as context, says no: the
+    finding is on the other file already, as ``kpolicy lint`` of the workspace shows it). ``new_run``: this
     starts a run, with a fresh budget for user patterns (:func:`kpolicy.patterns.start_run`);
     ``lint`` starts it before reading instead, since worker processes match patterns too.
+    ``baseline``: apply the session's baseline (``lint`` does it later, with :func:`with_baseline`,
+    once findings are on the files they are shown on and it knows the files it skipped).
     """
     if new_run:
         start_run()
@@ -586,37 +807,37 @@ def check_files(
         (o for f in (*loaded, *context_files) for o in f.objects),
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
-    index = Index(all_objects)
+    index = Index(all_objects, repo.applied_together if repo is not None else None)
     context = _rule_context(session, index, nodes, _services(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
+    origins = TemplateOrigins(str(base or Path.cwd()), session.limits.max_file_bytes)
     per_file = [
-        _check_file(engine, file, session, found)
+        _check_file(engine, file, session, found, origins)
         for file, found in zip(loaded, early, strict=True)
     ]
-    kept: list[Diagnostic] = []
-    hidden: list[Diagnostic] = []
+    kept: list[Diagnostic] = [d for d in extra if not d.suppressed]
+    hidden: list[Diagnostic] = [d for d in extra if d.suppressed]
     traces: list[str] = []
     documents = 0
     objects = 0
-    for file, (file_kept, file_hidden, file_traces) in zip(loaded, per_file, strict=True):
+    judges: dict[str, Suppressor] = {}
+    for file, (file_kept, file_hidden, file_traces, judge) in zip(loaded, per_file, strict=True):
         documents += file.documents
         objects += len(file.objects)
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
+        judges[file.source.display] = judge
+    if context_findings and context_files and loaded:
+        moved, moved_hidden = _context_findings(engine, loaded, context_files, judges, kept)
+        kept.extend(moved)
+        hidden.extend(moved_hidden)
+        traces.extend(engine.traces[len(traces):])
+    for judge in judges.values():
+        _unused_suppressions(judge, kept, hidden)
     kept.sort(key=lambda d: d.sort_key)
     hidden.sort(key=lambda d: d.sort_key)
-    baselined: list[Diagnostic] = []
-    fixed: list[BaselineEntry] = []
-    baseline = session.baseline
-    if baseline is not None:
-        kept, baselined, fixed = apply_baseline(
-            baseline, kept, (f.source.display for f in loaded), session.active, session.rules,
-            session.cwd,
-        )
-        baselined = [replace(d, suppression=Suppression("baseline", f"listed in the baseline "
-                                                        f"{baseline.path}")) for d in baselined]
     counts = {s: 0 for s in Severity}
     for diag in kept:
         counts[diag.severity] += 1
@@ -628,8 +849,6 @@ def check_files(
         warnings=counts[Severity.WARNING],
         infos=counts[Severity.INFO],
         suppressed=len(hidden),
-        baselined=len(baselined),
-        fixed_baseline_entries=len(fixed) if baseline is not None else None,
     )
     result = LintResult(
         diagnostics=tuple(kept),
@@ -638,22 +857,55 @@ def check_files(
         kubernetes_version=session.kubernetes_version,
         errors=tuple(errors),
         warnings=session.warnings,
-        baselined=tuple(baselined),
-        fixed_baseline=tuple(fixed),
-        baseline_file=str(baseline.path) if baseline is not None else None,
         checked=tuple(
             CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
         ),
     )
+    if baseline:
+        result = with_baseline(result, session, (f.source.display for f in loaded))
     engine.traces[:] = traces
     return result, engine.traces
 
 
+def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) -> LintResult:
+    """``result`` with the session's baseline applied (when there is one): the findings it
+    lists move to ``baselined``, and its entries that match none are ``fixed_baseline`` when
+    the run covered their file (``covered``: the files linted or skipped, as displayed)."""
+    baseline = session.baseline
+    if baseline is None:
+        return result
+    kept, listed, fixed = apply_baseline(
+        baseline, result.diagnostics, covered, session.active, session.rules, session.cwd,
+    )
+    because = Suppression("baseline", f"listed in the baseline {baseline.path}")
+    baselined = tuple(replace(d, suppression=because) for d in listed)
+    counts = {s: 0 for s in Severity}
+    for diag in kept:
+        counts[diag.severity] += 1
+    summary = replace(
+        result.summary,
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        baselined=len(baselined),
+        fixed_baseline_entries=len(fixed),
+    )
+    return replace(result, diagnostics=tuple(kept), baselined=baselined,
+                   fixed_baseline=tuple(fixed), baseline_file=str(baseline.path),
+                   summary=summary)
+
+
 def _check_file(
-    engine: Engine, file: LoadedFile, session: Session, local: LocalFindings | None = None
-) -> tuple[list[Diagnostic], list[Diagnostic], list[str]]:
-    """The kept and suppressed diagnostics of one file, and the tracebacks of failed rules;
-    with ``local``, the local pass's findings and only the checks it deferred."""
+    engine: Engine,
+    file: LoadedFile,
+    session: Session,
+    local: LocalFindings | None = None,
+    origins: TemplateOrigins | None = None,
+) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor]:
+    """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, and
+    the file's suppressions (whose unused ones are found once findings moved from context
+    files have been seen too); with ``local``, the local pass's findings and only the checks
+    it deferred."""
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
@@ -676,16 +928,28 @@ def _check_file(
                 found = [*found, *engine.run(obj, only=deferred)]
         if not found and not tracking:
             continue
+        if obj.patch:
+            found = [d for d in found if d.rule not in PATCH_EXEMPT_RULES]
+        elif is_hook(obj.data):
+            found = [d for d in found if d.rule not in HOOK_EXEMPT_RULES]
         found = drop_generic_duplicates(found)
+        if obj.template is not None and origins is not None:
+            found = [origins.attach(d, obj) for d in found]
         ignores = annotation_ignores(obj) if found or file.annotated else ()
         if tracking:
             judge.saw(position, obj, ignores)
         for diag in found:
             _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
-    if tracking:
+    return kept, hidden, [*prior, *engine.traces[traced:]], judge
+
+
+def _unused_suppressions(
+    judge: Suppressor, kept: list[Diagnostic], hidden: list[Diagnostic]
+) -> None:
+    """The file's ``unused-suppression`` findings, once every finding on it has been seen."""
+    if judge.tracking:
         for diag, owner, ignores in judge.unused():
             _sort(diag, judge.suppression(diag, owner, ignores), kept, hidden)
-    return kept, hidden, [*prior, *engine.traces[traced:]]
 
 
 def _sort(
@@ -696,6 +960,58 @@ def _sort(
         kept.append(diag)
     else:
         hidden.append(replace(diag, suppression=suppression))
+
+
+def _context_findings(
+    engine: Engine,
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    judges: Mapping[str, Suppressor],
+    kept: Sequence[Diagnostic],
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Findings on ``--context`` objects that a reported file causes: a finding whose related
+    location is in a reported file is shown there, with the context object's place as its
+    related location (a Service made non-headless breaks the StatefulSet that names it, in a
+    file that pre-commit did not stage). Only the rules that relate objects run (not the
+    schema), on the context objects of the reported objects' namespaces; a finding already
+    shown at the same place for the same rule is not repeated. A comment on its new line in
+    the reported file, or the context object's annotation or exemption, suppresses it."""
+    reported = {f.source.display for f in loaded}
+    namespaces = {scope_namespace(o) for f in loaded for o in f.objects}
+    taken = {(d.rule, d.file, d.span) for d in kept}
+    shown: list[Diagnostic] = []
+    hidden: list[Diagnostic] = []
+    for file in context_files:
+        for obj in file.objects:
+            if obj.patch or scope_namespace(obj) not in namespaces:
+                continue
+            hook = is_hook(obj.data)
+            for diag in engine.run(obj, only=engine.relating_steps(obj.kind)):
+                if (diag.rule in PATCH_EXEMPT_RULES and obj.patch) or (
+                    hook and diag.rule in HOOK_EXEMPT_RULES
+                ):
+                    continue
+                here = next((r for r in diag.related if r.file in reported), None)
+                if here is None or (diag.rule, here.file, here.span) in taken:
+                    continue
+                taken.add((diag.rule, here.file, here.span))
+                subject = diag.object.label() if diag.object is not None else "the object"
+                moved = replace(
+                    diag,
+                    file=here.file,
+                    span=here.span,
+                    path="",
+                    found_at=(diag.file, diag.path),
+                    related=(
+                        RelatedLocation(diag.file, diag.span, f"{subject}, which this breaks",
+                                        diag.object),
+                        *(r for r in diag.related if r is not here),
+                    ),
+                )
+                judge = judges[here.file]
+                _sort(moved, judge.suppression(moved, obj, annotation_ignores(obj)), shown,
+                      hidden)
+    return shown, hidden
 
 
 def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:

@@ -14,7 +14,7 @@ import math
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -31,6 +31,8 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
+from kpolicy.helm import source_lines
+from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
 from kpolicy.model import (
     RECORD,
     Diagnostic,
@@ -960,18 +962,30 @@ def load_text(
     source: SourceFile, limits: Limits | None = None, *, keep_text: bool = True
 ) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
-    directives = read_directives(source.text)
-    annotated = ANNOTATION_MARKER in source.text
+    text = source.text
+    directives = read_directives(text)
+    annotated = ANNOTATION_MARKER in text
     if not keep_text:
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
     for doc in documents:
         objects.extend(_objects_of(source, doc, diagnostics))
     doc_count = max((d.index + 1 for d in documents), default=0)
-    manifest_like = any(
-        isinstance(d.value, dict) and ("apiVersion" in d.value or "kind" in d.value)
-        for d in documents
-    ) or any(d.rule == "yaml-syntax" for d in diagnostics)
+    manifest_like = any(_is_manifest(d.value) for d in documents) or any(
+        d.rule == "yaml-syntax" for d in diagnostics
+    )
+    if objects and "# Source: " in text:
+        objects = _with_templates(objects, documents, source_lines(text))
+    if objects and any(marker in text for marker in DIRECTIVE_PREFIXES):
+        objects = [replace(o, patch=True) if has_patch_directive(o.data) else o for o in objects]
+    why = ""
+    if not manifest_like:
+        if not documents:
+            why = "holds no YAML document"
+        elif any(is_kustomize_document(d.value) for d in documents):
+            why = "kustomization (kustomize's own file, not applied to a cluster)"
+        else:
+            why = "holds no Kubernetes object (no document with apiVersion and kind)"
     return LoadedFile(
         source=source,
         objects=tuple(objects),
@@ -979,8 +993,47 @@ def load_text(
         documents=max(doc_count, len(documents)),
         directives=directives,
         manifest_like=manifest_like,
+        not_manifest=why,
         annotated=annotated,
     )
+
+
+def _is_manifest(value: object) -> bool:
+    """Whether a document is a Kubernetes object or tries to be one: apiVersion and kind, a
+    ``kind: ...List``, items that are objects (kubectl rejects the list without its kind), or
+    a kind with metadata or spec (a manifest that lost its apiVersion), or metadata and spec. A
+    kustomization is not one; nor is other YAML (CI, compose and tool configuration, Helm
+    values)."""
+    if isinstance(value, list):
+        # objects given as a YAML list: kubectl rejects it (it wants `kind: List`)
+        return any(isinstance(i, dict) and "apiVersion" in i and "kind" in i for i in value)
+    if not isinstance(value, dict):
+        return False
+    kind = value.get("kind")
+    if is_kustomize_document(value):
+        return False
+    if "apiVersion" in value and kind is not None:
+        return True
+    if isinstance(kind, str) and ("metadata" in value or "spec" in value
+                                  or (kind.endswith("List") and "items" in value)):
+        return True
+    if "metadata" in value and "spec" in value:
+        return True  # an object that lost both
+    items = value.get("items")
+    return kind is None and isinstance(items, list) and any(
+        isinstance(item, dict) and "apiVersion" in item and "kind" in item for item in items
+    )
+
+
+def _with_templates(
+    objects: list[KObject], documents: list[Document], sources: dict[int, str]
+) -> list[KObject]:
+    """The objects, each with the Helm template its document was rendered from."""
+    by_index = {d.index: sources.get(d.start.line) for d in documents}
+    return [
+        replace(o, template=template) if (template := by_index.get(o.doc_index)) else o
+        for o in objects
+    ]
 
 
 def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]) -> list[KObject]:
@@ -996,6 +1049,22 @@ def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]
     found: list[KObject] = []
     items = value.get("items")
     kind = value.get("kind")
+    if is_kustomize_document(value):
+        diagnostics.append(
+            _diag(source, "manifest-invalid", Severity.ERROR,
+                  f"a kustomize {kind} is not a Kubernetes object: kubectl apply -f rejects it "
+                  "(build it with kubectl apply -k, or keep it in its own kustomization.yaml)",
+                  table.resolve("/kind", "value")[0])
+        )
+        return []
+    if kind is None and "apiVersion" not in value and isinstance(items, list):
+        diagnostics.append(
+            _diag(source, "manifest-invalid", Severity.ERROR,
+                  "a list of objects without `kind: List` and `apiVersion: v1`: kubectl "
+                  "rejects it (apiVersion not set, kind not set)",
+                  table.resolve("/items", "key")[0], None, "")
+        )
+        return []
     if isinstance(kind, str) and kind.endswith("List") and "items" in value:
         if not isinstance(items, list):
             span = table.resolve("/items")[0]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
+
 PathPart = str | int
 Path = tuple[PathPart, ...]
 Anchor = Literal["auto", "key", "value"]
@@ -244,6 +246,11 @@ class KObject:
     doc_index: int
     base: str  # pointer of the object inside its document: "" or "/items/3"
     positions: PositionTable
+    # the Helm template it was rendered from (its ``# Source:`` comment), if any
+    template: str | None = None
+    # a kustomize patch (named as one by a kustomization, or holding a strategic-merge
+    # directive): merged onto another object, never applied on its own
+    patch: bool = False
 
     @property
     def kind(self) -> str:
@@ -333,6 +340,23 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a finding on rendered output comes from: the template ``file`` as its ``# Source:``
+    comment names it, the ``line`` there (1 when the key cannot be found unambiguously), and
+    ``local``, that template's path under the working folder when it exists there."""
+
+    file: str
+    line: int
+    local: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"file": self.file, "line": self.line}
+        if self.local is not None:
+            found["localFile"] = self.local
+        return found
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     rule: str
     severity: Severity
@@ -344,6 +368,10 @@ class Diagnostic:
     related: tuple[RelatedLocation, ...] = ()
     fix: Fix | None = None
     suppression: Suppression | None = None
+    origin: Origin | None = None
+    # (file, JSON path) where the rule found it, when it is shown elsewhere (a --context
+    # object's finding, shown on the reported file it relates to): what a baseline lists
+    found_at: tuple[str, str] | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -354,7 +382,7 @@ class Diagnostic:
         return (self.file, self.span.line, self.span.column, self.rule, self.message)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "rule": self.rule,
             "severity": self.severity.value,
             "message": self.message,
@@ -366,6 +394,9 @@ class Diagnostic:
             "path": self.path,
             "object": self.object.to_json() if self.object else None,
         }
+        if self.origin is not None:
+            found["origin"] = self.origin.to_json()
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +427,11 @@ class LoadedFile:
     diagnostics: tuple[Diagnostic, ...]
     documents: int
     directives: dict[int, tuple[Directive, ...]]  # covered line → the comments that cover it
-    manifest_like: bool = True  # some document has apiVersion or kind (or it does not parse)
+    # some document is a Kubernetes object, or tries to be one (or the file does not parse);
+    # a file that is not is skipped, not reported
+    manifest_like: bool = True
+    # why a file that is not manifest-like is not (for --show-skipped)
+    not_manifest: str = ""
     annotated: bool = False  # the text names the kpolicy.io/ignore annotation somewhere
 
 
@@ -409,6 +444,7 @@ class Summary:
     warnings: int
     infos: int
     suppressed: int
+    skipped: int = 0
     baselined: int = 0
     fixed_baseline_entries: int | None = None  # None: no baseline in use
 
@@ -421,6 +457,7 @@ class Summary:
             "warnings": self.warnings,
             "infos": self.infos,
             "suppressed": self.suppressed,
+            "skipped": self.skipped,
         }
         if self.fixed_baseline_entries is not None:
             data["baselined"] = self.baselined
@@ -464,7 +501,12 @@ class LintResult:
     summary: Summary
     kubernetes_version: str
     errors: tuple[str, ...] = ()  # one-line I/O errors (exit code 2)
-    warnings: tuple[str, ...] = ()  # one-line warnings (an expired exemption)
+    skipped: tuple[Skipped, ...] = ()  # files not linted, and why
+    # one-line notes for stderr (nothing found to lint, an expired exemption, ...)
+    warnings: tuple[str, ...] = ()
+    # files read besides the inputs (kustomizations, charts, templates, ignore files): what
+    # the run cache must watch too
+    read_also: tuple[str, ...] = ()
     baselined: tuple[Diagnostic, ...] = ()  # unsuppressed findings the baseline lists, sorted
     fixed_baseline: tuple[BaselineEntry, ...] = ()  # baseline entries that match no finding
     baseline_file: str | None = None  # the baseline in use, as given

@@ -27,7 +27,11 @@ def test_every_rule_has_fixtures() -> None:
         rule_id
         for rule_id in builtin_rules()
         if rule_id not in NO_FIXTURE
-        and not ((FIXTURES / rule_id / "bad.yaml").is_file() and (FIXTURES / rule_id / "good.yaml").is_file())
+        and not (
+            ((FIXTURES / rule_id / "bad.yaml").is_file() or (FIXTURES / rule_id / "bad").is_dir())
+            and ((FIXTURES / rule_id / "good.yaml").is_file()
+                 or (FIXTURES / rule_id / "good").is_dir())
+        )
     ]
     assert missing == []
 

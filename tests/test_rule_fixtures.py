@@ -5,6 +5,9 @@
 regenerated with ``pytest --update-golden``. ``good.yaml`` must yield no finding of the rule.
 A fixture folder may hold ``.kpolicy.yaml`` (config, e.g. kubernetesVersion or params),
 ``nodes.yaml`` (passed as --nodes) and ``context/`` (passed as --context).
+
+A rule about a repository's layout (a Helm chart) has folders ``bad/`` and ``good/`` instead
+of the two files: each is linted as a folder, and the markers of every file in ``bad/`` count.
 """
 
 from __future__ import annotations
@@ -35,11 +38,22 @@ def _run(folder: Path, name: str) -> list:
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
 def test_bad_fixture(folder: Path, update_golden: bool) -> None:
     rule = folder.name
-    bad = folder / "bad.yaml"
-    expected = {line for line, r in markers(bad) if r == rule}
-    assert expected, f"{bad} has no # [{rule}] marker"
-    found = _run(folder, "bad.yaml")
-    assert {d.span.line for d in found} == expected, "\n".join(format_line(d) for d in found)
+    if (folder / "bad").is_dir():
+        expected = {
+            (str(path.relative_to(folder)), line)
+            for path in sorted((folder / "bad").rglob("*")) if path.is_file()
+            for line, r in markers(path) if r == rule
+        }
+        assert expected, f"{folder / 'bad'} has no # [{rule}] marker"
+        found = _run(folder, "bad")
+        got = {(d.file, d.span.line) for d in found}
+        assert got == expected, "\n".join(format_line(d) for d in found)
+    else:
+        bad = folder / "bad.yaml"
+        lines = {line for line, r in markers(bad) if r == rule}
+        assert lines, f"{bad} has no # [{rule}] marker"
+        found = _run(folder, "bad.yaml")
+        assert {d.span.line for d in found} == lines, "\n".join(format_line(d) for d in found)
     golden = folder / "expected.txt"
     text = "".join(format_line(d) + "\n" for d in found)
     if update_golden or not golden.exists():
@@ -49,5 +63,5 @@ def test_bad_fixture(folder: Path, update_golden: bool) -> None:
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
 def test_good_fixture(folder: Path) -> None:
-    found = _run(folder, "good.yaml")
+    found = _run(folder, "good" if (folder / "good").is_dir() else "good.yaml")
     assert found == [], "\n".join(format_line(d) for d in found)

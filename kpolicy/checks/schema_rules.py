@@ -5,32 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.kustomize import is_directive_key
 from kpolicy.model import KObject, Problem
 from kpolicy.patterns import PATTERN_TIMEOUT
-from kpolicy.schema import RULE_REQUIRED_MISSING, SCHEMA_RULES
-
-
-def _has_patch_directive(data: object) -> bool:
-    """Whether a strategic-merge directive (``$patch``, ``$setElementOrder/...``) occurs."""
-    stack = [data]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, dict):
-            if any(isinstance(k, str) and k.startswith("$") for k in node):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
+from kpolicy.schema import RULE_REQUIRED_MISSING, RULE_UNKNOWN_FIELD, SCHEMA_RULES
 
 
 def is_patch(obj: KObject, ctx: RuleContext) -> bool:
-    """A kustomize patch is a fragment applied onto another object, never on its own."""
-    return ctx.index.is_kustomize_patch(obj) or _has_patch_directive(obj.data)
+    """A kustomize patch is a fragment applied onto another object, never on its own (named
+    as one by a kustomization, or holding a strategic-merge directive: ``KObject.patch``)."""
+    return ctx.index.is_kustomize_patch(obj)
 
 
 # policy-pattern-timeout: a CRD's pattern that timed out on a custom resource's value (the
@@ -40,14 +24,17 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     validator = ctx.services.get("schema")
     if validator is None:
         return
-    patch: bool | None = None
     # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
     # pipeline keeps only the specific rule's finding there (lint.drop_generic_duplicates).
     for problem in validator.validate(obj.data):
-        if problem.rule == RULE_REQUIRED_MISSING:
-            if patch is None:
-                patch = is_patch(obj, ctx)
-            if patch:
+        if obj.patch:
+            # a kustomize patch says only what it changes (the rest is the resource's), and
+            # its strategic-merge directives are kustomize's, not fields of the kind
+            if problem.rule == RULE_REQUIRED_MISSING:
+                continue
+            if problem.rule == RULE_UNKNOWN_FIELD and problem.path and is_directive_key(
+                problem.path[-1]
+            ):
                 continue
         yield Problem(problem.path, problem.message, anchor=problem.at, rule=problem.rule)
 

@@ -99,7 +99,9 @@ def _governing_service(obj: KObject, ctx: RuleContext) -> KObject | None:
     name = _service_name(obj)
     if name is None:
         return None
-    services = ctx.index.all_named("Service", obj.namespace, name)
+    # a Service of another kustomize build or chart is never applied with this StatefulSet
+    services = [s for s in ctx.index.all_named("Service", obj.namespace, name)
+                if ctx.index.applied_together(obj, s)]
     if len(services) <= 1:
         return services[0] if services else None
     labels = template_labels(obj)
@@ -162,13 +164,26 @@ def service_name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 @check("statefulset-service-not-found")
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     name = _service_name(obj)
-    if name is None or ctx.index.get("Service", obj.namespace, name) is not None:
+    if name is None or _governing_service(obj, ctx) is not None:
+        return
+    pods = _pod_names(obj, spec_of(obj) or {})
+    elsewhere = ctx.index.all_named("Service", obj.namespace, name)
+    if elsewhere:
+        other = elsewhere[0]
+        yield Problem(
+            ("spec", "serviceName"),
+            f"Service {name!r} exists only in a kustomize build or chart that is never applied "
+            f"with this StatefulSet ({other.source.display}): no per-Pod DNS records for {pods} "
+            "until a headless Service of that name is applied with it",
+            related=(Related(other, ("metadata", "name"), "a Service of that name, applied "
+                             "apart"),),
+        )
         return
     yield Problem(
         ("spec", "serviceName"),
         f"no Service {name!r} in namespace {obj.namespace!r} among the linted files and "
-        f"--context: no per-Pod DNS records for {_pod_names(obj, spec_of(obj) or {})} until a "
-        "headless Service of that name exists",
+        f"--context: no per-Pod DNS records for {pods} until a headless Service of that name "
+        "exists",
     )
 
 

@@ -24,9 +24,12 @@ from pygls.uris import from_fs_path, to_fs_path
 from kpolicy.configfile import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
+from kpolicy.helm import CHART_FILE
+from kpolicy.kustomize import KUSTOMIZATION_FILES
 from kpolicy.lint import (
     LintOptions,
     Session,
+    adapt_to_repo,
     build_session,
     check_files,
     read_input,
@@ -47,10 +50,12 @@ from kpolicy.model import (
     TextEdit,
 )
 from kpolicy.plan import plan_for
+from kpolicy.repo import RepoModel
 
 SOURCE = "kpolicy"
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 CONFIG_FILES = frozenset({CONFIG_NAME, "pyproject.toml"})
+REPO_FILES = frozenset({*KUSTOMIZATION_FILES, CHART_FILE})
 LANGUAGES = frozenset({"yaml", "json"})
 TEMPLATE_LANGUAGES = frozenset({"helm", "gotmpl"})  # chart templates are not manifests yet
 # other schemes are views of something else (a git revision in a diff editor, a remote file)
@@ -129,6 +134,8 @@ class Project:
         self._disk: dict[str, LoadedFile] = {}
         self._buffers: dict[str, tuple[Buffer, LoadedFile]] = {}
         self._seen: dict[str, list[tuple[Any, Any]]] = {}  # display → objects others were linted with
+        # kustomizations and charts of the workspace (patches, injected labels, templates)
+        self.repo: RepoModel | None = None
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -180,7 +187,12 @@ class Project:
         if buffer.language_id in TEMPLATE_LANGUAGES:
             return False
         if buffer.language_id in LANGUAGES or buffer.uri.endswith(MANIFEST_SUFFIXES):
-            return not self.is_excluded(self.display_of(buffer.uri))
+            display = self.display_of(buffer.uri)
+            if self.is_excluded(display):
+                return False
+            # a chart's templates and values, a kustomization, a CI workflow: not manifests
+            repo = self.repo if self.repo is not None else RepoModel(self.root)
+            return repo.skip_reason(display) is None
         return False
 
     # -- config and files on disk ------------------------------------------------------------
@@ -227,6 +239,9 @@ class Project:
         inputs, errors = discover([str(self.root)])
         for error in errors:
             self.log(types.MessageType.Warning, f"kpolicy: {error}")
+        self.repo = RepoModel.scan(
+            [self._display(i.path) for i in inputs if i.path is not None], self.root
+        )
         for item in inputs:
             if item.path is not None:
                 self._read(item.path, walked=True)
@@ -248,6 +263,7 @@ class Project:
             or not path.name.endswith(MANIFEST_SUFFIXES)
             or self.is_excluded(display)
             or (config is not None and path.resolve() == config.resolve())
+            or (self.repo is not None and self.repo.skip_reason(display) is not None)
             or not (walked or self._inside(path))
         ):
             return before is not None
@@ -256,6 +272,7 @@ class Project:
             if path.exists():
                 self.log(types.MessageType.Warning, f"kpolicy: {loaded}")
             return before is not None
+        loaded = adapt_to_repo(loaded, self.repo)
         if loaded.manifest_like:
             self._disk[display] = loaded
         return _fingerprint(before) != _fingerprint(self._disk.get(display))
@@ -276,7 +293,8 @@ class Project:
         config_changed = False
         context_changed = False
         for path, deleted in paths:
-            if path.name in CONFIG_FILES:
+            if path.name in CONFIG_FILES or path.name in REPO_FILES:
+                # a kustomization or a chart changes what other files are: read them again
                 config_changed = True
                 continue
             if self.root is not None and Path(self._display(path)).is_absolute():
@@ -314,6 +332,7 @@ class Project:
             loaded = refused_file(display, size, limits or Limits())
         else:
             loaded = load_text(SourceFile(display, buffer.text), limits)
+            loaded = adapt_to_repo(loaded, self.repo)
         self._buffers[buffer.uri] = (buffer, loaded)
         return loaded
 
@@ -386,7 +405,8 @@ class Project:
         changed = fingerprint != before
         if not loaded.manifest_like:
             return Outcome(target.uri, target.version, (), (), changed)
-        result, _ = check_files([loaded], self._context(target, buffers), self.session)
+        result, _ = check_files([loaded], self._context(target, buffers), self.session,
+                                base=self.root, repo=self.repo, context_findings=False)
         lines = Lines.of(target.text)
         published = tuple(
             self.to_lsp(d, lines, buffers, encoding, key=i) for i, d in enumerate(result.diagnostics)

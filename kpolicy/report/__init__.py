@@ -16,6 +16,7 @@ class ReportContext:
     tool_version: str
     color: bool = False
     show_suppressed: bool = False
+    show_skipped: bool = False
 
 
 Writer = Callable[[LintResult, ReportContext, TextIO], None]

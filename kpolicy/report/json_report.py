@@ -15,6 +15,10 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
     data: dict[str, Any] = diag.to_json()
     data["message"] = escape.text(diag.message)
     data["file"] = escape.text(diag.file)
+    if diag.origin is not None:
+        data["origin"]["file"] = escape.text(diag.origin.file)
+        if diag.origin.local is not None:
+            data["origin"]["localFile"] = escape.text(diag.origin.local)
     return data
 
 
@@ -32,6 +36,11 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
             report["baselined"] = [_hidden(d) for d in result.baselined]
     if result.baseline_file is not None:
         report["baseline"] = escape.text(result.baseline_file)
+    if ctx.show_skipped:
+        report["skipped"] = [
+            {**item.to_json(), "file": escape.text(item.file), "reason": escape.text(item.reason)}
+            for item in result.skipped
+        ]
     if result.errors:
         report["errors"] = [escape.text(error) for error in result.errors]
     if result.warnings:

@@ -9,7 +9,7 @@ import attr
 import sarif_om as om
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult, Severity
+from kpolicy.model import Diagnostic, LintResult, Severity, Span
 from kpolicy.report import ReportContext, fingerprint, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
@@ -108,7 +108,15 @@ def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str
         if obj.name is not None:
             logical["name"] = obj.name
         location["logicalLocations"] = [logical]
-    location["physicalLocation"] = _location(diag.file, diag.span, uris)
+    related = [(r.file, r.span, r.message) for r in diag.related]
+    origin = diag.origin
+    if origin is not None and origin.local is not None:
+        # code scanning shows it on the chart's template; the rendered place is related
+        location["physicalLocation"] = _location(
+            origin.local, Span(origin.line, 1, origin.line, 2), uris)
+        related.append((diag.file, diag.span, "where the finding is in the rendered output"))
+    else:
+        location["physicalLocation"] = _location(diag.file, diag.span, uris)
     result: dict[str, Any] = {
         "message": {"text": escape.text(diag.message)},
         "level": _LEVEL[diag.severity],
@@ -117,11 +125,11 @@ def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str
     }
     if diag.path:
         result["properties"] = {"path": diag.path}
-    if diag.related:
+    if related:
         result["relatedLocations"] = [
-            {"id": i, "message": {"text": escape.text(r.message)},
-             "physicalLocation": _location(r.file, r.span, uris)}
-            for i, r in enumerate(diag.related)
+            {"id": i, "message": {"text": escape.text(message)},
+             "physicalLocation": _location(file, span, uris)}
+            for i, (file, span, message) in enumerate(related)
         ]
     result["ruleId"] = diag.rule
     result["ruleIndex"] = rule_index

@@ -23,6 +23,9 @@ def format_line(diag: Diagnostic, color: bool = False) -> str:
     line = f"{where} {level} {escape.text(diag.message)}"
     if diag.object is not None and diag.object.kind:
         line += f" ({escape.text(diag.object.label())})"
+    if diag.origin is not None:
+        origin = escape.text(diag.origin.local or diag.origin.file)
+        line += f" [from {origin}:{diag.origin.line}]"
     suppression = diag.suppression
     if suppression is not None:
         if suppression.kind == "baseline":
@@ -48,6 +51,9 @@ def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
         shown = sorted([*shown, *result.suppressed, *result.baselined], key=lambda d: d.sort_key)
     for diag in shown:
         out.write(format_line(diag, ctx.color) + "\n")
+    if ctx.show_skipped:
+        for item in result.skipped:
+            out.write(f"{escape.path(item.file)}: skipped: {escape.text(item.reason)}\n")
     s = result.summary
     fixed = result.fixed_baseline
     if fixed:
@@ -71,4 +77,18 @@ def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
         f"({_plural(s.objects, 'object')}, {hidden}; "
         f"Kubernetes {result.kubernetes_version})"
     )
-    out.write(summary + "\n")
+    out.write(summary + skipped_summary(result) + "\n")
+
+
+def skipped_summary(result: LintResult) -> str:
+    """``, 3 files skipped: not Kubernetes manifests`` (by group when there are several)."""
+    if not result.skipped:
+        return ""
+    groups: dict[str, int] = {}
+    for item in result.skipped:
+        groups[item.group] = groups.get(item.group, 0) + 1
+    total = _plural(len(result.skipped), "file")
+    if len(groups) == 1:
+        return f", {total} skipped: {next(iter(groups))}"
+    parts = ", ".join(f"{count} {group}" for group, count in groups.items())
+    return f", {total} skipped ({parts})"

@@ -1,0 +1,708 @@
+"""Real repositories: files that are not manifests, Helm charts, kustomize, .gitignore, context.
+
+Every layout here is written by the test: a chart with templates and values, kustomize bases,
+overlays, components and patches, CI and tool files beside the manifests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from kpolicy.repo import RepoModel
+from tests.conftest import ROOT
+from tests.test_cli import BAD, GOOD, run
+
+REPORT_SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def findings(stdout: str) -> list[tuple[str, str, int]]:
+    report = json.loads(stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    return sorted((d["file"], d["rule"], d["line"]) for d in report["diagnostics"])
+
+
+NEIGHBOURS = {
+    ".pre-commit-config.yaml": """\
+        repos:
+          - repo: https://example.com/kpolicy
+            rev: v1
+            hooks: [{id: kpolicy}]
+        """,
+    ".github/workflows/ci.yaml": """\
+        name: ci
+        on: [push]
+        jobs:
+          lint: {runs-on: ubuntu-latest, steps: [{run: "kpolicy lint ."}]}
+        """,
+    "docker-compose.yml": """\
+        services:
+          web: {image: "nginx:1.27"}
+        """,
+    # kustomize's own kinds, with apiVersion and kind
+    "deploy/kustomization.yaml": """\
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [good.yaml]
+        """,
+    "chart/Chart.yaml": """\
+        apiVersion: v2
+        name: web
+        version: 0.1.0
+        """,
+    # a values file may carry apiVersion and kind (values of the chart's objects)
+    "chart/values.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        replicas: 2
+        """,
+    "chart/values-prod.yaml": "replicas: 3\n",
+    "notes.yaml": "owner: platform-team\n",
+}
+
+
+def test_neighbours_named_on_the_command_line_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path, {**NEIGHBOURS, "deploy/good.yaml": GOOD})
+    names = [*NEIGHBOURS, "deploy/good.yaml"]
+    result = run("lint", "--no-cache", *names, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1].endswith(
+        f"in 1 file (1 object, 0 suppressed; Kubernetes 1.37), {len(NEIGHBOURS)} files "
+        "skipped: not Kubernetes manifests"
+    ), result.stdout
+    listed = run("lint", "--no-cache", "-v", *names, cwd=tmp_path)
+    for name in NEIGHBOURS:
+        assert f"{name}: skipped: " in listed.stdout
+    assert "chart/values.yaml: skipped: values or metadata of the Helm chart in chart" \
+        in listed.stdout
+    assert "notes.yaml: skipped: holds no Kubernetes object" in listed.stdout
+    report = run("lint", "--no-cache", "-f", "json", "--show-skipped", *names, cwd=tmp_path)
+    data = json.loads(report.stdout)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    assert data["summary"]["skipped"] == len(NEIGHBOURS)
+    assert sorted(s["file"] for s in data["skipped"]) == sorted(NEIGHBOURS)
+
+
+def test_walking_a_folder_skips_the_same_files(tmp_path: Path) -> None:
+    write(tmp_path, {**NEIGHBOURS, "deploy/good.yaml": GOOD, "deploy/bad.yaml": BAD})
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(result.stdout) == [("deploy/bad.yaml", "selector-mismatch", 6)]
+
+
+def test_a_file_that_mixes_objects_and_other_documents_reports_them(tmp_path: Path) -> None:
+    write(tmp_path, {"mixed.yaml": GOOD + "---\nowner: platform-team\n"})
+    result = run("lint", "--no-cache", "-f", "json", "mixed.yaml", cwd=tmp_path)
+    assert findings(result.stdout) == [("mixed.yaml", "manifest-invalid", 16)]
+
+
+def test_objects_without_a_list_kind_are_reported_not_skipped(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "items.yaml": """\
+            items:
+              - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}
+            """,
+        "list.yaml": """\
+            - {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}
+            """,
+    })
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(result.stdout) == [
+        ("items.yaml", "manifest-invalid", 1), ("list.yaml", "manifest-invalid", 1)]
+    assert "kubectl rejects it" in result.stdout
+
+
+def test_a_run_that_found_no_manifest_says_so(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    empty = run("lint", "--no-cache", "deploy", cwd=tmp_path)
+    assert empty.returncode == 0
+    assert empty.stderr == "kpolicy: warning: no Kubernetes manifests found in deploy\n"
+    write(tmp_path, {"deploy/docker-compose.yml": NEIGHBOURS["docker-compose.yml"]})
+    others = run("lint", "--no-cache", "deploy", cwd=tmp_path)
+    assert others.returncode == 0
+    assert "no Kubernetes manifests found in deploy" in others.stderr
+    assert "1 file skipped: not Kubernetes manifests" in others.stdout
+    write(tmp_path, {"deploy/good.yaml": GOOD})
+    assert run("lint", "--no-cache", "deploy", cwd=tmp_path).stderr == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# exclude and .gitignore
+
+
+def test_exclude_applies_to_named_files_with_force_exclude(tmp_path: Path) -> None:
+    write(tmp_path, {".kpolicy.yaml": "exclude: ['generated/*']\n", "generated/bad.yaml": BAD})
+    assert run("lint", "--no-cache", "generated/bad.yaml", cwd=tmp_path).returncode == 1
+    forced = run("lint", "--no-cache", "-v", "--force-exclude", "generated/bad.yaml",
+                 cwd=tmp_path)
+    assert forced.returncode == 0, forced.stdout
+    assert "generated/bad.yaml: skipped: matches an exclude pattern" in forced.stdout
+    write(tmp_path, {".kpolicy.yaml": "exclude: ['generated/*']\nforceExclude: true\n"})
+    assert run("lint", "--no-cache", "generated/bad.yaml", cwd=tmp_path).returncode == 0
+    assert run("lint", "--no-cache", "--no-force-exclude", "generated/bad.yaml",
+               cwd=tmp_path).returncode == 1
+
+
+def _git_tree(root: Path) -> Path:
+    (root / ".git" / "info").mkdir(parents=True)  # a work tree, as far as a walk can tell
+    write(root, {
+        ".gitignore": "rendered/\n*.tmp.yaml\n!keep.tmp.yaml\n",
+        ".git/info/exclude": "private.yaml\n",
+        "deploy/.gitignore": "local.yaml\n",
+        "deploy/bad.yaml": BAD,
+        "deploy/local.yaml": BAD,
+        "deploy/scratch.tmp.yaml": BAD,
+        "deploy/keep.tmp.yaml": BAD,
+        "rendered/bad.yaml": BAD,
+        "private.yaml": BAD,
+    })
+    return root
+
+
+def test_gitignore_is_honoured_when_walking_a_work_tree(tmp_path: Path) -> None:
+    _git_tree(tmp_path)
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert {f for f, _, _ in findings(result.stdout)} == {"deploy/bad.yaml",
+                                                            "deploy/keep.tmp.yaml"}
+    # from a sub-folder, the work tree's own .gitignore still applies
+    inner = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path / "deploy")
+    assert {f for f, _, _ in findings(inner.stdout)} == {"bad.yaml", "keep.tmp.yaml"}
+    everything = run("lint", "--no-cache", "-f", "json", "--no-ignore", ".", cwd=tmp_path)
+    assert len({f for f, _, _ in findings(everything.stdout)}) == 6
+    # a named file is linted: pre-commit names only tracked files
+    named = run("lint", "--no-cache", "rendered/bad.yaml", cwd=tmp_path)
+    assert named.returncode == 1
+
+
+def test_gitignore_outside_a_work_tree_is_not_read(tmp_path: Path) -> None:
+    _git_tree(tmp_path)
+    shutil.rmtree(tmp_path / ".git")
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert len({f for f, _, _ in findings(result.stdout)}) == 6
+
+
+# ---------------------------------------------------------------------------------------------
+# Helm
+
+CHART = {
+    "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "charts/web/values.yaml": "tag: latest\nreplicas: 2\n",
+    "charts/web/templates/deployment.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ .Release.Name }}-web
+          labels:
+            {{- include "web.labels" . | nindent 4 }}
+        spec:
+          replicas: {{ .Values.replicas }}
+          selector:
+            matchLabels:
+              app: web
+          template:
+            metadata:
+              labels:
+                app: api
+            spec:
+              containers:
+                - name: web
+                  image: "nginx:{{ .Values.tag }}"
+                - name: sidecar
+                  image: "busybox:latest"
+        """,
+    "charts/web/templates/_helpers.tpl": '{{- define "web.labels" -}}\napp: web\n{{- end }}\n',
+    "charts/web/templates/tests/test-connection.yaml": """\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: "{{ .Release.Name }}-test"
+          annotations: {"helm.sh/hook": test}
+        spec:
+          containers: [{name: wget, image: "busybox:1.36"}]
+        """,
+}
+
+RENDERED = """\
+---
+# Source: web/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: rel-web
+  labels:
+    app: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: api
+    spec:
+      containers:
+        - name: web
+          image: "nginx:latest"
+        - name: sidecar
+          image: "busybox:latest"
+"""
+
+
+def test_chart_templates_are_skipped_with_one_finding_per_chart(tmp_path: Path) -> None:
+    write(tmp_path, CHART)
+    result = run("lint", "--no-cache", "-f", "json", "--show-skipped", ".", cwd=tmp_path)
+    assert findings(result.stdout) == [("charts/web/Chart.yaml", "helm-chart-not-rendered", 2)]
+    data = json.loads(result.stdout)
+    groups = {s["file"]: s["group"] for s in data["skipped"]}
+    assert groups == {
+        "charts/web/Chart.yaml": "not Kubernetes manifests",
+        "charts/web/values.yaml": "not Kubernetes manifests",
+        "charts/web/templates/deployment.yaml": "Helm chart templates",
+        "charts/web/templates/tests/test-connection.yaml": "Helm chart templates",
+    }
+    text = run("lint", "--no-cache", ".", cwd=tmp_path)
+    assert "helm template charts/web | kpolicy lint -" in text.stdout
+    assert "4 files skipped (2 not Kubernetes manifests, 2 Helm chart templates)" in text.stdout
+    # pre-commit names a template: skipped too
+    named = run("lint", "--no-cache", "charts/web/templates/deployment.yaml", cwd=tmp_path)
+    assert named.returncode == 0 and "yaml-syntax" not in named.stdout
+
+
+def test_rendered_output_leads_back_to_the_template(tmp_path: Path) -> None:
+    write(tmp_path, CHART)
+    args = ("lint", "--no-cache", "-", "--stdin-filename", "rendered.yaml")
+    data = json.loads(run(*args, "-f", "json", cwd=tmp_path, stdin=RENDERED).stdout)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    origins = {(d["rule"], d["line"]): d.get("origin") for d in data["diagnostics"]}
+    template = "charts/web/templates/deployment.yaml"
+    # one `selector:` line in the template: found
+    assert origins[("selector-mismatch", 11)] == {
+        "file": "web/templates/deployment.yaml", "line": 9, "localFile": template}
+    # two `image:` lines: the one whose text is the rendered value, else none (line 1)
+    assert origins[("image-tag-missing-or-latest", 23)]["line"] == 21
+    assert origins[("image-tag-missing-or-latest", 21)]["line"] == 1
+    text = run(*args, cwd=tmp_path, stdin=RENDERED).stdout
+    assert f"[from {template}:9]" in text
+    github = run(*args, "-f", "github", cwd=tmp_path, stdin=RENDERED).stdout
+    assert f"::error file={template},line=9,title=selector-mismatch::" in github
+    assert "(rendered at rendered.yaml:11:3)" in github
+    sarif = json.loads(run(*args, "-f", "sarif", cwd=tmp_path, stdin=RENDERED).stdout)
+    (mismatch,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "selector-mismatch"]
+    where = mismatch["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == template
+    assert where["region"]["startLine"] == 9
+    related = [r["physicalLocation"] for r in mismatch["relatedLocations"]]
+    assert {"uri": "rendered.yaml", "uriBaseId": "%SRCROOT%"} in [
+        r["artifactLocation"] for r in related]
+
+
+def test_a_template_line_is_found_by_key_path_then_by_text(tmp_path: Path) -> None:
+    from kpolicy.helm import template_line
+
+    text = textwrap.dedent(CHART["charts/web/templates/deployment.yaml"])
+    names = ("spec", "template", "spec", "containers", "image")
+    assert template_line(text, ("spec", "replicas"), 2) == 8
+    assert template_line(text, names, "busybox:latest") == 21
+    assert template_line(text, names, "nginx:latest") is None
+    assert template_line(text, ("spec", "template", "spec", "containers", "name"), "web") == 18
+    assert template_line(text, ("spec", "paused"), True) is None
+
+
+def test_a_template_outside_the_working_folder_is_not_read(tmp_path: Path) -> None:
+    outside = write(tmp_path / "elsewhere", CHART)
+    work = tmp_path / "work"
+    work.mkdir()
+    rendered = RENDERED.replace("# Source: web/", f"# Source: {os.path.relpath(outside, work)}"
+                                                  "/charts/web/")
+    data = json.loads(run("lint", "--no-cache", "-", "--stdin-filename", "r.yaml", "-f", "json",
+                          cwd=work, stdin=rendered).stdout)
+    assert all("localFile" not in d["origin"] for d in data["diagnostics"])
+    assert all(d["origin"]["line"] == 1 for d in data["diagnostics"])
+
+
+def test_helm_hooks_are_left_out_of_selectors_and_services(tmp_path: Path) -> None:
+    hook = GOOD.replace("name: web\n", "name: migrate\n  annotations: {helm.sh/hook: pre-install}\n",
+                        1)
+    service = """\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: migrate}
+        spec:
+          selector: {app: migrate}
+          ports: [{port: 80}]
+        """
+    write(tmp_path, {"web.yaml": GOOD, "hook.yaml": hook,
+                     "svc.yaml": service,
+                     "hook-svc.yaml": textwrap.dedent(service).replace(
+                         "metadata: {name: migrate}",
+                         "metadata: {name: m2, annotations: {helm.sh/hook: test}}"),
+                     "migrate.yaml": hook.replace("app: web", "app: migrate")})
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    got = findings(result.stdout)
+    assert not [f for f in got if f[1] == "selector-overlap"], got
+    # the Service selects only a hook's Pods: none of the release's
+    assert ("svc.yaml", "service-selector-no-match", 5) in got
+    assert not [f for f in got if f[0] == "hook-svc.yaml"], got
+    plain = run("lint", "--no-cache", "-f", "json", "web.yaml", "migrate.yaml", "svc.yaml",
+                cwd=tmp_path)
+    assert ("svc.yaml", "service-selector-no-match", 5) in findings(plain.stdout)
+
+
+# ---------------------------------------------------------------------------------------------
+# kustomize
+
+DEPLOYMENT = """\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: web
+    spec:
+      template:
+        spec:
+          containers:
+            - name: web
+              image: registry.example.com/web
+    """
+
+OVERLAY = {
+    "base/kustomization.yaml": """\
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        commonLabels: {app: web}
+        images: [{name: registry.example.com/web, newTag: "1.4.2"}]
+        resources: [deployment.yaml]
+        """,
+    "base/deployment.yaml": DEPLOYMENT,
+    "overlays/prod/kustomization.yaml": """\
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [../../base]
+        components: [../../components/probes]
+        patches:
+          - path: replicas.yaml
+          - path: json-patch.yaml
+            target: {kind: Deployment, name: web}
+        patchesStrategicMerge: [typo.yaml]
+        """,
+    "overlays/prod/replicas.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: 3
+        """,
+    "overlays/prod/typo.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replica: 3
+        """,
+    "overlays/prod/json-patch.yaml": """\
+        - op: replace
+          path: /spec/replicas
+          value: 4
+        """,
+    "components/probes/kustomization.yaml": """\
+        apiVersion: kustomize.config.k8s.io/v1alpha1
+        kind: Component
+        patches: [{path: probes.yaml}]
+        """,
+    "components/probes/probes.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+                - name: web
+                  readinessProbe: {httpGet: {path: /healthz, port: http}}
+        """,
+    "overlays/prod/delete-debug.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: debug
+        $patch: delete
+        """,
+}
+
+
+def test_patches_are_judged_as_patches(tmp_path: Path) -> None:
+    write(tmp_path, OVERLAY)
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    # the one finding is the typo: a patch is still checked for what it says
+    assert findings(result.stdout) == [("overlays/prod/typo.yaml", "schema-unknown-field", 6)]
+    skipped = run("lint", "--no-cache", "-v", ".", cwd=tmp_path).stdout
+    assert ("overlays/prod/json-patch.yaml: skipped: kustomize patch without an object (a JSON "
+            "patch), named by overlays/prod/kustomization.yaml") in skipped
+
+
+def test_a_patch_named_alone_is_a_patch(tmp_path: Path) -> None:
+    """pre-commit names the staged patch only: its kustomization is found in its folder."""
+    write(tmp_path, OVERLAY)
+    for name in ("overlays/prod/replicas.yaml", "components/probes/probes.yaml"):
+        result = run("lint", "--no-cache", name, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout
+    (tmp_path / "overlays/prod/kustomization.yaml").unlink()
+    alone = run("lint", "--no-cache", "-f", "json", "overlays/prod/replicas.yaml", cwd=tmp_path)
+    assert ("overlays/prod/replicas.yaml", "selector-missing", 5) in findings(alone.stdout)
+
+
+def test_strategic_merge_directives_make_a_patch(tmp_path: Path) -> None:
+    write(tmp_path, {"delete.yaml": OVERLAY["overlays/prod/delete-debug.yaml"],
+                     "order.yaml": """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          template:
+            spec:
+              $setElementOrder/containers: [{name: web}]
+              containers:
+                - name: web
+                  imagePullPolicy: Sometimes
+        """})
+    result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(result.stdout) == [("order.yaml", "schema-enum-invalid", 10)]
+
+
+def test_labels_a_kustomization_injects_are_applied(tmp_path: Path) -> None:
+    write(tmp_path, OVERLAY)
+    # no selector-missing, no image-tag finding (commonLabels and images of base/)
+    base = run("lint", "--no-cache", "-f", "json", "base/deployment.yaml", cwd=tmp_path)
+    assert findings(base.stdout) == []
+    write(tmp_path, {"base/kustomization.yaml": """\
+        labels: [{pairs: {app: web}}]
+        resources: [deployment.yaml]
+        """})
+    metadata_only = run("lint", "--no-cache", "-f", "json", "base/deployment.yaml", cwd=tmp_path)
+    assert [r for _, r, _ in findings(metadata_only.stdout)] == [
+        "image-tag-missing-or-latest", "selector-missing"]
+    write(tmp_path, {"base/kustomization.yaml": """\
+        labels: [{pairs: {app: web}, includeSelectors: true}]
+        resources: [deployment.yaml]
+        """})
+    selectors = run("lint", "--no-cache", "-f", "json", "base/deployment.yaml", cwd=tmp_path)
+    assert [r for _, r, _ in findings(selectors.stdout)] == ["image-tag-missing-or-latest"]
+
+
+def test_the_repository_model(tmp_path: Path) -> None:
+    write(tmp_path, {**OVERLAY, "outside/kustomization.yaml": "resources: [deployment.yaml]\n",
+                     "outside/deployment.yaml": DEPLOYMENT})
+    work = tmp_path / "repo"
+    shutil.move(str(tmp_path / "base"), work / "base")
+    shutil.move(str(tmp_path / "overlays"), work / "overlays")
+    shutil.move(str(tmp_path / "components"), work / "components")
+    (work / ".git").mkdir()
+    write(work, {"overlays/prod/kustomization.yaml": """\
+        resources: [../../base, ../../../outside]
+        components: [../../components/probes]
+        patches: [{path: replicas.yaml}]
+        """})
+    model = RepoModel.scan(["overlays/prod/replicas.yaml"], work)
+    assert model.is_patch("overlays/prod/replicas.yaml")
+    assert model.is_patch("components/probes/probes.yaml")
+    assert [os.path.relpath(k.folder, work) for k in model.builds_including("base/deployment.yaml")
+            ] == ["base", "overlays/prod"]
+    assert [(i.labels, i.selectors) for i in model.injected_labels("base/deployment.yaml")] == [
+        ((("app", "web"),), True)]
+    # the repository root is the git work tree: a kustomization outside it is never read
+    assert not any("outside" in f for f in model.files_read)
+    assert model.kustomization_at("outside") is None
+
+
+def test_a_changed_kustomization_is_not_replayed_from_the_cache(tmp_path: Path) -> None:
+    write(tmp_path, OVERLAY)
+    env_dir = tmp_path / "cache"
+    os.environ["KPOLICY_CACHE_DIR"] = str(env_dir)
+    try:
+        name = "overlays/prod/replicas.yaml"
+        assert run("lint", name, cwd=tmp_path).returncode == 0
+        assert run("lint", name, cwd=tmp_path).returncode == 0
+        kustomization = tmp_path / "overlays/prod/kustomization.yaml"
+        kustomization.write_text("resources: [../../base]\n")
+        again = run("lint", name, cwd=tmp_path)
+        assert again.returncode == 1 and "selector-missing" in again.stdout
+    finally:
+        del os.environ["KPOLICY_CACHE_DIR"]
+
+
+# ---------------------------------------------------------------------------------------------
+# --context: a staged change that breaks an object in another file
+
+STATEFULSET = """\
+    apiVersion: apps/v1
+    kind: StatefulSet
+    metadata: {name: db}
+    spec:
+      serviceName: db
+      selector: {matchLabels: {app: db}}
+      template:
+        metadata: {labels: {app: db}}
+        spec:
+          containers: [{name: db, image: "postgres:16"}]
+    """
+SERVICE = """\
+    apiVersion: v1
+    kind: Service
+    metadata: {name: db}
+    spec:
+      clusterIP: None
+      selector: {app: db}
+      ports: [{port: 5432}]
+    """
+
+
+def test_a_context_finding_caused_by_a_staged_file_is_shown_there(tmp_path: Path) -> None:
+    write(tmp_path, {"db.yaml": STATEFULSET, "svc.yaml": SERVICE})
+    assert run("lint", "--no-cache", "svc.yaml", "--context", ".", cwd=tmp_path).returncode == 0
+    write(tmp_path, {"svc.yaml": SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9")})
+    staged = run("lint", "--no-cache", "-f", "sarif", "svc.yaml", "--context", ".",
+                 cwd=tmp_path)
+    assert staged.returncode == 1
+    (result,) = json.loads(staged.stdout)["runs"][0]["results"]
+    assert result["ruleId"] == "statefulset-service-not-headless"
+    where = result["locations"][0]["physicalLocation"]
+    assert (where["artifactLocation"]["uri"], where["region"]["startLine"]) == ("svc.yaml", 5)
+    related = {r["physicalLocation"]["artifactLocation"]["uri"]
+               for r in result["relatedLocations"]}
+    assert related == {"db.yaml"}
+    # both files reported: the finding is on the StatefulSet, once
+    both = run("lint", "--no-cache", "-f", "json", "svc.yaml", "db.yaml", "--context", ".",
+               cwd=tmp_path)
+    assert findings(both.stdout) == [("db.yaml", "statefulset-service-not-headless", 5)]
+
+
+def test_relating_rules_are_every_rule_that_asks_about_other_objects() -> None:
+    """engine.RELATING_RULES must name every check that queries other objects (it raises
+    NeedsIndex under a LocalIndex) on the fixtures, so that --context findings are complete.
+    The schemas are whole here: a custom kind's schema comes from a definition, not from an
+    object the finding relates to."""
+    from typing import cast
+
+    from kpolicy.discover import discover
+    from kpolicy.engine import RELATING_RULES, ActiveRule, Engine
+    from kpolicy.index import Index, LocalIndex
+    from kpolicy.lint import LintOptions, _rule_context, build_session, read_input
+    from kpolicy.model import Limits
+    from kpolicy.schema import SchemaValidator
+
+    session = build_session(LintOptions(use_config_discovery=False))
+    every = {rid: ActiveRule(r, r.severity, dict(r.params)) for rid, r in session.rules.items()}
+    schema = SchemaValidator.for_version(session.kubernetes_version)
+    context = _rule_context(session, cast(Index, LocalIndex()), None, {"schema": schema})
+    engine = Engine(every, context)
+    asking: set[str] = set()
+    inputs, _ = discover([str(ROOT / "tests" / "rules"), str(ROOT / "examples")])
+    for item in inputs:
+        loaded = read_input(item, False, Limits(), None)
+        if isinstance(loaded, str):
+            continue
+        for obj in loaded.objects:
+            deferred: list[int] = []
+            engine.run(obj, deferred=deferred)
+            plan = engine._plan(obj.kind)
+            for position in deferred:
+                # every step may report a user pattern's timeout: not a relation
+                reports = set(plan[position].reports) - {"policy-pattern-timeout"}
+                if not any(r.startswith("schema-") for r in reports):  # the schema's step
+                    asking |= reports
+    assert asking == set(RELATING_RULES)
+
+
+# ---------------------------------------------------------------------------------------------
+# --kustomize DIR
+
+needs_kustomize = pytest.mark.skipif(
+    shutil.which("kubectl") is None and shutil.which("kustomize") is None,
+    reason="needs kubectl (with kustomize) or kustomize on PATH",
+)
+
+
+@needs_kustomize
+def test_kustomize_build_is_linted_on_its_source_files(tmp_path: Path) -> None:
+    write(tmp_path, OVERLAY)
+    write(tmp_path, {
+        "overlays/prod/kustomization.yaml": """\
+            resources: [../../base]
+            patches: [{path: replicas.yaml}]
+            """,
+        "base/kustomization.yaml": "commonLabels: {app: web}\nresources: [deployment.yaml]\n",
+    })
+    result = run("lint", "-f", "json", "--kustomize", "overlays/prod", cwd=tmp_path)
+    data = json.loads(result.stdout)
+    jsonschema.validate(data, REPORT_SCHEMA)
+    got = [(d["file"], d["rule"], d["line"]) for d in data["diagnostics"]]
+    # the untagged image, on the line of the base's file that says it
+    assert got == [("base/deployment.yaml", "image-tag-missing-or-latest", 10)]
+    sarif = json.loads(run("lint", "-f", "sarif", "--kustomize", "overlays/prod",
+                           cwd=tmp_path).stdout)
+    (only,) = sarif["runs"][0]["results"]
+    assert only["relatedLocations"][0]["message"]["text"] == "where kustomize build puts it"
+    assert "config.kubernetes.io/origin" not in result.stdout
+    # the repository is left as it was
+    assert sorted(p.name for p in (tmp_path / "overlays/prod").iterdir()) == sorted(
+        Path(n).name for n in OVERLAY if n.startswith("overlays/prod/"))
+
+
+def test_kustomize_without_the_tool_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path, OVERLAY)
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--kustomize", "overlays/prod"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PATH": str(tmp_path / "nothing")},
+    )
+    assert result.returncode == 2
+    assert "kpolicy: error: --kustomize needs `kubectl`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_service_of_another_build_is_not_the_statefulsets(tmp_path: Path) -> None:
+    """Two kustomize bases that are never built together (argo-cd's StatefulSet and Deployment
+    variants of one controller): the non-headless Service of one is not the other's."""
+    write(tmp_path, {
+        "statefulset/kustomization.yaml": "resources: [db.yaml]\n",
+        "statefulset/db.yaml": STATEFULSET,
+        "deployment/kustomization.yaml": "resources: [svc.yaml]\n",
+        "deployment/svc.yaml": SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9"),
+    })
+    apart = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(apart.stdout) == [("statefulset/db.yaml", "statefulset-service-not-found", 5)]
+    write(tmp_path, {"kustomization.yaml": "resources: [statefulset, deployment]\n"})
+    together = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
+    assert findings(together.stdout) == [
+        ("statefulset/db.yaml", "statefulset-service-not-headless", 5)]
+
+
+def test_show_skipped_lists_links_that_leave_the_folder(tmp_path: Path) -> None:
+    """The walk's skipped links (issue 13) go through the same list as the non-manifests."""
+    outside = write(tmp_path / "outside", {"secret.yaml": GOOD})
+    repo = write(tmp_path / "repo", {"k8s/good.yaml": GOOD, "k8s/notes.yaml": "a: 1\n"})
+    (repo / "k8s" / "leak.yaml").symlink_to(outside / "secret.yaml")
+    result = run("lint", "--no-cache", "-v", "k8s", cwd=repo)
+    assert "k8s/leak.yaml: skipped: symbolic link to a path outside k8s, not followed" \
+        in result.stdout
+    assert ("2 files skipped (1 symbolic links leaving the folder, 1 not Kubernetes manifests)"
+            in result.stdout)
