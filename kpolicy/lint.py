@@ -227,7 +227,7 @@ def build_session(options: LintOptions) -> Session:
     baseline = None
     baseline_path = options.baseline or config.baseline
     if options.use_baseline and baseline_path is not None:
-        baseline = load_baseline(_shown(baseline_path, cwd), cwd)
+        baseline = read_baseline(baseline_path, cwd)
     return Session(
         config=config,
         rules=rules,
@@ -242,6 +242,12 @@ def build_session(options: LintOptions) -> Session:
         cwd=cwd,
         warnings=warnings,
     )
+
+
+def read_baseline(path: Path, cwd: Path) -> Baseline:
+    """The baseline at ``path`` (relative to ``cwd``, as the config or --baseline gives it);
+    a usage error when it is missing or invalid."""
+    return load_baseline(_shown(path, cwd), cwd)
 
 
 def read_input(
