@@ -260,7 +260,8 @@ def lint(
             schema_dir=schema_dir,
             debug=debug,
             jobs=jobs,
-            baseline=baseline,
+            # the baseline being written is not read, but never linted either
+            baseline=baseline if write_baseline is None else write_baseline,
             use_baseline=write_baseline is None,
             force_exclude=force_exclude,
             ignore_files=not no_ignore,

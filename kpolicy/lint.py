@@ -403,6 +403,16 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     origin = config.origin
     config_file = file_identity(origin) if origin is not None else None
     config_name = origin.name if origin is not None else ""
+    # the baseline (in use, or the config's, which --write-baseline replaces) is kpolicy's
+    # own file: never read as a manifest (it may be larger than a manifest may be)
+    baseline_path = options.baseline or config.baseline
+    baseline_file = file_identity(base / baseline_path) if baseline_path is not None else None
+    baseline_name = baseline_path.name if baseline_path is not None else ""
+
+    def is_baseline(item: Input) -> bool:
+        return (baseline_file is not None and item.path is not None
+                and item.path.name == baseline_name and file_identity(item.path) == baseline_file)
+
     # what to read, in order: (input, context only); the choice depends on names alone
     reads: list[tuple[Input, bool]] = []
     unrendered: dict[str, int] = {}  # chart folder → its templates among the inputs
@@ -414,6 +424,9 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
             and file_identity(item.path) == config_file
         ):
             skipped.append(Skipped(item.display, "kpolicy configuration"))
+            continue
+        if is_baseline(item):
+            skipped.append(Skipped(item.display, "kpolicy baseline"))
             continue
         why = repo.skip_reason(item.display) if item.path is not None else None
         if why is not None:
@@ -432,7 +445,7 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
                 item.path is not None and file_identity(item.path) in reported
             ):
                 continue
-            if repo.skip_reason(item.display) is not None:
+            if repo.skip_reason(item.display) is not None or is_baseline(item):
                 continue
             reads.append((item, True))
     nodes = load_nodes(options.nodes_file, session.limits)

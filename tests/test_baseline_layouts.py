@@ -229,3 +229,24 @@ def test_warnings_of_the_config_and_of_the_walk_are_both_printed(
     assert "expired on 2030-06-30" in err
     assert "kpolicy: warning: no Kubernetes manifests found in ." in err
     assert len(report(".")["warnings"]) == 2
+
+
+def test_the_baseline_is_never_linted_as_a_manifest(layout: Path) -> None:
+    """The baseline at the root of the repository is kpolicy's own file: skipped as such when
+    a folder walk or pre-commit names it, whatever its size (a large repository's baseline is
+    larger than a manifest may be), also while --write-baseline replaces it."""
+    assert lint(".", "--write-baseline", "kpolicy-baseline.json")[0] == 0
+    size = (layout / "kpolicy-baseline.json").stat().st_size
+    limit = str(size - 1)  # every manifest here is smaller than the baseline
+    assert all(p.stat().st_size < size for p in (layout / "deploy").iterdir())
+    code, _, err = lint(".", "--max-file-size", limit, "--write-baseline",
+                        "kpolicy-baseline.json")
+    assert code == 0, err
+    (layout / ".kpolicy.yaml").write_text("baseline: kpolicy-baseline.json\n")
+    data = report(".", "--max-file-size", limit, "--show-skipped")
+    assert data["summary"]["baselined"] == 2 and "errors" not in data
+    assert {"file": "kpolicy-baseline.json", "reason": "kpolicy baseline",
+            "group": "not Kubernetes manifests"} in data["skipped"]
+    # named by pre-commit (types json), with the repository as context
+    data = report("kpolicy-baseline.json", "--context", ".", "--max-file-size", limit)
+    assert data["summary"]["files"] == 0 and "errors" not in data

@@ -304,6 +304,7 @@ class Project:
             or not path.name.endswith(MANIFEST_SUFFIXES)
             or self.is_excluded(display)
             or (config is not None and path.resolve() == config.resolve())
+            or self.is_baseline(path)
             or (self.repo is not None and self.repo.skip_reason(display) is not None)
             or not (walked or self._inside(path))
         ):
