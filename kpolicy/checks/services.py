@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kpolicy.checks import RuleContext, check, few
-from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
@@ -132,8 +132,9 @@ def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
     return kind in ("Job", "CronJob")  # controller-uid, job-completion-index
 
 
-def _service_selector(service: KObject) -> dict[str, str] | None:
-    """The Service's selector as a label map, when the endpoints controllers use it.
+def _service_selector(service: KObject) -> tuple[dict[str, str], Selector] | None:
+    """The Service's selector as a label map and as a selector, when the endpoints controllers
+    use it.
 
     None for ExternalName Services, a missing or empty selector (endpoints managed by hand) and
     a selector the API server rejects (other rules).
@@ -145,37 +146,39 @@ def _service_selector(service: KObject) -> dict[str, str] | None:
     selector = Selector.from_map(raw)
     if selector is None or selector.selects_nothing or not isinstance(raw, dict):
         return None
-    return {str(k): str(v) for k, v in raw.items()}
+    return {str(k): str(v) for k, v in raw.items()}, selector
 
 
-def _selected_templates(
-    service: KObject, pairs: Mapping[str, str], ctx: RuleContext
-) -> list[KObject]:
-    """Pod-template objects in the Service's namespace whose Pods the selector matches.
-
-    Pairs on labels that controllers add to their Pods are checked against what that
-    controller would set, since pod templates do not carry them.
-    """
-    # Services with the same namespace and selector (copies of one) select the same: once per
-    # run
-    key = ("selected-templates", service.namespace, tuple(pairs.items()))
-    return list(ctx.index.memo(key, lambda: _selecting(service.namespace, pairs, ctx)))
+def templates_selected(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
+    """Pod-template objects of ``namespace`` whose Pods ``selector`` matches, with the labels
+    their controllers add (see :func:`_requirement_fits`); once per run for each namespace and
+    selector."""
+    key = ("templates-selected", namespace, selector)
+    return list(ctx.index.memo(key, lambda: _selecting(namespace, selector, ctx)))
 
 
-def _selecting(namespace: str, pairs: Mapping[str, str], ctx: RuleContext) -> list[KObject]:
-    plain = {k: v for k, v in pairs.items() if k not in _CONTROLLER_LABELS}
-    managed = {k: v for k, v in pairs.items() if k in _CONTROLLER_LABELS}
+def _selecting(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
+    plain = {k: v for k, v in selector.required_pairs().items() if k not in _CONTROLLER_LABELS}
     selected: list[KObject] = []
     for candidate in ctx.index.templates_with(namespace, plain):
         labels = ctx.index.labels_of(candidate)
-        if any(labels.get(k) != v for k, v in plain.items()):
-            continue
-        if all(
-            labels.get(k) == v if k in labels else _controller_label_fits(k, v, candidate)
-            for k, v in managed.items()
-        ):
+        if all(_requirement_fits(r, labels, candidate) for r in selector.requirements):
             selected.append(candidate)
     return selected
+
+
+def _requirement_fits(requirement: Requirement, labels: Mapping[str, str], obj: KObject) -> bool:
+    """Whether the Pods of ``obj`` (template ``labels``) can meet ``requirement``.
+
+    A label that the controller of ``obj`` adds to its Pods and the template leaves out is
+    judged by what that controller sets; a requirement on such a label that is not an equality
+    is taken as met.
+    """
+    if requirement.key not in _CONTROLLER_LABELS or requirement.key in labels:
+        return requirement.matches(labels)
+    if requirement.operator in (Operator.EQUALS, Operator.IN):
+        return any(_controller_label_fits(requirement.key, v, obj) for v in requirement.values)
+    return True
 
 
 def _names(objects: list[KObject], limit: int = 3) -> str:
@@ -190,8 +193,11 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 # namespace that its selector matches; with none, the Service has no endpoints.
 @check("service-selector-no-match")
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    pairs = _service_selector(obj)
-    if pairs is None or _selected_templates(obj, pairs, ctx):
+    found = _service_selector(obj)
+    if found is None:
+        return
+    pairs, selector = found
+    if templates_selected(obj.namespace, selector, ctx):
         return
     yield Problem(
         ("spec", "selector"),
@@ -237,9 +243,10 @@ def _declared_ports(
 # Service port's protocol. Pods without one get no endpoint for that Service port.
 @check("service-target-port-unknown")
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    pairs = _service_selector(obj)
-    if pairs is None:
+    found = _service_selector(obj)
+    if found is None:
         return
+    pairs, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
@@ -250,7 +257,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     ]
     if not named:
         return
-    selected = _selected_templates(obj, pairs, ctx)
+    selected = templates_selected(obj.namespace, selector, ctx)
     declared, first_spec = ctx.index.memo(
         ("service-target-port-unknown", obj.namespace, tuple(pairs.items())),
         lambda: _declared_ports(selected),
