@@ -1,6 +1,7 @@
-"""On-disk caches: replayed ``kpolicy lint`` runs, and data derived from the bundled schemas.
+"""The on-disk cache of replayed ``kpolicy lint`` runs. (The bundled schemas need none: a run
+parses only the definitions of the kinds it validates, see kpolicy/schema.py.)
 
-Both live in kpolicy's folder of the user cache (``KPOLICY_CACHE_DIR`` when set, else
+It lives in kpolicy's folder of the user cache (``KPOLICY_CACHE_DIR`` when set, else
 ``$XDG_CACHE_HOME/kpolicy``, ``~/.cache/kpolicy``, ``~/Library/Caches/kpolicy``,
 ``%LOCALAPPDATA%\\kpolicy\\Cache``), never in the working folder: a repository's author
 controls every file of a checkout, and a cache entry decides what a run reports. See
@@ -9,8 +10,7 @@ SECURITY.md (rules 1 and 2) for the threat model; in short:
 - **Authenticated.** Every entry is stored with a MAC (keyed BLAKE2b) under a random secret
   made on first use in that folder (``secret``, mode 0600, owned by the user). An entry
   without a valid MAC (planted, edited, copied under another name) is ignored: a miss, never
-  trusted. Entries are data: JSON, and the schema cache's pickles are unpickled only after
-  their MAC is checked (and then by an unpickler that refuses every class).
+  trusted. Entries are data: JSON.
 - **Never inside what is linted.** A cache folder inside the repository of the working
   folder, inside a linted path or inside the repository of a linted path is refused with a
   one-line warning, and the run goes on without it: there the secret itself could have been
@@ -67,6 +67,7 @@ _MAC_HEX = 64  # a 32-byte MAC, in hexadecimal, then a newline, then the payload
 MAX_ENTRY_BYTES = 256 << 20
 # what a file past the run's limit is hashed with: the run refuses it, so only its size counts
 DEFAULT_FILE_LIMIT = 16 * 1024 * 1024
+_BASELINE_LIMIT = 64 * 1024 * 1024  # kpolicy.baseline.MAX_BASELINE_BYTES
 _ABSENT = "absent"  # the state of a path a run looked for and did not find
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -171,7 +172,7 @@ def reset() -> None:
 
 def guard(paths: Iterable[str], cwd: Path | None = None) -> None:
     """Record the paths this process lints: no cache folder inside them (or their
-    repositories) is used from now on, by the run cache or the schema cache."""
+    repositories) is used from now on by the run cache."""
     _registered.update({k: v for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
                         if k not in _registered})
 
@@ -730,6 +731,9 @@ class RunCache:
         nodes = spec.get("nodes")
         if isinstance(nodes, str):
             add(os.path.abspath(nodes), limit)
+        baseline = spec.get("baseline")
+        if isinstance(baseline, str):
+            add(os.path.abspath(baseline), _BASELINE_LIMIT)
         # what the run read besides its inputs (kustomizations, charts, templates, ignore
         # files), recorded after it: a change there, or a file appearing there, is a miss
         for path in names(spec.get("also")):
@@ -745,7 +749,7 @@ class RunCache:
             **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".json",), True)
                for p in names(spec.get("schema_dir"))},
         }
-        return {
+        state: dict[str, object] = {
             "config": config_path,
             "inputs": [[i.display, str(i.path) if i.path else None, i.explicit] for i in inputs],
             "context": [[i.display, str(i.path) if i.path else None, i.explicit] for i in context],
@@ -753,6 +757,11 @@ class RunCache:
             "files": files,
             "trees": trees,
         }
+        if spec.get("dated"):
+            from kpolicy import dates
+
+            state["today"] = dates.today().isoformat()  # an exemption's until: a day's report
+        return state
 
     # -- replay --------------------------------------------------------------------------
 
@@ -902,8 +911,9 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
-# (--kustomize runs a build whose inputs kpolicy does not know)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize"})
+# (--kustomize runs a build whose inputs kpolicy does not know; --write-baseline writes a file)
+_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize",
+                             "--write-baseline"})
 # the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
 _LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
                          "--help", "--show-skipped", "--no-ignore", "--force-exclude",
@@ -946,7 +956,8 @@ def _replayable(argv: list[str]) -> bool:
     lint`` without the options above, and without ``--report``, whose paths only the parsed
     command line knows (it is replayed there, see ``emit``)."""
     return bool(argv) and argv[0] == "lint" and not any(
-        arg in _NEVER_REPLAYED or arg == "--report" or arg.startswith("--report=")
+        arg.split("=", 1)[0] in _NEVER_REPLAYED or arg == "--report"
+        or arg.startswith("--report=")
         for arg in argv[1:]
     )
 

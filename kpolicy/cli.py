@@ -12,6 +12,12 @@ import typer
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
+from kpolicy.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS
+
+_VERSION_HELP = (
+    f"Kubernetes minor version, {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} "
+    f"(default {DEFAULT_VERSION})."
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -136,7 +142,7 @@ def lint(
         typer.Option(help="Files or folders indexed for cross-object rules, never reported on."),
     ] = None,
     kubernetes_version: Annotated[
-        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+        str | None, typer.Option(help=_VERSION_HELP)
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in reports.")] = "<stdin>",
@@ -154,7 +160,18 @@ def lint(
     max_file_size: Annotated[
         int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
-    show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
+    show_suppressed: Annotated[
+        bool, typer.Option(help="List suppressed and baselined findings too.")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Report only findings this baseline file does not list (default: "
+                          "the config's baseline:)."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(help="Write every finding of this run to this baseline file."),
+    ] = None,
     show_skipped: Annotated[
         bool,
         typer.Option("--show-skipped", "-v",
@@ -205,7 +222,8 @@ def lint(
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
-    if not no_cache and "-" not in (paths or []) and not debug and not kustomize:
+    if (not no_cache and "-" not in (paths or []) and not debug and not kustomize
+            and write_baseline is None):
         from kpolicy.cache import RunCache
 
         cache = RunCache.for_command({
@@ -216,7 +234,8 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
-            "show_skipped": show_skipped, "no_ignore": no_ignore, "force_exclude": force_exclude,
+            "baseline": baseline, "show_skipped": show_skipped, "no_ignore": no_ignore,
+            "force_exclude": force_exclude,
         }, linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
@@ -227,12 +246,8 @@ def lint(
             code = emit(replayed, output, reports)
             if code is not None:
                 raise typer.Exit(code)
-    else:
-        from kpolicy.cache import guard
 
-        guard(linted)  # the schema cache is still used: never from inside what is linted
-
-    from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
+    from kpolicy.lint import FAIL_LEVELS, LintOptions, as_baselined, build_session, exit_code
     from kpolicy.lint import lint as run_lint
     from kpolicy.report import FORMATS, ReportContext, writer
 
@@ -241,6 +256,9 @@ def lint(
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
         if fail_on is not None and fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
+        if baseline is not None and write_baseline is not None:
+            raise UsageError("--baseline and --write-baseline: give one (--write-baseline "
+                             "replaces the baseline with the findings of this run)")
         options = LintOptions(
             paths=paths or ([] if kustomize else ["."]),
             kustomize=kustomize or [],
@@ -257,6 +275,9 @@ def lint(
             schema_dir=schema_dir,
             debug=debug,
             jobs=jobs,
+            # the baseline being written is not read, but never linted either
+            baseline=baseline if write_baseline is None else write_baseline,
+            use_baseline=write_baseline is None,
             force_exclude=force_exclude,
             ignore_files=not no_ignore,
         )
@@ -277,8 +298,24 @@ def lint(
                 "nodes": str(nodes) if nodes is not None else None,
                 "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
                 "limit": session.limits.max_file_bytes,
+                "baseline": str(session.cwd / session.baseline.path)
+                if session.baseline is not None else None,
+                # an exemption with `until` makes the report depend on the day
+                "dated": any(e.until is not None for e in session.config.exemptions),
             })
         result, traces = run_lint(options, session)
+        if write_baseline is not None:
+            from kpolicy.baseline import write_baseline as write_baseline_file
+
+            if result.errors:
+                raise UsageError(
+                    f"{result.errors[0]}; the baseline {write_baseline} was not written (a "
+                    "baseline without the findings of unreadable files would hide them later)")
+            recorded = write_baseline_file(write_baseline, result.diagnostics, session.cwd)
+            result = as_baselined(result, str(recorded.path))
+            sys.stderr.write(f"kpolicy: wrote {len(recorded.entries)} finding"
+                             f"{'' if len(recorded.entries) == 1 else 's'} to the baseline "
+                             f"{escape.path(write_baseline)}\n")
         use_color = color if color is not None else (
             output is None and color_by_default(sys.stdout.isatty()))
         ctx = ReportContext(
@@ -410,7 +447,7 @@ def plan(
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     kubernetes_version: Annotated[
-        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+        str | None, typer.Option(help=_VERSION_HELP)
     ] = None,
     feature_gates: Annotated[
         list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
@@ -423,10 +460,8 @@ def plan(
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
 ) -> None:
     """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
-    from kpolicy.cache import guard
     from kpolicy.plancmd import PLAN_FORMATS, PlanOptions, build_report, write_report
 
-    guard([*(paths or ["."]), *(from_paths or [])])  # no schema cache from inside them
     try:
         if output_format not in PLAN_FORMATS:
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")

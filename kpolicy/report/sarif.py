@@ -203,8 +203,31 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
     return result
 
 
+def _hidden_result(diag: Diagnostic, rule_index: int, uris: _Uris,
+                   print_: str) -> dict[str, Any]:
+    """A suppressed or baselined finding (``--show-suppressed``): its ``suppressions`` (kind
+    ``inSource`` for a comment or an annotation, ``external`` for a config exemption or the
+    baseline) with the reason given; a baselined one is ``baselineState: unchanged``."""
+    data = _result(diag, rule_index, uris, print_)
+    suppression = diag.suppression
+    if suppression is None:
+        return data
+    entry: dict[str, Any] = {"kind": "inSource" if suppression.in_source else "external"}
+    if suppression.justification:
+        entry["justification"] = escape.text(suppression.justification)
+    data["suppressions"] = [entry]
+    if suppression.kind == "baseline":
+        data["baselineState"] = "unchanged"
+    return data
+
+
 def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
-    used = sorted({d.rule for d in result.diagnostics})
+    hidden: list[Diagnostic] = []
+    if ctx.show_suppressed:
+        # GitHub code scanning ignores `suppressions` and would open an alert for each: they
+        # are in the log only when asked for (viewers and scripts that honour them)
+        hidden = sorted([*result.suppressed, *result.baselined], key=lambda d: d.sort_key)
+    used = sorted({d.rule for d in (*result.diagnostics, *hidden)})
     ids = sorted(set(ctx.rules) | set(used))
     rule_index = {rule_id: i for i, rule_id in enumerate(ids)}
     descriptors = []
@@ -215,14 +238,27 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         else:
             descriptors.append(_rule_descriptor(rule))
     cwd = ctx.cwd or os.getcwd()
+    everything = [*result.diagnostics, *hidden]
     root = ctx.source_root or source_root(cwd, {
-        name for d in result.diagnostics
+        name for d in everything
         for name in (d.file, *(r.file for r in d.related),
                      *((d.origin.local,) if d.origin is not None and d.origin.local else ()))})
     uris = _Uris(cwd, root)
-    prints = _fingerprints(result.diagnostics, uris)
+    prints = _fingerprints(everything, uris)
+    shown = len(result.diagnostics)
     results = [_result(diag, rule_index[diag.rule], uris, print_)
-               for diag, print_ in zip(result.diagnostics, prints, strict=True)]
+               for diag, print_ in zip(result.diagnostics, prints[:shown], strict=True)]
+    if result.baseline_file is not None:
+        for item in results:
+            item["baselineState"] = "new"  # not in the baseline
+    results += [_hidden_result(diag, rule_index[diag.rule], uris, print_)
+                for diag, print_ in zip(hidden, prints[shown:], strict=True)]
+    properties: dict[str, Any] = {"kubernetesVersion": result.kubernetes_version}
+    summary = result.summary
+    if summary.fixed_baseline_entries is not None:
+        properties["baseline"] = escape.text(result.baseline_file)
+        properties["baselined"] = summary.baselined
+        properties["fixedBaselineEntries"] = summary.fixed_baseline_entries
     run = om.Run(
         tool=om.Tool(
             driver=om.ToolComponent(
@@ -243,8 +279,16 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
                          "folder with .git), else the folder kpolicy ran in"),
             )
         },
-        properties={"kubernetesVersion": result.kubernetes_version},
+        properties=properties,
     )
+    if result.warnings:
+        run.invocations = [om.Invocation(
+            execution_successful=True,
+            tool_configuration_notifications=[
+                om.Notification(message=om.Message(text=escape.text(text)), level="warning")
+                for text in result.warnings
+            ],
+        )]
     log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
     data: dict[str, Any] = _serialize(log)
     data["runs"][0]["results"] = results
