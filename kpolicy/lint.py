@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, cast
 from kpolicy.checks import RuleContext
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
-from kpolicy.discover import Input, discover, file_identity
+from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.fsutil import NotRegular, open_regular
@@ -44,7 +44,7 @@ from kpolicy.model import (
     Summary,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT, start_run
-from kpolicy.repo import HELM_TEMPLATES, RepoModel
+from kpolicy.repo import RepoModel
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import annotation_ignores, is_suppressed
 from kpolicy.versions import DEFAULT_VERSION, check_version

@@ -24,6 +24,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
 from kpolicy.helm import CHART_FILE, CHART_METADATA, TEMPLATES, Chart, chart_name, is_values_file
 from kpolicy.kustomize import (
     KUSTOMIZATION_FILES,
@@ -32,10 +33,6 @@ from kpolicy.kustomize import (
     LabelInjection,
     parse,
 )
-
-# the summary's words for the files of each group (Skipped.group)
-NOT_MANIFESTS = "not Kubernetes manifests"
-HELM_TEMPLATES = "Helm chart templates"
 
 _MAX_KUSTOMIZATIONS = 10_000
 _MAX_KUSTOMIZATION_BYTES = 1 << 20
