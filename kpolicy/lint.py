@@ -733,7 +733,7 @@ def check_files(
         (o for f in (*loaded, *context_files) for o in f.objects),
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
-    index = Index(all_objects, repo.applied_together if repo is not None else None)
+    index = Index(all_objects, repo.relation if repo is not None else None)
     context = _rule_context(session, index, nodes, _services(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
