@@ -149,6 +149,82 @@ def test_the_overlap_message_is_short_and_says_what_happens() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# statefulset-service-*: several Services of one name
+
+
+STATEFULSET = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16"}]
+"""
+HEADLESS = """\
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 5432}]
+"""
+CLUSTER_IP = HEADLESS.replace("clusterIP: None", "clusterIP: 10.0.0.9")
+
+
+def test_the_governing_service_is_the_nearest_of_several(tmp_path: Path) -> None:
+    """The Service in the StatefulSet's own file is the one applied with it; a headless
+    Service of that name in another folder does not make up for it."""
+    write(tmp_path, {
+        "postgres/db.yaml": f"{STATEFULSET}---\n{CLUSTER_IP}",
+        "postgres-ha/service.yaml": HEADLESS,
+    })
+    assert found(tmp_path, rules=("statefulset-service-not-headless",)) == [
+        ("postgres/db.yaml", "statefulset-service-not-headless", 5)]
+    (message,) = messages(tmp_path, "statefulset-service-not-headless")
+    assert message.endswith(
+        "(judged against the Service in this file, postgres/db.yaml, one of 2 named 'db')")
+    # the Service of the same folder wins over one of another folder; then no note is needed
+    # for a single Service
+    write(tmp_path, {"postgres/db.yaml": STATEFULSET, "postgres/svc.yaml": HEADLESS,
+                     "postgres-ha/service.yaml": CLUSTER_IP})
+    assert found(tmp_path, rules=("statefulset-service-not-headless",)) == []
+
+
+def test_a_service_of_another_folder_serves_when_none_is_nearer(tmp_path: Path) -> None:
+    """Named by serviceName, a Service in another folder is meant for the StatefulSet (a
+    repository laid out by kind): it is judged, and of several there, the one that serves."""
+    write(tmp_path, {"statefulsets/db.yaml": STATEFULSET, "services/db.yaml": CLUSTER_IP})
+    assert found(tmp_path, rules=("statefulset-service-not-found",
+                                  "statefulset-service-not-headless")) == [
+        ("statefulsets/db.yaml", "statefulset-service-not-headless", 5)]
+    (message,) = messages(tmp_path, "statefulset-service-not-headless")
+    assert "judged against" not in message  # one Service of that name: nothing was chosen
+    write(tmp_path, {"services-ha/db.yaml": HEADLESS})
+    assert found(tmp_path, rules=("statefulset-service-not-found",
+                                  "statefulset-service-not-headless")) == []
+
+
+def test_the_service_of_the_same_build_is_judged(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "base/kustomization.yaml": "resources: [db.yaml]\n",
+        "base/db.yaml": STATEFULSET,
+        "overlays/prod/kustomization.yaml": "resources: [../../base, svc.yaml]\n",
+        "overlays/prod/svc.yaml": HEADLESS.replace("app: db", "app: other"),
+        "plain/svc.yaml": HEADLESS,
+    })
+    assert found(tmp_path, rules=("statefulset-service-selector-mismatch",)) == [
+        ("base/db.yaml", "statefulset-service-selector-mismatch", 5)]
+    (message,) = messages(tmp_path, "statefulset-service-selector-mismatch")
+    assert message.endswith("(judged against the Service in the same kustomize build, "
+                            "overlays/prod/svc.yaml, one of 2 named 'db')")
+
+
+# ---------------------------------------------------------------------------------------------
 # the other rules that relate objects
 
 
