@@ -67,14 +67,17 @@ def _clip(text: str, limit: int) -> str:
 
 
 def overlap_message(selector: str, kind: str, name: str) -> str:
-    """The selector-overlap message, shortened to :data:`OVERLAP_MESSAGE_MAX` characters by
-    clipping the name and then the selector (the finding's location shows the whole
-    selector, its related location the other workload)."""
+    """The selector-overlap message, at most :data:`OVERLAP_MESSAGE_MAX` characters: a long
+    selector is clipped first (the finding's location shows it whole), then the other
+    workload's name (which only the message and the related location tell)."""
     head = "selector "
-    tail = (f" matches the template labels of {kind} {_clip(name, 32)!r} and vice versa: "
-            "either may adopt orphaned Pods; Services, PDBs, HPAs count both")
-    room = OVERLAP_MESSAGE_MAX - len(head) - len(tail)
-    return f"{head}{_clip(selector, max(room, 12))}{tail}"
+    middle = " matches the template labels of {kind} {name} and vice versa: "
+    tail = "either may adopt orphaned Pods; Services, PDBs, HPAs count both"
+    fixed = len(head) + len(middle.format(kind=kind, name="''")) + len(tail)
+    room = OVERLAP_MESSAGE_MAX - fixed  # for the selector and the name
+    selector = _clip(selector, max(room - len(name), 24))
+    name = _clip(name, room - len(selector))
+    return f"{head}{selector}{middle.format(kind=kind, name=repr(name))}{tail}"
 
 
 def _input_order(obj: KObject) -> tuple[str, int, str]:
