@@ -30,8 +30,14 @@ INTERNAL_ERROR = "internal-error"
 # that asks a LocalIndex about other objects reports one of these (or a schema rule).
 RELATING_RULES = frozenset({
     "anti-affinity-missing",
+    "hpa-requests-missing",
+    "hpa-target-not-found",
+    "ingress-backend-not-found",
+    "networkpolicy-missing",
+    "networkpolicy-selects-nothing",
     "pdb-blocks-all-evictions",
     "pdb-missing",
+    "pdb-selects-nothing",
     "replicas-set-with-hpa",
     "replicas-too-few",
     "selector-overlap",

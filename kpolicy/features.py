@@ -24,6 +24,20 @@ GATE_DEFAULTS: Final[Mapping[str, tuple[tuple[int, bool], ...]]] = {
     "ContainerRestartRules": ((34, False), (35, True)),
     # alpha (off) from 1.35; later defaults unknown to kpolicy (kept off)
     "TaintTolerationComparisonOperators": ((35, False),),
+    # Jobs (pkg/registry/batch/job/strategy.go drops a field whose gate is off, so that the
+    # API server neither validates nor keeps it):
+    # KEP-3850: alpha 1.28, beta and on from 1.29, GA (locked on) from 1.33
+    "JobBackoffLimitPerIndex": ((28, False), (29, True)),
+    # KEP-3939: alpha 1.28, beta and on from 1.29, GA (locked on) from 1.34
+    "JobPodReplacementPolicy": ((28, False), (29, True)),
+    # KEP-3998 (spec.successPolicy): alpha 1.30, beta and on from 1.31, GA from 1.33
+    "JobSuccessPolicy": ((30, False), (31, True)),
+    # KEP-4368 (spec.managedBy): alpha 1.30, beta and on from 1.32
+    "JobManagedBy": ((30, False), (32, True)),
+    # KEP-2021 (HorizontalPodAutoscaler minReplicas 0): alpha (off) since 1.16
+    "HPAScaleToZero": ((16, False),),
+    # KEP-2837 (spec.resources of a Pod): alpha 1.32, beta and on from 1.34
+    "PodLevelResources": ((32, False), (34, True)),
 }
 
 

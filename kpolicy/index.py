@@ -59,7 +59,8 @@ class Index:
         self._labels: dict[int, dict[str, str]] = {}
         # built on first use (see the methods that fill them)
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
-        self._pdbs: _PdbIndex | None = None
+        self._selecting: dict[str, _SelectorIndex] = {}
+        self._by_ns: dict[str, list[KObject]] | None = None
         self._memo: dict[Hashable, Any] = {}
         for obj in self._objects:
             if obj.patch:
@@ -154,11 +155,34 @@ class Index:
     def pdbs_selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
         """PodDisruptionBudgets of ``namespace`` whose ``spec.selector`` matches ``labels``
         (in input order); a PDB with an invalid selector matches nothing."""
-        if self._pdbs is None:
-            self._pdbs = _PdbIndex(
-                p for p in self._by_kind.get("PodDisruptionBudget", ()) if not is_hook(p.data)
+        return self._selector_index("PodDisruptionBudget").selecting(namespace, labels)
+
+    def network_policies_selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
+        """NetworkPolicies of ``namespace`` whose ``spec.podSelector`` matches ``labels`` (in
+        input order; an empty podSelector matches every Pod of the namespace)."""
+        return self._selector_index("NetworkPolicy").selecting(namespace, labels)
+
+    def _selector_index(self, kind: str) -> _SelectorIndex:
+        found = self._selecting.get(kind)
+        if found is None:
+            path, missing_selects_all = _SELECTOR_PATHS[kind]
+            found = self._selecting[kind] = _SelectorIndex(
+                # Helm test and hook objects are not part of the release's steady state
+                (o for o in self._by_kind.get(kind, ()) if not is_hook(o.data)),
+                path,
+                missing_selects_all,
             )
-        return self._pdbs.selecting(namespace, labels)
+        return found
+
+    def in_namespace(self, namespace: str) -> list[KObject]:
+        """Every object of ``namespace`` (``""``: the cluster-scoped ones), in input order."""
+        if self._by_ns is None:
+            by_ns: dict[str, list[KObject]] = defaultdict(list)
+            for obj in self._objects:
+                if not obj.patch:
+                    by_ns[scope_namespace(obj)].append(obj)
+            self._by_ns = by_ns
+        return list(self._by_ns.get(namespace, ()))
 
     def __iter__(self) -> Iterator[KObject]:
         return iter(self._objects)
@@ -200,22 +224,35 @@ class Index:
         ]
 
 
-_PdbEntry = tuple[int, KObject, Selector]  # (input order, the PDB, its selector)
+_SelectorEntry = tuple[int, KObject, Selector]  # (input order, the object, its selector)
+
+# the kinds whose label selector picks Pods: where it is, and whether a missing one selects every
+# Pod (a NetworkPolicy's podSelector is a value, not a pointer: absent is empty; a policy/v1
+# PodDisruptionBudget without a selector selects nothing)
+_SELECTOR_PATHS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "PodDisruptionBudget": (("spec", "selector"), False),
+    "NetworkPolicy": (("spec", "podSelector"), True),
+}
 
 
-class _PdbIndex:
-    """PodDisruptionBudgets by one label pair their selector requires (or by namespace alone
-    when it requires none), so a look-up costs the PDBs that may match, not the namespace."""
+class _SelectorIndex:
+    """Objects of one kind by one label pair their selector requires (or by namespace alone
+    when it requires none), so a look-up costs the objects that may match, not the namespace."""
 
-    def __init__(self, pdbs: Iterable[KObject]) -> None:
-        self._by_pair: dict[tuple[str, str, str], list[_PdbEntry]] = defaultdict(list)
-        self._by_ns: dict[str, list[_PdbEntry]] = defaultdict(list)
-        for order, pdb in enumerate(pdbs):
-            selector = Selector.from_label_selector(get(pdb.data, "spec", "selector"))
+    def __init__(
+        self, objects: Iterable[KObject], path: tuple[str, ...], missing_selects_all: bool
+    ) -> None:
+        self._by_pair: dict[tuple[str, str, str], list[_SelectorEntry]] = defaultdict(list)
+        self._by_ns: dict[str, list[_SelectorEntry]] = defaultdict(list)
+        for order, obj in enumerate(objects):
+            raw = get(obj.data, *path)
+            if raw is None and missing_selects_all and isinstance(obj.data.get("spec"), dict):
+                raw = {}
+            selector = Selector.from_label_selector(raw)
             if selector is None or selector.selects_nothing:
                 continue
-            ns = scope_namespace(pdb)
-            entry = (order, pdb, selector)
+            ns = scope_namespace(obj)
+            entry = (order, obj, selector)
             pairs = selector.required_pairs()
             if pairs:
                 key, value = next(iter(pairs.items()))
@@ -228,7 +265,7 @@ class _PdbIndex:
         for key, value in labels.items():
             candidates += self._by_pair.get((namespace, key, value), ())
         candidates.sort(key=lambda entry: entry[0])
-        return [pdb for _, pdb, selector in candidates if selector.matches(labels)]
+        return [obj for _, obj, selector in candidates if selector.matches(labels)]
 
 
 class NeedsIndex(Exception):

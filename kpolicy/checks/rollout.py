@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.checks.podspec import is_builtin
 from kpolicy.features import gate_enabled
 from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
@@ -567,18 +568,47 @@ _NON_NEGATIVE: Final = {
     "ReplicaSet": ("replicas", "minReadySeconds"),
     "ReplicationController": ("replicas", "minReadySeconds"),
 }
+# validateJobSpec (pkg/apis/batch/validation), for a Job's spec and a CronJob's
+# jobTemplate.spec (ValidateJobTemplateSpec)
+_JOB_NON_NEGATIVE: Final = (
+    "parallelism",
+    "completions",
+    "activeDeadlineSeconds",
+    "backoffLimit",
+    "ttlSecondsAfterFinished",
+    "backoffLimitPerIndex",
+    "maxFailedIndexes",
+)
+# validateCronJobSpec
+_CRONJOB_NON_NEGATIVE: Final = (
+    "startingDeadlineSeconds",
+    "successfulJobsHistoryLimit",
+    "failedJobsHistoryLimit",
+)
+
+
+def _negative_fields(obj: KObject) -> Iterator[tuple[Path, tuple[str, ...]]]:
+    """(the path of a spec, the names of its fields that must not be negative)."""
+    if obj.kind in _NON_NEGATIVE:
+        yield ("spec",), _NON_NEGATIVE[obj.kind]
+    elif obj.kind == "Job" and is_builtin(obj):
+        yield ("spec",), _JOB_NON_NEGATIVE
+    elif obj.kind == "CronJob" and is_builtin(obj):
+        yield ("spec",), _CRONJOB_NON_NEGATIVE
+        yield ("spec", "jobTemplate", "spec"), _JOB_NON_NEGATIVE
 
 
 @check("value-negative")
 def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = spec_of(obj)
-    fields = _NON_NEGATIVE.get(obj.kind)
-    if spec is None or fields is None:
-        return
-    for name in fields:
-        value = _int32(spec.get(name))
-        if value is not None and value < 0:
-            yield Problem(
-                ("spec", name),
-                f"{name} {value} is negative; the API server rejects this: it must be 0 or more",
-            )
+    for spec_path, fields in _negative_fields(obj):
+        spec = get(obj.data, *spec_path)
+        if not isinstance(spec, dict):
+            continue
+        for name in fields:
+            value = _int32(spec.get(name))
+            if value is not None and value < 0:
+                yield Problem(
+                    (*spec_path, name),
+                    f"{name} {value} is negative; the API server rejects this: it must be 0 or "
+                    "more",
+                )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.checks.podspec import is_builtin
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.model import KObject, Problem, Related
 from kpolicy.workload import get, template_labels
@@ -44,8 +45,15 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         )
 
 
+# ValidateDeploymentSpec and its siblings (pkg/apis/apps/validation); ValidateJobSpec
+# (pkg/apis/batch/validation) for a Job with manualSelector: true (a generated selector always
+# matches, and a user's selector without manualSelector is job-selector-invalid's finding)
 @check("selector-mismatch")
 def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    if obj.kind == "Job" and (
+        get(obj.data, "spec", "manualSelector") is not True or not is_builtin(obj)
+    ):
+        return
     raw = get(obj.data, "spec", "selector")
     if not isinstance(raw, dict):
         return

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kpolicy.checks import RuleContext, check, few
-from kpolicy.k8s.selector import Selector, labels_str
+from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
@@ -155,8 +155,9 @@ def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
     return kind in ("Job", "CronJob")  # controller-uid, job-completion-index
 
 
-def _service_selector(service: KObject) -> dict[str, str] | None:
-    """The Service's selector as a label map, when the endpoints controllers use it.
+def _service_selector(service: KObject) -> tuple[dict[str, str], Selector] | None:
+    """The Service's selector as a label map and as a selector, when the endpoints controllers
+    use it.
 
     None for ExternalName Services, a missing or empty selector (endpoints managed by hand) and
     a selector the API server rejects (other rules).
@@ -168,46 +169,39 @@ def _service_selector(service: KObject) -> dict[str, str] | None:
     selector = Selector.from_map(raw)
     if selector is None or selector.selects_nothing or not isinstance(raw, dict):
         return None
-    return {str(k): str(v) for k, v in raw.items()}
+    return {str(k): str(v) for k, v in raw.items()}, selector
 
 
-def _every_selected(
-    service: KObject, pairs: Mapping[str, str], ctx: RuleContext
-) -> list[KObject]:
-    """Pod-template objects in the Service's namespace whose Pods the selector matches,
-    wherever they are in the run.
-
-    Pairs on labels that controllers add to their Pods are checked against what that
-    controller would set, since pod templates do not carry them.
-    """
-    # Services with the same namespace and selector (copies of one) select the same: once per
-    # run
-    key = ("selected-templates", service.namespace, tuple(pairs.items()))
-    return list(ctx.index.memo(key, lambda: _selecting(service.namespace, pairs, ctx)))
+def templates_selected(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
+    """Pod-template objects of ``namespace`` whose Pods ``selector`` matches, with the labels
+    their controllers add (see :func:`_requirement_fits`); once per run for each namespace and
+    selector."""
+    key = ("templates-selected", namespace, selector)
+    return list(ctx.index.memo(key, lambda: _selecting(namespace, selector, ctx)))
 
 
-def _selected_templates(
-    service: KObject, pairs: Mapping[str, str], ctx: RuleContext
-) -> list[KObject]:
-    """The selected Pod templates applied with the Service (the same file, folder, build or
-    chart); when none is, those of plain files in other folders (Index.applied_with)."""
-    return ctx.index.applied_with(service, _every_selected(service, pairs, ctx))
-
-
-def _selecting(namespace: str, pairs: Mapping[str, str], ctx: RuleContext) -> list[KObject]:
-    plain = {k: v for k, v in pairs.items() if k not in _CONTROLLER_LABELS}
-    managed = {k: v for k, v in pairs.items() if k in _CONTROLLER_LABELS}
+def _selecting(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
+    plain = {k: v for k, v in selector.required_pairs().items() if k not in _CONTROLLER_LABELS}
     selected: list[KObject] = []
     for candidate in ctx.index.templates_with(namespace, plain):
         labels = ctx.index.labels_of(candidate)
-        if any(labels.get(k) != v for k, v in plain.items()):
-            continue
-        if all(
-            labels.get(k) == v if k in labels else _controller_label_fits(k, v, candidate)
-            for k, v in managed.items()
-        ):
+        if all(_requirement_fits(r, labels, candidate) for r in selector.requirements):
             selected.append(candidate)
     return selected
+
+
+def _requirement_fits(requirement: Requirement, labels: Mapping[str, str], obj: KObject) -> bool:
+    """Whether the Pods of ``obj`` (template ``labels``) can meet ``requirement``.
+
+    A label that the controller of ``obj`` adds to its Pods and the template leaves out is
+    judged by what that controller sets; a requirement on such a label that is not an equality
+    is taken as met.
+    """
+    if requirement.key not in _CONTROLLER_LABELS or requirement.key in labels:
+        return requirement.matches(labels)
+    if requirement.operator in (Operator.EQUALS, Operator.IN):
+        return any(_controller_label_fits(requirement.key, v, obj) for v in requirement.values)
+    return True
 
 
 def _names(objects: list[KObject], limit: int = 3) -> str:
@@ -222,10 +216,13 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 # namespace that its selector matches; with none, the Service has no endpoints.
 @check("service-selector-no-match")
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    pairs = _service_selector(obj)
+    found = _service_selector(obj)
+    if found is None:
+        return
+    pairs, selector = found
     # any pod template of the run will do, wherever it is: Services and Deployments are often
     # kept in folders, builds or files of their own and applied together all the same
-    if pairs is None or _every_selected(obj, pairs, ctx):
+    if templates_selected(obj.namespace, selector, ctx):
         return
     yield Problem(
         ("spec", "selector"),
@@ -271,9 +268,10 @@ def _declared_ports(
 # Service port's protocol. Pods without one get no endpoint for that Service port.
 @check("service-target-port-unknown")
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    pairs = _service_selector(obj)
-    if pairs is None:
+    found = _service_selector(obj)
+    if found is None:
         return
+    pairs, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
@@ -284,7 +282,9 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     ]
     if not named:
         return
-    selected = _selected_templates(obj, pairs, ctx)
+    # the Pods applied with the Service (Index.applied_with): an alternative elsewhere that
+    # names the port does not hide that these do not
+    selected = ctx.index.applied_with(obj, templates_selected(obj.namespace, selector, ctx))
     # Services that select the same Pods (copies of one) are judged once per run
     declared, first_spec = ctx.index.memo(
         ("service-target-port-unknown", tuple(id(o) for o in selected)),
