@@ -318,3 +318,38 @@ spec:
     write(tmp_path, {"app/kustomization.yaml": "resources: [deploy.yaml]\n",
                      "app/hpa/kustomization.yaml": "resources: [hpa.yaml]\n"})
     assert found(tmp_path, rules=rule) == []
+
+
+def test_an_ingress_backend_is_the_service_of_its_build(tmp_path: Path) -> None:
+    ingress = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  rules:
+    - http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: web, port: {number: 80}}}
+"""
+    svc = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+"""
+    write(tmp_path, {
+        "base/kustomization.yaml": "resources: [svc.yaml]\n",
+        "base/svc.yaml": svc,
+        "overlays/prod/kustomization.yaml": "resources: [../../base, ingress.yaml]\n",
+        "overlays/prod/ingress.yaml": ingress,
+        # an older variant elsewhere, first in the input: not the one the build applies
+        "alt/svc.yaml": svc.replace("port: 80", "port: 8080"),
+    })
+    assert found(tmp_path, rules=("ingress-backend-not-found",)) == []
+    write(tmp_path, {"base/svc.yaml": svc.replace("port: 80", "port: 9090")})
+    assert found(tmp_path, rules=("ingress-backend-not-found",)) == [
+        ("overlays/prod/ingress.yaml", "ingress-backend-not-found", 10)]
