@@ -271,7 +271,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     found = _service_selector(obj)
     if found is None:
         return
-    pairs, selector = found
+    _, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
