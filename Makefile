@@ -34,6 +34,7 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/kpolicy rules --format markdown > docs/rules.md
+	$(BIN)/python tools/gen_schemas.py --overlay
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -1,6 +1,7 @@
-"""On-disk caches: replayed ``kpolicy lint`` runs, and data derived from the bundled schemas.
+"""The on-disk cache of replayed ``kpolicy lint`` runs. (The bundled schemas need none: a run
+parses only the definitions of the kinds it validates, see kpolicy/schema.py.)
 
-Both live in kpolicy's folder of the user cache (``KPOLICY_CACHE_DIR`` when set, else
+It lives in kpolicy's folder of the user cache (``KPOLICY_CACHE_DIR`` when set, else
 ``$XDG_CACHE_HOME/kpolicy``, ``~/.cache/kpolicy``, ``~/Library/Caches/kpolicy``,
 ``%LOCALAPPDATA%\\kpolicy\\Cache``), never in the working folder: a repository's author
 controls every file of a checkout, and a cache entry decides what a run reports. See
@@ -9,8 +10,7 @@ SECURITY.md (rules 1 and 2) for the threat model; in short:
 - **Authenticated.** Every entry is stored with a MAC (keyed BLAKE2b) under a random secret
   made on first use in that folder (``secret``, mode 0600, owned by the user). An entry
   without a valid MAC (planted, edited, copied under another name) is ignored: a miss, never
-  trusted. Entries are data: JSON, and the schema cache's pickles are unpickled only after
-  their MAC is checked (and then by an unpickler that refuses every class).
+  trusted. Entries are data: JSON.
 - **Never inside what is linted.** A cache folder inside the repository of the working
   folder, inside a linted path or inside the repository of a linted path is refused with a
   one-line warning, and the run goes on without it: there the secret itself could have been
@@ -171,7 +171,7 @@ def reset() -> None:
 
 def guard(paths: Iterable[str], cwd: Path | None = None) -> None:
     """Record the paths this process lints: no cache folder inside them (or their
-    repositories) is used from now on, by the run cache or the schema cache."""
+    repositories) is used from now on by the run cache."""
     _registered.update({k: v for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
                         if k not in _registered})
 

@@ -12,6 +12,12 @@ import typer
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
+from kpolicy.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS
+
+_VERSION_HELP = (
+    f"Kubernetes minor version, {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} "
+    f"(default {DEFAULT_VERSION})."
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -123,7 +129,7 @@ def lint(
         typer.Option(help="Files or folders indexed for cross-object rules, never reported on."),
     ] = None,
     kubernetes_version: Annotated[
-        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+        str | None, typer.Option(help=_VERSION_HELP)
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in reports.")] = "<stdin>",
@@ -214,10 +220,6 @@ def lint(
             code = emit(replayed, output, reports)
             if code is not None:
                 raise typer.Exit(code)
-    else:
-        from kpolicy.cache import guard
-
-        guard(linted)  # the schema cache is still used: never from inside what is linted
 
     from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
     from kpolicy.lint import lint as run_lint
@@ -393,7 +395,7 @@ def plan(
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     kubernetes_version: Annotated[
-        str | None, typer.Option(help="Kubernetes minor version, e.g. 1.33 (default: newest).")
+        str | None, typer.Option(help=_VERSION_HELP)
     ] = None,
     feature_gates: Annotated[
         list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
@@ -406,10 +408,8 @@ def plan(
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
 ) -> None:
     """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
-    from kpolicy.cache import guard
     from kpolicy.plancmd import PLAN_FORMATS, PlanOptions, build_report, write_report
 
-    guard([*(paths or ["."]), *(from_paths or [])])  # no schema cache from inside them
     try:
         if output_format not in PLAN_FORMATS:
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")

@@ -127,6 +127,8 @@ def _build(
         message = err.message
         if len(message) > 200:
             message = message[:200] + "..."
+        if parts == ["kubernetesVersion"] and isinstance(err.instance, int | float):
+            message += ' (YAML reads an unquoted 1.30 as the number 1.3: quote it, "1.30")'
         raise UsageError(f"{where}: invalid config at {'.'.join(parts) or 'top level'}: {message}")
     settings: dict[str, RuleSetting] = {}
     locations: dict[str, str] = {}

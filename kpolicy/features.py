@@ -2,7 +2,8 @@
 
 One table for rules and the planner, so that they cannot disagree. Each entry lists
 (minor release, default) changes in order; a gate is off before its first entry. Sources:
-``pkg/features/kube_features.go`` (the versioned feature specs) of each release.
+``pkg/features/kube_features.go`` (the versioned feature specs) of each release, read for every
+release kpolicy supports (1.29 to 1.37).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ GATE_DEFAULTS: Final[Mapping[str, tuple[tuple[int, bool], ...]]] = {
     "MaxUnavailableStatefulSet": ((24, False), (35, True)),
     # alpha (off) 1.26, beta and on from 1.27, GA (locked on) from 1.31
     "StatefulSetStartOrdinal": ((26, False), (27, True)),
-    # beta and on by default from 1.32, GA (locked on) from 1.34
+    # absent in 1.29, alpha (off) 1.30 and 1.31, beta and on by default from 1.32, GA (locked
+    # on) from 1.34
     "RelaxedEnvironmentVariableValidation": ((30, False), (32, True)),
     # KEP-5307: alpha (off) 1.34, beta and on by default from 1.35: a container-level
     # restartPolicy (Always, OnFailure, Never) on regular and init containers

@@ -6,29 +6,25 @@ the API server's strict field validation (``kubectl apply``'s default) does: an 
 an error everywhere except in maps (labels, annotations, ``data``) and in free-form objects.
 
 ``SchemaValidator.for_version("1.37")`` is built once per process and version; each kind's
-schema is compiled on its first use. ``validate(obj)`` returns every problem of a document,
-each as a :class:`SchemaProblem` with the JSON path of the node that is wrong.
+schema is built from the bundle and compiled on its first use. ``validate(obj)`` returns every
+problem of a document, each as a :class:`SchemaProblem` with the JSON path of the node that is
+wrong.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import datetime
 import difflib
 import functools
-import hashlib
-import io
 import json
 import math
 import numbers
-import pickle
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -66,6 +62,7 @@ __all__ = [
     "is_valid_quantity",
     "load_schema_dir",
     "normalize_version",
+    "served_minors",
     "supported_versions",
 ]
 
@@ -89,6 +86,7 @@ SCHEMA_RULES: Final = (
 SCHEMAS_DIR: Final = data_dir("schemas")
 BUNDLE_DIR: Final = SCHEMAS_DIR / "k8s"
 OVERLAY_PATH: Final = SCHEMAS_DIR / "overlay.yaml"
+OVERLAY_JSON_PATH: Final = SCHEMAS_DIR / "overlay.json"
 
 PathElement = str | int
 At = Literal["value", "key"]
@@ -99,6 +97,34 @@ MAX_NODES: Final = 2_000_000
 _INT32: Final = (-(2**31), 2**31 - 1)
 _INT64: Final = (-(2**63), 2**63 - 1)
 _OBJECT_META: Final = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+# the kinds compile_builtin prepares: the workloads (they share the large PodSpec) and the
+# objects around them
+_PREPARED_KINDS: Final = (
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("apps/v1", "ReplicaSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("v1", "Pod"),
+    ("v1", "PodTemplate"),
+    ("v1", "ReplicationController"),
+    ("v1", "Service"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "ServiceAccount"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "Namespace"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+)
 
 
 @dataclass(frozen=True)
@@ -126,20 +152,54 @@ class UnsupportedVersion(ValueError):
 
 # ---------------------------------------------------------------------------------------
 # the bundle
+#
+# ``index.json`` says, per (apiVersion, kind) and per definition name, which releases have
+# it and in which form (``[first minor, last minor, root name or content hash]``);
+# ``definitions.jsonl`` holds each distinct definition once, one ``["<hash>", {...}]`` per
+# line. Only the index is parsed up front; a definition's line is parsed when a kind that
+# reaches it is first validated (see :class:`_Version`).
 
 
 @functools.cache
-def _bundle() -> tuple[dict[str, Any], dict[str, Any]]:
-    versions = json.loads((BUNDLE_DIR / "versions.json").read_text(encoding="utf-8"))
-    store = json.loads((BUNDLE_DIR / "definitions.json").read_text(encoding="utf-8"))
-    return versions, store
+def _index() -> dict[str, Any]:
+    loaded = json.loads((BUNDLE_DIR / "index.json").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@functools.cache
+def _store_lines() -> dict[str, str]:
+    """Content hash -> its line of ``definitions.jsonl``, unparsed."""
+    lines: dict[str, str] = {}
+    text = (BUNDLE_DIR / "definitions.jsonl").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        # ["0123456789abcdef",{...}]: the hash sits at a fixed place
+        if line.startswith('["'):
+            lines[line[2 : line.index('"', 2)]] = line
+    return lines
+
+
+def _stored(digest: str) -> dict[str, Any]:
+    """A new copy of one stored definition (the caller may change it)."""
+    loaded = json.loads(_store_lines()[digest])
+    definition = loaded[1]
+    assert isinstance(definition, dict)
+    return definition
+
+
+def _pick(ranges: object, minor: int) -> str | None:
+    """The value of the ``[first, last, value]`` range holding ``minor``."""
+    for first, last, value in ranges:  # type: ignore[attr-defined]
+        if first <= minor <= last:
+            return str(value)
+    return None
 
 
 @functools.cache
 def _overlay() -> dict[str, Any]:
-    import yaml
-
-    loaded = yaml.safe_load(OVERLAY_PATH.read_text(encoding="utf-8"))
+    """schemas/overlay.yaml as written to schemas/overlay.json by tools/gen_schemas.py
+    (``--overlay``): parsing the YAML itself took longer than building a kind's schemas."""
+    loaded = json.loads(OVERLAY_JSON_PATH.read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)
     return loaded
 
@@ -149,8 +209,18 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 
 def supported_versions() -> list[str]:
-    """Kubernetes minor versions with bundled schemas, oldest first (``"1.32"``...)."""
-    return sorted(_bundle()[0], key=_version_key)
+    """Kubernetes minor versions with bundled schemas, oldest first (``"1.29"``...)."""
+    return sorted(_index()["versions"], key=_version_key)
+
+
+def served_minors(api_version: str, kind: str) -> tuple[int, ...]:
+    """The minor releases among the bundled ones whose API server serves this kind at this
+    apiVersion (when its group version is enabled), oldest first; () for none."""
+    by_kind = _index()["kinds"].get(api_version)
+    ranges = by_kind.get(kind) if isinstance(by_kind, dict) else None
+    if not ranges:
+        return ()
+    return tuple(minor for first, last, _ in ranges for minor in range(first, last + 1))
 
 
 def normalize_version(version: str) -> str:
@@ -387,10 +457,8 @@ def _applies(entry: Mapping[str, Any], version: str) -> bool:
     return not (until is not None and key > _version_key(str(until)))
 
 
-def _apply_patch(definitions: dict[str, Any], entry: Mapping[str, Any]) -> None:
-    definition = definitions.get(entry["definition"])
-    if definition is None:
-        return
+def _apply_patch(definition: dict[str, Any], entry: Mapping[str, Any]) -> None:
+    """One overlay entry on the definition it names."""
     if "drop_required" in entry:
         required = [
             name for name in definition.get("required", ()) if name not in entry["drop_required"]
@@ -440,34 +508,11 @@ def _ref_name(node: object) -> str | None:
     return None
 
 
-def _reachable(definitions: Mapping[str, Any], start: Iterable[object]) -> set[str]:
-    seen: set[str] = set()
-    pending = list(start)
-    while pending:
-        node = pending.pop()
-        if not isinstance(node, dict):
-            continue
-        name = _ref_name(node)
-        if name is not None and name not in seen and name in definitions:
-            seen.add(name)
-            pending.append(definitions[name])
-        pending.extend(container[key] for container, key in _children(node))
-    return seen
-
-
-def _drop_status_required(definitions: dict[str, Any], roots: Iterable[str]) -> None:
-    in_status: set[str] = set()
-    elsewhere: set[str] = set()
-    for root in roots:
-        properties = definitions[root].get("properties", {})
-        elsewhere.add(root)
-        elsewhere |= _reachable(
-            definitions, [sub for name, sub in properties.items() if name != "status"]
-        )
-        if "status" in properties:
-            in_status |= _reachable(definitions, [properties["status"]])
-    for name in in_status - elsewhere:
-        definitions[name].pop("required", None)
+def _drop_required(definition: dict[str, Any]) -> None:
+    """Remove ``required`` from one definition. The published schemas say ``required`` only
+    at the top of a definition (nested objects are references; tests/schema/test_versions.py
+    checks it), so that is the one place to look."""
+    definition.pop("required", None)
 
 
 def _make_strict(node: dict[str, Any]) -> None:
@@ -480,161 +525,160 @@ def _make_strict(node: dict[str, Any]) -> None:
         node["additionalProperties"] = False
 
 
-def _inline_refs(definitions: dict[str, Any]) -> None:
-    """Replace each ``$ref`` by the definition object itself (shared, cycles allowed)."""
-    for definition in definitions.values():
-        _make_strict(definition)
-    for definition in list(definitions.values()):
-        stack = [definition]
-        visited: set[int] = set()
-        while stack:
-            node = stack.pop()
-            if id(node) in visited:
-                continue
-            visited.add(id(node))
-            for container, key in list(_children(node)):
-                child = container[key]
-                name = _ref_name(child)
-                if name is not None and name in definitions:
-                    siblings = {k: v for k, v in child.items() if k != "$ref"}
-                    target = definitions[name]
-                    container[key] = {**target, **siblings} if siblings else target
-                    continue  # the definition itself is walked from the outer loop
-                stack.append(child)
+class _Roots(Mapping[tuple[str, str], dict[str, Any]]):
+    """(apiVersion, kind) -> the kind's schema: membership and iteration come from the index,
+    a schema is built on first access."""
+
+    def __init__(self, version: _Version) -> None:
+        self._version = version
+
+    def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
+        return self._version.root(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._version.kinds
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._version.kinds)
+
+    def __len__(self) -> int:
+        return len(self._version.kinds)
 
 
-@dataclass
 class _Version:
-    version: str
-    roots: dict[tuple[str, str], dict[str, Any]]
-    definitions: dict[str, Any]
-    compiled: dict[tuple[str, str], Validator]
-    lock: threading.Lock
-    # (apiVersion, kind) -> the pass/fail check of _compile_fast, or None when that kind's
-    # schema uses a keyword the fast check does not know (jsonschema then decides alone)
-    fast: dict[tuple[str, str], Callable[[Any], bool] | None] = field(default_factory=dict)
-    # schema node (by id) -> its compiled check, shared by every kind of the version: the
-    # definitions are shared objects (PodSpec is one node under Deployment, Pod, Job, ...)
-    fast_memo: dict[int, Callable[[Any], bool]] = field(default_factory=dict)
+    """The schemas of one Kubernetes version, built kind by kind as a run needs them.
+
+    A kind's schema is its root definition with every ``$ref`` replaced by the definition
+    object itself (shared, cycles allowed), after the overlay's corrections and with strict
+    fields. Definitions are parsed from the bundle and corrected once per version, on the
+    first kind that reaches them; kinds built later share them (PodSpec is one object under
+    Deployment, Pod and Job), and so do the fast checks compiled from them.
+
+    Under a kind's ``status`` every definition is a second, relaxed copy without ``required``:
+    the API server resets the status of a new object (each strategy's PrepareForCreate, for
+    example pkg/registry/apps/deployment/strategy.go sets ``deployment.Status = {}``), so a
+    field required there is never enforced, while unknown fields and wrong types are still
+    decode errors.
+    """
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.minor = _version_key(version)[1]
+        index = _index()
+        self.kinds: dict[tuple[str, str], str] = {}
+        for api_version, by_kind in index["kinds"].items():
+            for kind, ranges in by_kind.items():
+                root = _pick(ranges, self.minor)
+                if root is not None:
+                    self.kinds[(api_version, kind)] = root
+        self._root_names = frozenset(self.kinds.values())
+        self._ranges: dict[str, Any] = index["definitions"]
+        overlay = _overlay()
+        self._relax_status = bool(overlay.get("drop_required_under_status"))
+        self._patches: dict[str, list[Mapping[str, Any]]] = {}
+        for entry in overlay.get("patches", ()):
+            if _applies(entry, version):
+                self._patches.setdefault(entry["definition"], []).append(entry)
+        self._built: dict[tuple[str, bool], dict[str, Any]] = {}
+        self._pending: list[tuple[dict[str, Any], bool, bool]] = []
+        self._merged: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+        self.built_roots: dict[tuple[str, str], dict[str, Any]] = {}
+        self.roots: Mapping[tuple[str, str], dict[str, Any]] = _Roots(self)
+        self.compiled: dict[tuple[str, str], Validator] = {}
+        self.lock = threading.RLock()
+        # (apiVersion, kind) -> the pass/fail check of _compile_fast, or None when that kind's
+        # schema uses a keyword the fast check does not know (jsonschema then decides alone)
+        self.fast: dict[tuple[str, str], Callable[[Any], bool] | None] = {}
+        # schema node (by id) -> its compiled check, shared by every kind of the version: the
+        # definitions are shared objects (PodSpec is one node under Deployment, Pod, Job, ...)
+        self.fast_memo: dict[int, Callable[[Any], bool]] = {}
+
+    def root(self, key: tuple[str, str]) -> dict[str, Any]:
+        """The schema of one kind of this version; KeyError for a kind it does not serve."""
+        found = self.built_roots.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            found = self.built_roots.get(key)
+            if found is None:
+                found = self._definition(self.kinds[key], relaxed=False)
+                self._resolve()
+                assert found is not None
+                self.built_roots[key] = found
+            return found
+
+    def definition(self, name: str) -> dict[str, Any] | None:
+        """One definition of this version, built (ObjectMeta for custom resources)."""
+        with self.lock:
+            found = self._definition(name, relaxed=False)
+            self._resolve()
+            return found
+
+    def _definition(self, name: str, relaxed: bool) -> dict[str, Any] | None:
+        built = self._built.get((name, relaxed))
+        if built is not None:
+            return built
+        ranges = self._ranges.get(name)
+        digest = _pick(ranges, self.minor) if ranges is not None else None
+        if digest is None:
+            return None
+        schema = _stored(digest)
+        for entry in self._patches.get(name, ()):
+            _apply_patch(schema, entry)
+        is_root = name in self._root_names
+        if relaxed:
+            _drop_required(schema)
+        elif is_root and self._relax_status and "status" in schema.get("required", ()):
+            # a kind that lists its status as required (StorageVersion): never enforced either
+            schema["required"] = [field for field in schema["required"] if field != "status"]
+            if not schema["required"]:
+                del schema["required"]
+        _make_strict(schema)
+        self._built[(name, relaxed)] = schema
+        self._pending.append((schema, relaxed, is_root))
+        return schema
+
+    def _resolve(self) -> None:
+        """Replace the ``$ref``s of the definitions built so far by the definitions."""
+        while self._pending:
+            definition, relaxed, is_root = self._pending.pop()
+            stack: list[tuple[dict[str, Any], bool]] = [(definition, relaxed)]
+            while stack:
+                node, node_relaxed = stack.pop()
+                for container, key in list(_children(node)):
+                    child = container[key]
+                    child_relaxed = node_relaxed or (
+                        self._relax_status
+                        and is_root
+                        and node is definition
+                        and key == "status"
+                        and container is node.get("properties")
+                    )
+                    name = _ref_name(child)
+                    if name is None:
+                        stack.append((child, child_relaxed))
+                        continue
+                    target = self._definition(name, child_relaxed)
+                    if target is None:  # not in the bundle: left as a reference
+                        continue
+                    siblings = {k: v for k, v in child.items() if k != "$ref"}
+                    if siblings:
+                        # a corrected reference (a format on an IntOrString): a copy, filled
+                        # again below once the target itself is resolved
+                        merged = {**target, **siblings}
+                        container[key] = merged
+                        self._merged.append((merged, target, siblings))
+                    else:
+                        container[key] = target
+        for merged, target, siblings in self._merged:
+            merged.update(target)
+            merged.update(siblings)
+        self._merged.clear()
 
 
 @functools.cache
 def _load_version(version: str) -> _Version:
-    """The processed schemas of one version, from the user cache folder when they are there.
-
-    Processing (copies, overlay patches, ``$ref`` inlining) costs a third of a second; its
-    result is pickled under a key made of the bundle, the overlay, this module's own source,
-    the version and the Python version, so that any change to one of them rebuilds it.
-    """
-    key = _version_cache_key(version)
-    cached = _read_version_cache(version, key) if key else None
-    if cached is not None:
-        roots, definitions = cached
-    else:
-        roots, definitions = _build_version(version)
-        if key:
-            _write_version_cache(version, key, (roots, definitions))
-    return _Version(version, roots, definitions, {}, threading.Lock())
-
-
-_VERSION_CACHE_FORMAT: Final = 1
-
-
-def _version_cache_key(version: str) -> str | None:
-    from kpolicy import __version__
-
-    hasher = hashlib.blake2b(digest_size=20)
-    try:
-        for part in (BUNDLE_DIR / "versions.json", BUNDLE_DIR / "definitions.json", OVERLAY_PATH,
-                     Path(__file__)):
-            data = part.read_bytes()
-            hasher.update(len(data).to_bytes(8, "little"))
-            hasher.update(data)
-    except OSError:
-        return None
-    hasher.update(
-        f"{version}|{__version__}|{sys.version}|{_VERSION_CACHE_FORMAT}".encode()
-    )
-    return hasher.hexdigest()
-
-
-_SCHEMA_CACHE = "schemas"
-_SCHEMA_PURPOSE = b"kpolicy.schema"
-
-
-def _version_cache_name(version: str, key: str) -> str:
-    return f"k8s-{version}-{key}.pickle"
-
-
-class _PlainUnpickler(pickle.Unpickler):
-    """Loads dicts, lists, tuples and scalars only: a cache file can never run code."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"refusing {module}.{name} in a schema cache file")
-
-
-def _read_version_cache(version: str, key: str) -> Any:
-    """The processed schemas from the cache folder, when the entry's MAC (under the folder's
-    secret, see :mod:`kpolicy.cache`) is valid: a planted or edited pickle is never unpickled,
-    and the unpickler refuses every class besides."""
-    from kpolicy.cache import open_cache
-
-    folder = open_cache()
-    if folder is None:
-        return None
-    data = folder.read(_SCHEMA_CACHE, _version_cache_name(version, key), _SCHEMA_PURPOSE)
-    if data is None:
-        return None
-    try:
-        loaded = _PlainUnpickler(io.BytesIO(data)).load()
-    except Exception:  # damaged: rebuild
-        return None
-    if isinstance(loaded, tuple) and len(loaded) == 2 and all(isinstance(p, dict) for p in loaded):
-        return loaded
-    return None
-
-
-def _write_version_cache(version: str, key: str, value: object) -> None:
-    from kpolicy.cache import open_cache
-
-    folder = open_cache()
-    if folder is None:
-        return
-    try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except (RecursionError, pickle.PicklingError):
-        return
-    name = _version_cache_name(version, key)
-    if folder.write(_SCHEMA_CACHE, name, _SCHEMA_PURPOSE, data):
-        # the entries of the same version made from other bundles or sources: only
-        # kpolicy's own (named as above, with a valid MAC) are deleted
-        prefix = name.rsplit("-", 1)[0] + "-"
-        folder.prune(_SCHEMA_CACHE, ".pickle", _SCHEMA_PURPOSE, 0,
-                     lambda other: other.startswith(prefix) and other != name)
-
-
-def _build_version(
-    version: str,
-) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, Any]]:
-    versions, store = _bundle()
-    index = versions[version]
-    definitions = {
-        name: copy.deepcopy(store[digest]) for name, digest in index["definitions"].items()
-    }
-    overlay = _overlay()
-    for entry in overlay.get("patches", ()):
-        if _applies(entry, version):
-            _apply_patch(definitions, entry)
-    root_names = {
-        (api_version, kind): name
-        for api_version, kinds in index["kinds"].items()
-        for kind, name in kinds.items()
-    }
-    if overlay.get("drop_required_under_status"):
-        _drop_status_required(definitions, root_names.values())
-    _inline_refs(definitions)
-    roots = {key: definitions[name] for key, name in root_names.items()}
-    return roots, definitions
+    return _Version(version)
 
 
 @functools.cache
@@ -922,10 +966,12 @@ class SchemaValidator:
     # -- compiling ------------------------------------------------------------------------
 
     def compile_builtin(self) -> None:
-        """Compile the fast checks of every built-in kind now (a few milliseconds, their
-        definitions being shared), e.g. before forking workers that would each compile them."""
-        for key in self._builtin.roots:
-            self._fast_for(key)
+        """Build and compile now the fast checks of the kinds most inputs have (a few
+        milliseconds, their definitions being shared), e.g. before forking workers that would
+        each compile them. Any other kind is built where it is first met."""
+        for key in _PREPARED_KINDS:
+            if key in self._builtin.roots:
+                self._fast_for(key)
 
     def is_builtin(self, api_version: object, kind: object) -> bool:
         """Whether the bundled schemas of this version cover this apiVersion and kind."""
@@ -967,7 +1013,7 @@ class SchemaValidator:
         """The JSON Schema of a CRD version's custom resources, built once."""
         root = custom.get("root")
         if root is None:
-            root = _custom_root(custom["openapi"], self._builtin.definitions.get(_OBJECT_META))
+            root = _custom_root(custom["openapi"], self._builtin.definition(_OBJECT_META))
             custom["root"] = root
         return root
 

@@ -79,7 +79,7 @@ def test_missing_option_paths_are_usage_errors(project: Path) -> None:
 
 def test_unsupported_version_lists_supported(project: Path) -> None:
     out = run("lint", "--kubernetes-version", "1.20", "good.yaml", cwd=project)
-    assert "supported: 1.32, 1.33" in out.stderr
+    assert "supported: 1.29, 1.30" in out.stderr
 
 
 def test_default_path_is_current_folder(project: Path) -> None:

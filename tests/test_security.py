@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 
 import kpolicy.cache as cache_module
-from kpolicy import schema
 from kpolicy.cache import RUN_PURPOSE, CacheFolder, open_cache
 from kpolicy.discover import Skipped, discover
 from kpolicy.versions import DEFAULT_VERSION
@@ -311,55 +310,57 @@ def test_a_full_run_prunes_only_its_own_entries(repo: Path) -> None:
 
 
 # -- 3. processed-schema cache ----------------------------------------------------------------
+# There is none any more (issue 17): every run builds the kinds it validates from kpolicy's own
+# bundled files. These attacks stay as tests, so that a cache brought back has to face them.
 
 
-def _schema_entry_name() -> str:
-    key = schema._version_cache_key(DEFAULT_VERSION)
-    assert key is not None
-    return schema._version_cache_name(DEFAULT_VERSION, key)
+def _schema_entry_names() -> list[str]:
+    """Names a processed-schema cache of kpolicy used, and plausible others."""
+    return [f"k8s-{DEFAULT_VERSION}-{'0' * 40}.pickle", f"k8s-{DEFAULT_VERSION}.pickle",
+            f"{DEFAULT_VERSION}.json"]
 
 
-def test_a_planted_schema_pickle_is_never_unpickled(tmp_path: Path) -> None:
-    """A pickle with no schemas (so that no schema error could be found) planted under the
-    name kpolicy would read: without the folder's MAC it is ignored, and the schema error is
-    reported."""
+def test_a_planted_schema_pickle_is_never_read(tmp_path: Path) -> None:
+    """A pickle with no schemas (so that no schema error could be found) planted in the cache
+    folder, bare, with a made-up MAC or with a MAC under another key: the schema error is
+    reported whatever is there."""
     work = tmp_path / "work"
     work.mkdir()
     (work / "d.yaml").write_text(SCHEMA_ERROR)
     cache = tmp_path / "cache"
     env = {**os.environ, cache_module.CACHE_ENV: str(cache)}
     (cache / "schemas").mkdir(parents=True)
-    target = cache / "schemas" / _schema_entry_name()
     planted = (HOSTILE / "planted-schemas.pickle").read_bytes()
     stranger = CacheFolder(str(cache), None, os.urandom(32))
     payload = planted[65:]
-    attempts = {
-        "made-up MAC": planted,
-        "MAC under another key": stranger.mac(b"kpolicy.schema", target.name, payload).hex()
-        .encode() + b"\n" + payload,
-        "bare pickle": payload,
-    }
-    for what, data in attempts.items():
-        target.write_bytes(data)
-        out = kpolicy("lint", "--no-cache", "-f", "json", "d.yaml", cwd=work, env=env)
-        assert out.returncode == 1, (what, out.stderr)
-        assert findings(out.stdout) == ["schema-type-mismatch"], what
+    for name in _schema_entry_names():
+        attempts = {
+            "made-up MAC": planted,
+            "MAC under another key": stranger.mac(b"kpolicy.schema", name, payload).hex()
+            .encode() + b"\n" + payload,
+            "bare pickle": payload,
+        }
+        for what, data in attempts.items():
+            (cache / "schemas" / name).write_bytes(data)
+            out = kpolicy("lint", "--no-cache", "-f", "json", "d.yaml", cwd=work, env=env)
+            assert out.returncode == 1, (what, out.stderr)
+            assert findings(out.stdout) == ["schema-type-mismatch"], (name, what)
     assert pickle.loads(payload) == ({}, {})  # the planted pickle was a real one
 
 
-def test_a_schema_pickle_with_its_secret_in_the_checkout_is_refused(repo: Path) -> None:
-    """With the whole cache folder (secret and MAC'd pickle) inside the repository, the folder
-    is refused: the schema error is still found."""
+def test_a_schema_pickle_with_its_secret_in_the_checkout_changes_nothing(repo: Path) -> None:
+    """The whole cache folder (secret and a pickle with a valid MAC) shipped in the
+    repository: the folder is refused for the run cache, and the schema error is found."""
     (repo / "k8s" / "d.yaml").write_text(SCHEMA_ERROR)
     home = repo / ".cache"
     shipped = CacheFolder.open(str(home / "kpolicy"))
-    name = _schema_entry_name()
-    assert shipped.write("schemas", name, b"kpolicy.schema", pickle.dumps(({}, {})))
+    for name in _schema_entry_names():
+        assert shipped.write("schemas", name, b"kpolicy.schema", pickle.dumps(({}, {})))
     shipped.close()
     age(repo)
     env = {k: v for k, v in os.environ.items() if k != cache_module.CACHE_ENV}
     env["XDG_CACHE_HOME"] = str(home)
-    out = kpolicy("lint", "--no-cache", "-f", "json", "k8s/d.yaml", cwd=repo, env=env)
+    out = kpolicy("lint", "-f", "json", "k8s/d.yaml", cwd=repo, env=env)
     assert out.returncode == 1
     assert findings(out.stdout) == ["schema-type-mismatch"]
     assert "inside the repository of the working folder" in out.stderr

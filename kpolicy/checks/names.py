@@ -1,6 +1,7 @@
 """Names, labels and API versions: what ``ValidateObjectMeta`` and the name functions of each
-kind reject, which group versions the API server no longer serves, and ReplicaSets that no
-Deployment manages.
+kind reject, group versions that do not serve a kind, and ReplicaSets that no Deployment
+manages. (The versions that a release no longer serves, or serves for the last releases, are in
+kpolicy/checks/apiversions.py.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from kpolicy.checks.podspec import (
     rejection,
     statefulset_template_validated,
 )
-from kpolicy.k8s.apis import REMOVED as _REMOVED
 from kpolicy.k8s.apis import unserved
 from kpolicy.k8s.validation import (
     is_dns1035_label,
@@ -26,7 +26,6 @@ from kpolicy.k8s.validation import (
     validate_label_selector,
 )
 from kpolicy.model import Anchor, KObject, Path, Problem
-from kpolicy.versions import minor
 from kpolicy.workload import get, int_value, mapping, pod_spec, pod_template, sequence
 
 # ---------------------------------------------------------------------------------------------
@@ -289,33 +288,7 @@ def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 
 # ---------------------------------------------------------------------------------------------
-# api-version-removed
-
-@check("api-version-removed")
-def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    api_version = obj.data.get("apiVersion")
-    if not isinstance(api_version, str):
-        return
-    entry = _REMOVED.get((api_version, obj.kind))
-    if entry is None:
-        return
-    replacement, removed = entry
-    if minor(ctx.kubernetes_version) < removed:
-        return
-    if replacement is None:
-        advice = (
-            f"{obj.kind} has no replacement; Pod Security Admission took its place"
-            if obj.kind == "PodSecurityPolicy"
-            else f"{obj.kind} has no replacement"
-        )
-    else:
-        advice = f"use apiVersion {replacement}"
-    yield Problem(
-        ("apiVersion",),
-        f"{api_version} {obj.kind} is no longer served (removed in Kubernetes 1.{removed}); "
-        f"the API server rejects this: {advice}",
-    )
-
+# api-version-mismatch
 
 # kubectl maps apiVersion and kind to a resource through the API server's discovery (the
 # RESTMapper of k8s.io/client-go/restmapper); a group version that does not serve the kind

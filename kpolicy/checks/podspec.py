@@ -268,12 +268,18 @@ def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # pod-spec-invalid
 
 
+_RELAXED_ENV_GATE: Final = "RelaxedEnvironmentVariableValidation"
+
+
 def _relaxed_env_names(ctx: RuleContext) -> bool:
-    # RelaxedEnvironmentVariableValidation (KEP-4369): alpha 1.30, beta and on by default 1.32,
-    # GA and locked on 1.34. Before 1.34 it can be switched off.
-    if minor(ctx.kubernetes_version) >= 34:
+    # RelaxedEnvironmentVariableValidation (KEP-4369): alpha (off) 1.30 and 1.31, beta and on by
+    # default 1.32, GA and locked on 1.34 (pkg/features/kube_features.go). 1.29 has no such gate.
+    version = minor(ctx.kubernetes_version)
+    if version >= 34:
         return True
-    return bool(ctx.feature_gates.get("RelaxedEnvironmentVariableValidation", True))
+    if version < 30:
+        return False
+    return gate_enabled(_RELAXED_ENV_GATE, ctx.kubernetes_version, ctx.feature_gates)
 
 
 def _env_name_errors(name: str, relaxed: bool) -> list[str]:

@@ -8,7 +8,7 @@ from kpolicy.checks import RuleContext, check
 from kpolicy.kustomize import is_directive_key
 from kpolicy.model import KObject, Problem
 from kpolicy.patterns import PATTERN_TIMEOUT
-from kpolicy.schema import RULE_REQUIRED_MISSING, RULE_UNKNOWN_FIELD, SCHEMA_RULES
+from kpolicy.schema import RULE_REQUIRED_MISSING, RULE_UNKNOWN_FIELD, SCHEMA_RULES, served_minors
 
 
 def is_patch(obj: KObject, ctx: RuleContext) -> bool:
@@ -44,9 +44,21 @@ def unknown_kind(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     validator = ctx.services.get("schema")
     if validator is None or obj.kind.endswith("List"):
         return
-    if not validator.has_schema(obj.data.get("apiVersion"), obj.kind):
+    api_version = obj.data.get("apiVersion")
+    if validator.has_schema(api_version, obj.kind):
+        return
+    served = served_minors(api_version, obj.kind) if isinstance(api_version, str) else ()
+    if served:
+        # a built-in kind of other releases (added later, or removed: api-version-removed)
+        releases = f"1.{served[0]}" if len(served) == 1 else f"1.{served[0]} to 1.{served[-1]}"
         yield Problem(
             ("kind",),
-            f"no schema for {obj.data.get('apiVersion')} {obj.kind}: it is not validated "
-            "(give its CustomResourceDefinition as input or --context, or --schema-dir)",
+            f"{api_version} {obj.kind} is not served by Kubernetes {ctx.kubernetes_version} "
+            f"(a built-in kind of Kubernetes {releases}): it is not validated",
         )
+        return
+    yield Problem(
+        ("kind",),
+        f"no schema for {api_version} {obj.kind}: it is not validated "
+        "(give its CustomResourceDefinition as input or --context, or --schema-dir)",
+    )

@@ -8,16 +8,18 @@ registers each built-in group in ``pkg/controlplane/instance.go`` (the storage p
 group must contain a dot (``ValidateCustomResourceDefinitionSpec``), and the ``*.k8s.io`` groups
 are reserved for Kubernetes.
 
-The table lists the GA versions of the kinds that manifests commonly hold. Versions that the
-supported releases stopped serving are ``api-version-removed``'s (``kpolicy.checks.names``).
+The table lists the GA versions of the kinds that manifests commonly hold. Versions that a
+release stopped serving, or that a later release removes, are in ``REMOVED``, the table of
+``api-version-removed`` and ``api-version-deprecated`` (``kpolicy.checks.apiversions``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Final
 
-# kind -> the apiVersions that serve it in every release kpolicy supports (1.32 and later)
+# kind -> the apiVersions that serve it in every release kpolicy supports (1.29 and later)
 SERVED: Final[Mapping[str, tuple[str, ...]]] = {
     # core (pkg/registry/core/rest)
     "Pod": ("v1",),
@@ -100,92 +102,310 @@ BUILTIN_GROUPS: Final = frozenset(
 )
 
 
-# (apiVersion, kind) -> (replacement apiVersion or None, Kubernetes minor that stopped serving
-# it). From the Kubernetes deprecated API migration guide
-# (https://kubernetes.io/docs/reference/using-api/deprecation-guide/) and the 1.16 and 1.22
-# removal announcements.
-REMOVED: Final[Mapping[tuple[str, str], tuple[str | None, int]]] = {
+# The one table of api-version-removed and api-version-deprecated (kpolicy.checks.apiversions):
+# the API versions that a release stops serving. Sources: "guide" is the Deprecated API
+# Migration Guide (https://kubernetes.io/docs/reference/using-api/deprecation-guide/, "Removed
+# APIs by release": 1.16, 1.22, 1.25, 1.26, 1.27, 1.29, 1.32); "schemas" marks alpha and beta
+# versions (served only when enabled with --runtime-config, so the guide does not list them)
+# that leave the OpenAPI documents of a release: the bundled schemas (schemas/k8s/, generated
+# with every version enabled) serve the kind in the release before `removed` and not from it.
+# tests/test_api_versions.py checks the table and the bundle against each other. `replacements`
+# are the apiVersions serving the same kind, the stable one first; the messages name the first
+# one the selected release serves (kpolicy.schema.served_minors). For flowcontrol v1beta1 and
+# v1beta2 the guide names v1beta3, itself removed in 1.32: every supported release serves v1.
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """An apiVersion of a kind that Kubernetes 1.<removed> stops serving."""
+
+    api_version: str
+    kind: str
+    removed: int
+    replacements: tuple[str, ...]
+    note: str | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    api_version: str
+    kinds: tuple[str, ...]
+    removed: int
+    replacements: tuple[str, ...]
+    note: str | None = None
+    source: str = "guide"
+
+
+_REMOVALS: Final = (
     # 1.16
-    ("extensions/v1beta1", "Deployment"): ("apps/v1", 16),
-    ("extensions/v1beta1", "DaemonSet"): ("apps/v1", 16),
-    ("extensions/v1beta1", "ReplicaSet"): ("apps/v1", 16),
-    ("extensions/v1beta1", "NetworkPolicy"): ("networking.k8s.io/v1", 16),
-    ("extensions/v1beta1", "PodSecurityPolicy"): (None, 16),
-    ("apps/v1beta1", "Deployment"): ("apps/v1", 16),
-    ("apps/v1beta1", "StatefulSet"): ("apps/v1", 16),
-    ("apps/v1beta1", "ReplicaSet"): ("apps/v1", 16),
-    ("apps/v1beta1", "ControllerRevision"): ("apps/v1", 16),
-    ("apps/v1beta2", "Deployment"): ("apps/v1", 16),
-    ("apps/v1beta2", "StatefulSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "DaemonSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "ReplicaSet"): ("apps/v1", 16),
-    ("apps/v1beta2", "ControllerRevision"): ("apps/v1", 16),
+    _Entry("extensions/v1beta1", ("Deployment", "DaemonSet", "ReplicaSet"), 16, ("apps/v1",)),
+    _Entry("extensions/v1beta1", ("NetworkPolicy",), 16, ("networking.k8s.io/v1",)),
+    _Entry(
+        "extensions/v1beta1",
+        ("PodSecurityPolicy",),
+        16,
+        (),
+        note="Pod Security Admission took its place",
+    ),
+    _Entry(
+        "apps/v1beta1",
+        ("Deployment", "StatefulSet", "ReplicaSet", "ControllerRevision"),
+        16,
+        ("apps/v1",),
+    ),
+    _Entry(
+        "apps/v1beta2",
+        ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"),
+        16,
+        ("apps/v1",),
+    ),
     # 1.22
-    ("extensions/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
-    ("networking.k8s.io/v1beta1", "Ingress"): ("networking.k8s.io/v1", 22),
-    ("networking.k8s.io/v1beta1", "IngressClass"): ("networking.k8s.io/v1", 22),
-    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"): (
-        "admissionregistration.k8s.io/v1",
+    _Entry("extensions/v1beta1", ("Ingress",), 22, ("networking.k8s.io/v1",)),
+    _Entry("networking.k8s.io/v1beta1", ("Ingress", "IngressClass"), 22, ("networking.k8s.io/v1",)),
+    _Entry(
+        "admissionregistration.k8s.io/v1beta1",
+        ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"),
         22,
+        ("admissionregistration.k8s.io/v1",),
     ),
-    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"): (
-        "admissionregistration.k8s.io/v1",
+    _Entry(
+        "apiextensions.k8s.io/v1beta1",
+        ("CustomResourceDefinition",),
         22,
+        ("apiextensions.k8s.io/v1",),
     ),
-    ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"): ("apiextensions.k8s.io/v1", 22),
-    ("apiregistration.k8s.io/v1beta1", "APIService"): ("apiregistration.k8s.io/v1", 22),
-    ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"): ("certificates.k8s.io/v1", 22),
-    ("coordination.k8s.io/v1beta1", "Lease"): ("coordination.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "Role"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "RoleBinding"): ("rbac.authorization.k8s.io/v1", 22),
-    ("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding"): (
-        "rbac.authorization.k8s.io/v1",
+    _Entry("apiregistration.k8s.io/v1beta1", ("APIService",), 22, ("apiregistration.k8s.io/v1",)),
+    _Entry("authentication.k8s.io/v1beta1", ("TokenReview",), 22, ("authentication.k8s.io/v1",)),
+    _Entry(
+        "authorization.k8s.io/v1beta1",
+        ("LocalSubjectAccessReview", "SelfSubjectAccessReview", "SubjectAccessReview"),
         22,
+        ("authorization.k8s.io/v1",),
     ),
-    ("scheduling.k8s.io/v1beta1", "PriorityClass"): ("scheduling.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "CSIDriver"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "CSINode"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "StorageClass"): ("storage.k8s.io/v1", 22),
-    ("storage.k8s.io/v1beta1", "VolumeAttachment"): ("storage.k8s.io/v1", 22),
+    _Entry(
+        "certificates.k8s.io/v1beta1",
+        ("CertificateSigningRequest",),
+        22,
+        ("certificates.k8s.io/v1",),
+    ),
+    _Entry("coordination.k8s.io/v1beta1", ("Lease",), 22, ("coordination.k8s.io/v1",)),
+    _Entry(
+        "rbac.authorization.k8s.io/v1beta1",
+        ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"),
+        22,
+        ("rbac.authorization.k8s.io/v1",),
+    ),
+    _Entry("scheduling.k8s.io/v1beta1", ("PriorityClass",), 22, ("scheduling.k8s.io/v1",)),
+    _Entry(
+        "storage.k8s.io/v1beta1",
+        ("CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"),
+        22,
+        ("storage.k8s.io/v1",),
+    ),
     # 1.25
-    ("batch/v1beta1", "CronJob"): ("batch/v1", 25),
-    ("policy/v1beta1", "PodDisruptionBudget"): ("policy/v1", 25),
-    ("policy/v1beta1", "PodSecurityPolicy"): (None, 25),
-    ("autoscaling/v2beta1", "HorizontalPodAutoscaler"): ("autoscaling/v2", 25),
-    ("discovery.k8s.io/v1beta1", "EndpointSlice"): ("discovery.k8s.io/v1", 25),
-    ("events.k8s.io/v1beta1", "Event"): ("events.k8s.io/v1", 25),
-    ("node.k8s.io/v1beta1", "RuntimeClass"): ("node.k8s.io/v1", 25),
+    _Entry("batch/v1beta1", ("CronJob",), 25, ("batch/v1",)),
+    _Entry("discovery.k8s.io/v1beta1", ("EndpointSlice",), 25, ("discovery.k8s.io/v1",)),
+    _Entry("events.k8s.io/v1beta1", ("Event",), 25, ("events.k8s.io/v1",)),
+    _Entry("autoscaling/v2beta1", ("HorizontalPodAutoscaler",), 25, ("autoscaling/v2",)),
+    _Entry("policy/v1beta1", ("PodDisruptionBudget",), 25, ("policy/v1",)),
+    _Entry(
+        "policy/v1beta1",
+        ("PodSecurityPolicy",),
+        25,
+        (),
+        note="Pod Security Admission took its place",
+    ),
+    _Entry("node.k8s.io/v1beta1", ("RuntimeClass",), 25, ("node.k8s.io/v1",)),
     # 1.26
-    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"): ("autoscaling/v2", 26),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
+    _Entry(
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        ("FlowSchema", "PriorityLevelConfiguration"),
         26,
+        ("flowcontrol.apiserver.k8s.io/v1",),
     ),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        26,
-    ),
+    _Entry("autoscaling/v2beta2", ("HorizontalPodAutoscaler",), 26, ("autoscaling/v2",)),
     # 1.27
-    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"): ("storage.k8s.io/v1", 27),
+    _Entry("storage.k8s.io/v1beta1", ("CSIStorageCapacity",), 27, ("storage.k8s.io/v1",)),
     # 1.29
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
+    _Entry(
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        ("FlowSchema", "PriorityLevelConfiguration"),
         29,
+        ("flowcontrol.apiserver.k8s.io/v1",),
     ),
-    ("flowcontrol.apiserver.k8s.io/v1beta2", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
-        29,
+    # 1.31
+    _Entry(
+        "networking.k8s.io/v1alpha1",
+        ("IPAddress", "ServiceCIDR"),
+        31,
+        ("networking.k8s.io/v1", "networking.k8s.io/v1beta1"),
+        source="schemas",
+    ),
+    _Entry(
+        "resource.k8s.io/v1alpha2",
+        ("ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"),
+        31,
+        (
+            "resource.k8s.io/v1",
+            "resource.k8s.io/v1beta2",
+            "resource.k8s.io/v1beta1",
+            "resource.k8s.io/v1alpha3",
+        ),
+        note="classic DRA was removed; the replacement uses structured parameters and DeviceClasses",
+        source="schemas",
+    ),
+    _Entry(
+        "resource.k8s.io/v1alpha2",
+        ("ResourceClass",),
+        31,
+        (),
+        note="classic DRA was removed; a DeviceClass (resource.k8s.io) takes its place",
+        source="schemas",
+    ),
+    _Entry(
+        "resource.k8s.io/v1alpha2",
+        ("ResourceClaimParameters", "ResourceClassParameters"),
+        31,
+        (),
+        note="classic DRA was removed; structured parameters take their place",
+        source="schemas",
+    ),
+    _Entry(
+        "resource.k8s.io/v1alpha2",
+        ("PodSchedulingContext",),
+        31,
+        (),
+        note="classic DRA was removed; the scheduler allocates structured-parameter claims itself",
+        source="schemas",
     ),
     # 1.32
-    ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema"): (
-        "flowcontrol.apiserver.k8s.io/v1",
+    _Entry(
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        ("FlowSchema", "PriorityLevelConfiguration"),
         32,
+        ("flowcontrol.apiserver.k8s.io/v1",),
     ),
-    ("flowcontrol.apiserver.k8s.io/v1beta3", "PriorityLevelConfiguration"): (
-        "flowcontrol.apiserver.k8s.io/v1",
+    _Entry(
+        "admissionregistration.k8s.io/v1alpha1",
+        ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
         32,
+        ("admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1beta1"),
+        source="schemas",
     ),
+    _Entry(
+        "authentication.k8s.io/v1alpha1",
+        ("SelfSubjectReview",),
+        32,
+        ("authentication.k8s.io/v1",),
+        source="schemas",
+    ),
+    _Entry(
+        "coordination.k8s.io/v1alpha1",
+        ("LeaseCandidate",),
+        32,
+        ("coordination.k8s.io/v1beta1", "coordination.k8s.io/v1alpha2"),
+        source="schemas",
+    ),
+    _Entry(
+        "resource.k8s.io/v1alpha3",
+        ("PodSchedulingContext",),
+        32,
+        (),
+        note="the scheduler allocates structured-parameter claims itself",
+        source="schemas",
+    ),
+    # 1.33
+    _Entry(
+        "authentication.k8s.io/v1beta1",
+        ("SelfSubjectReview",),
+        33,
+        ("authentication.k8s.io/v1",),
+        source="schemas",
+    ),
+    # 1.34
+    _Entry(
+        "admissionregistration.k8s.io/v1beta1",
+        ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
+        34,
+        ("admissionregistration.k8s.io/v1",),
+        source="schemas",
+    ),
+    _Entry(
+        "resource.k8s.io/v1alpha3",
+        ("DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"),
+        34,
+        ("resource.k8s.io/v1", "resource.k8s.io/v1beta2", "resource.k8s.io/v1beta1"),
+        source="schemas",
+    ),
+    # 1.35
+    _Entry(
+        "certificates.k8s.io/v1alpha1",
+        ("PodCertificateRequest",),
+        35,
+        ("certificates.k8s.io/v1", "certificates.k8s.io/v1beta1"),
+        source="schemas",
+    ),
+    _Entry(
+        "storage.k8s.io/v1alpha1",
+        ("VolumeAttributesClass",),
+        35,
+        ("storage.k8s.io/v1", "storage.k8s.io/v1beta1"),
+        source="schemas",
+    ),
+    _Entry(
+        "storagemigration.k8s.io/v1alpha1",
+        ("StorageVersionMigration",),
+        35,
+        ("storagemigration.k8s.io/v1", "storagemigration.k8s.io/v1beta1"),
+        source="schemas",
+    ),
+    # 1.36
+    _Entry(
+        "scheduling.k8s.io/v1alpha1",
+        ("Workload",),
+        36,
+        ("scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1alpha3", "scheduling.k8s.io/v1alpha2"),
+        source="schemas",
+    ),
+    # 1.37
+    _Entry(
+        "certificates.k8s.io/v1alpha1",
+        ("ClusterTrustBundle",),
+        37,
+        ("certificates.k8s.io/v1", "certificates.k8s.io/v1beta1"),
+        source="schemas",
+    ),
+    _Entry(
+        "networking.k8s.io/v1beta1",
+        ("IPAddress", "ServiceCIDR"),
+        37,
+        ("networking.k8s.io/v1",),
+        source="schemas",
+    ),
+    _Entry(
+        "scheduling.k8s.io/v1alpha2",
+        ("PodGroup", "Workload"),
+        37,
+        ("scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1alpha3"),
+        source="schemas",
+    ),
+    _Entry(
+        "storage.k8s.io/v1beta1",
+        ("VolumeAttributesClass",),
+        37,
+        ("storage.k8s.io/v1",),
+        source="schemas",
+    ),
+)
+
+# (apiVersion, kind) -> its removal
+REMOVED: Final[Mapping[tuple[str, str], Removal]] = {
+    (entry.api_version, kind): Removal(
+        entry.api_version, kind, entry.removed, entry.replacements, entry.note, entry.source
+    )
+    for entry in _REMOVALS
+    for kind in entry.kinds
 }
 
 

@@ -124,10 +124,6 @@ class Project:
         # not resolved: the editor's URIs use the path as opened; symlinks are compared below
         self.root = Path(os.path.abspath(root)) if root is not None else None
         self._real_root = Path(os.path.realpath(root)) if root is not None else None
-        if self.root is not None:
-            from kpolicy.cache import guard
-
-            guard([str(self.root)], self.root)  # no schema cache from inside the workspace
         self.log = log
         self.session: Session | None = None
         self.config_problem: ConfigProblem | None = None

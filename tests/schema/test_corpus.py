@@ -35,8 +35,19 @@ def corpus_documents() -> list[tuple[Path, dict[str, Any]]]:
     return documents
 
 
+def _oldest_and_newest_fast() -> list[object]:
+    """Every version, the ones between the oldest and the newest marked slow."""
+    versions = supported_versions()
+    return [
+        version if version in (versions[0], versions[-1]) else pytest.param(
+            version, marks=pytest.mark.slow
+        )
+        for version in versions
+    ]
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
-@pytest.mark.parametrize("version", supported_versions())
+@pytest.mark.parametrize("version", _oldest_and_newest_fast())
 def test_corpus_validates_without_exception(version: str) -> None:
     validator = SchemaValidator.for_version(version)
     documents = corpus_documents()

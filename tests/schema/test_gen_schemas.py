@@ -49,16 +49,65 @@ def test_definitions_are_deduplicated_across_versions(tmp_path: Path) -> None:
             )
             archive.writestr(name, json.dumps({"$defs": definitions}))
     out = tmp_path / "out"
+    (out).mkdir()
+    (out / "versions.json").write_text("{}")  # the old format is removed
     gen.generate(wheel, out)
-    store = json.loads((out / "definitions.json").read_text())
-    versions = json.loads((out / "versions.json").read_text())
-    assert list(versions) == list(gen.KUBERNETES_VERSIONS)
-    assert versions["1.37"]["kinds"] == {"v1": {"ConfigMap": "io.k8s.api.core.v1.ConfigMap"}}
-    assert "io.k8s.example.Unused" not in versions["1.37"]["definitions"]
-    # the ConfigMap differs only in its description: stored once after normalisation
+    assert sorted(path.name for path in out.iterdir()) == ["definitions.jsonl", "index.json"]
+    index = json.loads((out / "index.json").read_text())
+    lines = (out / "definitions.jsonl").read_text().splitlines()
+    store = dict(json.loads(line) for line in lines)
+    assert index["versions"] == list(gen.KUBERNETES_VERSIONS)
+    first, last = (
+        int(v.split(".")[1]) for v in (gen.KUBERNETES_VERSIONS[0], gen.KUBERNETES_VERSIONS[-1])
+    )
+    assert index["kinds"] == {"v1": {"ConfigMap": [[first, last, "io.k8s.api.core.v1.ConfigMap"]]}}
+    assert "io.k8s.example.Unused" not in index["definitions"]
+    # the ConfigMap differs only in its description: stored once after normalisation, and
+    # listed once for every release
     assert len(store) == 3
-    int_or_string = store[versions["1.32"]["definitions"][gen.INT_OR_STRING]]
+    assert len(index["definitions"]["io.k8s.api.core.v1.ConfigMap"]) == 1
+    assert (
+        "x-kubernetes-group-version-kind"
+        not in store[index["definitions"]["io.k8s.api.core.v1.ConfigMap"][0][2]]
+    )
+    int_or_string = store[index["definitions"][gen.INT_OR_STRING][0][2]]
     assert int_or_string == {
         "type": ["integer", "string", "null"],
         "x-kubernetes-int-or-string": True,
+    }
+
+
+def test_ranges_follow_consecutive_releases() -> None:
+    gen = gen_module()
+    assert gen.ranges({29: "a", 30: "a", 31: "b", 33: "b", 34: "a"}) == [
+        [29, 30, "a"],
+        [31, 31, "b"],
+        [33, 33, "b"],
+        [34, 34, "a"],
+    ]
+
+
+def test_list_wrappers_and_meta_types_are_not_kinds() -> None:
+    gen = gen_module()
+    definitions = {
+        "io.k8s.api.core.v1.Pod": {
+            "x-kubernetes-group-version-kind": [{"group": "", "kind": "Pod", "version": "v1"}]
+        },
+        "io.k8s.api.core.v1.PodList": {
+            "x-kubernetes-group-version-kind": [{"group": "", "kind": "PodList", "version": "v1"}]
+        },
+        "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions": {
+            "x-kubernetes-group-version-kind": [
+                {"group": "apps", "kind": "DeleteOptions", "version": "v1"}
+            ]
+        },
+        "io.k8s.api.storage.v1.StorageClass": {
+            "x-kubernetes-group-version-kind": [
+                {"group": "storage.k8s.io", "kind": "StorageClass", "version": "v1"}
+            ]
+        },
+    }
+    assert gen.kind_roots(definitions) == {
+        "v1": {"Pod": "io.k8s.api.core.v1.Pod"},
+        "storage.k8s.io/v1": {"StorageClass": "io.k8s.api.storage.v1.StorageClass"},
     }

@@ -1,0 +1,75 @@
+"""API versions that Kubernetes stops serving: ``api-version-removed`` (the selected release no
+longer serves the object's apiVersion) and ``api-version-deprecated`` (it still does, a later
+release does not).
+
+Both read one table, ``kpolicy.k8s.apis.REMOVED`` (from the Deprecated API Migration Guide, and
+for alpha and beta versions from the bundled OpenAPI documents of each release). Whether a
+release serves an apiVersion, and so which replacement to name, comes from the bundled schemas
+(:func:`kpolicy.schema.served_minors`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kpolicy.checks import RuleContext, check
+from kpolicy.k8s.apis import REMOVED, Removal
+from kpolicy.model import KObject, Problem
+from kpolicy.schema import served_minors
+from kpolicy.versions import minor
+
+
+def _lookup(obj: KObject) -> Removal | None:
+    api_version = obj.data.get("apiVersion")
+    if not isinstance(api_version, str):
+        return None
+    return REMOVED.get((api_version, obj.kind))
+
+
+def _advice(removal: Removal, version: int) -> str:
+    """What to use instead in release 1.<version>: the first replacement that release serves,
+    else the preferred one and the release that starts serving it."""
+    note = f" ({removal.note})" if removal.note and removal.replacements else ""
+    for replacement in removal.replacements:
+        if version in served_minors(replacement, removal.kind):
+            return f"use apiVersion {replacement}{note}"
+    if removal.replacements:
+        preferred = removal.replacements[0]
+        later = [m for m in served_minors(preferred, removal.kind) if m > version]
+        when = f", served from Kubernetes 1.{later[0]}" if later else ""
+        return f"use apiVersion {preferred}{when}{note}"
+    if removal.note:
+        return f"{removal.kind} has no replacement; {removal.note}"
+    return f"{removal.kind} has no replacement"
+
+
+@check("api-version-removed")
+def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    removal = _lookup(obj)
+    if removal is None:
+        return
+    version = minor(ctx.kubernetes_version)
+    if version < removal.removed:
+        return
+    yield Problem(
+        ("apiVersion",),
+        f"{removal.api_version} {removal.kind} is no longer served (removed in Kubernetes "
+        f"1.{removal.removed}); the API server rejects this: {_advice(removal, version)}",
+    )
+
+
+@check("api-version-deprecated")
+def api_version_deprecated(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    removal = _lookup(obj)
+    if removal is None:
+        return
+    version = minor(ctx.kubernetes_version)
+    if version >= removal.removed or version not in served_minors(
+        removal.api_version, removal.kind
+    ):
+        return
+    yield Problem(
+        ("apiVersion",),
+        f"{removal.api_version} {removal.kind} is removed in Kubernetes 1.{removal.removed} "
+        f"(Kubernetes {ctx.kubernetes_version} still serves it): {_advice(removal, version)}",
+    )
