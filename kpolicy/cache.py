@@ -67,6 +67,7 @@ _MAC_HEX = 64  # a 32-byte MAC, in hexadecimal, then a newline, then the payload
 MAX_ENTRY_BYTES = 256 << 20
 # what a file past the run's limit is hashed with: the run refuses it, so only its size counts
 DEFAULT_FILE_LIMIT = 16 * 1024 * 1024
+_BASELINE_LIMIT = 64 * 1024 * 1024  # kpolicy.baseline.MAX_BASELINE_BYTES
 _ABSENT = "absent"  # the state of a path a run looked for and did not find
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -728,6 +729,9 @@ class RunCache:
         nodes = spec.get("nodes")
         if isinstance(nodes, str):
             add(os.path.abspath(nodes), limit)
+        baseline = spec.get("baseline")
+        if isinstance(baseline, str):
+            add(os.path.abspath(baseline), _BASELINE_LIMIT)
         # what the run read besides its inputs (kustomizations, charts, templates, ignore
         # files), recorded after it: a change there, or a file appearing there, is a miss
         for path in names(spec.get("also")):
@@ -743,7 +747,7 @@ class RunCache:
             **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".json",), True)
                for p in names(spec.get("schema_dir"))},
         }
-        return {
+        state: dict[str, object] = {
             "config": config_path,
             "inputs": [[i.display, str(i.path) if i.path else None, i.explicit] for i in inputs],
             "context": [[i.display, str(i.path) if i.path else None, i.explicit] for i in context],
@@ -751,6 +755,11 @@ class RunCache:
             "files": files,
             "trees": trees,
         }
+        if spec.get("dated"):
+            from kpolicy import dates
+
+            state["today"] = dates.today().isoformat()  # an exemption's until: a day's report
+        return state
 
     # -- replay --------------------------------------------------------------------------
 
@@ -900,8 +909,9 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 
 # options after which a command line is not worth a lookup (or not cacheable)
-# (--kustomize runs a build whose inputs kpolicy does not know)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize"})
+# (--kustomize runs a build whose inputs kpolicy does not know; --write-baseline writes a file)
+_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize",
+                             "--write-baseline"})
 # the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
 _LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
                          "--help", "--show-skipped", "--no-ignore", "--force-exclude",
@@ -944,7 +954,8 @@ def _replayable(argv: list[str]) -> bool:
     lint`` without the options above, and without ``--report``, whose paths only the parsed
     command line knows (it is replayed there, see ``emit``)."""
     return bool(argv) and argv[0] == "lint" and not any(
-        arg in _NEVER_REPLAYED or arg == "--report" or arg.startswith("--report=")
+        arg.split("=", 1)[0] in _NEVER_REPLAYED or arg == "--report"
+        or arg.startswith("--report=")
         for arg in argv[1:]
     )
 

@@ -147,7 +147,18 @@ def lint(
     max_file_size: Annotated[
         int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
     ] = None,
-    show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too.")] = False,
+    show_suppressed: Annotated[
+        bool, typer.Option(help="List suppressed and baselined findings too.")
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Report only findings this baseline file does not list (default: "
+                          "the config's baseline:)."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(help="Write every finding of this run to this baseline file."),
+    ] = None,
     show_skipped: Annotated[
         bool,
         typer.Option("--show-skipped", "-v",
@@ -198,7 +209,8 @@ def lint(
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
-    if not no_cache and "-" not in (paths or []) and not debug and not kustomize:
+    if (not no_cache and "-" not in (paths or []) and not debug and not kustomize
+            and write_baseline is None):
         from kpolicy.cache import RunCache
 
         cache = RunCache.for_command({
@@ -209,7 +221,8 @@ def lint(
             "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
             "feature_gates": feature_gates, "schema_dir": schema_dir,
             "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
-            "show_skipped": show_skipped, "no_ignore": no_ignore, "force_exclude": force_exclude,
+            "baseline": baseline, "show_skipped": show_skipped, "no_ignore": no_ignore,
+            "force_exclude": force_exclude,
         }, linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
@@ -221,7 +234,7 @@ def lint(
             if code is not None:
                 raise typer.Exit(code)
 
-    from kpolicy.lint import FAIL_LEVELS, LintOptions, build_session, exit_code
+    from kpolicy.lint import FAIL_LEVELS, LintOptions, as_baselined, build_session, exit_code
     from kpolicy.lint import lint as run_lint
     from kpolicy.report import FORMATS, ReportContext, writer
 
@@ -230,6 +243,9 @@ def lint(
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
         if fail_on is not None and fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
+        if baseline is not None and write_baseline is not None:
+            raise UsageError("--baseline and --write-baseline: give one (--write-baseline "
+                             "replaces the baseline with the findings of this run)")
         options = LintOptions(
             paths=paths or ([] if kustomize else ["."]),
             kustomize=kustomize or [],
@@ -246,6 +262,9 @@ def lint(
             schema_dir=schema_dir,
             debug=debug,
             jobs=jobs,
+            # the baseline being written is not read, but never linted either
+            baseline=baseline if write_baseline is None else write_baseline,
+            use_baseline=write_baseline is None,
             force_exclude=force_exclude,
             ignore_files=not no_ignore,
         )
@@ -266,8 +285,24 @@ def lint(
                 "nodes": str(nodes) if nodes is not None else None,
                 "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
                 "limit": session.limits.max_file_bytes,
+                "baseline": str(session.cwd / session.baseline.path)
+                if session.baseline is not None else None,
+                # an exemption with `until` makes the report depend on the day
+                "dated": any(e.until is not None for e in session.config.exemptions),
             })
         result, traces = run_lint(options, session)
+        if write_baseline is not None:
+            from kpolicy.baseline import write_baseline as write_baseline_file
+
+            if result.errors:
+                raise UsageError(
+                    f"{result.errors[0]}; the baseline {write_baseline} was not written (a "
+                    "baseline without the findings of unreadable files would hide them later)")
+            recorded = write_baseline_file(write_baseline, result.diagnostics, session.cwd)
+            result = as_baselined(result, str(recorded.path))
+            sys.stderr.write(f"kpolicy: wrote {len(recorded.entries)} finding"
+                             f"{'' if len(recorded.entries) == 1 else 's'} to the baseline "
+                             f"{escape.path(write_baseline)}\n")
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         ctx = ReportContext(
             rules=session.rules,

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ class RuleSetting:
     severity: Severity | None  # None: keep the rule's default
     enabled: bool | None  # None: the rule's own default
     params: Mapping[str, Any] = field(default_factory=dict)
+    # False: comments and annotations in manifests cannot silence the rule (exemptions can)
+    suppressible: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,22 @@ class Exemption:
     namespaces: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
+    reason: str | None = None
+    until: date | None = None  # the last day it applies
+    where: str = ""  # file:line:column of the exemption in the config
+
+    def expired(self, today: date) -> bool:
+        return self.until is not None and today > self.until
+
+    def describe(self) -> str:
+        """What it exempts, in words, for a warning."""
+        parts = [
+            f"{label} {', '.join(values)}"
+            for label, values in (("rules", self.rules), ("kinds", self.kinds),
+                                  ("namespaces", self.namespaces), ("names", self.names))
+            if values
+        ]
+        return "; ".join(parts) or "everything"
 
     def covers(self, rule: str, kind: str, namespace: str, name: str) -> bool:
         def hit(patterns: tuple[str, ...], value: str) -> bool:
@@ -59,6 +78,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     origin: Path | None = None
     rule_locations: Mapping[str, str] = field(default_factory=dict)
+    baseline: Path | None = None  # relative to the working folder, or absolute
 
     @property
     def exclude_base(self) -> str | None:
@@ -103,6 +123,7 @@ def _build(
     path: Path,
     positions: PositionTable | None,
 ) -> Config:
+    data = _dates_as_text(data)
     rules = data.get("rules")
     if isinstance(rules, dict):
         # YAML 1.1 reads an unquoted `off` as false (and `on` as true): take them as meant
@@ -141,6 +162,7 @@ def _build(
             severity=None if level in (None, "off") else Severity.parse(level),
             enabled=None if level is None else level != "off",
             params=value.get("params", {}),
+            suppressible=value.get("suppressible", True),
         )
     exemptions = tuple(
         Exemption(
@@ -148,10 +170,15 @@ def _build(
             namespaces=tuple(e.get("namespaces", ())),
             names=tuple(e.get("names", ())),
             kinds=tuple(e.get("kinds", ())),
+            reason=e.get("reason") or None,
+            until=_until(e, index, path, positions),
+            where=_located(path, positions, f"/exemptions/{index}/until", e["until"])
+            if "until" in e else _where(path, positions, f"/exemptions/{index}"),
         )
-        for e in data.get("exemptions", [])
+        for index, e in enumerate(data.get("exemptions", []))
     )
     policies = _policy_paths(data, path, positions)
+    baseline = _baseline_path(data, path, positions)
     _check_excludes(data, path, positions)
     limits_data = data.get("limits", {})
     defaults = Limits()
@@ -174,7 +201,59 @@ def _build(
         limits=limits,
         origin=path,
         rule_locations=locations,
+        baseline=baseline,
     )
+
+
+def _dates_as_text(data: dict[str, Any]) -> dict[str, Any]:
+    """TOML reads ``until = 2026-03-31`` as a date: the schema (and YAML) see text."""
+    exemptions = data.get("exemptions")
+    if not isinstance(exemptions, list) or not any(
+        isinstance(e, dict) and isinstance(e.get("until"), date) for e in exemptions
+    ):
+        return data
+    converted = [
+        {**e, "until": e["until"].isoformat()[:10]}
+        if isinstance(e, dict) and isinstance(e.get("until"), date) else e
+        for e in exemptions
+    ]
+    return {**data, "exemptions": converted}
+
+
+def _until(exemption: dict[str, Any], index: int, path: Path,
+           positions: PositionTable | None) -> date | None:
+    """The exemption's ``until`` (YYYY-MM-DD, checked by the schema's pattern) as a date."""
+    value = exemption.get("until")
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        where = _located(path, positions, f"/exemptions/{index}/until", value)
+        raise UsageError(f"{where}: invalid config: exemption until {value!r} is not a date "
+                         "(YYYY-MM-DD)") from None
+
+
+def _baseline_path(data: dict[str, Any], path: Path,
+                   positions: PositionTable | None) -> Path | None:
+    """The config's ``baseline``, relative to the config file and inside the folder that holds
+    it (links resolved), like ``policies``; ``--baseline`` on the command line can be anywhere."""
+    given = data.get("baseline")
+    if given is None:
+        return None
+    resolved = path.parent / str(given)
+    if not _inside_folder(resolved, path):
+        where = _located(path, positions, "/baseline", given)
+        raise UsageError(
+            f"{where}: invalid config: baseline {given!r} is outside the folder that holds the "
+            f"config ({_config_folder(path)}); give it with --baseline instead")
+    return resolved
+
+
+def _inside_folder(resolved: Path, config: Path) -> bool:
+    folder = _config_folder(config)
+    real = os.path.realpath(resolved)
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _config_folder(path: Path) -> str:

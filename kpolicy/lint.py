@@ -6,11 +6,14 @@ import gc
 import os
 import stat
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+from kpolicy import dates
+from kpolicy.baseline import Baseline, apply_baseline, load_baseline
 from kpolicy.checks import RuleContext
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
@@ -32,6 +35,7 @@ from kpolicy.load import decode, load_documents, load_text, read_directives
 from kpolicy.model import (
     CheckedFile,
     Diagnostic,
+    Directive,
     KObject,
     Limits,
     LintResult,
@@ -42,11 +46,17 @@ from kpolicy.model import (
     SourceFile,
     Span,
     Summary,
+    Suppression,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT, start_run
 from kpolicy.repo import RepoModel
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
-from kpolicy.suppress import annotation_ignores, is_suppressed
+from kpolicy.suppress import (
+    SuppressionPolicy,
+    Suppressor,
+    annotation_ignores,
+    suppression_policy,
+)
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
@@ -85,6 +95,9 @@ class LintOptions:
     # worker processes for large inputs: None or 0 for one per idle core (serial when the input is
     # small), 1 for serial; the output is the same either way
     jobs: int | None = None
+    baseline: Path | None = None  # --baseline (else the config's baseline:)
+    use_baseline: bool = True  # False: neither (--write-baseline makes a new one)
+    today: date | None = None  # the day exemptions' `until` is compared with (tests)
     # config excludes apply to files named on the command line too (None: as the config says)
     force_exclude: bool | None = None
     ignore_files: bool = True  # honour .gitignore when walking folders (--no-ignore: False)
@@ -103,6 +116,10 @@ class Session:
     limits: Limits
     feature_gates: Mapping[str, bool]
     schema_dir: Path | None = None
+    suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    baseline: Baseline | None = None
+    cwd: Path = field(default_factory=Path.cwd)  # what reported file names are relative to
+    warnings: tuple[str, ...] = ()  # one-line warnings about the config (expired exemptions)
 
 
 def resolve_config(options: LintOptions) -> Config:
@@ -142,6 +159,17 @@ def load_policies(paths: Sequence[Path], builtin: Mapping[str, RuleDef]) -> dict
     return found
 
 
+def _shown(path: Path, cwd: Path) -> Path:
+    """``path`` relative to ``cwd`` when it is below it (a config's baseline is found as an
+    absolute path; reports name it as a user would)."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(cwd)
+        except ValueError:
+            return path
+    return path
+
+
 def _split_ids(values: Sequence[str]) -> list[str]:
     return [p.strip() for v in values for p in v.split(",") if p.strip()]
 
@@ -158,9 +186,12 @@ def build_session(options: LintOptions) -> Session:
         if rule_id not in rules and rule_id != INTERNAL_ERROR:
             raise UsageError(f"unknown rule {rule_id!r} in --select/--ignore (see `kpolicy rules`)")
     active: dict[str, ActiveRule] = {}
+    configured: set[str] = set()  # the rules the config runs (before --select and --ignore)
     for rule_id, rule in rules.items():
         setting = config.rules.get(rule_id)
         enabled = rule.enabled if setting is None or setting.enabled is None else setting.enabled
+        if enabled:
+            configured.add(rule_id)
         if select:
             # a bug in a selected rule is still reported unless internal-error is ignored
             enabled = rule_id in select or rule_id == INTERNAL_ERROR
@@ -177,6 +208,26 @@ def build_session(options: LintOptions) -> Session:
     version = check_version(options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION)
     if options.schema_dir is not None and not options.schema_dir.is_dir():
         raise UsageError(f"{options.schema_dir}: schema folder not found")
+    cwd = options.cwd or Path.cwd()
+    today = options.today or dates.today()
+    suppression = suppression_policy(
+        config.exemptions,
+        {rule_id: setting.suppressible for rule_id, setting in config.rules.items()},
+        rules,
+        {rule_id: rule.severity for rule_id, rule in active.items()},
+        narrowed=bool(configured - set(active)),
+        today=today,
+    )
+    warnings = tuple(
+        f"{e.where}: exemption ({e.describe()}) expired on {e.until}"
+        f"{f' (reason: {e.reason})' if e.reason else ''}; it no longer suppresses anything: "
+        "remove it, or move until forward"
+        for e in config.exemptions if e.expired(today)
+    )
+    baseline = None
+    baseline_path = options.baseline or config.baseline
+    if options.use_baseline and baseline_path is not None:
+        baseline = read_baseline(baseline_path, cwd)
     return Session(
         config=config,
         rules=rules,
@@ -186,7 +237,17 @@ def build_session(options: LintOptions) -> Session:
         limits=options.limits or config.limits,
         feature_gates={**config.feature_gates, **options.feature_gates},
         schema_dir=options.schema_dir,
+        suppression=suppression,
+        baseline=baseline,
+        cwd=cwd,
+        warnings=warnings,
     )
+
+
+def read_baseline(path: Path, cwd: Path) -> Baseline:
+    """The baseline at ``path`` (relative to ``cwd``, as the config or --baseline gives it);
+    a usage error when it is missing or invalid."""
+    return load_baseline(_shown(path, cwd), cwd)
 
 
 def read_input(
@@ -342,6 +403,16 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     origin = config.origin
     config_file = file_identity(origin) if origin is not None else None
     config_name = origin.name if origin is not None else ""
+    # the baseline (in use, or the config's, which --write-baseline replaces) is kpolicy's
+    # own file: never read as a manifest (it may be larger than a manifest may be)
+    baseline_path = options.baseline or config.baseline
+    baseline_file = file_identity(base / baseline_path) if baseline_path is not None else None
+    baseline_name = baseline_path.name if baseline_path is not None else ""
+
+    def is_baseline(item: Input) -> bool:
+        return (baseline_file is not None and item.path is not None
+                and item.path.name == baseline_name and file_identity(item.path) == baseline_file)
+
     # what to read, in order: (input, context only); the choice depends on names alone
     reads: list[tuple[Input, bool]] = []
     unrendered: dict[str, int] = {}  # chart folder → its templates among the inputs
@@ -353,6 +424,9 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
             and file_identity(item.path) == config_file
         ):
             skipped.append(Skipped(item.display, "kpolicy configuration"))
+            continue
+        if is_baseline(item):
+            skipped.append(Skipped(item.display, "kpolicy baseline"))
             continue
         why = repo.skip_reason(item.display) if item.path is not None else None
         if why is not None:
@@ -371,7 +445,7 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
                 item.path is not None and file_identity(item.path) in reported
             ):
                 continue
-            if repo.skip_reason(item.display) is not None:
+            if repo.skip_reason(item.display) is not None or is_baseline(item):
                 continue
             reads.append((item, True))
     nodes = load_nodes(options.nodes_file, session.limits)
@@ -402,11 +476,17 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     checked, traces = check_files(loaded, context_files, session, nodes=nodes,
                                   debug=options.debug, errors=errors, local=local,
                                   extra=[d for d in charts if d is not None], base=base,
-                                  repo=repo, new_run=False)
+                                  repo=repo, new_run=False, baseline=False)
+    covered = [f.source.display for f in loaded]
     if builds:
         checked = _placed_on_sources(checked, builds, str(base), session.limits)
+        covered.extend(_source_displays(builds, str(base)))
+    # a baselined finding of a file now skipped (not a manifest, a chart template, excluded)
+    # will not come back: its entry is fixed
+    covered.extend(s.file for s in skipped)
+    checked = with_baseline(checked, session, covered)
     checked = replace(checked, skipped=tuple(sorted(skipped, key=lambda s: s.file)),
-                      warnings=tuple(warnings), read_also=tuple(read_also),
+                      warnings=(*checked.warnings, *warnings), read_also=tuple(read_also),
                       summary=replace(checked.summary, skipped=len(skipped)))
     return checked, traces
 
@@ -433,6 +513,15 @@ def _built(folder: str, limits: Limits) -> _Build:
     return _Build(replace(loaded, objects=tuple(objects)), origins)
 
 
+def _source_displays(builds: Sequence[_Build], base: str) -> list[str]:
+    """The source files of the built objects, as :func:`_placed_on_sources` shows them."""
+    return [_display_under(o.file, base) for b in builds for o in b.origins.values()]
+
+
+def _display_under(path: str, base: str) -> str:
+    return os.path.relpath(path, base) if path.startswith(base + os.sep) else path
+
+
 def _placed_on_sources(
     result: LintResult, builds: Sequence[_Build], base: str, limits: Limits
 ) -> LintResult:
@@ -444,8 +533,8 @@ def _placed_on_sources(
 
     def source_of(path: str) -> LoadedFile | None:
         if path not in sources:
-            display = os.path.relpath(path, base) if path.startswith(base + os.sep) else path
-            found = read_input(Input(display, Path(path)), False, limits, None)
+            found = read_input(Input(_display_under(path, base), Path(path)), False, limits,
+                               None)
             sources[path] = found if isinstance(found, LoadedFile) else None
         return sources[path]
 
@@ -502,7 +591,7 @@ def _chart_finding(
     display = os.path.relpath(path, repo.base) if folder.startswith(repo.base) else path
     chart_display = os.path.dirname(display) or "."
     span = Span.point(1, 1)
-    directives: dict[int, frozenset[str]] = {}
+    directives: dict[int, tuple[Directive, ...]] = {}
     try:
         with open(path, "rb") as handle:
             text, _, _ = decode(handle.read(1 << 20))
@@ -525,9 +614,10 @@ def _chart_finding(
         "",
         None,
     )
-    if is_suppressed(diag, None, directives, session.config):
-        return replace(diag, suppressed=True)
-    return diag
+    # Chart.yaml is not linted, so its comments are not judged by unused-suppression
+    chart_file = LoadedFile(SourceFile(display, ""), (), (), 0, directives)
+    suppression = Suppressor(session.suppression, chart_file).suppression(diag)
+    return diag if suppression is None else replace(diag, suppression=suppression)
 
 
 CHART_NOT_RENDERED = "helm-chart-not-rendered"
@@ -711,6 +801,7 @@ def check_files(
     repo: RepoModel | None = None,
     context_findings: bool = True,
     new_run: bool = True,
+    baseline: bool = True,
 ) -> tuple[LintResult, list[str]]:
     """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
 
@@ -725,6 +816,8 @@ def check_files(
     finding is on the other file already, as ``kpolicy lint`` of the workspace shows it). ``new_run``: this
     starts a run, with a fresh budget for user patterns (:func:`kpolicy.patterns.start_run`);
     ``lint`` starts it before reading instead, since worker processes match patterns too.
+    ``baseline``: apply the session's baseline (``lint`` does it later, with :func:`with_baseline`,
+    once findings are on the files they are shown on and it knows the files it skipped).
     """
     if new_run:
         start_run()
@@ -747,17 +840,21 @@ def check_files(
     traces: list[str] = []
     documents = 0
     objects = 0
-    for file, (file_kept, file_hidden, file_traces) in zip(loaded, per_file, strict=True):
+    judges: dict[str, Suppressor] = {}
+    for file, (file_kept, file_hidden, file_traces, judge) in zip(loaded, per_file, strict=True):
         documents += file.documents
         objects += len(file.objects)
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
+        judges[file.source.display] = judge
     if context_findings and context_files and loaded:
-        moved, moved_hidden = _context_findings(engine, loaded, context_files, session, kept)
+        moved, moved_hidden = _context_findings(engine, loaded, context_files, judges, kept)
         kept.extend(moved)
         hidden.extend(moved_hidden)
         traces.extend(engine.traces[len(traces):])
+    for judge in judges.values():
+        _unused_suppressions(judge, kept, hidden)
     kept.sort(key=lambda d: d.sort_key)
     hidden.sort(key=lambda d: d.sort_key)
     counts = {s: 0 for s in Severity}
@@ -774,16 +871,47 @@ def check_files(
     )
     result = LintResult(
         diagnostics=tuple(kept),
-        suppressed=tuple(_mark_suppressed(d) for d in hidden),
+        suppressed=tuple(hidden),
         summary=summary,
         kubernetes_version=session.kubernetes_version,
         errors=tuple(errors),
+        warnings=session.warnings,
         checked=tuple(
             CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
         ),
     )
+    if baseline:
+        result = with_baseline(result, session, (f.source.display for f in loaded))
     engine.traces[:] = traces
     return result, engine.traces
+
+
+def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) -> LintResult:
+    """``result`` with the session's baseline applied (when there is one): the findings it
+    lists move to ``baselined``, and its entries that match none are ``fixed_baseline`` when
+    the run covered their file (``covered``: the files linted or skipped, as displayed)."""
+    baseline = session.baseline
+    if baseline is None:
+        return result
+    kept, listed, fixed = apply_baseline(
+        baseline, result.diagnostics, covered, session.active, session.rules, session.cwd,
+    )
+    because = Suppression("baseline", f"listed in the baseline {baseline.path}")
+    baselined = tuple(replace(d, suppression=because) for d in listed)
+    counts = {s: 0 for s in Severity}
+    for diag in kept:
+        counts[diag.severity] += 1
+    summary = replace(
+        result.summary,
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        baselined=len(baselined),
+        fixed_baseline_entries=len(fixed),
+    )
+    return replace(result, diagnostics=tuple(kept), baselined=baselined,
+                   fixed_baseline=tuple(fixed), baseline_file=str(baseline.path),
+                   summary=summary)
 
 
 def _check_file(
@@ -792,20 +920,24 @@ def _check_file(
     session: Session,
     local: LocalFindings | None = None,
     origins: TemplateOrigins | None = None,
-) -> tuple[list[Diagnostic], list[Diagnostic], list[str]]:
-    """The kept and suppressed diagnostics of one file, and the tracebacks of failed rules;
-    with ``local``, the local pass's findings and only the checks it deferred."""
+) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor]:
+    """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, and
+    the file's suppressions (whose unused ones are found once findings moved from context
+    files have been seen too); with ``local``, the local pass's findings and only the checks
+    it deferred."""
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
     prior: list[str] = list(local.traces) if local is not None else []
+    judge = Suppressor(session.suppression, file)
+    tracking = judge.tracking
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
         active = session.active[diag.rule]
         if active.severity is not diag.severity:
             diag = _with_severity(diag, active.severity)
-        (hidden if is_suppressed(diag, None, file.directives, session.config) else kept).append(diag)
+        _sort(diag, judge.suppression(diag), kept, hidden)
     for position, obj in enumerate(file.objects):
         if local is None:
             found = engine.run(obj)
@@ -813,7 +945,7 @@ def _check_file(
             found, deferred = local.per_object[position]
             if deferred:
                 found = [*found, *engine.run(obj, only=deferred)]
-        if not found:
+        if not found and not tracking:
             continue
         if obj.patch:
             found = [d for d in found if d.rule not in PATCH_EXEMPT_RULES]
@@ -822,20 +954,38 @@ def _check_file(
         found = drop_generic_duplicates(found)
         if obj.template is not None and origins is not None:
             found = [origins.attach(d, obj) for d in found]
-        ignores = annotation_ignores(obj)
+        ignores = annotation_ignores(obj) if found or file.annotated else ()
+        if tracking:
+            judge.saw(position, obj, ignores)
         for diag in found:
-            if is_suppressed(diag, obj, file.directives, session.config, ignores):
-                hidden.append(diag)
-            else:
-                kept.append(diag)
-    return kept, hidden, [*prior, *engine.traces[traced:]]
+            _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
+    return kept, hidden, [*prior, *engine.traces[traced:]], judge
+
+
+def _unused_suppressions(
+    judge: Suppressor, kept: list[Diagnostic], hidden: list[Diagnostic]
+) -> None:
+    """The file's ``unused-suppression`` findings, once every finding on it has been seen."""
+    if judge.tracking:
+        for diag, owner, ignores in judge.unused():
+            _sort(diag, judge.suppression(diag, owner, ignores), kept, hidden)
+
+
+def _sort(
+    diag: Diagnostic, suppression: Suppression | None, kept: list[Diagnostic],
+    hidden: list[Diagnostic],
+) -> None:
+    if suppression is None:
+        kept.append(diag)
+    else:
+        hidden.append(replace(diag, suppression=suppression))
 
 
 def _context_findings(
     engine: Engine,
     loaded: Sequence[LoadedFile],
     context_files: Sequence[LoadedFile],
-    session: Session,
+    judges: Mapping[str, Suppressor],
     kept: Sequence[Diagnostic],
 ) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """Findings on ``--context`` objects that a reported file causes: a finding whose related
@@ -843,8 +993,9 @@ def _context_findings(
     related location (a Service made non-headless breaks the StatefulSet that names it, in a
     file that pre-commit did not stage). Only the rules that relate objects run (not the
     schema), on the context objects of the reported objects' namespaces; a finding already
-    shown at the same place for the same rule is not repeated."""
-    reported = {f.source.display: f for f in loaded}
+    shown at the same place for the same rule is not repeated. A comment on its new line in
+    the reported file, or the context object's annotation or exemption, suppresses it."""
+    reported = {f.source.display for f in loaded}
     namespaces = {scope_namespace(o) for f in loaded for o in f.objects}
     taken = {(d.rule, d.file, d.span) for d in kept}
     shown: list[Diagnostic] = []
@@ -869,17 +1020,16 @@ def _context_findings(
                     file=here.file,
                     span=here.span,
                     path="",
+                    found_at=(diag.file, diag.path),
                     related=(
                         RelatedLocation(diag.file, diag.span, f"{subject}, which this breaks",
                                         diag.object),
                         *(r for r in diag.related if r is not here),
                     ),
                 )
-                directives = reported[here.file].directives
-                if is_suppressed(moved, obj, directives, session.config, annotation_ignores(obj)):
-                    hidden.append(moved)
-                else:
-                    shown.append(moved)
+                judge = judges[here.file]
+                _sort(moved, judge.suppression(moved, obj, annotation_ignores(obj)), shown,
+                      hidden)
     return shown, hidden
 
 
@@ -922,9 +1072,19 @@ def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:
     return replace(diag, severity=severity)
 
 
-def _mark_suppressed(diag: Diagnostic) -> Diagnostic:
-    return replace(diag, suppressed=True)
 
+
+def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
+    """``result`` as reported with a baseline that lists every one of its findings (the run
+    that has just written that baseline)."""
+    listed = tuple(
+        replace(d, suppression=Suppression("baseline", f"listed in the baseline {baseline_file}"))
+        for d in result.diagnostics
+    )
+    summary = replace(result.summary, errors=0, warnings=0, infos=0, baselined=len(listed),
+                      fixed_baseline_entries=0)
+    return replace(result, diagnostics=(), baselined=listed, fixed_baseline=(),
+                   baseline_file=baseline_file, summary=summary)
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:

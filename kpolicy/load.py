@@ -36,6 +36,7 @@ from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustom
 from kpolicy.model import (
     RECORD,
     Diagnostic,
+    Directive,
     KObject,
     Limits,
     LoadedFile,
@@ -172,7 +173,11 @@ def _int_or_fallback(text: str) -> int | float | str:
 
 
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
-_DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")
+# `# kpolicy: ignore[a,b] -- reason`: the directive itself (head), its list and the reason
+_DIRECTIVE = re.compile(
+    r"(?P<head>#\s*kpolicy:\s*ignore(?:\[(?P<ids>[^\]\n]*)\])?)(?:[ \t]*--[ \t]*(?P<reason>[^\r\n]*))?"
+)
+ANNOTATION_MARKER = "kpolicy.io/ignore"
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -649,9 +654,9 @@ def decode(data: bytes) -> tuple[str | None, str | None, int]:
         return None, f"file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", line
 
 
-def read_directives(text: str) -> dict[int, frozenset[str]]:
-    """``# kpolicy: ignore[a,b]`` comments: a trailing comment covers its own line, a comment
-    alone on a line covers the next line.
+def read_directives(text: str) -> dict[int, tuple[Directive, ...]]:
+    """``# kpolicy: ignore[a,b] -- reason`` comments, by the line they cover: a trailing
+    comment covers its own line, a comment alone on a line covers the next line.
 
     Only a YAML comment counts: the same text inside a quoted or plain scalar or a block scalar
     (a script) is data, and honouring it would be a hidden way to suppress. The parts of a file
@@ -659,7 +664,7 @@ def read_directives(text: str) -> dict[int, frozenset[str]]:
     """
     if "kpolicy:" not in text:
         return {}
-    directives: dict[int, set[str]] = {}
+    directives: dict[int, list[Directive]] = {}
     for line_offset, chunk in _chunks(text):
         if "kpolicy:" not in chunk:
             continue
@@ -670,13 +675,30 @@ def read_directives(text: str) -> dict[int, frozenset[str]]:
         for match, is_data in zip(matches, hidden, strict=True):
             if is_data:
                 continue
-            position = match.start()
-            line_start = chunk.rfind("\n", 0, position) + 1
-            number = line_offset + chunk.count("\n", 0, position) + 1
-            ids = {r.strip() for r in (match.group(1) or "all").split(",") if r.strip()} or {"all"}
-            target = number + 1 if chunk[line_start:position].strip() == "" else number
-            directives.setdefault(target, set()).update(ids)
-    return {k: frozenset(v) for k, v in directives.items()}
+            directive = _directive(match, line_offset)
+            directives.setdefault(directive.target, []).append(directive)
+    return {k: tuple(v) for k, v in directives.items()}
+
+
+def _directive(match: re.Match[str], line_offset: int) -> Directive:
+    """The directive of one match in a chunk that starts after ``line_offset`` lines."""
+    chunk, position = match.string, match.start()
+    ids: list[str] = []
+    for part in (match.group("ids") or "").split(","):
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    line_start = chunk.rfind("\n", 0, position) + 1
+    number = line_offset + chunk.count("\n", 0, position) + 1
+    alone = chunk[line_start:position].strip() == ""
+    return Directive(
+        line=number,
+        column=position - line_start + 1,
+        end_column=match.end("head") - line_start + 1,
+        target=number + 1 if alone else number,
+        ids=tuple(ids) or ("all",),  # `ignore` and `ignore[]` name every rule
+        reason=(match.group("reason") or "").strip() or None,
+    )
 
 
 def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
@@ -942,6 +964,7 @@ def load_text(
     documents, diagnostics = load_documents(source, limits)
     text = source.text
     directives = read_directives(text)
+    annotated = ANNOTATION_MARKER in text
     if not keep_text:
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
@@ -971,6 +994,7 @@ def load_text(
         directives=directives,
         manifest_like=manifest_like,
         not_manifest=why,
+        annotated=annotated,
     )
 
 

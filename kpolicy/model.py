@@ -322,6 +322,23 @@ class RelatedLocation:
     object: ObjectRef | None
 
 
+SuppressionKind = Literal["comment", "annotation", "exemption", "baseline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """What hid a finding: a ``# kpolicy: ignore`` comment or a ``kpolicy.io/ignore``
+    annotation (in the source), a config exemption or the baseline (outside it), and the
+    reason given with it."""
+
+    kind: SuppressionKind
+    justification: str | None = None
+
+    @property
+    def in_source(self) -> bool:
+        return self.kind in ("comment", "annotation")
+
+
 @dataclass(frozen=True, slots=True)
 class Origin:
     """Where a finding on rendered output comes from: the template ``file`` as its ``# Source:``
@@ -350,8 +367,15 @@ class Diagnostic:
     object: ObjectRef | None
     related: tuple[RelatedLocation, ...] = ()
     fix: Fix | None = None
-    suppressed: bool = False
+    suppression: Suppression | None = None
     origin: Origin | None = None
+    # (file, JSON path) where the rule found it, when it is shown elsewhere (a --context
+    # object's finding, shown on the reported file it relates to): what a baseline lists
+    found_at: tuple[str, str] | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -376,17 +400,39 @@ class Diagnostic:
 
 
 @dataclass(frozen=True, slots=True)
+class Directive:
+    """A ``# kpolicy: ignore[a,b] -- reason`` comment: where it is (the span of the comment up
+    to the reason), the line it covers, the rule ids it names ("all" for every rule) as
+    written, and the reason after ``--``."""
+
+    line: int
+    column: int
+    end_column: int
+    target: int
+    ids: tuple[str, ...]
+    reason: str | None = None
+
+    @property
+    def span(self) -> Span:
+        return Span(self.line, self.column, self.line, self.end_column)
+
+    def covers(self, rule: str) -> bool:
+        return rule in self.ids or "all" in self.ids
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedFile:
     source: SourceFile
     objects: tuple[KObject, ...]
     diagnostics: tuple[Diagnostic, ...]
     documents: int
-    directives: dict[int, frozenset[str]]  # line → rule ids ignored there ("all" for every rule)
+    directives: dict[int, tuple[Directive, ...]]  # covered line → the comments that cover it
     # some document is a Kubernetes object, or tries to be one (or the file does not parse);
     # a file that is not is skipped, not reported
     manifest_like: bool = True
     # why a file that is not manifest-like is not (for --show-skipped)
     not_manifest: str = ""
+    annotated: bool = False  # the text names the kpolicy.io/ignore annotation somewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,9 +445,11 @@ class Summary:
     infos: int
     suppressed: int
     skipped: int = 0
+    baselined: int = 0
+    fixed_baseline_entries: int | None = None  # None: no baseline in use
 
     def to_json(self) -> dict[str, int]:
-        return {
+        data = {
             "files": self.files,
             "documents": self.documents,
             "objects": self.objects,
@@ -411,6 +459,30 @@ class Summary:
             "suppressed": self.suppressed,
             "skipped": self.skipped,
         }
+        if self.fixed_baseline_entries is not None:
+            data["baselined"] = self.baselined
+            data["fixedBaselineEntries"] = self.fixed_baseline_entries
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineEntry:
+    """One finding of a baseline file. ``file`` is relative to the baseline's folder, with
+    ``/``; ``object`` is (kind, namespace, name) as the manifest gives them."""
+
+    rule: str
+    file: str
+    object: tuple[str | None, str | None, str | None] | None
+    path: str
+    message: str
+
+    def label(self) -> str:
+        where = f"{self.file}: {self.rule}"
+        if self.object is not None:
+            kind, namespace, name = self.object
+            ref = ObjectRef(None, kind, namespace, name)
+            where += f" ({ref.label()})"
+        return f"{where} {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,10 +502,14 @@ class LintResult:
     kubernetes_version: str
     errors: tuple[str, ...] = ()  # one-line I/O errors (exit code 2)
     skipped: tuple[Skipped, ...] = ()  # files not linted, and why
-    warnings: tuple[str, ...] = ()  # one-line notes for stderr (nothing found to lint, ...)
+    # one-line notes for stderr (nothing found to lint, an expired exemption, ...)
+    warnings: tuple[str, ...] = ()
     # files read besides the inputs (kustomizations, charts, templates, ignore files): what
     # the run cache must watch too
     read_also: tuple[str, ...] = ()
+    baselined: tuple[Diagnostic, ...] = ()  # unsuppressed findings the baseline lists, sorted
+    fixed_baseline: tuple[BaselineEntry, ...] = ()  # baseline entries that match no finding
+    baseline_file: str | None = None  # the baseline in use, as given
     checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
 
 

@@ -40,7 +40,7 @@ class RuleDef:
     params: Mapping[str, Any] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
     fix: str | None = None
-    implementation: str = "python"  # python | loader | schema | policy
+    implementation: str = "python"  # python | loader | pipeline | schema | policy
     check: Mapping[str, Any] | None = None
     target: str = "object"
     match: Mapping[str, Any] | None = None

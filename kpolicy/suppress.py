@@ -1,48 +1,317 @@
-"""Suppression: object annotations, ``# kpolicy: ignore[...]`` comments, config exemptions."""
+"""Suppression: object annotations, ``# kpolicy: ignore[...]`` comments, config exemptions;
+and the inline suppressions that suppressed nothing (the ``unused-suppression`` rule).
+
+A :class:`Suppressor` sees the findings of one file. For each it says what hides it (the first
+of: an annotation of the object or of its pod template, a comment on the finding's line, a
+config exemption), and it remembers which comment and annotation hid which rule, so that once
+every rule has run on the file it can report those that hid nothing.
+
+Only what was judged is called unused: an id names a rule that ran on the object or line the
+suppression covers. A rule that is off, not selected (``--select``/``--ignore``, as pre-commit
+may run a subset), or that failed (``internal-error``) says nothing about a suppression of it;
+``ignore`` without a list (every rule) is judged only when the command line did not narrow the
+rules; a comment outside every object is judged only in a file that loaded whole (no loader
+error: a broken document's objects were never checked).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 
-from kpolicy.config import Config
-from kpolicy.model import Diagnostic, KObject
+from kpolicy.config import Exemption
+from kpolicy.model import (
+    Diagnostic,
+    KObject,
+    LoadedFile,
+    ObjectRef,
+    Path,
+    Severity,
+    Suppression,
+    to_pointer,
+)
 from kpolicy.workload import get, pod_template
 
 ANNOTATION = "kpolicy.io/ignore"
+UNUSED_SUPPRESSION = "unused-suppression"
+INTERNAL_ERROR = "internal-error"
+ALL = "all"
+# loader findings: where one is an error, part of the file was never checked by the rules
+_LOADER_ERRORS = frozenset({"yaml-syntax", "manifest-invalid"})
 
 
-def _ids(value: object) -> frozenset[str]:
-    if not isinstance(value, str):
-        return frozenset()
-    return frozenset(p.strip() for p in value.split(",") if p.strip())
+def parse_ignore_list(value: str) -> tuple[tuple[str, ...], str | None]:
+    """``"a, b -- reason"`` → the ids in order, without repeats, and the reason."""
+    listed, _, reason = value.partition("--")
+    ids: list[str] = []
+    for part in listed.split(","):
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    return tuple(ids), reason.strip() or None
 
 
-def annotation_ignores(obj: KObject) -> frozenset[str]:
-    """Rule ids (or ``all``) that the object, or its pod template, asks to ignore."""
-    ids = _ids(get(obj.data, "metadata", "annotations", ANNOTATION))
+@dataclass(frozen=True, slots=True)
+class AnnotationIgnore:
+    """A ``kpolicy.io/ignore`` annotation: where its value is (from the object's root), the
+    ids it names and the reason after ``--``."""
+
+    path: Path
+    ids: tuple[str, ...]
+    reason: str | None
+
+    def covers(self, rule: str) -> bool:
+        return rule in self.ids or ALL in self.ids
+
+
+def annotation_ignores(obj: KObject) -> tuple[AnnotationIgnore, ...]:
+    """The object's ``kpolicy.io/ignore`` annotations: its own and its pod template's."""
+    found: list[AnnotationIgnore] = []
+    where: Path = ("metadata", "annotations", ANNOTATION)
+    value = get(obj.data, *where)
+    if isinstance(value, str):
+        ids, reason = parse_ignore_list(value)
+        if ids:
+            found.append(AnnotationIgnore(where, ids, reason))
     template = pod_template(obj)
     if template is not None and template[0]:
-        ids |= _ids(get(template[1], "metadata", "annotations", ANNOTATION))
-    return ids
+        value = get(template[1], *where)
+        if isinstance(value, str):
+            ids, reason = parse_ignore_list(value)
+            if ids:
+                found.append(AnnotationIgnore((*template[0], *where), ids, reason))
+    return tuple(found)
 
 
-def is_suppressed(
-    diagnostic: Diagnostic,
-    obj: KObject | None,
-    directives: Mapping[int, frozenset[str]],
-    config: Config,
-    annotation_ids: frozenset[str] = frozenset(),
-) -> bool:
-    rule = diagnostic.rule
-    if annotation_ids and (rule in annotation_ids or "all" in annotation_ids):
-        return True
-    if directives:
-        # the directive may sit on any line of a multi-line finding's first line only
-        ids = directives.get(diagnostic.span.line)
-        if ids is not None and (rule in ids or "all" in ids):
-            return True
-    if obj is not None and config.exemptions:
-        for exemption in config.exemptions:
-            if exemption.covers(rule, obj.kind, obj.namespace, obj.name):
-                return True
-    return False
+@dataclass(frozen=True)
+class SuppressionPolicy:
+    """What a run decides once: the exemptions in force, the rules that inline suppressions
+    cannot silence, and what ``unused-suppression`` may judge."""
+
+    exemptions: tuple[Exemption, ...] = ()  # those not expired
+    not_suppressible: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()  # every rule id of the run (built-in and policies)
+    ran: frozenset[str] = frozenset()  # the rules that run
+    narrowed: bool = False  # --select or --ignore: not every configured rule runs
+    unused_severity: Severity | None = None  # None: unused-suppression is off
+
+
+class Suppressor:
+    """The suppressions of one file, and which of them hid a finding."""
+
+    def __init__(self, policy: SuppressionPolicy, file: LoadedFile) -> None:
+        self.policy = policy
+        self.file = file
+        self.directives = file.directives
+        self._used: set[tuple[int, int, str]] = set()  # (line, column, id) of comments
+        self._used_annotations: set[tuple[int, Path, str]] = set()  # (object, path, id)
+        self._annotated: list[tuple[int, KObject, tuple[AnnotationIgnore, ...]]] = []
+        self._failed: set[int] = set()  # objects a rule failed on
+        self._failed_file = False
+
+    @property
+    def tracking(self) -> bool:
+        """Whether unused suppressions are looked for in this file."""
+        return self.policy.unused_severity is not None and bool(
+            self.directives or self.file.annotated
+        )
+
+    def suppression(
+        self,
+        diag: Diagnostic,
+        obj: KObject | None = None,
+        annotations: Sequence[AnnotationIgnore] = (),
+        position: int = -1,
+    ) -> Suppression | None:
+        """What hides ``diag`` (of ``obj``, the ``position``-th object of the file), or None."""
+        rule = diag.rule
+        if rule == INTERNAL_ERROR:
+            if position >= 0:
+                self._failed.add(position)
+            else:
+                self._failed_file = True
+        found: Suppression | None = None
+        # `ignore` (every rule) does not hide the finding that it is itself unused: only a
+        # suppression that names unused-suppression does
+        explicit = rule == UNUSED_SUPPRESSION
+        if rule not in self.policy.not_suppressible:
+            for annotation in annotations:
+                if rule in annotation.ids or (not explicit and ALL in annotation.ids):
+                    named = rule if rule in annotation.ids else ALL
+                    self._used_annotations.add((position, annotation.path, named))
+                    found = found or Suppression("annotation", annotation.reason)
+            for directive in self.directives.get(diag.span.line, ()):
+                if rule in directive.ids or (not explicit and ALL in directive.ids):
+                    named = rule if rule in directive.ids else ALL
+                    self._used.add((directive.line, directive.column, named))
+                    found = found or Suppression("comment", directive.reason)
+        if found is not None:
+            return found
+        if obj is not None:
+            for exemption in self.policy.exemptions:
+                if exemption.covers(rule, obj.kind, obj.namespace, obj.name):
+                    return Suppression("exemption", exemption.reason)
+        return None
+
+    def saw(self, position: int, obj: KObject, annotations: tuple[AnnotationIgnore, ...]) -> None:
+        """Record an object's annotations (judged by :meth:`unused`)."""
+        if annotations:
+            self._annotated.append((position, obj, annotations))
+
+    # -- unused-suppression ----------------------------------------------------------------
+
+    def unused(self) -> list[tuple[Diagnostic, KObject | None, tuple[AnnotationIgnore, ...]]]:
+        """The ``unused-suppression`` findings of the file, each with its object and that
+        object's annotations (to be suppressed in turn like any finding)."""
+        severity = self.policy.unused_severity
+        if severity is None or self._failed_file:
+            return []
+        found: list[tuple[Diagnostic, KObject | None, tuple[AnnotationIgnore, ...]]] = []
+        if self.directives:
+            found.extend(self._unused_comments(severity))
+        for position, obj, ignores in self._annotated:
+            if position in self._failed:
+                continue
+            for annotation in ignores:
+                used = {i for p, path, i in self._used_annotations
+                        if p == position and path == annotation.path}
+                message = self._judge(annotation.ids, used, True, "the object")
+                if message is None:
+                    continue
+                value = get(obj.data, *annotation.path)
+                head = f"annotation {ANNOTATION}: {value!r}"
+                diag = Diagnostic(
+                    rule=UNUSED_SUPPRESSION,
+                    severity=severity,
+                    message=f"{head} {message}",
+                    file=obj.source.display,
+                    span=obj.span(annotation.path, "value"),
+                    path=to_pointer(annotation.path),
+                    object=obj.ref,
+                )
+                found.append((diag, obj, ignores))
+        return found
+
+    def _unused_comments(
+        self, severity: Severity
+    ) -> Iterable[tuple[Diagnostic, KObject | None, tuple[AnnotationIgnore, ...]]]:
+        ranges = _object_lines(self.file.objects)
+        whole = not any(
+            d.rule in _LOADER_ERRORS and d.severity is Severity.ERROR
+            for d in self.file.diagnostics
+        )
+        ignores = {position: a for position, _, a in self._annotated}
+        seen: set[tuple[int, int]] = set()
+        every = sorted((d for group in self.directives.values() for d in group),
+                       key=lambda d: (d.line, d.column))
+        for directive in every:
+            if (directive.line, directive.column) in seen:
+                continue
+            seen.add((directive.line, directive.column))
+            position = _object_at(ranges, directive.target)
+            if position is not None and position in self._failed:
+                continue
+            used = {i for line, column, i in self._used
+                    if line == directive.line and column == directive.column}
+            message = self._judge(directive.ids, used, position is not None or whole,
+                                  "the line it covers")
+            if message is None:
+                continue
+            obj = self.file.objects[position] if position is not None else None
+            ref: ObjectRef | None = obj.ref if obj is not None else None
+            listed = "" if directive.ids == (ALL,) else f"[{', '.join(directive.ids)}]"
+            diag = Diagnostic(
+                rule=UNUSED_SUPPRESSION,
+                severity=severity,
+                message=f"comment 'kpolicy: ignore{listed}' {message}",
+                file=self.file.source.display,
+                span=directive.span,
+                path="",
+                object=ref,
+            )
+            yield diag, obj, ignores.get(position, ()) if position is not None else ()
+
+    def _judge(self, ids: Sequence[str], used: Collection[str], judged: bool,
+               place: str) -> str | None:
+        """Why a suppression naming ``ids`` (of which ``used`` hid something) is unused or
+        partly so, or None when it is not. ``judged``: whether its place was checked at all."""
+        policy = self.policy
+        if UNUSED_SUPPRESSION in ids:
+            return None  # the author asked not to be told
+        unknown = [i for i in ids if i != ALL and i not in policy.known]
+        blocked = [i for i in ids if i in policy.not_suppressible]
+        idle: list[str] = []
+        if judged:
+            for rule in ids:
+                if rule in used or rule in blocked or rule in unknown:
+                    continue
+                if rule == ALL:
+                    if not policy.narrowed and not used:
+                        idle.append(rule)
+                elif rule in policy.ran:
+                    idle.append(rule)
+        if not (unknown or blocked or idle):
+            return None
+        reasons: list[str] = []
+        named = [i for i in idle if i != ALL]
+        if ALL in idle:
+            reasons.append(f"no finding on {place} that it may suppress")
+        if named:
+            verb = "reports" if len(named) == 1 else "report"
+            reasons.append(f"{', '.join(named)} {verb} nothing on {place}")
+        for rule in unknown:
+            close = difflib.get_close_matches(rule, sorted(policy.known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            reasons.append(f"unknown rule {rule!r}{hint}")
+        for rule in blocked:
+            reasons.append(f"{rule} cannot be suppressed inline (the config sets "
+                           "suppressible: false)")
+        effective = [i for i in ids if i not in unknown and i not in blocked]
+        verdict = "is partly unused" if used and effective else "suppresses nothing"
+        return f"{verdict}: {'; '.join(reasons)}"
+
+
+def _object_lines(objects: Sequence[KObject]) -> list[tuple[int, int, int]]:
+    """(first line, last line, position) of each object of a file."""
+    ranges: list[tuple[int, int, int]] = []
+    for position, obj in enumerate(objects):
+        entry = obj.positions.lookup(obj.base)
+        if entry is None:
+            continue
+        span = entry[1]
+        # a block mapping ends where the next token starts: at column 1 of the line after
+        last = span.end_line - 1 if span.end_column <= 1 and span.end_line > span.line \
+            else span.end_line
+        ranges.append((span.line, last, position))
+    return ranges
+
+
+def _object_at(ranges: list[tuple[int, int, int]], line: int) -> int | None:
+    """The innermost object whose lines hold ``line`` (an item of a List, not the List)."""
+    best: tuple[int, int] | None = None
+    for first, last, position in ranges:
+        if first <= line <= last and (best is None or last - first < best[0]):
+            best = (last - first, position)
+    return best[1] if best is not None else None
+
+
+def suppression_policy(
+    exemptions: Iterable[Exemption],
+    settings: Mapping[str, bool],
+    known: Iterable[str],
+    ran: Mapping[str, Severity],
+    narrowed: bool,
+    today: date,
+) -> SuppressionPolicy:
+    """The run's :class:`SuppressionPolicy`. ``settings``: rule id → suppressible;
+    ``ran``: the rules that run, with their severity."""
+    return SuppressionPolicy(
+        exemptions=tuple(e for e in exemptions if not e.expired(today)),
+        not_suppressible=frozenset(r for r, on in settings.items() if not on),
+        known=frozenset(known),
+        ran=frozenset(ran),
+        narrowed=narrowed,
+        unused_severity=ran.get(UNUSED_SUPPRESSION),
+    )

@@ -91,7 +91,7 @@ def load_rules_under_test(paths: Sequence[Path]) -> dict[str, RuleDef]:
 def _has_logic(rule: RuleDef) -> bool:
     from kpolicy.checks import registry
 
-    return rule.check is not None or rule.id in registry() or rule.implementation == "loader"
+    return rule.check is not None or rule.id in registry() or rule.implementation in ("loader", "pipeline")
 
 
 def run_test_policies(paths: list[Path], out: TextIO, err: TextIO | None = None) -> int:

@@ -361,3 +361,63 @@ def test_xml_reports_from_a_real_manifest_with_escapes(xml_schemas: dict[str, An
         root = ElementTree.fromstring(text)
         values = [v for e in root.iter() for v in (*e.attrib.values(), e.text or "")]
         assert any("w\\x01e\\u202eb<&>" in v for v in values), values
+
+
+def _hidden_findings(tmp_path: Path) -> LintResult:
+    """app.yaml: a finding suppressed by a comment; old.yaml: one listed in the baseline;
+    settings.yaml: clean."""
+    from kpolicy.baseline import write_baseline
+
+    (tmp_path / "app.yaml").write_text(TWO_FILES_BAD.replace(
+        "  selector: {matchLabels: {app: web}}",
+        "  selector: {matchLabels: {app: web}}  # kpolicy: ignore[selector-mismatch] -- moving"))
+    (tmp_path / "settings.yaml").write_text(TWO_FILES_GOOD)
+    (tmp_path / "old.yaml").write_text(TWO_FILES_BAD.split("---")[0])
+    old = lint_paths(["old.yaml"], tmp_path, select=["selector-mismatch"],
+                     use_config_discovery=False)
+    write_baseline(tmp_path / "b.json", old.diagnostics, tmp_path)
+    return lint_paths(["app.yaml", "settings.yaml", "old.yaml"], tmp_path,
+                      select=["selector-mismatch"], use_config_discovery=False,
+                      baseline=Path("b.json"))
+
+
+def test_junit_counts_suppressed_and_baselined_findings_per_suite(
+    xml_schemas: dict[str, Any], tmp_path: Path
+) -> None:
+    result = _hidden_findings(tmp_path)
+    assert (len(result.suppressed), len(result.baselined), result.diagnostics) == (1, 1, ())
+    text = _render_result("junit", result)
+    xml_schemas["junit"].validate(text)
+    root = ElementTree.fromstring(text)
+    assert root.get("failures") == "0"
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    properties = {name: {p.get("name"): p.get("value") for p in suite.iter("property")}
+                  for name, suite in suites.items()}
+    assert properties == {"app.yaml": {"kpolicy.suppressed": "1"}, "settings.yaml": {},
+                          "old.yaml": {"kpolicy.baselined": "1"}}
+    # the properties come before the test cases, and nothing else changes
+    assert [child.tag for child in suites["app.yaml"]] == ["properties", *["testcase"] * 3]
+    assert suites["old.yaml"].get("failures") == "0" and suites["old.yaml"].get("tests") == "2"
+
+
+@pytest.mark.parametrize("fmt", ["checkstyle", "gitlab"])
+def test_suppressed_and_baselined_findings_stay_out_of_checkstyle_and_gitlab(
+    fmt: str, tmp_path: Path
+) -> None:
+    result = _hidden_findings(tmp_path)
+    out = io.StringIO()
+    ctx = ReportContext(rules=builtin_rules(), tool_version="0.0.0-test", show_suppressed=True)
+    writers()[fmt](result, ctx, out)
+    if fmt == "gitlab":
+        assert json.loads(out.getvalue()) == []
+    else:
+        root = ElementTree.fromstring(out.getvalue())
+        assert [f.get("name") for f in root.iter("file")] == [
+            "app.yaml", "settings.yaml", "old.yaml"]
+        assert not list(root.iter("error"))
+    # without the suppression and the baseline, both findings are there
+    shown = replace(result, diagnostics=(*result.suppressed, *result.baselined), suppressed=(),
+                    baselined=())
+    out = io.StringIO()
+    writers()[fmt](shown, ctx, out)
+    assert out.getvalue().count("selector-mismatch") == 2

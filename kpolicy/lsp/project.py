@@ -14,7 +14,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from kpolicy.configfile import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
+from kpolicy.errors import UsageError
 from kpolicy.helm import CHART_FILE
 from kpolicy.kustomize import KUSTOMIZATION_FILES
 from kpolicy.lint import (
@@ -32,6 +33,7 @@ from kpolicy.lint import (
     adapt_to_repo,
     build_session,
     check_files,
+    read_baseline,
     read_input,
     refused_file,
 )
@@ -198,10 +200,13 @@ class Project:
         self.reload_config()
 
     def reload_config(self) -> bool:
-        """Read the config again (and then the workspace, whose excludes may have changed).
-        False when the config is invalid: the previous one (or the defaults) stays in use."""
+        """Read the config again (and then the workspace, whose excludes may have changed, and
+        the config's baseline). False when the config is invalid: the previous one (or the
+        defaults) stays in use."""
+        previous = self.session.baseline if self.session is not None else None
         try:
-            self.session = build_session(LintOptions(cwd=self.root))
+            # the baseline is read on its own: a broken baseline is not a broken config
+            self.session = build_session(LintOptions(cwd=self.root, use_baseline=False))
             self.config_problem = None
             ok = True
         except Exception as exc:  # a UsageError for a bad config, anything for a bad policy
@@ -212,8 +217,44 @@ class Project:
             ok = False
         if self.session.config.origin is not None:
             self.log(types.MessageType.Info, f"kpolicy: config {self.session.config.origin}")
+        if ok:
+            self.session = replace(self.session, baseline=previous)
+            self.reload_baseline()
         self.scan()
         return ok
+
+    def baseline_file(self) -> str | None:
+        """The config's baseline (an absolute path), read again when it changes on disk."""
+        if self.session is None or self.session.config.baseline is None:
+            return None
+        return os.path.abspath(os.path.join(self.session.cwd, self.session.config.baseline))
+
+    def is_baseline(self, path: Path | None) -> bool:
+        file = self.baseline_file()
+        return file is not None and path is not None and os.path.abspath(path) == file
+
+    def reload_baseline(self) -> bool:
+        """Read the config's baseline again. False when it cannot be read (missing, invalid):
+        that is logged, and the previous baseline, if any, stays in use (as the last good
+        config does), until the file is fixed."""
+        session = self.session
+        if session is None:
+            return False
+        path = session.config.baseline
+        if path is None:
+            self.session = replace(session, baseline=None)
+            return True
+        try:
+            baseline = read_baseline(path, session.cwd)
+        except UsageError as exc:
+            kept = "; the previous baseline stays in use" if session.baseline is not None else ""
+            self.log(types.MessageType.Error, f"kpolicy: {exc}{kept}")
+            return False
+        self.session = replace(session, baseline=baseline)
+        count = len(baseline.entries)
+        self.log(types.MessageType.Info,
+                 f"kpolicy: baseline {baseline.path} ({count} finding{'' if count == 1 else 's'})")
+        return True
 
     def _problem(self, text: str) -> ConfigProblem:
         match = _WHERE.match(text)
@@ -259,6 +300,7 @@ class Project:
             or not path.name.endswith(MANIFEST_SUFFIXES)
             or self.is_excluded(display)
             or (config is not None and path.resolve() == config.resolve())
+            or self.is_baseline(path)
             or (self.repo is not None and self.repo.skip_reason(display) is not None)
             or not (walked or self._inside(path))
         ):
@@ -284,11 +326,15 @@ class Project:
     def files_changed(self, paths: Iterable[tuple[Path, bool]]) -> tuple[bool, bool]:
         """Files created, changed or deleted on disk (``(path, deleted)``).
 
-        Returns (config reloaded, context changed).
+        Returns (config or baseline reloaded, context changed).
         """
         config_changed = False
+        baseline_changed = False
         context_changed = False
         for path, deleted in paths:
+            if self.is_baseline(path):
+                baseline_changed = True
+                continue
             if path.name in CONFIG_FILES or path.name in REPO_FILES:
                 # a kustomization or a chart changes what other files are: read them again
                 config_changed = True
@@ -308,8 +354,11 @@ class Project:
             else:
                 context_changed = self._read(path) or context_changed
         if config_changed:
-            self.reload_config()
-        return config_changed, context_changed or config_changed
+            self.reload_config()  # the baseline too
+        elif baseline_changed:
+            self.reload_baseline()
+        reloaded = config_changed or baseline_changed
+        return reloaded, context_changed or reloaded
 
     # -- buffers ---------------------------------------------------------------------------
 

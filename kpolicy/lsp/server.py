@@ -197,8 +197,12 @@ class KpolicyServer(LanguageServer):
     async def on_did_save(self, params: types.DidSaveTextDocumentParams) -> None:
         try:
             project = self.project
-            if project is not None and project.is_config(params.text_document.uri):
+            uri = params.text_document.uri
+            if project is not None and project.is_config(uri):
                 await self._work(project.reload_config)
+                self._mark_all(primary=True)
+            elif project is not None and project.is_baseline(project.path_of(uri)):
+                await self._work(project.reload_baseline)
                 self._mark_all(primary=True)
             self._schedule(0)
         except Exception as exc:

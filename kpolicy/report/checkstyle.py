@@ -4,6 +4,9 @@
 (as Checkstyle itself writes), and an ``<error>`` per finding with its line, column, severity
 (Checkstyle's ``error``, ``warning`` and ``info`` are kpolicy's own), message (with the object,
 as in the text report) and ``source``: ``kpolicy.rules.<rule-id>``.
+
+Suppressed and baselined findings are left out, ``--show-suppressed`` or not: checkstyle has no
+way to say that a finding does not count, and its readers would count it like any other.
 """
 
 from __future__ import annotations

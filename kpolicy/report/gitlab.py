@@ -13,6 +13,9 @@ Each issue has ``description`` (the message and the object, escaped as in the te
   fingerprint, and shows only the first of two issues with the same one. It is the SARIF
   fingerprint (rule, file, object and JSON path: it survives moved lines), with a number added
   when several findings share it (in report order), so that none is hidden.
+
+Suppressed and baselined findings are left out, ``--show-suppressed`` or not: Code Quality has
+no suppressed state, and a merge request would show each as an issue.
 """
 
 from __future__ import annotations

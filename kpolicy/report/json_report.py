@@ -31,7 +31,11 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         "summary": result.summary.to_json(),
     }
     if ctx.show_suppressed:
-        report["suppressed"] = [_diagnostic(d) for d in result.suppressed]
+        report["suppressed"] = [_hidden(d) for d in result.suppressed]
+        if result.baseline_file is not None:
+            report["baselined"] = [_hidden(d) for d in result.baselined]
+    if result.baseline_file is not None:
+        report["baseline"] = escape.text(result.baseline_file)
     if ctx.show_skipped:
         report["skipped"] = [
             {**item.to_json(), "file": escape.text(item.file), "reason": escape.text(item.reason)}
@@ -39,7 +43,20 @@ def to_json(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         ]
     if result.errors:
         report["errors"] = [escape.text(error) for error in result.errors]
+    if result.warnings:
+        report["warnings"] = [escape.text(warning) for warning in result.warnings]
     return report
+
+
+def _hidden(diag: Diagnostic) -> dict[str, Any]:
+    """A suppressed or baselined finding: what hid it (``suppressedBy``: comment, annotation,
+    exemption or baseline) and the reason given with it (``justification``)."""
+    data = _diagnostic(diag)
+    if diag.suppression is not None:
+        data["suppressedBy"] = diag.suppression.kind
+        if diag.suppression.justification:
+            data["justification"] = escape.text(diag.suppression.justification)
+    return data
 
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:

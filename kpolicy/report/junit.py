@@ -13,6 +13,13 @@ required ``name``, ``tests``, ``failures`` and ``errors`` attributes on every su
 attribute the schema does not declare (``file`` goes on the suite, since ``testcase`` has none).
 GitLab shows a failure's text, not its ``message``, so the text carries the whole finding: the
 place, the severity, the rule, the message and the rule's documentation.
+
+Suppressed and baselined findings are not failures: a suite counts them in its
+``<properties>`` (``kpolicy.suppressed``, ``kpolicy.baselined``; written only when one is not
+zero), which the schema allows before the test cases. They are not ``<skipped>`` test cases:
+the object was checked, and the team decided the finding does not count. The baseline's fixed
+entries belong to the run, not to a file, and JUnit has no place for them (the text, JSON and
+SARIF reports count them).
 """
 
 from __future__ import annotations
@@ -44,6 +51,17 @@ def _suites(result: LintResult) -> dict[str, Cases]:
     return suites
 
 
+def _hidden_counts(result: LintResult) -> dict[str, dict[str, int]]:
+    """file → property name → how many of its findings were suppressed or baselined."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, found in (("kpolicy.suppressed", result.suppressed),
+                        ("kpolicy.baselined", result.baselined)):
+        for diag in found:
+            per_file = counts.setdefault(diag.file, {})
+            per_file[name] = per_file.get(name, 0) + 1
+    return counts
+
+
 def _failure(diag: Diagnostic, ctx: ReportContext) -> str:
     # two lines, the finding and its rule's documentation; each is escaped on its own, so a
     # line break from the input is shown, never taken for one of these
@@ -60,6 +78,9 @@ def _failure(diag: Diagnostic, ctx: ReportContext) -> str:
 
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
     suites = _suites(result)
+    hidden = _hidden_counts(result)
+    for file in hidden:
+        suites.setdefault(file, {None: []})  # a file whose every finding is hidden
     total_tests = sum(len(cases) for cases in suites.values()) + len(result.errors)
     total_failures = sum(1 for cases in suites.values() for found in cases.values() if found)
     out.write(DECLARATION)
@@ -74,6 +95,12 @@ def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
             f'  <testsuite name="{name}" tests="{len(cases)}" failures="{failures}" '
             f'errors="0" skipped="0" file="{name}">\n'
         )
+        properties = hidden.get(file)
+        if properties:
+            out.write("    <properties>\n")
+            for key, count in properties.items():
+                out.write(f'      <property name="{key}" value="{count}"/>\n')
+            out.write("    </properties>\n")
         for ref, found in cases.items():
             label = FILE_CASE if ref is None else ref.label()
             opening = f'    <testcase name="{attribute(label)}" classname="{name}"'

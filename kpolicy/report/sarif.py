@@ -136,8 +136,30 @@ def _result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str
     return result
 
 
+def _hidden_result(diag: Diagnostic, rule_index: int, uris: dict[str, str]) -> dict[str, Any]:
+    """A suppressed or baselined finding (``--show-suppressed``): its ``suppressions`` (kind
+    ``inSource`` for a comment or an annotation, ``external`` for a config exemption or the
+    baseline) with the reason given; a baselined one is ``baselineState: unchanged``."""
+    data = _result(diag, rule_index, uris)
+    suppression = diag.suppression
+    if suppression is None:
+        return data
+    entry: dict[str, Any] = {"kind": "inSource" if suppression.in_source else "external"}
+    if suppression.justification:
+        entry["justification"] = escape.text(suppression.justification)
+    data["suppressions"] = [entry]
+    if suppression.kind == "baseline":
+        data["baselineState"] = "unchanged"
+    return data
+
+
 def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
-    used = sorted({d.rule for d in result.diagnostics})
+    hidden: list[Diagnostic] = []
+    if ctx.show_suppressed:
+        # GitHub code scanning ignores `suppressions` and would open an alert for each: they
+        # are in the log only when asked for (viewers and scripts that honour them)
+        hidden = sorted([*result.suppressed, *result.baselined], key=lambda d: d.sort_key)
+    used = sorted({d.rule for d in (*result.diagnostics, *hidden)})
     ids = sorted(set(ctx.rules) | set(used))
     rule_index = {rule_id: i for i, rule_id in enumerate(ids)}
     descriptors = []
@@ -149,6 +171,16 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
             descriptors.append(_rule_descriptor(rule))
     uris: dict[str, str] = {}
     results = [_result(diag, rule_index[diag.rule], uris) for diag in result.diagnostics]
+    if result.baseline_file is not None:
+        for item in results:
+            item["baselineState"] = "new"  # not in the baseline
+    results += [_hidden_result(diag, rule_index[diag.rule], uris) for diag in hidden]
+    properties: dict[str, Any] = {"kubernetesVersion": result.kubernetes_version}
+    summary = result.summary
+    if summary.fixed_baseline_entries is not None:
+        properties["baseline"] = escape.text(result.baseline_file)
+        properties["baselined"] = summary.baselined
+        properties["fixedBaselineEntries"] = summary.fixed_baseline_entries
     run = om.Run(
         tool=om.Tool(
             driver=om.ToolComponent(
@@ -161,8 +193,16 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
         ),
         results=[],  # the plain dicts of the results go in after serializing
         column_kind="unicodeCodePoints",
-        properties={"kubernetesVersion": result.kubernetes_version},
+        properties=properties,
     )
+    if result.warnings:
+        run.invocations = [om.Invocation(
+            execution_successful=True,
+            tool_configuration_notifications=[
+                om.Notification(message=om.Message(text=escape.text(text)), level="warning")
+                for text in result.warnings
+            ],
+        )]
     log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
     data: dict[str, Any] = _serialize(log)
     data["runs"][0]["results"] = results

@@ -27,8 +27,14 @@ def format_line(diag: Diagnostic, color: bool = False) -> str:
     if diag.origin is not None:
         origin = escape.text(diag.origin.local or diag.origin.file)
         line += f" [from {origin}:{diag.origin.line}]"
-    if diag.suppressed:
-        line += " [suppressed]"
+    suppression = diag.suppression
+    if suppression is not None:
+        if suppression.kind == "baseline":
+            line += " [baselined]"
+        elif suppression.justification:
+            line += f" [suppressed: {escape.text(suppression.justification)}]"
+        else:
+            line += " [suppressed]"
     return line
 
 
@@ -36,20 +42,40 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+# fixed baseline entries listed in the text report; the rest are counted
+MAX_FIXED_SHOWN = 10
+
+
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
     shown = list(result.diagnostics)
     if ctx.show_suppressed:
-        shown = sorted([*shown, *result.suppressed], key=lambda d: d.sort_key)
+        shown = sorted([*shown, *result.suppressed, *result.baselined], key=lambda d: d.sort_key)
     for diag in shown:
         out.write(format_line(diag, ctx.color) + "\n")
     if ctx.show_skipped:
         for item in result.skipped:
             out.write(f"{escape.path(item.file)}: skipped: {escape.text(item.reason)}\n")
     s = result.summary
+    fixed = result.fixed_baseline
+    if fixed:
+        out.write(
+            f"note: {len(fixed)} {'entry' if len(fixed) == 1 else 'entries'} of the baseline "
+            f"{escape.path(result.baseline_file or '')} "
+            f"{'matches' if len(fixed) == 1 else 'match'} no finding any more (fixed); write "
+            "the baseline again (--write-baseline) to drop "
+            f"{'it' if len(fixed) == 1 else 'them'}:\n"
+        )
+        for entry in fixed[:MAX_FIXED_SHOWN]:
+            out.write(f"  fixed: {escape.text(entry.label())}\n")
+        if len(fixed) > MAX_FIXED_SHOWN:
+            out.write(f"  and {len(fixed) - MAX_FIXED_SHOWN} more\n")
     parts = [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]
+    hidden = f"{s.suppressed} suppressed"
+    if s.fixed_baseline_entries is not None:
+        hidden += f", {s.baselined} baselined"
     summary = (
         f"{', '.join(parts)} in {_plural(s.files, 'file')} "
-        f"({_plural(s.objects, 'object')}, {s.suppressed} suppressed; "
+        f"({_plural(s.objects, 'object')}, {hidden}; "
         f"Kubernetes {result.kubernetes_version})"
     )
     out.write(summary + skipped_summary(result) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -192,3 +193,47 @@ def test_a_workspace_opened_through_a_symbolic_link(tmp_path: Path) -> None:
         assert [d.rule for d in project.lint(agent, {agent.uri: agent}).found] == [
             "rolling-update-invalid"
         ]
+
+
+def test_the_baseline_is_read_again_when_it_changes(tmp_path: Path) -> None:
+    """The config's baseline hides what it lists, as in the CLI; when the file changes on
+    disk it is read again; a broken one is logged and the last good one stays in use."""
+    from kpolicy.baseline import write_baseline
+
+    root = write_workspace(tmp_path)
+    (root / ".kpolicy.yaml").write_text("baseline: kpolicy-baseline.json\n")
+    baseline = root / "kpolicy-baseline.json"
+    write_baseline(baseline, lint_paths(["."], root, use_baseline=False).diagnostics, root)
+    assert lint_paths(["."], root).diagnostics == ()  # the CLI: everything is baselined
+    logged: list[str] = []
+    project = Project(root, lambda kind, message: logged.append(message))
+    project.load()
+    web = Buffer(uri(root, "apps/web.yaml"), 1, WEB)
+
+    def rules() -> list[str]:
+        return [d.rule for d in project.lint(web, {web.uri: web}).found]
+
+    assert rules() == []
+    assert any(m.startswith("kpolicy: baseline kpolicy-baseline.json (") for m in logged)
+    # the entry of web.yaml dropped: its finding is back
+    data = json.loads(baseline.read_text())
+    data["findings"] = [f for f in data["findings"] if f["file"] != "apps/web.yaml"]
+    baseline.write_text(json.dumps(data))
+    assert project.files_changed([(baseline, False)]) == (True, True)
+    assert rules() == ["statefulset-service-not-headless"]
+    # broken while being edited: logged, and the last good baseline stays
+    baseline.write_text('{"version": 1,')
+    assert project.files_changed([(baseline, False)]) == (True, True)
+    assert rules() == ["statefulset-service-not-headless"]
+    assert "invalid baseline" in logged[-1] and "previous baseline stays in use" in logged[-1]
+    # a baseline is not a broken config: nothing is reported on the config file
+    config = Buffer(uri(root, ".kpolicy.yaml"), 1, (root / ".kpolicy.yaml").read_text())
+    assert project.lint(config, {config.uri: config}).published == ()
+    # another JSON file changing is not the baseline
+    (root / "other.json").write_text("{}")
+    assert project.files_changed([(root / "other.json", False)]) == (False, False)
+    # the config no longer names a baseline: every finding is back
+    (root / ".kpolicy.yaml").write_text("rules: {}\n")
+    assert project.files_changed([(root / ".kpolicy.yaml", False)])[0]
+    assert rules() == ["statefulset-service-not-headless"]
+    assert project.session is not None and project.session.baseline is None

@@ -302,7 +302,12 @@ async def test_ignore_action_adds_a_directive(client: Client, workspace: Path) -
     assert action.edit is not None
     merged = apply_text_edits(other, edits_by_uri(action.edit)[target])
     assert merged == other.replace("[value-negative]", "[value-negative,rolling-update-invalid]")
-    assert await client.edit(target, merged) == []
+    # value-negative has nothing to suppress there: only that part of the directive is left
+    left = await client.edit(target, merged)
+    assert [d.code for d in left] == ["unused-suppression"]
+    assert left[0].message.startswith(
+        "comment 'kpolicy: ignore[value-negative, rolling-update-invalid]' is partly unused: "
+        "value-negative reports nothing")
 
 
 async def test_daemonset_quick_fix_sets_max_unavailable(client: Client, workspace: Path) -> None:
@@ -389,6 +394,49 @@ async def test_config_reload_on_watched_change_and_on_save(
         types.DiagnosticSeverity.Warning
     )
     assert await client.wait_diagnostics(config_uri, since=since, until=lambda d: not d) == []
+
+
+async def test_the_baseline_is_watched_like_the_config(client: Client, workspace: Path) -> None:
+    web = uri(workspace, "apps/web.yaml")
+    assert "statefulset-service-not-headless" in rules_of(await client.open(web, WEB))
+    listed = [d for d in cli_json(workspace) if d["file"] == "apps/web.yaml"]
+    entry = {"file": "apps/web.yaml", "rule": "statefulset-service-not-headless",
+             "object": {"kind": "StatefulSet", "namespace": None, "name": "web"},
+             "path": next(d["path"] for d in listed
+                          if d["rule"] == "statefulset-service-not-headless"),
+             "message": next(d["message"] for d in listed
+                             if d["rule"] == "statefulset-service-not-headless"),
+             "fingerprint": "0" * 32}
+    baseline = workspace / "kpolicy-baseline.json"
+    baseline.write_text(json.dumps({"version": 1, "findings": [entry]}), encoding="utf-8")
+    (workspace / ".kpolicy.yaml").write_text("baseline: kpolicy-baseline.json\n",
+                                             encoding="utf-8")
+
+    def changed(name: str) -> None:
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=uri(workspace, name),
+                                         type=types.FileChangeType.Changed)]
+            )
+        )
+
+    since = client.mark()
+    changed(".kpolicy.yaml")
+    assert "statefulset-service-not-headless" not in rules_of(
+        await client.wait_diagnostics(web, since=since))
+    # the baseline shrinks (written again, or edited): the finding is back
+    baseline.write_text(json.dumps({"version": 1, "findings": []}), encoding="utf-8")
+    since = client.mark()
+    changed("kpolicy-baseline.json")
+    found = await client.wait_diagnostics(web, since=since, until=bool)
+    assert "statefulset-service-not-headless" in rules_of(found)
+    # saved from the editor
+    baseline.write_text(json.dumps({"version": 1, "findings": [entry]}), encoding="utf-8")
+    since = client.mark()
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=uri(workspace, "kpolicy-baseline.json"))))
+    assert "statefulset-service-not-headless" not in rules_of(
+        await client.wait_diagnostics(web, since=since))
 
 
 async def test_excluded_files_are_neither_linted_nor_context(
