@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -61,6 +62,7 @@ class Index:
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
         self._selecting: dict[str, _SelectorIndex] = {}
         self._by_ns: dict[str, list[KObject]] | None = None
+        self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
         for obj in self._objects:
             if obj.patch:
@@ -86,8 +88,30 @@ class Index:
 
     def relation(self, a: KObject, b: KObject) -> Relation:
         """How two objects' files are applied (:meth:`kpolicy.repo.RepoModel.relation`; without
-        a repository model every file is a plain file)."""
-        return self._relation(a.source.display, b.source.display)
+        a repository model every file is a plain file). A folder in which two plain files
+        define one object (kind, namespace and name) is not applied as a whole: with
+        ``kubectl apply -f DIR`` the later would replace the earlier, so its files are
+        alternatives (install variants, test fixtures) and relate as :attr:`Relation.OTHER_FOLDERS`."""
+        file_a, file_b = a.source.display, b.source.display
+        relation = self._relation(file_a, file_b)
+        if relation is Relation.SAME_FOLDER and self._alternatives(file_a):
+            return Relation.OTHER_FOLDERS
+        return relation
+
+    def _alternatives(self, display: str) -> bool:
+        """Whether ``display`` lies in a folder whose files define some object twice."""
+        folders = self._folders_of_alternatives
+        if folders is None:
+            folders = set()
+            for objs in self._by_key.values():
+                files = {obj.source.display for obj in objs}
+                if len(files) > 1:
+                    by_folder: dict[str, int] = defaultdict(int)
+                    for file in files:
+                        by_folder[os.path.dirname(file)] += 1
+                    folders.update(folder for folder, n in by_folder.items() if n > 1)
+            self._folders_of_alternatives = folders
+        return os.path.dirname(display) in folders
 
     def applied_together(self, a: KObject, b: KObject) -> bool:
         """Whether two objects are applied together: one file, one folder of plain files, one

@@ -126,6 +126,24 @@ def test_plain_files_pair_only_within_a_folder(tmp_path: Path) -> None:
                  rules=("selector-overlap",)) == []
 
 
+def test_plain_files_that_define_one_object_are_alternatives(tmp_path: Path) -> None:
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: agent}\nspec:\n  selector: {app: agent}\n  ports: [{port: 80}]\n"
+    write(tmp_path, {
+        # two variants of one application side by side: both define Service 'agent', so
+        # `kubectl apply -f variants/` would replace one with the other
+        "variants/small.yaml": service + "---\n" + workload("Deployment", "agent-small", "agent"),
+        "variants/large.yaml": service + "---\n" + workload("Deployment", "agent-large", "agent"),
+        # a third variant that defines nothing twice is an alternative too: the folder as a
+        # whole is not something anyone applies
+        "variants/debug.yaml": workload("Deployment", "agent-debug", "agent"),
+        # files of one application: no object is defined twice
+        "app/web.yaml": workload("Deployment", "web", "web"),
+        "app/web-debug.yaml": workload("Deployment", "web-debug", "web"),
+    })
+    assert found(tmp_path, rules=("selector-overlap",)) == [
+        ("app/web.yaml", "selector-overlap", 6)]
+
+
 def test_a_group_is_n_minus_1_findings_each_on_the_later(tmp_path: Path) -> None:
     write(tmp_path, {f"app/{i}.yaml": workload("Deployment", f"w{i}", "shop") for i in range(5)})
     result = lint_paths(["."], tmp_path, use_config_discovery=False)
