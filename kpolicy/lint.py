@@ -1088,8 +1088,14 @@ def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:
+    """2 for a usage or I/O error, 3 when a rule failed (an ``internal-error`` finding: a bug in
+    kpolicy, whatever ``--fail-on`` says), 1 for findings at or above ``fail_on``, else 0."""
     if result.errors:
         return 2
+    if any(d.rule == INTERNAL_ERROR for d in result.diagnostics):
+        from kpolicy.entry import INTERNAL_ERROR_EXIT
+
+        return INTERNAL_ERROR_EXIT
     if fail_on == "never":
         return 0
     threshold = Severity.parse(fail_on).rank
