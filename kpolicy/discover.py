@@ -48,6 +48,20 @@ class Input:
 NOT_MANIFESTS = "not Kubernetes manifests"
 OUTSIDE_LINKS = "symbolic links leaving the folder"
 EXCLUDED = "excluded by the config"
+HELM_TEMPLATES = "Helm chart templates"
+
+# a group's words for a single file (the groups are named in the plural)
+_ONE_OF_GROUP = {
+    NOT_MANIFESTS: "not a Kubernetes manifest",
+    OUTSIDE_LINKS: "symbolic link leaving the folder",
+    HELM_TEMPLATES: "Helm chart template",
+}
+
+
+def group_words(group: str, count: int) -> str:
+    """How the summary names ``count`` skipped files of ``group``: ``not a Kubernetes
+    manifest`` for one, ``not Kubernetes manifests`` for several."""
+    return _ONE_OF_GROUP.get(group, group) if count == 1 else group
 
 
 class Skipped:

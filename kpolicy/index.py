@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
+from kpolicy.repo import Relation, plain_relation
 from kpolicy.workload import POD_SPEC_KINDS, get, mapping, template_labels
 
 _T = TypeVar("_T")
@@ -45,10 +47,10 @@ class Index:
     def __init__(
         self,
         objects: Iterable[KObject],
-        together: Callable[[str, str], bool] | None = None,
+        relation: Callable[[str, str], Relation] | None = None,
     ) -> None:
         self._objects: list[KObject] = list(objects)
-        self._together = together
+        self._relation = relation if relation is not None else plain_relation
         self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._by_kind: dict[str, list[KObject]] = defaultdict(list)
         self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
@@ -60,6 +62,7 @@ class Index:
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
         self._selecting: dict[str, _SelectorIndex] = {}
         self._by_ns: dict[str, list[KObject]] | None = None
+        self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
         for obj in self._objects:
             if obj.patch:
@@ -83,13 +86,61 @@ class Index:
         """Whether ``obj`` is a kustomize patch (see ``KObject.patch``)."""
         return obj.patch
 
+    def relation(self, a: KObject, b: KObject) -> Relation:
+        """How two objects' files are applied (:meth:`kpolicy.repo.RepoModel.relation`; without
+        a repository model every file is a plain file). A folder in which two plain files
+        define one object (kind, namespace and name) is not applied as a whole: with
+        ``kubectl apply -f DIR`` the later would replace the earlier, so its files are
+        alternatives (install variants, test fixtures) and relate as :attr:`Relation.OTHER_FOLDERS`."""
+        file_a, file_b = a.source.display, b.source.display
+        relation = self._relation(file_a, file_b)
+        if relation is Relation.SAME_FOLDER and self._alternatives(file_a):
+            return Relation.OTHER_FOLDERS
+        return relation
+
+    def _alternatives(self, display: str) -> bool:
+        """Whether ``display`` lies in a folder whose files define some object twice."""
+        folders = self._folders_of_alternatives
+        if folders is None:
+            folders = set()
+            for objs in self._by_key.values():
+                files = {obj.source.display for obj in objs}
+                if len(files) > 1:
+                    by_folder: dict[str, int] = defaultdict(int)
+                    for file in files:
+                        by_folder[os.path.dirname(file)] += 1
+                    folders.update(folder for folder, n in by_folder.items() if n > 1)
+            self._folders_of_alternatives = folders
+        return os.path.dirname(display) in folders
+
     def applied_together(self, a: KObject, b: KObject) -> bool:
-        """Whether two objects may be applied together, as the repository model tells
-        (:meth:`kpolicy.repo.RepoModel.applied_together`: not when they come from different
-        kustomize builds or charts); always, without a model."""
-        if self._together is None or a.source.display == b.source.display:
-            return True
-        return self._together(a.source.display, b.source.display)
+        """Whether two objects are applied together: one file, one folder of plain files, one
+        kustomize build or one chart. Objects of files in different folders that no
+        kustomization joins are not (alternatives, or separate applications)."""
+        return self.relation(a, b).together
+
+    def applied_with(self, obj: KObject, others: Iterable[KObject]) -> list[KObject]:
+        """``others`` applied together with ``obj``, in their order; when none is, those in
+        plain files of other folders (a repository laid out by kind: Services in one folder,
+        Deployments in another); never those of another kustomize build or chart. So an
+        alternative in another folder counts only where nothing applied with ``obj`` does."""
+        together: list[KObject] = []
+        apart: list[KObject] = []
+        for other in others:
+            relation = self.relation(obj, other)
+            if relation.together:
+                together.append(other)
+            elif relation is Relation.OTHER_FOLDERS and not together:
+                apart.append(other)
+        return together or apart
+
+    def nearest(self, obj: KObject, others: Iterable[KObject]) -> list[KObject]:
+        """``others`` that may be applied with ``obj``, nearest first (the same file, folder,
+        build or chart, then plain files of other folders, which a user may apply with it),
+        in input order within each; those of another kustomize build or chart are left out."""
+        ranked = [(self.relation(obj, other), order, other) for order, other in enumerate(others)]
+        return [other for rel, _, other in sorted(ranked, key=lambda r: (r[0], r[1]))
+                if rel is not Relation.APART]
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.

@@ -18,7 +18,7 @@ from kpolicy.baseline import Baseline, apply_baseline, load_baseline
 from kpolicy.checks import RuleContext
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
-from kpolicy.discover import Input, discover, file_identity
+from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule, Engine
 from kpolicy.errors import UsageError
 from kpolicy.features import unknown_gate
@@ -51,7 +51,7 @@ from kpolicy.model import (
     Suppression,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT, start_run
-from kpolicy.repo import HELM_TEMPLATES, RepoModel
+from kpolicy.repo import RepoModel
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -835,7 +835,7 @@ def check_files(
         (o for f in (*loaded, *context_files) for o in f.objects),
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
-    index = Index(all_objects, repo.applied_together if repo is not None else None)
+    index = Index(all_objects, repo.relation if repo is not None else None)
     context = _rule_context(session, index, nodes, _services(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
@@ -1099,8 +1099,14 @@ def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:
+    """2 for a usage or I/O error, 3 when a rule failed (an ``internal-error`` finding: a bug in
+    kpolicy, whatever ``--fail-on`` says), 1 for findings at or above ``fail_on``, else 0."""
     if result.errors:
         return 2
+    if any(d.rule == INTERNAL_ERROR for d in result.diagnostics):
+        from kpolicy.entry import INTERNAL_ERROR_EXIT
+
+        return INTERNAL_ERROR_EXIT
     if fail_on == "never":
         return 0
     threshold = Severity.parse(fail_on).rank

@@ -14,16 +14,20 @@ Queries take a file's display name (as reported: relative to the working folder)
 - :meth:`RepoModel.is_patch` / :meth:`RepoModel.patch_users` — kustomize patches;
 - :meth:`RepoModel.builds_including` — every kustomization whose build includes a file
   (through resource folders and components), nearest first;
-- :meth:`RepoModel.injected_labels` — labels those builds add to the file's objects.
+- :meth:`RepoModel.injected_labels` — labels those builds add to the file's objects;
+- :meth:`RepoModel.relation` / :meth:`RepoModel.applied_together` — whether two files are
+  applied together (one file, folder, kustomize build or chart) or apart.
 """
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
 from kpolicy.helm import CHART_FILE, CHART_METADATA, TEMPLATES, Chart, chart_name, is_values_file
 from kpolicy.kustomize import (
     KUSTOMIZATION_FILES,
@@ -32,10 +36,6 @@ from kpolicy.kustomize import (
     LabelInjection,
     parse,
 )
-
-# the summary's words for the files of each group (Skipped.group)
-NOT_MANIFESTS = "not Kubernetes manifests"
-HELM_TEMPLATES = "Helm chart templates"
 
 _MAX_KUSTOMIZATIONS = 10_000
 _MAX_KUSTOMIZATION_BYTES = 1 << 20
@@ -102,6 +102,31 @@ def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+class Relation(enum.IntEnum):
+    """How two files are applied, nearest first: the first four are applied together."""
+
+    SAME_FILE = 0
+    SAME_FOLDER = 1  # plain files of one folder: ``kubectl apply -f DIR``
+    SAME_BUILD = 2  # one kustomize build, its bases and components included
+    SAME_CHART = 3
+    OTHER_FOLDERS = 4  # plain files that no kustomization joins: alternatives, or applied apart
+    APART = 5  # a kustomize build or a chart holds one file and not the other
+
+    @property
+    def together(self) -> bool:
+        return self <= Relation.SAME_CHART
+
+
+def plain_relation(a: str, b: str) -> Relation:
+    """:meth:`RepoModel.relation` without a model: every file is a plain file."""
+    if a == b:
+        return Relation.SAME_FILE
+    if a.startswith("<") or b.startswith("<"):
+        return Relation.SAME_FOLDER
+    same = os.path.dirname(os.path.normpath(a)) == os.path.dirname(os.path.normpath(b))
+    return Relation.SAME_FOLDER if same else Relation.OTHER_FOLDERS
+
+
 @dataclass(frozen=True, slots=True)
 class _Probe:
     kustomization: str | None  # the kustomization file found in a folder
@@ -124,6 +149,7 @@ class RepoModel:
         # kustomization folder → the kustomizations that build it (as a resource or component)
         self._parents: dict[str, list[Kustomization]] = {}
         self.files_read: list[str] = []  # every path probed or read (for the run cache)
+        self._memberships: dict[str, tuple[frozenset[str], str | None, str]] = {}
 
     # -- building ----------------------------------------------------------------------------
 
@@ -315,22 +341,43 @@ class RepoModel:
                 found.extend(component.labels)
         return tuple(found)
 
-    def applied_together(self, a: str, b: str) -> bool:
-        """Whether two files may be applied together: the same file; both in one kustomize
-        build (directly or through bases and components) or in one chart; or neither in any
-        build or chart (plain files, applied by folder or named: kpolicy cannot tell, so yes).
-        A file in a build or a chart and one outside it are not. Text given on stdin
-        (``<stdin>``) goes with everything.
-
-        Issue 21 narrows the last case to the same folder, for selector-overlap."""
-        if a == b or a.startswith("<") or b.startswith("<"):
-            return True
-        builds_a = {k.folder for k in self.builds_including(a)}
-        builds_b = {k.folder for k in self.builds_including(b)}
-        chart_a, chart_b = self.chart_of(a), self.chart_of(b)
+    def relation(self, a: str, b: str) -> Relation:
+        """How two files (display names) are applied (see :class:`Relation`). Text given on
+        stdin (``<stdin>``) goes with every file, as if it were in the same folder."""
+        if a == b:
+            return Relation.SAME_FILE
+        if a.startswith("<") or b.startswith("<"):
+            return Relation.SAME_FOLDER
+        builds_a, chart_a, folder_a = self._membership(a)
+        builds_b, chart_b, folder_b = self._membership(b)
+        if builds_a & builds_b:
+            return Relation.SAME_BUILD
+        if chart_a is not None and chart_a == chart_b:
+            return Relation.SAME_CHART
         if builds_a or builds_b or chart_a is not None or chart_b is not None:
-            return bool(builds_a & builds_b) or (chart_a is not None and chart_a == chart_b)
-        return True
+            return Relation.APART
+        return Relation.SAME_FOLDER if folder_a == folder_b else Relation.OTHER_FOLDERS
+
+    def applied_together(self, a: str, b: str) -> bool:
+        """Whether two files are applied together: the same file, one kustomize build (bases
+        and components included), one chart, or plain files of one folder (what
+        ``kubectl apply -f DIR`` applies). Files in different folders that no kustomization
+        joins are alternatives or separate applications."""
+        return self.relation(a, b).together
+
+    def _membership(self, display: str) -> tuple[frozenset[str], str | None, str]:
+        """(the folders of the builds including the file, its chart's folder, its folder),
+        once per file and model."""
+        found = self._memberships.get(display)
+        if found is None:
+            chart = self.chart_of(display)
+            found = (
+                frozenset(k.folder for k in self.builds_including(display)),
+                chart.folder if chart is not None else None,
+                os.path.dirname(self.key(display)),
+            )
+            self._memberships[display] = found
+        return found
 
     def image_overrides(self, display: str) -> tuple[ImageOverride, ...]:
         """The ``images:`` entries of the builds including the file, nearest build first (the

@@ -34,7 +34,8 @@ def report(options: LintOptions, fmt: str = "json") -> tuple[str, list[str]]:
 
 def generated(folder: Path, copies: int = 6) -> Path:
     """Manifests whose findings cross files: services and the workloads they select live in
-    different files, names repeat across folders, some documents are broken."""
+    different files, workloads of one folder select each other's Pods from different files,
+    names repeat across folders, some documents are broken."""
     examples = sorted((ROOT / "examples").glob("*.yaml"))
     for index in range(copies):
         sub = folder / f"team{index % 3}" / f"app{index}"
@@ -55,6 +56,10 @@ def generated(folder: Path, copies: int = 6) -> Path:
             "---\nkey: [unclosed\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
             "spec:\n  containers: [{name: c, image: 'x:latest', resources: {limits: {cpu: 2Gb}}}]\n"
         )
+        # the same selector in another file of the folder (applied together: selector-overlap)
+        (sub / "worker.yaml").write_text(
+            (sub / "workload.yaml").read_text().split("---")[0].replace(
+                f"name: web{index}", f"name: worker{index}"))
     return folder
 
 

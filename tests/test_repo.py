@@ -134,7 +134,7 @@ def test_a_run_that_found_no_manifest_says_so(tmp_path: Path) -> None:
     others = run("lint", "--no-cache", "deploy", cwd=tmp_path)
     assert others.returncode == 0
     assert "no Kubernetes manifests found in deploy" in others.stderr
-    assert "1 file skipped: not Kubernetes manifests" in others.stdout
+    assert "1 file skipped: not a Kubernetes manifest" in others.stdout
     write(tmp_path, {"deploy/good.yaml": GOOD})
     assert run("lint", "--no-cache", "deploy", cwd=tmp_path).stderr == ""
 
@@ -704,5 +704,27 @@ def test_show_skipped_lists_links_that_leave_the_folder(tmp_path: Path) -> None:
     result = run("lint", "--no-cache", "-v", "k8s", cwd=repo)
     assert "k8s/leak.yaml: skipped: symbolic link to a path outside k8s, not followed" \
         in result.stdout
-    assert ("2 files skipped (1 symbolic links leaving the folder, 1 not Kubernetes manifests)"
+    assert ("2 files skipped (1 symbolic link leaving the folder, 1 not a Kubernetes manifest)"
             in result.stdout)
+
+
+def test_the_skipped_summary_counts_in_the_right_number() -> None:
+    """One file of a group is named in the singular: never "1 symbolic links"."""
+    from kpolicy.discover import EXCLUDED, HELM_TEMPLATES, NOT_MANIFESTS, OUTSIDE_LINKS, Skipped
+    from kpolicy.model import LintResult, Summary
+    from kpolicy.report.text import skipped_summary
+
+    def summary(*groups: str) -> str:
+        skipped = tuple(Skipped(f"f{i}.yaml", "why", g) for i, g in enumerate(groups))
+        return skipped_summary(LintResult((), (), Summary(0, 0, 0, 0, 0, 0, 0), "1.37",
+                                          skipped=skipped))
+
+    assert summary(NOT_MANIFESTS) == ", 1 file skipped: not a Kubernetes manifest"
+    assert summary(OUTSIDE_LINKS) == ", 1 file skipped: symbolic link leaving the folder"
+    assert summary(HELM_TEMPLATES) == ", 1 file skipped: Helm chart template"
+    assert summary(EXCLUDED) == ", 1 file skipped: excluded by the config"
+    assert summary(OUTSIDE_LINKS, OUTSIDE_LINKS) == (
+        ", 2 files skipped: symbolic links leaving the folder")
+    assert summary(OUTSIDE_LINKS, NOT_MANIFESTS, NOT_MANIFESTS, HELM_TEMPLATES) == (
+        ", 4 files skipped (1 symbolic link leaving the folder, 2 not Kubernetes manifests, "
+        "1 Helm chart template)")

@@ -237,11 +237,14 @@ def _group(api_version: object) -> str:
 
 
 def autoscaler_of(obj: KObject, ctx: RuleContext) -> KObject | None:
-    """A HorizontalPodAutoscaler (or KEDA ScaledObject, which creates one) scaling ``obj``."""
+    """A HorizontalPodAutoscaler (or KEDA ScaledObject, which creates one) scaling ``obj``:
+    the nearest (Index.nearest: its scaleTargetRef names ``obj``, so one in another folder is
+    meant for it too, as an optional add-on; one of another kustomize build or chart is not)."""
     group = _group(obj.data.get("apiVersion"))
     # by (namespace, scaleTargetRef kind, name); KEDA defaults scaleTargetRef to apps/v1
     # Deployment
-    for scaler in ctx.index.scalers_targeting(scope_namespace(obj), obj.kind, obj.name):
+    targeting = ctx.index.scalers_targeting(scope_namespace(obj), obj.kind, obj.name)
+    for scaler in ctx.index.nearest(obj, targeting) if targeting else ():
         ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
         if "apiVersion" in ref and _group(ref.get("apiVersion")) != group:
             continue
@@ -320,6 +323,7 @@ def pdb_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if replicas is None:
         return
     labels = ctx.index.labels_of(obj)
+    # any budget of the run will do, wherever it is (budgets are often kept apart)
     if ctx.index.pdbs_selecting(scope_namespace(obj), labels):
         return
     where, anchor = _replicas_at(obj)
@@ -332,15 +336,18 @@ def pdb_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 
 def _fixed_pods(
-    namespace: str, selector: Selector, ctx: RuleContext
+    pdb: KObject, selector: Selector, ctx: RuleContext
 ) -> tuple[int, list[KObject]] | None:
-    """(Pods, their workloads) that ``selector`` matches in ``namespace``; None when one of them
-    has no fixed count (a DaemonSet, a Job, an autoscaled workload, unreadable replicas)."""
+    """(Pods, their workloads) that ``selector`` matches in the PDB's namespace, among the
+    workloads applied with it (Index.applied_with: an alternative in another folder does not
+    count); None when one of them has no fixed count (a DaemonSet, a Job, an autoscaled
+    workload, unreadable replicas)."""
     total = 0
     owners: list[KObject] = []
-    for workload in ctx.index.templates_with(namespace, selector.required_pairs()):
-        if not selector.matches(ctx.index.labels_of(workload)):
-            continue
+    namespace = scope_namespace(pdb)
+    matching = [w for w in ctx.index.templates_with(namespace, selector.required_pairs())
+                if selector.matches(ctx.index.labels_of(w))]
+    for workload in ctx.index.applied_with(pdb, matching):
         if workload.kind == "Pod":
             total += 1
         elif workload.kind in _REPLICATED and autoscaler_of(workload, ctx) is None:
@@ -379,10 +386,10 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
     selector = _pdb_selector(obj)
     if selector is None or selector.selects_nothing:
         return
-    # the same namespace and selector (copies of one PDB) count the same Pods: once per run
+    # the same file, namespace and selector (copies of one PDB) count the same Pods: once
     counted = ctx.index.memo(
-        ("pdb-blocks-all-evictions", scope_namespace(obj), selector),
-        lambda: _fixed_pods(scope_namespace(obj), selector, ctx),
+        ("pdb-blocks-all-evictions", obj.source.display, scope_namespace(obj), selector),
+        lambda: _fixed_pods(obj, selector, ctx),
     )
     if counted is None:
         return

@@ -114,14 +114,12 @@ def _custom_resources_in(namespace: str, ctx: RuleContext) -> list[KObject]:
     ))
 
 
-def _closest(candidates: list[KObject], obj: KObject) -> KObject:
-    """The candidate in ``obj``'s file, else in its folder, else the first."""
-    for same in (lambda o: o.source.display == obj.source.display,
-                 lambda o: _folder(o) == _folder(obj)):
-        for candidate in candidates:
-            if same(candidate):
-                return candidate
-    return candidates[0]
+def _closest(candidates: list[KObject], obj: KObject, ctx: RuleContext) -> KObject:
+    """The candidate nearest to ``obj`` (Index.nearest: its file, then what is applied with it
+    (its folder of plain files, kustomize build or chart), then plain files of other folders);
+    the first when all are of other builds or charts."""
+    nearest = ctx.index.nearest(obj, candidates)
+    return nearest[0] if nearest else candidates[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,7 +142,7 @@ def _target(obj: KObject, ctx: RuleContext) -> tuple[str, str, KObject | None] |
         if not isinstance(api_version, str)
         or group_of(api_version) == group_of(str(candidate.data.get("apiVersion", "")))
     ]
-    return kind, name, _closest(candidates, obj) if candidates else None
+    return kind, name, _closest(candidates, obj, ctx) if candidates else None
 
 
 # The HPA controller reads the target's scale subresource (FailedGetScale until it exists);
@@ -554,7 +552,7 @@ def ingress_backend_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Proble
                 "for this backend fail (503)",
             )
             continue
-        service = _closest(candidates, obj)
+        service = _closest(candidates, obj, ctx)
         if get(service.data, "spec", "type") == "ExternalName":
             continue
         numbers, names_ = _service_ports(service)

@@ -32,11 +32,15 @@ def _workload_selector(obj: KObject) -> Selector | None:
     return selector
 
 
-# The workload controllers adopt every Pod their selector matches that has no controller yet
-# (ClaimPods / PodControllerRefManager in pkg/controller/controller_ref_manager.go), and count
-# matching Pods when they scale; two workloads that select each other's Pods race for them.
-# A group of n such workloads is n-1 findings, not every pair: each workload but the first of
-# the group names the first one before it in input order.
+# What overlapping selectors do today (ClaimObject, pkg/controller/controller_ref_manager.go):
+# a controller ignores a Pod (or ReplicaSet, or ControllerRevision) that another controller owns,
+# releases what it owns but no longer selects, and adopts an orphan its selector matches. So two
+# workloads that select each other's Pods keep their own Pods; an orphan (left by
+# `kubectl delete --cascade=orphan`, or a Pod relabelled by hand) may be adopted by either, and
+# whatever selects by these labels (a Service, a PodDisruptionBudget, the autoscaler of either
+# workload through its scale selector) counts both sets. Only workloads applied
+# together (RepoModel.applied_together) in one namespace are a pair; a group of n such workloads
+# is n-1 findings: each workload but the first names the first one before it in input order.
 @check("selector-overlap")
 def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     selector = _workload_selector(obj)
@@ -46,18 +50,34 @@ def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _first_earlier_overlap(obj, selector, labels, ctx)
     if found is None:
         return
-    other, other_selector = found
-    other_labels = ctx.index.labels_of(other)
     yield Problem(
         ("spec", "selector"),
-        f"selector {selector} also matches the Pods of {other.kind} {other.name!r} "
-        f"(template labels {labels_str(other_labels)}), and its selector {other_selector} "
-        f"matches these Pods (template labels {labels_str(labels)}): both controllers "
-        "claim and count the same Pods",
+        overlap_message(str(selector), found.kind, found.name),
         anchor="key",
-        related=(Related(other, ("spec", "selector"), f"the selector of {other.kind} "
-                         f"{other.name!r}", anchor="key"),),
+        related=(Related(found, ("spec", "selector"), f"the selector of {found.kind} "
+                         f"{found.name!r}", anchor="key"),),
     )
+
+
+OVERLAP_MESSAGE_MAX = 199  # characters; a message is read on one line
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:max(limit - 3, 1)]}..."
+
+
+def overlap_message(selector: str, kind: str, name: str) -> str:
+    """The selector-overlap message, at most :data:`OVERLAP_MESSAGE_MAX` characters: a long
+    selector is clipped first (the finding's location shows it whole), then the other
+    workload's name (which only the message and the related location tell)."""
+    head = "selector "
+    middle = " matches the template labels of {kind} {name} and vice versa: "
+    tail = "either may adopt orphaned Pods; Services, PDBs, HPAs count both"
+    fixed = len(head) + len(middle.format(kind=kind, name="''")) + len(tail)
+    room = OVERLAP_MESSAGE_MAX - fixed  # for the selector and the name
+    selector = _clip(selector, max(room - len(name), 24))
+    name = _clip(name, room - len(selector))
+    return f"{head}{selector}{middle.format(kind=kind, name=repr(name))}{tail}"
 
 
 def _input_order(obj: KObject) -> tuple[str, int, str]:
@@ -67,11 +87,12 @@ def _input_order(obj: KObject) -> tuple[str, int, str]:
 
 def _first_earlier_overlap(
     obj: KObject, selector: Selector, labels: dict[str, str], ctx: RuleContext
-) -> tuple[KObject, Selector] | None:
-    """The first workload before ``obj`` in input order whose Pods ``selector`` matches and
-    whose selector matches ``labels``, with its selector; the candidates come in input order,
-    so the search stops at ``obj`` itself. The same kind and name written twice (a base and
-    an overlay, a live and a desired copy) is one object in the cluster: never a finding."""
+) -> KObject | None:
+    """The first workload before ``obj`` in input order, applied together with it, whose
+    Pods ``selector`` matches and whose selector matches ``labels``; the candidates come in
+    input order, so the search stops at ``obj`` itself. The same kind and name written twice
+    (a base and an overlay, a live and a desired copy) is one object in the cluster: never a
+    finding."""
     here = _input_order(obj)
     for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
         if _input_order(other) >= here:
@@ -83,7 +104,9 @@ def _first_earlier_overlap(
         other_selector = _workload_selector(other)
         if other_selector is None or not other_selector.matches(labels):
             continue
-        return other, other_selector
+        if not ctx.index.applied_together(obj, other):
+            continue  # alternatives, or applications of their own
+        return other
     return None
 
 
@@ -197,6 +220,8 @@ def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Proble
     if found is None:
         return
     pairs, selector = found
+    # any pod template of the run will do, wherever it is: Services and Deployments are often
+    # kept in folders, builds or files of their own and applied together all the same
     if templates_selected(obj.namespace, selector, ctx):
         return
     yield Problem(
@@ -246,7 +271,7 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     found = _service_selector(obj)
     if found is None:
         return
-    pairs, selector = found
+    _, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
@@ -257,9 +282,12 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     ]
     if not named:
         return
-    selected = templates_selected(obj.namespace, selector, ctx)
+    # the Pods applied with the Service (Index.applied_with): an alternative elsewhere that
+    # names the port does not hide that these do not
+    selected = ctx.index.applied_with(obj, templates_selected(obj.namespace, selector, ctx))
+    # Services that select the same Pods (copies of one) are judged once per run
     declared, first_spec = ctx.index.memo(
-        ("service-target-port-unknown", obj.namespace, tuple(pairs.items())),
+        ("service-target-port-unknown", tuple(id(o) for o in selected)),
         lambda: _declared_ports(selected),
     )
     if first_spec is None:

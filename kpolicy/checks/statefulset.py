@@ -17,6 +17,7 @@ from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
+from kpolicy.repo import Relation
 from kpolicy.versions import minor
 from kpolicy.workload import (
     containers,
@@ -93,17 +94,33 @@ def _service_name(obj: KObject) -> str | None:
     return name
 
 
-def _governing_service(obj: KObject, ctx: RuleContext) -> KObject | None:
-    """The Service named by serviceName; of several copies (variants of one manifest), the one
-    that serves the Pods best: headless and selecting them, else headless, else the first."""
+# where the chosen Service is, for a message that says which of several it judged
+_WHERE = {
+    Relation.SAME_FILE: "in this file",
+    Relation.SAME_FOLDER: "in this folder",
+    Relation.SAME_BUILD: "in the same kustomize build",
+    Relation.SAME_CHART: "in the same chart",
+    Relation.OTHER_FOLDERS: "in another folder",
+}
+
+
+def _governing_service(obj: KObject, ctx: RuleContext) -> tuple[KObject, str] | None:
+    """The Service named by serviceName, and a note for the message when the run holds
+    several of that name: the nearest one (the same file, folder, kustomize build or chart,
+    then plain files of other folders, which a user may apply with it); of several equally
+    near, the one that serves the Pods best (headless and selecting them, else headless, else
+    the first). A Service of another kustomize build or chart is never applied with it."""
     name = _service_name(obj)
     if name is None:
         return None
-    # a Service of another kustomize build or chart is never applied with this StatefulSet
-    services = [s for s in ctx.index.all_named("Service", obj.namespace, name)
-                if ctx.index.applied_together(obj, s)]
-    if len(services) <= 1:
-        return services[0] if services else None
+    named = ctx.index.all_named("Service", obj.namespace, name)
+    candidates = ctx.index.nearest(obj, named)
+    if not candidates:
+        return None
+    if len(named) == 1:
+        return candidates[0], ""
+    nearest = ctx.index.relation(obj, candidates[0])
+    tied = [s for s in candidates if ctx.index.relation(obj, s) is nearest]
     labels = template_labels(obj)
 
     def rank(service: KObject) -> int:
@@ -112,7 +129,11 @@ def _governing_service(obj: KObject, ctx: RuleContext) -> KObject | None:
         selector = Selector.from_map(get(service.data, "spec", "selector"))
         return 0 if selector is not None and selector.matches(labels) else 1
 
-    return min(services, key=rank)
+    chosen = min(tied, key=rank)  # the first of the best, in input order
+    where = _WHERE.get(nearest, "")
+    note = (f" (judged against the Service {where}, {chosen.source.display}, one of "
+            f"{len(named)} named {name!r})")
+    return chosen, note
 
 
 # identityMatches / updateIdentity (pkg/controller/statefulset/stateful_set_utils.go): every Pod's
@@ -203,15 +224,16 @@ def _cluster_ip(service: KObject) -> tuple[object, Path]:
 # Kubernetes, and the endpoints controllers' hostname handling).
 @check("statefulset-service-not-headless")
 def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    service = _governing_service(obj, ctx)
-    if service is None:
+    found = _governing_service(obj, ctx)
+    if found is None:
         return
+    service, note = found
     pods = _pod_names(obj, spec_of(obj) or {})
     if get(service.data, "spec", "type") == "ExternalName":
         yield Problem(
             ("spec", "serviceName"),
             f"Service {service.name!r} is of type ExternalName, not headless: no per-Pod DNS "
-            f"records exist for {pods}",
+            f"records exist for {pods}{note}",
             related=(Related(service, ("spec", "type"), "the Service's type"),),
         )
         return
@@ -229,7 +251,7 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     yield Problem(
         ("spec", "serviceName"),
         f"Service {service.name!r} is not headless: {why}; no per-Pod DNS records exist for "
-        f"{pods}",
+        f"{pods}{note}",
         related=(Related(service, ip_path, "the Service's clusterIP"),),
     )
 
@@ -239,8 +261,11 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # hand and left alone here).
 @check("statefulset-service-selector-mismatch")
 def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    service = _governing_service(obj, ctx)
-    if service is None or get(service.data, "spec", "type") == "ExternalName":
+    found = _governing_service(obj, ctx)
+    if found is None:
+        return
+    service, note = found
+    if get(service.data, "spec", "type") == "ExternalName":
         return
     selector = Selector.from_map(get(service.data, "spec", "selector"))
     if selector is None or selector.selects_nothing:
@@ -254,7 +279,7 @@ def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Proble
         ("spec", "serviceName"),
         f"the selector {selector} of Service {service.name!r} does not match the template "
         f"labels {labels_str(labels)}: no endpoints and no per-Pod DNS records for "
-        f"{_pod_names(obj, spec_of(obj) or {})}",
+        f"{_pod_names(obj, spec_of(obj) or {})}{note}",
         related=(Related(service, ("spec", "selector"), "the Service's selector"),),
     )
 

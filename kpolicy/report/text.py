@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from kpolicy import escape
+from kpolicy.discover import group_words
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext
 
@@ -81,7 +82,8 @@ def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
 
 
 def skipped_summary(result: LintResult) -> str:
-    """``, 3 files skipped: not Kubernetes manifests`` (by group when there are several)."""
+    """``, 3 files skipped: not Kubernetes manifests`` (by group when there are several);
+    ``, 1 file skipped: not a Kubernetes manifest``."""
     if not result.skipped:
         return ""
     groups: dict[str, int] = {}
@@ -89,6 +91,6 @@ def skipped_summary(result: LintResult) -> str:
         groups[item.group] = groups.get(item.group, 0) + 1
     total = _plural(len(result.skipped), "file")
     if len(groups) == 1:
-        return f", {total} skipped: {next(iter(groups))}"
-    parts = ", ".join(f"{count} {group}" for group, count in groups.items())
+        return f", {total} skipped: {group_words(*next(iter(groups.items())))}"
+    parts = ", ".join(f"{count} {group_words(group, count)}" for group, count in groups.items())
     return f", {total} skipped ({parts})"
