@@ -274,6 +274,7 @@ class _DocumentBuilder:
         comment lines) and at any column. Worked out down the chain of last items without
         recursion, each collection once per document."""
         chain: list[Node] = []
+        in_chain: set[int] = set()
         current: Node = node
         end: tuple[int, int] | None = None
         off = self.line_offset
@@ -287,8 +288,11 @@ class _DocumentBuilder:
                 end = (mark.line + 1 + off, mark.column + 1)
                 break
             chain.append(current)
+            in_chain.add(id(current))
             last = _last_item(current)
-            if last is None:  # an alias at the end: the item's own place is not known
+            if last is None or id(last) in in_chain:
+                # an alias at the end (a recursive one among them): the item's own place is not
+                # known
                 mark = current.end_mark
                 end = (mark.line + 1 + off, 1) if mark.column == 0 else (
                     mark.line + 1 + off, mark.column + 1)

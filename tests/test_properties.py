@@ -434,6 +434,17 @@ def test_alias_limits_agree_with_the_expansion(
         assert docs[0].value == plain_docs[0].value == data
 
 
+@pytest.mark.parametrize(
+    "text", ["root: &x\n- 1\n- *x\n", "root: &x\n  a: 1\n  b: *x\n", "- &x\n  - *x\n"]
+)
+def test_a_collection_whose_last_item_is_itself_is_refused_not_walked_forever(text: str) -> None:
+    """The example hypothesis found: the block end of a collection ending in an alias to itself
+    was searched down an endless chain of last items (a hang that ate memory)."""
+    docs, problems = load_documents(SourceFile("self.yaml", text), Limits())
+    assert not docs
+    assert any("recursive alias" in p.message for p in problems), problems
+
+
 def _single_mutations(
     values: list[Any], groups: tuple[str, ...]
 ) -> Iterator[tuple[str, list[Any], list[Any], str]]:
