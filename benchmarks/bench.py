@@ -181,7 +181,17 @@ def load_average() -> str:
 
 
 def kpolicy_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kpolicy", "lint", "--format", "json", "--fail-on", "never", *args]
+    return [
+        sys.executable,
+        "-m",
+        "kpolicy",
+        "lint",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        *args,
+    ]
 
 
 def supports(flag: str) -> bool:
@@ -220,8 +230,10 @@ def main() -> None:
         work = Path(tmp)
         one = build_input(source, 1, work / "x1")
         many = build_input(source, args.scale, work / f"x{args.scale}")
-        print(f"input: {source} ({len(manifests(one))} files); scale {args.scale}x; "
-              f"{args.runs} runs each, median; {os.cpu_count()} cores")
+        print(
+            f"input: {source} ({len(manifests(one))} files); scale {args.scale}x; "
+            f"{args.runs} runs each, median; {os.cpu_count()} cores"
+        )
         rows = []
         checks: list[tuple[str, bool]] = []
         variants = [("", jobs)] + ([("serial ", ["--jobs", "1"])] if args.serial else [])
@@ -229,8 +241,9 @@ def main() -> None:
             floor_t, _, count = best([sys.executable, "-c", FLOOR, str(folder)], work, args.runs)
             docs = int(count.strip() or 0)
             for variant, extra in variants:
-                lint_t, lint_mem, _ = best(kpolicy_cmd(*no_cache, *extra, str(folder)), work,
-                                           args.runs, memory=True)
+                lint_t, lint_mem, _ = best(
+                    kpolicy_cmd(*no_cache, *extra, str(folder)), work, args.runs, memory=True
+                )
                 tree_mem = LAST_TREE_PEAK[0]
                 if not variant:
                     rows.append((label, docs, floor_t, lint_t, max(lint_mem, tree_mem)))
@@ -246,14 +259,17 @@ def main() -> None:
             per_doc = [r[3] / max(r[1], 1) for r in rows]
             flatness = per_doc[1] / per_doc[0]
             print(f"throughput flatness (time per document, {args.scale}x / 1x): {flatness:.2f}")
-            checks.append((f"flat throughput ({args.scale}x per document <= 1.1 x 1x)",
-                           flatness <= 1.1))
+            checks.append(
+                (f"flat throughput ({args.scale}x per document <= 1.1 x 1x)", flatness <= 1.1)
+            )
             checks.append((f"{args.scale}x peak memory < 300 MB", rows[1][4] < 300 * 1024))
         if no_cache:
             timed(kpolicy_cmd(*jobs, str(one)), work)  # fills the cache
             cached_t, _, _ = best(kpolicy_cmd(*jobs, str(one)), work, max(args.runs, 3))
             cold_t = rows[0][3]
-            print(f"cached second run (1x): {cached_t:.3f}s = {cached_t / cold_t:.2f} of the cold run")
+            print(
+                f"cached second run (1x): {cached_t:.3f}s = {cached_t / cold_t:.2f} of the cold run"
+            )
             checks.append(("cached run < 1/10 of the cold run", cached_t < cold_t / 10))
         small = ROOT / "examples" / "web.yaml"
         start_t, _, _ = best([*kpolicy_cmd(*no_cache), str(small)], work, max(args.runs, 5))

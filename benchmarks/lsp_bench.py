@@ -132,9 +132,7 @@ class Client(LanguageClient):
             pass
 
 
-async def measure(
-    lines: int, runs: int, debounce_ms: int | None
-) -> tuple[list[float], int, int]:
+async def measure(lines: int, runs: int, debounce_ms: int | None) -> tuple[list[float], int, int]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "other.yaml").write_text(manifest(200, 2), encoding="utf-8")
@@ -158,8 +156,9 @@ async def measure(
         client.waiting[1] = first
         client.text_document_did_open(
             types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1,
-                                                     text=text)
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="yaml", version=1, text=text
+                )
             )
         )
         await asyncio.wait_for(first, 60)

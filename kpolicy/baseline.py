@@ -117,14 +117,16 @@ def to_json(entries: Iterable[BaselineEntry]) -> dict[str, Any]:
         if entry.object is not None:
             kind, namespace, name = entry.object
             ref = {"kind": kind, "namespace": namespace, "name": name}
-        findings.append({
-            "file": entry.file,
-            "rule": entry.rule,
-            "object": ref,
-            "path": entry.path,
-            "message": entry.message,
-            "fingerprint": fingerprint(entry),
-        })
+        findings.append(
+            {
+                "file": entry.file,
+                "rule": entry.rule,
+                "object": ref,
+                "path": entry.path,
+                "message": entry.message,
+                "fingerprint": fingerprint(entry),
+            }
+        )
     return {"version": BASELINE_VERSION, "tool": "kpolicy", "findings": findings}
 
 
@@ -173,13 +175,15 @@ def load_baseline(path: Path, cwd: Path) -> Baseline:
     try:
         raw = read_regular(where, MAX_BASELINE_BYTES)
     except FileNotFoundError:
-        raise UsageError(f"{path}: baseline not found (write one with --write-baseline "
-                         f"{path})") from None
+        raise UsageError(
+            f"{path}: baseline not found (write one with --write-baseline {path})"
+        ) from None
     except NotRegular:
         raise UsageError(f"{path}: cannot read the baseline: not a regular file") from None
     except TooLarge:
-        raise UsageError(f"{path}: cannot read the baseline: larger than "
-                         f"{MAX_BASELINE_BYTES} bytes") from None
+        raise UsageError(
+            f"{path}: cannot read the baseline: larger than {MAX_BASELINE_BYTES} bytes"
+        ) from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
     except ValueError:
@@ -198,14 +202,16 @@ def load_baseline(path: Path, cwd: Path) -> Baseline:
         error = errors[0]
         at = "/".join(str(p) for p in error.absolute_path) or "top level"
         message = error.message if len(error.message) <= 200 else error.message[:200] + "..."
-        raise UsageError(f"{path}: invalid baseline at {at}: {message} "
-                         "(see schemas/baseline.schema.json)")
+        raise UsageError(
+            f"{path}: invalid baseline at {at}: {message} (see schemas/baseline.schema.json)"
+        )
     entries = []
     for item in data["findings"]:
         obj = item["object"]
         ref = (obj["kind"], obj["namespace"], obj["name"]) if obj is not None else None
-        entries.append(BaselineEntry(item["rule"], item["file"], ref, item["path"],
-                                     item["message"]))
+        entries.append(
+            BaselineEntry(item["rule"], item["file"], ref, item["path"], item["message"])
+        )
     folder = os.path.dirname(os.path.abspath(where))
     return Baseline(path, folder, tuple(entries))
 
@@ -214,8 +220,9 @@ def _below(file: str) -> bool:
     """A file name inside the baseline's folder (the only ones whose existence is looked at:
     a baseline cannot make kpolicy probe paths elsewhere)."""
     parts = file.split("/")
-    return not _is_stream(file) and not os.path.isabs(file) and ".." not in parts \
-        and "" not in parts
+    return (
+        not _is_stream(file) and not os.path.isabs(file) and ".." not in parts and "" not in parts
+    )
 
 
 def apply_baseline(

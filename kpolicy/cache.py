@@ -76,8 +76,12 @@ _CACHEDIR_TAG = (
 )
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 # descriptors relative to a folder: everywhere but Windows
-_AT = (os.open in os.supports_dir_fd and os.unlink in os.supports_dir_fd
-       and os.scandir in os.supports_fd and bool(NOFOLLOW))
+_AT = (
+    os.open in os.supports_dir_fd
+    and os.unlink in os.supports_dir_fd
+    and os.scandir in os.supports_fd
+    and bool(NOFOLLOW)
+)
 
 
 def user_cache_dir() -> Path | None:
@@ -90,7 +94,9 @@ def user_cache_dir() -> Path | None:
             base = Path.home() / "Library" / "Caches"
         elif os.name == "nt":
             local = os.environ.get("LOCALAPPDATA")
-            return (Path(local) if local else Path.home() / "AppData" / "Local") / "kpolicy" / "Cache"
+            return (
+                (Path(local) if local else Path.home() / "AppData" / "Local") / "kpolicy" / "Cache"
+            )
         else:
             xdg = os.environ.get("XDG_CACHE_HOME", "")
             # the XDG spec: a relative path is invalid and must be ignored
@@ -111,9 +117,11 @@ def digest(data: bytes) -> str:
 def _is_git_dir(folder: str) -> bool:
     """What git's discovery takes for a repository: a ``HEAD`` file beside ``objects`` and
     ``refs`` folders (a bare repository, or the inside of ``.git``)."""
-    return (os.path.isfile(os.path.join(folder, "HEAD"))
-            and os.path.isdir(os.path.join(folder, "objects"))
-            and os.path.isdir(os.path.join(folder, "refs")))
+    return (
+        os.path.isfile(os.path.join(folder, "HEAD"))
+        and os.path.isdir(os.path.join(folder, "objects"))
+        and os.path.isdir(os.path.join(folder, "refs"))
+    )
 
 
 @functools.cache
@@ -173,12 +181,18 @@ def reset() -> None:
 def guard(paths: Iterable[str], cwd: Path | None = None) -> None:
     """Record the paths this process lints: no cache folder inside them (or their
     repositories) is used from now on by the run cache."""
-    _registered.update({k: v for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
-                        if k not in _registered})
+    _registered.update(
+        {
+            k: v
+            for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
+            if k not in _registered
+        }
+    )
 
 
-def open_cache(paths: Iterable[str] = (), cwd: Path | None = None,
-               warn: bool = True) -> CacheFolder | None:
+def open_cache(
+    paths: Iterable[str] = (), cwd: Path | None = None, warn: bool = True
+) -> CacheFolder | None:
     """kpolicy's cache folder, opened and with its secret, or None: no home, a folder that
     cannot be created, or one refused (inside what is linted, or writable by others; a
     one-line warning says so, once)."""
@@ -193,8 +207,7 @@ def open_cache(paths: Iterable[str] = (), cwd: Path | None = None,
     folder: CacheFolder | None = None
     problem = _refusal(str(root), limits)
     if problem is None:
-        folder = next((f for f in _opened.values() if f is not None and f.root == str(root)),
-                      None)
+        folder = next((f for f in _opened.values() if f is not None and f.root == str(root)), None)
     if problem is None and folder is None:
         try:
             folder = CacheFolder.open(str(root))
@@ -217,8 +230,10 @@ def _refusal(root: str, limits: dict[str, str]) -> str | None:
     real = os.path.realpath(root)
     for boundary in sorted(limits):
         if inside(real, boundary):
-            return (f"the cache folder {root} is inside {limits[boundary]} {boundary} "
-                    f"(set {CACHE_ENV} to a folder outside it)")
+            return (
+                f"the cache folder {root} is inside {limits[boundary]} {boundary} "
+                f"(set {CACHE_ENV} to a folder outside it)"
+            )
     return None
 
 
@@ -232,8 +247,11 @@ class _Refused(Exception):
 
 def _valid_name(name: str, suffix: str) -> bool:
     stem = name[: -len(suffix)] if name.endswith(suffix) else ""
-    return 0 < len(stem) <= 120 and all(c.isalnum() or c in "-._" for c in stem) and \
-        not stem.startswith(".")
+    return (
+        0 < len(stem) <= 120
+        and all(c.isalnum() or c in "-._" for c in stem)
+        and not stem.startswith(".")
+    )
 
 
 class CacheFolder:
@@ -262,11 +280,15 @@ class CacheFolder:
                 raise NotADirectoryError(errno.ENOTDIR, "not a folder", root)
             owner = getattr(os, "getuid", None)
             if owner is not None and status.st_uid != owner():
-                raise _Refused(f"the cache folder {root} belongs to another user "
-                               f"(set {CACHE_ENV} to a folder of your own)")
+                raise _Refused(
+                    f"the cache folder {root} belongs to another user "
+                    f"(set {CACHE_ENV} to a folder of your own)"
+                )
             if status.st_mode & stat.S_IWOTH and not status.st_mode & stat.S_ISVTX:
-                raise _Refused(f"the cache folder {root} is writable by every user "
-                               f"(set {CACHE_ENV} to a folder of your own)")
+                raise _Refused(
+                    f"the cache folder {root} is writable by every user "
+                    f"(set {CACHE_ENV} to a folder of your own)"
+                )
             folder = cls(root, fd, b"")
             folder._secret = folder._load_secret()
         except BaseException:
@@ -289,8 +311,11 @@ class CacheFolder:
             secret = handle.read(_SECRET_BYTES + 1)
         owner = getattr(os, "getuid", None)
         private = os.name == "nt" or not status.st_mode & 0o077
-        if (len(secret) != _SECRET_BYTES or not private
-                or (owner is not None and status.st_uid != owner())):
+        if (
+            len(secret) != _SECRET_BYTES
+            or not private
+            or (owner is not None and status.st_uid != owner())
+        ):
             return self._new_secret(replace=True)
         return secret
 
@@ -302,8 +327,13 @@ class CacheFolder:
                 self._replace(temporary, SECRET_NAME, None)
                 return secret
             try:  # a link fails when another process made the secret meanwhile: use theirs
-                os.link(self._path(temporary), self._path(SECRET_NAME), src_dir_fd=self._fd,
-                        dst_dir_fd=self._fd, follow_symlinks=False)
+                os.link(
+                    self._path(temporary),
+                    self._path(SECRET_NAME),
+                    src_dir_fd=self._fd,
+                    dst_dir_fd=self._fd,
+                    follow_symlinks=False,
+                )
             except FileExistsError:
                 return self._load_secret()
             except OSError:  # no hard links here
@@ -365,16 +395,23 @@ class CacheFolder:
         for _ in range(100):
             name = f".tmp-{os.urandom(8).hex()}.part"
             try:
-                out = os.open(self._path(name, folder),
-                              os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW
-                              | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0),
-                              0o600, dir_fd=fd if fd is not None else self._fd)
+                out = os.open(
+                    self._path(name, folder),
+                    os.O_WRONLY
+                    | os.O_CREAT
+                    | os.O_EXCL
+                    | NOFOLLOW
+                    | getattr(os, "O_CLOEXEC", 0)
+                    | getattr(os, "O_BINARY", 0),
+                    0o600,
+                    dir_fd=fd if fd is not None else self._fd,
+                )
             except FileExistsError:
                 continue
             try:
                 view = memoryview(data)
                 while view:
-                    view = view[os.write(out, view):]
+                    view = view[os.write(out, view) :]
             except BaseException:
                 os.close(out)
                 self._unlink(name, fd, folder)
@@ -385,8 +422,9 @@ class CacheFolder:
 
     def _replace(self, source: str, target: str, fd: int | None, folder: str | None = None) -> None:
         at = fd if fd is not None else self._fd
-        os.replace(self._path(source, folder), self._path(target, folder),
-                   src_dir_fd=at, dst_dir_fd=at)
+        os.replace(
+            self._path(source, folder), self._path(target, folder), src_dir_fd=at, dst_dir_fd=at
+        )
 
     def _unlink(self, name: str, fd: int | None, folder: str | None = None) -> None:
         with contextlib.suppress(OSError):
@@ -403,9 +441,9 @@ class CacheFolder:
         return hasher.digest()
 
     def _verified(self, purpose: bytes, name: str, raw: bytes) -> bytes | None:
-        if len(raw) <= _MAC_HEX or raw[_MAC_HEX:_MAC_HEX + 1] != b"\n":
+        if len(raw) <= _MAC_HEX or raw[_MAC_HEX : _MAC_HEX + 1] != b"\n":
             return None
-        payload = raw[_MAC_HEX + 1:]
+        payload = raw[_MAC_HEX + 1 :]
         expected = self.mac(purpose, name, payload).hex().encode()
         return payload if compare_digest(raw[:_MAC_HEX], expected) else None
 
@@ -419,8 +457,12 @@ class CacheFolder:
         except OSError:
             return None
         try:
-            raw = read_regular(self._path(name, folder), MAX_ENTRY_BYTES, NOFOLLOW,
-                               fd if fd is not None else self._fd)
+            raw = read_regular(
+                self._path(name, folder),
+                MAX_ENTRY_BYTES,
+                NOFOLLOW,
+                fd if fd is not None else self._fd,
+            )
         except (OSError, ValueError):
             return None
         finally:
@@ -450,8 +492,14 @@ class CacheFolder:
             if fd is not None:
                 os.close(fd)
 
-    def prune(self, folder: str, suffix: str, purpose: bytes, keep: int,
-              chosen: Callable[[str], bool] = lambda name: True) -> list[str]:
+    def prune(
+        self,
+        folder: str,
+        suffix: str,
+        purpose: bytes,
+        keep: int,
+        chosen: Callable[[str], bool] = lambda name: True,
+    ) -> list[str]:
         """Delete the entries of ``folder`` beyond the ``keep`` most recent among those whose
         name ``chosen`` accepts; the names deleted. Only kpolicy's own entries go: plain
         files (never a link, never followed) named as kpolicy names them, with a valid MAC."""
@@ -471,15 +519,20 @@ class CacheFolder:
                     try:
                         if not entry.is_file(follow_symlinks=False):
                             continue
-                        candidates.append((entry.stat(follow_symlinks=False).st_mtime_ns,
-                                           entry.name))
+                        candidates.append(
+                            (entry.stat(follow_symlinks=False).st_mtime_ns, entry.name)
+                        )
                     except OSError:
                         continue
             candidates.sort(reverse=True)
             for _, name in candidates[keep:]:
                 try:
-                    raw = read_regular(self._path(name, folder), MAX_ENTRY_BYTES, NOFOLLOW,
-                                       fd if fd is not None else self._fd)
+                    raw = read_regular(
+                        self._path(name, folder),
+                        MAX_ENTRY_BYTES,
+                        NOFOLLOW,
+                        fd if fd is not None else self._fd,
+                    )
                 except (OSError, ValueError):
                     continue
                 if self._verified(purpose, name, raw) is None:
@@ -523,8 +576,9 @@ def code_fingerprint() -> str:
     hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}".encode())
     for root in (package, data_dir("rules"), data_dir("schemas")):
         for path, status in _tree_stats(root):
-            hasher.update(f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode(
-                "utf-8", "surrogateescape"))
+            hasher.update(
+                f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
+            )
     for name in _DEPENDENCIES:
         try:
             spec = importlib.util.find_spec(name)
@@ -576,12 +630,12 @@ Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, d
 
 
 def _signature(status: os.stat_result) -> Signature:
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino,
-            status.st_dev)
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
 
 
-def _file_state(path: str, known: tuple[str, Signature] | None = None,
-                limit: int = DEFAULT_FILE_LIMIT) -> tuple[str | None, Signature | None]:
+def _file_state(
+    path: str, known: tuple[str, Signature] | None = None, limit: int = DEFAULT_FILE_LIMIT
+) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
 
     With ``known`` (a digest and the signature the file had when it was hashed), a file whose
@@ -661,8 +715,9 @@ class RunCache:
         self._spec: dict[str, object] = {}
 
     @classmethod
-    def for_command(cls, options: dict[str, object], paths: Sequence[str],
-                    cwd: Path | None = None) -> RunCache | None:
+    def for_command(
+        cls, options: dict[str, object], paths: Sequence[str], cwd: Path | None = None
+    ) -> RunCache | None:
         """The cache of a run that lints ``paths`` (inputs and context); None when there is
         no cache folder, or it is refused (a warning then says why)."""
         cwd = cwd or Path.cwd()
@@ -677,8 +732,9 @@ class RunCache:
 
     # -- the state of the inputs ---------------------------------------------------------
 
-    def fingerprint(self, spec: dict[str, object],
-                    known: tuple[object, object] | None = None) -> dict[str, object]:
+    def fingerprint(
+        self, spec: dict[str, object], known: tuple[object, object] | None = None
+    ) -> dict[str, object]:
         """The state of everything the run of ``spec`` reads. ``known``: the digests and
         signatures of an entry, so that a file whose signature is unchanged is not re-read."""
         from kpolicy.discover import discover
@@ -702,12 +758,21 @@ class RunCache:
         base = base if isinstance(base, str) else None
         force_exclude = spec.get("force_exclude") is True
         ignore_files = spec.get("ignore_files") is not False
-        inputs, input_errors = discover(names(spec.get("paths")), exclude,
-                                        str(spec.get("stdin_name")), base=base,
-                                        force_exclude=force_exclude, ignore_files=ignore_files)
-        context, context_errors = discover(names(spec.get("context")), exclude, base=base,
-                                           force_exclude=force_exclude,
-                                           ignore_files=ignore_files)
+        inputs, input_errors = discover(
+            names(spec.get("paths")),
+            exclude,
+            str(spec.get("stdin_name")),
+            base=base,
+            force_exclude=force_exclude,
+            ignore_files=ignore_files,
+        )
+        context, context_errors = discover(
+            names(spec.get("context")),
+            exclude,
+            base=base,
+            force_exclude=force_exclude,
+            ignore_files=ignore_files,
+        )
         files: dict[str, str | None] = {}
         self._stats = {}
 
@@ -744,10 +809,14 @@ class RunCache:
                 files[path] = _ABSENT  # looked for and not there: one appearing is a miss
                 self._stats[path] = None
         trees = {
-            **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".yaml",), False)
-               for p in names(spec.get("policies"))},
-            **{os.path.abspath(p): _tree_state(os.path.abspath(p), (".json",), True)
-               for p in names(spec.get("schema_dir"))},
+            **{
+                os.path.abspath(p): _tree_state(os.path.abspath(p), (".yaml",), False)
+                for p in names(spec.get("policies"))
+            },
+            **{
+                os.path.abspath(p): _tree_state(os.path.abspath(p), (".json",), True)
+                for p in names(spec.get("schema_dir"))
+            },
         }
         state: dict[str, object] = {
             "config": config_path,
@@ -840,8 +909,9 @@ class RunCache:
                 return False  # racily clean: a change within the same tick would go unseen
         if any(state is None for state in before["files"].values()):  # type: ignore[attr-defined]
             return False  # a file that could not be hashed: nothing to compare with later
-        recorded = {path: list(signature) for path, signature in stats.items()
-                    if signature is not None}
+        recorded = {
+            path: list(signature) for path, signature in stats.items() if signature is not None
+        }
         try:
             # every input's signature was just checked: only new or moved files are read
             after = self.fingerprint(self._spec, (before.get("files"), recorded))
@@ -849,8 +919,13 @@ class RunCache:
             return False
         if after != before:
             return False
-        entry = {"format": _ENTRY_FORMAT, "spec": self._spec, "state": before,
-                 "stats": recorded, "outputs": {**outputs, "to_file": output is not None}}
+        entry = {
+            "format": _ENTRY_FORMAT,
+            "spec": self._spec,
+            "state": before,
+            "stats": recorded,
+            "outputs": {**outputs, "to_file": output is not None},
+        }
         # ASCII: a file name that is not UTF-8 (a lone surrogate here) survives the round trip
         data = json.dumps(entry, separators=(",", ":")).encode("ascii")
         stored = self.folder.write(_RUNS, self.name, RUN_PURPOSE, data)
@@ -899,11 +974,14 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     if where is not None:
         # the --output of *this* command line: the argument at this index (the alias is
         # authenticated and named after this exact command line)
-        if (not isinstance(where, list) or len(where) != 2
-                or not all(isinstance(n, int) for n in where)
-                or not 0 < where[0] < len(argv)):
+        if (
+            not isinstance(where, list)
+            or len(where) != 2
+            or not all(isinstance(n, int) for n in where)
+            or not 0 < where[0] < len(argv)
+        ):
             return None
-        target = argv[where[0]][where[1]:]
+        target = argv[where[0]][where[1] :]
     outputs = RunCache(key, folder, cwd).replay()
     if outputs is None:
         return None
@@ -912,12 +990,24 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
 
 # options after which a command line is not worth a lookup (or not cacheable)
 # (--kustomize runs a build whose inputs kpolicy does not know; --write-baseline writes a file)
-_NEVER_REPLAYED = frozenset({"--no-cache", "-", "--debug", "--help", "-h", "--kustomize",
-                             "--write-baseline"})
+_NEVER_REPLAYED = frozenset(
+    {"--no-cache", "-", "--debug", "--help", "-h", "--kustomize", "--write-baseline"}
+)
 # the options of `kpolicy lint` that take no value (kpolicy.cli.lint)
-_LINT_FLAGS = frozenset({"--show-suppressed", "--color", "--no-color", "--debug", "--no-cache",
-                         "--help", "--show-skipped", "--no-ignore", "--force-exclude",
-                         "--no-force-exclude"})
+_LINT_FLAGS = frozenset(
+    {
+        "--show-suppressed",
+        "--color",
+        "--no-color",
+        "--debug",
+        "--no-cache",
+        "--help",
+        "--show-skipped",
+        "--no-ignore",
+        "--force-exclude",
+        "--no-force-exclude",
+    }
+)
 _LINT_SHORT_WITH_VALUE = frozenset("focj")
 _LINT_SHORT_FLAGS = frozenset("v")
 
@@ -932,7 +1022,7 @@ def _linted_paths(args: list[str]) -> list[str] | None:
     while index < len(args):
         arg = args[index]
         if arg == "--":
-            positional.extend(args[index + 1:])
+            positional.extend(args[index + 1 :])
             break
         if arg.startswith("--"):
             if "=" not in arg and arg not in _LINT_FLAGS:
@@ -955,10 +1045,15 @@ def _replayable(argv: list[str]) -> bool:
     """Whether a raw command line may be replayed before the CLI parses it: a ``kpolicy
     lint`` without the options above, and without ``--report``, whose paths only the parsed
     command line knows (it is replayed there, see ``emit``)."""
-    return bool(argv) and argv[0] == "lint" and not any(
-        arg.split("=", 1)[0] in _NEVER_REPLAYED or arg == "--report"
-        or arg.startswith("--report=")
-        for arg in argv[1:]
+    return (
+        bool(argv)
+        and argv[0] == "lint"
+        and not any(
+            arg.split("=", 1)[0] in _NEVER_REPLAYED
+            or arg == "--report"
+            or arg.startswith("--report=")
+            for arg in argv[1:]
+        )
     )
 
 
@@ -970,19 +1065,28 @@ def _run_key(described: dict[str, object], cwd: Path) -> str:
     """A run's key: what it was asked (parsed options, or the raw command line), where, to
     which kind of output, and with which kpolicy."""
     stream = sys.stdout
-    return digest(json.dumps({
-        **described,
-        "cwd": str(cwd),
-        "tty": bool(getattr(stream, "isatty", lambda: False)()),
-        # colour by default follows these (kpolicy.cli.color_by_default)
-        "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
-        "encoding": getattr(stream, "encoding", None),
-        "code": code_fingerprint(),
-    }, sort_keys=True, default=str).encode("utf-8", "surrogateescape"))
+    return digest(
+        json.dumps(
+            {
+                **described,
+                "cwd": str(cwd),
+                "tty": bool(getattr(stream, "isatty", lambda: False)()),
+                # colour by default follows these (kpolicy.cli.color_by_default)
+                "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
+                "encoding": getattr(stream, "encoding", None),
+                "code": code_fingerprint(),
+            },
+            sort_keys=True,
+            default=str,
+        ).encode("utf-8", "surrogateescape")
+    )
 
 
-def emit(outputs: dict[str, object], output: str | os.PathLike[str] | None,
-         reports: Sequence[tuple[str, str | os.PathLike[str]]] = ()) -> int | None:
+def emit(
+    outputs: dict[str, object],
+    output: str | os.PathLike[str] | None,
+    reports: Sequence[tuple[str, str | os.PathLike[str]]] = (),
+) -> int | None:
     """Print recorded outputs as the run printed them: the report to stdout or to ``output``
     (the ``--output`` of this command line, never a path from the entry), then the messages;
     the recorded exit code. None when the entry does not fit this command line (a report

@@ -96,11 +96,11 @@ def _parse_reports(values: list[str], output: Path | None) -> list[tuple[str, Pa
         name, sep, target = value.partition("=")
         name = name.strip()
         if not sep or not name or not target:
-            raise UsageError(f"--report expects FORMAT=PATH (e.g. sarif=kpolicy.sarif), got {value!r}")
-        if name not in FORMATS:
             raise UsageError(
-                f"--report: unknown format {name!r}; choose from {', '.join(FORMATS)}"
+                f"--report expects FORMAT=PATH (e.g. sarif=kpolicy.sarif), got {value!r}"
             )
+        if name not in FORMATS:
+            raise UsageError(f"--report: unknown format {name!r}; choose from {', '.join(FORMATS)}")
         if target == "-":
             raise UsageError("--report writes a file; the report on the terminal is --format's")
         where = os.path.abspath(target)
@@ -122,7 +122,9 @@ def lint(
             "--format", "-f", help="text, json, sarif, github, junit, gitlab or checkstyle."
         ),
     ] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here.")
+    ] = None,
     report_files: Annotated[
         list[str] | None,
         typer.Option(
@@ -132,8 +134,12 @@ def lint(
         ),
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
-    select: Annotated[list[str] | None, typer.Option(help="Only these rule ids (comma-separated).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids (comma-separated).")] = None,
+    select: Annotated[
+        list[str] | None, typer.Option(help="Only these rule ids (comma-separated).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Skip these rule ids (comma-separated).")
+    ] = None,
     fail_on: Annotated[
         str | None, typer.Option(help="error, warning (default), info or never.")
     ] = None,
@@ -141,32 +147,37 @@ def lint(
         list[str] | None,
         typer.Option(help="Files or folders indexed for cross-object rules, never reported on."),
     ] = None,
-    kubernetes_version: Annotated[
-        str | None, typer.Option(help=_VERSION_HELP)
-    ] = None,
+    kubernetes_version: Annotated[str | None, typer.Option(help=_VERSION_HELP)] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in reports.")] = "<stdin>",
     policy: Annotated[list[Path] | None, typer.Option(help="Policy file or folder.")] = None,
     nodes: Annotated[
-        Path | None, typer.Option(help="Node objects (kubectl get nodes -o yaml) for DaemonSet rules.")
+        Path | None,
+        typer.Option(help="Node objects (kubectl get nodes -o yaml) for DaemonSet rules."),
     ] = None,
     feature_gates: Annotated[
-        list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
+        list[str] | None,
+        typer.Option(help="Name=true|false,... (default: the version's defaults)."),
     ] = None,
     schema_dir: Annotated[
         Path | None,
-        typer.Option(help="More JSON Schemas ({kind}_{version}.json or {kind}-{group}-{version}.json)."),
+        typer.Option(
+            help="More JSON Schemas ({kind}_{version}.json or {kind}-{group}-{version}.json)."
+        ),
     ] = None,
     max_file_size: Annotated[
-        int | None, typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB).")
+        int | None,
+        typer.Option(min=1, help="Refuse files larger than this many bytes (default 16 MiB)."),
     ] = None,
     show_suppressed: Annotated[
         bool, typer.Option(help="List suppressed and baselined findings too.")
     ] = False,
     baseline: Annotated[
         Path | None,
-        typer.Option(help="Report only findings this baseline file does not list (default: "
-                          "the config's baseline:)."),
+        typer.Option(
+            help="Report only findings this baseline file does not list (default: "
+            "the config's baseline:)."
+        ),
     ] = None,
     write_baseline: Annotated[
         Path | None,
@@ -174,23 +185,30 @@ def lint(
     ] = None,
     show_skipped: Annotated[
         bool,
-        typer.Option("--show-skipped", "-v",
-                     help="List the files not linted (not manifests, chart templates) and why."),
+        typer.Option(
+            "--show-skipped",
+            "-v",
+            help="List the files not linted (not manifests, chart templates) and why.",
+        ),
     ] = False,
     kustomize: Annotated[
         list[str] | None,
-        typer.Option("--kustomize",
-                     help="Build this kustomization folder (kubectl kustomize or kustomize build) "
-                          "and lint what it renders, placed on the source files (repeatable)."),
+        typer.Option(
+            "--kustomize",
+            help="Build this kustomization folder (kubectl kustomize or kustomize build) "
+            "and lint what it renders, placed on the source files (repeatable).",
+        ),
     ] = None,
     no_ignore: Annotated[
         bool, typer.Option("--no-ignore", help="Walk folders without honouring .gitignore.")
     ] = False,
     force_exclude: Annotated[
         bool | None,
-        typer.Option("--force-exclude/--no-force-exclude",
-                     help="Apply the config's exclude to files named on the command line too "
-                          "(as the pre-commit hook does; default: the config's forceExclude)."),
+        typer.Option(
+            "--force-exclude/--no-force-exclude",
+            help="Apply the config's exclude to files named on the command line too "
+            "(as the pre-commit hook does; default: the config's forceExclude).",
+        ),
     ] = None,
     color: Annotated[
         bool | None, typer.Option("--color/--no-color", help="Colour (default: when a terminal).")
@@ -206,7 +224,9 @@ def lint(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", min=0,
+            "--jobs",
+            "-j",
+            min=0,
             help="Worker processes for large inputs (default 0: one per idle core; 1: serial).",
         ),
     ] = 0,
@@ -222,21 +242,43 @@ def lint(
     # every option that can change what is printed (not --jobs, not --no-cache)
     linted = [*(paths or ["."]), *(context or [])]
     cache = None
-    if (not no_cache and "-" not in (paths or []) and not debug and not kustomize
-            and write_baseline is None):
+    if (
+        not no_cache
+        and "-" not in (paths or [])
+        and not debug
+        and not kustomize
+        and write_baseline is None
+    ):
         from kpolicy.cache import RunCache
 
-        cache = RunCache.for_command({
-            "paths": paths, "format": output_format, "output": output, "config": config,
-            "reports": [name for name, _ in reports],  # not the paths: see emit
-            "select": select, "ignore": ignore, "fail_on": fail_on, "context": context,
-            "kubernetes_version": kubernetes_version, "cluster_domain": cluster_domain,
-            "stdin_filename": stdin_filename, "policy": policy, "nodes": nodes,
-            "feature_gates": feature_gates, "schema_dir": schema_dir,
-            "max_file_size": max_file_size, "show_suppressed": show_suppressed, "color": color,
-            "baseline": baseline, "show_skipped": show_skipped, "no_ignore": no_ignore,
-            "force_exclude": force_exclude,
-        }, linted)
+        cache = RunCache.for_command(
+            {
+                "paths": paths,
+                "format": output_format,
+                "output": output,
+                "config": config,
+                "reports": [name for name, _ in reports],  # not the paths: see emit
+                "select": select,
+                "ignore": ignore,
+                "fail_on": fail_on,
+                "context": context,
+                "kubernetes_version": kubernetes_version,
+                "cluster_domain": cluster_domain,
+                "stdin_filename": stdin_filename,
+                "policy": policy,
+                "nodes": nodes,
+                "feature_gates": feature_gates,
+                "schema_dir": schema_dir,
+                "max_file_size": max_file_size,
+                "show_suppressed": show_suppressed,
+                "color": color,
+                "baseline": baseline,
+                "show_skipped": show_skipped,
+                "no_ignore": no_ignore,
+                "force_exclude": force_exclude,
+            },
+            linted,
+        )
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
             from kpolicy.cache import emit
@@ -257,8 +299,10 @@ def lint(
         if fail_on is not None and fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
         if baseline is not None and write_baseline is not None:
-            raise UsageError("--baseline and --write-baseline: give one (--write-baseline "
-                             "replaces the baseline with the findings of this run)")
+            raise UsageError(
+                "--baseline and --write-baseline: give one (--write-baseline "
+                "replaces the baseline with the findings of this run)"
+            )
         options = LintOptions(
             paths=paths or ([] if kustomize else ["."]),
             kustomize=kustomize or [],
@@ -286,23 +330,29 @@ def lint(
             session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
         if cache is not None:
             origin = session.config.origin
-            cache.begin({
-                "paths": list(options.paths), "context": list(options.context),
-                "stdin_name": stdin_filename, "exclude": list(session.config.exclude),
-                "force_exclude": bool(force_exclude if force_exclude is not None
-                                      else session.config.force_exclude),
-                "ignore_files": not no_ignore,
-                "exclude_base": str(origin.parent) if origin is not None else None,
-                "config": str(config) if config is not None else None,
-                "policies": [str(p) for p in (*session.config.policies, *options.policies)],
-                "nodes": str(nodes) if nodes is not None else None,
-                "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
-                "limit": session.limits.max_file_bytes,
-                "baseline": str(session.cwd / session.baseline.path)
-                if session.baseline is not None else None,
-                # an exemption with `until` makes the report depend on the day
-                "dated": any(e.until is not None for e in session.config.exemptions),
-            })
+            cache.begin(
+                {
+                    "paths": list(options.paths),
+                    "context": list(options.context),
+                    "stdin_name": stdin_filename,
+                    "exclude": list(session.config.exclude),
+                    "force_exclude": bool(
+                        force_exclude if force_exclude is not None else session.config.force_exclude
+                    ),
+                    "ignore_files": not no_ignore,
+                    "exclude_base": str(origin.parent) if origin is not None else None,
+                    "config": str(config) if config is not None else None,
+                    "policies": [str(p) for p in (*session.config.policies, *options.policies)],
+                    "nodes": str(nodes) if nodes is not None else None,
+                    "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
+                    "limit": session.limits.max_file_bytes,
+                    "baseline": str(session.cwd / session.baseline.path)
+                    if session.baseline is not None
+                    else None,
+                    # an exemption with `until` makes the report depend on the day
+                    "dated": any(e.until is not None for e in session.config.exemptions),
+                }
+            )
         result, traces = run_lint(options, session)
         if write_baseline is not None:
             from kpolicy.baseline import write_baseline as write_baseline_file
@@ -310,14 +360,20 @@ def lint(
             if result.errors:
                 raise UsageError(
                     f"{result.errors[0]}; the baseline {write_baseline} was not written (a "
-                    "baseline without the findings of unreadable files would hide them later)")
+                    "baseline without the findings of unreadable files would hide them later)"
+                )
             recorded = write_baseline_file(write_baseline, result.diagnostics, session.cwd)
             result = as_baselined(result, str(recorded.path))
-            sys.stderr.write(f"kpolicy: wrote {len(recorded.entries)} finding"
-                             f"{'' if len(recorded.entries) == 1 else 's'} to the baseline "
-                             f"{escape.path(write_baseline)}\n")
-        use_color = color if color is not None else (
-            output is None and color_by_default(sys.stdout.isatty()))
+            sys.stderr.write(
+                f"kpolicy: wrote {len(recorded.entries)} finding"
+                f"{'' if len(recorded.entries) == 1 else 's'} to the baseline "
+                f"{escape.path(write_baseline)}\n"
+            )
+        use_color = (
+            color
+            if color is not None
+            else (output is None and color_by_default(sys.stdout.isatty()))
+        )
         ctx = ReportContext(
             rules=session.rules,
             tool_version=__version__,
@@ -342,15 +398,18 @@ def lint(
         messages = "".join(f"kpolicy: warning: {escape.text(note)}\n" for note in result.warnings)
         messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
         # a traceback names files and objects from the input: escaped line by line
-        messages += "".join(escape.text(line) + "\n" for trace in traces
-                            for line in trace.rstrip("\n").split("\n"))
+        messages += "".join(
+            escape.text(line) + "\n" for trace in traces for line in trace.rstrip("\n").split("\n")
+        )
         sys.stderr.write(messages)
         level = fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
             cache.watch(result.read_also)
-            cache.store({"report": report.getvalue(), "stderr": messages, "exit": code,
-                         "reports": written}, output)
+            cache.store(
+                {"report": report.getvalue(), "stderr": messages, "exit": code, "reports": written},
+                output,
+            )
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))
@@ -358,8 +417,12 @@ def lint(
 
 @app.command()
 def rules(
-    rule_id: Annotated[str | None, typer.Argument(help="Show one rule's full documentation.")] = None,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    rule_id: Annotated[
+        str | None, typer.Argument(help="Show one rule's full documentation.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text, json or markdown.")
+    ] = "text",
     policy: Annotated[list[Path] | None, typer.Option(help="Include these policies.")] = None,
 ) -> None:
     """List the rules, or document one."""
@@ -401,7 +464,8 @@ def rules(
 @app.command()
 def lsp(
     stdio: Annotated[
-        bool, typer.Option("--stdio", help="Serve over stdin/stdout (the default and only transport).")
+        bool,
+        typer.Option("--stdio", help="Serve over stdin/stdout (the default and only transport)."),
     ] = False,
 ) -> None:
     """Run the language server over stdio (for editors)."""
@@ -436,26 +500,32 @@ def plan(
     ] = None,
     from_paths: Annotated[
         list[str] | None,
-        typer.Option("--from", help="The previous version (files or folders; repeatable): plan the change."),
+        typer.Option(
+            "--from", help="The previous version (files or folders; repeatable): plan the change."
+        ),
     ] = None,
     base: Annotated[
         str | None,
-        typer.Option(help="Plan the change from the same files at this git revision (git show REV:path)."),
+        typer.Option(
+            help="Plan the change from the same files at this git revision (git show REV:path)."
+        ),
     ] = None,
     nodes: Annotated[
-        Path | None, typer.Option(help="Node objects (kubectl get nodes -o yaml) for DaemonSet placement.")
+        Path | None,
+        typer.Option(help="Node objects (kubectl get nodes -o yaml) for DaemonSet placement."),
     ] = None,
     cluster_domain: Annotated[str | None, typer.Option(help="Default cluster.local.")] = None,
-    kubernetes_version: Annotated[
-        str | None, typer.Option(help=_VERSION_HELP)
-    ] = None,
+    kubernetes_version: Annotated[str | None, typer.Option(help=_VERSION_HELP)] = None,
     feature_gates: Annotated[
-        list[str] | None, typer.Option(help="Name=true|false,... (default: the version's defaults).")
+        list[str] | None,
+        typer.Option(help="Name=true|false,... (default: the version's defaults)."),
     ] = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="text, json, markdown or svg.")
     ] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the plan here.")
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
 ) -> None:
@@ -464,7 +534,9 @@ def plan(
 
     try:
         if output_format not in PLAN_FORMATS:
-            raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")
+            raise UsageError(
+                f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}"
+            )
         options = PlanOptions(
             paths=paths or ["."],
             from_paths=from_paths or [],

@@ -46,8 +46,12 @@ class Exemption:
         """What it exempts, in words, for a warning."""
         parts = [
             f"{label} {', '.join(values)}"
-            for label, values in (("rules", self.rules), ("kinds", self.kinds),
-                                  ("namespaces", self.namespaces), ("names", self.names))
+            for label, values in (
+                ("rules", self.rules),
+                ("kinds", self.kinds),
+                ("namespaces", self.namespaces),
+                ("names", self.names),
+            )
             if values
         ]
         return "; ".join(parts) or "everything"
@@ -176,7 +180,8 @@ def _build(
             reason=e.get("reason") or None,
             until=_until(e, index, path, positions),
             where=_located(path, positions, f"/exemptions/{index}/until", e["until"])
-            if "until" in e else _where(path, positions, f"/exemptions/{index}"),
+            if "until" in e
+            else _where(path, positions, f"/exemptions/{index}"),
         )
         for index, e in enumerate(data.get("exemptions", []))
     )
@@ -217,14 +222,16 @@ def _dates_as_text(data: dict[str, Any]) -> dict[str, Any]:
         return data
     converted = [
         {**e, "until": e["until"].isoformat()[:10]}
-        if isinstance(e, dict) and isinstance(e.get("until"), date) else e
+        if isinstance(e, dict) and isinstance(e.get("until"), date)
+        else e
         for e in exemptions
     ]
     return {**data, "exemptions": converted}
 
 
-def _until(exemption: dict[str, Any], index: int, path: Path,
-           positions: PositionTable | None) -> date | None:
+def _until(
+    exemption: dict[str, Any], index: int, path: Path, positions: PositionTable | None
+) -> date | None:
     """The exemption's ``until`` (YYYY-MM-DD, checked by the schema's pattern) as a date."""
     value = exemption.get("until")
     if value is None:
@@ -233,12 +240,14 @@ def _until(exemption: dict[str, Any], index: int, path: Path,
         return date.fromisoformat(value)
     except ValueError:
         where = _located(path, positions, f"/exemptions/{index}/until", value)
-        raise UsageError(f"{where}: invalid config: exemption until {value!r} is not a date "
-                         "(YYYY-MM-DD)") from None
+        raise UsageError(
+            f"{where}: invalid config: exemption until {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
 
 
-def _baseline_path(data: dict[str, Any], path: Path,
-                   positions: PositionTable | None) -> Path | None:
+def _baseline_path(
+    data: dict[str, Any], path: Path, positions: PositionTable | None
+) -> Path | None:
     """The config's ``baseline``, relative to the config file and inside the folder that holds
     it (links resolved), like ``policies``; ``--baseline`` on the command line can be anywhere."""
     given = data.get("baseline")
@@ -249,7 +258,8 @@ def _baseline_path(data: dict[str, Any], path: Path,
         where = _located(path, positions, "/baseline", given)
         raise UsageError(
             f"{where}: invalid config: baseline {given!r} is outside the folder that holds the "
-            f"config ({_config_folder(path)}); give it with --baseline instead")
+            f"config ({_config_folder(path)}); give it with --baseline instead"
+        )
     return resolved
 
 
@@ -263,8 +273,9 @@ def _config_folder(path: Path) -> str:
     return os.path.realpath(os.path.dirname(os.path.abspath(path)))
 
 
-def _located(path: Path, positions: PositionTable | None, pointer: str, value: str,
-             value_span: bool = False) -> str:
+def _located(
+    path: Path, positions: PositionTable | None, pointer: str, value: str, value_span: bool = False
+) -> str:
     """``file:line:column`` of a config value, or of its key (for ``pyproject.toml``: the first
     line that holds it, quoted); ``value_span``: the value's own place in a YAML config."""
     if positions is not None:
@@ -283,8 +294,9 @@ def _located(path: Path, positions: PositionTable | None, pointer: str, value: s
     return str(path)
 
 
-def _policy_paths(data: dict[str, Any], path: Path,
-                  positions: PositionTable | None) -> tuple[Path, ...]:
+def _policy_paths(
+    data: dict[str, Any], path: Path, positions: PositionTable | None
+) -> tuple[Path, ...]:
     """The config's ``policies``, relative to the config file, each inside the folder that
     holds it (links resolved): a repository's config cannot load rules from elsewhere on the
     machine (``--policy`` on the command line can)."""
@@ -297,7 +309,8 @@ def _policy_paths(data: dict[str, Any], path: Path,
             where = _located(path, positions, f"/policies/{index}", given)
             raise UsageError(
                 f"{where}: invalid config: policies entry {given!r} is outside the folder that "
-                f"holds the config ({folder}); give it with --policy instead")
+                f"holds the config ({folder}); give it with --policy instead"
+            )
         found.append(resolved)
     return tuple(found)
 
@@ -310,11 +323,13 @@ def _check_excludes(data: dict[str, Any], path: Path, positions: PositionTable |
             where = _located(path, positions, f"/exclude/{index}", pattern)
             raise UsageError(
                 f"{where}: invalid config: exclude pattern {pattern!r} leaves the folder that "
-                "holds the config (globs are relative to it)")
+                "holds the config (globs are relative to it)"
+            )
 
 
-def _check_version_and_gates(data: dict[str, Any], path: Path,
-                             positions: PositionTable | None) -> None:
+def _check_version_and_gates(
+    data: dict[str, Any], path: Path, positions: PositionTable | None
+) -> None:
     """``kubernetesVersion`` is one kpolicy supports (kpolicy.versions) and every name in
     ``featureGates`` is a gate it knows: else a usage error at the offending line."""
     from kpolicy.features import unknown_gate
@@ -325,13 +340,15 @@ def _check_version_and_gates(data: dict[str, Any], path: Path,
         where = _located(path, positions, "/kubernetesVersion", version, value_span=True)
         raise UsageError(
             f"{where}: invalid config: unsupported kubernetesVersion {version!r}; supported: "
-            f"{SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}")
+            f"{SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}"
+        )
     gates = data.get("featureGates")
     for name in gates if isinstance(gates, dict) else ():
         problem = unknown_gate(str(name))
         if problem is not None:
-            where = _located(path, positions,
-                             f"/featureGates/{escape_pointer_token(str(name))}", str(name))
+            where = _located(
+                path, positions, f"/featureGates/{escape_pointer_token(str(name))}", str(name)
+            )
             raise UsageError(f"{where}: invalid config: featureGates: {problem}")
 
 

@@ -196,14 +196,21 @@ def discover(
                 from kpolicy.gitignore import IgnoreRules
 
                 ignore = IgnoreRules(given)
-            _walk(given, patterns, files, errors, seen, base,
-                  skipped if skipped is not None else [], ignore)
+            _walk(
+                given,
+                patterns,
+                files,
+                errors,
+                seen,
+                base,
+                skipped if skipped is not None else [],
+                ignore,
+            )
             if ignore is not None and read is not None:
                 read.extend(ignore.read)
         elif force_exclude and is_excluded(given, patterns, base):
             if skipped is not None:
-                skipped.append(Skipped(given, "matches an exclude pattern of the config",
-                                       EXCLUDED))
+                skipped.append(Skipped(given, "matches an exclude pattern of the config", EXCLUDED))
         elif stat.S_ISREG(status.st_mode):
             identity = _identity(given, status)
             if identity not in seen:

@@ -95,7 +95,9 @@ class _Runner:
             return []
         try:
             if self._runner is None:
-                policies = sorted({Path(r.origin) for r in self._rules if r.origin and not r.builtin})
+                policies = sorted(
+                    {Path(r.origin) for r in self._rules if r.origin and not r.builtin}
+                )
                 self._runner = ExampleRunner(policies, sorted(r.id for r in self._rules))
             run = self._runner.run(rule, example, example.bad, "bad.yaml")
         except (UsageError, OSError):
@@ -105,13 +107,23 @@ class _Runner:
 
 def _what_it_does(rule: RuleDef) -> str:
     first, _, rest = rule.title.partition(" ")
-    text = f"Reports when {first.lower()} {rest}." if first in ("A", "An", "The") else f"{rule.title}."
+    text = (
+        f"Reports when {first.lower()} {rest}." if first in ("A", "An", "The") else f"{rule.title}."
+    )
     if rule.check is not None:
         where = _TARGETS.get(rule.target, rule.target)
         if rule.target == "container":
-            extra = [n for n, on in (("init", rule.init_containers),
-                                     ("ephemeral", rule.ephemeral_containers)) if on]
-            where += f" ({' and '.join(extra)} containers too)" if extra else " (not init containers)"
+            extra = [
+                n
+                for n, on in (
+                    ("init", rule.init_containers),
+                    ("ephemeral", rule.ephemeral_containers),
+                )
+                if on
+            ]
+            where += (
+                f" ({' and '.join(extra)} containers too)" if extra else " (not init containers)"
+            )
         text += f" A JSON Schema is applied to {where}."
     return text
 
@@ -177,8 +189,14 @@ def rule_markdown(rule: RuleDef, runner: _Runner | None = None) -> str:
         if example.good:
             lines += ["", "Good:", "", "```yaml", example.good.rstrip(), "```"]
         if example.nodes:
-            lines += ["", "Linted with these Nodes (`--nodes`):", "", "```yaml",
-                      example.nodes.rstrip(), "```"]
+            lines += [
+                "",
+                "Linted with these Nodes (`--nodes`):",
+                "",
+                "```yaml",
+                example.nodes.rstrip(),
+                "```",
+            ]
     lines += ["", "### How to fix it", "", rule.remediation]
     if rule.params:
         lines += ["", "### Parameters", ""]

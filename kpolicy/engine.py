@@ -28,25 +28,27 @@ INTERNAL_ERROR = "internal-error"
 # rules do too, for custom kinds, but only for a definition). A finding of theirs on a
 # --context object may concern a reported one. tests/test_repo.py checks that every check
 # that asks a LocalIndex about other objects reports one of these (or a schema rule).
-RELATING_RULES = frozenset({
-    "anti-affinity-missing",
-    "hpa-requests-missing",
-    "hpa-target-not-found",
-    "ingress-backend-not-found",
-    "networkpolicy-missing",
-    "networkpolicy-selects-nothing",
-    "pdb-blocks-all-evictions",
-    "pdb-missing",
-    "pdb-selects-nothing",
-    "replicas-set-with-hpa",
-    "replicas-too-few",
-    "selector-overlap",
-    "service-selector-no-match",
-    "service-target-port-unknown",
-    "statefulset-service-not-found",
-    "statefulset-service-not-headless",
-    "statefulset-service-selector-mismatch",
-})
+RELATING_RULES = frozenset(
+    {
+        "anti-affinity-missing",
+        "hpa-requests-missing",
+        "hpa-target-not-found",
+        "ingress-backend-not-found",
+        "networkpolicy-missing",
+        "networkpolicy-selects-nothing",
+        "pdb-blocks-all-evictions",
+        "pdb-missing",
+        "pdb-selects-nothing",
+        "replicas-set-with-hpa",
+        "replicas-too-few",
+        "selector-overlap",
+        "service-selector-no-match",
+        "service-target-port-unknown",
+        "statefulset-service-not-found",
+        "statefulset-service-not-headless",
+        "statefulset-service-selector-mismatch",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +123,21 @@ class Engine:
             if timeout is not None:
                 reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
             rejecting = frozenset(
-                rule_id for rule_id in reports
-                if rule_id in self.active and self.active[rule_id].rule.rejects
+                rule_id
+                for rule_id in reports
+                if rule_id in self.active
+                and self.active[rule_id].rule.rejects
                 and self.active[rule_id].rule.builtin
             )
             steps.append(
-                _Step(entry.fn, self._contexts[primary], entry.rules[0], reports,
-                      ",".join(sorted(ids)), rejecting)
+                _Step(
+                    entry.fn,
+                    self._contexts[primary],
+                    entry.rules[0],
+                    reports,
+                    ",".join(sorted(ids)),
+                    rejecting,
+                )
             )
         plan = tuple(steps)
         self._plans[kind] = plan
@@ -142,7 +152,8 @@ class Engine:
             if plan is None:
                 plan = self._plan(kind)
             found = frozenset(
-                position for position, step in enumerate(plan)
+                position
+                for position, step in enumerate(plan)
                 if not RELATING_RULES.isdisjoint(step.reports)
             )
             self._relating[kind] = found
@@ -180,8 +191,9 @@ class Engine:
                     severity = reports.get(rule_id)
                     if severity is None:
                         continue  # not enabled, or the rule does not apply to this kind
-                    found.append(to_diagnostic(obj, rule_id, severity, problem,
-                                               rule_id in step.rejecting))
+                    found.append(
+                        to_diagnostic(obj, rule_id, severity, problem, rule_id in step.rejecting)
+                    )
             except Exception as exc:  # a bug in one rule must not stop the others
                 if isinstance(exc, NeedsIndex) and deferred is not None:
                     del found[start:]
@@ -215,8 +227,9 @@ class Engine:
         )
 
 
-def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Problem,
-                  rejects: bool = False) -> Diagnostic:
+def to_diagnostic(
+    obj: KObject, rule_id: str, severity: Severity, problem: Problem, rejects: bool = False
+) -> Diagnostic:
     """``rejects``: the rule's own ``rejects``, which the problem may override."""
     related = tuple(
         RelatedLocation(
@@ -239,4 +252,3 @@ def to_diagnostic(obj: KObject, rule_id: str, severity: Severity, problem: Probl
         fix=problem.fix,
         rejects=rejects if problem.rejects is None else problem.rejects,
     )
-

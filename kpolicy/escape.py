@@ -71,7 +71,7 @@ def line(value: str) -> str:
     if match is None:
         return value
     start = match.start(1)
-    return f"{value[:start]}\\x{ord(value[start]):02x}{value[start + 1:]}"
+    return f"{value[:start]}\\x{ord(value[start]):02x}{value[start + 1 :]}"
 
 
 def path(value: object) -> str:
@@ -87,9 +87,18 @@ def markdown(value: object) -> str:
     """Text safe inline and inside a table cell: no pipes, no line breaks, no raw HTML, no
     emphasis, links or code spans from the input."""
     string = text(value)
-    for raw, escaped in (("\\", "\\\\"), ("|", "\\|"), ("&", "&amp;"), ("<", "&lt;"),
-                         (">", "&gt;"), ("`", "'"), ("*", "\\*"), ("_", "\\_"), ("[", "\\["),
-                         ("]", "\\]")):
+    for raw, escaped in (
+        ("\\", "\\\\"),
+        ("|", "\\|"),
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("`", "'"),
+        ("*", "\\*"),
+        ("_", "\\_"),
+        ("[", "\\["),
+        ("]", "\\]"),
+    ):
         if raw in string:
             string = string.replace(raw, escaped)
     return " ".join(string.split())

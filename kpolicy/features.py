@@ -81,5 +81,7 @@ def unknown_gate(name: str) -> str | None:
     if not close:  # case alone (maxunavailablestatefulset)
         close = [gate for gate in known if gate.lower() == name.lower()]
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return (f"unknown feature gate {name!r}{hint} (kpolicy knows {', '.join(known)}: the gates "
-            "that change its answers)")
+    return (
+        f"unknown feature gate {name!r}{hint} (kpolicy knows {', '.join(known)}: the gates "
+        "that change its answers)"
+    )

@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 _CHUNK = 1 << 20
 # a descriptor that never blocks on open (FIFO), never becomes a controlling terminal, and is
 # not inherited by child processes
-_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
@@ -58,8 +63,9 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def open_regular(path: str | os.PathLike[str], flags: int = 0,
-                 dir_fd: int | None = None) -> tuple[int, os.stat_result]:
+def open_regular(
+    path: str | os.PathLike[str], flags: int = 0, dir_fd: int | None = None
+) -> tuple[int, os.stat_result]:
     """An open descriptor of a regular file and its status; :class:`NotRegular` for anything
     else (the check is made on the descriptor, after an open that cannot block)."""
     fd = os.open(path, _READ_FLAGS | flags, dir_fd=dir_fd)
@@ -89,8 +95,9 @@ def read_at_most(handle: IO[bytes], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_regular(path: str | os.PathLike[str], limit: int, flags: int = 0,
-                 dir_fd: int | None = None) -> bytes:
+def read_regular(
+    path: str | os.PathLike[str], limit: int, flags: int = 0, dir_fd: int | None = None
+) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes. Raises :class:`NotRegular`,
     :class:`TooLarge` or another :class:`OSError`."""
     fd, status = open_regular(path, flags, dir_fd)
@@ -160,11 +167,13 @@ class Output:
             except OSError:
                 target = None
             special = target is not None and not (
-                stat.S_ISREG(target.st_mode) or stat.S_ISDIR(target.st_mode))
+                stat.S_ISREG(target.st_mode) or stat.S_ISDIR(target.st_mode)
+            )
             if not (special and self.path.startswith(_DEVICE_LINKS)):
                 raise OutputError(
                     f"{self.path}: is a symbolic link; kpolicy does not write a report through "
-                    "a link (remove it, or name the file it points to)")
+                    "a link (remove it, or name the file it points to)"
+                )
             direct = True
         elif status is not None and stat.S_ISDIR(status.st_mode):
             raise OutputError(f"{self.path}: is a folder")
@@ -180,8 +189,15 @@ class Output:
                 candidate = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
                 try:
                     # 0o666 less the umask, as for a file the report would create
-                    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW
-                                 | getattr(os, "O_CLOEXEC", 0), 0o666)
+                    fd = os.open(
+                        candidate,
+                        os.O_WRONLY
+                        | os.O_CREAT
+                        | os.O_EXCL
+                        | NOFOLLOW
+                        | getattr(os, "O_CLOEXEC", 0),
+                        0o666,
+                    )
                 except FileExistsError:
                     continue
                 break

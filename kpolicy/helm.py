@@ -19,8 +19,9 @@ from kpolicy.model import Diagnostic, KObject, Origin
 CHART_FILE = "Chart.yaml"
 # a chart's own files that are not manifests (besides templates/): values files and their
 # schema, the lock file and the Helm 2 dependency list
-CHART_METADATA = frozenset({CHART_FILE, "Chart.lock", "requirements.yaml", "requirements.lock",
-                            "values.schema.json"})
+CHART_METADATA = frozenset(
+    {CHART_FILE, "Chart.lock", "requirements.yaml", "requirements.lock", "values.schema.json"}
+)
 TEMPLATES = "templates"
 HOOK_ANNOTATION = "helm.sh/hook"
 
@@ -107,8 +108,11 @@ def template_line(text: str, names: tuple[str, ...], value: object) -> int | Non
     if len(candidates) == 1:
         return candidates[0][0]
     if len(candidates) > 1:
-        shown = "" if isinstance(value, dict | list) or value is None else (
-            ("true" if value else "false") if isinstance(value, bool) else str(value))
+        shown = (
+            ""
+            if isinstance(value, dict | list) or value is None
+            else (("true" if value else "false") if isinstance(value, bool) else str(value))
+        )
         same = [line for line, after in candidates if after == shown]
         if len(same) == 1:
             return same[0]
@@ -134,8 +138,12 @@ def find_charts(top: str, limit: int = 20_000) -> list[Chart]:
             break
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
         if CHART_FILE in names:
-            found.append(Chart(os.path.normpath(os.path.abspath(folder)),
-                               chart_name(os.path.join(folder, CHART_FILE))))
+            found.append(
+                Chart(
+                    os.path.normpath(os.path.abspath(folder)),
+                    chart_name(os.path.join(folder, CHART_FILE)),
+                )
+            )
     return found
 
 

@@ -139,8 +139,11 @@ class Index:
         build or chart, then plain files of other folders, which a user may apply with it),
         in input order within each; those of another kustomize build or chart are left out."""
         ranked = [(self.relation(obj, other), order, other) for order, other in enumerate(others)]
-        return [other for rel, _, other in sorted(ranked, key=lambda r: (r[0], r[1]))
-                if rel is not Relation.APART]
+        return [
+            other
+            for rel, _, other in sorted(ranked, key=lambda r: (r[0], r[1]))
+            if rel is not Relation.APART
+        ]
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.

@@ -36,40 +36,42 @@ DIRECTIVE_PREFIXES = ("$patch", "$setElementOrder/", "$retainKeys", "$deleteFrom
 # Rules that judge a whole object by what it lacks, or by the objects it is applied with. A
 # patch says only what it changes: the rest comes from the resource it is merged onto, so these
 # rules have nothing to judge there. Every other rule still applies to what a patch does say.
-PATCH_EXEMPT_RULES = frozenset({
-    "selector-missing",
-    "selector-mismatch",
-    "selector-overlap",
-    "schema-required-missing",
-    "service-selector-no-match",
-    "service-target-port-unknown",
-    "statefulset-service-name-missing",
-    "statefulset-service-not-found",
-    "statefulset-service-not-headless",
-    "statefulset-service-selector-mismatch",
-    "statefulset-name-too-long",  # kustomize's namePrefix/nameSuffix apply to the resource
-    "probe-port-unknown",  # the port may be declared by the resource
-    "volume-mount-unknown",  # the volume may be declared by the resource
-    "volume-claim-template-unused",
-    "pdb-missing",
-    "replicas-set-with-hpa",
-    "container-resources-missing",
-    "liveness-probe-missing",
-    "readiness-probe-missing",
-    "anti-affinity-missing",
-    "run-as-root",
-    "read-only-root-fs-missing",
-    "privilege-escalation-allowed",
-    "image-tag-missing-or-latest",  # kustomize's images: sets tags on the resource
-    "image-pull-policy-not-always-with-latest",
-    "rollout-takes-all-down",
-    "job-ttl-missing",
-    "cronjob-deadline-missing",
-    "replicas-too-few",
-    "revision-history-limit-zero",
-    "progress-deadline-too-short",
-    "bare-replica-set",
-})
+PATCH_EXEMPT_RULES = frozenset(
+    {
+        "selector-missing",
+        "selector-mismatch",
+        "selector-overlap",
+        "schema-required-missing",
+        "service-selector-no-match",
+        "service-target-port-unknown",
+        "statefulset-service-name-missing",
+        "statefulset-service-not-found",
+        "statefulset-service-not-headless",
+        "statefulset-service-selector-mismatch",
+        "statefulset-name-too-long",  # kustomize's namePrefix/nameSuffix apply to the resource
+        "probe-port-unknown",  # the port may be declared by the resource
+        "volume-mount-unknown",  # the volume may be declared by the resource
+        "volume-claim-template-unused",
+        "pdb-missing",
+        "replicas-set-with-hpa",
+        "container-resources-missing",
+        "liveness-probe-missing",
+        "readiness-probe-missing",
+        "anti-affinity-missing",
+        "run-as-root",
+        "read-only-root-fs-missing",
+        "privilege-escalation-allowed",
+        "image-tag-missing-or-latest",  # kustomize's images: sets tags on the resource
+        "image-pull-policy-not-always-with-latest",
+        "rollout-takes-all-down",
+        "job-ttl-missing",
+        "cronjob-deadline-missing",
+        "replicas-too-few",
+        "revision-history-limit-zero",
+        "progress-deadline-too-short",
+        "bare-replica-set",
+    }
+)
 
 
 def is_kustomization_name(name: str) -> bool:
@@ -153,7 +155,7 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
     slash = image.rfind("/")
     colon = image.rfind(":")
     if colon > slash:
-        image, tag = image[:colon], image[colon + 1:]
+        image, tag = image[:colon], image[colon + 1 :]
     return image, tag, digest
 
 
@@ -176,8 +178,12 @@ class Kustomization:
 
 
 def _is_remote(text: str) -> bool:
-    return "://" in text or text.startswith(("github.com/", "git@", "gitlab.com/", "bitbucket.org/")) \
-        or "?ref=" in text or "//" in text.split("?")[0][1:]
+    return (
+        "://" in text
+        or text.startswith(("github.com/", "git@", "gitlab.com/", "bitbucket.org/"))
+        or "?ref=" in text
+        or "//" in text.split("?")[0][1:]
+    )
 
 
 def _local(folder: str, value: object) -> str | None:
@@ -201,8 +207,11 @@ def _label_pairs(value: object) -> tuple[tuple[str, str], ...]:
     pairs = []
     for key, item in value.items():
         if isinstance(key, str) and isinstance(item, str | int | float | bool) and item is not None:
-            text = item if isinstance(item, str) else ("true" if item is True else
-                                                       "false" if item is False else str(item))
+            text = (
+                item
+                if isinstance(item, str)
+                else ("true" if item is True else "false" if item is False else str(item))
+            )
             pairs.append((key, text))
     return tuple(pairs)
 
@@ -258,19 +267,24 @@ def parse(file: str, data: Mapping[str, Any]) -> Kustomization:
         pairs = _label_pairs(entry.get("pairs"))
         if pairs:
             selectors = entry.get("includeSelectors") is True
-            labels.append(LabelInjection(
-                pairs, selectors=selectors,
-                templates=selectors or entry.get("includeTemplates") is True,
-            ))
+            labels.append(
+                LabelInjection(
+                    pairs,
+                    selectors=selectors,
+                    templates=selectors or entry.get("includeTemplates") is True,
+                )
+            )
     images: list[ImageOverride] = []
     for entry in _strings(data.get("images")):
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+
             def text(key: str, entry: dict[str, Any] = entry) -> str | None:
                 value = entry.get(key)
                 return str(value) if isinstance(value, str | int | float) and value != "" else None
 
-            images.append(ImageOverride(entry["name"], text("newName"), text("newTag"),
-                                        text("digest")))
+            images.append(
+                ImageOverride(entry["name"], text("newName"), text("newTag"), text("digest"))
+            )
     kind = data.get("kind")
     return Kustomization(
         file=file,
@@ -314,8 +328,9 @@ _TEMPLATE_SPECS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _add_labels(data: dict[str, Any], path: tuple[str, ...], pairs: Iterable[tuple[str, str]],
-                create: bool) -> None:
+def _add_labels(
+    data: dict[str, Any], path: tuple[str, ...], pairs: Iterable[tuple[str, str]], create: bool
+) -> None:
     node: Any = data
     for step in path[:-1]:
         child = node.get(step) if isinstance(node, dict) else None
@@ -342,8 +357,11 @@ _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 def _pod_specs(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for path in (("spec",), ("spec", "template", "spec"),
-                 ("spec", "jobTemplate", "spec", "template", "spec")):
+    for path in (
+        ("spec",),
+        ("spec", "template", "spec"),
+        ("spec", "jobTemplate", "spec", "template", "spec"),
+    ):
         node: Any = data
         for step in path:
             node = node.get(step) if isinstance(node, dict) else None
@@ -429,20 +447,29 @@ def render(folder: str, timeout: float = 300) -> tuple[str, str]:
         raise UsageError(f"--kustomize {folder}: no kustomization.yaml in it")
     command = build_command()
     if command is None:
-        raise UsageError("--kustomize needs `kubectl` (with kustomize built in) or `kustomize` "
-                         "on PATH; neither was found")
+        raise UsageError(
+            "--kustomize needs `kubectl` (with kustomize built in) or `kustomize` "
+            "on PATH; neither was found"
+        )
     with tempfile.TemporaryDirectory(prefix="kpolicy-kustomize-") as wrapper:
         # kustomize refuses an absolute resource path; a relative one may leave the root
         target = os.path.relpath(os.path.abspath(folder), wrapper)
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as out:
-            out.write("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-                      f"resources:\n- {_quote(target)}\nbuildMetadata: [originAnnotations]\n")
+            out.write(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                f"resources:\n- {_quote(target)}\nbuildMetadata: [originAnnotations]\n"
+            )
         try:
             # the user asked for this build (--kustomize); kustomize runs no plugin or exec
             # function unless given --enable-alpha-plugins / --enable-exec, which it is not
             done = subprocess.run(  # noqa: S603 - a resolved kustomize/kubectl, fixed arguments
-                [*command, wrapper], capture_output=True, text=True,
-                                  timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+                [*command, wrapper],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise UsageError(f"--kustomize {folder}: {' '.join(command)} failed: {exc}") from None
         if done.returncode != 0:

@@ -65,14 +65,16 @@ FAIL_LEVELS = ("error", "warning", "info", "never")
 
 # Helm hooks and tests run around a release, not with it: the rules that relate a workload to
 # the Services, budgets, autoscalers and other workloads of the release leave them out
-HOOK_EXEMPT_RULES = frozenset({
-    "selector-overlap",
-    "service-selector-no-match",
-    "service-target-port-unknown",
-    "pdb-missing",
-    "pdb-blocks-all-evictions",
-    "replicas-set-with-hpa",
-})
+HOOK_EXEMPT_RULES = frozenset(
+    {
+        "selector-overlap",
+        "service-selector-no-match",
+        "service-target-port-unknown",
+        "pdb-missing",
+        "pdb-blocks-all-evictions",
+        "replicas-set-with-hpa",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,9 @@ def load_policies(paths: Sequence[Path], builtin: Mapping[str, RuleDef]) -> dict
                     f"{rule.origin}:1: policy {rule_id!r} has no check (a JSON Schema to apply)"
                 )
             if rule_id in builtin:
-                raise UsageError(f"{rule.origin}:1: policy id {rule_id!r} clashes with a built-in rule")
+                raise UsageError(
+                    f"{rule.origin}:1: policy id {rule_id!r} clashes with a built-in rule"
+                )
             if rule_id in found:
                 raise UsageError(
                     f"{rule.origin}:1: policy id {rule_id!r} is defined twice "
@@ -214,7 +218,9 @@ def build_session(options: LintOptions) -> Session:
             severity = setting.severity or severity
             params.update(setting.params)
         active[rule_id] = ActiveRule(rule, severity, params)
-    version = check_version(options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION)
+    version = check_version(
+        options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION
+    )
     if options.schema_dir is not None and not options.schema_dir.is_dir():
         raise UsageError(f"{options.schema_dir}: schema folder not found")
     cwd = options.cwd or Path.cwd()
@@ -231,7 +237,8 @@ def build_session(options: LintOptions) -> Session:
         f"{e.where}: exemption ({e.describe()}) expired on {e.until}"
         f"{f' (reason: {e.reason})' if e.reason else ''}; it no longer suppresses anything: "
         "remove it, or move until forward"
-        for e in config.exemptions if e.expired(today)
+        for e in config.exemptions
+        if e.expired(today)
     )
     baseline = None
     baseline_path = options.baseline or config.baseline
@@ -361,12 +368,16 @@ def nodes_of(loaded: LoadedFile | str, path: Path) -> tuple[KObject, ...]:
         raise UsageError(f"--nodes {loaded}")
     for diag in loaded.diagnostics:
         if diag.severity is Severity.ERROR:
-            raise UsageError(f"--nodes {diag.file}:{diag.span.line}:{diag.span.column}: "
-                             f"{diag.message} [{diag.rule}]")
+            raise UsageError(
+                f"--nodes {diag.file}:{diag.span.line}:{diag.span.column}: "
+                f"{diag.message} [{diag.rule}]"
+            )
     nodes = tuple(o for o in loaded.objects if o.kind == "Node")
     if loaded.objects and not nodes:
-        raise UsageError(f"--nodes {path}: none of its {len(loaded.objects)} objects is a Node "
-                         "(it wants the output of `kubectl get nodes -o yaml`)")
+        raise UsageError(
+            f"--nodes {path}: none of its {len(loaded.objects)} objects is a Node "
+            "(it wants the output of `kubectl get nodes -o yaml`)"
+        )
     return nodes
 
 
@@ -396,12 +407,24 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     )
     skipped: list[Skipped] = []
     read_also: list[str] = []
-    inputs, errors = discover(options.paths, exclude, options.stdin_filename,
-                              base=exclude_base, force_exclude=force_exclude,
-                              ignore_files=options.ignore_files, skipped=skipped, read=read_also)
-    context_inputs, context_errors = discover(options.context, exclude, base=exclude_base,
-                                              force_exclude=force_exclude,
-                                              ignore_files=options.ignore_files, read=read_also)
+    inputs, errors = discover(
+        options.paths,
+        exclude,
+        options.stdin_filename,
+        base=exclude_base,
+        force_exclude=force_exclude,
+        ignore_files=options.ignore_files,
+        skipped=skipped,
+        read=read_also,
+    )
+    context_inputs, context_errors = discover(
+        options.context,
+        exclude,
+        base=exclude_base,
+        force_exclude=force_exclude,
+        ignore_files=options.ignore_files,
+        read=read_also,
+    )
     errors.extend(context_errors)
     base = options.cwd or Path.cwd()
     repo = RepoModel.scan(
@@ -419,8 +442,12 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     baseline_name = baseline_path.name if baseline_path is not None else ""
 
     def is_baseline(item: Input) -> bool:
-        return (baseline_file is not None and item.path is not None
-                and item.path.name == baseline_name and file_identity(item.path) == baseline_file)
+        return (
+            baseline_file is not None
+            and item.path is not None
+            and item.path.name == baseline_name
+            and file_identity(item.path) == baseline_file
+        )
 
     # what to read, in order: (input, context only); the choice depends on names alone
     reads: list[tuple[Input, bool]] = []
@@ -482,10 +509,20 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     if not loaded and not errors:
         where = ", ".join(options.paths) if options.paths else "."
         warnings.append(f"no Kubernetes manifests found in {where}")
-    checked, traces = check_files(loaded, context_files, session, nodes=nodes,
-                                  debug=options.debug, errors=errors, local=local,
-                                  extra=[d for d in charts if d is not None], base=base,
-                                  repo=repo, new_run=False, baseline=False)
+    checked, traces = check_files(
+        loaded,
+        context_files,
+        session,
+        nodes=nodes,
+        debug=options.debug,
+        errors=errors,
+        local=local,
+        extra=[d for d in charts if d is not None],
+        base=base,
+        repo=repo,
+        new_run=False,
+        baseline=False,
+    )
     covered = [f.source.display for f in loaded]
     if builds:
         checked = _placed_on_sources(checked, builds, str(base), session.limits)
@@ -494,9 +531,13 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
     # will not come back: its entry is fixed
     covered.extend(s.file for s in skipped)
     checked = with_baseline(checked, session, covered)
-    checked = replace(checked, skipped=tuple(sorted(skipped, key=lambda s: s.file)),
-                      warnings=(*checked.warnings, *warnings), read_also=tuple(read_also),
-                      summary=replace(checked.summary, skipped=len(skipped)))
+    checked = replace(
+        checked,
+        skipped=tuple(sorted(skipped, key=lambda s: s.file)),
+        warnings=(*checked.warnings, *warnings),
+        read_also=tuple(read_also),
+        summary=replace(checked.summary, skipped=len(skipped)),
+    )
     return checked, traces
 
 
@@ -542,8 +583,7 @@ def _placed_on_sources(
 
     def source_of(path: str) -> LoadedFile | None:
         if path not in sources:
-            found = read_input(Input(_display_under(path, base), Path(path)), False, limits,
-                               None)
+            found = read_input(Input(_display_under(path, base), Path(path)), False, limits, None)
             sources[path] = found if isinstance(found, LoadedFile) else None
         return sources[path]
 
@@ -570,8 +610,10 @@ def _placed_on_sources(
             diag,
             file=source.source.display,
             span=span,
-            related=(RelatedLocation(diag.file, diag.span, "where kustomize build puts it",
-                                     diag.object), *diag.related),
+            related=(
+                RelatedLocation(diag.file, diag.span, "where kustomize build puts it", diag.object),
+                *diag.related,
+            ),
         )
 
     diagnostics = tuple(sorted((place(d) for d in result.diagnostics), key=lambda d: d.sort_key))
@@ -661,15 +703,14 @@ class LocalFindings:
     traces: tuple[str, ...]
 
 
-def _local_engine(
-    session: Session, nodes: tuple[KObject, ...] | None, debug: bool
-) -> Engine:
+def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
     """The engine of the workers' local pass: every rule, with an index that answers nothing
     about other objects (a check that asks is deferred to the parent) and schemas of the
     built-in kinds only (a custom kind's schema may come from another file)."""
     services: dict[str, Any] = {}
-    if any(rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT
-           for rule_id in session.active):
+    if any(
+        rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT for rule_id in session.active
+    ):
         from kpolicy.schema import LocalSchemaValidator, SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)
@@ -729,10 +770,10 @@ def _read_all(
             jobs = plan_jobs(options.jobs, sizes)
     # stdin is read here, by the process that owns it
     results: list[LoadedFile | str | None] = [None] * len(reads)
-    _refuse_past_run_limit(reads, sizes or [_size_of(item) for item, _ in reads], limits,
-                           results)
-    on_disk = [i for i, (item, _) in enumerate(reads)
-               if item.path is not None and results[i] is None]
+    _refuse_past_run_limit(reads, sizes or [_size_of(item) for item, _ in reads], limits, results)
+    on_disk = [
+        i for i, (item, _) in enumerate(reads) if item.path is not None and results[i] is None
+    ]
     local: list[LocalFindings | None] = [None] * len(reads)
     if jobs > 1 and len(on_disk) > 1:
         from kpolicy.parallel import WorkerFailed, load_files
@@ -771,7 +812,9 @@ def _read_all(
 
 
 def _refuse_past_run_limit(
-    reads: Sequence[tuple[Input, bool]], sizes: Sequence[int], limits: Limits,
+    reads: Sequence[tuple[Input, bool]],
+    sizes: Sequence[int],
+    limits: Limits,
     results: list[LoadedFile | str | None],
 ) -> None:
     """Files after the first ``limits.max_run_bytes`` bytes of the run are refused unread (each
@@ -780,10 +823,13 @@ def _refuse_past_run_limit(
     for index, ((item, context_only), size) in enumerate(zip(reads, sizes, strict=True)):
         if total > limits.max_run_bytes:
             results[index] = _refused_file(
-                item, context_only,
+                item,
+                context_only,
                 f"file refused: the files before it hold more than the run's limit of "
                 f"{limits.max_run_bytes} bytes (raise limits.maxRunBytes, or lint fewer files "
-                "at once)", 1)
+                "at once)",
+                1,
+            )
         total += size
 
 
@@ -861,7 +907,7 @@ def check_files(
         moved, moved_hidden = _context_findings(engine, loaded, context_files, judges, kept)
         kept.extend(moved)
         hidden.extend(moved_hidden)
-        traces.extend(engine.traces[len(traces):])
+        traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
         _unused_suppressions(judge, kept, hidden)
     kept.sort(key=lambda d: d.sort_key)
@@ -903,7 +949,12 @@ def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) 
     if baseline is None:
         return result
     kept, listed, fixed = apply_baseline(
-        baseline, result.diagnostics, covered, session.active, session.rules, session.cwd,
+        baseline,
+        result.diagnostics,
+        covered,
+        session.active,
+        session.rules,
+        session.cwd,
     )
     because = Suppression("baseline", f"listed in the baseline {baseline.path}")
     baselined = tuple(replace(d, suppression=because) for d in listed)
@@ -918,9 +969,14 @@ def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) 
         baselined=len(baselined),
         fixed_baseline_entries=len(fixed),
     )
-    return replace(result, diagnostics=tuple(kept), baselined=baselined,
-                   fixed_baseline=tuple(fixed), baseline_file=str(baseline.path),
-                   summary=summary)
+    return replace(
+        result,
+        diagnostics=tuple(kept),
+        baselined=baselined,
+        fixed_baseline=tuple(fixed),
+        baseline_file=str(baseline.path),
+        summary=summary,
+    )
 
 
 def _check_file(
@@ -983,7 +1039,9 @@ def _unused_suppressions(
 
 
 def _sort(
-    diag: Diagnostic, suppression: Suppression | None, kept: list[Diagnostic],
+    diag: Diagnostic,
+    suppression: Suppression | None,
+    kept: list[Diagnostic],
     hidden: list[Diagnostic],
 ) -> None:
     if suppression is None:
@@ -1033,14 +1091,14 @@ def _context_findings(
                     path="",
                     found_at=(diag.file, diag.path),
                     related=(
-                        RelatedLocation(diag.file, diag.span, f"{subject}, which this breaks",
-                                        diag.object),
+                        RelatedLocation(
+                            diag.file, diag.span, f"{subject}, which this breaks", diag.object
+                        ),
                         *(r for r in diag.related if r is not here),
                     ),
                 )
                 judge = judges[here.file]
-                _sort(moved, judge.suppression(moved, obj, annotation_ignores(obj)), shown,
-                      hidden)
+                _sort(moved, judge.suppression(moved, obj, annotation_ignores(obj)), shown, hidden)
     return shown, hidden
 
 
@@ -1062,8 +1120,9 @@ def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
 def _services(session: Session, index: Index) -> dict[str, Any]:
     """Per-run helpers that rules share; built only when a rule that needs them is on."""
     services: dict[str, Any] = {}
-    if any(rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT
-           for rule_id in session.active):
+    if any(
+        rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT for rule_id in session.active
+    ):
         from kpolicy.schema import SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)
@@ -1083,8 +1142,6 @@ def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:
     return replace(diag, severity=severity)
 
 
-
-
 def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
     """``result`` as reported with a baseline that lists every one of its findings (the run
     that has just written that baseline)."""
@@ -1092,10 +1149,22 @@ def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
         replace(d, suppression=Suppression("baseline", f"listed in the baseline {baseline_file}"))
         for d in result.diagnostics
     )
-    summary = replace(result.summary, errors=0, warnings=0, infos=0, baselined=len(listed),
-                      fixed_baseline_entries=0)
-    return replace(result, diagnostics=(), baselined=listed, fixed_baseline=(),
-                   baseline_file=baseline_file, summary=summary)
+    summary = replace(
+        result.summary,
+        errors=0,
+        warnings=0,
+        infos=0,
+        baselined=len(listed),
+        fixed_baseline_entries=0,
+    )
+    return replace(
+        result,
+        diagnostics=(),
+        baselined=listed,
+        fixed_baseline=(),
+        baseline_file=baseline_file,
+        summary=summary,
+    )
 
 
 def exit_code(result: LintResult, fail_on: str) -> int:

@@ -171,7 +171,6 @@ def _int_or_fallback(text: str) -> int | float | str:
     return text
 
 
-
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
 # `# kpolicy: ignore[a,b] -- reason`: the directive itself (head), its list and the reason
 _DIRECTIVE = re.compile(
@@ -224,8 +223,11 @@ def _escape(token: str) -> str:
 
 def _not_block(node: Node) -> bool:
     """A scalar, a flow collection or an empty one: its end mark is where it ends."""
-    return node.__class__ is ScalarNode or bool(cast(CollectionNode, node).flow_style) or \
-        not node.value
+    return (
+        node.__class__ is ScalarNode
+        or bool(cast(CollectionNode, node).flow_style)
+        or not node.value
+    )
 
 
 def _last_item(collection: Node) -> Node | None:
@@ -294,8 +296,11 @@ class _DocumentBuilder:
                 # an alias at the end (a recursive one among them): the item's own place is not
                 # known
                 mark = current.end_mark
-                end = (mark.line + 1 + off, 1) if mark.column == 0 else (
-                    mark.line + 1 + off, mark.column + 1)
+                end = (
+                    (mark.line + 1 + off, 1)
+                    if mark.column == 0
+                    else (mark.line + 1 + off, mark.column + 1)
+                )
                 break
             current = last
         for collection in reversed(chain):
@@ -512,8 +517,12 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
                 last = len(records)
                 result[key] = build(
                     value_node,
-                    (key_start.line + offset, key_start.column + 1, key_end.line + offset,
-                     key_end.column + 1),
+                    (
+                        key_start.line + offset,
+                        key_start.column + 1,
+                        key_end.line + offset,
+                        key_end.column + 1,
+                    ),
                     depth + 1,
                 )
         elif cls is SequenceNode:
@@ -531,12 +540,14 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
             item_end = (records[last + 2], records[last + 3])
             item_start = (records[last], records[last + 1])
             key_line = records[last + 4]
-            if key_line and (item_start == item_end or item_start < (key_line,
-                                                                    records[last + 5])):
+            if key_line and (item_start == item_end or item_start < (key_line, records[last + 5])):
                 item_end = (records[last + 6], records[last + 7])
             elif not key_line and item_start < (records[position], records[position + 1]):
-                item_end = (end_line + offset, 1) if end.column == 0 else (
-                    end_line + offset, end.column + 1)
+                item_end = (
+                    (end_line + offset, 1)
+                    if end.column == 0
+                    else (end_line + offset, end.column + 1)
+                )
             records[position + 2], records[position + 3] = item_end
         return result
 
@@ -605,7 +616,9 @@ def _check_expansion(root: Node, limits: Limits) -> int:
         entered.add(key)
         stack.append((node, True))
         stack.extend(
-            (k, False) for k in _children(node) if k.__class__ is not ScalarNode and id(k) not in size
+            (k, False)
+            for k in _children(node)
+            if k.__class__ is not ScalarNode and id(k) not in size
         )
     if size[id(root)] > limits.max_nodes:
         # point at the smallest node that is too big: the anchor that explodes
@@ -828,7 +841,11 @@ def _ref(data: dict[str, Any]) -> ObjectRef:
 
     def text(v: object) -> str | None:
         # a number or boolean reads as its text; a list or mapping is no name at all
-        return v if isinstance(v, str) else (None if v is None or isinstance(v, dict | list) else str(v))
+        return (
+            v
+            if isinstance(v, str)
+            else (None if v is None or isinstance(v, dict | list) else str(v))
+        )
 
     return ObjectRef(
         text(data.get("apiVersion")),
@@ -874,10 +891,14 @@ def load_documents(
             too_many = _too_many_nodes(chunk, limits)
             if too_many is not None:
                 diagnostics.append(
-                    _diag(source, "yaml-syntax", Severity.ERROR,
-                          f"document refused: more than {limits.max_nodes:,} nodes; raise "
-                          "limits.maxNodes to load it",
-                          Span.point(too_many[0] + 1 + line_offset, too_many[1] + 1))
+                    _diag(
+                        source,
+                        "yaml-syntax",
+                        Severity.ERROR,
+                        f"document refused: more than {limits.max_nodes:,} nodes; raise "
+                        "limits.maxNodes to load it",
+                        Span.point(too_many[0] + 1 + line_offset, too_many[1] + 1),
+                    )
                 )
                 count += 1
                 continue  # what follows in this chunk is not read
@@ -901,9 +922,13 @@ def load_documents(
             except ReaderError as exc:
                 character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "byte"
                 diagnostics.append(
-                    _diag(source, "yaml-syntax", Severity.ERROR,
-                          f"invalid YAML: unacceptable character {character}: {exc.reason}",
-                          _reader_error_span(chunk, line_offset, exc.position))
+                    _diag(
+                        source,
+                        "yaml-syntax",
+                        Severity.ERROR,
+                        f"invalid YAML: unacceptable character {character}: {exc.reason}",
+                        _reader_error_span(chunk, line_offset, exc.position),
+                    )
                 )
                 break
             except UnicodeError as exc:  # a lone surrogate in text handed over by an editor
@@ -911,9 +936,13 @@ def load_documents(
                 line = chunk.count("\n", 0, start) + 1 + line_offset
                 column = start - (chunk.rfind("\n", 0, start) + 1) + 1
                 diagnostics.append(
-                    _diag(source, "yaml-syntax", Severity.ERROR,
-                          "invalid YAML: the text is not valid Unicode (a lone surrogate)",
-                          Span.point(line, column))
+                    _diag(
+                        source,
+                        "yaml-syntax",
+                        Severity.ERROR,
+                        "invalid YAML: the text is not valid Unicode (a lone surrogate)",
+                        Span.point(line, column),
+                    )
                 )
                 break
             except (yaml.YAMLError, RecursionError, MemoryError) as exc:
@@ -952,15 +981,25 @@ def load_documents(
                 where = builder.span(exc.node)
                 value = _REFUSED
                 diagnostics.append(
-                    _diag(source, "yaml-syntax", Severity.ERROR, f"document refused: {exc}",
-                          Span.point(where.line, where.column))
+                    _diag(
+                        source,
+                        "yaml-syntax",
+                        Severity.ERROR,
+                        f"document refused: {exc}",
+                        Span.point(where.line, where.column),
+                    )
                 )
             except RecursionError:
                 where = builder.span(node)
                 value = _REFUSED
                 diagnostics.append(
-                    _diag(source, "yaml-syntax", Severity.ERROR,
-                          "document refused: nesting too deep to read", Span.point(where.line, 1))
+                    _diag(
+                        source,
+                        "yaml-syntax",
+                        Severity.ERROR,
+                        "document refused: nesting too deep to read",
+                        Span.point(where.line, 1),
+                    )
                 )
             for rule, severity, message, span in builder.problems:
                 if rule == "manifest-invalid":
@@ -1085,14 +1124,19 @@ def _is_manifest(value: object) -> bool:
         return False
     if "apiVersion" in value and kind is not None:
         return True
-    if isinstance(kind, str) and ("metadata" in value or "spec" in value
-                                  or (kind.endswith("List") and "items" in value)):
+    if isinstance(kind, str) and (
+        "metadata" in value or "spec" in value or (kind.endswith("List") and "items" in value)
+    ):
         return True
     if "metadata" in value and "spec" in value:
         return True  # an object that lost both
     items = value.get("items")
-    return kind is None and isinstance(items, list) and any(
-        isinstance(item, dict) and "apiVersion" in item and "kind" in item for item in items
+    return (
+        kind is None
+        and isinstance(items, list)
+        and any(
+            isinstance(item, dict) and "apiVersion" in item and "kind" in item for item in items
+        )
     )
 
 
@@ -1112,9 +1156,13 @@ def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]
     if not isinstance(value, dict):
         what = describe_value(value, limit=40)
         diagnostics.append(
-            _diag(source, "manifest-invalid", Severity.ERROR,
-                  f"document is {what}, not a Kubernetes object (a mapping with apiVersion "
-                  "and kind)", Span.point(doc_span.line, doc_span.column))
+            _diag(
+                source,
+                "manifest-invalid",
+                Severity.ERROR,
+                f"document is {what}, not a Kubernetes object (a mapping with apiVersion and kind)",
+                Span.point(doc_span.line, doc_span.column),
+            )
         )
         return []
     found: list[KObject] = []
@@ -1122,26 +1170,43 @@ def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]
     kind = value.get("kind")
     if is_kustomize_document(value):
         diagnostics.append(
-            _diag(source, "manifest-invalid", Severity.ERROR,
-                  f"a kustomize {kind} is not a Kubernetes object: kubectl apply -f rejects it "
-                  "(build it with kubectl apply -k, or keep it in its own kustomization.yaml)",
-                  table.resolve("/kind", "value")[0])
+            _diag(
+                source,
+                "manifest-invalid",
+                Severity.ERROR,
+                f"a kustomize {kind} is not a Kubernetes object: kubectl apply -f rejects it "
+                "(build it with kubectl apply -k, or keep it in its own kustomization.yaml)",
+                table.resolve("/kind", "value")[0],
+            )
         )
         return []
     if kind is None and "apiVersion" not in value and isinstance(items, list):
         diagnostics.append(
-            _diag(source, "manifest-invalid", Severity.ERROR,
-                  "a list of objects without `kind: List` and `apiVersion: v1`: kubectl "
-                  "rejects it (apiVersion not set, kind not set)",
-                  table.resolve("/items", "key")[0], None, "")
+            _diag(
+                source,
+                "manifest-invalid",
+                Severity.ERROR,
+                "a list of objects without `kind: List` and `apiVersion: v1`: kubectl "
+                "rejects it (apiVersion not set, kind not set)",
+                table.resolve("/items", "key")[0],
+                None,
+                "",
+            )
         )
         return []
     if isinstance(kind, str) and kind.endswith("List") and "items" in value:
         if not isinstance(items, list):
             span = table.resolve("/items")[0]
             diagnostics.append(
-                _diag(source, "manifest-invalid", Severity.ERROR,
-                      f"{kind}.items must be a list of objects", span, _ref(value), "/items")
+                _diag(
+                    source,
+                    "manifest-invalid",
+                    Severity.ERROR,
+                    f"{kind}.items must be a list of objects",
+                    span,
+                    _ref(value),
+                    "/items",
+                )
             )
             return []
         for i, item in enumerate(items):
@@ -1149,8 +1214,15 @@ def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]
             if not isinstance(item, dict):
                 span = table.resolve(base)[0]
                 diagnostics.append(
-                    _diag(source, "manifest-invalid", Severity.ERROR,
-                          f"item {i} of the {kind} is not an object", span, None, base)
+                    _diag(
+                        source,
+                        "manifest-invalid",
+                        Severity.ERROR,
+                        f"item {i} of the {kind} is not an object",
+                        span,
+                        None,
+                        base,
+                    )
                 )
                 continue
             obj = _object(source, item, doc_index, base, table, diagnostics)
@@ -1186,8 +1258,15 @@ def _object(
             for f in missing
         )
         diagnostics.append(
-            _diag(source, "manifest-invalid", Severity.ERROR,
-                  f"not a Kubernetes object: {detail}", span, None, base)
+            _diag(
+                source,
+                "manifest-invalid",
+                Severity.ERROR,
+                f"not a Kubernetes object: {detail}",
+                span,
+                None,
+                base,
+            )
         )
         return None
     return KObject(data, ref, source, doc_index, base, table)

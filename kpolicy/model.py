@@ -165,8 +165,11 @@ class PositionTable:
                 # a mapping's children follow it in key order
                 position = next(i for i, key in enumerate(node) if key == token)
             elif node.__class__ is list:
-                if not (token.isascii() and token.isdigit()) or str(int(token)) != token \
-                        or int(token) >= len(node):
+                if (
+                    not (token.isascii() and token.isdigit())
+                    or str(int(token)) != token
+                    or int(token) >= len(node)
+                ):
                     return None
                 position = int(token)
                 token = position  # type: ignore[assignment]
@@ -214,12 +217,17 @@ class PositionTable:
                     anchor = "key"
                 if anchor == "key" and key_span is not None:
                     return key_span, probe
-                if anchor == "auto" and key_span is not None and value_span.end_line > value_span.line:
+                if (
+                    anchor == "auto"
+                    and key_span is not None
+                    and value_span.end_line > value_span.line
+                ):
                     # a multi-line value (a mapping or list under a key): the key is the place
                     return key_span, probe
                 if anchor == "auto" and key_span is None and value_span.end_line > value_span.line:
-                    return Span(value_span.line, value_span.column, value_span.line,
-                                value_span.column + 1), probe
+                    return Span(
+                        value_span.line, value_span.column, value_span.line, value_span.column + 1
+                    ), probe
                 return value_span, probe
             if not probe:
                 return Span(1, 1, 1, 1), ""
@@ -527,7 +535,9 @@ class Limits:
     """Resource bounds for hostile input (documented in README "Limits")."""
 
     max_file_bytes: int = 16 * 1024 * 1024
-    max_nodes: int = 1_000_000  # per document, keys included, counting every node an alias expands to
+    max_nodes: int = (
+        1_000_000  # per document, keys included, counting every node an alias expands to
+    )
     max_depth: int = 256
     # per file as well: what aliases add to the documents of one file, in all (many small alias
     # bombs, each under max_nodes, must not add up); per run: the bytes of every file read

@@ -204,8 +204,10 @@ def _killed_message(pid: int, number: int) -> str:
     except ValueError:
         name = f"signal {number}"
     hint = " (most often the out-of-memory killer)" if number == signal.SIGKILL else ""
-    return (f"worker process {pid} was killed by {name}{hint}; nothing was reported "
-            "(--jobs 1 runs in one process)")
+    return (
+        f"worker process {pid} was killed by {name}{hint}; nothing was reported "
+        "(--jobs 1 runs in one process)"
+    )
 
 
 def _feed(fd: int, order: list[int]) -> None:
@@ -223,8 +225,9 @@ _HEADER = struct.Struct("<qQ")  # index (-1: the child failed, with a traceback)
 _DONE = -2
 
 
-def _child(tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes],
-           fd: int) -> None:  # pragma: no cover - runs in the child
+def _child(
+    tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes], fd: int
+) -> None:  # pragma: no cover - runs in the child
     status = 0
     try:
         try:
@@ -252,11 +255,12 @@ def _child(tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes]
 def _write(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the child
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
-def _collect(fds: list[int], loads: Callable[[bytes], Any],
-             on_lost: Callable[[int], None] = lambda fd: None) -> dict[int, Any]:
+def _collect(
+    fds: list[int], loads: Callable[[bytes], Any], on_lost: Callable[[int], None] = lambda fd: None
+) -> dict[int, Any]:
     """The answers in the frames of each pipe, read as they come so that no child blocks.
     ``on_lost(fd)`` is told of a pipe that closed before its child said it was done (and
     may raise: the pipes still open are then closed)."""
@@ -311,8 +315,9 @@ def _collect(fds: list[int], loads: Callable[[bytes], Any],
     return answers
 
 
-def map_forked(items: Sequence[T], costs: Sequence[int], jobs: int,
-               fn: Callable[[T], R], **codec: Any) -> list[R]:
+def map_forked(
+    items: Sequence[T], costs: Sequence[int], jobs: int, fn: Callable[[T], R], **codec: Any
+) -> list[R]:
     """``[fn(item) for item in items]`` computed by ``jobs`` forked workers, in input order."""
     answers = run_forked(dispatch_order(costs), jobs, lambda index: fn(items[index]), **codec)
     if len(answers) != len(items):

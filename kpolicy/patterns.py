@@ -268,8 +268,9 @@ def _additional(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> Itera
         yield key
 
 
-def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any
-                           ) -> Iterator[Any]:
+def _additional_properties(
+    validator: Any, allowed: Any, instance: Any, schema: Any
+) -> Iterator[Any]:
     # jsonschema/_keywords.py: additionalProperties
     from jsonschema.exceptions import ValidationError
 

@@ -298,8 +298,13 @@ class Rejection:
     column: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "message": self.message, "file": self.file,
-                "line": self.line, "column": self.column}
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+        }
 
     def describe(self) -> str:
         return f"{self.message} [{self.rule} at {self.file}:{self.line}:{self.column}]"
@@ -384,16 +389,23 @@ class WorkloadPlan:
         if self.steps_omitted:
             omitted["steps"] = {"after": self.steps_omitted_after, "count": self.steps_omitted}
         if self.update_order_omitted:
-            omitted["updateOrder"] = {"after": len(self.update_order),
-                                      "count": self.update_order_omitted}
+            omitted["updateOrder"] = {
+                "after": len(self.update_order),
+                "count": self.update_order_omitted,
+            }
         if self.pods_omitted:
             omitted["pods"] = {"after": self.pods_omitted_after, "count": self.pods_omitted}
         if self.nodes_omitted:
-            omitted["nodes"] = {"after": len(self.nodes), "count": self.nodes_omitted,
-                                "running": self.nodes_running}
+            omitted["nodes"] = {
+                "after": len(self.nodes),
+                "count": self.nodes_omitted,
+                "running": self.nodes_running,
+            }
         if self.rejections_omitted:
-            omitted["rejections"] = {"after": len(self.rejections),
-                                     "count": self.rejections_omitted}
+            omitted["rejections"] = {
+                "after": len(self.rejections),
+                "count": self.rejections_omitted,
+            }
         if omitted:
             out["omitted"] = omitted
         return out
@@ -420,8 +432,11 @@ class _StepLog:
     def fields(self) -> dict[str, Any]:
         """The ``steps``, ``steps_omitted`` and ``steps_omitted_after`` of a WorkloadPlan."""
         omitted = self.total - len(self.head) - len(self.tail)
-        return {"steps": (*self.head, *self.tail), "steps_omitted": omitted,
-                "steps_omitted_after": len(self.head) if omitted else 0}
+        return {
+            "steps": (*self.head, *self.tail),
+            "steps_omitted": omitted,
+            "steps_omitted_after": len(self.head) if omitted else 0,
+        }
 
 
 def _shown_names(names: Iterable[str], count: int) -> tuple[tuple[str, ...], int]:
@@ -493,8 +508,11 @@ class _Fields:
         for index, step in enumerate(path):
             if not isinstance(current, dict):
                 where = path[:index]
-                self.note(where, f"{_dotted(where)} is {describe_value(current)}, not a mapping; "
-                          "treated as absent")
+                self.note(
+                    where,
+                    f"{_dotted(where)} is {describe_value(current)}, not a mapping; "
+                    "treated as absent",
+                )
                 return None
             if step not in current:
                 return None
@@ -506,8 +524,10 @@ class _Fields:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not a mapping; "
-                      "treated as absent")
+            self.note(
+                path,
+                f"{_dotted(path)} is {describe_value(value)}, not a mapping; treated as absent",
+            )
             return {}
         return value
 
@@ -516,8 +536,10 @@ class _Fields:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not a mapping; "
-                      "treated as absent")
+            self.note(
+                path,
+                f"{_dotted(path)} is {describe_value(value)}, not a mapping; treated as absent",
+            )
             return None
         return value
 
@@ -526,8 +548,9 @@ class _Fields:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not a string; "
-                      "treated as absent")
+            self.note(
+                path, f"{_dotted(path)} is {describe_value(value)}, not a string; treated as absent"
+            )
             return None
         return value
 
@@ -538,16 +561,25 @@ class _Fields:
         number = as_int(value)
         suffix = f" ({default_text})" if default_text else ""
         if number is None:
-            self.note(path, f"{_dotted(path)} is {describe_value(value)}, not an integer; treated "
-                      f"as absent{suffix}")
+            self.note(
+                path,
+                f"{_dotted(path)} is {describe_value(value)}, not an integer; treated "
+                f"as absent{suffix}",
+            )
             return None
         if number < minimum:
-            self.note(path, f"{_dotted(path)} is {number}, below {minimum}, which the API server "
-                      f"rejects; treated as absent{suffix}")
+            self.note(
+                path,
+                f"{_dotted(path)} is {number}, below {minimum}, which the API server "
+                f"rejects; treated as absent{suffix}",
+            )
             return None
         if number > _INT32_MAX:
-            self.note(path, f"{_dotted(path)} is {number}, more than an int32 holds, which the "
-                      f"API server rejects; treated as absent{suffix}")
+            self.note(
+                path,
+                f"{_dotted(path)} is {number}, more than an int32 holds, which the "
+                f"API server rejects; treated as absent{suffix}",
+            )
             return None
         return number
 
@@ -570,8 +602,11 @@ class _Fields:
         except ValueError:
             # the API server's pattern accepts any digits, but the controllers' strconv.Atoi
             # fails on a percentage past int64 and the sync stops with an error
-            self.note(path, f"{_dotted(path)} {value!r} is too large for the controller to "
-                      f"resolve (its sync fails); treated as absent{suffix}")
+            self.note(
+                path,
+                f"{_dotted(path)} {value!r} is too large for the controller to "
+                f"resolve (its sync fails); treated as absent{suffix}",
+            )
             return None
         return value
 
@@ -616,6 +651,7 @@ def _parse_version(text: object) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------------------------
 # Feature gates
 
+
 def feature_gate_enabled(
     name: str,
     kubernetes_version: str = DEFAULT_KUBERNETES_VERSION,
@@ -629,12 +665,15 @@ def feature_gate_enabled(
     return gate_enabled(name, version, feature_gates)
 
 
-def _gate_note(name: str, kubernetes_version: str, feature_gates: Mapping[str, bool] | None,
-               enabled: bool) -> str:
+def _gate_note(
+    name: str, kubernetes_version: str, feature_gates: Mapping[str, bool] | None, enabled: bool
+) -> str:
     if feature_gates is not None and name in feature_gates:
         return f"the {name} feature gate is {'on' if enabled else 'off'} (--feature-gates)"
-    return (f"the {name} feature gate is {'on' if enabled else 'off'} by default in "
-            f"Kubernetes {kubernetes_version}")
+    return (
+        f"the {name} feature gate is {'on' if enabled else 'off'} by default in "
+        f"Kubernetes {kubernetes_version}"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -840,8 +879,10 @@ def _refusal(rejections: Sequence[Rejection]) -> str | None:
 
 def _rejected_note(kind: str, rejections: Sequence[Rejection]) -> str:
     if rejections:
-        return (f"the API server rejects this {kind or 'object'} as written, so no Pod is "
-                "created or changed")
+        return (
+            f"the API server rejects this {kind or 'object'} as written, so no Pod is "
+            "created or changed"
+        )
     return "the API server refuses this update, so nothing changes"
 
 
@@ -852,6 +893,7 @@ def _rejection_fields(rejections: Sequence[Rejection]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------------------------
 # Pod DNS
+
 
 def _service_key(service: Mapping[str, Any]) -> tuple[str, str] | None:
     if service.get("kind") not in (None, "Service"):
@@ -965,8 +1007,10 @@ def pod_dns_names(
         return DNSNames()
     for field_name, value in (("hostname", hostname), ("subdomain", subdomain)):
         if value is not None and is_dns1123_label(value):
-            notes.append(f"spec.template.spec.{field_name} {value!r} is not a DNS label; the "
-                         "API server rejects the Pods")
+            notes.append(
+                f"spec.template.spec.{field_name} {value!r} is not a DNS label; the "
+                "API server rejects the Pods"
+            )
     if hostname is None:
         notes.append(
             f"the template sets subdomain {subdomain!r} without a hostname: each Pod's "
@@ -990,8 +1034,9 @@ def pod_dns_names(
     return DNSNames((pod,), domain, tuple(notes))
 
 
-def _stored_template(template: object, old: Mapping[str, Any] | None,
-                     rejected: str | None) -> object:
+def _stored_template(
+    template: object, old: Mapping[str, Any] | None, rejected: str | None
+) -> object:
     """The Pod template the running Pods keep: the old one when the API server refuses the
     update (it keeps the stored object)."""
     if rejected is not None and old is not None:
@@ -1092,8 +1137,9 @@ def _round_half_away(value: float) -> int:
 
 
 # follows deploymentutil.getReplicaSetFraction
-def _replica_set_fraction(rs: _ReplicaSet, replicas: int, max_surge: int,
-                          status_replicas: int) -> int:
+def _replica_set_fraction(
+    rs: _ReplicaSet, replicas: int, max_surge: int, status_replicas: int
+) -> int:
     if replicas == 0:
         return -rs.replicas
     deployment_max = replicas + max_surge
@@ -1107,8 +1153,9 @@ def _replica_set_fraction(rs: _ReplicaSet, replicas: int, max_surge: int,
 
 
 # follows deploymentutil.GetProportion
-def _proportion(rs: _ReplicaSet, replicas: int, max_surge: int, status_replicas: int,
-                to_add: int, added: int) -> int:
+def _proportion(
+    rs: _ReplicaSet, replicas: int, max_surge: int, status_replicas: int, to_add: int, added: int
+) -> int:
     if rs.replicas == 0 or to_add == 0 or to_add == added:
         return 0
     fraction = _replica_set_fraction(rs, replicas, max_surge, status_replicas)
@@ -1138,16 +1185,19 @@ def deployment_scale(
     """The sizes the controller gives the ReplicaSets after the Deployment's ``replicas``
     changed: ``(new size or None, old sizes)``. ``old`` is oldest first; ``max_surge`` is the
     resolved maxSurge of the new spec."""
-    working_new = None if new is None else _ReplicaSet(
-        new.replicas, new.available, new.desired_replicas, new.max_replicas
+    working_new = (
+        None
+        if new is None
+        else _ReplicaSet(new.replicas, new.available, new.desired_replicas, new.max_replicas)
     )
     working_old = [
-        _ReplicaSet(rs.replicas, rs.available, rs.desired_replicas, rs.max_replicas)
-        for rs in old
+        _ReplicaSet(rs.replicas, rs.available, rs.desired_replicas, rs.max_replicas) for rs in old
     ]
     _scale_replica_sets(replicas, max_surge, working_new, working_old, rolling=rolling)
-    return (None if working_new is None else working_new.replicas,
-            tuple(rs.replicas for rs in working_old))
+    return (
+        None if working_new is None else working_new.replicas,
+        tuple(rs.replicas for rs in working_old),
+    )
 
 
 # follows DeploymentController.scale (pkg/controller/deployment/sync.go), with
@@ -1217,14 +1267,16 @@ def _scale_replica_sets(
 class _DeploymentSimulation:
     """The Deployment controller's syncs over ReplicaSet counts (deployment_controller.go)."""
 
-    def __init__(self, spec: _DeploymentSpec, paused: bool, old: list[_ReplicaSet],
-                 new: _ReplicaSet | None) -> None:
+    def __init__(
+        self, spec: _DeploymentSpec, paused: bool, old: list[_ReplicaSet], new: _ReplicaSet | None
+    ) -> None:
         self.spec = spec
         self.paused = paused
         self.old = old
         self.new = new
-        self.surge = deployment_max_surge(spec.replicas, spec.max_surge, spec.max_unavailable,
-                                          rolling=spec.rolling)
+        self.surge = deployment_max_surge(
+            spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
+        )
         self.unavailable = deployment_max_unavailable(
             spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
         )
@@ -1252,8 +1304,9 @@ class _DeploymentSimulation:
         for rs in self.sets():
             rs.available = rs.replicas  # created last step: available now; deleted: gone
         if self.paused or self._is_scaling_event():
-            _scale_replica_sets(self.spec.replicas, self.surge, self.new, self.old,
-                                rolling=self.spec.rolling)
+            _scale_replica_sets(
+                self.spec.replicas, self.surge, self.new, self.old, rolling=self.spec.rolling
+            )
             return
         if self.spec.rolling:
             self._rollout_rolling()
@@ -1264,7 +1317,10 @@ class _DeploymentSimulation:
     def _create_new(self) -> _ReplicaSet:
         new = _ReplicaSet(0, 0)
         new.replicas = new_rs_new_replicas(
-            self.spec.replicas, self.spec.max_surge, [rs.replicas for rs in self.old], 0,
+            self.spec.replicas,
+            self.spec.max_surge,
+            [rs.replicas for rs in self.old],
+            0,
             rolling=self.spec.rolling,
         )
         new.desired_replicas = self.spec.replicas
@@ -1286,8 +1342,9 @@ class _DeploymentSimulation:
             return False
         if new.replicas > replicas:
             return self._scale(new, replicas)
-        count = new_rs_new_replicas(replicas, self.spec.max_surge,
-                                    [rs.replicas for rs in self.sets()], new.replicas)
+        count = new_rs_new_replicas(
+            replicas, self.spec.max_surge, [rs.replicas for rs in self.sets()], new.replicas
+        )
         return self._scale(new, count)
 
     # follows DeploymentController.reconcileOldReplicaSets
@@ -1302,8 +1359,9 @@ class _DeploymentSimulation:
         if max_scaled_down <= 0:
             return False
         cleaned = self._cleanup_unhealthy_replicas(active_old, max_scaled_down)
-        scaled = self._scale_down_old_replica_sets_for_rolling_update([*active_old, new],
-                                                                      active_old)
+        scaled = self._scale_down_old_replica_sets_for_rolling_update(
+            [*active_old, new], active_old
+        )
         return cleaned + scaled > 0
 
     # follows DeploymentController.cleanupUnhealthyReplicas (old sets oldest first)
@@ -1384,9 +1442,11 @@ def _run(
             previous_counts = current_counts
         previous_state = current_state
     if allowed < MAX_STEPS:
-        notes.append(f"the plan stops after {allowed} controller syncs: each visits {visits} "
-                     f"Pods or nodes, and kpolicy simulates {MAX_SIMULATED_VISITS:,} visits at "
-                     "most")
+        notes.append(
+            f"the plan stops after {allowed} controller syncs: each visits {visits} "
+            f"Pods or nodes, and kpolicy simulates {MAX_SIMULATED_VISITS:,} visits at "
+            "most"
+        )
     else:
         notes.append(f"the plan stops after {MAX_STEPS} controller syncs")
 
@@ -1399,16 +1459,20 @@ def _deployment_parts(fields: _Fields) -> tuple[_DeploymentSpec, bool]:
     strategy = dict(fields.mapping("spec", "strategy"))
     strategy_type = fields.string("spec", "strategy", "type")
     if strategy_type not in (None, "", ROLLING_UPDATE, RECREATE):
-        fields.note(("spec", "strategy", "type"),
-                    f"spec.strategy.type {strategy_type!r} is not RollingUpdate or Recreate, "
-                    "which the API server rejects; planned as RollingUpdate")
+        fields.note(
+            ("spec", "strategy", "type"),
+            f"spec.strategy.type {strategy_type!r} is not RollingUpdate or Recreate, "
+            "which the API server rejects; planned as RollingUpdate",
+        )
         strategy_type = None
     strategy["type"] = strategy_type
     if strategy_type == RECREATE:
         if fields.raw("spec", "strategy", "rollingUpdate") is not None:
-            fields.note(("spec", "strategy", "rollingUpdate"),
-                        "spec.strategy.rollingUpdate is set with type Recreate, which the API "
-                        "server rejects; it is ignored")
+            fields.note(
+                ("spec", "strategy", "rollingUpdate"),
+                "spec.strategy.rollingUpdate is set with type Recreate, which the API "
+                "server rejects; it is ignored",
+            )
         strategy.pop("rollingUpdate", None)
     else:
         rolling_update = dict(fields.mapping("spec", "strategy", "rollingUpdate"))
@@ -1430,12 +1494,16 @@ def _deployment_parts(fields: _Fields) -> tuple[_DeploymentSpec, bool]:
         max_unavailable = defaulted["strategy"]["rollingUpdate"]["maxUnavailable"]
         # ValidateRollingUpdateDeployment
         if _is_zero(max_surge) and _is_zero(max_unavailable):
-            fields.note(("spec", "strategy", "rollingUpdate"),
-                        "maxSurge and maxUnavailable are both 0, which the API server rejects; "
-                        "the controller would let 1 Pod be unavailable")
+            fields.note(
+                ("spec", "strategy", "rollingUpdate"),
+                "maxSurge and maxUnavailable are both 0, which the API server rejects; "
+                "the controller would let 1 Pod be unavailable",
+            )
         for error in intstr.is_not_more_than_100_percent(max_unavailable):
-            fields.note(("spec", "strategy", "rollingUpdate", "maxUnavailable"),
-                        f"spec.strategy.rollingUpdate.maxUnavailable: {error}")
+            fields.note(
+                ("spec", "strategy", "rollingUpdate", "maxUnavailable"),
+                f"spec.strategy.rollingUpdate.maxUnavailable: {error}",
+            )
     paused = fields.raw("spec", "paused") is True
     return _DeploymentSpec(replicas, rolling, max_surge, max_unavailable), paused
 
@@ -1444,21 +1512,33 @@ def _is_zero(value: object) -> bool:
     return value == 0 or intstr.percent_value(value) == 0
 
 
-def _closing_notes(fields: Any, changed_fields: Sequence[str], template: Any,
-                   old_obj: Mapping[str, Any] | None, rejected: str | None,
-                   obj: Mapping[str, Any], cluster_domain: str, services: Any,
-                   notes: list[str]) -> DNSNames:
+def _closing_notes(
+    fields: Any,
+    changed_fields: Sequence[str],
+    template: Any,
+    old_obj: Mapping[str, Any] | None,
+    rejected: str | None,
+    obj: Mapping[str, Any],
+    cluster_domain: str,
+    services: Any,
+    notes: list[str],
+) -> DNSNames:
     """The notes every Deployment and DaemonSet plan ends with, and the Pods' DNS names
     (those of the stored template: the old one when the API server refuses the update)."""
     min_ready = fields.integer("spec", "minReadySeconds")
     if min_ready:
-        notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
-                     "to count as available")
+        notes.append(
+            f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
+            "to count as available"
+        )
     if changed_fields:
         notes.append("changed: " + ", ".join(changed_fields))
-    dns = pod_dns_names(_stored_template(template, old_obj, rejected),
-                        namespace=_namespace(obj), cluster_domain=cluster_domain,
-                        services=services)
+    dns = pod_dns_names(
+        _stored_template(template, old_obj, rejected),
+        namespace=_namespace(obj),
+        cluster_domain=cluster_domain,
+        services=services,
+    )
     notes.extend(dns.notes)
     return dns
 
@@ -1503,10 +1583,12 @@ def deployment_plan(
             )
     rejected = _refusal(rejections) or rejected
 
-    surge = deployment_max_surge(spec.replicas, spec.max_surge, spec.max_unavailable,
-                                 rolling=spec.rolling)
-    unavailable = deployment_max_unavailable(spec.replicas, spec.max_surge,
-                                             spec.max_unavailable, rolling=spec.rolling)
+    surge = deployment_max_surge(
+        spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
+    )
+    unavailable = deployment_max_unavailable(
+        spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
+    )
     if spec.rolling:
         strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
         bounds = Bounds(spec.replicas + surge, spec.replicas - unavailable)
@@ -1514,33 +1596,43 @@ def deployment_plan(
         strategy = Strategy(RECREATE)
         bounds = Bounds(spec.replicas, 0)
         if spec.replicas > 0:
-            notes.append("Recreate deletes every old Pod before it creates a new one: "
-                         "nothing is available in between")
+            notes.append(
+                "Recreate deletes every old Pod before it creates a new one: "
+                "nothing is available in between"
+            )
 
     # the starting ReplicaSets, oldest first
     old_sets: list[_ReplicaSet] = []
     new_set: _ReplicaSet | None = None
     if old_obj is not None:
         old_spec, _ = _deployment_parts(_Fields(old_obj, []))
-        old_surge = deployment_max_surge(old_spec.replicas, old_spec.max_surge,
-                                         old_spec.max_unavailable, rolling=old_spec.rolling)
-        current = _ReplicaSet(old_spec.replicas, old_spec.replicas, old_spec.replicas,
-                              old_spec.replicas + old_surge)
+        old_surge = deployment_max_surge(
+            old_spec.replicas,
+            old_spec.max_surge,
+            old_spec.max_unavailable,
+            rolling=old_spec.rolling,
+        )
+        current = _ReplicaSet(
+            old_spec.replicas, old_spec.replicas, old_spec.replicas, old_spec.replicas + old_surge
+        )
         if change in ("rollout", "rollout+scale"):
             old_sets.append(current)
         else:
             new_set = current
     elif not diff:
-        old_sets.append(_ReplicaSet(spec.replicas, spec.replicas, spec.replicas,
-                                    spec.replicas + surge))
+        old_sets.append(
+            _ReplicaSet(spec.replicas, spec.replicas, spec.replicas, spec.replicas + surge)
+        )
 
     steps = _StepLog()
     if rejected is not None:
         notes.append(_rejected_note("Deployment", rejections))
     else:
         if paused:
-            notes.append("the Deployment is paused: the controller only scales existing "
-                         "ReplicaSets, and the rollout starts when it is resumed")
+            notes.append(
+                "the Deployment is paused: the controller only scales existing "
+                "ReplicaSets, and the rollout starts when it is resumed"
+            )
         simulation = _DeploymentSimulation(spec, paused, old_sets, new_set)
         starts: list[int] = []
 
@@ -1555,14 +1647,17 @@ def deployment_plan(
         def record() -> None:
             # a ReplicaSet removes unavailable Pods first; Pods it created this step are not
             # available yet
-            available = sum(min(before, rs.replicas)
-                            for before, rs in zip(starts, simulation.sets(), strict=False))
+            available = sum(
+                min(before, rs.replicas)
+                for before, rs in zip(starts, simulation.sets(), strict=False)
+            )
             new_count, old_counts = counts()
             steps.append(ReplicaSetStep(new_count, old_counts, available))
 
         _run(sync, simulation.state, counts, record, notes)
-    dns = _closing_notes(fields, changed_fields, template, old_obj, rejected, obj,
-                         cluster_domain, services, notes)
+    dns = _closing_notes(
+        fields, changed_fields, template, old_obj, rejected, obj, cluster_domain, services, notes
+    )
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,
@@ -1705,26 +1800,32 @@ def _statefulset_parts(
     spec["replicas"] = fields.integer("spec", "replicas", default_text="1 replica")
     policy = fields.string("spec", "podManagementPolicy")
     if policy not in (None, "", ORDERED_READY, PARALLEL):
-        fields.note(("spec", "podManagementPolicy"),
-                    f"spec.podManagementPolicy {policy!r} is not OrderedReady or Parallel, which "
-                    "the API server rejects; planned as OrderedReady")
+        fields.note(
+            ("spec", "podManagementPolicy"),
+            f"spec.podManagementPolicy {policy!r} is not OrderedReady or Parallel, which "
+            "the API server rejects; planned as OrderedReady",
+        )
         policy = None
     spec["podManagementPolicy"] = policy
     strategy = dict(fields.mapping("spec", "updateStrategy"))
     strategy_type = fields.string("spec", "updateStrategy", "type")
     if strategy_type not in (None, "", ROLLING_UPDATE, ON_DELETE):
-        fields.note(("spec", "updateStrategy", "type"),
-                    f"spec.updateStrategy.type {strategy_type!r} is not RollingUpdate or "
-                    "OnDelete, which the API server rejects; planned as RollingUpdate")
+        fields.note(
+            ("spec", "updateStrategy", "type"),
+            f"spec.updateStrategy.type {strategy_type!r} is not RollingUpdate or "
+            "OnDelete, which the API server rejects; planned as RollingUpdate",
+        )
         strategy_type = None
     strategy["type"] = strategy_type
     raw_rolling_update = fields.optional_mapping("spec", "updateStrategy", "rollingUpdate")
     if raw_rolling_update is None:
         strategy.pop("rollingUpdate", None)
     elif strategy_type == ON_DELETE:
-        fields.note(("spec", "updateStrategy", "rollingUpdate"),
-                    "spec.updateStrategy.rollingUpdate is set with type OnDelete, which the API "
-                    "server rejects; it is ignored")
+        fields.note(
+            ("spec", "updateStrategy", "rollingUpdate"),
+            "spec.updateStrategy.rollingUpdate is set with type OnDelete, which the API "
+            "server rejects; it is ignored",
+        )
         strategy.pop("rollingUpdate", None)
     else:
         rolling_update = dict(raw_rolling_update)
@@ -1735,16 +1836,19 @@ def _statefulset_parts(
             "spec", "updateStrategy", "rollingUpdate", "maxUnavailable", default_text="1"
         )
         if max_unavailable is not None and _is_zero(max_unavailable):
-            fields.note(("spec", "updateStrategy", "rollingUpdate", "maxUnavailable"),
-                        "spec.updateStrategy.rollingUpdate.maxUnavailable is 0, which the API "
-                        "server rejects; planned as 1")
+            fields.note(
+                ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable"),
+                "spec.updateStrategy.rollingUpdate.maxUnavailable is 0, which the API "
+                "server rejects; planned as 1",
+            )
             max_unavailable = None
         rolling_update["maxUnavailable"] = max_unavailable
         strategy["rollingUpdate"] = rolling_update
     spec["updateStrategy"] = strategy
     spec["minReadySeconds"] = fields.integer("spec", "minReadySeconds")
-    defaulted = apps_v1_defaults("StatefulSet", spec,
-                                 max_unavailable_statefulset=max_unavailable_gate)
+    defaulted = apps_v1_defaults(
+        "StatefulSet", spec, max_unavailable_statefulset=max_unavailable_gate
+    )
 
     start = fields.integer("spec", "ordinals", "start", default_text="0")
     strategy_type = defaulted["updateStrategy"]["type"]
@@ -1755,8 +1859,14 @@ def _statefulset_parts(
         rolling = defaulted["updateStrategy"].get("rollingUpdate") or {}
         partition = rolling.get("partition", 0)
         raw_max_unavailable = rolling.get("maxUnavailable")
-    return (defaulted["replicas"], start or 0, strategy_type, partition,
-            defaulted["podManagementPolicy"], raw_max_unavailable)
+    return (
+        defaulted["replicas"],
+        start or 0,
+        strategy_type,
+        partition,
+        defaulted["podManagementPolicy"],
+        raw_max_unavailable,
+    )
 
 
 def statefulset_plan(
@@ -1780,8 +1890,10 @@ def statefulset_plan(
     obj: Mapping[str, Any] = new if isinstance(new, dict) else {}
     fields = _Fields(new, notes)
     if _parse_version(kubernetes_version) is None:
-        notes.append(f"Kubernetes version {kubernetes_version!r} is not X.Y; planned for "
-                     f"{DEFAULT_KUBERNETES_VERSION}")
+        notes.append(
+            f"Kubernetes version {kubernetes_version!r} is not X.Y; planned for "
+            f"{DEFAULT_KUBERNETES_VERSION}"
+        )
         kubernetes_version = DEFAULT_KUBERNETES_VERSION
     name = _name(obj)
     namespace = _namespace(obj)
@@ -1791,8 +1903,8 @@ def statefulset_plan(
     rejected: str | None = None
     old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
     gate = feature_gate_enabled("MaxUnavailableStatefulSet", kubernetes_version, feature_gates)
-    replicas, start, strategy_type, partition, policy, raw_max_unavailable = (
-        _statefulset_parts(fields, gate)
+    replicas, start, strategy_type, partition, policy, raw_max_unavailable = _statefulset_parts(
+        fields, gate
     )
     if old_obj is not None:
         change, changed_fields, rejected = classify_change(obj, old_obj)
@@ -1801,14 +1913,18 @@ def statefulset_plan(
     else:
         change = "rollout"
         if not rejections:
-            notes.append("no previous version given: planned as a Pod template update from "
-                         f"{_pods(replicas)} at the current revision, all available")
+            notes.append(
+                "no previous version given: planned as a Pod template update from "
+                f"{_pods(replicas)} at the current revision, all available"
+            )
     rejected = _refusal(rejections) or rejected
-    if start and not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
-                                          feature_gates):
-        notes.append(f"spec.ordinals.start {start} is ignored: "
-                     + _gate_note("StatefulSetStartOrdinal", kubernetes_version, feature_gates,
-                                  False))
+    if start and not feature_gate_enabled(
+        "StatefulSetStartOrdinal", kubernetes_version, feature_gates
+    ):
+        notes.append(
+            f"spec.ordinals.start {start} is ignored: "
+            + _gate_note("StatefulSetStartOrdinal", kubernetes_version, feature_gates, False)
+        )
         start = 0
     template_changed = change in ("rollout", "rollout+scale")
 
@@ -1820,11 +1936,12 @@ def statefulset_plan(
         except ValueError:
             resolved = 1
         max_unavailable = resolved if gate else 1
-        gate_note = _gate_note("MaxUnavailableStatefulSet", kubernetes_version, feature_gates,
-                               gate)
+        gate_note = _gate_note("MaxUnavailableStatefulSet", kubernetes_version, feature_gates, gate)
         if not gate and resolved != 1:
-            notes.append(f"maxUnavailable {raw_max_unavailable!r} is ignored and Pods are "
-                         f"replaced one at a time: {gate_note}")
+            notes.append(
+                f"maxUnavailable {raw_max_unavailable!r} is ignored and Pods are "
+                f"replaced one at a time: {gate_note}"
+            )
         elif template_changed:
             notes.append(gate_note)
 
@@ -1832,8 +1949,7 @@ def statefulset_plan(
     pods: dict[int, str] = {}
     if old_obj is not None:
         old_replicas, old_start, *_ = _statefulset_parts(_Fields(old_obj, []), gate)
-        if not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version,
-                                    feature_gates):
+        if not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version, feature_gates):
             old_start = 0
         revision = _CURRENT if template_changed else _UPDATE
         if old_replicas <= MAX_SIMULATED_PODS:
@@ -1862,46 +1978,63 @@ def statefulset_plan(
     elif replicas > MAX_SIMULATED_PODS or len(pods) > MAX_SIMULATED_PODS:
         notes.append(f"more than {MAX_SIMULATED_PODS} Pods: no step-by-step plan")
     else:
+
         def record() -> None:
             create, create_omitted = _shown_names(
-                (pod_name(o) for o in simulation.created), len(simulation.created))
+                (pod_name(o) for o in simulation.created), len(simulation.created)
+            )
             delete, delete_omitted = _shown_names(
-                (pod_name(o) for o in simulation.deleted), len(simulation.deleted))
-            steps.append(StatefulSetStep(
-                create=create,
-                delete=delete,
-                new=sum(1 for rev in simulation.pods.values() if rev == _UPDATE),
-                old=sum(1 for rev in simulation.pods.values() if rev == _CURRENT),
-                available=sum(1 for o in simulation.pods if o in simulation.available),
-                create_omitted=create_omitted,
-                delete_omitted=delete_omitted,
-            ))
+                (pod_name(o) for o in simulation.deleted), len(simulation.deleted)
+            )
+            steps.append(
+                StatefulSetStep(
+                    create=create,
+                    delete=delete,
+                    new=sum(1 for rev in simulation.pods.values() if rev == _UPDATE),
+                    old=sum(1 for rev in simulation.pods.values() if rev == _CURRENT),
+                    available=sum(1 for o in simulation.pods if o in simulation.available),
+                    create_omitted=create_omitted,
+                    delete_omitted=delete_omitted,
+                )
+            )
 
-        _run(simulation.sync, simulation.state, simulation.state, record, notes,
-             visits=max(len(pods), replicas))
+        _run(
+            simulation.sync,
+            simulation.state,
+            simulation.state,
+            record,
+            notes,
+            visits=max(len(pods), replicas),
+        )
 
     if strategy_type == ON_DELETE:
         strategy = Strategy(ON_DELETE, None, None, None, policy)
         bounds = Bounds(replicas, replicas)
         if template_changed:
-            notes.append("OnDelete: the controller replaces no Pod by itself; each Pod gets the "
-                         "new template when you delete it")
+            notes.append(
+                "OnDelete: the controller replaces no Pod by itself; each Pod gets the "
+                "new template when you delete it"
+            )
     else:
         strategy = Strategy(ROLLING_UPDATE, None, max_unavailable, partition, policy)
         bounds = Bounds(replicas, max(replicas - (max_unavailable or 1), 0))
         if template_changed and partition is not None and partition >= replicas > 0:
-            notes.append(f"partition {partition} is not below replicas {replicas}: no Pod is "
-                         "updated")
+            notes.append(
+                f"partition {partition} is not below replicas {replicas}: no Pod is updated"
+            )
         elif template_changed and partition:
             held = [pod_name(o) for o in range(start, start + min(partition, replicas, 20))]
             listed = ", ".join(held) + (", ..." if partition > len(held) else "")
-            notes.append(f"partition {partition} holds back {listed}"
-                         + (f" (the partition counts from ordinals.start {start})"
-                            if start else ""))
+            notes.append(
+                f"partition {partition} holds back {listed}"
+                + (f" (the partition counts from ordinals.start {start})" if start else "")
+            )
     min_ready = fields.integer("spec", "minReadySeconds")
     if min_ready:
-        notes.append(f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
-                     "to count as available")
+        notes.append(
+            f"minReadySeconds {min_ready}: each step also waits that long for new Pods "
+            "to count as available"
+        )
     if changed_fields:
         notes.append("changed: " + ", ".join(changed_fields))
 
@@ -1917,12 +2050,19 @@ def statefulset_plan(
     domain: str | None = None
     records = False
     if service_name:
-        domain, records = _governing_service(services, namespace, service_name,
-                                             _template_labels(template or {}), cluster_domain,
-                                             notes)
+        domain, records = _governing_service(
+            services,
+            namespace,
+            service_name,
+            _template_labels(template or {}),
+            cluster_domain,
+            notes,
+        )
     else:
-        notes.append("spec.serviceName is not set: the Pods get hostnames but no subdomain and "
-                     "no per-Pod DNS names")
+        notes.append(
+            "spec.serviceName is not set: the Pods get hostnames but no subdomain and "
+            "no per-Pod DNS names"
+        )
     dns_pods: list[PodDNS] = []
     too_long: list[str] = []
     ordinals = sorted(simulation.pods)
@@ -1936,13 +2076,24 @@ def statefulset_plan(
             too_long.append(hostname)
         elif records and service_name:
             fqdn = f"{hostname}.{service_name}.{namespace}.svc.{cluster_domain}"
-        dns_pods.append(PodDNS(hostname, ordinal, hostname, service_name or None, fqdn,
-                               simulation.pods[ordinal] == _UPDATE))
+        dns_pods.append(
+            PodDNS(
+                hostname,
+                ordinal,
+                hostname,
+                service_name or None,
+                fqdn,
+                simulation.pods[ordinal] == _UPDATE,
+            )
+        )
     if too_long:
-        notes.append(f"Pod name {too_long[0]!r} is longer than 63 characters: it is not a valid "
-                     "hostname, so the API server rejects such Pods")
+        notes.append(
+            f"Pod name {too_long[0]!r} is longer than 63 characters: it is not a valid "
+            "hostname, so the API server rejects such Pods"
+        )
     update_order, update_order_omitted = _shown_names(
-        (pod_name(o) for o in simulation.update_order), len(simulation.update_order))
+        (pod_name(o) for o in simulation.update_order), len(simulation.update_order)
+    )
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,
@@ -1976,9 +2127,16 @@ class _NodePods:
 class _DaemonSetSimulation:
     """The DaemonSet controller's syncs over nodes (daemon_controller.go, update.go)."""
 
-    def __init__(self, should_run: list[bool], should_continue: list[bool],
-                 pods: list[_NodePods], rolling: bool, max_surge: int,
-                 max_unavailable: int, port_blocked: bool = False) -> None:
+    def __init__(
+        self,
+        should_run: list[bool],
+        should_continue: list[bool],
+        pods: list[_NodePods],
+        rolling: bool,
+        max_surge: int,
+        max_unavailable: int,
+        port_blocked: bool = False,
+    ) -> None:
         self.should_run = should_run
         # the new Pod asks for a host port the old one holds: while both are on a node, the
         # scheduler's NodePorts filter leaves the new one Pending, never available
@@ -1996,8 +2154,9 @@ class _DaemonSetSimulation:
     # same sync)
     def sync(self) -> None:
         self.available_old = {i for i, p in enumerate(self.pods) if p.old}
-        self.available_new = {i for i, p in enumerate(self.pods)
-                              if p.new and not (self.port_blocked and p.old)}
+        self.available_new = {
+            i for i, p in enumerate(self.pods) if p.new and not (self.port_blocked and p.old)
+        }
         self._manage()
         if self.rolling:
             self._rolling_update()
@@ -2103,11 +2262,13 @@ def _port_stall_reason(blocking: Sequence[HostPort], waiting: int, surge: int) -
         ports += f" and {len(blocking) - MAX_SHOWN_REJECTIONS} more"
     noun = "host port" if len(blocking) == 1 else "host ports"
     nodes = "node" if waiting == 1 else "nodes"
-    return (f"maxSurge {surge} starts a new Pod beside the old one on {waiting} {nodes}, but "
-            f"the new Pod asks for {noun} {ports} that the old one holds: the scheduler cannot "
-            "place it (NodePorts), the controller deletes an old Pod only once its replacement "
-            "is available, and no more new Pods start (daemonset-surge-with-host-port; set "
-            "maxSurge: 0 and maxUnavailable: 1 to replace Pods in place)")
+    return (
+        f"maxSurge {surge} starts a new Pod beside the old one on {waiting} {nodes}, but "
+        f"the new Pod asks for {noun} {ports} that the old one holds: the scheduler cannot "
+        "place it (NodePorts), the controller deletes an old Pod only once its replacement "
+        "is available, and no more new Pods start (daemonset-surge-with-host-port; set "
+        "maxSurge: 0 and maxUnavailable: 1 to replace Pods in place)"
+    )
 
 
 def _tolerations(pod_spec: Mapping[str, Any]) -> list[dict[str, object]] | None:
@@ -2117,8 +2278,11 @@ def _tolerations(pod_spec: Mapping[str, Any]) -> list[dict[str, object]] | None:
         return None  # each placement then works them out, and says what fails
 
 
-def _placement(node: Mapping[str, Any], pod_spec: Mapping[str, Any],
-               tolerations: list[dict[str, object]] | None = None) -> tuple[bool, bool, str]:
+def _placement(
+    node: Mapping[str, Any],
+    pod_spec: Mapping[str, Any],
+    tolerations: list[dict[str, object]] | None = None,
+) -> tuple[bool, bool, str]:
     """(should run, should continue running, reason) of a daemon Pod on a node."""
     try:
         placement = daemon_placement(node, pod_spec, tolerations)
@@ -2142,9 +2306,11 @@ def _daemonset_parts(fields: _Fields) -> tuple[str, object, object]:
     strategy = dict(fields.mapping("spec", "updateStrategy"))
     strategy_type = fields.string("spec", "updateStrategy", "type")
     if strategy_type not in (None, "", ROLLING_UPDATE, ON_DELETE):
-        fields.note(("spec", "updateStrategy", "type"),
-                    f"spec.updateStrategy.type {strategy_type!r} is not RollingUpdate or "
-                    "OnDelete, which the API server rejects; planned as RollingUpdate")
+        fields.note(
+            ("spec", "updateStrategy", "type"),
+            f"spec.updateStrategy.type {strategy_type!r} is not RollingUpdate or "
+            "OnDelete, which the API server rejects; planned as RollingUpdate",
+        )
         strategy_type = None
     strategy["type"] = strategy_type
     if strategy_type == ON_DELETE:
@@ -2169,14 +2335,18 @@ def _daemonset_parts(fields: _Fields) -> tuple[str, object, object]:
         # ValidateRollingUpdateDaemonSet: exactly one of the two must be non-zero; an unset
         # maxUnavailable defaults to 1, so surge needs an explicit maxUnavailable: 0
         if not _is_zero(max_surge) and not _is_zero(max_unavailable):
-            fields.note(("spec", "updateStrategy", "rollingUpdate"),
-                        f"maxSurge {max_surge!r} with maxUnavailable {max_unavailable!r} (1 when "
-                        "unset): the API server rejects both non-zero; set maxUnavailable: 0 "
-                        "to surge")
+            fields.note(
+                ("spec", "updateStrategy", "rollingUpdate"),
+                f"maxSurge {max_surge!r} with maxUnavailable {max_unavailable!r} (1 when "
+                "unset): the API server rejects both non-zero; set maxUnavailable: 0 "
+                "to surge",
+            )
         elif _is_zero(max_surge) and _is_zero(max_unavailable):
-            fields.note(("spec", "updateStrategy", "rollingUpdate"),
-                        "maxSurge and maxUnavailable are both 0, which the API server rejects; "
-                        "the controller would let 1 Pod be unavailable")
+            fields.note(
+                ("spec", "updateStrategy", "rollingUpdate"),
+                "maxSurge and maxUnavailable are both 0, which the API server rejects; "
+                "the controller would let 1 Pod be unavailable",
+            )
     return strategy_type, max_surge, max_unavailable
 
 
@@ -2215,8 +2385,10 @@ def daemonset_plan(
     else:
         change = "rollout"
         if not rejections:
-            notes.append("no previous version given: planned as a Pod template update from an "
-                         "old Pod on every node that runs the daemon")
+            notes.append(
+                "no previous version given: planned as a Pod template update from an "
+                "old Pod on every node that runs the daemon"
+            )
     rejected = _refusal(rejections) or rejected
 
     placements: list[NodePlacement] = []
@@ -2227,8 +2399,10 @@ def daemonset_plan(
         should_run = [True] * HYPOTHETICAL_NODE_COUNT
         should_continue = list(should_run)
         old_runs = list(should_run)
-        notes.append(f"no nodes given (--nodes): planned over {HYPOTHETICAL_NODE_COUNT} "
-                     "hypothetical nodes that all accept the Pods")
+        notes.append(
+            f"no nodes given (--nodes): planned over {HYPOTHETICAL_NODE_COUNT} "
+            "hypothetical nodes that all accept the Pods"
+        )
     else:
         old_template = _spec(old_obj).get("template") if old_obj is not None else None
         old_pod_spec: Mapping[str, Any] = {}
@@ -2242,28 +2416,32 @@ def daemonset_plan(
             shown = index < MAX_SHOWN_NODES
             if not isinstance(node, dict):
                 if shown:
-                    placements.append(NodePlacement(_node_name(node, index), False,
-                                                    "not a Node object"))
+                    placements.append(
+                        NodePlacement(_node_name(node, index), False, "not a Node object")
+                    )
                 should_run.append(False)
                 should_continue.append(False)
                 old_runs.append(False)
                 continue
             runs, stays, reason = _placement(node, pod_spec, tolerations)
             if shown:
-                placements.append(NodePlacement(_node_name(node, index), runs,
-                                                None if runs else reason))
+                placements.append(
+                    NodePlacement(_node_name(node, index), runs, None if runs else reason)
+                )
             should_run.append(runs)
             should_continue.append(stays)
-            old_runs.append(_placement(node, old_pod_spec, old_tolerations)[0]
-                            if old_obj is not None else runs)
+            old_runs.append(
+                _placement(node, old_pod_spec, old_tolerations)[0] if old_obj is not None else runs
+            )
     desired = sum(should_run)
 
     rolling = strategy_type == ROLLING_UPDATE
     surge = unavailable = 0
     if rolling:
         try:
-            surge, unavailable = intstr.daemonset_surge_and_unavailable(raw_surge,
-                                                                        raw_unavailable, desired)
+            surge, unavailable = intstr.daemonset_surge_and_unavailable(
+                raw_surge, raw_unavailable, desired
+            )
         except ValueError:
             surge, unavailable = 0, 1 if desired else 0
         strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
@@ -2285,12 +2463,14 @@ def daemonset_plan(
     for index, runs in enumerate(should_run):
         if old_obj is not None:
             running = old_runs[index]
-            start.append(_NodePods(old=running and template_changed,
-                                   new=running and not template_changed))
+            start.append(
+                _NodePods(old=running and template_changed, new=running and not template_changed)
+            )
         else:
             start.append(_NodePods(old=runs and not diff))
-    simulation = _DaemonSetSimulation(should_run, should_continue, start, rolling, surge,
-                                      unavailable, port_blocked=bool(blocking))
+    simulation = _DaemonSetSimulation(
+        should_run, should_continue, start, rolling, surge, unavailable, port_blocked=bool(blocking)
+    )
     steps = _StepLog()
     stalled: Stall | None = None
     if rejected is not None:
@@ -2303,8 +2483,10 @@ def daemonset_plan(
             simulation.sync()
 
         def counts() -> tuple[int, int]:
-            return (sum(1 for p in simulation.pods if p.new),
-                    sum(1 for p in simulation.pods if p.old))
+            return (
+                sum(1 for p in simulation.pods if p.new),
+                sum(1 for p in simulation.pods if p.old),
+            )
 
         def record() -> None:
             available = sum(
@@ -2320,10 +2502,13 @@ def daemonset_plan(
         if blocking and waiting:
             stalled = Stall(steps.total, _port_stall_reason(blocking, waiting, surge))
         if not rolling and template_changed:
-            notes.append("OnDelete: the controller replaces no Pod by itself; a node gets the "
-                         "new template when you delete its Pod")
-    dns = _closing_notes(fields, changed_fields, template, old_obj, rejected, obj,
-                         cluster_domain, services, notes)
+            notes.append(
+                "OnDelete: the controller replaces no Pod by itself; a node gets the "
+                "new template when you delete its Pod"
+            )
+    dns = _closing_notes(
+        fields, changed_fields, template, old_obj, rejected, obj, cluster_domain, services, notes
+    )
     return WorkloadPlan(
         object=_object_ref(obj),
         change=change,
@@ -2370,25 +2555,50 @@ def plan_for(
     if target is None:
         if previous is None:
             return None
-        plan = plan_for(previous, None, diff=True, kubernetes_version=kubernetes_version,
-                        feature_gates=feature_gates, cluster_domain=cluster_domain,
-                        services=services, nodes=nodes)
+        plan = plan_for(
+            previous,
+            None,
+            diff=True,
+            kubernetes_version=kubernetes_version,
+            feature_gates=feature_gates,
+            cluster_domain=cluster_domain,
+            services=services,
+            nodes=nodes,
+        )
         if plan is None:
             return None
         return _as_deletion(plan)
     kind = target.get("kind")
     if kind == "Deployment":
-        return deployment_plan(target, previous, diff=diff, cluster_domain=cluster_domain,
-                               services=services, rejections=rejections)
+        return deployment_plan(
+            target,
+            previous,
+            diff=diff,
+            cluster_domain=cluster_domain,
+            services=services,
+            rejections=rejections,
+        )
     if kind == "StatefulSet":
-        return statefulset_plan(target, previous, diff=diff,
-                                kubernetes_version=kubernetes_version,
-                                feature_gates=feature_gates, cluster_domain=cluster_domain,
-                                services=services, rejections=rejections)
+        return statefulset_plan(
+            target,
+            previous,
+            diff=diff,
+            kubernetes_version=kubernetes_version,
+            feature_gates=feature_gates,
+            cluster_domain=cluster_domain,
+            services=services,
+            rejections=rejections,
+        )
     if kind == "DaemonSet":
-        return daemonset_plan(target, previous, nodes=nodes, diff=diff,
-                              cluster_domain=cluster_domain, services=services,
-                              rejections=rejections)
+        return daemonset_plan(
+            target,
+            previous,
+            nodes=nodes,
+            diff=diff,
+            cluster_domain=cluster_domain,
+            services=services,
+            rejections=rejections,
+        )
     return None
 
 
@@ -2401,7 +2611,8 @@ def _as_deletion(plan: WorkloadPlan) -> WorkloadPlan:
         strategy=plan.strategy,
         bounds=Bounds(plan.replicas, 0),
         nodes=plan.nodes,
-        notes=(f"deleting the {kind} deletes its Pods through the garbage collector; no "
-               "controller steps",),
+        notes=(
+            f"deleting the {kind} deletes its Pods through the garbage collector; no "
+            "controller steps",
+        ),
     )
-

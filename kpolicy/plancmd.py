@@ -121,8 +121,9 @@ class PlanReport:
             if note is not None:
                 plan = replace(plan, notes=(*plan.notes, note))
             plans.append(plan)
-        document = plan_document(plans, cluster_domain=self.cluster_domain,
-                                 kubernetes_version=self.kubernetes_version)
+        document = plan_document(
+            plans, cluster_domain=self.cluster_domain, kubernetes_version=self.kubernetes_version
+        )
         if self.comparison is not None:
             workloads = document.pop("workloads")
             document["comparedWith"] = self.comparison
@@ -145,8 +146,10 @@ def creation_note(entry: PlanEntry) -> str | None:
     listed = _short_list(names)
     if len(entry.creation) == 1 and len(names) > 1:
         return f"on creation all Pods are created at once (Parallel): {listed}"
-    return ("on creation Pods are created one at a time, each once the one before is Running "
-            f"and Ready (OrderedReady): {listed}")
+    return (
+        "on creation Pods are created one at a time, each once the one before is Running "
+        f"and Ready (OrderedReady): {listed}"
+    )
 
 
 def _short_list(names: Sequence[str], limit: int = 8) -> str:
@@ -190,13 +193,19 @@ def _read(items: Iterable[Input], limits: Limits, errors: list[str]) -> list[Loa
 _GIT_SAFETY: Final = ("-c", "safe.bareRepository=explicit")
 
 
-def _git(args: Sequence[str], cwd: str,
-         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def _git(
+    args: Sequence[str], cwd: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(  # noqa: S603 - git with fixed subcommands; REV and paths follow --end-of-options or --
             ["git", *_GIT_SAFETY, *args],  # noqa: S607 - the user's git from PATH, as they run it
-            cwd=cwd or ".", capture_output=True, stdin=subprocess.DEVNULL,
-            timeout=_GIT_TIMEOUT, check=False, env=dict(env) if env is not None else None)
+            cwd=cwd or ".",
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+            env=dict(env) if env is not None else None,
+        )
     except FileNotFoundError:
         raise UsageError("--base needs git, which is not installed") from None
     except subprocess.TimeoutExpired:
@@ -209,8 +218,7 @@ def _git_message(result: subprocess.CompletedProcess[bytes]) -> str:
 
 
 def _hidden(relative: str) -> bool:
-    return any(part.startswith(".") and part not in (".", "..")
-               for part in relative.split("/"))
+    return any(part.startswith(".") and part not in (".", "..") for part in relative.split("/"))
 
 
 @dataclass(frozen=True)
@@ -252,8 +260,10 @@ def _repository_of(given: str, folder: str, roots: Sequence[str]) -> tuple[str, 
     git_dir = env.get("GIT_DIR")
     if git_dir:
         if _planted(os.path.join(folder, git_dir), roots):
-            raise UsageError(f"--base: GIT_DIR {git_dir} is inside the linted files; kpolicy "
-                             "does not take the previous version from a repository they hold")
+            raise UsageError(
+                f"--base: GIT_DIR {git_dir} is inside the linted files; kpolicy "
+                "does not take the previous version from a repository they hold"
+            )
     else:
         # what git's discovery will find: the nearest folder holding .git, or being a
         # repository itself (bare): refused before git reads its config
@@ -263,30 +273,36 @@ def _repository_of(given: str, folder: str, roots: Sequence[str]) -> tuple[str, 
                 raise UsageError(
                     f"{given}: the git repository git would use, {around[0]}, lies inside the "
                     "linted files (committed into them, not a working tree's .git); kpolicy "
-                    "does not take the previous version from it")
-            raise UsageError(f"{given}: the nearest git repository, {around[0]}, is a bare "
-                             "repository; --base reads the previous version from the "
-                             "repository of a working tree")
+                    "does not take the previous version from it"
+                )
+            raise UsageError(
+                f"{given}: the nearest git repository, {around[0]}, is a bare "
+                "repository; --base reads the previous version from the "
+                "repository of a working tree"
+            )
     top = _git(["rev-parse", "--show-toplevel", "--absolute-git-dir"], folder, env)
     if top.returncode != 0:
         message = _git_message(top)
         if "not a git repository" in message:
-            raise UsageError(f"{given}: not in a git repository; --base reads the previous "
-                             "version from git")
+            raise UsageError(
+                f"{given}: not in a git repository; --base reads the previous version from git"
+            )
         raise UsageError(f"{given}: git cannot read the repository: {message}")
     lines = top.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) < 2:
         raise UsageError(f"{given}: git names no working tree for the repository")
     toplevel, found_dir = lines[0].strip(), lines[1].strip()
     if _planted(found_dir, roots):
-        raise UsageError(f"{given}: the git repository {found_dir} is inside the linted files; "
-                         "kpolicy does not take the previous version from a repository they hold")
+        raise UsageError(
+            f"{given}: the git repository {found_dir} is inside the linted files; "
+            "kpolicy does not take the previous version from a repository they hold"
+        )
     return toplevel, env
 
 
-def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
-               limits: Limits, base: str | None = None
-               ) -> tuple[list[LoadedFile], int, list[BaseCommit]]:
+def _load_base(
+    paths: Sequence[str], rev: str, exclude: Sequence[str], limits: Limits, base: str | None = None
+) -> tuple[list[LoadedFile], int, list[BaseCommit]]:
     """The files under ``paths`` as they were at git revision ``rev``; the number of files
     found there, and the commit ``rev`` named in each repository. Folders are walked as
     :func:`kpolicy.discover.discover` walks them; ``base``: the folder of ``exclude``."""
@@ -306,16 +322,18 @@ def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
         spec = "." if os.path.isdir(given) else os.path.basename(given)
         toplevel, env = _repository_of(given, folder, roots)
         if toplevel not in commits:
-            verify = _git(["rev-parse", "--verify", "--quiet", "--end-of-options",
-                           f"{rev}^{{commit}}"], folder, env)
+            verify = _git(
+                ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+                folder,
+                env,
+            )
             name = verify.stdout.decode("ascii", "replace").strip()
             if verify.returncode != 0 or not name:
                 raise UsageError(f"--base {rev!r} is not a commit in the repository {toplevel}")
             commits[toplevel] = BaseCommit(toplevel, name)
         commit = commits[toplevel].commit
         # the commit as resolved once: a branch that moves meanwhile cannot mix two versions
-        listing = _git(["ls-tree", "-r", "-z", "--end-of-options", commit, "--", spec], folder,
-                       env)
+        listing = _git(["ls-tree", "-r", "-z", "--end-of-options", commit, "--", spec], folder, env)
         if listing.returncode != 0:
             raise UsageError(f"{given}: git ls-tree {rev}: {_git_message(listing)}")
         for record in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
@@ -324,8 +342,11 @@ def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
                 continue  # symbolic links, submodules
             explicit = spec != "."
             display = given if explicit else os.path.normpath(os.path.join(given, relative))
-            if not explicit and (not relative.endswith(MANIFEST_SUFFIXES) or _hidden(relative)
-                                 or _excluded(display, exclude, base)):
+            if not explicit and (
+                not relative.endswith(MANIFEST_SUFFIXES)
+                or _hidden(relative)
+                or _excluded(display, exclude, base)
+            ):
                 continue
             real = os.path.realpath(os.path.join(folder, relative))
             if real in seen:
@@ -342,8 +363,15 @@ def _load_base(paths: Sequence[str], rev: str, exclude: Sequence[str],
             if text is None:
                 from kpolicy.model import Diagnostic, Severity, Span
 
-                diag = Diagnostic("yaml-syntax", Severity.ERROR, error or "cannot decode",
-                                  source.display, Span.point(line, 1), "", None)
+                diag = Diagnostic(
+                    "yaml-syntax",
+                    Severity.ERROR,
+                    error or "cannot decode",
+                    source.display,
+                    Span.point(line, 1),
+                    "",
+                    None,
+                )
                 loaded.append(LoadedFile(source, (), (diag,), 0, {}))
                 continue
             result = load_text(replace(source, text=text), limits)
@@ -361,8 +389,10 @@ def _load_nodes(path: Path, limits: Limits, warnings: list[str]) -> list[dict[st
         warnings.extend(_warnings_of([loaded]))
     nodes = [obj.data for obj in found]
     if not nodes:
-        warnings.append(f"{path}: no Node objects (--nodes wants `kubectl get nodes -o yaml`); "
-                        "every DaemonSet is planned over no nodes")
+        warnings.append(
+            f"{path}: no Node objects (--nodes wants `kubectl get nodes -o yaml`); "
+            "every DaemonSet is planned over no nodes"
+        )
     return nodes
 
 
@@ -384,53 +414,90 @@ def _key(obj: KObject) -> Key:
 
 def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
     """The workloads to plan: a kustomize patch is a fragment of one, not a workload."""
-    return [obj for file in files for obj in file.objects
-            if obj.kind in WORKLOAD_KINDS and not obj.patch]
+    return [
+        obj
+        for file in files
+        for obj in file.objects
+        if obj.kind in WORKLOAD_KINDS and not obj.patch
+    ]
 
 
 def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
     return [obj.data for obj in index.of_kind("Service", namespace)]
 
 
-def _plan(obj: dict[str, Any] | None, old: dict[str, Any] | None, *, diff: bool,
-          services: list[dict[str, Any]], settings: _Settings,
-          rejections: Sequence[Rejection] = ()) -> WorkloadPlan | None:
-    return plan_for(obj, old, diff=diff, kubernetes_version=settings.kubernetes_version,
-                    feature_gates=settings.feature_gates,
-                    cluster_domain=settings.cluster_domain, services=services,
-                    nodes=settings.nodes, rejections=rejections)
+def _plan(
+    obj: dict[str, Any] | None,
+    old: dict[str, Any] | None,
+    *,
+    diff: bool,
+    services: list[dict[str, Any]],
+    settings: _Settings,
+    rejections: Sequence[Rejection] = (),
+) -> WorkloadPlan | None:
+    return plan_for(
+        obj,
+        old,
+        diff=diff,
+        kubernetes_version=settings.kubernetes_version,
+        feature_gates=settings.feature_gates,
+        cluster_domain=settings.cluster_domain,
+        services=services,
+        nodes=settings.nodes,
+        rejections=rejections,
+    )
 
 
-def _update_entry(obj: KObject, index: Index, settings: _Settings,
-                  refusals: Refusals) -> PlanEntry | None:
+def _update_entry(
+    obj: KObject, index: Index, settings: _Settings, refusals: Refusals
+) -> PlanEntry | None:
     """A template update from a fully available old revision (no previous version given)."""
     services = _services(index, obj.namespace)
     rejections = refusals.get(id(obj), ())
-    plan = _plan(obj.data, None, diff=False, services=services, settings=settings,
-                 rejections=rejections)
+    plan = _plan(
+        obj.data, None, diff=False, services=services, settings=settings, rejections=rejections
+    )
     if plan is None:
         return None
     creation: tuple[tuple[str, ...], ...] = ()
     if obj.kind == "StatefulSet" and not rejections:
-        created = statefulset_plan(obj.data, None, diff=True,
-                                   kubernetes_version=settings.kubernetes_version,
-                                   feature_gates=settings.feature_gates,
-                                   cluster_domain=settings.cluster_domain, services=services)
+        created = statefulset_plan(
+            obj.data,
+            None,
+            diff=True,
+            kubernetes_version=settings.kubernetes_version,
+            feature_gates=settings.feature_gates,
+            cluster_domain=settings.cluster_domain,
+            services=services,
+        )
         # a step lists at most MAX_SHOWN_NAMES Pods; the others are counted after them
         creation = tuple(
             (*step.create, *([f"{step.create_omitted} more"] if step.create_omitted else []))
-            for step in created.steps if isinstance(step, StatefulSetStep) and step.create)
+            for step in created.steps
+            if isinstance(step, StatefulSetStep) and step.create
+        )
     return PlanEntry(plan, _location(obj), None, (0, plan.replicas), creation)
 
 
-def _diff_entry(new: KObject | None, old: KObject | None, index: Index, old_index: Index,
-                settings: _Settings, refusals: Refusals) -> PlanEntry | None:
+def _diff_entry(
+    new: KObject | None,
+    old: KObject | None,
+    index: Index,
+    old_index: Index,
+    settings: _Settings,
+    refusals: Refusals,
+) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
     services = _services(index if new is not None else old_index, subject.namespace)
-    plan = _plan(None if new is None else new.data, None if old is None else old.data,
-                 diff=True, services=services, settings=settings,
-                 rejections=refusals.get(id(new), ()) if new is not None else ())
+    plan = _plan(
+        None if new is None else new.data,
+        None if old is None else old.data,
+        diff=True,
+        services=services,
+        settings=settings,
+        rejections=refusals.get(id(new), ()) if new is not None else (),
+    )
     if plan is None:
         return None
     start = (0, 0)
@@ -443,9 +510,10 @@ def _diff_entry(new: KObject | None, old: KObject | None, index: Index, old_inde
 
 
 def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Settings:
-    version = check_version(options.kubernetes_version or config.kubernetes_version
-                            or DEFAULT_VERSION)
-    domain = (options.cluster_domain or config.cluster_domain or DEFAULT_CLUSTER_DOMAIN)
+    version = check_version(
+        options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION
+    )
+    domain = options.cluster_domain or config.cluster_domain or DEFAULT_CLUSTER_DOMAIN
     domain = domain.rstrip(".")
     problems = is_dns1123_subdomain(domain)
     if problems:
@@ -456,16 +524,21 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Set
     return _Settings(version, domain, {**config.feature_gates, **options.feature_gates}, nodes)
 
 
-def _refusals(files: Sequence[LoadedFile], session: Session, repo: RepoModel | None,
-              base: Path) -> Refusals:
+def _refusals(
+    files: Sequence[LoadedFile], session: Session, repo: RepoModel | None, base: Path
+) -> Refusals:
     holding = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
     others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
     return workload_refusals(holding, others, session, repo, base)
 
 
-def workload_refusals(files: Sequence[LoadedFile], context: Sequence[LoadedFile],
-                      session: Session, repo: RepoModel | None = None,
-                      base: Path | None = None) -> Refusals:
+def workload_refusals(
+    files: Sequence[LoadedFile],
+    context: Sequence[LoadedFile],
+    session: Session,
+    repo: RepoModel | None = None,
+    base: Path | None = None,
+) -> Refusals:
     """Why the API server refuses each workload of ``files`` it refuses: the findings of error
     severity of the rules whose findings are refusals (``rejects`` in rules/<id>.yaml), as
     ``kpolicy lint`` reports them with the same config (rules turned off and suppressions
@@ -473,13 +546,22 @@ def workload_refusals(files: Sequence[LoadedFile], context: Sequence[LoadedFile]
     ``context``: the other files, for the index. Keyed by ``id()`` of the workload."""
     from kpolicy.lint import check_files
 
-    rejecting = {rule_id: active for rule_id, active in session.active.items()
-                 if active.rule.rejects and active.rule.builtin}
+    rejecting = {
+        rule_id: active
+        for rule_id, active in session.active.items()
+        if active.rule.rejects and active.rule.builtin
+    }
     reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
     if not rejecting or not reported:
         return {}
-    result, _ = check_files(reported, context, replace(session, active=rejecting), base=base,
-                            repo=repo, context_findings=False)
+    result, _ = check_files(
+        reported,
+        context,
+        replace(session, active=rejecting),
+        base=base,
+        repo=repo,
+        context_findings=False,
+    )
     # each workload's lines; a finding belongs to the innermost object around it (an item of
     # a List lies inside the List's document)
     spans: dict[str, list[tuple[int, int, KObject]]] = {}
@@ -492,13 +574,17 @@ def workload_refusals(files: Sequence[LoadedFile], context: Sequence[LoadedFile]
     for diag in result.diagnostics:
         if not diag.rejects or diag.severity is not Severity.ERROR:
             continue
-        around = [(last - first, obj) for first, last, obj in spans.get(diag.file, ())
-                  if first <= diag.span.line <= last]
+        around = [
+            (last - first, obj)
+            for first, last, obj in spans.get(diag.file, ())
+            if first <= diag.span.line <= last
+        ]
         if not around:
             continue
         obj = min(around, key=lambda item: item[0])[1]
         refusals.setdefault(id(obj), []).append(
-            Rejection(diag.rule, diag.message, diag.file, diag.span.line, diag.span.column))
+            Rejection(diag.rule, diag.message, diag.file, diag.span.line, diag.span.column)
+        )
     return refusals
 
 
@@ -523,17 +609,23 @@ def build_report(options: PlanOptions) -> PlanRun:
         raise UsageError("stdin (-) can be the new or the previous version, not both")
     # the lint session of the same config, version and feature gates: its rules tell which
     # workloads the API server refuses
-    session = build_session(LintOptions(
-        config_path=options.config_path, cwd=options.cwd,
-        kubernetes_version=options.kubernetes_version, feature_gates=options.feature_gates))
+    session = build_session(
+        LintOptions(
+            config_path=options.config_path,
+            cwd=options.cwd,
+            kubernetes_version=options.kubernetes_version,
+            feature_gates=options.feature_gates,
+        )
+    )
     config = session.config
     limits = config.limits
     warnings: list[str] = []
     errors: list[str] = []
     settings = _settings(options, config, warnings)
 
-    inputs, discover_errors = discover(paths, config.exclude, options.stdin_filename,
-                                       base=config.exclude_base)
+    inputs, discover_errors = discover(
+        paths, config.exclude, options.stdin_filename, base=config.exclude_base
+    )
     errors.extend(discover_errors)
     # the repository as lint sees it: which files are kustomize patches (fragments, never
     # planned on their own), which labels and images kustomizations set
@@ -556,32 +648,38 @@ def build_report(options: PlanOptions) -> PlanRun:
                 entries.append(entry)
     else:
         if options.base is not None:
-            old_files, _, commits = _load_base(paths, options.base, config.exclude, limits,
-                                               config.exclude_base)
+            old_files, _, commits = _load_base(
+                paths, options.base, config.exclude, limits, config.exclude_base
+            )
             # the commit compared with, as git resolved the revision
-            named = ", ".join(f"commit {c.commit[:12]}" + (f" in {c.repository}"
-                                                           if len(commits) > 1 else "")
-                              for c in commits)
+            named = ", ".join(
+                f"commit {c.commit[:12]}" + (f" in {c.repository}" if len(commits) > 1 else "")
+                for c in commits
+            )
             compared_with = f"git {options.base} ({named})" if named else f"git {options.base}"
-            comparison = {"git": options.base,
-                          "commits": [{"repository": c.repository, "commit": c.commit}
-                                      for c in commits]}
+            comparison = {
+                "git": options.base,
+                "commits": [{"repository": c.repository, "commit": c.commit} for c in commits],
+            }
         else:
-            old_inputs, old_errors = discover(options.from_paths, config.exclude,
-                                              options.stdin_filename, base=config.exclude_base)
+            old_inputs, old_errors = discover(
+                options.from_paths, config.exclude, options.stdin_filename, base=config.exclude_base
+            )
             errors.extend(old_errors)
             # a folder given to --from may hold the new version too (examples/ and
             # examples/v2/): a file being planned is never its own previous version
             planned = {os.path.realpath(i.path) for i in inputs if i.path is not None}
-            old_inputs = [i for i in old_inputs
-                          if i.path is None or os.path.realpath(i.path) not in planned]
+            old_inputs = [
+                i for i in old_inputs if i.path is None or os.path.realpath(i.path) not in planned
+            ]
             old_files = _read(old_inputs, limits, errors)
             compared_with = "--from " + " ".join(options.from_paths)
             comparison = {"from": list(options.from_paths)}
         warnings.extend(_warnings_of(old_files))
         old_index = Index([obj for file in old_files for obj in file.objects])
-        entries = _match(_workloads(files), _workloads(old_files), index, old_index, settings,
-                         warnings, refusals)
+        entries = _match(
+            _workloads(files), _workloads(old_files), index, old_index, settings, warnings, refusals
+        )
     report = PlanReport(
         entries=tuple(entries),
         kubernetes_version=settings.kubernetes_version,
@@ -594,22 +692,30 @@ def build_report(options: PlanOptions) -> PlanRun:
     return PlanRun(report, tuple(warnings), tuple(errors))
 
 
-def _first_by_key(objects: Iterable[KObject], what: str,
-                  warnings: list[str]) -> dict[Key, KObject]:
+def _first_by_key(objects: Iterable[KObject], what: str, warnings: list[str]) -> dict[Key, KObject]:
     found: dict[Key, KObject] = {}
     for obj in objects:
         key = _key(obj)
         if key in found:
-            warnings.append(f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is "
-                            f"also in {_location(found[key])}; the {what} version there is "
-                            "compared")
+            warnings.append(
+                f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is "
+                f"also in {_location(found[key])}; the {what} version there is "
+                "compared"
+            )
             continue
         found[key] = obj
     return found
 
 
-def _match(new: list[KObject], old: list[KObject], index: Index, old_index: Index,
-           settings: _Settings, warnings: list[str], refusals: Refusals) -> list[PlanEntry]:
+def _match(
+    new: list[KObject],
+    old: list[KObject],
+    index: Index,
+    old_index: Index,
+    settings: _Settings,
+    warnings: list[str],
+    refusals: Refusals,
+) -> list[PlanEntry]:
     """Pairs by kind, namespace and name: changed, created (new only), deleted (old only)."""
     new_by_key = _first_by_key(new, "new", warnings)
     old_by_key = _first_by_key(old, "previous", warnings)
@@ -648,5 +754,4 @@ def write_report(output_format: str, report: PlanReport, out: TextIO) -> None:
 
         write_svg(report, out)
     else:
-        raise UsageError(f"unknown format {output_format!r}; choose from "
-                         f"{', '.join(PLAN_FORMATS)}")
+        raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")

@@ -36,8 +36,16 @@ __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"
 # Keywords whose value is a subschema, a list of subschemas, or a map of name → subschema.
 _SUBSCHEMA = frozenset(
     {
-        "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "items",
-        "contains", "not", "if", "then", "else", "propertyNames",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "items",
+        "contains",
+        "not",
+        "if",
+        "then",
+        "else",
+        "propertyNames",
     }
 )
 _SUBSCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})

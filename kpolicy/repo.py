@@ -62,8 +62,14 @@ _NEIGHBOURS = {
     "mkdocs.yml": "MkDocs configuration",
     "dependabot.yml": "Dependabot configuration",
 }
-_COMPOSE = ("docker-compose*.yml", "docker-compose*.yaml", "compose.yml", "compose.yaml",
-            "compose.*.yml", "compose.*.yaml")
+_COMPOSE = (
+    "docker-compose*.yml",
+    "docker-compose*.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "compose.*.yml",
+    "compose.*.yaml",
+)
 
 
 def neighbour_reason(display: str) -> str | None:
@@ -242,10 +248,12 @@ class RepoModel:
                 self._parents.setdefault(path, []).append(kustomization)
             for path in kustomization.data_files:
                 self._roles.setdefault(
-                    path, f"data file of a kustomize generator in {self._show(kustomization.file)}")
+                    path, f"data file of a kustomize generator in {self._show(kustomization.file)}"
+                )
             for path in kustomization.config_files:
                 self._roles.setdefault(
-                    path, f"kustomize configuration named by {self._show(kustomization.file)}")
+                    path, f"kustomize configuration named by {self._show(kustomization.file)}"
+                )
 
     def _show(self, path: str) -> str:
         if _within(path, self.base):
@@ -295,8 +303,10 @@ class RepoModel:
             if os.path.dirname(path) == chart.folder and (
                 is_values_file(name) or name in CHART_METADATA
             ):
-                return f"values or metadata of the Helm chart in {self._show(chart.folder)}", \
-                    NOT_MANIFESTS
+                return (
+                    f"values or metadata of the Helm chart in {self._show(chart.folder)}",
+                    NOT_MANIFESTS,
+                )
         return None
 
     def patch_users(self, display: str) -> list[Kustomization]:

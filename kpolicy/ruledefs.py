@@ -58,7 +58,9 @@ class RuleDef:
     @cached_property
     def builtin(self) -> bool:
         """Shipped with kpolicy (``rules/``), as opposed to a user's policy file."""
-        return bool(self.origin) and Path(self.origin).resolve().parent == data_dir("rules").resolve()
+        return (
+            bool(self.origin) and Path(self.origin).resolve().parent == data_dir("rules").resolve()
+        )
 
     @property
     def help_uri(self) -> str:

@@ -794,8 +794,10 @@ def _crd_schemas(crd: object) -> dict[tuple[str, str], Any]:
 def _crd_name(crd: object) -> str:
     metadata = crd.get("metadata") if isinstance(crd, Mapping) else None
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    return f"CustomResourceDefinition {name!r}" if isinstance(name, str) else (
-        "a CustomResourceDefinition"
+    return (
+        f"CustomResourceDefinition {name!r}"
+        if isinstance(name, str)
+        else ("a CustomResourceDefinition")
     )
 
 
@@ -1216,13 +1218,36 @@ class _Unsupported(Exception):
 
 # keywords that never fail a value: annotations
 _ANNOTATION_KEYWORDS: Final = frozenset(
-    {"description", "title", "default", "examples", "$comment", "deprecated", "readOnly",
-     "writeOnly"}
+    {
+        "description",
+        "title",
+        "default",
+        "examples",
+        "$comment",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
 )
 _FAST_KEYWORDS: Final = frozenset(
-    {"type", "properties", "additionalProperties", "items", "required", "enum", "format",
-     "pattern", "minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
-     "exclusiveMinimum", "exclusiveMaximum"}
+    {
+        "type",
+        "properties",
+        "additionalProperties",
+        "items",
+        "required",
+        "enum",
+        "format",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    }
 )
 
 
@@ -1310,8 +1335,10 @@ def _fast_node(schema: object, memo: dict[int, FastCheck]) -> FastCheck:
 
 def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck:
     for keyword in schema:
-        if keyword not in _FAST_KEYWORDS and keyword not in _ANNOTATION_KEYWORDS and not (
-            isinstance(keyword, str) and keyword.startswith("x-")
+        if (
+            keyword not in _FAST_KEYWORDS
+            and keyword not in _ANNOTATION_KEYWORDS
+            and not (isinstance(keyword, str) and keyword.startswith("x-"))
         ):
             raise _Unsupported(keyword)
     type_check = _fast_type(schema.get("type")) if "type" in schema else None
@@ -1396,8 +1423,12 @@ def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
         except PatternError:
             raise _Unsupported("pattern") from None
         checks.append(lambda value: not isinstance(value, str) or search(value))
-    for keyword, kind, below in (("minLength", str, True), ("maxLength", str, False),
-                                 ("minItems", list, True), ("maxItems", list, False)):
+    for keyword, kind, below in (
+        ("minLength", str, True),
+        ("maxLength", str, False),
+        ("minItems", list, True),
+        ("maxItems", list, False),
+    ):
         if keyword in schema:
             limit = schema[keyword]
             if not isinstance(limit, int) or isinstance(limit, bool):
@@ -1416,8 +1447,7 @@ def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     return lambda value: all(check(value) for check in checks)
 
 
-def _fast_size(kind: type[str] | type[list[Any]], limit: int, below: bool
-               ) -> Callable[[Any], bool]:
+def _fast_size(kind: type[str] | type[list[Any]], limit: int, below: bool) -> Callable[[Any], bool]:
     if below:
         return lambda value: not isinstance(value, kind) or len(value) >= limit
     return lambda value: not isinstance(value, kind) or len(value) <= limit
@@ -1710,8 +1740,10 @@ def _type_message(error: ValidationError) -> str:
     numeric = "integer" in expected or "number" in expected
     if numeric and isinstance(value, str) and len(value) > 4_300 and value.strip().isdigit():
         # the loader keeps a number with more digits than Python converts as text
-        return (f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
-                "a 64-bit integer holds")
+        return (
+            f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
+            "a 64-bit integer holds"
+        )
     if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
         return message + ": remove the quotes"
     if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):

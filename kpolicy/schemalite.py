@@ -27,14 +27,42 @@ from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
 # keyword of another draft)
 KEYWORDS = frozenset(
     {
-        "type", "properties", "required", "const", "enum", "not", "pattern", "if", "then",
-        "else", "items", "allOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-        "minLength", "maxLength", "minItems", "maxItems", "contains", "anyOf", "oneOf",
+        "type",
+        "properties",
+        "required",
+        "const",
+        "enum",
+        "not",
+        "pattern",
+        "if",
+        "then",
+        "else",
+        "items",
+        "allOf",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "contains",
+        "anyOf",
+        "oneOf",
     }
 )
 _ANNOTATIONS = frozenset(
-    {"title", "description", "default", "examples", "$comment", "deprecated", "readOnly",
-     "writeOnly"}
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
 )
 _DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _TYPES = frozenset({"string", "integer", "number", "boolean", "object", "array", "null"})
@@ -46,11 +74,25 @@ Path = tuple[str | int, ...]
 class LiteError:
     """One failure, with the attributes of jsonschema's ``ValidationError`` that kpolicy reads."""
 
-    __slots__ = ("absolute_path", "context", "instance", "relative_schema_path", "schema",
-                 "validator", "validator_value")
+    __slots__ = (
+        "absolute_path",
+        "context",
+        "instance",
+        "relative_schema_path",
+        "schema",
+        "validator",
+        "validator_value",
+    )
 
-    def __init__(self, validator: str, value: Any, instance: Any, schema: Mapping[str, Any],
-                 path: Path, context: list[LiteError] | None = None) -> None:
+    def __init__(
+        self,
+        validator: str,
+        value: Any,
+        instance: Any,
+        schema: Mapping[str, Any],
+        path: Path,
+        context: list[LiteError] | None = None,
+    ) -> None:
         self.validator = validator
         self.validator_value = value
         self.instance = instance
@@ -299,16 +341,20 @@ def _errors(schema: object, instance: Any, path: Path, env: _Env) -> Iterator[Li
                 yield LiteError(keyword, value, instance, schema, path)
         elif keyword == "additionalProperties" and env.formats is not None:
             yield from _additional(value, instance, schema, path, env)
-        elif keyword in ("then", "else") or keyword in _ANNOTATIONS or (
-            isinstance(keyword, str) and keyword.startswith("x-")
-        ) or (keyword == "$schema" and value == _DRAFT_2020_12):
+        elif (
+            keyword in ("then", "else")
+            or keyword in _ANNOTATIONS
+            or (isinstance(keyword, str) and keyword.startswith("x-"))
+            or (keyword == "$schema" and value == _DRAFT_2020_12)
+        ):
             continue  # then/else belong to if; the others never fail a value
         else:
             raise Unsupported(str(keyword))
 
 
-def _additional(value: object, instance: Any, schema: Mapping[str, Any], path: Path,
-                env: _Env) -> Iterator[LiteError]:
+def _additional(
+    value: object, instance: Any, schema: Mapping[str, Any], path: Path, env: _Env
+) -> Iterator[LiteError]:
     if value is True:
         return
     if value is not False and not isinstance(value, dict):
@@ -327,8 +373,14 @@ def _additional(value: object, instance: Any, schema: Mapping[str, Any], path: P
         yield from _errors(value, instance[name], (*path, name), env)
 
 
-def _alternatives(keyword: str, branches: list[Mapping[str, Any]], instance: Any,
-                  schema: Mapping[str, Any], path: Path, env: _Env) -> Iterator[LiteError]:
+def _alternatives(
+    keyword: str,
+    branches: list[Mapping[str, Any]],
+    instance: Any,
+    schema: Mapping[str, Any],
+    path: Path,
+    env: _Env,
+) -> Iterator[LiteError]:
     """anyOf and oneOf: the errors of every alternative when none holds (as the context of one
     error); for oneOf, one more error when a later alternative also holds."""
     failures: list[LiteError] = []
@@ -344,7 +396,7 @@ def _alternatives(keyword: str, branches: list[Mapping[str, Any]], instance: Any
     if valid_at < 0:
         yield LiteError(keyword, branches, instance, schema, path, context=failures)
         return
-    if keyword == "oneOf" and any(_valid(b, instance, env) for b in branches[valid_at + 1:]):
+    if keyword == "oneOf" and any(_valid(b, instance, env) for b in branches[valid_at + 1 :]):
         yield LiteError(keyword, branches, instance, schema, path)
 
 

@@ -175,8 +175,11 @@ class Suppressor:
             if position in self._failed:
                 continue
             for annotation in ignores:
-                used = {i for p, path, i in self._used_annotations
-                        if p == position and path == annotation.path}
+                used = {
+                    i
+                    for p, path, i in self._used_annotations
+                    if p == position and path == annotation.path
+                }
                 message = self._judge(annotation.ids, used, True, "the object")
                 if message is None:
                     continue
@@ -199,13 +202,14 @@ class Suppressor:
     ) -> Iterable[tuple[Diagnostic, KObject | None, tuple[AnnotationIgnore, ...]]]:
         ranges = _object_lines(self.file.objects)
         whole = not any(
-            d.rule in _LOADER_ERRORS and d.severity is Severity.ERROR
-            for d in self.file.diagnostics
+            d.rule in _LOADER_ERRORS and d.severity is Severity.ERROR for d in self.file.diagnostics
         )
         ignores = {position: a for position, _, a in self._annotated}
         seen: set[tuple[int, int]] = set()
-        every = sorted((d for group in self.directives.values() for d in group),
-                       key=lambda d: (d.line, d.column))
+        every = sorted(
+            (d for group in self.directives.values() for d in group),
+            key=lambda d: (d.line, d.column),
+        )
         for directive in every:
             if (directive.line, directive.column) in seen:
                 continue
@@ -213,10 +217,14 @@ class Suppressor:
             position = _object_at(ranges, directive.target)
             if position is not None and position in self._failed:
                 continue
-            used = {i for line, column, i in self._used
-                    if line == directive.line and column == directive.column}
-            message = self._judge(directive.ids, used, position is not None or whole,
-                                  "the line it covers")
+            used = {
+                i
+                for line, column, i in self._used
+                if line == directive.line and column == directive.column
+            }
+            message = self._judge(
+                directive.ids, used, position is not None or whole, "the line it covers"
+            )
             if message is None:
                 continue
             obj = self.file.objects[position] if position is not None else None
@@ -233,8 +241,9 @@ class Suppressor:
             )
             yield diag, obj, ignores.get(position, ()) if position is not None else ()
 
-    def _judge(self, ids: Sequence[str], used: Collection[str], judged: bool,
-               place: str) -> str | None:
+    def _judge(
+        self, ids: Sequence[str], used: Collection[str], judged: bool, place: str
+    ) -> str | None:
         """Why a suppression naming ``ids`` (of which ``used`` hid something) is unused or
         partly so, or None when it is not. ``judged``: whether its place was checked at all."""
         policy = self.policy
@@ -266,8 +275,9 @@ class Suppressor:
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             reasons.append(f"unknown rule {rule!r}{hint}")
         for rule in blocked:
-            reasons.append(f"{rule} cannot be suppressed inline (the config sets "
-                           "suppressible: false)")
+            reasons.append(
+                f"{rule} cannot be suppressed inline (the config sets suppressible: false)"
+            )
         effective = [i for i in ids if i not in unknown and i not in blocked]
         verdict = "is partly unused" if used and effective else "suppresses nothing"
         return f"{verdict}: {'; '.join(reasons)}"
@@ -282,8 +292,11 @@ def _object_lines(objects: Sequence[KObject]) -> list[tuple[int, int, int]]:
             continue
         span = entry[1]
         # a block mapping ends where the next token starts: at column 1 of the line after
-        last = span.end_line - 1 if span.end_column <= 1 and span.end_line > span.line \
+        last = (
+            span.end_line - 1
+            if span.end_column <= 1 and span.end_line > span.line
             else span.end_line
+        )
         ranges.append((span.line, last, position))
     return ranges
 

@@ -66,9 +66,7 @@ class ExampleRunner:
         result, _ = check_files([loaded], [], session, nodes=nodes)
         crashes = [d for d in result.diagnostics if d.rule == INTERNAL_ERROR]
         problems += [f"the rule failed: {d.message}" for d in crashes if rule.id in d.message]
-        findings = tuple(
-            d for d in (*result.diagnostics, *result.suppressed) if d.rule == rule.id
-        )
+        findings = tuple(d for d in (*result.diagnostics, *result.suppressed) if d.rule == rule.id)
         return ExampleRun(findings, tuple(problems))
 
 
@@ -91,7 +89,11 @@ def load_rules_under_test(paths: Sequence[Path]) -> dict[str, RuleDef]:
 def _has_logic(rule: RuleDef) -> bool:
     from kpolicy.checks import registry
 
-    return rule.check is not None or rule.id in registry() or rule.implementation in ("loader", "pipeline")
+    return (
+        rule.check is not None
+        or rule.id in registry()
+        or rule.implementation in ("loader", "pipeline")
+    )
 
 
 def run_test_policies(paths: list[Path], out: TextIO, err: TextIO | None = None) -> int:
@@ -121,8 +123,10 @@ def _run_all(rules: Mapping[str, RuleDef], runner: ExampleRunner, out: TextIO) -
     for rule_id in sorted(rules):
         rule = rules[rule_id]
         if not _has_logic(rule):
-            out.write(f"FAIL {rule_id}: no check, so it can never report anything "
-                      f"({escape.text(rule.origin)})\n")
+            out.write(
+                f"FAIL {rule_id}: no check, so it can never report anything "
+                f"({escape.text(rule.origin)})\n"
+            )
             failed += 1
             continue
         for number, example in enumerate(rule.examples, start=1):
@@ -134,7 +138,9 @@ def _run_all(rules: Mapping[str, RuleDef], runner: ExampleRunner, out: TextIO) -
                 title = f"{rule_id} example {number} {label}"
                 if example.description:
                     title += f" ({example.description})"
-                out.write(f"{'PASS' if ok else 'FAIL'} {escape.text(title)}: {escape.text(verdict)}\n")
+                out.write(
+                    f"{'PASS' if ok else 'FAIL'} {escape.text(title)}: {escape.text(verdict)}\n"
+                )
                 if ok:
                     passed += 1
                     continue

@@ -5,7 +5,15 @@ from __future__ import annotations
 from kpolicy.errors import UsageError
 
 SUPPORTED_VERSIONS: tuple[str, ...] = (
-    "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37"
+    "1.29",
+    "1.30",
+    "1.31",
+    "1.32",
+    "1.33",
+    "1.34",
+    "1.35",
+    "1.36",
+    "1.37",
 )
 DEFAULT_VERSION = SUPPORTED_VERSIONS[-1]
 

@@ -151,17 +151,21 @@ def test_lint_step_with_config_and_default_paths(action: dict[str, Any], repo: P
 def test_lint_step_with_a_baseline(action: dict[str, Any], repo: Path) -> None:
     """The baseline's findings neither fail the step nor become alerts; a new one does."""
     (repo / "ci").mkdir()
-    kpolicy = subprocess.run([KPOLICY, "lint", "--no-cache", "k8s/", "--write-baseline",
-                              "ci/baseline.json"], cwd=repo, capture_output=True, text=True)
+    kpolicy = subprocess.run(
+        [KPOLICY, "lint", "--no-cache", "k8s/", "--write-baseline", "ci/baseline.json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert kpolicy.returncode == 0, kpolicy.stderr
-    done, output = _run_lint_step(action, repo, KPOLICY, paths="k8s/",
-                                  baseline="ci/baseline.json")
+    done, output = _run_lint_step(action, repo, KPOLICY, paths="k8s/", baseline="ci/baseline.json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == "" and output == "sarif-file=kpolicy.sarif\n"
     assert '"ruleId"' not in (repo / "kpolicy.sarif").read_text()
     (repo / "k8s" / "new.yaml").write_text(BAD.replace("name: web", "name: api"))
-    done, _ = _run_lint_step(action, repo, KPOLICY, paths="k8s/", baseline="ci/baseline.json",
-                             format="text")
+    done, _ = _run_lint_step(
+        action, repo, KPOLICY, paths="k8s/", baseline="ci/baseline.json", format="text"
+    )
     assert done.returncode == 1
     assert done.stdout.startswith("k8s/new.yaml:6:3: error[selector-mismatch]")
     assert "1 baselined" in done.stdout
@@ -274,8 +278,9 @@ def test_actionlint_accepts_the_readme_workflow(actionlint: str, tmp_path: Path)
     done = _lint_workflow(actionlint, tmp_path, workflow)
     assert done.returncode == 0, done.stdout + done.stderr
     # with the baseline input the README describes
-    with_baseline = workflow.replace("fail-on: warning",
-                                     "fail-on: warning\n          baseline: kpolicy-baseline.json")
+    with_baseline = workflow.replace(
+        "fail-on: warning", "fail-on: warning\n          baseline: kpolicy-baseline.json"
+    )
     assert with_baseline != workflow
     done = _lint_workflow(actionlint, tmp_path, with_baseline)
     assert done.returncode == 0, done.stdout + done.stderr

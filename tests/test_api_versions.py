@@ -76,8 +76,12 @@ spec:
 
 @pytest.mark.parametrize(
     ("version", "rule"),
-    [("1.29", "api-version-deprecated"), ("1.31", "api-version-deprecated"),
-     ("1.32", "api-version-removed"), ("1.37", "api-version-removed")],
+    [
+        ("1.29", "api-version-deprecated"),
+        ("1.31", "api-version-deprecated"),
+        ("1.32", "api-version-removed"),
+        ("1.37", "api-version-removed"),
+    ],
 )
 def test_flowcontrol_v1beta3_by_release(version: str, rule: str) -> None:
     result = lint_text(FLOW_SCHEMA, kubernetes_version=version)

@@ -24,11 +24,11 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def found(root: Path, *paths: str, rules: tuple[str, ...] = ()) -> list[tuple[str, str, int]]:
-    result = lint_paths(list(paths) or ["."], root,
-                        use_config_discovery=False)
+    result = lint_paths(list(paths) or ["."], root, use_config_discovery=False)
     assert not result.errors, result.errors
-    return sorted((d.file, d.rule, d.span.line) for d in result.diagnostics
-                  if not rules or d.rule in rules)
+    return sorted(
+        (d.file, d.rule, d.span.line) for d in result.diagnostics if not rules or d.rule in rules
+    )
 
 
 def messages(root: Path, rule: str) -> list[str]:
@@ -59,23 +59,42 @@ spec:{service_name}
 
 def test_relation_of_files(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    write(tmp_path, {
-        "plain/a.yaml": "", "plain/b.yaml": "", "plain/sub/c.yaml": "", "other/d.yaml": "",
-        "base/kustomization.yaml": "resources: [web.yaml]\n", "base/web.yaml": "",
-        "base/loose.yaml": "",
-        "overlays/a/kustomization.yaml": "resources: [../../base, extra.yaml, ../../variants/a.yaml]\n",
-        "overlays/a/extra.yaml": "",
-        "overlays/b/kustomization.yaml": "resources: [../../base, ../../variants/b.yaml]\n",
-        "variants/a.yaml": "", "variants/b.yaml": "",
-        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-        "chart/crds/crd.yaml": "", "chart/extra/x.yaml": "",
-        "chart2/Chart.yaml": "apiVersion: v2\nname: db\nversion: 0.1.0\n",
-        "chart2/crds/crd.yaml": "",
-    })
-    files = ["plain/a.yaml", "plain/b.yaml", "plain/sub/c.yaml", "other/d.yaml",
-             "base/web.yaml", "base/loose.yaml", "overlays/a/extra.yaml", "variants/a.yaml",
-             "variants/b.yaml", "chart/crds/crd.yaml", "chart/extra/x.yaml",
-             "chart2/crds/crd.yaml"]
+    write(
+        tmp_path,
+        {
+            "plain/a.yaml": "",
+            "plain/b.yaml": "",
+            "plain/sub/c.yaml": "",
+            "other/d.yaml": "",
+            "base/kustomization.yaml": "resources: [web.yaml]\n",
+            "base/web.yaml": "",
+            "base/loose.yaml": "",
+            "overlays/a/kustomization.yaml": "resources: [../../base, extra.yaml, ../../variants/a.yaml]\n",
+            "overlays/a/extra.yaml": "",
+            "overlays/b/kustomization.yaml": "resources: [../../base, ../../variants/b.yaml]\n",
+            "variants/a.yaml": "",
+            "variants/b.yaml": "",
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart/crds/crd.yaml": "",
+            "chart/extra/x.yaml": "",
+            "chart2/Chart.yaml": "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+            "chart2/crds/crd.yaml": "",
+        },
+    )
+    files = [
+        "plain/a.yaml",
+        "plain/b.yaml",
+        "plain/sub/c.yaml",
+        "other/d.yaml",
+        "base/web.yaml",
+        "base/loose.yaml",
+        "overlays/a/extra.yaml",
+        "variants/a.yaml",
+        "variants/b.yaml",
+        "chart/crds/crd.yaml",
+        "chart/extra/x.yaml",
+        "chart2/crds/crd.yaml",
+    ]
     # a folder walk lists the kustomizations too (skipped later, but their folders are read)
     model = RepoModel.scan([*files, "overlays/b/kustomization.yaml"], tmp_path)
     expect = {
@@ -112,36 +131,53 @@ def test_relation_of_files(tmp_path: Path) -> None:
 
 
 def test_plain_files_pair_only_within_a_folder(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "agent/daemonset.yaml": workload("DaemonSet", "agent", "agent", "ops"),
-        "agent/debug.yaml": workload("Deployment", "agent-debug", "agent", "ops"),
-        # an alternative install in another folder, in the same namespace
-        "agent-ha/deployment.yaml": workload("Deployment", "agent-ha", "agent", "ops"),
-        "agent/sub/canary.yaml": workload("Deployment", "agent-sub", "agent", "ops"),
-    })
+    write(
+        tmp_path,
+        {
+            "agent/daemonset.yaml": workload("DaemonSet", "agent", "agent", "ops"),
+            "agent/debug.yaml": workload("Deployment", "agent-debug", "agent", "ops"),
+            # an alternative install in another folder, in the same namespace
+            "agent-ha/deployment.yaml": workload("Deployment", "agent-ha", "agent", "ops"),
+            "agent/sub/canary.yaml": workload("Deployment", "agent-sub", "agent", "ops"),
+        },
+    )
     assert found(tmp_path, rules=("selector-overlap",)) == [
-        ("agent/debug.yaml", "selector-overlap", 7)]
+        ("agent/debug.yaml", "selector-overlap", 7)
+    ]
     # the files named together on the command line are still judged by their folders
-    assert found(tmp_path, "agent-ha/deployment.yaml", "agent/daemonset.yaml",
-                 rules=("selector-overlap",)) == []
+    assert (
+        found(
+            tmp_path,
+            "agent-ha/deployment.yaml",
+            "agent/daemonset.yaml",
+            rules=("selector-overlap",),
+        )
+        == []
+    )
 
 
 def test_plain_files_that_define_one_object_are_alternatives(tmp_path: Path) -> None:
     service = "apiVersion: v1\nkind: Service\nmetadata: {name: agent}\nspec:\n  selector: {app: agent}\n  ports: [{port: 80}]\n"
-    write(tmp_path, {
-        # two variants of one application side by side: both define Service 'agent', so
-        # `kubectl apply -f variants/` would replace one with the other
-        "variants/small.yaml": service + "---\n" + workload("Deployment", "agent-small", "agent"),
-        "variants/large.yaml": service + "---\n" + workload("Deployment", "agent-large", "agent"),
-        # a third variant that defines nothing twice is an alternative too: the folder as a
-        # whole is not something anyone applies
-        "variants/debug.yaml": workload("Deployment", "agent-debug", "agent"),
-        # files of one application: no object is defined twice
-        "app/web.yaml": workload("Deployment", "web", "web"),
-        "app/web-debug.yaml": workload("Deployment", "web-debug", "web"),
-    })
-    assert found(tmp_path, rules=("selector-overlap",)) == [
-        ("app/web.yaml", "selector-overlap", 6)]
+    write(
+        tmp_path,
+        {
+            # two variants of one application side by side: both define Service 'agent', so
+            # `kubectl apply -f variants/` would replace one with the other
+            "variants/small.yaml": service
+            + "---\n"
+            + workload("Deployment", "agent-small", "agent"),
+            "variants/large.yaml": service
+            + "---\n"
+            + workload("Deployment", "agent-large", "agent"),
+            # a third variant that defines nothing twice is an alternative too: the folder as a
+            # whole is not something anyone applies
+            "variants/debug.yaml": workload("Deployment", "agent-debug", "agent"),
+            # files of one application: no object is defined twice
+            "app/web.yaml": workload("Deployment", "web", "web"),
+            "app/web-debug.yaml": workload("Deployment", "web-debug", "web"),
+        },
+    )
+    assert found(tmp_path, rules=("selector-overlap",)) == [("app/web.yaml", "selector-overlap", 6)]
 
 
 def test_a_group_is_n_minus_1_findings_each_on_the_later(tmp_path: Path) -> None:
@@ -158,16 +194,21 @@ def test_the_overlap_message_is_short_and_says_what_happens() -> None:
     message = overlap_message("app=shop", "Deployment", "web")
     assert message == (
         "selector app=shop matches the template labels of Deployment 'web' and vice versa: "
-        "either may adopt orphaned Pods; Services, PDBs, HPAs count both")
-    long = overlap_message(",".join(f"example.com/key-{i}=value-{i}" for i in range(30)),
-                           "StatefulSet", "n" * 253)
+        "either may adopt orphaned Pods; Services, PDBs, HPAs count both"
+    )
+    long = overlap_message(
+        ",".join(f"example.com/key-{i}=value-{i}" for i in range(30)), "StatefulSet", "n" * 253
+    )
     assert len(long) <= OVERLAP_MESSAGE_MAX
     assert long.startswith("selector example.com/key-0=")
     assert "StatefulSet 'nnnn" in long and long.endswith("count both")
     # the selector is clipped before the other workload's name, which the text report shows
     # nowhere else (the finding's own line shows the selector)
-    argo = overlap_message("app.kubernetes.io/name=argocd-application-controller",
-                           "Deployment", "argocd-application-controller")
+    argo = overlap_message(
+        "app.kubernetes.io/name=argocd-application-controller",
+        "Deployment",
+        "argocd-application-controller",
+    )
     assert len(argo) <= OVERLAP_MESSAGE_MAX
     assert "selector app.kubernetes.io/name=argocd-app... " in argo
     assert "Deployment 'argocd-application-controller'" in argo
@@ -204,19 +245,30 @@ CLUSTER_IP = HEADLESS.replace("clusterIP: None", "clusterIP: 10.0.0.9")
 def test_the_governing_service_is_the_nearest_of_several(tmp_path: Path) -> None:
     """The Service in the StatefulSet's own file is the one applied with it; a headless
     Service of that name in another folder does not make up for it."""
-    write(tmp_path, {
-        "postgres/db.yaml": f"{STATEFULSET}---\n{CLUSTER_IP}",
-        "postgres-ha/service.yaml": HEADLESS,
-    })
+    write(
+        tmp_path,
+        {
+            "postgres/db.yaml": f"{STATEFULSET}---\n{CLUSTER_IP}",
+            "postgres-ha/service.yaml": HEADLESS,
+        },
+    )
     assert found(tmp_path, rules=("statefulset-service-not-headless",)) == [
-        ("postgres/db.yaml", "statefulset-service-not-headless", 5)]
+        ("postgres/db.yaml", "statefulset-service-not-headless", 5)
+    ]
     (message,) = messages(tmp_path, "statefulset-service-not-headless")
     assert message.endswith(
-        "(judged against the Service in this file, postgres/db.yaml, one of 2 named 'db')")
+        "(judged against the Service in this file, postgres/db.yaml, one of 2 named 'db')"
+    )
     # the Service of the same folder wins over one of another folder; then no note is needed
     # for a single Service
-    write(tmp_path, {"postgres/db.yaml": STATEFULSET, "postgres/svc.yaml": HEADLESS,
-                     "postgres-ha/service.yaml": CLUSTER_IP})
+    write(
+        tmp_path,
+        {
+            "postgres/db.yaml": STATEFULSET,
+            "postgres/svc.yaml": HEADLESS,
+            "postgres-ha/service.yaml": CLUSTER_IP,
+        },
+    )
     assert found(tmp_path, rules=("statefulset-service-not-headless",)) == []
 
 
@@ -224,29 +276,37 @@ def test_a_service_of_another_folder_serves_when_none_is_nearer(tmp_path: Path) 
     """Named by serviceName, a Service in another folder is meant for the StatefulSet (a
     repository laid out by kind): it is judged, and of several there, the one that serves."""
     write(tmp_path, {"statefulsets/db.yaml": STATEFULSET, "services/db.yaml": CLUSTER_IP})
-    assert found(tmp_path, rules=("statefulset-service-not-found",
-                                  "statefulset-service-not-headless")) == [
-        ("statefulsets/db.yaml", "statefulset-service-not-headless", 5)]
+    assert found(
+        tmp_path, rules=("statefulset-service-not-found", "statefulset-service-not-headless")
+    ) == [("statefulsets/db.yaml", "statefulset-service-not-headless", 5)]
     (message,) = messages(tmp_path, "statefulset-service-not-headless")
     assert "judged against" not in message  # one Service of that name: nothing was chosen
     write(tmp_path, {"services-ha/db.yaml": HEADLESS})
-    assert found(tmp_path, rules=("statefulset-service-not-found",
-                                  "statefulset-service-not-headless")) == []
+    assert (
+        found(tmp_path, rules=("statefulset-service-not-found", "statefulset-service-not-headless"))
+        == []
+    )
 
 
 def test_the_service_of_the_same_build_is_judged(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "base/kustomization.yaml": "resources: [db.yaml]\n",
-        "base/db.yaml": STATEFULSET,
-        "overlays/prod/kustomization.yaml": "resources: [../../base, svc.yaml]\n",
-        "overlays/prod/svc.yaml": HEADLESS.replace("app: db", "app: other"),
-        "plain/svc.yaml": HEADLESS,
-    })
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [db.yaml]\n",
+            "base/db.yaml": STATEFULSET,
+            "overlays/prod/kustomization.yaml": "resources: [../../base, svc.yaml]\n",
+            "overlays/prod/svc.yaml": HEADLESS.replace("app: db", "app: other"),
+            "plain/svc.yaml": HEADLESS,
+        },
+    )
     assert found(tmp_path, rules=("statefulset-service-selector-mismatch",)) == [
-        ("base/db.yaml", "statefulset-service-selector-mismatch", 5)]
+        ("base/db.yaml", "statefulset-service-selector-mismatch", 5)
+    ]
     (message,) = messages(tmp_path, "statefulset-service-selector-mismatch")
-    assert message.endswith("(judged against the Service in the same kustomize build, "
-                            "overlays/prod/svc.yaml, one of 2 named 'db')")
+    assert message.endswith(
+        "(judged against the Service in the same kustomize build, "
+        "overlays/prod/svc.yaml, one of 2 named 'db')"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,19 +325,23 @@ spec:
 
 
 def with_port(text: str, port: str) -> str:
-    return text.replace('image: "registry.example.com/',
-                        f'ports: [{{name: {port}, containerPort: 8080}}], '
-                        'image: "registry.example.com/')
+    return text.replace(
+        'image: "registry.example.com/',
+        f'ports: [{{name: {port}, containerPort: 8080}}], image: "registry.example.com/',
+    )
 
 
 def test_a_services_ports_are_judged_against_the_pods_applied_with_it(tmp_path: Path) -> None:
     """An alternative in another folder that names the port does not hide that the Pods
     applied with the Service do not."""
-    write(tmp_path, {
-        "web/svc.yaml": service("web", "web"),
-        "web/deploy.yaml": with_port(workload("Deployment", "web", "web"), "web"),
-        "web-v2/deploy.yaml": with_port(workload("Deployment", "web-v2", "web"), "http"),
-    })
+    write(
+        tmp_path,
+        {
+            "web/svc.yaml": service("web", "web"),
+            "web/deploy.yaml": with_port(workload("Deployment", "web", "web"), "web"),
+            "web-v2/deploy.yaml": with_port(workload("Deployment", "web-v2", "web"), "http"),
+        },
+    )
     rule = ("service-target-port-unknown",)
     assert found(tmp_path, rules=rule) == [("web/svc.yaml", "service-target-port-unknown", 6)]
     (message,) = messages(tmp_path, rule[0])
@@ -286,11 +350,14 @@ def test_a_services_ports_are_judged_against_the_pods_applied_with_it(tmp_path: 
     (tmp_path / "web/deploy.yaml").unlink()
     assert found(tmp_path, rules=rule) == []
     # never the Pods of another kustomize build
-    write(tmp_path, {
-        "web/kustomization.yaml": "resources: [svc.yaml]\n",
-        "web-v1/kustomization.yaml": "resources: [deploy.yaml]\n",
-        "web-v1/deploy.yaml": with_port(workload("Deployment", "web-v1", "web"), "web"),
-    })
+    write(
+        tmp_path,
+        {
+            "web/kustomization.yaml": "resources: [svc.yaml]\n",
+            "web-v1/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "web-v1/deploy.yaml": with_port(workload("Deployment", "web-v1", "web"), "web"),
+        },
+    )
     (tmp_path / "web-v2/deploy.yaml").unlink()
     assert found(tmp_path, rules=(*rule, "service-selector-no-match")) == []
 
@@ -304,16 +371,23 @@ spec:
   minAvailable: 2
   selector: {matchLabels: {app: web}}
 """
-    two = workload("Deployment", "web", "web").replace("spec:\n  selector",
-                                                       "spec:\n  replicas: 2\n  selector")
-    write(tmp_path, {
-        "web/pdb.yaml": pdb, "web/deploy.yaml": two,
-        # a bigger alternative elsewhere would make room for an eviction that web/ lacks
-        "web-ha/deploy.yaml": two.replace("replicas: 2", "replicas: 5").replace(
-            "name: web", "name: web-ha"),
-    })
+    two = workload("Deployment", "web", "web").replace(
+        "spec:\n  selector", "spec:\n  replicas: 2\n  selector"
+    )
+    write(
+        tmp_path,
+        {
+            "web/pdb.yaml": pdb,
+            "web/deploy.yaml": two,
+            # a bigger alternative elsewhere would make room for an eviction that web/ lacks
+            "web-ha/deploy.yaml": two.replace("replicas: 2", "replicas: 5").replace(
+                "name: web", "name: web-ha"
+            ),
+        },
+    )
     assert found(tmp_path, rules=("pdb-blocks-all-evictions",)) == [
-        ("web/pdb.yaml", "pdb-blocks-all-evictions", 5)]
+        ("web/pdb.yaml", "pdb-blocks-all-evictions", 5)
+    ]
 
 
 def test_an_autoscaler_of_another_build_does_not_scale_the_workload(tmp_path: Path) -> None:
@@ -326,15 +400,21 @@ spec:
   minReplicas: 2
   maxReplicas: 5
 """
-    deploy = workload("Deployment", "web", "web").replace("spec:\n  selector",
-                                                          "spec:\n  replicas: 3\n  selector")
+    deploy = workload("Deployment", "web", "web").replace(
+        "spec:\n  selector", "spec:\n  replicas: 3\n  selector"
+    )
     rule = ("replicas-set-with-hpa",)
     # an optional add-on in a folder of its own: it names the Deployment, so it scales it
     write(tmp_path, {"app/deploy.yaml": deploy, "app/hpa/hpa.yaml": hpa})
     assert found(tmp_path, rules=rule) == [("app/deploy.yaml", "replicas-set-with-hpa", 6)]
     # two variants that no build joins: the autoscaled one is not this one
-    write(tmp_path, {"app/kustomization.yaml": "resources: [deploy.yaml]\n",
-                     "app/hpa/kustomization.yaml": "resources: [hpa.yaml]\n"})
+    write(
+        tmp_path,
+        {
+            "app/kustomization.yaml": "resources: [deploy.yaml]\n",
+            "app/hpa/kustomization.yaml": "resources: [hpa.yaml]\n",
+        },
+    )
     assert found(tmp_path, rules=rule) == []
 
 
@@ -359,15 +439,19 @@ spec:
   selector: {app: web}
   ports: [{port: 80}]
 """
-    write(tmp_path, {
-        "base/kustomization.yaml": "resources: [svc.yaml]\n",
-        "base/svc.yaml": svc,
-        "overlays/prod/kustomization.yaml": "resources: [../../base, ingress.yaml]\n",
-        "overlays/prod/ingress.yaml": ingress,
-        # an older variant elsewhere, first in the input: not the one the build applies
-        "alt/svc.yaml": svc.replace("port: 80", "port: 8080"),
-    })
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [svc.yaml]\n",
+            "base/svc.yaml": svc,
+            "overlays/prod/kustomization.yaml": "resources: [../../base, ingress.yaml]\n",
+            "overlays/prod/ingress.yaml": ingress,
+            # an older variant elsewhere, first in the input: not the one the build applies
+            "alt/svc.yaml": svc.replace("port: 80", "port: 8080"),
+        },
+    )
     assert found(tmp_path, rules=("ingress-backend-not-found",)) == []
     write(tmp_path, {"base/svc.yaml": svc.replace("port: 80", "port: 9090")})
     assert found(tmp_path, rules=("ingress-backend-not-found",)) == [
-        ("overlays/prod/ingress.yaml", "ingress-backend-not-found", 10)]
+        ("overlays/prod/ingress.yaml", "ingress-backend-not-found", 10)
+    ]

@@ -92,7 +92,9 @@ def test_write_baseline_is_sorted_stable_and_valid(repo: Path) -> None:
     data = written(path)
     assert data["version"] == 1
     assert [(f["file"], f["rule"]) for f in data["findings"]] == [
-        ("k8s/db.yaml", "statefulset-service-not-found"), ("k8s/web.yaml", "selector-mismatch")]
+        ("k8s/db.yaml", "statefulset-service-not-found"),
+        ("k8s/web.yaml", "selector-mismatch"),
+    ]
     web = data["findings"][1]
     assert web["object"] == {"kind": "Deployment", "namespace": "shop", "name": "web"}
     assert web["path"] == "/spec/selector" and "app=api" in web["message"]
@@ -111,11 +113,16 @@ def test_only_new_findings_are_reported_and_moved_lines_still_match(repo: Path) 
     code, out, _ = lint("k8s", "--baseline", "b.json")
     assert code == 0 and out == (
         "0 errors, 0 warnings, 0 infos in 2 files (2 objects, 0 suppressed, 2 baselined; "
-        "Kubernetes 1.37)\n")
+        "Kubernetes 1.37)\n"
+    )
     # lines above the finding, and a new finding in the same file
     web = repo / "k8s" / "web.yaml"
-    web.write_text("# moved\n# down\n# three lines\n" + DEPLOYMENT.replace(
-        "          image: nginx:1.27\n", "          image: nginx:1.27\n  replicas: -1\n"))
+    web.write_text(
+        "# moved\n# down\n# three lines\n"
+        + DEPLOYMENT.replace(
+            "          image: nginx:1.27\n", "          image: nginx:1.27\n  replicas: -1\n"
+        )
+    )
     code, out, _ = lint("k8s", "--baseline", "b.json", "-f", "json")
     report = json.loads(out)
     jsonschema.validate(report, REPORT_SCHEMA)
@@ -126,7 +133,9 @@ def test_only_new_findings_are_reported_and_moved_lines_still_match(repo: Path) 
     assert report["baseline"] == "b.json"
 
 
-def test_the_baseline_matches_from_another_folder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_baseline_matches_from_another_folder(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """File names are relative to the baseline's folder, not to where kpolicy runs."""
     assert lint("k8s", "--write-baseline", "b.json")[0] == 0
     monkeypatch.chdir(repo / "k8s")
@@ -172,8 +181,9 @@ def test_what_a_run_did_not_check_is_not_fixed(repo: Path) -> None:
     report = json.loads(lint("k8s/web.yaml", "--baseline", "b.json", "-f", "json")[1])
     assert report["summary"]["baselined"] == 1
     assert report["summary"]["fixedBaselineEntries"] == 0
-    report = json.loads(lint("k8s", "--select", "selector-mismatch", "--baseline", "b.json",
-                             "-f", "json")[1])
+    report = json.loads(
+        lint("k8s", "--select", "selector-mismatch", "--baseline", "b.json", "-f", "json")[1]
+    )
     assert report["summary"]["fixedBaselineEntries"] == 0
     # a file that is gone is fixed, checked or not
     (repo / "k8s" / "db.yaml").unlink()
@@ -184,9 +194,11 @@ def test_what_a_run_did_not_check_is_not_fixed(repo: Path) -> None:
 def test_missing_or_broken_baseline_is_a_usage_error(repo: Path) -> None:
     code, out, err = lint("k8s", "--baseline", "missing.json")
     assert code == 2 and out == ""
-    assert err == ("kpolicy: error: missing.json: baseline not found (write one with "
-                   "--write-baseline missing.json)\n")
-    (repo / "b.json").write_text("{\n  \"version\": 1,\n")
+    assert err == (
+        "kpolicy: error: missing.json: baseline not found (write one with "
+        "--write-baseline missing.json)\n"
+    )
+    (repo / "b.json").write_text('{\n  "version": 1,\n')
     code, _, err = lint("k8s", "--baseline", "b.json")
     assert code == 2 and err.startswith("kpolicy: error: b.json:3: invalid baseline:")
     (repo / "b.json").write_text('{"version": 1, "findings": [{"file": "x"}]}')
@@ -204,8 +216,9 @@ def test_write_baseline_refuses_when_a_path_cannot_be_read(repo: Path) -> None:
     assert not (repo / "b.json").exists()
 
 
-def test_baseline_in_config_is_relative_to_it_and_stays_inside(repo: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_baseline_in_config_is_relative_to_it_and_stays_inside(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert lint("k8s", "--write-baseline", "b.json")[0] == 0
     (repo / ".kpolicy.yaml").write_text("baseline: b.json\n")
     monkeypatch.chdir(repo / "k8s")
@@ -232,19 +245,25 @@ def test_sarif_marks_new_results_and_shows_baselined_ones_when_asked(repo: Path)
     jsonschema.validate(log, schema)
     run = log["runs"][0]
     assert [(r["ruleId"], r["baselineState"]) for r in run["results"]] == [
-        ("selector-mismatch", "new")]
+        ("selector-mismatch", "new")
+    ]
     assert run["properties"]["baselined"] == 1 and run["properties"]["fixedBaselineEntries"] == 0
     out = lint("k8s", "--baseline", "b.json", "-f", "sarif", "--show-suppressed")[1]
     log = json.loads(out)
     jsonschema.validate(log, schema)
     hidden = [r for r in log["runs"][0]["results"] if "suppressions" in r]
     assert [(r["ruleId"], r["baselineState"], r["suppressions"]) for r in hidden] == [
-        ("statefulset-service-not-found", "unchanged",
-         [{"kind": "external", "justification": "listed in the baseline b.json"}])]
+        (
+            "statefulset-service-not-found",
+            "unchanged",
+            [{"kind": "external", "justification": "listed in the baseline b.json"}],
+        )
+    ]
 
 
-def test_the_cache_keys_on_the_baseline_content(repo: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_keys_on_the_baseline_content(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A replay never reuses a result computed with another baseline (given on the command
     line or in config)."""
     monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path / "cache"))
@@ -274,8 +293,9 @@ def test_the_cache_keys_on_the_baseline_content(repo: Path, tmp_path: Path,
 
 def test_a_message_that_names_a_line_still_matches_when_lines_move(repo: Path) -> None:
     config = repo / "k8s" / "config.yaml"
-    config.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
-                      "data:\n  a: '1'\n  a: '2'\n")
+    config.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: '1'\n  a: '2'\n"
+    )
     assert lint("k8s", "--write-baseline", "b.json")[0] == 0
     assert "(first at line 5)" in (repo / "b.json").read_text()
     config.write_text("# one\n# two\n" + config.read_text())

@@ -92,12 +92,21 @@ def test_tz_in_the_schedule_is_rejected_from_1_29(version: str) -> None:
 
 
 def test_time_zones_come_from_the_iana_database() -> None:
-    for zone, valid in (("Europe/Kyiv", True), ("America/Argentina/Buenos_Aires", True),
-                        ("US/Pacific", True), ("Europe/Kyyiv", False), ("europe/berlin", False),
-                        ("../etc/passwd", False), ("LOCAL", False)):
-        manifest = CRON_TZ.replace('"TZ=Europe/Berlin 0 6 * * *"', f'"@daily"\n  timeZone: "{zone}"')
-        found = of_rule(lint_text(manifest, select=["cronjob-schedule-invalid"]),
-                        "cronjob-schedule-invalid")
+    for zone, valid in (
+        ("Europe/Kyiv", True),
+        ("America/Argentina/Buenos_Aires", True),
+        ("US/Pacific", True),
+        ("Europe/Kyyiv", False),
+        ("europe/berlin", False),
+        ("../etc/passwd", False),
+        ("LOCAL", False),
+    ):
+        manifest = CRON_TZ.replace(
+            '"TZ=Europe/Berlin 0 6 * * *"', f'"@daily"\n  timeZone: "{zone}"'
+        )
+        found = of_rule(
+            lint_text(manifest, select=["cronjob-schedule-invalid"]), "cronjob-schedule-invalid"
+        )
         assert (found == []) is valid, (zone, [d.message for d in found])
 
 

@@ -141,7 +141,9 @@ def hashed(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     return seen
 
 
-def test_unchanged_files_are_not_read_again(project: Path, hashed: list[bytes], cache_dir: Path) -> None:
+def test_unchanged_files_are_not_read_again(
+    project: Path, hashed: list[bytes], cache_dir: Path
+) -> None:
     """A replay trusts an input whose size, times, inode and device are all as recorded (git's
     index does the same) and hashes only the files whose signature changed."""
     lint("-f", "json", "manifests")
@@ -157,7 +159,9 @@ def test_unchanged_files_are_not_read_again(project: Path, hashed: list[bytes], 
     assert SERVICE.encode() in hashed and DEPLOYMENT.encode() not in hashed
 
 
-def test_a_recorded_run_hashes_each_input_once(project: Path, hashed: list[bytes], cache_dir: Path) -> None:
+def test_a_recorded_run_hashes_each_input_once(
+    project: Path, hashed: list[bytes], cache_dir: Path
+) -> None:
     """The state taken after the run, to see that nothing changed meanwhile, checks each input's
     signature instead of hashing it a second time."""
     lint("-f", "json", "manifests")
@@ -205,8 +209,9 @@ def test_config_is_part_of_the_key(project: Path, cache_dir: Path) -> None:
     age(config)
     out = lint("-f", "json", "manifests")[1]
     assert out != MARKER
-    assert {d["severity"] for d in json.loads(out)["diagnostics"]
-            if d["rule"] == "selector-mismatch"} == {"warning"}
+    assert {
+        d["severity"] for d in json.loads(out)["diagnostics"] if d["rule"] == "selector-mismatch"
+    } == {"warning"}
     lint("-f", "json", "manifests")
     tamper(cache_dir)
     config.write_text("rules:\n  selector-mismatch: {severity: info}\n")
@@ -228,8 +233,17 @@ def test_context_nodes_policies_and_schema_dir_are_inputs(project: Path, cache_d
     schemas.mkdir()
     (schemas / "widget_v1.json").write_text('{"type": "object"}')
     age(context, nodes, schemas)
-    args = ("-f", "json", "--context", "context", "--nodes", "nodes.yaml",
-            "--schema-dir", "schemas", "manifests")
+    args = (
+        "-f",
+        "json",
+        "--context",
+        "context",
+        "--nodes",
+        "nodes.yaml",
+        "--schema-dir",
+        "schemas",
+        "manifests",
+    )
     first = lint(*args)
     assert lint(*args) == first
     for changed in (context / "svc.yaml", nodes, schemas / "widget_v1.json"):
@@ -318,7 +332,9 @@ def test_recorded_reports_must_match_the_command_line(project: Path, cache_dir: 
     assert code == 2 and "missing/a.sarif" in err, err
 
 
-def test_code_change_misses(project: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path) -> None:
+def test_code_change_misses(
+    project: Path, monkeypatch: pytest.MonkeyPatch, cache_dir: Path
+) -> None:
     lint("-f", "json", "manifests")
     tamper(cache_dir)
     monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "another kpolicy")
@@ -341,7 +357,9 @@ def test_cache_dir_override(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_
     assert list((elsewhere / "results" / "lint").glob("*.json"))
 
 
-def test_the_default_is_the_user_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_is_the_user_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(cache_module.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     if sys.platform == "linux":
@@ -367,8 +385,16 @@ def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
 def test_fingerprint_is_json_stable(project: Path) -> None:
     cache = RunCache.for_command({"paths": ["manifests"]}, ["manifests"], project)
     assert cache is not None
-    spec = {"paths": ["manifests"], "context": [], "stdin_name": "<stdin>", "exclude": [],
-            "config": None, "policies": [], "nodes": None, "schema_dir": []}
+    spec = {
+        "paths": ["manifests"],
+        "context": [],
+        "stdin_name": "<stdin>",
+        "exclude": [],
+        "config": None,
+        "policies": [],
+        "nodes": None,
+        "schema_dir": [],
+    }
     state = cache.fingerprint(spec)
     assert json.loads(json.dumps(state)) == state
 
@@ -379,15 +405,23 @@ def test_fingerprint_is_json_stable(project: Path) -> None:
 def run(*args: str, cwd: Path, entry: str = "cli") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)  # KPOLICY_CACHE_DIR: the test's cache folder
     if entry == "hook":  # the entry point with the replay before typer is imported
-        code = ("import sys; from kpolicy.cache import replay_command_line as r; "
-                "c = r(sys.argv[1:]); "
-                "sys.exit(c) if c is not None else None; "
-                "from kpolicy.cli import main; main()")
+        code = (
+            "import sys; from kpolicy.cache import replay_command_line as r; "
+            "c = r(sys.argv[1:]); "
+            "sys.exit(c) if c is not None else None; "
+            "from kpolicy.cli import main; main()"
+        )
         command = [sys.executable, "-c", code, *args]
     else:
         command = [sys.executable, "-m", "kpolicy", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**env, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def test_concurrent_runs_do_not_corrupt_the_cache(project: Path, cache_dir: Path) -> None:
@@ -402,14 +436,22 @@ def test_concurrent_runs_do_not_corrupt_the_cache(project: Path, cache_dir: Path
     for _ in range(2):
         env = dict(os.environ)
         processes = [
-            subprocess.Popen([sys.executable, "-m", "kpolicy", *args], cwd=project, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-m", "kpolicy", *args],
+                cwd=project,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for _ in range(3)
         ]
         for process in processes:
             out, err = process.communicate(timeout=300)
             assert (process.returncode, out, err) == (
-                expected.returncode, expected.stdout, expected.stderr
+                expected.returncode,
+                expected.stdout,
+                expected.stderr,
             )
     folder = open_cache()
     assert folder is not None
@@ -470,7 +512,9 @@ def test_the_fast_path_counts_every_path_it_may_lint() -> None:
     assert _linted_paths(["-x"]) is None  # not an option of lint: the parsed run decides
 
 
-def test_a_folder_writable_by_everyone_is_refused(cache_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_writable_by_everyone_is_refused(
+    cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache_dir.mkdir(mode=0o700)
     cache_dir.chmod(0o777)
     assert open_cache() is None
@@ -497,7 +541,9 @@ def test_a_secret_others_can_read_is_replaced(cache_dir: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="file names must be UTF-8 on macOS")
-def test_a_file_name_that_is_not_utf8_is_recorded_and_replayed(project: Path, cache_dir: Path) -> None:
+def test_a_file_name_that_is_not_utf8_is_recorded_and_replayed(
+    project: Path, cache_dir: Path
+) -> None:
     odd = os.fsencode(project / "manifests") + b"/\xff-odd.yaml"
     with open(odd, "wb") as out:
         out.write(SERVICE.replace("name: web", "name: odd").encode())

@@ -104,7 +104,12 @@ def test_json_report_validates(project: Path) -> None:
     assert diag["rule"] == "selector-mismatch"
     assert (diag["line"], diag["column"], diag["endLine"], diag["endColumn"]) == (6, 3, 6, 11)
     assert diag["path"] == "/spec/selector"
-    assert diag["object"] == {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": None, "name": "web"}
+    assert diag["object"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": None,
+        "name": "web",
+    }
     assert report["kubernetesVersion"] == "1.37"
     assert report["summary"]["files"] == 2
     assert report["summary"]["errors"] == 1
@@ -121,17 +126,40 @@ def test_several_reports_from_one_run(project: Path) -> None:
     """--report FORMAT=PATH writes each report of the same run; the terminal keeps --format
     (text by default), and each file equals that format's report on its own."""
     (project / "out").mkdir()
-    out = run("lint", "--no-cache", "--report", "sarif=out/kpolicy.sarif", "--report",
-              "junit=kpolicy.xml", "--report=gitlab=cq.json", "bad.yaml", "good.yaml",
-              cwd=project)
+    out = run(
+        "lint",
+        "--no-cache",
+        "--report",
+        "sarif=out/kpolicy.sarif",
+        "--report",
+        "junit=kpolicy.xml",
+        "--report=gitlab=cq.json",
+        "bad.yaml",
+        "good.yaml",
+        cwd=project,
+    )
     assert out.returncode == 1, out.stderr
     assert out.stdout.startswith("bad.yaml:6:3: error[selector-mismatch]")
-    for fmt, name in (("sarif", "out/kpolicy.sarif"), ("junit", "kpolicy.xml"),
-                      ("gitlab", "cq.json")):
+    for fmt, name in (
+        ("sarif", "out/kpolicy.sarif"),
+        ("junit", "kpolicy.xml"),
+        ("gitlab", "cq.json"),
+    ):
         alone = run("lint", "--no-cache", "-f", fmt, "bad.yaml", "good.yaml", cwd=project)
         assert (project / name).read_text() == alone.stdout, fmt
-    both = run("lint", "--no-cache", "-f", "json", "-o", "r.json", "--report", "checkstyle=c.xml",
-               "--color", "bad.yaml", cwd=project)
+    both = run(
+        "lint",
+        "--no-cache",
+        "-f",
+        "json",
+        "-o",
+        "r.json",
+        "--report",
+        "checkstyle=c.xml",
+        "--color",
+        "bad.yaml",
+        cwd=project,
+    )
     assert both.returncode == 1 and both.stdout == ""
     assert json.loads((project / "r.json").read_text())["summary"]["errors"] == 1
     assert "\033" not in (project / "c.xml").read_text()  # files never get colour
@@ -165,15 +193,23 @@ def test_a_report_link_planted_in_the_repository_is_not_followed(project: Path) 
     (project / "kpolicy.sarif").symlink_to(victim)
     out = run("lint", "--report", "sarif=kpolicy.sarif", "bad.yaml", cwd=project)
     assert out.returncode == 2
-    assert out.stderr.strip().splitlines()[-1].startswith(
-        "kpolicy: error: kpolicy.sarif: is a symbolic link")
+    assert (
+        out.stderr.strip()
+        .splitlines()[-1]
+        .startswith("kpolicy: error: kpolicy.sarif: is a symbolic link")
+    )
     assert victim.read_text() == "precious\n"
 
 
 def test_select_and_ignore(project: Path) -> None:
     assert run("lint", "--ignore", "selector-mismatch", "bad.yaml", cwd=project).returncode == 0
     assert run("lint", "--select", "selector-missing", "bad.yaml", cwd=project).returncode == 0
-    assert run("lint", "--select", "selector-missing,selector-mismatch", "bad.yaml", cwd=project).returncode == 1
+    assert (
+        run(
+            "lint", "--select", "selector-missing,selector-mismatch", "bad.yaml", cwd=project
+        ).returncode
+        == 1
+    )
 
 
 def test_fail_on_levels(project: Path) -> None:
@@ -220,30 +256,36 @@ def test_unknown_feature_gates_and_rule_ids_are_usage_errors(project: Path) -> N
     from kpolicy.features import GATE_DEFAULTS
 
     for command in ("lint", "plan"):
-        out = run(command, "--feature-gates", "MaxUnavailableStatefulSets=true", "bad.yaml",
-                  cwd=project)
+        out = run(
+            command, "--feature-gates", "MaxUnavailableStatefulSets=true", "bad.yaml", cwd=project
+        )
         assert out.returncode == 2, out.stdout
-        assert ("kpolicy: error: --feature-gates: unknown feature gate "
-                "'MaxUnavailableStatefulSets'; did you mean 'MaxUnavailableStatefulSet'?"
-                in out.stderr)
+        assert (
+            "kpolicy: error: --feature-gates: unknown feature gate "
+            "'MaxUnavailableStatefulSets'; did you mean 'MaxUnavailableStatefulSet'?" in out.stderr
+        )
         assert all(gate in out.stderr for gate in GATE_DEFAULTS)  # the known ones listed
-    (project / ".kpolicy.yaml").write_text("failOn: error\nfeatureGates:\n"
-                                           "  StatefulSetStartOrdinal: true\n"
-                                           "  statefulsetstartordinal: false\n")
+    (project / ".kpolicy.yaml").write_text(
+        "failOn: error\nfeatureGates:\n"
+        "  StatefulSetStartOrdinal: true\n"
+        "  statefulsetstartordinal: false\n"
+    )
     out = run("lint", "bad.yaml", cwd=project)
     assert out.returncode == 2
-    assert (".kpolicy.yaml:4:3: invalid config: featureGates: unknown feature gate "
-            "'statefulsetstartordinal'; did you mean 'StatefulSetStartOrdinal'?") in out.stderr
+    assert (
+        ".kpolicy.yaml:4:3: invalid config: featureGates: unknown feature gate "
+        "'statefulsetstartordinal'; did you mean 'StatefulSetStartOrdinal'?"
+    ) in out.stderr
     (project / ".kpolicy.yaml").unlink()
     for option in ("--select", "--ignore"):
         out = run("lint", option, "selector-mismatsh", "bad.yaml", cwd=project)
         assert out.returncode == 2
-        assert (f"unknown rule 'selector-mismatsh' in {option}; did you mean "
-                "'selector-mismatch'?") in out.stderr
+        assert (
+            f"unknown rule 'selector-mismatsh' in {option}; did you mean 'selector-mismatch'?"
+        ) in out.stderr
 
 
-def test_unsupported_kubernetes_version_in_the_config_names_file_and_line(
-        project: Path) -> None:
+def test_unsupported_kubernetes_version_in_the_config_names_file_and_line(project: Path) -> None:
     from kpolicy.versions import SUPPORTED_VERSIONS
 
     supported = f"supported: {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]}"
@@ -251,13 +293,13 @@ def test_unsupported_kubernetes_version_in_the_config_names_file_and_line(
     for command in ("lint", "plan"):
         out = run(command, "bad.yaml", cwd=project)
         assert out.returncode == 2
-        assert (".kpolicy.yaml:2:20: invalid config: unsupported kubernetesVersion '1.20'; "
-                + supported) in out.stderr
+        assert (
+            ".kpolicy.yaml:2:20: invalid config: unsupported kubernetesVersion '1.20'; " + supported
+        ) in out.stderr
     (project / ".kpolicy.yaml").unlink()
     (project / "pyproject.toml").write_text('[tool.kpolicy]\nkubernetesVersion = "1.99"\n')
     out = run("lint", "bad.yaml", cwd=project)
-    assert "pyproject.toml:2:21: invalid config: unsupported kubernetesVersion '1.99'" \
-        in out.stderr
+    assert "pyproject.toml:2:21: invalid config: unsupported kubernetesVersion '1.99'" in out.stderr
 
 
 def test_explicit_config_and_exclude(project: Path) -> None:
@@ -329,7 +371,9 @@ def test_context_file_that_is_an_input_is_read_once(
 
     monkeypatch.setattr(lint_module, "read_input", recording)
     monkeypatch.chdir(project)
-    result, _ = lint_module.lint(lint_module.LintOptions(paths=["bad.yaml"], context=["ctx"], jobs=1))
+    result, _ = lint_module.lint(
+        lint_module.LintOptions(paths=["bad.yaml"], context=["ctx"], jobs=1)
+    )
     assert sorted(read) == ["bad.yaml", "ctx/other.yaml"]
     assert result.summary.files == 1
 
@@ -364,7 +408,9 @@ def test_version() -> None:
 def test_folder_recursion_and_suffixes(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "x.yml").write_text(BAD)
-    (tmp_path / "a" / "y.json").write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}))
+    (tmp_path / "a" / "y.json").write_text(
+        json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}})
+    )
     (tmp_path / "a" / "notes.txt").write_text("not: yaml: at all")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "z.yaml").write_text(BAD)
@@ -391,16 +437,23 @@ def test_colour_on_request_only(project: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "\033[31merror[selector-mismatch]" in coloured.stdout
 
 
-@pytest.mark.parametrize(("environment", "flag", "coloured"), [
-    ({"FORCE_COLOR": "1"}, None, True),  # force-color.org: colour into a pipe
-    ({"FORCE_COLOR": ""}, None, False),  # set but empty: as if unset
-    ({"NO_COLOR": "1"}, "--color", True),  # the command line overrides the environment
-    ({"FORCE_COLOR": "1"}, "--no-color", False),
-    ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, None, False),  # no-color.org wins
-])
-def test_no_color_and_force_color(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                  environment: dict[str, str], flag: str | None,
-                                  coloured: bool) -> None:
+@pytest.mark.parametrize(
+    ("environment", "flag", "coloured"),
+    [
+        ({"FORCE_COLOR": "1"}, None, True),  # force-color.org: colour into a pipe
+        ({"FORCE_COLOR": ""}, None, False),  # set but empty: as if unset
+        ({"NO_COLOR": "1"}, "--color", True),  # the command line overrides the environment
+        ({"FORCE_COLOR": "1"}, "--no-color", False),
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, None, False),  # no-color.org wins
+    ],
+)
+def test_no_color_and_force_color(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    flag: str | None,
+    coloured: bool,
+) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     for name, value in environment.items():
@@ -410,8 +463,9 @@ def test_no_color_and_force_color(project: Path, monkeypatch: pytest.MonkeyPatch
     assert ("\033[" in out.stdout) is coloured
 
 
-def test_the_cache_replays_no_colour_after_forced_colour(project: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_replays_no_colour_after_forced_colour(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the same command line, once with FORCE_COLOR and once with NO_COLOR: two answers
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
@@ -425,10 +479,10 @@ def test_the_cache_replays_no_colour_after_forced_colour(project: Path,
 
 def test_rules_escapes_a_policys_texts(tmp_path: Path) -> None:
     policy = (ROOT / "examples" / "policies" / "images-from-registry.yaml").read_text()
-    policy = policy.replace("title: Images come from the company registry",
-                            'title: "Images \\e[31mred\\r\\u202e"', 1)
-    (tmp_path / "p.yaml").write_text(policy.replace("id: images-from-registry",
-                                                    "id: p", 1))
+    policy = policy.replace(
+        "title: Images come from the company registry", 'title: "Images \\e[31mred\\r\\u202e"', 1
+    )
+    (tmp_path / "p.yaml").write_text(policy.replace("id: images-from-registry", "id: p", 1))
     for args in (["rules", "--policy", "p.yaml"], ["rules", "p", "--policy", "p.yaml"]):
         out = run(*args, cwd=tmp_path)
         assert out.returncode == 0, out.stderr

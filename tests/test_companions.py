@@ -103,8 +103,12 @@ def test_cross_file_companions_are_the_same_in_parallel(tmp_path: Path) -> None:
     for jobs in (2, 3):
         assert report(LintOptions(**{**options.__dict__, "jobs": jobs})) == serial, jobs
     text = serial[0]
-    for rule in ("hpa-target-not-found", "pdb-selects-nothing", "networkpolicy-selects-nothing",
-                 "ingress-backend-not-found"):
+    for rule in (
+        "hpa-target-not-found",
+        "pdb-selects-nothing",
+        "networkpolicy-selects-nothing",
+        "ingress-backend-not-found",
+    ):
         assert text.count(f'"rule": "{rule}"') == 3, rule  # app0, app3, app6
     # the workloads of the broken apps have no policy; every container lacks a cpu request
     assert text.count('"rule": "networkpolicy-missing"') == 3
@@ -125,5 +129,9 @@ def test_no_evidence_in_another_folder(tmp_path: Path) -> None:
     (tmp_path / "apps" / "around.yaml").write_text(AROUND.format(name="billing", target="billing"))
     result = lint_paths(["."], tmp_path, select=RULES)
     judged = {d.rule for d in result.diagnostics if d.file == "apps/around.yaml"}
-    assert judged == {"hpa-target-not-found", "pdb-selects-nothing",
-                      "networkpolicy-selects-nothing", "ingress-backend-not-found"}
+    assert judged == {
+        "hpa-target-not-found",
+        "pdb-selects-nothing",
+        "networkpolicy-selects-nothing",
+        "ingress-backend-not-found",
+    }

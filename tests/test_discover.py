@@ -84,9 +84,12 @@ def test_without_inode_numbers_files_are_told_apart_by_path(
         def __getattr__(self, name: str) -> object:
             return getattr(self._status, name)
 
-    monkeypatch.setattr(discover_module.os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k)))
-    monkeypatch.setattr(discover_module.os, "lstat",
-                        lambda p, *a, **k: NoInode(real_lstat(p, *a, **k)))
+    monkeypatch.setattr(
+        discover_module.os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k))
+    )
+    monkeypatch.setattr(
+        discover_module.os, "lstat", lambda p, *a, **k: NoInode(real_lstat(p, *a, **k))
+    )
     (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
     files, errors = discover(["a"])
     assert errors == []

@@ -10,9 +10,15 @@ def test_defaults_by_release() -> None:
 
 def test_explicit_setting_wins() -> None:
     assert gate_enabled("MaxUnavailableStatefulSet", "1.33", {"MaxUnavailableStatefulSet": True})
-    assert not gate_enabled("MaxUnavailableStatefulSet", "1.37", {"MaxUnavailableStatefulSet": False})
-    assert "turned on" in gate_reason("MaxUnavailableStatefulSet", "1.33", {"MaxUnavailableStatefulSet": True})
-    assert "off by default in Kubernetes 1.34" in gate_reason("MaxUnavailableStatefulSet", "1.34", {})
+    assert not gate_enabled(
+        "MaxUnavailableStatefulSet", "1.37", {"MaxUnavailableStatefulSet": False}
+    )
+    assert "turned on" in gate_reason(
+        "MaxUnavailableStatefulSet", "1.33", {"MaxUnavailableStatefulSet": True}
+    )
+    assert "off by default in Kubernetes 1.34" in gate_reason(
+        "MaxUnavailableStatefulSet", "1.34", {}
+    )
 
 
 def test_defaults_of_the_oldest_supported_releases() -> None:

@@ -83,7 +83,10 @@ def test_cli_accepts_1_29_and_rejects_1_28(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "kpolicy", "lint", "--no-cache", *args, "all.yaml"],
-            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     out = run("--kubernetes-version", "1.29")
@@ -185,13 +188,15 @@ def _unknown(version: str, text: str) -> set[tuple[str | int, ...]]:
 
     document = yaml.safe_load(text)
     return {
-        p.path for p in SchemaValidator.for_version(version).validate(document)
+        p.path
+        for p in SchemaValidator.for_version(version).validate(document)
         if p.rule == "schema-unknown-field"
     }
 
 
-@pytest.mark.parametrize(("since", "text", "path"), APPEARING_FIELDS,
-                         ids=[str(case[2][-1]) for case in APPEARING_FIELDS])
+@pytest.mark.parametrize(
+    ("since", "text", "path"), APPEARING_FIELDS, ids=[str(case[2][-1]) for case in APPEARING_FIELDS]
+)
 def test_a_field_is_unknown_before_its_release(
     since: str, text: str, path: tuple[str | int, ...]
 ) -> None:
@@ -202,8 +207,9 @@ def test_a_field_is_unknown_before_its_release(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("since", "text", "path"), APPEARING_FIELDS,
-                         ids=[str(case[2][-1]) for case in APPEARING_FIELDS])
+@pytest.mark.parametrize(
+    ("since", "text", "path"), APPEARING_FIELDS, ids=[str(case[2][-1]) for case in APPEARING_FIELDS]
+)
 def test_a_field_in_every_release(since: str, text: str, path: tuple[str | int, ...]) -> None:
     for version in supported_versions():
         expected = {path} if int(version.split(".")[1]) < int(since.split(".")[1]) else set()

@@ -29,8 +29,10 @@ def test_every_rule_has_fixtures() -> None:
         if rule_id not in NO_FIXTURE
         and not (
             ((FIXTURES / rule_id / "bad.yaml").is_file() or (FIXTURES / rule_id / "bad").is_dir())
-            and ((FIXTURES / rule_id / "good.yaml").is_file()
-                 or (FIXTURES / rule_id / "good").is_dir())
+            and (
+                (FIXTURES / rule_id / "good.yaml").is_file()
+                or (FIXTURES / rule_id / "good").is_dir()
+            )
         )
     ]
     assert missing == []
@@ -47,7 +49,9 @@ def test_every_implementation_has_metadata_and_back() -> None:
     assert sorted(set(checks) - set(rules)) == []
     needs_code = [r.id for r in rules.values() if r.implementation == "python" and r.check is None]
     assert sorted(set(needs_code) - set(checks)) == []
-    loader_with_code = [r.id for r in rules.values() if r.implementation == "loader" and r.id in checks]
+    loader_with_code = [
+        r.id for r in rules.values() if r.implementation == "loader" and r.id in checks
+    ]
     assert loader_with_code == []
 
 
@@ -87,8 +91,12 @@ def test_no_check_can_swallow_needs_index() -> None:
     import ast
 
     package = Path(__file__).resolve().parent.parent / "kpolicy"
-    modules = [*sorted((package / "checks").glob("*.py")), package / "workload.py",
-               package / "policy.py", package / "schemalite.py"]
+    modules = [
+        *sorted((package / "checks").glob("*.py")),
+        package / "workload.py",
+        package / "policy.py",
+        package / "schemalite.py",
+    ]
     broad: list[str] = []
     for module in modules:
         for node in ast.walk(ast.parse(module.read_text(), str(module))):

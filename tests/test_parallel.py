@@ -27,8 +27,11 @@ def report(options: LintOptions, fmt: str = "json") -> tuple[str, list[str]]:
     session = build_session(options)
     result, traces = lint(options, session)
     out = io.StringIO()
-    writer(fmt)(result, ReportContext(rules=session.rules, tool_version="test", color=False,
-                                      show_suppressed=True), out)
+    writer(fmt)(
+        result,
+        ReportContext(rules=session.rules, tool_version="test", color=False, show_suppressed=True),
+        out,
+    )
     return out.getvalue(), traces
 
 
@@ -58,8 +61,11 @@ def generated(folder: Path, copies: int = 6) -> Path:
         )
         # the same selector in another file of the folder (applied together: selector-overlap)
         (sub / "worker.yaml").write_text(
-            (sub / "workload.yaml").read_text().split("---")[0].replace(
-                f"name: web{index}", f"name: worker{index}"))
+            (sub / "workload.yaml")
+            .read_text()
+            .split("---")[0]
+            .replace(f"name: web{index}", f"name: worker{index}")
+        )
     return folder
 
 
@@ -86,7 +92,9 @@ def test_corpus_parallel_equals_serial() -> None:
     assert report(LintOptions(**{**options.__dict__, "jobs": 3})) == serial
 
 
-def test_failing_worker_falls_back_to_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_worker_falls_back_to_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = generated(tmp_path / "in", copies=4)
     options = LintOptions(paths=[str(folder)], use_config_discovery=False)
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
@@ -188,13 +196,22 @@ def test_local_index_answers_only_about_one_object() -> None:
     assert index.memo(("k", 1), lambda: 6) == 5
     index.clear()
     assert index.memo(("k", 1), lambda: 6) == 6
-    for query in ("get", "of_kind", "templates_with", "pdbs_selecting",
-                  "scalers_targeting", "selecting", "all_named", "anything_added_later"):
+    for query in (
+        "get",
+        "of_kind",
+        "templates_with",
+        "pdbs_selecting",
+        "scalers_targeting",
+        "selecting",
+        "all_named",
+        "anything_added_later",
+    ):
         with pytest.raises(NeedsIndex):
             getattr(index, query)
     # a patch is known from the object itself (marked where its file is read)
-    (obj,) = load_text(SourceFile("overlay/patch.yaml", "apiVersion: v1\nkind: ConfigMap\n"
-                                  "metadata: {name: x}\n")).objects
+    (obj,) = load_text(
+        SourceFile("overlay/patch.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    ).objects
     assert not index.is_kustomize_patch(obj)
     assert index.is_kustomize_patch(replace(obj, patch=True))
     assert not hasattr(index, "__deepcopy__")  # dunder probes are not queries
@@ -206,8 +223,11 @@ def test_engine_defers_what_needs_the_index() -> None:
     from kpolicy.engine import Engine
     from kpolicy.index import Index, LocalIndex
 
-    session = build_session(LintOptions(paths=[], use_config_discovery=False,
-                                        select=["selector-overlap", "selector-mismatch"]))
+    session = build_session(
+        LintOptions(
+            paths=[], use_config_discovery=False, select=["selector-overlap", "selector-mismatch"]
+        )
+    )
     text = (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n"
         "  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: y}}\n"
@@ -265,8 +285,9 @@ def test_cross_file_findings_are_the_same_in_parallel(tmp_path: Path) -> None:
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web9}\nspec: {replicas: 2}\n"
     )
     # without selector-missing, the schema's own finding on spec shows (a patch is exempt)
-    options = LintOptions(paths=[str(folder)], use_config_discovery=False,
-                          ignore=["selector-missing"])
+    options = LintOptions(
+        paths=[str(folder)], use_config_discovery=False, ignore=["selector-missing"]
+    )
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
     assert report(LintOptions(**{**options.__dict__, "jobs": 3})) == serial
@@ -319,7 +340,9 @@ def test_hostile_inputs_parallel_equals_serial() -> None:
     assert '"rule": "yaml-syntax"' in serial[0]
 
 
-def test_every_file_is_read_once_in_parallel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_file_is_read_once_in_parallel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Every file is read once; a kustomization is not read as a manifest at all (the
     repository model reads it, before the workers start)."""
     folder = generated(tmp_path / "in", copies=3)

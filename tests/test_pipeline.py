@@ -83,7 +83,8 @@ def test_kustomize_patches_are_exempt_from_required_fields(tmp_path: Path) -> No
         "patches:\n  - path: ../overlay/named-elsewhere.yaml\n"
     )
     for jobs in (1, 2):
-        result = lint_paths(["."], tmp_path, jobs=jobs, ignore=["selector-missing"],
-                            use_config_discovery=False)
+        result = lint_paths(
+            ["."], tmp_path, jobs=jobs, ignore=["selector-missing"], use_config_discovery=False
+        )
         flagged = {d.file for d in result.diagnostics if d.rule == "schema-required-missing"}
         assert flagged == {"overlay/other.yaml", "overlay/named-elsewhere.yaml"}, jobs

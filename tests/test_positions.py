@@ -148,13 +148,22 @@ def test_no_span_ends_at_a_sentinel_column_in_the_reports(tmp_path) -> None:  # 
     # blank and a comment line
     (tmp_path / "a.yaml").write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\n  labels:\n"
-        "    app: db\n\n# trailing comment\n")
-    out = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "json",
-                          "a.yaml"], cwd=tmp_path, capture_output=True, text=True, check=False)
+        "    app: db\n\n# trailing comment\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "json", "a.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     report = json.loads(out.stdout)
-    assert any(d["rule"] == "schema-required-missing" and d["path"] == ""
-               and (d["line"], d["endLine"], d["endColumn"]) == (1, 6, 12)
-               for d in report["diagnostics"])
+    assert any(
+        d["rule"] == "schema-required-missing"
+        and d["path"] == ""
+        and (d["line"], d["endLine"], d["endColumn"]) == (1, 6, 12)
+        for d in report["diagnostics"]
+    )
     lines = (tmp_path / "a.yaml").read_text().split("\n")
     for diag in report["diagnostics"]:
         assert diag["endColumn"] <= len(lines[diag["endLine"] - 1]) + 1, diag

@@ -44,7 +44,11 @@ def test_try_repo(tmp_path: Path) -> None:
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
     good = subprocess.run(
         [*_pre_commit(), "try-repo", str(ROOT), "kpolicy", "--files", "good.yaml"],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
@@ -52,7 +56,11 @@ def test_try_repo(tmp_path: Path) -> None:
     _git(repo, "add", "bad.yaml")
     bad = subprocess.run(
         [*_pre_commit(), "try-repo", str(ROOT), "kpolicy", "--files", "bad.yaml"],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
@@ -97,13 +105,18 @@ def test_try_repo_on_a_real_repository_layout(tmp_path: Path) -> None:
     def hook() -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*_pre_commit(), "try-repo", str(ROOT), "kpolicy", "--all-files", "--verbose"],
-            cwd=repo, capture_output=True, text=True, env=env, timeout=600,
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
         )
 
     failed = hook()
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    found = [line for line in failed.stdout.splitlines()
-             if ": error[" in line or ": warning[" in line]
+    found = [
+        line for line in failed.stdout.splitlines() if ": error[" in line or ": warning[" in line
+    ]
     assert found and all(line.startswith("apps/bad.yaml:") for line in found), found
     # the chart says once how to lint its templates (info: it does not fail the hook)
     assert "charts/web/Chart.yaml:2:7: info[helm-chart-not-rendered]" in failed.stdout
@@ -124,8 +137,9 @@ def _readme_precommit_config() -> dict[str, Any]:
 
 
 def _is_shallow() -> bool:
-    done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+    )
     return done.stdout.strip() == "true"
 
 
@@ -136,16 +150,23 @@ def test_readme_pins_a_revision_that_exists() -> None:
     assert repo["repo"] == "https://github.com/kpolicy/kpolicy"
     rev = str(repo["rev"])
     assert re.fullmatch(r"[0-9a-f]{40}", rev), f"rev {rev!r} is not a full commit SHA"
-    found = subprocess.run(["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT,
-                           capture_output=True)
+    found = subprocess.run(
+        ["git", "cat-file", "-e", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True
+    )
     if found.returncode != 0 and _is_shallow():
         pytest.skip("a shallow clone does not hold the pinned commit")
     assert found.returncode == 0, f"rev {rev} is not a commit of this repository"
     ancestor = subprocess.run(["git", "merge-base", "--is-ancestor", rev, "HEAD"], cwd=ROOT)
     assert ancestor.returncode == 0, f"rev {rev} is not in the history of HEAD"
-    hooks = yaml.safe_load(subprocess.run(
-        ["git", "show", f"{rev}:.pre-commit-hooks.yaml"], cwd=ROOT, capture_output=True,
-        text=True, check=True).stdout)
+    hooks = yaml.safe_load(
+        subprocess.run(
+            ["git", "show", f"{rev}:.pre-commit-hooks.yaml"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert {h["id"] for h in repo["hooks"]} <= {h["id"] for h in hooks}
 
 
@@ -159,16 +180,23 @@ def test_autoupdate_pins_the_newest_commit(tmp_path: Path) -> None:
     _git(project, "init", "-q")
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
-    done = subprocess.run([*_pre_commit(), "autoupdate"], cwd=project, capture_output=True,
-                          text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [*_pre_commit(), "autoupdate"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     rev = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"][0]["rev"]
     tags = subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True).stdout
     if tags.strip():
         assert rev in tags.split()
     else:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
         assert rev == head
 
 
@@ -185,7 +213,13 @@ def test_readme_config_runs_the_hook(tmp_path: Path) -> None:
     (project / "bad.yaml").write_text(BAD)
     _git(project, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "NO_COLOR": "1"}
-    done = subprocess.run([*_pre_commit(), "run", "--all-files"], cwd=project,
-                          capture_output=True, text=True, env=env, timeout=900)
+    done = subprocess.run(
+        [*_pre_commit(), "run", "--all-files"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "bad.yaml:6:3: error[selector-mismatch]" in done.stdout

@@ -92,8 +92,11 @@ def bases() -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     nodes = by_kind["Node"]
     return {
         "Deployment": (
-            [*by_kind["Deployment"], *by_kind["PodDisruptionBudget"],
-             *by_kind["HorizontalPodAutoscaler"]],
+            [
+                *by_kind["Deployment"],
+                *by_kind["PodDisruptionBudget"],
+                *by_kind["HorizontalPodAutoscaler"],
+            ],
             [],
         ),
         "StatefulSet": ([*by_kind["Service"], *by_kind["StatefulSet"]], []),
@@ -104,9 +107,21 @@ def bases() -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
         "ReplicaSet": ([*by_kind["ReplicaSet"], *by_kind["ReplicationController"]], []),
         # the other kinds rules look at, and a CRD whose schema validates its custom resource
         "Namespace": (
-            [d for k in ("Namespace", "ServiceAccount", "ConfigMap", "Secret", "LimitRange",
-                         "ResourceQuota", "Endpoints", "CustomResourceDefinition", "Widget")
-             for d in by_kind[k]],
+            [
+                d
+                for k in (
+                    "Namespace",
+                    "ServiceAccount",
+                    "ConfigMap",
+                    "Secret",
+                    "LimitRange",
+                    "ResourceQuota",
+                    "Endpoints",
+                    "CustomResourceDefinition",
+                    "Widget",
+                )
+                for d in by_kind[k]
+            ],
             [],
         ),
     }
@@ -223,8 +238,14 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def dump(doc: Any, flow: bool) -> str:
-    text: str = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                          default_flow_style=None if flow else False, width=10_000)
+    text: str = yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None if flow else False,
+        width=10_000,
+    )
     return text
 
 
@@ -243,8 +264,12 @@ def lint_all(text: str, node_docs: list[Any]) -> LintResult:
     result, traces = check_files([loaded], [], run, nodes=nodes, debug=True)
     crashes = [d for d in result.diagnostics if d.rule == "internal-error"]
     assert crashes == [], (
-        "rules crashed on:\n" + text + "\n" + "\n".join(d.message for d in crashes)
-        + "\n" + "\n".join(traces)
+        "rules crashed on:\n"
+        + text
+        + "\n"
+        + "\n".join(d.message for d in crashes)
+        + "\n"
+        + "\n".join(traces)
     )
     return result
 
@@ -348,20 +373,28 @@ def mutated(draw: st.DrawFn) -> tuple[list[Any], list[Any], str]:
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(example=mutated())
-def test_mutated_workloads_never_crash(example: tuple[list[Any], list[Any], str],
-                                       tmp_path: Path) -> None:
+def test_mutated_workloads_never_crash(
+    example: tuple[list[Any], list[Any], str], tmp_path: Path
+) -> None:
     docs, node_docs, text = example
     check_everything(docs, node_docs, text, tmp_path)
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(text=st.text(alphabet=st.sampled_from(list("abk:- \n\t{}[],'\"&*!|>#%@`?~.0129")),
-                    max_size=200))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("abk:- \n\t{}[],'\"&*!|>#%@`?~.0129")), max_size=200)
+)
 def test_random_yaml_text_never_crashes(text: str, tmp_path: Path) -> None:
     """Text that is barely YAML at all, after a valid header so that rules see an object."""
     header = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  "
@@ -428,7 +461,9 @@ def test_alias_limits_agree_with_the_expansion(
     expanded = yaml.dump(data, Dumper=_ExpandingDumper)
     plain_docs, plain_problems = load_documents(SourceFile("expanded.yaml", expanded), limits)
     assert bool(refused) == any("refused" in p.message for p in plain_problems), (
-        aliased, refused, plain_problems
+        aliased,
+        refused,
+        plain_problems,
     )
     if not refused:
         assert docs[0].value == plain_docs[0].value == data

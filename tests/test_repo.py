@@ -87,8 +87,9 @@ def test_neighbours_named_on_the_command_line_are_skipped(tmp_path: Path) -> Non
     listed = run("lint", "--no-cache", "-v", *names, cwd=tmp_path)
     for name in NEIGHBOURS:
         assert f"{name}: skipped: " in listed.stdout
-    assert "chart/values.yaml: skipped: values or metadata of the Helm chart in chart" \
-        in listed.stdout
+    assert (
+        "chart/values.yaml: skipped: values or metadata of the Helm chart in chart" in listed.stdout
+    )
     assert "notes.yaml: skipped: holds no Kubernetes object" in listed.stdout
     report = run("lint", "--no-cache", "-f", "json", "--show-skipped", *names, cwd=tmp_path)
     data = json.loads(report.stdout)
@@ -110,18 +111,23 @@ def test_a_file_that_mixes_objects_and_other_documents_reports_them(tmp_path: Pa
 
 
 def test_objects_without_a_list_kind_are_reported_not_skipped(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "items.yaml": """\
+    write(
+        tmp_path,
+        {
+            "items.yaml": """\
             items:
               - {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}
             """,
-        "list.yaml": """\
+            "list.yaml": """\
             - {apiVersion: v1, kind: ConfigMap, metadata: {name: b}}
             """,
-    })
+        },
+    )
     result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
     assert findings(result.stdout) == [
-        ("items.yaml", "manifest-invalid", 1), ("list.yaml", "manifest-invalid", 1)]
+        ("items.yaml", "manifest-invalid", 1),
+        ("list.yaml", "manifest-invalid", 1),
+    ]
     assert "kubectl rejects it" in result.stdout
 
 
@@ -146,37 +152,42 @@ def test_a_run_that_found_no_manifest_says_so(tmp_path: Path) -> None:
 def test_exclude_applies_to_named_files_with_force_exclude(tmp_path: Path) -> None:
     write(tmp_path, {".kpolicy.yaml": "exclude: ['generated/*']\n", "generated/bad.yaml": BAD})
     assert run("lint", "--no-cache", "generated/bad.yaml", cwd=tmp_path).returncode == 1
-    forced = run("lint", "--no-cache", "-v", "--force-exclude", "generated/bad.yaml",
-                 cwd=tmp_path)
+    forced = run("lint", "--no-cache", "-v", "--force-exclude", "generated/bad.yaml", cwd=tmp_path)
     assert forced.returncode == 0, forced.stdout
     assert "generated/bad.yaml: skipped: matches an exclude pattern" in forced.stdout
     write(tmp_path, {".kpolicy.yaml": "exclude: ['generated/*']\nforceExclude: true\n"})
     assert run("lint", "--no-cache", "generated/bad.yaml", cwd=tmp_path).returncode == 0
-    assert run("lint", "--no-cache", "--no-force-exclude", "generated/bad.yaml",
-               cwd=tmp_path).returncode == 1
+    assert (
+        run(
+            "lint", "--no-cache", "--no-force-exclude", "generated/bad.yaml", cwd=tmp_path
+        ).returncode
+        == 1
+    )
 
 
 def _git_tree(root: Path) -> Path:
     (root / ".git" / "info").mkdir(parents=True)  # a work tree, as far as a walk can tell
-    write(root, {
-        ".gitignore": "rendered/\n*.tmp.yaml\n!keep.tmp.yaml\n",
-        ".git/info/exclude": "private.yaml\n",
-        "deploy/.gitignore": "local.yaml\n",
-        "deploy/bad.yaml": BAD,
-        "deploy/local.yaml": BAD,
-        "deploy/scratch.tmp.yaml": BAD,
-        "deploy/keep.tmp.yaml": BAD,
-        "rendered/bad.yaml": BAD,
-        "private.yaml": BAD,
-    })
+    write(
+        root,
+        {
+            ".gitignore": "rendered/\n*.tmp.yaml\n!keep.tmp.yaml\n",
+            ".git/info/exclude": "private.yaml\n",
+            "deploy/.gitignore": "local.yaml\n",
+            "deploy/bad.yaml": BAD,
+            "deploy/local.yaml": BAD,
+            "deploy/scratch.tmp.yaml": BAD,
+            "deploy/keep.tmp.yaml": BAD,
+            "rendered/bad.yaml": BAD,
+            "private.yaml": BAD,
+        },
+    )
     return root
 
 
 def test_gitignore_is_honoured_when_walking_a_work_tree(tmp_path: Path) -> None:
     _git_tree(tmp_path)
     result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
-    assert {f for f, _, _ in findings(result.stdout)} == {"deploy/bad.yaml",
-                                                            "deploy/keep.tmp.yaml"}
+    assert {f for f, _, _ in findings(result.stdout)} == {"deploy/bad.yaml", "deploy/keep.tmp.yaml"}
     # from a sub-folder, the work tree's own .gitignore still applies
     inner = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path / "deploy")
     assert {f for f, _, _ in findings(inner.stdout)} == {"bad.yaml", "keep.tmp.yaml"}
@@ -291,7 +302,10 @@ def test_rendered_output_leads_back_to_the_template(tmp_path: Path) -> None:
     template = "charts/web/templates/deployment.yaml"
     # one `selector:` line in the template: found
     assert origins[("selector-mismatch", 11)] == {
-        "file": "web/templates/deployment.yaml", "line": 9, "localFile": template}
+        "file": "web/templates/deployment.yaml",
+        "line": 9,
+        "localFile": template,
+    }
     # two `image:` lines: the one whose text is the rendered value, else none (line 1)
     assert origins[("image-tag-missing-or-latest", 23)]["line"] == 21
     assert origins[("image-tag-missing-or-latest", 21)]["line"] == 1
@@ -307,7 +321,8 @@ def test_rendered_output_leads_back_to_the_template(tmp_path: Path) -> None:
     assert where["region"]["startLine"] == 9
     related = [r["physicalLocation"] for r in mismatch["relatedLocations"]]
     assert {"uri": "rendered.yaml", "uriBaseId": "%SRCROOT%"} in [
-        r["artifactLocation"] for r in related]
+        r["artifactLocation"] for r in related
+    ]
 
 
 def test_a_template_line_is_found_by_key_path_then_by_text(tmp_path: Path) -> None:
@@ -326,17 +341,30 @@ def test_a_template_outside_the_working_folder_is_not_read(tmp_path: Path) -> No
     outside = write(tmp_path / "elsewhere", CHART)
     work = tmp_path / "work"
     work.mkdir()
-    rendered = RENDERED.replace("# Source: web/", f"# Source: {os.path.relpath(outside, work)}"
-                                                  "/charts/web/")
-    data = json.loads(run("lint", "--no-cache", "-", "--stdin-filename", "r.yaml", "-f", "json",
-                          cwd=work, stdin=rendered).stdout)
+    rendered = RENDERED.replace(
+        "# Source: web/", f"# Source: {os.path.relpath(outside, work)}/charts/web/"
+    )
+    data = json.loads(
+        run(
+            "lint",
+            "--no-cache",
+            "-",
+            "--stdin-filename",
+            "r.yaml",
+            "-f",
+            "json",
+            cwd=work,
+            stdin=rendered,
+        ).stdout
+    )
     assert all("localFile" not in d["origin"] for d in data["diagnostics"])
     assert all(d["origin"]["line"] == 1 for d in data["diagnostics"])
 
 
 def test_helm_hooks_are_left_out_of_selectors_and_services(tmp_path: Path) -> None:
-    hook = GOOD.replace("name: web\n", "name: migrate\n  annotations: {helm.sh/hook: pre-install}\n",
-                        1)
+    hook = GOOD.replace(
+        "name: web\n", "name: migrate\n  annotations: {helm.sh/hook: pre-install}\n", 1
+    )
     service = """\
         apiVersion: v1
         kind: Service
@@ -345,20 +373,28 @@ def test_helm_hooks_are_left_out_of_selectors_and_services(tmp_path: Path) -> No
           selector: {app: migrate}
           ports: [{port: 80}]
         """
-    write(tmp_path, {"web.yaml": GOOD, "hook.yaml": hook,
-                     "svc.yaml": service,
-                     "hook-svc.yaml": textwrap.dedent(service).replace(
-                         "metadata: {name: migrate}",
-                         "metadata: {name: m2, annotations: {helm.sh/hook: test}}"),
-                     "migrate.yaml": hook.replace("app: web", "app: migrate")})
+    write(
+        tmp_path,
+        {
+            "web.yaml": GOOD,
+            "hook.yaml": hook,
+            "svc.yaml": service,
+            "hook-svc.yaml": textwrap.dedent(service).replace(
+                "metadata: {name: migrate}",
+                "metadata: {name: m2, annotations: {helm.sh/hook: test}}",
+            ),
+            "migrate.yaml": hook.replace("app: web", "app: migrate"),
+        },
+    )
     result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
     got = findings(result.stdout)
     assert not [f for f in got if f[1] == "selector-overlap"], got
     # the Service selects only a hook's Pods: none of the release's
     assert ("svc.yaml", "service-selector-no-match", 5) in got
     assert not [f for f in got if f[0] == "hook-svc.yaml"], got
-    plain = run("lint", "--no-cache", "-f", "json", "web.yaml", "migrate.yaml", "svc.yaml",
-                cwd=tmp_path)
+    plain = run(
+        "lint", "--no-cache", "-f", "json", "web.yaml", "migrate.yaml", "svc.yaml", cwd=tmp_path
+    )
     assert ("svc.yaml", "service-selector-no-match", 5) in findings(plain.stdout)
 
 
@@ -452,8 +488,10 @@ def test_patches_are_judged_as_patches(tmp_path: Path) -> None:
     # the one finding is the typo: a patch is still checked for what it says
     assert findings(result.stdout) == [("overlays/prod/typo.yaml", "schema-unknown-field", 6)]
     skipped = run("lint", "--no-cache", "-v", ".", cwd=tmp_path).stdout
-    assert ("overlays/prod/json-patch.yaml: skipped: kustomize patch without an object (a JSON "
-            "patch), named by overlays/prod/kustomization.yaml") in skipped
+    assert (
+        "overlays/prod/json-patch.yaml: skipped: kustomize patch without an object (a JSON "
+        "patch), named by overlays/prod/kustomization.yaml"
+    ) in skipped
 
 
 def test_a_patch_named_alone_is_a_patch(tmp_path: Path) -> None:
@@ -468,8 +506,11 @@ def test_a_patch_named_alone_is_a_patch(tmp_path: Path) -> None:
 
 
 def test_strategic_merge_directives_make_a_patch(tmp_path: Path) -> None:
-    write(tmp_path, {"delete.yaml": OVERLAY["overlays/prod/delete-debug.yaml"],
-                     "order.yaml": """\
+    write(
+        tmp_path,
+        {
+            "delete.yaml": OVERLAY["overlays/prod/delete-debug.yaml"],
+            "order.yaml": """\
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: web}
@@ -480,7 +521,9 @@ def test_strategic_merge_directives_make_a_patch(tmp_path: Path) -> None:
               containers:
                 - name: web
                   imagePullPolicy: Sometimes
-        """})
+        """,
+        },
+    )
     result = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
     assert findings(result.stdout) == [("order.yaml", "schema-enum-invalid", 10)]
 
@@ -490,41 +533,66 @@ def test_labels_a_kustomization_injects_are_applied(tmp_path: Path) -> None:
     # no selector-missing, no image-tag finding (commonLabels and images of base/)
     base = run("lint", "--no-cache", "-f", "json", "base/deployment.yaml", cwd=tmp_path)
     assert findings(base.stdout) == []
-    write(tmp_path, {"base/kustomization.yaml": """\
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": """\
         labels: [{pairs: {app: web}}]
         resources: [deployment.yaml]
-        """})
+        """
+        },
+    )
     metadata_only = run("lint", "--no-cache", "-f", "json", "base/deployment.yaml", cwd=tmp_path)
     assert [r for _, r, _ in findings(metadata_only.stdout)] == [
-        "image-tag-missing-or-latest", "selector-missing"]
-    write(tmp_path, {"base/kustomization.yaml": """\
+        "image-tag-missing-or-latest",
+        "selector-missing",
+    ]
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": """\
         labels: [{pairs: {app: web}, includeSelectors: true}]
         resources: [deployment.yaml]
-        """})
+        """
+        },
+    )
     selectors = run("lint", "--no-cache", "-f", "json", "base/deployment.yaml", cwd=tmp_path)
     assert [r for _, r, _ in findings(selectors.stdout)] == ["image-tag-missing-or-latest"]
 
 
 def test_the_repository_model(tmp_path: Path) -> None:
-    write(tmp_path, {**OVERLAY, "outside/kustomization.yaml": "resources: [deployment.yaml]\n",
-                     "outside/deployment.yaml": DEPLOYMENT})
+    write(
+        tmp_path,
+        {
+            **OVERLAY,
+            "outside/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "outside/deployment.yaml": DEPLOYMENT,
+        },
+    )
     work = tmp_path / "repo"
     shutil.move(str(tmp_path / "base"), work / "base")
     shutil.move(str(tmp_path / "overlays"), work / "overlays")
     shutil.move(str(tmp_path / "components"), work / "components")
     (work / ".git").mkdir()
-    write(work, {"overlays/prod/kustomization.yaml": """\
+    write(
+        work,
+        {
+            "overlays/prod/kustomization.yaml": """\
         resources: [../../base, ../../../outside]
         components: [../../components/probes]
         patches: [{path: replicas.yaml}]
-        """})
+        """
+        },
+    )
     model = RepoModel.scan(["overlays/prod/replicas.yaml"], work)
     assert model.is_patch("overlays/prod/replicas.yaml")
     assert model.is_patch("components/probes/probes.yaml")
-    assert [os.path.relpath(k.folder, work) for k in model.builds_including("base/deployment.yaml")
-            ] == ["base", "overlays/prod"]
+    assert [
+        os.path.relpath(k.folder, work) for k in model.builds_including("base/deployment.yaml")
+    ] == ["base", "overlays/prod"]
     assert [(i.labels, i.selectors) for i in model.injected_labels("base/deployment.yaml")] == [
-        ((("app", "web"),), True)]
+        ((("app", "web"),), True)
+    ]
     # the repository root is the git work tree: a kustomization outside it is never read
     assert not any("outside" in f for f in model.files_read)
     assert model.kustomization_at("outside") is None
@@ -576,19 +644,18 @@ def test_a_context_finding_caused_by_a_staged_file_is_shown_there(tmp_path: Path
     write(tmp_path, {"db.yaml": STATEFULSET, "svc.yaml": SERVICE})
     assert run("lint", "--no-cache", "svc.yaml", "--context", ".", cwd=tmp_path).returncode == 0
     write(tmp_path, {"svc.yaml": SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9")})
-    staged = run("lint", "--no-cache", "-f", "sarif", "svc.yaml", "--context", ".",
-                 cwd=tmp_path)
+    staged = run("lint", "--no-cache", "-f", "sarif", "svc.yaml", "--context", ".", cwd=tmp_path)
     assert staged.returncode == 1
     (result,) = json.loads(staged.stdout)["runs"][0]["results"]
     assert result["ruleId"] == "statefulset-service-not-headless"
     where = result["locations"][0]["physicalLocation"]
     assert (where["artifactLocation"]["uri"], where["region"]["startLine"]) == ("svc.yaml", 5)
-    related = {r["physicalLocation"]["artifactLocation"]["uri"]
-               for r in result["relatedLocations"]}
+    related = {r["physicalLocation"]["artifactLocation"]["uri"] for r in result["relatedLocations"]}
     assert related == {"db.yaml"}
     # both files reported: the finding is on the StatefulSet, once
-    both = run("lint", "--no-cache", "-f", "json", "svc.yaml", "db.yaml", "--context", ".",
-               cwd=tmp_path)
+    both = run(
+        "lint", "--no-cache", "-f", "json", "svc.yaml", "db.yaml", "--context", ".", cwd=tmp_path
+    )
     assert findings(both.stdout) == [("db.yaml", "statefulset-service-not-headless", 5)]
 
 
@@ -641,27 +708,32 @@ needs_kustomize = pytest.mark.skipif(
 @needs_kustomize
 def test_kustomize_build_is_linted_on_its_source_files(tmp_path: Path) -> None:
     write(tmp_path, OVERLAY)
-    write(tmp_path, {
-        "overlays/prod/kustomization.yaml": """\
+    write(
+        tmp_path,
+        {
+            "overlays/prod/kustomization.yaml": """\
             resources: [../../base]
             patches: [{path: replicas.yaml}]
             """,
-        "base/kustomization.yaml": "commonLabels: {app: web}\nresources: [deployment.yaml]\n",
-    })
+            "base/kustomization.yaml": "commonLabels: {app: web}\nresources: [deployment.yaml]\n",
+        },
+    )
     result = run("lint", "-f", "json", "--kustomize", "overlays/prod", cwd=tmp_path)
     data = json.loads(result.stdout)
     jsonschema.validate(data, REPORT_SCHEMA)
     got = [(d["file"], d["rule"], d["line"]) for d in data["diagnostics"]]
     # the untagged image, on the line of the base's file that says it
     assert got == [("base/deployment.yaml", "image-tag-missing-or-latest", 10)]
-    sarif = json.loads(run("lint", "-f", "sarif", "--kustomize", "overlays/prod",
-                           cwd=tmp_path).stdout)
+    sarif = json.loads(
+        run("lint", "-f", "sarif", "--kustomize", "overlays/prod", cwd=tmp_path).stdout
+    )
     (only,) = sarif["runs"][0]["results"]
     assert only["relatedLocations"][0]["message"]["text"] == "where kustomize build puts it"
     assert "config.kubernetes.io/origin" not in result.stdout
     # the repository is left as it was
     assert sorted(p.name for p in (tmp_path / "overlays/prod").iterdir()) == sorted(
-        Path(n).name for n in OVERLAY if n.startswith("overlays/prod/"))
+        Path(n).name for n in OVERLAY if n.startswith("overlays/prod/")
+    )
 
 
 def test_kustomize_without_the_tool_is_a_clear_error(tmp_path: Path) -> None:
@@ -671,7 +743,10 @@ def test_kustomize_without_the_tool_is_a_clear_error(tmp_path: Path) -> None:
 
     result = subprocess.run(
         [sys.executable, "-m", "kpolicy", "lint", "--kustomize", "overlays/prod"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PATH": str(tmp_path / "nothing")},
     )
     assert result.returncode == 2
@@ -682,18 +757,22 @@ def test_kustomize_without_the_tool_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_service_of_another_build_is_not_the_statefulsets(tmp_path: Path) -> None:
     """Two kustomize bases that are never built together (argo-cd's StatefulSet and Deployment
     variants of one controller): the non-headless Service of one is not the other's."""
-    write(tmp_path, {
-        "statefulset/kustomization.yaml": "resources: [db.yaml]\n",
-        "statefulset/db.yaml": STATEFULSET,
-        "deployment/kustomization.yaml": "resources: [svc.yaml]\n",
-        "deployment/svc.yaml": SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9"),
-    })
+    write(
+        tmp_path,
+        {
+            "statefulset/kustomization.yaml": "resources: [db.yaml]\n",
+            "statefulset/db.yaml": STATEFULSET,
+            "deployment/kustomization.yaml": "resources: [svc.yaml]\n",
+            "deployment/svc.yaml": SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9"),
+        },
+    )
     apart = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
     assert findings(apart.stdout) == [("statefulset/db.yaml", "statefulset-service-not-found", 5)]
     write(tmp_path, {"kustomization.yaml": "resources: [statefulset, deployment]\n"})
     together = run("lint", "--no-cache", "-f", "json", ".", cwd=tmp_path)
     assert findings(together.stdout) == [
-        ("statefulset/db.yaml", "statefulset-service-not-headless", 5)]
+        ("statefulset/db.yaml", "statefulset-service-not-headless", 5)
+    ]
 
 
 def test_show_skipped_lists_links_that_leave_the_folder(tmp_path: Path) -> None:
@@ -702,10 +781,13 @@ def test_show_skipped_lists_links_that_leave_the_folder(tmp_path: Path) -> None:
     repo = write(tmp_path / "repo", {"k8s/good.yaml": GOOD, "k8s/notes.yaml": "a: 1\n"})
     (repo / "k8s" / "leak.yaml").symlink_to(outside / "secret.yaml")
     result = run("lint", "--no-cache", "-v", "k8s", cwd=repo)
-    assert "k8s/leak.yaml: skipped: symbolic link to a path outside k8s, not followed" \
+    assert (
+        "k8s/leak.yaml: skipped: symbolic link to a path outside k8s, not followed" in result.stdout
+    )
+    assert (
+        "2 files skipped (1 symbolic link leaving the folder, 1 not a Kubernetes manifest)"
         in result.stdout
-    assert ("2 files skipped (1 symbolic link leaving the folder, 1 not a Kubernetes manifest)"
-            in result.stdout)
+    )
 
 
 def test_the_skipped_summary_counts_in_the_right_number() -> None:
@@ -716,15 +798,18 @@ def test_the_skipped_summary_counts_in_the_right_number() -> None:
 
     def summary(*groups: str) -> str:
         skipped = tuple(Skipped(f"f{i}.yaml", "why", g) for i, g in enumerate(groups))
-        return skipped_summary(LintResult((), (), Summary(0, 0, 0, 0, 0, 0, 0), "1.37",
-                                          skipped=skipped))
+        return skipped_summary(
+            LintResult((), (), Summary(0, 0, 0, 0, 0, 0, 0), "1.37", skipped=skipped)
+        )
 
     assert summary(NOT_MANIFESTS) == ", 1 file skipped: not a Kubernetes manifest"
     assert summary(OUTSIDE_LINKS) == ", 1 file skipped: symbolic link leaving the folder"
     assert summary(HELM_TEMPLATES) == ", 1 file skipped: Helm chart template"
     assert summary(EXCLUDED) == ", 1 file skipped: excluded by the config"
     assert summary(OUTSIDE_LINKS, OUTSIDE_LINKS) == (
-        ", 2 files skipped: symbolic links leaving the folder")
+        ", 2 files skipped: symbolic links leaving the folder"
+    )
     assert summary(OUTSIDE_LINKS, NOT_MANIFESTS, NOT_MANIFESTS, HELM_TEMPLATES) == (
         ", 4 files skipped (1 symbolic link leaving the folder, 2 not Kubernetes manifests, "
-        "1 Helm chart template)")
+        "1 Helm chart template)"
+    )

@@ -21,15 +21,25 @@ from tests.conftest import ROOT, SARIF_SCHEMA
 from tests.helpers import lint_paths
 
 GOLDEN = Path(__file__).parent / "golden"
-STABLE_RULES = ["selector-missing", "selector-mismatch", "yaml-syntax", "yaml-duplicate-key",
-                "manifest-invalid", "statefulset-service-not-found"]
+STABLE_RULES = [
+    "selector-missing",
+    "selector-mismatch",
+    "yaml-syntax",
+    "yaml-duplicate-key",
+    "manifest-invalid",
+    "statefulset-service-not-found",
+]
 
 
 def _render(fmt: str) -> str:
     result = lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
     out = io.StringIO()
-    ctx = ReportContext(rules={k: v for k, v in builtin_rules().items() if k in STABLE_RULES},
-                        tool_version="0.0.0-test", cwd=str(GOLDEN), source_root=str(GOLDEN))
+    ctx = ReportContext(
+        rules={k: v for k, v in builtin_rules().items() if k in STABLE_RULES},
+        tool_version="0.0.0-test",
+        cwd=str(GOLDEN),
+        source_root=str(GOLDEN),
+    )
     writers()[fmt](result, ctx, out)
     # SARIF names the folder its URIs are relative to: the same golden file on every machine
     return out.getvalue().replace(GOLDEN.as_uri() + "/", "file:///golden/")
@@ -54,8 +64,13 @@ def test_json_validates() -> None:
     report = json.loads(_render("json"))
     jsonschema.validate(report, json.loads((ROOT / "schemas" / "report.schema.json").read_text()))
     rules = [d["rule"] for d in report["diagnostics"]]
-    assert rules == ["selector-mismatch", "yaml-duplicate-key", "selector-missing",
-                     "statefulset-service-not-found", "yaml-syntax"]
+    assert rules == [
+        "selector-mismatch",
+        "yaml-duplicate-key",
+        "selector-missing",
+        "statefulset-service-not-found",
+        "yaml-syntax",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +100,9 @@ def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict) ->
     location = first["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "input.yaml", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 7, "startColumn": 3, "endLine": 7, "endColumn": 11}
-    assert first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Deployment/shop/web"
+    assert (
+        first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "Deployment/shop/web"
+    )
     assert first["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 11
     assert first["partialFingerprints"]["kpolicyFingerprint/v1"]
 
@@ -93,9 +110,13 @@ def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict) ->
 def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
     text = (GOLDEN / "input.yaml").read_text()
     (tmp_path / "a.yaml").write_text(text)
-    before = lint_paths(["a.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False)
+    before = lint_paths(
+        ["a.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False
+    )
     (tmp_path / "a.yaml").write_text("# a new comment\n# and another\n" + text)
-    after = lint_paths(["a.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False)
+    after = lint_paths(
+        ["a.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False
+    )
     assert before.diagnostics[0].span.line + 2 == after.diagnostics[0].span.line
     assert fingerprint(before.diagnostics[0]) == fingerprint(after.diagnostics[0])
 
@@ -104,16 +125,26 @@ def _sarif_cli(*args: str, cwd: Path) -> dict:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "sarif",
-                          *args], cwd=cwd, capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "sarif", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode in (0, 1), out.stderr
     log: dict = json.loads(out.stdout)
     return log
 
 
 def _uris_and_prints(log: dict) -> list[tuple[str, str]]:
-    return [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-             r["partialFingerprints"]["kpolicyFingerprint/v1"]) for r in log["runs"][0]["results"]]
+    return [
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["partialFingerprints"]["kpolicyFingerprint/v1"],
+        )
+        for r in log["runs"][0]["results"]
+    ]
 
 
 def test_sarif_uris_are_relative_to_the_repository_root_from_any_folder(tmp_path: Path) -> None:
@@ -122,9 +153,12 @@ def test_sarif_uris_are_relative_to_the_repository_root_from_any_folder(tmp_path
     (repo / ".git").mkdir()  # found by looking, never by running git
     (repo / "deploy" / "apps" / "a.yaml").write_text((GOLDEN / "input.yaml").read_text())
     expected = "deploy/apps/a.yaml"
-    runs = [_sarif_cli(".", cwd=repo), _sarif_cli("apps", cwd=repo / "deploy"),
-            _sarif_cli("a.yaml", cwd=repo / "deploy" / "apps"),
-            _sarif_cli(str(repo / "deploy"), cwd=tmp_path)]
+    runs = [
+        _sarif_cli(".", cwd=repo),
+        _sarif_cli("apps", cwd=repo / "deploy"),
+        _sarif_cli("a.yaml", cwd=repo / "deploy" / "apps"),
+        _sarif_cli(str(repo / "deploy"), cwd=tmp_path),
+    ]
     found = [_uris_and_prints(log) for log in runs]
     assert found[0] and all(uri == expected for uri, _ in found[0])
     assert all(item == found[0] for item in found)  # the same URIs and fingerprints
@@ -149,8 +183,10 @@ def test_sarif_uris_without_a_repository(tmp_path: Path) -> None:
     log = _sarif_cli("a.yaml", str(tmp_path / "other" / "b.yaml"), cwd=tmp_path / "work")
     uris = {uri for uri, _ in _uris_and_prints(log)}
     assert uris == {"a.yaml", "../other/b.yaml"}
-    assert log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == \
-        (tmp_path / "work").as_uri() + "/"
+    assert (
+        log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        == (tmp_path / "work").as_uri() + "/"
+    )
 
 
 def test_fingerprints_differ_for_different_findings() -> None:
@@ -159,8 +195,9 @@ def test_fingerprints_differ_for_different_findings() -> None:
     from kpolicy.model import ObjectRef, RelatedLocation
     from kpolicy.report.sarif import to_sarif
 
-    result = lint_paths(["input.yaml"], GOLDEN, select=["selector-mismatch"],
-                        use_config_discovery=False)
+    result = lint_paths(
+        ["input.yaml"], GOLDEN, select=["selector-mismatch"], use_config_discovery=False
+    )
     first = result.diagnostics[0]
     other = ObjectRef("apps/v1", "Deployment", "shop", "api")
     related = RelatedLocation("input.yaml", first.span, "overlaps", other)
@@ -173,17 +210,22 @@ def test_fingerprints_differ_for_different_findings() -> None:
     assert fingerprint(replace(first, rule="selector-missing")) != fingerprint(first)
     # two findings that share all of it (two problems of one field) are numbered in order
     twice = replace(result, diagnostics=(first, replace(first, message="another problem")))
-    ctx = ReportContext(rules=builtin_rules(), tool_version="0", cwd=str(GOLDEN),
-                        source_root=str(GOLDEN))
-    prints = [r["partialFingerprints"]["kpolicyFingerprint/v1"]
-              for r in to_sarif(twice, ctx)["runs"][0]["results"]]
+    ctx = ReportContext(
+        rules=builtin_rules(), tool_version="0", cwd=str(GOLDEN), source_root=str(GOLDEN)
+    )
+    prints = [
+        r["partialFingerprints"]["kpolicyFingerprint/v1"]
+        for r in to_sarif(twice, ctx)["runs"][0]["results"]
+    ]
     assert prints[1] == prints[0] + ":2"
     # a finding on no object: its message without the line numbers in it
     loose = replace(first, object=None, message="duplicate key 'app' (first at line 11)")
-    assert fingerprint(loose) == fingerprint(replace(loose, message=loose.message.replace(
-        "11", "14")))
-    assert fingerprint(loose) != fingerprint(replace(loose, message="duplicate key 'tier' "
-                                                                    "(first at line 11)"))
+    assert fingerprint(loose) == fingerprint(
+        replace(loose, message=loose.message.replace("11", "14"))
+    )
+    assert fingerprint(loose) != fingerprint(
+        replace(loose, message="duplicate key 'tier' (first at line 11)")
+    )
 
 
 def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict) -> None:
@@ -198,7 +240,7 @@ def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict) -> None:
     [
         {},
         [],
-        {"a": [], "b": {}, "c": [{"x": 1}, {"y": [1, 2, {"z": None}]}], "d": "é\u2028\"\\"},
+        {"a": [], "b": {}, "c": [{"x": 1}, {"y": [1, 2, {"z": None}]}], "d": 'é\u2028"\\'},
         [[1, [2, [3]]], {"k": {"deep": {"deeper": True}}}, 1.5, -0, "line\nbreak"],
         {"version": 1, "diagnostics": [{"rule": "r", "line": 3}] * 3, "summary": {"files": 1}},
     ],
@@ -265,8 +307,10 @@ data: {a: b}
 @pytest.fixture(scope="module")
 def xml_schemas() -> dict[str, Any]:
     xmlschema = pytest.importorskip("xmlschema")
-    return {name: xmlschema.XMLSchema(str(FORMATS_DIR / f"{name}.xsd"))
-            for name in ("junit", "checkstyle")}
+    return {
+        name: xmlschema.XMLSchema(str(FORMATS_DIR / f"{name}.xsd"))
+        for name in ("junit", "checkstyle")
+    }
 
 
 def _render_result(fmt: str, result: LintResult) -> str:
@@ -278,8 +322,12 @@ def _render_result(fmt: str, result: LintResult) -> str:
 def _two_files(tmp_path: Path) -> LintResult:
     (tmp_path / "app.yaml").write_text(TWO_FILES_BAD)
     (tmp_path / "settings.yaml").write_text(TWO_FILES_GOOD)
-    return lint_paths(["app.yaml", "settings.yaml"], tmp_path,
-                      select=["selector-mismatch"], use_config_discovery=False)
+    return lint_paths(
+        ["app.yaml", "settings.yaml"],
+        tmp_path,
+        select=["selector-mismatch"],
+        use_config_discovery=False,
+    )
 
 
 def test_junit_validates_one_suite_per_file_one_case_per_object(
@@ -307,18 +355,24 @@ def test_junit_validates_one_suite_per_file_one_case_per_object(
     assert body.endswith("docs/rules.md#selector-mismatch")
     assert not cases["Service shop/web"].findall("failure")
     assert [c.get("name") for c in suites["settings.yaml"].iter("testcase")] == [
-        "(file)", "ConfigMap shop/settings"]
+        "(file)",
+        "ConfigMap shop/settings",
+    ]
     assert suites["settings.yaml"].get("failures") == "0"
 
 
 def test_junit_failure_per_finding_and_io_errors(xml_schemas: dict[str, Any]) -> None:
     root = ElementTree.fromstring(_render("junit"))
-    failures = [(c.get("name"), f.get("type")) for c in root.iter("testcase")
-                for f in c.findall("failure")]
-    assert failures == [("(file)", "yaml-duplicate-key"), ("(file)", "yaml-syntax"),
-                        ("Deployment shop/web", "selector-mismatch"),
-                        ("StatefulSet shop/db", "selector-missing"),
-                        ("StatefulSet shop/db", "statefulset-service-not-found")]
+    failures = [
+        (c.get("name"), f.get("type")) for c in root.iter("testcase") for f in c.findall("failure")
+    ]
+    assert failures == [
+        ("(file)", "yaml-duplicate-key"),
+        ("(file)", "yaml-syntax"),
+        ("Deployment shop/web", "selector-mismatch"),
+        ("StatefulSet shop/db", "selector-missing"),
+        ("StatefulSet shop/db", "statefulset-service-not-found"),
+    ]
     result = lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
     broken = replace(result, errors=("missing.yaml: no such file or directory",))
     text = _render_result("junit", broken)
@@ -341,16 +395,20 @@ def test_checkstyle_validates_and_lists_clean_files(
     assert list(files) == ["app.yaml", "settings.yaml"] and files["settings.yaml"] == []
     (error,) = files["app.yaml"]
     assert error.attrib == {
-        "line": "5", "column": "3", "severity": "error",
+        "line": "5",
+        "column": "3",
+        "severity": "error",
         "message": "selector app=web does not match template labels app=api; the API server "
-                   "rejects this (Deployment shop/web)",
+        "rejects this (Deployment shop/web)",
         "source": "kpolicy.rules.selector-mismatch",
     }
 
 
 @pytest.fixture(scope="module")
 def gitlab_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads((FORMATS_DIR / "gitlab-codequality.schema.json").read_text())
+    schema: dict[str, Any] = json.loads(
+        (FORMATS_DIR / "gitlab-codequality.schema.json").read_text()
+    )
     return schema
 
 
@@ -358,17 +416,22 @@ def test_gitlab_validates_and_maps_severities(gitlab_schema: dict[str, Any]) -> 
     issues = json.loads(_render("gitlab"))
     jsonschema.validate(issues, gitlab_schema)
     assert [(i["check_name"], i["severity"], i["location"]["lines"]["begin"]) for i in issues] == [
-        ("selector-mismatch", "critical", 7), ("yaml-duplicate-key", "critical", 11),
-        ("selector-missing", "critical", 22), ("statefulset-service-not-found", "major", 23),
-        ("yaml-syntax", "critical", 32)]
+        ("selector-mismatch", "critical", 7),
+        ("yaml-duplicate-key", "critical", 11),
+        ("selector-missing", "critical", 22),
+        ("statefulset-service-not-found", "major", 23),
+        ("yaml-syntax", "critical", 32),
+    ]
     hostile = _hostile_result()
     info = replace(hostile, diagnostics=(replace(hostile.diagnostics[0], severity=Severity.INFO),))
     assert json.loads(_render_result("gitlab", info))[0]["severity"] == "info"
     assert issues[0]["location"]["path"] == "input.yaml"
     assert issues[0]["description"].endswith("(Deployment shop/web)")
     assert issues[0]["fingerprint"] == fingerprint(
-        lint_paths(["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False)
-        .diagnostics[0])
+        lint_paths(
+            ["input.yaml"], GOLDEN, select=STABLE_RULES, use_config_discovery=False
+        ).diagnostics[0]
+    )
 
 
 def test_gitlab_fingerprints_are_unique_and_survive_moved_lines(
@@ -382,8 +445,12 @@ def test_gitlab_fingerprints_are_unique_and_survive_moved_lines(
     (tmp_path / "sub" / "b.yaml").write_text(TWO_FILES_BAD)
 
     def issues() -> list[dict[str, Any]]:
-        result = lint_paths(["a.yaml", "./sub/b.yaml"], tmp_path, select=["selector-mismatch"],
-                            use_config_discovery=False)
+        result = lint_paths(
+            ["a.yaml", "./sub/b.yaml"],
+            tmp_path,
+            select=["selector-mismatch"],
+            use_config_discovery=False,
+        )
         found: list[dict[str, Any]] = json.loads(_render_result("gitlab", result))
         jsonschema.validate(found, gitlab_schema)
         return found
@@ -396,8 +463,11 @@ def test_gitlab_fingerprints_are_unique_and_survive_moved_lines(
     (tmp_path / "a.yaml").write_text("# moved\n# down\n" + twice)
     after = issues()
     assert [i["location"]["lines"]["begin"] for i in after] == [
-        i["location"]["lines"]["begin"] + 2 if i["location"]["path"] == "a.yaml"
-        else i["location"]["lines"]["begin"] for i in before]
+        i["location"]["lines"]["begin"] + 2
+        if i["location"]["path"] == "a.yaml"
+        else i["location"]["lines"]["begin"]
+        for i in before
+    ]
     assert [i["fingerprint"] for i in after] == prints
 
 
@@ -406,12 +476,22 @@ HOSTILE = "a\x00b\x1bc\x7f\u202ed\u2066e]]>&<\"'\tf\ng\rh\udcff\ufffe\U0001f600�
 
 def _hostile_result() -> LintResult:
     ref = ObjectRef("v1", "ConfigMap", HOSTILE, HOSTILE)
-    diag = Diagnostic(rule="selector-mismatch", severity=Severity.ERROR, message=HOSTILE,
-                      file=f"dir/{HOSTILE}.yaml", span=Span(3, 2, 3, 9), path="/metadata/name",
-                      object=ref)
-    return LintResult(diagnostics=(diag,), suppressed=(),
-                      summary=Summary(1, 1, 1, 1, 0, 0, 0), kubernetes_version="1.37",
-                      checked=(CheckedFile(diag.file, (ref,)),))
+    diag = Diagnostic(
+        rule="selector-mismatch",
+        severity=Severity.ERROR,
+        message=HOSTILE,
+        file=f"dir/{HOSTILE}.yaml",
+        span=Span(3, 2, 3, 9),
+        path="/metadata/name",
+        object=ref,
+    )
+    return LintResult(
+        diagnostics=(diag,),
+        suppressed=(),
+        summary=Summary(1, 1, 1, 1, 0, 0, 0),
+        kubernetes_version="1.37",
+        checked=(CheckedFile(diag.file, (ref,)),),
+    )
 
 
 @pytest.mark.parametrize("fmt", ["junit", "checkstyle"])
@@ -434,13 +514,16 @@ def test_xml_reports_hold_any_text(fmt: str, xml_schemas: dict[str, Any]) -> Non
         assert (failure.text or "").count("\n") == 1
 
 
-def test_xml_reports_from_a_real_manifest_with_escapes(xml_schemas: dict[str, Any],
-                                                       tmp_path: Path) -> None:
-    manifest = TWO_FILES_BAD.replace("name: web, namespace: shop",
-                                     'name: "w\\x01e\\u202eb<&>", namespace: shop', 1)
+def test_xml_reports_from_a_real_manifest_with_escapes(
+    xml_schemas: dict[str, Any], tmp_path: Path
+) -> None:
+    manifest = TWO_FILES_BAD.replace(
+        "name: web, namespace: shop", 'name: "w\\x01e\\u202eb<&>", namespace: shop', 1
+    )
     (tmp_path / "app.yaml").write_text(manifest)
-    result = lint_paths(["app.yaml"], tmp_path, select=["selector-mismatch"],
-                        use_config_discovery=False)
+    result = lint_paths(
+        ["app.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False
+    )
     assert result.diagnostics
     for fmt in ("junit", "checkstyle"):
         text = _render_result(fmt, result)
@@ -455,17 +538,25 @@ def _hidden_findings(tmp_path: Path) -> LintResult:
     settings.yaml: clean."""
     from kpolicy.baseline import write_baseline
 
-    (tmp_path / "app.yaml").write_text(TWO_FILES_BAD.replace(
-        "  selector: {matchLabels: {app: web}}",
-        "  selector: {matchLabels: {app: web}}  # kpolicy: ignore[selector-mismatch] -- moving"))
+    (tmp_path / "app.yaml").write_text(
+        TWO_FILES_BAD.replace(
+            "  selector: {matchLabels: {app: web}}",
+            "  selector: {matchLabels: {app: web}}  # kpolicy: ignore[selector-mismatch] -- moving",
+        )
+    )
     (tmp_path / "settings.yaml").write_text(TWO_FILES_GOOD)
     (tmp_path / "old.yaml").write_text(TWO_FILES_BAD.split("---")[0])
-    old = lint_paths(["old.yaml"], tmp_path, select=["selector-mismatch"],
-                     use_config_discovery=False)
+    old = lint_paths(
+        ["old.yaml"], tmp_path, select=["selector-mismatch"], use_config_discovery=False
+    )
     write_baseline(tmp_path / "b.json", old.diagnostics, tmp_path)
-    return lint_paths(["app.yaml", "settings.yaml", "old.yaml"], tmp_path,
-                      select=["selector-mismatch"], use_config_discovery=False,
-                      baseline=Path("b.json"))
+    return lint_paths(
+        ["app.yaml", "settings.yaml", "old.yaml"],
+        tmp_path,
+        select=["selector-mismatch"],
+        use_config_discovery=False,
+        baseline=Path("b.json"),
+    )
 
 
 def test_junit_counts_suppressed_and_baselined_findings_per_suite(
@@ -478,10 +569,15 @@ def test_junit_counts_suppressed_and_baselined_findings_per_suite(
     root = ElementTree.fromstring(text)
     assert root.get("failures") == "0"
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    properties = {name: {p.get("name"): p.get("value") for p in suite.iter("property")}
-                  for name, suite in suites.items()}
-    assert properties == {"app.yaml": {"kpolicy.suppressed": "1"}, "settings.yaml": {},
-                          "old.yaml": {"kpolicy.baselined": "1"}}
+    properties = {
+        name: {p.get("name"): p.get("value") for p in suite.iter("property")}
+        for name, suite in suites.items()
+    }
+    assert properties == {
+        "app.yaml": {"kpolicy.suppressed": "1"},
+        "settings.yaml": {},
+        "old.yaml": {"kpolicy.baselined": "1"},
+    }
     # the properties come before the test cases, and nothing else changes
     assert [child.tag for child in suites["app.yaml"]] == ["properties", *["testcase"] * 3]
     assert suites["old.yaml"].get("failures") == "0" and suites["old.yaml"].get("tests") == "2"
@@ -500,11 +596,15 @@ def test_suppressed_and_baselined_findings_stay_out_of_checkstyle_and_gitlab(
     else:
         root = ElementTree.fromstring(out.getvalue())
         assert [f.get("name") for f in root.iter("file")] == [
-            "app.yaml", "settings.yaml", "old.yaml"]
+            "app.yaml",
+            "settings.yaml",
+            "old.yaml",
+        ]
         assert not list(root.iter("error"))
     # without the suppression and the baseline, both findings are there
-    shown = replace(result, diagnostics=(*result.suppressed, *result.baselined), suppressed=(),
-                    baselined=())
+    shown = replace(
+        result, diagnostics=(*result.suppressed, *result.baselined), suppressed=(), baselined=()
+    )
     out = io.StringIO()
     writers()[fmt](shown, ctx, out)
     assert out.getvalue().count("selector-mismatch") == 2

@@ -146,10 +146,15 @@ CORPUS: dict[str, list[tuple[str, int]]] = {
     "wrongtype-statefulset.yaml": [],
     # issue 13: what an attacker controls is bounded and escaped
     "alias-bombs-across-documents.yaml": [("yaml-syntax", 15), ("yaml-syntax", 1423)],
-    "lists-many-volumes-and-ports.yaml": [("probe-port-unknown", 15),
-                                          ("volume-mount-unknown", 418)],
-    "names-control-characters.yaml": [("name-invalid", 6), ("labels-invalid", 7),
-                                      ("pod-spec-invalid", 14)],
+    "lists-many-volumes-and-ports.yaml": [
+        ("probe-port-unknown", 15),
+        ("volume-mount-unknown", 418),
+    ],
+    "names-control-characters.yaml": [
+        ("name-invalid", 6),
+        ("labels-invalid", 7),
+        ("pod-spec-invalid", 14),
+    ],
     "patterns-redos-crd.yaml": [("policy-pattern-timeout", 29)],
     "plan-huge-replicas.yaml": [("statefulset-service-not-found", 22)],
     "quantity-5000-digits.yaml": [("schema-format-invalid", 11), ("schema-format-invalid", 12)],
@@ -238,8 +243,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def invoke(*args: str) -> tuple[int, dict[str, Any], str]:
     """The CLI in-process (fast): exit code, JSON report, stderr. Exceptions propagate."""
-    result = CliRunner().invoke(app, ["lint", "--no-color", "-f", "json", *args],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        app, ["lint", "--no-color", "-f", "json", *args], catch_exceptions=False
+    )
     return result.exit_code, json.loads(result.stdout), result.stderr
 
 
@@ -283,8 +289,7 @@ def test_whole_corpus_in_one_run(output_format: str, workdir: Path) -> None:
     names = corpus_files()
     for name in names:
         shutil.copyfile(HOSTILE / name, workdir / name)
-    result = run_cli("lint", "--no-color", "-f", output_format, *names, "beside.yaml",
-                     cwd=workdir)
+    result = run_cli("lint", "--no-color", "-f", output_format, *names, "beside.yaml", cwd=workdir)
     assert assert_clean_stderr(result.stderr) == []
     assert result.returncode == 1
     expected = {(name, rule, line) for name, items in CORPUS.items() for rule, line in items}
@@ -313,10 +318,21 @@ def test_whole_corpus_in_one_run(output_format: str, workdir: Path) -> None:
         for name, rule, line in expected:
             assert f"{name}:{line}:" in result.stdout and f"[{rule}]" in result.stdout
         # every file is linted or, holding no Kubernetes object, counted as skipped
-        empty = [n for n in names if n.startswith(("doc-bom-only", "doc-comments-only",
-                                                    "doc-empty", "doc-null", "doc-scalar",
-                                                    "syntax-lone-document-marker",
-                                                    "syntax-only-document-markers"))]
+        empty = [
+            n
+            for n in names
+            if n.startswith(
+                (
+                    "doc-bom-only",
+                    "doc-comments-only",
+                    "doc-empty",
+                    "doc-null",
+                    "doc-scalar",
+                    "syntax-lone-document-marker",
+                    "syntax-only-document-markers",
+                )
+            )
+        ]
         assert f"in {len(names) + 1 - len(empty)} files" in result.stdout
         assert f"{len(empty)} files skipped: not Kubernetes manifests" in result.stdout
     else:
@@ -368,8 +384,13 @@ def test_file_size_limit_from_config_and_command_line(workdir: Path) -> None:
     assert ("medium.yaml", "selector-mismatch", 6) in findings(report)
     code, report, _ = invoke("--max-file-size", "10", "beside.yaml")
     assert [d["rule"] for d in report["diagnostics"]] == ["yaml-syntax"]
-    bad = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--max-file-size", "-5",
-                          "beside.yaml"], cwd=workdir, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--max-file-size", "-5", "beside.yaml"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2  # a usage error, like limits.maxFileBytes below 1 in config
     assert "Traceback" not in bad.stderr and "--max-file-size" in bad.stderr
 
@@ -393,8 +414,16 @@ def test_absurd_limits_in_config(workdir: Path) -> None:
 
 def test_stdin_over_the_size_limit(workdir: Path) -> None:
     assert len(BESIDE) < 400
-    result = run_cli("lint", "--no-color", "--max-file-size", "400", "-", "beside.yaml",
-                     cwd=workdir, stdin=((BESIDE + "---\n") * 3).encode())
+    result = run_cli(
+        "lint",
+        "--no-color",
+        "--max-file-size",
+        "400",
+        "-",
+        "beside.yaml",
+        cwd=workdir,
+        stdin=((BESIDE + "---\n") * 3).encode(),
+    )
     assert assert_clean_stderr(result.stderr) == []
     assert result.returncode == 1
     assert "<stdin>:1:1: error[yaml-syntax] file refused: it has more than the limit of 400" in (
@@ -404,8 +433,9 @@ def test_stdin_over_the_size_limit(workdir: Path) -> None:
 
 
 def test_binary_on_stdin(workdir: Path) -> None:
-    result = run_cli("lint", "--no-color", "-", "beside.yaml", cwd=workdir,
-                     stdin=bytes(range(256)) * 16)
+    result = run_cli(
+        "lint", "--no-color", "-", "beside.yaml", cwd=workdir, stdin=bytes(range(256)) * 16
+    )
     assert assert_clean_stderr(result.stderr) == []
     assert result.returncode == 1
     assert "<stdin>:2:1: error[yaml-syntax] file is not UTF-8 text" in result.stdout
@@ -444,8 +474,15 @@ def test_16_mb_of_tiny_documents(workdir: Path) -> None:
     """1.8 million documents of one key each: slow (a finding each) but linear and bounded."""
     (workdir / "tiny.yaml").write_text("---\na: 1\n" * 1_860_000)
     start = time.monotonic()
-    result = run_cli("lint", "--no-color", "tiny.yaml", "beside.yaml", cwd=workdir, timeout=600,
-                     memory_bytes=4 * 1024 * 1024 * 1024)
+    result = run_cli(
+        "lint",
+        "--no-color",
+        "tiny.yaml",
+        "beside.yaml",
+        cwd=workdir,
+        timeout=600,
+        memory_bytes=4 * 1024 * 1024 * 1024,
+    )
     assert time.monotonic() - start < 300
     assert assert_clean_stderr(result.stderr) == []
     assert result.returncode == 1
@@ -459,8 +496,14 @@ def test_node_flood_is_refused_in_bounded_memory(workdir: Path) -> None:
         handle.write("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flood}\ndata: [")
         handle.write("0," * 7_500_000 + "0]\n")
     start = time.monotonic()
-    result = run_cli("lint", "--no-color", "flood.yaml", "beside.yaml", cwd=workdir,
-                     memory_bytes=1536 * 1024 * 1024)
+    result = run_cli(
+        "lint",
+        "--no-color",
+        "flood.yaml",
+        "beside.yaml",
+        cwd=workdir,
+        memory_bytes=1536 * 1024 * 1024,
+    )
     assert time.monotonic() - start < 30
     assert assert_clean_stderr(result.stderr) == []
     assert result.returncode == 1
@@ -472,8 +515,14 @@ def test_node_flood_is_refused_in_bounded_memory(workdir: Path) -> None:
 def test_alias_bomb_is_refused_quickly(workdir: Path) -> None:
     shutil.copyfile(HOSTILE / "alias-billion-laughs.yaml", workdir / "bomb.yaml")
     start = time.monotonic()
-    result = run_cli("lint", "--no-color", "bomb.yaml", "beside.yaml", cwd=workdir,
-                     memory_bytes=1024 * 1024 * 1024)
+    result = run_cli(
+        "lint",
+        "--no-color",
+        "bomb.yaml",
+        "beside.yaml",
+        cwd=workdir,
+        memory_bytes=1024 * 1024 * 1024,
+    )
     assert time.monotonic() - start < 10
     assert assert_clean_stderr(result.stderr) == []
     assert "bomb.yaml:11:6: error[yaml-syntax] document refused: document expands to " in (
@@ -485,13 +534,20 @@ def test_alias_bomb_is_refused_quickly(workdir: Path) -> None:
 def test_node_limit_from_config(workdir: Path) -> None:
     (workdir / ".kpolicy.yaml").write_text("limits:\n  maxNodes: 50\n")
     aliased = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  x: &x [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  y: [*x, *x, *x, *x, *x]\n"
-    plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata: [" + ", ".join(["1"] * 60) + "]\n"
+    plain = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata: ["
+        + ", ".join(["1"] * 60)
+        + "]\n"
+    )
     (workdir / "aliased.yaml").write_text(aliased)
     (workdir / "plain.yaml").write_text(plain)
     code, report, stderr = invoke("aliased.yaml", "plain.yaml")
     assert stderr == "" and code == 1
-    refused = {(d["file"], d["line"]) for d in report["diagnostics"]
-               if d["rule"] == "yaml-syntax" and "refused" in d["message"]}
+    refused = {
+        (d["file"], d["line"])
+        for d in report["diagnostics"]
+        if d["rule"] == "yaml-syntax" and "refused" in d["message"]
+    }
     assert refused == {("aliased.yaml", 6), ("plain.yaml", 4)}
     (workdir / ".kpolicy.yaml").write_text("limits:\n  maxNodes: 500\n")
     code, report, _ = invoke("aliased.yaml", "plain.yaml")
@@ -518,7 +574,7 @@ def test_lone_surrogate_from_an_editor() -> None:
     """The language server hands over text, not bytes; a lone surrogate must not crash."""
     from tests.helpers import lint_text
 
-    result = lint_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"a\ud800b\"\n")
+    result = lint_text('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "a\ud800b"\n')
     assert [(d.rule, d.span.line) for d in result.diagnostics] == [("yaml-syntax", 4)]
 
 
@@ -537,13 +593,22 @@ def test_unprintably_long_integer(workdir: Path) -> None:
 
 
 def test_non_ascii_report_in_the_c_locale(workdir: Path) -> None:
-    (workdir / "cafe.yaml").write_text(BESIDE.replace("name: beside", "name: café"),
-                                       encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "PYTHONUTF8",
-                                                                        "PYTHONIOENCODING"))}
+    (workdir / "cafe.yaml").write_text(
+        BESIDE.replace("name: beside", "name: café"), encoding="utf-8"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LC_", "LANG", "PYTHONUTF8", "PYTHONIOENCODING"))
+    }
     env.update({"LC_ALL": "C", "PYTHONUTF8": "0"})
-    result = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--no-color", "cafe.yaml"],
-                            cwd=workdir, capture_output=True, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--no-color", "cafe.yaml"],
+        cwd=workdir,
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
     assert b"Traceback" not in result.stderr
     assert result.returncode == 1
     assert b"cafe.yaml:6:3: error[selector-mismatch]" in result.stdout
@@ -585,8 +650,9 @@ def test_symlink_loops_in_a_folder(workdir: Path) -> None:
     (tree / "b.yaml").symlink_to("a.yaml")
     (tree / "dangling.yaml").symlink_to("missing.yaml")
     (workdir / "loop.yaml").symlink_to("loop.yaml")
-    result = run_cli("lint", "--no-color", "tree", "loop.yaml", "beside.yaml", cwd=workdir,
-                     timeout=60)
+    result = run_cli(
+        "lint", "--no-color", "tree", "loop.yaml", "beside.yaml", cwd=workdir, timeout=60
+    )
     errors = assert_clean_stderr(result.stderr)
     assert sorted(errors) == [
         "kpolicy: error: loop.yaml: symbolic link loop",
@@ -605,8 +671,9 @@ def test_fifo_never_blocks(workdir: Path) -> None:
     (workdir / "tree").mkdir()
     os.mkfifo(workdir / "tree" / "pipe.yaml")
     (workdir / "tree" / "app.yaml").write_text(BESIDE.replace("beside", "app"))
-    result = run_cli("lint", "--no-color", "pipe.yaml", "tree", "beside.yaml", cwd=workdir,
-                     timeout=60)
+    result = run_cli(
+        "lint", "--no-color", "pipe.yaml", "tree", "beside.yaml", cwd=workdir, timeout=60
+    )
     assert assert_clean_stderr(result.stderr) == [
         "kpolicy: error: pipe.yaml: not a regular file or folder",
         "kpolicy: error: tree/pipe.yaml: not a regular file",
@@ -614,8 +681,9 @@ def test_fifo_never_blocks(workdir: Path) -> None:
     assert result.returncode == 2
     assert "tree/app.yaml:6:3: error[selector-mismatch]" in result.stdout
     assert "beside.yaml:6:3: error[selector-mismatch]" in result.stdout
-    nodes = run_cli("lint", "--no-color", "--nodes", "pipe.yaml", "beside.yaml", cwd=workdir,
-                    timeout=60)
+    nodes = run_cli(
+        "lint", "--no-color", "--nodes", "pipe.yaml", "beside.yaml", cwd=workdir, timeout=60
+    )
     assert assert_clean_stderr(nodes.stderr) == ["kpolicy: error: pipe.yaml: not a regular file"]
     assert nodes.returncode == 2
 
@@ -742,8 +810,12 @@ def test_internal_error_names_rule_and_object(workdir: Path, failing_rule: str) 
     assert len(crashes) == 1
     crash = crashes[0]
     assert (crash["file"], crash["line"], crash["severity"]) == ("beside.yaml", 2, "error")
-    assert crash["object"] == {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": None,
-                               "name": "beside"}
+    assert crash["object"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": None,
+        "name": "beside",
+    }
     assert crash["message"].startswith(
         f"rule {failing_rule} failed on Deployment beside (ZeroDivisionError: deliberate failure"
     )
@@ -754,8 +826,9 @@ def test_internal_error_names_rule_and_object(workdir: Path, failing_rule: str) 
 
 
 def test_internal_error_traceback_only_with_debug(workdir: Path, failing_rule: str) -> None:
-    result = CliRunner().invoke(app, ["lint", "--no-color", "--debug", "beside.yaml"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        app, ["lint", "--no-color", "--debug", "beside.yaml"], catch_exceptions=False
+    )
     assert result.exit_code == 3  # a bug in kpolicy, not a finding about the manifest
     assert "Traceback (most recent call last)" in result.stderr
     assert "ZeroDivisionError: deliberate failure in a test check" in result.stderr
@@ -770,8 +843,9 @@ def test_internal_error_traceback_is_escaped(workdir: Path, failing_rule: str) -
     # the traceback names the object: a name with ESC, CR and a bidi override stays escaped
     hostile = BESIDE.replace("  name: beside\n", '  name: "be\\e[31mside\\r\\u202e"\n', 1)
     (workdir / "beside.yaml").write_text(hostile)
-    result = CliRunner().invoke(app, ["lint", "--no-color", "--debug", "beside.yaml"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        app, ["lint", "--no-color", "--debug", "beside.yaml"], catch_exceptions=False
+    )
     assert "Traceback (most recent call last)" in result.stderr
     assert "Deployment be\\x1b[31mside\\x0d\\u202e: rule" in result.stderr
     assert "\x1b" not in result.stderr and "\r" not in result.stderr
@@ -830,8 +904,16 @@ def test_plan_command_on_unreadable_paths(workdir: Path) -> None:
     os.mkfifo(workdir / "pipe.yaml")
     (workdir / "loop.yaml").symlink_to("loop.yaml")
     shutil.copyfile(HOSTILE / "alias-billion-laughs.yaml", workdir / "bomb.yaml")
-    result = run_cli("plan", "pipe.yaml", "nope.yaml", "loop.yaml", "bomb.yaml", "beside.yaml",
-                     cwd=workdir, timeout=60)
+    result = run_cli(
+        "plan",
+        "pipe.yaml",
+        "nope.yaml",
+        "loop.yaml",
+        "bomb.yaml",
+        "beside.yaml",
+        cwd=workdir,
+        timeout=60,
+    )
     assert "Traceback" not in result.stderr
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("kpolicy: error: ")]

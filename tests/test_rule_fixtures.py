@@ -41,8 +41,10 @@ def test_bad_fixture(folder: Path, update_golden: bool) -> None:
     if (folder / "bad").is_dir():
         expected = {
             (str(path.relative_to(folder)), line)
-            for path in sorted((folder / "bad").rglob("*")) if path.is_file()
-            for line, r in markers(path) if r == rule
+            for path in sorted((folder / "bad").rglob("*"))
+            if path.is_file()
+            for line, r in markers(path)
+            if r == rule
         }
         assert expected, f"{folder / 'bad'} has no # [{rule}] marker"
         found = _run(folder, "bad")

@@ -20,25 +20,37 @@ from kpolicy.schemalite import LiteValidator, supports
 EXAMPLES = max(1000, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.0, 1.0, 1.5, -0.5]),
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 2),
+    st.sampled_from([0.0, 1.0, 1.5, -0.5]),
     st.sampled_from(["", "a", "ab", "b", "Always", "latest"]),
 )
 LEAVES = st.one_of(
-    st.builds(lambda t: {"type": t},
-              st.one_of(st.sampled_from(["string", "integer", "number", "boolean", "object",
-                                         "array", "null"]),
-                        st.lists(st.sampled_from(["string", "integer", "null"]), max_size=2))),
+    st.builds(
+        lambda t: {"type": t},
+        st.one_of(
+            st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"]),
+            st.lists(st.sampled_from(["string", "integer", "null"]), max_size=2),
+        ),
+    ),
     st.builds(lambda v: {"const": v}, SCALARS),
     st.builds(lambda v: {"enum": v}, st.lists(SCALARS, max_size=3)),
     st.builds(lambda p: {"pattern": p}, st.sampled_from(["^a", "b$", "^(?:[^@]*/)?[^/:@]+$", "."])),
-    st.builds(lambda k, n: {k: n},
-              st.sampled_from(["minLength", "maxLength", "minItems", "maxItems"]),
-              st.integers(0, 2)),
-    st.builds(lambda k, n: {k: n},
-              st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
-              st.sampled_from([-1, 0, 1, 0.5])),
-    st.builds(lambda names: {"required": names},
-              st.lists(st.sampled_from(["a", "b", "image"]), max_size=2)),
+    st.builds(
+        lambda k, n: {k: n},
+        st.sampled_from(["minLength", "maxLength", "minItems", "maxItems"]),
+        st.integers(0, 2),
+    ),
+    st.builds(
+        lambda k, n: {k: n},
+        st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+        st.sampled_from([-1, 0, 1, 0.5]),
+    ),
+    st.builds(
+        lambda names: {"required": names},
+        st.lists(st.sampled_from(["a", "b", "image"]), max_size=2),
+    ),
     st.just({}),
     st.just({"description": "annotation", "x-note": 1}),
 )
@@ -58,17 +70,21 @@ SCHEMAS = st.recursive(
         st.lists(
             st.one_of(
                 LEAVES,
-                st.builds(lambda p: {"properties": p},
-                          st.dictionaries(st.sampled_from(["a", "b", "image"]), inner,
-                                          max_size=2)),
+                st.builds(
+                    lambda p: {"properties": p},
+                    st.dictionaries(st.sampled_from(["a", "b", "image"]), inner, max_size=2),
+                ),
                 st.builds(lambda s: {"items": s}, inner),
                 st.builds(lambda s: {"not": s}, inner),
                 st.builds(lambda s: {"contains": s}, inner),
                 st.builds(lambda i, t: {"if": i, "then": t}, inner, inner),
                 st.builds(lambda i, t, e: {"if": i, "then": t, "else": e}, inner, inner, inner),
                 st.builds(lambda i, e: {"if": i, "else": e}, inner, inner),
-                st.builds(lambda k, subs: {k: subs}, st.sampled_from(["allOf", "anyOf", "oneOf"]),
-                          st.lists(inner, min_size=1, max_size=3)),
+                st.builds(
+                    lambda k, subs: {k: subs},
+                    st.sampled_from(["allOf", "anyOf", "oneOf"]),
+                    st.lists(inner, min_size=1, max_size=3),
+                ),
             ),
             min_size=1,
             max_size=3,

@@ -58,21 +58,32 @@ def age(*paths: Path) -> None:
             os.utime(file, (past, past), follow_symlinks=False)
 
 
-def kpolicy(*args: str, cwd: Path, env: dict[str, str] | None = None,
-            timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+def kpolicy(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = TIMEOUT
+) -> subprocess.CompletedProcess[str]:
     """``kpolicy ARGS`` as installed: the entry point with its cached-replay fast path."""
     return subprocess.run(
         [sys.executable, "-c", "from kpolicy.entry import main; main()", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout,
-        env={**(env if env is not None else os.environ), "PYTHONPATH": str(ROOT)})
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**(env if env is not None else os.environ), "PYTHONPATH": str(ROOT)},
+    )
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     env.pop("GIT_DIR", None)
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env,
-                          check=True, timeout=60)
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env=env, check=True, timeout=60
+    )
     return done.stdout.strip()
 
 
@@ -181,8 +192,9 @@ def test_a_cache_folder_inside_the_repository_is_refused(repo: Path) -> None:
     # say "0 errors" with the secret it ships
     planted_home = repo / ".cache"
     _copy_cache_into(folder.root, planted_home / "kpolicy")
-    shipped = CacheFolder(str(planted_home / "kpolicy"), None,
-                          (planted_home / "kpolicy" / "secret").read_bytes())
+    shipped = CacheFolder(
+        str(planted_home / "kpolicy"), None, (planted_home / "kpolicy" / "secret").read_bytes()
+    )
     for path in (planted_home / "kpolicy" / "results" / "lint").glob("*.json"):
         payload = shipped.read("results/lint", path.name, RUN_PURPOSE)
         assert payload is not None
@@ -243,7 +255,8 @@ def test_an_output_link_planted_in_the_repository_is_not_followed(repo: Path) ->
         assert out.returncode == 2, out.stderr
         assert out.stderr.strip().splitlines()[-1] == (
             "kpolicy: error: kpolicy.sarif: is a symbolic link; kpolicy does not write a report "
-            "through a link (remove it, or name the file it points to)")
+            "through a link (remove it, or name the file it points to)"
+        )
         assert victim.read_text() == "precious\n"
     # a device named by the user is written: /dev/stdout
     out = kpolicy("lint", "-f", "json", "-o", "/dev/stdout", "--no-cache", "k8s", cwd=repo)
@@ -316,8 +329,11 @@ def test_a_full_run_prunes_only_its_own_entries(repo: Path) -> None:
 
 def _schema_entry_names() -> list[str]:
     """Names a processed-schema cache of kpolicy used, and plausible others."""
-    return [f"k8s-{DEFAULT_VERSION}-{'0' * 40}.pickle", f"k8s-{DEFAULT_VERSION}.pickle",
-            f"{DEFAULT_VERSION}.json"]
+    return [
+        f"k8s-{DEFAULT_VERSION}-{'0' * 40}.pickle",
+        f"k8s-{DEFAULT_VERSION}.pickle",
+        f"{DEFAULT_VERSION}.json",
+    ]
 
 
 def test_a_planted_schema_pickle_is_never_read(tmp_path: Path) -> None:
@@ -336,8 +352,9 @@ def test_a_planted_schema_pickle_is_never_read(tmp_path: Path) -> None:
     for name in _schema_entry_names():
         attempts = {
             "made-up MAC": planted,
-            "MAC under another key": stranger.mac(b"kpolicy.schema", name, payload).hex()
-            .encode() + b"\n" + payload,
+            "MAC under another key": stranger.mac(b"kpolicy.schema", name, payload).hex().encode()
+            + b"\n"
+            + payload,
             "bare pickle": payload,
         }
         for what, data in attempts.items():
@@ -417,12 +434,15 @@ def test_self_symlinks_in_a_policy_folder_do_not_hang(repo: Path) -> None:
     assert len(out.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize(("config", "pointer"), [
-    ("policies: [/]\n", "policies entry '/'"),
-    ("rules: {}\npolicies:\n  - ../outside\n", "policies entry '../outside'"),
-    ("policies: [linked]\n", "policies entry 'linked'"),
-    ("exclude:\n  - generated/*\n  - ../*\n", "exclude pattern '../*'"),
-])
+@pytest.mark.parametrize(
+    ("config", "pointer"),
+    [
+        ("policies: [/]\n", "policies entry '/'"),
+        ("rules: {}\npolicies:\n  - ../outside\n", "policies entry '../outside'"),
+        ("policies: [linked]\n", "policies entry 'linked'"),
+        ("exclude:\n  - generated/*\n  - ../*\n", "exclude pattern '../*'"),
+    ],
+)
 def test_config_paths_cannot_leave_the_config_folder(repo: Path, config: str, pointer: str) -> None:
     """`policies: [/]` would hash (and load from) the whole file system; a config's paths
     stay inside the folder that holds it, links resolved, or it is a config error at its
@@ -433,8 +453,12 @@ def test_config_paths_cannot_leave_the_config_folder(repo: Path, config: str, po
     (repo / ".kpolicy.yaml").write_text(config)
     out = kpolicy("lint", "k8s", cwd=repo, timeout=60)
     assert out.returncode == 2
-    line = config.splitlines().index(next(text for text in config.splitlines()
-                                          if pointer.split("'")[1] in text)) + 1
+    line = (
+        config.splitlines().index(
+            next(text for text in config.splitlines() if pointer.split("'")[1] in text)
+        )
+        + 1
+    )
     message = out.stderr.strip()
     assert message.startswith(f"kpolicy: error: {repo / '.kpolicy.yaml'}:{line}:"), message
     assert pointer in message and len(message.splitlines()) == 1
@@ -450,7 +474,9 @@ def test_config_paths_in_pyproject_are_bounded_too(repo: Path) -> None:
     assert f"{repo / 'pyproject.toml'}:2:" in out.stderr and "policies entry '/'" in out.stderr
 
 
-def test_the_cache_never_reads_past_the_size_limit(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_never_reads_past_the_size_limit(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A file far over the size limit is refused by the run; the cache records its size
     without reading a byte of it, and a file that grows past the limit while hashed stops
     the hashing."""
@@ -490,14 +516,16 @@ SECRET_TOKEN = "s3cr3t-token-4242"
 def test_a_symlink_to_a_file_outside_the_walked_root_is_not_read(repo: Path) -> None:
     outside = repo.parent / "outside"
     outside.mkdir()
-    (outside / "secrets.yaml").write_text(textwrap.dedent(f"""\
+    (outside / "secrets.yaml").write_text(
+        textwrap.dedent(f"""\
         apiVersion: apps/v1
         kind: Deployment
         metadata: {{name: {SECRET_TOKEN}}}
         spec:
           selector: {{matchLabels: {{app: a}}}}
           template: {{metadata: {{labels: {{app: b}}}}, spec: {{containers: []}}}}
-        """))
+        """)
+    )
     (repo / "k8s" / "leak.yaml").symlink_to(outside / "secrets.yaml")
     (repo / "k8s" / "root").symlink_to("/")
     (repo / "k8s" / "etc").symlink_to("/etc")
@@ -513,8 +541,12 @@ def test_a_symlink_to_a_file_outside_the_walked_root_is_not_read(repo: Path) -> 
     skipped: list[Skipped] = []
     files, errors = discover([str(repo / "k8s")], skipped=skipped)
     assert errors == [] and len(files) == 1  # inside.yaml and web.yaml are one file
-    assert sorted(Path(s.display).name for s in skipped) == ["etc", "kmsg.yaml", "leak.yaml",
-                                                             "root"]
+    assert sorted(Path(s.display).name for s in skipped) == [
+        "etc",
+        "kmsg.yaml",
+        "leak.yaml",
+        "root",
+    ]
     assert all("outside" in s.reason and "not followed" in s.reason for s in skipped)
     # named on the command line, a file is read as given
     named = kpolicy("lint", "-f", "json", "k8s/leak.yaml", cwd=repo)
@@ -560,8 +592,9 @@ def test_a_fifo_in_the_language_servers_workspace_is_not_read(tmp_path: Path) ->
     (tmp_path / "kmsg.yaml").symlink_to("/proc/kmsg")
     project = Project(tmp_path)
     project.load()  # returns: neither is read
-    assert project.files_changed([(tmp_path / "fifo.yaml", False),
-                                  (tmp_path / "kmsg.yaml", False)]) == (False, False)
+    assert project.files_changed(
+        [(tmp_path / "fifo.yaml", False), (tmp_path / "kmsg.yaml", False)]
+    ) == (False, False)
     assert set(project._disk) == {"web.yaml"}
 
 
@@ -622,8 +655,10 @@ def test_plan_base_names_the_commit(scaled_repo: Path) -> None:
     out = kpolicy("plan", "deploy", "--base", "HEAD", "--format", "json", cwd=scaled_repo)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["comparedWith"] == {"git": "HEAD", "commits": [
-        {"repository": str(scaled_repo.resolve()), "commit": head}]}
+    assert doc["comparedWith"] == {
+        "git": "HEAD",
+        "commits": [{"repository": str(scaled_repo.resolve()), "commit": head}],
+    }
     assert doc["workloads"][0]["change"] == "scale"
     text = kpolicy("plan", "deploy", "--base", "HEAD", cwd=scaled_repo).stdout
     assert f"compared with git HEAD (commit {head[:12]})" in text
@@ -649,7 +684,9 @@ def test_a_bare_repository_inside_the_linted_tree_cannot_supply_the_base(
     # the same repository named by GIT_DIR from the environment
     env = {**os.environ, "GIT_DIR": str(scaled_repo / "deploy")}
     out = kpolicy("plan", "deploy", "--base", "HEAD", cwd=scaled_repo, env=env)
-    assert out.returncode == 2 and "GIT_DIR" in out.stderr and "inside the linted files" in out.stderr
+    assert (
+        out.returncode == 2 and "GIT_DIR" in out.stderr and "inside the linted files" in out.stderr
+    )
 
 
 # -- 8. --nodes ------------------------------------------------------------------------------
@@ -680,7 +717,9 @@ def test_a_broken_nodes_file_is_a_usage_error(tmp_path: Path, nodes: str, comman
     out = kpolicy(command, "--nodes", "nodes.yaml", "ds.yaml", cwd=tmp_path)
     assert out.returncode == 2, out.stdout + out.stderr
     message = out.stderr.strip()
-    assert message.startswith("kpolicy: error: --nodes nodes.yaml") and len(message.splitlines()) == 1
+    assert (
+        message.startswith("kpolicy: error: --nodes nodes.yaml") and len(message.splitlines()) == 1
+    )
 
 
 # -- 9. internal errors ----------------------------------------------------------------------
@@ -712,9 +751,14 @@ lint.check_files = check_files
 def driver(tmp_path: Path, patch: str, *args: str) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "driver.py"
     script.write_text(DRIVER.format(patch=patch))
-    return subprocess.run([sys.executable, str(script), *args], cwd=tmp_path, timeout=TIMEOUT,
-                          capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=tmp_path,
+        timeout=TIMEOUT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no worker processes on this system")
@@ -723,7 +767,8 @@ def test_a_killed_worker_is_an_internal_error(tmp_path: Path) -> None:
     inputs.mkdir()
     for index in range(16):
         (inputs / f"web{index}.yaml").write_text(
-            ("---\n" + BAD.replace("name: web", f"name: web{index}")) * 100)
+            ("---\n" + BAD.replace("name: web", f"name: web{index}")) * 100
+        )
     out = driver(tmp_path, KILL_WORKERS, "lint", "--no-cache", "-j", "2", "in")
     assert out.returncode == 3, out.stderr
     assert out.stdout == ""
@@ -739,7 +784,8 @@ def test_an_internal_crash_exits_3_with_one_line(tmp_path: Path) -> None:
     assert out.returncode == 3
     assert out.stderr.strip() == (
         "kpolicy: internal error: RuntimeError: deliberate failure outside any rule; this is a "
-        "bug in kpolicy (run again with --debug for the traceback)")
+        "bug in kpolicy (run again with --debug for the traceback)"
+    )
     debug = driver(tmp_path, CRASH, "lint", "--debug", "web.yaml")
     assert debug.returncode == 3
     assert "Traceback" in debug.stderr

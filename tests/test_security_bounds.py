@@ -23,8 +23,9 @@ from tests.test_robustness import HOSTILE, ROOT, assert_clean_stderr, run_cli
 
 GB2 = 2 * 1024**3
 # every character kpolicy.escape must never let through from the input
-RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-                 "\u2066-\u2069]")
+RAW = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 NAMES = (HOSTILE / "names-control-characters.yaml").read_text()
 
 
@@ -87,8 +88,9 @@ spec:
 def test_redos_pattern_in_a_policy_is_a_finding_not_a_hang(tmp_path: Path) -> None:
     (tmp_path / "policy.yaml").write_text(POLICY)
     (tmp_path / "web.yaml").write_text(DEPLOYMENT)
-    result = run_cli("lint", "-f", "json", "--policy", "policy.yaml", "web.yaml", cwd=tmp_path,
-                     timeout=60)
+    result = run_cli(
+        "lint", "-f", "json", "--policy", "policy.yaml", "web.yaml", cwd=tmp_path, timeout=60
+    )
     assert assert_clean_stderr(result.stderr) == []
     found = {(d["rule"], d["line"]): d["message"] for d in _json(result)["diagnostics"]}
     timeout = found[("policy-pattern-timeout", 11)]
@@ -125,16 +127,37 @@ def test_many_hostile_patterns_share_one_budget(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(patterns, "MATCH_TIMEOUT", 0.1)
     fields = {f"f{i}": {"type": "string", "pattern": f"^(a|a|a{i})*$"} for i in range(40)}
     crd = {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
         "metadata": {"name": "things.example.com"},
-        "spec": {"group": "example.com", "names": {"kind": "Thing", "plural": "things"},
-                 "scope": "Namespaced",
-                 "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
-                     "openAPIV3Schema": {"type": "object", "properties": {
-                         "spec": {"type": "object", "properties": fields}}}}}]},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Thing", "plural": "things"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {"spec": {"type": "object", "properties": fields}},
+                        }
+                    },
+                }
+            ],
+        },
     }
-    things = [{"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": f"t{i}"},
-               "spec": {f"f{i}": "a" * 60 + "!"}} for i in range(40)]
+    things = [
+        {
+            "apiVersion": "example.com/v1",
+            "kind": "Thing",
+            "metadata": {"name": f"t{i}"},
+            "spec": {f"f{i}": "a" * 60 + "!"},
+        }
+        for i in range(40)
+    ]
     text = "\n---\n".join(json.dumps(doc) for doc in [crd, *things])
     found = of_rule(lint_text(text, select=["policy-pattern-timeout"]), "policy-pattern-timeout")
     assert len(found) == 40
@@ -189,8 +212,9 @@ def test_control_characters_and_workflow_commands_in_names_through_plan(
     assert result.returncode == 0, result.stderr
     _assert_not_forged(result.stdout)
     if output_format == "markdown":
-        assert "<" not in result.stdout.replace("<details>", "").replace("</details>", "") \
-            .replace("<summary>", "").replace("</summary>", "")
+        assert "<" not in result.stdout.replace("<details>", "").replace("</details>", "").replace(
+            "<summary>", ""
+        ).replace("</summary>", "")
     if output_format == "svg":
         import xml.etree.ElementTree as ET
 
@@ -221,8 +245,10 @@ def test_non_utf8_file_name(output_format: str, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout
     if output_format == "sarif":
-        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                for r in _json(result)["runs"][0]["results"]}
+        uris = {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in _json(result)["runs"][0]["results"]
+        }
         assert uris == {"caf%E9.yaml"}
     elif output_format == "json":
         assert {d["file"] for d in _json(result)["diagnostics"]} == {"caf\\xe9.yaml"}
@@ -236,8 +262,9 @@ def test_non_utf8_file_name(output_format: str, tmp_path: Path) -> None:
 
 def test_many_overlapping_workloads_are_n_minus_1_findings(tmp_path: Path) -> None:
     name = _copy("selectors-overlapping-group.yaml", tmp_path)
-    result = run_cli("lint", "-f", "json", "--select", "selector-overlap", name, cwd=tmp_path,
-                     memory_bytes=GB2)
+    result = run_cli(
+        "lint", "-f", "json", "--select", "selector-overlap", name, cwd=tmp_path, memory_bytes=GB2
+    )
     found = [d for d in _json(result)["diagnostics"] if d["rule"] == "selector-overlap"]
     assert len(found) == 29
     # each names the first workload: web-0, which itself carries no finding
@@ -246,12 +273,23 @@ def test_many_overlapping_workloads_are_n_minus_1_findings(tmp_path: Path) -> No
 
 
 def test_thousands_of_overlapping_workloads_in_bounded_memory(tmp_path: Path) -> None:
-    document = ("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w%d}\nspec:\n"
-                "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n"
-                "    spec: {containers: [{name: c, image: 'nginx:1'}]}\n")
+    document = (
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w%d}\nspec:\n"
+        "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n"
+        "    spec: {containers: [{name: c, image: 'nginx:1'}]}\n"
+    )
     (tmp_path / "many.yaml").write_text("".join(document % i for i in range(3000)))
-    result = run_cli("lint", "-f", "json", "--select", "selector-overlap", "many.yaml",
-                     cwd=tmp_path, memory_bytes=GB2, timeout=300)
+    result = run_cli(
+        "lint",
+        "-f",
+        "json",
+        "--select",
+        "selector-overlap",
+        "many.yaml",
+        cwd=tmp_path,
+        memory_bytes=GB2,
+        timeout=300,
+    )
     assert assert_clean_stderr(result.stderr) == []
     assert len(_json(result)["diagnostics"]) == 2999
     assert len(result.stdout) < 3000 * 1000
@@ -263,8 +301,9 @@ def test_findings_list_a_few_names_and_count_the_rest(tmp_path: Path) -> None:
     diagnostics = _json(result)["diagnostics"]
     mounts = [d for d in diagnostics if d["rule"] == "volume-mount-unknown"]
     assert len(mounts) == 400
-    assert all("vol-0, vol-1, vol-10, vol-100, vol-101 and 395 more" in d["message"]
-               for d in mounts)
+    assert all(
+        "vol-0, vol-1, vol-10, vol-100, vol-101 and 395 more" in d["message"] for d in mounts
+    )
     (probe,) = [d for d in diagnostics if d["rule"] == "probe-port-unknown"]
     assert "p0, p1, p2, p3, p4 and 395 more" in probe["message"]
     assert max(len(d["message"]) for d in diagnostics) < 300
@@ -295,9 +334,19 @@ def test_daemonset_plan_over_100000_nodes(tmp_path: Path) -> None:
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n"
         "  selector: {matchLabels: {app: agent}}\n  template:\n"
         "    metadata: {labels: {app: agent}}\n"
-        "    spec: {containers: [{name: c, image: 'agent:1'}]}\n")
-    result = run_cli("plan", "-f", "json", "ds.yaml", "--nodes", "nodes.yaml", cwd=tmp_path,
-                     memory_bytes=GB2, timeout=300)
+        "    spec: {containers: [{name: c, image: 'agent:1'}]}\n"
+    )
+    result = run_cli(
+        "plan",
+        "-f",
+        "json",
+        "ds.yaml",
+        "--nodes",
+        "nodes.yaml",
+        cwd=tmp_path,
+        memory_bytes=GB2,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     (plan,) = _json(result)["workloads"]
     assert plan["replicas"] == 100_000
@@ -316,9 +365,12 @@ def test_alias_bombs_across_one_file_are_refused_in_bounded_memory(tmp_path: Pat
     assert (tmp_path / name).stat().st_size < 41_000
     result = run_cli("lint", "-f", "json", name, cwd=tmp_path, memory_bytes=GB2, timeout=120)
     assert assert_clean_stderr(result.stderr) == []
-    refused = [d for d in _json(result)["diagnostics"]
-               if d["rule"] == "yaml-syntax" and "expand to more than 1,000,000 nodes in all"
-               in d["message"]]
+    refused = [
+        d
+        for d in _json(result)["diagnostics"]
+        if d["rule"] == "yaml-syntax"
+        and "expand to more than 1,000,000 nodes in all" in d["message"]
+    ]
     assert len(refused) == 129  # every document after the first
 
 
@@ -328,8 +380,9 @@ def test_bytes_read_per_run_are_bounded(tmp_path: Path) -> None:
     for i in range(5):
         (tmp_path / f"c{i}.yaml").write_text(body % (i, "x" * 900))
     result = run_cli("lint", "-f", "json", ".", cwd=tmp_path)
-    refused = sorted(d["file"] for d in _json(result)["diagnostics"]
-                     if "limit of 2000 bytes" in d["message"])
+    refused = sorted(
+        d["file"] for d in _json(result)["diagnostics"] if "limit of 2000 bytes" in d["message"]
+    )
     assert refused == ["c3.yaml", "c4.yaml"]  # the third file is the one that passes 2000
 
 
@@ -339,16 +392,20 @@ def test_bytes_read_per_run_are_bounded(tmp_path: Path) -> None:
 
 def test_ignore_inside_a_string_or_a_script_suppresses_nothing(tmp_path: Path) -> None:
     name = _copy("suppress-inside-scalars.yaml", tmp_path)
-    result = run_cli("lint", "-f", "json", "--select", "privileged-container", name,
-                     cwd=tmp_path)
+    result = run_cli("lint", "-f", "json", "--select", "privileged-container", name, cwd=tmp_path)
     report = _json(result)
     assert {d["line"] for d in report["diagnostics"]} == {18, 22}
     assert report["summary"]["suppressed"] == 0
     # a real comment still works
-    text = (tmp_path / name).read_text().replace(
-        "securityContext: {privileged: true}\n    - name: d",
-        "securityContext: {privileged: true}  # kpolicy: ignore[privileged-container]\n"
-        "    - name: d")
+    text = (
+        (tmp_path / name)
+        .read_text()
+        .replace(
+            "securityContext: {privileged: true}\n    - name: d",
+            "securityContext: {privileged: true}  # kpolicy: ignore[privileged-container]\n"
+            "    - name: d",
+        )
+    )
     found = lint_text(text, select=["privileged-container"])
     assert [d.span.line for d in found.diagnostics] == [22]
     assert [d.span.line for d in found.suppressed] == [18]

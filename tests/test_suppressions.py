@@ -51,8 +51,7 @@ def deployment(host: str = "", image: str = "") -> str:
 
 
 def unused(result: LintResult) -> list[tuple[int, int, str]]:
-    return [(d.span.line, d.span.column, d.message) for d in result.diagnostics
-            if d.rule == UNUSED]
+    return [(d.span.line, d.span.column, d.message) for d in result.diagnostics if d.rule == UNUSED]
 
 
 def rules_of(result: LintResult) -> list[str]:
@@ -69,13 +68,19 @@ def test_a_comment_that_suppresses_is_used() -> None:
 
 
 def test_a_comment_that_suppresses_nothing_is_reported_on_the_comment() -> None:
-    result = lint_text(deployment(
-        host="  # kpolicy: ignore[host-namespaces]",
-        image="  # kpolicy: ignore[image-tag-missing-or-latest] -- pinned",
-    ))
+    result = lint_text(
+        deployment(
+            host="  # kpolicy: ignore[host-namespaces]",
+            image="  # kpolicy: ignore[image-tag-missing-or-latest] -- pinned",
+        )
+    )
     assert unused(result) == [
-        (15, 30, "comment 'kpolicy: ignore[image-tag-missing-or-latest]' suppresses nothing: "
-                 "image-tag-missing-or-latest reports nothing on the line it covers"),
+        (
+            15,
+            30,
+            "comment 'kpolicy: ignore[image-tag-missing-or-latest]' suppresses nothing: "
+            "image-tag-missing-or-latest reports nothing on the line it covers",
+        ),
     ]
     finding = next(d for d in result.diagnostics if d.rule == UNUSED)
     assert finding.span.end_column == 30 + len("# kpolicy: ignore[image-tag-missing-or-latest]")
@@ -84,20 +89,27 @@ def test_a_comment_that_suppresses_nothing_is_reported_on_the_comment() -> None:
 
 
 def test_a_comment_that_is_partly_used_names_what_is_not() -> None:
-    result = lint_text(deployment(
-        host="  # kpolicy: ignore[host-namespaces, selector-mismatch, imge]"))
+    result = lint_text(
+        deployment(host="  # kpolicy: ignore[host-namespaces, selector-mismatch, imge]")
+    )
     assert unused(result) == [
-        (12, 26, "comment 'kpolicy: ignore[host-namespaces, selector-mismatch, imge]' is partly "
-                 "unused: selector-mismatch reports nothing on the line it covers; unknown "
-                 "rule 'imge'"),
+        (
+            12,
+            26,
+            "comment 'kpolicy: ignore[host-namespaces, selector-mismatch, imge]' is partly "
+            "unused: selector-mismatch reports nothing on the line it covers; unknown "
+            "rule 'imge'",
+        ),
     ]
 
 
 def test_a_comment_alone_on_its_line_covers_the_next() -> None:
-    text = deployment().replace("      hostNetwork: true\n",
-                                "      # kpolicy: ignore[host-namespaces]\n"
-                                "      hostNetwork: true\n"
-                                "      # kpolicy: ignore[host-namespaces]\n")
+    text = deployment().replace(
+        "      hostNetwork: true\n",
+        "      # kpolicy: ignore[host-namespaces]\n"
+        "      hostNetwork: true\n"
+        "      # kpolicy: ignore[host-namespaces]\n",
+    )
     result = lint_text(text)
     assert [(line, column) for line, column, _ in unused(result)] == [(14, 7)]
 
@@ -117,14 +129,16 @@ def test_rules_that_did_not_run_are_never_called_unused(tmp_path: Path) -> None:
     # and by default, only the image rule ran
     assert [m for _, _, m in unused(lint_text(text))] == [
         "comment 'kpolicy: ignore[image-tag-missing-or-latest, run-as-root]' suppresses "
-        "nothing: image-tag-missing-or-latest reports nothing on the line it covers"]
+        "nothing: image-tag-missing-or-latest reports nothing on the line it covers"
+    ]
 
 
 def test_ignore_every_rule_is_judged_only_when_every_rule_runs() -> None:
     text = deployment(image="  # kpolicy: ignore")
     assert [m for _, _, m in unused(lint_text(text))] == [
         "comment 'kpolicy: ignore' suppresses nothing: no finding on the line it covers that "
-        "it may suppress"]
+        "it may suppress"
+    ]
     assert unused(lint_text(text, select=[UNUSED, "host-namespaces"])) == []
     assert unused(lint_text(text, ignore=["selector-mismatch"])) == []
     # every rule selected is not narrower than the config
@@ -140,36 +154,56 @@ def test_naming_unused_suppression_keeps_a_suppression_quiet() -> None:
 
 
 def test_unused_annotations_on_the_object_and_its_template() -> None:
-    text = deployment().replace(
-        "  name: web\n", "  name: web\n  annotations:\n    kpolicy.io/ignore: selector-mismatch\n"
-    ).replace(
-        "      labels: {app: web}\n",
-        "      labels: {app: web}\n      annotations:\n"
-        "        kpolicy.io/ignore: 'host-namespaces, selector-overlap -- CNI'\n")
+    text = (
+        deployment()
+        .replace(
+            "  name: web\n",
+            "  name: web\n  annotations:\n    kpolicy.io/ignore: selector-mismatch\n",
+        )
+        .replace(
+            "      labels: {app: web}\n",
+            "      labels: {app: web}\n      annotations:\n"
+            "        kpolicy.io/ignore: 'host-namespaces, selector-overlap -- CNI'\n",
+        )
+    )
     result = lint_text(text)
     assert rules_of(result) == [UNUSED, UNUSED]
     first, second = result.diagnostics
     assert (first.span.line, first.span.column, first.path) == (
-        6, 24, "/metadata/annotations/kpolicy.io~1ignore")
-    assert first.message == ("annotation kpolicy.io/ignore: 'selector-mismatch' suppresses "
-                             "nothing: selector-mismatch reports nothing on the object")
+        6,
+        24,
+        "/metadata/annotations/kpolicy.io~1ignore",
+    )
+    assert first.message == (
+        "annotation kpolicy.io/ignore: 'selector-mismatch' suppresses "
+        "nothing: selector-mismatch reports nothing on the object"
+    )
     assert (second.span.line, second.path) == (
-        14, "/spec/template/metadata/annotations/kpolicy.io~1ignore")
-    assert second.message.startswith("annotation kpolicy.io/ignore: 'host-namespaces, "
-                                     "selector-overlap -- CNI' is partly unused: "
-                                     "selector-overlap reports nothing on the object")
-    assert [(d.rule, d.suppression and d.suppression.justification)
-            for d in result.suppressed] == [("host-namespaces", "CNI")]
+        14,
+        "/spec/template/metadata/annotations/kpolicy.io~1ignore",
+    )
+    assert second.message.startswith(
+        "annotation kpolicy.io/ignore: 'host-namespaces, "
+        "selector-overlap -- CNI' is partly unused: "
+        "selector-overlap reports nothing on the object"
+    )
+    assert [(d.rule, d.suppression and d.suppression.justification) for d in result.suppressed] == [
+        ("host-namespaces", "CNI")
+    ]
 
 
 def test_a_broken_document_says_nothing_about_its_comments() -> None:
-    text = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
-            "# kpolicy: ignore[selector-mismatch]\nkey: [unclosed\n")
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+        "# kpolicy: ignore[selector-mismatch]\nkey: [unclosed\n"
+    )
     result = lint_text(text)
     assert rules_of(result) == ["yaml-syntax"]
     # the same comment in a file that loads whole is judged
-    clean = lint_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
-                      "# kpolicy: ignore[selector-mismatch]\n")
+    clean = lint_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+        "# kpolicy: ignore[selector-mismatch]\n"
+    )
     assert rules_of(clean) == [UNUSED]
 
 
@@ -201,12 +235,11 @@ def test_checks_deferred_by_workers_count(tmp_path: Path) -> None:
             "  serviceName: db  # kpolicy: ignore[statefulset-service-not-found]\n"
             "  selector: {matchLabels: {app: db}}\n  template:\n"
             "    metadata: {labels: {app: db}}\n"
-            "    spec: {containers: [{name: db, image: 'postgres:16'}]}\n")
+            "    spec: {containers: [{name: db, image: 'postgres:16'}]}\n"
+        )
     with chdir(tmp_path):
-        serial = lint(LintOptions(paths=["."], cwd=tmp_path, jobs=1,
-                                  use_config_discovery=False))[0]
-        forked = lint(LintOptions(paths=["."], cwd=tmp_path, jobs=2,
-                                  use_config_discovery=False))[0]
+        serial = lint(LintOptions(paths=["."], cwd=tmp_path, jobs=1, use_config_discovery=False))[0]
+        forked = lint(LintOptions(paths=["."], cwd=tmp_path, jobs=2, use_config_discovery=False))[0]
     assert rules_of(serial) == rules_of(forked) == []
     assert len(forked.suppressed) == 6
 
@@ -218,12 +251,12 @@ def test_the_language_server_shows_unused_suppressions(tmp_path: Path) -> None:
     (tmp_path / "web.yaml").write_text("")
     project = Project(tmp_path)
     project.load()
-    text = deployment(host="  # kpolicy: ignore[host-namespaces]",
-                      image="  # kpolicy: ignore[imge-tag]")
+    text = deployment(
+        host="  # kpolicy: ignore[host-namespaces]", image="  # kpolicy: ignore[imge-tag]"
+    )
     buffer = Buffer(uri(tmp_path, "web.yaml"), 1, text)
     outcome = project.lint(buffer, {buffer.uri: buffer})
-    published = [(d.code, d.range.start.line, d.range.start.character)
-                 for d in outcome.published]
+    published = [(d.code, d.range.start.line, d.range.start.character) for d in outcome.published]
     assert published == [(UNUSED, 14, 29)]
 
 
@@ -242,10 +275,12 @@ def test_a_rule_that_is_not_suppressible_ignores_comments_and_annotations(tmp_pa
     result = _project(tmp_path, config, deployment(host="  # kpolicy: ignore[host-namespaces]"))
     assert rules_of(result) == ["host-namespaces", UNUSED]
     assert result.diagnostics[1].message.endswith(
-        "host-namespaces cannot be suppressed inline (the config sets suppressible: false)")
+        "host-namespaces cannot be suppressed inline (the config sets suppressible: false)"
+    )
     annotated = deployment().replace(
         "      labels: {app: web}\n",
-        "      labels: {app: web}\n      annotations: {kpolicy.io/ignore: all}\n")
+        "      labels: {app: web}\n      annotations: {kpolicy.io/ignore: all}\n",
+    )
     # `all` hides nothing then: it is unused
     assert rules_of(_project(tmp_path, config, annotated)) == [UNUSED, "host-namespaces"]
     # a config exemption is reviewed config: it still applies
@@ -253,7 +288,8 @@ def test_a_rule_that_is_not_suppressible_ignores_comments_and_annotations(tmp_pa
     result = _project(tmp_path, exempted, deployment())
     assert rules_of(result) == []
     assert [(d.rule, d.suppression) for d in result.suppressed] == [
-        ("host-namespaces", result.suppressed[0].suppression)]
+        ("host-namespaces", result.suppressed[0].suppression)
+    ]
     assert result.suppressed[0].suppression is not None
     assert result.suppressed[0].suppression.kind == "exemption"
     # the config schema knows the key
@@ -264,8 +300,9 @@ def test_a_rule_that_is_not_suppressible_ignores_comments_and_annotations(tmp_pa
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["lint", "--no-color", "--no-cache", *args],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        app, ["lint", "--no-color", "--no-cache", *args], catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -273,10 +310,13 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def justified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".kpolicy.yaml").write_text(
-        "exemptions:\n  - rules: [selector-mismatch]\n    reason: migrating the labels\n")
+        "exemptions:\n  - rules: [selector-mismatch]\n    reason: migrating the labels\n"
+    )
     (tmp_path / "web.yaml").write_text(
-        deployment(host="  # kpolicy: ignore[host-namespaces] -- the CNI needs it")
-        .replace("labels: {app: web}", "labels: {app: api}"))
+        deployment(host="  # kpolicy: ignore[host-namespaces] -- the CNI needs it").replace(
+            "labels: {app: web}", "labels: {app: api}"
+        )
+    )
     return tmp_path
 
 
@@ -315,7 +355,8 @@ def test_reasons_in_comments_are_parsed() -> None:
         "a: 1  # kpolicy: ignore[x, y] -- needs it -- really\n"
         "# kpolicy: ignore -- all of them\n"
         "b: 2\n"
-        "c: 3  # kpolicy: ignore[]\n")
+        "c: 3  # kpolicy: ignore[]\n"
+    )
     assert [(d.line, d.target, d.ids, d.reason) for g in directives.values() for d in g] == [
         (1, 1, ("x", "y"), "needs it -- really"),
         (2, 3, ("all",), "all of them"),
@@ -326,24 +367,29 @@ def test_reasons_in_comments_are_parsed() -> None:
 # -- exemptions with until --------------------------------------------------------------------
 
 
-EXEMPT = ("exemptions:\n  - rules: [host-namespaces]\n    names: [web]\n"
-          "    reason: CNI\n    until: {until}\n")
+EXEMPT = (
+    "exemptions:\n  - rules: [host-namespaces]\n    names: [web]\n"
+    "    reason: CNI\n    until: {until}\n"
+)
 
 
 def test_an_exemption_stops_after_its_until_day(tmp_path: Path) -> None:
     (tmp_path / ".kpolicy.yaml").write_text(EXEMPT.format(until="2030-06-30"))
     (tmp_path / "web.yaml").write_text(deployment())
     with chdir(tmp_path):
-        on_the_day = lint(LintOptions(paths=["web.yaml"], cwd=tmp_path,
-                                      today=datetime.date(2030, 6, 30)))[0]
-        after = lint(LintOptions(paths=["web.yaml"], cwd=tmp_path,
-                                 today=datetime.date(2030, 7, 1)))[0]
+        on_the_day = lint(
+            LintOptions(paths=["web.yaml"], cwd=tmp_path, today=datetime.date(2030, 6, 30))
+        )[0]
+        after = lint(
+            LintOptions(paths=["web.yaml"], cwd=tmp_path, today=datetime.date(2030, 7, 1))
+        )[0]
     assert rules_of(on_the_day) == [] and on_the_day.warnings == ()
     assert rules_of(after) == ["host-namespaces"]
     assert after.warnings == (
         f"{tmp_path / '.kpolicy.yaml'}:5:5: exemption (rules host-namespaces; names web) "
         "expired on 2030-06-30 (reason: CNI); it no longer suppresses anything: remove it, or "
-        "move until forward",)
+        "move until forward",
+    )
 
 
 def test_an_expired_exemption_is_a_warning_on_stderr_and_in_json(
@@ -363,17 +409,20 @@ def test_an_expired_exemption_is_a_warning_on_stderr_and_in_json(
 def test_until_in_pyproject_is_a_toml_date(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         "[tool.kpolicy]\n[[tool.kpolicy.exemptions]]\nrules = ['host-namespaces']\n"
-        "until = 2030-06-30\n")
+        "until = 2030-06-30\n"
+    )
     (tmp_path / "web.yaml").write_text(deployment())
     with chdir(tmp_path):
-        result = lint(LintOptions(paths=["web.yaml"], cwd=tmp_path,
-                                  today=datetime.date(2030, 1, 1)))[0]
+        result = lint(
+            LintOptions(paths=["web.yaml"], cwd=tmp_path, today=datetime.date(2030, 1, 1))
+        )[0]
     assert rules_of(result) == []
 
 
 @pytest.mark.parametrize("value", ["2030-02-30", "tomorrow", "2030-6-30"])
-def test_a_bad_until_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      value: str) -> None:
+def test_a_bad_until_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".kpolicy.yaml").write_text(EXEMPT.format(until=value))
     (tmp_path / "web.yaml").write_text(deployment())
@@ -383,7 +432,9 @@ def test_a_bad_until_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "until" in err and "Traceback" not in err
 
 
-def test_a_replay_is_never_from_another_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_replay_is_never_from_another_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
     import time
 
@@ -398,8 +449,7 @@ def test_a_replay_is_never_from_another_day(tmp_path: Path, monkeypatch: pytest.
         os.utime(path, (past, past))
 
     def run() -> tuple[int, str, str]:
-        result = CliRunner().invoke(app, ["lint", "--no-color", "web.yaml"],
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(app, ["lint", "--no-color", "web.yaml"], catch_exceptions=False)
         return result.exit_code, result.stdout, result.stderr
 
     monkeypatch.setattr(kpolicy.dates, "today", lambda: datetime.date(2030, 6, 30))

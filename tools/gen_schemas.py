@@ -228,7 +228,7 @@ def generate(wheel_path: Path, out: Path) -> None:
     for (api_version, kind), per_version in sorted(kinds.items()):
         by_api.setdefault(api_version, []).append((kind, ranges(per_version)))
     kinds_text = ",\n".join(
-        f'  {json.dumps(api_version)}: {{\n{_lines(entries, "   ")}\n  }}'
+        f"  {json.dumps(api_version)}: {{\n{_lines(entries, '   ')}\n  }}"
         for api_version, entries in by_api.items()
     )
     definitions_text = _lines(

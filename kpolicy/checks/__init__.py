@@ -17,7 +17,14 @@ from kpolicy.index import Index, LocalIndex, NeedsIndex
 from kpolicy.model import KObject, Problem
 
 __all__ = [
-    "FEW", "Check", "CheckFn", "LocalIndex", "NeedsIndex", "RuleContext", "check", "few",
+    "FEW",
+    "Check",
+    "CheckFn",
+    "LocalIndex",
+    "NeedsIndex",
+    "RuleContext",
+    "check",
+    "few",
     "registry",
 ]
 

@@ -239,7 +239,9 @@ _HTTP_PATH: Final = re.compile(r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+")
 
 
 # IsDomainPrefixedPath (k8s.io/apimachinery/pkg/util/validation) and maxManagedByLength
-def _managed_by_problems(path: Path, spec: Mapping[str, Any], ctx: RuleContext) -> Iterator[Problem]:
+def _managed_by_problems(
+    path: Path, spec: Mapping[str, Any], ctx: RuleContext
+) -> Iterator[Problem]:
     value = spec.get("managedBy")
     if not isinstance(value, str):
         return
@@ -296,8 +298,7 @@ def job_pod_failure_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[P
     if len(rules) > _MAX_POD_FAILURE_RULES:
         yield Problem(
             base,
-            f"podFailurePolicy has {len(rules)} rules; {REJECTS}: at most "
-            f"{_MAX_POD_FAILURE_RULES}",
+            f"podFailurePolicy has {len(rules)} rules; {REJECTS}: at most {_MAX_POD_FAILURE_RULES}",
             anchor="key",
         )
     patch = _Patch(obj, ctx)
@@ -562,8 +563,7 @@ def _success_rule_problems(
             total = 0
             yield Problem(
                 (*where, "succeededIndexes"),
-                f"succeededIndexes {indexes!r} is not a valid list of indexes; {REJECTS}: "
-                f"{error}",
+                f"succeededIndexes {indexes!r} is not a valid list of indexes; {REJECTS}: {error}",
             )
     if count is None:
         return

@@ -34,13 +34,16 @@ def _where(path: Path, container: dict[str, Any], field: str) -> tuple[Path, Anc
     return path, "auto"
 
 
-def _all_containers(obj: KObject, *, ephemeral: bool = False) -> Iterator[tuple[Path, dict[str, Any]]]:
+def _all_containers(
+    obj: KObject, *, ephemeral: bool = False
+) -> Iterator[tuple[Path, dict[str, Any]]]:
     found = pod_spec(obj)
     if found is not None:
         yield from containers(found[0], found[1], init=True, ephemeral=ephemeral)
 
 
 # --- images -----------------------------------------------------------------------------------
+
 
 def image_tag(image: str) -> tuple[str | None, bool]:
     """(tag, pinned by digest) of an image reference (``docker/distribution/reference``).
@@ -69,11 +72,15 @@ def image_tag_missing_or_latest(obj: KObject, ctx: RuleContext) -> Iterator[Prob
             message = f"image {image!r} uses the latest tag"
         else:
             continue
-        yield Problem((*path, "image"), f"{message}; container {_named(container, path)} "
-                      "can run a different image on every node and after every restart")
+        yield Problem(
+            (*path, "image"),
+            f"{message}; container {_named(container, path)} "
+            "can run a different image on every node and after every restart",
+        )
 
 
 # --- resources --------------------------------------------------------------------------------
+
 
 def _wanted(value: object) -> list[str]:
     return [v for v in sequence(value) if isinstance(v, str)]
@@ -108,6 +115,7 @@ def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Prob
 
 # --- probes -----------------------------------------------------------------------------------
 
+
 # A probe's named port: ValidatePortNumOrName (pkg/apis/core/validation, via validateHTTPGetAction
 # and validateTCPSocketAction) rejects a name that is not an IANA_SVC_NAME; a valid name is looked
 # up by the kubelet in the container's own ports only (probe.ResolveContainerPort).
@@ -115,7 +123,8 @@ def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Prob
 def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     for path, container in _all_containers(obj):
         names = [
-            p["name"] for p in sequence(container.get("ports"))
+            p["name"]
+            for p in sequence(container.get("ports"))
             if isinstance(p, dict) and isinstance(p.get("name"), str)
         ]
         for probe in _PROBES:
@@ -162,6 +171,7 @@ def probes_identical(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 
 # --- security ---------------------------------------------------------------------------------
+
 
 def _security_value(
     spec_path: Path, spec: dict[str, Any], path: Path, container: dict[str, Any], field: str
@@ -210,6 +220,7 @@ def run_as_root(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 # --- env --------------------------------------------------------------------------------------
 
+
 @check("env-var-duplicate")
 def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     for path, container in _all_containers(obj, ephemeral=True):
@@ -231,6 +242,7 @@ def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 
 # --- replicas and autoscaling -----------------------------------------------------------------
+
 
 def _group(api_version: object) -> str:
     return api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
@@ -261,8 +273,10 @@ def _replicas(obj: KObject) -> tuple[int | None, bool]:
 
 
 def _replicas_at(obj: KObject) -> tuple[Path, Anchor]:
-    return (("spec", "replicas"), "auto") if "replicas" in mapping(obj.data.get("spec")) else (
-        ("spec",), "key"
+    return (
+        (("spec", "replicas"), "auto")
+        if "replicas" in mapping(obj.data.get("spec"))
+        else (("spec",), "key")
     )
 
 
@@ -345,8 +359,11 @@ def _fixed_pods(
     total = 0
     owners: list[KObject] = []
     namespace = scope_namespace(pdb)
-    matching = [w for w in ctx.index.templates_with(namespace, selector.required_pairs())
-                if selector.matches(ctx.index.labels_of(w))]
+    matching = [
+        w
+        for w in ctx.index.templates_with(namespace, selector.required_pairs())
+        if selector.matches(ctx.index.labels_of(w))
+    ]
     for workload in ctx.index.applied_with(pdb, matching):
         if workload.kind == "Pod":
             total += 1
@@ -411,8 +428,7 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
         f"minAvailable {minimum} {needs}, so none can ever be evicted; node drains wait for "
         "this PodDisruptionBudget forever",
         related=tuple(
-            Related(w, _replicas_at(w)[0], f"replicas of {w.kind} {w.name}")
-            for w in owners[:FEW]
+            Related(w, _replicas_at(w)[0], f"replicas of {w.kind} {w.name}") for w in owners[:FEW]
         ),
     )
 

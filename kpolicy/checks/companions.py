@@ -100,18 +100,30 @@ def _neighbours(obj: KObject, kinds: frozenset[str], ctx: RuleContext) -> list[K
     if namespace in _SYSTEM_NAMESPACES or _custom_resources_in(namespace, ctx):
         return []
     key = ("neighbours", namespace, folder, kinds)
-    return list(ctx.index.memo(key, lambda: [
-        o for o in ctx.index.in_namespace(namespace) if o.kind in kinds and _folder(o) == folder
-    ]))
+    return list(
+        ctx.index.memo(
+            key,
+            lambda: [
+                o
+                for o in ctx.index.in_namespace(namespace)
+                if o.kind in kinds and _folder(o) == folder
+            ],
+        )
+    )
 
 
 def _custom_resources_in(namespace: str, ctx: RuleContext) -> list[KObject]:
     """Custom resources of ``namespace``: an operator may create Pods or Services for them."""
-    return list(ctx.index.memo(
-        ("custom-resources-in", namespace),
-        lambda: [o for o in ctx.index.in_namespace(namespace)
-                 if _custom_group(o.data.get("apiVersion"))],
-    ))
+    return list(
+        ctx.index.memo(
+            ("custom-resources-in", namespace),
+            lambda: [
+                o
+                for o in ctx.index.in_namespace(namespace)
+                if _custom_group(o.data.get("apiVersion"))
+            ],
+        )
+    )
 
 
 def _closest(candidates: list[KObject], obj: KObject, ctx: RuleContext) -> KObject:
@@ -242,16 +254,33 @@ def _utilization_metrics(obj: KObject) -> list[tuple[Path, str, str | None, str]
     if api_version == "autoscaling/v1":
         percent = int_value(spec.get("targetCPUUtilizationPercentage"))
         if percent is None:
-            return [(("spec",), "cpu", None,
-                     f"CPU utilization ({_DEFAULT_CPU_UTILIZATION}% by default)")]
-        return [(("spec", "targetCPUUtilizationPercentage"), "cpu", None,
-                 f"CPU utilization ({percent}%)")]
+            return [
+                (
+                    ("spec",),
+                    "cpu",
+                    None,
+                    f"CPU utilization ({_DEFAULT_CPU_UTILIZATION}% by default)",
+                )
+            ]
+        return [
+            (
+                ("spec", "targetCPUUtilizationPercentage"),
+                "cpu",
+                None,
+                f"CPU utilization ({percent}%)",
+            )
+        ]
     metrics = spec.get("metrics")
     if not sequence(metrics):
         where: Path = ("spec", "metrics") if "metrics" in spec else ("spec",)
-        return [(where, "cpu", None,
-                 f"CPU utilization ({_DEFAULT_CPU_UTILIZATION}% by default, as it lists no "
-                 "metrics)")]
+        return [
+            (
+                where,
+                "cpu",
+                None,
+                f"CPU utilization ({_DEFAULT_CPU_UTILIZATION}% by default, as it lists no metrics)",
+            )
+        ]
     found: list[tuple[Path, str, str | None, str]] = []
     for i, metric in enumerate(sequence(metrics)):
         metric = mapping(metric)
@@ -264,13 +293,22 @@ def _utilization_metrics(obj: KObject) -> list[tuple[Path, str, str | None, str]
         source = mapping(metric.get(source_key))
         resource = source.get("name")
         target = mapping(source.get("target"))
-        utilization = target.get("averageUtilization") if target.get("type") == "Utilization" \
-            else source.get("targetAverageUtilization")  # autoscaling/v2beta1
+        utilization = (
+            target.get("averageUtilization")
+            if target.get("type") == "Utilization"
+            else source.get("targetAverageUtilization")
+        )  # autoscaling/v2beta1
         if not isinstance(resource, str) or int_value(utilization) is None:
             continue
         container = source.get("container") if kind == "ContainerResource" else None
-        found.append((("spec", "metrics", i), resource, container if isinstance(container, str)
-                      else None, f"{resource} utilization ({utilization}%)"))
+        found.append(
+            (
+                ("spec", "metrics", i),
+                resource,
+                container if isinstance(container, str) else None,
+                f"{resource} utilization ({utilization}%)",
+            )
+        )
     return found
 
 
@@ -335,8 +373,9 @@ def hpa_requests_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 f"container {label} requests no {resource}: the utilization cannot be computed "
                 f"(missing request for {resource}), so it never scales",
                 anchor="key",
-                related=(Related(target, path, f"container {label} of {target.kind} "
-                                 f"{target.name!r}"),),
+                related=(
+                    Related(target, path, f"container {label} of {target.kind} {target.name!r}"),
+                ),
             )
             break
 
@@ -390,8 +429,9 @@ def _selects_nothing_problem(
     selector = Selector.from_label_selector(raw) if isinstance(raw, dict) else None
     if selector is None or selector.is_empty or selector.selects_nothing:
         return
-    if any(_templated(r.key) or any(_templated(v) for v in r.values)
-           for r in selector.requirements):
+    if any(
+        _templated(r.key) or any(_templated(v) for v in r.values) for r in selector.requirements
+    ):
         return
     neighbours = _neighbours(obj, POD_SPEC_KINDS, ctx)
     if not neighbours:
@@ -415,13 +455,16 @@ def _selects_by_workload_selector(namespace: str, selector: Selector, ctx: RuleC
     """Whether ``selector`` matches the matchLabels of a workload's own selector: the workload's
     Pods carry those labels (the API server requires the template to match), even when its
     template is written elsewhere (a kustomize base) or left out."""
+
     def compute() -> bool:
         for workload in ctx.index.templates_with(namespace, {}):
             labels = get(workload.data, "spec", "selector", "matchLabels")
             if workload.kind == "ReplicationController":
                 labels = get(workload.data, "spec", "selector")
-            if isinstance(labels, dict) and labels and selector.matches(
-                {str(k): str(v) for k, v in labels.items()}
+            if (
+                isinstance(labels, dict)
+                and labels
+                and selector.matches({str(k): str(v) for k, v in labels.items()})
             ):
                 return True
         return False
@@ -436,7 +479,10 @@ def pdb_selects_nothing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
     yield from _selects_nothing_problem(
-        obj, ("spec", "selector"), ctx, "selector",
+        obj,
+        ("spec", "selector"),
+        ctx,
+        "selector",
         "the budget protects no Pod during node drains",
     )
 
@@ -452,7 +498,10 @@ def networkpolicy_selects_nothing(obj: KObject, ctx: RuleContext) -> Iterator[Pr
     if not is_builtin(obj):
         return
     yield from _selects_nothing_problem(
-        obj, ("spec", "podSelector"), ctx, "podSelector",
+        obj,
+        ("spec", "podSelector"),
+        ctx,
+        "podSelector",
         "the policy isolates no Pod and allows nothing",
     )
 
@@ -496,8 +545,9 @@ def _ingress_backends(obj: KObject) -> Iterator[tuple[Path, str, object, Path]]:
             backends.append((("spec", key), spec[key]))
     for i, rule in enumerate(sequence(spec.get("rules"))):
         for j, path in enumerate(sequence(get(rule, "http", "paths"))):
-            backends.append((("spec", "rules", i, "http", "paths", j, "backend"),
-                             mapping(path).get("backend")))
+            backends.append(
+                (("spec", "rules", i, "http", "paths", j, "backend"), mapping(path).get("backend"))
+            )
     for where, backend in backends:
         backend = mapping(backend)
         service = backend.get("service")
@@ -506,11 +556,19 @@ def _ingress_backends(obj: KObject) -> Iterator[tuple[Path, str, object, Path]]:
             value = port.get("number") if "number" in port else port.get("name")
             port_key = "number" if "number" in port else "name"
             if isinstance(service.get("name"), str):
-                yield ((*where, "service", "name"), service["name"], value,
-                       (*where, "service", "port", port_key))
+                yield (
+                    (*where, "service", "name"),
+                    service["name"],
+                    value,
+                    (*where, "service", "port", port_key),
+                )
         elif isinstance(backend.get("serviceName"), str):
-            yield ((*where, "serviceName"), backend["serviceName"], backend.get("servicePort"),
-                   (*where, "servicePort"))
+            yield (
+                (*where, "serviceName"),
+                backend["serviceName"],
+                backend.get("servicePort"),
+                (*where, "servicePort"),
+            )
 
 
 def _service_ports(service: KObject) -> tuple[set[int], set[str]]:

@@ -56,8 +56,7 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
         f"{noun} {listed}: the new pod cannot be scheduled while the old one holds the port, "
         "so the rollout stalls",
         related=tuple(
-            Related(obj, (*spec_path, *port.path), f"host port {port.port}")
-            for port in ports[:FEW]
+            Related(obj, (*spec_path, *port.path), f"host port {port.port}") for port in ports[:FEW]
         ),
     )
 

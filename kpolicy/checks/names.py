@@ -45,8 +45,9 @@ def _type_error(message: str) -> bool:
 
 # follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabels (ValidateLabelName =
 # IsQualifiedName for keys, IsValidLabelValue for values)
-def _label_map_problems(labels: object, path: Path, what: str, how: str,
-                        rejects: bool | None = None) -> Iterator[Problem]:
+def _label_map_problems(
+    labels: object, path: Path, what: str, how: str, rejects: bool | None = None
+) -> Iterator[Problem]:
     if not isinstance(labels, dict):
         return
     for key, value in labels.items():
@@ -107,8 +108,11 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if spec is not None:
         spec_path, pod = spec
         yield from _label_map_problems(
-            pod.get("nodeSelector"), (*spec_path, "nodeSelector"), "nodeSelector",
-            rejection(obj, ctx), rejects=template_rejects(obj, ctx),
+            pod.get("nodeSelector"),
+            (*spec_path, "nodeSelector"),
+            "nodeSelector",
+            rejection(obj, ctx),
+            rejects=template_rejects(obj, ctx),
         )
     if obj.kind == "Service":
         yield from _label_map_problems(
@@ -296,6 +300,7 @@ def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # ---------------------------------------------------------------------------------------------
 # api-version-mismatch
 
+
 # kubectl maps apiVersion and kind to a resource through the API server's discovery (the
 # RESTMapper of k8s.io/client-go/restmapper); a group version that does not serve the kind
 # fails with 'no matches for kind "Deployment" in version "v1"', and a request sent anyway to
@@ -343,4 +348,3 @@ def bare_replica_set(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "update or rollback of its own; a Deployment does both"
         )
     yield Problem(("kind",), message)
-

@@ -103,8 +103,9 @@ def template_rejects(obj: KObject, ctx: RuleContext) -> bool:
     return not (obj.kind == "StatefulSet" and not statefulset_template_validated(ctx))
 
 
-def accepted_unless_template_rejected(problems: Iterable[Problem], obj: KObject,
-                                      ctx: RuleContext) -> Iterator[Problem]:
+def accepted_unless_template_rejected(
+    problems: Iterable[Problem], obj: KObject, ctx: RuleContext
+) -> Iterator[Problem]:
     """``problems`` about the pod spec, marked as not refusing the object when the API server
     accepts it (:func:`template_rejects`): the plan then plans it, as the controller would."""
     if template_rejects(obj, ctx):
@@ -117,7 +118,7 @@ def accepted_unless_template_rejected(problems: Iterable[Problem], obj: KObject,
 def quoted_detail(value: object, message: str) -> str:
     """A validation message without the leading quoted value it repeats."""
     prefix = f"{value!r} "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def _spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -312,7 +313,7 @@ def _env_name_errors(name: str, relaxed: bool) -> list[str]:
     # ValidateEnv / ValidateEnvFrom: IsRelaxedEnvVarName with the gate, IsEnvVarName without
     errors = is_env_var_name(name) if relaxed else is_strict_env_var_name(name)
     prefix = f"environment variable name {name!r} "
-    return [e[len(prefix):] if e.startswith(prefix) else e for e in errors]
+    return [e[len(prefix) :] if e.startswith(prefix) else e for e in errors]
 
 
 def _is_native_resource(name: str) -> bool:
@@ -439,10 +440,17 @@ def _name_problems(
             f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}",
         )
 
+
 # validateEnvVarValueFrom and ValidateEnvFrom (pkg/apis/core/validation): exactly one source, and
 # no valueFrom beside a non-empty value. fileKeyRef (EnvFiles, 1.34) counts as a source: where the
 # gate is off the field is dropped, not rejected, so kpolicy does not judge it.
-_ENV_SOURCES: Final = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+_ENV_SOURCES: Final = (
+    "fieldRef",
+    "resourceFieldRef",
+    "configMapKeyRef",
+    "secretKeyRef",
+    "fileKeyRef",
+)
 _ENV_FROM_SOURCES: Final = ("configMapRef", "secretRef")
 
 
@@ -608,15 +616,23 @@ def _probe_problems(
         return
     for probe in _PROBES:
         yield from _handler_problems(
-            (*path, probe), container.get(probe), f"{probe} of {label}", _PROBE_HANDLERS, how,
+            (*path, probe),
+            container.get(probe),
+            f"{probe} of {label}",
+            _PROBE_HANDLERS,
+            how,
             patch,
         )
     lifecycle = container.get("lifecycle")
     if isinstance(lifecycle, dict):
         for hook in ("postStart", "preStop"):
             yield from _handler_problems(
-                (*path, "lifecycle", hook), lifecycle.get(hook), f"the {hook} hook of {label}",
-                _HOOK_HANDLERS, how, patch,
+                (*path, "lifecycle", hook),
+                lifecycle.get(hook),
+                f"the {hook} hook of {label}",
+                _HOOK_HANDLERS,
+                how,
+                patch,
             )
 
 
@@ -680,7 +696,6 @@ def _image_problems(
     yield Problem(where, f"{label} has no image; {how}: image is required", anchor=anchor)
 
 
-
 # follows pkg/apis/core/validation.ValidatePodSpec: ValidateVolumes (names), validateContainers
 # and validateInitContainers (names, uniqueness, probes and hooks, restartPolicy),
 # validateContainerCommon (image, validateContainerPorts, ValidateEnv, ValidateEnvFrom,
@@ -738,8 +753,7 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 if name in regular or name in init_seen:
                     yield Problem(
                         name_path,
-                        f"init container name {name!r} is already used by another container; "
-                        f"{how}",
+                        f"init container name {name!r} is already used by another container; {how}",
                     )
                 init_seen.add(name)
             else:
@@ -831,7 +845,10 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 f"restartPolicy {policy!r} is not supported in a {obj.kind}; the API server "
                 "rejects this: use 'OnFailure' or 'Never'",
             )
-        elif effective == "OnFailure" and get(obj.data, *job_spec_path, "podFailurePolicy") is not None:
+        elif (
+            effective == "OnFailure"
+            and get(obj.data, *job_spec_path, "podFailurePolicy") is not None
+        ):
             yield Problem(
                 path,
                 "restartPolicy 'OnFailure' cannot be combined with a podFailurePolicy; the API "

@@ -163,7 +163,9 @@ def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams
     MaxUnavailableStatefulSet gate is off: dropStatefulSetDisabledFields
     (pkg/registry/apps/statefulset/strategy.go) clears it on create before validation.
     """
-    return ctx.index.memo(("rolling_update_params", id(obj)), lambda: _rolling_update_params(obj, ctx))
+    return ctx.index.memo(
+        ("rolling_update_params", id(obj)), lambda: _rolling_update_params(obj, ctx)
+    )
 
 
 def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
@@ -199,7 +201,9 @@ def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParam
 
 def max_unavailable_statefulset_enabled(ctx: RuleContext) -> bool:
     """Whether the MaxUnavailableStatefulSet gate is on for the selected Kubernetes version."""
-    return gate_enabled(_MAX_UNAVAILABLE_STATEFULSET_GATE, ctx.kubernetes_version, ctx.feature_gates)
+    return gate_enabled(
+        _MAX_UNAVAILABLE_STATEFULSET_GATE, ctx.kubernetes_version, ctx.feature_gates
+    )
 
 
 def _int_field(spec: Mapping[str, Any], name: str, default: int | None) -> int | None:

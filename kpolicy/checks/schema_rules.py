@@ -47,17 +47,24 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             # its strategic-merge directives are kustomize's, not fields of the kind
             if problem.rule == RULE_REQUIRED_MISSING:
                 continue
-            if problem.rule == RULE_UNKNOWN_FIELD and problem.path and is_directive_key(
-                problem.path[-1]
+            if (
+                problem.rule == RULE_UNKNOWN_FIELD
+                and problem.path
+                and is_directive_key(problem.path[-1])
             ):
                 continue
         rejects: bool | None = None
-        if unvalidated and problem.rule in _VALIDATED and any(
-            tuple(problem.path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34
+        if (
+            unvalidated
+            and problem.rule in _VALIDATED
+            and any(
+                tuple(problem.path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34
+            )
         ):
             rejects = False
-        yield Problem(problem.path, problem.message, anchor=problem.at, rule=problem.rule,
-                      rejects=rejects)
+        yield Problem(
+            problem.path, problem.message, anchor=problem.at, rule=problem.rule, rejects=rejects
+        )
 
 
 @check("schema-unknown-kind")

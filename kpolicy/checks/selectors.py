@@ -34,8 +34,10 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "spec.selector is null; the API server rejects this (spec.selector: Required value)",
             anchor="key",
         )
-    elif isinstance(selector, dict) and not selector.get("matchLabels") and not selector.get(
-        "matchExpressions"
+    elif (
+        isinstance(selector, dict)
+        and not selector.get("matchLabels")
+        and not selector.get("matchExpressions")
     ):
         yield Problem(
             ("spec", "selector"),

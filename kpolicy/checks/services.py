@@ -54,8 +54,14 @@ def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ("spec", "selector"),
         overlap_message(str(selector), found.kind, found.name),
         anchor="key",
-        related=(Related(found, ("spec", "selector"), f"the selector of {found.kind} "
-                         f"{found.name!r}", anchor="key"),),
+        related=(
+            Related(
+                found,
+                ("spec", "selector"),
+                f"the selector of {found.kind} {found.name!r}",
+                anchor="key",
+            ),
+        ),
     )
 
 
@@ -63,7 +69,7 @@ OVERLAP_MESSAGE_MAX = 199  # characters; a message is read on one line
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else f"{text[:max(limit - 3, 1)]}..."
+    return text if len(text) <= limit else f"{text[: max(limit - 3, 1)]}..."
 
 
 def overlap_message(selector: str, kind: str, name: str) -> str:
@@ -141,7 +147,7 @@ def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
         return kind == "DaemonSet" or (kind == "StatefulSet" and value.startswith(f"{name}-"))
     if key == _STATEFULSET_POD_NAME:
         # getPodName: "<name>-<ordinal>"
-        suffix = value[len(name):] if value.startswith(name) else ""
+        suffix = value[len(name) :] if value.startswith(name) else ""
         return kind == "StatefulSet" and _ORDINAL_SUFFIX.fullmatch(suffix) is not None
     if key == "apps.kubernetes.io/pod-index":
         return kind == "StatefulSet" and value.isdigit()
@@ -300,17 +306,24 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
             continue
         other_protocols = sorted(p for n, p in declared if n == target)
         if other_protocols:
-            why = (f"the selected Pods name it only for {'/'.join(other_protocols)}, not "
-                   f"{protocol}")
+            why = f"the selected Pods name it only for {'/'.join(other_protocols)}, not {protocol}"
         else:
             names = sorted({n for n, _ in declared})
-            why = ("their containers name the ports " + few([repr(n) for n in names])
-                   if names else "their containers name no ports")
+            why = (
+                "their containers name the ports " + few([repr(n) for n in names])
+                if names
+                else "their containers name no ports"
+            )
         candidate, spec_path = first_spec
         yield Problem(
             ("spec", "ports", i, "targetPort"),
             f"targetPort {target!r} is not a container port name of the Pods this Service "
             f"selects ({_names(selected)}): {why}; the Service port gets no endpoints",
-            related=(Related(candidate, (*spec_path, "containers"),
-                             f"the containers of {candidate.kind} {candidate.name!r}"),),
+            related=(
+                Related(
+                    candidate,
+                    (*spec_path, "containers"),
+                    f"the containers of {candidate.kind} {candidate.name!r}",
+                ),
+            ),
         )

@@ -40,6 +40,7 @@ _REVISION_HASH_MAX = 10
 _LABEL_VALUE_MAX = 63
 STATEFULSET_NAME_MAX = _LABEL_VALUE_MAX - 1 - _REVISION_HASH_MAX  # 52
 
+
 # pkg/features/kube_features.go: the release from which a gate is on by default
 def _gate_enabled(name: str, ctx: RuleContext) -> tuple[bool, str]:
     """Whether a feature gate is on, and a phrase saying why (explicit setting or default)."""
@@ -131,8 +132,10 @@ def _governing_service(obj: KObject, ctx: RuleContext) -> tuple[KObject, str] | 
 
     chosen = min(tied, key=rank)  # the first of the best, in input order
     where = _WHERE.get(nearest, "")
-    note = (f" (judged against the Service {where}, {chosen.source.display}, one of "
-            f"{len(named)} named {name!r})")
+    note = (
+        f" (judged against the Service {where}, {chosen.source.display}, one of "
+        f"{len(named)} named {name!r})"
+    )
     return chosen, note
 
 
@@ -147,8 +150,7 @@ def service_name_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if "serviceName" not in spec:
         yield Problem(
             ("spec", "serviceName"),
-            f"no spec.serviceName: no stable DNS names for {_pod_names(obj, spec)}, only "
-            "hostnames",
+            f"no spec.serviceName: no stable DNS names for {_pod_names(obj, spec)}, only hostnames",
         )
     elif value is None or value == "":
         yield Problem(
@@ -196,8 +198,9 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             f"Service {name!r} exists only in a kustomize build or chart that is never applied "
             f"with this StatefulSet ({other.source.display}): no per-Pod DNS records for {pods} "
             "until a headless Service of that name is applied with it",
-            related=(Related(other, ("metadata", "name"), "a Service of that name, applied "
-                             "apart"),),
+            related=(
+                Related(other, ("metadata", "name"), "a Service of that name, applied apart"),
+            ),
         )
         return
     yield Problem(
@@ -244,8 +247,10 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         why = "clusterIP is unset, so a cluster IP is allocated"
         ip_path = ("spec",)
     elif isinstance(cluster_ip, str) and cluster_ip.lower() == "none":
-        why = (f"clusterIP {cluster_ip!r} is not 'None' (and not an IP address either, which "
-               "the API server rejects)")
+        why = (
+            f"clusterIP {cluster_ip!r} is not 'None' (and not an IP address either, which "
+            "the API server rejects)"
+        )
     else:
         why = f"clusterIP is {cluster_ip!r}, not None"
     yield Problem(
@@ -409,39 +414,50 @@ def claim_template_shadows_volume(obj: KObject, ctx: RuleContext) -> Iterator[Pr
 _ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 
 
-def _claim_spec_errors(
-    claim: Mapping[str, Any], base: Path
-) -> Iterator[tuple[Path, Anchor, str]]:
+def _claim_spec_errors(claim: Mapping[str, Any], base: Path) -> Iterator[tuple[Path, Anchor, str]]:
     """(path, anchor, message) for what ValidatePersistentVolumeClaimSpec rejects among the
     access modes and the storage request (pkg/apis/core/validation/validation.go)."""
     spec = claim.get("spec")
     spec_path = (*base, "spec")
     if spec is None:
-        yield (spec_path, "auto",
-               "spec is missing: at least 1 access mode and a storage request are required")
+        yield (
+            spec_path,
+            "auto",
+            "spec is missing: at least 1 access mode and a storage request are required",
+        )
         return
     if not isinstance(spec, dict):
         return
     modes = spec.get("accessModes")
     if modes is None or modes == []:
-        yield ((*spec_path, "accessModes"), "auto",
-               "spec.accessModes is " + ("empty" if modes == [] else "missing")
-               + ": at least 1 access mode is required")
+        yield (
+            (*spec_path, "accessModes"),
+            "auto",
+            "spec.accessModes is "
+            + ("empty" if modes == [] else "missing")
+            + ": at least 1 access mode is required",
+        )
     elif isinstance(modes, list):
         once_pod = other = False
         for k, mode in enumerate(modes):
             if not isinstance(mode, str):
                 continue
             if mode not in _ACCESS_MODES:
-                yield ((*spec_path, "accessModes", k), "auto",
-                       f"access mode {mode!r} is not one of {', '.join(_ACCESS_MODES)}")
+                yield (
+                    (*spec_path, "accessModes", k),
+                    "auto",
+                    f"access mode {mode!r} is not one of {', '.join(_ACCESS_MODES)}",
+                )
             elif mode == "ReadWriteOncePod":
                 once_pod = True
             else:
                 other = True
         if once_pod and other:
-            yield ((*spec_path, "accessModes"), "key",
-                   "ReadWriteOncePod may not be combined with other access modes")
+            yield (
+                (*spec_path, "accessModes"),
+                "key",
+                "ReadWriteOncePod may not be combined with other access modes",
+            )
     resources = spec.get("resources")
     if resources is not None and not isinstance(resources, dict):
         return

@@ -61,12 +61,18 @@ _MINUTES: Final = _Bounds(0, 59)
 _HOURS: Final = _Bounds(0, 23)
 _DOM: Final = _Bounds(1, 31)
 _MONTHS: Final = _Bounds(
-    1, 12,
-    {name: i + 1 for i, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))},
+    1,
+    12,
+    {
+        name: i + 1
+        for i, name in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+        )
+    },
 )
-_DOW: Final = _Bounds(0, 6, {name: i for i, name in enumerate(
-    ("sun", "mon", "tue", "wed", "thu", "fri", "sat"))})
+_DOW: Final = _Bounds(
+    0, 6, {name: i for i, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
+)
 
 # Go's unicode.IsSpace, which strings.Fields splits on (Python's str.split also splits on
 # U+001C..U+001F, which Go does not)
@@ -200,18 +206,18 @@ def _descriptor(spec: str, zone: str | None) -> CronSchedule:
     if spec in ("@daily", "@midnight"):
         return CronSchedule(minute, hour, _all(_DOM), _all(_MONTHS), _all(_DOW), None, zone)
     if spec == "@hourly":
-        return CronSchedule(minute, _all(_HOURS), _all(_DOM), _all(_MONTHS), _all(_DOW), None,
-                            zone)
+        return CronSchedule(minute, _all(_HOURS), _all(_DOM), _all(_MONTHS), _all(_DOW), None, zone)
     every = "@every "
     if spec.startswith(every):
         try:
-            nanoseconds = parse_go_duration(spec[len(every):])
+            nanoseconds = parse_go_duration(spec[len(every) :])
         except ValueError as exc:
             raise CronError(f"failed to parse duration {spec}: {exc}") from None
         # Every(): at least a second, whole seconds
         seconds = max(nanoseconds, 10**9) // 10**9
-        return CronSchedule(_all(_MINUTES), _all(_HOURS), _all(_DOM), _all(_MONTHS),
-                            _all(_DOW), seconds, zone)
+        return CronSchedule(
+            _all(_MINUTES), _all(_HOURS), _all(_DOM), _all(_MONTHS), _all(_DOW), seconds, zone
+        )
     raise CronError(f"unrecognized descriptor: {spec}")
 
 
@@ -229,9 +235,8 @@ def parse_standard(spec: str, known_zones: Collection[str] | None = None) -> Cro
         if space == -1:
             # v3.0.1 slices spec[eq+1:-1] and panics: the request fails either way
             raise CronError(f"no space after the time zone in {spec}")
-        zone = spec[spec.index("=") + 1:space]
-        if known_zones is not None and zone not in ("", "UTC", "Local") \
-                and zone not in known_zones:
+        zone = spec[spec.index("=") + 1 : space]
+        if known_zones is not None and zone not in ("", "UTC", "Local") and zone not in known_zones:
             raise CronError(f"provided bad location {zone}: unknown time zone {zone}")
         spec = spec[space:].strip("".join(_GO_SPACE))
     if spec.startswith("@"):

@@ -474,8 +474,9 @@ def host_ports(pod_spec: Mapping[str, object]) -> list[HostPort]:
                 defaulted = host_network and port.get("hostPort") in (None, 0)
                 if defaulted and container_port is not None and container_port > 0:
                     found.append(
-                        HostPort((*base, "containerPort"), name, group, container_port,
-                                 protocol, True)
+                        HostPort(
+                            (*base, "containerPort"), name, group, container_port, protocol, True
+                        )
                     )
     return found
 

@@ -36,7 +36,9 @@ def validate_time_zone(zone: str) -> str | None:
         if part in (".", "..") or part.startswith("-") or not _COMPONENT.fullmatch(part):
             return f"unknown time zone {zone}"
     if zone.lower() == "local":
-        return "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+        return (
+            "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+        )
     if zone != "UTC" and zone not in known_time_zones():
         # time.LoadLocation's error
         return f"unknown time zone {zone}"

@@ -168,17 +168,21 @@ def _set_key(
     prefix = obj.base + "".join(f"/{p}" for p in mapping_path) + "/"
     children: list[tuple[str, Span]] = []
     for pointer, (key_span, _value) in obj.positions.entries.items():
-        rest = pointer[len(prefix):] if pointer.startswith(prefix) else None
+        rest = pointer[len(prefix) :] if pointer.startswith(prefix) else None
         if rest and "/" not in rest and key_span is not None and rest != "<<":
             children.append((rest, key_span))
     start_line_text = lines.line(mapping_span.line)
     opens_flow = start_line_text[mapping_span.column - 1 : mapping_span.column] == "{"
     if not children:
-        if opens_flow and lines.text[
-            lines.offset(mapping_span.line, mapping_span.column) : lines.offset(
-                mapping_span.end_line, mapping_span.end_column
-            )
-        ].replace(" ", "") == "{}":
+        if (
+            opens_flow
+            and lines.text[
+                lines.offset(mapping_span.line, mapping_span.column) : lines.offset(
+                    mapping_span.end_line, mapping_span.end_column
+                )
+            ].replace(" ", "")
+            == "{}"
+        ):
             return TextEdit(mapping_span, f"{{{key}: {value_text}}}")
         return None
     anchor = next((s for name, s in children if name == before_key), None)
@@ -229,9 +233,11 @@ def daemonset_surge_edits(obj: KObject, text: str) -> list[TextEdit] | None:
     with maxUnavailable 0); an explicit non-zero maxUnavailable is set to 0."""
     if obj.kind != "DaemonSet":
         return None
-    rolling = obj.data.get("spec", {}).get("updateStrategy", {}) if isinstance(
-        obj.data.get("spec"), dict
-    ) else {}
+    rolling = (
+        obj.data.get("spec", {}).get("updateStrategy", {})
+        if isinstance(obj.data.get("spec"), dict)
+        else {}
+    )
     rolling = rolling.get("rollingUpdate") if isinstance(rolling, dict) else None
     if not isinstance(rolling, dict) or not _nonzero(rolling.get("maxSurge")):
         return None
@@ -265,4 +271,3 @@ def object_of(diagnostic: Diagnostic, objects: Sequence[KObject]) -> KObject | N
         ):
             return obj
     return candidates[0] if len(candidates) == 1 else None
-

@@ -44,8 +44,10 @@ def _step(step: Step) -> str:
         old = "+".join(str(n) for n in step.old) if len(step.old) > 1 else str(step.old_count)
         return f"new ReplicaSet {step.new}, old {old} ({step.available} available)"
     if isinstance(step, DaemonSetStep):
-        return (f"{_plural(step.new, 'node')} with a new Pod, {step.old} with an old one "
-                f"({step.available} available)")
+        return (
+            f"{_plural(step.new, 'node')} with a new Pod, {step.old} with an old one "
+            f"({step.available} available)"
+        )
     return str(step)  # pragma: no cover - the plan module makes only these three
 
 
@@ -82,8 +84,11 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
         if plan.step_count > MAX_STEPS_SHOWN:
             out.append(f"- … and {plan.step_count - MAX_STEPS_SHOWN} more")
     if plan.stalled is not None:
-        out += ["", f"{bold('The rollout stalls')} after step {plan.stalled.after}: "
-                    f"{shown(plan.stalled.reason)}"]
+        out += [
+            "",
+            f"{bold('The rollout stalls')} after step {plan.stalled.after}: "
+            f"{shown(plan.stalled.reason)}",
+        ]
     if plan.pods:
         where = f" (Service domain {code(plan.service_domain)})" if plan.service_domain else ""
         out += ["", f"Pod DNS names{where}:"]
@@ -92,8 +97,7 @@ def plan_markdown(plan: WorkloadPlan, *, markdown: bool = True) -> str:
             if pod.fqdn:
                 out.append(f"- {code(pod.fqdn)}")
             else:
-                out.append(f"- {code(name)}: hostname {shown(pod.hostname or name)}, no DNS "
-                           "record")
+                out.append(f"- {code(name)}: hostname {shown(pod.hostname or name)}, no DNS record")
         total = len(plan.pods) + plan.pods_omitted
         if total > MAX_PODS_SHOWN:
             out.append(f"- … and {total - MAX_PODS_SHOWN} more")

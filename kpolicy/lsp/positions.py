@@ -126,8 +126,11 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     lines = Lines.of(text)
     placed = sorted(
         (
-            (lines.offset(e.span.line, e.span.column), lines.offset(e.span.end_line, e.span.end_column),
-             e.new_text)
+            (
+                lines.offset(e.span.line, e.span.column),
+                lines.offset(e.span.end_line, e.span.end_column),
+                e.new_text,
+            )
             for e in edits
         ),
         key=lambda item: (item[0], item[1]),

@@ -136,7 +136,9 @@ class Project:
         self.config_valid = False
         self._disk: dict[str, LoadedFile] = {}
         self._buffers: dict[str, tuple[Buffer, LoadedFile]] = {}
-        self._seen: dict[str, list[tuple[Any, Any]]] = {}  # display → objects others were linted with
+        self._seen: dict[
+            str, list[tuple[Any, Any]]
+        ] = {}  # display → objects others were linted with
         # kustomizations and charts of the workspace (patches, injected labels, templates)
         self.repo: RepoModel | None = None
 
@@ -260,8 +262,10 @@ class Project:
             return False
         self.session = replace(session, baseline=baseline)
         count = len(baseline.entries)
-        self.log(types.MessageType.Info,
-                 f"kpolicy: baseline {baseline.path} ({count} finding{'' if count == 1 else 's'})")
+        self.log(
+            types.MessageType.Info,
+            f"kpolicy: baseline {baseline.path} ({count} finding{'' if count == 1 else 's'})",
+        )
         return True
 
     def _problem(self, text: str) -> ConfigProblem:
@@ -293,12 +297,16 @@ class Project:
         if problem is None:
             return None
         where = f"{problem.path}:{problem.line}: " if problem.path is not None else ""
-        outcome = ("the last valid config stays in use until it is fixed" if self.config_valid
-                   else "nothing is linted until it is fixed")
+        outcome = (
+            "the last valid config stays in use until it is fixed"
+            if self.config_valid
+            else "nothing is linted until it is fixed"
+        )
         return escape.text(f"kpolicy: invalid config: {where}{problem.message} ({outcome})")
 
-    def config_outcome(self, buffers: Mapping[str, Buffer],
-                       encoding: str = UTF16) -> tuple[str | None, tuple[types.Diagnostic, ...]]:
+    def config_outcome(
+        self, buffers: Mapping[str, Buffer], encoding: str = UTF16
+    ) -> tuple[str | None, tuple[types.Diagnostic, ...]]:
         """The file the config problem is in (its URI, open or not) and its diagnostics: one,
         at the offending line; (None, ()) when the config is valid."""
         problem = self.config_problem
@@ -323,13 +331,17 @@ class Project:
         except (OSError, ValueError):
             return None
 
-    def _config_diagnostic(self, problem: ConfigProblem, lines: Lines,
-                           encoding: str = UTF16) -> types.Diagnostic:
+    def _config_diagnostic(
+        self, problem: ConfigProblem, lines: Lines, encoding: str = UTF16
+    ) -> types.Diagnostic:
         # from the offending column to the end of its line (a real column)
         end = len(lines.line(problem.line)) + 1
         span = Span(problem.line, problem.column, problem.line, max(end, problem.column + 1))
-        outcome = ("the last valid config stays in use until it is fixed" if self.config_valid
-                   else "nothing is linted until it is fixed")
+        outcome = (
+            "the last valid config stays in use until it is fixed"
+            if self.config_valid
+            else "nothing is linted until it is fixed"
+        )
         return types.Diagnostic(
             range=lines.range(span, encoding),
             message=escape.text(f"{problem.message} ({outcome})"),
@@ -348,15 +360,22 @@ class Project:
         if problem.path is not None:
             config_text = self._read_text(problem.path) or ""
             span = Span(problem.line, problem.column, problem.line, problem.column + 1)
-            related = [types.DiagnosticRelatedInformation(
-                location=types.Location(uri=from_fs_path(str(problem.path)) or str(problem.path),
-                                        range=Lines.of(config_text).range(span, encoding)),
-                message=escape.text(problem.message))]
+            related = [
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=from_fs_path(str(problem.path)) or str(problem.path),
+                        range=Lines.of(config_text).range(span, encoding),
+                    ),
+                    message=escape.text(problem.message),
+                )
+            ]
         first = Span(1, 1, 1, len(lines.line(1)) + 1)
         return types.Diagnostic(
             range=lines.range(first, encoding),
-            message=escape.text(f"not linted: the kpolicy config is invalid ({where}: "
-                                f"{problem.message}); fix it to lint this file"),
+            message=escape.text(
+                f"not linted: the kpolicy config is invalid ({where}: "
+                f"{problem.message}); fix it to lint this file"
+            ),
             severity=types.DiagnosticSeverity.Error,
             source=SOURCE,
             code="config-invalid",
@@ -379,9 +398,10 @@ class Project:
             if item.path is not None:
                 self._read(item.path, walked=True)
         elapsed = time.perf_counter() - started
-        self.log(types.MessageType.Info,
-                 f"kpolicy: read {len(self._disk)} manifest files in {self.root} "
-                 f"({elapsed:.2f} s)")
+        self.log(
+            types.MessageType.Info,
+            f"kpolicy: read {len(self._disk)} manifest files in {self.root} ({elapsed:.2f} s)",
+        )
 
     def _read(self, path: Path, walked: bool = False) -> bool:
         """(Re)read one workspace file into the context; True when the context changed.
@@ -507,7 +527,11 @@ class Project:
                 return buffer.text
         if display in self._disk:
             return self._disk[display].source.text
-        path = Path(display) if Path(display).is_absolute() or self.root is None else self.root / display
+        path = (
+            Path(display)
+            if Path(display).is_absolute() or self.root is None
+            else self.root / display
+        )
         if not self._inside(path):
             return None
         from kpolicy.fsutil import read_regular
@@ -533,13 +557,15 @@ class Project:
         assert self.session is not None
         display = self.display_of(target.uri)
         if self.is_config(target.uri) or self._holds_config_problem(target.uri):
-            return Outcome(target.uri, target.version, (), tuple(self._config_diagnostics(target)),
-                           False)
+            return Outcome(
+                target.uri, target.version, (), tuple(self._config_diagnostics(target)), False
+            )
         if not self.wants(target):
             return Outcome(target.uri, target.version, (), (), False)
         if not self.config_valid and self.config_problem is not None:
-            return Outcome(target.uri, target.version, (),
-                           (self._not_linted(target, encoding),), False)
+            return Outcome(
+                target.uri, target.version, (), (self._not_linted(target, encoding),), False
+            )
         loaded = self.loaded(target)
         fingerprint = _fingerprint(loaded)
         before = self._seen.get(display)
@@ -549,11 +575,18 @@ class Project:
         changed = fingerprint != before
         if not loaded.manifest_like:
             return Outcome(target.uri, target.version, (), (), changed)
-        result, _ = check_files([loaded], self._context(target, buffers), self.session,
-                                base=self.root, repo=self.repo, context_findings=False)
+        result, _ = check_files(
+            [loaded],
+            self._context(target, buffers),
+            self.session,
+            base=self.root,
+            repo=self.repo,
+            context_findings=False,
+        )
         lines = Lines.of(target.text)
         published = tuple(
-            self.to_lsp(d, lines, buffers, encoding, key=i) for i, d in enumerate(result.diagnostics)
+            self.to_lsp(d, lines, buffers, encoding, key=i)
+            for i, d in enumerate(result.diagnostics)
         )
         return Outcome(target.uri, target.version, result.diagnostics, published, changed)
 
@@ -561,8 +594,12 @@ class Project:
         """Whether the config problem is in this file (a policy file the config names)."""
         problem = self.config_problem
         path = self.path_of(uri)
-        return (problem is not None and problem.path is not None and path is not None
-                and os.path.abspath(problem.path) == os.path.abspath(path))
+        return (
+            problem is not None
+            and problem.path is not None
+            and path is not None
+            and os.path.abspath(problem.path) == os.path.abspath(path)
+        )
 
     def _config_diagnostics(self, target: Buffer) -> list[types.Diagnostic]:
         problem = self.config_problem
@@ -644,8 +681,9 @@ class Project:
                     o.data for o in self._all_objects(target, buffers) if o.kind == "Service"
                 ]
                 # as `kpolicy plan` does: lint's findings tell whether the API server rejects it
-                refusals = workload_refusals([loaded], self._context(target, buffers),
-                                             self.session, self.repo, self.root)
+                refusals = workload_refusals(
+                    [loaded], self._context(target, buffers), self.session, self.repo, self.root
+                )
                 plan = plan_for(
                     obj.data,
                     None,
@@ -698,7 +736,8 @@ class Project:
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[published],
                     edit=self._workspace_edit(
-                        {target.uri: (target.version, target.text, [edit])}, encoding,
+                        {target.uri: (target.version, target.text, [edit])},
+                        encoding,
                         document_changes,
                     ),
                 )
@@ -752,9 +791,7 @@ class Project:
             edit=self._workspace_edit(changes, encoding, document_changes),
         )
 
-    def _object_in(
-        self, display: str, ref: Any, buffers: Mapping[str, Buffer]
-    ) -> KObject | None:
+    def _object_in(self, display: str, ref: Any, buffers: Mapping[str, Buffer]) -> KObject | None:
         loaded: LoadedFile | None = None
         for buffer in buffers.values():
             if self.display_of(buffer.uri) == display:

@@ -67,14 +67,15 @@ class KpolicyServer(LanguageServer):
             (types.SHUTDOWN, None, self.on_shutdown),
             (types.TEXT_DOCUMENT_DID_OPEN, None, self.on_did_open),
             (types.TEXT_DOCUMENT_DID_CHANGE, None, self.on_did_change),
-            (types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False),
-             self.on_did_save),
+            (types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False), self.on_did_save),
             (types.TEXT_DOCUMENT_DID_CLOSE, None, self.on_did_close),
             (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, None, self.on_watched_files),
             (types.TEXT_DOCUMENT_HOVER, None, self.on_hover),
-            (types.TEXT_DOCUMENT_CODE_ACTION,
-             types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
-             self.on_code_action),
+            (
+                types.TEXT_DOCUMENT_CODE_ACTION,
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+                self.on_code_action,
+            ),
         ]
         for method, options, handler in handlers:
             self.feature(method, options)(_plain(handler))
@@ -258,20 +259,22 @@ class KpolicyServer(LanguageServer):
         project = self.project
         if project is None:
             return
-        uri, diagnostics = await self._work(project.config_outcome, self._buffers(),
-                                            self.encoding)
+        uri, diagnostics = await self._work(project.config_outcome, self._buffers(), self.encoding)
         previous = self._config_uri
         if previous is not None and previous != uri and previous not in self._languages:
             self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=previous, diagnostics=[]))
+                types.PublishDiagnosticsParams(uri=previous, diagnostics=[])
+            )
         if uri is not None and uri not in self._languages:
             self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=list(diagnostics)))
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=list(diagnostics))
+            )
         self._config_uri = uri
         message = project.config_message()
         if message is not None and message != self._config_shown:
             self.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=message))
+                types.ShowMessageParams(type=types.MessageType.Error, message=message)
+            )
         self._config_shown = message
 
     # -- linting ---------------------------------------------------------------------------
@@ -311,7 +314,8 @@ class KpolicyServer(LanguageServer):
                     continue
                 if outcome is not None and outcome.context_changed:
                     queue.extend(
-                        u for u in self._languages
+                        u
+                        for u in self._languages
                         if u != uri and u not in queue and u not in self._dirty
                     )
             if not self._again:
@@ -403,7 +407,9 @@ def _plain(method: Callable[..., Any]) -> Callable[..., Any]:
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
     return (a.start.line, a.start.character) <= (b.end.line, b.end.character) and (
-        b.start.line, b.start.character) <= (a.end.line, a.end.character)
+        b.start.line,
+        b.start.character,
+    ) <= (a.end.line, a.end.character)
 
 
 def _matching(
@@ -423,8 +429,11 @@ def _matching(
                 chosen.append(pairs[index])
                 continue
         for found, published in pairs:
-            if (published.code == diagnostic.code and published.range == diagnostic.range
-                    and published.message == diagnostic.message):
+            if (
+                published.code == diagnostic.code
+                and published.range == diagnostic.range
+                and published.message == diagnostic.message
+            ):
                 chosen.append((found, published))
                 break
     if not sent:
@@ -442,8 +451,11 @@ def create_server() -> KpolicyServer:
 
 def main() -> None:
     """Serve LSP over stdin/stdout until the client says exit."""
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
-                        format="kpolicy lsp: %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        format="kpolicy lsp: %(levelname)s %(name)s: %(message)s",
+    )
     protocol_out = sys.stdout.buffer
     # anything that prints would corrupt the protocol stream
     sys.stdout = sys.stderr

@@ -140,8 +140,11 @@ class GuardedInput:
             elif problem is None and length is not None and length > self._max:
                 problem = f"Content-Length {length} is more than the limit of {self._max} bytes"
             if problem is not None:
-                logger.warning("kpolicy lsp: a message was dropped: %s; reading on from the "
-                               "next Content-Length header", problem)
+                logger.warning(
+                    "kpolicy lsp: a message was dropped: %s; reading on from the "
+                    "next Content-Length header",
+                    problem,
+                )
                 self._resync()
                 continue
             assert length is not None  # set when problem is None (see above)

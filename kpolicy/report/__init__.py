@@ -58,8 +58,9 @@ def _object_key(obj: ObjectRef | None) -> str:
     return "/".join((obj.kind or "", obj.namespace or "", obj.name or ""))
 
 
-def fingerprint(diag: Diagnostic, file: str | None = None,
-                related_files: Sequence[str] | None = None) -> str:
+def fingerprint(
+    diag: Diagnostic, file: str | None = None, related_files: Sequence[str] | None = None
+) -> str:
     """Stable when lines move, different for different findings: the rule, the file (``file``:
     SARIF passes the URI relative to the repository root, the same from any working folder),
     the JSON pointer, the object and the related objects (a pair of overlapping workloads is
@@ -70,13 +71,19 @@ def fingerprint(diag: Diagnostic, file: str | None = None,
 
     from kpolicy.escape import utf8
 
-    parts = [diag.rule, file if file is not None else diag.file, diag.path,
-             _object_key(diag.object)]
+    parts = [
+        diag.rule,
+        file if file is not None else diag.file,
+        diag.path,
+        _object_key(diag.object),
+    ]
     if diag.object is None:
         parts.append(re.sub(r"[0-9]+", "#", diag.message))
     files = related_files if related_files is not None else [r.file for r in diag.related]
-    parts += sorted(f"{name}\x1e{_object_key(related.object)}"
-                    for name, related in zip(files, diag.related, strict=True))
+    parts += sorted(
+        f"{name}\x1e{_object_key(related.object)}"
+        for name, related in zip(files, diag.related, strict=True)
+    )
     return hashlib.sha256(utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
@@ -97,11 +104,7 @@ def write_json_lines(
     encode = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": "), default=str).encode
 
     def emit(item: object, level: int, indent: str, key: str | None) -> None:
-        if (
-            (level >= expand and key not in also)
-            or not isinstance(item, dict | list)
-            or not item
-        ):
+        if (level >= expand and key not in also) or not isinstance(item, dict | list) or not item:
             out.write(encode(item))
             return
         inner = indent + "  "

@@ -55,7 +55,10 @@ def to_gitlab(result: LintResult) -> list[dict[str, Any]]:
                 "check_name": diag.rule,
                 "fingerprint": base,
                 "severity": SEVERITY[diag.severity],
-                "location": {"path": escape.text(_path(diag.file)), "lines": {"begin": diag.span.line}},
+                "location": {
+                    "path": escape.text(_path(diag.file)),
+                    "lines": {"begin": diag.span.line},
+                },
             }
         )
     return issues

@@ -54,8 +54,10 @@ def _suites(result: LintResult) -> dict[str, Cases]:
 def _hidden_counts(result: LintResult) -> dict[str, dict[str, int]]:
     """file → property name → how many of its findings were suppressed or baselined."""
     counts: dict[str, dict[str, int]] = {}
-    for name, found in (("kpolicy.suppressed", result.suppressed),
-                        ("kpolicy.baselined", result.baselined)):
+    for name, found in (
+        ("kpolicy.suppressed", result.suppressed),
+        ("kpolicy.baselined", result.baselined),
+    ):
         for diag in found:
             per_file = counts.setdefault(diag.file, {})
             per_file[name] = per_file.get(name, 0) + 1

@@ -43,9 +43,11 @@ def _summary(report: PlanReport) -> list[str]:
             change = f"**rejected** ({change})"
         elif plan.stalled is not None:
             change = f"{change}, **stalls** after step {plan.stalled.after}"
-        lines.append(f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
-                     f"{cell(size_text(entry, '→'))} | {plan.step_count} | "
-                     f"{cell(bounds_text(plan)) if plan.change != 'delete' else ''} |")
+        lines.append(
+            f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
+            f"{cell(size_text(entry, '→'))} | {plan.step_count} | "
+            f"{cell(bounds_text(plan)) if plan.change != 'delete' else ''} |"
+        )
     return lines
 
 
@@ -93,8 +95,7 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         outcome = ", rejected"
     elif plan.stalled is not None:
         outcome = ", stalls"
-    lines = [f"### {cell(plan.object.kind)} {code(_name(entry))}: {cell(plan.change)}{outcome}",
-             ""]
+    lines = [f"### {cell(plan.object.kind)} {code(_name(entry))}: {cell(plan.change)}{outcome}", ""]
     where = code(entry.source) if entry.source else ""
     if entry.old_source and entry.old_source != entry.source:
         where += f" (was {code(entry.old_source)})"
@@ -104,8 +105,12 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
     if len(rejections) == 1:
         lines += [f"> **Rejected by the API server:** {cell(rejections[0])}", ""]
     elif rejections:
-        lines += ["> **Rejected by the API server:**", ">",
-                  *(f"> - {cell(line)}" for line in rejections), ""]
+        lines += [
+            "> **Rejected by the API server:**",
+            ">",
+            *(f"> - {cell(line)}" for line in rejections),
+            "",
+        ]
     facts = [f"- **Change:** {cell(change_text(entry, diff))}"]
     if plan.changed_fields:
         facts.append("- **Changed fields:** " + ", ".join(code(f) for f in plan.changed_fields))
@@ -115,8 +120,7 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         facts.append(f"- **Bounds:** {cell(bounds_text(plan))}")
     if plan.update_order:
         more = f" and {plan.update_order_omitted} more" if plan.update_order_omitted else ""
-        facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order)
-                     + more)
+        facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order) + more)
     facts.extend(f"- **Creation order:** {cell(line)}" for line in creation_lines(entry))
     lines += [*facts, ""]
     table = _table(entry)
@@ -132,8 +136,10 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         for index, pod in enumerate(pods[:MAX_DNS_ROWS]):
             if plan.pods_omitted and index == plan.pods_omitted_after:
                 body.append(f"| … {plan.pods_omitted} more | | |")
-            body.append(f"| {code(pod.name) or 'every replica'} | {code(pod.hostname)} | "
-                        f"{code(pod.fqdn) if pod.fqdn else 'none (see notes)'} |")
+            body.append(
+                f"| {code(pod.name) or 'every replica'} | {code(pod.hostname)} | "
+                f"{code(pod.fqdn) if pod.fqdn else 'none (see notes)'} |"
+            )
         if len(pods) > MAX_DNS_ROWS:
             body.append(f"| … {len(pods) - MAX_DNS_ROWS} more | | |")
         if plan.service_domain:
@@ -142,8 +148,10 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
     if plan.nodes:
         body = ["| node | runs | why not |", "|---|---|---|"]
         for node in plan.nodes:
-            body.append(f"| {code(node.name)} | {'yes' if node.runs else 'no'} | "
-                        f"{cell(node.reason or '')} |")
+            body.append(
+                f"| {code(node.name)} | {'yes' if node.runs else 'no'} | "
+                f"{cell(node.reason or '')} |"
+            )
         if plan.nodes_omitted:
             body.append(f"| … {plan.nodes_omitted} more | | |")
         lines += [*_details(f"Nodes ({nodes_text(plan)})", body), ""]

@@ -60,6 +60,7 @@ MESSAGE_WIDTH = 120
 MAX_MESSAGE_LINES = 16
 LINE_HEIGHT = 15
 
+
 def _text(value: object) -> str:
     return escape.xml(value)
 
@@ -72,10 +73,21 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def _label(x: float, y: float, text: object, *, size: int = 12, color: str = TEXT_COLOR,
-           anchor: str = "start", weight: str = "normal", extra: str = "") -> str:
-    return (f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" fill="{color}" '
-            f'text-anchor="{anchor}" font-weight="{weight}"{extra}>{_text(text)}</text>')
+def _label(
+    x: float,
+    y: float,
+    text: object,
+    *,
+    size: int = 12,
+    color: str = TEXT_COLOR,
+    anchor: str = "start",
+    weight: str = "normal",
+    extra: str = "",
+) -> str:
+    return (
+        f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" fill="{color}" '
+        f'text-anchor="{anchor}" font-weight="{weight}"{extra}>{_text(text)}</text>'
+    )
 
 
 def nice_ticks(top: int) -> list[int]:
@@ -94,8 +106,10 @@ def nice_ticks(top: int) -> list[int]:
 
 
 def _header(report: PlanReport) -> tuple[list[str], float]:
-    parts = [_label(MARGIN, 26, report.title, size=18, weight="bold"),
-             _label(MARGIN, 46, report.context(), size=12, color=MUTED_COLOR)]
+    parts = [
+        _label(MARGIN, 26, report.title, size=18, weight="bold"),
+        _label(MARGIN, 46, report.context(), size=12, color=MUTED_COLOR),
+    ]
     y = 64.0
     for line in textwrap.wrap(f"Model of time: {TIME_MODEL}.", 120):
         parts.append(_label(MARGIN, y, line, size=11, color=MUTED_COLOR))
@@ -114,12 +128,15 @@ def _legend(x: float, y: float) -> list[str]:
     parts: list[str] = []
     for shape, color, text in items:
         if shape == "rect":
-            parts.append(f'<rect x="{_num(x)}" y="{_num(y - 9)}" width="12" height="10" '
-                         f'fill="{color}"/>')
+            parts.append(
+                f'<rect x="{_num(x)}" y="{_num(y - 9)}" width="12" height="10" fill="{color}"/>'
+            )
         else:
             dash = ' stroke-dasharray="5 3"' if shape == "dash" else ""
-            parts.append(f'<line x1="{_num(x)}" y1="{_num(y - 4)}" x2="{_num(x + 14)}" '
-                         f'y2="{_num(y - 4)}" stroke="{color}" stroke-width="2"{dash}/>')
+            parts.append(
+                f'<line x1="{_num(x)}" y1="{_num(y - 4)}" x2="{_num(x + 14)}" '
+                f'y2="{_num(y - 4)}" stroke="{color}" stroke-width="2"{dash}/>'
+            )
         parts.append(_label(x + 18, y, text, size=11, color=MUTED_COLOR))
         x += 24 + 6.5 * len(text) + 14
     return parts
@@ -138,18 +155,24 @@ def _bars(rows: Sequence[Row], y_of: object, left: float, slot: float) -> list[s
         tip = ""
         if titled:
             what = "before the first step" if row.label == "start" else f"after step {row.label}"
-            text = (f"{what}: {row.new} new, {row.old} old, {row.total} in all, "
-                    f"{row.available} available")
+            text = (
+                f"{what}: {row.new} new, {row.old} old, {row.total} in all, "
+                f"{row.available} available"
+            )
             if row.pods:
                 text += f" ({row.pods})"
             tip = f"<title>{_text(text)}</title>"
         parts.append(f"<g>{tip}")
         if row.old:
-            parts.append(f'<rect x="{_num(x)}" y="{_num(old_top)}" width="{_num(width)}" '
-                         f'height="{_num(base - old_top)}" fill="{OLD_COLOR}"/>')
+            parts.append(
+                f'<rect x="{_num(x)}" y="{_num(old_top)}" width="{_num(width)}" '
+                f'height="{_num(base - old_top)}" fill="{OLD_COLOR}"/>'
+            )
         if row.new:
-            parts.append(f'<rect x="{_num(x)}" y="{_num(new_top)}" width="{_num(width)}" '
-                         f'height="{_num(old_top - new_top)}" fill="{NEW_COLOR}"/>')
+            parts.append(
+                f'<rect x="{_num(x)}" y="{_num(new_top)}" width="{_num(width)}" '
+                f'height="{_num(old_top - new_top)}" fill="{NEW_COLOR}"/>'
+            )
         parts.append("</g>")
     return parts
 
@@ -170,21 +193,34 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
     # grid and y axis
     for tick in ticks:
         y = y_of(tick)
-        parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(y)}" x2="{PLOT_RIGHT}" y2="{_num(y)}" '
-                     f'stroke="{GRID_COLOR}" stroke-width="1"/>')
-        parts.append(_label(PLOT_LEFT - 6, y + 4, tick, size=11, color=MUTED_COLOR,
-                            anchor="end"))
+        parts.append(
+            f'<line x1="{PLOT_LEFT}" y1="{_num(y)}" x2="{PLOT_RIGHT}" y2="{_num(y)}" '
+            f'stroke="{GRID_COLOR}" stroke-width="1"/>'
+        )
+        parts.append(_label(PLOT_LEFT - 6, y + 4, tick, size=11, color=MUTED_COLOR, anchor="end"))
     middle = (plot_top + plot_bottom) / 2
-    parts.append(_label(MARGIN + 8, middle, "Pods", size=12, color=MUTED_COLOR,
-                        anchor="middle",
-                        extra=f' transform="rotate(-90 {MARGIN + 8} {_num(middle)})"'))
+    parts.append(
+        _label(
+            MARGIN + 8,
+            middle,
+            "Pods",
+            size=12,
+            color=MUTED_COLOR,
+            anchor="middle",
+            extra=f' transform="rotate(-90 {MARGIN + 8} {_num(middle)})"',
+        )
+    )
     slot = (PLOT_RIGHT - PLOT_LEFT) / len(rows)
     parts += _bars(rows, y_of, PLOT_LEFT, slot)
     # axes on top of the bars
-    parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(plot_bottom)}" x2="{PLOT_RIGHT}" '
-                 f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>')
-    parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(plot_top)}" x2="{PLOT_LEFT}" '
-                 f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="{PLOT_LEFT}" y1="{_num(plot_bottom)}" x2="{PLOT_RIGHT}" '
+        f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>'
+    )
+    parts.append(
+        f'<line x1="{PLOT_LEFT}" y1="{_num(plot_top)}" x2="{PLOT_LEFT}" '
+        f'y2="{_num(plot_bottom)}" stroke="{MUTED_COLOR}" stroke-width="1"/>'
+    )
     # x labels: the step numbers, thinned out for long plans
     every = max(math.ceil(len(rows) / MAX_X_LABELS), 1)
     last = len(rows) - 1
@@ -193,31 +229,48 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
         if index != last and (index % every or last - index < max(every * 0.6, 1)):
             continue
         x = PLOT_LEFT + slot * (index + 0.5)
-        parts.append(_label(x, plot_bottom + 15, row.label, size=10, color=MUTED_COLOR,
-                            anchor="middle"))
-    parts.append(_label((PLOT_LEFT + PLOT_RIGHT) / 2, plot_bottom + 33,
-                        "step (one controller sync)", size=11, color=MUTED_COLOR,
-                        anchor="middle"))
+        parts.append(
+            _label(x, plot_bottom + 15, row.label, size=10, color=MUTED_COLOR, anchor="middle")
+        )
+    parts.append(
+        _label(
+            (PLOT_LEFT + PLOT_RIGHT) / 2,
+            plot_bottom + 33,
+            "step (one controller sync)",
+            size=11,
+            color=MUTED_COLOR,
+            anchor="middle",
+        )
+    )
     # available Pods
-    points = " ".join(f"{_num(PLOT_LEFT + slot * (i + 0.5))},{_num(y_of(row.available))}"
-                      for i, row in enumerate(rows))
-    parts.append(f'<polyline points="{points}" fill="none" stroke="{AVAILABLE_COLOR}" '
-                 'stroke-width="2" stroke-linejoin="round"/>')
+    points = " ".join(
+        f"{_num(PLOT_LEFT + slot * (i + 0.5))},{_num(y_of(row.available))}"
+        for i, row in enumerate(rows)
+    )
+    parts.append(
+        f'<polyline points="{points}" fill="none" stroke="{AVAILABLE_COLOR}" '
+        'stroke-width="2" stroke-linejoin="round"/>'
+    )
     if len(rows) <= 60:
         for i, row in enumerate(rows):
-            parts.append(f'<circle cx="{_num(PLOT_LEFT + slot * (i + 0.5))}" '
-                         f'cy="{_num(y_of(row.available))}" r="3" fill="{AVAILABLE_COLOR}"/>')
+            parts.append(
+                f'<circle cx="{_num(PLOT_LEFT + slot * (i + 0.5))}" '
+                f'cy="{_num(y_of(row.available))}" r="3" fill="{AVAILABLE_COLOR}"/>'
+            )
     # where the rollout stalls: after the bar of that step
     stall = plan.stalled
     if stall is not None:
         where = next((i for i, row in enumerate(rows) if row.label == str(stall.after)), None)
         if where is not None:
             x = PLOT_LEFT + slot * (where + 1)
-            parts.append(f'<line x1="{_num(x)}" y1="{_num(plot_top)}" x2="{_num(x)}" '
-                         f'y2="{_num(plot_bottom)}" stroke="{MAX_PODS_COLOR}" stroke-width="2" '
-                         'stroke-dasharray="3 3"/>')
-            parts.append(_label(x + 4, plot_top + 12, "stalls", size=11, color=MAX_PODS_COLOR,
-                                weight="bold"))
+            parts.append(
+                f'<line x1="{_num(x)}" y1="{_num(plot_top)}" x2="{_num(x)}" '
+                f'y2="{_num(plot_bottom)}" stroke="{MAX_PODS_COLOR}" stroke-width="2" '
+                'stroke-dasharray="3 3"/>'
+            )
+            parts.append(
+                _label(x + 4, plot_top + 12, "stalls", size=11, color=MAX_PODS_COLOR, weight="bold")
+            )
     # the bounds, labelled at the right; labels that would overlap are pushed apart
     max_y = y_of(plan.bounds.max_pods)
     min_y = y_of(plan.bounds.min_available)
@@ -228,8 +281,10 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
         (max_y, max_label_y, MAX_PODS_COLOR, f"maxPods {plan.bounds.max_pods}"),
         (min_y, min_label_y, MIN_AVAILABLE_COLOR, f"minAvailable {plan.bounds.min_available}"),
     ):
-        parts.append(f'<line x1="{PLOT_LEFT}" y1="{_num(y)}" x2="{PLOT_RIGHT}" y2="{_num(y)}" '
-                     f'stroke="{color}" stroke-width="2" stroke-dasharray="6 4"/>')
+        parts.append(
+            f'<line x1="{PLOT_LEFT}" y1="{_num(y)}" x2="{PLOT_RIGHT}" y2="{_num(y)}" '
+            f'stroke="{color}" stroke-width="2" stroke-dasharray="6 4"/>'
+        )
         parts.append(_label(PLOT_RIGHT + 6, label_y, text, size=11, color=color))
     return parts
 
@@ -245,10 +300,11 @@ def _titles(entry: PlanEntry, top: float, diff: bool) -> list[str]:
     facts = [size_text(entry, "→"), strategy_text(plan)]
     if plan.change != "delete":
         facts.append(bounds_text(plan))
-    parts = [_label(MARGIN, top + 20, heading, size=15, weight="bold"),
-             _label(WIDTH - MARGIN, top + 20, where, size=11, color=MUTED_COLOR,
-                    anchor="end"),
-             _label(MARGIN, top + 38, " · ".join(facts), size=12, color=MUTED_COLOR)]
+    parts = [
+        _label(MARGIN, top + 20, heading, size=15, weight="bold"),
+        _label(WIDTH - MARGIN, top + 20, where, size=11, color=MUTED_COLOR, anchor="end"),
+        _label(MARGIN, top + 38, " · ".join(facts), size=12, color=MUTED_COLOR),
+    ]
     return parts
 
 
@@ -257,8 +313,8 @@ def _empty(entry: PlanEntry, top: float, diff: bool) -> tuple[list[str], float]:
     parts = _titles(entry, top, diff)
     if plan.rejected:
         message = "No steps: the API server rejects " + (
-            f"the {plan.object.kind or 'object'} as written" if plan.rejections
-            else "the update")
+            f"the {plan.object.kind or 'object'} as written" if plan.rejections else "the update"
+        )
     elif plan.change == "delete":
         message = "No steps: the Pods go with the workload (garbage collector)"
     elif plan.change == "none":
@@ -270,8 +326,15 @@ def _empty(entry: PlanEntry, top: float, diff: bool) -> tuple[list[str], float]:
             message += f" ({notes[0]})"
     lines = textwrap.wrap(message, 118)[:4] or [""]
     for index, line in enumerate(lines):
-        parts.append(_label(MARGIN, top + 60 + 15 * index, line, size=12,
-                            color=MAX_PODS_COLOR if plan.rejected else TEXT_COLOR))
+        parts.append(
+            _label(
+                MARGIN,
+                top + 60 + 15 * index,
+                line,
+                size=12,
+                color=MAX_PODS_COLOR if plan.rejected else TEXT_COLOR,
+            )
+        )
     return parts, EMPTY_HEIGHT + 15 * (len(lines) - 1)
 
 
@@ -285,17 +348,27 @@ def _messages(entry: PlanEntry, top: float) -> tuple[list[str], float]:
     items += [("• ", note, MUTED_COLOR) for note in shown_notes(plan)]
     lines: list[tuple[str, str]] = []
     for prefix, text, color in items:
-        wrapped = textwrap.wrap(prefix + text, MESSAGE_WIDTH, subsequent_indent="   ",
-                                break_on_hyphens=False) or [prefix]
+        wrapped = textwrap.wrap(
+            prefix + text, MESSAGE_WIDTH, subsequent_indent="   ", break_on_hyphens=False
+        ) or [prefix]
         lines += [(line, color) for line in wrapped]
     if len(lines) > MAX_MESSAGE_LINES:
         hidden = len(lines) - (MAX_MESSAGE_LINES - 1)
-        lines = [*lines[: MAX_MESSAGE_LINES - 1],
-                 (f"… {hidden} more lines (the text and JSON formats show them all)",
-                  MUTED_COLOR)]
-    parts = [_label(MARGIN, top + LINE_HEIGHT * (index + 1) - 4, text, size=11, color=color,
-                    extra=' xml:space="preserve"')
-             for index, (text, color) in enumerate(lines)]
+        lines = [
+            *lines[: MAX_MESSAGE_LINES - 1],
+            (f"… {hidden} more lines (the text and JSON formats show them all)", MUTED_COLOR),
+        ]
+    parts = [
+        _label(
+            MARGIN,
+            top + LINE_HEIGHT * (index + 1) - 4,
+            text,
+            size=11,
+            color=color,
+            extra=' xml:space="preserve"',
+        )
+        for index, (text, color) in enumerate(lines)
+    ]
     return parts, LINE_HEIGHT * len(lines) + (6 if lines else 0)
 
 
@@ -303,12 +376,17 @@ def write(report: PlanReport, out: TextIO) -> None:
     parts, y = _header(report)
     diff = report.mode == "diff"
     if not report.entries:
-        parts.append(_label(MARGIN, y + 20, "No Deployment, StatefulSet or DaemonSet in the "
-                            "inputs.", size=13))
+        parts.append(
+            _label(
+                MARGIN, y + 20, "No Deployment, StatefulSet or DaemonSet in the inputs.", size=13
+            )
+        )
         y += 40
     for entry in report.entries:
-        parts.append(f'<line x1="{MARGIN}" y1="{_num(y)}" x2="{WIDTH - MARGIN}" y2="{_num(y)}" '
-                     f'stroke="{GRID_COLOR}" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{MARGIN}" y1="{_num(y)}" x2="{WIDTH - MARGIN}" y2="{_num(y)}" '
+            f'stroke="{GRID_COLOR}" stroke-width="1"/>'
+        )
         # the gap the plan left in a long list of steps is not drawn; the step numbers jump
         rows = [row for row in step_rows(entry) if not row.omitted]
         if rows:
@@ -318,8 +396,15 @@ def write(report: PlanReport, out: TextIO) -> None:
             if entry.plan.update_order:
                 extra.insert(0, "update order: " + update_order_text(entry.plan))
             for line in extra[:2]:
-                parts.append(_label(MARGIN, y + height - 6, textwrap.shorten(line, 130),
-                                    size=11, color=MUTED_COLOR))
+                parts.append(
+                    _label(
+                        MARGIN,
+                        y + height - 6,
+                        textwrap.shorten(line, 130),
+                        size=11,
+                        color=MUTED_COLOR,
+                    )
+                )
                 height += 16
             y += height
         else:

@@ -74,8 +74,9 @@ def step_rows(entry: PlanEntry) -> list[Row]:
             if step.create:
                 parts.append(_listed("create", step.create, step.create_omitted))
             pods = "; ".join(parts)
-        rows.append(Row(str(number), step.new, step.old_count, detail, step.total,
-                        step.available, pods))
+        rows.append(
+            Row(str(number), step.new, step.old_count, detail, step.total, step.available, pods)
+        )
     return rows
 
 
@@ -84,7 +85,7 @@ def elide(rows: Sequence[Row], limit: int = MAX_TABLE_ROWS) -> tuple[list[Row], 
     them: the plan's own gap (see :func:`step_rows`) or else the middle of a long list."""
     for index, row in enumerate(rows):
         if row.omitted:
-            return [*rows[:index], *rows[index + 1:]], row.omitted, index
+            return [*rows[:index], *rows[index + 1 :]], row.omitted, index
     if len(rows) <= limit:
         return list(rows), 0, len(rows)
     head = limit // 2
@@ -171,8 +172,11 @@ def creation_lines(entry: PlanEntry) -> list[str]:
     if not entry.creation:
         return []
     names = [name for step in entry.creation for name in step]
-    how = ("all at once (Parallel)" if len(entry.creation) == 1 and len(names) > 1
-           else "one at a time, each once the one before is Ready (OrderedReady)")
+    how = (
+        "all at once (Parallel)"
+        if len(entry.creation) == 1 and len(names) > 1
+        else "one at a time, each once the one before is Ready (OrderedReady)"
+    )
     listed = ", ".join(names[:MAX_DNS_ROWS]) + (", ..." if len(names) > MAX_DNS_ROWS else "")
     return [f"{how}: {listed}"]
 
@@ -213,8 +217,9 @@ def warning_lines(entry: PlanEntry) -> list[str]:
 
 def shown_notes(plan: WorkloadPlan) -> list[str]:
     """The notes without the list of changed fields, which the formats show on its own."""
-    return [note for note in plan.notes
-            if not (plan.changed_fields and note.startswith("changed: "))]
+    return [
+        note for note in plan.notes if not (plan.changed_fields and note.startswith("changed: "))
+    ]
 
 
 def _table(rows: Sequence[Row], statefulset: bool, stalled_after: int | None = None) -> list[str]:
@@ -270,10 +275,19 @@ def _dns_lines(plan: WorkloadPlan) -> list[str]:
 def _field(label: str, text: str) -> list[str]:
     """``label`` and ``text`` in two columns, the text wrapped under itself."""
     if len(label) > 8:
-        return textwrap.wrap(f"{label}  {text}", WIDTH - 4, subsequent_indent=" " * (len(label) + 2),
-                             break_on_hyphens=False)
-    return textwrap.wrap(text, WIDTH - 4, initial_indent=label.ljust(10),
-                         subsequent_indent=" " * 10, break_on_hyphens=False)
+        return textwrap.wrap(
+            f"{label}  {text}",
+            WIDTH - 4,
+            subsequent_indent=" " * (len(label) + 2),
+            break_on_hyphens=False,
+        )
+    return textwrap.wrap(
+        text,
+        WIDTH - 4,
+        initial_indent=label.ljust(10),
+        subsequent_indent=" " * 10,
+        break_on_hyphens=False,
+    )
 
 
 def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
@@ -287,11 +301,20 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
     if len(rejections) == 1:
         body.extend(_field("REJECTED", rejections[0]))
     elif rejections:
-        body.append(f"REJECTED  by the API server ({len(plan.rejections) + plan.rejections_omitted} "
-                    "findings of kpolicy lint)")
+        body.append(
+            f"REJECTED  by the API server ({len(plan.rejections) + plan.rejections_omitted} "
+            "findings of kpolicy lint)"
+        )
         for line in rejections:
-            body.extend(textwrap.wrap(line, WIDTH - 4, initial_indent="  - ",
-                                      subsequent_indent="    ", break_on_hyphens=False))
+            body.extend(
+                textwrap.wrap(
+                    line,
+                    WIDTH - 4,
+                    initial_indent="  - ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
     body.append(f"change    {change_text(entry, diff)}")
     if plan.changed_fields:
         body.extend(_field("changed", ", ".join(plan.changed_fields)))
@@ -306,8 +329,9 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
     elif plan.change not in ("none", "delete") and not plan.rejected:
         body.append("steps     none: the controller changes no Pod")
     for warning in warning_lines(entry):
-        body.extend(textwrap.wrap(f"! {warning}", WIDTH - 4, subsequent_indent="  ",
-                                  break_on_hyphens=False))
+        body.extend(
+            textwrap.wrap(f"! {warning}", WIDTH - 4, subsequent_indent="  ", break_on_hyphens=False)
+        )
     if plan.update_order:
         body.extend(_field("update order", update_order_text(plan)))
     for line in creation_lines(entry):
@@ -325,16 +349,27 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
     if notes:
         body.append("notes")
         for note in notes:
-            body.extend(textwrap.wrap(note, WIDTH - 4, initial_indent="  - ",
-                                      subsequent_indent="    ", break_on_hyphens=False))
+            body.extend(
+                textwrap.wrap(
+                    note,
+                    WIDTH - 4,
+                    initial_indent="  - ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
     lines.extend(f"  {line}" for line in body)
     return lines
 
 
 def header_lines(report: PlanReport) -> list[str]:
     first = f"{report.title}; {report.context(separator='; ')}"
-    return [first, *textwrap.wrap(f"model of time: {TIME_MODEL}", WIDTH,
-                                  subsequent_indent="  ", break_on_hyphens=False)]
+    return [
+        first,
+        *textwrap.wrap(
+            f"model of time: {TIME_MODEL}", WIDTH, subsequent_indent="  ", break_on_hyphens=False
+        ),
+    ]
 
 
 def write(report: PlanReport, out: TextIO) -> None:

@@ -31,8 +31,12 @@ def _fields_of(cls: type) -> tuple[tuple[str, str, Any, bool], ...] | None:
     if not attr.has(cls):
         return None
     return tuple(
-        (field.name, field.metadata.get("schema_property_name", field.name), field.default,
-         field.name in _ALWAYS)
+        (
+            field.name,
+            field.metadata.get("schema_property_name", field.name),
+            field.default,
+            field.name in _ALWAYS,
+        )
         for field in attr.fields(cls)
     )
 
@@ -60,8 +64,9 @@ def _rule_descriptor(rule: RuleDef) -> om.ReportingDescriptor:
     title, rationale = escape.text(rule.title), escape.text(rule.rationale)
     remediation = escape.text(rule.remediation)
     shown = (lambda value: value) if rule.builtin else escape.markdown
-    markdown = (f"**{shown(rule.title)}**\n\n{shown(rule.rationale)}\n\n"
-                f"**Fix:** {shown(rule.remediation)}")
+    markdown = (
+        f"**{shown(rule.title)}**\n\n{shown(rule.rationale)}\n\n**Fix:** {shown(rule.remediation)}"
+    )
     return om.ReportingDescriptor(
         id=rule.id,
         name="".join(p.capitalize() for p in rule.id.split("-")),
@@ -104,8 +109,10 @@ def source_root(cwd: str, files: Iterable[str] = ()) -> str:
     ``cwd``, or absolute)."""
     cwd = os.path.abspath(cwd)
     known: dict[str, str | None] = {}
-    tops = {_working_tree(os.path.dirname(os.path.normpath(os.path.join(cwd, file))), known)
-            for file in files}
+    tops = {
+        _working_tree(os.path.dirname(os.path.normpath(os.path.join(cwd, file))), known)
+        for file in files
+    }
     if len(tops) == 1:
         top = tops.pop()
         if top is not None:
@@ -120,7 +127,7 @@ def _folder_uri(folder: str) -> str:
     if not path.startswith("/"):
         path = "/" + path  # a Windows drive: file:///C:/...
     drive = path[:3] if re.match(r"/[A-Za-z]:", path) else ""
-    return "file://" + drive + escape.uri_path(path[len(drive):]).rstrip("/") + "/"
+    return "file://" + drive + escape.uri_path(path[len(drive) :]).rstrip("/") + "/"
 
 
 class _Uris:
@@ -180,7 +187,8 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
     if origin is not None and origin.local is not None:
         # code scanning shows it on the chart's template; the rendered place is related
         location["physicalLocation"] = _location(
-            origin.local, Span(origin.line, 1, origin.line, 2), uris)
+            origin.local, Span(origin.line, 1, origin.line, 2), uris
+        )
         related.append((diag.file, diag.span, "where the finding is in the rendered output"))
     else:
         location["physicalLocation"] = _location(diag.file, diag.span, uris)
@@ -194,8 +202,11 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
         result["properties"] = {"path": diag.path}
     if related:
         result["relatedLocations"] = [
-            {"id": i, "message": {"text": escape.text(message)},
-             "physicalLocation": _location(file, span, uris)}
+            {
+                "id": i,
+                "message": {"text": escape.text(message)},
+                "physicalLocation": _location(file, span, uris),
+            }
             for i, (file, span, message) in enumerate(related)
         ]
     result["ruleId"] = diag.rule
@@ -203,8 +214,7 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
     return result
 
 
-def _hidden_result(diag: Diagnostic, rule_index: int, uris: _Uris,
-                   print_: str) -> dict[str, Any]:
+def _hidden_result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict[str, Any]:
     """A suppressed or baselined finding (``--show-suppressed``): its ``suppressions`` (kind
     ``inSource`` for a comment or an annotation, ``external`` for a config exemption or the
     baseline) with the reason given; a baselined one is ``baselineState: unchanged``."""
@@ -239,20 +249,32 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
             descriptors.append(_rule_descriptor(rule))
     cwd = ctx.cwd or os.getcwd()
     everything = [*result.diagnostics, *hidden]
-    root = ctx.source_root or source_root(cwd, {
-        name for d in everything
-        for name in (d.file, *(r.file for r in d.related),
-                     *((d.origin.local,) if d.origin is not None and d.origin.local else ()))})
+    root = ctx.source_root or source_root(
+        cwd,
+        {
+            name
+            for d in everything
+            for name in (
+                d.file,
+                *(r.file for r in d.related),
+                *((d.origin.local,) if d.origin is not None and d.origin.local else ()),
+            )
+        },
+    )
     uris = _Uris(cwd, root)
     prints = _fingerprints(everything, uris)
     shown = len(result.diagnostics)
-    results = [_result(diag, rule_index[diag.rule], uris, print_)
-               for diag, print_ in zip(result.diagnostics, prints[:shown], strict=True)]
+    results = [
+        _result(diag, rule_index[diag.rule], uris, print_)
+        for diag, print_ in zip(result.diagnostics, prints[:shown], strict=True)
+    ]
     if result.baseline_file is not None:
         for item in results:
             item["baselineState"] = "new"  # not in the baseline
-    results += [_hidden_result(diag, rule_index[diag.rule], uris, print_)
-                for diag, print_ in zip(hidden, prints[shown:], strict=True)]
+    results += [
+        _hidden_result(diag, rule_index[diag.rule], uris, print_)
+        for diag, print_ in zip(hidden, prints[shown:], strict=True)
+    ]
     properties: dict[str, Any] = {"kubernetesVersion": result.kubernetes_version}
     summary = result.summary
     if summary.fixed_baseline_entries is not None:
@@ -276,19 +298,22 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
                 uri=_folder_uri(root),
                 description=om.Message(
                     text="the top of the git working tree that holds the reported files (the "
-                         "folder with .git), else the folder kpolicy ran in"),
+                    "folder with .git), else the folder kpolicy ran in"
+                ),
             )
         },
         properties=properties,
     )
     if result.warnings:
-        run.invocations = [om.Invocation(
-            execution_successful=True,
-            tool_configuration_notifications=[
-                om.Notification(message=om.Message(text=escape.text(text)), level="warning")
-                for text in result.warnings
-            ],
-        )]
+        run.invocations = [
+            om.Invocation(
+                execution_successful=True,
+                tool_configuration_notifications=[
+                    om.Notification(message=om.Message(text=escape.text(text)), level="warning")
+                    for text in result.warnings
+                ],
+            )
+        ]
     log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[run])
     data: dict[str, Any] = _serialize(log)
     data["runs"][0]["results"] = results

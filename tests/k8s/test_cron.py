@@ -89,8 +89,16 @@ def test_time_zone_prefix() -> None:
 
 @pytest.mark.parametrize(
     ("text", "nanoseconds"),
-    [("1h30m", 5400 * 10**9), ("1.5s", 1_500_000_000), (".5s", 500_000_000), ("0", 0),
-     ("-2m", -120 * 10**9), ("1µs", 1000), ("1μs", 1000), ("3us2ns", 3002)],
+    [
+        ("1h30m", 5400 * 10**9),
+        ("1.5s", 1_500_000_000),
+        (".5s", 500_000_000),
+        ("0", 0),
+        ("-2m", -120 * 10**9),
+        ("1µs", 1000),
+        ("1μs", 1000),
+        ("3us2ns", 3002),
+    ],
 )
 def test_go_duration(text: str, nanoseconds: int) -> None:
     assert parse_go_duration(text) == nanoseconds

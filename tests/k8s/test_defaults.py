@@ -238,8 +238,11 @@ SHARED_CASES = [
     {},
     {"replicas": 2, "strategy": {"rollingUpdate": {"maxSurge": 1}}},
     {"strategy": {"type": "Recreate"}, "updateStrategy": {"type": "OnDelete"}},
-    {"updateStrategy": {"rollingUpdate": {"partition": 2}}, "podManagementPolicy": "Parallel",
-     "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete"}},
+    {
+        "updateStrategy": {"rollingUpdate": {"partition": 2}},
+        "podManagementPolicy": "Parallel",
+        "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Delete"},
+    },
     {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": "bad"}, "replicas": "x"},
     {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{}]}}},
 ]

@@ -18,8 +18,9 @@ _original = engine.to_diagnostic
 FIX_TITLE = "Resume the rollout: delete spec.paused"
 
 
-def to_diagnostic(obj: KObject, rule_id: str, severity: Any, problem: Any,
-                  rejects: bool = False) -> Diagnostic:
+def to_diagnostic(
+    obj: KObject, rule_id: str, severity: Any, problem: Any, rejects: bool = False
+) -> Diagnostic:
     diagnostic = _original(obj, rule_id, severity, problem, rejects)
     if rule_id == "deployment-paused":
         key = obj.span(("spec", "paused"), "key")

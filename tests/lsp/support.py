@@ -192,8 +192,9 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
             column += 1
         return before + column
 
-    placed = sorted(((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits),
-                    reverse=True)
+    placed = sorted(
+        ((offset(e.range.start), offset(e.range.end), e.new_text) for e in edits), reverse=True
+    )
     for start, end, new_text in placed:
         text = text[:start] + new_text + text[end:]
     return text
@@ -255,8 +256,10 @@ class Client(LanguageClient):
             self._news.clear()
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"no diagnostics for {target} (version {version}) as "
-                                   f"expected; the last were {last}")
+                raise TimeoutError(
+                    f"no diagnostics for {target} (version {version}) as "
+                    f"expected; the last were {last}"
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._news.wait(), remaining)
 
@@ -341,9 +344,7 @@ async def initialize(
             capabilities=capabilities,
             root_uri=root_uri,
             workspace_folders=[types.WorkspaceFolder(uri=root_uri or "", name="ws")],
-            initialization_options=(
-                None if debounce_ms is None else {"debounceMs": debounce_ms}
-            ),
+            initialization_options=(None if debounce_ms is None else {"debounceMs": debounce_ms}),
         )
     )
 
@@ -356,4 +357,3 @@ def only(diagnostics: list[types.Diagnostic], rule: str) -> types.Diagnostic:
     found = [d for d in diagnostics if d.code == rule]
     assert len(found) == 1, (rule, [(d.code, d.message) for d in diagnostics])
     return found[0]
-

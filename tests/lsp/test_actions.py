@@ -55,7 +55,10 @@ class TestIgnore:
 
     def test_keeps_crlf_line_breaks(self) -> None:
         text = 'a:\r\n  b: "one\r\n    two"\r\n'
-        assert _apply_ignore(text, 2) == 'a:\r\n  # kpolicy: ignore[some-rule]\r\n  b: "one\r\n    two"\r\n'
+        assert (
+            _apply_ignore(text, 2)
+            == 'a:\r\n  # kpolicy: ignore[some-rule]\r\n  b: "one\r\n    two"\r\n'
+        )
 
 
 SERVICE = """\

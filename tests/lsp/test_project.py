@@ -17,8 +17,15 @@ from tests.lsp.support import AGENT, DB, WEB, uri, write_workspace
 
 
 def _key(d: Diagnostic, related: bool = True) -> tuple[object, ...]:
-    return (d.rule, d.severity, d.message, d.span, d.path, d.object,
-            tuple((r.file, r.span, r.message) for r in d.related) if related else ())
+    return (
+        d.rule,
+        d.severity,
+        d.message,
+        d.span,
+        d.path,
+        d.object,
+        tuple((r.file, r.span, r.message) for r in d.related) if related else (),
+    )
 
 
 def assert_same_as_cli(root: Path, related: bool = True) -> int:
@@ -65,8 +72,12 @@ def test_open_buffers_replace_their_files_as_context(tmp_path: Path) -> None:
     project.load()
     web = Buffer(uri(root, "apps/web.yaml"), 1, WEB)
     service_uri = uri(root, "apps/web-service.yaml")
-    headless = Buffer(service_uri, 3, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
-                      "spec: {clusterIP: None, selector: {app: web}}\n")
+    headless = Buffer(
+        service_uri,
+        3,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+        "spec: {clusterIP: None, selector: {app: web}}\n",
+    )
     buffers = {web.uri: web, headless.uri: headless}
     assert [d.rule for d in project.lint(web, {web.uri: web}).found] == [
         "statefulset-service-not-headless"
@@ -87,8 +98,10 @@ def test_untitled_buffers_and_other_languages(tmp_path: Path) -> None:
     markdown = Buffer(uri(tmp_path, "README.md"), 1, AGENT, "markdown")
     assert project.lint(markdown, {markdown.uri: markdown}).published == ()
     # a chart template, and the old version of a file in a diff editor
-    for skipped in (Buffer(uri(tmp_path, "chart/templates/ds.yaml"), 1, AGENT, "helm"),
-                    Buffer("git:/ws/apps/agent.yaml?ref=HEAD", 1, AGENT)):
+    for skipped in (
+        Buffer(uri(tmp_path, "chart/templates/ds.yaml"), 1, AGENT, "helm"),
+        Buffer("git:/ws/apps/agent.yaml?ref=HEAD", 1, AGENT),
+    ):
         assert project.lint(skipped, {skipped.uri: skipped}).published == ()
 
 
@@ -99,10 +112,12 @@ def test_workspace_edit_without_document_changes(tmp_path: Path) -> None:
     outcome = project.lint(target, {target.uri: target})
     pairs = list(zip(outcome.found, outcome.published, strict=True))
     for document_changes in (True, False):
-        actions = project.code_actions(target, {target.uri: target}, pairs,
-                                       document_changes=document_changes)
+        actions = project.code_actions(
+            target, {target.uri: target}, pairs, document_changes=document_changes
+        )
         assert [a.title.split(" (")[0] for a in actions] == [
-            "Set maxUnavailable: 0", "Ignore rolling-update-invalid on this line"
+            "Set maxUnavailable: 0",
+            "Ignore rolling-update-invalid on this line",
         ]
         edit = actions[0].edit
         assert edit is not None
@@ -121,8 +136,9 @@ def test_hover_in_plain_text(tmp_path: Path) -> None:
     project = Project(root)
     target = Buffer(uri(root, "apps/db.yaml"), 1, DB)
     line = DB.splitlines().index("kind: StatefulSet")
-    hover = project.hover(target, {target.uri: target}, types.Position(line=line, character=2),
-                          markdown=False)
+    hover = project.hover(
+        target, {target.uri: target}, types.Position(line=line, character=2), markdown=False
+    )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert hover.contents.kind == types.MarkupKind.PlainText
     assert "`" not in hover.contents.value and "**" not in hover.contents.value
@@ -145,8 +161,11 @@ def test_hover_says_what_lint_says_the_api_server_rejects(tmp_path: Path) -> Non
     assert "\\[rolling-update-invalid at apps/agent.yaml:11:17\\]" in text
     assert "Steps" not in text
     # fixed, the rollout is planned
-    fixed = Buffer(target.uri, 2, AGENT.replace("maxSurge: 1   # keep one extra",
-                                                "maxSurge: 1\n      maxUnavailable: 0"))
+    fixed = Buffer(
+        target.uri,
+        2,
+        AGENT.replace("maxSurge: 1   # keep one extra", "maxSurge: 1\n      maxUnavailable: 0"),
+    )
     hover = project.hover(fixed, {fixed.uri: fixed}, types.Position(line=line, character=2))
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "Steps (one per controller sync)" in hover.contents.value
@@ -195,8 +214,9 @@ def test_files_changed_on_disk(tmp_path: Path) -> None:
     # hidden folders and files outside the workspace are not context, as for the CLI
     (root / ".cache").mkdir()
     (root / ".cache/svc.yaml").write_text(text.replace("spec:\n", "spec:\n  clusterIP: None\n"))
-    assert project.files_changed([(root / ".cache/svc.yaml", False),
-                                  (tmp_path.parent / "elsewhere.yaml", False)]) == (False, False)
+    assert project.files_changed(
+        [(root / ".cache/svc.yaml", False), (tmp_path.parent / "elsewhere.yaml", False)]
+    ) == (False, False)
     (root / "moved/svc.yaml").unlink()
     assert project.files_changed([(root / "moved", True)]) == (False, True)
     assert rules() == ["statefulset-service-not-found"]

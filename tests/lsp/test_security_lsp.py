@@ -80,15 +80,21 @@ def test_a_message_over_the_limit_is_dropped() -> None:
 def serve(raw: bytes, tmp_path: Path) -> subprocess.CompletedProcess[bytes]:
     """``kpolicy lsp`` fed ``raw`` and then end of input, under a 1 GiB address-space cap: a
     server that tried to allocate a body of the length it was told would die."""
+
     def cap() -> None:  # pragma: no cover - runs in the child
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
     return subprocess.run(
-        [sys.executable, "-m", "kpolicy", "lsp"], input=raw, capture_output=True, timeout=120,
-        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        preexec_fn=cap if sys.platform == "linux" else None)
+        [sys.executable, "-m", "kpolicy", "lsp"],
+        input=raw,
+        capture_output=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=cap if sys.platform == "linux" else None,
+    )
 
 
 def replies(out: bytes) -> dict[int, Any]:
@@ -100,8 +106,12 @@ def replies(out: bytes) -> dict[int, Any]:
     return found
 
 
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"processId": None, "rootUri": None, "capabilities": {}},
+}
 SHUTDOWN = {"jsonrpc": "2.0", "id": 2, "method": "shutdown"}
 EXIT = {"jsonrpc": "2.0", "method": "exit"}
 
@@ -133,7 +143,8 @@ def test_an_open_document_past_the_size_limit_is_not_linted(tmp_path: Path) -> N
     outcome = project.lint(big, {uri: big})
     assert [d.code for d in outcome.published] == ["yaml-syntax"]
     assert outcome.published[0].message.startswith(
-        f"file refused: {len(big.text)} bytes is more than the limit of 2000 bytes")
+        f"file refused: {len(big.text)} bytes is more than the limit of 2000 bytes"
+    )
     # multi-byte text: the limit counts UTF-8 bytes, as on disk
     wide = Buffer(uri, 3, BAD + "#" + "é" * 1000 + "\n")
     assert [d.code for d in project.lint(wide, {uri: wide}).published] == ["yaml-syntax"]

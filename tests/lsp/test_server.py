@@ -61,7 +61,10 @@ spec:
 def cli_json(workspace: Path) -> list[dict[str, object]]:
     done = subprocess.run(
         [sys.executable, "-m", "kpolicy", "lint", "-f", "json", "."],
-        cwd=workspace, capture_output=True, text=True, check=False,
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode in (0, 1), done.stderr
     return list(json.loads(done.stdout)["diagnostics"])
@@ -127,7 +130,9 @@ async def test_edit_clears_and_restores_diagnostics(client: Client, workspace: P
     found = await client.open(target, AGENT)
     surge = only(found, "rolling-update-invalid")
     start = position_of(AGENT, "1   # keep")
-    one = types.Range(start=start, end=types.Position(line=start.line, character=start.character + 1))
+    one = types.Range(
+        start=start, end=types.Position(line=start.line, character=start.character + 1)
+    )
     assert surge.range == one
 
     # an incremental change: maxSurge 1 → 0 leaves maxUnavailable's default alone
@@ -168,13 +173,20 @@ async def test_broken_buffer_gives_yaml_syntax_and_the_server_stays(
     assert rules_of(found) == ["yaml-syntax"]
     assert found[0].severity == types.DiagnosticSeverity.Error
     # half-typed text of every kind: never a crash
-    for text in ("apiVersion: v1\nkind: Service\nmetadata: {name: x\n", "\t- :\n", "---\n- a\n",
-                 "apiVersion: apps/v1\nkind: Deployment\n\udc80\n", ""):
+    for text in (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x\n",
+        "\t- :\n",
+        "---\n- a\n",
+        "apiVersion: apps/v1\nkind: Deployment\n\udc80\n",
+        "",
+    ):
         await client.edit(target, text)
     assert await client.edit(target, API) == []
     hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=target),
-                          position=position_of(API, "Deployment"))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=target),
+            position=position_of(API, "Deployment"),
+        )
     )
     assert hover is not None
 
@@ -233,8 +245,9 @@ async def test_hover_shows_the_rollout_plan_and_pod_dns_names(
     # on the kind and on the name of the StatefulSet (the second document)
     for position in (position_of(DB, "StatefulSet"), position_of(DB, "name: db", occurrence=1)):
         hover = await client.text_document_hover_async(
-            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=target),
-                              position=position)
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=target), position=position
+            )
         )
         assert hover is not None, position
         assert isinstance(hover.contents, types.MarkupContent)
@@ -246,16 +259,22 @@ async def test_hover_shows_the_rollout_plan_and_pod_dns_names(
         assert "`db-1.db.default.svc.cluster.local`" in text
     # the Service's kind line and a line of the pod template: no hover
     for position in (position_of(DB, "Service"), position_of(DB, "image")):
-        assert await client.text_document_hover_async(
-            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=target),
-                              position=position)
-        ) is None
+        assert (
+            await client.text_document_hover_async(
+                types.HoverParams(
+                    text_document=types.TextDocumentIdentifier(uri=target), position=position
+                )
+            )
+            is None
+        )
 
     api = uri(workspace, "apps/api.yaml")
     await client.open(api, API)
     hover = await client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=api),
-                          position=position_of(API, "name: api"))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=api),
+            position=position_of(API, "name: api"),
+        )
     )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert "Deployment `api`" in hover.contents.value
@@ -307,7 +326,8 @@ async def test_ignore_action_adds_a_directive(client: Client, workspace: Path) -
     assert [d.code for d in left] == ["unused-suppression"]
     assert left[0].message.startswith(
         "comment 'kpolicy: ignore[value-negative, rolling-update-invalid]' is partly unused: "
-        "value-negative reports nothing")
+        "value-negative reports nothing"
+    )
 
 
 async def test_daemonset_quick_fix_sets_max_unavailable(client: Client, workspace: Path) -> None:
@@ -350,9 +370,7 @@ async def test_headless_quick_fix_edits_the_service_file(client: Client, workspa
     assert await client.wait_diagnostics(web, since=since) == []
 
 
-async def test_config_reload_on_watched_change_and_on_save(
-    client: Client, workspace: Path
-) -> None:
+async def test_config_reload_on_watched_change_and_on_save(client: Client, workspace: Path) -> None:
     web = uri(workspace, "apps/web.yaml")
     assert "statefulset-service-not-headless" in rules_of(await client.open(web, WEB))
 
@@ -361,8 +379,11 @@ async def test_config_reload_on_watched_change_and_on_save(
     since = client.mark()
     client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
-            changes=[types.FileEvent(uri=uri(workspace, ".kpolicy.yaml"),
-                                     type=types.FileChangeType.Created)]
+            changes=[
+                types.FileEvent(
+                    uri=uri(workspace, ".kpolicy.yaml"), type=types.FileChangeType.Created
+                )
+            ]
         )
     )
     assert await client.wait_diagnostics(web, since=since) == []
@@ -425,22 +446,25 @@ async def test_an_invalid_config_at_start_is_shown_and_nothing_is_linted(
     assert fresh_client.messages[0].message.endswith(
         ".kpolicy.yaml:2: unsupported kubernetesVersion '1.20'; supported: "
         f"{SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} (nothing is linted until it is "
-        "fixed)")
+        "fixed)"
+    )
     # a manifest is not linted with the defaults: it says why instead
     web = uri(workspace, "apps/web.yaml")
     found = await fresh_client.open(web, WEB)
     assert [d.code for d in found] == ["config-invalid"]
     assert found[0].message.startswith("not linted: the kpolicy config is invalid")
-    assert found[0].related_information and \
-        found[0].related_information[0].location.uri == config_uri
+    assert (
+        found[0].related_information and found[0].related_information[0].location.uri == config_uri
+    )
     # fixed on disk: the problem goes, and the manifest is linted
     config.write_text("failOn: error\nkubernetesVersion: '1.33'\n", encoding="utf-8")
     since = fresh_client.mark()
     fresh_client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
-            changes=[types.FileEvent(uri=config_uri, type=types.FileChangeType.Changed)]))
-    assert await fresh_client.wait_diagnostics(config_uri, since=since,
-                                               until=lambda d: not d) == []
+            changes=[types.FileEvent(uri=config_uri, type=types.FileChangeType.Changed)]
+        )
+    )
+    assert await fresh_client.wait_diagnostics(config_uri, since=since, until=lambda d: not d) == []
     found = await fresh_client.wait_diagnostics(web, since=since, until=bool)
     assert "statefulset-service-not-headless" in rules_of(found)
     await fresh_client.shutdown_session()
@@ -459,30 +483,34 @@ async def test_the_baseline_is_watched_like_the_config(client: Client, workspace
     web = uri(workspace, "apps/web.yaml")
     assert "statefulset-service-not-headless" in rules_of(await client.open(web, WEB))
     listed = [d for d in cli_json(workspace) if d["file"] == "apps/web.yaml"]
-    entry = {"file": "apps/web.yaml", "rule": "statefulset-service-not-headless",
-             "object": {"kind": "StatefulSet", "namespace": None, "name": "web"},
-             "path": next(d["path"] for d in listed
-                          if d["rule"] == "statefulset-service-not-headless"),
-             "message": next(d["message"] for d in listed
-                             if d["rule"] == "statefulset-service-not-headless"),
-             "fingerprint": "0" * 32}
+    entry = {
+        "file": "apps/web.yaml",
+        "rule": "statefulset-service-not-headless",
+        "object": {"kind": "StatefulSet", "namespace": None, "name": "web"},
+        "path": next(d["path"] for d in listed if d["rule"] == "statefulset-service-not-headless"),
+        "message": next(
+            d["message"] for d in listed if d["rule"] == "statefulset-service-not-headless"
+        ),
+        "fingerprint": "0" * 32,
+    }
     baseline = workspace / "kpolicy-baseline.json"
     baseline.write_text(json.dumps({"version": 1, "findings": [entry]}), encoding="utf-8")
-    (workspace / ".kpolicy.yaml").write_text("baseline: kpolicy-baseline.json\n",
-                                             encoding="utf-8")
+    (workspace / ".kpolicy.yaml").write_text("baseline: kpolicy-baseline.json\n", encoding="utf-8")
 
     def changed(name: str) -> None:
         client.workspace_did_change_watched_files(
             types.DidChangeWatchedFilesParams(
-                changes=[types.FileEvent(uri=uri(workspace, name),
-                                         type=types.FileChangeType.Changed)]
+                changes=[
+                    types.FileEvent(uri=uri(workspace, name), type=types.FileChangeType.Changed)
+                ]
             )
         )
 
     since = client.mark()
     changed(".kpolicy.yaml")
     assert "statefulset-service-not-headless" not in rules_of(
-        await client.wait_diagnostics(web, since=since))
+        await client.wait_diagnostics(web, since=since)
+    )
     # the baseline shrinks (written again, or edited): the finding is back
     baseline.write_text(json.dumps({"version": 1, "findings": []}), encoding="utf-8")
     since = client.mark()
@@ -492,10 +520,14 @@ async def test_the_baseline_is_watched_like_the_config(client: Client, workspace
     # saved from the editor
     baseline.write_text(json.dumps({"version": 1, "findings": [entry]}), encoding="utf-8")
     since = client.mark()
-    client.text_document_did_save(types.DidSaveTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=uri(workspace, "kpolicy-baseline.json"))))
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(workspace, "kpolicy-baseline.json"))
+        )
+    )
     assert "statefulset-service-not-headless" not in rules_of(
-        await client.wait_diagnostics(web, since=since))
+        await client.wait_diagnostics(web, since=since)
+    )
 
 
 async def test_excluded_files_are_neither_linted_nor_context(
@@ -562,8 +594,9 @@ async def test_neovim_gets_utf8_positions_and_plain_edits(
         start=types.Position(line=6, character=len(line[:start].encode())),
         end=types.Position(line=6, character=len(line[: start + 7].encode())),
     )
-    action = _titled(await _actions(fresh_client, target, invalid),
-                     "Ignore statefulset-service-name-invalid")
+    action = _titled(
+        await _actions(fresh_client, target, invalid), "Ignore statefulset-service-name-invalid"
+    )
     assert action.edit is not None and action.edit.document_changes is None
     assert action.edit.changes is not None
     (edit,) = action.edit.changes[target]

@@ -50,9 +50,15 @@ def _template(labels: dict[str, str], image: str) -> dict[str, Any]:
     }
 
 
-def _workload(kind: str, name: str, namespace: str, image: str,
-              optional: dict[str, Any], spec: dict[str, Any],
-              replicas: Any = None) -> dict[str, Any]:
+def _workload(
+    kind: str,
+    name: str,
+    namespace: str,
+    image: str,
+    optional: dict[str, Any],
+    spec: dict[str, Any],
+    replicas: Any = None,
+) -> dict[str, Any]:
     """An apps/v1 workload whose selector matches its template, with the ``optional`` fields
     that are not None and ``spec`` on top."""
     labels = {"app": name}
@@ -77,8 +83,7 @@ def deployment(
     strategy: Any = None,
     **spec: Any,
 ) -> dict[str, Any]:
-    return _workload("Deployment", name, "default", image, {"strategy": strategy}, spec,
-                     replicas)
+    return _workload("Deployment", name, "default", image, {"strategy": strategy}, spec, replicas)
 
 
 def statefulset(
@@ -91,16 +96,22 @@ def statefulset(
     **spec: Any,
 ) -> dict[str, Any]:
     return _workload(
-        "StatefulSet", name, "default", image,
-        {"serviceName": service_name, "updateStrategy": update_strategy}, spec, replicas,
+        "StatefulSet",
+        name,
+        "default",
+        image,
+        {"serviceName": service_name, "updateStrategy": update_strategy},
+        spec,
+        replicas,
     )
 
 
 def daemonset(
     *, name: str = "agent", image: str = "agent:1", update_strategy: Any = None, **pod: Any
 ) -> dict[str, Any]:
-    workload = _workload("DaemonSet", name, "kube-system", image,
-                         {"updateStrategy": update_strategy}, {})
+    workload = _workload(
+        "DaemonSet", name, "kube-system", image, {"updateStrategy": update_strategy}, {}
+    )
     workload["spec"]["template"]["spec"].update(pod)
     return workload
 
@@ -123,8 +134,9 @@ def service(
     }
 
 
-def node(name: str, *, labels: dict[str, str] | None = None,
-         taints: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def node(
+    name: str, *, labels: dict[str, str] | None = None, taints: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Node",

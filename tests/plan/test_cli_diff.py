@@ -91,8 +91,7 @@ def test_create_and_delete(tmp_path: Path) -> None:
     doc = plan_json("new", "--from", "old", cwd=tmp_path)
     created = workload(doc, "StatefulSet", "web")
     assert created["change"] == "create"
-    assert created["steps"] == [{"create": ["web-0"]}, {"create": ["web-1"]},
-                                {"create": ["web-2"]}]
+    assert created["steps"] == [{"create": ["web-0"]}, {"create": ["web-1"]}, {"create": ["web-2"]}]
     assert created["pods"][2]["fqdn"] == "web-2.nginx.default.svc.cluster.local"
     deleted = workload(doc, "Deployment", "web")
     assert deleted["change"] == "delete"
@@ -128,8 +127,9 @@ def test_daemonset_rollout_with_nodes(tmp_path: Path) -> None:
     from tests.plan.test_cli_plan import NODES
 
     (tmp_path / "nodes.yaml").write_text(NODES)
-    agent = only(diff(tmp_path, DAEMONSET, DAEMONSET.replace("agent:1", "agent:2"),
-                      "--nodes", "nodes.yaml"))
+    agent = only(
+        diff(tmp_path, DAEMONSET, DAEMONSET.replace("agent:1", "agent:2"), "--nodes", "nodes.yaml")
+    )
     assert agent["change"] == "rollout"
     assert agent["steps"][-1] == {"new": 2, "old": 0}
     assert [node["runs"] for node in agent["nodes"]] == [True, False, False, True]
@@ -140,8 +140,10 @@ def test_duplicates_warn_and_the_first_is_compared(tmp_path: Path) -> None:
     write(tmp_path / "new", app=DEPLOYMENT.replace("replicas: 10", "replicas: 5"))
     out = run("new", "--from", "old", cwd=tmp_path)
     assert out.returncode == 0
-    assert "kpolicy: warning: old/b.yaml:2: Deployment default/web is also in old/a.yaml:2" \
+    assert (
+        "kpolicy: warning: old/b.yaml:2: Deployment default/web is also in old/a.yaml:2"
         in out.stderr
+    )
     assert "size      10 -> 5 replicas" in out.stdout
 
 
@@ -171,9 +173,21 @@ def test_examples_v2_against_examples() -> None:
 
 def git(repo: Path, *args: str) -> str:
     result = subprocess.run(
-        ["git", "-c", "user.name=kpolicy", "-c", "user.email=kpolicy@example.invalid",
-         "-c", "commit.gpgsign=false", *args],
-        cwd=repo, capture_output=True, text=True, check=True, timeout=60,
+        [
+            "git",
+            "-c",
+            "user.name=kpolicy",
+            "-c",
+            "user.email=kpolicy@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return result.stdout
 
@@ -187,8 +201,12 @@ def repo(tmp_path: Path) -> Path:
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "v1")
     # the working tree: a new image, a scale, a new Service, the DaemonSet removed
-    write(root / "deploy", web=NEW_IMAGE,
-          sts=STATEFULSET.replace("replicas: 3", "replicas: 5"), svc=HEADLESS_SERVICE)
+    write(
+        root / "deploy",
+        web=NEW_IMAGE,
+        sts=STATEFULSET.replace("replicas: 3", "replicas: 5"),
+        svc=HEADLESS_SERVICE,
+    )
     (root / "deploy" / "ds.yaml").unlink()
     return root
 

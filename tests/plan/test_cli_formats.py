@@ -25,8 +25,10 @@ def test_markdown_summary_and_sections(tmp_path: Path) -> None:
     assert text.startswith("## kpolicy plan: 2 workloads\n")
     assert text.count("**Model of time:** one step is one controller sync") == 1
     assert "| workload | change | size | steps | bounds |" in text
-    assert "| Deployment `default/web` | rollout | 10 replicas | 5 | at most 13 Pods, at least " \
+    assert (
+        "| Deployment `default/web` | rollout | 10 replicas | 5 | at most 13 Pods, at least "
         "8 available |" in text
+    )
     assert "### Deployment `default/web`: rollout" in text
     assert "| step | new | old | total | available |" in text
     assert "| 1 | 3 | 8 | 11 | 8 |" in text
@@ -42,10 +44,12 @@ def test_markdown_diff_rejected_and_down(tmp_path: Path) -> None:
     (tmp_path / "old").mkdir()
     (tmp_path / "new").mkdir()
     (tmp_path / "old" / "app.yaml").write_text(STATEFULSET + "---\n" + DEPLOYMENT)
-    all_down = DEPLOYMENT.replace("  replicas: 10\n", "  replicas: 10\n  strategy:\n"
-                                  "    type: Recreate\n").replace("1.27", "1.28")
+    all_down = DEPLOYMENT.replace(
+        "  replicas: 10\n", "  replicas: 10\n  strategy:\n    type: Recreate\n"
+    ).replace("1.27", "1.28")
     (tmp_path / "new" / "app.yaml").write_text(
-        STATEFULSET.replace("serviceName: nginx", "serviceName: other") + "---\n" + all_down)
+        STATEFULSET.replace("serviceName: nginx", "serviceName: other") + "---\n" + all_down
+    )
     out = run("new", "--from", "old", "--format", "markdown", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "compared with `--from old`" in out.stdout
@@ -53,8 +57,10 @@ def test_markdown_diff_rejected_and_down(tmp_path: Path) -> None:
     assert "> **Rejected by the API server:** spec.serviceName changed" in out.stdout
     # Recreate takes every Pod down: the step with nothing available stands out
     assert "| 1 | 0 | 0 | 0 | **0** |" in out.stdout
-    assert "- **Changed fields:** `/spec/strategy`, `/spec/template/spec/containers/0/image`" \
+    assert (
+        "- **Changed fields:** `/spec/strategy`, `/spec/template/spec/containers/0/image`"
         in out.stdout
+    )
 
 
 def test_markdown_escapes_table_cells(tmp_path: Path) -> None:
@@ -98,8 +104,11 @@ def _texts(root: ET.Element) -> list[str]:
 
 def _x_labels(root: ET.Element) -> list[str]:
     """The step labels under the plot (the y axis ticks are larger)."""
-    return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")
-            if node.get("font-size") == "10"]
+    return [
+        "".join(node.itertext())
+        for node in root.iter(f"{SVG}text")
+        if node.get("font-size") == "10"
+    ]
 
 
 def test_svg_chart(tmp_path: Path) -> None:
@@ -126,9 +135,10 @@ def test_svg_chart(tmp_path: Path) -> None:
 
 
 def test_svg_without_steps_and_hostile_names(tmp_path: Path) -> None:
-    hostile = STATEFULSET.replace("name: web\n", "name: \"w<e>b&\\u0001\"\n", 1)
-    hostile = hostile.replace("  replicas: 3\n", "  replicas: 3\n  updateStrategy:\n"
-                              "    type: OnDelete\n")
+    hostile = STATEFULSET.replace("name: web\n", 'name: "w<e>b&\\u0001"\n', 1)
+    hostile = hostile.replace(
+        "  replicas: 3\n", "  replicas: 3\n  updateStrategy:\n    type: OnDelete\n"
+    )
     (tmp_path / "sts.yaml").write_text(hostile)
     root = _svg("sts.yaml", cwd=tmp_path)
     texts = _texts(root)
@@ -149,7 +159,10 @@ def test_empty_svg_is_valid(tmp_path: Path) -> None:
 
 
 LONG = DEPLOYMENT.replace("replicas: 10", "replicas: 200").replace(
-    "  selector:", "  strategy:\n    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}\n  selector:", 1)
+    "  selector:",
+    "  strategy:\n    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}\n  selector:",
+    1,
+)
 
 
 def test_long_plans_are_shortened_in_text_and_markdown(tmp_path: Path) -> None:
@@ -178,8 +191,19 @@ def test_svg_renders_in_a_browser(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     shot = tmp_path / "plan.png"
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-         "--window-size=820,500", f"--screenshot={shot}", (tmp_path / "plan.svg").as_uri()],
-        capture_output=True, timeout=120, check=False, cwd=tmp_path,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=820,500",
+            f"--screenshot={shot}",
+            (tmp_path / "plan.svg").as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
     )
     assert shot.is_file() and shot.stat().st_size > 10_000

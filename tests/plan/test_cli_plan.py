@@ -48,8 +48,9 @@ def plan_json(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> dict[st
 
 
 def workload(doc: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
-    found = [w for w in doc["workloads"]
-             if w["object"]["kind"] == kind and w["object"]["name"] == name]
+    found = [
+        w for w in doc["workloads"] if w["object"]["kind"] == kind and w["object"]["name"] == name
+    ]
     assert len(found) == 1, [w["object"] for w in doc["workloads"]]
     return found[0]
 
@@ -184,8 +185,11 @@ def test_worked_example_as_text(tmp_path: Path) -> None:
     assert out.stdout.count("model of time") == 1
     assert "Deployment default/web  web.yaml:2" in out.stdout
     assert "bounds    at most 13 Pods, at least 8 available" in out.stdout
-    table = [line.split() for line in lines if line.strip().split(" ")[0] in
-             ("step", "start", "1", "2", "3", "4", "5")]
+    table = [
+        line.split()
+        for line in lines
+        if line.strip().split(" ")[0] in ("step", "start", "1", "2", "3", "4", "5")
+    ]
     assert table == [
         ["step", "new", "old", "total", "available"],
         ["start", "0", "10", "10", "10"],
@@ -245,7 +249,9 @@ def test_cluster_domain(tmp_path: Path) -> None:
 
 
 def test_parallel_creation_note(tmp_path: Path) -> None:
-    parallel = STATEFULSET.replace("  replicas: 3\n", "  replicas: 3\n  podManagementPolicy: Parallel\n")
+    parallel = STATEFULSET.replace(
+        "  replicas: 3\n", "  replicas: 3\n  podManagementPolicy: Parallel\n"
+    )
     (tmp_path / "sts.yaml").write_text(parallel)
     web = workload(plan_json("sts.yaml", cwd=tmp_path), "StatefulSet", "web")
     assert has_note(web, "all Pods are created at once (Parallel): web-0, web-1, web-2")
@@ -261,16 +267,28 @@ def test_kubernetes_version_and_feature_gates(tmp_path: Path) -> None:
     assert new["strategy"]["maxUnavailable"] == 2
     assert new["steps"][0] == {"delete": ["web-3", "web-2"]}
     # before 1.35 the MaxUnavailableStatefulSet gate is off: one Pod at a time
-    old = workload(plan_json("sts.yaml", "--kubernetes-version", "1.33", cwd=tmp_path),
-                   "StatefulSet", "web")
+    old = workload(
+        plan_json("sts.yaml", "--kubernetes-version", "1.33", cwd=tmp_path), "StatefulSet", "web"
+    )
     assert old["strategy"]["maxUnavailable"] == 1
     assert old["steps"][0] == {"delete": ["web-3"]}
-    gated = workload(plan_json("sts.yaml", "--kubernetes-version", "1.33", "--feature-gates",
-                               "MaxUnavailableStatefulSet=true", cwd=tmp_path),
-                     "StatefulSet", "web")
+    gated = workload(
+        plan_json(
+            "sts.yaml",
+            "--kubernetes-version",
+            "1.33",
+            "--feature-gates",
+            "MaxUnavailableStatefulSet=true",
+            cwd=tmp_path,
+        ),
+        "StatefulSet",
+        "web",
+    )
     assert gated["steps"][0] == {"delete": ["web-3", "web-2"]}
-    assert plan_json("sts.yaml", "--kubernetes-version", "1.33",
-                     cwd=tmp_path)["kubernetesVersion"] == "1.33"
+    assert (
+        plan_json("sts.yaml", "--kubernetes-version", "1.33", cwd=tmp_path)["kubernetesVersion"]
+        == "1.33"
+    )
 
 
 def test_daemonset_nodes_with_a_reason_per_skipped_node(tmp_path: Path) -> None:
@@ -313,12 +331,19 @@ def test_examples_are_planned() -> None:
     out = run("examples/web.yaml", "examples/database.yaml", "examples/agent.yaml")
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
-    for title in ("Deployment shop/web", "StatefulSet shop/postgres",
-                  "DaemonSet monitoring/node-agent"):
+    for title in (
+        "Deployment shop/web",
+        "StatefulSet shop/postgres",
+        "DaemonSet monitoring/node-agent",
+    ):
         assert title in out.stdout
     doc = plan_json("examples")
     names = sorted((w["object"]["kind"], w["object"]["name"]) for w in doc["workloads"])
-    assert names == [("DaemonSet", "node-agent"), ("Deployment", "web"), ("StatefulSet", "postgres")]
+    assert names == [
+        ("DaemonSet", "node-agent"),
+        ("Deployment", "web"),
+        ("StatefulSet", "postgres"),
+    ]
     first = plan_json("examples/database.yaml")
     postgres = workload(first, "StatefulSet", "postgres")
     assert has_note(postgres, "partition 3 is not below replicas 3")
@@ -350,18 +375,22 @@ def test_output_file(tmp_path: Path) -> None:
     assert doc["workloads"][0]["bounds"]["maxPods"] == 13
 
 
-BROKEN = """\
+BROKEN = (
+    """\
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: broken
 spec: [
 ---
-""" + DEPLOYMENT
+"""
+    + DEPLOYMENT
+)
 
 
 @pytest.mark.parametrize("output_format", ["text", "json", "markdown", "svg"])
-def test_broken_yaml_is_a_warning_and_the_rest_is_planned(tmp_path: Path,
-                                                        output_format: str) -> None:
+def test_broken_yaml_is_a_warning_and_the_rest_is_planned(
+    tmp_path: Path, output_format: str
+) -> None:
     (tmp_path / "broken.yaml").write_text(BROKEN)
     (tmp_path / "binary.yaml").write_bytes(b"\xff\xfe\x00garbage\x00")
     (tmp_path / "sts.yaml").write_text(STATEFULSET)
@@ -371,7 +400,9 @@ def test_broken_yaml_is_a_warning_and_the_rest_is_planned(tmp_path: Path,
     warnings = out.stderr.splitlines()
     assert warnings
     assert all(line.startswith("kpolicy: warning: ") for line in warnings)
-    assert any(line.startswith("kpolicy: warning: broken.yaml:4:5: invalid YAML") for line in warnings)
+    assert any(
+        line.startswith("kpolicy: warning: broken.yaml:4:5: invalid YAML") for line in warnings
+    )
     if output_format == "json":
         doc = json.loads(out.stdout)
         assert {w["object"]["name"] for w in doc["workloads"]} == {"web"}
@@ -391,8 +422,9 @@ def test_broken_yaml_is_a_warning_and_the_rest_is_planned(tmp_path: Path,
         (("--base", "HEAD", "-"), "stdin"),
     ],
 )
-def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path, args: tuple[str, ...],
-                                               message: str) -> None:
+def test_usage_errors_are_one_line_with_exit_2(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     (tmp_path / "x.yaml").write_text(DEPLOYMENT)
     out = run(*args, cwd=tmp_path, stdin="")
     assert out.returncode == 2

@@ -41,14 +41,20 @@ def test_rejected_deployment_has_lints_reason_and_no_steps(tmp_path: Path) -> No
     assert doc["summary"] == {"workloads": 1, "rejected": 1, "stalled": 0}
     web = workload(doc, "Deployment", "web")
     assert web["steps"] == [] and web["stalled"] is None
-    assert web["rejections"] == [{
-        "rule": "selector-mismatch",
-        "message": "selector app=web does not match template labels app=api; the API server "
-                   "rejects this",
-        "file": "web.yaml", "line": 7, "column": 3,
-    }]
-    assert web["rejected"] == ("selector app=web does not match template labels app=api; the "
-                               "API server rejects this [selector-mismatch at web.yaml:7:3]")
+    assert web["rejections"] == [
+        {
+            "rule": "selector-mismatch",
+            "message": "selector app=web does not match template labels app=api; the API server "
+            "rejects this",
+            "file": "web.yaml",
+            "line": 7,
+            "column": 3,
+        }
+    ]
+    assert web["rejected"] == (
+        "selector app=web does not match template labels app=api; the "
+        "API server rejects this [selector-mismatch at web.yaml:7:3]"
+    )
     # lint says the same, at the same place
     lint = run_lint("web.yaml", cwd=tmp_path)
     assert "web.yaml:7:3: error[selector-mismatch]" in lint
@@ -58,8 +64,14 @@ def run_lint(*args: str, cwd: Path) -> str:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "kpolicy", "lint", "--no-cache", *args],
-                         cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return out.stdout
 
 
@@ -84,17 +96,20 @@ def test_statefulset_template_rejection_depends_on_the_version(tmp_path: Path) -
     # before 1.34 the API server accepts the StatefulSet and rejects its Pods: lint says so,
     # and the plan plans the StatefulSet; from 1.34 the StatefulSet itself is rejected
     (tmp_path / "db.yaml").write_text(NO_IMAGE)
-    before = workload(plan_json("db.yaml", "--kubernetes-version", "1.33", cwd=tmp_path),
-                      "StatefulSet", "web")
+    before = workload(
+        plan_json("db.yaml", "--kubernetes-version", "1.33", cwd=tmp_path), "StatefulSet", "web"
+    )
     assert before["rejected"] is None and before["steps"]
-    after = workload(plan_json("db.yaml", "--kubernetes-version", "1.34", cwd=tmp_path),
-                     "StatefulSet", "web")
+    after = workload(
+        plan_json("db.yaml", "--kubernetes-version", "1.34", cwd=tmp_path), "StatefulSet", "web"
+    )
     assert after["steps"] == [] and [r["rule"] for r in after["rejections"]] == ["pod-spec-invalid"]
 
 
 def test_suppressed_or_downgraded_findings_do_not_reject(tmp_path: Path) -> None:
-    suppressed = MISMATCHED.replace("  selector:\n",
-                                    "  selector:  # kpolicy: ignore[selector-mismatch]\n")
+    suppressed = MISMATCHED.replace(
+        "  selector:\n", "  selector:  # kpolicy: ignore[selector-mismatch]\n"
+    )
     (tmp_path / "web.yaml").write_text(suppressed)
     assert workload(plan_json("web.yaml", cwd=tmp_path), "Deployment", "web")["rejected"] is None
     (tmp_path / "web.yaml").write_text(MISMATCHED)
@@ -105,8 +120,10 @@ def test_suppressed_or_downgraded_findings_do_not_reject(tmp_path: Path) -> None
 
 def test_a_warning_does_not_reject(tmp_path: Path) -> None:
     # rollout-takes-all-down is a warning: the rollout is planned
-    risky = DEPLOYMENT.replace("  replicas: 10\n", "  replicas: 10\n  strategy:\n"
-                               "    rollingUpdate: {maxUnavailable: '100%'}\n")
+    risky = DEPLOYMENT.replace(
+        "  replicas: 10\n",
+        "  replicas: 10\n  strategy:\n    rollingUpdate: {maxUnavailable: '100%'}\n",
+    )
     (tmp_path / "web.yaml").write_text(risky)
     assert "warning[rollout-takes-all-down]" in run_lint("web.yaml", cwd=tmp_path)
     web = workload(plan_json("web.yaml", cwd=tmp_path), "Deployment", "web")
@@ -132,10 +149,8 @@ def test_diff_mode_rejects_the_new_version(tmp_path: Path) -> None:
     (tmp_path / "old").mkdir()
     (tmp_path / "new").mkdir()
     (tmp_path / "old" / "web.yaml").write_text(DEPLOYMENT)
-    (tmp_path / "new" / "web.yaml").write_text(
-        MISMATCHED.replace("nginx:1.27", "nginx:1.28"))
-    (tmp_path / "new" / "api.yaml").write_text(
-        MISMATCHED.replace("name: web\n", "name: api\n", 1))
+    (tmp_path / "new" / "web.yaml").write_text(MISMATCHED.replace("nginx:1.27", "nginx:1.28"))
+    (tmp_path / "new" / "api.yaml").write_text(MISMATCHED.replace("name: web\n", "name: api\n", 1))
     doc = plan_json("new", "--from", "old", cwd=tmp_path)
     web = workload(doc, "Deployment", "web")
     assert web["change"] == "rollout" and web["steps"] == [] and web["rejections"]
@@ -181,9 +196,11 @@ def test_a_kustomize_patch_is_neither_planned_nor_rejected(tmp_path: Path) -> No
     # the plan agrees: the patch is not a workload of its own
     (tmp_path / "web.yaml").write_text(DEPLOYMENT)
     (tmp_path / "patch.yaml").write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n")
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n"
+    )
     (tmp_path / "kustomization.yaml").write_text(
-        "resources: [web.yaml]\npatches:\n  - path: patch.yaml\n")
+        "resources: [web.yaml]\npatches:\n  - path: patch.yaml\n"
+    )
     assert "selector-missing" not in run_lint(".", cwd=tmp_path)
     doc = plan_json(".", cwd=tmp_path)
     assert doc["summary"] == {"workloads": 1, "rejected": 0, "stalled": 0}

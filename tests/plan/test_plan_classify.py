@@ -25,16 +25,32 @@ def test_create_and_delete() -> None:
     ("new", "old", "kind", "paths"),
     [
         (deployment(5), deployment(3), "scale", ["/spec/replicas"]),
-        (new_image(deployment(3)), deployment(3), "rollout",
-         ["/spec/template/spec/containers/0/image"]),
-        (new_image(deployment(5)), deployment(3), "rollout+scale",
-         ["/spec/replicas", "/spec/template/spec/containers/0/image"]),
+        (
+            new_image(deployment(3)),
+            deployment(3),
+            "rollout",
+            ["/spec/template/spec/containers/0/image"],
+        ),
+        (
+            new_image(deployment(5)),
+            deployment(3),
+            "rollout+scale",
+            ["/spec/replicas", "/spec/template/spec/containers/0/image"],
+        ),
         (deployment(3), deployment(3), "none", []),
-        (changed(deployment(3), "metadata", "labels", value={"team": "a"}), deployment(3),
-         "none", ["/metadata/labels"]),
+        (
+            changed(deployment(3), "metadata", "labels", value={"team": "a"}),
+            deployment(3),
+            "none",
+            ["/metadata/labels"],
+        ),
         (statefulset(3, ordinals={"start": 1}), statefulset(3), "scale", ["/spec/ordinals"]),
-        (new_image(daemonset()), daemonset(), "rollout",
-         ["/spec/template/spec/containers/0/image"]),
+        (
+            new_image(daemonset()),
+            daemonset(),
+            "rollout",
+            ["/spec/template/spec/containers/0/image"],
+        ),
     ],
 )
 def test_change_kinds_and_paths(
@@ -86,8 +102,9 @@ def test_deployment_selector_is_immutable() -> None:
 
 def test_equivalent_selectors_are_not_a_change() -> None:
     old = deployment(3)
-    new = changed(old, "spec", "selector",
-                  value={"matchLabels": {"app": "web"}, "matchExpressions": []})
+    new = changed(
+        old, "spec", "selector", value={"matchLabels": {"app": "web"}, "matchExpressions": []}
+    )
     assert classify_change(new, old)[2] is None
 
 
@@ -146,11 +163,16 @@ def test_plan_for_deletion() -> None:
 
 def test_plan_document() -> None:
     plans = [plan_for(deployment(2)), plan_for(statefulset(1)), plan_for(daemonset())]
-    document = plan_document([plan for plan in plans if plan is not None],
-                             cluster_domain="c.local", kubernetes_version="1.35")
+    document = plan_document(
+        [plan for plan in plans if plan is not None],
+        cluster_domain="c.local",
+        kubernetes_version="1.35",
+    )
     assert document["version"] == 1
     assert document["clusterDomain"] == "c.local"
     assert document["kubernetesVersion"] == "1.35"
     assert [w["object"]["kind"] for w in document["workloads"]] == [
-        "Deployment", "StatefulSet", "DaemonSet",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
     ]

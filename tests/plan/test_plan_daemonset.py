@@ -127,19 +127,28 @@ def test_placement_by_node_selector_and_taints() -> None:
     cluster = [
         node("ssd-1", labels={"disk": "ssd"}),
         node("hdd-1", labels={"disk": "hdd"}),
-        node("ssd-tainted", labels={"disk": "ssd"},
-             taints=[{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]),
+        node(
+            "ssd-tainted",
+            labels={"disk": "ssd"},
+            taints=[{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}],
+        ),
         # the controller tolerates this taint by itself
-        node("ssd-cordoned", labels={"disk": "ssd"},
-             taints=[{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]),
+        node(
+            "ssd-cordoned",
+            labels={"disk": "ssd"},
+            taints=[{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}],
+        ),
     ]
     plan = daemonset_plan(daemonset(nodeSelector={"disk": "ssd"}), nodes=cluster)
     out = check(plan)
     assert out["nodes"] == [
         {"name": "ssd-1", "runs": True},
         {"name": "hdd-1", "runs": False, "reason": "node selector disk=ssd does not match"},
-        {"name": "ssd-tainted", "runs": False,
-         "reason": "taint dedicated=gpu:NoSchedule not tolerated"},
+        {
+            "name": "ssd-tainted",
+            "runs": False,
+            "reason": "taint dedicated=gpu:NoSchedule not tolerated",
+        },
         {"name": "ssd-cordoned", "runs": True},
     ]
     assert out["replicas"] == 2
@@ -213,8 +222,13 @@ def test_selector_change_is_rejected() -> None:
 
 
 def test_hostile_nodes_do_not_raise() -> None:
-    cluster: list[object] = ["node-a", None, {"metadata": "x"}, {"spec": {"taints": "x"}},
-                             node("ok")]
+    cluster: list[object] = [
+        "node-a",
+        None,
+        {"metadata": "x"},
+        {"spec": {"taints": "x"}},
+        node("ok"),
+    ]
     plan = daemonset_plan(daemonset(), nodes=cluster)
     out = check(plan)
     assert [entry["runs"] for entry in out["nodes"]][:2] == [False, False]
@@ -222,9 +236,10 @@ def test_hostile_nodes_do_not_raise() -> None:
 
 
 def test_hostname_in_a_daemonset_template() -> None:
-    plan = daemonset_plan(daemonset(hostname="agent", subdomain="nginx"),
-                          services=[service("nginx", namespace="kube-system",
-                                            selector={"app": "agent"})])
+    plan = daemonset_plan(
+        daemonset(hostname="agent", subdomain="nginx"),
+        services=[service("nginx", namespace="kube-system", selector={"app": "agent"})],
+    )
     check(plan)
     assert plan.pods[0].fqdn == "agent.nginx.kube-system.svc.cluster.local"
 
@@ -235,7 +250,8 @@ def test_hostname_in_a_daemonset_template() -> None:
 def _with_host_port(port: int = 9100, **extra: object) -> dict[str, object]:
     ds = daemonset(update_strategy=_surge(2), **extra)
     ds["spec"]["template"]["spec"]["containers"][0]["ports"] = [
-        {"containerPort": port, "hostPort": port}]
+        {"containerPort": port, "hostPort": port}
+    ]
     return ds
 
 

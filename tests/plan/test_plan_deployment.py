@@ -90,7 +90,9 @@ def test_new_rs_new_replicas(
 # --- TestScale (proportional scaling) ---------------------------------------------------------
 
 
-def _rs(replicas: int, previous: int, previous_surge: int = 0, available: int = 0) -> ReplicaSetState:
+def _rs(
+    replicas: int, previous: int, previous_surge: int = 0, available: int = 0
+) -> ReplicaSetState:
     # the test sets the desired/max replicas annotations from the previous Deployment
     return ReplicaSetState(replicas, available, previous, previous + previous_surge)
 
@@ -193,8 +195,13 @@ def test_surge_only() -> None:
 
 def test_unavailable_only() -> None:
     plan = deployment_plan(
-        deployment(4, strategy={"type": "RollingUpdate",
-                                "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}})
+        deployment(
+            4,
+            strategy={
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1},
+            },
+        )
     )
     check(plan)
     # the new ReplicaSet is created empty: there is no room for a surge Pod
@@ -396,6 +403,7 @@ def test_deployment_without_hostname_has_no_pod_names() -> None:
 
 
 def test_custom_cluster_domain() -> None:
-    plan = deployment_plan(_with_dns("db", "nginx"), services=[service("nginx")],
-                           cluster_domain="k8s.example")
+    plan = deployment_plan(
+        _with_dns("db", "nginx"), services=[service("nginx")], cluster_domain="k8s.example"
+    )
     assert plan.pods[0].fqdn == "db.nginx.default.svc.k8s.example"

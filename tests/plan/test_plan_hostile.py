@@ -14,8 +14,23 @@ from kpolicy.plan import classify_change, deployment_plan, plan_for, statefulset
 from .support import changed, check, daemonset, deployment, service, statefulset
 
 HOSTILE_VALUES: list[Any] = [
-    None, "three", "", "25", "5.5%", "-1%", "%", -3, 2**40, 1.5, 3.0, True, [], [1, 2], {},
-    {"a": 1}, float("inf"),
+    None,
+    "three",
+    "",
+    "25",
+    "5.5%",
+    "-1%",
+    "%",
+    -3,
+    2**40,
+    1.5,
+    3.0,
+    True,
+    [],
+    [1, 2],
+    {},
+    {"a": 1},
+    float("inf"),
 ]
 
 DEPLOYMENT_PATHS: list[tuple[str | int, ...]] = [
@@ -75,10 +90,13 @@ def _plan_all(obj: Any) -> None:
     for kind_default in ("Deployment", "StatefulSet", "DaemonSet"):
         if not isinstance(obj, dict) or obj.get("kind") != kind_default:
             continue
-        clean = {"Deployment": deployment, "StatefulSet": statefulset,
-                 "DaemonSet": daemonset}[kind_default]()
-        options: dict[str, Any] = {"services": [service(), "junk", {"spec": []}],
-                                   "nodes": [{"metadata": {"name": "n"}}, 7]}
+        clean = {"Deployment": deployment, "StatefulSet": statefulset, "DaemonSet": daemonset}[
+            kind_default
+        ]()
+        options: dict[str, Any] = {
+            "services": [service(), "junk", {"spec": []}],
+            "nodes": [{"metadata": {"name": "n"}}, 7],
+        }
         for old in (None, clean):
             for diff in (False, True):
                 check(plan_for(obj, old, diff=diff, **options))
@@ -153,8 +171,9 @@ def test_huge_statefulset_is_not_simulated_pod_by_pod() -> None:
 
 
 def test_long_deployment_rollout_stops_at_the_cap() -> None:
-    manifest = deployment(1_000_000, strategy={"rollingUpdate": {"maxSurge": 1,
-                                                                 "maxUnavailable": 0}})
+    manifest = deployment(
+        1_000_000, strategy={"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    )
     plan = deployment_plan(manifest)
     assert any("stops after" in n for n in plan.notes)
 
@@ -172,11 +191,17 @@ def test_bad_kubernetes_version_is_noted() -> None:
 
 
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 50) | st.text(max_size=6)
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 50)
+    | st.text(max_size=6)
     | st.sampled_from(["25%", "100%", "0%", "Parallel", "OnDelete", "Recreate", "None"]),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.sampled_from(["a", "spec", "template", "replicas", "type"]), children,
-                      max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["a", "spec", "template", "replicas", "type"]), children, max_size=3
+        )
+    ),
     max_leaves=8,
 )
 
@@ -184,12 +209,14 @@ _json = st.recursive(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(["Deployment", "StatefulSet", "DaemonSet"]),
-    paths=st.lists(st.sampled_from(DEPLOYMENT_PATHS + STATEFULSET_PATHS + DAEMONSET_PATHS),
-                   max_size=3),
+    paths=st.lists(
+        st.sampled_from(DEPLOYMENT_PATHS + STATEFULSET_PATHS + DAEMONSET_PATHS), max_size=3
+    ),
     values=st.lists(_json, min_size=3, max_size=3),
 )
-def test_random_damage_never_raises(kind: str, paths: list[tuple[str | int, ...]],
-                                    values: list[Any]) -> None:
+def test_random_damage_never_raises(
+    kind: str, paths: list[tuple[str | int, ...]], values: list[Any]
+) -> None:
     obj = {"Deployment": deployment, "StatefulSet": statefulset, "DaemonSet": daemonset}[kind]()
     obj = copy.deepcopy(obj)
     for path, value in zip(paths, values, strict=False):

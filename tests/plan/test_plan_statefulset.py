@@ -37,10 +37,18 @@ def test_start_ordinal_gate_defaults(version: str, enabled: bool) -> None:
 
 
 def test_feature_gate_override_and_unknown_version() -> None:
-    assert feature_gate_enabled("MaxUnavailableStatefulSet", "1.30",
-                                {"MaxUnavailableStatefulSet": True}) is True
-    assert feature_gate_enabled("MaxUnavailableStatefulSet", "1.37",
-                                {"MaxUnavailableStatefulSet": False}) is False
+    assert (
+        feature_gate_enabled(
+            "MaxUnavailableStatefulSet", "1.30", {"MaxUnavailableStatefulSet": True}
+        )
+        is True
+    )
+    assert (
+        feature_gate_enabled(
+            "MaxUnavailableStatefulSet", "1.37", {"MaxUnavailableStatefulSet": False}
+        )
+        is False
+    )
     assert feature_gate_enabled("MaxUnavailableStatefulSet", "not a version") is True
     assert feature_gate_enabled("NoSuchGate", "1.37") is False
 
@@ -80,8 +88,9 @@ def test_ordinals_start_names_the_pods() -> None:
 
 
 def test_ordinals_start_is_ignored_when_its_gate_is_off() -> None:
-    plan = statefulset_plan(statefulset(2, ordinals={"start": 5}), diff=True,
-                            kubernetes_version="1.26")
+    plan = statefulset_plan(
+        statefulset(2, ordinals={"start": 5}), diff=True, kubernetes_version="1.26"
+    )
     assert steps(plan) == [{"create": ["web-0"]}, {"create": ["web-1"]}]
     assert any("ordinals.start 5 is ignored" in note for note in plan.notes)
 
@@ -117,7 +126,11 @@ def test_partition_holds_back_the_lower_ordinals() -> None:
     out = check(plan)
     assert out["updateOrder"] == ["web-4", "web-3", "web-2"]
     assert [(pod["name"], pod["updated"]) for pod in out["pods"]] == [
-        ("web-0", False), ("web-1", False), ("web-2", True), ("web-3", True), ("web-4", True),
+        ("web-0", False),
+        ("web-1", False),
+        ("web-2", True),
+        ("web-3", True),
+        ("web-4", True),
     ]
     assert any("holds back web-0, web-1" in note for note in plan.notes)
 
@@ -138,7 +151,11 @@ def test_partition_counts_from_ordinals_start() -> None:
     out = check(plan)
     assert out["updateOrder"] == ["web-10", "web-9", "web-8", "web-7"]
     assert [pod["name"] for pod in out["pods"] if not pod["updated"]] == [
-        "web-2", "web-3", "web-4", "web-5", "web-6",
+        "web-2",
+        "web-3",
+        "web-4",
+        "web-5",
+        "web-6",
     ]
     assert any("counts from ordinals.start 2" in note for note in plan.notes)
 
@@ -178,9 +195,7 @@ def test_max_unavailable_ordered_ready_deletes_two_and_recreates_in_order() -> N
 
 
 def test_max_unavailable_parallel() -> None:
-    plan = statefulset_plan(
-        statefulset(5, update_strategy=MAX2, podManagementPolicy="Parallel")
-    )
+    plan = statefulset_plan(statefulset(5, update_strategy=MAX2, podManagementPolicy="Parallel"))
     assert steps(plan) == [
         {"delete": ["web-4", "web-3"]},
         {"create": ["web-3", "web-4"]},
@@ -212,11 +227,15 @@ def test_max_unavailable_is_ignored_while_the_gate_is_off(version: str) -> None:
 
 
 def test_feature_gates_override_the_version_default() -> None:
-    on = statefulset_plan(statefulset(3, update_strategy=MAX2), kubernetes_version="1.34",
-                          feature_gates={"MaxUnavailableStatefulSet": True})
+    on = statefulset_plan(
+        statefulset(3, update_strategy=MAX2),
+        kubernetes_version="1.34",
+        feature_gates={"MaxUnavailableStatefulSet": True},
+    )
     assert steps(on)[0] == {"delete": ["web-2", "web-1"]}
-    off = statefulset_plan(statefulset(3, update_strategy=MAX2),
-                           feature_gates={"MaxUnavailableStatefulSet": False})
+    off = statefulset_plan(
+        statefulset(3, update_strategy=MAX2), feature_gates={"MaxUnavailableStatefulSet": False}
+    )
     assert steps(off) == ROLLOUT_3
     assert any("--feature-gates" in note for note in off.notes)
 
@@ -225,12 +244,16 @@ def test_feature_gates_override_the_version_default() -> None:
 def test_max_unavailable_percentages_round_down_but_not_below_one(
     value: object, resolved: int
 ) -> None:
-    plan = statefulset_plan(statefulset(5, update_strategy={"rollingUpdate": {"maxUnavailable": value}}))
+    plan = statefulset_plan(
+        statefulset(5, update_strategy={"rollingUpdate": {"maxUnavailable": value}})
+    )
     assert plan.strategy.max_unavailable == resolved
 
 
 def test_max_unavailable_zero_is_rejected_and_planned_as_one() -> None:
-    plan = statefulset_plan(statefulset(3, update_strategy={"rollingUpdate": {"maxUnavailable": 0}}))
+    plan = statefulset_plan(
+        statefulset(3, update_strategy={"rollingUpdate": {"maxUnavailable": 0}})
+    )
     check(plan)
     assert plan.strategy.max_unavailable == 1
     assert any("maxUnavailable is 0" in note for note in plan.notes)
@@ -247,16 +270,20 @@ def test_scale_up_ordered_ready() -> None:
 
 
 def test_scale_up_parallel() -> None:
-    plan = statefulset_plan(statefulset(5, podManagementPolicy="Parallel"),
-                            statefulset(3, podManagementPolicy="Parallel"))
+    plan = statefulset_plan(
+        statefulset(5, podManagementPolicy="Parallel"),
+        statefulset(3, podManagementPolicy="Parallel"),
+    )
     assert steps(plan) == [{"create": ["web-3", "web-4"]}]
 
 
 def test_scale_down_from_the_highest_ordinal() -> None:
     plan = statefulset_plan(statefulset(3), statefulset(5))
     assert steps(plan) == [{"delete": ["web-4"]}, {"delete": ["web-3"]}]
-    parallel = statefulset_plan(statefulset(3, podManagementPolicy="Parallel"),
-                                statefulset(5, podManagementPolicy="Parallel"))
+    parallel = statefulset_plan(
+        statefulset(3, podManagementPolicy="Parallel"),
+        statefulset(5, podManagementPolicy="Parallel"),
+    )
     assert steps(parallel) == [{"delete": ["web-4", "web-3"]}]
 
 
@@ -291,7 +318,10 @@ def test_new_pods_below_the_partition_get_the_current_revision() -> None:
     plan = statefulset_plan(new, new_image(statefulset(2)))
     assert steps(plan) == [{"create": ["web-2"]}, {"create": ["web-3"]}]
     assert [(pod.name, pod.updated) for pod in plan.pods] == [
-        ("web-0", False), ("web-1", False), ("web-2", False), ("web-3", True),
+        ("web-0", False),
+        ("web-1", False),
+        ("web-2", False),
+        ("web-3", True),
     ]
 
 
@@ -319,11 +349,19 @@ def test_no_change() -> None:
     [
         ("serviceName", "other", "spec.serviceName"),
         ("podManagementPolicy", "Parallel", "spec.podManagementPolicy"),
-        ("volumeClaimTemplates",
-         [{"metadata": {"name": "data"},
-           "spec": {"accessModes": ["ReadWriteOnce"],
-                    "resources": {"requests": {"storage": "1Gi"}}}}],
-         "spec.volumeClaimTemplates"),
+        (
+            "volumeClaimTemplates",
+            [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": "1Gi"}},
+                    },
+                }
+            ],
+            "spec.volumeClaimTemplates",
+        ),
         ("selector", {"matchLabels": {"app": "web", "x": "y"}}, "spec.selector"),
     ],
 )
@@ -404,8 +442,9 @@ def test_no_service_name() -> None:
 def test_fqdn_uses_the_namespace_and_cluster_domain() -> None:
     manifest = statefulset(1)
     manifest["metadata"]["namespace"] = "shop"
-    plan = statefulset_plan(manifest, services=[service(namespace="shop")],
-                            cluster_domain="corp.internal")
+    plan = statefulset_plan(
+        manifest, services=[service(namespace="shop")], cluster_domain="corp.internal"
+    )
     assert plan.pods[0].fqdn == "web-0.nginx.shop.svc.corp.internal"
     assert plan.service_domain == "nginx.shop.svc.corp.internal"
 

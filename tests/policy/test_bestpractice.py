@@ -11,18 +11,37 @@ from kpolicy.ruledefs import builtin_rules
 from tests.helpers import lint_text, of_rule
 
 PACK = [
-    "image-tag-missing-or-latest", "image-pull-policy-not-always-with-latest",
-    "container-resources-missing", "liveness-probe-missing", "readiness-probe-missing",
-    "probe-port-unknown", "probes-identical", "run-as-root", "privileged-container",
-    "privilege-escalation-allowed", "read-only-root-fs-missing", "host-namespaces",
-    "env-var-duplicate", "replicas-too-few", "replicas-set-with-hpa", "pdb-missing",
-    "pdb-blocks-all-evictions", "anti-affinity-missing", "job-ttl-missing",
+    "image-tag-missing-or-latest",
+    "image-pull-policy-not-always-with-latest",
+    "container-resources-missing",
+    "liveness-probe-missing",
+    "readiness-probe-missing",
+    "probe-port-unknown",
+    "probes-identical",
+    "run-as-root",
+    "privileged-container",
+    "privilege-escalation-allowed",
+    "read-only-root-fs-missing",
+    "host-namespaces",
+    "env-var-duplicate",
+    "replicas-too-few",
+    "replicas-set-with-hpa",
+    "pdb-missing",
+    "pdb-blocks-all-evictions",
+    "anti-affinity-missing",
+    "job-ttl-missing",
     "cronjob-deadline-missing",
 ]
 ON_BY_DEFAULT = {
-    "image-tag-missing-or-latest", "image-pull-policy-not-always-with-latest",
-    "probe-port-unknown", "probes-identical", "privileged-container", "host-namespaces",
-    "env-var-duplicate", "replicas-set-with-hpa", "pdb-blocks-all-evictions",
+    "image-tag-missing-or-latest",
+    "image-pull-policy-not-always-with-latest",
+    "probe-port-unknown",
+    "probes-identical",
+    "privileged-container",
+    "host-namespaces",
+    "env-var-duplicate",
+    "replicas-set-with-hpa",
+    "pdb-blocks-all-evictions",
 }
 
 WELL_WRITTEN = """\
@@ -120,23 +139,40 @@ def config(tmp_path: Path, text: str) -> Path:
 
 
 def test_resources_parameters(tmp_path: Path) -> None:
-    assert of_rule(lint_text(RESOURCES, select=["container-resources-missing"]),
-                   "container-resources-missing") == []
-    path = config(tmp_path, """\
+    assert (
+        of_rule(
+            lint_text(RESOURCES, select=["container-resources-missing"]),
+            "container-resources-missing",
+        )
+        == []
+    )
+    path = config(
+        tmp_path,
+        """\
 rules:
   container-resources-missing:
     severity: warning
     params: {limits: [cpu, memory], initContainers: true}
-""")
+""",
+    )
     found = of_rule(lint_text(RESOURCES, config_path=path), "container-resources-missing")
     assert [d.message for d in found] == [
         "container 'init' sets no cpu request, memory request, cpu limit, memory limit",
         "container 'app' sets no cpu limit",
     ]
-    requests_only = config(tmp_path, "rules:\n  container-resources-missing:\n"
-                                     "    severity: info\n    params: {limits: []}\n")
-    assert of_rule(lint_text(RESOURCES.replace("        limits: {memory: 64Mi}\n", ""),
-                             config_path=requests_only), "container-resources-missing") == []
+    requests_only = config(
+        tmp_path,
+        "rules:\n  container-resources-missing:\n    severity: info\n    params: {limits: []}\n",
+    )
+    assert (
+        of_rule(
+            lint_text(
+                RESOURCES.replace("        limits: {memory: 64Mi}\n", ""), config_path=requests_only
+            ),
+            "container-resources-missing",
+        )
+        == []
+    )
 
 
 REPLICAS = """\
@@ -158,13 +194,18 @@ def test_replicas_minimum_parameter(tmp_path: Path) -> None:
     path = config(tmp_path, "rules:\n  replicas-too-few: {severity: error, params: {min: 3}}\n")
     found = of_rule(lint_text(REPLICAS, config_path=path), "replicas-too-few")
     assert [(d.severity.value, d.span.line, d.message) for d in found] == [
-        ("error", 5, "replicas 2 is fewer than 3; one node drain or crash makes Deployment web "
-                     "unavailable"),
+        (
+            "error",
+            5,
+            "replicas 2 is fewer than 3; one node drain or crash makes Deployment web unavailable",
+        ),
     ]
 
 
 def test_autoscaler_matching() -> None:
-    other_group = REPLICAS + """\
+    other_group = (
+        REPLICAS
+        + """\
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -173,17 +214,23 @@ spec:
   scaleTargetRef: {apiVersion: extensions/v1beta1, kind: Deployment, name: web}
   maxReplicas: 3
 """
-    assert of_rule(lint_text(other_group, select=["replicas-set-with-hpa"]),
-                   "replicas-set-with-hpa") == []
+    )
+    assert (
+        of_rule(lint_text(other_group, select=["replicas-set-with-hpa"]), "replicas-set-with-hpa")
+        == []
+    )
     other_version = other_group.replace("extensions/v1beta1", "apps/v1beta2")
-    found = of_rule(lint_text(other_version, select=["replicas-set-with-hpa"]),
-                    "replicas-set-with-hpa")
+    found = of_rule(
+        lint_text(other_version, select=["replicas-set-with-hpa"]), "replicas-set-with-hpa"
+    )
     assert [d.span.line for d in found] == [5]
     assert found[0].related[0].span.line == 16
 
 
 def test_pdb_counts_pods_of_every_matching_template() -> None:
-    text = REPLICAS + """\
+    text = (
+        REPLICAS
+        + """\
 ---
 apiVersion: v1
 kind: Pod
@@ -198,13 +245,18 @@ spec:
   minAvailable: 3
   selector: {matchExpressions: [{key: app, operator: In, values: [web, api]}]}
 """
-    found = of_rule(lint_text(text, select=["pdb-blocks-all-evictions"]), "pdb-blocks-all-evictions")
+    )
+    found = of_rule(
+        lint_text(text, select=["pdb-blocks-all-evictions"]), "pdb-blocks-all-evictions"
+    )
     assert [d.message for d in found] == [
         "minAvailable 3 needs all 3 pods of Deployment web, Pod extra available, so none can ever "
         "be evicted; node drains wait for this PodDisruptionBudget forever",
     ]
     assert len(found[0].related) == 2
-    daemonset = text + """\
+    daemonset = (
+        text
+        + """\
 ---
 apiVersion: apps/v1
 kind: DaemonSet
@@ -216,8 +268,13 @@ spec:
     spec:
       containers: [{name: agent, image: "agent:1.0"}]
 """
-    assert of_rule(lint_text(daemonset, select=["pdb-blocks-all-evictions"]),
-                   "pdb-blocks-all-evictions") == []
+    )
+    assert (
+        of_rule(
+            lint_text(daemonset, select=["pdb-blocks-all-evictions"]), "pdb-blocks-all-evictions"
+        )
+        == []
+    )
 
 
 HOSTILE = """\

@@ -61,16 +61,23 @@ def run(tmp_path: Path, text: str, manifest: str = DEPLOYMENT) -> list[tuple[int
 
 
 def test_container_target_points_at_the_failing_value(tmp_path: Path) -> None:
-    found = run(tmp_path, """\
+    found = run(
+        tmp_path,
+        """\
 target: container
 message: "container {container!r} of {kind} {name} uses a foreign image"
 check:
   properties:
     image: {pattern: '^registry\\.example\\.com/'}
-""")
+""",
+    )
     assert found == [
-        (22, 18, "container 'web' of Deployment web uses a foreign image: image "
-                 "'docker.io/nginx:1.27' does not match '^registry\\.example\\.com/'"),
+        (
+            22,
+            18,
+            "container 'web' of Deployment web uses a foreign image: image "
+            "'docker.io/nginx:1.27' does not match '^registry\\.example\\.com/'",
+        ),
     ]
 
 
@@ -84,8 +91,11 @@ def test_init_and_ephemeral_containers_are_opt_in(tmp_path: Path) -> None:
 
 
 def test_pod_spec_target_and_false_subschema(tmp_path: Path) -> None:
-    found = run(tmp_path, "target: podSpec\nmessage: no host network\ncheck:\n"
-                          "  properties:\n    hostNetwork: false\n")
+    found = run(
+        tmp_path,
+        "target: podSpec\nmessage: no host network\ncheck:\n"
+        "  properties:\n    hostNetwork: false\n",
+    )
     assert found == [(16, 20, "no host network: hostNetwork is not allowed")]
 
 
@@ -114,15 +124,19 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm}
 """
-    found = run(tmp_path, "target: podSpec\ncheck:\n  properties:\n    hostPID: {const: false}\n",
-                cronjob)
+    found = run(
+        tmp_path, "target: podSpec\ncheck:\n  properties:\n    hostPID: {const: false}\n", cronjob
+    )
     assert [(line, col) for line, col, _ in found] == [(10, 20), (17, 12)]
     assert found[0][2].endswith("hostPID is true, expected false")
 
 
 def test_required_points_at_the_parent_key(tmp_path: Path) -> None:
-    found = run(tmp_path, "target: object\ncheck:\n  properties:\n    spec:\n"
-                          "      required: [minReadySeconds, paused]\n")
+    found = run(
+        tmp_path,
+        "target: object\ncheck:\n  properties:\n    spec:\n"
+        "      required: [minReadySeconds, paused]\n",
+    )
     # one finding for the mapping that should hold both keys, on its key
     assert found == [(8, 1, "A test policy: spec.minReadySeconds, spec.paused are missing")]
 
@@ -134,8 +148,10 @@ def test_required_in_a_container_points_at_the_container(tmp_path: Path) -> None
 
 
 def test_metadata_target_and_missing_metadata(tmp_path: Path) -> None:
-    text = "target: metadata\ncheck:\n  required: [labels]\n  properties:\n" \
-           "    labels: {required: [team]}\n"
+    text = (
+        "target: metadata\ncheck:\n  required: [labels]\n  properties:\n"
+        "    labels: {required: [team]}\n"
+    )
     found = run(tmp_path, text)
     assert found == [(6, 3, "A test policy: metadata.labels.team is missing")]
     no_metadata = "apiVersion: v1\nkind: ConfigMap\ndata: {}\n"
@@ -164,8 +180,10 @@ def test_object_target_root_failure_points_at_kind(tmp_path: Path) -> None:
     ],
 )
 def test_match(tmp_path: Path, match: str, hits: int) -> None:
-    text = f"match: {match if match.startswith('{') else '{' + match + '}'}\n" \
-           "check:\n  properties:\n    spec: {properties: {replicas: {minimum: 2}}}\n"
+    text = (
+        f"match: {match if match.startswith('{') else '{' + match + '}'}\n"
+        "check:\n  properties:\n    spec: {properties: {replicas: {minimum: 2}}}\n"
+    )
     assert len(run(tmp_path, text)) == hits
 
 
@@ -178,13 +196,16 @@ def test_match_namespace_default_and_cluster_scoped(tmp_path: Path) -> None:
 
 
 def test_any_of_names_each_alternative(tmp_path: Path) -> None:
-    found = run(tmp_path, """\
+    found = run(
+        tmp_path,
+        """\
 target: container
 check:
   anyOf:
     - required: [livenessProbe]
     - properties: {image: {pattern: '^registry'}}
-""")
+""",
+    )
     assert found[0][2] == (
         "A test policy: container 'web' matches none of the alternatives (livenessProbe is "
         "missing; image 'docker.io/nginx:1.27' does not match '^registry')"
@@ -201,8 +222,10 @@ check:
         ("{properties: {replicas: {multipleOf: 2}}}", "replicas 1 is not a multiple of 2"),
         ("{properties: {selector: {maxProperties: 0}}}", "selector has more than 0 keys"),
         ("{properties: {replicas: {not: {const: 1}}}}", "replicas 1 is not allowed"),
-        ("{additionalProperties: false, properties: {replicas: true, selector: true}}",
-         "template is not allowed"),
+        (
+            "{additionalProperties: false, properties: {replicas: true, selector: true}}",
+            "template is not allowed",
+        ),
     ],
 )
 def test_details(tmp_path: Path, schema: str, detail: str) -> None:
@@ -212,15 +235,19 @@ def test_details(tmp_path: Path, schema: str, detail: str) -> None:
 
 def test_message_placeholders_are_safe() -> None:
     values = {"name": "web", "value": "'x'", "detail": "image 'x' does not match 'y'"}
-    assert render_message("{name} {missing} {0} {name.upper} {value!r}", values, "d") == \
-        "web {missing} {0} {name.upper} \"'x'\": d"
+    assert (
+        render_message("{name} {missing} {0} {name.upper} {value!r}", values, "d")
+        == "web {missing} {0} {name.upper} \"'x'\": d"
+    )
     assert render_message("broken {name", values, "d") == "broken {name: d"
     assert render_message("{name}: {detail}", values, "d") == "web: image 'x' does not match 'y'"
     assert render_message("{name:d}", values, "d") == "{name:d}: d"
     assert render_message("", values, "d") == "d"
     # a message that names the failing node itself says what failed: no suffix
-    assert render_message("{name} sets {field}: {value}", {**values, "field": "x"}, "d") == \
-        "web sets x: 'x'"
+    assert (
+        render_message("{name} sets {field}: {value}", {**values, "field": "x"}, "d")
+        == "web sets x: 'x'"
+    )
     assert render_message("{field!r} is set", {"field": "x"}, "d") == "'x' is set"
 
 
@@ -260,8 +287,14 @@ spec:
 
 def test_declarative_check_without_check_is_an_error() -> None:
     rule = RuleDef(
-        id="x", title="X", severity=Severity.ERROR, kinds=frozenset({"*"}), rationale="r",
-        remediation="Fix.", message="m", examples=(Example(bad=None, good="a: 1"),),
+        id="x",
+        title="X",
+        severity=Severity.ERROR,
+        kinds=frozenset({"*"}),
+        rationale="r",
+        remediation="Fix.",
+        message="m",
+        examples=(Example(bad=None, good="a: 1"),),
     )
     with pytest.raises(ValueError):
         declarative_check(rule)

@@ -58,17 +58,24 @@ def test_each_rule_section_has_what_the_issue_asks_for() -> None:
     assert len(sections) == len(builtin_rules())
     for section in sections:
         rule_id = section.splitlines()[0]
-        for part in ("- Default severity: `", "### What it does", "### Why it matters",
-                     "### How to fix it", "### Configure and suppress",
-                     f"kpolicy: ignore[{rule_id}]"):
+        for part in (
+            "- Default severity: `",
+            "### What it does",
+            "### Why it matters",
+            "### How to fix it",
+            "### Configure and suppress",
+            f"kpolicy: ignore[{rule_id}]",
+        ):
             assert part in section, (rule_id, part)
         assert "### Example" in section, rule_id
 
 
 def test_bad_examples_show_their_findings() -> None:
     text = rules_markdown([builtin_rules()["image-tag-missing-or-latest"]])
-    assert "kpolicy reports:\n\n```text\nbad.yaml:15:18: warning[image-tag-missing-or-latest] " \
+    assert (
+        "kpolicy reports:\n\n```text\nbad.yaml:15:18: warning[image-tag-missing-or-latest] "
         "image 'nginx' has no tag" in text
+    )
 
 
 def test_policies_md_shows_the_example_files_verbatim() -> None:
@@ -89,9 +96,13 @@ def test_policies_md_shows_the_real_lint_output(tmp_path: Path) -> None:
     text = (DOCS / "policies.md").read_text(encoding="utf-8")
     manifest = text.split("`prod-web.yaml`:\n\n```yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "prod-web.yaml").write_text(manifest)
-    result = lint_paths(["prod-web.yaml"], tmp_path, policies=[ROOT / "examples" / "policies"],
-                        select=["images-from-registry", "prod-replicas-minimum"],
-                        use_config_discovery=False)
+    result = lint_paths(
+        ["prod-web.yaml"],
+        tmp_path,
+        policies=[ROOT / "examples" / "policies"],
+        select=["images-from-registry", "prod-replicas-minimum"],
+        use_config_discovery=False,
+    )
     for diag in result.diagnostics:
         assert format_line(diag) + "\n" in text
     assert len(result.diagnostics) == 2

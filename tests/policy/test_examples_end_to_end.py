@@ -75,8 +75,13 @@ POLICIES = "images-from-registry,prod-replicas-minimum"
 
 
 def kpolicy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kpolicy", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "kpolicy", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -86,8 +91,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_text(project: Path) -> None:
-    out = kpolicy("lint", "--policy", str(EXAMPLES), "--select", POLICIES, "prod-web.yaml",
-                  cwd=project)
+    out = kpolicy(
+        "lint", "--policy", str(EXAMPLES), "--select", POLICIES, "prod-web.yaml", cwd=project
+    )
     assert out.returncode == 1, out.stderr
     assert out.stdout.splitlines() == [
         "prod-web.yaml:7:13: error[prod-replicas-minimum] Deployment web in prod runs fewer than "
@@ -102,13 +108,24 @@ def test_text(project: Path) -> None:
 
 
 def test_json(project: Path) -> None:
-    out = kpolicy("lint", "--policy", str(EXAMPLES), "--select", POLICIES, "-f", "json",
-                  "prod-web.yaml", cwd=project)
+    out = kpolicy(
+        "lint",
+        "--policy",
+        str(EXAMPLES),
+        "--select",
+        POLICIES,
+        "-f",
+        "json",
+        "prod-web.yaml",
+        cwd=project,
+    )
     assert out.returncode == 1, out.stderr
     report = json.loads(out.stdout)
     jsonschema.validate(report, json.loads((ROOT / "schemas" / "report.schema.json").read_text()))
-    found = [(d["rule"], d["line"], d["column"], d["endLine"], d["endColumn"], d["path"])
-             for d in report["diagnostics"]]
+    found = [
+        (d["rule"], d["line"], d["column"], d["endLine"], d["endColumn"], d["path"])
+        for d in report["diagnostics"]
+    ]
     assert found == [
         ("prod-replicas-minimum", 7, 13, 7, 14, "/spec/replicas"),
         ("images-from-registry", 19, 18, 19, 46, "/spec/template/spec/containers/0/image"),
@@ -116,12 +133,25 @@ def test_json(project: Path) -> None:
         ("prod-replicas-minimum", 28, 1, 28, 5, "/spec"),
     ]
     assert report["diagnostics"][1]["object"] == {
-        "apiVersion": "apps/v1", "kind": "Deployment", "namespace": "prod", "name": "web"}
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": "prod",
+        "name": "web",
+    }
 
 
 def test_sarif(project: Path) -> None:
-    out = kpolicy("lint", "--policy", str(EXAMPLES), "--select", POLICIES, "-f", "sarif",
-                  "prod-web.yaml", cwd=project)
+    out = kpolicy(
+        "lint",
+        "--policy",
+        str(EXAMPLES),
+        "--select",
+        POLICIES,
+        "-f",
+        "sarif",
+        "prod-web.yaml",
+        cwd=project,
+    )
     assert out.returncode == 1, out.stderr
     log = json.loads(out.stdout)
     if SARIF_SCHEMA.is_file():
@@ -132,16 +162,26 @@ def test_sarif(project: Path) -> None:
     assert rules["prod-replicas-minimum"]["helpUri"].endswith("/docs/policies.md")
     assert rules["prod-replicas-minimum"]["defaultConfiguration"]["level"] == "error"
     assert rules["prod-replicas-minimum"]["help"]["text"] == "Set spec.replicas to 3 or more."
-    results = [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"],
-                r["properties"]["path"]) for r in run["results"]]
+    results = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"], r["properties"]["path"])
+        for r in run["results"]
+    ]
     assert results == [
-        ("prod-replicas-minimum",
-         {"startLine": 7, "startColumn": 13, "endLine": 7, "endColumn": 14}, "/spec/replicas"),
-        ("images-from-registry",
-         {"startLine": 19, "startColumn": 18, "endLine": 19, "endColumn": 46},
-         "/spec/template/spec/containers/0/image"),
-        ("prod-replicas-minimum",
-         {"startLine": 28, "startColumn": 1, "endLine": 28, "endColumn": 5}, "/spec"),
+        (
+            "prod-replicas-minimum",
+            {"startLine": 7, "startColumn": 13, "endLine": 7, "endColumn": 14},
+            "/spec/replicas",
+        ),
+        (
+            "images-from-registry",
+            {"startLine": 19, "startColumn": 18, "endLine": 19, "endColumn": 46},
+            "/spec/template/spec/containers/0/image",
+        ),
+        (
+            "prod-replicas-minimum",
+            {"startLine": 28, "startColumn": 1, "endLine": 28, "endColumn": 5},
+            "/spec",
+        ),
     ]
     for result in run["results"]:
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
@@ -171,15 +211,19 @@ def test_rules_command_lists_policies(project: Path) -> None:
     out = kpolicy("rules", "--policy", str(EXAMPLES), cwd=project)
     assert out.returncode == 0
     assert any(line.startswith("images-from-registry ") for line in out.stdout.splitlines())
-    one = kpolicy("rules", "prod-replicas-minimum", "--policy", str(EXAMPLES), "-f", "json",
-                  cwd=project)
+    one = kpolicy(
+        "rules", "prod-replicas-minimum", "--policy", str(EXAMPLES), "-f", "json", cwd=project
+    )
     data = json.loads(one.stdout)
     assert data["target"] == "object" and data["match"] == {"namespaces": ["prod"]}
 
 
 def test_bad_policy_is_a_usage_error(project: Path) -> None:
-    (project / "broken.yaml").write_text((EXAMPLES / "images-from-registry.yaml").read_text()
-                                         .replace("severity: error", "severity: fatal"))
+    (project / "broken.yaml").write_text(
+        (EXAMPLES / "images-from-registry.yaml")
+        .read_text()
+        .replace("severity: error", "severity: fatal")
+    )
     out = kpolicy("lint", "--policy", "broken.yaml", "prod-web.yaml", cwd=project)
     assert out.returncode == 2
     assert out.stderr.startswith("kpolicy: error: broken.yaml:6: invalid rule file at severity:")

@@ -31,18 +31,29 @@ def write(folder: Path, body: str, rule_id: str = "p", name: str | None = None) 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("check:\n  properties:\n    image: {pattern: '^(reg'}\n",
-         ":10: invalid JSON Schema at check/properties/image/pattern: '^(reg' is not a valid "
-         "regular expression (missing ) at position 5)"),
-        ("check:\n  properties:\n    spec:\n      type: strin\n",
-         ":11: invalid JSON Schema at check/properties/spec/type:"),
+        (
+            "check:\n  properties:\n    image: {pattern: '^(reg'}\n",
+            ":10: invalid JSON Schema at check/properties/image/pattern: '^(reg' is not a valid "
+            "regular expression (missing ) at position 5)",
+        ),
+        (
+            "check:\n  properties:\n    spec:\n      type: strin\n",
+            ":11: invalid JSON Schema at check/properties/spec/type:",
+        ),
         ("check:\n  required: notalist\n", ":9: invalid JSON Schema at check/required:"),
         ("target: pod\ncheck: {}\n", ":8: invalid rule file at target: 'pod' is not one of"),
-        ("target: podSpec\ncontainers: {init: true}\ncheck: {}\n",
-         ":8: invalid rule file at target: 'container' was expected"),
-        ("match: {namespace: [prod]}\ncheck: {}\n",
-         ":8: invalid rule file at match/namespace: unknown key 'namespace' (allowed: annotations,"),
-        ("check: {}\nseverty: error\n", ":9: invalid rule file at severty: unknown key 'severty' (allowed: check,"),
+        (
+            "target: podSpec\ncontainers: {init: true}\ncheck: {}\n",
+            ":8: invalid rule file at target: 'container' was expected",
+        ),
+        (
+            "match: {namespace: [prod]}\ncheck: {}\n",
+            ":8: invalid rule file at match/namespace: unknown key 'namespace' (allowed: annotations,",
+        ),
+        (
+            "check: {}\nseverty: error\n",
+            ":9: invalid rule file at severty: unknown key 'severty' (allowed: check,",
+        ),
         ("check: [1]\n", ":8: invalid rule file at check: [1] is not of type 'object'"),
     ],
 )

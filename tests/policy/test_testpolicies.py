@@ -26,8 +26,10 @@ def test_example_policies_pass() -> None:
     assert err == ""
     lines = out.splitlines()
     assert lines[-1] == "2 policies, 7 examples: 7 passed, 0 failed"
-    assert "PASS images-from-registry example 1 bad (public images, also in init containers): " \
+    assert (
+        "PASS images-from-registry example 1 bad (public images, also in init containers): "
         "2 findings" in lines
+    )
     assert all(line.startswith("PASS ") for line in lines[:-1])
 
 
@@ -42,18 +44,22 @@ def test_a_disagreeing_example_fails(tmp_path: Path) -> None:
     path = tmp_path / "prod-replicas-minimum.yaml"
     text = path.read_text()
     # the good example now has too few replicas, and a bad one is fixed
-    text = text.replace("replicas: 3\n", "replicas: 2\n", 1).replace("        serviceName: db\n",
-                                                                    "        serviceName: db\n"
-                                                                    "        replicas: 5\n")
+    text = text.replace("replicas: 3\n", "replicas: 2\n", 1).replace(
+        "        serviceName: db\n", "        serviceName: db\n        replicas: 5\n"
+    )
     path.write_text(text)
     code, out, _ = run([path])
     assert code == 1
     assert "FAIL prod-replicas-minimum example 1 good: 1 finding, expected none" in out
     assert f"     in {path}" in out
-    assert "good.yaml:7:13: error[prod-replicas-minimum] Deployment web in prod runs fewer than " \
+    assert (
+        "good.yaml:7:13: error[prod-replicas-minimum] Deployment web in prod runs fewer than "
         "3 replicas: spec.replicas 2 is less than the minimum 3 (Deployment prod/web)" in out
-    assert "FAIL prod-replicas-minimum example 2 bad (replicas left out means 1): no finding, " \
+    )
+    assert (
+        "FAIL prod-replicas-minimum example 2 bad (replicas left out means 1): no finding, "
         "expected at least one" in out
+    )
     assert out.splitlines()[-1] == "1 policy, 4 examples: 2 passed, 2 failed"
 
 
@@ -77,8 +83,10 @@ examples:
 
 def test_a_policy_without_check_fails(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("id: p\ntitle: T\nseverity: error\nrationale: r\nremediation: Fix.\n"
-                    "examples:\n  - good: 'a: 1'\n")
+    path.write_text(
+        "id: p\ntitle: T\nseverity: error\nrationale: r\nremediation: Fix.\n"
+        "examples:\n  - good: 'a: 1'\n"
+    )
     code, _, err = run([path])
     assert code == 2  # a policy without a check is a bad policy: a usage error, as in lint
     assert "policy 'p' has no check" in err
@@ -99,16 +107,22 @@ def test_usage_errors(tmp_path: Path) -> None:
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "kpolicy", "test-policies", *args],
-                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "kpolicy", "test-policies", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     ok = cli("examples/policies")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.splitlines()[-1] == "2 policies, 7 examples: 7 passed, 0 failed"
     shutil.copy(EXAMPLES / "images-from-registry.yaml", tmp_path)
     broken = tmp_path / "images-from-registry.yaml"
-    broken.write_text(broken.read_text().replace("registry.example.com/web/nginx",
-                                                 "docker.io/nginx"))
+    broken.write_text(
+        broken.read_text().replace("registry.example.com/web/nginx", "docker.io/nginx")
+    )
     assert cli(str(broken)).returncode == 1
     bad = cli(str(tmp_path / "nope.yaml"))
     assert bad.returncode == 2 and "policy path not found" in bad.stderr

@@ -39,9 +39,9 @@ def _oldest_and_newest_fast() -> list[object]:
     """Every version, the ones between the oldest and the newest marked slow."""
     versions = supported_versions()
     return [
-        version if version in (versions[0], versions[-1]) else pytest.param(
-            version, marks=pytest.mark.slow
-        )
+        version
+        if version in (versions[0], versions[-1])
+        else pytest.param(version, marks=pytest.mark.slow)
         for version in versions
     ]
 

@@ -58,7 +58,9 @@ def documents() -> list[Any]:
                 found.extend(d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict))
             except (yaml.YAMLError, UnicodeDecodeError):
                 continue
-    return [d for d in found if isinstance(d.get("apiVersion"), str) and isinstance(d.get("kind"), str)]
+    return [
+        d for d in found if isinstance(d.get("apiVersion"), str) and isinstance(d.get("kind"), str)
+    ]
 
 
 DOCUMENTS = documents()

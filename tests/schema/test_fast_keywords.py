@@ -17,19 +17,29 @@ from kpolicy.schema import SchemaValidator, _builtin_format_checker, _compile_fa
 EXAMPLES = max(600, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
 
 LEAF_KEYWORDS = st.one_of(
-    st.builds(lambda t: {"type": t},
-              st.sampled_from(["string", "integer", "number", "boolean", "object", "array",
-                               "null"])),
-    st.builds(lambda t: {"type": t},
-              st.lists(st.sampled_from(["string", "integer", "number", "boolean", "object",
-                                        "array", "null"]), min_size=2, max_size=3)),
+    st.builds(
+        lambda t: {"type": t},
+        st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"]),
+    ),
+    st.builds(
+        lambda t: {"type": t},
+        st.lists(
+            st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"]),
+            min_size=2,
+            max_size=3,
+        ),
+    ),
     st.builds(lambda p: {"pattern": p}, st.sampled_from(["^a", "b$", "[0-9]+", "^$", "a|b"])),
-    st.builds(lambda k, n: {k: n},
-              st.sampled_from(["minLength", "maxLength", "minItems", "maxItems"]),
-              st.integers(0, 3)),
-    st.builds(lambda k, n: {k: n},
-              st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
-              st.one_of(st.integers(-2, 2), st.sampled_from([-1.5, 0.0, 0.5, 2.0]))),
+    st.builds(
+        lambda k, n: {k: n},
+        st.sampled_from(["minLength", "maxLength", "minItems", "maxItems"]),
+        st.integers(0, 3),
+    ),
+    st.builds(
+        lambda k, n: {k: n},
+        st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+        st.one_of(st.integers(-2, 2), st.sampled_from([-1.5, 0.0, 0.5, 2.0])),
+    ),
     st.builds(lambda e: {"enum": e}, st.lists(st.sampled_from(["a", "b", "ab", ""]), max_size=3)),
     st.just({"format": "int32"}),
 )
@@ -46,18 +56,26 @@ NODES = st.lists(LEAF_KEYWORDS, min_size=0, max_size=3).map(_merge)
 SCHEMAS = st.recursive(
     NODES,
     lambda inner: st.one_of(
-        st.builds(lambda base, props: {**base, "properties": props},
-                  NODES, st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2)),
+        st.builds(
+            lambda base, props: {**base, "properties": props},
+            NODES,
+            st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2),
+        ),
         st.builds(lambda base, sub: {**base, "items": sub}, NODES, inner),
         st.builds(lambda base, sub: {**base, "additionalProperties": sub}, NODES, inner),
-        st.builds(lambda base, names: {**base, "required": names}, NODES,
-                  st.lists(st.sampled_from(["a", "b"]), max_size=2, unique=True)),
+        st.builds(
+            lambda base, names: {**base, "required": names},
+            NODES,
+            st.lists(st.sampled_from(["a", "b"]), max_size=2, unique=True),
+        ),
     ),
     max_leaves=6,
 )
 VALUES = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(-3, 3),
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 3),
         st.sampled_from([-1.5, 0.0, 0.5, 2.0, 2.5, 3e9]),
         st.text(alphabet="ab0 ", max_size=3),
     ),
@@ -74,7 +92,9 @@ VALUES = st.recursive(
 def test_fast_check_decides_as_jsonschema(schema: dict[str, Any], value: Any) -> None:
     fast = _compile_fast(schema)
     assert fast is not None, schema
-    expected = Draft202012Validator(schema, format_checker=_builtin_format_checker()).is_valid(value)
+    expected = Draft202012Validator(schema, format_checker=_builtin_format_checker()).is_valid(
+        value
+    )
     assert fast(value) == expected, (schema, value)
 
 
@@ -94,8 +114,14 @@ def _crd(schema: dict[str, Any]) -> dict[str, Any]:
             "group": "example.com",
             "names": {"kind": "Widget", "plural": "widgets"},
             "scope": "Namespaced",
-            "versions": [{"name": "v1", "served": True, "storage": True,
-                          "schema": {"openAPIV3Schema": schema}}],
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema},
+                }
+            ],
         },
     }
 
@@ -120,12 +146,20 @@ def test_custom_resources_are_decided_by_the_fast_check() -> None:
     validator = SchemaValidator.for_version("1.37").with_crds([_crd(WIDGET_SCHEMA)])
     key = ("example.com/v1", "Widget")
     assert validator._custom_fast_for(key) is not None
-    good = {"apiVersion": key[0], "kind": key[1], "metadata": {"name": "w"},
-            "spec": {"size": 3, "colour": "red", "tags": ["a"]}}
+    good = {
+        "apiVersion": key[0],
+        "kind": key[1],
+        "metadata": {"name": "w"},
+        "spec": {"size": 3, "colour": "red", "tags": ["a"]},
+    }
     assert validator.validate(good) == []
     assert key not in validator._custom_compiled  # jsonschema was never needed
-    bad = {"apiVersion": key[0], "kind": key[1], "metadata": {"name": "w"},
-           "spec": {"size": 11, "colour": "Red-and-much-too-long", "tags": ["a", "b", "c"]}}
+    bad = {
+        "apiVersion": key[0],
+        "kind": key[1],
+        "metadata": {"name": "w"},
+        "spec": {"size": 11, "colour": "Red-and-much-too-long", "tags": ["a", "b", "c"]},
+    }
     found = validator.validate(bad)
     compiled = validator._validator_for(*key)
     assert compiled is not None

@@ -123,7 +123,9 @@ JOB: dict[str, Any] = {
     "kind": "Job",
     "metadata": {"name": "j"},
     "spec": {
-        "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}},
+        "template": {
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}
+        },
         "podFailurePolicy": {
             "rules": [{"action": "Ignore", "onExitCodes": {"operator": "In", "values": [1]}}]
         },
@@ -134,31 +136,71 @@ RULE = ("spec", "podFailurePolicy", "rules", 0)
 # fields whose validation rejects "" (NotSupported or Required): optional pointers accept null
 # (nil is not validated), required fields report null once, as missing, not as an enum error;
 # (document, path, a valid value, the first version that validates the field)
-REQUIRED = {"PodOS.name", "ContainerResizePolicy.restartPolicy", "PodFailurePolicyRule.action",
-            "PodFailurePolicyOnExitCodesRequirement.operator"}
+REQUIRED = {
+    "PodOS.name",
+    "ContainerResizePolicy.restartPolicy",
+    "PodFailurePolicyRule.action",
+    "PodFailurePolicyOnExitCodesRequirement.operator",
+}
 POINTER_ENUM_CASES: list[tuple[str, dict[str, Any], tuple[str | int, ...], str, str]] = [
     ("PodSpec.preemptionPolicy", POD, ("spec", "preemptionPolicy"), "Never", "1.32"),
-    ("PodOS.name", with_value(POD, ("spec", "os"), {"name": "linux"}), ("spec", "os", "name"),
-     "windows", "1.32"),
-    ("Container.restartPolicy", with_value(POD, ("spec", "initContainers"),
-                                           [{"name": "s", "image": "i"}]),
-     ("spec", "initContainers", 0, "restartPolicy"), "Always", "1.32"),
-    ("ContainerResizePolicy.restartPolicy",
-     with_value(POD, ("spec", "containers", 0, "resizePolicy"),
-                [{"resourceName": "cpu", "restartPolicy": "NotRequired"}]),
-     ("spec", "containers", 0, "resizePolicy", 0, "restartPolicy"), "RestartContainer", "1.32"),
-    ("PodSecurityContext.fsGroupChangePolicy", with_value(POD, ("spec", "securityContext"), {}),
-     ("spec", "securityContext", "fsGroupChangePolicy"), "OnRootMismatch", "1.32"),
-    ("PodSecurityContext.supplementalGroupsPolicy",
-     with_value(POD, ("spec", "securityContext"), {}),
-     ("spec", "securityContext", "supplementalGroupsPolicy"), "Strict", "1.33"),
-    ("VolumeMount.mountPropagation",
-     with_value(POD, ("spec", "containers", 0, "volumeMounts"), [{"name": "v", "mountPath": "/v"}]),
-     ("spec", "containers", 0, "volumeMounts", 0, "mountPropagation"), "HostToContainer", "1.32"),
+    (
+        "PodOS.name",
+        with_value(POD, ("spec", "os"), {"name": "linux"}),
+        ("spec", "os", "name"),
+        "windows",
+        "1.32",
+    ),
+    (
+        "Container.restartPolicy",
+        with_value(POD, ("spec", "initContainers"), [{"name": "s", "image": "i"}]),
+        ("spec", "initContainers", 0, "restartPolicy"),
+        "Always",
+        "1.32",
+    ),
+    (
+        "ContainerResizePolicy.restartPolicy",
+        with_value(
+            POD,
+            ("spec", "containers", 0, "resizePolicy"),
+            [{"resourceName": "cpu", "restartPolicy": "NotRequired"}],
+        ),
+        ("spec", "containers", 0, "resizePolicy", 0, "restartPolicy"),
+        "RestartContainer",
+        "1.32",
+    ),
+    (
+        "PodSecurityContext.fsGroupChangePolicy",
+        with_value(POD, ("spec", "securityContext"), {}),
+        ("spec", "securityContext", "fsGroupChangePolicy"),
+        "OnRootMismatch",
+        "1.32",
+    ),
+    (
+        "PodSecurityContext.supplementalGroupsPolicy",
+        with_value(POD, ("spec", "securityContext"), {}),
+        ("spec", "securityContext", "supplementalGroupsPolicy"),
+        "Strict",
+        "1.33",
+    ),
+    (
+        "VolumeMount.mountPropagation",
+        with_value(
+            POD, ("spec", "containers", 0, "volumeMounts"), [{"name": "v", "mountPath": "/v"}]
+        ),
+        ("spec", "containers", 0, "volumeMounts", 0, "mountPropagation"),
+        "HostToContainer",
+        "1.32",
+    ),
     ("JobSpec.podReplacementPolicy", JOB, ("spec", "podReplacementPolicy"), "Failed", "1.32"),
     ("PodFailurePolicyRule.action", JOB, (*RULE, "action"), "FailJob", "1.32"),
-    ("PodFailurePolicyOnExitCodesRequirement.operator", JOB, (*RULE, "onExitCodes", "operator"),
-     "NotIn", "1.32"),
+    (
+        "PodFailurePolicyOnExitCodesRequirement.operator",
+        JOB,
+        (*RULE, "onExitCodes", "operator"),
+        "NotIn",
+        "1.32",
+    ),
 ]
 
 
