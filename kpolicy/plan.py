@@ -58,10 +58,13 @@ __all__ = [
     "ChangeKind",
     "DNSNames",
     "DaemonSetStep",
+    "HistoryEntry",
     "NodePlacement",
     "PodDNS",
+    "Progress",
     "Rejection",
     "ReplicaSetState",
+    "RollbackTo",
     "ReplicaSetStep",
     "Stall",
     "StatefulSetStep",
@@ -322,6 +325,47 @@ class Stall:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A revision of a workload as ``kubectl rollout history`` lists it: a Deployment's
+    ReplicaSet (``replica_set`` None for one the plan creates) or a ControllerRevision."""
+
+    revision: int | None
+    replica_set: str | None
+    change_cause: str | None
+    images: tuple[str, ...]
+    replicas: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "replicaSet": self.replica_set,
+            "changeCause": self.change_cause,
+            "images": list(self.images),
+            "replicas": self.replicas,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackTo:
+    """``kubectl rollout undo``: the revision whose template comes back, its ReplicaSet, and
+    the revision number it gets."""
+
+    revision: int
+    replica_set: str
+    new_revision: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "replicaSet": self.replica_set,
+            "newRevision": self.new_revision,
+        }
+
+
+Progress = Literal["complete", "stuck", "paused"]
+
+
+@dataclass(frozen=True, slots=True)
 class WorkloadPlan:
     """The plan of one workload; :meth:`to_json` gives the JSON shape of ``plan.schema.json``.
 
@@ -359,6 +403,15 @@ class WorkloadPlan:
     pods_omitted_after: int = 0
     nodes_omitted: int = 0
     nodes_running: int | None = None  # DaemonSet with --nodes: how many of all run the daemon
+    # planned from the live state (--live): the state the plan starts from, how it ends
+    # ("stuck": it stops short of the spec, and why), the revision it ends on, the rollback
+    # (--undo) and the revisions kept afterwards
+    start: Step | None = None
+    progress: Progress | None = None
+    stuck_reason: str | None = None
+    revision: int | None = None
+    rollback_to: RollbackTo | None = None
+    history: tuple[HistoryEntry, ...] = ()
 
     @property
     def step_count(self) -> int:
@@ -385,6 +438,13 @@ class WorkloadPlan:
             "stalled": self.stalled.to_json() if self.stalled is not None else None,
             "notes": list(self.notes),
         }
+        if self.start is not None:
+            out["start"] = self.start.to_json()
+            out["progress"] = self.progress
+            out["stuckReason"] = self.stuck_reason
+            out["revision"] = self.revision
+            out["rollbackTo"] = self.rollback_to.to_json() if self.rollback_to else None
+            out["history"] = [entry.to_json() for entry in self.history]
         omitted: dict[str, Any] = {}
         if self.steps_omitted:
             omitted["steps"] = {"after": self.steps_omitted_after, "count": self.steps_omitted}
@@ -1070,6 +1130,9 @@ class _ReplicaSet:
     available: int = 0
     desired_replicas: int | None = None
     max_replicas: int | None = None
+    # its Pods never become available (a live revision with unavailable Pods): those that are
+    # available stay so, new ones never count
+    stuck: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -1302,7 +1365,8 @@ class _DeploymentSimulation:
     # follows DeploymentController.syncDeployment: paused or scaling → sync, else the strategy
     def sync(self) -> None:
         for rs in self.sets():
-            rs.available = rs.replicas  # created last step: available now; deleted: gone
+            # created last step: available now (unless stuck); deleted: gone, unavailable first
+            rs.available = min(rs.available, rs.replicas) if rs.stuck else rs.replicas
         if self.paused or self._is_scaling_event():
             _scale_replica_sets(
                 self.spec.replicas, self.surge, self.new, self.old, rolling=self.spec.rolling
@@ -1704,6 +1768,9 @@ class _StatefulSetSimulation:
         self.deleted: list[int] = []
         self.update_order: list[int] = []
         self.available: set[int] = set()
+        # live Pods that never become ready, and the revisions whose new Pods never do
+        self.broken: set[int] = set()
+        self.broken_revisions: set[str] = set()
 
     def _revision_for_new_pod(self, ordinal: int) -> str:
         # follows newVersionedStatefulSetPod (stateful_set_utils.go): below start + partition a
@@ -1716,11 +1783,15 @@ class _StatefulSetSimulation:
         return _UPDATE
 
     def _create(self, ordinal: int) -> None:
-        self.pods[ordinal] = self._revision_for_new_pod(ordinal)
+        revision = self._revision_for_new_pod(ordinal)
+        self.pods[ordinal] = revision
         self.created.append(ordinal)
+        if revision in self.broken_revisions:
+            self.broken.add(ordinal)
 
     def _delete(self, ordinal: int, *, for_update: bool = False) -> None:
         del self.pods[ordinal]
+        self.broken.discard(ordinal)
         self.deleted.append(ordinal)
         if for_update:
             self.update_order.append(ordinal)
@@ -1734,7 +1805,7 @@ class _StatefulSetSimulation:
         spec = self.spec
         self.created = []
         self.deleted = []
-        self.available = set(self.pods)
+        self.available = {o for o in self.pods if o not in self.broken}
         ordinals = range(spec.start, spec.start + spec.replicas)
         condemned = sorted((o for o in self.pods if o not in ordinals), reverse=True)
         monotonic = spec.policy != PARALLEL
