@@ -133,14 +133,18 @@ def undo_target(live: LiveWorkload, rs: LiveReplicaSet) -> dict[str, Any]:
 # follows DeploymentController.cleanupDeployment (sync.go): the old ReplicaSets beyond
 # revisionHistoryLimit, lowest revision first, that have no Pods left
 def cleanup_deployment(
-    old: Sequence[tuple[int | None, str, int]], limit: int
+    old: Sequence[tuple[int | None, str, int, int]], limit: int
 ) -> tuple[str, ...]:
-    """Which old ReplicaSets ``(revision, name, replicas)`` the controller deletes."""
+    """Which old ReplicaSets ``(revision, name, spec.replicas, status.replicas)`` the
+    controller deletes: among the ``len(old) - limit`` of lowest revision, those with no
+    replicas in spec and status."""
     excess = len(old) - limit
     if excess <= 0:
         return ()
     ordered = sorted(old, key=lambda item: (item[0] if item[0] is not None else -1, item[1]))
-    return tuple(name for _, name, replicas in ordered[:excess] if replicas == 0)
+    return tuple(
+        name for _, name, replicas, current in ordered[:excess] if replicas == 0 and current == 0
+    )
 
 
 @dataclass(slots=True)
@@ -381,7 +385,12 @@ def deployment_live_plan(
         if progress in ("complete", "paused"):
             deleted = cleanup_deployment(
                 [
-                    (item.revision, item.live.name if item.live else "", item.working.replicas)
+                    (
+                        item.revision,
+                        item.live.name if item.live else "",
+                        item.working.replicas,
+                        item.working.replicas,
+                    )
                     for item in tracked
                 ],
                 limit,
