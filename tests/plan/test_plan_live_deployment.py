@@ -162,9 +162,10 @@ def test_scale_while_paused_is_proportional_and_starts_no_rollout() -> None:
     out = check(plan)
     assert out["change"] == "rollout+scale"
     assert out["progress"] == "paused"
-    # 20 + 3 = 23 allowed, 10 exist: 6 * 23 / 13 = 10.6 -> 11, 4 * 23 / 13 = 7.08 -> 7,
-    # the leftover 5 - 5 = 0; no ReplicaSet for 1.27 while paused
-    assert out["steps"] == [{"new": 0, "old": [11, 7]}]
+    # 20 + 3 = 23 allowed, 10 exist, 13 to add: 6 * 23 / 13 = 10.6 -> 11 (+5),
+    # 4 * 23 / 13 = 7.08 -> 7 (+3), the leftover 5 to the largest; no ReplicaSet for 1.27
+    # while paused
+    assert out["steps"] == [{"new": 0, "old": [16, 7]}]
     assert out["revision"] == 2
 
 
