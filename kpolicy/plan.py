@@ -59,6 +59,7 @@ __all__ = [
     "DNSNames",
     "DaemonSetStep",
     "HistoryEntry",
+    "LivePodState",
     "NodePlacement",
     "PodDNS",
     "Progress",
@@ -67,6 +68,7 @@ __all__ = [
     "RollbackTo",
     "ReplicaSetStep",
     "Stall",
+    "StatefulSetStart",
     "StatefulSetStep",
     "Step",
     "Strategy",
@@ -244,6 +246,48 @@ Step = ReplicaSetStep | StatefulSetStep | DaemonSetStep
 
 
 @dataclass(frozen=True, slots=True)
+class LivePodState:
+    """A StatefulSet Pod at the start of a live plan."""
+
+    name: str
+    revision: str | None
+    ready: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "revision": self.revision, "ready": self.ready}
+
+
+@dataclass(frozen=True, slots=True)
+class StatefulSetStart:
+    """The live StatefulSet a plan starts from: its Pods (the first MAX_SHOWN_NAMES), how many
+    are at the update revision (``new``) and at others (``old``), and how many are ready."""
+
+    new: int
+    old: int
+    available: int
+    pods: tuple[LivePodState, ...] = ()
+    pods_omitted: int = 0
+
+    @property
+    def old_count(self) -> int:
+        return self.old
+
+    @property
+    def total(self) -> int:
+        return self.new + self.old
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "new": self.new,
+            "old": self.old,
+            "pods": [pod.to_json() for pod in self.pods],
+        }
+        if self.pods_omitted:
+            out["podsOmitted"] = self.pods_omitted
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class PodDNS:
     """The DNS identity of a Pod; ``name``/``ordinal`` are None for generated Pod names."""
 
@@ -406,7 +450,7 @@ class WorkloadPlan:
     # planned from the live state (--live): the state the plan starts from, how it ends
     # ("stuck": it stops short of the spec, and why), the revision it ends on, the rollback
     # (--undo) and the revisions kept afterwards
-    start: Step | None = None
+    start: Step | StatefulSetStart | None = None
     progress: Progress | None = None
     stuck_reason: str | None = None
     revision: int | None = None

@@ -183,3 +183,64 @@ def pod(
         "spec": {"nodeName": node, "containers": [{"name": "app", "image": "x"}]},
         "status": status,
     }
+
+
+def live_statefulset(
+    name: str = "web",
+    replicas: int = 3,
+    image: str = "nginx:1.25",
+    *,
+    current: str = "web-aaa",
+    update: str = "web-aaa",
+    policy: str = "OrderedReady",
+    partition: int | None = None,
+) -> dict[str, Any]:
+    rolling: dict[str, Any] = {}
+    if partition is not None:
+        rolling["partition"] = partition
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name, "namespace": NS, "uid": _uid("StatefulSet", name)},
+        "spec": {
+            "replicas": replicas,
+            "serviceName": name,
+            "podManagementPolicy": policy,
+            "selector": {"matchLabels": {"app": name}},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": rolling},
+            "revisionHistoryLimit": 10,
+            "template": template(image, {"app": name}),
+        },
+        "status": {
+            "replicas": replicas,
+            "currentRevision": current,
+            "updateRevision": update,
+        },
+    }
+
+
+def controller_revision(owner_name: str, hash_: str, revision: int, image: str) -> dict[str, Any]:
+    name = f"{owner_name}-{hash_}"
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "ownerReferences": owner("StatefulSet", owner_name),
+        },
+        "revision": revision,
+        "data": {"spec": {"template": template(image, {"app": owner_name})}},
+    }
+
+
+def stateful_pod(owner_name: str, ordinal: int, revision: str, *, ready: bool = True,
+                 reason: str = "CrashLoopBackOff") -> dict[str, Any]:
+    return pod(
+        f"{owner_name}-{ordinal}",
+        "StatefulSet",
+        owner_name,
+        ready=ready,
+        labels={"app": owner_name, "controller-revision-hash": revision},
+        reason=reason,
+    )
