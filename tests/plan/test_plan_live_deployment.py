@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from kpolicy.plan_deployment_live import (
+from kpolicy.plan.deployment_live import (
     UndoError,
     cleanup_deployment,
     deployment_live_plan,
     find_new_replica_set,
 )
-from kpolicy.plan_live import LiveWorkload, live_state, template_matches
+from kpolicy.plan.live import LiveWorkload, live_state, template_matches
 
 from .live_support import (
     live_deployment,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kpolicy.plan_live import LiveWorkload, live_state
-from kpolicy.plan_statefulset_live import statefulset_live_plan, truncate_history
+from kpolicy.plan import PlanContext
+from kpolicy.plan.live import LiveWorkload, live_state
+from kpolicy.plan.statefulset_live import statefulset_live_plan, truncate_history
 
 from .live_support import (
     controller_revision,
@@ -98,7 +99,9 @@ def test_parallel_without_max_unavailable_replaces_the_broken_pod_after_a_revert
     # before MaxUnavailableStatefulSet (on by default from 1.35) the rolling update deletes
     # the highest Pod not at the update revision, healthy or not
     plan = statefulset_live_plan(
-        _broken_rollout("Parallel"), _parallel_revert(), kubernetes_version="1.34"
+        _broken_rollout("Parallel"),
+        _parallel_revert(),
+        context=PlanContext(kubernetes_version="1.34"),
     )
     out = check(plan)
     assert out["steps"] == [{"delete": ["web-2"]}, {"create": ["web-2"]}]

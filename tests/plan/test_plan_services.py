@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpolicy.model import ObjectRef
-from kpolicy.plan_services import BackendCandidate, service_shares
+from kpolicy.plan.services import BackendCandidate, service_shares
 
 
 def _service(selector: dict[str, str] | None, name: str = "web") -> dict[str, Any]:

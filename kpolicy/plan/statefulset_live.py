@@ -14,11 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
-from kpolicy.plan import (
-    _CURRENT,
-    _UPDATE,
-    DEFAULT_CLUSTER_DOMAIN,
-    DEFAULT_KUBERNETES_VERSION,
+from kpolicy.plan._fields import _Fields
+from kpolicy.plan._steps import _run, _shown_names, _StepLog
+from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext, feature_gate_enabled
+from kpolicy.plan.data import (
     MAX_SHOWN_NAMES,
     MAX_SIMULATED_PODS,
     ON_DELETE,
@@ -31,17 +30,16 @@ from kpolicy.plan import (
     StatefulSetStart,
     StatefulSetStep,
     WorkloadPlan,
-    _Fields,
-    _run,
-    _shown_names,
+)
+from kpolicy.plan.live import LivePod, LiveRevision, LiveWorkload, images_of, template_matches
+from kpolicy.plan.statefulset import (
+    _CURRENT,
+    _UPDATE,
+    _statefulset_parts,
     _StatefulSetSimulation,
     _StatefulSetSpec,
-    _statefulset_parts,
-    _StepLog,
-    feature_gate_enabled,
     statefulset_plan,
 )
-from kpolicy.plan_live import LivePod, LiveRevision, LiveWorkload, template_matches
 
 __all__ = ["statefulset_live_plan", "truncate_history"]
 
@@ -72,25 +70,15 @@ def statefulset_live_plan(
     new: Mapping[str, Any] | None = None,
     *,
     assume_ready: bool = False,
-    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION,
-    feature_gates: Mapping[str, bool] | None = None,
-    cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
-    services: Sequence[object] = (),
     rejections: Sequence[Rejection] = (),
+    context: PlanContext = DEFAULT_CONTEXT,
 ) -> WorkloadPlan:
     """The plan of a live StatefulSet: to ``new`` (a manifest) or to its own spec."""
     target: Mapping[str, Any] = new if isinstance(new, dict) else live.object
     # strategy, bounds, DNS names and the notes on the spec, as for a creation
-    base = statefulset_plan(
-        target,
-        None,
-        diff=True,
-        kubernetes_version=kubernetes_version,
-        feature_gates=feature_gates,
-        cluster_domain=cluster_domain,
-        services=services,
-        rejections=rejections,
-    )
+    base = statefulset_plan(target, None, diff=True, rejections=rejections, context=context)
+    kubernetes_version = context.kubernetes_version
+    feature_gates = context.feature_gates
     notes = [n for n in base.notes if not n.startswith("on creation")]
     if base.rejected is not None:
         return replace(base, change="none", notes=tuple(notes), start=_start(live, None, {}))
@@ -279,8 +267,6 @@ def statefulset_live_plan(
 
 
 def _images(template: Mapping[str, Any]) -> tuple[str, ...]:
-    from kpolicy.plan_live import images_of
-
     return images_of(template)
 
 

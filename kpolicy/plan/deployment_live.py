@@ -15,8 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kpolicy.plan import (
-    DEFAULT_CLUSTER_DOMAIN,
+from kpolicy.plan._fields import _Fields, _object_ref
+from kpolicy.plan._steps import _pods, _run, _StepLog
+from kpolicy.plan.changes import _refusal, _rejected_note, _rejection_fields
+from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext
+from kpolicy.plan.data import (
     RECREATE,
     ROLLING_UPDATE,
     Bounds,
@@ -28,22 +31,16 @@ from kpolicy.plan import (
     RollbackTo,
     Strategy,
     WorkloadPlan,
-    _closing_notes,
+)
+from kpolicy.plan.deployment import (
     _deployment_parts,
     _DeploymentSimulation,
-    _Fields,
-    _object_ref,
-    _pods,
     _ReplicaSet,
-    _refusal,
-    _rejected_note,
-    _rejection_fields,
-    _run,
-    _StepLog,
     deployment_max_surge,
     deployment_max_unavailable,
 )
-from kpolicy.plan_live import (
+from kpolicy.plan.dns import _closing_notes
+from kpolicy.plan.live import (
     POD_TEMPLATE_HASH,
     LiveReplicaSet,
     LiveWorkload,
@@ -187,9 +184,8 @@ def deployment_live_plan(
     undo: bool = False,
     to_revision: int | None = None,
     assume_ready: bool = False,
-    cluster_domain: str = DEFAULT_CLUSTER_DOMAIN,
-    services: Sequence[object] = (),
     rejections: Sequence[Rejection] = (),
+    context: PlanContext = DEFAULT_CONTEXT,
 ) -> WorkloadPlan:
     """The plan of a live Deployment: to ``new`` (a manifest), to its own spec (``new`` None),
     or back to a revision (``undo``; raises :class:`UndoError` as kubectl refuses)."""
@@ -425,7 +421,7 @@ def deployment_live_plan(
             f"planned from the live state as it stands: what the controller still does to "
             f"reach the spec of {_pods(spec.replicas)}"
         )
-    dns = _closing_notes(fields, [], template, None, rejected, target, cluster_domain, services, notes)
+    dns = _closing_notes(fields, [], template, None, rejected, target, context, notes)
     return WorkloadPlan(
         object=_object_ref(target),
         change=change,
