@@ -29,10 +29,15 @@ from kpolicy.plan.data import (
     PlanEntry,
     PlanReport,
     Rejection,
+    ServiceShares,
     StatefulSetStep,
     WorkloadPlan,
 )
+from kpolicy.plan.deployment_live import UndoError, deployment_live_plan
 from kpolicy.plan.dispatch import plan_for
+from kpolicy.plan.live import LiveState, LiveWorkload, live_state
+from kpolicy.plan.services import BackendCandidate, service_shares
+from kpolicy.plan.statefulset_live import statefulset_live_plan
 from kpolicy.plan.statefulset import statefulset_plan
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
@@ -59,6 +64,11 @@ class PlanOptions:
     config_path: Path | None = None
     stdin_filename: str = "<stdin>"
     cwd: Path | None = None
+    live_paths: Sequence[str] = ()  # --live: the live state (kubectl get -o yaml)
+    undo: str | None = None  # --undo deployment/NAME
+    to_revision: int | None = None  # --to-revision
+    namespace: str | None = None  # -n: the namespace of --undo
+    assume_ready: bool = False  # --assume-ready
 
 
 @dataclass(frozen=True)
@@ -491,7 +501,12 @@ def build_report(options: PlanOptions) -> PlanRun:
 
     if options.from_paths and options.base is not None:
         raise UsageError("--from and --base both name the previous version; give one")
-    paths = list(options.paths) or ["."]
+    _check_live_options(options)
+    live_mode = bool(options.live_paths)
+    # with --live, no PATH means no new version: the live workloads are planned as they stand
+    paths = list(options.paths) or ([] if live_mode else ["."])
+    if STDIN in paths and STDIN in options.live_paths:
+        raise UsageError("stdin (-) can be the new version or the live state, not both")
     if STDIN in paths and STDIN in options.from_paths:
         raise UsageError("stdin (-) can be the new or the previous version, not both")
     # the lint session of the same config, version and feature gates: its rules tell which
@@ -528,6 +543,29 @@ def build_report(options: PlanOptions) -> PlanRun:
     compared_with: str | None = None
     comparison: dict[str, Any] | None = None
     file_count = len(files)
+    if live_mode:
+        live_inputs, live_errors = discover(
+            options.live_paths, config.exclude, options.stdin_filename, base=config.exclude_base
+        )
+        errors.extend(live_errors)
+        live_files = _read(live_inputs, limits, errors)
+        warnings.extend(_warnings_of(live_files))
+        live = live_state(obj.data for file in live_files for obj in file.objects)
+        warnings.extend(live.warnings)
+        entries, services = _live_entries(
+            _workloads(files), live, index, settings, refusals, options, warnings
+        )
+        report = PlanReport(
+            entries=tuple(entries),
+            kubernetes_version=settings.kubernetes_version,
+            cluster_domain=settings.cluster_domain,
+            mode="live",
+            compared_with="--live " + " ".join(options.live_paths),
+            files=file_count,
+            live=tuple(options.live_paths),
+            services=services,
+        )
+        return PlanRun(report, tuple(warnings), tuple(errors))
     if not diff:
         for obj in _workloads(files):
             entry = _update_entry(obj, index, settings, refusals)
@@ -577,6 +615,187 @@ def build_report(options: PlanOptions) -> PlanRun:
         comparison=comparison,
     )
     return PlanRun(report, tuple(warnings), tuple(errors))
+
+
+# --------------------------------------------------------------------------------------------
+# From the live state
+
+
+_UNDO_KINDS: Final = ("deployment", "deployments", "deploy", "deployment.apps", "deployments.apps")
+
+
+def _check_live_options(options: PlanOptions) -> None:
+    if options.live_paths and (options.from_paths or options.base is not None):
+        raise UsageError("--live is the previous version; give no --from or --base with it")
+    if options.undo is not None and not options.live_paths:
+        raise UsageError("--undo plans from the live state: give --live")
+    if options.to_revision is not None and options.undo is None:
+        raise UsageError("--to-revision goes with --undo")
+    if options.to_revision is not None and options.to_revision < 0:
+        raise UsageError("--to-revision: a revision is 0 (the previous one) or more")
+    if options.undo is not None and list(options.paths):
+        raise UsageError("--undo plans a rollback from --live alone; give no PATH")
+    if options.assume_ready and not options.live_paths:
+        raise UsageError("--assume-ready goes with --live")
+
+
+def _undo_target(text: str) -> str:
+    """The Deployment name of ``--undo deployment/NAME`` (kubectl's TYPE/NAME)."""
+    kind, _, name = text.partition("/")
+    if not name or kind.lower() not in _UNDO_KINDS or "/" in name:
+        raise UsageError(f"--undo {text!r}: give deployment/NAME")
+    return name
+
+
+def _template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if not isinstance(labels, dict):
+        return {}
+    return {k: v for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _live_location(workload: LiveWorkload) -> str:
+    return f"live {workload.kind} {workload.namespace}/{workload.name}"
+
+
+def _live_plan(
+    live: LiveWorkload,
+    new: dict[str, Any] | None,
+    context: PlanContext,
+    rejections: Sequence[Rejection],
+    options: PlanOptions,
+) -> WorkloadPlan | None:
+    if live.kind == "Deployment":
+        return deployment_live_plan(
+            live, new, assume_ready=options.assume_ready, rejections=rejections, context=context
+        )
+    if live.kind == "StatefulSet":
+        return statefulset_live_plan(
+            live, new, assume_ready=options.assume_ready, rejections=rejections, context=context
+        )
+    return None
+
+
+def _ready_steps(plan: WorkloadPlan) -> tuple[int, ...]:
+    """Ready Pods after each step, and at the end once the last step's Pods are ready."""
+    ready = [step.available for step in plan.steps]
+    if plan.ready_at_end is not None:
+        end = plan.ready_at_end
+    elif plan.rejected is not None:
+        end = 0
+    else:
+        end = plan.replicas  # a creation: every Pod ready in the end
+    if plan.steps or end != (plan.start.available if plan.start is not None else 0):
+        ready.append(end)
+    return tuple(ready)
+
+
+def _live_entries(
+    new_workloads: list[KObject],
+    live: LiveState,
+    index: Index,
+    settings: PlanContext,
+    refusals: Refusals,
+    options: PlanOptions,
+    warnings: list[str],
+) -> tuple[list[PlanEntry], tuple[ServiceShares, ...]]:
+    """Each new workload planned from its live one (or as a creation), each live workload
+    without a new version as it stands; with --undo, only the rollback."""
+    services: list[dict[str, Any]] = [obj.data for obj in index.of_kind("Service", None)]
+    services += [dict(s) for s in live.services]
+
+    def context_for(namespace: str) -> PlanContext:
+        def namespace_of(service: Mapping[str, Any]) -> str:
+            metadata = service.get("metadata")
+            value = metadata.get("namespace") if isinstance(metadata, dict) else None
+            return value if isinstance(value, str) and value else "default"
+
+        return replace(settings, services=[s for s in services if namespace_of(s) == namespace])
+
+    entries: list[PlanEntry] = []
+    targets: list[Mapping[str, Any]] = []
+
+    def add(
+        plan: WorkloadPlan | None,
+        source: str | None,
+        old: str | None,
+        target: Any,
+        before: LiveWorkload | None,
+    ) -> None:
+        if plan is None:
+            return
+        # the size before: the live spec's replicas (the formats say "10 -> 15 replicas")
+        spec = before.object.get("spec") if before is not None else None
+        replicas = spec.get("replicas") if isinstance(spec, dict) else None
+        counts = (0, replicas if isinstance(replicas, int) and replicas >= 0 else 0)
+        entries.append(PlanEntry(plan, source, old, counts))
+        targets.append(target)
+
+    if options.undo is not None:
+        name = _undo_target(options.undo)
+        namespace = options.namespace or "default"
+        workload = live.get("Deployment", namespace, name)
+        if workload is None:
+            raise UsageError(f"deployment {namespace}/{name} is not in the live state")
+        try:
+            plan = deployment_live_plan(
+                workload,
+                undo=True,
+                to_revision=options.to_revision or None,
+                assume_ready=options.assume_ready,
+                context=context_for(namespace),
+            )
+        except UndoError as exc:
+            raise UsageError(f"--undo deployment/{name}: {exc}") from None
+        add(plan, _live_location(workload), None, workload.object, workload)
+    else:
+        planned: set[Key] = set()
+        for obj in new_workloads:
+            key = _key(obj)
+            if key in planned:
+                warnings.append(f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is given twice; the first is planned")
+                continue
+            planned.add(key)
+            context = context_for(obj.namespace)
+            rejections = refusals.get(id(obj), ())
+            workload = live.get(*key)
+            if workload is None:
+                plan = plan_for(obj.data, None, diff=True, rejections=rejections, context=context)
+                add(plan, _location(obj), None, obj.data, None)
+                continue
+            plan = _live_plan(workload, obj.data, context, rejections, options)
+            if plan is None:
+                warnings.append(
+                    f"{_location(obj)}: a {obj.kind} is not planned from the live state yet; "
+                    "planned as a Pod template update"
+                )
+                plan = plan_for(obj.data, None, rejections=rejections, context=context)
+            add(plan, _location(obj), _live_location(workload), obj.data, workload)
+        for key, workload in sorted(live.workloads.items()):
+            if key in planned:
+                continue
+            plan = _live_plan(workload, None, context_for(workload.namespace), (), options)
+            if plan is None:
+                warnings.append(
+                    f"{_live_location(workload)}: a {workload.kind} is not planned from the "
+                    "live state yet"
+                )
+                continue
+            add(plan, _live_location(workload), None, workload.object, workload)
+
+    candidates = [
+        BackendCandidate(
+            entry.plan.object,
+            _template_labels(target),
+            entry.plan.start.available if entry.plan.start is not None else 0,
+            _ready_steps(entry.plan),
+        )
+        for entry, target in zip(entries, targets, strict=True)
+    ]
+    return entries, service_shares(services, candidates)
 
 
 def _first_by_key(objects: Iterable[KObject], what: str, warnings: list[str]) -> dict[Key, KObject]:

@@ -292,6 +292,44 @@ class Stall:
 
 
 @dataclass(frozen=True, slots=True)
+class Backend:
+    """A workload behind a Service: its ready Pods and its share of the ready endpoints."""
+
+    object: ObjectRef
+    ready: int
+    share: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"object": self.object.to_json(), "ready": self.ready, "share": self.share}
+
+    def describe(self) -> str:
+        name = self.object.name or "?"
+        return f"{name} {self.ready} Pod{'' if self.ready == 1 else 's'} {round(self.share * 100)}%"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceShares:
+    object: ObjectRef
+    backends: tuple[Backend, ...]
+    steps: tuple[tuple[Backend, ...], ...] = ()
+    steps_omitted: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "object": self.object.to_json(),
+            "backends": [b.to_json() for b in self.backends],
+            "steps": [[b.to_json() for b in step] for step in self.steps],
+        }
+        if self.steps_omitted:
+            out["stepsOmitted"] = self.steps_omitted
+        return out
+
+    def describe(self, backends: Sequence[Backend] | None = None) -> str:
+        shown = self.backends if backends is None else backends
+        return f"Service {self.object.name}: " + ", ".join(b.describe() for b in shown)
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """A revision of a workload as ``kubectl rollout history`` lists it: a Deployment's
     ReplicaSet (``replica_set`` None for one the plan creates) or a ControllerRevision."""
@@ -379,6 +417,9 @@ class WorkloadPlan:
     revision: int | None = None
     rollback_to: RollbackTo | None = None
     history: tuple[HistoryEntry, ...] = ()
+    # the ready Pods once the last step's Pods are ready (those that ever are); not in JSON:
+    # the traffic shares of the Services end with it
+    ready_at_end: int | None = None
 
     @property
     def step_count(self) -> int:
@@ -468,7 +509,7 @@ def plan_summary(plans: Sequence[WorkloadPlan]) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------
 # What `kpolicy plan` reports: the plans with what the formats show beside them
 
-Mode = Literal["update", "diff"]
+Mode = Literal["update", "diff", "live"]
 
 
 @dataclass(frozen=True)
@@ -495,6 +536,9 @@ class PlanReport:
     # what diff mode compares with, for JSON: {"from": [paths]} or {"git": REV, "commits":
     # [{"repository": top of the working tree, "commit": full name}]}
     comparison: dict[str, Any] | None = None
+    live: tuple[str, ...] = ()  # --live: the paths of the live state
+    # every Service that selects planned workloads, with their traffic shares
+    services: tuple[ServiceShares, ...] = ()
 
     @property
     def title(self) -> str:
@@ -509,6 +553,9 @@ class PlanReport:
             parts.append(f"{summary['rejected']} rejected by the API server")
         if summary["stalled"]:
             parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
+        stuck = sum(1 for entry in self.entries if entry.plan.progress == "stuck")
+        if stuck:
+            parts.append(f"{stuck} stuck")
         return f"{text} ({', '.join(parts)})" if parts else text
 
     def context(self, separator: str = ", ", show: Callable[[str], str] = str) -> str:
@@ -537,6 +584,9 @@ class PlanReport:
             workloads = document.pop("workloads")
             document["comparedWith"] = self.comparison
             document["workloads"] = workloads
+        if self.mode == "live":
+            document["live"] = list(self.live)
+            document["services"] = [service.to_json() for service in self.services]
         return document
 
 

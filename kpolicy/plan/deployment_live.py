@@ -162,9 +162,17 @@ def _unavailable_text(rs: LiveReplicaSet) -> str:
     pods = rs.unavailable_pods()
     if not pods:
         return f"{rs.unavailable} unavailable Pod{'' if rs.unavailable == 1 else 's'}"
-    listed = ", ".join(pod.describe() for pod in pods[:_SHOWN_PODS])
+    reasons = {pod.reason for pod in pods}
+    if len(reasons) == 1 and None not in reasons:
+        # one reason for all: said once
+        listed = ", ".join(pod.name for pod in pods[:_SHOWN_PODS])
+        why = f" ({reasons.pop()})"
+    else:
+        listed = ", ".join(pod.describe() for pod in pods[:_SHOWN_PODS])
+        why = ""
     more = f" and {len(pods) - _SHOWN_PODS} more" if len(pods) > _SHOWN_PODS else ""
-    return f"{rs.unavailable} unavailable Pod{'' if rs.unavailable == 1 else 's'}: {listed}{more}"
+    plural = "" if rs.unavailable == 1 else "s"
+    return f"{rs.unavailable} unavailable Pod{plural}{why}: {listed}{more}"
 
 
 def _progressing_condition(live: LiveWorkload) -> Mapping[str, Any] | None:
@@ -251,7 +259,7 @@ def deployment_live_plan(
 
     # rollover: the template differs from the one being rolled out, so the ReplicaSet that was
     # new becomes old at once
-    if template_changed and current_rs is not None and current_rs is not target_rs:
+    if template_changed and not paused and current_rs is not None and current_rs is not target_rs:
         notes.append(
             f"rollover: {current_rs.name} (revision {current_rs.revision}) was the new "
             "ReplicaSet; it becomes an old one at once and is scaled down without waiting "
@@ -290,6 +298,7 @@ def deployment_live_plan(
     end_revision: int | None = None
     rollback_to: RollbackTo | None = None
     history: tuple[HistoryEntry, ...] = ()
+    ready_at_end: int | None = start.available
     if rejected is not None:
         notes.append(_rejected_note("Deployment", rejections))
     else:
@@ -320,6 +329,7 @@ def deployment_live_plan(
         for rs in simulation.sets():
             rs.available = min(rs.available, rs.replicas) if rs.stuck else rs.replicas
 
+        ready_at_end = sum(min(rs.available, rs.replicas) for rs in simulation.sets())
         created = simulation.new is not None and (
             new_tracked is None or simulation.new is not new_tracked.working
         )
@@ -440,6 +450,7 @@ def deployment_live_plan(
         revision=end_revision,
         rollback_to=rollback_to,
         history=history,
+        ready_at_end=ready_at_end,
     )
 
 

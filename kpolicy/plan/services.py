@@ -14,49 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from kpolicy.model import ObjectRef
+from kpolicy.plan.data import Backend, ServiceShares
 
-__all__ = ["Backend", "ServiceShares", "service_shares"]
+__all__ = ["BackendCandidate", "service_shares"]
 
 # a Service lists at most this many steps (the formats show the first and the last ones)
 MAX_SERVICE_STEPS: Final = 40
-
-
-@dataclass(frozen=True, slots=True)
-class Backend:
-    """A workload behind a Service: its ready Pods and its share of the ready endpoints."""
-
-    object: ObjectRef
-    ready: int
-    share: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {"object": self.object.to_json(), "ready": self.ready, "share": self.share}
-
-    def describe(self) -> str:
-        name = self.object.name or "?"
-        return f"{name} {self.ready} Pod{'' if self.ready == 1 else 's'} {round(self.share * 100)}%"
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceShares:
-    object: ObjectRef
-    backends: tuple[Backend, ...]
-    steps: tuple[tuple[Backend, ...], ...] = ()
-    steps_omitted: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "object": self.object.to_json(),
-            "backends": [b.to_json() for b in self.backends],
-            "steps": [[b.to_json() for b in step] for step in self.steps],
-        }
-        if self.steps_omitted:
-            out["stepsOmitted"] = self.steps_omitted
-        return out
-
-    def describe(self, backends: Sequence[Backend] | None = None) -> str:
-        shown = self.backends if backends is None else backends
-        return f"Service {self.object.name}: " + ", ".join(b.describe() for b in shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,7 @@ def statefulset_live_plan(
     update_order: tuple[str, ...] = ()
     progress: Progress = "complete"
     stuck_reason: str | None = None
+    ready_at_end = start_state.available
     simulation = _StatefulSetSimulation(spec, pods)
     simulation.broken = set(broken)
     simulation.broken_revisions = broken_revisions
@@ -188,6 +189,7 @@ def statefulset_live_plan(
 
         _run(sync, simulation.state, simulation.state, record, notes, visits=max(len(pods), 1))
         update_order, _ = _shown_names((pod_name(o) for o in order), len(order))
+        ready_at_end = sum(1 for o in simulation.pods if o not in simulation.broken)
         remaining = sorted(o for o in simulation.broken if o in simulation.pods)
         held = spec.partition if spec.strategy_type != ON_DELETE else spec.replicas
         outdated = [
@@ -263,6 +265,7 @@ def statefulset_live_plan(
         stuck_reason=stuck_reason,
         revision=end_revision,
         history=tuple(history),
+        ready_at_end=ready_at_end,
     )
 
 

@@ -78,8 +78,7 @@ def test_docs_example_scaled_to_15_gives_11_and_7_and_stays_stuck() -> None:
     assert out["steps"] == [{"new": 7, "old": [11]}]
     assert out["progress"] == "stuck"
     reason = out["stuckReason"]
-    assert "revision 2 (web-new2) has 5 unavailable Pods" in reason
-    assert "web-new2-0 (ImagePullBackOff)" in reason
+    assert "revision 2 (web-new2) has 5 unavailable Pods (ImagePullBackOff): web-new2-0" in reason
     assert "7 new and 11 old Pods" in reason
     assert "no Pod may be created beyond 18" in reason
     assert any("ProgressDeadlineExceeded" in note for note in out["notes"])
