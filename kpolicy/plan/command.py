@@ -37,8 +37,8 @@ from kpolicy.plan.deployment_live import UndoError, deployment_live_plan
 from kpolicy.plan.dispatch import plan_for
 from kpolicy.plan.live import LiveState, LiveWorkload, live_state
 from kpolicy.plan.services import BackendCandidate, service_shares
-from kpolicy.plan.statefulset_live import statefulset_live_plan
 from kpolicy.plan.statefulset import statefulset_plan
+from kpolicy.plan.statefulset_live import statefulset_live_plan
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 if TYPE_CHECKING:
@@ -741,7 +741,7 @@ def _live_entries(
         if workload is None:
             raise UsageError(f"deployment {namespace}/{name} is not in the live state")
         try:
-            plan = deployment_live_plan(
+            undone = deployment_live_plan(
                 workload,
                 undo=True,
                 to_revision=options.to_revision or None,
@@ -750,13 +750,17 @@ def _live_entries(
             )
         except UndoError as exc:
             raise UsageError(f"--undo deployment/{name}: {exc}") from None
-        add(plan, _live_location(workload), None, workload.object, workload)
+        add(undone, _live_location(workload), None, workload.object, workload)
     else:
         planned: set[Key] = set()
+        plan: WorkloadPlan | None
         for obj in new_workloads:
             key = _key(obj)
             if key in planned:
-                warnings.append(f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is given twice; the first is planned")
+                warnings.append(
+                    f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is given twice; "
+                    "the first is planned"
+                )
                 continue
             planned.add(key)
             context = context_for(obj.namespace)

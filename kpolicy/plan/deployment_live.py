@@ -259,7 +259,16 @@ def deployment_live_plan(
 
     # rollover: the template differs from the one being rolled out, so the ReplicaSet that was
     # new becomes old at once
-    if template_changed and not paused and current_rs is not None and current_rs is not target_rs:
+    rolling_out = current_rs is not None and any(
+        rs.replicas > 0 for rs in live.replica_sets if rs is not current_rs
+    )
+    if (
+        template_changed
+        and not paused
+        and rolling_out
+        and current_rs is not None
+        and current_rs is not target_rs
+    ):
         notes.append(
             f"rollover: {current_rs.name} (revision {current_rs.revision}) was the new "
             "ReplicaSet; it becomes an old one at once and is scaled down without waiting "
@@ -326,8 +335,10 @@ def deployment_live_plan(
 
         _run(simulation.sync, simulation.state, counts, record, notes)
         # one more look at availability, as the next sync would see it
-        for rs in simulation.sets():
-            rs.available = min(rs.available, rs.replicas) if rs.stuck else rs.replicas
+        for working in simulation.sets():
+            working.available = (
+                min(working.available, working.replicas) if working.stuck else working.replicas
+            )
 
         ready_at_end = sum(min(rs.available, rs.replicas) for rs in simulation.sets())
         created = simulation.new is not None and (
@@ -498,14 +509,11 @@ def _stuck_reason(
     old_count = sum(rs.replicas for rs in simulation.old)
     available = sum(min(rs.available, rs.replicas) for rs in simulation.sets())
     where = (
-        f"the controller stops with {new_count} new and {old_count} old Pods, "
-        f"{available} available"
+        f"the controller stops with {new_count} new and {old_count} old Pods, {available} available"
     )
     limits = []
     if new_count + old_count >= bounds.max_pods:
-        limits.append(
-            f"no Pod may be created beyond {bounds.max_pods} (replicas + maxSurge)"
-        )
+        limits.append(f"no Pod may be created beyond {bounds.max_pods} (replicas + maxSurge)")
     new_unavailable = (
         simulation.new.replicas - simulation.new.available if simulation.new is not None else 0
     )
@@ -523,6 +531,5 @@ def _stuck_reason(
         f"revision {rs.revision} ({rs.name}) has {_unavailable_text(rs)}" for rs in stuck_sets
     )
     return (
-        f"{causes}; taken as never becoming available (--assume-ready plans as if they do): "
-        f"{where}"
+        f"{causes}; taken as never becoming available (--assume-ready plans as if they do): {where}"
     )

@@ -89,8 +89,12 @@ def statefulset_live_plan(
     if not feature_gate_enabled("StatefulSetStartOrdinal", kubernetes_version, feature_gates):
         start = 0
     status = live.status
-    current_name = status.get("currentRevision") if isinstance(status.get("currentRevision"), str) else None
-    update_name = status.get("updateRevision") if isinstance(status.get("updateRevision"), str) else None
+    current_name = (
+        status.get("currentRevision") if isinstance(status.get("currentRevision"), str) else None
+    )
+    update_name = (
+        status.get("updateRevision") if isinstance(status.get("updateRevision"), str) else None
+    )
     live_spec = live.object.get("spec") if isinstance(live.object.get("spec"), dict) else {}
     live_template = live_spec.get("template") if isinstance(live_spec, dict) else None
     template = fields.optional_mapping("spec", "template") or {}
@@ -125,7 +129,9 @@ def statefulset_live_plan(
         if pod.ordinal is None or pod.ordinal in by_ordinal:
             continue
         by_ordinal[pod.ordinal] = pod
-        token = _UPDATE if (update_name is not None and pod.revision_hash == update_name) else _CURRENT
+        token = (
+            _UPDATE if (update_name is not None and pod.revision_hash == update_name) else _CURRENT
+        )
         pods[pod.ordinal] = token
         if not pod.ready and not assume_ready:
             broken.add(pod.ordinal)
@@ -193,9 +199,7 @@ def statefulset_live_plan(
         remaining = sorted(o for o in simulation.broken if o in simulation.pods)
         held = spec.partition if spec.strategy_type != ON_DELETE else spec.replicas
         outdated = [
-            o
-            for o in simulation.pods
-            if simulation.pods[o] != _UPDATE and o >= spec.start + held
+            o for o in simulation.pods if simulation.pods[o] != _UPDATE and o >= spec.start + held
         ]
         if remaining:
             progress = "stuck"
@@ -222,13 +226,17 @@ def statefulset_live_plan(
     limit = DEFAULT_REVISION_HISTORY_LIMIT if limit is None else limit
     dropped = truncate_history(live.revisions, in_use, limit)
     if dropped:
-        notes.append(f"revisionHistoryLimit {limit} then deletes ControllerRevision " + ", ".join(dropped))
+        notes.append(
+            f"revisionHistoryLimit {limit} then deletes ControllerRevision " + ", ".join(dropped)
+        )
     max_revision = max((r.revision for r in live.revisions), default=0)
     history: list[HistoryEntry] = []
     counts: dict[str | None, int] = {}
     for ordinal, token in simulation.pods.items():
-        name = update_name if token == _UPDATE else (
-            by_ordinal[ordinal].revision_hash if ordinal in by_ordinal else current_name
+        name = (
+            update_name
+            if token == _UPDATE
+            else (by_ordinal[ordinal].revision_hash if ordinal in by_ordinal else current_name)
         )
         counts[name] = counts.get(name, 0) + 1
     for revision in live.revisions:
@@ -239,13 +247,19 @@ def statefulset_live_plan(
             number = max_revision + 1  # the controller bumps a reused revision's number
         history.append(
             HistoryEntry(
-                number, revision.name, revision.change_cause, revision.images, counts.get(revision.name, 0)
+                number,
+                revision.name,
+                revision.change_cause,
+                revision.images,
+                counts.get(revision.name, 0),
             )
         )
     end_revision: int | None
     if new_revision:
         end_revision = max_revision + 1
-        history.append(HistoryEntry(end_revision, None, None, _images(template), counts.get(None, 0)))
+        history.append(
+            HistoryEntry(end_revision, None, None, _images(template), counts.get(None, 0))
+        )
     else:
         found = next((h for h in history if h.replica_set == update_name), None)
         end_revision = found.revision if found is not None else None

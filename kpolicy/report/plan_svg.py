@@ -20,6 +20,9 @@ from kpolicy.report.plan_text import (
     Row,
     bounds_text,
     creation_lines,
+    history_text,
+    live_pods_text,
+    progress_text,
     rejection_lines,
     shown_notes,
     size_text,
@@ -28,9 +31,6 @@ from kpolicy.report.plan_text import (
     title,
     update_order_text,
     warning_lines,
-    history_text,
-    live_pods_text,
-    progress_text,
 )
 
 if TYPE_CHECKING:
@@ -283,8 +283,15 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
             'stroke-dasharray="3 3"/>'
         )
         parts.append(
-            _label(x - 4, plot_top + 12, "stuck", size=11, color=MAX_PODS_COLOR, weight="bold",
-                   anchor="end")
+            _label(
+                x - 4,
+                plot_top + 12,
+                "stuck",
+                size=11,
+                color=MAX_PODS_COLOR,
+                weight="bold",
+                anchor="end",
+            )
         )
     # the bounds, labelled at the right; labels that would overlap are pushed apart
     max_y = y_of(plan.bounds.max_pods)
@@ -442,7 +449,9 @@ def _services(report: PlanReport, top: float) -> tuple[list[str], float]:
     ]
     y = top + 30
     for service in report.services:
-        parts.append(_label(MARGIN, y + 14, f"Service {service.object.name}", size=12, weight="bold"))
+        parts.append(
+            _label(MARGIN, y + 14, f"Service {service.object.name}", size=12, weight="bold")
+        )
         y += 20
         states = [("start", service.backends)]
         if service.steps:

@@ -244,7 +244,9 @@ def history_text(entry: HistoryEntry) -> str:
     images = ", ".join(entry.images) or "no image"
     cause = f", change-cause {entry.change_cause!r}" if entry.change_cause else ""
     pods = f"{entry.replicas} Pod{'' if entry.replicas == 1 else 's'}"
-    return f"{entry.revision if entry.revision is not None else '?'}  {name}  {images}  {pods}{cause}"
+    return (
+        f"{entry.revision if entry.revision is not None else '?'}  {name}  {images}  {pods}{cause}"
+    )
 
 
 def history_lines(plan: WorkloadPlan) -> list[str]:
@@ -463,7 +465,11 @@ def write(report: PlanReport, out: TextIO) -> None:
         lines.extend(entry_lines(entry, diff))
     services = service_lines(report)
     if services:
-        lines += ["", "traffic (ready Pods behind each Service)", *(f"  {line}" for line in services)]
+        lines += [
+            "",
+            "traffic (ready Pods behind each Service)",
+            *(f"  {line}" for line in services),
+        ]
     # names, labels, file names and values from the input are in these lines: each line is
     # escaped as a whole (kpolicy.escape), so that it stays one line and starts no command
     out.write("\n".join(escape.line(escape.text(line)) for line in lines) + "\n")

@@ -234,8 +234,14 @@ def controller_revision(owner_name: str, hash_: str, revision: int, image: str) 
     }
 
 
-def stateful_pod(owner_name: str, ordinal: int, revision: str, *, ready: bool = True,
-                 reason: str = "CrashLoopBackOff") -> dict[str, Any]:
+def stateful_pod(
+    owner_name: str,
+    ordinal: int,
+    revision: str,
+    *,
+    ready: bool = True,
+    reason: str = "CrashLoopBackOff",
+) -> dict[str, Any]:
     return pod(
         f"{owner_name}-{ordinal}",
         "StatefulSet",

@@ -257,8 +257,11 @@ def test_manifest_template_matches_the_defaulted_stored_one() -> None:
     [
         ([(1, "foo-1", 0, 0), (2, "foo-2", 0, 0), (3, "foo-3", 0, 0)], 1, ("foo-1", "foo-2")),
         # only a ReplicaSet with spec.replicas = status.replicas = 0 is deleted
-        ([(1, "foo-1", 0, 0), (2, "foo-2", 0, 1), (3, "foo-3", 1, 0), (4, "foo-4", 1, 1)], 0,
-         ("foo-1",)),
+        (
+            [(1, "foo-1", 0, 0), (2, "foo-2", 0, 1), (3, "foo-3", 1, 0), (4, "foo-4", 1, 1)],
+            0,
+            ("foo-1",),
+        ),
         ([(1, "foo-1", 0, 0), (2, "foo-2", 0, 0)], 0, ("foo-1", "foo-2")),
         ([(1, "foo-1", 1, 1), (2, "foo-2", 1, 1)], 0, ()),
         ([(1, "foo-1", 0, 0), (2, "foo-2", 0, 0)], 2**31 - 1, ()),

@@ -30,9 +30,7 @@ def _broken_rollout(policy: str = "OrderedReady") -> LiveWorkload:
     # a rollout from revision 1 (nginx:1.25) to revision 2 (nginx:broken): web-2 was updated
     # first and never becomes ready
     return _live(
-        live_statefulset(
-            image="nginx:broken", current="web-aaa", update="web-bbb", policy=policy
-        ),
+        live_statefulset(image="nginx:broken", current="web-aaa", update="web-bbb", policy=policy),
         controller_revision("web", "aaa", 1, "nginx:1.25"),
         controller_revision("web", "bbb", 2, "nginx:broken"),
         stateful_pod("web", 0, "web-aaa"),
@@ -82,8 +80,7 @@ def test_reverting_the_template_is_not_enough() -> None:
     assert out["steps"] == []
     assert out["progress"] == "stuck"
     assert any(
-        note.startswith("reverting the template is not enough: the controller never replaces "
-                        "web-2")
+        note.startswith("reverting the template is not enough: the controller never replaces web-2")
         for note in out["notes"]
     )
     assert out["revision"] == 3  # the reused revision gets the next number
