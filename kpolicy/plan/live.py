@@ -432,7 +432,7 @@ def live_state(objects: Iterable[Mapping[str, Any]]) -> LiveState:
     for key, obj in workloads.items():
         if not isinstance(obj.get("status"), dict):
             warnings.append(
-                f"live {_describe(key)} has no status: planned from its ReplicaSets and Pods"
+                f"live {_describe(key)} has no status: planned from the objects it controls"
             )
         # ReplicaSetsByRevision: by revision, then by creation time and name
         sets = sorted(
