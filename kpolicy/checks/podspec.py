@@ -40,7 +40,7 @@ from kpolicy.k8s.validation import (
 )
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.versions import minor
-from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
+from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
 
 # Kinds whose pod template must restart Always (ValidatePodTemplateSpecForReplicaSet,
 # ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC).
@@ -89,6 +89,9 @@ def statefulset_template_validated(ctx: RuleContext) -> bool:
 
 def rejection(obj: KObject, ctx: RuleContext) -> str:
     """How the API server's refusal reaches the user, for a finding inside the pod spec."""
+    layout = custom_layout(obj)
+    if layout is not None:
+        return layout.refused()
     if obj.kind == "StatefulSet" and not statefulset_template_validated(ctx):
         return (
             f"Kubernetes {ctx.kubernetes_version} accepts the StatefulSet but rejects every Pod "
@@ -100,6 +103,9 @@ def rejection(obj: KObject, ctx: RuleContext) -> str:
 def template_rejects(obj: KObject, ctx: RuleContext) -> bool:
     """Whether the API server's refusal of something in the pod spec refuses the object itself
     (False: a StatefulSet before 1.34, which is accepted while its Pods are refused)."""
+    layout = custom_layout(obj)
+    if layout is not None:
+        return layout.validated
     return not (obj.kind == "StatefulSet" and not statefulset_template_validated(ctx))
 
 
@@ -122,7 +128,7 @@ def quoted_detail(value: object, message: str) -> str:
 
 
 def _spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    if not is_builtin(obj):
+    if not is_builtin(obj) and custom_layout(obj) is None:
         return None
     return pod_spec(obj)
 
@@ -818,12 +824,12 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         return
     path = (*spec_path, "restartPolicy")
     effective = policy or "Always"
-    if obj.kind in LONG_RUNNING_KINDS:
+    if _long_running(obj):
         if effective != "Always":
             yield Problem(
                 path,
                 f"restartPolicy {policy!r} is not allowed in a {obj.kind}, whose Pods must "
-                "restart 'Always'; the API server rejects this",
+                f"restart 'Always'; {rejection(obj, ctx)}",
             )
     elif obj.kind in JOB_KINDS:
         job_spec_path = ("spec",) if obj.kind == "Job" else ("spec", "jobTemplate", "spec")
@@ -857,9 +863,19 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     elif effective not in ("Always", "OnFailure", "Never"):
         yield Problem(
             path,
-            f"restartPolicy {policy!r} is not supported; the API server rejects this: use "
+            f"restartPolicy {policy!r} is not supported; {rejection(obj, ctx)}: use "
             "'Always', 'OnFailure' or 'Never'",
         )
+
+
+def _long_running(obj: KObject) -> bool:
+    """Whether the object's Pods run forever under a replica controller (restartPolicy
+    Always, no activeDeadlineSeconds): the built-in long-running kinds, a Rollout and a
+    DeploymentConfig."""
+    if obj.kind in LONG_RUNNING_KINDS:
+        return True
+    layout = custom_layout(obj)
+    return layout is not None and layout.long_running
 
 
 # ---------------------------------------------------------------------------------------------
@@ -871,7 +887,7 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # (pkg/apis/core/validation): activeDeadlineSeconds must be nil
 @check("active-deadline-forbidden")
 def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    if obj.kind not in LONG_RUNNING_KINDS:
+    if not _long_running(obj):
         return
     found = _spec(obj)
     if found is None:
@@ -883,7 +899,7 @@ def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Proble
     yield Problem(
         (*spec_path, "activeDeadlineSeconds"),
         f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every Pod "
-        f"after {deadline}s; the API server rejects this: it is forbidden in a {obj.kind}",
+        f"after {deadline}s; {rejection(obj, ctx)}: it is forbidden in a {obj.kind}",
     )
 
 
@@ -892,7 +908,14 @@ def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Proble
 
 
 _SHARED_HOSTNAME_KINDS: Final = frozenset(
-    {"Deployment", "ReplicaSet", "DaemonSet", "ReplicationController"}
+    {
+        "Deployment",
+        "ReplicaSet",
+        "DaemonSet",
+        "ReplicationController",
+        "Rollout",
+        "DeploymentConfig",
+    }
 )
 
 
