@@ -44,6 +44,8 @@ RELATING_RULES = frozenset(
         "pdb-selects-nothing",
         "replicas-set-with-hpa",
         "replicas-too-few",
+        "rollout-service-not-found",
+        "rollout-workload-ref-not-found",
         "selector-overlap",
         "service-selector-no-match",
         "service-target-port-unknown",

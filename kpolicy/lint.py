@@ -25,6 +25,7 @@ from kpolicy.features import unknown_gate
 from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, LocalIndex, scope_namespace
+from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import (
     PATCH_EXEMPT_RULES,
     ObjectOrigin,
@@ -33,7 +34,6 @@ from kpolicy.kustomize import (
     render,
     without_origin,
 )
-from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.load import decode, load_documents, load_text, read_directives
 from kpolicy.model import (
     CheckedFile,

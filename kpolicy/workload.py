@@ -94,6 +94,15 @@ def template_path(obj: KObject) -> Path | None:
     return None if layout is None else layout.template
 
 
+def runs_pods(obj: KObject) -> bool:
+    """Whether Pods run from the object's template: a pod-spec kind, or a custom pod-template
+    kind other than PodTemplate (which only holds a template for others to use)."""
+    if obj.kind in POD_SPEC_KINDS:
+        return True
+    layout = layout_of(obj)
+    return layout is not None and layout.runs_pods
+
+
 def custom_layout(obj: KObject) -> PodTemplateKind | None:
     """The layout of a pod-template kind outside the built-in workload API (Argo Rollout,
     OpenShift DeploymentConfig, PodTemplate, a configured kind), else None."""

@@ -46,6 +46,8 @@ class PodTemplateKind:
     # how a refusal of the pod template reaches the user; "" for a configured kind (the API
     # server accepts it, and rejects the Pods its controller creates)
     refusal: str = ""
+    # its controller runs Pods from the template (a PodTemplate is only a template)
+    runs_pods: bool = True
     # the whole apiVersion a configured entry names; None: any version of the group
     api_version: str | None = None
     configured: bool = False  # from podTemplates: in the config
@@ -99,6 +101,7 @@ POD_TEMPLATE: Final = PodTemplateKind(
     kind="PodTemplate",
     template=("template",),
     runs_pods_through="whatever uses it",
+    runs_pods=False,
     validated=True,  # ValidatePodTemplate → ValidatePodTemplateSpec (pkg/apis/core/validation)
     refusal="the API server rejects this",
 )
