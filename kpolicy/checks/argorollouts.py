@@ -109,6 +109,8 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             continue
         path = ("spec", "strategy", strategy, field)
         found = ctx.index.nearest(obj, ctx.index.all_named("Service", obj.namespace, name))
+        if not found and not ctx.index.of_kind("Service", obj.namespace):
+            continue  # the run holds no Service of the namespace: they live elsewhere
         if not found:
             yield Problem(
                 path,
@@ -148,6 +150,8 @@ def workload_ref_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         return
     if ctx.index.nearest(obj, ctx.index.all_named(kind, obj.namespace, name)):
         return
+    if not ctx.index.of_kind(kind, obj.namespace):
+        return  # the run holds no workload of that kind there: they live elsewhere
     yield Problem(
         ("spec", "workloadRef", "name"),
         f"no {kind} {name!r} in namespace {obj.namespace!r} among the linted files and "
