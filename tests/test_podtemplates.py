@@ -236,3 +236,36 @@ def test_cron_skips_a_time_in_the_dst_gap() -> None:
         "2026-03-30T02:30:00+02:00",
         "2026-03-31T02:30:00+02:00",
     ]
+
+
+def test_deployment_config_image_from_an_image_change_trigger() -> None:
+    text = DC_TRIGGERED
+    found = [d for d in lint_text(text).diagnostics if d.rule == "pod-spec-invalid"]
+    assert [(d.span.line, d.span.column) for d in found] == [(23, 18)]
+
+
+DC_TRIGGERED = """\
+apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata:
+  name: app
+spec:
+  replicas: 2
+  selector:
+    app: app
+  triggers:
+    - type: ImageChange
+      imageChangeParams:
+        automatic: true
+        containerNames: [app]
+        from: {kind: ImageStreamTag, name: "app:latest"}
+  template:
+    metadata:
+      labels: {app: app}
+    spec:
+      containers:
+        - name: app
+          image: ""
+        - name: side
+          image: ""
+"""

@@ -29,6 +29,7 @@ from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.k8s.apis import REMOVED, SERVED, group_of, home_groups
+from kpolicy.k8s.podtemplates import DEPLOYMENT_CONFIG
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.validation import (
     is_dns1123_label,
@@ -748,6 +749,7 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
     regular: set[str] = set()
     init_seen: set[str] = set()
+    triggered = _image_change_containers(obj)
     for path, container in containers(spec_path, spec):
         init = path[-2] == "initContainers"
         noun = "init container" if init else "container"
@@ -768,7 +770,8 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 regular.add(name)
         label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
         sidecar = init and container.get("restartPolicy") == "Always"
-        yield from _image_problems(path, container, label, how, patch)
+        if not (name in triggered and not container.get("image")):
+            yield from _image_problems(path, container, label, how, patch)
         yield from _port_problems(path, container, how)
         if host_network and not init:
             yield from _host_port_problems(path, container, how)
@@ -802,6 +805,20 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 (*spec_path, "activeDeadlineSeconds"),
                 f"activeDeadlineSeconds {deadline} must be between 1 and {_MAX_INT32}; {how}",
             )
+
+
+def _image_change_containers(obj: KObject) -> frozenset[object]:
+    """The containers of a DeploymentConfig whose image an ImageChange trigger supplies: the
+    OpenShift API server accepts them without an image (handleEmptyImageReferences in
+    ValidateDeploymentConfigSpec, openshift/origin pkg/apps/apis/apps/validation)."""
+    if custom_layout(obj) is not DEPLOYMENT_CONFIG:
+        return frozenset()
+    names: set[object] = set()
+    for trigger in sequence(get(obj.data, "spec", "triggers")):
+        if isinstance(trigger, dict) and trigger.get("type") == "ImageChange":
+            params = mapping(trigger.get("imageChangeParams"))
+            names.update(n for n in sequence(params.get("containerNames")) if isinstance(n, str))
+    return frozenset(names)
 
 
 # ---------------------------------------------------------------------------------------------
