@@ -168,7 +168,10 @@ spec:
         "live state" in w
         for w in warnings
     )
-    assert any("live Deployment shop/bare has no status: planned from the objects it controls" in w for w in warnings)
+    assert any(
+        "live Deployment shop/bare has no status: planned from the objects it controls" in w
+        for w in warnings
+    )
     doc = json.loads(out.stdout)
     names = {w["object"]["name"] for w in doc["workloads"]}
     assert {"api", "bare", "db"} <= names
