@@ -225,3 +225,17 @@ def _template_labels(template: Mapping[str, Any]) -> dict[str, str]:
 
 def _is_zero(value: object) -> bool:
     return value == 0 or intstr.percent_value(value) == 0
+
+
+def _cluster_ip_none(service_spec: Mapping[str, Any]) -> bool:
+    """Whether a Service spec reads as headless to the planner: ``clusterIP`` is ``None``
+    (``clusterIPs`` is not read; the shared model of issue 15 settles headless-ness)."""
+    return service_spec.get("clusterIP") == "None"
+
+
+def _node_name(node: object, index: int) -> str:
+    if isinstance(node, dict):
+        metadata = node.get("metadata")
+        if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+            return str(metadata["name"])
+    return f"<node {index + 1}>"

@@ -19,6 +19,7 @@ from kpolicy.k8s.scheduling import (
 from kpolicy.plan._fields import (
     _Fields,
     _is_zero,
+    _node_name,
     _object_ref,
     _pod_spec_of,
     _spec,
@@ -220,14 +221,6 @@ def _placement(
     except (TypeError, ValueError, AttributeError, KeyError) as error:  # hostile node objects
         return False, False, f"the node could not be read: {error}"
     return placement.should_run, placement.should_continue_running, placement.reason
-
-
-def _node_name(node: object, index: int) -> str:
-    if isinstance(node, dict):
-        metadata = node.get("metadata")
-        if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
-            return str(metadata["name"])
-    return f"<node {index + 1}>"
 
 
 def _daemonset_parts(fields: _Fields) -> tuple[str, object, object]:
