@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 from kpolicy.features import gate_enabled
 from kpolicy.k8s import intstr
-from kpolicy.k8s.defaults import apps_v1_defaults, as_int
+from kpolicy.k8s.defaults import apps_v1_defaults
 from kpolicy.k8s.scheduling import (
     HostPort,
     daemon_placement,
@@ -39,7 +39,7 @@ from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import ObjectRef, to_pointer
 from kpolicy.versions import DEFAULT_VERSION
-from kpolicy.workload import describe_value
+from kpolicy.workload import describe_value, int_value, is_headless, label_map
 
 __all__ = [
     "DEFAULT_CLUSTER_DOMAIN",
@@ -558,7 +558,7 @@ class _Fields:
         value = self.raw(*path)
         if value is None:
             return None
-        number = as_int(value)
+        number = int_value(value)
         suffix = f" ({default_text})" if default_text else ""
         if number is None:
             self.note(
@@ -593,7 +593,7 @@ class _Fields:
         if errors:
             self.note(path, f"{_dotted(path)}: {errors[0]}; treated as absent{suffix}")
             return None
-        number = as_int(value)
+        number = int_value(value)
         if number is not None:
             return number
         assert isinstance(value, str)
@@ -777,7 +777,7 @@ def _template(obj: Mapping[str, Any]) -> object:
 
 def _replicas_of(obj: Mapping[str, Any]) -> int:
     # SetDefaults_Deployment / SetDefaults_StatefulSet: replicas defaults to 1
-    number = as_int(_spec(obj).get("replicas"))
+    number = int_value(_spec(obj).get("replicas"))
     return number if number is not None and number >= 0 else 1
 
 
@@ -824,7 +824,7 @@ def classify_change(
 
 def _start_ordinal_raw(obj: Mapping[str, Any]) -> int:
     ordinals = _spec(obj).get("ordinals")
-    start = as_int(ordinals.get("start")) if isinstance(ordinals, dict) else None
+    start = int_value(ordinals.get("start")) if isinstance(ordinals, dict) else None
     return start if start is not None and start >= 0 else 0
 
 
@@ -941,7 +941,7 @@ def _governing_service(
     domain = f"{name}.{namespace}.svc.{cluster_domain}"
     spec = service.get("spec")
     service_spec: Mapping[str, Any] = spec if isinstance(spec, dict) else {}
-    if service_spec.get("clusterIP") != "None":
+    if not is_headless(service):
         notes.append(
             f"Service {name!r} is not headless (clusterIP is not None): its name resolves to "
             "the Service, not to single Pods, so the Pods get no per-Pod DNS names"
@@ -966,15 +966,9 @@ def _governing_service(
     return domain, True
 
 
-def _label_map(value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
-
-
 def _template_labels(template: Mapping[str, Any]) -> dict[str, str]:
     metadata = template.get("metadata")
-    return _label_map(metadata.get("labels")) if isinstance(metadata, dict) else {}
+    return label_map(metadata.get("labels")) if isinstance(metadata, dict) else {}
 
 
 # follows endpointutil.ShouldSetHostname (pkg/controller/util/endpoint/controller_utils.go): an

@@ -34,12 +34,12 @@ from kpolicy.plan import (
     statefulset_plan,
 )
 from kpolicy.versions import DEFAULT_VERSION, check_version
+from kpolicy.workload import PLANNED_KINDS
 
 if TYPE_CHECKING:
     from kpolicy.lint import Session
     from kpolicy.repo import RepoModel
 
-WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
 PLAN_FORMATS: Final = ("text", "json", "markdown", "svg")
 _GIT_TIMEOUT: Final = 120
 
@@ -415,10 +415,7 @@ def _key(obj: KObject) -> Key:
 def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
     """The workloads to plan: a kustomize patch is a fragment of one, not a workload."""
     return [
-        obj
-        for file in files
-        for obj in file.objects
-        if obj.kind in WORKLOAD_KINDS and not obj.patch
+        obj for file in files for obj in file.objects if obj.kind in PLANNED_KINDS and not obj.patch
     ]
 
 
@@ -527,8 +524,8 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Set
 def _refusals(
     files: Sequence[LoadedFile], session: Session, repo: RepoModel | None, base: Path
 ) -> Refusals:
-    holding = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
-    others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    holding = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
+    others = [file for file in files if not any(o.kind in PLANNED_KINDS for o in file.objects)]
     return workload_refusals(holding, others, session, repo, base)
 
 
@@ -551,7 +548,7 @@ def workload_refusals(
         for rule_id, active in session.active.items()
         if active.rule.rejects and active.rule.builtin
     }
-    reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    reported = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
     if not rejecting or not reported:
         return {}
     result, _ = check_files(
@@ -567,7 +564,7 @@ def workload_refusals(
     spans: dict[str, list[tuple[int, int, KObject]]] = {}
     for file in reported:
         for obj in file.objects:
-            if obj.kind in WORKLOAD_KINDS:
+            if obj.kind in PLANNED_KINDS:
                 first, last = _lines_of(obj)
                 spans.setdefault(obj.source.display, []).append((first, last, obj))
     refusals: Refusals = {}

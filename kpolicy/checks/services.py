@@ -15,7 +15,7 @@ from kpolicy.checks import RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
-from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
+from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, containers, get, pod_spec, sequence
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -103,7 +103,9 @@ def _first_earlier_overlap(
     for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
         if _input_order(other) >= here:
             break
-        if other.kind not in WORKLOAD_KINDS or (other.kind == obj.kind and other.name == obj.name):
+        if other.kind not in SELECTOR_CONTROLLER_KINDS or (
+            other.kind == obj.kind and other.name == obj.name
+        ):
             continue
         if not selector.matches(ctx.index.labels_of(other)):
             continue

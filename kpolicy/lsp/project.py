@@ -55,9 +55,9 @@ from kpolicy.model import (
 from kpolicy.plan import plan_for
 from kpolicy.plancmd import workload_refusals
 from kpolicy.repo import RepoModel
+from kpolicy.workload import PLANNED_KINDS
 
 SOURCE = "kpolicy"
-WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 CONFIG_FILES = frozenset({CONFIG_NAME, "pyproject.toml"})
 REPO_FILES = frozenset({*KUSTOMIZATION_FILES, CHART_FILE})
 LANGUAGES = frozenset({"yaml", "json"})
@@ -667,7 +667,7 @@ class Project:
         line = position.line + 1
         loaded = self.loaded(target)
         for obj in loaded.objects:
-            if obj.kind not in WORKLOAD_KINDS or obj.patch:
+            if obj.kind not in PLANNED_KINDS or obj.patch:
                 continue  # a kustomize patch is a fragment, not a workload to plan
             for pointer in ("/kind", "/metadata/name"):
                 entry = obj.positions.entries.get(obj.base + pointer)
