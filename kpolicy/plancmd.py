@@ -34,7 +34,7 @@ from kpolicy.plan import (
     statefulset_plan,
 )
 from kpolicy.versions import DEFAULT_VERSION, check_version
-from kpolicy.workload import PLANNED_KINDS
+from kpolicy.workload import PLANNED_KINDS, Workload, get, services_for
 
 if TYPE_CHECKING:
     from kpolicy.lint import Session
@@ -419,8 +419,18 @@ def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
     ]
 
 
-def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
-    return [obj.data for obj in index.of_kind("Service", namespace)]
+def governing_services(index: Index, obj: KObject) -> list[dict[str, Any]]:
+    """The Services that govern the DNS names of ``obj``'s Pods, found as lint finds them
+    (workload.governing_service): the StatefulSet's serviceName and the template's subdomain."""
+    names: list[str] = []
+    view = Workload.of(obj)
+    for name in (
+        get(obj.data, "spec", "serviceName") if obj.kind == "StatefulSet" else None,
+        get(view.pod_spec, "subdomain") if view is not None else None,
+    ):
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return services_for(obj, names, index)
 
 
 def _plan(
@@ -449,7 +459,7 @@ def _update_entry(
     obj: KObject, index: Index, settings: _Settings, refusals: Refusals
 ) -> PlanEntry | None:
     """A template update from a fully available old revision (no previous version given)."""
-    services = _services(index, obj.namespace)
+    services = governing_services(index, obj)
     rejections = refusals.get(id(obj), ())
     plan = _plan(
         obj.data, None, diff=False, services=services, settings=settings, rejections=rejections
@@ -486,7 +496,7 @@ def _diff_entry(
 ) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
-    services = _services(index if new is not None else old_index, subject.namespace)
+    services = governing_services(index if new is not None else old_index, subject)
     plan = _plan(
         None if new is None else new.data,
         None if old is None else old.data,
@@ -630,7 +640,7 @@ def build_report(options: PlanOptions) -> PlanRun:
     repo = RepoModel.scan([i.display for i in inputs if i.path is not None], base)
     files = [adapt_to_repo(file, repo) for file in _read(inputs, limits, errors)]
     warnings.extend(_warnings_of(files))
-    index = Index([obj for file in files for obj in file.objects])
+    index = Index([obj for file in files for obj in file.objects], repo.relation)
     refusals = _refusals(files, session, repo, base)
     entries: list[PlanEntry] = []
 

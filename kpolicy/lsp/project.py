@@ -27,6 +27,7 @@ from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
 from kpolicy.errors import UsageError
 from kpolicy.helm import CHART_FILE
+from kpolicy.index import Index
 from kpolicy.kustomize import KUSTOMIZATION_FILES
 from kpolicy.lint import (
     LintOptions,
@@ -53,7 +54,7 @@ from kpolicy.model import (
     TextEdit,
 )
 from kpolicy.plan import plan_for
-from kpolicy.plancmd import workload_refusals
+from kpolicy.plancmd import governing_services, workload_refusals
 from kpolicy.repo import RepoModel
 from kpolicy.workload import PLANNED_KINDS
 
@@ -677,9 +678,12 @@ class Project:
                 start = key_span or value_span
                 if start.line != line:
                     continue
-                services = [
-                    o.data for o in self._all_objects(target, buffers) if o.kind == "Service"
-                ]
+                # the governing Services as lint and `kpolicy plan` find them
+                index = Index(
+                    self._all_objects(target, buffers),
+                    self.repo.relation if self.repo is not None else None,
+                )
+                services = governing_services(index, obj)
                 # as `kpolicy plan` does: lint's findings tell whether the API server rejects it
                 refusals = workload_refusals(
                     [loaded], self._context(target, buffers), self.session, self.repo, self.root
