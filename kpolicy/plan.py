@@ -39,7 +39,14 @@ from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import ObjectRef, to_pointer
 from kpolicy.versions import DEFAULT_VERSION
-from kpolicy.workload import describe_value, int_value, is_headless, label_map
+from kpolicy.workload import (
+    WORKLOAD_KINDS,
+    Workload,
+    describe_value,
+    int_value,
+    is_headless,
+    label_map,
+)
 
 __all__ = [
     "DEFAULT_CLUSTER_DOMAIN",
@@ -823,9 +830,7 @@ def classify_change(
 
 
 def _start_ordinal_raw(obj: Mapping[str, Any]) -> int:
-    ordinals = _spec(obj).get("ordinals")
-    start = int_value(ordinals.get("start")) if isinstance(ordinals, dict) else None
-    return start if start is not None and start >= 0 else 0
+    return Workload(WORKLOAD_KINDS["StatefulSet"], obj).start_ordinal
 
 
 # follows ValidateStatefulSetUpdate (pkg/apis/apps/validation/validation.go) and, for the
