@@ -419,9 +419,9 @@ def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
     ]
 
 
-def governing_services(index: Index, obj: KObject) -> list[dict[str, Any]]:
-    """The Services that govern the DNS names of ``obj``'s Pods, found as lint finds them
-    (workload.governing_service): the StatefulSet's serviceName and the template's subdomain."""
+def _dns_service_names(obj: KObject) -> list[str]:
+    """The Service names ``obj``'s Pods take DNS names from: a StatefulSet's serviceName and
+    the template's subdomain."""
     names: list[str] = []
     view = Workload.of(obj)
     for name in (
@@ -430,6 +430,18 @@ def governing_services(index: Index, obj: KObject) -> list[dict[str, Any]]:
     ):
         if isinstance(name, str) and name and name not in names:
             names.append(name)
+    return names
+
+
+def governing_services(
+    index: Index, obj: KObject, previous: KObject | None = None
+) -> list[dict[str, Any]]:
+    """The Services that govern the DNS names of ``obj``'s Pods, found as lint finds them
+    (workload.governing_service), and those of the names of its ``previous`` version (whose
+    Pods stay when the API server refuses the update), looked up for ``obj``."""
+    names = _dns_service_names(obj)
+    if previous is not None:
+        names += [n for n in _dns_service_names(previous) if n not in names]
     return services_for(obj, names, index)
 
 
@@ -496,7 +508,11 @@ def _diff_entry(
 ) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
-    services = governing_services(index if new is not None else old_index, subject)
+    services = (
+        governing_services(index, new, old)
+        if new is not None
+        else governing_services(old_index, subject)
+    )
     plan = _plan(
         None if new is None else new.data,
         None if old is None else old.data,
