@@ -65,10 +65,10 @@ def int32_value(value: object) -> int | None:
 
 def int_or_string(value: object) -> int | str | None:
     """An IntOrString as decoded (intstr.IntOrString.UnmarshalJSON): a JSON string stays a
-    string, an integral number is an int; anything else is None."""
+    string, an integral number within int32 (IntVal) is an int; anything else is None."""
     if isinstance(value, str):
         return value
-    return int_value(value)
+    return int32_value(value)
 
 
 # ---------------------------------------------------------------------------------------------
