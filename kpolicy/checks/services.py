@@ -15,7 +15,14 @@ from kpolicy.checks import RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
-from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, containers, get, pod_spec, sequence
+from kpolicy.workload import (
+    SELECTOR_CONTROLLER_KINDS,
+    Workload,
+    containers,
+    get,
+    pod_spec,
+    sequence,
+)
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -23,7 +30,8 @@ from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, containers, get, pod_spe
 
 def _workload_selector(obj: KObject) -> Selector | None:
     """A workload's usable spec.selector; None when missing, invalid or empty (other rules)."""
-    raw = get(obj.data, "spec", "selector")
+    view = Workload.of(obj)
+    raw = view.selector if view is not None and not view.kind.selector_is_map else None
     if not isinstance(raw, dict):
         return None
     selector = Selector.from_label_selector(raw)
