@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from kpolicy.k8s.podtemplates import PodTemplateKind, layout_of
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject, Path
 from kpolicy.repo import Relation
@@ -75,57 +75,38 @@ def int_or_string(value: object) -> int | str | None:
 # The pod-template kinds
 
 
-@dataclass(frozen=True)
-class WorkloadKind:
-    """A kind whose objects carry a pod template, and where its fields live.
-
-    ``selector`` is None for a kind without one (CronJob: its Jobs get generated selectors);
-    ``selector_is_map`` for a plain label map (ReplicationController) instead of a
-    LabelSelector. ``replicas`` is None when the kind has no replica count (a DaemonSet runs one
-    Pod per node; Job and CronJob count completions). ``strategy`` is the update strategy
-    mapping of a kind that rolls out template changes. ``keeps_running``: a controller that
-    keeps the selected Pods running (not one that runs them to completion). ``planned``:
-    ``kpolicy plan`` simulates its controller.
-    """
-
-    kind: str
-    template: Path
-    selector: Path | None = ("spec", "selector")
-    selector_is_map: bool = False
-    replicas: Path | None = ("spec", "replicas")
-    strategy: Path | None = None
-    keeps_running: bool = True
-    planned: bool = False
+def _kind(
+    group: str, kind: str, template: Path = ("spec", "template"), **kw: Any
+) -> PodTemplateKind:
+    kw.setdefault("selector", ("spec", "selector"))
+    kw.setdefault("replicas", ("spec", "replicas"))
+    kw.setdefault("long_running", True)
+    kw.setdefault("validated", True)
+    return PodTemplateKind(group=group, kind=kind, template=template, **kw)
 
 
-#: kind → where its template, selector, replicas and strategy are. Custom pod-template kinds
-#: (an Argo Rollout, a DeploymentConfig, a configured ``podTemplates:`` entry) plug in with
-#: :func:`register_workload_kind`.
-WORKLOAD_KINDS: Final[dict[str, WorkloadKind]] = {
+#: the built-in pod-template kinds, by kind: where each keeps its template, selector, replicas
+#: and update strategy (a PodTemplateKind, the type of kpolicy.k8s.podtemplates, where the
+#: custom kinds are: an Argo Rollout, a DeploymentConfig, a configured ``podTemplates:`` entry;
+#: :func:`workload_layout` answers for both)
+WORKLOAD_KINDS: Final[Mapping[str, PodTemplateKind]] = {
     k.kind: k
     for k in (
-        WorkloadKind(
-            "Deployment", ("spec", "template"), strategy=("spec", "strategy"), planned=True
+        _kind("apps", "Deployment", strategy=("spec", "strategy"), planned=True),
+        _kind("apps", "StatefulSet", strategy=("spec", "updateStrategy"), planned=True),
+        _kind(
+            "apps", "DaemonSet", replicas=None, strategy=("spec", "updateStrategy"), planned=True
         ),
-        WorkloadKind(
-            "StatefulSet", ("spec", "template"), strategy=("spec", "updateStrategy"), planned=True
-        ),
-        WorkloadKind(
-            "DaemonSet",
-            ("spec", "template"),
-            replicas=None,
-            strategy=("spec", "updateStrategy"),
-            planned=True,
-        ),
-        WorkloadKind("ReplicaSet", ("spec", "template")),
-        WorkloadKind("ReplicationController", ("spec", "template"), selector_is_map=True),
-        WorkloadKind("Job", ("spec", "template"), replicas=None, keeps_running=False),
-        WorkloadKind(
+        _kind("apps", "ReplicaSet"),
+        _kind("", "ReplicationController", selector_map=True),
+        _kind("batch", "Job", replicas=None, long_running=False),
+        _kind(
+            "batch",
             "CronJob",
             ("spec", "jobTemplate", "spec", "template"),
             selector=None,
             replicas=None,
-            keeps_running=False,
+            long_running=False,
         ),
     )
 }
@@ -134,10 +115,10 @@ WORKLOAD_KINDS: Final[dict[str, WorkloadKind]] = {
 PLANNED_KINDS: Final = frozenset(k.kind for k in WORKLOAD_KINDS.values() if k.planned)
 #: the kinds whose controller keeps its Pods running (restartPolicy Always: ValidatePodTemplateSpec-
 #: ForReplicaSet, ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC)
-LONG_RUNNING_KINDS: Final = frozenset(k.kind for k in WORKLOAD_KINDS.values() if k.keeps_running)
+LONG_RUNNING_KINDS: Final = frozenset(k.kind for k in WORKLOAD_KINDS.values() if k.long_running)
 #: the kinds with a spec.selector that is a LabelSelector
 LABEL_SELECTOR_KINDS: Final = frozenset(
-    k.kind for k in WORKLOAD_KINDS.values() if k.selector is not None and not k.selector_is_map
+    k.kind for k in WORKLOAD_KINDS.values() if k.selector is not None and not k.selector_map
 )
 #: the kinds whose controller keeps the Pods its LabelSelector matches running, so that two of
 #: them may claim each other's Pods (ClaimObject, pkg/controller/controller_ref_manager.go)
@@ -146,9 +127,15 @@ SELECTOR_CONTROLLER_KINDS: Final = LONG_RUNNING_KINDS & LABEL_SELECTOR_KINDS
 POD_SPEC_KINDS: Final = frozenset(WORKLOAD_KINDS) | {"Pod"}
 
 
-def register_workload_kind(kind: WorkloadKind) -> None:
-    """Add (or replace) a pod-template kind. The derived sets above hold the built-in kinds."""
-    WORKLOAD_KINDS[kind.kind] = kind
+def workload_layout(obj: KObject | Mapping[str, Any]) -> PodTemplateKind | None:
+    """Where ``obj`` keeps its pod template, selector, replicas and strategy: a built-in
+    workload kind, else a custom pod-template kind (a KObject only), else None."""
+    data = obj.data if isinstance(obj, KObject) else obj
+    kind = data.get("kind") if isinstance(data, Mapping) else None
+    found = WORKLOAD_KINDS.get(kind) if isinstance(kind, str) else None
+    if found is None and isinstance(obj, KObject):
+        found = layout_of(obj)
+    return found
 
 
 def get(data: object, *path: str | int) -> Any:
@@ -222,7 +209,25 @@ def template_path(obj: KObject) -> Path | None:
         return found.template
     if obj.kind == "Pod":
         return ()
-    return None
+    layout = layout_of(obj)
+    return None if layout is None else layout.template
+
+
+def runs_pods(obj: KObject) -> bool:
+    """Whether Pods run from the object's template: a pod-spec kind, or a custom pod-template
+    kind other than PodTemplate (which only holds a template for others to use)."""
+    if obj.kind in POD_SPEC_KINDS:
+        return True
+    layout = layout_of(obj)
+    return layout is not None and layout.runs_pods
+
+
+def custom_layout(obj: KObject) -> PodTemplateKind | None:
+    """The layout of a pod-template kind outside the built-in workload API (Argo Rollout,
+    OpenShift DeploymentConfig, PodTemplate, a configured kind), else None."""
+    if obj.kind in POD_SPEC_KINDS:
+        return None
+    return layout_of(obj)
 
 
 def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -291,18 +296,19 @@ class Workload:
 
     __slots__ = ("data", "kind")
 
-    def __init__(self, kind: WorkloadKind, data: Mapping[str, Any]) -> None:
+    def __init__(self, kind: PodTemplateKind, data: Mapping[str, Any]) -> None:
         self.kind = kind
         self.data = data
 
     @classmethod
     def of(cls, obj: KObject | Mapping[str, Any]) -> Workload | None:
-        """The view of ``obj`` (a KObject or a manifest), or None when it is not a workload."""
+        """The view of ``obj`` (a KObject or a manifest), or None when it is not a workload:
+        a built-in pod-template kind, or (for a KObject) a custom one."""
         data = obj.data if isinstance(obj, KObject) else obj
-        if not isinstance(data, Mapping):
+        found = workload_layout(obj)
+        if found is None or not isinstance(data, Mapping):
             return None
-        kind = WORKLOAD_KINDS.get(data.get("kind"))  # type: ignore[arg-type]
-        return None if kind is None else cls(kind, data)
+        return cls(found, data)
 
     @property
     def spec(self) -> dict[str, Any]:

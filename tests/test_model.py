@@ -18,7 +18,7 @@ from kpolicy.k8s import intstr
 from kpolicy.lint import LintOptions, Session, build_session, check_files
 from kpolicy.load import load_text
 from kpolicy.model import Diagnostic, SourceFile
-from kpolicy.plancmd import PlanOptions, build_report
+from kpolicy.plan.command import PlanOptions, build_report
 from kpolicy.workload import (
     PLANNED_KINDS,
     POD_SPEC_KINDS,
@@ -86,7 +86,7 @@ def test_one_registry_of_pod_template_kinds() -> None:
     assert set(WORKLOAD_KINDS) | {"Pod"} == POD_SPEC_KINDS
     assert WORKLOAD_KINDS["CronJob"].template == ("spec", "jobTemplate", "spec", "template")
     assert WORKLOAD_KINDS["DaemonSet"].replicas is None
-    assert WORKLOAD_KINDS["ReplicationController"].selector_is_map
+    assert WORKLOAD_KINDS["ReplicationController"].selector_map
 
 
 def test_workload_view() -> None:

@@ -32,6 +32,7 @@ from kpolicy.workload import (
     POD_SPEC_KINDS,
     Workload,
     containers,
+    custom_layout,
     get,
     int_value,
     mapping,
@@ -462,9 +463,7 @@ def _selects_by_workload_selector(namespace: str, selector: Selector, ctx: RuleC
             view = Workload.of(workload)
             if view is None:
                 continue  # a Pod: no selector of its own
-            labels = (
-                view.selector if view.kind.selector_is_map else get(view.selector, "matchLabels")
-            )
+            labels = view.selector if view.kind.selector_map else get(view.selector, "matchLabels")
             if (
                 isinstance(labels, dict)
                 and labels
@@ -516,7 +515,11 @@ _POLICY_TARGETS: Final = POD_SPEC_KINDS
 # opt-in: a workload that no NetworkPolicy selects accepts traffic from everywhere
 @check("networkpolicy-missing")
 def networkpolicy_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    if obj.kind not in _POLICY_TARGETS or not is_builtin(obj):
+    layout = custom_layout(obj)
+    if layout is not None:
+        if not layout.runs_pods:
+            return
+    elif obj.kind not in _POLICY_TARGETS or not is_builtin(obj):
         return
     if obj.kind == "Pod" and get(obj.data, "metadata", "ownerReferences"):
         return

@@ -31,7 +31,7 @@ from kpolicy.workload import (
 def _workload_selector(obj: KObject) -> Selector | None:
     """A workload's usable spec.selector; None when missing, invalid or empty (other rules)."""
     view = Workload.of(obj)
-    raw = view.selector if view is not None and not view.kind.selector_is_map else None
+    raw = view.selector if view is not None and not view.kind.selector_map else None
     if not isinstance(raw, dict):
         return None
     selector = Selector.from_label_selector(raw)
