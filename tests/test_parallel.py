@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import kpolicy.lint as lint_module
+import kpolicy.lint.run as lint_run
 from kpolicy import parallel
 from kpolicy.lint import LintOptions, build_session, lint
 from kpolicy.load import load_text
@@ -99,14 +99,14 @@ def test_failing_worker_falls_back_to_serial(
     options = LintOptions(paths=[str(folder)], use_config_discovery=False)
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     parent = os.getpid()
-    real_read = lint_module.read_input
+    real_read = lint_run.read_input
 
     def read_in_parent_only(*args: object, **kwargs: object) -> object:
         if os.getpid() != parent:
             raise RuntimeError("a worker fails")
         return real_read(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lint_module, "read_input", read_in_parent_only)
+    monkeypatch.setattr(lint_run, "read_input", read_in_parent_only)
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
 
 
@@ -350,14 +350,14 @@ def test_every_file_is_read_once_in_parallel(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"
     )
     log = tmp_path / "reads.log"
-    real_read = lint_module.read_input
+    real_read = lint_run.read_input
 
     def logged(item: object, *args: object, **kwargs: object) -> object:
         with open(log, "a", encoding="utf-8") as out:  # shared by the forked workers
             out.write(f"{item.display}\n")  # type: ignore[attr-defined]
         return real_read(item, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lint_module, "read_input", logged)
+    monkeypatch.setattr(lint_run, "read_input", logged)
     report(LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=2))
     reads = log.read_text().splitlines()
     assert len(reads) == len(set(reads)) > 10

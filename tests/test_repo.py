@@ -669,14 +669,15 @@ def test_relating_rules_are_every_rule_that_asks_about_other_objects() -> None:
     from kpolicy.discover import discover
     from kpolicy.engine import RELATING_RULES, ActiveRule, Engine
     from kpolicy.index import Index, LocalIndex
-    from kpolicy.lint import LintOptions, _rule_context, build_session, read_input
+    from kpolicy.lint import LintOptions, build_session, read_input
+    from kpolicy.lint.session import rule_context
     from kpolicy.model import Limits
     from kpolicy.schema import SchemaValidator
 
     session = build_session(LintOptions(use_config_discovery=False))
     every = {rid: ActiveRule(r, r.severity, dict(r.params)) for rid, r in session.rules.items()}
     schema = SchemaValidator.for_version(session.kubernetes_version)
-    context = _rule_context(session, cast(Index, LocalIndex()), None, {"schema": schema})
+    context = rule_context(session, cast(Index, LocalIndex()), None, {"schema": schema})
     engine = Engine(every, context)
     asking: set[str] = set()
     inputs, _ = discover([str(ROOT / "tests" / "rules"), str(ROOT / "examples")])
