@@ -51,6 +51,9 @@ class RuleDef:
     # its findings say the API server refuses the object (a built-in rule's fact about
     # Kubernetes; a policy cannot claim it): `kpolicy plan` plans no rollout for such an object
     rejects: bool = False
+    # built-in rules only: "schema" for the rules of the bundled OpenAPI schemas, whose
+    # findings say generically what a specific rule says better (lint.post.drop_generic_duplicates)
+    family: str | None = None
 
     def applies_to(self, kind: str) -> bool:
         return "*" in self.kinds or kind in self.kinds
@@ -144,6 +147,7 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
         ephemeral_containers=containers.get("ephemeral", False),
         help_url=data.get("helpUri"),
         rejects=bool(data.get("rejects", False)),
+        family=data.get("family"),
     )
 
 

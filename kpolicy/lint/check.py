@@ -14,7 +14,7 @@ from kpolicy.kustomize import (
 )
 from kpolicy.lint.post import drop_generic_duplicates, with_baseline
 from kpolicy.lint.run import LocalFindings
-from kpolicy.lint.session import Session, rule_context, run_services
+from kpolicy.lint.session import Session, rule_context, run_schemas
 from kpolicy.model import (
     CheckedFile,
     Diagnostic,
@@ -87,7 +87,7 @@ def check_files(
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
     index = Index(all_objects, repo.relation if repo is not None else None)
-    context = rule_context(session, index, nodes, run_services(session, index))
+    context = rule_context(session, index, nodes, run_schemas(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
     origins = TemplateOrigins(str(base or Path.cwd()), session.limits.max_file_bytes)
@@ -185,7 +185,7 @@ def _check_file(
             found = [d for d in found if d.rule not in PATCH_EXEMPT_RULES]
         elif is_hook(obj.data):
             found = [d for d in found if d.rule not in HOOK_EXEMPT_RULES]
-        found = drop_generic_duplicates(found)
+        found = drop_generic_duplicates(found, session.generic)
         if obj.template is not None and origins is not None:
             found = [origins.attach(d, obj) for d in found]
         ignores = annotation_ignores(obj) if found or file.annotated else ()

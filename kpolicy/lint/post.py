@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,18 +120,17 @@ def placed_on_sources(
     return replace(result, diagnostics=diagnostics, suppressed=suppressed)
 
 
-def drop_generic_duplicates(found: list[Diagnostic]) -> list[Diagnostic]:
-    """A schema finding at the same place as a specific rule's finding says the same thing
-    less well (an enum error vs. toleration-invalid's reason): keep the specific one."""
+def drop_generic_duplicates(found: list[Diagnostic], generic: Set[str]) -> list[Diagnostic]:
+    """A schema finding (a rule of ``generic``, :attr:`Session.generic`) at the same place as
+    a specific rule's finding says the same thing less well (an enum error vs.
+    toleration-invalid's reason): keep the specific one."""
     if len(found) < 2:
         return found
-    specific = {(d.span.line, d.span.column) for d in found if not d.rule.startswith("schema-")}
+    specific = {(d.span.line, d.span.column) for d in found if d.rule not in generic}
     if not specific:
         return found
     return [
-        d
-        for d in found
-        if not (d.rule.startswith("schema-") and (d.span.line, d.span.column) in specific)
+        d for d in found if not (d.rule in generic and (d.span.line, d.span.column) in specific)
     ]
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
+from kpolicy.checks import SchemaService
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
 from kpolicy.index import Index, LocalIndex
 from kpolicy.lint.inputs import adapt_to_repo, read_input, refuse_past_run_limit, size_of
 from kpolicy.lint.options import LintOptions
-from kpolicy.lint.session import Session, rule_context
+from kpolicy.lint.session import Session, reads_schemas, rule_context
 from kpolicy.model import (
     Diagnostic,
     KObject,
     LoadedFile,
 )
-from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.repo import RepoModel
 
 
@@ -32,19 +32,18 @@ class LocalFindings:
 
 
 def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
-    """The engine of the workers' local pass: every rule, with an index that answers nothing
-    about other objects (a check that asks is deferred to the parent) and schemas of the
-    built-in kinds only (a custom kind's schema may come from another file)."""
-    services: dict[str, Any] = {}
-    if any(
-        rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT for rule_id in session.active
-    ):
-        from kpolicy.schema import LocalSchemaValidator, SchemaValidator
+    """The engine of the workers' local pass: every rule, with an index that answers only
+    about the object itself and the bundled schemas only; the engine leaves the checks that
+    read more (other objects, a custom kind's schema) to the parent, as they declare
+    (:class:`kpolicy.checks.Reads`)."""
+    schemas: SchemaService | None = None
+    if reads_schemas(session):
+        from kpolicy.schema import SchemaValidator
 
         validator = SchemaValidator.for_version(session.kubernetes_version)
         validator.compile_builtin()  # once, here, rather than once in every worker
-        services["schema"] = LocalSchemaValidator(validator)
-    context = rule_context(session, cast(Index, LocalIndex()), nodes, services)
+        schemas = validator
+    context = rule_context(session, cast(Index, LocalIndex()), nodes, schemas)
     return Engine(session.active, context, debug=debug)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from kpolicy import dates
 from kpolicy.baseline import Baseline, load_baseline
-from kpolicy.checks import RuleContext
+from kpolicy.checks import Reads, RuleContext, SchemaService, registry
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule
@@ -22,7 +23,6 @@ from kpolicy.model import (
     KObject,
     Limits,
 )
-from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -47,6 +47,16 @@ class Session:
     baseline: Baseline | None = None
     cwd: Path = field(default_factory=Path.cwd)  # what reported file names are relative to
     warnings: tuple[str, ...] = ()  # one-line warnings about the config (expired exemptions)
+
+    @cached_property
+    def generic(self) -> frozenset[str]:
+        """The ids of the built-in rules of the schema family (``family: schema``), whose
+        findings give way to a specific rule's at the same place."""
+        return frozenset(
+            rule_id
+            for rule_id, rule in self.rules.items()
+            if rule.family == "schema" and rule.builtin
+        )
 
 
 def resolve_config(options: LintOptions) -> Config:
@@ -190,7 +200,10 @@ def read_baseline(path: Path, cwd: Path) -> Baseline:
 
 
 def rule_context(
-    session: Session, index: Index, nodes: tuple[KObject, ...] | None, services: dict[str, Any]
+    session: Session,
+    index: Index,
+    nodes: tuple[KObject, ...] | None,
+    schemas: SchemaService | None,
 ) -> RuleContext:
     return RuleContext(
         index=index,
@@ -199,26 +212,35 @@ def rule_context(
         feature_gates=session.feature_gates,
         nodes=nodes,
         enabled=frozenset(session.active),
-        services=services,
+        schemas=schemas,
     )
 
 
-def run_services(session: Session, index: Index) -> dict[str, Any]:
-    """Per-run helpers that rules share; built only when a rule that needs them is on."""
-    services: dict[str, Any] = {}
-    if any(
-        rule_id.startswith("schema-") or rule_id == PATTERN_TIMEOUT for rule_id in session.active
-    ):
-        from kpolicy.schema import SchemaValidator
+def reads_schemas(session: Session) -> bool:
+    """Whether a rule of the run reads schemas (:attr:`kpolicy.checks.Reads.SCHEMAS`)."""
+    checks = registry()
+    return any(
+        entry.reads is Reads.SCHEMAS
+        for entry in (checks.get(rule_id) for rule_id in session.active)
+        if entry is not None
+    )
 
-        validator = SchemaValidator.for_version(session.kubernetes_version)
-        crds = [o.data for o in index.of_kind("CustomResourceDefinition")]
-        if crds:
-            validator = validator.with_crds(crds)
-        if session.schema_dir is not None:
-            try:
-                validator = validator.with_schema_dir(session.schema_dir)
-            except (OSError, ValueError) as exc:
-                raise UsageError(f"{session.schema_dir}: cannot read schemas: {exc}") from None
-        services["schema"] = validator
-    return services
+
+def run_schemas(session: Session, index: Index) -> SchemaService | None:
+    """The schemas of the run: the bundled ones of its version, the custom kinds of the
+    CustomResourceDefinitions in the index and of ``--schema-dir``; None when no rule of the
+    run reads them."""
+    if not reads_schemas(session):
+        return None
+    from kpolicy.schema import SchemaValidator
+
+    validator = SchemaValidator.for_version(session.kubernetes_version)
+    crds = [o.data for o in index.of_kind("CustomResourceDefinition")]
+    if crds:
+        validator = validator.with_crds(crds)
+    if session.schema_dir is not None:
+        try:
+            validator = validator.with_schema_dir(session.schema_dir)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"{session.schema_dir}: cannot read schemas: {exc}") from None
+    return validator
