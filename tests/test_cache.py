@@ -585,4 +585,3 @@ def test_every_lint_option_is_a_field_of_the_command_and_in_the_replay_key() -> 
             assert changed.cache_key() == base.cache_key(), name
         else:
             assert changed.cache_key() != base.cache_key(), name
-
