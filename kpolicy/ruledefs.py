@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
-from kpolicy.model import PositionTable, Severity, to_pointer
+from kpolicy.model import Severity, to_pointer
+from kpolicy.positions import PositionTable
 from kpolicy.resources import data_dir
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"

@@ -21,7 +21,7 @@ from kpolicy.kustomize import (
     without_origin,
 )
 from kpolicy.lint.session import Session
-from kpolicy.load import decode, load_documents, load_text, read_directives
+from kpolicy.load import decode, load_documents, load_text
 from kpolicy.model import (
     Diagnostic,
     Directive,
@@ -33,9 +33,7 @@ from kpolicy.model import (
     Span,
 )
 from kpolicy.repo import RepoModel
-from kpolicy.suppress import (
-    Suppressor,
-)
+from kpolicy.suppress import Suppressor, read_directives
 
 
 def read_input(
