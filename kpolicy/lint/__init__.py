@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import gc
 from dataclasses import replace
-from pathlib import Path
 
-from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.lint.check import HOOK_EXEMPT_RULES, check_files
 from kpolicy.lint.inputs import (
     CHART_NOT_RENDERED,
     adapt_to_repo,
     build_kustomize,
     chart_finding,
+    gather_inputs,
     load_nodes,
     nodes_of,
     read_input,
@@ -35,7 +34,6 @@ from kpolicy.lint.run import LocalFindings, read_all
 from kpolicy.lint.session import Session, build_session, load_policies, read_baseline
 from kpolicy.model import LintResult, LoadedFile, Skipped
 from kpolicy.patterns import start_run
-from kpolicy.repo import RepoModel
 
 __all__ = [
     "CHART_NOT_RENDERED",
@@ -78,91 +76,10 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
 def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, list[str]]:
     session = session or build_session(options)
     start_run()
-    config = session.config
-    exclude = config.exclude
-    exclude_base = config.exclude_base
-    force_exclude = (
-        options.force_exclude if options.force_exclude is not None else config.force_exclude
-    )
-    skipped: list[Skipped] = []
-    read_also: list[str] = []
-    inputs, errors = discover(
-        options.paths,
-        exclude,
-        options.stdin_filename,
-        base=exclude_base,
-        force_exclude=force_exclude,
-        ignore_files=options.ignore_files,
-        skipped=skipped,
-        read=read_also,
-    )
-    context_inputs, context_errors = discover(
-        options.context,
-        exclude,
-        base=exclude_base,
-        force_exclude=force_exclude,
-        ignore_files=options.ignore_files,
-        read=read_also,
-    )
-    errors.extend(context_errors)
-    base = options.cwd or Path.cwd()
-    repo = RepoModel.scan(
-        [i.display for i in (*inputs, *context_inputs) if i.path is not None], base
-    )
-    read_also.extend(repo.files_read)
-    reported_names = {i.display for i in inputs}
-    origin = config.origin
-    config_file = file_identity(origin) if origin is not None else None
-    config_name = origin.name if origin is not None else ""
-    # the baseline (in use, or the config's, which --write-baseline replaces) is kpolicy's
-    # own file: never read as a manifest (it may be larger than a manifest may be)
-    baseline_path = options.baseline or config.baseline
-    baseline_file = file_identity(base / baseline_path) if baseline_path is not None else None
-    baseline_name = baseline_path.name if baseline_path is not None else ""
-
-    def is_baseline(item: Input) -> bool:
-        return (
-            baseline_file is not None
-            and item.path is not None
-            and item.path.name == baseline_name
-            and file_identity(item.path) == baseline_file
-        )
-
-    # what to read, in order: (input, context only); the choice depends on names alone
-    reads: list[tuple[Input, bool]] = []
-    unrendered: dict[str, int] = {}  # chart folder → its templates among the inputs
-    for item in inputs:
-        if (
-            config_file is not None
-            and item.path is not None
-            and item.path.name == config_name
-            and file_identity(item.path) == config_file
-        ):
-            skipped.append(Skipped(item.display, "kpolicy configuration"))
-            continue
-        if is_baseline(item):
-            skipped.append(Skipped(item.display, "kpolicy baseline"))
-            continue
-        why = repo.skip_reason(item.display) if item.path is not None else None
-        if why is not None:
-            skipped.append(Skipped(item.display, *why))
-            if why[1] == HELM_TEMPLATES:
-                chart = repo.template_chart(item.display)
-                if chart is not None:
-                    unrendered[chart.folder] = unrendered.get(chart.folder, 0) + 1
-            continue
-        reads.append((item, False))
-    if context_inputs:
-        reported = {file_identity(i.path) for i in inputs if i.path is not None}
-        reported.discard(None)
-        for item in context_inputs:
-            if item.display in reported_names or (
-                item.path is not None and file_identity(item.path) in reported
-            ):
-                continue
-            if repo.skip_reason(item.display) is not None or is_baseline(item):
-                continue
-            reads.append((item, True))
+    gathered = gather_inputs(options, session)
+    reads, skipped, errors = gathered.reads, gathered.skipped, gathered.errors
+    repo, base, unrendered = gathered.repo, gathered.base, gathered.unrendered
+    read_also = gathered.read_also
     nodes = load_nodes(options.nodes_file, session.limits)
     results, found_locally = read_all(reads, session, options, nodes, repo)
     loaded: list[LoadedFile] = []

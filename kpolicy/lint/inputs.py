@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from kpolicy.discover import Input
+from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.errors import UsageError
 from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.kustomize import (
@@ -20,6 +20,7 @@ from kpolicy.kustomize import (
     render,
     without_origin,
 )
+from kpolicy.lint.options import LintOptions
 from kpolicy.lint.session import Session
 from kpolicy.load import decode, load_documents, load_text
 from kpolicy.model import (
@@ -29,6 +30,7 @@ from kpolicy.model import (
     Limits,
     LoadedFile,
     Severity,
+    Skipped,
     SourceFile,
     Span,
 )
@@ -274,3 +276,110 @@ def size_of(item: Input) -> int:
         return item.path.stat().st_size
     except (OSError, ValueError):
         return 0
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What a run reads, before reading it: the inputs and ``--context`` files in order, each
+    with whether it is context only; the files left out and why; the I/O errors of the walk;
+    the repository around them; the charts whose templates were left out."""
+
+    reads: list[tuple[Input, bool]]
+    skipped: list[Skipped]
+    errors: list[str]
+    read_also: list[str]  # files read to decide (.gitignore, kustomizations, charts)
+    repo: RepoModel
+    base: Path
+    unrendered: dict[str, int]  # chart folder → its templates among the inputs
+
+
+def gather_inputs(options: LintOptions, session: Session) -> Gathered:
+    """The files of the paths and ``--context`` (:func:`kpolicy.discover.discover`), minus
+    kpolicy's own (config, baseline) and what the repository says is not a manifest; the
+    choice depends on names alone."""
+    config = session.config
+    exclude = config.exclude
+    exclude_base = config.exclude_base
+    force_exclude = (
+        options.force_exclude if options.force_exclude is not None else config.force_exclude
+    )
+    skipped: list[Skipped] = []
+    read_also: list[str] = []
+    inputs, errors = discover(
+        options.paths,
+        exclude,
+        options.stdin_filename,
+        base=exclude_base,
+        force_exclude=force_exclude,
+        ignore_files=options.ignore_files,
+        skipped=skipped,
+        read=read_also,
+    )
+    context_inputs, context_errors = discover(
+        options.context,
+        exclude,
+        base=exclude_base,
+        force_exclude=force_exclude,
+        ignore_files=options.ignore_files,
+        read=read_also,
+    )
+    errors.extend(context_errors)
+    base = options.cwd or Path.cwd()
+    repo = RepoModel.scan(
+        [i.display for i in (*inputs, *context_inputs) if i.path is not None], base
+    )
+    read_also.extend(repo.files_read)
+    reported_names = {i.display for i in inputs}
+    origin = config.origin
+    config_file = file_identity(origin) if origin is not None else None
+    config_name = origin.name if origin is not None else ""
+    # the baseline (in use, or the config's, which --write-baseline replaces) is kpolicy's
+    # own file: never read as a manifest (it may be larger than a manifest may be)
+    baseline_path = options.baseline or config.baseline
+    baseline_file = file_identity(base / baseline_path) if baseline_path is not None else None
+    baseline_name = baseline_path.name if baseline_path is not None else ""
+
+    def is_baseline(item: Input) -> bool:
+        return (
+            baseline_file is not None
+            and item.path is not None
+            and item.path.name == baseline_name
+            and file_identity(item.path) == baseline_file
+        )
+
+    # what to read, in order: (input, context only); the choice depends on names alone
+    reads: list[tuple[Input, bool]] = []
+    unrendered: dict[str, int] = {}  # chart folder → its templates among the inputs
+    for item in inputs:
+        if (
+            config_file is not None
+            and item.path is not None
+            and item.path.name == config_name
+            and file_identity(item.path) == config_file
+        ):
+            skipped.append(Skipped(item.display, "kpolicy configuration"))
+            continue
+        if is_baseline(item):
+            skipped.append(Skipped(item.display, "kpolicy baseline"))
+            continue
+        why = repo.skip_reason(item.display) if item.path is not None else None
+        if why is not None:
+            skipped.append(Skipped(item.display, *why))
+            if why[1] == HELM_TEMPLATES:
+                chart = repo.template_chart(item.display)
+                if chart is not None:
+                    unrendered[chart.folder] = unrendered.get(chart.folder, 0) + 1
+            continue
+        reads.append((item, False))
+    if context_inputs:
+        reported = {file_identity(i.path) for i in inputs if i.path is not None}
+        reported.discard(None)
+        for item in context_inputs:
+            if item.display in reported_names or (
+                item.path is not None and file_identity(item.path) in reported
+            ):
+                continue
+            if repo.skip_reason(item.display) is not None or is_baseline(item):
+                continue
+            reads.append((item, True))
+    return Gathered(reads, skipped, errors, read_also, repo, base, unrendered)
