@@ -295,7 +295,6 @@ def test_checks_declare_what_they_read() -> None:
     from kpolicy.discover import discover
     from kpolicy.engine import ActiveRule, Engine
     from kpolicy.index import Index, LocalIndex, NeedsIndex
-    from kpolicy.k8s.apis import dispatch_kind
     from kpolicy.lint import read_input
     from kpolicy.lint.session import rule_context
     from kpolicy.model import Limits
@@ -317,7 +316,7 @@ def test_checks_declare_what_they_read() -> None:
         index.clear()
         for obj in loaded.objects:
             objects += 1
-            for step in engine._plan(dispatch_kind(obj.data.get("apiVersion"), obj.kind)):
+            for step in engine._plan(engine.key_of(obj)):
                 # every step may report a user pattern's timeout: not a relation
                 reports = set(step.reports) - {"policy-pattern-timeout"}
                 if step.reads is Reads.INDEX:

@@ -46,7 +46,7 @@ class Reads(enum.Enum):
     # where the file was read; any other question to the index there is a bug (internal-error)
     OBJECT = "object"
     # other objects, through ``ctx.index``: it runs in the parent, with every object, and its
-    # findings on a ``--context`` object may concern a reported one (engine.RELATING_RULES)
+    # findings on a ``--context`` object may concern a reported one (:func:`relating_rules`)
     INDEX = "index"
     # the schema of its object's kind (``ctx.schemas``): a built-in kind's, which no input can
     # change, where the file was read; a custom kind's, which a CustomResourceDefinition in any

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 
+from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.lint.check import HOOK_EXEMPT_RULES, check_files
 from kpolicy.lint.inputs import (
     CHART_NOT_RENDERED,
@@ -64,10 +65,12 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
     # collecting; the cyclic collector's passes over that growing heap cost a third to a half
     # of a large run (and, in forked workers, copy the pages they touch). It is off for the
     # run and back as it was after.
+    session = session or build_session(options)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(options, session)
+        with pod_template_kinds(session.config.pod_templates):
+            return _lint(options, session)
     finally:
         if collecting:
             gc.enable()

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from kpolicy.engine import Engine
 from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, scope_namespace
+from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import (
     PATCH_EXEMPT_RULES,
 )
@@ -48,6 +50,17 @@ HOOK_EXEMPT_RULES = frozenset(
 
 
 def check_files(
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    session: Session,
+    **kwargs: Any,
+) -> tuple[LintResult, list[str]]:
+    """:func:`_check_files` with the config's custom pod-template kinds known."""
+    with pod_template_kinds(session.config.pod_templates):
+        return _check_files(loaded, context_files, session, **kwargs)
+
+
+def _check_files(
     loaded: Sequence[LoadedFile],
     context_files: Sequence[LoadedFile],
     session: Session,
@@ -241,7 +254,7 @@ def _context_findings(
             if obj.patch or scope_namespace(obj) not in namespaces:
                 continue
             hook = is_hook(obj.data)
-            for diag in engine.run(obj, only=engine.relating_steps(obj.kind)):
+            for diag in engine.run(obj, only=engine.relating_steps(engine.key_of(obj))):
                 if (diag.rule in PATCH_EXEMPT_RULES and obj.patch) or (
                     hook and diag.rule in HOOK_EXEMPT_RULES
                 ):
