@@ -6,7 +6,8 @@ from __future__ import annotations
 import yaml
 
 from kpolicy import load
-from kpolicy.model import Limits, PositionTable, SourceFile
+from kpolicy.model import Limits, SourceFile
+from kpolicy.positions import PositionTable
 
 NARROW = """\
 # a comment

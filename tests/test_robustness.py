@@ -728,7 +728,7 @@ def test_unreadable_folder(workdir: Path) -> None:
 
 def test_read_error_even_as_root(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that cannot be read, whoever runs the tests: ``open`` is made to fail."""
-    from kpolicy import lint as lint_module
+    from kpolicy.lint import inputs as lint_module
 
     (workdir / "locked.yaml").write_text(BESIDE)
     real_open = lint_module.open_regular

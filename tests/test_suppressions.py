@@ -349,7 +349,7 @@ def test_sarif_suppressions_carry_kind_and_justification(justified: Path) -> Non
 
 
 def test_reasons_in_comments_are_parsed() -> None:
-    from kpolicy.load import read_directives
+    from kpolicy.suppress import read_directives
 
     directives = read_directives(
         "a: 1  # kpolicy: ignore[x, y] -- needs it -- really\n"
