@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from kpolicy.k8s.apis import REMOVED
-from kpolicy.schema import _index, served_minors, supported_versions
+from kpolicy.schema import served_minors, supported_versions
+from kpolicy.schema.bundle import _index
 from tests.helpers import lint_text, of_rule
 
 OLDEST, NEWEST = (int(v.split(".")[1]) for v in (supported_versions()[0], supported_versions()[-1]))

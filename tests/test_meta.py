@@ -95,7 +95,7 @@ def test_no_check_can_swallow_needs_index() -> None:
         *sorted((package / "checks").glob("*.py")),
         package / "workload.py",
         package / "policy.py",
-        package / "schemalite.py",
+        package / "schema" / "lite.py",
     ]
     broad: list[str] = []
     for module in modules:
