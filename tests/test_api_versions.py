@@ -52,6 +52,7 @@ def test_one_rule_or_the_other_never_both(version: str) -> None:
     )
     by_object: dict[tuple[str, str], set[str]] = {}
     for diagnostic in result.diagnostics:
+        assert diagnostic.object is not None
         key = (diagnostic.object.api_version or "", diagnostic.object.kind or "")
         by_object.setdefault(key, set()).add(diagnostic.rule)
     for (api_version, kind), removal in REMOVED.items():

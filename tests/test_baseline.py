@@ -7,6 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -77,8 +78,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def written(path: Path) -> dict:
-    data = json.loads(path.read_text())
+def written(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
     jsonschema.validate(data, BASELINE_SCHEMA)
     return data
 

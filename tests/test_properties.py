@@ -220,6 +220,7 @@ def duplicate_key(text: str, pointer: str) -> str:
     if entry is None or entry[0] is None:
         return text
     key_span, value_span = entry
+    assert key_span is not None and value_span is not None
     lines = text.splitlines(keepends=True)
     first, last = key_span.line - 1, max(value_span.end_line, key_span.line) - 1
     if last >= len(lines):
@@ -333,7 +334,9 @@ def draw_path(draw: st.DrawFn, everything: list[Any]) -> PathT | None:
     if not roots:
         return None
     path = draw(st.sampled_from(roots))
-    node = everything[path[0]][path[1]]
+    group, position = path
+    assert isinstance(group, int) and isinstance(position, int)
+    node = everything[group][position]
     levels = 12 - draw(st.integers(0, 11))
     while levels > 0 and isinstance(node, dict | list) and node:
         keys = list(node)[::-1] if isinstance(node, dict) else list(range(len(node)))
@@ -506,8 +509,9 @@ def _retype_everything(values: list[Any], groups: tuple[str, ...]) -> int:
         try:
             result = lint_all(text, node_docs)
             plan = plan_for()
-            for doc in docs if plan is not None else ():
-                plan(doc, None)
+            if plan is not None:
+                for doc in docs:
+                    plan(doc, None)
         except AssertionError as exc:
             raise AssertionError(f"{label}: {exc}") from None
         count += 1

@@ -14,8 +14,7 @@ import pytest
 
 from kpolicy import __version__
 from kpolicy.model import CheckedFile, Diagnostic, LintResult, ObjectRef, Severity, Span, Summary
-from kpolicy.report import FORMATS, ReportContext, writers
-from kpolicy.report.sarif import fingerprint
+from kpolicy.report import FORMATS, ReportContext, fingerprint, writers
 from kpolicy.ruledefs import builtin_rules
 from tests.conftest import ROOT, SARIF_SCHEMA
 from tests.helpers import lint_paths
@@ -74,13 +73,14 @@ def test_json_validates() -> None:
 
 
 @pytest.fixture(scope="module")
-def sarif_schema() -> dict:
+def sarif_schema() -> dict[str, Any]:
     if not SARIF_SCHEMA.is_file():
         pytest.skip("shared SARIF schema not present")
-    return json.loads(SARIF_SCHEMA.read_text())
+    schema: dict[str, Any] = json.loads(SARIF_SCHEMA.read_text())
+    return schema
 
 
-def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict) -> None:
+def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict[str, Any]) -> None:
     log = json.loads(_render("sarif"))
     jsonschema.validate(log, sarif_schema)
     run = log["runs"][0]
@@ -121,7 +121,7 @@ def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
     assert fingerprint(before.diagnostics[0]) == fingerprint(after.diagnostics[0])
 
 
-def _sarif_cli(*args: str, cwd: Path) -> dict:
+def _sarif_cli(*args: str, cwd: Path) -> dict[str, Any]:
     import subprocess
     import sys
 
@@ -133,11 +133,11 @@ def _sarif_cli(*args: str, cwd: Path) -> dict:
         check=False,
     )
     assert out.returncode in (0, 1), out.stderr
-    log: dict = json.loads(out.stdout)
+    log: dict[str, Any] = json.loads(out.stdout)
     return log
 
 
-def _uris_and_prints(log: dict) -> list[tuple[str, str]]:
+def _uris_and_prints(log: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (
             r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -228,7 +228,7 @@ def test_fingerprints_differ_for_different_findings() -> None:
     )
 
 
-def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict) -> None:
+def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict[str, Any]) -> None:
     result = lint_paths(["input.yaml"], GOLDEN, use_config_discovery=False)
     out = io.StringIO()
     writers()["sarif"](result, ReportContext(rules=builtin_rules(), tool_version=__version__), out)

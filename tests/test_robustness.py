@@ -731,7 +731,7 @@ def test_read_error_even_as_root(workdir: Path, monkeypatch: pytest.MonkeyPatch)
     from kpolicy import lint as lint_module
 
     (workdir / "locked.yaml").write_text(BESIDE)
-    real_open = lint_module.open_regular
+    from kpolicy.fsutil import open_regular as real_open  # what kpolicy.lint calls
 
     def failing_open(path: Any, *args: Any, **kwargs: Any) -> Any:
         if Path(path).name == "locked.yaml":
@@ -776,8 +776,8 @@ def test_stat_error_inside_a_folder(workdir: Path, monkeypatch: pytest.MonkeyPat
             raise PermissionError(13, "Permission denied", str(path))
         return real_lstat(path, *args, **kwargs)
 
-    monkeypatch.setattr(discover_module.os, "stat", failing_stat)
-    monkeypatch.setattr(discover_module.os, "lstat", failing_lstat)
+    monkeypatch.setattr(os, "stat", failing_stat)
+    monkeypatch.setattr(os, "lstat", failing_lstat)
     files, errors = discover_module.discover(["tree", "beside.yaml"])
     assert [f.display for f in files] == ["beside.yaml"]
     assert errors == ["tree/app.yaml: cannot read: Permission denied"]

@@ -13,9 +13,11 @@ of the two files: each is linted as a folder, and the markers of every file in `
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kpolicy.model import Diagnostic
 from kpolicy.report.text import format_line
 from tests.helpers import lint_paths, markers, of_rule
 
@@ -23,9 +25,9 @@ FIXTURES = Path(__file__).parent / "rules"
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir()) if FIXTURES.is_dir() else []
 
 
-def _run(folder: Path, name: str) -> list:
+def _run(folder: Path, name: str) -> list[Diagnostic]:
     rule = folder.name
-    options: dict = {"select": [rule]}
+    options: dict[str, Any] = {"select": [rule]}
     if (folder / "nodes.yaml").is_file():
         options["nodes_file"] = Path("nodes.yaml")
     if (folder / "context").is_dir():

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from kpolicy import patterns
+from tests.conftest import ROOT
 from tests.helpers import lint_text, of_rule
-from tests.test_robustness import HOSTILE, ROOT, assert_clean_stderr, run_cli
+from tests.test_robustness import HOSTILE, assert_clean_stderr, run_cli
 
 GB2 = 2 * 1024**3
 # every character kpolicy.escape must never let through from the input

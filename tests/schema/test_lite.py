@@ -158,4 +158,5 @@ def test_builtin_declarative_rules_need_no_jsonschema() -> None:
     for rule in declarative:
         from kpolicy.policy import _canonical
 
+        assert rule.check is not None
         assert isinstance(compiled(_canonical(rule.check)), LiteValidator), rule.id

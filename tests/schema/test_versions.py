@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,7 +156,7 @@ def test_a_kind_is_built_on_first_use_only() -> None:
 
 def test_status_is_checked_for_types_but_not_for_required_fields() -> None:
     validator = SchemaValidator.for_version("1.37")
-    document = {
+    document: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web"},
