@@ -16,7 +16,7 @@ from kpolicy import __version__
 from kpolicy.model import CheckedFile, Diagnostic, LintResult, ObjectRef, Severity, Span, Summary
 from kpolicy.report import FORMATS, ReportContext, fingerprint, writers
 from kpolicy.ruledefs import builtin_rules
-from tests.conftest import ROOT, SARIF_SCHEMA
+from tests.conftest import ROOT, check_golden, load_sarif_schema
 from tests.helpers import lint_paths
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -48,9 +48,7 @@ def _render(fmt: str) -> str:
 def test_golden(fmt: str, update_golden: bool) -> None:
     text = _render(fmt)
     golden = GOLDEN / f"report.{fmt}"
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+    check_golden(golden, text, update_golden)
 
 
 def test_text_lines() -> None:
@@ -74,10 +72,7 @@ def test_json_validates() -> None:
 
 @pytest.fixture(scope="module")
 def sarif_schema() -> dict[str, Any]:
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip("shared SARIF schema not present")
-    schema: dict[str, Any] = json.loads(SARIF_SCHEMA.read_text())
-    return schema
+    return load_sarif_schema()
 
 
 def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict[str, Any]) -> None:
