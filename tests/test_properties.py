@@ -523,6 +523,7 @@ def _retype_everything(values: list[Any], groups: tuple[str, ...]) -> int:
     return count
 
 
+@pytest.mark.slow  # thousands of lint runs; test_mutated_workloads_never_crash samples the same in make test
 def test_every_field_retyped() -> None:
     """Exhaustive: each path of each workload deleted, then set to each of QUICK_VALUES."""
     assert _retype_everything(QUICK_VALUES, WORKLOAD_GROUPS) > 2_000

@@ -112,7 +112,11 @@ def _locate(root: Any, wanted: Any, path: list[Any]) -> Any:
     return None
 
 
-@pytest.mark.parametrize("version", [supported_versions()[0], supported_versions()[-1]])
+# the newest version in make test; the oldest (each takes seconds) in make test-slow
+@pytest.mark.parametrize(
+    "version",
+    [pytest.param(supported_versions()[0], marks=pytest.mark.slow), supported_versions()[-1]],
+)
 def test_documents_and_mutations_match_jsonschema(version: str) -> None:
     validator = SchemaValidator.for_version(version)
     checked = 0
