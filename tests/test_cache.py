@@ -385,7 +385,7 @@ def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
 def test_fingerprint_is_json_stable(project: Path) -> None:
     cache = RunCache.for_command({"paths": ["manifests"]}, ["manifests"], project)
     assert cache is not None
-    spec = {
+    spec: dict[str, object] = {
         "paths": ["manifests"],
         "context": [],
         "stdin_name": "<stdin>",
@@ -505,10 +505,10 @@ def test_the_fast_path_counts_every_path_it_may_lint() -> None:
     and `.` when no positional argument is given: never fewer than the parsed command line."""
     from kpolicy.cache import _linted_paths
 
-    assert _linted_paths(["-f", "json", "k8s"])[:1] == ["k8s"]
+    assert (_linted_paths(["-f", "json", "k8s"]) or [])[:1] == ["k8s"]
     assert "." in _linted_paths(["--config", "x.yaml"])  # type: ignore[operator]
     assert "." in _linted_paths(["--show-suppressed", "--context", "ctx"])  # type: ignore[operator]
-    assert _linted_paths(["--output=r.json", "--", "-odd-name"])[:1] == ["-odd-name"]
+    assert (_linted_paths(["--output=r.json", "--", "-odd-name"]) or [])[:1] == ["-odd-name"]
     assert _linted_paths(["-x"]) is None  # not an option of lint: the parsed run decides
 
 
@@ -580,7 +580,8 @@ def test_every_lint_option_is_a_field_of_the_command_and_in_the_replay_key() -> 
 
     base = LintCommand()
     for name in sorted(names):
-        changed = replace(base, **{name: other(getattr(base, name))})
+        changes: dict[str, Any] = {name: other(getattr(base, name))}
+        changed = replace(base, **changes)
         if name in NOT_IN_CACHE_KEY:
             assert changed.cache_key() == base.cache_key(), name
         else:

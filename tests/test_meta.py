@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_rule_examples_run(rule_id: str, tmp_path: Path) -> None:
     """The examples shown in the docs are tests: bad triggers the rule, good does not."""
     rule = builtin_rules()[rule_id]
     for example in rule.examples:
-        options: dict = {"select": [rule_id]}
+        options: dict[str, Any] = {"select": [rule_id]}
         if example.nodes is not None:
             nodes = tmp_path / "nodes.yaml"
             nodes.write_text(example.nodes)

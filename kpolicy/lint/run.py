@@ -10,7 +10,8 @@ from kpolicy.checks import SchemaService
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
 from kpolicy.index import Index, LocalIndex
-from kpolicy.lint.inputs import adapt_to_repo, read_input, refuse_past_run_limit, size_of
+from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
+from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
 from kpolicy.lint.options import LintOptions
 from kpolicy.lint.session import Session, reads_schemas, rule_context
 from kpolicy.model import (
