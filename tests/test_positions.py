@@ -1,5 +1,7 @@
-"""Compact position tables: the spans of every node, as the reference builder records them,
-in two-byte records when lines and columns fit and four-byte records when they do not."""
+"""Compact position tables: the spans of every node, as the reference builder records them
+(tests/position_reference.py, the builder kpolicy had for irregular documents), in two-byte
+records when lines and columns fit and four-byte records when they do not, and the same
+positions, values and problems with duplicate keys, merge keys, anchors and reported tags."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import yaml
 from kpolicy import load
 from kpolicy.model import Limits, SourceFile
 from kpolicy.positions import PositionTable
+from tests.position_reference import ReferenceBuilder
 
 NARROW = """\
 # a comment
@@ -29,14 +32,24 @@ spec:
 """
 
 
-def _both(text: str) -> tuple[PositionTable, PositionTable, str]:
+def _both(text: str, limits: Limits | None = None) -> tuple[PositionTable, PositionTable, str]:
+    """The one builder's table and the reference's for ``text``, after checking that they
+    build the same value, report the same problems and hold the same entries in the same
+    order, and that every pointer (and one below each) is looked up as the entries say."""
+    limits = limits or Limits()
     node = yaml.compose(text, Loader=load._Loader)
     assert node is not None
-    value, records = load._build_compact(node, 0, Limits())
-    compact = PositionTable.compact(value, records)
+    problems: list[load.Problem] = []
+    value, compact = load._build_document(node, 0, limits, problems)
     reference = PositionTable()
-    assert load._DocumentBuilder(reference, 0, Limits()).build(node, "", None, 0) == value
-    return compact, reference, records.typecode
+    builder = ReferenceBuilder(reference, 0, limits)
+    assert builder.build(node, "", None, 0) == value
+    assert problems == builder.problems
+    assert list(compact.entries.items()) == list(reference.entries.items())
+    fresh = PositionTable.compact(value, compact._records, compact._irregular)
+    for pointer in [*reference.entries, *(f"{p}/missing" for p in reference.entries)]:
+        assert fresh.lookup(pointer) == reference.entries.get(pointer), pointer
+    return compact, reference, compact._records.typecode
 
 
 def test_narrow_records_match_the_reference_builder() -> None:
@@ -124,10 +137,7 @@ def test_block_collections_end_where_their_last_item_ends() -> None:
 def test_an_alias_at_the_end_of_a_block_collection() -> None:
     # the alias's node is the anchor's: its marks are lines earlier, or later; the sequence
     # and the mapping that end with one still end at a real place at or after their start
-    node = yaml.compose(BLOCKS, Loader=load._Loader)
-    assert node is not None
-    reference = PositionTable()
-    load._DocumentBuilder(reference, 0, Limits()).build(node, "", None, 0)
+    _, reference, _ = _both(BLOCKS)
     lines = BLOCKS.split("\n")
     for pointer, (key, value) in reference.entries.items():
         for span in (key, value):
