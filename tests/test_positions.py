@@ -5,13 +5,19 @@ positions, values and problems with duplicate keys, merge keys, anchors and repo
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from kpolicy import load
 from kpolicy.model import Limits, SourceFile
 from kpolicy.positions import PositionTable
 from tests.position_reference import ReferenceBuilder
+
+EXAMPLES = int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "150"))
 
 NARROW = """\
 # a comment
@@ -325,3 +331,56 @@ def test_a_merged_deployment_is_reported_at_the_merging_lines(tmp_path) -> None:
     (duplicate,) = [d for d in loaded.diagnostics if d.rule == "yaml-duplicate-key"]
     assert (duplicate.span.line, duplicate.span.column) == (7, 3)
     assert "first at line 6" in duplicate.message
+
+
+def _mapping_lines(data: st.DataObject, indent: int, depth: int, anchors: list[str]) -> list[str]:
+    """A block mapping whose keys repeat and merge (a small alphabet with ``<<``), with anchors,
+    aliases, tags, flow values, nested blocks and blank or comment lines after them."""
+    pad = " " * indent
+    lines: list[str] = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        key = data.draw(st.sampled_from(["a", "b", "c", "<<", "'<<'", "? [k]\n" + pad]))
+        if key == "<<":
+            sources = [f"*{name}" for name in anchors]
+            value = data.draw(
+                st.sampled_from(
+                    [*sources, "{a: 1, b: [2]}", "5"]
+                    + ([f"[{', '.join(sources[-2:])}]"] if sources else [])
+                )
+            )
+            lines.append(f"{pad}<<: {value}")
+            continue
+        shape = data.draw(st.sampled_from(["scalar", "alias", "mapping", "sequence", "flow"]))
+        if shape == "alias" and anchors:
+            lines.append(f"{pad}{key}: *{data.draw(st.sampled_from(anchors))}")
+        elif shape == "mapping" and depth < 3:
+            name = f"m{len(anchors)}_{indent}_{len(lines)}"
+            anchor = data.draw(st.sampled_from(["", f" &{name}"]))
+            tag = data.draw(st.sampled_from(["", "", " !t"]))
+            lines.append(f"{pad}{key}:{anchor}{tag}")
+            lines.extend(_mapping_lines(data, indent + 2, depth + 1, anchors))
+            if anchor:
+                anchors.append(name)
+            lines.extend(data.draw(st.sampled_from([[], [""], [f"{pad}# after"]])))
+        elif shape == "sequence":
+            lines.append(f"{pad}{key}:")
+            items = st.sampled_from(["1", "x", "{a: 1}", *(f"*{a}" for a in anchors)])
+            lines.extend(f"{pad}  - {data.draw(items)}" for _ in range(data.draw(st.integers(1, 3))))
+        elif shape == "flow":
+            lines.append(f"{pad}{key}: {{a: 1, b: {{c: 2}}}}")
+        else:
+            value = data.draw(st.sampled_from(["1", "x", "", "!t 3", "null", "[]"]))
+            lines.append(f"{pad}{key}: {value}".rstrip())
+    return lines
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.data())
+def test_generated_irregular_documents_have_the_reference_positions(data: st.DataObject) -> None:
+    text = "\n".join(_mapping_lines(data, 0, 0, [])) + "\n"
+    try:
+        node = yaml.compose(text, Loader=load._Loader)
+    except yaml.YAMLError:
+        assume(False)
+    assume(node is not None)
+    _both(text)
