@@ -349,7 +349,7 @@ def _build_document(
                     return None
                 if tag == _FLOAT:
                     return _constructor.construct_yaml_float(cast(ScalarNode, node))
-            except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver and constructor agree
+            except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
         tag_problem = -1

@@ -297,6 +297,7 @@ def test_irregular_tables_survive_pickling() -> None:
 )
 def test_refused_at_the_same_node_with_the_problems_found_before(text: str, limits: Limits) -> None:
     node = yaml.compose(text, Loader=load._Loader)
+    assert node is not None
     problems: list[load.Problem] = []
     with pytest.raises(load._Refused) as ours:
         load._build_document(node, 0, limits, problems)
@@ -365,7 +366,9 @@ def _mapping_lines(data: st.DataObject, indent: int, depth: int, anchors: list[s
         elif shape == "sequence":
             lines.append(f"{pad}{key}:")
             items = st.sampled_from(["1", "x", "{a: 1}", *(f"*{a}" for a in anchors)])
-            lines.extend(f"{pad}  - {data.draw(items)}" for _ in range(data.draw(st.integers(1, 3))))
+            lines.extend(
+                f"{pad}  - {data.draw(items)}" for _ in range(data.draw(st.integers(1, 3)))
+            )
         elif shape == "flow":
             lines.append(f"{pad}{key}: {{a: 1, b: {{c: 2}}}}")
         else:
