@@ -169,17 +169,19 @@ def test_others_running_reads_the_machine() -> None:
 
 
 def test_loaded_files_round_trip_through_pickle() -> None:
-    """What a worker sends: values, positions (compact tables, and the dict table of a document
-    the compact builder leaves to the reference builder, here for its duplicate key),
-    diagnostics and directives."""
+    """What a worker sends: values, positions (compact tables, with the irregular mappings of
+    a document that has them, here for its duplicate key), diagnostics and directives."""
     text = (ROOT / "examples" / "web.yaml").read_text()
     text += "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup}\ndata: {a: 1, a: 2}\n"
     loaded = load_text(SourceFile("web.yaml", text))
     again = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
-    kinds = {type(o.positions._entries) for o in loaded.objects}
-    assert kinds == {type(None), dict}  # both kinds of table travel
+    irregular = {o.positions._irregular is not None for o in loaded.objects}
+    assert irregular == {False, True}  # both kinds of table travel
     for before, after in zip(loaded.objects, again.objects, strict=True):
         assert after.data == before.data and after.ref == before.ref
+        # looked up before anything builds the entries of either table
+        for pointer in ("/data/a", "/metadata/name", "/spec/template/spec/containers/0/image"):
+            assert after.positions.lookup(pointer) == before.positions.lookup(pointer)
         assert after.positions.entries == before.positions.entries
         assert list(after.positions.entries) == list(before.positions.entries)
         for pointer in list(before.positions.entries)[:20]:
