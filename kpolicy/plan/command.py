@@ -41,12 +41,12 @@ from kpolicy.plan.services import BackendCandidate, service_shares
 from kpolicy.plan.statefulset import statefulset_plan
 from kpolicy.plan.statefulset_live import statefulset_live_plan
 from kpolicy.versions import DEFAULT_VERSION, check_version
+from kpolicy.workload import PLANNED_KINDS, Workload, get, services_for
 
 if TYPE_CHECKING:
     from kpolicy.lint import Session
     from kpolicy.repo import RepoModel
 
-WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
 _GIT_TIMEOUT: Final = 120
 
 Key = tuple[str, str, str]  # kind, namespace, name
@@ -328,15 +328,34 @@ def _key(obj: KObject) -> Key:
 def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
     """The workloads to plan: a kustomize patch is a fragment of one, not a workload."""
     return [
-        obj
-        for file in files
-        for obj in file.objects
-        if obj.kind in WORKLOAD_KINDS and not obj.patch
+        obj for file in files for obj in file.objects if obj.kind in PLANNED_KINDS and not obj.patch
     ]
 
 
-def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
-    return [obj.data for obj in index.of_kind("Service", namespace)]
+def _dns_service_names(obj: KObject) -> list[str]:
+    """The Service names ``obj``'s Pods take DNS names from: a StatefulSet's serviceName and
+    the template's subdomain."""
+    names: list[str] = []
+    view = Workload.of(obj)
+    for name in (
+        get(obj.data, "spec", "serviceName") if obj.kind == "StatefulSet" else None,
+        get(view.pod_spec, "subdomain") if view is not None else None,
+    ):
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return names
+
+
+def governing_services(
+    index: Index, obj: KObject, previous: KObject | None = None
+) -> list[dict[str, Any]]:
+    """The Services that govern the DNS names of ``obj``'s Pods, found as lint finds them
+    (workload.governing_service), and those of the names of its ``previous`` version (whose
+    Pods stay when the API server refuses the update), looked up for ``obj``."""
+    names = _dns_service_names(obj)
+    if previous is not None:
+        names += [n for n in _dns_service_names(previous) if n not in names]
+    return services_for(obj, names, index)
 
 
 def _plan(
@@ -354,7 +373,7 @@ def _update_entry(
     obj: KObject, index: Index, settings: PlanContext, refusals: Refusals
 ) -> PlanEntry | None:
     """A template update from a fully available old revision (no previous version given)."""
-    context = replace(settings, services=_services(index, obj.namespace))
+    context = replace(settings, services=governing_services(index, obj))
     rejections = refusals.get(id(obj), ())
     plan = _plan(obj.data, None, diff=False, context=context, rejections=rejections)
     if plan is None:
@@ -381,7 +400,11 @@ def _diff_entry(
 ) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
-    services = _services(index if new is not None else old_index, subject.namespace)
+    services = (
+        governing_services(index, new, old)
+        if new is not None
+        else governing_services(old_index, subject)
+    )
     context = replace(settings, services=services)
     plan = _plan(
         None if new is None else new.data,
@@ -425,8 +448,8 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> Plan
 def _refusals(
     files: Sequence[LoadedFile], session: Session, repo: RepoModel | None, base: Path
 ) -> Refusals:
-    holding = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
-    others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    holding = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
+    others = [file for file in files if not any(o.kind in PLANNED_KINDS for o in file.objects)]
     return workload_refusals(holding, others, session, repo, base)
 
 
@@ -449,7 +472,7 @@ def workload_refusals(
         for rule_id, active in session.active.items()
         if active.rule.rejects and active.rule.builtin
     }
-    reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    reported = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
     if not rejecting or not reported:
         return {}
     result, _ = check_files(
@@ -465,7 +488,7 @@ def workload_refusals(
     spans: dict[str, list[tuple[int, int, KObject]]] = {}
     for file in reported:
         for obj in file.objects:
-            if obj.kind in WORKLOAD_KINDS:
+            if obj.kind in PLANNED_KINDS:
                 first, last = _lines_of(obj)
                 spans.setdefault(obj.source.display, []).append((first, last, obj))
     refusals: Refusals = {}
@@ -536,7 +559,7 @@ def build_report(options: PlanOptions) -> PlanRun:
     repo = RepoModel.scan([i.display for i in inputs if i.path is not None], base)
     files = [adapt_to_repo(file, repo) for file in _read(inputs, limits, errors)]
     warnings.extend(_warnings_of(files))
-    index = Index([obj for file in files for obj in file.objects])
+    index = Index([obj for file in files for obj in file.objects], repo.relation)
     refusals = _refusals(files, session, repo, base)
     entries: list[PlanEntry] = []
 
