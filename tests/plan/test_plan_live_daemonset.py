@@ -244,7 +244,7 @@ def test_pending_pod_node_from_the_controller_node_affinity() -> None:
         pending,
     )
     plan = daemonset_live_plan(live)
-    assert plan.start is not None
+    assert isinstance(plan.start, DaemonSetStart)
     assert [p.node for p in plan.start.pods] == ["node-a", "node-e"]
     assert plan.progress == "stuck" and plan.stuck_reason is not None
     assert "agent-e" in plan.stuck_reason
