@@ -1,32 +1,18 @@
-"""Plans for the kinds outside the built-in workload planner: an Argo Rollout's canary steps, an
-OpenShift DeploymentConfig or a configured pod-template kind planned as a Deployment, and a
-CronJob's next run times. Pure functions over manifests; ``kpolicy plan`` is to show them (the
-planner package, kpolicy/plan/, takes them in once it has landed).
+"""Plans of pod templates in custom resources: an Argo Rollout's canary steps, and an OpenShift
+DeploymentConfig or a configured pod-template kind planned as a Deployment. Pure functions over
+manifests; ``kpolicy plan`` (kpolicy/plan/command.py) shows them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
-from kpolicy.k8s.cron import CronField, CronSchedule
 from kpolicy.k8s.podtemplates import DEPLOYMENT_CONFIG, ROLLOUT, PodTemplateKind
 from kpolicy.model import KObject
+from kpolicy.plan.data import CanaryStep, NotPlanned, Rejection, RolloutPlan
 from kpolicy.workload import custom_layout, get, int_value, mapping, sequence
-
-
-@dataclass(frozen=True, slots=True)
-class CanaryStep:
-    """One canary step and the replica counts the controller aims for while it is current."""
-
-    index: int  # 0-based position in spec.strategy.canary.steps; len(steps) for the end
-    action: str  # "setWeight 20", "pause", "pause 30s", "promoted", ...
-    weight: int  # the canary weight in force (the last setWeight at or before the step)
-    canary: int  # desired replicas of the new ReplicaSet
-    stable: int  # desired replicas of the stable ReplicaSet
 
 
 def canary_replicas(replicas: int, weight: int, traffic_routing: bool) -> tuple[int, int]:
@@ -53,39 +39,85 @@ def _step_action(step: dict[str, Any]) -> str:
     return "empty step"
 
 
-def canary_steps(obj: KObject) -> list[CanaryStep] | None:
+def canary_steps(obj: KObject) -> tuple[list[CanaryStep] | None, str]:
     """The canary steps of an Argo Rollout with their desired replica counts, then the end
-    state (100%); None when it is no canary Rollout or its replicas or weights are unreadable.
+    state (100%); or (None, why not) when it is no canary Rollout or its replicas or weights
+    are unreadable.
 
     The weight in force at a step is the last setWeight at or before it, 0 before the first
     (GetCurrentSetWeight); after the last step the weight is 100 and the stable ReplicaSet is
     scaled down. ``spec.replicas`` defaults to 1 (defaults.GetReplicasOrDefault).
     """
     if custom_layout(obj) is not ROLLOUT:
-        return None
-    canary = get(obj.data, "spec", "strategy", "canary")
+        return None, "not a Rollout"
+    strategy = mapping(get(obj.data, "spec", "strategy"))
+    canary = strategy.get("canary")
     if not isinstance(canary, dict):
-        return None
+        if isinstance(strategy.get("blueGreen"), dict):
+            return None, (
+                "a blueGreen Rollout brings up the whole new ReplicaSet beside the active one "
+                "and switches activeService to it at promotion: there are no canary steps"
+            )
+        return None, "spec.strategy has neither canary nor blueGreen"
     raw = get(obj.data, "spec", "replicas")
     replicas = 1 if raw is None else int_value(raw)
     if replicas is None or replicas < 0:
-        return None
+        return None, f"spec.replicas {raw!r} is not a whole number of at least 0"
     routing = canary.get("trafficRouting") is not None
     weight = 0
     out = []
     steps = sequence(canary.get("steps"))
     for index, step in enumerate(steps):
         if not isinstance(step, dict):
-            return None
+            return None, f"canary step {index} is not a mapping"
         value = step.get("setWeight")
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-                return None  # rollout-step-invalid: the controller refuses the Rollout
+                # rollout-step-invalid: the controller refuses the Rollout
+                return None, f"canary step {index}: setWeight {value!r} is not 0 to 100"
             weight = value
         new, stable = canary_replicas(replicas, weight, routing)
         out.append(CanaryStep(index, _step_action(step), weight, new, stable))
     out.append(CanaryStep(len(steps), "promoted", 100, replicas, 0))
-    return out
+    return out, ""
+
+
+def rollout_plan(
+    obj: KObject, source: str | None, rejections: Sequence[Rejection] = ()
+) -> RolloutPlan | NotPlanned:
+    """The plan of an Argo Rollout, or why it is not planned."""
+    steps, why = canary_steps(obj)
+    if steps is None:
+        return NotPlanned(obj.ref, source, why)
+    replicas = steps[-1].canary
+    routing = get(obj.data, "spec", "strategy", "canary", "trafficRouting") is not None
+    if rejections:
+        return RolloutPlan(
+            obj.ref, source, replicas, routing, (), rejections[0].describe(), tuple(rejections)
+        )
+    notes = [
+        "replica counts as Argo Rollouts sets them at each step "
+        "(DesiredReplicaCountsForCanary); pauses without a duration wait for a promotion"
+    ]
+    if routing:
+        notes.append(
+            "traffic routing: the stable ReplicaSet keeps every replica until the end; the "
+            "weight is the share of traffic the mesh or ingress sends to the canary"
+        )
+    else:
+        notes.append(
+            "no traffic routing: the weight is approximated by the share of Pods, both sides "
+            "rounded up (so their sum may exceed spec.replicas)"
+        )
+    if any(step.action in _UNMODELLED for step in steps):
+        notes.append(
+            "setCanaryScale, experiment and analysis steps are listed but their own effects "
+            "are not planned"
+        )
+    return RolloutPlan(obj.ref, source, replicas, routing, tuple(steps), notes=tuple(notes))
+
+
+_UNMODELLED: Final = frozenset({"setCanaryScale", "experiment", "analysis"})
 
 
 # --- planned as a Deployment ------------------------------------------------------------------
@@ -112,7 +144,9 @@ def as_deployment(obj: KObject) -> tuple[dict[str, Any] | None, str]:
     if layout.replicas is None:
         return None, "not planned: the replica count's field is not configured"
     raw = get(obj.data, *layout.replicas)
-    replicas = 1 if raw is None and layout is DEPLOYMENT_CONFIG else int_value(raw)
+    # DeploymentConfigSpec.replicas is a plain int32 that SetDefaults_DeploymentConfigSpec
+    # leaves alone (openshift/api apps/v1): unset is 0
+    replicas = 0 if raw is None and layout is DEPLOYMENT_CONFIG else int_value(raw)
     if replicas is None:
         return None, "not planned: the replica count is missing or not a whole number"
     strategy: dict[str, Any] = {"type": "RollingUpdate"}
@@ -131,7 +165,9 @@ def as_deployment(obj: KObject) -> tuple[dict[str, Any] | None, str]:
             strategy = {"type": "Recreate"}
         else:
             return None, f"not planned: strategy {kind!r} runs a custom deployer"
-    labels = mapping(get(template, "metadata", "labels"))
+    # SetDefaults_DeploymentConfigSpec: an empty selector is the template's labels
+    labels = mapping(get(obj.data, "spec", "selector")) if layout is DEPLOYMENT_CONFIG else {}
+    labels = labels or mapping(get(template, "metadata", "labels"))
     metadata = {"name": obj.name}
     if obj.ref.namespace:
         metadata["namespace"] = obj.ref.namespace
@@ -151,59 +187,23 @@ def as_deployment(obj: KObject) -> tuple[dict[str, Any] | None, str]:
     )
 
 
-# --- CronJob run times ------------------------------------------------------------------------
-
-# SpecSchedule.Next gives up after five years without a match (robfig/cron/v3 spec.go)
-_YEARS: Final = 5
-
-
-def _day_matches(schedule: CronSchedule, day: datetime) -> bool:
-    """robfig/cron/v3 dayMatches: day of month AND day of week when either is written with a
-    star, else OR."""
-    dom = day.day in schedule.dom.values
-    dow = (day.weekday() + 1) % 7 in schedule.dow.values  # Sunday is 0
-    if schedule.dom.star or schedule.dow.star:
-        return dom and dow
-    return dom or dow
-
-
-def _sorted(field: CronField) -> list[int]:
-    return sorted(field.values)
-
-
-def next_runs(
-    schedule: CronSchedule, now: datetime, zone: ZoneInfo, count: int = 5
-) -> list[datetime]:
-    """The next ``count`` run times after ``now`` (aware), in ``zone``.
-
-    Follows SpecSchedule.Next and ConstantDelaySchedule.Next (robfig/cron/v3), which the
-    CronJob controller calls (mostRecentScheduleTime / nextScheduleTime in
-    pkg/controller/cronjob/utils.go) in the CronJob's time zone. A wall-clock time that a
-    daylight-saving change skips does not occur and is left out.
-    """
-    local = now.astimezone(zone)
-    if schedule.every_seconds is not None:
-        start = local.replace(microsecond=0)
-        step = timedelta(seconds=schedule.every_seconds)
-        return [start + step * (i + 1) for i in range(count)]
-    out: list[datetime] = []
-    first = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    day = first.replace(hour=0, minute=0, tzinfo=None)
-    end = day.replace(year=day.year + _YEARS)
-    hours, minutes = _sorted(schedule.hour), _sorted(schedule.minute)
-    while day < end and len(out) < count:
-        if day.month in schedule.month.values and _day_matches(schedule, day):
-            for hour in hours:
-                for minute in minutes:
-                    wall = day.replace(hour=hour, minute=minute)
-                    when = wall.replace(tzinfo=zone)
-                    # a time in a daylight-saving gap does not round-trip through UTC
-                    if (
-                        when.astimezone(ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
-                        != wall
-                    ):
-                        continue
-                    if when >= first and len(out) < count:
-                        out.append(when)
-        day += timedelta(days=1)
-    return out
+def planned_as_deployment_note(obj: KObject) -> str:
+    """What a plan of a kind planned as a Deployment assumes."""
+    if custom_layout(obj) is DEPLOYMENT_CONFIG:
+        if get(obj.data, "spec", "strategy", "type") == "Recreate":
+            return (
+                "planned as a Deployment with strategy Recreate: the OpenShift deployer Pod "
+                "scales the old ReplicationController to 0, then the new one up; lifecycle "
+                "hooks (pre, mid, post) are not planned"
+            )
+        return (
+            "planned as a Deployment with the DeploymentConfig's rollingParams (maxSurge and "
+            "maxUnavailable, 25% each by default): the OpenShift deployer Pod scales "
+            "ReplicationControllers within the same bounds, its steps may be ordered "
+            "differently; lifecycle hooks are not planned"
+        )
+    return (
+        f"{obj.kind} is a configured pod-template kind (podTemplates:), planned as a "
+        "Deployment with the default RollingUpdate (25% surge, 25% unavailable): what its own "
+        "controller does is not known to kpolicy"
+    )
