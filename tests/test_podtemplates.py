@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kpolicy.config import load_config
-from kpolicy.customplan import as_deployment, canary_replicas, canary_steps, next_runs
+from kpolicy.plan.cron import next_runs
+from kpolicy.plan.custom import as_deployment, canary_replicas, canary_steps
 from kpolicy.errors import UsageError
 from kpolicy.k8s.cron import parse_standard
 from kpolicy.load import load_text
@@ -172,8 +173,8 @@ def test_canary_steps_of_a_rollout() -> None:
         "        - setWeight: 20\n        - pause: {}\n        - setWeight: 60\n"
         "        - pause: {duration: 30s}\n"
     )
-    steps = canary_steps(obj)
-    assert steps is not None
+    steps, why = canary_steps(obj)
+    assert steps is not None and why == ""
     assert [(s.action, s.weight, s.canary, s.stable) for s in steps] == [
         ("setWeight 20", 20, 1, 4),
         ("pause (until promoted)", 20, 1, 4),

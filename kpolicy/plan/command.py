@@ -21,7 +21,7 @@ from kpolicy.config import Config
 from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
 from kpolicy.errors import UsageError
 from kpolicy.index import Index
-from kpolicy.k8s.podtemplates import ROLLOUT
+from kpolicy.k8s.podtemplates import DEPLOYMENT_CONFIG, ROLLOUT
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.k8s.validation import is_dns1123_subdomain
 from kpolicy.load import decode, load_text
@@ -698,11 +698,29 @@ def _as_deployment_entry(
     if deployment is None:
         return why.removeprefix("not planned: ")
     previous = as_deployment(old)[0] if old is not None else None
+    if previous is not None:
+        # the Deployment's immutable selector is no rule of these kinds: compare the rest
+        previous["spec"]["selector"] = deployment["spec"]["selector"]
     context = replace(settings, services=_services(index, obj.namespace))
     plan = plan_for(deployment, previous, diff=diff, rejections=rejections, context=context)
     if plan is None:
         return "the Deployment planner cannot read it"
-    plan = replace(plan, object=obj.ref, notes=(*plan.notes, planned_as_deployment_note(obj)))
+    # the Deployment planner's notes speak of a Deployment and its ReplicaSets
+    through = layout_runs_through(obj)
+    notes = tuple(
+        note.replace("Deployment as written", f"{obj.kind} as written").replace(
+            "ReplicaSet", through
+        )
+        for note in plan.notes
+    )
+    fields = tuple(_own_pointer(obj, pointer) for pointer in plan.changed_fields)
+    notes = tuple(_own_pointers(obj, note) for note in notes)
+    plan = replace(
+        plan,
+        object=obj.ref,
+        notes=(*notes, planned_as_deployment_note(obj)),
+        changed_fields=fields,
+    )
     start = (0, plan.replicas)
     if diff:
         if previous is None:
@@ -713,6 +731,52 @@ def _as_deployment_entry(
             start = (0, count) if plan.change in ("rollout", "rollout+scale") else (count, 0)
     source = None if old is None else _location(old)
     return PlanEntry(plan, _location(obj), source, start)
+
+
+def _pointer(path: Sequence[str | int]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _pointer_map(obj: KObject) -> list[tuple[str, str]]:
+    """The Deployment's pointers and the object's own, for a kind planned as a Deployment."""
+    layout = custom_layout(obj)
+    if layout is None:
+        return []
+    pairs = [("/spec/template", _pointer(layout.template))]
+    if layout.replicas is not None:
+        pairs.append(("/spec/replicas", _pointer(layout.replicas)))
+    if layout is DEPLOYMENT_CONFIG:
+        pairs.append(("/spec/strategy/rollingUpdate", "/spec/strategy/rollingParams"))
+    return [(ours, theirs) for ours, theirs in pairs if ours != theirs]
+
+
+def _own_pointer(obj: KObject, pointer: str) -> str:
+    for ours, theirs in _pointer_map(obj):
+        if pointer == ours or pointer.startswith(ours + "/"):
+            return theirs + pointer[len(ours) :]
+    return pointer
+
+
+def _own_pointers(obj: KObject, note: str) -> str:
+    """A note's JSON pointers (``/spec/template/...``) as pointers into the object."""
+    pairs = _pointer_map(obj)
+    if not pairs:
+        return note
+    words = []
+    for word in note.split(" "):
+        bare = word.rstrip(",;:.")
+        if bare.startswith("/"):
+            word = _own_pointer(obj, bare) + word[len(bare) :]
+        words.append(word)
+    return " ".join(words)
+
+
+def layout_runs_through(obj: KObject) -> str:
+    """What the kind's Pods belong to, in the singular (``ReplicationController``)."""
+    layout = custom_layout(obj)
+    if layout is DEPLOYMENT_CONFIG:
+        return "ReplicationController"
+    return "ReplicaSet"
 
 
 def _first_by_key(objects: Iterable[KObject], what: str, warnings: list[str]) -> dict[Key, KObject]:

@@ -426,6 +426,12 @@ class PlanReport:
         parts = []
         if summary["rejected"]:
             parts.append(f"{summary['rejected']} rejected by the API server")
+        # a Rollout is refused by its controller, a CronJob by the API server: counted apart
+        refused = sum(1 for plan in self.rollouts if plan.rejected) + sum(
+            1 for cron in self.cron_jobs if cron.rejected
+        )
+        if refused:
+            parts.append(f"{refused} {'more ' if summary['rejected'] else ''}rejected")
         if summary["stalled"]:
             parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
         return f"{text} ({', '.join(parts)})" if parts else text

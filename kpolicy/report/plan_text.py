@@ -446,7 +446,11 @@ def rollout_lines(plan: RolloutPlan) -> list[str]:
     if rows:
         widths = [max(len(row[i]) for row in rows) for i in range(len(CANARY_HEADER))]
         for row in rows:
-            body.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            body.append(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
     body.extend(_notes_block(plan.notes))
     head = f"{plan.object.label()}  {plan.source or ''}".rstrip()
     return [head, *(f"  {line}" for line in body)]
