@@ -770,7 +770,7 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 regular.add(name)
         label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
         sidecar = init and container.get("restartPolicy") == "Always"
-        if not (name in triggered and not container.get("image")):
+        if not (isinstance(name, str) and name in triggered and not container.get("image")):
             yield from _image_problems(path, container, label, how, patch)
         yield from _port_problems(path, container, how)
         if host_network and not init:
