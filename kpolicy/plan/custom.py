@@ -33,9 +33,9 @@ def _step_action(step: dict[str, Any]) -> str:
     pause = step.get("pause")
     if pause is not None:
         duration = mapping(pause).get("duration")
-        return "pause (until promoted)" if duration is None else f"pause {duration}"
+        return _PAUSE_UNTIL_PROMOTED if duration is None else f"pause {duration}"
     for name in step:
-        return name
+        return str(name)
     return "empty step"
 
 
@@ -96,9 +96,10 @@ def rollout_plan(
             obj.ref, source, replicas, routing, (), rejections[0].describe(), tuple(rejections)
         )
     notes = [
-        "replica counts as Argo Rollouts sets them at each step "
-        "(DesiredReplicaCountsForCanary); pauses without a duration wait for a promotion"
+        "replica counts as Argo Rollouts sets them at each step (DesiredReplicaCountsForCanary)"
     ]
+    if any(step.action == _PAUSE_UNTIL_PROMOTED for step in steps):
+        notes.append("a pause without a duration waits until the Rollout is promoted")
     if routing:
         notes.append(
             "traffic routing: the stable ReplicaSet keeps every replica until the end; the "
@@ -117,6 +118,7 @@ def rollout_plan(
     return RolloutPlan(obj.ref, source, replicas, routing, tuple(steps), notes=tuple(notes))
 
 
+_PAUSE_UNTIL_PROMOTED: Final = "pause (until promoted)"
 _UNMODELLED: Final = frozenset({"setCanaryScale", "experiment", "analysis"})
 
 
@@ -140,7 +142,8 @@ def as_deployment(obj: KObject) -> tuple[dict[str, Any] | None, str]:
         return None, "not a kind planned as a Deployment"
     template = get(obj.data, *layout.template)
     if not isinstance(template, dict):
-        return None, "not planned: no pod template"
+        where = ".".join(str(part) for part in layout.template)
+        return None, f"not planned: no pod template ({where})"
     if layout.replicas is None:
         return None, "not planned: the replica count's field is not configured"
     raw = get(obj.data, *layout.replicas)

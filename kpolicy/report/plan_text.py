@@ -457,7 +457,7 @@ def rollout_lines(plan: RolloutPlan) -> list[str]:
 
 
 def cron_lines(plan: CronPlan) -> list[str]:
-    body = [f"schedule  {plan.schedule}", f"time zone {cron_zone_text(plan)}"]
+    body = [f"schedule  {plan.schedule or '(none)'}", f"time zone {cron_zone_text(plan)}"]
     state = cron_state(plan)
     if plan.rejected:
         body.extend(_field("REJECTED", plan.rejected))
