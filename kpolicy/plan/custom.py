@@ -193,20 +193,28 @@ def as_deployment(obj: KObject) -> tuple[dict[str, Any] | None, str]:
 def planned_as_deployment_note(obj: KObject) -> str:
     """What a plan of a kind planned as a Deployment assumes."""
     if custom_layout(obj) is DEPLOYMENT_CONFIG:
-        if get(obj.data, "spec", "strategy", "type") == "Recreate":
-            return (
-                "planned as a Deployment with strategy Recreate: the OpenShift deployer Pod "
-                "scales the old ReplicationController to 0, then the new one up; lifecycle "
-                "hooks (pre, mid, post) are not planned"
-            )
-        return (
-            "planned as a Deployment with the DeploymentConfig's rollingParams (maxSurge and "
-            "maxUnavailable, 25% each by default): the OpenShift deployer Pod scales "
-            "ReplicationControllers within the same bounds, its steps may be ordered "
-            "differently; lifecycle hooks are not planned"
-        )
+        unset = ""
+        if get(obj.data, "spec", "replicas") is None:
+            # DeploymentConfigSpec.Replicas: a plain int32 that no default sets
+            unset = "; spec.replicas is unset, which is 0 for a DeploymentConfig"
+        return _deployment_config_note(obj) + unset
     return (
         f"{obj.kind} is a configured pod-template kind (podTemplates:), planned as a "
         "Deployment with the default RollingUpdate (25% surge, 25% unavailable): what its own "
         "controller does is not known to kpolicy"
+    )
+
+
+def _deployment_config_note(obj: KObject) -> str:
+    if get(obj.data, "spec", "strategy", "type") == "Recreate":
+        return (
+            "planned as a Deployment with strategy Recreate: the OpenShift deployer Pod "
+            "scales the old ReplicationController to 0, then the new one up; lifecycle "
+            "hooks (pre, mid, post) are not planned"
+        )
+    return (
+        "planned as a Deployment with the DeploymentConfig's rollingParams (maxSurge and "
+        "maxUnavailable, 25% each by default): the OpenShift deployer Pod scales "
+        "ReplicationControllers within the same bounds, its steps may be ordered "
+        "differently; lifecycle hooks are not planned"
     )
