@@ -109,6 +109,8 @@ def cron_plan(
     raw_zone = get(obj.data, "spec", "timeZone")
     zone_name = "UTC"
     zone_from: Literal["timeZone", "schedule", "assumed"] = "assumed"
+    if isinstance(raw_zone, str) and raw_zone:
+        zone_name, zone_from = raw_zone, "timeZone"  # as written, also when it is rejected
     notes: list[str] = []
 
     def plan(**changes: Any) -> CronPlan:
@@ -133,6 +135,7 @@ def cron_plan(
         return plan(rejected=f"schedule {schedule_text!r} is not a valid cron schedule: {exc}")
     if schedule.time_zone is not None:
         # formatSchedule: a schedule holding TZ is parsed as written, spec.timeZone aside
+        # time.LoadLocation: "" is UTC, "Local" the process's own zone
         zone_name, zone_from = schedule.time_zone or "UTC", "schedule"
         if zone_name == "Local":
             zone_name, zone_from = "UTC", "assumed"
@@ -141,7 +144,6 @@ def cron_plan(
         problem = validate_time_zone(raw_zone)
         if problem is not None:
             return plan(rejected=f"timeZone {raw_zone!r}: {problem}")
-        zone_name, zone_from = raw_zone, "timeZone"
     else:
         notes.append(UNSET_ZONE_NOTE)
     zone = _zone(zone_name)

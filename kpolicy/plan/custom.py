@@ -33,7 +33,11 @@ def _step_action(step: dict[str, Any]) -> str:
     pause = step.get("pause")
     if pause is not None:
         duration = mapping(pause).get("duration")
-        return _PAUSE_UNTIL_PROMOTED if duration is None else f"pause {duration}"
+        if duration is None:
+            return _PAUSE_UNTIL_PROMOTED
+        if isinstance(duration, str | int) and not isinstance(duration, bool):
+            return f"pause {duration}"
+        return "pause (duration unreadable)"
     for name in step:
         return str(name)
     return "empty step"
@@ -166,8 +170,10 @@ def as_deployment(obj: KObject) -> tuple[dict[str, Any] | None, str]:
             }
         elif kind == "Recreate":
             strategy = {"type": "Recreate"}
+        elif kind == "Custom":
+            return None, "not planned: strategy 'Custom' runs a custom deployer"
         else:
-            return None, f"not planned: strategy {kind!r} runs a custom deployer"
+            return None, f"not planned: strategy type {kind!r} is not Rolling, Recreate or Custom"
     # SetDefaults_DeploymentConfigSpec: an empty selector is the template's labels
     labels = mapping(get(obj.data, "spec", "selector")) if layout is DEPLOYMENT_CONFIG else {}
     labels = labels or mapping(get(template, "metadata", "labels"))

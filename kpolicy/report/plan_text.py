@@ -417,7 +417,9 @@ def cron_state(plan: CronPlan) -> str:
         return "no runs: " + plan.rejected
     if plan.suspended:
         return "suspended: no runs until spec.suspend is false"
-    return f"next {len(plan.runs)} runs after {plan.now}"
+    if not plan.runs:
+        return f"no run after {plan.now}"
+    return f"next {len(plan.runs)} run{'' if len(plan.runs) == 1 else 's'} after {plan.now}"
 
 
 def _notes_block(notes: Sequence[str]) -> list[str]:
