@@ -30,6 +30,7 @@ from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import (
     POD_SPEC_KINDS,
+    Workload,
     containers,
     custom_layout,
     get,
@@ -459,9 +460,10 @@ def _selects_by_workload_selector(namespace: str, selector: Selector, ctx: RuleC
 
     def compute() -> bool:
         for workload in ctx.index.templates_with(namespace, {}):
-            labels = get(workload.data, "spec", "selector", "matchLabels")
-            if workload.kind == "ReplicationController":
-                labels = get(workload.data, "spec", "selector")
+            view = Workload.of(workload)
+            if view is None:
+                continue  # a Pod: no selector of its own
+            labels = view.selector if view.kind.selector_map else get(view.selector, "matchLabels")
             if (
                 isinstance(labels, dict)
                 and labels

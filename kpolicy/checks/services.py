@@ -15,7 +15,14 @@ from kpolicy.checks import RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
-from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
+from kpolicy.workload import (
+    SELECTOR_CONTROLLER_KINDS,
+    Workload,
+    containers,
+    get,
+    pod_spec,
+    sequence,
+)
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -23,7 +30,8 @@ from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
 
 def _workload_selector(obj: KObject) -> Selector | None:
     """A workload's usable spec.selector; None when missing, invalid or empty (other rules)."""
-    raw = get(obj.data, "spec", "selector")
+    view = Workload.of(obj)
+    raw = view.selector if view is not None and not view.kind.selector_map else None
     if not isinstance(raw, dict):
         return None
     selector = Selector.from_label_selector(raw)
@@ -103,7 +111,9 @@ def _first_earlier_overlap(
     for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
         if _input_order(other) >= here:
             break
-        if other.kind not in WORKLOAD_KINDS or (other.kind == obj.kind and other.name == obj.name):
+        if other.kind not in SELECTOR_CONTROLLER_KINDS or (
+            other.kind == obj.kind and other.name == obj.name
+        ):
             continue
         if not selector.matches(ctx.index.labels_of(other)):
             continue

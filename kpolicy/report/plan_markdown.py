@@ -22,7 +22,10 @@ from kpolicy.report.plan_text import (
     cron_state,
     cron_zone_text,
     elide,
+    history_text,
+    live_pods_text,
     nodes_text,
+    progress_text,
     rejection_lines,
     rollout_facts,
     shown_notes,
@@ -51,6 +54,8 @@ def _summary(report: PlanReport) -> list[str]:
             change = f"**rejected** ({change})"
         elif plan.stalled is not None:
             change = f"{change}, **stalls** after step {plan.stalled.after}"
+        elif plan.progress == "stuck":
+            change = f"{change}, **stuck**"
         lines.append(
             f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
             f"{cell(size_text(entry, '→'))} | {plan.step_count} | "
@@ -130,6 +135,17 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         more = f" and {plan.update_order_omitted} more" if plan.update_order_omitted else ""
         facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order) + more)
     facts.extend(f"- **Creation order:** {cell(line)}" for line in creation_lines(entry))
+    if plan.rollback_to is not None:
+        back = plan.rollback_to
+        facts.append(
+            f"- **Undo:** revision {back.revision} ({code(back.replica_set)}) comes back as "
+            f"revision {back.new_revision}"
+        )
+    live_pods = live_pods_text(plan)
+    if live_pods is not None:
+        facts.append(f"- **Live Pods:** {cell(live_pods)}")
+    if plan.progress is not None:
+        facts.append(f"- **Progress:** {cell(progress_text(plan))}")
     lines += [*facts, ""]
     table = _table(entry)
     if table:
@@ -163,6 +179,9 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         if plan.nodes_omitted:
             body.append(f"| … {plan.nodes_omitted} more | | |")
         lines += [*_details(f"Nodes ({nodes_text(plan)})", body), ""]
+    if plan.history:
+        body = [f"- {cell(history_text(h))}" for h in plan.history]
+        lines += [*_details(f"History once the plan has run ({len(plan.history)})", body), ""]
     notes = shown_notes(plan)
     if notes:
         lines += ["**Notes**", "", *(f"- {cell(note)}" for note in notes), ""]
@@ -219,6 +238,17 @@ def _others(report: PlanReport) -> list[str]:
     return lines
 
 
+def _services(report: PlanReport) -> list[str]:
+    if not report.services:
+        return []
+    lines = ["### Traffic", "", "| Service | start | after the plan |", "|---|---|---|"]
+    for service in report.services:
+        start = ", ".join(b.describe() for b in service.backends)
+        end = ", ".join(b.describe() for b in service.steps[-1]) if service.steps else start
+        lines.append(f"| {code(service.object.name or '')} | {cell(start)} | {cell(end)} |")
+    return [*lines, ""]
+
+
 def write(report: PlanReport, out: TextIO) -> None:
     lines = [f"## {report.title}", ""]
     lines += [report.context(show=code) + ".", "", f"> **Model of time:** {cell(TIME_MODEL)}.", ""]
@@ -228,6 +258,7 @@ def write(report: PlanReport, out: TextIO) -> None:
     elif report.entries:
         lines += [*_summary(report), ""]
         for entry in report.entries:
-            lines += _section(entry, report.mode == "diff")
+            lines += _section(entry, report.mode != "update")
+        lines += _services(report)
     lines += others
     out.write("\n".join(lines).rstrip("\n") + "\n")
