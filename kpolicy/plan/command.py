@@ -606,6 +606,15 @@ def build_report(options: PlanOptions) -> PlanRun:
         entries, services = _live_entries(
             _workloads(files), live, index, settings, refusals, options, warnings
         )
+        # the kinds the live state does not cover are planned from the new version alone
+        # (nothing beside the rollback with --undo)
+        extra = _Others()
+        if options.undo is None:
+            with pod_template_kinds(config.pod_templates):
+                extra = _others(
+                    files, None, index, settings, refusals, options.now or datetime.now(UTC)
+                )
+        entries.extend(extra.entries)
         report = PlanReport(
             entries=tuple(entries),
             kubernetes_version=settings.kubernetes_version,
@@ -615,6 +624,9 @@ def build_report(options: PlanOptions) -> PlanRun:
             files=file_count,
             live=tuple(options.live_paths),
             services=services,
+            rollouts=tuple(extra.rollouts),
+            cron_jobs=tuple(extra.cron_jobs),
+            not_planned=tuple(extra.not_planned),
         )
         return PlanRun(report, tuple(warnings), tuple(errors))
     if not diff:

@@ -218,3 +218,13 @@ def test_now_with_an_offset_and_by_default() -> None:
 
     first = datetime.fromisoformat(_one(default["cronJobs"], "local")["runs"][0])
     assert first > datetime.now(UTC)
+
+
+def test_live_mode_still_plans_the_other_kinds(tmp_path: Path) -> None:
+    # the live state covers Deployments and StatefulSets: the rest is planned from the files
+    live = tmp_path / "live.yaml"
+    live.write_text("apiVersion: v1\nkind: List\nitems: []\n", encoding="utf-8")
+    doc = plan_json("kinds.yaml", "--live", str(live), "--now", NOW, cwd=HERE)
+    assert _one(doc["cronJobs"], "nightly")["runs"][0] == "2026-03-30T09:00:00+02:00"
+    assert _one(doc["rollouts"], "web")["steps"][-1]["canary"] == 5
+    assert workload(doc, "DeploymentConfig", "dc")["replicas"] == 4
