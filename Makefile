@@ -31,14 +31,17 @@ demo: $(STAMP)
 	@echo "== kpolicy plan --live examples-live/cluster.yaml --undo deployment/web --to-revision 1 -n shop =="
 	@$(BIN)/kpolicy plan --live examples-live/cluster.yaml --undo deployment/web --to-revision 1 -n shop
 
-test: $(STAMP)
+# `make test` runs `make lint` first, so CI does
+test: lint
 	$(BIN)/python -m pytest -q -n 2
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m slow
 
+# mypy checks kpolicy/ and tests/ (the packages of [tool.mypy] in pyproject.toml)
 lint: $(STAMP)
-	$(BIN)/ruff check kpolicy tests tools
+	$(BIN)/ruff check kpolicy tests tools benchmarks
+	$(BIN)/ruff format --check kpolicy tests tools benchmarks
 	$(BIN)/mypy
 
 docs: $(STAMP)

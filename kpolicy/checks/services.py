@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kpolicy.checks import RuleContext, check, few
+from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
@@ -49,7 +49,7 @@ def _workload_selector(obj: KObject) -> Selector | None:
 # workload through its scale selector) counts both sets. Only workloads applied
 # together (RepoModel.applied_together) in one namespace are a pair; a group of n such workloads
 # is n-1 findings: each workload but the first names the first one before it in input order.
-@check("selector-overlap")
+@check("selector-overlap", reads=Reads.INDEX)
 def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     selector = _workload_selector(obj)
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
@@ -230,7 +230,7 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 
 # The EndpointSlice controller (pkg/controller/endpointslice) lists the Pods of the Service's
 # namespace that its selector matches; with none, the Service has no endpoints.
-@check("service-selector-no-match")
+@check("service-selector-no-match", reads=Reads.INDEX)
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _service_selector(obj)
     if found is None:
@@ -282,7 +282,7 @@ def _declared_ports(
 # FindPort (pkg/api/v1/pod/util.go, and its copy in the EndpointSlice controller) resolves a
 # named targetPort in each selected Pod: a container port (or a sidecar's) with that name and the
 # Service port's protocol. Pods without one get no endpoint for that Service port.
-@check("service-target-port-unknown")
+@check("service-target-port-unknown", reads=Reads.INDEX)
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _service_selector(obj)
     if found is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.selector import Selector, labels_str
@@ -137,7 +137,7 @@ def service_name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     yield Problem(("spec", "serviceName"), message, rejects=minor(ctx.kubernetes_version) >= 33)
 
 
-@check("statefulset-service-not-found")
+@check("statefulset-service-not-found", reads=Reads.INDEX)
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     name = _service_name(obj)
     if name is None or _governing_service(obj, ctx) is not None:
@@ -167,7 +167,7 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # Per-Pod DNS records (<pod>.<service>.<namespace>.svc.<domain>) are published only for the
 # endpoints of a headless Service, one with clusterIP None (the DNS specification for
 # Kubernetes, and the endpoints controllers' hostname handling).
-@check("statefulset-service-not-headless")
+@check("statefulset-service-not-headless", reads=Reads.INDEX)
 def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _governing_service(obj, ctx)
     if found is None:
@@ -206,7 +206,7 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # Per-Pod DNS records come from the Service's endpoints, and the EndpointSlice controller only
 # lists Pods that the Service's selector matches (a Service without a selector is managed by
 # hand and left alone here).
-@check("statefulset-service-selector-mismatch")
+@check("statefulset-service-selector-mismatch", reads=Reads.INDEX)
 def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _governing_service(obj, ctx)
     if found is None:

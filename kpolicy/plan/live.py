@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kpolicy.k8s.defaults import as_int
+from kpolicy.workload import PLANNED_KINDS, int_value
 
 __all__ = [
     "CHANGE_CAUSE_ANNOTATION",
@@ -45,7 +45,6 @@ CONTROLLER_REVISION_HASH: Final = "controller-revision-hash"
 POD_TEMPLATE_HASH: Final = "pod-template-hash"
 POD_INDEX_LABEL: Final = "apps.kubernetes.io/pod-index"
 
-WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
 # which kind may control which: anything else named as a controller is not ours to follow
 _CONTROLLED_BY: Final = {
     "ReplicaSet": ("Deployment",),
@@ -65,8 +64,15 @@ def _string(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _label_int(value: object) -> int | None:
+    """A label's decimal value (the pod-index label), else None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    return None
+
+
 def _count(value: object) -> int:
-    number = as_int(value)
+    number = int_value(value)
     return number if number is not None and number >= 0 else 0
 
 
@@ -263,7 +269,7 @@ def _pod(obj: Mapping[str, Any], stateful: bool) -> LivePod:
     if stateful:
         # getOrdinal (stateful_set_utils.go) parses the name's last "-N"; the pod-index label
         # carries the same number on recent releases
-        index = as_int(labels.get(POD_INDEX_LABEL))
+        index = _label_int(labels.get(POD_INDEX_LABEL))
         match = _ORDINAL.search(name)
         ordinal = index if index is not None else (int(match.group(1)) if match else None)
     ready = _pod_ready(obj)
@@ -284,7 +290,7 @@ def _revision_number(value: object) -> int | None:
     """An annotation's number (annotations are strings: ``"3"``) or an integer field."""
     if isinstance(value, str):
         return int(value) if _DIGITS.fullmatch(value) else None
-    number = as_int(value)
+    number = int_value(value)
     return number if number is not None and number >= 0 else None
 
 
@@ -294,7 +300,7 @@ def _replica_set(obj: Mapping[str, Any], pods: Sequence[LivePod]) -> LiveReplica
     status = obj.get("status")
     status_map = _mapping(status)
     # SetDefaults_ReplicaSet: replicas defaults to 1
-    replicas = as_int(spec.get("replicas"))
+    replicas = int_value(spec.get("replicas"))
     return LiveReplicaSet(
         name=_string(_metadata(obj).get("name")) or "",
         revision=_revision_number(annotations.get(REVISION_ANNOTATION)),
@@ -380,7 +386,7 @@ def live_state(objects: Iterable[Mapping[str, Any]]) -> LiveState:
         key = _key(obj)
         if key is None:
             continue
-        if key[0] in WORKLOAD_KINDS:
+        if key[0] in PLANNED_KINDS:
             if key in workloads:
                 warnings.append(f"live {_describe(key)} is given twice; the first is used")
                 continue
