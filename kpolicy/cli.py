@@ -522,6 +522,13 @@ def plan(
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO 8601 date and time a CronJob's next runs start from (default: now; "
+            "UTC without an offset)."
+        ),
+    ] = None,
     live: Annotated[
         list[str] | None,
         typer.Option(
@@ -556,6 +563,16 @@ def plan(
             raise UsageError(
                 f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}"
             )
+        start = None
+        if now is not None:
+            from kpolicy.plan.cron import parse_now
+
+            try:
+                start = parse_now(now)
+            except ValueError:
+                raise UsageError(
+                    f"--now {now!r} is not an ISO 8601 date and time (2026-03-01T09:00:00Z)"
+                ) from None
         options = PlanOptions(
             paths=paths or ([] if live else ["."]),
             from_paths=from_paths or [],
@@ -566,6 +583,7 @@ def plan(
             feature_gates=_parse_gates(feature_gates or []),
             config_path=config,
             stdin_filename=stdin_filename,
+            now=start,
             live_paths=live or [],
             undo=undo,
             to_revision=to_revision,
