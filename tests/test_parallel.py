@@ -455,10 +455,11 @@ def test_default_worker_count_output_equals_serial(
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
     forked: list[int] = []
     run_forked = parallel.run_forked
-    monkeypatch.setattr(
-        parallel,
-        "run_forked",
-        lambda order, workers, *rest: forked.append(workers) or run_forked(order, workers, *rest),
-    )
+
+    def counting(order: list[int], workers: int, *rest: Any) -> dict[int, Any]:
+        forked.append(workers)
+        return run_forked(order, workers, *rest)
+
+    monkeypatch.setattr(parallel, "run_forked", counting)
     assert report(options) == serial
     assert forked == [2]
