@@ -8,6 +8,7 @@ import pickle
 import textwrap
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -303,7 +304,6 @@ def test_failing_checks_and_debug_traces_are_the_same_in_parallel(
     """A check that raises in a worker's local pass gives the same internal-error findings and
     --debug tracebacks as in a serial run; one that raises after asking the index, too."""
     from collections.abc import Iterator
-    from typing import Any
 
     import kpolicy.engine as engine_module
     from kpolicy.checks import Check, registry
