@@ -142,10 +142,11 @@ class Measured:
 
 
 def hover_position(text: str) -> types.Position:
-    """Where a hover shows something: the first ``maxSurge`` of a DaemonSet (a finding)."""
-    for number, line in enumerate(text.splitlines()):
-        if "maxSurge:" in line and "#" in line:
-            return types.Position(line=number, character=line.index("maxSurge") + 12)
+    """Where a hover shows something: the ``kind`` of the last Deployment (its rollout plan)."""
+    lines = text.splitlines()
+    for number in range(len(lines) - 1, -1, -1):
+        if lines[number] == "kind: Deployment":
+            return types.Position(line=number, character=len("kind: De"))
     return types.Position(line=0, character=0)
 
 
@@ -197,7 +198,7 @@ async def measure(lines: int, runs: int, debounce_ms: int | None) -> Measured:
         position = hover_position(new_text)
         for _ in range(runs):
             start = time.perf_counter()
-            await asyncio.wait_for(
+            answer = await asyncio.wait_for(
                 client.text_document_hover_async(
                     types.HoverParams(
                         text_document=types.TextDocumentIdentifier(uri=uri), position=position
@@ -206,6 +207,8 @@ async def measure(lines: int, runs: int, debounce_ms: int | None) -> Measured:
                 60,
             )
             hovers.append(time.perf_counter() - start)
+            if answer is None:
+                raise SystemExit(f"no hover at {position}: the benchmark measures nothing")
         await client.shutdown_async(None)
         client.exit(None)
         await client.stop()
