@@ -77,7 +77,15 @@ def escape_pointer_token(token: PathPart) -> str:
 
 
 def to_pointer(path: Path) -> str:
-    return "".join("/" + escape_pointer_token(p) for p in path)
+    if not path:
+        return ""
+    tokens = [p if p.__class__ is str else str(p) for p in path]
+    joined = "/".join(tokens)
+    # a token with "~" or "/" is escaped (RFC 6901); the others, which are nearly all, are
+    # joined at once (this runs at least twice for every finding)
+    if "~" in joined or joined.count("/") != len(tokens) - 1:
+        return "".join("/" + escape_pointer_token(token) for token in tokens)
+    return "/" + joined
 
 
 # one record per YAML node of a compact table, in the order the loader builds them (pre-order):
@@ -163,7 +171,7 @@ class PositionTable:
                 if token not in node:
                     return None
                 # a mapping's children follow it in key order
-                position = next(i for i, key in enumerate(node) if key == token)
+                position = list(node).index(token)
             elif node.__class__ is list:
                 if (
                     not (token.isascii() and token.isdigit())
