@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -12,7 +13,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from fuzzcorpus import generate
 
 
-def test_generates_the_same_corpus_with_many_findings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_generates_the_same_corpus_with_many_findings(tmp_path: Path) -> None:
     source = ROOT / "examples"
     before = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
     first, plain = tmp_path / "a", tmp_path / "plain"
