@@ -320,6 +320,30 @@ def plan(
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
+    live: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--live",
+            help="The live state (kubectl get deploy,rs,sts,ds,controllerrevisions,pods,svc "
+            "-A -o yaml; files, folders or -; repeatable): plan from it.",
+        ),
+    ] = None,
+    undo: Annotated[
+        str | None,
+        typer.Option(help="deployment/NAME: plan kubectl rollout undo (with --live)."),
+    ] = None,
+    to_revision: Annotated[
+        int | None, typer.Option(help="With --undo: the revision to go back to.")
+    ] = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="With --undo (default: default).")
+    ] = None,
+    assume_ready: Annotated[
+        bool,
+        typer.Option(
+            help="With --live: live Pods that are not ready become ready (else they never do)."
+        ),
+    ] = False,
 ) -> None:
     """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
     from kpolicy.plan.command import PlanOptions, build_report, write_report
@@ -331,7 +355,7 @@ def plan(
                 f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}"
             )
         options = PlanOptions(
-            paths=paths or ["."],
+            paths=paths or ([] if live else ["."]),
             from_paths=from_paths or [],
             base=base,
             nodes_file=nodes,
@@ -340,6 +364,11 @@ def plan(
             feature_gates=_parse_gates(feature_gates or []),
             config_path=config,
             stdin_filename=stdin_filename,
+            live_paths=live or [],
+            undo=undo,
+            to_revision=to_revision,
+            namespace=namespace,
+            assume_ready=assume_ready,
         )
         run = build_report(options)
         for warning in run.warnings:

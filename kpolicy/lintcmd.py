@@ -8,9 +8,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
+
+if TYPE_CHECKING:
+    from kpolicy.command import LintCommand
 
 
 def _fail(message: str) -> int:
@@ -111,119 +115,111 @@ def run(
     jobs: int = 0,
 ) -> int:
     """Lint; the exit code (0 clean, 1 findings, 2 a usage or I/O error)."""
-    import io
-    from dataclasses import replace
-
     try:
         reports = parse_reports(report_files or [], output)
     except UsageError as exc:
         return _fail(str(exc))
-    # every option that can change what is printed (not --jobs, not --no-cache)
-    linted = [*(paths or ["."]), *(context or [])]
+    from kpolicy.command import LintCommand
+
+    return execute(
+        LintCommand(
+            paths=tuple(paths or ()),
+            output_format=output_format,
+            output=output,
+            report_formats=tuple(name for name, _ in reports),
+            report_paths=tuple(path for _, path in reports),
+            config=config,
+            select=tuple(select or ()),
+            ignore=tuple(ignore or ()),
+            fail_on=fail_on,
+            context=tuple(context or ()),
+            kubernetes_version=kubernetes_version,
+            cluster_domain=cluster_domain,
+            stdin_filename=stdin_filename,
+            policy=tuple(policy or ()),
+            nodes=nodes,
+            feature_gates=tuple(feature_gates or ()),
+            schema_dir=schema_dir,
+            max_file_size=max_file_size,
+            show_suppressed=show_suppressed,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            show_skipped=show_skipped,
+            kustomize=tuple(kustomize or ()),
+            no_ignore=no_ignore,
+            force_exclude=force_exclude,
+            color=color,
+            debug=debug,
+            no_cache=no_cache,
+            jobs=jobs,
+        )
+    )
+
+
+def execute(command: LintCommand) -> int:
+    """Run ``kpolicy lint`` as ``command`` says, replayed from the cache when it can be; the
+    exit code."""
+    import io
+    from dataclasses import replace
+
     cache = None
-    if (
-        not no_cache
-        and "-" not in (paths or [])
-        and not debug
-        and not kustomize
-        and write_baseline is None
-    ):
+    if command.cacheable:
         from kpolicy.cache import RunCache
 
-        cache = RunCache.for_command(
-            {
-                "paths": paths,
-                "format": output_format,
-                "output": output,
-                "config": config,
-                "reports": [name for name, _ in reports],  # not the paths: see emit
-                "select": select,
-                "ignore": ignore,
-                "fail_on": fail_on,
-                "context": context,
-                "kubernetes_version": kubernetes_version,
-                "cluster_domain": cluster_domain,
-                "stdin_filename": stdin_filename,
-                "policy": policy,
-                "nodes": nodes,
-                "feature_gates": feature_gates,
-                "schema_dir": schema_dir,
-                "max_file_size": max_file_size,
-                "show_suppressed": show_suppressed,
-                "color": color,
-                "baseline": baseline,
-                "show_skipped": show_skipped,
-                "no_ignore": no_ignore,
-                "force_exclude": force_exclude,
-            },
-            linted,
-        )
+        cache = RunCache.for_command(command.cache_key(), command.linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
             from kpolicy.cache import emit
 
             # the report goes to this command line's --output, and the texts of the --report
             # files to this command line's paths, never to a recorded path
-            code = emit(replayed, output, reports)
+            code = emit(replayed, command.output, command.reports)
             if code is not None:
                 return code
 
-    from kpolicy.lint import FAIL_LEVELS, LintOptions, as_baselined, build_session, exit_code
+    from kpolicy.lint import FAIL_LEVELS, as_baselined, build_session, exit_code
     from kpolicy.lint import lint as run_lint
     from kpolicy.report import FORMATS, ReportContext, writer
 
+    output_format = command.output_format
+    output = command.output
+    write_baseline = command.write_baseline
     try:
         if output_format not in FORMATS:
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
-        if fail_on is not None and fail_on not in FAIL_LEVELS:
+        if command.fail_on is not None and command.fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
-        if baseline is not None and write_baseline is not None:
+        if command.baseline is not None and write_baseline is not None:
             raise UsageError(
                 "--baseline and --write-baseline: give one (--write-baseline "
                 "replaces the baseline with the findings of this run)"
             )
-        options = LintOptions(
-            paths=paths or ([] if kustomize else ["."]),
-            kustomize=kustomize or [],
-            context=context or [],
-            stdin_filename=stdin_filename,
-            config_path=config,
-            select=select or [],
-            ignore=ignore or [],
-            kubernetes_version=kubernetes_version,
-            cluster_domain=cluster_domain,
-            policies=policy or [],
-            feature_gates=parse_gates(feature_gates or []),
-            nodes_file=nodes,
-            schema_dir=schema_dir,
-            debug=debug,
-            jobs=jobs,
-            # the baseline being written is not read, but never linted either
-            baseline=baseline if write_baseline is None else write_baseline,
-            use_baseline=write_baseline is None,
-            force_exclude=force_exclude,
-            ignore_files=not no_ignore,
-        )
+        options = command.options(parse_gates(list(command.feature_gates)))
         session = build_session(options)
-        if max_file_size is not None:
-            session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
+        if command.max_file_size is not None:
+            session = replace(
+                session, limits=replace(session.limits, max_file_bytes=command.max_file_size)
+            )
         if cache is not None:
             origin = session.config.origin
+            force_exclude = command.force_exclude
             cache.begin(
                 {
                     "paths": list(options.paths),
                     "context": list(options.context),
-                    "stdin_name": stdin_filename,
+                    "stdin_name": command.stdin_filename,
                     "exclude": list(session.config.exclude),
                     "force_exclude": bool(
                         force_exclude if force_exclude is not None else session.config.force_exclude
                     ),
-                    "ignore_files": not no_ignore,
+                    "ignore_files": not command.no_ignore,
                     "exclude_base": str(origin.parent) if origin is not None else None,
-                    "config": str(config) if config is not None else None,
+                    "config": str(command.config) if command.config is not None else None,
                     "policies": [str(p) for p in (*session.config.policies, *options.policies)],
-                    "nodes": str(nodes) if nodes is not None else None,
-                    "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
+                    "nodes": str(command.nodes) if command.nodes is not None else None,
+                    "schema_dir": [str(command.schema_dir)]
+                    if command.schema_dir is not None
+                    else [],
                     "limit": session.limits.max_file_bytes,
                     "baseline": str(session.cwd / session.baseline.path)
                     if session.baseline is not None
@@ -249,16 +245,16 @@ def run(
                 f"{escape.path(write_baseline)}\n"
             )
         use_color = (
-            color
-            if color is not None
+            command.color
+            if command.color is not None
             else (output is None and color_by_default(sys.stdout.isatty()))
         )
         ctx = ReportContext(
             rules=session.rules,
             tool_version=__version__,
             color=use_color and output_format == "text",
-            show_suppressed=show_suppressed,
-            show_skipped=show_skipped,
+            show_suppressed=command.show_suppressed,
+            show_skipped=command.show_skipped,
         )
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
@@ -267,9 +263,9 @@ def run(
         else:
             write_output_file(output, report.getvalue())
         written: list[list[str]] = []
-        if reports:
+        if command.reports:
             file_ctx = replace(ctx, color=False)
-            for name, path in reports:
+            for name, path in command.reports:
                 text = io.StringIO()
                 writer(name)(result, file_ctx, text)
                 write_output_file(path, text.getvalue())
@@ -281,7 +277,7 @@ def run(
             escape.text(line) + "\n" for trace in traces for line in trace.rstrip("\n").split("\n")
         )
         sys.stderr.write(messages)
-        level = fail_on or session.config.fail_on or "warning"
+        level = command.fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
             cache.watch(result.read_also)

@@ -41,13 +41,18 @@ from kpolicy.k8s.validation import (
 )
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.versions import minor
-from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
-
-# Kinds whose pod template must restart Always (ValidatePodTemplateSpecForReplicaSet,
-# ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC).
-LONG_RUNNING_KINDS: Final = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+from kpolicy.workload import (
+    LONG_RUNNING_KINDS,
+    containers,
+    custom_layout,
+    get,
+    int_value,
+    mapping,
+    pod_spec,
+    sequence,
 )
+
+# Kinds whose pod template must restart Always: LONG_RUNNING_KINDS (kpolicy.workload).
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})
 
 _MAX_INT32: Final = 2**31 - 1
@@ -770,7 +775,7 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 regular.add(name)
         label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
         sidecar = init and container.get("restartPolicy") == "Always"
-        if not (name in triggered and not container.get("image")):
+        if not (isinstance(name, str) and name in triggered and not container.get("image")):
             yield from _image_problems(path, container, label, how, patch)
         yield from _port_problems(path, container, how)
         if host_network and not init:
