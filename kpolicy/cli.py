@@ -399,11 +399,9 @@ def plan(
 
 
 def main() -> None:
-    # A report must not fail on a name the locale cannot encode (LC_ALL=C in CI images).
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="backslashreplace")
+    from kpolicy.lintcmd import reconfigure_streams
+
+    reconfigure_streams()
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - interactive only

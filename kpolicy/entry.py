@@ -37,8 +37,9 @@ def _lint(arguments: dict[str, object]) -> int:
     input prints ``Aborted!`` and exits 1."""
     import errno
 
-    from kpolicy.lintcmd import run
+    from kpolicy.lintcmd import reconfigure_streams, run
 
+    reconfigure_streams()  # as kpolicy.cli.main does
     try:
         return run(**arguments)  # type: ignore[arg-type]
     except EOFError:

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from kpolicy.command import LintCommand
 
 
+def reconfigure_streams() -> None:
+    """A report must not fail on a name the locale cannot encode (LC_ALL=C in CI images)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def _fail(message: str) -> int:
     sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
     return 2
