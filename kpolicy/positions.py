@@ -113,7 +113,7 @@ class PositionTable:
                 if token not in node:
                     return None
                 # a mapping's children follow it in key order
-                position = next(i for i, key in enumerate(node) if key == token)
+                position = list(node).index(token)
             elif node.__class__ is list:
                 if (
                     not (token.isascii() and token.isdigit())
