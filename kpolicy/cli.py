@@ -221,6 +221,29 @@ def lint(
             help="Neither replay nor record this run in the cache (see KPOLICY_CACHE_DIR).",
         ),
     ] = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Apply the safe fixes, rewriting the files (stdin: the fixed text to stdout, "
+            "the report to stderr), then report what is left.",
+        ),
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes",
+            help="With --fix or --diff: the unsafe fixes too (they change behaviour).",
+        ),
+    ] = False,
+    show_diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print the fixes as a unified diff and change nothing (exit 1 when there is "
+            "something to fix).",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -237,6 +260,16 @@ def lint(
 
     try:
         reports = _parse_reports(report_files or [], output)
+        fixing = fix or show_diff
+        if unsafe_fixes and not fixing:
+            raise UsageError("--unsafe-fixes goes with --fix or --diff")
+        if fix and show_diff:
+            raise UsageError("--fix and --diff: give one (--diff changes nothing)")
+        if fixing and (kustomize or write_baseline is not None):
+            raise UsageError(
+                f"{'--fix' if fix else '--diff'} fixes the files given, not --kustomize "
+                "output or a baseline being written"
+            )
     except UsageError as exc:
         _fail(str(exc))
     # every option that can change what is printed (not --jobs, not --no-cache)
@@ -248,6 +281,7 @@ def lint(
         and not debug
         and not kustomize
         and write_baseline is None
+        and not fixing
     ):
         from kpolicy.cache import RunCache
 
@@ -352,6 +386,23 @@ def lint(
                     # an exemption with `until` makes the report depend on the day
                     "dated": any(e.until is not None for e in session.config.exemptions),
                 }
+            )
+        if fixing:
+            from kpolicy.fix.cli import run_fix_command
+
+            raise typer.Exit(
+                run_fix_command(
+                    options,
+                    session,
+                    unsafe=unsafe_fixes,
+                    write=fix,
+                    output_format=output_format,
+                    output=output,
+                    color=color,
+                    show_suppressed=show_suppressed,
+                    show_skipped=show_skipped,
+                    fail_on=fail_on,
+                )
             )
         result, traces = run_lint(options, session)
         if write_baseline is not None:

@@ -106,6 +106,9 @@ class LintOptions:
     force_exclude: bool | None = None
     ignore_files: bool = True  # honour .gitignore when walking folders (--no-ignore: False)
     kustomize: Sequence[str] = ()  # folders to build with kustomize and lint (--kustomize)
+    # display → text read instead of the file (the rounds of --fix and --diff lint the fixed
+    # text before, or without, writing it)
+    texts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -772,7 +775,9 @@ def _read_all(
     results: list[LoadedFile | str | None] = [None] * len(reads)
     _refuse_past_run_limit(reads, sizes or [_size_of(item) for item, _ in reads], limits, results)
     on_disk = [
-        i for i, (item, _) in enumerate(reads) if item.path is not None and results[i] is None
+        i
+        for i, (item, _) in enumerate(reads)
+        if item.path is not None and results[i] is None and item.display not in options.texts
     ]
     local: list[LocalFindings | None] = [None] * len(reads)
     if jobs > 1 and len(on_disk) > 1:
@@ -800,13 +805,19 @@ def _read_all(
                 local[index] = early
     for index, (item, context_only) in enumerate(reads):
         if results[index] is None:
-            result = read_input(
-                item,
-                context_only,
-                limits,
-                None if context_only else options.stdin_text,
-                keep_text=False,
-            )
+            given = options.texts.get(item.display)
+            if given is not None:
+                result = load_text(
+                    SourceFile(item.display, given, context_only), limits, keep_text=False
+                )
+            else:
+                result = read_input(
+                    item,
+                    context_only,
+                    limits,
+                    None if context_only else options.stdin_text,
+                    keep_text=False,
+                )
             results[index] = result if isinstance(result, str) else adapt_to_repo(result, repo)
     return [r for r in results if r is not None], local
 

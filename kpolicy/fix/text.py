@@ -1,0 +1,247 @@
+"""Fixes applied to a file's text: every byte outside the edits stays as it was.
+
+Replacements are plain text on the spans the loader recorded. An inserted key is laid out like
+its neighbours (block or flow, their indentation, the file's line breaks) and its value is
+written by ruamel.yaml's round-trip emitter; a deleted key takes its lines with it. Scalars
+are quoted where Kubernetes' YAML 1.1 reading would change them (``on``, ``0777``).
+
+After the edits the text is read again and must hold exactly the old data with the fixes'
+``Expect`` changes: a fix whose edits would do anything else is not applied.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from kpolicy.load import load_documents
+from kpolicy.lsp.positions import Lines, apply_edits
+from kpolicy.model import DeleteKey, Expect, Fix, InsertKey, SourceFile, TextEdit
+
+_PLAIN = re.compile(r"[A-Za-z0-9_./-]+(?: [A-Za-z0-9_./-]+)*")
+
+
+def _plain_ok(text: str) -> bool:
+    """Whether ``text`` written plain reads back (YAML 1.1, as Kubernetes reads) as itself."""
+    if not _PLAIN.fullmatch(text) or text.startswith(("-", "?", ":")):
+        return False
+    try:
+        return bool(yaml.load(text, Loader=yaml.CSafeLoader) == text)
+    except yaml.YAMLError:
+        return False
+
+
+def scalar_text(value: Any) -> str:
+    """``value`` as a YAML scalar that Kubernetes reads back as the same value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    text = str(value)
+    if _plain_ok(text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _marked(value: Any) -> Any:
+    """``value`` with every string that must be quoted wrapped for ruamel's emitter."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, dict):
+        return {str(k): _marked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_marked(v) for v in value]
+    if isinstance(value, str) and not _plain_ok(value):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _emit(data: dict[str, Any], flow: bool) -> str:
+    """``data`` as YAML written by ruamel.yaml's round-trip emitter (no trailing newline)."""
+    from ruamel.yaml import YAML
+
+    writer = YAML(typ="rt")
+    writer.width = 4096
+    writer.indent(mapping=2, sequence=4, offset=2)
+    writer.default_flow_style = flow
+    out = io.StringIO()
+    writer.dump(_marked(data), out)
+    text = out.getvalue().rstrip("\n")
+    if flow:
+        text = text.strip()
+        if text.startswith("{") and text.endswith("}"):
+            text = text[1:-1].strip()
+    return text
+
+
+def line_break(text: str) -> str:
+    found = re.search(r"\r\n|\r|\n", text)
+    return found.group(0) if found else "\n"
+
+
+def _offset(lines: Lines, line: int, column: int) -> int:
+    return lines.offset(line, column)
+
+
+def _resolve_insert(edit: InsertKey, lines: Lines, brk: str) -> TextEdit | None:
+    text = lines.text
+    start = _offset(lines, edit.mapping.line, edit.mapping.column)
+    end = _offset(lines, edit.mapping.end_line, edit.mapping.end_column)
+    flow = text[start : start + 1] == "{"
+    if flow:
+        inner = _emit({edit.key: edit.value}, flow=True)
+        if edit.before is None:
+            if text[start:end].replace(" ", "") != "{}":
+                return None
+            return TextEdit(edit.mapping, "{" + inner + "}")
+        return TextEdit(
+            type(edit.mapping)(
+                edit.before.line, edit.before.column, edit.before.line, edit.before.column
+            ),
+            inner + ", ",
+        )
+    if edit.before is None:
+        return None  # an empty block mapping is written `{}` or null: no place for a key
+    anchor = edit.before
+    lead = lines.line(anchor.line)[: anchor.column - 1]
+    if lead.strip(" ") not in ("", "-") and not re.fullmatch(r"[ ]*(- +)+", lead):
+        return None  # the key does not start its line (after an item's dash): not a layout we edit
+    block = _emit({edit.key: edit.value}, flow=False).split("\n")
+    pad = " " * (anchor.column - 1)
+    body = brk.join(block[:1] + [pad + line if line else line for line in block[1:]])
+    point = type(anchor)(anchor.line, anchor.column, anchor.line, anchor.column)
+    return TextEdit(point, body + brk + pad)
+
+
+def _resolve_delete(edit: DeleteKey, lines: Lines) -> TextEdit | None:
+    key, value = edit.key, edit.value
+    lead = lines.line(key.line)[: key.column - 1]
+    if lead.strip(" "):
+        return None  # first key of a sequence item, or in a flow mapping
+    rest = lines.line(value.end_line)[value.end_column - 1 :]
+    if rest.strip() and not rest.lstrip().startswith("#"):
+        return None  # something else follows the value on its line
+    span = type(key)(key.line, 1, value.end_line + 1, 1)
+    if value.end_line >= len(lines.lines):
+        # the last line of the file: delete up to its end (no line break after it)
+        span = type(key)(key.line, 1, value.end_line, len(lines.line(value.end_line)) + 1)
+    return TextEdit(span, "")
+
+
+def text_edits(fix: Fix, text: str) -> list[TextEdit] | None:
+    """The plain text edits of ``fix`` on ``text``, or None when one cannot be written."""
+    lines = Lines.of(text)
+    brk = line_break(text)
+    found: list[TextEdit] = []
+    for edit in fix.edits:
+        plain: TextEdit | None
+        if isinstance(edit, TextEdit):
+            plain = edit
+        elif isinstance(edit, InsertKey):
+            plain = _resolve_insert(edit, lines, brk)
+        else:
+            plain = _resolve_delete(edit, lines)
+        if plain is None:
+            return None
+        found.append(plain)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading back
+
+
+def documents_of(text: str, display: str = "<fix>") -> tuple[list[tuple[int, Any]], int] | None:
+    """The documents' values (by index) and the number of syntax errors."""
+    documents, diagnostics = load_documents(SourceFile(display, text))
+    syntax = sum(1 for d in diagnostics if d.rule == "yaml-syntax")
+    return [(d.index, d.value) for d in documents], syntax
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def expected_after(
+    documents: list[tuple[int, Any]], changes: Sequence[Expect]
+) -> list[tuple[int, Any]] | None:
+    """``documents`` with ``changes`` made, or None when a change has no place in them."""
+    result = copy.deepcopy(documents)
+    by_index = {index: position for position, (index, _) in enumerate(result)}
+    for change in changes:
+        position = by_index.get(change.doc)
+        if position is None:
+            return None
+        tokens = [_unescape(t) for t in change.pointer.split("/")[1:]]
+        if not tokens:
+            return None
+        node: Any = result[position][1]
+        for token in tokens[:-1]:
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None
+        last = tokens[-1]
+        if isinstance(node, dict):
+            if change.present:
+                node[last] = copy.deepcopy(change.value)
+            else:
+                node.pop(last, None)
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            if not change.present:
+                return None
+            node[int(last)] = copy.deepcopy(change.value)
+        else:
+            return None
+    return result
+
+
+def _try(text: str, fixes: Sequence[Fix], before: tuple[list[tuple[int, Any]], int]) -> str | None:
+    edits: list[TextEdit] = []
+    for fix in fixes:
+        found = text_edits(fix, text)
+        if found is None:
+            return None
+        edits.extend(found)
+    try:
+        new_text = apply_edits(text, edits)
+    except ValueError:
+        return None  # overlapping edits
+    if new_text == text:
+        return None
+    wanted = expected_after(before[0], [c for fix in fixes for c in fix.expect])
+    after = documents_of(new_text)
+    if wanted is None or after is None or after[1] != before[1] or after[0] != wanted:
+        return None
+    return new_text
+
+
+def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
+    """``text`` with as many of ``fixes`` as can be applied together (in order, those that do
+    not overlap one already taken), and the fixes applied. Fixes whose result does not read
+    back as expected are left out."""
+    before = documents_of(text)
+    if before is None:
+        return text, []
+    taken: list[Fix] = []
+    current = text
+    # all together first (the common case: one read-back), else one by one
+    together = _try(text, fixes, before)
+    if together is not None:
+        return together, list(fixes)
+    for fix in fixes:
+        attempt = _try(text, [*taken, fix], before)
+        if attempt is not None:
+            taken.append(fix)
+            current = attempt
+    return current, taken
