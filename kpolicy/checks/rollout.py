@@ -295,6 +295,13 @@ def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 surge.path,
                 f"maxSurge {surge.shown} is set while {detail}; the API server rejects this: "
                 "a DaemonSet may surge only with maxUnavailable 0",
+                fix=set_value(
+                    obj,
+                    unavailable.path,
+                    0,
+                    "Set maxUnavailable: 0 (a DaemonSet surges only with maxUnavailable 0)",
+                    before="maxSurge",
+                ),
             )
         elif not has_unavailable and not has_surge:
             surge_detail = surge.shown if surge.written else f"{surge.shown} (the default)"

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin
+from kpolicy.fix import combine, insert_key, set_value
 from kpolicy.k8s.selector import Selector, labels_str
-from kpolicy.model import KObject, Problem, Related
+from kpolicy.model import Fix, KObject, Problem, Related
 from kpolicy.workload import get, template_labels
 
 
@@ -21,10 +22,23 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not isinstance(spec, dict):
         return  # a missing or wrongly typed spec is the schema rules' finding
     if "selector" not in spec:
+        labels = template_labels(obj)
         yield Problem(
             ("spec", "selector"),
             f"{obj.kind} has no spec.selector; the API server rejects this "
             "(spec.selector: Required value)",
+            fix=insert_key(
+                obj,
+                ("spec",),
+                "selector",
+                {"matchLabels": dict(labels)},
+                "Add a selector of the pod template's labels (unsafe: the selector cannot be "
+                "changed later, and it may select other workloads' pods with those labels)",
+                "unsafe",
+                before="template",
+            )
+            if labels
+            else None,
         )
         return
     selector = spec["selector"]
@@ -75,4 +89,35 @@ def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         "the API server rejects this",
         anchor="key",
         related=(Related(obj, labels_path, "the pod template's labels"),),
+        fix=_labels_fix(obj, raw),
+    )
+
+
+def _labels_fix(obj: KObject, selector: dict[str, object]) -> Fix | None:
+    """Give the pod template the selector's matchLabels (a selector of matchLabels only)."""
+    wanted = selector.get("matchLabels")
+    if set(selector) != {"matchLabels"} or not isinstance(wanted, dict):
+        return None
+    if not all(isinstance(v, str) for v in wanted.values()):
+        return None
+    title = (
+        "Add the selector's labels to the pod template (unsafe: every pod is replaced, and "
+        "Services or policies that select the pods by label may match differently)"
+    )
+    labels = get(obj.data, "spec", "template", "metadata", "labels")
+    metadata_path = ("spec", "template", "metadata")
+    if labels is None:
+        if not isinstance(get(obj.data, *metadata_path), dict):
+            return None
+        return insert_key(obj, metadata_path, "labels", dict(wanted), title, "unsafe")
+    if not isinstance(labels, dict):
+        return None
+    return combine(
+        title,
+        "unsafe",
+        [
+            set_value(obj, (*metadata_path, "labels", key), value, title, "unsafe")
+            for key, value in wanted.items()
+            if labels.get(key) != value
+        ],
     )

@@ -56,7 +56,7 @@ def _marked(value: Any) -> Any:
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
     if isinstance(value, dict):
-        return {str(k): _marked(v) for k, v in value.items()}
+        return {_marked(str(k)): _marked(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_marked(v) for v in value]
     if isinstance(value, str) and not _plain_ok(value):
