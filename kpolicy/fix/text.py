@@ -11,6 +11,7 @@ After the edits the text is read again and must hold exactly the old data with t
 
 from __future__ import annotations
 
+import bisect
 import copy
 import io
 import json
@@ -18,11 +19,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
 from kpolicy.load import load_documents
 from kpolicy.lsp.positions import Lines, apply_edits
-from kpolicy.model import DeleteKey, Expect, Fix, InsertKey, SourceFile, TextEdit
+from kpolicy.model import DeleteKey, Expect, Fix, InsertKey, SourceFile, Span, TextEdit
+
+# the code action kind of "fix all safe in this file" (LSP: source.fixAll, then the tool)
+FIX_ALL = "source.fixAll.kpolicy"
 
 _PLAIN = re.compile(r"[A-Za-z0-9_./-]+(?: [A-Za-z0-9_./-]+)*")
 
@@ -31,10 +33,10 @@ def _plain_ok(text: str) -> bool:
     """Whether ``text`` written plain reads back (YAML 1.1, as Kubernetes reads) as itself."""
     if not _PLAIN.fullmatch(text) or text.startswith(("-", "?", ":")):
         return False
-    try:
-        return bool(yaml.load(text, Loader=yaml.CSafeLoader) == text)
-    except yaml.YAMLError:
-        return False
+    # read as kpolicy reads Kubernetes YAML (go-yaml's YAML 1.1: y, on, 0777, 1e3 are not
+    # strings), which is stricter than PyYAML's resolver alone
+    found = documents_of(f"- {text}\n")
+    return found[1] == 0 and found[0] == [(0, [text])]
 
 
 def scalar_text(value: Any) -> str:
@@ -103,9 +105,7 @@ def _resolve_insert(edit: InsertKey, lines: Lines, brk: str) -> TextEdit | None:
                 return None
             return TextEdit(edit.mapping, "{" + inner + "}")
         return TextEdit(
-            type(edit.mapping)(
-                edit.before.line, edit.before.column, edit.before.line, edit.before.column
-            ),
+            Span(edit.before.line, edit.before.column, edit.before.line, edit.before.column),
             inner + ", ",
         )
     if edit.before is None:
@@ -117,7 +117,7 @@ def _resolve_insert(edit: InsertKey, lines: Lines, brk: str) -> TextEdit | None:
     block = _emit({edit.key: edit.value}, flow=False).split("\n")
     pad = " " * (anchor.column - 1)
     body = brk.join(block[:1] + [pad + line if line else line for line in block[1:]])
-    point = type(anchor)(anchor.line, anchor.column, anchor.line, anchor.column)
+    point = Span(anchor.line, anchor.column, anchor.line, anchor.column)
     return TextEdit(point, body + brk + pad)
 
 
@@ -129,10 +129,10 @@ def _resolve_delete(edit: DeleteKey, lines: Lines) -> TextEdit | None:
     rest = lines.line(value.end_line)[value.end_column - 1 :]
     if rest.strip() and not rest.lstrip().startswith("#"):
         return None  # something else follows the value on its line
-    span = type(key)(key.line, 1, value.end_line + 1, 1)
+    span = Span(key.line, 1, value.end_line + 1, 1)
     if value.end_line >= len(lines.lines):
         # the last line of the file: delete up to its end (no line break after it)
-        span = type(key)(key.line, 1, value.end_line, len(lines.line(value.end_line)) + 1)
+        span = Span(key.line, 1, value.end_line, len(lines.line(value.end_line)) + 1)
     return TextEdit(span, "")
 
 
@@ -245,3 +245,24 @@ def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
             taken.append(fix)
             current = attempt
     return current, taken
+
+
+def whole_change(old: str, new: str) -> TextEdit:
+    """One edit that turns ``old`` into ``new``: the span between their common start and end."""
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
+        end += 1
+    lines = Lines.of(old)
+    first = _position(lines, start)
+    last = _position(lines, len(old) - end)
+    return TextEdit(Span(first[0], first[1], last[0], last[1]), new[start : len(new) - end])
+
+
+def _position(lines: Lines, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of a character offset."""
+    line = bisect.bisect_right(lines.starts, offset)
+    return line, offset - lines.starts[line - 1] + 1

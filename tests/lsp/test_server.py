@@ -78,7 +78,10 @@ async def test_initialize_advertises_features(fresh_client: Client, workspace: P
     assert result.server_info is not None and result.server_info.name == "kpolicy"
     assert capabilities.hover_provider
     assert isinstance(capabilities.code_action_provider, types.CodeActionOptions)
-    assert list(capabilities.code_action_provider.code_action_kinds or ()) == ["quickfix"]
+    assert list(capabilities.code_action_provider.code_action_kinds or ()) == [
+        "quickfix",
+        "source.fixAll.kpolicy",
+    ]
     sync = capabilities.text_document_sync
     assert isinstance(sync, types.TextDocumentSyncOptions)
     assert sync.change == types.TextDocumentSyncKind.Incremental
