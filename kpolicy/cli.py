@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -432,6 +432,8 @@ def lint(
             show_suppressed=show_suppressed,
             show_skipped=show_skipped,
         )
+        if "sarif" in (output_format, *(name for name, _ in reports)):
+            result = _with_plain_fixes(result, session.cwd, stdin_filename)
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
         if output is None:
@@ -464,6 +466,22 @@ def lint(
         raise typer.Exit(code)
     except UsageError as exc:
         _fail(str(exc))
+
+
+def _with_plain_fixes(result: Any, cwd: Path, stdin_name: str) -> Any:
+    """SARIF carries fixes as text replacements: written against the reported files' text."""
+    from kpolicy.fix.resolve import plain_fixes
+    from kpolicy.fix.run import FixedFile, read_fixable
+
+    reported = {c.file for c in result.checked}
+
+    def read(display: str) -> str | None:
+        if display not in reported or display == stdin_name:
+            return None
+        found = read_fixable(display, cwd, stdin_name, None)
+        return found.text if isinstance(found, FixedFile) else None
+
+    return plain_fixes(result, read)
 
 
 @app.command()

@@ -61,7 +61,9 @@ def allowed(fix: Fix | None, unsafe: bool) -> bool:
     return unsafe or fix.applicability == "safe"
 
 
-def _read(display: str, base: Path, stdin_name: str, stdin_text: str | None) -> FixedFile | str:
+def read_fixable(
+    display: str, base: Path, stdin_name: str, stdin_text: str | None
+) -> FixedFile | str:
     """The file's text as linted, or why it is not fixed."""
     if stdin_text is not None and display == stdin_name:
         return FixedFile(display, None, stdin_text, stdin_text)
@@ -124,7 +126,7 @@ def run_fixes(options: LintOptions, session: Session, unsafe: bool) -> FixOutcom
         for display, group in wanted.items():
             current = files.get(display)
             if current is None:
-                read = _read(display, base, options.stdin_filename, options.stdin_text)
+                read = read_fixable(display, base, options.stdin_filename, options.stdin_text)
                 if isinstance(read, str):
                     refused[display] = read
                     continue

@@ -159,7 +159,7 @@ def text_edits(fix: Fix, text: str) -> list[TextEdit] | None:
 # Reading back
 
 
-def documents_of(text: str, display: str = "<fix>") -> tuple[list[tuple[int, Any]], int] | None:
+def documents_of(text: str, display: str = "<fix>") -> tuple[list[tuple[int, Any]], int]:
     """The documents' values (by index) and the number of syntax errors."""
     documents, diagnostics = load_documents(SourceFile(display, text))
     syntax = sum(1 for d in diagnostics if d.rule == "yaml-syntax")
