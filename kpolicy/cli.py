@@ -525,7 +525,8 @@ def rules(
             for r in ordered:
                 off = "" if r.enabled else " (off by default)"
                 title = escape.text(r.title)  # a policy's title is the repository's text
-                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {title}{off}\n")
+                fixed = "" if r.fix == "none" else f" (fix: {r.fix})"
+                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {title}{off}{fixed}\n")
     except UsageError as exc:
         _fail(str(exc))
 

@@ -50,6 +50,15 @@ def rule_json(rule: RuleDef) -> dict[str, Any]:
     return data
 
 
+FIX_TEXT = {
+    "safe": "safe: `kpolicy lint --fix` applies it (the object means the same to the API "
+    "server, or is only made valid); the editor offers it as a preferred quick fix.",
+    "unsafe": "unsafe: it changes behaviour, as its title says; `kpolicy lint --fix "
+    "--unsafe-fixes` applies it, the editor offers it as a quick fix.",
+    "none": "none: kpolicy does not change the file for this rule.",
+}
+
+
 def _kinds(rule: RuleDef) -> str:
     return "all kinds" if "*" in rule.kinds else ", ".join(sorted(rule.kinds))
 
@@ -65,6 +74,8 @@ def rule_text(rule: RuleDef) -> str:
         "",
         "How to fix it:",
         *(f"  {line}" for line in rule.remediation.splitlines()),
+        "",
+        f"Fix: {FIX_TEXT[rule.fix]}",
     ]
     for example in rule.examples:
         if example.bad:
@@ -198,6 +209,7 @@ def rule_markdown(rule: RuleDef, runner: _Runner | None = None) -> str:
                 "```",
             ]
     lines += ["", "### How to fix it", "", rule.remediation]
+    lines += ["", "### Fix", "", FIX_TEXT[rule.fix]]
     if rule.params:
         lines += ["", "### Parameters", ""]
         lines += [f"- `{k}`: default `{json.dumps(v)}`" for k, v in rule.params.items()]

@@ -39,7 +39,7 @@ class RuleDef:
     enabled: bool = True
     params: Mapping[str, Any] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
-    fix: str | None = None
+    fix: str = "none"  # safe, unsafe or none: the fix the rule attaches to its findings
     implementation: str = "python"  # python | loader | pipeline | schema | policy
     check: Mapping[str, Any] | None = None
     target: str = "object"
@@ -134,7 +134,7 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
         enabled=data.get("enabled", True),
         params=data.get("params", {}),
         examples=examples,
-        fix=data.get("fix"),
+        fix=str(data.get("fix", "none")),
         implementation=data.get("implementation", "python" if check is None else "schema"),
         check=check,
         target=data.get("target", "object"),

@@ -124,8 +124,10 @@ def _resolve_insert(edit: InsertKey, lines: Lines, brk: str) -> TextEdit | None:
 def _resolve_delete(edit: DeleteKey, lines: Lines) -> TextEdit | None:
     key, value = edit.key, edit.value
     lead = lines.line(key.line)[: key.column - 1]
+    if lead.rstrip(" ").endswith(("{", ",")):
+        return _delete_in_flow(edit, lines)
     if lead.strip(" "):
-        return None  # first key of a sequence item, or in a flow mapping
+        return None  # the first key of a sequence item
     rest = lines.line(value.end_line)[value.end_column - 1 :]
     if rest.strip() and not rest.lstrip().startswith("#"):
         return None  # something else follows the value on its line
@@ -134,6 +136,33 @@ def _resolve_delete(edit: DeleteKey, lines: Lines) -> TextEdit | None:
         # the last line of the file: delete up to its end (no line break after it)
         span = Span(key.line, 1, value.end_line, len(lines.line(value.end_line)) + 1)
     return TextEdit(span, "")
+
+
+def _delete_in_flow(edit: DeleteKey, lines: Lines) -> TextEdit | None:
+    """``a: 1, `` out of ``{a: 1, b: 2}`` (or ``, b: 2`` when it is the last entry)."""
+    text = lines.text
+    start = lines.offset(edit.key.line, edit.key.column)
+    end = lines.offset(edit.value.end_line, edit.value.end_column)
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    if after < len(text) and text[after] == ",":
+        after += 1
+        while after < len(text) and text[after] in " \t":
+            after += 1
+        return _span_edit(lines, start, after)
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    if before > 0 and text[before - 1] == ",":
+        return _span_edit(lines, before - 1, end)
+    return _span_edit(lines, start, end)  # the only entry: {a: 1} becomes {}
+
+
+def _span_edit(lines: Lines, start: int, end: int) -> TextEdit:
+    first = _position(lines, start)
+    last = _position(lines, end)
+    return TextEdit(Span(first[0], first[1], last[0], last[1]), "")
 
 
 def text_edits(fix: Fix, text: str) -> list[TextEdit] | None:
