@@ -116,7 +116,7 @@ def run_fixes(options: LintOptions, session: Session, unsafe: bool) -> FixOutcom
             if target not in reported or target in refused:
                 continue
             group = wanted.setdefault(target, [])
-            key = _key(fix)
+            key = target + "\0" + _key(fix)
             if key in keys:
                 group[keys[key]][1].append(diagnostic)
             else:
