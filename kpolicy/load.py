@@ -35,8 +35,10 @@ from kpolicy.helm import source_lines
 from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
 from kpolicy.model import (
     RECORD,
+    DeleteKey,
     Diagnostic,
     Directive,
+    Fix,
     KObject,
     Limits,
     LoadedFile,
@@ -249,7 +251,7 @@ def _last_item(collection: Node) -> Node | None:
 class _DocumentBuilder:
     """Builds the value of one composed document and its pointer → span table."""
 
-    __slots__ = ("_active", "_ends", "limits", "line_offset", "nodes", "problems", "table")
+    __slots__ = ("_active", "_ends", "fixes", "limits", "line_offset", "nodes", "problems", "table")
 
     def __init__(self, table: PositionTable, line_offset: int, limits: Limits) -> None:
         self.table = table
@@ -257,6 +259,7 @@ class _DocumentBuilder:
         self.limits = limits
         self.nodes = 0
         self.problems: list[tuple[str, Severity, str, Span]] = []
+        self.fixes: dict[int, Fix] = {}  # index in problems → its fix
         self._active: set[int] = set()
         self._ends: dict[int, tuple[int, int]] = {}  # id of a block collection → its end
 
@@ -392,7 +395,7 @@ class _DocumentBuilder:
     def mapping(self, node: MappingNode, pointer: str, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merges: list[Node] = []
-        seen: dict[str, Span] = {}
+        seen: dict[str, tuple[Span, Node]] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 merges.append(value_node)
@@ -400,7 +403,15 @@ class _DocumentBuilder:
             key = self.key_text(key_node)
             key_span = self.span(key_node)
             if key in seen:
-                first = seen[key]
+                first, first_value = seen[key]
+                # what a reader keeps is the last value: deleting the first changes nothing
+                # it reads (unsafe all the same: the author may have meant the first)
+                self.fixes[len(self.problems)] = Fix(
+                    f"Delete the first {key!r} (line {first.line}), keeping the last as "
+                    "kubectl reads it (unsafe: the first value may be the one meant)",
+                    (DeleteKey(first, self.span(first_value)),),
+                    "unsafe",
+                )
                 self.problems.append(
                     (
                         "yaml-duplicate-key",
@@ -413,7 +424,7 @@ class _DocumentBuilder:
                 # the later value wins, as in every YAML reader Kubernetes uses
                 self.table.entries.pop(f"{pointer}/{_escape(key)}", None)
                 self._forget(f"{pointer}/{_escape(key)}/")
-            seen[key] = key_span
+            seen[key] = (key_span, value_node)
             result[key] = self.build(value_node, f"{pointer}/{_escape(key)}", key_span, depth + 1)
         for merge in merges:
             sources = merge.value if merge.__class__ is SequenceNode else [merge]
@@ -1001,10 +1012,13 @@ def load_documents(
                         Span.point(where.line, 1),
                     )
                 )
-            for rule, severity, message, span in builder.problems:
+            for index, (rule, severity, message, span) in enumerate(builder.problems):
                 if rule == "manifest-invalid":
                     message += hint(span.line)
-                diagnostics.append(_diag(source, rule, severity, message, span))
+                found = _diag(source, rule, severity, message, span)
+                if index in builder.fixes:
+                    found = replace(found, fix=builder.fixes[index])
+                diagnostics.append(found)
             if value is not _REFUSED:
                 documents.append(Document(count, value, table, builder.span(node)))
             count += 1
