@@ -327,6 +327,8 @@ class Expect:
     pointer: str
     present: bool = True
     value: Any = None
+    # the pointer holds a string that, read unquoted, is ``value`` (a scalar's own text quoted)
+    quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ __all__ = [
     "combine",
     "delete_key",
     "insert_key",
+    "quote_value",
     "rename_key",
     "set_value",
 ]
@@ -193,3 +194,24 @@ def combine(title: str, applicability: Applicability, fixes: Sequence[Fix | None
         edits.extend(fix.edits)
         expect.extend(fix.expect)
     return Fix(title, tuple(edits), applicability, file=present[0].file, expect=tuple(expect))
+
+
+def quote_value(obj: KObject, path: Path, title: str) -> Fix | None:
+    """Quote a one-line plain scalar as written (``on`` → ``"on"``, ``0777`` → ``"0777"``):
+    two insertions, so the text between them is kept whatever it is."""
+    entry = _entry(obj, path)
+    if entry is None:
+        return None
+    span = entry[1]
+    if span.end_line != span.line or span.end_column <= span.column:
+        return None
+    start = Span(span.line, span.column, span.line, span.column)
+    end = Span(span.line, span.end_column, span.line, span.end_column)
+    value = obj.data
+    for step in path:
+        value = value[step]  # type: ignore[index]
+    return Fix(
+        title,
+        (TextEdit(start, '"'), TextEdit(end, '"')),
+        expect=(Expect(obj.doc_index, obj.base + to_pointer(path), True, value, quoted=True),),
+    )

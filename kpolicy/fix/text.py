@@ -235,6 +235,32 @@ def expected_after(
     return result
 
 
+def _at(documents: list[tuple[int, Any]], doc: int, pointer: str) -> tuple[bool, Any]:
+    node: Any = next((value for index, value in documents if index == doc), None)
+    for token in (_unescape(t) for t in pointer.split("/")[1:]):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node
+
+
+def _as_written(change: Expect, after: list[tuple[int, Any]]) -> Expect | None:
+    """A ``quoted`` change as the string it now holds, when that string read unquoted is the
+    old value (the same characters, only quoted); None when it is not."""
+    if not change.quoted:
+        return change
+    found, value = _at(after, change.doc, change.pointer)
+    if not found or not isinstance(value, str) or "\n" in value:
+        return None
+    plain = documents_of(f"- {value}\n")
+    if plain[1] or plain[0] != [(0, [change.value])]:
+        return None
+    return Expect(change.doc, change.pointer, True, value)
+
+
 def _try(text: str, fixes: Sequence[Fix], before: tuple[list[tuple[int, Any]], int]) -> str | None:
     edits: list[TextEdit] = []
     for fix in fixes:
@@ -248,8 +274,11 @@ def _try(text: str, fixes: Sequence[Fix], before: tuple[list[tuple[int, Any]], i
         return None  # overlapping edits
     if new_text == text:
         return None
-    wanted = expected_after(before[0], [c for fix in fixes for c in fix.expect])
     after = documents_of(new_text)
+    changes = [_as_written(c, after[0]) for fix in fixes for c in fix.expect]
+    if any(c is None for c in changes):
+        return None
+    wanted = expected_after(before[0], [c for c in changes if c is not None])
     if wanted is None or after is None or after[1] != before[1] or after[0] != wanted:
         return None
     return new_text
