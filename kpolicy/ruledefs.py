@@ -40,6 +40,9 @@ class RuleDef:
     params: Mapping[str, Any] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
     fix: str = "none"  # safe, unsafe or none: the fix the rule attaches to its findings
+    # a declarative rule's fix: fields of the target set to values, and its title
+    fix_set: Mapping[str, Any] | None = None
+    fix_title: str = ""
     implementation: str = "python"  # python | loader | pipeline | schema | policy
     check: Mapping[str, Any] | None = None
     target: str = "object"
@@ -135,6 +138,8 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
         params=data.get("params", {}),
         examples=examples,
         fix=str(data.get("fix", "none")),
+        fix_set=data.get("fixSet"),
+        fix_title=str(data.get("fixTitle", "")),
         implementation=data.get("implementation", "python" if check is None else "schema"),
         check=check,
         target=data.get("target", "object"),
