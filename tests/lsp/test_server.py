@@ -349,6 +349,27 @@ async def test_daemonset_quick_fix_sets_max_unavailable(client: Client, workspac
     assert await client.edit(target, fixed) == []
 
 
+async def test_fix_all_applies_every_safe_fix_of_the_file(client: Client, workspace: Path) -> None:
+    target = uri(workspace, "apps/agent.yaml")
+    diagnostic = only(await client.open(target, AGENT), "rolling-update-invalid")
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=target),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.kpolicy"]),
+        )
+    )
+    actions = [a for a in result or [] if isinstance(a, types.CodeAction)]
+    assert [a.kind for a in actions] == ["source.fixAll.kpolicy"]
+    assert actions[0].edit is not None
+    fixed = apply_text_edits(AGENT, edits_by_uri(actions[0].edit)[target])
+    assert fixed == AGENT.replace(
+        "      maxSurge: 1   # keep one extra\n",
+        "      maxUnavailable: 0\n      maxSurge: 1   # keep one extra\n",
+    )
+    assert await client.edit(target, fixed) == []
+
+
 async def test_headless_quick_fix_edits_the_service_file(client: Client, workspace: Path) -> None:
     web = uri(workspace, "apps/web.yaml")
     service = uri(workspace, "apps/web-service.yaml")
