@@ -600,7 +600,8 @@ def plan(
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
 ) -> None:
     """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
-    from kpolicy.plancmd import PLAN_FORMATS, PlanOptions, build_report, write_report
+    from kpolicy.plan.command import PlanOptions, build_report, write_report
+    from kpolicy.report import PLAN_FORMATS
 
     try:
         if output_format not in PLAN_FORMATS:

@@ -16,6 +16,7 @@ from typing import Any
 
 from kpolicy.configfile import pyproject_section
 from kpolicy.errors import UsageError
+from kpolicy.k8s.podtemplates import PodTemplateKind
 from kpolicy.model import Limits, PositionTable, Severity, escape_pointer_token
 from kpolicy.resources import data_dir
 
@@ -83,6 +84,7 @@ class Config:
     origin: Path | None = None
     rule_locations: Mapping[str, str] = field(default_factory=dict)
     baseline: Path | None = None  # relative to the working folder, or absolute
+    pod_templates: tuple[PodTemplateKind, ...] = ()  # podTemplates: custom pod-template kinds
 
     @property
     def exclude_base(self) -> str | None:
@@ -210,7 +212,44 @@ def _build(
         origin=path,
         rule_locations=locations,
         baseline=baseline,
+        pod_templates=_pod_templates(data, path, positions),
     )
+
+
+def _pod_templates(
+    data: dict[str, Any], path: Path, positions: PositionTable | None
+) -> tuple[PodTemplateKind, ...]:
+    """``podTemplates:`` (shape checked by the schema): a kind kpolicy already knows, or one
+    named twice, is a usage error at the entry."""
+    from kpolicy.k8s.apis import SERVED
+    from kpolicy.k8s.podtemplates import BUILTIN, from_config
+
+    entries = data.get("podTemplates", [])
+    where = [_where(path, positions, f"/podTemplates/{i}") for i in range(len(entries))]
+    seen: dict[tuple[str, str], str] = {}
+    builtin = {entry.kind: entry for entry in BUILTIN}
+    for entry, location in zip(entries, where, strict=True):
+        api_version, kind = entry["apiVersion"], entry["kind"]
+        group = api_version.rpartition("/")[0]
+        if kind in SERVED and ("." not in group or group.endswith(".k8s.io")):
+            raise UsageError(
+                f"{location}: invalid config: podTemplates names the built-in kind {kind} "
+                f"({api_version}); kpolicy reads its pod template already"
+            )
+        known = builtin.get(kind)
+        if known is not None and known.group == group:
+            raise UsageError(
+                f"{location}: invalid config: podTemplates names {kind} ({api_version}), whose "
+                "pod template kpolicy reads already"
+            )
+        previous = seen.get((api_version, kind))
+        if previous is not None:
+            raise UsageError(
+                f"{location}: invalid config: podTemplates names {kind} ({api_version}) twice "
+                f"(first at {previous})"
+            )
+        seen[(api_version, kind)] = location
+    return tuple(from_config(entries, where))
 
 
 def _dates_as_text(data: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ def rule_json(rule: RuleDef) -> dict[str, Any]:
         "severity": rule.severity.value,
         "enabled": rule.enabled,
         "kinds": sorted(rule.kinds),
+        "podTemplates": rule.pod_templates,
         "rationale": rule.rationale,
         "remediation": rule.remediation,
         "message": rule.message,
@@ -58,9 +59,18 @@ FIX_TEXT = {
     "none": "none: kpolicy does not change the file for this rule.",
 }
 
+# the custom pod-template kinds of kpolicy.k8s.podtemplates, for the rules that run on them
+POD_TEMPLATE_KINDS_TEXT = (
+    "Rollout (argoproj.io), DeploymentConfig (apps.openshift.io), PodTemplate and the kinds of "
+    "podTemplates: in the config"
+)
+
 
 def _kinds(rule: RuleDef) -> str:
-    return "all kinds" if "*" in rule.kinds else ", ".join(sorted(rule.kinds))
+    if "*" in rule.kinds:
+        return "all kinds"
+    listed = ", ".join(sorted(rule.kinds))
+    return f"{listed}; {POD_TEMPLATE_KINDS_TEXT}" if rule.pod_templates else listed
 
 
 def rule_text(rule: RuleDef) -> str:

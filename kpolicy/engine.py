@@ -21,8 +21,11 @@ from kpolicy.model import (
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
 from kpolicy.ruledefs import RuleDef
+from kpolicy.workload import custom_layout
 
 INTERNAL_ERROR = "internal-error"
+# the plan key of a custom pod-template kind (a kind name never starts with it)
+POD_TEMPLATE_KEY = "\0pod-template:"
 
 # The rules that judge an object by other objects (they query the index for them; the schema
 # rules do too, for custom kinds, but only for a definition). A finding of theirs on a
@@ -41,6 +44,8 @@ RELATING_RULES = frozenset(
         "pdb-selects-nothing",
         "replicas-set-with-hpa",
         "replicas-too-few",
+        "rollout-service-not-found",
+        "rollout-workload-ref-not-found",
         "selector-overlap",
         "service-selector-no-match",
         "service-target-port-unknown",
@@ -84,6 +89,8 @@ class Engine:
         # kind → [(check, the enabled ids it may report)]
         self._by_kind: dict[str, list[tuple[Check, frozenset[str]]]] = defaultdict(list)
         self._any_kind: list[tuple[Check, frozenset[str]]] = []
+        # the checks that also run on custom pod-template kinds (RuleDef.pod_templates)
+        self._pod_template_checks: list[tuple[Check, frozenset[str]]] = []
         self._contexts: dict[str, RuleContext] = {}
         grouped: dict[int, tuple[Check, set[str]]] = {}
         for rule_id, active in self.active.items():
@@ -104,19 +111,28 @@ class Engine:
             else:
                 for kind in kinds:
                     self._by_kind[kind].append((entry, frozen))
+                if any(self.active[rule_id].rule.pod_templates for rule_id in ids):
+                    self._pod_template_checks.append((entry, frozen))
         # kind → what run() needs per check, worked out on the first object of that kind
         self._plans: dict[str, tuple[_Step, ...]] = {}
         self._relating: dict[str, frozenset[int]] = {}
 
-    def _plan(self, kind: str) -> tuple[_Step, ...]:
+    def _plan(self, key: str) -> tuple[_Step, ...]:
+        """The steps for objects of ``key``: a kind, or ``POD_TEMPLATE_KEY`` + a kind for a
+        custom pod-template kind (the rules of that kind and those with ``pod_templates``)."""
+        custom = key.startswith(POD_TEMPLATE_KEY)
+        kind = key[len(POD_TEMPLATE_KEY) :] if custom else key
+        entries = [*self._by_kind.get(kind, ())]
+        if custom:
+            entries.extend(e for e in self._pod_template_checks if e not in entries)
         steps = []
-        for entry, ids in (*self._by_kind.get(kind, ()), *self._any_kind):
+        for entry, ids in (*entries, *self._any_kind):
             primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
             # rule id → severity, for the ids this check may report on this kind
             reports = {
                 rule_id: self.active[rule_id].severity
                 for rule_id in ids
-                if self.active[rule_id].rule.applies_to(kind)
+                if self.active[rule_id].rule.applies_to(kind, custom)
             }
             # a policy's pattern that timed out is reported by the policy's own check
             timeout = self.active.get(PATTERN_TIMEOUT)
@@ -140,8 +156,18 @@ class Engine:
                 )
             )
         plan = tuple(steps)
-        self._plans[kind] = plan
+        self._plans[key] = plan
         return plan
+
+    @staticmethod
+    def key_of(obj: KObject) -> str:
+        """Which plan runs on ``obj``: its kind; ``""`` (only the rules of every kind) for a
+        built-in kind under a group version that does not serve it; for a custom pod-template
+        kind (:mod:`kpolicy.k8s.podtemplates`), its kind marked with ``POD_TEMPLATE_KEY``."""
+        kind = dispatch_kind(obj.data.get("apiVersion"), obj.kind)
+        if kind and custom_layout(obj) is not None:
+            return POD_TEMPLATE_KEY + kind
+        return kind
 
     def relating_steps(self, kind: str) -> frozenset[int]:
         """The positions (in this kind's plan) of the checks that may relate an object to
@@ -176,7 +202,7 @@ class Engine:
         found: list[Diagnostic] = []
         # a built-in kind under a group version that does not serve it is no such object:
         # only the rules of every kind (api-version-mismatch among them) judge it
-        kind = dispatch_kind(obj.data.get("apiVersion"), obj.kind)
+        kind = self.key_of(obj)
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)

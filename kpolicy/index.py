@@ -11,7 +11,7 @@ from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
 from kpolicy.repo import Relation, plain_relation
-from kpolicy.workload import POD_SPEC_KINDS, get, mapping, template_labels
+from kpolicy.workload import get, mapping, runs_pods, template_labels
 
 _T = TypeVar("_T")
 
@@ -73,7 +73,7 @@ class Index:
             self._by_key[(obj.kind, ns, obj.name)].append(obj)
             self._by_kind[obj.kind].append(obj)
             self._by_kind_ns[(obj.kind, ns)].append(obj)
-            if obj.kind in POD_SPEC_KINDS and not is_hook(obj.data):
+            if runs_pods(obj) and not is_hook(obj.data):
                 # a Helm hook or test runs around a release: no Service, budget or other
                 # workload of the release is meant to select its Pods
                 labels = template_labels(obj)

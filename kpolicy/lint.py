@@ -25,6 +25,7 @@ from kpolicy.features import unknown_gate
 from kpolicy.fsutil import NotRegular, open_regular
 from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, LocalIndex, scope_namespace
+from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import (
     PATCH_EXEMPT_RULES,
     ObjectOrigin,
@@ -390,10 +391,12 @@ def lint(options: LintOptions, session: Session | None = None) -> tuple[LintResu
     # collecting; the cyclic collector's passes over that growing heap cost a third to a half
     # of a large run (and, in forked workers, copy the pages they touch). It is off for the
     # run and back as it was after.
+    session = session or build_session(options)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _lint(options, session)
+        with pod_template_kinds(session.config.pod_templates):
+            return _lint(options, session)
     finally:
         if collecting:
             gc.enable()
@@ -857,6 +860,17 @@ def check_files(
     loaded: Sequence[LoadedFile],
     context_files: Sequence[LoadedFile],
     session: Session,
+    **kwargs: Any,
+) -> tuple[LintResult, list[str]]:
+    """:func:`_check_files` with the config's custom pod-template kinds known."""
+    with pod_template_kinds(session.config.pod_templates):
+        return _check_files(loaded, context_files, session, **kwargs)
+
+
+def _check_files(
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    session: Session,
     *,
     nodes: tuple[KObject, ...] | None = None,
     debug: bool = False,
@@ -1085,7 +1099,7 @@ def _context_findings(
             if obj.patch or scope_namespace(obj) not in namespaces:
                 continue
             hook = is_hook(obj.data)
-            for diag in engine.run(obj, only=engine.relating_steps(obj.kind)):
+            for diag in engine.run(obj, only=engine.relating_steps(engine.key_of(obj))):
                 if (diag.rule in PATCH_EXEMPT_RULES and obj.patch) or (
                     hook and diag.rule in HOOK_EXEMPT_RULES
                 ):

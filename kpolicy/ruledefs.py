@@ -54,9 +54,12 @@ class RuleDef:
     # its findings say the API server refuses the object (a built-in rule's fact about
     # Kubernetes; a policy cannot claim it): `kpolicy plan` plans no rollout for such an object
     rejects: bool = False
+    # also runs on the kinds of kpolicy.k8s.podtemplates (Rollout, DeploymentConfig, ...)
+    pod_templates: bool = False
 
-    def applies_to(self, kind: str) -> bool:
-        return "*" in self.kinds or kind in self.kinds
+    def applies_to(self, kind: str, pod_template: bool = False) -> bool:
+        """Whether the rule runs on ``kind``; ``pod_template``: a custom pod-template kind."""
+        return "*" in self.kinds or kind in self.kinds or (pod_template and self.pod_templates)
 
     @cached_property
     def builtin(self) -> bool:
@@ -149,6 +152,16 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
         ephemeral_containers=containers.get("ephemeral", False),
         help_url=data.get("helpUri"),
         rejects=bool(data.get("rejects", False)),
+        pod_templates=bool(data.get("podTemplates", _reads_pod_templates(data))),
+    )
+
+
+def _reads_pod_templates(data: Mapping[str, Any]) -> bool:
+    """The default of ``podTemplates``: a podSpec or container target on Pods or Deployments
+    reads what every pod template holds."""
+    kinds = set(data.get("kinds", ["*"]))
+    return data.get("target") in ("podSpec", "container") and bool(
+        kinds & {"*", "Pod", "Deployment"}
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from kpolicy.k8s.podtemplates import PodTemplateKind, layout_of
 from kpolicy.model import KObject, Path
 
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
@@ -89,7 +90,25 @@ def template_path(obj: KObject) -> Path | None:
         return ("spec", "jobTemplate", "spec", "template")
     if kind == "Pod":
         return ()
-    return None
+    layout = layout_of(obj)
+    return None if layout is None else layout.template
+
+
+def runs_pods(obj: KObject) -> bool:
+    """Whether Pods run from the object's template: a pod-spec kind, or a custom pod-template
+    kind other than PodTemplate (which only holds a template for others to use)."""
+    if obj.kind in POD_SPEC_KINDS:
+        return True
+    layout = layout_of(obj)
+    return layout is not None and layout.runs_pods
+
+
+def custom_layout(obj: KObject) -> PodTemplateKind | None:
+    """The layout of a pod-template kind outside the built-in workload API (Argo Rollout,
+    OpenShift DeploymentConfig, PodTemplate, a configured kind), else None."""
+    if obj.kind in POD_SPEC_KINDS:
+        return None
+    return layout_of(obj)
 
 
 def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:

@@ -295,11 +295,14 @@ def check_plan(docs: list[Any], node_docs: list[Any]) -> None:
     plan = plan_for()
     if plan is None:
         return
+    from kpolicy.plan import PlanContext
+
     services = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Service"]
+    context = PlanContext(services=services, nodes=node_docs)
     for doc in docs:
         plan(doc, None)
-        plan(doc, None, diff=True, services=services, nodes=node_docs)
-        plan(doc, doc, diff=True, services=services, nodes=node_docs)
+        plan(doc, None, diff=True, context=context)
+        plan(doc, doc, diff=True, context=context)
         plan(None, doc)
 
 

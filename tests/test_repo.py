@@ -687,7 +687,7 @@ def test_relating_rules_are_every_rule_that_asks_about_other_objects() -> None:
         for obj in loaded.objects:
             deferred: list[int] = []
             engine.run(obj, deferred=deferred)
-            plan = engine._plan(obj.kind)
+            plan = engine._plan(engine.key_of(obj))
             for position in deferred:
                 # every step may report a user pattern's timeout: not a relation
                 reports = set(plan[position].reports) - {"policy-pattern-timeout"}

@@ -864,7 +864,7 @@ def test_internal_error_can_be_ignored(workdir: Path, failing_rule: str) -> None
 
 def test_plan_module_on_hostile_files() -> None:
     try:
-        from kpolicy.plan import plan_for
+        from kpolicy.plan import PlanContext, plan_for
     except ImportError:
         pytest.skip("no kpolicy.plan yet")
     from kpolicy.discover import Input
@@ -880,7 +880,9 @@ def test_plan_module_on_hostile_files() -> None:
         for obj in loaded.objects:
             if plan_for(obj.data, None) is not None:
                 planned += 1
-            plan_for(obj.data, obj.data, diff=True, services=services, nodes=nodes)
+            plan_for(
+                obj.data, obj.data, diff=True, context=PlanContext(services=services, nodes=nodes)
+            )
             plan_for(None, obj.data)
     assert planned > 20
 

@@ -16,7 +16,7 @@ from kpolicy.k8s.intstr import percent_value, scaled_value
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
-from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
+from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 _REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
@@ -265,7 +265,15 @@ def autoscaler_of(obj: KObject, ctx: RuleContext) -> KObject | None:
 
 
 def _replicas(obj: KObject) -> tuple[int | None, bool]:
-    """(desired replicas, whether spec.replicas is written); the API default is 1."""
+    """(desired replicas, whether spec.replicas is written); the API default is 1. A custom
+    pod-template kind reads its layout's replicas (None when it has none, as a PodTemplate, or
+    when a configured kind's replicas are absent: its default is unknown)."""
+    layout = custom_layout(obj)
+    if layout is not None and layout.replicas != ("spec", "replicas"):
+        if layout.replicas is None:
+            return None, False
+        value = get(obj.data, *layout.replicas)
+        return (None, False) if value is None else (int_value(value), True)
     spec = mapping(obj.data.get("spec"))
     if "replicas" not in spec:
         return 1, False
@@ -273,6 +281,13 @@ def _replicas(obj: KObject) -> tuple[int | None, bool]:
 
 
 def _replicas_at(obj: KObject) -> tuple[Path, Anchor]:
+    layout = custom_layout(obj)
+    if (
+        layout is not None
+        and layout.replicas is not None
+        and layout.replicas != ("spec", "replicas")
+    ):
+        return layout.replicas, "auto"
     return (
         (("spec", "replicas"), "auto")
         if "replicas" in mapping(obj.data.get("spec"))

@@ -31,6 +31,7 @@ from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import (
     POD_SPEC_KINDS,
     containers,
+    custom_layout,
     get,
     int_value,
     mapping,
@@ -512,7 +513,11 @@ _POLICY_TARGETS: Final = POD_SPEC_KINDS
 # opt-in: a workload that no NetworkPolicy selects accepts traffic from everywhere
 @check("networkpolicy-missing")
 def networkpolicy_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    if obj.kind not in _POLICY_TARGETS or not is_builtin(obj):
+    layout = custom_layout(obj)
+    if layout is not None:
+        if not layout.runs_pods:
+            return
+    elif obj.kind not in _POLICY_TARGETS or not is_builtin(obj):
         return
     if obj.kind == "Pod" and get(obj.data, "metadata", "ownerReferences"):
         return

@@ -29,6 +29,7 @@ from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.k8s.apis import REMOVED, SERVED, group_of, home_groups
+from kpolicy.k8s.podtemplates import DEPLOYMENT_CONFIG
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.validation import (
     is_dns1123_label,
@@ -40,7 +41,7 @@ from kpolicy.k8s.validation import (
 )
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.versions import minor
-from kpolicy.workload import containers, get, int_value, mapping, pod_spec, sequence
+from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
 
 # Kinds whose pod template must restart Always (ValidatePodTemplateSpecForReplicaSet,
 # ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC).
@@ -89,6 +90,9 @@ def statefulset_template_validated(ctx: RuleContext) -> bool:
 
 def rejection(obj: KObject, ctx: RuleContext) -> str:
     """How the API server's refusal reaches the user, for a finding inside the pod spec."""
+    layout = custom_layout(obj)
+    if layout is not None:
+        return layout.refused()
     if obj.kind == "StatefulSet" and not statefulset_template_validated(ctx):
         return (
             f"Kubernetes {ctx.kubernetes_version} accepts the StatefulSet but rejects every Pod "
@@ -100,6 +104,9 @@ def rejection(obj: KObject, ctx: RuleContext) -> str:
 def template_rejects(obj: KObject, ctx: RuleContext) -> bool:
     """Whether the API server's refusal of something in the pod spec refuses the object itself
     (False: a StatefulSet before 1.34, which is accepted while its Pods are refused)."""
+    layout = custom_layout(obj)
+    if layout is not None:
+        return layout.validated
     return not (obj.kind == "StatefulSet" and not statefulset_template_validated(ctx))
 
 
@@ -122,7 +129,7 @@ def quoted_detail(value: object, message: str) -> str:
 
 
 def _spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    if not is_builtin(obj):
+    if not is_builtin(obj) and custom_layout(obj) is None:
         return None
     return pod_spec(obj)
 
@@ -742,6 +749,7 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
     regular: set[str] = set()
     init_seen: set[str] = set()
+    triggered = _image_change_containers(obj)
     for path, container in containers(spec_path, spec):
         init = path[-2] == "initContainers"
         noun = "init container" if init else "container"
@@ -762,7 +770,8 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 regular.add(name)
         label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
         sidecar = init and container.get("restartPolicy") == "Always"
-        yield from _image_problems(path, container, label, how, patch)
+        if not (isinstance(name, str) and name in triggered and not container.get("image")):
+            yield from _image_problems(path, container, label, how, patch)
         yield from _port_problems(path, container, how)
         if host_network and not init:
             yield from _host_port_problems(path, container, how)
@@ -798,6 +807,20 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             )
 
 
+def _image_change_containers(obj: KObject) -> frozenset[object]:
+    """The containers of a DeploymentConfig whose image an ImageChange trigger supplies: the
+    OpenShift API server accepts them without an image (handleEmptyImageReferences in
+    ValidateDeploymentConfigSpec, openshift/origin pkg/apps/apis/apps/validation)."""
+    if custom_layout(obj) is not DEPLOYMENT_CONFIG:
+        return frozenset()
+    names: set[object] = set()
+    for trigger in sequence(get(obj.data, "spec", "triggers")):
+        if isinstance(trigger, dict) and trigger.get("type") == "ImageChange":
+            params = mapping(trigger.get("imageChangeParams"))
+            names.update(n for n in sequence(params.get("containerNames")) if isinstance(n, str))
+    return frozenset(names)
+
+
 # ---------------------------------------------------------------------------------------------
 # restart-policy-invalid
 
@@ -818,12 +841,12 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         return
     path = (*spec_path, "restartPolicy")
     effective = policy or "Always"
-    if obj.kind in LONG_RUNNING_KINDS:
+    if _long_running(obj):
         if effective != "Always":
             yield Problem(
                 path,
                 f"restartPolicy {policy!r} is not allowed in a {obj.kind}, whose Pods must "
-                "restart 'Always'; the API server rejects this",
+                f"restart 'Always'; {rejection(obj, ctx)}",
             )
     elif obj.kind in JOB_KINDS:
         job_spec_path = ("spec",) if obj.kind == "Job" else ("spec", "jobTemplate", "spec")
@@ -857,9 +880,19 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     elif effective not in ("Always", "OnFailure", "Never"):
         yield Problem(
             path,
-            f"restartPolicy {policy!r} is not supported; the API server rejects this: use "
+            f"restartPolicy {policy!r} is not supported; {rejection(obj, ctx)}: use "
             "'Always', 'OnFailure' or 'Never'",
         )
+
+
+def _long_running(obj: KObject) -> bool:
+    """Whether the object's Pods run forever under a replica controller (restartPolicy
+    Always, no activeDeadlineSeconds): the built-in long-running kinds, a Rollout and a
+    DeploymentConfig."""
+    if obj.kind in LONG_RUNNING_KINDS:
+        return True
+    layout = custom_layout(obj)
+    return layout is not None and layout.long_running
 
 
 # ---------------------------------------------------------------------------------------------
@@ -871,7 +904,7 @@ def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # (pkg/apis/core/validation): activeDeadlineSeconds must be nil
 @check("active-deadline-forbidden")
 def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    if obj.kind not in LONG_RUNNING_KINDS:
+    if not _long_running(obj):
         return
     found = _spec(obj)
     if found is None:
@@ -883,7 +916,7 @@ def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Proble
     yield Problem(
         (*spec_path, "activeDeadlineSeconds"),
         f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every Pod "
-        f"after {deadline}s; the API server rejects this: it is forbidden in a {obj.kind}",
+        f"after {deadline}s; {rejection(obj, ctx)}: it is forbidden in a {obj.kind}",
     )
 
 
@@ -892,7 +925,14 @@ def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Proble
 
 
 _SHARED_HOSTNAME_KINDS: Final = frozenset(
-    {"Deployment", "ReplicaSet", "DaemonSet", "ReplicationController"}
+    {
+        "Deployment",
+        "ReplicaSet",
+        "DaemonSet",
+        "ReplicationController",
+        "Rollout",
+        "DeploymentConfig",
+    }
 )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
-from kpolicy.checks.podspec import is_builtin
+from kpolicy.checks.podspec import is_builtin, rejection
 from kpolicy.fix import combine, insert_key, set_value
 from kpolicy.k8s.selector import Selector, labels_str
-from kpolicy.model import Fix, KObject, Problem, Related
-from kpolicy.workload import get, template_labels
+from kpolicy.model import Fix, KObject, Path, Problem, Related
+from kpolicy.workload import custom_layout, get, template_labels
 
 
 # ValidateDeploymentSpec / ValidateStatefulSetSpec / ValidateDaemonSetSpec /
@@ -70,33 +70,48 @@ def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         get(obj.data, "spec", "manualSelector") is not True or not is_builtin(obj)
     ):
         return
-    raw = get(obj.data, "spec", "selector")
+    selector_path: tuple[str | int, ...] = ("spec", "selector")
+    template_path: tuple[str | int, ...] = ("spec", "template")
+    as_map = False
+    how = "the API server rejects this"
+    layout = custom_layout(obj)
+    if layout is not None:
+        # Rollout (ValidateRolloutSpec → ValidatePodTemplateSpecForReplicaSet), DeploymentConfig
+        # (ValidateDeploymentConfigSpec → ValidatePodTemplateSpecForRC), a configured kind
+        if layout.selector is None:
+            return
+        selector_path, template_path, as_map = layout.selector, layout.template, layout.selector_map
+        how = rejection(obj, ctx)
+    raw = get(obj.data, *selector_path)
     if not isinstance(raw, dict):
         return
-    selector = Selector.from_label_selector(raw)
+    selector = Selector.from_map(raw) if as_map else Selector.from_label_selector(raw)
     if selector is None or selector.is_empty or selector.selects_nothing:
         return  # invalid or empty selectors are other rules' findings
-    template = get(obj.data, "spec", "template")
+    template = get(obj.data, *template_path)
     if not isinstance(template, dict):
         return
     labels = template_labels(obj)
     if selector.matches(labels):
         return
-    labels_path = ("spec", "template", "metadata", "labels")
+    labels_path = (*template_path, "metadata", "labels")
     yield Problem(
-        ("spec", "selector"),
-        f"selector {selector} does not match template labels {labels_str(labels)}; "
-        "the API server rejects this",
+        selector_path,
+        f"selector {selector} does not match template labels {labels_str(labels)}; {how}",
         anchor="key",
         related=(Related(obj, labels_path, "the pod template's labels"),),
-        fix=_labels_fix(obj, raw),
+        fix=_labels_fix(obj, raw if as_map else raw.get("matchLabels"), raw, template_path),
     )
 
 
-def _labels_fix(obj: KObject, selector: dict[str, object]) -> Fix | None:
-    """Give the pod template the selector's matchLabels (a selector of matchLabels only)."""
-    wanted = selector.get("matchLabels")
-    if set(selector) != {"matchLabels"} or not isinstance(wanted, dict):
+def _labels_fix(
+    obj: KObject, wanted: object, selector: dict[str, object], template_path: Path
+) -> Fix | None:
+    """Give the pod template the selector's labels (a label selector of matchLabels only, or
+    a plain map selector)."""
+    if not isinstance(wanted, dict) or (
+        wanted is not selector and set(selector) != {"matchLabels"}
+    ):
         return None
     if not all(isinstance(v, str) for v in wanted.values()):
         return None
@@ -104,8 +119,8 @@ def _labels_fix(obj: KObject, selector: dict[str, object]) -> Fix | None:
         "Add the selector's labels to the pod template (unsafe: every pod is replaced, and "
         "Services or policies that select the pods by label may match differently)"
     )
-    labels = get(obj.data, "spec", "template", "metadata", "labels")
-    metadata_path = ("spec", "template", "metadata")
+    metadata_path = (*template_path, "metadata")
+    labels = get(obj.data, *metadata_path, "labels")
     if labels is None:
         if not isinstance(get(obj.data, *metadata_path), dict):
             return None

@@ -54,8 +54,8 @@ from kpolicy.model import (
     Span,
     TextEdit,
 )
-from kpolicy.plan import plan_for
-from kpolicy.plancmd import workload_refusals
+from kpolicy.plan import PlanContext, plan_for
+from kpolicy.plan.command import workload_refusals
 from kpolicy.repo import RepoModel
 
 SOURCE = "kpolicy"
@@ -686,14 +686,14 @@ class Project:
                 refusals = workload_refusals(
                     [loaded], self._context(target, buffers), self.session, self.repo, self.root
                 )
-                plan = plan_for(
-                    obj.data,
-                    None,
+                context = PlanContext(
                     kubernetes_version=self.session.kubernetes_version,
                     feature_gates=self.session.feature_gates,
                     cluster_domain=self.session.cluster_domain,
                     services=services,
-                    rejections=refusals.get(id(obj), ()),
+                )
+                plan = plan_for(
+                    obj.data, None, rejections=refusals.get(id(obj), ()), context=context
                 )
                 if plan is None:
                     return None

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kpolicy.model import Diagnostic, LintResult, ObjectRef
 from kpolicy.ruledefs import RuleDef
+
+if TYPE_CHECKING:
+    from kpolicy.plan.data import PlanReport
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,27 @@ def writer(name: str) -> Writer:
 
 def writers() -> dict[str, Writer]:
     return {name: writer(name) for name in FORMATS}
+
+
+# `kpolicy plan`'s formats: each writes a kpolicy.plan.data.PlanReport
+PlanWriter = Callable[["PlanReport", TextIO], None]
+
+_PLAN_MODULES = {
+    "text": "kpolicy.report.plan_text",
+    "json": "kpolicy.report.plan_json",
+    "markdown": "kpolicy.report.plan_markdown",
+    "svg": "kpolicy.report.plan_svg",
+}
+PLAN_FORMATS = tuple(_PLAN_MODULES)
+
+
+def plan_writer(name: str) -> PlanWriter:
+    """The writer of one ``kpolicy plan`` format, importing only its module."""
+    import importlib
+
+    module = importlib.import_module(_PLAN_MODULES[name])
+    write: PlanWriter = module.write
+    return write
 
 
 def _object_key(obj: ObjectRef | None) -> str:

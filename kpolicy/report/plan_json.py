@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from kpolicy.plancmd import PlanReport
+    from kpolicy.plan.data import PlanReport
 
 
 def write(report: PlanReport, out: TextIO) -> None:

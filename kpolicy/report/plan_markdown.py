@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from kpolicy import escape
-from kpolicy.plan import TIME_MODEL
+from kpolicy.plan.data import TIME_MODEL
 from kpolicy.report.plan_text import (
     MAX_DNS_ROWS,
     bounds_text,
@@ -26,7 +26,7 @@ from kpolicy.report.plan_text import (
 )
 
 if TYPE_CHECKING:
-    from kpolicy.plancmd import PlanEntry, PlanReport
+    from kpolicy.plan.data import PlanEntry, PlanReport
 
 
 # text safe inside a table cell or inline, and inline code (kpolicy.escape)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from kpolicy import escape
-from kpolicy.plan import TIME_MODEL
+from kpolicy.plan.data import TIME_MODEL
 from kpolicy.report.plan_text import (
     Row,
     bounds_text,
@@ -31,7 +31,7 @@ from kpolicy.report.plan_text import (
 )
 
 if TYPE_CHECKING:
-    from kpolicy.plancmd import PlanEntry, PlanReport
+    from kpolicy.plan.data import PlanEntry, PlanReport
 
 WIDTH = 820
 MARGIN = 16

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from kpolicy import escape
-from kpolicy.plan import (
+from kpolicy.plan.data import (
     HYPOTHETICAL_NODE_COUNT,
     TIME_MODEL,
     ReplicaSetStep,
@@ -22,7 +22,7 @@ from kpolicy.plan import (
 )
 
 if TYPE_CHECKING:
-    from kpolicy.plancmd import PlanEntry, PlanReport
+    from kpolicy.plan.data import PlanEntry, PlanReport
 
 WIDTH = 100
 # above this many steps the text and markdown tables show the first and last ones only

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kpolicy.plan import classify_change, plan_document, plan_for
+from kpolicy.plan import PlanContext, classify_change, plan_document, plan_for
 
 from .support import changed, check, daemonset, deployment, new_image, nodes, statefulset
 
@@ -123,9 +123,9 @@ def test_statefulset_rejection_names_every_field() -> None:
 def test_plan_for_dispatches_by_kind() -> None:
     deployment_plan = plan_for(deployment(2))
     assert deployment_plan is not None and deployment_plan.object.kind == "Deployment"
-    stateful_plan = plan_for(statefulset(2), kubernetes_version="1.34")
+    stateful_plan = plan_for(statefulset(2), context=PlanContext(kubernetes_version="1.34"))
     assert stateful_plan is not None and stateful_plan.object.kind == "StatefulSet"
-    daemon_plan = plan_for(daemonset(), nodes=nodes(2))
+    daemon_plan = plan_for(daemonset(), context=PlanContext(nodes=nodes(2)))
     assert daemon_plan is not None and daemon_plan.replicas == 2
 
 

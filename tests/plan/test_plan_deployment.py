@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kpolicy.plan import (
+    PlanContext,
     ReplicaSetState,
     deployment_max_surge,
     deployment_max_unavailable,
@@ -373,7 +374,9 @@ def _with_dns(hostname: str | None, subdomain: str | None) -> dict[str, Any]:
 
 
 def test_shared_fqdn_of_deployment_replicas() -> None:
-    plan = deployment_plan(_with_dns("db", "nginx"), services=[service("nginx")])
+    plan = deployment_plan(
+        _with_dns("db", "nginx"), context=PlanContext(services=[service("nginx")])
+    )
     out = check(plan)
     assert out["pods"] == [
         {
@@ -397,13 +400,16 @@ def test_deployment_hostname_without_service() -> None:
 
 def test_deployment_without_hostname_has_no_pod_names() -> None:
     assert deployment_plan(deployment(3)).pods == ()
-    plan = deployment_plan(_with_dns(None, "nginx"), services=[service("nginx")])
+    plan = deployment_plan(
+        _with_dns(None, "nginx"), context=PlanContext(services=[service("nginx")])
+    )
     assert plan.pods == ()
     assert any("generated name" in note for note in plan.notes)
 
 
 def test_custom_cluster_domain() -> None:
     plan = deployment_plan(
-        _with_dns("db", "nginx"), services=[service("nginx")], cluster_domain="k8s.example"
+        _with_dns("db", "nginx"),
+        context=PlanContext(services=[service("nginx")], cluster_domain="k8s.example"),
     )
     assert plan.pods[0].fqdn == "db.nginx.default.svc.k8s.example"

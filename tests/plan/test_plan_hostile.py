@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpolicy.plan import classify_change, deployment_plan, plan_for, statefulset_plan
+from kpolicy.plan import PlanContext, classify_change, deployment_plan, plan_for, statefulset_plan
 
 from .support import changed, check, daemonset, deployment, service, statefulset
 
@@ -93,15 +93,14 @@ def _plan_all(obj: Any) -> None:
         clean = {"Deployment": deployment, "StatefulSet": statefulset, "DaemonSet": daemonset}[
             kind_default
         ]()
-        options: dict[str, Any] = {
-            "services": [service(), "junk", {"spec": []}],
-            "nodes": [{"metadata": {"name": "n"}}, 7],
-        }
+        context = PlanContext(
+            services=[service(), "junk", {"spec": []}], nodes=[{"metadata": {"name": "n"}}, 7]
+        )
         for old in (None, clean):
             for diff in (False, True):
-                check(plan_for(obj, old, diff=diff, **options))
-        check(plan_for(clean, obj, **options))
-        check(plan_for(None, obj, **options))
+                check(plan_for(obj, old, diff=diff, context=context))
+        check(plan_for(clean, obj, context=context))
+        check(plan_for(None, obj, context=context))
         classify_change(obj, clean)
         classify_change(clean, obj)
 
@@ -186,7 +185,7 @@ def test_not_an_object_at_all() -> None:
 
 
 def test_bad_kubernetes_version_is_noted() -> None:
-    plan = statefulset_plan(statefulset(2), kubernetes_version="latest")
+    plan = statefulset_plan(statefulset(2), context=PlanContext(kubernetes_version="latest"))
     assert any("'latest' is not X.Y" in n for n in plan.notes)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpolicy.plan import feature_gate_enabled, statefulset_plan
+from kpolicy.plan import PlanContext, feature_gate_enabled, statefulset_plan
 
 from .support import changed, check, new_image, service, statefulset, steps
 
@@ -57,7 +57,7 @@ def test_feature_gate_override_and_unknown_version() -> None:
 
 
 def test_ordered_ready_creates_one_pod_per_step() -> None:
-    plan = statefulset_plan(statefulset(3), diff=True, services=[service()])
+    plan = statefulset_plan(statefulset(3), diff=True, context=PlanContext(services=[service()]))
     out = check(plan)
     assert out["change"] == "create"
     assert out["steps"] == [{"create": ["web-0"]}, {"create": ["web-1"]}, {"create": ["web-2"]}]
@@ -89,7 +89,9 @@ def test_ordinals_start_names_the_pods() -> None:
 
 def test_ordinals_start_is_ignored_when_its_gate_is_off() -> None:
     plan = statefulset_plan(
-        statefulset(2, ordinals={"start": 5}), diff=True, kubernetes_version="1.26"
+        statefulset(2, ordinals={"start": 5}),
+        diff=True,
+        context=PlanContext(kubernetes_version="1.26"),
     )
     assert steps(plan) == [{"create": ["web-0"]}, {"create": ["web-1"]}]
     assert any("ordinals.start 5 is ignored" in note for note in plan.notes)
@@ -99,7 +101,7 @@ def test_ordinals_start_is_ignored_when_its_gate_is_off() -> None:
 
 
 def test_rolling_update_from_the_highest_ordinal() -> None:
-    plan = statefulset_plan(statefulset(3), services=[service()])
+    plan = statefulset_plan(statefulset(3), context=PlanContext(services=[service()]))
     out = check(plan)
     assert out["change"] == "rollout"
     assert out["steps"] == ROLLOUT_3
@@ -177,7 +179,9 @@ MAX2 = {"rollingUpdate": {"maxUnavailable": 2}}
 
 
 def test_max_unavailable_ordered_ready_deletes_two_and_recreates_in_order() -> None:
-    plan = statefulset_plan(statefulset(5, update_strategy=MAX2), kubernetes_version="1.35")
+    plan = statefulset_plan(
+        statefulset(5, update_strategy=MAX2), context=PlanContext(kubernetes_version="1.35")
+    )
     check(plan, kubernetes_version="1.35")
     assert plan.strategy.max_unavailable == 2
     assert plan.bounds.min_available == 3
@@ -219,7 +223,9 @@ def test_max_unavailable_respects_the_partition() -> None:
 
 @pytest.mark.parametrize("version", ["1.24", "1.30", "1.34"])
 def test_max_unavailable_is_ignored_while_the_gate_is_off(version: str) -> None:
-    plan = statefulset_plan(statefulset(3, update_strategy=MAX2), kubernetes_version=version)
+    plan = statefulset_plan(
+        statefulset(3, update_strategy=MAX2), context=PlanContext(kubernetes_version=version)
+    )
     check(plan, kubernetes_version=version)
     assert steps(plan) == ROLLOUT_3
     assert plan.strategy.max_unavailable == 1
@@ -229,12 +235,14 @@ def test_max_unavailable_is_ignored_while_the_gate_is_off(version: str) -> None:
 def test_feature_gates_override_the_version_default() -> None:
     on = statefulset_plan(
         statefulset(3, update_strategy=MAX2),
-        kubernetes_version="1.34",
-        feature_gates={"MaxUnavailableStatefulSet": True},
+        context=PlanContext(
+            kubernetes_version="1.34", feature_gates={"MaxUnavailableStatefulSet": True}
+        ),
     )
     assert steps(on)[0] == {"delete": ["web-2", "web-1"]}
     off = statefulset_plan(
-        statefulset(3, update_strategy=MAX2), feature_gates={"MaxUnavailableStatefulSet": False}
+        statefulset(3, update_strategy=MAX2),
+        context=PlanContext(feature_gates={"MaxUnavailableStatefulSet": False}),
     )
     assert steps(off) == ROLLOUT_3
     assert any("--feature-gates" in note for note in off.notes)
@@ -405,12 +413,14 @@ def test_pods_without_a_service_get_no_fqdn() -> None:
 
 
 def test_service_in_another_namespace_does_not_count() -> None:
-    plan = statefulset_plan(statefulset(1), services=[service(namespace="other")])
+    plan = statefulset_plan(
+        statefulset(1), context=PlanContext(services=[service(namespace="other")])
+    )
     assert plan.pods[0].fqdn is None
 
 
 def test_service_that_is_not_headless() -> None:
-    plan = statefulset_plan(statefulset(1), services=[service(headless=False)])
+    plan = statefulset_plan(statefulset(1), context=PlanContext(services=[service(headless=False)]))
     check(plan)
     assert plan.pods[0].fqdn is None
     assert plan.service_domain == "nginx.default.svc.cluster.local"
@@ -418,7 +428,9 @@ def test_service_that_is_not_headless() -> None:
 
 
 def test_service_selector_must_match_the_pods() -> None:
-    plan = statefulset_plan(statefulset(1), services=[service(selector={"app": "api"})])
+    plan = statefulset_plan(
+        statefulset(1), context=PlanContext(services=[service(selector={"app": "api"})])
+    )
     assert plan.pods[0].fqdn is None
     assert any("does not match the Pod labels" in note for note in plan.notes)
 
@@ -426,7 +438,7 @@ def test_service_selector_must_match_the_pods() -> None:
 def test_service_without_selector() -> None:
     svc = service()
     del svc["spec"]["selector"]
-    plan = statefulset_plan(statefulset(1), services=[svc])
+    plan = statefulset_plan(statefulset(1), context=PlanContext(services=[svc]))
     assert plan.pods[0].fqdn is None
     assert any("no selector" in note for note in plan.notes)
 
@@ -443,7 +455,8 @@ def test_fqdn_uses_the_namespace_and_cluster_domain() -> None:
     manifest = statefulset(1)
     manifest["metadata"]["namespace"] = "shop"
     plan = statefulset_plan(
-        manifest, services=[service(namespace="shop")], cluster_domain="corp.internal"
+        manifest,
+        context=PlanContext(services=[service(namespace="shop")], cluster_domain="corp.internal"),
     )
     assert plan.pods[0].fqdn == "web-0.nginx.shop.svc.corp.internal"
     assert plan.service_domain == "nginx.shop.svc.corp.internal"
@@ -452,13 +465,15 @@ def test_fqdn_uses_the_namespace_and_cluster_domain() -> None:
 def test_missing_namespace_means_default() -> None:
     manifest = statefulset(1)
     del manifest["metadata"]["namespace"]
-    plan = statefulset_plan(manifest, services=[service()])
+    plan = statefulset_plan(manifest, context=PlanContext(services=[service()]))
     assert plan.pods[0].fqdn == "web-0.nginx.default.svc.cluster.local"
 
 
 def test_pod_name_longer_than_a_dns_label() -> None:
     name = "x" * 62
-    plan = statefulset_plan(statefulset(1, name=name), services=[service(selector={"app": name})])
+    plan = statefulset_plan(
+        statefulset(1, name=name), context=PlanContext(services=[service(selector={"app": name})])
+    )
     check(plan)
     assert plan.service_domain == "nginx.default.svc.cluster.local"
     assert plan.pods[0].fqdn is None

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from kpolicy.config import Config
 from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
@@ -23,16 +23,17 @@ from kpolicy.index import Index
 from kpolicy.k8s.validation import is_dns1123_subdomain
 from kpolicy.load import decode, load_text
 from kpolicy.model import KObject, Limits, LoadedFile, Severity, SourceFile
-from kpolicy.plan import (
+from kpolicy.plan.context import PlanContext
+from kpolicy.plan.data import (
     DEFAULT_CLUSTER_DOMAIN,
+    PlanEntry,
+    PlanReport,
     Rejection,
     StatefulSetStep,
     WorkloadPlan,
-    plan_document,
-    plan_for,
-    plan_summary,
-    statefulset_plan,
 )
+from kpolicy.plan.dispatch import plan_for
+from kpolicy.plan.statefulset import statefulset_plan
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 if TYPE_CHECKING:
@@ -40,10 +41,8 @@ if TYPE_CHECKING:
     from kpolicy.repo import RepoModel
 
 WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
-PLAN_FORMATS: Final = ("text", "json", "markdown", "svg")
 _GIT_TIMEOUT: Final = 120
 
-Mode = Literal["update", "diff"]
 Key = tuple[str, str, str]  # kind, namespace, name
 Refusals = dict[int, list[Rejection]]  # id() of a workload → why the API server refuses it
 
@@ -63,99 +62,10 @@ class PlanOptions:
 
 
 @dataclass(frozen=True)
-class PlanEntry:
-    """One workload's plan and what the formats need beside the JSON shape."""
-
-    plan: WorkloadPlan
-    source: str | None  # "file:line" of the planned object (for a deletion: the old one)
-    old_source: str | None = None  # "file:line" of the previous version, in diff mode
-    # Pods (new, old) before the first step, all available
-    start: tuple[int, int] = (0, 0)
-    # StatefulSet without a previous version: the Pods created in each sync of its creation
-    creation: tuple[tuple[str, ...], ...] = ()
-
-
-@dataclass(frozen=True)
-class PlanReport:
-    entries: tuple[PlanEntry, ...]
-    kubernetes_version: str
-    cluster_domain: str
-    mode: Mode
-    compared_with: str | None = None  # "--from examples" or "git HEAD~1 (commit ...)"
-    files: int = 0
-    # what diff mode compares with, for JSON: {"from": [paths]} or {"git": REV, "commits":
-    # [{"repository": top of the working tree, "commit": full name}]}
-    comparison: dict[str, Any] | None = None
-
-    @property
-    def title(self) -> str:
-        """The heading every format starts with: ``kpolicy plan: 3 workloads``, and how many
-        of them the API server rejects and how many stall: ``(1 rejected by the API server,
-        1 stalls)``."""
-        count = len(self.entries)
-        text = f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
-        summary = plan_summary([entry.plan for entry in self.entries])
-        parts = []
-        if summary["rejected"]:
-            parts.append(f"{summary['rejected']} rejected by the API server")
-        if summary["stalled"]:
-            parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
-        return f"{text} ({', '.join(parts)})" if parts else text
-
-    def context(self, separator: str = ", ", show: Callable[[str], str] = str) -> str:
-        """What the plan assumes: Kubernetes version, cluster domain and, in diff mode (after
-        ``separator``), what it compares with; ``show`` formats the domain and the comparison
-        (code spans in Markdown)."""
-        # the version is normalized ("1.37"): nothing in it needs formatting
-        text = f"Kubernetes {self.kubernetes_version}, cluster domain {show(self.cluster_domain)}"
-        if self.compared_with:
-            text += f"{separator}compared with {show(self.compared_with)}"
-        return text
-
-    def document(self) -> dict[str, Any]:
-        """The ``--format json`` document (``schemas/plan.schema.json``)."""
-        plans = []
-        for entry in self.entries:
-            note = creation_note(entry)
-            plan = entry.plan
-            if note is not None:
-                plan = replace(plan, notes=(*plan.notes, note))
-            plans.append(plan)
-        document = plan_document(
-            plans, cluster_domain=self.cluster_domain, kubernetes_version=self.kubernetes_version
-        )
-        if self.comparison is not None:
-            workloads = document.pop("workloads")
-            document["comparedWith"] = self.comparison
-            document["workloads"] = workloads
-        return document
-
-
-@dataclass(frozen=True)
 class PlanRun:
     report: PlanReport
     warnings: tuple[str, ...]  # broken YAML and the like: one line each, the run goes on
     errors: tuple[str, ...]  # unreadable paths: one line each, exit code 2
-
-
-def creation_note(entry: PlanEntry) -> str | None:
-    """The StatefulSet creation order as a sentence (JSON carries it in ``notes``)."""
-    if not entry.creation:
-        return None
-    names = [name for step in entry.creation for name in step]
-    listed = _short_list(names)
-    if len(entry.creation) == 1 and len(names) > 1:
-        return f"on creation all Pods are created at once (Parallel): {listed}"
-    return (
-        "on creation Pods are created one at a time, each once the one before is Running "
-        f"and Ready (OrderedReady): {listed}"
-    )
-
-
-def _short_list(names: Sequence[str], limit: int = 8) -> str:
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[: limit - 2]) + f", ... ({len(names) - limit + 1} more), {names[-1]}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -400,14 +310,6 @@ def _load_nodes(path: Path, limits: Limits, warnings: list[str]) -> list[dict[st
 # Planning
 
 
-@dataclass(frozen=True)
-class _Settings:
-    kubernetes_version: str
-    cluster_domain: str
-    feature_gates: Mapping[str, bool]
-    nodes: list[dict[str, Any]] | None
-
-
 def _key(obj: KObject) -> Key:
     return obj.kind, obj.namespace, obj.name
 
@@ -431,45 +333,24 @@ def _plan(
     old: dict[str, Any] | None,
     *,
     diff: bool,
-    services: list[dict[str, Any]],
-    settings: _Settings,
+    context: PlanContext,
     rejections: Sequence[Rejection] = (),
 ) -> WorkloadPlan | None:
-    return plan_for(
-        obj,
-        old,
-        diff=diff,
-        kubernetes_version=settings.kubernetes_version,
-        feature_gates=settings.feature_gates,
-        cluster_domain=settings.cluster_domain,
-        services=services,
-        nodes=settings.nodes,
-        rejections=rejections,
-    )
+    return plan_for(obj, old, diff=diff, rejections=rejections, context=context)
 
 
 def _update_entry(
-    obj: KObject, index: Index, settings: _Settings, refusals: Refusals
+    obj: KObject, index: Index, settings: PlanContext, refusals: Refusals
 ) -> PlanEntry | None:
     """A template update from a fully available old revision (no previous version given)."""
-    services = _services(index, obj.namespace)
+    context = replace(settings, services=_services(index, obj.namespace))
     rejections = refusals.get(id(obj), ())
-    plan = _plan(
-        obj.data, None, diff=False, services=services, settings=settings, rejections=rejections
-    )
+    plan = _plan(obj.data, None, diff=False, context=context, rejections=rejections)
     if plan is None:
         return None
     creation: tuple[tuple[str, ...], ...] = ()
     if obj.kind == "StatefulSet" and not rejections:
-        created = statefulset_plan(
-            obj.data,
-            None,
-            diff=True,
-            kubernetes_version=settings.kubernetes_version,
-            feature_gates=settings.feature_gates,
-            cluster_domain=settings.cluster_domain,
-            services=services,
-        )
+        created = statefulset_plan(obj.data, None, diff=True, context=context)
         # a step lists at most MAX_SHOWN_NAMES Pods; the others are counted after them
         creation = tuple(
             (*step.create, *([f"{step.create_omitted} more"] if step.create_omitted else []))
@@ -484,32 +365,33 @@ def _diff_entry(
     old: KObject | None,
     index: Index,
     old_index: Index,
-    settings: _Settings,
+    settings: PlanContext,
     refusals: Refusals,
 ) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
     services = _services(index if new is not None else old_index, subject.namespace)
+    context = replace(settings, services=services)
     plan = _plan(
         None if new is None else new.data,
         None if old is None else old.data,
         diff=True,
-        services=services,
-        settings=settings,
+        context=context,
         rejections=refusals.get(id(new), ()) if new is not None else (),
     )
     if plan is None:
         return None
     start = (0, 0)
     if old is not None:
-        before = _plan(old.data, None, diff=True, services=services, settings=settings)
+        before = _plan(old.data, None, diff=True, context=context)
         count = before.replicas if before is not None else 0
         template_changed = plan.change in ("rollout", "rollout+scale")
         start = (0, count) if template_changed else (count, 0)
     return PlanEntry(plan, _location(subject), None if old is None else _location(old), start)
 
 
-def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Settings:
+def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> PlanContext:
+    """The context every plan of the run shares (its Services are set per workload)."""
     version = check_version(
         options.kubernetes_version or config.kubernetes_version or DEFAULT_VERSION
     )
@@ -521,7 +403,12 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> _Set
     nodes = None
     if options.nodes_file is not None:
         nodes = _load_nodes(options.nodes_file, config.limits, warnings)
-    return _Settings(version, domain, {**config.feature_gates, **options.feature_gates}, nodes)
+    return PlanContext(
+        kubernetes_version=version,
+        feature_gates={**config.feature_gates, **options.feature_gates},
+        cluster_domain=domain,
+        nodes=nodes,
+    )
 
 
 def _refusals(
@@ -712,7 +599,7 @@ def _match(
     old: list[KObject],
     index: Index,
     old_index: Index,
-    settings: _Settings,
+    settings: PlanContext,
     warnings: list[str],
     refusals: Refusals,
 ) -> list[PlanEntry]:
@@ -737,21 +624,8 @@ def _match(
 
 
 def write_report(output_format: str, report: PlanReport, out: TextIO) -> None:
-    if output_format == "json":
-        from kpolicy.report.plan_json import write as write_json
+    from kpolicy.report import PLAN_FORMATS, plan_writer
 
-        write_json(report, out)
-    elif output_format == "text":
-        from kpolicy.report.plan_text import write
-
-        write(report, out)
-    elif output_format == "markdown":
-        from kpolicy.report.plan_markdown import write as write_markdown
-
-        write_markdown(report, out)
-    elif output_format == "svg":
-        from kpolicy.report.plan_svg import write as write_svg
-
-        write_svg(report, out)
-    else:
+    if output_format not in PLAN_FORMATS:
         raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}")
+    plan_writer(output_format)(report, out)
