@@ -48,6 +48,7 @@ class FixOutcome:
     traces: list[str]
     files: dict[str, FixedFile] = field(default_factory=dict)  # files changed, by display
     fixed: Counter[str] = field(default_factory=Counter)  # findings fixed, by rule
+    applied: dict[str, list[Fix]] = field(default_factory=dict)  # fixes applied, by file
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -97,11 +98,12 @@ def run_fixes(options: LintOptions, session: Session, unsafe: bool) -> FixOutcom
     files: dict[str, FixedFile] = {}
     refused: dict[str, str] = {}
     fixed: Counter[str] = Counter()
+    applied_fixes: dict[str, list[Fix]] = {}
     for _round in range(MAX_ROUNDS + 1):
         texts = {d: f.text for d, f in files.items() if f.path is not None}
         stdin = next((f.text for f in files.values() if f.path is None), options.stdin_text)
         result, traces = lint(replace(options, texts=texts, stdin_text=stdin), session)
-        outcome = FixOutcome(result, traces, files, fixed)
+        outcome = FixOutcome(result, traces, files, fixed, applied=applied_fixes)
         if _round == MAX_ROUNDS or traces:
             break
         reported = {c.file for c in result.checked}
@@ -136,6 +138,7 @@ def run_fixes(options: LintOptions, session: Session, unsafe: bool) -> FixOutcom
                 continue
             current.text = new_text
             changed = True
+            applied_fixes.setdefault(display, []).extend(applied)
             done = {_key(f) for f in applied}
             for fix, diagnostics in group:
                 if _key(fix) in done:
