@@ -21,15 +21,27 @@ demo: $(STAMP)
 	@echo
 	@echo "== kpolicy plan examples-v2 --from examples (what the change does) =="
 	@$(BIN)/kpolicy plan examples-v2 --from examples
+	@echo
+	@echo "== kpolicy plan --live examples-live/cluster.yaml (a live namespace as it stands: a stuck rollout, a rollout half way, a paused one, a crash-looping StatefulSet Pod) =="
+	@$(BIN)/kpolicy plan --live examples-live/cluster.yaml
+	@echo
+	@echo "== kpolicy plan examples-live/change --live examples-live/cluster.yaml (scale the stuck rollout 10 -> 15, rollover, scale while paused, revert the StatefulSet, grow the canary) =="
+	@$(BIN)/kpolicy plan examples-live/change --live examples-live/cluster.yaml
+	@echo
+	@echo "== kpolicy plan --live examples-live/cluster.yaml --undo deployment/web --to-revision 1 -n shop =="
+	@$(BIN)/kpolicy plan --live examples-live/cluster.yaml --undo deployment/web --to-revision 1 -n shop
 
-test: $(STAMP)
+# `make test` runs `make lint` first, so CI does
+test: lint
 	$(BIN)/python -m pytest -q -n 2
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 -m slow
 
+# mypy checks kpolicy/ and tests/ (the packages of [tool.mypy] in pyproject.toml)
 lint: $(STAMP)
-	$(BIN)/ruff check kpolicy tests tools
+	$(BIN)/ruff check kpolicy tests tools benchmarks
+	$(BIN)/ruff format --check kpolicy tests tools benchmarks
 	$(BIN)/mypy
 
 docs: $(STAMP)

@@ -6,13 +6,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
 from kpolicy.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS
+
+if TYPE_CHECKING:
+    from kpolicy.command import LintCommand
 
 _VERSION_HELP = (
     f"Kubernetes minor version, {SUPPORTED_VERSIONS[0]} to {SUPPORTED_VERSIONS[-1]} "
@@ -255,9 +258,6 @@ def lint(
     ] = 0,
 ) -> None:
     """Lint Kubernetes manifests."""
-    import io
-    from dataclasses import replace
-
     try:
         reports = _parse_reports(report_files or [], output)
         fixing = fix or show_diff
@@ -272,113 +272,109 @@ def lint(
             )
     except UsageError as exc:
         _fail(str(exc))
-    # every option that can change what is printed (not --jobs, not --no-cache)
-    linted = [*(paths or ["."]), *(context or [])]
+    from kpolicy.command import LintCommand
+
+    _lint(
+        LintCommand(
+            paths=tuple(paths or ()),
+            output_format=output_format,
+            output=output,
+            report_formats=tuple(name for name, _ in reports),
+            report_paths=tuple(path for _, path in reports),
+            config=config,
+            select=tuple(select or ()),
+            ignore=tuple(ignore or ()),
+            fail_on=fail_on,
+            context=tuple(context or ()),
+            kubernetes_version=kubernetes_version,
+            cluster_domain=cluster_domain,
+            stdin_filename=stdin_filename,
+            policy=tuple(policy or ()),
+            nodes=nodes,
+            feature_gates=tuple(feature_gates or ()),
+            schema_dir=schema_dir,
+            max_file_size=max_file_size,
+            show_suppressed=show_suppressed,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            show_skipped=show_skipped,
+            kustomize=tuple(kustomize or ()),
+            no_ignore=no_ignore,
+            force_exclude=force_exclude,
+            color=color,
+            debug=debug,
+            no_cache=no_cache,
+            fix=fix,
+            unsafe_fixes=unsafe_fixes,
+            diff=show_diff,
+            jobs=jobs,
+        )
+    )
+
+
+def _lint(command: LintCommand) -> None:
+    """Run ``kpolicy lint`` as ``command`` says: replayed from the cache when it can be."""
+    import io
+    from dataclasses import replace
+
     cache = None
-    if (
-        not no_cache
-        and "-" not in (paths or [])
-        and not debug
-        and not kustomize
-        and write_baseline is None
-        and not fixing
-    ):
+    if command.cacheable:
         from kpolicy.cache import RunCache
 
-        cache = RunCache.for_command(
-            {
-                "paths": paths,
-                "format": output_format,
-                "output": output,
-                "config": config,
-                "reports": [name for name, _ in reports],  # not the paths: see emit
-                "select": select,
-                "ignore": ignore,
-                "fail_on": fail_on,
-                "context": context,
-                "kubernetes_version": kubernetes_version,
-                "cluster_domain": cluster_domain,
-                "stdin_filename": stdin_filename,
-                "policy": policy,
-                "nodes": nodes,
-                "feature_gates": feature_gates,
-                "schema_dir": schema_dir,
-                "max_file_size": max_file_size,
-                "show_suppressed": show_suppressed,
-                "color": color,
-                "baseline": baseline,
-                "show_skipped": show_skipped,
-                "no_ignore": no_ignore,
-                "force_exclude": force_exclude,
-            },
-            linted,
-        )
+        cache = RunCache.for_command(command.cache_key(), command.linted)
         replayed = cache.replay() if cache is not None else None
         if replayed is not None:
             from kpolicy.cache import emit
 
             # the report goes to this command line's --output, and the texts of the --report
             # files to this command line's paths, never to a recorded path
-            code = emit(replayed, output, reports)
+            code = emit(replayed, command.output, command.reports)
             if code is not None:
                 raise typer.Exit(code)
 
-    from kpolicy.lint import FAIL_LEVELS, LintOptions, as_baselined, build_session, exit_code
+    from kpolicy.lint import FAIL_LEVELS, as_baselined, build_session, exit_code
     from kpolicy.lint import lint as run_lint
     from kpolicy.report import FORMATS, ReportContext, writer
 
+    output_format = command.output_format
+    output = command.output
+    write_baseline = command.write_baseline
     try:
         if output_format not in FORMATS:
             raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
-        if fail_on is not None and fail_on not in FAIL_LEVELS:
+        if command.fail_on is not None and command.fail_on not in FAIL_LEVELS:
             raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
-        if baseline is not None and write_baseline is not None:
+        if command.baseline is not None and write_baseline is not None:
             raise UsageError(
                 "--baseline and --write-baseline: give one (--write-baseline "
                 "replaces the baseline with the findings of this run)"
             )
-        options = LintOptions(
-            paths=paths or ([] if kustomize else ["."]),
-            kustomize=kustomize or [],
-            context=context or [],
-            stdin_filename=stdin_filename,
-            config_path=config,
-            select=select or [],
-            ignore=ignore or [],
-            kubernetes_version=kubernetes_version,
-            cluster_domain=cluster_domain,
-            policies=policy or [],
-            feature_gates=_parse_gates(feature_gates or []),
-            nodes_file=nodes,
-            schema_dir=schema_dir,
-            debug=debug,
-            jobs=jobs,
-            # the baseline being written is not read, but never linted either
-            baseline=baseline if write_baseline is None else write_baseline,
-            use_baseline=write_baseline is None,
-            force_exclude=force_exclude,
-            ignore_files=not no_ignore,
-        )
+        options = command.options(_parse_gates(list(command.feature_gates)))
         session = build_session(options)
-        if max_file_size is not None:
-            session = replace(session, limits=replace(session.limits, max_file_bytes=max_file_size))
+        if command.max_file_size is not None:
+            session = replace(
+                session, limits=replace(session.limits, max_file_bytes=command.max_file_size)
+            )
         if cache is not None:
             origin = session.config.origin
+            force_exclude = command.force_exclude
             cache.begin(
                 {
                     "paths": list(options.paths),
                     "context": list(options.context),
-                    "stdin_name": stdin_filename,
+                    "stdin_name": command.stdin_filename,
                     "exclude": list(session.config.exclude),
                     "force_exclude": bool(
                         force_exclude if force_exclude is not None else session.config.force_exclude
                     ),
-                    "ignore_files": not no_ignore,
+                    "ignore_files": not command.no_ignore,
                     "exclude_base": str(origin.parent) if origin is not None else None,
-                    "config": str(config) if config is not None else None,
+                    "config": str(command.config) if command.config is not None else None,
                     "policies": [str(p) for p in (*session.config.policies, *options.policies)],
-                    "nodes": str(nodes) if nodes is not None else None,
-                    "schema_dir": [str(schema_dir)] if schema_dir is not None else [],
+                    "nodes": str(command.nodes) if command.nodes is not None else None,
+                    "schema_dir": [str(command.schema_dir)]
+                    if command.schema_dir is not None
+                    else [],
                     "limit": session.limits.max_file_bytes,
                     "baseline": str(session.cwd / session.baseline.path)
                     if session.baseline is not None
@@ -387,21 +383,21 @@ def lint(
                     "dated": any(e.until is not None for e in session.config.exemptions),
                 }
             )
-        if fixing:
+        if command.fix or command.diff:
             from kpolicy.fix.cli import run_fix_command
 
             raise typer.Exit(
                 run_fix_command(
                     options,
                     session,
-                    unsafe=unsafe_fixes,
-                    write=fix,
+                    unsafe=command.unsafe_fixes,
+                    write=command.fix,
                     output_format=output_format,
                     output=output,
-                    color=color,
-                    show_suppressed=show_suppressed,
-                    show_skipped=show_skipped,
-                    fail_on=fail_on,
+                    color=command.color,
+                    show_suppressed=command.show_suppressed,
+                    show_skipped=command.show_skipped,
+                    fail_on=command.fail_on,
                 )
             )
         result, traces = run_lint(options, session)
@@ -421,19 +417,19 @@ def lint(
                 f"{escape.path(write_baseline)}\n"
             )
         use_color = (
-            color
-            if color is not None
+            command.color
+            if command.color is not None
             else (output is None and color_by_default(sys.stdout.isatty()))
         )
         ctx = ReportContext(
             rules=session.rules,
             tool_version=__version__,
             color=use_color and output_format == "text",
-            show_suppressed=show_suppressed,
-            show_skipped=show_skipped,
+            show_suppressed=command.show_suppressed,
+            show_skipped=command.show_skipped,
         )
-        if "sarif" in (output_format, *(name for name, _ in reports)):
-            result = _with_plain_fixes(result, session.cwd, stdin_filename)
+        if "sarif" in (output_format, *command.report_formats):
+            result = _with_plain_fixes(result, session.cwd, command.stdin_filename)
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
         if output is None:
@@ -441,9 +437,9 @@ def lint(
         else:
             _write_output(output, report.getvalue())
         written: list[list[str]] = []
-        if reports:
+        if command.reports:
             file_ctx = replace(ctx, color=False)
-            for name, path in reports:
+            for name, path in command.reports:
                 text = io.StringIO()
                 writer(name)(result, file_ctx, text)
                 _write_output(path, text.getvalue())
@@ -455,7 +451,7 @@ def lint(
             escape.text(line) + "\n" for trace in traces for line in trace.rstrip("\n").split("\n")
         )
         sys.stderr.write(messages)
-        level = fail_on or session.config.fail_on or "warning"
+        level = command.fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:
             cache.watch(result.read_also)
@@ -598,6 +594,30 @@ def plan(
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Config file.")] = None,
     stdin_filename: Annotated[str, typer.Option(help="Name of stdin in the plan.")] = "<stdin>",
+    live: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--live",
+            help="The live state (kubectl get deploy,rs,sts,ds,controllerrevisions,pods,svc "
+            "-A -o yaml; files, folders or -; repeatable): plan from it.",
+        ),
+    ] = None,
+    undo: Annotated[
+        str | None,
+        typer.Option(help="deployment/NAME: plan kubectl rollout undo (with --live)."),
+    ] = None,
+    to_revision: Annotated[
+        int | None, typer.Option(help="With --undo: the revision to go back to.")
+    ] = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="With --undo (default: default).")
+    ] = None,
+    assume_ready: Annotated[
+        bool,
+        typer.Option(
+            help="With --live: live Pods that are not ready become ready (else they never do)."
+        ),
+    ] = False,
 ) -> None:
     """Plan rollouts: Pods per controller sync, update order, DNS names, DaemonSet nodes."""
     from kpolicy.plan.command import PlanOptions, build_report, write_report
@@ -609,7 +629,7 @@ def plan(
                 f"unknown format {output_format!r}; choose from {', '.join(PLAN_FORMATS)}"
             )
         options = PlanOptions(
-            paths=paths or ["."],
+            paths=paths or ([] if live else ["."]),
             from_paths=from_paths or [],
             base=base,
             nodes_file=nodes,
@@ -618,6 +638,11 @@ def plan(
             feature_gates=_parse_gates(feature_gates or []),
             config_path=config,
             stdin_filename=stdin_filename,
+            live_paths=live or [],
+            undo=undo,
+            to_revision=to_revision,
+            namespace=namespace,
+            assume_ready=assume_ready,
         )
         run = build_report(options)
         for warning in run.warnings:

@@ -17,7 +17,8 @@ from typing import Any
 from kpolicy.configfile import pyproject_section
 from kpolicy.errors import UsageError
 from kpolicy.k8s.podtemplates import PodTemplateKind
-from kpolicy.model import Limits, PositionTable, Severity, escape_pointer_token
+from kpolicy.model import Limits, Severity, escape_pointer_token
+from kpolicy.positions import PositionTable
 from kpolicy.resources import data_dir
 
 

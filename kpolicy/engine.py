@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kpolicy.checks import Check, CheckFn, NeedsIndex, RuleContext, registry
+from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
 from kpolicy.k8s.apis import dispatch_kind
 from kpolicy.model import (
     Diagnostic,
@@ -27,34 +27,6 @@ INTERNAL_ERROR = "internal-error"
 # the plan key of a custom pod-template kind (a kind name never starts with it)
 POD_TEMPLATE_KEY = "\0pod-template:"
 
-# The rules that judge an object by other objects (they query the index for them; the schema
-# rules do too, for custom kinds, but only for a definition). A finding of theirs on a
-# --context object may concern a reported one. tests/test_repo.py checks that every check
-# that asks a LocalIndex about other objects reports one of these (or a schema rule).
-RELATING_RULES = frozenset(
-    {
-        "anti-affinity-missing",
-        "hpa-requests-missing",
-        "hpa-target-not-found",
-        "ingress-backend-not-found",
-        "networkpolicy-missing",
-        "networkpolicy-selects-nothing",
-        "pdb-blocks-all-evictions",
-        "pdb-missing",
-        "pdb-selects-nothing",
-        "replicas-set-with-hpa",
-        "replicas-too-few",
-        "rollout-service-not-found",
-        "rollout-workload-ref-not-found",
-        "selector-overlap",
-        "service-selector-no-match",
-        "service-target-port-unknown",
-        "statefulset-service-not-found",
-        "statefulset-service-not-headless",
-        "statefulset-service-selector-mismatch",
-    }
-)
-
 
 @dataclass(frozen=True, slots=True)
 class _Step:
@@ -66,6 +38,7 @@ class _Step:
     reports: Mapping[str, Severity]  # the ids it may report on this kind, with their severity
     label: str  # the enabled ids, for internal-error messages
     rejecting: frozenset[str] = frozenset()  # the ids whose findings say the object is refused
+    reads: Reads = Reads.OBJECT
 
 
 @dataclass(frozen=True)
@@ -153,6 +126,7 @@ class Engine:
                     reports,
                     ",".join(sorted(ids)),
                     rejecting,
+                    entry.reads,
                 )
             )
         plan = tuple(steps)
@@ -171,16 +145,17 @@ class Engine:
 
     def relating_steps(self, kind: str) -> frozenset[int]:
         """The positions (in this kind's plan) of the checks that may relate an object to
-        others (:data:`RELATING_RULES`)."""
+        others (:func:`kpolicy.checks.relating_rules`)."""
         found = self._relating.get(kind)
         if found is None:
             plan = self._plans.get(kind)
             if plan is None:
                 plan = self._plan(kind)
+            relating = relating_rules()
             found = frozenset(
                 position
                 for position, step in enumerate(plan)
-                if not RELATING_RULES.isdisjoint(step.reports)
+                if not relating.isdisjoint(step.reports)
             )
             self._relating[kind] = found
         return found
@@ -194,9 +169,10 @@ class Engine:
         """The findings of every check that applies to ``obj``.
 
         ``only``: the positions (in this kind's plan) of the checks to run, e.g. those a local
-        pass deferred. ``deferred``: in a local pass (a context with a ``LocalIndex``), where
-        to put the positions of the checks that raised ``NeedsIndex``; their partial findings
-        are dropped, and the same check runs whole in the parent. Two engines built from the
+        pass deferred. ``deferred``: in a local pass (a worker's, with a ``LocalIndex`` and the
+        bundled schemas only), where to put the positions of the checks it does not run, as
+        they declare (:class:`kpolicy.checks.Reads`): those that read other objects, and those
+        that read a custom kind's schema; the parent runs them. Two engines built from the
         same rules have the same plans, so positions carry over.
         """
         found: list[Diagnostic] = []
@@ -209,8 +185,10 @@ class Engine:
         for position, step in enumerate(plan):
             if only is not None and position not in only:
                 continue
+            if deferred is not None and self._needs_parent(obj, step):
+                deferred.append(position)
+                continue
             reports = step.reports
-            start = len(found)
             try:
                 for problem in step.fn(obj, step.context):
                     rule_id = problem.rule or step.default_rule
@@ -221,14 +199,25 @@ class Engine:
                         to_diagnostic(obj, rule_id, severity, problem, rule_id in step.rejecting)
                     )
             except Exception as exc:  # a bug in one rule must not stop the others
-                if isinstance(exc, NeedsIndex) and deferred is not None:
-                    del found[start:]
-                    deferred.append(position)
-                    continue
                 internal = self._internal_error(obj, step.label, exc)
                 if internal is not None:
                     found.append(internal)
         return found
+
+    def _needs_parent(self, obj: KObject, step: _Step) -> bool:
+        """Whether a local pass leaves ``step`` to the parent: it reads other objects, or the
+        schema of a kind that is not built in (a definition in another file may give it)."""
+        if step.reads is Reads.OBJECT:
+            return False
+        if step.reads is Reads.INDEX:
+            return True
+        schemas = self.context.schemas
+        api_version = obj.data.get("apiVersion")
+        return (
+            schemas is not None
+            and isinstance(api_version, str)
+            and not schemas.is_builtin(api_version, obj.kind)
+        )
 
     def _internal_error(self, obj: KObject, rule_ids: str, exc: Exception) -> Diagnostic | None:
         """The finding for a rule that raised; None when internal-error is ignored or off."""

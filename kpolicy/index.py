@@ -296,17 +296,18 @@ class _SelectorIndex:
 
 
 class NeedsIndex(Exception):
-    """Raised in a worker's local pass (see :class:`LocalIndex`) by whatever needs the objects
-    of other files; the engine then runs that check again in the parent, with the whole index.
-    A check never catches it."""
+    """Raised by a :class:`LocalIndex` when a check asks about other objects in a worker's
+    local pass: the check reads more than it declares (``@check(..., reads=Reads.INDEX)``
+    runs in the parent), a bug reported as an internal-error. tests/test_parallel.py holds
+    every declaration to the code."""
 
 
 class LocalIndex:
     """The index of a worker's local pass, before every file is loaded: it answers what depends
     on one object alone (``memo``, ``labels_of``, ``is_kustomize_patch``) and raises
-    :class:`NeedsIndex` for anything else, so that a check that needs other
-    objects runs again in the parent instead of answering from a partial index. Anything not
-    listed here raises, including methods added to :class:`Index` later."""
+    :class:`NeedsIndex` for anything else, so that a check that reads other objects without
+    declaring it fails instead of answering from a partial index. Anything not listed here
+    raises, including methods added to :class:`Index` later."""
 
     def __init__(self) -> None:
         self._memo: dict[Hashable, Any] = {}

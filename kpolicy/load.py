@@ -8,12 +8,9 @@ tags: unknown tags are reported and their node is read as plain data.
 from __future__ import annotations
 
 import array
-import bisect
-import itertools
 import math
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, cast
@@ -34,21 +31,21 @@ from yaml.reader import ReaderError
 from kpolicy.helm import source_lines
 from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
 from kpolicy.model import (
-    RECORD,
     DeleteKey,
     Diagnostic,
-    Directive,
     Fix,
     KObject,
     Limits,
     LoadedFile,
     ObjectRef,
-    PositionTable,
     Severity,
     SourceFile,
     Span,
 )
+from kpolicy.positions import RECORD, PositionTable
+from kpolicy.suppress import ANNOTATION, read_directives
 from kpolicy.workload import describe_value
+from kpolicy.yamltext import document_chunks
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -172,13 +169,6 @@ def _int_or_fallback(text: str) -> int | float | str:
             return as_float
     return text
 
-
-_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
-# `# kpolicy: ignore[a,b] -- reason`: the directive itself (head), its list and the reason
-_DIRECTIVE = re.compile(
-    r"(?P<head>#\s*kpolicy:\s*ignore(?:\[(?P<ids>[^\]\n]*)\])?)(?:[ \t]*--[ \t]*(?P<reason>[^\r\n]*))?"
-)
-ANNOTATION_MARKER = "kpolicy.io/ignore"
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -749,91 +739,6 @@ def decode(data: bytes) -> tuple[str | None, str | None, int]:
         return None, f"file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", line
 
 
-def read_directives(text: str) -> dict[int, tuple[Directive, ...]]:
-    """``# kpolicy: ignore[a,b] -- reason`` comments, by the line they cover: a trailing
-    comment covers its own line, a comment alone on a line covers the next line.
-
-    Only a YAML comment counts: the same text inside a quoted or plain scalar or a block scalar
-    (a script) is data, and honouring it would be a hidden way to suppress. The parts of a file
-    that hold the marker are scanned for tokens (files without it cost one substring test).
-    """
-    if "kpolicy:" not in text:
-        return {}
-    directives: dict[int, list[Directive]] = {}
-    for line_offset, chunk in _chunks(text):
-        if "kpolicy:" not in chunk:
-            continue
-        matches = list(_DIRECTIVE.finditer(chunk))
-        if not matches:
-            continue
-        hidden = _inside_scalars(chunk, [m.start() for m in matches])
-        for match, is_data in zip(matches, hidden, strict=True):
-            if is_data:
-                continue
-            directive = _directive(match, line_offset)
-            directives.setdefault(directive.target, []).append(directive)
-    return {k: tuple(v) for k, v in directives.items()}
-
-
-def _directive(match: re.Match[str], line_offset: int) -> Directive:
-    """The directive of one match in a chunk that starts after ``line_offset`` lines."""
-    chunk, position = match.string, match.start()
-    ids: list[str] = []
-    for part in (match.group("ids") or "").split(","):
-        part = part.strip()
-        if part and part not in ids:
-            ids.append(part)
-    line_start = chunk.rfind("\n", 0, position) + 1
-    number = line_offset + chunk.count("\n", 0, position) + 1
-    alone = chunk[line_start:position].strip() == ""
-    return Directive(
-        line=number,
-        column=position - line_start + 1,
-        end_column=match.end("head") - line_start + 1,
-        target=number + 1 if alone else number,
-        ids=tuple(ids) or ("all",),  # `ignore` and `ignore[]` name every rule
-        reason=(match.group("reason") or "").strip() or None,
-    )
-
-
-def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
-    """For each position (ascending) of ``chunk``, whether it lies inside a scalar token (a
-    block scalar's content starts on the line after its ``|`` or ``>``, where a comment may
-    stand). Past a syntax error nothing more is known: those positions count as comments, as
-    they did before the loader could tell (the document is refused anyway)."""
-    inside = [False] * len(positions)
-    try:
-        for token in yaml.scan(chunk, Loader=yaml.CSafeLoader):
-            if token.__class__ is not yaml.ScalarToken:
-                continue
-            start, end = token.start_mark.index, token.end_mark.index
-            if token.style in ("|", ">"):
-                header_end = _LINE_END.search(chunk, start)
-                start = header_end.end() if header_end is not None else len(chunk)
-            first = bisect.bisect_left(positions, start)
-            for index in range(first, bisect.bisect_left(positions, end)):
-                inside[index] = True
-    except (yaml.YAMLError, RecursionError):
-        pass
-    return inside
-
-
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def _chunks(text: str) -> Iterator[tuple[int, str]]:
-    """Split at ``---`` lines so that one broken document does not hide the ones after it."""
-    starts = [m.start() for m in _DOC_START.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
-    starts.append(len(text))
-    line = 0
-    for begin, end in itertools.pairwise(starts):
-        chunk = text[begin:end]
-        yield line, chunk
-        line += chunk.count("\n")
-
-
 def _diag(
     source: SourceFile,
     rule: str,
@@ -895,7 +800,7 @@ def load_documents(
         # files joined with cat keep each one's byte order mark at a line start; YAML allows
         # one before every document and libyaml only before the first
         text = text.replace("\n\ufeff", "\n")
-    for line_offset, chunk in _chunks(text):
+    for line_offset, chunk in document_chunks(text):
         if chunk.startswith("---") and not chunk[3:].strip():
             continue  # "---" alone: no document (and a file of 4 million of them is quick)
         if len(chunk) > limits.max_nodes // 2 and _node_bound(chunk) > limits.max_nodes:
@@ -1088,7 +993,7 @@ def load_text(
     documents, diagnostics = load_documents(source, limits)
     text = source.text
     directives = read_directives(text)
-    annotated = ANNOTATION_MARKER in text
+    annotated = ANNOTATION in text
     if not keep_text:
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []

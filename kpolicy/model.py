@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
+
+if TYPE_CHECKING:
+    from kpolicy.positions import PositionTable
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
@@ -78,161 +81,6 @@ def escape_pointer_token(token: PathPart) -> str:
 
 def to_pointer(path: Path) -> str:
     return "".join("/" + escape_pointer_token(p) for p in path)
-
-
-# one record per YAML node of a compact table, in the order the loader builds them (pre-order):
-# the value span, the key span (line 0: no key), and the number of records in its subtree;
-# all non-negative, so that an array of unsigned shorts holds them when they fit
-RECORD = 9
-
-
-class PositionTable:
-    """JSON pointer (from the document root) → (key span or None, value span).
-
-    A table is either a plain dict (``entries``), or compact: the spans of a document's nodes
-    in one array, in the order the loader walked them, found again by walking the document's
-    value along the pointer. A compact table costs 18 bytes a node (36 in a document with a
-    line or column past 65,535) instead of about 450 (a pointer string, a dict slot, a tuple
-    and two Span objects); ``entries`` still works on it, built on first use.
-    """
-
-    __slots__ = ("_entries", "_records", "_root")
-
-    def __init__(self, entries: dict[str, tuple[Span | None, Span]] | None = None) -> None:
-        self._entries: dict[str, tuple[Span | None, Span]] | None = (
-            entries if entries is not None else {}
-        )
-        self._records: Any = None
-        self._root: Any = None
-
-    @classmethod
-    def compact(cls, root: Any, records: Any) -> PositionTable:
-        table = cls.__new__(cls)
-        table._entries = None
-        table._records = records
-        table._root = root
-        return table
-
-    @property
-    def entries(self) -> dict[str, tuple[Span | None, Span]]:
-        if self._entries is None:
-            self._entries = self._expand()
-        return self._entries
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PositionTable):
-            return NotImplemented
-        return self.entries == other.entries
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"PositionTable({len(self.entries)} entries)"
-
-    def __getstate__(self) -> Any:
-        return (self._entries, self._records, self._root)
-
-    def __setstate__(self, state: Any) -> None:
-        self._entries, self._records, self._root = state
-
-    def lookup(self, pointer: str) -> tuple[Span | None, Span] | None:
-        """The entry of ``pointer``, without building ``entries`` on a compact table."""
-        if self._entries is not None:
-            return self._entries.get(pointer)
-        index = self._find(pointer)
-        return None if index is None else self._entry(index)
-
-    def _entry(self, index: int) -> tuple[Span | None, Span]:
-        r = self._records
-        base = index * RECORD
-        value = Span(r[base], r[base + 1], r[base + 2], r[base + 3])
-        if r[base + 4] == 0:
-            return None, value
-        return Span(r[base + 4], r[base + 5], r[base + 6], r[base + 7]), value
-
-    def _find(self, pointer: str) -> int | None:
-        if pointer == "":
-            return 0
-        if not pointer.startswith("/"):
-            return None
-        node, index, records = self._root, 0, self._records
-        for token in pointer[1:].split("/"):
-            if "~" in token:
-                token = token.replace("~1", "/").replace("~0", "~")
-            if node.__class__ is dict:
-                if token not in node:
-                    return None
-                # a mapping's children follow it in key order
-                position = next(i for i, key in enumerate(node) if key == token)
-            elif node.__class__ is list:
-                if (
-                    not (token.isascii() and token.isdigit())
-                    or str(int(token)) != token
-                    or int(token) >= len(node)
-                ):
-                    return None
-                position = int(token)
-                token = position  # type: ignore[assignment]
-            else:
-                return None
-            child = index + 1
-            for _ in range(position):
-                child += records[child * RECORD + 8]
-            index = child
-            node = node[token]
-        return index
-
-    def _expand(self) -> dict[str, tuple[Span | None, Span]]:
-        entries: dict[str, tuple[Span | None, Span]] = {}
-        stack: list[tuple[str, Any, int]] = [("", self._root, 0)]
-        while stack:
-            pointer, node, index = stack.pop()
-            entries[pointer] = self._entry(index)
-            child = index + 1
-            children: list[tuple[str, Any, int]] = []
-            if node.__class__ is dict:
-                for key, value in node.items():
-                    children.append((f"{pointer}/{escape_pointer_token(key)}", value, child))
-                    child += self._records[child * RECORD + 8]
-            elif node.__class__ is list:
-                for position, value in enumerate(node):
-                    children.append((f"{pointer}/{position}", value, child))
-                    child += self._records[child * RECORD + 8]
-            stack.extend(reversed(children))
-        return entries
-
-    def resolve(self, pointer: str, anchor: Anchor = "auto") -> tuple[Span, str]:
-        """The span for ``pointer`` and the pointer actually found.
-
-        A pointer that does not exist (a missing field) falls back to its nearest existing
-        ancestor, anchored at that ancestor's key, so "missing serviceName" points at ``spec:``.
-        """
-        exact = True
-        probe = pointer
-        while True:
-            entry = self.lookup(probe)
-            if entry is not None:
-                key_span, value_span = entry
-                if not exact:
-                    anchor = "key"
-                if anchor == "key" and key_span is not None:
-                    return key_span, probe
-                if (
-                    anchor == "auto"
-                    and key_span is not None
-                    and value_span.end_line > value_span.line
-                ):
-                    # a multi-line value (a mapping or list under a key): the key is the place
-                    return key_span, probe
-                if anchor == "auto" and key_span is None and value_span.end_line > value_span.line:
-                    return Span(
-                        value_span.line, value_span.column, value_span.line, value_span.column + 1
-                    ), probe
-                return value_span, probe
-            if not probe:
-                return Span(1, 1, 1, 1), ""
-            exact = False
-            probe = probe[: probe.rfind("/")]
 
 
 @dataclass(frozen=True, slots=True)

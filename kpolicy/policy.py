@@ -29,7 +29,7 @@ from kpolicy.index import scope_namespace
 from kpolicy.model import Anchor, Applicability, Fix, KObject, Path, Problem, to_pointer
 from kpolicy.patterns import PATTERN_TIMEOUT, PatternTimeout, bounded_validator, path_of_value
 from kpolicy.ruledefs import RuleDef
-from kpolicy.schemalite import LiteValidator, supports
+from kpolicy.schema.lite import LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
 
 __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
@@ -139,7 +139,7 @@ def compiled(schema_json: str) -> Any:
     """A validator for a schema (given as canonical JSON), built once per distinct schema.
 
     Draft 2020-12 unless the schema names another draft in ``$schema``; ``format`` is checked.
-    A schema of the keywords :mod:`kpolicy.schemalite` evaluates (most rules and policies) is
+    A schema of the keywords :mod:`kpolicy.schema.lite` evaluates (most rules and policies) is
     checked there, with the same errors and without importing jsonschema.
     """
     schema = _without_boolean_subschemas(json.loads(schema_json))

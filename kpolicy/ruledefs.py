@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
-from kpolicy.model import PositionTable, Severity, to_pointer
+from kpolicy.model import Severity, to_pointer
+from kpolicy.positions import PositionTable
 from kpolicy.resources import data_dir
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
@@ -54,6 +55,9 @@ class RuleDef:
     # its findings say the API server refuses the object (a built-in rule's fact about
     # Kubernetes; a policy cannot claim it): `kpolicy plan` plans no rollout for such an object
     rejects: bool = False
+    # built-in rules only: "schema" for the rules of the bundled OpenAPI schemas, whose
+    # findings say generically what a specific rule says better (lint.post.drop_generic_duplicates)
+    family: str | None = None
     # also runs on the kinds of kpolicy.k8s.podtemplates (Rollout, DeploymentConfig, ...)
     pod_templates: bool = False
 
@@ -152,6 +156,7 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
         ephemeral_containers=containers.get("ephemeral", False),
         help_url=data.get("helpUri"),
         rejects=bool(data.get("rejects", False)),
+        family=data.get("family"),
         pod_templates=bool(data.get("podTemplates", _reads_pod_templates(data))),
     )
 

@@ -16,14 +16,19 @@ error: a broken document's objects were never checked).
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import yaml
+
 from kpolicy.config import Exemption
 from kpolicy.model import (
     Diagnostic,
+    Directive,
     KObject,
     LoadedFile,
     ObjectRef,
@@ -33,6 +38,7 @@ from kpolicy.model import (
     to_pointer,
 )
 from kpolicy.workload import get, pod_template
+from kpolicy.yamltext import document_chunks
 
 ANNOTATION = "kpolicy.io/ignore"
 UNUSED_SUPPRESSION = "unused-suppression"
@@ -40,6 +46,82 @@ INTERNAL_ERROR = "internal-error"
 ALL = "all"
 # loader findings: where one is an error, part of the file was never checked by the rules
 _LOADER_ERRORS = frozenset({"yaml-syntax", "manifest-invalid"})
+# `# kpolicy: ignore[a,b] -- reason`: the directive itself (head), its list and the reason
+_DIRECTIVE = re.compile(
+    r"(?P<head>#\s*kpolicy:\s*ignore(?:\[(?P<ids>[^\]\n]*)\])?)(?:[ \t]*--[ \t]*(?P<reason>[^\r\n]*))?"
+)
+
+
+def read_directives(text: str) -> dict[int, tuple[Directive, ...]]:
+    """``# kpolicy: ignore[a,b] -- reason`` comments, by the line they cover: a trailing
+    comment covers its own line, a comment alone on a line covers the next line.
+
+    Only a YAML comment counts: the same text inside a quoted or plain scalar or a block scalar
+    (a script) is data, and honouring it would be a hidden way to suppress. The parts of a file
+    that hold the marker are scanned for tokens (files without it cost one substring test).
+    """
+    if "kpolicy:" not in text:
+        return {}
+    directives: dict[int, list[Directive]] = {}
+    for line_offset, chunk in document_chunks(text):
+        if "kpolicy:" not in chunk:
+            continue
+        matches = list(_DIRECTIVE.finditer(chunk))
+        if not matches:
+            continue
+        hidden = _inside_scalars(chunk, [m.start() for m in matches])
+        for match, is_data in zip(matches, hidden, strict=True):
+            if is_data:
+                continue
+            directive = _directive(match, line_offset)
+            directives.setdefault(directive.target, []).append(directive)
+    return {k: tuple(v) for k, v in directives.items()}
+
+
+def _directive(match: re.Match[str], line_offset: int) -> Directive:
+    """The directive of one match in a chunk that starts after ``line_offset`` lines."""
+    chunk, position = match.string, match.start()
+    ids: list[str] = []
+    for part in (match.group("ids") or "").split(","):
+        part = part.strip()
+        if part and part not in ids:
+            ids.append(part)
+    line_start = chunk.rfind("\n", 0, position) + 1
+    number = line_offset + chunk.count("\n", 0, position) + 1
+    alone = chunk[line_start:position].strip() == ""
+    return Directive(
+        line=number,
+        column=position - line_start + 1,
+        end_column=match.end("head") - line_start + 1,
+        target=number + 1 if alone else number,
+        ids=tuple(ids) or ("all",),  # `ignore` and `ignore[]` name every rule
+        reason=(match.group("reason") or "").strip() or None,
+    )
+
+
+def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
+    """For each position (ascending) of ``chunk``, whether it lies inside a scalar token (a
+    block scalar's content starts on the line after its ``|`` or ``>``, where a comment may
+    stand). Past a syntax error nothing more is known: those positions count as comments, as
+    they did before the loader could tell (the document is refused anyway)."""
+    inside = [False] * len(positions)
+    try:
+        for token in yaml.scan(chunk, Loader=yaml.CSafeLoader):
+            if token.__class__ is not yaml.ScalarToken:
+                continue
+            start, end = token.start_mark.index, token.end_mark.index
+            if token.style in ("|", ">"):
+                header_end = _LINE_END.search(chunk, start)
+                start = header_end.end() if header_end is not None else len(chunk)
+            first = bisect.bisect_left(positions, start)
+            for index in range(first, bisect.bisect_left(positions, end)):
+                inside[index] = True
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return inside
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def parse_ignore_list(value: str) -> tuple[tuple[str, ...], str | None]:

@@ -239,7 +239,7 @@ def test_install_and_lint_steps_from_the_actions_checkout(
 def _readme_workflow() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     (block,) = re.findall(r"```yaml\n(# \.github/workflows/kpolicy\.yaml\n.*?)```", text, re.S)
-    assert "uses: kpolicy/kpolicy@main" in block
+    assert isinstance(block, str) and "uses: kpolicy/kpolicy@main" in block
     return block
 
 

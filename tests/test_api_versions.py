@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from kpolicy.k8s.apis import REMOVED
-from kpolicy.schema import _index, served_minors, supported_versions
+from kpolicy.schema import served_minors, supported_versions
+from kpolicy.schema.bundle import _index
 from tests.helpers import lint_text, of_rule
 
 OLDEST, NEWEST = (int(v.split(".")[1]) for v in (supported_versions()[0], supported_versions()[-1]))
@@ -51,6 +52,7 @@ def test_one_rule_or_the_other_never_both(version: str) -> None:
     )
     by_object: dict[tuple[str, str], set[str]] = {}
     for diagnostic in result.diagnostics:
+        assert diagnostic.object is not None
         key = (diagnostic.object.api_version or "", diagnostic.object.kind or "")
         by_object.setdefault(key, set()).add(diagnostic.rule)
     for (api_version, kind), removal in REMOVED.items():

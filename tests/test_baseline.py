@@ -7,6 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 import kpolicy.cache as cache_module
 from kpolicy.cli import app
-from tests.conftest import ROOT, SARIF_SCHEMA
+from tests.conftest import ROOT, load_sarif_schema
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -77,8 +78,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def written(path: Path) -> dict:
-    data = json.loads(path.read_text())
+def written(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
     jsonschema.validate(data, BASELINE_SCHEMA)
     return data
 
@@ -235,9 +236,7 @@ def test_baseline_in_config_is_relative_to_it_and_stays_inside(
 
 
 def test_sarif_marks_new_results_and_shows_baselined_ones_when_asked(repo: Path) -> None:
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip("shared SARIF schema not present")
-    schema = json.loads(SARIF_SCHEMA.read_text())
+    schema = load_sarif_schema()
     assert lint("k8s/db.yaml", "--write-baseline", "b.json")[0] == 0
     code, out, _ = lint("k8s", "--baseline", "b.json", "-f", "sarif")
     assert code == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -30,10 +31,10 @@ def lint(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def report(*args: str, stdin: str | None = None) -> dict:
+def report(*args: str, stdin: str | None = None) -> dict[str, Any]:
     code, out, err = lint(*args, "-f", "json", stdin=stdin)
     assert code in (0, 1), err
-    data = json.loads(out)
+    data: dict[str, Any] = json.loads(out)
     jsonschema.validate(data, REPORT_SCHEMA)
     return data
 

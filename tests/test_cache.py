@@ -385,7 +385,7 @@ def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
 def test_fingerprint_is_json_stable(project: Path) -> None:
     cache = RunCache.for_command({"paths": ["manifests"]}, ["manifests"], project)
     assert cache is not None
-    spec = {
+    spec: dict[str, object] = {
         "paths": ["manifests"],
         "context": [],
         "stdin_name": "<stdin>",
@@ -505,10 +505,10 @@ def test_the_fast_path_counts_every_path_it_may_lint() -> None:
     and `.` when no positional argument is given: never fewer than the parsed command line."""
     from kpolicy.cache import _linted_paths
 
-    assert _linted_paths(["-f", "json", "k8s"])[:1] == ["k8s"]
+    assert (_linted_paths(["-f", "json", "k8s"]) or [])[:1] == ["k8s"]
     assert "." in _linted_paths(["--config", "x.yaml"])  # type: ignore[operator]
     assert "." in _linted_paths(["--show-suppressed", "--context", "ctx"])  # type: ignore[operator]
-    assert _linted_paths(["--output=r.json", "--", "-odd-name"])[:1] == ["-odd-name"]
+    assert (_linted_paths(["--output=r.json", "--", "-odd-name"]) or [])[:1] == ["-odd-name"]
     assert _linted_paths(["-x"]) is None  # not an option of lint: the parsed run decides
 
 
@@ -552,3 +552,37 @@ def test_a_file_name_that_is_not_utf8_is_recorded_and_replayed(
     assert first[0] == 1 and entries(cache_dir)
     tamper(cache_dir)
     assert lint("-f", "json", "manifests")[1] == MARKER
+
+
+def test_every_lint_option_is_a_field_of_the_command_and_in_the_replay_key() -> None:
+    """A new option of ``kpolicy lint`` must be a field of LintCommand (named as the
+    parameter), and every field changes the replay key unless NOT_IN_CACHE_KEY says why not:
+    an option forgotten in the key would replay another run's report."""
+    import inspect
+    from dataclasses import fields, replace
+
+    from kpolicy.cli import lint as lint_command
+    from kpolicy.command import NOT_IN_CACHE_KEY, LintCommand
+
+    parameters = set(inspect.signature(lint_command).parameters) - {"report_files"}
+    names = {f.name for f in fields(LintCommand)}
+    assert names == parameters | {"report_formats", "report_paths"}
+    assert set(NOT_IN_CACHE_KEY) <= names
+
+    def other(value: object) -> object:
+        if isinstance(value, bool) or value is None:
+            return not value
+        if isinstance(value, int):
+            return value + 1
+        if isinstance(value, str):
+            return value + "x"
+        return (*value, "x")  # type: ignore[misc]
+
+    base = LintCommand()
+    for name in sorted(names):
+        changes: dict[str, Any] = {name: other(getattr(base, name))}
+        changed = replace(base, **changes)
+        if name in NOT_IN_CACHE_KEY:
+            assert changed.cache_key() == base.cache_key(), name
+        else:
+            assert changed.cache_key() != base.cache_key(), name

@@ -357,19 +357,20 @@ def test_context_file_that_is_an_input_is_read_once(
     """The same file as an input and (through a link, under another name) in the context is
     one file: read once, with no second copy of its objects in the index."""
     import kpolicy.lint as lint_module
+    import kpolicy.lint.run as lint_run
 
     ctx = project / "ctx"
     ctx.mkdir()
     (ctx / "alias.yaml").symlink_to(project / "bad.yaml")
     (ctx / "other.yaml").write_text(GOOD.replace("name: web", "name: other"))
     read: list[str] = []
-    real = lint_module.read_input
+    real = lint_run.read_input
 
     def recording(item: Any, *args: Any, **kwargs: Any) -> Any:
         read.append(item.display)
         return real(item, *args, **kwargs)
 
-    monkeypatch.setattr(lint_module, "read_input", recording)
+    monkeypatch.setattr(lint_run, "read_input", recording)
     monkeypatch.chdir(project)
     result, _ = lint_module.lint(
         lint_module.LintOptions(paths=["bad.yaml"], context=["ctx"], jobs=1)

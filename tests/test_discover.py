@@ -70,11 +70,10 @@ def test_config_inside_a_walked_folder_is_not_linted_as_a_manifest(
 def test_without_inode_numbers_files_are_told_apart_by_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kpolicy.discover as discover_module
 
     monkeypatch.chdir(_tree(tmp_path))
-    real_stat = discover_module.os.stat
-    real_lstat = discover_module.os.lstat
+    real_stat = os.stat
+    real_lstat = os.lstat
 
     class NoInode:
         def __init__(self, status: os.stat_result) -> None:
@@ -84,12 +83,8 @@ def test_without_inode_numbers_files_are_told_apart_by_path(
         def __getattr__(self, name: str) -> object:
             return getattr(self._status, name)
 
-    monkeypatch.setattr(
-        discover_module.os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k))
-    )
-    monkeypatch.setattr(
-        discover_module.os, "lstat", lambda p, *a, **k: NoInode(real_lstat(p, *a, **k))
-    )
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k)))
+    monkeypatch.setattr(os, "lstat", lambda p, *a, **k: NoInode(real_lstat(p, *a, **k)))
     (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
     files, errors = discover(["a"])
     assert errors == []

@@ -197,6 +197,7 @@ def test_wheel_holds_every_data_file(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("tests/", "examples/", "kpolicy/tests/"))]
 
 
+@pytest.mark.slow  # a new virtual environment and a pip install
 def test_wheel_installed_in_a_fresh_environment_lints(wheel: Path, tmp_path: Path) -> None:
     """The wheel, in a new virtual environment outside the source tree, without the
     checkout: its dependencies are borrowed from the test environment's site-packages (a

@@ -70,7 +70,7 @@ def test_lint_1_29_works_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.kubernetes_version == "1.29"
     assert not result.errors
     unknown = of_rule(result, "schema-unknown-field")
-    assert [(d.span.line, d.span.column, d.object.kind) for d in unknown] == [
+    assert [(d.span.line, d.span.column, d.object and d.object.kind) for d in unknown] == [
         (21, 1, "StorageClass"),
         (31, 7, "LimitRange"),
     ]

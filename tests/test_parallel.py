@@ -8,10 +8,11 @@ import pickle
 import textwrap
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-import kpolicy.lint as lint_module
+import kpolicy.lint.run as lint_run
 from kpolicy import parallel
 from kpolicy.lint import LintOptions, build_session, lint
 from kpolicy.load import load_text
@@ -99,14 +100,14 @@ def test_failing_worker_falls_back_to_serial(
     options = LintOptions(paths=[str(folder)], use_config_discovery=False)
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     parent = os.getpid()
-    real_read = lint_module.read_input
+    real_read = lint_run.read_input
 
     def read_in_parent_only(*args: object, **kwargs: object) -> object:
         if os.getpid() != parent:
             raise RuntimeError("a worker fails")
         return real_read(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lint_module, "read_input", read_in_parent_only)
+    monkeypatch.setattr(lint_run, "read_input", read_in_parent_only)
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
 
 
@@ -191,7 +192,8 @@ def test_local_index_answers_only_about_one_object() -> None:
 
     from kpolicy.index import LocalIndex, NeedsIndex
 
-    index = LocalIndex()
+    # Any: LocalIndex borrows Index's methods as class attributes, which mypy cannot bind
+    index: Any = LocalIndex()
     assert index.memo(("k", 1), lambda: 5) == 5
     assert index.memo(("k", 1), lambda: 6) == 5
     index.clear()
@@ -219,7 +221,9 @@ def test_local_index_answers_only_about_one_object() -> None:
 
 
 def test_engine_defers_what_needs_the_index() -> None:
-    from kpolicy.checks import Check, RuleContext
+    """A local pass does not run a check declared to read other objects: it leaves it to the
+    parent, whose run of it alone gives the same findings as a whole run."""
+    from kpolicy.checks import RuleContext
     from kpolicy.engine import Engine
     from kpolicy.index import Index, LocalIndex
 
@@ -238,26 +242,93 @@ def test_engine_defers_what_needs_the_index() -> None:
     deferred: list[int] = []
     found = local.run(obj, deferred=deferred)
     assert [d.rule for d in found] == ["selector-mismatch"]
-    assert len(deferred) == 1  # selector-overlap asks the index about other workloads
+    assert len(deferred) == 1  # selector-overlap reads other workloads (Reads.INDEX)
     full = Engine(session.active, RuleContext(index=Index([obj])))
     assert full.run(obj, only=deferred) == []  # alone in the index: nothing overlaps
     assert sorted(d.rule for d in full.run(obj)) == ["selector-mismatch"]
-    assert isinstance(Check, type)
 
 
-def test_local_schema_validates_builtin_kinds_only() -> None:
-    from kpolicy.index import NeedsIndex
-    from kpolicy.schema import LocalSchemaValidator, SchemaValidator
+def test_engine_defers_custom_kinds_schemas_only() -> None:
+    """The schema checks (Reads.SCHEMAS) run locally on built-in kinds, whose schemas no input
+    can change, and are left to the parent for any other kind (its definition may be in
+    another file, or --schema-dir)."""
+    from kpolicy.checks import RuleContext
+    from kpolicy.engine import Engine
+    from kpolicy.index import LocalIndex
+    from kpolicy.schema import SchemaValidator
 
-    local = LocalSchemaValidator(SchemaValidator.for_version("1.37"))
-    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": 3}
-    assert [p.rule for p in local.validate(bad)] == ["schema-type-mismatch"]
-    assert local.has_schema("v1", "ConfigMap")
-    assert local.validate({"kind": 3}) == [] and not local.has_schema(None, "X")
-    with pytest.raises(NeedsIndex):
-        local.validate({"apiVersion": "example.com/v1", "kind": "Widget"})
-    with pytest.raises(NeedsIndex):
-        local.has_schema("example.com/v1", "Widget")
+    session = build_session(
+        LintOptions(
+            paths=[],
+            use_config_discovery=False,
+            select=["schema-type-mismatch", "schema-unknown-kind", "selector-mismatch"],
+        )
+    )
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    local = Engine(
+        session.active,
+        RuleContext(index=LocalIndex(), schemas=schemas),  # type: ignore[arg-type]
+    )
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: 3\n---\n"
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: 3\n"
+    )
+    config_map, widget = load_text(SourceFile("a.yaml", text)).objects
+    deferred: list[int] = []
+    assert [d.rule for d in local.run(config_map, deferred=deferred)] == ["schema-type-mismatch"]
+    assert deferred == []
+    assert local.run(widget, deferred=deferred) == []
+    plan = local._plan(widget.kind)
+    assert sorted(r for p in deferred for r in plan[p].reports) == [
+        "schema-type-mismatch",
+        "schema-unknown-kind",
+    ]
+
+
+def test_checks_declare_what_they_read() -> None:
+    """A check that asks the index about other objects declares it (``reads=Reads.INDEX``),
+    and every check so declared asks on some object of the fixtures and examples: one that
+    asked undeclared would fail in a worker (internal-error), one declared needlessly would
+    run in the parent only. The rules of the checks that ask are the relating rules (whose
+    findings on a --context object may concern a reported one)."""
+    from typing import cast
+
+    from kpolicy.checks import Reads, relating_rules
+    from kpolicy.discover import discover
+    from kpolicy.engine import ActiveRule, Engine
+    from kpolicy.index import Index, LocalIndex, NeedsIndex
+    from kpolicy.lint import read_input
+    from kpolicy.lint.session import rule_context
+    from kpolicy.model import Limits
+    from kpolicy.schema import SchemaValidator
+
+    session = build_session(LintOptions(use_config_discovery=False))
+    every = {rid: ActiveRule(r, r.severity, dict(r.params)) for rid, r in session.rules.items()}
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    index = LocalIndex()
+    engine = Engine(every, rule_context(session, cast(Index, index), None, schemas))
+    asking: set[str] = set()
+    declared: set[str] = set()
+    objects = 0
+    inputs, _ = discover([str(ROOT / "tests" / "rules"), str(ROOT / "examples")])
+    for item in inputs:
+        loaded = read_input(item, False, Limits(), None)
+        if isinstance(loaded, str):
+            continue
+        index.clear()
+        for obj in loaded.objects:
+            objects += 1
+            for step in engine._plan(engine.key_of(obj)):
+                # every step may report a user pattern's timeout: not a relation
+                reports = set(step.reports) - {"policy-pattern-timeout"}
+                if step.reads is Reads.INDEX:
+                    declared |= reports
+                try:
+                    list(step.fn(obj, step.context))
+                except NeedsIndex:
+                    asking |= reports
+    assert objects > 500
+    assert asking == declared == set(relating_rules())
 
 
 def test_cross_file_findings_are_the_same_in_parallel(tmp_path: Path) -> None:
@@ -301,12 +372,11 @@ def test_failing_checks_and_debug_traces_are_the_same_in_parallel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A check that raises in a worker's local pass gives the same internal-error findings and
-    --debug tracebacks as in a serial run; one that raises after asking the index, too."""
+    --debug tracebacks as in a serial run; one declared to read the index that raises after asking it, too."""
     from collections.abc import Iterator
-    from typing import Any
 
     import kpolicy.engine as engine_module
-    from kpolicy.checks import Check, registry
+    from kpolicy.checks import Check, Reads, registry
     from kpolicy.model import Problem
 
     def broken_local(obj: Any, ctx: Any) -> Iterator[Problem]:
@@ -320,7 +390,7 @@ def test_failing_checks_and_debug_traces_are_the_same_in_parallel(
 
     table = dict(registry())
     table["selector-missing"] = Check(("selector-missing",), broken_local)
-    table["selector-overlap"] = Check(("selector-overlap",), broken_cross)
+    table["selector-overlap"] = Check(("selector-overlap",), broken_cross, Reads.INDEX)
     monkeypatch.setattr(engine_module, "registry", lambda: table)
     folder = generated(tmp_path / "in", copies=3)
     options = LintOptions(paths=[str(folder)], use_config_discovery=False, debug=True)
@@ -350,14 +420,14 @@ def test_every_file_is_read_once_in_parallel(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n"
     )
     log = tmp_path / "reads.log"
-    real_read = lint_module.read_input
+    real_read = lint_run.read_input
 
     def logged(item: object, *args: object, **kwargs: object) -> object:
         with open(log, "a", encoding="utf-8") as out:  # shared by the forked workers
             out.write(f"{item.display}\n")  # type: ignore[attr-defined]
         return real_read(item, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(lint_module, "read_input", logged)
+    monkeypatch.setattr(lint_run, "read_input", logged)
     report(LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=2))
     reads = log.read_text().splitlines()
     assert len(reads) == len(set(reads)) > 10

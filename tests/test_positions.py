@@ -6,7 +6,8 @@ from __future__ import annotations
 import yaml
 
 from kpolicy import load
-from kpolicy.model import Limits, PositionTable, SourceFile
+from kpolicy.model import Limits, SourceFile
+from kpolicy.positions import PositionTable
 
 NARROW = """\
 # a comment
@@ -30,6 +31,7 @@ spec:
 
 def _both(text: str) -> tuple[PositionTable, PositionTable, str]:
     node = yaml.compose(text, Loader=load._Loader)
+    assert node is not None
     value, records = load._build_compact(node, 0, Limits())
     compact = PositionTable.compact(value, records)
     reference = PositionTable()
@@ -123,6 +125,7 @@ def test_an_alias_at_the_end_of_a_block_collection() -> None:
     # the alias's node is the anchor's: its marks are lines earlier, or later; the sequence
     # and the mapping that end with one still end at a real place at or after their start
     node = yaml.compose(BLOCKS, Loader=load._Loader)
+    assert node is not None
     reference = PositionTable()
     load._DocumentBuilder(reference, 0, Limits()).build(node, "", None, 0)
     lines = BLOCKS.split("\n")

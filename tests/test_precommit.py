@@ -33,6 +33,7 @@ def _pre_commit() -> list[str]:
     return [str(candidate if candidate.exists() else exe)]
 
 
+@pytest.mark.slow  # pre-commit builds the hook's environment (pip install of kpolicy)
 def test_try_repo(tmp_path: Path) -> None:
     repo = tmp_path / "deploy"
     repo.mkdir()
@@ -67,6 +68,7 @@ def test_try_repo(tmp_path: Path) -> None:
     assert "bad.yaml:6:3: error[selector-mismatch]" in bad.stdout
 
 
+@pytest.mark.slow  # pre-commit builds the hook's environment (pip install of kpolicy)
 def test_try_repo_on_a_real_repository_layout(tmp_path: Path) -> None:
     """The hook on a repository that holds every usual neighbour of a manifest: it fails on
     the bad manifest only, and passes once that is fixed."""

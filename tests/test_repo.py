@@ -659,43 +659,6 @@ def test_a_context_finding_caused_by_a_staged_file_is_shown_there(tmp_path: Path
     assert findings(both.stdout) == [("db.yaml", "statefulset-service-not-headless", 5)]
 
 
-def test_relating_rules_are_every_rule_that_asks_about_other_objects() -> None:
-    """engine.RELATING_RULES must name every check that queries other objects (it raises
-    NeedsIndex under a LocalIndex) on the fixtures, so that --context findings are complete.
-    The schemas are whole here: a custom kind's schema comes from a definition, not from an
-    object the finding relates to."""
-    from typing import cast
-
-    from kpolicy.discover import discover
-    from kpolicy.engine import RELATING_RULES, ActiveRule, Engine
-    from kpolicy.index import Index, LocalIndex
-    from kpolicy.lint import LintOptions, _rule_context, build_session, read_input
-    from kpolicy.model import Limits
-    from kpolicy.schema import SchemaValidator
-
-    session = build_session(LintOptions(use_config_discovery=False))
-    every = {rid: ActiveRule(r, r.severity, dict(r.params)) for rid, r in session.rules.items()}
-    schema = SchemaValidator.for_version(session.kubernetes_version)
-    context = _rule_context(session, cast(Index, LocalIndex()), None, {"schema": schema})
-    engine = Engine(every, context)
-    asking: set[str] = set()
-    inputs, _ = discover([str(ROOT / "tests" / "rules"), str(ROOT / "examples")])
-    for item in inputs:
-        loaded = read_input(item, False, Limits(), None)
-        if isinstance(loaded, str):
-            continue
-        for obj in loaded.objects:
-            deferred: list[int] = []
-            engine.run(obj, deferred=deferred)
-            plan = engine._plan(engine.key_of(obj))
-            for position in deferred:
-                # every step may report a user pattern's timeout: not a relation
-                reports = set(plan[position].reports) - {"policy-pattern-timeout"}
-                if not any(r.startswith("schema-") for r in reports):  # the schema's step
-                    asking |= reports
-    assert asking == set(RELATING_RULES)
-
-
 # ---------------------------------------------------------------------------------------------
 # --kustomize DIR
 

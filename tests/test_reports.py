@@ -14,10 +14,9 @@ import pytest
 
 from kpolicy import __version__
 from kpolicy.model import CheckedFile, Diagnostic, LintResult, ObjectRef, Severity, Span, Summary
-from kpolicy.report import FORMATS, ReportContext, writers
-from kpolicy.report.sarif import fingerprint
+from kpolicy.report import FORMATS, ReportContext, fingerprint, writers
 from kpolicy.ruledefs import builtin_rules
-from tests.conftest import ROOT, SARIF_SCHEMA
+from tests.conftest import ROOT, check_golden, load_sarif_schema
 from tests.helpers import lint_paths
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -49,9 +48,7 @@ def _render(fmt: str) -> str:
 def test_golden(fmt: str, update_golden: bool) -> None:
     text = _render(fmt)
     golden = GOLDEN / f"report.{fmt}"
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+    check_golden(golden, text, update_golden)
 
 
 def test_text_lines() -> None:
@@ -74,13 +71,11 @@ def test_json_validates() -> None:
 
 
 @pytest.fixture(scope="module")
-def sarif_schema() -> dict:
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip("shared SARIF schema not present")
-    return json.loads(SARIF_SCHEMA.read_text())
+def sarif_schema() -> dict[str, Any]:
+    return load_sarif_schema()
 
 
-def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict) -> None:
+def test_sarif_validates_and_has_what_code_scanning_needs(sarif_schema: dict[str, Any]) -> None:
     log = json.loads(_render("sarif"))
     jsonschema.validate(log, sarif_schema)
     run = log["runs"][0]
@@ -121,7 +116,7 @@ def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
     assert fingerprint(before.diagnostics[0]) == fingerprint(after.diagnostics[0])
 
 
-def _sarif_cli(*args: str, cwd: Path) -> dict:
+def _sarif_cli(*args: str, cwd: Path) -> dict[str, Any]:
     import subprocess
     import sys
 
@@ -133,11 +128,11 @@ def _sarif_cli(*args: str, cwd: Path) -> dict:
         check=False,
     )
     assert out.returncode in (0, 1), out.stderr
-    log: dict = json.loads(out.stdout)
+    log: dict[str, Any] = json.loads(out.stdout)
     return log
 
 
-def _uris_and_prints(log: dict) -> list[tuple[str, str]]:
+def _uris_and_prints(log: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (
             r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -228,7 +223,7 @@ def test_fingerprints_differ_for_different_findings() -> None:
     )
 
 
-def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict) -> None:
+def test_cli_sarif_for_every_builtin_rule_validates(sarif_schema: dict[str, Any]) -> None:
     result = lint_paths(["input.yaml"], GOLDEN, use_config_discovery=False)
     out = io.StringIO()
     writers()["sarif"](result, ReportContext(rules=builtin_rules(), tool_version=__version__), out)

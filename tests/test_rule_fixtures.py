@@ -2,7 +2,8 @@
 
 ``bad.yaml`` marks every line that must carry a finding of the rule with ``# [rule-id]``;
 ``expected.txt`` is the golden text output for the rule on ``bad.yaml`` (line, column, message),
-regenerated with ``pytest --update-golden``. ``good.yaml`` must yield no finding of the rule.
+written only by ``pytest --update-golden`` (a missing one fails). ``good.yaml`` must yield no
+finding of the rule.
 A fixture folder may hold ``.kpolicy.yaml`` (config, e.g. kubernetesVersion or params),
 ``nodes.yaml`` (passed as --nodes) and ``context/`` (passed as --context).
 
@@ -13,19 +14,22 @@ of the two files: each is linted as a folder, and the markers of every file in `
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kpolicy.model import Diagnostic
 from kpolicy.report.text import format_line
+from tests.conftest import check_golden
 from tests.helpers import lint_paths, markers, of_rule
 
 FIXTURES = Path(__file__).parent / "rules"
 FOLDERS = sorted(p for p in FIXTURES.iterdir() if p.is_dir()) if FIXTURES.is_dir() else []
 
 
-def _run(folder: Path, name: str) -> list:
+def _run(folder: Path, name: str) -> list[Diagnostic]:
     rule = folder.name
-    options: dict = {"select": [rule]}
+    options: dict[str, Any] = {"select": [rule]}
     if (folder / "nodes.yaml").is_file():
         options["nodes_file"] = Path("nodes.yaml")
     if (folder / "context").is_dir():
@@ -58,9 +62,7 @@ def test_bad_fixture(folder: Path, update_golden: bool) -> None:
         assert {d.span.line for d in found} == lines, "\n".join(format_line(d) for d in found)
     golden = folder / "expected.txt"
     text = "".join(format_line(d) + "\n" for d in found)
-    if update_golden or not golden.exists():
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+    check_golden(golden, text, update_golden)
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])

@@ -727,6 +727,7 @@ def test_a_broken_nodes_file_is_a_usage_error(tmp_path: Path, nodes: str, comman
 DRIVER = """\
 import os, signal, sys
 import kpolicy.lint as lint
+import kpolicy.lint.run as lint_run
 {patch}
 from kpolicy.entry import main
 sys.argv = ["kpolicy", *sys.argv[1:]]
@@ -734,12 +735,12 @@ main()
 """
 KILL_WORKERS = """\
 parent = os.getpid()
-real = lint.read_input
+real = lint_run.read_input
 def read_input(*args, **kwargs):
     if os.getpid() != parent:
         os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer does
     return real(*args, **kwargs)
-lint.read_input = read_input
+lint_run.read_input = read_input
 """
 CRASH = """\
 def check_files(*args, **kwargs):

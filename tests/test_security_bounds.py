@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from kpolicy import patterns
+from tests.conftest import ROOT
 from tests.helpers import lint_text, of_rule
-from tests.test_robustness import HOSTILE, ROOT, assert_clean_stderr, run_cli
+from tests.test_robustness import HOSTILE, assert_clean_stderr, run_cli
 
 GB2 = 2 * 1024**3
 # every character kpolicy.escape must never let through from the input
@@ -272,6 +273,7 @@ def test_many_overlapping_workloads_are_n_minus_1_findings(tmp_path: Path) -> No
     assert "web-0" not in {d["object"]["name"] for d in found}
 
 
+@pytest.mark.slow  # a run over thousands of workloads
 def test_thousands_of_overlapping_workloads_in_bounded_memory(tmp_path: Path) -> None:
     document = (
         "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w%d}\nspec:\n"
@@ -309,6 +311,7 @@ def test_findings_list_a_few_names_and_count_the_rest(tmp_path: Path) -> None:
     assert max(len(d["message"]) for d in diagnostics) < 300
 
 
+@pytest.mark.slow  # plans with huge replica counts, through the CLI
 def test_huge_replicas_in_plan(tmp_path: Path) -> None:
     name = _copy("plan-huge-replicas.yaml", tmp_path)
     for output_format in ("json", "text", "markdown", "svg"):
@@ -327,6 +330,7 @@ def test_huge_replicas_in_plan(tmp_path: Path) -> None:
     jsonschema.validate(document, json.loads((ROOT / "schemas/plan.schema.json").read_text()))
 
 
+@pytest.mark.slow  # a plan over 100,000 Nodes
 def test_daemonset_plan_over_100000_nodes(tmp_path: Path) -> None:
     node = "---\napiVersion: v1\nkind: Node\nmetadata: {name: node-%d, labels: {zone: z%d}}\n"
     (tmp_path / "nodes.yaml").write_text("".join(node % (i, i % 3) for i in range(100_000)))

@@ -21,7 +21,7 @@ from kpolicy.checks import Check, registry
 from kpolicy.cli import app
 from kpolicy.lint import LintOptions, lint
 from kpolicy.model import LintResult, Problem
-from tests.conftest import ROOT, SARIF_SCHEMA
+from tests.conftest import ROOT, load_sarif_schema
 from tests.helpers import chdir, lint_text
 
 UNUSED = "unused-suppression"
@@ -334,14 +334,12 @@ def test_json_carries_what_suppressed_and_why(justified: Path) -> None:
 
 
 def test_sarif_suppressions_carry_kind_and_justification(justified: Path) -> None:
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip("shared SARIF schema not present")
     # by default suppressed results stay out of the log: GitHub code scanning does not honour
     # `suppressions` and would open an alert for each
     log = json.loads(invoke("web.yaml", "-f", "sarif")[1])
     assert log["runs"][0]["results"] == []
     log = json.loads(invoke("web.yaml", "-f", "sarif", "--show-suppressed")[1])
-    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
+    jsonschema.validate(log, load_sarif_schema())
     assert [(r["ruleId"], r["suppressions"]) for r in log["runs"][0]["results"]] == [
         ("selector-mismatch", [{"kind": "external", "justification": "migrating the labels"}]),
         ("host-namespaces", [{"kind": "inSource", "justification": "the CNI needs it"}]),
@@ -349,7 +347,7 @@ def test_sarif_suppressions_carry_kind_and_justification(justified: Path) -> Non
 
 
 def test_reasons_in_comments_are_parsed() -> None:
-    from kpolicy.load import read_directives
+    from kpolicy.suppress import read_directives
 
     directives = read_directives(
         "a: 1  # kpolicy: ignore[x, y] -- needs it -- really\n"

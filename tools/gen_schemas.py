@@ -29,7 +29,7 @@ Two files come out:
   a definition that does not change across releases is listed once.
 
 Strict field validation and the documented corrections of ``schemas/overlay.yaml``
-are applied when the bundle is loaded (``kpolicy/schema.py``), not here, so the
+are applied when the bundle is loaded (``kpolicy/schema/``), not here, so the
 bundle stays a faithful, smaller copy of the published schemas.
 
 Usage::

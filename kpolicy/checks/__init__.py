@@ -2,33 +2,67 @@
 
 Every module of this package is imported by :func:`registry`; a module registers its checks
 with :func:`check`. A check receives one object and the run's context and yields problems.
+
+A check declares what it reads besides its object (:class:`Reads`), and so where it can run:
+on a large input, worker processes read the files and run the checks that read their object
+alone while the parent builds the index; the parent runs the others, with every object.
 """
 
 from __future__ import annotations
 
+import enum
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from kpolicy.index import Index, LocalIndex, NeedsIndex
+from kpolicy.index import Index
 from kpolicy.model import KObject, Problem
+
+if TYPE_CHECKING:
+    from kpolicy.schema import SchemaProblem
 
 __all__ = [
     "FEW",
     "Check",
     "CheckFn",
-    "LocalIndex",
-    "NeedsIndex",
+    "Reads",
     "RuleContext",
+    "SchemaService",
     "check",
     "few",
     "registry",
 ]
 
 CheckFn = Callable[[KObject, "RuleContext"], Iterable[Problem]]
+
+
+class Reads(enum.Enum):
+    """What a check reads besides its object, declared with :func:`check`."""
+
+    # its object alone (and ``ctx.index.memo``, ``labels_of``, ``is_kustomize_patch``): it runs
+    # where the file was read; any other question to the index there is a bug (internal-error)
+    OBJECT = "object"
+    # other objects, through ``ctx.index``: it runs in the parent, with every object, and its
+    # findings on a ``--context`` object may concern a reported one (:func:`relating_rules`)
+    INDEX = "index"
+    # the schema of its object's kind (``ctx.schemas``): a built-in kind's, which no input can
+    # change, where the file was read; a custom kind's, which a CustomResourceDefinition in any
+    # file or ``--schema-dir`` gives, in the parent
+    SCHEMAS = "schemas"
+
+
+class SchemaService(Protocol):
+    """The schemas of a run (:class:`kpolicy.schema.SchemaValidator`): the bundled ones of its
+    version, and in the parent the custom kinds' too."""
+
+    def validate(self, obj: object) -> list[SchemaProblem]: ...
+
+    def has_schema(self, api_version: object, kind: object) -> bool: ...
+
+    def is_builtin(self, api_version: object, kind: object) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -40,13 +74,15 @@ class RuleContext:
     feature_gates: Mapping[str, bool] = field(default_factory=dict)
     nodes: tuple[KObject, ...] | None = None
     enabled: frozenset[str] = frozenset()  # every rule id enabled in this run
-    services: Mapping[str, Any] = field(default_factory=dict)  # shared per-run helpers
+    # None when no rule that reads schemas is enabled (see Reads.SCHEMAS)
+    schemas: SchemaService | None = None
 
 
 @dataclass(frozen=True)
 class Check:
     rules: tuple[str, ...]  # the ids this function may report (one, or a group like schema-*)
     fn: CheckFn
+    reads: Reads = Reads.OBJECT
 
 
 _REGISTERED: list[Check] = []
@@ -63,11 +99,13 @@ def few(items: Sequence[str], limit: int = FEW, separator: str = ", ") -> str:
     return f"{separator.join(items[:limit])} and {len(items) - limit} more"
 
 
-def check(*rule_ids: str) -> Callable[[CheckFn], CheckFn]:
-    """Register ``fn`` as the logic of ``rule_ids``; a group check sets ``Problem.rule``."""
+def check(*rule_ids: str, reads: Reads = Reads.OBJECT) -> Callable[[CheckFn], CheckFn]:
+    """Register ``fn`` as the logic of ``rule_ids``; a group check sets ``Problem.rule``.
+    ``reads``: what it reads besides its object (a check that queries ``ctx.index`` about other
+    objects says ``Reads.INDEX``; tests/test_parallel.py holds every declaration to the code)."""
 
     def register(fn: CheckFn) -> CheckFn:
-        _REGISTERED.append(Check(tuple(rule_ids), fn))
+        _REGISTERED.append(Check(tuple(rule_ids), fn, reads))
         return fn
 
     return register
@@ -85,3 +123,14 @@ def registry() -> Mapping[str, Check]:
                 raise RuntimeError(f"rule {rule_id} is registered twice")
             table[rule_id] = entry
     return table
+
+
+@cache
+def relating_rules() -> frozenset[str]:
+    """The ids reported by checks that read other objects (:attr:`Reads.INDEX`)."""
+    return frozenset(
+        rule_id
+        for entry in registry().values()
+        if entry.reads is Reads.INDEX
+        for rule_id in entry.rules
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.k8s.podtemplates import ROLLOUT
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.model import KObject, Path, Problem, Related
@@ -93,7 +93,7 @@ def services_identical(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # The controller switches the Services' selectors to the Pods of one ReplicaSet (it adds
 # rollouts-pod-template-hash); it neither creates them nor checks that they select the
 # Rollout's Pods, so a Service that is missing or selects other Pods sends no traffic to them.
-@check("rollout-service-not-found")
+@check("rollout-service-not-found", reads=Reads.INDEX)
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not _is_rollout(obj):
         return
@@ -138,7 +138,7 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 # RolloutSpec.WorkloadRef: the controller reads the pod template from the referenced workload
 # (a Deployment) in the Rollout's namespace; without it the Rollout has no template
-@check("rollout-workload-ref-not-found")
+@check("rollout-workload-ref-not-found", reads=Reads.INDEX)
 def workload_ref_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not _is_rollout(obj):
         return

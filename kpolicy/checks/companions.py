@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from kpolicy.checks import RuleContext, check, few
+from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.checks.services import templates_selected
@@ -30,6 +30,7 @@ from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import (
     POD_SPEC_KINDS,
+    Workload,
     containers,
     custom_layout,
     get,
@@ -160,7 +161,7 @@ def _target(obj: KObject, ctx: RuleContext) -> tuple[str, str, KObject | None] |
 
 # The HPA controller reads the target's scale subresource (FailedGetScale until it exists);
 # the reference itself is only checked for shape (ValidateCrossVersionObjectReference).
-@check("hpa-target-not-found")
+@check("hpa-target-not-found", reads=Reads.INDEX)
 def hpa_target_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
@@ -337,7 +338,7 @@ def _requests(container: Mapping[str, Any]) -> set[str]:
 # pkg/controller/podautoscaler/replica_calculator.go): every container (and sidecar, a
 # restartable init container) must request the resource, or the pod-level resources must
 # (PodLevelResources); otherwise it fails with "missing request for cpu" and does not scale.
-@check("hpa-requests-missing")
+@check("hpa-requests-missing", reads=Reads.INDEX)
 def hpa_requests_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
@@ -459,9 +460,10 @@ def _selects_by_workload_selector(namespace: str, selector: Selector, ctx: RuleC
 
     def compute() -> bool:
         for workload in ctx.index.templates_with(namespace, {}):
-            labels = get(workload.data, "spec", "selector", "matchLabels")
-            if workload.kind == "ReplicationController":
-                labels = get(workload.data, "spec", "selector")
+            view = Workload.of(workload)
+            if view is None:
+                continue  # a Pod: no selector of its own
+            labels = view.selector if view.kind.selector_map else get(view.selector, "matchLabels")
             if (
                 isinstance(labels, dict)
                 and labels
@@ -475,7 +477,7 @@ def _selects_by_workload_selector(namespace: str, selector: Selector, ctx: RuleC
 
 # The disruption controller (pkg/controller/disruption) counts the Pods the selector matches;
 # with none, the budget protects nothing.
-@check("pdb-selects-nothing")
+@check("pdb-selects-nothing", reads=Reads.INDEX)
 def pdb_selects_nothing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
@@ -494,7 +496,7 @@ def pdb_selects_nothing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 # A NetworkPolicy applies to the Pods of its namespace that spec.podSelector matches (an empty
 # podSelector: all of them).
-@check("networkpolicy-selects-nothing")
+@check("networkpolicy-selects-nothing", reads=Reads.INDEX)
 def networkpolicy_selects_nothing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
@@ -511,7 +513,7 @@ _POLICY_TARGETS: Final = POD_SPEC_KINDS
 
 
 # opt-in: a workload that no NetworkPolicy selects accepts traffic from everywhere
-@check("networkpolicy-missing")
+@check("networkpolicy-missing", reads=Reads.INDEX)
 def networkpolicy_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     layout = custom_layout(obj)
     if layout is not None:
@@ -591,7 +593,7 @@ def _service_ports(service: KObject) -> tuple[set[int], set[str]]:
 
 # An ingress controller routes each backend to the Endpoints of the named Service and port in
 # the Ingress's namespace (for ingress-nginx: 503 when it is missing).
-@check("ingress-backend-not-found")
+@check("ingress-backend-not-found", reads=Reads.INDEX)
 def ingress_backend_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return

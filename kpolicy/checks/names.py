@@ -28,12 +28,20 @@ from kpolicy.k8s.validation import (
     validate_label_selector,
 )
 from kpolicy.model import Anchor, KObject, Path, Problem
-from kpolicy.workload import get, int_value, mapping, pod_spec, pod_template, sequence
+from kpolicy.workload import (
+    LABEL_SELECTOR_KINDS,
+    get,
+    int_value,
+    mapping,
+    pod_spec,
+    pod_template,
+    sequence,
+)
 
 # ---------------------------------------------------------------------------------------------
 # labels-invalid
 
-_SELECTOR_KINDS: Final = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"})
+_SELECTOR_KINDS: Final = LABEL_SELECTOR_KINDS
 
 
 def _type_error(message: str) -> bool:

@@ -41,13 +41,18 @@ from kpolicy.k8s.validation import (
 )
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.versions import minor
-from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
-
-# Kinds whose pod template must restart Always (ValidatePodTemplateSpecForReplicaSet,
-# ValidateDaemonSetSpec, ValidateStatefulSetSpec, ValidatePodTemplateSpecForRC).
-LONG_RUNNING_KINDS: Final = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+from kpolicy.workload import (
+    LONG_RUNNING_KINDS,
+    containers,
+    custom_layout,
+    get,
+    int_value,
+    mapping,
+    pod_spec,
+    sequence,
 )
+
+# Kinds whose pod template must restart Always: LONG_RUNNING_KINDS (kpolicy.workload).
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})
 
 _MAX_INT32: Final = 2**31 - 1

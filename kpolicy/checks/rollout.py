@@ -34,25 +34,40 @@ from kpolicy.k8s.intstr import (
 )
 from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
 from kpolicy.model import Fix, KObject, Path, Problem
-from kpolicy.workload import get, int_value, pod_spec, spec_of
+from kpolicy.workload import (
+    WORKLOAD_KINDS,
+    get,
+    int32_value,
+    int_or_string,
+    pod_spec,
+    spec_of,
+)
 
 APPS_V1: Final = "apps/v1"
 ROLLING_UPDATE: Final = "RollingUpdate"
 RECREATE: Final = "Recreate"
 ON_DELETE: Final = "OnDelete"
 
-# kind -> (the spec field holding the strategy, the strategy types the API server accepts)
-_STRATEGY_FIELDS: Final = {
-    "Deployment": ("strategy", (RECREATE, ROLLING_UPDATE)),
-    "DaemonSet": ("updateStrategy", (ROLLING_UPDATE, ON_DELETE)),
-    "StatefulSet": ("updateStrategy", (ROLLING_UPDATE, ON_DELETE)),
+# kind -> the strategy types the API server accepts (where the strategy is: WORKLOAD_KINDS)
+_STRATEGY_TYPES: Final = {
+    "Deployment": (RECREATE, ROLLING_UPDATE),
+    "DaemonSet": (ROLLING_UPDATE, ON_DELETE),
+    "StatefulSet": (ROLLING_UPDATE, ON_DELETE),
 }
+
+
+def _strategy_field(kind: str) -> str | None:
+    """The spec field holding the update strategy of a kind with a rollout (``strategy`` or
+    ``updateStrategy``), None for other kinds."""
+    found = WORKLOAD_KINDS.get(kind)
+    if kind not in _STRATEGY_TYPES or found is None or found.strategy is None:
+        return None
+    return str(found.strategy[-1])
+
 
 # MaxUnavailableStatefulSet: alpha (off) from 1.24 to 1.34, beta (on) from 1.35.
 _MAX_UNAVAILABLE_STATEFULSET_GATE: Final = "MaxUnavailableStatefulSet"
 
-_INT32_MIN: Final = -(2**31)
-_INT32_MAX: Final = 2**31 - 1
 _ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
 
 
@@ -62,19 +77,6 @@ _ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
 
 def _is_apps_v1(obj: KObject) -> bool:
     return obj.data.get("apiVersion") == APPS_V1
-
-
-def _int_or_string(value: object) -> int | str | None:
-    """The IntOrString the API server decodes from ``value``; None when it cannot decode it."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # YAML 2.0 reaches the API server as the JSON number 2
-    if isinstance(value, int) and _INT32_MIN <= value <= _INT32_MAX:
-        return value
-    return None
 
 
 # follows apps/validation.getIntOrPercentValue: a valid percentage gives its number, anything
@@ -104,11 +106,10 @@ class _Strategy:
 
 def _strategy(obj: KObject) -> _Strategy | None:
     """The update strategy after defaulting, or None when it is wrongly typed."""
-    entry = _STRATEGY_FIELDS.get(obj.kind)
+    field_name = _strategy_field(obj.kind)
     spec = spec_of(obj)
-    if entry is None or spec is None:
+    if field_name is None or spec is None:
         return None
-    field_name, _ = entry
     raw = spec.get(field_name)
     if raw is None:
         raw = {}
@@ -193,7 +194,7 @@ def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParam
     params: dict[str, RollingParam] = {}
     for name in names:
         raw = (written_ru or {}).get(name)
-        value = defaulted_ru.get(name) if raw is None else _int_or_string(raw)
+        value = defaulted_ru.get(name) if raw is None else int_or_string(raw)
         if not isinstance(value, int | str) or isinstance(value, bool):
             return None  # a wrongly typed value: the schema rules' finding
         params[name] = RollingParam(name, (*path, name), value, written=raw is not None)
@@ -212,15 +213,7 @@ def _int_field(spec: Mapping[str, Any], name: str, default: int | None) -> int |
     raw = spec.get(name)
     if raw is None:
         return default
-    return _int32(raw)
-
-
-def _int32(value: object) -> int | None:
-    """An int32 field's value; None for other types and for numbers that do not fit."""
-    number = int_value(value)
-    if number is None or not _INT32_MIN <= number <= _INT32_MAX:
-        return None
-    return number
+    return int32_value(raw)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,7 +327,7 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     strategy = _strategy(obj)
     if strategy is None:
         return
-    field_name, allowed = _STRATEGY_FIELDS[obj.kind]
+    field_name, allowed = strategy.field, _STRATEGY_TYPES[obj.kind]
     if strategy.type not in allowed:
         near = [name for name in allowed if name.lower() == strategy.type.lower()]
         hint = f" (the values are case-sensitive: {near[0]})" if near else ""
@@ -559,7 +552,7 @@ def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     spec = spec_of(obj)
     if spec is None or obj.kind not in _HISTORY_KEPT:
         return
-    if _int32(spec.get("revisionHistoryLimit")) != 0:
+    if int32_value(spec.get("revisionHistoryLimit")) != 0:
         return
     yield Problem(
         ("spec", "revisionHistoryLimit"),
@@ -660,7 +653,7 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         if not isinstance(spec, dict):
             continue
         for name in fields:
-            value = _int32(spec.get(name))
+            value = int32_value(spec.get(name))
             if value is not None and value < 0:
                 default = _DEFAULTS.get((obj.kind, name))
                 yield Problem(

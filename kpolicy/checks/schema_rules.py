@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
 from kpolicy.model import Fix, KObject, Problem
@@ -35,14 +35,14 @@ def is_patch(obj: KObject, ctx: RuleContext) -> bool:
 
 # policy-pattern-timeout: a CRD's pattern that timed out on a custom resource's value (the
 # declarative checks of policies report it too, see kpolicy.policy and Engine._plan)
-@check(*SCHEMA_RULES, PATTERN_TIMEOUT)
+@check(*SCHEMA_RULES, PATTERN_TIMEOUT, reads=Reads.SCHEMAS)
 def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    validator = ctx.services.get("schema")
+    validator = ctx.schemas
     if validator is None:
         return
     unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
     # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
-    # pipeline keeps only the specific rule's finding there (lint.drop_generic_duplicates).
+    # pipeline keeps only the specific rule's finding there (lint.post.drop_generic_duplicates).
     for problem in validator.validate(obj.data):
         if obj.patch:
             # a kustomize patch says only what it changes (the rest is the resource's), and
@@ -87,9 +87,9 @@ def _fix(obj: KObject, problem: SchemaProblem) -> Fix | None:
     return None
 
 
-@check("schema-unknown-kind")
+@check("schema-unknown-kind", reads=Reads.SCHEMAS)
 def unknown_kind(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    validator = ctx.services.get("schema")
+    validator = ctx.schemas
     if validator is None or obj.kind.endswith("List"):
         return
     api_version = obj.data.get("apiVersion")

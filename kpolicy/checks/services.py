@@ -11,11 +11,18 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kpolicy.checks import RuleContext, check, few
+from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import KObject, Path, Problem, Related
-from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
+from kpolicy.workload import (
+    SELECTOR_CONTROLLER_KINDS,
+    Workload,
+    containers,
+    get,
+    pod_spec,
+    sequence,
+)
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -23,7 +30,8 @@ from kpolicy.workload import WORKLOAD_KINDS, containers, get, pod_spec, sequence
 
 def _workload_selector(obj: KObject) -> Selector | None:
     """A workload's usable spec.selector; None when missing, invalid or empty (other rules)."""
-    raw = get(obj.data, "spec", "selector")
+    view = Workload.of(obj)
+    raw = view.selector if view is not None and not view.kind.selector_map else None
     if not isinstance(raw, dict):
         return None
     selector = Selector.from_label_selector(raw)
@@ -41,7 +49,7 @@ def _workload_selector(obj: KObject) -> Selector | None:
 # workload through its scale selector) counts both sets. Only workloads applied
 # together (RepoModel.applied_together) in one namespace are a pair; a group of n such workloads
 # is n-1 findings: each workload but the first names the first one before it in input order.
-@check("selector-overlap")
+@check("selector-overlap", reads=Reads.INDEX)
 def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     selector = _workload_selector(obj)
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
@@ -103,7 +111,9 @@ def _first_earlier_overlap(
     for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
         if _input_order(other) >= here:
             break
-        if other.kind not in WORKLOAD_KINDS or (other.kind == obj.kind and other.name == obj.name):
+        if other.kind not in SELECTOR_CONTROLLER_KINDS or (
+            other.kind == obj.kind and other.name == obj.name
+        ):
             continue
         if not selector.matches(ctx.index.labels_of(other)):
             continue
@@ -220,7 +230,7 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 
 # The EndpointSlice controller (pkg/controller/endpointslice) lists the Pods of the Service's
 # namespace that its selector matches; with none, the Service has no endpoints.
-@check("service-selector-no-match")
+@check("service-selector-no-match", reads=Reads.INDEX)
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _service_selector(obj)
     if found is None:
@@ -272,7 +282,7 @@ def _declared_ports(
 # FindPort (pkg/api/v1/pod/util.go, and its copy in the EndpointSlice controller) resolves a
 # named targetPort in each selected Pod: a container port (or a sidecar's) with that name and the
 # Service port's protocol. Pods without one get no endpoint for that Service port.
-@check("service-target-port-unknown")
+@check("service-target-port-unknown", reads=Reads.INDEX)
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _service_selector(obj)
     if found is None:

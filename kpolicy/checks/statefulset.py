@@ -11,27 +11,29 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from kpolicy.checks import RuleContext, check
+from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.fix import set_value
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
-from kpolicy.repo import Relation
 from kpolicy.versions import minor
 from kpolicy.workload import (
+    WORKLOAD_KINDS,
+    Workload,
     containers,
     get,
+    governing_service,
     int_value,
-    mapping,
+    is_headless,
     pod_spec,
     sequence,
     spec_of,
     template_labels,
 )
+from kpolicy.workload import cluster_ip as workload_cluster_ip
 
-ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
 
 # the controller-revision-hash label value is "<name>-<hash>" (history.ControllerRevisionName);
@@ -51,32 +53,18 @@ def _gate_enabled(name: str, ctx: RuleContext) -> tuple[bool, str]:
     )
 
 
-def _replicas(spec: Mapping[str, Any]) -> int | None:
-    """spec.replicas after defaulting (1 when absent), None when it is not an integer."""
-    if spec.get("replicas") is None:
-        return 1
-    return int_value(spec.get("replicas"))
+def _view(obj: KObject) -> Workload:
+    """The workload view of a StatefulSet (the rules here are dispatched on that kind)."""
+    return Workload(WORKLOAD_KINDS["StatefulSet"], obj.data)
 
 
-def _start_ordinal(spec: Mapping[str, Any]) -> int:
-    start = int_value(get(spec, "ordinals", "start"))
-    return start if start is not None and start >= 0 else 0
-
-
-def _strategy_type(spec: Mapping[str, Any]) -> str | None:
-    """The update strategy type after defaulting, None when it is not a string."""
-    value = get(spec, "updateStrategy", "type")
-    if value is None or value == "":
-        return ROLLING_UPDATE
-    return value if isinstance(value, str) else None
-
-
-def _pod_names(obj: KObject, spec: Mapping[str, Any]) -> str:
+def _pod_names(obj: KObject) -> str:
     """The Pods by name (getPodName: ``<name>-<ordinal>``), shortened to a range if many."""
-    replicas = _replicas(spec)
+    view = _view(obj)
+    replicas = view.replicas
     if not replicas or replicas < 0 or not obj.name:
         return "its Pods"  # scaled to zero, or no name to build Pod names from
-    start = _start_ordinal(spec)
+    start = view.start_ordinal
     if replicas == 1:
         return f"Pod {obj.name}-{start}"
     if replicas == 2:
@@ -96,48 +84,13 @@ def _service_name(obj: KObject) -> str | None:
     return name
 
 
-# where the chosen Service is, for a message that says which of several it judged
-_WHERE = {
-    Relation.SAME_FILE: "in this file",
-    Relation.SAME_FOLDER: "in this folder",
-    Relation.SAME_BUILD: "in the same kustomize build",
-    Relation.SAME_CHART: "in the same chart",
-    Relation.OTHER_FOLDERS: "in another folder",
-}
-
-
 def _governing_service(obj: KObject, ctx: RuleContext) -> tuple[KObject, str] | None:
-    """The Service named by serviceName, and a note for the message when the run holds
-    several of that name: the nearest one (the same file, folder, kustomize build or chart,
-    then plain files of other folders, which a user may apply with it); of several equally
-    near, the one that serves the Pods best (headless and selecting them, else headless, else
-    the first). A Service of another kustomize build or chart is never applied with it."""
+    """The Service named by serviceName (workload.governing_service), and a note for the
+    message when the run holds several of that name."""
     name = _service_name(obj)
     if name is None:
         return None
-    named = ctx.index.all_named("Service", obj.namespace, name)
-    candidates = ctx.index.nearest(obj, named)
-    if not candidates:
-        return None
-    if len(named) == 1:
-        return candidates[0], ""
-    nearest = ctx.index.relation(obj, candidates[0])
-    tied = [s for s in candidates if ctx.index.relation(obj, s) is nearest]
-    labels = template_labels(obj)
-
-    def rank(service: KObject) -> int:
-        if _cluster_ip(service)[0] != "None" or get(service.data, "spec", "type") == "ExternalName":
-            return 2
-        selector = Selector.from_map(get(service.data, "spec", "selector"))
-        return 0 if selector is not None and selector.matches(labels) else 1
-
-    chosen = min(tied, key=rank)  # the first of the best, in input order
-    where = _WHERE.get(nearest, "")
-    note = (
-        f" (judged against the Service {where}, {chosen.source.display}, one of "
-        f"{len(named)} named {name!r})"
-    )
-    return chosen, note
+    return governing_service(obj, name, ctx.index, template_labels(obj))
 
 
 # identityMatches / updateIdentity (pkg/controller/statefulset/stateful_set_utils.go): every Pod's
@@ -151,13 +104,13 @@ def service_name_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if "serviceName" not in spec:
         yield Problem(
             ("spec", "serviceName"),
-            f"no spec.serviceName: no stable DNS names for {_pod_names(obj, spec)}, only hostnames",
+            f"no spec.serviceName: no stable DNS names for {_pod_names(obj)}, only hostnames",
         )
     elif value is None or value == "":
         yield Problem(
             ("spec", "serviceName"),
             f"spec.serviceName is {'null' if value is None else 'empty'}: no stable DNS names "
-            f"for {_pod_names(obj, spec)}, only hostnames",
+            f"for {_pod_names(obj)}, only hostnames",
             anchor="key" if value is None else "value",
         )
 
@@ -185,12 +138,12 @@ def service_name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     yield Problem(("spec", "serviceName"), message, rejects=minor(ctx.kubernetes_version) >= 33)
 
 
-@check("statefulset-service-not-found")
+@check("statefulset-service-not-found", reads=Reads.INDEX)
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     name = _service_name(obj)
     if name is None or _governing_service(obj, ctx) is not None:
         return
-    pods = _pod_names(obj, spec_of(obj) or {})
+    pods = _pod_names(obj)
     elsewhere = ctx.index.all_named("Service", obj.namespace, name)
     if elsewhere:
         other = elsewhere[0]
@@ -212,27 +165,16 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     )
 
 
-def _cluster_ip(service: KObject) -> tuple[object, Path]:
-    """spec.clusterIP as the API server defaults it (from spec.clusterIPs[0] when unset)."""
-    spec = mapping(service.data.get("spec"))
-    value = spec.get("clusterIP")
-    if value in (None, ""):
-        ips = sequence(spec.get("clusterIPs"))
-        if ips:
-            return ips[0], ("spec", "clusterIPs", 0)
-    return value, ("spec", "clusterIP")
-
-
 # Per-Pod DNS records (<pod>.<service>.<namespace>.svc.<domain>) are published only for the
 # endpoints of a headless Service, one with clusterIP None (the DNS specification for
 # Kubernetes, and the endpoints controllers' hostname handling).
-@check("statefulset-service-not-headless")
+@check("statefulset-service-not-headless", reads=Reads.INDEX)
 def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _governing_service(obj, ctx)
     if found is None:
         return
     service, note = found
-    pods = _pod_names(obj, spec_of(obj) or {})
+    pods = _pod_names(obj)
     if get(service.data, "spec", "type") == "ExternalName":
         yield Problem(
             ("spec", "serviceName"),
@@ -241,8 +183,8 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             related=(Related(service, ("spec", "type"), "the Service's type"),),
         )
         return
-    cluster_ip, ip_path = _cluster_ip(service)
-    if cluster_ip == "None":
+    cluster_ip, ip_path = workload_cluster_ip(service.data)
+    if is_headless(service.data):
         return
     if cluster_ip in (None, ""):
         why = "clusterIP is unset, so a cluster IP is allocated"
@@ -279,7 +221,7 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # Per-Pod DNS records come from the Service's endpoints, and the EndpointSlice controller only
 # lists Pods that the Service's selector matches (a Service without a selector is managed by
 # hand and left alone here).
-@check("statefulset-service-selector-mismatch")
+@check("statefulset-service-selector-mismatch", reads=Reads.INDEX)
 def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _governing_service(obj, ctx)
     if found is None:
@@ -299,7 +241,7 @@ def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Proble
         ("spec", "serviceName"),
         f"the selector {selector} of Service {service.name!r} does not match the template "
         f"labels {labels_str(labels)}: no endpoints and no per-Pod DNS records for "
-        f"{_pod_names(obj, spec_of(obj) or {})}{note}",
+        f"{_pod_names(obj)}{note}",
         related=(Related(service, ("spec", "selector"), "the Service's selector"),),
     )
 
@@ -325,10 +267,10 @@ def name_too_long(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             f"{len(name) + 1 + _REVISION_HASH_MAX} characters (a label value allows "
             f"{_LABEL_VALUE_MAX})"
         )
-    spec = spec_of(obj) or {}
-    replicas = _replicas(spec)
+    view = _view(obj)
+    replicas = view.replicas
     if replicas is not None and replicas > 0:
-        highest = f"{name}-{_start_ordinal(spec) + replicas - 1}"
+        highest = f"{name}-{view.start_ordinal + replicas - 1}"
         if len(highest) > _LABEL_VALUE_MAX:
             reasons.append(
                 f"the Pod name {highest!r} has {len(highest)} characters (a hostname and the "
@@ -520,22 +462,11 @@ def claim_template_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 _ROLLING_PATH: Path = ("spec", "updateStrategy", "rollingUpdate")
 
 
-def _rolling_update(spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    """rollingUpdate of a RollingUpdate strategy (the default), None otherwise."""
-    if _strategy_type(spec) != ROLLING_UPDATE:
-        return None
-    rolling = get(spec, "updateStrategy", "rollingUpdate")
-    return rolling if isinstance(rolling, dict) else None
-
-
 # validateRollingUpdateStatefulSet (pkg/apis/apps/validation): ValidateNonnegativeField on the
 # partition, for the RollingUpdate strategy only.
 @check("statefulset-partition-invalid")
 def partition_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    rolling = _rolling_update(spec_of(obj) or {})
-    if rolling is None:
-        return
-    partition = int_value(rolling.get("partition"))
+    partition = _view(obj).partition
     if partition is not None and partition < 0:
         yield Problem(
             (*_ROLLING_PATH, "partition"),
@@ -550,24 +481,21 @@ def partition_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # start + partition at the current revision. A partition of at least replicas updates no Pod.
 @check("statefulset-partition-exceeds-replicas")
 def partition_exceeds_replicas(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    spec = spec_of(obj)
-    if spec is None:
+    if spec_of(obj) is None:
         return
-    rolling = _rolling_update(spec)
-    if rolling is None:
-        return
-    partition = int_value(rolling.get("partition"))
-    replicas = _replicas(spec)
+    view = _view(obj)
+    partition = view.partition  # as decoded: partition 3.0 is 3
+    replicas = view.replicas
     if partition is None or replicas is None or partition <= 0 or replicas < 0:
         return
     if partition < replicas:
         return
-    start = _start_ordinal(spec)
+    start = view.start_ordinal
     yield Problem(
         (*_ROLLING_PATH, "partition"),
         f"partition {partition} is not below replicas {replicas}: only ordinals from "
         f"{start} + {partition} = {start + partition} up are updated, so a template change "
-        f"does not update {_pod_names(obj, spec)}",
+        f"does not update {_pod_names(obj)}",
     )
 
 
@@ -576,7 +504,7 @@ def partition_exceeds_replicas(obj: KObject, ctx: RuleContext) -> Iterator[Probl
 @check("statefulset-rolling-update-on-delete")
 def rolling_update_on_delete(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     spec = spec_of(obj)
-    if spec is None or _strategy_type(spec) != ON_DELETE:
+    if spec is None or _view(obj).strategy_type != ON_DELETE:
         return
     rolling = get(spec, "updateStrategy", "rollingUpdate")
     if rolling is None:
@@ -594,7 +522,7 @@ def rolling_update_on_delete(obj: KObject, ctx: RuleContext) -> Iterator[Problem
 # (getStatefulSetMaxUnavailable) only reads it with the gate on; off, it replaces one Pod at a time.
 @check("statefulset-max-unavailable-ignored")
 def max_unavailable_ignored(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    rolling = _rolling_update(spec_of(obj) or {})
+    rolling = _view(obj).rolling_update
     if rolling is None or rolling.get("maxUnavailable") is None:
         return
     enabled, why = _gate_enabled("MaxUnavailableStatefulSet", ctx)

@@ -29,9 +29,10 @@ gets its default: validation rules report the wrong type on the raw manifest.
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Mapping
 from typing import Any, Final
+
+from kpolicy.workload import int_or_string, int_value
 
 __all__ = [
     "DEFAULT_PROGRESS_DEADLINE_SECONDS",
@@ -59,31 +60,13 @@ def _plain(value: Any) -> Any:
     return copy.copy(value)
 
 
-def as_int(value: object) -> int | None:
-    """An integer field's value as the API server decodes it (an integral float such as 1e3
-    counts; booleans do not), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _as_int_or_string(value: object) -> int | str | None:
-    if isinstance(value, str):
-        return value
-    return as_int(value)
-
-
 def _default_int(spec: dict[str, Any], key: str, default: int) -> None:
-    number = as_int(spec.get(key))
+    number = int_value(spec.get(key))
     spec[key] = default if number is None else number
 
 
 def _default_int_or_string(block: dict[str, Any], key: str, default: int | str) -> None:
-    value = _as_int_or_string(block.get(key))
+    value = int_or_string(block.get(key))
     block[key] = default if value is None else value
 
 

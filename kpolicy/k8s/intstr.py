@@ -20,7 +20,7 @@ import re
 from types import MappingProxyType
 from typing import Final
 
-from kpolicy.k8s.defaults import as_int
+from kpolicy.workload import int_value
 
 __all__ = [
     "DAEMONSET_MAX_SURGE_DEFAULT",
@@ -90,7 +90,7 @@ def _as_int(value: object) -> int | None:
     ``2`` on the YAML-to-JSON path of the API server and decodes as the integer 2; ``2.5``
     fails to decode into an int32. Values outside int32 also fail to decode.
     """
-    number = as_int(value)
+    number = int_value(value)
     if number is None or not _INT32_MIN <= number <= _INT32_MAX:
         return None
     return number

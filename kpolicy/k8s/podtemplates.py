@@ -7,9 +7,9 @@ Built in: Argo Rollouts' ``Rollout`` (argoproj.io), OpenShift's ``DeploymentConf
 context variable, so that a worker forked during the run inherits them and two language-server
 sessions with different configs do not see each other's).
 
-The built-in workload kinds (Deployment, StatefulSet, ...) stay in :mod:`kpolicy.workload`;
-:func:`layout_of` answers for every kind, they included, so that the planner and the rules read
-one table.
+The built-in workload kinds (Deployment, StatefulSet, ...) are entries of the same type in
+:data:`kpolicy.workload.WORKLOAD_KINDS`; :func:`kpolicy.workload.workload_layout` answers for
+both, so that the planner and the rules read one table.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ class PodTemplateKind:
     api_version: str | None = None
     configured: bool = False  # from podTemplates: in the config
     where: str = ""  # the config entry's file:line, for messages
+    # the update strategy mapping of a kind that rolls out template changes (the built-in apps
+    # kinds of kpolicy.workload.WORKLOAD_KINDS)
+    strategy: Path | None = None
+    planned: bool = False  # `kpolicy plan` simulates its controller (kpolicy.plan)
 
     @property
     def label(self) -> str:

@@ -18,7 +18,7 @@ from kpolicy.load import load_documents
 from kpolicy.lsp.positions import Lines, apply_edits
 from kpolicy.model import SourceFile, Span, TextEdit
 
-# the same pattern as kpolicy.load.read_directives
+# the same pattern as kpolicy.suppress.read_directives
 _DIRECTIVE = re.compile(r"#\s*kpolicy:\s*ignore(?:\[([^\]]*)\])?")
 
 

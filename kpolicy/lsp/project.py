@@ -28,6 +28,7 @@ from kpolicy.discover import is_excluded as excluded
 from kpolicy.errors import UsageError
 from kpolicy.fix.text import FIX_ALL, apply_fixes, text_edits, whole_change
 from kpolicy.helm import CHART_FILE
+from kpolicy.index import Index
 from kpolicy.kustomize import KUSTOMIZATION_FILES
 from kpolicy.lint import (
     LintOptions,
@@ -55,11 +56,11 @@ from kpolicy.model import (
     TextEdit,
 )
 from kpolicy.plan import PlanContext, plan_for
-from kpolicy.plan.command import workload_refusals
+from kpolicy.plan.command import governing_services, workload_refusals
 from kpolicy.repo import RepoModel
+from kpolicy.workload import PLANNED_KINDS
 
 SOURCE = "kpolicy"
-WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 CONFIG_FILES = frozenset({CONFIG_NAME, "pyproject.toml"})
 REPO_FILES = frozenset({*KUSTOMIZATION_FILES, CHART_FILE})
 LANGUAGES = frozenset({"yaml", "json"})
@@ -669,7 +670,7 @@ class Project:
         line = position.line + 1
         loaded = self.loaded(target)
         for obj in loaded.objects:
-            if obj.kind not in WORKLOAD_KINDS or obj.patch:
+            if obj.kind not in PLANNED_KINDS or obj.patch:
                 continue  # a kustomize patch is a fragment, not a workload to plan
             for pointer in ("/kind", "/metadata/name"):
                 entry = obj.positions.entries.get(obj.base + pointer)
@@ -679,9 +680,12 @@ class Project:
                 start = key_span or value_span
                 if start.line != line:
                     continue
-                services = [
-                    o.data for o in self._all_objects(target, buffers) if o.kind == "Service"
-                ]
+                # the governing Services as lint and `kpolicy plan` find them
+                index = Index(
+                    self._all_objects(target, buffers),
+                    self.repo.relation if self.repo is not None else None,
+                )
+                services = governing_services(index, obj)
                 # as `kpolicy plan` does: lint's findings tell whether the API server rejects it
                 refusals = workload_refusals(
                     [loaded], self._context(target, buffers), self.session, self.repo, self.root

@@ -10,9 +10,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kpolicy.k8s import intstr
-from kpolicy.k8s.defaults import as_int
 from kpolicy.model import ObjectRef
-from kpolicy.workload import describe_value
+from kpolicy.workload import (
+    WORKLOAD_KINDS,
+    Workload,
+    describe_value,
+    int_value,
+    is_headless,
+    label_map,
+)
 
 _INT32_MAX: Final = 2**31 - 1
 
@@ -99,7 +105,7 @@ class _Fields:
         value = self.raw(*path)
         if value is None:
             return None
-        number = as_int(value)
+        number = int_value(value)
         suffix = f" ({default_text})" if default_text else ""
         if number is None:
             self.note(
@@ -134,7 +140,7 @@ class _Fields:
         if errors:
             self.note(path, f"{_dotted(path)}: {errors[0]}; treated as absent{suffix}")
             return None
-        number = as_int(value)
+        number = int_value(value)
         if number is not None:
             return number
         assert isinstance(value, str)
@@ -189,14 +195,12 @@ def _pod_spec_of(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _replicas_of(obj: Mapping[str, Any]) -> int:
     # SetDefaults_Deployment / SetDefaults_StatefulSet: replicas defaults to 1
-    number = as_int(_spec(obj).get("replicas"))
+    number = int_value(_spec(obj).get("replicas"))
     return number if number is not None and number >= 0 else 1
 
 
 def _start_ordinal_raw(obj: Mapping[str, Any]) -> int:
-    ordinals = _spec(obj).get("ordinals")
-    start = as_int(ordinals.get("start")) if isinstance(ordinals, dict) else None
-    return start if start is not None and start >= 0 else 0
+    return Workload(WORKLOAD_KINDS["StatefulSet"], obj).start_ordinal
 
 
 def _service_key(service: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -212,25 +216,19 @@ def _service_key(service: Mapping[str, Any]) -> tuple[str, str] | None:
     return (namespace if isinstance(namespace, str) and namespace else "default"), name
 
 
-def _label_map(value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
-
-
 def _template_labels(template: Mapping[str, Any]) -> dict[str, str]:
     metadata = template.get("metadata")
-    return _label_map(metadata.get("labels")) if isinstance(metadata, dict) else {}
+    return label_map(metadata.get("labels")) if isinstance(metadata, dict) else {}
 
 
 def _is_zero(value: object) -> bool:
     return value == 0 or intstr.percent_value(value) == 0
 
 
-def _cluster_ip_none(service_spec: Mapping[str, Any]) -> bool:
-    """Whether a Service spec reads as headless to the planner: ``clusterIP`` is ``None``
-    (``clusterIPs`` is not read; the shared model of issue 15 settles headless-ness)."""
-    return service_spec.get("clusterIP") == "None"
+def _headless(service: Mapping[str, Any]) -> bool:
+    """Whether a Service is headless, as lint reads it (workload.is_headless: clusterIP, or
+    clusterIPs[0] when clusterIP is unset, is ``None``)."""
+    return is_headless(service)
 
 
 def _node_name(node: object, index: int) -> str:

@@ -29,18 +29,23 @@ from kpolicy.plan.data import (
     PlanEntry,
     PlanReport,
     Rejection,
+    ServiceShares,
     StatefulSetStep,
     WorkloadPlan,
 )
+from kpolicy.plan.deployment_live import UndoError, deployment_live_plan
 from kpolicy.plan.dispatch import plan_for
+from kpolicy.plan.live import LiveState, LiveWorkload, live_state
+from kpolicy.plan.services import BackendCandidate, service_shares
 from kpolicy.plan.statefulset import statefulset_plan
+from kpolicy.plan.statefulset_live import statefulset_live_plan
 from kpolicy.versions import DEFAULT_VERSION, check_version
+from kpolicy.workload import PLANNED_KINDS, Workload, get, services_for
 
 if TYPE_CHECKING:
     from kpolicy.lint import Session
     from kpolicy.repo import RepoModel
 
-WORKLOAD_KINDS: Final = ("Deployment", "StatefulSet", "DaemonSet")
 _GIT_TIMEOUT: Final = 120
 
 Key = tuple[str, str, str]  # kind, namespace, name
@@ -59,6 +64,11 @@ class PlanOptions:
     config_path: Path | None = None
     stdin_filename: str = "<stdin>"
     cwd: Path | None = None
+    live_paths: Sequence[str] = ()  # --live: the live state (kubectl get -o yaml)
+    undo: str | None = None  # --undo deployment/NAME
+    to_revision: int | None = None  # --to-revision
+    namespace: str | None = None  # -n: the namespace of --undo
+    assume_ready: bool = False  # --assume-ready
 
 
 @dataclass(frozen=True)
@@ -317,15 +327,34 @@ def _key(obj: KObject) -> Key:
 def _workloads(files: Iterable[LoadedFile]) -> list[KObject]:
     """The workloads to plan: a kustomize patch is a fragment of one, not a workload."""
     return [
-        obj
-        for file in files
-        for obj in file.objects
-        if obj.kind in WORKLOAD_KINDS and not obj.patch
+        obj for file in files for obj in file.objects if obj.kind in PLANNED_KINDS and not obj.patch
     ]
 
 
-def _services(index: Index, namespace: str) -> list[dict[str, Any]]:
-    return [obj.data for obj in index.of_kind("Service", namespace)]
+def _dns_service_names(obj: KObject) -> list[str]:
+    """The Service names ``obj``'s Pods take DNS names from: a StatefulSet's serviceName and
+    the template's subdomain."""
+    names: list[str] = []
+    view = Workload.of(obj)
+    for name in (
+        get(obj.data, "spec", "serviceName") if obj.kind == "StatefulSet" else None,
+        get(view.pod_spec, "subdomain") if view is not None else None,
+    ):
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return names
+
+
+def governing_services(
+    index: Index, obj: KObject, previous: KObject | None = None
+) -> list[dict[str, Any]]:
+    """The Services that govern the DNS names of ``obj``'s Pods, found as lint finds them
+    (workload.governing_service), and those of the names of its ``previous`` version (whose
+    Pods stay when the API server refuses the update), looked up for ``obj``."""
+    names = _dns_service_names(obj)
+    if previous is not None:
+        names += [n for n in _dns_service_names(previous) if n not in names]
+    return services_for(obj, names, index)
 
 
 def _plan(
@@ -343,7 +372,7 @@ def _update_entry(
     obj: KObject, index: Index, settings: PlanContext, refusals: Refusals
 ) -> PlanEntry | None:
     """A template update from a fully available old revision (no previous version given)."""
-    context = replace(settings, services=_services(index, obj.namespace))
+    context = replace(settings, services=governing_services(index, obj))
     rejections = refusals.get(id(obj), ())
     plan = _plan(obj.data, None, diff=False, context=context, rejections=rejections)
     if plan is None:
@@ -370,7 +399,11 @@ def _diff_entry(
 ) -> PlanEntry | None:
     subject = new if new is not None else old
     assert subject is not None
-    services = _services(index if new is not None else old_index, subject.namespace)
+    services = (
+        governing_services(index, new, old)
+        if new is not None
+        else governing_services(old_index, subject)
+    )
     context = replace(settings, services=services)
     plan = _plan(
         None if new is None else new.data,
@@ -414,8 +447,8 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> Plan
 def _refusals(
     files: Sequence[LoadedFile], session: Session, repo: RepoModel | None, base: Path
 ) -> Refusals:
-    holding = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
-    others = [file for file in files if not any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    holding = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
+    others = [file for file in files if not any(o.kind in PLANNED_KINDS for o in file.objects)]
     return workload_refusals(holding, others, session, repo, base)
 
 
@@ -438,7 +471,7 @@ def workload_refusals(
         for rule_id, active in session.active.items()
         if active.rule.rejects and active.rule.builtin
     }
-    reported = [file for file in files if any(o.kind in WORKLOAD_KINDS for o in file.objects)]
+    reported = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
     if not rejecting or not reported:
         return {}
     result, _ = check_files(
@@ -454,7 +487,7 @@ def workload_refusals(
     spans: dict[str, list[tuple[int, int, KObject]]] = {}
     for file in reported:
         for obj in file.objects:
-            if obj.kind in WORKLOAD_KINDS:
+            if obj.kind in PLANNED_KINDS:
                 first, last = _lines_of(obj)
                 spans.setdefault(obj.source.display, []).append((first, last, obj))
     refusals: Refusals = {}
@@ -491,7 +524,12 @@ def build_report(options: PlanOptions) -> PlanRun:
 
     if options.from_paths and options.base is not None:
         raise UsageError("--from and --base both name the previous version; give one")
-    paths = list(options.paths) or ["."]
+    _check_live_options(options)
+    live_mode = bool(options.live_paths)
+    # with --live, no PATH means no new version: the live workloads are planned as they stand
+    paths = list(options.paths) or ([] if live_mode else ["."])
+    if STDIN in paths and STDIN in options.live_paths:
+        raise UsageError("stdin (-) can be the new version or the live state, not both")
     if STDIN in paths and STDIN in options.from_paths:
         raise UsageError("stdin (-) can be the new or the previous version, not both")
     # the lint session of the same config, version and feature gates: its rules tell which
@@ -520,7 +558,7 @@ def build_report(options: PlanOptions) -> PlanRun:
     repo = RepoModel.scan([i.display for i in inputs if i.path is not None], base)
     files = [adapt_to_repo(file, repo) for file in _read(inputs, limits, errors)]
     warnings.extend(_warnings_of(files))
-    index = Index([obj for file in files for obj in file.objects])
+    index = Index([obj for file in files for obj in file.objects], repo.relation)
     refusals = _refusals(files, session, repo, base)
     entries: list[PlanEntry] = []
 
@@ -528,6 +566,29 @@ def build_report(options: PlanOptions) -> PlanRun:
     compared_with: str | None = None
     comparison: dict[str, Any] | None = None
     file_count = len(files)
+    if live_mode:
+        live_inputs, live_errors = discover(
+            options.live_paths, config.exclude, options.stdin_filename, base=config.exclude_base
+        )
+        errors.extend(live_errors)
+        live_files = _read(live_inputs, limits, errors)
+        warnings.extend(_warnings_of(live_files))
+        live = live_state(obj.data for file in live_files for obj in file.objects)
+        warnings.extend(live.warnings)
+        entries, services = _live_entries(
+            _workloads(files), live, index, settings, refusals, options, warnings
+        )
+        report = PlanReport(
+            entries=tuple(entries),
+            kubernetes_version=settings.kubernetes_version,
+            cluster_domain=settings.cluster_domain,
+            mode="live",
+            compared_with="--live " + " ".join(options.live_paths),
+            files=file_count,
+            live=tuple(options.live_paths),
+            services=services,
+        )
+        return PlanRun(report, tuple(warnings), tuple(errors))
     if not diff:
         for obj in _workloads(files):
             entry = _update_entry(obj, index, settings, refusals)
@@ -577,6 +638,191 @@ def build_report(options: PlanOptions) -> PlanRun:
         comparison=comparison,
     )
     return PlanRun(report, tuple(warnings), tuple(errors))
+
+
+# --------------------------------------------------------------------------------------------
+# From the live state
+
+
+_UNDO_KINDS: Final = ("deployment", "deployments", "deploy", "deployment.apps", "deployments.apps")
+
+
+def _check_live_options(options: PlanOptions) -> None:
+    if options.live_paths and (options.from_paths or options.base is not None):
+        raise UsageError("--live is the previous version; give no --from or --base with it")
+    if options.undo is not None and not options.live_paths:
+        raise UsageError("--undo plans from the live state: give --live")
+    if options.to_revision is not None and options.undo is None:
+        raise UsageError("--to-revision goes with --undo")
+    if options.to_revision is not None and options.to_revision < 0:
+        raise UsageError("--to-revision: a revision is 0 (the previous one) or more")
+    if options.undo is not None and list(options.paths):
+        raise UsageError("--undo plans a rollback from --live alone; give no PATH")
+    if options.assume_ready and not options.live_paths:
+        raise UsageError("--assume-ready goes with --live")
+
+
+def _undo_target(text: str) -> str:
+    """The Deployment name of ``--undo deployment/NAME`` (kubectl's TYPE/NAME)."""
+    kind, _, name = text.partition("/")
+    if not name or kind.lower() not in _UNDO_KINDS or "/" in name:
+        raise UsageError(f"--undo {text!r}: give deployment/NAME")
+    return name
+
+
+def _template_labels(obj: Mapping[str, Any]) -> dict[str, str]:
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    labels = metadata.get("labels") if isinstance(metadata, dict) else None
+    if not isinstance(labels, dict):
+        return {}
+    return {k: v for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _live_location(workload: LiveWorkload) -> str:
+    return f"live {workload.kind} {workload.namespace}/{workload.name}"
+
+
+def _live_plan(
+    live: LiveWorkload,
+    new: dict[str, Any] | None,
+    context: PlanContext,
+    rejections: Sequence[Rejection],
+    options: PlanOptions,
+) -> WorkloadPlan | None:
+    if live.kind == "Deployment":
+        return deployment_live_plan(
+            live, new, assume_ready=options.assume_ready, rejections=rejections, context=context
+        )
+    if live.kind == "StatefulSet":
+        return statefulset_live_plan(
+            live, new, assume_ready=options.assume_ready, rejections=rejections, context=context
+        )
+    return None
+
+
+def _ready_steps(plan: WorkloadPlan) -> tuple[int, ...]:
+    """Ready Pods after each step, and at the end once the last step's Pods are ready."""
+    ready = [step.available for step in plan.steps]
+    if plan.ready_at_end is not None:
+        end = plan.ready_at_end
+    elif plan.rejected is not None:
+        end = 0
+    else:
+        end = plan.replicas  # a creation: every Pod ready in the end
+    if plan.steps or end != (plan.start.available if plan.start is not None else 0):
+        ready.append(end)
+    return tuple(ready)
+
+
+def _live_entries(
+    new_workloads: list[KObject],
+    live: LiveState,
+    index: Index,
+    settings: PlanContext,
+    refusals: Refusals,
+    options: PlanOptions,
+    warnings: list[str],
+) -> tuple[list[PlanEntry], tuple[ServiceShares, ...]]:
+    """Each new workload planned from its live one (or as a creation), each live workload
+    without a new version as it stands; with --undo, only the rollback."""
+    services: list[dict[str, Any]] = [obj.data for obj in index.of_kind("Service", None)]
+    services += [dict(s) for s in live.services]
+
+    def context_for(namespace: str) -> PlanContext:
+        def namespace_of(service: Mapping[str, Any]) -> str:
+            metadata = service.get("metadata")
+            value = metadata.get("namespace") if isinstance(metadata, dict) else None
+            return value if isinstance(value, str) and value else "default"
+
+        return replace(settings, services=[s for s in services if namespace_of(s) == namespace])
+
+    entries: list[PlanEntry] = []
+    targets: list[Mapping[str, Any]] = []
+
+    def add(
+        plan: WorkloadPlan | None,
+        source: str | None,
+        old: str | None,
+        target: Any,
+        before: LiveWorkload | None,
+    ) -> None:
+        if plan is None:
+            return
+        # the size before: the live spec's replicas (the formats say "10 -> 15 replicas")
+        spec = before.object.get("spec") if before is not None else None
+        replicas = spec.get("replicas") if isinstance(spec, dict) else None
+        counts = (0, replicas if isinstance(replicas, int) and replicas >= 0 else 0)
+        entries.append(PlanEntry(plan, source, old, counts))
+        targets.append(target)
+
+    if options.undo is not None:
+        name = _undo_target(options.undo)
+        namespace = options.namespace or "default"
+        workload = live.get("Deployment", namespace, name)
+        if workload is None:
+            raise UsageError(f"deployment {namespace}/{name} is not in the live state")
+        try:
+            undone = deployment_live_plan(
+                workload,
+                undo=True,
+                to_revision=options.to_revision or None,
+                assume_ready=options.assume_ready,
+                context=context_for(namespace),
+            )
+        except UndoError as exc:
+            raise UsageError(f"--undo deployment/{name}: {exc}") from None
+        add(undone, _live_location(workload), None, workload.object, workload)
+    else:
+        planned: set[Key] = set()
+        plan: WorkloadPlan | None
+        for obj in new_workloads:
+            key = _key(obj)
+            if key in planned:
+                warnings.append(
+                    f"{_location(obj)}: {obj.kind} {obj.namespace}/{obj.name} is given twice; "
+                    "the first is planned"
+                )
+                continue
+            planned.add(key)
+            context = context_for(obj.namespace)
+            rejections = refusals.get(id(obj), ())
+            workload = live.get(*key)
+            if workload is None:
+                plan = plan_for(obj.data, None, diff=True, rejections=rejections, context=context)
+                add(plan, _location(obj), None, obj.data, None)
+                continue
+            plan = _live_plan(workload, obj.data, context, rejections, options)
+            if plan is None:
+                warnings.append(
+                    f"{_location(obj)}: a {obj.kind} is not planned from the live state yet; "
+                    "planned as a Pod template update"
+                )
+                plan = plan_for(obj.data, None, rejections=rejections, context=context)
+            add(plan, _location(obj), _live_location(workload), obj.data, workload)
+        for key, workload in sorted(live.workloads.items()):
+            if key in planned:
+                continue
+            plan = _live_plan(workload, None, context_for(workload.namespace), (), options)
+            if plan is None:
+                warnings.append(
+                    f"{_live_location(workload)}: a {workload.kind} is not planned from the "
+                    "live state yet"
+                )
+                continue
+            add(plan, _live_location(workload), None, workload.object, workload)
+
+    candidates = [
+        BackendCandidate(
+            entry.plan.object,
+            _template_labels(target),
+            entry.plan.start.available if entry.plan.start is not None else 0,
+            _ready_steps(entry.plan),
+        )
+        for entry, target in zip(entries, targets, strict=True)
+    ]
+    return entries, service_shares(services, candidates)
 
 
 def _first_by_key(objects: Iterable[KObject], what: str, warnings: list[str]) -> dict[Key, KObject]:

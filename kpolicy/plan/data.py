@@ -169,6 +169,48 @@ Step = ReplicaSetStep | StatefulSetStep | DaemonSetStep
 
 
 @dataclass(frozen=True, slots=True)
+class LivePodState:
+    """A StatefulSet Pod at the start of a live plan."""
+
+    name: str
+    revision: str | None
+    ready: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "revision": self.revision, "ready": self.ready}
+
+
+@dataclass(frozen=True, slots=True)
+class StatefulSetStart:
+    """The live StatefulSet a plan starts from: its Pods (the first MAX_SHOWN_NAMES), how many
+    are at the update revision (``new``) and at others (``old``), and how many are ready."""
+
+    new: int
+    old: int
+    available: int
+    pods: tuple[LivePodState, ...] = ()
+    pods_omitted: int = 0
+
+    @property
+    def old_count(self) -> int:
+        return self.old
+
+    @property
+    def total(self) -> int:
+        return self.new + self.old
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "new": self.new,
+            "old": self.old,
+            "pods": [pod.to_json() for pod in self.pods],
+        }
+        if self.pods_omitted:
+            out["podsOmitted"] = self.pods_omitted
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class PodDNS:
     """The DNS identity of a Pod; ``name``/``ordinal`` are None for generated Pod names."""
 
@@ -250,6 +292,85 @@ class Stall:
 
 
 @dataclass(frozen=True, slots=True)
+class Backend:
+    """A workload behind a Service: its ready Pods and its share of the ready endpoints."""
+
+    object: ObjectRef
+    ready: int
+    share: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"object": self.object.to_json(), "ready": self.ready, "share": self.share}
+
+    def describe(self) -> str:
+        name = self.object.name or "?"
+        return f"{name} {self.ready} Pod{'' if self.ready == 1 else 's'} {round(self.share * 100)}%"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceShares:
+    object: ObjectRef
+    backends: tuple[Backend, ...]
+    steps: tuple[tuple[Backend, ...], ...] = ()
+    steps_omitted: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "object": self.object.to_json(),
+            "backends": [b.to_json() for b in self.backends],
+            "steps": [[b.to_json() for b in step] for step in self.steps],
+        }
+        if self.steps_omitted:
+            out["stepsOmitted"] = self.steps_omitted
+        return out
+
+    def describe(self, backends: Sequence[Backend] | None = None) -> str:
+        shown = self.backends if backends is None else backends
+        return f"Service {self.object.name}: " + ", ".join(b.describe() for b in shown)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """A revision of a workload as ``kubectl rollout history`` lists it: a Deployment's
+    ReplicaSet (``replica_set`` None for one the plan creates) or a ControllerRevision."""
+
+    revision: int | None
+    replica_set: str | None
+    change_cause: str | None
+    images: tuple[str, ...]
+    replicas: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "replicaSet": self.replica_set,
+            "changeCause": self.change_cause,
+            "images": list(self.images),
+            "replicas": self.replicas,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackTo:
+    """``kubectl rollout undo``: the revision whose template comes back, its ReplicaSet, and
+    the revision number it gets."""
+
+    revision: int
+    replica_set: str
+    new_revision: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "replicaSet": self.replica_set,
+            "newRevision": self.new_revision,
+        }
+
+
+Progress = Literal["complete", "stuck", "paused"]
+
+
+@dataclass(frozen=True, slots=True)
 class WorkloadPlan:
     """The plan of one workload; :meth:`to_json` gives the JSON shape of ``plan.schema.json``.
 
@@ -287,6 +408,18 @@ class WorkloadPlan:
     pods_omitted_after: int = 0
     nodes_omitted: int = 0
     nodes_running: int | None = None  # DaemonSet with --nodes: how many of all run the daemon
+    # planned from the live state (--live): the state the plan starts from, how it ends
+    # ("stuck": it stops short of the spec, and why), the revision it ends on, the rollback
+    # (--undo) and the revisions kept afterwards
+    start: Step | StatefulSetStart | None = None
+    progress: Progress | None = None
+    stuck_reason: str | None = None
+    revision: int | None = None
+    rollback_to: RollbackTo | None = None
+    history: tuple[HistoryEntry, ...] = ()
+    # the ready Pods once the last step's Pods are ready (those that ever are); not in JSON:
+    # the traffic shares of the Services end with it
+    ready_at_end: int | None = None
 
     @property
     def step_count(self) -> int:
@@ -313,6 +446,13 @@ class WorkloadPlan:
             "stalled": self.stalled.to_json() if self.stalled is not None else None,
             "notes": list(self.notes),
         }
+        if self.start is not None:
+            out["start"] = self.start.to_json()
+            out["progress"] = self.progress
+            out["stuckReason"] = self.stuck_reason
+            out["revision"] = self.revision
+            out["rollbackTo"] = self.rollback_to.to_json() if self.rollback_to else None
+            out["history"] = [entry.to_json() for entry in self.history]
         omitted: dict[str, Any] = {}
         if self.steps_omitted:
             omitted["steps"] = {"after": self.steps_omitted_after, "count": self.steps_omitted}
@@ -369,7 +509,7 @@ def plan_summary(plans: Sequence[WorkloadPlan]) -> dict[str, int]:
 # --------------------------------------------------------------------------------------------
 # What `kpolicy plan` reports: the plans with what the formats show beside them
 
-Mode = Literal["update", "diff"]
+Mode = Literal["update", "diff", "live"]
 
 
 @dataclass(frozen=True)
@@ -396,6 +536,9 @@ class PlanReport:
     # what diff mode compares with, for JSON: {"from": [paths]} or {"git": REV, "commits":
     # [{"repository": top of the working tree, "commit": full name}]}
     comparison: dict[str, Any] | None = None
+    live: tuple[str, ...] = ()  # --live: the paths of the live state
+    # every Service that selects planned workloads, with their traffic shares
+    services: tuple[ServiceShares, ...] = ()
 
     @property
     def title(self) -> str:
@@ -410,6 +553,9 @@ class PlanReport:
             parts.append(f"{summary['rejected']} rejected by the API server")
         if summary["stalled"]:
             parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
+        stuck = sum(1 for entry in self.entries if entry.plan.progress == "stuck")
+        if stuck:
+            parts.append(f"{stuck} stuck")
         return f"{text} ({', '.join(parts)})" if parts else text
 
     def context(self, separator: str = ", ", show: Callable[[str], str] = str) -> str:
@@ -438,6 +584,9 @@ class PlanReport:
             workloads = document.pop("workloads")
             document["comparedWith"] = self.comparison
             document["workloads"] = workloads
+        if self.mode == "live":
+            document["live"] = list(self.live)
+            document["services"] = [service.to_json() for service in self.services]
         return document
 
 

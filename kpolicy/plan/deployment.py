@@ -58,6 +58,9 @@ class _ReplicaSet:
     available: int = 0
     desired_replicas: int | None = None
     max_replicas: int | None = None
+    # its Pods never become available (a live revision with unavailable Pods): those that are
+    # available stay so, new ones never count
+    stuck: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +293,8 @@ class _DeploymentSimulation:
     # follows DeploymentController.syncDeployment: paused or scaling → sync, else the strategy
     def sync(self) -> None:
         for rs in self.sets():
-            rs.available = rs.replicas  # created last step: available now; deleted: gone
+            # created last step: available now (unless stuck); deleted: gone, unavailable first
+            rs.available = min(rs.available, rs.replicas) if rs.stuck else rs.replicas
         if self.paused or self._is_scaling_event():
             _scale_replica_sets(
                 self.spec.replicas, self.surge, self.new, self.old, rolling=self.spec.rolling

@@ -10,7 +10,7 @@ from typing import Any
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.plan._fields import (
-    _cluster_ip_none,
+    _headless,
     _namespace,
     _service_key,
     _template_labels,
@@ -58,7 +58,7 @@ def _governing_service(
     domain = f"{name}.{namespace}.svc.{cluster_domain}"
     spec = service.get("spec")
     service_spec: Mapping[str, Any] = spec if isinstance(spec, dict) else {}
-    if not _cluster_ip_none(service_spec):
+    if not _headless(service):
         notes.append(
             f"Service {name!r} is not headless (clusterIP is not None): its name resolves to "
             "the Service, not to single Pods, so the Pods get no per-Pod DNS names"

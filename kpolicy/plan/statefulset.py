@@ -77,6 +77,9 @@ class _StatefulSetSimulation:
         self.deleted: list[int] = []
         self.update_order: list[int] = []
         self.available: set[int] = set()
+        # live Pods that never become ready, and the revisions whose new Pods never do
+        self.broken: set[int] = set()
+        self.broken_revisions: set[str] = set()
 
     def _revision_for_new_pod(self, ordinal: int) -> str:
         # follows newVersionedStatefulSetPod (stateful_set_utils.go): below start + partition a
@@ -89,11 +92,15 @@ class _StatefulSetSimulation:
         return _UPDATE
 
     def _create(self, ordinal: int) -> None:
-        self.pods[ordinal] = self._revision_for_new_pod(ordinal)
+        revision = self._revision_for_new_pod(ordinal)
+        self.pods[ordinal] = revision
         self.created.append(ordinal)
+        if revision in self.broken_revisions:
+            self.broken.add(ordinal)
 
     def _delete(self, ordinal: int, *, for_update: bool = False) -> None:
         del self.pods[ordinal]
+        self.broken.discard(ordinal)
         self.deleted.append(ordinal)
         if for_update:
             self.update_order.append(ordinal)
@@ -107,7 +114,7 @@ class _StatefulSetSimulation:
         spec = self.spec
         self.created = []
         self.deleted = []
-        self.available = set(self.pods)
+        self.available = {o for o in self.pods if o not in self.broken}
         ordinals = range(spec.start, spec.start + spec.replicas)
         condemned = sorted((o for o in self.pods if o not in ordinals), reverse=True)
         monotonic = spec.policy != PARALLEL

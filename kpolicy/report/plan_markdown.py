@@ -16,7 +16,10 @@ from kpolicy.report.plan_text import (
     change_text,
     creation_lines,
     elide,
+    history_text,
+    live_pods_text,
     nodes_text,
+    progress_text,
     rejection_lines,
     shown_notes,
     size_text,
@@ -43,6 +46,8 @@ def _summary(report: PlanReport) -> list[str]:
             change = f"**rejected** ({change})"
         elif plan.stalled is not None:
             change = f"{change}, **stalls** after step {plan.stalled.after}"
+        elif plan.progress == "stuck":
+            change = f"{change}, **stuck**"
         lines.append(
             f"| {cell(plan.object.kind)} {code(_name(entry))} | {change} | "
             f"{cell(size_text(entry, '→'))} | {plan.step_count} | "
@@ -122,6 +127,17 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         more = f" and {plan.update_order_omitted} more" if plan.update_order_omitted else ""
         facts.append("- **Update order:** " + ", ".join(code(n) for n in plan.update_order) + more)
     facts.extend(f"- **Creation order:** {cell(line)}" for line in creation_lines(entry))
+    if plan.rollback_to is not None:
+        back = plan.rollback_to
+        facts.append(
+            f"- **Undo:** revision {back.revision} ({code(back.replica_set)}) comes back as "
+            f"revision {back.new_revision}"
+        )
+    live_pods = live_pods_text(plan)
+    if live_pods is not None:
+        facts.append(f"- **Live Pods:** {cell(live_pods)}")
+    if plan.progress is not None:
+        facts.append(f"- **Progress:** {cell(progress_text(plan))}")
     lines += [*facts, ""]
     table = _table(entry)
     if table:
@@ -155,10 +171,24 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
         if plan.nodes_omitted:
             body.append(f"| … {plan.nodes_omitted} more | | |")
         lines += [*_details(f"Nodes ({nodes_text(plan)})", body), ""]
+    if plan.history:
+        body = [f"- {cell(history_text(h))}" for h in plan.history]
+        lines += [*_details(f"History once the plan has run ({len(plan.history)})", body), ""]
     notes = shown_notes(plan)
     if notes:
         lines += ["**Notes**", "", *(f"- {cell(note)}" for note in notes), ""]
     return lines
+
+
+def _services(report: PlanReport) -> list[str]:
+    if not report.services:
+        return []
+    lines = ["### Traffic", "", "| Service | start | after the plan |", "|---|---|---|"]
+    for service in report.services:
+        start = ", ".join(b.describe() for b in service.backends)
+        end = ", ".join(b.describe() for b in service.steps[-1]) if service.steps else start
+        lines.append(f"| {code(service.object.name or '')} | {cell(start)} | {cell(end)} |")
+    return [*lines, ""]
 
 
 def write(report: PlanReport, out: TextIO) -> None:
@@ -169,5 +199,6 @@ def write(report: PlanReport, out: TextIO) -> None:
     else:
         lines += [*_summary(report), ""]
         for entry in report.entries:
-            lines += _section(entry, report.mode == "diff")
+            lines += _section(entry, report.mode != "update")
+        lines += _services(report)
     out.write("\n".join(lines).rstrip("\n") + "\n")

@@ -20,6 +20,9 @@ from kpolicy.report.plan_text import (
     Row,
     bounds_text,
     creation_lines,
+    history_text,
+    live_pods_text,
+    progress_text,
     rejection_lines,
     shown_notes,
     size_text,
@@ -31,7 +34,7 @@ from kpolicy.report.plan_text import (
 )
 
 if TYPE_CHECKING:
-    from kpolicy.plan.data import PlanEntry, PlanReport
+    from kpolicy.plan.data import Backend, PlanEntry, PlanReport
 
 WIDTH = 820
 MARGIN = 16
@@ -271,6 +274,25 @@ def _chart(entry: PlanEntry, rows: list[Row], top: float, diff: bool) -> list[st
             parts.append(
                 _label(x + 4, plot_top + 12, "stalls", size=11, color=MAX_PODS_COLOR, weight="bold")
             )
+    # a stuck rollout: the controller stops after the last bar
+    if plan.progress == "stuck" and stall is None and rows:
+        x = PLOT_LEFT + slot * len(rows)
+        parts.append(
+            f'<line x1="{_num(x)}" y1="{_num(plot_top)}" x2="{_num(x)}" '
+            f'y2="{_num(plot_bottom)}" stroke="{MAX_PODS_COLOR}" stroke-width="2" '
+            'stroke-dasharray="3 3"/>'
+        )
+        parts.append(
+            _label(
+                x - 4,
+                plot_top + 12,
+                "stuck",
+                size=11,
+                color=MAX_PODS_COLOR,
+                weight="bold",
+                anchor="end",
+            )
+        )
     # the bounds, labelled at the right; labels that would overlap are pushed apart
     max_y = y_of(plan.bounds.max_pods)
     min_y = y_of(plan.bounds.min_available)
@@ -296,6 +318,8 @@ def _titles(entry: PlanEntry, top: float, diff: bool) -> list[str]:
         heading += " (rejected by the API server)"
     elif plan.stalled is not None:
         heading += f" (stalls after step {plan.stalled.after})"
+    elif plan.progress == "stuck":
+        heading += " (stuck)"
     where = entry.source or ""
     facts = [size_text(entry, "→"), strategy_text(plan)]
     if plan.change != "delete":
@@ -345,6 +369,23 @@ def _messages(entry: PlanEntry, top: float) -> tuple[list[str], float]:
     items: list[tuple[str, str, str]] = []  # (prefix, text, colour)
     items += [("Rejected: ", line, MAX_PODS_COLOR) for line in rejection_lines(plan)]
     items += [("! ", line, MAX_PODS_COLOR) for line in warning_lines(entry)]
+    if plan.rollback_to is not None:
+        back = plan.rollback_to
+        items.append(
+            (
+                "Undo: ",
+                f"revision {back.revision} ({back.replica_set}) comes back as revision "
+                f"{back.new_revision}",
+                TEXT_COLOR,
+            )
+        )
+    live_pods = live_pods_text(plan)
+    if live_pods is not None:
+        items.append(("Live Pods: ", live_pods, TEXT_COLOR))
+    if plan.progress is not None:
+        color = MAX_PODS_COLOR if plan.progress == "stuck" else TEXT_COLOR
+        items.append(("Progress: ", progress_text(plan), color))
+    items += [("History: ", history_text(h), MUTED_COLOR) for h in plan.history]
     items += [("• ", note, MUTED_COLOR) for note in shown_notes(plan)]
     lines: list[tuple[str, str]] = []
     for prefix, text, color in items:
@@ -372,9 +413,63 @@ def _messages(entry: PlanEntry, top: float) -> tuple[list[str], float]:
     return parts, LINE_HEIGHT * len(lines) + (6 if lines else 0)
 
 
+SHARE_BAR_WIDTH = 360
+SHARE_COLORS = ("#3182ce", "#a0aec0", "#2f855a", "#dd6b20", "#805ad5", "#d53f8c")
+
+
+def _share_bar(backends: Sequence[Backend], x: float, y: float) -> list[str]:
+    """One stacked bar of traffic shares; hovering a part shows its numbers."""
+    parts: list[str] = []
+    left = x
+    for index, backend in enumerate(backends):
+        width = SHARE_BAR_WIDTH * backend.share
+        if width <= 0:
+            continue
+        parts.append(
+            f'<rect x="{_num(left)}" y="{_num(y)}" width="{_num(width)}" height="12" '
+            f'fill="{SHARE_COLORS[index % len(SHARE_COLORS)]}">'
+            f"<title>{_text(backend.describe())}</title></rect>"
+        )
+        left += width
+    if left == x:
+        parts.append(
+            f'<rect x="{_num(x)}" y="{_num(y)}" width="{SHARE_BAR_WIDTH}" height="12" '
+            f'fill="none" stroke="{MAX_PODS_COLOR}"/>'
+        )
+    return parts
+
+
+def _services(report: PlanReport, top: float) -> tuple[list[str], float]:
+    """The traffic shares of each Service: at the start and after the plan, as stacked bars
+    with their numbers beside them."""
+    parts = [
+        f'<line x1="{MARGIN}" y1="{_num(top)}" x2="{WIDTH - MARGIN}" y2="{_num(top)}" '
+        f'stroke="{GRID_COLOR}" stroke-width="1"/>',
+        _label(MARGIN, top + 20, "Traffic: ready Pods behind each Service", size=15, weight="bold"),
+    ]
+    y = top + 30
+    for service in report.services:
+        parts.append(
+            _label(MARGIN, y + 14, f"Service {service.object.name}", size=12, weight="bold")
+        )
+        y += 20
+        states = [("start", service.backends)]
+        if service.steps:
+            states.append(("after the plan", service.steps[-1]))
+        for label, backends in states:
+            parts.append(_label(MARGIN + 8, y + 10, label, size=11, color=MUTED_COLOR))
+            parts += _share_bar(backends, MARGIN + 110, y)
+            text = ", ".join(b.describe() for b in backends)
+            parts.append(
+                _label(MARGIN + 120 + SHARE_BAR_WIDTH, y + 10, textwrap.shorten(text, 48), size=11)
+            )
+            y += 18
+    return parts, y - top + 6
+
+
 def write(report: PlanReport, out: TextIO) -> None:
     parts, y = _header(report)
-    diff = report.mode == "diff"
+    diff = report.mode != "update"
     if not report.entries:
         parts.append(
             _label(
@@ -413,6 +508,10 @@ def write(report: PlanReport, out: TextIO) -> None:
             y += height
         messages, height = _messages(entry, y - 6)
         parts += messages
+        y += height
+    if report.services:
+        service_parts, height = _services(report, y)
+        parts += service_parts
         y += height
     height = math.ceil(y + MARGIN)
     svg_title = "kpolicy plan: rollout timelines"

@@ -16,7 +16,9 @@ from kpolicy import escape
 from kpolicy.plan.data import (
     HYPOTHETICAL_NODE_COUNT,
     TIME_MODEL,
+    HistoryEntry,
     ReplicaSetStep,
+    StatefulSetStart,
     StatefulSetStep,
     WorkloadPlan,
 )
@@ -55,7 +57,14 @@ def step_rows(entry: PlanEntry) -> list[Row]:
     plan = entry.plan
     new, old = entry.start
     rows: list[Row] = []
-    if plan.steps:
+    live = plan.start
+    if live is not None:
+        # from the live state: its readiness, and each old ReplicaSet on its own
+        detail = str(live.old_count)
+        if isinstance(live, ReplicaSetStep) and len(live.old) > 1:
+            detail = "+".join(str(count) for count in live.old)
+        rows.append(Row("start", live.new, live.old_count, detail, live.total, live.available))
+    elif plan.steps:
         rows.append(Row("start", new, old, str(old), new + old, new + old))
     for position, step in enumerate(plan.steps):
         number = position + 1
@@ -201,6 +210,66 @@ def stall_text(plan: WorkloadPlan) -> str | None:
     return f"the rollout stalls {where}: {stall.reason}"
 
 
+def progress_text(plan: WorkloadPlan) -> str:
+    """``complete (revision 4)``, ``paused: ...``, ``STUCK: why``."""
+    revision = f" at revision {plan.revision}" if plan.revision is not None else ""
+    if plan.progress == "stuck":
+        return f"STUCK{revision}: {plan.stuck_reason or 'the controller stops short of the spec'}"
+    if plan.progress == "paused":
+        return f"paused{revision}: the rollout goes on when the Deployment is resumed"
+    return f"{plan.progress or 'complete'}{revision}"
+
+
+def live_pods_text(plan: WorkloadPlan) -> str | None:
+    """A live StatefulSet's Pods: ``web-0 web-aaa ready, web-2 web-bbb NOT ready``."""
+    start = plan.start
+    if not isinstance(start, StatefulSetStart) or not start.pods:
+        return None
+    pods = ", ".join(
+        f"{pod.name} {pod.revision or '?'} {'ready' if pod.ready else 'NOT ready'}"
+        for pod in start.pods
+    )
+    if start.pods_omitted:
+        pods += f" and {start.pods_omitted} more"
+    return pods
+
+
+def live_start_lines(plan: WorkloadPlan) -> list[str]:
+    text = live_pods_text(plan)
+    return _field("live Pods", text) if text is not None else []
+
+
+def history_text(entry: HistoryEntry) -> str:
+    name = entry.replica_set or "(new)"
+    images = ", ".join(entry.images) or "no image"
+    cause = f", change-cause {entry.change_cause!r}" if entry.change_cause else ""
+    pods = f"{entry.replicas} Pod{'' if entry.replicas == 1 else 's'}"
+    return (
+        f"{entry.revision if entry.revision is not None else '?'}  {name}  {images}  {pods}{cause}"
+    )
+
+
+def history_lines(plan: WorkloadPlan) -> list[str]:
+    if not plan.history:
+        return []
+    return ["history (once the plan has run)"] + [f"  {history_text(h)}" for h in plan.history]
+
+
+def service_lines(report: PlanReport) -> list[str]:
+    """Each Service's traffic shares at the start and at the end, one line each."""
+    lines: list[str] = []
+    for service in report.services:
+        lines.append(f"{service.describe()} at the start")
+        if service.steps:
+            last = service.steps[-1]
+            lines.append(
+                f"  after the plan ({len(service.steps) + service.steps_omitted} "
+                f"step{'' if len(service.steps) == 1 else 's'}): "
+                + ", ".join(b.describe() for b in last)
+            )
+    return lines
+
+
 def warning_lines(entry: PlanEntry) -> list[str]:
     """What the plan warns about, in the order the text format shows it: the rollout stalls,
     or takes the workload down."""
@@ -322,18 +391,31 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
     body.append(f"strategy  {strategy_text(plan)}")
     if plan.change != "delete":
         body.append(f"bounds    {bounds_text(plan)}")
+    if plan.rollback_to is not None:
+        back = plan.rollback_to
+        body.extend(
+            _field(
+                "undo",
+                f"revision {back.revision} ({back.replica_set}) comes back as revision "
+                f"{back.new_revision}",
+            )
+        )
+    body.extend(live_start_lines(plan))
     rows = step_rows(entry)
     if rows:
         stalled_after = plan.stalled.after if plan.stalled is not None else None
         body.extend(_table(rows, plan.object.kind == "StatefulSet", stalled_after))
     elif plan.change not in ("none", "delete") and not plan.rejected:
         body.append("steps     none: the controller changes no Pod")
+    if plan.progress is not None:
+        body.extend(_field("progress", progress_text(plan)))
     for warning in warning_lines(entry):
         body.extend(
             textwrap.wrap(f"! {warning}", WIDTH - 4, subsequent_indent="  ", break_on_hyphens=False)
         )
     if plan.update_order:
         body.extend(_field("update order", update_order_text(plan)))
+    body.extend(history_lines(plan))
     for line in creation_lines(entry):
         body.extend(_field("creation order", line))
     body.extend(_dns_lines(plan))
@@ -374,13 +456,20 @@ def header_lines(report: PlanReport) -> list[str]:
 
 def write(report: PlanReport, out: TextIO) -> None:
     lines = header_lines(report)
-    diff = report.mode == "diff"
+    diff = report.mode != "update"
     if not report.entries:
         files = f"{report.files} file{'' if report.files == 1 else 's'}"
         lines += ["", f"no Deployment, StatefulSet or DaemonSet in {files}"]
     for entry in report.entries:
         lines.append("")
         lines.extend(entry_lines(entry, diff))
+    services = service_lines(report)
+    if services:
+        lines += [
+            "",
+            "traffic (ready Pods behind each Service)",
+            *(f"  {line}" for line in services),
+        ]
     # names, labels, file names and values from the input are in these lines: each line is
     # escaped as a whole (kpolicy.escape), so that it stays one line and starts no command
     out.write("\n".join(escape.line(escape.text(line)) for line in lines) + "\n")

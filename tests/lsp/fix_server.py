@@ -33,7 +33,7 @@ def to_diagnostic(
     return diagnostic
 
 
-engine.to_diagnostic = to_diagnostic  # type: ignore[assignment]
+engine.to_diagnostic = to_diagnostic
 
 if __name__ == "__main__":
     main()

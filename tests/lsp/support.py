@@ -151,7 +151,7 @@ def write_workspace(root: Path) -> Path:
 
 def uri(root: Path, name: str) -> str:
     result = from_fs_path(str(root / name))
-    assert result is not None
+    assert isinstance(result, str)
     return result
 
 

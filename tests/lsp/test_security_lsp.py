@@ -31,7 +31,7 @@ def frame(message: dict[str, Any]) -> bytes:
 
 def messages(stream: GuardedInput) -> list[Any]:
     """What pygls reads from ``stream``, the way its loop reads it."""
-    found = []
+    found: list[Any] = []
     while True:
         length = 0
         while True:

@@ -52,7 +52,8 @@ def workload(doc: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
         w for w in doc["workloads"] if w["object"]["kind"] == kind and w["object"]["name"] == name
     ]
     assert len(found) == 1, [w["object"] for w in doc["workloads"]]
-    return found[0]
+    only: dict[str, Any] = found[0]
+    return only
 
 
 def has_note(item: dict[str, Any], text: str) -> bool:

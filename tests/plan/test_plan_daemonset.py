@@ -7,6 +7,8 @@ Here a step is the state after one sync, so (creates, deletes) per sync become (
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from kpolicy.plan import HYPOTHETICAL_NODE_COUNT, PlanContext, daemonset_plan
@@ -259,7 +261,7 @@ def test_hostname_in_a_daemonset_template() -> None:
 # --- surge with host ports (daemonset-surge-with-host-port) --------------------------------------
 
 
-def _with_host_port(port: int = 9100, **extra: object) -> dict[str, object]:
+def _with_host_port(port: int = 9100, **extra: Any) -> dict[str, Any]:
     ds = daemonset(update_strategy=_surge(2), **extra)
     ds["spec"]["template"]["spec"]["containers"][0]["ports"] = [
         {"containerPort": port, "hostPort": port}

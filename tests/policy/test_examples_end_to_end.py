@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import ROOT, SARIF_SCHEMA
+from tests.conftest import ROOT, load_sarif_schema
 
 EXAMPLES = ROOT / "examples" / "policies"
 MANIFEST = """\
@@ -154,8 +154,6 @@ def test_sarif(project: Path) -> None:
     )
     assert out.returncode == 1, out.stderr
     log = json.loads(out.stdout)
-    if SARIF_SCHEMA.is_file():
-        jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
     run = log["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     assert rules["images-from-registry"]["helpUri"] == "https://wiki.example.com/platform/registry"
@@ -185,6 +183,7 @@ def test_sarif(project: Path) -> None:
     ]
     for result in run["results"]:
         assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    jsonschema.validate(log, load_sarif_schema())  # skips without ../shared
 
 
 def test_policies_from_config_with_severity_and_exemption(project: Path) -> None:

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from kpolicy.schema import SCHEMA_RULES, SchemaValidator, supported_versions
-
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+from tests.conftest import CORPUS
 
 
 def corpus_documents() -> list[tuple[Path, dict[str, Any]]]:

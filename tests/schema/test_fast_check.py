@@ -15,15 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpolicy.schema import (
-    SchemaValidator,
-    _as_json,
-    _explain,
-    _is_plain_tree,
-    _problems,
-    _tree_size,
-    supported_versions,
-)
+from kpolicy.schema import SchemaValidator, supported_versions
+from kpolicy.schema.explain import explain, to_problems
+from kpolicy.schema.instance import as_json, is_plain_tree, tree_size
 from tests.conftest import CORPUS, ROOT
 
 from .test_hostile import FIELD_NAMES, KINDS, trees
@@ -35,10 +29,10 @@ def reference(validator: SchemaValidator, document: Any) -> list[Any]:
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return []
     compiled = validator._validator_for(api_version, kind)
-    if compiled is None or _tree_size(document) > 2_000_000:
+    if compiled is None or tree_size(document) > 2_000_000:
         return []
     try:
-        return _problems(compiled.iter_errors(_as_json(document, {})))
+        return to_problems(compiled.iter_errors(as_json(document, {})))
     except RecursionError:
         return []
 
@@ -118,14 +112,18 @@ def _locate(root: Any, wanted: Any, path: list[Any]) -> Any:
     return None
 
 
-@pytest.mark.parametrize("version", [supported_versions()[0], supported_versions()[-1]])
+# the newest version in make test; the oldest (each takes seconds) in make test-slow
+@pytest.mark.parametrize(
+    "version",
+    [pytest.param(supported_versions()[0], marks=pytest.mark.slow), supported_versions()[-1]],
+)
 def test_documents_and_mutations_match_jsonschema(version: str) -> None:
     validator = SchemaValidator.for_version(version)
     checked = 0
     for index, document in enumerate(DOCUMENTS):
         for variant in [document, *mutations(document, index)]:
             assert ordered(validator.validate(variant)) == ordered(reference(validator, variant))
-            checked += _is_plain_tree(variant)  # (YAML aliases make shared nodes: not plain)
+            checked += is_plain_tree(variant)  # (YAML aliases make shared nodes: not plain)
     assert checked > 50
 
 
@@ -140,12 +138,12 @@ def test_explain_matches_jsonschema_errors() -> None:
         for variant in mutations(document, index):
             if (variant.get("apiVersion"), variant.get("kind")) != key:
                 continue
-            if not _is_plain_tree(variant):  # validate() explains plain trees only
+            if not is_plain_tree(variant):  # validate() explains plain trees only
                 continue
             fast = validator._fast_for(key)
             if fast is None or fast(variant):
                 continue
-            mine = _problems(list(_explain(validator._builtin.roots[key], variant)))
+            mine = to_problems(list(explain(validator._builtin.roots[key], variant)))
             assert ordered(mine) == ordered(reference(validator, variant))
             compared += 1
     assert compared > 20
@@ -163,16 +161,16 @@ def test_random_documents_match_jsonschema(kind: tuple[str, str], body: dict[str
 
 
 def test_plain_tree() -> None:
-    assert _is_plain_tree({"a": [1, 2.5, True, None, "x", {"b": []}]})
+    assert is_plain_tree({"a": [1, 2.5, True, None, "x", {"b": []}]})
     shared: list[Any] = [1]
-    assert not _is_plain_tree({"a": shared, "b": shared})
-    assert not _is_plain_tree({1: "a"})
-    assert not _is_plain_tree({"a": (1, 2)})
-    assert not _is_plain_tree({"a": b"x"})
+    assert not is_plain_tree({"a": shared, "b": shared})
+    assert not is_plain_tree({1: "a"})
+    assert not is_plain_tree({"a": (1, 2)})
+    assert not is_plain_tree({"a": b"x"})
     deep: Any = "leaf"
     for _ in range(600):
         deep = [deep]
-    assert not _is_plain_tree({"a": deep})
+    assert not is_plain_tree({"a": deep})
 
 
 def test_every_builtin_kind_has_a_fast_check() -> None:

@@ -11,7 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from kpolicy.schema import SchemaValidator, _builtin_format_checker, _compile_fast, _problems
+from kpolicy.schema import SchemaValidator
+from kpolicy.schema.explain import to_problems
+from kpolicy.schema.fast import compile_fast
+from kpolicy.schema.formats import builtin_format_checker
 
 # more with KPOLICY_HYPOTHESIS_EXAMPLES (the long run of tests/test_properties.py)
 EXAMPLES = max(600, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
@@ -90,19 +93,17 @@ VALUES = st.recursive(
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=SCHEMAS, value=VALUES)
 def test_fast_check_decides_as_jsonschema(schema: dict[str, Any], value: Any) -> None:
-    fast = _compile_fast(schema)
+    fast = compile_fast(schema)
     assert fast is not None, schema
-    expected = Draft202012Validator(schema, format_checker=_builtin_format_checker()).is_valid(
-        value
-    )
+    expected = Draft202012Validator(schema, format_checker=builtin_format_checker()).is_valid(value)
     assert fast(value) == expected, (schema, value)
 
 
 def test_an_unusable_bound_makes_no_fast_check() -> None:
-    assert _compile_fast({"pattern": "("}) is None
-    assert _compile_fast({"minimum": True}) is None
-    assert _compile_fast({"minLength": 1.5}) is None
-    assert _compile_fast({"properties": {"a": {"oneOf": [{}]}}}) is None
+    assert compile_fast({"pattern": "("}) is None
+    assert compile_fast({"minimum": True}) is None
+    assert compile_fast({"minLength": 1.5}) is None
+    assert compile_fast({"properties": {"a": {"oneOf": [{}]}}}) is None
 
 
 def _crd(schema: dict[str, Any]) -> dict[str, Any]:
@@ -163,5 +164,5 @@ def test_custom_resources_are_decided_by_the_fast_check() -> None:
     found = validator.validate(bad)
     compiled = validator._validator_for(*key)
     assert compiled is not None
-    assert found == _problems(compiled.iter_errors(bad))
+    assert found == to_problems(compiled.iter_errors(bad))
     assert {p.path for p in found} >= {("spec", "size"), ("spec", "colour"), ("spec", "tags")}

@@ -13,18 +13,14 @@ from kpolicy.schema import (
     RULE_REQUIRED_MISSING,
     RULE_VALUE_INVALID,
     SchemaValidator,
-    _applies,
-    _index,
-    _overlay,
-    _pick,
-    _stored,
     is_valid_quantity,
     supported_versions,
 )
+from kpolicy.schema.bundle import _applies, _index, _pick, _stored, load_overlay
 
 from .support import found, load, problems
 
-PATCHES: list[dict[str, Any]] = _overlay()["patches"]
+PATCHES: list[dict[str, Any]] = load_overlay()["patches"]
 
 
 def patch_id(entry: dict[str, Any]) -> str:
@@ -55,7 +51,7 @@ def test_every_entry_names_its_source_and_exists(entry: dict[str, Any]) -> None:
         if "drop_required" in entry:
             assert set(entry["drop_required"]) <= set(definition.get("required", ())), version
     if "format" in entry:
-        assert entry["format"] in _overlay()["formats"]
+        assert entry["format"] in load_overlay()["formats"]
 
 
 POD: dict[str, Any] = {
@@ -400,7 +396,7 @@ def test_quantity_pattern_of_the_overlay_agrees_with_the_parser() -> None:
 
     from kpolicy.k8s.quantity import is_valid_quantity as parser
 
-    quantity = _overlay()["formats"]["quantity"]
+    quantity = load_overlay()["formats"]["quantity"]
     pattern = re.compile(quantity["pattern"])
     for text in quantity["examples_valid"]:
         assert pattern.fullmatch(text.strip()) and parser(text), text

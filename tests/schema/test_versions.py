@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,10 +12,10 @@ from kpolicy.schema import (
     BUNDLE_DIR,
     SchemaValidator,
     UnsupportedVersion,
-    _Version,
     normalize_version,
     supported_versions,
 )
+from kpolicy.schema.bundle import Version
 from kpolicy.versions import SUPPORTED_VERSIONS
 
 from .support import load
@@ -139,7 +140,7 @@ def test_every_kind_compiles_in_every_version() -> None:
 
 
 def test_a_kind_is_built_on_first_use_only() -> None:
-    version = _Version("1.37")  # a fresh one, not the shared validator's
+    version = Version("1.37")  # a fresh one, not the shared validator's
     assert version.built_roots == {}
     version.root(("apps/v1", "Deployment"))
     assert set(version.built_roots) == {("apps/v1", "Deployment")}
@@ -155,7 +156,7 @@ def test_a_kind_is_built_on_first_use_only() -> None:
 
 def test_status_is_checked_for_types_but_not_for_required_fields() -> None:
     validator = SchemaValidator.for_version("1.37")
-    document = {
+    document: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web"},
@@ -175,7 +176,7 @@ def test_status_is_checked_for_types_but_not_for_required_fields() -> None:
         ("schema-type-mismatch", ("status", "replicas"))
     ]
     # the same definition outside status keeps its required fields
-    pod = _Version("1.37").root(("v1", "Pod"))
+    pod = Version("1.37").root(("v1", "Pod"))
     assert "name" in pod["properties"]["spec"]["properties"]["containers"]["items"]["required"]
 
 
@@ -219,7 +220,7 @@ def test_required_is_only_ever_at_the_top_of_a_definition() -> None:
     """What _drop_required relies on: a relaxed (status) copy drops one key."""
     import json
 
-    from kpolicy.schema import _store_lines
+    from kpolicy.schema.bundle import _store_lines
 
     def nested(node: object, top: bool) -> int:
         if not isinstance(node, dict):

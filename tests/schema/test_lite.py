@@ -1,4 +1,4 @@
-"""kpolicy.schemalite yields the errors jsonschema's Draft 2020-12 validator yields (same
+"""kpolicy.schema.lite yields the errors jsonschema's Draft 2020-12 validator yields (same
 keyword, value, instance and path, in the same order) for every schema it accepts, and the
 declarative rules give the same findings through either."""
 
@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 
 from kpolicy.policy import compiled
 from kpolicy.ruledefs import builtin_rules
-from kpolicy.schemalite import LiteValidator, supports
+from kpolicy.schema.lite import LiteValidator, supports
 
 # more with KPOLICY_HYPOTHESIS_EXAMPLES (the long run of tests/test_properties.py)
 EXAMPLES = max(1000, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
@@ -158,4 +158,5 @@ def test_builtin_declarative_rules_need_no_jsonschema() -> None:
     for rule in declarative:
         from kpolicy.policy import _canonical
 
+        assert rule.check is not None
         assert isinstance(compiled(_canonical(rule.check)), LiteValidator), rule.id

@@ -9,7 +9,7 @@ schema is left to jsonschema (:func:`supports` says which). ``pattern`` matches 
 :mod:`kpolicy.patterns` (bounded, ECMA-262-like), as kpolicy's jsonschema validators do.
 
 The semantics follow jsonschema's own keyword functions (``jsonschema/_keywords.py``) and its
-type checker and equality (``_types.py``, ``_utils.equal``); tests/test_schemalite.py compares
+type checker and equality (``_types.py``, ``_utils.equal``); tests/schema/test_lite.py compares
 the two on generated schemas and instances.
 """
 
@@ -52,7 +52,8 @@ KEYWORDS = frozenset(
         "oneOf",
     }
 )
-_ANNOTATIONS = frozenset(
+# keywords that never fail a value
+ANNOTATIONS = frozenset(
     {
         "title",
         "description",
@@ -115,7 +116,7 @@ def supports(schema: object) -> bool:
     if not isinstance(schema, dict):
         return False
     for keyword, value in schema.items():
-        if keyword in _ANNOTATIONS or (isinstance(keyword, str) and keyword.startswith("x-")):
+        if keyword in ANNOTATIONS or (isinstance(keyword, str) and keyword.startswith("x-")):
             continue
         if keyword == "$schema":
             if value != _DRAFT_2020_12:
@@ -343,7 +344,7 @@ def _errors(schema: object, instance: Any, path: Path, env: _Env) -> Iterator[Li
             yield from _additional(value, instance, schema, path, env)
         elif (
             keyword in ("then", "else")
-            or keyword in _ANNOTATIONS
+            or keyword in ANNOTATIONS
             or (isinstance(keyword, str) and keyword.startswith("x-"))
             or (keyword == "$schema" and value == _DRAFT_2020_12)
         ):

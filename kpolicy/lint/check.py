@@ -1,0 +1,286 @@
+"""Index, run the rules on the reported files, suppress: :func:`check_files`, where the CLI and the language server meet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from kpolicy.engine import Engine
+from kpolicy.helm import TemplateOrigins, is_hook
+from kpolicy.index import Index, scope_namespace
+from kpolicy.k8s.podtemplates import configured as pod_template_kinds
+from kpolicy.kustomize import (
+    PATCH_EXEMPT_RULES,
+)
+from kpolicy.lint.post import drop_generic_duplicates, with_baseline
+from kpolicy.lint.run import LocalFindings
+from kpolicy.lint.session import Session, rule_context, run_schemas
+from kpolicy.model import (
+    CheckedFile,
+    Diagnostic,
+    KObject,
+    LintResult,
+    LoadedFile,
+    RelatedLocation,
+    Severity,
+    Summary,
+    Suppression,
+)
+from kpolicy.patterns import start_run
+from kpolicy.repo import RepoModel
+from kpolicy.suppress import (
+    Suppressor,
+    annotation_ignores,
+)
+
+# Helm hooks and tests run around a release, not with it: the rules that relate a workload to
+# the Services, budgets, autoscalers and other workloads of the release leave them out
+HOOK_EXEMPT_RULES = frozenset(
+    {
+        "selector-overlap",
+        "service-selector-no-match",
+        "service-target-port-unknown",
+        "pdb-missing",
+        "pdb-blocks-all-evictions",
+        "replicas-set-with-hpa",
+    }
+)
+
+
+def check_files(
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    session: Session,
+    **kwargs: Any,
+) -> tuple[LintResult, list[str]]:
+    """:func:`_check_files` with the config's custom pod-template kinds known."""
+    with pod_template_kinds(session.config.pod_templates):
+        return _check_files(loaded, context_files, session, **kwargs)
+
+
+def _check_files(
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    session: Session,
+    *,
+    nodes: tuple[KObject, ...] | None = None,
+    debug: bool = False,
+    errors: Sequence[str] = (),
+    local: Sequence[LocalFindings | None] | None = None,
+    extra: Sequence[Diagnostic] = (),
+    base: Path | None = None,
+    repo: RepoModel | None = None,
+    context_findings: bool = True,
+    new_run: bool = True,
+    baseline: bool = True,
+) -> tuple[LintResult, list[str]]:
+    """Index, run the rules on ``loaded`` (not on ``context_files``) and suppress.
+
+    The CLI and the language server both end here, so they cannot disagree. ``local``: for
+    each file of ``loaded``, what a worker's local pass already found (or None); only the
+    checks it deferred run here, so the result is the same as without it. ``extra``: findings
+    made before (about the repository, not an object), suppressed already when they are.
+    ``base``: the working folder, where templates named by ``# Source:`` comments are found.
+    ``repo``: the repository model, which tells which objects are applied together.
+    ``context_findings``: show a context object's finding on the reported file it relates to
+    (the language server, which lints each open file with the others as context, says no: the
+    finding is on the other file already, as ``kpolicy lint`` of the workspace shows it). ``new_run``: this
+    starts a run, with a fresh budget for user patterns (:func:`kpolicy.patterns.start_run`);
+    ``lint`` starts it before reading instead, since worker processes match patterns too.
+    ``baseline``: apply the session's baseline (``lint`` does it later, with :func:`with_baseline`,
+    once findings are on the files they are shown on and it knows the files it skipped).
+    """
+    if new_run:
+        start_run()
+    # a stable order, so that the CLI and the language server resolve duplicates alike
+    all_objects = sorted(
+        (o for f in (*loaded, *context_files) for o in f.objects),
+        key=lambda o: (o.source.display, o.doc_index, o.base),
+    )
+    index = Index(all_objects, repo.relation if repo is not None else None)
+    context = rule_context(session, index, nodes, run_schemas(session, index))
+    engine = Engine(session.active, context, debug=debug)
+    early = local if local is not None else [None] * len(loaded)
+    origins = TemplateOrigins(str(base or Path.cwd()), session.limits.max_file_bytes)
+    per_file = [
+        _check_file(engine, file, session, found, origins)
+        for file, found in zip(loaded, early, strict=True)
+    ]
+    kept: list[Diagnostic] = [d for d in extra if not d.suppressed]
+    hidden: list[Diagnostic] = [d for d in extra if d.suppressed]
+    traces: list[str] = []
+    documents = 0
+    objects = 0
+    judges: dict[str, Suppressor] = {}
+    for file, (file_kept, file_hidden, file_traces, judge) in zip(loaded, per_file, strict=True):
+        documents += file.documents
+        objects += len(file.objects)
+        kept.extend(file_kept)
+        hidden.extend(file_hidden)
+        traces.extend(file_traces)
+        judges[file.source.display] = judge
+    if context_findings and context_files and loaded:
+        moved, moved_hidden = _context_findings(engine, loaded, context_files, judges, kept)
+        kept.extend(moved)
+        hidden.extend(moved_hidden)
+        traces.extend(engine.traces[len(traces) :])
+    for judge in judges.values():
+        _unused_suppressions(judge, kept, hidden)
+    kept.sort(key=lambda d: d.sort_key)
+    hidden.sort(key=lambda d: d.sort_key)
+    counts = {s: 0 for s in Severity}
+    for diag in kept:
+        counts[diag.severity] += 1
+    summary = Summary(
+        files=len(loaded),
+        documents=documents,
+        objects=objects,
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        suppressed=len(hidden),
+    )
+    result = LintResult(
+        diagnostics=tuple(kept),
+        suppressed=tuple(hidden),
+        summary=summary,
+        kubernetes_version=session.kubernetes_version,
+        errors=tuple(errors),
+        warnings=session.warnings,
+        checked=tuple(
+            CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
+        ),
+    )
+    if baseline:
+        result = with_baseline(result, session, (f.source.display for f in loaded))
+    engine.traces[:] = traces
+    return result, engine.traces
+
+
+def _check_file(
+    engine: Engine,
+    file: LoadedFile,
+    session: Session,
+    local: LocalFindings | None = None,
+    origins: TemplateOrigins | None = None,
+) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor]:
+    """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, and
+    the file's suppressions (whose unused ones are found once findings moved from context
+    files have been seen too); with ``local``, the local pass's findings and only the checks
+    it deferred."""
+    kept: list[Diagnostic] = []
+    hidden: list[Diagnostic] = []
+    traced = len(engine.traces)
+    prior: list[str] = list(local.traces) if local is not None else []
+    judge = Suppressor(session.suppression, file)
+    tracking = judge.tracking
+    for diag in file.diagnostics:
+        if diag.rule not in session.active:
+            continue
+        active = session.active[diag.rule]
+        if active.severity is not diag.severity:
+            diag = _with_severity(diag, active.severity)
+        if active.rule.rejects and not diag.rejects and active.rule.builtin:
+            diag = replace(diag, rejects=True)  # yaml-duplicate-key: strict decoding
+        _sort(diag, judge.suppression(diag), kept, hidden)
+    for position, obj in enumerate(file.objects):
+        if local is None:
+            found = engine.run(obj)
+        else:
+            found, deferred = local.per_object[position]
+            if deferred:
+                found = [*found, *engine.run(obj, only=deferred)]
+        if not found and not tracking:
+            continue
+        if obj.patch:
+            found = [d for d in found if d.rule not in PATCH_EXEMPT_RULES]
+        elif is_hook(obj.data):
+            found = [d for d in found if d.rule not in HOOK_EXEMPT_RULES]
+        found = drop_generic_duplicates(found, session.generic)
+        if obj.template is not None and origins is not None:
+            found = [origins.attach(d, obj) for d in found]
+        ignores = annotation_ignores(obj) if found or file.annotated else ()
+        if tracking:
+            judge.saw(position, obj, ignores)
+        for diag in found:
+            _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
+    return kept, hidden, [*prior, *engine.traces[traced:]], judge
+
+
+def _unused_suppressions(
+    judge: Suppressor, kept: list[Diagnostic], hidden: list[Diagnostic]
+) -> None:
+    """The file's ``unused-suppression`` findings, once every finding on it has been seen."""
+    if judge.tracking:
+        for diag, owner, ignores in judge.unused():
+            _sort(diag, judge.suppression(diag, owner, ignores), kept, hidden)
+
+
+def _sort(
+    diag: Diagnostic,
+    suppression: Suppression | None,
+    kept: list[Diagnostic],
+    hidden: list[Diagnostic],
+) -> None:
+    if suppression is None:
+        kept.append(diag)
+    else:
+        hidden.append(replace(diag, suppression=suppression))
+
+
+def _context_findings(
+    engine: Engine,
+    loaded: Sequence[LoadedFile],
+    context_files: Sequence[LoadedFile],
+    judges: Mapping[str, Suppressor],
+    kept: Sequence[Diagnostic],
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Findings on ``--context`` objects that a reported file causes: a finding whose related
+    location is in a reported file is shown there, with the context object's place as its
+    related location (a Service made non-headless breaks the StatefulSet that names it, in a
+    file that pre-commit did not stage). Only the rules that relate objects run (not the
+    schema), on the context objects of the reported objects' namespaces; a finding already
+    shown at the same place for the same rule is not repeated. A comment on its new line in
+    the reported file, or the context object's annotation or exemption, suppresses it."""
+    reported = {f.source.display for f in loaded}
+    namespaces = {scope_namespace(o) for f in loaded for o in f.objects}
+    taken = {(d.rule, d.file, d.span) for d in kept}
+    shown: list[Diagnostic] = []
+    hidden: list[Diagnostic] = []
+    for file in context_files:
+        for obj in file.objects:
+            if obj.patch or scope_namespace(obj) not in namespaces:
+                continue
+            hook = is_hook(obj.data)
+            for diag in engine.run(obj, only=engine.relating_steps(engine.key_of(obj))):
+                if (diag.rule in PATCH_EXEMPT_RULES and obj.patch) or (
+                    hook and diag.rule in HOOK_EXEMPT_RULES
+                ):
+                    continue
+                here = next((r for r in diag.related if r.file in reported), None)
+                if here is None or (diag.rule, here.file, here.span) in taken:
+                    continue
+                taken.add((diag.rule, here.file, here.span))
+                subject = diag.object.label() if diag.object is not None else "the object"
+                moved = replace(
+                    diag,
+                    file=here.file,
+                    span=here.span,
+                    path="",
+                    found_at=(diag.file, diag.path),
+                    related=(
+                        RelatedLocation(
+                            diag.file, diag.span, f"{subject}, which this breaks", diag.object
+                        ),
+                        *(r for r in diag.related if r is not here),
+                    ),
+                )
+                judge = judges[here.file]
+                _sort(moved, judge.suppression(moved, obj, annotation_ignores(obj)), shown, hidden)
+    return shown, hidden
+
+
+def _with_severity(diag: Diagnostic, severity: Severity) -> Diagnostic:
+    return replace(diag, severity=severity)

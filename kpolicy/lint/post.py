@@ -1,0 +1,174 @@
+"""Post-processing of findings: generic duplicates dropped, ``--kustomize`` findings placed on their sources, the baseline applied, the exit code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import replace
+from pathlib import Path
+
+from kpolicy.baseline import apply_baseline
+from kpolicy.discover import Input
+from kpolicy.engine import INTERNAL_ERROR
+from kpolicy.lint.inputs import KustomizeBuild, read_input
+from kpolicy.lint.session import Session
+from kpolicy.model import (
+    Diagnostic,
+    Limits,
+    LintResult,
+    LoadedFile,
+    RelatedLocation,
+    Severity,
+    Span,
+    Suppression,
+)
+
+
+def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) -> LintResult:
+    """``result`` with the session's baseline applied (when there is one): the findings it
+    lists move to ``baselined``, and its entries that match none are ``fixed_baseline`` when
+    the run covered their file (``covered``: the files linted or skipped, as displayed)."""
+    baseline = session.baseline
+    if baseline is None:
+        return result
+    kept, listed, fixed = apply_baseline(
+        baseline,
+        result.diagnostics,
+        covered,
+        session.active,
+        session.rules,
+        session.cwd,
+    )
+    because = Suppression("baseline", f"listed in the baseline {baseline.path}")
+    baselined = tuple(replace(d, suppression=because) for d in listed)
+    counts = {s: 0 for s in Severity}
+    for diag in kept:
+        counts[diag.severity] += 1
+    summary = replace(
+        result.summary,
+        errors=counts[Severity.ERROR],
+        warnings=counts[Severity.WARNING],
+        infos=counts[Severity.INFO],
+        baselined=len(baselined),
+        fixed_baseline_entries=len(fixed),
+    )
+    return replace(
+        result,
+        diagnostics=tuple(kept),
+        baselined=baselined,
+        fixed_baseline=tuple(fixed),
+        baseline_file=str(baseline.path),
+        summary=summary,
+    )
+
+
+def source_displays(builds: Sequence[KustomizeBuild], base: str) -> list[str]:
+    """The source files of the built objects, as :func:`placed_on_sources` shows them."""
+    return [_display_under(o.file, base) for b in builds for o in b.origins.values()]
+
+
+def _display_under(path: str, base: str) -> str:
+    return os.path.relpath(path, base) if path.startswith(base + os.sep) else path
+
+
+def placed_on_sources(
+    result: LintResult, builds: Sequence[KustomizeBuild], base: str, limits: Limits
+) -> LintResult:
+    """Findings on built objects moved to the source file of each object (kustomize's origin
+    annotation), at the same key there when it exists, else at its nearest parent; the place
+    in the build output is kept as a related location."""
+    by_display = {b.loaded.source.display: b for b in builds}
+    sources: dict[str, LoadedFile | None] = {}
+
+    def source_of(path: str) -> LoadedFile | None:
+        if path not in sources:
+            found = read_input(Input(_display_under(path, base), Path(path)), False, limits, None)
+            sources[path] = found if isinstance(found, LoadedFile) else None
+        return sources[path]
+
+    def place(diag: Diagnostic) -> Diagnostic:
+        build = by_display.get(diag.file)
+        if build is None or diag.object is None:
+            return diag
+        ref = diag.object
+        origin = build.origins.get((ref.kind or "", ref.namespace or "default", ref.name or ""))
+        if origin is None:
+            return diag
+        source = source_of(origin.file)
+        if source is None:
+            return diag
+        span = Span.point(1, 1)
+        if not origin.generated:
+            same_kind = [o for o in source.objects if o.kind == ref.kind]
+            named = [o for o in same_kind if o.name and o.name in (ref.name or "")]
+            match = same_kind if len(same_kind) == 1 else named
+            if len(match) == 1:
+                target = match[0]
+                span = target.positions.resolve(target.base + diag.path)[0]
+        return replace(
+            diag,
+            file=source.source.display,
+            span=span,
+            related=(
+                RelatedLocation(diag.file, diag.span, "where kustomize build puts it", diag.object),
+                *diag.related,
+            ),
+        )
+
+    diagnostics = tuple(sorted((place(d) for d in result.diagnostics), key=lambda d: d.sort_key))
+    suppressed = tuple(sorted((place(d) for d in result.suppressed), key=lambda d: d.sort_key))
+    return replace(result, diagnostics=diagnostics, suppressed=suppressed)
+
+
+def drop_generic_duplicates(found: list[Diagnostic], generic: Set[str]) -> list[Diagnostic]:
+    """A schema finding (a rule of ``generic``, :attr:`Session.generic`) at the same place as
+    a specific rule's finding says the same thing less well (an enum error vs.
+    toleration-invalid's reason): keep the specific one."""
+    if len(found) < 2:
+        return found
+    specific = {(d.span.line, d.span.column) for d in found if d.rule not in generic}
+    if not specific:
+        return found
+    return [
+        d for d in found if not (d.rule in generic and (d.span.line, d.span.column) in specific)
+    ]
+
+
+def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
+    """``result`` as reported with a baseline that lists every one of its findings (the run
+    that has just written that baseline)."""
+    listed = tuple(
+        replace(d, suppression=Suppression("baseline", f"listed in the baseline {baseline_file}"))
+        for d in result.diagnostics
+    )
+    summary = replace(
+        result.summary,
+        errors=0,
+        warnings=0,
+        infos=0,
+        baselined=len(listed),
+        fixed_baseline_entries=0,
+    )
+    return replace(
+        result,
+        diagnostics=(),
+        baselined=listed,
+        fixed_baseline=(),
+        baseline_file=baseline_file,
+        summary=summary,
+    )
+
+
+def exit_code(result: LintResult, fail_on: str) -> int:
+    """2 for a usage or I/O error, 3 when a rule failed (an ``internal-error`` finding: a bug in
+    kpolicy, whatever ``--fail-on`` says), 1 for findings at or above ``fail_on``, else 0."""
+    if result.errors:
+        return 2
+    if any(d.rule == INTERNAL_ERROR for d in result.diagnostics):
+        from kpolicy.entry import INTERNAL_ERROR_EXIT
+
+        return INTERNAL_ERROR_EXIT
+    if fail_on == "never":
+        return 0
+    threshold = Severity.parse(fail_on).rank
+    return 1 if any(d.severity.rank >= threshold for d in result.diagnostics) else 0

@@ -1,0 +1,135 @@
+"""The parallel run: worker processes read the files and run the checks that need only their object; the parent runs the rest once it has the index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from kpolicy.checks import SchemaService
+from kpolicy.discover import Input
+from kpolicy.engine import Engine
+from kpolicy.index import Index, LocalIndex
+from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
+from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
+from kpolicy.lint.options import LintOptions
+from kpolicy.lint.session import Session, reads_schemas, rule_context
+from kpolicy.load import load_text
+from kpolicy.model import (
+    Diagnostic,
+    KObject,
+    LoadedFile,
+    SourceFile,
+)
+from kpolicy.repo import RepoModel
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFindings:
+    """What a worker's local pass found in one file: per object, its findings and the plan
+    positions of the checks that need the whole index (run again in the parent); and the
+    tracebacks of failed checks (``--debug``)."""
+
+    per_object: tuple[tuple[list[Diagnostic], tuple[int, ...]], ...]
+    traces: tuple[str, ...]
+
+
+def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
+    """The engine of the workers' local pass: every rule, with an index that answers only
+    about the object itself and the bundled schemas only; the engine leaves the checks that
+    read more (other objects, a custom kind's schema) to the parent, as they declare
+    (:class:`kpolicy.checks.Reads`)."""
+    schemas: SchemaService | None = None
+    if reads_schemas(session):
+        from kpolicy.schema import SchemaValidator
+
+        validator = SchemaValidator.for_version(session.kubernetes_version)
+        validator.compile_builtin()  # once, here, rather than once in every worker
+        schemas = validator
+    context = rule_context(session, cast(Index, LocalIndex()), nodes, schemas)
+    return Engine(session.active, context, debug=debug)
+
+
+def _check_locally(engine: Engine, loaded: LoadedFile) -> LocalFindings:
+    cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
+    traced = len(engine.traces)
+    per_object = []
+    for obj in loaded.objects:
+        deferred: list[int] = []
+        found = engine.run(obj, deferred=deferred)
+        per_object.append((found, tuple(deferred)))
+    traces = tuple(engine.traces[traced:])
+    del engine.traces[traced:]
+    return LocalFindings(tuple(per_object), traces)
+
+
+def read_all(
+    reads: Sequence[tuple[Input, bool]],
+    session: Session,
+    options: LintOptions,
+    nodes: tuple[KObject, ...] | None,
+    repo: RepoModel | None = None,
+) -> tuple[list[LoadedFile | str], list[LocalFindings | None]]:
+    """``read_input`` of each, in order; when the input is large, in worker processes that also
+    run the rules' local pass on the files that will be reported (see :class:`LocalFindings`):
+    the rules then run in parallel with the loading, on objects the workers own, and the
+    parent, once it has the index, runs only the checks that need it. Each file's objects are
+    adapted to the repository (:func:`adapt_to_repo`) where they are read."""
+    limits = session.limits
+    jobs = 1
+    sizes: list[int] = []
+    if options.jobs != 1 and len(reads) > 1:
+        from kpolicy.parallel import can_fork, plan_jobs
+
+        if can_fork():
+            sizes = [size_of(item) for item, _ in reads]
+            jobs = plan_jobs(options.jobs, sizes)
+    # stdin is read here, by the process that owns it
+    results: list[LoadedFile | str | None] = [None] * len(reads)
+    refuse_past_run_limit(reads, sizes or [size_of(item) for item, _ in reads], limits, results)
+    on_disk = [
+        i
+        for i, (item, _) in enumerate(reads)
+        if item.path is not None and results[i] is None and item.display not in options.texts
+    ]
+    local: list[LocalFindings | None] = [None] * len(reads)
+    if jobs > 1 and len(on_disk) > 1:
+        from kpolicy.parallel import WorkerFailed, load_files
+
+        engine = _local_engine(session, nodes, options.debug)
+
+        def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
+            item, context_only = reads[index]
+            result = read_input(item, context_only, limits, None, keep_text=False)
+            if isinstance(result, str):
+                return result, None
+            result = adapt_to_repo(result, repo)
+            if context_only or not result.manifest_like:
+                return result, None
+            return result, _check_locally(engine, result)
+
+        try:
+            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
+        except WorkerFailed:
+            pass
+        else:
+            for index, (result, early) in zip(on_disk, found, strict=True):
+                results[index] = result
+                local[index] = early
+    for index, (item, context_only) in enumerate(reads):
+        if results[index] is None:
+            given = options.texts.get(item.display)
+            if given is not None:
+                result = load_text(
+                    SourceFile(item.display, given, context_only), limits, keep_text=False
+                )
+            else:
+                result = read_input(
+                    item,
+                    context_only,
+                    limits,
+                    None if context_only else options.stdin_text,
+                    keep_text=False,
+                )
+            results[index] = result if isinstance(result, str) else adapt_to_repo(result, repo)
+    return [r for r in results if r is not None], local

@@ -1,0 +1,357 @@
+"""The bundled Kubernetes schemas: which releases are supported, which kinds each serves, and
+each kind's schema built from ``schemas/k8s/`` (see ``tools/gen_schemas.py``) as corrected by
+``schemas/overlay.yaml``, with the API server's strict field validation: an object with known
+fields rejects others, except maps (labels, annotations, ``data``) and free-form objects."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from kpolicy.resources import data_dir
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+SCHEMAS_DIR: Final = data_dir("schemas")
+BUNDLE_DIR: Final = SCHEMAS_DIR / "k8s"
+OVERLAY_PATH: Final = SCHEMAS_DIR / "overlay.yaml"
+OVERLAY_JSON_PATH: Final = SCHEMAS_DIR / "overlay.json"
+OBJECT_META: Final = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+class UnsupportedVersion(ValueError):
+    """A Kubernetes version the bundle has no schemas for."""
+
+    def __init__(self, version: str, supported: list[str]) -> None:
+        self.version = version
+        self.supported = supported
+        super().__init__(
+            f"unsupported Kubernetes version {version!r}: supported versions are "
+            + ", ".join(supported)
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# the bundle
+#
+# ``index.json`` says, per (apiVersion, kind) and per definition name, which releases have
+# it and in which form (``[first minor, last minor, root name or content hash]``);
+# ``definitions.jsonl`` holds each distinct definition once, one ``["<hash>", {...}]`` per
+# line. Only the index is parsed up front; a definition's line is parsed when a kind that
+# reaches it is first validated (see :class:`Version`).
+
+
+@functools.cache
+def _index() -> dict[str, Any]:
+    loaded = json.loads((BUNDLE_DIR / "index.json").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@functools.cache
+def _store_lines() -> dict[str, str]:
+    """Content hash -> its line of ``definitions.jsonl``, unparsed."""
+    lines: dict[str, str] = {}
+    text = (BUNDLE_DIR / "definitions.jsonl").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        # ["0123456789abcdef",{...}]: the hash sits at a fixed place
+        if line.startswith('["'):
+            lines[line[2 : line.index('"', 2)]] = line
+    return lines
+
+
+def _stored(digest: str) -> dict[str, Any]:
+    """A new copy of one stored definition (the caller may change it)."""
+    loaded = json.loads(_store_lines()[digest])
+    definition = loaded[1]
+    assert isinstance(definition, dict)
+    return definition
+
+
+def _pick(ranges: object, minor: int) -> str | None:
+    """The value of the ``[first, last, value]`` range holding ``minor``."""
+    for first, last, value in ranges:  # type: ignore[attr-defined]
+        if first <= minor <= last:
+            return str(value)
+    return None
+
+
+@functools.cache
+def load_overlay() -> dict[str, Any]:
+    """schemas/overlay.yaml as written to schemas/overlay.json by tools/gen_schemas.py
+    (``--overlay``): parsing the YAML itself took longer than building a kind's schemas."""
+    loaded = json.loads(OVERLAY_JSON_PATH.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def supported_versions() -> list[str]:
+    """Kubernetes minor versions with bundled schemas, oldest first (``"1.29"``...)."""
+    return sorted(_index()["versions"], key=version_key)
+
+
+def served_minors(api_version: str, kind: str) -> tuple[int, ...]:
+    """The minor releases among the bundled ones whose API server serves this kind at this
+    apiVersion (when its group version is enabled), oldest first; () for none."""
+    by_kind = _index()["kinds"].get(api_version)
+    ranges = by_kind.get(kind) if isinstance(by_kind, dict) else None
+    if not ranges:
+        return ()
+    return tuple(minor for first, last, _ in ranges for minor in range(first, last + 1))
+
+
+def normalize_version(version: str) -> str:
+    """``"v1.37.2"``, ``"1.37"`` -> ``"1.37"``; raises :class:`UnsupportedVersion`."""
+    match = re.fullmatch(r"\s*v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\s*", str(version))
+    supported = supported_versions()
+    if match is None:
+        raise UnsupportedVersion(str(version), supported)
+    minor = f"{int(match.group(1))}.{int(match.group(2))}"
+    if minor not in supported:
+        raise UnsupportedVersion(str(version), supported)
+    return minor
+
+
+# ---------------------------------------------------------------------------------------
+# building one version's schemas
+
+
+def _applies(entry: Mapping[str, Any], version: str) -> bool:
+    since, until = entry.get("since"), entry.get("until")
+    key = version_key(version)
+    if since is not None and key < version_key(str(since)):
+        return False
+    return not (until is not None and key > version_key(str(until)))
+
+
+def _apply_patch(definition: dict[str, Any], entry: Mapping[str, Any]) -> None:
+    """One overlay entry on the definition it names."""
+    if "drop_required" in entry:
+        required = [
+            name for name in definition.get("required", ()) if name not in entry["drop_required"]
+        ]
+        if required:
+            definition["required"] = required
+        else:
+            definition.pop("required", None)
+    node: dict[str, Any] | None = definition
+    if "property" in entry:
+        node = definition.get("properties", {}).get(entry["property"])
+    if node is None:
+        return
+    target = entry.get("target", "value")
+    if target in ("items", "values"):
+        key = "items" if target == "items" else "additionalProperties"
+        if not isinstance(node.get(key), dict):
+            return
+        node = node[key]
+    if "enum" in entry:
+        allowed = list(entry["enum"])
+        if entry.get("empty_ok", True):
+            allowed += ["", None]
+        elif entry.get("null_ok", False):
+            allowed.append(None)
+        node["enum"] = allowed
+    if "format" in entry:
+        node["format"] = entry["format"]
+
+
+def _children(node: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(container, key) of each subschema directly under ``node``."""
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for name in properties:
+            yield properties, name
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            yield node, key  # type: ignore[misc]
+
+
+def _ref_name(node: object) -> str | None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return ref[len("#/$defs/") :]
+    return None
+
+
+def _drop_required(definition: dict[str, Any]) -> None:
+    """Remove ``required`` from one definition. The published schemas say ``required`` only
+    at the top of a definition (nested objects are references; tests/schema/test_versions.py
+    checks it), so that is the one place to look."""
+    definition.pop("required", None)
+
+
+def make_strict(node: dict[str, Any]) -> None:
+    # the API server's strict field validation: an object with known fields rejects others
+    if (
+        isinstance(node.get("properties"), dict)
+        and "additionalProperties" not in node
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        node["additionalProperties"] = False
+
+
+class _Roots(Mapping[tuple[str, str], dict[str, Any]]):
+    """(apiVersion, kind) -> the kind's schema: membership and iteration come from the index,
+    a schema is built on first access."""
+
+    def __init__(self, version: Version) -> None:
+        self._version = version
+
+    def __getitem__(self, key: tuple[str, str]) -> dict[str, Any]:
+        return self._version.root(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._version.kinds
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._version.kinds)
+
+    def __len__(self) -> int:
+        return len(self._version.kinds)
+
+
+class Version:
+    """The schemas of one Kubernetes version, built kind by kind as a run needs them.
+
+    A kind's schema is its root definition with every ``$ref`` replaced by the definition
+    object itself (shared, cycles allowed), after the overlay's corrections and with strict
+    fields. Definitions are parsed from the bundle and corrected once per version, on the
+    first kind that reaches them; kinds built later share them (PodSpec is one object under
+    Deployment, Pod and Job), and so do the fast checks compiled from them.
+
+    Under a kind's ``status`` every definition is a second, relaxed copy without ``required``:
+    the API server resets the status of a new object (each strategy's PrepareForCreate, for
+    example pkg/registry/apps/deployment/strategy.go sets ``deployment.Status = {}``), so a
+    field required there is never enforced, while unknown fields and wrong types are still
+    decode errors.
+    """
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.minor = version_key(version)[1]
+        index = _index()
+        self.kinds: dict[tuple[str, str], str] = {}
+        for api_version, by_kind in index["kinds"].items():
+            for kind, ranges in by_kind.items():
+                root = _pick(ranges, self.minor)
+                if root is not None:
+                    self.kinds[(api_version, kind)] = root
+        self._root_names = frozenset(self.kinds.values())
+        self._ranges: dict[str, Any] = index["definitions"]
+        overlay = load_overlay()
+        self._relax_status = bool(overlay.get("drop_required_under_status"))
+        self._patches: dict[str, list[Mapping[str, Any]]] = {}
+        for entry in overlay.get("patches", ()):
+            if _applies(entry, version):
+                self._patches.setdefault(entry["definition"], []).append(entry)
+        self._built: dict[tuple[str, bool], dict[str, Any]] = {}
+        self._pending: list[tuple[dict[str, Any], bool, bool]] = []
+        self._merged: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
+        self.built_roots: dict[tuple[str, str], dict[str, Any]] = {}
+        self.roots: Mapping[tuple[str, str], dict[str, Any]] = _Roots(self)
+        self.compiled: dict[tuple[str, str], Validator] = {}
+        self.lock = threading.RLock()
+        # (apiVersion, kind) -> the pass/fail check of compile_fast, or None when that kind's
+        # schema uses a keyword the fast check does not know (jsonschema then decides alone)
+        self.fast: dict[tuple[str, str], Callable[[Any], bool] | None] = {}
+        # schema node (by id) -> its compiled check, shared by every kind of the version: the
+        # definitions are shared objects (PodSpec is one node under Deployment, Pod, Job, ...)
+        self.fast_memo: dict[int, Callable[[Any], bool]] = {}
+
+    def root(self, key: tuple[str, str]) -> dict[str, Any]:
+        """The schema of one kind of this version; KeyError for a kind it does not serve."""
+        found = self.built_roots.get(key)
+        if found is not None:
+            return found
+        with self.lock:
+            found = self.built_roots.get(key)
+            if found is None:
+                found = self._definition(self.kinds[key], relaxed=False)
+                self._resolve()
+                assert found is not None
+                self.built_roots[key] = found
+            return found
+
+    def definition(self, name: str) -> dict[str, Any] | None:
+        """One definition of this version, built (ObjectMeta for custom resources)."""
+        with self.lock:
+            found = self._definition(name, relaxed=False)
+            self._resolve()
+            return found
+
+    def _definition(self, name: str, relaxed: bool) -> dict[str, Any] | None:
+        built = self._built.get((name, relaxed))
+        if built is not None:
+            return built
+        ranges = self._ranges.get(name)
+        digest = _pick(ranges, self.minor) if ranges is not None else None
+        if digest is None:
+            return None
+        schema = _stored(digest)
+        for entry in self._patches.get(name, ()):
+            _apply_patch(schema, entry)
+        is_root = name in self._root_names
+        if relaxed:
+            _drop_required(schema)
+        elif is_root and self._relax_status and "status" in schema.get("required", ()):
+            # a kind that lists its status as required (StorageVersion): never enforced either
+            schema["required"] = [field for field in schema["required"] if field != "status"]
+            if not schema["required"]:
+                del schema["required"]
+        make_strict(schema)
+        self._built[(name, relaxed)] = schema
+        self._pending.append((schema, relaxed, is_root))
+        return schema
+
+    def _resolve(self) -> None:
+        """Replace the ``$ref``s of the definitions built so far by the definitions."""
+        while self._pending:
+            definition, relaxed, is_root = self._pending.pop()
+            stack: list[tuple[dict[str, Any], bool]] = [(definition, relaxed)]
+            while stack:
+                node, node_relaxed = stack.pop()
+                for container, key in list(_children(node)):
+                    child = container[key]
+                    child_relaxed = node_relaxed or (
+                        self._relax_status
+                        and is_root
+                        and node is definition
+                        and key == "status"
+                        and container is node.get("properties")
+                    )
+                    name = _ref_name(child)
+                    if name is None:
+                        stack.append((child, child_relaxed))
+                        continue
+                    target = self._definition(name, child_relaxed)
+                    if target is None:  # not in the bundle: left as a reference
+                        continue
+                    siblings = {k: v for k, v in child.items() if k != "$ref"}
+                    if siblings:
+                        # a corrected reference (a format on an IntOrString): a copy, filled
+                        # again below once the target itself is resolved
+                        merged = {**target, **siblings}
+                        container[key] = merged
+                        self._merged.append((merged, target, siblings))
+                    else:
+                        container[key] = target
+        for merged, target, siblings in self._merged:
+            merged.update(target)
+            merged.update(siblings)
+        self._merged.clear()
+
+
+@functools.cache
+def load_version(version: str) -> Version:
+    return Version(version)

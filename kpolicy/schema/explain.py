@@ -1,0 +1,209 @@
+"""The explanation of a failure: the errors of the explaining evaluator (:mod:`.lite`, with the
+built-in format checks) or of jsonschema, turned into :class:`SchemaProblem` messages."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from kpolicy.schema.formats import FORMATS
+from kpolicy.schema.lite import LiteError, iter_errors
+from kpolicy.schema.problems import (
+    RULE_ENUM_INVALID,
+    RULE_FORMAT_INVALID,
+    RULE_REQUIRED_MISSING,
+    RULE_TYPE_MISMATCH,
+    RULE_UNKNOWN_FIELD,
+    RULE_VALUE_INVALID,
+    PathElement,
+    SchemaProblem,
+    describe,
+    show,
+)
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+# deeper than this, jsonschema's own recursion may fail where this would not: let it decide
+_EXPLAIN_DEPTH: Final = 100
+
+
+def explain(schema: Any, instance: Any) -> Iterator[LiteError]:
+    """The errors jsonschema's Draft 2020-12 validator yields for a document that failed the
+    fast check, in its order, with the built-in format checks; :class:`.lite.Unsupported` for a
+    keyword the explaining evaluator does not know, or nesting past ``_EXPLAIN_DEPTH``
+    (jsonschema then explains)."""
+    return iter_errors(schema, instance, formats=FORMATS, max_depth=_EXPLAIN_DEPTH)
+
+
+def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaProblem]:
+    problems: list[SchemaProblem] = []
+    seen_required: set[tuple[PathElement, ...]] = set()
+    for error in errors:
+        path = tuple(error.absolute_path)
+        validator = error.validator
+        if validator == "additionalProperties":
+            problems.extend(_unknown_fields(error, path))
+        elif validator == "required":
+            if path in seen_required:
+                continue
+            seen_required.add(path)
+            problems.extend(_missing_fields(error, path))
+        elif validator == "type" and error.instance is None and path and isinstance(path[-1], str):
+            # only required fields are not nullable; decoding null leaves the zero value,
+            # which the required check of the validation code then rejects
+            message = f"required field {show(path[-1])} is null"
+            problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
+        elif validator == "type":
+            problems.append(
+                SchemaProblem(
+                    RULE_TYPE_MISMATCH,
+                    path,
+                    "value",
+                    _type_message(error),
+                    quote=_read_as_not_string(error),
+                )
+            )
+        elif validator == "enum":
+            problems.append(SchemaProblem(RULE_ENUM_INVALID, path, "value", _enum_message(error)))
+        elif validator == "format":
+            check = FORMATS.get(str(error.validator_value))
+            result = check(error.instance) if check else None
+            if result is None:
+                result = (
+                    RULE_FORMAT_INVALID,
+                    f"{show(error.instance)} is not a valid {error.validator_value}",
+                )
+            problems.append(SchemaProblem(result[0], path, "value", result[1]))
+        else:
+            problems.append(
+                SchemaProblem(RULE_VALUE_INVALID, path, "value", _generic_message(error))
+            )
+    return problems
+
+
+def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> list[SchemaProblem]:
+    instance, schema = error.instance, error.schema
+    if not isinstance(instance, Mapping) or not isinstance(schema, Mapping):
+        return []
+    allowed = list(schema.get("properties") or {})
+    problems = []
+    for key in instance:
+        if key in allowed:
+            continue
+        message = f"unknown field {show(key)}"
+        suggestion = _did_you_mean(str(key), allowed)
+        if suggestion:
+            message += f", did you mean {show(suggestion)}?"
+        clear = (
+            suggestion is not None
+            and suggestion not in instance
+            and len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
+        )
+        problems.append(
+            SchemaProblem(
+                RULE_UNKNOWN_FIELD,
+                (*path, key),
+                "key",
+                message,
+                rename=suggestion if clear else None,
+            )
+        )
+    return problems
+
+
+def _read_as_not_string(error: Any) -> bool:
+    """A boolean or number where only a string belongs: YAML 1.1 read an unquoted scalar
+    (on, yes, 0777, 1.10) as something else, and quoting its text is what was meant."""
+    expected_raw = error.validator_value
+    expected = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
+    if "string" not in expected or "integer" in expected or "number" in expected:
+        return False
+    return isinstance(error.instance, bool | int | float)
+
+
+def _did_you_mean(key: str, allowed: list[str]) -> str | None:
+    folded = {name.lower(): name for name in allowed}
+    if key.lower() in folded:
+        return folded[key.lower()]
+    squashed = {re.sub(r"[-_]", "", name.lower()): name for name in allowed}
+    if re.sub(r"[-_]", "", key.lower()) in squashed:
+        return squashed[re.sub(r"[-_]", "", key.lower())]
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    close = difflib.get_close_matches(key.lower(), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else None
+
+
+def _missing_fields(error: ValidationError, path: tuple[PathElement, ...]) -> list[SchemaProblem]:
+    instance = error.instance
+    required = error.validator_value
+    if not isinstance(instance, Mapping) or not isinstance(required, list):
+        return []
+    return [
+        SchemaProblem(RULE_REQUIRED_MISSING, path, "key", f"missing required field {show(name)}")
+        for name in required
+        if name not in instance
+    ]
+
+
+_TYPE_NAMES: Final = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "object": "a mapping",
+    "array": "a list",
+}
+
+
+def _type_message(error: ValidationError) -> str:
+    expected_raw = error.validator_value
+    expected = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
+    expected = [name for name in expected if name != "null"]
+    wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
+    value = error.instance
+    message = f"expected {wanted}, got {describe(value)}"
+    if "string" in expected and "integer" not in expected and "number" not in expected:
+        if isinstance(value, bool):
+            return (
+                message + ": YAML 1.1 reads an unquoted yes/no/on/off/true/false as a boolean, "
+                "quote it"
+            )
+        if isinstance(value, int | float):
+            return (
+                message + ": an unquoted number (such as 0777, 1e3 or 1.10) is read as a "
+                "number, quote it"
+            )
+    numeric = "integer" in expected or "number" in expected
+    if numeric and isinstance(value, str) and len(value) > 4_300 and value.strip().isdigit():
+        # the loader keeps a number with more digits than Python converts as text
+        return (
+            f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
+            "a 64-bit integer holds"
+        )
+    if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
+        return message + ": remove the quotes"
+    if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
+        return message + ": remove the quotes"
+    return message
+
+
+def _enum_message(error: ValidationError) -> str:
+    allowed = [value for value in error.validator_value if value not in ("", None)]
+    message = f"{show(error.instance)} is not a supported value: " + ", ".join(
+        str(value) for value in allowed
+    )
+    if isinstance(error.instance, str):
+        for value in allowed:
+            if isinstance(value, str) and value.lower() == error.instance.lower():
+                return message + f" (did you mean {show(value)}?)"
+    return message
+
+
+def _generic_message(error: ValidationError) -> str:
+    message = str(error.message)
+    return message[:1].lower() + message[1:] if message else "invalid value"

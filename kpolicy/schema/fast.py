@@ -1,0 +1,304 @@
+"""The compiled pass/fail check of a schema (see the package docstring).
+
+Each schema node becomes a closure that answers whether a value passes, with the semantics
+of jsonschema's Draft 2020-12 keywords for the subset the built-in schemas use (type,
+properties, additionalProperties, items, required, enum, format, and the bounds CRDs add).
+It never passes a value that jsonschema would reject: where it is unsure (a keyword it does not
+know, an enum value that is not a string or null) it fails, and the explaining evaluator
+decides. A schema with an unknown keyword gives no check at all.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from kpolicy.patterns import PatternError, compile_pattern
+from kpolicy.schema.formats import FORMATS, FormatResult
+from kpolicy.schema.lite import ANNOTATIONS
+
+FastCheck = Callable[[Any], bool]
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_FAST_KEYWORDS: Final = frozenset(
+    {
+        "type",
+        "properties",
+        "additionalProperties",
+        "items",
+        "required",
+        "enum",
+        "format",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    }
+)
+
+
+def _fast_always(value: object) -> bool:
+    return True
+
+
+def _fast_never(value: object) -> bool:
+    return False
+
+
+def _is_integer(value: object) -> bool:
+    # jsonschema's draft 6+ type checker: a float with an integral value is an integer
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_TYPE_CHECKS: Final[dict[str, Callable[[object], bool]]] = {
+    "string": lambda value: isinstance(value, str),
+    "integer": _is_integer,
+    "number": _is_number,
+    "boolean": lambda value: isinstance(value, bool),
+    "object": lambda value: isinstance(value, dict),
+    "array": lambda value: isinstance(value, list),
+    "null": lambda value: value is None,
+}
+
+
+# the classes of the values each JSON type accepts without further test (bool is not an
+# integer, and a float is an integer only when integral, so neither is listed there)
+_TYPE_CLASSES: Final[dict[str, tuple[type, ...]]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def compile_fast(schema: object, memo: dict[int, FastCheck] | None = None) -> FastCheck | None:
+    """The pass/fail check of a root schema, or None when it uses an unsupported keyword.
+
+    ``memo`` (schema node id → check) may be shared by roots whose nodes are shared, while
+    those nodes are alive; it is left as it was when the schema is unsupported.
+    """
+    work = dict(memo) if memo is not None else {}
+    try:
+        check = _fast_node(schema, work)
+    except (_Unsupported, RecursionError):
+        return None
+    if memo is not None:
+        memo.update(work)
+    return check
+
+
+def _fast_node(schema: object, memo: dict[int, FastCheck]) -> FastCheck:
+    if schema is True:
+        return _fast_always
+    if schema is False:
+        return _fast_never
+    if not isinstance(schema, dict):
+        raise _Unsupported(repr(schema)[:40])
+    known = memo.get(id(schema))
+    if known is not None:
+        return known
+    # inlined $refs make cycles: a reference met again while compiling goes through a cell
+    cell: list[FastCheck] = []
+
+    def deferred(value: object) -> bool:
+        return cell[0](value)
+
+    memo[id(schema)] = deferred
+    check = _fast_build(schema, memo)
+    cell.append(check)
+    memo[id(schema)] = check
+    return check
+
+
+def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck:
+    for keyword in schema:
+        if (
+            keyword not in _FAST_KEYWORDS
+            and keyword not in ANNOTATIONS
+            and not (isinstance(keyword, str) and keyword.startswith("x-"))
+        ):
+            raise _Unsupported(keyword)
+    type_check = _fast_type(schema.get("type")) if "type" in schema else None
+    enum_check = _fast_enum(schema["enum"]) if "enum" in schema else None
+    format_check: Callable[[object], FormatResult] | None = None
+    if "format" in schema:
+        name = schema["format"]
+        if not isinstance(name, str):
+            raise _Unsupported("format")
+        format_check = FORMATS.get(name)  # an unknown format passes, as in jsonschema
+    properties: dict[str, FastCheck] | None = None
+    if "properties" in schema:
+        raw = schema["properties"]
+        if not isinstance(raw, dict):
+            raise _Unsupported("properties")
+        properties = {name: _fast_node(sub, memo) for name, sub in raw.items()}
+    additional: FastCheck | None = None
+    if "additionalProperties" in schema:
+        additional = _fast_node(schema["additionalProperties"], memo)
+        if additional is _fast_always:
+            additional = None
+    required: tuple[str, ...] = ()
+    if "required" in schema:
+        if not isinstance(schema["required"], list) or not all(
+            isinstance(name, str) for name in schema["required"]
+        ):
+            raise _Unsupported("required")
+        required = tuple(schema["required"])
+    items: FastCheck | None = None
+    if "items" in schema:
+        items = _fast_node(schema["items"], memo)
+        if items is _fast_always:
+            items = None
+    checks_object = bool(properties) or additional is not None or bool(required)
+    props_get = (properties or {}).get
+    bounds = _fast_bounds(schema)
+
+    def check(value: Any) -> bool:
+        if type_check is not None and not type_check(value):
+            return False
+        if enum_check is not None and not enum_check(value):
+            return False
+        if format_check is not None and format_check(value) is not None:
+            return False
+        if bounds is not None and not bounds(value):
+            return False
+        cls = value.__class__
+        if cls is dict:
+            if checks_object:
+                for name in required:
+                    if name not in value:
+                        return False
+                for name, item in value.items():
+                    if name.__class__ is not str:
+                        return False  # as_json would turn it into a string first
+                    sub = props_get(name)
+                    if sub is None:
+                        if additional is not None and not additional(item):
+                            return False
+                    elif not sub(item):
+                        return False
+        elif cls is list:
+            if items is not None:
+                for item in value:
+                    if not items(item):
+                        return False
+        elif isinstance(value, dict | list):  # subclasses: let jsonschema decide
+            return False
+        return True
+
+    return check
+
+
+def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
+    """``pattern`` and the length, size and number bounds of a schema node, as jsonschema's
+    keyword functions apply them (each only to strings, lists or numbers); None without any."""
+    checks: list[Callable[[Any], bool]] = []
+    if "pattern" in schema:
+        try:
+            # jsonschema: re.search(pattern, instance), bounded (a CRD's pattern is input)
+            search = compile_pattern(schema["pattern"]).search
+        except PatternError:
+            raise _Unsupported("pattern") from None
+        checks.append(lambda value: not isinstance(value, str) or search(value))
+    for keyword, kind, below in (
+        ("minLength", str, True),
+        ("maxLength", str, False),
+        ("minItems", list, True),
+        ("maxItems", list, False),
+    ):
+        if keyword in schema:
+            limit = schema[keyword]
+            if not isinstance(limit, int) or isinstance(limit, bool):
+                raise _Unsupported(keyword)
+            checks.append(_fast_size(kind, limit, below))
+    for keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        if keyword in schema:
+            bound = schema[keyword]
+            if not _is_number(bound):
+                raise _Unsupported(keyword)
+            checks.append(_fast_number(keyword, bound))
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: all(check(value) for check in checks)
+
+
+def _fast_size(kind: type[str] | type[list[Any]], limit: int, below: bool) -> Callable[[Any], bool]:
+    if below:
+        return lambda value: not isinstance(value, kind) or len(value) >= limit
+    return lambda value: not isinstance(value, kind) or len(value) <= limit
+
+
+def _fast_number(keyword: str, bound: float) -> Callable[[Any], bool]:
+    def passes(value: Any) -> bool:
+        if not _is_number(value):
+            # another kind of number (Decimal): unsure, let jsonschema decide
+            return value.__class__ is bool or not isinstance(value, numbers.Number)
+        if keyword == "minimum":
+            return bool(value >= bound)
+        if keyword == "maximum":
+            return bool(value <= bound)
+        if keyword == "exclusiveMinimum":
+            return bool(value > bound)
+        return bool(value < bound)
+
+    return passes
+
+
+def _fast_type(declared: object) -> Callable[[object], bool]:
+    names = [declared] if isinstance(declared, str) else declared
+    if not isinstance(names, list) or not names:
+        raise _Unsupported("type")
+    checks = []
+    for name in names:
+        if name not in _TYPE_CHECKS:
+            raise _Unsupported(f"type {name!r}")
+        checks.append(_TYPE_CHECKS[name])
+    if len(checks) == 1:
+        return checks[0]
+    # several types (int-or-string, nullable): the exact classes the loader makes are looked up
+    # in one set; anything else (a subclass, an integral float) takes the general path
+    exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+
+    def check(value: object) -> bool:
+        return value.__class__ in exact or any(check(value) for check in checks)
+
+    return check
+
+
+def _fast_enum(allowed: object) -> Callable[[object], bool]:
+    if not isinstance(allowed, list):
+        raise _Unsupported("enum")
+    strings = frozenset(value for value in allowed if isinstance(value, str))
+    allows_null = any(value is None for value in allowed)
+
+    # anything but a string or null is left to jsonschema's own notion of equality
+    def check(value: object) -> bool:
+        if isinstance(value, str):
+            return value in strings
+        return value is None and allows_null
+
+    return check
+
+
+# deeper than this, jsonschema's own recursion may fail where this would not: let it decide

@@ -1,0 +1,79 @@
+"""What a schema check reports: the rule ids, :class:`SchemaProblem`, and how a value is shown
+in a message."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+RULE_UNKNOWN_FIELD: Final = "schema-unknown-field"
+RULE_TYPE_MISMATCH: Final = "schema-type-mismatch"
+RULE_REQUIRED_MISSING: Final = "schema-required-missing"
+RULE_ENUM_INVALID: Final = "schema-enum-invalid"
+RULE_FORMAT_INVALID: Final = "schema-format-invalid"
+# constraints that only custom schemas (CRDs, --schema-dir) carry: pattern, minimum,
+# maxLength, minItems, ... and the value of a port number
+RULE_VALUE_INVALID: Final = "schema-value-invalid"
+SCHEMA_RULES: Final = (
+    RULE_UNKNOWN_FIELD,
+    RULE_TYPE_MISMATCH,
+    RULE_REQUIRED_MISSING,
+    RULE_ENUM_INVALID,
+    RULE_FORMAT_INVALID,
+    RULE_VALUE_INVALID,
+)
+
+PathElement = str | int
+At = Literal["value", "key"]
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One schema error: ``path`` names the wrong value, the unknown key, or (for a missing
+    field) the mapping that should hold it; ``at`` says whether the value or the key is wrong."""
+
+    rule: str
+    path: tuple[PathElement, ...]
+    at: At
+    message: str
+    # a fix, when one is clear: the one known field an unknown key is a typo of, or (a YAML
+    # 1.1 boolean or number where a string belongs) that the value's own text be quoted
+    rename: str | None = None
+    quote: bool = False
+
+
+def clip(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def show(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(clip(value), ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    return describe(value)
+
+
+def describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"boolean {show(value)}"
+    if isinstance(value, int | float):
+        return f"number {show(value)}"
+    if isinstance(value, str):
+        return f"string {show(value)}"
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
