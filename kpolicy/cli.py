@@ -239,7 +239,7 @@ def lint(
             help="With --fix or --diff: the unsafe fixes too (they change behaviour).",
         ),
     ] = False,
-    show_diff: Annotated[
+    diff: Annotated[
         bool,
         typer.Option(
             "--diff",
@@ -260,10 +260,10 @@ def lint(
     """Lint Kubernetes manifests."""
     try:
         reports = _parse_reports(report_files or [], output)
-        fixing = fix or show_diff
+        fixing = fix or diff
         if unsafe_fixes and not fixing:
             raise UsageError("--unsafe-fixes goes with --fix or --diff")
-        if fix and show_diff:
+        if fix and diff:
             raise UsageError("--fix and --diff: give one (--diff changes nothing)")
         if fixing and (kustomize or write_baseline is not None):
             raise UsageError(
@@ -306,7 +306,7 @@ def lint(
             no_cache=no_cache,
             fix=fix,
             unsafe_fixes=unsafe_fixes,
-            diff=show_diff,
+            diff=diff,
             jobs=jobs,
         )
     )
