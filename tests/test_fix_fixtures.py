@@ -13,6 +13,7 @@ import difflib
 import shutil
 from contextlib import chdir
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ FIXED = [f for f in FOLDERS if f.name in RULES and RULES[f.name].fix != "none"]
 
 
 def _options(folder: Path, rule: str, name: str) -> LintOptions:
-    extra: dict = {}
+    extra: dict[str, Any] = {}
     if (folder / "nodes.yaml").is_file():
         extra["nodes_file"] = Path("nodes.yaml")
     if (folder / "context").is_dir():
@@ -60,7 +61,7 @@ def test_declared_fix_is_what_the_findings_carry(folder: Path) -> None:
         assert kinds == {declared}, f"{rule} declares fix: {declared}; its findings carry {kinds}"
 
 
-def _extra(folder: Path, rule: str) -> dict:
+def _extra(folder: Path, rule: str) -> dict[str, Any]:
     options = _options(folder, rule, "bad.yaml")
     return {"select": [rule], "nodes_file": options.nodes_file, "context": options.context}
 
