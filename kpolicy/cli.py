@@ -160,6 +160,29 @@ def lint(
             help="Neither replay nor record this run in the cache (see KPOLICY_CACHE_DIR).",
         ),
     ] = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Apply the safe fixes, rewriting the files (stdin: the fixed text to stdout, "
+            "the report to stderr), then report what is left.",
+        ),
+    ] = False,
+    unsafe_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--unsafe-fixes",
+            help="With --fix or --diff: the unsafe fixes too (they change behaviour).",
+        ),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Print the fixes as a unified diff and change nothing (exit 1 when there is "
+            "something to fix).",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option(
@@ -202,6 +225,9 @@ def lint(
             color=color,
             debug=debug,
             no_cache=no_cache,
+            fix=fix,
+            unsafe_fixes=unsafe_fixes,
+            diff=diff,
             jobs=jobs,
         )
     )
@@ -248,7 +274,8 @@ def rules(
             for r in ordered:
                 off = "" if r.enabled else " (off by default)"
                 title = escape.text(r.title)  # a policy's title is the repository's text
-                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {title}{off}\n")
+                fixed = "" if r.fix == "none" else f" (fix: {r.fix})"
+                sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {title}{off}{fixed}\n")
     except UsageError as exc:
         _fail(str(exc))
 

@@ -57,6 +57,9 @@ class LintCommand:
     color: bool | None = None
     debug: bool = False
     no_cache: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
     jobs: int = 0
 
     @property
@@ -71,13 +74,16 @@ class LintCommand:
     @property
     def cacheable(self) -> bool:
         """Whether the run may be replayed and recorded: not stdin (unknown input), not with
-        tracebacks, not a kustomize build (an external program), not writing a baseline."""
+        tracebacks, not a kustomize build (an external program), not writing a baseline, not
+        fixing (--fix writes the files, --diff reads them as they are)."""
         return (
             not self.no_cache
             and "-" not in self.paths
             and not self.debug
             and not self.kustomize
             and self.write_baseline is None
+            and not self.fix
+            and not self.diff
         )
 
     def cache_key(self) -> dict[str, object]:

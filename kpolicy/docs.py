@@ -51,6 +51,14 @@ def rule_json(rule: RuleDef) -> dict[str, Any]:
     return data
 
 
+FIX_TEXT = {
+    "safe": "safe: `kpolicy lint --fix` applies it (the object means the same to the API "
+    "server, or is only made valid); the editor offers it as a preferred quick fix.",
+    "unsafe": "unsafe: it changes behaviour, as its title says; `kpolicy lint --fix "
+    "--unsafe-fixes` applies it, the editor offers it as a quick fix.",
+    "none": "none: kpolicy does not change the file for this rule.",
+}
+
 # the custom pod-template kinds of kpolicy.k8s.podtemplates, for the rules that run on them
 POD_TEMPLATE_KINDS_TEXT = (
     "Rollout (argoproj.io), DeploymentConfig (apps.openshift.io), PodTemplate and the kinds of "
@@ -76,6 +84,8 @@ def rule_text(rule: RuleDef) -> str:
         "",
         "How to fix it:",
         *(f"  {line}" for line in rule.remediation.splitlines()),
+        "",
+        f"Fix: {FIX_TEXT[rule.fix]}",
     ]
     for example in rule.examples:
         if example.bad:
@@ -209,6 +219,7 @@ def rule_markdown(rule: RuleDef, runner: _Runner | None = None) -> str:
                 "```",
             ]
     lines += ["", "### How to fix it", "", rule.remediation]
+    lines += ["", "### Fix", "", FIX_TEXT[rule.fix]]
     if rule.params:
         lines += ["", "### Parameters", ""]
         lines += [f"- `{k}`: default `{json.dumps(v)}`" for k, v in rule.params.items()]

@@ -46,6 +46,9 @@ _OPTIONS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
     "color": (("--color",), "bool"),
     "debug": (("--debug",), "bool"),
     "no_cache": (("--no-cache",), "flag"),
+    "fix": (("--fix",), "flag"),
+    "unsafe_fixes": (("--unsafe-fixes",), "flag"),
+    "diff": (("--diff",), "flag"),
     "jobs": (("--jobs", "-j"), "int>=0"),
 }
 # what typer passes for an option not given
@@ -77,6 +80,9 @@ DEFAULTS: Final[dict[str, Any]] = {
     "color": None,
     "debug": False,
     "no_cache": False,
+    "fix": False,
+    "unsafe_fixes": False,
+    "diff": False,
     "jobs": 0,
 }
 

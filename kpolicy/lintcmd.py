@@ -15,6 +15,7 @@ from kpolicy.errors import UsageError
 
 if TYPE_CHECKING:
     from kpolicy.command import LintCommand
+    from kpolicy.model import LintResult
 
 
 def reconfigure_streams() -> None:
@@ -120,11 +121,24 @@ def run(
     color: bool | None = None,
     debug: bool = False,
     no_cache: bool = False,
+    fix: bool = False,
+    unsafe_fixes: bool = False,
+    diff: bool = False,
     jobs: int = 0,
 ) -> int:
     """Lint; the exit code (0 clean, 1 findings, 2 a usage or I/O error)."""
     try:
         reports = parse_reports(report_files or [], output)
+        fixing = fix or diff
+        if unsafe_fixes and not fixing:
+            raise UsageError("--unsafe-fixes goes with --fix or --diff")
+        if fix and diff:
+            raise UsageError("--fix and --diff: give one (--diff changes nothing)")
+        if fixing and (kustomize or write_baseline is not None):
+            raise UsageError(
+                f"{'--fix' if fix else '--diff'} fixes the files given, not --kustomize "
+                "output or a baseline being written"
+            )
     except UsageError as exc:
         return _fail(str(exc))
     from kpolicy.command import LintCommand
@@ -159,6 +173,9 @@ def run(
             color=color,
             debug=debug,
             no_cache=no_cache,
+            fix=fix,
+            unsafe_fixes=unsafe_fixes,
+            diff=diff,
             jobs=jobs,
         )
     )
@@ -236,6 +253,21 @@ def execute(command: LintCommand) -> int:
                     "dated": any(e.until is not None for e in session.config.exemptions),
                 }
             )
+        if command.fix or command.diff:
+            from kpolicy.fix.cli import run_fix_command
+
+            return run_fix_command(
+                options,
+                session,
+                unsafe=command.unsafe_fixes,
+                write=command.fix,
+                output_format=output_format,
+                output=output,
+                color=command.color,
+                show_suppressed=command.show_suppressed,
+                show_skipped=command.show_skipped,
+                fail_on=command.fail_on,
+            )
         result, traces = run_lint(options, session)
         if write_baseline is not None:
             from kpolicy.baseline import write_baseline as write_baseline_file
@@ -264,6 +296,8 @@ def execute(command: LintCommand) -> int:
             show_suppressed=command.show_suppressed,
             show_skipped=command.show_skipped,
         )
+        if "sarif" in (output_format, *command.report_formats):
+            result = _with_plain_fixes(result, session.cwd, command.stdin_filename)
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
         if output is None:
@@ -296,3 +330,19 @@ def execute(command: LintCommand) -> int:
         return code
     except UsageError as exc:
         return _fail(str(exc))
+
+
+def _with_plain_fixes(result: LintResult, cwd: Path, stdin_name: str) -> LintResult:
+    """SARIF carries fixes as text replacements: written against the reported files' text."""
+    from kpolicy.fix.resolve import plain_fixes
+    from kpolicy.fix.run import FixedFile, read_fixable
+
+    reported = {c.file for c in result.checked}
+
+    def read(display: str) -> str | None:
+        if display not in reported or display == stdin_name:
+            return None
+        found = read_fixable(display, cwd, stdin_name, None)
+        return found.text if isinstance(found, FixedFile) else None
+
+    return plain_fixes(result, read)

@@ -31,7 +31,9 @@ from yaml.reader import ReaderError
 from kpolicy.helm import source_lines
 from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
 from kpolicy.model import (
+    DeleteKey,
     Diagnostic,
+    Fix,
     KObject,
     Limits,
     LoadedFile,
@@ -286,7 +288,11 @@ def _tag_problem(tag: str, span: Span) -> Problem:
 
 
 def _build_document(
-    root: Node, line_offset: int, limits: Limits, problems: list[Problem]
+    root: Node,
+    line_offset: int,
+    limits: Limits,
+    problems: list[Problem],
+    fixes: dict[int, Fix] | None = None,
 ) -> tuple[Any, PositionTable]:
     """The value of a composed document and its position table, in one walk that makes no Span,
     pointer or dict entry per node: one record per node built (see ``PositionTable.compact``),
@@ -396,6 +402,23 @@ def _build_document(
                     )
                 if key in result:
                     first = _previous_line(pairs, pair, key) + offset
+                    if fixes is not None:
+                        earlier = _previous_pair(pairs, pair, key)
+                        if earlier is not None:
+                            # what a reader keeps is the last value: deleting the earlier one
+                            # changes nothing it reads (unsafe all the same: the author may
+                            # have meant it)
+                            fixes[len(problems)] = Fix(
+                                f"Delete the first {key!r} (line {first}), keeping the last as "
+                                "kubectl reads it (unsafe: the first value may be the one meant)",
+                                (
+                                    DeleteKey(
+                                        Span(*_span_of(earlier[0], line_offset)),
+                                        Span(*_span_of(earlier[1], line_offset)),
+                                    ),
+                                ),
+                                "unsafe",
+                            )
                     problems.append(
                         (
                             "yaml-duplicate-key",
@@ -479,6 +502,19 @@ def _build_document(
     narrow = not records or max(records) <= _NARROW_MAX
     table = array.array("H" if narrow else "i", records)
     return value, PositionTable.compact(value, table, irregular or None)
+
+
+def _previous_pair(
+    pairs: list[tuple[Node, Node]], pair: tuple[Node, Node], key: str
+) -> tuple[Node, Node] | None:
+    """The pair whose key ``pair`` repeats: its last occurrence before it."""
+    found = None
+    for earlier in pairs:
+        if earlier is pair:
+            break
+        if earlier[0].tag != _MERGE and _key_text(earlier[0]) == key:
+            found = earlier
+    return found
 
 
 def _previous_line(pairs: list[tuple[Node, Node]], pair: tuple[Node, Node], key: str) -> int:
@@ -825,6 +861,7 @@ def load_documents(
             if node.__class__ is ScalarNode and node.tag == _NULL and node.value in ("", "~"):
                 continue  # an empty document
             problems: list[Problem] = []
+            fixes: dict[int, Fix] = {}  # index in problems → its fix
             try:
                 if aliases:
                     expansion_left -= _check_expansion(node, limits)
@@ -835,7 +872,7 @@ def load_documents(
                             "limits.maxNodes to load it",
                             node,
                         )
-                value, table = _build_document(node, line_offset, limits, problems)
+                value, table = _build_document(node, line_offset, limits, problems, fixes)
             except _Refused as exc:
                 value = _REFUSED
                 mark = exc.node.start_mark
@@ -859,10 +896,13 @@ def load_documents(
                         Span.point(node.start_mark.line + 1 + line_offset, 1),
                     )
                 )
-            for rule, severity, message, span in problems:
+            for index, (rule, severity, message, span) in enumerate(problems):
                 if rule == "manifest-invalid":
                     message += hint(span.line)
-                diagnostics.append(_diag(source, rule, severity, message, span))
+                found = _diag(source, rule, severity, message, span)
+                if index in fixes:
+                    found = replace(found, fix=fixes[index])
+                diagnostics.append(found)
             if value is not _REFUSED:
                 documents.append(Document(count, value, table, table.resolve("", "value")[0]))
             count += 1

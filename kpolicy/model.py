@@ -150,10 +150,54 @@ class TextEdit:
 
 
 @dataclass(frozen=True, slots=True)
+class InsertKey:
+    """Insert ``key: value`` into the mapping whose value spans ``mapping``, before the key at
+    ``before`` (a child key's span; None: the mapping is empty). The text is written at fix
+    time, when the file's layout (block or flow, indentation, line breaks) is known."""
+
+    mapping: Span
+    before: Span | None
+    key: str
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteKey:
+    """Delete a key and its value (the lines they take in a block mapping)."""
+
+    key: Span
+    value: Span
+
+
+Edit = TextEdit | InsertKey | DeleteKey
+Applicability = Literal["safe", "unsafe", "display-only"]
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """What a fix does to the data of document ``doc``: ``pointer`` (from the document root)
+    holds ``value`` afterwards, or is gone when ``present`` is False. A fixed file is read back
+    and must equal the old one with exactly these changes."""
+
+    doc: int
+    pointer: str
+    present: bool = True
+    value: Any = None
+    # the pointer holds a string that, read unquoted, is ``value`` (a scalar's own text quoted)
+    quoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Fix:
+    """Edits of the text of ``file`` (None: the finding's own file); ``applicability`` safe
+    (the object means the same to the API server, or is only made valid) or unsafe (it changes
+    behaviour, which the description says)."""
+
     description: str
-    edits: tuple[TextEdit, ...]
-    applicability: Literal["safe", "unsafe", "display-only"] = "safe"
+    edits: tuple[Edit, ...]
+    applicability: Applicability = "safe"
+    file: str | None = None
+    expect: tuple[Expect, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

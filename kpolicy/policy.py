@@ -19,13 +19,14 @@ import fnmatch
 import json
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 from kpolicy.checks import CheckFn, RuleContext
+from kpolicy.fix import combine, set_value
 from kpolicy.index import scope_namespace
-from kpolicy.model import Anchor, KObject, Path, Problem, to_pointer
+from kpolicy.model import Anchor, Applicability, Fix, KObject, Path, Problem, to_pointer
 from kpolicy.patterns import PATTERN_TIMEOUT, PatternTimeout, bounded_validator, path_of_value
 from kpolicy.ruledefs import RuleDef
 from kpolicy.schema.lite import LiteValidator, supports
@@ -69,6 +70,7 @@ def declarative_check(rule: RuleDef) -> CheckFn:
         raise ValueError(f"rule {rule.id} has no check")
     validator = compiled(_canonical(rule.check))
     match = rule.match or {}
+    fix_set = rule.fix_set if rule.fix in ("safe", "unsafe") else None
 
     def run(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         if match and not matches(match, obj):
@@ -81,6 +83,8 @@ def declarative_check(rule: RuleDef) -> CheckFn:
                     key = (problem.path, problem.message)
                     if key not in seen:
                         seen.add(key)
+                        if fix_set:
+                            problem = replace(problem, fix=_declared_fix(rule, obj, target))
                         yield problem
             except PatternTimeout as exc:
                 yield pattern_timeout_problem(rule, target, exc)
@@ -94,6 +98,22 @@ def declarative_check(rule: RuleDef) -> CheckFn:
                 )
 
     return run
+
+
+def _declared_fix(rule: RuleDef, obj: KObject, target: Target) -> Fix | None:
+    """The rule's ``fixSet``: each field of the target set to its value."""
+    applicability: Applicability = "unsafe" if rule.fix == "unsafe" else "safe"
+    title = rule.fix_title or "Set " + ", ".join(
+        f"{k}: {v}" for k, v in (rule.fix_set or {}).items()
+    )
+    return combine(
+        title,
+        applicability,
+        [
+            set_value(obj, (*target.path, name), value, title, applicability)
+            for name, value in (rule.fix_set or {}).items()
+        ],
+    )
 
 
 def pattern_timeout_problem(rule: RuleDef, target: Target, exc: PatternTimeout) -> Problem:

@@ -40,7 +40,10 @@ class RuleDef:
     enabled: bool = True
     params: Mapping[str, Any] = field(default_factory=dict)
     examples: tuple[Example, ...] = ()
-    fix: str | None = None
+    fix: str = "none"  # safe, unsafe or none: the fix the rule attaches to its findings
+    # a declarative rule's fix: fields of the target set to values, and its title
+    fix_set: Mapping[str, Any] | None = None
+    fix_title: str = ""
     implementation: str = "python"  # python | loader | pipeline | schema | policy
     check: Mapping[str, Any] | None = None
     target: str = "object"
@@ -147,7 +150,9 @@ def rule_from_data(data: Mapping[str, Any], path: Path) -> RuleDef:
         enabled=data.get("enabled", True),
         params=data.get("params", {}),
         examples=examples,
-        fix=data.get("fix"),
+        fix=str(data.get("fix", "none")),
+        fix_set=data.get("fixSet"),
+        fix_title=str(data.get("fixTitle", "")),
         implementation=data.get("implementation", "python" if check is None else "schema"),
         check=check,
         target=data.get("target", "object"),

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
+from kpolicy.fix import combine, insert_key, set_value
 from kpolicy.k8s.apis import REMOVED, Removal
-from kpolicy.model import KObject, Problem
+from kpolicy.model import Fix, KObject, Problem
 from kpolicy.schema import served_minors
 from kpolicy.versions import minor
+from kpolicy.workload import template_labels
 
 
 def _lookup(obj: KObject) -> Removal | None:
@@ -55,7 +57,48 @@ def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ("apiVersion",),
         f"{removal.api_version} {removal.kind} is no longer served (removed in Kubernetes "
         f"1.{removal.removed}); the API server rejects this: {_advice(removal, version)}",
+        fix=_to_apps_v1(obj, removal),
     )
+
+
+_APPS_V1 = "apps/v1"
+_WORKLOADS = frozenset({"Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"})
+
+
+def _to_apps_v1(obj: KObject, removal: Removal) -> Fix | None:
+    """A workload of extensions/v1beta1 or apps/v1beta1/2 moved to apps/v1, with the selector
+    apps/v1 requires: the old versions defaulted a missing selector to the template's labels
+    (SetDefaults_Deployment and its siblings in pkg/apis/extensions/v1beta1 and
+    pkg/apis/apps/v1beta1), so that selector is written out."""
+    if obj.kind not in _WORKLOADS or _APPS_V1 not in removal.replacements:
+        return None
+    spec = obj.data.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    title = (
+        f"Move to apiVersion {_APPS_V1} (unsafe: apps/v1's defaults apply to the fields left "
+        f"out, and some differ from {removal.api_version}'s: an extensions/v1beta1 or "
+        "apps/v1beta1 DaemonSet or StatefulSet updated OnDelete, in apps/v1 RollingUpdate)"
+    )
+    parts = [set_value(obj, ("apiVersion",), _APPS_V1, title, "unsafe")]
+    if spec.get("selector") is None:
+        if "selector" in spec:
+            return None  # selector: null, written out: a human decides
+        labels = template_labels(obj)
+        if not labels:
+            return None
+        parts.append(
+            insert_key(
+                obj,
+                ("spec",),
+                "selector",
+                {"matchLabels": dict(labels)},
+                title,
+                "unsafe",
+                before="template",
+            )
+        )
+    return combine(title, "unsafe", parts)
 
 
 @check("api-version-deprecated")

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.rollout import rolling_update_accepted, rolling_update_params
+from kpolicy.fix import combine, set_value
 from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
 from kpolicy.k8s.scheduling import (
     daemon_pod_tolerations,
@@ -57,6 +58,15 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
         "so the rollout stalls",
         related=tuple(
             Related(obj, (*spec_path, *port.path), f"host port {port.port}") for port in ports[:FEW]
+        ),
+        fix=combine(
+            "Set maxSurge: 0 and maxUnavailable: 1 (unsafe: each node's daemon pod is down "
+            "between the old pod's stop and the new pod's start)",
+            "unsafe",
+            [
+                set_value(obj, surge.path, 0, "", "unsafe"),
+                set_value(obj, unavailable.path, 1, "", "unsafe", before="maxSurge"),
+            ],
         ),
     )
 

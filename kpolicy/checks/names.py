@@ -17,6 +17,7 @@ from kpolicy.checks.podspec import (
     statefulset_template_validated,
     template_rejects,
 )
+from kpolicy.fix import set_value
 from kpolicy.k8s.apis import unserved
 from kpolicy.k8s.validation import (
     is_dns1035_label,
@@ -54,7 +55,12 @@ def _type_error(message: str) -> bool:
 # follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabels (ValidateLabelName =
 # IsQualifiedName for keys, IsValidLabelValue for values)
 def _label_map_problems(
-    labels: object, path: Path, what: str, how: str, rejects: bool | None = None
+    labels: object,
+    path: Path,
+    what: str,
+    how: str,
+    rejects: bool | None = None,
+    obj: KObject | None = None,
 ) -> Iterator[Problem]:
     if not isinstance(labels, dict):
         return
@@ -73,6 +79,7 @@ def _label_map_problems(
             continue  # null decodes to the empty string, a valid value
         if not isinstance(value, str):
             continue
+        repaired = _repaired_value(value)
         for message in is_valid_label_value(value):
             yield Problem(
                 entry,
@@ -80,7 +87,29 @@ def _label_map_problems(
                 f"{quoted_detail(value, message)}",
                 anchor="value",
                 rejects=rejects,
+                fix=None
+                if obj is None or repaired is None
+                else set_value(
+                    obj,
+                    entry,
+                    repaired,
+                    f"Change the value to {repaired!r} (unsafe: selectors elsewhere that name "
+                    f"{value!r} must change too)",
+                    "unsafe",
+                ),
             )
+
+
+def _repaired_value(value: str) -> str | None:
+    """A label value that is only too long (cut to 63 characters) or only starts or ends with
+    a character other than a letter or digit, a space included (dropped), made valid; None for
+    anything else (a space or a colon inside: no single way to repair it)."""
+    repaired = value.strip(" ")[:63].strip("-_. ")
+    if any(not (c.isascii() and (c.isalnum() or c in "-_.")) for c in repaired):
+        return None
+    if not repaired or repaired == value or is_valid_label_value(repaired):
+        return None
+    return repaired
 
 
 # follows ValidateObjectMeta (labels), ValidatePodTemplateSpec and
@@ -91,7 +120,7 @@ def _label_map_problems(
 def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     rejects = "the API server rejects this"
     yield from _label_map_problems(
-        get(obj.data, "metadata", "labels"), ("metadata", "labels"), "label", rejects
+        get(obj.data, "metadata", "labels"), ("metadata", "labels"), "label", rejects, obj=obj
     )
     if not is_builtin(obj):
         return
@@ -102,6 +131,7 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "label",
             "the API server rejects every Job the CronJob creates",
             rejects=False,  # the CronJob itself is accepted
+            obj=obj,
         )
     found = pod_template(obj)
     if found is not None and obj.kind != "Pod":
@@ -111,6 +141,7 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             (*template_path, "metadata", "labels"),
             "template label",
             rejects,
+            obj=obj,
         )
     spec = pod_spec(obj)
     if spec is not None:
@@ -121,10 +152,11 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "nodeSelector",
             rejection(obj, ctx),
             rejects=template_rejects(obj, ctx),
+            obj=obj,
         )
     if obj.kind == "Service":
         yield from _label_map_problems(
-            get(obj.data, "spec", "selector"), ("spec", "selector"), "selector", rejects
+            get(obj.data, "spec", "selector"), ("spec", "selector"), "selector", rejects, obj=obj
         )
     if obj.kind in _SELECTOR_KINDS:
         selector = get(obj.data, "spec", "selector")

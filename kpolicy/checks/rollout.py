@@ -22,6 +22,7 @@ from typing import Any, Final
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin
 from kpolicy.features import gate_enabled
+from kpolicy.fix import delete_key, set_value
 from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
     daemonset_surge_and_unavailable,
@@ -32,7 +33,7 @@ from kpolicy.k8s.intstr import (
     validate_int_or_percent,
 )
 from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
-from kpolicy.model import KObject, Path, Problem
+from kpolicy.model import Fix, KObject, Path, Problem
 from kpolicy.workload import (
     WORKLOAD_KINDS,
     get,
@@ -287,6 +288,13 @@ def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 surge.path,
                 f"maxSurge {surge.shown} is set while {detail}; the API server rejects this: "
                 "a DaemonSet may surge only with maxUnavailable 0",
+                fix=set_value(
+                    obj,
+                    unavailable.path,
+                    0,
+                    "Set maxUnavailable: 0 (a DaemonSet surges only with maxUnavailable 0)",
+                    before="maxSurge",
+                ),
             )
         elif not has_unavailable and not has_surge:
             surge_detail = surge.shown if surge.written else f"{surge.shown} (the default)"
@@ -385,16 +393,26 @@ def rollout_takes_all_down(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if unavailable is None or not unavailable.written:
         return  # the defaults (25%, 1) never take more than one of several pods down
     if obj.kind == "Deployment":
-        yield from _deployment_all_down(rolling, unavailable, spec)
+        yield from _deployment_all_down(obj, rolling, unavailable, spec)
     elif obj.kind == "StatefulSet":
-        yield from _statefulset_all_down(rolling, unavailable, spec)
+        yield from _statefulset_all_down(obj, rolling, unavailable, spec)
     elif obj.kind == "DaemonSet":
         yield from _daemonset_all_down(obj, ctx, rolling, unavailable)
 
 
+def _one_down(obj: KObject, unavailable: RollingParam) -> Fix | None:
+    return set_value(
+        obj,
+        unavailable.path,
+        1,
+        "Set maxUnavailable: 1 (unsafe: a rollout then replaces one pod at a time, more slowly)",
+        "unsafe",
+    )
+
+
 # follows deployment/util.MaxUnavailable: ResolveFenceposts, then clamped to the replica count
 def _deployment_all_down(
-    rolling: RollingUpdateParams, unavailable: RollingParam, spec: Mapping[str, Any]
+    obj: KObject, rolling: RollingUpdateParams, unavailable: RollingParam, spec: Mapping[str, Any]
 ) -> Iterator[Problem]:
     replicas = _int_field(spec, "replicas", 1)
     if replicas is None or replicas <= 1:
@@ -410,6 +428,7 @@ def _deployment_all_down(
             unavailable.path,
             f"maxUnavailable {unavailable.shown} lets a rollout take all {replicas} replicas of "
             f"the Deployment down at once{_resolution(unavailable, replicas, resolved, 'down')}",
+            fix=_one_down(obj, unavailable),
         )
 
 
@@ -417,7 +436,7 @@ def _deployment_all_down(
 # updateStatefulSetAfterInvariantEstablished: pods from the highest ordinal down to the
 # partition are deleted, up to maxUnavailable at a time
 def _statefulset_all_down(
-    rolling: RollingUpdateParams, unavailable: RollingParam, spec: Mapping[str, Any]
+    obj: KObject, rolling: RollingUpdateParams, unavailable: RollingParam, spec: Mapping[str, Any]
 ) -> Iterator[Problem]:
     replicas = _int_field(spec, "replicas", 1)
     if replicas is None or replicas <= 1:
@@ -434,6 +453,7 @@ def _statefulset_all_down(
             unavailable.path,
             f"maxUnavailable {unavailable.shown} lets an update take all {replicas} pods of "
             f"the StatefulSet down at once{_resolution(unavailable, replicas, resolved, 'down')}",
+            fix=_one_down(obj, unavailable),
         )
 
 
@@ -450,6 +470,7 @@ def _daemonset_all_down(
                 unavailable.path,
                 f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down "
                 "on every node at once",
+                fix=_one_down(obj, unavailable),
             )
         return
     if nodes <= 1:
@@ -465,6 +486,7 @@ def _daemonset_all_down(
             unavailable.path,
             f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down on all "
             f"{nodes} nodes that run it at once{_resolution(unavailable, nodes, resolved, 'up')}",
+            fix=_one_down(obj, unavailable),
         )
 
 
@@ -516,6 +538,8 @@ def progress_deadline_too_short(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     )
 
 
+# SetDefaults_Deployment, SetDefaults_DaemonSet, SetDefaults_StatefulSet (pkg/apis/apps/v1)
+_DEFAULT_HISTORY: Final = 10
 _HISTORY_KEPT: Final = {
     "Deployment": "old ReplicaSet",
     "DaemonSet": "old ControllerRevision",
@@ -534,6 +558,13 @@ def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Prob
         ("spec", "revisionHistoryLimit"),
         f"revisionHistoryLimit 0 keeps no {_HISTORY_KEPT[obj.kind]} once a rollout completes, "
         f"so kubectl rollout undo has nothing to return to",
+        # the pods are untouched: only how many old revisions the controller keeps
+        fix=set_value(
+            obj,
+            ("spec", "revisionHistoryLimit"),
+            _DEFAULT_HISTORY,
+            f"Set revisionHistoryLimit: {_DEFAULT_HISTORY} (the default)",
+        ),
     )
 
 
@@ -584,6 +615,26 @@ _CRONJOB_NON_NEGATIVE: Final = (
 )
 
 
+# The defaults the API server gives a field left out: SetDefaults_Deployment,
+# SetDefaults_StatefulSet, SetDefaults_DaemonSet, SetDefaults_ReplicaSet (pkg/apis/apps/v1),
+# SetDefaults_ReplicationController (pkg/apis/core/v1), SetDefaults_Job and SetDefaults_CronJob
+# (pkg/apis/batch/v1). A field with no default (activeDeadlineSeconds: no deadline) or one that
+# depends on others (completions) gets no fix.
+_DEFAULTS: Final[dict[tuple[str, str], int]] = {
+    **{(kind, "replicas"): 1 for kind in _NON_NEGATIVE},
+    **{(kind, "minReadySeconds"): 0 for kind in _NON_NEGATIVE},
+    ("Deployment", "revisionHistoryLimit"): 10,
+    ("DaemonSet", "revisionHistoryLimit"): 10,
+    ("Deployment", "progressDeadlineSeconds"): DEFAULT_PROGRESS_DEADLINE_SECONDS,
+    ("Job", "parallelism"): 1,
+    ("Job", "backoffLimit"): 6,
+    ("CronJob", "parallelism"): 1,
+    ("CronJob", "backoffLimit"): 6,
+    ("CronJob", "successfulJobsHistoryLimit"): 3,
+    ("CronJob", "failedJobsHistoryLimit"): 1,
+}
+
+
 def _negative_fields(obj: KObject) -> Iterator[tuple[Path, tuple[str, ...]]]:
     """(the path of a spec, the names of its fields that must not be negative)."""
     if obj.kind in _NON_NEGATIVE:
@@ -604,8 +655,17 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         for name in fields:
             value = int32_value(spec.get(name))
             if value is not None and value < 0:
+                default = _DEFAULTS.get((obj.kind, name))
                 yield Problem(
                     (*spec_path, name),
                     f"{name} {value} is negative; the API server rejects this: it must be 0 or "
                     "more",
+                    # the object is rejected as written: removing the field only makes it valid
+                    fix=None
+                    if default is None
+                    else delete_key(
+                        obj,
+                        (*spec_path, name),
+                        f"Remove {name} (the default {default} applies)",
+                    ),
                 )

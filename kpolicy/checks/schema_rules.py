@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from typing import Final
 
 from kpolicy.checks import Reads, RuleContext, check
+from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
-from kpolicy.model import KObject, Problem
+from kpolicy.model import Fix, KObject, Problem
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
@@ -15,6 +16,7 @@ from kpolicy.schema import (
     RULE_UNKNOWN_FIELD,
     RULE_VALUE_INVALID,
     SCHEMA_RULES,
+    SchemaProblem,
     served_minors,
 )
 from kpolicy.versions import minor
@@ -63,8 +65,26 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ):
             rejects = False
         yield Problem(
-            problem.path, problem.message, anchor=problem.at, rule=problem.rule, rejects=rejects
+            problem.path,
+            problem.message,
+            anchor=problem.at,
+            rule=problem.rule,
+            rejects=rejects,
+            fix=_fix(obj, problem),
         )
+
+
+def _fix(obj: KObject, problem: SchemaProblem) -> Fix | None:
+    if problem.rename is not None and problem.path:
+        return rename_key(
+            obj,
+            problem.path,
+            problem.rename,
+            f"Rename {problem.path[-1]} to {problem.rename}",
+        )
+    if problem.quote and problem.path:
+        return quote_value(obj, problem.path, "Quote the value: this field takes a string")
+    return None
 
 
 @check("schema-unknown-kind", reads=Reads.SCHEMAS)

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin, rejection
+from kpolicy.fix import combine, insert_key, set_value
 from kpolicy.k8s.selector import Selector, labels_str
-from kpolicy.model import KObject, Problem, Related
+from kpolicy.model import Fix, KObject, Path, Problem, Related
 from kpolicy.workload import custom_layout, get, template_labels
 
 
@@ -21,10 +22,23 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not isinstance(spec, dict):
         return  # a missing or wrongly typed spec is the schema rules' finding
     if "selector" not in spec:
+        labels = template_labels(obj)
         yield Problem(
             ("spec", "selector"),
             f"{obj.kind} has no spec.selector; the API server rejects this "
             "(spec.selector: Required value)",
+            fix=insert_key(
+                obj,
+                ("spec",),
+                "selector",
+                {"matchLabels": dict(labels)},
+                "Add a selector of the pod template's labels (unsafe: the selector cannot be "
+                "changed later, and it may select other workloads' pods with those labels)",
+                "unsafe",
+                before="template",
+            )
+            if labels
+            else None,
         )
         return
     selector = spec["selector"]
@@ -86,4 +100,39 @@ def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         f"selector {selector} does not match template labels {labels_str(labels)}; {how}",
         anchor="key",
         related=(Related(obj, labels_path, "the pod template's labels"),),
+        fix=_labels_fix(obj, raw if as_map else raw.get("matchLabels"), raw, template_path),
+    )
+
+
+def _labels_fix(
+    obj: KObject, wanted: object, selector: dict[str, object], template_path: Path
+) -> Fix | None:
+    """Give the pod template the selector's labels (a label selector of matchLabels only, or
+    a plain map selector)."""
+    if not isinstance(wanted, dict) or (
+        wanted is not selector and set(selector) != {"matchLabels"}
+    ):
+        return None
+    if not all(isinstance(v, str) for v in wanted.values()):
+        return None
+    title = (
+        "Add the selector's labels to the pod template (unsafe: every pod is replaced, and "
+        "Services or policies that select the pods by label may match differently)"
+    )
+    metadata_path = (*template_path, "metadata")
+    labels = get(obj.data, *metadata_path, "labels")
+    if labels is None:
+        if not isinstance(get(obj.data, *metadata_path), dict):
+            return None
+        return insert_key(obj, metadata_path, "labels", dict(wanted), title, "unsafe")
+    if not isinstance(labels, dict):
+        return None
+    return combine(
+        title,
+        "unsafe",
+        [
+            set_value(obj, (*metadata_path, "labels", key), value, title, "unsafe")
+            for key, value in wanted.items()
+            if labels.get(key) != value
+        ],
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.features import gate_enabled, gate_reason
+from kpolicy.fix import set_value
 from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_dns1123_label
@@ -200,6 +201,20 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         f"Service {service.name!r} is not headless: {why}; no per-Pod DNS records exist for "
         f"{pods}{note}",
         related=(Related(service, ip_path, "the Service's clusterIP"),),
+        # clusterIP is immutable (ValidateServiceUpdate): applying it fails until the Service
+        # is deleted and created again; with clusterIPs set two fields would change (left to
+        # a human)
+        fix=None
+        if get(service.data, "spec", "clusterIPs")
+        else set_value(
+            service,
+            ("spec", "clusterIP"),
+            "None",
+            f"Make Service {service.name!r} headless with clusterIP: None (unsafe: the "
+            "Service must be deleted and created again, and loses its cluster IP)",
+            "unsafe",
+            finding_file=obj.source.display,
+        ),
     )
 
 

@@ -43,3 +43,6 @@ class LintOptions:
     force_exclude: bool | None = None
     ignore_files: bool = True  # honour .gitignore when walking folders (--no-ignore: False)
     kustomize: Sequence[str] = ()  # folders to build with kustomize and lint (--kustomize)
+    # display → text read instead of the file (the rounds of --fix and --diff lint the fixed
+    # text before, or without, writing it)
+    texts: Mapping[str, str] = field(default_factory=dict)

@@ -14,10 +14,12 @@ from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
 from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
 from kpolicy.lint.options import LintOptions
 from kpolicy.lint.session import Session, reads_schemas, rule_context
+from kpolicy.load import load_text
 from kpolicy.model import (
     Diagnostic,
     KObject,
     LoadedFile,
+    SourceFile,
 )
 from kpolicy.repo import RepoModel
 
@@ -86,7 +88,9 @@ def read_all(
     results: list[LoadedFile | str | None] = [None] * len(reads)
     refuse_past_run_limit(reads, sizes or [size_of(item) for item, _ in reads], limits, results)
     on_disk = [
-        i for i, (item, _) in enumerate(reads) if item.path is not None and results[i] is None
+        i
+        for i, (item, _) in enumerate(reads)
+        if item.path is not None and results[i] is None and item.display not in options.texts
     ]
     local: list[LocalFindings | None] = [None] * len(reads)
     if jobs > 1 and len(on_disk) > 1:
@@ -114,12 +118,18 @@ def read_all(
                 local[index] = early
     for index, (item, context_only) in enumerate(reads):
         if results[index] is None:
-            result = read_input(
-                item,
-                context_only,
-                limits,
-                None if context_only else options.stdin_text,
-                keep_text=False,
-            )
+            given = options.texts.get(item.display)
+            if given is not None:
+                result = load_text(
+                    SourceFile(item.display, given, context_only), limits, keep_text=False
+                )
+            else:
+                result = read_input(
+                    item,
+                    context_only,
+                    limits,
+                    None if context_only else options.stdin_text,
+                    keep_text=False,
+                )
             results[index] = result if isinstance(result, str) else adapt_to_repo(result, repo)
     return [r for r in results if r is not None], local

@@ -26,6 +26,7 @@ from kpolicy.configfile import CONFIG_NAME
 from kpolicy.discover import MANIFEST_SUFFIXES, Input, discover
 from kpolicy.discover import is_excluded as excluded
 from kpolicy.errors import UsageError
+from kpolicy.fix.text import FIX_ALL, apply_fixes, text_edits, whole_change
 from kpolicy.helm import CHART_FILE
 from kpolicy.index import Index
 from kpolicy.kustomize import KUSTOMIZATION_FILES
@@ -45,6 +46,7 @@ from kpolicy.lsp.hover import plan_markdown
 from kpolicy.lsp.positions import UTF16, Lines, lsp_text_edits
 from kpolicy.model import (
     Diagnostic,
+    Fix,
     KObject,
     Limits,
     LoadedFile,
@@ -748,6 +750,39 @@ class Project:
             )
         return fixes + ignores
 
+    def fix_all(
+        self,
+        target: Buffer,
+        found: Sequence[Diagnostic],
+        encoding: str = UTF16,
+        document_changes: bool = True,
+    ) -> types.CodeAction | None:
+        """Every safe fix of the buffer's findings that edits the buffer itself, applied
+        together as ``kpolicy lint --fix`` applies one round (``source.fixAll.kpolicy``)."""
+        fixes: list[Fix] = []
+        seen: set[str] = set()
+        for diagnostic in found:
+            fix = diagnostic.fix
+            if fix is None or fix.applicability != "safe" or fix.file is not None:
+                continue
+            key = repr((fix.edits, fix.expect))
+            if key not in seen:
+                seen.add(key)
+                fixes.append(fix)
+        if not fixes:
+            return None
+        fixed, applied = apply_fixes(target.text, fixes)
+        if not applied or fixed == target.text:
+            return None
+        edit = whole_change(target.text, fixed)
+        return types.CodeAction(
+            title="Fix all safe kpolicy findings in this file",
+            kind=FIX_ALL,
+            edit=self._workspace_edit(
+                {target.uri: (target.version, target.text, [edit])}, encoding, document_changes
+            ),
+        )
+
     def _fix(
         self,
         target: Buffer,
@@ -757,36 +792,27 @@ class Project:
         encoding: str,
         document_changes: bool,
     ) -> types.CodeAction | None:
-        title: str
-        changes: dict[str, tuple[int | None, str, list[TextEdit]]] = {}
-        preferred = True
-        if diagnostic.fix is not None and diagnostic.fix.applicability != "display-only":
-            title = diagnostic.fix.description
-            preferred = diagnostic.fix.applicability == "safe"
-            changes[target.uri] = (target.version, target.text, list(diagnostic.fix.edits))
-        elif diagnostic.rule == actions.HEADLESS_RULE and diagnostic.related:
-            related = diagnostic.related[0]
-            text = self._text_of(related.file, buffers)
-            service = self._object_in(related.file, related.object, buffers)
-            edits = actions.headless_service_edits(service, text) if service and text else None
-            if edits is None or service is None or text is None:
-                return None
-            title = f"Make Service {service.name!r} headless (clusterIP: None)"
-            uri = self.uri_of(related.file)
-            changes[uri] = (self._version_of(related.file, buffers), text, edits)
-        elif (
-            diagnostic.rule == actions.ROLLING_UPDATE_RULE
-            and diagnostic.path.endswith("/rollingUpdate/maxSurge")
-            and "maxUnavailable" in diagnostic.message
-        ):
-            obj = actions.object_of(diagnostic, self.loaded(target).objects)
-            edits = actions.daemonset_surge_edits(obj, target.text) if obj else None
-            if edits is None:
-                return None
-            title = "Set maxUnavailable: 0 (a DaemonSet surges only with maxUnavailable 0)"
-            changes[target.uri] = (target.version, target.text, edits)
-        else:
+        fix = diagnostic.fix
+        if fix is None or fix.applicability == "display-only":
             return None
+        if fix.file is None:
+            uri, version, text = target.uri, target.version, target.text
+        else:
+            found_text = self._text_of(fix.file, buffers)
+            if found_text is None:
+                return None
+            uri, version, text = (
+                self.uri_of(fix.file),
+                self._version_of(fix.file, buffers),
+                found_text,
+            )
+        fixed, applied = apply_fixes(text, [fix])
+        edits = text_edits(fix, text) if applied else None
+        if not edits or fixed == text:
+            return None
+        title = fix.description
+        preferred = fix.applicability == "safe"
+        changes: dict[str, tuple[int | None, str, list[TextEdit]]] = {uri: (version, text, edits)}
         return types.CodeAction(
             title=title,
             kind=types.CodeActionKind.QuickFix,

@@ -31,6 +31,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from kpolicy import __version__
+from kpolicy.fix.text import FIX_ALL
 from kpolicy.lsp.positions import UTF16
 from kpolicy.lsp.project import Buffer, Outcome, Project
 
@@ -77,7 +78,7 @@ class KpolicyServer(LanguageServer):
             (types.TEXT_DOCUMENT_HOVER, None, self.on_hover),
             (
                 types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL]),
                 self.on_code_action,
             ),
         ]
@@ -370,25 +371,39 @@ class KpolicyServer(LanguageServer):
             outcome = self._published.get(uri)
             if project is None or outcome is None or uri not in self._languages:
                 return []
-            only = params.context.only
-            if only and not any(
-                types.CodeActionKind.QuickFix.value.startswith(str(getattr(k, "value", k)))
-                for k in only
-            ):
+            only = [str(getattr(k, "value", k)) for k in params.context.only or ()]
+            quick = not only or any(types.CodeActionKind.QuickFix.value.startswith(k) for k in only)
+            fix_all = not only or any(FIX_ALL.startswith(k) for k in only)
+            if not quick and not fix_all:
                 return []
             buffers = self._buffers()
             target = buffers[uri]
             if target.version != outcome.version:
                 return []  # the diagnostics are stale; fresh ones are on their way
-            found = _matching(outcome, params.context.diagnostics, params.range)
-            if not found:
-                return []
             document_changes = bool(
                 self._capability("workspace", "workspace_edit", "document_changes")
             )
-            return await self._work(
-                project.code_actions, target, buffers, found, self.encoding, document_changes
-            )
+            found_actions: list[types.CodeAction] = []
+            if quick:
+                found = _matching(outcome, params.context.diagnostics, params.range)
+                if found:
+                    found_actions.extend(
+                        await self._work(
+                            project.code_actions,
+                            target,
+                            buffers,
+                            found,
+                            self.encoding,
+                            document_changes,
+                        )
+                    )
+            if fix_all:
+                every = await self._work(
+                    project.fix_all, target, outcome.found, self.encoding, document_changes
+                )
+                if every is not None:
+                    found_actions.append(every)
+            return found_actions
         except Exception as exc:
             self._failed("codeAction", exc)
             return []

@@ -12,7 +12,7 @@ import attr
 import sarif_om as om
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult, Severity, Span
+from kpolicy.model import Diagnostic, LintResult, Severity, Span, TextEdit
 from kpolicy.report import ReportContext, fingerprint, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
@@ -211,7 +211,48 @@ def _result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict
         ]
     result["ruleId"] = diag.rule
     result["ruleIndex"] = rule_index
+    fixes = _fixes(diag, uris)
+    if fixes:
+        result["fixes"] = fixes
     return result
+
+
+def _fixes(diag: Diagnostic, uris: _Uris) -> list[dict[str, Any]]:
+    """The finding's fix as SARIF ``fixes``: only text replacements (a fix whose edits are
+    still structural was not resolved against its file's text, see kpolicy.fix.resolve)."""
+    fix = diag.fix
+    if fix is None or not fix.edits or not all(isinstance(e, TextEdit) for e in fix.edits):
+        return []
+    replacements = []
+    for edit in fix.edits:
+        assert isinstance(edit, TextEdit)
+        span = edit.span
+        replacements.append(
+            {
+                "deletedRegion": {
+                    "endColumn": span.end_column,
+                    "endLine": span.end_line,
+                    "startColumn": span.column,
+                    "startLine": span.line,
+                },
+                "insertedContent": {"text": edit.new_text},
+            }
+        )
+    return [
+        {
+            "artifactChanges": [
+                {
+                    "artifactLocation": {
+                        "uri": uris(fix.file or diag.file),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "replacements": replacements,
+                }
+            ],
+            "description": {"text": escape.text(fix.description)},
+            "properties": {"applicability": fix.applicability},
+        }
+    ]
 
 
 def _hidden_result(diag: Diagnostic, rule_index: int, uris: _Uris, print_: str) -> dict[str, Any]:

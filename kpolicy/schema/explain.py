@@ -57,7 +57,15 @@ def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaPro
             message = f"required field {show(path[-1])} is null"
             problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
         elif validator == "type":
-            problems.append(SchemaProblem(RULE_TYPE_MISMATCH, path, "value", _type_message(error)))
+            problems.append(
+                SchemaProblem(
+                    RULE_TYPE_MISMATCH,
+                    path,
+                    "value",
+                    _type_message(error),
+                    quote=_read_as_not_string(error),
+                )
+            )
         elif validator == "enum":
             problems.append(SchemaProblem(RULE_ENUM_INVALID, path, "value", _enum_message(error)))
         elif validator == "format":
@@ -89,8 +97,31 @@ def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> li
         suggestion = _did_you_mean(str(key), allowed)
         if suggestion:
             message += f", did you mean {show(suggestion)}?"
-        problems.append(SchemaProblem(RULE_UNKNOWN_FIELD, (*path, key), "key", message))
+        clear = (
+            suggestion is not None
+            and suggestion not in instance
+            and len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
+        )
+        problems.append(
+            SchemaProblem(
+                RULE_UNKNOWN_FIELD,
+                (*path, key),
+                "key",
+                message,
+                rename=suggestion if clear else None,
+            )
+        )
     return problems
+
+
+def _read_as_not_string(error: Any) -> bool:
+    """A boolean or number where only a string belongs: YAML 1.1 read an unquoted scalar
+    (on, yes, 0777, 1.10) as something else, and quoting its text is what was meant."""
+    expected_raw = error.validator_value
+    expected = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
+    if "string" not in expected or "integer" in expected or "number" in expected:
+        return False
+    return isinstance(error.instance, bool | int | float)
 
 
 def _did_you_mean(key: str, allowed: list[str]) -> str | None:

@@ -39,6 +39,10 @@ class SchemaProblem:
     path: tuple[PathElement, ...]
     at: At
     message: str
+    # a fix, when one is clear: the one known field an unknown key is a typo of, or (a YAML
+    # 1.1 boolean or number where a string belongs) that the value's own text be quoted
+    rename: str | None = None
+    quote: bool = False
 
 
 def clip(value: str, limit: int = 40) -> str:

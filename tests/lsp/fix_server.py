@@ -1,7 +1,8 @@
 """The language server with a rule that declares a fix, for the tests of that mechanism.
 
-No built-in rule sets ``Problem.fix`` yet, so this wraps the engine's diagnostic factory to give
-``deployment-paused`` a fix (delete the ``paused: true`` line) and then serves as usual.
+deployment-paused has no fix of its own (resuming a rollout is a decision), so this wraps the
+engine's diagnostic factory to give it one (delete the ``paused: true`` line, written as a raw
+text edit that says what it changes) and then serves as usual.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import kpolicy.engine as engine
 from kpolicy.lsp.server import main
-from kpolicy.model import Diagnostic, Fix, KObject, Span, TextEdit
+from kpolicy.model import Diagnostic, Expect, Fix, KObject, Span, TextEdit
 
 _original = engine.to_diagnostic
 
@@ -25,7 +26,10 @@ def to_diagnostic(
     if rule_id == "deployment-paused":
         key = obj.span(("spec", "paused"), "key")
         edit = TextEdit(Span(key.line, 1, key.line + 1, 1), "")
-        diagnostic = dataclasses.replace(diagnostic, fix=Fix(FIX_TITLE, (edit,), "unsafe"))
+        gone = Expect(obj.doc_index, obj.base + "/spec/paused", present=False)
+        diagnostic = dataclasses.replace(
+            diagnostic, fix=Fix(FIX_TITLE, (edit,), "unsafe", expect=(gone,))
+        )
     return diagnostic
 
 

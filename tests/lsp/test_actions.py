@@ -3,10 +3,8 @@ they do not mean to."""
 
 from __future__ import annotations
 
-import pytest
-
 from kpolicy.load import load_text
-from kpolicy.lsp.actions import daemonset_surge_edits, headless_service_edits, ignore_edit
+from kpolicy.lsp.actions import ignore_edit
 from kpolicy.lsp.positions import apply_edits
 from kpolicy.model import KObject, SourceFile
 
@@ -59,111 +57,3 @@ class TestIgnore:
             _apply_ignore(text, 2)
             == 'a:\r\n  # kpolicy: ignore[some-rule]\r\n  b: "one\r\n    two"\r\n'
         )
-
-
-SERVICE = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web   # the name
-spec:
-  # selects the StatefulSet's Pods
-  selector:
-    app: web
-  ports:
-    - port: 80
-"""
-
-
-class TestHeadless:
-    def test_inserts_cluster_ip_above_the_first_key(self) -> None:
-        edits = headless_service_edits(_object(SERVICE, "Service"), SERVICE)
-        assert edits is not None
-        assert apply_edits(SERVICE, edits) == SERVICE.replace(
-            "  selector:\n", "  clusterIP: None\n  selector:\n"
-        )
-
-    def test_replaces_an_allocated_cluster_ip(self) -> None:
-        text = SERVICE.replace("spec:\n", "spec:\n  clusterIP: 10.0.0.7  # pinned\n")
-        edits = headless_service_edits(_object(text, "Service"), text)
-        assert edits is not None
-        assert apply_edits(text, edits) == text.replace("10.0.0.7", "None")
-
-    @pytest.mark.parametrize(
-        ("spec", "fixed"),
-        [
-            ("spec: {selector: {app: web}}", "spec: {clusterIP: None, selector: {app: web}}"),
-            ("spec: {}", "spec: {clusterIP: None}"),
-        ],
-    )
-    def test_flow_mappings(self, spec: str, fixed: str) -> None:
-        text = f"apiVersion: v1\nkind: Service\nmetadata: {{name: web}}\n{spec}\n"
-        edits = headless_service_edits(_object(text, "Service"), text)
-        assert edits is not None
-        assert apply_edits(text, edits) == text.replace(spec, fixed)
-
-    def test_in_a_list_item_of_a_multi_document_file(self) -> None:
-        text = (
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
-            "apiVersion: v1\nkind: List\nitems:\n"
-            "  - apiVersion: v1\n    kind: Service\n    metadata: {name: web}\n"
-            "    spec:\n      ports: [{port: 80}]\n"
-        )
-        edits = headless_service_edits(_object(text, "Service"), text)
-        assert edits is not None
-        assert apply_edits(text, edits).endswith(
-            "    spec:\n      clusterIP: None\n      ports: [{port: 80}]\n"
-        )
-
-    @pytest.mark.parametrize(
-        "spec",
-        [
-            "spec:\n  type: ExternalName\n  externalName: db.example.com\n",
-            "spec:\n  clusterIP: 10.0.0.7\n  clusterIPs: [10.0.0.7]\n",
-            "spec: null\n",
-        ],
-    )
-    def test_no_fix_when_more_than_one_value_changes(self, spec: str) -> None:
-        text = f"apiVersion: v1\nkind: Service\nmetadata: {{name: web}}\n{spec}"
-        assert headless_service_edits(_object(text, "Service"), text) is None
-
-
-DAEMONSET = """\
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: agent}
-spec:
-  updateStrategy:
-    type: RollingUpdate
-    rollingUpdate:
-      maxSurge: 10%   # one in ten
-"""
-
-
-class TestDaemonSetSurge:
-    def test_inserts_max_unavailable_next_to_max_surge(self) -> None:
-        edits = daemonset_surge_edits(_object(DAEMONSET, "DaemonSet"), DAEMONSET)
-        assert edits is not None
-        assert apply_edits(DAEMONSET, edits) == DAEMONSET.replace(
-            "      maxSurge", "      maxUnavailable: 0\n      maxSurge"
-        )
-
-    def test_sets_an_explicit_max_unavailable_to_zero(self) -> None:
-        text = DAEMONSET.replace("      maxSurge", "      maxUnavailable: 25%\n      maxSurge")
-        edits = daemonset_surge_edits(_object(text, "DaemonSet"), text)
-        assert edits is not None
-        assert apply_edits(text, edits) == text.replace("25%", "0")
-
-    def test_flow_mapping(self) -> None:
-        text = DAEMONSET.replace(
-            "    rollingUpdate:\n      maxSurge: 10%   # one in ten\n",
-            "    rollingUpdate: {maxSurge: 1}\n",
-        )
-        edits = daemonset_surge_edits(_object(text, "DaemonSet"), text)
-        assert edits is not None
-        assert "rollingUpdate: {maxUnavailable: 0, maxSurge: 1}" in apply_edits(text, edits)
-
-    @pytest.mark.parametrize("surge", ["0", "'0%'", "'abc'", "-1"])
-    def test_no_fix_without_a_real_surge(self, surge: str) -> None:
-        text = DAEMONSET.replace("10%", surge)
-        assert daemonset_surge_edits(_object(text, "DaemonSet"), text) is None

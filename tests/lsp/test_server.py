@@ -78,7 +78,10 @@ async def test_initialize_advertises_features(fresh_client: Client, workspace: P
     assert result.server_info is not None and result.server_info.name == "kpolicy"
     assert capabilities.hover_provider
     assert isinstance(capabilities.code_action_provider, types.CodeActionOptions)
-    assert list(capabilities.code_action_provider.code_action_kinds or ()) == ["quickfix"]
+    assert list(capabilities.code_action_provider.code_action_kinds or ()) == [
+        "quickfix",
+        "source.fixAll.kpolicy",
+    ]
     sync = capabilities.text_document_sync
     assert isinstance(sync, types.TextDocumentSyncOptions)
     assert sync.change == types.TextDocumentSyncKind.Incremental
@@ -374,6 +377,27 @@ async def test_daemonset_quick_fix_sets_max_unavailable(client: Client, workspac
     assert actions[0] is fix or actions[0].title == fix.title  # quick fixes come first
     assert fix.edit is not None
     fixed = apply_text_edits(AGENT, edits_by_uri(fix.edit)[target])
+    assert fixed == AGENT.replace(
+        "      maxSurge: 1   # keep one extra\n",
+        "      maxUnavailable: 0\n      maxSurge: 1   # keep one extra\n",
+    )
+    assert await client.edit(target, fixed) == []
+
+
+async def test_fix_all_applies_every_safe_fix_of_the_file(client: Client, workspace: Path) -> None:
+    target = uri(workspace, "apps/agent.yaml")
+    diagnostic = only(await client.open(target, AGENT), "rolling-update-invalid")
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=target),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.kpolicy"]),
+        )
+    )
+    actions = [a for a in result or [] if isinstance(a, types.CodeAction)]
+    assert [a.kind for a in actions] == ["source.fixAll.kpolicy"]
+    assert actions[0].edit is not None
+    fixed = apply_text_edits(AGENT, edits_by_uri(actions[0].edit)[target])
     assert fixed == AGENT.replace(
         "      maxSurge: 1   # keep one extra\n",
         "      maxUnavailable: 0\n      maxSurge: 1   # keep one extra\n",
