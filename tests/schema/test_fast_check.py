@@ -19,6 +19,7 @@ from kpolicy.schema import SchemaValidator, supported_versions
 from kpolicy.schema.explain import explain, to_problems
 from kpolicy.schema.instance import as_json, is_plain_tree, tree_size
 from tests.conftest import CORPUS, ROOT
+from tests.helpers import examples
 
 from .test_hostile import FIELD_NAMES, KINDS, trees
 
@@ -149,7 +150,11 @@ def test_explain_matches_jsonschema_errors() -> None:
     assert compared > 20
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(full=400, quick=100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     kind=st.sampled_from(KINDS),
     body=st.dictionaries(st.sampled_from(FIELD_NAMES), trees, max_size=5),
