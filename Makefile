@@ -22,10 +22,10 @@ demo: $(STAMP)
 	@echo "== kpolicy plan examples-v2 --from examples (what the change does) =="
 	@$(BIN)/kpolicy plan examples-v2 --from examples
 	@echo
-	@echo "== kpolicy plan --live examples-live/cluster.yaml (a live namespace as it stands: a stuck rollout, a rollout half way, a paused one, a crash-looping StatefulSet Pod) =="
+	@echo "== kpolicy plan --live examples-live/cluster.yaml (a live namespace as it stands: a stuck rollout, a rollout half way, a paused one, a crash-looping StatefulSet Pod, a DaemonSet stuck on a crash-looping Pod) =="
 	@$(BIN)/kpolicy plan --live examples-live/cluster.yaml
 	@echo
-	@echo "== kpolicy plan examples-live/change --live examples-live/cluster.yaml (scale the stuck rollout 10 -> 15, rollover, scale while paused, revert the StatefulSet, grow the canary) =="
+	@echo "== kpolicy plan examples-live/change --live examples-live/cluster.yaml (scale the stuck rollout 10 -> 15, rollover, scale while paused, revert the StatefulSet and the DaemonSet, grow the canary) =="
 	@$(BIN)/kpolicy plan examples-live/change --live examples-live/cluster.yaml
 	@echo
 	@echo "== kpolicy plan --live examples-live/cluster.yaml --undo deployment/web --to-revision 1 -n shop =="

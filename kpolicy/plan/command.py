@@ -24,6 +24,7 @@ from kpolicy.k8s.validation import is_dns1123_subdomain
 from kpolicy.load import decode, load_text
 from kpolicy.model import KObject, Limits, LoadedFile, Severity, SourceFile
 from kpolicy.plan.context import PlanContext
+from kpolicy.plan.daemonset_live import daemonset_live_plan
 from kpolicy.plan.data import (
     DEFAULT_CLUSTER_DOMAIN,
     PlanEntry,
@@ -697,6 +698,10 @@ def _live_plan(
         )
     if live.kind == "StatefulSet":
         return statefulset_live_plan(
+            live, new, assume_ready=options.assume_ready, rejections=rejections, context=context
+        )
+    if live.kind == "DaemonSet":
+        return daemonset_live_plan(
             live, new, assume_ready=options.assume_ready, rejections=rejections, context=context
         )
     return None

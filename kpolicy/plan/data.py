@@ -170,14 +170,19 @@ Step = ReplicaSetStep | StatefulSetStep | DaemonSetStep
 
 @dataclass(frozen=True, slots=True)
 class LivePodState:
-    """A StatefulSet Pod at the start of a live plan."""
+    """A StatefulSet or DaemonSet Pod at the start of a live plan (a DaemonSet Pod with its
+    node)."""
 
     name: str
     revision: str | None
     ready: bool
+    node: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "revision": self.revision, "ready": self.ready}
+        out: dict[str, Any] = {"name": self.name, "revision": self.revision, "ready": self.ready}
+        if self.node is not None:
+            out["node"] = self.node
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +213,13 @@ class StatefulSetStart:
         if self.pods_omitted:
             out["podsOmitted"] = self.pods_omitted
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSetStart(StatefulSetStart):
+    """The live DaemonSet a plan starts from: its Pods with node, revision (the
+    ``controller-revision-hash``) and readiness, how many nodes run a Pod at the update
+    revision (``new``) and at another (``old``), and how many Pods are ready."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +423,7 @@ class WorkloadPlan:
     # planned from the live state (--live): the state the plan starts from, how it ends
     # ("stuck": it stops short of the spec, and why), the revision it ends on, the rollback
     # (--undo) and the revisions kept afterwards
-    start: Step | StatefulSetStart | None = None
+    start: Step | StatefulSetStart | None = None  # DaemonSetStart is a StatefulSetStart
     progress: Progress | None = None
     stuck_reason: str | None = None
     revision: int | None = None
@@ -498,11 +510,12 @@ def plan_document(
 
 def plan_summary(plans: Sequence[WorkloadPlan]) -> dict[str, int]:
     """How many workloads are planned, how many the API server rejects (the object or the
-    update), and how many rollouts stall."""
+    update), how many rollouts stall, and how many planned from the live state are stuck."""
     return {
         "workloads": len(plans),
         "rejected": sum(1 for plan in plans if plan.rejected is not None),
         "stalled": sum(1 for plan in plans if plan.stalled is not None),
+        "stuck": sum(1 for plan in plans if plan.progress == "stuck"),
     }
 
 
@@ -553,9 +566,8 @@ class PlanReport:
             parts.append(f"{summary['rejected']} rejected by the API server")
         if summary["stalled"]:
             parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
-        stuck = sum(1 for entry in self.entries if entry.plan.progress == "stuck")
-        if stuck:
-            parts.append(f"{stuck} stuck")
+        if summary["stuck"]:
+            parts.append(f"{summary['stuck']} stuck")
         return f"{text} ({', '.join(parts)})" if parts else text
 
     def context(self, separator: str = ", ", show: Callable[[str], str] = str) -> str:

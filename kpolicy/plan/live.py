@@ -187,6 +187,9 @@ class LiveRevision:
     revision: int
     template: Mapping[str, Any]  # data.spec.template
     change_cause: str | None
+    # its controller-revision-hash label: a DaemonSet's Pods carry this hash, a StatefulSet's
+    # the revision's name
+    hash: str | None = None
 
     @property
     def images(self) -> tuple[str, ...]:
@@ -259,6 +262,32 @@ def _controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+# a daemon Pod not yet scheduled has no nodeName: the DaemonSet controller pins it to its node
+# with a required node affinity on the field metadata.name (ReplaceDaemonSetPodNodeNameNodeAffinity,
+# pkg/controller/daemon/util)
+def _affinity_node(obj: Mapping[str, Any]) -> str | None:
+    affinity = _mapping(_mapping(_mapping(obj.get("spec")).get("affinity")).get("nodeAffinity"))
+    required = _mapping(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
+    terms = required.get("nodeSelectorTerms")
+    if not isinstance(terms, list):
+        return None
+    for term in terms:
+        fields = _mapping(term).get("matchFields")
+        if not isinstance(fields, list):
+            continue
+        for requirement in fields:
+            item = _mapping(requirement)
+            values = item.get("values")
+            if (
+                item.get("key") == "metadata.name"
+                and item.get("operator") == "In"
+                and isinstance(values, list)
+                and len(values) == 1
+            ):
+                return _string(values[0])
+    return None
+
+
 def _pod(obj: Mapping[str, Any], stateful: bool) -> LivePod:
     name = _string(_metadata(obj).get("name")) or ""
     labels = _labels(obj)
@@ -276,7 +305,7 @@ def _pod(obj: Mapping[str, Any], stateful: bool) -> LivePod:
     return LivePod(
         name=name,
         revision_hash=revision,
-        node=_string(_mapping(obj.get("spec")).get("nodeName")),
+        node=_string(_mapping(obj.get("spec")).get("nodeName")) or _affinity_node(obj),
         ready=ready,
         ordinal=ordinal,
         reason=None if ready else _pod_reason(obj),
@@ -325,6 +354,7 @@ def _controller_revision(obj: Mapping[str, Any]) -> LiveRevision:
         revision=_revision_number(obj.get("revision")) or 0,
         template=_mapping(_mapping(data.get("spec")).get("template")),
         change_cause=_string(_annotations(obj).get(CHANGE_CAUSE_ANNOTATION)),
+        hash=_string(_labels(obj).get(CONTROLLER_REVISION_HASH)),
     )
 
 

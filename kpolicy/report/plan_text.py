@@ -221,12 +221,14 @@ def progress_text(plan: WorkloadPlan) -> str:
 
 
 def live_pods_text(plan: WorkloadPlan) -> str | None:
-    """A live StatefulSet's Pods: ``web-0 web-aaa ready, web-2 web-bbb NOT ready``."""
+    """A live StatefulSet's or DaemonSet's Pods: ``web-0 web-aaa ready, web-2 web-bbb NOT
+    ready``, ``agent-x2k on node-a 7d9f ready``."""
     start = plan.start
     if not isinstance(start, StatefulSetStart) or not start.pods:
         return None
     pods = ", ".join(
-        f"{pod.name} {pod.revision or '?'} {'ready' if pod.ready else 'NOT ready'}"
+        f"{pod.name}{f' on {pod.node}' if pod.node else ''} {pod.revision or '?'} "
+        f"{'ready' if pod.ready else 'NOT ready'}"
         for pod in start.pods
     )
     if start.pods_omitted:

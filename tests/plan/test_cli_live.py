@@ -67,7 +67,7 @@ def test_text_shows_progress_history_and_traffic() -> None:
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     text = out.stdout
-    assert text.startswith("kpolicy plan: 7 workloads (2 stuck)")
+    assert text.startswith("kpolicy plan: 8 workloads (2 stuck)")
     assert "progress  STUCK at revision 2: revision 2 (api-7f8d9c6b5) has 5 unavailable" in text
     assert "live Pods  db-0 db-5d6c7b8f9 ready, db-1 db-5d6c7b8f9 ready, db-2" in text
     assert "4  (new)  registry.example.com/frontend:1.28  10 Pods" in text
@@ -182,3 +182,46 @@ def test_assume_ready_unsticks_the_documentation_example() -> None:
     api = _by_name(doc)["api"]
     assert api["progress"] == "complete"
     assert api["steps"][-1] == {"new": 10, "old": [0]}
+
+
+def test_daemonset_from_the_live_state() -> None:
+    doc = plan_json("--live", LIVE)
+    agent = _by_name(doc)["node-agent"]
+    assert agent["object"]["kind"] == "DaemonSet"
+    assert agent["start"]["new"] == 2 and agent["start"]["old"] == 2
+    assert {p["node"]: p["ready"] for p in agent["start"]["pods"]} == {
+        "node-a": True,
+        "node-b": False,
+        "node-c": True,
+        "node-d": True,
+    }
+    # the crash-looping 1.9 Pod on node-b takes maxUnavailable 1: nothing more happens
+    assert agent["steps"] == [] and agent["progress"] == "stuck"
+    assert "node-agent-9fz7q (CrashLoopBackOff) on node-b" in agent["stuckReason"]
+    stuck = sum(1 for w in doc["workloads"] if w.get("progress") == "stuck")
+    assert doc["summary"]["stuck"] == stuck >= 2
+
+
+def test_daemonset_revert_from_the_live_state(changed: dict[str, Any]) -> None:
+    agent = _by_name(changed)["node-agent"]
+    assert agent["change"] == "rollout"
+    # the broken Pod goes first (outside the budget), then one node at a time
+    assert agent["steps"] == [
+        {"new": 2, "old": 1},
+        {"new": 3, "old": 1},
+        {"new": 3, "old": 0},
+        {"new": 4, "old": 0},
+    ]
+    assert agent["progress"] == "complete" and agent["revision"] == 3
+    assert changed["summary"]["stuck"] == sum(
+        1 for w in changed["workloads"] if w.get("progress") == "stuck"
+    )
+
+
+def test_daemonset_assume_ready_and_text() -> None:
+    doc = plan_json("--live", LIVE, "--assume-ready")
+    assert _by_name(doc)["node-agent"]["progress"] == "complete"
+    out = run("--live", LIVE)
+    assert out.returncode == 0, out.stderr
+    assert "node-agent-9fz7q on node-b 7d4b9c6f8 NOT" in out.stdout
+    assert "not planned from the live state yet" not in out.stderr

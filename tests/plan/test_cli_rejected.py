@@ -40,7 +40,7 @@ spec:
 def test_rejected_deployment_has_lints_reason_and_no_steps(tmp_path: Path) -> None:
     (tmp_path / "web.yaml").write_text(MISMATCHED)
     doc = plan_json("web.yaml", cwd=tmp_path)
-    assert doc["summary"] == {"workloads": 1, "rejected": 1, "stalled": 0}
+    assert doc["summary"] == {"workloads": 1, "rejected": 1, "stalled": 0, "stuck": 0}
     web = workload(doc, "Deployment", "web")
     assert web["steps"] == [] and web["stalled"] is None
     assert web["rejections"] == [
@@ -155,7 +155,7 @@ def test_daemonset_surge_with_host_port_stalls_in_every_format(tmp_path: Path) -
     (tmp_path / "ds.yaml").write_text(HOST_PORT_DAEMONSET)
     assert "error[daemonset-surge-with-host-port]" in run_lint("ds.yaml", cwd=tmp_path)
     doc = plan_json("ds.yaml", cwd=tmp_path)
-    assert doc["summary"] == {"workloads": 1, "rejected": 0, "stalled": 1}
+    assert doc["summary"] == {"workloads": 1, "rejected": 0, "stalled": 1, "stuck": 0}
     ds = workload(doc, "DaemonSet", "exporter")
     assert ds["steps"] == [{"new": 1, "old": 3}] and ds["stalled"]["after"] == 1
     text = run("ds.yaml", cwd=tmp_path).stdout
@@ -194,5 +194,5 @@ def test_a_kustomize_patch_is_neither_planned_nor_rejected(tmp_path: Path) -> No
     )
     assert "selector-missing" not in run_lint(".", cwd=tmp_path)
     doc = plan_json(".", cwd=tmp_path)
-    assert doc["summary"] == {"workloads": 1, "rejected": 0, "stalled": 0}
+    assert doc["summary"] == {"workloads": 1, "rejected": 0, "stalled": 0, "stuck": 0}
     assert workload(doc, "Deployment", "web")["replicas"] == 10
