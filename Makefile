@@ -49,6 +49,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/kpolicy rules --format markdown > docs/rules.md
 	$(BIN)/python tools/gen_schemas.py --overlay
+	$(BIN)/python tools/gen_rule_index.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -19,11 +19,42 @@ def main() -> None:
         replayed = replay_command_line(sys.argv[1:])
         if replayed is not None:
             sys.exit(replayed)
+        from kpolicy.fastcli import parse_lint
+
+        arguments = parse_lint(sys.argv[1:])
+        if arguments is not None:
+            sys.exit(_lint(arguments))
         from kpolicy.cli import main as run
 
         run()
     except Exception as exc:  # SystemExit and KeyboardInterrupt are not Exceptions
         sys.exit(internal_error(exc, "--debug" in sys.argv[1:]))
+
+
+def _lint(arguments: dict[str, object]) -> int:
+    """``kpolicy lint`` parsed by :mod:`kpolicy.fastcli`, ended as typer ends a command
+    (``typer.core._main``): a closed pipe exits 1 and quietly, Ctrl-C exits 130, the end of
+    input prints ``Aborted!`` and exits 1."""
+    import errno
+
+    from kpolicy.lintcmd import reconfigure_streams, run
+
+    reconfigure_streams()  # as kpolicy.cli.main does
+    try:
+        return run(**arguments)  # type: ignore[arg-type]
+    except EOFError:
+        sys.stderr.write("\nAborted!\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        from typer._click.utils import PacifyFlushWrapper
+
+        sys.stdout = PacifyFlushWrapper(sys.stdout)
+        sys.stderr = PacifyFlushWrapper(sys.stderr)
+        return 1
 
 
 def internal_error(exc: BaseException, debug: bool) -> int:

@@ -236,213 +236,72 @@ def _last_item(collection: Node) -> Node | None:
     return node if node.start_mark.index >= collection.start_mark.index else None
 
 
-class _DocumentBuilder:
-    """Builds the value of one composed document and its pointer → span table."""
-
-    __slots__ = ("_active", "_ends", "limits", "line_offset", "nodes", "problems", "table")
-
-    def __init__(self, table: PositionTable, line_offset: int, limits: Limits) -> None:
-        self.table = table
-        self.line_offset = line_offset
-        self.limits = limits
-        self.nodes = 0
-        self.problems: list[tuple[str, Severity, str, Span]] = []
-        self._active: set[int] = set()
-        self._ends: dict[int, tuple[int, int]] = {}  # id of a block collection → its end
-
-    def span(self, node: Node) -> Span:
-        start = node.start_mark
-        off = self.line_offset
-        if _not_block(node):
-            end = node.end_mark
-            return Span(start.line + 1 + off, start.column + 1, end.line + 1 + off, end.column + 1)
-        end_line, end_column = self._block_end(node)
-        return Span(start.line + 1 + off, start.column + 1, end_line, end_column)
-
-    def _block_end(self, node: Node) -> tuple[int, int]:
-        """Where a block collection ends: where its last item ends (1-based, exclusive).
-
-        Its end mark is the start of whatever follows it, which may be lines later (blank and
-        comment lines) and at any column. Worked out down the chain of last items without
-        recursion, each collection once per document."""
-        chain: list[Node] = []
-        in_chain: set[int] = set()
-        current: Node = node
-        end: tuple[int, int] | None = None
-        off = self.line_offset
-        while True:
-            known = self._ends.get(id(current))
-            if known is not None:
-                end = known
-                break
-            if _not_block(current):
-                mark = current.end_mark
-                end = (mark.line + 1 + off, mark.column + 1)
-                break
-            chain.append(current)
-            in_chain.add(id(current))
-            last = _last_item(current)
-            if last is None or id(last) in in_chain:
-                # an alias at the end (a recursive one among them): the item's own place is not
-                # known
-                mark = current.end_mark
-                end = (
-                    (mark.line + 1 + off, 1)
-                    if mark.column == 0
-                    else (mark.line + 1 + off, mark.column + 1)
-                )
-                break
-            current = last
-        for collection in reversed(chain):
-            self._ends[id(collection)] = end
-        return end
-
-    def build(self, node: Node, pointer: str, key_span: Span | None, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise _Refused(
-                f"document expands to more than {self.limits.max_nodes} nodes "
-                "(an alias bomb?); raise limits.maxNodes to load it",
-                node,
-            )
-        if depth > self.limits.max_depth:
-            raise _Refused(
-                f"document nests deeper than {self.limits.max_depth} levels; "
-                "raise limits.maxDepth to load it",
-                node,
-            )
-        value_span = self.span(node)
-        if pointer not in self.table.entries:
-            self.table.entries[pointer] = (key_span, value_span)
-        tag = node.tag
-        if tag not in _PLAIN_TAGS and tag != _MERGE:
-            self.problems.append(
-                (
-                    "yaml-syntax",
-                    Severity.ERROR,
-                    f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not supported in "
-                    "Kubernetes manifests; "
-                    "the value is read as plain data",
-                    value_span,
-                )
-            )
-        cls = node.__class__
-        if cls is ScalarNode:
-            return self.scalar(cast(ScalarNode, node))
-        node_id = id(node)
-        if node_id in self._active:
-            raise _Refused("recursive alias: a node contains itself", node)
-        self._active.add(node_id)
-        try:
-            if cls is MappingNode:
-                self.nodes += len(node.value)  # the keys
-                return self.mapping(cast(MappingNode, node), pointer, depth)
-            if cls is SequenceNode:
-                return [
-                    self.build(item, f"{pointer}/{i}", None, depth + 1)
-                    for i, item in enumerate(node.value)
-                ]
-        finally:
-            self._active.discard(node_id)
-        return None  # pragma: no cover - the composer makes only these three node classes
-
-    def scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            return node.value
-        try:
-            if tag == _INT:
-                return _int_or_fallback(node.value)
-            if tag == _BOOL:
-                return node.value.lower() in _TRUE_WORDS
-            if tag == _NULL:
-                return None
-            if tag == _FLOAT:
-                return _constructor.construct_yaml_float(node)
-        except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver and constructor agree
-            return node.value
-        return node.value  # timestamps, binary and unknown tags stay text, as strings
-
-    def key_text(self, node: Node) -> str:
-        if node.__class__ is ScalarNode:
-            value = node.value
-            if node.tag == _NULL:
-                return "null" if value in ("", "~") else str(value)
-            return str(value)
-        self.problems.append(
-            (
-                "manifest-invalid",
-                Severity.ERROR,
-                "mapping key is a collection; Kubernetes object keys are strings",
-                self.span(node),
-            )
-        )
-        return f"<{node.__class__.__name__.replace('Node', '').lower()} key>"
-
-    def mapping(self, node: MappingNode, pointer: str, depth: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        merges: list[Node] = []
-        seen: dict[str, Span] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append(value_node)
-                continue
-            key = self.key_text(key_node)
-            key_span = self.span(key_node)
-            if key in seen:
-                first = seen[key]
-                self.problems.append(
-                    (
-                        "yaml-duplicate-key",
-                        Severity.WARNING,
-                        f"duplicate key {key!r} (first at line {first.line}); YAML readers "
-                        "keep the last value and the API server's strict decoding rejects it",
-                        key_span,
-                    )
-                )
-                # the later value wins, as in every YAML reader Kubernetes uses
-                self.table.entries.pop(f"{pointer}/{_escape(key)}", None)
-                self._forget(f"{pointer}/{_escape(key)}/")
-            seen[key] = key_span
-            result[key] = self.build(value_node, f"{pointer}/{_escape(key)}", key_span, depth + 1)
-        for merge in merges:
-            sources = merge.value if merge.__class__ is SequenceNode else [merge]
-            for source in sources:
-                merged = self.build(source, pointer + "/<<", None, depth + 1)
-                if isinstance(merged, dict):
-                    for k, v in merged.items():
-                        result.setdefault(k, v)
-                else:
-                    self.problems.append(
-                        (
-                            "yaml-syntax",
-                            Severity.ERROR,
-                            "a merge key (<<) must refer to a mapping or a list of mappings",
-                            self.span(source),
-                        )
-                    )
-        return result
-
-    def _forget(self, prefix: str) -> None:
-        stale = [p for p in self.table.entries if p.startswith(prefix)]
-        for p in stale:
-            del self.table.entries[p]
+def _span_of(node: Node, line_offset: int) -> tuple[int, int, int, int]:
+    """The span of a node the builder does not build: a mapping key that is a collection (or a
+    merge key that ends its mapping). A block collection ends where its last item ends, found
+    down the chain of last items without recursion; the builder works out the same end from
+    its records for the nodes it builds."""
+    start = node.start_mark
+    off = line_offset + 1
+    chain: set[int] = set()
+    current = node
+    while True:
+        if _not_block(current):
+            mark = current.end_mark
+            end = (mark.line + off, mark.column + 1)
+            break
+        chain.add(id(current))
+        last = _last_item(current)
+        if last is None or id(last) in chain:
+            # an alias at the end (a recursive one among them): the item's own place is not
+            # known
+            mark = current.end_mark
+            end = (mark.line + off, 1) if mark.column == 0 else (mark.line + off, mark.column + 1)
+            break
+        current = last
+    return (start.line + off, start.column + 1, *end)
 
 
-class _Irregular(Exception):
-    """A document that a compact position table cannot describe (merge keys, duplicate or
-    collection keys, tags to report, a resource bound reached): the classic builder takes it."""
+def _key_text(node: Node) -> str:
+    """A mapping key as the value's dict holds it (a collection key is reported, and named)."""
+    if node.__class__ is ScalarNode:
+        value = node.value
+        if node.tag == _NULL:
+            return "null" if value in ("", "~") else str(value)
+        return str(value)
+    return f"<{node.__class__.__name__.replace('Node', '').lower()} key>"
 
 
-def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, array.array[int]]:
-    """The value of a composed document and its compact position records (see
-    ``PositionTable.compact``), in one walk that makes no Span, pointer or dict entry per node.
+Problem = tuple[str, Severity, str, Span]
 
-    It follows ``_DocumentBuilder`` exactly: same values, same order; whatever that builder would
-    report or refuse raises ``_Irregular`` instead, and that builder then runs.
+
+def _tag_problem(tag: str, span: Span) -> Problem:
+    return (
+        "yaml-syntax",
+        Severity.ERROR,
+        f"tag {tag.replace('tag:yaml.org,2002:', '!!')} is not supported in Kubernetes "
+        "manifests; the value is read as plain data",
+        span,
+    )
+
+
+def _build_document(
+    root: Node, line_offset: int, limits: Limits, problems: list[Problem]
+) -> tuple[Any, PositionTable]:
+    """The value of a composed document and its position table, in one walk that makes no Span,
+    pointer or dict entry per node: one record per node built (see ``PositionTable.compact``),
+    in the order built, and, for a mapping whose records do not follow its keys (a duplicate
+    key: the later value wins, kept at the first one's place in the dict; merge keys: their
+    sources are built after the pairs, under ``<<``, and add keys the mapping does not have),
+    its children in the order built (``PositionTable``'s irregular mappings).
+
+    What is wrong but readable is appended to ``problems`` (reported tags, duplicate and
+    collection keys, a merge key of a scalar); a resource bound raises ``_Refused`` at the node
+    that reaches it, with the problems found before it in ``problems``.
     """
     records: list[int] = []
     extend = records.extend
+    irregular: dict[int, tuple[tuple[str, int, bool, Any], ...]] = {}
     max_nodes, max_depth = limits.max_nodes, limits.max_depth
     offset = line_offset + 1
     count = 0
@@ -452,8 +311,17 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
     def build(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
         nonlocal count
         count += 1
-        if count > max_nodes or depth > max_depth:
-            raise _Irregular
+        if count > max_nodes:
+            raise _Refused(
+                f"document expands to more than {max_nodes} nodes "
+                "(an alias bomb?); raise limits.maxNodes to load it",
+                node,
+            )
+        if depth > max_depth:
+            raise _Refused(
+                f"document nests deeper than {max_depth} levels; raise limits.maxDepth to load it",
+                node,
+            )
         start, end = node.start_mark, node.end_mark
         line, end_line = start.line, end.line
         cls = node.__class__
@@ -470,7 +338,7 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
                 # short values repeat too (names of images, protocols, policies): share them
                 return intern(value) if len(value) <= 32 else value
             if tag not in plain_tags and tag != _MERGE:
-                raise _Irregular
+                problems.append(_tag_problem(tag, Span(*value_span)))
             value = node.value
             try:
                 if tag == _INT:
@@ -481,64 +349,124 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
                     return None
                 if tag == _FLOAT:
                     return _constructor.construct_yaml_float(cast(ScalarNode, node))
-            except (ValueError, yaml.YAMLError):  # pragma: no cover - as in _DocumentBuilder
+            except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
                 return value
-            return value
+            return value  # timestamps, binary and unknown tags stay text, as strings
+        tag_problem = -1
         if tag not in plain_tags and tag != _MERGE:
-            raise _Irregular
+            tag_problem = len(problems)  # its span is known once the items are built
+            problems.append(_tag_problem(tag, Span(*value_span)))
         records.append(0)
         last = -1  # the record of the last item, or of the last pair's value
+        last_key: Node | None = None  # a merge key that ends the mapping
         if cls is MappingNode:
             pairs = node.value
             count += len(pairs)
             result: dict[str, Any] = {}
-            for key_node, value_node in pairs:
-                if key_node.__class__ is not ScalarNode or key_node.tag == _MERGE:
-                    raise _Irregular
-                key = key_node.value
-                if key_node.tag == _NULL:
-                    key = "null" if key in ("", "~") else str(key)
-                elif key.__class__ is not str:
-                    key = str(key)
-                if key in result:
-                    raise _Irregular
-                key = intern(key)  # keys repeat in every object: one string each
-                key_start, key_end = key_node.start_mark, key_node.end_mark
-                last = len(records)
-                result[key] = build(
-                    value_node,
-                    (
+            merges: list[Node] | None = None
+            duplicates: set[str] | None = None
+            for pair in pairs:
+                key_node, value_node = pair
+                if key_node.__class__ is ScalarNode and key_node.tag != _MERGE:
+                    key = key_node.value
+                    if key_node.tag == _NULL:
+                        key = "null" if key in ("", "~") else str(key)
+                    elif key.__class__ is not str:
+                        key = str(key)
+                    key_start, key_end = key_node.start_mark, key_node.end_mark
+                    span = (
                         key_start.line + offset,
                         key_start.column + 1,
                         key_end.line + offset,
                         key_end.column + 1,
-                    ),
-                    depth + 1,
+                    )
+                elif key_node.tag == _MERGE:
+                    merges = [value_node] if merges is None else [*merges, value_node]
+                    continue
+                else:
+                    key = _key_text(key_node)
+                    span = _span_of(key_node, line_offset)
+                    problems.append(
+                        (
+                            "manifest-invalid",
+                            Severity.ERROR,
+                            "mapping key is a collection; Kubernetes object keys are strings",
+                            Span(*span),
+                        )
+                    )
+                if key in result:
+                    first = _previous_line(pairs, pair, key) + offset
+                    problems.append(
+                        (
+                            "yaml-duplicate-key",
+                            Severity.WARNING,
+                            f"duplicate key {key!r} (first at line {first}); YAML readers "
+                            "keep the last value and the API server's strict decoding rejects it",
+                            Span(*span),
+                        )
+                    )
+                    duplicates = {key} if duplicates is None else duplicates | {key}
+                key = intern(key)  # keys repeat in every object: one string each
+                last = len(records)
+                # the later value wins, as in every YAML reader Kubernetes uses
+                result[key] = build(value_node, span, depth + 1)
+            if pairs and pairs[-1][0].tag == _MERGE:
+                last_key = pairs[-1][0]
+            if merges is not None or duplicates is not None:
+                irregular[position // RECORD] = _children_built(
+                    node, result, duplicates or set(), position // RECORD + 1, records
                 )
+            for merge in merges or ():
+                sources = merge.value if merge.__class__ is SequenceNode else [merge]
+                for source in sources:
+                    at = len(records) // RECORD
+                    merged = build(source, None, depth + 1)
+                    irregular[position // RECORD] += (("<<", at, False, merged),)
+                    if merged.__class__ is dict:
+                        for k, v in merged.items():
+                            result.setdefault(k, v)
+                    else:
+                        base = at * RECORD
+                        problems.append(
+                            (
+                                "yaml-syntax",
+                                Severity.ERROR,
+                                "a merge key (<<) must refer to a mapping or a list of mappings",
+                                Span(*records[base : base + 4]),
+                            )
+                        )
         elif cls is SequenceNode:
             result = []  # type: ignore[assignment]
             for item in node.value:
                 last = len(records)
                 result.append(build(item, None, depth + 1))  # type: ignore[attr-defined]
         else:  # pragma: no cover - the composer makes only these three node classes
-            raise _Irregular
+            raise AssertionError(cls)
         records[position + 8] = (len(records) - position) // RECORD
-        if last >= 0 and not cast(CollectionNode, node).flow_style:
+        if not cast(CollectionNode, node).flow_style and node.value:
             # a block collection ends where its last item does (its end mark is at whatever
             # follows, maybe lines later); an empty value ends at its key, and an alias (whose
-            # record is the anchor's) at its key, or else where the collection's mark says
-            item_end = (records[last + 2], records[last + 3])
-            item_start = (records[last], records[last + 1])
-            key_line = records[last + 4]
-            if key_line and (item_start == item_end or item_start < (key_line, records[last + 5])):
-                item_end = (records[last + 6], records[last + 7])
-            elif not key_line and item_start < (records[position], records[position + 1]):
-                item_end = (
-                    (end_line + offset, 1)
-                    if end.column == 0
-                    else (end_line + offset, end.column + 1)
-                )
+            # record is the anchor's) at its key, or else where the collection's mark says; a
+            # merge key at the end, at that key
+            if last_key is not None:
+                item_end = _span_of(last_key, line_offset)[2:]
+            else:
+                item_end = (records[last + 2], records[last + 3])
+                item_start = (records[last], records[last + 1])
+                key_line = records[last + 4]
+                if key_line and (
+                    item_start == item_end or item_start < (key_line, records[last + 5])
+                ):
+                    item_end = (records[last + 6], records[last + 7])
+                elif not key_line and item_start < (records[position], records[position + 1]):
+                    item_end = (
+                        (end_line + offset, 1)
+                        if end.column == 0
+                        else (end_line + offset, end.column + 1)
+                    )
             records[position + 2], records[position + 3] = item_end
+        if tag_problem >= 0:
+            problems[tag_problem] = _tag_problem(tag, Span(*records[position : position + 4]))
         return result
 
     try:
@@ -549,7 +477,38 @@ def _build_compact(root: Node, line_offset: int, limits: Limits) -> tuple[Any, a
         build = _built
     # two bytes a number when every line and column fits (all but minified giants), else four
     narrow = not records or max(records) <= _NARROW_MAX
-    return value, array.array("H" if narrow else "i", records)
+    table = array.array("H" if narrow else "i", records)
+    return value, PositionTable.compact(value, table, irregular or None)
+
+
+def _previous_line(pairs: list[tuple[Node, Node]], pair: tuple[Node, Node], key: str) -> int:
+    """The (0-based) line of the key that ``pair`` repeats: its last occurrence before it."""
+    line = 0
+    for earlier in pairs:
+        if earlier is pair:
+            break
+        if earlier[0].tag != _MERGE and _key_text(earlier[0]) == key:
+            line = earlier[0].start_mark.line
+    return line
+
+
+def _children_built(
+    node: Node, result: dict[str, Any], duplicates: set[str], child: int, records: list[int]
+) -> tuple[tuple[str, int, bool, Any], ...]:
+    """The pairs of an irregular mapping as ``PositionTable`` walks them: in the order built,
+    the earlier values of a duplicate key left out (they are replaced whole) and the later one
+    marked to replace what its pointer held."""
+    keys = [_key_text(k) for k, _ in node.value if k.tag != _MERGE]
+    remaining = {key: keys.count(key) for key in duplicates}
+    children: list[tuple[str, int, bool, Any]] = []
+    for key in keys:
+        left = remaining.get(key)
+        if left is None or left == 1:
+            children.append((_escape(key), child, left is not None, result[key]))
+        else:
+            remaining[key] = left - 1
+        child += records[child * RECORD + 8]
+    return tuple(children)
 
 
 _NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)
@@ -561,7 +520,7 @@ def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -
 
 
 def _children(node: Node) -> list[Node]:
-    """The nodes ``_DocumentBuilder.build`` descends into: items, values and merge sources."""
+    """The nodes ``_build_document`` descends into: items, values and merge sources."""
     if node.__class__ is SequenceNode:
         return list(node.value)
     if node.__class__ is not MappingNode:
@@ -865,8 +824,7 @@ def load_documents(
                 continue
             if node.__class__ is ScalarNode and node.tag == _NULL and node.value in ("", "~"):
                 continue  # an empty document
-            table = PositionTable()
-            builder = _DocumentBuilder(table, line_offset, limits)
+            problems: list[Problem] = []
             try:
                 if aliases:
                     expansion_left -= _check_expansion(node, limits)
@@ -877,25 +835,20 @@ def load_documents(
                             "limits.maxNodes to load it",
                             node,
                         )
-                try:
-                    value, records = _build_compact(node, line_offset, limits)
-                    table = PositionTable.compact(value, records)
-                except _Irregular:
-                    value = builder.build(node, "", None, 0)
+                value, table = _build_document(node, line_offset, limits, problems)
             except _Refused as exc:
-                where = builder.span(exc.node)
                 value = _REFUSED
+                mark = exc.node.start_mark
                 diagnostics.append(
                     _diag(
                         source,
                         "yaml-syntax",
                         Severity.ERROR,
                         f"document refused: {exc}",
-                        Span.point(where.line, where.column),
+                        Span.point(mark.line + 1 + line_offset, mark.column + 1),
                     )
                 )
             except RecursionError:
-                where = builder.span(node)
                 value = _REFUSED
                 diagnostics.append(
                     _diag(
@@ -903,15 +856,15 @@ def load_documents(
                         "yaml-syntax",
                         Severity.ERROR,
                         "document refused: nesting too deep to read",
-                        Span.point(where.line, 1),
+                        Span.point(node.start_mark.line + 1 + line_offset, 1),
                     )
                 )
-            for rule, severity, message, span in builder.problems:
+            for rule, severity, message, span in problems:
                 if rule == "manifest-invalid":
                     message += hint(span.line)
                 diagnostics.append(_diag(source, rule, severity, message, span))
             if value is not _REFUSED:
-                documents.append(Document(count, value, table, builder.span(node)))
+                documents.append(Document(count, value, table, table.resolve("", "value")[0]))
             count += 1
     return documents, diagnostics
 

@@ -80,7 +80,15 @@ def escape_pointer_token(token: PathPart) -> str:
 
 
 def to_pointer(path: Path) -> str:
-    return "".join("/" + escape_pointer_token(p) for p in path)
+    if not path:
+        return ""
+    tokens = [p if p.__class__ is str else str(p) for p in path]
+    joined = "/".join(tokens)
+    # a token with "~" or "/" is escaped (RFC 6901); the others, which are nearly all, are
+    # joined at once (this runs at least twice for every finding)
+    if "~" in joined or joined.count("/") != len(tokens) - 1:
+        return "".join("/" + escape_pointer_token(token) for token in tokens)
+    return "/" + joined
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,38 +44,128 @@ MIN_PARALLEL_BYTES = 256 * 1024
 MIN_PARALLEL_FILES = 8
 
 
-def available_cores() -> int:
+def available_cores(root: str = "/") -> int:
+    """The CPUs this process may use: those of its affinity mask (``taskset``, a cpuset), no
+    more than its cgroup's CPU quota allows (a container's ``--cpus``, a pod's CPU limit)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    quota = cgroup_cpu_quota(root)
+    if quota is not None:
+        # a fractional quota rounds down: a worker throttled for part of every period holds
+        # back the run, which waits for its slowest worker
+        cores = max(1, min(cores, int(quota)))
+    return cores
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _own_cgroups(root: str) -> dict[str, str]:
+    """This process's cgroup path per controller ("" for the unified v2 hierarchy)."""
+    paths: dict[str, str] = {}
+    for line in (_read(os.path.join(root, "proc/self/cgroup")) or "").splitlines():
+        _, controllers, path = ([*line.split(":", 2), "", ""])[:3]
+        for controller in controllers.split(","):
+            paths.setdefault(controller, path)
+    return paths
+
+
+def _ancestors(base: str, path: str) -> list[str]:
+    """``base``/``path`` and every folder above it up to ``base``, the deepest first (a limit
+    set on any ancestor applies; inside a cgroup namespace the path is "/")."""
+    parts = [part for part in path.split("/") if part and part not in (".", "..")]
+    return [os.path.join(base, *parts[:depth]) for depth in range(len(parts), -1, -1)]
+
+
+def cgroup_cpu_quota(root: str = "/") -> float | None:
+    """The CPU quota of this process's cgroup in CPUs (the smallest along its ancestors), or
+    None when there is none: cgroup v2 ``cpu.max`` ("max 100000", or "150000 100000" for 1.5
+    CPUs), else cgroup v1 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1: none)."""
+    cgroups = _own_cgroups(root)
+    fs = os.path.join(root, "sys/fs/cgroup")
+    quotas: list[float] = []
+    for folder in _ancestors(fs, cgroups.get("", "/")):
+        fields = (_read(os.path.join(folder, "cpu.max")) or "").split()
+        if len(fields) == 2 and fields[0] != "max":
+            with contextlib.suppress(ValueError, ZeroDivisionError):
+                quotas.append(int(fields[0]) / int(fields[1]))
+    if not quotas:
+        for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
+            for folder in _ancestors(os.path.join(fs, mount), cgroups.get("cpu", "/")):
+                quota = _read(os.path.join(folder, "cpu.cfs_quota_us"))
+                period = _read(os.path.join(folder, "cpu.cfs_period_us"))
+                with contextlib.suppress(TypeError, ValueError, ZeroDivisionError):
+                    if int(quota or "") > 0:
+                        quotas.append(int(quota or "") / int(period or ""))
+    quotas = [quota for quota in quotas if quota > 0]
+    return min(quotas) if quotas else None
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
-def idle_cores() -> int:
+def idle_cores(root: str = "/") -> int:
     """Cores not busy with other work (like ``make -l``): on a machine whose cores are all
     taken, workers only add the cost of forking and pickling."""
-    cores = available_cores()
-    busy = others_running()
+    cores = available_cores(root)
+    busy = others_running(root)
     if busy is None:
         return cores
     return max(1, min(cores, int(cores - busy)))
 
 
-def others_running() -> float | None:
-    """How many other tasks want a core now: on Linux the runnable count of ``/proc/loadavg``
-    less this process, which is running as it reads it; elsewhere the one-minute load average
-    less one. The instantaneous count matters: the one-minute average still counts work that
-    ended seconds ago (a previous kpolicy run, say) and would make this one serial."""
+def _stat_fields(path: str) -> list[bytes]:
+    """The fields of a ``/proc`` stat file after the command name (which is in parentheses
+    and may hold spaces and parentheses itself): the state first, the thread count 18th."""
     try:
-        with open("/proc/loadavg", "rb") as handle:
-            runnable = handle.read().split()[3].split(b"/")[0]
-        return max(0, int(runnable) - 1)
-    except (OSError, IndexError, ValueError):
-        pass
+        with open(path, "rb") as handle:
+            return handle.read().rpartition(b")")[2].split()
+    except OSError:
+        return []
+
+
+def others_running(root: str = "/", own: int | None = None) -> float | None:
+    """How many other tasks of this container want a core now: the threads in state R
+    (running or runnable) in ``/proc``, less this process's own. Inside a container ``/proc``
+    shows the container's processes only, whereas ``/proc/loadavg`` is the host's whole load
+    (a busy CI host would make every container serial). The instantaneous count matters: a
+    load average still counts work that ended seconds ago (a previous kpolicy run, say).
+    Elsewhere (no ``/proc``), the one-minute load average less one."""
+    proc = os.path.join(root, "proc")
+    try:
+        entries = os.listdir(proc)
+    except OSError:
+        entries = None
+    if entries is not None:
+        own_entry = str(os.getpid() if own is None else own)
+        running = 0
+        seen = False
+        for entry in entries:
+            if not entry.isdigit() or entry == own_entry:
+                continue
+            fields = _stat_fields(f"{proc}/{entry}/stat")
+            if len(fields) < 18:
+                continue
+            seen = True
+            if fields[17] == b"1":  # one thread: the process's state is the thread's
+                running += fields[0] == b"R"
+                continue
+            try:
+                tasks = os.listdir(f"{proc}/{entry}/task")
+            except OSError:
+                continue
+            for task in tasks:
+                running += _stat_fields(f"{proc}/{entry}/task/{task}/stat")[:1] == [b"R"]
+        if seen:
+            return running
     try:
         return max(0.0, os.getloadavg()[0] - 1)
     except (AttributeError, OSError):

@@ -35,8 +35,6 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any, Final
 
-import regex
-
 __all__ = [
     "MATCH_TIMEOUT",
     "PATTERN_TIMEOUT",
@@ -100,6 +98,8 @@ def start_run() -> None:
 def _translate(source: str) -> str:
     """``$`` outside a character class becomes ``\\Z`` (end of text), as in ECMA-262 and Go,
     unless the pattern enables multi-line mode (``(?m)``), where ``$`` ends each line."""
+    import regex  # only user patterns need it: not imported at start-up
+
     if "$" not in source or regex.search(r"\(\?[a-zA-Z]*m", source):
         return source
     out: list[str] = []
@@ -144,6 +144,8 @@ class BoundedPattern:
     __slots__ = ("_memo", "_search", "source")
 
     def __init__(self, source: str) -> None:
+        import regex  # only user patterns need it: not imported at start-up
+
         self.source = source
         try:
             compiled = regex.compile(_translate(source), regex.ASCII)

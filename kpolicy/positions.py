@@ -14,18 +14,33 @@ from kpolicy.model import Anchor, Span, escape_pointer_token
 # all non-negative, so that an array of unsigned shorts holds them when they fit
 RECORD = 9
 
+# a mapping whose records do not follow its keys, by its record: its children in the order the
+# loader built them: (pointer token, record, whether it replaces what its pointer held (the
+# later of duplicate keys), value)
+Irregular = dict[int, tuple[tuple[str, int, bool, Any], ...]]
+
+_SEE_ENTRIES = -1  # a pointer that goes through an irregular mapping: ``entries`` answers
+
 
 class PositionTable:
     """JSON pointer (from the document root) → (key span or None, value span).
 
     A table is either a plain dict (``entries``), or compact: the spans of a document's nodes
-    in one array, in the order the loader walked them, found again by walking the document's
-    value along the pointer. A compact table costs 18 bytes a node (36 in a document with a
-    line or column past 65,535) instead of about 450 (a pointer string, a dict slot, a tuple
-    and two Span objects); ``entries`` still works on it, built on first use.
+    in one array, in the order the loader built them, found again by walking the document's
+    value along the pointer: a mapping's children follow it in key order. A compact table costs
+    18 bytes a node (36 in a document with a line or column past 65,535) instead of about 450 (a
+    pointer string, a dict slot, a tuple and two Span objects); ``entries`` still works on it,
+    built on first use.
+
+    The few mappings whose records do not follow their keys (duplicate keys, merge keys) are
+    listed in ``irregular`` with their children in the order built; ``entries`` replays that
+    order as the loader defines positions (the first node built at a pointer holds it; the
+    later of two duplicate keys replaces what its pointer held and everything under it; merge
+    sources are recorded under ``<<``, and the keys they add have no position of their own), and
+    a pointer that goes through such a mapping is looked up there.
     """
 
-    __slots__ = ("_entries", "_records", "_root")
+    __slots__ = ("_entries", "_irregular", "_records", "_root")
 
     def __init__(self, entries: dict[str, tuple[Span | None, Span]] | None = None) -> None:
         self._entries: dict[str, tuple[Span | None, Span]] | None = (
@@ -33,13 +48,15 @@ class PositionTable:
         )
         self._records: Any = None
         self._root: Any = None
+        self._irregular: Irregular | None = None
 
     @classmethod
-    def compact(cls, root: Any, records: Any) -> PositionTable:
+    def compact(cls, root: Any, records: Any, irregular: Irregular | None = None) -> PositionTable:
         table = cls.__new__(cls)
         table._entries = None
         table._records = records
         table._root = root
+        table._irregular = irregular
         return table
 
     @property
@@ -59,16 +76,18 @@ class PositionTable:
         return f"PositionTable({len(self.entries)} entries)"
 
     def __getstate__(self) -> Any:
-        return (self._entries, self._records, self._root)
+        return (self._entries, self._records, self._root, self._irregular)
 
     def __setstate__(self, state: Any) -> None:
-        self._entries, self._records, self._root = state
+        self._entries, self._records, self._root, self._irregular = state
 
     def lookup(self, pointer: str) -> tuple[Span | None, Span] | None:
         """The entry of ``pointer``, without building ``entries`` on a compact table."""
         if self._entries is not None:
             return self._entries.get(pointer)
         index = self._find(pointer)
+        if index == _SEE_ENTRIES:
+            return self.entries.get(pointer)
         return None if index is None else self._entry(index)
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
@@ -84,15 +103,17 @@ class PositionTable:
             return 0
         if not pointer.startswith("/"):
             return None
-        node, index, records = self._root, 0, self._records
+        node, index, records, irregular = self._root, 0, self._records, self._irregular
         for token in pointer[1:].split("/"):
+            if irregular is not None and index in irregular:
+                return _SEE_ENTRIES
             if "~" in token:
                 token = token.replace("~1", "/").replace("~0", "~")
             if node.__class__ is dict:
                 if token not in node:
                     return None
                 # a mapping's children follow it in key order
-                position = next(i for i, key in enumerate(node) if key == token)
+                position = list(node).index(token)
             elif node.__class__ is list:
                 if (
                     not (token.isascii() and token.isdigit())
@@ -113,20 +134,35 @@ class PositionTable:
 
     def _expand(self) -> dict[str, tuple[Span | None, Span]]:
         entries: dict[str, tuple[Span | None, Span]] = {}
-        stack: list[tuple[str, Any, int]] = [("", self._root, 0)]
+        records, irregular = self._records, self._irregular or {}
+        # pointer, value, record, whether it replaces what its pointer held
+        stack: list[tuple[str, Any, int, bool]] = [("", self._root, 0, False)]
         while stack:
-            pointer, node, index = stack.pop()
-            entries[pointer] = self._entry(index)
-            child = index + 1
-            children: list[tuple[str, Any, int]] = []
-            if node.__class__ is dict:
+            pointer, node, index, replaces = stack.pop()
+            if replaces:
+                entries.pop(pointer, None)
+                prefix = pointer + "/"
+                for stale in [p for p in entries if p.startswith(prefix)]:
+                    del entries[stale]
+            if pointer not in entries:
+                entries[pointer] = self._entry(index)
+            children: list[tuple[str, Any, int, bool]] = []
+            built = irregular.get(index)
+            if built is not None:
+                children = [
+                    (f"{pointer}/{token}", value, child, again)
+                    for token, child, again, value in built
+                ]
+            elif node.__class__ is dict:
+                child = index + 1
                 for key, value in node.items():
-                    children.append((f"{pointer}/{escape_pointer_token(key)}", value, child))
-                    child += self._records[child * RECORD + 8]
+                    children.append((f"{pointer}/{escape_pointer_token(key)}", value, child, False))
+                    child += records[child * RECORD + 8]
             elif node.__class__ is list:
+                child = index + 1
                 for position, value in enumerate(node):
-                    children.append((f"{pointer}/{position}", value, child))
-                    child += self._records[child * RECORD + 8]
+                    children.append((f"{pointer}/{position}", value, child, False))
+                    child += records[child * RECORD + 8]
             stack.extend(reversed(children))
         return entries
 

@@ -118,6 +118,12 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
     check = data.get("check")
     if check is not None and validate:
         _check_schema(path, check, documents[0].positions)
+    return rule_from_data(data, path)
+
+
+def rule_from_data(data: Mapping[str, Any], path: Path) -> RuleDef:
+    """The rule a (valid) rule file's mapping defines; ``path``: its file."""
+    check = data.get("check")
     containers = data.get("containers", {})
     examples = tuple(
         Example(
@@ -215,7 +221,69 @@ def load_rule_dir(folder: Path, validate: bool = True) -> dict[str, RuleDef]:
     return rules
 
 
+# the built-in rules' metadata, parsed once: `make docs` (tools/gen_rule_index.py) writes it,
+# tests/test_meta.py fails when it is stale
+INDEX_NAME = "index.json"
+INDEX_VERSION = 1
+
+
+def _fingerprint(raw: bytes) -> list[int]:
+    import zlib
+
+    return [len(raw), zlib.crc32(raw)]
+
+
+def rule_index(folder: Path) -> dict[str, Any]:
+    """The index of the rule files of ``folder``: each file's parsed mapping and the length and
+    CRC-32 of its bytes (so that a file edited since the index was written is noticed)."""
+    from kpolicy.fsutil import tree_files
+    from kpolicy.load import load_own_file
+
+    files: dict[str, Any] = {}
+    for name in tree_files(str(folder), (".yaml",), recursive=False):
+        path = Path(name)
+        documents = load_own_file(path, "rule file")
+        files[path.name] = {
+            "fingerprint": _fingerprint(path.read_bytes()),
+            "rule": documents[0].value if len(documents) == 1 else None,
+        }
+    return {"version": INDEX_VERSION, "files": files}
+
+
+def _from_index(folder: Path) -> dict[str, RuleDef] | None:
+    """The rules of ``folder`` from its index; None when there is none, or when the files
+    differ from those it was written from (then they are parsed)."""
+    from kpolicy.fsutil import tree_files
+
+    try:
+        index = json.loads((folder / INDEX_NAME).read_bytes())
+        if index.get("version") != INDEX_VERSION:
+            return None
+        files = index["files"]
+        names = list(tree_files(str(folder), (".yaml",), recursive=False))
+        if [Path(name).name for name in names] != list(files):
+            return None
+        rules: dict[str, RuleDef] = {}
+        for name in names:
+            path = Path(name)
+            entry = files[path.name]
+            data = entry["rule"]
+            if entry["fingerprint"] != _fingerprint(path.read_bytes()) or not isinstance(
+                data, dict
+            ):
+                return None
+            rule = rule_from_data(data, path)
+            if rule.id != path.stem:
+                return None
+            rules[rule.id] = rule
+        return rules
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 @cache
 def builtin_rules() -> Mapping[str, RuleDef]:
-    # the built-in files are validated by the test suite (tests/test_meta.py), not at every start
-    return load_rule_dir(data_dir("rules"), validate=False)
+    # the built-in files are validated by the test suite (tests/test_meta.py), not at every
+    # start; their index spares parsing some ninety YAML files at every start
+    folder = data_dir("rules")
+    return _from_index(folder) or load_rule_dir(folder, validate=False)

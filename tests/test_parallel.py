@@ -147,18 +147,18 @@ def test_a_free_worker_takes_the_next_item() -> None:
 
 
 def test_plan_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "available_cores", lambda: 4)
-    monkeypatch.setattr(parallel, "others_running", lambda: 0)
+    monkeypatch.setattr(parallel, "available_cores", lambda *_: 4)
+    monkeypatch.setattr(parallel, "others_running", lambda *_: 0)
     assert parallel.plan_jobs(1, [10**7] * 100) == 1
     assert parallel.plan_jobs(None, [100] * 3) == 1  # too small to be worth a fork
     assert parallel.plan_jobs(4, [100] * 3) == 3  # asked for: at most one worker per file
     assert parallel.plan_jobs(None, [10**6] * 100) == 4
-    monkeypatch.setattr(parallel, "others_running", lambda: 2)
+    monkeypatch.setattr(parallel, "others_running", lambda *_: 2)
     assert parallel.plan_jobs(None, [10**6] * 100) == 2  # two cores are busy elsewhere
     assert parallel.plan_jobs(3, [10**6] * 100) == 3  # asked for: as many as asked
-    monkeypatch.setattr(parallel, "others_running", lambda: 9)
+    monkeypatch.setattr(parallel, "others_running", lambda *_: 9)
     assert parallel.plan_jobs(None, [10**6] * 100) == 1
-    monkeypatch.setattr(parallel, "others_running", lambda: None)  # unknown: every core
+    monkeypatch.setattr(parallel, "others_running", lambda *_: None)  # unknown: every core
     assert parallel.plan_jobs(None, [10**6] * 100) == 4
 
 
@@ -169,17 +169,19 @@ def test_others_running_reads_the_machine() -> None:
 
 
 def test_loaded_files_round_trip_through_pickle() -> None:
-    """What a worker sends: values, positions (compact tables, and the dict table of a document
-    the compact builder leaves to the reference builder, here for its duplicate key),
-    diagnostics and directives."""
+    """What a worker sends: values, positions (compact tables, with the irregular mappings of
+    a document that has them, here for its duplicate key), diagnostics and directives."""
     text = (ROOT / "examples" / "web.yaml").read_text()
     text += "\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup}\ndata: {a: 1, a: 2}\n"
     loaded = load_text(SourceFile("web.yaml", text))
     again = pickle.loads(pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
-    kinds = {type(o.positions._entries) for o in loaded.objects}
-    assert kinds == {type(None), dict}  # both kinds of table travel
+    irregular = {o.positions._irregular is not None for o in loaded.objects}
+    assert irregular == {False, True}  # both kinds of table travel
     for before, after in zip(loaded.objects, again.objects, strict=True):
         assert after.data == before.data and after.ref == before.ref
+        # looked up before anything builds the entries of either table
+        for pointer in ("/data/a", "/metadata/name", "/spec/template/spec/containers/0/image"):
+            assert after.positions.lookup(pointer) == before.positions.lookup(pointer)
         assert after.positions.entries == before.positions.entries
         assert list(after.positions.entries) == list(before.positions.entries)
         for pointer in list(before.positions.entries)[:20]:
@@ -432,3 +434,104 @@ def test_every_file_is_read_once_in_parallel(
     reads = log.read_text().splitlines()
     assert len(reads) == len(set(reads)) > 10
     assert str(folder / "kustomization.yaml") not in reads
+
+
+def _fake_machine(
+    root: Path, cgroup: str, files: dict[str, str], tasks: dict[int, list[str]]
+) -> None:
+    """A root with /proc/self/cgroup, cgroup files and processes (pid → its threads' states)."""
+    (root / "proc" / "self").mkdir(parents=True)
+    (root / "proc" / "self" / "cgroup").write_text(cgroup)
+    for name, text in files.items():
+        (root / "sys/fs/cgroup" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "sys/fs/cgroup" / name).write_text(text)
+    for pid, states in tasks.items():
+        folder = root / "proc" / str(pid)
+        (folder / "task").mkdir(parents=True)
+        rest = f" 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 {len(states)} 0"
+        (folder / "stat").write_text(f"{pid} (a (b) c) {states[0]}{rest}\n")
+        for index, state in enumerate(states):
+            (folder / "task" / str(pid + index)).mkdir()
+            (folder / "task" / str(pid + index) / "stat").write_text(f"{pid} (x) {state}{rest}\n")
+
+
+def test_cgroup_v2_quota_limits_the_workers(tmp_path: Path) -> None:
+    _fake_machine(
+        tmp_path,
+        "0::/ci/job\n",
+        {"cpu.max": "max 100000\n", "ci/cpu.max": "150000 100000\n", "ci/job/cpu.max": "max"},
+        {},
+    )
+    assert parallel.cgroup_cpu_quota(str(tmp_path)) == 1.5  # set on an ancestor
+    assert parallel.available_cores(str(tmp_path)) == 1  # 1.5 CPUs: one worker is not throttled
+
+
+def test_cgroup_v2_without_a_quota(tmp_path: Path) -> None:
+    _fake_machine(tmp_path, "0::/\n", {"cpu.max": "max 100000\n"}, {})
+    assert parallel.cgroup_cpu_quota(str(tmp_path)) is None
+    assert parallel.available_cores(str(tmp_path)) == parallel.available_cores("/nonexistent")
+
+
+def test_cgroup_v1_cfs_quota(tmp_path: Path) -> None:
+    _fake_machine(
+        tmp_path,
+        "4:memory:/docker/abc\n3:cpu,cpuacct:/docker/abc\n",
+        {
+            "cpu,cpuacct/cpu.cfs_quota_us": "-1\n",
+            "cpu,cpuacct/cpu.cfs_period_us": "100000\n",
+            "cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "200000\n",
+            "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n",
+        },
+        {},
+    )
+    assert parallel.cgroup_cpu_quota(str(tmp_path)) == 2.0
+    _fake_machine(
+        tmp_path / "none",
+        "3:cpu:/\n",
+        {"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "1"},
+        {},
+    )
+    assert parallel.cgroup_cpu_quota(str(tmp_path / "none")) is None
+
+
+def test_others_running_counts_this_containers_runnable_threads(tmp_path: Path) -> None:
+    """The runnable threads in /proc (the container's processes), not the host's load
+    average; this process's own threads do not count."""
+    _fake_machine(
+        tmp_path,
+        "0::/\n",
+        {},
+        {10: ["R"], 20: ["S"], 30: ["S", "R", "R"], 40: ["R", "R"], 50: ["D", "S"]},
+    )
+    assert parallel.others_running(str(tmp_path), own=40) == 3
+    assert parallel.others_running(str(tmp_path), own=10) == 4
+
+
+def test_two_free_cores_give_two_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _fake_machine(tmp_path, "0::/\n", {"cpu.max": "max 100000\n"}, {10: ["S"], 20: ["R", "S"]})
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert parallel.idle_cores(str(tmp_path)) == 2 - 1
+    _fake_machine(tmp_path / "idle", "0::/\n", {"cpu.max": "max 100000\n"}, {10: ["S"]})
+    assert parallel.idle_cores(str(tmp_path / "idle")) == 2
+
+
+def test_default_worker_count_output_equals_serial(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With two free cores the default (no --jobs) runs two workers, and reports what -j 1
+    reports, byte for byte."""
+    folder = generated(tmp_path / "in", copies=40)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    monkeypatch.setattr(parallel, "idle_cores", lambda *_: 2)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    forked: list[int] = []
+    run_forked = parallel.run_forked
+
+    def counting(order: list[int], workers: int, *rest: Any) -> dict[int, Any]:
+        forked.append(workers)
+        return run_forked(order, workers, *rest)
+
+    monkeypatch.setattr(parallel, "run_forked", counting)
+    assert report(options) == serial
+    assert forked == [2]

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kpolicy.config import load_config
-from kpolicy.customplan import as_deployment, canary_replicas, canary_steps, next_runs
 from kpolicy.errors import UsageError
 from kpolicy.k8s.cron import parse_standard
 from kpolicy.load import load_text
 from kpolicy.model import KObject, SourceFile
+from kpolicy.plan.cron import next_runs
+from kpolicy.plan.custom import as_deployment, canary_replicas, canary_steps
 from tests.helpers import lint_paths, lint_text
 
 WORKER = """\
@@ -172,8 +173,8 @@ def test_canary_steps_of_a_rollout() -> None:
         "        - setWeight: 20\n        - pause: {}\n        - setWeight: 60\n"
         "        - pause: {duration: 30s}\n"
     )
-    steps = canary_steps(obj)
-    assert steps is not None
+    steps, why = canary_steps(obj)
+    assert steps is not None and why == ""
     assert [(s.action, s.weight, s.canary, s.stable) for s in steps] == [
         ("setWeight 20", 20, 1, 4),
         ("pause (until promoted)", 20, 1, 4),
@@ -197,6 +198,20 @@ def test_deployment_config_planned_as_a_deployment() -> None:
         "maxSurge": 1,
         "maxUnavailable": "25%",
     }
+
+
+def test_deployment_config_without_replicas_has_none() -> None:
+    # DeploymentConfigSpec.Replicas is a plain int32 that SetDefaults_DeploymentConfigSpec
+    # leaves alone; the selector defaults to the template's labels
+    obj = _obj(
+        "apiVersion: apps.openshift.io/v1\nkind: DeploymentConfig\nmetadata: {name: d}\n"
+        "spec:\n  template:\n    metadata: {labels: {app: d}}\n"
+        "    spec: {containers: [{name: c, image: i}]}\n"
+    )
+    deployment, why = as_deployment(obj)
+    assert deployment is not None and why == ""
+    assert deployment["spec"]["replicas"] == 0
+    assert deployment["spec"]["selector"] == {"matchLabels": {"app": "d"}}
 
 
 def test_custom_strategy_is_not_planned() -> None:

@@ -1,13 +1,23 @@
-"""Compact position tables: the spans of every node, as the reference builder records them,
-in two-byte records when lines and columns fit and four-byte records when they do not."""
+"""Compact position tables: the spans of every node, as the reference builder records them
+(tests/position_reference.py, the builder kpolicy had for irregular documents), in two-byte
+records when lines and columns fit and four-byte records when they do not, and the same
+positions, values and problems with duplicate keys, merge keys, anchors and reported tags."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from kpolicy import load
 from kpolicy.model import Limits, SourceFile
 from kpolicy.positions import PositionTable
+from tests.position_reference import ReferenceBuilder
+
+EXAMPLES = int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "150"))
 
 NARROW = """\
 # a comment
@@ -29,14 +39,24 @@ spec:
 """
 
 
-def _both(text: str) -> tuple[PositionTable, PositionTable, str]:
+def _both(text: str, limits: Limits | None = None) -> tuple[PositionTable, PositionTable, str]:
+    """The one builder's table and the reference's for ``text``, after checking that they
+    build the same value, report the same problems and hold the same entries in the same
+    order, and that every pointer (and one below each) is looked up as the entries say."""
+    limits = limits or Limits()
     node = yaml.compose(text, Loader=load._Loader)
     assert node is not None
-    value, records = load._build_compact(node, 0, Limits())
-    compact = PositionTable.compact(value, records)
+    problems: list[load.Problem] = []
+    value, compact = load._build_document(node, 0, limits, problems)
     reference = PositionTable()
-    assert load._DocumentBuilder(reference, 0, Limits()).build(node, "", None, 0) == value
-    return compact, reference, records.typecode
+    builder = ReferenceBuilder(reference, 0, limits)
+    assert builder.build(node, "", None, 0) == value
+    assert problems == builder.problems
+    assert list(compact.entries.items()) == list(reference.entries.items())
+    fresh = PositionTable.compact(value, compact._records, compact._irregular)
+    for pointer in [*reference.entries, *(f"{p}/missing" for p in reference.entries)]:
+        assert fresh.lookup(pointer) == reference.entries.get(pointer), pointer
+    return compact, reference, compact._records.typecode
 
 
 def test_narrow_records_match_the_reference_builder() -> None:
@@ -124,10 +144,7 @@ def test_block_collections_end_where_their_last_item_ends() -> None:
 def test_an_alias_at_the_end_of_a_block_collection() -> None:
     # the alias's node is the anchor's: its marks are lines earlier, or later; the sequence
     # and the mapping that end with one still end at a real place at or after their start
-    node = yaml.compose(BLOCKS, Loader=load._Loader)
-    assert node is not None
-    reference = PositionTable()
-    load._DocumentBuilder(reference, 0, Limits()).build(node, "", None, 0)
+    _, reference, _ = _both(BLOCKS)
     lines = BLOCKS.split("\n")
     for pointer, (key, value) in reference.entries.items():
         for span in (key, value):
@@ -170,3 +187,203 @@ def test_no_span_ends_at_a_sentinel_column_in_the_reports(tmp_path) -> None:  # 
     lines = (tmp_path / "a.yaml").read_text().split("\n")
     for diag in report["diagnostics"]:
         assert diag["endColumn"] <= len(lines[diag["endLine"] - 1]) + 1, diag
+
+
+IRREGULAR = {
+    "duplicate keys": "a: 1\nb:\n  c: 2\n  d: 3\na: [4, 5]\nb: {e: 6}\nb:\n  f: 7\n",
+    "a duplicate key holding the later nested value": (
+        "spec:\n  template:\n    x: 1\n  replicas: 2\n  template:\n    y: 2\n    z:\n      - 3\n"
+    ),
+    "duplicate null and collection keys": "~: 1\nnull: 2\n? [a]\n: 3\n? [b]\n: 4\n? {c: 1}\n: 5\n",
+    "one merge source": (
+        "base: &base\n  image: nginx\n  ports: [80]\nc:\n  name: web\n  <<: *base\n  image: x\n"
+    ),
+    "merge sources in a list": (
+        "a: &a {x: 1, y: {p: 1}}\nb: &b\n  y: {q: 2}\n  z: 3\nc:\n  <<: [*a, *b]\n  w: 4\n"
+    ),
+    "a merge key last in its mapping": "a: &a\n  x: 1\nc:\n  w: 1\n  <<: *a\n\n# after\nd: 2\n",
+    "a merge key alone": "a: &a\n  x: 1\nc:\n  <<: *a\n",
+    "an inline merge source": "c:\n  <<: {x: 1, y: [1, 2]}\n  x: 2\n",
+    "a merge of a scalar and of a list of scalars": "a: &s 3\nc:\n  <<: *s\nd:\n  <<: [1, *s]\n",
+    "a quoted << key and a merge key": 'a: &a {x: 1, y: 2}\nc:\n  "<<": {x: 9}\n  <<: *a\n',
+    "a merge source with duplicate keys": (
+        "a: &a {x: {p: 1}, y: 2}\nb: &b\n  x: {q: 1}\n  x: {r: 2}\nc:\n  <<: [*a, *b]\n"
+    ),
+    "nested merges": (
+        "a: &a {x: 1}\nb: &b\n  <<: *a\n  y: 2\nc:\n  <<: *b\n  z: 3\n  deep:\n    <<: *b\n"
+    ),
+    "a merge key twice": "a: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  k: 1\n  <<: *b\n",
+    "a merge in a sequence item": "a: &a {x: 1}\nitems:\n  - <<: *a\n    y: 2\n  - z: 3\n",
+    "anchors and aliases": (
+        "labels: &l\n  app: web\nspec:\n  selector: {matchLabels: *l}\n  template:\n"
+        "    metadata:\n      labels: *l\n  ports: &p [80, 81]\n  more: *p\n"
+    ),
+    "an alias key": "&k key: 1\nother: 2\n*k : 3\n",
+    "tags to report": (
+        "a: !custom 1\nb: !thing\n  c: 2\n  d: !!binary aGk=\ne: !seq\n  - 1\n\n# end\nf: 1\n"
+    ),
+    "a block collection key": "? - a\n  - b\n: 1\n? x: 1\n  y: 2\n:\nz: 3\n",
+    "a document that is one merge": "<<: {a: 1}\n",
+}
+
+
+@pytest.mark.parametrize("text", IRREGULAR.values(), ids=IRREGULAR.keys())
+def test_irregular_documents_have_the_reference_positions(text: str) -> None:
+    _both(text)
+
+
+def test_regular_documents_list_no_irregular_mapping() -> None:
+    for text in (NARROW, BLOCKS, IRREGULAR["anchors and aliases"]):
+        compact, _, _ = _both(text)
+        assert compact._irregular is None
+
+
+def test_the_later_duplicate_key_holds_the_position() -> None:
+    text = IRREGULAR["a duplicate key holding the later nested value"]
+    compact, _, _ = _both(text)
+    assert compact.lookup("/spec/template/x") is None  # the first value is gone
+    entry = compact.lookup("/spec/template/z/0")
+    assert entry is not None and (entry[1].line, entry[1].column) == (8, 9)
+    key = compact.resolve("/spec/template", "key")[0]
+    assert (key.line, key.column) == (5, 3)
+    # a missing field under it falls back to the later key
+    assert compact.resolve("/spec/template/missing")[0] == key
+
+
+def test_merged_keys_point_at_their_mapping_and_the_merge_source_under_the_merge_key() -> None:
+    text = IRREGULAR["one merge source"]
+    compact, _, _ = _both(text)
+    # `image` is written in `c`: its own place; `ports` comes from the merge: `c:` stands for it
+    image = compact.lookup("/c/image")
+    assert image is not None and image[0] is not None and image[0].line == 7
+    assert compact.lookup("/c/ports") is None
+    assert compact.resolve("/c/ports")[0] == compact.resolve("/c", "key")[0]
+    source = compact.lookup("/c/<<")
+    assert source is not None and source[0] is None and source[1].line == 1  # at `&base`
+    end = compact.lookup("/c")
+    assert end is not None and (end[1].end_line, end[1].end_column) == (7, 11)
+
+
+def test_the_first_merge_source_holds_a_pointer_and_a_duplicate_key_in_a_later_one_takes_it() -> (
+    None
+):
+    compact, _, _ = _both(IRREGULAR["merge sources in a list"])
+    y = compact.lookup("/c/<</y")
+    assert y is not None and y[1].line == 1  # from *a, written first
+    q = compact.lookup("/c/<</y/q")
+    assert q is not None and q[1].line == 3  # only *b has it
+    compact, _, _ = _both(IRREGULAR["a merge source with duplicate keys"])
+    assert compact.lookup("/c/<</x/p") is None  # *b's duplicate `x` replaced *a's
+    r = compact.lookup("/c/<</x/r")
+    assert r is not None and r[1].line == 4
+
+
+def test_irregular_tables_survive_pickling() -> None:
+    import pickle
+
+    compact, reference, _ = _both(IRREGULAR["nested merges"])
+    again = pickle.loads(pickle.dumps(compact))
+    for pointer in reference.entries:
+        assert again.lookup(pointer) == reference.entries[pointer]
+
+
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        ("a: 1\nb:\n  c: [1, 2, 3]\na: 2\n", Limits(max_nodes=6)),
+        ("a: &a {x: 1}\nb:\n  <<: *a\n  c: {d: {e: 1}}\n", Limits(max_depth=2)),
+        ("a: !t {x: 1}\nb: 1\nb:\n  - [[[1]]]\n", Limits(max_depth=3)),
+    ],
+)
+def test_refused_at_the_same_node_with_the_problems_found_before(text: str, limits: Limits) -> None:
+    node = yaml.compose(text, Loader=load._Loader)
+    assert node is not None
+    problems: list[load.Problem] = []
+    with pytest.raises(load._Refused) as ours:
+        load._build_document(node, 0, limits, problems)
+    builder = ReferenceBuilder(PositionTable(), 0, limits)
+    with pytest.raises(load._Refused) as theirs:
+        builder.build(node, "", None, 0)
+    assert str(ours.value) == str(theirs.value)
+    assert ours.value.node is theirs.value.node
+    assert problems == builder.problems
+
+
+def test_a_merged_deployment_is_reported_at_the_merging_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+        "spec:\n  replicas: 1\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+        "        - &c\n          name: web\n          image: nginx:1.27\n"
+        "        - <<: *c\n          name: side\n"
+    )
+    loaded = load.load_text(SourceFile("x.yaml", text))
+    (obj,) = loaded.objects
+    assert obj.data["spec"]["replicas"] == 2
+    assert obj.data["spec"]["template"]["spec"]["containers"][1] == {
+        "name": "side",
+        "image": "nginx:1.27",
+    }
+    replicas = obj.span(("spec", "replicas"))
+    assert (replicas.line, replicas.column) == (7, 13)
+    # the merged image has no place of its own: the item that merges it stands for it
+    image = obj.span(("spec", "template", "spec", "containers", 1, "image"))
+    assert (image.line, image.column) == (16, 11)
+    (duplicate,) = [d for d in loaded.diagnostics if d.rule == "yaml-duplicate-key"]
+    assert (duplicate.span.line, duplicate.span.column) == (7, 3)
+    assert "first at line 6" in duplicate.message
+
+
+def _mapping_lines(data: st.DataObject, indent: int, depth: int, anchors: list[str]) -> list[str]:
+    """A block mapping whose keys repeat and merge (a small alphabet with ``<<``), with anchors,
+    aliases, tags, flow values, nested blocks and blank or comment lines after them."""
+    pad = " " * indent
+    lines: list[str] = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        key = data.draw(st.sampled_from(["a", "b", "c", "<<", "'<<'", "? [k]\n" + pad]))
+        if key == "<<":
+            sources = [f"*{name}" for name in anchors]
+            value = data.draw(
+                st.sampled_from(
+                    [*sources, "{a: 1, b: [2]}", "5"]
+                    + ([f"[{', '.join(sources[-2:])}]"] if sources else [])
+                )
+            )
+            lines.append(f"{pad}<<: {value}")
+            continue
+        shape = data.draw(st.sampled_from(["scalar", "alias", "mapping", "sequence", "flow"]))
+        if shape == "alias" and anchors:
+            lines.append(f"{pad}{key}: *{data.draw(st.sampled_from(anchors))}")
+        elif shape == "mapping" and depth < 3:
+            name = f"m{len(anchors)}_{indent}_{len(lines)}"
+            anchor = data.draw(st.sampled_from(["", f" &{name}"]))
+            tag = data.draw(st.sampled_from(["", "", " !t"]))
+            lines.append(f"{pad}{key}:{anchor}{tag}")
+            lines.extend(_mapping_lines(data, indent + 2, depth + 1, anchors))
+            if anchor:
+                anchors.append(name)
+            lines.extend(data.draw(st.sampled_from([[], [""], [f"{pad}# after"]])))
+        elif shape == "sequence":
+            lines.append(f"{pad}{key}:")
+            items = st.sampled_from(["1", "x", "{a: 1}", *(f"*{a}" for a in anchors)])
+            lines.extend(
+                f"{pad}  - {data.draw(items)}" for _ in range(data.draw(st.integers(1, 3)))
+            )
+        elif shape == "flow":
+            lines.append(f"{pad}{key}: {{a: 1, b: {{c: 2}}}}")
+        else:
+            value = data.draw(st.sampled_from(["1", "x", "", "!t 3", "null", "[]"]))
+            lines.append(f"{pad}{key}: {value}".rstrip())
+    return lines
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.data())
+def test_generated_irregular_documents_have_the_reference_positions(data: st.DataObject) -> None:
+    text = "\n".join(_mapping_lines(data, 0, 0, [])) + "\n"
+    try:
+        node = yaml.compose(text, Loader=load._Loader)
+    except yaml.YAMLError:
+        assume(False)
+    assume(node is not None)
+    _both(text)

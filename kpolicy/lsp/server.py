@@ -2,8 +2,11 @@
 
 The event loop only receives, schedules and publishes; the work (reading the workspace, linting,
 hovers, code actions) runs in order on one worker thread that owns the :class:`Project`. A change
-marks its document dirty and (re)starts a debounce timer; when it fires, the dirty documents are
-linted, the changed one first. When a document's objects changed, the other open documents are
+marks its document dirty; when the worker is idle, the dirty documents are linted at once, the
+changed one first, and edits that arrive while a lint runs are coalesced: the next pass, as soon
+as the running one is done, lints each dirty document once, at its latest version (a burst of
+keystrokes costs one lint more, not one per keystroke). A client may ask for a fixed pause after
+the last edit instead (``debounceMs``). When a document's objects changed, the other open documents are
 linted again too, since a rule may look across files (a StatefulSet's Service). A result for a
 version that is no longer current is dropped: a newer lint is already due.
 
@@ -34,7 +37,8 @@ from kpolicy.lsp.project import Buffer, Outcome, Project
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_DEBOUNCE_SECONDS = 0.2
+# no fixed pause: a lint starts as soon as the worker is idle (edits during a lint coalesce)
+DEFAULT_DEBOUNCE_SECONDS = 0.0
 WATCHED_GLOBS = ("**/*.yaml", "**/*.yml", "**/*.json", "**/.kpolicy.yaml", "**/pyproject.toml")
 
 

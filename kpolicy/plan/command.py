@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
@@ -20,16 +21,23 @@ from kpolicy.config import Config
 from kpolicy.discover import MANIFEST_SUFFIXES, STDIN, Input, discover
 from kpolicy.errors import UsageError
 from kpolicy.index import Index
+from kpolicy.k8s.podtemplates import DEPLOYMENT_CONFIG, ROLLOUT
+from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.k8s.validation import is_dns1123_subdomain
 from kpolicy.load import decode, load_text
 from kpolicy.model import KObject, Limits, LoadedFile, Severity, SourceFile
 from kpolicy.plan.context import PlanContext
+from kpolicy.plan.cron import cron_plan
+from kpolicy.plan.custom import as_deployment, planned_as_deployment_note, rollout_plan
 from kpolicy.plan.daemonset_live import daemonset_live_plan
 from kpolicy.plan.data import (
     DEFAULT_CLUSTER_DOMAIN,
+    CronPlan,
+    NotPlanned,
     PlanEntry,
     PlanReport,
     Rejection,
+    RolloutPlan,
     ServiceShares,
     StatefulSetStep,
     WorkloadPlan,
@@ -41,7 +49,7 @@ from kpolicy.plan.services import BackendCandidate, service_shares
 from kpolicy.plan.statefulset import statefulset_plan
 from kpolicy.plan.statefulset_live import statefulset_live_plan
 from kpolicy.versions import DEFAULT_VERSION, check_version
-from kpolicy.workload import PLANNED_KINDS, Workload, get, services_for
+from kpolicy.workload import PLANNED_KINDS, Workload, custom_layout, get, services_for
 
 if TYPE_CHECKING:
     from kpolicy.lint import Session
@@ -65,6 +73,7 @@ class PlanOptions:
     config_path: Path | None = None
     stdin_filename: str = "<stdin>"
     cwd: Path | None = None
+    now: datetime | None = None  # --now: where a CronJob's next runs start (default: now)
     live_paths: Sequence[str] = ()  # --live: the live state (kubectl get -o yaml)
     undo: str | None = None  # --undo deployment/NAME
     to_revision: int | None = None  # --to-revision
@@ -445,12 +454,25 @@ def _settings(options: PlanOptions, config: Config, warnings: list[str]) -> Plan
     )
 
 
+def _planned(obj: KObject) -> bool:
+    """A kind ``kpolicy plan`` plans (or lists as not planned): the three workload kinds, a
+    CronJob, and a pod template in a custom resource (needs the run's podTemplates: set)."""
+    return obj.kind in PLANNED_KINDS or _is_cronjob(obj) or custom_layout(obj) is not None
+
+
+def _is_cronjob(obj: KObject) -> bool:
+    api_version = obj.data.get("apiVersion")
+    return (
+        obj.kind == "CronJob" and isinstance(api_version, str) and api_version.startswith("batch/")
+    )
+
+
 def _refusals(
     files: Sequence[LoadedFile], session: Session, repo: RepoModel | None, base: Path
 ) -> Refusals:
-    holding = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
-    others = [file for file in files if not any(o.kind in PLANNED_KINDS for o in file.objects)]
-    return workload_refusals(holding, others, session, repo, base)
+    holding = [file for file in files if any(_planned(o) for o in file.objects)]
+    others = [file for file in files if not any(_planned(o) for o in file.objects)]
+    return workload_refusals(holding, others, session, repo, base, planned=_planned)
 
 
 def workload_refusals(
@@ -459,20 +481,25 @@ def workload_refusals(
     session: Session,
     repo: RepoModel | None = None,
     base: Path | None = None,
+    planned: Callable[[KObject], bool] | None = None,
 ) -> Refusals:
     """Why the API server refuses each workload of ``files`` it refuses: the findings of error
     severity of the rules whose findings are refusals (``rejects`` in rules/<id>.yaml), as
     ``kpolicy lint`` reports them with the same config (rules turned off and suppressions
     included) and the same repository model (``repo``: kustomize patches are fragments);
-    ``context``: the other files, for the index. Keyed by ``id()`` of the workload."""
+    ``context``: the other files, for the index; ``planned``: which objects count (default:
+    the three workload kinds). Keyed by ``id()`` of the workload."""
     from kpolicy.lint import check_files
+
+    def is_planned(obj: KObject) -> bool:
+        return planned(obj) if planned is not None else obj.kind in PLANNED_KINDS
 
     rejecting = {
         rule_id: active
         for rule_id, active in session.active.items()
         if active.rule.rejects and active.rule.builtin
     }
-    reported = [file for file in files if any(o.kind in PLANNED_KINDS for o in file.objects)]
+    reported = [file for file in files if any(is_planned(o) for o in file.objects)]
     if not rejecting or not reported:
         return {}
     result, _ = check_files(
@@ -488,7 +515,7 @@ def workload_refusals(
     spans: dict[str, list[tuple[int, int, KObject]]] = {}
     for file in reported:
         for obj in file.objects:
-            if obj.kind in PLANNED_KINDS:
+            if is_planned(obj):
                 first, last = _lines_of(obj)
                 spans.setdefault(obj.source.display, []).append((first, last, obj))
     refusals: Refusals = {}
@@ -560,7 +587,8 @@ def build_report(options: PlanOptions) -> PlanRun:
     files = [adapt_to_repo(file, repo) for file in _read(inputs, limits, errors)]
     warnings.extend(_warnings_of(files))
     index = Index([obj for file in files for obj in file.objects], repo.relation)
-    refusals = _refusals(files, session, repo, base)
+    with pod_template_kinds(config.pod_templates):
+        refusals = _refusals(files, session, repo, base)
     entries: list[PlanEntry] = []
 
     diff = bool(options.from_paths) or options.base is not None
@@ -579,6 +607,15 @@ def build_report(options: PlanOptions) -> PlanRun:
         entries, services = _live_entries(
             _workloads(files), live, index, settings, refusals, options, warnings
         )
+        # the kinds the live state does not cover are planned from the new version alone
+        # (nothing beside the rollback with --undo)
+        extra = _Others()
+        if options.undo is None:
+            with pod_template_kinds(config.pod_templates):
+                extra = _others(
+                    files, None, index, settings, refusals, options.now or datetime.now(UTC)
+                )
+        entries.extend(extra.entries)
         report = PlanReport(
             entries=tuple(entries),
             kubernetes_version=settings.kubernetes_version,
@@ -588,6 +625,9 @@ def build_report(options: PlanOptions) -> PlanRun:
             files=file_count,
             live=tuple(options.live_paths),
             services=services,
+            rollouts=tuple(extra.rollouts),
+            cron_jobs=tuple(extra.cron_jobs),
+            not_planned=tuple(extra.not_planned),
         )
         return PlanRun(report, tuple(warnings), tuple(errors))
     if not diff:
@@ -629,6 +669,16 @@ def build_report(options: PlanOptions) -> PlanRun:
         entries = _match(
             _workloads(files), _workloads(old_files), index, old_index, settings, warnings, refusals
         )
+    with pod_template_kinds(config.pod_templates):
+        others = _others(
+            files,
+            old_files if diff else None,
+            index,
+            settings,
+            refusals,
+            options.now or datetime.now(UTC),
+        )
+    entries.extend(others.entries)
     report = PlanReport(
         entries=tuple(entries),
         kubernetes_version=settings.kubernetes_version,
@@ -637,8 +687,169 @@ def build_report(options: PlanOptions) -> PlanRun:
         compared_with=compared_with,
         files=file_count,
         comparison=comparison,
+        rollouts=tuple(others.rollouts),
+        cron_jobs=tuple(others.cron_jobs),
+        not_planned=tuple(others.not_planned),
     )
     return PlanRun(report, tuple(warnings), tuple(errors))
+
+
+@dataclass
+class _Others:
+    entries: list[PlanEntry] = field(default_factory=list)
+    rollouts: list[RolloutPlan] = field(default_factory=list)
+    cron_jobs: list[CronPlan] = field(default_factory=list)
+    not_planned: list[NotPlanned] = field(default_factory=list)
+
+
+def _others(
+    files: Sequence[LoadedFile],
+    old_files: Sequence[LoadedFile] | None,
+    index: Index,
+    settings: PlanContext,
+    refusals: Refusals,
+    now: datetime,
+) -> _Others:
+    """CronJobs, Argo Rollouts, and the kinds planned as a Deployment (a DeploymentConfig, a
+    configured podTemplates: kind; in diff mode against their previous version), or listed as
+    not planned with why. Runs with the run's podTemplates: set."""
+    out = _Others()
+    old_by_key: dict[Key, KObject] = {}
+    if old_files is not None:
+        for file in old_files:
+            for old in file.objects:
+                if not old.patch and custom_layout(old) is not None:
+                    old_by_key.setdefault(_key(old), old)
+    for file in files:
+        for obj in file.objects:
+            if obj.patch:
+                continue
+            rejections = refusals.get(id(obj), ())
+            if _is_cronjob(obj):
+                out.cron_jobs.append(cron_plan(obj, now, _location(obj), rejections))
+                continue
+            layout = custom_layout(obj)
+            if layout is None:
+                continue
+            if layout is ROLLOUT:
+                planned = rollout_plan(obj, _location(obj), rejections)
+                if isinstance(planned, NotPlanned):
+                    out.not_planned.append(planned)
+                else:
+                    out.rollouts.append(planned)
+                continue
+            if not layout.runs_pods:
+                out.not_planned.append(
+                    NotPlanned(obj.ref, _location(obj), f"a {obj.kind} runs no Pods itself")
+                )
+                continue
+            entry = _as_deployment_entry(
+                obj,
+                old_by_key.get(_key(obj)) if old_files is not None else None,
+                old_files is not None,
+                index,
+                settings,
+                rejections,
+            )
+            if isinstance(entry, str):
+                out.not_planned.append(NotPlanned(obj.ref, _location(obj), entry))
+            else:
+                out.entries.append(entry)
+    return out
+
+
+def _as_deployment_entry(
+    obj: KObject,
+    old: KObject | None,
+    diff: bool,
+    index: Index,
+    settings: PlanContext,
+    rejections: Sequence[Rejection],
+) -> PlanEntry | str:
+    """The plan of a DeploymentConfig or configured kind as a Deployment, or why not."""
+    deployment, why = as_deployment(obj)
+    if deployment is None:
+        return why.removeprefix("not planned: ")
+    previous = as_deployment(old)[0] if old is not None else None
+    if previous is not None:
+        # the Deployment's immutable selector is no rule of these kinds: compare the rest
+        previous["spec"]["selector"] = deployment["spec"]["selector"]
+    context = replace(settings, services=governing_services(index, obj, old))
+    plan = plan_for(deployment, previous, diff=diff, rejections=rejections, context=context)
+    if plan is None:
+        return "the Deployment planner cannot read it"
+    # the Deployment planner's notes speak of a Deployment and its ReplicaSets
+    through = layout_runs_through(obj)
+    notes = tuple(
+        note.replace("Deployment as written", f"{obj.kind} as written").replace(
+            "ReplicaSet", through
+        )
+        for note in plan.notes
+    )
+    fields = tuple(_own_pointer(obj, pointer) for pointer in plan.changed_fields)
+    notes = tuple(_own_pointers(obj, note) for note in notes)
+    plan = replace(
+        plan,
+        object=obj.ref,
+        notes=(*notes, planned_as_deployment_note(obj)),
+        changed_fields=fields,
+    )
+    start = (0, plan.replicas)
+    if diff:
+        if previous is None:
+            start = (0, 0)
+        else:
+            before = plan_for(previous, None, diff=True, context=context)
+            count = before.replicas if before is not None else 0
+            start = (0, count) if plan.change in ("rollout", "rollout+scale") else (count, 0)
+    source = None if old is None else _location(old)
+    return PlanEntry(plan, _location(obj), source, start)
+
+
+def _pointer(path: Sequence[str | int]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _pointer_map(obj: KObject) -> list[tuple[str, str]]:
+    """The Deployment's pointers and the object's own, for a kind planned as a Deployment."""
+    layout = custom_layout(obj)
+    if layout is None:
+        return []
+    pairs = [("/spec/template", _pointer(layout.template))]
+    if layout.replicas is not None:
+        pairs.append(("/spec/replicas", _pointer(layout.replicas)))
+    if layout is DEPLOYMENT_CONFIG:
+        pairs.append(("/spec/strategy/rollingUpdate", "/spec/strategy/rollingParams"))
+    return [(ours, theirs) for ours, theirs in pairs if ours != theirs]
+
+
+def _own_pointer(obj: KObject, pointer: str) -> str:
+    for ours, theirs in _pointer_map(obj):
+        if pointer == ours or pointer.startswith(ours + "/"):
+            return theirs + pointer[len(ours) :]
+    return pointer
+
+
+def _own_pointers(obj: KObject, note: str) -> str:
+    """A note's JSON pointers (``/spec/template/...``) as pointers into the object."""
+    pairs = _pointer_map(obj)
+    if not pairs:
+        return note
+    words = []
+    for word in note.split(" "):
+        bare = word.rstrip(",;:.")
+        if bare.startswith("/"):
+            word = _own_pointer(obj, bare) + word[len(bare) :]
+        words.append(word)
+    return " ".join(words)
+
+
+def layout_runs_through(obj: KObject) -> str:
+    """What the kind's Pods belong to, in the singular (``ReplicationController``)."""
+    layout = custom_layout(obj)
+    if layout is DEPLOYMENT_CONFIG:
+        return "ReplicationController"
+    return "ReplicaSet"
 
 
 # --------------------------------------------------------------------------------------------

@@ -552,6 +552,22 @@ class PlanReport:
     live: tuple[str, ...] = ()  # --live: the paths of the live state
     # every Service that selects planned workloads, with their traffic shares
     services: tuple[ServiceShares, ...] = ()
+    # the kinds outside the three controllers (empty, and absent from the JSON, when none)
+    rollouts: tuple[RolloutPlan, ...] = ()
+    cron_jobs: tuple[CronPlan, ...] = ()
+    not_planned: tuple[NotPlanned, ...] = ()
+
+    @property
+    def others(self) -> str:
+        """The Rollouts, CronJobs and objects not planned beside the workloads, for the title:
+        ``1 Rollout, 2 CronJobs, 1 not planned``; empty when there are none."""
+        parts = []
+        for count, noun in ((len(self.rollouts), "Rollout"), (len(self.cron_jobs), "CronJob")):
+            if count:
+                parts.append(f"{count} {noun}{'' if count == 1 else 's'}")
+        if self.not_planned:
+            parts.append(f"{len(self.not_planned)} not planned")
+        return ", ".join(parts)
 
     @property
     def title(self) -> str:
@@ -560,10 +576,18 @@ class PlanReport:
         1 stalls)``."""
         count = len(self.entries)
         text = f"kpolicy plan: {count} workload{'' if count == 1 else 's'}"
+        if self.others:
+            text += f", {self.others}"
         summary = plan_summary([entry.plan for entry in self.entries])
         parts = []
         if summary["rejected"]:
             parts.append(f"{summary['rejected']} rejected by the API server")
+        # a Rollout is refused by its controller, a CronJob by the API server: counted apart
+        refused = sum(1 for plan in self.rollouts if plan.rejected) + sum(
+            1 for cron in self.cron_jobs if cron.rejected
+        )
+        if refused:
+            parts.append(f"{refused} {'more ' if summary['rejected'] else ''}rejected")
         if summary["stalled"]:
             parts.append(f"{summary['stalled']} stall{'s' if summary['stalled'] == 1 else ''}")
         if summary["stuck"]:
@@ -596,6 +620,12 @@ class PlanReport:
             workloads = document.pop("workloads")
             document["comparedWith"] = self.comparison
             document["workloads"] = workloads
+        if self.rollouts:
+            document["rollouts"] = [plan.to_json() for plan in self.rollouts]
+        if self.cron_jobs:
+            document["cronJobs"] = [plan.to_json() for plan in self.cron_jobs]
+        if self.not_planned:
+            document["notPlanned"] = [item.to_json() for item in self.not_planned]
         if self.mode == "live":
             document["live"] = list(self.live)
             document["services"] = [service.to_json() for service in self.services]
@@ -620,3 +650,99 @@ def _short_list(names: Sequence[str], limit: int = 8) -> str:
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[: limit - 2]) + f", ... ({len(names) - limit + 1} more), {names[-1]}"
+
+
+# --------------------------------------------------------------------------------------------
+# Plans of the kinds outside the three controllers above (kpolicy/plan/custom.py, cron.py): an
+# Argo Rollout's canary steps, a CronJob's next run times, and the pod-template kinds that are
+# not planned with why. A DeploymentConfig or configured kind planned as a Deployment is a
+# WorkloadPlan.
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryStep:
+    """One canary step and the replica counts the controller aims for while it is current."""
+
+    index: int  # 0-based position in spec.strategy.canary.steps; len(steps) for the end
+    action: str  # "setWeight 20", "pause (until promoted)", "pause 30s", "promoted", ...
+    weight: int  # the canary weight in force (the last setWeight at or before the step)
+    canary: int  # desired replicas of the new ReplicaSet
+    stable: int  # desired replicas of the stable ReplicaSet
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "action": self.action,
+            "weight": self.weight,
+            "canary": self.canary,
+            "stable": self.stable,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutPlan:
+    """An Argo Rollout's canary steps (empty when ``rejected``)."""
+
+    object: ObjectRef
+    source: str | None
+    replicas: int
+    traffic_routing: bool
+    steps: tuple[CanaryStep, ...] = ()
+    rejected: str | None = None
+    rejections: tuple[Rejection, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "object": self.object.to_json(),
+            "replicas": self.replicas,
+            "trafficRouting": self.traffic_routing,
+            "steps": [step.to_json() for step in self.steps],
+            "rejected": self.rejected,
+            "rejections": [rejection.to_json() for rejection in self.rejections],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CronPlan:
+    """A CronJob's next run times after ``now`` (ISO 8601 with the offset of ``time_zone``);
+    none when it is suspended or rejected."""
+
+    object: ObjectRef
+    source: str | None
+    schedule: str
+    time_zone: str  # the IANA name the times are in
+    zone_from: Literal["timeZone", "schedule", "assumed"]  # "assumed": UTC for the controller's
+    now: str
+    runs: tuple[str, ...] = ()
+    suspended: bool = False
+    rejected: str | None = None
+    rejections: tuple[Rejection, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "object": self.object.to_json(),
+            "schedule": self.schedule,
+            "timeZone": self.time_zone,
+            "timeZoneFrom": self.zone_from,
+            "now": self.now,
+            "suspended": self.suspended,
+            "runs": list(self.runs),
+            "rejected": self.rejected,
+            "rejections": [rejection.to_json() for rejection in self.rejections],
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NotPlanned:
+    """A pod-template kind that ``kpolicy plan`` does not plan, and why."""
+
+    object: ObjectRef
+    source: str | None
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"object": self.object.to_json(), "reason": self.reason}

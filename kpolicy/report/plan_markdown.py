@@ -6,21 +6,28 @@ Pods per step and its notes; the long lists (DNS names, nodes) fold into ``<deta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from kpolicy import escape
 from kpolicy.plan.data import TIME_MODEL
 from kpolicy.report.plan_text import (
+    CANARY_HEADER,
     MAX_DNS_ROWS,
     bounds_text,
+    canary_rows,
     change_text,
     creation_lines,
+    cron_runs,
+    cron_state,
+    cron_zone_text,
     elide,
     history_text,
     live_pods_text,
     nodes_text,
     progress_text,
     rejection_lines,
+    rollout_facts,
     shown_notes,
     size_text,
     step_rows,
@@ -29,6 +36,7 @@ from kpolicy.report.plan_text import (
 )
 
 if TYPE_CHECKING:
+    from kpolicy.model import ObjectRef
     from kpolicy.plan.data import PlanEntry, PlanReport
 
 
@@ -180,6 +188,56 @@ def _section(entry: PlanEntry, diff: bool) -> list[str]:
     return lines
 
 
+def _ref(ref: ObjectRef) -> str:
+    name = f"{ref.namespace or 'default'}/{ref.name or '<unnamed>'}"
+    return f"{cell(ref.kind)} {code(name)}"
+
+
+def _where(source: str | None) -> str:
+    return f" ({code(source)})" if source else ""
+
+
+def _notes(notes: Sequence[str]) -> list[str]:
+    return ["**Notes**", "", *(f"- {cell(note)}" for note in notes), ""] if notes else []
+
+
+def _others(report: PlanReport) -> list[str]:
+    lines: list[str] = []
+    for rollout in report.rollouts:
+        lines += [f"### {_ref(rollout.object)}{_where(rollout.source)}", ""]
+        if rollout.rejected:
+            lines += [f"**Rejected:** {cell(rollout.rejected)}", ""]
+        lines += [f"- **Strategy:** {cell(rollout_facts(rollout))}", ""]
+        if rollout.steps:
+            lines += ["| " + " | ".join(CANARY_HEADER) + " |", "|---|---|---:|---:|---:|"]
+            lines += [
+                "| " + " | ".join(cell(c) for c in row) + " |" for row in canary_rows(rollout)
+            ]
+            lines.append("")
+        lines += _notes(rollout.notes)
+    for cron in report.cron_jobs:
+        lines += [f"### {_ref(cron.object)}{_where(cron.source)}", ""]
+        lines += [
+            f"- **Schedule:** {code(cron.schedule)}",
+            f"- **Time zone:** {cell(cron_zone_text(cron))}",
+            "",
+        ]
+        if cron.rejected:
+            lines += [f"**Rejected:** {cell(cron.rejected)}", ""]
+        else:
+            state = cron_state(cron)
+            lines += [cell(state[0].upper() + state[1:]) + (":" if cron.runs else "."), ""]
+            if cron.runs:
+                lines += [*(f"- {code(run)}" for run in cron_runs(cron)), ""]
+        lines += _notes(cron.notes)
+    if report.not_planned:
+        lines += ["### Not planned", "", "| object | why |", "|---|---|"]
+        for item in report.not_planned:
+            lines.append(f"| {_ref(item.object)}{_where(item.source)} | {cell(item.reason)} |")
+        lines.append("")
+    return lines
+
+
 def _services(report: PlanReport) -> list[str]:
     if not report.services:
         return []
@@ -194,11 +252,13 @@ def _services(report: PlanReport) -> list[str]:
 def write(report: PlanReport, out: TextIO) -> None:
     lines = [f"## {report.title}", ""]
     lines += [report.context(show=code) + ".", "", f"> **Model of time:** {cell(TIME_MODEL)}.", ""]
-    if not report.entries:
+    others = _others(report)
+    if not report.entries and not others:
         lines += ["No Deployment, StatefulSet or DaemonSet in the inputs."]
-    else:
+    elif report.entries:
         lines += [*_summary(report), ""]
         for entry in report.entries:
             lines += _section(entry, report.mode != "update")
         lines += _services(report)
+    lines += others
     out.write("\n".join(lines).rstrip("\n") + "\n")

@@ -20,10 +20,13 @@ from kpolicy.report.plan_text import (
     Row,
     bounds_text,
     creation_lines,
+    cron_lines,
     history_text,
     live_pods_text,
+    not_planned_lines,
     progress_text,
     rejection_lines,
+    rollout_lines,
     shown_notes,
     size_text,
     step_rows,
@@ -413,6 +416,47 @@ def _messages(entry: PlanEntry, top: float) -> tuple[list[str], float]:
     return parts, LINE_HEIGHT * len(lines) + (6 if lines else 0)
 
 
+# the lines of one Rollout, CronJob or the not-planned list an SVG shows at most
+MAX_OTHER_LINES = 40
+
+
+def _other_blocks(report: PlanReport) -> list[list[str]]:
+    """The Rollouts, CronJobs and the not-planned list as the text format words them."""
+    blocks = [rollout_lines(plan) for plan in report.rollouts]
+    blocks += [cron_lines(plan) for plan in report.cron_jobs]
+    if report.not_planned:
+        blocks.append(not_planned_lines(report.not_planned))
+    return blocks
+
+
+def _block(lines: list[str], top: float) -> tuple[list[str], float]:
+    if len(lines) > MAX_OTHER_LINES:
+        hidden = len(lines) - (MAX_OTHER_LINES - 1)
+        lines = [
+            *lines[: MAX_OTHER_LINES - 1],
+            f"  … {hidden} more lines (the text and JSON formats show them all)",
+        ]
+    parts = [
+        f'<line x1="{MARGIN}" y1="{_num(top)}" x2="{WIDTH - MARGIN}" y2="{_num(top)}" '
+        f'stroke="{GRID_COLOR}" stroke-width="1"/>',
+        _label(MARGIN, top + 20, lines[0], size=15, weight="bold"),
+    ]
+    y = top + 20
+    for line in lines[1:]:
+        y += LINE_HEIGHT
+        parts.append(
+            _label(
+                MARGIN,
+                y,
+                line,
+                size=12,
+                color=MAX_PODS_COLOR if "REJECTED" in line else TEXT_COLOR,
+                extra=' xml:space="preserve" font-family="monospace"',
+            )
+        )
+    return parts, y - top + 14
+
+
 SHARE_BAR_WIDTH = 360
 SHARE_COLORS = ("#3182ce", "#a0aec0", "#2f855a", "#dd6b20", "#805ad5", "#d53f8c")
 
@@ -470,7 +514,8 @@ def _services(report: PlanReport, top: float) -> tuple[list[str], float]:
 def write(report: PlanReport, out: TextIO) -> None:
     parts, y = _header(report)
     diff = report.mode != "update"
-    if not report.entries:
+    others = _other_blocks(report)
+    if not report.entries and not others:
         parts.append(
             _label(
                 MARGIN, y + 20, "No Deployment, StatefulSet or DaemonSet in the inputs.", size=13
@@ -512,6 +557,10 @@ def write(report: PlanReport, out: TextIO) -> None:
     if report.services:
         service_parts, height = _services(report, y)
         parts += service_parts
+        y += height
+    for lines in others:
+        block, height = _block(lines, y)
+        parts += block
         y += height
     height = math.ceil(y + MARGIN)
     svg_title = "kpolicy plan: rollout timelines"

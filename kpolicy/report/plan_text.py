@@ -10,14 +10,18 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from kpolicy import escape
 from kpolicy.plan.data import (
     HYPOTHETICAL_NODE_COUNT,
     TIME_MODEL,
+    CronPlan,
     HistoryEntry,
+    NotPlanned,
     ReplicaSetStep,
+    RolloutPlan,
     StatefulSetStart,
     StatefulSetStep,
     WorkloadPlan,
@@ -446,6 +450,132 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
     return lines
 
 
+# --- Argo Rollouts, CronJobs and what is not planned (shared with markdown and SVG) ---------
+
+_ZONE_FROM = {
+    "timeZone": "spec.timeZone",
+    "schedule": "TZ= in the schedule",
+    "assumed": "assumed: spec.timeZone is unset",
+}
+CANARY_HEADER = ("step", "action", "weight", "canary", "stable")
+
+
+def rollout_facts(plan: RolloutPlan) -> str:
+    routing = "with traffic routing" if plan.traffic_routing else "without traffic routing"
+    return f"canary, {plan.replicas} replica{'' if plan.replicas == 1 else 's'}, {routing}"
+
+
+def canary_rows(plan: RolloutPlan) -> list[tuple[str, str, str, str, str]]:
+    """One row per canary step (numbered from 1 as in the Rollout's status), then promoted."""
+    last = len(plan.steps) - 1
+    return [
+        (
+            "end" if index == last else str(step.index + 1),
+            step.action,
+            f"{step.weight}%",
+            str(step.canary),
+            str(step.stable),
+        )
+        for index, step in enumerate(plan.steps)
+    ]
+
+
+def cron_zone_text(plan: CronPlan) -> str:
+    return f"{plan.time_zone} ({_ZONE_FROM[plan.zone_from]})"
+
+
+def cron_runs(plan: CronPlan) -> list[str]:
+    """The run times with their weekday: ``Mon 2026-03-30T09:00:00+02:00``."""
+    out = []
+    for run in plan.runs:
+        try:
+            weekday = datetime.fromisoformat(run).strftime("%a")
+        except ValueError:
+            weekday = ""
+        out.append(f"{weekday} {run}".strip())
+    return out
+
+
+def cron_state(plan: CronPlan) -> str:
+    if plan.rejected:
+        return "no runs: " + plan.rejected
+    if plan.suspended:
+        return "suspended: no runs until spec.suspend is false"
+    if not plan.runs:
+        return f"no run after {plan.now}"
+    return f"next {len(plan.runs)} run{'' if len(plan.runs) == 1 else 's'} after {plan.now}"
+
+
+def _notes_block(notes: Sequence[str]) -> list[str]:
+    lines = []
+    if notes:
+        lines.append("notes")
+        for note in notes:
+            lines.extend(
+                textwrap.wrap(
+                    note,
+                    WIDTH - 4,
+                    initial_indent="  - ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
+    return lines
+
+
+def rollout_lines(plan: RolloutPlan) -> list[str]:
+    body: list[str] = []
+    if plan.rejected:
+        body.extend(_field("REJECTED", plan.rejected))
+    body.append(f"strategy  {rollout_facts(plan)}")
+    rows = [CANARY_HEADER, *canary_rows(plan)] if plan.steps else []
+    if rows:
+        widths = [max(len(row[i]) for row in rows) for i in range(len(CANARY_HEADER))]
+        for row in rows:
+            body.append(
+                "  ".join(
+                    cell.ljust(width) for cell, width in zip(row, widths, strict=True)
+                ).rstrip()
+            )
+    body.extend(_notes_block(plan.notes))
+    head = f"{plan.object.label()}  {plan.source or ''}".rstrip()
+    return [head, *(f"  {line}" for line in body)]
+
+
+def cron_lines(plan: CronPlan) -> list[str]:
+    body = [f"schedule  {plan.schedule or '(none)'}", f"time zone {cron_zone_text(plan)}"]
+    state = cron_state(plan)
+    if plan.rejected:
+        body.extend(_field("REJECTED", plan.rejected))
+    else:
+        body.append(state)
+        body.extend(f"  {run}" for run in cron_runs(plan))
+    body.extend(_notes_block(plan.notes))
+    head = f"{plan.object.label()}  {plan.source or ''}".rstrip()
+    return [head, *(f"  {line}" for line in body)]
+
+
+def not_planned_lines(items: Sequence[NotPlanned]) -> list[str]:
+    lines = ["not planned"]
+    for item in items:
+        lines.append(f"  {item.object.label()}  {item.source or ''}".rstrip())
+        lines.extend(
+            textwrap.wrap(item.reason, WIDTH - 4, initial_indent="    ", subsequent_indent="    ")
+        )
+    return lines
+
+
+def other_lines(report: PlanReport) -> list[str]:
+    lines: list[str] = []
+    for rollout in report.rollouts:
+        lines += ["", *rollout_lines(rollout)]
+    for cron in report.cron_jobs:
+        lines += ["", *cron_lines(cron)]
+    if report.not_planned:
+        lines += ["", *not_planned_lines(report.not_planned)]
+    return lines
+
+
 def header_lines(report: PlanReport) -> list[str]:
     first = f"{report.title}; {report.context(separator='; ')}"
     return [
@@ -459,7 +589,8 @@ def header_lines(report: PlanReport) -> list[str]:
 def write(report: PlanReport, out: TextIO) -> None:
     lines = header_lines(report)
     diff = report.mode != "update"
-    if not report.entries:
+    others = other_lines(report)
+    if not report.entries and not others:
         files = f"{report.files} file{'' if report.files == 1 else 's'}"
         lines += ["", f"no Deployment, StatefulSet or DaemonSet in {files}"]
     for entry in report.entries:
@@ -472,6 +603,7 @@ def write(report: PlanReport, out: TextIO) -> None:
             "traffic (ready Pods behind each Service)",
             *(f"  {line}" for line in services),
         ]
+    lines.extend(others)
     # names, labels, file names and values from the input are in these lines: each line is
     # escaped as a whole (kpolicy.escape), so that it stays one line and starts no command
     out.write("\n".join(escape.line(escape.text(line)) for line in lines) + "\n")

@@ -58,3 +58,16 @@ async def fix_client(lsp_client: Client, workspace: Path) -> AsyncIterator[None]
     await initialize(lsp_client, workspace)
     yield
     await finish(lsp_client)
+
+
+SLOW_CONFIG = ClientServerConfig(
+    server_command=[SERVER[0], str(Path(__file__).with_name("slow_server.py"))],
+    client_factory=make_client,
+)
+
+
+@pytest_lsp.fixture(config=SLOW_CONFIG)
+async def slow_client(lsp_client: Client) -> AsyncIterator[None]:
+    """A started server whose every lint takes at least half a second."""
+    yield
+    await finish(lsp_client)

@@ -1,0 +1,298 @@
+"""``kpolicy lint`` itself, without the command-line parser: :func:`run` takes the parsed
+options (``kpolicy.cli.lint``'s parameters) and returns the exit code. typer (``kpolicy.cli``)
+calls it after parsing; the entry point calls it directly when :mod:`kpolicy.fastcli` parses
+the command line, so that a one-file run (a pre-commit hook) never imports typer."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpolicy import __version__, escape
+from kpolicy.errors import UsageError
+
+if TYPE_CHECKING:
+    from kpolicy.command import LintCommand
+
+
+def reconfigure_streams() -> None:
+    """A report must not fail on a name the locale cannot encode (LC_ALL=C in CI images)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
+    return 2
+
+
+def color_by_default(tty: bool) -> bool:
+    """Colour when nothing on the command line decides: off when ``NO_COLOR`` is set and not
+    empty (no-color.org), on when ``FORCE_COLOR`` is (force-color.org; ``NO_COLOR`` wins when
+    both are), else on a terminal. ``--color``/``--no-color`` override both."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return tty
+
+
+def parse_gates(values: list[str]) -> dict[str, bool]:
+    gates: dict[str, bool] = {}
+    for value in values:
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            name, sep, flag = item.partition("=")
+            if not sep or flag.strip().lower() not in ("true", "false"):
+                raise UsageError(f"--feature-gates expects Name=true|false, got {item!r}")
+            gates[name.strip()] = flag.strip().lower() == "true"
+    return gates
+
+
+def write_output_file(output: Path, text: str) -> None:
+    """The report to ``--output``: atomically, never through a symbolic link at the target
+    (see :class:`kpolicy.fsutil.Output`)."""
+    from kpolicy.fsutil import OutputError, write_output
+
+    try:
+        write_output(output, text)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_reports(values: list[str], output: Path | None) -> list[tuple[str, Path]]:
+    """``--report FORMAT=PATH`` values as (format, path); a usage error for a bad one."""
+    from kpolicy.report import FORMATS
+
+    reports: list[tuple[str, Path]] = []
+    seen = {os.path.abspath(output): "--output"} if output is not None else {}
+    for value in values:
+        name, sep, target = value.partition("=")
+        name = name.strip()
+        if not sep or not name or not target:
+            raise UsageError(
+                f"--report expects FORMAT=PATH (e.g. sarif=kpolicy.sarif), got {value!r}"
+            )
+        if name not in FORMATS:
+            raise UsageError(f"--report: unknown format {name!r}; choose from {', '.join(FORMATS)}")
+        if target == "-":
+            raise UsageError("--report writes a file; the report on the terminal is --format's")
+        where = os.path.abspath(target)
+        if where in seen:
+            raise UsageError(f"--report: {target} is also written by {seen[where]}")
+        seen[where] = f"--report {value}"
+        reports.append((name, Path(target)))
+    return reports
+
+
+def run(
+    paths: list[str] | None = None,
+    output_format: str = "text",
+    output: Path | None = None,
+    report_files: list[str] | None = None,
+    config: Path | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    fail_on: str | None = None,
+    context: list[str] | None = None,
+    kubernetes_version: str | None = None,
+    cluster_domain: str | None = None,
+    stdin_filename: str = "<stdin>",
+    policy: list[Path] | None = None,
+    nodes: Path | None = None,
+    feature_gates: list[str] | None = None,
+    schema_dir: Path | None = None,
+    max_file_size: int | None = None,
+    show_suppressed: bool = False,
+    baseline: Path | None = None,
+    write_baseline: Path | None = None,
+    show_skipped: bool = False,
+    kustomize: list[str] | None = None,
+    no_ignore: bool = False,
+    force_exclude: bool | None = None,
+    color: bool | None = None,
+    debug: bool = False,
+    no_cache: bool = False,
+    jobs: int = 0,
+) -> int:
+    """Lint; the exit code (0 clean, 1 findings, 2 a usage or I/O error)."""
+    try:
+        reports = parse_reports(report_files or [], output)
+    except UsageError as exc:
+        return _fail(str(exc))
+    from kpolicy.command import LintCommand
+
+    return execute(
+        LintCommand(
+            paths=tuple(paths or ()),
+            output_format=output_format,
+            output=output,
+            report_formats=tuple(name for name, _ in reports),
+            report_paths=tuple(path for _, path in reports),
+            config=config,
+            select=tuple(select or ()),
+            ignore=tuple(ignore or ()),
+            fail_on=fail_on,
+            context=tuple(context or ()),
+            kubernetes_version=kubernetes_version,
+            cluster_domain=cluster_domain,
+            stdin_filename=stdin_filename,
+            policy=tuple(policy or ()),
+            nodes=nodes,
+            feature_gates=tuple(feature_gates or ()),
+            schema_dir=schema_dir,
+            max_file_size=max_file_size,
+            show_suppressed=show_suppressed,
+            baseline=baseline,
+            write_baseline=write_baseline,
+            show_skipped=show_skipped,
+            kustomize=tuple(kustomize or ()),
+            no_ignore=no_ignore,
+            force_exclude=force_exclude,
+            color=color,
+            debug=debug,
+            no_cache=no_cache,
+            jobs=jobs,
+        )
+    )
+
+
+def execute(command: LintCommand) -> int:
+    """Run ``kpolicy lint`` as ``command`` says, replayed from the cache when it can be; the
+    exit code."""
+    import io
+    from dataclasses import replace
+
+    cache = None
+    if command.cacheable:
+        from kpolicy.cache import RunCache
+
+        cache = RunCache.for_command(command.cache_key(), command.linted)
+        replayed = cache.replay() if cache is not None else None
+        if replayed is not None:
+            from kpolicy.cache import emit
+
+            # the report goes to this command line's --output, and the texts of the --report
+            # files to this command line's paths, never to a recorded path
+            code = emit(replayed, command.output, command.reports)
+            if code is not None:
+                return code
+
+    from kpolicy.lint import FAIL_LEVELS, as_baselined, build_session, exit_code
+    from kpolicy.lint import lint as run_lint
+    from kpolicy.report import FORMATS, ReportContext, writer
+
+    output_format = command.output_format
+    output = command.output
+    write_baseline = command.write_baseline
+    try:
+        if output_format not in FORMATS:
+            raise UsageError(f"unknown format {output_format!r}; choose from {', '.join(FORMATS)}")
+        if command.fail_on is not None and command.fail_on not in FAIL_LEVELS:
+            raise UsageError(f"--fail-on must be one of {', '.join(FAIL_LEVELS)}")
+        if command.baseline is not None and write_baseline is not None:
+            raise UsageError(
+                "--baseline and --write-baseline: give one (--write-baseline "
+                "replaces the baseline with the findings of this run)"
+            )
+        options = command.options(parse_gates(list(command.feature_gates)))
+        session = build_session(options)
+        if command.max_file_size is not None:
+            session = replace(
+                session, limits=replace(session.limits, max_file_bytes=command.max_file_size)
+            )
+        if cache is not None:
+            origin = session.config.origin
+            force_exclude = command.force_exclude
+            cache.begin(
+                {
+                    "paths": list(options.paths),
+                    "context": list(options.context),
+                    "stdin_name": command.stdin_filename,
+                    "exclude": list(session.config.exclude),
+                    "force_exclude": bool(
+                        force_exclude if force_exclude is not None else session.config.force_exclude
+                    ),
+                    "ignore_files": not command.no_ignore,
+                    "exclude_base": str(origin.parent) if origin is not None else None,
+                    "config": str(command.config) if command.config is not None else None,
+                    "policies": [str(p) for p in (*session.config.policies, *options.policies)],
+                    "nodes": str(command.nodes) if command.nodes is not None else None,
+                    "schema_dir": [str(command.schema_dir)]
+                    if command.schema_dir is not None
+                    else [],
+                    "limit": session.limits.max_file_bytes,
+                    "baseline": str(session.cwd / session.baseline.path)
+                    if session.baseline is not None
+                    else None,
+                    # an exemption with `until` makes the report depend on the day
+                    "dated": any(e.until is not None for e in session.config.exemptions),
+                }
+            )
+        result, traces = run_lint(options, session)
+        if write_baseline is not None:
+            from kpolicy.baseline import write_baseline as write_baseline_file
+
+            if result.errors:
+                raise UsageError(
+                    f"{result.errors[0]}; the baseline {write_baseline} was not written (a "
+                    "baseline without the findings of unreadable files would hide them later)"
+                )
+            recorded = write_baseline_file(write_baseline, result.diagnostics, session.cwd)
+            result = as_baselined(result, str(recorded.path))
+            sys.stderr.write(
+                f"kpolicy: wrote {len(recorded.entries)} finding"
+                f"{'' if len(recorded.entries) == 1 else 's'} to the baseline "
+                f"{escape.path(write_baseline)}\n"
+            )
+        use_color = (
+            command.color
+            if command.color is not None
+            else (output is None and color_by_default(sys.stdout.isatty()))
+        )
+        ctx = ReportContext(
+            rules=session.rules,
+            tool_version=__version__,
+            color=use_color and output_format == "text",
+            show_suppressed=command.show_suppressed,
+            show_skipped=command.show_skipped,
+        )
+        report = io.StringIO()
+        writer(output_format)(result, ctx, report)
+        if output is None:
+            sys.stdout.write(report.getvalue())
+        else:
+            write_output_file(output, report.getvalue())
+        written: list[list[str]] = []
+        if command.reports:
+            file_ctx = replace(ctx, color=False)
+            for name, path in command.reports:
+                text = io.StringIO()
+                writer(name)(result, file_ctx, text)
+                write_output_file(path, text.getvalue())
+                written.append([name, text.getvalue()])
+        messages = "".join(f"kpolicy: warning: {escape.text(note)}\n" for note in result.warnings)
+        messages += "".join(f"kpolicy: error: {escape.text(error)}\n" for error in result.errors)
+        # a traceback names files and objects from the input: escaped line by line
+        messages += "".join(
+            escape.text(line) + "\n" for trace in traces for line in trace.rstrip("\n").split("\n")
+        )
+        sys.stderr.write(messages)
+        level = command.fail_on or session.config.fail_on or "warning"
+        code = exit_code(result, level)
+        if cache is not None and not result.errors and not traces:
+            cache.watch(result.read_also)
+            cache.store(
+                {"report": report.getvalue(), "stderr": messages, "exit": code, "reports": written},
+                output,
+            )
+        return code
+    except UsageError as exc:
+        return _fail(str(exc))

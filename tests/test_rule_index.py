@@ -1,0 +1,50 @@
+"""rules/index.json: the built-in rules' metadata read at start-up instead of the YAML files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from kpolicy.resources import data_dir
+from kpolicy.ruledefs import INDEX_NAME, _from_index, builtin_rules, load_rule_dir
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from gen_rule_index import index_text
+
+
+def test_the_index_is_up_to_date() -> None:
+    """After editing rules/*.yaml, `make docs` (or python tools/gen_rule_index.py)."""
+    folder = data_dir("rules")
+    assert (folder / INDEX_NAME).read_text(encoding="utf-8") == index_text(folder)
+
+
+def test_the_index_gives_the_rules_the_files_give() -> None:
+    folder = data_dir("rules")
+    parsed = load_rule_dir(folder, validate=False)
+    indexed = _from_index(folder)
+    assert indexed is not None
+    assert list(indexed) == list(parsed)
+    for rule_id, rule in parsed.items():
+        assert indexed[rule_id] == rule, rule_id
+    assert dict(builtin_rules()) == indexed
+
+
+def test_a_stale_index_is_not_used(tmp_path: Path) -> None:
+    folder = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), folder)
+    assert _from_index(folder) is not None
+    edited = folder / "selector-mismatch.yaml"
+    edited.write_text(edited.read_text().replace("title: ", "title: Edited ", 1))
+    assert _from_index(folder) is None
+    shutil.copyfile(data_dir("rules") / "selector-mismatch.yaml", edited)
+    assert _from_index(folder) is not None
+    (folder / "new-rule.yaml").write_text("id: new-rule\n")  # a file the index does not list
+    assert _from_index(folder) is None
+    (folder / "new-rule.yaml").unlink()
+    (folder / INDEX_NAME).write_text(json.dumps({"version": 0, "files": {}}))
+    assert _from_index(folder) is None
+    (folder / INDEX_NAME).write_text("{not json")
+    assert _from_index(folder) is None
