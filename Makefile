@@ -35,8 +35,10 @@ demo: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q -n 2
 
+# the tests marked slow, and every property test (hypothesis) with its full example count
+# (tests.helpers.examples: make test runs fewer)
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m slow
+	KPOLICY_TEST_RUN=slow $(BIN)/python -m pytest -q -n 2 -m 'slow or hypothesis'
 
 # mypy checks kpolicy/ and tests/ (the packages of [tool.mypy] in pyproject.toml)
 lint: $(STAMP)

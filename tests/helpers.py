@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
-from collections.abc import Iterator, Sequence
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -54,3 +57,65 @@ def markers(path: Path) -> set[tuple[int, str]]:
 
 def of_rule(result: LintResult, rule: str) -> list[Diagnostic]:
     return [d for d in result.diagnostics if d.rule == rule]
+
+
+def examples(full: int, quick: int) -> int:
+    """``max_examples`` of a property test: ``quick`` in ``make test``, ``full`` in ``make
+    test-slow`` (which sets KPOLICY_TEST_RUN=slow and also runs every property test, the
+    ``hypothesis`` marker), and at least KPOLICY_HYPOTHESIS_EXAMPLES when that is set."""
+    raised = int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0"))
+    chosen = full if os.environ.get("KPOLICY_TEST_RUN") == "slow" else quick
+    return max(chosen, raised)
+
+
+def cli(
+    *args: str,
+    cwd: Path,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``kpolicy ARGS`` run in this process through the installed entry point
+    (``kpolicy.entry.main``: the cached replay first, then the typer application), as a new
+    process would run it: its own argv, stdin, stdout, stderr, working folder and environment
+    (``env`` replaces it), and nothing remembered from an earlier run (``cache.reset``). The
+    result has the shape of ``subprocess.run``'s. Tests of what only a separate process shows
+    (a hang under a timeout, signals, the interpreter's start) keep using ``subprocess``."""
+    from kpolicy import cache, entry
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    given = io.TextIOWrapper(io.BytesIO((stdin or "").encode("utf-8")), encoding="utf-8")
+    saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr)
+    saved_env = dict(os.environ)
+    code: int = 0
+    cache.reset()
+    try:
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        sys.argv = ["kpolicy", *args]
+        sys.stdin, sys.stdout, sys.stderr = given, out, err
+        with chdir(cwd):
+            try:
+                entry.main()
+            except SystemExit as exit_:
+                if exit_.code is None:
+                    code = 0
+                elif isinstance(exit_.code, int):
+                    code = exit_.code
+                else:
+                    err.write(f"{exit_.code}\n")
+                    code = 1
+    finally:
+        sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(saved_env)
+        cache.reset()
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        raw = stream.buffer
+        assert isinstance(raw, io.BytesIO)
+        texts.append(raw.getvalue().decode("utf-8", errors="replace"))
+    return subprocess.CompletedProcess(["kpolicy", *args], code, texts[0], texts[1])

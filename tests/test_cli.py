@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import cli
 
 BAD = """\
 apiVersion: apps/v1
@@ -33,6 +34,14 @@ GOOD = BAD.replace("app: api", "app: web")
 
 
 def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``kpolicy ARGS`` in this process (``tests.helpers.cli``); ``test_exit_codes`` runs the
+    installed command as a process (``run_process``)."""
+    return cli(*args, cwd=cwd, stdin=stdin)
+
+
+def run_process(
+    *args: str, cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kpolicy", *args],
         cwd=cwd,
@@ -51,19 +60,22 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_exit_codes(project: Path) -> None:
-    assert run("lint", "good.yaml", cwd=project).returncode == 0
-    bad = run("lint", "bad.yaml", cwd=project)
+    assert run_process("lint", "good.yaml", cwd=project).returncode == 0
+    bad = run_process("lint", "bad.yaml", cwd=project)
     assert bad.returncode == 1
     assert "bad.yaml:6:3: error[selector-mismatch]" in bad.stdout
     assert "Traceback" not in bad.stderr
-    assert run("lint", "bad.yaml", "--fail-on", "never", cwd=project).returncode == 0
-    missing = run("lint", "nope.yaml", "good.yaml", cwd=project)
+    assert run_process("lint", "bad.yaml", "--fail-on", "never", cwd=project).returncode == 0
+    missing = run_process("lint", "nope.yaml", "good.yaml", cwd=project)
     assert missing.returncode == 2
     assert "kpolicy: error: nope.yaml: no such file or directory" in missing.stderr
-    assert run("lint", "--format", "xml", "good.yaml", cwd=project).returncode == 2
-    assert run("lint", "--kubernetes-version", "1.20", "good.yaml", cwd=project).returncode == 2
-    assert run("lint", "--select", "no-such-rule", "good.yaml", cwd=project).returncode == 2
-    assert run("lint", "--bogus-flag", cwd=project).returncode == 2
+    assert run_process("lint", "--format", "xml", "good.yaml", cwd=project).returncode == 2
+    assert (
+        run_process("lint", "--kubernetes-version", "1.20", "good.yaml", cwd=project).returncode
+        == 2
+    )
+    assert run_process("lint", "--select", "no-such-rule", "good.yaml", cwd=project).returncode == 2
+    assert run_process("lint", "--bogus-flag", cwd=project).returncode == 2
 
 
 def test_missing_option_paths_are_usage_errors(project: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from kpolicy.resources import data_dir
 from kpolicy.schema import SchemaValidator, supported_versions
 from kpolicy.versions import SUPPORTED_VERSIONS
-from tests.helpers import lint_text, of_rule
+from tests.helpers import cli, lint_text, of_rule
 
 MIXED = """\
 apiVersion: apps/v1
@@ -81,13 +80,7 @@ def test_cli_accepts_1_29_and_rejects_1_28(tmp_path: Path) -> None:
     (tmp_path / "all.yaml").write_text(MIXED)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "kpolicy", "lint", "--no-cache", *args, "all.yaml"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return cli("lint", "--no-cache", *args, "all.yaml", cwd=tmp_path)
 
     out = run("--kubernetes-version", "1.29")
     assert out.returncode == 1, out.stderr

@@ -17,7 +17,7 @@ from kpolicy.model import CheckedFile, Diagnostic, LintResult, ObjectRef, Severi
 from kpolicy.report import FORMATS, ReportContext, fingerprint, writers
 from kpolicy.ruledefs import builtin_rules
 from tests.conftest import ROOT, check_golden, load_sarif_schema
-from tests.helpers import lint_paths
+from tests.helpers import cli, lint_paths
 
 GOLDEN = Path(__file__).parent / "golden"
 STABLE_RULES = [
@@ -117,16 +117,7 @@ def test_fingerprints_survive_moved_lines(tmp_path: Path) -> None:
 
 
 def _sarif_cli(*args: str, cwd: Path) -> dict[str, Any]:
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", "-f", "sarif", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = cli("lint", "--no-cache", "-f", "sarif", *args, cwd=cwd)
     assert out.returncode in (0, 1), out.stderr
     log: dict[str, Any] = json.loads(out.stdout)
     return log

@@ -27,6 +27,7 @@ from kpolicy.cache import RUN_PURPOSE, CacheFolder, open_cache
 from kpolicy.discover import Skipped, discover
 from kpolicy.versions import DEFAULT_VERSION
 from tests.conftest import ROOT
+from tests.helpers import cli
 from tests.test_cli import BAD
 
 HOSTILE = ROOT / "tests" / "hostile" / "security"
@@ -59,15 +60,24 @@ def age(*paths: Path) -> None:
 
 
 def kpolicy(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = TIMEOUT
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """``kpolicy ARGS`` as installed: the entry point with its cached-replay fast path."""
+    """``kpolicy ARGS`` as installed: the entry point with its cached-replay fast path. In this
+    process (``tests.helpers.cli``), unless a ``timeout`` is given (an attack that could hang
+    the run, a FIFO or a pattern, runs in a process of its own, killed after ``timeout``) or
+    ``process`` (what needs the process's own file descriptors, /dev/stdout)."""
+    if timeout is None and not process:
+        return cli(*args, cwd=cwd, env=env)
     return subprocess.run(
         [sys.executable, "-c", "from kpolicy.entry import main; main()", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=timeout or TIMEOUT,
         env={**(env if env is not None else os.environ), "PYTHONPATH": str(ROOT)},
     )
 
@@ -259,7 +269,9 @@ def test_an_output_link_planted_in_the_repository_is_not_followed(repo: Path) ->
         )
         assert victim.read_text() == "precious\n"
     # a device named by the user is written: /dev/stdout
-    out = kpolicy("lint", "-f", "json", "-o", "/dev/stdout", "--no-cache", "k8s", cwd=repo)
+    out = kpolicy(
+        "lint", "-f", "json", "-o", "/dev/stdout", "--no-cache", "k8s", cwd=repo, process=True
+    )
     assert out.returncode == 1 and findings(out.stdout) == ["selector-mismatch"]
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpolicy.k8s import defaults, intstr, quantity, scheduling, selector, validation
+from tests.helpers import examples
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
 KEYS = st.sampled_from(
@@ -50,7 +51,7 @@ YAMLISH = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(full=300, quick=100), deadline=None)
 @given(YAMLISH)
 def test_selector_and_validation_never_raise(value: Any) -> None:
     validation.validate_label_selector(value)
@@ -73,7 +74,7 @@ def test_selector_and_validation_never_raise(value: Any) -> None:
         assert isinstance(check(value), list)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(full=300, quick=100), deadline=None)
 @given(YAMLISH, YAMLISH)
 def test_scheduling_never_raises(node: Any, pod_spec: Any) -> None:
     scheduling.daemon_placement(node, pod_spec)
@@ -84,7 +85,7 @@ def test_scheduling_never_raises(node: Any, pod_spec: Any) -> None:
     scheduling.toleration_tolerates_taint(node, pod_spec)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(full=300, quick=100), deadline=None)
 @given(YAMLISH)
 def test_intstr_quantity_defaults_never_raise_unexpectedly(value: Any) -> None:
     intstr.validate_int_or_percent(value)
@@ -99,7 +100,7 @@ def test_intstr_quantity_defaults_never_raise_unexpectedly(value: Any) -> None:
         defaults.apps_v1_defaults(kind, {"spec": value, "strategy": value, "updateStrategy": value})
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(full=500, quick=150), deadline=None)
 @given(st.text(alphabet="0123456789.+-eEinumkKMGTP ", max_size=14))
 def test_quantity_strings_never_raise(text: str) -> None:
     quantity.parse_quantity_string(text)

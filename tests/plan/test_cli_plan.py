@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,19 +13,14 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.conftest import ROOT
+from tests.helpers import cli
 
 SCHEMA = ROOT / "schemas" / "plan.schema.json"
 
 
 def run(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kpolicy", "plan", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``kpolicy plan ARGS`` in this process (``tests.helpers.cli``)."""
+    return cli("plan", *args, cwd=cwd, stdin=stdin)
 
 
 @cache

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.helpers import cli
+
 from .test_cli_plan import DEPLOYMENT, STATEFULSET, plan_json, run, workload
 
 MISMATCHED = DEPLOYMENT.replace("      labels: {app: web}\n", "      labels: {app: api}\n")
@@ -61,18 +63,7 @@ def test_rejected_deployment_has_lints_reason_and_no_steps(tmp_path: Path) -> No
 
 
 def run_lint(*args: str, cwd: Path) -> str:
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return out.stdout
+    return cli("lint", "--no-cache", *args, cwd=cwd).stdout
 
 
 def test_rejected_in_text_markdown_and_svg(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpolicy.plan import PlanContext, classify_change, deployment_plan, plan_for, statefulset_plan
+from tests.helpers import examples
 
 from .support import changed, check, daemonset, deployment, service, statefulset
 
@@ -205,7 +206,11 @@ _json = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(full=150, quick=60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     kind=st.sampled_from(["Deployment", "StatefulSet", "DaemonSet"]),
     paths=st.lists(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from kpolicy.testpolicies import run_test_policies
 from tests.conftest import ROOT
+from tests.helpers import cli
 
 EXAMPLES = ROOT / "examples" / "policies"
 
@@ -106,16 +106,10 @@ def test_usage_errors(tmp_path: Path) -> None:
 
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "kpolicy", "test-policies", *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return cli("test-policies", *args, cwd=ROOT)
 
-    ok = cli("examples/policies")
+    ok = run("examples/policies")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.splitlines()[-1] == "2 policies, 7 examples: 7 passed, 0 failed"
     shutil.copy(EXAMPLES / "images-from-registry.yaml", tmp_path)
@@ -123,6 +117,6 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     broken.write_text(
         broken.read_text().replace("registry.example.com/web/nginx", "docker.io/nginx")
     )
-    assert cli(str(broken)).returncode == 1
-    bad = cli(str(tmp_path / "nope.yaml"))
+    assert run(str(broken)).returncode == 1
+    bad = run(str(tmp_path / "nope.yaml"))
     assert bad.returncode == 2 and "policy path not found" in bad.stderr

@@ -4,7 +4,6 @@ resources are decided by the fast check when their CRD's schema allows it."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +14,10 @@ from kpolicy.schema import SchemaValidator
 from kpolicy.schema.explain import to_problems
 from kpolicy.schema.fast import compile_fast
 from kpolicy.schema.formats import builtin_format_checker
+from tests.helpers import examples
 
-# more with KPOLICY_HYPOTHESIS_EXAMPLES (the long run of tests/test_properties.py)
-EXAMPLES = max(600, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
+# the full count in make test-slow, more with KPOLICY_HYPOTHESIS_EXAMPLES (tests.helpers.examples)
+EXAMPLES = examples(full=600, quick=150)
 
 LEAF_KEYWORDS = st.one_of(
     st.builds(

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpolicy.schema import SchemaValidator
+from tests.helpers import examples
 
 from .support import load
 
@@ -71,7 +72,11 @@ trees = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(full=300, quick=100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     kind=st.sampled_from(KINDS),
     body=st.dictionaries(st.sampled_from(FIELD_NAMES), trees, max_size=5),

@@ -4,7 +4,6 @@ declarative rules give the same findings through either."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -15,9 +14,10 @@ from jsonschema import Draft202012Validator
 from kpolicy.policy import compiled
 from kpolicy.ruledefs import builtin_rules
 from kpolicy.schema.lite import LiteValidator, supports
+from tests.helpers import examples
 
-# more with KPOLICY_HYPOTHESIS_EXAMPLES (the long run of tests/test_properties.py)
-EXAMPLES = max(1000, int(os.environ.get("KPOLICY_HYPOTHESIS_EXAMPLES", "0")))
+# the full count in make test-slow, more with KPOLICY_HYPOTHESIS_EXAMPLES (tests.helpers.examples)
+EXAMPLES = examples(full=1000, quick=200)
 
 SCALARS = st.one_of(
     st.none(),
