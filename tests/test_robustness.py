@@ -282,7 +282,15 @@ def test_wrong_types_are_reported_by_the_schema_rules(workdir: Path) -> None:
     assert reported == set(names)
 
 
-@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize(
+    "output_format",
+    [
+        "json",  # make test: one format; the others (each a whole run) in make test-slow
+        pytest.param("text", marks=pytest.mark.slow),
+        pytest.param("sarif", marks=pytest.mark.slow),
+        pytest.param("github", marks=pytest.mark.slow),
+    ],
+)
 def test_whole_corpus_in_one_run(output_format: str, workdir: Path) -> None:
     """One real run over every hostile file: a broken file cannot hide another file's findings,
     and every report format survives the messages and positions they produce."""
