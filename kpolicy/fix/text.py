@@ -17,11 +17,17 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpolicy.load import load_documents
-from kpolicy.lsp.positions import Lines, apply_edits
 from kpolicy.model import DeleteKey, Expect, Fix, InsertKey, SourceFile, Span, TextEdit
+
+if TYPE_CHECKING:
+    from kpolicy.lsp.positions import Lines
+
+# kpolicy.lsp.positions (and lsprotocol's thousands of classes) is imported only where a fix is
+# written, never on the lint path: checks call scalar_text in worker processes, where every
+# module imported after the fork is walked by the collection after each file.
 
 # the code action kind of "fix all safe in this file" (LSP: source.fixAll, then the tool)
 FIX_ALL = "source.fixAll.kpolicy"
@@ -167,6 +173,8 @@ def _span_edit(lines: Lines, start: int, end: int) -> TextEdit:
 
 def text_edits(fix: Fix, text: str) -> list[TextEdit] | None:
     """The plain text edits of ``fix`` on ``text``, or None when one cannot be written."""
+    from kpolicy.lsp.positions import Lines
+
     lines = Lines.of(text)
     brk = line_break(text)
     found: list[TextEdit] = []
@@ -268,6 +276,8 @@ def _try(text: str, fixes: Sequence[Fix], before: tuple[list[tuple[int, Any]], i
         if found is None:
             return None
         edits.extend(found)
+    from kpolicy.lsp.positions import apply_edits
+
     try:
         new_text = apply_edits(text, edits)
     except ValueError:
@@ -314,6 +324,8 @@ def whole_change(old: str, new: str) -> TextEdit:
     end = 0
     while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
         end += 1
+    from kpolicy.lsp.positions import Lines
+
     lines = Lines.of(old)
     first = _position(lines, start)
     last = _position(lines, len(old) - end)
