@@ -3,7 +3,7 @@ maxUnavailable, and the Pods' stable DNS names (pkg/controller/statefulset)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -249,6 +249,28 @@ def _statefulset_parts(
     )
 
 
+def statefulset_step(
+    simulation: _StatefulSetSimulation, pod_name: Callable[[int], str]
+) -> StatefulSetStep:
+    """The step the simulation's last sync made: the Pods it created and deleted (a few named,
+    the others counted) and the Pods at each revision after it."""
+    create, create_omitted = _shown_names(
+        (pod_name(o) for o in simulation.created), len(simulation.created)
+    )
+    delete, delete_omitted = _shown_names(
+        (pod_name(o) for o in simulation.deleted), len(simulation.deleted)
+    )
+    return StatefulSetStep(
+        create=create,
+        delete=delete,
+        new=sum(1 for rev in simulation.pods.values() if rev == _UPDATE),
+        old=sum(1 for rev in simulation.pods.values() if rev == _CURRENT),
+        available=sum(1 for o in simulation.pods if o in simulation.available),
+        create_omitted=create_omitted,
+        delete_omitted=delete_omitted,
+    )
+
+
 def statefulset_plan(
     new: Mapping[str, Any],
     old: Mapping[str, Any] | None = None,
@@ -361,23 +383,7 @@ def statefulset_plan(
     else:
 
         def record() -> None:
-            create, create_omitted = _shown_names(
-                (pod_name(o) for o in simulation.created), len(simulation.created)
-            )
-            delete, delete_omitted = _shown_names(
-                (pod_name(o) for o in simulation.deleted), len(simulation.deleted)
-            )
-            steps.append(
-                StatefulSetStep(
-                    create=create,
-                    delete=delete,
-                    new=sum(1 for rev in simulation.pods.values() if rev == _UPDATE),
-                    old=sum(1 for rev in simulation.pods.values() if rev == _CURRENT),
-                    available=sum(1 for o in simulation.pods if o in simulation.available),
-                    create_omitted=create_omitted,
-                    delete_omitted=delete_omitted,
-                )
-            )
+            steps.append(statefulset_step(simulation, pod_name))
 
         _run(
             simulation.sync,

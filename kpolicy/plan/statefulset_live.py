@@ -28,7 +28,6 @@ from kpolicy.plan.data import (
     Progress,
     Rejection,
     StatefulSetStart,
-    StatefulSetStep,
     WorkloadPlan,
 )
 from kpolicy.plan.live import LivePod, LiveRevision, LiveWorkload, images_of, template_matches
@@ -39,6 +38,7 @@ from kpolicy.plan.statefulset import (
     _StatefulSetSimulation,
     _StatefulSetSpec,
     statefulset_plan,
+    statefulset_step,
 )
 
 __all__ = ["statefulset_live_plan", "truncate_history"]
@@ -166,23 +166,7 @@ def statefulset_live_plan(
     else:
 
         def record() -> None:
-            create, create_omitted = _shown_names(
-                (pod_name(o) for o in simulation.created), len(simulation.created)
-            )
-            delete, delete_omitted = _shown_names(
-                (pod_name(o) for o in simulation.deleted), len(simulation.deleted)
-            )
-            steps.append(
-                StatefulSetStep(
-                    create=create,
-                    delete=delete,
-                    new=sum(1 for rev in simulation.pods.values() if rev == _UPDATE),
-                    old=sum(1 for rev in simulation.pods.values() if rev == _CURRENT),
-                    available=sum(1 for o in simulation.pods if o in simulation.available),
-                    create_omitted=create_omitted,
-                    delete_omitted=delete_omitted,
-                )
-            )
+            steps.append(statefulset_step(simulation, pod_name))
 
         # each step records the Pods updated in it; keep all of them in order
         order: list[int] = []
