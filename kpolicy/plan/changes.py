@@ -184,6 +184,34 @@ def _rejection(kind: object, new: Mapping[str, Any], old: Mapping[str, Any]) -> 
     return None
 
 
+def change_of(
+    new: Mapping[str, Any],
+    old: object,
+    *,
+    diff: bool,
+    rejections: Sequence[Rejection],
+    notes: list[str],
+    calm_start: str,
+) -> tuple[ChangeKind, list[str], str | None]:
+    """What a plan changes, the changed pointers and why the API server refuses it (None when
+    it does not): against ``old`` when given; a creation in diff mode (no old version); else a
+    template update from the calm start that ``calm_start`` describes (a note, unless the
+    workload is refused as written)."""
+    changed_fields: list[str] = []
+    rejected: str | None = None
+    if isinstance(old, dict):
+        change, changed_fields, rejected = classify_change(new, old)
+    elif diff:
+        change = "create"
+    else:
+        change = "rollout"
+        if not rejections:
+            notes.append(
+                f"no previous version given: planned as a Pod template update from {calm_start}"
+            )
+    return change, changed_fields, _refusal(rejections) or rejected
+
+
 def _refusal(rejections: Sequence[Rejection]) -> str | None:
     """``rejected`` of a workload the API server refuses as written: its first finding."""
     if not rejections:

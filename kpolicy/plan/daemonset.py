@@ -26,10 +26,9 @@ from kpolicy.plan._fields import (
 )
 from kpolicy.plan._steps import _run, _StepLog
 from kpolicy.plan.changes import (
-    _refusal,
     _rejected_note,
     _rejection_fields,
-    classify_change,
+    change_of,
 )
 from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext
 from kpolicy.plan.data import (
@@ -39,7 +38,6 @@ from kpolicy.plan.data import (
     ON_DELETE,
     ROLLING_UPDATE,
     Bounds,
-    ChangeKind,
     DaemonSetStep,
     NodePlacement,
     Rejection,
@@ -297,22 +295,15 @@ def daemonset_plan(
     pod_spec = template.get("spec") if isinstance(template.get("spec"), dict) else {}
     assert isinstance(pod_spec, dict)
 
-    change: ChangeKind
-    changed_fields: list[str] = []
-    rejected: str | None = None
     old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
-    if old_obj is not None:
-        change, changed_fields, rejected = classify_change(obj, old_obj)
-    elif diff:
-        change = "create"
-    else:
-        change = "rollout"
-        if not rejections:
-            notes.append(
-                "no previous version given: planned as a Pod template update from an "
-                "old Pod on every node that runs the daemon"
-            )
-    rejected = _refusal(rejections) or rejected
+    change, changed_fields, rejected = change_of(
+        obj,
+        old,
+        diff=diff,
+        rejections=rejections,
+        notes=notes,
+        calm_start="an old Pod on every node that runs the daemon",
+    )
 
     placements: list[NodePlacement] = []
     should_run: list[bool] = []

@@ -17,17 +17,15 @@ from kpolicy.plan._fields import (
 )
 from kpolicy.plan._steps import _pods, _run, _StepLog
 from kpolicy.plan.changes import (
-    _refusal,
     _rejected_note,
     _rejection_fields,
-    classify_change,
+    change_of,
 )
 from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext
 from kpolicy.plan.data import (
     RECREATE,
     ROLLING_UPDATE,
     Bounds,
-    ChangeKind,
     Rejection,
     ReplicaSetStep,
     Strategy,
@@ -486,22 +484,15 @@ def deployment_plan(
     spec, paused = _deployment_parts(fields)
     template = fields.optional_mapping("spec", "template")
 
-    change: ChangeKind
-    changed_fields: list[str] = []
-    rejected: str | None = None
     old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
-    if old_obj is not None:
-        change, changed_fields, rejected = classify_change(obj, old_obj)
-    elif diff:
-        change = "create"
-    else:
-        change = "rollout"
-        if not rejections:
-            notes.append(
-                "no previous version given: planned as a Pod template update from a fully "
-                f"available old ReplicaSet of {_pods(spec.replicas)}"
-            )
-    rejected = _refusal(rejections) or rejected
+    change, changed_fields, rejected = change_of(
+        obj,
+        old,
+        diff=diff,
+        rejections=rejections,
+        notes=notes,
+        calm_start=f"a fully available old ReplicaSet of {_pods(spec.replicas)}",
+    )
 
     surge = deployment_max_surge(
         spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling

@@ -19,10 +19,9 @@ from kpolicy.plan._fields import (
 )
 from kpolicy.plan._steps import _pods, _run, _shown_names, _StepLog
 from kpolicy.plan.changes import (
-    _refusal,
     _rejected_note,
     _rejection_fields,
-    classify_change,
+    change_of,
 )
 from kpolicy.plan.context import (
     DEFAULT_CONTEXT,
@@ -41,7 +40,6 @@ from kpolicy.plan.data import (
     PARALLEL,
     ROLLING_UPDATE,
     Bounds,
-    ChangeKind,
     PodDNS,
     Rejection,
     StatefulSetStep,
@@ -301,26 +299,19 @@ def statefulset_plan(
     name = _name(obj)
     namespace = _namespace(obj)
 
-    change: ChangeKind
-    changed_fields: list[str] = []
-    rejected: str | None = None
-    old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
     gate = feature_gate_enabled("MaxUnavailableStatefulSet", kubernetes_version, feature_gates)
     replicas, start, strategy_type, partition, policy, raw_max_unavailable = _statefulset_parts(
         fields, gate
     )
-    if old_obj is not None:
-        change, changed_fields, rejected = classify_change(obj, old_obj)
-    elif diff:
-        change = "create"
-    else:
-        change = "rollout"
-        if not rejections:
-            notes.append(
-                "no previous version given: planned as a Pod template update from "
-                f"{_pods(replicas)} at the current revision, all available"
-            )
-    rejected = _refusal(rejections) or rejected
+    old_obj: Mapping[str, Any] | None = old if isinstance(old, dict) else None
+    change, changed_fields, rejected = change_of(
+        obj,
+        old,
+        diff=diff,
+        rejections=rejections,
+        notes=notes,
+        calm_start=f"{_pods(replicas)} at the current revision, all available",
+    )
     if start and not feature_gate_enabled(
         "StatefulSetStartOrdinal", kubernetes_version, feature_gates
     ):
