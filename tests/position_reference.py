@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import yaml
-from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kpolicy.load import (
     _BOOL,
@@ -23,35 +23,15 @@ from kpolicy.load import (
     _constructor,
     _escape,
     _int_or_fallback,
+    _last_item,
+    _not_block,
     _Refused,
 )
 from kpolicy.model import Limits, Severity, Span
 from kpolicy.positions import PositionTable
 
-
-def _not_block(node: Node) -> bool:
-    """A scalar, a flow collection or an empty one: its end mark is where it ends."""
-    return (
-        node.__class__ is ScalarNode
-        or bool(cast(CollectionNode, node).flow_style)
-        or not node.value
-    )
-
-
-def _last_item(collection: Node) -> Node | None:
-    """The node a block collection ends with: its last item, or the value of its last pair (the
-    key when the value is empty, or a merge key's); None when that is an alias of a node
-    written earlier, whose marks are those of the anchor."""
-    last = collection.value[-1]
-    if collection.__class__ is MappingNode:
-        key, value = last
-        empty = value.__class__ is ScalarNode and value.start_mark.index == value.end_mark.index
-        if key.tag == _MERGE or empty:
-            return cast(Node, key)
-        node = cast(Node, value)
-        return node if node.start_mark.index >= key.end_mark.index else cast(Node, key)
-    node = cast(Node, last)
-    return node if node.start_mark.index >= collection.start_mark.index else None
+# _not_block and _last_item (where a block collection ends) are the loader's own: the
+# reference compares how positions are recorded, not how ends are found
 
 
 class ReferenceBuilder:
