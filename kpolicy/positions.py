@@ -19,6 +19,9 @@ RECORD = 9
 # later of duplicate keys), value)
 Irregular = dict[int, tuple[tuple[str, int, bool, Any], ...]]
 
+# the records of a mapping's (by key) or a list's children, by the container's record
+_Children = dict[int, dict[Any, int] | list[int]]
+
 _SEE_ENTRIES = -1  # a pointer that goes through an irregular mapping: ``entries`` answers
 
 
@@ -40,7 +43,7 @@ class PositionTable:
     a pointer that goes through such a mapping is looked up there.
     """
 
-    __slots__ = ("_entries", "_irregular", "_records", "_root")
+    __slots__ = ("_children", "_entries", "_found", "_irregular", "_records", "_root")
 
     def __init__(self, entries: dict[str, tuple[Span | None, Span]] | None = None) -> None:
         self._entries: dict[str, tuple[Span | None, Span]] | None = (
@@ -49,6 +52,8 @@ class PositionTable:
         self._records: Any = None
         self._root: Any = None
         self._irregular: Irregular | None = None
+        self._found: dict[str, tuple[Span | None, Span] | None] | None = None
+        self._children: _Children | None = None
 
     @classmethod
     def compact(cls, root: Any, records: Any, irregular: Irregular | None = None) -> PositionTable:
@@ -57,6 +62,8 @@ class PositionTable:
         table._records = records
         table._root = root
         table._irregular = irregular
+        table._found = None
+        table._children = None
         return table
 
     @property
@@ -80,15 +87,27 @@ class PositionTable:
 
     def __setstate__(self, state: Any) -> None:
         self._entries, self._records, self._root, self._irregular = state
+        self._found = None
+        self._children = None
 
     def lookup(self, pointer: str) -> tuple[Span | None, Span] | None:
         """The entry of ``pointer``, without building ``entries`` on a compact table."""
         if self._entries is not None:
             return self._entries.get(pointer)
+        # a finding's pointer is looked up again (its fix, its span, the ancestors of a
+        # missing field): each answer once
+        found = self._found
+        if found is None:
+            found = self._found = {}
+        elif pointer in found:
+            return found[pointer]
         index = self._find(pointer)
         if index == _SEE_ENTRIES:
-            return self.entries.get(pointer)
-        return None if index is None else self._entry(index)
+            entry = self.entries.get(pointer)
+        else:
+            entry = None if index is None else self._entry(index)
+        found[pointer] = entry
+        return entry
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records
@@ -103,7 +122,10 @@ class PositionTable:
             return 0
         if not pointer.startswith("/"):
             return None
-        node, index, records, irregular = self._root, 0, self._records, self._irregular
+        node, index, irregular = self._root, 0, self._irregular
+        children = self._children
+        if children is None:
+            children = self._children = {}
         for token in pointer[1:].split("/"):
             if irregular is not None and index in irregular:
                 return _SEE_ENTRIES
@@ -112,8 +134,11 @@ class PositionTable:
             if node.__class__ is dict:
                 if token not in node:
                     return None
-                # a mapping's children follow it in key order
-                position = list(node).index(token)
+                records = children.get(index)
+                if records is None:
+                    records = children[index] = self._children_of(index, node)
+                index = records[token]  # type: ignore[call-overload]
+                node = node[token]
             elif node.__class__ is list:
                 if (
                     not (token.isascii() and token.isdigit())
@@ -122,15 +147,31 @@ class PositionTable:
                 ):
                     return None
                 position = int(token)
-                token = position  # type: ignore[assignment]
+                records = children.get(index)
+                if records is None:
+                    records = children[index] = self._children_of(index, node)
+                index = records[position]
+                node = node[position]
             else:
                 return None
-            child = index + 1
-            for _ in range(position):
-                child += records[child * RECORD + 8]
-            index = child
-            node = node[token]
         return index
+
+    def _children_of(self, index: int, node: dict[Any, Any] | list[Any]) -> Any:
+        """The records of a regular mapping's (key → record) or a list's children, which
+        follow the record at ``index`` in the loader's order, each after its subtree."""
+        records = self._records
+        child = index + 1
+        if node.__class__ is dict:
+            by_key: dict[Any, int] = {}
+            for key in node:
+                by_key[key] = child
+                child += records[child * RECORD + 8]
+            return by_key
+        in_order: list[int] = []
+        for _ in range(len(node)):
+            in_order.append(child)
+            child += records[child * RECORD + 8]
+        return in_order
 
     def _expand(self) -> dict[str, tuple[Span | None, Span]]:
         entries: dict[str, tuple[Span | None, Span]] = {}
