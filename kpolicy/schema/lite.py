@@ -229,6 +229,8 @@ class _Env:
 
 
 _POLICY = _Env(None, None)
+# the keywords met most that never fail a value by themselves, looked up first
+_PASSIVE = ANNOTATIONS | {"then", "else"}
 
 
 def iter_errors(
@@ -259,8 +261,16 @@ def _errors(schema: object, instance: Any, path: Path, env: _Env) -> Iterator[Li
         raise Unsupported("schema")
     # keywords in the schema's own order, as jsonschema applies them
     for keyword, value in schema.items():
+        if keyword in _PASSIVE:
+            continue  # then/else belong to if; annotations never fail a value
         if keyword == "type":
-            names = [value] if isinstance(value, str) else value
+            if value.__class__ is str:
+                if value not in _TYPES:
+                    raise Unsupported("type")
+                if not _is_type(instance, value):
+                    yield LiteError(keyword, value, instance, schema, path)
+                continue
+            names = value
             if not isinstance(names, list) or any(name not in _TYPES for name in names):
                 raise Unsupported("type")
             if not any(_is_type(instance, name) for name in names):
