@@ -255,13 +255,14 @@ def to_diagnostic(
         )
         for r in problem.related
     )
+    pointer = to_pointer(problem.path)
     return Diagnostic(
         rule=rule_id,
         severity=severity,
         message=problem.message,
         file=obj.source.display,
-        span=obj.span(problem.path, problem.anchor),
-        path=to_pointer(problem.path),
+        span=obj.span_at(pointer, problem.anchor),
+        path=pointer,
         object=obj.ref,
         related=related,
         fix=problem.fix,

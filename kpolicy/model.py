@@ -134,8 +134,12 @@ class KObject:
         return self.source.context_only
 
     def span(self, path: Path, anchor: Anchor = "auto") -> Span:
-        span, found = self.positions.resolve(self.base + to_pointer(path), anchor)
-        if found == self.base and path:
+        return self.span_at(to_pointer(path), anchor)
+
+    def span_at(self, pointer: str, anchor: Anchor = "auto") -> Span:
+        """:meth:`span` of the path whose pointer (from the object) is ``pointer``."""
+        span, found = self.positions.resolve(self.base + pointer, anchor)
+        if found == self.base and pointer:
             # nothing of the path exists below the object's root: point at its kind
             return self.positions.resolve(self.base + "/kind", "value")[0]
         return span

@@ -3,10 +3,10 @@ in a message."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Final, Literal
 
 RULE_UNKNOWN_FIELD: Final = "schema-unknown-field"
@@ -51,7 +51,8 @@ def clip(value: str, limit: int = 40) -> str:
 
 def show(value: object) -> str:
     if isinstance(value, str):
-        return json.dumps(clip(value), ensure_ascii=False)
+        # json.dumps(..., ensure_ascii=False) without making an encoder each time
+        return encode_basestring(clip(value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
