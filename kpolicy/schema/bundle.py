@@ -268,6 +268,10 @@ class Version:
         # schema node (by id) -> its compiled check, shared by every kind of the version: the
         # definitions are shared objects (PodSpec is one node under Deployment, Pod, Job, ...)
         self.fast_memo: dict[int, Callable[[Any], bool]] = {}
+        # (apiVersion, kind) -> the compiled explanation of a document that failed the fast
+        # check (kpolicy.schema.explain.compile_explain), or None; its nodes by id, as above
+        self.explainers: dict[tuple[str, str], Callable[[Any], list[Any]] | None] = {}
+        self.explain_memo: dict[int, Any] = {}
 
     def root(self, key: tuple[str, str]) -> dict[str, Any]:
         """The schema of one kind of this version; KeyError for a kind it does not serve."""

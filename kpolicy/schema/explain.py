@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from kpolicy.schema.formats import FORMATS
-from kpolicy.schema.lite import LiteError, iter_errors
+from kpolicy.schema.lite import LiteError, compile_explainer, iter_errors
 from kpolicy.schema.problems import (
     RULE_ENUM_INVALID,
     RULE_FORMAT_INVALID,
@@ -27,15 +27,24 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 # deeper than this, jsonschema's own recursion may fail where this would not: let it decide
-_EXPLAIN_DEPTH: Final = 100
+EXPLAIN_DEPTH: Final = 100
 
 
 def explain(schema: Any, instance: Any) -> Iterator[LiteError]:
     """The errors jsonschema's Draft 2020-12 validator yields for a document that failed the
     fast check, in its order, with the built-in format checks; :class:`.lite.Unsupported` for a
-    keyword the explaining evaluator does not know, or nesting past ``_EXPLAIN_DEPTH``
+    keyword the explaining evaluator does not know, or nesting past ``EXPLAIN_DEPTH``
     (jsonschema then explains)."""
-    return iter_errors(schema, instance, formats=FORMATS, max_depth=_EXPLAIN_DEPTH)
+    return iter_errors(schema, instance, formats=FORMATS, max_depth=EXPLAIN_DEPTH)
+
+
+def compile_explain(
+    schema: Any, memo: dict[int, Any] | None = None
+) -> Callable[[Any], list[LiteError]] | None:
+    """:func:`explain` of ``schema`` compiled once (:func:`.lite.compile_explainer`): the same
+    errors, or the same exception; None for a schema with a keyword only :func:`explain`
+    evaluates."""
+    return compile_explainer(schema, FORMATS, EXPLAIN_DEPTH, memo)
 
 
 def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaProblem]:

@@ -427,3 +427,253 @@ def _counted(keyword: str, instance: Any) -> bool:
 
 def _out_of_count(keyword: str, size: int, bound: int) -> bool:
     return size < bound if keyword.startswith("min") else size > bound
+
+
+# -- the compiled explanation of the built-in schemas -------------------------------------------
+
+Explainer = Callable[[Any, Path, list[LiteError]], None]
+
+# the keywords :func:`compile_explainer` compiles: those the fast check knows (see
+# ``kpolicy/schema/fast.py``), which are all a built-in schema with a fast check uses
+_COMPILED = frozenset(
+    {
+        "type",
+        "properties",
+        "additionalProperties",
+        "items",
+        "required",
+        "enum",
+        "format",
+        "pattern",
+        *_NUMERIC,
+        *_COUNTS,
+    }
+)
+
+
+class _NotCompiled(Exception):
+    """A keyword :func:`compile_explainer` leaves to :func:`iter_errors`."""
+
+
+def compile_explainer(
+    schema: object,
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, Explainer] | None = None,
+) -> Callable[[Any], list[LiteError]] | None:
+    """:func:`iter_errors` (with ``formats`` and ``max_depth``) of a schema made of the fast
+    check's keywords, compiled once into closures: the same errors in the same order, and
+    :class:`Unsupported` (or :class:`~kpolicy.patterns.PatternTimeout`) where it would raise,
+    without walking each schema node's keywords again for every value. None for a schema with
+    any other keyword (``iter_errors`` then explains). ``memo`` (schema node id → its
+    explainer) may be shared by roots whose nodes are shared, while those nodes are alive."""
+    work = dict(memo) if memo is not None else {}
+    try:
+        explain = _explainer(schema, formats, max_depth, work)
+    except (_NotCompiled, RecursionError):
+        return None
+    if memo is not None:
+        memo.update(work)
+
+    def errors(instance: Any) -> list[LiteError]:
+        found: list[LiteError] = []
+        explain(instance, (), found)
+        return found
+
+    return errors
+
+
+def _raises(keyword: str) -> Explainer:
+    # what iter_errors raises when it meets this keyword (or schema): only when it is met
+    def explain(instance: Any, path: Path, out: list[LiteError]) -> None:
+        raise Unsupported(keyword)
+
+    return explain
+
+
+def _no_errors(instance: Any, path: Path, out: list[LiteError]) -> None:
+    return None
+
+
+def _explainer(
+    schema: object, formats: Mapping[str, FormatCheck], max_depth: int, memo: dict[int, Explainer]
+) -> Explainer:
+    if schema is True:
+        return _no_errors
+    if not isinstance(schema, dict):
+        return _raises("schema")
+    known = memo.get(id(schema))
+    if known is not None:
+        return known
+    # inlined $refs make cycles: a node met again while compiling goes through a cell
+    cell: list[Explainer] = []
+
+    def deferred(instance: Any, path: Path, out: list[LiteError]) -> None:
+        cell[0](instance, path, out)
+
+    memo[id(schema)] = deferred
+    steps: list[Explainer] = []
+    for keyword, value in schema.items():
+        if keyword in _PASSIVE or (isinstance(keyword, str) and keyword.startswith("x-")):
+            continue  # as _errors: then/else belong to if, the others never fail a value
+        step = _step(schema, keyword, value, formats, max_depth, memo)
+        if step is not None:
+            steps.append(step)
+
+    def explain(instance: Any, path: Path, out: list[LiteError]) -> None:
+        if len(path) > max_depth:
+            raise Unsupported("schema")
+        for step in steps:
+            step(instance, path, out)
+
+    cell.append(explain)
+    memo[id(schema)] = explain
+    return explain
+
+
+def _step(
+    schema: dict[str, Any],
+    keyword: str,
+    value: Any,
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, Explainer],
+) -> Explainer | None:
+    """One keyword of a schema node, as :func:`_errors` evaluates it (None: it never fails)."""
+    if keyword not in _COMPILED:
+        raise _NotCompiled(str(keyword))
+    if keyword == "type":
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or any(name not in _TYPES for name in names):
+            return _raises("type")
+        if isinstance(value, str):
+
+            def one_type(instance: Any, path: Path, out: list[LiteError]) -> None:
+                if not _is_type(instance, value):
+                    out.append(LiteError("type", value, instance, schema, path))
+
+            return one_type
+
+        def any_type(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if not any(_is_type(instance, name) for name in names):
+                out.append(LiteError("type", value, instance, schema, path))
+
+        return any_type
+    if keyword == "properties":
+        if not isinstance(value, dict):
+            return _raises(keyword)
+        subs = tuple(
+            (name, _explainer(sub, formats, max_depth, memo)) for name, sub in value.items()
+        )
+
+        def properties(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if isinstance(instance, dict):
+                for name, sub in subs:
+                    if name in instance:
+                        sub(instance[name], (*path, name), out)
+
+        return properties
+    if keyword == "required":
+        if not _value_supported(keyword, value):
+            return _raises(keyword)
+
+        def required(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if isinstance(instance, dict):
+                for name in value:
+                    if name not in instance:
+                        out.append(LiteError("required", value, instance, schema, path))
+
+        return required
+    if keyword == "enum":
+        if not _value_supported(keyword, value):
+            return _raises(keyword)
+
+        def enum(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if all(not _equal(instance, each) for each in value):
+                out.append(LiteError("enum", value, instance, schema, path))
+
+        return enum
+    if keyword == "pattern":
+        try:
+            search = compile_pattern(value).search
+        except PatternError:
+            return _raises(keyword)
+
+        def pattern(instance: Any, path: Path, out: list[LiteError]) -> None:
+            try:
+                found = not isinstance(instance, str) or search(instance)
+            except PatternTimeout as exc:
+                if exc.path is None:
+                    exc.path = path
+                raise
+            if not found:
+                out.append(LiteError("pattern", value, instance, schema, path))
+
+        return pattern
+    if keyword == "items":
+        sub = _explainer(value, formats, max_depth, memo)
+
+        def items(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if isinstance(instance, list):
+                for index, item in enumerate(instance):
+                    sub(item, (*path, index), out)
+
+        return items
+    if keyword == "format":
+        check = formats.get(value) if isinstance(value, str) else None
+        if check is None:
+            return None
+
+        def format_(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if check(instance) is not None:
+                out.append(LiteError("format", value, instance, schema, path))
+
+        return format_
+    if keyword == "additionalProperties":
+        return _additional_step(schema, value, formats, max_depth, memo)
+    # the bounds
+    if not _value_supported(keyword, value):
+        return _raises(keyword)
+    numeric = keyword in _NUMERIC
+
+    def bound(instance: Any, path: Path, out: list[LiteError]) -> None:
+        if numeric:
+            failed = _is_type(instance, "number") and _beyond(keyword, instance, value)
+        else:
+            failed = _counted(keyword, instance) and _out_of_count(keyword, len(instance), value)
+        if failed:
+            out.append(LiteError(keyword, value, instance, schema, path))
+
+    return bound
+
+
+def _additional_step(
+    schema: dict[str, Any],
+    value: Any,
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, Explainer],
+) -> Explainer | None:
+    """``additionalProperties`` as :func:`_additional` evaluates it."""
+    if value is True:
+        return None
+    if (value is not False and not isinstance(value, dict)) or "patternProperties" in schema:
+        return _raises("additionalProperties")
+    if value is False:
+
+        def closed(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if isinstance(instance, dict):
+                known = schema.get("properties", {})
+                if any(name not in known for name in instance):
+                    out.append(LiteError("additionalProperties", value, instance, schema, path))
+
+        return closed
+    sub = _explainer(value, formats, max_depth, memo)
+
+    def additional(instance: Any, path: Path, out: list[LiteError]) -> None:
+        if isinstance(instance, dict):
+            known = schema.get("properties", {})
+            for name in [name for name in instance if name not in known]:
+                sub(instance[name], (*path, name), out)
+
+    return additional

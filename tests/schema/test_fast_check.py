@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpolicy.schema import SchemaValidator, supported_versions
-from kpolicy.schema.explain import explain, to_problems
+from kpolicy.schema.explain import compile_explain, explain, to_problems
 from kpolicy.schema.instance import as_json, is_plain_tree, tree_size
+from kpolicy.schema.lite import Unsupported
 from tests.conftest import CORPUS, ROOT
 from tests.helpers import examples
 
@@ -159,6 +160,66 @@ def test_explain_matches_jsonschema_errors(step: int) -> None:
             assert ordered(mine) == ordered(reference(validator, variant))
             compared += 1
     assert compared > 20
+
+
+def _errors_or_raised(explain_errors: Any, *args: Any) -> Any:
+    try:
+        return [
+            (e.validator, e.validator_value, e.instance, id(e.schema), e.absolute_path)
+            for e in explain_errors(*args)
+        ]
+    except Unsupported as exc:
+        return ("raised", str(exc))
+
+
+@pytest.mark.parametrize("step", [QUICK_STEP, pytest.param(1, marks=pytest.mark.slow)])
+def test_compiled_explanation_is_the_walks(step: int) -> None:
+    """The compiled explanation of each kind yields the errors of the explaining walk (same
+    keyword, value, instance, schema node and path, in the same order), or raises where it
+    raises, on the corpus's documents and their mutations."""
+    validator = SchemaValidator.for_version("1.37")
+    compared = 0
+    for index, document in list(enumerate(DOCUMENTS))[::step]:
+        key = (document["apiVersion"], document["kind"])
+        if key not in validator._builtin.roots:
+            continue
+        root = validator._builtin.roots[key]
+        compiled = compile_explain(root, {})
+        assert compiled is not None, key  # the built-in schemas use only the fast keywords
+        for variant in [document, *mutations(document, index)]:
+            if not is_plain_tree(variant):
+                continue
+            walked = _errors_or_raised(explain, root, variant)
+            assert _errors_or_raised(compiled, variant) == walked
+            compared += 1
+    assert compared > 50
+
+
+def test_compiled_explanation_leaves_other_keywords_to_the_walk() -> None:
+    assert compile_explain({"type": "object", "not": {"required": ["a"]}}) is None
+    assert compile_explain({"properties": {"a": {"$ref": "#/x"}}}) is None
+    explained = compile_explain({"properties": {"a": False, "b": {"type": "string"}}})
+    assert explained is not None
+    assert [e.absolute_path for e in explained({"b": 1})] == [("b",)]
+    with pytest.raises(Unsupported):
+        explained({"a": 1})  # as the walk, which raises on a false schema it meets
+    # a recursive schema (inlined $refs), nested past the walk's depth: both raise there
+    recursive: dict[str, Any] = {"type": "object", "required": ["k"], "properties": {}}
+    recursive["properties"]["x"] = recursive
+    compiled = compile_explain(recursive)
+    assert compiled is not None
+    shallow: Any = {}
+    for _ in range(5):
+        shallow = {"x": shallow}
+    assert _errors_or_raised(compiled, shallow) == _errors_or_raised(explain, recursive, shallow)
+    assert len(compiled(shallow)) == 6
+    deep: Any = {"k": 1}
+    for _ in range(120):
+        deep = {"x": deep, "k": 1}
+    with pytest.raises(Unsupported):
+        compiled(deep)
+    with pytest.raises(Unsupported):
+        list(explain(recursive, deep))
 
 
 @settings(
