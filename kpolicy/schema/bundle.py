@@ -269,8 +269,8 @@ class Version:
         # definitions are shared objects (PodSpec is one node under Deployment, Pod, Job, ...)
         self.fast_memo: dict[int, Callable[[Any], bool]] = {}
         # (apiVersion, kind) -> the compiled explanation of a document that failed the fast
-        # check (kpolicy.schema.explain.compile_explain), or None; its nodes by id, as above
-        self.explainers: dict[tuple[str, str], Callable[[Any], list[Any]] | None] = {}
+        # check (kpolicy.schema.explain.compile_explain); its nodes by id, as above
+        self.explainers: dict[tuple[str, str], Callable[[Any], list[Any]]] = {}
         self.explain_memo: dict[int, Any] = {}
 
     def root(self, key: tuple[str, str]) -> dict[str, Any]:

@@ -40,10 +40,9 @@ def explain(schema: Any, instance: Any) -> Iterator[LiteError]:
 
 def compile_explain(
     schema: Any, memo: dict[int, Any] | None = None
-) -> Callable[[Any], list[LiteError]] | None:
-    """:func:`explain` of ``schema`` compiled once (:func:`.lite.compile_explainer`): the same
-    errors, or the same exception; None for a schema with a keyword only :func:`explain`
-    evaluates."""
+) -> Callable[[Any], list[LiteError]]:
+    """``list(explain(schema, instance))`` compiled (:func:`.lite.compile_explainer`): the same
+    errors, or the same exception."""
     return compile_explainer(schema, FORMATS, EXPLAIN_DEPTH, memo)
 
 

@@ -460,24 +460,23 @@ def compile_explainer(
     formats: Mapping[str, FormatCheck],
     max_depth: int,
     memo: dict[int, Explainer] | None = None,
-) -> Callable[[Any], list[LiteError]] | None:
-    """:func:`iter_errors` (with ``formats`` and ``max_depth``) of a schema made of the fast
-    check's keywords, compiled once into closures: the same errors in the same order, and
+) -> Callable[[Any], list[LiteError]]:
+    """:func:`iter_errors` (with ``formats`` and ``max_depth``) compiled into closures, each
+    schema node the first time a value meets it: the same errors in the same order, and
     :class:`Unsupported` (or :class:`~kpolicy.patterns.PatternTimeout`) where it would raise,
-    without walking each schema node's keywords again for every value. None for a schema with
-    any other keyword (``iter_errors`` then explains). ``memo`` (schema node id → its
-    explainer) may be shared by roots whose nodes are shared, while those nodes are alive."""
-    work = dict(memo) if memo is not None else {}
-    try:
-        explain = _explainer(schema, formats, max_depth, work)
-    except (_NotCompiled, RecursionError):
-        return None
-    if memo is not None:
-        memo.update(work)
+    without going through each schema node's keywords again for every value. The keywords
+    compiled are the fast check's (all that a built-in schema with a fast check uses); on a
+    node with any other, the whole instance is explained by ``iter_errors``. ``memo`` (schema
+    node id → its explainer) may be shared by roots whose nodes are shared, while those nodes
+    are alive."""
+    explain = _explainer(schema, formats, max_depth, memo if memo is not None else {})
 
     def errors(instance: Any) -> list[LiteError]:
         found: list[LiteError] = []
-        explain(instance, (), found)
+        try:
+            explain(instance, (), found)
+        except _NotCompiled:
+            return list(iter_errors(schema, instance, formats=formats, max_depth=max_depth))
         return found
 
     return errors
@@ -505,13 +504,30 @@ def _explainer(
     known = memo.get(id(schema))
     if known is not None:
         return known
-    # inlined $refs make cycles: a node met again while compiling goes through a cell
-    cell: list[Explainer] = []
+    # a schema is thousands of nodes (and cyclic, with its $refs inlined), of which a document
+    # meets few: each node's keywords are compiled when a value first meets it
+    compiled: list[Explainer] | None = None
 
-    def deferred(instance: Any, path: Path, out: list[LiteError]) -> None:
-        cell[0](instance, path, out)
+    def explain(instance: Any, path: Path, out: list[LiteError]) -> None:
+        nonlocal compiled
+        steps = compiled
+        if steps is None:
+            steps = compiled = _steps(schema, formats, max_depth, memo)
+        if len(path) > max_depth:
+            raise Unsupported("schema")
+        for step in steps:
+            step(instance, path, out)
 
-    memo[id(schema)] = deferred
+    memo[id(schema)] = explain
+    return explain
+
+
+def _steps(
+    schema: dict[str, Any],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, Explainer],
+) -> list[Explainer]:
     steps: list[Explainer] = []
     for keyword, value in schema.items():
         if keyword in _PASSIVE or (isinstance(keyword, str) and keyword.startswith("x-")):
@@ -519,16 +535,7 @@ def _explainer(
         step = _step(schema, keyword, value, formats, max_depth, memo)
         if step is not None:
             steps.append(step)
-
-    def explain(instance: Any, path: Path, out: list[LiteError]) -> None:
-        if len(path) > max_depth:
-            raise Unsupported("schema")
-        for step in steps:
-            step(instance, path, out)
-
-    cell.append(explain)
-    memo[id(schema)] = explain
-    return explain
+    return steps
 
 
 def _step(

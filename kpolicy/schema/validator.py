@@ -25,7 +25,7 @@ from kpolicy.schema.custom import (
     folder_registry,
     load_schema_dir,
 )
-from kpolicy.schema.explain import compile_explain, explain, to_problems
+from kpolicy.schema.explain import compile_explain, to_problems
 from kpolicy.schema.fast import FastCheck, compile_fast
 from kpolicy.schema.formats import builtin_format_checker, custom_format_checker
 from kpolicy.schema.instance import MAX_NODES, as_json, is_plain_tree, tree_size
@@ -250,7 +250,7 @@ class SchemaValidator:
                 state.fast[key] = compile_fast(state.roots[key], state.fast_memo)
             return state.fast[key]
 
-    def _explainer_for(self, key: tuple[str, str]) -> Callable[[Any], list[Any]] | None:
+    def _explainer_for(self, key: tuple[str, str]) -> Callable[[Any], list[Any]]:
         state = self._builtin
         try:
             return state.explainers[key]
@@ -325,11 +325,7 @@ class SchemaValidator:
                         return []
                     plain = is_plain_tree(obj)
                     if plain:
-                        explained = self._explainer_for((api_version, kind))
-                        if explained is not None:
-                            return to_problems(explained(obj))
-                        root = self._builtin.roots[api_version, kind]
-                        return to_problems(list(explain(root, obj)))
+                        return to_problems(self._explainer_for((api_version, kind))(obj))
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
