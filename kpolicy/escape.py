@@ -58,6 +58,8 @@ def text(value: object) -> str:
     """``value`` as one line of plain text with no character that a terminal, a log viewer or
     an editor would act on or reorder."""
     string = value if isinstance(value, str) else str(value)
+    if string.isascii() and string.isprintable():
+        return string  # (nearly every one) no C0 control character, no DEL: nothing to escape
     if _UNSAFE.search(string) is None:
         return string
     return _UNSAFE.sub(_visible, string)

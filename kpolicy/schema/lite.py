@@ -451,6 +451,19 @@ _COMPILED = frozenset(
 )
 
 
+# the classes whose values are of a JSON type (see _is_type) without further test: bool is not
+# an integer, and a float is an integer only when integral, so neither is listed there
+_TYPE_CLASSES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
 class _NotCompiled(Exception):
     """A keyword :func:`compile_explainer` leaves to :func:`iter_errors`."""
 
@@ -561,7 +574,12 @@ def _step(
 
             return one_type
 
+        # int-or-string, nullable: the exact classes the loader makes, in one set lookup
+        exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+
         def any_type(instance: Any, path: Path, out: list[LiteError]) -> None:
+            if instance.__class__ in exact:
+                return
             if not any(_is_type(instance, name) for name in names):
                 out.append(LiteError("type", value, instance, schema, path))
 
