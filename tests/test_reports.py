@@ -594,3 +594,31 @@ def test_suppressed_and_baselined_findings_stay_out_of_checkstyle_and_gitlab(
     out = io.StringIO()
     writers()[fmt](shown, ctx, out)
     assert out.getvalue().count("selector-mismatch") == 2
+
+
+def test_json_findings_written_directly_are_the_general_encoding() -> None:
+    """The JSON report writes a finding's line directly; it is the line the general layout
+    writes for the finding's dict, whatever the texts hold, with or without an object or an
+    origin, and for a shared object as for its own."""
+    from kpolicy.model import Origin
+    from kpolicy.report import write_json_lines
+    from kpolicy.report.json_report import to_json
+
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    variants = [
+        diag,
+        replace(diag, object=None),
+        replace(diag, object=ObjectRef(None, "Pod", None, "p")),
+        replace(diag, message="plain message", file="a.yaml", path=""),
+        replace(diag, origin=Origin(f"t/{HOSTILE}.yaml", 4, "local.yaml")),
+        replace(diag, span=Span(10**6, 1, 10**6, 2)),
+        diag,
+    ]
+    result = replace(base, diagnostics=tuple(variants))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    general, direct = io.StringIO(), io.StringIO()
+    write_json_lines(to_json(result, ctx), general, expand=2)
+    write_json_lines(to_json(result, ctx, encoded=True), direct, expand=2)
+    assert direct.getvalue() == general.getvalue()
+    assert len(json.loads(direct.getvalue())["diagnostics"]) == len(variants)
