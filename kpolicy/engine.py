@@ -246,14 +246,18 @@ def to_diagnostic(
     obj: KObject, rule_id: str, severity: Severity, problem: Problem, rejects: bool = False
 ) -> Diagnostic:
     """``rejects``: the rule's own ``rejects``, which the problem may override."""
-    related = tuple(
-        RelatedLocation(
-            file=r.obj.source.display,
-            span=r.obj.span(r.path, r.anchor),
-            message=r.message,
-            object=r.obj.ref,
+    related = (
+        tuple(
+            RelatedLocation(
+                file=r.obj.source.display,
+                span=r.obj.span(r.path, r.anchor),
+                message=r.message,
+                object=r.obj.ref,
+            )
+            for r in problem.related
         )
-        for r in problem.related
+        if problem.related
+        else ()
     )
     pointer = to_pointer(problem.path)
     return Diagnostic(

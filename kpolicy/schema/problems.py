@@ -30,7 +30,7 @@ PathElement = str | int
 At = Literal["value", "key"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SchemaProblem:
     """One schema error: ``path`` names the wrong value, the unknown key, or (for a missing
     field) the mapping that should hold it; ``at`` says whether the value or the key is wrong."""
