@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult
+from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import EncodedJSON, ReportContext, json_encoder, write_json_lines
 
 
@@ -22,6 +22,10 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
         if diag.origin.local is not None:
             data["origin"]["localFile"] = escape.text(diag.origin.local)
     return data
+
+
+# a severity's JSON (Enum.value is a descriptor call each time)
+_SEVERITIES: Final = {severity: encode_basestring_ascii(severity.value) for severity in Severity}
 
 
 class _Lines:
@@ -39,15 +43,15 @@ class _Lines:
     def __call__(self, diag: Diagnostic) -> EncodedJSON:
         span, ref = diag.span, diag.object
         line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
-        severity = diag.severity.value
+        severity = _SEVERITIES.get(diag.severity)
         if (
-            diag.origin is not None
+            severity is None
+            or diag.origin is not None
             or line.__class__ is not int
             or column.__class__ is not int
             or end_line.__class__ is not int
             or end_column.__class__ is not int
             or diag.rule.__class__ is not str
-            or severity.__class__ is not str
             or diag.path.__class__ is not str
             or diag.message.__class__ is not str
             or diag.file.__class__ is not str
@@ -65,7 +69,7 @@ class _Lines:
             obj = known[1]
         return EncodedJSON(
             f'{{"rule": {encode_basestring_ascii(diag.rule)}, '
-            f'"severity": {encode_basestring_ascii(severity)}, '
+            f'"severity": {severity}, '
             f'"message": {encode_basestring_ascii(escape.text(diag.message))}, '
             f'"file": {file}, "line": {line}, "column": {column}, '
             f'"endLine": {end_line}, "endColumn": {end_column}, '
