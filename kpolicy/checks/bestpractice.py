@@ -374,11 +374,15 @@ def _fixed_pods(
     total = 0
     owners: list[KObject] = []
     namespace = scope_namespace(pdb)
-    matching = [
-        w
-        for w in ctx.index.templates_with(namespace, selector.required_pairs())
-        if selector.matches(ctx.index.labels_of(w))
-    ]
+    # once per namespace and selector: copies of one budget in many folders select alike
+    matching = ctx.index.memo(
+        ("pdb-blocks-all-evictions:matching", namespace, selector),
+        lambda: [
+            w
+            for w in ctx.index.templates_with(namespace, selector.required_pairs())
+            if selector.matches(ctx.index.labels_of(w))
+        ],
+    )
     for workload in ctx.index.applied_with(pdb, matching):
         if workload.kind == "Pod":
             total += 1
