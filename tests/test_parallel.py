@@ -559,3 +559,79 @@ def test_the_lint_path_never_imports_the_language_server_protocol() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def _copies_of_one_app(folder: Path, copies: int) -> Path:
+    """One application written into ``copies`` folders (the same chart rendered per team): in
+    each folder two Deployments select each other's Pods and a budget keeps every Pod; a
+    StatefulSet with the same selector whose Pods lack a label; and the same again in another
+    namespace, with one replica more."""
+    for index in range(copies):
+        for namespace, replicas in (("default", 2), ("other", 3)):
+            sub = folder / f"copy{index}" / namespace
+            sub.mkdir(parents=True)
+            for name, labels in (("web", "{app: web, tier: front}"), ("api", "{app: web}")):
+                (sub / f"{name}.yaml").write_text(
+                    f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n"
+                    f"  namespace: {namespace}\nspec:\n  replicas: {replicas}\n"
+                    "  selector: {matchLabels: {app: web}}\n"
+                    f"  template:\n    metadata: {{labels: {labels}}}\n"
+                    "    spec: {containers: [{name: c, image: 'nginx:1'}]}\n"
+                )
+            (sub / "db.yaml").write_text(
+                "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n"
+                f"  namespace: {namespace}\nspec:\n  serviceName: db\n"
+                "  selector: {matchLabels: {app: web}}\n"
+                "  template:\n    metadata: {labels: {role: db}}\n"
+                "    spec: {containers: [{name: c, image: 'postgres:16'}]}\n"
+            )
+            (sub / "pdb.yaml").write_text(
+                "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n"
+                f"  namespace: {namespace}\nspec:\n  minAvailable: {2 * replicas}\n"
+                "  selector: {matchExpressions: [{key: app, operator: In, values: [web]}]}\n"
+            )
+    return folder
+
+
+def test_copies_of_one_app_are_judged_per_folder(tmp_path: Path) -> None:
+    """The relating checks find once per namespace and selector what depends on the selector
+    alone (copies of an app share it); what depends on the object (its labels, name, folder)
+    is still judged per object: each folder's pair and budget are its own, in serial and
+    parallel runs alike."""
+    copies = 12
+    folder = _copies_of_one_app(tmp_path / "in", copies)
+    options = LintOptions(
+        paths=[str(folder)], use_config_discovery=False, select=["selector-overlap", "pdb-blocks-all-evictions"]
+    )
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    result, _ = lint(LintOptions(**{**options.__dict__, "jobs": 2}))
+    overlaps = [d for d in result.diagnostics if d.rule == "selector-overlap"]
+    budgets = [d for d in result.diagnostics if d.rule == "pdb-blocks-all-evictions"]
+    # web (after api.yaml in input order) names the api of its own folder, never a copy; db's
+    # Pods (role: db) are not matched by the others' selector
+    assert len(overlaps) == 2 * copies
+    for diag in overlaps:
+        assert diag.file.endswith("web.yaml") and "Deployment 'api'" in diag.message
+        assert [r.file for r in diag.related] == [diag.file.replace("web.yaml", "api.yaml")]
+    # each budget counts the Pods of its own folder: 4 in default, 6 in other
+    assert len(budgets) == 2 * copies
+    for diag in budgets:
+        pods = 6 if f"{os.sep}other{os.sep}" in diag.file else 4
+        assert f"needs all {pods} pods of Deployment api, Deployment web" in diag.message
+
+
+def test_a_worker_freezes_what_survives_each_answer() -> None:
+    """A worker collects after each answer and freezes what survives (its caches): the next
+    collection walks only what the next item made, not every survivor again."""
+    import gc
+
+    kept: list[object] = []
+
+    def work(index: int) -> int:
+        kept.append([[index] for _ in range(100)])  # a cache that outlives the item
+        return gc.get_freeze_count()
+
+    counts = parallel.map_forked(list(range(4)), [1] * 4, 1, work)
+    # each item sees the previous items' survivors frozen
+    assert all(later >= earlier + 100 for earlier, later in zip(counts, counts[1:])), counts
