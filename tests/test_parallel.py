@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import pickle
 import textwrap
@@ -601,7 +602,9 @@ def test_copies_of_one_app_are_judged_per_folder(tmp_path: Path) -> None:
     copies = 12
     folder = _copies_of_one_app(tmp_path / "in", copies)
     options = LintOptions(
-        paths=[str(folder)], use_config_discovery=False, select=["selector-overlap", "pdb-blocks-all-evictions"]
+        paths=[str(folder)],
+        use_config_discovery=False,
+        select=["selector-overlap", "pdb-blocks-all-evictions"],
     )
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
@@ -634,4 +637,4 @@ def test_a_worker_freezes_what_survives_each_answer() -> None:
 
     counts = parallel.map_forked(list(range(4)), [1] * 4, 1, work)
     # each item sees the previous items' survivors frozen
-    assert all(later >= earlier + 100 for earlier, later in zip(counts, counts[1:])), counts
+    assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)), counts
