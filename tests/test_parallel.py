@@ -17,7 +17,7 @@ import kpolicy.lint.run as lint_run
 from kpolicy import parallel
 from kpolicy.lint import LintOptions, build_session, lint
 from kpolicy.load import load_text
-from kpolicy.model import SourceFile
+from kpolicy.model import Limits, SourceFile
 from kpolicy.report import ReportContext, writer
 from tests.conftest import CORPUS, ROOT
 from tests.schema.test_custom import CRD
@@ -638,3 +638,116 @@ def test_a_worker_freezes_what_survives_each_answer() -> None:
     counts = parallel.map_forked(list(range(4)), [1] * 4, 1, work)
     # each item sees the previous items' survivors frozen
     assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)), counts
+
+
+def _relating_fixtures() -> list[Path]:
+    from kpolicy.checks import relating_rules
+
+    rules = ROOT / "tests" / "rules"
+    return [
+        rules / rule
+        for rule in sorted(relating_rules())
+        if (rules / rule / "bad.yaml").is_file() and (rules / rule / "good.yaml").is_file()
+    ]
+
+
+@pytest.mark.parametrize("folder", _relating_fixtures(), ids=lambda p: p.name)
+def test_relating_rules_fixtures_parallel_equals_serial(folder: Path, tmp_path: Path) -> None:
+    """The bad fixture of every rule that relates objects gives the same findings when workers
+    send the parent the objects it reads no field of by their names only: a check that reads
+    a kind it does not declare (``@check(..., kinds=...)``) fails there (internal-error). A
+    ConfigMap in another folder makes two files, so that the run is parallel."""
+    import shutil
+
+    from tests.helpers import lint_paths
+
+    work = tmp_path / folder.name
+    shutil.copytree(folder, work)
+    (work / "other").mkdir()
+    (work / "other" / "settings.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"
+    )
+    options: dict[str, Any] = {"select": [folder.name]}  # and the folder's config, if any
+    if (work / "context").is_dir():
+        options["context"] = ["context"]
+    if (work / "nodes.yaml").is_file():
+        options["nodes_file"] = Path("nodes.yaml")
+    paths = ["bad.yaml", "other/settings.yaml"]
+    serial = lint_paths(paths, work, jobs=1, **options)
+    parallel_run = lint_paths(paths, work, jobs=2, **options)
+    assert parallel_run.diagnostics == serial.diagnostics
+    assert parallel_run.suppressed == serial.suppressed
+    assert {d.rule for d in serial.diagnostics} == {folder.name}
+
+
+def test_the_parent_keeps_unread_kinds_by_name_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Objects of built-in kinds that no check of the parent reads (a ConfigMap, a Role) reach
+    it by their names only; what the relating checks read (Services, autoscalers, budgets,
+    what runs Pods, CRDs, custom kinds) whole; the output is the serial run's."""
+    import kpolicy.lint as lint_module
+    from kpolicy.checks import kinds_read_whole
+    from kpolicy.index import NamesOnly, NotKeptWhole
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "crd.yaml").write_text(textwrap.dedent(CRD))
+    (folder / "more.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+        "  annotations: {note: kept}\ndata: {a: b}\n"
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\n"
+        "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n"
+        "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n"
+        "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web0}\n"
+        "  minReplicas: 1\n  maxReplicas: 3\n"
+        "---\napiVersion: ops.example.com/v1\nkind: Backup\nmetadata: {name: b}\n"
+        "spec: {schedule: '0 3 * * *'}\n"
+    )
+    seen: list[Any] = []
+    real = lint_module.check_files
+
+    def capture(loaded: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(o for f in loaded for o in f.objects)
+        return real(loaded, *args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "check_files", capture)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert all(not isinstance(o.data, NamesOnly) for o in seen)
+    seen.clear()
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    by_names = {o.kind for o in seen if isinstance(o.data, NamesOnly)}
+    whole = {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
+    assert {"ConfigMap", "Role"} <= by_names
+    assert by_names.isdisjoint(kinds_read_whole())
+    assert {"Service", "Deployment", "Pod", "HorizontalPodAutoscaler"} <= whole
+    assert {"CustomResourceDefinition", "Backup"} <= whole
+    settings = next(o for o in seen if o.kind == "ConfigMap" and o.name == "settings")
+    assert dict(settings.data) == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings", "annotations": {"note": "kept"}},
+    }
+    assert settings.span(("metadata", "annotations", "note")).line == 5
+    with pytest.raises(NotKeptWhole):
+        settings.data.get("data")
+
+
+def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
+    text = (
+        "kind: ConfigMap\napiVersion: v1\ndata:\n  a: b\n  c: [1, {x: y}]\n"
+        "metadata:\n  name: x\n  labels: {a: b}\n  annotations:\n    k: v\nextra: 1\n"
+    )
+    obj = load_text(SourceFile("t.yaml", text), Limits()).objects[0]
+    pruned = obj.positions.top_level(("apiVersion", "kind", "metadata"))
+    assert pruned is not None
+    table, kept = pruned
+    assert list(kept) == ["kind", "apiVersion", "metadata"]
+    full = obj.positions.entries
+    assert table.entries == {p: e for p, e in full.items() if not p.startswith(("/data", "/extra"))}
+    # a mapping with a duplicate key keeps its whole table
+    twice = load_text(
+        SourceFile("t.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: {x: '1', x: '2'}\n"),
+        Limits(),
+    )
+    assert twice.objects[0].positions.top_level(("kind",)) is None
