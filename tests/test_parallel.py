@@ -751,3 +751,24 @@ def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
         Limits(),
     )
     assert twice.objects[0].positions.top_level(("kind",)) is None
+
+
+def test_pickles_are_kept_in_maps_unmapped_once_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent keeps the answers' pickles in memory maps, a frame larger than a map in a
+    map of its own; taking them in the order they were kept unmaps each map once read."""
+    monkeypatch.setattr(parallel._Pickles, "CHUNK", 64)
+    store = parallel._Pickles()
+    frames = [bytes([i]) * size for i, size in enumerate((40, 20, 100, 30, 10))]
+    buffer = bytearray(b"head" + b"".join(frames))
+    places = []
+    start = 4
+    for frame in frames:
+        places.append(store.keep(buffer, start, len(frame)))
+        start += len(frame)
+    assert [p[0] for p in places] == [0, 0, 1, 2, 2]  # 40+20 fit in 64; 100 has its own
+    maps = list(store._maps)
+    taken = [store.take(place) for place in places]
+    assert taken == frames
+    assert [m.closed for m in maps] == [True, True, False]
+    store.close()
+    assert all(m.closed for m in maps)
