@@ -363,3 +363,25 @@ class NamesOnly(dict[str, Any]):
         if key in NAME_FIELDS or dict.__contains__(self, key):
             return dict.__contains__(self, key)
         raise NotKeptWhole(key)
+
+
+class PackedWhole(NamesOnly):
+    """The data of an object kept by name only, with the whole of it packed (pickled) for the
+    one reader that needs it once: the schemas that a CustomResourceDefinition gives
+    (:func:`whole_data`), which keeps only the last definition of each kind. Copies of one
+    large definition (a chart in many folders) then cost their packed size until read."""
+
+    __slots__ = ("packed",)
+
+    packed: bytes
+
+
+def whole_data(data: dict[str, Any]) -> dict[str, Any]:
+    """An object's whole data: unpacked from a :class:`PackedWhole`, else ``data`` itself."""
+    if isinstance(data, PackedWhole):
+        import pickle
+
+        # written by this run's own worker (lint.run.names_only), never read from a file
+        unpacked: dict[str, Any] = pickle.loads(data.packed)  # noqa: S301
+        return unpacked
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import cast
@@ -9,7 +10,7 @@ from typing import cast
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
-from kpolicy.index import NAME_FIELDS, Index, LocalIndex, NamesOnly
+from kpolicy.index import NAME_FIELDS, Index, LocalIndex, NamesOnly, PackedWhole
 from kpolicy.k8s.apis import SERVED
 from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
 from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
@@ -71,15 +72,15 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     of the parent reads more of it; else ``obj`` itself. The parent reads every object's
     names (the index, suppressions, the hooks of a chart) but only some objects' fields: those
     of the kinds ``whole`` (:func:`kpolicy.checks.kinds_read_whole`), of the objects that run
-    Pods or hold a pod template, of CustomResourceDefinitions (the schemas of custom kinds)
-    and of custom kinds. An object of a chart's template (whose findings the parent places on
-    the template's lines), or an item of a ``kind: List``, is kept whole."""
+    Pods or hold a pod template, and of custom kinds; a CustomResourceDefinition's whole data
+    travels packed, for the schemas of its kinds (:class:`kpolicy.index.PackedWhole`). An
+    object of a chart's template (whose findings the parent places on the template's lines),
+    or an item of a ``kind: List``, is kept whole."""
     api_version = obj.data.get("apiVersion")
     if (
         obj.base
         or obj.template is not None
         or obj.kind in whole
-        or obj.kind == "CustomResourceDefinition"
         or api_version not in SERVED.get(obj.kind, ())
         or template_path(obj) is not None
         or not obj.positions.describes(obj.data)
@@ -89,7 +90,12 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     if pruned is None:
         return obj
     table, kept = pruned
-    return replace(obj, data=NamesOnly(kept), positions=table)
+    if obj.kind != "CustomResourceDefinition":
+        return replace(obj, data=NamesOnly(kept), positions=table)
+    # the parent reads a definition's schemas once (lint.session.run_schemas): packed till then
+    packed = PackedWhole(kept)
+    packed.packed = pickle.dumps(obj.data, protocol=pickle.HIGHEST_PROTOCOL)
+    return replace(obj, data=packed, positions=table)
 
 
 def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> LoadedFile:
