@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import kpolicy.lint.run as lint_run
 from kpolicy import parallel
@@ -684,11 +685,12 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Objects of built-in kinds that no check of the parent reads (a ConfigMap, a Role) reach
-    it by their names only; what the relating checks read (Services, autoscalers, budgets,
-    what runs Pods, CRDs, custom kinds) whole; the output is the serial run's."""
+    it by their names only, a CRD with its data packed; what the relating checks read
+    (Services, autoscalers, budgets, what runs Pods, custom kinds) whole; the output is the
+    serial run's."""
     import kpolicy.lint as lint_module
     from kpolicy.checks import kinds_read_whole
-    from kpolicy.index import NamesOnly, NotKeptWhole
+    from kpolicy.index import NamesOnly, NotKeptWhole, PackedWhole, whole_data
 
     folder = generated(tmp_path / "in", copies=3)
     (folder / "crd.yaml").write_text(textwrap.dedent(CRD))
@@ -721,7 +723,11 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
     assert {"ConfigMap", "Role"} <= by_names
     assert by_names.isdisjoint(kinds_read_whole())
     assert {"Service", "Deployment", "Pod", "HorizontalPodAutoscaler"} <= whole
-    assert {"CustomResourceDefinition", "Backup"} <= whole
+    assert "Backup" in whole
+    # a definition's whole data travels packed, for the schemas of its kinds
+    crd = next(o for o in seen if o.kind == "CustomResourceDefinition")
+    assert isinstance(crd.data, PackedWhole)
+    assert whole_data(crd.data) == yaml.safe_load(textwrap.dedent(CRD))
     settings = next(o for o in seen if o.kind == "ConfigMap" and o.name == "settings")
     assert dict(settings.data) == {
         "apiVersion": "v1",
