@@ -338,7 +338,7 @@ def _requests(container: Mapping[str, Any]) -> set[str]:
 # pkg/controller/podautoscaler/replica_calculator.go): every container (and sidecar, a
 # restartable init container) must request the resource, or the pod-level resources must
 # (PodLevelResources); otherwise it fails with "missing request for cpu" and does not scale.
-@check("hpa-requests-missing", reads=Reads.INDEX)
+@check("hpa-requests-missing", reads=Reads.INDEX, kinds=("LimitRange",))
 def hpa_requests_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
@@ -513,7 +513,7 @@ _POLICY_TARGETS: Final = POD_SPEC_KINDS
 
 
 # opt-in: a workload that no NetworkPolicy selects accepts traffic from everywhere
-@check("networkpolicy-missing", reads=Reads.INDEX)
+@check("networkpolicy-missing", reads=Reads.INDEX, kinds=("NetworkPolicy",))
 def networkpolicy_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     layout = custom_layout(obj)
     if layout is not None:
@@ -593,7 +593,7 @@ def _service_ports(service: KObject) -> tuple[set[int], set[str]]:
 
 # An ingress controller routes each backend to the Endpoints of the named Service and port in
 # the Ingress's namespace (for ingress-nginx: 503 when it is missing).
-@check("ingress-backend-not-found", reads=Reads.INDEX)
+@check("ingress-backend-not-found", reads=Reads.INDEX, kinds=("Service",))
 def ingress_backend_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return

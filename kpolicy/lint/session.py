@@ -17,7 +17,7 @@ from kpolicy.configfile import find_config
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule
 from kpolicy.errors import UsageError
 from kpolicy.features import unknown_gate
-from kpolicy.index import Index
+from kpolicy.index import Index, whole_data
 from kpolicy.lint.options import LintOptions
 from kpolicy.model import (
     KObject,
@@ -235,9 +235,10 @@ def run_schemas(session: Session, index: Index) -> SchemaService | None:
     from kpolicy.schema import SchemaValidator
 
     validator = SchemaValidator.for_version(session.kubernetes_version)
-    crds = [o.data for o in index.of_kind("CustomResourceDefinition")]
+    crds = index.of_kind("CustomResourceDefinition")
     if crds:
-        validator = validator.with_crds(crds)
+        # one at a time: a definition that a later one of its kinds replaces is dropped
+        validator = validator.with_crds(whole_data(o.data) for o in crds)
     if session.schema_dir is not None:
         try:
             validator = validator.with_schema_dir(session.schema_dir)
