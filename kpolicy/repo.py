@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
+from kpolicy.gitignore import find_work_tree
 from kpolicy.helm import CHART_FILE, CHART_METADATA, TEMPLATES, Chart, chart_name, is_values_file
 from kpolicy.kustomize import (
     KUSTOMIZATION_FILES,
@@ -90,18 +91,6 @@ def neighbour_reason(display: str) -> str | None:
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE):
         return "Compose file"
     return None
-
-
-def find_work_tree(folder: str) -> str | None:
-    """The top of the git work tree holding ``folder`` (a parent with ``.git``), or None."""
-    current = os.path.abspath(folder)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
 
 
 def _within(path: str, root: str) -> bool:
