@@ -18,7 +18,6 @@ or rules that the run did not check (pre-commit on a few files, ``--select``) ar
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -96,6 +95,8 @@ def entry_of(diag: Diagnostic, file: str) -> BaselineEntry:
 def fingerprint(entry: BaselineEntry) -> str:
     """The SARIF fingerprint's recipe on the entry's fields: rule, file, path and object (the
     message where there is no object); no line."""
+    import hashlib  # OpenSSL, 2.5 ms of a start-up: only when a fingerprint is written
+
     parts = [entry.rule, entry.file, entry.path]
     if entry.object is not None:
         parts += [p or "" for p in entry.object]

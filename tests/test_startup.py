@@ -81,6 +81,13 @@ NOT_AT_START_UP = {
     "kpolicy.report.text": "another format's writer",
     "kpolicy.plan": "kpolicy plan",
     "kpolicy.fix.run": "--fix and --diff",
+    "hashlib": "OpenSSL: SARIF fingerprints and baselines only",
+    "tempfile": "through importlib.resources: the time zone list of CronJobs",
+    "importlib.resources": "the time zone list of CronJobs",
+    "kpolicy.k8s.cron": "CronJobs only",
+    "kpolicy.k8s.timezone": "CronJobs only",
+    "kpolicy.k8s.scheduling": "DaemonSets only, most of it with --nodes",
+    "pathspec": "an ignore file with patterns only (the run is outside a git work tree)",
 }
 
 

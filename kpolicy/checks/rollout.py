@@ -32,7 +32,6 @@ from kpolicy.k8s.intstr import (
     statefulset_max_unavailable,
     validate_int_or_percent,
 )
-from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
 from kpolicy.model import Fix, KObject, Path, Problem
 from kpolicy.workload import (
     WORKLOAD_KINDS,
@@ -379,6 +378,9 @@ def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
     if found is None:
         return None
     _, spec = found
+    # with --nodes only: kpolicy.k8s.scheduling is not imported at start-up
+    from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
+
     tolerations = daemon_pod_tolerations(spec)  # the same on every node
     return sum(1 for node in ctx.nodes if daemon_should_run(node.data, spec, tolerations)[0])
 
