@@ -23,13 +23,13 @@ import os
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
 from kpolicy.model import BaselineEntry, Diagnostic
+from kpolicy.records import record
 
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
@@ -37,7 +37,7 @@ MAX_BASELINE_BYTES = 64 * 1024 * 1024
 Key = tuple[str, str, tuple[str | None, str | None, str | None] | None, str, str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Baseline:
     """A loaded baseline: the file as given, the folder its file names are relative to (an
     absolute path) and its entries."""

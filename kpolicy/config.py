@@ -8,7 +8,7 @@ import fnmatch
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -19,10 +19,11 @@ from kpolicy.errors import UsageError
 from kpolicy.k8s.podtemplates import PodTemplateKind
 from kpolicy.model import Limits, Severity, escape_pointer_token
 from kpolicy.positions import PositionTable
+from kpolicy.records import record
 from kpolicy.resources import data_dir
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RuleSetting:
     severity: Severity | None  # None: keep the rule's default
     enabled: bool | None  # None: the rule's own default
@@ -31,7 +32,7 @@ class RuleSetting:
     suppressible: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Exemption:
     rules: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
@@ -70,7 +71,7 @@ class Exemption:
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     rules: Mapping[str, RuleSetting] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()

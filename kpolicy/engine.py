@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
@@ -20,6 +20,7 @@ from kpolicy.model import (
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
+from kpolicy.records import record
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import custom_layout
 
@@ -28,7 +29,7 @@ INTERNAL_ERROR = "internal-error"
 POD_TEMPLATE_KEY = "\0pod-template:"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Step:
     """One check as run on objects of one kind."""
 
@@ -41,14 +42,14 @@ class _Step:
     reads: Reads = Reads.OBJECT
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ActiveRule:
     rule: RuleDef
     severity: Severity
     params: Mapping[str, Any]
 
 
-@dataclass
+@record
 class Engine:
     """Rules grouped by kind once; ``run`` is called per object."""
 

@@ -11,7 +11,7 @@ import array
 import math
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -43,6 +43,7 @@ from kpolicy.model import (
     Span,
 )
 from kpolicy.positions import RECORD, PositionTable
+from kpolicy.records import record
 from kpolicy.suppress import ANNOTATION, read_directives
 from kpolicy.workload import describe_value
 from kpolicy.yamltext import document_chunks
@@ -755,7 +756,7 @@ def _ref(data: dict[str, Any]) -> ObjectRef:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Document:
     index: int
     value: Any

@@ -25,7 +25,6 @@ import enum
 import fnmatch
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
 from kpolicy.gitignore import find_work_tree
@@ -37,6 +36,7 @@ from kpolicy.kustomize import (
     LabelInjection,
     parse,
 )
+from kpolicy.records import record
 
 _MAX_KUSTOMIZATIONS = 10_000
 _MAX_KUSTOMIZATION_BYTES = 1 << 20
@@ -122,7 +122,7 @@ def plain_relation(a: str, b: str) -> Relation:
     return Relation.SAME_FOLDER if same else Relation.OTHER_FOLDERS
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Probe:
     kustomization: str | None  # the kustomization file found in a folder
     chart: bool

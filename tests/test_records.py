@@ -111,7 +111,13 @@ def test_record_is_the_dataclass(cls: type) -> None:
     ]
     assert cls.__init__.__annotations__ == ref.__init__.__annotations__  # type: ignore[misc]
     args = _arguments(cls)
-    one, other = cls(**args), ref(**args)
+    try:
+        other = ref(**args)
+    except Exception as exc:  # a __post_init__ that needs real values: it fails alike
+        with pytest.raises(type(exc)):
+            cls(**args)
+        return
+    one = cls(**args)
     assert repr(one) == repr(other)
     assert (one == cls(**args)) == (other == ref(**args))
     assert one != other and other != one  # another class: compared by identity

@@ -14,12 +14,13 @@ import enum
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kpolicy.index import Index
 from kpolicy.model import KObject, Problem
+from kpolicy.records import record
 
 if TYPE_CHECKING:
     from kpolicy.schema import SchemaProblem
@@ -65,7 +66,7 @@ class SchemaService(Protocol):
     def is_builtin(self, api_version: object, kind: object) -> bool: ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleContext:
     index: Index
     kubernetes_version: str = "1.37"
@@ -78,7 +79,7 @@ class RuleContext:
     schemas: SchemaService | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     rules: tuple[str, ...]  # the ids this function may report (one, or a group like schema-*)
     fn: CheckFn

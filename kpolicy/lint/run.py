@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import cast
 
 from kpolicy.checks import SchemaService
@@ -21,10 +20,11 @@ from kpolicy.model import (
     LoadedFile,
     SourceFile,
 )
+from kpolicy.records import record
 from kpolicy.repo import RepoModel
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LocalFindings:
     """What a worker's local pass found in one file: per object, its findings and the plan
     positions of the checks that need the whole index (run again in the parent); and the

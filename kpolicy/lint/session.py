@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from kpolicy.model import (
     KObject,
     Limits,
 )
+from kpolicy.records import record
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -31,7 +32,7 @@ from kpolicy.suppress import (
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Session:
     """What a run resolves once: config, rules, version; reused by the language server."""
 
