@@ -189,11 +189,24 @@ def _record(
         for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
             if name in cls.__dict__:
                 raise TypeError(f"{cls.__qualname__} defines {name}: declare it a dataclass")
+        # a class without a docstring gets its signature as one (as @dataclass gives it), read
+        # once __init__ is there: dataclass would read object's, which costs a tokenizer
+        undocumented = not getattr(cls, "__doc__", None)
+        if undocumented:
+            cls.__doc__ = "-"
         made: type = dataclass(cls, init=False, repr=False, eq=False, frozen=False, slots=slots)
         for name, method in _methods(made, init, eq, repr, frozen, slots).items():
             if method is not None:
                 method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
+        if undocumented:
+            import inspect  # dataclasses has imported it
+
+            try:
+                text = str(inspect.signature(made)).replace(" -> None", "")
+            except (TypeError, ValueError):
+                text = ""
+            made.__doc__ = made.__name__ + text
         params = made.__dataclass_params__  # type: ignore[attr-defined]
         params.init, params.repr, params.eq, params.frozen = init, repr, eq, frozen
         RECORDS.append(made)

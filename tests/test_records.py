@@ -83,7 +83,7 @@ class _Every:
 
 
 @record
-class _Mutable:
+class _Mutable:  # no docstring: @dataclass writes one
     value: int
     other: list[int] = dataclasses.field(default_factory=list)
 
@@ -95,6 +95,7 @@ def test_records_are_found() -> None:
     from kpolicy.model import Diagnostic, KObject, Span
 
     assert {Span, Diagnostic, KObject, _Every, _Mutable} <= set(RECORD_CLASSES)
+    assert _Mutable.__doc__ == "_Mutable(value: 'int', other: 'list[int]' = <factory>)"
     assert _Every(1).later == (1,) and _Every(1).made == {} and _Every(1).fixed == 5
 
 
@@ -102,6 +103,8 @@ def test_records_are_found() -> None:
 def test_record_is_the_dataclass(cls: type) -> None:
     ref = _reference(cls)
     assert repr(cls.__dataclass_params__) == repr(ref.__dataclass_params__)  # type: ignore[attr-defined]
+    # a docstring of its own, or the signature @dataclass writes when there is none
+    assert cls.__doc__ == ref.__doc__ or not (cls.__doc__ or "").startswith(f"{cls.__name__}(")
     assert cls.__match_args__ == ref.__match_args__  # type: ignore[attr-defined]
     assert getattr(cls, "__slots__", None) == getattr(ref, "__slots__", None)
     mine, theirs = inspect.signature(cls), inspect.signature(ref)
