@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 import os
@@ -408,6 +407,8 @@ def check_rule_ids(config: Config, known_rules: Mapping[str, Any]) -> None:
     for rule_id in config.rules:
         if rule_id not in known_rules:
             where = config.rule_locations.get(rule_id, str(config.origin))
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule_id, list(known_rules), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(f"{where}: invalid config: unknown rule {rule_id!r}{hint}")

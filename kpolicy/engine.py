@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import field, replace
@@ -226,6 +225,8 @@ class Engine:
         if active is None:
             return None
         if self.debug:
+            import traceback  # with --debug only (traceback and textwrap: 1 ms of a start-up)
+
             self.traces.append(
                 f"{obj.source.display}: {obj.ref.label()}: rule {rule_ids}:\n"
                 + "".join(traceback.format_exception(exc))

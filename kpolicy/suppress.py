@@ -17,7 +17,6 @@ error: a broken document's objects were never checked).
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
@@ -353,6 +352,8 @@ class Suppressor:
             verb = "reports" if len(named) == 1 else "report"
             reasons.append(f"{', '.join(named)} {verb} nothing on {place}")
         for rule in unknown:
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule, sorted(policy.known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             reasons.append(f"unknown rule {rule!r}{hint}")

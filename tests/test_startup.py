@@ -88,6 +88,9 @@ NOT_AT_START_UP = {
     "kpolicy.k8s.timezone": "CronJobs only",
     "kpolicy.k8s.scheduling": "DaemonSets only, most of it with --nodes",
     "pathspec": "an ignore file with patterns only (the run is outside a git work tree)",
+    "threading": "the worker feeder of a parallel run only",
+    "traceback": "--debug and worker errors only",
+    "difflib": "did-you-mean suggestions only",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from functools import cached_property
@@ -124,6 +123,8 @@ def build_session(options: LintOptions) -> Session:
     ignore = set(_split_ids(options.ignore))
     for rule_id in [*select, *ignore]:
         if rule_id not in rules and rule_id != INTERNAL_ERROR:
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule_id, [*rules, INTERNAL_ERROR], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             option = "--select" if rule_id in select else "--ignore"
