@@ -18,8 +18,8 @@ code does:
 - frozen: ``__setattr__``/``__delattr__`` refuse a field with :class:`FrozenInstanceError`,
   and a frozen class with slots pickles through ``__getstate__``/``__setstate__``.
 
-``order``, ``unsafe_hash``, ``kw_only`` and the like are not offered (no class here uses
-them). ``tests/test_records.py`` holds every record to the class ``@dataclass`` makes from the
+``init=False``, ``order``, ``unsafe_hash``, ``kw_only`` and the like are not offered (no
+class here uses them). ``tests/test_records.py`` holds every record to the class ``@dataclass`` makes from the
 same declaration.
 """
 
@@ -99,12 +99,33 @@ def _init(cls: type, declared: tuple[Field[Any], ...], frozen: bool) -> Any:
         body.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
     namespace: dict[str, Any] = {}
-    exec(source, env, namespace)  # noqa: S102 - our own text, from the fields' names
+    exec(source, env, namespace)  # noqa: S102 - our own text, from the fields names
     init = namespace["__init__"]
     annotations["return"] = None
     init.__annotations__ = annotations
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+def _signature_text(cls: type) -> str:
+    """``str(inspect.signature(cls))`` less `` -> None``, as ``@dataclass`` writes it into the
+    docstring of a class without one: the ``__init__`` parameters with their annotations and
+    defaults as ``repr``s. Written here for annotations that are strings (``from __future__
+    import annotations``, every module of kpolicy): inspect's Signature objects cost more."""
+    declared = [f for f in fields(cls) if f.init]
+    if not all(isinstance(f.type, str) for f in declared):
+        import inspect
+
+        return str(inspect.signature(cls)).replace(" -> None", "")
+    parts = []
+    for f in declared:
+        text = f"{f.name}: {f.type!r}"
+        if f.default_factory is not MISSING:
+            text += " = <factory>"
+        elif f.default is not MISSING:
+            text += f" = {f.default!r}"
+        parts.append(text)
+    return f"({', '.join(parts)})"
 
 
 def _methods(
@@ -185,6 +206,9 @@ def _record(
     frozen: bool = False,
     slots: bool = False,
 ) -> Any:
+    if not init:
+        raise TypeError("a record makes its __init__ (init=False is not offered)")
+
     def wrap(cls: type) -> type:
         for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
             if name in cls.__dict__:
@@ -200,13 +224,7 @@ def _record(
                 method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
         if undocumented:
-            import inspect  # dataclasses has imported it
-
-            try:
-                text = str(inspect.signature(made)).replace(" -> None", "")
-            except (TypeError, ValueError):
-                text = ""
-            made.__doc__ = made.__name__ + text
+            made.__doc__ = made.__name__ + _signature_text(made)
         params = made.__dataclass_params__  # type: ignore[attr-defined]
         params.init, params.repr, params.eq, params.frozen = init, repr, eq, frozen
         RECORDS.append(made)

@@ -188,3 +188,24 @@ def test_record_refuses_a_class_with_its_own_methods() -> None:
                 return True
 
             __hash__ = object.__hash__
+
+
+def test_record_docstring_with_annotations_that_are_types() -> None:
+    """Outside ``from __future__ import annotations`` the signature in the docstring names
+    the types as inspect does."""
+    source = (
+        "class Plain:\n    value: int\n    name: str = 'x'\n    extra: 'list[int] | None' = None\n"
+    )
+    mine: dict[str, Any] = {}
+    theirs: dict[str, Any] = {}
+    # compiled without this module's postponed annotations
+    code = compile(source, "<plain>", "exec", dont_inherit=True)
+    exec(code, mine)
+    exec(code, theirs)
+    made = record(frozen=True)(mine["Plain"])
+    reference = dataclasses.dataclass(frozen=True)(theirs["Plain"])
+    assert (
+        made.__doc__
+        == reference.__doc__
+        == "Plain(value: int, name: str = 'x', extra: 'list[int] | None' = None)"
+    )
