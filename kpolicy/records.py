@@ -19,8 +19,8 @@ code does:
   and a frozen class with slots pickles through ``__getstate__``/``__setstate__``.
 
 ``init=False``, ``order``, ``unsafe_hash``, ``kw_only`` and the like are not offered (no
-class here uses them). ``tests/test_records.py`` holds every record to the class ``@dataclass`` makes from the
-same declaration.
+class here uses them). ``tests/test_records.py`` holds every record to the class
+``@dataclass`` makes from the same declaration.
 """
 
 from __future__ import annotations
