@@ -9,11 +9,10 @@ imports nothing heavy: a replayed run never imports the pipeline.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from kpolicy.records import record
+from kpolicy.records import fields, record
 
 if TYPE_CHECKING:
     from kpolicy.lint.options import LintOptions

@@ -7,7 +7,6 @@ import fnmatch
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,7 +17,7 @@ from kpolicy.errors import UsageError
 from kpolicy.k8s.podtemplates import PodTemplateKind
 from kpolicy.model import Limits, Severity, escape_pointer_token
 from kpolicy.positions import PositionTable
-from kpolicy.records import record
+from kpolicy.records import field, record
 from kpolicy.resources import data_dir
 
 

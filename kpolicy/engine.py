@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import field, replace
 from typing import Any
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
@@ -19,7 +18,7 @@ from kpolicy.model import (
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
-from kpolicy.records import record
+from kpolicy.records import field, record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import custom_layout
 

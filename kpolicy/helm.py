@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from kpolicy.model import Diagnostic, KObject, Origin
-from kpolicy.records import record
+from kpolicy.records import record, replace
 
 CHART_FILE = "Chart.yaml"
 # a chart's own files that are not manifests (besides templates/): values files and their

@@ -11,7 +11,6 @@ import array
 import math
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -43,7 +42,7 @@ from kpolicy.model import (
     Span,
 )
 from kpolicy.positions import RECORD, PositionTable
-from kpolicy.records import record
+from kpolicy.records import record, replace
 from kpolicy.suppress import ANNOTATION, read_directives
 from kpolicy.workload import describe_value
 from kpolicy.yamltext import document_chunks

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from kpolicy.errors import UsageError
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
-from kpolicy.records import record
+from kpolicy.records import field, record
 from kpolicy.resources import data_dir
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"

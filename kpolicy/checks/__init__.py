@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import enum
 import importlib
-import pkgutil
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kpolicy.index import Index
 from kpolicy.model import KObject, Problem
-from kpolicy.records import record
+from kpolicy.records import field, record
 
 if TYPE_CHECKING:
     from kpolicy.schema import SchemaProblem
@@ -115,8 +114,12 @@ def check(*rule_ids: str, reads: Reads = Reads.OBJECT) -> Callable[[CheckFn], Ch
 @cache
 def registry() -> Mapping[str, Check]:
     """Rule id → check, after importing every module of this package."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+    # the modules of this folder, in the order pkgutil.iter_modules gives them (which imports
+    # inspect, 5 ms of a start-up, for this)
+    for folder in __path__:
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py") and name != "__init__.py":
+                importlib.import_module(f"{__name__}.{name[:-3]}")
     table: dict[str, Check] = {}
     for entry in _REGISTERED:
         for rule_id in entry.rules:

@@ -6,7 +6,6 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,7 +33,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
-from kpolicy.records import record
+from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import Suppressor, read_directives
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from datetime import date
 from pathlib import Path
 
 from kpolicy.model import (
     Limits,
 )
-from kpolicy.records import record
+from kpolicy.records import field, record
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from kpolicy.model import (
     KObject,
     Limits,
 )
-from kpolicy.records import record
+from kpolicy.records import field, record
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
