@@ -36,6 +36,7 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Callable
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["RECORDS", "field", "fields", "record", "replace"]
@@ -144,50 +145,94 @@ class _Factory:
 _FACTORY = _Factory()
 
 
+# the code of __init__ per shape (frozen, field count, the fields with a factory, whether it
+# calls __post_init__), compiled once with placeholder names: a record's own __init__ is that
+# code with its field names put in (CodeType.replace), where compiling its text cost 0.1-0.5 ms
+# a class (parsing and compiling are most of what defining a record costs)
+_SHAPES: dict[tuple[bool, int, tuple[int, ...], bool], CodeType] = {}
+
+
+def _placeholder(index: int) -> str:
+    return f"_kpolicy_field_{index}"
+
+
+def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init: bool) -> CodeType:
+    key = (frozen, count, factories, post_init)
+    code = _SHAPES.get(key)
+    if code is None:
+        params: list[str] = []
+        body: list[str] = []
+        for index in range(count):
+            name = _placeholder(index)
+            params.append(name)
+            value = (
+                f"__dflt_{index}() if {name} is __factory else {name}"
+                if index in factories
+                else name
+            )
+            if frozen:
+                body.append(f"    __object_setattr(self, {name!r}, {value})")
+            else:
+                body.append(f"    self.{name} = {value}")
+        if post_init:
+            body.append("    self.__post_init__()")
+        source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
+        namespace: dict[str, Any] = {}
+        exec(source, {}, namespace)  # noqa: S102 - our own text, of placeholder names only
+        code = _SHAPES[key] = namespace["__init__"].__code__
+    return code
+
+
 def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
     """``__init__`` as :mod:`dataclasses` writes it (``_init_fn``): the fields in order, a
     default or ``<factory>`` for those that have one, each value set (through
-    ``object.__setattr__`` when frozen), then ``__post_init__`` when the class has one. One
-    function compiled, where ``@dataclass`` compiles three for a frozen class."""
+    ``object.__setattr__`` when frozen), then ``__post_init__`` when the class has one. The
+    code of its shape with the field names put in, where ``@dataclass`` compiles three
+    functions for a frozen class."""
     env: dict[str, Any] = {"__object_setattr": object.__setattr__, "__factory": _FACTORY}
-    params: list[str] = []
-    body: list[str] = []
+    defaults: list[Any] = []
+    factories: list[int] = []
     annotations: dict[str, Any] = {}
-    for f in declared:
-        name = f.name
+    names: dict[str, str] = {}
+    for index, f in enumerate(declared):
+        names[_placeholder(index)] = f.name
+        annotations[f.name] = f.type
         if f.default_factory is not MISSING:
-            env[f"__dflt_{name}"] = f.default_factory
-            if f.init:
-                params.append(f"{name}=__factory")
-                value = f"__dflt_{name}() if {name} is __factory else {name}"
-            else:
-                value = f"__dflt_{name}()"
+            env[f"__dflt_{index}"] = f.default_factory
+            factories.append(index)
+            defaults.append(_FACTORY)
         elif f.default is not MISSING:
-            env[f"__dflt_{name}"] = f.default
-            if f.init:
-                params.append(f"{name}=__dflt_{name}")
-            value = name if f.init else f"__dflt_{name}"
-        elif f.init:
-            params.append(name)
-            value = name
-        else:
-            continue
-        if f.init:
-            annotations[name] = f.type
-        if frozen:
-            body.append(f"    __object_setattr(self, {name!r}, {value})")
-        else:
-            body.append(f"    self.{name} = {value}")
-    if hasattr(cls, "__post_init__"):
-        body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
-    namespace: dict[str, Any] = {}
-    exec(source, env, namespace)  # noqa: S102 - our own text, from the fields names
-    init = namespace["__init__"]
+            defaults.append(f.default)
+    code = _shape_code(frozen, len(declared), tuple(factories), hasattr(cls, "__post_init__"))
+    code = code.replace(
+        co_varnames=tuple(names.get(name, name) for name in code.co_varnames),
+        co_names=tuple(names.get(name, name) for name in code.co_names),
+        co_consts=tuple(
+            names.get(value, value) if isinstance(value, str) else value
+            for value in code.co_consts
+        ),
+    )
+    init = FunctionType(code, env, "__init__", tuple(defaults) or None)
     annotations["return"] = None
     init.__annotations__ = annotations
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+class _LazyInit:
+    """A record's ``__init__`` until it is first read (by the first instance, or
+    ``inspect.signature``): then made and set on the class. Of the sixty records a one-file
+    lint defines, half are ever made."""
+
+    __slots__ = ("cls", "declared", "frozen")
+
+    def __init__(self, cls: type, declared: tuple[_Field, ...], frozen: bool) -> None:
+        self.cls, self.declared, self.frozen = cls, declared, frozen
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        init = _init(self.cls, self.declared, self.frozen)
+        self.cls.__init__ = init  # type: ignore[misc]
+        return init if obj is None else init.__get__(obj, owner)
 
 
 def _signature_text(cls: type, declared: tuple[_Field, ...]) -> str:
@@ -299,7 +344,7 @@ def _methods(
 ) -> dict[str, Any]:
     names = tuple(f.name for f in declared)
     methods: dict[str, Any] = {}
-    methods["__init__"] = _init(cls, declared, frozen)
+    methods["__init__"] = _LazyInit(cls, declared, frozen)
     if repr_:
         shown = tuple(f.name for f in declared if f.repr)
 
@@ -409,7 +454,7 @@ def _record(
         if "__match_args__" not in cls.__dict__:
             made.__match_args__ = names  # type: ignore[attr-defined,misc]
         for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
-            if method is not None:
+            if method is not None and not isinstance(method, _LazyInit):
                 method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
         if not cls.__dict__.get("__doc__"):
