@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -88,6 +89,7 @@ def cli(
     saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr)
     saved_env = dict(os.environ)
     code: int = 0
+    collecting = gc.isenabled()
     cache.reset()
     try:
         if env is not None:
@@ -107,6 +109,11 @@ def cli(
                     err.write(f"{exit_.code}\n")
                     code = 1
     finally:
+        # the entry point turns the cyclic collector off for a lint, and freezes what the run
+        # left (process-wide choices of a one-shot process): back as this process had it
+        gc.unfreeze()
+        if collecting:
+            gc.enable()
         sys.argv, sys.stdin, sys.stdout, sys.stderr = saved
         if env is not None:
             os.environ.clear()
