@@ -3,15 +3,19 @@
 Each schema node becomes a closure that answers whether a value passes, with the semantics
 of jsonschema's Draft 2020-12 keywords for the subset the built-in schemas use (type,
 properties, additionalProperties, items, required, enum, format, and the bounds CRDs add).
-It never passes a value that jsonschema would reject: where it is unsure (a keyword it does not
-know, an enum value that is not a string or null) it fails, and the explaining evaluator
-decides. A schema with an unknown keyword gives no check at all.
+It never passes a value that jsonschema would reject: where it is unsure (an enum value that is
+not a string or null) it fails, and the explaining evaluator decides. A root schema with an
+unknown keyword gives no check at all; a node below it is compiled when a value first reaches it
+(a one-file run reaches a few dozen of a Deployment's six hundred nodes), and one with an
+unknown keyword makes the check raise :class:`Unsupported` there: its callers let jsonschema
+decide, as they do without a check.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Final
 
 from kpolicy.patterns import PatternError, compile_pattern
@@ -21,8 +25,11 @@ from kpolicy.schema.lite import ANNOTATIONS
 FastCheck = Callable[[Any], bool]
 
 
-class _Unsupported(Exception):
-    pass
+class Unsupported(Exception):
+    """A schema node the compiled check does not support (jsonschema decides)."""
+
+
+_Unsupported = Unsupported
 
 
 _FAST_KEYWORDS: Final = frozenset(
@@ -94,16 +101,13 @@ def compile_fast(schema: object, memo: dict[int, FastCheck] | None = None) -> Fa
     """The pass/fail check of a root schema, or None when it uses an unsupported keyword.
 
     ``memo`` (schema node id → check) may be shared by roots whose nodes are shared, while
-    those nodes are alive; it is left as it was when the schema is unsupported.
+    those nodes are alive; it gains the nodes compiled as values reach them.
     """
-    work = dict(memo) if memo is not None else {}
     try:
-        check = _fast_node(schema, work)
+        # only the root is compiled here (a failure leaves no entry in memo)
+        return _fast_node(schema, memo if memo is not None else {})
     except (_Unsupported, RecursionError):
         return None
-    if memo is not None:
-        memo.update(work)
-    return check
 
 
 def _fast_node(schema: object, memo: dict[int, FastCheck]) -> FastCheck:
@@ -123,10 +127,35 @@ def _fast_node(schema: object, memo: dict[int, FastCheck]) -> FastCheck:
         return cell[0](value)
 
     memo[id(schema)] = deferred
-    check = _fast_build(schema, memo)
+    try:
+        check = _fast_build(schema, memo)
+    except BaseException:
+        del memo[id(schema)]
+        raise
     cell.append(check)
     memo[id(schema)] = check
     return check
+
+
+def _fast_child(
+    schema: object, memo: dict[int, FastCheck], install: Callable[[FastCheck], None]
+) -> FastCheck:
+    """The check of a node below a root: compiled when a value first reaches it, then
+    ``install``ed in its parent in place of this stand-in."""
+    if schema is True:
+        return _fast_always
+    if schema is False:
+        return _fast_never
+    known = memo.get(id(schema))
+    if known is not None:
+        return known
+
+    def first(value: object) -> bool:
+        check = _fast_node(schema, memo)
+        install(check)
+        return check(value)
+
+    return first
 
 
 def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck:
@@ -150,12 +179,16 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
         raw = schema["properties"]
         if not isinstance(raw, dict):
             raise _Unsupported("properties")
-        properties = {name: _fast_node(sub, memo) for name, sub in raw.items()}
-    additional: FastCheck | None = None
+        properties = {}
+        for name, sub in raw.items():
+            properties[name] = _fast_child(sub, memo, partial(properties.__setitem__, name))
+    # [the check of additionalProperties, of items], each installed when first reached
+    children: list[FastCheck | None] = [None, None]
     if "additionalProperties" in schema:
-        additional = _fast_node(schema["additionalProperties"], memo)
-        if additional is _fast_always:
-            additional = None
+        additional = _fast_child(
+            schema["additionalProperties"], memo, partial(children.__setitem__, 0)
+        )
+        children[0] = None if additional is _fast_always else additional
     required: tuple[str, ...] = ()
     if "required" in schema:
         if not isinstance(schema["required"], list) or not all(
@@ -163,12 +196,11 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
         ):
             raise _Unsupported("required")
         required = tuple(schema["required"])
-    items: FastCheck | None = None
     if "items" in schema:
-        items = _fast_node(schema["items"], memo)
-        if items is _fast_always:
-            items = None
-    checks_object = bool(properties) or additional is not None or bool(required)
+        items = _fast_child(schema["items"], memo, partial(children.__setitem__, 1))
+        children[1] = None if items is _fast_always else items
+    checks_items = children[1] is not None
+    checks_object = bool(properties) or children[0] is not None or bool(required)
     props_get = (properties or {}).get
     bounds = _fast_bounds(schema)
 
@@ -192,14 +224,15 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
                         return False  # as_json would turn it into a string first
                     sub = props_get(name)
                     if sub is None:
+                        additional = children[0]
                         if additional is not None and not additional(item):
                             return False
                     elif not sub(item):
                         return False
         elif cls is list:
-            if items is not None:
+            if checks_items:
                 for item in value:
-                    if not items(item):
+                    if not children[1](item):  # type: ignore[misc]
                         return False
         elif isinstance(value, dict | list):  # subclasses: let jsonschema decide
             return False

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from kpolicy.schema import SchemaValidator
 from kpolicy.schema.explain import to_problems
-from kpolicy.schema.fast import compile_fast
+from kpolicy.schema.fast import Unsupported, compile_fast
 from kpolicy.schema.formats import builtin_format_checker
 from tests.helpers import examples
 
@@ -103,7 +104,18 @@ def test_an_unusable_bound_makes_no_fast_check() -> None:
     assert compile_fast({"pattern": "("}) is None
     assert compile_fast({"minimum": True}) is None
     assert compile_fast({"minLength": 1.5}) is None
-    assert compile_fast({"properties": {"a": {"oneOf": [{}]}}}) is None
+
+
+def test_an_unknown_keyword_below_the_root_raises_where_a_value_reaches_it() -> None:
+    """Nodes below the root are compiled when a value first reaches them: one the check does
+    not support raises there (the validator then lets jsonschema decide), every time."""
+    fast = compile_fast({"properties": {"a": {"oneOf": [{}]}, "b": {"type": "string"}}})
+    assert fast is not None
+    assert fast({"b": "x"}) is True
+    assert fast({"b": 1}) is False
+    for _ in range(2):
+        with pytest.raises(Unsupported):
+            fast({"a": 1})
 
 
 def _crd(schema: dict[str, Any]) -> dict[str, Any]:
