@@ -8,9 +8,11 @@ itself costs 7 ms more (it imports :mod:`inspect`, and with it ast, dis and toke
 ``@record(frozen=True, slots=True)`` makes the class that ``@dataclass(frozen=True,
 slots=True)`` makes: the same fields, ``__init__``, ``__match_args__``, slots, docstring, and
 for mypy it *is* ``dataclasses.dataclass`` (as :func:`field`, :func:`fields` and
-:func:`replace` are :mod:`dataclasses`' own). Only ``__init__`` is compiled per class; the
-methods that are the same for every class are functions over the class's field names, doing
-what the generated code does:
+:func:`replace` are :mod:`dataclasses`' own). Only ``__init__`` is made per class, when it is
+first read (the first instance), from code compiled once per shape (frozen, field count, the
+fields with a factory, ``__post_init__``) and given the class's names; the methods that are the
+same for every class are functions over the class's field names, doing what the generated code
+does:
 
 - ``__repr__``: ``Name(field=value!r, ...)`` over the fields with ``repr=True``, ``...`` on
   recursion;
@@ -208,8 +210,7 @@ def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
         co_varnames=tuple(names.get(name, name) for name in code.co_varnames),
         co_names=tuple(names.get(name, name) for name in code.co_names),
         co_consts=tuple(
-            names.get(value, value) if isinstance(value, str) else value
-            for value in code.co_consts
+            names.get(value, value) if isinstance(value, str) else value for value in code.co_consts
         ),
     )
     init = FunctionType(code, env, "__init__", tuple(defaults) or None)

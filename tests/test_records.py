@@ -208,3 +208,35 @@ def test_record_docstring_with_annotations_that_are_types() -> None:
         == reference.__doc__
         == "Plain(value: int, name: str = 'x', extra: 'list[int] | None' = None)"
     )
+
+
+def test_init_is_made_on_first_read_from_its_shape_code() -> None:
+    """A record's ``__init__`` is made when first read (a one-file lint never makes half of
+    its records), from the code its shape shares with other records: the same code object's
+    instructions, with each record's own names."""
+    from kpolicy import records
+
+    @record(frozen=True, slots=True)
+    class Left:
+        a: int
+        b: str = "b"
+        c: list[int] = field(default_factory=list)
+
+    @record(frozen=True, slots=True)
+    class Right:
+        x: int
+        y: str = "y"
+        z: list[int] = field(default_factory=list)
+
+    assert isinstance(Left.__dict__["__init__"], records._LazyInit)
+    shapes = dict(records._SHAPES)
+    left, right = Left(1), Right(2, z=[3])
+    assert not isinstance(Left.__dict__["__init__"], records._LazyInit)
+    assert (left.a, left.b, left.c, right.x, right.y, right.z) == (1, "b", [], 2, "y", [3])
+    assert Left(1).c is not left.c
+    assert Left.__init__.__code__.co_code == Right.__init__.__code__.co_code
+    assert Left.__init__.__code__.co_varnames == ("self", "a", "b", "c")
+    assert Right.__init__.__code__.co_varnames == ("self", "x", "y", "z")
+    assert len(records._SHAPES) - len(shapes) <= 1  # one shape, compiled once at most
+    with pytest.raises(TypeError):
+        Right(1, q=2)  # type: ignore[call-arg]
