@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
-from kpolicy.repo import Relation, plain_relation
+from kpolicy.repo import Relation, plain_relation, plain_relation_class
 from kpolicy.workload import get, mapping, runs_pods, template_labels
 
 _T = TypeVar("_T")
@@ -52,9 +52,21 @@ class Index:
         self,
         objects: Iterable[KObject],
         relation: Callable[[str, str], Relation] | None = None,
+        relation_class: Callable[[str], Hashable] | None = None,
     ) -> None:
+        """``relation`` tells how two files are applied (every file a plain file when None);
+        ``relation_class`` gives a file a class such that two different files of one class
+        relate alike to every other file (:meth:`kpolicy.repo.RepoModel.relation_class`; for
+        a ``relation`` without one, each file is its own class)."""
         self._objects: list[KObject] = list(objects)
-        self._relation = relation if relation is not None else plain_relation
+        if relation is None:
+            relation, relation_class = plain_relation, plain_relation_class
+        self._relation = relation
+        self._relation_class = relation_class
+        # file → the number of its class; (class, class) → the relation of two different files
+        self._file_class: dict[str, int] = {}
+        self._class_numbers: dict[Hashable, int] = {}
+        self._relations: dict[tuple[int, int], Relation] = {}
         self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._by_kind: dict[str, list[KObject]] = defaultdict(list)
         self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
@@ -97,6 +109,33 @@ class Index:
         ``kubectl apply -f DIR`` the later would replace the earlier, so its files are
         alternatives (install variants, test fixtures) and relate as :attr:`Relation.OTHER_FOLDERS`."""
         file_a, file_b = a.source.display, b.source.display
+        if file_a == file_b:
+            return Relation.SAME_FILE
+        # Asked for every pair of candidates (at 20 copies of a corpus, 400,000 times for
+        # 210,000 pairs of files but 7,700 pairs of folders): answered once per pair of classes.
+        classes = self._file_class
+        class_a = classes.get(file_a)
+        if class_a is None:
+            class_a = self._class_of(file_a)
+        class_b = classes.get(file_b)
+        if class_b is None:
+            class_b = self._class_of(file_b)
+        key = (class_a, class_b)
+        relation = self._relations.get(key)
+        if relation is None:
+            relation = self._relations[key] = self._file_relation(file_a, file_b)
+        return relation
+
+    def _class_of(self, display: str) -> int:
+        """The number of the file's class: its class under ``relation_class`` (the file itself
+        without one) and its folder, which :meth:`_alternatives` reads."""
+        own = self._relation_class(display) if self._relation_class is not None else display
+        key = (own, os.path.dirname(display))
+        number = self._class_numbers.setdefault(key, len(self._class_numbers))
+        self._file_class[display] = number
+        return number
+
+    def _file_relation(self, file_a: str, file_b: str) -> Relation:
         relation = self._relation(file_a, file_b)
         if relation is Relation.SAME_FOLDER and self._alternatives(file_a):
             return Relation.OTHER_FOLDERS

@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
@@ -131,6 +131,14 @@ def plain_relation(a: str, b: str) -> Relation:
         return Relation.SAME_FOLDER
     same = os.path.dirname(os.path.normpath(a)) == os.path.dirname(os.path.normpath(b))
     return Relation.SAME_FOLDER if same else Relation.OTHER_FOLDERS
+
+
+def plain_relation_class(display: str) -> Hashable:
+    """The class of a file under :func:`plain_relation`: its folder (text given on stdin
+    is its own class)."""
+    if display.startswith("<"):
+        return display
+    return os.path.dirname(os.path.normpath(display))
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +375,13 @@ class RepoModel:
         if builds_a or builds_b or chart_a is not None or chart_b is not None:
             return Relation.APART
         return Relation.SAME_FOLDER if folder_a == folder_b else Relation.OTHER_FOLDERS
+
+    def relation_class(self, display: str) -> Hashable:
+        """What :meth:`relation` reads of a file other than its name: two different files of
+        one class relate alike to every other file (text given on stdin is its own class)."""
+        if display.startswith("<"):
+            return display
+        return self._membership(display)
 
     def applied_together(self, a: str, b: str) -> bool:
         """Whether two files are applied together: the same file, one kustomize build (bases
