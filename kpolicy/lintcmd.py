@@ -185,7 +185,8 @@ def execute(command: LintCommand) -> int:
     """Run ``kpolicy lint`` as ``command`` says, replayed from the cache when it can be; the
     exit code."""
     import io
-    from dataclasses import replace
+
+    from kpolicy.records import replace
 
     cache = None
     if command.cacheable:

@@ -11,7 +11,6 @@ import array
 import math
 import re
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -43,6 +42,7 @@ from kpolicy.model import (
     Span,
 )
 from kpolicy.positions import RECORD, PositionTable
+from kpolicy.records import record, replace
 from kpolicy.suppress import ANNOTATION, read_directives
 from kpolicy.workload import describe_value
 from kpolicy.yamltext import document_chunks
@@ -755,7 +755,7 @@ def _ref(data: dict[str, Any]) -> ObjectRef:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Document:
     index: int
     value: Any

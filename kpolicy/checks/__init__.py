@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import enum
 import importlib
-import pkgutil
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kpolicy.index import Index
 from kpolicy.model import KObject, Problem
+from kpolicy.records import field, record
 
 if TYPE_CHECKING:
     from kpolicy.schema import SchemaProblem
@@ -65,7 +65,7 @@ class SchemaService(Protocol):
     def is_builtin(self, api_version: object, kind: object) -> bool: ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleContext:
     index: Index
     kubernetes_version: str = "1.37"
@@ -78,7 +78,7 @@ class RuleContext:
     schemas: SchemaService | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Check:
     rules: tuple[str, ...]  # the ids this function may report (one, or a group like schema-*)
     fn: CheckFn
@@ -123,8 +123,12 @@ def check(
 @cache
 def registry() -> Mapping[str, Check]:
     """Rule id → check, after importing every module of this package."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+    # the modules of this folder, in the order pkgutil.iter_modules gives them (which imports
+    # inspect, 5 ms of a start-up, for this)
+    for folder in __path__:
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py") and name != "__init__.py":
+                importlib.import_module(f"{__name__}.{name[:-3]}")
     table: dict[str, Check] = {}
     for entry in _REGISTERED:
         for rule_id in entry.rules:

@@ -13,7 +13,6 @@ would be noise. Names written as templates (``{{ ... }}``) are never looked up.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
@@ -82,6 +81,8 @@ def _edits(a: str, b: str) -> int:
 def _similar(name: str, candidates: list[str]) -> str:
     """A suggestion when one of ``candidates`` looks like a typo of ``name``."""
     close = [c for c in candidates if c != name and _edits(name, c) <= (1 if len(name) < 8 else 2)]
+    import difflib  # suggestions only: not imported at start-up
+
     close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

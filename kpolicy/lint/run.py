@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import cast
 
 from kpolicy.checks import SchemaService, kinds_read_whole
@@ -23,11 +22,12 @@ from kpolicy.model import (
     LoadedFile,
     SourceFile,
 )
+from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.workload import template_path
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LocalFindings:
     """What a worker's local pass found in one file: per object, its findings and the plan
     positions of the checks that need the whole index (run again in the parent); and the

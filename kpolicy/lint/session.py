@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from kpolicy.model import (
     KObject,
     Limits,
 )
+from kpolicy.records import field, record
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -31,7 +30,7 @@ from kpolicy.suppress import (
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Session:
     """What a run resolves once: config, rules, version; reused by the language server."""
 
@@ -123,6 +122,8 @@ def build_session(options: LintOptions) -> Session:
     ignore = set(_split_ids(options.ignore))
     for rule_id in [*select, *ignore]:
         if rule_id not in rules and rule_id != INTERNAL_ERROR:
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule_id, [*rules, INTERNAL_ERROR], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             option = "--select" if rule_id in select else "--ignore"
