@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from kpolicy.helm import is_hook
@@ -108,22 +109,33 @@ class Index:
         define one object (kind, namespace and name) is not applied as a whole: with
         ``kubectl apply -f DIR`` the later would replace the earlier, so its files are
         alternatives (install variants, test fixtures) and relate as :attr:`Relation.OTHER_FOLDERS`."""
-        file_a, file_b = a.source.display, b.source.display
-        if file_a == file_b:
-            return Relation.SAME_FILE
-        # Asked for every pair of candidates (at 20 copies of a corpus, 400,000 times for
-        # 210,000 pairs of files but 7,700 pairs of folders): answered once per pair of classes.
+        return self.relations_from(a)(b)
+
+    def relations_from(self, obj: KObject) -> Callable[[KObject], Relation]:
+        """``lambda other: self.relation(obj, other)``, for the many others of one object.
+        Asked for every pair of candidates (at 20 copies of a corpus, 400,000 times for
+        210,000 pairs of files but 7,700 pairs of folders), a relation is found once per pair
+        of file classes (:meth:`_class_of`)."""
+        file_a = obj.source.display
         classes = self._file_class
         class_a = classes.get(file_a)
         if class_a is None:
             class_a = self._class_of(file_a)
-        class_b = classes.get(file_b)
-        if class_b is None:
-            class_b = self._class_of(file_b)
-        key = (class_a, class_b)
-        relation = self._relations.get(key)
-        if relation is None:
-            relation = self._relations[key] = self._file_relation(file_a, file_b)
+        known = self._relations
+        same_file = Relation.SAME_FILE
+
+        def relation(other: KObject) -> Relation:
+            file_b = other.source.display
+            if file_b == file_a:
+                return same_file
+            class_b = classes.get(file_b)
+            if class_b is None:
+                class_b = self._class_of(file_b)
+            found = known.get((class_a, class_b))
+            if found is None:
+                found = known[class_a, class_b] = self._file_relation(file_a, file_b)
+            return found
+
         return relation
 
     def _class_of(self, display: str) -> int:
@@ -162,6 +174,17 @@ class Index:
         kustomization joins are not (alternatives, or separate applications)."""
         return self.relation(a, b).together
 
+    def together_with(self, obj: KObject) -> Callable[[KObject], bool]:
+        """``lambda other: self.applied_together(obj, other)``, for the many others of one
+        object."""
+        relation_to = self.relations_from(obj)
+        together = Relation.SAME_CHART
+
+        def applied_together(other: KObject) -> bool:
+            return relation_to(other) <= together
+
+        return applied_together
+
     def applied_with(self, obj: KObject, others: Iterable[KObject]) -> list[KObject]:
         """``others`` applied together with ``obj``, in their order; when none is, those in
         plain files of other folders (a repository laid out by kind: Services in one folder,
@@ -169,9 +192,10 @@ class Index:
         alternative in another folder counts only where nothing applied with ``obj`` does."""
         together: list[KObject] = []
         apart: list[KObject] = []
+        relation_to = self.relations_from(obj)
         for other in others:
-            relation = self.relation(obj, other)
-            if relation.together:
+            relation = relation_to(other)
+            if relation <= Relation.SAME_CHART:  # together
                 together.append(other)
             elif relation is Relation.OTHER_FOLDERS and not together:
                 apart.append(other)
@@ -181,12 +205,11 @@ class Index:
         """``others`` that may be applied with ``obj``, nearest first (the same file, folder,
         build or chart, then plain files of other folders, which a user may apply with it),
         in input order within each; those of another kustomize build or chart are left out."""
-        ranked = [(self.relation(obj, other), order, other) for order, other in enumerate(others)]
-        return [
-            other
-            for rel, _, other in sorted(ranked, key=lambda r: (r[0], r[1]))
-            if rel is not Relation.APART
-        ]
+        relation_to = self.relations_from(obj)
+        ranked = [(relation_to(other), order, other) for order, other in enumerate(others)]
+        ranked.sort(key=itemgetter(0))  # stable: in input order within each relation
+        apart = Relation.APART
+        return [other for rel, _, other in ranked if rel is not apart]
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.

@@ -434,8 +434,9 @@ def governing_service(
         return None
     if len(named) == 1:
         return candidates[0], ""
-    nearest = index.relation(obj, candidates[0])
-    tied = [s for s in candidates if index.relation(obj, s) is nearest]
+    relation_to = index.relations_from(obj)
+    nearest = relation_to(candidates[0])
+    tied = [s for s in candidates if relation_to(s) is nearest]
 
     def rank(service: KObject) -> int:
         if not is_headless(service.data) or get(service.data, "spec", "type") == "ExternalName":

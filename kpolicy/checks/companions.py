@@ -151,12 +151,16 @@ def _target(obj: KObject, ctx: RuleContext) -> tuple[str, str, KObject | None] |
     if _templated(kind) or _templated(name):
         return None
     api_version = ref.get("apiVersion")
-    candidates = [
-        candidate
-        for candidate in ctx.index.all_named(kind, scope_namespace(obj), name)
-        if not isinstance(api_version, str)
-        or group_of(api_version) == group_of(str(candidate.data.get("apiVersion", "")))
-    ]
+    named = ctx.index.all_named(kind, scope_namespace(obj), name)
+    if isinstance(api_version, str):
+        group = group_of(api_version)
+        candidates = [
+            candidate
+            for candidate in named
+            if group == group_of(str(candidate.data.get("apiVersion", "")))
+        ]
+    else:
+        candidates = named
     return kind, name, _closest(candidates, obj, ctx) if candidates else None
 
 
