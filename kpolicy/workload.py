@@ -441,7 +441,10 @@ def governing_service(
     def rank(service: KObject) -> int:
         if not is_headless(service.data) or get(service.data, "spec", "type") == "ExternalName":
             return 2
-        selector = Selector.from_map(get(service.data, "spec", "selector"))
+        selector = index.memo(
+            ("service-selector", id(service)),
+            lambda: Selector.from_map(get(service.data, "spec", "selector")),
+        )
         return 0 if selector is not None and selector.matches(labels) else 1
 
     chosen = min(tied, key=rank)  # the first of the best, in input order

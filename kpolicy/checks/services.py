@@ -40,6 +40,12 @@ def _workload_selector(obj: KObject) -> Selector | None:
     return selector
 
 
+def _selector_of(obj: KObject, ctx: RuleContext) -> Selector | None:
+    """:func:`_workload_selector` once per object and run: a workload is a candidate of every
+    workload whose selector selects its Pods."""
+    return ctx.index.memo(("workload-selector", id(obj)), lambda: _workload_selector(obj))
+
+
 # What overlapping selectors do today (ClaimObject, pkg/controller/controller_ref_manager.go):
 # a controller ignores a Pod (or ReplicaSet, or ControllerRevision) that another controller owns,
 # releases what it owns but no longer selects, and adopts an orphan its selector matches. So two
@@ -51,7 +57,7 @@ def _workload_selector(obj: KObject) -> Selector | None:
 # is n-1 findings: each workload but the first names the first one before it in input order.
 @check("selector-overlap", reads=Reads.INDEX)
 def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    selector = _workload_selector(obj)
+    selector = _selector_of(obj, ctx)
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
         return
     labels = ctx.index.labels_of(obj)
@@ -142,7 +148,7 @@ def _controllers_selected(
                 continue
             if not selector.matches(ctx.index.labels_of(other)):
                 continue
-            other_selector = _workload_selector(other)
+            other_selector = _selector_of(other, ctx)
             if other_selector is not None:
                 found.append((_input_order(other), other, other.kind, other.name, other_selector))
         return found
