@@ -8,6 +8,7 @@ Every layout is written by the test.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from kpolicy.checks.services import OVERLAP_MESSAGE_MAX, overlap_message
@@ -505,19 +506,20 @@ def test_the_index_answers_each_pair_as_the_model_does(tmp_path: Path) -> None:
     objects.append(load_text(SourceFile("<stdin>", config_map.format(name="in"))).objects[0])
     model = RepoModel.scan(list(layout), tmp_path)
     pairs = [(a, b) for a in objects for b in objects]
-    for make in (
+    makers: list[Callable[[], Index]] = [
         lambda: Index(objects, model.relation, model.relation_class),
         lambda: Index(objects, model.relation),  # each file its own class
         lambda: Index(objects),  # plain files
-    ):
+    ]
+    for make in makers:
         alone = {(id(a), id(b)): make().relation(a, b) for a, b in pairs}
         index = make()
         assert {(id(a), id(b)): index.relation(a, b) for a, b in pairs} == alone
         assert {(id(a), id(b)): index.relation(a, b) for a, b in reversed(pairs)} == alone
     index = Index(objects, model.relation, model.relation_class)
     by_name = {obj.source.display: obj for obj in objects}
-    assert index.relation(by_name["base/loose.yaml"], by_name["base/web.yaml"]) is (Relation.APART)
-    assert index.relation(by_name["alt/x.yaml"], by_name["alt/z.yaml"]) is (Relation.OTHER_FOLDERS)
+    assert index.relation(by_name["base/loose.yaml"], by_name["base/web.yaml"]) is Relation.APART
+    assert index.relation(by_name["alt/x.yaml"], by_name["alt/z.yaml"]) is Relation.OTHER_FOLDERS
     assert index.relation(by_name["plain/a.yaml"], by_name["plain/b.yaml"]) is (
         Relation.SAME_FOLDER
     )
