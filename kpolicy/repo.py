@@ -71,6 +71,8 @@ _COMPOSE = (
     "compose.*.yml",
     "compose.*.yaml",
 )
+# what every pattern of _COMPOSE starts with: most names are tested by this alone
+_COMPOSE_PREFIXES = ("docker-compose", "compose")
 
 
 def neighbour_reason(display: str) -> str | None:
@@ -88,7 +90,9 @@ def neighbour_reason(display: str) -> str | None:
         return "CI workflow"
     if normal.endswith(".circleci/config.yml"):
         return "CircleCI configuration"
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE):
+    if name.startswith(_COMPOSE_PREFIXES) and any(
+        fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE
+    ):
         return "Compose file"
     return None
 
