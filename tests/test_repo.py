@@ -776,3 +776,19 @@ def test_the_skipped_summary_counts_in_the_right_number() -> None:
         ", 4 files skipped (1 symbolic link leaving the folder, 2 not Kubernetes manifests, "
         "1 Helm chart template)"
     )
+
+
+def test_every_compose_pattern_starts_with_a_tested_prefix() -> None:
+    """neighbour_reason tests a name's prefix before its Compose patterns: a pattern added
+    with another beginning would never be tried."""
+    from kpolicy.repo import _COMPOSE, _COMPOSE_PREFIXES, neighbour_reason
+
+    assert all(pattern.startswith(_COMPOSE_PREFIXES) for pattern in _COMPOSE)
+    for name in (
+        "docker-compose.yml",
+        "docker-compose.prod.yaml",
+        "compose.yaml",
+        "compose.ci.yml",
+    ):
+        assert neighbour_reason(f"deploy/{name}") == "Compose file"
+    assert neighbour_reason("deploy/composer.yaml") is None
