@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import math
+import operator
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -125,12 +126,12 @@ def _install_fast_resolver() -> None:
             return tag
         return _SEQ if kind is SequenceNode else _MAP
 
-    def no_path_resolvers(self: Any, *args: Any) -> None:
-        return None
-
     _Loader.resolve = resolve  # type: ignore[method-assign]
-    _Loader.descend_resolver = no_path_resolvers  # type: ignore[method-assign,assignment]
-    _Loader.ascend_resolver = no_path_resolvers  # type: ignore[method-assign]
+    # No path resolvers: the composer calls these two around every node and ignores what they
+    # return, so functions written in C that take the same arguments stand in for Python ones
+    # (a builtin is not bound as a method: descend_resolver(parent, index) is is_(parent, index))
+    _Loader.descend_resolver = operator.is_  # type: ignore[method-assign,assignment]
+    _Loader.ascend_resolver = type(None)  # type: ignore[method-assign]
 
 
 _TRUE_WORDS = frozenset({"y", "yes", "true", "on"})
@@ -363,6 +364,8 @@ def _build_document(
             tag_problem = len(problems)  # its span is known once the items are built
             problems.append(_tag_problem(tag, Span(*value_span)))
         records.append(0)
+        # a child within the bounds is built in the loop below when it is a simple scalar
+        inline = depth < max_depth
         last = -1  # the record of the last item, or of the last pair's value
         last_key: Node | None = None  # a merge key that ends the mapping
         if cls is MappingNode:
@@ -432,6 +435,24 @@ def _build_document(
                 key = intern(key)  # keys repeat in every object: one string each
                 last = len(records)
                 # the later value wins, as in every YAML reader Kubernetes uses
+                if inline and value_node.__class__ is ScalarNode and count < max_nodes:
+                    item = _simple_scalar(value_node)
+                    if item is not _NOT_SIMPLE:
+                        # a string or a decimal int, most values: built here, as build would
+                        count += 1
+                        at, to = value_node.start_mark, value_node.end_mark
+                        extend(
+                            (
+                                at.line + offset,
+                                at.column + 1,
+                                to.line + offset,
+                                to.column + 1,
+                                *span,
+                                1,
+                            )
+                        )
+                        result[key] = item
+                        continue
                 result[key] = build(value_node, span, depth + 1)
             if pairs and pairs[-1][0].tag == _MERGE:
                 last_key = pairs[-1][0]
@@ -460,13 +481,31 @@ def _build_document(
                         )
         elif cls is SequenceNode:
             result = []  # type: ignore[assignment]
-            for item in node.value:
+            append = result.append  # type: ignore[attr-defined]
+            for item_node in node.value:
                 last = len(records)
-                result.append(build(item, None, depth + 1))  # type: ignore[attr-defined]
+                if inline and item_node.__class__ is ScalarNode and count < max_nodes:
+                    item = _simple_scalar(item_node)
+                    if item is not _NOT_SIMPLE:
+                        count += 1
+                        at, to = item_node.start_mark, item_node.end_mark
+                        extend(
+                            (
+                                at.line + offset,
+                                at.column + 1,
+                                to.line + offset,
+                                to.column + 1,
+                                *_NO_KEY,
+                                1,
+                            )
+                        )
+                        append(item)
+                        continue
+                append(build(item_node, None, depth + 1))
         else:  # pragma: no cover - the composer makes only these three node classes
             raise AssertionError(cls)
         records[position + 8] = (len(records) - position) // RECORD
-        if not cast(CollectionNode, node).flow_style and node.value:
+        if not node.flow_style and node.value:  # type: ignore[attr-defined]
             # a block collection ends where its last item does (its end mark is at whatever
             # follows, maybe lines later); an empty value ends at its key, and an alias (whose
             # record is the anchor's) at its key, or else where the collection's mark says; a
@@ -545,6 +584,27 @@ def _children_built(
             remaining[key] = left - 1
         child += records[child * RECORD + 8]
     return tuple(children)
+
+
+_NOT_SIMPLE: Final[Any] = object()
+
+
+def _simple_scalar(node: Node) -> Any:
+    """The value of a string or decimal int scalar node, as ``build`` makes it (most scalars of
+    a manifest are these); ``_NOT_SIMPLE`` for any other, which ``build`` makes."""
+    tag = node.tag
+    text = node.value
+    if tag == _STR:
+        return sys.intern(text) if len(text) <= 32 else text
+    if (
+        tag == _INT
+        and len(text) <= 18
+        and text.isdigit()
+        and text.isascii()
+        and (text[0] != "0" or len(text) == 1)
+    ):
+        return int(text)  # what _int_or_fallback gives: in range, no prefix, no underscore
+    return _NOT_SIMPLE
 
 
 _NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)

@@ -387,3 +387,57 @@ def test_generated_irregular_documents_have_the_reference_positions(data: st.Dat
         assume(False)
     assume(node is not None)
     _both(text)
+
+
+def test_simple_scalars_built_in_the_loop_are_the_values_build_makes() -> None:
+    """Strings and decimal ints are built inline by their mapping or list; the edges of what
+    counts as one (octal, signs, underscores, int64 overflow, a Unicode digit under !!int)
+    give the values the general path gives, in both places."""
+    texts = [
+        "0",
+        "7",
+        "007",
+        "0777",
+        "-5",
+        "+5",
+        "1_000",
+        "0x1f",
+        "123456789012345678",
+        "9223372036854775807",
+        "18446744073709551616",
+        "99999999999999999999999",
+        "!!int ²",
+        "'12'",
+        "yes",
+        "1.5",
+        "~",
+        "",
+    ]
+    body = "".join(f"k{i}: {t}\n" for i, t in enumerate(texts))
+    body += "l:\n" + "".join(f"  - {t}\n" for t in texts)
+    _both(body)  # the same records, values and problems as the reference builder
+    node = yaml.compose(body, Loader=load._Loader)
+    value, _ = load._build_document(node, 0, Limits(), [])
+    expected = [
+        0,
+        7,
+        7,
+        511,
+        -5,
+        5,
+        1000,
+        31,
+        123456789012345678,
+        9223372036854775807,
+        18446744073709551616.0,
+        99999999999999999999999.0,
+        "²",
+        "12",
+        True,
+        1.5,
+        None,
+        None,
+    ]
+    assert [value[f"k{i}"] for i in range(len(texts))] == expected
+    assert value["l"] == expected
+    assert [type(v) for v in value["l"]] == [type(v) for v in expected]
