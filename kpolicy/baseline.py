@@ -18,19 +18,18 @@ or rules that the run did not check (pre-commit on a few files, ``--select``) ar
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
 from kpolicy.model import BaselineEntry, Diagnostic
+from kpolicy.records import record
 
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
@@ -38,7 +37,7 @@ MAX_BASELINE_BYTES = 64 * 1024 * 1024
 Key = tuple[str, str, tuple[str | None, str | None, str | None] | None, str, str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Baseline:
     """A loaded baseline: the file as given, the folder its file names are relative to (an
     absolute path) and its entries."""
@@ -96,6 +95,8 @@ def entry_of(diag: Diagnostic, file: str) -> BaselineEntry:
 def fingerprint(entry: BaselineEntry) -> str:
     """The SARIF fingerprint's recipe on the entry's fields: rule, file, path and object (the
     message where there is no object); no line."""
+    import hashlib  # OpenSSL, 2.5 ms of a start-up: only when a fingerprint is written
+
     parts = [entry.rule, entry.file, entry.path]
     if entry.object is not None:
         parts += [p or "" for p in entry.object]

@@ -9,9 +9,10 @@ imports nothing heavy: a replayed run never imports the pipeline.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
+
+from kpolicy.records import fields, record
 
 if TYPE_CHECKING:
     from kpolicy.lint.options import LintOptions
@@ -24,7 +25,7 @@ NOT_IN_CACHE_KEY: Final[Mapping[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LintCommand:
     """The options of ``kpolicy lint``, named as its parameters (``--report FORMAT=PATH`` is
     parsed into ``report_formats`` and ``report_paths``)."""

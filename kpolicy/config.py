@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -19,10 +17,11 @@ from kpolicy.errors import UsageError
 from kpolicy.k8s.podtemplates import PodTemplateKind
 from kpolicy.model import Limits, Severity, escape_pointer_token
 from kpolicy.positions import PositionTable
+from kpolicy.records import field, record
 from kpolicy.resources import data_dir
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RuleSetting:
     severity: Severity | None  # None: keep the rule's default
     enabled: bool | None  # None: the rule's own default
@@ -31,7 +30,7 @@ class RuleSetting:
     suppressible: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Exemption:
     rules: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
@@ -70,7 +69,7 @@ class Exemption:
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     rules: Mapping[str, RuleSetting] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
@@ -407,6 +406,8 @@ def check_rule_ids(config: Config, known_rules: Mapping[str, Any]) -> None:
     for rule_id in config.rules:
         if rule_id not in known_rules:
             where = config.rule_locations.get(rule_id, str(config.origin))
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule_id, list(known_rules), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UsageError(f"{where}: invalid config: unknown rule {rule_id!r}{hint}")

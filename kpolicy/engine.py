@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import traceback
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
@@ -20,6 +18,7 @@ from kpolicy.model import (
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
+from kpolicy.records import field, record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import custom_layout
 
@@ -28,7 +27,7 @@ INTERNAL_ERROR = "internal-error"
 POD_TEMPLATE_KEY = "\0pod-template:"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Step:
     """One check as run on objects of one kind."""
 
@@ -41,14 +40,14 @@ class _Step:
     reads: Reads = Reads.OBJECT
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ActiveRule:
     rule: RuleDef
     severity: Severity
     params: Mapping[str, Any]
 
 
-@dataclass
+@record
 class Engine:
     """Rules grouped by kind once; ``run`` is called per object."""
 
@@ -225,6 +224,8 @@ class Engine:
         if active is None:
             return None
         if self.debug:
+            import traceback  # with --debug only (traceback and textwrap: 1 ms of a start-up)
+
             self.traces.append(
                 f"{obj.source.display}: {obj.ref.label()}: rule {rule_ids}:\n"
                 + "".join(traceback.format_exception(exc))

@@ -14,11 +14,12 @@ INTERNAL_ERROR_EXIT = 3
 
 def main() -> None:
     try:
-        from kpolicy.cache import replay_command_line
+        if "--no-cache" not in sys.argv[2:]:  # the cache would decline it: not imported
+            from kpolicy.cache import replay_command_line
 
-        replayed = replay_command_line(sys.argv[1:])
-        if replayed is not None:
-            sys.exit(replayed)
+            replayed = replay_command_line(sys.argv[1:])
+            if replayed is not None:
+                sys.exit(replayed)
         from kpolicy.fastcli import parse_lint
 
         arguments = parse_lint(sys.argv[1:])

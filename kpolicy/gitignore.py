@@ -12,9 +12,21 @@ from __future__ import annotations
 
 import os
 
-from kpolicy.repo import find_work_tree
-
 _MAX_IGNORE_BYTES = 1 << 20
+
+
+def find_work_tree(folder: str) -> str | None:
+    """The top of the git work tree holding ``folder`` (a parent with ``.git``), or None.
+    Here, not in :mod:`kpolicy.repo`: a replayed run walks folders with this module and
+    imports nothing of the pipeline (kpolicy.repo takes 30 ms to import)."""
+    current = os.path.abspath(folder)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
 
 
 def _read_patterns(path: str) -> list[str] | None:
@@ -32,9 +44,6 @@ class IgnoreRules:
     """The ignore files that apply under one walked folder (inactive outside a work tree)."""
 
     def __init__(self, top: str) -> None:
-        import pathspec
-
-        self._spec_class = pathspec.GitIgnoreSpec
         self._specs: dict[str, object | None] = {}  # folder → its .gitignore's spec (or None)
         start = os.path.abspath(top)
         self.work_tree = find_work_tree(start)
@@ -67,7 +76,9 @@ class IgnoreRules:
         lines = _read_patterns(path)
         if not lines:
             return None
-        return self._spec_class.from_lines(lines)
+        import pathspec  # only for an ignore file that has lines (13 ms of a start-up)
+
+        return pathspec.GitIgnoreSpec.from_lines(lines)
 
     def enter(self, folder: str) -> None:
         """Read ``folder``'s ``.gitignore`` (a walk calls it for each folder it enters)."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from kpolicy.model import Diagnostic, KObject, Origin
+from kpolicy.records import record, replace
 
 CHART_FILE = "Chart.yaml"
 # a chart's own files that are not manifests (besides templates/): values files and their
@@ -29,7 +29,7 @@ _SOURCE = re.compile(r"^# Source: (\S[^\r\n]*?)\s*$")
 _DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Chart:
     folder: str  # absolute, normalized
     name: str | None  # Chart.yaml's name, when it has a string one

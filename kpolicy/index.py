@@ -36,6 +36,10 @@ _CLUSTER_SCOPED = frozenset(
 )
 
 
+# the kinds that scale a workload (scalers_targeting), in the order they are answered
+SCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
+
+
 def scope_namespace(obj: KObject) -> str:
     """The namespace an object lives in; ``""`` for cluster-scoped kinds."""
     return "" if obj.kind in _CLUSTER_SCOPED else obj.namespace
@@ -165,7 +169,7 @@ class Index:
         """
         if self._scalers is None:
             scalers: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
-            for scaler_kind in ("HorizontalPodAutoscaler", "ScaledObject"):
+            for scaler_kind in SCALER_KINDS:
                 default_kind = "Deployment" if scaler_kind == "ScaledObject" else None
                 for scaler in self._by_kind.get(scaler_kind, ()):
                     if is_hook(scaler.data):
@@ -327,3 +331,57 @@ class LocalIndex:
         if name.startswith("_"):  # copy, pickle and hasattr probe dunders: not a query
             raise AttributeError(name)
         raise NeedsIndex(name)
+
+
+# the fields of an object kept by name only (kpolicy.lint.run.names_only)
+NAME_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
+
+
+class NotKeptWhole(Exception):
+    """Raised when a check reads a field beyond :data:`NAME_FIELDS` of an object that the
+    parent keeps by name only: the check reads a kind it does not declare
+    (``@check(..., kinds=...)``), a bug reported as an internal-error."""
+
+
+class NamesOnly(dict[str, Any]):
+    """The data of an object kept by name only: its kind, apiVersion and metadata. Asking for
+    any other field raises :class:`NotKeptWhole` instead of answering that it is absent."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> Any:
+        if key in NAME_FIELDS:
+            raise KeyError(key)
+        raise NotKeptWhole(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in NAME_FIELDS or dict.__contains__(self, key):
+            return dict.get(self, key, default)
+        raise NotKeptWhole(key)
+
+    def __contains__(self, key: object) -> bool:
+        if key in NAME_FIELDS or dict.__contains__(self, key):
+            return dict.__contains__(self, key)
+        raise NotKeptWhole(key)
+
+
+class PackedWhole(NamesOnly):
+    """The data of an object kept by name only, with the whole of it packed (pickled) for the
+    one reader that needs it once: the schemas that a CustomResourceDefinition gives
+    (:func:`whole_data`), which keeps only the last definition of each kind. Copies of one
+    large definition (a chart in many folders) then cost their packed size until read."""
+
+    __slots__ = ("packed",)
+
+    packed: bytes
+
+
+def whole_data(data: dict[str, Any]) -> dict[str, Any]:
+    """An object's whole data: unpacked from a :class:`PackedWhole`, else ``data`` itself."""
+    if isinstance(data, PackedWhole):
+        import pickle
+
+        # written by this run's own worker (lint.run.names_only), never read from a file
+        unpacked: dict[str, Any] = pickle.loads(data.packed)  # noqa: S301
+        return unpacked
+    return data

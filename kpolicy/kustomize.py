@@ -21,8 +21,9 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from kpolicy.records import record
 
 # the file names kustomize reads a kustomization from (konfig.RecognizedKustomizationFileNames)
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -114,7 +115,7 @@ def is_directive_key(key: object) -> bool:
     return isinstance(key, str) and key.startswith(DIRECTIVE_PREFIXES)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LabelInjection:
     """Labels a kustomization adds to its resources, and where."""
 
@@ -123,7 +124,7 @@ class LabelInjection:
     templates: bool  # into pod templates (includeTemplates)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImageOverride:
     """An ``images:`` entry: containers whose image is ``name`` get a new name, tag or digest
     (kustomize's ImageTagTransformer)."""
@@ -159,7 +160,7 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
     return image, tag, digest
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Kustomization:
     """One kustomization file as parsed: every path is absolute and normalized (see
     :func:`parse`); remote references (URLs, git) are left out."""
@@ -485,7 +486,7 @@ def _quote(text: str) -> str:
     return json.dumps(text)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ObjectOrigin:
     """Where kustomize took an object from: the file of a resource, or the kustomization
     whose generator made it."""

@@ -185,7 +185,8 @@ def execute(command: LintCommand) -> int:
     """Run ``kpolicy lint`` as ``command`` says, replayed from the cache when it can be; the
     exit code."""
     import io
-    from dataclasses import replace
+
+    from kpolicy.records import replace
 
     cache = None
     if command.cacheable:
@@ -301,7 +302,7 @@ def execute(command: LintCommand) -> int:
         report = io.StringIO()
         writer(output_format)(result, ctx, report)
         if output is None:
-            sys.stdout.write(report.getvalue())
+            _to_stdout(report.getvalue())
         else:
             write_output_file(output, report.getvalue())
         written: list[list[str]] = []
@@ -330,6 +331,14 @@ def execute(command: LintCommand) -> int:
         return code
     except UsageError as exc:
         return _fail(str(exc))
+
+
+def _to_stdout(text: str) -> None:
+    """Write ``text`` to stdout a slice at a time: the stream encodes what it is given at once,
+    a copy of the whole report (tens of megabytes at the end of a large run) otherwise."""
+    step = 1 << 20
+    for start in range(0, len(text), step):
+        sys.stdout.write(text[start : start + step])
 
 
 def _with_plain_fixes(result: LintResult, cwd: Path, stdin_name: str) -> LintResult:

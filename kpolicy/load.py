@@ -12,7 +12,6 @@ import math
 import operator
 import re
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -44,6 +43,7 @@ from kpolicy.model import (
     Span,
 )
 from kpolicy.positions import RECORD, PositionTable
+from kpolicy.records import record, replace
 from kpolicy.suppress import ANNOTATION, read_directives
 from kpolicy.workload import describe_value
 from kpolicy.yamltext import document_chunks
@@ -815,7 +815,7 @@ def _ref(data: dict[str, Any]) -> ObjectRef:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Document:
     index: int
     value: Any

@@ -7,11 +7,11 @@ exclusive (the column just after the last character), as in SARIF and LSP.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
+from kpolicy.records import record
 
 if TYPE_CHECKING:
     from kpolicy.positions import PositionTable
@@ -38,7 +38,7 @@ class Severity(StrEnum):
 _RANK = {"error": 3, "warning": 2, "info": 1}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Span:
     line: int
     column: int
@@ -50,7 +50,7 @@ class Span:
         return cls(line, column, line, column + 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ObjectRef:
     api_version: str | None
     kind: str | None
@@ -91,7 +91,7 @@ def to_pointer(path: Path) -> str:
     return "/" + joined
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceFile:
     """One input: ``display`` is the path as the user gave it (relative), used in reports."""
 
@@ -100,7 +100,7 @@ class SourceFile:
     context_only: bool = False
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class KObject:
     """One Kubernetes object: a YAML document, or one item of a ``kind: List``."""
 
@@ -145,7 +145,7 @@ class KObject:
         return span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TextEdit:
     """A replacement of the text between two 1-based positions (end exclusive)."""
 
@@ -153,7 +153,7 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class InsertKey:
     """Insert ``key: value`` into the mapping whose value spans ``mapping``, before the key at
     ``before`` (a child key's span; None: the mapping is empty). The text is written at fix
@@ -165,7 +165,7 @@ class InsertKey:
     value: Any
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class DeleteKey:
     """Delete a key and its value (the lines they take in a block mapping)."""
 
@@ -177,7 +177,7 @@ Edit = TextEdit | InsertKey | DeleteKey
 Applicability = Literal["safe", "unsafe", "display-only"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Expect:
     """What a fix does to the data of document ``doc``: ``pointer`` (from the document root)
     holds ``value`` afterwards, or is gone when ``present`` is False. A fixed file is read back
@@ -191,7 +191,7 @@ class Expect:
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Fix:
     """Edits of the text of ``file`` (None: the finding's own file); ``applicability`` safe
     (the object means the same to the API server, or is only made valid) or unsafe (it changes
@@ -204,7 +204,7 @@ class Fix:
     expect: tuple[Expect, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Related:
     """Another object's place that a finding involves (SARIF relatedLocations)."""
 
@@ -214,7 +214,7 @@ class Related:
     anchor: Anchor = "auto"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Problem:
     """What a rule yields: where (relative to the object) and what, nothing more."""
 
@@ -231,7 +231,7 @@ class Problem:
     rejects: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RelatedLocation:
     file: str
     span: Span
@@ -242,7 +242,7 @@ class RelatedLocation:
 SuppressionKind = Literal["comment", "annotation", "exemption", "baseline"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Suppression:
     """What hid a finding: a ``# kpolicy: ignore`` comment or a ``kpolicy.io/ignore``
     annotation (in the source), a config exemption or the baseline (outside it), and the
@@ -256,7 +256,7 @@ class Suppression:
         return self.kind in ("comment", "annotation")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Origin:
     """Where a finding on rendered output comes from: the template ``file`` as its ``# Source:``
     comment names it, the ``line`` there (1 when the key cannot be found unambiguously), and
@@ -273,7 +273,7 @@ class Origin:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Diagnostic:
     rule: str
     severity: Severity
@@ -317,7 +317,7 @@ class Diagnostic:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Directive:
     """A ``# kpolicy: ignore[a,b] -- reason`` comment: where it is (the span of the comment up
     to the reason), the line it covers, the rule ids it names ("all" for every rule) as
@@ -338,7 +338,7 @@ class Directive:
         return rule in self.ids or "all" in self.ids
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LoadedFile:
     source: SourceFile
     objects: tuple[KObject, ...]
@@ -353,7 +353,7 @@ class LoadedFile:
     annotated: bool = False  # the text names the kpolicy.io/ignore annotation somewhere
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Summary:
     files: int
     documents: int
@@ -383,7 +383,7 @@ class Summary:
         return data
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BaselineEntry:
     """One finding of a baseline file. ``file`` is relative to the baseline's folder, with
     ``/``; ``object`` is (kind, namespace, name) as the manifest gives them."""
@@ -403,7 +403,7 @@ class BaselineEntry:
         return f"{where} {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CheckedFile:
     """A file that was reported on and the objects it holds, in file order (the reports that
     list what passed too: a JUnit test case per object, a checkstyle ``<file>`` per file)."""
@@ -412,7 +412,7 @@ class CheckedFile:
     objects: tuple[ObjectRef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LintResult:
     diagnostics: tuple[Diagnostic, ...]  # unsuppressed, sorted
     suppressed: tuple[Diagnostic, ...]
@@ -434,7 +434,7 @@ class LintResult:
 _HUGE = 2**62
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Limits:
     """Resource bounds for hostile input (documented in README "Limits")."""
 

@@ -30,8 +30,9 @@ naming the pattern and where it came from, instead of a verdict it could not rea
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, Final
 
@@ -53,6 +54,13 @@ MATCH_TIMEOUT: Final = 0.25  # seconds for one match
 RUN_BUDGET: Final = 10.0  # seconds for all user patterns of one run, in one process
 _MEMO_VALUE_LENGTH: Final = 256  # verdicts on values up to this length are remembered
 _MEMO_SIZE: Final = 4096  # per pattern
+# The patterns of the bundled rules (rules/*.yaml), which every default run compiles. Each has
+# no nested or overlapping repetition, so it matches in linear time on Python's ``re``, with the
+# same meaning as on ``regex`` (ASCII classes, ``$`` as ``\Z``): they run there without a time
+# bound, and a run whose inputs bring no other pattern never imports ``regex`` (15 ms of a
+# one-file run). ``tests/test_patterns.py`` holds this set to the rule files, and ``re`` to
+# ``regex`` on them.
+BUNDLED_LINEAR: Final = frozenset({r"^(?:[^@]*/)?[^/:@]+(?::latest)?$"})
 
 
 class PatternError(ValueError):
@@ -98,9 +106,7 @@ def start_run() -> None:
 def _translate(source: str) -> str:
     """``$`` outside a character class becomes ``\\Z`` (end of text), as in ECMA-262 and Go,
     unless the pattern enables multi-line mode (``(?m)``), where ``$`` ends each line."""
-    import regex  # only user patterns need it: not imported at start-up
-
-    if "$" not in source or regex.search(r"\(\?[a-zA-Z]*m", source):
+    if "$" not in source or re.search(r"\(\?[a-zA-Z]*m", source):
         return source
     out: list[str] = []
     index, size, in_class = 0, len(source), False
@@ -141,21 +147,27 @@ def _translate(source: str) -> str:
 class BoundedPattern:
     """One compiled user pattern; :meth:`search` is ``re.search`` with the bounds above."""
 
-    __slots__ = ("_memo", "_search", "source")
+    __slots__ = ("_linear", "_memo", "_search", "source")
 
     def __init__(self, source: str) -> None:
+        self.source = source
+        self._memo: dict[str, bool] = {}
+        self._linear: Callable[[str], object] | None = None
+        if source in BUNDLED_LINEAR:
+            self._linear = re.compile(_translate(source), re.ASCII).search
+            return
         import regex  # only user patterns need it: not imported at start-up
 
-        self.source = source
         try:
             compiled = regex.compile(_translate(source), regex.ASCII)
         except (regex.error, ValueError, TypeError, OverflowError, RecursionError) as exc:
             raise PatternError(f"{source!r} is not a valid regular expression ({exc})") from None
         self._search = compiled.search
-        self._memo: dict[str, bool] = {}
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches somewhere in ``text``; raises :class:`PatternTimeout`."""
+        if self._linear is not None:
+            return self._linear(text) is not None
         memo = self._memo
         found = memo.get(text)
         if found is not None:

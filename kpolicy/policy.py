@@ -19,7 +19,6 @@ import fnmatch
 import json
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +27,7 @@ from kpolicy.fix import combine, set_value
 from kpolicy.index import scope_namespace
 from kpolicy.model import Anchor, Applicability, Fix, KObject, Path, Problem, to_pointer
 from kpolicy.patterns import PATTERN_TIMEOUT, PatternTimeout, bounded_validator, path_of_value
+from kpolicy.records import record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.schema.lite import LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
@@ -53,7 +53,7 @@ _SUBSCHEMA_LIST = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SUBSCHEMA_MAP = frozenset({"properties", "patternProperties", "$defs", "dependentSchemas"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Target:
     """One node a rule's schema is applied to."""
 

@@ -5,6 +5,7 @@ Built by :mod:`kpolicy.load` for every document; findings resolve their paths th
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from kpolicy.model import Anchor, Span, escape_pointer_token
@@ -108,6 +109,34 @@ class PositionTable:
             entry = None if index is None else self._entry(index)
         found[pointer] = entry
         return entry
+
+    def describes(self, document: Any) -> bool:
+        """Whether this is the compact table of ``document`` itself (not of a document that
+        holds it, as a ``kind: List`` holds its items)."""
+        return self._entries is None and self._root is document
+
+    def top_level(self, keys: Collection[str]) -> tuple[PositionTable, dict[str, Any]] | None:
+        """A compact table of the document with only its top-level ``keys`` (those it has, in
+        its order), and that smaller document; None when this table is not a compact one of
+        a regular mapping (plain entries, duplicate or merge keys), which is kept whole.
+        Every pointer under a kept key resolves as it did here."""
+        root, records = self._root, self._records
+        if self._entries is not None or self._irregular or root.__class__ is not dict:
+            return None
+        kept: dict[str, Any] = {}
+        parts = [records[:RECORD]]
+        child = 1
+        for key, value in root.items():
+            size = records[child * RECORD + 8]
+            if key in keys:
+                kept[key] = value
+                parts.append(records[child * RECORD : (child + size) * RECORD])
+            child += size
+        pruned = records[:0]
+        for part in parts:
+            pruned.extend(part)
+        pruned[8] = len(pruned) // RECORD
+        return PositionTable.compact(kept, pruned), kept
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records

@@ -25,9 +25,9 @@ import enum
 import fnmatch
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
+from kpolicy.gitignore import find_work_tree
 from kpolicy.helm import CHART_FILE, CHART_METADATA, TEMPLATES, Chart, chart_name, is_values_file
 from kpolicy.kustomize import (
     KUSTOMIZATION_FILES,
@@ -36,6 +36,7 @@ from kpolicy.kustomize import (
     LabelInjection,
     parse,
 )
+from kpolicy.records import record
 
 _MAX_KUSTOMIZATIONS = 10_000
 _MAX_KUSTOMIZATION_BYTES = 1 << 20
@@ -92,18 +93,6 @@ def neighbour_reason(display: str) -> str | None:
     return None
 
 
-def find_work_tree(folder: str) -> str | None:
-    """The top of the git work tree holding ``folder`` (a parent with ``.git``), or None."""
-    current = os.path.abspath(folder)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
 def _within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -133,7 +122,7 @@ def plain_relation(a: str, b: str) -> Relation:
     return Relation.SAME_FOLDER if same else Relation.OTHER_FOLDERS
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Probe:
     kustomization: str | None  # the kustomization file found in a folder
     chart: bool

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,14 @@ from typing import Any
 from kpolicy.errors import UsageError
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
+from kpolicy.records import field, record
 from kpolicy.resources import data_dir
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
 POLICIES_DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/policies.md"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Example:
     bad: str | None
     good: str | None
@@ -27,7 +27,7 @@ class Example:
     description: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleDef:
     id: str
     title: str

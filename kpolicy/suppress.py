@@ -17,10 +17,8 @@ error: a broken document's objects were never checked).
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 
 import yaml
@@ -37,6 +35,7 @@ from kpolicy.model import (
     Suppression,
     to_pointer,
 )
+from kpolicy.records import record
 from kpolicy.workload import get, pod_template
 from kpolicy.yamltext import document_chunks
 
@@ -135,7 +134,7 @@ def parse_ignore_list(value: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(ids), reason.strip() or None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class AnnotationIgnore:
     """A ``kpolicy.io/ignore`` annotation: where its value is (from the object's root), the
     ids it names and the reason after ``--``."""
@@ -167,7 +166,7 @@ def annotation_ignores(obj: KObject) -> tuple[AnnotationIgnore, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SuppressionPolicy:
     """What a run decides once: the exemptions in force, the rules that inline suppressions
     cannot silence, and what ``unused-suppression`` may judge."""
@@ -353,6 +352,8 @@ class Suppressor:
             verb = "reports" if len(named) == 1 else "report"
             reasons.append(f"{', '.join(named)} {verb} nothing on {place}")
         for rule in unknown:
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule, sorted(policy.known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             reasons.append(f"unknown rule {rule!r}{hint}")

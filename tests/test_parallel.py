@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import pickle
 import textwrap
@@ -11,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import kpolicy.lint.run as lint_run
 from kpolicy import parallel
 from kpolicy.lint import LintOptions, build_session, lint
 from kpolicy.load import load_text
-from kpolicy.model import SourceFile
+from kpolicy.model import Limits, SourceFile
 from kpolicy.report import ReportContext, writer
 from tests.conftest import CORPUS, ROOT
 from tests.schema.test_custom import CRD
@@ -559,3 +561,220 @@ def test_the_lint_path_never_imports_the_language_server_protocol() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def _copies_of_one_app(folder: Path, copies: int) -> Path:
+    """One application written into ``copies`` folders (the same chart rendered per team): in
+    each folder two Deployments select each other's Pods and a budget keeps every Pod; a
+    StatefulSet with the same selector whose Pods lack a label; and the same again in another
+    namespace, with one replica more."""
+    for index in range(copies):
+        for namespace, replicas in (("default", 2), ("other", 3)):
+            sub = folder / f"copy{index}" / namespace
+            sub.mkdir(parents=True)
+            for name, labels in (("web", "{app: web, tier: front}"), ("api", "{app: web}")):
+                (sub / f"{name}.yaml").write_text(
+                    f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n"
+                    f"  namespace: {namespace}\nspec:\n  replicas: {replicas}\n"
+                    "  selector: {matchLabels: {app: web}}\n"
+                    f"  template:\n    metadata: {{labels: {labels}}}\n"
+                    "    spec: {containers: [{name: c, image: 'nginx:1'}]}\n"
+                )
+            (sub / "db.yaml").write_text(
+                "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n"
+                f"  namespace: {namespace}\nspec:\n  serviceName: db\n"
+                "  selector: {matchLabels: {app: web}}\n"
+                "  template:\n    metadata: {labels: {role: db}}\n"
+                "    spec: {containers: [{name: c, image: 'postgres:16'}]}\n"
+            )
+            (sub / "pdb.yaml").write_text(
+                "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n"
+                f"  namespace: {namespace}\nspec:\n  minAvailable: {2 * replicas}\n"
+                "  selector: {matchExpressions: [{key: app, operator: In, values: [web]}]}\n"
+            )
+    return folder
+
+
+def test_copies_of_one_app_are_judged_per_folder(tmp_path: Path) -> None:
+    """The relating checks find once per namespace and selector what depends on the selector
+    alone (copies of an app share it); what depends on the object (its labels, name, folder)
+    is still judged per object: each folder's pair and budget are its own, in serial and
+    parallel runs alike."""
+    copies = 12
+    folder = _copies_of_one_app(tmp_path / "in", copies)
+    options = LintOptions(
+        paths=[str(folder)],
+        use_config_discovery=False,
+        select=["selector-overlap", "pdb-blocks-all-evictions"],
+    )
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    result, _ = lint(LintOptions(**{**options.__dict__, "jobs": 2}))
+    overlaps = [d for d in result.diagnostics if d.rule == "selector-overlap"]
+    budgets = [d for d in result.diagnostics if d.rule == "pdb-blocks-all-evictions"]
+    # web (after api.yaml in input order) names the api of its own folder, never a copy; db's
+    # Pods (role: db) are not matched by the others' selector
+    assert len(overlaps) == 2 * copies
+    for diag in overlaps:
+        assert diag.file.endswith("web.yaml") and "Deployment 'api'" in diag.message
+        assert [r.file for r in diag.related] == [diag.file.replace("web.yaml", "api.yaml")]
+    # each budget counts the Pods of its own folder: 4 in default, 6 in other
+    assert len(budgets) == 2 * copies
+    for diag in budgets:
+        pods = 6 if f"{os.sep}other{os.sep}" in diag.file else 4
+        assert f"needs all {pods} pods of Deployment api, Deployment web" in diag.message
+
+
+def test_a_worker_freezes_what_survives_each_answer() -> None:
+    """A worker collects after each answer and freezes what survives (its caches): the next
+    collection walks only what the next item made, not every survivor again."""
+    import gc
+
+    kept: list[object] = []
+
+    def work(index: int) -> int:
+        kept.append([[index] for _ in range(100)])  # a cache that outlives the item
+        return gc.get_freeze_count()
+
+    counts = parallel.map_forked(list(range(4)), [1] * 4, 1, work)
+    # each item sees the previous items' survivors frozen
+    assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)), counts
+
+
+def _relating_fixtures() -> list[Path]:
+    from kpolicy.checks import relating_rules
+
+    rules = ROOT / "tests" / "rules"
+    return [
+        rules / rule
+        for rule in sorted(relating_rules())
+        if (rules / rule / "bad.yaml").is_file() and (rules / rule / "good.yaml").is_file()
+    ]
+
+
+@pytest.mark.parametrize("folder", _relating_fixtures(), ids=lambda p: p.name)
+def test_relating_rules_fixtures_parallel_equals_serial(folder: Path, tmp_path: Path) -> None:
+    """The bad fixture of every rule that relates objects gives the same findings when workers
+    send the parent the objects it reads no field of by their names only: a check that reads
+    a kind it does not declare (``@check(..., kinds=...)``) fails there (internal-error). A
+    ConfigMap in another folder makes two files, so that the run is parallel."""
+    import shutil
+
+    from tests.helpers import lint_paths
+
+    work = tmp_path / folder.name
+    shutil.copytree(folder, work)
+    (work / "other").mkdir()
+    (work / "other" / "settings.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"
+    )
+    options: dict[str, Any] = {"select": [folder.name]}  # and the folder's config, if any
+    if (work / "context").is_dir():
+        options["context"] = ["context"]
+    if (work / "nodes.yaml").is_file():
+        options["nodes_file"] = Path("nodes.yaml")
+    paths = ["bad.yaml", "other/settings.yaml"]
+    serial = lint_paths(paths, work, jobs=1, **options)
+    parallel_run = lint_paths(paths, work, jobs=2, **options)
+    assert parallel_run.diagnostics == serial.diagnostics
+    assert parallel_run.suppressed == serial.suppressed
+    assert {d.rule for d in serial.diagnostics} == {folder.name}
+
+
+def test_the_parent_keeps_unread_kinds_by_name_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Objects of built-in kinds that no check of the parent reads (a ConfigMap, a Role) reach
+    it by their names only, a CRD with its data packed; what the relating checks read
+    (Services, autoscalers, budgets, what runs Pods, custom kinds) whole; the output is the
+    serial run's."""
+    import kpolicy.lint as lint_module
+    from kpolicy.checks import kinds_read_whole
+    from kpolicy.index import NamesOnly, NotKeptWhole, PackedWhole, whole_data
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "crd.yaml").write_text(textwrap.dedent(CRD))
+    (folder / "more.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+        "  annotations: {note: kept}\ndata: {a: b}\n"
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\n"
+        "rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n"
+        "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n"
+        "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web0}\n"
+        "  minReplicas: 1\n  maxReplicas: 3\n"
+        "---\napiVersion: ops.example.com/v1\nkind: Backup\nmetadata: {name: b}\n"
+        "spec: {schedule: '0 3 * * *'}\n"
+    )
+    seen: list[Any] = []
+    real = lint_module.check_files
+
+    def capture(loaded: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(o for f in loaded for o in f.objects)
+        return real(loaded, *args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "check_files", capture)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert all(not isinstance(o.data, NamesOnly) for o in seen)
+    seen.clear()
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    by_names = {o.kind for o in seen if isinstance(o.data, NamesOnly)}
+    whole = {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
+    assert {"ConfigMap", "Role"} <= by_names
+    assert by_names.isdisjoint(kinds_read_whole())
+    assert {"Service", "Deployment", "Pod", "HorizontalPodAutoscaler"} <= whole
+    assert "Backup" in whole
+    # a definition's whole data travels packed, for the schemas of its kinds
+    crd = next(o for o in seen if o.kind == "CustomResourceDefinition")
+    assert isinstance(crd.data, PackedWhole)
+    assert whole_data(crd.data) == yaml.safe_load(textwrap.dedent(CRD))
+    settings = next(o for o in seen if o.kind == "ConfigMap" and o.name == "settings")
+    assert dict(settings.data) == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings", "annotations": {"note": "kept"}},
+    }
+    assert settings.span(("metadata", "annotations", "note")).line == 5
+    with pytest.raises(NotKeptWhole):
+        settings.data.get("data")
+
+
+def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
+    text = (
+        "kind: ConfigMap\napiVersion: v1\ndata:\n  a: b\n  c: [1, {x: y}]\n"
+        "metadata:\n  name: x\n  labels: {a: b}\n  annotations:\n    k: v\nextra: 1\n"
+    )
+    obj = load_text(SourceFile("t.yaml", text), Limits()).objects[0]
+    pruned = obj.positions.top_level(("apiVersion", "kind", "metadata"))
+    assert pruned is not None
+    table, kept = pruned
+    assert list(kept) == ["kind", "apiVersion", "metadata"]
+    full = obj.positions.entries
+    assert table.entries == {p: e for p, e in full.items() if not p.startswith(("/data", "/extra"))}
+    # a mapping with a duplicate key keeps its whole table
+    twice = load_text(
+        SourceFile("t.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: {x: '1', x: '2'}\n"),
+        Limits(),
+    )
+    assert twice.objects[0].positions.top_level(("kind",)) is None
+
+
+def test_pickles_are_kept_in_maps_unmapped_once_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent keeps the answers' pickles in memory maps, a frame larger than a map in a
+    map of its own; taking them in the order they were kept unmaps each map once read."""
+    monkeypatch.setattr(parallel._Pickles, "CHUNK", 64)
+    store = parallel._Pickles()
+    frames = [bytes([i]) * size for i, size in enumerate((40, 20, 100, 30, 10))]
+    buffer = bytearray(b"head" + b"".join(frames))
+    places = []
+    start = 4
+    for frame in frames:
+        places.append(store.keep(buffer, start, len(frame)))
+        start += len(frame)
+    assert [p[0] for p in places] == [0, 0, 1, 2, 2]  # 40+20 fit in 64; 100 has its own
+    maps = list(store._maps)
+    taken = [store.take(place) for place in places]
+    assert taken == frames
+    assert [m.closed for m in maps] == [True, True, False]
+    store.close()
+    assert all(m.closed for m in maps)

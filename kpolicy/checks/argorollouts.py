@@ -93,7 +93,7 @@ def services_identical(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # The controller switches the Services' selectors to the Pods of one ReplicaSet (it adds
 # rollouts-pod-template-hash); it neither creates them nor checks that they select the
 # Rollout's Pods, so a Service that is missing or selects other Pods sends no traffic to them.
-@check("rollout-service-not-found", reads=Reads.INDEX)
+@check("rollout-service-not-found", reads=Reads.INDEX, kinds=("Service",))
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not _is_rollout(obj):
         return

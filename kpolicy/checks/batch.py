@@ -24,9 +24,7 @@ from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin, quoted_detail
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled
-from kpolicy.k8s.cron import CronError, parse_standard
 from kpolicy.k8s.selector import Selector
-from kpolicy.k8s.timezone import known_time_zones, validate_time_zone
 from kpolicy.k8s.validation import is_dns1123_subdomain, is_qualified_name
 from kpolicy.model import KObject, Path, Problem
 from kpolicy.versions import minor
@@ -687,6 +685,10 @@ def cronjob_schedule_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem
     spec = obj.data.get("spec")
     if not isinstance(spec, dict):
         return
+    # CronJobs only: the cron parser and the time zone list are not imported at start-up
+    from kpolicy.k8s.cron import CronError, parse_standard
+    from kpolicy.k8s.timezone import known_time_zones, validate_time_zone
+
     schedule = spec.get("schedule")
     if schedule == "" and not is_patch(obj, ctx):
         yield Problem(("spec", "schedule"), f"schedule is empty; {REJECTS}: it is required")

@@ -11,7 +11,7 @@ from typing import Any
 
 from kpolicy.checks import FEW, Reads, RuleContext, check, few
 from kpolicy.checks.podspec import quoted_detail, rejection, template_rejects
-from kpolicy.index import scope_namespace
+from kpolicy.index import SCALER_KINDS, scope_namespace
 from kpolicy.k8s.intstr import percent_value, scaled_value
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
@@ -295,7 +295,7 @@ def _replicas_at(obj: KObject) -> tuple[Path, Anchor]:
     )
 
 
-@check("replicas-too-few", reads=Reads.INDEX)
+@check("replicas-too-few", reads=Reads.INDEX, kinds=SCALER_KINDS)
 def replicas_too_few(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     minimum = int_value(ctx.params.get("min", 2)) or 2
     replicas, written = _replicas(obj)
@@ -313,7 +313,7 @@ def replicas_too_few(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     )
 
 
-@check("replicas-set-with-hpa", reads=Reads.INDEX)
+@check("replicas-set-with-hpa", reads=Reads.INDEX, kinds=SCALER_KINDS)
 def replicas_set_with_hpa(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     replicas, written = _replicas(obj)
     if not written:
@@ -346,7 +346,7 @@ def _pdb_selector(pdb: KObject) -> Selector | None:
     return Selector.from_label_selector(get(pdb.data, "spec", "selector"))
 
 
-@check("pdb-missing", reads=Reads.INDEX)
+@check("pdb-missing", reads=Reads.INDEX, kinds=(*SCALER_KINDS, "PodDisruptionBudget"))
 def pdb_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     replicas = _multi_replica(obj, ctx)
     if replicas is None:
@@ -374,11 +374,15 @@ def _fixed_pods(
     total = 0
     owners: list[KObject] = []
     namespace = scope_namespace(pdb)
-    matching = [
-        w
-        for w in ctx.index.templates_with(namespace, selector.required_pairs())
-        if selector.matches(ctx.index.labels_of(w))
-    ]
+    # once per namespace and selector: copies of one budget in many folders select alike
+    matching = ctx.index.memo(
+        ("pdb-blocks-all-evictions:matching", namespace, selector),
+        lambda: [
+            w
+            for w in ctx.index.templates_with(namespace, selector.required_pairs())
+            if selector.matches(ctx.index.labels_of(w))
+        ],
+    )
     for workload in ctx.index.applied_with(pdb, matching):
         if workload.kind == "Pod":
             total += 1
@@ -393,7 +397,7 @@ def _fixed_pods(
     return total, owners
 
 
-@check("pdb-blocks-all-evictions", reads=Reads.INDEX)
+@check("pdb-blocks-all-evictions", reads=Reads.INDEX, kinds=SCALER_KINDS)
 def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     spec = mapping(obj.data.get("spec"))
     if "maxUnavailable" in spec:
@@ -448,7 +452,7 @@ def pdb_blocks_all_evictions(obj: KObject, ctx: RuleContext) -> Iterator[Problem
     )
 
 
-@check("anti-affinity-missing", reads=Reads.INDEX)
+@check("anti-affinity-missing", reads=Reads.INDEX, kinds=SCALER_KINDS)
 def anti_affinity_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     replicas = _multi_replica(obj, ctx)
     if replicas is None:

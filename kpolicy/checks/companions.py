@@ -13,7 +13,6 @@ would be noise. Names written as templates (``{{ ... }}``) are never looked up.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
@@ -82,6 +81,8 @@ def _edits(a: str, b: str) -> int:
 def _similar(name: str, candidates: list[str]) -> str:
     """A suggestion when one of ``candidates`` looks like a typo of ``name``."""
     close = [c for c in candidates if c != name and _edits(name, c) <= (1 if len(name) < 8 else 2)]
+    import difflib  # suggestions only: not imported at start-up
+
     close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -338,7 +339,7 @@ def _requests(container: Mapping[str, Any]) -> set[str]:
 # pkg/controller/podautoscaler/replica_calculator.go): every container (and sidecar, a
 # restartable init container) must request the resource, or the pod-level resources must
 # (PodLevelResources); otherwise it fails with "missing request for cpu" and does not scale.
-@check("hpa-requests-missing", reads=Reads.INDEX)
+@check("hpa-requests-missing", reads=Reads.INDEX, kinds=("LimitRange",))
 def hpa_requests_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return
@@ -513,7 +514,7 @@ _POLICY_TARGETS: Final = POD_SPEC_KINDS
 
 
 # opt-in: a workload that no NetworkPolicy selects accepts traffic from everywhere
-@check("networkpolicy-missing", reads=Reads.INDEX)
+@check("networkpolicy-missing", reads=Reads.INDEX, kinds=("NetworkPolicy",))
 def networkpolicy_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     layout = custom_layout(obj)
     if layout is not None:
@@ -593,7 +594,7 @@ def _service_ports(service: KObject) -> tuple[set[int], set[str]]:
 
 # An ingress controller routes each backend to the Endpoints of the named Service and port in
 # the Ingress's namespace (for ingress-nginx: 503 when it is missing).
-@check("ingress-backend-not-found", reads=Reads.INDEX)
+@check("ingress-backend-not-found", reads=Reads.INDEX, kinds=("Service",))
 def ingress_backend_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not is_builtin(obj):
         return

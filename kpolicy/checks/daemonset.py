@@ -9,13 +9,6 @@ from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.rollout import rolling_update_accepted, rolling_update_params
 from kpolicy.fix import combine, set_value
 from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
-from kpolicy.k8s.scheduling import (
-    daemon_pod_tolerations,
-    daemon_should_run,
-    host_ports,
-    node_affinity_matches,
-    node_selector_matches,
-)
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import get, pod_spec
 
@@ -46,6 +39,8 @@ def daemonset_surge_with_host_port(obj: KObject, ctx: RuleContext) -> Iterator[P
     if found is None:
         return
     spec_path, spec = found
+    from kpolicy.k8s.scheduling import host_ports  # DaemonSets only: not at start-up
+
     ports = host_ports(spec)
     if not ports:
         return
@@ -89,6 +84,8 @@ def _exclusion_path(
     Follows the order of the checks in daemon.NodeShouldRunDaemonPod (node name, node selector,
     required node affinity, taints); mixed causes point at the DaemonSet's kind.
     """
+    from kpolicy.k8s.scheduling import node_affinity_matches, node_selector_matches
+
     causes: set[str] = set()
     pinned = spec.get("nodeName")
     for node in nodes:
@@ -119,6 +116,9 @@ def _exclusion_path(
 def daemonset_no_eligible_nodes(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if not ctx.nodes:
         return  # without --nodes (or with no Node in it) there is nothing to judge
+    # with --nodes only: kpolicy.k8s.scheduling is not imported at start-up
+    from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
+
     found = pod_spec(obj)
     if found is None:
         return

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
 from fractions import Fraction
 from typing import Any, Final
 
@@ -40,6 +39,7 @@ from kpolicy.k8s.validation import (
     is_valid_port_name,
 )
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
+from kpolicy.records import replace
 from kpolicy.versions import minor
 from kpolicy.workload import (
     LONG_RUNNING_KINDS,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
@@ -32,8 +31,8 @@ from kpolicy.k8s.intstr import (
     statefulset_max_unavailable,
     validate_int_or_percent,
 )
-from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
 from kpolicy.model import Fix, KObject, Path, Problem
+from kpolicy.records import record
 from kpolicy.workload import (
     WORKLOAD_KINDS,
     get,
@@ -97,7 +96,7 @@ def _show(value: int | str) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Strategy:
     field: str  # "strategy" or "updateStrategy"
     type: str  # after defaulting: "" becomes RollingUpdate
@@ -122,7 +121,7 @@ def _strategy(obj: KObject) -> _Strategy | None:
     return _Strategy(field_name, effective, raw.get("rollingUpdate"))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RollingParam:
     """One of maxSurge / maxUnavailable after defaulting."""
 
@@ -141,7 +140,7 @@ class RollingParam:
         return validate_int_or_percent(self.value) if self.written else []
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RollingUpdateParams:
     """The rolling-update parameters the API server validates and the controller reads."""
 
@@ -379,6 +378,9 @@ def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
     if found is None:
         return None
     _, spec = found
+    # with --nodes only: kpolicy.k8s.scheduling is not imported at start-up
+    from kpolicy.k8s.scheduling import daemon_pod_tolerations, daemon_should_run
+
     tolerations = daemon_pod_tolerations(spec)  # the same on every node
     return sum(1 for node in ctx.nodes if daemon_should_run(node.data, spec, tolerations)[0])
 

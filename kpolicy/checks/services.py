@@ -108,22 +108,41 @@ def _first_earlier_overlap(
     (a base and an overlay, a live and a desired copy) is one object in the cluster: never a
     finding."""
     here = _input_order(obj)
-    for other in ctx.index.templates_with(obj.namespace, selector.required_pairs()):
-        if _input_order(other) >= here:
+    for order, other, other_selector in _controllers_selected(obj.namespace, selector, ctx):
+        if order >= here:
             break
-        if other.kind not in SELECTOR_CONTROLLER_KINDS or (
-            other.kind == obj.kind and other.name == obj.name
-        ):
+        if other.kind == obj.kind and other.name == obj.name:
             continue
-        if not selector.matches(ctx.index.labels_of(other)):
-            continue
-        other_selector = _workload_selector(other)
-        if other_selector is None or not other_selector.matches(labels):
+        if not other_selector.matches(labels):
             continue
         if not ctx.index.applied_together(obj, other):
             continue  # alternatives, or applications of their own
         return other
     return None
+
+
+def _controllers_selected(
+    namespace: str, selector: Selector, ctx: RuleContext
+) -> list[tuple[tuple[str, int, str], KObject, Selector]]:
+    """The workloads of ``namespace`` that may be a pair of a workload with ``selector``, in
+    input order, with their selectors: a selector controller whose Pods ``selector`` matches
+    and whose own selector is usable. What depends on ``selector`` alone is found once per
+    run: copies of one workload (the same chart in many folders) share their selector, and
+    each would otherwise walk every other's candidates again."""
+
+    def compute() -> list[tuple[tuple[str, int, str], KObject, Selector]]:
+        found = []
+        for other in ctx.index.templates_with(namespace, selector.required_pairs()):
+            if other.kind not in SELECTOR_CONTROLLER_KINDS:
+                continue
+            if not selector.matches(ctx.index.labels_of(other)):
+                continue
+            other_selector = _workload_selector(other)
+            if other_selector is not None:
+                found.append((_input_order(other), other, other_selector))
+        return found
+
+    return ctx.index.memo(("selector-overlap-candidates", namespace, selector), compute)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def service_name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     yield Problem(("spec", "serviceName"), message, rejects=minor(ctx.kubernetes_version) >= 33)
 
 
-@check("statefulset-service-not-found", reads=Reads.INDEX)
+@check("statefulset-service-not-found", reads=Reads.INDEX, kinds=("Service",))
 def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     name = _service_name(obj)
     if name is None or _governing_service(obj, ctx) is not None:
@@ -168,7 +168,7 @@ def service_not_found(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # Per-Pod DNS records (<pod>.<service>.<namespace>.svc.<domain>) are published only for the
 # endpoints of a headless Service, one with clusterIP None (the DNS specification for
 # Kubernetes, and the endpoints controllers' hostname handling).
-@check("statefulset-service-not-headless", reads=Reads.INDEX)
+@check("statefulset-service-not-headless", reads=Reads.INDEX, kinds=("Service",))
 def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _governing_service(obj, ctx)
     if found is None:
@@ -221,7 +221,7 @@ def service_not_headless(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # Per-Pod DNS records come from the Service's endpoints, and the EndpointSlice controller only
 # lists Pods that the Service's selector matches (a Service without a selector is managed by
 # hand and left alone here).
-@check("statefulset-service-selector-mismatch", reads=Reads.INDEX)
+@check("statefulset-service-selector-mismatch", reads=Reads.INDEX, kinds=("Service",))
 def service_selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     found = _governing_service(obj, ctx)
     if found is None:

@@ -16,8 +16,9 @@ release stopped serving, or that a later release removes, are in ``REMOVED``, th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Final
+
+from kpolicy.records import record
 
 # kind -> the apiVersions that serve it in every release kpolicy supports (1.29 and later)
 SERVED: Final[Mapping[str, tuple[str, ...]]] = {
@@ -115,7 +116,7 @@ BUILTIN_GROUPS: Final = frozenset(
 # v1beta2 the guide names v1beta3, itself removed in 1.32: every supported release serves v1.
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Removal:
     """An apiVersion of a kind that Kubernetes 1.<removed> stops serving."""
 
@@ -127,7 +128,7 @@ class Removal:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Entry:
     api_version: str
     kinds: tuple[str, ...]

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Final
+
+from kpolicy.records import record
 
 __all__ = [
     "CronError",
@@ -30,13 +31,13 @@ class CronError(ValueError):
     """The error ``ParseStandard`` returns, with its message."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CronField:
     values: frozenset[int]
     star: bool  # written with '*' or '?' and no step above 1 (robfig's starBit)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CronSchedule:
     """A parsed schedule: the matching values of each field, or a constant delay (``@every``)."""
 
@@ -49,7 +50,7 @@ class CronSchedule:
     time_zone: str | None = None  # a TZ= or CRON_TZ= prefix
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Bounds:
     low: int
     high: int

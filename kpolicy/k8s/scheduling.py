@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from kpolicy.k8s.selector import labels_str
 from kpolicy.k8s.validation import is_qualified_name, is_valid_label_value
+from kpolicy.records import record
 
 __all__ = [
     "DaemonPlacement",
@@ -345,7 +345,7 @@ def _field_requirement_matches(expression: object, node_name: str) -> bool | Non
     return field_value != values[0]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DaemonPlacement:
     """What ``NodeShouldRunDaemonPod`` returns, with the reason when the pod may not run.
 
@@ -411,7 +411,7 @@ def daemon_should_run(
 # Host ports: one reading for the lint rule (daemonset-surge-with-host-port) and the planner
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HostPort:
     """A port a Pod holds on its node; ``path`` is relative to the pod spec."""
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from kpolicy.k8s.validation import is_qualified_name, is_valid_label_value
+from kpolicy.records import record
 
 __all__ = ["Operator", "Requirement", "Selector", "labels_str"]
 
@@ -45,7 +45,7 @@ _EXPRESSION_OPERATORS = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Requirement:
     """One ANDed term of a selector (``labels.Requirement``)."""
 
@@ -77,7 +77,7 @@ class Requirement:
         return f"{self.key} {self.operator.value} ({joined})"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selector:
     """A parsed label selector: all requirements must match.
 

@@ -6,7 +6,6 @@ run), :mod:`.check` and :mod:`.post` (post-processing of findings)."""
 from __future__ import annotations
 
 import gc
-from dataclasses import replace
 
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.lint.check import HOOK_EXEMPT_RULES, check_files
@@ -35,6 +34,7 @@ from kpolicy.lint.run import LocalFindings, read_all
 from kpolicy.lint.session import Session, build_session, load_policies, read_baseline
 from kpolicy.model import LintResult, LoadedFile, Skipped
 from kpolicy.patterns import start_run
+from kpolicy.records import replace
 
 __all__ = [
     "CHART_NOT_RENDERED",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from kpolicy.model import (
     Suppression,
 )
 from kpolicy.patterns import start_run
+from kpolicy.records import replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import (
     Suppressor,

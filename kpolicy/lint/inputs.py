@@ -6,7 +6,6 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,6 +33,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
+from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import Suppressor, read_directives
 
@@ -153,7 +153,7 @@ def nodes_of(loaded: LoadedFile | str, path: Path) -> tuple[KObject, ...]:
     return nodes
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KustomizeBuild:
     """The output of ``kustomize build`` of one folder, and where each object came from."""
 
@@ -278,7 +278,7 @@ def size_of(item: Input) -> int:
         return 0
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Gathered:
     """What a run reads, before reading it: the inputs and ``--context`` files in order, each
     with whether it is context only; the files left out and why; the I/O errors of the walk;

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from kpolicy.model import (
     Limits,
 )
+from kpolicy.records import field, record
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LintOptions:
     paths: Sequence[str] = (".",)
     context: Sequence[str] = ()

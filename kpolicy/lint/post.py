@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence, Set
-from dataclasses import replace
 from pathlib import Path
 
 from kpolicy.baseline import apply_baseline
@@ -22,6 +21,7 @@ from kpolicy.model import (
     Span,
     Suppression,
 )
+from kpolicy.records import replace
 
 
 def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) -> LintResult:

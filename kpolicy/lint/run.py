@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import cast
 
-from kpolicy.checks import SchemaService
+from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
-from kpolicy.index import Index, LocalIndex
+from kpolicy.index import NAME_FIELDS, Index, LocalIndex, NamesOnly, PackedWhole
+from kpolicy.k8s.apis import SERVED
 from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
 from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
 from kpolicy.lint.options import LintOptions
@@ -21,10 +22,12 @@ from kpolicy.model import (
     LoadedFile,
     SourceFile,
 )
+from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
+from kpolicy.workload import template_path
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LocalFindings:
     """What a worker's local pass found in one file: per object, its findings and the plan
     positions of the checks that need the whole index (run again in the parent); and the
@@ -63,6 +66,49 @@ def _check_locally(engine: Engine, loaded: LoadedFile) -> LocalFindings:
     return LocalFindings(tuple(per_object), traces)
 
 
+def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
+    """``obj`` as the parent keeps it once a worker ran its local pass and deferred nothing on
+    it: by its names alone (kind, apiVersion and metadata, and their positions) when no check
+    of the parent reads more of it; else ``obj`` itself. The parent reads every object's
+    names (the index, suppressions, the hooks of a chart) but only some objects' fields: those
+    of the kinds ``whole`` (:func:`kpolicy.checks.kinds_read_whole`), of the objects that run
+    Pods or hold a pod template, and of custom kinds; a CustomResourceDefinition's whole data
+    travels packed, for the schemas of its kinds (:class:`kpolicy.index.PackedWhole`). An
+    object of a chart's template (whose findings the parent places on the template's lines),
+    or an item of a ``kind: List``, is kept whole."""
+    api_version = obj.data.get("apiVersion")
+    if (
+        obj.base
+        or obj.template is not None
+        or obj.kind in whole
+        or api_version not in SERVED.get(obj.kind, ())
+        or template_path(obj) is not None
+        or not obj.positions.describes(obj.data)
+    ):
+        return obj
+    pruned = obj.positions.top_level(NAME_FIELDS)
+    if pruned is None:
+        return obj
+    table, kept = pruned
+    if obj.kind != "CustomResourceDefinition":
+        return replace(obj, data=NamesOnly(kept), positions=table)
+    # the parent reads a definition's schemas once (lint.session.run_schemas): packed till then
+    packed = PackedWhole(kept)
+    packed.packed = pickle.dumps(obj.data, protocol=pickle.HIGHEST_PROTOCOL)
+    return replace(obj, data=packed, positions=table)
+
+
+def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> LoadedFile:
+    """``loaded`` with the objects the parent needs no more of by their names only."""
+    objects = tuple(
+        obj if deferred else names_only(obj, whole)
+        for obj, (_, deferred) in zip(loaded.objects, found.per_object, strict=True)
+    )
+    if all(a is b for a, b in zip(objects, loaded.objects, strict=True)):
+        return loaded
+    return replace(loaded, objects=objects)
+
+
 def read_all(
     reads: Sequence[tuple[Input, bool]],
     session: Session,
@@ -97,6 +143,7 @@ def read_all(
         from kpolicy.parallel import WorkerFailed, load_files
 
         engine = _local_engine(session, nodes, options.debug)
+        whole = kinds_read_whole()
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -106,7 +153,8 @@ def read_all(
             result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
-            return result, _check_locally(engine, result)
+            found = _check_locally(engine, result)
+            return _kept(result, found, whole), found
 
         try:
             found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,13 @@ from kpolicy.configfile import find_config
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule
 from kpolicy.errors import UsageError
 from kpolicy.features import unknown_gate
-from kpolicy.index import Index
+from kpolicy.index import Index, whole_data
 from kpolicy.lint.options import LintOptions
 from kpolicy.model import (
     KObject,
     Limits,
 )
+from kpolicy.records import field, record
 from kpolicy.ruledefs import RuleDef, builtin_rules, load_rule_dir, parse_rule_file
 from kpolicy.suppress import (
     SuppressionPolicy,
@@ -31,7 +30,7 @@ from kpolicy.suppress import (
 from kpolicy.versions import DEFAULT_VERSION, check_version
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Session:
     """What a run resolves once: config, rules, version; reused by the language server."""
 
@@ -123,6 +122,8 @@ def build_session(options: LintOptions) -> Session:
     ignore = set(_split_ids(options.ignore))
     for rule_id in [*select, *ignore]:
         if rule_id not in rules and rule_id != INTERNAL_ERROR:
+            import difflib  # suggestions only: not imported at start-up
+
             close = difflib.get_close_matches(rule_id, [*rules, INTERNAL_ERROR], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             option = "--select" if rule_id in select else "--ignore"
@@ -235,9 +236,10 @@ def run_schemas(session: Session, index: Index) -> SchemaService | None:
     from kpolicy.schema import SchemaValidator
 
     validator = SchemaValidator.for_version(session.kubernetes_version)
-    crds = [o.data for o in index.of_kind("CustomResourceDefinition")]
+    crds = index.of_kind("CustomResourceDefinition")
     if crds:
-        validator = validator.with_crds(crds)
+        # one at a time: a definition that a later one of its kinds replaces is dropped
+        validator = validator.with_crds(whole_data(o.data) for o in crds)
     if session.schema_dir is not None:
         try:
             validator = validator.with_schema_dir(session.schema_dir)

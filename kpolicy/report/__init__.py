@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from kpolicy.model import Diagnostic, LintResult, ObjectRef
+from kpolicy.records import record
 from kpolicy.ruledefs import RuleDef
 
 if TYPE_CHECKING:
     from kpolicy.plan.data import PlanReport
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReportContext:
     rules: Mapping[str, RuleDef]
     tool_version: str

@@ -5,10 +5,10 @@ fields rejects others, except maps (labels, annotations, ``data``) and free-form
 
 from __future__ import annotations
 
+import _thread
 import functools
 import json
 import re
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -261,7 +261,8 @@ class Version:
         self.built_roots: dict[tuple[str, str], dict[str, Any]] = {}
         self.roots: Mapping[tuple[str, str], dict[str, Any]] = _Roots(self)
         self.compiled: dict[tuple[str, str], Validator] = {}
-        self.lock = threading.RLock()
+        # threading.RLock is this C lock; the threading module costs a start-up 0.6 ms
+        self.lock = _thread.RLock()
         # (apiVersion, kind) -> the pass/fail check of compile_fast, or None when that kind's
         # schema uses a keyword the fast check does not know (jsonschema then decides alone)
         self.fast: dict[tuple[str, str], Callable[[Any], bool] | None] = {}

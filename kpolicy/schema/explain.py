@@ -3,7 +3,6 @@ built-in format checks) or of jsonschema, turned into :class:`SchemaProblem` mes
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -105,6 +104,8 @@ def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> li
         suggestion = _did_you_mean(str(key), allowed)
         if suggestion:
             message += f", did you mean {show(suggestion)}?"
+        import difflib  # suggestions only: not imported at start-up
+
         clear = (
             suggestion is not None
             and suggestion not in instance
@@ -139,6 +140,8 @@ def _did_you_mean(key: str, allowed: list[str]) -> str | None:
     squashed = {re.sub(r"[-_]", "", name.lower()): name for name in allowed}
     if re.sub(r"[-_]", "", key.lower()) in squashed:
         return squashed[re.sub(r"[-_]", "", key.lower())]
+    import difflib  # suggestions only: not imported at start-up
+
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
     if close:
         return close[0]

@@ -5,7 +5,6 @@ jsonschema's format checker."""
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import math
@@ -172,6 +171,8 @@ def _int_or_percent_problem(value: object) -> FormatResult:
 def _byte_problem(value: object) -> FormatResult:
     if not isinstance(value, str):
         return None
+    import base64  # a byte-format value only: not imported at start-up
+
     try:
         base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
     except (binascii.Error, ValueError):

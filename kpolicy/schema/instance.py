@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -110,6 +109,8 @@ def as_json(node: object, memo: dict[int, Any]) -> Any:
         # go-yaml v2 keeps timestamps as strings when decoding into interface{}
         result = node.isoformat()
     elif isinstance(node, bytes):
+        import base64  # bytes in an instance are rare: not imported at start-up
+
         result = base64.b64encode(node).decode()
     else:
         result = str(node)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
+from kpolicy.records import record
 
 # keywords evaluated here; jsonschema ignores annotations and unknown keywords, and so does
 # this module for annotations (an unknown keyword makes a schema unsupported, in case it is a
@@ -222,7 +222,7 @@ class LiteValidator:
 FormatCheck = Callable[[object], object]  # None when the value passes, else why it fails
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Env:
     formats: Mapping[str, FormatCheck] | None  # None: ``format`` is not evaluated here
     max_depth: int | None  # deeper than this, jsonschema's own recursion decides

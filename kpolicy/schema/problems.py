@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Final, Literal
+
+from kpolicy.records import record
 
 RULE_UNKNOWN_FIELD: Final = "schema-unknown-field"
 RULE_TYPE_MISMATCH: Final = "schema-type-mismatch"
@@ -30,7 +31,7 @@ PathElement = str | int
 At = Literal["value", "key"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SchemaProblem:
     """One schema error: ``path`` names the wrong value, the unknown key, or (for a missing
     field) the mapping that should hold it; ``at`` says whether the value or the key is wrong."""

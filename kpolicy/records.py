@@ -1,0 +1,430 @@
+"""``record``: ``@dataclass`` with the same result, defined in a fraction of the time, without
+importing :mod:`dataclasses`.
+
+``@dataclass`` compiles every method it writes from source text (``exec``, about 0.1 ms a
+method): a frozen data class costs 0.5-0.8 ms to define, and the sixty-odd classes that a
+one-file ``kpolicy lint`` imports were a quarter of its start-up; importing :mod:`dataclasses`
+itself costs 7 ms more (it imports :mod:`inspect`, and with it ast, dis and tokenize).
+``@record(frozen=True, slots=True)`` makes the class that ``@dataclass(frozen=True,
+slots=True)`` makes: the same fields, ``__init__``, ``__match_args__``, slots, docstring, and
+for mypy it *is* ``dataclasses.dataclass`` (as :func:`field`, :func:`fields` and
+:func:`replace` are :mod:`dataclasses`' own). Only ``__init__`` is compiled per class; the
+methods that are the same for every class are functions over the class's field names, doing
+what the generated code does:
+
+- ``__repr__``: ``Name(field=value!r, ...)`` over the fields with ``repr=True``, ``...`` on
+  recursion;
+- ``__eq__``: the tuples of the fields with ``compare=True`` when the other object is of the
+  same class, else ``NotImplemented``; ``__hash__``: the hash of that tuple (fields with
+  ``hash=True``, or ``compare=True`` when it is None) when frozen, None (unhashable) when not;
+- frozen: ``__setattr__``/``__delattr__`` refuse a field with
+  :class:`dataclasses.FrozenInstanceError`, and a frozen class with slots pickles through
+  ``__getstate__``/``__setstate__``.
+
+:mod:`dataclasses`' functions work on records too (``dataclasses.fields``, ``replace``,
+``asdict``, ``is_dataclass``): a record's ``__dataclass_fields__`` and ``__dataclass_params__``
+are made, through :mod:`dataclasses`, the first time something reads them. Code on the lint
+path calls this module's :func:`replace` and :func:`fields`, which need neither.
+
+No base classes (a record derives from ``object``), no ``ClassVar`` or ``InitVar``, and no
+``init=False``, ``order``, ``unsafe_hash``, ``kw_only``, ``metadata``. ``tests/test_records.py``
+holds every record to the class ``@dataclass`` makes from the same declaration.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Callable
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["RECORDS", "field", "fields", "record", "replace"]
+
+# every class made a record, for tests/test_records.py
+RECORDS: list[type] = []
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()  # no default (dataclasses.MISSING, without importing dataclasses)
+
+
+class _Field:
+    """One field of a record: what ``dataclasses.field`` takes, with its name and type."""
+
+    __slots__ = ("compare", "default", "default_factory", "hash", "init", "name", "repr", "type")
+
+    def __init__(
+        self,
+        default: Any = MISSING,
+        default_factory: Any = MISSING,
+        init: bool = True,
+        repr: bool = True,
+        hash: bool | None = None,
+        compare: bool = True,
+    ) -> None:
+        if default is not MISSING and default_factory is not MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        if not init:
+            raise TypeError("a record's fields are all parameters of __init__ (init=True)")
+        self.name = ""
+        self.type: Any = None
+        self.default = default
+        self.default_factory = default_factory
+        self.init = init
+        self.repr = repr
+        self.hash = hash
+        self.compare = compare
+
+
+def _field(
+    *,
+    default: Any = MISSING,
+    default_factory: Any = MISSING,
+    repr: bool = True,
+    hash: bool | None = None,
+    compare: bool = True,
+) -> Any:
+    """``dataclasses.field`` for a record."""
+    return _Field(default, default_factory, True, repr, hash, compare)
+
+
+def _fields(obj: Any) -> tuple[Any, ...]:
+    """``dataclasses.fields``: of a record, its own field descriptions (``name``, ``type``,
+    ``default``, ``default_factory``, ``init``, ``repr``, ``hash``, ``compare``)."""
+    declared = getattr(obj, "__record_fields__", None)
+    if declared is None:
+        import dataclasses
+
+        return dataclasses.fields(obj)
+    return declared  # type: ignore[no-any-return]
+
+
+def _replace(obj: Any, /, **changes: Any) -> Any:
+    """``dataclasses.replace``: a copy of ``obj`` with ``changes``."""
+    declared = getattr(type(obj), "__record_fields__", None)
+    if declared is None:
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)
+    for f in declared:
+        if f.name not in changes:
+            changes[f.name] = getattr(obj, f.name)
+    return obj.__class__(**changes)
+
+
+def _frozen_error(message: str) -> Exception:
+    from dataclasses import FrozenInstanceError  # only when code tries: the error is theirs
+
+    return FrozenInstanceError(message)
+
+
+def _values(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """The tuple of the attributes ``names`` of an object (attrgetter gives the bare value for
+    one name, and ``(x,) == (y,)`` and ``x == y`` differ for a NaN, as their hashes do)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    if not names:
+        return lambda obj: ()
+    getter: Callable[[Any], tuple[Any, ...]] = attrgetter(*names)
+    return getter
+
+
+class _Factory:
+    """The default a field with a ``default_factory`` shows in ``__init__``'s signature."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
+    """``__init__`` as :mod:`dataclasses` writes it (``_init_fn``): the fields in order, a
+    default or ``<factory>`` for those that have one, each value set (through
+    ``object.__setattr__`` when frozen), then ``__post_init__`` when the class has one. One
+    function compiled, where ``@dataclass`` compiles three for a frozen class."""
+    env: dict[str, Any] = {"__object_setattr": object.__setattr__, "__factory": _FACTORY}
+    params: list[str] = []
+    body: list[str] = []
+    annotations: dict[str, Any] = {}
+    for f in declared:
+        name = f.name
+        if f.default_factory is not MISSING:
+            env[f"__dflt_{name}"] = f.default_factory
+            if f.init:
+                params.append(f"{name}=__factory")
+                value = f"__dflt_{name}() if {name} is __factory else {name}"
+            else:
+                value = f"__dflt_{name}()"
+        elif f.default is not MISSING:
+            env[f"__dflt_{name}"] = f.default
+            if f.init:
+                params.append(f"{name}=__dflt_{name}")
+            value = name if f.init else f"__dflt_{name}"
+        elif f.init:
+            params.append(name)
+            value = name
+        else:
+            continue
+        if f.init:
+            annotations[name] = f.type
+        if frozen:
+            body.append(f"    __object_setattr(self, {name!r}, {value})")
+        else:
+            body.append(f"    self.{name} = {value}")
+    if hasattr(cls, "__post_init__"):
+        body.append("    self.__post_init__()")
+    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
+    namespace: dict[str, Any] = {}
+    exec(source, env, namespace)  # noqa: S102 - our own text, from the fields names
+    init = namespace["__init__"]
+    annotations["return"] = None
+    init.__annotations__ = annotations
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+def _signature_text(cls: type, declared: tuple[_Field, ...]) -> str:
+    """``str(inspect.signature(cls))`` less `` -> None``, as ``@dataclass`` writes it into the
+    docstring of a class without one: the ``__init__`` parameters with their annotations and
+    defaults as ``repr``s. Written here for annotations that are strings (``from __future__
+    import annotations``, every module of kpolicy): inspect's Signature objects cost more."""
+    if not all(isinstance(f.type, str) for f in declared):
+        import inspect
+
+        return str(inspect.signature(cls)).replace(" -> None", "")
+    parts = []
+    for f in declared:
+        text = f"{f.name}: {f.type!r}"
+        if f.default_factory is not MISSING:
+            text += " = <factory>"
+        elif f.default is not MISSING:
+            text += f" = {f.default!r}"
+        parts.append(text)
+    return f"({', '.join(parts)})"
+
+
+class _Compat:
+    """``__dataclass_fields__`` or ``__dataclass_params__`` of a record, made through
+    :mod:`dataclasses` on first read (from a data class declared as the record is) and then
+    stored on the class: for dataclasses' own functions, which the lint path does not call."""
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+
+    def __get__(self, obj: object, owner: type) -> Any:
+        import dataclasses
+
+        spec = owner.__record_spec__  # type: ignore[attr-defined]
+        twin = dataclasses.make_dataclass(
+            owner.__name__,
+            [
+                (
+                    f.name,
+                    f.type,
+                    dataclasses.field(
+                        default_factory=f.default_factory,
+                        repr=f.repr,
+                        hash=f.hash,
+                        compare=f.compare,
+                    )
+                    if f.default_factory is not MISSING
+                    else dataclasses.field(
+                        default=dataclasses.MISSING if f.default is MISSING else f.default,
+                        repr=f.repr,
+                        hash=f.hash,
+                        compare=f.compare,
+                    ),
+                )
+                for f in owner.__record_fields__  # type: ignore[attr-defined]
+            ],
+            **spec,
+        )
+        for name in ("__dataclass_fields__", "__dataclass_params__"):
+            setattr(owner, name, getattr(twin, name))
+        return getattr(owner, self.attribute)
+
+
+def _declared(cls: type) -> tuple[_Field, ...]:
+    """The fields of ``cls``'s own annotations, in order, each with its default."""
+    if cls.__bases__ != (object,):
+        raise TypeError(f"{cls.__qualname__}: a record derives from object only")
+    declared: list[_Field] = []
+    # read as dataclasses reads them (inspect.get_annotations would import inspect)
+    own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+    for name, annotation in own.items():
+        text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar")):
+            raise TypeError(f"{cls.__qualname__}.{name}: no ClassVar or InitVar in a record")
+        value = cls.__dict__.get(name, MISSING)
+        if isinstance(value, _Field):
+            f = value
+        elif type(value).__name__ == "Field" and type(value).__module__ == "dataclasses":
+            import dataclasses
+
+            f = _Field(
+                MISSING if value.default is dataclasses.MISSING else value.default,
+                MISSING if value.default_factory is dataclasses.MISSING else value.default_factory,
+                value.init,
+                value.repr,
+                value.hash,
+                value.compare,
+            )
+        else:
+            f = _Field(value)
+        if f.default is not MISSING and type(f.default).__hash__ is None:
+            raise ValueError(
+                f"mutable default {type(f.default)} for field {name} is not allowed: use "
+                "default_factory"
+            )
+        f.name, f.type = name, annotation
+        declared.append(f)
+    seen_default = False
+    for f in declared:
+        if f.default is not MISSING or f.default_factory is not MISSING:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+    return tuple(declared)
+
+
+def _methods(
+    cls: type, declared: tuple[_Field, ...], eq: bool, repr_: bool, frozen: bool, slots: bool
+) -> dict[str, Any]:
+    names = tuple(f.name for f in declared)
+    methods: dict[str, Any] = {}
+    methods["__init__"] = _init(cls, declared, frozen)
+    if repr_:
+        shown = tuple(f.name for f in declared if f.repr)
+
+        @reprlib.recursive_repr()
+        def __repr__(self: Any) -> str:
+            inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+            return f"{self.__class__.__qualname__}({inner})"
+
+        methods["__repr__"] = __repr__
+    if eq:
+        compared = _values(tuple(f.name for f in declared if f.compare))
+
+        def __eq__(self: Any, other: object) -> bool:
+            if other.__class__ is self.__class__:
+                return compared(self) == compared(other)
+            return NotImplemented
+
+        methods["__eq__"] = __eq__
+        if frozen:
+            hashed = _values(
+                tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash))
+            )
+
+            def __hash__(self: Any) -> int:
+                return hash(hashed(self))
+
+            methods["__hash__"] = __hash__
+        else:
+            methods["__hash__"] = None
+    if frozen:
+        protected = frozenset(names)
+        owner: Any = cls
+
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            if type(self) is owner or name in protected:
+                raise _frozen_error(f"cannot assign to field {name!r}")
+            super(owner, self).__setattr__(name, value)
+
+        def __delattr__(self: Any, name: str) -> None:
+            if type(self) is owner or name in protected:
+                raise _frozen_error(f"cannot delete field {name!r}")
+            super(owner, self).__delattr__(name)
+
+        methods["__setattr__"] = __setattr__
+        methods["__delattr__"] = __delattr__
+        if slots:
+            state = _values(names)
+
+            def __getstate__(self: Any) -> list[Any]:
+                return list(state(self))
+
+            def __setstate__(self: Any, values: list[Any]) -> None:
+                for name, value in zip(names, values, strict=False):
+                    object.__setattr__(self, name, value)
+
+            methods["__getstate__"] = __getstate__
+            methods["__setstate__"] = __setstate__
+    return methods
+
+
+def _record(
+    cls: type | None = None,
+    /,
+    *,
+    init: bool = True,
+    repr: bool = True,
+    eq: bool = True,
+    frozen: bool = False,
+    slots: bool = False,
+) -> Any:
+    if not init:
+        raise TypeError("a record makes its __init__ (init=False is not offered)")
+
+    def wrap(cls: type) -> type:
+        for name in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+            if name in cls.__dict__:
+                raise TypeError(f"{cls.__qualname__} defines {name}: declare it a dataclass")
+        declared = _declared(cls)
+        names = tuple(f.name for f in declared)
+        made: type = cls
+        if slots:
+            namespace = dict(cls.__dict__)
+            if "__slots__" in namespace:
+                raise TypeError(f"{cls.__qualname__} already specifies __slots__")
+            for name in (*names, "__dict__", "__weakref__"):
+                namespace.pop(name, None)
+            namespace["__slots__"] = names
+            # a new class, as @dataclass(slots=True) makes one
+            made = type(cls)(cls.__name__, cls.__bases__, namespace)
+            made.__qualname__ = cls.__qualname__
+        else:
+            # as @dataclass leaves it: the default as the class attribute, none for a factory
+            for f in declared:
+                if f.default is not MISSING:
+                    setattr(cls, f.name, f.default)
+                elif f.name in cls.__dict__:
+                    delattr(cls, f.name)
+        made.__record_fields__ = declared  # type: ignore[attr-defined]
+        made.__record_spec__ = {  # type: ignore[attr-defined]
+            "repr": repr,
+            "eq": eq,
+            "frozen": frozen,
+            "slots": slots,
+        }
+        made.__dataclass_fields__ = _Compat("__dataclass_fields__")  # type: ignore[attr-defined]
+        made.__dataclass_params__ = _Compat("__dataclass_params__")  # type: ignore[attr-defined]
+        if "__match_args__" not in cls.__dict__:
+            made.__match_args__ = names  # type: ignore[attr-defined,misc]
+        for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
+            if method is not None:
+                method.__qualname__ = f"{made.__qualname__}.{name}"
+            setattr(made, name, method)
+        if not cls.__dict__.get("__doc__"):
+            made.__doc__ = made.__name__ + _signature_text(made, declared)
+        RECORDS.append(made)
+        return made
+
+    return wrap if cls is None else wrap(cls)
+
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass as record
+    from dataclasses import field, fields, replace
+else:
+    record = _record
+    field = _field
+    fields = _fields
+    replace = _replace

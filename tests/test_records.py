@@ -1,0 +1,210 @@
+"""Every ``kpolicy.records.record`` class is the class ``@dataclass`` makes from the same
+declaration: signature, representation, equality, hash, frozenness, slots, pickling,
+``replace``, ``__match_args__`` and ``__dataclass_params__`` (issue 20: records cost a third of
+a dataclass to define, and must not differ in anything else)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import math
+import pickle
+import pkgutil
+from typing import Any
+
+import pytest
+
+import kpolicy
+from kpolicy.records import RECORDS, field, record
+
+
+def _all_records() -> list[type]:
+    for module in pkgutil.walk_packages(kpolicy.__path__, "kpolicy."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    return list(RECORDS)
+
+
+def _reference(cls: type) -> type:
+    """The class ``@dataclass`` makes from ``cls``'s declaration."""
+    params = cls.__dataclass_params__  # type: ignore[attr-defined]
+    specs = []
+    for f in dataclasses.fields(cls):
+        options: dict[str, Any] = {
+            "init": f.init,
+            "repr": f.repr,
+            "compare": f.compare,
+            "hash": f.hash,
+        }
+        if f.default is not dataclasses.MISSING:
+            options["default"] = f.default
+        if f.default_factory is not dataclasses.MISSING:
+            options["default_factory"] = f.default_factory
+        specs.append((f.name, f.type, dataclasses.field(**options)))
+    namespace = {"__post_init__": cls.__post_init__} if hasattr(cls, "__post_init__") else {}
+    made = dataclasses.make_dataclass(
+        cls.__name__,
+        specs,
+        namespace=namespace,
+        init=params.init,
+        repr=params.repr,
+        eq=params.eq,
+        frozen=params.frozen,
+        slots="__slots__" in cls.__dict__,
+    )
+    made.__qualname__ = cls.__qualname__
+    made.__module__ = cls.__module__
+    return made
+
+
+def _arguments(cls: type, changed: str | None = None) -> dict[str, Any]:
+    """Distinct values for the fields ``__init__`` takes (one of them changed)."""
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    return {
+        name: (index + 100 if name == changed else index + 1) for index, name in enumerate(names)
+    }
+
+
+@record(frozen=True, slots=True)
+class _Every:
+    """The field options records support, each once (``dataclasses.field`` is read too)."""
+
+    plain: int
+    hidden: int = field(default=2, repr=False)
+    ignored: int = field(default=3, compare=False)
+    unhashed: int = dataclasses.field(default=4, hash=False)
+    made: dict[str, int] = field(default_factory=dict)
+    later: tuple[int, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "later", (*self.later, self.plain))
+
+
+@record
+class _Mutable:  # no docstring: @dataclass writes one
+    value: int
+    other: list[int] = dataclasses.field(default_factory=list)
+
+
+RECORD_CLASSES = _all_records()
+
+
+def test_records_are_found() -> None:
+    from kpolicy.model import Diagnostic, KObject, Span
+
+    assert {Span, Diagnostic, KObject, _Every, _Mutable} <= set(RECORD_CLASSES)
+    assert _Mutable.__doc__ == "_Mutable(value: 'int', other: 'list[int]' = <factory>)"
+    assert _Every(1).later == (1,) and _Every(1).made == {}
+
+
+@pytest.mark.parametrize("cls", RECORD_CLASSES, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
+def test_record_is_the_dataclass(cls: type) -> None:
+    ref = _reference(cls)
+    assert repr(cls.__dataclass_params__) == repr(ref.__dataclass_params__)  # type: ignore[attr-defined]
+    # a docstring of its own, or the signature @dataclass writes when there is none
+    assert cls.__doc__ == ref.__doc__ or not (cls.__doc__ or "").startswith(f"{cls.__name__}(")
+    assert cls.__match_args__ == ref.__match_args__  # type: ignore[attr-defined]
+    assert getattr(cls, "__slots__", None) == getattr(ref, "__slots__", None)
+    mine, theirs = inspect.signature(cls), inspect.signature(ref)
+    # a default_factory's default shows as <factory> (a sentinel of each module)
+    assert [(p.name, p.kind, repr(p.default), p.annotation) for p in mine.parameters.values()] == [
+        (p.name, p.kind, repr(p.default), p.annotation) for p in theirs.parameters.values()
+    ]
+    assert cls.__init__.__annotations__ == ref.__init__.__annotations__  # type: ignore[misc]
+    args = _arguments(cls)
+    try:
+        other = ref(**args)
+    except Exception as exc:  # a __post_init__ that needs real values: it fails alike
+        with pytest.raises(type(exc)):
+            cls(**args)
+        return
+    one = cls(**args)
+    assert repr(one) == repr(other)
+    assert (one == cls(**args)) == (other == ref(**args))
+    assert one != other and other != one  # another class: compared by identity
+    assert (cls.__hash__ is None) == (ref.__hash__ is None)
+    if ref.__hash__ is not None and ref.__dataclass_params__.eq:  # type: ignore[attr-defined]
+        assert hash(one) == hash(other)
+        assert hash(one) == hash(cls(**args))
+    for name in args:
+        changed = _arguments(cls, name)
+        assert (one == cls(**changed)) == (other == ref(**changed)), name
+        assert (one != cls(**changed)) == (other != ref(**changed)), name
+        if ref.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            for target in (one, other):
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    setattr(target, name, 0)
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    delattr(target, name)
+        else:
+            setattr(one, name, 7)
+            assert getattr(one, name) == 7
+            setattr(one, name, args[name])
+    again = dataclasses.replace(one)
+    assert again == one or not ref.__dataclass_params__.eq  # type: ignore[attr-defined]
+    assert dataclasses.astuple(again) == dataclasses.astuple(other)
+    if "<locals>" not in cls.__qualname__:
+        copied = pickle.loads(pickle.dumps(one, protocol=pickle.HIGHEST_PROTOCOL))
+        assert dataclasses.astuple(copied) == dataclasses.astuple(one)
+
+
+def test_record_equality_is_the_tuples() -> None:
+    """A NaN in a field: the same object compares equal (tuple identity), as in dataclasses."""
+
+    @record(frozen=True)
+    class One:
+        value: float
+
+    @dataclasses.dataclass(frozen=True)
+    class Reference:
+        value: float
+
+    nan = math.nan
+    assert (One(nan) == One(nan)) == (Reference(nan) == Reference(nan))
+    assert (One(nan) == One(float("nan"))) == (Reference(nan) == Reference(float("nan")))
+    assert hash(One(nan)) == hash(Reference(nan))
+
+
+def test_record_repr_of_a_cycle() -> None:
+    @record(eq=False)
+    class Node:
+        other: Any = None
+
+    node = Node()
+    node.other = node
+    assert repr(node) == "test_record_repr_of_a_cycle.<locals>.Node(other=...)"
+
+
+def test_record_refuses_a_class_with_its_own_methods() -> None:
+    with pytest.raises(TypeError, match="defines __eq__"):
+
+        @record(frozen=True)
+        class Custom:
+            value: int
+
+            def __eq__(self, other: object) -> bool:
+                return True
+
+            __hash__ = object.__hash__
+
+
+def test_record_docstring_with_annotations_that_are_types() -> None:
+    """Outside ``from __future__ import annotations`` the signature in the docstring names
+    the types as inspect does."""
+    source = (
+        "class Plain:\n    value: int\n    name: str = 'x'\n    extra: 'list[int] | None' = None\n"
+    )
+    mine: dict[str, Any] = {}
+    theirs: dict[str, Any] = {}
+    # compiled without this module's postponed annotations
+    code = compile(source, "<plain>", "exec", dont_inherit=True)
+    exec(code, mine)
+    exec(code, theirs)
+    made = record(frozen=True)(mine["Plain"])
+    reference = dataclasses.dataclass(frozen=True)(theirs["Plain"])
+    assert (
+        made.__doc__
+        == reference.__doc__
+        == "Plain(value: int, name: str = 'x', extra: 'list[int] | None' = None)"
+    )

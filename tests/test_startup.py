@@ -1,0 +1,205 @@
+"""Issue 20, start-up: what a one-file ``kpolicy lint`` (a pre-commit hook on one staged file)
+imports, held here so that a module pulled in at start-up cannot come back unnoticed. No
+timing assertions: the modules a run imports are what its start-up costs (``make bench``
+measures it), and each one named below cost that run milliseconds."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from kpolicy import patterns
+from kpolicy.records import RECORDS
+from tests.conftest import ROOT
+
+SMALL_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: registry.example.com/shop/web:latest
+          imagePullPolicy: IfNotPresent
+          ports: [{name: http, containerPort: 8080}]
+"""
+
+
+def _imported_by(args: list[str], cwd: Path) -> tuple[set[str], str]:
+    """The modules ``kpolicy ARGS`` has imported when it exits, and its stdout."""
+    script = (
+        "import sys\n"
+        f"sys.argv = ['kpolicy', *{args!r}]\n"
+        "from kpolicy.entry import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stdout.flush()\n"
+        "sys.stderr.write('\\n@@' + ' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"KPOLICY_CACHE_DIR": str(cwd / "cache"), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    return set(done.stderr.rpartition("\n@@")[2].split()), done.stdout
+
+
+# what a one-file run without config, policy, chart or kustomization must not import, and why
+NOT_AT_START_UP = {
+    "typer": "the CLI framework: plain lint command lines are parsed by kpolicy.fastcli",
+    "click": "typer's",
+    "lsprotocol": "the language server's",
+    "ruamel": "the round-trip YAML of --fix",
+    "regex": "user patterns only: the bundled rules' patterns run on re",
+    "jsonschema": "policies and --schema-dir only",
+    "sarif_om": "the SARIF writer's",
+    "kpolicy.report.sarif": "another format's writer",
+    "kpolicy.report.text": "another format's writer",
+    "kpolicy.plan": "kpolicy plan",
+    "kpolicy.fix.run": "--fix and --diff",
+    "hashlib": "OpenSSL: SARIF fingerprints and baselines only",
+    "tempfile": "through importlib.resources: the time zone list of CronJobs",
+    "importlib.resources": "the time zone list of CronJobs",
+    "kpolicy.k8s.cron": "CronJobs only",
+    "kpolicy.k8s.timezone": "CronJobs only",
+    "kpolicy.k8s.scheduling": "DaemonSets only, most of it with --nodes",
+    "pathspec": "an ignore file with patterns only (the run is outside a git work tree)",
+    "threading": "the worker feeder of a parallel run only",
+    "traceback": "--debug and worker errors only",
+    "difflib": "did-you-mean suggestions only",
+    "kpolicy.cache": "the run cache, which --no-cache turns off",
+    "dataclasses": "records are defined without it (with inspect, 7 ms)",
+    "inspect": "imported by dataclasses and pkgutil.iter_modules: neither is used",
+}
+
+
+def _offending(modules: set[str], table: dict[str, str] = NOT_AT_START_UP) -> dict[str, str]:
+    return {
+        name: why
+        for name, why in table.items()
+        if name in modules or any(m.startswith(name + ".") for m in modules)
+    }
+
+
+def test_one_file_lint_imports_only_what_it_uses(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_text(SMALL_DEPLOYMENT)
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "d.yaml"], tmp_path
+    )
+    # the run did lint: the rule with the bundled pattern fired
+    found = {d["rule"] for d in json.loads(out)["diagnostics"]}
+    assert "image-pull-policy-not-always-with-latest" in found
+    assert "kpolicy.report.json_report" in modules
+    assert _offending(modules) == {}
+    # its data classes are records (kpolicy.records: a third of a dataclass's cost to define)
+    plain = [
+        f"{name}.{cls.__qualname__}"
+        for name in sorted(m for m in modules if m.startswith("kpolicy"))
+        for cls in vars(importlib.import_module(name)).values()
+        if isinstance(cls, type)
+        and cls.__module__ == name
+        and "__dataclass_fields__" in cls.__dict__
+        and cls not in RECORDS
+    ]
+    assert plain == []
+
+
+def _rule_patterns(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield value
+            if key == "patternProperties" and isinstance(value, dict):
+                yield from value
+            yield from _rule_patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _rule_patterns(item)
+
+
+def test_bundled_linear_patterns_are_the_rules_patterns() -> None:
+    """Every pattern of a bundled rule's check runs on ``re``: a new one must be added to
+    BUNDLED_LINEAR, after checking that it has no nested or overlapping repetition (else
+    ``regex`` is imported at every start again)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        found.update(_rule_patterns(data.get("check")))
+    assert found == patterns.BUNDLED_LINEAR
+
+
+def test_bundled_linear_patterns_match_as_on_regex() -> None:
+    """re and regex (ECMA-like: ASCII, ``$`` at the very end) agree on the bundled patterns."""
+    alphabet = "ab/:@.-_9\n\u0663é" + "latest"
+    rng = random.Random(20)
+    samples = [
+        "nginx",
+        "nginx:latest",
+        "nginx:latest\n",
+        "registry.example.com/shop/web:latest",
+        "registry.example.com:5000/web:latest",
+        "web@sha256:abc",
+        "a/b/c:latest:latest",
+        "",
+        *("".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(3000)),
+    ]
+    for source in patterns.BUNDLED_LINEAR:
+        bounded = patterns.BoundedPattern(source)
+        reference = regex.compile(patterns._translate(source), regex.ASCII)
+        for text in samples:
+            assert bounded.search(text) == (reference.search(text) is not None), (source, text)
+
+
+# what a replayed run (the cache has it, nothing changed) must not import: it hashes the
+# inputs and prints, and imports nothing of the pipeline
+NOT_IN_A_REPLAY = {
+    **{name: why for name, why in NOT_AT_START_UP.items() if name != "kpolicy.cache"},
+    "yaml": "nothing is parsed",
+    "kpolicy.model": "the pipeline's",
+    "kpolicy.lint": "the pipeline",
+    "kpolicy.repo": "the repository model (the folder walk needs only kpolicy.gitignore)",
+    "kpolicy.report": "the report is replayed as recorded",
+    "pathspec": "no ignore file with patterns around the linted folder",
+}
+
+
+def test_replayed_lint_imports_nothing_of_the_pipeline(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    for index in range(3):
+        path = folder / f"d{index}.yaml"
+        path.write_text(SMALL_DEPLOYMENT.replace("name: web", f"name: web{index}"))
+        # a file changed in the last two seconds is never recorded (it could change unseen)
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    args = ["lint", "--format", "json", "--fail-on", "never", "manifests"]
+    recorded, first = _imported_by(args, tmp_path)
+    assert "kpolicy.lint" in recorded
+    replayed, again = _imported_by(args, tmp_path)
+    assert again == first
+    assert _offending(replayed, NOT_IN_A_REPLAY) == {}
