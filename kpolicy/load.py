@@ -587,6 +587,10 @@ def _children_built(
 
 
 _NOT_SIMPLE: Final[Any] = object()
+# schema.instance's MAX_DEPTH and MAX_NODES (importing it imports the schema package), which
+# tests/test_positions.py holds them to: what is_plain_tree accepts
+PLAIN_MAX_DEPTH: Final = 500
+PLAIN_MAX_NODES: Final = 2_000_000
 
 
 def _simple_scalar(node: Node) -> Any:
@@ -1030,6 +1034,9 @@ def load_text(
     source: SourceFile, limits: Limits | None = None, *, keep_text: bool = True
 ) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
+    bounds = limits or Limits()
+    # every document the loader keeps is plain JSON within these bounds (see KObject.plain)
+    plain = bounds.max_depth < PLAIN_MAX_DEPTH and bounds.max_nodes <= PLAIN_MAX_NODES
     text = source.text
     directives = read_directives(text)
     annotated = ANNOTATION in text
@@ -1037,7 +1044,7 @@ def load_text(
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
     for doc in documents:
-        objects.extend(_objects_of(source, doc, diagnostics))
+        objects.extend(_objects_of(source, doc, diagnostics, plain))
     doc_count = max((d.index + 1 for d in documents), default=0)
     manifest_like = any(_is_manifest(d.value) for d in documents) or any(
         d.rule == "yaml-syntax" for d in diagnostics
@@ -1109,7 +1116,9 @@ def _with_templates(
     ]
 
 
-def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]) -> list[KObject]:
+def _objects_of(
+    source: SourceFile, doc: Document, diagnostics: list[Diagnostic], plain: bool = False
+) -> list[KObject]:
     value, table, doc_index, doc_span = doc.value, doc.positions, doc.index, doc.start
     if not isinstance(value, dict):
         what = describe_value(value, limit=40)
@@ -1183,11 +1192,11 @@ def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]
                     )
                 )
                 continue
-            obj = _object(source, item, doc_index, base, table, diagnostics)
+            obj = _object(source, item, doc_index, base, table, diagnostics, plain)
             if obj is not None:
                 found.append(obj)
         return found
-    obj = _object(source, value, doc_index, "", table, diagnostics)
+    obj = _object(source, value, doc_index, "", table, diagnostics, plain)
     if obj is not None:
         found.append(obj)
     return found
@@ -1200,6 +1209,7 @@ def _object(
     base: str,
     table: PositionTable,
     diagnostics: list[Diagnostic],
+    plain: bool = False,
 ) -> KObject | None:
     ref = _ref(data)
     missing = [f for f in ("apiVersion", "kind") if not isinstance(data.get(f), str) or not data[f]]
@@ -1227,4 +1237,4 @@ def _object(
             )
         )
         return None
-    return KObject(data, ref, source, doc_index, base, table)
+    return KObject(data, ref, source, doc_index, base, table, plain=plain)
