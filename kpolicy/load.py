@@ -538,8 +538,11 @@ def _build_document(
         # `records` alive until the cyclic collector runs (lint turns it off)
         build = _built
     # two bytes a number when every line and column fits (all but minified giants), else four
-    narrow = not records or max(records) <= _NARROW_MAX
-    table = array.array("H" if narrow else "i", records)
+    # (the unsigned short array refuses a number past 65,535: no pass to find the largest)
+    try:
+        table = array.array("H", records)
+    except OverflowError:
+        table = array.array("i", records)
     return value, PositionTable.compact(value, table, irregular or None)
 
 
@@ -612,7 +615,6 @@ def _simple_scalar(node: Node) -> Any:
 
 
 _NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)
-_NARROW_MAX: Final = 65_535
 
 
 def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
