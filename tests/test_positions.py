@@ -417,6 +417,7 @@ def test_simple_scalars_built_in_the_loop_are_the_values_build_makes() -> None:
     body += "l:\n" + "".join(f"  - {t}\n" for t in texts)
     _both(body)  # the same records, values and problems as the reference builder
     node = yaml.compose(body, Loader=load._Loader)
+    assert node is not None
     value, _ = load._build_document(node, 0, Limits(), [])
     expected = [
         0,
