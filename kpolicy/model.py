@@ -118,7 +118,8 @@ class KObject:
     # ``data`` is what the loader built, which schema.instance.is_plain_tree would accept:
     # dicts with string keys, lists and JSON scalars, each built once (an alias is built again
     # where it is used), within its node and depth bounds (the loader's limits are below
-    # them); the schema check then need not walk it to know
+    # them); the schema check then need not walk it to know. Whatever replaces ``data`` with
+    # another value says plain=False (lint.inputs) or makes one that is not a dict (lint.run)
     plain: bool = False
 
     @property
