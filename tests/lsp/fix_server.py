@@ -33,7 +33,8 @@ def to_diagnostic(
     return diagnostic
 
 
-engine.to_diagnostic = to_diagnostic
-
 if __name__ == "__main__":
+    # patched only in the server's own process: a test that imports FIX_TITLE from here must
+    # not change the engine of every later test in its process
+    engine.to_diagnostic = to_diagnostic
     main()
