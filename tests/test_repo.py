@@ -792,3 +792,23 @@ def test_every_compose_pattern_starts_with_a_tested_prefix() -> None:
     ):
         assert neighbour_reason(f"deploy/{name}") == "Compose file"
     assert neighbour_reason("deploy/composer.yaml") is None
+
+
+def test_an_object_with_its_kustomization_labels_is_no_longer_the_loaders_plain_value(
+    tmp_path: Path,
+) -> None:
+    """KObject.plain vouches for the value the loader built; the copy with the labels and
+    images a kustomization sets is one the schema check walks again (is_plain_tree)."""
+    from kpolicy.lint.inputs import adapt_to_repo
+    from kpolicy.load import load_text
+    from kpolicy.model import SourceFile
+
+    work = write(tmp_path, {k: v for k, v in OVERLAY.items() if k.startswith("base/")})
+    (work / ".git").mkdir()
+    model = RepoModel.scan(["base/deployment.yaml"], work)
+    text = (work / "base/deployment.yaml").read_text()
+    loaded = load_text(SourceFile("base/deployment.yaml", text))
+    assert [o.plain for o in loaded.objects] == [True]
+    adapted = adapt_to_repo(loaded, model)
+    assert [o.data["metadata"]["labels"] for o in adapted.objects] == [{"app": "web"}]
+    assert [o.plain for o in adapted.objects] == [False]
