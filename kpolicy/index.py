@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
-from kpolicy.repo import Relation, plain_relation
+from kpolicy.repo import Relation, plain_relation, plain_relation_class
 from kpolicy.workload import get, mapping, runs_pods, template_labels
 
 _T = TypeVar("_T")
@@ -52,9 +53,21 @@ class Index:
         self,
         objects: Iterable[KObject],
         relation: Callable[[str, str], Relation] | None = None,
+        relation_class: Callable[[str], Hashable] | None = None,
     ) -> None:
+        """``relation`` tells how two files are applied (every file a plain file when None);
+        ``relation_class`` gives a file a class such that two different files of one class
+        relate alike to every other file (:meth:`kpolicy.repo.RepoModel.relation_class`; for
+        a ``relation`` without one, each file is its own class)."""
         self._objects: list[KObject] = list(objects)
-        self._relation = relation if relation is not None else plain_relation
+        if relation is None:
+            relation, relation_class = plain_relation, plain_relation_class
+        self._relation = relation
+        self._relation_class = relation_class
+        # file → the number of its class; (class, class) → the relation of two different files
+        self._file_class: dict[str, int] = {}
+        self._class_numbers: dict[Hashable, int] = {}
+        self._relations: dict[tuple[int, int], Relation] = {}
         self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
         self._by_kind: dict[str, list[KObject]] = defaultdict(list)
         self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
@@ -96,7 +109,45 @@ class Index:
         define one object (kind, namespace and name) is not applied as a whole: with
         ``kubectl apply -f DIR`` the later would replace the earlier, so its files are
         alternatives (install variants, test fixtures) and relate as :attr:`Relation.OTHER_FOLDERS`."""
-        file_a, file_b = a.source.display, b.source.display
+        return self.relations_from(a)(b)
+
+    def relations_from(self, obj: KObject) -> Callable[[KObject], Relation]:
+        """``lambda other: self.relation(obj, other)``, for the many others of one object.
+        Asked for every pair of candidates (at 20 copies of a corpus, 400,000 times for
+        210,000 pairs of files but 7,700 pairs of folders), a relation is found once per pair
+        of file classes (:meth:`_class_of`)."""
+        file_a = obj.source.display
+        classes = self._file_class
+        class_a = classes.get(file_a)
+        if class_a is None:
+            class_a = self._class_of(file_a)
+        known = self._relations
+        same_file = Relation.SAME_FILE
+
+        def relation(other: KObject) -> Relation:
+            file_b = other.source.display
+            if file_b == file_a:
+                return same_file
+            class_b = classes.get(file_b)
+            if class_b is None:
+                class_b = self._class_of(file_b)
+            found = known.get((class_a, class_b))
+            if found is None:
+                found = known[class_a, class_b] = self._file_relation(file_a, file_b)
+            return found
+
+        return relation
+
+    def _class_of(self, display: str) -> int:
+        """The number of the file's class: its class under ``relation_class`` (the file itself
+        without one) and its folder, which :meth:`_alternatives` reads."""
+        own = self._relation_class(display) if self._relation_class is not None else display
+        key = (own, os.path.dirname(display))
+        number = self._class_numbers.setdefault(key, len(self._class_numbers))
+        self._file_class[display] = number
+        return number
+
+    def _file_relation(self, file_a: str, file_b: str) -> Relation:
         relation = self._relation(file_a, file_b)
         if relation is Relation.SAME_FOLDER and self._alternatives(file_a):
             return Relation.OTHER_FOLDERS
@@ -123,6 +174,17 @@ class Index:
         kustomization joins are not (alternatives, or separate applications)."""
         return self.relation(a, b).together
 
+    def together_with(self, obj: KObject) -> Callable[[KObject], bool]:
+        """``lambda other: self.applied_together(obj, other)``, for the many others of one
+        object."""
+        relation_to = self.relations_from(obj)
+        together = Relation.SAME_CHART
+
+        def applied_together(other: KObject) -> bool:
+            return relation_to(other) <= together
+
+        return applied_together
+
     def applied_with(self, obj: KObject, others: Iterable[KObject]) -> list[KObject]:
         """``others`` applied together with ``obj``, in their order; when none is, those in
         plain files of other folders (a repository laid out by kind: Services in one folder,
@@ -130,9 +192,10 @@ class Index:
         alternative in another folder counts only where nothing applied with ``obj`` does."""
         together: list[KObject] = []
         apart: list[KObject] = []
+        relation_to = self.relations_from(obj)
         for other in others:
-            relation = self.relation(obj, other)
-            if relation.together:
+            relation = relation_to(other)
+            if relation <= Relation.SAME_CHART:  # together
                 together.append(other)
             elif relation is Relation.OTHER_FOLDERS and not together:
                 apart.append(other)
@@ -142,12 +205,11 @@ class Index:
         """``others`` that may be applied with ``obj``, nearest first (the same file, folder,
         build or chart, then plain files of other folders, which a user may apply with it),
         in input order within each; those of another kustomize build or chart are left out."""
-        ranked = [(self.relation(obj, other), order, other) for order, other in enumerate(others)]
-        return [
-            other
-            for rel, _, other in sorted(ranked, key=lambda r: (r[0], r[1]))
-            if rel is not Relation.APART
-        ]
+        relation_to = self.relations_from(obj)
+        ranked = [(relation_to(other), order, other) for order, other in enumerate(others)]
+        ranked.sort(key=itemgetter(0))  # stable: in input order within each relation
+        apart = Relation.APART
+        return [other for rel, _, other in ranked if rel is not apart]
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()`` once per run for ``key``: for results that depend on the index alone.

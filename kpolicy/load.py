@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import array
 import math
+import operator
 import re
 import sys
 from pathlib import Path
@@ -125,12 +126,12 @@ def _install_fast_resolver() -> None:
             return tag
         return _SEQ if kind is SequenceNode else _MAP
 
-    def no_path_resolvers(self: Any, *args: Any) -> None:
-        return None
-
     _Loader.resolve = resolve  # type: ignore[method-assign]
-    _Loader.descend_resolver = no_path_resolvers  # type: ignore[method-assign,assignment]
-    _Loader.ascend_resolver = no_path_resolvers  # type: ignore[method-assign]
+    # No path resolvers: the composer calls these two around every node and ignores what they
+    # return, so functions written in C that take the same arguments stand in for Python ones
+    # (a builtin is not bound as a method: descend_resolver(parent, index) is is_(parent, index))
+    _Loader.descend_resolver = operator.is_  # type: ignore[method-assign,assignment]
+    _Loader.ascend_resolver = type(None)  # type: ignore[method-assign]
 
 
 _TRUE_WORDS = frozenset({"y", "yes", "true", "on"})
@@ -363,6 +364,8 @@ def _build_document(
             tag_problem = len(problems)  # its span is known once the items are built
             problems.append(_tag_problem(tag, Span(*value_span)))
         records.append(0)
+        # a child within the bounds is built in the loop below when it is a simple scalar
+        inline = depth < max_depth
         last = -1  # the record of the last item, or of the last pair's value
         last_key: Node | None = None  # a merge key that ends the mapping
         if cls is MappingNode:
@@ -432,6 +435,24 @@ def _build_document(
                 key = intern(key)  # keys repeat in every object: one string each
                 last = len(records)
                 # the later value wins, as in every YAML reader Kubernetes uses
+                if inline and value_node.__class__ is ScalarNode and count < max_nodes:
+                    item = _simple_scalar(value_node)
+                    if item is not _NOT_SIMPLE:
+                        # a string or a decimal int, most values: built here, as build would
+                        count += 1
+                        at, to = value_node.start_mark, value_node.end_mark
+                        extend(
+                            (
+                                at.line + offset,
+                                at.column + 1,
+                                to.line + offset,
+                                to.column + 1,
+                                *span,
+                                1,
+                            )
+                        )
+                        result[key] = item
+                        continue
                 result[key] = build(value_node, span, depth + 1)
             if pairs and pairs[-1][0].tag == _MERGE:
                 last_key = pairs[-1][0]
@@ -460,13 +481,31 @@ def _build_document(
                         )
         elif cls is SequenceNode:
             result = []  # type: ignore[assignment]
-            for item in node.value:
+            append = result.append  # type: ignore[attr-defined]
+            for item_node in node.value:
                 last = len(records)
-                result.append(build(item, None, depth + 1))  # type: ignore[attr-defined]
+                if inline and item_node.__class__ is ScalarNode and count < max_nodes:
+                    item = _simple_scalar(item_node)
+                    if item is not _NOT_SIMPLE:
+                        count += 1
+                        at, to = item_node.start_mark, item_node.end_mark
+                        extend(
+                            (
+                                at.line + offset,
+                                at.column + 1,
+                                to.line + offset,
+                                to.column + 1,
+                                *_NO_KEY,
+                                1,
+                            )
+                        )
+                        append(item)
+                        continue
+                append(build(item_node, None, depth + 1))
         else:  # pragma: no cover - the composer makes only these three node classes
             raise AssertionError(cls)
         records[position + 8] = (len(records) - position) // RECORD
-        if not cast(CollectionNode, node).flow_style and node.value:
+        if not node.flow_style and node.value:  # type: ignore[attr-defined]
             # a block collection ends where its last item does (its end mark is at whatever
             # follows, maybe lines later); an empty value ends at its key, and an alias (whose
             # record is the anchor's) at its key, or else where the collection's mark says; a
@@ -499,8 +538,11 @@ def _build_document(
         # `records` alive until the cyclic collector runs (lint turns it off)
         build = _built
     # two bytes a number when every line and column fits (all but minified giants), else four
-    narrow = not records or max(records) <= _NARROW_MAX
-    table = array.array("H" if narrow else "i", records)
+    # (the unsigned short array refuses a number past 65,535: no pass to find the largest)
+    try:
+        table = array.array("H", records)
+    except OverflowError:
+        table = array.array("i", records)
     return value, PositionTable.compact(value, table, irregular or None)
 
 
@@ -547,8 +589,32 @@ def _children_built(
     return tuple(children)
 
 
+_NOT_SIMPLE: Final[Any] = object()
+# schema.instance's MAX_DEPTH and MAX_NODES (importing it imports the schema package), which
+# tests/test_positions.py holds them to: what is_plain_tree accepts
+PLAIN_MAX_DEPTH: Final = 500
+PLAIN_MAX_NODES: Final = 2_000_000
+
+
+def _simple_scalar(node: Node) -> Any:
+    """The value of a string or decimal int scalar node, as ``build`` makes it (most scalars of
+    a manifest are these); ``_NOT_SIMPLE`` for any other, which ``build`` makes."""
+    tag = node.tag
+    text = node.value
+    if tag == _STR:
+        return sys.intern(text) if len(text) <= 32 else text
+    if (
+        tag == _INT
+        and len(text) <= 18
+        and text.isdigit()
+        and text.isascii()
+        and (text[0] != "0" or len(text) == 1)
+    ):
+        return int(text)  # what _int_or_fallback gives: in range, no prefix, no underscore
+    return _NOT_SIMPLE
+
+
 _NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)
-_NARROW_MAX: Final = 65_535
 
 
 def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
@@ -970,6 +1036,9 @@ def load_text(
     source: SourceFile, limits: Limits | None = None, *, keep_text: bool = True
 ) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
+    bounds = limits or Limits()
+    # every document the loader keeps is plain JSON within these bounds (see KObject.plain)
+    plain = bounds.max_depth < PLAIN_MAX_DEPTH and bounds.max_nodes <= PLAIN_MAX_NODES
     text = source.text
     directives = read_directives(text)
     annotated = ANNOTATION in text
@@ -977,7 +1046,7 @@ def load_text(
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
     for doc in documents:
-        objects.extend(_objects_of(source, doc, diagnostics))
+        objects.extend(_objects_of(source, doc, diagnostics, plain))
     doc_count = max((d.index + 1 for d in documents), default=0)
     manifest_like = any(_is_manifest(d.value) for d in documents) or any(
         d.rule == "yaml-syntax" for d in diagnostics
@@ -1049,7 +1118,9 @@ def _with_templates(
     ]
 
 
-def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]) -> list[KObject]:
+def _objects_of(
+    source: SourceFile, doc: Document, diagnostics: list[Diagnostic], plain: bool = False
+) -> list[KObject]:
     value, table, doc_index, doc_span = doc.value, doc.positions, doc.index, doc.start
     if not isinstance(value, dict):
         what = describe_value(value, limit=40)
@@ -1123,11 +1194,11 @@ def _objects_of(source: SourceFile, doc: Document, diagnostics: list[Diagnostic]
                     )
                 )
                 continue
-            obj = _object(source, item, doc_index, base, table, diagnostics)
+            obj = _object(source, item, doc_index, base, table, diagnostics, plain)
             if obj is not None:
                 found.append(obj)
         return found
-    obj = _object(source, value, doc_index, "", table, diagnostics)
+    obj = _object(source, value, doc_index, "", table, diagnostics, plain)
     if obj is not None:
         found.append(obj)
     return found
@@ -1140,6 +1211,7 @@ def _object(
     base: str,
     table: PositionTable,
     diagnostics: list[Diagnostic],
+    plain: bool = False,
 ) -> KObject | None:
     ref = _ref(data)
     missing = [f for f in ("apiVersion", "kind") if not isinstance(data.get(f), str) or not data[f]]
@@ -1167,4 +1239,4 @@ def _object(
             )
         )
         return None
-    return KObject(data, ref, source, doc_index, base, table)
+    return KObject(data, ref, source, doc_index, base, table, plain=plain)

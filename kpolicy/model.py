@@ -115,6 +115,12 @@ class KObject:
     # a kustomize patch (named as one by a kustomization, or holding a strategic-merge
     # directive): merged onto another object, never applied on its own
     patch: bool = False
+    # ``data`` is what the loader built, which schema.instance.is_plain_tree would accept:
+    # dicts with string keys, lists and JSON scalars, each built once (an alias is built again
+    # where it is used), within its node and depth bounds (the loader's limits are below
+    # them); the schema check then need not walk it to know. Whatever replaces ``data`` with
+    # another value says plain=False (lint.inputs) or makes one that is not a dict (lint.run)
+    plain: bool = False
 
     @property
     def kind(self) -> str:

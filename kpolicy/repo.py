@@ -24,7 +24,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
 from kpolicy.gitignore import find_work_tree
@@ -71,6 +71,8 @@ _COMPOSE = (
     "compose.*.yml",
     "compose.*.yaml",
 )
+# what every pattern of _COMPOSE starts with: most names are tested by this alone
+_COMPOSE_PREFIXES = ("docker-compose", "compose")
 
 
 def neighbour_reason(display: str) -> str | None:
@@ -88,7 +90,9 @@ def neighbour_reason(display: str) -> str | None:
         return "CI workflow"
     if normal.endswith(".circleci/config.yml"):
         return "CircleCI configuration"
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE):
+    if name.startswith(_COMPOSE_PREFIXES) and any(
+        fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE
+    ):
         return "Compose file"
     return None
 
@@ -120,6 +124,14 @@ def plain_relation(a: str, b: str) -> Relation:
         return Relation.SAME_FOLDER
     same = os.path.dirname(os.path.normpath(a)) == os.path.dirname(os.path.normpath(b))
     return Relation.SAME_FOLDER if same else Relation.OTHER_FOLDERS
+
+
+def plain_relation_class(display: str) -> Hashable:
+    """The class of a file under :func:`plain_relation`: its folder (text given on stdin
+    is its own class)."""
+    if display.startswith("<"):
+        return display
+    return os.path.dirname(os.path.normpath(display))
 
 
 @record(frozen=True, slots=True)
@@ -356,6 +368,13 @@ class RepoModel:
         if builds_a or builds_b or chart_a is not None or chart_b is not None:
             return Relation.APART
         return Relation.SAME_FOLDER if folder_a == folder_b else Relation.OTHER_FOLDERS
+
+    def relation_class(self, display: str) -> Hashable:
+        """What :meth:`relation` reads of a file other than its name: two different files of
+        one class relate alike to every other file (text given on stdin is its own class)."""
+        if display.startswith("<"):
+            return display
+        return self._membership(display)
 
     def applied_together(self, a: str, b: str) -> bool:
         """Whether two files are applied together: the same file, one kustomize build (bases

@@ -434,13 +434,17 @@ def governing_service(
         return None
     if len(named) == 1:
         return candidates[0], ""
-    nearest = index.relation(obj, candidates[0])
-    tied = [s for s in candidates if index.relation(obj, s) is nearest]
+    relation_to = index.relations_from(obj)
+    nearest = relation_to(candidates[0])
+    tied = [s for s in candidates if relation_to(s) is nearest]
 
     def rank(service: KObject) -> int:
         if not is_headless(service.data) or get(service.data, "spec", "type") == "ExternalName":
             return 2
-        selector = Selector.from_map(get(service.data, "spec", "selector"))
+        selector = index.memo(
+            ("service-selector", id(service)),
+            lambda: Selector.from_map(get(service.data, "spec", "selector")),
+        )
         return 0 if selector is not None and selector.matches(labels) else 1
 
     chosen = min(tied, key=rank)  # the first of the best, in input order

@@ -8,14 +8,15 @@ import itertools
 import re
 from collections.abc import Iterator
 
-_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+# a "---" line after the first: the line break before it, a literal that the regular expression
+# engine searches for at once (``^---`` with re.M was tried at every character of the text)
+_LATER_DOC_START = re.compile(r"\n---(?=[ \t\r\n]|$)", re.M)
 
 
 def document_chunks(text: str) -> Iterator[tuple[int, str]]:
     """Split at ``---`` lines so that one broken document does not hide the ones after it."""
-    starts = [m.start() for m in _DOC_START.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
+    starts = [m.start() + 1 for m in _LATER_DOC_START.finditer(text)]
+    starts.insert(0, 0)  # the first chunk starts the text, with its "---" line or without one
     starts.append(len(text))
     line = 0
     for begin, end in itertools.pairwise(starts):

@@ -8,9 +8,13 @@ Every layout is written by the test.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from kpolicy.checks.services import OVERLAP_MESSAGE_MAX, overlap_message
+from kpolicy.index import Index
+from kpolicy.load import load_text
+from kpolicy.model import SourceFile
 from kpolicy.repo import Relation, RepoModel, plain_relation
 from tests.helpers import lint_paths
 
@@ -455,3 +459,73 @@ spec:
     assert found(tmp_path, rules=("ingress-backend-not-found",)) == [
         ("overlays/prod/ingress.yaml", "ingress-backend-not-found", 10)
     ]
+
+
+def test_the_index_answers_each_pair_as_the_model_does(tmp_path: Path) -> None:
+    """The index answers how two files are applied once per pair of file classes
+    (RepoModel.relation_class): every pair, asked in one index after all the others, gets
+    the answer a fresh index gives it (fails when a class forgets the builds, the chart or
+    the folder of a file)."""
+    (tmp_path / ".git").mkdir()
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\n"
+    layout = {
+        "plain/a.yaml": "a",
+        "plain/b.yaml": "b",
+        "other/c.yaml": "c",
+        # a build's resource beside a plain file; two overlays of one base
+        "base/web.yaml": "web",
+        "base/loose.yaml": "loose",
+        "overlays/a/extra.yaml": "extra-a",
+        "overlays/b/extra.yaml": "extra-b",
+        "variants/a.yaml": "variant-a",
+        "variants/b.yaml": "variant-b",
+        "chart/crds/crd.yaml": "crd",
+        "chart/extra/x.yaml": "x",
+        "chart2/crds/crd.yaml": "crd2",
+        # alternatives: both define ConfigMap 'same'
+        "alt/x.yaml": "same",
+        "alt/y.yaml": "same",
+        "alt/z.yaml": "z",
+    }
+    write(tmp_path, {name: config_map.format(name=obj) for name, obj in layout.items()})
+    write(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources: [web.yaml]\n",
+            "overlays/a/kustomization.yaml": "resources: [../../base, extra.yaml, ../../variants/a.yaml]\n",
+            "overlays/b/kustomization.yaml": "resources: [../../base, extra.yaml, ../../variants/b.yaml]\n",
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart2/Chart.yaml": "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+        },
+    )
+    objects = [
+        obj
+        for name in layout
+        for obj in load_text(SourceFile(name, (tmp_path / name).read_text())).objects
+    ]
+    objects.append(load_text(SourceFile("<stdin>", config_map.format(name="in"))).objects[0])
+    model = RepoModel.scan(list(layout), tmp_path)
+    pairs = [(a, b) for a in objects for b in objects]
+    makers: list[Callable[[], Index]] = [
+        lambda: Index(objects, model.relation, model.relation_class),
+        lambda: Index(objects, model.relation),  # each file its own class
+        lambda: Index(objects),  # plain files
+    ]
+    for make in makers:
+        alone = {(id(a), id(b)): make().relation(a, b) for a, b in pairs}
+        index = make()
+        assert {(id(a), id(b)): index.relation(a, b) for a, b in pairs} == alone
+        assert {(id(a), id(b)): index.relation(a, b) for a, b in reversed(pairs)} == alone
+    index = Index(objects, model.relation, model.relation_class)
+    by_name = {obj.source.display: obj for obj in objects}
+    assert index.relation(by_name["base/loose.yaml"], by_name["base/web.yaml"]) is Relation.APART
+    assert index.relation(by_name["alt/x.yaml"], by_name["alt/z.yaml"]) is Relation.OTHER_FOLDERS
+    assert index.relation(by_name["plain/a.yaml"], by_name["plain/b.yaml"]) is (
+        Relation.SAME_FOLDER
+    )
+    assert index.relation(by_name["overlays/a/extra.yaml"], by_name["base/web.yaml"]) is (
+        Relation.SAME_BUILD
+    )
+    assert index.relation(by_name["variants/a.yaml"], by_name["variants/b.yaml"]) is (
+        Relation.APART
+    )

@@ -387,3 +387,90 @@ def test_generated_irregular_documents_have_the_reference_positions(data: st.Dat
         assume(False)
     assume(node is not None)
     _both(text)
+
+
+def test_simple_scalars_built_in_the_loop_are_the_values_build_makes() -> None:
+    """Strings and decimal ints are built inline by their mapping or list; the edges of what
+    counts as one (octal, signs, underscores, int64 overflow, a Unicode digit under !!int)
+    give the values the general path gives, in both places."""
+    texts = [
+        "0",
+        "7",
+        "007",
+        "0777",
+        "-5",
+        "+5",
+        "1_000",
+        "0x1f",
+        "123456789012345678",
+        "9223372036854775807",
+        "18446744073709551616",
+        "99999999999999999999999",
+        "!!int ²",
+        "'12'",
+        "yes",
+        "1.5",
+        "~",
+        "",
+    ]
+    body = "".join(f"k{i}: {t}\n" for i, t in enumerate(texts))
+    body += "l:\n" + "".join(f"  - {t}\n" for t in texts)
+    _both(body)  # the same records, values and problems as the reference builder
+    node = yaml.compose(body, Loader=load._Loader)
+    assert node is not None
+    value, _ = load._build_document(node, 0, Limits(), [])
+    expected = [
+        0,
+        7,
+        7,
+        511,
+        -5,
+        5,
+        1000,
+        31,
+        123456789012345678,
+        9223372036854775807,
+        18446744073709551616.0,
+        99999999999999999999999.0,
+        "²",
+        "12",
+        True,
+        1.5,
+        None,
+        None,
+    ]
+    assert [value[f"k{i}"] for i in range(len(texts))] == expected
+    assert value["l"] == expected
+    assert [type(v) for v in value["l"]] == [type(v) for v in expected]
+
+
+def test_loaded_objects_say_they_are_plain_json_only_within_the_validators_bounds() -> None:
+    """KObject.plain lets the schema check skip is_plain_tree: every object the loader makes
+    (aliases built again where used, merge keys, duplicate keys, tags read as plain data,
+    `kind: List` items) is one it accepts, unless the limits allow what it refuses."""
+    from kpolicy.schema import instance
+
+    assert (load.PLAIN_MAX_DEPTH, load.PLAIN_MAX_NODES) == (instance.MAX_DEPTH, instance.MAX_NODES)
+    text = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: &meta {name: a, labels: &labels {app: a}}
+data: {x: !!binary aGk=, y: 2001-12-14, z: .inf, w: ~, v: [*labels, *labels]}
+extra: {<<: [*labels, {tier: web}], app: b, app: c}
+---
+apiVersion: v1
+kind: List
+items:
+  - {apiVersion: v1, kind: Service, metadata: &m {name: b}, spec: {ports: [{port: 80}]}}
+  - {apiVersion: v1, kind: Service, metadata: *m}
+  - {apiVersion: v1, kind: Secret, metadata: {name: s}, data: !custom {k: v}}
+"""
+    loaded = load.load_text(SourceFile("a.yaml", text))
+    assert len(loaded.objects) == 4
+    for obj in loaded.objects:
+        assert obj.plain
+        assert instance.is_plain_tree(obj.data)
+    deep = load.load_text(SourceFile("a.yaml", text), Limits(max_depth=instance.MAX_DEPTH))
+    assert deep.objects and not any(obj.plain for obj in deep.objects)
+    big = load.load_text(SourceFile("a.yaml", text), Limits(max_nodes=instance.MAX_NODES + 1))
+    assert big.objects and not any(obj.plain for obj in big.objects)

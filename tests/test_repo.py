@@ -776,3 +776,39 @@ def test_the_skipped_summary_counts_in_the_right_number() -> None:
         ", 4 files skipped (1 symbolic link leaving the folder, 2 not Kubernetes manifests, "
         "1 Helm chart template)"
     )
+
+
+def test_every_compose_pattern_starts_with_a_tested_prefix() -> None:
+    """neighbour_reason tests a name's prefix before its Compose patterns: a pattern added
+    with another beginning would never be tried."""
+    from kpolicy.repo import _COMPOSE, _COMPOSE_PREFIXES, neighbour_reason
+
+    assert all(pattern.startswith(_COMPOSE_PREFIXES) for pattern in _COMPOSE)
+    for name in (
+        "docker-compose.yml",
+        "docker-compose.prod.yaml",
+        "compose.yaml",
+        "compose.ci.yml",
+    ):
+        assert neighbour_reason(f"deploy/{name}") == "Compose file"
+    assert neighbour_reason("deploy/composer.yaml") is None
+
+
+def test_an_object_with_its_kustomization_labels_is_no_longer_the_loaders_plain_value(
+    tmp_path: Path,
+) -> None:
+    """KObject.plain vouches for the value the loader built; the copy with the labels and
+    images a kustomization sets is one the schema check walks again (is_plain_tree)."""
+    from kpolicy.lint.inputs import adapt_to_repo
+    from kpolicy.load import load_text
+    from kpolicy.model import SourceFile
+
+    work = write(tmp_path, {k: v for k, v in OVERLAY.items() if k.startswith("base/")})
+    (work / ".git").mkdir()
+    model = RepoModel.scan(["base/deployment.yaml"], work)
+    text = (work / "base/deployment.yaml").read_text()
+    loaded = load_text(SourceFile("base/deployment.yaml", text))
+    assert [o.plain for o in loaded.objects] == [True]
+    adapted = adapt_to_repo(loaded, model)
+    assert [o.data["metadata"]["labels"] for o in adapted.objects] == [{"app": "web"}]
+    assert [o.plain for o in adapted.objects] == [False]

@@ -100,32 +100,42 @@ def _neighbours(obj: KObject, kinds: frozenset[str], ctx: RuleContext) -> list[K
     application ``obj`` belongs to is defined among the inputs. None for a system namespace or
     a namespace with custom resources (whose operators create Pods and Services)."""
     namespace, folder = scope_namespace(obj), _folder(obj)
-    if namespace in _SYSTEM_NAMESPACES or _custom_resources_in(namespace, ctx):
+    if namespace in _SYSTEM_NAMESPACES or _has_custom_resources(namespace, ctx):
         return []
     key = ("neighbours", namespace, folder, kinds)
     return list(
         ctx.index.memo(
             key,
-            lambda: [
-                o
-                for o in ctx.index.in_namespace(namespace)
-                if o.kind in kinds and _folder(o) == folder
-            ],
+            lambda: [o for o in _by_folder(namespace, ctx).get(folder, ()) if o.kind in kinds],
         )
     )
 
 
-def _custom_resources_in(namespace: str, ctx: RuleContext) -> list[KObject]:
-    """Custom resources of ``namespace``: an operator may create Pods or Services for them."""
-    return list(
-        ctx.index.memo(
-            ("custom-resources-in", namespace),
-            lambda: [
-                o
-                for o in ctx.index.in_namespace(namespace)
-                if _custom_group(o.data.get("apiVersion"))
-            ],
-        )
+def _by_folder(namespace: str, ctx: RuleContext) -> dict[str, list[KObject]]:
+    """The objects of ``namespace`` by folder, in input order; once per run (20 copies of a
+    repository have 20 times the folders, each of which would walk 20 times the objects)."""
+
+    def compute() -> dict[str, list[KObject]]:
+        found: dict[str, list[KObject]] = {}
+        for o in ctx.index.in_namespace(namespace):
+            found.setdefault(_folder(o), []).append(o)
+        return found
+
+    return ctx.index.memo(("objects-by-folder", namespace), compute)
+
+
+def _has_custom_resources(namespace: str, ctx: RuleContext) -> bool:
+    """Whether ``namespace`` holds custom resources: an operator may create Pods or Services
+    for them."""
+    return bool(_custom_resources(namespace, ctx))
+
+
+def _custom_resources(namespace: str, ctx: RuleContext) -> list[KObject]:
+    return ctx.index.memo(
+        ("custom-resources-in", namespace),
+        lambda: [
+            o for o in ctx.index.in_namespace(namespace) if _custom_group(o.data.get("apiVersion"))
+        ],
     )
 
 
@@ -151,12 +161,16 @@ def _target(obj: KObject, ctx: RuleContext) -> tuple[str, str, KObject | None] |
     if _templated(kind) or _templated(name):
         return None
     api_version = ref.get("apiVersion")
-    candidates = [
-        candidate
-        for candidate in ctx.index.all_named(kind, scope_namespace(obj), name)
-        if not isinstance(api_version, str)
-        or group_of(api_version) == group_of(str(candidate.data.get("apiVersion", "")))
-    ]
+    named = ctx.index.all_named(kind, scope_namespace(obj), name)
+    if isinstance(api_version, str):
+        group = group_of(api_version)
+        candidates = [
+            candidate
+            for candidate in named
+            if group == group_of(str(candidate.data.get("apiVersion", "")))
+        ]
+    else:
+        candidates = named
     return kind, name, _closest(candidates, obj, ctx) if candidates else None
 
 

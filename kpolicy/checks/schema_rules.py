@@ -43,7 +43,9 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
     # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
     # pipeline keeps only the specific rule's finding there (lint.post.drop_generic_duplicates).
-    for problem in validator.validate(obj.data):
+    # (a names-only or packed object of a parallel run is no dict: walked, as before)
+    plain = obj.plain and obj.data.__class__ is dict
+    for problem in validator.validate(obj.data, plain=plain):
         if obj.patch:
             # a kustomize patch says only what it changes (the rest is the resource's), and
             # its strategic-merge directives are kustomize's, not fields of the kind

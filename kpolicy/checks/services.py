@@ -40,6 +40,12 @@ def _workload_selector(obj: KObject) -> Selector | None:
     return selector
 
 
+def _selector_of(obj: KObject, ctx: RuleContext) -> Selector | None:
+    """:func:`_workload_selector` once per object and run: a workload is a candidate of every
+    workload whose selector selects its Pods."""
+    return ctx.index.memo(("workload-selector", id(obj)), lambda: _workload_selector(obj))
+
+
 # What overlapping selectors do today (ClaimObject, pkg/controller/controller_ref_manager.go):
 # a controller ignores a Pod (or ReplicaSet, or ControllerRevision) that another controller owns,
 # releases what it owns but no longer selects, and adopts an orphan its selector matches. So two
@@ -51,7 +57,7 @@ def _workload_selector(obj: KObject) -> Selector | None:
 # is n-1 findings: each workload but the first names the first one before it in input order.
 @check("selector-overlap", reads=Reads.INDEX)
 def selector_overlap(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    selector = _workload_selector(obj)
+    selector = _selector_of(obj, ctx)
     if selector is None or not isinstance(get(obj.data, "spec", "template"), dict):
         return
     labels = ctx.index.labels_of(obj)
@@ -108,38 +114,43 @@ def _first_earlier_overlap(
     (a base and an overlay, a live and a desired copy) is one object in the cluster: never a
     finding."""
     here = _input_order(obj)
-    for order, other, other_selector in _controllers_selected(obj.namespace, selector, ctx):
+    kind, name = obj.kind, obj.name
+    # the copies of an application in other folders fail here first, the cheapest test
+    applied_together = ctx.index.together_with(obj)
+    for order, other, other_kind, other_name, other_selector in _controllers_selected(
+        obj.namespace, selector, ctx
+    ):
         if order >= here:
             break
-        if other.kind == obj.kind and other.name == obj.name:
+        if other_kind == kind and other_name == name:
             continue
+        if not applied_together(other):
+            continue  # alternatives, or applications of their own
         if not other_selector.matches(labels):
             continue
-        if not ctx.index.applied_together(obj, other):
-            continue  # alternatives, or applications of their own
         return other
     return None
 
 
 def _controllers_selected(
     namespace: str, selector: Selector, ctx: RuleContext
-) -> list[tuple[tuple[str, int, str], KObject, Selector]]:
+) -> list[tuple[tuple[str, int, str], KObject, str, str, Selector]]:
     """The workloads of ``namespace`` that may be a pair of a workload with ``selector``, in
     input order, with their selectors: a selector controller whose Pods ``selector`` matches
     and whose own selector is usable. What depends on ``selector`` alone is found once per
     run: copies of one workload (the same chart in many folders) share their selector, and
     each would otherwise walk every other's candidates again."""
 
-    def compute() -> list[tuple[tuple[str, int, str], KObject, Selector]]:
+    def compute() -> list[tuple[tuple[str, int, str], KObject, str, str, Selector]]:
         found = []
         for other in ctx.index.templates_with(namespace, selector.required_pairs()):
             if other.kind not in SELECTOR_CONTROLLER_KINDS:
                 continue
             if not selector.matches(ctx.index.labels_of(other)):
                 continue
-            other_selector = _workload_selector(other)
+            other_selector = _selector_of(other, ctx)
             if other_selector is not None:
-                found.append((_input_order(other), other, other_selector))
+                found.append((_input_order(other), other, other.kind, other.name, other_selector))
         return found
 
     return ctx.index.memo(("selector-overlap-candidates", namespace, selector), compute)

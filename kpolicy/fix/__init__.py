@@ -199,7 +199,8 @@ def combine(title: str, applicability: Applicability, fixes: Sequence[Fix | None
 def quote_value(obj: KObject, path: Path, title: str) -> Fix | None:
     """Quote a one-line plain scalar as written (``on`` → ``"on"``, ``0777`` → ``"0777"``):
     two insertions, so the text between them is kept whatever it is."""
-    entry = _entry(obj, path)
+    pointer = obj.base + to_pointer(path)
+    entry = obj.positions.lookup(pointer)
     if entry is None:
         return None
     span = entry[1]
@@ -213,5 +214,5 @@ def quote_value(obj: KObject, path: Path, title: str) -> Fix | None:
     return Fix(
         title,
         (TextEdit(start, '"'), TextEdit(end, '"')),
-        expect=(Expect(obj.doc_index, obj.base + to_pointer(path), True, value, quoted=True),),
+        expect=(Expect(obj.doc_index, pointer, True, value, quoted=True),),
     )

@@ -99,7 +99,11 @@ def _check_files(
         (o for f in (*loaded, *context_files) for o in f.objects),
         key=lambda o: (o.source.display, o.doc_index, o.base),
     )
-    index = Index(all_objects, repo.relation if repo is not None else None)
+    index = (
+        Index(all_objects, repo.relation, repo.relation_class)
+        if repo is not None
+        else Index(all_objects)
+    )
     context = rule_context(session, index, nodes, run_schemas(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)

@@ -171,7 +171,8 @@ def build_kustomize(folder: str, limits: Limits) -> KustomizeBuild:
         found = origin_of(obj.data, wrapper)
         if found is not None:
             origins[(obj.kind, obj.namespace, obj.name)] = found
-        objects.append(replace(obj, data=without_origin(obj.data)))
+        # (a value of its own, which is_plain_tree answers for: plain=False)
+        objects.append(replace(obj, data=without_origin(obj.data), plain=False))
     return KustomizeBuild(replace(loaded, objects=tuple(objects)), origins)
 
 
@@ -241,7 +242,9 @@ def adapt_to_repo(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
     if not patch and not labels and not images:
         return loaded
     objects = tuple(
-        replace(o, patch=True) if patch else replace(o, data=applied(o.data, labels, images))
+        replace(o, patch=True)
+        if patch
+        else replace(o, data=applied(o.data, labels, images), plain=False)
         for o in loaded.objects
     )
     return replace(loaded, objects=objects)

@@ -684,6 +684,7 @@ class Project:
                 index = Index(
                     self._all_objects(target, buffers),
                     self.repo.relation if self.repo is not None else None,
+                    self.repo.relation_class if self.repo is not None else None,
                 )
                 services = governing_services(index, obj)
                 # as `kpolicy plan` does: lint's findings tell whether the API server rejects it

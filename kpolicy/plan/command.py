@@ -586,7 +586,9 @@ def build_report(options: PlanOptions) -> PlanRun:
     repo = RepoModel.scan([i.display for i in inputs if i.path is not None], base)
     files = [adapt_to_repo(file, repo) for file in _read(inputs, limits, errors)]
     warnings.extend(_warnings_of(files))
-    index = Index([obj for file in files for obj in file.objects], repo.relation)
+    index = Index(
+        [obj for file in files for obj in file.objects], repo.relation, repo.relation_class
+    )
     with pod_template_kinds(config.pod_templates):
         refusals = _refusals(files, session, repo, base)
     entries: list[PlanEntry] = []

@@ -9,6 +9,7 @@ from typing import Any, Final
 # A document whose tree (with YAML aliases expanded) has more nodes than this is not
 # validated: aliases can make a small file expand exponentially ("billion laughs").
 MAX_NODES: Final = 2_000_000
+MAX_DEPTH: Final = 500  # levels: a deeper document is not validated either
 
 
 def is_plain_tree(obj: object) -> bool:
@@ -29,7 +30,7 @@ def is_plain_tree(obj: object) -> bool:
         if not node:
             continue
         count += len(node)
-        if count > MAX_NODES or depth >= 500:
+        if count > MAX_NODES or depth >= MAX_DEPTH:
             return False
         if node.__class__ is dict:
             for key in node:

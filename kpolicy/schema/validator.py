@@ -261,11 +261,12 @@ class SchemaValidator:
                 state.explainers[key] = compile_explain(state.roots[key], state.explain_memo)
             return state.explainers[key]
 
-    def validate(self, obj: object) -> list[SchemaProblem]:
+    def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]:
         """Every schema problem of one document; ``[]`` for kinds without a schema.
 
         A built-in kind is first checked by its compiled pass/fail check (a few hundred
         nanoseconds a node); jsonschema, which explains, only sees the documents that fail it.
+        ``plain``: the caller knows that ``is_plain_tree(obj)`` holds (``KObject.plain``).
         """
         if not isinstance(obj, Mapping):
             return []
@@ -274,9 +275,9 @@ class SchemaValidator:
             return []
         builtin = (api_version, kind) in self._builtin.roots
         if builtin:
-            return self._validate(obj, api_version, kind, True)
+            return self._validate(obj, api_version, kind, True, plain or None)
         try:
-            return self._validate(obj, api_version, kind, False)
+            return self._validate(obj, api_version, kind, False, plain or None)
         except PatternTimeout as exc:
             return [self._timeout_problem(obj, api_version, kind, exc)]
 
@@ -297,7 +298,12 @@ class SchemaValidator:
         )
 
     def _validate(
-        self, obj: Mapping[str, Any], api_version: str, kind: str, builtin: bool
+        self,
+        obj: Mapping[str, Any],
+        api_version: str,
+        kind: str,
+        builtin: bool,
+        plain: bool | None = None,
     ) -> list[SchemaProblem]:
         validator: Validator | None = None
         if not builtin:
@@ -314,7 +320,6 @@ class SchemaValidator:
             validator = self._validator_for(api_version, kind)
             if validator is None:
                 return []
-        plain: bool | None = None
         if builtin:
             fast = self._fast_for((api_version, kind))
             if fast is not None:
@@ -323,7 +328,8 @@ class SchemaValidator:
                 try:
                     if fast(obj):
                         return []
-                    plain = is_plain_tree(obj)
+                    if plain is None:
+                        plain = is_plain_tree(obj)
                     if plain:
                         return to_problems(self._explainer_for((api_version, kind))(obj))
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
