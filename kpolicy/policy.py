@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import string
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpolicy.checks import CheckFn, RuleContext
 from kpolicy.fix import combine, set_value
@@ -31,6 +30,9 @@ from kpolicy.records import record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.schema.lite import LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
+
+if TYPE_CHECKING:
+    import string
 
 __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
 
@@ -255,16 +257,19 @@ def _has_key(obj: KObject, path: Path) -> bool:
     return entry is not None and entry[0] is not None
 
 
-class _SafeFormatter(string.Formatter):
-    """``str.format`` where an unknown placeholder stays as written instead of raising."""
+@lru_cache(maxsize=1)
+def _formatter() -> string.Formatter:
+    """``str.format`` where an unknown placeholder stays as written instead of raising (made
+    when a message is first rendered: :mod:`string` compiles a pattern as it is imported)."""
+    import string
 
-    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        if field_name in kwargs:
-            return kwargs[field_name], field_name
-        return "{" + field_name + "}", field_name
+    class SafeFormatter(string.Formatter):
+        def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+            if field_name in kwargs:
+                return kwargs[field_name], field_name
+            return "{" + field_name + "}", field_name
 
-
-_FORMATTER = _SafeFormatter()
+    return SafeFormatter()
 
 
 def render_message(template: str, values: Mapping[str, Any], detail: str) -> str:
@@ -277,8 +282,9 @@ def render_message(template: str, values: Mapping[str, Any], detail: str) -> str
     make the check fail.
     """
     try:
-        text = _FORMATTER.vformat(template, (), values)
-        named = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
+        formatter = _formatter()
+        text = formatter.vformat(template, (), values)
+        named = {name for _, name, _, _ in formatter.parse(template) if name}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         text, named = template, set()
     text = text.strip()

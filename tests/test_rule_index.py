@@ -48,3 +48,28 @@ def test_a_stale_index_is_not_used(tmp_path: Path) -> None:
     assert _from_index(folder) is None
     (folder / INDEX_NAME).write_text("{not json")
     assert _from_index(folder) is None
+
+
+def test_only_a_file_modified_since_the_index_is_read(tmp_path: Path) -> None:
+    """A rule file of the length its entry gives and older than the index is taken as the one
+    the index was written from (not read at every start); a newer one must have its CRC."""
+    import os
+
+    folder = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), folder)
+    written = (folder / INDEX_NAME).stat().st_mtime_ns
+    for path in folder.glob("*.yaml"):
+        os.utime(path, ns=(written - 10**9, written - 10**9))
+    assert _from_index(folder) is not None
+    edited = folder / "selector-mismatch.yaml"
+    text = edited.read_text()
+    same_length = text.replace("title: The", "title: Tha", 1)
+    assert same_length != text and len(same_length) == len(text)
+    edited.write_text(same_length)
+    os.utime(edited, ns=(written + 10**9, written + 10**9))
+    assert _from_index(folder) is None  # newer: its CRC differs
+    os.utime(edited, ns=(written - 10**9, written - 10**9))
+    assert _from_index(folder) is not None  # older, same length: trusted, not read
+    edited.write_text(same_length + "\n")
+    os.utime(edited, ns=(written - 10**9, written - 10**9))
+    assert _from_index(folder) is None  # another length
