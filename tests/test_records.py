@@ -239,4 +239,4 @@ def test_init_is_made_on_first_read_from_its_shape_code() -> None:
     assert Right.__init__.__code__.co_varnames == ("self", "x", "y", "z")
     assert len(records._SHAPES) - len(shapes) <= 1  # one shape, compiled once at most
     with pytest.raises(TypeError):
-        Right(1, q=2)  # type: ignore[call-arg]
+        Right(1, q=2)
