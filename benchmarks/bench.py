@@ -1,6 +1,6 @@
 """kpolicy's benchmark: kpolicy lint against the YAML parser's own speed, in one run.
 
-    python benchmarks/bench.py [FOLDER] [--scale 20] [--runs 3] [--no-editor]
+    python benchmarks/bench.py [FOLDER] [--scale 20] [--runs 5] [--scale-runs 3] [--no-editor]
 
 Builds the 1x input (FOLDER, default ../shared/corpus when present, else examples/), an Nx
 input (N copies of it, names changed so that nothing is deduplicated), and from the 1x input a
@@ -10,9 +10,12 @@ unmutated twin written the same way, all in a temporary folder. Then it times, e
 cold process:
 
 - the floor: PyYAML's C composer (``yaml.compose_all`` with CSafeLoader) over the same files;
-- ``kpolicy lint --format json --no-cache`` with every default rule and schema validation, on
-  each input; time per finding is the many-findings run less its twin's, per extra finding
-  (less the floor's own difference between the two);
+- ``kpolicy lint --format json --no-cache .`` with every default rule and schema validation, in
+  each input's folder (as a project's owners run it: the working folder is the project, which
+  kpolicy reads around the inputs, e.g. for the charts of rendered Helm output; the floor and
+  kpolicy run in turn, so that a slower minute of a shared machine falls on both); time per
+  finding is the many-findings run less its twin's, per extra finding (less the floor's own
+  difference between the two);
 - a second, cached ``kpolicy lint`` on the unchanged 1x input;
 - start-up: ``kpolicy lint`` on one small Deployment file, against the floor on that file
   (``import yaml`` and composing it);
@@ -185,6 +188,42 @@ def best(cmd: list[str], cwd: Path, runs: int, memory: bool = False) -> tuple[fl
     return statistics.median(times), max(r[1] for r in results_rss), results[-1][2]
 
 
+def paired(
+    floor_cmd: list[str],
+    lint_cmd: list[str],
+    cwd: Path,
+    runs: int,
+    memory: bool = False,
+    lint_cwd: Path | None = None,
+) -> tuple[tuple[float, str], tuple[float, int, str], str]:
+    """The floor and kpolicy run in turn, ``runs`` times each (floor, kpolicy, floor, ...), so
+    that a slower minute of a shared machine falls on both alike; the median of each, kpolicy's
+    largest peak RSS (with ``memory``, one more untimed run samples the process tree's PSS),
+    each one's stdout, and the spread of the ratios of the pairs. kpolicy runs in ``lint_cwd``
+    when given: the project's own folder, as its owners run it."""
+    lint_cwd = lint_cwd or cwd
+    floors: list[float] = []
+    lints: list[float] = []
+    rss = 0
+    floor_out = lint_out = ""
+    for _ in range(runs):
+        took, _, floor_out = timed(floor_cmd, cwd)
+        floors.append(took)
+        took, peak, lint_out = timed(lint_cmd, lint_cwd)
+        lints.append(took)
+        rss = max(rss, peak)
+    if memory:
+        _, peak, _ = timed(lint_cmd, lint_cwd, sample=True)
+        rss = max(rss, peak)
+    ratios = sorted(lint / floor for floor, lint in zip(floors, lints, strict=True))
+    spread = f"pairs {ratios[0]:.2f}-{ratios[-1]:.2f}x"
+    return (
+        (statistics.median(floors), floor_out),
+        (statistics.median(lints), rss, lint_out),
+        spread,
+    )
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -274,7 +313,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path)
     parser.add_argument("--scale", type=int, default=20)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--scale-runs", type=int, default=3, help="runs of the scaled input (each takes seconds)"
+    )
     parser.add_argument("--jobs", type=int, help="passed to kpolicy lint --jobs (default: its own)")
     parser.add_argument("--serial", action="store_true", help="also time kpolicy with --jobs 1")
     parser.add_argument("--no-editor", action="store_true", help="skip the language server")
@@ -293,7 +335,8 @@ def main() -> None:
         print(
             f"input: {source} ({len(list(manifests(one)))} files); scale {args.scale}x; "
             f"many-findings corpus generated from it ({lines_of(fuzzed)} lines); "
-            f"{args.runs} runs each, median; {os.cpu_count()} cores"
+            f"{args.runs} runs each ({args.scale_runs} at {args.scale}x), floor and kpolicy in "
+            f"turn, median; {os.cpu_count()} cores"
         )
         checks: list[tuple[str, bool]] = []
         variants = [("", jobs)] + ([("serial ", ["--jobs", "1"])] if args.serial else [])
@@ -305,15 +348,17 @@ def main() -> None:
             (f"{args.scale}x", many, True),
         )
         for label, folder, measure_memory in inputs:
-            floor_t, _, count = best([sys.executable, "-c", FLOOR, str(folder)], work, args.runs)
-            docs = int(count.strip() or 0)
+            runs = args.scale_runs if measure_memory else args.runs
             for variant, extra in variants:
-                lint_t, lint_mem, out = best(
-                    kpolicy_cmd(*no_cache, *extra, str(folder)),
+                (floor_t, count), (lint_t, lint_mem, out), spread = paired(
+                    [sys.executable, "-c", FLOOR, str(folder)],
+                    kpolicy_cmd(*no_cache, *extra, "."),
                     work,
-                    args.runs,
+                    runs,
                     memory=measure_memory,
+                    lint_cwd=folder,
                 )
+                docs = int(count.strip() or 0)
                 tree_mem = LAST_TREE_PEAK[0]
                 found = findings(out)
                 if not variant:
@@ -322,7 +367,7 @@ def main() -> None:
                 print(
                     f"{label:>13}: {docs} documents, {found} findings | floor (C composer) "
                     f"{floor_t:.2f}s = {docs / floor_t:,.0f} docs/s | {variant}kpolicy "
-                    f"{lint_t:.2f}s = {docs / lint_t:,.0f} docs/s | ratio {lint_t / floor_t:.2f}x "
+                    f"{lint_t:.2f}s = {docs / lint_t:,.0f} docs/s | ratio {lint_t / floor_t:.2f}x ({spread}) "
                     f"| peak RSS {lint_mem / 1024:.0f} MB (largest process{tree})"
                 )
         for label, target in (
@@ -350,11 +395,11 @@ def main() -> None:
         if found_m > found_p:
             # the same documents, written the same way; what the floor takes longer on the
             # fuzzed files (they differ in length) is not counted against the findings
-            extra = (lint_m - lint_p) - (floor_m - floor_p)
-            per = extra / (found_m - found_p)
+            extra_t = (lint_m - lint_p) - (floor_m - floor_p)
+            per = extra_t / (found_m - found_p)
             print(
                 f"time per finding: {per * 1e6:.0f} µs ({found_m - found_p} more findings cost "
-                f"{extra:.2f}s, the floor's own difference taken out)"
+                f"{extra_t:.2f}s, the floor's own difference taken out)"
             )
         peak = results[f"{args.scale}x"][3]
         print(f"peak memory at {args.scale}x: {peak / 1024:.0f} MB")
@@ -363,8 +408,8 @@ def main() -> None:
         )
         cold_t = results["1x"][1]
         if no_cache:
-            timed(kpolicy_cmd(*jobs, str(one)), work)  # fills the cache
-            cached_t, _, _ = best(kpolicy_cmd(*jobs, str(one)), work, max(args.runs, 3))
+            timed(kpolicy_cmd(*jobs, "."), one)  # fills the cache
+            cached_t, _, _ = best(kpolicy_cmd(*jobs, "."), one, max(args.runs, 3))
             print(
                 f"cached second run (1x): {cached_t:.3f}s = {cached_t / cold_t:.2f} of the cold run"
             )
@@ -372,13 +417,17 @@ def main() -> None:
         small = work / "small" / "deployment.yaml"
         small.parent.mkdir()
         small.write_text(SMALL_DEPLOYMENT, encoding="utf-8")
-        startup_runs = max(args.runs, 7)
-        floor_start, _, _ = best([sys.executable, "-c", FLOOR, str(small)], work, startup_runs)
-        start_t, _, _ = best([*kpolicy_cmd(*no_cache), str(small)], work, startup_runs)
+        (floor_start, _), (start_t, _, _), spread = paired(
+            [sys.executable, "-c", FLOOR, str(small)],
+            [*kpolicy_cmd(*no_cache), small.name],
+            work,
+            max(args.runs * 3, 15),
+            lint_cwd=small.parent,
+        )
         print(
             f"start-up (one small Deployment, no cache): {start_t * 1000:.0f} ms; floor "
             f"(import yaml, compose it) {floor_start * 1000:.0f} ms; "
-            f"ratio {start_t / floor_start:.2f}x"
+            f"ratio {start_t / floor_start:.2f}x ({spread})"
         )
         checks.append(
             (
