@@ -739,6 +739,39 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
         settings.data.get("data")
 
 
+def test_a_serial_run_of_a_large_input_keeps_unread_kinds_by_name_only_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one worker (``-j 1``, or no idle core) on an input that workers would share, the
+    parent runs the workers' local pass itself, file by file, and keeps what no check of its
+    own reads by name only: the memory of the parallel run, and the same report as the
+    serial run that keeps everything (an input below the threshold)."""
+    import kpolicy.lint as lint_module
+    from kpolicy.index import NamesOnly
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "more.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"
+    )
+    seen: list[Any] = []
+    real = lint_module.check_files
+
+    def capture(loaded: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(o for f in loaded for o in f.objects)
+        return real(loaded, *args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "check_files", capture)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=1)
+    kept_whole = report(options)
+    assert seen and all(not isinstance(o.data, NamesOnly) for o in seen)
+    seen.clear()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 2)
+    assert report(options) == kept_whole
+    assert {o.kind for o in seen if isinstance(o.data, NamesOnly)} == {"ConfigMap"}
+    assert "Deployment" in {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
+
+
 def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
     text = (
         "kind: ConfigMap\napiVersion: v1\ndata:\n  a: b\n  c: [1, {x: y}]\n"

@@ -109,6 +109,14 @@ def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> Lo
     return replace(loaded, objects=objects)
 
 
+def _large(sizes: Sequence[int]) -> bool:
+    """Whether the input is one that the default job count would share among workers when
+    cores are free (:func:`kpolicy.parallel.plan_jobs`)."""
+    from kpolicy.parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FILES
+
+    return sum(sizes) >= MIN_PARALLEL_BYTES and len(sizes) >= MIN_PARALLEL_FILES
+
+
 def read_all(
     reads: Sequence[tuple[Input, bool]],
     session: Session,
@@ -139,9 +147,12 @@ def read_all(
         if item.path is not None and results[i] is None and item.display not in options.texts
     ]
     local: list[LocalFindings | None] = [None] * len(reads)
-    if jobs > 1 and len(on_disk) > 1:
-        from kpolicy.parallel import WorkerFailed, load_files
-
+    # serial (-j 1, or no idle core) on an input that workers would share: the same local pass,
+    # here, one file at a time, so that a file's objects of the kinds no check of the parent
+    # reads are dropped once their own checks have run, as the workers drop them, and the
+    # memory stays that of the parallel run's parent
+    serial_pass = jobs == 1 and len(on_disk) > 1 and _large(sizes or [size_of(i) for i, _ in reads])
+    if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
 
@@ -156,14 +167,20 @@ def read_all(
             found = _check_locally(engine, result)
             return _kept(result, found, whole), found
 
-        try:
-            found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
-        except WorkerFailed:
-            pass
+        if serial_pass:
+            for index in on_disk:
+                results[index], local[index] = read(index)
         else:
-            for index, (result, early) in zip(on_disk, found, strict=True):
-                results[index] = result
-                local[index] = early
+            from kpolicy.parallel import WorkerFailed, load_files
+
+            try:
+                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
+            except WorkerFailed:
+                pass
+            else:
+                for index, (result, early) in zip(on_disk, found, strict=True):
+                    results[index] = result
+                    local[index] = early
     for index, (item, context_only) in enumerate(reads):
         if results[index] is None:
             given = options.texts.get(item.display)
