@@ -93,6 +93,7 @@ NOT_AT_START_UP = {
     "threading": "the worker feeder of a parallel run only",
     "traceback": "--debug and worker errors only",
     "difflib": "did-you-mean suggestions only",
+    "pickle": "packing a CRD for the parent of a parallel run, and the run cache, only",
     "kpolicy.cache": "the run cache, which --no-cache turns off",
     "dataclasses": "records are defined without it (with inspect, 7 ms)",
     "inspect": "imported by dataclasses and pkgutil.iter_modules: neither is used",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Sequence
 from typing import cast
 
@@ -94,6 +93,8 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
         return replace(obj, data=NamesOnly(kept), positions=table)
     # the parent reads a definition's schemas once (lint.session.run_schemas): packed till then
     packed = PackedWhole(kept)
+    import pickle  # only where a definition is packed: not on a one-file run's path
+
     packed.packed = pickle.dumps(obj.data, protocol=pickle.HIGHEST_PROTOCOL)
     return replace(obj, data=packed, positions=table)
 
