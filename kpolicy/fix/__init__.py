@@ -65,22 +65,25 @@ def set_value(
     from kpolicy.fix.text import scalar_text
 
     entry = _entry(obj, path)
-    edit: Edit
-    if entry is not None:
-        _, span = entry
-        if span.end_line != span.line or span.end_column <= span.column:
-            return None  # an empty or multi-line value: no clear span to replace
-        if not isinstance(value, (str, int, float, bool)) and value is not None:
-            return None
-        edit = TextEdit(span, scalar_text(value))
-    else:
-        inserted = _insert(obj, path[:-1], str(path[-1]), value, before)
-        if inserted is None:
-            return None
-        edit = inserted
+    if entry is None:
+        return insert_key(
+            obj,
+            path[:-1],
+            str(path[-1]),
+            value,
+            title,
+            applicability,
+            before=before,
+            finding_file=finding_file,
+        )
+    _, span = entry
+    if span.end_line != span.line or span.end_column <= span.column:
+        return None  # an empty or multi-line value: no clear span to replace
+    if not isinstance(value, (str, int, float, bool)) and value is not None:
+        return None
     return Fix(
         title,
-        (edit,),
+        (TextEdit(span, scalar_text(value)),),
         applicability,
         file=_file(obj, finding_file),
         expect=(_expect(obj, path, value),),
