@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from kpolicy.patterns import PatternError, compile_pattern
 from kpolicy.schema.formats import FORMATS, FormatResult
-from kpolicy.schema.lite import ANNOTATIONS
+from kpolicy.schema.lite import ANNOTATIONS, COMPILED_KEYWORDS
 
 FastCheck = Callable[[Any], bool]
 
@@ -30,28 +30,6 @@ class Unsupported(Exception):
 
 
 _Unsupported = Unsupported
-
-
-_FAST_KEYWORDS: Final = frozenset(
-    {
-        "type",
-        "properties",
-        "additionalProperties",
-        "items",
-        "required",
-        "enum",
-        "format",
-        "pattern",
-        "minLength",
-        "maxLength",
-        "minItems",
-        "maxItems",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-    }
-)
 
 
 def _fast_always(value: object) -> bool:
@@ -161,7 +139,7 @@ def _fast_child(
 def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck:
     for keyword in schema:
         if (
-            keyword not in _FAST_KEYWORDS
+            keyword not in COMPILED_KEYWORDS
             and keyword not in ANNOTATIONS
             and not (isinstance(keyword, str) and keyword.startswith("x-"))
         ):

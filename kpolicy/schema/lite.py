@@ -433,9 +433,10 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 Explainer = Callable[[Any, Path, list[LiteError]], None]
 
-# the keywords :func:`compile_explainer` compiles: those the fast check knows (see
-# ``kpolicy/schema/fast.py``), which are all a built-in schema with a fast check uses
-_COMPILED = frozenset(
+# the keywords :func:`compile_explainer` compiles: those the fast check knows (its
+# ``kpolicy/schema/fast.py`` imports this set), which are all a built-in schema with a fast
+# check uses
+COMPILED_KEYWORDS = frozenset(
     {
         "type",
         "properties",
@@ -560,7 +561,7 @@ def _step(
     memo: dict[int, Explainer],
 ) -> Explainer | None:
     """One keyword of a schema node, as :func:`_errors` evaluates it (None: it never fails)."""
-    if keyword not in _COMPILED:
+    if keyword not in COMPILED_KEYWORDS:
         raise _NotCompiled(str(keyword))
     if keyword == "type":
         names = [value] if isinstance(value, str) else value
