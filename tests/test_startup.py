@@ -46,8 +46,9 @@ spec:
 """
 
 
-def _imported_by(args: list[str], cwd: Path) -> tuple[set[str], str]:
-    """The modules ``kpolicy ARGS`` has imported when it exits, and its stdout."""
+def _run_main(args: list[str], cwd: Path, report: str) -> tuple[str, str]:
+    """Run ``kpolicy ARGS`` through its entry point in a new interpreter, then ``report`` (a
+    statement that writes what it reports to stderr): what it reported, and the run's stdout."""
     script = (
         "import sys\n"
         f"sys.argv = ['kpolicy', *{args!r}]\n"
@@ -57,7 +58,8 @@ def _imported_by(args: list[str], cwd: Path) -> tuple[set[str], str]:
         "except SystemExit:\n"
         "    pass\n"
         "sys.stdout.flush()\n"
-        "sys.stderr.write('\\n@@' + ' '.join(sorted(sys.modules)))\n"
+        "sys.stderr.write('\\n@@')\n"
+        f"{report}\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -67,7 +69,13 @@ def _imported_by(args: list[str], cwd: Path) -> tuple[set[str], str]:
         env={"KPOLICY_CACHE_DIR": str(cwd / "cache"), "PATH": "/usr/bin:/bin"},
         check=True,
     )
-    return set(done.stderr.rpartition("\n@@")[2].split()), done.stdout
+    return done.stderr.rpartition("\n@@")[2], done.stdout
+
+
+def _imported_by(args: list[str], cwd: Path) -> tuple[set[str], str]:
+    """The modules ``kpolicy ARGS`` has imported when it exits, and its stdout."""
+    reported, out = _run_main(args, cwd, "sys.stderr.write(' '.join(sorted(sys.modules)))")
+    return set(reported.split()), out
 
 
 # what a one-file run without config, policy, chart or kustomization must not import, and why
@@ -209,25 +217,8 @@ def test_replayed_lint_imports_nothing_of_the_pipeline(tmp_path: Path) -> None:
 def _collector_after(args: list[str], cwd: Path) -> tuple[bool, int]:
     """Whether the cyclic collector is on when ``kpolicy ARGS`` returns, and how many objects
     it froze."""
-    script = (
-        "import gc, sys\n"
-        f"sys.argv = ['kpolicy', *{args!r}]\n"
-        "from kpolicy.entry import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "sys.stderr.write(f'\\n@@{gc.isenabled()} {gc.get_freeze_count()}')\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"KPOLICY_CACHE_DIR": str(cwd / "cache"), "PATH": "/usr/bin:/bin"},
-        check=True,
-    )
-    enabled, frozen = done.stderr.rpartition("\n@@")[2].split()
+    report = "import gc; sys.stderr.write(f'{gc.isenabled()} {gc.get_freeze_count()}')"
+    enabled, frozen = _run_main(args, cwd, report)[0].split()
     return enabled == "True", int(frozen)
 
 
