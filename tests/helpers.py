@@ -1,4 +1,5 @@
-"""Shared test helpers: lint text or folders in-process, read fixture markers."""
+"""Shared test helpers: lint text or folders in-process, run the command line in this process
+or a new one, read fixture markers."""
 
 from __future__ import annotations
 
@@ -126,3 +127,19 @@ def cli(
         assert isinstance(raw, io.BytesIO)
         texts.append(raw.getvalue().decode("utf-8", errors="replace"))
     return subprocess.CompletedProcess(["kpolicy", *args], code, texts[0], texts[1])
+
+
+def run_process(
+    *args: str, cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``kpolicy ARGS`` as the installed command runs it, in a new process (``python -m
+    kpolicy``), with text output and a two-minute limit: for what only a separate process
+    shows (exit codes from the interpreter, file modes, the real start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kpolicy", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

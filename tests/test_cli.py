@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import jsonschema
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import cli
+from tests.helpers import cli, run_process
 
 BAD = """\
 apiVersion: apps/v1
@@ -37,19 +36,6 @@ def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.Completed
     """``kpolicy ARGS`` in this process (``tests.helpers.cli``); ``test_exit_codes`` runs the
     installed command as a process (``run_process``)."""
     return cli(*args, cwd=cwd, stdin=stdin)
-
-
-def run_process(
-    *args: str, cwd: Path, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kpolicy", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

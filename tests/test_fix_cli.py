@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import run_process
 
 # revision-history-limit-zero (a safe fix) and rollout-takes-all-down (an unsafe one)
 DEPLOYMENT = """\
@@ -36,14 +37,7 @@ BOTH = SAFE.replace("maxUnavailable: '100%'", "maxUnavailable: 1")
 
 
 def run(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_process("lint", "--no-cache", *args, cwd=cwd, stdin=stdin)
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from tests.conftest import ROOT, load_sarif_schema
+from tests.helpers import run_process
 
 EXAMPLES = ROOT / "examples" / "policies"
 MANIFEST = """\
@@ -74,16 +73,6 @@ spec:
 POLICIES = "images-from-registry,prod-replicas-minimum"
 
 
-def kpolicy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kpolicy", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "prod-web.yaml").write_text(MANIFEST)
@@ -91,7 +80,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_text(project: Path) -> None:
-    out = kpolicy(
+    out = run_process(
         "lint", "--policy", str(EXAMPLES), "--select", POLICIES, "prod-web.yaml", cwd=project
     )
     assert out.returncode == 1, out.stderr
@@ -108,7 +97,7 @@ def test_text(project: Path) -> None:
 
 
 def test_json(project: Path) -> None:
-    out = kpolicy(
+    out = run_process(
         "lint",
         "--policy",
         str(EXAMPLES),
@@ -141,7 +130,7 @@ def test_json(project: Path) -> None:
 
 
 def test_sarif(project: Path) -> None:
-    out = kpolicy(
+    out = run_process(
         "lint",
         "--policy",
         str(EXAMPLES),
@@ -197,7 +186,7 @@ exemptions:
   - rules: [prod-replicas-minimum]
     kinds: [StatefulSet]
 """)
-    out = kpolicy("lint", "--select", POLICIES, "-f", "json", "prod-web.yaml", cwd=project)
+    out = run_process("lint", "--select", POLICIES, "-f", "json", "prod-web.yaml", cwd=project)
     report = json.loads(out.stdout)
     assert [(d["rule"], d["severity"], d["line"]) for d in report["diagnostics"]] == [
         ("prod-replicas-minimum", "warning", 7),
@@ -207,10 +196,10 @@ exemptions:
 
 
 def test_rules_command_lists_policies(project: Path) -> None:
-    out = kpolicy("rules", "--policy", str(EXAMPLES), cwd=project)
+    out = run_process("rules", "--policy", str(EXAMPLES), cwd=project)
     assert out.returncode == 0
     assert any(line.startswith("images-from-registry ") for line in out.stdout.splitlines())
-    one = kpolicy(
+    one = run_process(
         "rules", "prod-replicas-minimum", "--policy", str(EXAMPLES), "-f", "json", cwd=project
     )
     data = json.loads(one.stdout)
@@ -223,6 +212,6 @@ def test_bad_policy_is_a_usage_error(project: Path) -> None:
         .read_text()
         .replace("severity: error", "severity: fatal")
     )
-    out = kpolicy("lint", "--policy", "broken.yaml", "prod-web.yaml", cwd=project)
+    out = run_process("lint", "--policy", "broken.yaml", "prod-web.yaml", cwd=project)
     assert out.returncode == 2
     assert out.stderr.startswith("kpolicy: error: broken.yaml:6: invalid rule file at severity:")
