@@ -681,6 +681,22 @@ def test_relating_rules_fixtures_parallel_equals_serial(folder: Path, tmp_path: 
     assert {d.rule for d in serial.diagnostics} == {folder.name}
 
 
+def _objects_checked(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The objects the parent's ``check_files`` is given from now on, in order (the caller
+    clears the list between runs)."""
+    import kpolicy.lint as lint_module
+
+    seen: list[Any] = []
+    real = lint_module.check_files
+
+    def capture(loaded: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.extend(o for f in loaded for o in f.objects)
+        return real(loaded, *args, **kwargs)
+
+    monkeypatch.setattr(lint_module, "check_files", capture)
+    return seen
+
+
 def test_the_parent_keeps_unread_kinds_by_name_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -688,7 +704,6 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
     it by their names only, a CRD with its data packed; what the relating checks read
     (Services, autoscalers, budgets, what runs Pods, custom kinds) whole; the output is the
     serial run's."""
-    import kpolicy.lint as lint_module
     from kpolicy.checks import kinds_read_whole
     from kpolicy.index import NamesOnly, NotKeptWhole, PackedWhole, whole_data
 
@@ -705,14 +720,7 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
         "---\napiVersion: ops.example.com/v1\nkind: Backup\nmetadata: {name: b}\n"
         "spec: {schedule: '0 3 * * *'}\n"
     )
-    seen: list[Any] = []
-    real = lint_module.check_files
-
-    def capture(loaded: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.extend(o for f in loaded for o in f.objects)
-        return real(loaded, *args, **kwargs)
-
-    monkeypatch.setattr(lint_module, "check_files", capture)
+    seen = _objects_checked(monkeypatch)
     options = LintOptions(paths=[str(folder)], use_config_discovery=False)
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     assert all(not isinstance(o.data, NamesOnly) for o in seen)
@@ -746,21 +754,13 @@ def test_a_serial_run_of_a_large_input_keeps_unread_kinds_by_name_only_too(
     parent runs the workers' local pass itself, file by file, and keeps what no check of its
     own reads by name only: the memory of the parallel run, and the same report as the
     serial run that keeps everything (an input below the threshold)."""
-    import kpolicy.lint as lint_module
     from kpolicy.index import NamesOnly
 
     folder = generated(tmp_path / "in", copies=3)
     (folder / "more.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"
     )
-    seen: list[Any] = []
-    real = lint_module.check_files
-
-    def capture(loaded: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.extend(o for f in loaded for o in f.objects)
-        return real(loaded, *args, **kwargs)
-
-    monkeypatch.setattr(lint_module, "check_files", capture)
+    seen = _objects_checked(monkeypatch)
     options = LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=1)
     kept_whole = report(options)
     assert seen and all(not isinstance(o.data, NamesOnly) for o in seen)
