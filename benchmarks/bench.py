@@ -174,18 +174,9 @@ def timed(cmd: list[str], cwd: Path, sample: bool = False) -> tuple[float, int, 
     return elapsed, usage.ru_maxrss, stdout
 
 
-def best(cmd: list[str], cwd: Path, runs: int, memory: bool = False) -> tuple[float, int, str]:
-    """The median time of ``runs`` runs and the largest peak RSS; with ``memory``, one more
-    run samples the process tree's PSS. That run is not timed: the sampler reads /proc every
-    20 ms, and on a machine with two cores it would take CPU from a kpolicy that uses both."""
-    results = [timed(cmd, cwd) for _ in range(runs)]
-    if memory:
-        sampled = timed(cmd, cwd, sample=True)
-        results_rss = [*results, sampled]
-    else:
-        results_rss = results
-    times = [r[0] for r in results]
-    return statistics.median(times), max(r[1] for r in results_rss), results[-1][2]
+def median_time(cmd: list[str], cwd: Path, runs: int) -> float:
+    """The median wall time of ``runs`` runs."""
+    return statistics.median(timed(cmd, cwd)[0] for _ in range(runs))
 
 
 def paired(
@@ -198,7 +189,9 @@ def paired(
 ) -> tuple[tuple[float, str], tuple[float, int, str], str]:
     """The floor and kpolicy run in turn, ``runs`` times each (floor, kpolicy, floor, ...), so
     that a slower minute of a shared machine falls on both alike; the median of each, kpolicy's
-    largest peak RSS (with ``memory``, one more untimed run samples the process tree's PSS),
+    largest peak RSS (with ``memory``, one more run samples the process tree's PSS; that run is
+    not timed: the sampler reads /proc every 20 ms, and on a machine with two cores it would
+    take CPU from a kpolicy that uses both),
     each one's stdout, and the spread of the ratios of the pairs. kpolicy runs in ``lint_cwd``
     when given: the project's own folder, as its owners run it."""
     lint_cwd = lint_cwd or cwd
@@ -409,7 +402,7 @@ def main() -> None:
         cold_t = results["1x"][1]
         if no_cache:
             timed(kpolicy_cmd(*jobs, "."), one)  # fills the cache
-            cached_t, _, _ = best(kpolicy_cmd(*jobs, "."), one, max(args.runs, 3))
+            cached_t = median_time(kpolicy_cmd(*jobs, "."), one, max(args.runs, 3))
             print(
                 f"cached second run (1x): {cached_t:.3f}s = {cached_t / cold_t:.2f} of the cold run"
             )

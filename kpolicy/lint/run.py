@@ -132,16 +132,15 @@ def read_all(
     adapted to the repository (:func:`adapt_to_repo`) where they are read."""
     limits = session.limits
     jobs = 1
-    sizes: list[int] = []
+    sizes = [size_of(item) for item, _ in reads]
     if options.jobs != 1 and len(reads) > 1:
         from kpolicy.parallel import can_fork, plan_jobs
 
         if can_fork():
-            sizes = [size_of(item) for item, _ in reads]
             jobs = plan_jobs(options.jobs, sizes)
     # stdin is read here, by the process that owns it
     results: list[LoadedFile | str | None] = [None] * len(reads)
-    refuse_past_run_limit(reads, sizes or [size_of(item) for item, _ in reads], limits, results)
+    refuse_past_run_limit(reads, sizes, limits, results)
     on_disk = [
         i
         for i, (item, _) in enumerate(reads)
@@ -152,7 +151,7 @@ def read_all(
     # here, one file at a time, so that a file's objects of the kinds no check of the parent
     # reads are dropped once their own checks have run, as the workers drop them, and the
     # memory stays that of the parallel run's parent
-    serial_pass = jobs == 1 and len(on_disk) > 1 and _large(sizes or [size_of(i) for i, _ in reads])
+    serial_pass = jobs == 1 and len(on_disk) > 1 and _large(sizes)
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
