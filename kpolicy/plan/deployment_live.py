@@ -17,13 +17,12 @@ from typing import Any, Final
 
 from kpolicy.plan._fields import _Fields, _object_ref
 from kpolicy.plan._steps import _pods, _run, _StepLog
-from kpolicy.plan.changes import _refusal, _rejected_note, _rejection_fields
+from kpolicy.plan.changes import _refusal, _rejected_note, _rejection_fields, _update_kind
 from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext
 from kpolicy.plan.data import (
     RECREATE,
     ROLLING_UPDATE,
     Bounds,
-    ChangeKind,
     HistoryEntry,
     Progress,
     Rejection,
@@ -290,15 +289,7 @@ def deployment_live_plan(
             "the controller scales it up again instead of creating a ReplicaSet"
         )
 
-    change: ChangeKind
-    if template_changed and scaled:
-        change = "rollout+scale"
-    elif template_changed:
-        change = "rollout"
-    elif scaled:
-        change = "scale"
-    else:
-        change = "none"
+    change = _update_kind(template_changed=template_changed, scaled=scaled)
 
     steps = _StepLog()
     start = _step(new_tracked, tracked)
