@@ -105,6 +105,18 @@ def _template(obj: Mapping[str, Any]) -> object:
     return _semantic(_spec(obj).get("template"))
 
 
+def _update_kind(*, template_changed: bool, scaled: bool) -> ChangeKind:
+    """The kind of an update that changes the Pod template, the number of Pods, both or
+    neither."""
+    if template_changed and scaled:
+        return "rollout+scale"
+    if template_changed:
+        return "rollout"
+    if scaled:
+        return "scale"
+    return "none"
+
+
 def classify_change(
     new: Mapping[str, Any] | None, old: Mapping[str, Any] | None
 ) -> tuple[ChangeKind, list[str], str | None]:
@@ -134,15 +146,7 @@ def classify_change(
     if kind == "StatefulSet":
         scaled = scaled or _start_ordinal_raw(new_obj) != _start_ordinal_raw(old_obj)
 
-    change: ChangeKind
-    if template_changed and scaled:
-        change = "rollout+scale"
-    elif template_changed:
-        change = "rollout"
-    elif scaled:
-        change = "scale"
-    else:
-        change = "none"
+    change = _update_kind(template_changed=template_changed, scaled=scaled)
     return change, changed, _rejection(kind, new_obj, old_obj)
 
 

@@ -272,6 +272,24 @@ def _daemonset_parts(fields: _Fields) -> tuple[str, object, object]:
     return strategy_type, max_surge, max_unavailable
 
 
+def _strategy_and_bounds(
+    rolling: bool, raw_surge: object, raw_unavailable: object, desired: int
+) -> tuple[Strategy, Bounds]:
+    """The resolved strategy and the bounds over the ``desired`` nodes that should run the
+    daemon (maxSurge and maxUnavailable as the controller's updatedDesiredNodeCounts scales
+    them); OnDelete: neither."""
+    if not rolling:
+        return Strategy(ON_DELETE), Bounds(desired, desired)
+    try:
+        surge, unavailable = intstr.daemonset_surge_and_unavailable(
+            raw_surge, raw_unavailable, desired
+        )
+    except ValueError:
+        surge, unavailable = 0, 1 if desired else 0
+    strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
+    return strategy, Bounds(desired + surge, max(desired - unavailable, 0))
+
+
 def daemonset_plan(
     new: Mapping[str, Any],
     old: Mapping[str, Any] | None = None,
@@ -350,19 +368,9 @@ def daemonset_plan(
     desired = sum(should_run)
 
     rolling = strategy_type == ROLLING_UPDATE
-    surge = unavailable = 0
-    if rolling:
-        try:
-            surge, unavailable = intstr.daemonset_surge_and_unavailable(
-                raw_surge, raw_unavailable, desired
-            )
-        except ValueError:
-            surge, unavailable = 0, 1 if desired else 0
-        strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
-        bounds = Bounds(desired + surge, max(desired - unavailable, 0))
-    else:
-        strategy = Strategy(ON_DELETE)
-        bounds = Bounds(desired, desired)
+    strategy, bounds = _strategy_and_bounds(rolling, raw_surge, raw_unavailable, desired)
+    surge = strategy.max_surge or 0
+    unavailable = strategy.max_unavailable or 0
 
     template_changed = change in ("rollout", "rollout+scale")
     # the host ports the new Pods ask for that the old ones hold (with no previous version,

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
-from kpolicy.k8s import intstr
 from kpolicy.plan._fields import _Fields
 from kpolicy.plan._steps import _run, _StepLog
 from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext
@@ -28,6 +27,7 @@ from kpolicy.plan.daemonset import (
     _DaemonSetSimulation,
     _NodePods,
     _placement,
+    _strategy_and_bounds,
     _tolerations,
     daemonset_plan,
 )
@@ -35,7 +35,6 @@ from kpolicy.plan.data import (
     MAX_SHOWN_NAMES,
     MAX_SHOWN_NODES,
     ROLLING_UPDATE,
-    Bounds,
     ChangeKind,
     DaemonSetStart,
     DaemonSetStep,
@@ -44,7 +43,6 @@ from kpolicy.plan.data import (
     NodePlacement,
     Progress,
     Rejection,
-    Strategy,
     WorkloadPlan,
 )
 from kpolicy.plan.live import LivePod, LiveRevision, LiveWorkload, images_of, template_matches
@@ -271,26 +269,13 @@ def daemonset_live_plan(
         return replace(base, change="none", notes=tuple(notes), start=start)
 
     desired = sum(should_run)
-    strategy = base.strategy
-    rolling = strategy.type == ROLLING_UPDATE
-    if rolling:
-        # updatedDesiredNodeCounts: maxSurge and maxUnavailable over the nodes that should run
-        # the daemon now (the base plan counted none)
-        _, raw_surge, raw_unavailable = _daemonset_parts(_Fields(target, []))
-        try:
-            surge, max_unavailable = intstr.daemonset_surge_and_unavailable(
-                raw_surge, raw_unavailable, desired
-            )
-        except ValueError:
-            surge, max_unavailable = 0, 1 if desired else 0
-        strategy = Strategy(ROLLING_UPDATE, surge, max_unavailable)
+    rolling = base.strategy.type == ROLLING_UPDATE
+    # maxSurge and maxUnavailable over the nodes that should run the daemon now (the base plan
+    # counted none)
+    _, raw_surge, raw_unavailable = _daemonset_parts(_Fields(target, []))
+    strategy, bounds = _strategy_and_bounds(rolling, raw_surge, raw_unavailable, desired)
     surge = strategy.max_surge or 0
     max_unavailable = strategy.max_unavailable or 0
-    bounds = (
-        Bounds(desired + surge, max(desired - max_unavailable, 0))
-        if rolling
-        else Bounds(desired, desired)
-    )
     simulation = _LiveDaemonSetSimulation(
         should_run,
         should_continue,

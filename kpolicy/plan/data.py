@@ -109,8 +109,24 @@ class ReplicaSetStep:
         return {"new": self.new, "old": list(self.old)}
 
 
+class _OldCount:
+    """``old_count`` and ``total`` of a step or start whose ``old`` is one number of Pods."""
+
+    __slots__ = ()
+    new: int
+    old: int
+
+    @property
+    def old_count(self) -> int:
+        return self.old
+
+    @property
+    def total(self) -> int:
+        return self.new + self.old
+
+
 @dataclass(frozen=True, slots=True)
-class StatefulSetStep:
+class StatefulSetStep(_OldCount):
     """A StatefulSet step: the Pods created and deleted in one sync, in the controller's order.
 
     ``new``/``old`` count the Pods at the update and the current revision after the step.
@@ -123,14 +139,6 @@ class StatefulSetStep:
     available: int
     create_omitted: int = 0  # Pods created in this step beyond the MAX_SHOWN_NAMES listed
     delete_omitted: int = 0
-
-    @property
-    def old_count(self) -> int:
-        return self.old
-
-    @property
-    def total(self) -> int:
-        return self.new + self.old
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -146,20 +154,12 @@ class StatefulSetStep:
 
 
 @dataclass(frozen=True, slots=True)
-class DaemonSetStep:
+class DaemonSetStep(_OldCount):
     """A DaemonSet step: how many nodes run a new and an old Pod (which nodes is not fixed)."""
 
     new: int
     old: int
     available: int
-
-    @property
-    def old_count(self) -> int:
-        return self.old
-
-    @property
-    def total(self) -> int:
-        return self.new + self.old
 
     def to_json(self) -> dict[str, Any]:
         return {"new": self.new, "old": self.old}
@@ -186,7 +186,7 @@ class LivePodState:
 
 
 @dataclass(frozen=True, slots=True)
-class StatefulSetStart:
+class StatefulSetStart(_OldCount):
     """The live StatefulSet a plan starts from: its Pods (the first MAX_SHOWN_NAMES), how many
     are at the update revision (``new``) and at others (``old``), and how many are ready."""
 
@@ -195,14 +195,6 @@ class StatefulSetStart:
     available: int
     pods: tuple[LivePodState, ...] = ()
     pods_omitted: int = 0
-
-    @property
-    def old_count(self) -> int:
-        return self.old
-
-    @property
-    def total(self) -> int:
-        return self.new + self.old
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

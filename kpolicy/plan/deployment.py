@@ -90,6 +90,17 @@ def deployment_max_unavailable(
     return min(unavailable, replicas)
 
 
+def _strategy_and_bounds(spec: _DeploymentSpec) -> tuple[Strategy, Bounds]:
+    """The resolved strategy and the controller's bounds: at most ``replicas + maxSurge`` Pods
+    and at least ``replicas - maxUnavailable`` available; Recreate: ``replicas`` and none."""
+    if not spec.rolling:
+        return Strategy(RECREATE), Bounds(spec.replicas, 0)
+    surge = deployment_max_surge(spec.replicas, spec.max_surge, spec.max_unavailable)
+    unavailable = deployment_max_unavailable(spec.replicas, spec.max_surge, spec.max_unavailable)
+    strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
+    return strategy, Bounds(spec.replicas + surge, spec.replicas - unavailable)
+
+
 # follows deploymentutil.NewRSNewReplicas
 def new_rs_new_replicas(
     replicas: int,
@@ -494,23 +505,12 @@ def deployment_plan(
         calm_start=f"a fully available old ReplicaSet of {_pods(spec.replicas)}",
     )
 
-    surge = deployment_max_surge(
-        spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
-    )
-    unavailable = deployment_max_unavailable(
-        spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
-    )
-    if spec.rolling:
-        strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
-        bounds = Bounds(spec.replicas + surge, spec.replicas - unavailable)
-    else:
-        strategy = Strategy(RECREATE)
-        bounds = Bounds(spec.replicas, 0)
-        if spec.replicas > 0:
-            notes.append(
-                "Recreate deletes every old Pod before it creates a new one: "
-                "nothing is available in between"
-            )
+    strategy, bounds = _strategy_and_bounds(spec)
+    if not spec.rolling and spec.replicas > 0:
+        notes.append(
+            "Recreate deletes every old Pod before it creates a new one: "
+            "nothing is available in between"
+        )
 
     # the starting ReplicaSets, oldest first
     old_sets: list[_ReplicaSet] = []
@@ -531,9 +531,7 @@ def deployment_plan(
         else:
             new_set = current
     elif not diff:
-        old_sets.append(
-            _ReplicaSet(spec.replicas, spec.replicas, spec.replicas, spec.replicas + surge)
-        )
+        old_sets.append(_ReplicaSet(spec.replicas, spec.replicas, spec.replicas, bounds.max_pods))
 
     steps = _StepLog()
     if rejected is not None:

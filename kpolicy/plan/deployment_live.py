@@ -17,27 +17,22 @@ from typing import Any, Final
 
 from kpolicy.plan._fields import _Fields, _object_ref
 from kpolicy.plan._steps import _pods, _run, _StepLog
-from kpolicy.plan.changes import _refusal, _rejected_note, _rejection_fields
+from kpolicy.plan.changes import _refusal, _rejected_note, _rejection_fields, _update_kind
 from kpolicy.plan.context import DEFAULT_CONTEXT, PlanContext
 from kpolicy.plan.data import (
-    RECREATE,
-    ROLLING_UPDATE,
     Bounds,
-    ChangeKind,
     HistoryEntry,
     Progress,
     Rejection,
     ReplicaSetStep,
     RollbackTo,
-    Strategy,
     WorkloadPlan,
 )
 from kpolicy.plan.deployment import (
     _deployment_parts,
     _DeploymentSimulation,
     _ReplicaSet,
-    deployment_max_surge,
-    deployment_max_unavailable,
+    _strategy_and_bounds,
 )
 from kpolicy.plan.dns import _closing_notes
 from kpolicy.plan.live import (
@@ -222,18 +217,7 @@ def deployment_live_plan(
     scaled = isinstance(live_replicas, int) and live_replicas != spec.replicas
 
     rejected = _refusal(rejections)
-    surge = deployment_max_surge(
-        spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
-    )
-    unavailable = deployment_max_unavailable(
-        spec.replicas, spec.max_surge, spec.max_unavailable, rolling=spec.rolling
-    )
-    if spec.rolling:
-        strategy = Strategy(ROLLING_UPDATE, surge, unavailable)
-        bounds = Bounds(spec.replicas + surge, spec.replicas - unavailable)
-    else:
-        strategy = Strategy(RECREATE)
-        bounds = Bounds(spec.replicas, 0)
+    strategy, bounds = _strategy_and_bounds(spec)
 
     # the live ReplicaSets, oldest revision first; the target's (if any) is the new one
     tracked: list[_Tracked] = []
@@ -290,15 +274,7 @@ def deployment_live_plan(
             "the controller scales it up again instead of creating a ReplicaSet"
         )
 
-    change: ChangeKind
-    if template_changed and scaled:
-        change = "rollout+scale"
-    elif template_changed:
-        change = "rollout"
-    elif scaled:
-        change = "scale"
-    else:
-        change = "none"
+    change = _update_kind(template_changed=template_changed, scaled=scaled)
 
     steps = _StepLog()
     start = _step(new_tracked, tracked)

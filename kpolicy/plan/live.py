@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from kpolicy.workload import PLANNED_KINDS, int_value
@@ -485,21 +485,7 @@ def live_state(objects: Iterable[Mapping[str, Any]]) -> LiveState:
 
 
 def _with_full_status(rs: LiveReplicaSet) -> LiveReplicaSet:
-    return LiveReplicaSet(
-        name=rs.name,
-        revision=rs.revision,
-        template=rs.template,
-        replicas=rs.replicas,
-        status_replicas=rs.replicas,
-        available=rs.replicas,
-        desired_replicas=rs.desired_replicas,
-        max_replicas=rs.max_replicas,
-        change_cause=rs.change_cause,
-        pod_template_hash=rs.pod_template_hash,
-        created=rs.created,
-        pods=rs.pods,
-        has_status=False,
-    )
+    return replace(rs, status_replicas=rs.replicas, available=rs.replicas, has_status=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -433,19 +433,7 @@ def entry_lines(entry: PlanEntry, diff: bool) -> list[str]:
             body.append(f"  {node.name.ljust(width)}  {state}")
         if plan.nodes_omitted:
             body.append(f"  ... {plan.nodes_omitted} more nodes ({nodes_text(plan)})")
-    notes = shown_notes(plan)
-    if notes:
-        body.append("notes")
-        for note in notes:
-            body.extend(
-                textwrap.wrap(
-                    note,
-                    WIDTH - 4,
-                    initial_indent="  - ",
-                    subsequent_indent="    ",
-                    break_on_hyphens=False,
-                )
-            )
+    body.extend(_notes_block(shown_notes(plan)))
     lines.extend(f"  {line}" for line in body)
     return lines
 
