@@ -517,14 +517,9 @@ def deployment_plan(
     new_set: _ReplicaSet | None = None
     if old_obj is not None:
         old_spec, _ = _deployment_parts(_Fields(old_obj, []))
-        old_surge = deployment_max_surge(
-            old_spec.replicas,
-            old_spec.max_surge,
-            old_spec.max_unavailable,
-            rolling=old_spec.rolling,
-        )
+        _, old_bounds = _strategy_and_bounds(old_spec)
         current = _ReplicaSet(
-            old_spec.replicas, old_spec.replicas, old_spec.replicas, old_spec.replicas + old_surge
+            old_spec.replicas, old_spec.replicas, old_spec.replicas, old_bounds.max_pods
         )
         if change in ("rollout", "rollout+scale"):
             old_sets.append(current)
