@@ -20,7 +20,7 @@ from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
 from kpolicy.records import field, record, replace
 from kpolicy.ruledefs import RuleDef
-from kpolicy.workload import custom_layout
+from kpolicy.workload import checking, custom_layout
 
 INTERNAL_ERROR = "internal-error"
 _OBJECT = Reads.OBJECT
@@ -183,6 +183,21 @@ class Engine:
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)
+        checking(obj)  # its pod template and spec are worked out once for all its checks
+        try:
+            self._run_plan(obj, plan, only, deferred, found)
+        finally:
+            checking(None)
+        return found
+
+    def _run_plan(
+        self,
+        obj: KObject,
+        plan: tuple[_Step, ...],
+        only: Collection[int] | None,
+        deferred: list[int] | None,
+        found: list[Diagnostic],
+    ) -> None:
         # in a local pass, whether the checks that read their kind's schema run here: asked
         # once for the object, when the first of them comes (see _needs_parent)
         schema_here: bool | None = None
@@ -212,7 +227,6 @@ class Engine:
                 internal = self._internal_error(obj, step.label, exc)
                 if internal is not None:
                     found.append(internal)
-        return found
 
     def _needs_parent(self, obj: KObject, step: _Step) -> bool:
         """Whether a local pass leaves ``step`` to the parent: it reads other objects, or the
