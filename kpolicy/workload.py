@@ -301,15 +301,21 @@ def containers(
     ephemeral: bool = False,
 ) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Each container mapping with its path; init and ephemeral containers on request."""
-    groups = ["containers"]
-    if init:
-        groups.append("initContainers")
-    if ephemeral:
-        groups.append("ephemeralContainers")
-    for group in groups:
-        for i, container in enumerate(sequence(spec.get(group))):
-            if isinstance(container, dict):
-                yield (*spec_path, group, i), container
+    for group in _CONTAINER_GROUPS[bool(init), bool(ephemeral)]:
+        found = spec.get(group)
+        if isinstance(found, list):
+            for i, container in enumerate(found):
+                if isinstance(container, dict):
+                    yield (*spec_path, group, i), container
+
+
+# (init, ephemeral) → the fields of the containers asked for, in that order
+_CONTAINER_GROUPS: Final[Mapping[tuple[bool, bool], tuple[str, ...]]] = {
+    (False, False): ("containers",),
+    (True, False): ("containers", "initContainers"),
+    (False, True): ("containers", "ephemeralContainers"),
+    (True, True): ("containers", "initContainers", "ephemeralContainers"),
+}
 
 
 def label_map(value: object) -> dict[str, str]:
