@@ -287,6 +287,8 @@ def _fast_object(
     additionalProperties or required and no other test: what the general check does, in fewer
     steps."""
 
+    exact_get = _SCALAR_CLASSES.get
+
     def check(value: Any) -> bool:
         if value.__class__ is not dict:
             # null where allowed; else not a mapping, or a subclass: let jsonschema decide
@@ -302,8 +304,9 @@ def _fast_object(
                 sub = children[0]
                 if sub is None:
                     continue
-            # a string (the most common node) is tested here rather than called
-            if item.__class__ is str and (sub is _is_string_or_null or sub is _is_string):
+            # a node of scalar types only (most nodes) is tested here rather than called
+            exact = exact_get(sub)
+            if exact is not None and item.__class__ in exact:
                 continue
             if not sub(item):
                 return False
@@ -319,7 +322,16 @@ def _fast_array(children: list[FastCheck | None], nullable: bool) -> FastCheck:
         if value.__class__ is not list:
             # null where allowed; else not a list, or a subclass: let jsonschema decide
             return nullable and value is None
-        return all(map(children[1], value))  # type: ignore[arg-type]
+        items = children[1]
+        exact = _SCALAR_CLASSES.get(items)  # type: ignore[arg-type]
+        if exact is not None:
+            for item in value:
+                if item.__class__ in exact:
+                    continue
+                if not items(item):  # type: ignore[misc]
+                    return False
+            return True
+        return all(map(items, value))  # type: ignore[arg-type]
 
     return check
 
@@ -397,6 +409,8 @@ def _fast_type(declared: object) -> Callable[[object], bool]:
     known = _MULTI_TYPE_CHECKS.get(key)
     if known is None:
         known = _MULTI_TYPE_CHECKS[key] = _multi_type(names, checks)
+        if all(name in _SCALAR_TYPES for name in names):
+            _SCALAR_CLASSES[known] = frozenset(c for name in names for c in _TYPE_CLASSES[name])
     return known
 
 
@@ -414,8 +428,12 @@ def _multi_type(
 
 
 _MULTI_TYPE_CHECKS: Final[dict[tuple[str, ...], Callable[[object], bool]]] = {}
-# the check of a nullable string, the most common node of the bundled schemas
-_is_string_or_null: Final = _fast_type(["string", "null"])
+# the checks of scalar types (one or several), each with the exact classes it passes without
+# further test: the object and array checks test an item of those classes themselves
+_SCALAR_CLASSES: Final[dict[Callable[[object], bool], frozenset[type]]] = {
+    _TYPE_CHECKS[name]: frozenset(_TYPE_CLASSES[name])
+    for name in ("string", "integer", "number", "boolean", "null")
+}
 
 
 def _fast_enum(allowed: object) -> Callable[[object], bool]:

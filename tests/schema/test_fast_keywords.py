@@ -216,6 +216,8 @@ NULLABLE_OBJECT = {
         ({"a": "x", "c": None}, True),
         ({"a": "x", "c": [1]}, False),
         ({"a": "x", "d": "3"}, False),
+        ({"a": "x", "d": True}, False),  # a boolean is no integer
+        ({"a": "x", "d": 3.0}, True),  # an integral float is one
         ({"b": "y"}, False),
         ({"a": "x", 1: 2}, False),  # not plain JSON: jsonschema decides
         (_Mapping(a="x"), False),  # a subclass: jsonschema decides
