@@ -4,9 +4,10 @@ Forked workers take the files from a shared queue (largest first), each the next
 as it is free. A worker reads and composes a file, runs the rules' *local pass* on it (every
 check, with an index that knows no other object: a check that needs other objects is
 deferred), and sends the file and its findings back: one pickled answer per file, written to a
-pipe as soon as it is ready and then dropped, so that a worker holds one file at a time. The
-parent keeps the pickles until every worker is done, in memory maps apart from its heap, then
-unpickles them and unmaps them.
+pipe as soon as it is ready and then dropped, so that a worker holds one file at a time. On a
+small input the parent unpickles each answer as it arrives, while the workers run; on a large
+one it keeps the pickles until every worker is done, in memory maps apart from its heap, then
+unpickles them and unmaps them (:data:`UNPICKLE_EARLY_BYTES` says where and why).
 
 The parent, once it holds every object, builds the index and runs only the deferred checks
 (Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
@@ -44,6 +45,20 @@ R = TypeVar("R")
 # below this many bytes of input, forking costs more than it saves
 MIN_PARALLEL_BYTES = 256 * 1024
 MIN_PARALLEL_FILES = 8
+
+# Up to this many bytes of input, the parent unpickles each answer as soon as it arrives, in the
+# time it otherwise spends waiting for the workers; above it, only once every worker is done.
+# Unpickling is the parent's: every millisecond of it after the workers is a millisecond of the
+# run (the corpus's 1.9 MB of answers take 14 ms, the many-findings corpus's 4.4 MB 48 ms),
+# while during the workers it only shares the cores with them. But it builds the parent's heap
+# (3.1-3.4 bytes of objects a byte of pickle; 2 bytes a byte of input on the corpus, 14 on the
+# many-findings corpus) while the workers' memory is still there, where the deferred order
+# never adds the two: at 20x the corpus (60 MB, 38 MB of pickles) that would be ~85 MB more at
+# the peak, against the 200 MB target (issue 20) that the deferred order meets with a few MB
+# to spare. At 4 MB of input (1.3x the corpus) the objects built early are ~9 MB on the
+# corpus, and at most ~55 MB on input with a finding every few lines: a peak the run stays
+# well under 200 MB with.
+UNPICKLE_EARLY_BYTES = 4 << 20
 
 
 def available_cores(root: str = "/") -> int:
@@ -212,6 +227,7 @@ def run_forked(
     work: Callable[[int], Any],
     dumps: Callable[[Any], bytes] | None = None,
     loads: Callable[[bytes], Any] | None = None,
+    early: bool = False,
 ) -> dict[int, Any]:
     """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
     the next index from a shared queue when they are free; the answers by index.
@@ -221,8 +237,8 @@ def run_forked(
     writes and reads of that size are atomic, so each index goes to exactly one child, and a
     child that meets a cheap file simply takes more (the cost of a file is only guessed from
     its size). A child sends each answer as soon as it has it (a frame: index, length, pickle)
-    and drops it; the parent keeps the pickles and unpickles them once every child is done
-    (see :func:`_collect`). A child leaves with ``os._exit``, so that it never flushes the
+    and drops it; the parent unpickles each as it comes (``early``) or keeps the pickles and
+    unpickles them once every child is done (see :func:`_collect`). A child leaves with ``os._exit``, so that it never flushes the
     parent's buffered output nor runs its exit handlers.
     """
     import threading
@@ -268,7 +284,7 @@ def run_forked(
             if os.WIFSIGNALED(status):
                 raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
 
-        answers = _collect([fd for _, fd in children], loads, killed)
+        answers = _collect([fd for _, fd in children], loads, killed, early)
         finished = True
         return answers
     finally:
@@ -355,11 +371,15 @@ def _write(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the chil
 
 
 def _collect(
-    fds: list[int], loads: Callable[[bytes], Any], on_lost: Callable[[int], None] = lambda fd: None
+    fds: list[int],
+    loads: Callable[[bytes], Any],
+    on_lost: Callable[[int], None] = lambda fd: None,
+    early: bool = False,
 ) -> dict[int, Any]:
-    """The answers in the frames of each pipe, read as they come so that no child blocks.
-    ``on_lost(fd)`` is told of a pipe that closed before its child said it was done (and
-    may raise: the pipes still open are then closed)."""
+    """The answers in the frames of each pipe, read as they come so that no child blocks;
+    unpickled as they come when ``early``, else once every child is done. ``on_lost(fd)`` is
+    told of a pipe that closed before its child said it was done (and may raise: the pipes
+    still open are then closed)."""
     answers: dict[int, Any] = {}
     store = _Pickles()
     pending = {fd: bytearray() for fd in fds}
@@ -397,11 +417,16 @@ def _collect(
                             failure = bytes(buffer[start : start + length]).decode(
                                 "utf-8", "replace"
                             )
+                        elif early:
+                            with memoryview(buffer) as view, view[start : start + length] as frame:
+                                answers[index] = loads(frame)  # type: ignore[arg-type]
                         else:
                             answers[index] = store.keep(buffer, start, length)
                         del buffer[: start + length]
         if failure is not None:
             raise WorkerFailed(failure)
+        if early:
+            return answers
         # Unpickled only now: while the workers run, the parent holds the compact pickles (a
         # third of the objects' size), so that the workers' memory and the parent's full heap
         # never add up.
@@ -456,10 +481,11 @@ class _Pickles:
 
 
 def map_forked(
-    items: Sequence[T], costs: Sequence[int], jobs: int, fn: Callable[[T], R], **codec: Any
+    items: Sequence[T], costs: Sequence[int], jobs: int, fn: Callable[[T], R], **options: Any
 ) -> list[R]:
-    """``[fn(item) for item in items]`` computed by ``jobs`` forked workers, in input order."""
-    answers = run_forked(dispatch_order(costs), jobs, lambda index: fn(items[index]), **codec)
+    """``[fn(item) for item in items]`` computed by ``jobs`` forked workers, in input order
+    (``options``: those of :func:`run_forked`)."""
+    answers = run_forked(dispatch_order(costs), jobs, lambda index: fn(items[index]), **options)
     if len(answers) != len(items):
         raise WorkerFailed("a worker left without answering")
     return [answers[index] for index in range(len(items))]
@@ -469,5 +495,7 @@ def load_files(
     items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], R]
 ) -> list[R]:
     """``[read(item) for item in items]`` in ``jobs`` workers (``read`` returns loaded files,
-    alone or with what was found in them; their compact position tables pickle as arrays)."""
-    return map_forked(items, costs, jobs, read)
+    alone or with what was found in them; their compact position tables pickle as arrays),
+    ``costs`` being the items' sizes in bytes: unpickled as they come when they add up to
+    :data:`UNPICKLE_EARLY_BYTES` at most."""
+    return map_forked(items, costs, jobs, read, early=sum(costs) <= UNPICKLE_EARLY_BYTES)
