@@ -245,7 +245,11 @@ def test_init_is_made_on_first_read_from_its_shape_code() -> None:
 
 @pytest.mark.parametrize(
     "cls",
-    [c for c in RECORD_CLASSES if "__slots__" in c.__dict__ and c.__dataclass_params__.frozen],  # type: ignore[attr-defined]
+    [
+        c
+        for c in RECORD_CLASSES
+        if "__slots__" in c.__dict__ and c.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    ],
     ids=lambda c: f"{c.__module__}.{c.__qualname__}",
 )
 def test_frozen_record_state_is_the_dataclass_state(cls: type) -> None:
