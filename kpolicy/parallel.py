@@ -49,18 +49,16 @@ R = TypeVar("R")
 MIN_PARALLEL_BYTES = 256 * 1024
 MIN_PARALLEL_FILES = 8
 
-# Up to this many bytes of input, the parent unpickles each answer as soon as it arrives, in the
-# time it otherwise spends waiting for the workers; above it, only once every worker is done.
-# Unpickling is the parent's: every millisecond of it after the workers is a millisecond of the
-# run (the corpus's 1.9 MB of answers take 14 ms, the many-findings corpus's 4.4 MB 48 ms),
-# while during the workers it only shares the cores with them. But it builds the parent's heap
-# (3.1-3.4 bytes of objects a byte of pickle; 2 bytes a byte of input on the corpus, 14 on the
-# many-findings corpus) while the workers' memory is still there, where the deferred order
-# never adds the two: at 20x the corpus (60 MB, 38 MB of pickles) that would be ~85 MB more at
-# the peak, against the 200 MB target (issue 20) that the deferred order meets with a few MB
-# to spare. At 4 MB of input (1.3x the corpus) the objects built early are ~9 MB on the
-# corpus, and at most ~55 MB on input with a finding every few lines: a peak the run stays
-# well under 200 MB with.
+# Up to this many bytes of input, the parent unpickles each answer as soon as it arrives (in
+# its collector thread, while the workers run); above it, only once every worker is done.
+# Unpickling is the parent's: after the workers, every millisecond of it is one of the run's
+# (the corpus's 1.9 MB of answers take 14 ms, the many-findings corpus's 4.4 MB 48 ms). But
+# early, it builds the parent's heap (3.1-3.4 bytes of objects a byte of pickle) while the
+# workers' memory is still there, where the deferred order never adds the two: at 20x the
+# corpus (60 MB of input, 38 MB of pickles) that would be ~85 MB more at the peak, against the
+# 200 MB target (issue 20) that the deferred order meets with a few MB to spare. At 4 MB the
+# peak stays far below it, also on input dense with findings (four copies of the
+# many-findings corpus, 4.0 MB: 130 MB summed over the processes, 124 MB deferred).
 UNPICKLE_EARLY_BYTES = 4 << 20
 
 
