@@ -315,7 +315,16 @@ def _build_document(
     plain_tags = _PLAIN_TAGS
     intern = sys.intern
 
-    def build(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
+    def build(
+        node: Node,
+        key_line: int,
+        key_column: int,
+        key_end_line: int,
+        key_end_column: int,
+        depth: int,
+    ) -> Any:
+        # the key span comes as four numbers (all 0: no key), written with the value span and
+        # the subtree size in one record: one list operation a node
         nonlocal count
         count += 1
         if count > max_nodes:
@@ -330,22 +339,32 @@ def _build_document(
                 node,
             )
         start, end = node.start_mark, node.end_mark
-        line, end_line = start.line, end.line
+        line, column = start.line + offset, start.column + 1
         cls = node.__class__
         tag = node.tag
         position = len(records)
-        # a block collection's end is set once its items are built (below)
-        value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
-        extend(value_span)
-        extend(key_span or _NO_KEY)
         if cls is ScalarNode:
-            records.append(1)
+            extend(
+                (
+                    line,
+                    column,
+                    end.line + offset,
+                    end.column + 1,
+                    key_line,
+                    key_column,
+                    key_end_line,
+                    key_end_column,
+                    1,
+                )
+            )
             if tag == _STR:
                 value = node.value
                 # short values repeat too (names of images, protocols, policies): share them
                 return intern(value) if len(value) <= 32 else value
             if tag not in plain_tags and tag != _MERGE:
-                problems.append(_tag_problem(tag, Span(*value_span)))
+                problems.append(
+                    _tag_problem(tag, Span(line, column, end.line + offset, end.column + 1))
+                )
             value = node.value
             try:
                 if tag == _INT:
@@ -359,14 +378,32 @@ def _build_document(
             except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
+        # a block collection's end is set once its items are built (below)
+        extend(
+            (
+                line,
+                column,
+                end.line + offset,
+                end.column + 1,
+                key_line,
+                key_column,
+                key_end_line,
+                key_end_column,
+                0,
+            )
+        )
         tag_problem = -1
         if tag not in plain_tags and tag != _MERGE:
             tag_problem = len(problems)  # its span is known once the items are built
-            problems.append(_tag_problem(tag, Span(*value_span)))
-        records.append(0)
-        # a child within the bounds is built in the loop below when it is a simple scalar
+            problems.append(
+                _tag_problem(tag, Span(line, column, end.line + offset, end.column + 1))
+            )
+        # a child within the bounds is built in the loop below when it is a string or a
+        # decimal int scalar (most of them), with the values build would give it
         inline = depth < max_depth
-        last = -1  # the record of the last item, or of the last pair's value
+        # the record of the last item, or of the last pair's value; -1 after one built in the
+        # loop: the last record written by then
+        last = -1
         last_key: Node | None = None  # a merge key that ends the mapping
         if cls is MappingNode:
             pairs = node.value
@@ -376,31 +413,30 @@ def _build_document(
             duplicates: set[str] | None = None
             for pair in pairs:
                 key_node, value_node = pair
-                if key_node.__class__ is ScalarNode and key_node.tag != _MERGE:
+                ktag = key_node.tag
+                if ktag == _MERGE:
+                    merges = [value_node] if merges is None else [*merges, value_node]
+                    continue
+                if key_node.__class__ is ScalarNode:
                     key = key_node.value
-                    if key_node.tag == _NULL:
+                    if ktag == _NULL:
                         key = "null" if key in ("", "~") else str(key)
                     elif key.__class__ is not str:
                         key = str(key)
                     key_start, key_end = key_node.start_mark, key_node.end_mark
-                    span = (
-                        key_start.line + offset,
-                        key_start.column + 1,
-                        key_end.line + offset,
-                        key_end.column + 1,
-                    )
-                elif key_node.tag == _MERGE:
-                    merges = [value_node] if merges is None else [*merges, value_node]
-                    continue
+                    kl = key_start.line + offset
+                    kc = key_start.column + 1
+                    kel = key_end.line + offset
+                    kec = key_end.column + 1
                 else:
                     key = _key_text(key_node)
-                    span = _span_of(key_node, line_offset)
+                    kl, kc, kel, kec = _span_of(key_node, line_offset)
                     problems.append(
                         (
                             "manifest-invalid",
                             Severity.ERROR,
                             "mapping key is a collection; Kubernetes object keys are strings",
-                            Span(*span),
+                            Span(kl, kc, kel, kec),
                         )
                     )
                 if key in result:
@@ -428,32 +464,52 @@ def _build_document(
                             Severity.WARNING,
                             f"duplicate key {key!r} (first at line {first}); YAML readers "
                             "keep the last value and the API server's strict decoding rejects it",
-                            Span(*span),
+                            Span(kl, kc, kel, kec),
                         )
                     )
                     duplicates = {key} if duplicates is None else duplicates | {key}
                 key = intern(key)  # keys repeat in every object: one string each
-                last = len(records)
                 # the later value wins, as in every YAML reader Kubernetes uses
-                if inline and value_node.__class__ is ScalarNode and count < max_nodes:
-                    item = _simple_scalar(value_node)
-                    if item is not _NOT_SIMPLE:
-                        # a string or a decimal int, most values: built here, as build would
-                        count += 1
-                        at, to = value_node.start_mark, value_node.end_mark
-                        extend(
-                            (
-                                at.line + offset,
-                                at.column + 1,
-                                to.line + offset,
-                                to.column + 1,
-                                *span,
-                                1,
-                            )
-                        )
-                        result[key] = item
+                if value_node.__class__ is ScalarNode and inline and count < max_nodes:
+                    text = value_node.value
+                    vtag = value_node.tag
+                    if vtag == _STR:
+                        item = intern(text) if len(text) <= 32 else text
+                    elif (
+                        vtag == _INT
+                        and len(text) <= 18
+                        and text.isdigit()
+                        and text.isascii()
+                        and (text[0] != "0" or len(text) == 1)
+                    ):
+                        # what _int_or_fallback gives: in range, no prefix, no underscore
+                        item = int(text)
+                    else:
+                        last = len(records)
+                        result[key] = build(value_node, kl, kc, kel, kec, depth + 1)
                         continue
-                result[key] = build(value_node, span, depth + 1)
+                    count += 1
+                    at, to = value_node.start_mark, value_node.end_mark
+                    extend(
+                        (
+                            at.line + offset,
+                            at.column + 1,
+                            to.line + offset,
+                            to.column + 1,
+                            kl,
+                            kc,
+                            kel,
+                            kec,
+                            1,
+                        )
+                    )
+                    last = -1
+                    result[key] = item
+                    continue
+                last = len(records)
+                result[key] = build(value_node, kl, kc, kel, kec, depth + 1)
+            if last < 0:
+                last = len(records) - RECORD
             if pairs and pairs[-1][0].tag == _MERGE:
                 last_key = pairs[-1][0]
             if merges is not None or duplicates is not None:
@@ -463,14 +519,14 @@ def _build_document(
             for merge in merges or ():
                 sources = merge.value if merge.__class__ is SequenceNode else [merge]
                 for source in sources:
-                    at = len(records) // RECORD
-                    merged = build(source, None, depth + 1)
-                    irregular[position // RECORD] += (("<<", at, False, merged),)
+                    at_record = len(records) // RECORD
+                    merged = build(source, 0, 0, 0, 0, depth + 1)
+                    irregular[position // RECORD] += (("<<", at_record, False, merged),)
                     if merged.__class__ is dict:
                         for k, v in merged.items():
                             result.setdefault(k, v)
                     else:
-                        base = at * RECORD
+                        base = at_record * RECORD
                         problems.append(
                             (
                                 "yaml-syntax",
@@ -483,25 +539,45 @@ def _build_document(
             result = []  # type: ignore[assignment]
             append = result.append  # type: ignore[attr-defined]
             for item_node in node.value:
-                last = len(records)
-                if inline and item_node.__class__ is ScalarNode and count < max_nodes:
-                    item = _simple_scalar(item_node)
-                    if item is not _NOT_SIMPLE:
-                        count += 1
-                        at, to = item_node.start_mark, item_node.end_mark
-                        extend(
-                            (
-                                at.line + offset,
-                                at.column + 1,
-                                to.line + offset,
-                                to.column + 1,
-                                *_NO_KEY,
-                                1,
-                            )
-                        )
-                        append(item)
+                if item_node.__class__ is ScalarNode and inline and count < max_nodes:
+                    text = item_node.value
+                    vtag = item_node.tag
+                    if vtag == _STR:
+                        item = intern(text) if len(text) <= 32 else text
+                    elif (
+                        vtag == _INT
+                        and len(text) <= 18
+                        and text.isdigit()
+                        and text.isascii()
+                        and (text[0] != "0" or len(text) == 1)
+                    ):
+                        item = int(text)
+                    else:
+                        last = len(records)
+                        append(build(item_node, 0, 0, 0, 0, depth + 1))
                         continue
-                append(build(item_node, None, depth + 1))
+                    count += 1
+                    at, to = item_node.start_mark, item_node.end_mark
+                    extend(
+                        (
+                            at.line + offset,
+                            at.column + 1,
+                            to.line + offset,
+                            to.column + 1,
+                            0,
+                            0,
+                            0,
+                            0,
+                            1,
+                        )
+                    )
+                    last = -1
+                    append(item)
+                    continue
+                last = len(records)
+                append(build(item_node, 0, 0, 0, 0, depth + 1))
+            if last < 0:
+                last = len(records) - RECORD
         else:  # pragma: no cover - the composer makes only these three node classes
             raise AssertionError(cls)
         records[position + 8] = (len(records) - position) // RECORD
@@ -511,28 +587,29 @@ def _build_document(
             # record is the anchor's) at its key, or else where the collection's mark says; a
             # merge key at the end, at that key
             if last_key is not None:
-                item_end = _span_of(last_key, line_offset)[2:]
+                records[position + 2], records[position + 3] = _span_of(last_key, line_offset)[2:]
             else:
-                item_end = (records[last + 2], records[last + 3])
-                item_start = (records[last], records[last + 1])
-                key_line = records[last + 4]
-                if key_line and (
-                    item_start == item_end or item_start < (key_line, records[last + 5])
-                ):
-                    item_end = (records[last + 6], records[last + 7])
-                elif not key_line and item_start < (records[position], records[position + 1]):
-                    item_end = (
-                        (end_line + offset, 1)
-                        if end.column == 0
-                        else (end_line + offset, end.column + 1)
-                    )
-            records[position + 2], records[position + 3] = item_end
+                item_line, item_column, end_line, end_column, kl, kc, kel, kec = records[
+                    last : last + 8
+                ]
+                if kl:
+                    if (
+                        (item_line == end_line and item_column == end_column)
+                        or item_line < kl
+                        or (item_line == kl and item_column < kc)
+                    ):
+                        end_line, end_column = kel, kec
+                elif item_line < line or (item_line == line and item_column < column):
+                    end_line = end.line + offset
+                    end_column = 1 if end.column == 0 else end.column + 1
+                records[position + 2] = end_line
+                records[position + 3] = end_column
         if tag_problem >= 0:
             problems[tag_problem] = _tag_problem(tag, Span(*records[position : position + 4]))
         return result
 
     try:
-        value = build(root, None, 0)
+        value = build(root, 0, 0, 0, 0, 0)
     finally:
         # build refers to itself through its closure: a reference cycle that would keep
         # `records` alive until the cyclic collector runs (lint turns it off)
@@ -589,35 +666,13 @@ def _children_built(
     return tuple(children)
 
 
-_NOT_SIMPLE: Final[Any] = object()
 # schema.instance's MAX_DEPTH and MAX_NODES (importing it imports the schema package), which
 # tests/test_positions.py holds them to: what is_plain_tree accepts
 PLAIN_MAX_DEPTH: Final = 500
 PLAIN_MAX_NODES: Final = 2_000_000
 
 
-def _simple_scalar(node: Node) -> Any:
-    """The value of a string or decimal int scalar node, as ``build`` makes it (most scalars of
-    a manifest are these); ``_NOT_SIMPLE`` for any other, which ``build`` makes."""
-    tag = node.tag
-    text = node.value
-    if tag == _STR:
-        return sys.intern(text) if len(text) <= 32 else text
-    if (
-        tag == _INT
-        and len(text) <= 18
-        and text.isdigit()
-        and text.isascii()
-        and (text[0] != "0" or len(text) == 1)
-    ):
-        return int(text)  # what _int_or_fallback gives: in range, no prefix, no underscore
-    return _NOT_SIMPLE
-
-
-_NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)
-
-
-def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
+def _built(node: Node, line: int, column: int, end_line: int, end_column: int, depth: int) -> Any:
     raise AssertionError("a document is built once")
 
 
