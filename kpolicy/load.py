@@ -11,6 +11,7 @@ import array
 import math
 import operator
 import re
+import struct
 import sys
 from pathlib import Path
 from typing import Any, Final, cast
@@ -400,7 +401,7 @@ def _build_document(
             )
         # a child within the bounds is built in the loop below when it is a string or a
         # decimal int scalar (most of them), with the values build would give it
-        inline = depth < max_depth
+        inline = max_nodes if depth < max_depth else 0  # while count is below it
         # the record of the last item, or of the last pair's value; -1 after one built in the
         # loop: the last record written by then
         last = -1
@@ -413,21 +414,23 @@ def _build_document(
             duplicates: set[str] | None = None
             for pair in pairs:
                 key_node, value_node = pair
-                ktag = key_node.tag
-                if ktag == _MERGE:
-                    merges = [value_node] if merges is None else [*merges, value_node]
-                    continue
                 if key_node.__class__ is ScalarNode:
-                    key = key_node.value
-                    if ktag == _NULL:
-                        key = "null" if key in ("", "~") else str(key)
-                    elif key.__class__ is not str:
-                        key = str(key)
+                    key = key_node.value  # text: libyaml's scalars are str
+                    ktag = key_node.tag
+                    if ktag != _STR:
+                        if ktag == _MERGE:
+                            merges = [value_node] if merges is None else [*merges, value_node]
+                            continue
+                        if ktag == _NULL:
+                            key = "null" if key in ("", "~") else str(key)
                     key_start, key_end = key_node.start_mark, key_node.end_mark
                     kl = key_start.line + offset
                     kc = key_start.column + 1
                     kel = key_end.line + offset
                     kec = key_end.column + 1
+                elif key_node.tag == _MERGE:
+                    merges = [value_node] if merges is None else [*merges, value_node]
+                    continue
                 else:
                     key = _key_text(key_node)
                     kl, kc, kel, kec = _span_of(key_node, line_offset)
@@ -470,7 +473,7 @@ def _build_document(
                     duplicates = {key} if duplicates is None else duplicates | {key}
                 key = intern(key)  # keys repeat in every object: one string each
                 # the later value wins, as in every YAML reader Kubernetes uses
-                if value_node.__class__ is ScalarNode and inline and count < max_nodes:
+                if value_node.__class__ is ScalarNode and count < inline:
                     text = value_node.value
                     vtag = value_node.tag
                     if vtag == _STR:
@@ -539,7 +542,7 @@ def _build_document(
             result = []  # type: ignore[assignment]
             append = result.append  # type: ignore[attr-defined]
             for item_node in node.value:
-                if item_node.__class__ is ScalarNode and inline and count < max_nodes:
+                if item_node.__class__ is ScalarNode and count < inline:
                     text = item_node.value
                     vtag = item_node.tag
                     if vtag == _STR:
@@ -615,10 +618,11 @@ def _build_document(
         # `records` alive until the cyclic collector runs (lint turns it off)
         build = _built
     # two bytes a number when every line and column fits (all but minified giants), else four
-    # (the unsigned short array refuses a number past 65,535: no pass to find the largest)
+    # (struct refuses a number past 65,535: no pass to find the largest; it converts them a
+    # third faster than the array's constructor)
     try:
-        table = array.array("H", records)
-    except OverflowError:
+        table = array.array("H", struct.pack(f"{len(records)}H", *records))
+    except struct.error:
         table = array.array("i", records)
     return value, PositionTable.compact(value, table, irregular or None)
 
