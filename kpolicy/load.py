@@ -51,8 +51,11 @@ from kpolicy.yamltext import document_chunks
 
 try:
     from yaml import CSafeLoader as _BaseLoader
+    from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - libyaml is a wheel dependency on every platform we ship
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+    _CParser = None  # type: ignore[assignment,misc]
 
 
 class _Loader(_BaseLoader):
@@ -61,6 +64,13 @@ class _Loader(_BaseLoader):
     ``1e3`` is a float, ``0o17`` an int, ``1:30`` and timestamps stay strings."""
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
+
+
+if _CParser is not None:
+    # libyaml's parser alone: the constructor and resolver state that CSafeLoader's __init__
+    # also sets up (three Python calls a document) is for constructing and path resolvers,
+    # which the loader does not use
+    _Loader.__init__ = _CParser.__init__  # type: ignore[method-assign]
 
 
 def _register_go_yaml_v2_resolvers() -> None:
@@ -676,7 +686,9 @@ PLAIN_MAX_DEPTH: Final = 500
 PLAIN_MAX_NODES: Final = 2_000_000
 
 
-def _built(node: Node, line: int, column: int, end_line: int, end_column: int, depth: int) -> Any:
+def _built(
+    node: Node, key_line: int, key_column: int, key_end_line: int, key_end_column: int, depth: int
+) -> Any:
     raise AssertionError("a document is built once")
 
 
@@ -931,12 +943,16 @@ def load_documents(
                 count += 1
                 continue  # what follows in this chunk is not read
         aliases = "&" in chunk and "*" in chunk
-        composer = yaml.compose_all(chunk, Loader=_Loader)
+        # yaml.compose_all without its generator: the parser made at the first turn, so that
+        # what its constructor raises (a lone surrogate) is handled as what composing raises
+        loader: Any = None
         while True:
             try:
-                node = next(composer)
-            except StopIteration:
-                break
+                if loader is None:
+                    loader = _Loader(chunk)
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
             except yaml.MarkedYAMLError as exc:
                 span = _error_span(chunk, line_offset, exc.problem_mark, exc.context_mark)
                 problem = exc.problem or str(exc)
