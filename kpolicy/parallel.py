@@ -1,12 +1,14 @@
 """Large inputs across cores: worker processes read the files and run the rules on them.
 
 Forked workers take the files from a shared queue (largest first), each the next one as soon
-as it is free. A worker reads and composes a file, runs the rules' *local pass* on it (every
+as it is free; the parent is one of the workers (with ``--jobs 2``, the parent and one child),
+and the files it takes are never pickled. A worker reads and composes a file, runs the rules' *local pass* on it (every
 check, with an index that knows no other object: a check that needs other objects is
 deferred), and sends the file and its findings back: one pickled answer per file, written to a
 pipe as soon as it is ready and then dropped, so that a worker holds one file at a time. The
 parent keeps the pickles until every worker is done, in memory maps apart from its heap, then
-unpickles them and unmaps them.
+unpickles them and unmaps them (a thread of the parent gathers them while the parent does its
+own share).
 
 The parent, once it holds every object, builds the index and runs only the deferred checks
 (Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
@@ -212,9 +214,13 @@ def run_forked(
     work: Callable[[int], Any],
     dumps: Callable[[Any], bytes] | None = None,
     loads: Callable[[bytes], Any] | None = None,
+    parent: Callable[[int], Any] | None = None,
 ) -> dict[int, Any]:
     """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
-    the next index from a shared queue when they are free; the answers by index.
+    the next index from a shared queue when they are free; the answers by index. With
+    ``parent``, the parent is one of the ``workers``: it forks one child fewer and takes
+    indexes from the same queue, computing ``parent(index)``, whose answers are never pickled
+    (a thread gathers the children's answers meanwhile).
 
     The queue is a pipe that the parent fills (from a thread, as it may hold more than a pipe's
     buffer) with one 4-byte write per index, and that every child reads 4 bytes at a time:
@@ -235,11 +241,13 @@ def run_forked(
     reaped: set[int] = set()
     tasks_read, tasks_write = os.pipe()
     feeder: threading.Thread | None = None
+    collector: threading.Thread | None = None
     finished = False
     # what the children inherit is never collected by them (see _child): out of their sight
     gc.freeze()
     try:
-        for _ in range(max(1, min(workers, len(order)))):
+        forks = max(1, min(workers, len(order)) - (parent is not None))
+        for _ in range(forks):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, measured by the tests' output
@@ -248,8 +256,9 @@ def run_forked(
                 _child(tasks_read, work, dumps, write_end)
             os.close(write_end)
             children.append((pid, read_end))
-        os.close(tasks_read)
-        tasks_read = -1
+        if parent is None:
+            os.close(tasks_read)
+            tasks_read = -1
         gc.unfreeze()
         # forked first, then the thread: a fork must never copy a running thread's state
         feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
@@ -268,7 +277,26 @@ def run_forked(
             if os.WIFSIGNALED(status):
                 raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
 
-        answers = _collect([fd for _, fd in children], loads, killed)
+        fds = [fd for _, fd in children]
+        if parent is None:
+            answers = _collect(fds, loads, killed)
+        else:
+            gathered: list[dict[int, Any] | BaseException] = []
+
+            def gather() -> None:
+                try:
+                    gathered.append(_collect(fds, loads, killed))
+                except BaseException as exc:  # raised again by the parent, below
+                    gathered.append(exc)
+
+            collector = threading.Thread(target=gather, daemon=True)
+            collector.start()
+            own = _take_share(tasks_read, parent)
+            collector.join()
+            if isinstance(gathered[0], BaseException):
+                raise gathered[0]
+            answers = gathered[0]
+            answers.update(own)
         finished = True
         return answers
     finally:
@@ -278,16 +306,33 @@ def run_forked(
                 if pid not in reaped:
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
+        if tasks_read != -1:  # before the feeder is joined: it may wait for a reader
+            os.close(tasks_read)
         if feeder is None:
             os.close(tasks_write)
         else:
             feeder.join()
-        if tasks_read != -1:
-            os.close(tasks_read)
+        if collector is not None:
+            collector.join()
         for pid, _ in children:
             if pid not in reaped:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, 0)
+
+
+def _take_share(tasks: int, work: Callable[[int], Any]) -> dict[int, Any]:
+    """The parent's share of the queue: ``work(index)`` for each index it takes, till the
+    queue is empty. A failure is a :class:`WorkerFailed`, as a child's is."""
+    answers: dict[int, Any] = {}
+    while True:
+        task = os.read(tasks, _TASK.size)
+        if len(task) < _TASK.size:
+            return answers
+        (index,) = _TASK.unpack(task)
+        try:
+            answers[index] = work(index)
+        except Exception as exc:
+            raise WorkerFailed(traceback.format_exc()) from exc
 
 
 def _killed_message(pid: int, number: int) -> str:
@@ -468,6 +513,8 @@ def map_forked(
 def load_files(
     items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], R]
 ) -> list[R]:
-    """``[read(item) for item in items]`` in ``jobs`` workers (``read`` returns loaded files,
-    alone or with what was found in them; their compact position tables pickle as arrays)."""
-    return map_forked(items, costs, jobs, read)
+    """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
+    forked workers (``read`` returns loaded files, alone or with what was found in them; their
+    compact position tables pickle as arrays). The parent's share is neither pickled nor
+    unpickled, and one process fewer copies the parent's pages."""
+    return map_forked(items, costs, jobs, read, parent=lambda index: read(items[index]))

@@ -128,6 +128,41 @@ def test_large_answers_do_not_block() -> None:
     assert [len(r) for r in result] == [3_000_000] * 6 and result[5][:1] == b"\x05"
 
 
+def test_the_parent_takes_a_share_of_the_queue_unpickled() -> None:
+    """With ``parent``, the parent is one of the workers: it forks one child fewer, takes
+    items from the same queue, and its answers are the objects it made (never pickled)."""
+    import time
+
+    made: dict[int, object] = {}
+    parent_pid = os.getpid()
+
+    def work(index: int) -> tuple[int, object]:
+        time.sleep(0.01)  # long enough that both processes take items
+        answer = object()
+        if os.getpid() == parent_pid:
+            made[index] = answer
+        return os.getpid(), answer
+
+    answers = parallel.map_forked(list(range(20)), [1] * 20, 2, work, parent=work)
+    pids = {pid for pid, _ in answers}
+    assert parent_pid in pids and len(pids) == 2  # the parent and one child
+    assert made and all(answers[i][1] is made[i] for i in made)
+
+
+def test_a_failure_in_the_parents_share_is_a_worker_failure() -> None:
+    """The parent's share fails as a child's would (the caller runs serially instead), and the
+    child is not waited for."""
+
+    def work(index: int) -> int:
+        return index
+
+    def fails(index: int) -> int:
+        raise RuntimeError("the parent's share fails")
+
+    with pytest.raises(parallel.WorkerFailed, match="the parent's share fails"):
+        parallel.run_forked(list(range(50_000)), 2, work, parent=fails)
+
+
 def test_dispatch_order_takes_the_costliest_first() -> None:
     assert parallel.dispatch_order([100, 1, 1, 50, 50, 2, 7]) == [0, 3, 4, 6, 5, 1, 2]
     assert parallel.dispatch_order([]) == []
@@ -530,9 +565,9 @@ def test_default_worker_count_output_equals_serial(
     forked: list[int] = []
     run_forked = parallel.run_forked
 
-    def counting(order: list[int], workers: int, *rest: Any) -> dict[int, Any]:
+    def counting(order: list[int], workers: int, *rest: Any, **named: Any) -> dict[int, Any]:
         forked.append(workers)
-        return run_forked(order, workers, *rest)
+        return run_forked(order, workers, *rest, **named)
 
     monkeypatch.setattr(parallel, "run_forked", counting)
     assert report(options) == serial
