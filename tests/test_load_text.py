@@ -14,8 +14,10 @@ from kpolicy.suppress import ANNOTATION
 from tests.helpers import examples
 
 _PIECES = st.sampled_from(
-    ["$", "$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/", "$p", "a"]
-    + ["patch", "\n", ":", "-", "[", "&", "é", "\u2028", "\U0001f600", "$$", "${VAR}"]
+    [
+        *("$", "$patch", "$retainKeys", "$setElementOrder/", "$deleteFromPrimitiveList/", "$p"),
+        *("a", "patch", "\n", ":", "-", "[", "&", "é", "\u2028", "\U0001f600", "$$", "${VAR}"),
+    ]
 )
 
 
