@@ -846,3 +846,78 @@ def test_pickles_are_kept_in_maps_unmapped_once_taken(monkeypatch: pytest.Monkey
     assert [m.closed for m in maps] == [True, True, False]
     store.close()
     assert all(m.closed for m in maps)
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_answers_are_unpickled_as_they_come_when_early(
+    tmp_path: Path, early: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``early``: the parent unpickles each answer as it arrives, while the workers run (the
+    worker of the last item sees the first answers unpickled before it answers); else only
+    once every worker is done (it waits in vain). Here each answer is sent on its own."""
+    import time
+
+    monkeypatch.setattr(parallel, "_BATCH_BYTES", 1)
+    marker = tmp_path / "unpickled"
+
+    def loads(data: bytes) -> Any:
+        marker.touch()
+        return pickle.loads(data)
+
+    def work(index: int) -> bool:
+        if index < 2:
+            return False
+        deadline = time.monotonic() + (10 if early else 0.5)
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return marker.exists()
+
+    answers = parallel.run_forked([0, 1, 2], 1, work, loads=loads, early=early)
+    assert answers == {0: False, 1: False, 2: early}
+
+
+def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``load_files`` unpickles early when the items' sizes add up to UNPICKLE_EARLY_BYTES at
+    most, and keeps the pickles till the end above it; the answers are the same."""
+    seen: list[bool] = []
+    run_forked = parallel.run_forked
+
+    def recording(order: list[int], workers: int, work: Any, **options: Any) -> dict[int, Any]:
+        seen.append(options["early"])
+        return run_forked(order, workers, work, **options)
+
+    monkeypatch.setattr(parallel, "run_forked", recording)
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 300)
+    items = list(range(6))
+    for size in (50, 51):  # 6 x 50 = 300: early; 306: kept till the end
+        assert parallel.load_files(items, [size] * 6, 2, lambda i: [i] * 3) == [
+            [i] * 3 for i in items
+        ]
+    assert seen == [True, False]
+
+
+def test_workers_send_their_answers_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker writes its small answers a batch at a time, not one by one: the parent reads
+    2 MB of 10 KB answers, made 2 ms apart, in a few reads (one by one: a read for each), and
+    gets them all, also the large ones (written as they are) between them."""
+    import time
+
+    def slow(index: int) -> bytes:
+        time.sleep(0.002)
+        return bytes([index]) * 10_000
+
+    reads = 0
+    readv = os.readv
+
+    def counting(fd: int, buffers: Any) -> int:
+        nonlocal reads
+        reads += 1
+        return readv(fd, buffers)
+
+    monkeypatch.setattr(os, "readv", counting)
+    result = parallel.map_forked(list(range(200)), [1] * 200, 1, slow)
+    assert result == [bytes([i]) * 10_000 for i in range(200)]
+    assert reads < 60
+    sizes = [10_000 if i % 50 else 600_000 for i in range(200)]
+    result = parallel.map_forked(list(range(200)), [1] * 200, 2, lambda i: b"x" * sizes[i])
+    assert [len(r) for r in result] == sizes
