@@ -199,7 +199,7 @@ class PositionTable:
                 # a list index as JSON pointers write it: ASCII digits, no leading zero
                 if (
                     not (token.isascii() and token.isdigit())
-                    or (token[0] == "0" and token != "0")
+                    or (token[0] == "0" and len(token) > 1)
                     or int(token) >= len(node)
                 ):
                     return None
