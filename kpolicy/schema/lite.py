@@ -591,6 +591,7 @@ def _step(
         subs = tuple(
             (name, _explainer(sub, formats, max_depth, memo)) for name, sub in value.items()
         )
+
         def properties(instance: Any, path: Path, out: list[LiteError]) -> None:
             if isinstance(instance, dict):
                 for name, sub in subs:
