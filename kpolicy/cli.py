@@ -189,7 +189,7 @@ def lint(
             "--jobs",
             "-j",
             min=0,
-            help="Worker processes for large inputs (default 0: one per idle core; 1: serial).",
+            help="Processes that read large inputs (default 0: one per idle core; 1: serial).",
         ),
     ] = 0,
 ) -> None:

@@ -1,12 +1,16 @@
 """Large inputs across cores: worker processes read the files and run the rules on them.
 
 Forked workers take the files from a shared queue (largest first), each the next one as soon
-as it is free. A worker reads and composes a file, runs the rules' *local pass* on it (every
-check, with an index that knows no other object: a check that needs other objects is
-deferred), and sends the file and its findings back: one pickled answer per file, written to a
-pipe as soon as it is ready and then dropped, so that a worker holds one file at a time. The
-parent keeps the pickles until every worker is done, in memory maps apart from its heap, then
-unpickles them and unmaps them.
+as it is free; the parent is one of the workers (with ``--jobs 2``, the parent and one child),
+and the files it takes are never pickled. A worker reads and composes a file, runs the rules'
+*local pass* on it (every check, with an index that knows no other object: a check that needs
+other objects is deferred), and sends the file and its findings back: one pickled answer per
+file, written to a pipe with the others of its batch (256 KB) and then dropped, so that a
+worker holds little more than one file at a time. A thread of the parent gathers the
+answers while the parent does its own share. On a small
+input it unpickles each answer as it arrives; on a large one it keeps the pickles until every
+worker is done, in memory maps apart from its heap, then unpickles them and unmaps them
+(:data:`UNPICKLE_EARLY_BYTES` says where and why).
 
 The parent, once it holds every object, builds the index and runs only the deferred checks
 (Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
@@ -44,6 +48,18 @@ R = TypeVar("R")
 # below this many bytes of input, forking costs more than it saves
 MIN_PARALLEL_BYTES = 256 * 1024
 MIN_PARALLEL_FILES = 8
+
+# Up to this many bytes of input, the parent unpickles each answer as soon as it arrives (in
+# its collector thread, while the workers run); above it, only once every worker is done.
+# Unpickling is the parent's: after the workers, every millisecond of it is one of the run's
+# (the corpus's 1.9 MB of answers take 14 ms, the many-findings corpus's 4.4 MB 48 ms). But
+# early, it builds the parent's heap (3.1-3.4 bytes of objects a byte of pickle) while the
+# workers' memory is still there, where the deferred order never adds the two: at 20x the
+# corpus (60 MB of input, 38 MB of pickles) that would be ~85 MB more at the peak, against the
+# 200 MB target (issue 20) that the deferred order meets with a few MB to spare. At 4 MB the
+# peak stays far below it, also on input dense with findings (four copies of the
+# many-findings corpus, 4.0 MB: 130 MB summed over the processes, 124 MB deferred).
+UNPICKLE_EARLY_BYTES = 4 << 20
 
 
 def available_cores(root: str = "/") -> int:
@@ -212,18 +228,24 @@ def run_forked(
     work: Callable[[int], Any],
     dumps: Callable[[Any], bytes] | None = None,
     loads: Callable[[bytes], Any] | None = None,
+    parent: Callable[[int], Any] | None = None,
+    early: bool = False,
 ) -> dict[int, Any]:
     """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
-    the next index from a shared queue when they are free; the answers by index.
+    the next index from a shared queue when they are free; the answers by index. With
+    ``parent``, the parent is one of the ``workers``: it forks one child fewer and takes
+    indexes from the same queue, computing ``parent(index)``, whose answers are never pickled
+    (a thread gathers the children's answers meanwhile).
 
     The queue is a pipe that the parent fills (from a thread, as it may hold more than a pipe's
     buffer) with one 4-byte write per index, and that every child reads 4 bytes at a time:
     writes and reads of that size are atomic, so each index goes to exactly one child, and a
     child that meets a cheap file simply takes more (the cost of a file is only guessed from
-    its size). A child sends each answer as soon as it has it (a frame: index, length, pickle)
-    and drops it; the parent keeps the pickles and unpickles them once every child is done
-    (see :func:`_collect`). A child leaves with ``os._exit``, so that it never flushes the
-    parent's buffered output nor runs its exit handlers.
+    its size). A child sends its answers (frames: index, length, pickle) a batch at a time and
+    drops them; the parent unpickles each as it comes (``early``) or keeps the pickles and
+    unpickles them once every child is done (see :func:`_collect`). A child leaves with
+    ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
+    handlers.
     """
     import threading
 
@@ -235,12 +257,15 @@ def run_forked(
     reaped: set[int] = set()
     tasks_read, tasks_write = os.pipe()
     feeder: threading.Thread | None = None
+    collector: threading.Thread | None = None
     finished = False
     # what the children inherit is never collected by them (see _child): out of their sight
     gc.freeze()
     try:
-        for _ in range(max(1, min(workers, len(order)))):
+        forks = max(1, min(workers, len(order)) - (parent is not None))
+        for _ in range(forks):
             read_end, write_end = os.pipe()
+            _widen(write_end)
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, measured by the tests' output
                 os.close(read_end)
@@ -248,8 +273,9 @@ def run_forked(
                 _child(tasks_read, work, dumps, write_end)
             os.close(write_end)
             children.append((pid, read_end))
-        os.close(tasks_read)
-        tasks_read = -1
+        if parent is None:
+            os.close(tasks_read)
+            tasks_read = -1
         gc.unfreeze()
         # forked first, then the thread: a fork must never copy a running thread's state
         feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
@@ -268,7 +294,26 @@ def run_forked(
             if os.WIFSIGNALED(status):
                 raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
 
-        answers = _collect([fd for _, fd in children], loads, killed)
+        fds = [fd for _, fd in children]
+        if parent is None:
+            answers = _collect(fds, loads, killed, early)
+        else:
+            gathered: list[dict[int, Any] | BaseException] = []
+
+            def gather() -> None:
+                try:
+                    gathered.append(_collect(fds, loads, killed, early))
+                except BaseException as exc:  # raised again by the parent, below
+                    gathered.append(exc)
+
+            collector = threading.Thread(target=gather, daemon=True)
+            collector.start()
+            own = _take_share(tasks_read, parent)
+            collector.join()
+            if isinstance(gathered[0], BaseException):
+                raise gathered[0]
+            answers = gathered[0]
+            answers.update(own)
         finished = True
         return answers
     finally:
@@ -278,16 +323,44 @@ def run_forked(
                 if pid not in reaped:
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
+        if tasks_read != -1:  # before the feeder is joined: it may wait for a reader
+            os.close(tasks_read)
         if feeder is None:
             os.close(tasks_write)
         else:
             feeder.join()
-        if tasks_read != -1:
-            os.close(tasks_read)
+        if collector is not None:
+            collector.join()
         for pid, _ in children:
             if pid not in reaped:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, 0)
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe ``fd`` hold ``_PIPE_BYTES`` where the system allows (Linux's
+    ``F_SETPIPE_SZ``, up to ``/proc/sys/fs/pipe-max-size``); else it stays as it is."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+def _take_share(tasks: int, work: Callable[[int], Any]) -> dict[int, Any]:
+    """The parent's share of the queue: ``work(index)`` for each index it takes, till the
+    queue is empty. A failure is a :class:`WorkerFailed`, as a child's is."""
+    answers: dict[int, Any] = {}
+    while True:
+        task = os.read(tasks, _TASK.size)
+        if len(task) < _TASK.size:
+            return answers
+        (index,) = _TASK.unpack(task)
+        try:
+            answers[index] = work(index)
+        except Exception as exc:
+            raise WorkerFailed(traceback.format_exc()) from exc
 
 
 def _killed_message(pid: int, number: int) -> str:
@@ -313,6 +386,12 @@ def _feed(fd: int, order: list[int]) -> None:
         os.close(fd)
 
 
+_READ_SIZE = 1 << 20
+# a worker writes its answers once they add up to this many bytes (and at the end), to a pipe
+# that holds 1 MB where the system allows (the Linux default is 64 KB): a batch never waits
+# for the parent to read part of it
+_BATCH_BYTES = 256 * 1024
+_PIPE_BYTES = 1 << 20
 _HEADER = struct.Struct("<qQ")  # index (-1: the child failed, with a traceback), length
 _DONE = -2
 
@@ -321,6 +400,9 @@ def _child(
     tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes], fd: int
 ) -> None:  # pragma: no cover - runs in the child
     status = 0
+    # The answers go out a batch at a time: the parent, woken for every answer, spent more on
+    # being woken (its caches cold from the workers on the same cores) than on the frames.
+    batch = bytearray()
     try:
         try:
             while True:
@@ -329,7 +411,13 @@ def _child(
                     break
                 (index,) = _TASK.unpack(task)
                 payload = dumps(work(index))
-                _write(fd, _HEADER.pack(index, len(payload)) + payload)
+                batch += _HEADER.pack(index, len(payload))
+                if len(batch) + len(payload) < _BATCH_BYTES:
+                    batch += payload
+                else:  # a large answer is written as it is, not copied
+                    _write(fd, batch)
+                    _write(fd, payload)
+                    batch.clear()
                 del payload
                 # One answer's objects are gone: a collection (cheap, the inherited heap being
                 # frozen) also returns the free lists and emptied arenas, which would otherwise
@@ -339,7 +427,8 @@ def _child(
                 # (walking the survivors again after every file cost a tenth of the worker).
                 gc.collect()
                 gc.freeze()
-            _write(fd, _HEADER.pack(_DONE, 0))
+            batch += _HEADER.pack(_DONE, 0)
+            _write(fd, batch)
         except BaseException:
             payload = traceback.format_exc().encode("utf-8", "replace")
             _write(fd, _HEADER.pack(-1, len(payload)) + payload)
@@ -348,33 +437,41 @@ def _child(
         os._exit(status)
 
 
-def _write(fd: int, data: bytes) -> None:  # pragma: no cover - runs in the child
+def _write(fd: int, data: bytes | bytearray) -> None:  # pragma: no cover - runs in the child
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
 def _collect(
-    fds: list[int], loads: Callable[[bytes], Any], on_lost: Callable[[int], None] = lambda fd: None
+    fds: list[int],
+    loads: Callable[[bytes], Any],
+    on_lost: Callable[[int], None] = lambda fd: None,
+    early: bool = False,
 ) -> dict[int, Any]:
-    """The answers in the frames of each pipe, read as they come so that no child blocks.
-    ``on_lost(fd)`` is told of a pipe that closed before its child said it was done (and
-    may raise: the pipes still open are then closed)."""
+    """The answers in the frames of each pipe, read as they come so that no child blocks;
+    unpickled as they come when ``early``, else once every child is done. ``on_lost(fd)`` is
+    told of a pipe that closed before its child said it was done (and may raise: the pipes
+    still open are then closed)."""
     answers: dict[int, Any] = {}
     store = _Pickles()
     pending = {fd: bytearray() for fd in fds}
     done: set[int] = set()  # the children that said they finished
     still_open = set(fds)
     failure: str | None = None
+    # read into one buffer, reused: a fresh 1 MB bytes object a read was a memory map of its
+    # own, mapped, touched and unmapped again for every read
+    scratch = bytearray(_READ_SIZE)
     try:
-        with selectors.DefaultSelector() as selector:
+        with selectors.DefaultSelector() as selector, memoryview(scratch) as into:
             for fd in fds:
                 selector.register(fd, selectors.EVENT_READ)
             while still_open:
                 for key, _ in selector.select():
                     fd = key.fd
-                    data = os.read(fd, 1 << 20)
-                    if not data:
+                    count = os.readv(fd, (into,))
+                    data = into[:count]
+                    if not count:
                         selector.unregister(fd)
                         os.close(fd)
                         still_open.discard(fd)
@@ -397,11 +494,16 @@ def _collect(
                             failure = bytes(buffer[start : start + length]).decode(
                                 "utf-8", "replace"
                             )
+                        elif early:
+                            with memoryview(buffer) as view, view[start : start + length] as frame:
+                                answers[index] = loads(frame)  # type: ignore[arg-type]
                         else:
                             answers[index] = store.keep(buffer, start, length)
                         del buffer[: start + length]
         if failure is not None:
             raise WorkerFailed(failure)
+        if early:
+            return answers
         # Unpickled only now: while the workers run, the parent holds the compact pickles (a
         # third of the objects' size), so that the workers' memory and the parent's full heap
         # never add up.
@@ -456,10 +558,11 @@ class _Pickles:
 
 
 def map_forked(
-    items: Sequence[T], costs: Sequence[int], jobs: int, fn: Callable[[T], R], **codec: Any
+    items: Sequence[T], costs: Sequence[int], jobs: int, fn: Callable[[T], R], **options: Any
 ) -> list[R]:
-    """``[fn(item) for item in items]`` computed by ``jobs`` forked workers, in input order."""
-    answers = run_forked(dispatch_order(costs), jobs, lambda index: fn(items[index]), **codec)
+    """``[fn(item) for item in items]`` computed by ``jobs`` forked workers, in input order
+    (``options``: those of :func:`run_forked`)."""
+    answers = run_forked(dispatch_order(costs), jobs, lambda index: fn(items[index]), **options)
     if len(answers) != len(items):
         raise WorkerFailed("a worker left without answering")
     return [answers[index] for index in range(len(items))]
@@ -468,6 +571,17 @@ def map_forked(
 def load_files(
     items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], R]
 ) -> list[R]:
-    """``[read(item) for item in items]`` in ``jobs`` workers (``read`` returns loaded files,
-    alone or with what was found in them; their compact position tables pickle as arrays)."""
-    return map_forked(items, costs, jobs, read)
+    """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
+    forked workers (``read`` returns loaded files, alone or with what was found in them; their
+    compact position tables pickle as arrays). The parent's share is neither pickled nor
+    unpickled, and one process fewer copies the parent's pages. ``costs`` are the items' sizes
+    in bytes: the children's answers are unpickled as they come when the sizes add up to
+    :data:`UNPICKLE_EARLY_BYTES` at most."""
+    return map_forked(
+        items,
+        costs,
+        jobs,
+        read,
+        parent=lambda index: read(items[index]),
+        early=sum(costs) <= UNPICKLE_EARLY_BYTES,
+    )

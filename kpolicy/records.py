@@ -21,7 +21,8 @@ does:
   ``hash=True``, or ``compare=True`` when it is None) when frozen, None (unhashable) when not;
 - frozen: ``__setattr__``/``__delattr__`` refuse a field with
   :class:`dataclasses.FrozenInstanceError`, and a frozen class with slots pickles through
-  ``__getstate__``/``__setstate__``.
+  ``__getstate__``/``__setstate__``, made (as ``__init__``) when first read, from code
+  compiled once per field count.
 
 :mod:`dataclasses`' functions work on records too (``dataclasses.fields``, ``replace``,
 ``asdict``, ``is_dataclass``): a record's ``__dataclass_fields__`` and ``__dataclass_params__``
@@ -236,6 +237,80 @@ class _LazyInit:
         return init if obj is None else init.__get__(obj, owner)
 
 
+# the code of __getstate__ and __setstate__ per field count, compiled once: __getstate__ reads
+# placeholder attributes (a record's own names are put in, as in __init__), __setstate__ calls
+# the setters its globals hold (``_set_<i>``), which are each record's own
+_STATE_SHAPES: dict[tuple[str, int], CodeType] = {}
+
+
+def _state_code(method: str, count: int) -> CodeType:
+    code = _STATE_SHAPES.get((method, count))
+    if code is None:
+        if method == "__getstate__":
+            read = ", ".join(f"self.{_placeholder(index)}" for index in range(count))
+            body = ["def __getstate__(self):", f"    return [{read}]"]
+        else:
+            values = [f"value_{index}" for index in range(count)]
+            body = ["def __setstate__(self, state):"]
+            if count:
+                body += [
+                    "    try:",
+                    f"        {', '.join(values)}, = state",
+                    "    except ValueError:  # a state of another length: as dataclasses sets it",
+                    "        return _partial(self, state)",
+                ]
+                body += [f"    _set_{index}(self, {value})" for index, value in enumerate(values)]
+            else:
+                body.append("    pass")
+        namespace: dict[str, Any] = {}
+        exec("\n".join(body), {}, namespace)  # noqa: S102 - our own text, of counted names only
+        code = _STATE_SHAPES[method, count] = namespace[method].__code__
+    return code
+
+
+def _state_method(cls: type, names: tuple[str, ...], method: str) -> Any:
+    """``__getstate__`` or ``__setstate__`` of a frozen record with slots, as
+    :mod:`dataclasses` writes them (``_dataclass_getstate``: the list of the fields' values;
+    ``_dataclass_setstate``: each value of the state set through ``object.__setattr__``, by
+    position, as far as both go): here straight-line code that reads each slot, and that
+    unpacks the state at once and gives each value to its slot's own setter (the member
+    descriptor's ``__set__``). Unpickling the workers' answers sets tens of thousands of
+    records: a loop of ``object.__setattr__`` calls took three times as long."""
+    code = _state_code(method, len(names))
+    env: dict[str, Any] = {}
+    if method == "__getstate__":
+        placeholders = {_placeholder(index): name for index, name in enumerate(names)}
+        code = code.replace(co_names=tuple(placeholders.get(n, n) for n in code.co_names))
+    else:
+
+        def partial(self: Any, state: Any) -> None:
+            for name, value in zip(names, state, strict=False):
+                object.__setattr__(self, name, value)
+
+        env["_partial"] = partial
+        for index, name in enumerate(names):
+            env[f"_set_{index}"] = cls.__dict__[name].__set__
+    made = FunctionType(code, env, method)
+    made.__qualname__ = f"{cls.__qualname__}.{method}"
+    return made
+
+
+class _LazyState:
+    """A frozen record's ``__getstate__`` or ``__setstate__`` until it is first read (by the
+    first record of its class that is pickled, unpickled or copied): then made and set on the
+    class."""
+
+    __slots__ = ("cls", "method", "names")
+
+    def __init__(self, cls: type, names: tuple[str, ...], method: str) -> None:
+        self.cls, self.names, self.method = cls, names, method
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        made = _state_method(self.cls, self.names, self.method)
+        setattr(self.cls, self.method, made)
+        return made if obj is None else made.__get__(obj, owner)
+
+
 def _signature_text(cls: type, declared: tuple[_Field, ...]) -> str:
     """``str(inspect.signature(cls))`` less `` -> None``, as ``@dataclass`` writes it into the
     docstring of a class without one: the ``__init__`` parameters with their annotations and
@@ -392,17 +467,8 @@ def _methods(
         methods["__setattr__"] = __setattr__
         methods["__delattr__"] = __delattr__
         if slots:
-            state = _values(names)
-
-            def __getstate__(self: Any) -> list[Any]:
-                return list(state(self))
-
-            def __setstate__(self: Any, values: list[Any]) -> None:
-                for name, value in zip(names, values, strict=False):
-                    object.__setattr__(self, name, value)
-
-            methods["__getstate__"] = __getstate__
-            methods["__setstate__"] = __setstate__
+            for method in ("__getstate__", "__setstate__"):
+                methods[method] = _LazyState(cls, names, method)
     return methods
 
 
@@ -455,7 +521,7 @@ def _record(
         if "__match_args__" not in cls.__dict__:
             made.__match_args__ = names  # type: ignore[attr-defined,misc]
         for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
-            if method is not None and not isinstance(method, _LazyInit):
+            if method is not None and not isinstance(method, _LazyInit | _LazyState):
                 method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
         if not cls.__dict__.get("__doc__"):

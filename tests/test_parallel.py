@@ -128,6 +128,41 @@ def test_large_answers_do_not_block() -> None:
     assert [len(r) for r in result] == [3_000_000] * 6 and result[5][:1] == b"\x05"
 
 
+def test_the_parent_takes_a_share_of_the_queue_unpickled() -> None:
+    """With ``parent``, the parent is one of the workers: it forks one child fewer, takes
+    items from the same queue, and its answers are the objects it made (never pickled)."""
+    import time
+
+    made: dict[int, object] = {}
+    parent_pid = os.getpid()
+
+    def work(index: int) -> tuple[int, object]:
+        time.sleep(0.01)  # long enough that both processes take items
+        answer = object()
+        if os.getpid() == parent_pid:
+            made[index] = answer
+        return os.getpid(), answer
+
+    answers = parallel.map_forked(list(range(20)), [1] * 20, 2, work, parent=work)
+    pids = {pid for pid, _ in answers}
+    assert parent_pid in pids and len(pids) == 2  # the parent and one child
+    assert made and all(answers[i][1] is made[i] for i in made)
+
+
+def test_a_failure_in_the_parents_share_is_a_worker_failure() -> None:
+    """The parent's share fails as a child's would (the caller runs serially instead), and the
+    child is not waited for."""
+
+    def work(index: int) -> int:
+        return index
+
+    def fails(index: int) -> int:
+        raise RuntimeError("the parent's share fails")
+
+    with pytest.raises(parallel.WorkerFailed, match="the parent's share fails"):
+        parallel.run_forked(list(range(50_000)), 2, work, parent=fails)
+
+
 def test_dispatch_order_takes_the_costliest_first() -> None:
     assert parallel.dispatch_order([100, 1, 1, 50, 50, 2, 7]) == [0, 3, 4, 6, 5, 1, 2]
     assert parallel.dispatch_order([]) == []
@@ -530,9 +565,9 @@ def test_default_worker_count_output_equals_serial(
     forked: list[int] = []
     run_forked = parallel.run_forked
 
-    def counting(order: list[int], workers: int, *rest: Any) -> dict[int, Any]:
+    def counting(order: list[int], workers: int, *rest: Any, **named: Any) -> dict[int, Any]:
         forked.append(workers)
-        return run_forked(order, workers, *rest)
+        return run_forked(order, workers, *rest, **named)
 
     monkeypatch.setattr(parallel, "run_forked", counting)
     assert report(options) == serial
@@ -811,3 +846,78 @@ def test_pickles_are_kept_in_maps_unmapped_once_taken(monkeypatch: pytest.Monkey
     assert [m.closed for m in maps] == [True, True, False]
     store.close()
     assert all(m.closed for m in maps)
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_answers_are_unpickled_as_they_come_when_early(
+    tmp_path: Path, early: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``early``: the parent unpickles each answer as it arrives, while the workers run (the
+    worker of the last item sees the first answers unpickled before it answers); else only
+    once every worker is done (it waits in vain). Here each answer is sent on its own."""
+    import time
+
+    monkeypatch.setattr(parallel, "_BATCH_BYTES", 1)
+    marker = tmp_path / "unpickled"
+
+    def loads(data: bytes) -> Any:
+        marker.touch()
+        return pickle.loads(data)
+
+    def work(index: int) -> bool:
+        if index < 2:
+            return False
+        deadline = time.monotonic() + (10 if early else 0.5)
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return marker.exists()
+
+    answers = parallel.run_forked([0, 1, 2], 1, work, loads=loads, early=early)
+    assert answers == {0: False, 1: False, 2: early}
+
+
+def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``load_files`` unpickles early when the items' sizes add up to UNPICKLE_EARLY_BYTES at
+    most, and keeps the pickles till the end above it; the answers are the same."""
+    seen: list[bool] = []
+    run_forked = parallel.run_forked
+
+    def recording(order: list[int], workers: int, work: Any, **options: Any) -> dict[int, Any]:
+        seen.append(options["early"])
+        return run_forked(order, workers, work, **options)
+
+    monkeypatch.setattr(parallel, "run_forked", recording)
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 300)
+    items = list(range(6))
+    for size in (50, 51):  # 6 x 50 = 300: early; 306: kept till the end
+        assert parallel.load_files(items, [size] * 6, 2, lambda i: [i] * 3) == [
+            [i] * 3 for i in items
+        ]
+    assert seen == [True, False]
+
+
+def test_workers_send_their_answers_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker writes its small answers a batch at a time, not one by one: the parent reads
+    2 MB of 10 KB answers, made 2 ms apart, in a few reads (one by one: a read for each), and
+    gets them all, also the large ones (written as they are) between them."""
+    import time
+
+    def slow(index: int) -> bytes:
+        time.sleep(0.002)
+        return bytes([index]) * 10_000
+
+    reads = 0
+    readv = os.readv
+
+    def counting(fd: int, buffers: Any) -> int:
+        nonlocal reads
+        reads += 1
+        return readv(fd, buffers)
+
+    monkeypatch.setattr(os, "readv", counting)
+    result = parallel.map_forked(list(range(200)), [1] * 200, 1, slow)
+    assert result == [bytes([i]) * 10_000 for i in range(200)]
+    assert reads < 60
+    sizes = [10_000 if i % 50 else 600_000 for i in range(200)]
+    result = parallel.map_forked(list(range(200)), [1] * 200, 2, lambda i: b"x" * sizes[i])
+    assert [len(r) for r in result] == sizes

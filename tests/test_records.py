@@ -5,6 +5,7 @@ a dataclass to define, and must not differ in anything else)."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import inspect
@@ -240,3 +241,66 @@ def test_init_is_made_on_first_read_from_its_shape_code() -> None:
     assert len(records._SHAPES) - len(shapes) <= 1  # one shape, compiled once at most
     with pytest.raises(TypeError):
         Right(1, q=2)
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        c
+        for c in RECORD_CLASSES
+        if "__slots__" in c.__dict__ and c.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    ],
+    ids=lambda c: f"{c.__module__}.{c.__qualname__}",
+)
+def test_frozen_record_state_is_the_dataclass_state(cls: type) -> None:
+    """A frozen record with slots pickles as the data class does: ``__getstate__`` is the list
+    of every field's value in order, and ``__setstate__`` (straight-line code per field count,
+    kpolicy.records._state_method) sets every field from it, each to its own value, also on a
+    record made without ``__init__`` (as unpickling makes it), and from the state of the data
+    class itself; a shorter state sets the fields it holds, as dataclasses does."""
+    ref = _reference(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = [object() for _ in names]  # distinct, and no __post_init__ runs on unpickling
+    blank: Any = object.__new__(cls)
+    blank.__setstate__(values)
+    assert [getattr(blank, name) for name in names] == values
+    assert blank.__getstate__() == values
+    theirs: Any = object.__new__(ref)
+    theirs.__setstate__(values)
+    assert theirs.__getstate__() == blank.__getstate__()
+    if names:
+        short: Any = object.__new__(cls)
+        short.__setstate__(values[:-1])
+        assert [getattr(short, name) for name in names[:-1]] == values[:-1]
+        with pytest.raises(AttributeError):
+            getattr(short, names[-1])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(blank, names[0] if names else "other", 0)
+
+
+def test_record_state_round_trip_keeps_defaults_and_factories() -> None:
+    """Every field of a record with defaults, factories and ``__post_init__`` comes back from a
+    pickle, and the state methods of two records with as many fields share their code."""
+    one = _Every(1, unhashed=9, made={"a": 1})
+    copied = pickle.loads(pickle.dumps(one, protocol=pickle.HIGHEST_PROTOCOL))
+    assert [getattr(copied, f.name) for f in dataclasses.fields(_Every)] == [
+        1,
+        2,
+        3,
+        9,
+        {"a": 1},
+        (1,),
+    ]
+
+    @record(frozen=True, slots=True)
+    class Other:
+        a: int
+        b: str
+        c: float
+        d: int = 4
+        e: tuple[int, ...] = field(default_factory=tuple)
+        f: bytes = b""
+
+    assert copy.copy(Other(1, "b", 3.0)) == Other(1, "b", 3.0)
+    for method in ("__getstate__", "__setstate__"):
+        assert getattr(Other, method).__code__.co_code == getattr(_Every, method).__code__.co_code
