@@ -176,20 +176,22 @@ _NUMBER_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 
 
 def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
+    key: object = None
+    if expected_raw.__class__ is str:
+        key = expected_raw
+    elif expected_raw.__class__ is list and all(name.__class__ is str for name in expected_raw):
+        key = tuple(expected_raw)
+    if key is not None:
+        found = _EXPECTED.get(key)
+        if found is not None:
+            return found
     names = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
-    key = (
-        tuple(names)
-        if all(isinstance(name, str) and name in _JSON_TYPES for name in names)
-        else None
-    )
-    found = _EXPECTED.get(key) if key is not None else None
-    if found is None:
-        expected = [name for name in names if name != "null"]
-        wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
-        numeric = "integer" in expected or "number" in expected
-        found = (wanted, "string" in expected and not numeric, numeric, "boolean" in expected)
-        if key is not None:
-            _EXPECTED[key] = found
+    expected = [name for name in names if name != "null"]
+    wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
+    numeric = "integer" in expected or "number" in expected
+    found = (wanted, "string" in expected and not numeric, numeric, "boolean" in expected)
+    if key is not None and all(name in _JSON_TYPES for name in names):
+        _EXPECTED[key] = found
     return found
 
 
