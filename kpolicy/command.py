@@ -121,6 +121,8 @@ class LintCommand:
             use_baseline=self.write_baseline is None,
             force_exclude=self.force_exclude,
             ignore_files=not self.no_ignore,
+            # only SARIF reports fixes, and only --fix and --diff apply them
+            fixes=self.fix or self.diff or "sarif" in (self.output_format, *self.report_formats),
         )
 
 

@@ -44,7 +44,15 @@ class PositionTable:
     a pointer that goes through such a mapping is looked up there.
     """
 
-    __slots__ = ("_children", "_entries", "_found", "_irregular", "_records", "_root")
+    __slots__ = (
+        "_children",
+        "_entries",
+        "_found",
+        "_irregular",
+        "_places",
+        "_records",
+        "_root",
+    )
 
     def __init__(self, entries: dict[str, tuple[Span | None, Span]] | None = None) -> None:
         self._entries: dict[str, tuple[Span | None, Span]] | None = (
@@ -55,6 +63,8 @@ class PositionTable:
         self._irregular: Irregular | None = None
         self._found: dict[str, tuple[Span | None, Span] | None] | None = None
         self._children: _Children | None = None
+        # pointer → (value, record) of the containers a lookup went through
+        self._places: dict[str, tuple[Any, int]] | None = None
 
     @classmethod
     def compact(cls, root: Any, records: Any, irregular: Irregular | None = None) -> PositionTable:
@@ -65,6 +75,7 @@ class PositionTable:
         table._irregular = irregular
         table._found = None
         table._children = None
+        table._places = None
         return table
 
     @property
@@ -90,6 +101,7 @@ class PositionTable:
         self._entries, self._records, self._root, self._irregular = state
         self._found = None
         self._children = None
+        self._places = None
 
     def lookup(self, pointer: str) -> tuple[Span | None, Span] | None:
         """The entry of ``pointer``, without building ``entries`` on a compact table."""
@@ -151,13 +163,28 @@ class PositionTable:
             return 0
         if not pointer.startswith("/"):
             return None
-        node, index, irregular = self._root, 0, self._irregular
+        # the findings of an object share most of their pointers' prefixes (a container's
+        # fields, the ancestors a missing field falls back to): the walk starts at the longest
+        # prefix reached before
+        places = self._places
+        if places is None:
+            places = self._places = {"": (self._root, 0)}
+        cut = len(pointer)
+        while True:
+            cut = pointer.rfind("/", 0, cut)
+            place = places.get(pointer[:cut])
+            if place is not None:
+                break
+        node, index = place
+        irregular = self._irregular
         children = self._children
         if children is None:
             children = self._children = {}
-        for token in pointer[1:].split("/"):
+        end = cut
+        for token in pointer[cut + 1 :].split("/"):
             if irregular is not None and index in irregular:
                 return _SEE_ENTRIES
+            end += 1 + len(token)
             if "~" in token:
                 token = token.replace("~1", "/").replace("~0", "~")
             if node.__class__ is dict:
@@ -169,9 +196,10 @@ class PositionTable:
                 index = records[token]  # type: ignore[call-overload]
                 node = node[token]
             elif node.__class__ is list:
+                # a list index as JSON pointers write it: ASCII digits, no leading zero
                 if (
                     not (token.isascii() and token.isdigit())
-                    or str(int(token)) != token
+                    or (token[0] == "0" and len(token) > 1)
                     or int(token) >= len(node)
                 ):
                     return None
@@ -183,6 +211,8 @@ class PositionTable:
                 node = node[position]
             else:
                 return None
+            if node.__class__ is dict or node.__class__ is list:
+                places[pointer[:end]] = (node, index)
         return index
 
     def _children_of(self, index: int, node: dict[Any, Any] | list[Any]) -> Any:

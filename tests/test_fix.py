@@ -199,3 +199,56 @@ class TestApply:
 )
 def test_scalars_are_quoted_where_yaml_1_1_would_misread_them(value: object, written: str) -> None:
     assert scalar_text(value) == written
+
+
+def test_fixes_are_built_for_the_runs_that_show_or_apply_them() -> None:
+    """Only SARIF reports fixes and only --fix and --diff apply them: any other run leaves
+    them out (LintOptions.fixes), and the language server's options keep the default."""
+    from pathlib import Path
+
+    from kpolicy.command import LintCommand
+
+    def fixes(**fields: object) -> bool:
+        return LintCommand(**fields).options({}).fixes  # type: ignore[arg-type]
+
+    assert not fixes(output_format="json")
+    assert not fixes(output_format="text")
+    assert not fixes(output_format="github", report_formats=("junit",), report_paths=(Path("j"),))
+    assert fixes(output_format="sarif")
+    assert fixes(output_format="json", report_formats=("sarif",), report_paths=(Path("s"),))
+    assert fixes(fix=True)
+    assert fixes(diff=True)
+    assert LintOptions().fixes
+
+
+def test_a_run_without_fixes_finds_the_same_findings() -> None:
+    """Leaving the fixes out changes nothing else: the same findings, in the same order, with
+    no fix (the schema check offers one here: quoting a YAML 1.1 boolean)."""
+    from kpolicy.records import replace
+    from tests.helpers import lint_text
+
+    text = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels:
+    enabled: yes
+spec:
+  replicas: "3"
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers: [{name: web, image: nginx, imagePullPolicy: always}]
+"""
+    built = lint_text(text)
+    left_out = lint_text(text, fixes=False)
+    assert any(d.fix is not None and d.rule == "schema-type-mismatch" for d in built.diagnostics)
+    assert all(d.fix is None for d in left_out.diagnostics if d.rule.startswith("schema-"))
+    assert [replace(d, fix=None) for d in built.diagnostics] == [
+        replace(d, fix=None) for d in left_out.diagnostics
+    ]
+    assert left_out.summary == built.summary

@@ -56,6 +56,13 @@ def _both(text: str, limits: Limits | None = None) -> tuple[PositionTable, Posit
     fresh = PositionTable.compact(value, compact._records, compact._irregular)
     for pointer in [*reference.entries, *(f"{p}/missing" for p in reference.entries)]:
         assert fresh.lookup(pointer) == reference.entries.get(pointer), pointer
+    # a walk starts where an earlier lookup's went (any order), and a list index is written
+    # only as JSON pointers write it
+    backwards = PositionTable.compact(value, compact._records, compact._irregular)
+    odd = ("00", "01", "-0", "+1", "1e0", " 1", "\u0661", "", "~1", "99")
+    pointers = [*reference.entries, *(f"{p}/{token}" for p in reference.entries for token in odd)]
+    for pointer in reversed(pointers):
+        assert backwards.lookup(pointer) == reference.entries.get(pointer), pointer
     return compact, reference, compact._records.typecode
 
 

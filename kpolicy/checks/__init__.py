@@ -76,6 +76,9 @@ class RuleContext:
     enabled: frozenset[str] = frozenset()  # every rule id enabled in this run
     # None when no rule that reads schemas is enabled (see Reads.SCHEMAS)
     schemas: SchemaService | None = None
+    # whether the run's findings carry fixes (LintOptions.fixes): when False, a check may leave
+    # a finding's fix out rather than build it (the schema check, which makes most findings)
+    fixes: bool = True
 
 
 @record(frozen=True)

@@ -72,7 +72,7 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             anchor=problem.at,
             rule=problem.rule,
             rejects=rejects,
-            fix=_fix(obj, problem),
+            fix=_fix(obj, problem) if ctx.fixes else None,
         )
 
 

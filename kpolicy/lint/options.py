@@ -46,3 +46,6 @@ class LintOptions:
     # display → text read instead of the file (the rounds of --fix and --diff lint the fixed
     # text before, or without, writing it)
     texts: Mapping[str, str] = field(default_factory=dict)
+    # findings carry the fixes their checks offer: SARIF, --fix, --diff and the language server
+    # read them; a run whose reports show none need not build them (False)
+    fixes: bool = True

@@ -46,6 +46,7 @@ class Session:
     baseline: Baseline | None = None
     cwd: Path = field(default_factory=Path.cwd)  # what reported file names are relative to
     warnings: tuple[str, ...] = ()  # one-line warnings about the config (expired exemptions)
+    fixes: bool = True  # LintOptions.fixes
 
     @cached_property
     def generic(self) -> frozenset[str]:
@@ -191,6 +192,7 @@ def build_session(options: LintOptions) -> Session:
         baseline=baseline,
         cwd=cwd,
         warnings=warnings,
+        fixes=options.fixes,
     )
 
 
@@ -214,6 +216,7 @@ def rule_context(
         nodes=nodes,
         enabled=frozenset(session.active),
         schemas=schemas,
+        fixes=session.fixes,
     )
 
 

@@ -126,11 +126,7 @@ def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> li
 def _read_as_not_string(error: Any) -> bool:
     """A boolean or number where only a string belongs: YAML 1.1 read an unquoted scalar
     (on, yes, 0777, 1.10) as something else, and quoting its text is what was meant."""
-    expected_raw = error.validator_value
-    expected = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
-    if "string" not in expected or "integer" in expected or "number" in expected:
-        return False
-    return isinstance(error.instance, bool | int | float)
+    return _expected(error.validator_value)[1] and isinstance(error.instance, bool | int | float)
 
 
 def _did_you_mean(key: str, allowed: list[str]) -> str | None:
@@ -171,14 +167,39 @@ _TYPE_NAMES: Final = {
 }
 
 
-def _type_message(error: ValidationError) -> str:
-    expected_raw = error.validator_value
-    expected = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
-    expected = [name for name in expected if name != "null"]
+# a type's ``validator_value`` (a name or a list of names) → what the message says is expected;
+# whether a string belongs there and no number does; whether a number does; whether a boolean
+# does (kept for lists of JSON type names only: a schema's other values are not kept)
+_EXPECTED: dict[object, tuple[str, bool, bool, bool]] = {}
+_JSON_TYPES: Final = frozenset({*_TYPE_NAMES, "null"})
+_NUMBER_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
+
+
+def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
+    key: object = None
+    if expected_raw.__class__ is str:
+        key = expected_raw
+    elif expected_raw.__class__ is list and all(name.__class__ is str for name in expected_raw):
+        key = tuple(expected_raw)
+    if key is not None:
+        found = _EXPECTED.get(key)
+        if found is not None:
+            return found
+    names = [expected_raw] if isinstance(expected_raw, str) else list(expected_raw or ())
+    expected = [name for name in names if name != "null"]
     wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
+    numeric = "integer" in expected or "number" in expected
+    found = (wanted, "string" in expected and not numeric, numeric, "boolean" in expected)
+    if key is not None and all(name in _JSON_TYPES for name in names):
+        _EXPECTED[key] = found
+    return found
+
+
+def _type_message(error: ValidationError) -> str:
+    wanted, only_string, numeric, boolean = _expected(error.validator_value)
     value = error.instance
     message = f"expected {wanted}, got {describe(value)}"
-    if "string" in expected and "integer" not in expected and "number" not in expected:
+    if only_string:
         if isinstance(value, bool):
             return (
                 message + ": YAML 1.1 reads an unquoted yes/no/on/off/true/false as a boolean, "
@@ -189,16 +210,15 @@ def _type_message(error: ValidationError) -> str:
                 message + ": an unquoted number (such as 0777, 1e3 or 1.10) is read as a "
                 "number, quote it"
             )
-    numeric = "integer" in expected or "number" in expected
     if numeric and isinstance(value, str) and len(value) > 4_300 and value.strip().isdigit():
         # the loader keeps a number with more digits than Python converts as text
         return (
             f"expected {wanted}, got a number of {len(value.strip())} digits, far more than "
             "a 64-bit integer holds"
         )
-    if numeric and isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", value):
+    if numeric and isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
         return message + ": remove the quotes"
-    if "boolean" in expected and isinstance(value, str) and value.lower() in ("true", "false"):
+    if boolean and isinstance(value, str) and value.lower() in ("true", "false"):
         return message + ": remove the quotes"
     return message
 

@@ -686,6 +686,15 @@ def _additional_step(
     if (value is not False and not isinstance(value, dict)) or "patternProperties" in schema:
         return _raises("additionalProperties")
     if value is False:
+        properties = schema.get("properties", {})
+        if isinstance(properties, dict):
+            allowed = properties.keys()
+
+            def closed_to(instance: Any, path: Path, out: list[LiteError]) -> None:
+                if isinstance(instance, dict) and not instance.keys() <= allowed:
+                    out.append(LiteError("additionalProperties", value, instance, schema, path))
+
+            return closed_to
 
         def closed(instance: Any, path: Path, out: list[LiteError]) -> None:
             if isinstance(instance, dict):
