@@ -180,6 +180,10 @@ def _check_file(
     prior: list[str] = list(local.traces) if local is not None else []
     judge = Suppressor(session.suppression, file)
     tracking = judge.tracking
+    # nothing in the file or the config can hide a finding of an object without annotations:
+    # its findings are kept as they are, without asking the judge about each (a file of the
+    # many-findings corpus has dozens)
+    open_file = not tracking and judge.hides_nothing
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
@@ -208,6 +212,9 @@ def _check_file(
         ignores = annotation_ignores(obj) if found or file.annotated else ()
         if tracking:
             judge.saw(position, obj, ignores)
+        if open_file and not ignores:
+            kept.extend(found)
+            continue
         for diag in found:
             _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
     return kept, hidden, [*prior, *engine.traces[traced:]], judge

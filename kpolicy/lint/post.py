@@ -130,7 +130,7 @@ def drop_generic_duplicates(found: list[Diagnostic], generic: Set[str]) -> list[
     if not specific:
         return found
     return [
-        d for d in found if not (d.rule in generic and (d.span.line, d.span.column) in specific)
+        d for d in found if d.rule not in generic or (d.span.line, d.span.column) not in specific
     ]
 
 
