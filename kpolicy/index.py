@@ -431,11 +431,15 @@ class PackedWhole(NamesOnly):
     """The data of an object kept by name only, with the whole of it packed (pickled) for the
     one reader that needs it once: the schemas that a CustomResourceDefinition gives
     (:func:`whole_data`), which keeps only the last definition of each kind. Copies of one
-    large definition (a chart in many folders) then cost their packed size until read."""
+    large definition (a chart in many folders) then cost their packed size until read;
+    ``served``, the (apiVersion, kind) whose schemas it gives (the keys of
+    :func:`kpolicy.schema.custom.crd_schemas`), lets the parent unpack only the definitions of
+    kinds that its input has (:meth:`kpolicy.schema.SchemaValidator.register_crd`)."""
 
-    __slots__ = ("packed",)
+    __slots__ = ("packed", "served")
 
     packed: bytes
+    served: tuple[tuple[str, str], ...]
 
 
 def whole_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -95,7 +95,14 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     packed = PackedWhole(kept)
     import pickle  # only where a definition is packed: not on a one-file run's path
 
+    from kpolicy.schema.custom import crd_schemas
+
     packed.packed = pickle.dumps(obj.data, protocol=pickle.HIGHEST_PROTOCOL)
+    # which kinds it gives, so that the parent unpacks only the definitions of kinds in use
+    try:
+        packed.served = tuple(crd_schemas(obj.data))
+    except Exception:  # a hostile definition gives no schema (SchemaValidator.register_crd)
+        packed.served = ()
     return replace(obj, data=packed, positions=table)
 
 

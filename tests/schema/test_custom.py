@@ -142,6 +142,53 @@ def test_a_crd_cannot_replace_a_builtin_kind() -> None:
     assert validator.validate({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"bogus": 1}})
 
 
+def _packed(crd: dict[str, object]) -> object:
+    """``crd`` as a parallel run's parent receives it (kpolicy.lint.run.names_only)."""
+    import pickle
+
+    from kpolicy.index import PackedWhole
+    from kpolicy.schema.custom import crd_schemas
+
+    packed = PackedWhole({key: crd[key] for key in ("apiVersion", "kind", "metadata")})
+    packed.packed = pickle.dumps(crd)
+    packed.served = tuple(crd_schemas(crd))
+    return packed
+
+
+def test_a_packed_crd_is_unpacked_only_when_one_of_its_kinds_is_validated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A definition packed by a worker says which kinds it gives; the parent unpacks it the
+    first time an object of one of them is validated, never for a kind of another
+    definition, and validates exactly as with the definition itself."""
+    import pickle
+
+    other = load(CRD)
+    other["metadata"]["name"] = "restores.ops.example.com"
+    other["spec"]["names"] = {"plural": "restores", "kind": "Restore"}
+    unpacked: list[object] = []
+    real_loads = pickle.loads
+
+    def counting(data: bytes) -> object:
+        found = real_loads(data)
+        unpacked.append(found)
+        return found
+
+    monkeypatch.setattr(pickle, "loads", counting)
+    validator = SchemaValidator.for_version("1.37").with_crds([_packed(load(CRD)), _packed(other)])
+    assert not validator.has_schema("ops.example.com/v1alpha1", "Backup")  # not served
+    assert unpacked == []
+    backup = load(BACKUP)
+    backup["spec"]["retention"] = 0
+    eager = SchemaValidator.for_version("1.37").with_crds([load(CRD)])
+    assert validator.validate(backup) == eager.validate(backup) != []
+    assert validator.validate(load(BACKUP)) == []
+    kinds = [crd["spec"]["names"]["kind"] for crd in unpacked]  # type: ignore[index]
+    assert kinds == ["Backup"]
+    assert validator.has_schema("ops.example.com/v1", "Restore")
+    assert len(unpacked) == 2
+
+
 @pytest.mark.parametrize(
     "crd",
     [
