@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +120,10 @@ def _check_files(
         traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
         _unused_suppressions(judge, kept, hidden)
-    kept.sort(key=lambda d: d.sort_key)
-    hidden.sort(key=lambda d: d.sort_key)
-    counts = {s: 0 for s in Severity}
-    for diag in kept:
-        counts[diag.severity] += 1
+    sort_key = attrgetter("sort_key")  # no Python function around the property
+    kept.sort(key=sort_key)
+    hidden.sort(key=sort_key)
+    counts = Counter(map(attrgetter("severity"), kept))
     summary = Summary(
         files=len(loaded),
         documents=documents,

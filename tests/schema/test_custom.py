@@ -296,3 +296,53 @@ def test_schema_dir_must_be_a_folder(tmp_path: Path) -> None:
     (tmp_path / "file.json").write_text("{}")
     with pytest.raises(NotADirectoryError):
         load_schema_dir(tmp_path / "file.json")
+
+
+def test_convert_custom_keeps_what_it_does_not_know_and_drops_documentation() -> None:
+    """A CRD schema node as JSON Schema: documentation, defaults and CEL rules dropped, null
+    accepted (pruned by the API server), draft-4 exclusive bounds turned into 2020-12 ones,
+    strict fields; keys and values of unexpected shapes copied as they are."""
+    from kpolicy.schema.custom import convert_custom
+
+    assert convert_custom(
+        {
+            "description": "d",
+            "default": 1,
+            "x-kubernetes-validations": [{"rule": "self > 0"}],
+            "type": "integer",
+            "enum": [1, 2],
+            "format": "int32",
+            "minimum": 0,
+            "exclusiveMinimum": True,
+            "maximum": 9,
+            "exclusiveMaximum": False,
+            7: "a key that is no string",
+        }
+    ) == {
+        "type": ["integer", "null"],
+        "enum": [1, 2, None],
+        "exclusiveMinimum": 0,
+        "maximum": 9,
+        7: "a key that is no string",
+    }
+    assert convert_custom(
+        {
+            "properties": {"a": {"type": "string", "format": "byte"}, "b": True},
+            "items": {"properties": {}},
+            "not": {"properties": {"c": {}}},
+            "anyOf": [{"properties": {"d": {}}}],
+            "format": ["a list"],
+        }
+    ) == {
+        "properties": {"a": {"type": ["string", "null"], "format": "byte"}, "b": True},
+        "items": {"properties": {}, "additionalProperties": False},
+        "not": {"properties": {"c": {}}},
+        "anyOf": [{"properties": {"d": {}}}],
+        "additionalProperties": False,
+    }
+    shapeless = {"properties": ["x"], "allOf": {"y": 1}, "type": 3}
+    assert convert_custom(shapeless) == shapeless
+    assert convert_custom({"x-kubernetes-int-or-string": True, "anyOf": [{}]}) == {
+        "x-kubernetes-int-or-string": True,
+        "type": ["integer", "string", "null"],
+    }
