@@ -81,15 +81,20 @@ class Index:
         self._by_ns: dict[str, list[KObject]] | None = None
         self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
+        by_key, by_kind, by_kind_ns = self._by_key, self._by_kind, self._by_kind_ns
+        cluster_scoped = _CLUSTER_SCOPED
         for obj in self._objects:
             if obj.patch:
                 # a kustomize patch is merged onto another object: it is no object of its own
                 # for the others to find
                 continue
-            ns = scope_namespace(obj)
-            self._by_key[(obj.kind, ns, obj.name)].append(obj)
-            self._by_kind[obj.kind].append(obj)
-            self._by_kind_ns[(obj.kind, ns)].append(obj)
+            # obj.kind, scope_namespace(obj) and obj.name, read once
+            ref = obj.ref
+            kind = ref.kind or ""
+            ns = "" if kind in cluster_scoped else (ref.namespace or "default")
+            by_key[(kind, ns, ref.name or "")].append(obj)
+            by_kind[kind].append(obj)
+            by_kind_ns[(kind, ns)].append(obj)
             if runs_pods(obj) and not is_hook(obj.data):
                 # a Helm hook or test runs around a release: no Service, budget or other
                 # workload of the release is meant to select its Pods
