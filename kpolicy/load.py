@@ -11,6 +11,7 @@ import array
 import math
 import operator
 import re
+import struct
 import sys
 from pathlib import Path
 from typing import Any, Final, cast
@@ -50,8 +51,11 @@ from kpolicy.yamltext import document_chunks
 
 try:
     from yaml import CSafeLoader as _BaseLoader
+    from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - libyaml is a wheel dependency on every platform we ship
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+    _CParser = None  # type: ignore[assignment,misc]
 
 
 class _Loader(_BaseLoader):
@@ -60,6 +64,13 @@ class _Loader(_BaseLoader):
     ``1e3`` is a float, ``0o17`` an int, ``1:30`` and timestamps stay strings."""
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
+
+
+if _CParser is not None:
+    # libyaml's parser alone: the constructor and resolver state that CSafeLoader's __init__
+    # also sets up (three Python calls a document) is for constructing and path resolvers,
+    # which the loader does not use
+    _Loader.__init__ = _CParser.__init__  # type: ignore[method-assign]
 
 
 def _register_go_yaml_v2_resolvers() -> None:
@@ -315,7 +326,16 @@ def _build_document(
     plain_tags = _PLAIN_TAGS
     intern = sys.intern
 
-    def build(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
+    def build(
+        node: Node,
+        key_line: int,
+        key_column: int,
+        key_end_line: int,
+        key_end_column: int,
+        depth: int,
+    ) -> Any:
+        # the key span comes as four numbers (all 0: no key), written with the value span and
+        # the subtree size in one record: one list operation a node
         nonlocal count
         count += 1
         if count > max_nodes:
@@ -330,22 +350,32 @@ def _build_document(
                 node,
             )
         start, end = node.start_mark, node.end_mark
-        line, end_line = start.line, end.line
+        line, column = start.line + offset, start.column + 1
         cls = node.__class__
         tag = node.tag
         position = len(records)
-        # a block collection's end is set once its items are built (below)
-        value_span = (line + offset, start.column + 1, end_line + offset, end.column + 1)
-        extend(value_span)
-        extend(key_span or _NO_KEY)
         if cls is ScalarNode:
-            records.append(1)
+            extend(
+                (
+                    line,
+                    column,
+                    end.line + offset,
+                    end.column + 1,
+                    key_line,
+                    key_column,
+                    key_end_line,
+                    key_end_column,
+                    1,
+                )
+            )
             if tag == _STR:
                 value = node.value
                 # short values repeat too (names of images, protocols, policies): share them
                 return intern(value) if len(value) <= 32 else value
             if tag not in plain_tags and tag != _MERGE:
-                problems.append(_tag_problem(tag, Span(*value_span)))
+                problems.append(
+                    _tag_problem(tag, Span(line, column, end.line + offset, end.column + 1))
+                )
             value = node.value
             try:
                 if tag == _INT:
@@ -359,14 +389,32 @@ def _build_document(
             except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
+        # a block collection's end is set once its items are built (below)
+        extend(
+            (
+                line,
+                column,
+                end.line + offset,
+                end.column + 1,
+                key_line,
+                key_column,
+                key_end_line,
+                key_end_column,
+                0,
+            )
+        )
         tag_problem = -1
         if tag not in plain_tags and tag != _MERGE:
             tag_problem = len(problems)  # its span is known once the items are built
-            problems.append(_tag_problem(tag, Span(*value_span)))
-        records.append(0)
-        # a child within the bounds is built in the loop below when it is a simple scalar
-        inline = depth < max_depth
-        last = -1  # the record of the last item, or of the last pair's value
+            problems.append(
+                _tag_problem(tag, Span(line, column, end.line + offset, end.column + 1))
+            )
+        # a child within the bounds is built in the loop below when it is a string or a
+        # decimal int scalar (most of them), with the values build would give it
+        inline = max_nodes if depth < max_depth else 0  # while count is below it
+        # the record of the last item, or of the last pair's value; -1 after one built in the
+        # loop: the last record written by then
+        last = -1
         last_key: Node | None = None  # a merge key that ends the mapping
         if cls is MappingNode:
             pairs = node.value
@@ -376,31 +424,32 @@ def _build_document(
             duplicates: set[str] | None = None
             for pair in pairs:
                 key_node, value_node = pair
-                if key_node.__class__ is ScalarNode and key_node.tag != _MERGE:
-                    key = key_node.value
-                    if key_node.tag == _NULL:
-                        key = "null" if key in ("", "~") else str(key)
-                    elif key.__class__ is not str:
-                        key = str(key)
+                if key_node.__class__ is ScalarNode:
+                    key = key_node.value  # text: libyaml's scalars are str
+                    ktag = key_node.tag
+                    if ktag != _STR:
+                        if ktag == _MERGE:
+                            merges = [value_node] if merges is None else [*merges, value_node]
+                            continue
+                        if ktag == _NULL:
+                            key = "null" if key in ("", "~") else str(key)
                     key_start, key_end = key_node.start_mark, key_node.end_mark
-                    span = (
-                        key_start.line + offset,
-                        key_start.column + 1,
-                        key_end.line + offset,
-                        key_end.column + 1,
-                    )
+                    kl = key_start.line + offset
+                    kc = key_start.column + 1
+                    kel = key_end.line + offset
+                    kec = key_end.column + 1
                 elif key_node.tag == _MERGE:
                     merges = [value_node] if merges is None else [*merges, value_node]
                     continue
                 else:
                     key = _key_text(key_node)
-                    span = _span_of(key_node, line_offset)
+                    kl, kc, kel, kec = _span_of(key_node, line_offset)
                     problems.append(
                         (
                             "manifest-invalid",
                             Severity.ERROR,
                             "mapping key is a collection; Kubernetes object keys are strings",
-                            Span(*span),
+                            Span(kl, kc, kel, kec),
                         )
                     )
                 if key in result:
@@ -428,32 +477,52 @@ def _build_document(
                             Severity.WARNING,
                             f"duplicate key {key!r} (first at line {first}); YAML readers "
                             "keep the last value and the API server's strict decoding rejects it",
-                            Span(*span),
+                            Span(kl, kc, kel, kec),
                         )
                     )
                     duplicates = {key} if duplicates is None else duplicates | {key}
                 key = intern(key)  # keys repeat in every object: one string each
-                last = len(records)
                 # the later value wins, as in every YAML reader Kubernetes uses
-                if inline and value_node.__class__ is ScalarNode and count < max_nodes:
-                    item = _simple_scalar(value_node)
-                    if item is not _NOT_SIMPLE:
-                        # a string or a decimal int, most values: built here, as build would
-                        count += 1
-                        at, to = value_node.start_mark, value_node.end_mark
-                        extend(
-                            (
-                                at.line + offset,
-                                at.column + 1,
-                                to.line + offset,
-                                to.column + 1,
-                                *span,
-                                1,
-                            )
-                        )
-                        result[key] = item
+                if value_node.__class__ is ScalarNode and count < inline:
+                    text = value_node.value
+                    vtag = value_node.tag
+                    if vtag == _STR:
+                        item = intern(text) if len(text) <= 32 else text
+                    elif (
+                        vtag == _INT
+                        and len(text) <= 18
+                        and text.isdigit()
+                        and text.isascii()
+                        and (text[0] != "0" or len(text) == 1)
+                    ):
+                        # what _int_or_fallback gives: in range, no prefix, no underscore
+                        item = int(text)
+                    else:
+                        last = len(records)
+                        result[key] = build(value_node, kl, kc, kel, kec, depth + 1)
                         continue
-                result[key] = build(value_node, span, depth + 1)
+                    count += 1
+                    at, to = value_node.start_mark, value_node.end_mark
+                    extend(
+                        (
+                            at.line + offset,
+                            at.column + 1,
+                            to.line + offset,
+                            to.column + 1,
+                            kl,
+                            kc,
+                            kel,
+                            kec,
+                            1,
+                        )
+                    )
+                    last = -1
+                    result[key] = item
+                    continue
+                last = len(records)
+                result[key] = build(value_node, kl, kc, kel, kec, depth + 1)
+            if last < 0:
+                last = len(records) - RECORD
             if pairs and pairs[-1][0].tag == _MERGE:
                 last_key = pairs[-1][0]
             if merges is not None or duplicates is not None:
@@ -463,14 +532,14 @@ def _build_document(
             for merge in merges or ():
                 sources = merge.value if merge.__class__ is SequenceNode else [merge]
                 for source in sources:
-                    at = len(records) // RECORD
-                    merged = build(source, None, depth + 1)
-                    irregular[position // RECORD] += (("<<", at, False, merged),)
+                    at_record = len(records) // RECORD
+                    merged = build(source, 0, 0, 0, 0, depth + 1)
+                    irregular[position // RECORD] += (("<<", at_record, False, merged),)
                     if merged.__class__ is dict:
                         for k, v in merged.items():
                             result.setdefault(k, v)
                     else:
-                        base = at * RECORD
+                        base = at_record * RECORD
                         problems.append(
                             (
                                 "yaml-syntax",
@@ -483,25 +552,45 @@ def _build_document(
             result = []  # type: ignore[assignment]
             append = result.append  # type: ignore[attr-defined]
             for item_node in node.value:
-                last = len(records)
-                if inline and item_node.__class__ is ScalarNode and count < max_nodes:
-                    item = _simple_scalar(item_node)
-                    if item is not _NOT_SIMPLE:
-                        count += 1
-                        at, to = item_node.start_mark, item_node.end_mark
-                        extend(
-                            (
-                                at.line + offset,
-                                at.column + 1,
-                                to.line + offset,
-                                to.column + 1,
-                                *_NO_KEY,
-                                1,
-                            )
-                        )
-                        append(item)
+                if item_node.__class__ is ScalarNode and count < inline:
+                    text = item_node.value
+                    vtag = item_node.tag
+                    if vtag == _STR:
+                        item = intern(text) if len(text) <= 32 else text
+                    elif (
+                        vtag == _INT
+                        and len(text) <= 18
+                        and text.isdigit()
+                        and text.isascii()
+                        and (text[0] != "0" or len(text) == 1)
+                    ):
+                        item = int(text)
+                    else:
+                        last = len(records)
+                        append(build(item_node, 0, 0, 0, 0, depth + 1))
                         continue
-                append(build(item_node, None, depth + 1))
+                    count += 1
+                    at, to = item_node.start_mark, item_node.end_mark
+                    extend(
+                        (
+                            at.line + offset,
+                            at.column + 1,
+                            to.line + offset,
+                            to.column + 1,
+                            0,
+                            0,
+                            0,
+                            0,
+                            1,
+                        )
+                    )
+                    last = -1
+                    append(item)
+                    continue
+                last = len(records)
+                append(build(item_node, 0, 0, 0, 0, depth + 1))
+            if last < 0:
+                last = len(records) - RECORD
         else:  # pragma: no cover - the composer makes only these three node classes
             raise AssertionError(cls)
         records[position + 8] = (len(records) - position) // RECORD
@@ -511,37 +600,39 @@ def _build_document(
             # record is the anchor's) at its key, or else where the collection's mark says; a
             # merge key at the end, at that key
             if last_key is not None:
-                item_end = _span_of(last_key, line_offset)[2:]
+                records[position + 2], records[position + 3] = _span_of(last_key, line_offset)[2:]
             else:
-                item_end = (records[last + 2], records[last + 3])
-                item_start = (records[last], records[last + 1])
-                key_line = records[last + 4]
-                if key_line and (
-                    item_start == item_end or item_start < (key_line, records[last + 5])
-                ):
-                    item_end = (records[last + 6], records[last + 7])
-                elif not key_line and item_start < (records[position], records[position + 1]):
-                    item_end = (
-                        (end_line + offset, 1)
-                        if end.column == 0
-                        else (end_line + offset, end.column + 1)
-                    )
-            records[position + 2], records[position + 3] = item_end
+                item_line, item_column, end_line, end_column, kl, kc, kel, kec = records[
+                    last : last + 8
+                ]
+                if kl:
+                    if (
+                        (item_line == end_line and item_column == end_column)
+                        or item_line < kl
+                        or (item_line == kl and item_column < kc)
+                    ):
+                        end_line, end_column = kel, kec
+                elif item_line < line or (item_line == line and item_column < column):
+                    end_line = end.line + offset
+                    end_column = 1 if end.column == 0 else end.column + 1
+                records[position + 2] = end_line
+                records[position + 3] = end_column
         if tag_problem >= 0:
             problems[tag_problem] = _tag_problem(tag, Span(*records[position : position + 4]))
         return result
 
     try:
-        value = build(root, None, 0)
+        value = build(root, 0, 0, 0, 0, 0)
     finally:
         # build refers to itself through its closure: a reference cycle that would keep
         # `records` alive until the cyclic collector runs (lint turns it off)
         build = _built
     # two bytes a number when every line and column fits (all but minified giants), else four
-    # (the unsigned short array refuses a number past 65,535: no pass to find the largest)
+    # (struct refuses a number past 65,535: no pass to find the largest; it converts them a
+    # third faster than the array's constructor)
     try:
-        table = array.array("H", records)
-    except OverflowError:
+        table = array.array("H", struct.pack(f"{len(records)}H", *records))
+    except struct.error:
         table = array.array("i", records)
     return value, PositionTable.compact(value, table, irregular or None)
 
@@ -589,35 +680,15 @@ def _children_built(
     return tuple(children)
 
 
-_NOT_SIMPLE: Final[Any] = object()
 # schema.instance's MAX_DEPTH and MAX_NODES (importing it imports the schema package), which
 # tests/test_positions.py holds them to: what is_plain_tree accepts
 PLAIN_MAX_DEPTH: Final = 500
 PLAIN_MAX_NODES: Final = 2_000_000
 
 
-def _simple_scalar(node: Node) -> Any:
-    """The value of a string or decimal int scalar node, as ``build`` makes it (most scalars of
-    a manifest are these); ``_NOT_SIMPLE`` for any other, which ``build`` makes."""
-    tag = node.tag
-    text = node.value
-    if tag == _STR:
-        return sys.intern(text) if len(text) <= 32 else text
-    if (
-        tag == _INT
-        and len(text) <= 18
-        and text.isdigit()
-        and text.isascii()
-        and (text[0] != "0" or len(text) == 1)
-    ):
-        return int(text)  # what _int_or_fallback gives: in range, no prefix, no underscore
-    return _NOT_SIMPLE
-
-
-_NO_KEY: Final = (0, 0, 0, 0)  # the key span of a node that has none (lines start at 1)
-
-
-def _built(node: Node, key_span: tuple[int, int, int, int] | None, depth: int) -> Any:
+def _built(
+    node: Node, key_line: int, key_column: int, key_end_line: int, key_end_column: int, depth: int
+) -> Any:
     raise AssertionError("a document is built once")
 
 
@@ -732,9 +803,12 @@ def _too_many_nodes(chunk: str, limits: Limits) -> tuple[int, int] | None:
 def _node_bound(chunk: str) -> int:
     """An upper bound of the nodes of a chunk without aliases, from its text: every node starts
     after a line break or an indicator (``: - ? , [ ] { } ! & *``), and one place starts at most
-    two nodes (a block collection and its first entry). Cheap (str.count), and far below the
-    length for real manifests, so that a big CRD is not counted event by event."""
-    return 2 * (sum(chunk.count(c) for c in ":-?,[]{}!&*\n") + 2)
+    two nodes (a block collection and its first entry). Cheap (one pass of bytes.translate,
+    whose table drops those characters: each is one byte in UTF-8, and no byte of another
+    character's encoding is one of them), and far below the length for real manifests, so
+    that a big CRD is not counted event by event."""
+    data = chunk.encode("utf-8", "surrogatepass")
+    return 2 * (len(data) - len(data.translate(None, b":-?,[]{}!&*\n")) + 2)
 
 
 def _reader_error_span(chunk: str, line_offset: int, position: int) -> Span:
@@ -837,7 +911,7 @@ def load_documents(
     Syntax errors and refused documents become diagnostics; reading goes on with the next
     document, so one broken document does not hide the others.
     """
-    limits = limits or Limits()
+    limits = limits or _DEFAULT_LIMITS
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
     count = 0
@@ -869,12 +943,16 @@ def load_documents(
                 count += 1
                 continue  # what follows in this chunk is not read
         aliases = "&" in chunk and "*" in chunk
-        composer = yaml.compose_all(chunk, Loader=_Loader)
+        # yaml.compose_all without its generator: the parser made at the first turn, so that
+        # what its constructor raises (a lone surrogate) is handled as what composing raises
+        loader: Any = None
         while True:
             try:
-                node = next(composer)
-            except StopIteration:
-                break
+                if loader is None:
+                    loader = _Loader(chunk)
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
             except yaml.MarkedYAMLError as exc:
                 span = _error_span(chunk, line_offset, exc.problem_mark, exc.context_mark)
                 problem = exc.problem or str(exc)
@@ -976,6 +1054,7 @@ def load_documents(
 
 
 _REFUSED: Any = object()
+_DEFAULT_LIMITS: Final = Limits()  # frozen: one for every file read without limits of its own
 
 
 def load_own_file(path: Path, what: str, label: str = "") -> list[Document]:
@@ -1036,12 +1115,15 @@ def load_text(
     source: SourceFile, limits: Limits | None = None, *, keep_text: bool = True
 ) -> LoadedFile:
     documents, diagnostics = load_documents(source, limits)
-    bounds = limits or Limits()
+    bounds = limits or _DEFAULT_LIMITS
     # every document the loader keeps is plain JSON within these bounds (see KObject.plain)
     plain = bounds.max_depth < PLAIN_MAX_DEPTH and bounds.max_nodes <= PLAIN_MAX_NODES
     text = source.text
-    directives = read_directives(text)
-    annotated = ANNOTATION in text
+    if "kpolicy" in text:  # in both markers: one search for the files without either
+        directives = read_directives(text)
+        annotated = ANNOTATION in text
+    else:
+        directives, annotated = {}, False
     if not keep_text:
         source = SourceFile(source.display, "", source.context_only)
     objects: list[KObject] = []
@@ -1053,7 +1135,7 @@ def load_text(
     )
     if objects and "# Source: " in text:
         objects = _with_templates(objects, documents, source_lines(text))
-    if objects and any(marker in text for marker in DIRECTIVE_PREFIXES):
+    if objects and _may_hold_directive(text):
         objects = [replace(o, patch=True) if has_patch_directive(o.data) else o for o in objects]
     why = ""
     if not manifest_like:
@@ -1073,6 +1155,21 @@ def load_text(
         not_manifest=why,
         annotated=annotated,
     )
+
+
+def _may_hold_directive(text: str) -> bool:
+    """Whether a strategic-merge directive (``$patch``, ...) is in the text: each ``$`` found
+    by a memchr-fast search and the directives tried there (the texts without one, most, cost
+    one search); past 64 of them (scripts), a search for each directive in what is left."""
+    find, starts = text.find, text.startswith
+    at = find("$")
+    for _ in range(64):
+        if at < 0:
+            return False
+        if starts(DIRECTIVE_PREFIXES, at):
+            return True
+        at = find("$", at + 1)
+    return at >= 0 and any(find(marker, at) >= 0 for marker in DIRECTIVE_PREFIXES)
 
 
 def _is_manifest(value: object) -> bool:
