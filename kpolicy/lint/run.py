@@ -33,9 +33,8 @@ class LocalFindings:
     """What a worker's local pass found in one file: per object, its findings as the run
     reports them (:func:`kpolicy.lint.post.object_findings`), the plan positions of the checks
     that need the whole index (run again in the parent) and its ``kpolicy.io/ignore``
-    annotations (:func:`kpolicy.suppress.annotation_ignores`; None when the parent may not need
-    them: no finding, nothing deferred, no annotation in the file's text); and the tracebacks
-    of failed checks (``--debug``)."""
+    annotations (:func:`kpolicy.suppress.annotation_ignores`; None when it has no finding in a
+    file whose text names no annotation); and the tracebacks of failed checks (``--debug``)."""
 
     per_object: tuple[
         tuple[list[Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
@@ -66,7 +65,9 @@ def _check_locally(engine: Engine, loaded: LoadedFile, generic: Set[str]) -> Loc
     for obj in loaded.objects:
         deferred: list[int] = []
         found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
-        ignores = annotation_ignores(obj) if found or deferred or loaded.annotated else None
+        # the parent reads them for an object with findings (or any of an annotated file);
+        # where only the deferred checks find something, it reads them itself
+        ignores = annotation_ignores(obj) if found or loaded.annotated else None
         per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
