@@ -20,9 +20,11 @@ from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
 from kpolicy.records import field, record, replace
 from kpolicy.ruledefs import RuleDef
-from kpolicy.workload import custom_layout
+from kpolicy.workload import checking, custom_layout
 
 INTERNAL_ERROR = "internal-error"
+_OBJECT = Reads.OBJECT
+_INDEX = Reads.INDEX
 # the plan key of a custom pod-template kind (a kind name never starts with it)
 POD_TEMPLATE_KEY = "\0pod-template:"
 
@@ -181,12 +183,36 @@ class Engine:
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)
+        checking(obj)  # its pod template and spec are worked out once for all its checks
+        try:
+            self._run_plan(obj, plan, only, deferred, found)
+        finally:
+            checking(None)
+        return found
+
+    def _run_plan(
+        self,
+        obj: KObject,
+        plan: tuple[_Step, ...],
+        only: Collection[int] | None,
+        deferred: list[int] | None,
+        found: list[Diagnostic],
+    ) -> None:
+        # in a local pass, whether the checks that read their kind's schema run here: asked
+        # once for the object, when the first of them comes (see _needs_parent)
+        schema_here: bool | None = None
         for position, step in enumerate(plan):
             if only is not None and position not in only:
                 continue
-            if deferred is not None and self._needs_parent(obj, step):
-                deferred.append(position)
-                continue
+            if deferred is not None and step.reads is not _OBJECT:
+                if step.reads is _INDEX:
+                    deferred.append(position)
+                    continue
+                if schema_here is None:
+                    schema_here = not self._needs_parent(obj, step)
+                if not schema_here:
+                    deferred.append(position)
+                    continue
             reports = step.reports
             try:
                 for problem in step.fn(obj, step.context):
@@ -201,7 +227,6 @@ class Engine:
                 internal = self._internal_error(obj, step.label, exc)
                 if internal is not None:
                     found.append(internal)
-        return found
 
     def _needs_parent(self, obj: KObject, step: _Step) -> bool:
         """Whether a local pass leaves ``step`` to the parent: it reads other objects, or the

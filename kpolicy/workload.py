@@ -230,7 +230,32 @@ def custom_layout(obj: KObject) -> PodTemplateKind | None:
     return layout_of(obj)
 
 
+# The object whose checks run now (Engine.run), with what was worked out of it that every rule
+# asks for (its pod template and pod spec): the checks read their object, never change it, so
+# the answers hold until the next object; any other object is worked out each time.
+_checking: tuple[KObject, dict[str, Any]] | None = None
+_TEMPLATE: Final = "template"
+_SPEC: Final = "spec"
+_UNKNOWN: Final = object()
+
+
+def checking(obj: KObject | None) -> None:
+    """Remember what is worked out of ``obj`` while its checks run; None: forget it."""
+    global _checking
+    _checking = None if obj is None else (obj, {})
+
+
 def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
+    current = _checking
+    if current is None or current[0] is not obj:
+        return _pod_template(obj)
+    found = current[1].get(_TEMPLATE, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = current[1][_TEMPLATE] = _pod_template(obj)
+    return found  # type: ignore[no-any-return]
+
+
+def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
     path = template_path(obj)
     if path is None:
         return None
@@ -241,6 +266,16 @@ def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
 
 
 def pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
+    current = _checking
+    if current is None or current[0] is not obj:
+        return _pod_spec(obj)
+    found = current[1].get(_SPEC, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = current[1][_SPEC] = _pod_spec(obj)
+    return found  # type: ignore[no-any-return]
+
+
+def _pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
     found = pod_template(obj)
     if found is None:
         return None
@@ -266,15 +301,21 @@ def containers(
     ephemeral: bool = False,
 ) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Each container mapping with its path; init and ephemeral containers on request."""
-    groups = ["containers"]
-    if init:
-        groups.append("initContainers")
-    if ephemeral:
-        groups.append("ephemeralContainers")
-    for group in groups:
-        for i, container in enumerate(sequence(spec.get(group))):
-            if isinstance(container, dict):
-                yield (*spec_path, group, i), container
+    for group in _CONTAINER_GROUPS[bool(init), bool(ephemeral)]:
+        found = spec.get(group)
+        if isinstance(found, list):
+            for i, container in enumerate(found):
+                if isinstance(container, dict):
+                    yield (*spec_path, group, i), container
+
+
+# (init, ephemeral) → the fields of the containers asked for, in that order
+_CONTAINER_GROUPS: Final[Mapping[tuple[bool, bool], tuple[str, ...]]] = {
+    (False, False): ("containers",),
+    (True, False): ("containers", "initContainers"),
+    (False, True): ("containers", "ephemeralContainers"),
+    (True, True): ("containers", "initContainers", "ephemeralContainers"),
+}
 
 
 def label_map(value: object) -> dict[str, str]:

@@ -129,6 +129,33 @@ def test_template_path_from_the_registry() -> None:
         assert template_path(obj) == expected
 
 
+def test_pod_template_and_spec_are_worked_out_once_while_an_object_is_checked() -> None:
+    """While the engine checks an object (``checking``), its pod template and spec are worked
+    out once for all its checks; any other object, or the same one after, is read afresh."""
+    from kpolicy import workload
+
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n"
+        "spec: {template: {spec: {containers: [{name: c, image: i}]}}}\n---\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n"
+    )
+    deployment, pod = load_text(SourceFile("x.yaml", text)).objects
+    template = deployment.data["spec"]["template"]
+    workload.checking(deployment)
+    try:
+        assert workload.pod_template(deployment) == (("spec", "template"), template)
+        first = workload.pod_spec(deployment)
+        assert first == (("spec", "template", "spec"), template["spec"])
+        assert workload.pod_spec(deployment) is first  # remembered
+        assert workload.pod_spec(pod) == (("spec",), pod.data["spec"])  # another: afresh
+        assert workload.pod_spec(pod) is not workload.pod_spec(pod)
+    finally:
+        workload.checking(None)
+    template["spec"] = {"containers": []}  # what it holds after the checks is read again
+    assert workload.pod_spec(deployment) == (("spec", "template", "spec"), {"containers": []})
+    assert workload.pod_spec(deployment) is not workload.pod_spec(deployment)
+
+
 # --------------------------------------------------------------------------------------------
 # lint and plan on the same files
 

@@ -79,8 +79,11 @@ def _label_map_problems(
             continue  # null decodes to the empty string, a valid value
         if not isinstance(value, str):
             continue
+        messages = is_valid_label_value(value)
+        if not messages:
+            continue
         repaired = _repaired_value(value)
-        for message in is_valid_label_value(value):
+        for message in messages:
             yield Problem(
                 entry,
                 f"{what} {key}={value!r} has an invalid value; {how}: "

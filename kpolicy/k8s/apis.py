@@ -412,7 +412,7 @@ REMOVED: Final[Mapping[tuple[str, str], Removal]] = {
 
 def group_of(api_version: str) -> str:
     """The group of an apiVersion: ``""`` for ``v1``, ``apps`` for ``apps/v1``."""
-    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    return api_version.rpartition("/")[0]
 
 
 _HOME_GROUPS: Final[Mapping[str, frozenset[str]]] = {

@@ -140,8 +140,11 @@ def layout_of(obj: KObject) -> PodTemplateKind | None:
     by API group and kind (and the whole apiVersion for a configured entry); None for the
     built-in workload kinds and everything else."""
     kind = obj.kind
+    configured = _CONFIGURED.get()
+    if not configured and kind not in _BUILTIN_NAMES:
+        return None  # most objects
     api_version = obj.data.get("apiVersion")
-    for entry in _CONFIGURED.get():
+    for entry in configured:
         if entry.kind == kind and entry.api_version == api_version:
             return entry
     if kind not in _BUILTIN_NAMES:

@@ -153,9 +153,12 @@ def parse_quantity_string(text: str) -> Fraction | None:
 
 
 def _scaled(value: int, scale: int) -> Fraction:
+    """``value × 10^scale``, built at once rather than by Fraction arithmetic."""
     if value == 0:
         return Fraction(0)
-    return Fraction(value) * Fraction(10) ** scale
+    if scale >= 0:
+        return Fraction(value * 10**scale)
+    return Fraction(value, 10**-scale)
 
 
 # follows resource.Quantity.UnmarshalJSON (strings.TrimSpace, then ParseQuantity)
@@ -179,6 +182,8 @@ def parse_quantity(value: object) -> Fraction | None:
         # repr gives the shortest round-tripping decimal, as Go's JSON float encoding does
         return parse_quantity_string(repr(value))
     if isinstance(value, str):
+        if value[:1].isalnum() and value[-1:].isalnum():  # nothing to trim (the usual case)
+            return parse_quantity_string(value)
         return parse_quantity_string(_TRIM_RE.sub("", value))
     return None
 

@@ -154,6 +154,10 @@ def is_qualified_name(value: object) -> list[str]:
     """
     if not isinstance(value, str):
         return _not_a_string(value)
+    # the common case, a valid name without a prefix (the pattern takes ASCII only, so its
+    # length in characters is its length in bytes)
+    if len(value) <= QUALIFIED_NAME_MAX_LENGTH and _QUALIFIED_NAME_RE.fullmatch(value):
+        return []
     errors: list[str] = []
     parts = value.split("/")
     if len(parts) > 2:
@@ -200,6 +204,9 @@ def is_valid_label_value(value: object) -> list[str]:
     """A label value: empty, or at most 63 of ``A-Za-z0-9-_.``, alphanumeric at both ends."""
     if not isinstance(value, str):
         return _not_a_string(value)
+    # a valid value (the pattern takes ASCII only: characters are bytes)
+    if len(value) <= LABEL_VALUE_MAX_LENGTH and _LABEL_VALUE_RE.fullmatch(value):
+        return []
     errors: list[str] = []
     if _byte_len(value) > LABEL_VALUE_MAX_LENGTH:
         errors.append(_too_long(value, LABEL_VALUE_MAX_LENGTH))

@@ -178,3 +178,63 @@ def test_custom_resources_are_decided_by_the_fast_check() -> None:
     assert compiled is not None
     assert found == to_problems(compiled.iter_errors(bad))
     assert {p.path for p in found} >= {("spec", "size"), ("spec", "colour"), ("spec", "tags")}
+
+
+class _Mapping(dict[str, Any]):
+    pass
+
+
+class _List(list[Any]):
+    pass
+
+
+class _Text(str):
+    __slots__ = ()
+
+
+NULLABLE_OBJECT = {
+    "type": ["object", "null"],
+    "required": ["a"],
+    "properties": {
+        "a": {"type": ["string", "null"]},
+        "b": {"type": "string"},
+        "c": {"type": ["array", "null"], "items": {"type": ["string", "null"]}},
+    },
+    "additionalProperties": {"type": "integer"},
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "passes"),
+    [
+        (None, True),
+        ({"a": "x"}, True),
+        ({"a": None, "b": "y", "c": ["z", None], "d": 3}, True),
+        ({"a": _Text("x"), "b": _Text("y"), "c": [_Text("z")]}, True),  # tested, not skipped
+        ({"a": 1}, False),
+        ({"a": "x", "b": None}, False),
+        ({"a": "x", "c": None}, True),
+        ({"a": "x", "c": [1]}, False),
+        ({"a": "x", "d": "3"}, False),
+        ({"a": "x", "d": True}, False),  # a boolean is no integer
+        ({"a": "x", "d": 3.0}, True),  # an integral float is one
+        ({"b": "y"}, False),
+        ({"a": "x", 1: 2}, False),  # not plain JSON: jsonschema decides
+        (_Mapping(a="x"), False),  # a subclass: jsonschema decides
+        ({"a": "x", "c": _List(["z"])}, False),
+        (["a"], False),
+        ("a", False),
+    ],
+)
+def test_the_common_shapes_decide_as_before(value: Any, passes: bool) -> None:
+    """The nodes most built-in schemas are made of (an object or an array, nullable or not,
+    with properties or items; a scalar type alone) have checks of their own: they pass what
+    the general check passes and leave the rest (a subclass, a key that is not a string) to
+    jsonschema."""
+    fast = compile_fast(NULLABLE_OBJECT)
+    assert fast is not None
+    for _ in range(2):  # compiled on the first pass, compiled checks on the second
+        assert fast(value) is passes, value
+    strict = compile_fast({**NULLABLE_OBJECT, "type": "object"})
+    assert strict is not None
+    assert strict(value) is (passes and value is not None)
