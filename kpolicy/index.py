@@ -81,15 +81,20 @@ class Index:
         self._by_ns: dict[str, list[KObject]] | None = None
         self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
+        by_key, by_kind, by_kind_ns = self._by_key, self._by_kind, self._by_kind_ns
+        cluster_scoped = _CLUSTER_SCOPED
         for obj in self._objects:
             if obj.patch:
                 # a kustomize patch is merged onto another object: it is no object of its own
                 # for the others to find
                 continue
-            ns = scope_namespace(obj)
-            self._by_key[(obj.kind, ns, obj.name)].append(obj)
-            self._by_kind[obj.kind].append(obj)
-            self._by_kind_ns[(obj.kind, ns)].append(obj)
+            # obj.kind, scope_namespace(obj) and obj.name, read once
+            ref = obj.ref
+            kind = ref.kind or ""
+            ns = "" if kind in cluster_scoped else (ref.namespace or "default")
+            by_key[(kind, ns, ref.name or "")].append(obj)
+            by_kind[kind].append(obj)
+            by_kind_ns[(kind, ns)].append(obj)
             if runs_pods(obj) and not is_hook(obj.data):
                 # a Helm hook or test runs around a release: no Service, budget or other
                 # workload of the release is meant to select its Pods
@@ -431,11 +436,15 @@ class PackedWhole(NamesOnly):
     """The data of an object kept by name only, with the whole of it packed (pickled) for the
     one reader that needs it once: the schemas that a CustomResourceDefinition gives
     (:func:`whole_data`), which keeps only the last definition of each kind. Copies of one
-    large definition (a chart in many folders) then cost their packed size until read."""
+    large definition (a chart in many folders) then cost their packed size until read;
+    ``served``, the (apiVersion, kind) whose schemas it gives (the keys of
+    :func:`kpolicy.schema.custom.crd_schemas`), lets the parent unpack only the definitions of
+    kinds that its input has (:meth:`kpolicy.schema.SchemaValidator.register_crd`)."""
 
-    __slots__ = ("packed",)
+    __slots__ = ("packed", "served")
 
     packed: bytes
+    served: tuple[tuple[str, str], ...]
 
 
 def whole_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -193,6 +193,14 @@ class Suppressor:
         self._failed_file = False
 
     @property
+    def hides_nothing(self) -> bool:
+        """Whether :meth:`suppression` finds nothing for a finding of an object without
+        annotations: the file has no comment directives and the run no exemptions (a finding
+        of ``internal-error`` is then only of interest to :meth:`unused`, which has nothing to
+        judge)."""
+        return not self.directives and not self.policy.exemptions
+
+    @property
     def tracking(self) -> bool:
         """Whether unused suppressions are looked for in this file."""
         return self.policy.unused_severity is not None and bool(

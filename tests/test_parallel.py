@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import os
 import pickle
 import textwrap
@@ -921,3 +922,41 @@ def test_workers_send_their_answers_in_batches(monkeypatch: pytest.MonkeyPatch) 
     sizes = [10_000 if i % 50 else 600_000 for i in range(200)]
     result = parallel.map_forked(list(range(200)), [1] * 200, 2, lambda i: b"x" * sizes[i])
     assert [len(r) for r in result] == sizes
+
+
+def test_annotations_and_comments_hide_the_same_findings_in_parallel(tmp_path: Path) -> None:
+    """The workers read the objects' ignore annotations and keep only reported findings; an
+    object's findings of the deferred checks (found by the parent alone) are hidden by its
+    annotation, also where the file's text does not spell it (an escaped key: the worker
+    had no finding to read it for), a comment hides either kind, and the unused ones are
+    reported alike."""
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "team0" / "app0" / "escaped.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: nothing\n"
+        '  annotations: {"kpolicy.io\\x2fignore": service-selector-no-match}\n'
+        "spec:\n  selector: {app: none}\n  ports: [{port: 80}]\n"
+    )
+    (folder / "team0" / "app0" / "hidden.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: annotated\n"
+        "  annotations: {kpolicy.io/ignore: 'service-selector-no-match,selector-overlap'}\n"
+        "spec:\n  selector: {app: none}\n  ports: [{port: 80}]\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: commented}\nspec:\n"
+        "  selector: {app: none}  # kpolicy: ignore[service-selector-no-match]\n"
+        "  ports: [{port: 80}]\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: latest\n"
+        "  annotations: {kpolicy.io/ignore: image-tag-missing-or-latest}\n"
+        "spec:\n  containers: [{name: c, image: 'x:latest'}]\n"
+    )
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
+    found = json.loads(serial[0])
+    hidden = {(d["object"]["name"], d["rule"]) for d in found.get("suppressed", ())}
+    assert {
+        ("nothing", "service-selector-no-match"),
+        ("annotated", "service-selector-no-match"),
+        ("commented", "service-selector-no-match"),
+        ("latest", "image-tag-missing-or-latest"),
+    } <= hidden
+    unused = [d for d in found["diagnostics"] if d["rule"] == "unused-suppression"]
+    assert any("selector-overlap" in d["message"] for d in unused)

@@ -88,3 +88,64 @@ def test_kustomize_patches_are_exempt_from_required_fields(tmp_path: Path) -> No
         )
         flagged = {d.file for d in result.diagnostics if d.rule == "schema-required-missing"}
         assert flagged == {"overlay/other.yaml", "overlay/named-elsewhere.yaml"}, jobs
+
+
+def test_object_findings_of_a_local_pass_then_of_the_deferred_checks_are_those_of_one_pass() -> (
+    None
+):
+    """A worker keeps the reported findings of its local pass (no generic duplicate, none that
+    a patch or a Helm hook is exempt from), and the parent applies the same again when the
+    deferred checks add findings: for every split of an object's findings between the two
+    passes, the result is that of one pass over all of them."""
+    from itertools import combinations
+
+    from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings
+    from kpolicy.load import load_text
+    from kpolicy.model import Diagnostic, Severity, SourceFile, Span
+    from kpolicy.records import replace
+
+    generic = frozenset({"schema-enum-invalid", "schema-type-mismatch"})
+    exempt = sorted(HOOK_EXEMPT_RULES)[0]
+
+    def finding(rule: str, line: int) -> Diagnostic:
+        point = Span.point(line, 3)
+        return Diagnostic(rule, Severity.WARNING, f"{rule} {line}", "f.yaml", point, "", None)
+
+    found = [
+        finding("schema-enum-invalid", 4),
+        finding("toleration-invalid", 4),
+        finding("schema-type-mismatch", 5),
+        finding(exempt, 5),
+        finding("schema-enum-invalid", 6),
+        finding("image-tag-latest", 7),
+    ]
+    text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+    plain = load_text(SourceFile("f.yaml", text)).objects[0]
+    hook = load_text(SourceFile("f.yaml", text + "  annotations: {helm.sh/hook: test}\n")).objects[
+        0
+    ]
+    shown = {}
+    for name, obj in (("plain", plain), ("hook", hook), ("patch", replace(plain, patch=True))):
+        whole = object_findings(obj, list(found), generic)
+        shown[name] = [d.message for d in whole]
+        for size in range(len(found) + 1):
+            for deferred in combinations(range(len(found)), size):
+                local = [d for i, d in enumerate(found) if i not in deferred]
+                more = [d for i, d in enumerate(found) if i in deferred]
+                early = object_findings(obj, local, generic)
+                late = object_findings(obj, [*early, *more], generic) if more else early
+                assert sorted(d.message for d in late) == sorted(shown[name])
+    # a specific finding hides the schema finding at its place, unless the object is exempt
+    # from it (a Helm hook from the relating rules)
+    assert shown["plain"] == [
+        "toleration-invalid 4",
+        f"{exempt} 5",
+        "schema-enum-invalid 6",
+        "image-tag-latest 7",
+    ]
+    assert shown["hook"] == [
+        "toleration-invalid 4",
+        "schema-type-mismatch 5",
+        "schema-enum-invalid 6",
+        "image-tag-latest 7",
+    ]

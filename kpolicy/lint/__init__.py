@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
-from kpolicy.lint.check import HOOK_EXEMPT_RULES, check_files
+from kpolicy.lint.check import check_files
 from kpolicy.lint.inputs import (
     CHART_NOT_RENDERED,
     adapt_to_repo,
@@ -23,6 +23,7 @@ from kpolicy.lint.inputs import (
 )
 from kpolicy.lint.options import FAIL_LEVELS, LintOptions
 from kpolicy.lint.post import (
+    HOOK_EXEMPT_RULES,
     as_baselined,
     drop_generic_duplicates,
     exit_code,

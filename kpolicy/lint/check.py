@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,8 @@ from kpolicy.engine import Engine
 from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, scope_namespace
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
-from kpolicy.kustomize import (
-    PATCH_EXEMPT_RULES,
-)
-from kpolicy.lint.post import drop_generic_duplicates, with_baseline
+from kpolicy.kustomize import PATCH_EXEMPT_RULES
+from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings, with_baseline
 from kpolicy.lint.run import LocalFindings
 from kpolicy.lint.session import Session, rule_context, run_schemas
 from kpolicy.model import (
@@ -31,21 +31,9 @@ from kpolicy.patterns import start_run
 from kpolicy.records import replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import (
+    AnnotationIgnore,
     Suppressor,
     annotation_ignores,
-)
-
-# Helm hooks and tests run around a release, not with it: the rules that relate a workload to
-# the Services, budgets, autoscalers and other workloads of the release leave them out
-HOOK_EXEMPT_RULES = frozenset(
-    {
-        "selector-overlap",
-        "service-selector-no-match",
-        "service-target-port-unknown",
-        "pdb-missing",
-        "pdb-blocks-all-evictions",
-        "replicas-set-with-hpa",
-    }
 )
 
 
@@ -132,11 +120,10 @@ def _check_files(
         traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
         _unused_suppressions(judge, kept, hidden)
-    kept.sort(key=lambda d: d.sort_key)
-    hidden.sort(key=lambda d: d.sort_key)
-    counts = {s: 0 for s in Severity}
-    for diag in kept:
-        counts[diag.severity] += 1
+    sort_key = attrgetter("sort_key")  # no Python function around the property
+    kept.sort(key=sort_key)
+    hidden.sort(key=sort_key)
+    counts = Counter(map(attrgetter("severity"), kept))
     summary = Summary(
         files=len(loaded),
         documents=documents,
@@ -180,6 +167,10 @@ def _check_file(
     prior: list[str] = list(local.traces) if local is not None else []
     judge = Suppressor(session.suppression, file)
     tracking = judge.tracking
+    # nothing in the file or the config can hide a finding of an object without annotations:
+    # its findings are kept as they are, without asking the judge about each (a file of the
+    # many-findings corpus has dozens)
+    open_file = not tracking and judge.hides_nothing
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
@@ -189,25 +180,28 @@ def _check_file(
         if active.rule.rejects and not diag.rejects and active.rule.builtin:
             diag = replace(diag, rejects=True)  # yaml-duplicate-key: strict decoding
         _sort(diag, judge.suppression(diag), kept, hidden)
+    generic = session.generic
     for position, obj in enumerate(file.objects):
+        ignores: tuple[AnnotationIgnore, ...] | None = None
         if local is None:
-            found = engine.run(obj)
+            found = object_findings(obj, engine.run(obj), generic)
         else:
-            found, deferred = local.per_object[position]
-            if deferred:
-                found = [*found, *engine.run(obj, only=deferred)]
+            # the local pass's findings are the reported ones already (object_findings)
+            found, deferred, ignores = local.per_object[position]
+            more = engine.run(obj, only=deferred) if deferred else None
+            if more:
+                found = object_findings(obj, [*found, *more], generic)
         if not found and not tracking:
             continue
-        if obj.patch:
-            found = [d for d in found if d.rule not in PATCH_EXEMPT_RULES]
-        elif is_hook(obj.data):
-            found = [d for d in found if d.rule not in HOOK_EXEMPT_RULES]
-        found = drop_generic_duplicates(found, session.generic)
         if obj.template is not None and origins is not None:
             found = [origins.attach(d, obj) for d in found]
-        ignores = annotation_ignores(obj) if found or file.annotated else ()
+        if ignores is None:
+            ignores = annotation_ignores(obj) if found or file.annotated else ()
         if tracking:
             judge.saw(position, obj, ignores)
+        if open_file and not ignores:
+            kept.extend(found)
+            continue
         for diag in found:
             _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
     return kept, hidden, [*prior, *engine.traces[traced:]], judge

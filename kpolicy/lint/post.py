@@ -9,10 +9,13 @@ from pathlib import Path
 from kpolicy.baseline import apply_baseline
 from kpolicy.discover import Input
 from kpolicy.engine import INTERNAL_ERROR
+from kpolicy.helm import is_hook
+from kpolicy.kustomize import PATCH_EXEMPT_RULES
 from kpolicy.lint.inputs import KustomizeBuild, read_input
 from kpolicy.lint.session import Session
 from kpolicy.model import (
     Diagnostic,
+    KObject,
     Limits,
     LintResult,
     LoadedFile,
@@ -120,6 +123,36 @@ def placed_on_sources(
     return replace(result, diagnostics=diagnostics, suppressed=suppressed)
 
 
+# Helm hooks and tests run around a release, not with it: the rules that relate a workload to
+# the Services, budgets, autoscalers and other workloads of the release leave them out
+HOOK_EXEMPT_RULES = frozenset(
+    {
+        "selector-overlap",
+        "service-selector-no-match",
+        "service-target-port-unknown",
+        "pdb-missing",
+        "pdb-blocks-all-evictions",
+        "replicas-set-with-hpa",
+    }
+)
+
+
+def object_findings(obj: KObject, found: list[Diagnostic], generic: Set[str]) -> list[Diagnostic]:
+    """Of the findings of the checks run on ``obj``, those the run reports (before
+    suppressions): none of :data:`PATCH_EXEMPT_RULES` on a kustomize patch, none of
+    :data:`HOOK_EXEMPT_RULES` on a Helm hook, no generic duplicate
+    (:func:`drop_generic_duplicates`). A worker applies it to the findings of its local pass
+    and the parent again once the checks deferred to it add some: findings the local pass
+    dropped would be dropped from the whole list too."""
+    if not found:
+        return found
+    if obj.patch:
+        found = [d for d in found if d.rule not in PATCH_EXEMPT_RULES]
+    elif is_hook(obj.data):
+        found = [d for d in found if d.rule not in HOOK_EXEMPT_RULES]
+    return drop_generic_duplicates(found, generic)
+
+
 def drop_generic_duplicates(found: list[Diagnostic], generic: Set[str]) -> list[Diagnostic]:
     """A schema finding (a rule of ``generic``, :attr:`Session.generic`) at the same place as
     a specific rule's finding says the same thing less well (an enum error vs.
@@ -130,7 +163,7 @@ def drop_generic_duplicates(found: list[Diagnostic], generic: Set[str]) -> list[
     if not specific:
         return found
     return [
-        d for d in found if not (d.rule in generic and (d.span.line, d.span.column) in specific)
+        d for d in found if d.rule not in generic or (d.span.line, d.span.column) not in specific
     ]
 
 

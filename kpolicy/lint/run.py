@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import cast
 
 from kpolicy.checks import SchemaService, kinds_read_whole
@@ -13,6 +13,7 @@ from kpolicy.k8s.apis import SERVED
 from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
 from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
 from kpolicy.lint.options import LintOptions
+from kpolicy.lint.post import object_findings
 from kpolicy.lint.session import Session, reads_schemas, rule_context
 from kpolicy.load import load_text
 from kpolicy.model import (
@@ -23,16 +24,21 @@ from kpolicy.model import (
 )
 from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
+from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import template_path
 
 
 @record(frozen=True, slots=True)
 class LocalFindings:
-    """What a worker's local pass found in one file: per object, its findings and the plan
-    positions of the checks that need the whole index (run again in the parent); and the
-    tracebacks of failed checks (``--debug``)."""
+    """What a worker's local pass found in one file: per object, its findings as the run
+    reports them (:func:`kpolicy.lint.post.object_findings`), the plan positions of the checks
+    that need the whole index (run again in the parent) and its ``kpolicy.io/ignore``
+    annotations (:func:`kpolicy.suppress.annotation_ignores`; None when it has no finding in a
+    file whose text names no annotation); and the tracebacks of failed checks (``--debug``)."""
 
-    per_object: tuple[tuple[list[Diagnostic], tuple[int, ...]], ...]
+    per_object: tuple[
+        tuple[list[Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
+    ]
     traces: tuple[str, ...]
 
 
@@ -52,14 +58,17 @@ def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bo
     return Engine(session.active, context, debug=debug)
 
 
-def _check_locally(engine: Engine, loaded: LoadedFile) -> LocalFindings:
+def _check_locally(engine: Engine, loaded: LoadedFile, generic: Set[str]) -> LocalFindings:
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
     for obj in loaded.objects:
         deferred: list[int] = []
-        found = engine.run(obj, deferred=deferred)
-        per_object.append((found, tuple(deferred)))
+        found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
+        # the parent reads them for an object with findings (or any of an annotated file);
+        # where only the deferred checks find something, it reads them itself
+        ignores = annotation_ignores(obj) if found or loaded.annotated else None
+        per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
     return LocalFindings(tuple(per_object), traces)
@@ -95,7 +104,14 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     packed = PackedWhole(kept)
     import pickle  # only where a definition is packed: not on a one-file run's path
 
+    from kpolicy.schema.custom import crd_schemas
+
     packed.packed = pickle.dumps(obj.data, protocol=pickle.HIGHEST_PROTOCOL)
+    # which kinds it gives, so that the parent unpacks only the definitions of kinds in use
+    try:
+        packed.served = tuple(crd_schemas(obj.data))
+    except Exception:  # a hostile definition gives no schema (SchemaValidator.register_crd)
+        packed.served = ()
     return replace(obj, data=packed, positions=table)
 
 
@@ -103,7 +119,7 @@ def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> Lo
     """``loaded`` with the objects the parent needs no more of by their names only."""
     objects = tuple(
         obj if deferred else names_only(obj, whole)
-        for obj, (_, deferred) in zip(loaded.objects, found.per_object, strict=True)
+        for obj, (_, deferred, _) in zip(loaded.objects, found.per_object, strict=True)
     )
     if all(a is b for a, b in zip(objects, loaded.objects, strict=True)):
         return loaded
@@ -164,7 +180,7 @@ def read_all(
             result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
-            found = _check_locally(engine, result)
+            found = _check_locally(engine, result, session.generic)
             return _kept(result, found, whole), found
 
         if serial_pass:

@@ -15,7 +15,7 @@ from kpolicy.configfile import find_config
 from kpolicy.engine import INTERNAL_ERROR, ActiveRule
 from kpolicy.errors import UsageError
 from kpolicy.features import unknown_gate
-from kpolicy.index import Index, whole_data
+from kpolicy.index import Index
 from kpolicy.lint.options import LintOptions
 from kpolicy.model import (
     KObject,
@@ -241,8 +241,9 @@ def run_schemas(session: Session, index: Index) -> SchemaService | None:
     validator = SchemaValidator.for_version(session.kubernetes_version)
     crds = index.of_kind("CustomResourceDefinition")
     if crds:
-        # one at a time: a definition that a later one of its kinds replaces is dropped
-        validator = validator.with_crds(whole_data(o.data) for o in crds)
+        # a packed definition (a parallel run's) is unpacked only if one of its kinds is
+        # validated; a definition that a later one of its kinds replaces is dropped
+        validator = validator.with_crds(o.data for o in crds)
     if session.schema_dir is not None:
         try:
             validator = validator.with_schema_dir(session.schema_dir)

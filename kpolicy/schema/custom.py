@@ -6,54 +6,86 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from kpolicy.schema.bundle import make_strict
 from kpolicy.schema.formats import CUSTOM_FORMATS
 
+# what convert_custom leaves out of a node: documentation, defaults, CEL rules (checked by the
+# API server, not here), OpenAPI's nullable (see below), draft-4 ids
+_DROPPED: Final = frozenset(
+    {
+        "description",
+        "default",
+        "example",
+        "externalDocs",
+        "x-kubernetes-validations",
+        "nullable",
+        "id",
+        "$schema",
+    }
+)
+# what convert_custom converts in a node (the other keys are copied), and how
+_PROPERTIES, _SUBSCHEMA, _SUBSCHEMAS, _FORMAT = range(4)
+_CONVERTED: Final = {
+    **dict.fromkeys(_DROPPED),
+    "properties": _PROPERTIES,
+    "items": _SUBSCHEMA,
+    "additionalProperties": _SUBSCHEMA,
+    "not": _SUBSCHEMA,
+    "allOf": _SUBSCHEMAS,
+    "anyOf": _SUBSCHEMAS,
+    "oneOf": _SUBSCHEMAS,
+    "format": _FORMAT,
+}
+
 
 def convert_custom(node: object, structural: bool = True) -> Any:
     """An OpenAPI v3 structural schema (CRD) as a JSON Schema 2020-12 with strict fields."""
-    if not isinstance(node, Mapping):
+    if type(node) is not dict and not isinstance(node, Mapping):
         return node if isinstance(node, bool) else {}
     result: dict[str, Any] = {}
+    converted = _CONVERTED
     for key, value in node.items():
-        if key in (
-            "description",
-            "default",
-            "example",
-            "externalDocs",
-            "x-kubernetes-validations",
-            "nullable",
-            "id",
-            "$schema",
-        ):
+        how = converted.get(key, -1)
+        if how == -1:
+            result[key] = value
+        elif how is None:
             continue
-        if key == "properties" and isinstance(value, Mapping):
-            result[key] = {
-                str(name): convert_custom(sub, structural) for name, sub in value.items()
-            }
-        elif key in ("items", "additionalProperties", "not"):
+        elif how == _PROPERTIES:
+            if isinstance(value, Mapping):
+                result[key] = {
+                    str(name): convert_custom(sub, structural) for name, sub in value.items()
+                }
+            else:
+                result[key] = value
+        elif how == _SUBSCHEMA:
             result[key] = convert_custom(value, structural and key != "not")
-        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            result[key] = [convert_custom(sub, structural=False) for sub in value]
-        elif key == "format" and value not in CUSTOM_FORMATS:
-            continue
-        else:
+        elif how == _SUBSCHEMAS:
+            if isinstance(value, list):
+                result[key] = [convert_custom(sub, structural=False) for sub in value]
+            else:
+                result[key] = value
+        elif value in CUSTOM_FORMATS:  # format
             result[key] = value
     # OpenAPI v3.0 / draft 4: exclusiveMinimum is a boolean that modifies minimum
-    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(result.get(bound), bool) and result.pop(bound) and limit in result:
-            result[bound] = result.pop(limit)
+    if "exclusiveMinimum" in result or "exclusiveMaximum" in result:
+        for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if isinstance(result.get(bound), bool) and result.pop(bound) and limit in result:
+                result[bound] = result.pop(limit)
     if node.get("x-kubernetes-int-or-string"):
         result["type"] = ["integer", "string"]
         for key in ("anyOf", "oneOf"):
             result.pop(key, None)
     # a null value of a custom resource is pruned before validation unless the field is
     # nullable (apiextensions-apiserver pkg/apiserver/schema/pruning), so null always passes
-    if isinstance(result.get("type"), str | list):
-        types = [result["type"]] if isinstance(result["type"], str) else list(result["type"])
-        result["type"] = [*types, "null"]
+    types = result.get("type")
+    if type(types) is str:
+        result["type"] = [types, "null"]
+        if isinstance(result.get("enum"), list):
+            result["enum"] = [*result["enum"], None]
+    elif isinstance(types, str | list):
+        result["type"] = [types, "null"] if isinstance(types, str) else [*types, "null"]
         if isinstance(result.get("enum"), list):
             result["enum"] = [*result["enum"], None]
     if node.get("x-kubernetes-embedded-resource") and isinstance(result.get("properties"), dict):

@@ -116,15 +116,25 @@ class SchemaValidator:
         if self._frozen:
             raise RuntimeError("the shared validator is read-only: use with_crds() instead")
         added: list[tuple[str, str]] = []
-        try:
-            schemas = crd_schemas(crd)
-        except Exception:  # a hostile CRD is skipped, never fatal
-            return added
+        served = getattr(crd, "served", None)
+        schemas: Mapping[tuple[str, str], Any]
+        if served is not None:
+            # a definition packed by a worker (kpolicy.index.PackedWhole), whose kinds it
+            # found: unpacked only when one of them is validated (most definitions of a chart
+            # or an operator's install are of kinds that the input has no object of)
+            schemas = dict.fromkeys(served)
+            unpack = functools.cache(lambda: crd_schemas(_whole(crd)))
+        else:
+            try:
+                schemas = crd_schemas(_whole(crd))
+            except Exception:  # a hostile CRD is skipped, never fatal
+                return added
+            unpack = None
         name = crd_name(crd)
         for key, openapi in schemas.items():
             if key in self._builtin.roots:
                 continue  # a CRD cannot replace a built-in kind
-            self._custom[key] = {"openapi": openapi, "origin": name}
+            self._custom[key] = {"openapi": openapi, "origin": name, "unpack": unpack, "key": key}
             self._custom_compiled.pop(key, None)
             self._custom_fast.pop(key, None)
             added.append(key)
@@ -188,7 +198,10 @@ class SchemaValidator:
         """The JSON Schema of a CRD version's custom resources, built once."""
         root = custom.get("root")
         if root is None:
-            root = custom_root(custom["openapi"], self._builtin.definition(OBJECT_META))
+            openapi = custom["openapi"]
+            if openapi is None:  # of a packed definition: see register_crd
+                openapi = custom["openapi"] = custom["unpack"]()[custom["key"]]
+            root = custom_root(openapi, self._builtin.definition(OBJECT_META))
             custom["root"] = root
         return root
 
@@ -352,6 +365,13 @@ class SchemaValidator:
             if builtin:
                 raise
             return []
+
+
+def _whole(crd: object) -> object:
+    """A definition's whole data, unpacked when a worker packed it."""
+    from kpolicy.index import PackedWhole, whole_data
+
+    return whole_data(crd) if isinstance(crd, PackedWhole) else crd
 
 
 @functools.cache

@@ -142,6 +142,53 @@ def test_a_crd_cannot_replace_a_builtin_kind() -> None:
     assert validator.validate({"apiVersion": "apps/v1", "kind": "Deployment", "spec": {"bogus": 1}})
 
 
+def _packed(crd: dict[str, object]) -> object:
+    """``crd`` as a parallel run's parent receives it (kpolicy.lint.run.names_only)."""
+    import pickle
+
+    from kpolicy.index import PackedWhole
+    from kpolicy.schema.custom import crd_schemas
+
+    packed = PackedWhole({key: crd[key] for key in ("apiVersion", "kind", "metadata")})
+    packed.packed = pickle.dumps(crd)
+    packed.served = tuple(crd_schemas(crd))
+    return packed
+
+
+def test_a_packed_crd_is_unpacked_only_when_one_of_its_kinds_is_validated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A definition packed by a worker says which kinds it gives; the parent unpacks it the
+    first time an object of one of them is validated, never for a kind of another
+    definition, and validates exactly as with the definition itself."""
+    import pickle
+
+    other = load(CRD)
+    other["metadata"]["name"] = "restores.ops.example.com"
+    other["spec"]["names"] = {"plural": "restores", "kind": "Restore"}
+    unpacked: list[object] = []
+    real_loads = pickle.loads
+
+    def counting(data: bytes) -> object:
+        found = real_loads(data)
+        unpacked.append(found)
+        return found
+
+    monkeypatch.setattr(pickle, "loads", counting)
+    validator = SchemaValidator.for_version("1.37").with_crds([_packed(load(CRD)), _packed(other)])
+    assert not validator.has_schema("ops.example.com/v1alpha1", "Backup")  # not served
+    assert unpacked == []
+    backup = load(BACKUP)
+    backup["spec"]["retention"] = 0
+    eager = SchemaValidator.for_version("1.37").with_crds([load(CRD)])
+    assert validator.validate(backup) == eager.validate(backup) != []
+    assert validator.validate(load(BACKUP)) == []
+    kinds = [crd["spec"]["names"]["kind"] for crd in unpacked]  # type: ignore[index]
+    assert kinds == ["Backup"]
+    assert validator.has_schema("ops.example.com/v1", "Restore")
+    assert len(unpacked) == 2
+
+
 @pytest.mark.parametrize(
     "crd",
     [
@@ -249,3 +296,53 @@ def test_schema_dir_must_be_a_folder(tmp_path: Path) -> None:
     (tmp_path / "file.json").write_text("{}")
     with pytest.raises(NotADirectoryError):
         load_schema_dir(tmp_path / "file.json")
+
+
+def test_convert_custom_keeps_what_it_does_not_know_and_drops_documentation() -> None:
+    """A CRD schema node as JSON Schema: documentation, defaults and CEL rules dropped, null
+    accepted (pruned by the API server), draft-4 exclusive bounds turned into 2020-12 ones,
+    strict fields; keys and values of unexpected shapes copied as they are."""
+    from kpolicy.schema.custom import convert_custom
+
+    assert convert_custom(
+        {
+            "description": "d",
+            "default": 1,
+            "x-kubernetes-validations": [{"rule": "self > 0"}],
+            "type": "integer",
+            "enum": [1, 2],
+            "format": "int32",
+            "minimum": 0,
+            "exclusiveMinimum": True,
+            "maximum": 9,
+            "exclusiveMaximum": False,
+            7: "a key that is no string",
+        }
+    ) == {
+        "type": ["integer", "null"],
+        "enum": [1, 2, None],
+        "exclusiveMinimum": 0,
+        "maximum": 9,
+        7: "a key that is no string",
+    }
+    assert convert_custom(
+        {
+            "properties": {"a": {"type": "string", "format": "byte"}, "b": True},
+            "items": {"properties": {}},
+            "not": {"properties": {"c": {}}},
+            "anyOf": [{"properties": {"d": {}}}],
+            "format": ["a list"],
+        }
+    ) == {
+        "properties": {"a": {"type": ["string", "null"], "format": "byte"}, "b": True},
+        "items": {"properties": {}, "additionalProperties": False},
+        "not": {"properties": {"c": {}}},
+        "anyOf": [{"properties": {"d": {}}}],
+        "additionalProperties": False,
+    }
+    shapeless = {"properties": ["x"], "allOf": {"y": 1}, "type": 3}
+    assert convert_custom(shapeless) == shapeless
+    assert convert_custom({"x-kubernetes-int-or-string": True, "anyOf": [{}]}) == {
+        "x-kubernetes-int-or-string": True,
+        "type": ["integer", "string", "null"],
+    }
