@@ -118,6 +118,14 @@ class EncodedJSON(str):
     __slots__ = ()
 
 
+class EncodedLines(list[str]):
+    """A list whose members are each already encoded as :func:`write_json_lines` would encode
+    them on one line: laid out one member a line, as a list at its place would be, in one
+    join (a finding of the JSON report is one member)."""
+
+    __slots__ = ()
+
+
 def _encoder() -> Callable[[object], str]:
     """``json.JSONEncoder(ensure_ascii=True, separators=(", ", ": "), default=str).encode``,
     with the C encoder made once instead of once a value (a third of the time of a finding's
@@ -162,6 +170,17 @@ def write_json_lines(
     def emit(item: object, level: int, indent: str, key: str | None) -> None:
         if item.__class__ is EncodedJSON:
             out.write(item)
+            return
+        if item.__class__ is EncodedLines:
+            if not item:
+                out.write("[]")
+            elif level >= expand and key not in also:  # on one line, as encode() writes a list
+                out.write("[" + ", ".join(item) + "]")
+            else:
+                inner = indent + "  "
+                out.write("[\n" + inner)
+                out.write((",\n" + inner).join(item))
+                out.write("\n" + indent + "]")
             return
         if (level >= expand and key not in also) or not isinstance(item, dict | list) or not item:
             out.write(encode(item))

@@ -8,7 +8,7 @@ from typing import Any, Final, TextIO
 
 from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
-from kpolicy.report import EncodedJSON, ReportContext, json_encoder, write_json_lines
+from kpolicy.report import EncodedLines, ReportContext, json_encoder, write_json_lines
 
 
 def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
@@ -31,18 +31,19 @@ _SEVERITIES: Final = {severity: encode_basestring_ascii(severity.value) for seve
 class _Lines:
     """Each finding's line of the report, as ``write_json_lines`` would encode
     ``_diagnostic(diag)``, written directly: a finding costs a few string joins instead of a
-    dict and its encoding. The object of the finding is encoded once per object, and anything
-    but the usual types (an origin, a value that is not a str or an int) is encoded the general
-    way."""
+    dict and its encoding. The object of the finding is encoded once per object, a file name
+    once per file, and anything but the usual types (an origin, a value that is not a str or
+    an int) is encoded the general way."""
 
     def __init__(self) -> None:
         self._encode: Callable[[object], str] = json_encoder()
         self._objects: dict[int, tuple[object, str]] = {}
         self._files: dict[str, str] = {}
 
-    def __call__(self, diag: Diagnostic) -> EncodedJSON:
+    def __call__(self, diag: Diagnostic) -> str:
         span, ref = diag.span, diag.object
         line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
+        rule, message, path = diag.rule, diag.message, diag.path
         severity = _SEVERITIES.get(diag.severity)
         if (
             severity is None
@@ -51,12 +52,12 @@ class _Lines:
             or column.__class__ is not int
             or end_line.__class__ is not int
             or end_column.__class__ is not int
-            or diag.rule.__class__ is not str
-            or diag.path.__class__ is not str
-            or diag.message.__class__ is not str
+            or rule.__class__ is not str
+            or path.__class__ is not str
+            or message.__class__ is not str
             or diag.file.__class__ is not str
         ):
-            return EncodedJSON(self._encode(_diagnostic(diag)))
+            return self._encode(_diagnostic(diag))
         file = self._files.get(diag.file)
         if file is None:
             file = self._files[diag.file] = encode_basestring_ascii(escape.text(diag.file))
@@ -67,25 +68,28 @@ class _Lines:
             if known is None or known[0] is not ref:
                 known = self._objects[id(ref)] = (ref, self._encode(ref.to_json()))
             obj = known[1]
-        return EncodedJSON(
-            f'{{"rule": {encode_basestring_ascii(diag.rule)}, '
+        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
+            message = escape.text(message)
+        return (
+            f'{{"rule": {encode_basestring_ascii(rule)}, '
             f'"severity": {severity}, '
-            f'"message": {encode_basestring_ascii(escape.text(diag.message))}, '
+            f'"message": {encode_basestring_ascii(message)}, '
             f'"file": {file}, "line": {line}, "column": {column}, '
             f'"endLine": {end_line}, "endColumn": {end_column}, '
-            f'"path": {encode_basestring_ascii(diag.path)}, "object": {obj}}}'
+            f'"path": {encode_basestring_ascii(path)}, "object": {obj}}}'
         )
 
 
 def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) -> dict[str, Any]:
-    """The report; ``encoded``: each finding already encoded (for ``write_json_lines``)."""
+    """The report; ``encoded``: the findings already encoded, one a line (for
+    ``write_json_lines``)."""
     lines = _Lines() if encoded else None
     report: dict[str, Any] = {
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
         "diagnostics": (
-            [lines(d) for d in result.diagnostics]
+            EncodedLines([lines(d) for d in result.diagnostics])
             if lines is not None
             else [_diagnostic(d) for d in result.diagnostics]
         ),
