@@ -148,19 +148,26 @@ class _Factory:
 _FACTORY = _Factory()
 
 
-# the code of __init__ per shape (frozen, field count, the fields with a factory, whether it
-# calls __post_init__), compiled once with placeholder names: a record's own __init__ is that
-# code with its field names put in (CodeType.replace), where compiling its text cost 0.1-0.5 ms
-# a class (parsing and compiling are most of what defining a record costs)
-_SHAPES: dict[tuple[bool, int, tuple[int, ...], bool], CodeType] = {}
+# the code of __init__ per shape (how values are set, field count, the fields with a factory,
+# whether it calls __post_init__), compiled once with placeholder names: a record's own __init__
+# is that code with its field names put in (CodeType.replace), where compiling its text cost
+# 0.1-0.5 ms a class (parsing and compiling are most of what defining a record costs)
+_SHAPES: dict[tuple[str, int, tuple[int, ...], bool], CodeType] = {}
+
+# how a shape's __init__ sets a field: ``self.name = value`` (not frozen);
+# ``object.__setattr__(self, "name", value)`` (frozen, as dataclasses does); through the slot's
+# own setter, ``_set_<i>(self, value)`` (frozen with slots: the member descriptor's ``__set__``,
+# which object.__setattr__ would look up by name each time; a finding makes four frozen
+# records, and this is a third of what setting their fields cost)
+_PLAIN, _OBJECT_SETATTR, _SLOT_SETTER = "plain", "setattr", "slot"
 
 
 def _placeholder(index: int) -> str:
     return f"_kpolicy_field_{index}"
 
 
-def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init: bool) -> CodeType:
-    key = (frozen, count, factories, post_init)
+def _shape_code(how: str, count: int, factories: tuple[int, ...], post_init: bool) -> CodeType:
+    key = (how, count, factories, post_init)
     code = _SHAPES.get(key)
     if code is None:
         params: list[str] = []
@@ -173,7 +180,9 @@ def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init:
                 if index in factories
                 else name
             )
-            if frozen:
+            if how == _SLOT_SETTER:
+                body.append(f"    __set_{index}(self, {value})")
+            elif how == _OBJECT_SETATTR:
                 body.append(f"    __object_setattr(self, {name!r}, {value})")
             else:
                 body.append(f"    self.{name} = {value}")
@@ -189,10 +198,12 @@ def _shape_code(frozen: bool, count: int, factories: tuple[int, ...], post_init:
 def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
     """``__init__`` as :mod:`dataclasses` writes it (``_init_fn``): the fields in order, a
     default or ``<factory>`` for those that have one, each value set (through
-    ``object.__setattr__`` when frozen), then ``__post_init__`` when the class has one. The
-    code of its shape with the field names put in, where ``@dataclass`` compiles three
-    functions for a frozen class."""
+    ``object.__setattr__`` when frozen, or the slot's setter when frozen with slots), then
+    ``__post_init__`` when the class has one. The code of its shape with the field names put
+    in, where ``@dataclass`` compiles three functions for a frozen class."""
     env: dict[str, Any] = {"__object_setattr": object.__setattr__, "__factory": _FACTORY}
+    slotted = frozen and "__slots__" in cls.__dict__
+    how = _SLOT_SETTER if slotted else _OBJECT_SETATTR if frozen else _PLAIN
     defaults: list[Any] = []
     factories: list[int] = []
     annotations: dict[str, Any] = {}
@@ -200,13 +211,15 @@ def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
     for index, f in enumerate(declared):
         names[_placeholder(index)] = f.name
         annotations[f.name] = f.type
+        if slotted:
+            env[f"__set_{index}"] = cls.__dict__[f.name].__set__
         if f.default_factory is not MISSING:
             env[f"__dflt_{index}"] = f.default_factory
             factories.append(index)
             defaults.append(_FACTORY)
         elif f.default is not MISSING:
             defaults.append(f.default)
-    code = _shape_code(frozen, len(declared), tuple(factories), hasattr(cls, "__post_init__"))
+    code = _shape_code(how, len(declared), tuple(factories), hasattr(cls, "__post_init__"))
     code = code.replace(
         co_varnames=tuple(names.get(name, name) for name in code.co_varnames),
         co_names=tuple(names.get(name, name) for name in code.co_names),
