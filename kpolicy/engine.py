@@ -286,15 +286,18 @@ def to_diagnostic(
         else ()
     )
     pointer = to_pointer(problem.path)
+    # by position, in Diagnostic's order (a call of eleven keywords costs as much again as
+    # the record it makes; this runs once a finding)
     return Diagnostic(
-        rule=rule_id,
-        severity=severity,
-        message=problem.message,
-        file=obj.source.display,
-        span=obj.span_at(pointer, problem.anchor),
-        path=pointer,
-        object=obj.ref,
-        related=related,
-        fix=problem.fix,
-        rejects=rejects if problem.rejects is None else problem.rejects,
+        rule_id,
+        severity,
+        problem.message,
+        obj.source.display,
+        obj.span_at(pointer, problem.anchor),
+        pointer,
+        obj.ref,
+        related,
+        problem.fix,
+        None,  # suppression
+        rejects if problem.rejects is None else problem.rejects,
     )

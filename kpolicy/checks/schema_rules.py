@@ -66,13 +66,15 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             )
         ):
             rejects = False
+        # by position (path, message, anchor, related, fix, rule, rejects): once a finding
         yield Problem(
             problem.path,
             problem.message,
-            anchor=problem.at,
-            rule=problem.rule,
-            rejects=rejects,
-            fix=_fix(obj, problem) if ctx.fixes else None,
+            problem.at,
+            (),
+            _fix(obj, problem) if ctx.fixes else None,
+            problem.rule,
+            rejects,
         )
 
 
