@@ -64,13 +64,15 @@ def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaPro
             message = f"required field {show(path[-1])} is null"
             problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
         elif validator == "type":
+            expected = _expected(error.validator_value)
             problems.append(
                 SchemaProblem(
                     RULE_TYPE_MISMATCH,
                     path,
                     "value",
-                    _type_message(error),
-                    quote=_read_as_not_string(error),
+                    _type_message(error, expected),
+                    None,
+                    _read_as_not_string(error, expected),
                 )
             )
         elif validator == "enum":
@@ -123,10 +125,11 @@ def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> li
     return problems
 
 
-def _read_as_not_string(error: Any) -> bool:
-    """A boolean or number where only a string belongs: YAML 1.1 read an unquoted scalar
-    (on, yes, 0777, 1.10) as something else, and quoting its text is what was meant."""
-    return _expected(error.validator_value)[1] and isinstance(error.instance, bool | int | float)
+def _read_as_not_string(error: Any, expected: tuple[str, bool, bool, bool]) -> bool:
+    """A boolean or number where only a string belongs (``expected``: ``_expected`` of the
+    error's types): YAML 1.1 read an unquoted scalar (on, yes, 0777, 1.10) as something else,
+    and quoting its text is what was meant."""
+    return expected[1] and isinstance(error.instance, bool | int | float)
 
 
 def _did_you_mean(key: str, allowed: list[str]) -> str | None:
@@ -176,6 +179,19 @@ _NUMBER_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 
 
 def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
+    # the types of every error of a schema node are the same few: found at once (a list's
+    # tuple equals a kept key only when its names are the JSON type names kept)
+    try:
+        if expected_raw.__class__ is str:
+            found = _EXPECTED.get(expected_raw)
+        elif expected_raw.__class__ is list:
+            found = _EXPECTED.get(tuple(expected_raw))
+        else:
+            found = None
+    except TypeError:  # a name that is no str and not hashable: never kept
+        found = None
+    if found is not None:
+        return found
     key: object = None
     if expected_raw.__class__ is str:
         key = expected_raw
@@ -195,8 +211,8 @@ def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
     return found
 
 
-def _type_message(error: ValidationError) -> str:
-    wanted, only_string, numeric, boolean = _expected(error.validator_value)
+def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]) -> str:
+    wanted, only_string, numeric, boolean = expected
     value = error.instance
     message = f"expected {wanted}, got {describe(value)}"
     if only_string:
