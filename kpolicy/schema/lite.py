@@ -588,15 +588,21 @@ def _step(
     if keyword == "properties":
         if not isinstance(value, dict):
             return _raises(keyword)
-        subs = tuple(
-            (name, _explainer(sub, formats, max_depth, memo)) for name, sub in value.items()
-        )
+        # name → (its place among the properties, its explainer)
+        subs = {
+            name: (place, _explainer(sub, formats, max_depth, memo))
+            for place, (name, sub) in enumerate(value.items())
+        }
 
         def properties(instance: Any, path: Path, out: list[LiteError]) -> None:
+            # the properties the value has, in the schema's order (as jsonschema reports
+            # them), found from its own keys: an object has a few of the dozens a schema names
             if isinstance(instance, dict):
-                for name, sub in subs:
-                    if name in instance:
-                        sub(instance[name], (*path, name), out)
+                present = [(subs[name], name) for name in instance if name in subs]
+                if len(present) > 1:
+                    present.sort()  # by place: places differ, so nothing else is compared
+                for (_, sub), name in present:
+                    sub(instance[name], (*path, name), out)
 
         return properties
     if keyword == "required":
