@@ -149,3 +149,56 @@ def test_object_findings_of_a_local_pass_then_of_the_deferred_checks_are_those_o
         "schema-enum-invalid 6",
         "image-tag-latest 7",
     ]
+
+
+def test_to_diagnostic_gives_every_field_its_own_value() -> None:
+    """``to_diagnostic`` makes its Diagnostic by position (issue 20: a finding costs less):
+    each of the problem's values lands in the field of its name, as a call by keyword puts
+    it, and ``rejects`` is the problem's own when it has one."""
+    from kpolicy.engine import to_diagnostic
+    from kpolicy.records import replace
+    from kpolicy.load import load_text
+    from kpolicy.model import (
+        Diagnostic,
+        Fix,
+        Problem,
+        Related,
+        RelatedLocation,
+        Severity,
+        SourceFile,
+    )
+
+    (obj, other) = load_text(SourceFile("a.yaml", NO_SELECTOR + "---\n" + NO_SELECTOR)).objects
+    fix = Fix("a fix", ())
+    related = (Related(other, ("spec",), "the other one"),)
+    problem = Problem(("spec", "template"), "a message", "key", related, fix, "r", None)
+    for rule_rejects, problem_rejects in ((True, None), (False, None), (False, True)):
+        found = to_diagnostic(
+            obj,
+            "r",
+            Severity.WARNING,
+            replace(problem, rejects=problem_rejects),
+            rule_rejects,
+        )
+        assert found == Diagnostic(
+            rule="r",
+            severity=Severity.WARNING,
+            message="a message",
+            file="a.yaml",
+            span=obj.span(("spec", "template"), "key"),
+            path="/spec/template",
+            object=obj.ref,
+            related=(
+                RelatedLocation(
+                    file="a.yaml",
+                    span=other.span(("spec",)),
+                    message="the other one",
+                    object=other.ref,
+                ),
+            ),
+            fix=fix,
+            suppression=None,
+            rejects=rule_rejects if problem_rejects is None else problem_rejects,
+            origin=None,
+            found_at=None,
+        )
