@@ -634,7 +634,10 @@ def _signature(status: os.stat_result) -> Signature:
 
 
 def _file_state(
-    path: str, known: tuple[str, Signature] | None = None, limit: int = DEFAULT_FILE_LIMIT
+    path: str,
+    known: tuple[str, Signature] | None = None,
+    limit: int = DEFAULT_FILE_LIMIT,
+    status: os.stat_result | None = None,
 ) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
 
@@ -646,13 +649,19 @@ def _file_state(
     a device never ends (the run refuses them, and the entry records what they are instead).
     Bytes are hashed a MiB at a time and never past ``limit``: a larger file is refused by the
     run, so its state is its size.
+
+    ``status``: the file's status (through links) that the caller has just taken, as the
+    folder walk does for every file it finds; else it is taken here. Either way a file that
+    is read is judged by the status of its open descriptor.
     """
     try:
-        status = os.stat(path)
+        if status is None:
+            status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             return f"mode {stat.S_IFMT(status.st_mode):o}", None
-        if known is not None and tuple(known[1]) == _signature(status):
-            return known[0], _signature(status)
+        signature = _signature(status)
+        if known is not None and tuple(known[1]) == signature:
+            return known[0], signature
         fd, status = open_regular(path)
         with os.fdopen(fd, "rb") as handle:
             if status.st_size > limit:
@@ -693,6 +702,21 @@ def _tree_state(path: str, suffixes: tuple[str, ...], recursive: bool) -> str | 
     for name in tree_files(path, suffixes, recursive):
         hasher.update(f"{name}\0{_file_state(name)[0]}\n".encode("utf-8", "surrogateescape"))
     return hasher.hexdigest()
+
+
+def _absolute_paths() -> Callable[[str], str]:
+    """:func:`os.path.abspath` for many paths at once: on POSIX the working folder is read
+    once (``abspath`` reads it for every path: a system call each), with the same result."""
+    if os.name == "nt":  # abspath there is the system's GetFullPathNameW (drives, devices)
+        return os.path.abspath
+    cwd = os.getcwd()
+    below = cwd if cwd.endswith("/") else cwd + "/"  # os.path.join(cwd, relative path)
+    normpath = os.path.normpath
+
+    def absolute(path: str) -> str:
+        return normpath(path if path.startswith("/") else below + path)
+
+    return absolute
 
 
 class RunCache:
@@ -758,6 +782,9 @@ class RunCache:
         base = base if isinstance(base, str) else None
         force_exclude = spec.get("force_exclude") is True
         ignore_files = spec.get("ignore_files") is not False
+        # the status of each file found, as discovery took it to decide that it is a regular
+        # file: compared with the recorded signature without a second stat
+        statuses: dict[str, os.stat_result] = {}
         inputs, input_errors = discover(
             names(spec.get("paths")),
             exclude,
@@ -765,6 +792,7 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
+            statuses=statuses,
         )
         context, context_errors = discover(
             names(spec.get("context")),
@@ -772,11 +800,13 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
+            statuses=statuses,
         )
         files: dict[str, str | None] = {}
         self._stats = {}
+        absolute = _absolute_paths()
 
-        def add(path: str, size_limit: int) -> None:
+        def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
             if path in files:
                 return
             before = known_files.get(path)
@@ -784,25 +814,26 @@ class RunCache:
             hint = None
             if isinstance(before, str) and isinstance(signature, list) and len(signature) == 5:
                 hint = (before, tuple(signature))
-            state, current = _file_state(path, hint, size_limit)
+            state, current = _file_state(path, hint, size_limit, status)
             files[path] = state
             self._stats[path] = current
 
         for item in (*inputs, *context):
-            if item.path is not None:
-                add(os.path.abspath(item.path), limit)
+            location = item.location
+            if location is not None:
+                add(absolute(location), limit, statuses.get(location))
         if isinstance(config_path, str):
-            add(os.path.abspath(config_path), DEFAULT_FILE_LIMIT)
+            add(absolute(config_path), DEFAULT_FILE_LIMIT)
         nodes = spec.get("nodes")
         if isinstance(nodes, str):
-            add(os.path.abspath(nodes), limit)
+            add(absolute(nodes), limit)
         baseline = spec.get("baseline")
         if isinstance(baseline, str):
-            add(os.path.abspath(baseline), _BASELINE_LIMIT)
+            add(absolute(baseline), _BASELINE_LIMIT)
         # what the run read besides its inputs (kustomizations, charts, templates, ignore
         # files), recorded after it: a change there, or a file appearing there, is a miss
         for path in names(spec.get("also")):
-            path = os.path.abspath(path)
+            path = absolute(path)
             if os.path.lexists(path):
                 add(path, DEFAULT_FILE_LIMIT)
             elif path not in files:
@@ -820,8 +851,8 @@ class RunCache:
         }
         state: dict[str, object] = {
             "config": config_path,
-            "inputs": [[i.display, str(i.path) if i.path else None, i.explicit] for i in inputs],
-            "context": [[i.display, str(i.path) if i.path else None, i.explicit] for i in context],
+            "inputs": [[i.display, i.location, i.explicit] for i in inputs],
+            "context": [[i.display, i.location, i.explicit] for i in context],
             "errors": [*input_errors, *context_errors],
             "files": files,
             "trees": trees,

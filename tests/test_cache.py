@@ -382,6 +382,36 @@ def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
     assert not folder.write("file", "entry.json", b"test", b"x")  # a file where a folder should be
 
 
+def test_a_replay_takes_the_status_of_each_input_once(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk's stat of a file is the one the replay compares with the recorded signature."""
+    lint("-f", "json", "manifests")
+    tamper(cache_dir)
+    taken: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def counting(path: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            taken.append(os.path.basename(os.fsdecode(path)) if not isinstance(path, int) else "")
+            return _real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, counting)
+    assert lint("-f", "json", "manifests")[1] == MARKER
+    assert taken.count("deployment.yaml") == 1 and taken.count("service.yaml") == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["a", "./a/../b", "a//b/", "/x/../y", ".", "..", "//z", "/", "a/./b/.", "../../.."]
+)
+def test_absolute_paths_are_those_of_abspath(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for folder in (tmp_path, Path("/")):
+        monkeypatch.chdir(folder)
+        assert cache_module._absolute_paths()(path) == os.path.abspath(path)
+
+
 def test_fingerprint_is_json_stable(project: Path) -> None:
     cache = RunCache.for_command({"paths": ["manifests"]}, ["manifests"], project)
     assert cache is not None
