@@ -42,12 +42,12 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from kpolicy.fsutil import NOFOLLOW, NotRegular, Output, OutputError, inside, open_regular
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
+    from pathlib import Path  # not at run time: 4 ms of a replay, with urllib and ipaddress
     from typing import Any
 
 try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
@@ -86,24 +86,56 @@ _AT = (
 
 def user_cache_dir() -> Path | None:
     """The user cache folder for kpolicy, or None when there is no home to put it in."""
+    root = cache_root()
+    if root is None:
+        return None
+    from pathlib import Path
+
+    return Path(root)
+
+
+def cache_root() -> str | None:
+    """:func:`user_cache_dir` as a string, as pathlib writes it, without importing pathlib
+    (a replay's)."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(os.path.abspath(override))
-    try:
-        if sys.platform == "darwin":
-            base = Path.home() / "Library" / "Caches"
-        elif os.name == "nt":
-            local = os.environ.get("LOCALAPPDATA")
-            return (
-                (Path(local) if local else Path.home() / "AppData" / "Local") / "kpolicy" / "Cache"
-            )
-        else:
-            xdg = os.environ.get("XDG_CACHE_HOME", "")
-            # the XDG spec: a relative path is invalid and must be ignored
-            base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-    except RuntimeError:  # no home folder
+        return _pathlib_str(os.path.abspath(override))
+    home = os.path.expanduser("~")  # what Path.home() is
+    if sys.platform == "darwin":
+        if home.startswith("~"):
+            return None  # no home folder
+        return _pathlib_str(home, "Library", "Caches", "kpolicy")
+    if os.name == "nt":
+        local = os.environ.get("LOCALAPPDATA")
+        if local:
+            return _pathlib_str(local, "kpolicy", "Cache")
+        if home.startswith("~"):
+            return None
+        return _pathlib_str(home, "AppData", "Local", "kpolicy", "Cache")
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    # the XDG spec: a relative path is invalid and must be ignored
+    if os.path.isabs(xdg):
+        return _pathlib_str(xdg, "kpolicy")
+    if home.startswith("~"):
         return None
-    return base / "kpolicy"
+    return _pathlib_str(home, ".cache", "kpolicy")
+
+
+def _pathlib_str(base: str, *names: str) -> str:
+    """``str(Path(base, *names))`` for plain ``names``: joined as they are when ``base`` is an
+    absolute POSIX path that pathlib writes unchanged (no ``//``, no ``.`` part, no trailing
+    separator), else by pathlib itself."""
+    if (
+        os.name != "nt"
+        and base.startswith("/")
+        and "//" not in base
+        and "/./" not in base
+        and not base.endswith(("/", "/."))
+    ):
+        return "/".join((base, *names))
+    from pathlib import Path
+
+    return str(Path(base, *names))
 
 
 def digest(data: bytes) -> str:
@@ -178,39 +210,39 @@ def reset() -> None:
     repositories_around.cache_clear()
 
 
-def guard(paths: Iterable[str], cwd: Path | None = None) -> None:
+def guard(paths: Iterable[str], cwd: str | os.PathLike[str] | None = None) -> None:
     """Record the paths this process lints: no cache folder inside them (or their
     repositories) is used from now on by the run cache."""
     _registered.update(
         {
             k: v
-            for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
+            for k, v in _boundaries(paths, os.fspath(cwd) if cwd else os.getcwd()).items()
             if k not in _registered
         }
     )
 
 
 def open_cache(
-    paths: Iterable[str] = (), cwd: Path | None = None, warn: bool = True
+    paths: Iterable[str] = (), cwd: str | os.PathLike[str] | None = None, warn: bool = True
 ) -> CacheFolder | None:
     """kpolicy's cache folder, opened and with its secret, or None: no home, a folder that
     cannot be created, or one refused (inside what is linted, or writable by others; a
     one-line warning says so, once)."""
-    root = user_cache_dir()
+    root = cache_root()
     if root is None:
         return None
     guard(paths, cwd)
     limits = dict(_registered)
-    key = (str(root), tuple(sorted(limits)))
+    key = (root, tuple(sorted(limits)))
     if key in _opened:
         return _opened[key]
     folder: CacheFolder | None = None
-    problem = _refusal(str(root), limits)
+    problem = _refusal(root, limits)
     if problem is None:
-        folder = next((f for f in _opened.values() if f is not None and f.root == str(root)), None)
+        folder = next((f for f in _opened.values() if f is not None and f.root == root), None)
     if problem is None and folder is None:
         try:
-            folder = CacheFolder.open(str(root))
+            folder = CacheFolder.open(root)
         except _Refused as exc:
             problem = str(exc)
         except OSError:
@@ -566,19 +598,17 @@ _DEPENDENCIES = ("yaml", "_yaml", "jsonschema", "referencing", "typer", "click")
 @functools.cache  # kpolicy's files do not change during a run
 def code_fingerprint() -> str:
     """kpolicy's own files (code, rules, schemas) and the libraries that shape its output,
-    by name, size and modification time: an edit, an upgrade or a reinstall changes it."""
+    by name, size and modification time: an edit (in place too: a folder's time does not
+    change then), an upgrade or a reinstall changes it."""
     import importlib.util
 
-    from kpolicy.resources import data_dir
+    from kpolicy.resources import data_folder
 
-    package = Path(__file__).resolve().parent
+    package = os.path.dirname(os.path.realpath(__file__))
     hasher = blake2b(digest_size=20)
-    hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}".encode())
-    for root in (package, data_dir("rules"), data_dir("schemas")):
-        for path, status in _tree_stats(root):
-            hasher.update(
-                f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
-            )
+    hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}\n".encode())
+    for root in (package, data_folder("rules"), data_folder("schemas")):
+        hasher.update(_tree_stamp(root).encode("utf-8", "surrogateescape"))
     for name in _DEPENDENCIES:
         try:
             spec = importlib.util.find_spec(name)
@@ -594,10 +624,12 @@ def code_fingerprint() -> str:
     return hasher.hexdigest()
 
 
-def _tree_stats(root: Path) -> list[tuple[str, os.stat_result]]:
-    """Every file under ``root`` with its status; folders reached twice (a link loop) once."""
-    found: list[tuple[str, os.stat_result]] = []
-    pending = [str(root)]
+def _tree_stamp(root: str) -> str:
+    """Every file under ``root``, one line each: its path, size and modification time, in the
+    order of the paths (``__pycache__`` and temporary files left out; a folder reached twice,
+    through a link loop, walked once)."""
+    lines: list[str] = []
+    pending = [root]
     visited: set[tuple[int, int]] = set()
     while pending:
         folder = pending.pop()
@@ -611,19 +643,21 @@ def _tree_stats(root: Path) -> list[tuple[str, os.stat_result]]:
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.name == "__pycache__" or entry.name.startswith(".tmp-"):
+                    name = entry.name
+                    if name == "__pycache__" or name.startswith(".tmp-"):
                         continue
                     try:
-                        if entry.is_dir(follow_symlinks=True):
+                        if entry.is_dir():
                             pending.append(entry.path)
                         else:
-                            found.append((entry.path, entry.stat(follow_symlinks=True)))
+                            found = entry.stat()
+                            lines.append(f"{entry.path}|{found.st_size}|{found.st_mtime_ns}\n")
                     except OSError:
                         continue
         except OSError:
             continue
-    found.sort(key=lambda item: item[0])
-    return found
+    lines.sort()
+    return "".join(lines)
 
 
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
@@ -729,10 +763,10 @@ class RunCache:
     recorded one.
     """
 
-    def __init__(self, key: str, folder: CacheFolder, cwd: Path) -> None:
+    def __init__(self, key: str, folder: CacheFolder, cwd: str | os.PathLike[str]) -> None:
         self.key = key
         self.folder = folder
-        self.cwd = cwd
+        self.cwd = os.fspath(cwd)
         self.started_ns = 0
         self._before: dict[str, object] | None = None
         self._stats: dict[str, Signature | None] = {}
@@ -740,11 +774,14 @@ class RunCache:
 
     @classmethod
     def for_command(
-        cls, options: dict[str, object], paths: Sequence[str], cwd: Path | None = None
+        cls,
+        options: dict[str, object],
+        paths: Sequence[str],
+        cwd: str | os.PathLike[str] | None = None,
     ) -> RunCache | None:
         """The cache of a run that lints ``paths`` (inputs and context); None when there is
         no cache folder, or it is refused (a warning then says why)."""
-        cwd = cwd or Path.cwd()
+        cwd = os.fspath(cwd) if cwd else os.getcwd()
         folder = open_cache(paths, cwd)
         if folder is None:
             return None
@@ -773,10 +810,9 @@ class RunCache:
         limit = limit if isinstance(limit, int) and limit > 0 else DEFAULT_FILE_LIMIT
         config_path = spec.get("config")
         if config_path is None:
-            from kpolicy.configfile import find_config
+            from kpolicy.configfile import find_config_file
 
-            found = find_config(self.cwd)
-            config_path = str(found) if found is not None else None
+            config_path = find_config_file(self.cwd)
         exclude = names(spec.get("exclude"))
         base = spec.get("exclude_base")
         base = base if isinstance(base, str) else None
@@ -972,7 +1008,7 @@ class RunCache:
 _this_command_line: list[list[str]] = []  # what replay_command_line saw in this process
 
 
-def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
+def replay_command_line(argv: list[str], cwd: str | os.PathLike[str] | None = None) -> int | None:
     """Replay ``kpolicy lint ARGS`` from the cache if an earlier run with the same command line
     left an entry whose inputs are unchanged; its exit code, or None to run for real.
 
@@ -984,7 +1020,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     _this_command_line[:] = [list(argv)]
     if not _replayable(argv):
         return None
-    cwd = cwd or Path.cwd()
+    cwd = os.fspath(cwd) if cwd else os.getcwd()
     linted = _linted_paths(argv[1:])
     if linted is None:
         return None
@@ -1088,11 +1124,11 @@ def _replayable(argv: list[str]) -> bool:
     )
 
 
-def _command_line_key(argv: list[str], cwd: Path) -> str:
+def _command_line_key(argv: list[str], cwd: str) -> str:
     return _run_key({"argv": argv}, cwd)
 
 
-def _run_key(described: dict[str, object], cwd: Path) -> str:
+def _run_key(described: dict[str, object], cwd: str) -> str:
     """A run's key: what it was asked (parsed options, or the raw command line), where, to
     which kind of output, and with which kpolicy."""
     stream = sys.stdout
@@ -1168,6 +1204,8 @@ def _write(path: str | os.PathLike[str], text: str) -> bool:
 def _output_argument(argv: list[str], output: Path) -> list[int] | None:
     """Where ``argv`` names ``output``: [index, offset of the path in that argument]; the
     last one (click lets the last ``--output`` win), or None when it cannot be told."""
+    from pathlib import Path
+
     found: list[int] | None = None
     for index, arg in enumerate(argv):
         candidates: list[tuple[int, int]] = []
