@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import json
 import os
 import stat
 import sys
@@ -58,6 +57,10 @@ try:  # hmac.compare_digest, without importing hmac (which loads OpenSSL)
     from _operator import _compare_digest as compare_digest
 except ImportError:  # pragma: no cover - another Python implementation
     from hmac import compare_digest  # type: ignore[no-redef]
+try:  # the scanner json.loads runs, without importing json (with re: 7 ms of a replay)
+    from _json import make_scanner as _make_scanner
+except ImportError:  # pragma: no cover - another Python implementation
+    _make_scanner = None  # type: ignore[misc, assignment]
 
 CACHE_ENV = "KPOLICY_CACHE_DIR"
 SECRET_NAME = "secret"  # noqa: S105 - the name of the key file, not a key
@@ -140,6 +143,45 @@ def _pathlib_str(base: str, *names: str) -> str:
 
 def digest(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
+
+
+class _Decoder:
+    """What json's C scanner reads of a ``json.JSONDecoder``: the defaults of json.loads."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {  # json.decoder._CONSTANTS
+        "-Infinity": float("-inf"),
+        "Infinity": float("inf"),
+        "NaN": float("nan"),
+    }.__getitem__
+
+
+_scan: Callable[[str, int], tuple[Any, int]] | None = None
+if _make_scanner is not None:
+    _scan = _make_scanner(_Decoder())  # type: ignore[arg-type]  # it reads these attributes
+
+
+def loads(data: bytes) -> Any:
+    """``json.loads(data)`` for a JSON object, by the same C scanner json.loads runs, without
+    importing json: its module compiles regular expressions at import (with ``re``, a fifth
+    of a replay's start-up). Anything else (no scanner, a document that does not start as
+    UTF-8 text with ``{``) goes to json.loads itself. Raises ValueError as json.loads does."""
+    if _scan is None or data[:1] != b"{" or data[1:2] == b"\0":
+        import json
+
+        return json.loads(data)
+    text = data.decode("utf-8", "surrogatepass")  # json.detect_encoding's answer here
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration as exc:  # pragma: no cover - a "{" always starts a value
+        raise ValueError(f"no JSON value at {exc.value}") from None
+    if text[end:].strip(" \t\n\r"):  # json.loads allows only white space after it
+        raise ValueError(f"extra data at {end}")
+    return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -908,7 +950,7 @@ class RunCache:
         if raw is None:
             return None
         try:
-            entry = json.loads(raw)
+            entry = loads(raw)
         except ValueError:
             return None
         if not isinstance(entry, dict) or entry.get("format") != _ENTRY_FORMAT:
@@ -993,6 +1035,8 @@ class RunCache:
             "stats": recorded,
             "outputs": {**outputs, "to_file": output is not None},
         }
+        import json
+
         # ASCII: a file name that is not UTF-8 (a lone surrogate here) survives the round trip
         data = json.dumps(entry, separators=(",", ":")).encode("ascii")
         stored = self.folder.write(_RUNS, self.name, RUN_PURPOSE, data)
@@ -1031,7 +1075,7 @@ def replay_command_line(argv: list[str], cwd: str | os.PathLike[str] | None = No
     if raw is None:
         return None
     try:
-        alias = json.loads(raw)
+        alias = loads(raw)
         key, where = alias.get("entry"), alias.get("output")
     except (ValueError, AttributeError):
         return None
@@ -1125,28 +1169,35 @@ def _replayable(argv: list[str]) -> bool:
 
 
 def _command_line_key(argv: list[str], cwd: str) -> str:
-    return _run_key({"argv": argv}, cwd)
+    """The key of a raw command line: as :func:`_run_key`, written with ``repr`` (of strings,
+    booleans and None: one text each) instead of json, which a replay does not import."""
+    described = sorted({"argv": argv, **_run_context(cwd)}.items())
+    return digest(repr(described).encode("utf-8", "surrogateescape"))
 
 
 def _run_key(described: dict[str, object], cwd: str) -> str:
-    """A run's key: what it was asked (parsed options, or the raw command line), where, to
-    which kind of output, and with which kpolicy."""
-    stream = sys.stdout
+    """A run's key: what it was asked (parsed options), where, to which kind of output, and
+    with which kpolicy."""
+    import json
+
     return digest(
-        json.dumps(
-            {
-                **described,
-                "cwd": str(cwd),
-                "tty": bool(getattr(stream, "isatty", lambda: False)()),
-                # colour by default follows these (kpolicy.cli.color_by_default)
-                "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
-                "encoding": getattr(stream, "encoding", None),
-                "code": code_fingerprint(),
-            },
-            sort_keys=True,
-            default=str,
-        ).encode("utf-8", "surrogateescape")
+        json.dumps({**described, **_run_context(cwd)}, sort_keys=True, default=str).encode(
+            "utf-8", "surrogateescape"
+        )
     )
+
+
+def _run_context(cwd: str) -> dict[str, object]:
+    """Where a run is, to which kind of output, with which kpolicy."""
+    stream = sys.stdout
+    return {
+        "cwd": str(cwd),
+        "tty": bool(getattr(stream, "isatty", lambda: False)()),
+        # colour by default follows these (kpolicy.cli.color_by_default)
+        "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
+        "encoding": getattr(stream, "encoding", None),
+        "code": code_fingerprint(),
+    }
 
 
 def emit(
@@ -1233,6 +1284,8 @@ def _store_alias(cache: RunCache, output: Path | None) -> None:
         where = _output_argument(argv, output)
         if where is None:
             return  # the parsed --output is not an argument as such: no raw replay
+    import json
+
     name = f"{_command_line_key(argv, cache.cwd)}.json"
     payload = json.dumps({"entry": cache.key, "output": where}).encode()
     if cache.folder.write(_ALIASES, name, ALIAS_PURPOSE, payload):

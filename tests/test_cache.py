@@ -527,6 +527,36 @@ def test_absolute_paths_are_those_of_abspath(
         assert cache_module._absolute_paths()(path) == os.path.abspath(path)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"a": [1, -2.5e-3, True, False, None, 'x\u00e9\ud800\n"', {"b": []}]},
+        {"format": 3, "big": 10**30, "nan": float("inf"), "deep": [[[[{"k": "v"}]]]]},
+        {"\udcff-name": "surrogate-escaped file name", "emoji": "\U0001f600"},
+    ],
+)
+def test_entries_are_read_as_json_loads_reads_them(value: dict[str, Any]) -> None:
+    """A replay reads its entries with json's own C scanner, without importing json."""
+    for text in (json.dumps(value), json.dumps(value, separators=(",", ":"), ensure_ascii=False)):
+        data = text.encode("utf-8", "surrogatepass")
+        assert cache_module.loads(data) == json.loads(data)
+        assert repr(cache_module.loads(data + b" \n")) == repr(json.loads(data + b" \n"))
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"{", b'{"a": 1} x', b'{"a": 1}{}', b"{'a': 1}", b'{"a": NaN', b"[1]", b"1"]
+)
+def test_what_json_loads_refuses_the_replay_refuses(data: bytes) -> None:
+    try:
+        expected: object = json.loads(data)
+    except ValueError:
+        with pytest.raises(ValueError):
+            cache_module.loads(data)
+    else:
+        assert cache_module.loads(data) == expected
+
+
 def test_fingerprint_is_json_stable(project: Path) -> None:
     cache = RunCache.for_command({"paths": ["manifests"]}, ["manifests"], project)
     assert cache is not None
