@@ -37,17 +37,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import json
 import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from kpolicy.fsutil import NOFOLLOW, NotRegular, Output, OutputError, inside, open_regular
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
+    from pathlib import Path  # not at run time: 4 ms of a replay, with urllib and ipaddress
     from typing import Any
 
 try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
@@ -58,6 +57,10 @@ try:  # hmac.compare_digest, without importing hmac (which loads OpenSSL)
     from _operator import _compare_digest as compare_digest
 except ImportError:  # pragma: no cover - another Python implementation
     from hmac import compare_digest  # type: ignore[no-redef]
+try:  # the scanner json.loads runs, without importing json (with re: 7 ms of a replay)
+    from _json import make_scanner as _make_scanner
+except ImportError:  # pragma: no cover - another Python implementation
+    _make_scanner = None  # type: ignore[misc, assignment]
 
 CACHE_ENV = "KPOLICY_CACHE_DIR"
 SECRET_NAME = "secret"  # noqa: S105 - the name of the key file, not a key
@@ -86,28 +89,99 @@ _AT = (
 
 def user_cache_dir() -> Path | None:
     """The user cache folder for kpolicy, or None when there is no home to put it in."""
+    root = cache_root()
+    if root is None:
+        return None
+    from pathlib import Path
+
+    return Path(root)
+
+
+def cache_root() -> str | None:
+    """:func:`user_cache_dir` as a string, as pathlib writes it, without importing pathlib
+    (a replay's)."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(os.path.abspath(override))
-    try:
-        if sys.platform == "darwin":
-            base = Path.home() / "Library" / "Caches"
-        elif os.name == "nt":
-            local = os.environ.get("LOCALAPPDATA")
-            return (
-                (Path(local) if local else Path.home() / "AppData" / "Local") / "kpolicy" / "Cache"
-            )
-        else:
-            xdg = os.environ.get("XDG_CACHE_HOME", "")
-            # the XDG spec: a relative path is invalid and must be ignored
-            base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-    except RuntimeError:  # no home folder
+        return _pathlib_str(os.path.abspath(override))
+    home = os.path.expanduser("~")  # what Path.home() is
+    if sys.platform == "darwin":
+        if home.startswith("~"):
+            return None  # no home folder
+        return _pathlib_str(home, "Library", "Caches", "kpolicy")
+    if os.name == "nt":
+        local = os.environ.get("LOCALAPPDATA")
+        if local:
+            return _pathlib_str(local, "kpolicy", "Cache")
+        if home.startswith("~"):
+            return None
+        return _pathlib_str(home, "AppData", "Local", "kpolicy", "Cache")
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    # the XDG spec: a relative path is invalid and must be ignored
+    if os.path.isabs(xdg):
+        return _pathlib_str(xdg, "kpolicy")
+    if home.startswith("~"):
         return None
-    return base / "kpolicy"
+    return _pathlib_str(home, ".cache", "kpolicy")
+
+
+def _pathlib_str(base: str, *names: str) -> str:
+    """``str(Path(base, *names))`` for plain ``names``: joined as they are when ``base`` is an
+    absolute POSIX path that pathlib writes unchanged (no ``//``, no ``.`` part, no trailing
+    separator), else by pathlib itself."""
+    if (
+        os.name != "nt"
+        and base.startswith("/")
+        and "//" not in base
+        and "/./" not in base
+        and not base.endswith(("/", "/."))
+    ):
+        return "/".join((base, *names))
+    from pathlib import Path
+
+    return str(Path(base, *names))
 
 
 def digest(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
+
+
+class _Decoder:
+    """What json's C scanner reads of a ``json.JSONDecoder``: the defaults of json.loads."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {  # json.decoder._CONSTANTS
+        "-Infinity": float("-inf"),
+        "Infinity": float("inf"),
+        "NaN": float("nan"),
+    }.__getitem__
+
+
+_scan: Callable[[str, int], tuple[Any, int]] | None = None
+if _make_scanner is not None:
+    _scan = _make_scanner(_Decoder())  # type: ignore[arg-type]  # it reads these attributes
+
+
+def loads(data: bytes) -> Any:
+    """``json.loads(data)`` for a JSON object, by the same C scanner json.loads runs, without
+    importing json: its module compiles regular expressions at import (with ``re``, a fifth
+    of a replay's start-up). Anything else (no scanner, a document that does not start as
+    UTF-8 text with ``{``) goes to json.loads itself. Raises ValueError as json.loads does."""
+    if _scan is None or data[:1] != b"{" or data[1:2] == b"\0":
+        import json
+
+        return json.loads(data)
+    text = data.decode("utf-8", "surrogatepass")  # json.detect_encoding's answer here
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration as exc:  # pragma: no cover - a "{" always starts a value
+        raise ValueError(f"no JSON value at {exc.value}") from None
+    if text[end:].strip(" \t\n\r"):  # json.loads allows only white space after it
+        raise ValueError(f"extra data at {end}")
+    return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,39 +252,39 @@ def reset() -> None:
     repositories_around.cache_clear()
 
 
-def guard(paths: Iterable[str], cwd: Path | None = None) -> None:
+def guard(paths: Iterable[str], cwd: str | os.PathLike[str] | None = None) -> None:
     """Record the paths this process lints: no cache folder inside them (or their
     repositories) is used from now on by the run cache."""
     _registered.update(
         {
             k: v
-            for k, v in _boundaries(paths, str(cwd or os.getcwd())).items()
+            for k, v in _boundaries(paths, os.fspath(cwd) if cwd else os.getcwd()).items()
             if k not in _registered
         }
     )
 
 
 def open_cache(
-    paths: Iterable[str] = (), cwd: Path | None = None, warn: bool = True
+    paths: Iterable[str] = (), cwd: str | os.PathLike[str] | None = None, warn: bool = True
 ) -> CacheFolder | None:
     """kpolicy's cache folder, opened and with its secret, or None: no home, a folder that
     cannot be created, or one refused (inside what is linted, or writable by others; a
     one-line warning says so, once)."""
-    root = user_cache_dir()
+    root = cache_root()
     if root is None:
         return None
     guard(paths, cwd)
     limits = dict(_registered)
-    key = (str(root), tuple(sorted(limits)))
+    key = (root, tuple(sorted(limits)))
     if key in _opened:
         return _opened[key]
     folder: CacheFolder | None = None
-    problem = _refusal(str(root), limits)
+    problem = _refusal(root, limits)
     if problem is None:
-        folder = next((f for f in _opened.values() if f is not None and f.root == str(root)), None)
+        folder = next((f for f in _opened.values() if f is not None and f.root == root), None)
     if problem is None and folder is None:
         try:
-            folder = CacheFolder.open(str(root))
+            folder = CacheFolder.open(root)
         except _Refused as exc:
             problem = str(exc)
         except OSError:
@@ -566,19 +640,17 @@ _DEPENDENCIES = ("yaml", "_yaml", "jsonschema", "referencing", "typer", "click")
 @functools.cache  # kpolicy's files do not change during a run
 def code_fingerprint() -> str:
     """kpolicy's own files (code, rules, schemas) and the libraries that shape its output,
-    by name, size and modification time: an edit, an upgrade or a reinstall changes it."""
+    by name, size and modification time: an edit (in place too: a folder's time does not
+    change then), an upgrade or a reinstall changes it."""
     import importlib.util
 
-    from kpolicy.resources import data_dir
+    from kpolicy.resources import data_folder
 
-    package = Path(__file__).resolve().parent
+    package = os.path.dirname(os.path.realpath(__file__))
     hasher = blake2b(digest_size=20)
-    hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}".encode())
-    for root in (package, data_dir("rules"), data_dir("schemas")):
-        for path, status in _tree_stats(root):
-            hasher.update(
-                f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode("utf-8", "surrogateescape")
-            )
+    hasher.update(f"{sys.version}|{sys.executable}|{_ENTRY_FORMAT}\n".encode())
+    for root in (package, data_folder("rules"), data_folder("schemas")):
+        hasher.update(_tree_stamp(root).encode("utf-8", "surrogateescape"))
     for name in _DEPENDENCIES:
         try:
             spec = importlib.util.find_spec(name)
@@ -594,10 +666,12 @@ def code_fingerprint() -> str:
     return hasher.hexdigest()
 
 
-def _tree_stats(root: Path) -> list[tuple[str, os.stat_result]]:
-    """Every file under ``root`` with its status; folders reached twice (a link loop) once."""
-    found: list[tuple[str, os.stat_result]] = []
-    pending = [str(root)]
+def _tree_stamp(root: str) -> str:
+    """Every file under ``root``, one line each: its path, size and modification time, in the
+    order of the paths (``__pycache__`` and temporary files left out; a folder reached twice,
+    through a link loop, walked once)."""
+    lines: list[str] = []
+    pending = [root]
     visited: set[tuple[int, int]] = set()
     while pending:
         folder = pending.pop()
@@ -611,19 +685,21 @@ def _tree_stats(root: Path) -> list[tuple[str, os.stat_result]]:
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
-                    if entry.name == "__pycache__" or entry.name.startswith(".tmp-"):
+                    name = entry.name
+                    if name == "__pycache__" or name.startswith(".tmp-"):
                         continue
                     try:
-                        if entry.is_dir(follow_symlinks=True):
+                        if entry.is_dir():
                             pending.append(entry.path)
                         else:
-                            found.append((entry.path, entry.stat(follow_symlinks=True)))
+                            found = entry.stat()
+                            lines.append(f"{entry.path}|{found.st_size}|{found.st_mtime_ns}\n")
                     except OSError:
                         continue
         except OSError:
             continue
-    found.sort(key=lambda item: item[0])
-    return found
+    lines.sort()
+    return "".join(lines)
 
 
 Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
@@ -634,7 +710,10 @@ def _signature(status: os.stat_result) -> Signature:
 
 
 def _file_state(
-    path: str, known: tuple[str, Signature] | None = None, limit: int = DEFAULT_FILE_LIMIT
+    path: str,
+    known: tuple[str, Signature] | None = None,
+    limit: int = DEFAULT_FILE_LIMIT,
+    status: os.stat_result | None = None,
 ) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
 
@@ -646,13 +725,19 @@ def _file_state(
     a device never ends (the run refuses them, and the entry records what they are instead).
     Bytes are hashed a MiB at a time and never past ``limit``: a larger file is refused by the
     run, so its state is its size.
+
+    ``status``: the file's status (through links) that the caller has just taken, as the
+    folder walk does for every file it finds; else it is taken here. Either way a file that
+    is read is judged by the status of its open descriptor.
     """
     try:
-        status = os.stat(path)
+        if status is None:
+            status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             return f"mode {stat.S_IFMT(status.st_mode):o}", None
-        if known is not None and tuple(known[1]) == _signature(status):
-            return known[0], _signature(status)
+        signature = _signature(status)
+        if known is not None and tuple(known[1]) == signature:
+            return known[0], signature
         fd, status = open_regular(path)
         with os.fdopen(fd, "rb") as handle:
             if status.st_size > limit:
@@ -695,6 +780,21 @@ def _tree_state(path: str, suffixes: tuple[str, ...], recursive: bool) -> str | 
     return hasher.hexdigest()
 
 
+def _absolute_paths() -> Callable[[str], str]:
+    """:func:`os.path.abspath` for many paths at once: on POSIX the working folder is read
+    once (``abspath`` reads it for every path: a system call each), with the same result."""
+    if os.name == "nt":  # abspath there is the system's GetFullPathNameW (drives, devices)
+        return os.path.abspath
+    cwd = os.getcwd()
+    below = cwd if cwd.endswith("/") else cwd + "/"  # os.path.join(cwd, relative path)
+    normpath = os.path.normpath
+
+    def absolute(path: str) -> str:
+        return normpath(path if path.startswith("/") else below + path)
+
+    return absolute
+
+
 class RunCache:
     """The replay cache of one command line (its parsed options) in one folder.
 
@@ -705,10 +805,10 @@ class RunCache:
     recorded one.
     """
 
-    def __init__(self, key: str, folder: CacheFolder, cwd: Path) -> None:
+    def __init__(self, key: str, folder: CacheFolder, cwd: str | os.PathLike[str]) -> None:
         self.key = key
         self.folder = folder
-        self.cwd = cwd
+        self.cwd = os.fspath(cwd)
         self.started_ns = 0
         self._before: dict[str, object] | None = None
         self._stats: dict[str, Signature | None] = {}
@@ -716,11 +816,14 @@ class RunCache:
 
     @classmethod
     def for_command(
-        cls, options: dict[str, object], paths: Sequence[str], cwd: Path | None = None
+        cls,
+        options: dict[str, object],
+        paths: Sequence[str],
+        cwd: str | os.PathLike[str] | None = None,
     ) -> RunCache | None:
         """The cache of a run that lints ``paths`` (inputs and context); None when there is
         no cache folder, or it is refused (a warning then says why)."""
-        cwd = cwd or Path.cwd()
+        cwd = os.fspath(cwd) if cwd else os.getcwd()
         folder = open_cache(paths, cwd)
         if folder is None:
             return None
@@ -749,15 +852,17 @@ class RunCache:
         limit = limit if isinstance(limit, int) and limit > 0 else DEFAULT_FILE_LIMIT
         config_path = spec.get("config")
         if config_path is None:
-            from kpolicy.configfile import find_config
+            from kpolicy.configfile import find_config_file
 
-            found = find_config(self.cwd)
-            config_path = str(found) if found is not None else None
+            config_path = find_config_file(self.cwd)
         exclude = names(spec.get("exclude"))
         base = spec.get("exclude_base")
         base = base if isinstance(base, str) else None
         force_exclude = spec.get("force_exclude") is True
         ignore_files = spec.get("ignore_files") is not False
+        # the status of each file found, as discovery took it to decide that it is a regular
+        # file: compared with the recorded signature without a second stat
+        statuses: dict[str, os.stat_result] = {}
         inputs, input_errors = discover(
             names(spec.get("paths")),
             exclude,
@@ -765,6 +870,7 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
+            statuses=statuses,
         )
         context, context_errors = discover(
             names(spec.get("context")),
@@ -772,11 +878,13 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
+            statuses=statuses,
         )
         files: dict[str, str | None] = {}
         self._stats = {}
+        absolute = _absolute_paths()
 
-        def add(path: str, size_limit: int) -> None:
+        def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
             if path in files:
                 return
             before = known_files.get(path)
@@ -784,25 +892,26 @@ class RunCache:
             hint = None
             if isinstance(before, str) and isinstance(signature, list) and len(signature) == 5:
                 hint = (before, tuple(signature))
-            state, current = _file_state(path, hint, size_limit)
+            state, current = _file_state(path, hint, size_limit, status)
             files[path] = state
             self._stats[path] = current
 
         for item in (*inputs, *context):
-            if item.path is not None:
-                add(os.path.abspath(item.path), limit)
+            location = item.location
+            if location is not None:
+                add(absolute(location), limit, statuses.get(location))
         if isinstance(config_path, str):
-            add(os.path.abspath(config_path), DEFAULT_FILE_LIMIT)
+            add(absolute(config_path), DEFAULT_FILE_LIMIT)
         nodes = spec.get("nodes")
         if isinstance(nodes, str):
-            add(os.path.abspath(nodes), limit)
+            add(absolute(nodes), limit)
         baseline = spec.get("baseline")
         if isinstance(baseline, str):
-            add(os.path.abspath(baseline), _BASELINE_LIMIT)
+            add(absolute(baseline), _BASELINE_LIMIT)
         # what the run read besides its inputs (kustomizations, charts, templates, ignore
         # files), recorded after it: a change there, or a file appearing there, is a miss
         for path in names(spec.get("also")):
-            path = os.path.abspath(path)
+            path = absolute(path)
             if os.path.lexists(path):
                 add(path, DEFAULT_FILE_LIMIT)
             elif path not in files:
@@ -820,8 +929,8 @@ class RunCache:
         }
         state: dict[str, object] = {
             "config": config_path,
-            "inputs": [[i.display, str(i.path) if i.path else None, i.explicit] for i in inputs],
-            "context": [[i.display, str(i.path) if i.path else None, i.explicit] for i in context],
+            "inputs": [[i.display, i.location, i.explicit] for i in inputs],
+            "context": [[i.display, i.location, i.explicit] for i in context],
             "errors": [*input_errors, *context_errors],
             "files": files,
             "trees": trees,
@@ -841,7 +950,7 @@ class RunCache:
         if raw is None:
             return None
         try:
-            entry = json.loads(raw)
+            entry = loads(raw)
         except ValueError:
             return None
         if not isinstance(entry, dict) or entry.get("format") != _ENTRY_FORMAT:
@@ -926,6 +1035,8 @@ class RunCache:
             "stats": recorded,
             "outputs": {**outputs, "to_file": output is not None},
         }
+        import json
+
         # ASCII: a file name that is not UTF-8 (a lone surrogate here) survives the round trip
         data = json.dumps(entry, separators=(",", ":")).encode("ascii")
         stored = self.folder.write(_RUNS, self.name, RUN_PURPOSE, data)
@@ -941,7 +1052,7 @@ class RunCache:
 _this_command_line: list[list[str]] = []  # what replay_command_line saw in this process
 
 
-def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
+def replay_command_line(argv: list[str], cwd: str | os.PathLike[str] | None = None) -> int | None:
     """Replay ``kpolicy lint ARGS`` from the cache if an earlier run with the same command line
     left an entry whose inputs are unchanged; its exit code, or None to run for real.
 
@@ -953,7 +1064,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     _this_command_line[:] = [list(argv)]
     if not _replayable(argv):
         return None
-    cwd = cwd or Path.cwd()
+    cwd = os.fspath(cwd) if cwd else os.getcwd()
     linted = _linted_paths(argv[1:])
     if linted is None:
         return None
@@ -964,7 +1075,7 @@ def replay_command_line(argv: list[str], cwd: Path | None = None) -> int | None:
     if raw is None:
         return None
     try:
-        alias = json.loads(raw)
+        alias = loads(raw)
         key, where = alias.get("entry"), alias.get("output")
     except (ValueError, AttributeError):
         return None
@@ -1057,29 +1168,36 @@ def _replayable(argv: list[str]) -> bool:
     )
 
 
-def _command_line_key(argv: list[str], cwd: Path) -> str:
-    return _run_key({"argv": argv}, cwd)
+def _command_line_key(argv: list[str], cwd: str) -> str:
+    """The key of a raw command line: as :func:`_run_key`, written with ``repr`` (of strings,
+    booleans and None: one text each) instead of json, which a replay does not import."""
+    described = sorted({"argv": argv, **_run_context(cwd)}.items())
+    return digest(repr(described).encode("utf-8", "surrogateescape"))
 
 
-def _run_key(described: dict[str, object], cwd: Path) -> str:
-    """A run's key: what it was asked (parsed options, or the raw command line), where, to
-    which kind of output, and with which kpolicy."""
-    stream = sys.stdout
+def _run_key(described: dict[str, object], cwd: str) -> str:
+    """A run's key: what it was asked (parsed options), where, to which kind of output, and
+    with which kpolicy."""
+    import json
+
     return digest(
-        json.dumps(
-            {
-                **described,
-                "cwd": str(cwd),
-                "tty": bool(getattr(stream, "isatty", lambda: False)()),
-                # colour by default follows these (kpolicy.cli.color_by_default)
-                "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
-                "encoding": getattr(stream, "encoding", None),
-                "code": code_fingerprint(),
-            },
-            sort_keys=True,
-            default=str,
-        ).encode("utf-8", "surrogateescape")
+        json.dumps({**described, **_run_context(cwd)}, sort_keys=True, default=str).encode(
+            "utf-8", "surrogateescape"
+        )
     )
+
+
+def _run_context(cwd: str) -> dict[str, object]:
+    """Where a run is, to which kind of output, with which kpolicy."""
+    stream = sys.stdout
+    return {
+        "cwd": str(cwd),
+        "tty": bool(getattr(stream, "isatty", lambda: False)()),
+        # colour by default follows these (kpolicy.cli.color_by_default)
+        "color_env": [os.environ.get("NO_COLOR", ""), os.environ.get("FORCE_COLOR", "")],
+        "encoding": getattr(stream, "encoding", None),
+        "code": code_fingerprint(),
+    }
 
 
 def emit(
@@ -1137,6 +1255,8 @@ def _write(path: str | os.PathLike[str], text: str) -> bool:
 def _output_argument(argv: list[str], output: Path) -> list[int] | None:
     """Where ``argv`` names ``output``: [index, offset of the path in that argument]; the
     last one (click lets the last ``--output`` win), or None when it cannot be told."""
+    from pathlib import Path
+
     found: list[int] | None = None
     for index, arg in enumerate(argv):
         candidates: list[tuple[int, int]] = []
@@ -1164,6 +1284,8 @@ def _store_alias(cache: RunCache, output: Path | None) -> None:
         where = _output_argument(argv, output)
         if where is None:
             return  # the parsed --output is not an argument as such: no raw replay
+    import json
+
     name = f"{_command_line_key(argv, cache.cwd)}.json"
     payload = json.dumps({"entry": cache.key, "output": where}).encode()
     if cache.folder.write(_ALIASES, name, ALIAS_PURPOSE, payload):

@@ -7,33 +7,52 @@ cache replay of :mod:`kpolicy.entry` needs only the path, before anything heavy 
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from kpolicy.errors import UsageError
+
+TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
+if TYPE_CHECKING:
+    from pathlib import Path  # not at run time: a replay does without pathlib (4 ms)
 
 CONFIG_NAME = ".kpolicy.yaml"
 
 
 def find_config(start: Path) -> Path | None:
     """The nearest ``.kpolicy.yaml``, or a ``pyproject.toml`` with ``[tool.kpolicy]``."""
-    folder = start.resolve()
-    for candidate in (folder, *folder.parents):
-        path = candidate / CONFIG_NAME
-        if path.is_file():
+    found = find_config_file(os.fspath(start))
+    if found is None:
+        return None
+    from pathlib import Path
+
+    return Path(found)
+
+
+def find_config_file(start: str) -> str | None:
+    """:func:`find_config` with names as strings (the replay of a cached run's)."""
+    folder = os.path.realpath(start)  # what Path.resolve() is
+    parents = [folder]
+    while (parent := os.path.dirname(parents[-1])) != parents[-1]:
+        parents.append(parent)
+    for candidate in parents:
+        path = os.path.join(candidate, CONFIG_NAME)
+        if os.path.isfile(path):
             return path
-    for candidate in (folder, *folder.parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file() and pyproject_section(path) is not None:
+    for candidate in parents:
+        path = os.path.join(candidate, "pyproject.toml")
+        if os.path.isfile(path) and pyproject_section(path) is not None:
             return path
     return None
 
 
-def pyproject_section(path: Path) -> dict[str, object] | None:
+def pyproject_section(path: str | Path) -> dict[str, object] | None:
     """The ``[tool.kpolicy]`` table of a ``pyproject.toml``, or None when it has none."""
     import tomllib
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     section = data.get("tool", {}).get("kpolicy")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import errno
-import fnmatch
 import os
 import stat
-from collections.abc import Iterable
-from pathlib import Path
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
     from kpolicy.gitignore import IgnoreRules
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -19,18 +19,37 @@ STDIN = "-"
 
 class Input:
     """One file to lint (a small value class; not a dataclass, whose import is a noticeable
-    part of a cached run's start-up)."""
+    part of a cached run's start-up).
 
-    __slots__ = ("display", "explicit", "path")
+    ``path`` is a :class:`~pathlib.Path`, made when first read: a folder walk gives the name
+    as a string, and a replayed run (which reads ``location``) never needs the ``Path``, nor
+    ``pathlib`` (4 ms of its start-up with what it imports)."""
+
+    __slots__ = ("_path", "display", "explicit")
 
     display: str  # as reported: relative, as the user gave it
-    path: Path | None  # None for stdin
     explicit: bool  # named on the command line, not found by walking a folder
 
-    def __init__(self, display: str, path: Path | None, explicit: bool = True) -> None:
+    def __init__(self, display: str, path: str | Path | None, explicit: bool = True) -> None:
         self.display = display
-        self.path = path
+        self._path = path  # None for stdin
         self.explicit = explicit
+
+    @property
+    def path(self) -> Path | None:
+        """The file (None for stdin)."""
+        path = self._path
+        if isinstance(path, str):
+            from pathlib import Path
+
+            path = self._path = Path(path)
+        return path
+
+    @property
+    def location(self) -> str | None:
+        """The file's name as given to ``os`` calls (None for stdin), without making a Path."""
+        path = self._path
+        return path if path is None or isinstance(path, str) else os.fspath(path)
 
     def _key(self) -> tuple[str, Path | None, bool]:
         return (self.display, self.path, self.explicit)
@@ -105,6 +124,8 @@ def is_excluded(display: str, patterns: Iterable[str], base: str | None = None) 
     the same wherever kpolicy runs), any other as given."""
     if not patterns:
         return False
+    import fnmatch  # with re: only for a config with globs (a replayed run imports neither)
+
     normal = display.replace(os.sep, "/")
     if base is not None:
         relative = os.path.relpath(os.path.abspath(display), base) if display else ""
@@ -164,6 +185,7 @@ def discover(
     force_exclude: bool = False,
     ignore_files: bool = True,
     read: list[str] | None = None,
+    statuses: dict[str, os.stat_result] | None = None,
 ) -> tuple[list[Input], list[str]]:
     """The files to lint and one-line errors for the paths that cannot be read.
 
@@ -176,7 +198,9 @@ def discover(
     ``ignore_files`` is off). Files named explicitly are read as given, whatever their suffix;
     ``exclude`` applies to them only with ``force_exclude``. A file reached twice (through a
     symbolic or hard link: same device and inode) is read once. ``read`` collects the ignore
-    files looked at (for the run cache).
+    files looked at (for the run cache); ``statuses``, the status of each file found (through
+    links, as taken to decide that it is a regular file), by its ``location``: the run cache
+    compares it with the recorded one instead of taking it a second time.
     """
     patterns = tuple(exclude)
     files: list[Input] = []
@@ -186,7 +210,6 @@ def discover(
         if given == STDIN:
             files.append(Input(stdin_name, None))
             continue
-        path = Path(given)
         status = _stat(given)
         if isinstance(status, str):
             errors.append(f"{given}: {status}")
@@ -205,6 +228,7 @@ def discover(
                 base,
                 skipped if skipped is not None else [],
                 ignore,
+                statuses,
             )
             if ignore is not None and read is not None:
                 read.extend(ignore.read)
@@ -215,7 +239,9 @@ def discover(
             identity = _identity(given, status)
             if identity not in seen:
                 seen.add(identity)
-                files.append(Input(given, path))
+                files.append(Input(given, given))
+                if statuses is not None:
+                    statuses[given] = status
         else:
             errors.append(f"{given}: not a regular file or folder")
     return files, errors
@@ -230,6 +256,7 @@ def _walk(
     base: str | None,
     skipped: list[Skipped],
     ignore: IgnoreRules | None = None,
+    statuses: dict[str, os.stat_result] | None = None,
 ) -> None:
     visited_dirs: set[str] = set()
     if ignore is not None and not ignore.active:
@@ -266,15 +293,15 @@ def _walk(
                 continue  # a symlink loop back to a folder being walked
             kept.append(d)
         dirs[:] = kept
+        prefix = _shown(os.path.join(folder, ""), top)  # each name's display: prefix + name
         for name in sorted(names):
             if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
                 continue
-            display = _shown(os.path.join(folder, name), top)
-            if is_excluded(display, patterns, base):
+            display = prefix + name
+            if patterns and is_excluded(display, patterns, base):
                 continue
             if ignore is not None and ignore.ignored(display, False):
                 continue
-            full = Path(display)
             try:
                 status: os.stat_result | str = os.lstat(display)
             except (OSError, ValueError):
@@ -297,7 +324,9 @@ def _walk(
             if identity in seen:
                 continue
             seen.add(identity)
-            files.append(Input(display, full, explicit=False))
+            files.append(Input(display, display, explicit=False))
+            if statuses is not None:
+                statuses[display] = status
 
 
 def _shown(path: str, top: str) -> str:

@@ -341,6 +341,67 @@ def test_code_change_misses(
     assert lint("-f", "json", "manifests")[1] != MARKER
 
 
+def test_kpolicys_own_files_are_in_the_code_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package, its rules and its schemas, each walked whole."""
+    from kpolicy.resources import data_dir
+
+    walked: list[str] = []
+    real = cache_module._tree_stamp
+
+    def recording(root: str) -> str:
+        walked.append(root)
+        return real(root)
+
+    monkeypatch.setattr(cache_module, "_tree_stamp", recording)
+    cache_module.code_fingerprint.cache_clear()
+    try:
+        cache_module.code_fingerprint()
+    finally:
+        cache_module.code_fingerprint.cache_clear()
+    package = Path(cache_module.__file__).resolve().parent
+    assert walked == [str(package), str(data_dir("rules")), str(data_dir("schemas"))]
+    stamp = real(str(data_dir("rules")))
+    assert "/selector-mismatch.yaml|" in stamp and "/index.json|" in stamp
+
+
+def test_the_code_stamp_sees_every_edit(tmp_path: Path) -> None:
+    """An edit in place (the folder's time does not change), one that keeps the size, a file
+    added, removed or renamed, in the tree or below: each changes the stamp; compiled files
+    and the cache's temporary files do not."""
+    root = tmp_path / "package"
+    (root / "checks").mkdir(parents=True)
+    rule = root / "checks" / "rule.py"
+    rule.write_text("a = 1\n")
+    (root / "top.py").write_text("b = 2\n")
+    os.utime(rule, ns=(10**18, 10**18))
+    stamps = [cache_module._tree_stamp(str(root))]
+
+    def changed() -> bool:
+        stamps.append(cache_module._tree_stamp(str(root)))
+        return stamps[-1] != stamps[-2]
+
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "top.cpython-311.pyc").write_bytes(b"x")
+    (root / "checks" / ".tmp-1.part").write_bytes(b"x")
+    assert not changed()
+    folder_time = (root / "checks").stat().st_mtime_ns
+    with rule.open("r+") as handle:  # in place, same size
+        handle.write("a = 3\n")
+    assert (root / "checks").stat().st_mtime_ns == folder_time
+    assert changed()
+    rule.write_text("a = 30\n")
+    os.utime(rule, ns=(10**18, 10**18))  # a new size, the old time
+    assert changed()
+    (root / "checks" / "new.py").write_text("")
+    assert changed()
+    (root / "checks" / "new.py").rename(root / "checks" / "renamed.py")
+    assert changed()
+    (root / "checks" / "renamed.py").unlink()
+    assert changed()
+    (root / "loop").symlink_to(root)  # a loop is walked once
+    assert "top.py" in cache_module._tree_stamp(str(root))
+
+
 def test_damaged_entries_are_ignored(project: Path, cache_dir: Path) -> None:
     first = lint("-f", "json", "manifests")
     for path in entries(cache_dir):
@@ -368,6 +429,60 @@ def test_the_default_is_the_user_cache_folder(
     assert cache_module.user_cache_dir() != Path("relative/path/kpolicy")
 
 
+@pytest.mark.parametrize(
+    "base",
+    [
+        "/home/u",
+        "/home/u/",
+        "/home//u",
+        "/home/./u",
+        "/home/u/.",
+        "/home/../u",
+        "//home/u",
+        "/",
+        "",
+    ],
+)
+def test_cache_folder_names_are_those_pathlib_writes(base: str) -> None:
+    """The replay names its cache folder without pathlib, as pathlib would name it."""
+    for names in ((), ("kpolicy",), (".cache", "kpolicy")):
+        assert cache_module._pathlib_str(base, *names) == str(Path(base, *names))
+
+
+def test_the_cache_root_with_and_without_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache_module.CACHE_ENV, "relative//cache/")
+    assert cache_module.cache_root() == str(Path(os.path.abspath("relative//cache/")))
+    monkeypatch.delenv(cache_module.CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path) + "/")
+    if sys.platform == "linux":
+        assert cache_module.cache_root() == str(tmp_path / ".cache" / "kpolicy")
+        assert cache_module.user_cache_dir() == Path.home() / ".cache" / "kpolicy"
+
+
+def test_the_replay_finds_the_config_the_run_finds(tmp_path: Path) -> None:
+    """The nearest .kpolicy.yaml upward, else the nearest pyproject.toml with [tool.kpolicy],
+    through links (the replay's string version of kpolicy.configfile.find_config)."""
+    from kpolicy.configfile import find_config, find_config_file
+
+    deep = tmp_path / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    (tmp_path / "link").symlink_to(deep)
+    (tmp_path / "a" / "pyproject.toml").write_text("[tool.other]\n")
+    (tmp_path / "a" / "b" / "pyproject.toml").write_text("[tool.kpolicy]\nexclude = []\n")
+    (tmp_path / ".kpolicy.yaml").write_text("rules: {}\n")
+    for start in (deep, tmp_path / "link", tmp_path / "a", tmp_path):
+        assert find_config_file(str(start)) == str(find_config(start))
+        assert find_config_file(str(start)) == str(tmp_path.resolve() / ".kpolicy.yaml")
+    (tmp_path / ".kpolicy.yaml").unlink()
+    assert find_config_file(str(deep)) == str(find_config(deep))
+    assert find_config_file(str(deep)) == str(tmp_path.resolve() / "a" / "b" / "pyproject.toml")
+    above = find_config(tmp_path / "a")  # [tool.other] is not kpolicy's: looked for above
+    assert find_config_file(str(tmp_path / "a")) == (str(above) if above else None)
+
+
 def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
     folder = open_cache()
     assert folder is not None
@@ -380,6 +495,66 @@ def test_atomic_write_replaces_whole_files(cache_dir: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["entry.json"]  # no temporary left
     (cache_dir / "file").write_text("")
     assert not folder.write("file", "entry.json", b"test", b"x")  # a file where a folder should be
+
+
+def test_a_replay_takes_the_status_of_each_input_once(
+    project: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk's stat of a file is the one the replay compares with the recorded signature."""
+    lint("-f", "json", "manifests")
+    tamper(cache_dir)
+    taken: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def counting(path: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            taken.append(os.path.basename(os.fsdecode(path)) if not isinstance(path, int) else "")
+            return _real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, counting)
+    assert lint("-f", "json", "manifests")[1] == MARKER
+    assert taken.count("deployment.yaml") == 1 and taken.count("service.yaml") == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["a", "./a/../b", "a//b/", "/x/../y", ".", "..", "//z", "/", "a/./b/.", "../../.."]
+)
+def test_absolute_paths_are_those_of_abspath(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for folder in (tmp_path, Path("/")):
+        monkeypatch.chdir(folder)
+        assert cache_module._absolute_paths()(path) == os.path.abspath(path)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        {"a": [1, -2.5e-3, True, False, None, 'x\u00e9\ud800\n"', {"b": []}]},
+        {"format": 3, "big": 10**30, "nan": float("inf"), "deep": [[[[{"k": "v"}]]]]},
+        {"\udcff-name": "surrogate-escaped file name", "emoji": "\U0001f600"},
+    ],
+)
+def test_entries_are_read_as_json_loads_reads_them(value: dict[str, Any]) -> None:
+    """A replay reads its entries with json's own C scanner, without importing json."""
+    for text in (json.dumps(value), json.dumps(value, separators=(",", ":"), ensure_ascii=False)):
+        data = text.encode("utf-8", "surrogatepass")
+        assert cache_module.loads(data) == json.loads(data)
+        assert repr(cache_module.loads(data + b" \n")) == repr(json.loads(data + b" \n"))
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"{", b'{"a": 1} x', b'{"a": 1}{}', b"{'a': 1}", b'{"a": NaN', b"[1]", b"1"]
+)
+def test_what_json_loads_refuses_the_replay_refuses(data: bytes) -> None:
+    try:
+        expected: object = json.loads(data)
+    except ValueError:
+        with pytest.raises(ValueError):
+            cache_module.loads(data)
+    else:
+        assert cache_module.loads(data) == expected
 
 
 def test_fingerprint_is_json_stable(project: Path) -> None:

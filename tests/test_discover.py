@@ -52,6 +52,31 @@ def test_input_is_a_value() -> None:
     assert one != Input("x.yaml", Path("x.yaml"), explicit=False)
     assert len({one, Input("x.yaml", Path("x.yaml"))}) == 1
     assert "x.yaml" in repr(one)
+    # a walk gives the name as a string: the Path is made when read, and equal to one given
+    walked = Input("a//x.yaml", "a//x.yaml")
+    assert walked.location == "a//x.yaml"
+    assert walked.path == Path("a/x.yaml") and isinstance(walked.path, Path)
+    assert walked == Input("a//x.yaml", Path("a/x.yaml"))
+    assert hash(walked) == hash(Input("a//x.yaml", Path("a/x.yaml")))
+    assert Input("-", None).path is None and Input("-", None).location is None
+
+
+def test_statuses_are_those_of_the_files_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the run cache compares with its recorded signatures: the status of each file
+    found (through a link that stays inside), by its location, from the walk's own stat."""
+    monkeypatch.chdir(_tree(tmp_path))
+    (tmp_path / "a" / "soft.yaml").symlink_to("two.yml")
+    (tmp_path / "b.yaml").write_text(MANIFEST)
+    statuses: dict[str, os.stat_result] = {}
+    files, errors = discover(["a", "b.yaml"], statuses=statuses)
+    assert errors == []
+    assert sorted(statuses) == sorted(f.location for f in files if f.location)
+    # the link (sorted first) stands for two.yml, with the status of what it leads to
+    assert sorted(statuses) == ["a/one.yaml", "a/soft.yaml", "b.yaml"]
+    for location, status in statuses.items():
+        assert status == os.stat(location)
 
 
 def test_config_inside_a_walked_folder_is_not_linted_as_a_manifest(

@@ -196,6 +196,13 @@ NOT_IN_A_REPLAY = {
     "kpolicy.report": "the report is replayed as recorded",
     "pathspec": "no ignore file with patterns around the linted folder",
     "typing": "annotations only (2 ms of a replay)",
+    "pathlib": "a replay names files with strings (4 ms, with urllib.parse and ipaddress)",
+    "fnmatch": "exclude globs only",
+    "urllib": "pathlib's",
+    "ipaddress": "pathlib's, through urllib.parse",
+    "json": "entries are read by json's C scanner (_json): json compiles regular expressions",
+    "re": "no pattern is matched (json, fnmatch and pathlib imported it)",
+    "enum": "re's",
 }
 
 
