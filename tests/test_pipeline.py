@@ -156,7 +156,6 @@ def test_to_diagnostic_gives_every_field_its_own_value() -> None:
     each of the problem's values lands in the field of its name, as a call by keyword puts
     it, and ``rejects`` is the problem's own when it has one."""
     from kpolicy.engine import to_diagnostic
-    from kpolicy.records import replace
     from kpolicy.load import load_text
     from kpolicy.model import (
         Diagnostic,
@@ -167,6 +166,7 @@ def test_to_diagnostic_gives_every_field_its_own_value() -> None:
         Severity,
         SourceFile,
     )
+    from kpolicy.records import replace
 
     (obj, other) = load_text(SourceFile("a.yaml", NO_SELECTOR + "---\n" + NO_SELECTOR)).objects
     fix = Fix("a fix", ())
