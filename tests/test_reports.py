@@ -622,3 +622,26 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
     write_json_lines(to_json(result, ctx, encoded=True), direct, expand=2)
     assert direct.getvalue() == general.getvalue()
     assert len(json.loads(direct.getvalue())["diagnostics"]) == len(variants)
+
+
+def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The findings' lines are encoded and joined a slice at a time: across slices (and at
+    any depth: the one-line layout too) the text is the general layout's."""
+    from kpolicy.report import EncodedLines, write_json_lines
+    from kpolicy.report.json_report import to_json
+
+    monkeypatch.setattr(EncodedLines, "SLICE", 3)
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    many = tuple(replace(diag, span=Span(line, 1, line, 2)) for line in range(1, 12))
+    result = replace(base, diagnostics=many)
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    for expand in (1, 2):
+        general, direct = io.StringIO(), io.StringIO()
+        write_json_lines(to_json(result, ctx), general, expand=expand)
+        write_json_lines(to_json(result, ctx, encoded=True), direct, expand=expand)
+        assert direct.getvalue() == general.getvalue()
+    lines = [line["line"] for line in json.loads(direct.getvalue())["diagnostics"]]
+    assert lines == list(range(1, 12))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, TextIO
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from kpolicy.model import Diagnostic, LintResult, ObjectRef
 from kpolicy.records import record
@@ -118,12 +118,30 @@ class EncodedJSON(str):
     __slots__ = ()
 
 
-class EncodedLines(list[str]):
-    """A list whose members are each already encoded as :func:`write_json_lines` would encode
-    them on one line: laid out one member a line, as a list at its place would be, in one
-    join (a finding of the JSON report is one member)."""
+class EncodedLines:
+    """A list whose members ``encode`` turns each into its text as :func:`write_json_lines`
+    would encode it on one line: laid out one member a line, as a list at its place would be.
+    The members are encoded and joined a slice at a time as they are written (a finding of the
+    JSON report is one member): encoded all at once, a large run's findings were a second copy
+    of its report at the run's peak of memory."""
 
-    __slots__ = ()
+    __slots__ = ("_encode", "_items")
+
+    SLICE: ClassVar[int] = 2048
+
+    def __init__(self, items: Sequence[Any], encode: Callable[[Any], str]) -> None:
+        self._items = items
+        self._encode = encode
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def joined(self, separator: str) -> Iterator[str]:
+        """The members' texts, ``separator`` between them, in pieces of a slice of members."""
+        encode, items = self._encode, self._items
+        for start in range(0, len(items), self.SLICE):
+            piece = separator.join([encode(item) for item in items[start : start + self.SLICE]])
+            yield piece if start == 0 else separator + piece
 
 
 def _encoder() -> Callable[[object], str]:
@@ -172,14 +190,18 @@ def write_json_lines(
             out.write(item)
             return
         if item.__class__ is EncodedLines:
-            if not item:
+            if not len(item):
                 out.write("[]")
             elif level >= expand and key not in also:  # on one line, as encode() writes a list
-                out.write("[" + ", ".join(item) + "]")
+                out.write("[")
+                for piece in item.joined(", "):
+                    out.write(piece)
+                out.write("]")
             else:
                 inner = indent + "  "
                 out.write("[\n" + inner)
-                out.write((",\n" + inner).join(item))
+                for piece in item.joined(",\n" + inner):
+                    out.write(piece)
                 out.write("\n" + indent + "]")
             return
         if (level >= expand and key not in also) or not isinstance(item, dict | list) or not item:

@@ -89,7 +89,7 @@ def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) ->
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
         "diagnostics": (
-            EncodedLines([lines(d) for d in result.diagnostics])
+            EncodedLines(result.diagnostics, lines)
             if lines is not None
             else [_diagnostic(d) for d in result.diagnostics]
         ),
