@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
@@ -299,10 +299,11 @@ def execute(command: LintCommand) -> int:
         )
         if "sarif" in (output_format, *command.report_formats):
             result = _with_plain_fixes(result, session.cwd, command.stdin_filename)
-        report = io.StringIO()
-        writer(output_format)(result, ctx, report)
+        # nothing keeps the text when it goes to stdout unrecorded: written as it comes
+        report = _Pieces(through=output is None and cache is None)
+        writer(output_format)(result, ctx, cast(TextIO, report))
         if output is None:
-            _to_stdout(report.getvalue())
+            report.to_stdout()
         else:
             write_output_file(output, report.getvalue())
         written: list[list[str]] = []
@@ -333,10 +334,46 @@ def execute(command: LintCommand) -> int:
         return _fail(str(exc))
 
 
+class _Pieces:
+    """The report as its writer writes it, piece by piece: with ``through``, written to stdout
+    at once and not kept; else kept, written to stdout as it was given (a stream encodes what
+    it is given at once) and joined only for a file or the cache. A buffer of the whole text,
+    and its copy for stdout, were two copies of the report (tens of megabytes at the end of a
+    large run)."""
+
+    __slots__ = ("_pieces", "_text", "_through")
+
+    def __init__(self, through: bool = False) -> None:
+        self._pieces: list[str] = []
+        self._text: str | None = None
+        self._through = through
+
+    def write(self, text: str) -> int:
+        if self._through:
+            _to_stdout(text)
+        else:
+            self._pieces.append(text)
+        return len(text)
+
+    def to_stdout(self) -> None:
+        for piece in self._pieces:
+            _to_stdout(piece)
+
+    def getvalue(self) -> str:
+        if self._through:
+            raise AssertionError("the report went to stdout unkept")
+        if self._text is None:
+            self._text = "".join(self._pieces)
+            self._pieces = [self._text]
+        return self._text
+
+
 def _to_stdout(text: str) -> None:
-    """Write ``text`` to stdout a slice at a time: the stream encodes what it is given at once,
-    a copy of the whole report (tens of megabytes at the end of a large run) otherwise."""
+    """Write ``text`` to stdout, a MiB at a time: the stream encodes what it is given at once."""
     step = 1 << 20
+    if len(text) <= step:
+        sys.stdout.write(text)
+        return
     for start in range(0, len(text), step):
         sys.stdout.write(text[start : start + step])
 

@@ -487,3 +487,26 @@ def test_rules_escapes_a_policys_texts(tmp_path: Path) -> None:
         assert out.returncode == 0, out.stderr
         assert "Images \\x1b[31mred\\x0d\\u202e" in out.stdout
         assert "\x1b" not in out.stdout and "\r" not in out.stdout
+
+
+def test_a_report_to_stdout_that_no_cache_records_is_not_kept(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Unrecorded, the report goes to stdout as it is written (a second copy of a large run's
+    report was its peak of memory); recorded or for a file, it is kept and joined once."""
+    from kpolicy.lintcmd import _Pieces
+
+    through = _Pieces(through=True)
+    through.write("first ")
+    assert capsys.readouterr().out == "first "  # at once, before the report is complete
+    through.write("x" * ((1 << 20) * 2 + 5))
+    assert len(capsys.readouterr().out) == (1 << 20) * 2 + 5
+    with pytest.raises(AssertionError):
+        through.getvalue()
+    kept = _Pieces()
+    kept.write("a")
+    kept.write("b")
+    assert capsys.readouterr().out == ""
+    assert kept.getvalue() == "ab" and kept.getvalue() == "ab"
+    kept.to_stdout()
+    assert capsys.readouterr().out == "ab"
