@@ -18,7 +18,6 @@ Facts from kustomize (sigs.k8s.io/kustomize/api):
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -398,6 +397,8 @@ def applied(
     applied as kustomize applies them (the value itself is left unchanged: its position
     table walks it)."""
     kind = data.get("kind")
+    import copy  # only where a patch is applied: not on a one-file run's path
+
     result = copy.deepcopy(data)
     _set_images(result, images)
     for injection in injections:

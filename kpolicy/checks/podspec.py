@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from fractions import Fraction
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.k8s.apis import REMOVED, SERVED, group_of, home_groups
 from kpolicy.k8s.podtemplates import DEPLOYMENT_CONFIG
-from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.validation import (
     is_dns1123_label,
     is_env_var_name,
@@ -51,6 +49,9 @@ from kpolicy.workload import (
     pod_spec,
     sequence,
 )
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 # Kinds whose pod template must restart Always: LONG_RUNNING_KINDS (kpolicy.workload).
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})
@@ -340,7 +341,13 @@ def _overcommit_allowed(name: str) -> bool:
 
 def _quantities(value: object) -> dict[str, tuple[object, Fraction]]:
     out: dict[str, tuple[object, Fraction]] = {}
-    for name, raw in mapping(value).items():
+    items = mapping(value)
+    if not items:
+        return out
+    # imported where a quantity is read: fractions and decimal are 2 ms of a one-file start-up
+    from kpolicy.k8s.quantity import parse_quantity
+
+    for name, raw in items.items():
         if not isinstance(name, str):
             continue
         parsed = parse_quantity(raw)

@@ -14,7 +14,6 @@ from typing import Any
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.features import gate_enabled, gate_reason
 from kpolicy.fix import set_value
-from kpolicy.k8s.quantity import parse_quantity
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_dns1123_label
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
@@ -428,6 +427,8 @@ def _claim_spec_errors(claim: Mapping[str, Any], base: Path) -> Iterator[tuple[P
     storage = requests["storage"]
     if isinstance(storage, bool) or not isinstance(storage, str | int | float):
         return  # null and other types are decoding errors, the schema rules' findings
+    from kpolicy.k8s.quantity import parse_quantity  # where a quantity is read (start-up)
+
     quantity = parse_quantity(storage)
     if quantity is None:
         yield (storage_path, "auto", f"storage request {storage!r} is not a valid quantity")

@@ -28,7 +28,6 @@ gets its default: validation rules report the wrong type on the raw manifest.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -57,6 +56,10 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
+    if value is None or value.__class__ in (str, int, float, bool):
+        return value  # what copy.copy gives for these: the value itself
+    import copy  # for anything else: copy is 0.7 ms of a one-file start-up
+
     return copy.copy(value)
 
 
