@@ -166,16 +166,19 @@ class PositionTable:
         # the findings of an object share most of their pointers' prefixes (a container's
         # fields, the ancestors a missing field falls back to): the walk starts at the longest
         # prefix reached before
+        # (made with the first container reached below the root: a document looked up only
+        # at its top level, as most of a file of tiny documents are, keeps no dict for it)
         places = self._places
-        if places is None:
-            places = self._places = {"": (self._root, 0)}
-        cut = len(pointer)
-        while True:
-            cut = pointer.rfind("/", 0, cut)
-            place = places.get(pointer[:cut])
-            if place is not None:
-                break
-        node, index = place
+        node, index, cut = self._root, 0, 0
+        if places is not None:
+            search = len(pointer)
+            while search > 0:
+                search = pointer.rfind("/", 0, search)
+                place = places.get(pointer[:search]) if search > 0 else None
+                if place is not None:
+                    node, index = place
+                    cut = search
+                    break
         irregular = self._irregular
         children = self._children
         if children is None:
@@ -212,6 +215,8 @@ class PositionTable:
             else:
                 return None
             if node.__class__ is dict or node.__class__ is list:
+                if places is None:
+                    places = self._places = {}
                 places[pointer[:end]] = (node, index)
         return index
 

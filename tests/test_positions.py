@@ -481,3 +481,19 @@ items:
     assert deep.objects and not any(obj.plain for obj in deep.objects)
     big = load.load_text(SourceFile("a.yaml", text), Limits(max_nodes=instance.MAX_NODES + 1))
     assert big.objects and not any(obj.plain for obj in big.objects)
+
+
+def test_a_table_looked_up_at_its_top_level_only_keeps_no_walk_memo() -> None:
+    """The walk's memo of containers is made with the first container reached below the
+    root: a file of a million one-key documents, each looked up for a missing apiVersion,
+    kept one dict per document (a quarter of that run's memory) before it was."""
+    table = load.load_documents(SourceFile("x.yaml", "a: {b: [1, {c: 2}]}\n"))[0][0].positions
+    assert table.lookup("/apiVersion") is None and table.lookup("") is not None
+    assert table._places is None
+    nested = table.lookup("/a/b/1/c")
+    assert nested is not None and nested[1].line == 1
+    assert table._places is not None and "/a/b/1" in table._places
+    # resumed from the memo, a lookup answers as a fresh table's walk does
+    fresh = load.load_documents(SourceFile("x.yaml", "a: {b: [1, {c: 2}]}\n"))[0][0].positions
+    for pointer in ("/a/b/0", "/a/b/1", "/a/b/2", "/a", "/a/x", "/a/b/1/c/d"):
+        assert table.lookup(pointer) == fresh.lookup(pointer), pointer
