@@ -182,6 +182,18 @@ def _int_or_fallback(text: str) -> int | float | str:
     return text
 
 
+def _plain_decimal(text: str) -> bool:
+    """Whether an int scalar is a plain decimal that ``int(text)`` reads as
+    :func:`_int_or_fallback` does: ASCII digits only, no leading zero (octal), no sign,
+    prefix or underscore, and short enough to be in range."""
+    return (
+        len(text) <= 18
+        and text.isdigit()
+        and text.isascii()
+        and (text[0] != "0" or len(text) == 1)
+    )
+
+
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -488,14 +500,7 @@ def _build_document(
                     vtag = value_node.tag
                     if vtag == _STR:
                         item = intern(text) if len(text) <= 32 else text
-                    elif (
-                        vtag == _INT
-                        and len(text) <= 18
-                        and text.isdigit()
-                        and text.isascii()
-                        and (text[0] != "0" or len(text) == 1)
-                    ):
-                        # what _int_or_fallback gives: in range, no prefix, no underscore
+                    elif vtag == _INT and _plain_decimal(text):
                         item = int(text)
                     else:
                         last = len(records)
@@ -557,13 +562,7 @@ def _build_document(
                     vtag = item_node.tag
                     if vtag == _STR:
                         item = intern(text) if len(text) <= 32 else text
-                    elif (
-                        vtag == _INT
-                        and len(text) <= 18
-                        and text.isdigit()
-                        and text.isascii()
-                        and (text[0] != "0" or len(text) == 1)
-                    ):
+                    elif vtag == _INT and _plain_decimal(text):
                         item = int(text)
                     else:
                         last = len(records)
