@@ -187,10 +187,7 @@ def _plain_decimal(text: str) -> bool:
     :func:`_int_or_fallback` does: ASCII digits only, no leading zero (octal), no sign,
     prefix or underscore, and short enough to be in range."""
     return (
-        len(text) <= 18
-        and text.isdigit()
-        and text.isascii()
-        and (text[0] != "0" or len(text) == 1)
+        len(text) <= 18 and text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1)
     )
 
 
