@@ -18,8 +18,8 @@ field were absent, so that rules stay simple and the schema rules report the wro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from kpolicy.k8s.podtemplates import PodTemplateKind, layout_of
 from kpolicy.k8s.selector import Selector
@@ -237,6 +237,7 @@ _checking: tuple[KObject, dict[str, Any]] | None = None
 _TEMPLATE: Final = "template"
 _SPEC: Final = "spec"
 _UNKNOWN: Final = object()
+T = TypeVar("T")
 
 
 def checking(obj: KObject | None) -> None:
@@ -245,14 +246,19 @@ def checking(obj: KObject | None) -> None:
     _checking = None if obj is None else (obj, {})
 
 
-def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
+def _worked_out(obj: KObject, key: str, work: Callable[[KObject], T]) -> T:
+    """``work(obj)``, once for all the checks of the object being checked (see checking)."""
     current = _checking
     if current is None or current[0] is not obj:
-        return _pod_template(obj)
-    found = current[1].get(_TEMPLATE, _UNKNOWN)
+        return work(obj)
+    found = current[1].get(key, _UNKNOWN)
     if found is _UNKNOWN:
-        found = current[1][_TEMPLATE] = _pod_template(obj)
+        found = current[1][key] = work(obj)
     return found  # type: ignore[no-any-return]
+
+
+def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
+    return _worked_out(obj, _TEMPLATE, _pod_template)
 
 
 def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -266,13 +272,7 @@ def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
 
 
 def pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    current = _checking
-    if current is None or current[0] is not obj:
-        return _pod_spec(obj)
-    found = current[1].get(_SPEC, _UNKNOWN)
-    if found is _UNKNOWN:
-        found = current[1][_SPEC] = _pod_spec(obj)
-    return found  # type: ignore[no-any-return]
+    return _worked_out(obj, _SPEC, _pod_spec)
 
 
 def _pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
