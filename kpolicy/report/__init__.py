@@ -111,13 +111,6 @@ def fingerprint(
     return hashlib.sha256(utf8("\x1f".join(parts))).hexdigest()[:32]
 
 
-class EncodedJSON(str):
-    """A value already encoded as :func:`write_json_lines` would encode it (on one line): written
-    as it is."""
-
-    __slots__ = ()
-
-
 class EncodedLines:
     """A list whose members ``encode`` turns each into its text as :func:`write_json_lines`
     would encode it on one line: laid out one member a line, as a list at its place would be.
@@ -186,9 +179,6 @@ def write_json_lines(
     encode = _encoder()
 
     def emit(item: object, level: int, indent: str, key: str | None) -> None:
-        if item.__class__ is EncodedJSON:
-            out.write(item)
-            return
         if item.__class__ is EncodedLines:
             if not len(item):
                 out.write("[]")
