@@ -20,10 +20,15 @@ RECORD = 9
 # later of duplicate keys), value)
 Irregular = dict[int, tuple[tuple[str, int, bool, Any], ...]]
 
-# the records of a mapping's (by key) or a list's children, by the container's record
-_Children = dict[int, dict[Any, int] | list[int]]
-
 _SEE_ENTRIES = -1  # a pointer that goes through an irregular mapping: ``entries`` answers
+_UNSEEN = -2  # (in ``_found``) a pointer not looked up yet
+# a container's child is found by going through the records of the children before it when
+# it has this many children or fewer (most), else through the records of all its children,
+# kept (see PositionTable._children_of)
+_SCANNED = 16
+
+# the records of a large mapping's (by key) or list's children, by the container's record
+_Children = dict[int, dict[Any, int] | list[int]]
 
 
 class PositionTable:
@@ -61,7 +66,8 @@ class PositionTable:
         self._records: Any = None
         self._root: Any = None
         self._irregular: Irregular | None = None
-        self._found: dict[str, tuple[Span | None, Span] | None] | None = None
+        # pointer → its record (see _record_of)
+        self._found: dict[str, int | None] | None = None
         self._children: _Children | None = None
         # pointer → (value, record) of the containers a lookup went through
         self._places: dict[str, tuple[Any, int]] | None = None
@@ -107,20 +113,28 @@ class PositionTable:
         """The entry of ``pointer``, without building ``entries`` on a compact table."""
         if self._entries is not None:
             return self._entries.get(pointer)
+        index = self._record_of(pointer)
+        if index is None:
+            return None
+        if index == _SEE_ENTRIES:
+            return self.entries.get(pointer)
+        return self._entry(index)
+
+    def _record_of(self, pointer: str) -> int | None:
+        """The record of ``pointer`` in a compact table (``_SEE_ENTRIES``: ``entries``
+        answers), None when the document has no such node."""
         # a finding's pointer is looked up again (its fix, its span, the ancestors of a
         # missing field): each answer once
         found = self._found
         if found is None:
             found = self._found = {}
-        elif pointer in found:
-            return found[pointer]
-        index = self._find(pointer)
-        if index == _SEE_ENTRIES:
-            entry = self.entries.get(pointer)
         else:
-            entry = None if index is None else self._entry(index)
-        found[pointer] = entry
-        return entry
+            index = found.get(pointer, _UNSEEN)
+            if index != _UNSEEN:
+                return index
+        index = self._find(pointer)
+        found[pointer] = index
+        return index
 
     def describes(self, document: Any) -> bool:
         """Whether this is the compact table of ``document`` itself (not of a document that
@@ -180,25 +194,30 @@ class PositionTable:
                     cut = search
                     break
         irregular = self._irregular
-        children = self._children
-        if children is None:
-            children = self._children = {}
+        records = self._records
         end = cut
         for token in pointer[cut + 1 :].split("/"):
             if irregular is not None and index in irregular:
                 return _SEE_ENTRIES
             end += 1 + len(token)
-            if "~" in token:
-                token = token.replace("~1", "/").replace("~0", "~")
-            if node.__class__ is dict:
+            cls = node.__class__
+            if cls is dict:
+                if "~" in token:
+                    token = token.replace("~1", "/").replace("~0", "~")
                 if token not in node:
                     return None
-                records = children.get(index)
-                if records is None:
-                    records = children[index] = self._children_of(index, node)
-                index = records[token]  # type: ignore[call-overload]
+                if len(node) > _SCANNED:
+                    index = self._children_of(index, node)[token]  # type: ignore[call-overload]
+                else:
+                    # the children follow their container's record, each after its subtree
+                    child = index + 1
+                    for key in node:
+                        if key == token:
+                            break
+                        child += records[child * RECORD + 8]
+                    index = child
                 node = node[token]
-            elif node.__class__ is list:
+            elif cls is list:
                 # a list index as JSON pointers write it: ASCII digits, no leading zero
                 if (
                     not (token.isascii() and token.isdigit())
@@ -207,10 +226,13 @@ class PositionTable:
                 ):
                     return None
                 position = int(token)
-                records = children.get(index)
-                if records is None:
-                    records = children[index] = self._children_of(index, node)
-                index = records[position]
+                if position > _SCANNED:
+                    index = self._children_of(index, node)[position]  # type: ignore[index]
+                else:
+                    child = index + 1
+                    for _ in range(position):
+                        child += records[child * RECORD + 8]
+                    index = child
                 node = node[position]
             else:
                 return None
@@ -221,8 +243,16 @@ class PositionTable:
         return index
 
     def _children_of(self, index: int, node: dict[Any, Any] | list[Any]) -> Any:
-        """The records of a regular mapping's (key → record) or a list's children, which
-        follow the record at ``index`` in the loader's order, each after its subtree."""
+        """The records of a large regular mapping's (key → record) or list's children, which
+        follow the record at ``index`` in the loader's order, each after its subtree: made
+        once for the table, so that finding every item of a large list costs no more than
+        going through it once."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+        found = children.get(index)
+        if found is not None:
+            return found
         records = self._records
         child = index + 1
         if node.__class__ is dict:
@@ -230,11 +260,13 @@ class PositionTable:
             for key in node:
                 by_key[key] = child
                 child += records[child * RECORD + 8]
+            children[index] = by_key
             return by_key
         in_order: list[int] = []
         for _ in range(len(node)):
             in_order.append(child)
             child += records[child * RECORD + 8]
+        children[index] = in_order
         return in_order
 
     def _expand(self) -> dict[str, tuple[Span | None, Span]]:
@@ -277,6 +309,38 @@ class PositionTable:
         A pointer that does not exist (a missing field) falls back to its nearest existing
         ancestor, anchored at that ancestor's key, so "missing serviceName" points at ``spec:``.
         """
+        if self._entries is not None:
+            return self._resolve_entries(pointer, anchor)
+        # as _resolve_entries, from the records: only the span returned is made (this runs
+        # once a finding)
+        records = self._records
+        exact = True
+        probe = pointer
+        while True:
+            index = self._record_of(probe)
+            if index is not None:
+                if index == _SEE_ENTRIES:
+                    return self._resolve_entries(pointer, anchor)
+                if not exact:
+                    anchor = "key"
+                base = index * RECORD
+                line = records[base]
+                if records[base + 4] != 0 and (
+                    anchor == "key" or (anchor == "auto" and records[base + 2] > line)
+                ):
+                    return Span(
+                        records[base + 4], records[base + 5], records[base + 6], records[base + 7]
+                    ), probe
+                if anchor == "auto" and records[base + 2] > line:
+                    column = records[base + 1]
+                    return Span(line, column, line, column + 1), probe
+                return Span(line, records[base + 1], records[base + 2], records[base + 3]), probe
+            if not probe:
+                return Span(1, 1, 1, 1), ""
+            exact = False
+            probe = probe[: probe.rfind("/")]
+
+    def _resolve_entries(self, pointer: str, anchor: Anchor) -> tuple[Span, str]:
         exact = True
         probe = pointer
         while True:

@@ -63,6 +63,11 @@ def _both(text: str, limits: Limits | None = None) -> tuple[PositionTable, Posit
     pointers = [*reference.entries, *(f"{p}/{token}" for p in reference.entries for token in odd)]
     for pointer in reversed(pointers):
         assert backwards.lookup(pointer) == reference.entries.get(pointer), pointer
+    # resolve reads a compact table's records as it reads the entries of a plain one
+    spans = PositionTable.compact(value, compact._records, compact._irregular)
+    for pointer in pointers:
+        for anchor in ("auto", "key", "value"):
+            assert spans.resolve(pointer, anchor) == reference.resolve(pointer, anchor), pointer
     return compact, reference, compact._records.typecode
 
 
@@ -74,6 +79,16 @@ def test_narrow_records_match_the_reference_builder() -> None:
     assert key is not None and (key.line, key.column) == (13, 11)
     assert value is not None and (value.line, value.column, value.end_column) == (13, 18, 28)
     assert compact.lookup("/spec/template/spec/containers/1")[0] is None  # type: ignore[index]
+
+
+def test_large_containers_are_looked_up_as_the_reference_builder_records_them() -> None:
+    """A child of a container of more than a few children is found through the records of
+    all of them, made once: in any order, every one is where the reference puts it."""
+    items = "".join(f"  - {{name: c{i}, ports: [{{port: {i}}}]}}\n" for i in range(40))
+    keys = "".join(f"  k{i}: {{v: {i}}}\n" for i in range(40))
+    _, reference, _ = _both(f"items:\n{items}data:\n{keys}")
+    assert reference.lookup("/items/39/ports/0/port") is not None
+    assert reference.lookup("/data/k39/v") is not None
 
 
 def test_a_column_past_65535_uses_wide_records() -> None:
