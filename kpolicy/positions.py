@@ -207,7 +207,7 @@ class PositionTable:
                 if token not in node:
                     return None
                 if len(node) > _SCANNED:
-                    index = self._children_of(index, node)[token]  # type: ignore[call-overload]
+                    index = self._children_of(index, node)[token]
                 else:
                     # the children follow their container's record, each after its subtree
                     child = index + 1
@@ -227,7 +227,7 @@ class PositionTable:
                     return None
                 position = int(token)
                 if position > _SCANNED:
-                    index = self._children_of(index, node)[position]  # type: ignore[index]
+                    index = self._children_of(index, node)[position]
                 else:
                     child = index + 1
                     for _ in range(position):
