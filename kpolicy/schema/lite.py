@@ -465,6 +465,24 @@ _TYPE_CLASSES: dict[str, tuple[type, ...]] = {
 }
 
 
+def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
+    """The classes whose values a schema node of only ``type`` (and keywords that never fail a
+    value) passes without further test (``_TYPE_CLASSES``): its explainer finds no error in
+    them, so its parent need not call it. ``()`` for any other node (none is passed so)."""
+    if not isinstance(schema, dict) or "type" not in schema:
+        return ()
+    for keyword in schema:
+        if keyword != "type" and keyword not in _PASSIVE and not keyword.startswith("x-"):
+            return ()
+    declared = schema["type"]
+    names = [declared] if isinstance(declared, str) else declared
+    if not isinstance(names, list) or not all(
+        name.__class__ is str and name in _TYPES for name in names
+    ):
+        return ()
+    return frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+
+
 class _NotCompiled(Exception):
     """A keyword :func:`compile_explainer` leaves to :func:`iter_errors`."""
 
@@ -549,7 +567,105 @@ def _steps(
         step = _step(schema, keyword, value, formats, max_depth, memo)
         if step is not None:
             steps.append(step)
-    return steps
+    fused = _object_node(schema, steps, formats, max_depth, memo)
+    return steps if fused is None else [fused]
+
+
+# the keywords of the object nodes _object_node explains in one step
+_OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
+# the classes the loader makes (a plain tree's): of these, a value that is none of its types'
+# exact classes (``_TYPE_CLASSES``) fails them, but an integral float where integers belong
+_PLAIN_CLASSES = frozenset(cls for classes in _TYPE_CLASSES.values() for cls in classes)
+
+
+def _object_node(
+    schema: dict[str, Any],
+    steps: list[Explainer],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, Explainer],
+) -> Explainer | None:
+    """The steps of a node of type object with properties (and required, and
+    additionalProperties false or a schema), most nodes that a mapping of a built-in kind
+    meets, in one: the same errors in the same order as ``steps``, without a call for each
+    keyword (nor one for each child whose value is of the types of a leaf that has nothing
+    but a type, ``_leaf_classes``); None for any other node."""
+    keywords = [
+        keyword
+        for keyword in schema
+        if keyword not in _PASSIVE and not (isinstance(keyword, str) and keyword.startswith("x-"))
+    ]
+    if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
+        return None
+    declared = schema.get("type", "object")
+    names = [declared] if isinstance(declared, str) else declared
+    if (
+        not isinstance(names, list)
+        or "object" not in names
+        or not all(name.__class__ is str and name in _TYPES for name in names)
+    ):
+        return None  # a mapping fails the type, or the type raises: keyword by keyword
+    properties = schema["properties"]
+    required = schema.get("required", ())
+    additional = schema.get("additionalProperties", True)
+    if not isinstance(properties, dict) or (
+        "required" in schema and not _value_supported("required", required)
+    ):
+        return None
+    closed = additional is False
+    extra: Explainer | None = None
+    if additional is not True and not closed:
+        if not isinstance(additional, dict):
+            return None
+        extra = _explainer(additional, formats, max_depth, memo)
+    extra_leaf = _leaf_classes(additional)
+    allowed = properties.keys()
+    # name → (its place among the properties, its explainer, its leaf classes)
+    subs = {
+        name: (place, _explainer(sub, formats, max_depth, memo), _leaf_classes(sub))
+        for place, (name, sub) in enumerate(properties.items())
+    }
+    # the keywords that find errors in a mapping, in the schema's order (its type passes it)
+    order = tuple(keyword for keyword in keywords if keyword != "type")
+
+    def object_node(instance: Any, path: Path, out: list[LiteError]) -> None:
+        if instance.__class__ is not dict:
+            for step in steps:
+                step(instance, path, out)
+            return
+        # a child deeper than max_depth raises in its explainer: always called there
+        shallow = len(path) < max_depth
+        for keyword in order:
+            if keyword == "properties":
+                # the properties the value has, in the schema's order (as jsonschema reports
+                # them), found from its own keys: an object has a few of the dozens named
+                present = []
+                for name in instance:
+                    found = subs.get(name)
+                    if found is not None:
+                        present.append((found, name))
+                if len(present) > 1:
+                    present.sort()  # by place: places differ, so nothing else is compared
+                for (_, sub, leaf), name in present:
+                    item = instance[name]
+                    if item.__class__ in leaf and shallow:
+                        continue  # a value of the leaf's types: no error
+                    sub(item, (*path, name), out)
+            elif keyword == "required":
+                for name in required:
+                    if name not in instance:
+                        out.append(LiteError("required", required, instance, schema, path))
+            elif closed:
+                if not instance.keys() <= allowed:
+                    out.append(LiteError("additionalProperties", False, instance, schema, path))
+            elif extra is not None:
+                for name in [name for name in instance if name not in allowed]:
+                    item = instance[name]
+                    if item.__class__ in extra_leaf and shallow:
+                        continue
+                    extra(item, (*path, name), out)
+
+    return object_node
 
 
 def _step(
@@ -578,19 +694,27 @@ def _step(
         # int-or-string, nullable: the exact classes the loader makes, in one set lookup
         exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
 
+        integral = "integer" in names and "number" not in names
+
         def any_type(instance: Any, path: Path, out: list[LiteError]) -> None:
-            if instance.__class__ in exact:
+            cls = instance.__class__
+            if cls in exact:
                 return
-            if not any(_is_type(instance, name) for name in names):
+            # a class the loader makes fails when it is none of the exact ones, unless it is
+            # an integral float where integers belong; any other goes through the type names
+            if (cls in _PLAIN_CLASSES and not (cls is float and integral)) or not any(
+                _is_type(instance, name) for name in names
+            ):
                 out.append(LiteError("type", value, instance, schema, path))
 
         return any_type
     if keyword == "properties":
         if not isinstance(value, dict):
             return _raises(keyword)
-        # name → (its place among the properties, its explainer)
+        # name → (its place among the properties, its explainer, the classes it passes
+        # without a call when it is a leaf of types only (see _leaf_classes), else ())
         subs = {
-            name: (place, _explainer(sub, formats, max_depth, memo))
+            name: (place, _explainer(sub, formats, max_depth, memo), _leaf_classes(sub))
             for place, (name, sub) in enumerate(value.items())
         }
 
@@ -601,8 +725,13 @@ def _step(
                 present = [(subs[name], name) for name in instance if name in subs]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
-                for (_, sub), name in present:
-                    sub(instance[name], (*path, name), out)
+                # a child deeper than max_depth raises in its explainer: always called there
+                shallow = len(path) < max_depth
+                for (_, sub, leaf), name in present:
+                    item = instance[name]
+                    if item.__class__ in leaf and shallow:
+                        continue  # a value of the leaf's types: no error
+                    sub(item, (*path, name), out)
 
         return properties
     if keyword == "required":
@@ -644,10 +773,14 @@ def _step(
         return pattern
     if keyword == "items":
         sub = _explainer(value, formats, max_depth, memo)
+        leaf = _leaf_classes(value)
 
         def items(instance: Any, path: Path, out: list[LiteError]) -> None:
             if isinstance(instance, list):
+                shallow = len(path) < max_depth  # as in properties
                 for index, item in enumerate(instance):
+                    if item.__class__ in leaf and shallow:
+                        continue
                     sub(item, (*path, index), out)
 
         return items
@@ -710,11 +843,16 @@ def _additional_step(
 
         return closed
     sub = _explainer(value, formats, max_depth, memo)
+    leaf = _leaf_classes(value)
 
     def additional(instance: Any, path: Path, out: list[LiteError]) -> None:
         if isinstance(instance, dict):
             known = schema.get("properties", {})
+            shallow = len(path) < max_depth  # as in properties
             for name in [name for name in instance if name not in known]:
-                sub(instance[name], (*path, name), out)
+                item = instance[name]
+                if item.__class__ in leaf and shallow:
+                    continue
+                sub(item, (*path, name), out)
 
     return additional
