@@ -51,19 +51,10 @@ def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaPro
     for error in errors:
         path = tuple(error.absolute_path)
         validator = error.validator
-        if validator == "additionalProperties":
-            problems.extend(_unknown_fields(error, path))
-        elif validator == "required":
-            if path in seen_required:
-                continue
-            seen_required.add(path)
-            problems.extend(_missing_fields(error, path))
-        elif validator == "type" and error.instance is None and path and isinstance(path[-1], str):
-            # only required fields are not nullable; decoding null leaves the zero value,
-            # which the required check of the validation code then rejects
-            message = f"required field {show(path[-1])} is null"
-            problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
-        elif validator == "type":
+        if validator == "type" and (
+            error.instance is not None or not path or not isinstance(path[-1], str)
+        ):
+            # (the most common error first)
             expected = _expected(error.validator_value)
             problems.append(
                 SchemaProblem(
@@ -75,6 +66,18 @@ def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaPro
                     _read_as_not_string(error, expected),
                 )
             )
+        elif validator == "type":
+            # only required fields are not nullable; decoding null leaves the zero value,
+            # which the required check of the validation code then rejects
+            message = f"required field {show(path[-1])} is null"
+            problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
+        elif validator == "additionalProperties":
+            problems.extend(_unknown_fields(error, path))
+        elif validator == "required":
+            if path in seen_required:
+                continue
+            seen_required.add(path)
+            problems.extend(_missing_fields(error, path))
         elif validator == "enum":
             problems.append(SchemaProblem(RULE_ENUM_INVALID, path, "value", _enum_message(error)))
         elif validator == "format":
@@ -129,7 +132,7 @@ def _read_as_not_string(error: Any, expected: tuple[str, bool, bool, bool]) -> b
     """A boolean or number where only a string belongs (``expected``: ``_expected`` of the
     error's types): YAML 1.1 read an unquoted scalar (on, yes, 0777, 1.10) as something else,
     and quoting its text is what was meant."""
-    return expected[1] and isinstance(error.instance, bool | int | float)
+    return expected[1] and isinstance(error.instance, _SCALARS)
 
 
 def _did_you_mean(key: str, allowed: list[str]) -> str | None:
@@ -175,6 +178,9 @@ _TYPE_NAMES: Final = {
 # does (kept for lists of JSON type names only: a schema's other values are not kept)
 _EXPECTED: dict[object, tuple[str, bool, bool, bool]] = {}
 _JSON_TYPES: Final = frozenset({*_TYPE_NAMES, "null"})
+# (tuples: ``int | float`` would make a union each time it is tested)
+_NUMBERS: Final = (int, float)
+_SCALARS: Final = (bool, int, float)
 _NUMBER_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 
 
@@ -221,7 +227,7 @@ def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]
                 message + ": YAML 1.1 reads an unquoted yes/no/on/off/true/false as a boolean, "
                 "quote it"
             )
-        if isinstance(value, int | float):
+        if isinstance(value, _NUMBERS):
             return (
                 message + ": an unquoted number (such as 0777, 1e3 or 1.10) is read as a "
                 "number, quote it"

@@ -46,6 +46,10 @@ class SchemaProblem:
     quote: bool = False
 
 
+# (a tuple: ``int | float`` would make a union each time it is tested)
+_NUMBERS: Final = (int, float)
+
+
 def clip(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
@@ -60,7 +64,7 @@ def show(value: object) -> str:
         return "null"
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return repr(value)
     return describe(value)
 
@@ -68,7 +72,7 @@ def show(value: object) -> str:
 def describe(value: object) -> str:
     if isinstance(value, bool):
         return f"boolean {show(value)}"
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return f"number {show(value)}"
     if isinstance(value, str):
         return f"string {show(value)}"
