@@ -432,6 +432,24 @@ class NamesOnly(dict[str, Any]):
         raise NotKeptWhole(key)
 
 
+class _NotKept(list[Any]):
+    """The value of a field that the parent does not keep (:data:`NOT_KEPT`): reading it (its
+    length, items, truth) raises :class:`NotKeptWhole` instead of answering that it is empty."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any) -> Any:
+        raise NotKeptWhole("a field the parent does not keep")
+
+    __len__ = __iter__ = __getitem__ = __contains__ = __reversed__ = __bool__ = _refuse
+
+    def __reduce__(self) -> str:
+        return "NOT_KEPT"  # the one in the process that unpickles it
+
+
+NOT_KEPT = _NotKept()
+
+
 class PackedWhole(NamesOnly):
     """The data of an object kept by name only, with the whole of it packed (pickled) for the
     one reader that needs it once: the schemas that a CustomResourceDefinition gives

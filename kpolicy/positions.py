@@ -150,6 +150,39 @@ class PositionTable:
         pruned[8] = len(pruned) // RECORD
         return PositionTable.compact(kept, pruned), kept
 
+    def collapsed(
+        self, root: Any, paths: Collection[tuple[str | int, ...]]
+    ) -> PositionTable | None:
+        """A compact table of ``root``: this table's document with the value at each of
+        ``paths`` (which exist, none under another) replaced by one without children. Each
+        path keeps its spans; nothing under it has any. None when this table is not a compact
+        one of a regular document (plain entries, duplicate or merge keys)."""
+        if self._entries is not None or self._irregular:
+            return None
+        records = self._records
+        out = records[:]
+        cuts: list[tuple[int, int]] = []
+        for path in paths:
+            node, index = self._root, 0
+            ancestors: list[int] = []
+            for step in path:
+                ancestors.append(index)
+                index = self._children_of(index, node)[step]
+                node = node[step]
+            size = records[index * RECORD + 8]
+            if size > 1:
+                for ancestor in ancestors:
+                    out[ancestor * RECORD + 8] -= size - 1
+                out[index * RECORD + 8] = 1
+                cuts.append((index + 1, index + size))
+        pruned = out[:0]
+        start = 0
+        for begin, end in sorted(cuts):
+            pruned.extend(out[start * RECORD : begin * RECORD])
+            start = end
+        pruned.extend(out[start * RECORD :])
+        return PositionTable.compact(root, pruned)
+
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records
         base = index * RECORD

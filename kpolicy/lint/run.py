@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from typing import cast
+from typing import Any, cast
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
-from kpolicy.index import NAME_FIELDS, Index, LocalIndex, NamesOnly, PackedWhole
+from kpolicy.index import NAME_FIELDS, NOT_KEPT, Index, LocalIndex, NamesOnly, PackedWhole
 from kpolicy.k8s.apis import SERVED
 from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
 from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
@@ -25,7 +25,7 @@ from kpolicy.model import (
 from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
-from kpolicy.workload import template_path
+from kpolicy.workload import get, template_path
 
 
 @record(frozen=True, slots=True)
@@ -115,10 +115,73 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     return replace(obj, data=packed, positions=table)
 
 
+# the fields of a container that no check of the parent reads (its checks read a workload's
+# selector, labels, replicas, ports, resources, probes and volumes, never its environment or
+# command line): the largest part of the workloads it keeps (env alone is a quarter of the
+# data it keeps of a copied corpus)
+UNREAD_CONTAINER_FIELDS = ("env", "envFrom", "command", "args")
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def without_unread(obj: KObject) -> KObject:
+    """``obj``, a workload or Pod of a built-in kind that the parent keeps whole, without the
+    fields of its containers that no check of the parent reads (:data:`UNREAD_CONTAINER_FIELDS`):
+    each holds :data:`kpolicy.index.NOT_KEPT` instead, whose reading raises
+    :class:`kpolicy.index.NotKeptWhole`, and keeps its own position but none under it. Else
+    ``obj`` itself (as :func:`names_only`, an object of a chart's template or a ``kind: List``
+    item, or one whose positions are not a compact table of its document)."""
+    path = template_path(obj)
+    if (
+        path is None
+        or obj.base
+        or obj.template is not None
+        or obj.data.get("apiVersion") not in SERVED.get(obj.kind, ())
+        or not obj.positions.describes(obj.data)
+    ):
+        return obj
+    spec = get(obj.data, *path, "spec")
+    if spec.__class__ is not dict:
+        return obj
+    drops: list[tuple[str | int, ...]] = []
+    for field in _CONTAINER_LISTS:
+        listed = spec.get(field)
+        if listed.__class__ is not list:
+            continue
+        for position, container in enumerate(listed):
+            if container.__class__ is dict:
+                drops.extend(
+                    (*path, "spec", field, position, key)
+                    for key in UNREAD_CONTAINER_FIELDS
+                    if key in container
+                )
+    if not drops:
+        return obj
+    # a copy of the nodes above the dropped fields: the worker's document stays as it read it
+    copies: dict[tuple[str | int, ...], Any] = {(): dict(obj.data)}
+    for drop in drops:
+        for end in range(1, len(drop)):
+            prefix = drop[:end]
+            if prefix not in copies:
+                above = copies[drop[: end - 1]]
+                copies[prefix] = above[drop[end - 1]] = above[drop[end - 1]].copy()
+        copies[drop[:-1]][drop[-1]] = NOT_KEPT
+    data = copies[()]
+    table = obj.positions.collapsed(data, drops)
+    if table is None:
+        return obj
+    return replace(obj, data=data, positions=table, plain=False)
+
+
+def _slim(obj: KObject, deferred: tuple[int, ...], whole: frozenset[str]) -> KObject:
+    kept = obj if deferred else names_only(obj, whole)
+    return without_unread(kept) if kept is obj else kept
+
+
 def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> LoadedFile:
-    """``loaded`` with the objects the parent needs no more of by their names only."""
+    """``loaded`` with the objects the parent needs no more of by their names only, and the
+    others without what no check of the parent reads (:func:`without_unread`)."""
     objects = tuple(
-        obj if deferred else names_only(obj, whole)
+        _slim(obj, deferred, whole)
         for obj, (_, deferred, _) in zip(loaded.objects, found.per_object, strict=True)
     )
     if all(a is b for a, b in zip(objects, loaded.objects, strict=True)):
