@@ -960,3 +960,113 @@ def test_annotations_and_comments_hide_the_same_findings_in_parallel(tmp_path: P
     } <= hidden
     unused = [d for d in found["diagnostics"] if d["rule"] == "unused-suppression"]
     assert any("selector-overlap" in d["message"] for d in unused)
+
+
+WORKLOAD_WITH_ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: envy}
+spec:
+  selector:
+    matchLabels: {app: envy}
+  template:
+    metadata:
+      labels: {app: envy}
+    spec:
+      initContainers:
+      - name: init
+        image: busybox:1.36
+        command: [sh, -c, "true"]
+      containers:
+      - name: c
+        image: nginx:1.25
+        env:
+        - {name: A, value: "1"}
+        - {name: A, value: "2"}
+        envFrom: [{configMapRef: {name: settings}}]
+        args: [--port, "80"]
+        ports: [{containerPort: 80}]
+"""
+
+
+def test_the_parent_keeps_workloads_without_what_none_of_its_checks_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workload reaches the parent without its containers' env, envFrom, command and args:
+    each holds NOT_KEPT (whose reading raises NotKeptWhole) at its own position, with nothing
+    under it; the findings on them (env-var-duplicate) are the workers', and the output is
+    the serial run's."""
+    from kpolicy.index import NOT_KEPT, NotKeptWhole
+    from kpolicy.lint.run import UNREAD_CONTAINER_FIELDS
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "envy.yaml").write_text(WORKLOAD_WITH_ENV)
+    seen = _objects_checked(monkeypatch)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial, _ = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    whole = next(o for o in seen if o.name == "envy")
+    seen.clear()
+    parallel_run, _ = report(LintOptions(**{**options.__dict__, "jobs": 2}))
+    assert parallel_run == serial
+    assert any(
+        d["rule"] == "env-var-duplicate" and d["file"].endswith("envy.yaml")
+        for d in json.loads(serial)["diagnostics"]
+    )
+    envy = next(o for o in seen if o.name == "envy")
+    pod = envy.data["spec"]["template"]["spec"]
+    container, init = pod["containers"][0], pod["initContainers"][0]
+    dropped = [("containers", 0, key) for key in ("env", "envFrom", "args")]
+    dropped.append(("initContainers", 0, "command"))
+    for field, position, key in dropped:
+        assert key in UNREAD_CONTAINER_FIELDS
+        assert pod[field][position][key] is NOT_KEPT
+        path = ("spec", "template", "spec", field, position, key)
+        assert envy.span(path) == whole.span(path)
+        assert envy.positions.lookup("/" + "/".join(map(str, (*path, 0)))) is None
+    with pytest.raises(NotKeptWhole):
+        list(container["env"])
+    with pytest.raises(NotKeptWhole):
+        len(init["command"])
+    # what the parent's checks read is there, at its place
+    assert container["ports"] == [{"containerPort": 80}]
+    for path in (("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort"),):
+        assert envy.span(path) == whole.span(path)
+    # the worker's own document is left as it read it
+    assert whole.data["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == "1"
+
+
+def test_not_kept_refuses_to_be_read_and_pickles_as_itself() -> None:
+    from kpolicy.index import NOT_KEPT, NotKeptWhole
+
+    assert pickle.loads(pickle.dumps(NOT_KEPT, protocol=pickle.HIGHEST_PROTOCOL)) is NOT_KEPT
+    for read in (len, bool, list, lambda v: v[0], lambda v: "x" in v):
+        with pytest.raises(NotKeptWhole):
+            read(NOT_KEPT)
+
+
+def test_a_workload_without_unread_fields_resolves_as_the_whole_outside_them() -> None:
+    from kpolicy.index import NOT_KEPT
+    from kpolicy.lint.run import without_unread
+
+    text = (
+        "kind: Pod\napiVersion: v1\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    env:\n    - {name: X, value: '1'}\n    image: i\n"
+        "  - name: b\n    args: [x, y]\n    command: [sh]\n    ports: [{containerPort: 1}]\n"
+    )
+    obj = load_text(SourceFile("t.yaml", text), Limits()).objects[0]
+    slim = without_unread(obj)
+    full = obj.positions.entries
+    containers = slim.data["spec"]["containers"]
+    assert [sorted(k for k, v in c.items() if v is NOT_KEPT) for c in containers] == [
+        ["env"],
+        ["args", "command"],
+    ]
+    assert not slim.plain
+    under = ("/spec/containers/0/env/", "/spec/containers/1/args/", "/spec/containers/1/command/")
+    assert slim.positions.entries == {p: e for p, e in full.items() if not p.startswith(under)}
+    # a chart template's object, or a kind: List item, is kept as it is
+    listed = load_text(
+        SourceFile("l.yaml", "apiVersion: v1\nkind: List\nitems:\n- " + text.replace("\n", "\n  ")),
+        Limits(),
+    ).objects[0]
+    assert listed.kind == "Pod" and without_unread(listed) is listed
