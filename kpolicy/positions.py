@@ -162,13 +162,23 @@ class PositionTable:
         records = self._records
         out = records[:]
         cuts: list[tuple[int, int]] = []
+        # the record of each container on the way, once for the paths that share it
+        places: dict[tuple[str | int, ...], tuple[Any, int]] = {(): (self._root, 0)}
         for path in paths:
-            node, index = self._root, 0
             ancestors: list[int] = []
-            for step in path:
+            node, index = self._root, 0
+            for end in range(1, len(path) + 1):
                 ancestors.append(index)
-                index = self._children_of(index, node)[step]
-                node = node[step]
+                place = places.get(path[:end])
+                if place is None:
+                    # the children follow their container, each after its subtree
+                    step, child = path[end - 1], index + 1
+                    for key in node if node.__class__ is dict else range(len(node)):
+                        if key == step:
+                            break
+                        child += records[child * RECORD + 8]
+                    place = places[path[:end]] = (node[step], child)
+                node, index = place
             size = records[index * RECORD + 8]
             if size > 1:
                 for ancestor in ancestors:
