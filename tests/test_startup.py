@@ -43,6 +43,9 @@ spec:
           image: registry.example.com/shop/web:latest
           imagePullPolicy: IfNotPresent
           ports: [{name: http, containerPort: 8080}]
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {memory: 256Mi}
 """
 
 
@@ -105,7 +108,7 @@ NOT_AT_START_UP = {
     "kpolicy.cache": "the run cache, which --no-cache turns off",
     "dataclasses": "records are defined without it (with inspect, 7 ms)",
     "inspect": "imported by dataclasses and pkgutil.iter_modules: neither is used",
-    "fractions": "resource quantities only (with decimal, 2 ms)",
+    "fractions": "parse_quantity only: the checks read quantities as whole nanos (2 ms, with decimal)",
     "decimal": "fractions'",
     "copy": "kustomize's applied labels and images, defaults of values that are not plain",
 }

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
@@ -49,9 +49,6 @@ from kpolicy.workload import (
     pod_spec,
     sequence,
 )
-
-if TYPE_CHECKING:
-    from fractions import Fraction
 
 # Kinds whose pod template must restart Always: LONG_RUNNING_KINDS (kpolicy.workload).
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})
@@ -339,18 +336,19 @@ def _overcommit_allowed(name: str) -> bool:
     return _is_native_resource(name) and not name.startswith("hugepages-")
 
 
-def _quantities(value: object) -> dict[str, tuple[object, Fraction]]:
-    out: dict[str, tuple[object, Fraction]] = {}
+def _quantities(value: object) -> dict[str, tuple[object, int]]:
+    """The valid quantities of a resource list: name → (the value as written, its nanos)."""
+    out: dict[str, tuple[object, int]] = {}
     items = mapping(value)
     if not items:
         return out
-    # imported where a quantity is read: fractions and decimal are 2 ms of a one-file start-up
-    from kpolicy.k8s.quantity import parse_quantity
+    # imported where a quantity is read
+    from kpolicy.k8s.quantity import quantity_nanos
 
     for name, raw in items.items():
         if not isinstance(name, str):
             continue
-        parsed = parse_quantity(raw)
+        parsed = quantity_nanos(raw)
         if parsed is not None:
             out[name] = (raw, parsed)
     return out

@@ -427,9 +427,9 @@ def _claim_spec_errors(claim: Mapping[str, Any], base: Path) -> Iterator[tuple[P
     storage = requests["storage"]
     if isinstance(storage, bool) or not isinstance(storage, str | int | float):
         return  # null and other types are decoding errors, the schema rules' findings
-    from kpolicy.k8s.quantity import parse_quantity  # where a quantity is read (start-up)
+    from kpolicy.k8s.quantity import quantity_nanos  # where a quantity is read (start-up)
 
-    quantity = parse_quantity(storage)
+    quantity = quantity_nanos(storage)
     if quantity is None:
         yield (storage_path, "auto", f"storage request {storage!r} is not a valid quantity")
     elif quantity <= 0:
