@@ -156,8 +156,8 @@ def quantity_string_nanos(text: str) -> int | None:
             if product <= _INT64_MAX:
                 if not product:
                     return 0  # "0e2147483647" is zero: no power of ten is built
-                nanos = product * 10 ** (scale + 9)
-                return -nanos if negative else nanos
+                scaled: int = product * 10 ** (scale + 9)
+                return -scaled if negative else scaled
 
     # the slow path: inf.Dec.SetString needs at least one digit in the number's text
     if not match["num"] and not denom:
@@ -167,6 +167,7 @@ def quantity_string_nanos(text: str) -> int | None:
     digits = int(num + denom)
     if not digits:
         return 0
+    nanos: int
     if base == 10:
         if exponent < -_MAX_DECIMAL_EXPONENT:
             nanos = 1
