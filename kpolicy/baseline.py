@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from functools import cache
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kpolicy.errors import UsageError
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import BaselineEntry, Diagnostic
 from kpolicy.records import record
 
@@ -49,7 +49,7 @@ class Baseline:
 
 # a message that names a line of the file ("duplicate key 'a' (first at line 12)") matches
 # whatever the number is now: lines added above must not make it new
-_LINE_NUMBER = re.compile(r"\bline \d+")
+_LINE_NUMBER = lazy_compile(r"\bline \d+")
 
 
 def _key(entry: BaselineEntry) -> Key:

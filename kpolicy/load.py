@@ -31,6 +31,7 @@ from yaml.reader import ReaderError
 
 from kpolicy.helm import source_lines
 from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import (
     DeleteKey,
     Diagnostic,
@@ -164,7 +165,7 @@ def _go_int(text: str) -> int:
     return sign * int(digits)
 
 
-_DECIMAL = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_DECIMAL = lazy_compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 
 
 def _int_or_fallback(text: str) -> int | float | str:

@@ -19,7 +19,6 @@ checks skip them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
@@ -36,6 +35,7 @@ from kpolicy.k8s.validation import (
     is_valid_label_value,
     is_valid_port_name,
 )
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.records import replace
 from kpolicy.versions import minor
@@ -149,7 +149,7 @@ _COMPARISON_GATE_FROM: Final = 35
 _COMPARISON_GATE_DEFAULTS: Final[Mapping[int, bool]] = {35: False}
 _TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 # content.IsDecimalInteger: a canonical base-10 integer (no '+', no leading zeros)
-_DECIMAL_INTEGER_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_DECIMAL_INTEGER_RE: Final = lazy_compile(r"-?(?:0|[1-9][0-9]*)")
 
 
 def _comparison_operators(ctx: RuleContext) -> bool | None:

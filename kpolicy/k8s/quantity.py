@@ -24,8 +24,9 @@ The scanner accepts a few odd strings and so do we: a bare sign (``"-"``), a bar
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Final
+
+from kpolicy.lazyre import lazy_compile
 
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -41,11 +42,11 @@ __all__ = [
 
 # The shape parseQuantityString scans: sign, integer digits, optional fraction, then suffix
 # letters from its permissive set, an optional sign and digits.
-_QUANTITY_RE: Final = re.compile(
+_QUANTITY_RE: Final = lazy_compile(
     r"(?P<sign>[+-]?)(?P<num>[0-9]*)(?:\.(?P<denom>[0-9]*))?(?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)"
 )
 # strings.TrimSpace: Unicode white space (unicode.IsSpace), applied by Quantity.UnmarshalJSON.
-_TRIM_RE: Final = re.compile(
+_TRIM_RE: Final = lazy_compile(
     r"^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|"
     r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
 )
