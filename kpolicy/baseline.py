@@ -24,12 +24,15 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from kpolicy.errors import UsageError
 from kpolicy.lazyre import lazy_compile
 from kpolicy.model import BaselineEntry, Diagnostic
 from kpolicy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024

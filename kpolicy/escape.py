@@ -17,10 +17,13 @@ with text from the input from reading as a GitHub Actions workflow command (``::
 from __future__ import annotations
 
 import re
-from typing import Final
 from urllib.parse import quote
 
 from kpolicy.lazyre import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "github_data",

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Diagnostic, KObject, Origin
 from kpolicy.records import record, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CHART_FILE = "Chart.yaml"
 # a chart's own files that are not manifests (besides templates/): values files and their

@@ -40,7 +40,6 @@ import reprlib
 from collections.abc import Callable
 from operator import attrgetter
 from types import CodeType, FunctionType
-from typing import TYPE_CHECKING, Any
 
 __all__ = ["RECORDS", "field", "fields", "record", "replace"]
 
@@ -545,9 +544,11 @@ def _record(
     return wrap if cls is None else wrap(cls)
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass as record
     from dataclasses import field, fields, replace
+    from typing import Any
 else:
     record = _record
     field = _field

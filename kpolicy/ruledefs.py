@@ -7,13 +7,16 @@ import os
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
 
 from kpolicy.errors import UsageError
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
 from kpolicy.records import field, record
 from kpolicy.resources import data_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
 POLICIES_DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/policies.md"

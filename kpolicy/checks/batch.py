@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin, quoted_detail
@@ -30,6 +29,10 @@ from kpolicy.lazyre import lazy_compile
 from kpolicy.model import KObject, Path, Problem
 from kpolicy.versions import minor
 from kpolicy.workload import get, int_value, mapping, sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 REJECTS: Final = "the API server rejects this"
 

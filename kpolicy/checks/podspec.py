@@ -20,7 +20,6 @@ checks skip them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
@@ -49,6 +48,10 @@ from kpolicy.workload import (
     pod_spec,
     sequence,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # Kinds whose pod template must restart Always: LONG_RUNNING_KINDS (kpolicy.workload).
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})

@@ -15,7 +15,6 @@ request undecodable; that is the schema rules' finding, so these rules skip the 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin
@@ -41,6 +40,10 @@ from kpolicy.workload import (
     pod_spec,
     spec_of,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 APPS_V1: Final = "apps/v1"
 ROLLING_UPDATE: Final = "RollingUpdate"

@@ -8,7 +8,6 @@ posting list, not the namespace. The index holds the linted files and ``--contex
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
@@ -23,6 +22,10 @@ from kpolicy.workload import (
     pod_spec,
     sequence,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap

@@ -9,7 +9,6 @@ Values of the wrong type are left to the schema rules.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.features import gate_enabled, gate_reason
@@ -32,6 +31,10 @@ from kpolicy.workload import (
     template_labels,
 )
 from kpolicy.workload import cluster_ip as workload_cluster_ip
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ON_DELETE = "OnDelete"
 

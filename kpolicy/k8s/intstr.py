@@ -17,10 +17,13 @@ reaches a controller has always been defaulted by the API server first.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Final
 
 from kpolicy.lazyre import lazy_compile
 from kpolicy.workload import int_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "DAEMONSET_MAX_SURGE_DEFAULT",

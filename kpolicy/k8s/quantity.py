@@ -24,12 +24,13 @@ The scanner accepts a few odd strings and so do we: a bare sign (``"-"``), a bar
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Final
 
 from kpolicy.lazyre import lazy_compile
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from fractions import Fraction
+    from typing import Final
 
 __all__ = [
     "MAX_DIGITS",

@@ -15,9 +15,12 @@ error saying what type was expected.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 from kpolicy.lazyre import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "DNS1035_LABEL_MAX_LENGTH",

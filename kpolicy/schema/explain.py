@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
 
 from kpolicy.lazyre import lazy_compile
 from kpolicy.schema.formats import FORMATS
@@ -23,7 +22,10 @@ from kpolicy.schema.problems import (
     show,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from jsonschema.exceptions import ValidationError
 
 # deeper than this, jsonschema's own recursion may fail where this would not: let it decide
