@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
 
 from kpolicy.records import fields, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
+
     from kpolicy.lint.options import LintOptions
 
 # the fields that do not change what a run prints or writes, and why

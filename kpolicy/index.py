@@ -6,7 +6,6 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import itemgetter
-from typing import Any, TypeVar
 
 from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
@@ -14,7 +13,12 @@ from kpolicy.model import KObject
 from kpolicy.repo import Relation, plain_relation, plain_relation_class
 from kpolicy.workload import get, mapping, runs_pods, template_labels
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+if TYPE_CHECKING:
+    _T = TypeVar("_T")
 
 _CLUSTER_SCOPED = frozenset(
     {
@@ -410,7 +414,7 @@ class NotKeptWhole(Exception):
     (``@check(..., kinds=...)``), a bug reported as an internal-error."""
 
 
-class NamesOnly(dict[str, Any]):
+class NamesOnly(dict[str, "Any"]):
     """The data of an object kept by name only: its kind, apiVersion and metadata. Asking for
     any other field raises :class:`NotKeptWhole` instead of answering that it is absent."""
 

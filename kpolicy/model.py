@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
 from kpolicy.records import record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Literal
+
     from kpolicy.positions import PositionTable
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
-Anchor = Literal["auto", "key", "value"]
+if TYPE_CHECKING:
+    Anchor = Literal["auto", "key", "value"]
+else:
+    Anchor = str  # typing is not imported at run time (kpolicy.hints)
 
 
 class Severity(StrEnum):
@@ -180,7 +185,10 @@ class DeleteKey:
 
 
 Edit = TextEdit | InsertKey | DeleteKey
-Applicability = Literal["safe", "unsafe", "display-only"]
+if TYPE_CHECKING:
+    Applicability = Literal["safe", "unsafe", "display-only"]
+else:
+    Applicability = str  # typing is not imported at run time (kpolicy.hints)
 
 
 @record(frozen=True, slots=True)
@@ -245,7 +253,10 @@ class RelatedLocation:
     object: ObjectRef | None
 
 
-SuppressionKind = Literal["comment", "annotation", "exemption", "baseline"]
+if TYPE_CHECKING:
+    SuppressionKind = Literal["comment", "annotation", "exemption", "baseline"]
+else:
+    SuppressionKind = str  # typing is not imported at run time (kpolicy.hints)
 
 
 @record(frozen=True, slots=True)

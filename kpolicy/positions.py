@@ -6,9 +6,12 @@ Built by :mod:`kpolicy.load` for every document; findings resolve their paths th
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from kpolicy.model import Anchor, Span, escape_pointer_token
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # one record per YAML node of a compact table, in the order the loader builds them (pre-order):
 # the value span, the key span (line 0: no key), and the number of records in its subtree;
@@ -18,10 +21,10 @@ RECORD = 9
 # a mapping whose records do not follow its keys, by its record: its children in the order the
 # loader built them: (pointer token, record, whether it replaces what its pointer held (the
 # later of duplicate keys), value)
-Irregular = dict[int, tuple[tuple[str, int, bool, Any], ...]]
+Irregular = dict[int, tuple[tuple[str, int, bool, "Any"], ...]]
 
 # the records of a mapping's (by key) or a list's children, by the container's record
-_Children = dict[int, dict[Any, int] | list[int]]
+_Children = dict[int, dict["Any", int] | list[int]]
 
 _SEE_ENTRIES = -1  # a pointer that goes through an irregular mapping: ``entries`` answers
 

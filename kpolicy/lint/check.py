@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 from kpolicy.engine import Engine
 from kpolicy.helm import TemplateOrigins, is_hook
@@ -35,6 +34,10 @@ from kpolicy.suppress import (
     Suppressor,
     annotation_ignores,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def check_files(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from typing import Any, cast
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
+from kpolicy.hints import cast
 from kpolicy.index import NAME_FIELDS, NOT_KEPT, Index, LocalIndex, NamesOnly, PackedWhole
 from kpolicy.k8s.apis import SERVED
 from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
@@ -26,6 +26,10 @@ from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(frozen=True, slots=True)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
-from typing import Any, Final, TextIO
 
 from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import EncodedLines, ReportContext, json_encoder, write_json_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TextIO
 
 
 def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
