@@ -34,12 +34,15 @@ class LocalFindings:
     reports them (:func:`kpolicy.lint.post.object_findings`), the plan positions of the checks
     that need the whole index (run again in the parent) and its ``kpolicy.io/ignore``
     annotations (:func:`kpolicy.suppress.annotation_ignores`; None when it has no finding in a
-    file whose text names no annotation); and the tracebacks of failed checks (``--debug``)."""
+    file whose text names no annotation); the tracebacks of failed checks (``--debug``); and,
+    when the run writes a JSON report, per object the lines of its findings in that report
+    (:attr:`LintOptions.json_lines`; else empty)."""
 
     per_object: tuple[
         tuple[list[Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
     ]
     traces: tuple[str, ...]
+    lines: tuple[tuple[str, ...], ...] = ()
 
 
 def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
@@ -58,7 +61,11 @@ def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bo
     return Engine(session.active, context, debug=debug)
 
 
-def _check_locally(engine: Engine, loaded: LoadedFile, generic: Set[str]) -> LocalFindings:
+def _check_locally(
+    engine: Engine, loaded: LoadedFile, generic: Set[str], render: bool = False
+) -> LocalFindings:
+    """The local pass on ``loaded``; with ``render``, the JSON report's lines of its findings
+    too (the parent's writer takes them for the findings that reach it unchanged)."""
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
@@ -71,7 +78,13 @@ def _check_locally(engine: Engine, loaded: LoadedFile, generic: Set[str]) -> Loc
         per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
-    return LocalFindings(tuple(per_object), traces)
+    if not render:
+        return LocalFindings(tuple(per_object), traces)
+    from kpolicy.report.json_report import finding_lines
+
+    line = finding_lines()  # one file's objects and name encoded once each
+    lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
+    return LocalFindings(tuple(per_object), traces, lines)
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
@@ -134,6 +147,17 @@ def _large(sizes: Sequence[int]) -> bool:
     return sum(sizes) >= MIN_PARALLEL_BYTES and len(sizes) >= MIN_PARALLEL_FILES
 
 
+def _renders(total: int) -> bool:
+    """Whether the workers render the JSON report's lines of their findings, on input of
+    ``total`` bytes: the lines then travel with the findings and wait in the parent till the
+    report is written, a copy of the report's findings at the parent's peak of memory. So only
+    where the parent takes the answers as they come (:data:`kpolicy.parallel.UNPICKLE_EARLY_BYTES`),
+    far from the peak that large inputs reach: there the parent renders them as it writes."""
+    from kpolicy.parallel import UNPICKLE_EARLY_BYTES
+
+    return total <= UNPICKLE_EARLY_BYTES
+
+
 def read_all(
     reads: Sequence[tuple[Input, bool]],
     session: Session,
@@ -171,6 +195,9 @@ def read_all(
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
+        render = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
+        if render:
+            import kpolicy.report.json_report  # noqa: F401 - once, before the workers fork
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -180,7 +207,7 @@ def read_all(
             result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
-            found = _check_locally(engine, result, session.generic)
+            found = _check_locally(engine, result, session.generic, render)
             return _kept(result, found, whole), found
 
         if serial_pass:
