@@ -191,10 +191,10 @@ def _check_file(
         else:
             # the local pass's findings are the reported ones already (object_findings)
             found, deferred, ignores = local.per_object[position]
-            if local.lines and rendered is not None:
+            if local.lines and found and rendered is not None:
                 # by the findings' identity: one that changes below is a new object
-                for diag, line in zip(found, local.lines[position], strict=True):
-                    rendered[id(diag)] = (diag, line)
+                pairs = zip(found, local.lines[position], strict=True)
+                rendered.update(zip(map(id, found), pairs, strict=True))
             more = engine.run(obj, only=deferred) if deferred else None
             if more:
                 found = object_findings(obj, [*found, *more], generic)
