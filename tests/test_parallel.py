@@ -227,6 +227,46 @@ def test_loaded_files_round_trip_through_pickle() -> None:
     assert again.diagnostics == loaded.diagnostics and again.directives == loaded.directives
 
 
+def test_local_findings_round_trip_through_pickle() -> None:
+    """A worker's findings travel as plain tuples where they can, as records where a field
+    beyond the plain ones is set: every one comes back equal."""
+    from kpolicy.lint.run import LocalFindings
+    from kpolicy.model import (
+        Diagnostic,
+        Fix,
+        ObjectRef,
+        Origin,
+        RelatedLocation,
+        Severity,
+        Span,
+        Suppression,
+    )
+    from kpolicy.records import fields
+
+    # the fields a plain finding travels with, and those that make it travel as a record: a
+    # new field of Diagnostic must be one or the other (kpolicy.lint.run._flat)
+    assert [f.name for f in fields(Diagnostic)] == [
+        *("rule", "severity", "message", "file", "span", "path", "object"),
+        *("related", "fix", "suppression", "rejects", "origin", "found_at"),
+    ]
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    plain = Diagnostic("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
+    others = [
+        replace(plain, rejects=True),
+        replace(plain, related=(RelatedLocation("b.yaml", Span(5, 1, 5, 2), "why", ref),)),
+        replace(plain, fix=Fix("fix it", ())),
+        replace(plain, suppression=Suppression("comment", "why")),
+        replace(plain, origin=Origin("chart/templates/a.yaml", 3)),
+        replace(plain, found_at=("c.yaml", "/spec")),
+    ]
+    local = LocalFindings(
+        (([plain, *others], (3,), None), ([], (), ())), ("trace",), (("line",) * 7, ())
+    )
+    again = pickle.loads(pickle.dumps(local, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == local
+    assert [type(d) for d in again.per_object[0][0]] == [Diagnostic] * 7
+
+
 def test_local_index_answers_only_about_one_object() -> None:
     import copy
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from typing import cast
+from typing import Any, cast
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -20,7 +20,10 @@ from kpolicy.model import (
     Diagnostic,
     KObject,
     LoadedFile,
+    ObjectRef,
+    Severity,
     SourceFile,
+    Span,
 )
 from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
@@ -43,6 +46,73 @@ class LocalFindings:
     ]
     traces: tuple[str, ...]
     lines: tuple[tuple[str, ...], ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A worker's answer to the parent: each finding as the plain tuple of its fields
+        (:func:`_flat`), which pickles in half the time of the records and unpickles a little
+        faster; the parent's collector unpickles it while the workers run."""
+        per_object = tuple(
+            ([_flat(diag) for diag in found], deferred, ignores)
+            for found, deferred, ignores in self.per_object
+        )
+        return (_unflattened, (per_object, self.traces, self.lines))
+
+
+# The fields of a finding that most findings leave as they are (related locations, fix,
+# suppression, origin, found_at): a finding with none of them travels as a tuple.
+_Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | None, bool]
+
+
+def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
+    if (
+        diag.related
+        or diag.fix is not None
+        or diag.suppression is not None
+        or diag.origin is not None
+        or diag.found_at is not None
+    ):
+        return diag
+    span = diag.span
+    return (
+        diag.rule,
+        diag.severity,
+        diag.message,
+        diag.file,
+        span.line,
+        span.column,
+        span.end_line,
+        span.end_column,
+        diag.path,
+        diag.object,
+        diag.rejects,
+    )
+
+
+def _unflattened(
+    per_object: tuple[
+        tuple[list[_Flat | Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
+    ],
+    traces: tuple[str, ...],
+    lines: tuple[tuple[str, ...], ...],
+) -> LocalFindings:
+    """:class:`LocalFindings` from what :meth:`LocalFindings.__reduce__` gives."""
+    return LocalFindings(
+        tuple((_findings(flat), deferred, ignores) for flat, deferred, ignores in per_object),
+        traces,
+        lines,
+    )
+
+
+def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for item in flat:
+        if item.__class__ is not tuple:
+            found.append(cast(Diagnostic, item))
+            continue
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        span = Span(line, column, end_line, end_column)
+        found.append(Diagnostic(rule, severity, message, file, span, path, obj, rejects=rejects))
+    return found
 
 
 def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
