@@ -262,9 +262,13 @@ def test_local_findings_round_trip_through_pickle() -> None:
     local = LocalFindings(
         (([plain, *others], (3,), None), ([], (), ())), ("trace",), (("line",) * 7, ())
     )
-    again = pickle.loads(pickle.dumps(local, protocol=pickle.HIGHEST_PROTOCOL))
-    assert again == local
-    assert [type(d) for d in again.per_object[0][0]] == [Diagnostic] * 7
+    packed = lint_run._pack(("file", local))
+    assert packed[1][0][0][0][0].__class__ is tuple  # type: ignore[index]
+    again = lint_run._unpack(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
+    assert again == ("file", local)
+    assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
+    assert again[1] is not None
+    assert [type(d) for d in again[1].per_object[0][0]] == [Diagnostic] * 7
 
 
 def test_local_index_answers_only_about_one_object() -> None:
