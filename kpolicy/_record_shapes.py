@@ -133,7 +133,7 @@ def _shape_10(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __object_setattr(self, '_kpolicy_field_24', _kpolicy_field_24)
 
 
-def _shape_11(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15, _kpolicy_field_16, _kpolicy_field_17, _kpolicy_field_18, _kpolicy_field_19, _kpolicy_field_20, _kpolicy_field_21, _kpolicy_field_22, _kpolicy_field_23, _kpolicy_field_24, _kpolicy_field_25):
+def _shape_11(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15, _kpolicy_field_16, _kpolicy_field_17, _kpolicy_field_18, _kpolicy_field_19, _kpolicy_field_20, _kpolicy_field_21, _kpolicy_field_22, _kpolicy_field_23, _kpolicy_field_24, _kpolicy_field_25, _kpolicy_field_26):
     __object_setattr(self, '_kpolicy_field_0', _kpolicy_field_0)
     __object_setattr(self, '_kpolicy_field_1', _kpolicy_field_1)
     __object_setattr(self, '_kpolicy_field_2', _kpolicy_field_2)
@@ -160,6 +160,7 @@ def _shape_11(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __object_setattr(self, '_kpolicy_field_23', _kpolicy_field_23)
     __object_setattr(self, '_kpolicy_field_24', __dflt_24() if _kpolicy_field_24 is __factory else _kpolicy_field_24)
     __object_setattr(self, '_kpolicy_field_25', _kpolicy_field_25)
+    __object_setattr(self, '_kpolicy_field_26', _kpolicy_field_26)
 
 
 def _shape_12(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15, _kpolicy_field_16, _kpolicy_field_17, _kpolicy_field_18, _kpolicy_field_19, _kpolicy_field_20, _kpolicy_field_21, _kpolicy_field_22, _kpolicy_field_23, _kpolicy_field_24, _kpolicy_field_25, _kpolicy_field_26, _kpolicy_field_27, _kpolicy_field_28, _kpolicy_field_29, _kpolicy_field_30, _kpolicy_field_31):
@@ -295,7 +296,7 @@ def _shape_23(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_10(self, _kpolicy_field_10)
 
 
-def _shape_24(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11):
+def _shape_24(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -308,6 +309,7 @@ def _shape_24(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_9(self, _kpolicy_field_9)
     __set_10(self, _kpolicy_field_10)
     __set_11(self, _kpolicy_field_11)
+    __set_12(self, _kpolicy_field_12)
 
 
 def _shape_25(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
@@ -323,7 +325,7 @@ def _shape_25(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_9(self, _kpolicy_field_9)
     __set_10(self, _kpolicy_field_10)
     __set_11(self, _kpolicy_field_11)
-    __set_12(self, _kpolicy_field_12)
+    __set_12(self, __dflt_12() if _kpolicy_field_12 is __factory else _kpolicy_field_12)
 
 
 def _shape_26(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15):
@@ -357,7 +359,7 @@ SHAPES = {
     ('setattr', 13, (8, 10), False): _shape_8,
     ('setattr', 14, (0, 8, 9, 11), False): _shape_9,
     ('setattr', 25, (9,), False): _shape_10,
-    ('setattr', 26, (9, 24), False): _shape_11,
+    ('setattr', 27, (9, 24), False): _shape_11,
     ('setattr', 32, (), False): _shape_12,
     ('slot', 2, (), False): _shape_13,
     ('slot', 3, (), False): _shape_14,
@@ -370,7 +372,7 @@ SHAPES = {
     ('slot', 8, (), False): _shape_21,
     ('slot', 10, (), False): _shape_22,
     ('slot', 11, (), False): _shape_23,
-    ('slot', 12, (), False): _shape_24,
-    ('slot', 13, (), False): _shape_25,
+    ('slot', 13, (), False): _shape_24,
+    ('slot', 13, (12,), False): _shape_25,
     ('slot', 16, (), False): _shape_26,
 }

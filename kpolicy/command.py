@@ -125,6 +125,10 @@ class LintCommand:
             ignore_files=not self.no_ignore,
             # only SARIF reports fixes, and only --fix and --diff apply them
             fixes=self.fix or self.diff or "sarif" in (self.output_format, *self.report_formats),
+            # a baseline being written, or fixes, make findings the written ones are not
+            json_lines="json" in (self.output_format, *self.report_formats)
+            and self.write_baseline is None
+            and not (self.fix or self.diff),
         )
 
 

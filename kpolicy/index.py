@@ -436,7 +436,7 @@ class NamesOnly(dict[str, "Any"]):
         raise NotKeptWhole(key)
 
 
-class _NotKept(list[Any]):
+class _NotKept(list["Any"]):
     """The value of a field that the parent does not keep (:data:`NOT_KEPT`): reading it (its
     length, items, truth) raises :class:`NotKeptWhole` instead of answering that it is empty."""
 

@@ -10,10 +10,11 @@ import math
 from enum import StrEnum
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
-from kpolicy.records import record
+from kpolicy.records import field, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any, Literal
 
     from kpolicy.positions import PositionTable
@@ -446,6 +447,12 @@ class LintResult:
     fixed_baseline: tuple[BaselineEntry, ...] = ()  # baseline entries that match no finding
     baseline_file: str | None = None  # the baseline in use, as given
     checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
+    # findings' lines of the JSON report, rendered by the worker that found them: id of the
+    # finding → (the finding, its line), for that very object only (a finding changed after,
+    # by a suppression or a template's origin, is another object, rendered when written)
+    rendered: Mapping[int, tuple[Diagnostic, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 _HUGE = 2**62
