@@ -50,6 +50,7 @@ docs: $(STAMP)
 	$(BIN)/kpolicy rules --format markdown > docs/rules.md
 	$(BIN)/python tools/gen_schemas.py --overlay
 	$(BIN)/python tools/gen_rule_index.py
+	$(BIN)/python tools/gen_record_shapes.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from kpolicy.errors import UsageError
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import BaselineEntry, Diagnostic
 from kpolicy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 BASELINE_VERSION = 1
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
@@ -49,7 +52,7 @@ class Baseline:
 
 # a message that names a line of the file ("duplicate key 'a' (first at line 12)") matches
 # whatever the number is now: lines added above must not make it new
-_LINE_NUMBER = re.compile(r"\bline \d+")
+_LINE_NUMBER = lazy_compile(r"\bline \d+")
 
 
 def _key(entry: BaselineEntry) -> Key:

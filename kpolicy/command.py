@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
 
 from kpolicy.records import fields, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
+
     from kpolicy.lint.options import LintOptions
 
 # the fields that do not change what a run prints or writes, and why
@@ -123,6 +125,10 @@ class LintCommand:
             ignore_files=not self.no_ignore,
             # only SARIF reports fixes, and only --fix and --diff apply them
             fixes=self.fix or self.diff or "sarif" in (self.output_format, *self.report_formats),
+            # a baseline being written, or fixes, make findings the written ones are not
+            json_lines="json" in (self.output_format, *self.report_formats)
+            and self.write_baseline is None
+            and not (self.fix or self.diff),
         )
 
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from kpolicy.configfile import pyproject_section
 from kpolicy.errors import UsageError
@@ -19,6 +18,10 @@ from kpolicy.model import Limits, Severity, escape_pointer_token
 from kpolicy.positions import PositionTable
 from kpolicy.records import field, record
 from kpolicy.resources import data_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
 from kpolicy.k8s.apis import dispatch_kind
@@ -21,6 +20,10 @@ from kpolicy.policy import declarative_check
 from kpolicy.records import field, record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import checking, custom_layout
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INTERNAL_ERROR = "internal-error"
 _OBJECT = Reads.OBJECT

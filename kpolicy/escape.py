@@ -17,8 +17,13 @@ with text from the input from reading as a GitHub Actions workflow command (``::
 from __future__ import annotations
 
 import re
-from typing import Final
 from urllib.parse import quote
+
+from kpolicy.lazyre import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "github_data",
@@ -35,13 +40,13 @@ __all__ = [
 
 # C0 and DEL and C1; ALM, LRM, RLM; line and paragraph separators; LRE..RLO; LRI..PDI; BOM;
 # and every surrogate (only a lone one can be in a str)
-_UNSAFE: Final = re.compile(
+_UNSAFE: Final = lazy_compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
     "\ud800-\udfff]"
 )
 # what a GitHub Actions runner reads as a workflow command at the start of a line (v2 "::name",
 # v1 "##[name"), after leading whitespace
-_COMMAND: Final = re.compile(r"\s*(::|##\[|##vso\[)")
+_COMMAND: Final = lazy_compile(r"\s*(::|##\[|##vso\[)")
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Final
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # parameter: (option strings, kind); kinds: "str", "path", "int>=N", "flag" (True when given),
 # "list" (repeatable str), "list-path" (repeatable path), and for "--x/--no-x" pairs "bool"

@@ -9,9 +9,12 @@ release kpolicy supports (1.29 to 1.37).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 from kpolicy.versions import minor
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 GATE_DEFAULTS: Final[Mapping[str, tuple[tuple[int, bool], ...]]] = {
     # alpha (off) 1.24-1.34, beta and on by default from 1.35

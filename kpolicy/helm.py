@@ -9,12 +9,15 @@ template`` writes a ``# Source: CHART/templates/FILE.yaml`` comment before each 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Diagnostic, KObject, Origin
 from kpolicy.records import record, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CHART_FILE = "Chart.yaml"
 # a chart's own files that are not manifests (besides templates/): values files and their
@@ -25,8 +28,8 @@ CHART_METADATA = frozenset(
 TEMPLATES = "templates"
 HOOK_ANNOTATION = "helm.sh/hook"
 
-_SOURCE = re.compile(r"^# Source: (\S[^\r\n]*?)\s*$")
-_DOC_START = re.compile(r"^---(?=[ \t\r\n]|$)")
+_SOURCE = lazy_compile(r"^# Source: (\S[^\r\n]*?)\s*$")
+_DOC_START = lazy_compile(r"^---(?=[ \t\r\n]|$)")
 
 
 @record(frozen=True, slots=True)
@@ -70,7 +73,7 @@ def source_lines(text: str) -> dict[int, str]:
 # ---------------------------------------------------------------------------------------------
 # a line of a template for a key path
 
-_KEY = re.compile(r"""^(?P<key>[A-Za-z0-9_.\-/$]+|"[^"]*"|'[^']*'):(?:\s+(?P<value>.*?))?\s*$""")
+_KEY = lazy_compile(r"""^(?P<key>[A-Za-z0-9_.\-/$]+|"[^"]*"|'[^']*'):(?:\s+(?P<value>.*?))?\s*$""")
 
 
 def _template_keys(text: str) -> Iterator[tuple[int, tuple[str, ...], str]]:

@@ -6,7 +6,6 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import itemgetter
-from typing import Any, TypeVar
 
 from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
@@ -14,7 +13,12 @@ from kpolicy.model import KObject
 from kpolicy.repo import Relation, plain_relation, plain_relation_class
 from kpolicy.workload import get, mapping, runs_pods, template_labels
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+if TYPE_CHECKING:
+    _T = TypeVar("_T")
 
 _CLUSTER_SCOPED = frozenset(
     {
@@ -410,7 +414,7 @@ class NotKeptWhole(Exception):
     (``@check(..., kinds=...)``), a bug reported as an internal-error."""
 
 
-class NamesOnly(dict[str, Any]):
+class NamesOnly(dict[str, "Any"]):
     """The data of an object kept by name only: its kind, apiVersion and metadata. Asking for
     any other field raises :class:`NotKeptWhole` instead of answering that it is absent."""
 
@@ -430,6 +434,24 @@ class NamesOnly(dict[str, Any]):
         if key in NAME_FIELDS or dict.__contains__(self, key):
             return dict.__contains__(self, key)
         raise NotKeptWhole(key)
+
+
+class _NotKept(list["Any"]):
+    """The value of a field that the parent does not keep (:data:`NOT_KEPT`): reading it (its
+    length, items, truth) raises :class:`NotKeptWhole` instead of answering that it is empty."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any) -> Any:
+        raise NotKeptWhole("a field the parent does not keep")
+
+    __len__ = __iter__ = __getitem__ = __contains__ = __reversed__ = __bool__ = _refuse
+
+    def __reduce__(self) -> str:
+        return "NOT_KEPT"  # the one in the process that unpickles it
+
+
+NOT_KEPT = _NotKept()
 
 
 class PackedWhole(NamesOnly):

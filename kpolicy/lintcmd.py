@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
+from kpolicy.hints import cast
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from kpolicy.command import LintCommand
     from kpolicy.model import LintResult
 
@@ -301,7 +304,8 @@ def execute(command: LintCommand) -> int:
             result = _with_plain_fixes(result, session.cwd, command.stdin_filename)
         # nothing keeps the text when it goes to stdout unrecorded: written as it comes
         report = _Pieces(through=output is None and cache is None)
-        writer(output_format)(result, ctx, cast(TextIO, report))
+        stream: TextIO = cast("TextIO", report)
+        writer(output_format)(result, ctx, stream)
         if output is None:
             report.to_stdout()
         else:

@@ -14,7 +14,6 @@ import re
 import struct
 import sys
 from pathlib import Path
-from typing import Any, Final, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -30,7 +29,9 @@ from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNo
 from yaml.reader import ReaderError
 
 from kpolicy.helm import source_lines
+from kpolicy.hints import cast
 from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import (
     DeleteKey,
     Diagnostic,
@@ -48,6 +49,10 @@ from kpolicy.records import record, replace
 from kpolicy.suppress import ANNOTATION, read_directives
 from kpolicy.workload import describe_value
 from kpolicy.yamltext import document_chunks
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -164,7 +169,7 @@ def _go_int(text: str) -> int:
     return sign * int(digits)
 
 
-_DECIMAL = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_DECIMAL = lazy_compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 
 
 def _int_or_fallback(text: str) -> int | float | str:

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
-from kpolicy.records import record
+from kpolicy.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Literal
+
     from kpolicy.positions import PositionTable
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
-Anchor = Literal["auto", "key", "value"]
+if TYPE_CHECKING:
+    Anchor = Literal["auto", "key", "value"]
+else:
+    Anchor = str  # typing is not imported at run time (kpolicy.hints)
 
 
 class Severity(StrEnum):
@@ -180,7 +186,10 @@ class DeleteKey:
 
 
 Edit = TextEdit | InsertKey | DeleteKey
-Applicability = Literal["safe", "unsafe", "display-only"]
+if TYPE_CHECKING:
+    Applicability = Literal["safe", "unsafe", "display-only"]
+else:
+    Applicability = str  # typing is not imported at run time (kpolicy.hints)
 
 
 @record(frozen=True, slots=True)
@@ -245,7 +254,10 @@ class RelatedLocation:
     object: ObjectRef | None
 
 
-SuppressionKind = Literal["comment", "annotation", "exemption", "baseline"]
+if TYPE_CHECKING:
+    SuppressionKind = Literal["comment", "annotation", "exemption", "baseline"]
+else:
+    SuppressionKind = str  # typing is not imported at run time (kpolicy.hints)
 
 
 @record(frozen=True, slots=True)
@@ -435,6 +447,12 @@ class LintResult:
     fixed_baseline: tuple[BaselineEntry, ...] = ()  # baseline entries that match no finding
     baseline_file: str | None = None  # the baseline in use, as given
     checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
+    # findings' lines of the JSON report, rendered by the worker that found them: id of the
+    # finding → (the finding, its line), for that very object only (a finding changed after,
+    # by a suppression or a template's origin, is another object, rendered when written)
+    rendered: Mapping[int, tuple[Diagnostic, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 _HUGE = 2**62

@@ -569,14 +569,27 @@ def map_forked(
 
 
 def load_files(
-    items: Sequence[T], costs: Sequence[int], jobs: int, read: Callable[[T], R]
+    items: Sequence[T],
+    costs: Sequence[int],
+    jobs: int,
+    read: Callable[[T], R],
+    pack: Callable[[R], object] | None = None,
+    unpack: Callable[[Any], R] | None = None,
 ) -> list[R]:
     """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
     forked workers (``read`` returns loaded files, alone or with what was found in them; their
     compact position tables pickle as arrays). The parent's share is neither pickled nor
-    unpickled, and one process fewer copies the parent's pages. ``costs`` are the items' sizes
-    in bytes: the children's answers are unpickled as they come when the sizes add up to
-    :data:`UNPICKLE_EARLY_BYTES` at most."""
+    unpickled, and one process fewer copies the parent's pages. A child's answer travels as
+    ``pack`` makes it, which ``unpack`` undoes (both: the answer as it is). ``costs`` are the
+    items' sizes in bytes: the children's answers are unpickled as they come when the sizes add
+    up to :data:`UNPICKLE_EARLY_BYTES` at most."""
+    options: dict[str, Any] = {}
+    if pack is not None and unpack is not None:
+        to_parent, from_child = pack, unpack
+        options["dumps"] = lambda value: pickle.dumps(
+            to_parent(value), protocol=pickle.HIGHEST_PROTOCOL
+        )
+        options["loads"] = lambda data: from_child(pickle.loads(data))  # noqa: S301 - our own child
     return map_forked(
         items,
         costs,
@@ -584,4 +597,5 @@ def load_files(
         read,
         parent=lambda index: read(items[index]),
         early=sum(costs) <= UNPICKLE_EARLY_BYTES,
+        **options,
     )

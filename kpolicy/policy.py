@@ -19,7 +19,6 @@ import fnmatch
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
 from kpolicy.checks import CheckFn, RuleContext
 from kpolicy.fix import combine, set_value
@@ -31,8 +30,10 @@ from kpolicy.ruledefs import RuleDef
 from kpolicy.schema.lite import LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import string
+    from typing import Any
 
 __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
 

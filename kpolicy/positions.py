@@ -6,9 +6,12 @@ Built by :mod:`kpolicy.load` for every document; findings resolve their paths th
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from kpolicy.model import Anchor, Span, escape_pointer_token
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # one record per YAML node of a compact table, in the order the loader builds them (pre-order):
 # the value span, the key span (line 0: no key), and the number of records in its subtree;
@@ -18,7 +21,7 @@ RECORD = 9
 # a mapping whose records do not follow its keys, by its record: its children in the order the
 # loader built them: (pointer token, record, whether it replaces what its pointer held (the
 # later of duplicate keys), value)
-Irregular = dict[int, tuple[tuple[str, int, bool, Any], ...]]
+Irregular = dict[int, tuple[tuple[str, int, bool, "Any"], ...]]
 
 _SEE_ENTRIES = -1  # a pointer that goes through an irregular mapping: ``entries`` answers
 _UNSEEN = -2  # (in ``_found``) a pointer not looked up yet
@@ -28,7 +31,7 @@ _UNSEEN = -2  # (in ``_found``) a pointer not looked up yet
 _SCANNED = 16
 
 # the records of a large mapping's (by key) or list's children, by the container's record
-_Children = dict[int, dict[Any, int] | list[int]]
+_Children = dict[int, dict["Any", int] | list[int]]
 
 
 class PositionTable:
@@ -163,6 +166,49 @@ class PositionTable:
             pruned.extend(part)
         pruned[8] = len(pruned) // RECORD
         return PositionTable.compact(kept, pruned), kept
+
+    def collapsed(
+        self, root: Any, paths: Collection[tuple[str | int, ...]]
+    ) -> PositionTable | None:
+        """A compact table of ``root``: this table's document with the value at each of
+        ``paths`` (which exist, none under another) replaced by one without children. Each
+        path keeps its spans; nothing under it has any. None when this table is not a compact
+        one of a regular document (plain entries, duplicate or merge keys)."""
+        if self._entries is not None or self._irregular:
+            return None
+        records = self._records
+        out = records[:]
+        cuts: list[tuple[int, int]] = []
+        # the record of each container on the way, once for the paths that share it
+        places: dict[tuple[str | int, ...], tuple[Any, int]] = {(): (self._root, 0)}
+        for path in paths:
+            ancestors: list[int] = []
+            node, index = self._root, 0
+            for end in range(1, len(path) + 1):
+                ancestors.append(index)
+                place = places.get(path[:end])
+                if place is None:
+                    # the children follow their container, each after its subtree
+                    step, child = path[end - 1], index + 1
+                    for key in node if node.__class__ is dict else range(len(node)):
+                        if key == step:
+                            break
+                        child += records[child * RECORD + 8]
+                    place = places[path[:end]] = (node[step], child)
+                node, index = place
+            size = records[index * RECORD + 8]
+            if size > 1:
+                for ancestor in ancestors:
+                    out[ancestor * RECORD + 8] -= size - 1
+                out[index * RECORD + 8] = 1
+                cuts.append((index + 1, index + size))
+        pruned = out[:0]
+        start = 0
+        for begin, end in sorted(cuts):
+            pruned.extend(out[start * RECORD : begin * RECORD])
+            start = end
+        pruned.extend(out[start * RECORD :])
+        return PositionTable.compact(root, pruned)
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records

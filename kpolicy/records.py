@@ -37,10 +37,9 @@ holds every record to the class ``@dataclass`` makes from the same declaration.
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import attrgetter
 from types import CodeType, FunctionType
-from typing import TYPE_CHECKING, Any
 
 __all__ = ["RECORDS", "field", "fields", "record", "replace"]
 
@@ -166,33 +165,84 @@ def _placeholder(index: int) -> str:
     return f"_kpolicy_field_{index}"
 
 
+def _shape_source(key: tuple[str, int, tuple[int, ...], bool], function: str = "__init__") -> str:
+    """The text of a shape's ``__init__``, a function called ``function``."""
+    how, count, factories, post_init = key
+    params: list[str] = []
+    body: list[str] = []
+    for index in range(count):
+        name = _placeholder(index)
+        params.append(name)
+        value = (
+            f"__dflt_{index}() if {name} is __factory else {name}" if index in factories else name
+        )
+        if how == _SLOT_SETTER:
+            body.append(f"    __set_{index}(self, {value})")
+        elif how == _OBJECT_SETATTR:
+            body.append(f"    __object_setattr(self, {name!r}, {value})")
+        else:
+            body.append(f"    self.{name} = {value}")
+    if post_init:
+        body.append("    self.__post_init__()")
+    return f"def {function}(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
+
+
 def _shape_code(how: str, count: int, factories: tuple[int, ...], post_init: bool) -> CodeType:
     key = (how, count, factories, post_init)
     code = _SHAPES.get(key)
     if code is None:
-        params: list[str] = []
-        body: list[str] = []
-        for index in range(count):
-            name = _placeholder(index)
-            params.append(name)
-            value = (
-                f"__dflt_{index}() if {name} is __factory else {name}"
-                if index in factories
-                else name
-            )
-            if how == _SLOT_SETTER:
-                body.append(f"    __set_{index}(self, {value})")
-            elif how == _OBJECT_SETATTR:
-                body.append(f"    __object_setattr(self, {name!r}, {value})")
-            else:
-                body.append(f"    self.{name} = {value}")
-        if post_init:
-            body.append("    self.__post_init__()")
-        source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
-        namespace: dict[str, Any] = {}
-        exec(source, {}, namespace)  # noqa: S102 - our own text, of placeholder names only
-        code = _SHAPES[key] = namespace["__init__"].__code__
+        stored = _stored_shapes().get(key)
+        if stored is not None:
+            # the same text, compiled with kpolicy (kpolicy/_record_shapes.py): unmarshalled
+            # with its module, where compiling each shape cost 40-90 µs of every start
+            code = stored.__code__.replace(co_name="__init__", co_qualname="__init__")
+        else:
+            namespace: dict[str, Any] = {}
+            # our own text, of placeholder names only
+            exec(_shape_source(key), {}, namespace)  # noqa: S102
+            code = namespace["__init__"].__code__
+        _SHAPES[key] = code
     return code
+
+
+_STORED: list[dict[tuple[str, int, tuple[int, ...], bool], Any]] = []
+
+
+def _stored_shapes() -> dict[tuple[str, int, tuple[int, ...], bool], Any]:
+    if not _STORED:
+        from kpolicy._record_shapes import SHAPES
+
+        _STORED.append(SHAPES)
+    return _STORED[0]
+
+
+def shape_key(cls: type) -> tuple[str, int, tuple[int, ...], bool]:
+    """The shape of a record's ``__init__`` (as :func:`_init` finds it)."""
+    declared: tuple[_Field, ...] = cls.__record_fields__  # type: ignore[attr-defined]
+    frozen = cls.__record_spec__["frozen"]  # type: ignore[attr-defined]
+    slotted = frozen and "__slots__" in cls.__dict__
+    how = _SLOT_SETTER if slotted else _OBJECT_SETATTR if frozen else _PLAIN
+    factories = tuple(i for i, f in enumerate(declared) if f.default_factory is not MISSING)
+    return how, len(declared), factories, hasattr(cls, "__post_init__")
+
+
+def shapes_module(keys: Iterable[tuple[str, int, tuple[int, ...], bool]]) -> str:
+    """The text of ``kpolicy/_record_shapes.py``: the ``__init__`` of each shape in ``keys``
+    (``tools/gen_record_shapes.py`` writes it; ``tests/test_records.py`` holds it to the
+    records of kpolicy)."""
+    ordered = sorted(set(keys))
+    parts = [
+        '"""The ``__init__`` code of the shapes of kpolicy\'s records, compiled with the package',
+        "(kpolicy.records makes each record's ``__init__`` from its shape's code). Written by",
+        '``python tools/gen_record_shapes.py``; do not edit."""',
+        "",
+    ]
+    for index, key in enumerate(ordered):
+        parts += ["", _shape_source(key, f"_shape_{index}"), ""]
+    parts += ["", "SHAPES = {"]
+    parts += [f"    {key!r}: _shape_{index}," for index, key in enumerate(ordered)]
+    parts += ["}", ""]
+    return "\n".join(parts)
 
 
 def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
@@ -545,9 +595,11 @@ def _record(
     return wrap if cls is None else wrap(cls)
 
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass as record
     from dataclasses import field, fields, replace
+    from typing import Any
 else:
     record = _record
     field = _field

@@ -7,13 +7,16 @@ import os
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
 
 from kpolicy.errors import UsageError
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
 from kpolicy.records import field, record
-from kpolicy.resources import data_dir
+from kpolicy.resources import data_dir, data_folder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
 POLICIES_DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/policies.md"
@@ -69,9 +72,14 @@ class RuleDef:
     @cached_property
     def builtin(self) -> bool:
         """Shipped with kpolicy (``rules/``), as opposed to a user's policy file."""
-        return (
-            bool(self.origin) and Path(self.origin).resolve().parent == data_dir("rules").resolve()
-        )
+        if not self.origin:
+            return False
+        rules = data_folder("rules")
+        # a rule of builtin_rules() names its folder as data_folder does: one lstat, where
+        # resolving its path was one for every folder above it, for each rule at every start
+        if os.path.dirname(self.origin) == rules and not os.path.islink(self.origin):
+            return True
+        return os.path.dirname(os.path.realpath(self.origin)) == os.path.realpath(rules)
 
     @property
     def help_uri(self) -> str:
@@ -125,7 +133,7 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
     return rule_from_data(data, path)
 
 
-def rule_from_data(data: Mapping[str, Any], path: Path) -> RuleDef:
+def rule_from_data(data: Mapping[str, Any], path: Path | str) -> RuleDef:
     """The rule a (valid) rule file's mapping defines; ``path``: its file."""
     check = data.get("check")
     containers = data.get("containers", {})
@@ -256,6 +264,11 @@ def rule_index(folder: Path) -> dict[str, Any]:
     return {"version": INDEX_VERSION, "files": files}
 
 
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
 def _from_index(folder: Path) -> dict[str, RuleDef] | None:
     """The rules of ``folder`` from its index; None when there is none, or when the files
     differ from those it was written from (then they are parsed)."""
@@ -269,12 +282,12 @@ def _from_index(folder: Path) -> dict[str, RuleDef] | None:
             return None
         files = index["files"]
         names = list(tree_files(str(folder), (".yaml",), recursive=False))
-        if [Path(name).name for name in names] != list(files):
+        basenames = [os.path.basename(name) for name in names]
+        if basenames != list(files):
             return None
         rules: dict[str, RuleDef] = {}
-        for name in names:
-            path = Path(name)
-            entry = files[path.name]
+        for path, basename in zip(names, basenames, strict=True):
+            entry = files[basename]
             data = entry["rule"]
             if not isinstance(data, dict):
                 return None
@@ -286,11 +299,11 @@ def _from_index(folder: Path) -> dict[str, RuleDef] | None:
             if stat.st_size != length:
                 return None
             if stat.st_mtime_ns >= written and entry["fingerprint"] != _fingerprint(
-                path.read_bytes()
+                _read_bytes(path)
             ):
                 return None
             rule = rule_from_data(data, path)
-            if rule.id != path.stem:
+            if rule.id != basename[: -len(".yaml")]:
                 return None
             rules[rule.id] = rule
         return rules

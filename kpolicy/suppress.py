@@ -24,6 +24,7 @@ from datetime import date
 import yaml
 
 from kpolicy.config import Exemption
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import (
     Diagnostic,
     Directive,
@@ -46,7 +47,7 @@ ALL = "all"
 # loader findings: where one is an error, part of the file was never checked by the rules
 _LOADER_ERRORS = frozenset({"yaml-syntax", "manifest-invalid"})
 # `# kpolicy: ignore[a,b] -- reason`: the directive itself (head), its list and the reason
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy_compile(
     r"(?P<head>#\s*kpolicy:\s*ignore(?:\[(?P<ids>[^\]\n]*)\])?)(?:[ \t]*--[ \t]*(?P<reason>[^\r\n]*))?"
 )
 
@@ -120,7 +121,7 @@ def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
     return inside
 
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END = lazy_compile(r"\r\n|\r|\n")
 
 
 def parse_ignore_list(value: str) -> tuple[tuple[str, ...], str | None]:

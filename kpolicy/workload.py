@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from kpolicy.k8s.podtemplates import PodTemplateKind, layout_of
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject, Path
 from kpolicy.repo import Relation
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final, TypeVar
+
     from kpolicy.index import Index
 
 INT32_MAX: Final = 2**31 - 1
@@ -237,7 +239,8 @@ _checking: tuple[KObject, dict[str, Any]] | None = None
 _TEMPLATE: Final = "template"
 _SPEC: Final = "spec"
 _UNKNOWN: Final = object()
-T = TypeVar("T")
+if TYPE_CHECKING:
+    T = TypeVar("T")
 
 
 def checking(obj: KObject | None) -> None:

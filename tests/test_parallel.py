@@ -227,6 +227,50 @@ def test_loaded_files_round_trip_through_pickle() -> None:
     assert again.diagnostics == loaded.diagnostics and again.directives == loaded.directives
 
 
+def test_local_findings_round_trip_through_pickle() -> None:
+    """A worker's findings travel as plain tuples where they can, as records where a field
+    beyond the plain ones is set: every one comes back equal."""
+    from kpolicy.lint.run import LocalFindings
+    from kpolicy.model import (
+        Diagnostic,
+        Fix,
+        ObjectRef,
+        Origin,
+        RelatedLocation,
+        Severity,
+        Span,
+        Suppression,
+    )
+    from kpolicy.records import fields
+
+    # the fields a plain finding travels with, and those that make it travel as a record: a
+    # new field of Diagnostic must be one or the other (kpolicy.lint.run._flat)
+    assert [f.name for f in fields(Diagnostic)] == [
+        *("rule", "severity", "message", "file", "span", "path", "object"),
+        *("related", "fix", "suppression", "rejects", "origin", "found_at"),
+    ]
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    plain = Diagnostic("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
+    others = [
+        replace(plain, rejects=True),
+        replace(plain, related=(RelatedLocation("b.yaml", Span(5, 1, 5, 2), "why", ref),)),
+        replace(plain, fix=Fix("fix it", ())),
+        replace(plain, suppression=Suppression("comment", "why")),
+        replace(plain, origin=Origin("chart/templates/a.yaml", 3)),
+        replace(plain, found_at=("c.yaml", "/spec")),
+    ]
+    local = LocalFindings(
+        (([plain, *others], (3,), None), ([], (), ())), ("trace",), (("line",) * 7, ())
+    )
+    packed = lint_run._pack(("file", local))
+    assert packed[1][0][0][0][0].__class__ is tuple  # type: ignore[index]
+    again = lint_run._unpack(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
+    assert again == ("file", local)
+    assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
+    assert again[1] is not None
+    assert [type(d) for d in again[1].per_object[0][0]] == [Diagnostic] * 7
+
+
 def test_local_index_answers_only_about_one_object() -> None:
     import copy
 
@@ -960,3 +1004,198 @@ def test_annotations_and_comments_hide_the_same_findings_in_parallel(tmp_path: P
     } <= hidden
     unused = [d for d in found["diagnostics"] if d["rule"] == "unused-suppression"]
     assert any("selector-overlap" in d["message"] for d in unused)
+
+
+WORKLOAD_WITH_ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: envy}
+spec:
+  selector:
+    matchLabels: {app: envy}
+  template:
+    metadata:
+      labels: {app: envy}
+    spec:
+      initContainers:
+      - name: init
+        image: busybox:1.36
+        command: [sh, -c, "true"]
+      containers:
+      - name: c
+        image: nginx:1.25
+        env:
+        - {name: A, value: "1"}
+        - {name: A, value: "2"}
+        envFrom: [{configMapRef: {name: settings}}]
+        args: [--port, "80"]
+        ports: [{containerPort: 80}]
+"""
+
+
+def test_the_parent_keeps_workloads_without_what_none_of_its_checks_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A workload reaches the parent without its containers' env, envFrom, command and args:
+    each holds NOT_KEPT (whose reading raises NotKeptWhole) at its own position, with nothing
+    under it; the findings on them (env-var-duplicate) are the workers', and the output is
+    the serial run's."""
+    from kpolicy.index import NOT_KEPT, NotKeptWhole
+    from kpolicy.lint.run import UNREAD_CONTAINER_FIELDS
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "envy.yaml").write_text(WORKLOAD_WITH_ENV)
+    seen = _objects_checked(monkeypatch)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial, _ = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    whole = next(o for o in seen if o.name == "envy")
+    seen.clear()
+    parallel_run, _ = report(LintOptions(**{**options.__dict__, "jobs": 2}))
+    assert parallel_run == serial
+    assert any(
+        d["rule"] == "env-var-duplicate" and d["file"].endswith("envy.yaml")
+        for d in json.loads(serial)["diagnostics"]
+    )
+    envy = next(o for o in seen if o.name == "envy")
+    pod = envy.data["spec"]["template"]["spec"]
+    container, init = pod["containers"][0], pod["initContainers"][0]
+    dropped = [("containers", 0, key) for key in ("env", "envFrom", "args")]
+    dropped.append(("initContainers", 0, "command"))
+    for field, position, key in dropped:
+        assert key in UNREAD_CONTAINER_FIELDS
+        assert pod[field][position][key] is NOT_KEPT
+        path = ("spec", "template", "spec", field, position, key)
+        assert envy.span(path) == whole.span(path)
+        assert envy.positions.lookup("/" + "/".join(map(str, (*path, 0)))) is None
+    with pytest.raises(NotKeptWhole):
+        list(container["env"])
+    with pytest.raises(NotKeptWhole):
+        len(init["command"])
+    # what the parent's checks read is there, at its place
+    assert container["ports"] == [{"containerPort": 80}]
+    port = ("spec", "template", "spec", "containers", 0, "ports", 0, "containerPort")
+    assert envy.span(port) == whole.span(port)
+    # the serial run of an input this small keeps everything
+    assert whole.data["spec"]["template"]["spec"]["containers"][0]["env"][0]["value"] == "1"
+
+
+def test_not_kept_refuses_to_be_read_and_pickles_as_itself() -> None:
+    from kpolicy.index import NOT_KEPT, NotKeptWhole
+
+    assert pickle.loads(pickle.dumps(NOT_KEPT, protocol=pickle.HIGHEST_PROTOCOL)) is NOT_KEPT
+    for read in (len, bool, list, lambda v: v[0], lambda v: "x" in v):
+        with pytest.raises(NotKeptWhole):
+            read(NOT_KEPT)
+
+
+def test_a_workload_without_unread_fields_resolves_as_the_whole_outside_them() -> None:
+    from kpolicy.index import NOT_KEPT
+    from kpolicy.lint.run import without_unread
+
+    text = (
+        "kind: Pod\napiVersion: v1\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    env:\n    - {name: X, value: '1'}\n    image: i\n"
+        "  - name: b\n    args: [x, y]\n    command: [sh]\n    ports: [{containerPort: 1}]\n"
+    )
+    obj = load_text(SourceFile("t.yaml", text), Limits()).objects[0]
+    slim = without_unread(obj)
+    full = obj.positions.entries
+    containers = slim.data["spec"]["containers"]
+    assert [sorted(k for k, v in c.items() if v is NOT_KEPT) for c in containers] == [
+        ["env"],
+        ["args", "command"],
+    ]
+    assert not slim.plain
+    # the document read is left as it is (a copy of the nodes above what is dropped)
+    assert obj.data["spec"]["containers"][0]["env"] == [{"name": "X", "value": "1"}]
+    under = ("/spec/containers/0/env/", "/spec/containers/1/args/", "/spec/containers/1/command/")
+    assert slim.positions.entries == {p: e for p, e in full.items() if not p.startswith(under)}
+    # a chart template's object, or a kind: List item, is kept as it is
+    listed = load_text(
+        SourceFile("l.yaml", "apiVersion: v1\nkind: List\nitems:\n- " + text.replace("\n", "\n  ")),
+        Limits(),
+    ).objects[0]
+    assert listed.kind == "Pod" and without_unread(listed) is listed
+
+
+def test_lines_rendered_by_the_workers_are_the_report_of_the_parent(tmp_path: Path) -> None:
+    """The JSON lines the workers render (``json_lines``) make the report that the parent makes
+    rendering them itself, also where the findings change after the workers: severities the
+    config overrides, findings a comment, an annotation, an exemption or the baseline hides,
+    findings of checks deferred to the parent and ``--context`` findings shown on a file."""
+    from kpolicy.baseline import write_baseline
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "hidden.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hidden\n"
+        "  annotations: {kpolicy.io/ignore: image-tag-missing-or-latest}\n"
+        "spec:\n  containers:\n  - name: c\n    image: 'x:latest'\n"
+        "    resources: {limits: {cpu: 2Gb}}  # kpolicy: ignore[all] -- testing\n"
+    )
+    config = tmp_path / "kpolicy.yaml"
+    config.write_text(
+        "rules:\n  toleration-invalid: warning\n  rolling-update-invalid: info\n"
+        "exemptions:\n  - rules: [selector-mismatch]\n    names: [web]\n    reason: testing\n"
+    )
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: ctx}\nspec: {selector: {app: app1}}\n"
+    )
+    base = LintOptions(
+        paths=[str(folder)],
+        context=[str(context)],
+        config_path=config,
+        use_config_discovery=False,
+        cwd=tmp_path,
+    )
+    first, _ = lint(base, build_session(base))
+    baseline = tmp_path / "baseline.json"
+    write_baseline(baseline, first.diagnostics[::3], tmp_path)
+    options = replace(base, baseline=baseline)
+
+    def run(jobs: int, json_lines: bool) -> tuple[str, Any]:
+        chosen = replace(options, jobs=jobs, json_lines=json_lines)
+        session = build_session(chosen)
+        result, _ = lint(chosen, session)
+        out = io.StringIO()
+        ctx = ReportContext(rules=session.rules, tool_version="test", show_suppressed=True)
+        writer("json")(result, ctx, out)
+        return out.getvalue(), result
+
+    expected, general = run(1, False)
+    assert not general.rendered
+    text, fast = run(2, True)
+    assert text == expected
+    assert run(2, False)[0] == expected
+    # the workers' lines were taken for most findings, and findings changed after the workers
+    # were there to be rendered again
+    taken = [d for d in fast.diagnostics if fast.rendered.get(id(d), (None,))[0] is d]
+    assert len(taken) > len(fast.diagnostics) // 2
+    report_json = json.loads(text)
+    kinds = {d["suppressedBy"] for d in report_json["suppressed"]}
+    assert {"comment", "annotation", "exemption"} <= kinds
+    assert report_json["baselined"]
+    severities = {d["rule"]: d["severity"] for d in report_json["diagnostics"]}
+    assert severities.get("toleration-invalid", "warning") == "warning"
+    assert "info" in severities.values()
+
+
+def test_a_rendered_line_is_the_report_of_its_very_finding_only() -> None:
+    """A line the workers rendered stands for the finding object it was rendered from: the
+    same finding changed (a new object) is rendered again."""
+    from kpolicy.model import Diagnostic, LintResult, Severity, Span, Summary
+
+    found = Diagnostic(
+        "image-tag-latest", Severity.WARNING, "m", "a.yaml", Span(1, 1, 1, 2), "", None
+    )
+    changed = replace(found, severity=Severity.ERROR)
+    summary = Summary(files=1, documents=1, objects=1, errors=1, warnings=1, infos=0, suppressed=0)
+    result = LintResult(
+        (found, changed), (), summary, "1.33", rendered={id(found): (found, '{"stand-in": 1}')}
+    )
+    out = io.StringIO()
+    writer("json")(result, ReportContext(rules={}, tool_version="test"), out)
+    lines = json.loads(out.getvalue())["diagnostics"]
+    assert lines[0] == {"stand-in": 1}
+    assert lines[1]["severity"] == "error" and lines[1]["rule"] == "image-tag-latest"

@@ -12,12 +12,14 @@ import inspect
 import math
 import pickle
 import pkgutil
+import sys
 from typing import Any
 
 import pytest
 
 import kpolicy
 from kpolicy.records import RECORDS, field, record
+from tests.conftest import ROOT
 
 
 def _all_records() -> list[type]:
@@ -304,3 +306,31 @@ def test_record_state_round_trip_keeps_defaults_and_factories() -> None:
     assert copy.copy(Other(1, "b", 3.0)) == Other(1, "b", 3.0)
     for method in ("__getstate__", "__setstate__"):
         assert getattr(Other, method).__code__.co_code == getattr(_Every, method).__code__.co_code
+
+
+def test_the_stored_shapes_are_up_to_date() -> None:
+    """After adding a record of a new shape: python tools/gen_record_shapes.py (`make docs`)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from gen_record_shapes import every_record_shape
+
+    from kpolicy import records
+
+    text = (ROOT / "kpolicy" / "_record_shapes.py").read_text(encoding="utf-8")
+    assert text == records.shapes_module(every_record_shape())
+
+
+def test_a_stored_shape_is_the_code_its_text_compiles_to() -> None:
+    from kpolicy import records
+    from kpolicy._record_shapes import SHAPES
+
+    assert SHAPES
+    for key, function in SHAPES.items():
+        namespace: dict[str, Any] = {}
+        exec(records._shape_source(key), {}, namespace)
+        compiled = namespace["__init__"].__code__
+        stored = function.__code__
+        assert stored.co_code == compiled.co_code, key
+        assert stored.co_names == compiled.co_names, key
+        assert stored.co_varnames == compiled.co_varnames, key
+        assert stored.co_consts == compiled.co_consts, key
+        assert stored.co_argcount == compiled.co_argcount, key

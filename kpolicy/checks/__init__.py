@@ -15,13 +15,15 @@ import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
 
 from kpolicy.index import Index
 from kpolicy.model import KObject, Problem
 from kpolicy.records import field, record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Protocol
+
     from kpolicy.schema import SchemaProblem
 
 __all__ = [
@@ -54,15 +56,20 @@ class Reads(enum.Enum):
     SCHEMAS = "schemas"
 
 
-class SchemaService(Protocol):
-    """The schemas of a run (:class:`kpolicy.schema.SchemaValidator`): the bundled ones of its
-    version, and in the parent the custom kinds' too."""
+if TYPE_CHECKING:
 
-    def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]: ...
+    class SchemaService(Protocol):
+        """The schemas of a run (:class:`kpolicy.schema.SchemaValidator`): the bundled ones of its
+        version, and in the parent the custom kinds' too."""
 
-    def has_schema(self, api_version: object, kind: object) -> bool: ...
+        def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]: ...
 
-    def is_builtin(self, api_version: object, kind: object) -> bool: ...
+        def has_schema(self, api_version: object, kind: object) -> bool: ...
+
+        def is_builtin(self, api_version: object, kind: object) -> bool: ...
+
+else:
+    SchemaService = object  # a Protocol to mypy (typing is not imported at run time)
 
 
 @record(frozen=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin, quoted_detail
@@ -26,9 +25,14 @@ from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_subdomain, is_qualified_name
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import KObject, Path, Problem
 from kpolicy.versions import minor
 from kpolicy.workload import get, int_value, mapping, sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 REJECTS: Final = "the API server rejects this"
 
@@ -233,7 +237,7 @@ def _replacement_policy_problems(
 
 
 # k8s.io/apimachinery/pkg/util/validation: httpPathFmt, used by IsDomainPrefixedPath
-_HTTP_PATH: Final = re.compile(r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+")
+_HTTP_PATH: Final = lazy_compile(r"[A-Za-z0-9/\-._~%!$&'()*+,;=:]+")
 
 
 # IsDomainPrefixedPath (k8s.io/apimachinery/pkg/util/validation) and maxManagedByLength

@@ -7,7 +7,6 @@ The simpler best-practice rules are declarative (``check:`` in their ``rules/<id
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from kpolicy.checks import FEW, Reads, RuleContext, check, few
 from kpolicy.checks.podspec import quoted_detail, rejection, template_rejects
@@ -17,6 +16,10 @@ from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 _REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})

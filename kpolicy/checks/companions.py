@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin
@@ -38,6 +37,10 @@ from kpolicy.workload import (
     pod_spec,
     sequence,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 REJECTS: Final = "the API server rejects this"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import FEW, RuleContext, check, few
 from kpolicy.checks.rollout import rolling_update_accepted, rolling_update_params
@@ -11,6 +10,10 @@ from kpolicy.fix import combine, set_value
 from kpolicy.k8s.intstr import daemonset_surge_and_unavailable
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import get, pod_spec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # at most this many nodes are named per reason in a daemonset-no-eligible-nodes message
 _NODES_SHOWN: Final = 5

@@ -7,7 +7,6 @@ kpolicy/checks/apiversions.py.)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import (
@@ -37,6 +36,10 @@ from kpolicy.workload import (
     pod_template,
     sequence,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # ---------------------------------------------------------------------------------------------
 # labels-invalid

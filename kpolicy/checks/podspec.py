@@ -19,9 +19,7 @@ checks skip them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.schema_rules import is_patch
@@ -36,6 +34,7 @@ from kpolicy.k8s.validation import (
     is_valid_label_value,
     is_valid_port_name,
 )
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.records import replace
 from kpolicy.versions import minor
@@ -50,8 +49,9 @@ from kpolicy.workload import (
     sequence,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from fractions import Fraction
+    from typing import Any, Final
 
 # Kinds whose pod template must restart Always: LONG_RUNNING_KINDS (kpolicy.workload).
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})
@@ -152,7 +152,7 @@ _COMPARISON_GATE_FROM: Final = 35
 _COMPARISON_GATE_DEFAULTS: Final[Mapping[int, bool]] = {35: False}
 _TAINT_EFFECTS: Final = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 # content.IsDecimalInteger: a canonical base-10 integer (no '+', no leading zeros)
-_DECIMAL_INTEGER_RE: Final = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_DECIMAL_INTEGER_RE: Final = lazy_compile(r"-?(?:0|[1-9][0-9]*)")
 
 
 def _comparison_operators(ctx: RuleContext) -> bool | None:
@@ -339,18 +339,19 @@ def _overcommit_allowed(name: str) -> bool:
     return _is_native_resource(name) and not name.startswith("hugepages-")
 
 
-def _quantities(value: object) -> dict[str, tuple[object, Fraction]]:
-    out: dict[str, tuple[object, Fraction]] = {}
+def _quantities(value: object) -> dict[str, tuple[object, int]]:
+    """The valid quantities of a resource list: name → (the value as written, its nanos)."""
+    out: dict[str, tuple[object, int]] = {}
     items = mapping(value)
     if not items:
         return out
-    # imported where a quantity is read: fractions and decimal are 2 ms of a one-file start-up
-    from kpolicy.k8s.quantity import parse_quantity
+    # imported where a quantity is read
+    from kpolicy.k8s.quantity import quantity_nanos
 
     for name, raw in items.items():
         if not isinstance(name, str):
             continue
-        parsed = parse_quantity(raw)
+        parsed = quantity_nanos(raw)
         if parsed is not None:
             out[name] = (raw, parsed)
     return out

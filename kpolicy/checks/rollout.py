@@ -14,9 +14,7 @@ request undecodable; that is the schema rules' finding, so these rules skip the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Final
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin
@@ -31,6 +29,7 @@ from kpolicy.k8s.intstr import (
     statefulset_max_unavailable,
     validate_int_or_percent,
 )
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Fix, KObject, Path, Problem
 from kpolicy.records import record
 from kpolicy.workload import (
@@ -41,6 +40,10 @@ from kpolicy.workload import (
     pod_spec,
     spec_of,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 APPS_V1: Final = "apps/v1"
 ROLLING_UPDATE: Final = "RollingUpdate"
@@ -67,7 +70,7 @@ def _strategy_field(kind: str) -> str | None:
 # MaxUnavailableStatefulSet: alpha (off) from 1.24 to 1.34, beta (on) from 1.35.
 _MAX_UNAVAILABLE_STATEFULSET_GATE: Final = "MaxUnavailableStatefulSet"
 
-_ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
+_ATOI_RE: Final = lazy_compile(r"[+-]?[0-9]+")
 
 
 # ---------------------------------------------------------------------------------------------

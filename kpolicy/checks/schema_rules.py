@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.fix import quote_value, rename_key
@@ -20,6 +19,10 @@ from kpolicy.schema import (
     served_minors,
 )
 from kpolicy.versions import minor
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 # What validation (not decoding) rejects; a StatefulSet's pod spec and claim templates were not
 # validated on create before 1.34 (see kpolicy.checks.podspec): the StatefulSet was accepted.

@@ -7,13 +7,12 @@ posting list, not the namespace. The index holds the linted files and ``--contex
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
+from kpolicy.lazyre import lazy_compile
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import (
     SELECTOR_CONTROLLER_KINDS,
@@ -23,6 +22,10 @@ from kpolicy.workload import (
     pod_spec,
     sequence,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -175,7 +178,7 @@ _CONTROLLER_LABELS = frozenset(
         "batch.kubernetes.io/job-completion-index",
     }
 )
-_ORDINAL_SUFFIX = re.compile(r"-[0-9]+")
+_ORDINAL_SUFFIX = lazy_compile(r"-[0-9]+")
 
 
 def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:

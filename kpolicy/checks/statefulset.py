@@ -9,7 +9,6 @@ Values of the wrong type are left to the schema rules.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.features import gate_enabled, gate_reason
@@ -32,6 +31,10 @@ from kpolicy.workload import (
     template_labels,
 )
 from kpolicy.workload import cluster_ip as workload_cluster_ip
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ON_DELETE = "OnDelete"
 
@@ -427,9 +430,9 @@ def _claim_spec_errors(claim: Mapping[str, Any], base: Path) -> Iterator[tuple[P
     storage = requests["storage"]
     if isinstance(storage, bool) or not isinstance(storage, str | int | float):
         return  # null and other types are decoding errors, the schema rules' findings
-    from kpolicy.k8s.quantity import parse_quantity  # where a quantity is read (start-up)
+    from kpolicy.k8s.quantity import quantity_nanos  # where a quantity is read (start-up)
 
-    quantity = parse_quantity(storage)
+    quantity = quantity_nanos(storage)
     if quantity is None:
         yield (storage_path, "auto", f"storage request {storage!r} is not a valid quantity")
     elif quantity <= 0:

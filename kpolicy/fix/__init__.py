@@ -10,7 +10,6 @@ data must look like afterwards (``Expect``), and a fixed file is read back and h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from kpolicy.model import (
     Applicability,
@@ -25,6 +24,10 @@ from kpolicy.model import (
     TextEdit,
     to_pointer,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "combine",

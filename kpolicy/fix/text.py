@@ -16,12 +16,14 @@ import io
 import json
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from kpolicy.load import load_documents
 from kpolicy.model import DeleteKey, Expect, Fix, InsertKey, SourceFile, Span, TextEdit
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from kpolicy.lsp.positions import Lines
 
 # kpolicy.lsp.positions (and lsprotocol's thousands of classes) is imported only where a fix is

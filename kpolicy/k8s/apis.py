@@ -16,9 +16,12 @@ release stopped serving, or that a later release removes, are in ``REMOVED``, th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
 
 from kpolicy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 # kind -> the apiVersions that serve it in every release kpolicy supports (1.29 and later)
 SERVED: Final[Mapping[str, tuple[str, ...]]] = {

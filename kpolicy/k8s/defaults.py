@@ -29,9 +29,12 @@ gets its default: validation rules report the wrong type on the raw manifest.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
 
 from kpolicy.workload import int_or_string, int_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "DEFAULT_PROGRESS_DEADLINE_SECONDS",

@@ -16,11 +16,14 @@ reaches a controller has always been defaulted by the API server first.
 
 from __future__ import annotations
 
-import re
 from types import MappingProxyType
-from typing import Final
 
+from kpolicy.lazyre import lazy_compile
 from kpolicy.workload import int_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "DAEMONSET_MAX_SURGE_DEFAULT",
@@ -76,9 +79,9 @@ _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 
 # strconv.Atoi in base 10: optional sign, ASCII digits only (no spaces, no underscores).
-_ATOI_RE: Final = re.compile(r"[+-]?[0-9]+")
+_ATOI_RE: Final = lazy_compile(r"[+-]?[0-9]+")
 # k8s.io/apimachinery/pkg/util/validation: percentFmt.
-_VALID_PERCENT_RE: Final = re.compile(r"[0-9]+%")
+_VALID_PERCENT_RE: Final = lazy_compile(r"[0-9]+%")
 
 _NOT_INT_OR_PERCENT: Final = "invalid int-or-percent value {}: must be an integer or a percentage"
 

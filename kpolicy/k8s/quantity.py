@@ -9,9 +9,12 @@ The grammar is ``resource.ParseQuantity``'s (``k8s.io/apimachinery/pkg/api/resou
     decimalSI := n u m "" k M G T P E         (powers of 1000)
 
 Suffixes are case-sensitive: ``512mi`` and ``2GB`` are invalid, ``1E`` is 10**18 and
-``1e3`` is 1000. The value is exact (a :class:`fractions.Fraction`); as in Kubernetes a
-non-zero value finer than 1n is rounded away from zero to 1n, and a binary-suffixed value
-beyond 2**63-1 is capped there.
+``1e3`` is 1000. The value is exact: as in Kubernetes a non-zero value finer than 1n is
+rounded away from zero to 1n (so every value is a whole number of nanos), and a
+binary-suffixed value beyond 2**63-1 is capped there. :func:`quantity_nanos` gives it as that
+whole number, with integers only (the checks compare quantities so); :func:`parse_quantity`
+as a :class:`fractions.Fraction` (importing fractions and decimal is 2 ms of a one-file
+start-up, which reads quantities through :func:`quantity_nanos`).
 
 The scanner accepts a few odd strings and so do we: a bare sign (``"-"``), a bare point
 (``"."``) or a bare suffix such as ``"Mi"`` or ``"k"`` all parse as zero, and ``"1.G"`` is
@@ -21,21 +24,30 @@ The scanner accepts a few odd strings and so do we: a bare sign (``"-"``), a bar
 from __future__ import annotations
 
 import math
-import re
-from fractions import Fraction
-from typing import Final
 
-__all__ = ["MAX_DIGITS", "is_valid_quantity", "parse_quantity", "parse_quantity_string"]
+from kpolicy.lazyre import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from fractions import Fraction
+    from typing import Final
+
+__all__ = [
+    "MAX_DIGITS",
+    "is_valid_quantity",
+    "parse_quantity",
+    "parse_quantity_string",
+    "quantity_nanos",
+    "quantity_string_nanos",
+]
 
 # The shape parseQuantityString scans: sign, integer digits, optional fraction, then suffix
 # letters from its permissive set, an optional sign and digits.
-_QUANTITY_RE: Final = re.compile(
+_QUANTITY_RE: Final = lazy_compile(
     r"(?P<sign>[+-]?)(?P<num>[0-9]*)(?:\.(?P<denom>[0-9]*))?(?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)"
 )
-# strconv.ParseInt(s, 10, 64) for a decimal exponent.
-_EXPONENT_RE: Final = re.compile(r"[+-]?[0-9]+")
 # strings.TrimSpace: Unicode white space (unicode.IsSpace), applied by Quantity.UnmarshalJSON.
-_TRIM_RE: Final = re.compile(
+_TRIM_RE: Final = lazy_compile(
     r"^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|"
     r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
 )
@@ -57,7 +69,7 @@ _BINARY_SUFFIXES: Final = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei
 _INT64_MAX: Final = 2**63 - 1
 _INT64_MIN: Final = -(2**63)
 _MAX_INT64_FACTORS: Final = 18
-_NANO: Final = Fraction(1, 10**9)
+_NANOS_PER_UNIT: Final = 10**9
 # Beyond this decimal exponent we refuse to build the number (see parse_quantity_string); below
 # its negative, a non-zero value is simply rounded up to 1n.
 _MAX_DECIMAL_EXPONENT: Final = 4_000
@@ -77,7 +89,7 @@ def _interpret_suffix(suffix: str) -> tuple[int, int, str] | None:
         return 10, _DECIMAL_SUFFIXES[suffix], "DecimalSI"
     if suffix in _BINARY_SUFFIXES:
         return 2, _BINARY_SUFFIXES[suffix], "BinarySI"
-    if len(suffix) > 1 and suffix[0] in "eE" and _EXPONENT_RE.fullmatch(suffix[1:]) is not None:
+    if len(suffix) > 1 and suffix[0] in "eE" and _is_int_text(suffix[1:]):
         parsed = int(suffix[1:])
         if not _INT64_MIN <= parsed <= _INT64_MAX:
             return None
@@ -85,9 +97,22 @@ def _interpret_suffix(suffix: str) -> tuple[int, int, str] | None:
     return None
 
 
+def _is_int_text(text: str) -> bool:
+    # what strconv.ParseInt(s, 10, 64) reads for a decimal exponent (before its range check):
+    # an optional sign, then one or more ASCII digits
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return digits.isascii() and digits.isdigit()
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    # numerator >= 0, denominator > 0
+    return -(-numerator // denominator)
+
+
 # follows k8s.io/apimachinery/pkg/api/resource.ParseQuantity (with parseQuantityString)
-def parse_quantity_string(text: str) -> Fraction | None:
-    """The exact value of a quantity string, or None when ``ParseQuantity`` rejects it.
+def quantity_string_nanos(text: str) -> int | None:
+    """The exact value of a quantity string in units of 1n (10**-9), or None when
+    ``ParseQuantity`` rejects it.
 
     No white space is trimmed here: ``" 1"`` is invalid, as it is for ``ParseQuantity``.
     Two deliberate differences: a decimal exponent above 4000 (``1e5000``) is rejected, where
@@ -97,7 +122,7 @@ def parse_quantity_string(text: str) -> Fraction | None:
     if not isinstance(text, str) or not text:
         return None
     if text == "0":
-        return Fraction(0)
+        return 0
     match = _QUANTITY_RE.fullmatch(text)
     if match is None:
         return None
@@ -131,39 +156,49 @@ def parse_quantity_string(text: str) -> Fraction | None:
         if scale >= -9:
             product = int(num + denom) * mantissa
             if product <= _INT64_MAX:
-                return _scaled(-product if negative else product, scale)
+                if not product:
+                    return 0  # "0e2147483647" is zero: no power of ten is built
+                scaled: int = product * 10 ** (scale + 9)
+                return -scaled if negative else scaled
 
     # the slow path: inf.Dec.SetString needs at least one digit in the number's text
     if not match["num"] and not denom:
         return None
-    amount = Fraction(int(num + denom), 10 ** len(denom))
+    # the value is digits × base**exponent / 10**len(denom), rounded up (away from zero) to
+    # nano precision: computed in nanos, with integers
+    digits = int(num + denom)
+    if not digits:
+        return 0
+    nanos: int
     if base == 10:
         if exponent < -_MAX_DECIMAL_EXPONENT:
-            amount = _NANO if amount else Fraction(0)
-        elif amount:
-            amount *= Fraction(10) ** exponent
+            nanos = 1
+        else:
+            shift = exponent - len(denom) + 9
+            nanos = digits * 10**shift if shift >= 0 else _ceil_div(digits, 10**-shift)
     else:
-        amount *= 2**exponent
-    if amount:
-        # round up (away from zero) to nano precision
-        amount = Fraction(math.ceil(amount / _NANO)) * _NANO
-    if quantity_format == "BinarySI" and amount > _INT64_MAX:
-        amount = Fraction(_INT64_MAX)
-    return -amount if negative else amount
+        nanos = _ceil_div(digits * 2**exponent * _NANOS_PER_UNIT, 10 ** len(denom))
+    if quantity_format == "BinarySI" and nanos > _INT64_MAX * _NANOS_PER_UNIT:
+        nanos = _INT64_MAX * _NANOS_PER_UNIT
+    return -nanos if negative else nanos
 
 
-def _scaled(value: int, scale: int) -> Fraction:
-    """``value × 10^scale``, built at once rather than by Fraction arithmetic."""
-    if value == 0:
-        return Fraction(0)
-    if scale >= 0:
-        return Fraction(value * 10**scale)
-    return Fraction(value, 10**-scale)
+def parse_quantity_string(text: str) -> Fraction | None:
+    """:func:`quantity_string_nanos` as a :class:`fractions.Fraction` of the unit."""
+    nanos = quantity_string_nanos(text)
+    return None if nanos is None else _fraction(nanos)
+
+
+def _fraction(nanos: int) -> Fraction:
+    from fractions import Fraction
+
+    return Fraction(nanos, _NANOS_PER_UNIT)
 
 
 # follows resource.Quantity.UnmarshalJSON (strings.TrimSpace, then ParseQuantity)
-def parse_quantity(value: object) -> Fraction | None:
-    """The exact value of a quantity field as the API server decodes it, or None if invalid.
+def quantity_nanos(value: object) -> int | None:
+    """The exact value of a quantity field as the API server decodes it, in units of 1n
+    (10**-9), or None if invalid.
 
     Strings are trimmed of surrounding white space (JSON decoding does that) and parsed with
     :func:`parse_quantity_string`. YAML numbers are accepted the way the API server receives
@@ -175,19 +210,25 @@ def parse_quantity(value: object) -> Fraction | None:
     if isinstance(value, int):
         if value.bit_length() > MAX_DIGITS * 3:  # more digits than MAX_DIGITS: no str() of it
             return None
-        return parse_quantity_string(str(value))
+        return quantity_string_nanos(str(value))
     if isinstance(value, float):
         if not math.isfinite(value):
             return None
         # repr gives the shortest round-tripping decimal, as Go's JSON float encoding does
-        return parse_quantity_string(repr(value))
+        return quantity_string_nanos(repr(value))
     if isinstance(value, str):
         if value[:1].isalnum() and value[-1:].isalnum():  # nothing to trim (the usual case)
-            return parse_quantity_string(value)
-        return parse_quantity_string(_TRIM_RE.sub("", value))
+            return quantity_string_nanos(value)
+        return quantity_string_nanos(_TRIM_RE.sub("", value))
     return None
 
 
+def parse_quantity(value: object) -> Fraction | None:
+    """:func:`quantity_nanos` as a :class:`fractions.Fraction` of the unit."""
+    nanos = quantity_nanos(value)
+    return None if nanos is None else _fraction(nanos)
+
+
 def is_valid_quantity(value: object) -> bool:
-    """True when :func:`parse_quantity` accepts ``value``."""
-    return parse_quantity(value) is not None
+    """True when :func:`quantity_nanos` accepts ``value``."""
+    return quantity_nanos(value) is not None

@@ -14,9 +14,13 @@ error saying what type was expected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Final
+
+from kpolicy.lazyre import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "DNS1035_LABEL_MAX_LENGTH",
@@ -47,18 +51,18 @@ LABEL_VALUE_MAX_LENGTH: Final = 63
 _PORT_NAME_MAX_LENGTH: Final = 15
 
 _DNS1123_LABEL: Final = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_RE: Final = re.compile(_DNS1123_LABEL)
-_DNS1123_SUBDOMAIN_RE: Final = re.compile(rf"{_DNS1123_LABEL}(?:\.{_DNS1123_LABEL})*")
-_DNS1035_LABEL_RE: Final = re.compile(r"[a-z](?:[-a-z0-9]*[a-z0-9])?")
-_QUALIFIED_NAME_RE: Final = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_LABEL_VALUE_RE: Final = re.compile(r"(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
-_PORT_NAME_CHARSET_RE: Final = re.compile(r"[-a-z0-9]+")
-_PORT_NAME_LETTER_RE: Final = re.compile(r"[a-z]")
-_C_IDENTIFIER_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PERCENT_RE: Final = re.compile(r"[0-9]+%")
-_STRICT_ENV_VAR_NAME_RE: Final = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+_DNS1123_LABEL_RE: Final = lazy_compile(_DNS1123_LABEL)
+_DNS1123_SUBDOMAIN_RE: Final = lazy_compile(rf"{_DNS1123_LABEL}(?:\.{_DNS1123_LABEL})*")
+_DNS1035_LABEL_RE: Final = lazy_compile(r"[a-z](?:[-a-z0-9]*[a-z0-9])?")
+_QUALIFIED_NAME_RE: Final = lazy_compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE_RE: Final = lazy_compile(r"(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_PORT_NAME_CHARSET_RE: Final = lazy_compile(r"[-a-z0-9]+")
+_PORT_NAME_LETTER_RE: Final = lazy_compile(r"[a-z]")
+_C_IDENTIFIER_RE: Final = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PERCENT_RE: Final = lazy_compile(r"[0-9]+%")
+_STRICT_ENV_VAR_NAME_RE: Final = lazy_compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 # Printable ASCII (space through '~') except '=': what Go's unicode.IsPrint accepts below 0x80.
-_RELAXED_ENV_VAR_NAME_RE: Final = re.compile(r"[\x20-\x3c\x3e-\x7e]*")
+_RELAXED_ENV_VAR_NAME_RE: Final = lazy_compile(r"[\x20-\x3c\x3e-\x7e]*")
 
 # A relative path inside the selector (keys and list indexes) and its message.
 SelectorError = tuple[tuple[str | int, ...], str]

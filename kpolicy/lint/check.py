@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
 
 from kpolicy.engine import Engine
 from kpolicy.helm import TemplateOrigins, is_hook
@@ -35,6 +34,10 @@ from kpolicy.suppress import (
     Suppressor,
     annotation_ignores,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def check_files(
@@ -96,8 +99,9 @@ def _check_files(
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
     origins = TemplateOrigins(str(base or Path.cwd()), session.limits.max_file_bytes)
+    rendered: dict[int, tuple[Diagnostic, str]] = {}
     per_file = [
-        _check_file(engine, file, session, found, origins)
+        _check_file(engine, file, session, found, origins, rendered)
         for file, found in zip(loaded, early, strict=True)
     ]
     kept: list[Diagnostic] = [d for d in extra if not d.suppressed]
@@ -143,6 +147,7 @@ def _check_files(
         checked=tuple(
             CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
         ),
+        rendered=rendered,
     )
     if baseline:
         result = with_baseline(result, session, (f.source.display for f in loaded))
@@ -156,11 +161,12 @@ def _check_file(
     session: Session,
     local: LocalFindings | None = None,
     origins: TemplateOrigins | None = None,
+    rendered: dict[int, tuple[Diagnostic, str]] | None = None,
 ) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor]:
     """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, and
     the file's suppressions (whose unused ones are found once findings moved from context
     files have been seen too); with ``local``, the local pass's findings and only the checks
-    it deferred."""
+    it deferred, and into ``rendered`` the JSON lines the local pass rendered of them."""
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
@@ -188,6 +194,10 @@ def _check_file(
         else:
             # the local pass's findings are the reported ones already (object_findings)
             found, deferred, ignores = local.per_object[position]
+            if local.lines and found and rendered is not None:
+                # by the findings' identity: one that changes below is a new object
+                pairs = zip(found, local.lines[position], strict=True)
+                rendered.update(zip(map(id, found), pairs, strict=True))
             more = engine.run(obj, only=deferred) if deferred else None
             if more:
                 found = object_findings(obj, [*found, *more], generic)

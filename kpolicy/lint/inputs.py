@@ -7,7 +7,6 @@ import stat
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.errors import UsageError
@@ -36,6 +35,10 @@ from kpolicy.model import (
 from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import Suppressor, read_directives
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def read_input(

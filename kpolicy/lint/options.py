@@ -49,3 +49,6 @@ class LintOptions:
     # findings carry the fixes their checks offer: SARIF, --fix, --diff and the language server
     # read them; a run whose reports show none need not build them (False)
     fixes: bool = True
+    # the run writes a JSON report: the workers render their findings' lines of it, in
+    # parallel, rather than the parent after them (LintResult.rendered)
+    json_lines: bool = False

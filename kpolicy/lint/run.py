@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from typing import cast
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
 from kpolicy.engine import Engine
-from kpolicy.index import NAME_FIELDS, Index, LocalIndex, NamesOnly, PackedWhole
+from kpolicy.hints import cast
+from kpolicy.index import NAME_FIELDS, NOT_KEPT, Index, LocalIndex, NamesOnly, PackedWhole
 from kpolicy.k8s.apis import SERVED
 from kpolicy.lint.inputs import adapt_to_repo, refuse_past_run_limit, size_of
 from kpolicy.lint.inputs import read_input as read_input  # tests patch it here
@@ -20,12 +20,19 @@ from kpolicy.model import (
     Diagnostic,
     KObject,
     LoadedFile,
+    ObjectRef,
+    Severity,
     SourceFile,
+    Span,
 )
 from kpolicy.records import record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
-from kpolicy.workload import template_path
+from kpolicy.workload import get, template_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(frozen=True, slots=True)
@@ -34,12 +41,93 @@ class LocalFindings:
     reports them (:func:`kpolicy.lint.post.object_findings`), the plan positions of the checks
     that need the whole index (run again in the parent) and its ``kpolicy.io/ignore``
     annotations (:func:`kpolicy.suppress.annotation_ignores`; None when it has no finding in a
-    file whose text names no annotation); and the tracebacks of failed checks (``--debug``)."""
+    file whose text names no annotation); the tracebacks of failed checks (``--debug``); and,
+    when the run writes a JSON report, per object the lines of its findings in that report
+    (:attr:`LintOptions.json_lines`; else empty)."""
 
     per_object: tuple[
         tuple[list[Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
     ]
     traces: tuple[str, ...]
+    lines: tuple[tuple[str, ...], ...] = ()
+
+
+# The fields of a finding that most findings leave as they are (related locations, fix,
+# suppression, origin, found_at): a finding with none of them travels as a tuple.
+_Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | None, bool]
+
+
+def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
+    if (
+        diag.related
+        or diag.fix is not None
+        or diag.suppression is not None
+        or diag.origin is not None
+        or diag.found_at is not None
+    ):
+        return diag
+    span = diag.span
+    return (
+        diag.rule,
+        diag.severity,
+        diag.message,
+        diag.file,
+        span.line,
+        span.column,
+        span.end_line,
+        span.end_column,
+        diag.path,
+        diag.object,
+        diag.rejects,
+    )
+
+
+_Packed = tuple[
+    tuple[
+        tuple[list[_Flat | Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
+    ],
+    tuple[str, ...],
+    tuple[tuple[str, ...], ...],
+]
+
+
+def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
+    """A worker's answer as it travels to the parent: each finding as the plain tuple of its
+    fields (:func:`_flat`), which pickles in half the time of the records (and unpickles a
+    little faster, in the parent's collector while the workers run); :func:`_unpack` again."""
+    result, found = answer
+    if found is None:
+        return answer
+    per_object = tuple(
+        ([_flat(diag) for diag in findings], deferred, ignores)
+        for findings, deferred, ignores in found.per_object
+    )
+    packed: _Packed = (per_object, found.traces, found.lines)
+    return result, packed
+
+
+def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
+    result, found = packed
+    if found is None:
+        return result, None
+    per_object, traces, lines = cast(_Packed, found)
+    return result, LocalFindings(
+        tuple((_findings(flat), deferred, ignores) for flat, deferred, ignores in per_object),
+        traces,
+        lines,
+    )
+
+
+def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for item in flat:
+        if item.__class__ is not tuple:
+            found.append(cast(Diagnostic, item))
+            continue
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        span = Span(line, column, end_line, end_column)
+        found.append(Diagnostic(rule, severity, message, file, span, path, obj, rejects=rejects))
+    return found
 
 
 def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
@@ -58,7 +146,11 @@ def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bo
     return Engine(session.active, context, debug=debug)
 
 
-def _check_locally(engine: Engine, loaded: LoadedFile, generic: Set[str]) -> LocalFindings:
+def _check_locally(
+    engine: Engine, loaded: LoadedFile, generic: Set[str], render: bool = False
+) -> LocalFindings:
+    """The local pass on ``loaded``; with ``render``, the JSON report's lines of its findings
+    too (the parent's writer takes them for the findings that reach it unchanged)."""
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
@@ -71,7 +163,13 @@ def _check_locally(engine: Engine, loaded: LoadedFile, generic: Set[str]) -> Loc
         per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
-    return LocalFindings(tuple(per_object), traces)
+    if not render:
+        return LocalFindings(tuple(per_object), traces)
+    from kpolicy.report.json_report import finding_lines
+
+    line = finding_lines()  # one file's objects and name encoded once each
+    lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
+    return LocalFindings(tuple(per_object), traces, lines)
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
@@ -115,10 +213,73 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     return replace(obj, data=packed, positions=table)
 
 
+# the fields of a container that no check of the parent reads (its checks read a workload's
+# selector, labels, replicas, ports, resources, probes and volumes, never its environment or
+# command line): the largest part of the workloads it keeps (env alone is a quarter of the
+# data it keeps of a copied corpus)
+UNREAD_CONTAINER_FIELDS = ("env", "envFrom", "command", "args")
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def without_unread(obj: KObject) -> KObject:
+    """``obj``, a workload or Pod of a built-in kind that the parent keeps whole, without the
+    fields of its containers that no check of the parent reads (:data:`UNREAD_CONTAINER_FIELDS`):
+    each holds :data:`kpolicy.index.NOT_KEPT` instead, whose reading raises
+    :class:`kpolicy.index.NotKeptWhole`, and keeps its own position but none under it. Else
+    ``obj`` itself (as :func:`names_only`, an object of a chart's template or a ``kind: List``
+    item, or one whose positions are not a compact table of its document)."""
+    path = template_path(obj)
+    if (
+        path is None
+        or obj.base
+        or obj.template is not None
+        or obj.data.get("apiVersion") not in SERVED.get(obj.kind, ())
+        or not obj.positions.describes(obj.data)
+    ):
+        return obj
+    spec = get(obj.data, *path, "spec")
+    if spec.__class__ is not dict:
+        return obj
+    drops: list[tuple[str | int, ...]] = []
+    for field in _CONTAINER_LISTS:
+        listed = spec.get(field)
+        if listed.__class__ is not list:
+            continue
+        for position, container in enumerate(listed):
+            if container.__class__ is dict:
+                drops.extend(
+                    (*path, "spec", field, position, key)
+                    for key in UNREAD_CONTAINER_FIELDS
+                    if key in container
+                )
+    if not drops:
+        return obj
+    # a copy of the nodes above the dropped fields: the worker's document stays as it read it
+    copies: dict[tuple[str | int, ...], Any] = {(): dict(obj.data)}
+    for drop in drops:
+        for end in range(1, len(drop)):
+            prefix = drop[:end]
+            if prefix not in copies:
+                above = copies[drop[: end - 1]]
+                copies[prefix] = above[drop[end - 1]] = above[drop[end - 1]].copy()
+        copies[drop[:-1]][drop[-1]] = NOT_KEPT
+    data = copies[()]
+    table = obj.positions.collapsed(data, drops)
+    if table is None:
+        return obj
+    return replace(obj, data=data, positions=table, plain=False)
+
+
+def _slim(obj: KObject, deferred: tuple[int, ...], whole: frozenset[str]) -> KObject:
+    kept = obj if deferred else names_only(obj, whole)
+    return without_unread(kept) if kept is obj else kept
+
+
 def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> LoadedFile:
-    """``loaded`` with the objects the parent needs no more of by their names only."""
+    """``loaded`` with the objects the parent needs no more of by their names only, and the
+    others without what no check of the parent reads (:func:`without_unread`)."""
     objects = tuple(
-        obj if deferred else names_only(obj, whole)
+        _slim(obj, deferred, whole)
         for obj, (_, deferred, _) in zip(loaded.objects, found.per_object, strict=True)
     )
     if all(a is b for a, b in zip(objects, loaded.objects, strict=True)):
@@ -132,6 +293,17 @@ def _large(sizes: Sequence[int]) -> bool:
     from kpolicy.parallel import MIN_PARALLEL_BYTES, MIN_PARALLEL_FILES
 
     return sum(sizes) >= MIN_PARALLEL_BYTES and len(sizes) >= MIN_PARALLEL_FILES
+
+
+def _renders(total: int) -> bool:
+    """Whether the workers render the JSON report's lines of their findings, on input of
+    ``total`` bytes: the lines then travel with the findings and wait in the parent till the
+    report is written, a copy of the report's findings at the parent's peak of memory. So only
+    where the parent takes the answers as they come (:data:`kpolicy.parallel.UNPICKLE_EARLY_BYTES`),
+    far from the peak that large inputs reach: there the parent renders them as it writes."""
+    from kpolicy.parallel import UNPICKLE_EARLY_BYTES
+
+    return total <= UNPICKLE_EARLY_BYTES
 
 
 def read_all(
@@ -171,6 +343,9 @@ def read_all(
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
+        render = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
+        if render:
+            import kpolicy.report.json_report  # noqa: F401 - once, before the workers fork
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -180,7 +355,7 @@ def read_all(
             result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
-            found = _check_locally(engine, result, session.generic)
+            found = _check_locally(engine, result, session.generic, render)
             return _kept(result, found, whole), found
 
         if serial_pass:
@@ -190,7 +365,7 @@ def read_all(
             from kpolicy.parallel import WorkerFailed, load_files
 
             try:
-                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read)
+                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack)
             except WorkerFailed:
                 pass
             else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from kpolicy import dates
 from kpolicy.baseline import Baseline, load_baseline
@@ -28,6 +27,10 @@ from kpolicy.suppress import (
     suppression_policy,
 )
 from kpolicy.versions import DEFAULT_VERSION, check_version
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @record(frozen=True)

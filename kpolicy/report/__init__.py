@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 
 from kpolicy.model import Diagnostic, LintResult, ObjectRef
 from kpolicy.records import record
 from kpolicy.ruledefs import RuleDef
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, ClassVar, TextIO
+
     from kpolicy.plan.data import PlanReport
 
 
@@ -27,7 +29,7 @@ class ReportContext:
     source_root: str | None = None
 
 
-Writer = Callable[[LintResult, ReportContext, TextIO], None]
+Writer = Callable[[LintResult, ReportContext, "TextIO"], None]
 
 
 _MODULES = {
@@ -56,7 +58,7 @@ def writers() -> dict[str, Writer]:
 
 
 # `kpolicy plan`'s formats: each writes a kpolicy.plan.data.PlanReport
-PlanWriter = Callable[["PlanReport", TextIO], None]
+PlanWriter = Callable[["PlanReport", "TextIO"], None]
 
 _PLAN_MODULES = {
     "text": "kpolicy.report.plan_text",

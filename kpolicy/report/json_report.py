@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring_ascii
-from typing import Any, Final, TextIO
 
 from kpolicy import escape
 from kpolicy.model import Diagnostic, LintResult, Severity
 from kpolicy.report import EncodedLines, ReportContext, json_encoder, write_json_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TextIO
 
 
 def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
@@ -39,6 +42,22 @@ class _Lines:
         self._encode: Callable[[object], str] = json_encoder()
         self._objects: dict[int, tuple[object, str]] = {}
         self._files: dict[str, str] = {}
+
+    def rendered(self, lines: Mapping[int, tuple[Diagnostic, str]]) -> Callable[[Diagnostic], str]:
+        """The line of each finding: the one in ``lines`` (:attr:`LintResult.rendered`) when it
+        was rendered from that very finding, else rendered here."""
+        render = self.__call__
+        if not lines:
+            return render
+        known = lines.get
+
+        def line(diag: Diagnostic) -> str:
+            found = known(id(diag))
+            if found is not None and found[0] is diag:
+                return found[1]
+            return render(diag)
+
+        return line
 
     def __call__(self, diag: Diagnostic) -> str:
         span, ref = diag.span, diag.object
@@ -80,10 +99,16 @@ class _Lines:
         )
 
 
+def finding_lines() -> Callable[[Diagnostic], str]:
+    """A finding's line of the JSON report, as :func:`write` writes it (a worker renders its
+    findings' lines with it: :attr:`kpolicy.lint.LintOptions.json_lines`)."""
+    return _Lines()
+
+
 def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) -> dict[str, Any]:
     """The report; ``encoded``: the findings already encoded, one a line (for
-    ``write_json_lines``)."""
-    lines = _Lines() if encoded else None
+    ``write_json_lines``), those rendered by the workers as they rendered them."""
+    lines = _Lines().rendered(result.rendered) if encoded else None
     report: dict[str, Any] = {
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},

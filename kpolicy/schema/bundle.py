@@ -10,11 +10,13 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
 
 from kpolicy.resources import data_dir
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from jsonschema.protocols import Validator
 
 SCHEMAS_DIR: Final = data_dir("schemas")
@@ -201,7 +203,7 @@ def make_strict(node: dict[str, Any]) -> None:
         node["additionalProperties"] = False
 
 
-class _Roots(Mapping[tuple[str, str], dict[str, Any]]):
+class _Roots(Mapping[tuple[str, str], dict[str, "Any"]]):
     """(apiVersion, kind) -> the kind's schema: membership and iteration come from the index,
     a schema is built on first access."""
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final
 
 from kpolicy.schema.bundle import make_strict
 from kpolicy.schema.formats import CUSTOM_FORMATS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # what convert_custom leaves out of a node: documentation, defaults, CEL rules (checked by the
 # API server, not here), OpenAPI's nullable (see below), draft-4 ids

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
 
+from kpolicy.lazyre import lazy_compile
 from kpolicy.schema.formats import FORMATS
 from kpolicy.schema.lite import LiteError, compile_explainer, iter_errors
 from kpolicy.schema.problems import (
@@ -22,7 +22,10 @@ from kpolicy.schema.problems import (
     show,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from jsonschema.exceptions import ValidationError
 
 # deeper than this, jsonschema's own recursion may fail where this would not: let it decide
@@ -181,7 +184,7 @@ _JSON_TYPES: Final = frozenset({*_TYPE_NAMES, "null"})
 # (tuples: ``int | float`` would make a union each time it is tested)
 _NUMBERS: Final = (int, float)
 _SCALARS: Final = (bool, int, float)
-_NUMBER_TEXT: Final = re.compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
+_NUMBER_TEXT: Final = lazy_compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 
 
 def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:

@@ -16,13 +16,16 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, Final
 
 from kpolicy.patterns import PatternError, compile_pattern
 from kpolicy.schema.formats import FORMATS, FormatResult
 from kpolicy.schema.lite import ANNOTATIONS, COMPILED_KEYWORDS
 
-FastCheck = Callable[[Any], bool]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
+
+FastCheck = Callable[["Any"], bool]
 
 
 class Unsupported(Exception):

@@ -10,7 +10,6 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Final
 
 from kpolicy.k8s.validation import is_valid_percent, is_valid_port_name
 from kpolicy.schema.problems import (
@@ -21,7 +20,10 @@ from kpolicy.schema.problems import (
     show,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
+
     from jsonschema import FormatChecker
 
 _INT32: Final = (-(2**31), 2**31 - 1)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # A document whose tree (with YAML aliases expanded) has more nodes than this is not
 # validated: aliases can make a small file expand exponentially ("billion laughs").

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
 from kpolicy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # keywords evaluated here; jsonschema ignores annotations and unknown keywords, and so does
 # this module for annotations (an unknown keyword makes a schema unsupported, in case it is a
@@ -431,7 +434,7 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 # -- the compiled explanation of the built-in schemas -------------------------------------------
 
-Explainer = Callable[[Any, Path, list[LiteError]], None]
+Explainer = Callable[["Any", Path, list[LiteError]], None]
 
 # the keywords :func:`compile_explainer` compiles: those the fast check knows (its
 # ``kpolicy/schema/fast.py`` imports this set), which are all a built-in schema with a fast

@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from json.encoder import encode_basestring
-from typing import Final, Literal
 
 from kpolicy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, Literal
 
 RULE_UNKNOWN_FIELD: Final = "schema-unknown-field"
 RULE_TYPE_MISMATCH: Final = "schema-type-mismatch"
@@ -28,7 +31,10 @@ SCHEMA_RULES: Final = (
 )
 
 PathElement = str | int
-At = Literal["value", "key"]
+if TYPE_CHECKING:
+    At = Literal["value", "key"]
+else:
+    At = str  # typing is not imported at run time (kpolicy.hints)
 
 
 @record(frozen=True, slots=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
 
 from kpolicy.patterns import (
     PATTERN_TIMEOUT,
@@ -30,6 +29,10 @@ from kpolicy.schema.fast import FastCheck, compile_fast
 from kpolicy.schema.formats import builtin_format_checker, custom_format_checker
 from kpolicy.schema.instance import MAX_NODES, as_json, is_plain_tree, tree_size
 from kpolicy.schema.problems import SchemaProblem, show
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
     from jsonschema.protocols import Validator

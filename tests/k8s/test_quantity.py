@@ -3,8 +3,18 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kpolicy.k8s.quantity import is_valid_quantity, parse_quantity, parse_quantity_string
+from kpolicy.k8s.quantity import (
+    is_valid_quantity,
+    parse_quantity,
+    parse_quantity_string,
+    quantity_nanos,
+    quantity_string_nanos,
+)
+from tests.helpers import examples
+from tests.k8s import quantity_reference
 
 F = Fraction
 NANO = F(1, 10**9)
@@ -222,3 +232,64 @@ def test_parse_quantity_hostile(value: object) -> None:
 
 def test_parse_quantity_string_wrong_type() -> None:
     assert parse_quantity_string(1) is None  # type: ignore[arg-type]
+
+
+# quantity_nanos computes in whole nanos, with integers; the reference is the parser it replaced,
+# which computed with Fractions (fractions and decimal are not imported at start-up)
+_QUANTITY_TEXT = st.text(alphabet="0123456789.+-eEinumkKMGTP ", max_size=14)
+_QUANTITY_VALUES = (
+    _QUANTITY_TEXT
+    | st.sampled_from([t for t, _ in VALID] + INVALID)
+    | st.builds(
+        "{}{}{}{}".format,
+        st.sampled_from(["", "+", "-"]),
+        st.from_regex(r"[0-9]{0,25}", fullmatch=True),
+        st.sampled_from(["", "."]) | st.from_regex(r"\.[0-9]{1,25}", fullmatch=True),
+        st.sampled_from(["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi"])
+        | st.sampled_from(["Ti", "Pi", "Ei", "e", "E"])
+        | st.from_regex(r"[eE][+-]?[0-9]{1,5}", fullmatch=True),
+    )
+    | st.integers()
+    | st.floats()
+    | st.none()
+    | st.booleans()
+)
+
+
+@settings(max_examples=examples(full=20_000, quick=1_500), deadline=None)
+@given(_QUANTITY_VALUES)
+def test_nanos_agree_with_the_fraction_reference(value: object) -> None:
+    expected = quantity_reference.parse_quantity(value)
+    nanos = quantity_nanos(value)
+    if expected is None:
+        assert nanos is None
+    else:
+        assert nanos is not None
+        assert Fraction(nanos, 10**9) == expected
+        assert parse_quantity(value) == expected
+    if isinstance(value, str):
+        reference = quantity_reference.parse_quantity_string(value)
+        nanos = quantity_string_nanos(value)
+        assert (None if nanos is None else Fraction(nanos, 10**9)) == reference
+        assert parse_quantity_string(value) == reference
+
+
+def test_large_and_tiny_quantities_agree_with_the_reference() -> None:
+    for text in [
+        "9223372036854775807",
+        "9223372036854775808",
+        "9223372036854775807Ki",
+        "8Ei",
+        "7.99999999999Ei",
+        "0.000000000000000000001Ei",
+        "1e4000",
+        "1e-4000",
+        "1e-4001",
+        "123456789012345678901234567890m",
+        "-0.0000000001Mi",
+        "1e-9",
+        "1.00000000001",
+    ]:
+        expected = quantity_reference.parse_quantity_string(text)
+        nanos = quantity_string_nanos(text)
+        assert (None if nanos is None else Fraction(nanos, 10**9)) == expected, text
