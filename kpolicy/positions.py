@@ -210,6 +210,47 @@ class PositionTable:
         pruned.extend(out[start * RECORD :])
         return PositionTable.compact(root, pruned)
 
+    def record_at(self, base: str, node: Any) -> int:
+        """The record of ``node``, the value at ``base`` (an object's pointer in its document),
+        when this is a compact table and the value it holds there is ``node`` itself, reached
+        through regular mappings only; else -1. The records of ``node``'s subtree then follow
+        it in its own order (see :meth:`records`), but below an ``irregular`` mapping."""
+        if self._entries is not None:
+            return -1
+        if not base:
+            return 0 if self._root is node else -1
+        index = self._record_of(base)
+        if index is None or index < 0:
+            return -1
+        places = self._places
+        place = places.get(base) if places is not None else None
+        return index if place is not None and place[0] is node else -1
+
+    @property
+    def records(self) -> Any:
+        """A compact table's records (``RECORD`` numbers a node; see :meth:`compact`)."""
+        return self._records
+
+    @property
+    def irregular(self) -> Irregular | None:
+        """A compact table's mappings whose records do not follow their keys."""
+        return self._irregular
+
+    def span_of(self, index: int, anchor: Anchor) -> Span:
+        """What :meth:`resolve` gives for the pointer of the node whose record is ``index``
+        (which exists), without looking it up."""
+        records = self._records
+        base = index * RECORD
+        line = records[base]
+        if records[base + 4] != 0 and (
+            anchor == "key" or (anchor == "auto" and records[base + 2] > line)
+        ):
+            return Span(records[base + 4], records[base + 5], records[base + 6], records[base + 7])
+        if anchor == "auto" and records[base + 2] > line:
+            column = records[base + 1]
+            return Span(line, column, line, column + 1)
+        return Span(line, records[base + 1], records[base + 2], records[base + 3])
+
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records
         base = index * RECORD
@@ -359,7 +400,6 @@ class PositionTable:
             return self._resolve_entries(pointer, anchor)
         # as _resolve_entries, from the records: only the span returned is made (this runs
         # once a finding)
-        records = self._records
         exact = True
         probe = pointer
         while True:
@@ -367,20 +407,7 @@ class PositionTable:
             if index is not None:
                 if index == _SEE_ENTRIES:
                     return self._resolve_entries(pointer, anchor)
-                if not exact:
-                    anchor = "key"
-                base = index * RECORD
-                line = records[base]
-                if records[base + 4] != 0 and (
-                    anchor == "key" or (anchor == "auto" and records[base + 2] > line)
-                ):
-                    return Span(
-                        records[base + 4], records[base + 5], records[base + 6], records[base + 7]
-                    ), probe
-                if anchor == "auto" and records[base + 2] > line:
-                    column = records[base + 1]
-                    return Span(line, column, line, column + 1), probe
-                return Span(line, records[base + 1], records[base + 2], records[base + 3]), probe
+                return self.span_of(index, anchor if exact else "key"), probe
             if not probe:
                 return Span(1, 1, 1, 1), ""
             exact = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kpolicy.checks import Reads, RuleContext, check
+from kpolicy.engine import Positioned, positioned
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
 from kpolicy.model import Fix, KObject, Problem
@@ -40,6 +41,14 @@ def is_patch(obj: KObject, ctx: RuleContext) -> bool:
 # declarative checks of policies report it too, see kpolicy.policy and Engine._plan)
 @check(*SCHEMA_RULES, PATTERN_TIMEOUT, reads=Reads.SCHEMAS)
 def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    for rule, path, message, at, _, fix, rejects in schema_findings(obj, ctx):
+        yield Problem(path, message, at, (), fix, rule, rejects)
+
+
+@positioned(schema)
+def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
+    """The findings of :func:`schema`, each with its span when the explainer knew its node's
+    record in the object's compact position table (the engine looks the others up)."""
     validator = ctx.schemas
     if validator is None:
         return
@@ -48,7 +57,14 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     # pipeline keeps only the specific rule's finding there (lint.post.drop_generic_duplicates).
     # (a names-only or packed object of a parallel run is no dict: walked, as before)
     plain = obj.plain and obj.data.__class__ is dict
-    for problem in validator.validate(obj.data, plain=plain):
+    places = None
+    table = obj.positions
+    if plain:
+        # the records of the object's own nodes: a problem's span is read from its record
+        record = table.record_at(obj.base, obj.data)
+        if record >= 0:
+            places = (table.records, table.irregular, record)
+    for problem in validator.validate(obj.data, plain=plain, places=places):
         if obj.patch:
             # a kustomize patch says only what it changes (the rest is the resource's), and
             # its strategic-merge directives are kustomize's, not fields of the kind
@@ -69,14 +85,14 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             )
         ):
             rejects = False
-        # by position (path, message, anchor, related, fix, rule, rejects): once a finding
-        yield Problem(
+        record = problem.record
+        yield (
+            problem.rule,
             problem.path,
             problem.message,
             problem.at,
-            (),
+            table.span_of(record, problem.at) if record >= 0 else None,
             _fix(obj, problem) if ctx.fixes else None,
-            problem.rule,
             rejects,
         )
 

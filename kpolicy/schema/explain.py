@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from kpolicy.lazyre import lazy_compile
+from kpolicy.positions import RECORD
 from kpolicy.schema.formats import FORMATS
 from kpolicy.schema.lite import LiteError, compile_explainer, iter_errors
 from kpolicy.schema.problems import (
@@ -42,18 +43,25 @@ def explain(schema: Any, instance: Any) -> Iterator[LiteError]:
 
 def compile_explain(
     schema: Any, memo: dict[int, Any] | None = None
-) -> Callable[[Any], list[LiteError]]:
+) -> Callable[..., list[LiteError]]:
     """``list(explain(schema, instance))`` compiled (:func:`.lite.compile_explainer`): the same
-    errors, or the same exception."""
+    errors, or the same exception. Given the instance's records (``records``, ``irregular``
+    and its own ``record`` in a compact position table), each error has its node's."""
     return compile_explainer(schema, FORMATS, EXPLAIN_DEPTH, memo)
 
 
-def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaProblem]:
+def to_problems(
+    errors: Iterable[ValidationError | LiteError], records: Any = None, irregular: Any = None
+) -> list[SchemaProblem]:
+    """The problems of ``errors``; with the records of their instance's compact position table
+    (see :func:`compile_explain`), each problem has the record of the node it points at when
+    its error has a record (``SchemaProblem.record``)."""
     problems: list[SchemaProblem] = []
     seen_required: set[tuple[PathElement, ...]] = set()
     for error in errors:
         path = tuple(error.absolute_path)
         validator = error.validator
+        record = getattr(error, "record", -1) if records is not None else -1
         if validator == "type" and (
             error.instance is not None or not path or not isinstance(path[-1], str)
         ):
@@ -67,22 +75,29 @@ def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaPro
                     _type_message(error, expected),
                     None,
                     _read_as_not_string(error, expected),
+                    record,
                 )
             )
         elif validator == "type":
             # only required fields are not nullable; decoding null leaves the zero value,
             # which the required check of the validation code then rejects
             message = f"required field {show(path[-1])} is null"
-            problems.append(SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message))
+            problems.append(
+                SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message, None, False, record)
+            )
         elif validator == "additionalProperties":
-            problems.extend(_unknown_fields(error, path))
+            problems.extend(_unknown_fields(error, path, record, records, irregular))
         elif validator == "required":
             if path in seen_required:
                 continue
             seen_required.add(path)
-            problems.extend(_missing_fields(error, path))
+            problems.extend(_missing_fields(error, path, record))
         elif validator == "enum":
-            problems.append(SchemaProblem(RULE_ENUM_INVALID, path, "value", _enum_message(error)))
+            problems.append(
+                SchemaProblem(
+                    RULE_ENUM_INVALID, path, "value", _enum_message(error), None, False, record
+                )
+            )
         elif validator == "format":
             check = FORMATS.get(str(error.validator_value))
             result = check(error.instance) if check else None
@@ -91,21 +106,34 @@ def to_problems(errors: Iterable[ValidationError | LiteError]) -> list[SchemaPro
                     RULE_FORMAT_INVALID,
                     f"{show(error.instance)} is not a valid {error.validator_value}",
                 )
-            problems.append(SchemaProblem(result[0], path, "value", result[1]))
+            problems.append(SchemaProblem(result[0], path, "value", result[1], None, False, record))
         else:
             problems.append(
-                SchemaProblem(RULE_VALUE_INVALID, path, "value", _generic_message(error))
+                SchemaProblem(
+                    RULE_VALUE_INVALID, path, "value", _generic_message(error), None, False, record
+                )
             )
     return problems
 
 
-def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> list[SchemaProblem]:
+def _unknown_fields(
+    error: ValidationError,
+    path: tuple[PathElement, ...],
+    record: int = -1,
+    records: Any = None,
+    irregular: Any = None,
+) -> list[SchemaProblem]:
     instance, schema = error.instance, error.schema
     if not isinstance(instance, Mapping) or not isinstance(schema, Mapping):
         return []
     allowed = list(schema.get("properties") or {})
     problems = []
+    # each key's record follows the previous key's subtree (in a regular mapping)
+    child = record + 1 if record >= 0 and (irregular is None or record not in irregular) else -1
     for key in instance:
+        at = child
+        if child >= 0:
+            child += records[child * RECORD + 8]
         if key in allowed:
             continue
         message = f"unknown field {show(key)}"
@@ -125,7 +153,9 @@ def _unknown_fields(error: ValidationError, path: tuple[PathElement, ...]) -> li
                 (*path, key),
                 "key",
                 message,
-                rename=suggestion if clear else None,
+                suggestion if clear else None,
+                False,
+                at,
             )
         )
     return problems
@@ -154,13 +184,23 @@ def _did_you_mean(key: str, allowed: list[str]) -> str | None:
     return folded[close[0]] if close else None
 
 
-def _missing_fields(error: ValidationError, path: tuple[PathElement, ...]) -> list[SchemaProblem]:
+def _missing_fields(
+    error: ValidationError, path: tuple[PathElement, ...], record: int = -1
+) -> list[SchemaProblem]:
     instance = error.instance
     required = error.validator_value
     if not isinstance(instance, Mapping) or not isinstance(required, list):
         return []
     return [
-        SchemaProblem(RULE_REQUIRED_MISSING, path, "key", f"missing required field {show(name)}")
+        SchemaProblem(
+            RULE_REQUIRED_MISSING,
+            path,
+            "key",
+            f"missing required field {show(name)}",
+            None,
+            False,
+            record,
+        )
         for name in required
         if name not in instance
     ]

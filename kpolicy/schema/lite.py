@@ -19,6 +19,7 @@ import numbers
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
+from kpolicy.positions import RECORD
 from kpolicy.records import record
 
 TYPE_CHECKING = False
@@ -82,6 +83,7 @@ class LiteError:
         "absolute_path",
         "context",
         "instance",
+        "record",
         "relative_schema_path",
         "schema",
         "validator",
@@ -96,6 +98,7 @@ class LiteError:
         schema: Mapping[str, Any],
         path: Path,
         context: list[LiteError] | None = None,
+        record: int = -1,
     ) -> None:
         self.validator = validator
         self.validator_value = value
@@ -105,6 +108,9 @@ class LiteError:
         # anyOf/oneOf: the errors of each alternative; in those, the alternative's index first
         self.context = context
         self.relative_schema_path: tuple[str | int, ...] = (validator,)
+        # the record of the instance in its document's compact position table (see
+        # compile_explainer), -1 when not known
+        self.record = record
 
     @property
     def message(self) -> str:
@@ -434,7 +440,36 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 # -- the compiled explanation of the built-in schemas -------------------------------------------
 
-Explainer = Callable[["Any", Path, list[LiteError]], None]
+# (instance, its path, its record (-1: not known), where its errors go)
+Explainer = Callable[["Any", Path, int, "_Found"], None]
+
+
+class _Found(list[LiteError]):
+    """The errors found, and the position records of the instance's document: those of a
+    mapping's or list's children follow its own, each after its subtree, unless it is one
+    of ``irregular`` (see ``kpolicy.positions.PositionTable.compact``)."""
+
+    __slots__ = ("irregular", "records")
+
+    def __init__(self, records: Any, irregular: Any) -> None:
+        super().__init__()
+        self.records = records
+        self.irregular = irregular
+
+    def children(self, record: int, count: int) -> Iterator[int]:
+        """The records of the first ``count`` children of the container at ``record`` (-1 for
+        each when not known)."""
+        irregular = self.irregular
+        if record < 0 or (irregular is not None and record in irregular):
+            for _ in range(count):
+                yield -1
+            return
+        records = self.records
+        child = record + 1
+        for _ in range(count):
+            yield child
+            child += records[child * RECORD + 8]
+
 
 # the keywords :func:`compile_explainer` compiles: those the fast check knows (its
 # ``kpolicy/schema/fast.py`` imports this set), which are all a built-in schema with a fast
@@ -506,10 +541,12 @@ def compile_explainer(
     are alive."""
     explain = _explainer(schema, formats, max_depth, memo if memo is not None else {})
 
-    def errors(instance: Any) -> list[LiteError]:
-        found: list[LiteError] = []
+    def errors(
+        instance: Any, records: Any = None, irregular: Any = None, record: int = -1
+    ) -> list[LiteError]:
+        found = _Found(records, irregular)
         try:
-            explain(instance, (), found)
+            explain(instance, (), record if records is not None else -1, found)
         except _NotCompiled:
             return list(iter_errors(schema, instance, formats=formats, max_depth=max_depth))
         return found
@@ -519,13 +556,13 @@ def compile_explainer(
 
 def _raises(keyword: str) -> Explainer:
     # what iter_errors raises when it meets this keyword (or schema): only when it is met
-    def explain(instance: Any, path: Path, out: list[LiteError]) -> None:
+    def explain(instance: Any, path: Path, record: int, out: _Found) -> None:
         raise Unsupported(keyword)
 
     return explain
 
 
-def _no_errors(instance: Any, path: Path, out: list[LiteError]) -> None:
+def _no_errors(instance: Any, path: Path, record: int, out: _Found) -> None:
     return None
 
 
@@ -543,7 +580,7 @@ def _explainer(
     # meets few: each node's keywords are compiled when a value first meets it
     compiled: list[Explainer] | None = None
 
-    def explain(instance: Any, path: Path, out: list[LiteError]) -> None:
+    def explain(instance: Any, path: Path, record: int, out: _Found) -> None:
         nonlocal compiled
         steps = compiled
         if steps is None:
@@ -551,7 +588,7 @@ def _explainer(
         if len(path) > max_depth:
             raise Unsupported("schema")
         for step in steps:
-            step(instance, path, out)
+            step(instance, path, record, out)
 
     memo[id(schema)] = explain
     return explain
@@ -631,42 +668,55 @@ def _object_node(
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
 
-    def object_node(instance: Any, path: Path, out: list[LiteError]) -> None:
+    def object_node(instance: Any, path: Path, record: int, out: _Found) -> None:
         if instance.__class__ is not dict:
             for step in steps:
-                step(instance, path, out)
+                step(instance, path, record, out)
             return
         # a child deeper than max_depth raises in its explainer: always called there
         shallow = len(path) < max_depth
         for keyword in order:
             if keyword == "properties":
                 # the properties the value has, in the schema's order (as jsonschema reports
-                # them), found from its own keys: an object has a few of the dozens named
+                # them), found from its own keys: an object has a few of the dozens named;
+                # each with its record, which follows the previous key's subtree
                 present = []
-                for name in instance:
-                    found = subs.get(name)
-                    if found is not None:
-                        present.append((found, name))
+                irregular = out.irregular
+                if record < 0 or (irregular is not None and record in irregular):
+                    for name in instance:
+                        found = subs.get(name)
+                        if found is not None:
+                            present.append((found, name, -1))
+                else:
+                    records = out.records
+                    child = record + 1
+                    for name in instance:
+                        found = subs.get(name)
+                        if found is not None:
+                            present.append((found, name, child))
+                        child += records[child * RECORD + 8]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
-                for (_, sub, leaf), name in present:
+                for (_, sub, leaf), name, child in present:
                     item = instance[name]
                     if item.__class__ in leaf and shallow:
                         continue  # a value of the leaf's types: no error
-                    sub(item, (*path, name), out)
+                    sub(item, (*path, name), child, out)
             elif keyword == "required":
                 for name in required:
                     if name not in instance:
-                        out.append(LiteError("required", required, instance, schema, path))
+                        out.append(
+                            LiteError("required", required, instance, schema, path, None, record)
+                        )
             elif closed:
                 if not instance.keys() <= allowed:
-                    out.append(LiteError("additionalProperties", False, instance, schema, path))
+                    out.append(
+                        LiteError(
+                            "additionalProperties", False, instance, schema, path, None, record
+                        )
+                    )
             elif extra is not None:
-                for name in [name for name in instance if name not in allowed]:
-                    item = instance[name]
-                    if item.__class__ in extra_leaf and shallow:
-                        continue
-                    extra(item, (*path, name), out)
+                _extra(instance, path, record, out, allowed, extra, extra_leaf, shallow)
 
     return object_node
 
@@ -688,9 +738,9 @@ def _step(
             return _raises("type")
         if isinstance(value, str):
 
-            def one_type(instance: Any, path: Path, out: list[LiteError]) -> None:
+            def one_type(instance: Any, path: Path, record: int, out: _Found) -> None:
                 if not _is_type(instance, value):
-                    out.append(LiteError("type", value, instance, schema, path))
+                    out.append(LiteError("type", value, instance, schema, path, None, record))
 
             return one_type
 
@@ -699,7 +749,7 @@ def _step(
 
         integral = "integer" in names and "number" not in names
 
-        def any_type(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def any_type(instance: Any, path: Path, record: int, out: _Found) -> None:
             cls = instance.__class__
             if cls in exact:
                 return
@@ -708,7 +758,7 @@ def _step(
             if (cls in _PLAIN_CLASSES and not (cls is float and integral)) or not any(
                 _is_type(instance, name) for name in names
             ):
-                out.append(LiteError("type", value, instance, schema, path))
+                out.append(LiteError("type", value, instance, schema, path, None, record))
 
         return any_type
     if keyword == "properties":
@@ -721,40 +771,44 @@ def _step(
             for place, (name, sub) in enumerate(value.items())
         }
 
-        def properties(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def properties(instance: Any, path: Path, record: int, out: _Found) -> None:
             # the properties the value has, in the schema's order (as jsonschema reports
             # them), found from its own keys: an object has a few of the dozens a schema names
             if isinstance(instance, dict):
-                present = [(subs[name], name) for name in instance if name in subs]
+                present = [
+                    (subs[name], name, child)
+                    for name, child in zip(instance, out.children(record, len(instance)))
+                    if name in subs
+                ]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
                 # a child deeper than max_depth raises in its explainer: always called there
                 shallow = len(path) < max_depth
-                for (_, sub, leaf), name in present:
+                for (_, sub, leaf), name, child in present:
                     item = instance[name]
                     if item.__class__ in leaf and shallow:
                         continue  # a value of the leaf's types: no error
-                    sub(item, (*path, name), out)
+                    sub(item, (*path, name), child, out)
 
         return properties
     if keyword == "required":
         if not _value_supported(keyword, value):
             return _raises(keyword)
 
-        def required(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def required(instance: Any, path: Path, record: int, out: _Found) -> None:
             if isinstance(instance, dict):
                 for name in value:
                     if name not in instance:
-                        out.append(LiteError("required", value, instance, schema, path))
+                        out.append(LiteError("required", value, instance, schema, path, None, record))
 
         return required
     if keyword == "enum":
         if not _value_supported(keyword, value):
             return _raises(keyword)
 
-        def enum(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def enum(instance: Any, path: Path, record: int, out: _Found) -> None:
             if all(not _equal(instance, each) for each in value):
-                out.append(LiteError("enum", value, instance, schema, path))
+                out.append(LiteError("enum", value, instance, schema, path, None, record))
 
         return enum
     if keyword == "pattern":
@@ -763,7 +817,7 @@ def _step(
         except PatternError:
             return _raises(keyword)
 
-        def pattern(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def pattern(instance: Any, path: Path, record: int, out: _Found) -> None:
             try:
                 found = not isinstance(instance, str) or search(instance)
             except PatternTimeout as exc:
@@ -771,20 +825,30 @@ def _step(
                     exc.path = path
                 raise
             if not found:
-                out.append(LiteError("pattern", value, instance, schema, path))
+                out.append(LiteError("pattern", value, instance, schema, path, None, record))
 
         return pattern
     if keyword == "items":
         sub = _explainer(value, formats, max_depth, memo)
         leaf = _leaf_classes(value)
 
-        def items(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def items(instance: Any, path: Path, record: int, out: _Found) -> None:
             if isinstance(instance, list):
                 shallow = len(path) < max_depth  # as in properties
+                irregular = out.irregular
+                if record < 0 or (irregular is not None and record in irregular):
+                    for index, item in enumerate(instance):
+                        if item.__class__ in leaf and shallow:
+                            continue
+                        sub(item, (*path, index), -1, out)
+                    return
+                # each item's record follows the previous item's subtree
+                records = out.records
+                child = record + 1
                 for index, item in enumerate(instance):
-                    if item.__class__ in leaf and shallow:
-                        continue
-                    sub(item, (*path, index), out)
+                    if item.__class__ not in leaf or not shallow:
+                        sub(item, (*path, index), child, out)
+                    child += records[child * RECORD + 8]
 
         return items
     if keyword == "format":
@@ -792,9 +856,9 @@ def _step(
         if check is None:
             return None
 
-        def format_(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def format_(instance: Any, path: Path, record: int, out: _Found) -> None:
             if check(instance) is not None:
-                out.append(LiteError("format", value, instance, schema, path))
+                out.append(LiteError("format", value, instance, schema, path, None, record))
 
         return format_
     if keyword == "additionalProperties":
@@ -804,13 +868,13 @@ def _step(
         return _raises(keyword)
     numeric = keyword in _NUMERIC
 
-    def bound(instance: Any, path: Path, out: list[LiteError]) -> None:
+    def bound(instance: Any, path: Path, record: int, out: _Found) -> None:
         if numeric:
             failed = _is_type(instance, "number") and _beyond(keyword, instance, value)
         else:
             failed = _counted(keyword, instance) and _out_of_count(keyword, len(instance), value)
         if failed:
-            out.append(LiteError(keyword, value, instance, schema, path))
+            out.append(LiteError(keyword, value, instance, schema, path, None, record))
 
     return bound
 
@@ -832,30 +896,55 @@ def _additional_step(
         if isinstance(properties, dict):
             allowed = properties.keys()
 
-            def closed_to(instance: Any, path: Path, out: list[LiteError]) -> None:
+            def closed_to(instance: Any, path: Path, record: int, out: _Found) -> None:
                 if isinstance(instance, dict) and not instance.keys() <= allowed:
-                    out.append(LiteError("additionalProperties", value, instance, schema, path))
+                    out.append(
+                        LiteError(
+                            "additionalProperties", value, instance, schema, path, None, record
+                        )
+                    )
 
             return closed_to
 
-        def closed(instance: Any, path: Path, out: list[LiteError]) -> None:
+        def closed(instance: Any, path: Path, record: int, out: _Found) -> None:
             if isinstance(instance, dict):
                 known = schema.get("properties", {})
                 if any(name not in known for name in instance):
-                    out.append(LiteError("additionalProperties", value, instance, schema, path))
+                    out.append(
+                        LiteError(
+                            "additionalProperties", value, instance, schema, path, None, record
+                        )
+                    )
 
         return closed
     sub = _explainer(value, formats, max_depth, memo)
     leaf = _leaf_classes(value)
 
-    def additional(instance: Any, path: Path, out: list[LiteError]) -> None:
+    def additional(instance: Any, path: Path, record: int, out: _Found) -> None:
         if isinstance(instance, dict):
             known = schema.get("properties", {})
             shallow = len(path) < max_depth  # as in properties
-            for name in [name for name in instance if name not in known]:
-                item = instance[name]
-                if item.__class__ in leaf and shallow:
-                    continue
-                sub(item, (*path, name), out)
+            _extra(instance, path, record, out, known, sub, leaf, shallow)
 
     return additional
+
+
+def _extra(
+    instance: dict[str, Any],
+    path: Path,
+    record: int,
+    out: _Found,
+    known: Any,
+    sub: Explainer,
+    leaf: frozenset[type] | tuple[()],
+    shallow: bool,
+) -> None:
+    """The children of ``instance`` not in ``known``, explained by ``sub`` in the instance's
+    order (but those that a leaf's types pass)."""
+    for name, child in zip(instance, out.children(record, len(instance))):
+        if name in known:
+            continue
+        item = instance[name]
+        if item.__class__ in leaf and shallow:
+            continue
+        sub(item, (*path, name), child, out)

@@ -50,6 +50,9 @@ class SchemaProblem:
     # 1.1 boolean or number where a string belongs) that the value's own text be quoted
     rename: str | None = None
     quote: bool = False
+    # the record of the node ``path`` names in its document's compact position table (see
+    # kpolicy.positions.PositionTable.span_of), -1 when not known: found by its path then
+    record: int = -1
 
 
 # (a tuple: ``int | float`` would make a union each time it is tested)

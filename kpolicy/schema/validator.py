@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
     from jsonschema.protocols import Validator
 
+    # a document's position records, its irregular mappings, and its own record (validate)
+    Places = tuple[Any, Any, int]
+
 # the kinds compile_builtin prepares: the workloads (they share the large PodSpec) and the
 # objects around them
 _PREPARED_KINDS: Final = (
@@ -266,7 +269,7 @@ class SchemaValidator:
                 state.fast[key] = compile_fast(state.roots[key], state.fast_memo)
             return state.fast[key]
 
-    def _explainer_for(self, key: tuple[str, str]) -> Callable[[Any], list[Any]]:
+    def _explainer_for(self, key: tuple[str, str]) -> Callable[..., list[Any]]:
         state = self._builtin
         try:
             return state.explainers[key]
@@ -277,12 +280,18 @@ class SchemaValidator:
                 state.explainers[key] = compile_explain(state.roots[key], state.explain_memo)
             return state.explainers[key]
 
-    def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]:
+    def validate(
+        self, obj: object, *, plain: bool = False, places: Places | None = None
+    ) -> list[SchemaProblem]:
         """Every schema problem of one document; ``[]`` for kinds without a schema.
 
         A built-in kind is first checked by its compiled pass/fail check (a few hundred
         nanoseconds a node); jsonschema, which explains, only sees the documents that fail it.
         ``plain``: the caller knows that ``is_plain_tree(obj)`` holds (``KObject.plain``).
+        ``places``: the records of ``obj``'s compact position table, the irregular mappings
+        and ``obj``'s own record (``PositionTable.records``, ``irregular``, ``record_at``):
+        a problem explained by the compiled explainer then has the record of the node it
+        points at (``SchemaProblem.record``; -1 for any other).
         """
         if not isinstance(obj, Mapping):
             return []
@@ -291,7 +300,7 @@ class SchemaValidator:
             return []
         builtin = (api_version, kind) in self._builtin.roots
         if builtin:
-            return self._validate(obj, api_version, kind, True, plain or None)
+            return self._validate(obj, api_version, kind, True, plain or None, places)
         try:
             return self._validate(obj, api_version, kind, False, plain or None)
         except PatternTimeout as exc:
@@ -320,6 +329,7 @@ class SchemaValidator:
         kind: str,
         builtin: bool,
         plain: bool | None = None,
+        places: Places | None = None,
     ) -> list[SchemaProblem]:
         validator: Validator | None = None
         if not builtin:
@@ -347,7 +357,13 @@ class SchemaValidator:
                     if plain is None:
                         plain = is_plain_tree(obj)
                     if plain:
-                        return to_problems(self._explainer_for((api_version, kind))(obj))
+                        explainer = self._explainer_for((api_version, kind))
+                        if places is None:
+                            return to_problems(explainer(obj))
+                        records, irregular, record = places
+                        return to_problems(
+                            explainer(obj, records, irregular, record), records, irregular
+                        )
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
