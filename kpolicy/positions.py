@@ -226,10 +226,11 @@ class PositionTable:
         place = places.get(base) if places is not None else None
         return index if place is not None and place[0] is node else -1
 
-    @property
-    def records(self) -> Any:
-        """A compact table's records (``RECORD`` numbers a node; see :meth:`compact`)."""
-        return self._records
+    def sizes(self) -> Any:
+        """The number of records in each record's subtree, by record, of a compact table (see
+        :meth:`compact`): the records of a regular mapping's or list's children follow its
+        own, each after the previous one's subtree."""
+        return self._records[8::RECORD]
 
     @property
     def irregular(self) -> Irregular | None:

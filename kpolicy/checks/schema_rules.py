@@ -63,7 +63,7 @@ def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
         # the records of the object's own nodes: a problem's span is read from its record
         record = table.record_at(obj.base, obj.data)
         if record >= 0:
-            places = (table.records, table.irregular, record)
+            places = (table.sizes(), table.irregular, record)
     for problem in validator.validate(obj.data, plain=plain, places=places):
         if obj.patch:
             # a kustomize patch says only what it changes (the rest is the resource's), and

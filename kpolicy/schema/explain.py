@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from kpolicy.lazyre import lazy_compile
-from kpolicy.positions import RECORD
 from kpolicy.schema.formats import FORMATS
 from kpolicy.schema.lite import LiteError, compile_explainer, iter_errors
 from kpolicy.schema.problems import (
@@ -45,23 +44,24 @@ def compile_explain(
     schema: Any, memo: dict[int, Any] | None = None
 ) -> Callable[..., list[LiteError]]:
     """``list(explain(schema, instance))`` compiled (:func:`.lite.compile_explainer`): the same
-    errors, or the same exception. Given the instance's records (``records``, ``irregular``
-    and its own ``record`` in a compact position table), each error has its node's."""
+    errors, or the same exception. Given where the instance is in a compact position table
+    (``sizes``, ``irregular`` and its own ``record``: see ``PositionTable.sizes``), each
+    error has its node's record."""
     return compile_explainer(schema, FORMATS, EXPLAIN_DEPTH, memo)
 
 
 def to_problems(
-    errors: Iterable[ValidationError | LiteError], records: Any = None, irregular: Any = None
+    errors: Iterable[ValidationError | LiteError], sizes: Any = None, irregular: Any = None
 ) -> list[SchemaProblem]:
-    """The problems of ``errors``; with the records of their instance's compact position table
-    (see :func:`compile_explain`), each problem has the record of the node it points at when
-    its error has a record (``SchemaProblem.record``)."""
+    """The problems of ``errors``; with the subtree sizes of their instance's compact position
+    table (see :func:`compile_explain`), each problem has the record of the node it points at
+    when its error has a record (``SchemaProblem.record``)."""
     problems: list[SchemaProblem] = []
     seen_required: set[tuple[PathElement, ...]] = set()
     for error in errors:
         path = tuple(error.absolute_path)
         validator = error.validator
-        record = getattr(error, "record", -1) if records is not None else -1
+        record = getattr(error, "record", -1) if sizes is not None else -1
         if validator == "type" and (
             error.instance is not None or not path or not isinstance(path[-1], str)
         ):
@@ -86,7 +86,7 @@ def to_problems(
                 SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message, None, False, record)
             )
         elif validator == "additionalProperties":
-            problems.extend(_unknown_fields(error, path, record, records, irregular))
+            problems.extend(_unknown_fields(error, path, record, sizes, irregular))
         elif validator == "required":
             if path in seen_required:
                 continue
@@ -120,7 +120,7 @@ def _unknown_fields(
     error: ValidationError,
     path: tuple[PathElement, ...],
     record: int = -1,
-    records: Any = None,
+    sizes: Any = None,
     irregular: Any = None,
 ) -> list[SchemaProblem]:
     instance, schema = error.instance, error.schema
@@ -133,7 +133,7 @@ def _unknown_fields(
     for key in instance:
         at = child
         if child >= 0:
-            child += records[child * RECORD + 8]
+            child += sizes[child]
         if key in allowed:
             continue
         message = f"unknown field {show(key)}"

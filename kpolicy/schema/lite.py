@@ -19,7 +19,6 @@ import numbers
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
-from kpolicy.positions import RECORD
 from kpolicy.records import record
 
 TYPE_CHECKING = False
@@ -445,15 +444,16 @@ Explainer = Callable[["Any", Path, int, "_Found"], None]
 
 
 class _Found(list[LiteError]):
-    """The errors found, and the position records of the instance's document: those of a
-    mapping's or list's children follow its own, each after its subtree, unless it is one
-    of ``irregular`` (see ``kpolicy.positions.PositionTable.compact``)."""
+    """The errors found, and the size of each record's subtree in the instance's document's
+    compact position table (``PositionTable.sizes``): the records of a mapping's or list's
+    children follow its own, each after the previous one's subtree, unless it is one of
+    ``irregular`` (see ``kpolicy.positions.PositionTable.compact``)."""
 
-    __slots__ = ("irregular", "records")
+    __slots__ = ("irregular", "sizes")
 
-    def __init__(self, records: Any, irregular: Any) -> None:
+    def __init__(self, sizes: Any, irregular: Any) -> None:
         super().__init__()
-        self.records = records
+        self.sizes = sizes
         self.irregular = irregular
 
     def children(self, record: int, count: int) -> Iterator[int]:
@@ -464,11 +464,11 @@ class _Found(list[LiteError]):
             for _ in range(count):
                 yield -1
             return
-        records = self.records
+        sizes = self.sizes
         child = record + 1
         for _ in range(count):
             yield child
-            child += records[child * RECORD + 8]
+            child += sizes[child]
 
 
 # the keywords :func:`compile_explainer` compiles: those the fast check knows (its
@@ -542,11 +542,11 @@ def compile_explainer(
     explain = _explainer(schema, formats, max_depth, memo if memo is not None else {})
 
     def errors(
-        instance: Any, records: Any = None, irregular: Any = None, record: int = -1
+        instance: Any, sizes: Any = None, irregular: Any = None, record: int = -1
     ) -> list[LiteError]:
-        found = _Found(records, irregular)
+        found = _Found(sizes, irregular)
         try:
-            explain(instance, (), record if records is not None else -1, found)
+            explain(instance, (), record if sizes is not None else -1, found)
         except _NotCompiled:
             return list(iter_errors(schema, instance, formats=formats, max_depth=max_depth))
         return found
@@ -688,13 +688,13 @@ def _object_node(
                         if found is not None:
                             present.append((found, name, -1))
                 else:
-                    records = out.records
+                    sizes = out.sizes
                     child = record + 1
                     for name in instance:
                         found = subs.get(name)
                         if found is not None:
                             present.append((found, name, child))
-                        child += records[child * RECORD + 8]
+                        child += sizes[child]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
                 for (_, sub, leaf), name, child in present:
@@ -843,12 +843,12 @@ def _step(
                         sub(item, (*path, index), -1, out)
                     return
                 # each item's record follows the previous item's subtree
-                records = out.records
+                sizes = out.sizes
                 child = record + 1
                 for index, item in enumerate(instance):
                     if item.__class__ not in leaf or not shallow:
                         sub(item, (*path, index), child, out)
-                    child += records[child * RECORD + 8]
+                    child += sizes[child]
 
         return items
     if keyword == "format":

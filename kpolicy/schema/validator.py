@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
     from jsonschema.protocols import Validator
 
-    # a document's position records, its irregular mappings, and its own record (validate)
+    # where a document is in its compact position table: the size of each record's subtree,
+    # its irregular mappings, and its own record (validate)
     Places = tuple[Any, Any, int]
 
 # the kinds compile_builtin prepares: the workloads (they share the large PodSpec) and the
@@ -288,8 +289,8 @@ class SchemaValidator:
         A built-in kind is first checked by its compiled pass/fail check (a few hundred
         nanoseconds a node); jsonschema, which explains, only sees the documents that fail it.
         ``plain``: the caller knows that ``is_plain_tree(obj)`` holds (``KObject.plain``).
-        ``places``: the records of ``obj``'s compact position table, the irregular mappings
-        and ``obj``'s own record (``PositionTable.records``, ``irregular``, ``record_at``):
+        ``places``: where ``obj`` is in its compact position table (``PositionTable.sizes``,
+        ``irregular``, and ``obj``'s own record, ``record_at``):
         a problem explained by the compiled explainer then has the record of the node it
         points at (``SchemaProblem.record``; -1 for any other).
         """
@@ -360,9 +361,9 @@ class SchemaValidator:
                         explainer = self._explainer_for((api_version, kind))
                         if places is None:
                             return to_problems(explainer(obj))
-                        records, irregular, record = places
+                        sizes, irregular, record = places
                         return to_problems(
-                            explainer(obj, records, irregular, record), records, irregular
+                            explainer(obj, sizes, irregular, record), sizes, irregular
                         )
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass

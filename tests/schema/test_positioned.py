@@ -62,8 +62,8 @@ def _both(schema: Any, obj: KObject) -> tuple[list[SchemaProblem], list[SchemaPr
     table = obj.positions
     record = table.record_at(obj.base, obj.data)
     assert record >= 0, "a loaded object's own records are known"
-    records, irregular = table.records, table.irregular
-    direct = to_problems(explainer(obj.data, records, irregular, record), records, irregular)
+    sizes, irregular = table.sizes(), table.irregular
+    direct = to_problems(explainer(obj.data, sizes, irregular, record), sizes, irregular)
     return direct, to_problems(explainer(obj.data))
 
 
