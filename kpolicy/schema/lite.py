@@ -529,8 +529,8 @@ def compile_explainer(
     schema: object,
     formats: Mapping[str, FormatCheck],
     max_depth: int,
-    memo: dict[int, Explainer] | None = None,
-) -> Callable[[Any], list[LiteError]]:
+    memo: dict[int, _Node] | None = None,
+) -> Callable[..., list[LiteError]]:
     """:func:`iter_errors` (with ``formats`` and ``max_depth``) compiled into closures, each
     schema node the first time a value meets it: the same errors in the same order, and
     :class:`Unsupported` (or :class:`~kpolicy.patterns.PatternTimeout`) where it would raise,
@@ -546,7 +546,7 @@ def compile_explainer(
     ) -> list[LiteError]:
         found = _Found(sizes, irregular)
         try:
-            explain(instance, (), record if sizes is not None else -1, found)
+            explain.checked(instance, (), record if sizes is not None else -1, found)
         except _NotCompiled:
             return list(iter_errors(schema, instance, formats=formats, max_depth=max_depth))
         return found
@@ -566,13 +566,30 @@ def _no_errors(instance: Any, path: Path, record: int, out: _Found) -> None:
     return None
 
 
+class _Node:
+    """A schema node's explainer: ``checked`` for a value at any depth (deeper than
+    ``max_depth`` raises :class:`Unsupported`), ``run`` for one no deeper (which a parent
+    knows: its own path is shorter than ``max_depth``). ``run`` is the node's one step itself
+    once it is compiled, without a call of its own (an object node's is one step)."""
+
+    __slots__ = ("checked", "run")
+
+    def __init__(self, checked: Explainer, run: Explainer) -> None:
+        self.checked = checked
+        self.run = run
+
+
+_NO_ERRORS = _Node(_no_errors, _no_errors)
+
+
 def _explainer(
-    schema: object, formats: Mapping[str, FormatCheck], max_depth: int, memo: dict[int, Explainer]
-) -> Explainer:
+    schema: object, formats: Mapping[str, FormatCheck], max_depth: int, memo: dict[int, _Node]
+) -> _Node:
     if schema is True:
-        return _no_errors
+        return _NO_ERRORS
     if not isinstance(schema, dict):
-        return _raises("schema")
+        raises = _raises("schema")
+        return _Node(raises, raises)
     known = memo.get(id(schema))
     if known is not None:
         return known
@@ -580,25 +597,43 @@ def _explainer(
     # meets few: each node's keywords are compiled when a value first meets it
     compiled: list[Explainer] | None = None
 
-    def explain(instance: Any, path: Path, record: int, out: _Found) -> None:
+    def compile_steps() -> list[Explainer]:
         nonlocal compiled
+        steps = compiled = _steps(schema, formats, max_depth, memo)
+        if len(steps) == 1:
+            node.run = steps[0]
+        else:
+
+            def run(instance: Any, path: Path, record: int, out: _Found) -> None:
+                for step in steps:
+                    step(instance, path, record, out)
+
+            node.run = run
+        return steps
+
+    def checked(instance: Any, path: Path, record: int, out: _Found) -> None:
         steps = compiled
         if steps is None:
-            steps = compiled = _steps(schema, formats, max_depth, memo)
+            steps = compile_steps()
         if len(path) > max_depth:
             raise Unsupported("schema")
         for step in steps:
             step(instance, path, record, out)
 
-    memo[id(schema)] = explain
-    return explain
+    def first(instance: Any, path: Path, record: int, out: _Found) -> None:
+        if compiled is None:
+            compile_steps()
+        node.run(instance, path, record, out)
+
+    node = memo[id(schema)] = _Node(checked, first)
+    return node
 
 
 def _steps(
     schema: dict[str, Any],
     formats: Mapping[str, FormatCheck],
     max_depth: int,
-    memo: dict[int, Explainer],
+    memo: dict[int, _Node],
 ) -> list[Explainer]:
     steps: list[Explainer] = []
     for keyword, value in schema.items():
@@ -623,7 +658,7 @@ def _object_node(
     steps: list[Explainer],
     formats: Mapping[str, FormatCheck],
     max_depth: int,
-    memo: dict[int, Explainer],
+    memo: dict[int, _Node],
 ) -> Explainer | None:
     """The steps of a node of type object with properties (and required, and
     additionalProperties false or a schema), most nodes that a mapping of a built-in kind
@@ -653,7 +688,7 @@ def _object_node(
     ):
         return None
     closed = additional is False
-    extra: Explainer | None = None
+    extra: _Node | None = None
     if additional is not True and not closed:
         if not isinstance(additional, dict):
             return None
@@ -699,9 +734,10 @@ def _object_node(
                     present.sort()  # by place: places differ, so nothing else is compared
                 for (_, sub, leaf), name, child in present:
                     item = instance[name]
-                    if item.__class__ in leaf and shallow:
-                        continue  # a value of the leaf's types: no error
-                    sub(item, (*path, name), child, out)
+                    if not shallow:
+                        sub.checked(item, (*path, name), child, out)
+                    elif item.__class__ not in leaf:  # (a value of the leaf's types: no error)
+                        sub.run(item, (*path, name), child, out)
             elif keyword == "required":
                 for name in required:
                     if name not in instance:
@@ -727,7 +763,7 @@ def _step(
     value: Any,
     formats: Mapping[str, FormatCheck],
     max_depth: int,
-    memo: dict[int, Explainer],
+    memo: dict[int, _Node],
 ) -> Explainer | None:
     """One keyword of a schema node, as :func:`_errors` evaluates it (None: it never fails)."""
     if keyword not in COMPILED_KEYWORDS:
@@ -786,9 +822,10 @@ def _step(
                 shallow = len(path) < max_depth
                 for (_, sub, leaf), name, child in present:
                     item = instance[name]
-                    if item.__class__ in leaf and shallow:
-                        continue  # a value of the leaf's types: no error
-                    sub(item, (*path, name), child, out)
+                    if not shallow:
+                        sub.checked(item, (*path, name), child, out)
+                    elif item.__class__ not in leaf:  # (a value of the leaf's types: no error)
+                        sub.run(item, (*path, name), child, out)
 
         return properties
     if keyword == "required":
@@ -836,18 +873,22 @@ def _step(
             if isinstance(instance, list):
                 shallow = len(path) < max_depth  # as in properties
                 irregular = out.irregular
+                if not shallow:
+                    for index, child in enumerate(out.children(record, len(instance))):
+                        sub.checked(instance[index], (*path, index), child, out)
+                    return
+                run = sub.run
                 if record < 0 or (irregular is not None and record in irregular):
                     for index, item in enumerate(instance):
-                        if item.__class__ in leaf and shallow:
-                            continue
-                        sub(item, (*path, index), -1, out)
+                        if item.__class__ not in leaf:
+                            run(item, (*path, index), -1, out)
                     return
                 # each item's record follows the previous item's subtree
                 sizes = out.sizes
                 child = record + 1
                 for index, item in enumerate(instance):
-                    if item.__class__ not in leaf or not shallow:
-                        sub(item, (*path, index), child, out)
+                    if item.__class__ not in leaf:
+                        run(item, (*path, index), child, out)
                     child += sizes[child]
 
         return items
@@ -884,7 +925,7 @@ def _additional_step(
     value: Any,
     formats: Mapping[str, FormatCheck],
     max_depth: int,
-    memo: dict[int, Explainer],
+    memo: dict[int, _Node],
 ) -> Explainer | None:
     """``additionalProperties`` as :func:`_additional` evaluates it."""
     if value is True:
@@ -935,7 +976,7 @@ def _extra(
     record: int,
     out: _Found,
     known: Any,
-    sub: Explainer,
+    sub: _Node,
     leaf: frozenset[type] | tuple[()],
     shallow: bool,
 ) -> None:
@@ -945,6 +986,7 @@ def _extra(
         if name in known:
             continue
         item = instance[name]
-        if item.__class__ in leaf and shallow:
-            continue
-        sub(item, (*path, name), child, out)
+        if not shallow:
+            sub.checked(item, (*path, name), child, out)
+        elif item.__class__ not in leaf:
+            sub.run(item, (*path, name), child, out)
