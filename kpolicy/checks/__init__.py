@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from typing import Any, Protocol
 
     from kpolicy.schema import SchemaProblem
+    from kpolicy.schema.problems import ProblemFields
+    from kpolicy.schema.validator import Places
 
 __all__ = [
     "FEW",
@@ -63,6 +65,10 @@ if TYPE_CHECKING:
         version, and in the parent the custom kinds' too."""
 
         def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]: ...
+
+        def problem_fields(
+            self, obj: object, *, plain: bool = False, places: Places | None = None
+        ) -> list[ProblemFields]: ...
 
         def has_schema(self, api_version: object, kind: object) -> bool: ...
 

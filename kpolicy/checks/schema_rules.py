@@ -8,7 +8,7 @@ from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, positioned
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
-from kpolicy.model import Fix, KObject, Problem
+from kpolicy.model import Fix, KObject, Path, Problem
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
@@ -16,7 +16,6 @@ from kpolicy.schema import (
     RULE_UNKNOWN_FIELD,
     RULE_VALUE_INVALID,
     SCHEMA_RULES,
-    SchemaProblem,
     served_minors,
 )
 from kpolicy.versions import minor
@@ -64,49 +63,39 @@ def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
         record = table.record_at(obj.base, obj.data)
         if record >= 0:
             places = (table.sizes(), table.irregular, record)
-    for problem in validator.validate(obj.data, plain=plain, places=places):
+    # each problem as its fields (SchemaProblem's, without making the record)
+    fields = validator.problem_fields(obj.data, plain=plain, places=places)
+    for rule, path, at, message, rename, quote, record in fields:
         if obj.patch:
             # a kustomize patch says only what it changes (the rest is the resource's), and
             # its strategic-merge directives are kustomize's, not fields of the kind
-            if problem.rule == RULE_REQUIRED_MISSING:
+            if rule == RULE_REQUIRED_MISSING:
                 continue
-            if (
-                problem.rule == RULE_UNKNOWN_FIELD
-                and problem.path
-                and is_directive_key(problem.path[-1])
-            ):
+            if rule == RULE_UNKNOWN_FIELD and path and is_directive_key(path[-1]):
                 continue
         rejects: bool | None = None
         if (
             unvalidated
-            and problem.rule in _VALIDATED
-            and any(
-                tuple(problem.path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34
-            )
+            and rule in _VALIDATED
+            and any(tuple(path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34)
         ):
             rejects = False
-        record = problem.record
         yield (
-            problem.rule,
-            problem.path,
-            problem.message,
-            problem.at,
-            table.span_of(record, problem.at) if record >= 0 else None,
-            _fix(obj, problem) if ctx.fixes else None,
+            rule,
+            path,
+            message,
+            at,
+            table.span_of(record, at) if record >= 0 else None,
+            _fix(obj, path, rename, quote) if ctx.fixes else None,
             rejects,
         )
 
 
-def _fix(obj: KObject, problem: SchemaProblem) -> Fix | None:
-    if problem.rename is not None and problem.path:
-        return rename_key(
-            obj,
-            problem.path,
-            problem.rename,
-            f"Rename {problem.path[-1]} to {problem.rename}",
-        )
-    if problem.quote and problem.path:
-        return quote_value(obj, problem.path, "Quote the value: this field takes a string")
+def _fix(obj: KObject, path: Path, rename: str | None, quote: bool) -> Fix | None:
+    if rename is not None and path:
+        return rename_key(obj, path, rename, f"Rename {path[-1]} to {rename}")
+    if quote and path:
+        return quote_value(obj, path, "Quote the value: this field takes a string")
     return None
 
 

@@ -17,6 +17,7 @@ from kpolicy.schema.problems import (
     RULE_UNKNOWN_FIELD,
     RULE_VALUE_INVALID,
     PathElement,
+    ProblemFields,
     SchemaProblem,
     describe,
     show,
@@ -56,7 +57,15 @@ def to_problems(
     """The problems of ``errors``; with the subtree sizes of their instance's compact position
     table (see :func:`compile_explain`), each problem has the record of the node it points at
     when its error has a record (``SchemaProblem.record``)."""
-    problems: list[SchemaProblem] = []
+    return [SchemaProblem(*fields) for fields in problem_fields(errors, sizes, irregular)]
+
+
+def problem_fields(
+    errors: Iterable[ValidationError | LiteError], sizes: Any = None, irregular: Any = None
+) -> list[ProblemFields]:
+    """:func:`to_problems`, each problem as the tuple of its fields (in ``SchemaProblem``'s
+    order), which the schema check reads without making the record."""
+    problems: list[ProblemFields] = []
     seen_required: set[tuple[PathElement, ...]] = set()
     for error in errors:
         path = tuple(error.absolute_path)
@@ -68,7 +77,7 @@ def to_problems(
             # (the most common error first)
             expected = _expected(error.validator_value)
             problems.append(
-                SchemaProblem(
+                (
                     RULE_TYPE_MISMATCH,
                     path,
                     "value",
@@ -82,9 +91,7 @@ def to_problems(
             # only required fields are not nullable; decoding null leaves the zero value,
             # which the required check of the validation code then rejects
             message = f"required field {show(path[-1])} is null"
-            problems.append(
-                SchemaProblem(RULE_REQUIRED_MISSING, path, "value", message, None, False, record)
-            )
+            problems.append((RULE_REQUIRED_MISSING, path, "value", message, None, False, record))
         elif validator == "additionalProperties":
             problems.extend(_unknown_fields(error, path, record, sizes, irregular))
         elif validator == "required":
@@ -94,9 +101,7 @@ def to_problems(
             problems.extend(_missing_fields(error, path, record))
         elif validator == "enum":
             problems.append(
-                SchemaProblem(
-                    RULE_ENUM_INVALID, path, "value", _enum_message(error), None, False, record
-                )
+                (RULE_ENUM_INVALID, path, "value", _enum_message(error), None, False, record)
             )
         elif validator == "format":
             check = FORMATS.get(str(error.validator_value))
@@ -106,12 +111,10 @@ def to_problems(
                     RULE_FORMAT_INVALID,
                     f"{show(error.instance)} is not a valid {error.validator_value}",
                 )
-            problems.append(SchemaProblem(result[0], path, "value", result[1], None, False, record))
+            problems.append((result[0], path, "value", result[1], None, False, record))
         else:
             problems.append(
-                SchemaProblem(
-                    RULE_VALUE_INVALID, path, "value", _generic_message(error), None, False, record
-                )
+                (RULE_VALUE_INVALID, path, "value", _generic_message(error), None, False, record)
             )
     return problems
 
@@ -122,12 +125,12 @@ def _unknown_fields(
     record: int = -1,
     sizes: Any = None,
     irregular: Any = None,
-) -> list[SchemaProblem]:
+) -> list[ProblemFields]:
     instance, schema = error.instance, error.schema
     if not isinstance(instance, Mapping) or not isinstance(schema, Mapping):
         return []
     allowed = list(schema.get("properties") or {})
-    problems = []
+    problems: list[ProblemFields] = []
     # each key's record follows the previous key's subtree (in a regular mapping)
     child = record + 1 if record >= 0 and (irregular is None or record not in irregular) else -1
     for key in instance:
@@ -148,7 +151,7 @@ def _unknown_fields(
             and len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
         )
         problems.append(
-            SchemaProblem(
+            (
                 RULE_UNKNOWN_FIELD,
                 (*path, key),
                 "key",
@@ -186,13 +189,13 @@ def _did_you_mean(key: str, allowed: list[str]) -> str | None:
 
 def _missing_fields(
     error: ValidationError, path: tuple[PathElement, ...], record: int = -1
-) -> list[SchemaProblem]:
+) -> list[ProblemFields]:
     instance = error.instance
     required = error.validator_value
     if not isinstance(instance, Mapping) or not isinstance(required, list):
         return []
     return [
-        SchemaProblem(
+        (
             RULE_REQUIRED_MISSING,
             path,
             "key",

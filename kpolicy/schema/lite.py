@@ -813,7 +813,9 @@ def _step(
             if isinstance(instance, dict):
                 present = [
                     (subs[name], name, child)
-                    for name, child in zip(instance, out.children(record, len(instance)))
+                    for name, child in zip(
+                        instance, out.children(record, len(instance)), strict=True
+                    )
                     if name in subs
                 ]
                 if len(present) > 1:
@@ -836,7 +838,9 @@ def _step(
             if isinstance(instance, dict):
                 for name in value:
                     if name not in instance:
-                        out.append(LiteError("required", value, instance, schema, path, None, record))
+                        out.append(
+                            LiteError("required", value, instance, schema, path, None, record)
+                        )
 
         return required
     if keyword == "enum":
@@ -982,7 +986,7 @@ def _extra(
 ) -> None:
     """The children of ``instance`` not in ``known``, explained by ``sub`` in the instance's
     order (but those that a leaf's types pass)."""
-    for name, child in zip(instance, out.children(record, len(instance))):
+    for name, child in zip(instance, out.children(record, len(instance)), strict=True):
         if name in known:
             continue
         item = instance[name]

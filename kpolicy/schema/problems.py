@@ -55,6 +55,14 @@ class SchemaProblem:
     record: int = -1
 
 
+# a SchemaProblem's fields, in its order (rule, path, at, message, rename, quote, record): what
+# the schema check reads, without making the record (SchemaValidator.problem_fields)
+if TYPE_CHECKING:
+    ProblemFields = tuple[str, tuple[PathElement, ...], At, str, str | None, bool, int]
+else:
+    ProblemFields = tuple
+
+
 # (a tuple: ``int | float`` would make a union each time it is tested)
 _NUMBERS: Final = (int, float)
 

@@ -24,11 +24,11 @@ from kpolicy.schema.custom import (
     folder_registry,
     load_schema_dir,
 )
-from kpolicy.schema.explain import compile_explain, to_problems
+from kpolicy.schema.explain import compile_explain, problem_fields
 from kpolicy.schema.fast import FastCheck, compile_fast
 from kpolicy.schema.formats import builtin_format_checker, custom_format_checker
 from kpolicy.schema.instance import MAX_NODES, as_json, is_plain_tree, tree_size
-from kpolicy.schema.problems import SchemaProblem, show
+from kpolicy.schema.problems import ProblemFields, SchemaProblem, show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -281,14 +281,20 @@ class SchemaValidator:
                 state.explainers[key] = compile_explain(state.roots[key], state.explain_memo)
             return state.explainers[key]
 
-    def validate(
-        self, obj: object, *, plain: bool = False, places: Places | None = None
-    ) -> list[SchemaProblem]:
+    def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]:
         """Every schema problem of one document; ``[]`` for kinds without a schema.
 
         A built-in kind is first checked by its compiled pass/fail check (a few hundred
         nanoseconds a node); jsonschema, which explains, only sees the documents that fail it.
         ``plain``: the caller knows that ``is_plain_tree(obj)`` holds (``KObject.plain``).
+        """
+        return [SchemaProblem(*fields) for fields in self.problem_fields(obj, plain=plain)]
+
+    def problem_fields(
+        self, obj: object, *, plain: bool = False, places: Places | None = None
+    ) -> list[ProblemFields]:
+        """:meth:`validate`, each problem as the tuple of its fields (``ProblemFields``),
+        which the schema check reads without making the record.
         ``places``: where ``obj`` is in its compact position table (``PositionTable.sizes``,
         ``irregular``, and ``obj``'s own record, ``record_at``):
         a problem explained by the compiled explainer then has the record of the node it
@@ -305,7 +311,8 @@ class SchemaValidator:
         try:
             return self._validate(obj, api_version, kind, False, plain or None)
         except PatternTimeout as exc:
-            return [self._timeout_problem(obj, api_version, kind, exc)]
+            timeout = self._timeout_problem(obj, api_version, kind, exc)
+            return [(timeout.rule, timeout.path, timeout.at, timeout.message, None, False, -1)]
 
     def _timeout_problem(
         self, obj: Mapping[str, Any], api_version: str, kind: str, exc: PatternTimeout
@@ -331,7 +338,7 @@ class SchemaValidator:
         builtin: bool,
         plain: bool | None = None,
         places: Places | None = None,
-    ) -> list[SchemaProblem]:
+    ) -> list[ProblemFields]:
         validator: Validator | None = None
         if not builtin:
             custom_fast = self._custom_fast_for((api_version, kind))
@@ -360,9 +367,9 @@ class SchemaValidator:
                     if plain:
                         explainer = self._explainer_for((api_version, kind))
                         if places is None:
-                            return to_problems(explainer(obj))
+                            return problem_fields(explainer(obj))
                         sizes, irregular, record = places
-                        return to_problems(
+                        return problem_fields(
                             explainer(obj, sizes, irregular, record), sizes, irregular
                         )
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
@@ -376,7 +383,7 @@ class SchemaValidator:
             return []
         try:
             instance = obj if plain else as_json(obj, {})
-            return to_problems(validator.iter_errors(instance))
+            return problem_fields(validator.iter_errors(instance))
         except RecursionError:
             return []
         except PatternTimeout:

@@ -5,7 +5,7 @@ built-in schemas through the engine; and the records are what the common case us
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import yaml
@@ -197,11 +197,12 @@ def _mutated(changes: list[tuple[int, Any]]) -> dict[str, Any]:
     for place, value in changes:
         *parents, last = PLACES[place]
         node: Any = document
+        index: Any = last
         for step in parents:
-            node = node[step] if node.__class__ in (dict, list) else None
+            node = node[cast(Any, step)] if node.__class__ in (dict, list) else None
         # (a place under one that an earlier change replaced is gone)
-        if node.__class__ is dict or (node.__class__ is list and len(node) > last):
-            node[last] = value
+        if node.__class__ is dict or (node.__class__ is list and len(node) > index):
+            node[index] = value
     return document
 
 
