@@ -31,6 +31,7 @@ from kpolicy.lint.post import (
     source_displays,
     with_baseline,
 )
+from kpolicy.lifetime import keep
 from kpolicy.lint.run import LocalFindings, read_all
 from kpolicy.lint.session import Session, build_session, load_policies, read_baseline
 from kpolicy.model import LintResult, LoadedFile, Skipped
@@ -138,4 +139,6 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
         read_also=tuple(read_also),
         summary=replace(checked.summary, skipped=len(skipped)),
     )
+    # a one-shot process ends without freeing the files read and their findings
+    keep(loaded, local, context_files, results, found_locally, builds)
     return checked, traces
