@@ -101,7 +101,7 @@ def _end(code: int) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except Exception:  # noqa: BLE001 - the normal end flushes again and says what failed
+    except Exception:
         return
     import atexit
 
@@ -109,7 +109,7 @@ def _end(code: int) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return
     os._exit(code)
 

@@ -206,8 +206,8 @@ def execute(command: LintCommand) -> int:
             if code is not None:
                 return code
 
-    from kpolicy.lint import FAIL_LEVELS, as_baselined, build_session, exit_code
     from kpolicy.lifetime import keep
+    from kpolicy.lint import FAIL_LEVELS, as_baselined, build_session, exit_code
     from kpolicy.lint import lint as run_lint
     from kpolicy.report import FORMATS, ReportContext, writer
 

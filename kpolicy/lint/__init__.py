@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
+from kpolicy.lifetime import keep
 from kpolicy.lint.check import check_files
 from kpolicy.lint.inputs import (
     CHART_NOT_RENDERED,
@@ -31,7 +32,6 @@ from kpolicy.lint.post import (
     source_displays,
     with_baseline,
 )
-from kpolicy.lifetime import keep
 from kpolicy.lint.run import LocalFindings, read_all
 from kpolicy.lint.session import Session, build_session, load_policies, read_baseline
 from kpolicy.model import LintResult, LoadedFile, Skipped
