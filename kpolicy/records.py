@@ -253,7 +253,7 @@ def shapes_module(keys: Iterable[tuple[str, int, tuple[int, ...], bool]]) -> str
     records of kpolicy)."""
     wanted = set(keys)
     # a class-swapping shape's subclass instances go through the slot setters' shape
-    wanted |= {(_SLOT_SETTER, *key[1:]) for key in wanted if key[0] == _CLASS_SWAP}  # type: ignore[misc]
+    wanted |= {(_SLOT_SETTER, *key[1:]) for key in wanted if key[0] == _CLASS_SWAP}
     ordered = sorted(wanted)
     parts = [
         '"""The ``__init__`` code of the shapes of kpolicy\'s records, compiled with the package',

@@ -366,7 +366,7 @@ def test_a_record_of_many_fields_is_made_through_an_open_twin_of_its_class() -> 
     )
     assert other == made and repr(other) == repr(made)
 
-    class Sub(Diagnostic):  # type: ignore[misc]
+    class Sub(Diagnostic):
         __slots__ = ()
 
     sub = Sub("r", Severity.ERROR, "m", "f", span, "/a", ref, rejects=True)
