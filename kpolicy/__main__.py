@@ -1,3 +1,3 @@
-from kpolicy.entry import main
+from kpolicy.entry import command
 
-main()
+command()

@@ -347,6 +347,192 @@ def _shape_26(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_15(self, _kpolicy_field_15)
 
 
+def _shape_27(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self.__class__ = __cls
+
+
+def _shape_28(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self.__class__ = __cls
+    self.__post_init__()
+
+
+def _shape_29(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = __dflt_2() if _kpolicy_field_2 is __factory else _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self.__class__ = __cls
+
+
+def _shape_30(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self.__class__ = __cls
+
+
+def _shape_31(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self.__class__ = __cls
+
+
+def _shape_32(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self.__class__ = __cls
+
+
+def _shape_33(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self._kpolicy_field_7 = _kpolicy_field_7
+    self.__class__ = __cls
+
+
+def _shape_34(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self._kpolicy_field_7 = _kpolicy_field_7
+    self._kpolicy_field_8 = _kpolicy_field_8
+    self._kpolicy_field_9 = _kpolicy_field_9
+    self.__class__ = __cls
+
+
+def _shape_35(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self._kpolicy_field_7 = _kpolicy_field_7
+    self._kpolicy_field_8 = _kpolicy_field_8
+    self._kpolicy_field_9 = _kpolicy_field_9
+    self._kpolicy_field_10 = _kpolicy_field_10
+    self.__class__ = __cls
+
+
+def _shape_36(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self._kpolicy_field_7 = _kpolicy_field_7
+    self._kpolicy_field_8 = _kpolicy_field_8
+    self._kpolicy_field_9 = _kpolicy_field_9
+    self._kpolicy_field_10 = _kpolicy_field_10
+    self._kpolicy_field_11 = _kpolicy_field_11
+    self._kpolicy_field_12 = _kpolicy_field_12
+    self.__class__ = __cls
+
+
+def _shape_37(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self._kpolicy_field_7 = _kpolicy_field_7
+    self._kpolicy_field_8 = _kpolicy_field_8
+    self._kpolicy_field_9 = _kpolicy_field_9
+    self._kpolicy_field_10 = _kpolicy_field_10
+    self._kpolicy_field_11 = _kpolicy_field_11
+    self._kpolicy_field_12 = __dflt_12() if _kpolicy_field_12 is __factory else _kpolicy_field_12
+    self.__class__ = __cls
+
+
+def _shape_38(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15):
+    if self.__class__ is not __cls:  # a subclass's instance
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15)
+    __set_class(self, __open)
+    self._kpolicy_field_0 = _kpolicy_field_0
+    self._kpolicy_field_1 = _kpolicy_field_1
+    self._kpolicy_field_2 = _kpolicy_field_2
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_5 = _kpolicy_field_5
+    self._kpolicy_field_6 = _kpolicy_field_6
+    self._kpolicy_field_7 = _kpolicy_field_7
+    self._kpolicy_field_8 = _kpolicy_field_8
+    self._kpolicy_field_9 = _kpolicy_field_9
+    self._kpolicy_field_10 = _kpolicy_field_10
+    self._kpolicy_field_11 = _kpolicy_field_11
+    self._kpolicy_field_12 = _kpolicy_field_12
+    self._kpolicy_field_13 = _kpolicy_field_13
+    self._kpolicy_field_14 = _kpolicy_field_14
+    self._kpolicy_field_15 = _kpolicy_field_15
+    self.__class__ = __cls
+
+
 SHAPES = {
     ('plain', 4, (3,), True): _shape_0,
     ('plain', 9, (), False): _shape_1,
@@ -375,4 +561,16 @@ SHAPES = {
     ('slot', 13, (), False): _shape_24,
     ('slot', 13, (12,), False): _shape_25,
     ('slot', 16, (), False): _shape_26,
+    ('swap', 4, (), False): _shape_27,
+    ('swap', 4, (), True): _shape_28,
+    ('swap', 4, (2,), False): _shape_29,
+    ('swap', 5, (), False): _shape_30,
+    ('swap', 6, (), False): _shape_31,
+    ('swap', 7, (), False): _shape_32,
+    ('swap', 8, (), False): _shape_33,
+    ('swap', 10, (), False): _shape_34,
+    ('swap', 11, (), False): _shape_35,
+    ('swap', 13, (), False): _shape_36,
+    ('swap', 13, (12,), False): _shape_37,
+    ('swap', 16, (), False): _shape_38,
 }

@@ -13,7 +13,16 @@ import sys
 INTERNAL_ERROR_EXIT = 3
 
 
-def main() -> None:
+def command() -> None:
+    """The ``kpolicy`` command as a process of its own (the console script, ``python -m
+    kpolicy``): :func:`main`, where a ``kpolicy lint`` then ends the process without freeing
+    what the run made (:mod:`kpolicy.lifetime`, :func:`_end`)."""
+    main(own_process=True)
+
+
+def main(own_process: bool = False) -> None:
+    """``kpolicy`` with ``sys.argv``; ``own_process``: this call is the whole process (see
+    :func:`command`), never when another program (a test) calls it in its own process."""
     # A lint is one short process: the cyclic collector's passes over the modules it imports
     # found nothing to free and cost a tenth of a one-file run (kpolicy.lint keeps it off for
     # the run itself, for the same reason). Anything else (typer's commands, the language
@@ -30,7 +39,14 @@ def main() -> None:
 
         arguments = parse_lint(sys.argv[1:])
         if arguments is not None:
-            sys.exit(_lint(arguments))
+            if own_process:
+                from kpolicy.lifetime import keep_until_end
+
+                keep_until_end()
+            code = _lint(arguments)
+            if own_process:
+                _end(code)
+            sys.exit(code)
         gc.enable()
         from kpolicy.cli import main as run
 
@@ -68,6 +84,34 @@ def _lint(arguments: dict[str, object]) -> int:
         sys.stdout = PacifyFlushWrapper(sys.stdout)
         sys.stderr = PacifyFlushWrapper(sys.stderr)
         return 1
+
+
+def _end(code: int) -> None:
+    """End the process with ``code`` at once, as its normal end would but without freeing the
+    run's objects (which :mod:`kpolicy.lifetime` kept for this): the standard streams flushed
+    and the ``atexit`` functions run (a lint registers none today; whatever does is run).
+    Returns, for the normal end, when a thread other than this one is alive (it would be
+    joined) or a stream cannot be flushed (a closed pipe: the normal end reports it as Python
+    does)."""
+    import os
+
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        return
+    import atexit
+
+    atexit._run_exitfuncs()  # then cleared: the normal end, if reached, runs none twice
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        return
+    os._exit(code)
 
 
 def internal_error(exc: BaseException, debug: bool) -> int:

@@ -206,6 +206,7 @@ def execute(command: LintCommand) -> int:
             if code is not None:
                 return code
 
+    from kpolicy.lifetime import keep
     from kpolicy.lint import FAIL_LEVELS, as_baselined, build_session, exit_code
     from kpolicy.lint import lint as run_lint
     from kpolicy.report import FORMATS, ReportContext, writer
@@ -333,6 +334,8 @@ def execute(command: LintCommand) -> int:
                 {"report": report.getvalue(), "stderr": messages, "exit": code, "reports": written},
                 output,
             )
+        # a one-shot process ends without freeing the findings and the report
+        keep(result, report, session, ctx)
         return code
     except UsageError as exc:
         return _fail(str(exc))

@@ -159,6 +159,21 @@ _SHAPES: dict[tuple[str, int, tuple[int, ...], bool], CodeType] = {}
 # which object.__setattr__ would look up by name each time: a Diagnostic, a Span and a Problem
 # take a third fewer instructions to make)
 _PLAIN, _OBJECT_SETATTR, _SLOT_SETTER = "plain", "setattr", "slot"
+# frozen with slots and SWAP_FIELDS fields or more: the instance is made an instance of an
+# open twin of its class for the time of __init__ (the same slots: ``__class__`` may be
+# assigned between them), whose fields are set as plain attributes, then its class again;
+# two class assignments cost less than four or more slot setters' calls (a Diagnostic, of
+# thirteen fields, in half the time). An instance of a subclass is made through the setters.
+_CLASS_SWAP = "swap"
+SWAP_FIELDS = 4
+
+
+def _how(cls: type, frozen: bool, count: int) -> str:
+    if not frozen:
+        return _PLAIN
+    if "__slots__" not in cls.__dict__:
+        return _OBJECT_SETATTR
+    return _CLASS_SWAP if count >= SWAP_FIELDS else _SLOT_SETTER
 
 
 def _placeholder(index: int) -> str:
@@ -170,6 +185,11 @@ def _shape_source(key: tuple[str, int, tuple[int, ...], bool], function: str = "
     how, count, factories, post_init = key
     params: list[str] = []
     body: list[str] = []
+    if how == _CLASS_SWAP:
+        given = ", ".join(_placeholder(index) for index in range(count))
+        body.append("    if self.__class__ is not __cls:  # a subclass's instance")
+        body.append(f"        return __by_setters(self, {given})")
+        body.append("    __set_class(self, __open)")
     for index in range(count):
         name = _placeholder(index)
         params.append(name)
@@ -182,6 +202,8 @@ def _shape_source(key: tuple[str, int, tuple[int, ...], bool], function: str = "
             body.append(f"    __object_setattr(self, {name!r}, {value})")
         else:
             body.append(f"    self.{name} = {value}")
+    if how == _CLASS_SWAP:
+        body.append("    self.__class__ = __cls")
     if post_init:
         body.append("    self.__post_init__()")
     return f"def {function}(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass")
@@ -220,8 +242,7 @@ def shape_key(cls: type) -> tuple[str, int, tuple[int, ...], bool]:
     """The shape of a record's ``__init__`` (as :func:`_init` finds it)."""
     declared: tuple[_Field, ...] = cls.__record_fields__  # type: ignore[attr-defined]
     frozen = cls.__record_spec__["frozen"]  # type: ignore[attr-defined]
-    slotted = frozen and "__slots__" in cls.__dict__
-    how = _SLOT_SETTER if slotted else _OBJECT_SETATTR if frozen else _PLAIN
+    how = _how(cls, frozen, len(declared))
     factories = tuple(i for i, f in enumerate(declared) if f.default_factory is not MISSING)
     return how, len(declared), factories, hasattr(cls, "__post_init__")
 
@@ -230,7 +251,10 @@ def shapes_module(keys: Iterable[tuple[str, int, tuple[int, ...], bool]]) -> str
     """The text of ``kpolicy/_record_shapes.py``: the ``__init__`` of each shape in ``keys``
     (``tools/gen_record_shapes.py`` writes it; ``tests/test_records.py`` holds it to the
     records of kpolicy)."""
-    ordered = sorted(set(keys))
+    wanted = set(keys)
+    # a class-swapping shape's subclass instances go through the slot setters' shape
+    wanted |= {(_SLOT_SETTER, *key[1:]) for key in wanted if key[0] == _CLASS_SWAP}
+    ordered = sorted(wanted)
     parts = [
         '"""The ``__init__`` code of the shapes of kpolicy\'s records, compiled with the package',
         "(kpolicy.records makes each record's ``__init__`` from its shape's code). Written by",
@@ -252,8 +276,8 @@ def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
     ``__post_init__`` when the class has one. The code of its shape with the field names put
     in, where ``@dataclass`` compiles three functions for a frozen class."""
     env: dict[str, Any] = {"__object_setattr": object.__setattr__, "__factory": _FACTORY}
-    slotted = frozen and "__slots__" in cls.__dict__
-    how = _SLOT_SETTER if slotted else _OBJECT_SETATTR if frozen else _PLAIN
+    how = _how(cls, frozen, len(declared))
+    slotted = how in (_SLOT_SETTER, _CLASS_SWAP)
     defaults: list[Any] = []
     factories: list[int] = []
     annotations: dict[str, Any] = {}
@@ -269,19 +293,42 @@ def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
             defaults.append(_FACTORY)
         elif f.default is not MISSING:
             defaults.append(f.default)
-    code = _shape_code(how, len(declared), tuple(factories), hasattr(cls, "__post_init__"))
-    code = code.replace(
+    shape = (len(declared), tuple(factories), hasattr(cls, "__post_init__"))
+    if how == _CLASS_SWAP:
+        env["__cls"] = cls
+        env["__open"] = type(
+            cls.__name__,
+            (),
+            {
+                "__slots__": cls.__dict__["__slots__"],
+                "__module__": cls.__module__,
+                "__qualname__": f"{cls.__qualname__}.<open>",
+            },
+        )
+        env["__set_class"] = _SET_CLASS
+        env["__by_setters"] = FunctionType(
+            _named(_shape_code(_SLOT_SETTER, *shape), names), env, "__init__"
+        )
+    code = _named(_shape_code(how, *shape), names)
+    init = FunctionType(code, env, "__init__", tuple(defaults) or None)
+    annotations["return"] = None
+    init.__annotations__ = annotations
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+_SET_CLASS = object.__dict__["__class__"].__set__
+
+
+def _named(code: CodeType, names: dict[str, str]) -> CodeType:
+    """A shape's code with a record's field names in place of the placeholders."""
+    return code.replace(
         co_varnames=tuple(names.get(name, name) for name in code.co_varnames),
         co_names=tuple(names.get(name, name) for name in code.co_names),
         co_consts=tuple(
             names.get(value, value) if isinstance(value, str) else value for value in code.co_consts
         ),
     )
-    init = FunctionType(code, env, "__init__", tuple(defaults) or None)
-    annotations["return"] = None
-    init.__annotations__ = annotations
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    return init
 
 
 class _LazyInit:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import kpolicy
+from kpolicy import records
 from kpolicy.records import RECORDS, field, record
 from tests.conftest import ROOT
 
@@ -334,3 +335,43 @@ def test_a_stored_shape_is_the_code_its_text_compiles_to() -> None:
         assert stored.co_varnames == compiled.co_varnames, key
         assert stored.co_consts == compiled.co_consts, key
         assert stored.co_argcount == compiled.co_argcount, key
+
+
+def test_a_record_of_many_fields_is_made_through_an_open_twin_of_its_class() -> None:
+    """The class-swapping ``__init__`` (records.SWAP_FIELDS fields or more, frozen with slots)
+    makes what the slot setters' ``__init__`` makes; a subclass's instance goes through the
+    setters and stays of its class."""
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+
+    assert len(records.fields(Diagnostic)) >= records.SWAP_FIELDS
+    span = Span(1, 2, 3, 4)
+    ref = ObjectRef("v1", "Pod", None, "p")
+    made = Diagnostic("r", Severity.ERROR, "m", "f", span, "/a", ref, rejects=True)
+    assert "__open" in Diagnostic.__init__.__globals__  # the swapping shape was taken
+    assert type(made) is Diagnostic and type(span) is Span
+    assert (made.rule, made.span, made.object, made.related, made.rejects, made.found_at) == (
+        "r",
+        span,
+        ref,
+        (),
+        True,
+        None,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.rule = "x"  # type: ignore[misc]
+    by_setters = Diagnostic.__init__.__globals__["__by_setters"]
+    other = object.__new__(Diagnostic)
+    by_setters(
+        other, "r", Severity.ERROR, "m", "f", span, "/a", ref, (), None, None, True, None, None
+    )
+    assert other == made and repr(other) == repr(made)
+
+    class Sub(Diagnostic):
+        __slots__ = ()
+
+    sub = Sub("r", Severity.ERROR, "m", "f", span, "/a", ref, rejects=True)
+    assert type(sub) is Sub
+    assert records.fields(sub) == records.fields(made)
+    assert [getattr(sub, f.name) for f in records.fields(sub)] == [
+        getattr(made, f.name) for f in records.fields(made)
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
+from kpolicy.lifetime import keep
 from kpolicy.lint.check import check_files
 from kpolicy.lint.inputs import (
     CHART_NOT_RENDERED,
@@ -138,4 +139,6 @@ def _lint(options: LintOptions, session: Session | None) -> tuple[LintResult, li
         read_also=tuple(read_also),
         summary=replace(checked.summary, skipped=len(skipped)),
     )
+    # a one-shot process ends without freeing the files read and their findings
+    keep(loaded, local, context_files, results, found_locally, builds)
     return checked, traces
