@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from kpolicy.lsp.project import Buffer, Project
-from kpolicy.model import Diagnostic
+from kpolicy.lsp.project import Buffer, Project, refusals_of
+from kpolicy.model import Diagnostic, LoadedFile
+from kpolicy.plan.command import workload_refusals
+from kpolicy.workload import PLANNED_KINDS
 from tests.conftest import CORPUS, ROOT
 from tests.helpers import lint_paths
 from tests.lsp.support import AGENT, DB, WEB, uri, write_workspace
@@ -279,3 +281,117 @@ def test_the_baseline_is_read_again_when_it_changes(tmp_path: Path) -> None:
     assert project.files_changed([(root / ".kpolicy.yaml", False)])[0]
     assert rules() == ["statefulset-service-not-headless"]
     assert project.session is not None and project.session.baseline is None
+
+
+# Workloads the API server refuses and ones it takes, in one file: a hover checks the hovered
+# workload alone (kpolicy.lsp.project.refusals_of), which must say what the whole file's lint
+# says of it.
+MIXED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: other}
+    spec:
+      containers: [{name: web, image: web:1.0}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 5432}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers: [{name: db, image: postgres:16}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels: {app: agent}
+  updateStrategy:
+    rollingUpdate: {maxSurge: 1}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers: [{name: agent, image: agent:1.0}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: -1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers: [{name: web, image: web:1.0}]
+"""
+
+
+def _refusals_alone_and_whole(project: Project, display: str, loaded: LoadedFile) -> int:
+    """Assert that each workload of ``loaded`` checked alone is refused as the whole file's
+    lint refuses it; the number of workloads refused."""
+    assert project.session is not None
+    whole = workload_refusals([loaded], [], project.session, project.repo, project.root)
+    refused = 0
+    for obj in loaded.objects:
+        if obj.kind not in PLANNED_KINDS or obj.patch:
+            continue
+        alone = refusals_of(obj, loaded, [], project.session, project.repo, project.root)
+        assert set(alone) <= {id(obj)}, display
+        assert alone.get(id(obj), []) == whole.get(id(obj), []), (display, obj.ref)
+        refused += id(obj) in whole
+    return refused
+
+
+def test_a_hover_checks_its_workload_alone_as_the_whole_file_would(tmp_path: Path) -> None:
+    root = write_workspace(tmp_path)
+    project = Project(root)
+    target = Buffer(uri(root, "apps/mixed.yaml"), 1, MIXED)
+    project.load()
+    loaded = project.loaded(target)
+    # the first Deployment (selector), the DaemonSet (maxSurge alone) and the second
+    # Deployment (negative replicas) are refused; the StatefulSet is not
+    assert _refusals_alone_and_whole(project, "mixed.yaml", loaded) == 3
+    line = MIXED.splitlines().index("kind: DaemonSet")
+    hover = project.hover(target, {target.uri: target}, types.Position(line=line, character=2))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "The API server rejects this workload as written:" in hover.contents.value
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the project")
+def test_a_hover_checks_its_workload_alone_as_the_whole_file_would_on_the_corpus() -> None:
+    project = Project(CORPUS)
+    project.load()
+    refused = 0
+    for path in sorted(CORPUS.rglob("*.y*ml")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        buffer = Buffer(path.as_uri(), 1, text)
+        refused += _refusals_alone_and_whole(project, str(path), project.loaded(buffer))
+    assert refused > 0  # the corpus has workloads the API server refuses: compared, not skipped
