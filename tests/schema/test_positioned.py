@@ -5,7 +5,7 @@ built-in schemas through the engine; and the records are what the common case us
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from unittest import mock
 
 import yaml
@@ -198,10 +198,20 @@ def _mutated(changes: list[tuple[int, Any]]) -> dict[str, Any]:
         *parents, last = PLACES[place]
         node: Any = document
         index: Any = last
+        # (a place under one that an earlier change replaced is gone: a dict without the key,
+        # a shorter list, or a value that is no container)
         for step in parents:
-            node = node[cast(Any, step)] if node.__class__ in (dict, list) else None
-        # (a place under one that an earlier change replaced is gone)
-        if node.__class__ is dict or (node.__class__ is list and len(node) > index):
+            present = (node.__class__ is dict and step in node) or (
+                node.__class__ is list and isinstance(step, int) and step < len(node)
+            )
+            if present:
+                node = node[step]
+            else:
+                node = None
+                break
+        if node.__class__ is dict or (
+            node.__class__ is list and isinstance(index, int) and len(node) > index
+        ):
             node[index] = value
     return document
 
