@@ -368,20 +368,22 @@ def _build_document(
         cls = node.__class__
         tag = node.tag
         position = len(records)
-        if cls is ScalarNode:
-            extend(
-                (
-                    line,
-                    column,
-                    end.line + offset,
-                    end.column + 1,
-                    key_line,
-                    key_column,
-                    key_end_line,
-                    key_end_column,
-                    1,
-                )
+        scalar = cls is ScalarNode
+        # the node's record; a block collection's end is set once its items are built (below)
+        extend(
+            (
+                line,
+                column,
+                end.line + offset,
+                end.column + 1,
+                key_line,
+                key_column,
+                key_end_line,
+                key_end_column,
+                1 if scalar else 0,
             )
+        )
+        if scalar:
             if tag == _STR:
                 value = node.value
                 # short values repeat too (names of images, protocols, policies): share them
@@ -403,20 +405,6 @@ def _build_document(
             except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
-        # a block collection's end is set once its items are built (below)
-        extend(
-            (
-                line,
-                column,
-                end.line + offset,
-                end.column + 1,
-                key_line,
-                key_column,
-                key_end_line,
-                key_end_column,
-                0,
-            )
-        )
         tag_problem = -1
         if tag not in plain_tags and tag != _MERGE:
             tag_problem = len(problems)  # its span is known once the items are built
