@@ -263,9 +263,28 @@ def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
     return found
 
 
+# (the expected types, a string value) → the message of a type error: the few values a run's
+# type errors have come again (quoted numbers and booleans; short ones only); emptied when it
+# grows past a bound
+_STRING_MESSAGES: dict[tuple[tuple[str, bool, bool, bool], str], str] = {}
+_STRING_MESSAGES_KEPT: Final = 4096
+
+
 def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]) -> str:
-    wanted, only_string, numeric, boolean = expected
     value = error.instance
+    if value.__class__ is str and len(value) <= 64:
+        key = (expected, value)
+        message = _STRING_MESSAGES.get(key)
+        if message is None:
+            if len(_STRING_MESSAGES) >= _STRING_MESSAGES_KEPT:
+                _STRING_MESSAGES.clear()
+            message = _STRING_MESSAGES[key] = _made_type_message(value, expected)
+        return message
+    return _made_type_message(value, expected)
+
+
+def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) -> str:
+    wanted, only_string, numeric, boolean = expected
     message = f"expected {wanted}, got {describe(value)}"
     if only_string:
         if isinstance(value, bool):

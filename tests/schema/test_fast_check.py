@@ -360,3 +360,35 @@ def test_an_object_node_explained_in_one_step_keeps_the_keywords_order(
     walked = [e.validator for e in explain(schema, document)]
     assert found == walked
     assert sorted(walked) == ["additionalProperties", "required", "required", "type"]
+
+
+TYPE_NAMES = st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"])
+
+
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
+@given(
+    types=st.one_of(TYPE_NAMES, st.lists(TYPE_NAMES, min_size=1, max_size=3)),
+    value=st.one_of(
+        st.sampled_from(["1000", " 3 ", "True", "false", "yes", "0777", "1.10", "x" * 70]),
+        st.text(max_size=8),
+        st.integers(),
+        st.booleans(),
+        st.none(),
+    ),
+)
+def test_a_type_errors_message_kept_for_a_string_is_the_one_made(types: Any, value: Any) -> None:
+    """The message of a type error on a short string is kept per expected types and string:
+    the message kept (asked twice) is the one made for that value, and others are made."""
+    from kpolicy.schema import explain as explained
+    from kpolicy.schema.lite import LiteError
+
+    error = LiteError("type", types, value, {"type": types}, ("a",))
+    expected = explained._expected(types)
+    made = explained._made_type_message(value, expected)
+    first = explained._type_message(error, expected)
+    again = explained._type_message(error, expected)
+    assert first == again == made
+    if value.__class__ is str and len(value) <= 64:
+        assert again is first  # kept, not made again
+    else:
+        assert (expected, value) not in explained._STRING_MESSAGES
