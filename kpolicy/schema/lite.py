@@ -636,14 +636,58 @@ def _steps(
     memo: dict[int, _Node],
 ) -> list[Explainer]:
     steps: list[Explainer] = []
+    typed: Explainer | None = None  # the step of the node's type
     for keyword, value in schema.items():
         if keyword in _PASSIVE or (isinstance(keyword, str) and keyword.startswith("x-")):
             continue  # as _errors: then/else belong to if, the others never fail a value
         step = _step(schema, keyword, value, formats, max_depth, memo)
         if step is not None:
             steps.append(step)
+            if keyword == "type":
+                typed = step
     fused = _object_node(schema, steps, formats, max_depth, memo)
-    return steps if fused is None else [fused]
+    if fused is not None:
+        return [fused]
+    if typed is not None and len(steps) > 1:
+        return [_typed_steps(schema["type"], typed, steps)]
+    return steps
+
+
+def _typed_steps(declared: Any, typed: Explainer, steps: list[Explainer]) -> Explainer:
+    """The steps of a node with a type and other keywords (a list of items, an enum or a
+    format of a string) in one: a value of one of its types' exact classes (which the type's
+    step passes without an error) goes through the others only, in their order; any other
+    through them all."""
+    names = [declared] if isinstance(declared, str) else declared
+    if not isinstance(names, list) or any(name not in _TYPES for name in names):
+        return _all_steps(steps)  # a type that raises: keyword by keyword
+    classes = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+    rest = [step for step in steps if step is not typed]
+    if len(rest) == 1:
+        (only,) = rest
+
+        def typed_one(instance: Any, path: Path, record: int, out: _Found) -> None:
+            if instance.__class__ in classes:
+                only(instance, path, record, out)
+            else:
+                for step in steps:
+                    step(instance, path, record, out)
+
+        return typed_one
+
+    def typed_steps(instance: Any, path: Path, record: int, out: _Found) -> None:
+        for step in rest if instance.__class__ in classes else steps:
+            step(instance, path, record, out)
+
+    return typed_steps
+
+
+def _all_steps(steps: list[Explainer]) -> Explainer:
+    def all_steps(instance: Any, path: Path, record: int, out: _Found) -> None:
+        for step in steps:
+            step(instance, path, record, out)
+
+    return all_steps
 
 
 # the keywords of the object nodes _object_node explains in one step

@@ -282,6 +282,11 @@ def _leaf_schemas() -> st.SearchStrategy[Any]:
         st.builds(lambda t: {"type": t, "description": "d", "x-kubernetes-x": 1}, types),
         st.just({"type": "string", "enum": ["x", "y", None]}),
         st.just({"type": "integer", "format": "int32"}),
+        # a type and other keywords in one step (lite._typed_steps), in any order
+        st.just({"type": ["array", "null"], "items": {"type": "integer"}}),
+        st.just({"enum": ["x", 1, True, 1.5], "type": ["string", "integer"], "maxLength": 1}),
+        st.just({"minimum": 1, "type": "number", "maximum": 2}),
+        st.just({"enum": ["x"], "type": "bogus"}),
         st.just(True),
     )
 
@@ -335,6 +340,20 @@ def test_compiled_object_nodes_explain_as_the_walk(schema: Any, instance: Any) -
     assert _errors_or_raised(compiled, instance) == _errors_or_raised(explain, schema, instance)
     # and again, once every node met is compiled
     assert _errors_or_raised(compiled, instance) == _errors_or_raised(explain, schema, instance)
+
+
+def test_a_node_with_a_type_and_other_keywords_is_one_step() -> None:
+    """A node with a type and other keywords is explained in one step, which passes a value
+    of its types' exact classes to the others only: the errors are the walk's."""
+    schema = {"type": "string", "enum": ["a", "bb"], "maxLength": 1}
+    memo: dict[int, Any] = {}
+    compiled = compile_explain(schema, memo)
+    for value in ("c", "a", "bb", 1, True, None, 2.5, ["a"]):
+        assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+    assert memo[id(schema)].run.__name__ == "typed_steps"
+    single = {"type": "integer", "enum": [1]}
+    compile_explain(single, memo)(2)
+    assert memo[id(single)].run.__name__ == "typed_one"
 
 
 @pytest.mark.parametrize(
