@@ -342,6 +342,23 @@ def test_compiled_object_nodes_explain_as_the_walk(schema: Any, instance: Any) -
     assert _errors_or_raised(compiled, instance) == _errors_or_raised(explain, schema, instance)
 
 
+def test_a_nodes_properties_are_prepared_when_a_value_first_has_them() -> None:
+    """A node's properties are prepared (their explainers made) when a value first has
+    them, not when the node is compiled: the errors are the walk's all the same."""
+    met, unmet = {"type": "integer"}, {"type": "object", "properties": {"c": {"type": "string"}}}
+    for schema in (
+        {"type": "object", "properties": {"a": met, "b": unmet}, "required": ["a"]},
+        {"properties": {"a": met, "b": unmet}, "maxItems": 0},  # (not one step)
+        {"properties": {"a": met, "b": unmet}, "maxLength": 1},
+    ):
+        memo: dict[int, Any] = {}
+        compiled = compile_explain(schema, memo)
+        for value in ({"a": "x", "z": 1}, {"a": 1}, {}, "s"):
+            assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+        assert id(met) in memo
+        assert id(unmet) not in memo
+
+
 def test_a_node_with_a_type_and_other_keywords_is_one_step() -> None:
     """A node with a type and other keywords is explained in one step, which passes a value
     of its types' exact classes to the others only: the errors are the walk's."""
