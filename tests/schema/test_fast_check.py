@@ -428,3 +428,29 @@ def test_a_type_errors_message_kept_for_a_string_is_the_one_made(types: Any, val
         assert again is first  # kept, not made again
     else:
         assert (expected, value) not in explained._STRING_MESSAGES
+
+
+def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -> None:
+    """``describe`` tells a dict and a list by their class before the general tests; other
+    mappings and sequences are described as before."""
+    from collections import OrderedDict, UserDict
+
+    from kpolicy.schema.problems import describe
+
+    assert [
+        describe(value)
+        for value in ({}, {"a": 1}, OrderedDict(), UserDict(), [], [1], (), True, 3, 1.5, "x", None)
+    ] == [
+        "a mapping",
+        "a mapping",
+        "a mapping",
+        "a mapping",
+        "a list",
+        "a list",
+        "tuple",
+        "boolean true",
+        "number 3",
+        "number 1.5",
+        'string "x"',
+        "null",
+    ]
