@@ -620,6 +620,9 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
         replace(diag, file="other.yaml"),
         replace(diag, object=ObjectRef("v1", "ConfigMap", HOSTILE, HOSTILE)),
         replace(diag, rule=f"rule-{HOSTILE}"),
+        # a path that is a message's text (a message is escaped as the text format shows it)
+        replace(diag, path=HOSTILE),
+        replace(diag, message="/metadata/name"),
         diag,
     ]
     result = replace(base, diagnostics=tuple(variants))
@@ -634,12 +637,13 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
 def test_json_findings_of_one_rule_and_object_reuse_their_texts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A finding's line reuses the text before its message (per rule and severity) and its
-    file's and object's texts (from the finding before it): made once for a run of them."""
+    """A finding's line reuses the text before its message (per rule and severity), its
+    file's and object's texts (from the finding before it), and its message's and path's
+    (per text): made once for a run of them."""
     from kpolicy.report.json_report import finding_lines
 
     made: list[str] = []
-    for name in ("_head", "_file", "_object"):
+    for name in ("_head", "_file", "_object", "_message", "_path"):
         made_by = getattr(finding_lines().__class__, name)
 
         def counted(self: Any, *args: Any, _name: str = name, _made: Any = made_by) -> Any:
@@ -650,7 +654,7 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
     (diag,) = _hostile_result().diagnostics
     line = finding_lines()
     texts = [line(replace(diag, span=Span(n, 1, n, 2))) for n in range(1, 6)]
-    assert sorted(made) == ["_file", "_head", "_object"]
+    assert sorted(made) == ["_file", "_head", "_message", "_object", "_path"]
     assert len({text.split('"line": ')[0] for text in texts}) == 1
 
 

@@ -27,6 +27,8 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
     return data
 
 
+# the most messages, and paths, whose JSON a writer keeps (see _Lines)
+_KEPT: Final = 65_536
 # a severity's JSON (Enum.value is a descriptor call each time)
 _SEVERITIES: Final = {severity: encode_basestring_ascii(severity.value) for severity in Severity}
 
@@ -48,6 +50,11 @@ class _Lines:
         # the last finding's object and file, and their JSON (the findings of an object come
         # one after another)
         self._last: tuple[object, object, str, str] = (self, self, "", "")
+        # a message's JSON (as the text format escapes it), a path's: a run's findings have a
+        # few distinct ones (the many-findings corpus's 10,474 have 2,031 messages and 1,037
+        # paths), each encoded once; emptied when one grows past _KEPT
+        self._messages: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
 
     def rendered(self, lines: Mapping[int, tuple[Diagnostic, str]]) -> Callable[[Diagnostic], str]:
         """The line of each finding: the one in ``lines`` (:attr:`LintResult.rendered`) when it
@@ -87,14 +94,35 @@ class _Lines:
         last = self._last
         if last[0] is not ref or last[1] is not file:
             last = self._last = (ref, file, self._file(file), self._object(ref))
-        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
-            message = escape.text(message)
+        said = self._messages.get(message)
+        if said is None:
+            said = self._message(message)
+        at = self._paths.get(path)
+        if at is None:
+            at = self._path(path)
         return (
-            f"{head[1]}{encode_basestring_ascii(message)}, "
+            f"{head[1]}{said}, "
             f'"file": {last[2]}, "line": {line}, "column": {column}, '
             f'"endLine": {end_line}, "endColumn": {end_column}, '
-            f'"path": {encode_basestring_ascii(path)}, "object": {last[3]}}}'
+            f'"path": {at}, "object": {last[3]}}}'
         )
+
+    def _message(self, message: str) -> str:
+        messages = self._messages
+        if len(messages) >= _KEPT:
+            messages.clear()
+        shown = message
+        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
+            shown = escape.text(message)
+        encoded = messages[message] = encode_basestring_ascii(shown)
+        return encoded
+
+    def _path(self, path: str) -> str:
+        paths = self._paths
+        if len(paths) >= _KEPT:
+            paths.clear()
+        encoded = paths[path] = encode_basestring_ascii(path)
+        return encoded
 
     def _file(self, file: str) -> str:
         encoded = self._files.get(file)
