@@ -239,7 +239,7 @@ def _float_value(text: str) -> float | str:
     """A float scalar as ``build`` reads it (for the C loader)."""
     try:
         return cast(float, _constructor.construct_yaml_float(ScalarNode(_FLOAT, text)))
-    except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
+    except (ValueError, IndexError, yaml.YAMLError):  # pragma: no cover - they agree
         return text
 
 
@@ -436,7 +436,8 @@ def _build_document(
                     return None
                 if tag == _FLOAT:
                     return _constructor.construct_yaml_float(cast(ScalarNode, node))
-            except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
+            except (ValueError, IndexError, yaml.YAMLError):
+                # an empty `!!float` (IndexError in PyYAML's constructor) stays its text
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
         tag_problem = -1
