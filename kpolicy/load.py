@@ -238,7 +238,8 @@ def _int_value(text: str) -> int | float | str:
 def _float_value(text: str) -> float | str:
     """A float scalar as ``build`` reads it (for the C loader)."""
     try:
-        return cast(float, _constructor.construct_yaml_float(ScalarNode(_FLOAT, text)))
+        value: float = _constructor.construct_yaml_float(ScalarNode(_FLOAT, text))
+        return value
     except (ValueError, IndexError, yaml.YAMLError):  # pragma: no cover - they agree
         return text
 

@@ -182,9 +182,9 @@ def test_several_documents_in_one_chunk_are_each_loaded() -> None:
 @needs_extension
 def test_records_are_four_bytes_where_a_number_passes_65535() -> None:
     (documents,) = _chunk_results("a: " + "x" * 70_000 + "\n")
-    ((value, records),) = documents
+    ((_, records),) = documents
     assert records.typecode == "i" and records.tolist()[9:13] == [1, 4, 1, 70_004]
-    ((value, records),) = _chunk_results("a: x\n")[0]
+    ((_, records),) = _chunk_results("a: x\n")[0]
     assert records.typecode == "H"
     assert records.tolist() == [1, 1, 1, 5, 0, 0, 0, 0, 2, 1, 4, 1, 5, 1, 1, 1, 2, 1]
 
@@ -276,7 +276,7 @@ def test_refused_chunks_lint_as_today() -> None:
     """The report of a file of refused chunks (and common ones between them) is the pure
     Python run's."""
     text = "\n---\n".join(
-        ["apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}" % i for i in range(3)]
+        [f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}" for i in range(3)]
         + [REFUSED[name].rstrip("\n") for name in ("duplicate key", "merge key", "tag")]
     )
     _assert_same_report_on_text(text)
@@ -359,7 +359,7 @@ def test_the_lint_report_on_the_examples_is_the_pure_python_one() -> None:
 # -- generated YAML --------------------------------------------------------------------------
 
 _TEXT = st.text(
-    st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
 ) | st.sampled_from(
     ["", "~", "null", "y", "No", "on", "0x1f", "007", "1e3", ".inf", "<<", "- a", "a: b", "#x"]
 )
@@ -378,7 +378,8 @@ _VALUE = st.recursive(
 
 
 def _render(value: Any, options: dict[str, Any]) -> str:
-    return yaml.safe_dump(value, **options)
+    text: str = yaml.safe_dump(value, **options)
+    return text
 
 
 _OPTIONS = st.fixed_dictionaries(
@@ -406,10 +407,7 @@ _OPTIONS = st.fixed_dictionaries(
 def test_generated_yaml_loads_as_the_python_walk_loads_it(
     values: list[Any], options: dict[str, Any], data: st.DataObject
 ) -> None:
-    if len(values) > 1:
-        text = yaml.safe_dump_all(values, **options)
-    else:
-        text = _render(values[0], options)
+    text = yaml.safe_dump_all(values, **options) if len(values) > 1 else _render(values[0], options)
     _assert_both_paths_agree(text)
     # mutated: cut somewhere, or characters put in somewhere
     place = data.draw(st.integers(min_value=0, max_value=len(text)))
@@ -551,8 +549,10 @@ def _hook() -> Any:
     ("compiler", "said"),
     [
         ("", "no C compiler"),
-        ("#!/bin/sh\necho 'x.c:2:10: fatal error: yaml.h: No such file or directory' >&2\nexit 1\n",
-         "install libyaml-dev"),
+        (
+            "#!/bin/sh\necho 'x.c:2:10: fatal error: yaml.h: No such file or directory' >&2\nexit 1\n",
+            "install libyaml-dev",
+        ),
     ],
 )
 def test_the_build_hook_builds_pure_python_with_a_warning(
@@ -591,4 +591,3 @@ def test_the_build_hook_compiles_a_loader_that_loads(tmp_path: Path) -> None:
         [sys.executable, "-c", check, str(output)], capture_output=True, text=True
     )
     assert done.stdout.startswith("[({'a': [1]}, array('H'"), done.stderr
-
