@@ -142,7 +142,7 @@ COMMON = [
     # scalars of every plain type, quoted twins
     "a: [y, Y, yes, n, NO, on, Off, true, FALSE, ~, null, Null, '', 0, -0, +7, 007, 0o17,"
     " 0x_1F, 0b101, 1_000, 1.5, .5, -1e3, 1E+3, .inf, -.Inf, .nan, 1:30, 2024-01-01,"
-    " 123456789012345678, 1234567890123456789, 99999999999999999999, '1', \"true\"]\n",
+    " 123456789012345678, 1234567890123456789, 9999999999999999999, 99999999999999999999, '1', \"true\"]\n",
     "y: 1\nn: 2\n~: 3\ntrue: 4\n1: 5\n1.5: 6\n'': 7\n",
     "? a\n: 1\n? |\n  block key\n: 2\n",
     # a long line: a column past 65,535 (records of four bytes)
