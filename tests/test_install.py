@@ -195,6 +195,10 @@ def test_wheel_holds_every_data_file(wheel: Path) -> None:
     ):
         assert package in names
     assert not [n for n in names if n.startswith(("tests/", "examples/", "kpolicy/tests/"))]
+    # the C loader (hatch_build.py) where the dev install has it: a platform wheel then
+    if list((ROOT / "kpolicy").glob("_cload*.so")):
+        assert [n for n in names if re.fullmatch(r"kpolicy/_cload\.[\w.-]+\.so", n)], names
+        assert "-py3-none-any" not in wheel.name
 
 
 @pytest.mark.slow  # a new virtual environment and a pip install
