@@ -437,10 +437,9 @@ def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -
 
     from kpolicy.schema.problems import describe
 
-    assert [
-        describe(value)
-        for value in ({}, {"a": 1}, OrderedDict(), UserDict(), [], [1], (), True, 3, 1.5, "x", None)
-    ] == [
+    values: list[object] = [{}, {"a": 1}, OrderedDict(), UserDict(), [], [1], ()]
+    values += [True, 3, 1.5, "x", None]
+    assert [describe(value) for value in values] == [
         "a mapping",
         "a mapping",
         "a mapping",
