@@ -263,24 +263,36 @@ def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
     return found
 
 
-# (the expected types, a string value) → the message of a type error: the few values a run's
-# type errors have come again (quoted numbers and booleans; short ones only); emptied when it
-# grows past a bound
-_STRING_MESSAGES: dict[tuple[tuple[str, bool, bool, bool], str], str] = {}
-_STRING_MESSAGES_KEPT: Final = 4096
+# (the expected types, a short string) or (the expected types, a value's class, the value: an
+# int, a bool or null) or (the expected types, a mapping's or a list's class) → the message of a
+# type error: the few values a run's type errors have come again (quoted numbers and booleans,
+# numbers where strings belong); emptied when it grows past a bound
+_MESSAGES: dict[tuple[object, ...], str] = {}
+_MESSAGES_KEPT: Final = 4096
+# the classes whose values are kept by value (a float is not: 0.0 and -0.0 are equal, and
+# shown apart)
+_KEPT_BY_VALUE: Final = frozenset((int, bool, type(None)))
+_KEPT_BY_CLASS: Final = frozenset((dict, list))
 
 
 def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]) -> str:
     value = error.instance
-    if value.__class__ is str and len(value) <= 64:
+    cls = value.__class__
+    key: tuple[object, ...]
+    if cls is str and len(value) <= 64:
         key = (expected, value)
-        message = _STRING_MESSAGES.get(key)
-        if message is None:
-            if len(_STRING_MESSAGES) >= _STRING_MESSAGES_KEPT:
-                _STRING_MESSAGES.clear()
-            message = _STRING_MESSAGES[key] = _made_type_message(value, expected)
-        return message
-    return _made_type_message(value, expected)
+    elif cls in _KEPT_BY_VALUE:
+        key = (expected, cls, value)
+    elif cls in _KEPT_BY_CLASS:
+        key = (expected, cls)
+    else:
+        return _made_type_message(value, expected)
+    message = _MESSAGES.get(key)
+    if message is None:
+        if len(_MESSAGES) >= _MESSAGES_KEPT:
+            _MESSAGES.clear()
+        message = _MESSAGES[key] = _made_type_message(value, expected)
+    return message
 
 
 def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) -> str:
