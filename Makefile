@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-slow lint typecheck bench docs clean
 
-$(STAMP): pyproject.toml
+# the C loader is compiled by the install (hatch_build.py): a change to it installs again
+$(STAMP): pyproject.toml hatch_build.py kpolicy/_cload.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

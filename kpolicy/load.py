@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import math
 import operator
+import os
 import re
 import struct
 import sys
@@ -225,6 +226,40 @@ _constructor = SafeConstructor()
 _install_fast_resolver()
 
 
+def _int_value(text: str) -> int | float | str:
+    """An int scalar that is not a short plain decimal, as ``build`` reads it (for the C
+    loader)."""
+    try:
+        return _int_or_fallback(text)
+    except ValueError:  # pragma: no cover - they agree
+        return text
+
+
+def _float_value(text: str) -> float | str:
+    """A float scalar as ``build`` reads it (for the C loader)."""
+    try:
+        value: float = _constructor.construct_yaml_float(ScalarNode(_FLOAT, text))
+        return value
+    except (ValueError, IndexError, yaml.YAMLError):  # pragma: no cover - they agree
+        return text
+
+
+def _c_loader() -> Any:
+    """``kpolicy._cload.load_chunk`` (the optional C extension: the common case of
+    ``_build_document`` straight from libyaml's events), or None when it is not built or
+    KPOLICY_PURE_PYTHON is set."""
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return None
+    try:
+        from kpolicy._cload import load_chunk  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return load_chunk
+
+
+_load_chunk = _c_loader()
+
+
 class _Refused(Exception):
     """A document that breaks a resource bound; it is reported, not loaded."""
 
@@ -402,7 +437,8 @@ def _build_document(
                     return None
                 if tag == _FLOAT:
                     return _constructor.construct_yaml_float(cast(ScalarNode, node))
-            except (ValueError, yaml.YAMLError):  # pragma: no cover - they agree
+            except (ValueError, IndexError, yaml.YAMLError):
+                # an empty `!!float` (IndexError in PyYAML's constructor) stays its text
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
         tag_problem = -1
@@ -932,6 +968,19 @@ def load_documents(
                 count += 1
                 continue  # what follows in this chunk is not read
         aliases = "&" in chunk and "*" in chunk
+        if _load_chunk is not None and not aliases:
+            # the common case in C: its documents' values and records as build makes them;
+            # None (anything else: an error, a tag, an anchor, a duplicate or merge key, a
+            # bound reached) leaves the chunk to the composer below
+            loaded = _load_chunk(
+                chunk, line_offset, limits.max_nodes, limits.max_depth, _int_value, _float_value
+            )
+            if loaded is not None:
+                for value, records in loaded:
+                    table = PositionTable.compact(value, records)
+                    documents.append(Document(count, value, table, table.resolve("", "value")[0]))
+                    count += 1
+                continue
         # yaml.compose_all without its generator: the parser made at the first turn, so that
         # what its constructor raises (a lone surrogate) is handled as what composing raises
         loader: Any = None

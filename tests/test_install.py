@@ -165,7 +165,7 @@ def test_docs_install_only_what_exists() -> None:
     assert commands
     allowed = re.compile(
         r'^("?git\+https://github\.com/kpolicy/kpolicy(@[\w.-]+)?"?'
-        r"|\./kpolicy|dist/kpolicy-[\w.]+-py3-none-any\.whl|build)$"
+        r"|\./kpolicy|dist/kpolicy-[\w.]+-(py3-none-any|\*)\.whl|build)$"
     )
     for args in commands:
         assert allowed.match(args), f"install command not backed by a release: {args!r}"
@@ -195,6 +195,10 @@ def test_wheel_holds_every_data_file(wheel: Path) -> None:
     ):
         assert package in names
     assert not [n for n in names if n.startswith(("tests/", "examples/", "kpolicy/tests/"))]
+    # the C loader (hatch_build.py) where the dev install has it: a platform wheel then
+    if list((ROOT / "kpolicy").glob("_cload*.so")):
+        assert [n for n in names if re.fullmatch(r"kpolicy/_cload\.[\w.-]+\.so", n)], names
+        assert "-py3-none-any" not in wheel.name
 
 
 @pytest.mark.slow  # a new virtual environment and a pip install
@@ -272,10 +276,10 @@ def test_python_m_build_then_pip_install_the_wheel(tmp_path: Path) -> None:
     """`python -m build` as the README says (an sdist, then the wheel built from it, each in
     an isolated environment), then `pip install` of the wheel into a new environment."""
     built = _build(tmp_path / "dist")
-    assert sorted(p.name for p in built) == [
-        "kpolicy-0.1.0-py3-none-any.whl",
-        "kpolicy-0.1.0.tar.gz",
-    ], built
+    names = sorted(p.name for p in built)
+    assert len(names) == 2 and names[1] == "kpolicy-0.1.0.tar.gz", built
+    # a platform wheel with the C loader where it compiles (hatch_build.py), else pure Python
+    assert re.fullmatch(r"kpolicy-0\.1\.0-(py3-none-any|cp3\d+-cp3\d+-[\w.]+)\.whl", names[0])
     environment = _fresh_pip_install(tmp_path, str(built[0]))
     _check_installed(_bin(environment, "kpolicy"), _project(tmp_path / "repo"), _site(environment))
 

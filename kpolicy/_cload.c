@@ -1,0 +1,736 @@
+/* kpolicy._cload: the common case of kpolicy.load._build_document in one pass over libyaml's
+ * events, with no Node or Mark object made.
+ *
+ * load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) reads one chunk as
+ * kpolicy.load.load_documents hands it to its composer and returns, for each document that is
+ * not empty, (value, records): the value _build_document builds and its records (nine numbers
+ * a node, pre-order, as an array.array of "H" when every number fits, else of "i"), so that the
+ * caller makes the PositionTable as it does for the Python walk. It returns None for the whole
+ * chunk when the chunk is not the common case, and the caller takes the Python path for it:
+ * a parse error, an anchor, an alias, an explicit tag, a merge key, a duplicate key, a key
+ * that is a collection, a document past max_nodes (keys included) or max_depth, text that is
+ * not valid Unicode, or any failure of the Python API (a Python exception is cleared; a
+ * BaseException that is not an Exception, such as KeyboardInterrupt, is raised).
+ *
+ * Plain scalars are typed by go-yaml v2's rules as kpolicy.load's resolver table has them
+ * (bool, null, int, float, merge); an int that is not a short plain decimal goes to int_of,
+ * a float to float_of (kpolicy.load's own conversions). Nesting is kept on an explicit stack
+ * bounded by max_depth: no C recursion.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <yaml.h>
+#include <string.h>
+#include <stdint.h>
+
+#define RECORD 9
+
+typedef struct {
+    PyObject *container; /* borrowed: held by its parent (or root) */
+    int is_map;
+    int flow;
+    Py_ssize_t position;  /* the index of its record's first number */
+    Py_ssize_t last;      /* the record of the last item or value built, -1 none */
+    Py_ssize_t items;
+    long line, column;    /* its start, as written in its record */
+    PyObject *key;        /* a mapping's key waiting for its value (owned), or NULL */
+    long kl, kc, kel, kec;
+} Frame;
+
+typedef struct {
+    long *data;
+    Py_ssize_t size, capacity;
+} Records;
+
+static PyObject *array_type = NULL; /* array.array */
+
+enum { FAIL = -1, OK = 0 };
+
+static int
+records_reserve(Records *records, Py_ssize_t more)
+{
+    if (records->size + more <= records->capacity)
+        return OK;
+    Py_ssize_t capacity = records->capacity ? records->capacity : 9 * 64;
+    while (capacity < records->size + more) {
+        if (capacity > PY_SSIZE_T_MAX / 2 / (Py_ssize_t)sizeof(long))
+            return FAIL;
+        capacity *= 2;
+    }
+    long *data = PyMem_Realloc(records->data, (size_t)capacity * sizeof(long));
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return FAIL;
+    }
+    records->data = data;
+    records->capacity = capacity;
+    return OK;
+}
+
+/* The tags kpolicy.load's resolver gives a plain scalar (go-yaml v2's resolve()). */
+enum { T_STR, T_TRUE, T_FALSE, T_NULL, T_INT, T_FLOAT, T_MERGE };
+
+static int
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int
+words_equal(const char *text, size_t length, const char *word)
+{
+    return strlen(word) == length && memcmp(text, word, length) == 0;
+}
+
+static int
+match_bool(const char *s, size_t n)
+{
+    static const char *true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
+                                       "on", "On", "ON", NULL};
+    static const char *false_words[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
+                                        "off", "Off", "OFF", NULL};
+    if (n > 5)
+        return -1;
+    for (int i = 0; true_words[i]; i++)
+        if (words_equal(s, n, true_words[i]))
+            return T_TRUE;
+    for (int i = 0; false_words[i]; i++)
+        if (words_equal(s, n, false_words[i]))
+            return T_FALSE;
+    return -1;
+}
+
+/* ^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o[0-7_]+|0[0-7_]*|[1-9][0-9_]*)$ */
+static int
+match_int(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    if (i >= n)
+        return 0;
+    if (s[i] == '0') {
+        if (i + 1 < n && (s[i + 1] == 'b' || s[i + 1] == 'x' || s[i + 1] == 'o')) {
+            char base = s[i + 1];
+            size_t j = i + 2;
+            if (j >= n)
+                return 0;
+            for (; j < n; j++) {
+                unsigned char c = (unsigned char)s[j];
+                int good = c == '_' ||
+                           (base == 'b' ? (c == '0' || c == '1')
+                            : base == 'o' ? (c >= '0' && c <= '7')
+                                          : (is_digit(c) || (c >= 'a' && c <= 'f') ||
+                                             (c >= 'A' && c <= 'F')));
+                if (!good)
+                    return 0;
+            }
+            return 1;
+        }
+        for (size_t j = i + 1; j < n; j++)
+            if (!((s[j] >= '0' && s[j] <= '7') || s[j] == '_'))
+                return 0;
+        return 1;
+    }
+    if (s[i] < '1' || s[i] > '9')
+        return 0;
+    for (size_t j = i + 1; j < n; j++)
+        if (!(is_digit((unsigned char)s[j]) || s[j] == '_'))
+            return 0;
+    return 1;
+}
+
+/* ^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+ *   |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$ */
+static int
+match_float(const char *s, size_t n)
+{
+    if (words_equal(s, n, ".nan") || words_equal(s, n, ".NaN") || words_equal(s, n, ".NAN"))
+        return 1;
+    size_t i = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        i++;
+    if (n - i == 4 && s[i] == '.' &&
+        (memcmp(s + i + 1, "inf", 3) == 0 || memcmp(s + i + 1, "Inf", 3) == 0 ||
+         memcmp(s + i + 1, "INF", 3) == 0))
+        return 1;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t digits = i;
+        while (i < n && is_digit((unsigned char)s[i]))
+            i++;
+        if (i == digits)
+            return 0;
+    }
+    else {
+        size_t digits = i;
+        while (i < n && is_digit((unsigned char)s[i]))
+            i++;
+        if (i == digits)
+            return 0;
+        if (i < n && s[i] == '.') {
+            i++;
+            while (i < n && is_digit((unsigned char)s[i]))
+                i++;
+        }
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t digits = i;
+        while (i < n && is_digit((unsigned char)s[i]))
+            i++;
+        if (i == digits)
+            return 0;
+    }
+    return i == n;
+}
+
+/* The tag of a plain scalar, or -1 when the rules' `$` would also match before a final line
+ * break (not in a plain scalar libyaml reads; the Python path decides it). */
+static int
+resolve_plain(const char *s, size_t n)
+{
+    if (n == 0)
+        return T_NULL;
+    switch (s[0]) {
+    case 'y': case 'Y': case 'n': case 'N': case 't': case 'T': case 'f': case 'F':
+    case 'o': case 'O': case '~': case '-': case '+': case '.': case '<':
+    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+    case '8': case '9':
+        break;
+    default:
+        return T_STR;
+    }
+    if (s[n - 1] == '\n')
+        return -1;
+    int tag = match_bool(s, n);
+    if (tag >= 0)
+        return tag;
+    if (words_equal(s, n, "~") || words_equal(s, n, "null") || words_equal(s, n, "Null") ||
+        words_equal(s, n, "NULL"))
+        return T_NULL;
+    if (match_int(s, n))
+        return T_INT;
+    if (match_float(s, n))
+        return T_FLOAT;
+    if (words_equal(s, n, "<<"))
+        return T_MERGE;
+    return T_STR;
+}
+
+/* kpolicy.load._plain_decimal: ASCII digits only, no leading zero, at most 18 of them */
+static int
+plain_decimal(const char *s, size_t n)
+{
+    if (n == 0 || n > 18 || (s[0] == '0' && n > 1))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+typedef struct {
+    PyObject *int_of, *float_of;
+    long long max_nodes, max_depth;
+    long offset; /* line_offset + 1 */
+} Context;
+
+/* The value of a scalar event, NULL with a Python error, or NULL without one: not the
+ * common case. */
+static PyObject *
+scalar_value(const Context *context, const yaml_event_t *event, int *refused)
+{
+    const char *s = (const char *)event->data.scalar.value;
+    size_t n = event->data.scalar.length;
+    int tag = T_STR;
+    if (event->data.scalar.plain_implicit &&
+        event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        tag = resolve_plain(s, n);
+        if (tag < 0 || tag == T_MERGE) {
+            *refused = 1;
+            return NULL;
+        }
+    }
+    else if (event->data.scalar.plain_implicit) {
+        /* an implicit tag on a scalar written in another style: not what libyaml reports */
+        *refused = 1;
+        return NULL;
+    }
+    switch (tag) {
+    case T_TRUE:
+        Py_RETURN_TRUE;
+    case T_FALSE:
+        Py_RETURN_FALSE;
+    case T_NULL:
+        Py_RETURN_NONE;
+    case T_INT:
+        if (plain_decimal(s, n)) {
+            long long number = 0;
+            for (size_t i = 0; i < n; i++)
+                number = number * 10 + (s[i] - '0');
+            return PyLong_FromLongLong(number);
+        }
+        /* fall through */
+    case T_FLOAT: {
+        PyObject *text = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
+        if (text == NULL)
+            return NULL;
+        PyObject *value =
+            PyObject_CallOneArg(tag == T_INT ? context->int_of : context->float_of, text);
+        Py_DECREF(text);
+        return value;
+    }
+    default: {
+        PyObject *text = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
+        if (text != NULL && PyUnicode_GET_LENGTH(text) <= 32)
+            PyUnicode_InternInPlace(&text);
+        return text;
+    }
+    }
+}
+
+/* A mapping key's text as the Python walk has it in the dict: "null" for an empty or `~`
+ * plain key, else the scalar's text; *refused for a merge key. */
+static PyObject *
+key_text(const yaml_event_t *event, int *refused)
+{
+    const char *s = (const char *)event->data.scalar.value;
+    size_t n = event->data.scalar.length;
+    if (event->data.scalar.plain_implicit &&
+        event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        int tag = resolve_plain(s, n);
+        if (tag < 0 || tag == T_MERGE) {
+            *refused = 1;
+            return NULL;
+        }
+        if (tag == T_NULL && (n == 0 || (n == 1 && s[0] == '~'))) {
+            s = "null";
+            n = 4;
+        }
+    }
+    else if (event->data.scalar.plain_implicit) {
+        *refused = 1;
+        return NULL;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
+    if (text != NULL)
+        PyUnicode_InternInPlace(&text);
+    return text;
+}
+
+/* The records as the Python walk packs them: array("H") when every number fits in 16 bits,
+ * else array("i"). */
+static PyObject *
+records_array(const Records *records)
+{
+    Py_ssize_t size = records->size;
+    long largest = 0;
+    for (Py_ssize_t i = 0; i < size; i++)
+        if (records->data[i] > largest)
+            largest = records->data[i];
+    int narrow = largest <= 0xFFFF;
+    Py_ssize_t width = narrow ? 2 : (Py_ssize_t)sizeof(int);
+    if (!narrow && largest > INT_MAX) {
+        return Py_NewRef(Py_None); /* the Python path decides (it cannot pack it either) */
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, size * width);
+    if (bytes == NULL)
+        return NULL;
+    char *out = PyBytes_AS_STRING(bytes);
+    if (narrow) {
+        uint16_t *numbers = (uint16_t *)out;
+        for (Py_ssize_t i = 0; i < size; i++)
+            numbers[i] = (uint16_t)records->data[i];
+    }
+    else {
+        int *numbers = (int *)out;
+        for (Py_ssize_t i = 0; i < size; i++)
+            numbers[i] = (int)records->data[i];
+    }
+    PyObject *result = PyObject_CallFunction(array_type, "sO", narrow ? "H" : "i", bytes);
+    Py_DECREF(bytes);
+    return result;
+}
+
+static void
+frames_clear(Frame *frames, Py_ssize_t depth)
+{
+    for (Py_ssize_t i = 0; i < depth; i++)
+        Py_CLEAR(frames[i].key);
+}
+
+/* Adds a finished value to its parent: a list item, a mapping's value, or the root. */
+static int
+attach(Frame *parent, PyObject *value, PyObject **root)
+{
+    if (parent == NULL) {
+        *root = Py_NewRef(value);
+        return OK;
+    }
+    parent->items++;
+    if (parent->is_map) {
+        int done = PyDict_SetItem(parent->container, parent->key, value);
+        Py_CLEAR(parent->key);
+        return done < 0 ? FAIL : OK;
+    }
+    return PyList_Append(parent->container, value) < 0 ? FAIL : OK;
+}
+
+/* The documents of a chunk; returns a new list, Py_None (not the common case) or NULL
+ * (a Python error). */
+static PyObject *
+load(const Context *context, const char *text, Py_ssize_t length)
+{
+    yaml_parser_t parser;
+    yaml_event_t event;
+    int have_event = 0;
+    Records records = {NULL, 0, 0};
+    Frame *frames = NULL;
+    Py_ssize_t depth = 0, frames_capacity = 0;
+    PyObject *documents = NULL, *root = NULL, *result = NULL;
+    int refused = 0, root_empty = 0;
+    long long count = 0;
+    const long offset = context->offset;
+
+    if (!yaml_parser_initialize(&parser))
+        return PyErr_NoMemory();
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, (size_t)length);
+    documents = PyList_New(0);
+    if (documents == NULL)
+        goto done;
+
+    for (;;) {
+        if (!yaml_parser_parse(&parser, &event)) {
+            refused = 1;
+            goto done;
+        }
+        have_event = 1;
+        switch (event.type) {
+        case YAML_STREAM_START_EVENT:
+        case YAML_NO_EVENT:
+            break;
+        case YAML_STREAM_END_EVENT:
+            result = Py_NewRef(documents);
+            goto done;
+        case YAML_DOCUMENT_START_EVENT:
+            count = 0;
+            records.size = 0;
+            root_empty = 0;
+            Py_CLEAR(root);
+            break;
+        case YAML_DOCUMENT_END_EVENT: {
+            if (root == NULL || depth != 0) {
+                refused = 1;
+                goto done;
+            }
+            if (!root_empty) {
+                PyObject *table = records_array(&records);
+                if (table == NULL)
+                    goto done;
+                if (table == Py_None) {
+                    Py_DECREF(table);
+                    refused = 1;
+                    goto done;
+                }
+                PyObject *pair = PyTuple_Pack(2, root, table);
+                Py_DECREF(table);
+                if (pair == NULL)
+                    goto done;
+                int appended = PyList_Append(documents, pair);
+                Py_DECREF(pair);
+                if (appended < 0)
+                    goto done;
+            }
+            Py_CLEAR(root);
+            break;
+        }
+        case YAML_ALIAS_EVENT:
+            refused = 1;
+            goto done;
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT: {
+            Frame *parent = depth ? &frames[depth - 1] : NULL;
+            int scalar = event.type == YAML_SCALAR_EVENT;
+            const yaml_char_t *anchor, *tag;
+            if (scalar) {
+                anchor = event.data.scalar.anchor;
+                tag = event.data.scalar.tag;
+            }
+            else if (event.type == YAML_SEQUENCE_START_EVENT) {
+                anchor = event.data.sequence_start.anchor;
+                tag = event.data.sequence_start.tag;
+            }
+            else {
+                anchor = event.data.mapping_start.anchor;
+                tag = event.data.mapping_start.tag;
+            }
+            if (anchor != NULL || tag != NULL || (parent == NULL && root != NULL)) {
+                refused = 1;
+                goto done;
+            }
+            if (++count > context->max_nodes) {
+                refused = 1;
+                goto done;
+            }
+            if (parent != NULL && parent->is_map && parent->key == NULL) {
+                /* a key: a scalar, not yet in the mapping */
+                if (!scalar) {
+                    refused = 1;
+                    goto done;
+                }
+                PyObject *key = key_text(&event, &refused);
+                if (key == NULL)
+                    goto done;
+                int present = PyDict_Contains(parent->container, key);
+                if (present != 0) {
+                    Py_DECREF(key);
+                    if (present > 0)
+                        refused = 1;
+                    goto done;
+                }
+                parent->key = key;
+                parent->kl = (long)event.start_mark.line + offset;
+                parent->kc = (long)event.start_mark.column + 1;
+                parent->kel = (long)event.end_mark.line + offset;
+                parent->kec = (long)event.end_mark.column + 1;
+                break;
+            }
+            if (depth > context->max_depth) {
+                refused = 1;
+                goto done;
+            }
+            if (records_reserve(&records, RECORD) < 0)
+                goto done;
+            Py_ssize_t position = records.size;
+            long *record = records.data + position;
+            long line = (long)event.start_mark.line + offset;
+            long column = (long)event.start_mark.column + 1;
+            record[0] = line;
+            record[1] = column;
+            record[2] = (long)event.end_mark.line + offset;
+            record[3] = (long)event.end_mark.column + 1;
+            if (parent != NULL && parent->is_map) {
+                record[4] = parent->kl;
+                record[5] = parent->kc;
+                record[6] = parent->kel;
+                record[7] = parent->kec;
+            }
+            else {
+                record[4] = record[5] = record[6] = record[7] = 0;
+            }
+            record[8] = 1;
+            records.size += RECORD;
+            if (parent != NULL)
+                parent->last = position;
+            if (scalar) {
+                PyObject *value = scalar_value(context, &event, &refused);
+                if (value == NULL)
+                    goto done;
+                if (parent == NULL && value == Py_None &&
+                    event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                    (event.data.scalar.length == 0 ||
+                     (event.data.scalar.length == 1 && event.data.scalar.value[0] == '~')))
+                    root_empty = 1; /* an empty document: no document at all */
+                int attached = attach(parent, value, &root);
+                Py_DECREF(value);
+                if (attached < 0)
+                    goto done;
+                break;
+            }
+            int is_map = event.type == YAML_MAPPING_START_EVENT;
+            PyObject *container = is_map ? PyDict_New() : PyList_New(0);
+            if (container == NULL)
+                goto done;
+            int attached = attach(parent, container, &root);
+            Py_DECREF(container); /* its parent (or root) holds it */
+            if (attached < 0)
+                goto done;
+            if (depth == frames_capacity) {
+                Py_ssize_t capacity = frames_capacity ? frames_capacity * 2 : 32;
+                Frame *grown = PyMem_Realloc(frames, (size_t)capacity * sizeof(Frame));
+                if (grown == NULL) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                frames = grown;
+                frames_capacity = capacity;
+            }
+            Frame *frame = &frames[depth++];
+            frame->container = container;
+            frame->is_map = is_map;
+            frame->flow = is_map ? event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                                 : event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+            frame->position = position;
+            frame->last = -1;
+            frame->items = 0;
+            frame->line = line;
+            frame->column = column;
+            frame->key = NULL;
+            break;
+        }
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT: {
+            if (depth == 0) {
+                refused = 1;
+                goto done;
+            }
+            Frame *frame = &frames[depth - 1];
+            if (frame->key != NULL) { /* a key without a value: not from libyaml */
+                refused = 1;
+                goto done;
+            }
+            long *record = records.data + frame->position;
+            record[8] = (long)((records.size - frame->position) / RECORD);
+            long end_line = (long)event.end_mark.line + offset;
+            long end_column = (long)event.end_mark.column + 1;
+            if (!frame->flow && frame->items > 0 && frame->last >= 0) {
+                /* a block collection ends where its last item does (see build) */
+                const long *last = records.data + frame->last;
+                long item_line = last[0], item_column = last[1];
+                long kl = last[4], kc = last[5];
+                long mark_line = end_line, mark_column = event.end_mark.column;
+                end_line = last[2];
+                end_column = last[3];
+                if (kl) {
+                    if ((item_line == end_line && item_column == end_column) || item_line < kl ||
+                        (item_line == kl && item_column < kc)) {
+                        end_line = last[6];
+                        end_column = last[7];
+                    }
+                }
+                else if (item_line < frame->line ||
+                         (item_line == frame->line && item_column < frame->column)) {
+                    end_line = mark_line;
+                    end_column = mark_column == 0 ? 1 : mark_column + 1;
+                }
+            }
+            record[2] = end_line;
+            record[3] = end_column;
+            depth--;
+            break;
+        }
+        default:
+            refused = 1;
+            goto done;
+        }
+        yaml_event_delete(&event);
+        have_event = 0;
+    }
+
+done:
+    if (have_event)
+        yaml_event_delete(&event);
+    yaml_parser_delete(&parser);
+    frames_clear(frames, depth);
+    PyMem_Free(frames);
+    PyMem_Free(records.data);
+    Py_XDECREF(root);
+    Py_XDECREF(documents);
+    if (result != NULL)
+        return result;
+    if (PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception))
+            return NULL;
+        PyErr_Clear();
+    }
+    (void)refused;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+load_chunk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of)");
+        return NULL;
+    }
+    PyObject *chunk = args[0];
+    if (!PyUnicode_Check(chunk)) {
+        PyErr_SetString(PyExc_TypeError, "chunk must be str");
+        return NULL;
+    }
+    long line_offset = PyLong_AsLong(args[1]);
+    long long max_nodes = PyLong_AsLongLong(args[2]);
+    long long max_depth = PyLong_AsLongLong(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (line_offset < 0 || line_offset > (long)INT_MAX || max_nodes < 0 || max_depth < 0) {
+        PyErr_SetString(PyExc_ValueError, "negative or too large bound");
+        return NULL;
+    }
+    if (!PyCallable_Check(args[4]) || !PyCallable_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "int_of and float_of must be callable");
+        return NULL;
+    }
+    Context context = {args[4], args[5], max_nodes, max_depth, line_offset + 1};
+    PyObject *encoded = NULL;
+    const char *text;
+    Py_ssize_t length;
+    if (PyUnicode_IS_ASCII(chunk)) {
+        /* ASCII text is its own UTF-8: no copy */
+        text = (const char *)PyUnicode_DATA(chunk);
+        length = PyUnicode_GET_LENGTH(chunk);
+    }
+    else {
+        /* a new bytes object, not the str's cached UTF-8 (which would live as long as it) */
+        encoded = PyUnicode_AsUTF8String(chunk);
+        if (encoded == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception))
+                return NULL;
+            PyErr_Clear(); /* a lone surrogate: the Python path reports it */
+            Py_RETURN_NONE;
+        }
+        text = PyBytes_AS_STRING(encoded);
+        length = PyBytes_GET_SIZE(encoded);
+    }
+    Py_INCREF(chunk); /* the text stays alive while libyaml reads it */
+    PyObject *result = load(&context, text, length);
+    Py_DECREF(chunk);
+    Py_XDECREF(encoded);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"load_chunk", (PyCFunction)(void (*)(void))load_chunk, METH_FASTCALL,
+     "load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) -> "
+     "list of (value, records) or None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+module_exec(PyObject *module)
+{
+    (void)module;
+    if (array_type == NULL) {
+        PyObject *array_module = PyImport_ImportModule("array");
+        if (array_module == NULL)
+            return -1;
+        array_type = PyObject_GetAttrString(array_module, "array");
+        Py_DECREF(array_module);
+        if (array_type == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "kpolicy._cload", "kpolicy's one-pass YAML loader (libyaml events).",
+    0, methods, slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__cload(void)
+{
+    return PyModuleDef_Init(&module_def);
+}

@@ -1,0 +1,593 @@
+"""The optional C loader (kpolicy/_cload.c) against the Python walk it stands in for.
+
+``load_documents`` hands each chunk to ``kpolicy._cload.load_chunk`` first; it returns each
+document's value and position records as ``_build_document`` makes them, or None for a chunk
+that is not the common case, which then takes the composer. These tests hold the two paths to
+the same documents, records and diagnostics (and the same lint report) on our fixtures, the
+examples, ../shared and generated YAML, hold every refused case to None, and loop the loader
+to show that it keeps no memory. They skip, saying why, where the extension is not built.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpolicy import load
+from kpolicy.model import Limits, SourceFile
+from kpolicy.yamltext import document_chunks
+from tests.conftest import ROOT, SHARED
+from tests.helpers import cli, examples
+
+LOAD_CHUNK: Any = load._load_chunk
+BUILT = sorted((ROOT / "kpolicy").glob("_cload*.so")) + sorted(
+    (ROOT / "kpolicy").glob("_cload*.pyd")
+)
+
+needs_extension = pytest.mark.skipif(
+    LOAD_CHUNK is None,
+    reason="the C loader is not built (no C compiler or libyaml-dev at install) or "
+    "KPOLICY_PURE_PYTHON is set",
+)
+
+
+@contextmanager
+def _pure_python() -> Iterator[None]:
+    saved = load._load_chunk
+    load._load_chunk = None
+    try:
+        yield
+    finally:
+        load._load_chunk = saved
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of the same types all the way down (True is not 1, 1.0 is not 1), NaN
+    equal to NaN, and dict keys in the same order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+def _loaded(text: str, limits: Limits | None = None) -> tuple[list[Any], list[Any]]:
+    documents, diagnostics = load.load_documents(SourceFile("t.yaml", text), limits)
+    return (
+        [
+            (
+                d.index,
+                d.value,
+                d.positions._records.typecode,
+                d.positions._records.tolist(),
+                d.positions._irregular,
+                d.start,
+            )
+            for d in documents
+        ],
+        diagnostics,
+    )
+
+
+def _assert_both_paths_agree(text: str, limits: Limits | None = None) -> None:
+    fast_docs, fast_diagnostics = _loaded(text, limits)
+    with _pure_python():
+        slow_docs, slow_diagnostics = _loaded(text, limits)
+    assert fast_diagnostics == slow_diagnostics
+    assert len(fast_docs) == len(slow_docs)
+    for fast, slow in zip(fast_docs, slow_docs, strict=True):
+        assert _same(fast[1], slow[1]), (fast[1], slow[1])
+        assert fast[0] == slow[0] and fast[2:] == slow[2:], text
+
+
+def _chunk_results(text: str, limits: Limits | None = None) -> list[Any]:
+    """What the C loader says of each chunk of ``text`` (None: refused)."""
+    bounds = limits or Limits()
+    return [
+        LOAD_CHUNK(
+            chunk, offset, bounds.max_nodes, bounds.max_depth, load._int_value, load._float_value
+        )
+        for offset, chunk in document_chunks(text)
+    ]
+
+
+# -- the common case: taken by C, equal to the Python walk -----------------------------------
+
+COMMON = [
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  k: v\n",
+    # non-ASCII text: marks count characters
+    "metadata:\n  name: café\n  labels: {ü: 'ö', x: \"日本語\"}\nspec: [é, 🎉, ok]\n",
+    "a: 'ö'\nb: 🎉🎉\nc:\n  - d: é\n    e: [1, 2]\n",
+    # CRLF line ends, tabs inside values and after indicators
+    "apiVersion: v1\r\nkind: Service\r\nspec:\r\n  ports:\r\n  - port: 80\r\n    name: a\tb\r\n",
+    "a:\t1\nb: x\ty\n",
+    # a byte order mark, at the start and after a joined file's line break
+    "\ufeffapiVersion: v1\nkind: A\n",
+    "a: 1\n---\n\ufeffb: 2\n",
+    # flow and block styles, nested
+    "a: {b: [1, {c: d}], e: []}\nf: {}\ng:\n- [x, y]\n- {z: 1}\n-\n  - deep\n",
+    # multi-line plain, folded and literal scalars
+    "a: one\n  two\n\n  three\nb: >\n  folded\n  text\n\n  more\nc: |\n  literal\n   kept\n",
+    "a: |-\n  x\nb: >+\n  y\n\nc: |2\n    z\n",
+    "- yes\n  no\n- true thing\n- 0x1f tail\n",
+    # comments and empty values
+    "# head\na: # after\n  # inside\n  b: 1 # tail\nc:\nd: ~\ne: null\nf: ''\n",
+    "- \n- a\n-\n",
+    "a:\n  b:\n  c:\n",
+    # document markers: several documents in one chunk, `...`, an empty document
+    "---\na: 1\n...\n---\nb: 2\n",
+    "a: 1\n...\n",
+    "a: 1\n...\n# after the end\n",
+    "--- {a: 1}\n",
+    "---\n# only a comment\n",
+    # scalars of every plain type, quoted twins
+    "a: [y, Y, yes, n, NO, on, Off, true, FALSE, ~, null, Null, '', 0, -0, +7, 007, 0o17,"
+    " 0x_1F, 0b101, 1_000, 1.5, .5, -1e3, 1E+3, .inf, -.Inf, .nan, 1:30, 2024-01-01,"
+    " 123456789012345678, 1234567890123456789, 9999999999999999999, 99999999999999999999, '1', \"true\"]\n",
+    "y: 1\nn: 2\n~: 3\ntrue: 4\n1: 5\n1.5: 6\n'': 7\n",
+    "? a\n: 1\n? |\n  block key\n: 2\n",
+    # a long line: a column past 65,535 (records of four bytes)
+    "a: " + "x" * 70_000 + "\nb: 1\n",
+    # strings long and short (interned up to 32 characters)
+    "a: " + "s" * 32 + "\nb: " + "s" * 33 + "\n",
+    "",
+    "\n\n",
+    "---\n",
+    "[1, 2, 3]\n",
+    "just text\n",
+    "~\n",
+    "null\n",
+]
+
+
+@needs_extension
+@pytest.mark.parametrize("text", COMMON, ids=range(len(COMMON)))
+def test_common_texts_are_loaded_in_c_as_the_python_walk_loads_them(text: str) -> None:
+    results = _chunk_results(text)
+    assert all(result is not None for result in results), results
+    _assert_both_paths_agree(text)
+
+
+@needs_extension
+def test_several_documents_in_one_chunk_are_each_loaded() -> None:
+    """document_chunks splits at `---` lines; a chunk handed over whole still gives each of
+    its documents, the empty one left out."""
+    chunk = "a: 1\n...\n---\n~\n...\n--- [x]\n...\n---\nb: {c: 2}\n"
+    loaded = LOAD_CHUNK(chunk, 3, 100, 10, load._int_value, load._float_value)
+    assert [value for value, _ in loaded] == [{"a": 1}, ["x"], {"b": {"c": 2}}]
+    composed = [n for n in yaml.compose_all(chunk, Loader=load._Loader) if n.value not in ("~",)]
+    for (_, records), node in zip(loaded, composed, strict=True):
+        assert records[:2].tolist() == [node.start_mark.line + 4, node.start_mark.column + 1]
+
+
+@needs_extension
+def test_records_are_four_bytes_where_a_number_passes_65535() -> None:
+    (documents,) = _chunk_results("a: " + "x" * 70_000 + "\n")
+    ((_, records),) = documents
+    assert records.typecode == "i" and records.tolist()[9:13] == [1, 4, 1, 70_004]
+    ((_, records),) = _chunk_results("a: x\n")[0]
+    assert records.typecode == "H"
+    assert records.tolist() == [1, 1, 1, 5, 0, 0, 0, 0, 2, 1, 4, 1, 5, 1, 1, 1, 2, 1]
+
+
+@needs_extension
+def test_values_are_the_python_types_and_short_strings_are_interned() -> None:
+    text = "a: [1, 1.5, true, ~, x, '2']\n" + "b: " + "q" * 40 + "\n"
+    ((value, _),) = _chunk_results(text)[0]
+    assert value["a"] == [1, 1.5, True, None, "x", "2"]
+    assert [type(v) for v in value["a"]] == [int, float, bool, type(None), str, str]
+    short = "".join(["x"])  # a new str equal to an interned one
+    assert value["a"][4] is sys.intern(short)
+    assert next(iter(value)) is sys.intern("".join(["a"]))
+
+
+# -- refused: None, and the report of today's path --------------------------------------------
+
+REFUSED = {
+    "anchor": "a: &x 1\nb: 2\n",
+    "alias": "a: &x 1\nb: *x\n",
+    "tag": "a: !!str 1\n",
+    "custom tag": "a: !thing 1\n",
+    "non-specific tag": "a: ! 1\n",
+    "collection tag": "a: !!map {b: 1}\n",
+    "merge key": "base: {a: 1}\nm:\n  <<: {b: 2}\n  c: 3\n",
+    "duplicate key": "a: 1\nb: 2\na: 3\n",
+    "duplicate null key": "~: 1\n? ''\n: 2\nnull: 3\n",
+    "collection key": "? [a, b]\n: 1\n",
+    "mapping key": "? {a: 1}\n: 1\n",
+    "parse error": "a: [1, 2\nb: 3\n",
+    "bad indentation": "a:\n  b: 1\n c: 2\n",
+    "error after a good document": "a: 1\n...\nb: [\n",
+    "tab indentation": "a:\n\tb: 1\n",
+    "control character": "a: \x01\n",
+    "lone surrogate": "a: \ud800\n",
+    "empty float tag": "a: !!float\nb: !!int ''\n",
+}
+
+
+def test_an_empty_float_or_int_under_its_tag_is_its_text() -> None:
+    """`!!float` with nothing after it made PyYAML's float constructor raise IndexError (an
+    internal error in a lint run); the value is read as plain data, as other tagged scalars
+    that do not convert are."""
+    with _pure_python():
+        ((_, value, *_),), diagnostics = _loaded("a: !!float\nb: !!int ''\n")
+    assert value == {"a": "", "b": ""} and not diagnostics
+
+
+@needs_extension
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_what_is_not_the_common_case_is_refused_and_reported_as_today(name: str) -> None:
+    text = REFUSED[name]
+    assert None in _chunk_results(text)
+    _assert_both_paths_agree(text)
+
+
+@needs_extension
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        ("a: [1, 2, 3]\n", Limits(max_nodes=5)),  # the root, a, the list, three items: 6
+        ("{a: 1, b: 2}\n", Limits(max_nodes=4)),  # keys count
+        ("a: {b: {c: 1}}\n", Limits(max_depth=2)),
+        ("[[[[1]]]]\n", Limits(max_depth=3)),
+        ("[" * 300 + "]" * 300 + "\n", None),  # deeper than the default 256
+    ],
+)
+def test_documents_past_the_limits_are_refused(text: str, limits: Limits | None) -> None:
+    assert None in _chunk_results(text, limits)
+    _assert_both_paths_agree(text, limits)
+
+
+@needs_extension
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        ("a: [1, 2, 3]\n", Limits(max_nodes=6)),
+        ("a: {b: {c: 1}}\n", Limits(max_depth=3)),
+        ("[" * 256 + "]" * 256 + "\n", None),
+    ],
+)
+def test_documents_at_the_limits_are_loaded(text: str, limits: Limits | None) -> None:
+    assert None not in _chunk_results(text, limits)
+    _assert_both_paths_agree(text, limits)
+
+
+@needs_extension
+def test_refused_chunks_lint_as_today() -> None:
+    """The report of a file of refused chunks (and common ones between them) is the pure
+    Python run's."""
+    text = "\n---\n".join(
+        [f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}" for i in range(3)]
+        + [REFUSED[name].rstrip("\n") for name in ("duplicate key", "merge key", "tag")]
+    )
+    _assert_same_report_on_text(text)
+
+
+def _report(args: list[str], cwd: Path, stdin: str | None, pure: bool) -> str:
+    env = dict(os.environ)
+    env.pop("KPOLICY_PURE_PYTHON", None)
+    if pure:
+        with _pure_python():
+            done = cli(*args, cwd=cwd, stdin=stdin, env=env)
+    else:
+        done = cli(*args, cwd=cwd, stdin=stdin, env=env)
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def _assert_same_report_on_text(text: str) -> None:
+    args = ["lint", "--format", "json", "--no-cache", "-j", "1", "-"]
+    fast = _report(args, ROOT, text, pure=False)
+    assert fast == _report(args, ROOT, text, pure=True)
+    assert json.loads(fast)
+
+
+# -- every file we have ------------------------------------------------------------------------
+
+
+def _yaml_files(*folders: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder in folders:
+        found += [
+            p
+            for p in sorted(folder.rglob("*"))
+            if p.suffix in (".yaml", ".yml", ".json") and p.is_file() and not p.is_symlink()
+        ]
+    return found
+
+
+def _text_of(path: Path) -> str | None:
+    text, _, _ = load.decode(path.read_bytes())
+    return text
+
+
+@needs_extension
+def test_every_fixture_and_example_loads_as_the_python_walk_loads_it() -> None:
+    folders = [ROOT / "tests" / "fixtures", ROOT / "tests" / "rules", ROOT / "tests" / "hostile"]
+    folders += sorted(ROOT.glob("examples*"))
+    files = _yaml_files(*(f for f in folders if f.is_dir()))
+    assert len(files) > 100
+    for path in files:
+        text = _text_of(path)
+        if text is not None:
+            _assert_both_paths_agree(text)
+
+
+@needs_extension
+@pytest.mark.parametrize("name", ["corpus", "repos"])
+def test_every_shared_file_loads_as_the_python_walk_loads_it(name: str) -> None:
+    folder = SHARED / name
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent (../shared)")
+    files = _yaml_files(folder)
+    taken = 0
+    for path in files:
+        text = _text_of(path)
+        if text is None:
+            continue
+        _assert_both_paths_agree(text)
+        taken += sum(r is not None for r in _chunk_results(text))
+    assert taken > len(files) // 2  # the common case is common
+
+
+@needs_extension
+def test_the_lint_report_on_the_examples_is_the_pure_python_one() -> None:
+    for folder in sorted(ROOT.glob("examples*")):
+        args = ["lint", "--format", "json", "--no-cache", "-j", "1", "."]
+        assert _report(args, folder, None, pure=False) == _report(args, folder, None, pure=True)
+
+
+# -- generated YAML --------------------------------------------------------------------------
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
+) | st.sampled_from(
+    ["", "~", "null", "y", "No", "on", "0x1f", "007", "1e3", ".inf", "<<", "- a", "a: b", "#x"]
+)
+_SCALAR = (
+    _TEXT
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True)
+    | st.booleans()
+    | st.none()
+)
+_VALUE = st.recursive(
+    _SCALAR,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _render(value: Any, options: dict[str, Any]) -> str:
+    text: str = yaml.safe_dump(value, **options)
+    return text
+
+
+_OPTIONS = st.fixed_dictionaries(
+    {
+        "default_flow_style": st.sampled_from([False, True, None]),
+        "default_style": st.sampled_from([None, None, '"', "'", "|", ">"]),
+        "allow_unicode": st.booleans(),
+        "width": st.sampled_from([8, 20, 80, 1000]),
+        "indent": st.sampled_from([2, 3, 4]),
+        "explicit_start": st.booleans(),
+        "explicit_end": st.booleans(),
+        "line_break": st.sampled_from(["\n", "\r\n", "\r"]),
+        "sort_keys": st.booleans(),
+    }
+)
+
+
+@needs_extension
+@settings(
+    max_examples=examples(full=2000, quick=150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(_VALUE, min_size=1, max_size=3), _OPTIONS, st.data())
+def test_generated_yaml_loads_as_the_python_walk_loads_it(
+    values: list[Any], options: dict[str, Any], data: st.DataObject
+) -> None:
+    text = yaml.safe_dump_all(values, **options) if len(values) > 1 else _render(values[0], options)
+    _assert_both_paths_agree(text)
+    # mutated: cut somewhere, or characters put in somewhere
+    place = data.draw(st.integers(min_value=0, max_value=len(text)))
+    how = data.draw(st.sampled_from(["cut", "insert", "replace"]))
+    noise = data.draw(
+        st.text(
+            st.sampled_from(list(" \t\n\r:-?,[]{}#&*!|>'\"%@`~\ufeff\x00é")) | st.characters(),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    if how == "cut":
+        mutated = text[:place]
+    elif how == "insert":
+        mutated = text[:place] + noise + text[place:]
+    else:
+        mutated = text[:place] + noise + text[place + len(noise) :]
+    _assert_both_paths_agree(mutated)
+
+
+# -- used, and without leaks ---------------------------------------------------------------------
+
+
+def test_the_dev_install_uses_the_c_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        pytest.skip("KPOLICY_PURE_PYTHON is set: the C loader is off by request")
+    if not BUILT:
+        pytest.skip(
+            "kpolicy/_cload*.so is not built (the install found no C compiler or libyaml-dev)"
+        )
+    assert LOAD_CHUNK is not None, "the extension is built but load.py does not import it"
+    calls: list[str] = []
+    built: list[Any] = []
+
+    def counting(chunk: str, *args: Any) -> Any:
+        calls.append(chunk)
+        return LOAD_CHUNK(chunk, *args)
+
+    def not_called(*args: Any) -> Any:
+        built.append(args)
+        raise AssertionError("the Python walk ran on a common chunk")
+
+    monkeypatch.setattr(load, "_load_chunk", counting)
+    monkeypatch.setattr(load, "_build_document", not_called)
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: B\n"
+    documents, diagnostics = load.load_documents(SourceFile("t.yaml", text))
+    assert len(calls) == 2 and not built and not diagnostics
+    assert [d.value["kind"] for d in documents] == ["ConfigMap", "B"]
+
+
+def test_kpolicy_pure_python_turns_the_c_loader_off() -> None:
+    check = "from kpolicy import load; print(load._load_chunk is None)"
+    env = dict(os.environ, KPOLICY_PURE_PYTHON="1")
+    done = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert done.stdout.strip() == "True", done.stderr
+
+
+LEAK_INPUTS = [
+    *COMMON[:22],
+    *REFUSED.values(),
+    "a: [1, 2, 3]\n" * 1,
+    "[" * 300 + "]" * 300 + "\n",
+    "a: 1\nb: {c: [d, e, {f: g}]}\nh: 0x10\ni: 1e3\n" * 1,
+]
+
+
+def _rss_kib() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except OSError:  # not Linux: the peak instead
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+@needs_extension
+def test_loading_again_and_again_keeps_no_memory() -> None:
+    """10,000 loads of varied chunks (common, refused on every path, past the limits): no
+    Python block kept (a reference leaked) and no resident memory gained (libyaml's parser
+    or a buffer not freed)."""
+    rng = random.Random(7)
+    chunks = [chunk for text in LEAK_INPUTS for _, chunk in document_chunks(text)]
+    limits = [(1_000_000, 256), (5, 256), (1_000_000, 2)]
+
+    def run(times: int) -> None:
+        for _ in range(times):
+            chunk = rng.choice(chunks)
+            nodes, depth = rng.choice(limits)
+            LOAD_CHUNK(chunk, 0, nodes, depth, load._int_value, load._float_value)
+
+    run(2_000)  # interned strings and caches settle
+    gc.collect()
+    blocks, rss = sys.getallocatedblocks(), _rss_kib()
+    run(10_000)
+    gc.collect()
+    assert sys.getallocatedblocks() - blocks < 200
+    assert _rss_kib() - rss < 4 * 1024
+
+
+@needs_extension
+def test_bad_arguments_raise_instead_of_crashing() -> None:
+    with pytest.raises(TypeError):
+        LOAD_CHUNK(b"a: 1", 0, 10, 10, load._int_value, load._float_value)
+    with pytest.raises(TypeError):
+        LOAD_CHUNK("a: 1", 0, 10, 10)
+    with pytest.raises(ValueError):
+        LOAD_CHUNK("a: 1", -1, 10, 10, load._int_value, load._float_value)
+    with pytest.raises(TypeError):
+        LOAD_CHUNK("a: 1", 0, 10, 10, None, None)
+
+
+@needs_extension
+def test_an_exception_in_a_conversion_refuses_the_chunk() -> None:
+    def broken(text: str) -> Any:
+        raise RuntimeError(text)
+
+    def interrupted(text: str) -> Any:
+        raise KeyboardInterrupt
+
+    assert LOAD_CHUNK("a: 0x10\n", 0, 10, 10, broken, broken) is None
+    with pytest.raises(KeyboardInterrupt):
+        LOAD_CHUNK("a: 1.5\n", 0, 10, 10, interrupted, interrupted)
+
+
+# -- the build hook ----------------------------------------------------------------------------
+
+
+def _hook() -> Any:
+    sys.path.insert(0, str(ROOT))
+    try:
+        import hatch_build
+    finally:
+        sys.path.remove(str(ROOT))
+    return hatch_build
+
+
+@pytest.mark.parametrize(
+    ("compiler", "said"),
+    [
+        ("", "no C compiler"),
+        (
+            "#!/bin/sh\necho 'x.c:2:10: fatal error: yaml.h: No such file or directory' >&2\nexit 1\n",
+            "install libyaml-dev",
+        ),
+    ],
+)
+def test_the_build_hook_builds_pure_python_with_a_warning(
+    compiler: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hook = _hook()
+    cc = tmp_path / "cc"
+    if compiler:
+        cc.write_text(compiler)
+        cc.chmod(0o755)
+    monkeypatch.setenv("CC", str(cc))
+    output = tmp_path / "out" / "_cload.so"
+    output.parent.mkdir()
+    output.write_text("stale")
+    assert hook.build_extension(ROOT, output) is False
+    assert not output.exists()
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and said in warning and "kpolicy works" in warning
+
+
+def test_the_build_hook_compiles_a_loader_that_loads(tmp_path: Path) -> None:
+    hook = _hook()
+    output = tmp_path / "_cload.so"
+    if not hook.build_extension(ROOT, output):
+        pytest.skip("no C compiler or libyaml-dev here")
+    check = (
+        "import importlib.util as u, sys; s = u.spec_from_file_location('kpolicy._cload', "
+        "sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m); "
+        "print(m.load_chunk('a: [1]', 0, 9, 9, int, float))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check, str(output)], capture_output=True, text=True
+    )
+    assert done.stdout.startswith("[({'a': [1]}, array('H'"), done.stderr
