@@ -8,9 +8,10 @@
  * caller makes the PositionTable as it does for the Python walk. It returns None for the whole
  * chunk when the chunk is not the common case, and the caller takes the Python path for it:
  * a parse error, an anchor, an alias, an explicit tag, a merge key, a duplicate key, a key
- * that is a collection, a document past max_nodes (keys included) or max_depth, text that is
- * not valid Unicode, or any failure of the Python API (a Python exception is cleared; a
- * BaseException that is not an Exception, such as KeyboardInterrupt, is raised).
+ * that is a collection, a document past max_nodes (keys included) or max_depth or nested
+ * deeper than MAX_NESTING, text that is not valid Unicode, or any failure of the Python API
+ * (a Python exception is cleared; a BaseException that is not an Exception, such as
+ * KeyboardInterrupt, is raised).
  *
  * Plain scalars are typed by go-yaml v2's rules as kpolicy.load's resolver table has them
  * (bool, null, int, float, merge); an int that is not a short plain decimal goes to int_of,
@@ -24,6 +25,13 @@
 #include <stdint.h>
 
 #define RECORD 9
+
+/* How deep this loader nests collections, whatever max_depth allows: the libyaml that PyYAML's
+ * wheels bundle (0.2.6 with PyYAML 6.0.4) refuses 1,000 levels of flow or block nesting as
+ * invalid YAML, and 0.2.5 (Debian's libyaml-dev, which this module may be linked to) reads
+ * them. A deeper chunk (only with limits.maxDepth raised) takes the Python path, PyYAML's
+ * libyaml, so that the report does not depend on the libyaml this module found. */
+#define MAX_NESTING 500
 
 typedef struct {
     PyObject *container; /* borrowed: held by its parent (or root) */
@@ -499,7 +507,7 @@ load(const Context *context, const char *text, Py_ssize_t length)
                 parent->kec = (long)event.end_mark.column + 1;
                 break;
             }
-            if (depth > context->max_depth) {
+            if (depth > context->max_depth || (!scalar && depth >= MAX_NESTING)) {
                 refused = 1;
                 goto done;
             }

@@ -250,6 +250,10 @@ def test_what_is_not_the_common_case_is_refused_and_reported_as_today(name: str)
         ("a: {b: {c: 1}}\n", Limits(max_depth=2)),
         ("[[[[1]]]]\n", Limits(max_depth=3)),
         ("[" * 300 + "]" * 300 + "\n", None),  # deeper than the default 256
+        # deeper than the C loader nests, whatever maxDepth says: PyYAML's libyaml refuses
+        # 1,000 levels, the libyaml the C loader is linked to may not
+        ("x: " + "[" * 1001 + "]" * 1001 + "\n", Limits(max_depth=5000)),
+        ("".join(" " * i + "a:\n" for i in range(1001)), Limits(max_depth=5000)),
     ],
 )
 def test_documents_past_the_limits_are_refused(text: str, limits: Limits | None) -> None:
@@ -269,6 +273,16 @@ def test_documents_past_the_limits_are_refused(text: str, limits: Limits | None)
 def test_documents_at_the_limits_are_loaded(text: str, limits: Limits | None) -> None:
     assert None not in _chunk_results(text, limits)
     _assert_both_paths_agree(text, limits)
+
+
+@needs_extension
+def test_the_c_loader_nests_500_collections_at_most_whatever_max_depth_allows() -> None:
+    raised = Limits(max_depth=5000)
+    assert _chunk_results("[" * 500 + "]" * 500 + "\n", raised) != [None]
+    assert _chunk_results("[" * 501 + "]" * 501 + "\n", raised) == [None]
+    block = "a:\n" + "".join("  " * i + "- b:\n" for i in range(250))  # 501 collections
+    assert _chunk_results(block[: block.rindex("- b:")], raised) != [None]  # 499
+    assert _chunk_results(block, raised) == [None]
 
 
 @needs_extension
