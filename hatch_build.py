@@ -78,15 +78,19 @@ def build_extension(root: Path, output: Path) -> bool:
         output.unlink(missing_ok=True)
         return False
     # load it once in a fresh interpreter: libyaml's shared library must be there at run time
+    # and with a libyaml kpolicy.load uses it with (its LIBYAML_MINIMUM)
     check = (
         "import importlib.util as u, sys; s = u.spec_from_file_location('kpolicy._cload', "
-        "sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m); m.load_chunk"
+        "sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m); m.load_chunk; "
+        "v = m.LIBYAML_VERSION; sys.exit(None if v >= (0, 2, 5) else 'libyaml %d.%d.%d is "
+        "older than 0.2.5: install a newer libyaml-dev' % v)"
     )
     loaded = subprocess.run(  # noqa: S603 - this Python on the module just built
         [sys.executable, "-c", check, str(output)], capture_output=True, text=True, timeout=120
     )
     if loaded.returncode != 0:
-        _warn(f"the built extension does not load: {loaded.stderr.strip().splitlines()[-1:]}")
+        said = loaded.stderr.strip().splitlines() or ["no message"]
+        _warn(f"the built extension does not load: {said[-1]}")
         output.unlink(missing_ok=True)
         return False
     return True

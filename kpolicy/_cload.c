@@ -714,7 +714,16 @@ static PyMethodDef methods[] = {
 static int
 module_exec(PyObject *module)
 {
-    (void)module;
+    /* the libyaml this module runs with (kpolicy.load uses it only from 0.2.5 on) */
+    int major = 0, minor = 0, patch = 0;
+    yaml_get_version(&major, &minor, &patch);
+    PyObject *version = Py_BuildValue("(iii)", major, minor, patch);
+    if (version == NULL)
+        return -1;
+    int added = PyModule_AddObjectRef(module, "LIBYAML_VERSION", version);
+    Py_DECREF(version);
+    if (added < 0)
+        return -1;
     if (array_type == NULL) {
         PyObject *array_module = PyImport_ImportModule("array");
         if (array_module == NULL)

@@ -244,17 +244,26 @@ def _float_value(text: str) -> float | str:
         return text
 
 
+# the oldest libyaml the C loader is used with (hatch_build.py warns at build time): the
+# Python path reads YAML with PyYAML's own libyaml (0.2.5 or later in its wheels), and an
+# older one reads some texts otherwise (0.2.5 changed `?` in plain scalars of flow collections)
+LIBYAML_MINIMUM: Final = (0, 2, 5)
+
+
 def _c_loader() -> Any:
     """``kpolicy._cload.load_chunk`` (the optional C extension: the common case of
-    ``_build_document`` straight from libyaml's events), or None when it is not built or
-    KPOLICY_PURE_PYTHON is set."""
-    if os.environ.get("KPOLICY_PURE_PYTHON"):
+    ``_build_document`` straight from libyaml's events), or None when it is not built, is
+    linked to a libyaml older than ``LIBYAML_MINIMUM``, PyYAML has no libyaml of its own
+    (its pure-Python parser is not libyaml) or KPOLICY_PURE_PYTHON is set."""
+    if os.environ.get("KPOLICY_PURE_PYTHON") or _CParser is None:
         return None
     try:
-        from kpolicy._cload import load_chunk  # type: ignore[import-not-found,unused-ignore]
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         return None
-    return load_chunk
+    if tuple(getattr(_cload, "LIBYAML_VERSION", ())) < LIBYAML_MINIMUM:
+        return None
+    return _cload.load_chunk
 
 
 _load_chunk = _c_loader()

@@ -518,6 +518,10 @@ def test_the_dev_install_uses_the_c_loader(monkeypatch: pytest.MonkeyPatch) -> N
         pytest.skip(
             "kpolicy/_cload*.so is not built (the install found no C compiler or libyaml-dev)"
         )
+    import kpolicy._cload as built_module  # type: ignore[import-not-found,unused-ignore]
+
+    if built_module.LIBYAML_VERSION < load.LIBYAML_MINIMUM:
+        pytest.skip(f"the extension is linked to libyaml {built_module.LIBYAML_VERSION}")
     assert LOAD_CHUNK is not None, "the extension is built but load.py does not import it"
     calls: list[str] = []
     built: list[Any] = []
@@ -536,6 +540,54 @@ def test_the_dev_install_uses_the_c_loader(monkeypatch: pytest.MonkeyPatch) -> N
     documents, diagnostics = load.load_documents(SourceFile("t.yaml", text))
     assert len(calls) == 2 and not built and not diagnostics
     assert [d.value["kind"] for d in documents] == ["ConfigMap", "B"]
+
+
+@pytest.mark.parametrize(
+    ("libyaml", "pyyaml_has_libyaml", "used"),
+    [
+        ((0, 2, 5), True, True),
+        ((0, 3, 0), True, True),
+        ((0, 2, 2), True, False),
+        ((), True, False),
+        ((0, 2, 5), False, False),
+    ],
+)
+def test_the_c_loader_is_used_with_the_libyaml_the_python_path_reads_as(
+    libyaml: tuple[int, ...], pyyaml_has_libyaml: bool, used: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not with a libyaml older than 0.2.5 (it reads some texts otherwise than PyYAML's own),
+    nor when PyYAML has no libyaml (the Python path is then PyYAML's pure-Python parser)."""
+    import kpolicy
+
+    def load_chunk(*args: Any) -> None:
+        return None
+
+    fake = type(sys)("kpolicy._cload")
+    fake.load_chunk = load_chunk  # type: ignore[attr-defined]
+    if libyaml:
+        fake.LIBYAML_VERSION = libyaml  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "kpolicy._cload", fake)
+    monkeypatch.setattr(kpolicy, "_cload", fake, raising=False)
+    monkeypatch.delenv("KPOLICY_PURE_PYTHON", raising=False)
+    if not pyyaml_has_libyaml:
+        monkeypatch.setattr(load, "_CParser", None)
+    assert (load._c_loader() is load_chunk) is used
+
+
+@needs_extension
+def test_the_extension_says_which_libyaml_it_runs_with() -> None:
+    import ctypes
+    import ctypes.util
+
+    import kpolicy._cload as built_module  # type: ignore[import-not-found,unused-ignore]
+
+    version = built_module.LIBYAML_VERSION
+    assert isinstance(version, tuple) and len(version) == 3 and version >= load.LIBYAML_MINIMUM
+    name = ctypes.util.find_library("yaml")
+    if name is not None:
+        library = ctypes.CDLL(name)
+        library.yaml_get_version_string.restype = ctypes.c_char_p
+        assert library.yaml_get_version_string().decode() == ".".join(map(str, version))
 
 
 def test_kpolicy_pure_python_turns_the_c_loader_off() -> None:
@@ -655,6 +707,28 @@ def test_the_build_hook_builds_pure_python_with_a_warning(
     assert not output.exists()
     warning = capsys.readouterr().err
     assert warning.count("\n") == 1 and said in warning and "kpolicy works" in warning
+
+
+def test_the_build_hook_leaves_out_a_loader_linked_to_an_old_libyaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the compiler makes is loaded and asked its libyaml: one older than
+    load.LIBYAML_MINIMUM (which load.py would not use) is no C loader, with a warning."""
+    hook = _hook()
+    cc = tmp_path / "cc"
+    # a "compiler" whose output (a Python module here) says libyaml 0.2.2
+    cc.write_text(
+        "#!/bin/sh\nfor last; do :; done\n"
+        'printf "load_chunk = None\\nLIBYAML_VERSION = (0, 2, 2)\\n" > "$last"\n'
+    )
+    cc.chmod(0o755)
+    monkeypatch.setenv("CC", str(cc))
+    output = tmp_path / "_cload.py"
+    assert hook.build_extension(ROOT, output) is False
+    assert not output.exists()
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and "libyaml 0.2.2 is older than 0.2.5" in warning
+    assert load.LIBYAML_MINIMUM == (0, 2, 5)  # the hook's own copy of it
 
 
 def test_the_build_hook_compiles_a_loader_that_loads(tmp_path: Path) -> None:
