@@ -73,7 +73,11 @@ def build_extension(root: Path, output: Path) -> bool:
         _warn(
             "libyaml's header yaml.h not found: install libyaml-dev"
             if missing_header
-            else (errors or done.stderr.splitlines() or ["compiler error"])[0]
+            else (
+                errors
+                or done.stderr.splitlines()
+                or [f"{command[0]} exit status {done.returncode}"]
+            )[0]
         )
         output.unlink(missing_ok=True)
         return False
@@ -125,3 +129,11 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         temporary = getattr(self, "_temporary", None)
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # `make` runs this when the install left no C loader: pip shows nothing a build hook prints,
+    # so the reason is found again (in a scratch folder) and said in the same one warning
+    with tempfile.TemporaryDirectory(prefix="kpolicy-build-") as scratch:
+        suffix = str(sysconfig.get_config_var("EXT_SUFFIX") or ".so")
+        build_extension(Path(__file__).resolve().parent, Path(scratch) / f"_cload{suffix}")

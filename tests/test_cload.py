@@ -731,6 +731,27 @@ def test_the_build_hook_leaves_out_a_loader_linked_to_an_old_libyaml(
     assert load.LIBYAML_MINIMUM == (0, 2, 5)  # the hook's own copy of it
 
 
+def test_make_says_why_the_install_has_no_c_loader(tmp_path: Path) -> None:
+    """pip shows nothing the build hook prints: `make`'s install runs hatch_build.py when
+    kpolicy._cload does not import, which says the reason in the hook's one warning."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert "import kpolicy._cload' 2>/dev/null || $(BIN)/python hatch_build.py" in makefile
+    cc = tmp_path / "cc"
+    cc.write_text("#!/bin/sh\nexit 3\n")
+    cc.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "hatch_build.py")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CC": str(cc)},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0 and done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"building without the C loader ({cc} exit status 3)" in done.stderr
+    assert not list(tmp_path.glob("_cload*")) and not list((ROOT / "kpolicy").glob("*.tmp"))
+
+
 def test_the_build_hook_compiles_a_loader_that_loads(tmp_path: Path) -> None:
     hook = _hook()
     output = tmp_path / "_cload.so"
