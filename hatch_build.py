@@ -55,7 +55,11 @@ def build_extension(root: Path, output: Path) -> bool:
     """Compiles the C loader into ``output`` and checks that it loads; False (after a
     warning) when it cannot."""
     output.unlink(missing_ok=True)  # never leave a stale build of an older source
-    command = _command(root / SOURCE, output)
+    try:
+        command = _command(root / SOURCE, output)
+    except FileNotFoundError as exc:  # no LDSHARED (Windows' Python) and no CC
+        _warn(str(exc))
+        return False
     if shutil.which(command[0]) is None:
         _warn(f"no C compiler: {command[0]} not found")
         return False

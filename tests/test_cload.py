@@ -709,6 +709,20 @@ def test_the_build_hook_builds_pure_python_with_a_warning(
     assert warning.count("\n") == 1 and said in warning and "kpolicy works" in warning
 
 
+def test_the_build_hook_builds_pure_python_where_python_names_no_compiler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Windows' Python has no LDSHARED: without CC that is the one warning, not a failed
+    install."""
+    hook = _hook()
+    config = {**hook.sysconfig.get_config_vars(), "LDSHARED": None}
+    monkeypatch.setattr(hook.sysconfig, "get_config_vars", lambda: config)
+    monkeypatch.delenv("CC", raising=False)
+    assert hook.build_extension(ROOT, tmp_path / "_cload.pyd") is False
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and "no C compiler configured" in warning
+
+
 def test_the_build_hook_leaves_out_a_loader_linked_to_an_old_libyaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -735,7 +749,7 @@ def test_make_says_why_the_install_has_no_c_loader(tmp_path: Path) -> None:
     """pip shows nothing the build hook prints: `make`'s install runs hatch_build.py when
     kpolicy._cload does not import, which says the reason in the hook's one warning."""
     makefile = (ROOT / "Makefile").read_text()
-    assert "import kpolicy._cload' 2>/dev/null || $(BIN)/python hatch_build.py" in makefile
+    assert "import kpolicy._cload' 2>/dev/null || $(BIN)/python hatch_build.py || true" in makefile
     cc = tmp_path / "cc"
     cc.write_text("#!/bin/sh\nexit 3\n")
     cc.chmod(0o755)
