@@ -14,13 +14,15 @@ error saying what type was expected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from kpolicy.lazyre import lazy_compile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
+
+    StringCheck = Callable[[object], list[str]]
 
 __all__ = [
     "DNS1035_LABEL_MAX_LENGTH",
@@ -68,6 +70,42 @@ _RELAXED_ENV_VAR_NAME_RE: Final = lazy_compile(r"[\x20-\x3c\x3e-\x7e]*")
 SelectorError = tuple[tuple[str | int, ...], str]
 
 
+# A run asks about the same few strings again and again (label keys such as
+# app.kubernetes.io/name on every object, the same names, ports and values): each check below
+# keeps its answer per string, at most this many strings (then it starts again), so that a
+# long-running language server does not grow with what it has seen.
+_MEMO_LIMIT: Final = 4096
+# memoised check -> the check itself (tests hold the one to the other)
+_GENERAL: dict[StringCheck, StringCheck] = {}
+
+
+def _by_value(check: StringCheck) -> StringCheck:
+    """``check`` answered once per distinct string (a copy of the answer each time); any other
+    value (of the wrong type: hostile YAML) goes to ``check`` itself."""
+    answers: dict[str, tuple[str, ...]] = {}
+
+    def memoised(value: object) -> list[str]:
+        if value.__class__ is not str:
+            return check(value)
+        found = answers.get(value)
+        if found is None:
+            if len(answers) >= _MEMO_LIMIT:
+                answers.clear()
+            found = answers[value] = tuple(check(value))
+        return list(found)
+
+    memoised.__name__ = check.__name__
+    memoised.__qualname__ = check.__qualname__
+    memoised.__doc__ = check.__doc__
+    _GENERAL[memoised] = check
+    return memoised
+
+
+def general(check: StringCheck) -> StringCheck:
+    """The check a memoised one (:func:`_by_value`) answers with: for tests."""
+    return _GENERAL.get(check, check)
+
+
 def _quote(value: str) -> str:
     return repr(value)
 
@@ -99,6 +137,7 @@ def _too_long(value: str, limit: int) -> str:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsDNS1123Label
+@_by_value
 def is_dns1123_label(value: object) -> list[str]:
     """An RFC 1123 label: at most 63 of ``a-z0-9-``, alphanumeric at both ends."""
     if not isinstance(value, str):
@@ -118,6 +157,7 @@ def is_dns1123_label(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsDNS1123Subdomain
+@_by_value
 def is_dns1123_subdomain(value: object) -> list[str]:
     """An RFC 1123 subdomain: dot-separated labels, at most 253 characters in all."""
     if not isinstance(value, str):
@@ -134,6 +174,7 @@ def is_dns1123_subdomain(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsDNS1035Label
+@_by_value
 def is_dns1035_label(value: object) -> list[str]:
     """An RFC 1035 label: like an RFC 1123 label but starting with a letter."""
     if not isinstance(value, str):
@@ -151,6 +192,7 @@ def is_dns1035_label(value: object) -> list[str]:
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsQualifiedName
 # (now k8s.io/apimachinery/pkg/api/validate/content.IsLabelKey)
+@_by_value
 def is_qualified_name(value: object) -> list[str]:
     """A label or annotation key: optional DNS-subdomain prefix and ``/``, then a name.
 
@@ -204,6 +246,7 @@ def is_qualified_name(value: object) -> list[str]:
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsValidLabelValue
 # (now k8s.io/apimachinery/pkg/api/validate/content.IsLabelValue)
+@_by_value
 def is_valid_label_value(value: object) -> list[str]:
     """A label value: empty, or at most 63 of ``A-Za-z0-9-_.``, alphanumeric at both ends."""
     if not isinstance(value, str):
@@ -223,6 +266,7 @@ def is_valid_label_value(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsValidPortName
+@_by_value
 def is_valid_port_name(value: object) -> list[str]:
     """An IANA_SVC_NAME (RFC 6335), lower-case only.
 
@@ -257,6 +301,7 @@ def is_valid_port_num(value: object) -> list[str]:
 # follows k8s.io/apimachinery/pkg/util/validation.IsRelaxedEnvVarName, which container env
 # names are checked with while the RelaxedEnvironmentVariableValidation feature gate is on
 # (beta and on by default since 1.32, GA and locked on since 1.34).
+@_by_value
 def is_env_var_name(value: object) -> list[str]:
     """An environment variable name as current API servers accept it.
 
@@ -278,6 +323,7 @@ def is_env_var_name(value: object) -> list[str]:
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsEnvVarName (the rule before
 # RelaxedEnvironmentVariableValidation; still used for ConfigMap-style keys and by older clusters)
+@_by_value
 def is_strict_env_var_name(value: object) -> list[str]:
     """The classic rule: ``[-._a-zA-Z][-._a-zA-Z0-9]*``, and not ``.``, ``..`` or ``..*``."""
     if not isinstance(value, str):
@@ -299,6 +345,7 @@ def is_strict_env_var_name(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsCIdentifier
+@_by_value
 def is_c_identifier(value: object) -> list[str]:
     """A C identifier: a letter or ``_``, then letters, digits or ``_`` (length unchecked)."""
     if not isinstance(value, str):
@@ -314,6 +361,7 @@ def is_c_identifier(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsValidPercent
+@_by_value
 def is_valid_percent(value: object) -> list[str]:
     """Digits followed by ``%``: ``"5%"``, ``"100%"``; not ``"-5%"``, ``"5"`` or ``"5.5%"``."""
     if not isinstance(value, str):
