@@ -235,12 +235,18 @@ def _keyword(keyword: object, value: Any, schema: Mapping[str, Any]) -> Passes:
         if expected is None:
             return lambda instance: instance is None
         return lambda instance: isinstance(instance, expected)
-    if keyword == "pattern":
-        try:
-            pattern = compile_pattern(value)
-        except PatternError:
-            raise _NotCompiled from None
-        return lambda instance: not isinstance(instance, str) or bool(pattern.search(instance))
+    if keyword == "pattern" and isinstance(value, str):
+        # compiled when a string first reaches it (compile_pattern keeps it per text), as the
+        # validator does; a pattern it cannot compile is the validator's to report
+        def pattern(instance: Any) -> bool:
+            if not isinstance(instance, str):
+                return True
+            try:
+                return bool(compile_pattern(value).search(instance))
+            except PatternError:
+                return False  # not known to pass: the validator decides
+
+        return pattern
     raise _NotCompiled
 
 
