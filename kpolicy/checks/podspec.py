@@ -282,21 +282,22 @@ def _volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if obj.kind == "StatefulSet":
         claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
     known = volumes | claims
-    listed = f"volumes: {few(sorted(volumes)) or 'none'}"
-    if obj.kind == "StatefulSet":
-        what = "neither a pod volume nor a volumeClaimTemplate"
-        listed += f"; claim templates: {few(sorted(claims)) or 'none'}"
-    else:
-        what = "no volume of the pod"
     for path, container in containers(spec_path, spec):
-        cname = container.get("name")
-        kind = "init container" if path[-2] == "initContainers" else "container"
-        label = f"{kind} {cname!r}" if isinstance(cname, str) else f"an {kind}"
         for field, noun in (("volumeMounts", "volumeMount"), ("volumeDevices", "volumeDevice")):
             for index, mount in enumerate(sequence(container.get(field))):
                 name = get(mount, "name")
                 if not isinstance(name, str) or not name or name in known:
                     continue
+                # the wording is made for a finding only
+                cname = container.get("name")
+                kind = "init container" if path[-2] == "initContainers" else "container"
+                label = f"{kind} {cname!r}" if isinstance(cname, str) else f"an {kind}"
+                listed = f"volumes: {few(sorted(volumes)) or 'none'}"
+                if obj.kind == "StatefulSet":
+                    what = "neither a pod volume nor a volumeClaimTemplate"
+                    listed += f"; claim templates: {few(sorted(claims)) or 'none'}"
+                else:
+                    what = "no volume of the pod"
                 yield Problem(
                     (*path, field, index, "name"),
                     f"{noun} {name!r} of {label} names {what} ({listed}); {rejection(obj, ctx)}: "
