@@ -29,21 +29,26 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import mmap
 import os
 import pickle
-import selectors
-import signal
 import struct
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
 
 from kpolicy.errors import InternalError
 
-T = TypeVar("T")
-R = TypeVar("R")
+# Imported where they are used, not before the fork (what the parent imports there is serial
+# time of every parallel run): traceback (a worker's failure), signal (a killed worker),
+# selectors and threading (the parent's collector, once the children run), mmap (the pickles
+# of a large input kept apart from the heap) and typing (annotations only, as elsewhere on the
+# lint path).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import mmap
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+    R = TypeVar("R")
 
 # below this many bytes of input, forking costs more than it saves
 MIN_PARALLEL_BYTES = 256 * 1024
@@ -247,8 +252,6 @@ def run_forked(
     ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
     handlers.
     """
-    import threading
-
     dumps = dumps or (lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     loads = loads or pickle.loads
     sys.stdout.flush()
@@ -270,13 +273,15 @@ def run_forked(
             if pid == 0:  # pragma: no cover - runs in the child, measured by the tests' output
                 os.close(read_end)
                 os.close(tasks_write)
-                _child(tasks_read, work, dumps, write_end)
+                _child(tasks_read, work, dumps, write_end, collect=not early)
             os.close(write_end)
             children.append((pid, read_end))
         if parent is None:
             os.close(tasks_read)
             tasks_read = -1
         gc.unfreeze()
+        import threading  # the parent's alone: after the fork
+
         # forked first, then the thread: a fork must never copy a running thread's state
         feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
         feeder.start()
@@ -319,6 +324,8 @@ def run_forked(
     finally:
         gc.unfreeze()
         if not finished:  # the others' work is lost anyway: do not wait for it
+            import signal
+
             for pid, _ in children:
                 if pid not in reaped:
                     with contextlib.suppress(OSError):
@@ -360,10 +367,14 @@ def _take_share(tasks: int, work: Callable[[int], Any]) -> dict[int, Any]:
         try:
             answers[index] = work(index)
         except Exception as exc:
+            import traceback
+
             raise WorkerFailed(traceback.format_exc()) from exc
 
 
 def _killed_message(pid: int, number: int) -> str:
+    import signal
+
     try:
         name = signal.Signals(number).name
     except ValueError:
@@ -397,7 +408,11 @@ _DONE = -2
 
 
 def _child(
-    tasks: int, work: Callable[[int], Any], dumps: Callable[[Any], bytes], fd: int
+    tasks: int,
+    work: Callable[[int], Any],
+    dumps: Callable[[Any], bytes],
+    fd: int,
+    collect: bool = True,
 ) -> None:  # pragma: no cover - runs in the child
     status = 0
     # The answers go out a batch at a time: the parent, woken for every answer, spent more on
@@ -425,11 +440,17 @@ def _child(
                 # it (caches, compiled schemas, the rules' plans) lives until the worker ends:
                 # frozen, so that the next collection walks only what the next file makes
                 # (walking the survivors again after every file cost a tenth of the worker).
-                gc.collect()
-                gc.freeze()
+                # Not on a small input (``collect`` False: the parent takes the answers as they
+                # come, UNPICKLE_EARLY_BYTES), where the worker's memory is far from any limit
+                # and the collections were a fiftieth of its time (many-findings corpus).
+                if collect:
+                    gc.collect()
+                    gc.freeze()
             batch += _HEADER.pack(_DONE, 0)
             _write(fd, batch)
         except BaseException:
+            import traceback
+
             payload = traceback.format_exc().encode("utf-8", "replace")
             _write(fd, _HEADER.pack(-1, len(payload)) + payload)
             status = 1
@@ -453,6 +474,8 @@ def _collect(
     unpickled as they come when ``early``, else once every child is done. ``on_lost(fd)`` is
     told of a pipe that closed before its child said it was done (and may raise: the pipes
     still open are then closed)."""
+    import selectors  # the parent's collector alone: after the fork
+
     answers: dict[int, Any] = {}
     store = _Pickles()
     pending = {fd: bytearray() for fd in fds}
@@ -533,6 +556,8 @@ class _Pickles:
     def keep(self, buffer: bytearray, start: int, length: int) -> tuple[int, int, int]:
         """Copy ``buffer[start : start + length]``; where it is (map, offset, length)."""
         if length > self._free:
+            import mmap  # a large input's alone
+
             self._maps.append(mmap.mmap(-1, max(self.CHUNK, length)))
             self._free = len(self._maps[-1])
         chunk = self._maps[-1]

@@ -3,11 +3,13 @@ whether an object is a kustomize patch."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from kpolicy.versions import DEFAULT_VERSION, SUPPORTED_VERSIONS
+from tests.conftest import ROOT
 from tests.helpers import lint_paths, lint_text, of_rule
 
 MANAGED_BY = """\
@@ -108,6 +110,45 @@ def test_time_zones_come_from_the_iana_database() -> None:
             lint_text(manifest, select=["cronjob-schedule-invalid"]), "cronjob-schedule-invalid"
         )
         assert (found == []) is valid, (zone, [d.message for d in found])
+
+
+def test_the_time_zone_list_is_the_packages_read_without_importlib_resources(
+    tmp_path: Path,
+) -> None:
+    """The zone names are those of tzdata's ``zones`` file as importlib.resources reads it,
+    read from the package's folder without importing importlib.resources (tempfile, shutil,
+    zipfile: most of the cost, in every worker that reads a CronJob); a ``zones`` file in the
+    working folder is never read, also when tzdata has no ``__file__``."""
+    import subprocess
+    import sys
+    from importlib import resources
+
+    from kpolicy.k8s.timezone import known_time_zones
+
+    expected = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    assert known_time_zones() == frozenset(expected.split())
+    (tmp_path / "zones").write_text("Not/A_Zone\n", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "import tzdata\n"
+        "if sys.argv[1] == 'nofile':\n"
+        "    tzdata.__file__ = None\n"
+        "from kpolicy.k8s.timezone import known_time_zones\n"
+        "zones = known_time_zones()\n"
+        "print('Europe/Kyiv' in zones, 'Not/A_Zone' in zones,"
+        " 'importlib.resources' in sys.modules)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for case, imports in (("plain", "False"), ("nofile", "True")):
+        out = subprocess.run(
+            [sys.executable, "-c", code, case],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+            env=env,
+        ).stdout
+        assert out.split() == ["True", "False", imports], case
 
 
 INDEXED_PATCH = """\

@@ -428,6 +428,72 @@ def test_generated_yaml_loads_as_the_python_walk_loads_it(
     _assert_both_paths_agree(mutated)
 
 
+# the characters go-yaml v2's resolvers look at (signs, digits, bases, exponents, the words of
+# bools, nulls, infinities and NaN, the merge key) and a few that end a plain scalar
+_SCALAR_TEXT = st.text(
+    st.sampled_from(list("0123456789+-._eExXoObBaAfF:yYnNtTrRuUlLsSiI~<")), min_size=1, max_size=10
+) | st.sampled_from(
+    [
+        "0b",
+        "0x",
+        "0o",
+        "0_",
+        "-0x1",
+        "+0b1_0",
+        "0o8",
+        "09",
+        "1__0",
+        "._1",
+        "1.e5",
+        "1e",
+        "+.5",
+        ".Inf",
+        "-.inf",
+        "+.NaN",
+        ".NAN",
+        "yES",
+        "oN",
+        "nULL",
+        "~~",
+        "<<",
+        "<<<",
+        "1:2:3",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "0x" + "f" * 20,
+        "1" + "0" * 400,
+    ]
+)
+
+
+@needs_extension
+@settings(
+    max_examples=examples(full=3000, quick=300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(_SCALAR_TEXT)
+def test_plain_scalars_are_typed_in_c_as_the_python_resolver_types_them(text: str) -> None:
+    """Every plain scalar, as a value, a key and a flow item, gets the value the resolver table
+    of load.py gives it (or the chunk is refused and the composer reads it)."""
+    _assert_both_paths_agree(f"a: {text}\n{text}: b\nc: [{text}, x]\n- {text}\n")
+    _assert_both_paths_agree(f"a: {text}\n{text}: b\nc: [{text}, x]\n")
+    _assert_both_paths_agree(f"- {text}\n- [{text}]\n")
+
+
+def test_the_scalar_test_reaches_the_c_loader() -> None:
+    """The texts of the test above are mostly taken by C, not refused (else it compares the
+    composer with itself)."""
+    if LOAD_CHUNK is None:
+        pytest.skip("the C loader is not built")
+    texts = ["0b101", "0o17", "-0x1F", "1_000", "1.e5", ".Inf", "yES", "oN", "~", "1:2:3", "09"]
+    taken = [t for t in texts if _chunk_results(f"a: {t}\n{t}: b\n")[0] is not None]
+    assert len(taken) >= len(texts) - 1, taken
+
+
 # -- used, and without leaks ---------------------------------------------------------------------
 
 

@@ -721,6 +721,46 @@ def test_a_worker_freezes_what_survives_each_answer() -> None:
     assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)), counts
 
 
+def test_a_worker_on_a_small_input_does_not_collect_after_each_answer() -> None:
+    """``early`` (a small input, whose answers the parent takes as they come): the worker
+    neither collects nor freezes after each answer (its memory is far from any limit); else it
+    does, as above. The freeze count a worker sees grows only where it freezes."""
+    import gc
+
+    kept: list[object] = []
+
+    def work(index: int) -> int:
+        kept.append([[index] for _ in range(100)])
+        return gc.get_freeze_count()
+
+    for early, grows in ((True, False), (False, True)):
+        answers = parallel.run_forked([0, 1, 2, 3], 1, work, early=early)
+        counts = [answers[index] for index in range(4)]
+        assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)) is (
+            grows
+        ), (early, counts)
+
+
+def test_the_parent_imports_before_forking_only_what_the_workers_use() -> None:
+    """``kpolicy.parallel`` imports at the top only what a worker uses (pickle): a failure's
+    traceback, signals, the collector's selectors and thread, the large input's memory maps and
+    typing are imported where they are used, never in the serial time before the fork."""
+    import subprocess
+    import sys
+
+    later = ("traceback", "signal", "selectors", "threading", "mmap", "typing")
+    code = (
+        "import sys\n"
+        f"before = {{m for m in {later!r} if m in sys.modules}}\n"
+        "import kpolicy.parallel\n"
+        f"print(sorted(m for m in {later!r} if m in sys.modules and m not in before))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
+    assert out.strip() == "[]"
+
+
 def _relating_fixtures() -> list[Path]:
     from kpolicy.checks import relating_rules
 

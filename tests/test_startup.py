@@ -96,8 +96,8 @@ NOT_AT_START_UP = {
     "kpolicy.plan": "kpolicy plan",
     "kpolicy.fix.run": "--fix and --diff",
     "hashlib": "OpenSSL: SARIF fingerprints and baselines only",
-    "tempfile": "through importlib.resources: the time zone list of CronJobs",
-    "importlib.resources": "the time zone list of CronJobs",
+    "tempfile": "through importlib.resources: the time zone list of CronJobs, from a zipped tzdata",
+    "importlib.resources": "the time zone list of CronJobs, from a zipped tzdata",
     "kpolicy.k8s.cron": "CronJobs only",
     "kpolicy.k8s.timezone": "CronJobs only",
     "kpolicy.k8s.scheduling": "DaemonSets only, most of it with --nodes",
@@ -145,6 +145,40 @@ def test_one_file_lint_imports_only_what_it_uses(tmp_path: Path) -> None:
         and cls not in RECORDS
     ]
     assert plain == []
+
+
+SMALL_CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: report
+spec:
+  schedule: "0 6 * * *"
+  timeZone: Europe/Kyyiv
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: report
+              image: registry.example.com/report:1.0
+"""
+
+
+def test_one_file_lint_of_a_cronjob_reads_its_time_zones_without_typing(tmp_path: Path) -> None:
+    """A CronJob's time zone is judged against tzdata's zone list, read without
+    importlib.resources (and its tempfile, shutil, zipfile); its modules (kpolicy.k8s.cron,
+    kpolicy.k8s.timezone) import typing's names for annotations only. Every worker process
+    of a run that reads a CronJob paid both."""
+    (tmp_path / "c.yaml").write_text(SMALL_CRONJOB)
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "c.yaml"], tmp_path
+    )
+    messages = [d["message"] for d in json.loads(out)["diagnostics"]]
+    assert any("unknown time zone Europe/Kyyiv" in m for m in messages), messages
+    assert {"kpolicy.k8s.cron", "kpolicy.k8s.timezone", "tzdata"} <= modules
+    assert {"typing", "importlib.resources", "tempfile"} & modules == set()
 
 
 # the patterns (kpolicy.lazyre) a one-file run of a Deployment without comments must not
