@@ -25,8 +25,8 @@ from kpolicy.fix import combine, set_value
 from kpolicy.index import scope_namespace
 from kpolicy.model import Anchor, Applicability, Fix, KObject, Path, Problem, to_pointer
 from kpolicy.patterns import (
+    BUNDLED_LINEAR,
     PATTERN_TIMEOUT,
-    PatternError,
     PatternTimeout,
     bounded_validator,
     compile_pattern,
@@ -88,12 +88,8 @@ def declarative_check(rule: RuleDef) -> CheckFn:
             return
         seen: set[tuple[Path, str]] = set()
         for path, value in _nodes(rule, obj):
-            if passes is not None:
-                try:
-                    if passes(value):
-                        continue  # no error to explain (the common case)
-                except PatternTimeout:
-                    pass  # the validator meets it again, and says where
+            if passes is not None and passes(value):
+                continue  # no error to explain (the common case)
             target = _target(rule, obj, path, value)
             try:
                 for error in validator.iter_errors(target.value):
@@ -143,8 +139,8 @@ def passing_check(validator: object) -> Passes | None:
     """For a :class:`LiteValidator`, a function that tells whether a value passes its schema,
     exactly as ``not any(validator.iter_errors(value))`` (tests/policy hold them together), for
     the keywords rules use (properties, required, not, if/then/else, allOf/anyOf/oneOf, items,
-    contains, const and enum of strings, booleans and null, one type other than a number,
-    pattern); None when the schema has another."""
+    contains, const and enum of strings, booleans and null, one type other than a number, a
+    bundled linear pattern); None when the schema has another (a user's pattern among them)."""
     if not isinstance(validator, LiteValidator):
         return None
     try:
@@ -235,16 +231,13 @@ def _keyword(keyword: object, value: Any, schema: Mapping[str, Any]) -> Passes:
         if expected is None:
             return lambda instance: instance is None
         return lambda instance: isinstance(instance, expected)
-    if keyword == "pattern" and isinstance(value, str):
-        # compiled when a string first reaches it (compile_pattern keeps it per text), as the
-        # validator does; a pattern it cannot compile is the validator's to report
+    if keyword == "pattern" and value in BUNDLED_LINEAR:
+        # only the bundled linear patterns (on re: never timed out, nothing spent of the run's
+        # budget for patterns): a user pattern that timed out here would be reported as timed
+        # out earlier, and one searched twice would spend the budget twice. Compiled when a
+        # string first reaches it (compile_pattern keeps it per text), as the validator does.
         def pattern(instance: Any) -> bool:
-            if not isinstance(instance, str):
-                return True
-            try:
-                return bool(compile_pattern(value).search(instance))
-            except PatternError:
-                return False  # not known to pass: the validator decides
+            return not isinstance(instance, str) or compile_pattern(value).search(instance)
 
         return pattern
     raise _NotCompiled
