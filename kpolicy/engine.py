@@ -41,11 +41,19 @@ if TYPE_CHECKING:
     # anchor, its span (None: looked up from the path), fix, rejects (None: the rule's)
     Positioned = tuple[str, Path, str, Anchor, Span | None, Fix | None, bool | None]
     PositionedFn = Callable[[KObject, RuleContext], Iterator[Positioned]]
+    # a check's findings made as diagnostics (see direct): the object, the check's context,
+    # the ids it may report with their severity, the ids whose findings reject, and where
+    # the diagnostics go
+    DirectFn = Callable[
+        [KObject, RuleContext, Mapping[str, Severity], frozenset[str], list[Diagnostic]], None
+    ]
 else:
     Positioned = tuple
 
 # a check → the same findings as positioned ones, which the engine runs instead of it
 _POSITIONED: dict[CheckFn, PositionedFn] = {}
+# a check → the same diagnostics, made by the check itself, run instead of both
+_DIRECT: dict[CheckFn, DirectFn] = {}
 
 
 def positioned(check_fn: CheckFn) -> Callable[[PositionedFn], PositionedFn]:
@@ -56,6 +64,19 @@ def positioned(check_fn: CheckFn) -> Callable[[PositionedFn], PositionedFn]:
 
     def register(fn: PositionedFn) -> PositionedFn:
         _POSITIONED[check_fn] = fn
+        return fn
+
+    return register
+
+
+def direct(check_fn: CheckFn) -> Callable[[DirectFn], DirectFn]:
+    """Register the decorated function as the maker of ``check_fn``'s diagnostics: it appends
+    to the list it is given, in its order, the diagnostics that ``_run_positioned`` makes of
+    the check's positioned findings (the same fields, the same order, the same exceptions),
+    without a finding tuple between them."""
+
+    def register(fn: DirectFn) -> DirectFn:
+        _DIRECT[check_fn] = fn
         return fn
 
     return register
@@ -73,6 +94,7 @@ class _Step:
     rejecting: frozenset[str] = frozenset()  # the ids whose findings say the object is refused
     reads: Reads = Reads.OBJECT
     positioned: PositionedFn | None = None  # run instead of fn (see positioned)
+    direct: DirectFn | None = None  # run instead of both (see direct)
 
 
 @record(frozen=True)
@@ -162,6 +184,7 @@ class Engine:
                     rejecting,
                     entry.reads,
                     _POSITIONED.get(entry.fn),
+                    _DIRECT.get(entry.fn),
                 )
             )
         plan = tuple(steps)
@@ -248,6 +271,14 @@ class Engine:
                     deferred.append(position)
                     continue
             reports = step.reports
+            if step.direct is not None:
+                try:
+                    step.direct(obj, step.context, reports, step.rejecting, found)
+                except Exception as exc:  # as below
+                    internal = self._internal_error(obj, step.label, exc)
+                    if internal is not None:
+                        found.append(internal)
+                continue
             if step.positioned is not None:
                 try:
                     self._run_positioned(obj, step, step.positioned, found)

@@ -614,6 +614,16 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
         replace(diag, origin=Origin(f"t/{HOSTILE}.yaml", 4, "local.yaml")),
         replace(diag, span=Span(10**6, 1, 10**6, 2)),
         diag,
+        # the same rule with another severity, the same object in another file, the same
+        # file with an equal object, a rule id to escape
+        replace(diag, severity=Severity.WARNING),
+        replace(diag, file="other.yaml"),
+        replace(diag, object=ObjectRef("v1", "ConfigMap", HOSTILE, HOSTILE)),
+        replace(diag, rule=f"rule-{HOSTILE}"),
+        # a path that is a message's text (a message is escaped as the text format shows it)
+        replace(diag, path=HOSTILE),
+        replace(diag, message="/metadata/name"),
+        diag,
     ]
     result = replace(base, diagnostics=tuple(variants))
     ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
@@ -622,6 +632,30 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
     write_json_lines(to_json(result, ctx, encoded=True), direct, expand=2)
     assert direct.getvalue() == general.getvalue()
     assert len(json.loads(direct.getvalue())["diagnostics"]) == len(variants)
+
+
+def test_json_findings_of_one_rule_and_object_reuse_their_texts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A finding's line reuses the text before its message (per rule and severity), its
+    file's and object's texts (from the finding before it), and its message's and path's
+    (per text): made once for a run of them."""
+    from kpolicy.report.json_report import finding_lines
+
+    made: list[str] = []
+    for name in ("_head", "_file", "_object", "_message", "_path"):
+        made_by = getattr(finding_lines().__class__, name)
+
+        def counted(self: Any, *args: Any, _name: str = name, _made: Any = made_by) -> Any:
+            made.append(_name)
+            return _made(self, *args)
+
+        monkeypatch.setattr(finding_lines().__class__, name, counted)
+    (diag,) = _hostile_result().diagnostics
+    line = finding_lines()
+    texts = [line(replace(diag, span=Span(n, 1, n, 2))) for n in range(1, 6)]
+    assert sorted(made) == ["_file", "_head", "_message", "_object", "_path"]
+    assert len({text.split('"line": ')[0] for text in texts}) == 1
 
 
 def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(

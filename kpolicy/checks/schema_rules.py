@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from kpolicy.checks import Reads, RuleContext, check
-from kpolicy.engine import Positioned, positioned
+from kpolicy.engine import Positioned, direct, positioned
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
-from kpolicy.model import Fix, KObject, Path, Problem
+from kpolicy.model import Diagnostic, Fix, KObject, Path, Problem, Severity, to_pointer
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
@@ -88,6 +88,69 @@ def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
             table.span_of(record, at) if record >= 0 else None,
             _fix(obj, path, rename, quote) if ctx.fixes else None,
             rejects,
+        )
+
+
+@direct(schema)
+def schema_diagnostics(
+    obj: KObject,
+    ctx: RuleContext,
+    reports: Mapping[str, Severity],
+    rejecting: frozenset[str],
+    found: list[Diagnostic],
+) -> None:
+    """The diagnostics the engine makes of :func:`schema_findings` (``Engine._run_positioned``),
+    made here from each problem's fields: the same fields, in the same order, computed in the
+    same order (a finding of a rule not reported has its span and fix made too, as before)."""
+    validator = ctx.schemas
+    if validator is None:
+        return
+    unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
+    plain = obj.plain and obj.data.__class__ is dict
+    places = None
+    table = obj.positions
+    if plain:
+        record = table.record_at(obj.base, obj.data)
+        if record >= 0:
+            places = (table.sizes(), table.irregular, record)
+    fields = validator.problem_fields(obj.data, plain=plain, places=places)
+    if not fields:
+        return
+    patch, fixes = obj.patch, ctx.fixes
+    display, ref, span_of = obj.source.display, obj.ref, table.span_of
+    for rule, path, at, message, rename, quote, record in fields:
+        if patch:
+            if rule == RULE_REQUIRED_MISSING:
+                continue
+            if rule == RULE_UNKNOWN_FIELD and path and is_directive_key(path[-1]):
+                continue
+        rejects: bool | None = None
+        if (
+            unvalidated
+            and rule in _VALIDATED
+            and any(tuple(path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34)
+        ):
+            rejects = False
+        span = span_of(record, at) if record >= 0 else None
+        fix = _fix(obj, path, rename, quote) if fixes else None
+        severity = reports.get(rule)
+        if severity is None:
+            continue  # not enabled, or the rule does not apply to this kind
+        pointer = to_pointer(path)
+        found.append(
+            Diagnostic(
+                rule,
+                severity,
+                message,
+                display,
+                span if span is not None else obj.span_at(pointer, at),
+                pointer,
+                ref,
+                (),
+                fix,
+                None,  # suppression
+                rule in rejecting if rejects is None else rejects,
+            )
         )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring_ascii
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult, Severity
+from kpolicy.model import Diagnostic, LintResult, ObjectRef, Severity
 from kpolicy.report import EncodedLines, ReportContext, json_encoder, write_json_lines
 
 TYPE_CHECKING = False
@@ -27,6 +27,8 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
     return data
 
 
+# the most messages, and paths, whose JSON a writer keeps (see _Lines)
+_KEPT: Final = 65_536
 # a severity's JSON (Enum.value is a descriptor call each time)
 _SEVERITIES: Final = {severity: encode_basestring_ascii(severity.value) for severity in Severity}
 
@@ -42,6 +44,17 @@ class _Lines:
         self._encode: Callable[[object], str] = json_encoder()
         self._objects: dict[int, tuple[object, str]] = {}
         self._files: dict[str, str] = {}
+        # a rule id → (a severity, the line's text before the message with them): a run's
+        # findings are of a few dozen rules
+        self._heads: dict[str, tuple[object, str]] = {}
+        # the last finding's object and file, and their JSON (the findings of an object come
+        # one after another)
+        self._last: tuple[object, object, str, str] = (self, self, "", "")
+        # a message's JSON (as the text format escapes it), a path's: a run's findings have a
+        # few distinct ones (the many-findings corpus's 10,474 have 2,031 messages and 1,037
+        # paths), each encoded once; emptied when one grows past _KEPT
+        self._messages: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
 
     def rendered(self, lines: Mapping[int, tuple[Diagnostic, str]]) -> Callable[[Diagnostic], str]:
         """The line of each finding: the one in ``lines`` (:attr:`LintResult.rendered`) when it
@@ -60,43 +73,83 @@ class _Lines:
         return line
 
     def __call__(self, diag: Diagnostic) -> str:
-        span, ref = diag.span, diag.object
+        span, ref, file = diag.span, diag.object, diag.file
         line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
         rule, message, path = diag.rule, diag.message, diag.path
-        severity = _SEVERITIES.get(diag.severity)
+        head = self._heads.get(rule)
+        if head is None or head[0] is not diag.severity:
+            head = self._head(rule, diag.severity)
         if (
-            severity is None
+            head is None
             or diag.origin is not None
             or line.__class__ is not int
             or column.__class__ is not int
             or end_line.__class__ is not int
             or end_column.__class__ is not int
-            or rule.__class__ is not str
             or path.__class__ is not str
             or message.__class__ is not str
-            or diag.file.__class__ is not str
+            or file.__class__ is not str
         ):
             return self._encode(_diagnostic(diag))
-        file = self._files.get(diag.file)
-        if file is None:
-            file = self._files[diag.file] = encode_basestring_ascii(escape.text(diag.file))
-        if ref is None:
-            obj = "null"
-        else:
-            known = self._objects.get(id(ref))
-            if known is None or known[0] is not ref:
-                known = self._objects[id(ref)] = (ref, self._encode(ref.to_json()))
-            obj = known[1]
-        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
-            message = escape.text(message)
+        last = self._last
+        if last[0] is not ref or last[1] is not file:
+            last = self._last = (ref, file, self._file(file), self._object(ref))
+        said = self._messages.get(message)
+        if said is None:
+            said = self._message(message)
+        at = self._paths.get(path)
+        if at is None:
+            at = self._path(path)
         return (
-            f'{{"rule": {encode_basestring_ascii(rule)}, '
-            f'"severity": {severity}, '
-            f'"message": {encode_basestring_ascii(message)}, '
-            f'"file": {file}, "line": {line}, "column": {column}, '
+            f"{head[1]}{said}, "
+            f'"file": {last[2]}, "line": {line}, "column": {column}, '
             f'"endLine": {end_line}, "endColumn": {end_column}, '
-            f'"path": {encode_basestring_ascii(path)}, "object": {obj}}}'
+            f'"path": {at}, "object": {last[3]}}}'
         )
+
+    def _message(self, message: str) -> str:
+        messages = self._messages
+        if len(messages) >= _KEPT:
+            messages.clear()
+        shown = message
+        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
+            shown = escape.text(message)
+        encoded = messages[message] = encode_basestring_ascii(shown)
+        return encoded
+
+    def _path(self, path: str) -> str:
+        paths = self._paths
+        if len(paths) >= _KEPT:
+            paths.clear()
+        encoded = paths[path] = encode_basestring_ascii(path)
+        return encoded
+
+    def _file(self, file: str) -> str:
+        encoded = self._files.get(file)
+        if encoded is None:
+            encoded = self._files[file] = encode_basestring_ascii(escape.text(file))
+        return encoded
+
+    def _object(self, ref: ObjectRef | None) -> str:
+        if ref is None:
+            return "null"
+        known = self._objects.get(id(ref))
+        if known is None or known[0] is not ref:
+            known = self._objects[id(ref)] = (ref, self._encode(ref.to_json()))
+        return known[1]
+
+    def _head(self, rule: object, severity: object) -> tuple[object, str] | None:
+        """The text of a line before its message, for a rule id and severity of the usual
+        types (else None: the line is encoded the general way)."""
+        encoded = _SEVERITIES.get(severity)  # type: ignore[call-overload]
+        if encoded is None or rule.__class__ is not str:
+            return None
+        head = (
+            severity,
+            f'{{"rule": {encode_basestring_ascii(rule)}, "severity": {encoded}, "message": ',
+        )
+        self._heads[rule] = head
+        return head
 
 
 def finding_lines() -> Callable[[Diagnostic], str]:

@@ -263,9 +263,40 @@ def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
     return found
 
 
+# (the expected types, a short string) or (the expected types, a value's class, the value: an
+# int, a bool or null) or (the expected types, a mapping's or a list's class) → the message of a
+# type error: the few values a run's type errors have come again (quoted numbers and booleans,
+# numbers where strings belong); emptied when it grows past a bound
+_MESSAGES: dict[tuple[object, ...], str] = {}
+_MESSAGES_KEPT: Final = 4096
+# the classes whose values are kept by value (a float is not: 0.0 and -0.0 are equal, and
+# shown apart)
+_KEPT_BY_VALUE: Final = frozenset((int, bool, type(None)))
+_KEPT_BY_CLASS: Final = frozenset((dict, list))
+
+
 def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]) -> str:
-    wanted, only_string, numeric, boolean = expected
     value = error.instance
+    cls = value.__class__
+    key: tuple[object, ...]
+    if cls is str and len(value) <= 64:
+        key = (expected, value)
+    elif cls in _KEPT_BY_VALUE:
+        key = (expected, cls, value)
+    elif cls in _KEPT_BY_CLASS:
+        key = (expected, cls)
+    else:
+        return _made_type_message(value, expected)
+    message = _MESSAGES.get(key)
+    if message is None:
+        if len(_MESSAGES) >= _MESSAGES_KEPT:
+            _MESSAGES.clear()
+        message = _MESSAGES[key] = _made_type_message(value, expected)
+    return message
+
+
+def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) -> str:
+    wanted, only_string, numeric, boolean = expected
     message = f"expected {wanted}, got {describe(value)}"
     if only_string:
         if isinstance(value, bool):

@@ -636,14 +636,91 @@ def _steps(
     memo: dict[int, _Node],
 ) -> list[Explainer]:
     steps: list[Explainer] = []
+    typed: Explainer | None = None  # the step of the node's type
     for keyword, value in schema.items():
         if keyword in _PASSIVE or (isinstance(keyword, str) and keyword.startswith("x-")):
             continue  # as _errors: then/else belong to if, the others never fail a value
         step = _step(schema, keyword, value, formats, max_depth, memo)
         if step is not None:
             steps.append(step)
+            if keyword == "type":
+                typed = step
     fused = _object_node(schema, steps, formats, max_depth, memo)
-    return steps if fused is None else [fused]
+    if fused is not None:
+        return [fused]
+    if typed is not None and len(steps) > 1:
+        return [_typed_steps(schema["type"], typed, steps)]
+    return steps
+
+
+def _typed_steps(declared: Any, typed: Explainer, steps: list[Explainer]) -> Explainer:
+    """The steps of a node with a type and other keywords (a list of items, an enum or a
+    format of a string) in one: a value of one of its types' exact classes (which the type's
+    step passes without an error) goes through the others only, in their order; any other
+    through them all."""
+    names = [declared] if isinstance(declared, str) else declared
+    if not isinstance(names, list) or any(name not in _TYPES for name in names):
+        return _all_steps(steps)  # a type that raises: keyword by keyword
+    classes = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+    rest = [step for step in steps if step is not typed]
+    if len(rest) == 1:
+        (only,) = rest
+
+        def typed_one(instance: Any, path: Path, record: int, out: _Found) -> None:
+            if instance.__class__ in classes:
+                only(instance, path, record, out)
+            else:
+                for step in steps:
+                    step(instance, path, record, out)
+
+        return typed_one
+
+    def typed_steps(instance: Any, path: Path, record: int, out: _Found) -> None:
+        for step in rest if instance.__class__ in classes else steps:
+            step(instance, path, record, out)
+
+    return typed_steps
+
+
+def _all_steps(steps: list[Explainer]) -> Explainer:
+    def all_steps(instance: Any, path: Path, record: int, out: _Found) -> None:
+        for step in steps:
+            step(instance, path, record, out)
+
+    return all_steps
+
+
+# a property's place among its node's properties, its explainer, and the classes it passes
+# without a call when it is a leaf of types only (see _leaf_classes), else ()
+_Property = tuple[int, _Node, "frozenset[type] | tuple[()]"]
+
+
+def _properties_met(
+    properties: dict[str, Any],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> tuple[dict[str, _Property], Callable[[Any], _Property | None]]:
+    """The ``_Property`` of each of ``properties`` that a value has had (name → it), and
+    what makes one when a value first has it (None for a name not among them): a node of a
+    built-in kind names dozens of properties (a Pod's spec forty), of which a run meets a few,
+    so each is prepared when first met."""
+    subs: dict[str, _Property] = {}
+    places = {name: place for place, name in enumerate(properties)}
+
+    def sub_of(name: Any) -> _Property | None:
+        place = places.get(name)
+        if place is None:
+            return None
+        sub = properties[name]
+        found = subs[name] = (
+            place,
+            _explainer(sub, formats, max_depth, memo),
+            _leaf_classes(sub),
+        )
+        return found
+
+    return subs, sub_of
 
 
 # the keywords of the object nodes _object_node explains in one step
@@ -696,10 +773,7 @@ def _object_node(
     extra_leaf = _leaf_classes(additional)
     allowed = properties.keys()
     # name → (its place among the properties, its explainer, its leaf classes)
-    subs = {
-        name: (place, _explainer(sub, formats, max_depth, memo), _leaf_classes(sub))
-        for place, (name, sub) in enumerate(properties.items())
-    }
+    subs, sub_of = _properties_met(properties, formats, max_depth, memo)
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
 
@@ -719,14 +793,14 @@ def _object_node(
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
                     for name in instance:
-                        found = subs.get(name)
+                        found = subs.get(name) or sub_of(name)
                         if found is not None:
                             present.append((found, name, -1))
                 else:
                     sizes = out.sizes
                     child = record + 1
                     for name in instance:
-                        found = subs.get(name)
+                        found = subs.get(name) or sub_of(name)
                         if found is not None:
                             present.append((found, name, child))
                         child += sizes[child]
@@ -802,22 +876,17 @@ def _step(
             return _raises(keyword)
         # name → (its place among the properties, its explainer, the classes it passes
         # without a call when it is a leaf of types only (see _leaf_classes), else ())
-        subs = {
-            name: (place, _explainer(sub, formats, max_depth, memo), _leaf_classes(sub))
-            for place, (name, sub) in enumerate(value.items())
-        }
+        subs, sub_of = _properties_met(value, formats, max_depth, memo)
 
         def properties(instance: Any, path: Path, record: int, out: _Found) -> None:
             # the properties the value has, in the schema's order (as jsonschema reports
             # them), found from its own keys: an object has a few of the dozens a schema names
             if isinstance(instance, dict):
-                present = [
-                    (subs[name], name, child)
-                    for name, child in zip(
-                        instance, out.children(record, len(instance)), strict=True
-                    )
-                    if name in subs
-                ]
+                present = []
+                for name, child in zip(instance, out.children(record, len(instance)), strict=True):
+                    found = subs.get(name) or sub_of(name)
+                    if found is not None:
+                        present.append((found, name, child))
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
                 # a child deeper than max_depth raises in its explainer: always called there

@@ -87,6 +87,13 @@ def show(value: object) -> str:
 
 
 def describe(value: object) -> str:
+    # a mapping or a list as the loader makes them, told without an ABC's isinstance (whose
+    # test of a list against Mapping costs as much as the rest of a type error's message)
+    cls = value.__class__
+    if cls is dict:
+        return "a mapping"
+    if cls is list:
+        return "a list"
     if isinstance(value, bool):
         return f"boolean {show(value)}"
     if isinstance(value, _NUMBERS):

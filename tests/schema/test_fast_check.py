@@ -282,6 +282,11 @@ def _leaf_schemas() -> st.SearchStrategy[Any]:
         st.builds(lambda t: {"type": t, "description": "d", "x-kubernetes-x": 1}, types),
         st.just({"type": "string", "enum": ["x", "y", None]}),
         st.just({"type": "integer", "format": "int32"}),
+        # a type and other keywords in one step (lite._typed_steps), in any order
+        st.just({"type": ["array", "null"], "items": {"type": "integer"}}),
+        st.just({"enum": ["x", 1, True, 1.5], "type": ["string", "integer"], "maxLength": 1}),
+        st.just({"minimum": 1, "type": "number", "maximum": 2}),
+        st.just({"enum": ["x"], "type": "bogus"}),
         st.just(True),
     )
 
@@ -337,6 +342,37 @@ def test_compiled_object_nodes_explain_as_the_walk(schema: Any, instance: Any) -
     assert _errors_or_raised(compiled, instance) == _errors_or_raised(explain, schema, instance)
 
 
+def test_a_nodes_properties_are_prepared_when_a_value_first_has_them() -> None:
+    """A node's properties are prepared (their explainers made) when a value first has
+    them, not when the node is compiled: the errors are the walk's all the same."""
+    met, unmet = {"type": "integer"}, {"type": "object", "properties": {"c": {"type": "string"}}}
+    for schema in (
+        {"type": "object", "properties": {"a": met, "b": unmet}, "required": ["a"]},
+        {"properties": {"a": met, "b": unmet}, "maxItems": 0},  # (not one step)
+        {"properties": {"a": met, "b": unmet}, "maxLength": 1},
+    ):
+        memo: dict[int, Any] = {}
+        compiled = compile_explain(schema, memo)
+        for value in ({"a": "x", "z": 1}, {"a": 1}, {}, "s"):
+            assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+        assert id(met) in memo
+        assert id(unmet) not in memo
+
+
+def test_a_node_with_a_type_and_other_keywords_is_one_step() -> None:
+    """A node with a type and other keywords is explained in one step, which passes a value
+    of its types' exact classes to the others only: the errors are the walk's."""
+    schema = {"type": "string", "enum": ["a", "bb"], "maxLength": 1}
+    memo: dict[int, Any] = {}
+    compiled = compile_explain(schema, memo)
+    for value in ("c", "a", "bb", 1, True, None, 2.5, ["a"]):
+        assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+    assert memo[id(schema)].run.__name__ == "typed_steps"
+    single = {"type": "integer", "enum": [1]}
+    compile_explain(single, memo)(2)
+    assert memo[id(single)].run.__name__ == "typed_one"
+
+
 @pytest.mark.parametrize(
     "order",
     [
@@ -360,3 +396,67 @@ def test_an_object_node_explained_in_one_step_keeps_the_keywords_order(
     walked = [e.validator for e in explain(schema, document)]
     assert found == walked
     assert sorted(walked) == ["additionalProperties", "required", "required", "type"]
+
+
+TYPE_NAMES = st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"])
+
+
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
+@given(
+    types=st.one_of(TYPE_NAMES, st.lists(TYPE_NAMES, min_size=1, max_size=3)),
+    value=st.one_of(
+        st.sampled_from(["1000", " 3 ", "True", "false", "yes", "0777", "1.10", "x" * 70]),
+        st.text(max_size=8),
+        st.integers(),
+        st.booleans(),
+        st.none(),
+        st.sampled_from([0.0, -0.0, 1.0, 1.5, float("nan"), 1e300]),
+        st.sampled_from([[], [1], {}, {"a": 1}, (), {1}]),
+    ),
+)
+def test_a_type_errors_message_kept_is_the_one_made(types: Any, value: Any) -> None:
+    """The message of a type error on a short string, an int, a bool, null, a mapping or a
+    list is kept per expected types and value (its class for a mapping or a list): the message
+    kept (asked twice) is the one made for that value, and others are made."""
+    from kpolicy.schema import explain as explained
+    from kpolicy.schema.lite import LiteError
+
+    error = LiteError("type", types, value, {"type": types}, ("a",))
+    expected = explained._expected(types)
+    made = explained._made_type_message(value, expected)
+    first = explained._type_message(error, expected)
+    again = explained._type_message(error, expected)
+    assert first == again == made
+    kept = (value.__class__ is str and len(value) <= 64) or value.__class__ in (
+        int,
+        bool,
+        type(None),
+        dict,
+        list,
+    )
+    assert (again is first) == kept  # kept, not made again
+
+
+def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -> None:
+    """``describe`` tells a dict and a list by their class before the general tests; other
+    mappings and sequences are described as before."""
+    from collections import OrderedDict, UserDict
+
+    from kpolicy.schema.problems import describe
+
+    values: list[object] = [{}, {"a": 1}, OrderedDict(), UserDict(), [], [1], ()]
+    values += [True, 3, 1.5, "x", None]
+    assert [describe(value) for value in values] == [
+        "a mapping",
+        "a mapping",
+        "a mapping",
+        "a mapping",
+        "a list",
+        "a list",
+        "tuple",
+        "boolean true",
+        "number 3",
+        "number 1.5",
+        'string "x"',
+        "null",
+    ]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from kpolicy import engine
 from kpolicy.checks import RuleContext
-from kpolicy.checks.schema_rules import schema_findings
+from kpolicy.checks.schema_rules import schema_diagnostics, schema_findings
 from kpolicy.index import Index
 from kpolicy.load import load_text
 from kpolicy.model import Diagnostic, KObject, SourceFile, to_pointer
@@ -216,10 +216,15 @@ def _mutated(changes: list[tuple[int, Any]]) -> dict[str, Any]:
     return document
 
 
-def _findings(text: str, positioned: bool) -> list[Diagnostic]:
-    if positioned:
-        return list(lint_text(text).diagnostics)
-    with mock.patch.dict(engine._POSITIONED, clear=True):
+def _findings(text: str, positioned: bool, direct: bool = True) -> list[Diagnostic]:
+    """The findings of the engine as it runs (the schema check's diagnostics made by the
+    check itself), from the positioned findings (not ``direct``), or from the checks'
+    problems (not ``positioned``: each looked up by its path)."""
+    with mock.patch.dict(engine._DIRECT), mock.patch.dict(engine._POSITIONED):
+        if not (direct and positioned):
+            engine._DIRECT.clear()
+        if not positioned:
+            engine._POSITIONED.clear()
         return list(lint_text(text).diagnostics)
 
 
@@ -236,7 +241,9 @@ def test_the_engine_reports_what_the_lookup_reports(
     if in_list:
         document = {"apiVersion": "v1", "kind": "List", "items": [DEPLOYMENT, document]}
     text = yaml.safe_dump(document, default_flow_style=flow, sort_keys=False)
-    assert _findings(text, True) == _findings(text, False)
+    general = _findings(text, False)
+    assert _findings(text, True, direct=False) == general
+    assert _findings(text, True) == general
 
 
 COMMON = """\
@@ -296,3 +303,14 @@ def test_the_engine_runs_the_positioned_findings_without_a_lookup() -> None:
     looked_up = set(resolved)
     assert not [d.path for d in schema if d.path in looked_up]
     assert _findings(COMMON, True) == _findings(COMMON, False)
+    assert _findings(COMMON, True, direct=False) == _findings(COMMON, False)
+
+
+def test_the_engine_makes_the_schema_checks_diagnostics_directly() -> None:
+    """The schema check makes its diagnostics itself (``engine.direct``): its positioned
+    findings are not asked for, and the diagnostics are those the engine made of them."""
+    assert schema_diagnostics in engine._DIRECT.values()
+    with mock.patch.object(engine.Engine, "_run_positioned", side_effect=AssertionError):
+        direct = list(lint_text(COMMON).diagnostics)
+    assert len([d for d in direct if d.rule.startswith("schema-")]) >= 4
+    assert direct == _findings(COMMON, True, direct=False)
