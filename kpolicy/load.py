@@ -104,11 +104,13 @@ def _register_go_yaml_v2_resolvers() -> None:
     ]
     table: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
     for tag, pattern, first in rules:
-        compiled = re.compile(pattern)
+        # compiled when a chunk first takes the composer (anchors, tags, errors): the C loader
+        # reads the common chunk without them
+        compiled = lazy_compile(pattern)
         for char in first:
             key: Any = None if char == "\0" else char
             table.setdefault(key, []).append((tag, compiled))
-    table.setdefault(None, []).append(("tag:yaml.org,2002:null", re.compile(r"^$")))
+    table.setdefault(None, []).append(("tag:yaml.org,2002:null", lazy_compile(r"^$")))
     _Loader.yaml_implicit_resolvers = table
 
 

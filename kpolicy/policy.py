@@ -17,23 +17,30 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 
 from kpolicy.checks import CheckFn, RuleContext
 from kpolicy.fix import combine, set_value
 from kpolicy.index import scope_namespace
 from kpolicy.model import Anchor, Applicability, Fix, KObject, Path, Problem, to_pointer
-from kpolicy.patterns import PATTERN_TIMEOUT, PatternTimeout, bounded_validator, path_of_value
+from kpolicy.patterns import (
+    BUNDLED_LINEAR,
+    PATTERN_TIMEOUT,
+    PatternTimeout,
+    bounded_validator,
+    compile_pattern,
+    path_of_value,
+)
 from kpolicy.records import record, replace
 from kpolicy.ruledefs import RuleDef
-from kpolicy.schema.lite import LiteValidator, supports
+from kpolicy.schema.lite import ANNOTATIONS, LiteValidator, supports
 from kpolicy.workload import containers, get, mapping, pod_spec, str_map
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import string
-    from typing import Any
+    from typing import Any, Final
 
 __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
 
@@ -72,6 +79,7 @@ def declarative_check(rule: RuleDef) -> CheckFn:
     if rule.check is None:
         raise ValueError(f"rule {rule.id} has no check")
     validator = compiled(_canonical(rule.check))
+    passes = passing_check(validator)
     match = rule.match or {}
     fix_set = rule.fix_set if rule.fix in ("safe", "unsafe") else None
 
@@ -79,7 +87,10 @@ def declarative_check(rule: RuleDef) -> CheckFn:
         if match and not matches(match, obj):
             return
         seen: set[tuple[Path, str]] = set()
-        for target in targets(rule, obj):
+        for path, value in _nodes(rule, obj):
+            if passes is not None and passes(value):
+                continue  # no error to explain (the common case)
+            target = _target(rule, obj, path, value)
             try:
                 for error in validator.iter_errors(target.value):
                     problem = _problem(rule, obj, target, error)
@@ -101,6 +112,135 @@ def declarative_check(rule: RuleDef) -> CheckFn:
                 )
 
     return run
+
+
+# ---------------------------------------------------------------------------------------------
+# whether a value passes, without the errors: most targets pass every rule, and the explaining
+# evaluator walks the schema's dicts for each of them
+
+if TYPE_CHECKING:
+    Passes = Callable[[Any], bool]
+
+_DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+_SIMPLE_TYPES: Final[Mapping[str, type | None]] = {
+    "string": str,
+    "object": dict,
+    "array": list,
+    "boolean": bool,
+    "null": None,
+}
+
+
+class _NotCompiled(Exception):
+    """A keyword (or value) :func:`passing_check` leaves to the validator."""
+
+
+def passing_check(validator: object) -> Passes | None:
+    """For a :class:`LiteValidator`, a function that tells whether a value passes its schema,
+    exactly as ``not any(validator.iter_errors(value))`` (tests/policy hold them together), for
+    the keywords rules use (properties, required, not, if/then/else, allOf/anyOf/oneOf, items,
+    contains, const and enum of strings, booleans and null, one type other than a number, a
+    bundled linear pattern); None when the schema has another (a user's pattern among them)."""
+    if not isinstance(validator, LiteValidator):
+        return None
+    try:
+        return _passes(validator.schema)
+    except _NotCompiled:
+        return None
+
+
+def _passes(schema: object) -> Passes:
+    if not isinstance(schema, dict):
+        raise _NotCompiled
+    checks: list[Passes] = []
+    for keyword, value in schema.items():
+        if keyword in ANNOTATIONS or keyword in ("then", "else"):
+            continue
+        if isinstance(keyword, str) and keyword.startswith("x-"):
+            continue
+        if keyword == "$schema" and value == _DRAFT_2020_12:
+            continue
+        checks.append(_keyword(keyword, value, schema))
+    if not checks:
+        return _always
+    if len(checks) == 1:
+        return checks[0]
+    every = tuple(checks)
+    return lambda instance: all(check(instance) for check in every)
+
+
+def _always(instance: object) -> bool:
+    return True
+
+
+def _keyword(keyword: object, value: Any, schema: Mapping[str, Any]) -> Passes:
+    if keyword == "properties" and isinstance(value, dict):
+        children = tuple((name, _passes(sub)) for name, sub in value.items())
+
+        def properties(instance: Any) -> bool:
+            if isinstance(instance, dict):
+                for name, child in children:
+                    if name in instance and not child(instance[name]):
+                        return False
+            return True
+
+        return properties
+    if keyword == "required" and isinstance(value, list):
+        if not all(isinstance(name, str) for name in value):
+            raise _NotCompiled
+        names = tuple(value)
+        return lambda instance: (
+            not isinstance(instance, dict) or all(name in instance for name in names)
+        )
+    if keyword in ("const", "enum"):
+        allowed = [value] if keyword == "const" else value
+        if not isinstance(allowed, list) or not allowed:
+            raise _NotCompiled
+        # lite's equality of a scalar: the same object for true, false and null; == for text
+        if any(not (each is None or each is True or each is False) for each in allowed):
+            if not all(isinstance(each, str) for each in allowed):
+                raise _NotCompiled
+            texts = frozenset(allowed)
+            return lambda instance: isinstance(instance, str) and instance in texts
+        singletons = tuple(allowed)
+        return lambda instance: any(instance is each for each in singletons)
+    if keyword == "not":
+        inner = _passes(value)
+        return lambda instance: not inner(instance)
+    if keyword == "if":
+        condition = _passes(value)
+        then = _passes(schema["then"]) if "then" in schema else _always
+        otherwise = _passes(schema["else"]) if "else" in schema else _always
+        return lambda instance: then(instance) if condition(instance) else otherwise(instance)
+    if keyword in ("items", "contains"):
+        child = _passes(value)
+        if keyword == "items":
+            return lambda instance: not isinstance(instance, list) or all(map(child, instance))
+        return lambda instance: not isinstance(instance, list) or any(map(child, instance))
+    if keyword in ("allOf", "anyOf", "oneOf"):
+        if not isinstance(value, list) or not value:
+            raise _NotCompiled
+        branches = tuple(_passes(branch) for branch in value)
+        if keyword == "allOf":
+            return lambda instance: all(branch(instance) for branch in branches)
+        if keyword == "anyOf":
+            return lambda instance: any(branch(instance) for branch in branches)
+        return lambda instance: sum(1 for branch in branches if branch(instance)) == 1
+    if keyword == "type" and isinstance(value, str) and value in _SIMPLE_TYPES:
+        expected = _SIMPLE_TYPES[value]
+        if expected is None:
+            return lambda instance: instance is None
+        return lambda instance: isinstance(instance, expected)
+    if keyword == "pattern" and value in BUNDLED_LINEAR:
+        # only the bundled linear patterns (on re: never timed out, nothing spent of the run's
+        # budget for patterns): a user pattern that timed out here would be reported as timed
+        # out earlier, and one searched twice would spend the budget twice. Compiled when a
+        # string first reaches it (compile_pattern keeps it per text), as the validator does.
+        def pattern(instance: Any) -> bool:
+            return not isinstance(instance, str) or compile_pattern(value).search(instance)
+
+        return pattern
+    raise _NotCompiled
 
 
 def _declared_fix(rule: RuleDef, obj: KObject, target: Target) -> Fix | None:
@@ -210,24 +350,40 @@ def matches(match: Mapping[str, Any], obj: KObject) -> bool:
 
 def targets(rule: RuleDef, obj: KObject) -> Iterator[Target]:
     """The nodes of ``obj`` that ``rule.target`` names."""
+    for path, value in _nodes(rule, obj):
+        yield _target(rule, obj, path, value)
+
+
+def _nodes(rule: RuleDef, obj: KObject) -> Iterator[tuple[Path, Any]]:
+    """The path and value of each node of ``obj`` that ``rule.target`` names (a check makes the
+    :class:`Target` of one that fails)."""
     if rule.target == "object":
-        yield Target((), obj.data, obj.kind or "the object")
+        yield (), obj.data
     elif rule.target == "metadata":
-        yield Target(("metadata",), mapping(obj.data.get("metadata")), "metadata", "", "metadata")
+        yield ("metadata",), mapping(obj.data.get("metadata"))
     else:
         found = pod_spec(obj)
         if found is None:
             return
-        spec_path, spec = found
         if rule.target == "podSpec":
-            yield Target(spec_path, spec, "pod spec")
+            yield found
             return
-        for path, container in containers(
+        spec_path, spec = found
+        yield from containers(
             spec_path, spec, init=rule.init_containers, ephemeral=rule.ephemeral_containers
-        ):
-            name = container.get("name")
-            name = name if isinstance(name, str) else f"#{path[-1]}"
-            yield Target(path, container, f"container {name!r}", name)
+        )
+
+
+def _target(rule: RuleDef, obj: KObject, path: Path, value: Any) -> Target:
+    if rule.target == "object":
+        return Target(path, value, obj.kind or "the object")
+    if rule.target == "metadata":
+        return Target(path, value, "metadata", "", "metadata")
+    if rule.target == "podSpec":
+        return Target(path, value, "pod spec")
+    name = value.get("name")
+    name = name if isinstance(name, str) else f"#{path[-1]}"
+    return Target(path, value, f"container {name!r}", name)
 
 
 def _problem(rule: RuleDef, obj: KObject, target: Target, error: Any) -> Problem:

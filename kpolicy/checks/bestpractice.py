@@ -125,12 +125,10 @@ def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Prob
 @check("probe-port-unknown")
 def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     for path, container in _all_containers(obj):
-        names = [
-            p["name"]
-            for p in sequence(container.get("ports"))
-            if isinstance(p, dict) and isinstance(p.get("name"), str)
-        ]
+        names: list[str] | None = None  # the container's port names, read for a named port
         for probe in _PROBES:
+            if not isinstance(container.get(probe), dict):
+                continue
             for handler in ("httpGet", "tcpSocket"):
                 port = get(container, probe, handler, "port")
                 if not isinstance(port, str) or not port or port.isdigit():
@@ -145,6 +143,12 @@ def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                         rejects=template_rejects(obj, ctx),
                     )
                     continue
+                if names is None:
+                    names = [
+                        p["name"]
+                        for p in sequence(container.get("ports"))
+                        if isinstance(p, dict) and isinstance(p.get("name"), str)
+                    ]
                 if port in names:
                     continue
                 declared = f"its ports: {few(names)}" if names else "it names no ports"

@@ -70,10 +70,9 @@ def _label_map_problems(
     for key, value in labels.items():
         if not isinstance(key, str):
             continue
-        entry = (*path, key)
         for message in is_qualified_name(key):
             yield Problem(
-                entry,
+                (*path, key),
                 f"{what} key {key!r} is not a qualified name; {how}: {quoted_detail(key, message)}",
                 anchor="key",
                 rejects=rejects,
@@ -85,6 +84,7 @@ def _label_map_problems(
         messages = is_valid_label_value(value)
         if not messages:
             continue
+        entry = (*path, key)
         repaired = _repaired_value(value)
         for message in messages:
             yield Problem(
@@ -150,7 +150,12 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             obj=obj,
         )
     spec = pod_spec(obj)
-    if spec is not None:
+    # only a non-empty mapping can have findings: how the API server refuses them is asked then
+    if (
+        spec is not None
+        and isinstance(spec[1].get("nodeSelector"), dict)
+        and spec[1]["nodeSelector"]
+    ):
         spec_path, pod = spec
         yield from _label_map_problems(
             pod.get("nodeSelector"),

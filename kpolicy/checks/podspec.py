@@ -282,21 +282,22 @@ def _volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if obj.kind == "StatefulSet":
         claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
     known = volumes | claims
-    listed = f"volumes: {few(sorted(volumes)) or 'none'}"
-    if obj.kind == "StatefulSet":
-        what = "neither a pod volume nor a volumeClaimTemplate"
-        listed += f"; claim templates: {few(sorted(claims)) or 'none'}"
-    else:
-        what = "no volume of the pod"
     for path, container in containers(spec_path, spec):
-        cname = container.get("name")
-        kind = "init container" if path[-2] == "initContainers" else "container"
-        label = f"{kind} {cname!r}" if isinstance(cname, str) else f"an {kind}"
         for field, noun in (("volumeMounts", "volumeMount"), ("volumeDevices", "volumeDevice")):
             for index, mount in enumerate(sequence(container.get(field))):
                 name = get(mount, "name")
                 if not isinstance(name, str) or not name or name in known:
                     continue
+                # the wording is made for a finding only
+                cname = container.get("name")
+                kind = "init container" if path[-2] == "initContainers" else "container"
+                label = f"{kind} {cname!r}" if isinstance(cname, str) else f"an {kind}"
+                listed = f"volumes: {few(sorted(volumes)) or 'none'}"
+                if obj.kind == "StatefulSet":
+                    what = "neither a pod volume nor a volumeClaimTemplate"
+                    listed += f"; claim templates: {few(sorted(claims)) or 'none'}"
+                else:
+                    what = "no volume of the pod"
                 yield Problem(
                     (*path, field, index, "name"),
                     f"{noun} {name!r} of {label} names {what} ({listed}); {rejection(obj, ctx)}: "
@@ -325,6 +326,8 @@ def _relaxed_env_names(ctx: RuleContext) -> bool:
 def _env_name_errors(name: str, relaxed: bool) -> list[str]:
     # ValidateEnv / ValidateEnvFrom: IsRelaxedEnvVarName with the gate, IsEnvVarName without
     errors = is_env_var_name(name) if relaxed else is_strict_env_var_name(name)
+    if not errors:
+        return errors
     prefix = f"environment variable name {name!r} "
     return [e[len(prefix) :] if e.startswith(prefix) else e for e in errors]
 
@@ -369,24 +372,23 @@ def _resource_problems(path: Path, container: Mapping[str, Any], how: str) -> It
     limits = _quantities(resources.get("limits"))
     raw_limits = mapping(resources.get("limits"))
     for name, (raw, request) in requests.items():
-        request_path = (*path, "resources", "requests", name)
         if name in limits:
             raw_limit, limit = limits[name]
             if request != limit and not _overcommit_allowed(name):
                 yield Problem(
-                    request_path,
+                    (*path, "resources", "requests", name),
                     f"{name} request {_show(raw)} differs from its limit {_show(raw_limit)}, "
                     f"and {name} cannot be overcommitted; {how}: the request must equal the "
                     "limit",
                 )
             elif request > limit:
                 yield Problem(
-                    request_path,
+                    (*path, "resources", "requests", name),
                     f"{name} request {_show(raw)} is above its limit {_show(raw_limit)}; {how}",
                 )
         elif name not in raw_limits and not _overcommit_allowed(name):
             yield Problem(
-                request_path,
+                (*path, "resources", "requests", name),
                 f"{name} is requested ({_show(raw)}) without a limit, and {name} cannot be "
                 f"overcommitted; {how}: a limit equal to the request is required",
             )
@@ -424,13 +426,16 @@ def _env_problems(
         name = "" if name is None else name
         if not isinstance(name, str):
             continue
-        name_path = (*path, "env", index, "name")
         if not name:
-            yield Problem(name_path, f"environment variable name is empty; {how}", anchor="key")
+            yield Problem(
+                (*path, "env", index, "name"),
+                f"environment variable name is empty; {how}",
+                anchor="key",
+            )
             continue
         for message in _env_name_errors(name, relaxed):
             yield Problem(
-                name_path,
+                (*path, "env", index, "name"),
                 f"environment variable name {name!r} is invalid; {how}: {message}",
             )
     for index, source in enumerate(sequence(container.get("envFrom"))):
@@ -481,12 +486,14 @@ def _env_source_problems(path: Path, container: Mapping[str, Any], how: str) -> 
         value_from = env.get("valueFrom")
         if not isinstance(value_from, dict):
             continue  # absent or null: a plain value; another type is the schema rules'
-        name = env.get("name")
-        shown = f"environment variable {name!r}" if isinstance(name, str) else f"env[{index}]"
-        from_path = (*path, "env", index, "valueFrom")
         # in the order written, so that a finding lands on the later one
         sources = [k for k, v in value_from.items() if k in _ENV_SOURCES and v is not None]
         value = env.get("value")
+        if len(sources) == 1 and not (isinstance(value, str) and value):
+            continue  # one source and no value: valid (the usual case)
+        name = env.get("name")
+        shown = f"environment variable {name!r}" if isinstance(name, str) else f"env[{index}]"
+        from_path = (*path, "env", index, "valueFrom")
         if not sources:
             yield Problem(
                 from_path,
@@ -634,26 +641,26 @@ def _probe_problems(
                     anchor="key",
                 )
         return
+    # _handler_problems judges a mapping only: its arguments are made for one
     for probe in _PROBES:
-        yield from _handler_problems(
-            (*path, probe),
-            container.get(probe),
-            f"{probe} of {label}",
-            _PROBE_HANDLERS,
-            how,
-            patch,
-        )
+        handler = container.get(probe)
+        if isinstance(handler, dict):
+            yield from _handler_problems(
+                (*path, probe), handler, f"{probe} of {label}", _PROBE_HANDLERS, how, patch
+            )
     lifecycle = container.get("lifecycle")
     if isinstance(lifecycle, dict):
         for hook in ("postStart", "preStop"):
-            yield from _handler_problems(
-                (*path, "lifecycle", hook),
-                lifecycle.get(hook),
-                f"the {hook} hook of {label}",
-                _HOOK_HANDLERS,
-                how,
-                patch,
-            )
+            handler = lifecycle.get(hook)
+            if isinstance(handler, dict):
+                yield from _handler_problems(
+                    (*path, "lifecycle", hook),
+                    handler,
+                    f"the {hook} hook of {label}",
+                    _HOOK_HANDLERS,
+                    how,
+                    patch,
+                )
 
 
 _CONTAINER_RESTART_POLICIES: Final = ("Always", "OnFailure", "Never")

@@ -109,8 +109,28 @@ def _ceil_div(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 
 
-# follows k8s.io/apimachinery/pkg/api/resource.ParseQuantity (with parseQuantityString)
+# the answers of quantity_string_nanos per string (a run reads the same few quantities, 100m
+# and 128Mi, in container after container), at most this many strings, then it starts again
+_MEMO_LIMIT: Final = 4096
+_ANSWERS: dict[str, int | None] = {}
+
+
 def quantity_string_nanos(text: str) -> int | None:
+    """:func:`general_quantity_string_nanos`, once per distinct string."""
+    if text.__class__ is not str:
+        return general_quantity_string_nanos(text)
+    try:
+        return _ANSWERS[text]
+    except KeyError:
+        pass
+    if len(_ANSWERS) >= _MEMO_LIMIT:
+        _ANSWERS.clear()
+    found = _ANSWERS[text] = general_quantity_string_nanos(text)
+    return found
+
+
+# follows k8s.io/apimachinery/pkg/api/resource.ParseQuantity (with parseQuantityString)
+def general_quantity_string_nanos(text: str) -> int | None:
     """The exact value of a quantity string in units of 1n (10**-9), or None when
     ``ParseQuantity`` rejects it.
 

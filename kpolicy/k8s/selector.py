@@ -124,6 +124,8 @@ class Selector:
             return None
         if not match_labels and not expressions:
             return cls.everything()
+        if not expressions:
+            return cls._of_pairs(match_labels)
         requirements: list[Requirement] = []
         for key, value in match_labels.items():
             requirement = _new_requirement(key, Operator.EQUALS, [value])
@@ -167,8 +169,31 @@ class Selector:
             return None
         if not obj:
             return cls.everything() if empty_matches_all else cls.nothing()
+        return cls._of_pairs(obj)
+
+    @classmethod
+    def _of_pairs(cls, pairs: Mapping[object, object]) -> Selector | None:
+        """``key=value`` for each pair (None when one is not a valid label), once per distinct
+        string pairs: a run parses the same few selectors in workload after workload."""
+        items = tuple(pairs.items())
+        if not _MEMOISE or cls is not Selector:
+            return cls._of_pairs_parsed(items)
+        for key, value in items:
+            if key.__class__ is not str or value.__class__ is not str:
+                return cls._of_pairs_parsed(items)
+        try:
+            return _PAIRS_PARSED[items]
+        except KeyError:
+            pass
+        if len(_PAIRS_PARSED) >= _MEMO_LIMIT:
+            _PAIRS_PARSED.clear()
+        found = _PAIRS_PARSED[items] = cls._of_pairs_parsed(items)
+        return found
+
+    @classmethod
+    def _of_pairs_parsed(cls, items: Iterable[tuple[object, object]]) -> Selector | None:
         requirements: list[Requirement] = []
-        for key, value in obj.items():
+        for key, value in items:
             requirement = _new_requirement(key, Operator.EQUALS, [value])
             if requirement is None:
                 return None
@@ -218,6 +243,13 @@ class Selector:
     def __str__(self) -> str:
         rendered = ",".join(str(requirement) for requirement in self.requirements)
         return rendered or "<none>"
+
+
+# Selector._of_pairs: the selector of each distinct tuple of string pairs (a Selector is
+# immutable), at most this many, then it starts again; tests turn _MEMOISE off to compare
+_MEMO_LIMIT = 4096
+_MEMOISE = True
+_PAIRS_PARSED: dict[tuple[tuple[object, object], ...], Selector | None] = {}
 
 
 # follows k8s.io/apimachinery/pkg/labels.NewRequirement (the key, value and arity checks)

@@ -14,13 +14,13 @@ error saying what type was expected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from kpolicy.lazyre import lazy_compile
+from collections.abc import Callable, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
+
+    StringCheck = Callable[[object], list[str]]
 
 __all__ = [
     "DNS1035_LABEL_MAX_LENGTH",
@@ -50,22 +50,138 @@ QUALIFIED_NAME_MAX_LENGTH: Final = 63
 LABEL_VALUE_MAX_LENGTH: Final = 63
 _PORT_NAME_MAX_LENGTH: Final = 15
 
+# The shapes the checks below accept, each as its pattern (the reference: tests/k8s hold every
+# function of TEXT_SHAPES to its pattern) and as str methods, which a check uses: a pattern
+# costs 20-140 µs to compile, which every run would pay for the few names it checks.
 _DNS1123_LABEL: Final = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_RE: Final = lazy_compile(_DNS1123_LABEL)
-_DNS1123_SUBDOMAIN_RE: Final = lazy_compile(rf"{_DNS1123_LABEL}(?:\.{_DNS1123_LABEL})*")
-_DNS1035_LABEL_RE: Final = lazy_compile(r"[a-z](?:[-a-z0-9]*[a-z0-9])?")
-_QUALIFIED_NAME_RE: Final = lazy_compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_LABEL_VALUE_RE: Final = lazy_compile(r"(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
-_PORT_NAME_CHARSET_RE: Final = lazy_compile(r"[-a-z0-9]+")
-_PORT_NAME_LETTER_RE: Final = lazy_compile(r"[a-z]")
-_C_IDENTIFIER_RE: Final = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PERCENT_RE: Final = lazy_compile(r"[0-9]+%")
-_STRICT_ENV_VAR_NAME_RE: Final = lazy_compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+_DNS1123_SUBDOMAIN: Final = rf"{_DNS1123_LABEL}(?:\.{_DNS1123_LABEL})*"
+_DNS1035_LABEL: Final = r"[a-z](?:[-a-z0-9]*[a-z0-9])?"
+_QUALIFIED_NAME: Final = r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_LABEL_VALUE: Final = r"(?:(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
+_PORT_NAME_CHARSET: Final = r"[-a-z0-9]+"
+_PORT_NAME_LETTER: Final = r"[a-z]"  # searched, not matched whole
+_C_IDENTIFIER: Final = r"[A-Za-z_][A-Za-z0-9_]*"
+_PERCENT: Final = r"[0-9]+%"
+_STRICT_ENV_VAR_NAME: Final = r"[-._a-zA-Z][-._a-zA-Z0-9]*"
 # Printable ASCII (space through '~') except '=': what Go's unicode.IsPrint accepts below 0x80.
-_RELAXED_ENV_VAR_NAME_RE: Final = lazy_compile(r"[\x20-\x3c\x3e-\x7e]*")
+_RELAXED_ENV_VAR_NAME: Final = r"[\x20-\x3c\x3e-\x7e]*"
+
+_LOWER_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _alnum_or(text: str, others: str) -> bool:
+    """Whether ``text`` (ASCII) is letters, digits and ``others`` only (True when empty)."""
+    for other in others:
+        text = text.replace(other, "")
+    return not text or text.isalnum()
+
+
+def _dns1123_label_text(value: str) -> bool:
+    return (
+        value.isascii()
+        and value[:1].isalnum()
+        and value[-1:].isalnum()
+        and _alnum_or(value, "-")
+        and value == value.lower()
+    )
+
+
+def _dns1123_subdomain_text(value: str) -> bool:
+    return all(_dns1123_label_text(label) for label in value.split("."))
+
+
+def _dns1035_label_text(value: str) -> bool:
+    return _dns1123_label_text(value) and value[0].isalpha()
+
+
+def _qualified_name_text(value: str) -> bool:
+    return (
+        value.isascii() and value[:1].isalnum() and value[-1:].isalnum() and _alnum_or(value, "-_.")
+    )
+
+
+def _label_value_text(value: str) -> bool:
+    return not value or _qualified_name_text(value)
+
+
+def _port_name_charset_text(value: str) -> bool:
+    return bool(value) and value.isascii() and _alnum_or(value, "-") and value == value.lower()
+
+
+def _port_name_letter_text(value: str) -> bool:
+    return not _LOWER_LETTERS.isdisjoint(value)
+
+
+def _c_identifier_text(value: str) -> bool:
+    return value.isascii() and value[:1] not in "0123456789" and _alnum_or(value, "_")
+
+
+def _percent_text(value: str) -> bool:
+    digits = value[:-1]
+    return value[-1:] == "%" and digits.isascii() and digits.isdigit()
+
+
+def _strict_env_var_name_text(value: str) -> bool:
+    return value.isascii() and value[:1] not in "0123456789" and _alnum_or(value, "-._")
+
+
+def _relaxed_env_var_name_text(value: str) -> bool:
+    return "=" not in value and value.isascii() and value.isprintable()
+
+
+# (function, its pattern, whether the pattern is searched rather than matched whole)
+TEXT_SHAPES: Final = (
+    (_dns1123_label_text, _DNS1123_LABEL, False),
+    (_dns1123_subdomain_text, _DNS1123_SUBDOMAIN, False),
+    (_dns1035_label_text, _DNS1035_LABEL, False),
+    (_qualified_name_text, _QUALIFIED_NAME, False),
+    (_label_value_text, _LABEL_VALUE, False),
+    (_port_name_charset_text, _PORT_NAME_CHARSET, False),
+    (_port_name_letter_text, _PORT_NAME_LETTER, True),
+    (_c_identifier_text, _C_IDENTIFIER, False),
+    (_percent_text, _PERCENT, False),
+    (_strict_env_var_name_text, _STRICT_ENV_VAR_NAME, False),
+    (_relaxed_env_var_name_text, _RELAXED_ENV_VAR_NAME, False),
+)
 
 # A relative path inside the selector (keys and list indexes) and its message.
 SelectorError = tuple[tuple[str | int, ...], str]
+
+
+# A run asks about the same few strings again and again (label keys such as
+# app.kubernetes.io/name on every object, the same names, ports and values): each check below
+# keeps its answer per string, at most this many strings (then it starts again), so that a
+# long-running language server does not grow with what it has seen.
+_MEMO_LIMIT: Final = 4096
+# memoised check -> the check itself (tests hold the one to the other)
+_GENERAL: dict[StringCheck, StringCheck] = {}
+
+
+def _by_value(check: StringCheck) -> StringCheck:
+    """``check`` answered once per distinct string (a copy of the answer each time); any other
+    value (of the wrong type: hostile YAML) goes to ``check`` itself."""
+    answers: dict[str, tuple[str, ...]] = {}
+
+    def memoised(value: object) -> list[str]:
+        if value.__class__ is not str:
+            return check(value)
+        found = answers.get(value)
+        if found is None:
+            if len(answers) >= _MEMO_LIMIT:
+                answers.clear()
+            found = answers[value] = tuple(check(value))
+        return list(found)
+
+    memoised.__name__ = check.__name__
+    memoised.__qualname__ = check.__qualname__
+    memoised.__doc__ = check.__doc__
+    _GENERAL[memoised] = check
+    return memoised
+
+
+def general(check: StringCheck) -> StringCheck:
+    """The check a memoised one (:func:`_by_value`) answers with: for tests."""
+    return _GENERAL.get(check, check)
 
 
 def _quote(value: str) -> str:
@@ -99,6 +215,7 @@ def _too_long(value: str, limit: int) -> str:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsDNS1123Label
+@_by_value
 def is_dns1123_label(value: object) -> list[str]:
     """An RFC 1123 label: at most 63 of ``a-z0-9-``, alphanumeric at both ends."""
     if not isinstance(value, str):
@@ -106,8 +223,8 @@ def is_dns1123_label(value: object) -> list[str]:
     errors: list[str] = []
     if _byte_len(value) > DNS1123_LABEL_MAX_LENGTH:
         errors.append(_too_long(value, DNS1123_LABEL_MAX_LENGTH))
-    if _DNS1123_LABEL_RE.fullmatch(value) is None:
-        if _DNS1123_SUBDOMAIN_RE.fullmatch(value) is not None:
+    if not _dns1123_label_text(value):
+        if _dns1123_subdomain_text(value):
             errors.append(f"{_quote(value)} must not contain dots")
         else:
             errors.append(
@@ -118,6 +235,7 @@ def is_dns1123_label(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsDNS1123Subdomain
+@_by_value
 def is_dns1123_subdomain(value: object) -> list[str]:
     """An RFC 1123 subdomain: dot-separated labels, at most 253 characters in all."""
     if not isinstance(value, str):
@@ -125,7 +243,7 @@ def is_dns1123_subdomain(value: object) -> list[str]:
     errors: list[str] = []
     if _byte_len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
         errors.append(_too_long(value, DNS1123_SUBDOMAIN_MAX_LENGTH))
-    if _DNS1123_SUBDOMAIN_RE.fullmatch(value) is None:
+    if not _dns1123_subdomain_text(value):
         errors.append(
             f"{_quote(value)} must be lower-case letters, digits, '-' or '.', starting and "
             "ending with a letter or digit (e.g. 'example.com')"
@@ -134,6 +252,7 @@ def is_dns1123_subdomain(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsDNS1035Label
+@_by_value
 def is_dns1035_label(value: object) -> list[str]:
     """An RFC 1035 label: like an RFC 1123 label but starting with a letter."""
     if not isinstance(value, str):
@@ -141,7 +260,7 @@ def is_dns1035_label(value: object) -> list[str]:
     errors: list[str] = []
     if _byte_len(value) > DNS1035_LABEL_MAX_LENGTH:
         errors.append(_too_long(value, DNS1035_LABEL_MAX_LENGTH))
-    if _DNS1035_LABEL_RE.fullmatch(value) is None:
+    if not _dns1035_label_text(value):
         errors.append(
             f"{_quote(value)} must be lower-case letters, digits or '-', starting with a "
             "letter and ending with a letter or digit (e.g. 'my-name' or 'abc-123')"
@@ -151,6 +270,7 @@ def is_dns1035_label(value: object) -> list[str]:
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsQualifiedName
 # (now k8s.io/apimachinery/pkg/api/validate/content.IsLabelKey)
+@_by_value
 def is_qualified_name(value: object) -> list[str]:
     """A label or annotation key: optional DNS-subdomain prefix and ``/``, then a name.
 
@@ -160,7 +280,7 @@ def is_qualified_name(value: object) -> list[str]:
         return _not_a_string(value)
     # the common case, a valid name without a prefix (the pattern takes ASCII only, so its
     # length in characters is its length in bytes)
-    if len(value) <= QUALIFIED_NAME_MAX_LENGTH and _QUALIFIED_NAME_RE.fullmatch(value):
+    if len(value) <= QUALIFIED_NAME_MAX_LENGTH and _qualified_name_text(value):
         return []
     errors: list[str] = []
     parts = value.split("/")
@@ -182,7 +302,7 @@ def is_qualified_name(value: object) -> list[str]:
                 f"{_quote(value)} has a prefix longer than "
                 f"{DNS1123_SUBDOMAIN_MAX_LENGTH} characters"
             )
-        if prefix and _DNS1123_SUBDOMAIN_RE.fullmatch(prefix) is None:
+        if prefix and not _dns1123_subdomain_text(prefix):
             errors.append(
                 f"{_quote(value)} has prefix {_quote(prefix)}, which must be a DNS subdomain: "
                 "lower-case letters, digits, '-' or '.', starting and ending with a letter "
@@ -194,7 +314,7 @@ def is_qualified_name(value: object) -> list[str]:
         errors.append(
             f"{_quote(value)} has a name part longer than {QUALIFIED_NAME_MAX_LENGTH} characters"
         )
-    if name and _QUALIFIED_NAME_RE.fullmatch(name) is None:
+    if name and not _qualified_name_text(name):
         errors.append(
             f"{_quote(value)} has name part {_quote(name)}, which must be alphanumerics, '-', "
             "'_' or '.', starting and ending with an alphanumeric (e.g. 'MyName' or 'my.name')"
@@ -204,17 +324,18 @@ def is_qualified_name(value: object) -> list[str]:
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsValidLabelValue
 # (now k8s.io/apimachinery/pkg/api/validate/content.IsLabelValue)
+@_by_value
 def is_valid_label_value(value: object) -> list[str]:
     """A label value: empty, or at most 63 of ``A-Za-z0-9-_.``, alphanumeric at both ends."""
     if not isinstance(value, str):
         return _not_a_string(value)
     # a valid value (the pattern takes ASCII only: characters are bytes)
-    if len(value) <= LABEL_VALUE_MAX_LENGTH and _LABEL_VALUE_RE.fullmatch(value):
+    if len(value) <= LABEL_VALUE_MAX_LENGTH and _label_value_text(value):
         return []
     errors: list[str] = []
     if _byte_len(value) > LABEL_VALUE_MAX_LENGTH:
         errors.append(_too_long(value, LABEL_VALUE_MAX_LENGTH))
-    if _LABEL_VALUE_RE.fullmatch(value) is None:
+    if not _label_value_text(value):
         errors.append(
             f"{_quote(value)} must be empty or alphanumerics, '-', '_' or '.', starting and "
             "ending with an alphanumeric (e.g. 'MyValue', 'my_value' or '12345')"
@@ -223,6 +344,7 @@ def is_valid_label_value(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsValidPortName
+@_by_value
 def is_valid_port_name(value: object) -> list[str]:
     """An IANA_SVC_NAME (RFC 6335), lower-case only.
 
@@ -233,9 +355,9 @@ def is_valid_port_name(value: object) -> list[str]:
     errors: list[str] = []
     if _byte_len(value) > _PORT_NAME_MAX_LENGTH:
         errors.append(_too_long(value, _PORT_NAME_MAX_LENGTH))
-    if _PORT_NAME_CHARSET_RE.fullmatch(value) is None:
+    if not _port_name_charset_text(value):
         errors.append(f"{_quote(value)} must contain only lower-case letters, digits and '-'")
-    if _PORT_NAME_LETTER_RE.search(value) is None:
+    if not _port_name_letter_text(value):
         errors.append(f"{_quote(value)} must contain at least one letter (a-z)")
     if "--" in value:
         errors.append(f"{_quote(value)} must not contain consecutive hyphens")
@@ -257,6 +379,7 @@ def is_valid_port_num(value: object) -> list[str]:
 # follows k8s.io/apimachinery/pkg/util/validation.IsRelaxedEnvVarName, which container env
 # names are checked with while the RelaxedEnvironmentVariableValidation feature gate is on
 # (beta and on by default since 1.32, GA and locked on since 1.34).
+@_by_value
 def is_env_var_name(value: object) -> list[str]:
     """An environment variable name as current API servers accept it.
 
@@ -268,7 +391,7 @@ def is_env_var_name(value: object) -> list[str]:
     errors: list[str] = []
     if not value:
         errors.append("environment variable name must not be empty")
-    if _RELAXED_ENV_VAR_NAME_RE.fullmatch(value) is None:
+    if not _relaxed_env_var_name_text(value):
         errors.append(
             f"environment variable name {_quote(value)} must contain only printable ASCII "
             "characters other than '='"
@@ -278,12 +401,13 @@ def is_env_var_name(value: object) -> list[str]:
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsEnvVarName (the rule before
 # RelaxedEnvironmentVariableValidation; still used for ConfigMap-style keys and by older clusters)
+@_by_value
 def is_strict_env_var_name(value: object) -> list[str]:
     """The classic rule: ``[-._a-zA-Z][-._a-zA-Z0-9]*``, and not ``.``, ``..`` or ``..*``."""
     if not isinstance(value, str):
         return _not_a_string(value)
     errors: list[str] = []
-    if _STRICT_ENV_VAR_NAME_RE.fullmatch(value) is None:
+    if not _strict_env_var_name_text(value):
         errors.append(
             f"environment variable name {_quote(value)} must consist of letters, digits, '_', "
             "'-' or '.', and must not start with a digit (e.g. 'my.env-name' or 'MY_ENV.NAME')"
@@ -299,11 +423,12 @@ def is_strict_env_var_name(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsCIdentifier
+@_by_value
 def is_c_identifier(value: object) -> list[str]:
     """A C identifier: a letter or ``_``, then letters, digits or ``_`` (length unchecked)."""
     if not isinstance(value, str):
         return _not_a_string(value)
-    if _C_IDENTIFIER_RE.fullmatch(value) is None:
+    if not _c_identifier_text(value):
         return [
             (
                 f"{_quote(value)} must start with a letter or '_' followed by letters, digits or "
@@ -314,11 +439,12 @@ def is_c_identifier(value: object) -> list[str]:
 
 
 # follows k8s.io/apimachinery/pkg/util/validation.IsValidPercent
+@_by_value
 def is_valid_percent(value: object) -> list[str]:
     """Digits followed by ``%``: ``"5%"``, ``"100%"``; not ``"-5%"``, ``"5"`` or ``"5.5%"``."""
     if not isinstance(value, str):
         return _not_a_string(value)
-    if _PERCENT_RE.fullmatch(value) is None:
+    if not _percent_text(value):
         return [f"{_quote(value)} must be digits followed by '%' (e.g. '1%' or '93%')"]
     return []
 
