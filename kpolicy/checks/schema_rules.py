@@ -8,7 +8,7 @@ from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
-from kpolicy.model import Diagnostic, Fix, KObject, Path, Problem, Severity, to_pointer
+from kpolicy.model import Anchor, Diagnostic, Fix, KObject, Path, Problem, Severity, to_pointer
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
@@ -44,29 +44,39 @@ def schema(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         yield Problem(path, message, at, (), fix, rule, rejects)
 
 
-@positioned(schema)
-def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
-    """The findings of :func:`schema`, each with its span when the explainer knew its node's
-    record in the object's compact position table (the engine looks the others up)."""
+if TYPE_CHECKING:
+    # a problem the schema check reports: rule, path, message, anchor, its node's record in the
+    # object's compact position table (-1: looked up), the key to rename to, whether quoting
+    # fixes it, and whether the API server rejects it (None: as the rule says)
+    Kept = tuple[str, Path, str, Anchor, int, str | None, bool, bool | None]
+
+
+def _schema_problems(obj: KObject, ctx: RuleContext) -> list[Kept]:
+    """The schema problems of ``obj`` that the check reports, with what each finding needs;
+    shared by :func:`schema_findings` and :func:`schema_diagnostics`."""
     validator = ctx.schemas
     if validator is None:
-        return
-    unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
+        return []
     # A missing spec.selector lands on `spec:` like selector-missing's finding, and the
     # pipeline keeps only the specific rule's finding there (lint.post.drop_generic_duplicates).
     # (a names-only or packed object of a parallel run is no dict: walked, as before)
     plain = obj.plain and obj.data.__class__ is dict
     places = None
-    table = obj.positions
     if plain:
         # the records of the object's own nodes: a problem's span is read from its record
+        table = obj.positions
         record = table.record_at(obj.base, obj.data)
         if record >= 0:
             places = (table.sizes(), table.irregular, record)
     # each problem as its fields (SchemaProblem's, without making the record)
     fields = validator.problem_fields(obj.data, plain=plain, places=places)
+    if not fields:
+        return []
+    unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
+    patch = obj.patch
+    kept: list[Kept] = []
     for rule, path, at, message, rename, quote, record in fields:
-        if obj.patch:
+        if patch:
             # a kustomize patch says only what it changes (the rest is the resource's), and
             # its strategic-merge directives are kustomize's, not fields of the kind
             if rule == RULE_REQUIRED_MISSING:
@@ -80,12 +90,22 @@ def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
             and any(tuple(path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34)
         ):
             rejects = False
+        kept.append((rule, path, message, at, record, rename, quote, rejects))
+    return kept
+
+
+@positioned(schema)
+def schema_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
+    """The findings of :func:`schema`, each with its span when the explainer knew its node's
+    record in the object's compact position table (the engine looks the others up)."""
+    span_of = obj.positions.span_of
+    for rule, path, message, at, record, rename, quote, rejects in _schema_problems(obj, ctx):
         yield (
             rule,
             path,
             message,
             at,
-            table.span_of(record, at) if record >= 0 else None,
+            span_of(record, at) if record >= 0 else None,
             _fix(obj, path, rename, quote) if ctx.fixes else None,
             rejects,
         )
@@ -100,37 +120,14 @@ def schema_diagnostics(
     found: list[Diagnostic],
 ) -> None:
     """The diagnostics the engine makes of :func:`schema_findings` (``Engine._run_positioned``),
-    made here from each problem's fields: the same fields, in the same order, computed in the
-    same order (a finding of a rule not reported has its span and fix made too, as before)."""
-    validator = ctx.schemas
-    if validator is None:
+    made here from the same problems: the same fields, in the same order, computed in the same
+    order (a finding of a rule not reported has its span and fix made too, as before)."""
+    problems = _schema_problems(obj, ctx)
+    if not problems:
         return
-    unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
-    plain = obj.plain and obj.data.__class__ is dict
-    places = None
-    table = obj.positions
-    if plain:
-        record = table.record_at(obj.base, obj.data)
-        if record >= 0:
-            places = (table.sizes(), table.irregular, record)
-    fields = validator.problem_fields(obj.data, plain=plain, places=places)
-    if not fields:
-        return
-    patch, fixes = obj.patch, ctx.fixes
-    display, ref, span_of = obj.source.display, obj.ref, table.span_of
-    for rule, path, at, message, rename, quote, record in fields:
-        if patch:
-            if rule == RULE_REQUIRED_MISSING:
-                continue
-            if rule == RULE_UNKNOWN_FIELD and path and is_directive_key(path[-1]):
-                continue
-        rejects: bool | None = None
-        if (
-            unvalidated
-            and rule in _VALIDATED
-            and any(tuple(path[: len(prefix)]) == prefix for prefix in _UNVALIDATED_BEFORE_34)
-        ):
-            rejects = False
+    fixes = ctx.fixes
+    display, ref, span_of = obj.source.display, obj.ref, obj.positions.span_of
+    for rule, path, message, at, record, rename, quote, rejects in problems:
         span = span_of(record, at) if record >= 0 else None
         fix = _fix(obj, path, rename, quote) if fixes else None
         severity = reports.get(rule)
