@@ -60,6 +60,7 @@ class PositionTable:
         "_places",
         "_records",
         "_root",
+        "_sizes",
     )
 
     def __init__(self, entries: dict[str, tuple[Span | None, Span]] | None = None) -> None:
@@ -74,6 +75,7 @@ class PositionTable:
         self._children: _Children | None = None
         # pointer → (value, record) of the containers a lookup went through
         self._places: dict[str, tuple[Any, int]] | None = None
+        self._sizes: Any = None
 
     @classmethod
     def compact(cls, root: Any, records: Any, irregular: Irregular | None = None) -> PositionTable:
@@ -85,6 +87,7 @@ class PositionTable:
         table._found = None
         table._children = None
         table._places = None
+        table._sizes = None
         return table
 
     @property
@@ -110,6 +113,7 @@ class PositionTable:
         self._entries, self._records, self._root, self._irregular = state
         self._found = None
         self._children = None
+        self._sizes = None
         self._places = None
 
     def lookup(self, pointer: str) -> tuple[Span | None, Span] | None:
@@ -229,8 +233,11 @@ class PositionTable:
     def sizes(self) -> Any:
         """The number of records in each record's subtree, by record, of a compact table (see
         :meth:`compact`): the records of a regular mapping's or list's children follow its
-        own, each after the previous one's subtree."""
-        return self._records[8::RECORD]
+        own, each after the previous one's subtree. Made once a table: the items of a
+        ``kind: List`` share their file's table, and each item's schema check asks for it."""
+        if self._sizes is None:
+            self._sizes = self._records[8::RECORD]
+        return self._sizes
 
     @property
     def irregular(self) -> Irregular | None:

@@ -512,3 +512,19 @@ def test_a_table_looked_up_at_its_top_level_only_keeps_no_walk_memo() -> None:
     fresh = load.load_documents(SourceFile("x.yaml", "a: {b: [1, {c: 2}]}\n"))[0][0].positions
     for pointer in ("/a/b/0", "/a/b/1", "/a/b/2", "/a", "/a/x", "/a/b/1/c/d"):
         assert table.lookup(pointer) == fresh.lookup(pointer), pointer
+
+
+def test_sizes_are_made_once_a_table_and_again_after_a_pickle() -> None:
+    """The items of a ``kind: List`` share their file's table and each item's schema check asks
+    for the subtree sizes: made once (a copy a call made a long List's check quadratic), equal
+    to the records' size fields, and made afresh for a table that crossed a pickle."""
+    import pickle
+
+    items = "".join(f"- {{kind: ConfigMap, metadata: {{name: c{i}}}}}\n" for i in range(50))
+    documents, _ = load.load_documents(SourceFile("list.yaml", f"kind: List\nitems:\n{items}"))
+    table = documents[0].positions
+    sizes = table.sizes()
+    assert table.sizes() is sizes
+    assert list(sizes) == list(table._records[8::9])
+    again = pickle.loads(pickle.dumps(table))
+    assert again.sizes() is not sizes and list(again.sizes()) == list(sizes)
