@@ -124,7 +124,7 @@ def supports(schema: object) -> bool:
     if not isinstance(schema, dict):
         return False
     for keyword, value in schema.items():
-        if keyword in ANNOTATIONS or (isinstance(keyword, str) and keyword.startswith("x-")):
+        if keyword in ANNOTATIONS or _extension(keyword):
             continue
         if keyword == "$schema":
             if value != _DRAFT_2020_12:
@@ -363,7 +363,7 @@ def _errors(schema: object, instance: Any, path: Path, env: _Env) -> Iterator[Li
         elif (
             keyword in ("then", "else")
             or keyword in ANNOTATIONS
-            or (isinstance(keyword, str) and keyword.startswith("x-"))
+            or _extension(keyword)
             or (keyword == "$schema" and value == _DRAFT_2020_12)
         ):
             continue  # then/else belong to if; the others never fail a value
@@ -503,6 +503,11 @@ _TYPE_CLASSES: dict[str, tuple[type, ...]] = {
 }
 
 
+def _extension(keyword: object) -> bool:
+    """An ``x-`` keyword (a user's schema may have keys that are not text: never one)."""
+    return isinstance(keyword, str) and keyword.startswith("x-")
+
+
 def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
     """The classes whose values a schema node of only ``type`` (and keywords that never fail a
     value) passes without further test (``_TYPE_CLASSES``): its explainer finds no error in
@@ -510,7 +515,7 @@ def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
     if not isinstance(schema, dict) or "type" not in schema:
         return ()
     for keyword in schema:
-        if keyword != "type" and keyword not in _PASSIVE and not keyword.startswith("x-"):
+        if keyword != "type" and keyword not in _PASSIVE and not _extension(keyword):
             return ()
     declared = schema["type"]
     names = [declared] if isinstance(declared, str) else declared
@@ -638,7 +643,7 @@ def _steps(
     steps: list[Explainer] = []
     typed: Explainer | None = None  # the step of the node's type
     for keyword, value in schema.items():
-        if keyword in _PASSIVE or (isinstance(keyword, str) and keyword.startswith("x-")):
+        if keyword in _PASSIVE or _extension(keyword):
             continue  # as _errors: then/else belong to if, the others never fail a value
         step = _step(schema, keyword, value, formats, max_depth, memo)
         if step is not None:
@@ -743,9 +748,7 @@ def _object_node(
     keyword (nor one for each child whose value is of the types of a leaf that has nothing
     but a type, ``_leaf_classes``); None for any other node."""
     keywords = [
-        keyword
-        for keyword in schema
-        if keyword not in _PASSIVE and not (isinstance(keyword, str) and keyword.startswith("x-"))
+        keyword for keyword in schema if keyword not in _PASSIVE and not _extension(keyword)
     ]
     if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
         return None

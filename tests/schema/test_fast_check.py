@@ -460,3 +460,12 @@ def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -
         'string "x"',
         "null",
     ]
+
+
+def test_a_schema_key_that_is_not_text_makes_no_leaf_node() -> None:
+    """A user's schema (a CRD's, a policy's) may have a key that is not text: the node is then
+    checked as any other, not taken for a node of only ``type`` (nor does it raise)."""
+    from kpolicy.schema.lite import _leaf_classes
+
+    assert _leaf_classes({"type": "string", 1: "x"}) == ()
+    assert _leaf_classes({"type": "string", "x-kubernetes-int-or-string": True}) != ()
