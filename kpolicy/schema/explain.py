@@ -10,6 +10,7 @@ from kpolicy.lazyre import lazy_compile
 from kpolicy.schema.formats import FORMATS
 from kpolicy.schema.lite import LiteError, compile_explainer, iter_errors
 from kpolicy.schema.problems import (
+    NUMBER_CLASSES,
     RULE_ENUM_INVALID,
     RULE_FORMAT_INVALID,
     RULE_REQUIRED_MISSING,
@@ -224,8 +225,7 @@ _TYPE_NAMES: Final = {
 # does (kept for lists of JSON type names only: a schema's other values are not kept)
 _EXPECTED: dict[object, tuple[str, bool, bool, bool]] = {}
 _JSON_TYPES: Final = frozenset({*_TYPE_NAMES, "null"})
-# (tuples: ``int | float`` would make a union each time it is tested)
-_NUMBERS: Final = (int, float)
+# (a tuple: ``int | float`` would make a union each time it is tested)
 _SCALARS: Final = (bool, int, float)
 _NUMBER_TEXT: Final = lazy_compile(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*")
 
@@ -304,7 +304,7 @@ def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) ->
                 message + ": YAML 1.1 reads an unquoted yes/no/on/off/true/false as a boolean, "
                 "quote it"
             )
-        if isinstance(value, _NUMBERS):
+        if isinstance(value, NUMBER_CLASSES):
             return (
                 message + ": an unquoted number (such as 0777, 1e3 or 1.10) is read as a "
                 "number, quote it"

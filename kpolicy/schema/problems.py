@@ -64,7 +64,7 @@ else:
 
 
 # (a tuple: ``int | float`` would make a union each time it is tested)
-_NUMBERS: Final = (int, float)
+NUMBER_CLASSES: Final = (int, float)
 
 
 def clip(value: str, limit: int = 40) -> str:
@@ -81,7 +81,7 @@ def show(value: object) -> str:
         return "null"
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    if isinstance(value, _NUMBERS):
+    if isinstance(value, NUMBER_CLASSES):
         return repr(value)
     return describe(value)
 
@@ -96,7 +96,7 @@ def describe(value: object) -> str:
         return "a list"
     if isinstance(value, bool):
         return f"boolean {show(value)}"
-    if isinstance(value, _NUMBERS):
+    if isinstance(value, NUMBER_CLASSES):
         return f"number {show(value)}"
     if isinstance(value, str):
         return f"string {show(value)}"
