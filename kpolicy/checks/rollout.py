@@ -23,7 +23,9 @@ from kpolicy.fix import delete_key, set_value
 from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
     daemonset_surge_and_unavailable,
+    digits_int,
     is_not_more_than_100_percent,
+    may_fit_int64,
     percent_value,
     resolve_fenceposts,
     statefulset_max_unavailable,
@@ -89,9 +91,9 @@ def _go_int_or_percent_value(value: int | str) -> int:
     percent = percent_value(value)
     if percent is not None:
         return percent
-    if _ATOI_RE.fullmatch(value) is None:
+    if _ATOI_RE.fullmatch(value) is None or not may_fit_int64(value):
         return 0
-    number = int(value)
+    number = digits_int(value)
     return number if -(2**63) <= number < 2**63 else 0
 
 
@@ -230,7 +232,9 @@ def _format_problems(param: RollingParam, *, at_most_100: bool = True) -> Iterat
         if percent_value(value) is None:
             hint = "digits followed by '%', such as '25%'"
             if _ATOI_RE.fullmatch(value):
-                hint += f", or the integer {int(value)} without quotes"
+                # (a number past int64 as written: int() refuses more than 4,300 digits)
+                number = digits_int(value) if may_fit_int64(value) else value
+                hint += f", or the integer {number} without quotes"
             yield Problem(
                 param.path,
                 f"{param.name} {value!r} is not a valid percentage; the API server rejects "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 
+from kpolicy.k8s.intstr import digits_int, may_fit_int64
 from kpolicy.records import record
 
 TYPE_CHECKING = False
@@ -115,7 +116,7 @@ def _atoi(text: str) -> int:
     """``strconv.Atoi`` (64-bit): an optional sign and ASCII digits."""
     if _ATOI.fullmatch(text) is None:
         raise CronError(f'strconv.Atoi: parsing "{text}": invalid syntax')
-    number = int(text)
+    number = digits_int(text) if may_fit_int64(text) else _INT64_MAX + 1
     if not -_INT64_MAX - 1 <= number <= _INT64_MAX:
         raise CronError(f'strconv.Atoi: parsing "{text}": value out of range')
     return number

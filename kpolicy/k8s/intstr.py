@@ -83,6 +83,21 @@ _ATOI: Final = r"[+-]?[0-9]+"
 _VALID_PERCENT: Final = r"[0-9]+%"
 
 
+def may_fit_int64(text: str) -> bool:
+    """Whether ``text`` (an optional sign and ASCII digits) has at most 19 digits after its
+    leading zeros, so that the int64 range test on :func:`digits_int` decides. A longer one is
+    out of range for strconv.Atoi, and ``int()`` refuses a text of more than 4,300 digits
+    (ValueError), which a manifest may hold."""
+    return len(text.lstrip("+-").lstrip("0")) <= 19
+
+
+def digits_int(text: str) -> int:
+    """The int of ``text`` (an optional sign and ASCII digits that :func:`may_fit_int64`), its
+    leading zeros left out first: ``int()`` counts them against its limit of digits."""
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    return -int(digits) if text.startswith("-") else int(digits)
+
+
 def _atoi_text(text: str) -> bool:
     digits = text[1:] if text[:1] in ("+", "-") else text
     return digits.isascii() and digits.isdigit()
@@ -115,9 +130,9 @@ def _as_int(value: object) -> int | None:
 
 def _atoi(text: str) -> int | None:
     # follows strconv.Atoi (base 10, 64-bit int)
-    if not _atoi_text(text):
+    if not _atoi_text(text) or not may_fit_int64(text):
         return None
-    number = int(text)
+    number = digits_int(text)
     if not _INT64_MIN <= number <= _INT64_MAX:
         return None
     return number
@@ -183,7 +198,9 @@ def is_percent(value: object) -> bool:
 def percent_value(value: object) -> int | None:
     """The number before ``%`` when ``value`` is a percentage that validation accepts, else None."""
     if isinstance(value, str) and _percent_text(value):
-        return int(value[:-1])
+        # strconv.Atoi's answer past int64 is the largest int64 (getPercentValue ignores the
+        # range error)
+        return digits_int(value[:-1]) if may_fit_int64(value[:-1]) else _INT64_MAX
     return None
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -104,3 +106,45 @@ def test_intstr_quantity_defaults_never_raise_unexpectedly(value: Any) -> None:
 @given(st.text(alphabet="0123456789.+-eEinumkKMGTP ", max_size=14))
 def test_quantity_strings_never_raise(text: str) -> None:
     quantity.parse_quantity_string(text)
+
+
+# Python's int() refuses a text of more than 4,300 digits (ValueError); a manifest may hold one
+HUGE = "1" * 5000
+
+
+def test_numbers_of_thousands_of_digits_are_out_of_int64_range() -> None:
+    assert intstr._atoi(HUGE) is None and intstr._atoi("-" + HUGE) is None
+    assert not intstr.is_percent(HUGE + "%")
+    # strconv.Atoi's answer past int64 is the largest int64, which getPercentValue keeps
+    assert intstr.percent_value(HUGE + "%") == 2**63 - 1
+    assert intstr.percent_value("0" * 5000 + "7%") == 7
+    assert intstr.is_not_more_than_100_percent(HUGE + "%")
+    assert intstr.may_fit_int64("-000" + "9" * 19) and not intstr.may_fit_int64("1" + "0" * 19)
+
+
+def test_a_cron_field_of_thousands_of_digits_is_out_of_range() -> None:
+    from kpolicy.k8s import cron
+
+    try:
+        cron.parse_standard(f"{HUGE} * * * *")
+    except cron.CronError as exc:
+        assert "value out of range" in str(exc)
+    else:  # pragma: no cover - the assertion says what went wrong
+        raise AssertionError("accepted")
+
+
+def test_rollout_values_of_thousands_of_digits_are_findings_not_internal_errors(
+    tmp_path: Path,
+) -> None:
+    from tests.helpers import cli
+
+    (tmp_path / "d.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n"
+        f'  strategy: {{rollingUpdate: {{maxSurge: "{HUGE}%", maxUnavailable: "{HUGE}"}}}}\n'
+        "  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: 'web:1.0'}]}\n"
+    )
+    result = cli("lint", "--no-cache", "--format", "json", "d.yaml", cwd=tmp_path)
+    rules = [d["rule"] for d in json.loads(result.stdout)["diagnostics"]]
+    assert "internal-error" not in rules and "rolling-update-invalid" in rules, rules
