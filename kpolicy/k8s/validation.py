@@ -153,17 +153,21 @@ SelectorError = tuple[tuple[str | int, ...], str]
 # keeps its answer per string, at most this many strings (then it starts again), so that a
 # long-running language server does not grow with what it has seen.
 _MEMO_LIMIT: Final = 4096
+# nor a string longer than any valid name (DNS-1123 subdomain, 253): its answer is an error, rare,
+# and a language server would hold such texts and their messages long after their files closed
+_MEMO_LONGEST: Final = 253
 # memoised check -> the check itself (tests hold the one to the other)
 _GENERAL: dict[StringCheck, StringCheck] = {}
 
 
 def _by_value(check: StringCheck) -> StringCheck:
     """``check`` answered once per distinct string (a copy of the answer each time); any other
-    value (of the wrong type: hostile YAML) goes to ``check`` itself."""
+    value (of the wrong type: hostile YAML) and a string longer than ``_MEMO_LONGEST`` go to
+    ``check`` itself."""
     answers: dict[str, tuple[str, ...]] = {}
 
     def memoised(value: object) -> list[str]:
-        if value.__class__ is not str:
+        if value.__class__ is not str or len(value) > _MEMO_LONGEST:
             return check(value)
         found = answers.get(value)
         if found is None:

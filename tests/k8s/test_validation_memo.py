@@ -64,3 +64,14 @@ def test_a_str_subclass_takes_the_check_itself() -> None:
 
     value = Odd("app.kubernetes.io/name")
     assert v.is_qualified_name(value) == v.general(v.is_qualified_name)(value) == []
+
+
+def test_a_string_longer_than_any_name_is_answered_but_not_kept() -> None:
+    check = v.is_qualified_name
+    cells = [cell.cell_contents for cell in check.__closure__ or ()]
+    answers = next(cell for cell in cells if isinstance(cell, dict))
+    long = "k/" + "x" * 300
+    assert check(long) == v.general(check)(long) != []
+    assert long not in answers
+    check("app.kubernetes.io/name")
+    assert "app.kubernetes.io/name" in answers
