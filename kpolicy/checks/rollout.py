@@ -22,6 +22,7 @@ from kpolicy.features import gate_enabled
 from kpolicy.fix import delete_key, set_value
 from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
+    atoi_text,
     daemonset_surge_and_unavailable,
     digits_int,
     is_not_more_than_100_percent,
@@ -31,7 +32,6 @@ from kpolicy.k8s.intstr import (
     statefulset_max_unavailable,
     validate_int_or_percent,
 )
-from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Fix, KObject, Path, Problem
 from kpolicy.records import record
 from kpolicy.workload import (
@@ -72,8 +72,6 @@ def _strategy_field(kind: str) -> str | None:
 # MaxUnavailableStatefulSet: alpha (off) from 1.24 to 1.34, beta (on) from 1.35.
 _MAX_UNAVAILABLE_STATEFULSET_GATE: Final = "MaxUnavailableStatefulSet"
 
-_ATOI_RE: Final = lazy_compile(r"[+-]?[0-9]+")
-
 
 # ---------------------------------------------------------------------------------------------
 # reading the object after defaulting
@@ -91,7 +89,7 @@ def _go_int_or_percent_value(value: int | str) -> int:
     percent = percent_value(value)
     if percent is not None:
         return percent
-    if _ATOI_RE.fullmatch(value) is None or not may_fit_int64(value):
+    if not atoi_text(value) or not may_fit_int64(value):
         return 0
     number = digits_int(value)
     return number if -(2**63) <= number < 2**63 else 0
@@ -231,7 +229,7 @@ def _format_problems(param: RollingParam, *, at_most_100: bool = True) -> Iterat
     if isinstance(value, str):
         if percent_value(value) is None:
             hint = "digits followed by '%', such as '25%'"
-            if _ATOI_RE.fullmatch(value):
+            if atoi_text(value):
                 # (a number past int64 as written: int() refuses more than 4,300 digits)
                 number = digits_int(value) if may_fit_int64(value) else value
                 hint += f", or the integer {number} without quotes"

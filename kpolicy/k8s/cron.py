@@ -11,10 +11,9 @@ or day-of-week field written that way specially when it computes the next run).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 
-from kpolicy.k8s.intstr import digits_int, may_fit_int64
+from kpolicy.k8s.intstr import atoi_text, digits_int, may_fit_int64
 from kpolicy.records import record
 
 TYPE_CHECKING = False
@@ -108,13 +107,12 @@ def _go_slice(fields: list[str]) -> str:
     return "[" + " ".join(fields) + "]"
 
 
-_ATOI: Final = re.compile(r"[+-]?[0-9]+")
 _INT64_MAX: Final = 2**63 - 1
 
 
 def _atoi(text: str) -> int:
     """``strconv.Atoi`` (64-bit): an optional sign and ASCII digits."""
-    if _ATOI.fullmatch(text) is None:
+    if not atoi_text(text):
         raise CronError(f'strconv.Atoi: parsing "{text}": invalid syntax')
     number = digits_int(text) if may_fit_int64(text) else _INT64_MAX + 1
     if not -_INT64_MAX - 1 <= number <= _INT64_MAX:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from kpolicy.k8s.validation import percent_text
 from kpolicy.workload import int_value
 
 TYPE_CHECKING = False
@@ -79,8 +80,6 @@ _INT64_MAX: Final = 2**63 - 1
 
 # strconv.Atoi in base 10: optional sign, ASCII digits only (no spaces, no underscores).
 _ATOI: Final = r"[+-]?[0-9]+"
-# k8s.io/apimachinery/pkg/util/validation: percentFmt.
-_VALID_PERCENT: Final = r"[0-9]+%"
 
 
 def may_fit_int64(text: str) -> bool:
@@ -98,19 +97,15 @@ def digits_int(text: str) -> int:
     return -int(digits) if text.startswith("-") else int(digits)
 
 
-def _atoi_text(text: str) -> bool:
+def atoi_text(text: str) -> bool:
+    """An optional sign and ASCII digits (what strconv.Atoi parses), told without its pattern."""
     digits = text[1:] if text[:1] in ("+", "-") else text
     return digits.isascii() and digits.isdigit()
 
 
-def _percent_text(text: str) -> bool:
-    digits = text[:-1]
-    return text[-1:] == "%" and digits.isascii() and digits.isdigit()
-
-
 # each function above with the pattern it stands for (a pattern costs 20 µs to compile, paid
 # by a run for the one percentage it reads): tests/k8s/test_validation_text.py holds them
-TEXT_SHAPES: Final = ((_atoi_text, _ATOI, False), (_percent_text, _VALID_PERCENT, False))
+TEXT_SHAPES: Final = ((atoi_text, _ATOI, False),)
 
 _NOT_INT_OR_PERCENT: Final = "invalid int-or-percent value {}: must be an integer or a percentage"
 
@@ -130,7 +125,7 @@ def _as_int(value: object) -> int | None:
 
 def _atoi(text: str) -> int | None:
     # follows strconv.Atoi (base 10, 64-bit int)
-    if not _atoi_text(text) or not may_fit_int64(text):
+    if not atoi_text(text) or not may_fit_int64(text):
         return None
     number = digits_int(text)
     if not _INT64_MIN <= number <= _INT64_MAX:
@@ -197,7 +192,7 @@ def is_percent(value: object) -> bool:
 # follows k8s.io/kubernetes/pkg/apis/apps/validation.getPercentValue
 def percent_value(value: object) -> int | None:
     """The number before ``%`` when ``value`` is a percentage that validation accepts, else None."""
-    if isinstance(value, str) and _percent_text(value):
+    if isinstance(value, str) and percent_text(value):
         # strconv.Atoi's answer past int64 is the largest int64 (getPercentValue ignores the
         # range error)
         return digits_int(value[:-1]) if may_fit_int64(value[:-1]) else _INT64_MAX
@@ -210,7 +205,7 @@ def percent_value(value: object) -> int | None:
 def validate_int_or_percent(value: object) -> list[str]:
     """Errors for a ``maxSurge``/``maxUnavailable`` value: a non-negative int or ``N%``."""
     if isinstance(value, str):
-        if not _percent_text(value):
+        if not percent_text(value):
             return [
                 (
                     f"invalid value {value!r}: a percentage must be digits followed by '%' "

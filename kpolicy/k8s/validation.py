@@ -116,7 +116,8 @@ def _c_identifier_text(value: str) -> bool:
     return value.isascii() and value[:1] not in "0123456789" and _alnum_or(value, "_")
 
 
-def _percent_text(value: str) -> bool:
+def percent_text(value: str) -> bool:
+    """Digits and a final ``%`` (percentFmt), told without its pattern."""
     digits = value[:-1]
     return value[-1:] == "%" and digits.isascii() and digits.isdigit()
 
@@ -139,7 +140,7 @@ TEXT_SHAPES: Final = (
     (_port_name_charset_text, _PORT_NAME_CHARSET, False),
     (_port_name_letter_text, _PORT_NAME_LETTER, True),
     (_c_identifier_text, _C_IDENTIFIER, False),
-    (_percent_text, _PERCENT, False),
+    (percent_text, _PERCENT, False),
     (_strict_env_var_name_text, _STRICT_ENV_VAR_NAME, False),
     (_relaxed_env_var_name_text, _RELAXED_ENV_VAR_NAME, False),
 )
@@ -448,7 +449,7 @@ def is_valid_percent(value: object) -> list[str]:
     """Digits followed by ``%``: ``"5%"``, ``"100%"``; not ``"-5%"``, ``"5"`` or ``"5.5%"``."""
     if not isinstance(value, str):
         return _not_a_string(value)
-    if not _percent_text(value):
+    if not percent_text(value):
         return [f"{_quote(value)} must be digits followed by '%' (e.g. '1%' or '93%')"]
     return []
 
