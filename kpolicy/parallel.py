@@ -67,6 +67,12 @@ MIN_PARALLEL_FILES = 8
 UNPICKLE_EARLY_BYTES = 4 << 20
 
 
+def unpickles_early(total: int) -> bool:
+    """Whether the parent unpickles the answers of an input of ``total`` bytes as they come
+    (:data:`UNPICKLE_EARLY_BYTES`)."""
+    return total <= UNPICKLE_EARLY_BYTES
+
+
 def available_cores(root: str = "/") -> int:
     """The CPUs this process may use: those of its affinity mask (``taskset``, a cpuset), no
     more than its cgroup's CPU quota allows (a container's ``--cpus``, a pod's CPU limit)."""
@@ -621,6 +627,6 @@ def load_files(
         jobs,
         read,
         parent=lambda index: read(items[index]),
-        early=sum(costs) <= UNPICKLE_EARLY_BYTES,
+        early=unpickles_early(sum(costs)),
         **options,
     )

@@ -301,9 +301,9 @@ def _renders(total: int) -> bool:
     report is written, a copy of the report's findings at the parent's peak of memory. So only
     where the parent takes the answers as they come (:data:`kpolicy.parallel.UNPICKLE_EARLY_BYTES`),
     far from the peak that large inputs reach: there the parent renders them as it writes."""
-    from kpolicy.parallel import UNPICKLE_EARLY_BYTES
+    from kpolicy.parallel import unpickles_early
 
-    return total <= UNPICKLE_EARLY_BYTES
+    return unpickles_early(total)
 
 
 def read_all(
