@@ -276,10 +276,15 @@ def refuse_past_run_limit(
 
 
 def size_of(item: Input) -> int:
-    if item.path is None:
+    """The size of ``item``'s file: as the walk found it (no second status, nor a ``Path``
+    made before the workers fork), else as it is now; 0 for stdin or an unreadable file."""
+    if item.size is not None:
+        return item.size
+    location = item.location
+    if location is None:
         return 0
     try:
-        return item.path.stat().st_size
+        return os.stat(location).st_size
     except (OSError, ValueError):
         return 0
 
