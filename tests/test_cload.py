@@ -732,6 +732,57 @@ def test_a_pyyaml_without_its_extension_turns_the_c_loader_off(tmp_path: Path) -
     assert _python(code, PYTHONPATH=str(tmp_path)).endswith(" False")
 
 
+@needs_extension
+def test_a_pyyaml_extension_that_does_not_import_turns_the_c_loader_off_when_met(
+    tmp_path: Path,
+) -> None:
+    """PyYAML's extension where import finds it but broken (it does not import): the C loader
+    is on until the first chunk that needs the composer imports PyYAML, whose parser is then
+    its pure-Python one, which the C loader does not follow; from there the composer reads
+    every chunk, as with KPOLICY_PURE_PYTHON."""
+    import sysconfig
+
+    copy = tmp_path / "yaml"
+    copy.mkdir()
+    for source in Path(yaml.__file__).parent.glob("*.py"):
+        (copy / source.name).write_text(source.read_text())
+    (copy / f"_yaml{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"not a library")
+    # read first: the composer's (an anchor)
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: &n a}\ndata: {k: *n}\n"
+    )
+    (tmp_path / "b.yaml").write_text(COMMON[0])
+    code = (
+        "import sys\nfrom kpolicy import load\nsys.stderr.write(f'{load._load_chunk is None} ')\n"
+        "sys.argv = ['kpolicy', 'lint', '--format', 'json', '--no-cache', '-j', '1',"
+        " '--fail-on', 'never', 'a.yaml', 'b.yaml']\n"
+        "from kpolicy.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import yaml\nsys.stdout.flush()\n"
+        "sys.stderr.write(f'{load._load_chunk is None} {yaml.__with_libyaml__}')\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    reports = []
+    for pure in ("", "1"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={
+                **environ,
+                "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}",
+                "KPOLICY_PURE_PYTHON": pure,
+            },
+            check=True,
+        )
+        reports.append((done.stdout, done.stderr.split()[-3:]))
+    (broken, said), (pure_report, _) = reports
+    assert said == ["False", "True", "False"]
+    assert json.loads(broken)["summary"]["files"] == 2
+    assert broken == pure_report
+
+
 def test_without_the_extension_the_composer_reads_every_chunk_to_the_same_report(
     tmp_path: Path,
 ) -> None:
