@@ -187,7 +187,7 @@ def _comparison_operators(ctx: RuleContext) -> bool | None:
 
 # follows pkg/apis/core/validation.ValidateTolerations (and validateTaintEffect)
 @check("toleration-invalid")
-def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
         return _NOTHING
@@ -293,7 +293,7 @@ def _named(items: object, *name_path: str) -> set[str]:
 # and, for StatefulSets, the controller's updateStorage (pkg/controller/statefulset), which adds a
 # volume for each volumeClaimTemplate
 @check("volume-mount-unknown")
-def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
         return _NOTHING
@@ -768,7 +768,7 @@ def _image_problems(
 # (ephemeralContainers). A kustomize patch is a fragment: what it may leave out (an image, a
 # probe's handler) is not judged there.
 @check("pod-spec-invalid")
-def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
         return _NOTHING

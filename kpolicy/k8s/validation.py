@@ -181,7 +181,7 @@ def _by_value(check: StringCheck) -> StringCheck:
 
     def passes(value: object) -> bool:
         # the common answer (a valid string seen before) without copying it
-        if value.__class__ is str and answers.get(value) == ():  # type: ignore[call-overload]
+        if value.__class__ is str and answers.get(value) == ():
             return True
         return not memoised(value)
 
