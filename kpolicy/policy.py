@@ -35,7 +35,7 @@ from kpolicy.patterns import (
 from kpolicy.records import record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.schema.lite import ANNOTATIONS, LiteValidator, supports
-from kpolicy.workload import containers, get, mapping, pod_spec, str_map
+from kpolicy.workload import get, mapping, pod_containers, pod_spec, str_map
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -419,9 +419,8 @@ def _nodes(rule: RuleDef, obj: KObject) -> Iterator[tuple[Path, Any]]:
         if rule.target == "podSpec":
             yield found
             return
-        spec_path, spec = found
-        yield from containers(
-            spec_path, spec, init=rule.init_containers, ephemeral=rule.ephemeral_containers
+        yield from pod_containers(
+            obj, init=rule.init_containers, ephemeral=rule.ephemeral_containers
         )
 
 

@@ -318,6 +318,40 @@ def containers(
                     yield (*spec_path, group, i), container
 
 
+def pod_containers(
+    obj: KObject, *, init: bool = True, ephemeral: bool = False
+) -> list[tuple[Path, dict[str, Any]]]:
+    """:func:`containers` of the object's pod spec (:func:`pod_spec`) as a list (empty without
+    one), worked out once for all the checks of the object being checked: read it, never
+    change it."""
+    key = bool(init), bool(ephemeral)
+    return worked_out(obj, _CONTAINERS_KEY[key], _CONTAINERS_WORK[key])
+
+
+def _container_list(obj: KObject, init: bool, ephemeral: bool) -> list[tuple[Path, dict[str, Any]]]:
+    found = pod_spec(obj)
+    if found is None:
+        return []
+    return list(containers(found[0], found[1], init=init, ephemeral=ephemeral))
+
+
+_CONTAINERS_KEY: Final[Mapping[tuple[bool, bool], str]] = {
+    flags: f"containers:{flags[0]:d}{flags[1]:d}"
+    for flags in ((False, False), (True, False), (False, True), (True, True))
+}
+
+
+def _container_work(
+    init: bool, ephemeral: bool
+) -> Callable[[KObject], list[tuple[Path, dict[str, Any]]]]:
+    def work(obj: KObject) -> list[tuple[Path, dict[str, Any]]]:
+        return _container_list(obj, init, ephemeral)
+
+    return work
+
+
+_CONTAINERS_WORK: Final = {flags: _container_work(*flags) for flags in _CONTAINERS_KEY}
+
 # (init, ephemeral) → the fields of the containers asked for, in that order
 _CONTAINER_GROUPS: Final[Mapping[tuple[bool, bool], tuple[str, ...]]] = {
     (False, False): ("containers",),

@@ -41,11 +41,11 @@ from kpolicy.records import replace
 from kpolicy.versions import minor
 from kpolicy.workload import (
     LONG_RUNNING_KINDS,
-    containers,
     custom_layout,
     get,
     int_value,
     mapping,
+    pod_containers,
     pod_spec,
     sequence,
     worked_out,
@@ -298,7 +298,7 @@ def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     if found is None:
         return _NOTHING
     spec_path, spec = found
-    for _, container in containers(spec_path, spec):
+    for _, container in pod_containers(obj):  # the containers of that spec
         if container.get("volumeMounts") or container.get("volumeDevices"):
             break
     else:
@@ -316,7 +316,7 @@ def _volume_mount_unknown(
     if obj.kind == "StatefulSet":
         claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
     known = volumes | claims
-    for path, container in containers(spec_path, spec):
+    for path, container in pod_containers(obj):  # the containers of spec
         for field, noun in (("volumeMounts", "volumeMount"), ("volumeDevices", "volumeDevice")):
             for index, mount in enumerate(sequence(container.get(field))):
                 name = get(mount, "name")
@@ -811,7 +811,7 @@ def _pod_spec_invalid(
     regular: set[str] = set()
     init_seen: set[str] = set()
     triggered = _image_change_containers(obj)
-    for path, container in containers(spec_path, spec):
+    for path, container in pod_containers(obj):  # the containers of spec
         init = path[-2] == "initContainers"
         noun = "init container" if init else "container"
         name = container.get("name")
