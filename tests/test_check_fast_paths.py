@@ -492,3 +492,58 @@ def test_an_index_holds_the_objects_the_checks_run_on() -> None:
         )
     finally:
         workload.checking(None)
+
+
+# --------------------------------------------------------------------------------------------
+# the rolling-update parameters: the strategy defaulted alone
+
+_STRATEGY = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["RollingUpdate", "Recreate", "OnDelete", "", None, 1]),
+            "rollingUpdate": st.fixed_dictionaries(
+                {},
+                optional={
+                    "maxSurge": st.sampled_from([0, 1, "25%", "x", None, True]),
+                    "maxUnavailable": st.sampled_from([0, 1, "25%", "x", None, [1]]),
+                    "partition": st.sampled_from([0, 2, None, "1"]),
+                },
+            )
+            | _ANY,
+        },
+    )
+    | _ANY
+)
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet"]),
+    strategy=_STRATEGY,
+    rest=st.fixed_dictionaries(
+        {},
+        optional={
+            "replicas": _ANY,
+            "revisionHistoryLimit": _ANY,
+            "progressDeadlineSeconds": _ANY,
+            "minReadySeconds": _ANY,
+            "podManagementPolicy": _ANY,
+            "persistentVolumeClaimRetentionPolicy": _ANY,
+            "template": _ANY,
+        },
+    ),
+    gate=st.booleans(),
+)
+def test_the_strategy_is_defaulted_as_in_the_whole_spec(
+    kind: str, strategy: object, rest: dict[str, Any], gate: bool
+) -> None:
+    from kpolicy.k8s.defaults import apps_v1_defaults
+
+    field = "strategy" if kind == "Deployment" else "updateStrategy"
+    for spec in (rest, {**rest, field: strategy}):
+        alone = {field: spec[field]} if field in spec else {}
+        whole = apps_v1_defaults(kind, spec, max_unavailable_statefulset=gate, shared=True)
+        assert apps_v1_defaults(kind, alone, max_unavailable_statefulset=gate, shared=True).get(
+            field
+        ) == whole.get(field)

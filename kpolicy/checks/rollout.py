@@ -181,7 +181,10 @@ def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParam
     if written_ru is not None and not isinstance(written_ru, dict):
         return None
     gate = max_unavailable_statefulset_enabled(ctx)
-    defaulted = apps_v1_defaults(obj.kind, spec, max_unavailable_statefulset=gate, shared=True)
+    # the defaulted strategy depends on the written strategy alone (and the gate): the rest of
+    # the spec is left out of the defaulting (tests/test_check_fast_paths.py)
+    alone = {strategy.field: spec[strategy.field]} if strategy.field in spec else {}
+    defaulted = apps_v1_defaults(obj.kind, alone, max_unavailable_statefulset=gate, shared=True)
     defaulted_strategy = defaulted.get(strategy.field)
     if not isinstance(defaulted_strategy, dict) or defaulted_strategy.get("type") != ROLLING_UPDATE:
         return None
