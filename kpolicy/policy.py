@@ -92,9 +92,9 @@ def declarative_check(rule: RuleDef) -> CheckFn:
                     break  # a node to explain: the general walk below, from the start
             else:
                 return ()  # every node passes (the common case): no generator made
-        return explain(obj)
+        return explain(obj, ctx)
 
-    def explain(obj: KObject) -> Iterator[Problem]:
+    def explain(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         seen: set[tuple[Path, str]] = set()
         for path, value in _nodes(rule, obj):
             if passes is not None and passes(value):
@@ -106,7 +106,7 @@ def declarative_check(rule: RuleDef) -> CheckFn:
                     key = (problem.path, problem.message)
                     if key not in seen:
                         seen.add(key)
-                        if fix_set:
+                        if fix_set and ctx.fixes:
                             problem = replace(problem, fix=_declared_fix(rule, obj, target))
                         yield problem
             except PatternTimeout as exc:

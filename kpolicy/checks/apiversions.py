@@ -57,7 +57,7 @@ def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ("apiVersion",),
         f"{removal.api_version} {removal.kind} is no longer served (removed in Kubernetes "
         f"1.{removal.removed}); the API server rejects this: {_advice(removal, version)}",
-        fix=_to_apps_v1(obj, removal),
+        fix=_to_apps_v1(obj, removal) if ctx.fixes else None,
     )
 
 

@@ -60,7 +60,8 @@ def _type_error(message: str) -> bool:
 
 
 # follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabels (ValidateLabelName =
-# IsQualifiedName for keys, IsValidLabelValue for values)
+# IsQualifiedName for keys, IsValidLabelValue for values); ``obj``: the object a value's fix
+# edits (None: no fix, as in a run that shows none)
 def _label_map_problems(
     labels: object,
     path: Path,
@@ -89,7 +90,7 @@ def _label_map_problems(
         if not messages:
             continue
         entry = (*path, key)
-        repaired = _repaired_value(value)
+        repaired = None if obj is None else _repaired_value(value)
         for message in messages:
             yield Problem(
                 entry,
@@ -154,9 +155,10 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
 
 def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     rejects = "the API server rejects this"
+    fixed = obj if ctx.fixes else None  # the object the fixes edit, when the run shows them
     labels = get(obj.data, "metadata", "labels")
     if not _labels_pass(labels):
-        yield from _label_map_problems(labels, ("metadata", "labels"), "label", rejects, obj=obj)
+        yield from _label_map_problems(labels, ("metadata", "labels"), "label", rejects, obj=fixed)
     if not is_builtin(obj):
         return
     if obj.kind == "CronJob":
@@ -166,7 +168,7 @@ def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "label",
             "the API server rejects every Job the CronJob creates",
             rejects=False,  # the CronJob itself is accepted
-            obj=obj,
+            obj=fixed,
         )
     found = pod_template(obj)
     if found is not None and obj.kind != "Pod":
@@ -178,7 +180,7 @@ def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 (*template_path, "metadata", "labels"),
                 "template label",
                 rejects,
-                obj=obj,
+                obj=fixed,
             )
     spec = pod_spec(obj)
     # only a non-empty mapping can have findings: how the API server refuses them is asked then
@@ -194,13 +196,13 @@ def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "nodeSelector",
             rejection(obj, ctx),
             rejects=template_rejects(obj, ctx),
-            obj=obj,
+            obj=fixed,
         )
     if obj.kind == "Service":
         selector = get(obj.data, "spec", "selector")
         if not _labels_pass(selector):
             yield from _label_map_problems(
-                selector, ("spec", "selector"), "selector", rejects, obj=obj
+                selector, ("spec", "selector"), "selector", rejects, obj=fixed
             )
     if obj.kind in _SELECTOR_KINDS:
         selector = get(obj.data, "spec", "selector")

@@ -301,7 +301,9 @@ def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     0,
                     "Set maxUnavailable: 0 (a DaemonSet surges only with maxUnavailable 0)",
                     before="maxSurge",
-                ),
+                )
+                if ctx.fixes
+                else None,
             )
         elif not has_unavailable and not has_surge:
             surge_detail = surge.shown if surge.written else f"{surge.shown} (the default)"
@@ -480,7 +482,7 @@ def _daemonset_all_down(
                 unavailable.path,
                 f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down "
                 "on every node at once",
-                fix=_one_down(obj, unavailable),
+                fix=_one_down(obj, unavailable) if ctx.fixes else None,
             )
         return
     if nodes <= 1:
@@ -496,7 +498,7 @@ def _daemonset_all_down(
             unavailable.path,
             f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down on all "
             f"{nodes} nodes that run it at once{_resolution(unavailable, nodes, resolved, 'up')}",
-            fix=_one_down(obj, unavailable),
+            fix=_one_down(obj, unavailable) if ctx.fixes else None,
         )
 
 
@@ -574,7 +576,9 @@ def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Prob
             ("spec", "revisionHistoryLimit"),
             _DEFAULT_HISTORY,
             f"Set revisionHistoryLimit: {_DEFAULT_HISTORY} (the default)",
-        ),
+        )
+        if ctx.fixes
+        else None,
     )
 
 
@@ -672,7 +676,7 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     "more",
                     # the object is rejected as written: removing the field only makes it valid
                     fix=None
-                    if default is None
+                    if default is None or not ctx.fixes
                     else delete_key(
                         obj,
                         (*spec_path, name),
