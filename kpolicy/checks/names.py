@@ -421,11 +421,15 @@ def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # the kind's path under that group version is answered 404. The groups and kinds the API server
 # serves are listed in kpolicy.k8s.apis.
 @check("api-version-mismatch")
-def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     api_version = obj.data.get("apiVersion")
     served = unserved(api_version, obj.kind)
     if served is None:
-        return
+        return _NOTHING  # nearly every object: no generator
+    return _mismatch(obj, api_version, served)
+
+
+def _mismatch(obj: KObject, api_version: object, served: tuple[str, ...]) -> Iterator[Problem]:
     use = " or ".join(served)
     yield Problem(
         ("apiVersion",),
