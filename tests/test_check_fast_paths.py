@@ -547,3 +547,11 @@ def test_the_strategy_is_defaulted_as_in_the_whole_spec(
         assert apps_v1_defaults(kind, alone, max_unavailable_statefulset=gate, shared=True).get(
             field
         ) == whole.get(field)
+
+
+@SETTINGS
+@given(raw=st.none() | st.integers(min_value=0) | st.integers(min_value=2**31 - 2))
+def test_value_negative_skips_only_what_decodes_to_no_negative_number(raw: int | None) -> None:
+    # value-negative passes over an absent field and a non-negative int without decoding it
+    decoded = workload.int32_value(raw)
+    assert decoded is None or decoded >= 0

@@ -667,7 +667,10 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         if not isinstance(spec, dict):
             continue
         for name in fields:
-            value = int32_value(spec.get(name))
+            raw = spec.get(name)
+            if raw is None or (raw.__class__ is int and raw >= 0):
+                continue  # absent, or a non-negative number (the usual case)
+            value = int32_value(raw)
             if value is not None and value < 0:
                 default = _DEFAULTS.get((obj.kind, name))
                 yield Problem(
