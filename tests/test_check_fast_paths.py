@@ -53,6 +53,8 @@ _API_VERSIONS = [
 
 
 def _objects(text: str) -> list[KObject]:
+    # the checks' memo of the index is per file, by id(obj): new objects, a new memo
+    CTX.index.clear()  # type: ignore[attr-defined]
     return list(load_text(SourceFile("x.yaml", text)).objects)
 
 
@@ -555,3 +557,54 @@ def test_value_negative_skips_only_what_decodes_to_no_negative_number(raw: int |
     # value-negative passes over an absent field and a non-negative int without decoding it
     decoded = workload.int32_value(raw)
     assert decoded is None or decoded >= 0
+
+
+_SPEC_WITHOUT_STRATEGY = ["{}", "{replicas: 3}", "{strategy: null}", "{updateStrategy: null}"]
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Pod"])
+@pytest.mark.parametrize("spec", _SPEC_WITHOUT_STRATEGY)
+@pytest.mark.parametrize("version", ["1.33", "1.37"])  # MaxUnavailableStatefulSet off, on
+@pytest.mark.parametrize("api_version", ["apps/v1", "apps/v1beta2", "example.com/v1"])
+def test_rolling_update_defaults_are_shared_and_accepted(
+    kind: str, spec: str, version: str, api_version: str
+) -> None:
+    """Without a written strategy, an apps/v1 workload's parameters are its kind's defaults,
+    kept once per kind and gate: the same as worked out from the object, and accepted by the
+    API server (rolling-update-invalid says nothing, as its walk would not)."""
+    from kpolicy.checks import rollout
+
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: a}}\nspec: {spec}\n"
+    obj = _objects(text)[0]
+    ctx = replace(CTX, kubernetes_version=version)
+    rollout._DEFAULTED.clear()
+    for _ in range(2):  # worked out, then kept
+        shared = rollout._rolling_update_params(obj, ctx)
+        assert shared == rollout._worked_out_params(obj, ctx)
+        assert list(rollout.rolling_update_invalid(obj, ctx)) == []
+        if shared is not None:
+            assert not any(param.written for param in shared.params.values())
+            assert list(rollout._rolling_update_invalid(obj, ctx, shared)) == []
+    assert rollout._DEFAULTED == {} or api_version == "apps/v1"
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "DaemonSet", "StatefulSet"]),
+    strategy=_STRATEGY,
+    gate=st.booleans(),
+)
+def test_rolling_update_params_fast_path_answers_as_worked_out(
+    kind: str, strategy: object, gate: bool
+) -> None:
+    from kpolicy.checks import rollout
+
+    field = "strategy" if kind == "Deployment" else "updateStrategy"
+    obj = _object({"apiVersion": "apps/v1", "kind": kind, "spec": {field: strategy}})
+    if obj is None:
+        return
+    ctx = replace(CTX, feature_gates={"MaxUnavailableStatefulSet": gate})
+    assert rollout._rolling_update_params(obj, ctx) == rollout._worked_out_params(obj, ctx)
+    general = rollout._worked_out_params(obj, ctx)
+    fast = list(rollout.rolling_update_invalid(obj, ctx))
+    assert fast == (list(rollout._rolling_update_invalid(obj, ctx, general)) if general else [])
