@@ -608,3 +608,15 @@ def test_rolling_update_params_fast_path_answers_as_worked_out(
     general = rollout._worked_out_params(obj, ctx)
     fast = list(rollout.rolling_update_invalid(obj, ctx))
     assert fast == (list(rollout._rolling_update_invalid(obj, ctx, general)) if general else [])
+
+
+@SETTINGS
+@given(match_labels=st.dictionaries(_TEXT | st.integers(0, 2), _SCALAR, max_size=4))
+def test_match_labels_errors_as_the_checks_give_them(match_labels: dict[Any, Any]) -> None:
+    # validate_label_selector passes over a valid pair without making its messages
+    expected = []
+    for key, value in match_labels.items():
+        path = ("matchLabels", key if isinstance(key, str) else str(key))
+        expected += [(path, f"label key {m}") for m in v.general(v.is_qualified_name)(key)]
+        expected += [(path, f"label value {m}") for m in v.general(v.is_valid_label_value)(value)]
+    assert v.validate_label_selector({"matchLabels": match_labels}) == expected

@@ -509,7 +509,16 @@ def _validate_match_labels(match_labels: object) -> list[SelectorError]:
     if not isinstance(match_labels, Mapping):
         return [(("matchLabels",), f"must be a mapping, not {_type_name(match_labels)}")]
     errors: list[SelectorError] = []
+    key_passes = _PASSES[is_qualified_name]
+    value_passes = _PASSES[is_valid_label_value]
     for key, value in match_labels.items():
+        if (
+            key.__class__ is str
+            and value.__class__ is str
+            and key_passes(key)
+            and value_passes(value)
+        ):
+            continue  # a valid pair (the usual case): no message to make
         path: tuple[str | int, ...] = (
             "matchLabels",
             key if isinstance(key, str) else str(key),
