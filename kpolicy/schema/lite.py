@@ -919,9 +919,16 @@ def _step(
         if not _value_supported(keyword, value):
             return _raises(keyword)
 
+        # a string equals only the strings among the values (_equal): one set lookup
+        strings = frozenset(each for each in value if isinstance(each, str))
+
         def enum(instance: Any, path: Path, record: int, out: _Found) -> None:
-            if all(not _equal(instance, each) for each in value):
-                out.append(LiteError("enum", value, instance, schema, path, None, record))
+            if instance.__class__ is str:
+                if instance in strings:
+                    return
+            elif any(_equal(instance, each) for each in value):
+                return
+            out.append(LiteError("enum", value, instance, schema, path, None, record))
 
         return enum
     if keyword == "pattern":
