@@ -52,6 +52,7 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/kpolicy rules --format markdown > docs/rules.md
 	$(BIN)/python tools/gen_schemas.py --overlay
+	$(BIN)/python tools/gen_compiled_schemas.py
 	$(BIN)/python tools/gen_rule_index.py
 	$(BIN)/python tools/gen_record_shapes.py
 

@@ -1,7 +1,8 @@
 """Validate manifests against the Kubernetes JSON Schemas, as the API server would decode them.
 
 ``SchemaValidator.for_version("1.37")`` is built once per process and version; each kind's
-schema is built from the bundle (:mod:`.bundle`) on its first use. ``validate(obj)`` returns
+schema is built from the bundle (:mod:`.bundle`) on its first use, except the kinds most inputs
+have, which are read built (``schemas/compiled/``, written by ``tools/gen_compiled_schemas.py``). ``validate(obj)`` returns
 every problem of a document, each a :class:`SchemaProblem` with the JSON path of the node that is
 wrong. Custom resources are validated against their CRDs and ``--schema-dir`` (:mod:`.custom`).
 

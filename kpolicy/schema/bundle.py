@@ -1,17 +1,20 @@
 """The bundled Kubernetes schemas: which releases are supported, which kinds each serves, and
 each kind's schema built from ``schemas/k8s/`` (see ``tools/gen_schemas.py``) as corrected by
 ``schemas/overlay.yaml``, with the API server's strict field validation: an object with known
-fields rejects others, except maps (labels, annotations, ``data``) and free-form objects."""
+fields rejects others, except maps (labels, annotations, ``data``) and free-form objects.
+The kinds most inputs have come built, from ``schemas/compiled/`` (see the end of the module)."""
 
 from __future__ import annotations
 
 import _thread
 import functools
 import json
+import marshal
 import re
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.resources import data_dir
+from kpolicy.versions import SUPPORTED_VERSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,6 +27,39 @@ BUNDLE_DIR: Final = SCHEMAS_DIR / "k8s"
 OVERLAY_PATH: Final = SCHEMAS_DIR / "overlay.yaml"
 OVERLAY_JSON_PATH: Final = SCHEMAS_DIR / "overlay.json"
 OBJECT_META: Final = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+# each version's compiled form (tools/gen_compiled_schemas.py), see :func:`compiled_payload`
+COMPILED_DIR: Final = SCHEMAS_DIR / "compiled"
+COMPILED_FORMAT: Final = "kpolicy compiled schemas 1"
+
+# the kinds most inputs have, compiled ahead (COMPILED_DIR) and prepared before workers fork
+# (SchemaValidator.compile_builtin): the workloads (they share the large PodSpec) and the
+# objects around them
+PREPARED_KINDS: Final = (
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("apps/v1", "ReplicaSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("v1", "Pod"),
+    ("v1", "PodTemplate"),
+    ("v1", "ReplicationController"),
+    ("v1", "Service"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "ServiceAccount"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "Namespace"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+)
 
 
 class UnsupportedVersion(ValueError):
@@ -44,8 +80,8 @@ class UnsupportedVersion(ValueError):
 # ``index.json`` says, per (apiVersion, kind) and per definition name, which releases have
 # it and in which form (``[first minor, last minor, root name or content hash]``);
 # ``definitions.jsonl`` holds each distinct definition once, one ``["<hash>", {...}]`` per
-# line. Only the index is parsed up front; a definition's line is parsed when a kind that
-# reaches it is first validated (see :class:`Version`).
+# line. A definition's line is parsed when a kind that reaches it is first validated (see
+# :class:`Version`), and the index then; a run whose kinds all come compiled reads neither.
 
 
 @functools.cache
@@ -113,11 +149,15 @@ def served_minors(api_version: str, kind: str) -> tuple[int, ...]:
 
 def normalize_version(version: str) -> str:
     """``"v1.37.2"``, ``"1.37"`` -> ``"1.37"``; raises :class:`UnsupportedVersion`."""
+    if version in SUPPORTED_VERSIONS:  # the bundle's (tests/test_kubernetes_versions.py)
+        return version
     match = re.fullmatch(r"\s*v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\s*", str(version))
-    supported = supported_versions()
     if match is None:
-        raise UnsupportedVersion(str(version), supported)
+        raise UnsupportedVersion(str(version), supported_versions())
     minor = f"{int(match.group(1))}.{int(match.group(2))}"
+    if minor in SUPPORTED_VERSIONS:
+        return minor
+    supported = supported_versions()
     if minor not in supported:
         raise UnsupportedVersion(str(version), supported)
     return minor
@@ -224,7 +264,8 @@ class _Roots(Mapping[tuple[str, str], dict[str, "Any"]]):
 
 
 class Version:
-    """The schemas of one Kubernetes version, built kind by kind as a run needs them.
+    """The schemas of one Kubernetes version, built kind by kind as a run needs them (the
+    :data:`PREPARED_KINDS` come built: :func:`compiled_payload`).
 
     A kind's schema is its root definition with every ``$ref`` replaced by the definition
     object itself (shared, cycles allowed), after the overlay's corrections and with strict
@@ -239,28 +280,34 @@ class Version:
     decode errors.
     """
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, compiled: bool = True) -> None:
+        """``compiled``: start from the version's compiled form (:func:`compiled_payload`)
+        when the package has it; else, and without it, every kind is built from the bundle."""
         self.version = version
         self.minor = version_key(version)[1]
-        index = _index()
-        self.kinds: dict[tuple[str, str], str] = {}
-        for api_version, by_kind in index["kinds"].items():
-            for kind, ranges in by_kind.items():
-                root = _pick(ranges, self.minor)
-                if root is not None:
-                    self.kinds[(api_version, kind)] = root
+        loaded = _load_compiled(version) if compiled else None
+        self._built: dict[tuple[str, bool], dict[str, Any]]
+        self.built_roots: dict[tuple[str, str], dict[str, Any]]
+        if loaded is not None:
+            self.kinds, self._built, self.built_roots = loaded
+        else:
+            self.kinds = {}
+            for api_version, by_kind in _index()["kinds"].items():
+                for kind, ranges in by_kind.items():
+                    root = _pick(ranges, self.minor)
+                    if root is not None:
+                        self.kinds[(api_version, kind)] = root
+            self._built = {}
+            self.built_roots = {}
         self._root_names = frozenset(self.kinds.values())
-        self._ranges: dict[str, Any] = index["definitions"]
-        overlay = load_overlay()
-        self._relax_status = bool(overlay.get("drop_required_under_status"))
+        # what building a definition reads (the bundle's index, the overlay): on the first
+        # definition built here (see _sources)
+        self._ranges: dict[str, Any] = {}
+        self._relax_status = False
         self._patches: dict[str, list[Mapping[str, Any]]] = {}
-        for entry in overlay.get("patches", ()):
-            if _applies(entry, version):
-                self._patches.setdefault(entry["definition"], []).append(entry)
-        self._built: dict[tuple[str, bool], dict[str, Any]] = {}
+        self._read = False
         self._pending: list[tuple[dict[str, Any], bool, bool]] = []
         self._merged: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
-        self.built_roots: dict[tuple[str, str], dict[str, Any]] = {}
         self.roots: Mapping[tuple[str, str], dict[str, Any]] = _Roots(self)
         self.compiled: dict[tuple[str, str], Validator] = {}
         # threading.RLock is this C lock; the threading module costs a start-up 0.6 ms
@@ -275,6 +322,19 @@ class Version:
         # check (kpolicy.schema.explain.compile_explain); its nodes by id, as above
         self.explainers: dict[tuple[str, str], Callable[[Any], list[Any]]] = {}
         self.explain_memo: dict[int, Any] = {}
+
+    def _sources(self) -> None:
+        """Read what building a definition needs: its versions in the bundle's index and the
+        overlay's corrections of this version."""
+        if self._read:
+            return
+        self._ranges = _index()["definitions"]
+        overlay = load_overlay()
+        self._relax_status = bool(overlay.get("drop_required_under_status"))
+        for entry in overlay.get("patches", ()):
+            if _applies(entry, self.version):
+                self._patches.setdefault(entry["definition"], []).append(entry)
+        self._read = True
 
     def root(self, key: tuple[str, str]) -> dict[str, Any]:
         """The schema of one kind of this version; KeyError for a kind it does not serve."""
@@ -301,6 +361,7 @@ class Version:
         built = self._built.get((name, relaxed))
         if built is not None:
             return built
+        self._sources()
         ranges = self._ranges.get(name)
         digest = _pick(ranges, self.minor) if ranges is not None else None
         if digest is None:
@@ -362,3 +423,50 @@ class Version:
 @functools.cache
 def load_version(version: str) -> Version:
     return Version(version)
+
+
+# ---------------------------------------------------------------------------------------
+# the compiled form
+#
+# Building the kinds most inputs have from the bundle (parsing some three hundred definitions,
+# correcting them, resolving their references) cost a run more than all the rest of its
+# schema set-up, and a run with workers paid it before forking them. ``COMPILED_DIR`` holds,
+# per version, what that building gives, written by ``tools/gen_compiled_schemas.py`` (``make
+# docs``): marshal keeps the definitions shared by several kinds shared, and the cycles of
+# the recursive ones. It is package data, like the bundle; tests/schema/test_compiled.py holds
+# it to what building from the bundle gives, kind by kind and node for node.
+
+
+def compiled_payload(version: str) -> bytes:
+    """The compiled form of one version: its kinds (each one's root definition) and the
+    :data:`PREPARED_KINDS` it serves, built from the bundle, with every definition built for
+    them (the kinds built later share them)."""
+    built = Version(version, compiled=False)
+    for key in PREPARED_KINDS:
+        if key in built.kinds:
+            built.root(key)
+    return marshal.dumps((COMPILED_FORMAT, version, built.kinds, built._built, built.built_roots))
+
+
+def _load_compiled(
+    version: str,
+) -> (
+    tuple[dict[tuple[str, str], str], dict[tuple[str, bool], Any], dict[tuple[str, str], Any]]
+    | None
+):
+    """What :func:`compiled_payload` wrote for ``version``; None where there is none or it
+    does not read back (then the kinds are built from the bundle)."""
+    try:
+        with open(COMPILED_DIR / f"{version}.marshal", "rb") as handle:
+            # package data written by the generator, as trusted as the package's own code
+            loaded = marshal.loads(handle.read())  # noqa: S302
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if (
+        type(loaded) is not tuple
+        or len(loaded) != 5
+        or loaded[:2] != (COMPILED_FORMAT, version)
+        or not all(type(part) is dict for part in loaded[2:])
+    ):
+        return None
+    return loaded[2], loaded[3], loaded[4]

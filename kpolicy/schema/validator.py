@@ -14,7 +14,7 @@ from kpolicy.patterns import (
     has_unbounded_patterns,
     path_of_value,
 )
-from kpolicy.schema.bundle import OBJECT_META, load_version, normalize_version
+from kpolicy.schema.bundle import OBJECT_META, PREPARED_KINDS, load_version, normalize_version
 from kpolicy.schema.custom import (
     convert_custom,
     crd_name,
@@ -32,7 +32,7 @@ from kpolicy.schema.problems import ProblemFields, SchemaProblem, show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
     from jsonschema.protocols import Validator
@@ -40,35 +40,6 @@ if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never
     # where a document is in its compact position table: the size of each record's subtree,
     # its irregular mappings, and its own record (validate)
     Places = tuple[Any, Any, int]
-
-# the kinds compile_builtin prepares: the workloads (they share the large PodSpec) and the
-# objects around them
-_PREPARED_KINDS: Final = (
-    ("apps/v1", "Deployment"),
-    ("apps/v1", "StatefulSet"),
-    ("apps/v1", "DaemonSet"),
-    ("apps/v1", "ReplicaSet"),
-    ("batch/v1", "Job"),
-    ("batch/v1", "CronJob"),
-    ("v1", "Pod"),
-    ("v1", "PodTemplate"),
-    ("v1", "ReplicationController"),
-    ("v1", "Service"),
-    ("v1", "ConfigMap"),
-    ("v1", "Secret"),
-    ("v1", "ServiceAccount"),
-    ("v1", "PersistentVolumeClaim"),
-    ("v1", "Namespace"),
-    ("policy/v1", "PodDisruptionBudget"),
-    ("autoscaling/v2", "HorizontalPodAutoscaler"),
-    ("networking.k8s.io/v1", "Ingress"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
-    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
-)
 
 
 class SchemaValidator:
@@ -158,10 +129,10 @@ class SchemaValidator:
     # -- compiling ------------------------------------------------------------------------
 
     def compile_builtin(self) -> None:
-        """Build and compile now the fast checks of the kinds most inputs have (a few
-        milliseconds, their definitions being shared), e.g. before forking workers that would
-        each compile them. Any other kind is built where it is first met."""
-        for key in _PREPARED_KINDS:
+        """Compile now the fast checks of the kinds most inputs have (their schemas come
+        built, :data:`kpolicy.schema.bundle.PREPARED_KINDS`), e.g. before forking workers that
+        would each compile them. Any other kind is built where it is first met."""
+        for key in PREPARED_KINDS:
             if key in self._builtin.roots:
                 self._fast_for(key)
 

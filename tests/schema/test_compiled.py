@@ -1,0 +1,142 @@
+"""The compiled form of the bundled schemas (schemas/compiled/, tools/gen_compiled_schemas.py)
+gives the kinds that building from the bundle gives, node for node and shared alike."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpolicy.schema import SchemaValidator, bundle, supported_versions
+from kpolicy.schema.bundle import (
+    COMPILED_DIR,
+    COMPILED_FORMAT,
+    OBJECT_META,
+    PREPARED_KINDS,
+    Version,
+    compiled_payload,
+)
+
+DEPLOYMENT = ("apps/v1", "Deployment")
+
+
+def shape(*roots: object) -> list[Any]:
+    """The roots as one walk: a dict or list as its entries (in their order) the first time it
+    is met and as its number after that, any other value with its type. Two sets of roots
+    have the same shape when they hold equal values shared in the same places (cycles too)."""
+    numbers: dict[int, int] = {}
+
+    def walk(node: object) -> object:
+        if isinstance(node, dict | list):
+            number = numbers.get(id(node))
+            if number is not None:
+                return ("met", number)
+            numbers[id(node)] = len(numbers)
+            if isinstance(node, dict):
+                return ("dict", [(key, walk(value)) for key, value in node.items()])
+            return ("list", [walk(value) for value in node])
+        return (type(node).__name__, node)
+
+    return [walk(root) for root in roots]
+
+
+@pytest.mark.parametrize("version", supported_versions())
+def test_the_compiled_form_is_what_building_from_the_bundle_gives(version: str) -> None:
+    """After a change to the bundle, the overlay or how kinds are built: python
+    tools/gen_compiled_schemas.py (`make docs`)."""
+    compiled = Version(version)
+    built = Version(version, compiled=False)
+    assert not compiled._read, "no compiled form for this version: run the generator"
+    assert compiled.kinds == built.kinds
+    assert list(compiled.built_roots) == [key for key in PREPARED_KINDS if key in built.kinds]
+    # every kind: the compiled ones as they are, the others built from the bundle onto them;
+    # the other side builds them all, in another order
+    keys = list(built.kinds)
+    mine = [compiled.root(key) for key in keys]
+    theirs = [built.root(key) for key in reversed(keys)][::-1]
+    assert shape(*mine, compiled.definition(OBJECT_META)) == shape(
+        *theirs, built.definition(OBJECT_META)
+    )
+
+
+def test_the_common_kinds_are_read_compiled_not_built() -> None:
+    version = Version("1.37")
+    for key in PREPARED_KINDS:
+        version.root(key)
+    # nothing of the bundle or the overlay was read for them
+    assert not version._read and not version._pending
+    deployment = version.root(DEPLOYMENT)
+    pod = version.root(("v1", "Pod"))
+    template = deployment["properties"]["spec"]["properties"]["template"]["properties"]["spec"]
+    assert pod["properties"]["spec"] is template  # PodSpec is one object, as when built
+    # a kind of another kind of input is built where it is first met, onto the compiled ones
+    storage_class = version.root(("storage.k8s.io/v1", "StorageClass"))
+    assert version._read
+    assert storage_class["properties"]["metadata"] is deployment["properties"]["metadata"]
+
+
+def test_every_supported_version_has_a_compiled_form_and_nothing_else_is_there() -> None:
+    assert sorted(path.name for path in Path(COMPILED_DIR).iterdir()) == sorted(
+        f"{version}.marshal" for version in supported_versions()
+    )
+    # small enough to load in about a millisecond, and for the wheel
+    assert sum(path.stat().st_size for path in Path(COMPILED_DIR).iterdir()) < 1_200_000
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,  # missing
+        b"",
+        b"\x00not marshal data",
+        marshal.dumps(("another format", "1.37", {}, {}, {})),
+        marshal.dumps((COMPILED_FORMAT, "1.36", {}, {}, {})),  # another version's
+        marshal.dumps((COMPILED_FORMAT, "1.37", {}, [], {})),
+        marshal.dumps([COMPILED_FORMAT, "1.37", {}, {}, {}]),
+    ],
+)
+def test_without_a_readable_compiled_form_every_kind_is_built_from_the_bundle(
+    content: bytes | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if content is not None:
+        (tmp_path / "1.37.marshal").write_bytes(content)
+    monkeypatch.setattr(bundle, "COMPILED_DIR", tmp_path)
+    version = Version("1.37")
+    assert version.built_roots == {}
+    expected = Version("1.37", compiled=False)
+    assert version.kinds == expected.kinds
+    assert shape(version.root(DEPLOYMENT)) == shape(expected.root(DEPLOYMENT))
+
+
+def test_a_compiled_form_validates_as_the_built_one() -> None:
+    document = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "labels": {"app": 1}},
+        "spec": {
+            "replicas": "2",
+            "strategy": {"type": "Sometimes"},
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "imagePullPolicy": "Often"}]},
+            },
+        },
+        "status": {"replicas": "one"},
+    }
+    compiled = SchemaValidator("1.37")
+    compiled._builtin = Version("1.37")  # fresh ones, not the shared validator's
+    found = [(p.rule, p.path, p.message) for p in compiled.validate(document)]
+    assert not compiled._builtin._read
+    built = SchemaValidator("1.37")
+    built._builtin = Version("1.37", compiled=False)
+    assert [(p.rule, p.path, p.message) for p in built.validate(document)] == found
+    assert len(found) == 5
+
+
+def test_the_payload_reads_back_as_written() -> None:
+    loaded = marshal.loads(compiled_payload("1.37"))
+    assert loaded[:2] == (COMPILED_FORMAT, "1.37")
+    assert bundle._load_compiled("1.37") is not None
