@@ -1,7 +1,7 @@
-"""Write schemas/compiled/<version>.marshal: each supported Kubernetes version's kinds and the
-schemas of the kinds most inputs have, built from the bundle (schemas/k8s/) as corrected by
-schemas/overlay.json, so that a run loads them instead of building them
-(kpolicy.schema.bundle.compiled_payload).
+"""Write schemas/compiled/<version>.marshal and <version>.sources.marshal: each supported
+Kubernetes version's kinds and the schemas of the kinds most inputs have, built from the bundle
+(schemas/k8s/) as corrected by schemas/overlay.json, so that a run loads them instead of
+building them, and what building the other kinds reads (kpolicy.schema.bundle.compiled_payload).
 
 Usage: python tools/gen_compiled_schemas.py (also run by ``make docs``, after the overlay;
 tests/schema/test_compiled.py fails when a version's file is missing or stale)."""
@@ -16,18 +16,22 @@ sys.path.insert(0, str(ROOT))
 
 from kpolicy.schema.bundle import compiled_payload, supported_versions  # noqa: E402
 
+SUFFIXES = (".marshal", ".sources.marshal")
+
 
 def main() -> None:
     target = ROOT / "schemas" / "compiled"
     target.mkdir(exist_ok=True)
     versions = supported_versions()
+    names = {f"{version}{suffix}" for version in versions for suffix in SUFFIXES}
     for stale in target.glob("*.marshal"):
-        if stale.stem not in versions:
+        if stale.name not in names:
             stale.unlink()
     for version in versions:
-        path = target / f"{version}.marshal"
-        path.write_bytes(compiled_payload(version))
-        print(f"wrote {path.relative_to(ROOT)}")
+        for suffix, payload in zip(SUFFIXES, compiled_payload(version), strict=True):
+            path = target / f"{version}{suffix}"
+            path.write_bytes(payload)
+            print(f"wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

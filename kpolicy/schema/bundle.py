@@ -29,7 +29,7 @@ OVERLAY_JSON_PATH: Final = SCHEMAS_DIR / "overlay.json"
 OBJECT_META: Final = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 # each version's compiled form (tools/gen_compiled_schemas.py), see :func:`compiled_payload`
 COMPILED_DIR: Final = SCHEMAS_DIR / "compiled"
-COMPILED_FORMAT: Final = "kpolicy compiled schemas 1"
+COMPILED_FORMAT: Final = "kpolicy compiled schemas 2"
 
 # the kinds most inputs have, compiled ahead (COMPILED_DIR) and prepared before workers fork
 # (SchemaValidator.compile_builtin): the workloads (they share the large PodSpec) and the
@@ -92,20 +92,44 @@ def _index() -> dict[str, Any]:
 
 
 @functools.cache
+def _store_text() -> str:
+    return (BUNDLE_DIR / "definitions.jsonl").read_text(encoding="utf-8")
+
+
+@functools.cache
 def _store_lines() -> dict[str, str]:
     """Content hash -> its line of ``definitions.jsonl``, unparsed."""
     lines: dict[str, str] = {}
-    text = (BUNDLE_DIR / "definitions.jsonl").read_text(encoding="utf-8")
-    for line in text.splitlines():
+    for line in _store_text().splitlines():
         # ["0123456789abcdef",{...}]: the hash sits at a fixed place
         if line.startswith('["'):
             lines[line[2 : line.index('"', 2)]] = line
     return lines
 
 
+def _store_line(digest: str) -> str:
+    """The line of one definition: found by bisecting the lines, which are sorted by their
+    hashes (a few are needed, of some nine hundred); else by reading every line."""
+    text = _store_text()
+    low, high = 0, len(text)
+    while low < high:
+        start = text.rfind("\n", 0, (low + high) // 2) + 1  # the line holding the middle
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        found = text[start + 2 : start + 2 + len(digest)]
+        if found == digest and text[start + 2 + len(digest)] == '"':
+            return text[start:end]
+        if found < digest:
+            low = end + 1
+        else:
+            high = start
+    return _store_lines()[digest]
+
+
 def _stored(digest: str) -> dict[str, Any]:
     """A new copy of one stored definition (the caller may change it)."""
-    loaded = json.loads(_store_lines()[digest])
+    loaded = json.loads(_store_line(digest))
     definition = loaded[1]
     assert isinstance(definition, dict)
     return definition
@@ -286,8 +310,10 @@ class Version:
         self.version = version
         self.minor = version_key(version)[1]
         loaded = _load_compiled(version) if compiled else None
+        self.kinds: dict[tuple[str, str], str]
         self._built: dict[tuple[str, bool], dict[str, Any]]
         self.built_roots: dict[tuple[str, str], dict[str, Any]]
+        self._compiled = loaded is not None
         if loaded is not None:
             self.kinds, self._built, self.built_roots = loaded
         else:
@@ -300,11 +326,11 @@ class Version:
             self._built = {}
             self.built_roots = {}
         self._root_names = frozenset(self.kinds.values())
-        # what building a definition reads (the bundle's index, the overlay): on the first
-        # definition built here (see _sources)
-        self._ranges: dict[str, Any] = {}
+        # what building a definition reads (the overlay's corrections, the hash of each
+        # definition of this version): on the first definition built here (see _sources)
         self._relax_status = False
         self._patches: dict[str, list[Mapping[str, Any]]] = {}
+        self._digests: dict[str, str] = {}
         self._read = False
         self._pending: list[tuple[dict[str, Any], bool, bool]] = []
         self._merged: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []
@@ -324,16 +350,15 @@ class Version:
         self.explain_memo: dict[int, Any] = {}
 
     def _sources(self) -> None:
-        """Read what building a definition needs: its versions in the bundle's index and the
-        overlay's corrections of this version."""
+        """Read what building a definition needs: the overlay's corrections of this version
+        and the hash of each definition of this version (from its compiled form, else from
+        the overlay and the bundle's index)."""
         if self._read:
             return
-        self._ranges = _index()["definitions"]
-        overlay = load_overlay()
-        self._relax_status = bool(overlay.get("drop_required_under_status"))
-        for entry in overlay.get("patches", ()):
-            if _applies(entry, self.version):
-                self._patches.setdefault(entry["definition"], []).append(entry)
+        found = _load_compiled_sources(self.version) if self._compiled else None
+        if found is None:
+            found = _sources(self.version)
+        self._relax_status, self._patches, self._digests = found
         self._read = True
 
     def root(self, key: tuple[str, str]) -> dict[str, Any]:
@@ -362,8 +387,7 @@ class Version:
         if built is not None:
             return built
         self._sources()
-        ranges = self._ranges.get(name)
-        digest = _pick(ranges, self.minor) if ranges is not None else None
+        digest = self._digests.get(name)
         if digest is None:
             return None
         schema = _stored(digest)
@@ -425,6 +449,23 @@ def load_version(version: str) -> Version:
     return Version(version)
 
 
+def _sources(version: str) -> tuple[bool, dict[str, Any], dict[str, str]]:
+    """What building the definitions of a version reads: whether a kind's status is relaxed,
+    the overlay's corrections by definition, and the hash of each definition."""
+    overlay = load_overlay()
+    patches: dict[str, Any] = {}
+    for entry in overlay.get("patches", ()):
+        if _applies(entry, version):
+            patches.setdefault(entry["definition"], []).append(entry)
+    minor = version_key(version)[1]
+    digests: dict[str, str] = {}
+    for name, ranges in _index()["definitions"].items():
+        digest = _pick(ranges, minor)
+        if digest is not None:
+            digests[name] = digest
+    return bool(overlay.get("drop_required_under_status")), patches, digests
+
+
 # ---------------------------------------------------------------------------------------
 # the compiled form
 #
@@ -437,12 +478,20 @@ def load_version(version: str) -> Version:
 # it to what building from the bundle gives, kind by kind and node for node.
 
 
-def compiled_payload(version: str) -> bytes:
-    """The compiled form of one version: its kinds (each one's root definition) and the
+def compiled_payload(version: str) -> tuple[bytes, bytes]:
+    """The compiled form of one version, as written to ``<version>.marshal`` and
+    ``<version>.sources.marshal``: its kinds (each one's root definition) and the
     :data:`PREPARED_KINDS` it serves, built from the bundle, with every definition built for
-    them (the kinds built later share them)."""
+    them (the kinds built later share them); and, read only when another kind is built, what
+    building its definitions reads (:func:`_sources`: those not built yet in both forms)."""
     built = prepared_version(version)
-    return marshal.dumps((COMPILED_FORMAT, version, built.kinds, built._built, built.built_roots))
+    relax, patches, digests = _sources(version)
+    both = {name for name, relaxed in built._built if (name, not relaxed) in built._built}
+    rest = {name: digest for name, digest in digests.items() if name not in both}
+    return (
+        marshal.dumps((COMPILED_FORMAT, version, built.kinds, built._built, built.built_roots)),
+        marshal.dumps((COMPILED_FORMAT, version, relax, patches, rest)),
+    )
 
 
 def prepared_version(version: str) -> Version:
@@ -514,25 +563,38 @@ def share_leaves(nodes: list[Any]) -> None:
                     pending.append(child)
 
 
+def _read_compiled(name: str, version: str) -> tuple[Any, ...] | None:
+    """The parts after the format and version of a file of ``COMPILED_DIR``; None where
+    there is none or it does not read back."""
+    try:
+        with open(COMPILED_DIR / name, "rb") as handle:
+            # package data written by the generator, as trusted as the package's own code
+            loaded = marshal.loads(handle.read())  # noqa: S302
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if type(loaded) is not tuple or len(loaded) != 5 or loaded[:2] != (COMPILED_FORMAT, version):
+        return None
+    return loaded[2:]
+
+
 def _load_compiled(
     version: str,
 ) -> (
     tuple[dict[tuple[str, str], str], dict[tuple[str, bool], Any], dict[tuple[str, str], Any]]
     | None
 ):
-    """What :func:`compiled_payload` wrote for ``version``; None where there is none or it
-    does not read back (then the kinds are built from the bundle)."""
-    try:
-        with open(COMPILED_DIR / f"{version}.marshal", "rb") as handle:
-            # package data written by the generator, as trusted as the package's own code
-            loaded = marshal.loads(handle.read())  # noqa: S302
-    except (OSError, ValueError, EOFError, TypeError):
+    """The kinds of ``version`` and those built, as :func:`compiled_payload` wrote them;
+    None where they do not read back (then the kinds are built from the bundle)."""
+    parts = _read_compiled(f"{version}.marshal", version)
+    if parts is None or not all(type(part) is dict for part in parts):
         return None
-    if (
-        type(loaded) is not tuple
-        or len(loaded) != 5
-        or loaded[:2] != (COMPILED_FORMAT, version)
-        or not all(type(part) is dict for part in loaded[2:])
-    ):
+    return parts[0], parts[1], parts[2]
+
+
+def _load_compiled_sources(version: str) -> tuple[bool, dict[str, Any], dict[str, str]] | None:
+    """What building the other definitions of ``version`` reads (:func:`_sources`), as
+    :func:`compiled_payload` wrote it; None where it does not read back."""
+    parts = _read_compiled(f"{version}.sources.marshal", version)
+    if parts is None or type(parts[0]) is not bool or not all(type(p) is dict for p in parts[1:]):
         return None
-    return loaded[2], loaded[3], loaded[4]
+    return parts[0], parts[1], parts[2]

@@ -110,7 +110,7 @@ class SchemaValidator:
             unpack = None
         name = crd_name(crd)
         for key, openapi in schemas.items():
-            if key in self._builtin.roots:
+            if key in self._builtin.kinds:
                 continue  # a CRD cannot replace a built-in kind
             self._custom[key] = {"openapi": openapi, "origin": name, "unpack": unpack, "key": key}
             self._custom_compiled.pop(key, None)
@@ -122,7 +122,7 @@ class SchemaValidator:
         """Whether objects of this apiVersion and kind are validated."""
         if not isinstance(api_version, str) or not isinstance(kind, str):
             return False
-        if (api_version, kind) in self._builtin.roots:
+        if (api_version, kind) in self._builtin.kinds:
             return True
         return self._validator_for(api_version, kind) is not None
 
@@ -133,16 +133,16 @@ class SchemaValidator:
         built, :data:`kpolicy.schema.bundle.PREPARED_KINDS`), e.g. before forking workers that
         would each compile them. Any other kind is built where it is first met."""
         for key in PREPARED_KINDS:
-            if key in self._builtin.roots:
+            if key in self._builtin.kinds:
                 self._fast_for(key)
 
     def is_builtin(self, api_version: object, kind: object) -> bool:
         """Whether the bundled schemas of this version cover this apiVersion and kind."""
-        return (api_version, kind) in self._builtin.roots
+        return (api_version, kind) in self._builtin.kinds
 
     def _validator_for(self, api_version: str, kind: str) -> Validator | None:
         key = (api_version, kind)
-        if key in self._builtin.roots:
+        if key in self._builtin.kinds:
             state = self._builtin
             compiled = state.compiled.get(key)
             if compiled is None:
@@ -276,7 +276,7 @@ class SchemaValidator:
         api_version, kind = obj.get("apiVersion"), obj.get("kind")
         if not isinstance(api_version, str) or not isinstance(kind, str):
             return []
-        builtin = (api_version, kind) in self._builtin.roots
+        builtin = (api_version, kind) in self._builtin.kinds  # a dict: no method call
         if builtin:
             return self._validate(obj, api_version, kind, True, plain or None, places)
         try:

@@ -86,7 +86,7 @@ def test_each_kind_is_the_tree_that_building_from_the_bundle_alone_gives(version
         assert unfolded(compiled.root(key)) == unfolded(alone.root(key)), key
 
 
-def test_the_common_kinds_are_read_compiled_not_built() -> None:
+def test_the_common_kinds_are_read_compiled_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
     version = Version("1.37")
     for key in PREPARED_KINDS:
         version.root(key)
@@ -96,15 +96,25 @@ def test_the_common_kinds_are_read_compiled_not_built() -> None:
     pod = version.root(("v1", "Pod"))
     template = deployment["properties"]["spec"]["properties"]["template"]["properties"]["spec"]
     assert pod["properties"]["spec"] is template  # PodSpec is one object, as when built
-    # a kind of another kind of input is built where it is first met, onto the compiled ones
+    # a kind of another kind of input is built where it is first met, onto the compiled ones,
+    # from its definitions alone: the index and overlay come compiled too
+    monkeypatch.setattr(bundle, "_index", refuse)
+    monkeypatch.setattr(bundle, "load_overlay", refuse)
+    monkeypatch.setattr(bundle, "_store_lines", refuse)
     storage_class = version.root(("storage.k8s.io/v1", "StorageClass"))
     assert version._read
     assert storage_class["properties"]["metadata"] is deployment["properties"]["metadata"]
 
 
+def refuse() -> None:
+    raise AssertionError("read from the bundle")
+
+
 def test_every_supported_version_has_a_compiled_form_and_nothing_else_is_there() -> None:
     assert sorted(path.name for path in Path(COMPILED_DIR).iterdir()) == sorted(
-        f"{version}.marshal" for version in supported_versions()
+        f"{version}{suffix}"
+        for version in supported_versions()
+        for suffix in (".marshal", ".sources.marshal")
     )
     # small enough to load in about a millisecond, and for the wheel
     assert sum(path.stat().st_size for path in Path(COMPILED_DIR).iterdir()) < 1_200_000
@@ -119,6 +129,7 @@ def test_every_supported_version_has_a_compiled_form_and_nothing_else_is_there()
         marshal.dumps(("another format", "1.37", {}, {}, {})),
         marshal.dumps((COMPILED_FORMAT, "1.36", {}, {}, {})),  # another version's
         marshal.dumps((COMPILED_FORMAT, "1.37", {}, [], {})),
+        marshal.dumps((COMPILED_FORMAT, "1.37", {}, {}, {}, {})),
         marshal.dumps([COMPILED_FORMAT, "1.37", {}, {}, {}]),
     ],
 )
@@ -133,6 +144,30 @@ def test_without_a_readable_compiled_form_every_kind_is_built_from_the_bundle(
     expected = Version("1.37", compiled=False)
     assert version.kinds == expected.kinds
     assert shape(version.root(DEPLOYMENT)) == shape(expected.root(DEPLOYMENT))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        b"\x00",
+        marshal.dumps((COMPILED_FORMAT, "1.36", False, {}, {})),
+        marshal.dumps((COMPILED_FORMAT, "1.37", 0, {}, {})),
+        marshal.dumps((COMPILED_FORMAT, "1.37", False, {}, [])),
+    ],
+)
+def test_without_the_compiled_sources_other_kinds_are_built_from_the_bundle(
+    content: bytes | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "1.37.marshal").write_bytes((Path(COMPILED_DIR) / "1.37.marshal").read_bytes())
+    if content is not None:
+        (tmp_path / "1.37.sources.marshal").write_bytes(content)
+    monkeypatch.setattr(bundle, "COMPILED_DIR", tmp_path)
+    version = Version("1.37")
+    assert DEPLOYMENT in version.built_roots
+    expected = prepared_version("1.37")
+    keys = [key for key in expected.kinds if key not in expected.built_roots]
+    assert shape(*map(version.root, keys)) == shape(*map(expected.root, keys))
 
 
 def test_a_compiled_form_validates_as_the_built_one() -> None:
@@ -161,7 +196,18 @@ def test_a_compiled_form_validates_as_the_built_one() -> None:
     assert len(found) == 5
 
 
+def test_the_definitions_are_found_by_bisecting_their_sorted_lines() -> None:
+    lines = bundle._store_text().splitlines()
+    digests = [line[2:18] for line in lines]
+    assert digests == sorted(digests) and len(set(map(len, digests))) == 1
+    for line, digest in zip(lines, digests, strict=True):
+        assert bundle._store_line(digest) == line
+    with pytest.raises(KeyError):
+        bundle._store_line("0" * 16 + "x")
+
+
 def test_the_payload_reads_back_as_written() -> None:
-    loaded = marshal.loads(compiled_payload("1.37"))
-    assert loaded[:2] == (COMPILED_FORMAT, "1.37")
+    kinds, sources = (marshal.loads(part) for part in compiled_payload("1.37"))
+    assert kinds[:2] == sources[:2] == (COMPILED_FORMAT, "1.37")
     assert bundle._load_compiled("1.37") is not None
+    assert bundle._load_compiled_sources("1.37") is not None
