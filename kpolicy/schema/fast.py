@@ -13,7 +13,6 @@ decide, as they do without a check.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from functools import partial
 
@@ -384,6 +383,8 @@ def _fast_number(keyword: str, bound: float) -> Callable[[Any], bool]:
     def passes(value: Any) -> bool:
         if not _is_number(value):
             # another kind of number (Decimal): unsure, let jsonschema decide
+            import numbers  # for such a value only: not imported at start-up
+
             return value.__class__ is bool or not isinstance(value, numbers.Number)
         if keyword == "minimum":
             return bool(value >= bound)

@@ -15,7 +15,6 @@ the two on generated schemas and instances.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
@@ -184,7 +183,11 @@ def _is_type(instance: object, name: str) -> bool:
         return False
     if name == "integer":
         return isinstance(instance, int) or (isinstance(instance, float) and instance.is_integer())
-    return isinstance(instance, numbers.Number)  # "number"
+    if isinstance(instance, int | float):  # "number"
+        return True
+    import numbers  # another kind of number (Decimal) only: not imported at start-up
+
+    return isinstance(instance, numbers.Number)
 
 
 _TRUE = object()
