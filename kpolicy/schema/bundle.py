@@ -164,11 +164,24 @@ def supported_versions() -> list[str]:
 def served_minors(api_version: str, kind: str) -> tuple[int, ...]:
     """The minor releases among the bundled ones whose API server serves this kind at this
     apiVersion (when its group version is enabled), oldest first; () for none."""
-    by_kind = _index()["kinds"].get(api_version)
+    by_kind = _served().get(api_version)
     ranges = by_kind.get(kind) if isinstance(by_kind, dict) else None
     if not ranges:
         return ()
     return tuple(minor for first, last, _ in ranges for minor in range(first, last + 1))
+
+
+@functools.cache
+def _served() -> dict[str, Any]:
+    """The index's kinds (apiVersion -> kind -> the releases that serve it): compiled, as
+    :func:`served_payload` wrote them (the whole index is read only when they do not read
+    back)."""
+    parts = _read_compiled("served.marshal", "all")
+    if parts is not None and type(parts[0]) is dict:
+        return parts[0]
+    served = _index()["kinds"]
+    assert isinstance(served, dict)
+    return served
 
 
 def normalize_version(version: str) -> str:
@@ -492,6 +505,11 @@ def compiled_payload(version: str) -> tuple[bytes, bytes]:
         marshal.dumps((COMPILED_FORMAT, version, built.kinds, built._built, built.built_roots)),
         marshal.dumps((COMPILED_FORMAT, version, relax, patches, rest)),
     )
+
+
+def served_payload() -> bytes:
+    """``served.marshal``: the index's kinds, for :func:`served_minors`."""
+    return marshal.dumps((COMPILED_FORMAT, "all", _index()["kinds"], None, None))
 
 
 def prepared_version(version: str) -> Version:

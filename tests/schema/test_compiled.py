@@ -3,13 +3,14 @@ gives the kinds that building from the bundle gives, node for node and shared al
 
 from __future__ import annotations
 
+import json
 import marshal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kpolicy.schema import SchemaValidator, bundle, supported_versions
+from kpolicy.schema import BUNDLE_DIR, SchemaValidator, bundle, served_minors, supported_versions
 from kpolicy.schema.bundle import (
     COMPILED_DIR,
     COMPILED_FORMAT,
@@ -111,11 +112,12 @@ def refuse() -> None:
 
 
 def test_every_supported_version_has_a_compiled_form_and_nothing_else_is_there() -> None:
-    assert sorted(path.name for path in Path(COMPILED_DIR).iterdir()) == sorted(
+    expected = {
         f"{version}{suffix}"
         for version in supported_versions()
         for suffix in (".marshal", ".sources.marshal")
-    )
+    }
+    assert {path.name for path in Path(COMPILED_DIR).iterdir()} == {*expected, "served.marshal"}
     # small enough to load in about a millisecond, and for the wheel
     assert sum(path.stat().st_size for path in Path(COMPILED_DIR).iterdir()) < 1_200_000
 
@@ -204,6 +206,21 @@ def test_the_definitions_are_found_by_bisecting_their_sorted_lines() -> None:
         assert bundle._store_line(digest) == line
     with pytest.raises(KeyError):
         bundle._store_line("0" * 16 + "x")
+
+
+def test_the_releases_that_serve_each_kind_are_the_index_s(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundle._served.cache_clear()
+    monkeypatch.setattr(bundle, "_index", refuse)
+    assert bundle._served() == json.loads((Path(BUNDLE_DIR) / "index.json").read_bytes())["kinds"]
+    assert served_minors("extensions/v1beta1", "Ingress") == ()
+    assert served_minors("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema")[:1] == (29,)
+    monkeypatch.undo()
+    bundle._served.cache_clear()
+    monkeypatch.setattr(bundle, "COMPILED_DIR", tmp_path)  # none: read from the index
+    assert served_minors("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema")[:1] == (29,)
+    bundle._served.cache_clear()
 
 
 def test_the_payload_reads_back_as_written() -> None:
