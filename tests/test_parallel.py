@@ -269,6 +269,28 @@ def test_local_findings_round_trip_through_pickle() -> None:
     assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
     assert again[1] is not None
     assert [type(d) for d in again[1].per_object[0][0]] == [Diagnostic] * 7
+    # the lines by the identity of the findings the parent holds, made as they are unpacked
+    unpacked = again[1].per_object[0][0]
+    assert again[1].rendered == {id(d): (d, "line") for d in unpacked}
+    assert lint_run._unpack(lint_run._pack(("file", replace(local, lines=()))))[1] is not None
+
+
+def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
+    """check_files sorts by :data:`kpolicy.lint.check.SORT_KEY`, which must be
+    :attr:`Diagnostic.sort_key` read without a Python call."""
+    from kpolicy.lint.check import SORT_KEY
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    findings = [
+        Diagnostic(rule, Severity.ERROR, message, file, Span(line, column, 9, 9), "/x", ref)
+        for rule in ("b", "a")
+        for message in ("m2", "m1")
+        for file in ("b.yaml", "a.yaml")
+        for line, column in ((2, 1), (1, 3), (1, 2))
+    ]
+    assert [SORT_KEY(d) for d in findings] == [d.sort_key for d in findings]
+    assert sorted(findings, key=SORT_KEY) == sorted(findings, key=lambda d: d.sort_key)
 
 
 def test_local_index_answers_only_about_one_object() -> None:

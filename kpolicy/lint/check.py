@@ -40,6 +40,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+# Diagnostic.sort_key read in C: the property is a Python call for each of the run's findings
+# (10,000 on the many-findings corpus, a tenth of the serial end of a parallel run);
+# tests/test_parallel.py holds the two to agree
+SORT_KEY = attrgetter("file", "span.line", "span.column", "rule", "message")
+
+
 def check_files(
     loaded: Sequence[LoadedFile],
     context_files: Sequence[LoadedFile],
@@ -124,9 +130,8 @@ def _check_files(
         traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
         _unused_suppressions(judge, kept, hidden)
-    sort_key = attrgetter("sort_key")  # no Python function around the property
-    kept.sort(key=sort_key)
-    hidden.sort(key=sort_key)
+    kept.sort(key=SORT_KEY)
+    hidden.sort(key=SORT_KEY)
     counts = Counter(map(attrgetter("severity"), kept))
     summary = Summary(
         files=len(loaded),
@@ -177,6 +182,9 @@ def _check_file(
     # its findings are kept as they are, without asking the judge about each (a file of the
     # many-findings corpus has dozens)
     open_file = not tracking and judge.hides_nothing
+    if local is not None and local.rendered and rendered is not None:
+        # by the findings' identity: one that changes below is a new object
+        rendered.update(local.rendered)
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
@@ -194,10 +202,6 @@ def _check_file(
         else:
             # the local pass's findings are the reported ones already (object_findings)
             found, deferred, ignores = local.per_object[position]
-            if local.lines and found and rendered is not None:
-                # by the findings' identity: one that changes below is a new object
-                pairs = zip(found, local.lines[position], strict=True)
-                rendered.update(zip(map(id, found), pairs, strict=True))
             more = engine.run(obj, only=deferred) if deferred else None
             if more:
                 found = object_findings(obj, [*found, *more], generic)

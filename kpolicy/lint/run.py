@@ -25,7 +25,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
-from kpolicy.records import record, replace
+from kpolicy.records import field, record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
@@ -50,6 +50,26 @@ class LocalFindings:
     ]
     traces: tuple[str, ...]
     lines: tuple[tuple[str, ...], ...] = ()
+    # the lines by the identity of their findings, as LintResult.rendered holds them: made in
+    # the process that holds the findings (not pickled), while the workers run, so that the
+    # parent's serial end merges one map a file (:func:`rendered_lines`)
+    rendered: dict[int, tuple[Diagnostic, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+def rendered_lines(
+    per_object: Sequence[tuple[list[Diagnostic], object, object]],
+    lines: Sequence[tuple[str, ...]],
+) -> dict[int, tuple[Diagnostic, str]]:
+    """Each finding's line (``lines``, per object as ``per_object``'s findings) by the
+    finding's identity, with the finding: a finding that changes later is a new object, whose
+    line is rendered again (:meth:`kpolicy.report.json_report._Lines.rendered`)."""
+    rendered: dict[int, tuple[Diagnostic, str]] = {}
+    for (found, _, _), found_lines in zip(per_object, lines, strict=True):
+        if found:
+            rendered.update(zip(map(id, found), zip(found, found_lines, strict=True), strict=True))
+    return rendered
 
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
@@ -110,12 +130,12 @@ def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     result, found = packed
     if found is None:
         return result, None
-    per_object, traces, lines = cast(_Packed, found)
-    return result, LocalFindings(
-        tuple((_findings(flat), deferred, ignores) for flat, deferred, ignores in per_object),
-        traces,
-        lines,
+    packed_objects, traces, lines = cast(_Packed, found)
+    per_object = tuple(
+        (_findings(flat), deferred, ignores) for flat, deferred, ignores in packed_objects
     )
+    rendered = rendered_lines(per_object, lines) if lines else {}
+    return result, LocalFindings(per_object, traces, lines, rendered)
 
 
 def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
@@ -169,7 +189,7 @@ def _check_locally(
 
     line = finding_lines()  # one file's objects and name encoded once each
     lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
-    return LocalFindings(tuple(per_object), traces, lines)
+    return LocalFindings(tuple(per_object), traces, lines, rendered_lines(per_object, lines))
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
@@ -241,14 +261,14 @@ def without_unread(obj: KObject) -> KObject:
     if spec.__class__ is not dict:
         return obj
     drops: list[tuple[str | int, ...]] = []
-    for field in _CONTAINER_LISTS:
-        listed = spec.get(field)
+    for listing in _CONTAINER_LISTS:
+        listed = spec.get(listing)
         if listed.__class__ is not list:
             continue
         for position, container in enumerate(listed):
             if container.__class__ is dict:
                 drops.extend(
-                    (*path, "spec", field, position, key)
+                    (*path, "spec", listing, position, key)
                     for key in UNREAD_CONTAINER_FIELDS
                     if key in container
                 )
