@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 # (10,000 on the many-findings corpus, a tenth of the serial end of a parallel run);
 # tests/test_parallel.py holds the two to agree
 SORT_KEY = attrgetter("file", "span.line", "span.column", "rule", "message")
+# the objects' input order (as checks.services._input_order), read in C too
+_INPUT_ORDER = attrgetter("source.display", "doc_index", "base")
+_REF = attrgetter("ref")
 
 
 def check_files(
@@ -93,8 +96,7 @@ def _check_files(
         start_run()
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
-        (o for f in (*loaded, *context_files) for o in f.objects),
-        key=lambda o: (o.source.display, o.doc_index, o.base),
+        (o for f in (*loaded, *context_files) for o in f.objects), key=_INPUT_ORDER
     )
     index = (
         Index(all_objects, repo.relation, repo.relation_class)
@@ -150,7 +152,7 @@ def _check_files(
         errors=tuple(errors),
         warnings=session.warnings,
         checked=tuple(
-            CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
+            CheckedFile(file.source.display, tuple(map(_REF, file.objects))) for file in loaded
         ),
         rendered=rendered,
     )
