@@ -231,11 +231,12 @@ def _shape_17(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_3(self, _kpolicy_field_3)
 
 
-def _shape_18(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+def _shape_18(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
-    __set_3(self, __dflt_3() if _kpolicy_field_3 is __factory else _kpolicy_field_3)
+    __set_3(self, _kpolicy_field_3)
+    __set_4(self, _kpolicy_field_4)
 
 
 def _shape_19(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
@@ -243,7 +244,7 @@ def _shape_19(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
     __set_3(self, _kpolicy_field_3)
-    __set_4(self, _kpolicy_field_4)
+    __set_4(self, __dflt_4() if _kpolicy_field_4 is __factory else _kpolicy_field_4)
 
 
 def _shape_20(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5):
@@ -400,14 +401,15 @@ def _shape_31(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_32(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+def _shape_32(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
     if self.__class__ is not __cls:  # a subclass's instance
-        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
+        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4)
     __set_class(self, __open)
     self._kpolicy_field_0 = _kpolicy_field_0
     self._kpolicy_field_1 = _kpolicy_field_1
     self._kpolicy_field_2 = _kpolicy_field_2
-    self._kpolicy_field_3 = __dflt_3() if _kpolicy_field_3 is __factory else _kpolicy_field_3
+    self._kpolicy_field_3 = _kpolicy_field_3
+    self._kpolicy_field_4 = _kpolicy_field_4
     self.__class__ = __cls
 
 
@@ -419,7 +421,7 @@ def _shape_33(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self._kpolicy_field_1 = _kpolicy_field_1
     self._kpolicy_field_2 = _kpolicy_field_2
     self._kpolicy_field_3 = _kpolicy_field_3
-    self._kpolicy_field_4 = _kpolicy_field_4
+    self._kpolicy_field_4 = __dflt_4() if _kpolicy_field_4 is __factory else _kpolicy_field_4
     self.__class__ = __cls
 
 
@@ -598,8 +600,8 @@ SHAPES = {
     ('slot', 4, (), False): _shape_15,
     ('slot', 4, (), True): _shape_16,
     ('slot', 4, (2,), False): _shape_17,
-    ('slot', 4, (3,), False): _shape_18,
-    ('slot', 5, (), False): _shape_19,
+    ('slot', 5, (), False): _shape_18,
+    ('slot', 5, (4,), False): _shape_19,
     ('slot', 6, (), False): _shape_20,
     ('slot', 7, (), False): _shape_21,
     ('slot', 8, (), False): _shape_22,
@@ -612,8 +614,8 @@ SHAPES = {
     ('swap', 4, (), False): _shape_29,
     ('swap', 4, (), True): _shape_30,
     ('swap', 4, (2,), False): _shape_31,
-    ('swap', 4, (3,), False): _shape_32,
-    ('swap', 5, (), False): _shape_33,
+    ('swap', 5, (), False): _shape_32,
+    ('swap', 5, (4,), False): _shape_33,
     ('swap', 6, (), False): _shape_34,
     ('swap', 7, (), False): _shape_35,
     ('swap', 8, (), False): _shape_36,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
+from operator import attrgetter
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -35,6 +36,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+# Diagnostic.sort_key read in C: the property is a Python call for each finding (10,000 on
+# the many-findings corpus); tests/test_parallel.py holds the two to agree
+SORT_KEY = attrgetter("file", "span.line", "span.column", "rule", "message")
+
+
 @record(frozen=True, slots=True)
 class LocalFindings:
     """What a worker's local pass found in one file: per object, its findings as the run
@@ -50,6 +56,11 @@ class LocalFindings:
     ]
     traces: tuple[str, ...]
     lines: tuple[tuple[str, ...], ...] = ()
+    # each object's findings are in the order of the report (:data:`SORT_KEY`), and so are
+    # all of them, object after object, each on this file: the parent then takes them in this
+    # order rather than sorting every finding of the run again
+    # (:func:`kpolicy.lint.check.in_report_order`)
+    ordered: bool = False
     # the lines by the identity of their findings, as LintResult.rendered holds them: made in
     # the process that holds the findings (not pickled), while the workers run, so that the
     # parent's serial end merges one map a file (:func:`rendered_lines`)
@@ -108,6 +119,7 @@ _Packed = tuple[
     ],
     tuple[str, ...],
     tuple[tuple[str, ...], ...],
+    bool,
 ]
 
 
@@ -122,7 +134,7 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
         ([_flat(diag) for diag in findings], deferred, ignores)
         for findings, deferred, ignores in found.per_object
     )
-    packed: _Packed = (per_object, found.traces, found.lines)
+    packed: _Packed = (per_object, found.traces, found.lines, found.ordered)
     return result, packed
 
 
@@ -130,12 +142,12 @@ def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     result, found = packed
     if found is None:
         return result, None
-    packed_objects, traces, lines = cast(_Packed, found)
+    packed_objects, traces, lines, ordered = cast(_Packed, found)
     per_object = tuple(
         (_findings(flat), deferred, ignores) for flat, deferred, ignores in packed_objects
     )
     rendered = rendered_lines(per_object, lines) if lines else {}
-    return result, LocalFindings(per_object, traces, lines, rendered)
+    return result, LocalFindings(per_object, traces, lines, ordered, rendered)
 
 
 def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
@@ -174,9 +186,20 @@ def _check_locally(
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
+    display = loaded.source.display
+    ordered = True
+    last: tuple[str, int, int, str, str] | None = None
     for obj in loaded.objects:
         deferred: list[int] = []
         found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
+        if found:
+            # in the order of the report, here, while the workers run (see LocalFindings)
+            found.sort(key=SORT_KEY)
+            if ordered:
+                first = SORT_KEY(found[0])
+                ordered = first[0] == display and (last is None or last <= first)
+                last = SORT_KEY(found[-1])
+                ordered = ordered and last[0] == display
         # the parent reads them for an object with findings (or any of an annotated file);
         # where only the deferred checks find something, it reads them itself
         ignores = annotation_ignores(obj) if found or loaded.annotated else None
@@ -184,12 +207,14 @@ def _check_locally(
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
     if not render:
-        return LocalFindings(tuple(per_object), traces)
+        return LocalFindings(tuple(per_object), traces, ordered=ordered)
     from kpolicy.report.json_report import finding_lines
 
     line = finding_lines()  # one file's objects and name encoded once each
     lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
-    return LocalFindings(tuple(per_object), traces, lines, rendered_lines(per_object, lines))
+    return LocalFindings(
+        tuple(per_object), traces, lines, ordered, rendered_lines(per_object, lines)
+    )
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
