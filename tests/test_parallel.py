@@ -276,9 +276,9 @@ def test_local_findings_round_trip_through_pickle() -> None:
 
 
 def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
-    """check_files sorts by :data:`kpolicy.lint.check.SORT_KEY`, which must be
+    """check_files sorts by :data:`kpolicy.lint.run.SORT_KEY`, which must be
     :attr:`Diagnostic.sort_key` read without a Python call."""
-    from kpolicy.lint.check import SORT_KEY
+    from kpolicy.lint.run import SORT_KEY
     from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
 
     ref = ObjectRef("v1", "Pod", "ns", "p")
@@ -1268,7 +1268,8 @@ def test_findings_in_report_order_are_those_of_one_stable_sort() -> None:
     by the report's key gives, equal keys in their order too, or None where it cannot."""
     import random
 
-    from kpolicy.lint.check import SORT_KEY, in_report_order
+    from kpolicy.lint.check import in_report_order
+    from kpolicy.lint.run import SORT_KEY
     from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
 
     ref = ObjectRef("v1", "Pod", "ns", "p")
