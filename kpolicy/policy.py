@@ -35,7 +35,7 @@ from kpolicy.patterns import (
 from kpolicy.records import record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.schema.lite import ANNOTATIONS, LiteValidator, supports
-from kpolicy.workload import containers, get, mapping, pod_spec, str_map
+from kpolicy.workload import get, mapping, pod_containers, pod_spec, str_map
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -83,9 +83,18 @@ def declarative_check(rule: RuleDef) -> CheckFn:
     match = rule.match or {}
     fix_set = rule.fix_set if rule.fix in ("safe", "unsafe") else None
 
-    def run(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+    def run(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
         if match and not matches(match, obj):
-            return
+            return ()
+        if passes is not None:
+            for _, value in _nodes(rule, obj):
+                if not passes(value):
+                    break  # a node to explain: the general walk below, from the start
+            else:
+                return ()  # every node passes (the common case): no generator made
+        return explain(obj, ctx)
+
+    def explain(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         seen: set[tuple[Path, str]] = set()
         for path, value in _nodes(rule, obj):
             if passes is not None and passes(value):
@@ -97,7 +106,7 @@ def declarative_check(rule: RuleDef) -> CheckFn:
                     key = (problem.path, problem.message)
                     if key not in seen:
                         seen.add(key)
-                        if fix_set:
+                        if fix_set and ctx.fixes:
                             problem = replace(problem, fix=_declared_fix(rule, obj, target))
                         yield problem
             except PatternTimeout as exc:
@@ -166,7 +175,15 @@ def _passes(schema: object) -> Passes:
     if len(checks) == 1:
         return checks[0]
     every = tuple(checks)
-    return lambda instance: all(check(instance) for check in every)
+
+    def all_pass(instance: Any) -> bool:
+        # a loop, not all() over a generator (SIM110): this runs for every node of every object
+        for check in every:  # noqa: SIM110
+            if not check(instance):
+                return False
+        return True
+
+    return all_pass
 
 
 def _always(instance: object) -> bool:
@@ -189,9 +206,15 @@ def _keyword(keyword: object, value: Any, schema: Mapping[str, Any]) -> Passes:
         if not all(isinstance(name, str) for name in value):
             raise _NotCompiled
         names = tuple(value)
-        return lambda instance: (
-            not isinstance(instance, dict) or all(name in instance for name in names)
-        )
+
+        def required(instance: Any) -> bool:
+            if isinstance(instance, dict):
+                for name in names:
+                    if name not in instance:
+                        return False
+            return True
+
+        return required
     if keyword in ("const", "enum"):
         allowed = [value] if keyword == "const" else value
         if not isinstance(allowed, list) or not allowed:
@@ -222,10 +245,32 @@ def _keyword(keyword: object, value: Any, schema: Mapping[str, Any]) -> Passes:
             raise _NotCompiled
         branches = tuple(_passes(branch) for branch in value)
         if keyword == "allOf":
-            return lambda instance: all(branch(instance) for branch in branches)
+
+            def all_of(instance: Any) -> bool:
+                for branch in branches:  # noqa: SIM110 (as all_pass)
+                    if not branch(instance):
+                        return False
+                return True
+
+            return all_of
         if keyword == "anyOf":
-            return lambda instance: any(branch(instance) for branch in branches)
-        return lambda instance: sum(1 for branch in branches if branch(instance)) == 1
+
+            def any_of(instance: Any) -> bool:
+                for branch in branches:  # noqa: SIM110 (as all_pass)
+                    if branch(instance):
+                        return True
+                return False
+
+            return any_of
+
+        def one_of(instance: Any) -> bool:
+            passed = 0
+            for branch in branches:
+                if branch(instance):
+                    passed += 1
+            return passed == 1
+
+        return one_of
     if keyword == "type" and isinstance(value, str) and value in _SIMPLE_TYPES:
         expected = _SIMPLE_TYPES[value]
         if expected is None:
@@ -236,8 +281,14 @@ def _keyword(keyword: object, value: Any, schema: Mapping[str, Any]) -> Passes:
         # budget for patterns): a user pattern that timed out here would be reported as timed
         # out earlier, and one searched twice would spend the budget twice. Compiled when a
         # string first reaches it (compile_pattern keeps it per text), as the validator does.
+        searches: list[Callable[[str], bool]] = []  # the compiled pattern's, once compiled
+
         def pattern(instance: Any) -> bool:
-            return not isinstance(instance, str) or compile_pattern(value).search(instance)
+            if not isinstance(instance, str):
+                return True
+            if not searches:
+                searches.append(compile_pattern(value).search)
+            return searches[0](instance)
 
         return pattern
     raise _NotCompiled
@@ -368,9 +419,8 @@ def _nodes(rule: RuleDef, obj: KObject) -> Iterator[tuple[Path, Any]]:
         if rule.target == "podSpec":
             yield found
             return
-        spec_path, spec = found
-        yield from containers(
-            spec_path, spec, init=rule.init_containers, ephemeral=rule.ephemeral_containers
+        yield from pod_containers(
+            obj, init=rule.init_containers, ephemeral=rule.ephemeral_containers
         )
 
 

@@ -28,4 +28,12 @@ def check_version(version: str) -> str:
 
 def minor(version: str) -> int:
     """``"1.33"`` → 33."""
-    return int(version.split(".")[1])
+    found = _MINORS.get(version)
+    if found is None:
+        found = int(version.split(".")[1])
+        if version in SUPPORTED_VERSIONS:  # the few a run asks about, again and again
+            _MINORS[version] = found
+    return found
+
+
+_MINORS: dict[str, int] = {}

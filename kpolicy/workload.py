@@ -144,15 +144,19 @@ def get(data: object, *path: str | int) -> Any:
     """The value at ``path``, or None when any step is missing or of the wrong type."""
     current: Any = data
     for step in path:
-        if isinstance(step, int):
+        if step.__class__ is str:
+            # a missing key and a null value both answer None, at the end or at the next step
+            if not isinstance(current, dict):
+                return None
+            current = current.get(step)
+        elif isinstance(step, int):
             if not isinstance(current, list) or not -len(current) <= step < len(current):
                 return None
-        elif not isinstance(current, dict):
+            current = current[step]
+        elif not isinstance(current, dict) or step not in current:
             return None
         else:
-            if step not in current:
-                return None
-        current = current[step]
+            current = current[step]
     return current
 
 
@@ -249,8 +253,10 @@ def checking(obj: KObject | None) -> None:
     _checking = None if obj is None else (obj, {})
 
 
-def _worked_out(obj: KObject, key: str, work: Callable[[KObject], T]) -> T:
-    """``work(obj)``, once for all the checks of the object being checked (see checking)."""
+def worked_out(obj: KObject, key: str, work: Callable[[KObject], T]) -> T:
+    """``work(obj)``, once for all the checks of the object being checked (see checking);
+    ``key`` names what is worked out (a module's own prefix first, so that uses never collide).
+    ``work`` reads the object alone: its answer holds while the object's checks run."""
     current = _checking
     if current is None or current[0] is not obj:
         return work(obj)
@@ -261,7 +267,7 @@ def _worked_out(obj: KObject, key: str, work: Callable[[KObject], T]) -> T:
 
 
 def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    return _worked_out(obj, _TEMPLATE, _pod_template)
+    return worked_out(obj, _TEMPLATE, _pod_template)
 
 
 def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -275,7 +281,7 @@ def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
 
 
 def pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    return _worked_out(obj, _SPEC, _pod_spec)
+    return worked_out(obj, _SPEC, _pod_spec)
 
 
 def _pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -311,6 +317,40 @@ def containers(
                 if isinstance(container, dict):
                     yield (*spec_path, group, i), container
 
+
+def pod_containers(
+    obj: KObject, *, init: bool = True, ephemeral: bool = False
+) -> list[tuple[Path, dict[str, Any]]]:
+    """:func:`containers` of the object's pod spec (:func:`pod_spec`) as a list (empty without
+    one), worked out once for all the checks of the object being checked: read it, never
+    change it."""
+    key = bool(init), bool(ephemeral)
+    return worked_out(obj, _CONTAINERS_KEY[key], _CONTAINERS_WORK[key])
+
+
+def _container_list(obj: KObject, init: bool, ephemeral: bool) -> list[tuple[Path, dict[str, Any]]]:
+    found = pod_spec(obj)
+    if found is None:
+        return []
+    return list(containers(found[0], found[1], init=init, ephemeral=ephemeral))
+
+
+_CONTAINERS_KEY: Final[Mapping[tuple[bool, bool], str]] = {
+    flags: f"containers:{flags[0]:d}{flags[1]:d}"
+    for flags in ((False, False), (True, False), (False, True), (True, True))
+}
+
+
+def _container_work(
+    init: bool, ephemeral: bool
+) -> Callable[[KObject], list[tuple[Path, dict[str, Any]]]]:
+    def work(obj: KObject) -> list[tuple[Path, dict[str, Any]]]:
+        return _container_list(obj, init, ephemeral)
+
+    return work
+
+
+_CONTAINERS_WORK: Final = {flags: _container_work(*flags) for flags in _CONTAINERS_KEY}
 
 # (init, ephemeral) → the fields of the containers asked for, in that order
 _CONTAINER_GROUPS: Final[Mapping[tuple[bool, bool], tuple[str, ...]]] = {

@@ -10,7 +10,7 @@ release serves an apiVersion, and so which replacement to name, comes from the b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.fix import combine, insert_key, set_value
@@ -46,10 +46,14 @@ def _advice(removal: Removal, version: int) -> str:
 
 
 @check("api-version-removed")
-def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     removal = _lookup(obj)
     if removal is None:
-        return
+        return ()  # a version no release stops serving (nearly every object): no generator
+    return _removed(obj, ctx, removal)
+
+
+def _removed(obj: KObject, ctx: RuleContext, removal: Removal) -> Iterator[Problem]:
     version = minor(ctx.kubernetes_version)
     if version < removal.removed:
         return
@@ -57,7 +61,7 @@ def api_version_removed(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         ("apiVersion",),
         f"{removal.api_version} {removal.kind} is no longer served (removed in Kubernetes "
         f"1.{removal.removed}); the API server rejects this: {_advice(removal, version)}",
-        fix=_to_apps_v1(obj, removal),
+        fix=_to_apps_v1(obj, removal) if ctx.fixes else None,
     )
 
 
@@ -102,10 +106,14 @@ def _to_apps_v1(obj: KObject, removal: Removal) -> Fix | None:
 
 
 @check("api-version-deprecated")
-def api_version_deprecated(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def api_version_deprecated(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     removal = _lookup(obj)
     if removal is None:
-        return
+        return ()  # as api_version_removed
+    return _deprecated(obj, ctx, removal)
+
+
+def _deprecated(obj: KObject, ctx: RuleContext, removal: Removal) -> Iterator[Problem]:
     version = minor(ctx.kubernetes_version)
     if version >= removal.removed or version not in served_minors(
         removal.api_version, removal.kind

@@ -15,7 +15,16 @@ from kpolicy.k8s.intstr import percent_value, scaled_value
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
-from kpolicy.workload import containers, custom_layout, get, int_value, mapping, pod_spec, sequence
+from kpolicy.workload import (
+    containers,
+    custom_layout,
+    get,
+    int_value,
+    mapping,
+    pod_containers,
+    pod_spec,
+    sequence,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,12 +46,8 @@ def _where(path: Path, container: dict[str, Any], field: str) -> tuple[Path, Anc
     return path, "auto"
 
 
-def _all_containers(
-    obj: KObject, *, ephemeral: bool = False
-) -> Iterator[tuple[Path, dict[str, Any]]]:
-    found = pod_spec(obj)
-    if found is not None:
-        yield from containers(found[0], found[1], init=True, ephemeral=ephemeral)
+def _all_containers(obj: KObject, *, ephemeral: bool = False) -> list[tuple[Path, dict[str, Any]]]:
+    return pod_containers(obj, init=True, ephemeral=ephemeral)
 
 
 # --- images -----------------------------------------------------------------------------------

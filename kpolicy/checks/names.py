@@ -6,7 +6,7 @@ kpolicy/checks/apiversions.py.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import (
@@ -24,6 +24,7 @@ from kpolicy.k8s.validation import (
     is_dns1123_subdomain,
     is_qualified_name,
     is_valid_label_value,
+    passes,
     validate_label_selector,
 )
 from kpolicy.model import Anchor, KObject, Path, Problem
@@ -41,6 +42,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
 
+# what a check returns when a cheap test tells that it has nothing to say
+_NOTHING: Final[tuple[Problem, ...]] = ()
+
 # ---------------------------------------------------------------------------------------------
 # labels-invalid
 
@@ -56,7 +60,8 @@ def _type_error(message: str) -> bool:
 
 
 # follows k8s.io/apimachinery/pkg/apis/meta/v1/validation.ValidateLabels (ValidateLabelName =
-# IsQualifiedName for keys, IsValidLabelValue for values)
+# IsQualifiedName for keys, IsValidLabelValue for values); ``obj``: the object a value's fix
+# edits (None: no fix, as in a run that shows none)
 def _label_map_problems(
     labels: object,
     path: Path,
@@ -85,7 +90,7 @@ def _label_map_problems(
         if not messages:
             continue
         entry = (*path, key)
-        repaired = _repaired_value(value)
+        repaired = None if obj is None else _repaired_value(value)
         for message in messages:
             yield Problem(
                 entry,
@@ -106,6 +111,25 @@ def _label_map_problems(
             )
 
 
+_qualified_name_passes: Final = passes(is_qualified_name)
+_label_value_passes: Final = passes(is_valid_label_value)
+
+
+def _labels_pass(labels: object) -> bool:
+    """Whether :func:`_label_map_problems` has nothing to say of ``labels`` (the usual case),
+    told without its generator: no mapping, or every key and string value valid."""
+    if labels.__class__ is not dict:
+        return not isinstance(labels, dict)
+    for key, value in labels.items():
+        if not isinstance(key, str):
+            continue
+        if not _qualified_name_passes(key):
+            return False
+        if isinstance(value, str) and not _label_value_passes(value):
+            return False
+    return True
+
+
 def _repaired_value(value: str) -> str | None:
     """A label value that is only too long (cut to 63 characters) or only starts or ends with
     a character other than a letter or digit, a space included (dropped), made valid; None for
@@ -123,11 +147,18 @@ def _repaired_value(value: str) -> str | None:
 # ValidateService (selector), and ValidateLabelSelector for the workloads' spec.selector
 # (k8s.io/apimachinery/pkg/apis/meta/v1/validation, AllowInvalidLabelValueInSelector: false)
 @check("labels-invalid")
-def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
+    if not is_builtin(obj) and _labels_pass(get(obj.data, "metadata", "labels")):
+        return _NOTHING  # a custom kind whose labels are valid (the usual case)
+    return _labels_invalid(obj, ctx)
+
+
+def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     rejects = "the API server rejects this"
-    yield from _label_map_problems(
-        get(obj.data, "metadata", "labels"), ("metadata", "labels"), "label", rejects, obj=obj
-    )
+    fixed = obj if ctx.fixes else None  # the object the fixes edit, when the run shows them
+    labels = get(obj.data, "metadata", "labels")
+    if not _labels_pass(labels):
+        yield from _label_map_problems(labels, ("metadata", "labels"), "label", rejects, obj=fixed)
     if not is_builtin(obj):
         return
     if obj.kind == "CronJob":
@@ -137,18 +168,20 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "label",
             "the API server rejects every Job the CronJob creates",
             rejects=False,  # the CronJob itself is accepted
-            obj=obj,
+            obj=fixed,
         )
     found = pod_template(obj)
     if found is not None and obj.kind != "Pod":
         template_path, template = found
-        yield from _label_map_problems(
-            get(template, "metadata", "labels"),
-            (*template_path, "metadata", "labels"),
-            "template label",
-            rejects,
-            obj=obj,
-        )
+        template_labels = get(template, "metadata", "labels")
+        if not _labels_pass(template_labels):
+            yield from _label_map_problems(
+                template_labels,
+                (*template_path, "metadata", "labels"),
+                "template label",
+                rejects,
+                obj=fixed,
+            )
     spec = pod_spec(obj)
     # only a non-empty mapping can have findings: how the API server refuses them is asked then
     if (
@@ -163,12 +196,14 @@ def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             "nodeSelector",
             rejection(obj, ctx),
             rejects=template_rejects(obj, ctx),
-            obj=obj,
+            obj=fixed,
         )
     if obj.kind == "Service":
-        yield from _label_map_problems(
-            get(obj.data, "spec", "selector"), ("spec", "selector"), "selector", rejects, obj=obj
-        )
+        selector = get(obj.data, "spec", "selector")
+        if not _labels_pass(selector):
+            yield from _label_map_problems(
+                selector, ("spec", "selector"), "selector", rejects, obj=fixed
+            )
     if obj.kind in _SELECTOR_KINDS:
         selector = get(obj.data, "spec", "selector")
         if isinstance(selector, dict):
@@ -228,6 +263,8 @@ _NAME_CHECKS: Final[Mapping[str, tuple[NameCheck, str]]] = {
     "CronJob": (is_dns1123_subdomain, "a DNS-1123 subdomain"),
 }
 
+_NAME_PASSES: Final = {kind: passes(check_fn) for kind, (check_fn, _) in _NAME_CHECKS.items()}
+
 # ValidateCronJobCreate: the controller appends an 11-character "-<timestamp>" to name each Job,
 # and a Job name must fit a 63-character label value.
 _CRONJOB_NAME_MAX: Final = 52
@@ -252,9 +289,35 @@ def _name_errors(check_fn: NameCheck, value: str, prefix: bool) -> list[str]:
 # generateName with the kind's name function), ValidateCronJobCreate and ValidateJob
 # (pkg/apis/batch/validation), and ValidatePodSpec's hostname and subdomain checks
 @check("name-invalid")
-def name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    if not is_builtin(obj) or obj.kind not in _NAME_CHECKS:
-        return
+def name_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
+    if obj.kind not in _NAME_CHECKS or not is_builtin(obj):
+        return _NOTHING
+    meta = obj.data.get("metadata")
+    if (
+        meta.__class__ is dict
+        and _NAME_PASSES[obj.kind](meta.get("name"))
+        and not meta.get("generateName")
+        and obj.kind not in _BATCH_KINDS
+        and not _hostname_set(obj)
+    ):
+        return _NOTHING  # a valid name (the usual case)
+    return _name_invalid(obj, ctx)
+
+
+# the kinds whose names _batch_name_problems judges further
+_BATCH_KINDS: Final = frozenset({"CronJob", "Job"})
+
+
+def _hostname_set(obj: KObject) -> bool:
+    """Whether the pod spec sets a hostname or subdomain (:func:`_hostname_problems`)."""
+    found = pod_spec(obj)
+    if found is None:
+        return False
+    spec = found[1]
+    return bool(spec.get("hostname") or spec.get("subdomain"))
+
+
+def _name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     check_fn, shape = _NAME_CHECKS[obj.kind]
     metadata = obj.data.get("metadata")
     meta = mapping(metadata)
@@ -358,11 +421,15 @@ def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # the kind's path under that group version is answered 404. The groups and kinds the API server
 # serves are listed in kpolicy.k8s.apis.
 @check("api-version-mismatch")
-def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     api_version = obj.data.get("apiVersion")
     served = unserved(api_version, obj.kind)
     if served is None:
-        return
+        return _NOTHING  # nearly every object: no generator
+    return _mismatch(obj, api_version, served)
+
+
+def _mismatch(obj: KObject, api_version: object, served: tuple[str, ...]) -> Iterator[Problem]:
     use = " or ".join(served)
     yield Problem(
         ("apiVersion",),

@@ -33,6 +33,7 @@ from kpolicy.k8s.validation import (
     is_strict_env_var_name,
     is_valid_label_value,
     is_valid_port_name,
+    passes,
 )
 from kpolicy.lazyre import lazy_compile
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
@@ -40,13 +41,14 @@ from kpolicy.records import replace
 from kpolicy.versions import minor
 from kpolicy.workload import (
     LONG_RUNNING_KINDS,
-    containers,
     custom_layout,
     get,
     int_value,
     mapping,
+    pod_containers,
     pod_spec,
     sequence,
+    worked_out,
 )
 
 TYPE_CHECKING = False
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 JOB_KINDS: Final = frozenset({"Job", "CronJob"})
 
 _MAX_INT32: Final = 2**31 - 1
+# what a check returns when a cheap test tells that it has nothing to say
+_NOTHING: Final[tuple[Problem, ...]] = ()
 
 
 def api_group(obj: KObject) -> str | None:
@@ -79,7 +83,10 @@ _BUILTIN_GROUPS: Final[Mapping[str, frozenset[str]]] = {
 def is_builtin(obj: KObject) -> bool:
     """True when the object is the built-in kind of that name, not a look-alike CRD."""
     groups = _BUILTIN_GROUPS.get(obj.kind)
-    return groups is not None and api_group(obj) in groups
+    if groups is None:
+        return False
+    api_version = obj.data.get("apiVersion")  # as api_group, without its call
+    return isinstance(api_version, str) and group_of(api_version) in groups
 
 
 # kubernetes/kubernetes#131790 (Kubernetes 1.34): ValidateStatefulSetSpec validates the pod
@@ -117,13 +124,16 @@ def template_rejects(obj: KObject, ctx: RuleContext) -> bool:
 
 
 def accepted_unless_template_rejected(
-    problems: Iterable[Problem], obj: KObject, ctx: RuleContext
+    problems: Iterator[Problem], obj: KObject, ctx: RuleContext
 ) -> Iterator[Problem]:
     """``problems`` about the pod spec, marked as not refusing the object when the API server
     accepts it (:func:`template_rejects`): the plan then plans it, as the controller would."""
     if template_rejects(obj, ctx):
-        yield from problems
-        return
+        return problems  # as they are (the common case): no generator around them
+    return _accepted(problems)
+
+
+def _accepted(problems: Iterable[Problem]) -> Iterator[Problem]:
     for problem in problems:
         yield replace(problem, rejects=False) if problem.rejects is None else problem
 
@@ -135,6 +145,15 @@ def quoted_detail(value: object, message: str) -> str:
 
 
 def _spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
+    """The pod spec the rules here judge: of a built-in kind or a custom pod-template kind
+    (worked out once for all the checks of the object being checked)."""
+    return worked_out(obj, _JUDGED_SPEC, _judged_spec)
+
+
+_JUDGED_SPEC: Final = "podspec.judged"
+
+
+def _judged_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
     if not is_builtin(obj) and custom_layout(obj) is None:
         return None
     return pod_spec(obj)
@@ -168,18 +187,24 @@ def _comparison_operators(ctx: RuleContext) -> bool | None:
 
 # follows pkg/apis/core/validation.ValidateTolerations (and validateTaintEffect)
 @check("toleration-invalid")
-def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    return accepted_unless_template_rejected(_toleration_invalid(obj, ctx), obj, ctx)
-
-
-def _toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def toleration_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
-        return
-    spec_path, spec = found
+        return _NOTHING
+    tolerations = found[1].get("tolerations")
+    if not isinstance(tolerations, list) or not tolerations:
+        return _NOTHING  # the usual case: nothing to judge
+    return accepted_unless_template_rejected(
+        _toleration_invalid(obj, ctx, found[0], tolerations), obj, ctx
+    )
+
+
+def _toleration_invalid(
+    obj: KObject, ctx: RuleContext, spec_path: Path, tolerations: list[Any]
+) -> Iterator[Problem]:
     how = rejection(obj, ctx)
     comparison = _comparison_operators(ctx)
-    for index, toleration in enumerate(sequence(spec.get("tolerations"))):
+    for index, toleration in enumerate(tolerations):
         if not isinstance(toleration, dict):
             continue
         path = (*spec_path, "tolerations", index)
@@ -268,21 +293,30 @@ def _named(items: object, *name_path: str) -> set[str]:
 # and, for StatefulSets, the controller's updateStorage (pkg/controller/statefulset), which adds a
 # volume for each volumeClaimTemplate
 @check("volume-mount-unknown")
-def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    return accepted_unless_template_rejected(_volume_mount_unknown(obj, ctx), obj, ctx)
-
-
-def _volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def volume_mount_unknown(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
     spec_path, spec = found
+    for _, container in pod_containers(obj):  # the containers of that spec
+        if container.get("volumeMounts") or container.get("volumeDevices"):
+            break
+    else:
+        return _NOTHING  # no container mounts anything: nothing to judge
+    return accepted_unless_template_rejected(
+        _volume_mount_unknown(obj, ctx, spec_path, spec), obj, ctx
+    )
+
+
+def _volume_mount_unknown(
+    obj: KObject, ctx: RuleContext, spec_path: Path, spec: dict[str, Any]
+) -> Iterator[Problem]:
     volumes = _named(spec.get("volumes"), "name")
     claims: set[str] = set()
     if obj.kind == "StatefulSet":
         claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
     known = volumes | claims
-    for path, container in containers(spec_path, spec):
+    for path, container in pod_containers(obj):  # the containers of spec
         for field, noun in (("volumeMounts", "volumeMount"), ("volumeDevices", "volumeDevice")):
             for index, mount in enumerate(sequence(container.get(field))):
                 name = get(mount, "name")
@@ -448,6 +482,9 @@ def _env_problems(
                 f"envFrom prefix {prefix!r} is not a valid environment variable name; {how}: "
                 f"{message}",
             )
+
+
+_dns1123_label_passes: Final = passes(is_dns1123_label)
 
 
 def _name_problems(
@@ -731,15 +768,16 @@ def _image_problems(
 # (ephemeralContainers). A kustomize patch is a fragment: what it may leave out (an image, a
 # probe's handler) is not judged there.
 @check("pod-spec-invalid")
-def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    return accepted_unless_template_rejected(_pod_spec_invalid(obj, ctx), obj, ctx)
-
-
-def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
-        return
-    spec_path, spec = found
+        return _NOTHING
+    return accepted_unless_template_rejected(_pod_spec_invalid(obj, ctx, *found), obj, ctx)
+
+
+def _pod_spec_invalid(
+    obj: KObject, ctx: RuleContext, spec_path: Path, spec: dict[str, Any]
+) -> Iterator[Problem]:
     how = rejection(obj, ctx)
 
     volume_names: set[str] = set()
@@ -748,8 +786,11 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             continue
         name = volume.get("name")
         name_path = (*spec_path, "volumes", index, "name")
-        problems = list(_name_problems(name_path, name, "volume", how, "name" in volume))
-        yield from problems
+        if name.__class__ is str and name and _dns1123_label_passes(name):
+            problems: list[Problem] = []  # the usual case, as _name_problems says
+        else:
+            problems = list(_name_problems(name_path, name, "volume", how, "name" in volume))
+            yield from problems
         if not isinstance(name, str) or not name:
             continue
         if name in volume_names:
@@ -770,12 +811,13 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     regular: set[str] = set()
     init_seen: set[str] = set()
     triggered = _image_change_containers(obj)
-    for path, container in containers(spec_path, spec):
+    for path, container in pod_containers(obj):  # the containers of spec
         init = path[-2] == "initContainers"
         noun = "init container" if init else "container"
         name = container.get("name")
         name_path = (*path, "name")
-        yield from _name_problems(name_path, name, noun, how, "name" in container)
+        if not (name.__class__ is str and name and _dns1123_label_passes(name)):
+            yield from _name_problems(name_path, name, noun, how, "name" in container)
         if isinstance(name, str) and name:
             if init:
                 if name in regular or name in init_seen:
@@ -790,17 +832,38 @@ def _pod_spec_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 regular.add(name)
         label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
         sidecar = init and container.get("restartPolicy") == "Always"
-        if not (isinstance(name, str) and name in triggered and not container.get("image")):
+        # each part is asked only when the container has what it judges (a cheap test of
+        # what the part itself tests first): most containers have few of them
+        get_field = container.get
+        if get_field("image") in (None, "") and not (
+            isinstance(name, str) and name in triggered and not get_field("image")
+        ):
             yield from _image_problems(path, container, label, how, patch)
-        yield from _port_problems(path, container, how)
-        if host_network and not init:
-            yield from _host_port_problems(path, container, how)
-        yield from _env_problems(path, container, relaxed, how)
-        yield from _env_source_problems(path, container, how)
-        yield from _mount_problems(obj, path, container, label, how)
-        yield from _resource_problems(path, container, how)
-        yield from _probe_problems(path, container, label, sidecar, how, patch)
-        yield from _restart_policy_problems(path, container, label, ctx, how)
+        ports = get_field("ports")
+        if ports and isinstance(ports, list):
+            yield from _port_problems(path, container, how)
+            if host_network and not init:
+                yield from _host_port_problems(path, container, how)
+        env = get_field("env")
+        env_from = get_field("envFrom")
+        if (env and isinstance(env, list)) or (env_from and isinstance(env_from, list)):
+            yield from _env_problems(path, container, relaxed, how)
+            yield from _env_source_problems(path, container, how)
+        mounts = get_field("volumeMounts")
+        if mounts and isinstance(mounts, list):
+            yield from _mount_problems(obj, path, container, label, how)
+        resources = get_field("resources")
+        if isinstance(resources, dict) and isinstance(resources.get("requests"), dict):
+            yield from _resource_problems(path, container, how)
+        if (
+            get_field("lifecycle") is not None
+            or get_field("livenessProbe") is not None
+            or get_field("readinessProbe") is not None
+            or get_field("startupProbe") is not None
+        ):
+            yield from _probe_problems(path, container, label, sidecar, how, patch)
+        if get_field("restartPolicy") is not None:
+            yield from _restart_policy_problems(path, container, label, ctx, how)
 
     ephemeral = spec.get("ephemeralContainers")
     if isinstance(ephemeral, list) and ephemeral:

@@ -14,7 +14,7 @@ request undecodable; that is the schema rules' finding, so these rules skip the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin
@@ -174,6 +174,32 @@ def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams
 
 def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     spec = spec_of(obj)
+    field_name = _strategy_field(obj.kind)
+    if (
+        spec is not None
+        and field_name is not None
+        and spec.get(field_name) is None
+        and _is_apps_v1(obj)
+    ):
+        # no strategy written (most workloads): the parameters are the kind's defaults, the
+        # same for every such object (read, never changed)
+        gate = max_unavailable_statefulset_enabled(ctx)
+        key = obj.kind, gate
+        found = _DEFAULTED.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = _DEFAULTED[key] = _worked_out_params(obj, ctx)
+        return found  # type: ignore[return-value]
+    return _worked_out_params(obj, ctx)
+
+
+# (kind, MaxUnavailableStatefulSet) → the parameters of an apps/v1 object of that kind whose
+# spec has no strategy: a pure function of the two (tests/test_check_fast_paths.py)
+_DEFAULTED: dict[tuple[str, bool], RollingUpdateParams | None] = {}
+_UNKNOWN: Final = object()
+
+
+def _worked_out_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
+    spec = spec_of(obj)
     strategy = _strategy(obj)
     if spec is None or strategy is None or not _is_apps_v1(obj):
         return None
@@ -181,7 +207,10 @@ def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParam
     if written_ru is not None and not isinstance(written_ru, dict):
         return None
     gate = max_unavailable_statefulset_enabled(ctx)
-    defaulted = apps_v1_defaults(obj.kind, spec, max_unavailable_statefulset=gate, shared=True)
+    # the defaulted strategy depends on the written strategy alone (and the gate): the rest of
+    # the spec is left out of the defaulting (tests/test_check_fast_paths.py)
+    alone = {strategy.field: spec[strategy.field]} if strategy.field in spec else {}
+    defaulted = apps_v1_defaults(obj.kind, alone, max_unavailable_statefulset=gate, shared=True)
     defaulted_strategy = defaulted.get(strategy.field)
     if not isinstance(defaulted_strategy, dict) or defaulted_strategy.get("type") != ROLLING_UPDATE:
         return None
@@ -256,10 +285,19 @@ def _format_problems(param: RollingParam, *, at_most_100: bool = True) -> Iterat
 # ValidateStatefulSetSpec -> validateRollingUpdateStatefulSet (pkg/apis/apps/validation), each
 # with ValidatePositiveIntOrPercent and IsNotMoreThan100Percent
 @check("rolling-update-invalid")
-def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     rolling = rolling_update_params(obj, ctx)
     if rolling is None:
-        return
+        return ()
+    for param in rolling.params.values():
+        if param.written:
+            return _rolling_update_invalid(obj, ctx, rolling)
+    return ()  # the kind's defaults, which the API server accepts (tests/test_check_fast_paths)
+
+
+def _rolling_update_invalid(
+    obj: KObject, ctx: RuleContext, rolling: RollingUpdateParams
+) -> Iterator[Problem]:
     unavailable = rolling.params.get("maxUnavailable")
     surge = rolling.params.get("maxSurge")
     if obj.kind == "Deployment" and unavailable and surge:
@@ -298,7 +336,9 @@ def rolling_update_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     0,
                     "Set maxUnavailable: 0 (a DaemonSet surges only with maxUnavailable 0)",
                     before="maxSurge",
-                ),
+                )
+                if ctx.fixes
+                else None,
             )
         elif not has_unavailable and not has_surge:
             surge_detail = surge.shown if surge.written else f"{surge.shown} (the default)"
@@ -394,11 +434,13 @@ def eligible_node_count(obj: KObject, ctx: RuleContext) -> int | None:
 def rollout_takes_all_down(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     rolling = rolling_update_params(obj, ctx)
     spec = spec_of(obj)
-    if rolling is None or spec is None or not rolling_update_accepted(rolling):
+    if rolling is None or spec is None:
         return
     unavailable = rolling.params.get("maxUnavailable")
     if unavailable is None or not unavailable.written:
         return  # the defaults (25%, 1) never take more than one of several pods down
+    if not rolling_update_accepted(rolling):
+        return
     if obj.kind == "Deployment":
         yield from _deployment_all_down(obj, rolling, unavailable, spec)
     elif obj.kind == "StatefulSet":
@@ -477,7 +519,7 @@ def _daemonset_all_down(
                 unavailable.path,
                 f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down "
                 "on every node at once",
-                fix=_one_down(obj, unavailable),
+                fix=_one_down(obj, unavailable) if ctx.fixes else None,
             )
         return
     if nodes <= 1:
@@ -493,7 +535,7 @@ def _daemonset_all_down(
             unavailable.path,
             f"maxUnavailable {unavailable.shown} lets an update take the daemon pod down on all "
             f"{nodes} nodes that run it at once{_resolution(unavailable, nodes, resolved, 'up')}",
-            fix=_one_down(obj, unavailable),
+            fix=_one_down(obj, unavailable) if ctx.fixes else None,
         )
 
 
@@ -571,7 +613,9 @@ def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Prob
             ("spec", "revisionHistoryLimit"),
             _DEFAULT_HISTORY,
             f"Set revisionHistoryLimit: {_DEFAULT_HISTORY} (the default)",
-        ),
+        )
+        if ctx.fixes
+        else None,
     )
 
 
@@ -660,7 +704,10 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         if not isinstance(spec, dict):
             continue
         for name in fields:
-            value = int32_value(spec.get(name))
+            raw = spec.get(name)
+            if raw is None or (raw.__class__ is int and raw >= 0):
+                continue  # absent, or a non-negative number (the usual case)
+            value = int32_value(raw)
             if value is not None and value < 0:
                 default = _DEFAULTS.get((obj.kind, name))
                 yield Problem(
@@ -669,7 +716,7 @@ def value_negative(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                     "more",
                     # the object is rejected as written: removing the field only makes it valid
                     fix=None
-                    if default is None
+                    if default is None or not ctx.fixes
                     else delete_key(
                         obj,
                         (*spec_path, name),

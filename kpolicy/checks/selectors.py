@@ -37,7 +37,7 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 "unsafe",
                 before="template",
             )
-            if labels
+            if labels and ctx.fixes
             else None,
         )
         return
@@ -100,7 +100,9 @@ def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         f"selector {selector} does not match template labels {labels_str(labels)}; {how}",
         anchor="key",
         related=(Related(obj, labels_path, "the pod template's labels"),),
-        fix=_labels_fix(obj, raw if as_map else raw.get("matchLabels"), raw, template_path),
+        fix=_labels_fix(obj, raw if as_map else raw.get("matchLabels"), raw, template_path)
+        if ctx.fixes
+        else None,
     )
 
 

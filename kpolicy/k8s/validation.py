@@ -159,6 +159,8 @@ _MEMO_LIMIT: Final = 4096
 _MEMO_LONGEST: Final = 253
 # memoised check -> the check itself (tests hold the one to the other)
 _GENERAL: dict[StringCheck, StringCheck] = {}
+# memoised check -> whether a value passes it (``not check(value)``, from the same answers)
+_PASSES: dict[StringCheck, Callable[[object], bool]] = {}
 
 
 def _by_value(check: StringCheck) -> StringCheck:
@@ -177,11 +179,27 @@ def _by_value(check: StringCheck) -> StringCheck:
             found = answers[value] = tuple(check(value))
         return list(found)
 
+    def passes(value: object) -> bool:
+        # the common answer (a valid string seen before) without copying it
+        if value.__class__ is str and answers.get(value) == ():
+            return True
+        return not memoised(value)
+
     memoised.__name__ = check.__name__
     memoised.__qualname__ = check.__qualname__
     memoised.__doc__ = check.__doc__
     _GENERAL[memoised] = check
+    _PASSES[memoised] = passes
     return memoised
+
+
+def passes(check: StringCheck) -> Callable[[object], bool]:
+    """Whether a value passes ``check`` (``not check(value)``): for a memoised check
+    (:func:`_by_value`) a dictionary look-up once the string was seen, without a list made."""
+    found = _PASSES.get(check)
+    if found is not None:
+        return found
+    return lambda value: not check(value)
 
 
 def general(check: StringCheck) -> StringCheck:
@@ -491,7 +509,16 @@ def _validate_match_labels(match_labels: object) -> list[SelectorError]:
     if not isinstance(match_labels, Mapping):
         return [(("matchLabels",), f"must be a mapping, not {_type_name(match_labels)}")]
     errors: list[SelectorError] = []
+    key_passes = _PASSES[is_qualified_name]
+    value_passes = _PASSES[is_valid_label_value]
     for key, value in match_labels.items():
+        if (
+            key.__class__ is str
+            and value.__class__ is str
+            and key_passes(key)
+            and value_passes(value)
+        ):
+            continue  # a valid pair (the usual case): no message to make
         path: tuple[str | int, ...] = (
             "matchLabels",
             key if isinstance(key, str) else str(key),

@@ -1,0 +1,622 @@
+"""The checks' fast paths (a cheap test that a check, or a part of one, has nothing to say; a
+fact worked out once per object) held to the general walk they stand for, on generated
+objects of built-in kinds, look-alike custom kinds and unknown groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpolicy import workload
+from kpolicy.checks import RuleContext, podspec
+from kpolicy.checks import names as names_checks
+from kpolicy.index import Index, LocalIndex
+from kpolicy.k8s import validation as v
+from kpolicy.load import load_text
+from kpolicy.model import KObject, SourceFile
+from kpolicy.records import replace
+from tests.helpers import examples
+from tests.k8s.test_validation import HOSTILE, INVALID, STRING_CHECKS, VALID
+
+CTX = RuleContext(index=LocalIndex())  # type: ignore[arg-type]
+SETTINGS = settings(
+    max_examples=examples(full=1500, quick=150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# text the name and label checks tell apart: valid names, upper case, dots, slashes, spaces,
+# lengths around 63 and 253
+_TEXT = (
+    st.sampled_from(["", "a", "web", "app.kubernetes.io/name", "Web", "a_b", "-a", "a.b", "x" * 64])
+    | st.text(alphabet="aZ09-_./ é", max_size=70)
+    | st.builds(lambda n: "a" * n, st.integers(60, 260))
+)
+_SCALAR = st.none() | st.booleans() | st.integers(-3, 3) | _TEXT
+_LABELS = st.dictionaries(_TEXT | st.integers(0, 2), _SCALAR, max_size=4) | _SCALAR
+
+# kinds with and without name checks, pod-template kinds and look-alikes, with apiVersions of
+# their own groups, other built-in groups, custom groups and of the wrong type
+_KINDS = [
+    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
+    "CronJob", "Service", "Namespace", "ConfigMap", "Rollout", "DeploymentConfig", "PodTemplate",
+    "Widget", "HorizontalPodAutoscaler",
+]  # fmt: skip
+_API_VERSIONS = [
+    "v1", "apps/v1", "batch/v1", "extensions/v1beta1", "apps/v1beta2", "argoproj.io/v1alpha1",
+    "apps.openshift.io/v1", "apps.kruise.io/v1beta1", "example.com/v1", "", 1, None,
+]  # fmt: skip
+
+
+def _objects(text: str) -> list[KObject]:
+    # the checks' memo of the index is per file, by id(obj): new objects, a new memo
+    CTX.index.clear()  # type: ignore[attr-defined]
+    return list(load_text(SourceFile("x.yaml", text)).objects)
+
+
+def _object(data: dict[str, Any]) -> KObject | None:
+    found = _objects(yaml.safe_dump(data, sort_keys=False))
+    return found[0] if len(found) == 1 else None
+
+
+def _checked(fn: Any, obj: KObject) -> list[Any]:
+    """``fn``'s findings on ``obj`` as the engine asks for them (what is worked out of the
+    object kept while its checks run)."""
+    workload.checking(obj)
+    try:
+        return list(fn(obj, CTX))
+    finally:
+        workload.checking(None)
+
+
+# --------------------------------------------------------------------------------------------
+# validation.passes: the memo's answer without a copy
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [*VALID, *INVALID, *((check, value) for check in STRING_CHECKS for value in HOSTILE)],
+)
+def test_passes_agrees_with_the_check(check: Any, value: object) -> None:
+    expected = not v.general(check)(value)
+    assert v.passes(check)(value) is expected  # before the memo holds the value
+    check(value)
+    assert v.passes(check)(value) is expected  # and from the memo
+
+
+@SETTINGS
+@given(value=_TEXT)
+def test_passes_agrees_on_generated_strings(value: str) -> None:
+    for check in STRING_CHECKS:
+        assert v.passes(check)(value) is (not v.general(check)(value)), check.__name__
+
+
+def test_passes_of_a_check_without_memo_asks_the_check() -> None:
+    def odd(value: object) -> list[str]:
+        return [] if value == "ok" else ["not ok"]
+
+    assert v.passes(odd)("ok") is True
+    assert v.passes(odd)("no") is False
+
+
+# --------------------------------------------------------------------------------------------
+# labels-invalid and name-invalid
+
+
+@SETTINGS
+@given(labels=_LABELS)
+def test_labels_pass_is_the_label_walk_finding_nothing(labels: object) -> None:
+    walk = list(names_checks._label_map_problems(labels, ("metadata", "labels"), "label", "x"))
+    assert names_checks._labels_pass(labels) is (not walk)
+
+
+def test_labels_pass_leaves_a_dict_subclass_to_the_walk() -> None:
+    class Odd(dict[str, Any]):
+        pass
+
+    assert names_checks._labels_pass(Odd({"a": "b"})) is False
+
+
+def _metadata_strategy() -> st.SearchStrategy[Any]:
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "name": _SCALAR,
+            "generateName": _SCALAR,
+            "labels": _LABELS,
+            "namespace": st.sampled_from(["default", "x"]),
+        },
+    ) | st.sampled_from([None, "meta", [1]])
+
+
+_POD_SPEC = st.fixed_dictionaries(
+    {"containers": st.just([{"name": "c", "image": "i"}])},
+    optional={
+        "hostname": _SCALAR,
+        "subdomain": _SCALAR,
+        "nodeSelector": _LABELS,
+        "tolerations": st.lists(st.fixed_dictionaries({}, optional={"key": _TEXT}), max_size=2),
+    },
+)
+
+
+@st.composite
+def _manifests(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(_KINDS))
+    data: dict[str, Any] = {
+        "apiVersion": draw(st.sampled_from(_API_VERSIONS)),
+        "kind": kind,
+        "metadata": draw(_metadata_strategy()),
+    }
+    pod = draw(_POD_SPEC)
+    template = {"metadata": {"labels": draw(_LABELS)}, "spec": pod}
+    shape = draw(st.sampled_from(["pod", "template", "job-template", "none"]))
+    if shape == "pod":
+        data["spec"] = pod
+    elif shape == "template":
+        data["spec"] = {"selector": {"matchLabels": draw(_LABELS)}, "template": template}
+    elif shape == "job-template":
+        data["spec"] = {"jobTemplate": {"spec": {"template": template}}}
+    if kind == "Service":
+        data["spec"] = {"selector": draw(_LABELS)}
+    if kind == "Job" and draw(st.booleans()):
+        data.setdefault("spec", {})
+        if isinstance(data["spec"], dict):
+            data["spec"].update({"completionMode": "Indexed", "completions": 3})
+    return data
+
+
+@SETTINGS
+@given(data=_manifests())
+def test_name_and_labels_fast_paths_answer_as_the_general_walk(data: dict[str, Any]) -> None:
+    obj = _object(data)
+    if obj is None:
+        return
+    general_names = (
+        _checked(names_checks._name_invalid, obj)
+        if obj.kind in names_checks._NAME_CHECKS and podspec.is_builtin(obj)
+        else []
+    )
+    assert _checked(names_checks.name_invalid, obj) == general_names
+    assert _checked(names_checks.labels_invalid, obj) == _checked(names_checks._labels_invalid, obj)
+
+
+@pytest.mark.parametrize("kind", _KINDS)
+@pytest.mark.parametrize("api_version", _API_VERSIONS)
+def test_is_builtin_reads_the_group_as_api_group_does(kind: str, api_version: object) -> None:
+    obj = _object({"apiVersion": "v1", "kind": kind, "metadata": {"name": "a"}})
+    assert obj is not None
+    # the loader makes no object of an apiVersion that is not a non-empty string: judged anyway
+    obj = replace(obj, data={**obj.data, "apiVersion": api_version})
+    groups = podspec._BUILTIN_GROUPS.get(kind)
+    assert podspec.is_builtin(obj) is (groups is not None and podspec.api_group(obj) in groups)
+
+
+# --------------------------------------------------------------------------------------------
+# the pod-template checks: each part of pod-spec-invalid asked only when the container has what
+# it judges, toleration-invalid and volume-mount-unknown only with tolerations and mounts
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers(-1, 70000) | _TEXT,
+    lambda children: (
+        st.lists(children, max_size=2)
+        | st.dictionaries(
+            st.sampled_from(["name", "port", "exec", "httpGet", "x"]), children, max_size=3
+        )
+    ),
+    max_leaves=6,
+)
+_PROBE = st.fixed_dictionaries({}, optional={"exec": _ANY, "httpGet": _ANY, "grpc": _ANY}) | _ANY
+_CONTAINER = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": _SCALAR,
+        "image": st.sampled_from([None, "", "web:1", 0]) | _ANY,
+        "ports": st.lists(
+            st.fixed_dictionaries(
+                {}, optional={"name": _TEXT, "containerPort": _ANY, "hostPort": _ANY}
+            )
+            | _ANY,
+            max_size=2,
+        )
+        | _ANY,
+        "env": st.lists(
+            st.fixed_dictionaries(
+                {}, optional={"name": _SCALAR, "value": _SCALAR, "valueFrom": _ANY}
+            ),
+            max_size=2,
+        )
+        | _ANY,
+        "envFrom": st.lists(
+            st.fixed_dictionaries({}, optional={"prefix": _TEXT, "configMapRef": _ANY}), max_size=2
+        )
+        | _ANY,
+        "volumeMounts": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "name": _TEXT,
+                    "mountPath": st.sampled_from(["/a", "/b", ""]),
+                    "recursiveReadOnly": st.sampled_from(["Enabled", "Disabled"]),
+                    "mountPropagation": st.sampled_from(["Bidirectional", "None"]),
+                },
+            ),
+            max_size=3,
+        )
+        | _ANY,
+        "volumeDevices": st.lists(st.fixed_dictionaries({"name": _TEXT}), max_size=2) | _ANY,
+        "resources": st.fixed_dictionaries(
+            {},
+            optional={
+                "requests": st.dictionaries(
+                    st.sampled_from(["cpu", "memory", "hugepages-2Mi", "example.com/gpu"]),
+                    st.sampled_from(["1", "2", "100m", 1, "x"]),
+                    max_size=3,
+                )
+                | _ANY,
+                "limits": st.dictionaries(
+                    st.sampled_from(["cpu", "memory", "hugepages-2Mi"]),
+                    st.sampled_from(["1", "2", "100m"]),
+                    max_size=3,
+                ),
+            },
+        )
+        | _ANY,
+        "livenessProbe": _PROBE,
+        "readinessProbe": _PROBE,
+        "startupProbe": _PROBE,
+        "lifecycle": st.fixed_dictionaries({}, optional={"postStart": _PROBE, "preStop": _PROBE})
+        | _ANY,
+        "restartPolicy": st.sampled_from(["Always", "OnFailure", "Never", "x", 1, None]),
+        "securityContext": st.fixed_dictionaries({}, optional={"privileged": st.booleans()}),
+    },
+)
+
+
+def _present_list(container: dict[str, Any], name: str) -> bool:
+    value = container.get(name)
+    return isinstance(value, list) and bool(value)
+
+
+# each part of pod-spec-invalid's per-container walk, with what it needs to find anything
+_PARTS: list[tuple[str, Any, Any]] = [
+    (
+        "image",
+        lambda c, ctx, obj: podspec._image_problems(("c",), c, "container", "how", lambda: False),
+        lambda c: c.get("image") in (None, ""),
+    ),
+    (
+        "ports",
+        lambda c, ctx, obj: [
+            *podspec._port_problems(("c",), c, "how"),
+            *podspec._host_port_problems(("c",), c, "how"),
+        ],
+        lambda c: _present_list(c, "ports"),
+    ),
+    (
+        "env",
+        lambda c, ctx, obj: [
+            *podspec._env_problems(("c",), c, True, "how"),
+            *podspec._env_problems(("c",), c, False, "how"),
+            *podspec._env_source_problems(("c",), c, "how"),
+        ],
+        lambda c: _present_list(c, "env") or _present_list(c, "envFrom"),
+    ),
+    (
+        "mounts",
+        lambda c, ctx, obj: podspec._mount_problems(obj, ("c",), c, "container", "how"),
+        lambda c: _present_list(c, "volumeMounts"),
+    ),
+    (
+        "resources",
+        lambda c, ctx, obj: podspec._resource_problems(("c",), c, "how"),
+        lambda c: (
+            isinstance(c.get("resources"), dict)
+            and isinstance(c["resources"].get("requests"), dict)
+        ),
+    ),
+    (
+        "probes",
+        lambda c, ctx, obj: [
+            *podspec._probe_problems(
+                ("spec", "initContainers", 0), c, "init container", False, "how", lambda: False
+            ),
+            *podspec._probe_problems(
+                ("spec", "containers", 0), c, "container", False, "how", lambda: False
+            ),
+        ],
+        lambda c: any(
+            c.get(field) is not None
+            for field in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe")
+        ),
+    ),
+    (
+        "restartPolicy",
+        lambda c, ctx, obj: [
+            *podspec._restart_policy_problems(
+                ("spec", "initContainers", 0), c, "init container", ctx, "how"
+            ),
+            *podspec._restart_policy_problems(
+                ("spec", "containers", 0), c, "container", ctx, "how"
+            ),
+        ],
+        lambda c: c.get("restartPolicy") is not None,
+    ),
+]
+_OLD = replace(CTX, kubernetes_version="1.33")  # before ContainerRestartRules
+_POD = _objects("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n")[0]
+
+
+@pytest.mark.parametrize(("part", "judge", "needs"), _PARTS, ids=[p[0] for p in _PARTS])
+@SETTINGS
+@given(container=_CONTAINER)
+def test_a_part_of_pod_spec_invalid_skipped_has_nothing_to_say(
+    part: str, judge: Any, needs: Any, container: dict[str, Any]
+) -> None:
+    if needs(container):
+        return
+    for ctx in (CTX, _OLD):
+        assert list(judge(container, ctx, _POD)) == [], part
+
+
+@st.composite
+def _pods(draw: st.DrawFn) -> dict[str, Any]:
+    spec: dict[str, Any] = {"containers": draw(st.lists(_CONTAINER, max_size=2))}
+    if draw(st.booleans()):
+        spec["initContainers"] = draw(st.lists(_CONTAINER, max_size=2))
+    if draw(st.booleans()):
+        spec["volumes"] = [{"name": draw(_TEXT)} for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        spec["hostNetwork"] = True
+    if draw(st.booleans()):
+        spec["tolerations"] = draw(
+            st.lists(
+                st.fixed_dictionaries(
+                    {}, optional={"key": _TEXT, "operator": _ANY, "value": _ANY, "effect": _ANY}
+                )
+            )
+            | _ANY
+        )
+    kind = draw(st.sampled_from(["Pod", "Deployment", "StatefulSet", "Rollout", "Widget"]))
+    api_version = {"Pod": "v1", "Rollout": "argoproj.io/v1alpha1", "Widget": "example.com/v1"}
+    data: dict[str, Any] = {
+        "apiVersion": api_version.get(kind, draw(st.sampled_from(["apps/v1", "example.com/v1"]))),
+        "kind": kind,
+        "metadata": {"name": "a"},
+    }
+    data["spec"] = spec if kind == "Pod" else {"template": {"spec": spec}}
+    return data
+
+
+def _walked(walk: Any, obj: KObject, *args: Any) -> list[Any]:
+    """A check's walk asked whatever its early return would say, its findings marked as the
+    check marks them (accepted_unless_template_rejected)."""
+    return list(podspec.accepted_unless_template_rejected(walk(obj, CTX, *args), obj, CTX))
+
+
+@SETTINGS
+@given(data=_pods())
+def test_pod_template_checks_fast_paths_answer_as_the_general_walk(data: dict[str, Any]) -> None:
+    """No pod spec, no tolerations, no container that mounts anything: the check's early
+    return says what its walk would."""
+    obj = _object(data)
+    if obj is None:
+        return
+    found = podspec._spec(obj)
+    if found is None:
+        assert obj.data["apiVersion"] == "example.com/v1"  # a look-alike or unknown kind
+        for fn in (podspec.toleration_invalid, podspec.volume_mount_unknown):
+            assert _checked(fn, obj) == []
+        assert _checked(podspec.pod_spec_invalid, obj) == []
+        return
+    tolerations = found[1].get("tolerations")
+    assert _checked(podspec.toleration_invalid, obj) == _walked(
+        podspec._toleration_invalid,
+        obj,
+        found[0],
+        tolerations if isinstance(tolerations, list) else [],
+    )
+    assert _checked(podspec.volume_mount_unknown, obj) == _walked(
+        podspec._volume_mount_unknown, obj, *found
+    )
+    assert _checked(podspec.pod_spec_invalid, obj) == _walked(
+        podspec._pod_spec_invalid, obj, *found
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the workload readers
+
+
+def _get_reference(data: object, *path: str | int) -> Any:
+    """workload.get as it was written first: a step at a time, asking whether it is there."""
+    current: Any = data
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(current, list) or not -len(current) <= step < len(current):
+                return None
+        elif not isinstance(current, dict):
+            return None
+        else:
+            if step not in current:
+                return None
+        current = current[step]
+    return current
+
+
+@SETTINGS
+@given(
+    data=_ANY,
+    path=st.lists(st.sampled_from(["name", "port", "x", 0, 1, -1, 2, True]), max_size=4),
+)
+def test_get_answers_as_the_step_by_step_reading(data: object, path: list[str | int]) -> None:
+    assert workload.get(data, *path) == _get_reference(data, *path)
+
+
+@pytest.mark.parametrize(("init", "ephemeral"), [(a, b) for a in (0, 1) for b in (0, 1)])
+def test_pod_containers_are_the_containers_worked_out_once(init: int, ephemeral: int) -> None:
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n"
+        "    spec:\n      containers: [{name: c}, 1, {name: d}]\n      initContainers: [{name: i}]\n"
+        "      ephemeralContainers: [{name: e}]\n---\n"
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {}\n"
+    )
+    deployment, widget = _objects(text)
+    spec_path, spec = workload.pod_spec(deployment) or ((), {})
+    expected = list(
+        workload.containers(spec_path, spec, init=bool(init), ephemeral=bool(ephemeral))
+    )
+    flags = {"init": bool(init), "ephemeral": bool(ephemeral)}
+    workload.checking(deployment)
+    try:
+        first = workload.pod_containers(deployment, **flags)
+        assert first == expected
+        assert workload.pod_containers(deployment, **flags) is first  # remembered
+        assert workload.pod_containers(widget, **flags) == []
+    finally:
+        workload.checking(None)
+    assert workload.pod_containers(deployment, **flags) == expected
+    assert workload.pod_containers(deployment, **flags) is not first  # afresh after
+
+
+def test_an_index_holds_the_objects_the_checks_run_on() -> None:
+    # the fast paths read the object alone: the same answers with a whole index as a local one
+    obj = _objects("apiVersion: v1\nkind: Pod\nmetadata: {name: P}\nspec: {containers: []}\n")[0]
+    whole = RuleContext(index=Index([obj]))
+    workload.checking(obj)
+    try:
+        assert list(names_checks.name_invalid(obj, whole)) == list(
+            names_checks.name_invalid(obj, CTX)
+        )
+    finally:
+        workload.checking(None)
+
+
+# --------------------------------------------------------------------------------------------
+# the rolling-update parameters: the strategy defaulted alone
+
+_STRATEGY = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["RollingUpdate", "Recreate", "OnDelete", "", None, 1]),
+            "rollingUpdate": st.fixed_dictionaries(
+                {},
+                optional={
+                    "maxSurge": st.sampled_from([0, 1, "25%", "x", None, True]),
+                    "maxUnavailable": st.sampled_from([0, 1, "25%", "x", None, [1]]),
+                    "partition": st.sampled_from([0, 2, None, "1"]),
+                },
+            )
+            | _ANY,
+        },
+    )
+    | _ANY
+)
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet"]),
+    strategy=_STRATEGY,
+    rest=st.fixed_dictionaries(
+        {},
+        optional={
+            "replicas": _ANY,
+            "revisionHistoryLimit": _ANY,
+            "progressDeadlineSeconds": _ANY,
+            "minReadySeconds": _ANY,
+            "podManagementPolicy": _ANY,
+            "persistentVolumeClaimRetentionPolicy": _ANY,
+            "template": _ANY,
+        },
+    ),
+    gate=st.booleans(),
+)
+def test_the_strategy_is_defaulted_as_in_the_whole_spec(
+    kind: str, strategy: object, rest: dict[str, Any], gate: bool
+) -> None:
+    from kpolicy.k8s.defaults import apps_v1_defaults
+
+    field = "strategy" if kind == "Deployment" else "updateStrategy"
+    for spec in (rest, {**rest, field: strategy}):
+        alone = {field: spec[field]} if field in spec else {}
+        whole = apps_v1_defaults(kind, spec, max_unavailable_statefulset=gate, shared=True)
+        assert apps_v1_defaults(kind, alone, max_unavailable_statefulset=gate, shared=True).get(
+            field
+        ) == whole.get(field)
+
+
+@SETTINGS
+@given(raw=st.none() | st.integers(min_value=0) | st.integers(min_value=2**31 - 2))
+def test_value_negative_skips_only_what_decodes_to_no_negative_number(raw: int | None) -> None:
+    # value-negative passes over an absent field and a non-negative int without decoding it
+    decoded = workload.int32_value(raw)
+    assert decoded is None or decoded >= 0
+
+
+_SPEC_WITHOUT_STRATEGY = ["{}", "{replicas: 3}", "{strategy: null}", "{updateStrategy: null}"]
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Pod"])
+@pytest.mark.parametrize("spec", _SPEC_WITHOUT_STRATEGY)
+@pytest.mark.parametrize("version", ["1.33", "1.37"])  # MaxUnavailableStatefulSet off, on
+@pytest.mark.parametrize("api_version", ["apps/v1", "apps/v1beta2", "example.com/v1"])
+def test_rolling_update_defaults_are_shared_and_accepted(
+    kind: str, spec: str, version: str, api_version: str
+) -> None:
+    """Without a written strategy, an apps/v1 workload's parameters are its kind's defaults,
+    kept once per kind and gate: the same as worked out from the object, and accepted by the
+    API server (rolling-update-invalid says nothing, as its walk would not)."""
+    from kpolicy.checks import rollout
+
+    text = f"apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: a}}\nspec: {spec}\n"
+    obj = _objects(text)[0]
+    ctx = replace(CTX, kubernetes_version=version)
+    rollout._DEFAULTED.clear()
+    for _ in range(2):  # worked out, then kept
+        shared = rollout._rolling_update_params(obj, ctx)
+        assert shared == rollout._worked_out_params(obj, ctx)
+        assert list(rollout.rolling_update_invalid(obj, ctx)) == []
+        if shared is not None:
+            assert not any(param.written for param in shared.params.values())
+            assert list(rollout._rolling_update_invalid(obj, ctx, shared)) == []
+    assert rollout._DEFAULTED == {} or api_version == "apps/v1"
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "DaemonSet", "StatefulSet"]),
+    strategy=_STRATEGY,
+    gate=st.booleans(),
+)
+def test_rolling_update_params_fast_path_answers_as_worked_out(
+    kind: str, strategy: object, gate: bool
+) -> None:
+    from kpolicy.checks import rollout
+
+    field = "strategy" if kind == "Deployment" else "updateStrategy"
+    obj = _object({"apiVersion": "apps/v1", "kind": kind, "spec": {field: strategy}})
+    if obj is None:
+        return
+    ctx = replace(CTX, feature_gates={"MaxUnavailableStatefulSet": gate})
+    assert rollout._rolling_update_params(obj, ctx) == rollout._worked_out_params(obj, ctx)
+    general = rollout._worked_out_params(obj, ctx)
+    fast = list(rollout.rolling_update_invalid(obj, ctx))
+    assert fast == (list(rollout._rolling_update_invalid(obj, ctx, general)) if general else [])
+
+
+@SETTINGS
+@given(match_labels=st.dictionaries(_TEXT | st.integers(0, 2), _SCALAR, max_size=4))
+def test_match_labels_errors_as_the_checks_give_them(match_labels: dict[Any, Any]) -> None:
+    # validate_label_selector passes over a valid pair without making its messages
+    expected = []
+    for key, value in match_labels.items():
+        path = ("matchLabels", key if isinstance(key, str) else str(key))
+        expected += [(path, f"label key {m}") for m in v.general(v.is_qualified_name)(key)]
+        expected += [(path, f"label value {m}") for m in v.general(v.is_valid_label_value)(value)]
+    assert v.validate_label_selector({"matchLabels": match_labels}) == expected
