@@ -74,6 +74,12 @@ def _schema_problems(obj: KObject, ctx: RuleContext) -> list[Kept]:
         return []
     unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
     patch = obj.patch
+    if not patch and not unvalidated:
+        # (most objects: every problem is kept as the rule says)
+        return [
+            (rule, path, message, at, record, rename, quote, None)
+            for rule, path, at, message, rename, quote, record in fields
+        ]
     kept: list[Kept] = []
     for rule, path, at, message, rename, quote, record in fields:
         if patch:

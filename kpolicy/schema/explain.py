@@ -76,18 +76,8 @@ def problem_fields(
             error.instance is not None or not path or not isinstance(path[-1], str)
         ):
             # (the most common error first)
-            expected = _expected(error.validator_value)
-            problems.append(
-                (
-                    RULE_TYPE_MISMATCH,
-                    path,
-                    "value",
-                    _type_message(error, expected),
-                    None,
-                    _read_as_not_string(error, expected),
-                    record,
-                )
-            )
+            message, quote = _type_fields(error)
+            problems.append((RULE_TYPE_MISMATCH, path, "value", message, None, quote, record))
         elif validator == "type":
             # only required fields are not nullable; decoding null leaves the zero value,
             # which the required check of the validation code then rejects
@@ -163,6 +153,47 @@ def _unknown_fields(
             )
         )
     return problems
+
+
+# (the types, as a name or a tuple of names; the value as _type_message keys it) → the message
+# and the quote fix of a type error: what a run's type errors have is the same few values
+_TYPE_FIELDS: dict[tuple[object, ...], tuple[str, bool]] = {}
+
+
+def _type_fields(error: Any) -> tuple[str, bool]:
+    """The message of a type error and whether quoting the value fixes it
+    (:func:`_type_message`, :func:`_read_as_not_string`), kept for the values they keep."""
+    raw, value = error.validator_value, error.instance
+    cls = value.__class__
+    types: object
+    if raw.__class__ is str:
+        types = raw
+    elif raw.__class__ is list:
+        types = tuple(raw)
+    else:
+        types = None
+    key: tuple[object, ...] | None = None
+    if types is not None:
+        if cls is str and len(value) <= 64:
+            key = (types, value)
+        elif cls in _KEPT_BY_VALUE:
+            key = (types, cls, value)
+        elif cls in _KEPT_BY_CLASS:
+            key = (types, cls)
+    if key is not None:
+        try:
+            found = _TYPE_FIELDS.get(key)
+        except TypeError:  # a type name that is not hashable: never kept
+            key = found = None
+        if found is not None:
+            return found
+    expected = _expected(raw)
+    found = (_type_message(error, expected), _read_as_not_string(error, expected))
+    if key is not None:
+        if len(_TYPE_FIELDS) >= _MESSAGES_KEPT:
+            _TYPE_FIELDS.clear()
+        _TYPE_FIELDS[key] = found
+    return found
 
 
 def _read_as_not_string(error: Any, expected: tuple[str, bool, bool, bool]) -> bool:

@@ -792,29 +792,30 @@ def _object_node(
                 # the properties the value has, in the schema's order (as jsonschema reports
                 # them), found from its own keys: an object has a few of the dozens named;
                 # each with its record, which follows the previous key's subtree
+                # (but a value of its leaf's types, which has no error: not even listed)
                 present = []
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
-                    for name in instance:
+                    for name, item in instance.items():
                         found = subs.get(name) or sub_of(name)
-                        if found is not None:
-                            present.append((found, name, -1))
+                        if found is not None and (not shallow or item.__class__ not in found[2]):
+                            present.append((found, name, -1, item))
                 else:
                     sizes = out.sizes
                     child = record + 1
-                    for name in instance:
+                    for name, item in instance.items():
                         found = subs.get(name) or sub_of(name)
-                        if found is not None:
-                            present.append((found, name, child))
+                        if found is not None and (not shallow or item.__class__ not in found[2]):
+                            present.append((found, name, child, item))
                         child += sizes[child]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
-                for (_, sub, leaf), name, child in present:
-                    item = instance[name]
-                    if not shallow:
-                        sub.checked(item, (*path, name), child, out)
-                    elif item.__class__ not in leaf:  # (a value of the leaf's types: no error)
+                if shallow:
+                    for (_, sub, _), name, child, item in present:
                         sub.run(item, (*path, name), child, out)
+                else:
+                    for (_, sub, _), name, child, item in present:
+                        sub.checked(item, (*path, name), child, out)
             elif keyword == "required":
                 for name in required:
                     if name not in instance:
@@ -919,9 +920,16 @@ def _step(
         if not _value_supported(keyword, value):
             return _raises(keyword)
 
+        # a string equals only the strings among the values (_equal): one set lookup
+        strings = frozenset(each for each in value if isinstance(each, str))
+
         def enum(instance: Any, path: Path, record: int, out: _Found) -> None:
-            if all(not _equal(instance, each) for each in value):
-                out.append(LiteError("enum", value, instance, schema, path, None, record))
+            if instance.__class__ is str:
+                if instance in strings:
+                    return
+            elif any(_equal(instance, each) for each in value):
+                return
+            out.append(LiteError("enum", value, instance, schema, path, None, record))
 
         return enum
     if keyword == "pattern":

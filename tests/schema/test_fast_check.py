@@ -435,6 +435,10 @@ def test_a_type_errors_message_kept_is_the_one_made(types: Any, value: Any) -> N
         list,
     )
     assert (again is first) == kept  # kept, not made again
+    # and the message with the quote fix, kept together for the same values
+    fields = explained._type_fields(error)
+    assert fields == (made, explained._read_as_not_string(error, expected))
+    assert (explained._type_fields(error) is fields) == kept
 
 
 def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -> None:
