@@ -273,6 +273,13 @@ def test_local_findings_round_trip_through_pickle() -> None:
     unpacked = again[1].per_object[0][0]
     assert again[1].rendered == {id(d): (d, "line") for d in unpacked}
     assert lint_run._unpack(lint_run._pack(("file", replace(local, lines=()))))[1] is not None
+    # the parent's own answers (never pickled) get the map where they are made, a child's not
+    assert not local.rendered
+    held = lint_run._held(("file", local))[1]
+    assert held is not None and held.rendered == {
+        id(d): (d, "line") for d in local.per_object[0][0]
+    }
+    assert lint_run._held(("file", replace(local, lines=())))[1].rendered == {}
 
 
 def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:

@@ -212,9 +212,17 @@ def _check_locally(
 
     line = finding_lines()  # one file's objects and name encoded once each
     lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
-    return LocalFindings(
-        tuple(per_object), traces, lines, ordered, rendered_lines(per_object, lines)
-    )
+    return LocalFindings(tuple(per_object), traces, lines, ordered)
+
+
+def _held(answer: tuple[LoadedFile | str, LocalFindings | None]) -> Any:
+    """The parent's own answer (never pickled) with its lines by their findings' identity
+    (:attr:`LocalFindings.rendered`), made in the parent alone: a child's travel as ``lines``
+    and are put so by :func:`_unpack`."""
+    result, found = answer
+    if found is None or not found.lines:
+        return answer
+    return result, replace(found, rendered=rendered_lines(found.per_object, found.lines))
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
@@ -410,7 +418,9 @@ def read_all(
             from kpolicy.parallel import WorkerFailed, load_files
 
             try:
-                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack)
+                found = load_files(
+                    on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack, _held
+                )
             except WorkerFailed:
                 pass
             else:
