@@ -1,5 +1,5 @@
-/* kpolicy._cload: the common case of kpolicy.load._build_document in one pass over libyaml's
- * events, with no Node or Mark object made.
+/* kpolicy._cload: the common case of kpolicy.compose._build_document (the composer path of
+ * kpolicy.load) in one pass over libyaml's events, with no Node or Mark object made.
  *
  * load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) reads one chunk as
  * kpolicy.load.load_documents hands it to its composer and returns, for each document that is
@@ -13,7 +13,7 @@
  * (a Python exception is cleared; a BaseException that is not an Exception, such as
  * KeyboardInterrupt, is raised).
  *
- * Plain scalars are typed by go-yaml v2's rules as kpolicy.load's resolver table has them
+ * Plain scalars are typed by go-yaml v2's rules as kpolicy.compose's resolver table has them
  * (bool, null, int, float, merge); an int that is not a short plain decimal goes to int_of,
  * a float to float_of (kpolicy.load's own conversions). Nesting is kept on an explicit stack
  * bounded by max_depth: no C recursion.
@@ -75,7 +75,7 @@ records_reserve(Records *records, Py_ssize_t more)
     return OK;
 }
 
-/* The tags kpolicy.load's resolver gives a plain scalar (go-yaml v2's resolve()). */
+/* The tags kpolicy.compose's resolver gives a plain scalar (go-yaml v2's resolve()). */
 enum { T_STR, T_TRUE, T_FALSE, T_NULL, T_INT, T_FLOAT, T_MERGE };
 
 static int

@@ -25,15 +25,25 @@ class Input:
     as a string, and a replayed run (which reads ``location``) never needs the ``Path``, nor
     ``pathlib`` (4 ms of its start-up with what it imports)."""
 
-    __slots__ = ("_path", "display", "explicit")
+    __slots__ = ("_path", "display", "explicit", "size")
 
     display: str  # as reported: relative, as the user gave it
     explicit: bool  # named on the command line, not found by walking a folder
+    # its size in bytes when the walk took its status (as it decided that it is a regular
+    # file), else None: kpolicy.lint.inputs.size_of then takes it
+    size: int | None
 
-    def __init__(self, display: str, path: str | Path | None, explicit: bool = True) -> None:
+    def __init__(
+        self,
+        display: str,
+        path: str | Path | None,
+        explicit: bool = True,
+        size: int | None = None,
+    ) -> None:
         self.display = display
         self._path = path  # None for stdin
         self.explicit = explicit
+        self.size = size
 
     @property
     def path(self) -> Path | None:
@@ -239,7 +249,7 @@ def discover(
             identity = _identity(given, status)
             if identity not in seen:
                 seen.add(identity)
-                files.append(Input(given, given))
+                files.append(Input(given, given, size=status.st_size))
                 if statuses is not None:
                     statuses[given] = status
         else:
@@ -324,7 +334,7 @@ def _walk(
             if identity in seen:
                 continue
             seen.add(identity)
-            files.append(Input(display, display, explicit=False))
+            files.append(Input(display, display, explicit=False, size=status.st_size))
             if statuses is not None:
                 statuses[display] = status
 

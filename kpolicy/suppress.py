@@ -21,8 +21,6 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 
-import yaml
-
 from kpolicy.config import Exemption
 from kpolicy.lazyre import lazy_compile
 from kpolicy.model import (
@@ -104,6 +102,8 @@ def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
     block scalar's content starts on the line after its ``|`` or ``>``, where a comment may
     stand). Past a syntax error nothing more is known: those positions count as comments, as
     they did before the loader could tell (the document is refused anyway)."""
+    import yaml  # here: only a chunk with a directive is scanned, and a run may need no PyYAML
+
     inside = [False] * len(positions)
     try:
         for token in yaml.scan(chunk, Loader=yaml.CSafeLoader):

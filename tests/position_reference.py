@@ -11,7 +11,7 @@ from typing import Any, cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from kpolicy.load import (
+from kpolicy.compose import (
     _BOOL,
     _FLOAT,
     _INT,
@@ -21,12 +21,11 @@ from kpolicy.load import (
     _STR,
     _TRUE_WORDS,
     _constructor,
-    _escape,
-    _int_or_fallback,
     _last_item,
     _not_block,
     _Refused,
 )
+from kpolicy.load import _escape, _int_or_fallback
 from kpolicy.model import Limits, Severity, Span
 from kpolicy.positions import PositionTable
 

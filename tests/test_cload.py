@@ -28,7 +28,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpolicy import load
+from kpolicy import compose, load
 from kpolicy.model import Limits, SourceFile
 from kpolicy.yamltext import document_chunks
 from tests.conftest import ROOT, SHARED
@@ -174,7 +174,7 @@ def test_several_documents_in_one_chunk_are_each_loaded() -> None:
     chunk = "a: 1\n...\n---\n~\n...\n--- [x]\n...\n---\nb: {c: 2}\n"
     loaded = LOAD_CHUNK(chunk, 3, 100, 10, load._int_value, load._float_value)
     assert [value for value, _ in loaded] == [{"a": 1}, ["x"], {"b": {"c": 2}}]
-    composed = [n for n in yaml.compose_all(chunk, Loader=load._Loader) if n.value not in ("~",)]
+    composed = [n for n in yaml.compose_all(chunk, Loader=compose._Loader) if n.value not in ("~",)]
     for (_, records), node in zip(loaded, composed, strict=True):
         assert records[:2].tolist() == [node.start_mark.line + 4, node.start_mark.column + 1]
 
@@ -273,6 +273,94 @@ def test_documents_past_the_limits_are_refused(text: str, limits: Limits | None)
 def test_documents_at_the_limits_are_loaded(text: str, limits: Limits | None) -> None:
     assert None not in _chunk_results(text, limits)
     _assert_both_paths_agree(text, limits)
+
+
+# `&` and `*` in scalars (a shell script in a ConfigMap), which the composer reads with its
+# measure of what aliases expand to: read in C within the bounds, refused past them, and
+# reported as the composer reports them either way
+SCRIPT_AT_THE_LIMITS = [
+    ("a: [1, 2, 'x && y *']\n", Limits(max_nodes=6), True),
+    ("a: [1, 2, 'x && y *']\n", Limits(max_nodes=5), False),
+    ("{a: '&', b: '*'}\n", Limits(max_nodes=5), True),
+    ("{a: '&', b: '*'}\n", Limits(max_nodes=4), False),
+    ("a: {b: {c: 'p & q*'}}\n", Limits(max_depth=3), True),
+    ("a: {b: {c: 'p & q*'}}\n", Limits(max_depth=2), False),
+    ("a: {b: {c: {}}}\nd: '&*'\n", Limits(max_depth=3), True),
+    ("a: {b: {c: {}}}\nd: '&*'\n", Limits(max_depth=2), False),
+    ("a: {b: [[]]}\nd: '&*'\n", Limits(max_depth=3), True),
+    ("a: {b: [[]]}\nd: '&*'\n", Limits(max_depth=2), False),
+    ("[[[['&*']]]]\n", Limits(max_depth=4), True),
+    ("[[[['&*']]]]\n", Limits(max_depth=3), False),
+    ("[" * 256 + "'&*'" + "]" * 256 + "\n", None, True),
+    ("[" * 257 + "'&*'" + "]" * 257 + "\n", None, False),
+    ("run: |\n  a && b\n  ls *.yaml\n---\nc: &x 1\nd: *x\n", None, True),
+    ("a: &x [1, '*']\nb: *x\n", None, False),  # an anchor: the composer's
+]
+
+
+@needs_extension
+@pytest.mark.parametrize(("text", "limits", "in_c"), SCRIPT_AT_THE_LIMITS)
+def test_a_chunk_with_ampersand_and_star_is_read_in_c_as_the_composer_reads_it(
+    text: str, limits: Limits | None, in_c: bool
+) -> None:
+    assert (_chunk_results(text, limits)[0] is not None) is in_c
+    _assert_both_paths_agree(text, limits)
+
+
+def test_floats_are_converted_as_pyyaml_converts_them() -> None:
+    """The C loader's float conversion (load._float_value, without PyYAML) is PyYAML's
+    SafeConstructor.construct_yaml_float, which the composer uses: same type, value and sign
+    (of a NaN too), or the text where PyYAML raises."""
+    from yaml.nodes import ScalarNode
+
+    texts = [
+        "1.5",
+        "-1.5",
+        "+1.5",
+        ".5",
+        "-.5",
+        "1e3",
+        "1E+3",
+        "-1e-3",
+        "1_000.5",
+        "1.e5",
+        "-0.0",
+        "0.0",
+        ".inf",
+        ".Inf",
+        "-.INF",
+        "+.inf",
+        ".nan",
+        ".NaN",
+        "-.nan",
+        "+.NAN",
+        "1:30",
+        "-1:30.5",
+        "1:2:3.5",
+        "",
+        "-",
+        "+",
+        "_",
+        "x",
+        "1e",
+        "1e999",
+        "-1e999",
+        "1" + "0" * 400,
+        "1:x",
+        ":",
+        "1__0.5",
+    ]
+    for text in texts:
+        try:
+            expected: Any = compose._constructor.construct_yaml_float(
+                ScalarNode("tag:yaml.org,2002:float", text)
+            )
+        except (ValueError, IndexError):
+            expected = text
+        ours = load._float_value(text)
+        assert _same(ours, expected), (text, ours, expected)
+        if isinstance(ours, float):
+            assert math.copysign(1, ours) == math.copysign(1, expected), text
 
 
 @needs_extension
@@ -535,7 +623,7 @@ def test_the_dev_install_uses_the_c_loader(monkeypatch: pytest.MonkeyPatch) -> N
         raise AssertionError("the Python walk ran on a common chunk")
 
     monkeypatch.setattr(load, "_load_chunk", counting)
-    monkeypatch.setattr(load, "_build_document", not_called)
+    monkeypatch.setattr(compose, "_build_document", not_called)
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: B\n"
     documents, diagnostics = load.load_documents(SourceFile("t.yaml", text))
     assert len(calls) == 2 and not built and not diagnostics
@@ -570,7 +658,7 @@ def test_the_c_loader_is_used_with_the_libyaml_the_python_path_reads_as(
     monkeypatch.setattr(kpolicy, "_cload", fake, raising=False)
     monkeypatch.delenv("KPOLICY_PURE_PYTHON", raising=False)
     if not pyyaml_has_libyaml:
-        monkeypatch.setattr(load, "_CParser", None)
+        monkeypatch.setattr(load, "_pyyaml_has_libyaml", lambda: False)
     assert (load._c_loader() is load_chunk) is used
 
 
@@ -597,6 +685,135 @@ def test_kpolicy_pure_python_turns_the_c_loader_off() -> None:
         [sys.executable, "-c", check], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert done.stdout.strip() == "True", done.stderr
+
+
+def _python(code: str, **env: str) -> str:
+    """What ``code`` prints, run by a new interpreter in the repository (env: added)."""
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**environ, **env},
+        cwd=ROOT,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_pyyaml_s_libyaml_is_found_without_importing_pyyaml() -> None:
+    """Whether PyYAML has its libyaml is told by where its extension is, not by importing
+    PyYAML (which a run the C loader reads whole does not import), and agrees with PyYAML."""
+    found = _python(
+        "import sys\nfrom kpolicy import load\n"
+        "print(load._pyyaml_has_libyaml(), 'yaml' in sys.modules)"
+    )
+    assert found == f"{yaml.__with_libyaml__} False"
+
+
+def test_a_pyyaml_without_its_extension_turns_the_c_loader_off(tmp_path: Path) -> None:
+    """A PyYAML found first on the path without its extension (a pure-Python install) has
+    no libyaml: the C loader is off; with the extension where import finds it, it is found,
+    and neither PyYAML is imported for it."""
+    fake = tmp_path / "yaml"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('imported')\n")
+    code = (
+        "import sys\nfrom kpolicy import load\n"
+        "print(load._pyyaml_has_libyaml(), load._load_chunk is None, 'yaml' in sys.modules)"
+    )
+    assert _python(code, PYTHONPATH=str(tmp_path)) == "False True False"
+    extension = Path(yaml.__file__).parent.glob("_yaml*")
+    built = [p for p in extension if p.suffix in (".so", ".pyd")]
+    if not built:
+        pytest.skip("this PyYAML has no libyaml extension")
+    (fake / built[0].name).symlink_to(built[0])
+    assert _python(code, PYTHONPATH=str(tmp_path)).startswith("True ")
+    assert _python(code, PYTHONPATH=str(tmp_path)).endswith(" False")
+
+
+@needs_extension
+def test_a_pyyaml_extension_that_does_not_import_turns_the_c_loader_off_when_met(
+    tmp_path: Path,
+) -> None:
+    """PyYAML's extension where import finds it but broken (it does not import): the C loader
+    is on until the first chunk that needs the composer imports PyYAML, whose parser is then
+    its pure-Python one, which the C loader does not follow; from there the composer reads
+    every chunk, as with KPOLICY_PURE_PYTHON."""
+    import sysconfig
+
+    copy = tmp_path / "yaml"
+    copy.mkdir()
+    for source in Path(yaml.__file__).parent.glob("*.py"):
+        (copy / source.name).write_text(source.read_text())
+    (copy / f"_yaml{sysconfig.get_config_var('EXT_SUFFIX')}").write_bytes(b"not a library")
+    # read first: the composer's (an anchor)
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: &n a}\ndata: {k: *n}\n"
+    )
+    (tmp_path / "b.yaml").write_text(COMMON[0])
+    code = (
+        "import sys\nfrom kpolicy import load\nsys.stderr.write(f'{load._load_chunk is None} ')\n"
+        "sys.argv = ['kpolicy', 'lint', '--format', 'json', '--no-cache', '-j', '1',"
+        " '--fail-on', 'never', 'a.yaml', 'b.yaml']\n"
+        "from kpolicy.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import yaml\nsys.stdout.flush()\n"
+        "sys.stderr.write(f'{load._load_chunk is None} {yaml.__with_libyaml__}')\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    reports = []
+    for pure in ("", "1"):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={
+                **environ,
+                "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}",
+                "KPOLICY_PURE_PYTHON": pure,
+            },
+            check=True,
+        )
+        reports.append((done.stdout, done.stderr.split()[-3:]))
+    (broken, said), (pure_report, _) = reports
+    assert said == ["False", "True", "False"]
+    assert json.loads(broken)["summary"]["files"] == 2
+    assert broken == pure_report
+
+
+def test_without_the_extension_the_composer_reads_every_chunk_to_the_same_report(
+    tmp_path: Path,
+) -> None:
+    """kpolicy._cload missing (not built): the composer reads every chunk, PyYAML is
+    imported for it, and the report on the examples is the one the C loader gives."""
+    run = (
+        "import sys\n{block}"
+        "from kpolicy import load\n"
+        "sys.stderr.write(f'{{load._load_chunk is None}}\\n')\n"
+        "sys.argv = ['kpolicy', 'lint', '--format', 'json', '--no-cache', '-j', '1',"
+        " '--fail-on', 'never', 'examples']\n"
+        "from kpolicy.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stdout.flush()\n"
+        "sys.stderr.write(f'{{\"yaml\" in sys.modules}}\\n')\n"
+    )
+    reports = []
+    for block in ("sys.modules['kpolicy._cload'] = None\n", ""):
+        done = subprocess.run(
+            [sys.executable, "-c", run.format(block=block)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"},
+            check=True,
+        )
+        reports.append((done.stdout, done.stderr.split()))
+    (missing, said), (built, _) = reports
+    assert said == ["True", "True"]
+    assert json.loads(missing)["diagnostics"]
+    assert missing == built
 
 
 LEAK_INPUTS = [

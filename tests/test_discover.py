@@ -79,6 +79,31 @@ def test_statuses_are_those_of_the_files_found(
         assert status == os.stat(location)
 
 
+def test_the_walk_gives_each_file_its_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk's own status gives each file's size (through a link, of what it leads to):
+    a run sizes its files to share them among workers without a second status of each, or
+    a Path made for it, before the workers fork; an Input made elsewhere is sized now."""
+    from kpolicy.lint import inputs
+
+    monkeypatch.chdir(_tree(tmp_path))
+    (tmp_path / "a" / "soft.yaml").symlink_to("two.yml")
+    (tmp_path / "b.yaml").write_text(MANIFEST * 3)
+    files, errors = discover(["a", "b.yaml"])
+    assert errors == [] and [f.size for f in files] == [os.stat(f.display).st_size for f in files]
+    assert files[-1].size == len(MANIFEST) * 3
+
+    def no_status(*args: object, **kwargs: object) -> None:
+        raise AssertionError("stat")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "stat", no_status)
+        assert [inputs.size_of(f) for f in files] == [f.size for f in files]
+        assert all(f._path.__class__ is str for f in files)  # no Path made
+    assert inputs.size_of(Input("b.yaml", Path("b.yaml"))) == len(MANIFEST) * 3
+    assert inputs.size_of(Input("gone.yaml", "gone.yaml")) == 0
+    assert inputs.size_of(Input("-", None)) == 0
+
+
 def test_config_inside_a_walked_folder_is_not_linted_as_a_manifest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

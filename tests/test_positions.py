@@ -12,7 +12,7 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kpolicy import load
+from kpolicy import compose, load
 from kpolicy.model import Limits, SourceFile
 from kpolicy.positions import PositionTable
 from tests.position_reference import ReferenceBuilder
@@ -44,10 +44,10 @@ def _both(text: str, limits: Limits | None = None) -> tuple[PositionTable, Posit
     build the same value, report the same problems and hold the same entries in the same
     order, and that every pointer (and one below each) is looked up as the entries say."""
     limits = limits or Limits()
-    node = yaml.compose(text, Loader=load._Loader)
+    node = yaml.compose(text, Loader=compose._Loader)
     assert node is not None
-    problems: list[load.Problem] = []
-    value, compact = load._build_document(node, 0, limits, problems)
+    problems: list[compose.Problem] = []
+    value, compact = compose._build_document(node, 0, limits, problems)
     reference = PositionTable()
     builder = ReferenceBuilder(reference, 0, limits)
     assert builder.build(node, "", None, 0) == value
@@ -318,13 +318,13 @@ def test_irregular_tables_survive_pickling() -> None:
     ],
 )
 def test_refused_at_the_same_node_with_the_problems_found_before(text: str, limits: Limits) -> None:
-    node = yaml.compose(text, Loader=load._Loader)
+    node = yaml.compose(text, Loader=compose._Loader)
     assert node is not None
-    problems: list[load.Problem] = []
-    with pytest.raises(load._Refused) as ours:
-        load._build_document(node, 0, limits, problems)
+    problems: list[compose.Problem] = []
+    with pytest.raises(compose._Refused) as ours:
+        compose._build_document(node, 0, limits, problems)
     builder = ReferenceBuilder(PositionTable(), 0, limits)
-    with pytest.raises(load._Refused) as theirs:
+    with pytest.raises(compose._Refused) as theirs:
         builder.build(node, "", None, 0)
     assert str(ours.value) == str(theirs.value)
     assert ours.value.node is theirs.value.node
@@ -404,7 +404,7 @@ def _mapping_lines(data: st.DataObject, indent: int, depth: int, anchors: list[s
 def test_generated_irregular_documents_have_the_reference_positions(data: st.DataObject) -> None:
     text = "\n".join(_mapping_lines(data, 0, 0, [])) + "\n"
     try:
-        node = yaml.compose(text, Loader=load._Loader)
+        node = yaml.compose(text, Loader=compose._Loader)
     except yaml.YAMLError:
         assume(False)
     assume(node is not None)
@@ -438,9 +438,9 @@ def test_simple_scalars_built_in_the_loop_are_the_values_build_makes() -> None:
     body = "".join(f"k{i}: {t}\n" for i, t in enumerate(texts))
     body += "l:\n" + "".join(f"  - {t}\n" for t in texts)
     _both(body)  # the same records, values and problems as the reference builder
-    node = yaml.compose(body, Loader=load._Loader)
+    node = yaml.compose(body, Loader=compose._Loader)
     assert node is not None
-    value, _ = load._build_document(node, 0, Limits(), [])
+    value, _ = compose._build_document(node, 0, Limits(), [])
     expected = [
         0,
         7,

@@ -214,26 +214,52 @@ def test_one_file_lint_compiles_only_the_patterns_it_uses(tmp_path: Path) -> Non
     assert compiled.split() == []
 
 
-@pytest.mark.skipif(
+C_LOADER = pytest.mark.skipif(
     importlib.import_module("kpolicy.load")._load_chunk is None,
     reason="the C loader is not built or KPOLICY_PURE_PYTHON is set: the composer reads every chunk",
 )
-def test_one_file_lint_compiles_no_resolver_pattern(tmp_path: Path) -> None:
-    """The go-yaml resolver table (kpolicy.load) serves the chunks the composer reads
-    (anchors, tags, errors); the C loader reads a plain Deployment without it."""
+
+
+@C_LOADER
+def test_one_file_lint_reads_without_pyyaml(tmp_path: Path) -> None:
+    """The C loader reads a plain Deployment: PyYAML (a tenth of the run: yaml.reader compiles
+    a pattern of every printable character) and the composer (kpolicy.compose, the go-yaml
+    resolver table) are imported only for a chunk the C loader leaves, as one with an
+    anchor; the run then reads it as before."""
     (tmp_path / "d.yaml").write_text(SMALL_DEPLOYMENT)
-    report = (
-        "from kpolicy import load\n"
-        "for rules in load._Loader.yaml_implicit_resolvers.values():\n"
-        "    for tag, pattern in rules:\n"
-        "        if 'match' in vars(pattern):\n"
-        "            sys.stderr.write(tag + ' ')"
-    )
-    compiled, out = _run_main(
-        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "d.yaml"], tmp_path, report
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "d.yaml"], tmp_path
     )
     assert json.loads(out)["diagnostics"]
-    assert compiled.split() == []
+    assert {"yaml", "kpolicy.compose"} & modules == set()
+    # a shell script's `&&` and `*` are no anchor and alias: still the C loader's
+    script = "\n".join(
+        [
+            "apiVersion: v1",
+            "kind: ConfigMap",
+            "metadata: {name: script}",
+            "data:",
+            "  run.sh: |",
+            "    make && ls *.yaml",
+            "",
+        ]
+    )
+    (tmp_path / "c.yaml").write_text(script)
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "c.yaml"], tmp_path
+    )
+    assert {"yaml", "kpolicy.compose"} & modules == set()
+    anchored = SMALL_DEPLOYMENT.replace("labels: {app: web}\nspec", "labels: &l {app: web}\nspec")
+    anchored = anchored.replace("matchLabels: {app: web}", "matchLabels: *l")
+    assert anchored.count("*l") == 1
+    (tmp_path / "a.yaml").write_text(anchored)
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "a.yaml"], tmp_path
+    )
+    assert {"yaml", "kpolicy.compose"} <= modules
+    found = json.loads(out)["diagnostics"]
+    assert found and all(d["file"] == "a.yaml" for d in found)
+    assert "selector-mismatch" not in {d["rule"] for d in found}
 
 
 def test_one_file_lint_compiles_no_record_code(tmp_path: Path) -> None:

@@ -276,10 +276,15 @@ def refuse_past_run_limit(
 
 
 def size_of(item: Input) -> int:
-    if item.path is None:
+    """The size of ``item``'s file: as the walk found it (no second status, nor a ``Path``
+    made before the workers fork), else as it is now; 0 for stdin or an unreadable file."""
+    if item.size is not None:
+        return item.size
+    location = item.location
+    if location is None:
         return 0
     try:
-        return item.path.stat().st_size
+        return os.stat(location).st_size
     except (OSError, ValueError):
         return 0
 
@@ -332,7 +337,7 @@ def gather_inputs(options: LintOptions, session: Session) -> Gathered:
     errors.extend(context_errors)
     base = options.cwd or Path.cwd()
     repo = RepoModel.scan(
-        [i.display for i in (*inputs, *context_inputs) if i.path is not None], base
+        [i.display for i in (*inputs, *context_inputs) if i.location is not None], base
     )
     read_also.extend(repo.files_read)
     reported_names = {i.display for i in inputs}
@@ -368,7 +373,7 @@ def gather_inputs(options: LintOptions, session: Session) -> Gathered:
         if is_baseline(item):
             skipped.append(Skipped(item.display, "kpolicy baseline"))
             continue
-        why = repo.skip_reason(item.display) if item.path is not None else None
+        why = repo.skip_reason(item.display) if item.location is not None else None
         if why is not None:
             skipped.append(Skipped(item.display, *why))
             if why[1] == HELM_TEMPLATES:

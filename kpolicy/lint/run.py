@@ -332,7 +332,7 @@ def read_all(
     on_disk = [
         i
         for i, (item, _) in enumerate(reads)
-        if item.path is not None and results[i] is None and item.display not in options.texts
+        if item.location is not None and results[i] is None and item.display not in options.texts
     ]
     local: list[LocalFindings | None] = [None] * len(reads)
     # serial (-j 1, or no idle core) on an input that workers would share: the same local pass,
