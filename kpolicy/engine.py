@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
 from kpolicy.k8s.apis import dispatch_kind
@@ -97,6 +97,20 @@ class _Step:
     direct: DirectFn | None = None  # run instead of both (see direct)
 
 
+@record(frozen=True, slots=True)
+class _Steps:
+    """A kind's plan as run() takes it, worked out once: every step with its position, and
+    what a local pass runs (in the plan's order) and defers, when the object's schema is read
+    there and when it is not (a custom kind's: a definition in another file may give it)."""
+
+    numbered: tuple[tuple[int, _Step], ...]
+    local: tuple[tuple[int, _Step], ...]  # the steps that read no other object
+    deferred: tuple[int, ...]  # the positions of those that do
+    alone: tuple[tuple[int, _Step], ...]  # the steps that read their object alone
+    alone_deferred: tuple[int, ...]  # the positions of the others
+    schema_step: _Step | None  # the first step that reads the schema (None: none does)
+
+
 @record(frozen=True)
 class ActiveRule:
     rule: RuleDef
@@ -144,6 +158,8 @@ class Engine:
                     self._pod_template_checks.append((entry, frozen))
         # kind → what run() needs per check, worked out on the first object of that kind
         self._plans: dict[str, tuple[_Step, ...]] = {}
+        # kind → its plan's steps as run() takes them (see _Steps)
+        self._ordered: dict[str, _Steps] = {}
         self._relating: dict[str, frozenset[int]] = {}
 
     def _plan(self, key: str) -> tuple[_Step, ...]:
@@ -189,6 +205,7 @@ class Engine:
             )
         plan = tuple(steps)
         self._plans[key] = plan
+        self._ordered.pop(key, None)  # made again from this plan
         return plan
 
     @staticmethod
@@ -240,40 +257,57 @@ class Engine:
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)
+        ordered = self._ordered.get(kind)
+        if ordered is None:
+            ordered = self._order(kind, plan)
+        steps: Sequence[tuple[int, _Step]]
+        if deferred is not None:
+            steps, later = ordered.local, ordered.deferred
+            # whether the checks that read the kind's schema run here: asked once an object
+            schema_step = ordered.schema_step
+            if schema_step is not None and self._needs_parent(obj, schema_step):
+                steps, later = ordered.alone, ordered.alone_deferred
+            if only is not None:
+                steps = [entry for entry in steps if entry[0] in only]
+                later = tuple(position for position in later if position in only)
+            deferred.extend(later)
+        elif only is not None:
+            # in the plan's order, each once
+            count = len(plan)
+            steps = [
+                (position, plan[position])
+                for position in sorted({*only})
+                if position.__class__ is int and 0 <= position < count
+            ]
+        else:
+            steps = ordered.numbered
         checking(obj)  # its pod template and spec are worked out once for all its checks
         try:
-            self._run_plan(obj, plan, only, deferred, found)
+            self._run_steps(obj, steps, found)
         finally:
             checking(None)
         return found
 
-    def _run_plan(
-        self,
-        obj: KObject,
-        plan: tuple[_Step, ...],
-        only: Collection[int] | None,
-        deferred: list[int] | None,
-        found: list[Diagnostic],
+    def _order(self, kind: str, plan: tuple[_Step, ...]) -> _Steps:
+        numbered = tuple(enumerate(plan))
+        ordered = _Steps(
+            numbered,
+            tuple(entry for entry in numbered if entry[1].reads is not _INDEX),
+            tuple(position for position, step in numbered if step.reads is _INDEX),
+            tuple(entry for entry in numbered if entry[1].reads is _OBJECT),
+            tuple(position for position, step in numbered if step.reads is not _OBJECT),
+            next((step for step in plan if step.reads is Reads.SCHEMAS), None),
+        )
+        self._ordered[kind] = ordered
+        return ordered
+
+    def _run_steps(
+        self, obj: KObject, steps: Iterable[tuple[int, _Step]], found: list[Diagnostic]
     ) -> None:
-        # in a local pass, whether the checks that read their kind's schema run here: asked
-        # once for the object, when the first of them comes (see _needs_parent)
-        schema_here: bool | None = None
-        for position, step in enumerate(plan):
-            if only is not None and position not in only:
-                continue
-            if deferred is not None and step.reads is not _OBJECT:
-                if step.reads is _INDEX:
-                    deferred.append(position)
-                    continue
-                if schema_here is None:
-                    schema_here = not self._needs_parent(obj, step)
-                if not schema_here:
-                    deferred.append(position)
-                    continue
-            reports = step.reports
+        for _, step in steps:
             if step.direct is not None:
                 try:
-                    step.direct(obj, step.context, reports, step.rejecting, found)
+                    step.direct(obj, step.context, step.reports, step.rejecting, found)
                 except Exception as exc:  # as below
                     internal = self._internal_error(obj, step.label, exc)
                     if internal is not None:
@@ -290,7 +324,7 @@ class Engine:
             try:
                 for problem in step.fn(obj, step.context):
                     rule_id = problem.rule or step.default_rule
-                    severity = reports.get(rule_id)
+                    severity = step.reports.get(rule_id)
                     if severity is None:
                         continue  # not enabled, or the rule does not apply to this kind
                     found.append(

@@ -85,16 +85,20 @@ def escape_pointer_token(token: PathPart) -> str:
     return text
 
 
+# "/%s" once per token, by the number of tokens: a path's tokens as ``str`` writes each, in
+# one call (a list of them joined cost twice as much, and this runs once or twice a finding)
+_POINTER_FORMATS: tuple[str, ...] = tuple("/%s" * count for count in range(33))
+
+
 def to_pointer(path: Path) -> str:
-    if not path:
-        return ""
-    tokens = [p if p.__class__ is str else str(p) for p in path]
-    joined = "/".join(tokens)
-    # a token with "~" or "/" is escaped (RFC 6901); the others, which are nearly all, are
-    # joined at once (this runs at least twice for every finding)
-    if "~" in joined or joined.count("/") != len(tokens) - 1:
-        return "".join("/" + escape_pointer_token(token) for token in tokens)
-    return "/" + joined
+    count = len(path)
+    if path.__class__ is tuple and count < len(_POINTER_FORMATS):
+        joined = _POINTER_FORMATS[count] % path
+        # a token with "~" or "/" is escaped (RFC 6901); the others, which are nearly all,
+        # are written as they are
+        if "~" not in joined and joined.count("/") == count:
+            return joined
+    return "".join("/" + escape_pointer_token(token) for token in path)
 
 
 @record(frozen=True, slots=True)

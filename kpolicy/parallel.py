@@ -154,11 +154,19 @@ def idle_cores(root: str = "/") -> int:
 def _stat_fields(path: str) -> list[bytes]:
     """The fields of a ``/proc`` stat file after the command name (which is in parentheses
     and may hold spaces and parentheses itself): the state first, the thread count 18th."""
+    # os.open and one os.read, not open(): no file object and buffer made and dropped for each
+    # of the container's processes and threads (a few hundred on a busy machine), before the
+    # fork, where every millisecond is serial
     try:
-        with open(path, "rb") as handle:
-            return handle.read().rpartition(b")")[2].split()
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return []
+    try:
+        return os.read(fd, 4096).rpartition(b")")[2].split()
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
 
 
 def others_running(root: str = "/", own: int | None = None) -> float | None:
@@ -606,6 +614,7 @@ def load_files(
     read: Callable[[T], R],
     pack: Callable[[R], object] | None = None,
     unpack: Callable[[Any], R] | None = None,
+    own: Callable[[R], R] | None = None,
 ) -> list[R]:
     """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
     forked workers (``read`` returns loaded files, alone or with what was found in them; their
@@ -613,7 +622,8 @@ def load_files(
     unpickled, and one process fewer copies the parent's pages. A child's answer travels as
     ``pack`` makes it, which ``unpack`` undoes (both: the answer as it is). ``costs`` are the
     items' sizes in bytes: the children's answers are unpickled as they come when the sizes add
-    up to :data:`UNPICKLE_EARLY_BYTES` at most."""
+    up to :data:`UNPICKLE_EARLY_BYTES` at most. ``own`` completes each of the parent's own
+    answers (what ``unpack`` adds to a child's, for one, which a child need not make)."""
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
         to_parent, from_child = pack, unpack
@@ -626,7 +636,9 @@ def load_files(
         costs,
         jobs,
         read,
-        parent=lambda index: read(items[index]),
+        parent=(lambda index: read(items[index]))
+        if own is None
+        else lambda index: own(read(items[index])),
         early=unpickles_early(sum(costs)),
         **options,
     )

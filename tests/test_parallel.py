@@ -269,6 +269,35 @@ def test_local_findings_round_trip_through_pickle() -> None:
     assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
     assert again[1] is not None
     assert [type(d) for d in again[1].per_object[0][0]] == [Diagnostic] * 7
+    # the lines by the identity of the findings the parent holds, made as they are unpacked
+    unpacked = again[1].per_object[0][0]
+    assert again[1].rendered == {id(d): (d, "line") for d in unpacked}
+    assert lint_run._unpack(lint_run._pack(("file", replace(local, lines=()))))[1] is not None
+    # the parent's own answers (never pickled) get the map where they are made, a child's not
+    assert not local.rendered
+    held = lint_run._held(("file", local))[1]
+    assert held is not None and held.rendered == {
+        id(d): (d, "line") for d in local.per_object[0][0]
+    }
+    assert lint_run._held(("file", replace(local, lines=())))[1].rendered == {}
+
+
+def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
+    """check_files sorts by :data:`kpolicy.lint.run.SORT_KEY`, which must be
+    :attr:`Diagnostic.sort_key` read without a Python call."""
+    from kpolicy.lint.run import SORT_KEY
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    findings = [
+        Diagnostic(rule, Severity.ERROR, message, file, Span(line, column, 9, 9), "/x", ref)
+        for rule in ("b", "a")
+        for message in ("m2", "m1")
+        for file in ("b.yaml", "a.yaml")
+        for line, column in ((2, 1), (1, 3), (1, 2))
+    ]
+    assert [SORT_KEY(d) for d in findings] == [d.sort_key for d in findings]
+    assert sorted(findings, key=SORT_KEY) == sorted(findings, key=lambda d: d.sort_key)
 
 
 def test_local_index_answers_only_about_one_object() -> None:
@@ -1239,3 +1268,76 @@ def test_a_rendered_line_is_the_report_of_its_very_finding_only() -> None:
     lines = json.loads(out.getvalue())["diagnostics"]
     assert lines[0] == {"stand-in": 1}
     assert lines[1]["severity"] == "error" and lines[1]["rule"] == "image-tag-latest"
+
+
+def test_findings_in_report_order_are_those_of_one_stable_sort() -> None:
+    """:func:`kpolicy.lint.check.in_report_order` gives what one stable sort of every finding
+    by the report's key gives, equal keys in their order too, or None where it cannot."""
+    import random
+
+    from kpolicy.lint.check import in_report_order
+    from kpolicy.lint.run import SORT_KEY
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    rng = random.Random(7)
+    files = ["a.yaml", "a/b.yaml", "a0.yaml", "b.yaml"]
+    for _ in range(200):
+        blocks: list[tuple[str, list[Diagnostic], bool]] = []
+        for file in files:
+            found = [
+                Diagnostic(
+                    rng.choice(("r1", "r2")),
+                    rng.choice(list(Severity)),
+                    rng.choice(("m1", "m2")),
+                    file,
+                    Span(rng.randint(1, 3), rng.randint(1, 2), 9, rng.randint(1, 9)),
+                    f"/{index}",  # equal keys, different findings
+                    ref,
+                )
+                for index in range(rng.randint(0, 12))
+            ]
+            ordered = rng.random() < 0.5
+            if ordered:
+                found.sort(key=SORT_KEY)
+            blocks.append((file, found, ordered))
+        everything = [d for _, found, _ in blocks for d in found]
+        expected = sorted(everything, key=SORT_KEY)
+        merged = in_report_order(blocks)
+        assert merged is not None
+        assert [id(d) for d in merged] == [id(d) for d in expected]
+        assert [d.path for d in merged] == [d.path for d in expected]
+    # files out of order, or a finding on another file: the caller sorts them all
+    one = Diagnostic("r", Severity.ERROR, "m", "b.yaml", Span(1, 1, 1, 1), "", ref)
+    other = replace(one, file="a.yaml")
+    assert in_report_order([("b.yaml", [one], True), ("a.yaml", [other], True)]) is None
+    assert in_report_order([("b.yaml", [one], False), ("b.yaml", [one], False)]) is None
+    assert in_report_order([("b.yaml", [one, other], False)]) is None
+    assert in_report_order([("a.yaml", [], True), ("b.yaml", [one], False)]) == [one]
+
+
+def test_a_parallel_run_takes_the_findings_in_the_order_the_workers_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers put each file's findings in the report's order: the parent takes them so,
+    without sorting them again, and reports what a serial run does."""
+    import kpolicy.lint.check as lint_check
+
+    folder = generated(tmp_path / "in")
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial = report(replace(options, jobs=1))
+    seen: list[tuple[list[bool], bool]] = []
+    original = lint_check.in_report_order
+
+    def spy(blocks: Any) -> Any:
+        merged = original(blocks)
+        seen.append(([ordered for _, found, ordered in blocks if found], merged is not None))
+        return merged
+
+    monkeypatch.setattr(lint_check, "in_report_order", spy)
+    assert report(replace(options, jobs=2)) == serial
+    ((flags, merged),) = seen
+    assert merged
+    # the files whose findings changed in the parent (deferred checks' findings) alone are
+    # sorted again
+    assert sum(flags) > len(flags) // 2

@@ -13,7 +13,7 @@ from kpolicy.index import Index, scope_namespace
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import PATCH_EXEMPT_RULES
 from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings, with_baseline
-from kpolicy.lint.run import LocalFindings
+from kpolicy.lint.run import SORT_KEY, LocalFindings
 from kpolicy.lint.session import Session, rule_context, run_schemas
 from kpolicy.model import (
     CheckedFile,
@@ -38,6 +38,11 @@ from kpolicy.suppress import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+
+# the objects' input order (as checks.services._input_order), read in C too
+_INPUT_ORDER = attrgetter("source.display", "doc_index", "base")
+_REF = attrgetter("ref")
 
 
 def check_files(
@@ -87,8 +92,7 @@ def _check_files(
         start_run()
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
-        (o for f in (*loaded, *context_files) for o in f.objects),
-        key=lambda o: (o.source.display, o.doc_index, o.base),
+        (o for f in (*loaded, *context_files) for o in f.objects), key=_INPUT_ORDER
     )
     index = (
         Index(all_objects, repo.relation, repo.relation_class)
@@ -110,9 +114,13 @@ def _check_files(
     documents = 0
     objects = 0
     judges: dict[str, Suppressor] = {}
-    for file, (file_kept, file_hidden, file_traces, judge) in zip(loaded, per_file, strict=True):
+    blocks: list[tuple[str, list[Diagnostic], bool]] = []
+    for file, (file_kept, file_hidden, file_traces, judge, ordered) in zip(
+        loaded, per_file, strict=True
+    ):
         documents += file.documents
         objects += len(file.objects)
+        blocks.append((file.source.display, file_kept, ordered))
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
@@ -124,9 +132,14 @@ def _check_files(
         traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
         _unused_suppressions(judge, kept, hidden)
-    sort_key = attrgetter("sort_key")  # no Python function around the property
-    kept.sort(key=sort_key)
-    hidden.sort(key=sort_key)
+    # only the files' own findings (none of the extra ones, a context object's or an unused
+    # suppression): in the order of their files, each file's in order
+    merged = in_report_order(blocks) if len(kept) == sum(len(b[1]) for b in blocks) else None
+    if merged is not None:
+        kept = merged
+    else:
+        kept.sort(key=SORT_KEY)
+    hidden.sort(key=SORT_KEY)
     counts = Counter(map(attrgetter("severity"), kept))
     summary = Summary(
         files=len(loaded),
@@ -145,7 +158,7 @@ def _check_files(
         errors=tuple(errors),
         warnings=session.warnings,
         checked=tuple(
-            CheckedFile(file.source.display, tuple(o.ref for o in file.objects)) for file in loaded
+            CheckedFile(file.source.display, tuple(map(_REF, file.objects))) for file in loaded
         ),
         rendered=rendered,
     )
@@ -155,6 +168,33 @@ def _check_files(
     return result, engine.traces
 
 
+def in_report_order(
+    blocks: Sequence[tuple[str, list[Diagnostic], bool]],
+) -> list[Diagnostic] | None:
+    """The findings of ``blocks`` (each file's name, its kept findings, and whether they are
+    in the order of the report already: :attr:`LocalFindings.ordered`) in the order of the
+    report, as one stable sort of them all by :data:`SORT_KEY` orders them, or None where
+    that sort is needed: the files' names must come in order, and each file's findings
+    must all be on it. The key leads with the file, so every finding of one file comes
+    after those of the files before it, and a file's findings, sorted alone, keep the order
+    of their equals. Reading the key of every finding of the run, scattered over the parent's
+    heap, was most of that sort; a worker sorts each file's findings while the workers run."""
+    merged: list[Diagnostic] = []
+    previous = None
+    for display, found, ordered in blocks:
+        if not found:
+            continue
+        if previous is not None and not previous < display:
+            return None
+        if not ordered:
+            found = sorted(found, key=SORT_KEY)
+            if SORT_KEY(found[0])[0] != display or SORT_KEY(found[-1])[0] != display:
+                return None
+        previous = display
+        merged += found
+    return merged
+
+
 def _check_file(
     engine: Engine,
     file: LoadedFile,
@@ -162,10 +202,11 @@ def _check_file(
     local: LocalFindings | None = None,
     origins: TemplateOrigins | None = None,
     rendered: dict[int, tuple[Diagnostic, str]] | None = None,
-) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor]:
-    """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, and
-    the file's suppressions (whose unused ones are found once findings moved from context
-    files have been seen too); with ``local``, the local pass's findings and only the checks
+) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor, bool]:
+    """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, the
+    file's suppressions (whose unused ones are found once findings moved from context
+    files have been seen too), and whether the kept ones are in the order of the report
+    (:func:`in_report_order`); with ``local``, the local pass's findings and only the checks
     it deferred, and into ``rendered`` the JSON lines the local pass rendered of them."""
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
@@ -177,6 +218,9 @@ def _check_file(
     # its findings are kept as they are, without asking the judge about each (a file of the
     # many-findings corpus has dozens)
     open_file = not tracking and judge.hides_nothing
+    if local is not None and local.rendered and rendered is not None:
+        # by the findings' identity: one that changes below is a new object
+        rendered.update(local.rendered)
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
@@ -186,21 +230,33 @@ def _check_file(
         if active.rule.rejects and not diag.rejects and active.rule.builtin:
             diag = replace(diag, rejects=True)  # yaml-duplicate-key: strict decoding
         _sort(diag, judge.suppression(diag), kept, hidden)
+    # What the local pass put in order (LocalFindings.ordered) stays so where findings are
+    # only kept or hidden; a part that changes here (the loader's findings, first, and an
+    # object's once the deferred checks add some) is sorted, and compared with the findings
+    # kept before and after it (``check``). Each such part sorted alone, the findings of
+    # the file sort as before: the sort is stable and the parts are contiguous.
+    ordered = local is not None and local.ordered
+    display = file.source.display
+    check = False
+    if ordered and kept:
+        kept.sort(key=SORT_KEY)
+        ordered = SORT_KEY(kept[0])[0] == display == SORT_KEY(kept[-1])[0]
+        check = True
     generic = session.generic
     for position, obj in enumerate(file.objects):
         ignores: tuple[AnnotationIgnore, ...] | None = None
+        changed = False
         if local is None:
             found = object_findings(obj, engine.run(obj), generic)
         else:
             # the local pass's findings are the reported ones already (object_findings)
             found, deferred, ignores = local.per_object[position]
-            if local.lines and found and rendered is not None:
-                # by the findings' identity: one that changes below is a new object
-                pairs = zip(found, local.lines[position], strict=True)
-                rendered.update(zip(map(id, found), pairs, strict=True))
             more = engine.run(obj, only=deferred) if deferred else None
             if more:
                 found = object_findings(obj, [*found, *more], generic)
+                if ordered:
+                    found.sort(key=SORT_KEY)
+                    changed = True
         if not found and not tracking:
             continue
         if obj.template is not None and origins is not None:
@@ -209,12 +265,21 @@ def _check_file(
             ignores = annotation_ignores(obj) if found or file.annotated else ()
         if tracking:
             judge.saw(position, obj, ignores)
+        start = len(kept)
         if open_file and not ignores:
             kept.extend(found)
-            continue
-        for diag in found:
-            _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
-    return kept, hidden, [*prior, *engine.traces[traced:]], judge
+        else:
+            for diag in found:
+                _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
+        if ordered and len(kept) > start:
+            if changed:
+                ordered = SORT_KEY(kept[start])[0] == display == SORT_KEY(kept[-1])[0]
+            if check or changed:
+                ordered = ordered and (
+                    start == 0 or SORT_KEY(kept[start - 1]) <= SORT_KEY(kept[start])
+                )
+            check = changed
+    return kept, hidden, [*prior, *engine.traces[traced:]], judge, ordered
 
 
 def _unused_suppressions(

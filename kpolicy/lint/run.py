@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
+from operator import attrgetter
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -25,7 +26,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
-from kpolicy.records import record, replace
+from kpolicy.records import field, record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
@@ -33,6 +34,11 @@ from kpolicy.workload import get, template_path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+
+# Diagnostic.sort_key read in C: the property is a Python call for each finding (10,000 on
+# the many-findings corpus); tests/test_parallel.py holds the two to agree
+SORT_KEY = attrgetter("file", "span.line", "span.column", "rule", "message")
 
 
 @record(frozen=True, slots=True)
@@ -50,6 +56,31 @@ class LocalFindings:
     ]
     traces: tuple[str, ...]
     lines: tuple[tuple[str, ...], ...] = ()
+    # each object's findings are in the order of the report (:data:`SORT_KEY`), and so are
+    # all of them, object after object, each on this file: the parent then takes them in this
+    # order rather than sorting every finding of the run again
+    # (:func:`kpolicy.lint.check.in_report_order`)
+    ordered: bool = False
+    # the lines by the identity of their findings, as LintResult.rendered holds them: made in
+    # the process that holds the findings (not pickled), while the workers run, so that the
+    # parent's serial end merges one map a file (:func:`rendered_lines`)
+    rendered: dict[int, tuple[Diagnostic, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+def rendered_lines(
+    per_object: Sequence[tuple[list[Diagnostic], object, object]],
+    lines: Sequence[tuple[str, ...]],
+) -> dict[int, tuple[Diagnostic, str]]:
+    """Each finding's line (``lines``, per object as ``per_object``'s findings) by the
+    finding's identity, with the finding: a finding that changes later is a new object, whose
+    line is rendered again (:meth:`kpolicy.report.json_report._Lines.rendered`)."""
+    rendered: dict[int, tuple[Diagnostic, str]] = {}
+    for (found, _, _), found_lines in zip(per_object, lines, strict=True):
+        if found:
+            rendered.update(zip(map(id, found), zip(found, found_lines, strict=True), strict=True))
+    return rendered
 
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
@@ -88,6 +119,7 @@ _Packed = tuple[
     ],
     tuple[str, ...],
     tuple[tuple[str, ...], ...],
+    bool,
 ]
 
 
@@ -102,7 +134,7 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
         ([_flat(diag) for diag in findings], deferred, ignores)
         for findings, deferred, ignores in found.per_object
     )
-    packed: _Packed = (per_object, found.traces, found.lines)
+    packed: _Packed = (per_object, found.traces, found.lines, found.ordered)
     return result, packed
 
 
@@ -110,12 +142,12 @@ def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     result, found = packed
     if found is None:
         return result, None
-    per_object, traces, lines = cast(_Packed, found)
-    return result, LocalFindings(
-        tuple((_findings(flat), deferred, ignores) for flat, deferred, ignores in per_object),
-        traces,
-        lines,
+    packed_objects, traces, lines, ordered = cast(_Packed, found)
+    per_object = tuple(
+        (_findings(flat), deferred, ignores) for flat, deferred, ignores in packed_objects
     )
+    rendered = rendered_lines(per_object, lines) if lines else {}
+    return result, LocalFindings(per_object, traces, lines, ordered, rendered)
 
 
 def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
@@ -154,9 +186,20 @@ def _check_locally(
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
+    display = loaded.source.display
+    ordered = True
+    last: tuple[str, int, int, str, str] | None = None
     for obj in loaded.objects:
         deferred: list[int] = []
         found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
+        if found:
+            # in the order of the report, here, while the workers run (see LocalFindings)
+            found.sort(key=SORT_KEY)
+            if ordered:
+                first = SORT_KEY(found[0])
+                ordered = first[0] == display and (last is None or last <= first)
+                last = SORT_KEY(found[-1])
+                ordered = ordered and last[0] == display
         # the parent reads them for an object with findings (or any of an annotated file);
         # where only the deferred checks find something, it reads them itself
         ignores = annotation_ignores(obj) if found or loaded.annotated else None
@@ -164,12 +207,22 @@ def _check_locally(
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
     if not render:
-        return LocalFindings(tuple(per_object), traces)
+        return LocalFindings(tuple(per_object), traces, ordered=ordered)
     from kpolicy.report.json_report import finding_lines
 
     line = finding_lines()  # one file's objects and name encoded once each
     lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
-    return LocalFindings(tuple(per_object), traces, lines)
+    return LocalFindings(tuple(per_object), traces, lines, ordered)
+
+
+def _held(answer: tuple[LoadedFile | str, LocalFindings | None]) -> Any:
+    """The parent's own answer (never pickled) with its lines by their findings' identity
+    (:attr:`LocalFindings.rendered`), made in the parent alone: a child's travel as ``lines``
+    and are put so by :func:`_unpack`."""
+    result, found = answer
+    if found is None or not found.lines:
+        return answer
+    return result, replace(found, rendered=rendered_lines(found.per_object, found.lines))
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
@@ -241,14 +294,14 @@ def without_unread(obj: KObject) -> KObject:
     if spec.__class__ is not dict:
         return obj
     drops: list[tuple[str | int, ...]] = []
-    for field in _CONTAINER_LISTS:
-        listed = spec.get(field)
+    for listing in _CONTAINER_LISTS:
+        listed = spec.get(listing)
         if listed.__class__ is not list:
             continue
         for position, container in enumerate(listed):
             if container.__class__ is dict:
                 drops.extend(
-                    (*path, "spec", field, position, key)
+                    (*path, "spec", listing, position, key)
                     for key in UNREAD_CONTAINER_FIELDS
                     if key in container
                 )
@@ -365,7 +418,9 @@ def read_all(
             from kpolicy.parallel import WorkerFailed, load_files
 
             try:
-                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack)
+                found = load_files(
+                    on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack, _held
+                )
             except WorkerFailed:
                 pass
             else:

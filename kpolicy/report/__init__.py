@@ -132,11 +132,13 @@ class EncodedLines:
         return len(self._items)
 
     def joined(self, separator: str) -> Iterator[str]:
-        """The members' texts, ``separator`` between them, in pieces of a slice of members."""
+        """The members' texts, ``separator`` between them, in pieces of a slice of members
+        (and the separator between two slices alone: not a copy of a slice's text after it)."""
         encode, items = self._encode, self._items
         for start in range(0, len(items), self.SLICE):
-            piece = separator.join([encode(item) for item in items[start : start + self.SLICE]])
-            yield piece if start == 0 else separator + piece
+            if start:
+                yield separator
+            yield separator.join([encode(item) for item in items[start : start + self.SLICE]])
 
 
 def _encoder() -> Callable[[object], str]:

@@ -1,0 +1,210 @@
+"""The engine's and the findings' fast paths give what their general forms give: the steps a
+run takes from its kind's precomputed lists (a local pass, ``only``) are the plan's steps in
+the plan's order, filtered as the plan says; a pointer is the RFC 6901 join of its tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpolicy.checks import Reads
+from kpolicy.engine import Engine, _Step
+from kpolicy.index import Index
+from kpolicy.lint import LintOptions, build_session, read_input
+from kpolicy.lint.session import rule_context
+from kpolicy.load import load_text
+from kpolicy.model import Diagnostic, KObject, Limits, SourceFile, escape_pointer_token, to_pointer
+from kpolicy.records import replace
+from kpolicy.schema import SchemaValidator
+from tests.conftest import ROOT
+from tests.helpers import examples
+
+
+def _reference_pointer(path: Any) -> str:
+    """RFC 6901: each token as ``str`` writes it, ``~`` and ``/`` escaped, after a ``/``."""
+    return "".join("/" + escape_pointer_token(str(token)) for token in path)
+
+
+class _Text(str):
+    def __str__(self) -> str:
+        return "shown"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        (),
+        ("kind",),
+        ("spec", "template", "spec", "containers", 0, "ports", 12, "containerPort"),
+        ("metadata", "annotations", "example.com/a~b"),
+        ("a/b",),
+        ("~",),
+        ("~1",),
+        ("",),
+        ("", ""),
+        ("%s", "%d", "%%"),
+        (True, 1.5, None),
+        (_Text("x"),),
+        tuple(range(32)),
+        tuple(range(33)),
+        tuple(str(n) for n in range(40)),
+        ["spec", 0, "a/b"],
+    ],
+)
+def test_pointer_is_the_escaped_join_of_its_tokens(path: Any) -> None:
+    assert to_pointer(path) == _reference_pointer(path)
+
+
+@settings(max_examples=examples(full=2000, quick=200), deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=6), st.integers(min_value=0)), max_size=40))
+def test_generated_pointers_are_the_escaped_join_of_their_tokens(tokens: list[Any]) -> None:
+    assert to_pointer(tuple(tokens)) == _reference_pointer(tokens)
+
+
+def _objects() -> list[KObject]:
+    """The rules' fixtures and examples, and an object of a custom kind (whose schema a local
+    pass leaves to the parent: a definition in another file may give it)."""
+    from kpolicy.discover import discover
+
+    found: list[KObject] = []
+    inputs, _ = discover([str(ROOT / "tests" / "rules"), str(ROOT / "examples")])
+    for item in inputs:
+        loaded = read_input(item, False, Limits(), None)
+        if not isinstance(loaded, str):
+            found.extend(loaded.objects)
+    custom = (
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: 3\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: x}\n"
+    )
+    found.extend(load_text(SourceFile("custom.yaml", custom)).objects)
+    return found
+
+
+@pytest.fixture(scope="module")
+def engine_and_objects() -> tuple[Engine, list[KObject]]:
+    session = build_session(LintOptions(use_config_discovery=False))
+    objects = _objects()
+    assert len(objects) > 500
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    context = rule_context(session, Index(objects), None, schemas)
+    return Engine(session.active, context), objects
+
+
+def _found(diags: list[Diagnostic]) -> list[tuple[Any, ...]]:
+    return [(d.rule, d.message, d.path, d.span, d.severity, d.rejects) for d in diags]
+
+
+def _recorded(engine: Engine, key: str, ran: list[int]) -> tuple[_Step, ...]:
+    """``key``'s plan, each of its steps noting its position in ``ran`` when it runs (made
+    before the engine runs an object of ``key``, whose lists then hold these steps)."""
+    plan = engine._plans.get(key)
+    if plan is None or not hasattr(plan[0].fn, "position"):
+        steps = []
+        for position, step in enumerate(engine._plan(key)):
+
+            def noted(fn: Any, at: int = position) -> Any:
+                if fn is None:
+                    return None
+
+                def run(*args: Any) -> Any:
+                    ran.append(at)
+                    return fn(*args)
+
+                run.position = at  # type: ignore[attr-defined]
+                return run
+
+            steps.append(
+                replace(
+                    step,
+                    fn=noted(step.fn),
+                    positioned=noted(step.positioned),
+                    direct=noted(step.direct),
+                )
+            )
+        plan = engine._plans[key] = tuple(steps)
+    return plan
+
+
+def _general(engine: Engine, obj: KObject, only: Any, deferred: list[int] | None) -> list[int]:
+    """The positions of the steps run() takes, as the plan says: each step in the plan's
+    order, unless ``only`` leaves it out, or a local pass (``deferred``) leaves it to the
+    parent (those go to ``deferred``)."""
+    taken: list[int] = []
+    for position, step in enumerate(engine._plans[engine.key_of(obj)]):
+        if only is not None and position not in only:
+            continue
+        if (
+            deferred is not None
+            and step.reads is not Reads.OBJECT
+            and (step.reads is Reads.INDEX or engine._needs_parent(obj, step))
+        ):
+            deferred.append(position)
+            continue
+        taken.append(position)
+    return taken
+
+
+def test_a_run_takes_the_plans_steps_in_its_order(
+    engine_and_objects: tuple[Engine, list[KObject]],
+) -> None:
+    engine, objects = engine_and_objects
+    ran: list[int] = []
+    deferring = 0
+    for obj in objects:
+        plan = _recorded(engine, engine.key_of(obj), ran)
+        ran.clear()
+        whole = engine.run(obj)
+        taken = [*ran]
+        assert taken == _general(engine, obj, None, None) == list(range(len(plan)))
+        # the findings are those of each step alone, in the plan's order
+        assert _found(whole) == _found([d for p in taken for d in engine.run(obj, only=(p,))])
+        deferred: list[int] = []
+        expected: list[int] = []
+        ran.clear()
+        engine.run(obj, deferred=deferred)
+        assert ran == _general(engine, obj, None, expected)
+        assert deferred == expected
+        deferring += any(plan[p].reads is Reads.SCHEMAS for p in deferred)
+        # the parent's run of what was deferred, and of any choice of steps, in any order,
+        # repeated, with positions that are no step's
+        every = range(len(plan))
+        for only in (
+            deferred,
+            tuple(reversed(every[::2])),
+            {*every[1::3], -1, len(plan), len(plan) + 5},
+            [*every[:3], *every[:3]],
+            (),
+        ):
+            ran.clear()
+            engine.run(obj, only=only)
+            assert ran == _general(engine, obj, only, None)
+            later: list[int] = []
+            wanted: list[int] = []
+            ran.clear()
+            engine.run(obj, only=only, deferred=later)
+            assert ran == _general(engine, obj, only, wanted)
+            assert later == wanted
+    assert deferring  # a custom kind's schema checks are left to the parent
+
+
+def test_positions_a_local_pass_defers_carry_over_to_another_engine() -> None:
+    """Two engines of the same rules have the same plans: a worker's positions carry over to
+    the parent's engine, whose lists are its own."""
+    session = build_session(LintOptions(use_config_discovery=False))
+    (obj,) = load_text(
+        SourceFile("a.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n")
+    ).objects
+    first = Engine(session.active, rule_context(session, Index([obj]), None, None))
+    second = Engine(session.active, rule_context(session, Index([obj]), None, None))
+    key = first.key_of(obj)
+    assert [s.reports for s in first._plan(key)] == [s.reports for s in second._plan(key)]
+    deferred: list[int] = []
+    first.run(obj, deferred=deferred)
+    ran: list[int] = []
+    _recorded(second, key, ran)
+    second.run(obj, only=deferred)
+    assert deferred
+    assert ran == _general(second, obj, deferred, None) == deferred
