@@ -10,7 +10,8 @@ SECURITY.md (rules 1 and 2) for the threat model; in short:
 - **Authenticated.** Every entry is stored with a MAC (keyed BLAKE2b) under a random secret
   made on first use in that folder (``secret``, mode 0600, owned by the user). An entry
   without a valid MAC (planted, edited, copied under another name) is ignored: a miss, never
-  trusted. Entries are data: JSON.
+  trusted. Entries are data: JSON. A run's report is a file of its own beside its entry
+  (its bytes, read as they are on a replay), under the same MAC, which the entry records.
 - **Never inside what is linted.** A cache folder inside the repository of the working
   folder, inside a linted path or inside the repository of a linted path is refused with a
   one-line warning, and the run goes on without it: there the secret itself could have been
@@ -521,9 +522,13 @@ class CacheFolder:
         expected = self.mac(purpose, name, payload).hex().encode()
         return payload if compare_digest(raw[:_MAC_HEX], expected) else None
 
-    def read(self, folder: str, name: str, purpose: bytes) -> bytes | None:
+    def read(
+        self, folder: str, name: str, purpose: bytes, expected: str | None = None
+    ) -> bytes | None:
         """The payload of an entry whose MAC is valid, else None (missing, planted, edited,
-        damaged, too large, or not a plain file)."""
+        damaged, too large, or not a plain file). ``expected``: the MAC (hexadecimal) the
+        entry must have besides, as recorded in another authenticated entry: an entry of the
+        same name written by another run is a miss too."""
         from kpolicy.fsutil import read_regular
 
         try:
@@ -542,26 +547,38 @@ class CacheFolder:
         finally:
             if fd is not None:
                 os.close(fd)
+        if expected is not None:
+            try:
+                wanted = expected.encode("ascii")
+            except UnicodeError:
+                return None
+            if len(wanted) != _MAC_HEX or not compare_digest(raw[:_MAC_HEX], wanted):
+                return None
         return self._verified(purpose, name, raw)
 
     def write(self, folder: str, name: str, purpose: bytes, payload: bytes) -> bool:
         """Store an entry with its MAC, atomically; False when it cannot be written (a cache
         that cannot be stored is only a slower next run)."""
-        data = self.mac(purpose, name, payload).hex().encode() + b"\n" + payload
+        return self.write_mac(folder, name, purpose, payload) is not None
+
+    def write_mac(self, folder: str, name: str, purpose: bytes, payload: bytes) -> str | None:
+        """:meth:`write`, giving the MAC written (hexadecimal), or None when not written."""
+        mac = self.mac(purpose, name, payload).hex()
+        data = mac.encode() + b"\n" + payload
         try:
             fd = self._subfolder(folder, create=True)
         except OSError:
-            return False
+            return None
         try:
             temporary = self._temporary_file(fd, data, folder)
             try:
                 self._replace(temporary, name, fd, folder)
             except OSError:
                 self._unlink(temporary, fd, folder)
-                return False
-            return True
+                return None
+            return mac
         except OSError:
-            return False
+            return None
         finally:
             if fd is not None:
                 os.close(fd)
@@ -573,12 +590,13 @@ class CacheFolder:
         purpose: bytes,
         keep: int,
         chosen: Callable[[str], bool] = lambda name: True,
+        companions: Sequence[tuple[str, bytes]] = (),
     ) -> list[str]:
         """Delete the entries of ``folder`` beyond the ``keep`` most recent among those whose
         name ``chosen`` accepts; the names deleted. Only kpolicy's own entries go: plain
-        files (never a link, never followed) named as kpolicy names them, with a valid MAC."""
-        from kpolicy.fsutil import read_regular
-
+        files (never a link, never followed) named as kpolicy names them, with a valid MAC.
+        ``companions``: (suffix, purpose) of the files kept beside an entry (its name with
+        that suffix instead of ``suffix``), deleted with it under the same conditions."""
         removed: list[str] = []
         try:
             fd = self._subfolder(folder, create=False)
@@ -600,19 +618,13 @@ class CacheFolder:
                         continue
             candidates.sort(reverse=True)
             for _, name in candidates[keep:]:
-                try:
-                    raw = read_regular(
-                        self._path(name, folder),
-                        MAX_ENTRY_BYTES,
-                        NOFOLLOW,
-                        fd if fd is not None else self._fd,
-                    )
-                except (OSError, ValueError):
-                    continue
-                if self._verified(purpose, name, raw) is None:
+                if not self._remove_own(name, purpose, fd, folder):
                     continue  # not kpolicy's: left alone
-                self._unlink(name, fd, folder)
                 removed.append(name)
+                stem = name[: -len(suffix)]
+                for other, other_purpose in companions:
+                    if _valid_name(stem + other, other):
+                        self._remove_own(stem + other, other_purpose, fd, folder)
         except OSError:
             pass
         finally:
@@ -620,15 +632,38 @@ class CacheFolder:
                 os.close(fd)
         return removed
 
+    def _remove_own(self, name: str, purpose: bytes, fd: int | None, folder: str) -> bool:
+        """Delete ``name`` when it is a plain file (not followed) with a valid MAC for
+        ``purpose``; whether it was."""
+        from kpolicy.fsutil import read_regular
+
+        try:
+            raw = read_regular(
+                self._path(name, folder),
+                MAX_ENTRY_BYTES,
+                NOFOLLOW,
+                fd if fd is not None else self._fd,
+            )
+        except (OSError, ValueError):
+            return False
+        if self._verified(purpose, name, raw) is None:
+            return False
+        self._unlink(name, fd, folder)
+        return True
+
 
 # ---------------------------------------------------------------------------------------
 # replayed lint runs
 
-_ENTRY_FORMAT = 3
+_ENTRY_FORMAT = 4
 _MAX_ENTRIES = 64
 _RUNS = "results/lint"
 _ALIASES = "results/argv"
 RUN_PURPOSE = b"kpolicy.run"
+# the report of a run, as UTF-8 bytes in a file of its own beside its entry (KEY.report): a
+# replay reads it as it is instead of unescaping it from a JSON string of the entry
+REPORT_PURPOSE = b"kpolicy.report"
+REPORT_SUFFIX = ".report"
 ALIAS_PURPOSE = b"kpolicy.argv"
 # a file modified this close to the start of a run may be modified again within the same
 # timestamp tick without its mtime changing: such a run is not stored ("racy git")
@@ -833,6 +868,10 @@ class RunCache:
     def name(self) -> str:
         return f"{self.key}.json"
 
+    @property
+    def report_name(self) -> str:
+        return f"{self.key}{REPORT_SUFFIX}"
+
     # -- the state of the inputs ---------------------------------------------------------
 
     def fingerprint(
@@ -965,7 +1004,18 @@ class RunCache:
             return None
         if current != recorded:
             return None
-        return outputs
+        # the report: the file beside the entry whose MAC the entry recorded (not one left by
+        # another run of this key, nor another entry's); missing, damaged or other: a miss
+        report = self.folder.read(
+            _RUNS, self.report_name, REPORT_PURPOSE, expected=str(outputs.get("report_mac"))
+        )
+        if report is None:
+            return None
+        try:
+            text = report.decode("utf-8", "surrogatepass")
+        except UnicodeError:  # pragma: no cover - authentic, so written by store
+            return None
+        return {**outputs, "report": text}
 
     # -- recording -----------------------------------------------------------------------
 
@@ -1028,12 +1078,18 @@ class RunCache:
             return False
         if after != before:
             return False
+        kept = {k: v for k, v in outputs.items() if k != "report"}
+        report = str(outputs.get("report", "")).encode("utf-8", "surrogatepass")
+        # the report first: an entry never names a report that is not there yet
+        report_mac = self.folder.write_mac(_RUNS, self.report_name, REPORT_PURPOSE, report)
+        if report_mac is None:
+            return False
         entry = {
             "format": _ENTRY_FORMAT,
             "spec": self._spec,
             "state": before,
             "stats": recorded,
-            "outputs": {**outputs, "to_file": output is not None},
+            "outputs": {**kept, "report_mac": report_mac, "to_file": output is not None},
         }
         import json
 
@@ -1041,7 +1097,10 @@ class RunCache:
         data = json.dumps(entry, separators=(",", ":")).encode("ascii")
         stored = self.folder.write(_RUNS, self.name, RUN_PURPOSE, data)
         if stored:
-            self.folder.prune(_RUNS, ".json", RUN_PURPOSE, _MAX_ENTRIES)
+            companions = ((REPORT_SUFFIX, REPORT_PURPOSE),)
+            self.folder.prune(_RUNS, ".json", RUN_PURPOSE, _MAX_ENTRIES, companions=companions)
+            # reports left without an entry (one that could not be written): as many again
+            self.folder.prune(_RUNS, REPORT_SUFFIX, REPORT_PURPOSE, _MAX_ENTRIES)
             _store_alias(self, output)
         return stored
 

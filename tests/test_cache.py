@@ -19,7 +19,14 @@ import pytest
 from typer.testing import CliRunner
 
 import kpolicy.cache as cache_module
-from kpolicy.cache import RUN_PURPOSE, RunCache, open_cache, replay_command_line
+from kpolicy.cache import (
+    REPORT_PURPOSE,
+    REPORT_SUFFIX,
+    RUN_PURPOSE,
+    RunCache,
+    open_cache,
+    replay_command_line,
+)
 from kpolicy.cli import app
 from tests.conftest import ROOT
 from tests.test_cli import BAD
@@ -84,7 +91,19 @@ def rewrite(cache_dir: Path, change: Callable[[dict[str, Any]], None]) -> None:
         assert payload is not None, path
         entry = json.loads(payload)
         change(entry)
+        report = entry["outputs"].pop("report", None)
+        if report is not None:  # kept in a file of its own, which the entry names by its MAC
+            mac = folder.write_mac(
+                "results/lint", report_of(path).name, REPORT_PURPOSE, report.encode()
+            )
+            assert mac is not None
+            entry["outputs"]["report_mac"] = mac
         assert folder.write("results/lint", path.name, RUN_PURPOSE, json.dumps(entry).encode())
+
+
+def report_of(entry: Path) -> Path:
+    """The file that holds the report of an entry."""
+    return entry.with_suffix(REPORT_SUFFIX)
 
 
 def tamper(cache_dir: Path) -> None:
@@ -409,6 +428,135 @@ def test_damaged_entries_are_ignored(project: Path, cache_dir: Path) -> None:
     assert lint("-f", "json", "manifests") == first
     rewrite(cache_dir, lambda entry: entry.update(format=None))  # authentic, but not JSON we know
     assert lint("-f", "json", "manifests") == first
+
+
+def test_a_damaged_swapped_or_missing_report_file_is_a_miss(project: Path, cache_dir: Path) -> None:
+    """The report is kept beside its entry, which names it by its MAC: a report file that is
+    edited, truncated, another entry's, authentic but not the one the entry names (left by
+    another run of the same command line), or missing, is a miss: the run is real, and
+    records the report again."""
+    first = lint("-f", "json", "manifests")
+    (entry,) = entries(cache_dir)
+    report = report_of(entry)
+    good = report.read_bytes()
+    assert good[65:] == first[1].encode()  # the report's own bytes, after the MAC line
+    lint("-f", "text", "manifests")
+    (other,) = (path for path in entries(cache_dir) if path != entry)
+    folder = open_cache()
+    assert folder is not None
+    attempts = {
+        "edited": good[: -len(MARKER)] + MARKER.encode(),
+        "truncated": good[: len(good) // 2],
+        "the MAC line only": good[:65],
+        "another entry's": report_of(other).read_bytes(),
+        "empty": b"",
+    }
+    for what, data in attempts.items():
+        report.write_bytes(data)
+        assert lint("-f", "json", "manifests") == first, what
+        assert report.read_bytes() == good, what  # recorded again: the run was real
+    for entry_point in ("hook", "cli"):  # the same before the CLI is imported
+        report.write_bytes(good[: len(good) // 2])
+        out = run("lint", "--no-color", "-f", "json", "manifests", cwd=project, entry=entry_point)
+        assert (out.returncode, out.stdout) == (first[0], first[1]), entry_point
+        assert report.read_bytes() == good, entry_point
+    report.unlink()
+    assert lint("-f", "json", "manifests") == first
+    assert report.read_bytes() == good
+    # authentic under this name, but not the report the entry recorded
+    assert folder.write("results/lint", report.name, REPORT_PURPOSE, MARKER.encode())
+    assert lint("-f", "json", "manifests") == first
+    assert report.read_bytes() == good
+    tamper(cache_dir)  # the report the entry names is replayed: the misses above were misses
+    assert lint("-f", "json", "manifests")[1] == MARKER
+
+
+def test_a_replay_prints_the_real_runs_bytes(project: Path, cache_dir: Path) -> None:
+    """Byte for byte: stdout, stderr and an --output file, in JSON, text and SARIF, replayed
+    before the CLI is imported and by the CLI."""
+
+    def real(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "kpolicy", *args],
+            cwd=project,
+            capture_output=True,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT), cache_module.CACHE_ENV: ""},
+        )
+
+    for fmt in ("json", "text", "sarif"):
+        for output in ((), ("-o", f"report.{fmt}")):
+            args = ["lint", "--no-color", "-f", fmt, *output, "manifests"]
+            uncached = real([*args, "--no-cache"])
+            written = (project / output[1]).read_bytes() if output else b""
+            assert uncached.returncode == 1 and (uncached.stdout or written)
+            first = run(*args, cwd=project)  # recorded
+            assert first.returncode == 1
+            recorded = {path: path.stat().st_ino for path in cache_dir.rglob("*")}
+            for entry_point in ("hook", "cli"):
+                if output:
+                    (project / output[1]).unlink()
+                command = (
+                    [sys.executable, "-m", "kpolicy", *args]
+                    if entry_point == "cli"
+                    else [
+                        sys.executable,
+                        "-c",
+                        "import sys; from kpolicy.cache import replay_command_line as r; "
+                        "sys.exit(r(sys.argv[1:]))",
+                        *args,
+                    ]
+                )
+                again = subprocess.run(
+                    command,
+                    cwd=project,
+                    capture_output=True,
+                    timeout=300,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
+                what = (fmt, output, entry_point)
+                assert (again.returncode, again.stdout, again.stderr) == (
+                    uncached.returncode,
+                    uncached.stdout,
+                    uncached.stderr,
+                ), what
+                if output:
+                    assert (project / output[1]).read_bytes() == written, what
+                # a replay: nothing was recorded again
+                assert {p: p.stat().st_ino for p in cache_dir.rglob("*")} == recorded, what
+
+
+def test_pruning_removes_an_entry_with_its_report(project: Path, cache_dir: Path) -> None:
+    """Past the entries kept, the oldest go, each with the report beside it; a report left
+    without an entry is pruned as well."""
+    folder = open_cache()
+    assert folder is not None
+    lint("-f", "json", "manifests")
+    lint("-f", "text", "manifests")
+    old = entries(cache_dir)
+    assert len(old) == 2 and all(report_of(path).exists() for path in old)
+    past = time.time() - 3600
+    for index in range(70):
+        name = f"{index:039x}f"
+        assert folder.write("results/lint", f"{name}.json", RUN_PURPOSE, b"{}")
+        assert folder.write("results/lint", f"{name}.report", REPORT_PURPOSE, b"report")
+        # the entries' order is not their reports' order: only the entry decides
+        for suffix, when in ((".json", past - index), (".report", past - 70 + index)):
+            os.utime(cache_dir / "results" / "lint" / f"{name}{suffix}", (when, when))
+    lint("-f", "sarif", "manifests")  # records a third entry, then prunes
+    left = entries(cache_dir)
+    reports = sorted((cache_dir / "results" / "lint").glob(f"*{REPORT_SUFFIX}"))
+    assert len(left) == cache_module._MAX_ENTRIES
+    assert [report_of(path) for path in left] == reports
+    assert all(path in left for path in old)
+    # reports without their entry, older: pruned down to as many as entries are kept
+    for index in range(70):
+        name = f"{index:039x}e.report"
+        assert folder.write("results/lint", name, REPORT_PURPOSE, b"orphan")
+        os.utime(cache_dir / "results" / "lint" / name, (past - 600, past - 600))
+    lint("-f", "github", "manifests")
+    reports = sorted((cache_dir / "results" / "lint").glob(f"*{REPORT_SUFFIX}"))
+    assert [report_of(path) for path in entries(cache_dir)] == reports
 
 
 def test_cache_dir_override(project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

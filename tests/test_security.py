@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import kpolicy.cache as cache_module
-from kpolicy.cache import RUN_PURPOSE, CacheFolder, open_cache
+from kpolicy.cache import REPORT_PURPOSE, RUN_PURPOSE, CacheFolder, open_cache
 from kpolicy.discover import Skipped, discover
 from kpolicy.versions import DEFAULT_VERSION
 from tests.conftest import ROOT
@@ -151,10 +151,19 @@ def _record(repo: Path, *args: str) -> tuple[CacheFolder, list[Path]]:
     return folder, written
 
 
-def _forged(payload: bytes) -> bytes:
-    """An entry's payload with the planted "0 errors" outputs in place of the real ones."""
+def _forged(payload: bytes, folder: CacheFolder, name: str) -> bytes:
+    """An entry's payload with the planted "0 errors" outputs in place of the real ones; its
+    report is written beside it, authentic under ``folder``'s secret, and named by the entry
+    (so that only what the test changes is wrong)."""
     entry = json.loads(payload)
-    entry["outputs"] = json.loads((HOSTILE / "planted-run-entry.json").read_text())["outputs"]
+    outputs = json.loads((HOSTILE / "planted-run-entry.json").read_text())["outputs"]
+    report = outputs.pop("report").encode()
+    stem = name.removesuffix(".json")
+    outputs["report_mac"] = folder.write_mac(
+        "results/lint", f"{stem}.report", REPORT_PURPOSE, report
+    )
+    assert outputs["report_mac"] is not None
+    entry["outputs"] = outputs
     return json.dumps(entry).encode()
 
 
@@ -166,7 +175,7 @@ def test_a_planted_or_edited_entry_is_a_miss(repo: Path) -> None:
     entry = written[0]
     payload = folder.read("results/lint", entry.name, RUN_PURPOSE)
     assert payload is not None
-    forged = _forged(payload)
+    forged = _forged(payload, folder, entry.name)
     stranger = CacheFolder(folder.root, None, os.urandom(32))
     old_mac = entry.read_bytes()[:64]
     attempts = {
@@ -208,7 +217,9 @@ def test_a_cache_folder_inside_the_repository_is_refused(repo: Path) -> None:
     for path in (planted_home / "kpolicy" / "results" / "lint").glob("*.json"):
         payload = shipped.read("results/lint", path.name, RUN_PURPOSE)
         assert payload is not None
-        assert shipped.write("results/lint", path.name, RUN_PURPOSE, _forged(payload))
+        assert shipped.write(
+            "results/lint", path.name, RUN_PURPOSE, _forged(payload, shipped, path.name)
+        )
     age(repo)
     env = {k: v for k, v in os.environ.items() if k != cache_module.CACHE_ENV}
     env["XDG_CACHE_HOME"] = str(planted_home)
@@ -319,19 +330,29 @@ def test_pruning_never_deletes_files_kpolicy_did_not_create(tmp_path: Path) -> N
     assert all(link.is_symlink() for link in links)
 
 
-def test_a_full_run_prunes_only_its_own_entries(repo: Path) -> None:
+def test_a_full_run_prunes_only_its_own_entries(repo: Path, tmp_path: Path) -> None:
     """The same through real runs: 70 recorded runs (more than the 64 kept) leave the planted
     look-alikes alone."""
     folder = open_cache()
     assert folder is not None
     planted = _victims(Path(folder.root) / "results" / "lint", 3)
+    victims = _victims(tmp_path / "other-project", 35)
+    beside: list[Path] = []  # named as the reports of those entries, but not kpolicy's
     for index in range(70):
         folder.write("results/lint", f"{index:039x}f.json", RUN_PURPOSE, b"{}")
+        report = Path(folder.root, "results", "lint", f"{index:039x}f.report")
+        if index % 2:
+            report.write_bytes(b"0" * 64 + b"\nnot kpolicy's")
+        else:
+            report.symlink_to(victims[index // 2])
+        beside.append(report)
     out = kpolicy("lint", "-f", "json", "k8s", cwd=repo)  # records, then prunes
     assert out.returncode == 1
     left = sorted(Path(folder.root, "results", "lint").glob("*.json"))
     assert all(path in left for path in planted)
     assert len(left) == 64 + len(planted)
+    assert all(path.is_symlink() or path.is_file() for path in beside)
+    assert all(path.read_text() == '{"mine": true}\n' for path in victims)
 
 
 # -- 3. processed-schema cache ----------------------------------------------------------------
