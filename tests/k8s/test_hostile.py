@@ -148,3 +148,23 @@ def test_rollout_values_of_thousands_of_digits_are_findings_not_internal_errors(
     result = cli("lint", "--no-cache", "--format", "json", "d.yaml", cwd=tmp_path)
     rules = [d["rule"] for d in json.loads(result.stdout)["diagnostics"]]
     assert "internal-error" not in rules and "rolling-update-invalid" in rules, rules
+
+
+def test_a_repository_module_is_not_imported(tmp_path: Path) -> None:
+    """``python -m kpolicy`` in a repository's folder: a module there named as one kpolicy
+    imports late (tzdata, for a CronJob's timeZone) is not imported, and the run is clean."""
+    from tests.helpers import run_process
+
+    ran = tmp_path / "ran"
+    (tmp_path / "tzdata.py").write_text(f"open({str(ran)!r}, 'w').close()\n", encoding="utf-8")
+    (tmp_path / "cronjob.yaml").write_text(
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly\nspec:\n"
+        '  schedule: "0 3 * * *"\n  timeZone: Europe/Paris\n  jobTemplate:\n    spec:\n'
+        "      template:\n        spec:\n          restartPolicy: Never\n          containers:\n"
+        "            - name: job\n              image: busybox:1.36\n",
+        encoding="utf-8",
+    )
+    result = run_process("lint", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    assert not ran.exists()
+    assert "internal-error" not in result.stdout
+    assert result.returncode in (0, 1), result.stderr
