@@ -16,7 +16,6 @@ from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.k8s.validation import is_valid_port_name
 from kpolicy.model import Anchor, KObject, Path, Problem, Related
 from kpolicy.workload import (
-    containers,
     custom_layout,
     get,
     int_value,
@@ -98,11 +97,8 @@ def _wanted(value: object) -> list[str]:
 def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     want_requests = _wanted(ctx.params.get("requests", ["cpu", "memory"]))
     want_limits = _wanted(ctx.params.get("limits", ["memory"]))
-    found = pod_spec(obj)
-    if found is None:
-        return
     include_init = bool(ctx.params.get("initContainers", False))
-    for path, container in containers(found[0], found[1], init=include_init):
+    for path, container in pod_containers(obj, init=include_init):
         resources = mapping(container.get("resources"))
         requests = mapping(resources.get("requests"))
         limits = mapping(resources.get("limits"))
@@ -206,7 +202,7 @@ def run_as_root(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     spec_path, spec = found
     if get(spec, "os", "name") == "windows":
         return  # runAsNonRoot and runAsUser do not apply to Windows containers
-    for path, container in containers(spec_path, spec, init=True):
+    for path, container in _all_containers(obj):
         named = _named(container, path)
         user, user_at = _security_value(spec_path, spec, path, container, "runAsUser")
         non_root, non_root_at = _security_value(spec_path, spec, path, container, "runAsNonRoot")
