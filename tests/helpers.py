@@ -143,3 +143,19 @@ def run_process(
         text=True,
         timeout=120,
     )
+
+
+def fixture_documents(*folders: str) -> Iterator[object]:
+    """Each YAML document of the ``*.yaml`` files under ``folders`` of the repository, in path
+    order; a file that does not parse (a fixture of bad YAML) is left out whole."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.yaml")):
+            try:
+                documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+            except yaml.YAMLError:
+                continue
+            yield from documents

@@ -9,14 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpolicy.k8s import selector as sel
 from kpolicy.k8s.selector import Selector
-from tests.conftest import ROOT
-from tests.helpers import examples
+from tests.helpers import examples, fixture_documents
 
 
 @contextmanager
@@ -54,14 +52,8 @@ def _maps(node: object) -> Iterator[object]:
 
 def _fixture_maps() -> list[object]:
     found: list[object] = []
-    for folder in ("tests/rules", "examples"):
-        for path in sorted((ROOT / folder).rglob("*.yaml")):
-            try:
-                documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-            except yaml.YAMLError:
-                continue
-            for document in documents:
-                found.extend(_maps(document))
+    for document in fixture_documents("tests/rules", "examples"):
+        found.extend(_maps(document))
     return found
 
 

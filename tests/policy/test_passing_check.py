@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from kpolicy.patterns import BUNDLED_LINEAR
 from kpolicy.policy import _canonical, compiled, passing_check
 from tests.conftest import ROOT
-from tests.helpers import examples
+from tests.helpers import examples, fixture_documents
 
 # the bundled linear pattern (kpolicy.patterns.BUNDLED_LINEAR): the only one compiled
 (LATEST,) = BUNDLED_LINEAR
@@ -101,14 +101,8 @@ def _mappings(node: object) -> Iterator[object]:
 
 def _fixture_values() -> list[object]:
     values: list[object] = []
-    for folder in ("tests/rules", "examples"):
-        for path in sorted((ROOT / folder).rglob("*.yaml")):
-            try:
-                documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-            except yaml.YAMLError:
-                continue
-            for document in documents:
-                values.extend(_mappings(document))
+    for document in fixture_documents("tests/rules", "examples"):
+        values.extend(_mappings(document))
     return values
 
 
