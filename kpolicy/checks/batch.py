@@ -16,13 +16,13 @@ that is left out are not made on kustomize patches, which are fragments.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.checks import RuleContext, check, few
 from kpolicy.checks.podspec import is_builtin, quoted_detail
 from kpolicy.checks.schema_rules import is_patch
 from kpolicy.features import gate_enabled
+from kpolicy.k8s.intstr import atoi
 from kpolicy.k8s.selector import Selector
 from kpolicy.k8s.validation import is_dns1123_subdomain, is_qualified_name
 from kpolicy.lazyre import lazy_compile
@@ -459,10 +459,6 @@ def _condition_problems(where: Path, patterns: list[Any]) -> Iterator[Problem]:
 # job-success-policy-invalid
 
 
-def _go_atoi(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
-
-
 # follows validateIndexesFormat and parseIndexInterval
 def indexes_error(indexes: str, completions: int) -> tuple[int, str | None]:
     """(how many indexes ``indexes`` lists, the parse error or None)."""
@@ -476,7 +472,7 @@ def indexes_error(indexes: str, completions: int) -> tuple[int, str | None]:
             return 0, (f"the fragment {interval!r} has more than two parts separated by '-'")
         bounds: list[int] = []
         for limit in limits:
-            number = _go_atoi(limit)
+            number = atoi(limit)  # strconv.Atoi: past int64 an error, as a syntax error
             if number is None:
                 return 0, f"{limit!r} is not an integer"
             if number >= completions:

@@ -22,6 +22,7 @@ from kpolicy.features import gate_enabled
 from kpolicy.fix import delete_key, set_value
 from kpolicy.k8s.defaults import DEFAULT_PROGRESS_DEADLINE_SECONDS, apps_v1_defaults
 from kpolicy.k8s.intstr import (
+    atoi,
     atoi_text,
     daemonset_surge_and_unavailable,
     digits_int,
@@ -89,10 +90,8 @@ def _go_int_or_percent_value(value: int | str) -> int:
     percent = percent_value(value)
     if percent is not None:
         return percent
-    if not atoi_text(value) or not may_fit_int64(value):
-        return 0
-    number = digits_int(value)
-    return number if -(2**63) <= number < 2**63 else 0
+    number = atoi(value)
+    return 0 if number is None else number
 
 
 def _show(value: int | str) -> str:

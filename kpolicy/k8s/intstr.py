@@ -123,8 +123,9 @@ def _as_int(value: object) -> int | None:
     return number
 
 
-def _atoi(text: str) -> int | None:
-    # follows strconv.Atoi (base 10, 64-bit int)
+def atoi(text: str) -> int | None:
+    """strconv.Atoi (base 10, 64-bit int): the number, or None for its syntax and range errors
+    (any length of digits: no ValueError)."""
     if not atoi_text(text) or not may_fit_int64(text):
         return None
     number = digits_int(text)
@@ -170,7 +171,7 @@ def scaled_value(value: object, total: int, round_up: bool) -> int:
                 f"invalid int-or-percent value {value!r}: "
                 "a string must be a percentage such as '25%'"
             )
-        percent = _atoi(value[:-1])
+        percent = atoi(value[:-1])
         if percent is None:
             raise ValueError(
                 f"invalid int-or-percent value {value!r}: {value[:-1]!r} is not an integer"
@@ -186,7 +187,7 @@ def is_percent(value: object) -> bool:
     ``%`` whose remainder ``strconv.Atoi`` accepts (so ``"-5%"`` counts; see
     :func:`percent_value` for what validation accepts).
     """
-    return isinstance(value, str) and value.endswith("%") and _atoi(value[:-1]) is not None
+    return isinstance(value, str) and value.endswith("%") and atoi(value[:-1]) is not None
 
 
 # follows k8s.io/kubernetes/pkg/apis/apps/validation.getPercentValue

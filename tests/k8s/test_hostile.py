@@ -113,7 +113,7 @@ HUGE = "1" * 5000
 
 
 def test_numbers_of_thousands_of_digits_are_out_of_int64_range() -> None:
-    assert intstr._atoi(HUGE) is None and intstr._atoi("-" + HUGE) is None
+    assert intstr.atoi(HUGE) is None and intstr.atoi("-" + HUGE) is None
     assert not intstr.is_percent(HUGE + "%")
     # strconv.Atoi's answer past int64 is the largest int64, which getPercentValue keeps
     assert intstr.percent_value(HUGE + "%") == 2**63 - 1
@@ -168,3 +168,23 @@ def test_a_repository_module_is_not_imported(tmp_path: Path) -> None:
     assert not ran.exists()
     assert "internal-error" not in result.stdout
     assert result.returncode in (0, 1), result.stderr
+
+
+def test_an_index_of_thousands_of_digits_is_not_an_integer() -> None:
+    """strconv.Atoi refuses an index past int64 (parseIndexInterval): a finding, where int()
+    of more than 4,300 digits raised and the rule failed."""
+    from tests.helpers import lint_text, of_rule
+
+    huge = "1" * 5000
+    text = (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: indexed\nspec:\n"
+        "  completionMode: Indexed\n  completions: 3\n  parallelism: 3\n  successPolicy:\n"
+        f'    rules:\n      - succeededIndexes: "0,{huge}"\n  template:\n    spec:\n'
+        "      restartPolicy: Never\n      containers:\n        - name: job\n"
+        "          image: busybox:1.36\n"
+    )
+    result = lint_text(text)
+    assert of_rule(result, "internal-error") == []
+    (found,) = of_rule(result, "job-success-policy-invalid")
+    assert "is not an integer" in found.message
+    assert found.span.line == 11
