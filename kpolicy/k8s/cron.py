@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from kpolicy.k8s.intstr import atoi_text, digits_int, may_fit_int64
+from kpolicy.k8s.intstr import atoi, atoi_text
 from kpolicy.records import record
 
 TYPE_CHECKING = False
@@ -107,15 +107,12 @@ def _go_slice(fields: list[str]) -> str:
     return "[" + " ".join(fields) + "]"
 
 
-_INT64_MAX: Final = 2**63 - 1
-
-
 def _atoi(text: str) -> int:
-    """``strconv.Atoi`` (64-bit): an optional sign and ASCII digits."""
+    """``strconv.Atoi`` (64-bit): an optional sign and ASCII digits, or its error."""
     if not atoi_text(text):
         raise CronError(f'strconv.Atoi: parsing "{text}": invalid syntax')
-    number = digits_int(text) if may_fit_int64(text) else _INT64_MAX + 1
-    if not -_INT64_MAX - 1 <= number <= _INT64_MAX:
+    number = atoi(text)
+    if number is None:  # the syntax is right: past int64
         raise CronError(f'strconv.Atoi: parsing "{text}": value out of range')
     return number
 
