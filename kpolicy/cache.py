@@ -529,24 +529,17 @@ class CacheFolder:
         damaged, too large, or not a plain file). ``expected``: the MAC (hexadecimal) the
         entry must have besides, as recorded in another authenticated entry: an entry of the
         same name written by another run is a miss too."""
-        from kpolicy.fsutil import read_regular
-
         try:
             fd = self._subfolder(folder, create=False)
         except OSError:
             return None
         try:
-            raw = read_regular(
-                self._path(name, folder),
-                MAX_ENTRY_BYTES,
-                NOFOLLOW,
-                fd if fd is not None else self._fd,
-            )
-        except (OSError, ValueError):
-            return None
+            raw = self._raw(name, fd, folder)
         finally:
             if fd is not None:
                 os.close(fd)
+        if raw is None:
+            return None
         if expected is not None:
             try:
                 wanted = expected.encode("ascii")
@@ -632,21 +625,26 @@ class CacheFolder:
                 os.close(fd)
         return removed
 
-    def _remove_own(self, name: str, purpose: bytes, fd: int | None, folder: str) -> bool:
-        """Delete ``name`` when it is a plain file (not followed) with a valid MAC for
-        ``purpose``; whether it was."""
+    def _raw(self, name: str, fd: int | None, folder: str) -> bytes | None:
+        """The bytes of ``name`` in ``folder`` (opened as ``fd``, or the cache's own) when it
+        is a plain file (not followed) no larger than an entry may be, else None."""
         from kpolicy.fsutil import read_regular
 
         try:
-            raw = read_regular(
+            return read_regular(
                 self._path(name, folder),
                 MAX_ENTRY_BYTES,
                 NOFOLLOW,
                 fd if fd is not None else self._fd,
             )
         except (OSError, ValueError):
-            return False
-        if self._verified(purpose, name, raw) is None:
+            return None
+
+    def _remove_own(self, name: str, purpose: bytes, fd: int | None, folder: str) -> bool:
+        """Delete ``name`` when it is a plain file (not followed) with a valid MAC for
+        ``purpose``; whether it was."""
+        raw = self._raw(name, fd, folder)
+        if raw is None or self._verified(purpose, name, raw) is None:
             return False
         self._unlink(name, fd, folder)
         return True

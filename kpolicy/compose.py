@@ -16,7 +16,6 @@ import struct
 import sys
 
 import yaml
-from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -34,6 +33,7 @@ from kpolicy.load import (
     Document,
     _diag,
     _escape,
+    _float_value,
     _int_or_fallback,
     _plain_decimal,
     _TemplateHint,
@@ -178,7 +178,6 @@ _PLAIN_TAGS = frozenset(
     }
 )
 
-_constructor = SafeConstructor()
 _install_fast_resolver()
 
 
@@ -352,9 +351,8 @@ def _build_document(
                 if tag == _NULL:
                     return None
                 if tag == _FLOAT:
-                    return _constructor.construct_yaml_float(cast(ScalarNode, node))
-            except (ValueError, IndexError, yaml.YAMLError):
-                # an empty `!!float` (IndexError in PyYAML's constructor) stays its text
+                    return _float_value(value)  # the C loader's conversion: one for both
+            except (ValueError, IndexError):  # an explicit `!!int` that is not one
                 return value
             return value  # timestamps, binary and unknown tags stay text, as strings
         tag_problem = -1

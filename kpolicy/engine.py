@@ -305,31 +305,22 @@ class Engine:
         self, obj: KObject, steps: Iterable[tuple[int, _Step]], found: list[Diagnostic]
     ) -> None:
         for _, step in steps:
-            if step.direct is not None:
-                try:
-                    step.direct(obj, step.context, step.reports, step.rejecting, found)
-                except Exception as exc:  # as below
-                    internal = self._internal_error(obj, step.label, exc)
-                    if internal is not None:
-                        found.append(internal)
-                continue
-            if step.positioned is not None:
-                try:
-                    self._run_positioned(obj, step, step.positioned, found)
-                except Exception as exc:  # as below
-                    internal = self._internal_error(obj, step.label, exc)
-                    if internal is not None:
-                        found.append(internal)
-                continue
             try:
-                for problem in step.fn(obj, step.context):
-                    rule_id = problem.rule or step.default_rule
-                    severity = step.reports.get(rule_id)
-                    if severity is None:
-                        continue  # not enabled, or the rule does not apply to this kind
-                    found.append(
-                        to_diagnostic(obj, rule_id, severity, problem, rule_id in step.rejecting)
-                    )
+                if step.direct is not None:
+                    step.direct(obj, step.context, step.reports, step.rejecting, found)
+                elif step.positioned is not None:
+                    self._run_positioned(obj, step, step.positioned, found)
+                else:
+                    for problem in step.fn(obj, step.context):
+                        rule_id = problem.rule or step.default_rule
+                        severity = step.reports.get(rule_id)
+                        if severity is None:
+                            continue  # not enabled, or the rule does not apply to this kind
+                        found.append(
+                            to_diagnostic(
+                                obj, rule_id, severity, problem, rule_id in step.rejecting
+                            )
+                        )
             except Exception as exc:  # a bug in one rule must not stop the others
                 internal = self._internal_error(obj, step.label, exc)
                 if internal is not None:

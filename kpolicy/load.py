@@ -95,9 +95,10 @@ _NAN = -_INF / _INF
 
 
 def _float_value(text: str) -> float | str:
-    """A float scalar as ``build`` reads it (for the C loader): PyYAML's
-    ``SafeConstructor.construct_yaml_float``, step for step without importing PyYAML
-    (``tests/test_cload.py`` holds them to the same values), or the text when that fails."""
+    """A float scalar as ``build`` reads it (the C loader's, and the composer's for a plain or
+    ``!!float`` scalar): PyYAML's ``SafeConstructor.construct_yaml_float``, step for step
+    without importing PyYAML (``tests/test_cload.py`` holds them to the same values), or the
+    text when that fails (an explicit ``!!float`` that is not one)."""
     value = text.replace("_", "").lower()
     try:
         sign = -1 if value[0] == "-" else +1
@@ -117,7 +118,7 @@ def _float_value(text: str) -> float | str:
                 base *= 60
             return sign * total
         return sign * float(value)
-    except (ValueError, IndexError):  # pragma: no cover - the C loader gives floats only
+    except (ValueError, IndexError):  # an empty or non-numeric `!!float` only
         return text
 
 

@@ -104,9 +104,12 @@ def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
     they did before the loader could tell (the document is refused anyway)."""
     import yaml  # here: only a chunk with a directive is scanned, and a run may need no PyYAML
 
+    # PyYAML without its libyaml (a pure-Python install, or its extension broken) has no
+    # CSafeLoader: its pure-Python scanner gives the same tokens, as kpolicy.compose falls back
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     inside = [False] * len(positions)
     try:
-        for token in yaml.scan(chunk, Loader=yaml.CSafeLoader):
+        for token in yaml.scan(chunk, Loader=loader):
             if token.__class__ is not yaml.ScalarToken:
                 continue
             start, end = token.start_mark.index, token.end_mark.index

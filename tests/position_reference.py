@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kpolicy.compose import (
@@ -20,7 +21,6 @@ from kpolicy.compose import (
     _PLAIN_TAGS,
     _STR,
     _TRUE_WORDS,
-    _constructor,
     _last_item,
     _not_block,
     _Refused,
@@ -28,6 +28,10 @@ from kpolicy.compose import (
 from kpolicy.load import _escape, _int_or_fallback
 from kpolicy.model import Limits, Severity, Span
 from kpolicy.positions import PositionTable
+
+# PyYAML's own float conversion: the reference the loader's (kpolicy.load._float_value) is
+# held to
+_CONSTRUCTOR = SafeConstructor()
 
 # _not_block and _last_item (where a block collection ends) are the loader's own: the
 # reference compares how positions are recorded, not how ends are found
@@ -155,7 +159,7 @@ class ReferenceBuilder:
             if tag == _NULL:
                 return None
             if tag == _FLOAT:
-                return _constructor.construct_yaml_float(node)
+                return _CONSTRUCTOR.construct_yaml_float(node)
         except (ValueError, yaml.YAMLError):  # pragma: no cover - resolver and constructor agree
             return node.value
         return node.value  # timestamps, binary and unknown tags stay text, as strings

@@ -233,6 +233,27 @@ def test_an_empty_float_or_int_under_its_tag_is_its_text() -> None:
     assert value == {"a": "", "b": ""} and not diagnostics
 
 
+def test_an_explicit_float_is_converted_by_the_composer_as_pyyaml_converts_it() -> None:
+    """The composer reads a `!!float` scalar (which the C loader refuses) with the C loader's
+    conversion, load._float_value: the value PyYAML's SafeConstructor gives, a sexagesimal
+    and an underscore one among them, or the text where PyYAML raises."""
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import ScalarNode
+
+    texts = ["1:30", "-1:30.5", "1_000.5", "-.INF", ".nan", "2", "x", "1:x"]
+    chunk = "".join(f"k{n}: !!float '{text}'\n" for n, text in enumerate(texts))
+    with _pure_python():
+        ((_, value, *_),), _ = _loaded(chunk)
+    for n, text in enumerate(texts):
+        try:
+            expected: Any = SafeConstructor().construct_yaml_float(
+                ScalarNode("tag:yaml.org,2002:float", text)
+            )
+        except ValueError:
+            expected = text
+        assert _same(value[f"k{n}"], expected), (text, value[f"k{n}"], expected)
+
+
 @needs_extension
 @pytest.mark.parametrize("name", list(REFUSED))
 def test_what_is_not_the_common_case_is_refused_and_reported_as_today(name: str) -> None:
@@ -309,9 +330,12 @@ def test_a_chunk_with_ampersand_and_star_is_read_in_c_as_the_composer_reads_it(
 
 def test_floats_are_converted_as_pyyaml_converts_them() -> None:
     """The C loader's float conversion (load._float_value, without PyYAML) is PyYAML's
-    SafeConstructor.construct_yaml_float, which the composer uses: same type, value and sign
-    (of a NaN too), or the text where PyYAML raises."""
+    SafeConstructor.construct_yaml_float, which the composer used before it took the same
+    conversion: same type, value and sign (of a NaN too), or the text where PyYAML raises."""
+    from yaml.constructor import SafeConstructor
     from yaml.nodes import ScalarNode
+
+    constructor = SafeConstructor()
 
     texts = [
         "1.5",
@@ -352,7 +376,7 @@ def test_floats_are_converted_as_pyyaml_converts_them() -> None:
     ]
     for text in texts:
         try:
-            expected: Any = compose._constructor.construct_yaml_float(
+            expected: Any = constructor.construct_yaml_float(
                 ScalarNode("tag:yaml.org,2002:float", text)
             )
         except (ValueError, IndexError):

@@ -283,10 +283,9 @@ def test_local_findings_round_trip_through_pickle() -> None:
 
 
 def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
-    """check_files sorts by :data:`kpolicy.lint.run.SORT_KEY`, which must be
-    :attr:`Diagnostic.sort_key` read without a Python call."""
-    from kpolicy.lint.run import SORT_KEY
-    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+    """check_files sorts by :data:`kpolicy.model.SORT_KEY`, the order of the report: file,
+    line, column, rule, message (:attr:`Diagnostic.sort_key`)."""
+    from kpolicy.model import SORT_KEY, Diagnostic, ObjectRef, Severity, Span
 
     ref = ObjectRef("v1", "Pod", "ns", "p")
     findings = [
@@ -295,6 +294,9 @@ def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
         for message in ("m2", "m1")
         for file in ("b.yaml", "a.yaml")
         for line, column in ((2, 1), (1, 3), (1, 2))
+    ]
+    assert [SORT_KEY(d) for d in findings] == [
+        (d.file, d.span.line, d.span.column, d.rule, d.message) for d in findings
     ]
     assert [SORT_KEY(d) for d in findings] == [d.sort_key for d in findings]
     assert sorted(findings, key=SORT_KEY) == sorted(findings, key=lambda d: d.sort_key)
@@ -1276,8 +1278,7 @@ def test_findings_in_report_order_are_those_of_one_stable_sort() -> None:
     import random
 
     from kpolicy.lint.check import in_report_order
-    from kpolicy.lint.run import SORT_KEY
-    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+    from kpolicy.model import SORT_KEY, Diagnostic, ObjectRef, Severity, Span
 
     ref = ObjectRef("v1", "Pod", "ns", "p")
     rng = random.Random(7)

@@ -457,3 +457,46 @@ def test_a_replay_is_never_from_another_day(
     monkeypatch.setattr(kpolicy.dates, "today", lambda: datetime.date(2030, 7, 1))
     code, out, err = run()
     assert code == 1 and "host-namespaces" in out and "expired" in err
+
+
+def test_directives_are_read_with_a_pyyaml_that_has_no_libyaml(tmp_path: Path) -> None:
+    """A PyYAML without its libyaml (no ``yaml.CSafeLoader``) reads a file with directives,
+    one of them only text inside a block scalar, to the report PyYAML with libyaml gives,
+    not an internal error."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "d.yaml").write_text(
+        deployment(host="  # kpolicy: ignore[host-namespaces] CNI")
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: script\n"
+        "data:\n  run.sh: |\n    # kpolicy: ignore[selector-mismatch]\n    echo hi\n"
+    )
+    code = (
+        "import sys\n"
+        "if sys.argv[1] == 'without':\n"
+        "    sys.modules['yaml._yaml'] = None  # PyYAML's extension does not import\n"
+        "    import yaml\n"
+        "    assert not yaml.__with_libyaml__ and not hasattr(yaml, 'CSafeLoader')\n"
+        "sys.argv = ['kpolicy', 'lint', '--format', 'json', '--no-cache', '-j', '1',"
+        " '--fail-on', 'never', 'd.yaml']\n"
+        "from kpolicy.entry import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    reports = [
+        subprocess.run(
+            [sys.executable, "-c", code, case],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            check=True,
+        ).stdout
+        for case in ("with", "without")
+    ]
+    assert reports[0] == reports[1]
+    report = json.loads(reports[0])
+    # host-namespaces suppressed; the scalar's text is no directive (else unused-suppression)
+    assert report["summary"]["suppressed"] == 1
+    assert report["diagnostics"] == []

@@ -13,9 +13,10 @@ from kpolicy.index import Index, scope_namespace
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import PATCH_EXEMPT_RULES
 from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings, with_baseline
-from kpolicy.lint.run import SORT_KEY, LocalFindings
+from kpolicy.lint.run import LocalFindings
 from kpolicy.lint.session import Session, rule_context, run_schemas
 from kpolicy.model import (
+    SORT_KEY,
     CheckedFile,
     Diagnostic,
     KObject,

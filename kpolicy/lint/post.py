@@ -14,6 +14,7 @@ from kpolicy.kustomize import PATCH_EXEMPT_RULES
 from kpolicy.lint.inputs import KustomizeBuild, read_input
 from kpolicy.lint.session import Session
 from kpolicy.model import (
+    SORT_KEY,
     Diagnostic,
     KObject,
     Limits,
@@ -118,8 +119,8 @@ def placed_on_sources(
             ),
         )
 
-    diagnostics = tuple(sorted((place(d) for d in result.diagnostics), key=lambda d: d.sort_key))
-    suppressed = tuple(sorted((place(d) for d in result.suppressed), key=lambda d: d.sort_key))
+    diagnostics = tuple(sorted((place(d) for d in result.diagnostics), key=SORT_KEY))
+    suppressed = tuple(sorted((place(d) for d in result.suppressed), key=SORT_KEY))
     return replace(result, diagnostics=diagnostics, suppressed=suppressed)
 
 

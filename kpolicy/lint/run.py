@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence, Set
-from operator import attrgetter
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -18,6 +17,7 @@ from kpolicy.lint.post import object_findings
 from kpolicy.lint.session import Session, reads_schemas, rule_context
 from kpolicy.load import load_text
 from kpolicy.model import (
+    SORT_KEY,
     Diagnostic,
     KObject,
     LoadedFile,
@@ -34,11 +34,6 @@ from kpolicy.workload import get, template_path
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-# Diagnostic.sort_key read in C: the property is a Python call for each finding (10,000 on
-# the many-findings corpus); tests/test_parallel.py holds the two to agree
-SORT_KEY = attrgetter("file", "span.line", "span.column", "rule", "message")
 
 
 @record(frozen=True, slots=True)

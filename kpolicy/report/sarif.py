@@ -12,7 +12,7 @@ import attr
 import sarif_om as om
 
 from kpolicy import escape
-from kpolicy.model import Diagnostic, LintResult, Severity, Span, TextEdit
+from kpolicy.model import SORT_KEY, Diagnostic, LintResult, Severity, Span, TextEdit
 from kpolicy.report import ReportContext, fingerprint, write_json_lines
 from kpolicy.ruledefs import RuleDef
 
@@ -277,7 +277,7 @@ def to_sarif(result: LintResult, ctx: ReportContext) -> dict[str, Any]:
     if ctx.show_suppressed:
         # GitHub code scanning ignores `suppressions` and would open an alert for each: they
         # are in the log only when asked for (viewers and scripts that honour them)
-        hidden = sorted([*result.suppressed, *result.baselined], key=lambda d: d.sort_key)
+        hidden = sorted([*result.suppressed, *result.baselined], key=SORT_KEY)
     used = sorted({d.rule for d in (*result.diagnostics, *hidden)})
     ids = sorted(set(ctx.rules) | set(used))
     rule_index = {rule_id: i for i, rule_id in enumerate(ids)}

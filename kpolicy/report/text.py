@@ -6,7 +6,7 @@ from typing import TextIO
 
 from kpolicy import escape
 from kpolicy.discover import group_words
-from kpolicy.model import Diagnostic, LintResult, Severity
+from kpolicy.model import SORT_KEY, Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -49,7 +49,7 @@ MAX_FIXED_SHOWN = 10
 def write(result: LintResult, ctx: ReportContext, out: TextIO) -> None:
     shown = list(result.diagnostics)
     if ctx.show_suppressed:
-        shown = sorted([*shown, *result.suppressed, *result.baselined], key=lambda d: d.sort_key)
+        shown = sorted([*shown, *result.suppressed, *result.baselined], key=SORT_KEY)
     for diag in shown:
         out.write(format_line(diag, ctx.color) + "\n")
     if ctx.show_skipped:

@@ -314,3 +314,25 @@ def test_the_engine_makes_the_schema_checks_diagnostics_directly() -> None:
         direct = list(lint_text(COMMON).diagnostics)
     assert len([d for d in direct if d.rule.startswith("schema-")]) >= 4
     assert direct == _findings(COMMON, True, direct=False)
+
+
+def test_a_failing_schema_check_is_an_internal_error_whichever_way_it_runs() -> None:
+    """The schema check failing, made directly or from its positioned findings, is one
+    ``internal-error`` finding on its object, and the other rules' findings are still made."""
+    from kpolicy.checks import schema_rules
+
+    def broken(obj: Any, ctx: Any) -> list[Any]:
+        raise ZeroDivisionError("deliberate failure in a test")
+
+    expected = [d for d in lint_text(COMMON).diagnostics if not d.rule.startswith("schema-")]
+    assert expected  # other rules report on COMMON
+    for direct in (True, False):
+        with mock.patch.object(schema_rules, "_schema_problems", broken):
+            found = _findings(COMMON, True, direct=direct)
+        crashes = [d for d in found if d.rule == "internal-error"]
+        assert len(crashes) == 1, direct
+        assert "failed on Deployment web (ZeroDivisionError: deliberate failure" in (
+            crashes[0].message
+        )
+        assert crashes[0].path == "/kind"
+        assert [d for d in found if d.rule != "internal-error"] == expected
