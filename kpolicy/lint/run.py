@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+import os
+from collections.abc import Callable, Sequence, Set
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -174,10 +175,15 @@ def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bo
 
 
 def _check_locally(
-    engine: Engine, loaded: LoadedFile, generic: Set[str], render: bool = False
+    engine: Engine,
+    loaded: LoadedFile,
+    generic: Set[str],
+    render: Callable[[Diagnostic], str] | None = None,
 ) -> LocalFindings:
-    """The local pass on ``loaded``; with ``render``, the JSON report's lines of its findings
-    too (the parent's writer takes them for the findings that reach it unchanged)."""
+    """The local pass on ``loaded``; with ``render`` (:func:`kpolicy.report.json_report.
+    finding_lines`, one a process: a message, path or file is encoded once in it, as the
+    serial writer encodes it once in the run), the JSON report's lines of its findings too
+    (the parent's writer takes them for the findings that reach it unchanged)."""
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
@@ -201,12 +207,9 @@ def _check_locally(
         per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
-    if not render:
+    if render is None:
         return LocalFindings(tuple(per_object), traces, ordered=ordered)
-    from kpolicy.report.json_report import finding_lines
-
-    line = finding_lines()  # one file's objects and name encoded once each
-    lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
+    lines = tuple(tuple(map(render, found)) for found, _, _ in per_object)
     return LocalFindings(tuple(per_object), traces, lines, ordered)
 
 
@@ -391,9 +394,21 @@ def read_all(
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
-        render = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
-        if render:
+        renders = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
+        # the renderer of each process that reads, by its id (made after the fork)
+        renderers: dict[int, Callable[[Diagnostic], str]] = {}
+        if renders:
             import kpolicy.report.json_report  # noqa: F401 - once, before the workers fork
+
+        def render() -> Callable[[Diagnostic], str] | None:
+            if not renders:
+                return None
+            line = renderers.get(os.getpid())
+            if line is None:
+                from kpolicy.report.json_report import finding_lines
+
+                line = renderers[os.getpid()] = finding_lines()
+            return line
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -403,7 +418,7 @@ def read_all(
             result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
-            found = _check_locally(engine, result, session.generic, render)
+            found = _check_locally(engine, result, session.generic, render())
             return _kept(result, found, whole), found
 
         if serial_pass:
