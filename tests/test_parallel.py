@@ -1458,3 +1458,37 @@ def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
     monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
     assert report(parallel_options) == serial
     assert ways == [True, False]
+
+
+def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -> None:
+    """The parent rebuilds a worker's findings through the records' open twins
+    (``lint.run._findings``): each is, field by field and by class, the finding the general
+    way makes (the classes called, ``_findings_by_call``); and the fast way is the one taken
+    (it falls back to the general one only where Span or Diagnostic changed its fields)."""
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+    from kpolicy.records import fields
+
+    ref = ObjectRef("apps/v1", "Deployment", "ns", "web")
+    whole = Diagnostic(
+        "r", Severity.INFO, "m", "f.yaml", Span(1, 1, 1, 2), "/a", None, fix=None, rejects=True
+    )
+    flat: list[Any] = [
+        ("rule-a", Severity.ERROR, "a message", "a.yaml", 3, 5, 3, 9, "/spec/x", ref, False),
+        ("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
+        whole,
+    ]
+    fast, general = lint_run._findings(flat), lint_run._findings_by_call(flat)
+    assert all(lint_run._twins())  # the fast way is taken
+    assert fast[2] is whole and general[2] is whole
+    for made, expected in zip(fast, general, strict=True):
+        assert type(made) is type(expected) is Diagnostic
+        assert type(made.span) is Span
+        for f in fields(Diagnostic):
+            assert getattr(made, f.name) == getattr(expected, f.name), f.name
+        assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+        assert pickle.loads(pickle.dumps(made)) == expected
+    # the fields it sets are the records' own, in their order
+    assert tuple(f.name for f in fields(Span)) == lint_run.SPAN_FIELDS
+    assert tuple(f.name for f in fields(Diagnostic)) == lint_run.DIAGNOSTIC_FIELDS
+    with pytest.raises(AttributeError):
+        fast[0].rule = "changed"  # type: ignore[misc]  # frozen again
