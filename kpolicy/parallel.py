@@ -6,11 +6,13 @@ and the files it takes are never pickled. A worker reads and composes a file, ru
 *local pass* on it (every check, with an index that knows no other object: a check that needs
 other objects is deferred), and sends the file and its findings back: one pickled answer per
 file, written to a pipe with the others of its batch (256 KB) and then dropped, so that a
-worker holds little more than one file at a time. A thread of the parent gathers the
-answers while the parent does its own share. On a small
-input it unpickles each answer as it arrives; on a large one it keeps the pickles until every
-worker is done, in memory maps apart from its heap, then unpickles them and unmaps them
-(:data:`UNPICKLE_EARLY_BYTES` says where and why).
+worker holds little more than one file at a time. On a small input the parent unpickles
+each answer as it arrives, reading the pipes between its own files, in its one thread (a
+child holds what its pipe has no room for meanwhile, and never waits for the parent); on a
+large one a thread of the parent gathers the answers while the parent does its own share,
+and keeps the pickles until every worker is done, in memory maps apart from its heap, then
+unpickles them and unmaps them (:data:`UNPICKLE_EARLY_BYTES` says where and why). The queue
+is written whole before the fork where its pipe holds it.
 
 The parent, once it holds every object, builds the index and runs only the deferred checks
 (Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
