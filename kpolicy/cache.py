@@ -1196,13 +1196,16 @@ def _linted_paths(args: list[str]) -> list[str] | None:
             if "=" not in arg and arg not in _LINT_FLAGS:
                 index += 1  # the option's value
         elif arg.startswith("-") and len(arg) > 1:
-            if arg[1] in _LINT_SHORT_FLAGS and len(arg) == 2:
-                index += 1
-                continue
-            if arg[1] not in _LINT_SHORT_WITH_VALUE:
-                return None
-            if len(arg) == 2:
-                index += 1
+            # short options as click reads them: flags (-v), then at most one option whose
+            # value is the rest of the argument (-j1, -vfjson) or else the next argument
+            position = 1
+            while position < len(arg) and arg[position] in _LINT_SHORT_FLAGS:
+                position += 1
+            if position < len(arg):
+                if arg[position] not in _LINT_SHORT_WITH_VALUE:
+                    return None
+                if position + 1 == len(arg):
+                    index += 1
         else:
             positional.append(arg)
         index += 1
