@@ -82,10 +82,8 @@ class _Lines:
         if (
             head is None
             or diag.origin is not None
-            or not (
-                line.__class__ is column.__class__ is end_line.__class__ is end_column.__class__
-                is int
-            )
+            or not (line.__class__ is column.__class__ is int)
+            or not (end_line.__class__ is end_column.__class__ is int)
             or not (path.__class__ is message.__class__ is file.__class__ is str)
         ):
             return self._encode(_diagnostic(diag))
