@@ -88,9 +88,9 @@ def test_a_path_seen_before_takes_its_remembered_pointer() -> None:
     then, not one made again; and when the memo is full it starts again."""
     from kpolicy import model
 
-    path = ("spec", "template", "metadata", "labels", "example.com/x~y", 3)
+    path: tuple[str | int, ...] = ("spec", "template", "metadata", "labels", "example.com/x~y", 3)
     pointer = to_pointer(path)
-    again = tuple(list(path))
+    again: tuple[str | int, ...] = tuple(list(path))
     assert again is not path
     assert to_pointer(again) is pointer
     assert pointer == _reference_pointer(path)

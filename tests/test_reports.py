@@ -625,7 +625,7 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
         replace(diag, message="/metadata/name"),
         # values of other types than a span's ints and the texts' strs: written the general way
         replace(diag, span=Span(True, 1, 1, 2)),
-        replace(diag, span=Span(1, 2, 3, 4.0)),
+        replace(diag, span=Span(1, 2, 3, 4.0)),  # type: ignore[arg-type]
         replace(diag, path=None),  # type: ignore[arg-type]
         diag,
     ]
