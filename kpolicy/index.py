@@ -45,6 +45,9 @@ _CLUSTER_SCOPED = frozenset(
 SCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
 
 
+_MISSING: Any = object()  # Index.memo: no value yet
+
+
 def scope_namespace(obj: KObject) -> str:
     """The namespace an object lives in; ``""`` for cluster-scoped kinds."""
     return "" if obj.kind in _CLUSTER_SCOPED else obj.namespace
@@ -168,6 +171,8 @@ class Index:
         if folders is None:
             folders = set()
             for objs in self._by_key.values():
+                if len(objs) < 2:
+                    continue  # nearly every object: defined once
                 files = {obj.source.display for obj in objs}
                 if len(files) > 1:
                     by_folder: dict[str, int] = defaultdict(int)
@@ -225,11 +230,12 @@ class Index:
 
         Callers put a tag of their own first in ``key`` so that uses never collide.
         """
-        try:
-            return self._memo[key]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self._memo[key] = compute()
-            return value
+        # a miss is as common as a hit (most keys are one object's): no KeyError raised
+        memo = self._memo
+        value = memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = memo[key] = compute()
+        return value  # type: ignore[no-any-return]
 
     def scalers_targeting(self, namespace: str, kind: str, name: str) -> list[KObject]:
         """HorizontalPodAutoscalers, then KEDA ScaledObjects, of ``namespace`` whose

@@ -46,7 +46,15 @@ def _workload_selector(obj: KObject) -> Selector | None:
 def _selector_of(obj: KObject, ctx: RuleContext) -> Selector | None:
     """:func:`_workload_selector` once per object and run: a workload is a candidate of every
     workload whose selector selects its Pods."""
-    return ctx.index.memo(("workload-selector", id(obj)), lambda: _workload_selector(obj))
+    known: dict[int, Selector | None] = ctx.index.memo("workload-selectors", dict)
+    key = id(obj)
+    found = known.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = known[key] = _workload_selector(obj)
+    return found  # type: ignore[no-any-return]
+
+
+_UNKNOWN: Any = object()  # not worked out yet
 
 
 # What overlapping selectors do today (ClaimObject, pkg/controller/controller_ref_manager.go):
@@ -118,8 +126,7 @@ def _first_earlier_overlap(
     finding."""
     here = _input_order(obj)
     kind, name = obj.kind, obj.name
-    # the copies of an application in other folders fail here first, the cheapest test
-    applied_together = ctx.index.together_with(obj)
+    applied_together = None  # worked out for the first candidate before obj
     for order, other, other_kind, other_name, other_selector in _controllers_selected(
         obj.namespace, selector, ctx
     ):
@@ -127,6 +134,9 @@ def _first_earlier_overlap(
             break
         if other_kind == kind and other_name == name:
             continue
+        if applied_together is None:
+            applied_together = ctx.index.together_with(obj)
+        # the copies of an application in other folders fail here first, the cheapest test
         if not applied_together(other):
             continue  # alternatives, or applications of their own
         if not other_selector.matches(labels):
@@ -204,6 +214,20 @@ def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
     return kind in ("Job", "CronJob")  # controller-uid, job-completion-index
 
 
+def _service_selector_of(
+    service: KObject, ctx: RuleContext
+) -> tuple[dict[str, str], Selector] | None:
+    """:func:`_service_selector` once per Service and run (two rules read it)."""
+    known: dict[int, tuple[dict[str, str], Selector] | None] = ctx.index.memo(
+        "service-selectors", dict
+    )
+    key = id(service)
+    found = known.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = known[key] = _service_selector(service)
+    return found  # type: ignore[no-any-return]
+
+
 def _service_selector(service: KObject) -> tuple[dict[str, str], Selector] | None:
     """The Service's selector as a label map and as a selector, when the endpoints controllers
     use it.
@@ -265,7 +289,7 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 # namespace that its selector matches; with none, the Service has no endpoints.
 @check("service-selector-no-match", reads=Reads.INDEX)
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    found = _service_selector(obj)
+    found = _service_selector_of(obj, ctx)
     if found is None:
         return
     pairs, selector = found
@@ -317,10 +341,6 @@ def _declared_ports(
 # Service port's protocol. Pods without one get no endpoint for that Service port.
 @check("service-target-port-unknown", reads=Reads.INDEX)
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    found = _service_selector(obj)
-    if found is None:
-        return
-    _, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
@@ -331,6 +351,10 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     ]
     if not named:
         return
+    found = _service_selector_of(obj, ctx)
+    if found is None:
+        return
+    _, selector = found
     # the Pods applied with the Service (Index.applied_with): an alternative elsewhere that
     # names the port does not hide that these do not
     selected = ctx.index.applied_with(obj, templates_selected(obj.namespace, selector, ctx))
