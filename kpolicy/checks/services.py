@@ -7,7 +7,7 @@ posting list, not the namespace. The index holds the linted files and ``--contex
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
@@ -25,7 +25,9 @@ from kpolicy.workload import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -166,7 +168,25 @@ def _controllers_selected(
                 found.append((_input_order(other), other, other.kind, other.name, other_selector))
         return found
 
-    return ctx.index.memo(("selector-overlap-candidates", namespace, selector), compute)
+    return _per_selector("selector-overlap-candidates", namespace, selector, ctx, compute)
+
+
+def _per_selector(
+    tag: str, namespace: str, selector: Selector, ctx: RuleContext, compute: Callable[[], T]
+) -> T:
+    """``ctx.index.memo((tag, namespace, selector), compute)``, found first by the selector's
+    identity: hashing a Selector hashes each of its requirements in Python, and one Selector
+    is asked about again and again (a workload's and a Service's are kept for the run, equal
+    matchLabels are parsed into one). The entry holds the selector, so its id names no other
+    object while the run lasts."""
+    by_id: dict[tuple[str, int], tuple[Selector, T]] = ctx.index.memo((tag, "by id"), dict)
+    key = (namespace, id(selector))
+    found = by_id.get(key)
+    if found is not None and found[0] is selector:
+        return found[1]
+    value = ctx.index.memo((tag, namespace, selector), compute)
+    by_id[key] = (selector, value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,8 +269,15 @@ def templates_selected(namespace: str, selector: Selector, ctx: RuleContext) -> 
     """Pod-template objects of ``namespace`` whose Pods ``selector`` matches, with the labels
     their controllers add (see :func:`_requirement_fits`); once per run for each namespace and
     selector."""
-    key = ("templates-selected", namespace, selector)
-    return list(ctx.index.memo(key, lambda: _selecting(namespace, selector, ctx)))
+    return list(
+        _per_selector(
+            "templates-selected",
+            namespace,
+            selector,
+            ctx,
+            lambda: _selecting(namespace, selector, ctx),
+        )
+    )
 
 
 def _selecting(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
