@@ -11,7 +11,7 @@ from kpolicy.helm import is_hook
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
 from kpolicy.repo import Relation, plain_relation, plain_relation_class
-from kpolicy.workload import get, mapping, runs_pods, template_labels
+from kpolicy.workload import POD_SPEC_KINDS, get, mapping, runs_pods, template_labels
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,6 +43,9 @@ _CLUSTER_SCOPED = frozenset(
 
 # the kinds that scale a workload (scalers_targeting), in the order they are answered
 SCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
+
+
+_MISSING: Any = object()  # Index.memo: no value yet
 
 
 def scope_namespace(obj: KObject) -> str:
@@ -86,7 +89,9 @@ class Index:
         self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
         by_key, by_kind, by_kind_ns = self._by_key, self._by_kind, self._by_kind_ns
+        labels_of, by_ns, by_label = self._labels, self._templates_by_ns, self._templates_by_label
         cluster_scoped = _CLUSTER_SCOPED
+        pod_spec_kinds = POD_SPEC_KINDS
         for obj in self._objects:
             if obj.patch:
                 # a kustomize patch is merged onto another object: it is no object of its own
@@ -99,14 +104,15 @@ class Index:
             by_key[(kind, ns, ref.name or "")].append(obj)
             by_kind[kind].append(obj)
             by_kind_ns[(kind, ns)].append(obj)
-            if runs_pods(obj) and not is_hook(obj.data):
+            # runs_pods, without a call for the built-in kinds
+            if (kind in pod_spec_kinds or runs_pods(obj)) and not is_hook(obj.data):
                 # a Helm hook or test runs around a release: no Service, budget or other
                 # workload of the release is meant to select its Pods
                 labels = template_labels(obj)
-                self._labels[id(obj)] = labels
-                self._templates_by_ns[ns].append(obj)
+                labels_of[id(obj)] = labels
+                by_ns[ns].append(obj)
                 for key, value in labels.items():
-                    self._templates_by_label[(ns, key, value)].append(obj)
+                    by_label[(ns, key, value)].append(obj)
 
     def is_kustomize_patch(self, obj: KObject) -> bool:
         """Whether ``obj`` is a kustomize patch (see ``KObject.patch``)."""
@@ -168,6 +174,8 @@ class Index:
         if folders is None:
             folders = set()
             for objs in self._by_key.values():
+                if len(objs) < 2:
+                    continue  # nearly every object: defined once
                 files = {obj.source.display for obj in objs}
                 if len(files) > 1:
                     by_folder: dict[str, int] = defaultdict(int)
@@ -225,11 +233,12 @@ class Index:
 
         Callers put a tag of their own first in ``key`` so that uses never collide.
         """
-        try:
-            return self._memo[key]  # type: ignore[no-any-return]
-        except KeyError:
-            value = self._memo[key] = compute()
-            return value
+        # a miss is as common as a hit (most keys are one object's): no KeyError raised
+        memo = self._memo
+        value = memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = memo[key] = compute()
+        return value  # type: ignore[no-any-return]
 
     def scalers_targeting(self, namespace: str, kind: str, name: str) -> list[KObject]:
         """HorizontalPodAutoscalers, then KEDA ScaledObjects, of ``namespace`` whose

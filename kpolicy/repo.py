@@ -388,9 +388,11 @@ class RepoModel:
         once per file and model."""
         found = self._memberships.get(display)
         if found is None:
-            chart = self.chart_of(display)
+            # a repository without charts or kustomizations (most) has nothing to walk up to
+            chart = self.chart_of(display) if self.charts else None
+            builds = self.builds_including(display) if self._members else ()
             found = (
-                frozenset(k.folder for k in self.builds_including(display)),
+                frozenset(k.folder for k in builds),
                 chart.folder if chart is not None else None,
                 os.path.dirname(self.key(display)),
             )

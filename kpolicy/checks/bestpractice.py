@@ -260,11 +260,13 @@ def autoscaler_of(obj: KObject, ctx: RuleContext) -> KObject | None:
     """A HorizontalPodAutoscaler (or KEDA ScaledObject, which creates one) scaling ``obj``:
     the nearest (Index.nearest: its scaleTargetRef names ``obj``, so one in another folder is
     meant for it too, as an optional add-on; one of another kustomize build or chart is not)."""
-    group = _group(obj.data.get("apiVersion"))
     # by (namespace, scaleTargetRef kind, name); KEDA defaults scaleTargetRef to apps/v1
     # Deployment
     targeting = ctx.index.scalers_targeting(scope_namespace(obj), obj.kind, obj.name)
-    for scaler in ctx.index.nearest(obj, targeting) if targeting else ():
+    if not targeting:
+        return None  # nearly every workload
+    group = _group(obj.data.get("apiVersion"))
+    for scaler in ctx.index.nearest(obj, targeting):
         ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
         if "apiVersion" in ref and _group(ref.get("apiVersion")) != group:
             continue

@@ -7,7 +7,7 @@ posting list, not the namespace. The index holds the linted files and ``--contex
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.checks import Reads, RuleContext, check, few
 from kpolicy.k8s.selector import Operator, Requirement, Selector, labels_str
@@ -25,7 +25,9 @@ from kpolicy.workload import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------
 # selector-overlap
@@ -46,7 +48,15 @@ def _workload_selector(obj: KObject) -> Selector | None:
 def _selector_of(obj: KObject, ctx: RuleContext) -> Selector | None:
     """:func:`_workload_selector` once per object and run: a workload is a candidate of every
     workload whose selector selects its Pods."""
-    return ctx.index.memo(("workload-selector", id(obj)), lambda: _workload_selector(obj))
+    known: dict[int, Selector | None] = ctx.index.memo("workload-selectors", dict)
+    key = id(obj)
+    found = known.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = known[key] = _workload_selector(obj)
+    return found  # type: ignore[no-any-return]
+
+
+_UNKNOWN: Any = object()  # not worked out yet
 
 
 # What overlapping selectors do today (ClaimObject, pkg/controller/controller_ref_manager.go):
@@ -118,8 +128,7 @@ def _first_earlier_overlap(
     finding."""
     here = _input_order(obj)
     kind, name = obj.kind, obj.name
-    # the copies of an application in other folders fail here first, the cheapest test
-    applied_together = ctx.index.together_with(obj)
+    applied_together = None  # worked out for the first candidate before obj
     for order, other, other_kind, other_name, other_selector in _controllers_selected(
         obj.namespace, selector, ctx
     ):
@@ -127,6 +136,9 @@ def _first_earlier_overlap(
             break
         if other_kind == kind and other_name == name:
             continue
+        if applied_together is None:
+            applied_together = ctx.index.together_with(obj)
+        # the copies of an application in other folders fail here first, the cheapest test
         if not applied_together(other):
             continue  # alternatives, or applications of their own
         if not other_selector.matches(labels):
@@ -156,7 +168,25 @@ def _controllers_selected(
                 found.append((_input_order(other), other, other.kind, other.name, other_selector))
         return found
 
-    return ctx.index.memo(("selector-overlap-candidates", namespace, selector), compute)
+    return _per_selector("selector-overlap-candidates", namespace, selector, ctx, compute)
+
+
+def _per_selector(
+    tag: str, namespace: str, selector: Selector, ctx: RuleContext, compute: Callable[[], T]
+) -> T:
+    """``ctx.index.memo((tag, namespace, selector), compute)``, found first by the selector's
+    identity: hashing a Selector hashes each of its requirements in Python, and one Selector
+    is asked about again and again (a workload's and a Service's are kept for the run, equal
+    matchLabels are parsed into one). The entry holds the selector, so its id names no other
+    object while the run lasts."""
+    by_id: dict[tuple[str, int], tuple[Selector, T]] = ctx.index.memo((tag, "by id"), dict)
+    key = (namespace, id(selector))
+    found = by_id.get(key)
+    if found is not None and found[0] is selector:
+        return found[1]
+    value = ctx.index.memo((tag, namespace, selector), compute)
+    by_id[key] = (selector, value)
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +234,20 @@ def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
     return kind in ("Job", "CronJob")  # controller-uid, job-completion-index
 
 
+def _service_selector_of(
+    service: KObject, ctx: RuleContext
+) -> tuple[dict[str, str], Selector] | None:
+    """:func:`_service_selector` once per Service and run (two rules read it)."""
+    known: dict[int, tuple[dict[str, str], Selector] | None] = ctx.index.memo(
+        "service-selectors", dict
+    )
+    key = id(service)
+    found = known.get(key, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = known[key] = _service_selector(service)
+    return found  # type: ignore[no-any-return]
+
+
 def _service_selector(service: KObject) -> tuple[dict[str, str], Selector] | None:
     """The Service's selector as a label map and as a selector, when the endpoints controllers
     use it.
@@ -225,8 +269,15 @@ def templates_selected(namespace: str, selector: Selector, ctx: RuleContext) -> 
     """Pod-template objects of ``namespace`` whose Pods ``selector`` matches, with the labels
     their controllers add (see :func:`_requirement_fits`); once per run for each namespace and
     selector."""
-    key = ("templates-selected", namespace, selector)
-    return list(ctx.index.memo(key, lambda: _selecting(namespace, selector, ctx)))
+    return list(
+        _per_selector(
+            "templates-selected",
+            namespace,
+            selector,
+            ctx,
+            lambda: _selecting(namespace, selector, ctx),
+        )
+    )
 
 
 def _selecting(namespace: str, selector: Selector, ctx: RuleContext) -> list[KObject]:
@@ -265,7 +316,7 @@ def _names(objects: list[KObject], limit: int = 3) -> str:
 # namespace that its selector matches; with none, the Service has no endpoints.
 @check("service-selector-no-match", reads=Reads.INDEX)
 def service_selector_no_match(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    found = _service_selector(obj)
+    found = _service_selector_of(obj, ctx)
     if found is None:
         return
     pairs, selector = found
@@ -317,10 +368,6 @@ def _declared_ports(
 # Service port's protocol. Pods without one get no endpoint for that Service port.
 @check("service-target-port-unknown", reads=Reads.INDEX)
 def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    found = _service_selector(obj)
-    if found is None:
-        return
-    _, selector = found
     ports = get(obj.data, "spec", "ports")
     named = [
         (i, port)
@@ -331,6 +378,10 @@ def service_target_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Prob
     ]
     if not named:
         return
+    found = _service_selector_of(obj, ctx)
+    if found is None:
+        return
+    _, selector = found
     # the Pods applied with the Service (Index.applied_with): an alternative elsewhere that
     # names the port does not hide that these do not
     selected = ctx.index.applied_with(obj, templates_selected(obj.namespace, selector, ctx))

@@ -88,11 +88,16 @@ def _service_name(obj: KObject) -> str | None:
 
 def _governing_service(obj: KObject, ctx: RuleContext) -> tuple[KObject, str] | None:
     """The Service named by serviceName (workload.governing_service), and a note for the
-    message when the run holds several of that name."""
+    message when the run holds several of that name; once per StatefulSet and run (three
+    rules ask)."""
+    known: dict[int, tuple[KObject, str] | None] = ctx.index.memo("governing-services", dict)
+    key = id(obj)
+    if key in known:
+        return known[key]
     name = _service_name(obj)
-    if name is None:
-        return None
-    return governing_service(obj, name, ctx.index, template_labels(obj))
+    found = None if name is None else governing_service(obj, name, ctx.index, template_labels(obj))
+    known[key] = found
+    return found
 
 
 # identityMatches / updateIdentity (pkg/controller/statefulset/stateful_set_utils.go): every Pod's

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -44,6 +43,7 @@ if TYPE_CHECKING:
 # the objects' input order (as checks.services._input_order), read in C too
 _INPUT_ORDER = attrgetter("source.display", "doc_index", "base")
 _REF = attrgetter("ref")
+_SEVERITY = attrgetter("severity")
 
 
 def check_files(
@@ -141,14 +141,16 @@ def _check_files(
     else:
         kept.sort(key=SORT_KEY)
     hidden.sort(key=SORT_KEY)
-    counts = Counter(map(attrgetter("severity"), kept))
+    # counted by identity (list.count): a Counter would hash each finding's Severity, a call
+    # of Enum.__hash__ in Python per finding
+    severities = list(map(_SEVERITY, kept))
     summary = Summary(
         files=len(loaded),
         documents=documents,
         objects=objects,
-        errors=counts[Severity.ERROR],
-        warnings=counts[Severity.WARNING],
-        infos=counts[Severity.INFO],
+        errors=severities.count(Severity.ERROR),
+        warnings=severities.count(Severity.WARNING),
+        infos=severities.count(Severity.INFO),
         suppressed=len(hidden),
     )
     result = LintResult(

@@ -1,0 +1,243 @@
+"""The cross-object rules' fast paths (look-ups by label pair, results kept per object or per
+selector, a relation worked out only for a candidate) held to the definitions they stand for,
+written here pair by pair, on generated workloads, Services and files."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpolicy.checks import RuleContext
+from kpolicy.checks import services as svc
+from kpolicy.index import Index
+from kpolicy.k8s.selector import Selector
+from kpolicy.load import load_text
+from kpolicy.model import KObject, Severity, SourceFile
+from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, template_labels
+from tests.helpers import examples, lint_paths
+
+SETTINGS = settings(
+    max_examples=examples(full=1000, quick=120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# few keys, values and names, so that selectors often match and names often repeat
+_KEYS = st.sampled_from(["app", "tier", "x"])
+_VALUES = st.sampled_from(["a", "b"])
+# mostly the few label maps of one application, so that selectors often select each other
+_LABELS = st.one_of(
+    st.sampled_from([{"app": "a"}, {"app": "a", "tier": "b"}, {"app": "b"}, {}]),
+    st.dictionaries(_KEYS, _VALUES | st.integers(0, 1), max_size=3),
+)
+_EXPRESSION = st.fixed_dictionaries(
+    {
+        "key": _KEYS,
+        "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+    },
+    optional={"values": st.lists(_VALUES, max_size=2)},
+)
+_SELECTOR = st.one_of(
+    st.builds(lambda labels: {"matchLabels": labels}, _LABELS),
+    st.none(),
+    st.fixed_dictionaries({}, optional={"matchLabels": _LABELS}),
+    st.fixed_dictionaries(
+        {"matchExpressions": st.lists(_EXPRESSION, min_size=1, max_size=2)},
+        optional={"matchLabels": _LABELS},
+    ),
+    st.just("app=a"),  # not a mapping
+)
+_FILES = ["a/one.yaml", "a/two.yaml", "b/one.yaml", "c/one.yaml"]
+
+
+@st.composite
+def _workload(draw: Any) -> tuple[str, dict[str, Any]]:
+    kind = draw(st.sampled_from(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]))
+    metadata: dict[str, Any] = {"name": draw(st.sampled_from(["web", "api", "db"]))}
+    namespace = draw(st.sampled_from([None, None, None, "default", "other"]))
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    if draw(st.integers(0, 9)) == 0:
+        metadata["annotations"] = {"helm.sh/hook": "test"}
+    # half of them of one application: selector app=a, Pods labelled app=a
+    common = draw(st.booleans())
+    labels = {"app": "a"} if common else draw(_LABELS)
+    template: Any = {"metadata": {"labels": labels}, "spec": {"containers": []}}
+    if draw(st.integers(0, 9)) == 0:
+        template = "none"
+    spec: dict[str, Any] = {"template": template}
+    selector = {"matchLabels": {"app": "a"}} if common else draw(_SELECTOR)
+    if selector is not None:
+        spec["selector"] = selector
+    manifest = {"apiVersion": "apps/v1", "kind": kind, "metadata": metadata, "spec": spec}
+    return draw(st.sampled_from([_FILES[0], *_FILES])), manifest
+
+
+def _load(documents: list[tuple[str, dict[str, Any]]]) -> list[KObject]:
+    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for file, manifest in documents:
+        by_file[file].append(manifest)
+    objects: list[KObject] = []
+    for file in sorted(by_file):
+        text = yaml.safe_dump_all(by_file[file], sort_keys=False)
+        objects.extend(load_text(SourceFile(file, text)).objects)
+    return objects  # in input order: by file, then document
+
+
+def _usable(obj: KObject) -> Selector | None:
+    raw = obj.data["spec"].get("selector")
+    selector = Selector.from_label_selector(raw) if isinstance(raw, dict) else None
+    if selector is None or selector.is_empty or selector.selects_nothing:
+        return None
+    return selector
+
+
+def _overlap_pairwise(obj: KObject, objects: list[KObject], index: Index) -> KObject | None:
+    """selector-overlap's definition, pair by pair: the first workload before ``obj`` in input
+    order, in its namespace, applied together with it, of another kind or name, a selector
+    controller that is no Helm hook, whose Pods ``obj``'s selector matches and whose own
+    usable selector matches ``obj``'s Pods."""
+    mine = _usable(obj)
+    if mine is None or not isinstance(obj.data["spec"].get("template"), dict):
+        return None
+    labels = template_labels(obj)
+    for other in objects[: objects.index(obj)]:
+        if other.kind not in SELECTOR_CONTROLLER_KINDS or other.namespace != obj.namespace:
+            continue
+        if "annotations" in other.data["metadata"]:
+            continue  # a Helm hook: not indexed among the pod templates
+        if (other.kind, other.name) == (obj.kind, obj.name):
+            continue
+        if not index.applied_together(obj, other):
+            continue
+        theirs = _usable(other)
+        if theirs is None or not mine.matches(template_labels(other)):
+            continue
+        if theirs.matches(labels):
+            return other
+    return None
+
+
+@SETTINGS
+@given(st.lists(_workload(), max_size=12))
+def test_selector_overlap_names_the_pair_the_pairwise_definition_finds(
+    documents: list[tuple[str, dict[str, Any]]],
+) -> None:
+    objects = _load(documents)
+    index = Index(objects)
+    ctx = RuleContext(index=index)
+    for obj in objects:
+        if obj.kind not in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
+            continue
+        found = list(svc.selector_overlap(obj, ctx))
+        expected = _overlap_pairwise(obj, objects, index)
+        if expected is None:
+            assert found == []
+        else:
+            assert len(found) == 1
+            assert found[0].related[0].obj is expected
+
+
+@st.composite
+def _named(draw: Any) -> tuple[str, dict[str, Any]]:
+    kind = draw(st.sampled_from(["ConfigMap", "Service", "Deployment"]))
+    metadata: dict[str, Any] = {"name": draw(st.sampled_from(["a", "b"]))}
+    if draw(st.booleans()):
+        metadata["namespace"] = draw(st.sampled_from(["default", "other"]))
+    return draw(st.sampled_from(_FILES)), {"apiVersion": "v1", "kind": kind, "metadata": metadata}
+
+
+@SETTINGS
+@given(st.lists(_named(), max_size=10))
+def test_folders_of_alternatives_are_those_where_two_files_define_one_object(
+    documents: list[tuple[str, dict[str, Any]]],
+) -> None:
+    objects = _load(documents)
+    index = Index(objects)
+    # the definition: a folder two of whose files define one (kind, namespace, name)
+    files_of: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for obj in objects:
+        files_of[obj.kind, obj.namespace, obj.name].add(obj.source.display)
+    folders = set()
+    for files in files_of.values():
+        per_folder = Counter(str(Path(file).parent) for file in files)
+        folders |= {folder for folder, count in per_folder.items() if count > 1}
+    for file in _FILES:
+        assert index._alternatives(file) == (str(Path(file).parent) in folders)
+
+
+_PORT = st.one_of(
+    st.sampled_from(["http", "web"]), st.integers(1, 3), st.sampled_from(["Bad_Name", ""])
+)
+
+
+@st.composite
+def _service(draw: Any) -> tuple[str, dict[str, Any]]:
+    spec: dict[str, Any] = {"ports": [{"port": 80, "targetPort": draw(_PORT)}]}
+    selector = draw(st.one_of(st.just({"app": "a"}), st.none(), _LABELS, st.just("app")))
+    if selector is not None:
+        spec["selector"] = selector
+    if draw(st.integers(0, 5)) == 0:
+        spec["type"] = "ExternalName"
+    manifest = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": spec}
+    return draw(st.sampled_from(_FILES)), manifest
+
+
+@st.composite
+def _pods(draw: Any) -> tuple[str, dict[str, Any]]:
+    file, manifest = draw(_workload())
+    if isinstance(manifest["spec"]["template"], dict):
+        port = {"containerPort": 8080, "name": draw(st.sampled_from(["http", "web"]))}
+        manifest["spec"]["template"]["spec"]["containers"] = [{"name": "c", "ports": [port]}]
+    return file, manifest
+
+
+@SETTINGS
+@given(st.lists(_service() | _pods(), max_size=10))
+def test_service_rules_find_alike_with_their_selectors_shared_or_not(
+    documents: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """The Service rules read a Service's selector once for both: each rule run alone on a
+    fresh index (nothing kept from the other) finds what they find one after the other."""
+    objects = _load(documents)
+    services = [o for o in objects if o.kind == "Service"]
+    shared = RuleContext(index=Index(objects))
+
+    def run(obj: KObject, ctx: RuleContext) -> list[tuple[Any, str]]:
+        found = [
+            *svc.service_selector_no_match(obj, ctx),
+            *svc.service_target_port_unknown(obj, ctx),
+        ]
+        return [(p.path, p.message) for p in found]
+
+    together = [run(obj, shared) for obj in services]
+    alone = []
+    for obj in services:
+        no_match = svc.service_selector_no_match(obj, RuleContext(index=Index(objects)))
+        unknown = svc.service_target_port_unknown(obj, RuleContext(index=Index(objects)))
+        alone.append([(p.path, p.message) for p in [*no_match, *unknown]])
+    assert together == alone
+    for obj in services:
+        assert svc._service_selector_of(obj, shared) == svc._service_selector(obj)
+
+
+def test_the_summary_counts_each_severity_of_the_findings(tmp_path: Path) -> None:
+    (tmp_path / "app.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: Web_1}\n"
+        "spec: {replicas: 1, selector: {matchLabels: {app: w}}, template: {metadata: "
+        "{labels: {app: w}}, spec: {containers: [{name: c, image: 'nginx:latest'}]}}}\n"
+    )
+    result = lint_paths(["."], tmp_path, use_config_discovery=False)
+    counts = Counter(d.severity for d in result.diagnostics)
+    assert counts[Severity.ERROR] and counts[Severity.WARNING]
+    summary = result.summary
+    assert (summary.errors, summary.warnings, summary.infos) == (
+        counts[Severity.ERROR],
+        counts[Severity.WARNING],
+        counts[Severity.INFO],
+    )
