@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
 from kpolicy.k8s.apis import dispatch_kind
+from kpolicy.k8s.podtemplates import configured_kinds
 from kpolicy.model import (
     Diagnostic,
     KObject,
@@ -134,10 +135,10 @@ class Engine:
         self._any_kind: list[tuple[Check, frozenset[str]]] = []
         # the checks that also run on custom pod-template kinds (RuleDef.pod_templates)
         self._pod_template_checks: list[tuple[Check, frozenset[str]]] = []
+        # rule id → the context of its check, made when a plan first needs it
         self._contexts: dict[str, RuleContext] = {}
         grouped: dict[int, tuple[Check, set[str]]] = {}
         for rule_id, active in self.active.items():
-            self._contexts[rule_id] = replace(self.context, params=active.params)
             entry = checks.get(rule_id)
             if entry is None and active.rule.check is not None:
                 entry = Check((rule_id,), declarative_check(active.rule))
@@ -161,52 +162,75 @@ class Engine:
         # kind → its plan's steps as run() takes them (see _Steps)
         self._ordered: dict[str, _Steps] = {}
         self._relating: dict[str, frozenset[int]] = {}
+        # (kind, positions) → the steps run_deferred runs (see select)
+        self._selected: dict[tuple[str, tuple[int, ...]], tuple[tuple[int, _Step], ...]] = {}
+        # kind → its plan's checks, in the plan's order (see _entries)
+        self._entries: dict[str, tuple[tuple[Check, frozenset[str]], ...]] = {}
+        # (kind, position) → its step, made alone (see select)
+        self._made: dict[tuple[str, int], _Step] = {}
+        # (apiVersion, kind) → key_of, for the custom pod-template kinds of _keys_under
+        self._keys: dict[tuple[str, str], str] = {}
+        self._keys_under: tuple[object, ...] | None = None
+
+    def _entries_of(self, key: str) -> tuple[tuple[Check, frozenset[str]], ...]:
+        """The checks of ``key``'s plan, each with the enabled ids it may report, in the
+        plan's order: a step's position in the plan is its entry's here."""
+        found = self._entries.get(key)
+        if found is None:
+            custom = key.startswith(POD_TEMPLATE_KEY)
+            kind = key[len(POD_TEMPLATE_KEY) :] if custom else key
+            entries = [*self._by_kind.get(kind, ())]
+            if custom:
+                entries.extend(e for e in self._pod_template_checks if e not in entries)
+            found = self._entries[key] = (*entries, *self._any_kind)
+        return found
 
     def _plan(self, key: str) -> tuple[_Step, ...]:
         """The steps for objects of ``key``: a kind, or ``POD_TEMPLATE_KEY`` + a kind for a
         custom pod-template kind (the rules of that kind and those with ``pod_templates``)."""
-        custom = key.startswith(POD_TEMPLATE_KEY)
-        kind = key[len(POD_TEMPLATE_KEY) :] if custom else key
-        entries = [*self._by_kind.get(kind, ())]
-        if custom:
-            entries.extend(e for e in self._pod_template_checks if e not in entries)
-        steps = []
-        for entry, ids in (*entries, *self._any_kind):
-            primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
-            # rule id → severity, for the ids this check may report on this kind
-            reports = {
-                rule_id: self.active[rule_id].severity
-                for rule_id in ids
-                if self.active[rule_id].rule.applies_to(kind, custom)
-            }
-            # a policy's pattern that timed out is reported by the policy's own check
-            timeout = self.active.get(PATTERN_TIMEOUT)
-            if timeout is not None:
-                reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
-            rejecting = frozenset(
-                rule_id
-                for rule_id in reports
-                if rule_id in self.active
-                and self.active[rule_id].rule.rejects
-                and self.active[rule_id].rule.builtin
-            )
-            steps.append(
-                _Step(
-                    entry.fn,
-                    self._contexts[primary],
-                    entry.rules[0],
-                    reports,
-                    ",".join(sorted(ids)),
-                    rejecting,
-                    entry.reads,
-                    _POSITIONED.get(entry.fn),
-                    _DIRECT.get(entry.fn),
-                )
-            )
-        plan = tuple(steps)
+        plan = tuple(self._step(key, entry, ids) for entry, ids in self._entries_of(key))
         self._plans[key] = plan
         self._ordered.pop(key, None)  # made again from this plan
         return plan
+
+    def _step(self, key: str, entry: Check, ids: frozenset[str]) -> _Step:
+        """The step of ``entry`` (reporting ``ids``) in ``key``'s plan."""
+        custom = key.startswith(POD_TEMPLATE_KEY)
+        kind = key[len(POD_TEMPLATE_KEY) :] if custom else key
+        primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
+        # rule id → severity, for the ids this check may report on this kind
+        reports = {
+            rule_id: self.active[rule_id].severity
+            for rule_id in ids
+            if self.active[rule_id].rule.applies_to(kind, custom)
+        }
+        # a policy's pattern that timed out is reported by the policy's own check
+        timeout = self.active.get(PATTERN_TIMEOUT)
+        if timeout is not None:
+            reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
+        rejecting = frozenset(
+            rule_id
+            for rule_id in reports
+            if rule_id in self.active
+            and self.active[rule_id].rule.rejects
+            and self.active[rule_id].rule.builtin
+        )
+        context = self._contexts.get(primary)
+        if context is None:
+            context = self._contexts[primary] = replace(
+                self.context, params=self.active[primary].params
+            )
+        return _Step(
+            entry.fn,
+            context,
+            entry.rules[0],
+            reports,
+            ",".join(sorted(ids)),
+            rejecting,
+            entry.reads,
+            _POSITIONED.get(entry.fn),
+            _DIRECT.get(entry.fn),
+        )
 
     @staticmethod
     def key_of(obj: KObject) -> str:
@@ -217,6 +241,60 @@ class Engine:
         if kind and custom_layout(obj) is not None:
             return POD_TEMPLATE_KEY + kind
         return kind
+
+    def _key(self, obj: KObject) -> str:
+        """``key_of(obj)``, remembered by apiVersion and kind (all it reads, with the custom
+        pod-template kinds of the run)."""
+        api_version = obj.data.get("apiVersion")
+        if api_version.__class__ is not str:
+            return self.key_of(obj)
+        under = configured_kinds()
+        if under is not self._keys_under:
+            self._keys.clear()
+            self._keys_under = under
+        pair = (api_version, obj.kind)
+        key = self._keys.get(pair)
+        if key is None:
+            key = self._keys[pair] = self.key_of(obj)
+        return key
+
+    def select(self, key: str, only: Collection[int]) -> tuple[tuple[int, _Step], ...]:
+        """The steps of ``key``'s plan at the positions ``only`` (each once, in the plan's
+        order; a position the plan does not have is none), as run(only=...) runs them; a
+        step the plan has not made yet is made alone."""
+        entries = self._entries_of(key)
+        plan = self._plans.get(key)
+        count = len(entries)
+        selected = []
+        for position in sorted({*only}):
+            if position.__class__ is not int or not 0 <= position < count:
+                continue
+            if plan is not None:
+                step = plan[position]
+            else:
+                made = self._made.get((key, position))
+                if made is None:
+                    made = self._made[key, position] = self._step(key, *entries[position])
+                step = made
+            selected.append((position, step))
+        return tuple(selected)
+
+    def run_deferred(self, obj: KObject, deferred: Sequence[int]) -> list[Diagnostic]:
+        """``run(obj, only=deferred)``, the parent's pass of the checks a local pass deferred:
+        the steps of each kind and ``deferred`` are selected once, and a step no local pass
+        deferred is never made."""
+        found: list[Diagnostic] = []
+        kind = self._key(obj)
+        positions = tuple(deferred)
+        steps = self._selected.get((kind, positions))
+        if steps is None:
+            steps = self._selected[kind, positions] = self.select(kind, positions)
+        checking(obj)
+        try:
+            self._run_steps(obj, steps, found)
+        finally:
+            checking(None)
+        return found
 
     def relating_steps(self, kind: str) -> frozenset[int]:
         """The positions (in this kind's plan) of the checks that may relate an object to
@@ -272,13 +350,7 @@ class Engine:
                 later = tuple(position for position in later if position in only)
             deferred.extend(later)
         elif only is not None:
-            # in the plan's order, each once
-            count = len(plan)
-            steps = [
-                (position, plan[position])
-                for position in sorted({*only})
-                if position.__class__ is int and 0 <= position < count
-            ]
+            steps = self.select(kind, only)
         else:
             steps = ordered.numbered
         checking(obj)  # its pod template and spec are worked out once for all its checks

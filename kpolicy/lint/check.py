@@ -254,7 +254,7 @@ def _check_file(
         else:
             # the local pass's findings are the reported ones already (object_findings)
             found, deferred, ignores = local.per_object[position]
-            more = engine.run(obj, only=deferred) if deferred else None
+            more = engine.run_deferred(obj, deferred) if deferred else None
             if more:
                 found = object_findings(obj, [*found, *more], generic)
                 if ordered:
