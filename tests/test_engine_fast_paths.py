@@ -269,3 +269,124 @@ def test_positions_a_local_pass_defers_carry_over_to_another_engine() -> None:
     second.run(obj, only=deferred)
     assert deferred
     assert ran == _general(second, obj, deferred, None) == deferred
+
+
+def _step_fields(step: _Step) -> tuple[Any, ...]:
+    # a policy's check is made by each engine (declarative_check): the same code
+    return (
+        getattr(step.fn, "__code__", step.fn),
+        step.context.params,
+        step.default_rule,
+        dict(step.reports),
+        step.label,
+        step.rejecting,
+        step.reads,
+        step.positioned,
+        step.direct,
+    )
+
+
+def test_the_deferred_pass_is_run_with_only(
+    engine_and_objects: tuple[Engine, list[KObject]],
+) -> None:
+    """Engine.run_deferred (the parent's pass of what a local pass deferred, with steps
+    selected once per kind and positions, made alone without the kind's plan) finds what
+    run(only=...) finds, for the positions a local pass defers and any others."""
+    engine, objects = engine_and_objects
+    general = Engine(engine.active, engine.context)
+    fast = Engine(engine.active, engine.context)
+    local = Engine(engine.active, engine.context)
+    compared = 0
+    for obj in objects:
+        key = general.key_of(obj)
+        assert fast._key(obj) == key
+        deferred: list[int] = []
+        local.run(obj, deferred=deferred)
+        count = len(local._plans[key])
+        every = range(count)
+        for only in (
+            deferred,
+            [*every[::2]],
+            [*reversed(every[1::3]), -1, count, count + 5, *every[:2]],
+            [],
+        ):
+            expected = general.run(obj, only=only)
+            assert _found(fast.run_deferred(obj, only)) == _found(expected)
+            assert _found(fast.run_deferred(obj, only)) == _found(expected)  # selected before
+            assert [(p, _step_fields(s)) for p, s in fast.select(key, only)] == [
+                (p, _step_fields(general._plans[key][p])) for p in sorted({*only}) if 0 <= p < count
+            ]
+            compared += bool(expected)
+    assert compared > 100
+    # the steps were made alone: no kind's whole plan was
+    assert not fast._plans
+    assert fast._selected and fast._made
+
+
+def test_the_kind_key_follows_the_runs_pod_template_kinds(tmp_path: Any) -> None:
+    """Engine._key remembers key_of by apiVersion and kind, for the custom pod-template kinds
+    of the run: under another config's kinds it is worked out again."""
+    from kpolicy.config import load_config
+    from kpolicy.engine import POD_TEMPLATE_KEY
+    from kpolicy.k8s.podtemplates import configured
+
+    (tmp_path / ".kpolicy.yaml").write_text(
+        "podTemplates:\n  - apiVersion: example.com/v1\n    kind: Worker\n"
+        "    template: /spec/podTemplate\n"
+    )
+    kinds = load_config(tmp_path / ".kpolicy.yaml").pod_templates
+    (worker,) = load_text(
+        SourceFile("w.yaml", "apiVersion: example.com/v1\nkind: Worker\nmetadata: {name: w}\n")
+    ).objects
+    session = build_session(LintOptions(use_config_discovery=False))
+    engine = Engine(session.active, rule_context(session, Index([worker]), None, None))
+    assert engine._key(worker) == Engine.key_of(worker) == "Worker"
+    with configured(kinds):
+        assert engine._key(worker) == Engine.key_of(worker) == POD_TEMPLATE_KEY + "Worker"
+    assert engine._key(worker) == "Worker"
+
+
+def test_check_files_runs_the_deferred_checks_through_the_fast_path(
+    engine_and_objects: tuple[Engine, list[KObject]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check_files with a local pass's findings runs what it deferred through
+    Engine.run_deferred, which makes no kind's whole plan, and finds what a run without
+    the local pass finds."""
+    from kpolicy.lint.check import check_files
+    from kpolicy.lint.run import _check_locally, _local_engine
+
+    session = build_session(LintOptions(use_config_discovery=False))
+    loaded = []
+    from kpolicy.discover import discover
+
+    inputs, _ = discover([str(ROOT / "tests" / "rules"), str(ROOT / "examples")])
+    for item in inputs:
+        file = read_input(item, False, Limits(), None)
+        if not isinstance(file, str) and file.objects:
+            loaded.append(file)
+    assert len(loaded) > 100
+    whole, _ = check_files(loaded, [], session)
+    local_engine = _local_engine(session, None, False)
+    local = [_check_locally(local_engine, file, session.generic) for file in loaded]
+    assert any(deferred for found in local for _, deferred, _ in found.per_object)
+    calls: list[int] = []
+    made: list[str] = []
+    run_deferred = Engine.run_deferred
+    plan = Engine._plan
+
+    def counted(self: Engine, obj: KObject, deferred: Any) -> list[Diagnostic]:
+        calls.append(len(deferred))
+        return run_deferred(self, obj, deferred)
+
+    def planned(self: Engine, key: str) -> Any:
+        made.append(key)
+        return plan(self, key)
+
+    monkeypatch.setattr(Engine, "run_deferred", counted)
+    monkeypatch.setattr(Engine, "_plan", planned)
+    fast, _ = check_files(loaded, [], session, local=local)
+    assert len(calls) > 100
+    assert made == []
+    assert [_found([d]) for d in fast.diagnostics] == [_found([d]) for d in whole.diagnostics]
+    assert fast.suppressed == whole.suppressed
+    assert fast.summary == whole.summary
