@@ -67,18 +67,38 @@ def problem_fields(
     """:func:`to_problems`, each problem as the tuple of its fields (in ``SchemaProblem``'s
     order), which the schema check reads without making the record."""
     problems: list[ProblemFields] = []
+    append = problems.append
     seen_required: set[tuple[PathElement, ...]] = set()
+    kept = _TYPE_FIELDS
     for error in errors:
-        path = tuple(error.absolute_path)
+        path = error.absolute_path
+        if path.__class__ is not tuple:
+            path = tuple(path)
         validator = error.validator
         record = getattr(error, "record", -1) if sizes is not None else -1
-        if validator == "type" and (
-            error.instance is not None or not path or not isinstance(path[-1], str)
-        ):
-            # (the most common error first)
-            message, quote = _type_fields(error)
-            problems.append((RULE_TYPE_MISMATCH, path, "value", message, None, quote, record))
-        elif validator == "type":
+        if validator == "type":
+            value = error.instance
+            if value is not None:
+                # (the most common error first) its message and quote fix as _type_fields
+                # keeps them, for a single type name and a short string or a kept class
+                raw = error.validator_value
+                found = None
+                if raw.__class__ is str:
+                    cls = value.__class__
+                    if cls is str:
+                        if len(value) <= 64:
+                            found = kept.get((raw, value))
+                    elif cls in _KEPT_BY_VALUE:
+                        found = kept.get((raw, cls, value))
+                    elif cls in _KEPT_BY_CLASS:
+                        found = kept.get((raw, cls))
+                message, quote = found if found is not None else _type_fields(error)
+                append((RULE_TYPE_MISMATCH, path, "value", message, None, quote, record))
+                continue
+            if not path or not isinstance(path[-1], str):
+                message, quote = _type_fields(error)
+                append((RULE_TYPE_MISMATCH, path, "value", message, None, quote, record))
+                continue
             # only required fields are not nullable; decoding null leaves the zero value,
             # which the required check of the validation code then rejects
             message = f"required field {show(path[-1])} is null"
