@@ -830,6 +830,7 @@ def _object_node(
     allowed = properties.keys()
     # name → (its place among the properties, its explainer, its leaf classes)
     subs, sub_of = _properties_met(properties, formats, max_depth, memo)
+    subs_get = subs.get
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
 
@@ -850,14 +851,14 @@ def _object_node(
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
                     for name, item in instance.items():
-                        found = subs.get(name) or sub_of(name)
+                        found = subs_get(name) or sub_of(name)
                         if found is not None and (not shallow or item.__class__ not in found[2]):
                             present.append((found, name, -1, item))
                 else:
                     sizes = out.sizes
                     child = record + 1
                     for name, item in instance.items():
-                        found = subs.get(name) or sub_of(name)
+                        found = subs_get(name) or sub_of(name)
                         if found is not None and (not shallow or item.__class__ not in found[2]):
                             present.append((found, name, child, item))
                         child += sizes[child]
@@ -927,6 +928,7 @@ def _step(
         # name → (its place among the properties, its explainer, the classes it passes
         # without a call when it is a leaf of types only (see _leaf_classes), else ())
         subs, sub_of = _properties_met(value, formats, max_depth, memo)
+        subs_get = subs.get
 
         def properties(instance: Any, path: Path, record: int, out: _Found) -> None:
             # the properties the value has, in the schema's order (as jsonschema reports
@@ -934,7 +936,7 @@ def _step(
             if isinstance(instance, dict):
                 present = []
                 for name, child in zip(instance, out.children(record, len(instance)), strict=True):
-                    found = subs.get(name) or sub_of(name)
+                    found = subs_get(name) or sub_of(name)
                     if found is not None:
                         present.append((found, name, child))
                 if len(present) > 1:
@@ -1134,11 +1136,22 @@ def _extra(
 ) -> None:
     """The children of ``instance`` not in ``known``, explained by ``sub`` in the instance's
     order (but those that a leaf's types pass)."""
-    for name, child in zip(instance, out.children(record, len(instance)), strict=True):
-        if name in known:
-            continue
-        item = instance[name]
-        if not shallow:
-            sub.checked(item, (*path, name), child, out)
-        elif item.__class__ not in leaf:
-            sub.run(item, (*path, name), child, out)
+    if not shallow:
+        for name, child in zip(instance, out.children(record, len(instance)), strict=True):
+            if name not in known:
+                sub.checked(instance[name], (*path, name), child, out)
+        return
+    run = sub.run
+    irregular = out.irregular
+    if record < 0 or (irregular is not None and record in irregular):
+        for name, item in instance.items():
+            if item.__class__ not in leaf and name not in known:
+                run(item, (*path, name), -1, out)
+        return
+    # each key's record follows the previous key's subtree (as out.children gives them)
+    sizes = out.sizes
+    child = record + 1
+    for name, item in instance.items():
+        if item.__class__ not in leaf and name not in known:
+            run(item, (*path, name), child, out)
+        child += sizes[child]

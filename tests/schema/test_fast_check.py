@@ -473,3 +473,70 @@ def test_a_schema_key_that_is_not_text_makes_no_leaf_node() -> None:
 
     assert _leaf_classes({"type": "string", 1: "x"}) == ()
     assert _leaf_classes({"type": "string", "x-kubernetes-int-or-string": True}) != ()
+
+
+class _Listed(list[Any]):
+    """A list of another class than the loader's: never passed by an exact class."""
+
+
+@pytest.mark.parametrize(
+    ("schema", "step"),
+    [
+        ({"description": "d", "type": "string", "enum": ["a", "", None, 1]}, "string_enum"),
+        ({"enum": ["a", "b"], "x-kubernetes-x": 1, "type": "string"}, "string_enum"),
+        ({"type": "array", "items": {"type": "integer"}}, "items"),
+        ({"items": {"type": "string", "enum": ["a"]}, "type": ["array", "null"]}, "items"),
+        (
+            {
+                "type": ["null", "array"],
+                "items": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+            "items",
+        ),
+    ],
+)
+def test_a_typed_leaf_is_one_step_with_the_walks_errors(schema: dict[str, Any], step: str) -> None:
+    """A node of type string and an enum, or of a type with array and items, is explained by
+    one step of its own (``lite._typed_leaf``, without a call for each keyword), which finds
+    the walk's errors in the walk's order, values of every class included (as the property
+    tests below do on generated schemas)."""
+    from kpolicy.schema import lite
+    from kpolicy.schema.formats import FORMATS
+
+    steps = lite._steps(schema, FORMATS, 100, {})
+    assert [each.__name__ for each in steps] == [step]
+    compiled = compile_explain(schema, {})
+    values: list[Any] = ["a", "b", "", "c", 1, 1.0, 2.5, True, None, {"a": 1}]
+    values += [[], [1, "x", None, 2.0, ["a"], {"a": 2}], _Listed([1, "x"]), [[1]], ["a", "b"]]
+    for value in values:
+        assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+    # and with the records of a position table: each item's record follows the previous
+    # item's subtree ([1, "x", [2]]: the list, 1, "x", [2] and its 2)
+    found = compiled([1, "x", [2]], [5, 1, 1, 2, 1], None, 0)
+    assert found
+    for error in found:
+        if len(error.absolute_path) == 1:
+            assert error.record == 1 + error.absolute_path[0]
+        else:
+            assert error.record == (0 if not error.absolute_path else 4)
+
+
+def test_other_typed_nodes_keep_their_steps() -> None:
+    """A node of a type and an enum of another type, or of a type without array and items,
+    is not a typed leaf: its steps stay as _typed_steps makes them."""
+    from kpolicy.schema import lite
+    from kpolicy.schema.formats import FORMATS
+
+    for schema in (
+        {"type": "integer", "enum": [1, 2]},
+        {"type": ["string", "null"], "enum": ["a"]},
+        {"type": "object", "items": {"type": "string"}},
+        {"type": "string", "enum": ["a"], "maxLength": 3},
+    ):
+        steps = lite._steps(schema, FORMATS, 100, {})
+        assert [each.__name__ for each in steps] != ["string_enum"], schema
+        assert len(steps) == 1 and steps[0].__name__ in ("typed_one", "typed_steps"), schema
+    # a single type is tested by its exact classes, as int-or-string is
+    assert [each.__name__ for each in lite._steps({"type": "integer"}, FORMATS, 100, {})] == [
+        "any_type"
+    ]
