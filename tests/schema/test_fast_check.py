@@ -441,6 +441,82 @@ def test_a_type_errors_message_kept_is_the_one_made(types: Any, value: Any) -> N
     assert (explained._type_fields(error) is fields) == kept
 
 
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
+@given(
+    types=st.one_of(TYPE_NAMES, st.lists(TYPE_NAMES, min_size=1, max_size=3)),
+    value=st.one_of(
+        st.sampled_from(["1000", " 3 ", "True", "yes", "x" * 70]),
+        st.text(max_size=8),
+        st.integers(),
+        st.booleans(),
+        st.none(),
+        st.sampled_from([0.0, -0.0, 1.5, [], {"a": 1}, ()]),
+    ),
+)
+def test_a_type_errors_fields_looked_up_in_problem_fields_are_the_ones_made(
+    types: Any, value: Any
+) -> None:
+    """problem_fields looks a kept type error's message and quote fix up itself (for a single
+    type name): asked twice, they are those _type_fields makes for the error."""
+    from kpolicy.schema import explain as explained
+    from kpolicy.schema.lite import LiteError
+
+    # (an item of a list: null there is a type error too, not a required field's)
+    error = LiteError("type", types, value, {"type": types}, (0,), None, 3)
+    made = explained._type_fields(error)
+    for _ in range(2):
+        assert explained.problem_fields([error], [1] * 4, None) == [
+            ("schema-type-mismatch", (0,), "value", made[0], None, made[1], 3)
+        ]
+    # (null, rare there, is left to _type_fields)
+    kept = (value.__class__ is str and len(value) <= 64) or value.__class__ in (
+        int,
+        bool,
+        dict,
+        list,
+    )
+    at = types if isinstance(types, str) else id(types)
+    assert (made in explained._TYPE_FIELDS_OF.get(at, (None, {}))[1].values()) == kept
+
+
+def _enum_message_made(values: list[Any], instance: Any) -> str:
+    # the message as it was made for each error, before the parts an enum shares were kept
+    from kpolicy.schema.problems import show
+
+    allowed = [value for value in values if value not in ("", None)]
+    message = f"{show(instance)} is not a supported value: " + ", ".join(
+        str(value) for value in allowed
+    )
+    if isinstance(instance, str):
+        for value in allowed:
+            if isinstance(value, str) and value.lower() == instance.lower():
+                return message + f" (did you mean {show(value)}?)"
+    return message
+
+
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.sampled_from(["", "Always", "ALWAYS", "always", "Never"]), st.none()),
+        min_size=1,
+        max_size=5,
+    )
+    | st.lists(st.one_of(st.text(max_size=3), st.integers(), st.booleans()), max_size=4),
+    instance=st.one_of(st.sampled_from(["always", "ALWAYs", "never", "x"]), st.integers()),
+)
+def test_an_enum_errors_message_is_the_one_made(values: list[Any], instance: Any) -> None:
+    """The parts of an enum error's message that every error of that enum shares (the values
+    listed, the one a value differs from only in case) are kept by the list's identity: the
+    message, asked twice and for a copy of the list, is the one made for each error."""
+    from kpolicy.schema import explain as explained
+    from kpolicy.schema.lite import LiteError
+
+    for each in (values, list(values), values):
+        error = LiteError("enum", each, instance, {"enum": each}, ())
+        assert explained._enum_message(error) == _enum_message_made(each, instance)
+    assert explained._ENUMS[id(values)][0] is values
+
+
 def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -> None:
     """``describe`` tells a dict and a list by their class before the general tests; other
     mappings and sequences are described as before."""
