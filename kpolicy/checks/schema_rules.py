@@ -176,8 +176,8 @@ def schema_diagnostics(
                 )
             )
         return
-    for rule, path, message, at, record, rename, quote, rejects in _kept(obj, ctx, fields):
-        span = span_of(record, at) if record >= 0 else None
+    for rule, path, message, anchor, record, rename, quote, rejects in _kept(obj, ctx, fields):
+        span = span_of(record, anchor) if record >= 0 else None
         fix = _fix(obj, path, rename, quote) if fixes else None
         severity = reports.get(rule)
         if severity is None:
@@ -189,7 +189,7 @@ def schema_diagnostics(
                 severity,
                 message,
                 display,
-                span if span is not None else obj.span_at(pointer, at),
+                span if span is not None else obj.span_at(pointer, anchor),
                 pointer,
                 ref,
                 (),
