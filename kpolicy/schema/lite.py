@@ -841,6 +841,8 @@ def _object_node(
             return
         # a child deeper than max_depth raises in its explainer: always called there
         shallow = len(path) < max_depth
+        # whether a key is not among the properties, once they are found (None: not yet)
+        unknown: bool | None = None
         for keyword in order:
             if keyword == "properties":
                 # the properties the value has, in the schema's order (as jsonschema reports
@@ -848,27 +850,32 @@ def _object_node(
                 # each with its record, which follows the previous key's subtree
                 # (but a value of its leaf's types, which has no error: not even listed)
                 present = []
+                unknown = False
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
                     for name, item in instance.items():
                         found = subs_get(name) or sub_of(name)
-                        if found is not None and (not shallow or item.__class__ not in found[2]):
-                            present.append((found, name, -1, item))
+                        if found is None:
+                            unknown = True
+                        elif not shallow or item.__class__ not in found[2]:
+                            present.append((found[0], found[1], name, -1, item))
                 else:
                     sizes = out.sizes
                     child = record + 1
                     for name, item in instance.items():
                         found = subs_get(name) or sub_of(name)
-                        if found is not None and (not shallow or item.__class__ not in found[2]):
-                            present.append((found, name, child, item))
+                        if found is None:
+                            unknown = True
+                        elif not shallow or item.__class__ not in found[2]:
+                            present.append((found[0], found[1], name, child, item))
                         child += sizes[child]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
                 if shallow:
-                    for (_, sub, _), name, child, item in present:
+                    for _, sub, name, child, item in present:
                         sub.run(item, (*path, name), child, out)
                 else:
-                    for (_, sub, _), name, child, item in present:
+                    for _, sub, name, child, item in present:
                         sub.checked(item, (*path, name), child, out)
             elif keyword == "required":
                 for name in required:
@@ -877,7 +884,7 @@ def _object_node(
                             LiteError("required", required, instance, schema, path, None, record)
                         )
             elif closed:
-                if not instance.keys() <= allowed:
+                if unknown if unknown is not None else not instance.keys() <= allowed:
                     out.append(
                         LiteError(
                             "additionalProperties", False, instance, schema, path, None, record

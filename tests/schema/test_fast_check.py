@@ -616,3 +616,41 @@ def test_other_typed_nodes_keep_their_steps() -> None:
     assert [each.__name__ for each in lite._steps({"type": "integer"}, FORMATS, 100, {})] == [
         "any_type"
     ]
+
+
+class _CountedKey(str):
+    """A key that counts how often it is hashed (each lookup of it in a mapping)."""
+
+    hashed = 0
+
+    def __hash__(self) -> int:
+        _CountedKey.hashed += 1
+        return str.__hash__(self)
+
+
+@pytest.mark.parametrize(("closed_first", "lookups"), [(False, 3), (True, 5)])
+def test_a_closed_object_node_tells_unknown_keys_from_its_properties_walk(
+    closed_first: bool, lookups: int
+) -> None:
+    """An object node whose properties come before additionalProperties false (as in every
+    built-in schema) knows its unknown keys from finding its properties: each key is looked up
+    once (an unknown one twice, among those met and those named), not once more to compare
+    the keys with the properties. After additionalProperties, the keys are compared. The
+    errors are the walk's either way."""
+    parts: list[tuple[str, Any]] = [
+        ("type", "object"),
+        ("properties", {"a": {"type": "string"}, "c": {}, "d": {}}),
+        ("additionalProperties", False),
+    ]
+    if closed_first:
+        parts.reverse()
+    schema = dict(parts)
+    compiled = compile_explain(schema, {})
+    document = {_CountedKey("a"): 1, _CountedKey("b"): "y"}
+    compiled(document)  # (compiles the nodes it meets)
+    _CountedKey.hashed = 0
+    found = compiled(document)
+    assert _CountedKey.hashed == lookups
+    # (in the schema's order of its keywords)
+    assert sorted(e.validator for e in found) == ["additionalProperties", "type"]
+    assert _errors_or_raised(compiled, document) == _errors_or_raised(explain, schema, document)
