@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from operator import attrgetter
+from operator import attrgetter, is_
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
 from kpolicy.records import field, record
@@ -92,6 +92,34 @@ _POINTER_FORMATS: tuple[str, ...] = tuple("/%s" * count for count in range(33))
 
 
 def to_pointer(path: Path) -> str:
+    # a path seen before, of the very same tokens (``is``: identical tokens are written alike;
+    # a token that only equals one, True for 1 or a str subclass, is not taken for it): its
+    # pointer. The paths of a run's findings repeat across its objects (the many-findings
+    # corpus's 10,474 findings have 1,037 paths), and their tokens are the loader's keys
+    # (interned), the checks' literals and small ints, the same objects each time
+    if path.__class__ is tuple:
+        try:
+            found = _POINTERS.get(path)
+        except TypeError:  # an unhashable token
+            return _pointer(path)
+        if found is not None and (found[1] is path or all(map(is_, found[1], path))):
+            return found[0]
+        pointer = _pointer(path)
+        if len(_POINTERS) >= _POINTERS_KEPT:
+            _POINTERS.clear()
+        _POINTERS[path] = (pointer, path)
+        return pointer
+    return _pointer(path)
+
+
+# path → (its pointer, the path it was made from), at most _POINTERS_KEPT of them (emptied
+# when full)
+_POINTERS: dict[Path, tuple[str, Path]] = {}
+_POINTERS_KEPT = 16_384
+
+
+def _pointer(path: Path) -> str:
+    """The pointer of ``path``, made from its tokens (:func:`to_pointer` without the memo)."""
     count = len(path)
     if path.__class__ is tuple and count < len(_POINTER_FORMATS):
         joined = _POINTER_FORMATS[count] % path

@@ -6,11 +6,13 @@ and the files it takes are never pickled. A worker reads and composes a file, ru
 *local pass* on it (every check, with an index that knows no other object: a check that needs
 other objects is deferred), and sends the file and its findings back: one pickled answer per
 file, written to a pipe with the others of its batch (256 KB) and then dropped, so that a
-worker holds little more than one file at a time. A thread of the parent gathers the
-answers while the parent does its own share. On a small
-input it unpickles each answer as it arrives; on a large one it keeps the pickles until every
-worker is done, in memory maps apart from its heap, then unpickles them and unmaps them
-(:data:`UNPICKLE_EARLY_BYTES` says where and why).
+worker holds little more than one file at a time. On a small input the parent unpickles
+each answer as it arrives, reading the pipes between its own files, in its one thread (a
+child holds what its pipe has no room for meanwhile, and never waits for the parent); on a
+large one a thread of the parent gathers the answers while the parent does its own share,
+and keeps the pickles until every worker is done, in memory maps apart from its heap, then
+unpickles them and unmaps them (:data:`UNPICKLE_EARLY_BYTES` says where and why). The queue
+is written whole before the fork where its pipe holds it.
 
 The parent, once it holds every object, builds the index and runs only the deferred checks
 (Services and the workloads they select, PodDisruptionBudgets, autoscalers, custom resources
@@ -253,16 +255,19 @@ def run_forked(
     """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
     the next index from a shared queue when they are free; the answers by index. With
     ``parent``, the parent is one of the ``workers``: it forks one child fewer and takes
-    indexes from the same queue, computing ``parent(index)``, whose answers are never pickled
-    (a thread gathers the children's answers meanwhile).
+    indexes from the same queue, computing ``parent(index)``, whose answers are never pickled;
+    it gathers the children's answers between its own items when it unpickles them as they
+    come (``early``: no thread, and a child never waits for it, :class:`_Sender`), else a
+    thread of the parent gathers them meanwhile.
 
-    The queue is a pipe that the parent fills (from a thread, as it may hold more than a pipe's
-    buffer) with one 4-byte write per index, and that every child reads 4 bytes at a time:
-    writes and reads of that size are atomic, so each index goes to exactly one child, and a
+    The queue is a pipe of 4-byte indexes that the parent writes whole before the fork when
+    the pipe holds it (else a thread writes it, one index at a time), and that every child
+    reads 4 bytes at a time: reads of that size are atomic, so each index goes to exactly one
+    child, and a
     child that meets a cheap file simply takes more (the cost of a file is only guessed from
     its size). A child sends its answers (frames: index, length, pickle) a batch at a time and
     drops them; the parent unpickles each as it comes (``early``) or keeps the pickles and
-    unpickles them once every child is done (see :func:`_collect`). A child leaves with
+    unpickles them once every child is done (see :class:`_Gatherer`). A child leaves with
     ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
     handlers.
     """
@@ -272,9 +277,17 @@ def run_forked(
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
     reaped: set[int] = set()
+    # the parent gathers between its own items, in its one thread (see _Gatherer.drain)
+    inline = parent is not None and early
     tasks_read, tasks_write = os.pipe()
+    # the whole queue written now when the pipe holds it: no feeder thread
+    queued = _queue(tasks_write, order)
+    if queued:
+        os.close(tasks_write)
+        tasks_write = -1
     feeder: threading.Thread | None = None
     collector: threading.Thread | None = None
+    gatherer: _Gatherer | None = None
     finished = False
     # what the children inherit is never collected by them (see _child): out of their sight
     gc.freeze()
@@ -286,19 +299,22 @@ def run_forked(
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, measured by the tests' output
                 os.close(read_end)
-                os.close(tasks_write)
-                _child(tasks_read, work, dumps, write_end, collect=not early)
+                if tasks_write != -1:
+                    os.close(tasks_write)
+                _child(tasks_read, work, dumps, write_end, collect=not early, hold=inline)
             os.close(write_end)
             children.append((pid, read_end))
         if parent is None:
             os.close(tasks_read)
             tasks_read = -1
         gc.unfreeze()
-        import threading  # the parent's alone: after the fork
+        if tasks_write != -1:
+            import threading  # the parent's alone: after the fork
 
-        # forked first, then the thread: a fork must never copy a running thread's state
-        feeder = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
-        feeder.start()
+            # forked first, then the thread: a fork must never copy a running thread's state
+            thread = threading.Thread(target=_feed, args=(tasks_write, list(order)), daemon=True)
+            thread.start()
+            feeder = thread  # joined once started (a thread that failed to start is not)
         pids = {fd: pid for pid, fd in children}
 
         def killed(fd: int) -> None:
@@ -314,19 +330,28 @@ def run_forked(
                 raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
 
         fds = [fd for _, fd in children]
+        gatherer = _Gatherer(fds, loads, killed, early, nonblocking=inline)
         if parent is None:
-            answers = _collect(fds, loads, killed, early)
+            answers = gatherer.gather()
+        elif inline:
+            own = _take_share(tasks_read, parent, gatherer.drain)
+            answers = gatherer.gather()
+            answers.update(own)
         else:
+            import threading  # the parent's alone: after the fork
+
             gathered: list[dict[int, Any] | BaseException] = []
+            gather_all = gatherer.gather
 
             def gather() -> None:
                 try:
-                    gathered.append(_collect(fds, loads, killed, early))
+                    gathered.append(gather_all())
                 except BaseException as exc:  # raised again by the parent, below
                     gathered.append(exc)
 
-            collector = threading.Thread(target=gather, daemon=True)
-            collector.start()
+            thread = threading.Thread(target=gather, daemon=True)
+            thread.start()
+            collector = thread
             own = _take_share(tasks_read, parent)
             collector.join()
             if isinstance(gathered[0], BaseException):
@@ -346,32 +371,60 @@ def run_forked(
                         os.kill(pid, signal.SIGKILL)
         if tasks_read != -1:  # before the feeder is joined: it may wait for a reader
             os.close(tasks_read)
-        if feeder is None:
-            os.close(tasks_write)
-        else:
+        if feeder is not None:
             feeder.join()
+        elif tasks_write != -1:
+            os.close(tasks_write)
         if collector is not None:
             collector.join()
+        if gatherer is not None:
+            gatherer.close()
         for pid, _ in children:
             if pid not in reaped:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, 0)
 
 
-def _widen(fd: int) -> None:
-    """Let the pipe ``fd`` hold ``_PIPE_BYTES`` where the system allows (Linux's
-    ``F_SETPIPE_SZ``, up to ``/proc/sys/fs/pipe-max-size``); else it stays as it is."""
+def _queue(fd: int, order: Sequence[int]) -> bool:
+    """Write the whole queue to the empty pipe ``fd`` at once when the pipe holds it (widened
+    where it must be and may: :func:`_widen`); whether it did. Else a feeder thread writes it
+    (:func:`_feed`): a thread that, in a parent busy with its own share, waited for the GIL
+    after every write, so that the children, their queue written a few items at a time,
+    waited for it (a tenth of a child's time on the many-findings corpus)."""
+    data = b"".join(map(_TASK.pack, order))
+    room = 4096  # what an empty pipe holds at least on the systems where fork exists
     try:
         import fcntl
 
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        if len(data) > 65536:
+            _widen(fd, len(data))
+        room = max(room, fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ))
+    except (ImportError, AttributeError, OSError):
+        pass
+    if len(data) > room:
+        return False
+    _write(fd, data)
+    return True
+
+
+def _widen(fd: int, size: int = 0) -> None:
+    """Let the pipe ``fd`` hold ``size`` bytes (``_PIPE_BYTES`` at most, the default) where the
+    system allows (Linux's ``F_SETPIPE_SZ``, up to ``/proc/sys/fs/pipe-max-size``); else it
+    stays as it is."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, _PIPE_BYTES) if size else _PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
         pass
 
 
-def _take_share(tasks: int, work: Callable[[int], Any]) -> dict[int, Any]:
+def _take_share(
+    tasks: int, work: Callable[[int], Any], between: Callable[[], None] | None = None
+) -> dict[int, Any]:
     """The parent's share of the queue: ``work(index)`` for each index it takes, till the
-    queue is empty. A failure is a :class:`WorkerFailed`, as a child's is."""
+    queue is empty, and ``between()`` after each. A failure is a :class:`WorkerFailed`, as a
+    child's is."""
     answers: dict[int, Any] = {}
     while True:
         task = os.read(tasks, _TASK.size)
@@ -384,6 +437,8 @@ def _take_share(tasks: int, work: Callable[[int], Any]) -> dict[int, Any]:
             import traceback
 
             raise WorkerFailed(traceback.format_exc()) from exc
+        if between is not None:
+            between()
 
 
 def _killed_message(pid: int, number: int) -> str:
@@ -416,6 +471,9 @@ _READ_SIZE = 1 << 20
 # that holds 1 MB where the system allows (the Linux default is 64 KB): a batch never waits
 # for the parent to read part of it
 _BATCH_BYTES = 256 * 1024
+# the batches of a worker whose parent gathers between its own items (``hold``): that parent
+# is never woken by them, and the last one, unpickled after the others' work, stays short
+_HELD_BATCH_BYTES = 32 * 1024
 _PIPE_BYTES = 1 << 20
 _HEADER = struct.Struct("<qQ")  # index (-1: the child failed, with a traceback), length
 _DONE = -2
@@ -427,11 +485,14 @@ def _child(
     dumps: Callable[[Any], bytes],
     fd: int,
     collect: bool = True,
+    hold: bool = False,
 ) -> None:  # pragma: no cover - runs in the child
     status = 0
     # The answers go out a batch at a time: the parent, woken for every answer, spent more on
     # being woken (its caches cold from the workers on the same cores) than on the frames.
     batch = bytearray()
+    out = _Sender(fd, hold)
+    batch_bytes = _HELD_BATCH_BYTES if hold else _BATCH_BYTES
     try:
         try:
             while True:
@@ -441,11 +502,12 @@ def _child(
                 (index,) = _TASK.unpack(task)
                 payload = dumps(work(index))
                 batch += _HEADER.pack(index, len(payload))
-                if len(batch) + len(payload) < _BATCH_BYTES:
+                if len(batch) + len(payload) < batch_bytes:
                     batch += payload
+                    out.flush()
                 else:  # a large answer is written as it is, not copied
-                    _write(fd, batch)
-                    _write(fd, payload)
+                    out.send(batch)
+                    out.send(payload)
                     batch.clear()
                 del payload
                 # One answer's objects are gone: a collection (cheap, the inherited heap being
@@ -461,15 +523,54 @@ def _child(
                     gc.collect()
                     gc.freeze()
             batch += _HEADER.pack(_DONE, 0)
-            _write(fd, batch)
+            out.send(batch)
+            out.finish()
         except BaseException:
             import traceback
 
             payload = traceback.format_exc().encode("utf-8", "replace")
+            out.finish()
             _write(fd, _HEADER.pack(-1, len(payload)) + payload)
             status = 1
     finally:
         os._exit(status)
+
+
+class _Sender:
+    """A worker's writes to its pipe. With ``hold`` (a parent that reads the pipe only between
+    its own items, :meth:`_Gatherer.drain`), a write never waits for the parent: what the
+    pipe has no room for is held here and written when there is (:meth:`flush`, after each
+    item), and at the end (:meth:`finish`, waiting then)."""
+
+    def __init__(self, fd: int, hold: bool) -> None:  # pragma: no cover - runs in the child
+        self.fd = fd
+        self.hold = hold
+        self.held = bytearray()
+        if hold:
+            os.set_blocking(fd, False)
+
+    def send(self, data: bytes | bytearray) -> None:  # pragma: no cover - runs in the child
+        if not self.hold:
+            _write(self.fd, data)
+            return
+        self.held += data
+        self.flush()
+
+    def flush(self) -> None:  # pragma: no cover - runs in the child
+        held = self.held
+        while held:
+            try:
+                written = os.write(self.fd, held)
+            except BlockingIOError:
+                return
+            del held[:written]
+
+    def finish(self) -> None:  # pragma: no cover - runs in the child
+        if self.hold:
+            os.set_blocking(self.fd, True)
+            self.hold = False
+        _write(self.fd, self.held)
+        self.held.clear()
 
 
 def _write(fd: int, data: bytes | bytearray) -> None:  # pragma: no cover - runs in the child
@@ -478,81 +579,126 @@ def _write(fd: int, data: bytes | bytearray) -> None:  # pragma: no cover - runs
         view = view[os.write(fd, view) :]
 
 
-def _collect(
-    fds: list[int],
-    loads: Callable[[bytes], Any],
-    on_lost: Callable[[int], None] = lambda fd: None,
-    early: bool = False,
-) -> dict[int, Any]:
-    """The answers in the frames of each pipe, read as they come so that no child blocks;
-    unpickled as they come when ``early``, else once every child is done. ``on_lost(fd)`` is
-    told of a pipe that closed before its child said it was done (and may raise: the pipes
-    still open are then closed)."""
-    import selectors  # the parent's collector alone: after the fork
+class _Gatherer:
+    """The answers in the frames of each child's pipe, unpickled as they come when ``early``,
+    else kept (:class:`_Pickles`) and unpickled once every child is done. :meth:`gather`
+    reads the pipes as they fill (so that no child blocks) till every child is done;
+    :meth:`drain`, with ``nonblocking`` pipes, reads what they hold now and returns (the
+    parent calls it between its own items, in its one thread: a thread of its own gathering
+    while the parent worked waited for the GIL, and the child, its pipe full, for it).
+    ``on_lost(fd)`` is told of a pipe that closed before its child said it was done (and may
+    raise: the pipes still open are then closed, :meth:`close`)."""
 
-    answers: dict[int, Any] = {}
-    store = _Pickles()
-    pending = {fd: bytearray() for fd in fds}
-    done: set[int] = set()  # the children that said they finished
-    still_open = set(fds)
-    failure: str | None = None
-    # read into one buffer, reused: a fresh 1 MB bytes object a read was a memory map of its
-    # own, mapped, touched and unmapped again for every read
-    scratch = bytearray(_READ_SIZE)
-    try:
-        with selectors.DefaultSelector() as selector, memoryview(scratch) as into:
+    def __init__(
+        self,
+        fds: list[int],
+        loads: Callable[[bytes], Any],
+        on_lost: Callable[[int], None] = lambda fd: None,
+        early: bool = False,
+        nonblocking: bool = False,
+    ) -> None:
+        self.loads = loads
+        self.on_lost = on_lost
+        self.early = early
+        self.answers: dict[int, Any] = {}
+        self.store = _Pickles()
+        self.pending = {fd: bytearray() for fd in fds}
+        self.done: set[int] = set()  # the children that said they finished
+        self.still_open = set(fds)
+        self.order = list(fds)
+        self.failure: str | None = None
+        # read into one buffer, reused: a fresh 1 MB bytes object a read was a memory map of
+        # its own, mapped, touched and unmapped again for every read
+        self.scratch = bytearray(_READ_SIZE)
+        if nonblocking:
             for fd in fds:
+                os.set_blocking(fd, False)
+
+    def drain(self) -> None:
+        """Read what the (non-blocking) pipes hold now; raise :class:`WorkerFailed` as soon as
+        a child did."""
+        for fd in self.order:
+            if fd in self.still_open:
+                while (count := self._read(fd)) == _READ_SIZE:
+                    pass
+                if count == 0:
+                    self._end(fd)
+        if self.failure is not None:
+            raise WorkerFailed(self.failure)
+
+    def gather(self) -> dict[int, Any]:
+        """Read the pipes till every child is done; the answers by index."""
+        import selectors  # the parent's collector alone: after the fork
+
+        with selectors.DefaultSelector() as selector:
+            for fd in self.still_open:
                 selector.register(fd, selectors.EVENT_READ)
-            while still_open:
+            while self.still_open:
                 for key, _ in selector.select():
                     fd = key.fd
-                    count = os.readv(fd, (into,))
-                    data = into[:count]
-                    if not count:
+                    if self._read(fd) == 0:
                         selector.unregister(fd)
-                        os.close(fd)
-                        still_open.discard(fd)
-                        if fd not in done or pending[fd]:
-                            failure = failure or "a worker died"
-                            on_lost(fd)
-                        continue
-                    buffer = pending[fd]
-                    buffer += data
-                    while len(buffer) >= _HEADER.size:
-                        index, length = _HEADER.unpack_from(buffer)
-                        if index == _DONE:
-                            done.add(fd)
-                            del buffer[: _HEADER.size]
-                            continue
-                        if len(buffer) < _HEADER.size + length:
-                            break
-                        start = _HEADER.size
-                        if index == -1:
-                            failure = bytes(buffer[start : start + length]).decode(
-                                "utf-8", "replace"
-                            )
-                        elif early:
-                            with memoryview(buffer) as view, view[start : start + length] as frame:
-                                answers[index] = loads(frame)  # type: ignore[arg-type]
-                        else:
-                            answers[index] = store.keep(buffer, start, length)
-                        del buffer[: start + length]
-        if failure is not None:
-            raise WorkerFailed(failure)
-        if early:
+                        self._end(fd)
+        if self.failure is not None:
+            raise WorkerFailed(self.failure)
+        answers = self.answers
+        if self.early:
             return answers
         # Unpickled only now: while the workers run, the parent holds the compact pickles (a
         # third of the objects' size), so that the workers' memory and the parent's full heap
         # never add up.
         # in the order they were kept, so that each map is unmapped once it is read
+        loads, store = self.loads, self.store
         for index, place in answers.items():
             answers[index] = loads(store.take(place))
         return answers
-    finally:
-        store.close()
-        for fd in still_open:
+
+    def _read(self, fd: int) -> int:
+        """One read of ``fd`` and the frames it completes: the bytes read (0 at its end, which
+        the caller ends, :meth:`_end`; -1 when a non-blocking pipe holds nothing now)."""
+        with memoryview(self.scratch) as into:
+            try:
+                count = os.readv(fd, (into,))
+            except BlockingIOError:
+                return -1
+            if not count:
+                return 0
+            buffer = self.pending[fd]
+            buffer += into[:count]
+        while len(buffer) >= _HEADER.size:
+            index, length = _HEADER.unpack_from(buffer)
+            if index == _DONE:
+                self.done.add(fd)
+                del buffer[: _HEADER.size]
+                continue
+            if len(buffer) < _HEADER.size + length:
+                break
+            start = _HEADER.size
+            if index == -1:
+                self.failure = bytes(buffer[start : start + length]).decode("utf-8", "replace")
+            elif self.early:
+                with memoryview(buffer) as view, view[start : start + length] as frame:
+                    self.answers[index] = self.loads(frame)  # type: ignore[arg-type]
+            else:
+                self.answers[index] = self.store.keep(buffer, start, length)
+            del buffer[: start + length]
+        return count
+
+    def _end(self, fd: int) -> None:
+        """The pipe ``fd`` is at its end: closed, and its child lost unless it said it was done
+        and sent every frame."""
+        os.close(fd)
+        self.still_open.discard(fd)
+        if fd not in self.done or self.pending[fd]:
+            self.failure = self.failure or "a worker died"
+            self.on_lost(fd)
+
+    def close(self) -> None:
+        self.store.close()
+        for fd in self.still_open:
             with contextlib.suppress(OSError):
                 os.close(fd)
+        self.still_open.clear()
 
 
 class _Pickles:

@@ -320,6 +320,19 @@ def _init(cls: type, declared: tuple[_Field, ...], frozen: bool) -> Any:
 _SET_CLASS = object.__dict__["__class__"].__set__
 
 
+def open_twin(cls: type) -> type | None:
+    """The open twin of a frozen record with slots and :data:`SWAP_FIELDS` fields or more (the
+    class its ``__init__`` makes the instance one of while it sets the fields), else None. An
+    instance made with ``object.__new__(twin)``, every field set as a plain attribute, then
+    ``instance.__class__ = cls``, is the record ``cls(...)`` makes (when the class has no
+    ``__post_init__``): for code that makes many records of a few classes from their values
+    in a loop of its own, where a call of ``__init__`` each (a frame, and the class assigned
+    twice) was most of the cost (the parent rebuilding its workers' findings)."""
+    init = cls.__init__  # type: ignore[misc]  # made now when it was not yet (_LazyInit)
+    twin = getattr(init, "__globals__", {}).get("__open")
+    return twin if isinstance(twin, type) else None
+
+
 def _named(code: CodeType, names: dict[str, str]) -> CodeType:
     """A shape's code with a record's field names in place of the placeholders."""
     return code.replace(

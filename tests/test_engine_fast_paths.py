@@ -64,6 +64,67 @@ def test_generated_pointers_are_the_escaped_join_of_their_tokens(tokens: list[An
     assert to_pointer(tuple(tokens)) == _reference_pointer(tokens)
 
 
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ((1,), (True,)),
+        (("spec", 1), ("spec", 1.0)),
+        (("x",), (_Text("x"),)),
+        (("a/b", 0), (_Text("a/b"), False)),
+    ],
+)
+def test_a_remembered_pointer_is_not_given_to_an_equal_path_of_other_tokens(
+    first: Any, then: Any
+) -> None:
+    """The memo of pointers answers a path only for the very tokens it was made from: an
+    equal path of other tokens (True for 1, a str subclass) gets its own."""
+    assert first == then
+    for path in (first, then, first, then):
+        assert to_pointer(path) == _reference_pointer(path)
+
+
+def test_a_path_seen_before_takes_its_remembered_pointer() -> None:
+    """A path of the same tokens as one seen before (another tuple) gets the very pointer made
+    then, not one made again; and when the memo is full it starts again."""
+    from kpolicy import model
+
+    path: tuple[str | int, ...] = ("spec", "template", "metadata", "labels", "example.com/x~y", 3)
+    pointer = to_pointer(path)
+    again: tuple[str | int, ...] = tuple(list(path))
+    assert again is not path
+    assert to_pointer(again) is pointer
+    assert pointer == _reference_pointer(path)
+    for count in range(model._POINTERS_KEPT + 1):
+        to_pointer(("filler", count))
+    assert len(model._POINTERS) <= model._POINTERS_KEPT
+    assert to_pointer(again) == pointer
+
+
+def test_pointers_of_a_run_are_those_made_from_their_tokens() -> None:
+    """Every finding's pointer on the rules' examples, through the memo, is the one its path's
+    tokens make (each path asked twice: the second answer comes from the memo)."""
+    from kpolicy import model
+
+    model._POINTERS.clear()
+    asked = 0
+    for obj in _objects():
+        for path in _paths_of(obj.data):
+            assert to_pointer(path) == to_pointer(tuple(path)) == _reference_pointer(path)
+            asked += 1
+    assert asked and model._POINTERS
+
+
+def _paths_of(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths_of(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_paths_of(value, (*prefix, index)))
+    return found
+
+
 def _objects() -> list[KObject]:
     """The rules' fixtures and examples, and an object of a custom kind (whose schema a local
     pass leaves to the parent: a definition in another file may give it)."""

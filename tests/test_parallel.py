@@ -1342,3 +1342,153 @@ def test_a_parallel_run_takes_the_findings_in_the_order_the_workers_found(
     # the files whose findings changed in the parent (deferred checks' findings) alone are
     # sorted again
     assert sum(flags) > len(flags) // 2
+
+
+def _no_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make starting a thread fail the test."""
+    import threading
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a thread was started")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+
+
+def test_a_parent_that_unpickles_early_gathers_between_its_items_with_no_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``early`` with the parent as a worker: the queue is written before the fork and the
+    parent reads the child's answers between its own items, so no thread is started (neither
+    a feeder nor a collector); the answers are those of the collector thread's path."""
+    import time
+
+    def work(index: int) -> list[int]:
+        time.sleep(0.002)  # both processes take items
+        return [index] * 2_000  # answers that fill the pipe many times over
+
+    order = list(range(200))
+    threaded = parallel.run_forked(order, 2, work, parent=work, early=False)
+    _no_threads(monkeypatch)
+    inline = parallel.run_forked(order, 2, work, parent=work, early=True)
+    assert inline == threaded == {index: [index] * 2_000 for index in order}
+    with pytest.raises(AssertionError, match="a thread was started"):
+        parallel.run_forked(order, 2, work, parent=work, early=False)
+
+
+def test_a_queue_larger_than_its_pipe_is_fed_by_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the pipe cannot hold the whole queue, a thread writes it: every item is still
+    taken once (the path of a queue written at once is the test above)."""
+    monkeypatch.setattr(parallel, "_queue", lambda fd, order: False)
+    order = list(range(3_000))
+    answers = parallel.run_forked(order, 2, lambda i: i * 2, parent=lambda i: i * 2, early=True)
+    assert answers == {i: i * 2 for i in order}
+    _no_threads(monkeypatch)
+    with pytest.raises(AssertionError, match="a thread was started"):
+        parallel.run_forked(order, 2, lambda i: i, parent=lambda i: i, early=True)
+
+
+def test_a_child_never_waits_for_a_parent_busy_with_its_own_item(tmp_path: Path) -> None:
+    """The parent reads the child's pipe only between its own items: a child whose answers
+    outgrow the pipe while the parent is busy holds them and works on. Here the parent's one
+    item waits for the child to finish every other item (5 MB of answers, five times what the
+    pipe holds): a child that waited for room in the pipe would never finish."""
+    import time
+
+    finished = tmp_path / "finished"
+    done = tmp_path / "done"
+    done.mkdir()
+    parent_pid = os.getpid()
+    items = 50
+
+    def work(index: int) -> bytes:
+        if os.getpid() == parent_pid:
+            deadline = time.monotonic() + 30
+            while not finished.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return b"parent" if finished.exists() else b"timed out"
+        answer = bytes([index]) * 100_000
+        (done / str(index)).touch()
+        if len(list(done.iterdir())) == items - 1:  # every item but the parent's one
+            finished.touch()
+        return answer
+
+    answers = parallel.run_forked(list(range(items)), 2, work, parent=work, early=True)
+    mine = [index for index, answer in answers.items() if len(answer) < 100]
+    assert len(mine) == 1 and answers[mine[0]] == b"parent"
+    assert all(answers[i] == bytes([i]) * 100_000 for i in answers if i not in mine)
+
+
+def test_a_child_failure_stops_a_parent_gathering_between_its_items() -> None:
+    """A child's failure, read between the parent's items, ends the run's parallel part as a
+    collector thread's would (:class:`parallel.WorkerFailed`, the caller runs serially)."""
+    import time
+
+    parent_pid = os.getpid()
+
+    def work(index: int) -> int:
+        if os.getpid() != parent_pid:
+            raise RuntimeError("a child fails")
+        time.sleep(0.005)
+        return index
+
+    with pytest.raises(parallel.WorkerFailed, match="a child fails"):
+        parallel.run_forked(list(range(200)), 2, work, parent=work, early=True)
+
+
+def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lint of a large input, its answers gathered between the parent's items (a small
+    input's way) and by a collector thread (a large input's way, UNPICKLE_EARLY_BYTES
+    lowered), is the serial lint, byte for byte."""
+    folder = generated(tmp_path / "in", copies=4)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False)
+    serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
+    ways: list[bool] = []
+    run_forked = parallel.run_forked
+
+    def recording(order: list[int], workers: int, work: Any, **named: Any) -> dict[int, Any]:
+        ways.append(named["early"] and named["parent"] is not None)
+        return run_forked(order, workers, work, **named)
+
+    monkeypatch.setattr(parallel, "run_forked", recording)
+    monkeypatch.setattr(lint_run, "_large", lambda sizes: True)
+    parallel_options = LintOptions(**{**options.__dict__, "jobs": 2})
+    assert report(parallel_options) == serial
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
+    assert report(parallel_options) == serial
+    assert ways == [True, False]
+
+
+def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -> None:
+    """The parent rebuilds a worker's findings through the records' open twins
+    (``lint.run._findings``): each is, field by field and by class, the finding the general
+    way makes (the classes called, ``_findings_by_call``); and the fast way is the one taken
+    (it falls back to the general one only where Span or Diagnostic changed its fields)."""
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+    from kpolicy.records import fields
+
+    ref = ObjectRef("apps/v1", "Deployment", "ns", "web")
+    whole = Diagnostic(
+        "r", Severity.INFO, "m", "f.yaml", Span(1, 1, 1, 2), "/a", None, fix=None, rejects=True
+    )
+    flat: list[Any] = [
+        ("rule-a", Severity.ERROR, "a message", "a.yaml", 3, 5, 3, 9, "/spec/x", ref, False),
+        ("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
+        whole,
+    ]
+    fast, general = lint_run._findings(flat), lint_run._findings_by_call(flat)
+    assert all(lint_run._twins())  # the fast way is taken
+    assert fast[2] is whole and general[2] is whole
+    for made, expected in zip(fast, general, strict=True):
+        assert type(made) is type(expected) is Diagnostic
+        assert type(made.span) is Span
+        for f in fields(Diagnostic):
+            assert getattr(made, f.name) == getattr(expected, f.name), f.name
+        assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+        assert pickle.loads(pickle.dumps(made)) == expected
+    # the fields it sets are the records' own, in their order
+    assert tuple(f.name for f in fields(Span)) == lint_run.SPAN_FIELDS
+    assert tuple(f.name for f in fields(Diagnostic)) == lint_run.DIAGNOSTIC_FIELDS
+    with pytest.raises(AttributeError):
+        fast[0].rule = "changed"  # type: ignore[misc]  # frozen again

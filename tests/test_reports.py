@@ -623,6 +623,10 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
         # a path that is a message's text (a message is escaped as the text format shows it)
         replace(diag, path=HOSTILE),
         replace(diag, message="/metadata/name"),
+        # values of other types than a span's ints and the texts' strs: written the general way
+        replace(diag, span=Span(True, 1, 1, 2)),
+        replace(diag, span=Span(1, 2, 3, 4.0)),  # type: ignore[arg-type]
+        replace(diag, path=None),  # type: ignore[arg-type]
         diag,
     ]
     result = replace(base, diagnostics=tuple(variants))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+import os
+from collections.abc import Callable, Sequence, Set
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -26,7 +27,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
-from kpolicy.records import field, record, replace
+from kpolicy.records import field, fields, open_twin, record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
@@ -146,6 +147,50 @@ def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
 
 
 def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+    """The findings of :func:`_flat`'s tuples (and those that travelled whole), each made as
+    ``Diagnostic(rule, severity, message, file, Span(...), path, obj, rejects=rejects)``
+    makes it, but here: an instance of the records' open twins, its fields set, then made a
+    Span or a Diagnostic (:func:`kpolicy.records.open_twin`), at a fifth of the instructions
+    of calling the classes (``tests/test_parallel.py`` holds the two ways to the same records,
+    field by field)."""
+    open_span, open_diag = _twins()
+    if open_span is None or open_diag is None:
+        return _findings_by_call(flat)
+    new = object.__new__
+    found: list[Diagnostic] = []
+    append = found.append
+    for item in flat:
+        if item.__class__ is not tuple:
+            append(cast(Diagnostic, item))
+            continue
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        span = new(open_span)
+        span.line = line
+        span.column = column
+        span.end_line = end_line
+        span.end_column = end_column
+        span.__class__ = Span
+        diag = new(open_diag)
+        diag.rule = rule
+        diag.severity = severity
+        diag.message = message
+        diag.file = file
+        diag.span = span
+        diag.path = path
+        diag.object = obj
+        diag.related = ()
+        diag.fix = None
+        diag.suppression = None
+        diag.rejects = rejects
+        diag.origin = None
+        diag.found_at = None
+        diag.__class__ = Diagnostic
+        append(diag)
+    return found
+
+
+def _findings_by_call(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+    """:func:`_findings` the general way: the records' classes called."""
     found: list[Diagnostic] = []
     for item in flat:
         if item.__class__ is not tuple:
@@ -155,6 +200,40 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
         span = Span(line, column, end_line, end_column)
         found.append(Diagnostic(rule, severity, message, file, span, path, obj, rejects=rejects))
     return found
+
+
+# the fields _findings sets, in the order the records declare them (tests hold them to it)
+SPAN_FIELDS = ("line", "column", "end_line", "end_column")
+DIAGNOSTIC_FIELDS = (
+    "rule",
+    "severity",
+    "message",
+    "file",
+    "span",
+    "path",
+    "object",
+    "related",
+    "fix",
+    "suppression",
+    "rejects",
+    "origin",
+    "found_at",
+)
+_TWINS: list[tuple[Any, Any]] = []
+
+
+def _twins() -> tuple[Any, Any]:
+    """The open twins of Span and Diagnostic, or None each where a record is not made so (or
+    no longer has exactly the fields :func:`_findings` sets, or has a ``__post_init__``)."""
+    if not _TWINS:
+        twins = []
+        for cls, names in ((Span, SPAN_FIELDS), (Diagnostic, DIAGNOSTIC_FIELDS)):
+            declared = tuple(f.name for f in fields(cls))
+            twin = open_twin(cls)
+            same = declared == names and not hasattr(cls, "__post_init__")
+            twins.append(twin if same else None)
+        _TWINS.append((twins[0], twins[1]))
+    return _TWINS[0]
 
 
 def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bool) -> Engine:
@@ -174,10 +253,15 @@ def _local_engine(session: Session, nodes: tuple[KObject, ...] | None, debug: bo
 
 
 def _check_locally(
-    engine: Engine, loaded: LoadedFile, generic: Set[str], render: bool = False
+    engine: Engine,
+    loaded: LoadedFile,
+    generic: Set[str],
+    render: Callable[[Diagnostic], str] | None = None,
 ) -> LocalFindings:
-    """The local pass on ``loaded``; with ``render``, the JSON report's lines of its findings
-    too (the parent's writer takes them for the findings that reach it unchanged)."""
+    """The local pass on ``loaded``; with ``render`` (:func:`kpolicy.report.json_report.
+    finding_lines`, one a process: a message, path or file is encoded once in it, as the
+    serial writer encodes it once in the run), the JSON report's lines of its findings too
+    (the parent's writer takes them for the findings that reach it unchanged)."""
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
@@ -201,12 +285,9 @@ def _check_locally(
         per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
-    if not render:
+    if render is None:
         return LocalFindings(tuple(per_object), traces, ordered=ordered)
-    from kpolicy.report.json_report import finding_lines
-
-    line = finding_lines()  # one file's objects and name encoded once each
-    lines = tuple(tuple(map(line, found)) for found, _, _ in per_object)
+    lines = tuple(tuple(map(render, found)) for found, _, _ in per_object)
     return LocalFindings(tuple(per_object), traces, lines, ordered)
 
 
@@ -391,9 +472,21 @@ def read_all(
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
-        render = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
-        if render:
+        renders = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
+        # the renderer of each process that reads, by its id (made after the fork)
+        renderers: dict[int, Callable[[Diagnostic], str]] = {}
+        if renders:
             import kpolicy.report.json_report  # noqa: F401 - once, before the workers fork
+
+        def render() -> Callable[[Diagnostic], str] | None:
+            if not renders:
+                return None
+            line = renderers.get(os.getpid())
+            if line is None:
+                from kpolicy.report.json_report import finding_lines
+
+                line = renderers[os.getpid()] = finding_lines()
+            return line
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
@@ -403,7 +496,7 @@ def read_all(
             result = adapt_to_repo(result, repo)
             if context_only or not result.manifest_like:
                 return result, None
-            found = _check_locally(engine, result, session.generic, render)
+            found = _check_locally(engine, result, session.generic, render())
             return _kept(result, found, whole), found
 
         if serial_pass:

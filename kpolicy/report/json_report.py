@@ -82,18 +82,19 @@ class _Lines:
         if (
             head is None
             or diag.origin is not None
-            or line.__class__ is not int
-            or column.__class__ is not int
-            or end_line.__class__ is not int
-            or end_column.__class__ is not int
-            or path.__class__ is not str
-            or message.__class__ is not str
-            or file.__class__ is not str
+            or not (line.__class__ is column.__class__ is int)
+            or not (end_line.__class__ is end_column.__class__ is int)
+            or not (path.__class__ is message.__class__ is file.__class__ is str)
         ):
             return self._encode(_diagnostic(diag))
         last = self._last
         if last[0] is not ref or last[1] is not file:
-            last = self._last = (ref, file, self._file(file), self._object(ref))
+            last = self._last = (
+                ref,
+                file,
+                f', "file": {self._file(file)}, "line": ',
+                f', "object": {self._object(ref)}}}',
+            )
         said = self._messages.get(message)
         if said is None:
             said = self._message(message)
@@ -101,10 +102,8 @@ class _Lines:
         if at is None:
             at = self._path(path)
         return (
-            f"{head[1]}{said}, "
-            f'"file": {last[2]}, "line": {line}, "column": {column}, '
-            f'"endLine": {end_line}, "endColumn": {end_column}, '
-            f'"path": {at}, "object": {last[3]}}}'
+            f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
+            f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
         )
 
     def _message(self, message: str) -> str:
