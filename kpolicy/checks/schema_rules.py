@@ -24,6 +24,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
 
+    from kpolicy.schema.problems import ProblemFields
+
 # What validation (not decoding) rejects; a StatefulSet's pod spec and claim templates were not
 # validated on create before 1.34 (see kpolicy.checks.podspec): the StatefulSet was accepted.
 _VALIDATED: Final = frozenset({RULE_ENUM_INVALID, RULE_VALUE_INVALID, RULE_REQUIRED_MISSING})
@@ -54,6 +56,14 @@ if TYPE_CHECKING:
 def _schema_problems(obj: KObject, ctx: RuleContext) -> list[Kept]:
     """The schema problems of ``obj`` that the check reports, with what each finding needs;
     shared by :func:`schema_findings` and :func:`schema_diagnostics`."""
+    fields = _problem_fields(obj, ctx)
+    if not fields:
+        return []
+    return _kept(obj, ctx, fields)
+
+
+def _problem_fields(obj: KObject, ctx: RuleContext) -> list[ProblemFields]:
+    """The schema problems of ``obj`` as the validator gives them."""
     validator = ctx.schemas
     if validator is None:
         return []
@@ -69,9 +79,17 @@ def _schema_problems(obj: KObject, ctx: RuleContext) -> list[Kept]:
         if record >= 0:
             places = (table.sizes(), table.irregular, record)
     # each problem as its fields (SchemaProblem's, without making the record)
-    fields = validator.problem_fields(obj.data, plain=plain, places=places)
-    if not fields:
-        return []
+    return validator.problem_fields(obj.data, plain=plain, places=places)
+
+
+def _as_the_rule_says(obj: KObject, ctx: RuleContext) -> bool:
+    """Whether every problem of ``obj`` is kept as its rule says (most objects): not a
+    kustomize patch, nor a StatefulSet of a release that did not validate parts of it."""
+    return not obj.patch and not (obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34)
+
+
+def _kept(obj: KObject, ctx: RuleContext, fields: list[ProblemFields]) -> list[Kept]:
+    """``fields`` (not empty) as the check reports them."""
     unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
     patch = obj.patch
     if not patch and not unvalidated:
@@ -128,13 +146,38 @@ def schema_diagnostics(
     """The diagnostics the engine makes of :func:`schema_findings` (``Engine._run_positioned``),
     made here from the same problems: the same fields, in the same order, computed in the same
     order (a finding of a rule not reported has its span and fix made too, as before)."""
-    problems = _schema_problems(obj, ctx)
-    if not problems:
+    fields = _problem_fields(obj, ctx)
+    if not fields:
         return
     fixes = ctx.fixes
     display, ref, span_of = obj.source.display, obj.ref, obj.positions.span_of
-    for rule, path, message, at, record, rename, quote, rejects in problems:
-        span = span_of(record, at) if record >= 0 else None
+    if _as_the_rule_says(obj, ctx):
+        # (most objects: each problem's fields as they come, none dropped)
+        for rule, path, at, message, rename, quote, record in fields:
+            span = span_of(record, at) if record >= 0 else None
+            fix = _fix(obj, path, rename, quote) if fixes else None
+            severity = reports.get(rule)
+            if severity is None:
+                continue  # not enabled, or the rule does not apply to this kind
+            pointer = to_pointer(path)
+            found.append(
+                Diagnostic(
+                    rule,
+                    severity,
+                    message,
+                    display,
+                    span if span is not None else obj.span_at(pointer, at),
+                    pointer,
+                    ref,
+                    (),
+                    fix,
+                    None,  # suppression
+                    rule in rejecting,
+                )
+            )
+        return
+    for rule, path, message, anchor, record, rename, quote, rejects in _kept(obj, ctx, fields):
+        span = span_of(record, anchor) if record >= 0 else None
         fix = _fix(obj, path, rename, quote) if fixes else None
         severity = reports.get(rule)
         if severity is None:
@@ -146,7 +189,7 @@ def schema_diagnostics(
                 severity,
                 message,
                 display,
-                span if span is not None else obj.span_at(pointer, at),
+                span if span is not None else obj.span_at(pointer, anchor),
                 pointer,
                 ref,
                 (),

@@ -67,18 +67,48 @@ def problem_fields(
     """:func:`to_problems`, each problem as the tuple of its fields (in ``SchemaProblem``'s
     order), which the schema check reads without making the record."""
     problems: list[ProblemFields] = []
+    append = problems.append
     seen_required: set[tuple[PathElement, ...]] = set()
+    by_types = _TYPE_FIELDS_OF
     for error in errors:
-        path = tuple(error.absolute_path)
+        path = error.absolute_path
+        if path.__class__ is not tuple:
+            path = tuple(path)
         validator = error.validator
         record = getattr(error, "record", -1) if sizes is not None else -1
-        if validator == "type" and (
-            error.instance is not None or not path or not isinstance(path[-1], str)
-        ):
-            # (the most common error first)
-            message, quote = _type_fields(error)
-            problems.append((RULE_TYPE_MISMATCH, path, "value", message, None, quote, record))
-        elif validator == "type":
+        if validator == "type":
+            value = error.instance
+            if value is not None:
+                # (the most common error first) its message and quote fix, kept by its types
+                # (a name, or the schema's list itself) and then by the value
+                raw = error.validator_value
+                cls = value.__class__
+                if cls is str:
+                    key: object = value if len(value) <= 64 else None
+                elif cls in _KEPT_BY_VALUE:
+                    key = (cls, value)
+                elif cls in _KEPT_BY_CLASS:
+                    key = cls
+                else:
+                    key = None
+                kept = None
+                if raw.__class__ is str:
+                    kept = by_types.get(raw)
+                elif raw.__class__ is list:
+                    kept = by_types.get(id(raw))
+                    if kept is not None and kept[0] is not raw:
+                        kept = None
+                found = kept[1].get(key) if kept is not None and key is not None else None
+                if found is None:
+                    found = _type_fields(error)
+                    if key is not None:
+                        _keep_type_fields(raw, key, found)
+                append((RULE_TYPE_MISMATCH, path, "value", found[0], None, found[1], record))
+                continue
+            if not path or not isinstance(path[-1], str):
+                message, quote = _type_fields(error)
+                append((RULE_TYPE_MISMATCH, path, "value", message, None, quote, record))
+                continue
             # only required fields are not nullable; decoding null leaves the zero value,
             # which the required check of the validation code then rejects
             message = f"required field {show(path[-1])} is null"
@@ -194,6 +224,30 @@ def _type_fields(error: Any) -> tuple[str, bool]:
             _TYPE_FIELDS.clear()
         _TYPE_FIELDS[key] = found
     return found
+
+
+# a type error's types (a name, or the id of the schema's list, kept with it: no other list
+# has that id while it lives) → the list (None for a name) and the message and quote fix of
+# each value kept (a short string itself, an int, a bool or null with its class, a mapping's or
+# a list's class): what problem_fields looks up; emptied when it grows past a bound
+_TYPE_FIELDS_OF: dict[object, tuple[object, dict[object, tuple[str, bool]]]] = {}
+
+
+def _keep_type_fields(raw: object, key: object, found: tuple[str, bool]) -> None:
+    if raw.__class__ is str:
+        at: object = raw
+    elif raw.__class__ is list:
+        at = id(raw)
+    else:
+        return
+    kept = _TYPE_FIELDS_OF.get(at)
+    if kept is None or (kept[0] is not raw and raw.__class__ is list):
+        if len(_TYPE_FIELDS_OF) >= _MESSAGES_KEPT:
+            _TYPE_FIELDS_OF.clear()
+        kept = _TYPE_FIELDS_OF[at] = (raw if raw.__class__ is list else None, {})
+    if len(kept[1]) >= _MESSAGES_KEPT:
+        kept[1].clear()
+    kept[1][key] = found
 
 
 def _read_as_not_string(error: Any, expected: tuple[str, bool, bool, bool]) -> bool:
@@ -353,15 +407,30 @@ def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) ->
     return message
 
 
+# an enum's values (a schema's list, by identity) → the list, what its message lists, and its
+# string values by their lower case (the first of each): what each error of that enum shares;
+# emptied when it grows past a bound
+_ENUMS: dict[int, tuple[object, str, dict[str, str]]] = {}
+
+
 def _enum_message(error: ValidationError) -> str:
-    allowed = [value for value in error.validator_value if value not in ("", None)]
-    message = f"{show(error.instance)} is not a supported value: " + ", ".join(
-        str(value) for value in allowed
-    )
-    if isinstance(error.instance, str):
+    values = error.validator_value
+    kept = _ENUMS.get(id(values))
+    if kept is None or kept[0] is not values:
+        allowed = [value for value in values if value not in ("", None)]
+        folded: dict[str, str] = {}
         for value in allowed:
-            if isinstance(value, str) and value.lower() == error.instance.lower():
-                return message + f" (did you mean {show(value)}?)"
+            if isinstance(value, str):
+                folded.setdefault(value.lower(), value)
+        if len(_ENUMS) >= _MESSAGES_KEPT:
+            _ENUMS.clear()
+        # (the list is kept with its id, which no other list has while it lives)
+        kept = _ENUMS[id(values)] = (values, ", ".join(str(value) for value in allowed), folded)
+    message = f"{show(error.instance)} is not a supported value: " + kept[1]
+    if isinstance(error.instance, str):
+        meant = kept[2].get(error.instance.lower())
+        if meant is not None:
+            return message + f" (did you mean {show(meant)}?)"
     return message
 
 

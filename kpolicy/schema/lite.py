@@ -656,9 +656,59 @@ def _steps(
     fused = _object_node(schema, steps, formats, max_depth, memo)
     if fused is not None:
         return [fused]
+    if typed is not None and len(steps) == 2:
+        fused = _typed_leaf(schema, steps, formats, max_depth, memo)
+        if fused is not None:
+            return [fused]
     if typed is not None and len(steps) > 1:
         return [_typed_steps(schema["type"], typed, steps)]
     return steps
+
+
+def _typed_leaf(
+    schema: dict[str, Any],
+    steps: list[Explainer],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> Explainer | None:
+    """The two steps of a node of type string and an enum, or of a type with array and items
+    (the lists of a built-in kind), in one: the same errors in the same order as ``steps``
+    (as :func:`_typed_steps` runs them), without a call for each keyword; None for any other
+    node."""
+    keywords = [
+        keyword for keyword in schema if keyword not in _PASSIVE and not _extension(keyword)
+    ]
+    if len(keywords) != 2:
+        return None
+    declared = schema["type"]
+    if "enum" in keywords and declared.__class__ is str and declared == "string":
+        allowed = schema["enum"]
+        if not _value_supported("enum", allowed):
+            return None
+        strings = frozenset(each for each in allowed if isinstance(each, str))
+
+        def string_enum(instance: Any, path: Path, record: int, out: _Found) -> None:
+            if instance.__class__ is str:
+                # the type passes it: the enum's step (a string equals only strings)
+                if instance not in strings:
+                    out.append(LiteError("enum", allowed, instance, schema, path, None, record))
+                return
+            for step in steps:
+                step(instance, path, record, out)
+
+        return string_enum
+    if "items" in keywords:
+        names = [declared] if isinstance(declared, str) else declared
+        if (
+            not isinstance(names, list)
+            or "array" not in names
+            or not all(name.__class__ is str and name in _TYPES for name in names)
+        ):
+            return None
+        passed = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+        return _items(schema["items"], formats, max_depth, memo, steps, passed)
+    return None
 
 
 def _typed_steps(declared: Any, typed: Explainer, steps: list[Explainer]) -> Explainer:
@@ -780,6 +830,7 @@ def _object_node(
     allowed = properties.keys()
     # name → (its place among the properties, its explainer, its leaf classes)
     subs, sub_of = _properties_met(properties, formats, max_depth, memo)
+    subs_get = subs.get
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
 
@@ -790,6 +841,8 @@ def _object_node(
             return
         # a child deeper than max_depth raises in its explainer: always called there
         shallow = len(path) < max_depth
+        # whether a key is not among the properties, once they are found (None: not yet)
+        unknown: bool | None = None
         for keyword in order:
             if keyword == "properties":
                 # the properties the value has, in the schema's order (as jsonschema reports
@@ -797,27 +850,32 @@ def _object_node(
                 # each with its record, which follows the previous key's subtree
                 # (but a value of its leaf's types, which has no error: not even listed)
                 present = []
+                unknown = False
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
                     for name, item in instance.items():
-                        found = subs.get(name) or sub_of(name)
-                        if found is not None and (not shallow or item.__class__ not in found[2]):
-                            present.append((found, name, -1, item))
+                        found = subs_get(name) or sub_of(name)
+                        if found is None:
+                            unknown = True
+                        elif not shallow or item.__class__ not in found[2]:
+                            present.append((found[0], found[1], name, -1, item))
                 else:
                     sizes = out.sizes
                     child = record + 1
                     for name, item in instance.items():
-                        found = subs.get(name) or sub_of(name)
-                        if found is not None and (not shallow or item.__class__ not in found[2]):
-                            present.append((found, name, child, item))
+                        found = subs_get(name) or sub_of(name)
+                        if found is None:
+                            unknown = True
+                        elif not shallow or item.__class__ not in found[2]:
+                            present.append((found[0], found[1], name, child, item))
                         child += sizes[child]
                 if len(present) > 1:
                     present.sort()  # by place: places differ, so nothing else is compared
                 if shallow:
-                    for (_, sub, _), name, child, item in present:
+                    for _, sub, name, child, item in present:
                         sub.run(item, (*path, name), child, out)
                 else:
-                    for (_, sub, _), name, child, item in present:
+                    for _, sub, name, child, item in present:
                         sub.checked(item, (*path, name), child, out)
             elif keyword == "required":
                 for name in required:
@@ -826,7 +884,7 @@ def _object_node(
                             LiteError("required", required, instance, schema, path, None, record)
                         )
             elif closed:
-                if not instance.keys() <= allowed:
+                if unknown if unknown is not None else not instance.keys() <= allowed:
                     out.append(
                         LiteError(
                             "additionalProperties", False, instance, schema, path, None, record
@@ -853,15 +911,8 @@ def _step(
         names = [value] if isinstance(value, str) else value
         if not isinstance(names, list) or any(name not in _TYPES for name in names):
             return _raises("type")
-        if isinstance(value, str):
-
-            def one_type(instance: Any, path: Path, record: int, out: _Found) -> None:
-                if not _is_type(instance, value):
-                    out.append(LiteError("type", value, instance, schema, path, None, record))
-
-            return one_type
-
-        # int-or-string, nullable: the exact classes the loader makes, in one set lookup
+        # one type, int-or-string, nullable: the exact classes the loader makes, in one set
+        # lookup (and a value of another class the loader makes fails without _is_type)
         exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
 
         integral = "integer" in names and "number" not in names
@@ -884,6 +935,7 @@ def _step(
         # name → (its place among the properties, its explainer, the classes it passes
         # without a call when it is a leaf of types only (see _leaf_classes), else ())
         subs, sub_of = _properties_met(value, formats, max_depth, memo)
+        subs_get = subs.get
 
         def properties(instance: Any, path: Path, record: int, out: _Found) -> None:
             # the properties the value has, in the schema's order (as jsonschema reports
@@ -891,7 +943,7 @@ def _step(
             if isinstance(instance, dict):
                 present = []
                 for name, child in zip(instance, out.children(record, len(instance)), strict=True):
-                    found = subs.get(name) or sub_of(name)
+                    found = subs_get(name) or sub_of(name)
                     if found is not None:
                         present.append((found, name, child))
                 if len(present) > 1:
@@ -953,32 +1005,7 @@ def _step(
 
         return pattern
     if keyword == "items":
-        sub = _explainer(value, formats, max_depth, memo)
-        leaf = _leaf_classes(value)
-
-        def items(instance: Any, path: Path, record: int, out: _Found) -> None:
-            if isinstance(instance, list):
-                shallow = len(path) < max_depth  # as in properties
-                irregular = out.irregular
-                if not shallow:
-                    for index, child in enumerate(out.children(record, len(instance))):
-                        sub.checked(instance[index], (*path, index), child, out)
-                    return
-                run = sub.run
-                if record < 0 or (irregular is not None and record in irregular):
-                    for index, item in enumerate(instance):
-                        if item.__class__ not in leaf:
-                            run(item, (*path, index), -1, out)
-                    return
-                # each item's record follows the previous item's subtree
-                sizes = out.sizes
-                child = record + 1
-                for index, item in enumerate(instance):
-                    if item.__class__ not in leaf:
-                        run(item, (*path, index), child, out)
-                    child += sizes[child]
-
-        return items
+        return _items(value, formats, max_depth, memo, None, frozenset())
     if keyword == "format":
         check = formats.get(value) if isinstance(value, str) else None
         if check is None:
@@ -1005,6 +1032,53 @@ def _step(
             out.append(LiteError(keyword, value, instance, schema, path, None, record))
 
     return bound
+
+
+def _items(
+    value: Any,
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+    otherwise: list[Explainer] | None,
+    passed: frozenset[type],
+) -> Explainer:
+    """``items`` as :func:`_errors` evaluates it; with ``otherwise`` (the steps of a node of a
+    type and items, ``_typed_items``), that whole node in one step: a value of the exact
+    classes ``passed`` (its types', which the type's step passes) but a list has no error, and
+    one of any other class but a list goes through ``otherwise``."""
+    sub = _explainer(value, formats, max_depth, memo)
+    leaf = _leaf_classes(value)
+
+    def items(instance: Any, path: Path, record: int, out: _Found) -> None:
+        if instance.__class__ is not list:
+            if otherwise is not None:
+                if instance.__class__ not in passed:
+                    for step in otherwise:
+                        step(instance, path, record, out)
+                return
+            if not isinstance(instance, list):
+                return
+        shallow = len(path) < max_depth  # as in properties
+        irregular = out.irregular
+        if not shallow:
+            for index, child in enumerate(out.children(record, len(instance))):
+                sub.checked(instance[index], (*path, index), child, out)
+            return
+        run = sub.run
+        if record < 0 or (irregular is not None and record in irregular):
+            for index, item in enumerate(instance):
+                if item.__class__ not in leaf:
+                    run(item, (*path, index), -1, out)
+            return
+        # each item's record follows the previous item's subtree
+        sizes = out.sizes
+        child = record + 1
+        for index, item in enumerate(instance):
+            if item.__class__ not in leaf:
+                run(item, (*path, index), child, out)
+            child += sizes[child]
+
+    return items
 
 
 def _additional_step(
@@ -1069,11 +1143,22 @@ def _extra(
 ) -> None:
     """The children of ``instance`` not in ``known``, explained by ``sub`` in the instance's
     order (but those that a leaf's types pass)."""
-    for name, child in zip(instance, out.children(record, len(instance)), strict=True):
-        if name in known:
-            continue
-        item = instance[name]
-        if not shallow:
-            sub.checked(item, (*path, name), child, out)
-        elif item.__class__ not in leaf:
-            sub.run(item, (*path, name), child, out)
+    if not shallow:
+        for name, child in zip(instance, out.children(record, len(instance)), strict=True):
+            if name not in known:
+                sub.checked(instance[name], (*path, name), child, out)
+        return
+    run = sub.run
+    irregular = out.irregular
+    if record < 0 or (irregular is not None and record in irregular):
+        for name, item in instance.items():
+            if item.__class__ not in leaf and name not in known:
+                run(item, (*path, name), -1, out)
+        return
+    # each key's record follows the previous key's subtree (as out.children gives them)
+    sizes = out.sizes
+    child = record + 1
+    for name, item in instance.items():
+        if item.__class__ not in leaf and name not in known:
+            run(item, (*path, name), child, out)
+        child += sizes[child]

@@ -441,6 +441,82 @@ def test_a_type_errors_message_kept_is_the_one_made(types: Any, value: Any) -> N
     assert (explained._type_fields(error) is fields) == kept
 
 
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
+@given(
+    types=st.one_of(TYPE_NAMES, st.lists(TYPE_NAMES, min_size=1, max_size=3)),
+    value=st.one_of(
+        st.sampled_from(["1000", " 3 ", "True", "yes", "x" * 70]),
+        st.text(max_size=8),
+        st.integers(),
+        st.booleans(),
+        st.none(),
+        st.sampled_from([0.0, -0.0, 1.5, [], {"a": 1}, ()]),
+    ),
+)
+def test_a_type_errors_fields_looked_up_in_problem_fields_are_the_ones_made(
+    types: Any, value: Any
+) -> None:
+    """problem_fields looks a kept type error's message and quote fix up itself (for a single
+    type name): asked twice, they are those _type_fields makes for the error."""
+    from kpolicy.schema import explain as explained
+    from kpolicy.schema.lite import LiteError
+
+    # (an item of a list: null there is a type error too, not a required field's)
+    error = LiteError("type", types, value, {"type": types}, (0,), None, 3)
+    made = explained._type_fields(error)
+    for _ in range(2):
+        assert explained.problem_fields([error], [1] * 4, None) == [
+            ("schema-type-mismatch", (0,), "value", made[0], None, made[1], 3)
+        ]
+    # (null, rare there, is left to _type_fields)
+    kept = (value.__class__ is str and len(value) <= 64) or value.__class__ in (
+        int,
+        bool,
+        dict,
+        list,
+    )
+    at = types if isinstance(types, str) else id(types)
+    assert (made in explained._TYPE_FIELDS_OF.get(at, (None, {}))[1].values()) == kept
+
+
+def _enum_message_made(values: list[Any], instance: Any) -> str:
+    # the message as it was made for each error, before the parts an enum shares were kept
+    from kpolicy.schema.problems import show
+
+    allowed = [value for value in values if value not in ("", None)]
+    message = f"{show(instance)} is not a supported value: " + ", ".join(
+        str(value) for value in allowed
+    )
+    if isinstance(instance, str):
+        for value in allowed:
+            if isinstance(value, str) and value.lower() == instance.lower():
+                return message + f" (did you mean {show(value)}?)"
+    return message
+
+
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.sampled_from(["", "Always", "ALWAYS", "always", "Never"]), st.none()),
+        min_size=1,
+        max_size=5,
+    )
+    | st.lists(st.one_of(st.text(max_size=3), st.integers(), st.booleans()), max_size=4),
+    instance=st.one_of(st.sampled_from(["always", "ALWAYs", "never", "x"]), st.integers()),
+)
+def test_an_enum_errors_message_is_the_one_made(values: list[Any], instance: Any) -> None:
+    """The parts of an enum error's message that every error of that enum shares (the values
+    listed, the one a value differs from only in case) are kept by the list's identity: the
+    message, asked twice and for a copy of the list, is the one made for each error."""
+    from kpolicy.schema import explain as explained
+    from kpolicy.schema.lite import LiteError
+
+    for each in (values, list(values), values):
+        error = LiteError("enum", each, instance, {"enum": each}, ())
+        assert explained._enum_message(error) == _enum_message_made(each, instance)
+    assert explained._ENUMS[id(values)][0] is values
+
+
 def test_a_values_description_is_the_same_for_the_loaders_classes_and_others() -> None:
     """``describe`` tells a dict and a list by their class before the general tests; other
     mappings and sequences are described as before."""
@@ -473,3 +549,108 @@ def test_a_schema_key_that_is_not_text_makes_no_leaf_node() -> None:
 
     assert _leaf_classes({"type": "string", 1: "x"}) == ()
     assert _leaf_classes({"type": "string", "x-kubernetes-int-or-string": True}) != ()
+
+
+class _Listed(list[Any]):
+    """A list of another class than the loader's: never passed by an exact class."""
+
+
+@pytest.mark.parametrize(
+    ("schema", "step"),
+    [
+        ({"description": "d", "type": "string", "enum": ["a", "", None, 1]}, "string_enum"),
+        ({"enum": ["a", "b"], "x-kubernetes-x": 1, "type": "string"}, "string_enum"),
+        ({"type": "array", "items": {"type": "integer"}}, "items"),
+        ({"items": {"type": "string", "enum": ["a"]}, "type": ["array", "null"]}, "items"),
+        (
+            {
+                "type": ["null", "array"],
+                "items": {"type": "object", "properties": {"a": {"type": "string"}}},
+            },
+            "items",
+        ),
+    ],
+)
+def test_a_typed_leaf_is_one_step_with_the_walks_errors(schema: dict[str, Any], step: str) -> None:
+    """A node of type string and an enum, or of a type with array and items, is explained by
+    one step of its own (``lite._typed_leaf``, without a call for each keyword), which finds
+    the walk's errors in the walk's order, values of every class included (as the property
+    tests below do on generated schemas)."""
+    from kpolicy.schema import lite
+    from kpolicy.schema.formats import FORMATS
+
+    steps = lite._steps(schema, FORMATS, 100, {})
+    assert [each.__name__ for each in steps] == [step]
+    compiled = compile_explain(schema, {})
+    values: list[Any] = ["a", "b", "", "c", 1, 1.0, 2.5, True, None, {"a": 1}]
+    values += [[], [1, "x", None, 2.0, ["a"], {"a": 2}], _Listed([1, "x"]), [[1]], ["a", "b"]]
+    for value in values:
+        assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+    # and with the records of a position table: each item's record follows the previous
+    # item's subtree ([1, "x", [2]]: the list, 1, "x", [2] and its 2)
+    found = compiled([1, "x", [2]], [5, 1, 1, 2, 1], None, 0)
+    assert found
+    for error in found:
+        if len(error.absolute_path) == 1:
+            assert error.absolute_path[0] == error.record - 1
+        else:
+            assert error.record == (0 if not error.absolute_path else 4)
+
+
+def test_other_typed_nodes_keep_their_steps() -> None:
+    """A node of a type and an enum of another type, or of a type without array and items,
+    is not a typed leaf: its steps stay as _typed_steps makes them."""
+    from kpolicy.schema import lite
+    from kpolicy.schema.formats import FORMATS
+
+    for schema in (
+        {"type": "integer", "enum": [1, 2]},
+        {"type": ["string", "null"], "enum": ["a"]},
+        {"type": "object", "items": {"type": "string"}},
+        {"type": "string", "enum": ["a"], "maxLength": 3},
+    ):
+        steps = lite._steps(schema, FORMATS, 100, {})
+        assert [each.__name__ for each in steps] != ["string_enum"], schema
+        assert len(steps) == 1 and steps[0].__name__ in ("typed_one", "typed_steps"), schema
+    # a single type is tested by its exact classes, as int-or-string is
+    assert [each.__name__ for each in lite._steps({"type": "integer"}, FORMATS, 100, {})] == [
+        "any_type"
+    ]
+
+
+class _CountedKey(str):
+    """A key that counts how often it is hashed (each lookup of it in a mapping)."""
+
+    hashed = 0
+
+    def __hash__(self) -> int:
+        _CountedKey.hashed += 1
+        return str.__hash__(self)
+
+
+@pytest.mark.parametrize(("closed_first", "lookups"), [(False, 3), (True, 5)])
+def test_a_closed_object_node_tells_unknown_keys_from_its_properties_walk(
+    closed_first: bool, lookups: int
+) -> None:
+    """An object node whose properties come before additionalProperties false (as in every
+    built-in schema) knows its unknown keys from finding its properties: each key is looked up
+    once (an unknown one twice, among those met and those named), not once more to compare
+    the keys with the properties. After additionalProperties, the keys are compared. The
+    errors are the walk's either way."""
+    parts: list[tuple[str, Any]] = [
+        ("type", "object"),
+        ("properties", {"a": {"type": "string"}, "c": {}, "d": {}}),
+        ("additionalProperties", False),
+    ]
+    if closed_first:
+        parts.reverse()
+    schema = dict(parts)
+    compiled = compile_explain(schema, {})
+    document = {_CountedKey("a"): 1, _CountedKey("b"): "y"}
+    compiled(document)  # (compiles the nodes it meets)
+    _CountedKey.hashed = 0
+    found = compiled(document)
+    assert _CountedKey.hashed == lookups
+    # (in the schema's order of its keywords)
+    assert sorted(e.validator for e in found) == ["additionalProperties", "type"]
+    assert _errors_or_raised(compiled, document) == _errors_or_raised(explain, schema, document)

@@ -327,7 +327,7 @@ def test_a_failing_schema_check_is_an_internal_error_whichever_way_it_runs() -> 
     expected = [d for d in lint_text(COMMON).diagnostics if not d.rule.startswith("schema-")]
     assert expected  # other rules report on COMMON
     for direct in (True, False):
-        with mock.patch.object(schema_rules, "_schema_problems", broken):
+        with mock.patch.object(schema_rules, "_problem_fields", broken):
             found = _findings(COMMON, True, direct=direct)
         crashes = [d for d in found if d.rule == "internal-error"]
         assert len(crashes) == 1, direct
