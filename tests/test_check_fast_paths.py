@@ -144,6 +144,19 @@ _POD_SPEC = st.fixed_dictionaries(
 )
 
 
+# a selector's matchExpressions, valid, invalid and of the wrong type
+_SELECTOR_EXPRESSIONS = (
+    st.lists(
+        st.fixed_dictionaries(
+            {"key": _TEXT, "operator": st.sampled_from(["In", "Exists", "Up", 1])},
+            optional={"values": st.lists(_TEXT, max_size=2) | _SCALAR},
+        ),
+        max_size=2,
+    )
+    | _SCALAR
+)
+
+
 @st.composite
 def _manifests(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(_KINDS))
@@ -158,7 +171,14 @@ def _manifests(draw: st.DrawFn) -> dict[str, Any]:
     if shape == "pod":
         data["spec"] = pod
     elif shape == "template":
-        data["spec"] = {"selector": {"matchLabels": draw(_LABELS)}, "template": template}
+        selector = draw(
+            st.fixed_dictionaries(
+                {"matchLabels": _LABELS},
+                optional={"matchExpressions": _SELECTOR_EXPRESSIONS},
+            )
+            | _SCALAR
+        )
+        data["spec"] = {"selector": selector, "template": template}
     elif shape == "job-template":
         data["spec"] = {"jobTemplate": {"spec": {"template": template}}}
     if kind == "Service":
@@ -183,6 +203,71 @@ def test_name_and_labels_fast_paths_answer_as_the_general_walk(data: dict[str, A
     )
     assert _checked(names_checks.name_invalid, obj) == general_names
     assert _checked(names_checks.labels_invalid, obj) == _checked(names_checks._labels_invalid, obj)
+
+
+_USUAL_LABELS = """\
+apiVersion: {api_version}
+kind: {kind}
+metadata: {{name: web, labels: {{app: web, app.kubernetes.io/name: web}}}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      nodeSelector: {{kubernetes.io/os: linux}}
+      containers: [{{name: web, image: nginx:1.27}}]
+"""
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "StatefulSet", "ReplicationController", "CronJob"]),
+    selector=st.fixed_dictionaries(
+        {}, optional={"matchLabels": _LABELS, "matchExpressions": _SELECTOR_EXPRESSIONS}
+    )
+    | _LABELS,
+    labels=_LABELS,
+)
+def test_labels_fast_path_of_a_workload_answers_as_the_walk(
+    kind: str, selector: object, labels: object
+) -> None:
+    """A built-in workload whose own labels are valid: its selector, template labels and
+    nodeSelector told by the fast path as the walk tells them."""
+    api_version = "batch/v1" if kind == "CronJob" else "v1"
+    if kind in ("Deployment", "StatefulSet"):
+        api_version = "apps/v1"
+    data = yaml.safe_load(_USUAL_LABELS.format(api_version=api_version, kind=kind))
+    spec = data["spec"]
+    spec["selector"] = selector
+    spec["template"]["metadata"]["labels"] = labels
+    spec["template"]["spec"]["nodeSelector"] = labels
+    if kind == "CronJob":
+        data["spec"] = {"jobTemplate": {"metadata": {"labels": labels}, "spec": spec}}
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _checked(names_checks.labels_invalid, obj) == _checked(names_checks._labels_invalid, obj)
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("v1", "ReplicationController")],
+)
+def test_labels_invalid_answers_valid_label_maps_without_its_walk(
+    api_version: str, kind: str
+) -> None:
+    """The fast path is taken: a built-in workload whose label maps and selector are valid
+    gets the shared empty answer, not a generator (the general walk is never started)."""
+    (obj,) = _objects(_USUAL_LABELS.format(api_version=api_version, kind=kind))
+    if kind == "ReplicationController":  # its selector is a label map
+        obj.data["spec"]["selector"] = {"app": "web"}
+    assert names_checks._builtin_labels_pass(obj) is True
+    assert _checked(names_checks.labels_invalid, obj) == []
+    workload.checking(obj)
+    try:
+        assert names_checks.labels_invalid(obj, CTX) is names_checks._NOTHING
+    finally:
+        workload.checking(None)
 
 
 @pytest.mark.parametrize("kind", _KINDS)

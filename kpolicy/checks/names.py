@@ -148,9 +148,69 @@ def _repaired_value(value: str) -> str | None:
 # (k8s.io/apimachinery/pkg/apis/meta/v1/validation, AllowInvalidLabelValueInSelector: false)
 @check("labels-invalid")
 def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    if not is_builtin(obj) and _labels_pass(get(obj.data, "metadata", "labels")):
-        return _NOTHING  # a custom kind whose labels are valid (the usual case)
+    if _labels_pass(get(obj.data, "metadata", "labels")) and (
+        not is_builtin(obj) or _builtin_labels_pass(obj)
+    ):
+        return _NOTHING  # every label map valid (the usual case): no generator
     return _labels_invalid(obj, ctx)
+
+
+def _builtin_labels_pass(obj: KObject) -> bool:
+    """Whether :func:`_labels_invalid` has nothing to say of a built-in kind past its own
+    labels, told without its generator and messages: each label map it judges passes
+    (:func:`_labels_pass`) and the selector is one :func:`_selector_passes` tells valid."""
+    kind = obj.kind
+    data = obj.data
+    if kind == "CronJob" and not _labels_pass(
+        get(data, "spec", "jobTemplate", "metadata", "labels")
+    ):
+        return False
+    found = pod_template(obj)
+    if (
+        found is not None
+        and kind != "Pod"
+        and not _labels_pass(get(found[1], "metadata", "labels"))
+    ):
+        return False
+    spec = pod_spec(obj)
+    if spec is not None:
+        node_selector = spec[1].get("nodeSelector")
+        if isinstance(node_selector, dict) and node_selector and not _labels_pass(node_selector):
+            return False
+    spec_field = data.get("spec")
+    if spec_field.__class__ is not dict:
+        return not isinstance(spec_field, dict)  # no selector (a dict subclass: the walk's)
+    if kind == "Service" and not _labels_pass(spec_field.get("selector")):
+        return False
+    if kind in _SELECTOR_KINDS:
+        selector = spec_field.get("selector")
+        if isinstance(selector, dict) and not _selector_passes(selector):
+            return False
+    return True
+
+
+def _selector_passes(selector: dict[str, Any]) -> bool:
+    """Whether ``validate_label_selector`` finds nothing in ``selector``, told for the usual
+    one only: no matchExpressions, and matchLabels absent or a dict of valid string pairs
+    (False for anything else, which the walk judges)."""
+    if selector.__class__ is not dict or selector.get("matchExpressions") is not None:
+        return False
+    match_labels = selector.get("matchLabels")
+    if match_labels is None:
+        return True
+    if match_labels.__class__ is not dict:
+        return False
+    key_passes = _qualified_name_passes
+    value_passes = _label_value_passes
+    for key, value in match_labels.items():
+        if not (
+            key.__class__ is str
+            and value.__class__ is str
+            and key_passes(key)
+            and value_passes(value)
+        ):
+            return False
+    return True
 
 
 def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
