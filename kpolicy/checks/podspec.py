@@ -357,8 +357,14 @@ def _relaxed_env_names(ctx: RuleContext) -> bool:
     return gate_enabled(_RELAXED_ENV_GATE, ctx.kubernetes_version, ctx.feature_gates)
 
 
+_env_var_name_passes: Final = passes(is_env_var_name)
+_strict_env_var_name_passes: Final = passes(is_strict_env_var_name)
+
+
 def _env_name_errors(name: str, relaxed: bool) -> list[str]:
     # ValidateEnv / ValidateEnvFrom: IsRelaxedEnvVarName with the gate, IsEnvVarName without
+    if (_env_var_name_passes if relaxed else _strict_env_var_name_passes)(name):
+        return []  # a valid name (the usual case): the memo's answer, no list copied
     errors = is_env_var_name(name) if relaxed else is_strict_env_var_name(name)
     if not errors:
         return errors
@@ -432,7 +438,9 @@ def _resource_problems(path: Path, container: Mapping[str, Any], how: str) -> It
 def _port_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, port in enumerate(sequence(container.get("ports"))):
-        name = get(port, "name")
+        if not isinstance(port, dict):
+            continue  # no name (get's answer)
+        name = port.get("name")
         if not isinstance(name, str) or not name:
             continue
         name_path = (*path, "ports", index, "name")
@@ -580,30 +588,35 @@ def _mount_problems(
     obj: KObject, path: Path, container: Mapping[str, Any], label: str, how: str
 ) -> Iterator[Problem]:
     first: dict[str, int] = {}
-    privileged = get(container, "securityContext", "privileged") is True
     for index, mount in enumerate(sequence(container.get("volumeMounts"))):
-        recursive = get(mount, "recursiveReadOnly")
+        if not isinstance(mount, dict):
+            continue  # none of the fields read here (get's answer)
+        recursive = mount.get("recursiveReadOnly")
+        propagation = mount.get("mountPropagation")
         if recursive in ("Enabled", "IfPossible"):
             # validateMountRecursiveReadOnly
-            if get(mount, "readOnly") is not True:
+            if mount.get("readOnly") is not True:
                 yield Problem(
                     (*path, "volumeMounts", index, "recursiveReadOnly"),
                     f"recursiveReadOnly {recursive!r} in {label} needs readOnly: true on the "
                     f"same mount; {how}",
                 )
-            elif get(mount, "mountPropagation") not in (None, "None"):
+            elif propagation not in (None, "None"):
                 yield Problem(
                     (*path, "volumeMounts", index, "recursiveReadOnly"),
                     f"recursiveReadOnly {recursive!r} in {label} cannot be combined with "
-                    f"mountPropagation {get(mount, 'mountPropagation')!r}; {how}",
+                    f"mountPropagation {propagation!r}; {how}",
                 )
-        if get(mount, "mountPropagation") == "Bidirectional" and not privileged:
+        if (
+            propagation == "Bidirectional"
+            and get(container, "securityContext", "privileged") is not True
+        ):
             yield Problem(
                 (*path, "volumeMounts", index, "mountPropagation"),
                 f"mountPropagation 'Bidirectional' in {label}, which is not privileged; {how}: "
                 "only a privileged container may propagate its mounts to the node",
             )
-        mount_path = get(mount, "mountPath")
+        mount_path = mount.get("mountPath")
         if not isinstance(mount_path, str) or not mount_path:
             continue
         if mount_path not in first:
@@ -798,7 +811,7 @@ def _pod_spec_invalid(
         elif not problems:
             volume_names.add(name)
 
-    relaxed = _relaxed_env_names(ctx)
+    relaxed: bool | None = None  # asked of the first container with env
     host_network = spec.get("hostNetwork") is True
     patched: list[bool] = []
 
@@ -810,7 +823,6 @@ def _pod_spec_invalid(
 
     regular: set[str] = set()
     init_seen: set[str] = set()
-    triggered = _image_change_containers(obj)
     for path, container in pod_containers(obj):  # the containers of spec
         init = path[-2] == "initContainers"
         noun = "init container" if init else "container"
@@ -830,14 +842,15 @@ def _pod_spec_invalid(
                 if name in regular:
                     yield Problem(name_path, f"container name {name!r} is used twice; {how}")
                 regular.add(name)
-        label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
-        sidecar = init and container.get("restartPolicy") == "Always"
+        # made for the parts that name the container, when one is asked
+        label: str | None = None
         # each part is asked only when the container has what it judges (a cheap test of
         # what the part itself tests first): most containers have few of them
         get_field = container.get
         if get_field("image") in (None, "") and not (
-            isinstance(name, str) and name in triggered and not get_field("image")
+            isinstance(name, str) and name in _image_change_containers(obj)
         ):
+            label = _container_label(noun, name, path)
             yield from _image_problems(path, container, label, how, patch)
         ports = get_field("ports")
         if ports and isinstance(ports, list):
@@ -847,10 +860,14 @@ def _pod_spec_invalid(
         env = get_field("env")
         env_from = get_field("envFrom")
         if (env and isinstance(env, list)) or (env_from and isinstance(env_from, list)):
+            if relaxed is None:
+                relaxed = _relaxed_env_names(ctx)
             yield from _env_problems(path, container, relaxed, how)
             yield from _env_source_problems(path, container, how)
         mounts = get_field("volumeMounts")
         if mounts and isinstance(mounts, list):
+            if label is None:
+                label = _container_label(noun, name, path)
             yield from _mount_problems(obj, path, container, label, how)
         resources = get_field("resources")
         if isinstance(resources, dict) and isinstance(resources.get("requests"), dict):
@@ -861,8 +878,13 @@ def _pod_spec_invalid(
             or get_field("readinessProbe") is not None
             or get_field("startupProbe") is not None
         ):
+            if label is None:
+                label = _container_label(noun, name, path)
+            sidecar = init and get_field("restartPolicy") == "Always"
             yield from _probe_problems(path, container, label, sidecar, how, patch)
         if get_field("restartPolicy") is not None:
+            if label is None:
+                label = _container_label(noun, name, path)
             yield from _restart_policy_problems(path, container, label, ctx, how)
 
     ephemeral = spec.get("ephemeralContainers")
@@ -888,6 +910,11 @@ def _pod_spec_invalid(
                 (*spec_path, "activeDeadlineSeconds"),
                 f"activeDeadlineSeconds {deadline} must be between 1 and {_MAX_INT32}; {how}",
             )
+
+
+def _container_label(noun: str, name: object, path: Path) -> str:
+    """How a finding names a container: by its name, else by its index."""
+    return f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
 
 
 def _image_change_containers(obj: KObject) -> frozenset[object]:
