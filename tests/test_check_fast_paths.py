@@ -705,3 +705,57 @@ def test_match_labels_errors_as_the_checks_give_them(match_labels: dict[Any, Any
         expected += [(path, f"label key {m}") for m in v.general(v.is_qualified_name)(key)]
         expected += [(path, f"label value {m}") for m in v.general(v.is_valid_label_value)(value)]
     assert v.validate_label_selector({"matchLabels": match_labels}) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# declarative rules: whether every target node passes, read without the node generator
+
+
+_TARGETS = [
+    ("object", False, False),
+    ("metadata", False, False),
+    ("podSpec", False, False),
+    ("container", False, False),
+    ("container", True, False),
+    ("container", True, True),
+]
+
+
+def _rule_of(target: str, init: bool, ephemeral: bool) -> Any:
+    from kpolicy.model import Severity
+    from kpolicy.ruledefs import RuleDef
+
+    return RuleDef(
+        "x", "x", Severity.WARNING, frozenset({"*"}), "x", "x.", "x", target=target,
+        init_containers=init, ephemeral_containers=ephemeral,
+    )  # fmt: skip
+
+
+@SETTINGS
+@given(data=_pods(), verdicts=st.lists(st.booleans(), min_size=1, max_size=6))
+def test_every_node_passes_answers_as_the_node_walk(
+    data: dict[str, Any], verdicts: list[bool]
+) -> None:
+    from kpolicy import policy
+
+    obj = _object(data)
+    if obj is None:
+        return
+    for target in _TARGETS:
+        rule = _rule_of(*target)
+        asked: list[int] = []
+
+        def passes(value: object, asked: list[int] = asked) -> bool:
+            asked.append(id(value))
+            return verdicts[(len(asked) - 1) % len(verdicts)]
+
+        workload.checking(obj)
+        try:
+            fast = policy._every_node_passes(rule, obj, passes)
+            fast_asked = list(asked)
+            asked.clear()
+            walk = all(passes(value) for _, value in policy._nodes(rule, obj))
+        finally:
+            workload.checking(None)
+        assert fast is walk, target
+        assert fast_asked == asked, target  # the same nodes, in the same order
