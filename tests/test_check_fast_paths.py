@@ -270,6 +270,19 @@ def test_labels_invalid_answers_valid_label_maps_without_its_walk(
         workload.checking(None)
 
 
+@SETTINGS
+@given(kind=st.sampled_from(sorted(names_checks._NAME_CHECKS)), name=_TEXT)
+def test_name_messages_are_made_once_per_kind_and_name(kind: str, name: str) -> None:
+    """name-invalid's messages of a name, kept per (kind, name), are those made afresh; the
+    second ask is answered from what was kept (a name no valid one is as long as, not)."""
+    names_checks._NAME_MESSAGES.pop((kind, name), None)
+    first = names_checks._name_messages(kind, name)
+    assert first == names_checks._name_messages_of(kind, name)
+    again = names_checks._name_messages(kind, name)
+    assert again == first
+    assert (again is first) is (len(name) <= names_checks._MEMO_LONGEST)
+
+
 @pytest.mark.parametrize("kind", _KINDS)
 @pytest.mark.parametrize("api_version", _API_VERSIONS)
 def test_is_builtin_reads_the_group_as_api_group_does(kind: str, api_version: object) -> None:

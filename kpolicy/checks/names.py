@@ -402,14 +402,41 @@ def _name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 "generateName is required",
             )
     elif isinstance(name, str):
-        for message in _name_errors(check_fn, name, prefix=False):
-            yield Problem(
-                ("metadata", "name"),
-                f"{obj.kind} name {name!r} is not {shape}; {rejects}: "
-                f"{quoted_detail(name, message)}",
-            )
-        yield from _batch_name_problems(obj, name)
-    yield from _hostname_problems(obj, ctx)
+        for message in _name_messages(obj.kind, name):
+            yield Problem(("metadata", "name"), message)
+        if obj.kind in _BATCH_KINDS:
+            yield from _batch_name_problems(obj, name)
+    if _hostname_set(obj):
+        yield from _hostname_problems(obj, ctx)
+
+
+# (kind, name) → the messages of name-invalid about that name, made once for each pair a run
+# sees (the same wrong name recurs across objects); bounded as the validation memo is
+_NAME_MESSAGES: dict[tuple[str, str], tuple[str, ...]] = {}
+_MEMO_LIMIT: Final = 4096
+_MEMO_LONGEST: Final = 253  # no longer name is valid: rare, and not kept
+
+
+def _name_messages(kind: str, name: str) -> tuple[str, ...]:
+    """What name-invalid says of ``name`` as the name of a ``kind`` (one of ``_NAME_CHECKS``)."""
+    key = (kind, name)
+    found = _NAME_MESSAGES.get(key)
+    if found is None:
+        found = _name_messages_of(kind, name)
+        if name.__class__ is str and len(name) <= _MEMO_LONGEST:
+            if len(_NAME_MESSAGES) >= _MEMO_LIMIT:
+                _NAME_MESSAGES.clear()
+            _NAME_MESSAGES[key] = found
+    return found
+
+
+def _name_messages_of(kind: str, name: str) -> tuple[str, ...]:
+    check_fn, shape = _NAME_CHECKS[kind]
+    return tuple(
+        f"{kind} name {name!r} is not {shape}; the API server rejects this: "
+        f"{quoted_detail(name, message)}"
+        for message in _name_errors(check_fn, name, prefix=False)
+    )
 
 
 def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:
