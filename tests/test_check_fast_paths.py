@@ -772,3 +772,74 @@ def test_every_node_passes_answers_as_the_node_walk(
             workload.checking(None)
         assert fast is walk, target
         assert fast_asked == asked, target  # the same nodes, in the same order
+
+
+# --------------------------------------------------------------------------------------------
+# restart-policy-invalid and env-var-duplicate: the usual object told without the walk
+
+_RESTART_KINDS = {
+    "Pod": "v1",
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "Job": "batch/v1",
+    "Rollout": "argoproj.io/v1alpha1",
+    "Widget": "example.com/v1",
+}
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(sorted(_RESTART_KINDS)),
+    policy=st.sampled_from([None, "", "Always", "OnFailure", "Never", "Sometimes", 1, True]),
+    present=st.booleans(),
+)
+def test_restart_policy_fast_path_answers_as_the_walk(
+    kind: str, policy: object, present: bool
+) -> None:
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "i"}]}
+    if present:
+        spec["restartPolicy"] = policy
+    data = {"apiVersion": _RESTART_KINDS[kind], "kind": kind, "metadata": {"name": "a"}}
+    data["spec"] = spec if kind == "Pod" else {"template": {"spec": spec}}
+    obj = _object(data)
+    assert obj is not None
+    found = podspec._spec(obj)
+    walk = (
+        []
+        if found is None
+        else _checked(lambda o, ctx: podspec._restart_policy_invalid(o, ctx, found), obj)
+    )
+    assert _checked(podspec.restart_policy_invalid, obj) == walk
+
+
+@SETTINGS
+@given(data=_pods())
+def test_env_var_duplicate_fast_path_answers_as_the_walk(data: dict[str, Any]) -> None:
+    from kpolicy.checks import bestpractice
+
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _checked(bestpractice.env_var_duplicate, obj) == _checked(
+        lambda o, ctx: bestpractice._env_var_duplicate(o), obj
+    )
+
+
+def test_usual_pod_templates_get_no_walk() -> None:
+    """The fast paths are taken: a Deployment that restarts Always (written or defaulted),
+    with one variable a container, gets the shared empty answers, not a generator."""
+    from kpolicy.checks import bestpractice
+
+    for policy in ("", "\n      restartPolicy: Always"):
+        (obj,) = _objects(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n"
+            f"    spec:{policy}\n      containers: [{{name: c, image: i, env: [{{name: A}}]}}]\n"
+        )
+        workload.checking(obj)
+        try:
+            assert podspec.restart_policy_invalid(obj, CTX) is podspec._NOTHING
+            assert bestpractice.env_var_duplicate(obj, CTX) == ()
+            assert podspec.active_deadline_forbidden(obj, CTX) is podspec._NOTHING
+            assert podspec.pod_hostname_shared(obj, CTX) is podspec._NOTHING
+        finally:
+            workload.checking(None)

@@ -940,10 +940,22 @@ def _image_change_containers(obj: KObject) -> frozenset[object]:
 # (pkg/apis/core/validation), validateJobSpec (pkg/apis/batch/validation). An empty or absent
 # restartPolicy is defaulted to Always by SetDefaults_PodSpec before validation.
 @check("restart-policy-invalid")
-def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
+    if found[1].get("restartPolicy") in _ALWAYS and _long_running(obj):
+        return _NOTHING  # Always, written or defaulted, where it must be (the usual case)
+    return _restart_policy_invalid(obj, ctx, found)
+
+
+# the restartPolicy values that mean Always (absent, null and empty are defaulted to it)
+_ALWAYS: Final = (None, "", "Always")
+
+
+def _restart_policy_invalid(
+    obj: KObject, ctx: RuleContext, found: tuple[Path, dict[str, Any]]
+) -> Iterator[Problem]:
     spec_path, spec = found
     policy = spec.get("restartPolicy")
     policy = "" if policy is None else policy
@@ -1013,20 +1025,22 @@ def _long_running(obj: KObject) -> bool:
 # ValidateStatefulSetSpec (pkg/apis/apps/validation) and ValidatePodTemplateSpecForRC
 # (pkg/apis/core/validation): activeDeadlineSeconds must be nil
 @check("active-deadline-forbidden")
-def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     if not _long_running(obj):
-        return
+        return _NOTHING
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
     spec_path, spec = found
     deadline = int_value(spec.get("activeDeadlineSeconds"))
     if deadline is None:
-        return
-    yield Problem(
-        (*spec_path, "activeDeadlineSeconds"),
-        f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every Pod "
-        f"after {deadline}s; {rejection(obj, ctx)}: it is forbidden in a {obj.kind}",
+        return _NOTHING  # the usual case: no generator
+    return (
+        Problem(
+            (*spec_path, "activeDeadlineSeconds"),
+            f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every "
+            f"Pod after {deadline}s; {rejection(obj, ctx)}: it is forbidden in a {obj.kind}",
+        ),
     )
 
 
@@ -1049,16 +1063,16 @@ _SHARED_HOSTNAME_KINDS: Final = frozenset(
 # The replica controllers copy the template as it is (controller.GetPodFromTemplate), so
 # every Pod gets spec.hostname; only the StatefulSet controller (initIdentity) overrides it.
 @check("pod-hostname-shared")
-def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     if obj.kind not in _SHARED_HOSTNAME_KINDS:
-        return
+        return _NOTHING
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
     spec_path, spec = found
     hostname = spec.get("hostname")
     if not isinstance(hostname, str) or not hostname:
-        return
+        return _NOTHING  # the usual case: no generator
     pods = "Pod (one per node)" if obj.kind == "DaemonSet" else "replica"
     message = f"every {pods} of {obj.kind} {obj.name or '<unnamed>'} gets hostname {hostname!r}"
     subdomain = spec.get("subdomain")
@@ -1067,4 +1081,4 @@ def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         message += f" and the same DNS name {fqdn}, so the name cannot tell the Pods apart"
     else:
         message += ", so the name cannot tell the Pods apart"
-    yield Problem((*spec_path, "hostname"), message)
+    return (Problem((*spec_path, "hostname"), message),)
