@@ -843,3 +843,66 @@ def test_usual_pod_templates_get_no_walk() -> None:
             assert podspec.pod_hostname_shared(obj, CTX) is podspec._NOTHING
         finally:
             workload.checking(None)
+
+
+# --------------------------------------------------------------------------------------------
+# selector-mismatch: a matchLabels selector matched pair by pair
+
+
+# label maps a selector usually has: valid keys and values
+_VALID_LABELS = st.dictionaries(
+    st.sampled_from(["app", "tier", "app.kubernetes.io/name"]),
+    st.sampled_from(["web", "db", ""]),
+    max_size=3,
+)
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "ReplicationController", "Job", "CronJob", "Rollout"]),
+    # mostly the usual selector (matchLabels of valid pairs), also hostile ones
+    selector=st.fixed_dictionaries({"matchLabels": _VALID_LABELS})
+    | st.fixed_dictionaries({"matchLabels": _VALID_LABELS})
+    | st.fixed_dictionaries(
+        {}, optional={"matchLabels": _LABELS, "matchExpressions": _SELECTOR_EXPRESSIONS}
+    )
+    | _LABELS,
+    labels=_LABELS,
+    shared=st.sampled_from(["own", "same", "changed"]),
+    manual=st.booleans(),
+)
+def test_selector_mismatch_fast_path_answers_as_the_walk(
+    kind: str, selector: object, labels: object, shared: str, manual: bool
+) -> None:
+    from kpolicy.checks import selectors
+
+    api_version = {"Job": "batch/v1", "CronJob": "batch/v1", "Rollout": "argoproj.io/v1alpha1"}
+    if shared != "own" and isinstance(selector, dict):
+        wanted = selector.get("matchLabels")
+        if isinstance(wanted, dict):
+            # the usual template (the selector's labels), or one with each value changed
+            labels = {k: f"{v}x" if shared == "changed" else v for k, v in wanted.items()}
+    spec: dict[str, Any] = {
+        "selector": selector,
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": []}},
+    }
+    if manual:
+        spec["manualSelector"] = True
+    data = {
+        "apiVersion": api_version.get(kind, "apps/v1" if kind == "Deployment" else "v1"),
+        "kind": kind,
+        "metadata": {"name": "a"},
+        "spec": spec,
+    }
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _checked(selectors.selector_mismatch, obj) == _checked(selectors._selector_mismatch, obj)
+
+
+def test_selector_mismatch_takes_the_fast_path_on_a_usual_deployment() -> None:
+    from kpolicy.checks import selectors
+
+    (obj,) = _objects(_USUAL_LABELS.format(api_version="apps/v1", kind="Deployment"))
+    assert selectors._match_labels_in_template(obj.data) is True
+    assert selectors.selector_mismatch(obj, CTX) == ()
