@@ -906,3 +906,22 @@ def test_selector_mismatch_takes_the_fast_path_on_a_usual_deployment() -> None:
     (obj,) = _objects(_USUAL_LABELS.format(api_version="apps/v1", kind="Deployment"))
     assert selectors._match_labels_in_template(obj.data) is True
     assert selectors.selector_mismatch(obj, CTX) == ()
+
+
+@SETTINGS
+@given(
+    noun=st.sampled_from(["container", "init container", "volume"]),
+    name=_TEXT,
+    how=st.sampled_from(["the API server rejects this", "Kubernetes 1.33 accepts it"]),
+)
+def test_label_name_messages_are_made_once_per_noun_name_and_refusal(
+    noun: str, name: str, how: str
+) -> None:
+    """pod-spec-invalid's messages of a container or volume name, kept per (noun, name, how),
+    are those made afresh; the second ask is answered from what was kept."""
+    podspec._LABEL_NAME_MESSAGES.pop((noun, name, how), None)
+    first = podspec._label_name_messages(noun, name, how)
+    assert first == podspec._label_name_messages_of(noun, name, how)
+    again = podspec._label_name_messages(noun, name, how)
+    assert again == first
+    assert (again is first) is (len(name) <= podspec._MEMO_LONGEST)

@@ -504,11 +504,35 @@ def _name_problems(
         if key_present:
             yield Problem(path, f"{noun} name is empty; {how}", anchor="key")
         return
-    for message in is_dns1123_label(value):
-        yield Problem(
-            path,
-            f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}",
-        )
+    for message in _label_name_messages(noun, value, how):
+        yield Problem(path, message)
+
+
+# (noun, name, how the API server refuses it) → what _name_problems says of a name that is not
+# a DNS-1123 label, made once for each a run sees (the same wrong name recurs across objects);
+# at most _MEMO_LIMIT, then it starts again, and no name longer than any valid one
+_LABEL_NAME_MESSAGES: dict[tuple[str, str, str], tuple[str, ...]] = {}
+_MEMO_LIMIT: Final = 4096
+_MEMO_LONGEST: Final = 253
+
+
+def _label_name_messages(noun: str, value: str, how: str) -> tuple[str, ...]:
+    key = (noun, value, how)
+    found = _LABEL_NAME_MESSAGES.get(key)
+    if found is None:
+        found = _label_name_messages_of(noun, value, how)
+        if value.__class__ is str and len(value) <= _MEMO_LONGEST:
+            if len(_LABEL_NAME_MESSAGES) >= _MEMO_LIMIT:
+                _LABEL_NAME_MESSAGES.clear()
+            _LABEL_NAME_MESSAGES[key] = found
+    return found
+
+
+def _label_name_messages_of(noun: str, value: str, how: str) -> tuple[str, ...]:
+    return tuple(
+        f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}"
+        for message in is_dns1123_label(value)
+    )
 
 
 # validateEnvVarValueFrom and ValidateEnvFrom (pkg/apis/core/validation): exactly one source, and
