@@ -95,6 +95,33 @@ def test_passes_agrees_on_generated_strings(value: str) -> None:
         assert v.passes(check)(value) is (not v.general(check)(value)), check.__name__
 
 
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [*VALID, *INVALID, *((check, value) for check in STRING_CHECKS for value in HOSTILE)],
+)
+def test_known_valid_holds_the_strings_the_check_passed(check: Any, value: object) -> None:
+    """What known_valid holds passes the check; a string of at most 253 characters the check
+    passed is there once asked (the fast path of _labels_pass is taken)."""
+    known = v.known_valid(check)
+    assert known is v.known_valid(check)  # the same set, which callers keep
+    expected = not v.general(check)(value)
+    check(value)
+    assert all(not v.general(check)(text) for text in known)
+    if v.general(check) is not check and value.__class__ is str and len(value) <= 253:
+        assert (value in known) is expected
+
+
+def test_known_valid_is_emptied_with_the_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    check = v.is_valid_label_value
+    known = v.known_valid(check)
+    check("kept")
+    assert "kept" in known
+    monkeypatch.setattr(v, "_MEMO_LIMIT", 0)
+    check("other")  # the memo is full: it starts again
+    assert "kept" not in known
+    assert v.known_valid(lambda value: []) == frozenset()
+
+
 def test_passes_of_a_check_without_memo_asks_the_check() -> None:
     def odd(value: object) -> list[str]:
         return [] if value == "ok" else ["not ok"]
@@ -925,3 +952,12 @@ def test_label_name_messages_are_made_once_per_noun_name_and_refusal(
     again = podspec._label_name_messages(noun, name, how)
     assert again == first
     assert (again is first) is (len(name) <= podspec._MEMO_LONGEST)
+
+
+@SETTINGS
+@given(data=_ANY)
+def test_labels_of_reads_as_get(data: object) -> None:
+    assert names_checks._labels_of(data) == workload.get(data, "metadata", "labels")
+    assert names_checks._labels_of({"metadata": data}) == workload.get(
+        {"metadata": data}, "metadata", "labels"
+    )

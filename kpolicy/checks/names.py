@@ -24,6 +24,7 @@ from kpolicy.k8s.validation import (
     is_dns1123_subdomain,
     is_qualified_name,
     is_valid_label_value,
+    known_valid,
     passes,
     validate_label_selector,
 )
@@ -113,6 +114,9 @@ def _label_map_problems(
 
 _qualified_name_passes: Final = passes(is_qualified_name)
 _label_value_passes: Final = passes(is_valid_label_value)
+# the keys and values already told valid (a set look-up, no call, for the usual label)
+_VALID_KEYS: Final = known_valid(is_qualified_name)
+_VALID_VALUES: Final = known_valid(is_valid_label_value)
 
 
 def _labels_pass(labels: object) -> bool:
@@ -120,12 +124,18 @@ def _labels_pass(labels: object) -> bool:
     told without its generator: no mapping, or every key and string value valid."""
     if labels.__class__ is not dict:
         return not isinstance(labels, dict)
+    valid_keys = _VALID_KEYS
+    valid_values = _VALID_VALUES
     for key, value in labels.items():
-        if not isinstance(key, str):
-            continue
-        if not _qualified_name_passes(key):
-            return False
-        if isinstance(value, str) and not _label_value_passes(value):
+        if key not in valid_keys:
+            if not isinstance(key, str):
+                continue
+            if not _qualified_name_passes(key):
+                return False
+        if value.__class__ is str:
+            if value not in valid_values and not _label_value_passes(value):
+                return False
+        elif isinstance(value, str) and not _label_value_passes(value):
             return False
     return True
 
@@ -148,9 +158,7 @@ def _repaired_value(value: str) -> str | None:
 # (k8s.io/apimachinery/pkg/apis/meta/v1/validation, AllowInvalidLabelValueInSelector: false)
 @check("labels-invalid")
 def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    if _labels_pass(get(obj.data, "metadata", "labels")) and (
-        not is_builtin(obj) or _builtin_labels_pass(obj)
-    ):
+    if _labels_pass(_labels_of(obj.data)) and (not is_builtin(obj) or _builtin_labels_pass(obj)):
         return _NOTHING  # every label map valid (the usual case): no generator
     return _labels_invalid(obj, ctx)
 
@@ -166,11 +174,7 @@ def _builtin_labels_pass(obj: KObject) -> bool:
     ):
         return False
     found = pod_template(obj)
-    if (
-        found is not None
-        and kind != "Pod"
-        and not _labels_pass(get(found[1], "metadata", "labels"))
-    ):
+    if found is not None and kind != "Pod" and not _labels_pass(_labels_of(found[1])):
         return False
     spec = pod_spec(obj)
     if spec is not None:
@@ -189,6 +193,12 @@ def _builtin_labels_pass(obj: KObject) -> bool:
     return True
 
 
+def _labels_of(data: object) -> object:
+    """``get(data, "metadata", "labels")``, read without its call for plain dicts."""
+    meta = data.get("metadata") if data.__class__ is dict else get(data, "metadata")
+    return meta.get("labels") if meta.__class__ is dict else get(meta, "labels")
+
+
 def _selector_passes(selector: dict[str, Any]) -> bool:
     """Whether ``validate_label_selector`` finds nothing in ``selector``, told for the usual
     one only: no matchExpressions, and matchLabels absent or a dict of valid string pairs
@@ -200,14 +210,14 @@ def _selector_passes(selector: dict[str, Any]) -> bool:
         return True
     if match_labels.__class__ is not dict:
         return False
-    key_passes = _qualified_name_passes
-    value_passes = _label_value_passes
+    valid_keys = _VALID_KEYS
+    valid_values = _VALID_VALUES
     for key, value in match_labels.items():
         if not (
             key.__class__ is str
             and value.__class__ is str
-            and key_passes(key)
-            and value_passes(value)
+            and (key in valid_keys or _qualified_name_passes(key))
+            and (value in valid_values or _label_value_passes(value))
         ):
             return False
     return True
