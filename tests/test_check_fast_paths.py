@@ -961,3 +961,25 @@ def test_labels_of_reads_as_get(data: object) -> None:
     assert names_checks._labels_of({"metadata": data}) == workload.get(
         {"metadata": data}, "metadata", "labels"
     )
+
+
+@SETTINGS
+@given(container=_CONTAINER, relaxed=st.booleans())
+def test_env_names_known_valid_answer_as_the_check(
+    container: dict[str, Any], relaxed: bool
+) -> None:
+    """_env_problems with the names told valid before (a set look-up) says what it says when
+    every name is asked of the check."""
+    for env in container.get("env") or ():
+        if isinstance(env, dict) and isinstance(env.get("name"), str):  # even an empty one
+            v.is_env_var_name(env["name"])
+            v.is_strict_env_var_name(env["name"])
+    warm = list(podspec._env_problems(("c",), container, relaxed, "how"))
+    again = list(podspec._env_problems(("c",), container, relaxed, "how"))  # names now known
+    saved = podspec._VALID_ENV_NAMES, podspec._VALID_STRICT_ENV_NAMES
+    podspec._VALID_ENV_NAMES = podspec._VALID_STRICT_ENV_NAMES = frozenset()  # type: ignore[misc]
+    try:
+        asked = list(podspec._env_problems(("c",), container, relaxed, "how"))
+    finally:
+        podspec._VALID_ENV_NAMES, podspec._VALID_STRICT_ENV_NAMES = saved  # type: ignore[misc]
+    assert warm == again == asked

@@ -33,6 +33,7 @@ from kpolicy.k8s.validation import (
     is_strict_env_var_name,
     is_valid_label_value,
     is_valid_port_name,
+    known_valid,
     passes,
 )
 from kpolicy.lazyre import lazy_compile
@@ -359,6 +360,8 @@ def _relaxed_env_names(ctx: RuleContext) -> bool:
 
 _env_var_name_passes: Final = passes(is_env_var_name)
 _strict_env_var_name_passes: Final = passes(is_strict_env_var_name)
+_VALID_ENV_NAMES: Final = known_valid(is_env_var_name)
+_VALID_STRICT_ENV_NAMES: Final = known_valid(is_strict_env_var_name)
 
 
 def _env_name_errors(name: str, relaxed: bool) -> list[str]:
@@ -461,7 +464,12 @@ def _port_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterat
 def _env_problems(
     path: Path, container: Mapping[str, Any], relaxed: bool, how: str
 ) -> Iterator[Problem]:
+    known = _VALID_ENV_NAMES if relaxed else _VALID_STRICT_ENV_NAMES
     for index, env in enumerate(sequence(container.get("env"))):
+        if env.__class__ is dict:
+            name = env.get("name")
+            if name.__class__ is str and name and name in known:
+                continue  # a name already told valid (the usual case): a set look-up
         if not isinstance(env, dict) or "name" not in env:
             continue
         name = env.get("name")
