@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from pathlib import Path  # not at run time: 4 ms of a replay, with urllib and ipaddress
     from typing import Any
 
+    from kpolicy.discover import Input
+
 try:  # the module hashlib takes BLAKE2 from, without loading OpenSSL (3 ms of a replay)
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - a Python built without it
@@ -653,7 +655,7 @@ class CacheFolder:
 # ---------------------------------------------------------------------------------------
 # replayed lint runs
 
-_ENTRY_FORMAT = 4
+_ENTRY_FORMAT = 5
 _MAX_ENTRIES = 64
 _RUNS = "results/lint"
 _ALIASES = "results/argv"
@@ -813,6 +815,15 @@ def _tree_state(path: str, suffixes: tuple[str, ...], recursive: bool) -> str | 
     return hasher.hexdigest()
 
 
+def _described(item: Input) -> str | list[object]:
+    """An input as an entry records it: its name alone for a file found by walking a folder
+    (its location is that name), else [name, location, named on the command line]."""
+    display = item.display
+    if not item.explicit and item.location == display:
+        return display
+    return [display, item.location, item.explicit]
+
+
 def _absolute_paths() -> Callable[[str], str]:
     """:func:`os.path.abspath` for many paths at once: on POSIX the working folder is read
     once (``abspath`` reads it for every path: a system call each), with the same result."""
@@ -966,8 +977,8 @@ class RunCache:
         }
         state: dict[str, object] = {
             "config": config_path,
-            "inputs": [[i.display, i.location, i.explicit] for i in inputs],
-            "context": [[i.display, i.location, i.explicit] for i in context],
+            "inputs": [_described(i) for i in inputs],
+            "context": [_described(i) for i in context],
             "errors": [*input_errors, *context_errors],
             "files": files,
             "trees": trees,
@@ -995,7 +1006,12 @@ class RunCache:
         spec, recorded, outputs = entry.get("spec"), entry.get("state"), entry.get("outputs")
         if not isinstance(spec, dict) or not isinstance(outputs, dict):
             return None
-        known = (recorded.get("files"), entry.get("stats")) if isinstance(recorded, dict) else None
+        known = None
+        if isinstance(recorded, dict):
+            files, stats = recorded.get("files"), entry.get("stats")
+            # the signatures, in the order of the files they belong to (not named again)
+            if isinstance(files, dict) and isinstance(stats, list) and len(stats) == len(files):
+                known = (files, dict(zip(files, stats, strict=True)))
         try:
             current = self.fingerprint(spec, known)
         except Exception:  # a broken config, an unreadable folder: run for real
@@ -1064,7 +1080,8 @@ class RunCache:
                 return False  # changed during the run, or not a regular file
             if signature[1] >= self.started_ns - _RACY_NS:
                 return False  # racily clean: a change within the same tick would go unseen
-        if any(state is None for state in before["files"].values()):  # type: ignore[attr-defined]
+        files = before["files"]
+        if not isinstance(files, dict) or any(state is None for state in files.values()):
             return False  # a file that could not be hashed: nothing to compare with later
         recorded = {
             path: list(signature) for path, signature in stats.items() if signature is not None
@@ -1086,7 +1103,8 @@ class RunCache:
             "format": _ENTRY_FORMAT,
             "spec": self._spec,
             "state": before,
-            "stats": recorded,
+            # each file's signature (or null), in the order of state.files
+            "stats": [recorded.get(path) for path in files],
             "outputs": {**kept, "report_mac": report_mac, "to_file": output is not None},
         }
         import json
@@ -1196,13 +1214,16 @@ def _linted_paths(args: list[str]) -> list[str] | None:
             if "=" not in arg and arg not in _LINT_FLAGS:
                 index += 1  # the option's value
         elif arg.startswith("-") and len(arg) > 1:
-            if arg[1] in _LINT_SHORT_FLAGS and len(arg) == 2:
-                index += 1
-                continue
-            if arg[1] not in _LINT_SHORT_WITH_VALUE:
-                return None
-            if len(arg) == 2:
-                index += 1
+            # short options as click reads them: flags (-v), then at most one option whose
+            # value is the rest of the argument (-j1, -vfjson) or else the next argument
+            position = 1
+            while position < len(arg) and arg[position] in _LINT_SHORT_FLAGS:
+                position += 1
+            if position < len(arg):
+                if arg[position] not in _LINT_SHORT_WITH_VALUE:
+                    return None
+                if position + 1 == len(arg):
+                    index += 1
         else:
             positional.append(arg)
         index += 1

@@ -6,8 +6,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import sys
 from collections.abc import Mapping
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from kpolicy.resources import data_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from datetime import date  # imported where an exemption's until is read, else not at all
     from typing import Any
 
 
@@ -43,8 +44,10 @@ class Exemption:
     until: date | None = None  # the last day it applies
     where: str = ""  # file:line:column of the exemption in the config
 
-    def expired(self, today: date) -> bool:
-        return self.until is not None and today > self.until
+    def expired(self, today: date | None) -> bool:
+        """Whether it no longer applies on ``today`` (None only when no exemption of the run
+        has an ``until``)."""
+        return self.until is not None and today is not None and today > self.until
 
     def describe(self) -> str:
         """What it exempts, in words, for a warning."""
@@ -258,10 +261,16 @@ def _pod_templates(
 def _dates_as_text(data: dict[str, Any]) -> dict[str, Any]:
     """TOML reads ``until = 2026-03-31`` as a date: the schema (and YAML) see text."""
     exemptions = data.get("exemptions")
-    if not isinstance(exemptions, list) or not any(
-        isinstance(e, dict) and isinstance(e.get("until"), date) for e in exemptions
+    dates = sys.modules.get("datetime")  # (tomllib imports it: no date without it)
+    if (
+        dates is None
+        or not isinstance(exemptions, list)
+        or not any(
+            isinstance(e, dict) and isinstance(e.get("until"), dates.date) for e in exemptions
+        )
     ):
         return data
+    date = dates.date
     converted = [
         {**e, "until": e["until"].isoformat()[:10]}
         if isinstance(e, dict) and isinstance(e.get("until"), date)
@@ -278,6 +287,8 @@ def _until(
     value = exemption.get("until")
     if value is None:
         return None
+    from datetime import date
+
     try:
         return date.fromisoformat(value)
     except ValueError:

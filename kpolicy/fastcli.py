@@ -2,13 +2,17 @@
 
 Importing typer (and click, inspect, subprocess, shutil...) is about a quarter of kpolicy's
 start-up, which is what a pre-commit hook on one staged file pays. :func:`parse_lint` reads
-the plain command lines of ``kpolicy lint`` (the options of :func:`kpolicy.cli.lint`, each
-given as ``--name VALUE``, ``--name=VALUE`` or ``-x VALUE``, paths anywhere) into the same
-keyword arguments typer would pass, and declines (None) anything else: ``--help``, an unknown
-option, ``--``, joined short options, a value that looks like an option, a number typer would
-refuse, an option given without its value. typer then parses the command line as before, with
-its own messages. ``tests/test_fastcli.py`` holds this table to the typer command and
-compares the arguments both give on many command lines.
+``kpolicy lint`` command lines (the options of :func:`kpolicy.cli.lint`) as click's parser
+(``typer._click.parser._OptionParser``) does: ``--name VALUE``, ``--name=VALUE``, ``-x VALUE``,
+``-xVALUE``, grouped short options (``-vj1``: flags, then at most one option whose value is the
+rest of the argument or the next one), ``--`` (what follows is paths), paths anywhere, the
+last value of an option given twice winning and a repeatable option's values in order. It
+gives the same keyword arguments typer would pass, and declines (None) anything else:
+``--help``, an unknown or abbreviated option, a value that looks like an option or starts with
+``=`` (``-f=json``: click reads "=json"), a number typer would refuse, an option without its
+value. typer then parses the command line as before, with its own messages.
+``tests/test_fastcli.py`` holds this table to the typer command and compares the arguments
+both give on many command lines.
 """
 
 from __future__ import annotations
@@ -118,7 +122,7 @@ def _value(kind: str, raw: str) -> Any:
 
 def parse_lint(argv: list[str]) -> dict[str, Any] | None:
     """The keyword arguments of :func:`kpolicy.lintcmd.run` for ``kpolicy ARGV`` when ARGV is
-    a plain ``lint`` command line; None when typer should parse it."""
+    a ``kpolicy lint`` command line read as click reads it; None when typer should parse it."""
     if not argv or argv[0] != "lint" or any(k.startswith("_KPOLICY_COMPLETE") for k in os.environ):
         return None
     values: dict[str, Any] = dict(DEFAULTS)
@@ -128,36 +132,71 @@ def parse_lint(argv: list[str]) -> dict[str, Any] | None:
     while index < len(args):
         arg = args[index]
         index += 1
+        if arg == "--":
+            paths.extend(args[index:])  # click: the rest are arguments, `--` among them too
+            break
         if arg == "-" or not arg.startswith("-"):
             paths.append(arg)
             continue
-        name_part, equals, attached = arg.partition("=")
-        if equals and not name_part.startswith("--"):
-            return None  # -f=json: click reads the value as "=json"
-        entry = _TABLE.get(name_part)
-        if entry is None:
-            return None  # --help, --, -fjson, an unknown or abbreviated option
-        name, kind, switch = entry
-        if kind in ("flag", "bool"):
+        if arg.startswith("--"):
+            name_part, equals, attached = arg.partition("=")
+            entry = _TABLE.get(name_part)
+            if entry is None:
+                return None  # --help, an unknown or abbreviated option
+            name, kind, switch = entry
+            if kind in ("flag", "bool"):
+                if equals:
+                    return None  # click: "does not take a value"
+                values[name] = switch
+                continue
             if equals:
-                return None
-            values[name] = switch
-            continue
-        if equals:
-            raw = attached
-        else:
-            if index >= len(args):
+                raw = attached
+            elif index < len(args):
+                raw = args[index]
+                index += 1
+            else:
                 return None  # the value is missing: typer says so
-            raw = args[index]
-            index += 1
-        if raw.startswith("-") and raw != "-":
-            return None
-        value = _value(kind, raw)
-        if value is None:
-            return None
-        if kind.startswith("list"):
-            values[name] = [*(values[name] or []), value]
-        else:
-            values[name] = value
+            if not _store(values, name, kind, raw):
+                return None
+            continue
+        # short options, grouped as click's _match_short_opt reads them: flags, then at most
+        # one option taking the rest of the argument (-j1, -vfjson) or else the next one
+        position = 1
+        while position < len(arg):
+            entry = _TABLE.get("-" + arg[position])
+            position += 1
+            if entry is None:
+                return None  # -h, an unknown short option
+            name, kind, switch = entry
+            if kind in ("flag", "bool"):
+                values[name] = switch
+                continue
+            if position < len(arg):
+                raw = arg[position:]
+                if raw.startswith("="):
+                    return None  # -f=json: click reads "=json", surely not what was meant
+            elif index < len(args):
+                raw = args[index]
+                index += 1
+            else:
+                return None
+            if not _store(values, name, kind, raw):
+                return None
+            break
     values["paths"] = paths or None
     return values
+
+
+def _store(values: dict[str, Any], name: str, kind: str, raw: str) -> bool:
+    """Set (or, for a repeatable option, add) option ``name``'s value from ``raw``; False
+    when typer should judge it (a value that looks like an option, one it might refuse)."""
+    if raw.startswith("-") and raw != "-":
+        return False
+    value = _value(kind, raw)
+    if value is None:
+        return False
+    if kind.startswith("list"):
+        values[name] = [*(values[name] or []), value]
+    else:
+        values[name] = value
+    return True

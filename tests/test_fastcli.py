@@ -77,6 +77,29 @@ COMMAND_LINES = [
     ["lint", "--jobs", "0", "-j", "3", "--jobs=007", "."],
     ["lint", "--format", "", "."],
     ["lint", "--fail-on=", "."],
+    # click's other forms: short options with their values attached, grouped short options,
+    # `--`, options given twice (the last wins; a repeatable one keeps every value in order)
+    ["lint", "-j1", "."],
+    ["lint", "-j0", "-j007", "."],
+    ["lint", "-fjson", "-ojson.out", "-cconf.yaml", "."],
+    ["lint", "-o-", "-f", "", "."],  # the output "-" attached
+    ["lint", "-vj1", "."],
+    ["lint", "-vj", "2", "."],
+    ["lint", "-vfjson", "x.yaml"],
+    ["lint", "-vf", "json", "x.yaml"],
+    ["lint", "-vv", "-v", "."],
+    ["lint", "-fj", "."],  # the format "j": -f takes the rest of the argument
+    ["lint", "-ffoo=bar", "-vo", "-", "."],
+    ["lint", "-j", "1", "-j2", "--jobs=3", "--jobs", "0", "."],
+    ["lint", "-f", "json", "--format=sarif", "-fgithub", "."],
+    ["lint", "--select=a", "--select", "b", "--ignore=c,d", "--ignore", "e", "."],
+    ["lint", "--policy=p/", "--policy", "q.yaml", "--report=sarif=k.sarif", "."],
+    ["lint", "--no-color", "--color", "--no-force-exclude", "--force-exclude", "."],
+    ["lint", "--", "-odd-name.yaml", "--", "-", "--no-cache"],
+    ["lint", "a.yaml", "--", "-j1"],
+    ["lint", "-f", "json", "--"],  # `--` and no path: the default
+    ["lint", "--"],
+    ["lint", "--max-file-size=1", "--stdin-filename=", "-"],
 ]
 
 
@@ -95,10 +118,22 @@ def test_the_same_arguments_as_typer(argv: list[str], monkeypatch: pytest.Monkey
         ["rules"],
         ["lint", "--help"],
         ["lint", "-h"],
-        ["lint", "--", "-odd-name.yaml"],
-        ["lint", "-fjson", "."],  # joined short option
-        ["lint", "-f=json", "."],
-        ["lint", "-vf", "json", "."],
+        ["lint", "-f=json", "."],  # click reads the format "=json"
+        ["lint", "-j=1", "."],
+        ["lint", "-vh"],
+        ["lint", "-vx", "."],
+        ["lint", "-v=", "."],
+        ["lint", "-v-", "."],
+        ["lint", "-j-1", "."],
+        ["lint", "-jtwo", "."],
+        ["lint", "-j"],
+        ["lint", "-vf"],
+        ["lint", "-f--", "."],
+        ["lint", "-f", "--", "."],  # click takes `--` as the format
+        ["lint", "-o", "--", "."],
+        ["lint", "--jobs", "+1", "."],
+        ["lint", "--color=yes", "."],
+        ["lint", "-f-x", "."],
         ["lint", "--form", "json", "."],  # an abbreviation
         ["lint", "--unknown", "."],
         ["lint", "--format"],  # no value
@@ -132,7 +167,7 @@ def test_a_fast_run_prints_what_typer_prints(tmp_path: Path) -> None:
         (Path(__file__).resolve().parent.parent / "examples" / "web.yaml").read_text()
     )
     fast = ["lint", "--no-cache", "-f", "json", "web.yaml"]
-    slow = ["lint", "--no-cache", "-f", "json", "--", "web.yaml"]  # `--`: typer parses it
+    slow = ["lint", "--no-cache", "-f", "json", "-j", "+0", "web.yaml"]  # typer parses "+0"
     assert fastcli.parse_lint(fast) is not None and fastcli.parse_lint(slow) is None
     runs = [
         subprocess.run(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from pathlib import Path
 
 from kpolicy.model import (
     Limits,
 )
 from kpolicy.records import field, record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import date  # (not imported by a run whose config has no exemption's until)
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 

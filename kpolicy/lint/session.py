@@ -162,7 +162,9 @@ def build_session(options: LintOptions) -> Session:
     if options.schema_dir is not None and not options.schema_dir.is_dir():
         raise UsageError(f"{options.schema_dir}: schema folder not found")
     cwd = options.cwd or Path.cwd()
-    today = options.today or dates.today()
+    # today's date only where an exemption has an `until` (else datetime is not imported)
+    dated = any(e.until is not None for e in config.exemptions)
+    today = options.today or (dates.today() if dated else None)
     suppression = suppression_policy(
         config.exemptions,
         {rule_id: setting.suppressible for rule_id, setting in config.rules.items()},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
+import sys
 from collections.abc import Iterable, Mapping
 
 TYPE_CHECKING = False
@@ -109,7 +109,10 @@ def as_json(node: object, memo: dict[int, Any]) -> Any:
         result.extend(as_json(item, memo) for item in node)
     elif isinstance(node, set):
         result = {_key_text(item): None for item in node}
-    elif isinstance(node, datetime.datetime | datetime.date):
+    elif (dates := sys.modules.get("datetime")) is not None and isinstance(
+        node, dates.datetime | dates.date
+    ):
+        # (a date exists only once datetime is imported, which a lint run need not do)
         # go-yaml v2 keeps timestamps as strings when decoding into interface{}
         result = node.isoformat()
     elif isinstance(node, bytes):
