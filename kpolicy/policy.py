@@ -86,12 +86,8 @@ def declarative_check(rule: RuleDef) -> CheckFn:
     def run(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
         if match and not matches(match, obj):
             return ()
-        if passes is not None:
-            for _, value in _nodes(rule, obj):
-                if not passes(value):
-                    break  # a node to explain: the general walk below, from the start
-            else:
-                return ()  # every node passes (the common case): no generator made
+        if passes is not None and _every_node_passes(rule, obj, passes):
+            return ()  # every node passes (the common case): no generator made
         return explain(obj, ctx)
 
     def explain(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
@@ -422,6 +418,27 @@ def _nodes(rule: RuleDef, obj: KObject) -> Iterator[tuple[Path, Any]]:
         yield from pod_containers(
             obj, init=rule.init_containers, ephemeral=rule.ephemeral_containers
         )
+
+
+def _every_node_passes(rule: RuleDef, obj: KObject, passes: Passes) -> bool:
+    """Whether ``passes`` holds for every node :func:`_nodes` gives (True for none), read
+    without its generator."""
+    target = rule.target
+    if target == "object":
+        return passes(obj.data)
+    if target == "metadata":
+        return passes(mapping(obj.data.get("metadata")))
+    found = pod_spec(obj)
+    if found is None:
+        return True
+    if target == "podSpec":
+        return passes(found[1])
+    for _, container in pod_containers(
+        obj, init=rule.init_containers, ephemeral=rule.ephemeral_containers
+    ):
+        if not passes(container):
+            return False  # a node to explain: the general walk, from the start
+    return True
 
 
 def _target(rule: RuleDef, obj: KObject, path: Path, value: Any) -> Target:

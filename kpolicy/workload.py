@@ -267,7 +267,14 @@ def worked_out(obj: KObject, key: str, work: Callable[[KObject], T]) -> T:
 
 
 def pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    return worked_out(obj, _TEMPLATE, _pod_template)
+    # worked_out(obj, _TEMPLATE, _pod_template), without its call: every check asks
+    current = _checking
+    if current is None or current[0] is not obj:
+        return _pod_template(obj)
+    found = current[1].get(_TEMPLATE, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = current[1][_TEMPLATE] = _pod_template(obj)
+    return found  # type: ignore[no-any-return]
 
 
 def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -281,7 +288,14 @@ def _pod_template(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
 
 
 def pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
-    return worked_out(obj, _SPEC, _pod_spec)
+    # worked_out(obj, _SPEC, _pod_spec), without its call: every check asks
+    current = _checking
+    if current is None or current[0] is not obj:
+        return _pod_spec(obj)
+    found = current[1].get(_SPEC, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = current[1][_SPEC] = _pod_spec(obj)
+    return found  # type: ignore[no-any-return]
 
 
 def _pod_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
@@ -325,7 +339,15 @@ def pod_containers(
     one), worked out once for all the checks of the object being checked: read it, never
     change it."""
     key = bool(init), bool(ephemeral)
-    return worked_out(obj, _CONTAINERS_KEY[key], _CONTAINERS_WORK[key])
+    current = _checking
+    if current is None or current[0] is not obj:
+        return _container_list(obj, *key)
+    # worked_out(obj, _CONTAINERS_KEY[key], ...), without its call
+    name = _CONTAINERS_KEY[key]
+    found = current[1].get(name, _UNKNOWN)
+    if found is _UNKNOWN:
+        found = current[1][name] = _container_list(obj, *key)
+    return found  # type: ignore[no-any-return]
 
 
 def _container_list(obj: KObject, init: bool, ephemeral: bool) -> list[tuple[Path, dict[str, Any]]]:
@@ -340,17 +362,6 @@ _CONTAINERS_KEY: Final[Mapping[tuple[bool, bool], str]] = {
     for flags in ((False, False), (True, False), (False, True), (True, True))
 }
 
-
-def _container_work(
-    init: bool, ephemeral: bool
-) -> Callable[[KObject], list[tuple[Path, dict[str, Any]]]]:
-    def work(obj: KObject) -> list[tuple[Path, dict[str, Any]]]:
-        return _container_list(obj, init, ephemeral)
-
-    return work
-
-
-_CONTAINERS_WORK: Final = {flags: _container_work(*flags) for flags in _CONTAINERS_KEY}
 
 # (init, ephemeral) → the fields of the containers asked for, in that order
 _CONTAINER_GROUPS: Final[Mapping[tuple[bool, bool], tuple[str, ...]]] = {

@@ -4,6 +4,7 @@ objects of built-in kinds, look-alike custom kinds and unknown groups."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -95,6 +96,33 @@ def test_passes_agrees_on_generated_strings(value: str) -> None:
         assert v.passes(check)(value) is (not v.general(check)(value)), check.__name__
 
 
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [*VALID, *INVALID, *((check, value) for check in STRING_CHECKS for value in HOSTILE)],
+)
+def test_known_valid_holds_the_strings_the_check_passed(check: Any, value: object) -> None:
+    """What known_valid holds passes the check; a string of at most 253 characters the check
+    passed is there once asked (the fast path of _labels_pass is taken)."""
+    known = v.known_valid(check)
+    assert known is v.known_valid(check)  # the same set, which callers keep
+    expected = not v.general(check)(value)
+    check(value)
+    assert all(not v.general(check)(text) for text in known)
+    if v.general(check) is not check and value.__class__ is str and len(value) <= 253:
+        assert (value in known) is expected
+
+
+def test_known_valid_is_emptied_with_the_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    check = v.is_valid_label_value
+    known = v.known_valid(check)
+    check("kept")
+    assert "kept" in known
+    monkeypatch.setattr(v, "_MEMO_LIMIT", 0)
+    check(f"unasked-{uuid.uuid4().hex}")  # not in the memo, which is full: it starts again
+    assert "kept" not in known
+    assert v.known_valid(lambda value: []) == frozenset()
+
+
 def test_passes_of_a_check_without_memo_asks_the_check() -> None:
     def odd(value: object) -> list[str]:
         return [] if value == "ok" else ["not ok"]
@@ -144,6 +172,19 @@ _POD_SPEC = st.fixed_dictionaries(
 )
 
 
+# a selector's matchExpressions, valid, invalid and of the wrong type
+_SELECTOR_EXPRESSIONS = (
+    st.lists(
+        st.fixed_dictionaries(
+            {"key": _TEXT, "operator": st.sampled_from(["In", "Exists", "Up", 1])},
+            optional={"values": st.lists(_TEXT, max_size=2) | _SCALAR},
+        ),
+        max_size=2,
+    )
+    | _SCALAR
+)
+
+
 @st.composite
 def _manifests(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(_KINDS))
@@ -158,7 +199,14 @@ def _manifests(draw: st.DrawFn) -> dict[str, Any]:
     if shape == "pod":
         data["spec"] = pod
     elif shape == "template":
-        data["spec"] = {"selector": {"matchLabels": draw(_LABELS)}, "template": template}
+        selector = draw(
+            st.fixed_dictionaries(
+                {"matchLabels": _LABELS},
+                optional={"matchExpressions": _SELECTOR_EXPRESSIONS},
+            )
+            | _SCALAR
+        )
+        data["spec"] = {"selector": selector, "template": template}
     elif shape == "job-template":
         data["spec"] = {"jobTemplate": {"spec": {"template": template}}}
     if kind == "Service":
@@ -183,6 +231,84 @@ def test_name_and_labels_fast_paths_answer_as_the_general_walk(data: dict[str, A
     )
     assert _checked(names_checks.name_invalid, obj) == general_names
     assert _checked(names_checks.labels_invalid, obj) == _checked(names_checks._labels_invalid, obj)
+
+
+_USUAL_LABELS = """\
+apiVersion: {api_version}
+kind: {kind}
+metadata: {{name: web, labels: {{app: web, app.kubernetes.io/name: web}}}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      nodeSelector: {{kubernetes.io/os: linux}}
+      containers: [{{name: web, image: nginx:1.27}}]
+"""
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "StatefulSet", "ReplicationController", "CronJob"]),
+    selector=st.fixed_dictionaries(
+        {}, optional={"matchLabels": _LABELS, "matchExpressions": _SELECTOR_EXPRESSIONS}
+    )
+    | _LABELS,
+    labels=_LABELS,
+)
+def test_labels_fast_path_of_a_workload_answers_as_the_walk(
+    kind: str, selector: object, labels: object
+) -> None:
+    """A built-in workload whose own labels are valid: its selector, template labels and
+    nodeSelector told by the fast path as the walk tells them."""
+    api_version = "batch/v1" if kind == "CronJob" else "v1"
+    if kind in ("Deployment", "StatefulSet"):
+        api_version = "apps/v1"
+    data = yaml.safe_load(_USUAL_LABELS.format(api_version=api_version, kind=kind))
+    spec = data["spec"]
+    spec["selector"] = selector
+    spec["template"]["metadata"]["labels"] = labels
+    spec["template"]["spec"]["nodeSelector"] = labels
+    if kind == "CronJob":
+        data["spec"] = {"jobTemplate": {"metadata": {"labels": labels}, "spec": spec}}
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _checked(names_checks.labels_invalid, obj) == _checked(names_checks._labels_invalid, obj)
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind"),
+    [("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("v1", "ReplicationController")],
+)
+def test_labels_invalid_answers_valid_label_maps_without_its_walk(
+    api_version: str, kind: str
+) -> None:
+    """The fast path is taken: a built-in workload whose label maps and selector are valid
+    gets the shared empty answer, not a generator (the general walk is never started)."""
+    (obj,) = _objects(_USUAL_LABELS.format(api_version=api_version, kind=kind))
+    if kind == "ReplicationController":  # its selector is a label map
+        obj.data["spec"]["selector"] = {"app": "web"}
+    assert names_checks._builtin_labels_pass(obj) is True
+    assert _checked(names_checks.labels_invalid, obj) == []
+    workload.checking(obj)
+    try:
+        assert names_checks.labels_invalid(obj, CTX) is names_checks._NOTHING
+    finally:
+        workload.checking(None)
+
+
+@SETTINGS
+@given(kind=st.sampled_from(sorted(names_checks._NAME_CHECKS)), name=_TEXT)
+def test_name_messages_are_made_once_per_kind_and_name(kind: str, name: str) -> None:
+    """name-invalid's messages of a name, kept per (kind, name), are those made afresh; the
+    second ask is answered from what was kept (a name no valid one is as long as, not)."""
+    names_checks._NAME_MESSAGES.pop((kind, name), None)
+    first = names_checks._name_messages(kind, name)
+    assert first == names_checks._name_messages_of(kind, name)
+    again = names_checks._name_messages(kind, name)
+    assert again == first
+    assert (again is first) is (len(name) <= names_checks._MEMO_LONGEST)
 
 
 @pytest.mark.parametrize("kind", _KINDS)
@@ -620,3 +746,241 @@ def test_match_labels_errors_as_the_checks_give_them(match_labels: dict[Any, Any
         expected += [(path, f"label key {m}") for m in v.general(v.is_qualified_name)(key)]
         expected += [(path, f"label value {m}") for m in v.general(v.is_valid_label_value)(value)]
     assert v.validate_label_selector({"matchLabels": match_labels}) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# declarative rules: whether every target node passes, read without the node generator
+
+
+_TARGETS = [
+    ("object", False, False),
+    ("metadata", False, False),
+    ("podSpec", False, False),
+    ("container", False, False),
+    ("container", True, False),
+    ("container", True, True),
+]
+
+
+def _rule_of(target: str, init: bool, ephemeral: bool) -> Any:
+    from kpolicy.model import Severity
+    from kpolicy.ruledefs import RuleDef
+
+    return RuleDef(
+        "x", "x", Severity.WARNING, frozenset({"*"}), "x", "x.", "x", target=target,
+        init_containers=init, ephemeral_containers=ephemeral,
+    )  # fmt: skip
+
+
+@SETTINGS
+@given(data=_pods(), verdicts=st.lists(st.booleans(), min_size=1, max_size=6))
+def test_every_node_passes_answers_as_the_node_walk(
+    data: dict[str, Any], verdicts: list[bool]
+) -> None:
+    from kpolicy import policy
+
+    obj = _object(data)
+    if obj is None:
+        return
+    for target in _TARGETS:
+        rule = _rule_of(*target)
+        asked: list[int] = []
+
+        def passes(value: object, asked: list[int] = asked) -> bool:
+            asked.append(id(value))
+            return verdicts[(len(asked) - 1) % len(verdicts)]
+
+        workload.checking(obj)
+        try:
+            fast = policy._every_node_passes(rule, obj, passes)
+            fast_asked = list(asked)
+            asked.clear()
+            walk = all(passes(value) for _, value in policy._nodes(rule, obj))
+        finally:
+            workload.checking(None)
+        assert fast is walk, target
+        assert fast_asked == asked, target  # the same nodes, in the same order
+
+
+# --------------------------------------------------------------------------------------------
+# restart-policy-invalid and env-var-duplicate: the usual object told without the walk
+
+_RESTART_KINDS = {
+    "Pod": "v1",
+    "Deployment": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "Job": "batch/v1",
+    "Rollout": "argoproj.io/v1alpha1",
+    "Widget": "example.com/v1",
+}
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(sorted(_RESTART_KINDS)),
+    policy=st.sampled_from([None, "", "Always", "OnFailure", "Never", "Sometimes", 1, True]),
+    present=st.booleans(),
+)
+def test_restart_policy_fast_path_answers_as_the_walk(
+    kind: str, policy: object, present: bool
+) -> None:
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "i"}]}
+    if present:
+        spec["restartPolicy"] = policy
+    data = {"apiVersion": _RESTART_KINDS[kind], "kind": kind, "metadata": {"name": "a"}}
+    data["spec"] = spec if kind == "Pod" else {"template": {"spec": spec}}
+    obj = _object(data)
+    assert obj is not None
+    found = podspec._spec(obj)
+    walk = (
+        []
+        if found is None
+        else _checked(lambda o, ctx: podspec._restart_policy_invalid(o, ctx, found), obj)
+    )
+    assert _checked(podspec.restart_policy_invalid, obj) == walk
+
+
+@SETTINGS
+@given(data=_pods())
+def test_env_var_duplicate_fast_path_answers_as_the_walk(data: dict[str, Any]) -> None:
+    from kpolicy.checks import bestpractice
+
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _checked(bestpractice.env_var_duplicate, obj) == _checked(
+        lambda o, ctx: bestpractice._env_var_duplicate(o), obj
+    )
+
+
+def test_usual_pod_templates_get_no_walk() -> None:
+    """The fast paths are taken: a Deployment that restarts Always (written or defaulted),
+    with one variable a container, gets the shared empty answers, not a generator."""
+    from kpolicy.checks import bestpractice
+
+    for policy in ("", "\n      restartPolicy: Always"):
+        (obj,) = _objects(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n"
+            f"    spec:{policy}\n      containers: [{{name: c, image: i, env: [{{name: A}}]}}]\n"
+        )
+        workload.checking(obj)
+        try:
+            assert podspec.restart_policy_invalid(obj, CTX) is podspec._NOTHING
+            assert bestpractice.env_var_duplicate(obj, CTX) == ()
+            assert podspec.active_deadline_forbidden(obj, CTX) is podspec._NOTHING
+            assert podspec.pod_hostname_shared(obj, CTX) is podspec._NOTHING
+        finally:
+            workload.checking(None)
+
+
+# --------------------------------------------------------------------------------------------
+# selector-mismatch: a matchLabels selector matched pair by pair
+
+
+# label maps a selector usually has: valid keys and values
+_VALID_LABELS = st.dictionaries(
+    st.sampled_from(["app", "tier", "app.kubernetes.io/name"]),
+    st.sampled_from(["web", "db", ""]),
+    max_size=3,
+)
+
+
+@SETTINGS
+@given(
+    kind=st.sampled_from(["Deployment", "ReplicationController", "Job", "CronJob", "Rollout"]),
+    # mostly the usual selector (matchLabels of valid pairs), also hostile ones
+    selector=st.fixed_dictionaries({"matchLabels": _VALID_LABELS})
+    | st.fixed_dictionaries({"matchLabels": _VALID_LABELS})
+    | st.fixed_dictionaries(
+        {}, optional={"matchLabels": _LABELS, "matchExpressions": _SELECTOR_EXPRESSIONS}
+    )
+    | _LABELS,
+    labels=_LABELS,
+    shared=st.sampled_from(["own", "same", "changed"]),
+    manual=st.booleans(),
+)
+def test_selector_mismatch_fast_path_answers_as_the_walk(
+    kind: str, selector: object, labels: object, shared: str, manual: bool
+) -> None:
+    from kpolicy.checks import selectors
+
+    api_version = {"Job": "batch/v1", "CronJob": "batch/v1", "Rollout": "argoproj.io/v1alpha1"}
+    if shared != "own" and isinstance(selector, dict):
+        wanted = selector.get("matchLabels")
+        if isinstance(wanted, dict):
+            # the usual template (the selector's labels), or one with each value changed
+            labels = {k: f"{v}x" if shared == "changed" else v for k, v in wanted.items()}
+    spec: dict[str, Any] = {
+        "selector": selector,
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": []}},
+    }
+    if manual:
+        spec["manualSelector"] = True
+    data = {
+        "apiVersion": api_version.get(kind, "apps/v1" if kind == "Deployment" else "v1"),
+        "kind": kind,
+        "metadata": {"name": "a"},
+        "spec": spec,
+    }
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _checked(selectors.selector_mismatch, obj) == _checked(selectors._selector_mismatch, obj)
+
+
+def test_selector_mismatch_takes_the_fast_path_on_a_usual_deployment() -> None:
+    from kpolicy.checks import selectors
+
+    (obj,) = _objects(_USUAL_LABELS.format(api_version="apps/v1", kind="Deployment"))
+    assert selectors._match_labels_in_template(obj.data) is True
+    assert selectors.selector_mismatch(obj, CTX) == ()
+
+
+@SETTINGS
+@given(
+    noun=st.sampled_from(["container", "init container", "volume"]),
+    name=_TEXT,
+    how=st.sampled_from(["the API server rejects this", "Kubernetes 1.33 accepts it"]),
+)
+def test_label_name_messages_are_made_once_per_noun_name_and_refusal(
+    noun: str, name: str, how: str
+) -> None:
+    """pod-spec-invalid's messages of a container or volume name, kept per (noun, name, how),
+    are those made afresh; the second ask is answered from what was kept."""
+    podspec._LABEL_NAME_MESSAGES.pop((noun, name, how), None)
+    first = podspec._label_name_messages(noun, name, how)
+    assert first == podspec._label_name_messages_of(noun, name, how)
+    again = podspec._label_name_messages(noun, name, how)
+    assert again == first
+    assert (again is first) is (len(name) <= podspec._MEMO_LONGEST)
+
+
+@SETTINGS
+@given(data=_ANY)
+def test_labels_of_reads_as_get(data: object) -> None:
+    assert names_checks._labels_of(data) == workload.get(data, "metadata", "labels")
+    assert names_checks._labels_of({"metadata": data}) == workload.get(
+        {"metadata": data}, "metadata", "labels"
+    )
+
+
+@SETTINGS
+@given(container=_CONTAINER, relaxed=st.booleans())
+def test_env_names_known_valid_answer_as_the_check(
+    container: dict[str, Any], relaxed: bool
+) -> None:
+    """_env_problems with the names told valid before (a set look-up) says what it says when
+    every name is asked of the check."""
+    for env in workload.sequence(container.get("env")):
+        if isinstance(env, dict) and isinstance(env.get("name"), str):  # even an empty one
+            v.is_env_var_name(env["name"])
+            v.is_strict_env_var_name(env["name"])
+    warm = list(podspec._env_problems(("c",), container, relaxed, "how"))
+    again = list(podspec._env_problems(("c",), container, relaxed, "how"))  # names now known
+    saved = podspec._VALID_ENV_NAMES, podspec._VALID_STRICT_ENV_NAMES
+    podspec._VALID_ENV_NAMES = podspec._VALID_STRICT_ENV_NAMES = frozenset()  # type: ignore[misc]
+    try:
+        asked = list(podspec._env_problems(("c",), container, relaxed, "how"))
+    finally:
+        podspec._VALID_ENV_NAMES, podspec._VALID_STRICT_ENV_NAMES = saved  # type: ignore[misc]
+    assert warm == again == asked

@@ -6,7 +6,7 @@ The simpler best-practice rules are declarative (``check:`` in their ``rules/<id
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from kpolicy.checks import FEW, Reads, RuleContext, check, few
 from kpolicy.checks.podspec import quoted_detail, rejection, template_rejects
@@ -230,7 +230,15 @@ def run_as_root(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 
 @check("env-var-duplicate")
-def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
+    for _, container in _all_containers(obj, ephemeral=True):
+        env = container.get("env")
+        if isinstance(env, list) and len(env) > 1:
+            return _env_var_duplicate(obj)
+    return ()  # no container with two variables (the usual case): no generator
+
+
+def _env_var_duplicate(obj: KObject) -> Iterator[Problem]:
     for path, container in _all_containers(obj, ephemeral=True):
         first: dict[str, int] = {}
         for i, item in enumerate(sequence(container.get("env"))):

@@ -24,6 +24,7 @@ from kpolicy.k8s.validation import (
     is_dns1123_subdomain,
     is_qualified_name,
     is_valid_label_value,
+    known_valid,
     passes,
     validate_label_selector,
 )
@@ -113,6 +114,9 @@ def _label_map_problems(
 
 _qualified_name_passes: Final = passes(is_qualified_name)
 _label_value_passes: Final = passes(is_valid_label_value)
+# the keys and values already told valid (a set look-up, no call, for the usual label)
+_VALID_KEYS: Final = known_valid(is_qualified_name)
+_VALID_VALUES: Final = known_valid(is_valid_label_value)
 
 
 def _labels_pass(labels: object) -> bool:
@@ -120,12 +124,18 @@ def _labels_pass(labels: object) -> bool:
     told without its generator: no mapping, or every key and string value valid."""
     if labels.__class__ is not dict:
         return not isinstance(labels, dict)
+    valid_keys = _VALID_KEYS
+    valid_values = _VALID_VALUES
     for key, value in labels.items():
-        if not isinstance(key, str):
-            continue
-        if not _qualified_name_passes(key):
-            return False
-        if isinstance(value, str) and not _label_value_passes(value):
+        if key not in valid_keys:
+            if not isinstance(key, str):
+                continue
+            if not _qualified_name_passes(key):
+                return False
+        if value.__class__ is str:
+            if value not in valid_values and not _label_value_passes(value):
+                return False
+        elif isinstance(value, str) and not _label_value_passes(value):
             return False
     return True
 
@@ -148,9 +158,69 @@ def _repaired_value(value: str) -> str | None:
 # (k8s.io/apimachinery/pkg/apis/meta/v1/validation, AllowInvalidLabelValueInSelector: false)
 @check("labels-invalid")
 def labels_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    if not is_builtin(obj) and _labels_pass(get(obj.data, "metadata", "labels")):
-        return _NOTHING  # a custom kind whose labels are valid (the usual case)
+    if _labels_pass(_labels_of(obj.data)) and (not is_builtin(obj) or _builtin_labels_pass(obj)):
+        return _NOTHING  # every label map valid (the usual case): no generator
     return _labels_invalid(obj, ctx)
+
+
+def _builtin_labels_pass(obj: KObject) -> bool:
+    """Whether :func:`_labels_invalid` has nothing to say of a built-in kind past its own
+    labels, told without its generator and messages: each label map it judges passes
+    (:func:`_labels_pass`) and the selector is one :func:`_selector_passes` tells valid."""
+    kind = obj.kind
+    data = obj.data
+    if kind == "CronJob" and not _labels_pass(
+        get(data, "spec", "jobTemplate", "metadata", "labels")
+    ):
+        return False
+    found = pod_template(obj)
+    if found is not None and kind != "Pod" and not _labels_pass(_labels_of(found[1])):
+        return False
+    spec = pod_spec(obj)
+    if spec is not None:
+        node_selector = spec[1].get("nodeSelector")
+        if isinstance(node_selector, dict) and node_selector and not _labels_pass(node_selector):
+            return False
+    spec_field = data.get("spec")
+    if spec_field.__class__ is not dict:
+        return not isinstance(spec_field, dict)  # no selector (a dict subclass: the walk's)
+    if kind == "Service" and not _labels_pass(spec_field.get("selector")):
+        return False
+    if kind in _SELECTOR_KINDS:
+        selector = spec_field.get("selector")
+        if isinstance(selector, dict) and not _selector_passes(selector):
+            return False
+    return True
+
+
+def _labels_of(data: object) -> object:
+    """``get(data, "metadata", "labels")``, read without its call for plain dicts."""
+    meta = data.get("metadata") if data.__class__ is dict else get(data, "metadata")
+    return meta.get("labels") if meta.__class__ is dict else get(meta, "labels")
+
+
+def _selector_passes(selector: dict[str, Any]) -> bool:
+    """Whether ``validate_label_selector`` finds nothing in ``selector``, told for the usual
+    one only: no matchExpressions, and matchLabels absent or a dict of valid string pairs
+    (False for anything else, which the walk judges)."""
+    if selector.__class__ is not dict or selector.get("matchExpressions") is not None:
+        return False
+    match_labels = selector.get("matchLabels")
+    if match_labels is None:
+        return True
+    if match_labels.__class__ is not dict:
+        return False
+    valid_keys = _VALID_KEYS
+    valid_values = _VALID_VALUES
+    for key, value in match_labels.items():
+        if not (
+            key.__class__ is str
+            and value.__class__ is str
+            and (key in valid_keys or _qualified_name_passes(key))
+            and (value in valid_values or _label_value_passes(value))
+        ):
+            return False
+    return True
 
 
 def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
@@ -342,14 +412,41 @@ def _name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
                 "generateName is required",
             )
     elif isinstance(name, str):
-        for message in _name_errors(check_fn, name, prefix=False):
-            yield Problem(
-                ("metadata", "name"),
-                f"{obj.kind} name {name!r} is not {shape}; {rejects}: "
-                f"{quoted_detail(name, message)}",
-            )
-        yield from _batch_name_problems(obj, name)
-    yield from _hostname_problems(obj, ctx)
+        for message in _name_messages(obj.kind, name):
+            yield Problem(("metadata", "name"), message)
+        if obj.kind in _BATCH_KINDS:
+            yield from _batch_name_problems(obj, name)
+    if _hostname_set(obj):
+        yield from _hostname_problems(obj, ctx)
+
+
+# (kind, name) → the messages of name-invalid about that name, made once for each pair a run
+# sees (the same wrong name recurs across objects); bounded as the validation memo is
+_NAME_MESSAGES: dict[tuple[str, str], tuple[str, ...]] = {}
+_MEMO_LIMIT: Final = 4096
+_MEMO_LONGEST: Final = 253  # no longer name is valid: rare, and not kept
+
+
+def _name_messages(kind: str, name: str) -> tuple[str, ...]:
+    """What name-invalid says of ``name`` as the name of a ``kind`` (one of ``_NAME_CHECKS``)."""
+    key = (kind, name)
+    found = _NAME_MESSAGES.get(key)
+    if found is None:
+        found = _name_messages_of(kind, name)
+        if name.__class__ is str and len(name) <= _MEMO_LONGEST:
+            if len(_NAME_MESSAGES) >= _MEMO_LIMIT:
+                _NAME_MESSAGES.clear()
+            _NAME_MESSAGES[key] = found
+    return found
+
+
+def _name_messages_of(kind: str, name: str) -> tuple[str, ...]:
+    check_fn, shape = _NAME_CHECKS[kind]
+    return tuple(
+        f"{kind} name {name!r} is not {shape}; the API server rejects this: "
+        f"{quoted_detail(name, message)}"
+        for message in _name_errors(check_fn, name, prefix=False)
+    )
 
 
 def _batch_name_problems(obj: KObject, name: str) -> Iterator[Problem]:

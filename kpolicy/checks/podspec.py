@@ -33,6 +33,7 @@ from kpolicy.k8s.validation import (
     is_strict_env_var_name,
     is_valid_label_value,
     is_valid_port_name,
+    known_valid,
     passes,
 )
 from kpolicy.lazyre import lazy_compile
@@ -357,8 +358,16 @@ def _relaxed_env_names(ctx: RuleContext) -> bool:
     return gate_enabled(_RELAXED_ENV_GATE, ctx.kubernetes_version, ctx.feature_gates)
 
 
+_env_var_name_passes: Final = passes(is_env_var_name)
+_strict_env_var_name_passes: Final = passes(is_strict_env_var_name)
+_VALID_ENV_NAMES: Final = known_valid(is_env_var_name)
+_VALID_STRICT_ENV_NAMES: Final = known_valid(is_strict_env_var_name)
+
+
 def _env_name_errors(name: str, relaxed: bool) -> list[str]:
     # ValidateEnv / ValidateEnvFrom: IsRelaxedEnvVarName with the gate, IsEnvVarName without
+    if (_env_var_name_passes if relaxed else _strict_env_var_name_passes)(name):
+        return []  # a valid name (the usual case): the memo's answer, no list copied
     errors = is_env_var_name(name) if relaxed else is_strict_env_var_name(name)
     if not errors:
         return errors
@@ -432,7 +441,9 @@ def _resource_problems(path: Path, container: Mapping[str, Any], how: str) -> It
 def _port_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterator[Problem]:
     seen: set[str] = set()
     for index, port in enumerate(sequence(container.get("ports"))):
-        name = get(port, "name")
+        if not isinstance(port, dict):
+            continue  # no name (get's answer)
+        name = port.get("name")
         if not isinstance(name, str) or not name:
             continue
         name_path = (*path, "ports", index, "name")
@@ -453,7 +464,12 @@ def _port_problems(path: Path, container: Mapping[str, Any], how: str) -> Iterat
 def _env_problems(
     path: Path, container: Mapping[str, Any], relaxed: bool, how: str
 ) -> Iterator[Problem]:
+    known = _VALID_ENV_NAMES if relaxed else _VALID_STRICT_ENV_NAMES
     for index, env in enumerate(sequence(container.get("env"))):
+        if env.__class__ is dict:
+            name = env.get("name")
+            if name.__class__ is str and name and name in known:
+                continue  # a name already told valid (the usual case): a set look-up
         if not isinstance(env, dict) or "name" not in env:
             continue
         name = env.get("name")
@@ -496,11 +512,35 @@ def _name_problems(
         if key_present:
             yield Problem(path, f"{noun} name is empty; {how}", anchor="key")
         return
-    for message in is_dns1123_label(value):
-        yield Problem(
-            path,
-            f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}",
-        )
+    for message in _label_name_messages(noun, value, how):
+        yield Problem(path, message)
+
+
+# (noun, name, how the API server refuses it) → what _name_problems says of a name that is not
+# a DNS-1123 label, made once for each a run sees (the same wrong name recurs across objects);
+# at most _MEMO_LIMIT, then it starts again, and no name longer than any valid one
+_LABEL_NAME_MESSAGES: dict[tuple[str, str, str], tuple[str, ...]] = {}
+_MEMO_LIMIT: Final = 4096
+_MEMO_LONGEST: Final = 253
+
+
+def _label_name_messages(noun: str, value: str, how: str) -> tuple[str, ...]:
+    key = (noun, value, how)
+    found = _LABEL_NAME_MESSAGES.get(key)
+    if found is None:
+        found = _label_name_messages_of(noun, value, how)
+        if value.__class__ is str and len(value) <= _MEMO_LONGEST:
+            if len(_LABEL_NAME_MESSAGES) >= _MEMO_LIMIT:
+                _LABEL_NAME_MESSAGES.clear()
+            _LABEL_NAME_MESSAGES[key] = found
+    return found
+
+
+def _label_name_messages_of(noun: str, value: str, how: str) -> tuple[str, ...]:
+    return tuple(
+        f"{noun} name {value!r} is not a DNS-1123 label; {how}: {quoted_detail(value, message)}"
+        for message in is_dns1123_label(value)
+    )
 
 
 # validateEnvVarValueFrom and ValidateEnvFrom (pkg/apis/core/validation): exactly one source, and
@@ -580,30 +620,35 @@ def _mount_problems(
     obj: KObject, path: Path, container: Mapping[str, Any], label: str, how: str
 ) -> Iterator[Problem]:
     first: dict[str, int] = {}
-    privileged = get(container, "securityContext", "privileged") is True
     for index, mount in enumerate(sequence(container.get("volumeMounts"))):
-        recursive = get(mount, "recursiveReadOnly")
+        if not isinstance(mount, dict):
+            continue  # none of the fields read here (get's answer)
+        recursive = mount.get("recursiveReadOnly")
+        propagation = mount.get("mountPropagation")
         if recursive in ("Enabled", "IfPossible"):
             # validateMountRecursiveReadOnly
-            if get(mount, "readOnly") is not True:
+            if mount.get("readOnly") is not True:
                 yield Problem(
                     (*path, "volumeMounts", index, "recursiveReadOnly"),
                     f"recursiveReadOnly {recursive!r} in {label} needs readOnly: true on the "
                     f"same mount; {how}",
                 )
-            elif get(mount, "mountPropagation") not in (None, "None"):
+            elif propagation not in (None, "None"):
                 yield Problem(
                     (*path, "volumeMounts", index, "recursiveReadOnly"),
                     f"recursiveReadOnly {recursive!r} in {label} cannot be combined with "
-                    f"mountPropagation {get(mount, 'mountPropagation')!r}; {how}",
+                    f"mountPropagation {propagation!r}; {how}",
                 )
-        if get(mount, "mountPropagation") == "Bidirectional" and not privileged:
+        if (
+            propagation == "Bidirectional"
+            and get(container, "securityContext", "privileged") is not True
+        ):
             yield Problem(
                 (*path, "volumeMounts", index, "mountPropagation"),
                 f"mountPropagation 'Bidirectional' in {label}, which is not privileged; {how}: "
                 "only a privileged container may propagate its mounts to the node",
             )
-        mount_path = get(mount, "mountPath")
+        mount_path = mount.get("mountPath")
         if not isinstance(mount_path, str) or not mount_path:
             continue
         if mount_path not in first:
@@ -798,7 +843,7 @@ def _pod_spec_invalid(
         elif not problems:
             volume_names.add(name)
 
-    relaxed = _relaxed_env_names(ctx)
+    relaxed: bool | None = None  # asked of the first container with env
     host_network = spec.get("hostNetwork") is True
     patched: list[bool] = []
 
@@ -810,7 +855,6 @@ def _pod_spec_invalid(
 
     regular: set[str] = set()
     init_seen: set[str] = set()
-    triggered = _image_change_containers(obj)
     for path, container in pod_containers(obj):  # the containers of spec
         init = path[-2] == "initContainers"
         noun = "init container" if init else "container"
@@ -830,14 +874,15 @@ def _pod_spec_invalid(
                 if name in regular:
                     yield Problem(name_path, f"container name {name!r} is used twice; {how}")
                 regular.add(name)
-        label = f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
-        sidecar = init and container.get("restartPolicy") == "Always"
+        # made for the parts that name the container, when one is asked
+        label: str | None = None
         # each part is asked only when the container has what it judges (a cheap test of
         # what the part itself tests first): most containers have few of them
         get_field = container.get
         if get_field("image") in (None, "") and not (
-            isinstance(name, str) and name in triggered and not get_field("image")
+            isinstance(name, str) and name in _image_change_containers(obj)
         ):
+            label = _container_label(noun, name, path)
             yield from _image_problems(path, container, label, how, patch)
         ports = get_field("ports")
         if ports and isinstance(ports, list):
@@ -847,10 +892,14 @@ def _pod_spec_invalid(
         env = get_field("env")
         env_from = get_field("envFrom")
         if (env and isinstance(env, list)) or (env_from and isinstance(env_from, list)):
+            if relaxed is None:
+                relaxed = _relaxed_env_names(ctx)
             yield from _env_problems(path, container, relaxed, how)
             yield from _env_source_problems(path, container, how)
         mounts = get_field("volumeMounts")
         if mounts and isinstance(mounts, list):
+            if label is None:
+                label = _container_label(noun, name, path)
             yield from _mount_problems(obj, path, container, label, how)
         resources = get_field("resources")
         if isinstance(resources, dict) and isinstance(resources.get("requests"), dict):
@@ -861,8 +910,13 @@ def _pod_spec_invalid(
             or get_field("readinessProbe") is not None
             or get_field("startupProbe") is not None
         ):
+            if label is None:
+                label = _container_label(noun, name, path)
+            sidecar = init and get_field("restartPolicy") == "Always"
             yield from _probe_problems(path, container, label, sidecar, how, patch)
         if get_field("restartPolicy") is not None:
+            if label is None:
+                label = _container_label(noun, name, path)
             yield from _restart_policy_problems(path, container, label, ctx, how)
 
     ephemeral = spec.get("ephemeralContainers")
@@ -890,6 +944,11 @@ def _pod_spec_invalid(
             )
 
 
+def _container_label(noun: str, name: object, path: Path) -> str:
+    """How a finding names a container: by its name, else by its index."""
+    return f"{noun} {name!r}" if isinstance(name, str) and name else f"{noun} #{path[-1]}"
+
+
 def _image_change_containers(obj: KObject) -> frozenset[object]:
     """The containers of a DeploymentConfig whose image an ImageChange trigger supplies: the
     OpenShift API server accepts them without an image (handleEmptyImageReferences in
@@ -913,10 +972,22 @@ def _image_change_containers(obj: KObject) -> frozenset[object]:
 # (pkg/apis/core/validation), validateJobSpec (pkg/apis/batch/validation). An empty or absent
 # restartPolicy is defaulted to Always by SetDefaults_PodSpec before validation.
 @check("restart-policy-invalid")
-def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def restart_policy_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
+    if found[1].get("restartPolicy") in _ALWAYS and _long_running(obj):
+        return _NOTHING  # Always, written or defaulted, where it must be (the usual case)
+    return _restart_policy_invalid(obj, ctx, found)
+
+
+# the restartPolicy values that mean Always (absent, null and empty are defaulted to it)
+_ALWAYS: Final = (None, "", "Always")
+
+
+def _restart_policy_invalid(
+    obj: KObject, ctx: RuleContext, found: tuple[Path, dict[str, Any]]
+) -> Iterator[Problem]:
     spec_path, spec = found
     policy = spec.get("restartPolicy")
     policy = "" if policy is None else policy
@@ -986,20 +1057,22 @@ def _long_running(obj: KObject) -> bool:
 # ValidateStatefulSetSpec (pkg/apis/apps/validation) and ValidatePodTemplateSpecForRC
 # (pkg/apis/core/validation): activeDeadlineSeconds must be nil
 @check("active-deadline-forbidden")
-def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def active_deadline_forbidden(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     if not _long_running(obj):
-        return
+        return _NOTHING
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
     spec_path, spec = found
     deadline = int_value(spec.get("activeDeadlineSeconds"))
     if deadline is None:
-        return
-    yield Problem(
-        (*spec_path, "activeDeadlineSeconds"),
-        f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every Pod "
-        f"after {deadline}s; {rejection(obj, ctx)}: it is forbidden in a {obj.kind}",
+        return _NOTHING  # the usual case: no generator
+    return (
+        Problem(
+            (*spec_path, "activeDeadlineSeconds"),
+            f"activeDeadlineSeconds {deadline} in a {obj.kind}'s pod template would end every "
+            f"Pod after {deadline}s; {rejection(obj, ctx)}: it is forbidden in a {obj.kind}",
+        ),
     )
 
 
@@ -1022,16 +1095,16 @@ _SHARED_HOSTNAME_KINDS: Final = frozenset(
 # The replica controllers copy the template as it is (controller.GetPodFromTemplate), so
 # every Pod gets spec.hostname; only the StatefulSet controller (initIdentity) overrides it.
 @check("pod-hostname-shared")
-def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     if obj.kind not in _SHARED_HOSTNAME_KINDS:
-        return
+        return _NOTHING
     found = _spec(obj)
     if found is None:
-        return
+        return _NOTHING
     spec_path, spec = found
     hostname = spec.get("hostname")
     if not isinstance(hostname, str) or not hostname:
-        return
+        return _NOTHING  # the usual case: no generator
     pods = "Pod (one per node)" if obj.kind == "DaemonSet" else "replica"
     message = f"every {pods} of {obj.kind} {obj.name or '<unnamed>'} gets hostname {hostname!r}"
     subdomain = spec.get("subdomain")
@@ -1040,4 +1113,4 @@ def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         message += f" and the same DNS name {fqdn}, so the name cannot tell the Pods apart"
     else:
         message += ", so the name cannot tell the Pods apart"
-    yield Problem((*spec_path, "hostname"), message)
+    return (Problem((*spec_path, "hostname"), message),)

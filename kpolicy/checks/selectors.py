@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from kpolicy.checks import RuleContext, check
 from kpolicy.checks.podspec import is_builtin, rejection
 from kpolicy.fix import combine, insert_key, set_value
 from kpolicy.k8s.selector import Selector, labels_str
 from kpolicy.model import Fix, KObject, Path, Problem, Related
-from kpolicy.workload import custom_layout, get, template_labels
+from kpolicy.workload import WORKLOAD_KINDS, custom_layout, get, template_labels
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 
 # ValidateDeploymentSpec / ValidateStatefulSetSpec / ValidateDaemonSetSpec /
@@ -65,7 +69,47 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # (pkg/apis/batch/validation) for a Job with manualSelector: true (a generated selector always
 # matches, and a user's selector without manualSelector is job-selector-invalid's finding)
 @check("selector-mismatch")
-def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
+def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
+    if obj.kind in _SPEC_TEMPLATE_KINDS and _match_labels_in_template(obj.data):
+        return ()  # the usual selector, matched pair by pair: no Selector, no generator
+    return _selector_mismatch(obj, ctx)
+
+
+# the built-in kinds whose selector and pod template are spec.selector and spec.template
+_SPEC_TEMPLATE_KINDS: Final = frozenset(
+    kind for kind, layout in WORKLOAD_KINDS.items() if layout.template == ("spec", "template")
+)
+
+
+def _match_labels_in_template(data: dict[str, Any]) -> bool:
+    """Whether spec.selector is matchLabels alone (no matchExpressions) and each of its string
+    pairs is among spec.template's string labels: such a selector matches the template (False
+    for anything else, which :func:`_selector_mismatch` judges)."""
+    spec = data.get("spec")
+    if spec.__class__ is not dict:
+        return False
+    selector = spec.get("selector")
+    template = spec.get("template")
+    if (
+        selector.__class__ is not dict
+        or template.__class__ is not dict
+        or selector.get("matchExpressions") is not None
+    ):
+        return False
+    match_labels = selector.get("matchLabels")
+    metadata = template.get("metadata")
+    if match_labels.__class__ is not dict or metadata.__class__ is not dict:
+        return False
+    labels = metadata.get("labels")
+    if labels.__class__ is not dict:
+        return False
+    for key, value in match_labels.items():
+        if key.__class__ is not str or value.__class__ is not str or labels.get(key) != value:
+            return False
+    return True
+
+
+def _selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     if obj.kind == "Job" and (
         get(obj.data, "spec", "manualSelector") is not True or not is_builtin(obj)
     ):

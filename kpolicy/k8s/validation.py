@@ -14,7 +14,7 @@ error saying what type was expected.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -161,6 +161,8 @@ _MEMO_LONGEST: Final = 253
 _GENERAL: dict[StringCheck, StringCheck] = {}
 # memoised check -> whether a value passes it (``not check(value)``, from the same answers)
 _PASSES: dict[StringCheck, Callable[[object], bool]] = {}
+# memoised check -> the strings among its answers that pass it (cleared with them)
+_VALID: dict[StringCheck, set[str]] = {}
 
 
 def _by_value(check: StringCheck) -> StringCheck:
@@ -168,6 +170,7 @@ def _by_value(check: StringCheck) -> StringCheck:
     value (of the wrong type: hostile YAML) and a string longer than ``_MEMO_LONGEST`` go to
     ``check`` itself."""
     answers: dict[str, tuple[str, ...]] = {}
+    valid: set[str] = set()  # the strings among answers that pass
 
     def memoised(value: object) -> list[str]:
         if value.__class__ is not str or len(value) > _MEMO_LONGEST:
@@ -176,7 +179,10 @@ def _by_value(check: StringCheck) -> StringCheck:
         if found is None:
             if len(answers) >= _MEMO_LIMIT:
                 answers.clear()
+                valid.clear()
             found = answers[value] = tuple(check(value))
+            if not found:
+                valid.add(value)
         return list(found)
 
     def passes(value: object) -> bool:
@@ -190,6 +196,7 @@ def _by_value(check: StringCheck) -> StringCheck:
     memoised.__doc__ = check.__doc__
     _GENERAL[memoised] = check
     _PASSES[memoised] = passes
+    _VALID[memoised] = valid
     return memoised
 
 
@@ -200,6 +207,17 @@ def passes(check: StringCheck) -> Callable[[object], bool]:
     if found is not None:
         return found
     return lambda value: not check(value)
+
+
+def known_valid(check: StringCheck) -> Collection[str]:
+    """Strings known to pass a memoised check (:func:`_by_value`): those it has answered with
+    no error, kept as long as its answers (the same set object, emptied when they are); empty
+    for a check without memo. A caller's look-up there answers :func:`passes` for the usual
+    value without a call; a string not there is asked of the check."""
+    return _VALID.get(check, _NO_STRINGS)
+
+
+_NO_STRINGS: Final[frozenset[str]] = frozenset()
 
 
 def general(check: StringCheck) -> StringCheck:
