@@ -20,7 +20,7 @@ from kpolicy.index import Index
 from kpolicy.k8s.selector import Selector
 from kpolicy.load import load_text
 from kpolicy.model import KObject, Severity, SourceFile
-from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, template_labels
+from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, governing_service, template_labels
 from tests.helpers import examples, lint_paths
 
 SETTINGS = settings(
@@ -281,11 +281,10 @@ def test_statefulset_rules_find_alike_with_the_governing_service_worked_out_once
         for obj in sets
     ]
     asked: list[str] = []
-    worked_out = sts.governing_service
 
     def counted(obj: KObject, *args: Any) -> Any:
         asked.append(obj.name)
-        return worked_out(obj, *args)
+        return governing_service(obj, *args)
 
     monkeypatch.setattr(sts, "governing_service", counted)
     shared = RuleContext(index=Index(objects))
