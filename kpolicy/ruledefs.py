@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
 
-from kpolicy.errors import UsageError
+from kpolicy.errors import InternalError, UsageError
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
 from kpolicy.records import field, record
@@ -322,4 +322,12 @@ def builtin_rules() -> Mapping[str, RuleDef]:
     # the built-in files are validated by the test suite (tests/test_meta.py), not at every
     # start; their index spares parsing some ninety YAML files at every start
     folder = data_dir("rules")
-    return _from_index(folder) or load_rule_dir(folder, validate=False)
+    rules = _from_index(folder) or load_rule_dir(folder, validate=False)
+    if not rules:
+        # an installation without its data (a copied package, a wheel built wrong) would
+        # otherwise check nothing and report a clean run
+        raise InternalError(
+            f"kpolicy's built-in rules are missing from {folder}: "
+            "the installation is incomplete (reinstall kpolicy)"
+        )
+    return rules

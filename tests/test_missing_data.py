@@ -1,0 +1,72 @@
+"""An installation without its built-in rules fails loudly instead of reporting a clean run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpolicy import ruledefs
+from kpolicy.errors import InternalError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: other}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+"""
+
+
+def test_no_builtin_rules_is_an_internal_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "rules").mkdir()
+    monkeypatch.setattr(ruledefs, "data_dir", lambda name: tmp_path / name)
+    ruledefs.builtin_rules.cache_clear()
+    try:
+        with pytest.raises(InternalError, match="built-in rules are missing"):
+            ruledefs.builtin_rules()
+    finally:
+        monkeypatch.undo()
+        ruledefs.builtin_rules.cache_clear()
+    assert ruledefs.builtin_rules()  # the real folder again
+
+
+def test_a_package_copied_without_its_rules_exits_3(tmp_path: Path) -> None:
+    """A copy of the package alone (no ``rules/`` beside it, no ``_data``) is refused with one
+    line on stderr and exit 3, where it used to find nothing and exit 0."""
+    shutil.copytree(
+        ROOT / "kpolicy", tmp_path / "kpolicy", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    (tmp_path / "work").mkdir()
+    manifest = tmp_path / "work" / "deploy.yaml"
+    manifest.write_text(DEPLOYMENT)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", str(manifest)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path / "work",
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "built-in rules are missing" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
