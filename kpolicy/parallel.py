@@ -349,10 +349,17 @@ def run_forked(
                 except BaseException as exc:  # raised again by the parent, below
                     gathered.append(exc)
 
+            def stop_on_failure() -> None:
+                """A child's failure, once the collector has it, ends the parent's share too:
+                the others' work is lost anyway (a worker killed early on a large input left
+                the parent working through the whole queue alone before saying so)."""
+                if gathered and isinstance(gathered[0], BaseException):
+                    raise gathered[0]
+
             thread = threading.Thread(target=gather, daemon=True)
             thread.start()
             collector = thread
-            own = _take_share(tasks_read, parent)
+            own = _take_share(tasks_read, parent, stop_on_failure)
             collector.join()
             if isinstance(gathered[0], BaseException):
                 raise gathered[0]

@@ -8,17 +8,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpolicy.checks import RuleContext
 from kpolicy.checks import services as svc
+from kpolicy.checks import statefulset as sts
 from kpolicy.index import Index
 from kpolicy.k8s.selector import Selector
 from kpolicy.load import load_text
 from kpolicy.model import KObject, Severity, SourceFile
-from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, template_labels
+from kpolicy.workload import SELECTOR_CONTROLLER_KINDS, governing_service, template_labels
 from tests.helpers import examples, lint_paths
 
 SETTINGS = settings(
@@ -224,6 +226,72 @@ def test_service_rules_find_alike_with_their_selectors_shared_or_not(
     assert together == alone
     for obj in services:
         assert svc._service_selector_of(obj, shared) == svc._service_selector(obj)
+
+
+def _statefulset(name: str, service: str, app: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name},
+        "spec": {
+            "serviceName": service,
+            "selector": {"matchLabels": {"app": app}},
+            "template": {"metadata": {"labels": {"app": app}}, "spec": {"containers": []}},
+        },
+    }
+
+
+def _plain_service(name: str, app: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": {"selector": {"app": app}, "ports": [{"port": 80}]},
+    }
+
+
+def test_statefulset_rules_find_alike_with_the_governing_service_worked_out_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The three rules that ask for a StatefulSet's governing Service work it out once per
+    StatefulSet and run (``_governing_service``), and find what each finds on an index of its
+    own: a Service that is not headless and selects other Pods, one in another folder that is
+    not headless, and none."""
+    objects = _load(
+        [
+            ("a/one.yaml", _statefulset("db", "db", "db")),
+            ("a/one.yaml", _plain_service("db", "other")),
+            ("a/one.yaml", _statefulset("cache", "cache", "cache")),
+            ("b/one.yaml", _plain_service("cache", "cache")),
+            ("a/one.yaml", _statefulset("queue", "queue", "queue")),
+        ]
+    )
+    rules = (sts.service_not_found, sts.service_not_headless, sts.service_selector_mismatch)
+    sets = [o for o in objects if o.kind == "StatefulSet"]
+
+    def found(obj: KObject, ctx: RuleContext) -> list[tuple[Any, str]]:
+        return [(p.path, p.message) for rule in rules for p in rule(obj, ctx)]
+
+    alone = [
+        [
+            (p.path, p.message)
+            for rule in rules
+            for p in rule(obj, RuleContext(index=Index(objects)))
+        ]
+        for obj in sets
+    ]
+    asked: list[str] = []
+
+    def counted(obj: KObject, *args: Any) -> Any:
+        asked.append(obj.name)
+        return governing_service(obj, *args)
+
+    monkeypatch.setattr(sts, "governing_service", counted)
+    shared = RuleContext(index=Index(objects))
+    together = [found(obj, shared) for obj in sets]
+    assert together == alone
+    assert [len(each) for each in alone] == [2, 1, 1]  # not headless (and a mismatch), none
+    assert sorted(asked) == ["cache", "db", "queue"]  # once each, for the three rules
 
 
 def test_the_summary_counts_each_severity_of_the_findings(tmp_path: Path) -> None:

@@ -1435,6 +1435,46 @@ def test_a_child_failure_stops_a_parent_gathering_between_its_items() -> None:
         parallel.run_forked(list(range(200)), 2, work, parent=work, early=True)
 
 
+@pytest.mark.parametrize("early", [True, False])
+def test_a_child_killed_by_a_signal_is_told_whichever_way_the_parent_gathers(
+    early: bool,
+) -> None:
+    """A child that a signal ends (the out-of-memory killer's SIGKILL) is a
+    :class:`parallel.WorkerKilled` naming the signal, read between the parent's items
+    (``early``) or by the collector thread; a child that leaves without its last frame is a
+    :class:`parallel.WorkerFailed`. Either way the parent stops taking items once it knows:
+    it does not work through the rest of the queue alone."""
+    import signal
+    import time
+
+    parent_pid = os.getpid()
+    items = 100
+    taken: list[int] = []  # the parent's
+
+    def work(index: int) -> int:
+        if os.getpid() != parent_pid:
+            os.kill(os.getpid(), signal.SIGKILL)  # the child's first item
+        taken.append(index)
+        time.sleep(0.005)
+        return index
+
+    with pytest.raises(parallel.WorkerKilled, match="killed by SIGKILL"):
+        parallel.run_forked(list(range(items)), 2, work, parent=work, early=early)
+    assert len(taken) < items // 2
+
+    def leaves(index: int) -> int:
+        if os.getpid() != parent_pid:
+            os._exit(0)  # no frame, no failure
+        taken.append(index)
+        time.sleep(0.005)
+        return index
+
+    taken.clear()
+    with pytest.raises(parallel.WorkerFailed, match="a worker died"):
+        parallel.run_forked(list(range(items)), 2, leaves, parent=leaves, early=early)
+    assert len(taken) < items // 2
+
+
 def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

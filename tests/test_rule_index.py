@@ -6,6 +6,9 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from kpolicy.resources import data_dir
 from kpolicy.ruledefs import INDEX_NAME, _from_index, builtin_rules, load_rule_dir
@@ -73,3 +76,38 @@ def test_only_a_file_modified_since_the_index_is_read(tmp_path: Path) -> None:
     edited.write_text(same_length + "\n")
     os.utime(edited, ns=(written - 10**9, written - 10**9))
     assert _from_index(folder) is None  # another length
+
+
+def test_a_file_that_grew_after_its_length_was_read_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule file read for its CRC is read one byte past the length its entry gives: a file
+    that grew after its length was taken (its first bytes those the index was written from)
+    is noticed, not taken for the indexed one."""
+    import os
+
+    folder = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), folder)
+    written = (folder / INDEX_NAME).stat().st_mtime_ns
+    edited = folder / "selector-mismatch.yaml"
+    length = edited.stat().st_size
+    edited.write_text(edited.read_text() + "# grew\n")
+    os.utime(edited, ns=(written + 10**9, written + 10**9))  # newer: read for its CRC
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        """The length the file had when the index was written (as if it grew just after)."""
+        result = real_stat(path, *args, **kwargs)
+        if os.fspath(path) != str(edited):
+            return result
+        values = list(result[:10])
+        values[6] = length  # st_size
+        return os.stat_result(values, {"st_mtime_ns": result.st_mtime_ns})
+
+    monkeypatch.setattr(os, "stat", stat)  # the module ruledefs reads it from
+    assert os.stat(edited).st_size == length  # the length the entry gives
+    assert _from_index(folder) is None
+    monkeypatch.undo()
+    edited.write_text(edited.read_text()[: -len("# grew\n")])
+    os.utime(edited, ns=(written + 10**9, written + 10**9))
+    assert _from_index(folder) is not None  # the same bytes again: taken

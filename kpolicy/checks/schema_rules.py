@@ -85,19 +85,25 @@ def _problem_fields(obj: KObject, ctx: RuleContext) -> list[ProblemFields]:
 def _as_the_rule_says(obj: KObject, ctx: RuleContext) -> bool:
     """Whether every problem of ``obj`` is kept as its rule says (most objects): not a
     kustomize patch, nor a StatefulSet of a release that did not validate parts of it."""
-    return not obj.patch and not (obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34)
+    return not obj.patch and not _unvalidated(obj, ctx)
+
+
+def _unvalidated(obj: KObject, ctx: RuleContext) -> bool:
+    """Whether ``obj`` is a StatefulSet of a release whose API server did not validate its pod
+    spec and claim templates on create (before 1.34: ``_UNVALIDATED_BEFORE_34``)."""
+    return obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
 
 
 def _kept(obj: KObject, ctx: RuleContext, fields: list[ProblemFields]) -> list[Kept]:
     """``fields`` (not empty) as the check reports them."""
-    unvalidated = obj.kind == "StatefulSet" and minor(ctx.kubernetes_version) < 34
-    patch = obj.patch
-    if not patch and not unvalidated:
+    if _as_the_rule_says(obj, ctx):
         # (most objects: every problem is kept as the rule says)
         return [
             (rule, path, message, at, record, rename, quote, None)
             for rule, path, at, message, rename, quote, record in fields
         ]
+    unvalidated = _unvalidated(obj, ctx)
+    patch = obj.patch
     kept: list[Kept] = []
     for rule, path, at, message, rename, quote, record in fields:
         if patch:

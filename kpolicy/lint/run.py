@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence, Set
 
 from kpolicy.checks import SchemaService, kinds_read_whole
@@ -473,20 +472,20 @@ def read_all(
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
         renders = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
-        # the renderer of each process that reads, by its id (made after the fork)
-        renderers: dict[int, Callable[[Diagnostic], str]] = {}
+        # the renderer of the process that reads, made at its first file: after the fork,
+        # so that each process (its own copy of this slot) makes one
+        renderer: list[Callable[[Diagnostic], str]] = []
         if renders:
             import kpolicy.report.json_report  # noqa: F401 - once, before the workers fork
 
         def render() -> Callable[[Diagnostic], str] | None:
             if not renders:
                 return None
-            line = renderers.get(os.getpid())
-            if line is None:
+            if not renderer:
                 from kpolicy.report.json_report import finding_lines
 
-                line = renderers[os.getpid()] = finding_lines()
-            return line
+                renderer.append(finding_lines())
+            return renderer[0]
 
         def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]

@@ -511,6 +511,12 @@ def _extension(keyword: object) -> bool:
     return isinstance(keyword, str) and keyword.startswith("x-")
 
 
+def _active_keywords(schema: dict[str, Any]) -> list[Any]:
+    """The keywords of a schema node that may fail a value, in its order (as :func:`_steps`
+    takes them: not the passive ones nor an ``x-`` extension)."""
+    return [keyword for keyword in schema if keyword not in _PASSIVE and not _extension(keyword)]
+
+
 def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
     """The classes whose values a schema node of only ``type`` (and keywords that never fail a
     value) passes without further test (``_TYPE_CLASSES``): its explainer finds no error in
@@ -676,9 +682,7 @@ def _typed_leaf(
     (the lists of a built-in kind), in one: the same errors in the same order as ``steps``
     (as :func:`_typed_steps` runs them), without a call for each keyword; None for any other
     node."""
-    keywords = [
-        keyword for keyword in schema if keyword not in _PASSIVE and not _extension(keyword)
-    ]
+    keywords = _active_keywords(schema)
     if len(keywords) != 2:
         return None
     declared = schema["type"]
@@ -800,9 +804,7 @@ def _object_node(
     meets, in one: the same errors in the same order as ``steps``, without a call for each
     keyword (nor one for each child whose value is of the types of a leaf that has nothing
     but a type, ``_leaf_classes``); None for any other node."""
-    keywords = [
-        keyword for keyword in schema if keyword not in _PASSIVE and not _extension(keyword)
-    ]
+    keywords = _active_keywords(schema)
     if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
         return None
     declared = schema.get("type", "object")
