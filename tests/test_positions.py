@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kpolicy import compose, load
-from kpolicy.model import Limits, SourceFile
+from kpolicy.model import Anchor, Limits, SourceFile
 from kpolicy.positions import PositionTable
 from tests.position_reference import ReferenceBuilder
 
@@ -546,7 +546,7 @@ def test_resolve_walks_each_pointer_once_with_its_fallbacks(
         return find(self, pointer)
 
     monkeypatch.setattr(PositionTable, "_find", counted)
-    pointers = [
+    pointers: list[tuple[str, Anchor]] = [
         ("/spec/template/spec/containers/0/name", "auto"),
         ("/spec/template/spec/containers/0/missing/deeper", "auto"),
         ("/spec/template/spec/containers/0/name", "key"),
