@@ -25,6 +25,7 @@ Irregular = dict[int, tuple[tuple[str, int, bool, "Any"], ...]]
 
 _SEE_ENTRIES = -1  # a pointer that goes through an irregular mapping: ``entries`` answers
 _UNSEEN = -2  # (in ``_found``) a pointer not looked up yet
+_ABSENT = object()  # (in ``_find``) the value of a key a mapping does not have
 # a container's child is found by going through the records of the children before it when
 # it has this many children or fewer (most), else through the records of all its children,
 # kept (see PositionTable._children_of)
@@ -299,39 +300,39 @@ class PositionTable:
             if cls is dict:
                 if "~" in token:
                     token = token.replace("~1", "/").replace("~0", "~")
-                if token not in node:
+                value = node.get(token, _ABSENT)
+                if value is _ABSENT:
                     return None
                 if len(node) > _SCANNED:
                     index = self._children_of(index, node)[token]
                 else:
                     # the children follow their container's record, each after its subtree
-                    child = index + 1
+                    index += 1
                     for key in node:
                         if key == token:
                             break
-                        child += records[child * RECORD + 8]
-                    index = child
-                node = node[token]
+                        index += records[index * RECORD + 8]
             elif cls is list:
                 # a list index as JSON pointers write it: ASCII digits, no leading zero
-                if (
-                    not (token.isascii() and token.isdigit())
-                    or (token[0] == "0" and len(token) > 1)
-                    or int(token) >= len(node)
+                if not (token.isascii() and token.isdigit()) or (
+                    token[0] == "0" and len(token) > 1
                 ):
                     return None
                 position = int(token)
+                if position >= len(node):
+                    return None
+                value = node[position]
                 if position > _SCANNED:
                     index = self._children_of(index, node)[position]
                 else:
-                    child = index + 1
+                    index += 1
                     for _ in range(position):
-                        child += records[child * RECORD + 8]
-                    index = child
-                node = node[position]
+                        index += records[index * RECORD + 8]
             else:
                 return None
-            if node.__class__ is dict or node.__class__ is list:
+            node = value
+            cls = node.__class__
+            if cls is dict or cls is list:
                 if places is None:
                     places = self._places = {}
                 places[pointer[:end]] = (node, index)
@@ -410,8 +411,14 @@ class PositionTable:
         # once a finding)
         exact = True
         probe = pointer
+        found = self._found
+        if found is None:
+            found = self._found = {}
         while True:
-            index = self._record_of(probe)
+            # _record_of, in line
+            index = found.get(probe, _UNSEEN)
+            if index == _UNSEEN:
+                index = found[probe] = self._find(probe)
             if index is not None:
                 if index == _SEE_ENTRIES:
                     return self._resolve_entries(pointer, anchor)

@@ -13,7 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kpolicy import compose, load
-from kpolicy.model import Limits, SourceFile
+from kpolicy.model import Anchor, Limits, SourceFile
 from kpolicy.positions import PositionTable
 from tests.position_reference import ReferenceBuilder
 
@@ -528,3 +528,46 @@ def test_sizes_are_made_once_a_table_and_again_after_a_pickle() -> None:
     assert list(sizes) == list(table._records[8::9])
     again = pickle.loads(pickle.dumps(table))
     assert again.sizes() is not sizes and list(again.sizes()) == list(sizes)
+
+
+def test_resolve_walks_each_pointer_once_with_its_fallbacks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """resolve reads the walk's memo itself (it runs once a finding): a pointer resolved
+    again, a missing field's ancestors, and a lookup after resolve walk nothing again, and
+    answer as a fresh table does."""
+    text = "spec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: b\n"
+    table = load.load_documents(SourceFile("x.yaml", text))[0][0].positions
+    walked: list[str] = []
+    find = PositionTable._find
+
+    def counted(self: PositionTable, pointer: str) -> int | None:
+        walked.append(pointer)
+        return find(self, pointer)
+
+    monkeypatch.setattr(PositionTable, "_find", counted)
+    pointers: list[tuple[str, Anchor]] = [
+        ("/spec/template/spec/containers/0/name", "auto"),
+        ("/spec/template/spec/containers/0/missing/deeper", "auto"),
+        ("/spec/template/spec/containers/0/name", "key"),
+        ("/spec/template/spec/containers/0", "auto"),
+    ]
+    answers = [table.resolve(pointer, anchor) for pointer, anchor in pointers]
+    assert table.lookup("/spec/template/spec/containers/0/missing") is None
+    assert sorted(walked) == sorted(set(walked))
+    assert walked == [
+        "/spec/template/spec/containers/0/name",
+        "/spec/template/spec/containers/0/missing/deeper",
+        "/spec/template/spec/containers/0/missing",
+        "/spec/template/spec/containers/0",
+    ]
+    monkeypatch.setattr(PositionTable, "_find", find)
+    fresh = [
+        load.load_documents(SourceFile("x.yaml", text))[0][0].positions.resolve(pointer, anchor)
+        for pointer, anchor in pointers
+    ]
+    assert answers == fresh
+    assert answers[1] == (
+        table.resolve("/spec/template/spec/containers/0", "key")[0],
+        "/spec/template/spec/containers/0",
+    )
