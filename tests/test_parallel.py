@@ -1532,3 +1532,50 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -
     assert tuple(f.name for f in fields(Diagnostic)) == lint_run.DIAGNOSTIC_FIELDS
     with pytest.raises(AttributeError):
         fast[0].rule = "changed"  # type: ignore[misc]  # frozen again
+
+
+def _fixture_folders() -> list[Path]:
+    return sorted(p for p in (ROOT / "tests" / "rules").iterdir() if p.is_dir())
+
+
+def test_the_parent_reads_nothing_a_slimmed_object_leaves_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every fixture folder (with its config, ``context/`` and ``nodes.yaml``) and the examples
+    linted twice, serially: with every object whole, and through the local pass that keeps the
+    objects as the workers send them (``lint.run._kept``: by their names only, or without
+    their containers' unread fields), where the parent's deferred checks, index, suppressions
+    and schemas of custom kinds then read them. A field the parent reads that a slimmed object
+    leaves out is a different report (or an internal-error); the slimming is counted so that
+    the test fails when it is not taken."""
+    slimmed: list[int] = []
+    slim = lint_run._slim
+
+    def counting(obj: Any, deferred: tuple[int, ...], whole: frozenset[str]) -> Any:
+        kept = slim(obj, deferred, whole)
+        slimmed.append(kept is not obj)
+        return kept
+
+    monkeypatch.setattr(lint_run, "_slim", counting)
+    folders = [*_fixture_folders(), ROOT / "examples"]
+    for folder in folders:
+        files = sorted(str(p) for p in folder.glob("*.yaml") if p.name != "nodes.yaml")
+        if len(files) < 2:
+            continue
+        context = folder / "context"
+        nodes = folder / "nodes.yaml"
+        config = folder / ".kpolicy.yaml"
+        options = LintOptions(
+            paths=files,
+            context=[str(context)] if context.is_dir() else [],
+            nodes_file=nodes if nodes.is_file() else None,
+            config_path=config if config.is_file() else None,
+            use_config_discovery=False,
+            jobs=1,
+        )
+        monkeypatch.setattr(lint_run, "_large", lambda sizes: False)
+        whole = report(options)
+        monkeypatch.setattr(lint_run, "_large", lambda sizes: True)
+        assert report(options) == whole, folder.name
+        assert "internal-error" not in whole[0], folder.name
+    assert sum(slimmed) >= 40, sum(slimmed)
