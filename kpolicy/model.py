@@ -189,6 +189,22 @@ class KObject:
             return self.positions.resolve(self.base + "/kind", "value")[0]
         return span
 
+    def __reduce__(self) -> tuple[type[KObject], tuple[object, ...]]:
+        # pickled as the call of the class with its fields (a worker's objects travel to the
+        # parent, lint.run): a quarter fewer instructions to pickle than the state dict of
+        # the slots that pickle makes by default, and fewer to unpickle
+        return KObject, (
+            self.data,
+            self.ref,
+            self.source,
+            self.doc_index,
+            self.base,
+            self.positions,
+            self.template,
+            self.patch,
+            self.plain,
+        )
+
 
 @record(frozen=True, slots=True)
 class TextEdit:
