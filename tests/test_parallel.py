@@ -1591,7 +1591,9 @@ def test_an_object_travels_as_the_call_of_its_class_with_every_field() -> None:
     text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Service, metadata: {name: a}}\n"
     loaded = load_text(SourceFile("a.yaml", text, True), Limits(), keep_text=False)
     obj = replace(loaded.objects[0], template="t.yaml", patch=True, plain=True)
-    how, args = obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)[:2]
+    reduced = obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    assert isinstance(reduced, tuple)
+    how, args = reduced[:2]
     assert how is KObject
     assert args == tuple(getattr(obj, f.name) for f in fields(KObject))
     back = pickle.loads(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
