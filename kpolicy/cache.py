@@ -834,6 +834,16 @@ def _absolute_paths() -> Callable[[str], str]:
     normpath = os.path.normpath
 
     def absolute(path: str) -> str:
+        if (
+            path
+            and not path.startswith(("/", "."))
+            and "/." not in path
+            and "//" not in path
+            and not path.endswith("/")
+        ):
+            # a relative path without ".", ".." or empty parts (as a folder walk makes
+            # them) below the working folder, which the system gives normal: normal as it is
+            return below + path
         return normpath(path if path.startswith("/") else below + path)
 
     return absolute
