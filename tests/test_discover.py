@@ -169,7 +169,7 @@ def test_real_paths_of_folders_without_realpath_give_the_same_walk(
         calls.append(path)
         return realpath(path)
 
-    monkeypatch.setattr(discover_module.os.path, "realpath", counted)
+    monkeypatch.setattr(os.path, "realpath", counted)
     results = {}
     for posix in (True, False):
         monkeypatch.setattr(discover_module, "_POSIX", posix)
