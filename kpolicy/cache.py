@@ -834,6 +834,16 @@ def _absolute_paths() -> Callable[[str], str]:
     normpath = os.path.normpath
 
     def absolute(path: str) -> str:
+        if (
+            path
+            and not path.startswith(("/", "."))
+            and "/." not in path
+            and "//" not in path
+            and not path.endswith("/")
+        ):
+            # a relative path without ".", ".." or empty parts (as a folder walk makes
+            # them) below the working folder, which the system gives normal: normal as it is
+            return below + path
         return normpath(path if path.startswith("/") else below + path)
 
     return absolute
@@ -1025,6 +1035,8 @@ class RunCache:
         )
         if report is None:
             return None
+        if report.isascii():  # as it is: emit writes these bytes where stdout allows
+            return {**outputs, "report_bytes": report}
         try:
             text = report.decode("utf-8", "surrogatepass")
         except UnicodeError:  # pragma: no cover - authentic, so written by store
@@ -1301,18 +1313,43 @@ def emit(
     for (_, path), (_, text) in zip(reports, recorded, strict=True):
         if not _write(path, str(text)):
             return None
-    report, messages = str(outputs.get("report", "")), str(outputs.get("stderr", ""))
+    raw = outputs.get("report_bytes")  # an ASCII report, as replay read it
+    messages = str(outputs.get("stderr", ""))
     if bool(outputs.get("to_file")) != (output is not None):
         return None
-    if output is not None:
-        if not _write(output, report):
-            return None
+    if output is None and isinstance(raw, bytes) and _stdout_takes_ascii_bytes():
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)  # what writing its text would write, without decoding
     else:
-        sys.stdout.write(report)
+        report = raw.decode("ascii") if isinstance(raw, bytes) else str(outputs.get("report", ""))
+        if output is not None:
+            if not _write(output, report):
+                return None
+        else:
+            sys.stdout.write(report)
     sys.stderr.write(messages)
     sys.stdout.flush()
     code = outputs.get("exit")
     return code if isinstance(code, int) else 0
+
+
+def _stdout_takes_ascii_bytes() -> bool:
+    """Whether ASCII text written to ``sys.stdout`` reaches its byte buffer unchanged: the
+    process's own stdout (no newline translation off Windows) in an encoding that writes
+    ASCII as it is."""
+    stream = sys.stdout
+    if os.name == "nt" or stream is not sys.__stdout__ or not hasattr(stream, "buffer"):
+        return False
+    import codecs
+
+    try:
+        return codecs.lookup(str(getattr(stream, "encoding", None))).name in (
+            "utf-8",
+            "ascii",
+            "iso8859-1",
+        )
+    except LookupError:  # pragma: no cover - the stream's own encoding
+        return False
 
 
 def _write(path: str | os.PathLike[str], text: str) -> bool:

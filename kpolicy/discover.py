@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from kpolicy.gitignore import IgnoreRules
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+_POSIX = os.name == "posix"
 STDIN = "-"
 
 
@@ -281,8 +282,14 @@ def _walk(
         real = os.path.realpath(path)
         return not (real == root or real.startswith(root.rstrip(os.sep) + os.sep))
 
+    # the real path of each folder the walk will enter: a folder entered by a name that is
+    # not a symbolic link is its parent's real path and that name (no realpath, whose lstat
+    # of every component is most of a replayed run's walk); a link's target, by realpath
+    reals: dict[str, str] = {top: root}
     for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
-        real = os.path.realpath(folder)
+        real = reals.pop(folder, None)
+        if real is None:  # pragma: no cover - every folder entered was recorded below
+            real = os.path.realpath(folder)
         if real in visited_dirs:
             dirs[:] = []
             continue
@@ -294,13 +301,20 @@ def _walk(
             sub = os.path.join(folder, d)
             if d.startswith(".") or is_excluded(sub, patterns, base):
                 continue
-            if os.path.islink(sub) and leaves(sub):
-                skipped.append(Skipped(_shown(sub, top), outside, OUTSIDE_LINKS))
-                continue
+            if os.path.islink(sub):
+                if leaves(sub):
+                    skipped.append(Skipped(_shown(sub, top), outside, OUTSIDE_LINKS))
+                    continue
+                real_sub = os.path.realpath(sub)
+            elif _POSIX:
+                real_sub = os.path.join(real, d)  # what realpath gives: d is not a link
+            else:  # Windows: a junction is no link to islink, yet realpath resolves it
+                real_sub = os.path.realpath(sub)
             if ignore is not None and ignore.ignored(sub, True):
                 continue
-            if os.path.realpath(sub) in visited_dirs:
+            if real_sub in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
+            reals[sub] = real_sub
             kept.append(d)
         dirs[:] = kept
         prefix = _shown(os.path.join(folder, ""), top)  # each name's display: prefix + name

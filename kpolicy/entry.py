@@ -34,6 +34,8 @@ def main(own_process: bool = False) -> None:
 
             replayed = replay_command_line(sys.argv[1:])
             if replayed is not None:
+                if own_process:  # as a run ends: the interpreter's teardown is a fifth of it
+                    _end(replayed)
                 sys.exit(replayed)
         from kpolicy.fastcli import parse_lint
 

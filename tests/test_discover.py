@@ -139,3 +139,48 @@ def test_without_inode_numbers_files_are_told_apart_by_path(
     files, errors = discover(["a"])
     assert errors == []
     assert [f.display for f in files] == ["a/one.yaml", "a/two.yml"]  # the link is still one file
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links to folders need POSIX")
+def test_real_paths_of_folders_without_realpath_give_the_same_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder entered by a name that is not a link gets its parent's real path and that
+    name instead of a realpath call: the walk (files, skipped links, loops cut) is the same
+    as with realpath for every folder, and realpath runs only for the links."""
+    import kpolicy.discover as discover_module
+
+    real_top = tmp_path / "real"
+    (real_top / "a" / "b" / "c").mkdir(parents=True)
+    for folder in ("", "a", "a/b", "a/b/c"):
+        (real_top / folder / "x.yaml").write_text("kind: A\n")
+    (real_top / "a" / "b" / "back").symlink_to(real_top / "a")  # a loop
+    (real_top / "a" / "alias").symlink_to(real_top / "a" / "b" / "c")  # inside, seen again
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "y.yaml").write_text("kind: B\n")
+    (real_top / "away").symlink_to(tmp_path / "out")  # leaves the folder
+    (tmp_path / "top").symlink_to(real_top)  # the linted folder itself through a link
+    monkeypatch.chdir(tmp_path)
+
+    calls: list[str] = []
+    realpath = os.path.realpath
+
+    def counted(path: str, *args: object, **kwargs: object) -> str:
+        calls.append(path)
+        return realpath(path)
+
+    monkeypatch.setattr(os.path, "realpath", counted)
+    results = {}
+    for posix in (True, False):
+        monkeypatch.setattr(discover_module, "_POSIX", posix)
+        calls.clear()
+        skipped: list[discover_module.Skipped] = []
+        files, errors = discover(["top"], skipped=skipped)
+        results[posix] = ([f.display for f in files], errors, skipped, list(calls))
+    fast, general = results[True], results[False]
+    assert fast[:3] == general[:3]
+    assert sorted(fast[0]) == ["top/a/alias/x.yaml", "top/a/b/x.yaml", "top/a/x.yaml", "top/x.yaml"]
+    assert [s.display for s in fast[2]] == ["top/away"]
+    # the general walk resolves each of the 4 real folders it enters; the other only links
+    assert not any(path in fast[3] for path in ("top/a", "top/a/b", "top/a/b/c"))
+    assert all(path in general[3] for path in ("top/a", "top/a/b"))
