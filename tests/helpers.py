@@ -130,15 +130,17 @@ def cli(
 
 
 def run_process(
-    *args: str, cwd: Path, stdin: str | None = None
+    *args: str, cwd: Path, stdin: str | None = None, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``kpolicy ARGS`` as the installed command runs it, in a new process (``python -m
     kpolicy``), with text output and a two-minute limit: for what only a separate process
-    shows (exit codes from the interpreter, file modes, the real start)."""
+    shows (exit codes from the interpreter, file modes, the real start). ``env``: the
+    process's whole environment, when not this one's."""
     return subprocess.run(
         [sys.executable, "-m", "kpolicy", *args],
         cwd=cwd,
         input=stdin,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -4,33 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kpolicy import ruledefs
 from kpolicy.errors import InternalError
+from tests.helpers import run_process
 
 ROOT = Path(__file__).resolve().parent.parent
-
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: other}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-"""
 
 
 def test_no_builtin_rules_is_an_internal_error(
@@ -56,16 +38,9 @@ def test_a_package_copied_without_its_rules_exits_3(tmp_path: Path) -> None:
     )
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
     (tmp_path / "work").mkdir()
-    manifest = tmp_path / "work" / "deploy.yaml"
-    manifest.write_text(DEPLOYMENT)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "kpolicy", "lint", "--no-cache", str(manifest)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path / "work",
-    )
+    manifest = str(ROOT / "examples" / "web.yaml")
+    done = run_process("lint", "--no-cache", manifest, cwd=tmp_path / "work", env=env)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "built-in rules are missing" in done.stderr
     assert "Traceback" not in done.stderr
