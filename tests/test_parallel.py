@@ -1600,3 +1600,22 @@ def test_an_object_travels_as_the_call_of_its_class_with_every_field() -> None:
     for f in fields(KObject):
         assert getattr(back, f.name) == getattr(obj, f.name), f.name
     assert back.base == "/items/0"
+
+
+def test_rendered_lines_map_each_finding_to_its_line_and_refuse_a_missing_one() -> None:
+    """``lint.run.rendered_lines``: each finding of each object by its identity, with its line;
+    an object whose lines and findings differ in number is refused (never a line put on the
+    wrong finding)."""
+    from kpolicy.model import Diagnostic, Severity, Span
+
+    def finding(message: str) -> Diagnostic:
+        return Diagnostic("r", Severity.INFO, message, "f.yaml", Span(1, 1, 1, 2), "/a", None)
+
+    a, b, c = finding("a"), finding("b"), finding("c")
+    per_object = [([a, b], (), None), ([], (), None), ([c], (), None)]
+    rendered = lint_run.rendered_lines(per_object, [("la", "lb"), (), ("lc",)])
+    assert rendered == {id(a): (a, "la"), id(b): (b, "lb"), id(c): (c, "lc")}
+    with pytest.raises(ValueError):
+        lint_run.rendered_lines(per_object, [("la",), (), ("lc",)])
+    with pytest.raises(ValueError):
+        lint_run.rendered_lines(per_object, [("la", "lb"), ("x",), ("lc",)])
