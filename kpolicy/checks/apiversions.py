@@ -25,7 +25,7 @@ def _lookup(obj: KObject) -> Removal | None:
     api_version = obj.data.get("apiVersion")
     if not isinstance(api_version, str):
         return None
-    return REMOVED.get((api_version, obj.kind))
+    return REMOVED.get((api_version, obj.ref.kind or ""))  # obj.kind without its call
 
 
 def _advice(removal: Removal, version: int) -> str:

@@ -69,9 +69,10 @@ _GENERATED_NAME: Final = "\x00name"  # the name of a Job written with generateNa
 
 def job_spec(obj: KObject) -> tuple[Path, dict[str, Any]] | None:
     """The spec of a built-in Job, or the job template spec of a built-in CronJob."""
-    if obj.kind not in ("Job", "CronJob") or not is_builtin(obj):
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    if kind not in ("Job", "CronJob") or not is_builtin(obj):
         return None
-    path: Path = ("spec",) if obj.kind == "Job" else ("spec", "jobTemplate", "spec")
+    path: Path = ("spec",) if kind == "Job" else ("spec", "jobTemplate", "spec")
     spec = get(obj.data, *path)
     if not isinstance(spec, dict):
         return None

@@ -167,7 +167,7 @@ def _builtin_labels_pass(obj: KObject) -> bool:
     """Whether :func:`_labels_invalid` has nothing to say of a built-in kind past its own
     labels, told without its generator and messages: each label map it judges passes
     (:func:`_labels_pass`) and the selector is one :func:`_selector_passes` tells valid."""
-    kind = obj.kind
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
     data = obj.data
     if kind == "CronJob" and not _labels_pass(
         get(data, "spec", "jobTemplate", "metadata", "labels")
@@ -231,7 +231,8 @@ def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         yield from _label_map_problems(labels, ("metadata", "labels"), "label", rejects, obj=fixed)
     if not is_builtin(obj):
         return
-    if obj.kind == "CronJob":
+    kind = obj.kind
+    if kind == "CronJob":
         yield from _label_map_problems(
             get(obj.data, "spec", "jobTemplate", "metadata", "labels"),
             ("spec", "jobTemplate", "metadata", "labels"),
@@ -241,7 +242,7 @@ def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             obj=fixed,
         )
     found = pod_template(obj)
-    if found is not None and obj.kind != "Pod":
+    if found is not None and kind != "Pod":
         template_path, template = found
         template_labels = get(template, "metadata", "labels")
         if not _labels_pass(template_labels):
@@ -268,13 +269,13 @@ def _labels_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
             rejects=template_rejects(obj, ctx),
             obj=fixed,
         )
-    if obj.kind == "Service":
+    if kind == "Service":
         selector = get(obj.data, "spec", "selector")
         if not _labels_pass(selector):
             yield from _label_map_problems(
                 selector, ("spec", "selector"), "selector", rejects, obj=fixed
             )
-    if obj.kind in _SELECTOR_KINDS:
+    if kind in _SELECTOR_KINDS:
         selector = get(obj.data, "spec", "selector")
         if isinstance(selector, dict):
             for relative, message in validate_label_selector(selector):
@@ -360,14 +361,15 @@ def _name_errors(check_fn: NameCheck, value: str, prefix: bool) -> list[str]:
 # (pkg/apis/batch/validation), and ValidatePodSpec's hostname and subdomain checks
 @check("name-invalid")
 def name_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    if obj.kind not in _NAME_CHECKS or not is_builtin(obj):
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    if kind not in _NAME_CHECKS or not is_builtin(obj):
         return _NOTHING
     meta = obj.data.get("metadata")
     if (
         meta.__class__ is dict
-        and _NAME_PASSES[obj.kind](meta.get("name"))
+        and _NAME_PASSES[kind](meta.get("name"))
         and not meta.get("generateName")
-        and obj.kind not in _BATCH_KINDS
+        and kind not in _BATCH_KINDS
         and not _hostname_set(obj)
     ):
         return _NOTHING  # a valid name (the usual case)
@@ -388,7 +390,8 @@ def _hostname_set(obj: KObject) -> bool:
 
 
 def _name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    check_fn, shape = _NAME_CHECKS[obj.kind]
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    check_fn, shape = _NAME_CHECKS[kind]
     metadata = obj.data.get("metadata")
     meta = mapping(metadata)
     name = meta.get("name")
@@ -398,7 +401,7 @@ def _name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         for message in _name_errors(check_fn, generate, prefix=True):
             yield Problem(
                 ("metadata", "generateName"),
-                f"generateName {generate!r} is not a valid prefix of {shape} ({obj.kind} names); "
+                f"generateName {generate!r} is not a valid prefix of {shape} ({kind} names); "
                 f"{rejects}: "
                 f"{quoted_detail(_mask_trailing_dash(generate), message)}",
             )
@@ -408,13 +411,13 @@ def _name_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
         if not (isinstance(generate, str) and generate):
             yield Problem(
                 ("metadata", "name"),
-                f"{obj.kind} has no metadata.name (and no generateName); {rejects}: name or "
+                f"{kind} has no metadata.name (and no generateName); {rejects}: name or "
                 "generateName is required",
             )
     elif isinstance(name, str):
-        for message in _name_messages(obj.kind, name):
+        for message in _name_messages(kind, name):
             yield Problem(("metadata", "name"), message)
-        if obj.kind in _BATCH_KINDS:
+        if kind in _BATCH_KINDS:
             yield from _batch_name_problems(obj, name)
     if _hostname_set(obj):
         yield from _hostname_problems(obj, ctx)
@@ -520,7 +523,7 @@ def _hostname_problems(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 @check("api-version-mismatch")
 def api_version_mismatch(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
     api_version = obj.data.get("apiVersion")
-    served = unserved(api_version, obj.kind)
+    served = unserved(api_version, obj.ref.kind or "")  # obj.kind without the property's call
     if served is None:
         return _NOTHING  # nearly every object: no generator
     return _mismatch(obj, api_version, served)

@@ -83,7 +83,9 @@ _BUILTIN_GROUPS: Final[Mapping[str, frozenset[str]]] = {
 
 def is_builtin(obj: KObject) -> bool:
     """True when the object is the built-in kind of that name, not a look-alike CRD."""
-    groups = _BUILTIN_GROUPS.get(obj.kind)
+    # obj.ref.kind or "": obj.kind without the property's call (the checks here read it so
+    # where they run on every object)
+    groups = _BUILTIN_GROUPS.get(obj.ref.kind or "")
     if groups is None:
         return False
     api_version = obj.data.get("apiVersion")  # as api_group, without its call
@@ -107,7 +109,7 @@ def rejection(obj: KObject, ctx: RuleContext) -> str:
     layout = custom_layout(obj)
     if layout is not None:
         return layout.refused()
-    if obj.kind == "StatefulSet" and not statefulset_template_validated(ctx):
+    if obj.ref.kind == "StatefulSet" and not statefulset_template_validated(ctx):
         return (
             f"Kubernetes {ctx.kubernetes_version} accepts the StatefulSet but rejects every Pod "
             "created from it (from 1.34 it rejects the StatefulSet)"
@@ -121,7 +123,7 @@ def template_rejects(obj: KObject, ctx: RuleContext) -> bool:
     layout = custom_layout(obj)
     if layout is not None:
         return layout.validated
-    return not (obj.kind == "StatefulSet" and not statefulset_template_validated(ctx))
+    return not (obj.ref.kind == "StatefulSet" and not statefulset_template_validated(ctx))
 
 
 def accepted_unless_template_rejected(
@@ -314,7 +316,8 @@ def _volume_mount_unknown(
 ) -> Iterator[Problem]:
     volumes = _named(spec.get("volumes"), "name")
     claims: set[str] = set()
-    if obj.kind == "StatefulSet":
+    statefulset = obj.ref.kind == "StatefulSet"  # obj.kind without the property's call
+    if statefulset:
         claims = _named(get(obj.data, "spec", "volumeClaimTemplates"), "metadata", "name")
     known = volumes | claims
     for path, container in pod_containers(obj):  # the containers of spec
@@ -328,7 +331,7 @@ def _volume_mount_unknown(
                 kind = "init container" if path[-2] == "initContainers" else "container"
                 label = f"{kind} {cname!r}" if isinstance(cname, str) else f"an {kind}"
                 listed = f"volumes: {few(sorted(volumes)) or 'none'}"
-                if obj.kind == "StatefulSet":
+                if statefulset:
                     what = "neither a pod volume nor a volumeClaimTemplate"
                     listed += f"; claim templates: {few(sorted(claims)) or 'none'}"
                 else:
@@ -935,7 +938,7 @@ def _pod_spec_invalid(
             )
         yield Problem((*spec_path, "ephemeralContainers"), message, anchor="key")
 
-    if obj.kind in ("Pod", "Job", "CronJob"):
+    if obj.ref.kind in ("Pod", "Job", "CronJob"):
         deadline = int_value(spec.get("activeDeadlineSeconds"))
         if deadline is not None and not 1 <= deadline <= _MAX_INT32:
             yield Problem(
@@ -1043,7 +1046,7 @@ def _long_running(obj: KObject) -> bool:
     """Whether the object's Pods run forever under a replica controller (restartPolicy
     Always, no activeDeadlineSeconds): the built-in long-running kinds, a Rollout and a
     DeploymentConfig."""
-    if obj.kind in LONG_RUNNING_KINDS:
+    if obj.ref.kind in LONG_RUNNING_KINDS:
         return True
     layout = custom_layout(obj)
     return layout is not None and layout.long_running
@@ -1096,7 +1099,7 @@ _SHARED_HOSTNAME_KINDS: Final = frozenset(
 # every Pod gets spec.hostname; only the StatefulSet controller (initIdentity) overrides it.
 @check("pod-hostname-shared")
 def pod_hostname_shared(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    if obj.kind not in _SHARED_HOSTNAME_KINDS:
+    if obj.ref.kind not in _SHARED_HOSTNAME_KINDS:
         return _NOTHING
     found = _spec(obj)
     if found is None:

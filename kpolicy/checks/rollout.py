@@ -107,7 +107,7 @@ class _Strategy:
 
 def _strategy(obj: KObject) -> _Strategy | None:
     """The update strategy after defaulting, or None when it is wrongly typed."""
-    field_name = _strategy_field(obj.kind)
+    field_name = _strategy_field(obj.ref.kind or "")  # obj.kind without the property's call
     spec = spec_of(obj)
     if field_name is None or spec is None:
         return None
@@ -173,7 +173,8 @@ def rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams
 
 def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParams | None:
     spec = spec_of(obj)
-    field_name = _strategy_field(obj.kind)
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    field_name = _strategy_field(kind)
     if (
         spec is not None
         and field_name is not None
@@ -183,7 +184,7 @@ def _rolling_update_params(obj: KObject, ctx: RuleContext) -> RollingUpdateParam
         # no strategy written (most workloads): the parameters are the kind's defaults, the
         # same for every such object (read, never changed)
         gate = max_unavailable_statefulset_enabled(ctx)
-        key = obj.kind, gate
+        key = kind, gate
         found = _DEFAULTED.get(key, _UNKNOWN)
         if found is _UNKNOWN:
             found = _DEFAULTED[key] = _worked_out_params(obj, ctx)
@@ -370,7 +371,8 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     strategy = _strategy(obj)
     if strategy is None:
         return
-    field_name, allowed = strategy.field, _STRATEGY_TYPES[obj.kind]
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    field_name, allowed = strategy.field, _STRATEGY_TYPES[kind]
     if strategy.type not in allowed:
         near = [name for name in allowed if name.lower() == strategy.type.lower()]
         hint = f" (the values are case-sensitive: {near[0]})" if near else ""
@@ -383,7 +385,7 @@ def strategy_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     # a rollingUpdate mapping (even {}) decodes to a non-nil pointer, which Recreate forbids;
     # null decodes to nil and is accepted
     if (
-        obj.kind == "Deployment"
+        kind == "Deployment"
         and strategy.type == RECREATE
         and isinstance(strategy.rolling_update, dict)
     ):
@@ -598,7 +600,7 @@ _HISTORY_KEPT: Final = {
 @check("revision-history-limit-zero")
 def revision_history_limit_zero(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     spec = spec_of(obj)
-    if spec is None or obj.kind not in _HISTORY_KEPT:
+    if spec is None or obj.ref.kind not in _HISTORY_KEPT:  # obj.kind without its call
         return
     if int32_value(spec.get("revisionHistoryLimit")) != 0:
         return
@@ -687,11 +689,12 @@ _DEFAULTS: Final[dict[tuple[str, str], int]] = {
 
 def _negative_fields(obj: KObject) -> Iterator[tuple[Path, tuple[str, ...]]]:
     """(the path of a spec, the names of its fields that must not be negative)."""
-    if obj.kind in _NON_NEGATIVE:
-        yield ("spec",), _NON_NEGATIVE[obj.kind]
-    elif obj.kind == "Job" and is_builtin(obj):
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    if kind in _NON_NEGATIVE:
+        yield ("spec",), _NON_NEGATIVE[kind]
+    elif kind == "Job" and is_builtin(obj):
         yield ("spec",), _JOB_NON_NEGATIVE
-    elif obj.kind == "CronJob" and is_builtin(obj):
+    elif kind == "CronJob" and is_builtin(obj):
         yield ("spec",), _CRONJOB_NON_NEGATIVE
         yield ("spec", "jobTemplate", "spec"), _JOB_NON_NEGATIVE
 

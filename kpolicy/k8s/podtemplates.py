@@ -142,7 +142,7 @@ def layout_of(obj: KObject) -> PodTemplateKind | None:
     """The entry of a custom pod-template kind (built in or configured) that ``obj`` is, matched
     by API group and kind (and the whole apiVersion for a configured entry); None for the
     built-in workload kinds and everything else."""
-    kind = obj.kind
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
     configured = _CONFIGURED.get()
     if not configured and kind not in _BUILTIN_NAMES:
         return None  # most objects
