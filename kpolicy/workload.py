@@ -210,10 +210,11 @@ def str_map(value: object) -> dict[str, str]:
 
 def template_path(obj: KObject) -> Path | None:
     """Path of the pod template (metadata + spec) of a workload; ``()`` for a Pod."""
-    found = WORKLOAD_KINDS.get(obj.kind)
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    found = WORKLOAD_KINDS.get(kind)
     if found is not None:
         return found.template
-    if obj.kind == "Pod":
+    if kind == "Pod":
         return ()
     layout = layout_of(obj)
     return None if layout is None else layout.template
@@ -231,7 +232,7 @@ def runs_pods(obj: KObject) -> bool:
 def custom_layout(obj: KObject) -> PodTemplateKind | None:
     """The layout of a pod-template kind outside the built-in workload API (Argo Rollout,
     OpenShift DeploymentConfig, PodTemplate, a configured kind), else None."""
-    if obj.kind in POD_SPEC_KINDS:
+    if obj.ref.kind in POD_SPEC_KINDS:  # obj.kind without the property's call
         return None
     return layout_of(obj)
 
@@ -338,29 +339,45 @@ def pod_containers(
     """:func:`containers` of the object's pod spec (:func:`pod_spec`) as a list (empty without
     one), worked out once for all the checks of the object being checked: read it, never
     change it."""
-    key = bool(init), bool(ephemeral)
     current = _checking
     if current is None or current[0] is not obj:
-        return _container_list(obj, *key)
-    # worked_out(obj, _CONTAINERS_KEY[key], ...), without its call
-    name = _CONTAINERS_KEY[key]
+        return _container_list(obj, bool(init), bool(ephemeral))
+    # worked_out(obj, _CONTAINERS_KEY[key], ...), without its call; the usual asks (containers
+    # and init containers, and the ephemeral ones too) named without making their key
+    if init is True and ephemeral is False:
+        name = _WITH_INIT
+    elif init is True and ephemeral is True:
+        name = _EVERY
+    else:
+        name = _CONTAINERS_KEY[bool(init), bool(ephemeral)]
     found = current[1].get(name, _UNKNOWN)
     if found is _UNKNOWN:
-        found = current[1][name] = _container_list(obj, *key)
+        found = current[1][name] = _container_list(obj, bool(init), bool(ephemeral))
     return found  # type: ignore[no-any-return]
 
 
 def _container_list(obj: KObject, init: bool, ephemeral: bool) -> list[tuple[Path, dict[str, Any]]]:
+    """``list(containers(...))`` of the pod spec, made without the generator."""
     found = pod_spec(obj)
     if found is None:
         return []
-    return list(containers(found[0], found[1], init=init, ephemeral=ephemeral))
+    spec_path, spec = found
+    listed: list[tuple[Path, dict[str, Any]]] = []
+    for group in _CONTAINER_GROUPS[init, ephemeral]:
+        items = spec.get(group)
+        if isinstance(items, list):
+            for i, container in enumerate(items):
+                if isinstance(container, dict):
+                    listed.append(((*spec_path, group, i), container))
+    return listed
 
 
 _CONTAINERS_KEY: Final[Mapping[tuple[bool, bool], str]] = {
     flags: f"containers:{flags[0]:d}{flags[1]:d}"
     for flags in ((False, False), (True, False), (False, True), (True, True))
 }
+_WITH_INIT: Final = _CONTAINERS_KEY[True, False]
+_EVERY: Final = _CONTAINERS_KEY[True, True]
 
 
 # (init, ephemeral) → the fields of the containers asked for, in that order

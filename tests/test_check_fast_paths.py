@@ -984,3 +984,83 @@ def test_env_names_known_valid_answer_as_the_check(
     finally:
         podspec._VALID_ENV_NAMES, podspec._VALID_STRICT_ENV_NAMES = saved  # type: ignore[misc]
     assert warm == again == asked
+
+
+# --------------------------------------------------------------------------------------------
+# the readers of the per-object rules, made without a generator, a property or a get() call
+
+
+_CONTAINER_ITEMS = st.lists(
+    st.dictionaries(st.sampled_from(["name", "image"]), _SCALAR, max_size=2) | _SCALAR, max_size=3
+)
+
+
+@SETTINGS
+@given(
+    spec=st.fixed_dictionaries(
+        {},
+        optional={
+            "containers": _CONTAINER_ITEMS | _SCALAR,
+            "initContainers": _CONTAINER_ITEMS | _SCALAR,
+            "ephemeralContainers": _CONTAINER_ITEMS | _SCALAR,
+        },
+    )
+)
+def test_container_list_is_the_containers_generator_listed(spec: dict[str, Any]) -> None:
+    data = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}
+    obj = _object(data)
+    if obj is None:
+        return
+    spec_path, read = workload.pod_spec(obj) or ((), {})
+    for init in (False, True):
+        for ephemeral in (False, True):
+            listed = workload._container_list(obj, init, ephemeral)
+            assert listed == list(
+                workload.containers(spec_path, read, init=init, ephemeral=ephemeral)
+            )
+            # the usual asks, named without their key, are the same lists as the general one
+            workload.checking(obj)
+            try:
+                assert workload.pod_containers(obj, init=init, ephemeral=ephemeral) == listed
+                # a truthy flag that is not a bool takes the general key, to the same answer
+                assert workload.pod_containers(obj, init=int(init), ephemeral=ephemeral) == listed
+            finally:
+                workload.checking(None)
+
+
+@pytest.mark.parametrize("kind", _KINDS)
+@pytest.mark.parametrize("api_version", _API_VERSIONS)
+def test_readers_of_ref_kind_answer_as_the_kind_property(kind: str, api_version: object) -> None:
+    # the rules read obj.ref.kind (or ""): an object without a kind reads as kind "", as the
+    # property says, and the answers are those of the property's kind
+    from kpolicy.checks import apiversions
+    from kpolicy.k8s.podtemplates import layout_of
+
+    data = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "a"}, "spec": {}}
+    obj = _object(data)
+    if obj is None:
+        return  # not an object to the loader (an empty apiVersion)
+    unkind = replace(obj, ref=replace(obj.ref, kind=None))
+    empty = replace(obj, ref=replace(obj.ref, kind=""))
+    assert unkind.kind == empty.kind == ""
+    for reader in (
+        podspec.is_builtin,
+        workload.template_path,
+        workload.custom_layout,
+        layout_of,
+        apiversions._lookup,
+    ):
+        assert reader(unkind) == reader(empty), reader
+    for fn in (names_checks.name_invalid, names_checks.labels_invalid):
+        assert _checked(fn, unkind) == _checked(fn, empty) == []
+
+
+@SETTINGS
+@given(items=st.lists(st.dictionaries(st.sampled_from(["name", "metadata"]), _SCALAR) | _SCALAR))
+def test_named_reads_the_names_as_get(items: list[Any]) -> None:
+    by_get = {
+        name for item in items if isinstance(name := workload.get(item, "name"), str) and name
+    }
+    assert podspec._named(items, "name") == by_get
+    nested = [{"metadata": item} for item in items]
+    assert podspec._named(nested, "metadata", "name") == by_get

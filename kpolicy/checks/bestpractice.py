@@ -45,10 +45,6 @@ def _where(path: Path, container: dict[str, Any], field: str) -> tuple[Path, Anc
     return path, "auto"
 
 
-def _all_containers(obj: KObject, *, ephemeral: bool = False) -> list[tuple[Path, dict[str, Any]]]:
-    return pod_containers(obj, init=True, ephemeral=ephemeral)
-
-
 # --- images -----------------------------------------------------------------------------------
 
 
@@ -66,7 +62,7 @@ def image_tag(image: str) -> tuple[str | None, bool]:
 
 @check("image-tag-missing-or-latest")
 def image_tag_missing_or_latest(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    for path, container in _all_containers(obj, ephemeral=True):
+    for path, container in pod_containers(obj, ephemeral=True):
         image = container.get("image")
         if not isinstance(image, str) or not image.strip() or "$" in image:
             continue  # missing or templated images are other rules' findings
@@ -125,13 +121,16 @@ def container_resources_missing(obj: KObject, ctx: RuleContext) -> Iterator[Prob
 # up by the kubelet in the container's own ports only (probe.ResolveContainerPort).
 @check("probe-port-unknown")
 def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    for path, container in _all_containers(obj):
+    for path, container in pod_containers(obj):
         names: list[str] | None = None  # the container's port names, read for a named port
         for probe in _PROBES:
-            if not isinstance(container.get(probe), dict):
+            probe_value = container.get(probe)
+            if not isinstance(probe_value, dict):
                 continue
             for handler in ("httpGet", "tcpSocket"):
-                port = get(container, probe, handler, "port")
+                # get(container, probe, handler, "port"), without its call
+                handler_value = probe_value.get(handler)
+                port = handler_value.get("port") if isinstance(handler_value, dict) else None
                 if not isinstance(port, str) or not port or port.isdigit():
                     continue  # a number, or digits in quotes (the schema rules' finding)
                 errors = is_valid_port_name(port)
@@ -165,7 +164,7 @@ def probe_port_unknown(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 @check("probes-identical")
 def probes_identical(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    for path, container in _all_containers(obj):
+    for path, container in pod_containers(obj):
         liveness = container.get("livenessProbe")
         readiness = container.get("readinessProbe")
         if isinstance(liveness, dict) and liveness and liveness == readiness:
@@ -202,7 +201,7 @@ def run_as_root(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
     spec_path, spec = found
     if get(spec, "os", "name") == "windows":
         return  # runAsNonRoot and runAsUser do not apply to Windows containers
-    for path, container in _all_containers(obj):
+    for path, container in pod_containers(obj):
         named = _named(container, path)
         user, user_at = _security_value(spec_path, spec, path, container, "runAsUser")
         non_root, non_root_at = _security_value(spec_path, spec, path, container, "runAsNonRoot")
@@ -231,7 +230,7 @@ def run_as_root(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 @check("env-var-duplicate")
 def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    for _, container in _all_containers(obj, ephemeral=True):
+    for _, container in pod_containers(obj, ephemeral=True):
         env = container.get("env")
         if isinstance(env, list) and len(env) > 1:
             return _env_var_duplicate(obj)
@@ -239,7 +238,7 @@ def env_var_duplicate(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
 
 
 def _env_var_duplicate(obj: KObject) -> Iterator[Problem]:
-    for path, container in _all_containers(obj, ephemeral=True):
+    for path, container in pod_containers(obj, ephemeral=True):
         first: dict[str, int] = {}
         for i, item in enumerate(sequence(container.get("env"))):
             name = item.get("name") if isinstance(item, dict) else None
