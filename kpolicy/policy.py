@@ -428,11 +428,10 @@ def _every_node_passes(rule: RuleDef, obj: KObject, passes: Passes) -> bool:
         return passes(obj.data)
     if target == "metadata":
         return passes(mapping(obj.data.get("metadata")))
-    found = pod_spec(obj)
-    if found is None:
-        return True
     if target == "podSpec":
-        return passes(found[1])
+        found = pod_spec(obj)
+        return found is None or passes(found[1])
+    # the containers of the pod spec (none without one: True, as for no pod spec)
     for _, container in pod_containers(
         obj, init=rule.init_containers, ephemeral=rule.ephemeral_containers
     ):

@@ -89,7 +89,8 @@ def is_builtin(obj: KObject) -> bool:
     if groups is None:
         return False
     api_version = obj.data.get("apiVersion")  # as api_group, without its call
-    return isinstance(api_version, str) and group_of(api_version) in groups
+    # group_of(api_version), without its call
+    return isinstance(api_version, str) and api_version.rpartition("/")[0] in groups
 
 
 # kubernetes/kubernetes#131790 (Kubernetes 1.34): ValidateStatefulSetSpec validates the pod
@@ -286,7 +287,10 @@ def _toleration_invalid(
 def _named(items: object, *name_path: str) -> set[str]:
     names: set[str] = set()
     for item in sequence(items):
-        name = get(item, *name_path)
+        if item.__class__ is dict and len(name_path) == 1:
+            name = item.get(name_path[0])  # get(item, *name_path), without its call
+        else:
+            name = get(item, *name_path)
         if isinstance(name, str) and name:
             names.add(name)
     return names
@@ -323,7 +327,8 @@ def _volume_mount_unknown(
     for path, container in pod_containers(obj):  # the containers of spec
         for field, noun in (("volumeMounts", "volumeMount"), ("volumeDevices", "volumeDevice")):
             for index, mount in enumerate(sequence(container.get(field))):
-                name = get(mount, "name")
+                # get(mount, "name"), without its call for a mapping
+                name = mount.get("name") if mount.__class__ is dict else get(mount, "name")
                 if not isinstance(name, str) or not name or name in known:
                     continue
                 # the wording is made for a finding only
@@ -836,6 +841,10 @@ def _pod_spec_invalid(
         name_path = (*spec_path, "volumes", index, "name")
         if name.__class__ is str and name and _dns1123_label_passes(name):
             problems: list[Problem] = []  # the usual case, as _name_problems says
+        elif name.__class__ is str and name:
+            # a name that is not a label: _name_problems' findings, without its generator
+            problems = [Problem(name_path, m) for m in _label_name_messages("volume", name, how)]
+            yield from problems
         else:
             problems = list(_name_problems(name_path, name, "volume", how, "name" in volume))
             yield from problems
@@ -863,7 +872,12 @@ def _pod_spec_invalid(
         noun = "init container" if init else "container"
         name = container.get("name")
         name_path = (*path, "name")
-        if not (name.__class__ is str and name and _dns1123_label_passes(name)):
+        if name.__class__ is str and name:
+            if not _dns1123_label_passes(name):
+                # not a label: _name_problems' findings, without its generator
+                for message in _label_name_messages(noun, name, how):
+                    yield Problem(name_path, message)
+        else:
             yield from _name_problems(name_path, name, noun, how, "name" in container)
         if isinstance(name, str) and name:
             if init:
