@@ -1064,3 +1064,52 @@ def test_named_reads_the_names_as_get(items: list[Any]) -> None:
     assert podspec._named(items, "name") == by_get
     nested = [{"metadata": item} for item in items]
     assert podspec._named(nested, "metadata", "name") == by_get
+
+
+@SETTINGS
+@given(name=_SCALAR, init=st.booleans())
+def test_pod_spec_invalid_says_of_names_what_name_problems_says(name: object, init: bool) -> None:
+    # a container's and a volume's name that is not a label are told without _name_problems'
+    # generator: the same findings
+    group = "initContainers" if init else "containers"
+    spec = {"containers": [], group: [{"name": name, "image": "i"}], "volumes": [{"name": name}]}
+    obj = _object({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec})
+    if obj is None:
+        return
+    how = podspec.rejection(obj, CTX)
+    found = _checked(podspec.pod_spec_invalid, obj)
+    noun = "init container" if init else "container"
+    expected = [
+        *podspec._name_problems(("spec", "volumes", 0, "name"), name, "volume", how, True),
+        *podspec._name_problems(("spec", group, 0, "name"), name, noun, how, True),
+    ]
+    assert [p for p in found if p.path[-1] == "name"] == expected
+
+
+@SETTINGS
+@given(data=_manifests())
+def test_name_invalid_positioned_findings_are_the_checks_problems(data: dict[str, Any]) -> None:
+    # the engine runs name_invalid_findings instead of name_invalid: the same findings, in order
+    from kpolicy.engine import _POSITIONED
+
+    obj = _object(data)
+    if obj is None:
+        return
+    assert _POSITIONED[names_checks.name_invalid] is names_checks.name_invalid_findings
+    problems = _checked(names_checks.name_invalid, obj)
+    assert all(not p.related for p in problems)
+    expected = [
+        (p.rule or "name-invalid", p.path, p.message, p.anchor, None, p.fix, p.rejects)
+        for p in problems
+    ]
+    assert _checked(names_checks.name_invalid_findings, obj) == expected
+
+
+def test_name_invalid_positioned_takes_the_usual_finding_without_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    obj = _object({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "Web_1"}})
+    assert obj is not None
+    monkeypatch.setattr(names_checks, "name_invalid", None)  # the general path would raise
+    found = _checked(names_checks.name_invalid_findings, obj)
+    assert [f[:2] for f in found] == [("name-invalid", ("metadata", "name"))]

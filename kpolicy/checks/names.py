@@ -16,6 +16,7 @@ from kpolicy.checks.podspec import (
     statefulset_template_validated,
     template_rejects,
 )
+from kpolicy.engine import Positioned, positioned
 from kpolicy.fix import set_value
 from kpolicy.k8s.apis import unserved
 from kpolicy.k8s.validation import (
@@ -378,6 +379,37 @@ def name_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
 
 # the kinds whose names _batch_name_problems judges further
 _BATCH_KINDS: Final = frozenset({"CronJob", "Job"})
+_NAME_INVALID: Final = "name-invalid"
+_NAME_PATH: Final[Path] = ("metadata", "name")
+
+
+@positioned(name_invalid)
+def name_invalid_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
+    """The findings of :func:`name_invalid` as the engine runs them: the usual finding (a
+    plain name that is not valid, no generateName, no batch kind, no hostname) made without
+    a Problem; any other object's problems as :func:`_name_invalid` makes them (none has
+    related locations)."""
+    kind = obj.ref.kind or ""  # obj.kind without the property's call
+    if kind not in _NAME_CHECKS or not is_builtin(obj):
+        return
+    meta = obj.data.get("metadata")
+    if meta.__class__ is dict and kind not in _BATCH_KINDS and not meta.get("generateName"):
+        name = meta.get("name")
+        if name.__class__ is str and name and not _hostname_set(obj):
+            if not _NAME_PASSES[kind](name):
+                for message in _name_messages(kind, name):
+                    yield _NAME_INVALID, _NAME_PATH, message, "auto", None, None, None
+            return
+    for problem in name_invalid(obj, ctx):
+        yield (
+            problem.rule or _NAME_INVALID,
+            problem.path,
+            problem.message,
+            problem.anchor,
+            None,
+            problem.fix,
+            problem.rejects,
+        )
 
 
 def _hostname_set(obj: KObject) -> bool:
