@@ -1113,3 +1113,14 @@ def test_name_invalid_positioned_takes_the_usual_finding_without_a_problem(
     monkeypatch.setattr(names_checks, "name_invalid", None)  # the general path would raise
     found = _checked(names_checks.name_invalid_findings, obj)
     assert [f[:2] for f in found] == [("name-invalid", ("metadata", "name"))]
+
+
+def test_name_invalid_positioned_answers_a_valid_name_without_a_generator() -> None:
+    obj = _object({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}})
+    assert obj is not None
+    workload.checking(obj)
+    try:
+        assert names_checks.name_invalid_findings(obj, CTX) is names_checks._NO_FINDINGS
+    finally:
+        workload.checking(None)
+    assert list(names_checks._NO_FINDINGS) == []

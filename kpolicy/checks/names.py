@@ -380,27 +380,38 @@ def name_invalid(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
 # the kinds whose names _batch_name_problems judges further
 _BATCH_KINDS: Final = frozenset({"CronJob", "Job"})
 _NAME_INVALID: Final = "name-invalid"
+# what name_invalid_findings returns for an object it has nothing to say of (an exhausted
+# iterator, shared: nothing is ever read from it)
+_NO_FINDINGS: Final[Iterator[Positioned]] = iter(())
 _NAME_PATH: Final[Path] = ("metadata", "name")
 
 
 @positioned(name_invalid)
 def name_invalid_findings(obj: KObject, ctx: RuleContext) -> Iterator[Positioned]:
-    """The findings of :func:`name_invalid` as the engine runs them: the usual finding (a
-    plain name that is not valid, no generateName, no batch kind, no hostname) made without
-    a Problem; any other object's problems as :func:`_name_invalid` makes them (none has
-    related locations)."""
+    """The findings of :func:`name_invalid` as the engine runs them: the usual object (a plain
+    name, no generateName, no batch kind, no hostname) answered without a generator, and its
+    finding, when the name is not valid, made without a Problem; any other object's problems
+    as :func:`_name_invalid` makes them (none has related locations)."""
     kind = obj.ref.kind or ""  # obj.kind without the property's call
     if kind not in _NAME_CHECKS or not is_builtin(obj):
-        return
+        return _NO_FINDINGS
     meta = obj.data.get("metadata")
     if meta.__class__ is dict and kind not in _BATCH_KINDS and not meta.get("generateName"):
         name = meta.get("name")
         if name.__class__ is str and name and not _hostname_set(obj):
-            if not _NAME_PASSES[kind](name):
-                for message in _name_messages(kind, name):
-                    yield _NAME_INVALID, _NAME_PATH, message, "auto", None, None, None
-            return
-    for problem in name_invalid(obj, ctx):
+            if _NAME_PASSES[kind](name):
+                return _NO_FINDINGS  # a valid name (the usual case)
+            return iter(
+                [
+                    (_NAME_INVALID, _NAME_PATH, message, "auto", None, None, None)
+                    for message in _name_messages(kind, name)
+                ]
+            )
+    return _as_positioned(name_invalid(obj, ctx))
+
+
+def _as_positioned(problems: Iterable[Problem]) -> Iterator[Positioned]:
+    for problem in problems:
         yield (
             problem.rule or _NAME_INVALID,
             problem.path,
