@@ -282,21 +282,35 @@ def _walk(
         real = os.path.realpath(path)
         return not (real == root or real.startswith(root.rstrip(os.sep) + os.sep))
 
-    # the real path of each folder the walk will enter: a folder entered by a name that is
-    # not a symbolic link is its parent's real path and that name (no realpath, whose lstat
-    # of every component is most of a replayed run's walk); a link's target, by realpath
-    reals: dict[str, str] = {top: root}
-    for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
-        real = reals.pop(folder, None)
-        if real is None:  # pragma: no cover - every folder entered was recorded below
-            real = os.path.realpath(folder)
+    # each folder to enter with its real path: a folder entered by a name that is not a
+    # symbolic link is its parent's real path and that name (no realpath, whose lstat of every
+    # component is most of a replayed run's walk); a link's target, by realpath. Entered as
+    # os.walk(top, followlinks=True) enters them (top-down, each folder's sub-folders in the
+    # order kept, depth first), listed with os.scandir as it lists them, without its
+    # generator per folder and loop per entry
+    pending: list[tuple[str, str]] = [(top, root)]
+    lstat, is_regular = os.lstat, stat.S_ISREG
+    while pending:
+        folder, real = pending.pop()
+        dirs: list[str] = []
+        names: list[str] = []
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:  # as os.walk: not a folder then
+                        is_dir = False
+                    (dirs if is_dir else names).append(entry.name)
+        except OSError as exc:  # as os.walk: the folder is reported and left out
+            on_error(exc)
+            continue
         if real in visited_dirs:
-            dirs[:] = []
             continue
         visited_dirs.add(real)
         if ignore is not None:
             ignore.enter(folder)
-        kept = []
+        kept: list[tuple[str, str]] = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
             if d.startswith(".") or is_excluded(sub, patterns, base):
@@ -314,9 +328,8 @@ def _walk(
                 continue
             if real_sub in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
-            reals[sub] = real_sub
-            kept.append(d)
-        dirs[:] = kept
+            kept.append((sub, real_sub))
+        pending.extend(reversed(kept))
         prefix = _shown(os.path.join(folder, ""), top)  # each name's display: prefix + name
         for name in sorted(names):
             if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
@@ -326,10 +339,21 @@ def _walk(
                 continue
             if ignore is not None and ignore.ignored(display, False):
                 continue
+            status: os.stat_result | str
             try:
-                status: os.stat_result | str = os.lstat(display)
+                found = lstat(display)
             except (OSError, ValueError):
                 status = _stat(display)
+            else:
+                if is_regular(found.st_mode) and found.st_ino:  # the common case, at once
+                    identity: tuple[int, int] | str = (found.st_dev, found.st_ino)
+                    if identity not in seen:
+                        seen.add(identity)
+                        files.append(Input(display, display, False, found.st_size))
+                        if statuses is not None:
+                            statuses[display] = found
+                    continue
+                status = found
             if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):
                 if leaves(display):
                     skipped.append(Skipped(display, outside, OUTSIDE_LINKS))
