@@ -824,6 +824,71 @@ def _described(item: Input) -> str | list[object]:
     return [display, item.location, item.explicit]
 
 
+def _described_all(items: Sequence[Input]) -> list[str | list[object]]:
+    """:func:`_described` of each item, in one pass (a walked file is its name alone)."""
+    return [
+        item.display if not item.explicit and item._path == item.display else _described(item)
+        for item in items
+    ]
+
+
+def _unchanged(
+    statuses: dict[str, os.stat_result],
+    known_files: dict[str, object],
+    known_stats: object,
+) -> tuple[dict[str, str | None], dict[str, Signature | None]]:
+    """The digests and signatures of the files of ``statuses`` (location: status, as the walk
+    took them, all regular files) when they are the first files of the recorded state, in its
+    order, each with its recorded signature and a recorded digest: then the recorded digests
+    (as :func:`_file_state` gives for each, its signature unchanged). Else ({}, {}): the
+    caller takes each file's state on its own. ``known_stats``: the recorded signatures, a
+    list in the order of ``known_files`` (as an entry holds them) or a map of the paths."""
+    count = len(statuses)
+    recorded = list(known_files)
+    if count == 0 or len(recorded) < count:
+        return {}, {}
+    paths = _absolute_all(list(statuses))
+    if recorded[:count] != paths:
+        return {}, {}
+    if isinstance(known_stats, dict):
+        known_stats = [known_stats.get(path) for path in paths]
+    if not isinstance(known_stats, list) or len(known_stats) < count:
+        return {}, {}
+    before = known_stats[:count]
+    if set(map(type, before)) != {list}:
+        return {}, {}
+    signatures = [
+        (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in statuses.values()
+    ]
+    if list(map(tuple, before)) != signatures:
+        return {}, {}
+    digests = list(known_files.values())[:count]
+    if set(map(type, digests)) != {str}:
+        return {}, {}
+    return dict(zip(paths, digests, strict=True)), dict(  # type: ignore[arg-type]
+        zip(paths, signatures, strict=True)
+    )
+
+
+def _absolute_all(paths: list[str]) -> list[str]:
+    """:func:`_absolute_paths` of each path, in one pass."""
+    if os.name == "nt":
+        return list(map(os.path.abspath, paths))
+    cwd = os.getcwd()
+    below = cwd if cwd.endswith("/") else cwd + "/"
+    absolute = _absolute_paths()
+    return [
+        below + path
+        if path
+        and path[0] not in "/."
+        and "/." not in path
+        and "//" not in path
+        and path[-1] != "/"
+        else absolute(path)
+        for path in paths
+    ]
+
+
 def _absolute_paths() -> Callable[[str], str]:
     """:func:`os.path.abspath` for many paths at once: on POSIX the working folder is read
     once (``abspath`` reads it for every path: a system call each), with the same result."""
@@ -901,7 +966,12 @@ class RunCache:
         from kpolicy.discover import discover
 
         known_files = known[0] if known is not None and isinstance(known[0], dict) else {}
-        known_stats = known[1] if known is not None and isinstance(known[1], dict) else {}
+        # the recorded signatures: a map of the paths, or a list in the order of known_files
+        given_stats = known[1] if known is not None else None
+        if isinstance(given_stats, list) and len(given_stats) == len(known_files):
+            known_stats = dict(zip(known_files, given_stats, strict=True))
+        else:
+            known_stats = given_stats if isinstance(given_stats, dict) else {}
 
         def names(values: object) -> list[str]:
             return [str(v) for v in values] if isinstance(values, list | tuple) else []
@@ -941,6 +1011,13 @@ class RunCache:
         files: dict[str, str | None] = {}
         self._stats = {}
         absolute = _absolute_paths()
+        items = (*inputs, *context)
+        if known_files and len(statuses) == len(items):
+            # every input has a status of its own (no stdin, none named twice), in the order
+            # of the inputs: when their names and signatures are the recorded ones, in the
+            # recorded order, each keeps its recorded digest, compared all at once (what
+            # add below decides for each, file by file)
+            files, self._stats = _unchanged(statuses, known_files, given_stats)
 
         def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
             if path in files:
@@ -954,10 +1031,11 @@ class RunCache:
             files[path] = state
             self._stats[path] = current
 
-        for item in (*inputs, *context):
-            location = item.location
-            if location is not None:
-                add(absolute(location), limit, statuses.get(location))
+        if not files:
+            for item in items:
+                location = item.location
+                if location is not None:
+                    add(absolute(location), limit, statuses.get(location))
         if isinstance(config_path, str):
             add(absolute(config_path), DEFAULT_FILE_LIMIT)
         nodes = spec.get("nodes")
@@ -987,8 +1065,8 @@ class RunCache:
         }
         state: dict[str, object] = {
             "config": config_path,
-            "inputs": [_described(i) for i in inputs],
-            "context": [_described(i) for i in context],
+            "inputs": _described_all(inputs),
+            "context": _described_all(context),
             "errors": [*input_errors, *context_errors],
             "files": files,
             "trees": trees,
@@ -1021,7 +1099,7 @@ class RunCache:
             files, stats = recorded.get("files"), entry.get("stats")
             # the signatures, in the order of the files they belong to (not named again)
             if isinstance(files, dict) and isinstance(stats, list) and len(stats) == len(files):
-                known = (files, dict(zip(files, stats, strict=True)))
+                known = (files, stats)
         try:
             current = self.fingerprint(spec, known)
         except Exception:  # a broken config, an unreadable folder: run for real

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,4 +118,101 @@ def test_a_replay_reads_an_ascii_report_as_bytes_and_another_as_text(
         assert set(replayed) & {"report", "report_bytes"} == {key}
         value = replayed[key]
         assert (value.decode("ascii") if isinstance(value, bytes) else value) == report
+    cache_module.reset()
+
+
+def _recorded_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int) -> Any:
+    """A run over ``count`` walked files, recorded: (its cache, spec, recorded state, stats)."""
+    monkeypatch.setenv(cache_module.CACHE_ENV, str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    for index in range(count):
+        below = work / "k8s" / f"f{index % 3}"
+        below.mkdir(parents=True, exist_ok=True)
+        (below / f"m{index}.yaml").write_text(f"kind: ConfigMap\nmetadata: {{name: m{index}}}\n")
+    past = time.time() - 60
+    for path in work.rglob("*"):
+        os.utime(path, (past, past))
+    monkeypatch.chdir(work)
+    folder = cache_module.open_cache([], work)
+    assert folder is not None
+    run = cache_module.RunCache("kfast", folder, work)
+    spec: dict[str, object] = {"paths": ["k8s"], "context": [], "stdin_name": "<stdin>"}
+    run.begin(spec)
+    run.started_ns += 10**12  # nothing is too recent
+    assert run.store({"report": "r\n", "stderr": "", "exit": 0})
+    raw = folder.read(cache_module._RUNS, run.name, cache_module.RUN_PURPOSE)
+    assert raw is not None
+    entry = cache_module.loads(raw)
+    return run, entry["spec"], entry["state"], entry["stats"]
+
+
+def test_unchanged_walked_files_are_compared_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay whose walked files are the recorded ones with their recorded signatures takes
+    their digests in one comparison (no _file_state per file), and the state is the one the
+    file-by-file comparison gives, and the one hashing every file gives."""
+    run, spec, state, stats = _recorded_run(tmp_path, monkeypatch, 7)
+    calls: list[str] = []
+    real = cache_module._file_state
+
+    def counted(path: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "_file_state", counted)
+    hashed: list[str] = []
+    real_hash = cache_module.hash_stream
+
+    def hashing(path: str, *args: Any) -> Any:
+        hashed.append(path)
+        return real_hash(path, *args)
+
+    monkeypatch.setattr(cache_module, "hash_stream", hashing)
+    fast = run.fingerprint(spec, (state["files"], stats))
+    assert fast == state
+    assert not [path for path in calls if path.endswith(".yaml")]  # taken: none one by one
+    calls.clear()
+    assert run.fingerprint(spec, ({}, {})) == state  # nothing known: every file hashed
+    assert len([path for path in calls if path.endswith(".yaml")]) == 7
+    calls.clear()
+    # the signatures as a map of the paths (as store gives them): taken too
+    by_path = dict(reversed(list(zip(state["files"], stats, strict=True))))
+    assert run.fingerprint(spec, (state["files"], by_path)) == state
+    assert not [path for path in calls if path.endswith(".yaml")]
+    # the file-by-file comparison alone gives the same state, reading no file either
+    monkeypatch.setattr(cache_module, "_unchanged", lambda *args: ({}, {}))
+    calls.clear()
+    hashed.clear()
+    assert run.fingerprint(spec, (state["files"], stats)) == fast
+    assert len([path for path in calls if path.endswith(".yaml")]) == 7
+    assert not hashed
+    monkeypatch.undo()
+    cache_module.reset()
+
+
+@pytest.mark.parametrize("change", ["touch", "edit", "add", "remove", "rename"])
+def test_a_change_among_the_walked_files_is_still_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """One file of many with another signature, a file more, less or renamed: the comparison
+    at once declines, and the file-by-file one decides (same bytes: the recorded state; other
+    bytes or other files: another state, a miss)."""
+    run, spec, state, stats = _recorded_run(tmp_path, monkeypatch, 9)
+    target = Path("k8s/f1/m4.yaml")
+    if change == "touch":
+        os.utime(target, (time.time() - 30, time.time() - 30))
+    elif change == "edit":
+        status = target.stat()
+        target.write_text(target.read_text().replace("m4", "m5"))  # same size and times
+        os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+    elif change == "add":
+        (target.parent / "m40.yaml").write_text("kind: ConfigMap\n")
+    elif change == "remove":
+        target.unlink()
+    else:
+        target.rename(target.parent / "m4b.yaml")
+    current = run.fingerprint(spec, (state["files"], stats))
+    assert (current == state) is (change == "touch")
+    assert current == run.fingerprint(spec)  # what hashing every file says
     cache_module.reset()
