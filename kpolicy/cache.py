@@ -679,7 +679,7 @@ def code_fingerprint() -> str:
     change then), an upgrade or a reinstall changes it."""
     import importlib.util
 
-    from kpolicy.resources import data_folder
+    from kpolicy.fsutil import data_folder  # kpolicy.resources's, one import less
 
     package = os.path.dirname(os.path.realpath(__file__))
     hasher = blake2b(digest_size=20)

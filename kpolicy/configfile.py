@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 
-from kpolicy.errors import UsageError
-
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
     from pathlib import Path  # not at run time: a replay does without pathlib (4 ms)
@@ -48,6 +46,8 @@ def find_config_file(start: str) -> str | None:
 def pyproject_section(path: str | Path) -> dict[str, object] | None:
     """The ``[tool.kpolicy]`` table of a ``pyproject.toml``, or None when it has none."""
     import tomllib
+
+    from kpolicy.errors import UsageError  # here: a replay imports this module, not errors
 
     try:
         with open(path, encoding="utf-8") as handle:

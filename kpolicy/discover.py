@@ -227,9 +227,14 @@ def discover(
         elif stat.S_ISDIR(status.st_mode):
             ignore = None
             if ignore_files:
-                from kpolicy.gitignore import IgnoreRules
+                from kpolicy.fsutil import find_work_tree
 
-                ignore = IgnoreRules(given)
+                # outside a git work tree no ignore file applies: gitignore is not imported
+                work_tree = find_work_tree(given)
+                if work_tree is not None:
+                    from kpolicy.gitignore import IgnoreRules
+
+                    ignore = IgnoreRules(given, work_tree)
             _walk(
                 given,
                 patterns,
