@@ -655,7 +655,7 @@ class CacheFolder:
 # ---------------------------------------------------------------------------------------
 # replayed lint runs
 
-_ENTRY_FORMAT = 5
+_ENTRY_FORMAT = 6
 _MAX_ENTRIES = 64
 _RUNS = "results/lint"
 _ALIASES = "results/argv"
@@ -841,26 +841,23 @@ def _unchanged(
     took them, all regular files) when they are the first files of the recorded state, in its
     order, each with its recorded signature and a recorded digest: then the recorded digests
     (as :func:`_file_state` gives for each, its signature unchanged). Else ({}, {}): the
-    caller takes each file's state on its own. ``known_stats``: the recorded signatures, a
-    list in the order of ``known_files`` (as an entry holds them) or a map of the paths."""
+    caller takes each file's state on its own. ``known_stats``: the recorded signatures (as
+    tuples), a list in the order of ``known_files`` or a map of the paths."""
     count = len(statuses)
     recorded = list(known_files)
     if count == 0 or len(recorded) < count:
         return {}, {}
-    paths = _absolute_all(list(statuses))
+    paths = _below_working_folder(list(statuses))
     if recorded[:count] != paths:
         return {}, {}
     if isinstance(known_stats, dict):
         known_stats = [known_stats.get(path) for path in paths]
     if not isinstance(known_stats, list) or len(known_stats) < count:
         return {}, {}
-    before = known_stats[:count]
-    if set(map(type, before)) != {list}:
-        return {}, {}
     signatures = [
         (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in statuses.values()
     ]
-    if list(map(tuple, before)) != signatures:
+    if known_stats[:count] != signatures:  # tuples: a list, None or another row differs
         return {}, {}
     digests = list(known_files.values())[:count]
     if set(map(type, digests)) != {str}:
@@ -870,23 +867,62 @@ def _unchanged(
     )
 
 
-def _absolute_all(paths: list[str]) -> list[str]:
-    """:func:`_absolute_paths` of each path, in one pass."""
-    if os.name == "nt":
+# the row of a file without a signature (absent, not a regular file) in packed signatures: no
+# file has it (a size of 2**64 - 1), so it is never taken for a file's
+_NO_SIGNATURE: Signature = (2**64 - 1,) * 5
+
+
+def _pack_signatures(rows: Iterable[Signature | None]) -> str | list[list[int] | None]:
+    """Signatures as an entry holds them: one hexadecimal string of 64-bit little-endian
+    unsigned integers, five a file (parsed by one C call, where a JSON list costs a replay
+    the parsing of each nanosecond integer); the JSON lists when a value does not fit (a
+    time before 1970)."""
+    listed = [_NO_SIGNATURE if row is None else row for row in rows]
+    values = [value for row in listed for value in row]
+    if all(0 <= value < 2**64 for value in values):
+        return b"".join(value.to_bytes(8, "little") for value in values).hex()
+    return [None if row == _NO_SIGNATURE else list(row) for row in listed]
+
+
+def _unpack_signatures(stats: object, count: int) -> list[Signature] | None:
+    """The ``count`` signatures :func:`_pack_signatures` gave, as tuples (a file that had
+    none: :data:`_NO_SIGNATURE`); None when they are not that."""
+    if isinstance(stats, list):
+        if len(stats) != count:
+            return None
+        return [
+            (row[0], row[1], row[2], row[3], row[4])
+            if isinstance(row, list) and len(row) == 5
+            else _NO_SIGNATURE
+            for row in stats
+        ]
+    if not isinstance(stats, str) or len(stats) != count * 80:
+        return None
+    try:
+        packed = bytes.fromhex(stats)
+    except ValueError:
+        return None
+    if sys.byteorder == "little":
+        values = memoryview(packed).cast("Q").tolist()
+    else:  # pragma: no cover - a big-endian machine
+        values = [int.from_bytes(packed[i : i + 8], "little") for i in range(0, len(packed), 8)]
+    rows = iter(values)
+    return list(zip(rows, rows, rows, rows, rows, strict=True))
+
+
+def _below_working_folder(paths: list[str]) -> list[str]:
+    """:func:`os.path.abspath` of each path where the result is a recorded path: a relative
+    path is joined to the working folder as it is, which is abspath's answer whenever the
+    joined path is a normal one, as every recorded path is (abspath gives the normal form of
+    the joined path, and a normal path is its own). A path where that is not so (``..``,
+    ``./``) comes out as no recorded path, and the caller then takes each file's state on its
+    own. An absolute path is abspath's."""
+    if os.name == "nt":  # abspath there is the system's GetFullPathNameW (drives, devices)
         return list(map(os.path.abspath, paths))
     cwd = os.getcwd()
     below = cwd if cwd.endswith("/") else cwd + "/"
     absolute = _absolute_paths()
-    return [
-        below + path
-        if path
-        and path[0] not in "/."
-        and "/." not in path
-        and "//" not in path
-        and path[-1] != "/"
-        else absolute(path)
-        for path in paths
-    ]
+    return [below + path if path[:1] != "/" else absolute(path) for path in paths]
 
 
 def _absolute_paths() -> Callable[[str], str]:
@@ -968,10 +1004,12 @@ class RunCache:
         known_files = known[0] if known is not None and isinstance(known[0], dict) else {}
         # the recorded signatures: a map of the paths, or a list in the order of known_files
         given_stats = known[1] if known is not None else None
-        if isinstance(given_stats, list) and len(given_stats) == len(known_files):
-            known_stats = dict(zip(known_files, given_stats, strict=True))
-        else:
-            known_stats = given_stats if isinstance(given_stats, dict) else {}
+        if not isinstance(given_stats, dict):  # as an entry holds them (_pack_signatures)
+            given_stats = _unpack_signatures(given_stats, len(known_files))
+        # by path, made when a file is first taken on its own
+        known_stats: dict[str, object] | None = (
+            given_stats if isinstance(given_stats, dict) else None
+        )
 
         def names(values: object) -> list[str]:
             return [str(v) for v in values] if isinstance(values, list | tuple) else []
@@ -1020,13 +1058,17 @@ class RunCache:
             files, self._stats = _unchanged(statuses, known_files, given_stats)
 
         def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
+            nonlocal known_stats
             if path in files:
                 return
+            if known_stats is None:
+                rows = given_stats if isinstance(given_stats, list) else ()
+                known_stats = dict(zip(known_files, rows, strict=False))
             before = known_files.get(path)
             signature = known_stats.get(path)
             hint = None
-            if isinstance(before, str) and isinstance(signature, list) and len(signature) == 5:
-                hint = (before, tuple(signature))
+            if isinstance(before, str) and isinstance(signature, tuple) and len(signature) == 5:
+                hint = (before, signature)
             state, current = _file_state(path, hint, size_limit, status)
             files[path] = state
             self._stats[path] = current
@@ -1098,7 +1140,7 @@ class RunCache:
         if isinstance(recorded, dict):
             files, stats = recorded.get("files"), entry.get("stats")
             # the signatures, in the order of the files they belong to (not named again)
-            if isinstance(files, dict) and isinstance(stats, list) and len(stats) == len(files):
+            if isinstance(files, dict) and isinstance(stats, list | str):
                 known = (files, stats)
         try:
             current = self.fingerprint(spec, known)
@@ -1173,9 +1215,7 @@ class RunCache:
         files = before["files"]
         if not isinstance(files, dict) or any(state is None for state in files.values()):
             return False  # a file that could not be hashed: nothing to compare with later
-        recorded = {
-            path: list(signature) for path, signature in stats.items() if signature is not None
-        }
+        recorded = {path: signature for path, signature in stats.items() if signature is not None}
         try:
             # every input's signature was just checked: only new or moved files are read
             after = self.fingerprint(self._spec, (before.get("files"), recorded))
@@ -1193,8 +1233,8 @@ class RunCache:
             "format": _ENTRY_FORMAT,
             "spec": self._spec,
             "state": before,
-            # each file's signature (or null), in the order of state.files
-            "stats": [recorded.get(path) for path in files],
+            # each file's signature, in the order of state.files (_pack_signatures)
+            "stats": _pack_signatures(recorded.get(path) for path in files),
             "outputs": {**kept, "report_mac": report_mac, "to_file": output is not None},
         }
         import json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import time
@@ -177,7 +178,9 @@ def test_unchanged_walked_files_are_compared_at_once(
     assert len([path for path in calls if path.endswith(".yaml")]) == 7
     calls.clear()
     # the signatures as a map of the paths (as store gives them): taken too
-    by_path = dict(reversed(list(zip(state["files"], stats, strict=True))))
+    rows = cache_module._unpack_signatures(stats, len(state["files"]))
+    assert rows is not None
+    by_path = dict(reversed(list(zip(state["files"], rows, strict=True))))
     assert run.fingerprint(spec, (state["files"], by_path)) == state
     assert not [path for path in calls if path.endswith(".yaml")]
     # the file-by-file comparison alone gives the same state, reading no file either
@@ -216,3 +219,38 @@ def test_a_change_among_the_walked_files_is_still_seen(
     assert (current == state) is (change == "touch")
     assert current == run.fingerprint(spec)  # what hashing every file says
     cache_module.reset()
+
+
+@pytest.mark.parametrize("path", [*PLAIN, *OTHER, "/abs/x.yaml", "", "a/", "./a", "a//b"])
+def test_a_path_below_the_working_folder_is_abspaths_or_no_recorded_path(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparison at once joins each walked name to the working folder: where that is
+    not abspath's answer, it is no normal path, so it equals no recorded (abspath) path."""
+    for folder in (tmp_path, Path("/")):
+        monkeypatch.chdir(folder)
+        joined = cache_module._below_working_folder([path])[0]
+        assert joined == os.path.abspath(path) or (
+            not path.startswith("/") and joined != os.path.normpath(joined)
+        )
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [(1, 2, 3, 4, 5), None, (0, 2**63, 2**64 - 2, 7, 2**32)],
+        [],
+        [None],
+        [(10, -5, 3, 4, 5), None],  # a time before 1970: the JSON lists
+    ],
+)
+def test_signatures_are_packed_and_unpacked_to_the_same_rows(rows: list[Any]) -> None:
+    """An entry's signatures as one hexadecimal string (a list where a value does not fit),
+    read back as the rows, a missing one as the row no file has; damaged: None."""
+    packed = cache_module._pack_signatures(rows)
+    assert isinstance(packed, list) is any(r and min(r) < 0 for r in rows)
+    unpacked = cache_module._unpack_signatures(json.loads(json.dumps(packed)), len(rows))
+    assert unpacked == [cache_module._NO_SIGNATURE if r is None else r for r in rows]
+    assert cache_module._unpack_signatures(packed, len(rows) + 1) is None
+    if isinstance(packed, str) and packed:
+        assert cache_module._unpack_signatures(packed[:-2] + "zz", len(rows)) is None
