@@ -43,7 +43,16 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
-from kpolicy.fsutil import NOFOLLOW, NotRegular, Output, OutputError, inside, open_regular
+from kpolicy.fsutil import (
+    NOFOLLOW,
+    NotRegular,
+    Output,
+    OutputError,
+    inside,
+    isfile,
+    lexists,
+    open_regular,
+)
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
@@ -195,7 +204,7 @@ def _is_git_dir(folder: str) -> bool:
     """What git's discovery takes for a repository: a ``HEAD`` file beside ``objects`` and
     ``refs`` folders (a bare repository, or the inside of ``.git``)."""
     return (
-        os.path.isfile(os.path.join(folder, "HEAD"))
+        isfile(os.path.join(folder, "HEAD"))
         and os.path.isdir(os.path.join(folder, "objects"))
         and os.path.isdir(os.path.join(folder, "refs"))
     )
@@ -208,7 +217,7 @@ def repositories_around(folder: str) -> tuple[str, ...]:
     found: list[str] = []
     current = folder
     while True:
-        if os.path.lexists(os.path.join(current, ".git")) or _is_git_dir(current):
+        if lexists(os.path.join(current, ".git")) or _is_git_dir(current):
             found.append(current)
         parent = os.path.dirname(current)
         if parent == current:
@@ -1090,7 +1099,7 @@ class RunCache:
         # files), recorded after it: a change there, or a file appearing there, is a miss
         for path in names(spec.get("also")):
             path = absolute(path)
-            if os.path.lexists(path):
+            if lexists(path):
                 add(path, DEFAULT_FILE_LIMIT)
             elif path not in files:
                 files[path] = _ABSENT  # looked for and not there: one appearing is a miss
@@ -1188,7 +1197,7 @@ class RunCache:
         for path in extra:
             if path in files:
                 continue
-            if os.path.lexists(path):
+            if lexists(path):
                 files[path], self._stats[path] = _file_state(path)
             else:
                 files[path], self._stats[path] = _ABSENT, None

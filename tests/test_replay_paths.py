@@ -254,3 +254,45 @@ def test_signatures_are_packed_and_unpacked_to_the_same_rows(rows: list[Any]) ->
     assert cache_module._unpack_signatures(packed, len(rows) + 1) is None
     if isinstance(packed, str) and packed:
         assert cache_module._unpack_signatures(packed[:-2] + "zz", len(rows)) is None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs need POSIX")
+def test_lexists_and_isfile_answer_as_os_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kpolicy.fsutil's lexists (one faccessat that does not follow a final link) and isfile
+    give os.path's answers: files, folders, links (broken, looping, to a folder), a FIFO,
+    paths through a file, names too long or with a NUL; and the same without faccessat."""
+    from kpolicy import fsutil
+
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "link").symlink_to("file")
+    (tmp_path / "broken").symlink_to("missing")
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "to-folder").symlink_to("folder")
+    os.mkfifo(tmp_path / "fifo")
+    names = [
+        "file",
+        "folder",
+        "link",
+        "broken",
+        "loop",
+        "to-folder",
+        "fifo",
+        "missing",
+        "file/below",
+        "missing/below",
+        "link/",
+        "folder/",
+        "x" * 300,
+        "a\0b",
+        "",
+    ]
+    paths = [str(tmp_path / name) if name else name for name in names]
+    assert (os.access in os.supports_follow_symlinks) == fsutil._ACCESS_SEES_LINKS
+    for sees_links in (fsutil._ACCESS_SEES_LINKS, False):
+        monkeypatch.setattr(fsutil, "_ACCESS_SEES_LINKS", sees_links)
+        for path in paths:
+            assert fsutil.lexists(path) == os.path.lexists(path), (sees_links, path)
+            assert fsutil.isfile(path) == os.path.isfile(path), (sees_links, path)
