@@ -934,6 +934,49 @@ def _below_working_folder(paths: list[str]) -> list[str]:
     return [below + path if path[:1] != "/" else absolute(path) for path in paths]
 
 
+def _compacted(state: dict[str, object]) -> dict[str, object]:
+    """A state as an entry holds it: when its inputs are the names of its first files below
+    one folder (a folder walked from the working folder: its files' names are their paths
+    below it, and a file's state is kept under its whole path), the inputs are that folder
+    and their number instead of each name a second time (:func:`_expanded` gives them
+    back); else as it is."""
+    inputs, files = state.get("inputs"), state.get("files")
+    if not isinstance(inputs, list) or not inputs or not isinstance(files, dict) or not files:
+        return state
+    first = next(iter(files))
+    if not isinstance(first, str) or not isinstance(inputs[0], str):
+        return state
+    below = first[: len(first) - len(inputs[0])]
+    if not below.endswith("/") or below + inputs[0] != first:
+        return state
+    count = len(inputs)
+    if _expanded_inputs(below, count, files) != inputs:
+        return state
+    return {**state, "inputs": {"below": below, "count": count}}
+
+
+def _expanded_inputs(below: str, count: int, files: dict[str, object]) -> list[str] | None:
+    """The names of the first ``count`` files below ``below``; None when a file is not."""
+    names = list(files)[:count]
+    if len(names) != count or not all(map(str.startswith, names, [below] * count)):
+        return None
+    start = len(below)
+    return [name[start:] for name in names]
+
+
+def _expanded(state: object) -> object:
+    """A state as :func:`_compacted` had it (a state as it is, or anything else: as it is)."""
+    if not isinstance(state, dict):
+        return state
+    inputs, files = state.get("inputs"), state.get("files")
+    if not isinstance(inputs, dict) or not isinstance(files, dict):
+        return state
+    below, count = inputs.get("below"), inputs.get("count")
+    if not isinstance(below, str) or not isinstance(count, int) or count < 1:
+        return None
+    return {**state, "inputs": _expanded_inputs(below, count, files)}
+
+
 def _absolute_paths() -> Callable[[str], str]:
     """:func:`os.path.abspath` for many paths at once: on POSIX the working folder is read
     once (``abspath`` reads it for every path: a system call each), with the same result."""
@@ -1145,6 +1188,7 @@ class RunCache:
         spec, recorded, outputs = entry.get("spec"), entry.get("state"), entry.get("outputs")
         if not isinstance(spec, dict) or not isinstance(outputs, dict):
             return None
+        recorded = _expanded(recorded)
         known = None
         if isinstance(recorded, dict):
             files, stats = recorded.get("files"), entry.get("stats")
@@ -1241,7 +1285,7 @@ class RunCache:
         entry = {
             "format": _ENTRY_FORMAT,
             "spec": self._spec,
-            "state": before,
+            "state": _compacted(before),
             # each file's signature, in the order of state.files (_pack_signatures)
             "stats": _pack_signatures(recorded.get(path) for path in files),
             "outputs": {**kept, "report_mac": report_mac, "to_file": output is not None},

@@ -144,7 +144,7 @@ def _recorded_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int) -
     raw = folder.read(cache_module._RUNS, run.name, cache_module.RUN_PURPOSE)
     assert raw is not None
     entry = cache_module.loads(raw)
-    return run, entry["spec"], entry["state"], entry["stats"]
+    return run, entry["spec"], cache_module._expanded(entry["state"]), entry["stats"]
 
 
 def test_unchanged_walked_files_are_compared_at_once(
@@ -296,3 +296,54 @@ def test_lexists_and_isfile_answer_as_os_path(
         for path in paths:
             assert fsutil.lexists(path) == os.path.lexists(path), (sees_links, path)
             assert fsutil.isfile(path) == os.path.isfile(path), (sees_links, path)
+
+
+def _state(inputs: list[Any], files: list[str]) -> dict[str, object]:
+    return {"config": None, "inputs": inputs, "errors": [], "files": dict.fromkeys(files, "d")}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "files", "compacted"),
+    [
+        (["a.yaml", "k/b.yml"], ["/w/a.yaml", "/w/k/b.yml", "/w/.kpolicy.yaml"], True),
+        (["a.yaml"], ["/a.yaml"], True),  # the working folder is /
+        (["a.yaml", "b.yaml"], ["/w/a.yaml", "/v/b.yaml"], False),  # not all below one folder
+        (["a.yaml", "b.yaml"], ["/w/a.yaml", "/w/c.yaml"], False),  # another name
+        (["../o/a.yaml"], ["/p/o/a.yaml"], False),  # a name that is not its path below
+        (["/abs/a.yaml"], ["/abs/a.yaml"], False),
+        ([["a.yaml", "a.yaml", True]], ["/w/a.yaml"], False),  # named on the command line
+        (["a.yaml", "b.yaml"], ["/w/a.yaml"], False),  # more inputs than files
+        ([], ["/w/x"], False),
+        (["<stdin>"], [], False),
+    ],
+)
+def test_an_entry_holds_walked_inputs_as_their_folder_and_number(
+    inputs: list[Any], files: list[str], compacted: bool
+) -> None:
+    """The inputs of a state, when they are the names of its first files below one folder,
+    are kept as that folder and their number, and given back as they were; else as they are
+    (and a damaged compacted form is no state)."""
+    state = _state(inputs, files)
+    kept = cache_module._compacted(state)
+    assert isinstance(kept["inputs"], dict) is compacted
+    assert cache_module._expanded(json.loads(json.dumps(kept))) == state
+    if compacted:
+        for damaged in ({"below": 1, "count": 1}, {"below": "/w/", "count": 0}, {"x": 1}):
+            assert cache_module._expanded({**kept, "inputs": damaged}) is None
+        wrong = {**kept, "inputs": {"below": "/elsewhere/", "count": len(inputs)}}
+        assert cache_module._expanded(wrong) != state
+
+
+def test_a_replay_reads_the_compacted_inputs_of_its_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taken: a run over walked files stores its inputs compacted, and replays them."""
+    run, spec, state, stats = _recorded_run(tmp_path, monkeypatch, 4)
+    raw = run.folder.read(cache_module._RUNS, run.name, cache_module.RUN_PURPOSE)
+    assert raw is not None
+    kept = cache_module.loads(raw)["state"]
+    assert kept["inputs"] == {"below": str(tmp_path / "work") + "/", "count": 4}
+    assert state["inputs"][0] == "k8s/f0/m0.yaml" and len(state["inputs"]) == 4
+    assert run.fingerprint(spec, (state["files"], stats)) == state
+    assert run.replay() is not None
+    cache_module.reset()
