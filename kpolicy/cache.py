@@ -833,12 +833,10 @@ def _described(item: Input) -> str | list[object]:
     return [display, item.location, item.explicit]
 
 
-def _described_all(items: Sequence[Input]) -> list[str | list[object]]:
-    """:func:`_described` of each item, in one pass (a walked file is its name alone)."""
-    return [
-        item.display if not item.explicit and item._path == item.display else _described(item)
-        for item in items
-    ]
+def _described_all(items: Sequence[Input | str]) -> list[str | list[object]]:
+    """:func:`_described` of each item, in one pass (a walked file, given as its name by
+    :func:`kpolicy.discover.discover_names`, is its name alone)."""
+    return [item if isinstance(item, str) else _described(item) for item in items]
 
 
 def _unchanged(
@@ -1051,7 +1049,7 @@ class RunCache:
     ) -> dict[str, object]:
         """The state of everything the run of ``spec`` reads. ``known``: the digests and
         signatures of an entry, so that a file whose signature is unchanged is not re-read."""
-        from kpolicy.discover import discover
+        from kpolicy.discover import discover_names as discover
 
         known_files = known[0] if known is not None and isinstance(known[0], dict) else {}
         # the recorded signatures: a map of the paths, or a list in the order of known_files
@@ -1127,7 +1125,8 @@ class RunCache:
 
         if not files:
             for item in items:
-                location = item.location
+                # a walked file is its name (kpolicy.discover.discover_names)
+                location = item if isinstance(item, str) else item.location
                 if location is not None:
                     add(absolute(location), limit, statuses.get(location))
         if isinstance(config_path, str):

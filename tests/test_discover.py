@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kpolicy.discover import Input, discover
+from kpolicy.discover import Input, discover, discover_names
 from tests.test_cli import run
 
 MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
@@ -221,3 +221,22 @@ def test_the_walk_enters_folders_as_os_walk_does(
     assert [f.display for f in files] == [
         name for name in expected if not name.startswith("t/a/b/")
     ]
+
+
+def test_discover_names_gives_walked_files_as_their_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run cache's walk: each file found in a folder is its name (its Input's display
+    and location), the files named and stdin are their Inputs, in discover's order, with
+    the same errors and statuses."""
+    monkeypatch.chdir(_tree(tmp_path))
+    (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
+    paths = ["a", "-", "a/notes.txt", "missing"]
+    statuses: dict[str, os.stat_result] = {}
+    files, errors = discover(paths, [], "<in>", statuses=statuses)
+    named_statuses: dict[str, os.stat_result] = {}
+    names, named_errors = discover_names(paths, [], "<in>", statuses=named_statuses)
+    assert named_errors == errors == ["missing: no such file or directory"]
+    assert names == [f.display if not f.explicit else f for f in files]
+    assert names[:2] == ["a/one.yaml", "a/two.yml"] and isinstance(names[2], Input)
+    assert named_statuses == statuses and list(named_statuses) == list(statuses)
