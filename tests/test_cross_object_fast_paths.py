@@ -500,3 +500,59 @@ def test_custom_resources_and_folders_of_a_namespace_are_those_of_its_objects(
         for o in mine:
             by_folder.setdefault(str(Path(o.source.display).parent), []).append(o)
         assert companions._by_folder(namespace, ctx) == by_folder
+
+
+def _workload_selector_by_view(obj: KObject) -> Selector | None:
+    """selector-overlap's usable selector read through the Workload view, as it was."""
+    from kpolicy.workload import Workload
+
+    view = Workload.of(obj)
+    raw = view.selector if view is not None and not view.kind.selector_map else None
+    if not isinstance(raw, dict):
+        return None
+    selector = Selector.from_label_selector(raw)
+    if selector is None or selector.is_empty or selector.selects_nothing:
+        return None
+    return selector
+
+
+@SETTINGS
+@given(st.lists(_workload() | _any_kind(), max_size=8))
+def test_a_workloads_selector_is_read_as_the_workload_view_reads_it(
+    documents: list[tuple[str, dict[str, Any]]],
+) -> None:
+    for obj in _load(documents):
+        assert svc._workload_selector(obj) == _workload_selector_by_view(obj)
+
+
+def test_a_built_in_workloads_selector_is_read_without_the_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    objects = _load(
+        [
+            ("a/one.yaml", _statefulset("db", "db", "db")),
+            (
+                "a/one.yaml",
+                {
+                    "apiVersion": "apps.openshift.io/v1",
+                    "kind": "DeploymentConfig",
+                    "metadata": {"name": "dc"},
+                    "spec": {"selector": {"app": "dc"}, "template": {}},
+                },
+            ),
+        ]
+    )
+    from kpolicy.workload import Workload
+
+    viewed: list[str] = []
+    real = Workload.of
+
+    def counted(obj: Any) -> Any:
+        viewed.append(obj.kind)
+        return real(obj)
+
+    monkeypatch.setattr(Workload, "of", counted)
+    selector = svc._workload_selector(objects[0])
+    assert selector is not None and selector.matches({"app": "db"})
+    svc._workload_selector(objects[1])
+    assert viewed == ["DeploymentConfig"]
