@@ -8,6 +8,8 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import itemgetter
 
 from kpolicy.helm import is_hook
+from kpolicy.k8s.podtemplates import BUILTIN as BUILTIN_TEMPLATE_KINDS
+from kpolicy.k8s.podtemplates import configured_kinds
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
 from kpolicy.repo import Relation, plain_relation, plain_relation_class
@@ -47,6 +49,10 @@ _CLUSTER_SCOPED = frozenset(
         "VolumeAttachment",
     }
 )
+
+
+# the names of the built-in custom pod-template kinds (Argo Rollout, DeploymentConfig, ...)
+_CUSTOM_TEMPLATE_NAMES = frozenset(entry.kind for entry in BUILTIN_TEMPLATE_KINDS)
 
 
 # the kinds that scale a workload (scalers_targeting), in the order they are answered
@@ -105,6 +111,9 @@ class Index:
         cluster_scoped = _CLUSTER_SCOPED
         pod_spec_kinds = POD_SPEC_KINDS
         workload_kinds = WORKLOAD_KINDS
+        # runs_pods(obj) of a kind outside pod_spec_kinds: only a custom pod-template kind's
+        # (kpolicy.k8s.podtemplates.layout_of), by its name unless the config adds kinds
+        custom_names = None if configured_kinds() else _CUSTOM_TEMPLATE_NAMES
         for obj in self._objects:
             if obj.patch:
                 # a kustomize patch is merged onto another object: it is no object of its own
@@ -122,7 +131,10 @@ class Index:
             by_kind[kind].append(obj)
             by_kind_ns[(kind, ns)].append(obj)
             # runs_pods, without a call for the built-in kinds
-            if (kind in pod_spec_kinds or runs_pods(obj)) and not is_hook(obj.data):
+            if (
+                kind in pod_spec_kinds
+                or ((custom_names is None or kind in custom_names) and runs_pods(obj))
+            ) and not is_hook(obj.data):
                 # a Helm hook or test runs around a release: no Service, budget or other
                 # workload of the release is meant to select its Pods
                 layout = workload_kinds.get(kind)

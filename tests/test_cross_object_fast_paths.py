@@ -556,3 +556,29 @@ def test_a_built_in_workloads_selector_is_read_without_the_view(
     assert selector is not None and selector.matches({"app": "db"})
     svc._workload_selector(objects[1])
     assert viewed == ["DeploymentConfig"]
+
+
+def test_a_configured_pod_template_kind_is_indexed_by_its_template_labels() -> None:
+    """The index asks runs_pods only of the kinds that may be pod-template kinds: the
+    built-in custom ones by name, and every kind once the config names some."""
+    from kpolicy.k8s.podtemplates import configured, from_config
+
+    objects = _load(
+        [
+            (
+                "a/one.yaml",
+                {
+                    "apiVersion": "example.com/v1",
+                    "kind": "Widget",
+                    "metadata": {"name": "w"},
+                    "spec": {"pod": {"metadata": {"labels": {"app": "w"}}}},
+                },
+            )
+        ]
+    )
+    assert Index(objects).templates_with("default", {"app": "w"}) == []
+    entry = {"apiVersion": "example.com/v1", "kind": "Widget", "template": "/spec/pod"}
+    with configured(from_config([entry], ["config"])):
+        index = Index(objects)
+        assert index.templates_with("default", {"app": "w"}) == objects
+        assert index.labels_of(objects[0]) == {"app": "w"}
