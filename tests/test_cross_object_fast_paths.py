@@ -438,9 +438,34 @@ def test_the_index_reads_a_built_in_workloads_labels_inline(
 def test_a_name_within_a_few_edits_is_found_as_the_whole_table_finds_it(
     a: str, b: str, limit: int
 ) -> None:
-    from kpolicy.checks.companions import _edits, _within
+    from kpolicy.checks.companions import _within
 
-    assert _within(a, b, limit) == (_edits(a, b) <= limit)
+    assert _within(a, b, limit) == (_osa_distance(a, b) <= limit)
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """The optimal string alignment distance, the whole table (the definition _within stops
+    early on)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def test_the_distance_counts_each_kind_of_edit_once() -> None:
+    assert _osa_distance("web", "web") == 0
+    assert _osa_distance("web", "wbe") == 1  # a transposition
+    assert _osa_distance("web", "we") == 1
+    assert _osa_distance("web", "wxb") == 1
+    assert _osa_distance("", "abc") == 3
+    assert _osa_distance("ca", "abc") == 3  # OSA: no edit of a transposed pair
 
 
 def test_names_far_apart_are_told_apart_before_the_table_is_whole(

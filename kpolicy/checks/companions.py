@@ -65,28 +65,13 @@ def _custom_group(api_version: object) -> bool:
     return "." in group and not (group == "k8s.io" or group.endswith(".k8s.io"))
 
 
-def _edits(a: str, b: str) -> int:
-    """The optimal string alignment distance (insertions, deletions, substitutions and
-    transpositions of neighbours)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 def _within(a: str, b: str, limit: int) -> bool:
-    """``_edits(a, b) <= limit``, without the whole table where the answer shows early: the
-    distance is at least the difference of the lengths, and it never falls below the
-    smallest cost of a row and the row before it (every path to the last cell passes through
-    one of the two: a transposition skips a row). A name set against each Service or
-    workload of a folder differs from most of them at once."""
+    """Whether the optimal string alignment distance of ``a`` and ``b`` (insertions,
+    deletions, substitutions and transpositions of neighbours) is at most ``limit``; the table
+    is left unfinished where the answer shows early: the distance is at least the difference
+    of the lengths, and never below the smallest cost of a row and the row before it (every
+    path to the last cell passes through one of the two: a transposition skips a row). A name
+    set against each Service or workload of a folder differs from most of them at once."""
     if abs(len(a) - len(b)) > limit:
         return False
     previous2: list[int] = []
