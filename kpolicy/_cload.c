@@ -766,7 +766,99 @@ load_chunk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* kpolicy.yamltext.document_chunks of a text of one-byte characters, as a list of
+ * (line_offset, chunk): the chunks between "---" lines, each with the number of line feeds
+ * before it, in one pass that finds the line feeds with memchr (the chunks' "---" lines are
+ * after one). None for a text of wider characters (the generator reads it). */
+static PyObject *
+document_chunks(PyObject *module, PyObject *text)
+{
+    (void)module;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be str");
+        return NULL;
+    }
+    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND)
+        Py_RETURN_NONE;
+    const char *data = (const char *)PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    PyObject *chunks = PyList_New(0);
+    if (chunks == NULL)
+        return NULL;
+    Py_ssize_t begin = 0, lines = 0, begin_lines = 0;
+    const char *at = data, *end = data + size;
+    for (;;) {
+        const char *feed = memchr(at, '\n', (size_t)(end - at));
+        if (feed == NULL)
+            break;
+        lines++;
+        Py_ssize_t next = feed - data + 1; /* after the line feed */
+        at = feed + 1;
+        if (size - next >= 3 && data[next] == '-' && data[next + 1] == '-' &&
+            data[next + 2] == '-' &&
+            (next + 3 == size || data[next + 3] == ' ' || data[next + 3] == '\t' ||
+             data[next + 3] == '\r' || data[next + 3] == '\n')) {
+            PyObject *chunk = PyUnicode_Substring(text, begin, next);
+            PyObject *pair = chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
+            if (pair == NULL || PyList_Append(chunks, pair) < 0) {
+                Py_XDECREF(pair);
+                Py_DECREF(chunks);
+                return NULL;
+            }
+            Py_DECREF(pair);
+            begin = next;
+            begin_lines = lines;
+        }
+    }
+    PyObject *chunk = PyUnicode_Substring(text, begin, size);
+    PyObject *pair = chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
+    if (pair == NULL || PyList_Append(chunks, pair) < 0) {
+        Py_XDECREF(pair);
+        Py_DECREF(chunks);
+        return NULL;
+    }
+    Py_DECREF(pair);
+    return chunks;
+}
+
+/* kpolicy.load._node_bound without encoding the chunk: twice the number of the characters a
+ * node may start after (: - ? , [ ] { } ! & * and the line feed), plus two, plus two. */
+static PyObject *
+node_bound(PyObject *module, PyObject *chunk)
+{
+    (void)module;
+    if (!PyUnicode_Check(chunk)) {
+        PyErr_SetString(PyExc_TypeError, "chunk must be str");
+        return NULL;
+    }
+    static unsigned char starts[256];
+    if (!starts[':']) {
+        const char *indicators = ":-?,[]{}!&*\n";
+        for (const char *c = indicators; *c; c++)
+            starts[(unsigned char)*c] = 1;
+    }
+    int kind = PyUnicode_KIND(chunk);
+    const void *data = PyUnicode_DATA(chunk);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(chunk), count = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const unsigned char *bytes = (const unsigned char *)data;
+        for (Py_ssize_t i = 0; i < size; i++)
+            count += starts[bytes[i]];
+    }
+    else {
+        for (Py_ssize_t i = 0; i < size; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            count += c < 128 ? starts[c] : 0;
+        }
+    }
+    return PyLong_FromSsize_t(2 * (count + 2));
+}
+
 static PyMethodDef methods[] = {
+    {"document_chunks", (PyCFunction)document_chunks, METH_O,
+     "document_chunks(text) -> list of (line_offset, chunk), or None for a text of wider "
+     "characters"},
+    {"node_bound", (PyCFunction)node_bound, METH_O, "node_bound(chunk) -> int"},
     {"load_chunk", (PyCFunction)(void (*)(void))load_chunk, METH_FASTCALL,
      "load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) -> "
      "list of (value, records) or None"},

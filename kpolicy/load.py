@@ -188,6 +188,19 @@ def _c_loader() -> Any:
 _load_chunk = _c_loader()
 
 
+def _c_helpers() -> tuple[Any, Any]:
+    """With the C loader, its ``document_chunks`` of a text of one-byte characters (a list;
+    None for another text) and its ``_node_bound`` that does not encode the chunk."""
+    if _load_chunk is None:
+        return None, None
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    return _cload.document_chunks, _cload.node_bound
+
+
+_c_chunks, _c_node_bound = _c_helpers()
+
+
 def _escape(token: str) -> str:
     if "~" in token or "/" in token:
         return token.replace("~", "~0").replace("/", "~1")
@@ -310,7 +323,9 @@ def load_documents(
         # files joined with cat keep each one's byte order mark at a line start; YAML allows
         # one before every document and libyaml only before the first
         text = text.replace("\n\ufeff", "\n")
-    for line_offset, chunk in document_chunks(text):
+    in_c = _load_chunk is not None and _c_chunks is not None
+    chunks = _c_chunks(text) if in_c else None
+    for line_offset, chunk in document_chunks(text) if chunks is None else chunks:
         if (
             chunk.startswith("---")
             and (len(chunk) <= 64 or chunk[3:64].isspace())
@@ -319,7 +334,10 @@ def load_documents(
             # "---" alone: no document (and a file of 4 million of them is quick); a chunk
             # with text in its first line is not copied to tell
             continue
-        if len(chunk) > limits.max_nodes // 2 and _node_bound(chunk) > limits.max_nodes:
+        if (
+            len(chunk) > limits.max_nodes // 2
+            and (_c_node_bound(chunk) if in_c else _node_bound(chunk)) > limits.max_nodes
+        ):
             from kpolicy.compose import _too_many_nodes
 
             too_many = _too_many_nodes(chunk, limits)

@@ -1088,3 +1088,51 @@ def test_a_duplicate_key_with_the_same_value_is_refused_and_reported_as_today(te
     assert _chunk_results(text)[0] is None
     _assert_both_paths_agree(text)
     assert any(d.rule == "yaml-duplicate-key" for d in _loaded(text)[1])
+
+
+_CHUNK_PIECES = st.sampled_from(
+    ["\n", "---", "-", " ", "\t", "\r", "a", ":", "é", "\x85", "\u2028", "🎉", "\ufeff", "..."]
+)
+
+
+@needs_extension
+@settings(max_examples=examples(full=3000, quick=300), deadline=None)
+@given(st.lists(_CHUNK_PIECES, max_size=60).map("".join))
+def test_the_chunks_of_a_text_are_those_of_the_python_split(text: str) -> None:
+    """``document_chunks`` in C (texts of one-byte characters; None for the others) gives the
+    chunks and line offsets of ``kpolicy.yamltext.document_chunks``, and the node bound in C
+    is ``load._node_bound``."""
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    expected = list(document_chunks(text))
+    found = _cload.document_chunks(text)
+    if max(map(ord, text), default=0) > 255:
+        assert found is None
+    else:
+        assert found == expected
+    for _, chunk in expected:
+        assert _cload.node_bound(chunk) == load._node_bound(chunk)
+    assert _cload.node_bound(text) == load._node_bound(text)
+
+
+@needs_extension
+def test_the_chunks_of_long_texts_and_the_edges_are_those_of_the_python_split() -> None:
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    texts = [
+        "",
+        "---",
+        "\n---",
+        "---\n---\n",
+        "\n---\n---",
+        "a\n---x\n--- \n---\t\n---\r\n----\n",
+        "a: 1\n" * 5000 + "---\n" + "b: é\n" * 5000,
+        ("apiVersion: v1\nkind: A\n---\n" * 300) + "last",
+    ]
+    for text in texts:
+        assert _cload.document_chunks(text) == list(document_chunks(text)), text
+        assert _cload.node_bound(text) == load._node_bound(text)
+    with pytest.raises(TypeError):
+        _cload.document_chunks(b"a")
+    with pytest.raises(TypeError):
+        _cload.node_bound(b"a")
