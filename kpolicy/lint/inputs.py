@@ -261,7 +261,12 @@ def adapt_to_repo(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
     """A file's objects as its repository applies them: marked as kustomize patches when a
     kustomization names the file as one, and with the labels and images its kustomizations
     set."""
-    if repo is None or not loaded.objects or loaded.source.display.startswith("<"):
+    if (
+        repo is None
+        or not loaded.objects
+        or loaded.source.display.startswith("<")
+        or not repo.adapts_files()
+    ):
         return loaded
     display = loaded.source.display
     patch = repo.is_patch(display)
