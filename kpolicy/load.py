@@ -317,7 +317,7 @@ def load_documents(
     # what aliases add to the documents of this file, in all: bounded like one document, so
     # that many small alias bombs (each under the limit) cannot add up to gigabytes
     expansion_left = limits.max_nodes
-    hint = _TemplateHint(source.text)
+    hint: _TemplateHint | None = None  # made for the first chunk the composer reads
     text = source.text
     if "\ufeff" in text:
         # files joined with cat keep each one's byte order mark at a line start; YAML allows
@@ -354,7 +354,6 @@ def load_documents(
                 )
                 count += 1
                 continue  # what follows in this chunk is not read
-        aliases = "&" in chunk and "*" in chunk
         if _load_chunk is not None:
             # the common case in C: its documents' values and records as build makes them;
             # None (anything else: an error, a tag, an anchor, a duplicate or merge key, a
@@ -375,12 +374,14 @@ def load_documents(
                 continue
         from kpolicy import compose  # the first chunk the C loader leaves imports PyYAML
 
+        if hint is None:
+            hint = _TemplateHint(source.text)
         count, expansion_left = compose.compose_chunk(
             source,
             chunk,
             line_offset,
             limits,
-            aliases,
+            "&" in chunk and "*" in chunk,  # aliases may be there
             hint,
             documents,
             diagnostics,
