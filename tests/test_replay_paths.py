@@ -254,6 +254,9 @@ def test_signatures_are_packed_and_unpacked_to_the_same_rows(rows: list[Any]) ->
     assert cache_module._unpack_signatures(packed, len(rows) + 1) is None
     if isinstance(packed, str) and packed:
         assert cache_module._unpack_signatures(packed[:-2] + "zz", len(rows)) is None
+        # white space, which bytes.fromhex skips, in place of digits: fewer bytes, not rows
+        for spaced in (packed[:-2] + "  ", "  " + packed[2:], packed[:-16] + " " * 16):
+            assert cache_module._unpack_signatures(spaced, len(rows)) is None
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs need POSIX")
