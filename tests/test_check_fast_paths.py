@@ -1023,7 +1023,8 @@ def test_container_list_is_the_containers_generator_listed(spec: dict[str, Any])
             try:
                 assert workload.pod_containers(obj, init=init, ephemeral=ephemeral) == listed
                 # a truthy flag that is not a bool takes the general key, to the same answer
-                assert workload.pod_containers(obj, init=int(init), ephemeral=ephemeral) == listed
+                truthy: Any = int(init)
+                assert workload.pod_containers(obj, init=truthy, ephemeral=ephemeral) == listed
             finally:
                 workload.checking(None)
 
