@@ -111,3 +111,31 @@ def test_a_file_that_grew_after_its_length_was_read_is_not_taken(
     edited.write_text(edited.read_text()[: -len("# grew\n")])
     os.utime(edited, ns=(written + 10**9, written + 10**9))
     assert _from_index(folder) is not None  # the same bytes again: taken
+
+
+@pytest.mark.parametrize("severity", ["warning", "Error", "INFO"])
+def test_a_rule_from_data_is_the_rule_its_init_makes(severity: str) -> None:
+    """rule_from_data fills a RuleDef's fields without its __init__: the same record, its
+    fields in the same order, for every built-in rule and a policy of any severity's case."""
+    from kpolicy.model import Severity
+    from kpolicy.records import fields
+    from kpolicy.ruledefs import RuleDef, rule_from_data
+
+    policy = {
+        "id": "p",
+        "title": "T",
+        "severity": severity,
+        "rationale": " r ",
+        "remediation": "x.",
+    }
+    made = [rule_from_data(policy, "p.yaml"), *builtin_rules().values()]
+    assert made[0].severity is Severity(severity.lower())
+    assert (made[0].rationale, made[0].message, made[0].kinds) == ("r", "T", frozenset({"*"}))
+    names = [f.name for f in fields(RuleDef)]
+    for rule in made:
+        init = RuleDef(**{name: getattr(rule, name) for name in names})
+        assert rule == init, rule.id
+        # (a cached property, `builtin`, may follow them)
+        assert list(vars(rule).items())[: len(names)] == list(vars(init).items()), rule.id
+        assert type(rule) is RuleDef
+        assert rule.builtin is init.builtin
