@@ -1,8 +1,10 @@
-"""rules/index.json: the built-in rules' metadata read at start-up instead of the YAML files."""
+"""rules/index.marshal (and its JSON form, rules/index.json): the built-in rules' metadata read
+at start-up instead of the YAML files."""
 
 from __future__ import annotations
 
 import json
+import marshal
 import shutil
 import sys
 from pathlib import Path
@@ -11,7 +13,14 @@ from typing import Any
 import pytest
 
 from kpolicy.resources import data_dir
-from kpolicy.ruledefs import INDEX_NAME, _from_index, builtin_rules, load_rule_dir
+from kpolicy.ruledefs import (
+    INDEX_NAME,
+    JSON_INDEX_NAME,
+    _from_index,
+    builtin_rules,
+    load_rule_dir,
+    rule_index,
+)
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -21,7 +30,10 @@ from gen_rule_index import index_text
 def test_the_index_is_up_to_date() -> None:
     """After editing rules/*.yaml, `make docs` (or python tools/gen_rule_index.py)."""
     folder = data_dir("rules")
-    assert (folder / INDEX_NAME).read_text(encoding="utf-8") == index_text(folder)
+    assert (folder / JSON_INDEX_NAME).read_text(encoding="utf-8") == index_text(folder)
+    # the form kpolicy reads: the same mapping (as JSON gives it back)
+    indexed = marshal.loads((folder / INDEX_NAME).read_bytes())
+    assert indexed == json.loads(index_text(folder)) == rule_index(folder)
 
 
 def test_the_index_gives_the_rules_the_files_give() -> None:
@@ -47,9 +59,15 @@ def test_a_stale_index_is_not_used(tmp_path: Path) -> None:
     (folder / "new-rule.yaml").write_text("id: new-rule\n")  # a file the index does not list
     assert _from_index(folder) is None
     (folder / "new-rule.yaml").unlink()
-    (folder / INDEX_NAME).write_text(json.dumps({"version": 0, "files": {}}))
+    index = marshal.loads((folder / INDEX_NAME).read_bytes())
+    (folder / INDEX_NAME).write_bytes(marshal.dumps({**index, "version": 0}))
     assert _from_index(folder) is None
-    (folder / INDEX_NAME).write_text("{not json")
+    for broken in (b"{not marshal", b"", marshal.dumps(index)[:-9], marshal.dumps([index])):
+        (folder / INDEX_NAME).write_bytes(broken)
+        assert _from_index(folder) is None
+    (folder / INDEX_NAME).write_bytes(marshal.dumps(index))
+    assert _from_index(folder) is not None
+    (folder / INDEX_NAME).unlink()
     assert _from_index(folder) is None
 
 
