@@ -157,3 +157,26 @@ def test_a_rule_from_data_is_the_rule_its_init_makes(severity: str) -> None:
         assert list(vars(rule).items())[: len(names)] == list(vars(init).items()), rule.id
         assert type(rule) is RuleDef
         assert rule.builtin is init.builtin
+
+
+def test_an_example_from_data_is_the_example_its_init_makes() -> None:
+    """The examples of the index are made through Example's open twin: records of the class
+    itself, frozen, equal to what Example(...) makes, for every built-in rule."""
+    import dataclasses
+
+    from kpolicy.records import fields
+    from kpolicy.ruledefs import Example, rule_from_data
+
+    data = {"bad": "a: 1\n", "nodes": "n", "kubernetesVersion": "1.33", "description": "d"}
+    policy = {"id": "p", "title": "T", "severity": "warning", "rationale": "r", "remediation": "x."}
+    made = rule_from_data({**policy, "examples": [data, {"good": "b: 2\n"}]}, "p.yaml").examples
+    assert made == (Example("a: 1\n", None, "n", "1.33", "d"), Example(None, "b: 2\n"))
+    names = [f.name for f in fields(Example)]
+    examples = [e for rule in builtin_rules().values() for e in rule.examples]
+    assert len(examples) >= len(builtin_rules())
+    for example in [*made, *examples]:
+        assert type(example) is Example
+        assert example == Example(**{name: getattr(example, name) for name in names})
+        assert hash(example) == hash(Example(**{name: getattr(example, name) for name in names}))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            example.bad = "changed"  # type: ignore[misc]
