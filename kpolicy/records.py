@@ -495,6 +495,29 @@ class _Compat:
         return getattr(owner, self.attribute)
 
 
+# one each for every record: they read the class they are read from
+_COMPAT_FIELDS = _Compat("__dataclass_fields__")
+_COMPAT_PARAMS = _Compat("__dataclass_params__")
+
+
+class _LazyDoc:
+    """The docstring ``@dataclass`` gives a class without one (its name and
+    :func:`_signature_text`) until it is first read (``help``, ``inspect.getdoc``): then made
+    and set on the class. Made for every such record at every start, it was a twentieth of
+    their cost, and the lint path never reads it."""
+
+    __slots__ = ("declared",)
+
+    def __init__(self, declared: tuple[_Field, ...]) -> None:
+        self.declared = declared
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        cls = owner if owner is not None else type(obj)
+        text = cls.__name__ + _signature_text(cls, self.declared)
+        cls.__doc__ = text
+        return text
+
+
 def _declared(cls: type) -> tuple[_Field, ...]:
     """The fields of ``cls``'s own annotations, in order, each with its default."""
     if cls.__bases__ != (object,):
@@ -639,8 +662,8 @@ def _record(
             "frozen": frozen,
             "slots": slots,
         }
-        made.__dataclass_fields__ = _Compat("__dataclass_fields__")  # type: ignore[attr-defined]
-        made.__dataclass_params__ = _Compat("__dataclass_params__")  # type: ignore[attr-defined]
+        made.__dataclass_fields__ = _COMPAT_FIELDS  # type: ignore[attr-defined]
+        made.__dataclass_params__ = _COMPAT_PARAMS  # type: ignore[attr-defined]
         if "__match_args__" not in cls.__dict__:
             made.__match_args__ = names  # type: ignore[attr-defined,misc]
         for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
@@ -648,7 +671,7 @@ def _record(
                 method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
         if not cls.__dict__.get("__doc__"):
-            made.__doc__ = made.__name__ + _signature_text(made, declared)
+            made.__doc__ = _LazyDoc(declared)  # type: ignore[assignment]
         RECORDS.append(made)
         return made
 

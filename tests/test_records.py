@@ -375,3 +375,27 @@ def test_a_record_of_many_fields_is_made_through_an_open_twin_of_its_class() -> 
     assert [getattr(sub, f.name) for f in records.fields(sub)] == [
         getattr(made, f.name) for f in records.fields(made)
     ]
+
+
+def test_a_records_docstring_is_made_when_first_read() -> None:
+    """The docstring of a record without one is made on first read (never on the lint path),
+    the same from the class or an instance, then kept on the class."""
+
+    @record(frozen=True, slots=True)
+    class Lazy:
+        value: int
+        name: str = "x"
+
+    assert type(Lazy.__dict__["__doc__"]).__name__ == "_LazyDoc"
+    assert Lazy(1).__doc__ == "Lazy(value: 'int', name: 'str' = 'x')"
+    assert Lazy.__dict__["__doc__"] == Lazy.__doc__ == Lazy(2).__doc__
+
+    @record()
+    class Documented:
+        """Its own."""
+
+        value: int
+
+    assert Documented.__doc__ == "Its own."
+    assert dataclasses.fields(Lazy)[0].name == "value"
+    assert [f.name for f in dataclasses.fields(Documented)] == ["value"]
