@@ -7,7 +7,6 @@ from functools import cached_property
 from pathlib import Path
 
 from kpolicy import dates
-from kpolicy.baseline import Baseline, load_baseline
 from kpolicy.checks import Reads, RuleContext, SchemaService, registry
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
@@ -31,6 +30,8 @@ from kpolicy.versions import DEFAULT_VERSION, check_version
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from kpolicy.baseline import Baseline
 
 
 @record(frozen=True)
@@ -204,6 +205,8 @@ def build_session(options: LintOptions) -> Session:
 def read_baseline(path: Path, cwd: Path) -> Baseline:
     """The baseline at ``path`` (relative to ``cwd``, as the config or --baseline gives it);
     a usage error when it is missing or invalid."""
+    from kpolicy.baseline import load_baseline  # a run without a baseline does without it
+
     return load_baseline(_shown(path, cwd), cwd)
 
 
