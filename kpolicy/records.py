@@ -561,13 +561,9 @@ def _declared(cls: type) -> tuple[_Field, ...]:
     return tuple(declared)
 
 
-def _methods(
-    cls: type, declared: tuple[_Field, ...], eq: bool, repr_: bool, frozen: bool, slots: bool
-) -> dict[str, Any]:
-    names = tuple(f.name for f in declared)
-    methods: dict[str, Any] = {}
-    methods["__init__"] = _LazyInit(cls, declared, frozen)
-    if repr_:
+def _method(declared: tuple[_Field, ...], name: str) -> Any:
+    """A record's ``__repr__``, ``__eq__`` or ``__hash__``, as ``@dataclass`` writes them."""
+    if name == "__repr__":
         shown = tuple(f.name for f in declared if f.repr)
 
         @reprlib.recursive_repr()
@@ -575,8 +571,8 @@ def _methods(
             inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
             return f"{self.__class__.__qualname__}({inner})"
 
-        methods["__repr__"] = __repr__
-    if eq:
+        return __repr__
+    if name == "__eq__":
         compared = _values(tuple(f.name for f in declared if f.compare))
 
         def __eq__(self: Any, other: object) -> bool:
@@ -584,18 +580,44 @@ def _methods(
                 return compared(self) == compared(other)
             return NotImplemented
 
-        methods["__eq__"] = __eq__
-        if frozen:
-            hashed = _values(
-                tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash))
-            )
+        return __eq__
+    hashed = _values(tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash)))
 
-            def __hash__(self: Any) -> int:
-                return hash(hashed(self))
+    def __hash__(self: Any) -> int:
+        return hash(hashed(self))
 
-            methods["__hash__"] = __hash__
-        else:
-            methods["__hash__"] = None
+    return __hash__
+
+
+class _LazyMethod:
+    """A record's ``__repr__``, ``__eq__`` or ``__hash__`` until it is first read (the first
+    record of its class shown, compared or hashed): then made (:func:`_method`) and set on the
+    class. Made for each of the sixty records a run defines, at every start, they were a
+    seventh of defining them; most are never called."""
+
+    __slots__ = ("cls", "declared", "name")
+
+    def __init__(self, cls: type, declared: tuple[_Field, ...], name: str) -> None:
+        self.cls, self.declared, self.name = cls, declared, name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        made = _method(self.declared, self.name)
+        made.__qualname__ = f"{self.cls.__qualname__}.{self.name}"
+        setattr(self.cls, self.name, made)
+        return made if obj is None else made.__get__(obj, owner)
+
+
+def _methods(
+    cls: type, declared: tuple[_Field, ...], eq: bool, repr_: bool, frozen: bool, slots: bool
+) -> dict[str, Any]:
+    names = tuple(f.name for f in declared)
+    methods: dict[str, Any] = {}
+    methods["__init__"] = _LazyInit(cls, declared, frozen)
+    if repr_:
+        methods["__repr__"] = _LazyMethod(cls, declared, "__repr__")
+    if eq:
+        methods["__eq__"] = _LazyMethod(cls, declared, "__eq__")
+        methods["__hash__"] = _LazyMethod(cls, declared, "__hash__") if frozen else None
     if frozen:
         protected = frozenset(names)
         owner: Any = cls
@@ -667,7 +689,7 @@ def _record(
         if "__match_args__" not in cls.__dict__:
             made.__match_args__ = names  # type: ignore[attr-defined,misc]
         for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
-            if method is not None and not isinstance(method, _LazyInit | _LazyState):
+            if method is not None and not isinstance(method, _LazyInit | _LazyState | _LazyMethod):
                 method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
         if not cls.__dict__.get("__doc__"):

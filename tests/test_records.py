@@ -399,3 +399,42 @@ def test_a_records_docstring_is_made_when_first_read() -> None:
     assert Documented.__doc__ == "Its own."
     assert dataclasses.fields(Lazy)[0].name == "value"
     assert [f.name for f in dataclasses.fields(Documented)] == ["value"]
+
+
+def test_a_records_repr_eq_and_hash_are_made_when_first_used() -> None:
+    """__repr__, __eq__ and __hash__ are made on first use (from the class, an instance or a
+    subclass's instance), then kept on the class, and behave as @dataclass's."""
+
+    @record(frozen=True, slots=True)
+    class Lazy:
+        value: int
+        name: str = field(default="x", compare=False)
+
+    class Sub(Lazy):
+        __slots__ = ()
+
+    for name in ("__repr__", "__eq__", "__hash__"):
+        assert type(Lazy.__dict__[name]).__name__ == "_LazyMethod"
+    assert Sub(1, "a") == Sub(1, "b") and Lazy(1) != Sub(1) and Lazy(1) != Lazy(2)
+    assert hash(Sub(1, "a")) == hash(Lazy(1, "b")) == hash((1,))
+    assert (
+        repr(Sub(3))
+        == "test_a_records_repr_eq_and_hash_are_made_when_first_used.<locals>.Sub(value=3, name='x')"
+    )
+    for name in ("__repr__", "__eq__", "__hash__"):
+        made = Lazy.__dict__[name]
+        assert made.__qualname__.endswith(f"<locals>.Lazy.{name}")
+        assert getattr(Lazy, name) is made
+
+    @record(frozen=True)
+    class Other:
+        value: int
+
+    assert Other.__hash__ is Other.__dict__["__hash__"]  # read from the class: made
+    assert {Other(1): 1}[Other(1)] == 1
+
+    @record()
+    class Open:
+        value: int
+
+    assert Open.__hash__ is None and Open(1) == Open(1)
