@@ -518,19 +518,31 @@ class _LazyDoc:
         return text
 
 
+_NOT_FIELDS = ("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar")
+_NEW = object.__new__
+
+
 def _declared(cls: type) -> tuple[_Field, ...]:
     """The fields of ``cls``'s own annotations, in order, each with its default."""
     if cls.__bases__ != (object,):
         raise TypeError(f"{cls.__qualname__}: a record derives from object only")
     declared: list[_Field] = []
+    namespace = cls.__dict__
     # read as dataclasses reads them (inspect.get_annotations would import inspect)
-    own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+    own = namespace.get("__annotations__", {})
     for name, annotation in own.items():
         text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar")):
+        if text.startswith(_NOT_FIELDS):
             raise TypeError(f"{cls.__qualname__}.{name}: no ClassVar or InitVar in a record")
-        value = cls.__dict__.get(name, MISSING)
-        if isinstance(value, _Field):
+        value = namespace.get(name, MISSING)
+        if value is MISSING:
+            # _Field() without a call of its __init__: most fields have no default, and some
+            # sixty records with five hundred fields are defined at every start
+            f = _NEW(_Field)
+            f.default = f.default_factory = MISSING
+            f.init = f.repr = f.compare = True
+            f.hash = None
+        elif isinstance(value, _Field):
             f = value
         elif type(value).__name__ == "Field" and type(value).__module__ == "dataclasses":
             import dataclasses
