@@ -573,8 +573,24 @@ def _declared(cls: type) -> tuple[_Field, ...]:
     return tuple(declared)
 
 
-def _method(declared: tuple[_Field, ...], name: str) -> Any:
-    """A record's ``__repr__``, ``__eq__`` or ``__hash__``, as ``@dataclass`` writes them."""
+def _method(cls: type, declared: tuple[_Field, ...], name: str) -> Any:
+    """A record's ``__repr__``, ``__eq__``, ``__hash__``, or a frozen one's ``__setattr__`` or
+    ``__delattr__``, as ``@dataclass`` writes them."""
+    if name in ("__setattr__", "__delattr__"):
+        protected = frozenset(f.name for f in declared)
+        owner: Any = cls
+
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            if type(self) is owner or name in protected:
+                raise _frozen_error(f"cannot assign to field {name!r}")
+            super(owner, self).__setattr__(name, value)
+
+        def __delattr__(self: Any, name: str) -> None:
+            if type(self) is owner or name in protected:
+                raise _frozen_error(f"cannot delete field {name!r}")
+            super(owner, self).__delattr__(name)
+
+        return __setattr__ if name == "__setattr__" else __delattr__
     if name == "__repr__":
         shown = tuple(f.name for f in declared if f.repr)
 
@@ -602,8 +618,9 @@ def _method(declared: tuple[_Field, ...], name: str) -> Any:
 
 
 class _LazyMethod:
-    """A record's ``__repr__``, ``__eq__`` or ``__hash__`` until it is first read (the first
-    record of its class shown, compared or hashed): then made (:func:`_method`) and set on the
+    """A record's ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__`` or ``__delattr__``
+    until it is first read (the first record of its class shown, compared, hashed, or
+    assigned to: an error for a frozen one's fields): then made (:func:`_method`) and set on the
     class. Made for each of the sixty records a run defines, at every start, they were a
     seventh of defining them; most are never called."""
 
@@ -613,7 +630,7 @@ class _LazyMethod:
         self.cls, self.declared, self.name = cls, declared, name
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:
-        made = _method(self.declared, self.name)
+        made = _method(self.cls, self.declared, self.name)
         made.__qualname__ = f"{self.cls.__qualname__}.{self.name}"
         setattr(self.cls, self.name, made)
         return made if obj is None else made.__get__(obj, owner)
@@ -631,21 +648,8 @@ def _methods(
         methods["__eq__"] = _LazyMethod(cls, declared, "__eq__")
         methods["__hash__"] = _LazyMethod(cls, declared, "__hash__") if frozen else None
     if frozen:
-        protected = frozenset(names)
-        owner: Any = cls
-
-        def __setattr__(self: Any, name: str, value: Any) -> None:
-            if type(self) is owner or name in protected:
-                raise _frozen_error(f"cannot assign to field {name!r}")
-            super(owner, self).__setattr__(name, value)
-
-        def __delattr__(self: Any, name: str) -> None:
-            if type(self) is owner or name in protected:
-                raise _frozen_error(f"cannot delete field {name!r}")
-            super(owner, self).__delattr__(name)
-
-        methods["__setattr__"] = __setattr__
-        methods["__delattr__"] = __delattr__
+        methods["__setattr__"] = _LazyMethod(cls, declared, "__setattr__")
+        methods["__delattr__"] = _LazyMethod(cls, declared, "__delattr__")
         if slots:
             for method in ("__getstate__", "__setstate__"):
                 methods[method] = _LazyState(cls, names, method)

@@ -413,15 +413,22 @@ def test_a_records_repr_eq_and_hash_are_made_when_first_used() -> None:
     class Sub(Lazy):
         __slots__ = ()
 
-    for name in ("__repr__", "__eq__", "__hash__"):
+    for name in ("__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
         assert type(Lazy.__dict__[name]).__name__ == "_LazyMethod"
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'value'"):
+        Sub(1).value = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
+        del Lazy(1).name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Lazy(1).other = 2  # type: ignore[attr-defined]
+    assert Lazy.__dict__["__setattr__"].__qualname__.endswith("<locals>.Lazy.__setattr__")
     assert Sub(1, "a") == Sub(1, "b") and Lazy(1) != Sub(1) and Lazy(1) != Lazy(2)
     assert hash(Sub(1, "a")) == hash(Lazy(1, "b")) == hash((1,))
     assert (
         repr(Sub(3))
         == "test_a_records_repr_eq_and_hash_are_made_when_first_used.<locals>.Sub(value=3, name='x')"
     )
-    for name in ("__repr__", "__eq__", "__hash__"):
+    for name in ("__repr__", "__eq__", "__hash__", "__delattr__"):
         made = Lazy.__dict__[name]
         assert made.__qualname__.endswith(f"<locals>.Lazy.{name}")
         assert getattr(Lazy, name) is made

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from kpolicy import dates
 from kpolicy.checks import Reads, RuleContext, SchemaService, registry
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
@@ -165,7 +164,11 @@ def build_session(options: LintOptions) -> Session:
     cwd = options.cwd or Path.cwd()
     # today's date only where an exemption has an `until` (else datetime is not imported)
     dated = any(e.until is not None for e in config.exemptions)
-    today = options.today or (dates.today() if dated else None)
+    today = options.today
+    if today is None and dated:
+        from kpolicy import dates
+
+        today = dates.today()
     suppression = suppression_policy(
         config.exemptions,
         {rule_id: setting.suppressible for rule_id, setting in config.rules.items()},
