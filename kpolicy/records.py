@@ -683,9 +683,16 @@ def _record(
             for name in (*names, "__dict__", "__weakref__"):
                 namespace.pop(name, None)
             namespace["__slots__"] = names
+            # its methods (each made when first used) in the namespace of the new class: set
+            # on it afterwards, each updated its type slots again
+            methods = _methods(cls, declared, eq, repr, frozen, slots)
+            namespace.update(methods)
             # a new class, as @dataclass(slots=True) makes one
             made = type(cls)(cls.__name__, cls.__bases__, namespace)
             made.__qualname__ = cls.__qualname__
+            for method in methods.values():
+                if method is not None:
+                    method.cls = made  # they make the methods of the new class
         else:
             # as @dataclass leaves it: the default as the class attribute, none for a factory
             for f in declared:
@@ -693,6 +700,8 @@ def _record(
                     setattr(cls, f.name, f.default)
                 elif f.name in cls.__dict__:
                     delattr(cls, f.name)
+            for name, method in _methods(cls, declared, eq, repr, frozen, slots).items():
+                setattr(cls, name, method)
         made.__record_fields__ = declared  # type: ignore[attr-defined]
         made.__record_spec__ = {  # type: ignore[attr-defined]
             "repr": repr,
@@ -704,10 +713,6 @@ def _record(
         made.__dataclass_params__ = _COMPAT_PARAMS  # type: ignore[attr-defined]
         if "__match_args__" not in cls.__dict__:
             made.__match_args__ = names  # type: ignore[attr-defined,misc]
-        for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
-            if method is not None and not isinstance(method, _LazyInit | _LazyState | _LazyMethod):
-                method.__qualname__ = f"{made.__qualname__}.{name}"
-            setattr(made, name, method)
         if not cls.__dict__.get("__doc__"):
             made.__doc__ = _LazyDoc(declared)  # type: ignore[assignment]
         RECORDS.append(made)
