@@ -29,6 +29,8 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
 
 # the most messages, and paths, whose JSON a writer keeps (see _Lines)
 _KEPT: Final = 65_536
+# the largest line or column number whose text a writer keeps, plus one (see _Lines)
+_NUMBERS: Final = 1 << 16
 # a severity's JSON (Enum.value is a descriptor call each time)
 _SEVERITIES: Final = {severity: encode_basestring_ascii(severity.value) for severity in Severity}
 
@@ -55,6 +57,9 @@ class _Lines:
         # paths), each encoded once; emptied when one grows past _KEPT
         self._messages: dict[str, str] = {}
         self._paths: dict[str, str] = {}
+        # the text of each number from 0 as far as a line or column has needed (an int
+        # written costs five times a list's item)
+        self._numbers: list[str] = []
 
     def rendered(self, lines: Mapping[int, tuple[Diagnostic, str]]) -> Callable[[Diagnostic], str]:
         """The line of each finding: the one in ``lines`` (:attr:`LintResult.rendered`) when it
@@ -101,19 +106,49 @@ class _Lines:
         at = self._paths.get(path)
         if at is None:
             at = self._path(path)
+        numbers = self._numbers
+        count = len(numbers)
+        if not (
+            0 <= line < count
+            and 0 <= column < count
+            and 0 <= end_line < count
+            and 0 <= end_column < count
+        ):
+            numbers = self._more(line, column, end_line, end_column)
+            if numbers is None:  # a number past _NUMBERS: written as it is
+                return (
+                    f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
+                    f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
+                )
         return (
-            f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
-            f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
+            f'{head[1]}{said}{last[2]}{numbers[line]}, "column": {numbers[column]}, '
+            f'"endLine": {numbers[end_line]}, "endColumn": {numbers[end_column]}, '
+            f'"path": {at}{last[3]}'
         )
+
+    def _more(self, line: int, column: int, end_line: int, end_column: int) -> list[str] | None:
+        """The texts of the numbers from 0 to at least the largest of these (twice as many as
+        before, at least: a run's lines grow file by file), None when one is negative or not
+        below _NUMBERS."""
+        largest = max(line, column, end_line, end_column)
+        if min(line, column, end_line, end_column) < 0 or largest >= _NUMBERS:
+            return None
+        numbers = self._numbers
+        count = len(numbers)
+        numbers.extend(map(str, range(count, min(max(largest + 1, 2 * count, 128), _NUMBERS))))
+        return numbers
 
     def _message(self, message: str) -> str:
         messages = self._messages
         if len(messages) >= _KEPT:
             messages.clear()
-        shown = message
-        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
-            shown = escape.text(message)
-        encoded = messages[message] = encode_basestring_ascii(shown)
+        encoded = encode_basestring_ascii(message)
+        # an ASCII text that JSON writes as it is (two quotes more) has no control character
+        # and no DEL (JSON escapes them): escape.text leaves it as it is. Told so by its JSON,
+        # which is needed anyway, instead of a second pass over it (isprintable)
+        if not (len(encoded) == len(message) + 2 and message.isascii()):
+            encoded = encode_basestring_ascii(escape.text(message))
+        messages[message] = encoded
         return encoded
 
     def _path(self, path: str) -> str:
