@@ -114,12 +114,13 @@ class _Lines:
             and 0 <= end_line < count
             and 0 <= end_column < count
         ):
-            numbers = self._more(line, column, end_line, end_column)
-            if numbers is None:  # a number past _NUMBERS: written as it is
+            more = self._more(line, column, end_line, end_column)
+            if more is None:  # a number past _NUMBERS: written as it is
                 return (
                     f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
                     f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
                 )
+            numbers = more
         return (
             f'{head[1]}{said}{last[2]}{numbers[line]}, "column": {numbers[column]}, '
             f'"endLine": {numbers[end_line]}, "endColumn": {numbers[end_column]}, '
