@@ -179,7 +179,19 @@ class KObject:
         return self.source.context_only
 
     def span(self, path: Path, anchor: Anchor = "auto") -> Span:
-        return self.span_at(to_pointer(path), anchor)
+        span = self.positions.path_span(self.base, self.data, path, anchor)
+        if span is None:
+            return self.span_at(to_pointer(path), anchor)
+        return span
+
+    def span_at_path(self, path: Path, pointer: str, anchor: Anchor = "auto") -> Span:
+        """:meth:`span_at` of ``pointer``, the pointer of ``path``: found by walking the
+        object's value along ``path`` where the table can (see
+        :meth:`kpolicy.positions.PositionTable.path_span`), else by ``pointer``."""
+        span = self.positions.path_span(self.base, self.data, path, anchor)
+        if span is None:
+            return self.span_at(pointer, anchor)
+        return span
 
     def span_at(self, pointer: str, anchor: Anchor = "auto") -> Span:
         """:meth:`span` of the path whose pointer (from the object) is ``pointer``."""

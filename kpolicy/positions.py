@@ -428,6 +428,67 @@ class PositionTable:
             exact = False
             probe = probe[: probe.rfind("/")]
 
+    def path_span(self, base: str, node: Any, path: tuple[Any, ...], anchor: Anchor) -> Span | None:
+        """What ``KObject.span_at`` gives for the pointer of ``path`` (str keys of mappings,
+        int positions in lists) below ``node``, the value at ``base``, found by walking the
+        value along ``path`` instead of a pointer string from the document's root; None where
+        the general lookup must answer: not a compact table of a regular document, ``node``
+        not the value it holds at ``base``, a token of another type at a container, or
+        nothing of ``path`` below ``node`` (the object's kind is the place).
+
+        As ``resolve``: the node at ``path`` with ``anchor``, else the nearest existing
+        ancestor's key (the deepest node the walk reached: a missing field's parent)."""
+        if self._entries is not None or self._irregular:
+            return None
+        if base:
+            index = self.record_at(base, node)
+            if index < 0:
+                return None
+        elif self._root is node:
+            index = 0
+        else:
+            return None
+        records = self._records
+        depth = 0
+        for token in path:
+            cls = node.__class__
+            if cls is dict:
+                if token.__class__ is not str:
+                    return None  # a pointer token of another type: as the pointer says
+                value = node.get(token, _ABSENT)
+                if value is _ABSENT:
+                    break
+                if len(node) > _SCANNED:
+                    index = self._children_of(index, node)[token]
+                else:
+                    # the children follow their container's record, each after its subtree
+                    index += 1
+                    for key in node:
+                        if key == token:
+                            break
+                        index += records[index * RECORD + 8]
+            elif cls is list:
+                if token.__class__ is not int:
+                    return None  # a pointer token of another type: as the pointer says
+                if not 0 <= token < len(node):
+                    break
+                value = node[token]
+                if token > _SCANNED:
+                    index = self._children_of(index, node)[token]
+                else:
+                    index += 1
+                    for _ in range(token):
+                        index += records[index * RECORD + 8]
+            else:
+                break
+            node = value
+            depth += 1
+        if depth == len(path):
+            return self.span_of(index, anchor)
+        if not depth:
+            return None
+        return self.span_of(index, "key")
+
     def _resolve_entries(self, pointer: str, anchor: Anchor) -> tuple[Span, str]:
         exact = True
         probe = pointer

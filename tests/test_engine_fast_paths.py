@@ -390,3 +390,88 @@ def test_check_files_runs_the_deferred_checks_through_the_fast_path(
     assert [_found([d]) for d in fast.diagnostics] == [_found([d]) for d in whole.diagnostics]
     assert fast.suppressed == whole.suppressed
     assert fast.summary == whole.summary
+
+
+_WALKED = (
+    # a List's items (their base is /items/N), a mapping and a list past the scanned size,
+    # keys that are not strings, a flow mapping, nulls and empty containers
+    "apiVersion: v1\nkind: List\nitems:\n"
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n"
+    + "".join(f"    k{n}: v{n}\n" for n in range(20))
+    + "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: b\n  spec:\n    containers:\n"
+    + "".join(f"    - name: c{n}\n      ports: [{{containerPort: {n}}}]\n" for n in range(20))
+    + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {}\n"
+    "data:\n  1: one\n  '2': two\n  'a/b~c': x\n  empty: []\n  none: null\n"
+    "---\n# irregular: a duplicate key and a merge key\n"
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: 1, a: 2}\n"
+    "---\napiVersion: v1\nkind: ConfigMap\nbase: &b {x: 1}\nmetadata: {<<: *b, name: e}\n"
+)
+
+
+def _walked_objects() -> list[KObject]:
+    return [*_objects(), *load_text(SourceFile("walked.yaml", _WALKED)).objects]
+
+
+def _paths_to_try(obj: KObject) -> list[Any]:
+    """Every path of the object's value, and from each: a missing key, a missing position,
+    a token of another type than its container's (an int key, a str position, a bool, a
+    negative position), a token below a scalar, and a missing path of several tokens."""
+    tried: list[Any] = []
+    for path in _paths_of(obj.data):
+        tried += [
+            path,
+            (*path, "missing"),
+            (*path, 0),
+            (*path, 1),
+            (*path, 17),
+            (*path, 10**6),
+            (*path, -1),
+            (*path, True),
+            (*path, "0"),
+            (*path, 1.5),
+            (*path, "missing", "deeper", 0),
+        ]
+    return tried
+
+
+def test_spans_walked_along_a_path_are_those_found_by_its_pointer() -> None:
+    """A finding's span found by walking the object's value along its path (the path walk)
+    is the span its pointer finds from the document's root, for every node of the rules'
+    fixtures and examples (and a List's items, large containers, keys that are not strings,
+    irregular documents), for missing fields below each and tokens of other types, with
+    each anchor; and the walk answers for nearly all of them."""
+    walked = asked = 0
+    for obj in _walked_objects():
+        for path in _paths_to_try(obj):
+            pointer = to_pointer(path)
+            for anchor in ("auto", "key", "value"):
+                expected = obj.span_at(pointer, anchor)
+                assert obj.span_at_path(path, pointer, anchor) == expected, (obj.ref, path)
+                assert obj.span(path, anchor) == expected, (obj.ref, path)
+                asked += 1
+                walked += obj.positions.path_span(obj.base, obj.data, path, anchor) is not None
+    assert walked > asked // 2
+
+
+def test_the_path_walk_answers_for_regular_tables_and_leaves_the_rest() -> None:
+    """The walk answers an existing path and a missing field of a regular document, and of a
+    List's item; it leaves to the pointer an irregular document, a token of another type at
+    a container, a path of which nothing exists, and an object whose value is not the one
+    its table holds."""
+    objects = load_text(SourceFile("walked.yaml", _WALKED)).objects
+    first, pod, plain, duplicate, merged = objects
+    assert first.base == "/items/0" and pod.base == "/items/1"
+
+    def walked(obj: KObject, path: tuple[Any, ...], anchor: Any = "auto") -> bool:
+        return obj.positions.path_span(obj.base, obj.data, path, anchor) is not None
+
+    assert walked(first, ("data", "k19"))
+    assert walked(pod, ("spec", "containers", 18, "ports", 0, "containerPort"))
+    assert walked(pod, ("spec", "containers", 18, "image"))  # missing: its container's key
+    assert walked(plain, ("data", "a/b~c"))
+    assert not walked(duplicate, ("data", "a"))
+    assert not walked(merged, ("metadata", "name"))
+    assert not walked(plain, ("data", 1))
+    assert not walked(pod, ("spec", "containers", "0"))
+    assert not walked(plain, ("missing",))
+    assert not walked(replace(plain, data=dict(plain.data)), ("metadata", "name"))
