@@ -757,3 +757,44 @@ def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     assert [text.split('"line": ')[1].split(",")[0] for text in texts] == [
         str(n) for n in range(1, 2001)
     ]
+
+
+def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The serial writer renders a slice of findings in one loop (``lines``): the lines are
+    those the one-finding renderer (the workers') gives, for the usual findings and those
+    written the general way, a file and object changing between them, numbers growing and
+    messages and paths made again after their memos were emptied; and the writer takes that
+    loop, not a call a finding."""
+    from kpolicy.model import Origin
+    from kpolicy.report import write_json_lines
+    from kpolicy.report import json_report
+    from kpolicy.report.json_report import finding_lines, to_json
+
+    (diag,) = _hostile_result().diagnostics
+    variants = [
+        diag,
+        replace(diag, span=Span(300, 2, 301, 9)),
+        replace(diag, file="other.yaml"),
+        replace(diag, object=None),
+        replace(diag, origin=Origin("t.yaml", 4, None)),
+        replace(diag, span=Span(True, 1, 1, 2)),
+        replace(diag, span=Span(-3, 1, 1, 2)),
+        replace(diag, span=Span(json_report._NUMBERS, 1, 1, 2)),
+        replace(diag, severity=Severity.INFO),
+        replace(diag, message="plain message", path="/spec"),
+        replace(diag, message='"quoted"', path="/spec/a~1b"),
+        diag,
+    ]
+    monkeypatch.setattr(json_report, "_KEPT", 2)
+    one = finding_lines()
+    expected = [one(d) for d in variants]
+    assert json_report._Lines().lines(variants) == expected
+    # the writer's loop, not the one-finding renderer
+    monkeypatch.setattr(json_report._Lines, "__call__", None)
+    result = replace(_hostile_result(), diagnostics=tuple(variants))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    out = io.StringIO()
+    write_json_lines(to_json(result, ctx, encoded=True), out, expand=2)
+    assert [json.loads(line) for line in expected] == json.loads(out.getvalue())["diagnostics"]
