@@ -768,8 +768,7 @@ def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
     messages and paths made again after their memos were emptied; and the writer takes that
     loop, not a call a finding."""
     from kpolicy.model import Origin
-    from kpolicy.report import write_json_lines
-    from kpolicy.report import json_report
+    from kpolicy.report import json_report, write_json_lines
     from kpolicy.report.json_report import finding_lines, to_json
 
     (diag,) = _hostile_result().diagnostics
