@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from kpolicy.model import Anchor, Span, escape_pointer_token
+from kpolicy.records import open_twin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ _ABSENT = object()  # (in ``_find``) the value of a key a mapping does not have
 # it has this many children or fewer (most), else through the records of all its children,
 # kept (see PositionTable._children_of)
 _SCANNED = 16
+
+# Span's open twin (kpolicy.records.open_twin): a Span made as an instance of it, its four
+# fields set, then made a Span, is the Span that ``Span(...)`` makes (no __post_init__:
+# tests/test_positions.py holds it), for a third of the instructions of the call (whose
+# __init__ switches the class twice)
+_OPEN_SPAN: Any = open_twin(Span)
+_new = object.__new__
 
 # the records of a large mapping's (by key) or list's children, by the container's record
 _Children = dict[int, dict["Any", int] | list[int]]
@@ -251,14 +259,28 @@ class PositionTable:
         records = self._records
         base = index * RECORD
         line = records[base]
+        # the Span made on its open twin (see _OPEN_SPAN): once a finding
+        span = _new(_OPEN_SPAN)
         if records[base + 4] != 0 and (
             anchor == "key" or (anchor == "auto" and records[base + 2] > line)
         ):
-            return Span(records[base + 4], records[base + 5], records[base + 6], records[base + 7])
-        if anchor == "auto" and records[base + 2] > line:
+            span.line = records[base + 4]
+            span.column = records[base + 5]
+            span.end_line = records[base + 6]
+            span.end_column = records[base + 7]
+        elif anchor == "auto" and records[base + 2] > line:
             column = records[base + 1]
-            return Span(line, column, line, column + 1)
-        return Span(line, records[base + 1], records[base + 2], records[base + 3])
+            span.line = line
+            span.column = column
+            span.end_line = line
+            span.end_column = column + 1
+        else:
+            span.line = line
+            span.column = records[base + 1]
+            span.end_line = records[base + 2]
+            span.end_column = records[base + 3]
+        span.__class__ = Span
+        return span  # type: ignore[no-any-return]
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records
