@@ -475,3 +475,82 @@ def test_the_path_walk_answers_for_regular_tables_and_leaves_the_rest() -> None:
     assert not walked(pod, ("spec", "containers", "0"))
     assert not walked(plain, ("missing",))
     assert not walked(replace(plain, data=dict(plain.data)), ("metadata", "name"))
+
+
+def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
+    """The engine makes a finding's Diagnostic on the record's open twin: each is a
+    Diagnostic, frozen, equal (and hashed, pickled, shown) as the one ``Diagnostic(...)``
+    makes of the same fields, for problems with and without related places, fixes and a
+    ``rejects`` of their own; the twin sets every field, which holds only while Diagnostic
+    has these fields and no ``__post_init__``."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+
+    from kpolicy import engine
+    from kpolicy.engine import to_diagnostic
+    from kpolicy.model import Fix, Problem, Related, Severity, TextEdit
+    from kpolicy.records import fields, open_twin
+
+    assert [f.name for f in fields(Diagnostic)] == [
+        "rule",
+        "severity",
+        "message",
+        "file",
+        "span",
+        "path",
+        "object",
+        "related",
+        "fix",
+        "suppression",
+        "rejects",
+        "origin",
+        "found_at",
+    ]
+    assert not hasattr(Diagnostic, "__post_init__")
+    assert engine._OPEN_DIAGNOSTIC is open_twin(Diagnostic)
+    objects = load_text(
+        SourceFile(
+            "d.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n---\n"
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+        )
+    ).objects
+    pod, service = objects
+    fix = Fix("f", (TextEdit(pod.span(("kind",)), "x"),))
+    problems = [
+        Problem(("spec", "containers"), "missing"),
+        Problem(("metadata", "name"), "named", "key", (Related(service, ("kind",), "why"),)),
+        Problem(("kind",), "fixed", fix=fix, rejects=False),
+        Problem(("spec",), "rejected", rejects=True),
+    ]
+    for problem in problems:
+        for rejects in (False, True):
+            made = to_diagnostic(pod, "rule-x", Severity.WARNING, problem, rejects)
+            pointer = to_pointer(problem.path)
+            expected = Diagnostic(
+                "rule-x",
+                Severity.WARNING,
+                problem.message,
+                pod.source.display,
+                pod.span_at(pointer, problem.anchor),
+                pointer,
+                pod.ref,
+                tuple(
+                    replace(
+                        made.related[0],
+                        span=r.obj.span(r.path, r.anchor),
+                        message=r.message,
+                        object=r.obj.ref,
+                    )
+                    for r in problem.related
+                ),
+                problem.fix,
+                None,
+                rejects if problem.rejects is None else problem.rejects,
+            )
+            assert type(made) is Diagnostic
+            assert made == expected and hash(made) == hash(expected)
+            assert repr(made) == repr(expected)
+            assert pickle.loads(pickle.dumps(made)) == expected
+            with pytest.raises(FrozenInstanceError):
+                made.rule = "other"  # type: ignore[misc]
