@@ -17,7 +17,7 @@ from kpolicy.lint import LintOptions, build_session, read_input
 from kpolicy.lint.session import rule_context
 from kpolicy.load import load_text
 from kpolicy.model import Diagnostic, KObject, Limits, SourceFile, escape_pointer_token, to_pointer
-from kpolicy.records import replace
+from kpolicy.records import open_twin, replace
 from kpolicy.schema import SchemaValidator
 from tests.conftest import ROOT
 from tests.helpers import examples
@@ -554,3 +554,43 @@ def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
             assert pickle.loads(pickle.dumps(made)) == expected
             with pytest.raises(FrozenInstanceError):
                 made.rule = "other"  # type: ignore[misc]
+
+
+def test_the_diagnostic_maker_makes_what_the_class_makes() -> None:
+    """``kpolicy.model.diagnostic`` (the schema check's maker of its findings) makes the
+    Diagnostic that the class makes of the same fields, frozen, with no origin and not found
+    elsewhere; and the schema check's findings are made by it."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+    from unittest import mock
+
+    from kpolicy import model
+    from kpolicy.checks import schema_rules
+    from kpolicy.model import Fix, ObjectRef, RelatedLocation, Severity, Span, Suppression
+
+    span = Span(3, 4, 3, 9)
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    related = (RelatedLocation("o.yaml", span, "why", None),)
+    for fields_ in [
+        ("schema-x", Severity.ERROR, "m", "f.yaml", span, "/spec", ref, (), None, None, True),
+        ("r", Severity.INFO, "", "", span, "", None, related, Fix("f", ()), None, False),
+        ("r", Severity.WARNING, "m", "f", span, "/a", ref, (), None, Suppression("comment"), 0),
+    ]:
+        made = model.diagnostic(*fields_)  # type: ignore[arg-type]
+        expected = Diagnostic(*fields_)  # type: ignore[arg-type]
+        assert type(made) is Diagnostic
+        assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+        assert made.origin is None and made.found_at is None
+        assert pickle.loads(pickle.dumps(made)) == expected
+        with pytest.raises(FrozenInstanceError):
+            made.message = "other"  # type: ignore[misc]
+    assert model._OPEN_DIAGNOSTIC is open_twin(Diagnostic)
+    text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: x}\n"
+    session = build_session(LintOptions(use_config_discovery=False))
+    (obj,) = load_text(SourceFile("s.yaml", text)).objects
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    engine = Engine(session.active, rule_context(session, Index([obj]), None, schemas))
+    with mock.patch.object(schema_rules, "diagnostic", side_effect=model.diagnostic) as made_by:
+        found = engine.run(obj)
+    assert made_by.call_count >= 1
+    assert any(d.rule.startswith("schema-") for d in found)
