@@ -491,7 +491,9 @@ def to_diagnostic(
     diag.severity = severity
     diag.message = problem.message
     diag.file = obj.source.display
-    diag.span = obj.span_at_path(problem.path, pointer, problem.anchor)
+    # (KObject.span_at_path, in line)
+    span = obj.positions.path_span(obj.base, obj.data, problem.path, problem.anchor)
+    diag.span = span if span is not None else obj.span_at(pointer, problem.anchor)
     diag.path = pointer
     diag.object = obj.ref
     diag.related = related
