@@ -740,16 +740,16 @@ def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     """The texts of lines and columns are kept from 0 up, grown at least twofold when a
     finding needs more: a file's findings, line after line, grow them a few times, and the
     line's numbers are those texts."""
-    from kpolicy.report.json_report import finding_lines
+    from kpolicy.report.json_report import _Lines, finding_lines
 
     grown: list[int] = []
-    made_by = finding_lines().__class__._more
+    made_by = _Lines._more
 
     def counted(self: Any, *args: int) -> Any:
         grown.append(max(args))
         return made_by(self, *args)
 
-    monkeypatch.setattr(finding_lines().__class__, "_more", counted)
+    monkeypatch.setattr(_Lines, "_more", counted)
     (diag,) = _hostile_result().diagnostics
     line = finding_lines()
     texts = [line(replace(diag, span=Span(n, 3, n, 9))) for n in range(1, 2001)]
