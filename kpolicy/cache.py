@@ -909,6 +909,8 @@ def _unpack_signatures(stats: object, count: int) -> list[Signature] | None:
         packed = bytes.fromhex(stats)
     except ValueError:
         return None
+    if len(packed) != count * 40:  # fromhex skips white space: fewer bytes than digits
+        return None
     if sys.byteorder == "little":
         values = memoryview(packed).cast("Q").tolist()
     else:  # pragma: no cover - a big-endian machine

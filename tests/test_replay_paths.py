@@ -254,6 +254,9 @@ def test_signatures_are_packed_and_unpacked_to_the_same_rows(rows: list[Any]) ->
     assert cache_module._unpack_signatures(packed, len(rows) + 1) is None
     if isinstance(packed, str) and packed:
         assert cache_module._unpack_signatures(packed[:-2] + "zz", len(rows)) is None
+        # white space, which bytes.fromhex skips, in place of digits: fewer bytes, not rows
+        for spaced in (packed[:-2] + "  ", "  " + packed[2:], packed[:-16] + " " * 16):
+            assert cache_module._unpack_signatures(spaced, len(rows)) is None
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs need POSIX")
@@ -296,6 +299,36 @@ def test_lexists_and_isfile_answer_as_os_path(
         for path in paths:
             assert fsutil.lexists(path) == os.path.lexists(path), (sees_links, path)
             assert fsutil.isfile(path) == os.path.isfile(path), (sees_links, path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links need POSIX")
+@pytest.mark.parametrize("refusal", ["answers False", "raises", "unsupported"])
+def test_lexists_falls_back_where_faccessat_refuses_the_flag(
+    refusal: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the system refuses faccessat's "do not follow" flag (musl on a kernel without
+    faccessat2: EINVAL; a seccomp filter: EPERM; both make os.access answer False), or
+    Python has no such call, the probe says so and lexists is os.path.lexists: a broken
+    link still exists, which a refused call would have answered False."""
+    from kpolicy import fsutil
+
+    real = os.access
+
+    def refusing(path: Any, mode: int, *, follow_symlinks: bool = True) -> bool:
+        if follow_symlinks:
+            return real(path, mode)
+        if refusal == "raises":
+            raise NotImplementedError("access: follow_symlinks unavailable on this platform")
+        return False
+
+    monkeypatch.setattr(os, "access", refusing)
+    if refusal != "unsupported":
+        monkeypatch.setattr(os, "supports_follow_symlinks", {refusing})
+    assert fsutil._access_sees_links() is False
+    (tmp_path / "broken").symlink_to("missing")
+    monkeypatch.setattr(fsutil, "_ACCESS_SEES_LINKS", fsutil._access_sees_links())
+    assert fsutil.lexists(str(tmp_path / "broken")) is True
+    assert fsutil.lexists(str(tmp_path / "missing")) is False
 
 
 def _state(inputs: list[Any], files: list[str]) -> dict[str, object]:

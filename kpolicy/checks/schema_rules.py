@@ -8,7 +8,17 @@ from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
-from kpolicy.model import Anchor, Diagnostic, Fix, KObject, Path, Problem, Severity, to_pointer
+from kpolicy.model import (
+    Anchor,
+    Diagnostic,
+    Fix,
+    KObject,
+    Path,
+    Problem,
+    Severity,
+    diagnostic,
+    to_pointer,
+)
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
@@ -167,7 +177,7 @@ def schema_diagnostics(
                 continue  # not enabled, or the rule does not apply to this kind
             pointer = to_pointer(path)
             found.append(
-                Diagnostic(
+                diagnostic(
                     rule,
                     severity,
                     message,
@@ -190,7 +200,7 @@ def schema_diagnostics(
             continue  # not enabled, or the rule does not apply to this kind
         pointer = to_pointer(path)
         found.append(
-            Diagnostic(
+            diagnostic(
                 rule,
                 severity,
                 message,
