@@ -189,8 +189,9 @@ _load_chunk = _c_loader()
 
 
 def _c_helpers() -> tuple[Any, Any]:
-    """With the C loader, its ``document_chunks`` of a text of one-byte characters (a list;
-    None for another text) and its ``_node_bound`` that does not encode the chunk."""
+    """With the C loader, its ``document_chunks`` of a text of one-byte characters (an
+    iterator, one chunk at a time like the generator; None for another text) and its
+    ``_node_bound`` that does not encode the chunk."""
     if _load_chunk is None:
         return None, None
     from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
