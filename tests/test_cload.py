@@ -1160,3 +1160,28 @@ def test_the_chunks_of_a_file_of_document_starts_are_made_one_at_a_time() -> Non
     assert count == 1_000_001
     assert peak < 1024 * 1024
     _assert_both_paths_agree(text)
+
+
+@needs_extension
+def test_an_extension_built_before_the_chunk_helpers_leaves_the_split_to_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An older build of the extension (load_chunk without document_chunks and node_bound,
+    as an editable install keeps until it is built again) is no import error: the text is
+    split in Python, and loads as it does with the helpers."""
+    import types
+
+    import kpolicy
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    older = types.ModuleType("kpolicy._cload")
+    older.load_chunk = _cload.load_chunk  # type: ignore[attr-defined]
+    older.LIBYAML_VERSION = _cload.LIBYAML_VERSION  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "kpolicy._cload", older)
+    monkeypatch.setattr(kpolicy, "_cload", older, raising=False)
+    assert load._c_helpers() == (None, None)
+    text = "a: 1\n---\nb: [1, 2]\n--- x\n"
+    expected = _loaded(text)
+    monkeypatch.setattr(load, "_c_chunks", None)
+    monkeypatch.setattr(load, "_c_node_bound", None)
+    assert repr(_loaded(text)) == repr(expected)
