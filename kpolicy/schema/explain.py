@@ -150,7 +150,10 @@ def _unknown_fields(
     instance, schema = error.instance, error.schema
     if not isinstance(instance, Mapping) or not isinstance(schema, Mapping):
         return []
-    allowed = list(schema.get("properties") or {})
+    properties = schema.get("properties") or {}
+    allowed = list(properties)
+    # (a dict's keys are what the list holds: found at once)
+    known = properties if properties.__class__ is dict else allowed
     problems: list[ProblemFields] = []
     # each key's record follows the previous key's subtree (in a regular mapping)
     child = record + 1 if record >= 0 and (irregular is None or record not in irregular) else -1
@@ -158,19 +161,10 @@ def _unknown_fields(
         at = child
         if child >= 0:
             child += sizes[child]
-        if key in allowed:
+        if key in known:
             continue
-        message = f"unknown field {show(key)}"
-        suggestion = _did_you_mean(str(key), allowed)
-        if suggestion:
-            message += f", did you mean {show(suggestion)}?"
-        import difflib  # suggestions only: not imported at start-up
-
-        clear = (
-            suggestion is not None
-            and suggestion not in instance
-            and len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
-        )
+        message, suggestion, unique = _unknown_field(key, properties, allowed)
+        clear = suggestion is not None and suggestion not in instance and unique
         problems.append(
             (
                 RULE_UNKNOWN_FIELD,
@@ -183,6 +177,42 @@ def _unknown_fields(
             )
         )
     return problems
+
+
+# (the id of a schema's properties, an unknown key) → the properties (kept with their id, which
+# nothing else has while they live) and _unknown_field's answer: the same few unknown keys come
+# again in a run, and each suggestion costs difflib's comparisons with every property
+_UNKNOWN: dict[tuple[int, str], tuple[object, tuple[str, str | None, bool]]] = {}
+
+
+def _unknown_field(
+    key: object, properties: object, allowed: list[str]
+) -> tuple[str, str | None, bool]:
+    """The message of an unknown key, its suggestion (:func:`_did_you_mean`), and whether no
+    other property is as close to it (the rename is clear then, when the suggested field is
+    not there already); kept for a string key of a dict of properties."""
+    kept_at = (
+        (id(properties), key) if key.__class__ is str and properties.__class__ is dict else None
+    )
+    if kept_at is not None:
+        kept = _UNKNOWN.get(kept_at)
+        if kept is not None and kept[0] is properties:
+            return kept[1]
+    message = f"unknown field {show(key)}"
+    suggestion = _did_you_mean(str(key), allowed)
+    if suggestion:
+        message += f", did you mean {show(suggestion)}?"
+    unique = False
+    if suggestion is not None:
+        import difflib  # suggestions only: not imported at start-up
+
+        unique = len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
+    found = (message, suggestion, unique)
+    if kept_at is not None:
+        if len(_UNKNOWN) >= _MESSAGES_KEPT:
+            _UNKNOWN.clear()
+        _UNKNOWN[kept_at] = (properties, found)
+    return found
 
 
 # (the types, as a name or a tuple of names; the value as _type_message keys it) → the message
