@@ -69,8 +69,11 @@ def problem_fields(
     problems: list[ProblemFields] = []
     append = problems.append
     seen_required: set[tuple[PathElement, ...]] = set()
-    by_types = _TYPE_FIELDS_OF
     for error in errors:
+        if error.__class__ is tuple:
+            # a type error's problem made where it was found (see explained_fields)
+            append(error)
+            continue
         path = error.absolute_path
         if path.__class__ is not tuple:
             path = tuple(path)
@@ -79,31 +82,8 @@ def problem_fields(
         if validator == "type":
             value = error.instance
             if value is not None:
-                # (the most common error first) its message and quote fix, kept by its types
-                # (a name, or the schema's list itself) and then by the value
-                raw = error.validator_value
-                cls = value.__class__
-                if cls is str:
-                    key: object = value if len(value) <= 64 else None
-                elif cls in _KEPT_BY_VALUE:
-                    key = (cls, value)
-                elif cls in _KEPT_BY_CLASS:
-                    key = cls
-                else:
-                    key = None
-                kept = None
-                if raw.__class__ is str:
-                    kept = by_types.get(raw)
-                elif raw.__class__ is list:
-                    kept = by_types.get(id(raw))
-                    if kept is not None and kept[0] is not raw:
-                        kept = None
-                found = kept[1].get(key) if kept is not None and key is not None else None
-                if found is None:
-                    found = _type_fields(error)
-                    if key is not None:
-                        _keep_type_fields(raw, key, found)
-                append((RULE_TYPE_MISMATCH, path, "value", found[0], None, found[1], record))
+                # (the most common error first)
+                append(_type_problem(error.validator_value, value, path, record))
                 continue
             if not path or not isinstance(path[-1], str):
                 message, quote = _type_fields(error)
@@ -138,6 +118,62 @@ def problem_fields(
                 (RULE_VALUE_INVALID, path, "value", _generic_message(error), None, False, record)
             )
     return problems
+
+
+def _type_problem(
+    raw: Any, value: object, path: tuple[PathElement, ...], record: int
+) -> ProblemFields:
+    """The problem of a type error of ``value`` (not null) against the types ``raw`` (a
+    name or a list of them): its message and quote fix kept by its types (a name, or the
+    schema's list itself) and then by the value (see _TYPE_FIELDS_OF)."""
+    cls = value.__class__
+    if cls is str:
+        key: object = value if len(value) <= 64 else None  # type: ignore[arg-type]
+    elif cls in _KEPT_BY_VALUE:
+        key = (cls, value)
+    elif cls in _KEPT_BY_CLASS:
+        key = cls
+    else:
+        key = None
+    kept = None
+    if raw.__class__ is str:
+        kept = _TYPE_FIELDS_OF.get(raw)
+    elif raw.__class__ is list:
+        kept = _TYPE_FIELDS_OF.get(id(raw))
+        if kept is not None and kept[0] is not raw:
+            kept = None
+    found = kept[1].get(key) if kept is not None and key is not None else None
+    if found is None:
+        found = _type_fields(_Typed(raw, value))
+        if key is not None:
+            _keep_type_fields(raw, key, found)
+    return (RULE_TYPE_MISMATCH, path, "value", found[0], None, found[1], record)
+
+
+class _Typed:
+    """What _type_fields reads of a type error."""
+
+    __slots__ = ("instance", "validator_value")
+
+    def __init__(self, raw: Any, value: object) -> None:
+        self.validator_value = raw
+        self.instance = value
+
+
+def explained_fields(
+    explainer: Callable[..., list[Any]],
+    instance: Any,
+    sizes: Any = None,
+    irregular: Any = None,
+    record: int = -1,
+) -> list[ProblemFields]:
+    """``problem_fields(explainer(instance, sizes, irregular, record), sizes, irregular)`` of
+    a compiled explainer (:func:`compile_explain`), with the problem of each type error of a
+    value but null made where the explainer finds it (:func:`_type_problem`, as
+    problem_fields makes it) instead of an error each: the same problems, in the same order."""
+    return problem_fields(
+        explainer(instance, sizes, irregular, record, _type_problem), sizes, irregular
+    )
 
 
 def _unknown_fields(

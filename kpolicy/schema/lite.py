@@ -444,6 +444,8 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 # (instance, its path, its record (-1: not known), where its errors go)
 Explainer = Callable[["Any", Path, int, "_Found"], None]
+# (a type error's types, its instance, path and record) → what is found in its place
+TypedProblem = Callable[["Any", "Any", Path, int], "Any"]
 
 
 class _Found(list[LiteError]):
@@ -452,12 +454,15 @@ class _Found(list[LiteError]):
     children follow its own, each after the previous one's subtree, unless it is one of
     ``irregular`` (see ``kpolicy.positions.PositionTable.compact``)."""
 
-    __slots__ = ("irregular", "sizes")
+    __slots__ = ("irregular", "sizes", "typed")
 
-    def __init__(self, sizes: Any, irregular: Any) -> None:
+    def __init__(self, sizes: Any, irregular: Any, typed: TypedProblem | None = None) -> None:
         super().__init__()
         self.sizes = sizes
         self.irregular = irregular
+        # what is found for a type error of a value but null, instead of its error: see
+        # compile_explainer
+        self.typed = typed
 
     def children(self, record: int, count: int) -> Iterator[int]:
         """The records of the first ``count`` children of the container at ``record`` (-1 for
@@ -556,9 +561,13 @@ def compile_explainer(
     explain = _explainer(schema, formats, max_depth, memo if memo is not None else {})
 
     def errors(
-        instance: Any, sizes: Any = None, irregular: Any = None, record: int = -1
+        instance: Any,
+        sizes: Any = None,
+        irregular: Any = None,
+        record: int = -1,
+        typed: TypedProblem | None = None,
     ) -> list[LiteError]:
-        found = _Found(sizes, irregular)
+        found = _Found(sizes, irregular, typed)
         try:
             explain.checked(instance, (), record if sizes is not None else -1, found)
         except _NotCompiled:
@@ -928,7 +937,11 @@ def _step(
             if (cls in _PLAIN_CLASSES and not (cls is float and integral)) or not any(
                 _is_type(instance, name) for name in names
             ):
-                out.append(LiteError("type", value, instance, schema, path, None, record))
+                typed = out.typed
+                if typed is not None and instance is not None:
+                    out.append(typed(value, instance, path, record))
+                else:
+                    out.append(LiteError("type", value, instance, schema, path, None, record))
 
         return any_type
     if keyword == "properties":

@@ -24,7 +24,7 @@ from kpolicy.schema.custom import (
     folder_registry,
     load_schema_dir,
 )
-from kpolicy.schema.explain import compile_explain, problem_fields
+from kpolicy.schema.explain import compile_explain, explained_fields, problem_fields
 from kpolicy.schema.fast import FastCheck, compile_fast
 from kpolicy.schema.formats import builtin_format_checker, custom_format_checker
 from kpolicy.schema.instance import MAX_NODES, as_json, is_plain_tree, tree_size
@@ -338,11 +338,8 @@ class SchemaValidator:
                     if plain:
                         explainer = self._explainer_for((api_version, kind))
                         if places is None:
-                            return problem_fields(explainer(obj))
-                        sizes, irregular, record = places
-                        return problem_fields(
-                            explainer(obj, sizes, irregular, record), sizes, irregular
-                        )
+                            return explained_fields(explainer, obj)
+                        return explained_fields(explainer, obj, *places)
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)

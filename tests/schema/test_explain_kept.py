@@ -21,7 +21,7 @@ def _unknown(instance: dict[str, Any], schema: dict[str, Any] = SCHEMA) -> list[
 
 
 def test_unknown_field_kept_is_made_afresh() -> None:
-    instances = [
+    instances: list[dict[str, Any]] = [
         {"imge": "x", "nme": "a"},  # a clear rename each
         {"imge": "x", "image": "y"},  # the suggested field is there: no rename
         {"IMAGE": "x"},  # by case
