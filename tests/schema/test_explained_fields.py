@@ -48,7 +48,8 @@ def _compare(validator: SchemaValidator, document: Any, *places: Any) -> int:
 
 
 def _made(raw: Any, value: Any, path: Any, record: int) -> tuple[Any, ...]:
-    return ("made", raw, value, path, record)
+    # shaped as a problem's fields (rule, path, anchor, message, rename, quote, record)
+    return ("made", path, "value", repr(raw), None, False, record)
 
 
 def test_documents_and_mutations_explained_alike() -> None:
@@ -91,3 +92,35 @@ def test_loaded_documents_explained_alike_with_their_records() -> None:
 def test_random_documents_explained_alike(kind: tuple[str, str], body: dict[str, Any]) -> None:
     validator = SchemaValidator.for_version(supported_versions()[-1])
     _compare(validator, {"apiVersion": kind[0], "kind": kind[1], **body})
+
+
+def test_a_type_nodes_problems_kept_by_value() -> None:
+    """A type node makes the problem of a value it kept without asking again: the same
+    fields, at each value's own path and record; asked by another maker, it asks again."""
+    validator = SchemaValidator.for_version(supported_versions()[-1])
+    key = ("v1", "ConfigMap")
+    explainer = validator._explainer_for(key)
+    document = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "x", "labels": {"a": 1, "b": 1, "c": True, "d": 1, "e": 2.5}},
+    }
+    asked: list[Any] = []
+
+    def counting(raw: Any, value: Any, path: Any, record: int) -> tuple[Any, ...]:
+        asked.append(value)
+        return _made(raw, value, path, record)
+
+    found = explainer(document, None, None, -1, counting)
+    assert [problem[1] for problem in found] == [("metadata", "labels", name) for name in "abcde"]
+    assert asked[:2] == [1, True]  # 1 once, then kept; a float never kept
+    assert asked[2] == 2.5 and len(asked) == 3
+    assert found[0][3] == found[1][3] == found[3][3]
+    asked.clear()
+    assert explainer(document, None, None, -1, counting) == found
+    assert asked == [2.5]  # the others kept
+    # another maker: its own problems, made again
+    assert explained_fields(explainer, document) == _general(explainer, document)
+    asked.clear()
+    assert explainer(document, None, None, -1, counting) == found
+    assert asked == [1, True, 2.5]
