@@ -84,28 +84,44 @@ is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
-static int
-words_equal(const char *text, size_t length, const char *word)
-{
-    return strlen(word) == length && memcmp(text, word, length) == 0;
-}
+/* Whether the n bytes at s are the word, a string literal (its length known when compiled). */
+#define IS_WORD(s, n, word) ((n) == sizeof(word) - 1 && memcmp((s), (word), sizeof(word) - 1) == 0)
 
 static int
 match_bool(const char *s, size_t n)
 {
-    static const char *true_words[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-                                       "on", "On", "ON", NULL};
-    static const char *false_words[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
-                                        "off", "Off", "OFF", NULL};
-    if (n > 5)
-        return -1;
-    for (int i = 0; true_words[i]; i++)
-        if (words_equal(s, n, true_words[i]))
+    /* y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON and n|N|no|No|NO|false|False|FALSE|off|Off|OFF,
+     * by length first */
+    switch (n) {
+    case 1:
+        if (s[0] == 'y' || s[0] == 'Y')
             return T_TRUE;
-    for (int i = 0; false_words[i]; i++)
-        if (words_equal(s, n, false_words[i]))
+        if (s[0] == 'n' || s[0] == 'N')
             return T_FALSE;
-    return -1;
+        return -1;
+    case 2:
+        if (IS_WORD(s, n, "on") || IS_WORD(s, n, "On") || IS_WORD(s, n, "ON"))
+            return T_TRUE;
+        if (IS_WORD(s, n, "no") || IS_WORD(s, n, "No") || IS_WORD(s, n, "NO"))
+            return T_FALSE;
+        return -1;
+    case 3:
+        if (IS_WORD(s, n, "yes") || IS_WORD(s, n, "Yes") || IS_WORD(s, n, "YES"))
+            return T_TRUE;
+        if (IS_WORD(s, n, "off") || IS_WORD(s, n, "Off") || IS_WORD(s, n, "OFF"))
+            return T_FALSE;
+        return -1;
+    case 4:
+        if (IS_WORD(s, n, "true") || IS_WORD(s, n, "True") || IS_WORD(s, n, "TRUE"))
+            return T_TRUE;
+        return -1;
+    case 5:
+        if (IS_WORD(s, n, "false") || IS_WORD(s, n, "False") || IS_WORD(s, n, "FALSE"))
+            return T_FALSE;
+        return -1;
+    default:
+        return -1;
+    }
 }
 
 /* ^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o[0-7_]+|0[0-7_]*|[1-9][0-9_]*)$ */
@@ -153,7 +169,7 @@ match_int(const char *s, size_t n)
 static int
 match_float(const char *s, size_t n)
 {
-    if (words_equal(s, n, ".nan") || words_equal(s, n, ".NaN") || words_equal(s, n, ".NAN"))
+    if (IS_WORD(s, n, ".nan") || IS_WORD(s, n, ".NaN") || IS_WORD(s, n, ".NAN"))
         return 1;
     size_t i = 0;
     if (i < n && (s[i] == '-' || s[i] == '+'))
@@ -216,14 +232,14 @@ resolve_plain(const char *s, size_t n)
     int tag = match_bool(s, n);
     if (tag >= 0)
         return tag;
-    if (words_equal(s, n, "~") || words_equal(s, n, "null") || words_equal(s, n, "Null") ||
-        words_equal(s, n, "NULL"))
+    if (IS_WORD(s, n, "~") || IS_WORD(s, n, "null") || IS_WORD(s, n, "Null") ||
+        IS_WORD(s, n, "NULL"))
         return T_NULL;
     if (match_int(s, n))
         return T_INT;
     if (match_float(s, n))
         return T_FLOAT;
-    if (words_equal(s, n, "<<"))
+    if (IS_WORD(s, n, "<<"))
         return T_MERGE;
     return T_STR;
 }
@@ -238,6 +254,54 @@ plain_decimal(const char *s, size_t n)
         if (!is_digit((unsigned char)s[i]))
             return 0;
     return 1;
+}
+
+/* The interned strings of short ASCII scalars read before, by their bytes: keys and short
+ * values repeat in every object (apiVersion, name, image, protocol), and a string found here
+ * is neither decoded, nor hashed, nor looked up among the interned strings again (its hash is
+ * cached in it for the dict it goes into). One string a slot, the last one read there: a
+ * string here is the one interning gives (the slot's reference keeps it interned). */
+#define CACHE_SLOTS 4096 /* a power of two */
+#define CACHE_MAX_LENGTH 64
+
+typedef struct {
+    uint64_t hash;
+    PyObject *text;
+} CacheSlot;
+
+static CacheSlot cache[CACHE_SLOTS];
+
+/* An interned str of the n bytes at s (a new reference), NULL with a Python error. */
+static PyObject *
+interned_text(const char *s, size_t n)
+{
+    CacheSlot *slot = NULL;
+    uint64_t hash = 14695981039346656037ULL; /* FNV-1a */
+    if (n <= CACHE_MAX_LENGTH) {
+        unsigned char high = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            high |= c;
+            hash = (hash ^ c) * 1099511628211ULL;
+        }
+        if (!(high & 0x80)) {
+            slot = &cache[(hash ^ (hash >> 32)) & (CACHE_SLOTS - 1)];
+            PyObject *known = slot->text;
+            if (known != NULL && slot->hash == hash &&
+                PyUnicode_GET_LENGTH(known) == (Py_ssize_t)n &&
+                memcmp(PyUnicode_DATA(known), s, n) == 0)
+                return Py_NewRef(known);
+        }
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
+    if (text == NULL)
+        return NULL;
+    PyUnicode_InternInPlace(&text);
+    if (slot != NULL && PyUnicode_IS_COMPACT_ASCII(text)) {
+        Py_XSETREF(slot->text, Py_NewRef(text));
+        slot->hash = hash;
+    }
+    return text;
 }
 
 typedef struct {
@@ -292,6 +356,8 @@ scalar_value(const Context *context, const yaml_event_t *event, int *refused)
         return value;
     }
     default: {
+        if (n <= 32) /* at most 32 characters: interned */
+            return interned_text(s, n);
         PyObject *text = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
         if (text != NULL && PyUnicode_GET_LENGTH(text) <= 32)
             PyUnicode_InternInPlace(&text);
@@ -323,10 +389,7 @@ key_text(const yaml_event_t *event, int *refused)
         *refused = 1;
         return NULL;
     }
-    PyObject *text = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, "strict");
-    if (text != NULL)
-        PyUnicode_InternInPlace(&text);
-    return text;
+    return interned_text(s, n);
 }
 
 /* The records as the Python walk packs them: array("H") when every number fits in 16 bits,
@@ -380,9 +443,14 @@ attach(Frame *parent, PyObject *value, PyObject **root)
     }
     parent->items++;
     if (parent->is_map) {
+        Py_ssize_t size = PyDict_GET_SIZE(parent->container);
         int done = PyDict_SetItem(parent->container, parent->key, value);
         Py_CLEAR(parent->key);
-        return done < 0 ? FAIL : OK;
+        if (done < 0)
+            return FAIL;
+        /* a key the mapping had: a duplicate key (FAIL without an error: not the common
+         * case) */
+        return PyDict_GET_SIZE(parent->container) == size ? FAIL : OK;
     }
     return PyList_Append(parent->container, value) < 0 ? FAIL : OK;
 }
@@ -493,13 +561,7 @@ load(const Context *context, const char *text, Py_ssize_t length)
                 PyObject *key = key_text(&event, &refused);
                 if (key == NULL)
                     goto done;
-                int present = PyDict_Contains(parent->container, key);
-                if (present != 0) {
-                    Py_DECREF(key);
-                    if (present > 0)
-                        refused = 1;
-                    goto done;
-                }
+                /* a duplicate is found when its value is set (attach) */
                 parent->key = key;
                 parent->kl = (long)event.start_mark.line + offset;
                 parent->kc = (long)event.start_mark.column + 1;
@@ -704,7 +766,99 @@ load_chunk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* kpolicy.yamltext.document_chunks of a text of one-byte characters, as a list of
+ * (line_offset, chunk): the chunks between "---" lines, each with the number of line feeds
+ * before it, in one pass that finds the line feeds with memchr (the chunks' "---" lines are
+ * after one). None for a text of wider characters (the generator reads it). */
+static PyObject *
+document_chunks(PyObject *module, PyObject *text)
+{
+    (void)module;
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "text must be str");
+        return NULL;
+    }
+    if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND)
+        Py_RETURN_NONE;
+    const char *data = (const char *)PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    PyObject *chunks = PyList_New(0);
+    if (chunks == NULL)
+        return NULL;
+    Py_ssize_t begin = 0, lines = 0, begin_lines = 0;
+    const char *at = data, *end = data + size;
+    for (;;) {
+        const char *feed = memchr(at, '\n', (size_t)(end - at));
+        if (feed == NULL)
+            break;
+        lines++;
+        Py_ssize_t next = feed - data + 1; /* after the line feed */
+        at = feed + 1;
+        if (size - next >= 3 && data[next] == '-' && data[next + 1] == '-' &&
+            data[next + 2] == '-' &&
+            (next + 3 == size || data[next + 3] == ' ' || data[next + 3] == '\t' ||
+             data[next + 3] == '\r' || data[next + 3] == '\n')) {
+            PyObject *chunk = PyUnicode_Substring(text, begin, next);
+            PyObject *pair = chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
+            if (pair == NULL || PyList_Append(chunks, pair) < 0) {
+                Py_XDECREF(pair);
+                Py_DECREF(chunks);
+                return NULL;
+            }
+            Py_DECREF(pair);
+            begin = next;
+            begin_lines = lines;
+        }
+    }
+    PyObject *chunk = PyUnicode_Substring(text, begin, size);
+    PyObject *pair = chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
+    if (pair == NULL || PyList_Append(chunks, pair) < 0) {
+        Py_XDECREF(pair);
+        Py_DECREF(chunks);
+        return NULL;
+    }
+    Py_DECREF(pair);
+    return chunks;
+}
+
+/* kpolicy.load._node_bound without encoding the chunk: twice the number of the characters a
+ * node may start after (: - ? , [ ] { } ! & * and the line feed), plus two, plus two. */
+static PyObject *
+node_bound(PyObject *module, PyObject *chunk)
+{
+    (void)module;
+    if (!PyUnicode_Check(chunk)) {
+        PyErr_SetString(PyExc_TypeError, "chunk must be str");
+        return NULL;
+    }
+    static unsigned char starts[256];
+    if (!starts[':']) {
+        const char *indicators = ":-?,[]{}!&*\n";
+        for (const char *c = indicators; *c; c++)
+            starts[(unsigned char)*c] = 1;
+    }
+    int kind = PyUnicode_KIND(chunk);
+    const void *data = PyUnicode_DATA(chunk);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(chunk), count = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const unsigned char *bytes = (const unsigned char *)data;
+        for (Py_ssize_t i = 0; i < size; i++)
+            count += starts[bytes[i]];
+    }
+    else {
+        for (Py_ssize_t i = 0; i < size; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            count += c < 128 ? starts[c] : 0;
+        }
+    }
+    return PyLong_FromSsize_t(2 * (count + 2));
+}
+
 static PyMethodDef methods[] = {
+    {"document_chunks", (PyCFunction)document_chunks, METH_O,
+     "document_chunks(text) -> list of (line_offset, chunk), or None for a text of wider "
+     "characters"},
+    {"node_bound", (PyCFunction)node_bound, METH_O, "node_bound(chunk) -> int"},
     {"load_chunk", (PyCFunction)(void (*)(void))load_chunk, METH_FASTCALL,
      "load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) -> "
      "list of (value, records) or None"},

@@ -43,7 +43,16 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
-from kpolicy.fsutil import NOFOLLOW, NotRegular, Output, OutputError, inside, open_regular
+from kpolicy.fsutil import (
+    NOFOLLOW,
+    NotRegular,
+    Output,
+    OutputError,
+    inside,
+    isfile,
+    lexists,
+    open_regular,
+)
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
@@ -195,7 +204,7 @@ def _is_git_dir(folder: str) -> bool:
     """What git's discovery takes for a repository: a ``HEAD`` file beside ``objects`` and
     ``refs`` folders (a bare repository, or the inside of ``.git``)."""
     return (
-        os.path.isfile(os.path.join(folder, "HEAD"))
+        isfile(os.path.join(folder, "HEAD"))
         and os.path.isdir(os.path.join(folder, "objects"))
         and os.path.isdir(os.path.join(folder, "refs"))
     )
@@ -208,7 +217,7 @@ def repositories_around(folder: str) -> tuple[str, ...]:
     found: list[str] = []
     current = folder
     while True:
-        if os.path.lexists(os.path.join(current, ".git")) or _is_git_dir(current):
+        if lexists(os.path.join(current, ".git")) or _is_git_dir(current):
             found.append(current)
         parent = os.path.dirname(current)
         if parent == current:
@@ -655,7 +664,7 @@ class CacheFolder:
 # ---------------------------------------------------------------------------------------
 # replayed lint runs
 
-_ENTRY_FORMAT = 5
+_ENTRY_FORMAT = 6
 _MAX_ENTRIES = 64
 _RUNS = "results/lint"
 _ALIASES = "results/argv"
@@ -679,7 +688,7 @@ def code_fingerprint() -> str:
     change then), an upgrade or a reinstall changes it."""
     import importlib.util
 
-    from kpolicy.resources import data_folder
+    from kpolicy.fsutil import data_folder  # kpolicy.resources's, one import less
 
     package = os.path.dirname(os.path.realpath(__file__))
     hasher = blake2b(digest_size=20)
@@ -824,6 +833,150 @@ def _described(item: Input) -> str | list[object]:
     return [display, item.location, item.explicit]
 
 
+def _described_all(items: Sequence[Input | str]) -> list[str | list[object]]:
+    """:func:`_described` of each item, in one pass (a walked file, given as its name by
+    :func:`kpolicy.discover.discover_names`, is its name alone)."""
+    return [item if isinstance(item, str) else _described(item) for item in items]
+
+
+def _unchanged(
+    statuses: dict[str, os.stat_result],
+    known_files: dict[str, object],
+    known_stats: object,
+) -> tuple[dict[str, str | None], dict[str, Signature | None]]:
+    """The digests and signatures of the files of ``statuses`` (location: status, as the walk
+    took them, all regular files) when they are the first files of the recorded state, in its
+    order, each with its recorded signature and a recorded digest: then the recorded digests
+    (as :func:`_file_state` gives for each, its signature unchanged). Else ({}, {}): the
+    caller takes each file's state on its own. ``known_stats``: the recorded signatures (as
+    tuples), a list in the order of ``known_files`` or a map of the paths."""
+    count = len(statuses)
+    recorded = list(known_files)
+    if count == 0 or len(recorded) < count:
+        return {}, {}
+    paths = _below_working_folder(list(statuses))
+    if recorded[:count] != paths:
+        return {}, {}
+    if isinstance(known_stats, dict):
+        known_stats = [known_stats.get(path) for path in paths]
+    if not isinstance(known_stats, list) or len(known_stats) < count:
+        return {}, {}
+    signatures = [
+        (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in statuses.values()
+    ]
+    if known_stats[:count] != signatures:  # tuples: a list, None or another row differs
+        return {}, {}
+    digests = list(known_files.values())[:count]
+    if set(map(type, digests)) != {str}:
+        return {}, {}
+    return dict(zip(paths, digests, strict=True)), dict(  # type: ignore[arg-type]
+        zip(paths, signatures, strict=True)
+    )
+
+
+# the row of a file without a signature (absent, not a regular file) in packed signatures: no
+# file has it (a size of 2**64 - 1), so it is never taken for a file's
+_NO_SIGNATURE: Signature = (2**64 - 1,) * 5
+
+
+def _pack_signatures(rows: Iterable[Signature | None]) -> str | list[list[int] | None]:
+    """Signatures as an entry holds them: one hexadecimal string of 64-bit little-endian
+    unsigned integers, five a file (parsed by one C call, where a JSON list costs a replay
+    the parsing of each nanosecond integer); the JSON lists when a value does not fit (a
+    time before 1970)."""
+    listed = [_NO_SIGNATURE if row is None else row for row in rows]
+    values = [value for row in listed for value in row]
+    if all(0 <= value < 2**64 for value in values):
+        return b"".join(value.to_bytes(8, "little") for value in values).hex()
+    return [None if row == _NO_SIGNATURE else list(row) for row in listed]
+
+
+def _unpack_signatures(stats: object, count: int) -> list[Signature] | None:
+    """The ``count`` signatures :func:`_pack_signatures` gave, as tuples (a file that had
+    none: :data:`_NO_SIGNATURE`); None when they are not that."""
+    if isinstance(stats, list):
+        if len(stats) != count:
+            return None
+        return [
+            (row[0], row[1], row[2], row[3], row[4])
+            if isinstance(row, list) and len(row) == 5
+            else _NO_SIGNATURE
+            for row in stats
+        ]
+    if not isinstance(stats, str) or len(stats) != count * 80:
+        return None
+    try:
+        packed = bytes.fromhex(stats)
+    except ValueError:
+        return None
+    if len(packed) != count * 40:  # fromhex skips white space: fewer bytes than digits
+        return None
+    if sys.byteorder == "little":
+        values = memoryview(packed).cast("Q").tolist()
+    else:  # pragma: no cover - a big-endian machine
+        values = [int.from_bytes(packed[i : i + 8], "little") for i in range(0, len(packed), 8)]
+    rows = iter(values)
+    return list(zip(rows, rows, rows, rows, rows, strict=True))
+
+
+def _below_working_folder(paths: list[str]) -> list[str]:
+    """:func:`os.path.abspath` of each path where the result is a recorded path: a relative
+    path is joined to the working folder as it is, which is abspath's answer whenever the
+    joined path is a normal one, as every recorded path is (abspath gives the normal form of
+    the joined path, and a normal path is its own). A path where that is not so (``..``,
+    ``./``) comes out as no recorded path, and the caller then takes each file's state on its
+    own. An absolute path is abspath's."""
+    if os.name == "nt":  # abspath there is the system's GetFullPathNameW (drives, devices)
+        return list(map(os.path.abspath, paths))
+    cwd = os.getcwd()
+    below = cwd if cwd.endswith("/") else cwd + "/"
+    absolute = _absolute_paths()
+    return [below + path if path[:1] != "/" else absolute(path) for path in paths]
+
+
+def _compacted(state: dict[str, object]) -> dict[str, object]:
+    """A state as an entry holds it: when its inputs are the names of its first files below
+    one folder (a folder walked from the working folder: its files' names are their paths
+    below it, and a file's state is kept under its whole path), the inputs are that folder
+    and their number instead of each name a second time (:func:`_expanded` gives them
+    back); else as it is."""
+    inputs, files = state.get("inputs"), state.get("files")
+    if not isinstance(inputs, list) or not inputs or not isinstance(files, dict) or not files:
+        return state
+    first = next(iter(files))
+    if not isinstance(first, str) or not isinstance(inputs[0], str):
+        return state
+    below = first[: len(first) - len(inputs[0])]
+    if not below.endswith("/") or below + inputs[0] != first:
+        return state
+    count = len(inputs)
+    if _expanded_inputs(below, count, files) != inputs:
+        return state
+    return {**state, "inputs": {"below": below, "count": count}}
+
+
+def _expanded_inputs(below: str, count: int, files: dict[str, object]) -> list[str] | None:
+    """The names of the first ``count`` files below ``below``; None when a file is not."""
+    names = list(files)[:count]
+    if len(names) != count or not all(map(str.startswith, names, [below] * count)):
+        return None
+    start = len(below)
+    return [name[start:] for name in names]
+
+
+def _expanded(state: object) -> object:
+    """A state as :func:`_compacted` had it (a state as it is, or anything else: as it is)."""
+    if not isinstance(state, dict):
+        return state
+    inputs, files = state.get("inputs"), state.get("files")
+    if not isinstance(inputs, dict) or not isinstance(files, dict):
+        return state
+    below, count = inputs.get("below"), inputs.get("count")
+    if not isinstance(below, str) or not isinstance(count, int) or count < 1:
+        return None
+    return {**state, "inputs": _expanded_inputs(below, count, files)}
+
+
 def _absolute_paths() -> Callable[[str], str]:
     """:func:`os.path.abspath` for many paths at once: on POSIX the working folder is read
     once (``abspath`` reads it for every path: a system call each), with the same result."""
@@ -898,10 +1051,17 @@ class RunCache:
     ) -> dict[str, object]:
         """The state of everything the run of ``spec`` reads. ``known``: the digests and
         signatures of an entry, so that a file whose signature is unchanged is not re-read."""
-        from kpolicy.discover import discover
+        from kpolicy.discover import discover_names as discover
 
         known_files = known[0] if known is not None and isinstance(known[0], dict) else {}
-        known_stats = known[1] if known is not None and isinstance(known[1], dict) else {}
+        # the recorded signatures: a map of the paths, or a list in the order of known_files
+        given_stats = known[1] if known is not None else None
+        if not isinstance(given_stats, dict):  # as an entry holds them (_pack_signatures)
+            given_stats = _unpack_signatures(given_stats, len(known_files))
+        # by path, made when a file is first taken on its own
+        known_stats: dict[str, object] | None = (
+            given_stats if isinstance(given_stats, dict) else None
+        )
 
         def names(values: object) -> list[str]:
             return [str(v) for v in values] if isinstance(values, list | tuple) else []
@@ -941,23 +1101,36 @@ class RunCache:
         files: dict[str, str | None] = {}
         self._stats = {}
         absolute = _absolute_paths()
+        items = (*inputs, *context)
+        if known_files and len(statuses) == len(items):
+            # every input has a status of its own (no stdin, none named twice), in the order
+            # of the inputs: when their names and signatures are the recorded ones, in the
+            # recorded order, each keeps its recorded digest, compared all at once (what
+            # add below decides for each, file by file)
+            files, self._stats = _unchanged(statuses, known_files, given_stats)
 
         def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
+            nonlocal known_stats
             if path in files:
                 return
+            if known_stats is None:
+                rows = given_stats if isinstance(given_stats, list) else ()
+                known_stats = dict(zip(known_files, rows, strict=False))
             before = known_files.get(path)
             signature = known_stats.get(path)
             hint = None
-            if isinstance(before, str) and isinstance(signature, list) and len(signature) == 5:
-                hint = (before, tuple(signature))
+            if isinstance(before, str) and isinstance(signature, tuple) and len(signature) == 5:
+                hint = (before, signature)
             state, current = _file_state(path, hint, size_limit, status)
             files[path] = state
             self._stats[path] = current
 
-        for item in (*inputs, *context):
-            location = item.location
-            if location is not None:
-                add(absolute(location), limit, statuses.get(location))
+        if not files:
+            for item in items:
+                # a walked file is its name (kpolicy.discover.discover_names)
+                location = item if isinstance(item, str) else item.location
+                if location is not None:
+                    add(absolute(location), limit, statuses.get(location))
         if isinstance(config_path, str):
             add(absolute(config_path), DEFAULT_FILE_LIMIT)
         nodes = spec.get("nodes")
@@ -970,7 +1143,7 @@ class RunCache:
         # files), recorded after it: a change there, or a file appearing there, is a miss
         for path in names(spec.get("also")):
             path = absolute(path)
-            if os.path.lexists(path):
+            if lexists(path):
                 add(path, DEFAULT_FILE_LIMIT)
             elif path not in files:
                 files[path] = _ABSENT  # looked for and not there: one appearing is a miss
@@ -987,8 +1160,8 @@ class RunCache:
         }
         state: dict[str, object] = {
             "config": config_path,
-            "inputs": [_described(i) for i in inputs],
-            "context": [_described(i) for i in context],
+            "inputs": _described_all(inputs),
+            "context": _described_all(context),
             "errors": [*input_errors, *context_errors],
             "files": files,
             "trees": trees,
@@ -1016,12 +1189,13 @@ class RunCache:
         spec, recorded, outputs = entry.get("spec"), entry.get("state"), entry.get("outputs")
         if not isinstance(spec, dict) or not isinstance(outputs, dict):
             return None
+        recorded = _expanded(recorded)
         known = None
         if isinstance(recorded, dict):
             files, stats = recorded.get("files"), entry.get("stats")
             # the signatures, in the order of the files they belong to (not named again)
-            if isinstance(files, dict) and isinstance(stats, list) and len(stats) == len(files):
-                known = (files, dict(zip(files, stats, strict=True)))
+            if isinstance(files, dict) and isinstance(stats, list | str):
+                known = (files, stats)
         try:
             current = self.fingerprint(spec, known)
         except Exception:  # a broken config, an unreadable folder: run for real
@@ -1068,7 +1242,7 @@ class RunCache:
         for path in extra:
             if path in files:
                 continue
-            if os.path.lexists(path):
+            if lexists(path):
                 files[path], self._stats[path] = _file_state(path)
             else:
                 files[path], self._stats[path] = _ABSENT, None
@@ -1095,9 +1269,7 @@ class RunCache:
         files = before["files"]
         if not isinstance(files, dict) or any(state is None for state in files.values()):
             return False  # a file that could not be hashed: nothing to compare with later
-        recorded = {
-            path: list(signature) for path, signature in stats.items() if signature is not None
-        }
+        recorded = {path: signature for path, signature in stats.items() if signature is not None}
         try:
             # every input's signature was just checked: only new or moved files are read
             after = self.fingerprint(self._spec, (before.get("files"), recorded))
@@ -1114,9 +1286,9 @@ class RunCache:
         entry = {
             "format": _ENTRY_FORMAT,
             "spec": self._spec,
-            "state": before,
-            # each file's signature (or null), in the order of state.files
-            "stats": [recorded.get(path) for path in files],
+            "state": _compacted(before),
+            # each file's signature, in the order of state.files (_pack_signatures)
+            "stats": _pack_signatures(recorded.get(path) for path in files),
             "outputs": {**kept, "report_mac": report_mac, "to_file": output is not None},
         }
         import json

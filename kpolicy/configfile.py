@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from kpolicy.errors import UsageError
+from kpolicy.fsutil import isfile  # os.path.isfile, without a status of each absent path
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
@@ -36,11 +36,11 @@ def find_config_file(start: str) -> str | None:
         parents.append(parent)
     for candidate in parents:
         path = os.path.join(candidate, CONFIG_NAME)
-        if os.path.isfile(path):
+        if isfile(path):
             return path
     for candidate in parents:
         path = os.path.join(candidate, "pyproject.toml")
-        if os.path.isfile(path) and pyproject_section(path) is not None:
+        if isfile(path) and pyproject_section(path) is not None:
             return path
     return None
 
@@ -48,6 +48,8 @@ def find_config_file(start: str) -> str | None:
 def pyproject_section(path: str | Path) -> dict[str, object] | None:
     """The ``[tool.kpolicy]`` table of a ``pyproject.toml``, or None when it has none."""
     import tomllib
+
+    from kpolicy.errors import UsageError  # here: a replay imports this module, not errors
 
     try:
         with open(path, encoding="utf-8") as handle:

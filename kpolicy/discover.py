@@ -213,8 +213,61 @@ def discover(
     links, as taken to decide that it is a regular file), by its ``location``: the run cache
     compares it with the recorded one instead of taking it a second time.
     """
+    return _discover(  # type: ignore[return-value]  # Inputs only, without names
+        paths,
+        exclude,
+        stdin_name,
+        base=base,
+        skipped=skipped,
+        force_exclude=force_exclude,
+        ignore_files=ignore_files,
+        read=read,
+        statuses=statuses,
+    )
+
+
+def discover_names(
+    paths: Iterable[str],
+    exclude: Iterable[str] = (),
+    stdin_name: str = "<stdin>",
+    *,
+    base: str | None = None,
+    force_exclude: bool = False,
+    ignore_files: bool = True,
+    statuses: dict[str, os.stat_result] | None = None,
+) -> tuple[list[Input | str], list[str]]:
+    """:func:`discover`, where a file found by walking a folder is its name (a string: what
+    its Input's ``display`` and ``location`` would be, not named on the command line) instead
+    of an :class:`Input`: the run cache's, which reads no more of it, and for which making
+    an object a file is a sixth of a replayed run's walk."""
+    return _discover(
+        paths,
+        exclude,
+        stdin_name,
+        base=base,
+        force_exclude=force_exclude,
+        ignore_files=ignore_files,
+        statuses=statuses,
+        as_names=True,
+    )
+
+
+def _discover(
+    paths: Iterable[str],
+    exclude: Iterable[str] = (),
+    stdin_name: str = "<stdin>",
+    *,
+    base: str | None = None,
+    skipped: list[Skipped] | None = None,
+    force_exclude: bool = False,
+    ignore_files: bool = True,
+    read: list[str] | None = None,
+    statuses: dict[str, os.stat_result] | None = None,
+    as_names: bool = False,
+) -> tuple[list[Input | str], list[str]]:
+    """:func:`discover`; with ``as_names``, :func:`discover_names`."""
     patterns = tuple(exclude)
-    files: list[Input] = []
+    files: list[Input | str] = []
     errors: list[str] = []
     seen: set[tuple[int, int] | str] = set()
     for given in paths:
@@ -227,9 +280,14 @@ def discover(
         elif stat.S_ISDIR(status.st_mode):
             ignore = None
             if ignore_files:
-                from kpolicy.gitignore import IgnoreRules
+                from kpolicy.fsutil import find_work_tree
 
-                ignore = IgnoreRules(given)
+                # outside a git work tree no ignore file applies: gitignore is not imported
+                work_tree = find_work_tree(given)
+                if work_tree is not None:
+                    from kpolicy.gitignore import IgnoreRules
+
+                    ignore = IgnoreRules(given, work_tree)
             _walk(
                 given,
                 patterns,
@@ -240,6 +298,7 @@ def discover(
                 skipped if skipped is not None else [],
                 ignore,
                 statuses,
+                as_names,
             )
             if ignore is not None and read is not None:
                 read.extend(ignore.read)
@@ -261,13 +320,14 @@ def discover(
 def _walk(
     top: str,
     patterns: tuple[str, ...],
-    files: list[Input],
+    files: list[Input | str],
     errors: list[str],
     seen: set[tuple[int, int] | str],
     base: str | None,
     skipped: list[Skipped],
     ignore: IgnoreRules | None = None,
     statuses: dict[str, os.stat_result] | None = None,
+    as_names: bool = False,
 ) -> None:
     visited_dirs: set[str] = set()
     if ignore is not None and not ignore.active:
@@ -282,21 +342,35 @@ def _walk(
         real = os.path.realpath(path)
         return not (real == root or real.startswith(root.rstrip(os.sep) + os.sep))
 
-    # the real path of each folder the walk will enter: a folder entered by a name that is
-    # not a symbolic link is its parent's real path and that name (no realpath, whose lstat
-    # of every component is most of a replayed run's walk); a link's target, by realpath
-    reals: dict[str, str] = {top: root}
-    for folder, dirs, names in os.walk(top, onerror=on_error, followlinks=True):
-        real = reals.pop(folder, None)
-        if real is None:  # pragma: no cover - every folder entered was recorded below
-            real = os.path.realpath(folder)
+    # each folder to enter with its real path: a folder entered by a name that is not a
+    # symbolic link is its parent's real path and that name (no realpath, whose lstat of every
+    # component is most of a replayed run's walk); a link's target, by realpath. Entered as
+    # os.walk(top, followlinks=True) enters them (top-down, each folder's sub-folders in the
+    # order kept, depth first), listed with os.scandir as it lists them, without its
+    # generator per folder and loop per entry
+    pending: list[tuple[str, str]] = [(top, root)]
+    lstat, is_regular = os.lstat, stat.S_ISREG
+    while pending:
+        folder, real = pending.pop()
+        dirs: list[str] = []
+        names: list[str] = []
+        try:
+            with os.scandir(folder) as listing:
+                for entry in listing:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:  # as os.walk: not a folder then
+                        is_dir = False
+                    (dirs if is_dir else names).append(entry.name)
+        except OSError as exc:  # as os.walk: the folder is reported and left out
+            on_error(exc)
+            continue
         if real in visited_dirs:
-            dirs[:] = []
             continue
         visited_dirs.add(real)
         if ignore is not None:
             ignore.enter(folder)
-        kept = []
+        kept: list[tuple[str, str]] = []
         for d in sorted(dirs):
             sub = os.path.join(folder, d)
             if d.startswith(".") or is_excluded(sub, patterns, base):
@@ -314,9 +388,8 @@ def _walk(
                 continue
             if real_sub in visited_dirs:
                 continue  # a symlink loop back to a folder being walked
-            reals[sub] = real_sub
-            kept.append(d)
-        dirs[:] = kept
+            kept.append((sub, real_sub))
+        pending.extend(reversed(kept))
         prefix = _shown(os.path.join(folder, ""), top)  # each name's display: prefix + name
         for name in sorted(names):
             if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
@@ -326,10 +399,23 @@ def _walk(
                 continue
             if ignore is not None and ignore.ignored(display, False):
                 continue
+            status: os.stat_result | str
             try:
-                status: os.stat_result | str = os.lstat(display)
+                found = lstat(display)
             except (OSError, ValueError):
                 status = _stat(display)
+            else:
+                if is_regular(found.st_mode) and found.st_ino:  # the common case, at once
+                    identity: tuple[int, int] | str = (found.st_dev, found.st_ino)
+                    if identity not in seen:
+                        seen.add(identity)
+                        files.append(
+                            display if as_names else Input(display, display, False, found.st_size)
+                        )
+                        if statuses is not None:
+                            statuses[display] = found
+                    continue
+                status = found
             if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):
                 if leaves(display):
                     skipped.append(Skipped(display, outside, OUTSIDE_LINKS))
@@ -348,7 +434,11 @@ def _walk(
             if identity in seen:
                 continue
             seen.add(identity)
-            files.append(Input(display, display, explicit=False, size=status.st_size))
+            files.append(
+                display
+                if as_names
+                else Input(display, display, explicit=False, size=status.st_size)
+            )
             if statuses is not None:
                 statuses[display] = status
 

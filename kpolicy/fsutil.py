@@ -8,6 +8,8 @@
   the same folder and :func:`os.replace`, and never through a symbolic link at the target: a
   link committed in place of ``kpolicy.sarif`` cannot redirect the report to a file outside.
 - :func:`tree_files` lists the files of a folder without following links that leave it.
+- :func:`data_folder` is where kpolicy's data folders are (:mod:`kpolicy.resources`; here, so
+  that a replay, which needs it for the code fingerprint, imports one module less).
 
 Only light modules are imported: a cached run's replay uses this module.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from functools import cache
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
@@ -34,6 +37,64 @@ _READ_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))  # what Path.resolve() is
+
+
+def _access_sees_links() -> bool:
+    """Whether ``os.access(..., follow_symlinks=False)`` answers here: supported, and true of
+    a path that exists (it answers False, not an error, where the system refuses the flag)."""
+    if os.access not in os.supports_follow_symlinks:
+        return False
+    try:
+        return os.access(__file__, os.F_OK, follow_symlinks=False)
+    except (OSError, ValueError, NotImplementedError):  # pragma: no cover - defensive
+        return False
+
+
+_ACCESS_SEES_LINKS = _access_sees_links()
+
+
+def lexists(path: str) -> bool:
+    """:func:`os.path.lexists`: whether ``path`` exists, a symbolic link itself (broken
+    too); one system call that gives a yes or no (``faccessat``, not following a link at
+    the end), without the status and the exception of each path that is not there, which
+    is most of those a run looks for (kustomizations, charts, ``.git``)."""
+    if _ACCESS_SEES_LINKS:
+        try:
+            return os.access(path, os.F_OK, follow_symlinks=False)
+        except ValueError:  # a NUL in the name: lexists says False
+            return False
+    return os.path.lexists(path)
+
+
+def isfile(path: str) -> bool:
+    """:func:`os.path.isfile`, answered by :func:`lexists` alone for a path that is not there
+    (nothing there: no file through a link either)."""
+    return lexists(path) and os.path.isfile(path)
+
+
+def find_work_tree(folder: str) -> str | None:
+    """The top of the git work tree holding ``folder`` (a parent with ``.git``), or None.
+    For :mod:`kpolicy.gitignore`; here, not in :mod:`kpolicy.repo` (30 ms to import) nor
+    there: a folder walk outside a work tree (a replayed run's too) imports neither."""
+    current = os.path.abspath(folder)
+    while True:
+        if lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+@cache
+def data_folder(name: str) -> str:
+    """``rules`` or ``schemas`` (:func:`kpolicy.resources.data_dir` as a string, a replay's,
+    without pathlib): packaged under ``kpolicy/_data`` in a wheel, else the checkout."""
+    packaged = os.path.join(_PACKAGE, "_data", name)
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.join(os.path.dirname(_PACKAGE), name)
 
 
 class NotRegular(OSError):

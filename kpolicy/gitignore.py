@@ -12,21 +12,11 @@ from __future__ import annotations
 
 import os
 
+from kpolicy.fsutil import find_work_tree
+
+__all__ = ["IgnoreRules", "find_work_tree"]
+
 _MAX_IGNORE_BYTES = 1 << 20
-
-
-def find_work_tree(folder: str) -> str | None:
-    """The top of the git work tree holding ``folder`` (a parent with ``.git``), or None.
-    Here, not in :mod:`kpolicy.repo`: a replayed run walks folders with this module and
-    imports nothing of the pipeline (kpolicy.repo takes 30 ms to import)."""
-    current = os.path.abspath(folder)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
 
 
 def _read_patterns(path: str) -> list[str] | None:
@@ -43,10 +33,11 @@ def _read_patterns(path: str) -> list[str] | None:
 class IgnoreRules:
     """The ignore files that apply under one walked folder (inactive outside a work tree)."""
 
-    def __init__(self, top: str) -> None:
+    def __init__(self, top: str, work_tree: str | None = None) -> None:
+        """``work_tree``: :func:`find_work_tree` of ``top``, when the caller has it."""
         self._specs: dict[str, object | None] = {}  # folder → its .gitignore's spec (or None)
         start = os.path.abspath(top)
-        self.work_tree = find_work_tree(start)
+        self.work_tree = work_tree if work_tree is not None else find_work_tree(start)
         self.read: list[str] = []  # the ignore files looked at (for the run cache)
         if self.work_tree is None:
             return

@@ -8,10 +8,20 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import itemgetter
 
 from kpolicy.helm import is_hook
+from kpolicy.k8s.podtemplates import BUILTIN as BUILTIN_TEMPLATE_KINDS
+from kpolicy.k8s.podtemplates import configured_kinds
 from kpolicy.k8s.selector import Selector
 from kpolicy.model import KObject
 from kpolicy.repo import Relation, plain_relation, plain_relation_class
-from kpolicy.workload import POD_SPEC_KINDS, get, mapping, runs_pods, template_labels
+from kpolicy.workload import (
+    POD_SPEC_KINDS,
+    WORKLOAD_KINDS,
+    get,
+    mapping,
+    runs_pods,
+    str_map,
+    template_labels,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,6 +49,10 @@ _CLUSTER_SCOPED = frozenset(
         "VolumeAttachment",
     }
 )
+
+
+# the names of the built-in custom pod-template kinds (Argo Rollout, DeploymentConfig, ...)
+_CUSTOM_TEMPLATE_NAMES = frozenset(entry.kind for entry in BUILTIN_TEMPLATE_KINDS)
 
 
 # the kinds that scale a workload (scalers_targeting), in the order they are answered
@@ -85,13 +99,21 @@ class Index:
         # built on first use (see the methods that fill them)
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
         self._selecting: dict[str, _SelectorIndex] = {}
-        self._by_ns: dict[str, list[KObject]] | None = None
+        # every object of a namespace ("": cluster-scoped), in input order
+        self._by_ns: dict[str, list[KObject]] = defaultdict(list)
+        # the lists of _by_key with more than one object (the same object defined twice)
+        self._repeated: list[list[KObject]] = []
         self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
         by_key, by_kind, by_kind_ns = self._by_key, self._by_kind, self._by_kind_ns
         labels_of, by_ns, by_label = self._labels, self._templates_by_ns, self._templates_by_label
+        everything_by_ns, repeated = self._by_ns, self._repeated
         cluster_scoped = _CLUSTER_SCOPED
         pod_spec_kinds = POD_SPEC_KINDS
+        workload_kinds = WORKLOAD_KINDS
+        # runs_pods(obj) of a kind outside pod_spec_kinds: only a custom pod-template kind's
+        # (kpolicy.k8s.podtemplates.layout_of), by its name unless the config adds kinds
+        custom_names = None if configured_kinds() else _CUSTOM_TEMPLATE_NAMES
         for obj in self._objects:
             if obj.patch:
                 # a kustomize patch is merged onto another object: it is no object of its own
@@ -101,14 +123,30 @@ class Index:
             ref = obj.ref
             kind = ref.kind or ""
             ns = "" if kind in cluster_scoped else (ref.namespace or "default")
-            by_key[(kind, ns, ref.name or "")].append(obj)
+            named = by_key[(kind, ns, ref.name or "")]
+            named.append(obj)
+            if len(named) == 2:
+                repeated.append(named)
+            everything_by_ns[ns].append(obj)
             by_kind[kind].append(obj)
             by_kind_ns[(kind, ns)].append(obj)
             # runs_pods, without a call for the built-in kinds
-            if (kind in pod_spec_kinds or runs_pods(obj)) and not is_hook(obj.data):
+            if (
+                kind in pod_spec_kinds
+                or ((custom_names is None or kind in custom_names) and runs_pods(obj))
+            ) and not is_hook(obj.data):
                 # a Helm hook or test runs around a release: no Service, budget or other
                 # workload of the release is meant to select its Pods
-                labels = template_labels(obj)
+                layout = workload_kinds.get(kind)
+                if layout is not None:
+                    # template_labels(obj) of a built-in workload, without its calls
+                    template: Any = obj.data
+                    for step in layout.template:
+                        template = template.get(step) if isinstance(template, dict) else None
+                    metadata = template.get("metadata") if isinstance(template, dict) else None
+                    labels = str_map(metadata.get("labels") if isinstance(metadata, dict) else None)
+                else:
+                    labels = template_labels(obj)
                 labels_of[id(obj)] = labels
                 by_ns[ns].append(obj)
                 for key, value in labels.items():
@@ -173,14 +211,17 @@ class Index:
         folders = self._folders_of_alternatives
         if folders is None:
             folders = set()
-            for objs in self._by_key.values():
-                if len(objs) < 2:
-                    continue  # nearly every object: defined once
+            folder_of: dict[str, str] = {}  # a file's folder, worked out once
+            # nearly every object is defined once: only the others are walked
+            for objs in self._repeated:
                 files = {obj.source.display for obj in objs}
                 if len(files) > 1:
                     by_folder: dict[str, int] = defaultdict(int)
                     for file in files:
-                        by_folder[os.path.dirname(file)] += 1
+                        folder = folder_of.get(file)
+                        if folder is None:
+                            folder = folder_of[file] = os.path.dirname(file)
+                        by_folder[folder] += 1
                     folders.update(folder for folder, n in by_folder.items() if n > 1)
             self._folders_of_alternatives = folders
         return os.path.dirname(display) in folders
@@ -287,12 +328,6 @@ class Index:
 
     def in_namespace(self, namespace: str) -> list[KObject]:
         """Every object of ``namespace`` (``""``: the cluster-scoped ones), in input order."""
-        if self._by_ns is None:
-            by_ns: dict[str, list[KObject]] = defaultdict(list)
-            for obj in self._objects:
-                if not obj.patch:
-                    by_ns[scope_namespace(obj)].append(obj)
-            self._by_ns = by_ns
         return list(self._by_ns.get(namespace, ()))
 
     def __iter__(self) -> Iterator[KObject]:

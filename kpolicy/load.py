@@ -13,7 +13,12 @@ import sys
 from pathlib import Path
 
 from kpolicy.helm import source_lines
-from kpolicy.kustomize import DIRECTIVE_PREFIXES, has_patch_directive, is_kustomize_document
+from kpolicy.kustomize import (
+    DIRECTIVE_PREFIXES,
+    KUSTOMIZE_KINDS,
+    has_patch_directive,
+    is_kustomize_document,
+)
 from kpolicy.lazyre import lazy_compile
 from kpolicy.model import (
     Diagnostic,
@@ -183,6 +188,19 @@ def _c_loader() -> Any:
 _load_chunk = _c_loader()
 
 
+def _c_helpers() -> tuple[Any, Any]:
+    """With the C loader, its ``document_chunks`` of a text of one-byte characters (a list;
+    None for another text) and its ``_node_bound`` that does not encode the chunk."""
+    if _load_chunk is None:
+        return None, None
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    return _cload.document_chunks, _cload.node_bound
+
+
+_c_chunks, _c_node_bound = _c_helpers()
+
+
 def _escape(token: str) -> str:
     if "~" in token or "/" in token:
         return token.replace("~", "~0").replace("/", "~1")
@@ -224,6 +242,7 @@ class _TemplateHint:
 
 
 _UTF32_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def decode(data: bytes) -> tuple[str | None, str | None, int]:
@@ -244,7 +263,8 @@ def decode(data: bytes) -> tuple[str | None, str | None, int]:
         width = "UTF-32" if sample.count(0) * 2 > len(sample) else "UTF-16"
         return None, f"file looks like {width} text without a byte order mark; save it as UTF-8", 1
     try:
-        return data.decode("utf-8-sig"), None, 0
+        # utf-8-sig is a codec written in Python: only for the text that starts with a BOM
+        return data.decode("utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8"), None, 0
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return None, f"file is not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", line
@@ -265,15 +285,7 @@ def _diag(
 def _ref(data: dict[str, Any]) -> ObjectRef:
     meta = data.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
-
-    def text(v: object) -> str | None:
-        # a number or boolean reads as its text; a list or mapping is no name at all
-        return (
-            v
-            if isinstance(v, str)
-            else (None if v is None or isinstance(v, dict | list) else str(v))
-        )
-
+    text = _name_text
     return ObjectRef(
         text(data.get("apiVersion")),
         text(data.get("kind")),
@@ -305,16 +317,27 @@ def load_documents(
     # what aliases add to the documents of this file, in all: bounded like one document, so
     # that many small alias bombs (each under the limit) cannot add up to gigabytes
     expansion_left = limits.max_nodes
-    hint = _TemplateHint(source.text)
+    hint: _TemplateHint | None = None  # made for the first chunk the composer reads
     text = source.text
     if "\ufeff" in text:
         # files joined with cat keep each one's byte order mark at a line start; YAML allows
         # one before every document and libyaml only before the first
         text = text.replace("\n\ufeff", "\n")
-    for line_offset, chunk in document_chunks(text):
-        if chunk.startswith("---") and not chunk[3:].strip():
-            continue  # "---" alone: no document (and a file of 4 million of them is quick)
-        if len(chunk) > limits.max_nodes // 2 and _node_bound(chunk) > limits.max_nodes:
+    in_c = _load_chunk is not None and _c_chunks is not None
+    chunks = _c_chunks(text) if in_c else None
+    for line_offset, chunk in document_chunks(text) if chunks is None else chunks:
+        if (
+            chunk.startswith("---")
+            and (len(chunk) <= 64 or chunk[3:64].isspace())
+            and not chunk[3:].strip()
+        ):
+            # "---" alone: no document (and a file of 4 million of them is quick); a chunk
+            # with text in its first line is not copied to tell
+            continue
+        if (
+            len(chunk) > limits.max_nodes // 2
+            and (_c_node_bound(chunk) if in_c else _node_bound(chunk)) > limits.max_nodes
+        ):
             from kpolicy.compose import _too_many_nodes
 
             too_many = _too_many_nodes(chunk, limits)
@@ -331,7 +354,6 @@ def load_documents(
                 )
                 count += 1
                 continue  # what follows in this chunk is not read
-        aliases = "&" in chunk and "*" in chunk
         if _load_chunk is not None:
             # the common case in C: its documents' values and records as build makes them;
             # None (anything else: an error, a tag, an anchor, a duplicate or merge key, a
@@ -343,19 +365,23 @@ def load_documents(
                 chunk, line_offset, limits.max_nodes, limits.max_depth, _int_value, _float_value
             )
             if loaded is not None:
+                compact = PositionTable.compact
                 for value, records in loaded:
-                    table = PositionTable.compact(value, records)
-                    documents.append(Document(count, value, table, table.resolve("", "value")[0]))
+                    # the root's value span (what resolve("", "value") gives), from its record
+                    start = Span(records[0], records[1], records[2], records[3])
+                    documents.append(Document(count, value, compact(value, records), start))
                     count += 1
                 continue
         from kpolicy import compose  # the first chunk the C loader leaves imports PyYAML
 
+        if hint is None:
+            hint = _TemplateHint(source.text)
         count, expansion_left = compose.compose_chunk(
             source,
             chunk,
             line_offset,
             limits,
-            aliases,
+            "&" in chunk and "*" in chunk,  # aliases may be there
             hint,
             documents,
             diagnostics,
@@ -417,12 +443,14 @@ def load_text(
         directives, annotated = {}, False
     if not keep_text:
         source = SourceFile(source.display, "", source.context_only)
-    objects: list[KObject] = []
-    for doc in documents:
-        objects.extend(_objects_of(source, doc, diagnostics, plain))
-    doc_count = max((d.index + 1 for d in documents), default=0)
-    manifest_like = any(_is_manifest(d.value) for d in documents) or any(
-        d.rule == "yaml-syntax" for d in diagnostics
+    objects = _objects(source, documents, diagnostics, plain)
+    # the documents come in the order of their index
+    doc_count = documents[-1].index + 1 if documents else 0
+    # a file with an object has a document _is_manifest accepts (the one it came from)
+    manifest_like = (
+        bool(objects)
+        or any(_is_manifest(d.value) for d in documents)
+        or any(d.rule == "yaml-syntax" for d in diagnostics)
     )
     if objects and "# Source: " in text:
         objects = _with_templates(objects, documents, source_lines(text))
@@ -504,6 +532,54 @@ def _with_templates(
         replace(o, template=template) if (template := by_index.get(o.doc_index)) else o
         for o in objects
     ]
+
+
+def _objects(
+    source: SourceFile, documents: list[Document], diagnostics: list[Diagnostic], plain: bool
+) -> list[KObject]:
+    """The objects of the documents (:func:`_objects_of` of each): a document that is one
+    object, with a string apiVersion and kind (not a list's, nor kustomize's), most of them,
+    is made here."""
+    objects: list[KObject] = []
+    append = objects.append
+    for doc in documents:
+        value = doc.value
+        if value.__class__ is dict:
+            kind = value.get("kind")
+            api_version = value.get("apiVersion")
+            if (
+                kind.__class__ is str
+                and api_version.__class__ is str
+                and kind
+                and api_version
+                and kind not in KUSTOMIZE_KINDS
+                and not kind.endswith("List")
+            ):
+                meta = value.get("metadata")
+                if isinstance(meta, dict):
+                    namespace = meta.get("namespace")
+                    if namespace is not None and namespace.__class__ is not str:
+                        namespace = _name_text(namespace)
+                    name = meta.get("name")
+                    if name is not None and name.__class__ is not str:
+                        name = _name_text(name)
+                else:
+                    namespace = name = None
+                ref = ObjectRef(api_version, kind, namespace, name)
+                append(
+                    KObject(value, ref, source, doc.index, "", doc.positions, None, False, plain)
+                )
+                continue
+        objects.extend(_objects_of(source, doc, diagnostics, plain))
+    return objects
+
+
+def _name_text(v: object) -> str | None:
+    """A field of an ``ObjectRef``: a number or boolean reads as its text; a list or mapping is
+    no name at all."""
+    return (
+        v if isinstance(v, str) else (None if v is None or isinstance(v, dict | list) else str(v))
+    )
 
 
 def _objects_of(

@@ -314,6 +314,12 @@ class RepoModel:
         """The kustomizations and components that name the file as a patch."""
         return list(self._patch_users.get(self.key(display), ()))
 
+    def adapts_files(self) -> bool:
+        """Whether a kustomization names a file as a patch or as a member of its build: else
+        :meth:`is_patch` is False, and :meth:`injected_labels` and :meth:`image_overrides` are
+        empty, for every file."""
+        return bool(self._patch_users or self._members)
+
     def is_patch(self, display: str) -> bool:
         return self.key(display) in self._patch_users
 

@@ -1021,3 +1021,118 @@ def test_the_build_hook_compiles_a_loader_that_loads(tmp_path: Path) -> None:
         [sys.executable, "-c", check, str(output)], capture_output=True, text=True
     )
     assert done.stdout.startswith("[({'a': [1]}, array('H'"), done.stderr
+
+
+# -- the strings read before, the words typed by length, duplicates found when set ---------------
+
+
+@needs_extension
+def test_every_word_the_resolver_types_and_its_near_misses_are_typed_as_the_python_walk() -> None:
+    words = [
+        *("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"),
+        *("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"),
+        *("~", "null", "Null", "NULL", ".nan", ".NaN", ".NAN", ".inf", "-.Inf", "+.INF"),
+    ]
+    near = {w[:-1] + c for w in words for c in "xX~" if len(w) > 1}
+    near |= {w + w[-1] for w in words} | {w.swapcase() for w in words} | {"yeS", "tRUE", "o"}
+    texts = sorted(set(words) | near)
+    chunk = "".join(f"k{n}: {t}\n{t}{n}: v\n" for n, t in enumerate(texts))
+    chunk += "".join(f"- {t}\n" for t in texts).replace("- ", "  - ").replace("  - ", "l:\n  - ", 1)
+    assert _chunk_results(chunk)[0] is not None
+    _assert_both_paths_agree(chunk)
+
+
+@needs_extension
+def test_strings_read_before_are_the_interned_ones_whatever_the_slot_held() -> None:
+    """Short ASCII scalars come from a table of the strings read before (by their bytes): more
+    distinct strings than it has slots, each read twice, as keys, values and items, at the
+    lengths where interning and the table stop (32 and 64), quoted or not, next to non-ASCII
+    ones that are not kept there: the values of the Python walk, interned where it interns."""
+    rng = random.Random(7)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-./_"
+    strings = ["".join(rng.choices(alphabet, k=rng.randint(1, 70))) for _ in range(6000)]
+    strings += ["x" * n for n in (31, 32, 33, 63, 64, 65)] + ["é" * n for n in (15, 16, 17, 40)]
+    strings += ["null", "true", "a", "b", "a "]
+    strings = [s for s in dict.fromkeys(strings) if s != "l" and not s.startswith("k")]
+    for round_ in range(2):
+        for start in range(0, len(strings), 500):
+            part = strings[start : start + 500]
+            chunk = "".join(f"'k{round_}{s}': '{s}'\n" for s in part)
+            chunk += "l: [" + ", ".join(f"'{s}'" for s in part) + "]\n"
+            chunk += "".join(f'"{s}": {n}\n' for n, s in enumerate(part))
+            ((value, _),) = _chunk_results(chunk)[0]
+            _assert_both_paths_agree(chunk)
+            for s in part:
+                text = value[f"k{round_}{s}"]
+                assert text == s and (text is sys.intern("".join([s]))) is (len(s) <= 32)
+                key = next(k for k in value if k == s)
+                assert key is sys.intern("".join([s]))
+            assert value["l"] == part
+
+
+@needs_extension
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: true\na: true\n",
+        "a: x\nb: y\na: x\n",
+        "a: {b: 1, b: 1}\n",
+        "a: [1]\na: [1]\n",
+        "a:\n  b: {}\n  c: 1\n  b: {}\n",
+        "'a': 1\n\"a\": 1\n",
+        "null: 1\n~: 1\n",
+        "a: {x: [1, {y: 2, y: 2}]}\nb: 1\n",
+    ],
+)
+def test_a_duplicate_key_with_the_same_value_is_refused_and_reported_as_today(text: str) -> None:
+    assert _chunk_results(text)[0] is None
+    _assert_both_paths_agree(text)
+    assert any(d.rule == "yaml-duplicate-key" for d in _loaded(text)[1])
+
+
+_CHUNK_PIECES = st.sampled_from(
+    ["\n", "---", "-", " ", "\t", "\r", "a", ":", "é", "\x85", "\u2028", "🎉", "\ufeff", "..."]
+)
+
+
+@needs_extension
+@settings(max_examples=examples(full=3000, quick=300), deadline=None)
+@given(st.lists(_CHUNK_PIECES, max_size=60).map("".join))
+def test_the_chunks_of_a_text_are_those_of_the_python_split(text: str) -> None:
+    """``document_chunks`` in C (texts of one-byte characters; None for the others) gives the
+    chunks and line offsets of ``kpolicy.yamltext.document_chunks``, and the node bound in C
+    is ``load._node_bound``."""
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    expected = list(document_chunks(text))
+    found = _cload.document_chunks(text)
+    if max(map(ord, text), default=0) > 255:
+        assert found is None
+    else:
+        assert found == expected
+    for _, chunk in expected:
+        assert _cload.node_bound(chunk) == load._node_bound(chunk)
+    assert _cload.node_bound(text) == load._node_bound(text)
+
+
+@needs_extension
+def test_the_chunks_of_long_texts_and_the_edges_are_those_of_the_python_split() -> None:
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    texts = [
+        "",
+        "---",
+        "\n---",
+        "---\n---\n",
+        "\n---\n---",
+        "a\n---x\n--- \n---\t\n---\r\n----\n",
+        "a: 1\n" * 5000 + "---\n" + "b: é\n" * 5000,
+        ("apiVersion: v1\nkind: A\n---\n" * 300) + "last",
+    ]
+    for text in texts:
+        assert _cload.document_chunks(text) == list(document_chunks(text)), text
+        assert _cload.node_bound(text) == load._node_bound(text)
+    with pytest.raises(TypeError):
+        _cload.document_chunks(b"a")
+    with pytest.raises(TypeError):
+        _cload.node_bound(b"a")

@@ -309,3 +309,301 @@ def test_the_summary_counts_each_severity_of_the_findings(tmp_path: Path) -> Non
         counts[Severity.WARNING],
         counts[Severity.INFO],
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# the index's own walks, and the companion rules' per-namespace ones
+
+_ODD_LABELS = st.dictionaries(
+    st.sampled_from(["app", "tier"]),
+    st.one_of(_VALUES, st.integers(0, 2), st.booleans(), st.none(), st.just([1])),
+    max_size=3,
+)
+
+
+@st.composite
+def _any_kind(draw: Any) -> tuple[str, dict[str, Any]]:
+    """A workload of a built-in kind (a CronJob's template two levels further down), a Pod, a
+    custom pod-template kind, a Service or a ConfigMap, with odd templates and labels, in a
+    namespace or cluster-scoped, sometimes a Helm hook."""
+    kind, api_version = draw(
+        st.sampled_from(
+            [
+                ("Deployment", "apps/v1"),
+                ("Job", "batch/v1"),
+                ("CronJob", "batch/v1"),
+                ("Pod", "v1"),
+                ("DeploymentConfig", "apps.openshift.io/v1"),
+                ("Service", "v1"),
+                ("ConfigMap", "v1"),
+                ("Namespace", "v1"),
+                ("Widget", "example.com/v1"),
+            ]
+        )
+    )
+    metadata: dict[str, Any] = {"name": draw(st.sampled_from(["a", "b"]))}
+    namespace = draw(st.sampled_from([None, "default", "other"]))
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    if draw(st.integers(0, 5)) == 0:
+        metadata["annotations"] = {"helm.sh/hook": "test"}
+    labels: Any = draw(st.one_of(_ODD_LABELS, st.just("app=a"), st.none()))
+    template: Any = draw(
+        st.sampled_from(
+            [
+                {"metadata": {"labels": labels}, "spec": {}},
+                {"metadata": "none"},
+                {"spec": {}},
+                "none",
+            ]
+        )
+    )
+    spec: dict[str, Any] = {"template": template}
+    if kind == "CronJob":
+        spec = {"jobTemplate": draw(st.sampled_from([{"spec": spec}, {"spec": "none"}, "x"]))}
+    manifest: dict[str, Any] = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
+    if kind == "Pod":
+        manifest["metadata"] = {**metadata, "labels": labels}
+    manifest["spec"] = spec
+    return draw(st.sampled_from(_FILES)), manifest
+
+
+@SETTINGS
+@given(st.lists(_any_kind(), max_size=12))
+def test_the_index_keeps_the_template_labels_and_namespaces_as_their_definitions_say(
+    documents: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """The index's labels of each pod template (read inline for the built-in workload kinds)
+    are template_labels', and its objects of a namespace are those of that scope, in input
+    order."""
+    from kpolicy.index import scope_namespace
+    from kpolicy.workload import runs_pods
+
+    objects = _load(documents)
+    index = Index(objects)
+    for obj in objects:
+        assert index.labels_of(obj) == template_labels(obj)
+        hook = "annotations" in obj.data["metadata"]
+        assert (id(obj) in index._labels) == (runs_pods(obj) and not hook)
+    for namespace in ("", "default", "other", "nowhere"):
+        expected = [o for o in objects if scope_namespace(o) == namespace]
+        assert index.in_namespace(namespace) == expected
+
+
+def test_the_index_reads_a_built_in_workloads_labels_inline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The inline reading is the one taken for the built-in workload kinds: template_labels
+    only for a Pod and a custom pod-template kind."""
+    import kpolicy.index
+
+    objects = _load(
+        [
+            ("a/one.yaml", manifest)
+            for manifest in (
+                _statefulset("db", "db", "db"),
+                {
+                    "apiVersion": "batch/v1",
+                    "kind": "CronJob",
+                    "metadata": {"name": "c"},
+                    "spec": {
+                        "jobTemplate": {
+                            "spec": {"template": {"metadata": {"labels": {"a": 1, "b": True}}}}
+                        }
+                    },
+                },
+                {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "labels": {}}},
+            )
+        ]
+    )
+    asked: list[str] = []
+
+    def counted(obj: KObject) -> dict[str, str]:
+        asked.append(obj.kind)
+        return template_labels(obj)
+
+    monkeypatch.setattr(kpolicy.index, "template_labels", counted)
+    index = Index(objects)
+    assert asked == ["Pod"]
+    assert index.labels_of(objects[0]) == {"app": "db"}
+    assert index.labels_of(objects[1]) == {"a": "1", "b": "true"}
+
+
+@given(
+    st.text(alphabet="abc-", max_size=12),
+    st.text(alphabet="abc-", max_size=12),
+    st.integers(0, 3),
+)
+@settings(max_examples=examples(full=5000, quick=500), deadline=None)
+def test_a_name_within_a_few_edits_is_found_as_the_whole_table_finds_it(
+    a: str, b: str, limit: int
+) -> None:
+    from kpolicy.checks.companions import _within
+
+    assert _within(a, b, limit) == (_osa_distance(a, b) <= limit)
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """The optimal string alignment distance, the whole table (the definition _within stops
+    early on)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def test_the_distance_counts_each_kind_of_edit_once() -> None:
+    assert _osa_distance("web", "web") == 0
+    assert _osa_distance("web", "wbe") == 1  # a transposition
+    assert _osa_distance("web", "we") == 1
+    assert _osa_distance("web", "wxb") == 1
+    assert _osa_distance("", "abc") == 3
+    assert _osa_distance("ca", "abc") == 3  # OSA: no edit of a transposed pair
+
+
+def test_names_far_apart_are_told_apart_before_the_table_is_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """_within stops at the first pair of rows whose costs all exceed the limit (and at a
+    difference of lengths beyond it, before any row)."""
+    import builtins
+
+    from kpolicy.checks import companions
+
+    rows: list[int] = []
+    real_min = builtins.min
+
+    def counting_min(*args: Any) -> Any:
+        if len(args) == 1:
+            rows.append(1)
+        return real_min(*args)
+
+    monkeypatch.setattr(companions, "min", counting_min, raising=False)
+    assert not companions._within("frontend-service", "backend-database", 2)
+    assert 0 < len(rows) < 2 * len("frontend-service")
+    rows.clear()
+    assert not companions._within("web", "web-frontend", 2)
+    assert rows == []
+    assert companions._within("frontend", "frontned", 1)  # a transposition
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(_FILES),
+            st.sampled_from(["v1", "apps/v1", "example.com/v1", "x.k8s.io/v1", "k8s.io/v1"]),
+            st.sampled_from(["default", "other"]),
+        ),
+        max_size=10,
+    )
+)
+def test_custom_resources_and_folders_of_a_namespace_are_those_of_its_objects(
+    entries: list[tuple[str, str, str]],
+) -> None:
+    from kpolicy.checks import companions
+
+    documents = [
+        (file, {"apiVersion": api, "kind": "Thing", "metadata": {"name": "t", "namespace": ns}})
+        for file, api, ns in entries
+    ]
+    objects = _load(documents)
+    ctx = RuleContext(index=Index(objects))
+    for namespace in ("default", "other"):
+        mine = [o for o in objects if o.namespace == namespace]
+        assert companions._custom_resources(namespace, ctx) == [
+            o for o in mine if companions._custom_group(o.data["apiVersion"])
+        ]
+        by_folder: dict[str, list[KObject]] = {}
+        for o in mine:
+            by_folder.setdefault(str(Path(o.source.display).parent), []).append(o)
+        assert companions._by_folder(namespace, ctx) == by_folder
+
+
+def _workload_selector_by_view(obj: KObject) -> Selector | None:
+    """selector-overlap's usable selector read through the Workload view, as it was."""
+    from kpolicy.workload import Workload
+
+    view = Workload.of(obj)
+    raw = view.selector if view is not None and not view.kind.selector_map else None
+    if not isinstance(raw, dict):
+        return None
+    selector = Selector.from_label_selector(raw)
+    if selector is None or selector.is_empty or selector.selects_nothing:
+        return None
+    return selector
+
+
+@SETTINGS
+@given(st.lists(_workload() | _any_kind(), max_size=8))
+def test_a_workloads_selector_is_read_as_the_workload_view_reads_it(
+    documents: list[tuple[str, dict[str, Any]]],
+) -> None:
+    for obj in _load(documents):
+        assert svc._workload_selector(obj) == _workload_selector_by_view(obj)
+
+
+def test_a_built_in_workloads_selector_is_read_without_the_view(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    objects = _load(
+        [
+            ("a/one.yaml", _statefulset("db", "db", "db")),
+            (
+                "a/one.yaml",
+                {
+                    "apiVersion": "apps.openshift.io/v1",
+                    "kind": "DeploymentConfig",
+                    "metadata": {"name": "dc"},
+                    "spec": {"selector": {"app": "dc"}, "template": {}},
+                },
+            ),
+        ]
+    )
+    from kpolicy.workload import Workload
+
+    viewed: list[str] = []
+    real = Workload.of
+
+    def counted(obj: Any) -> Any:
+        viewed.append(obj.kind)
+        return real(obj)
+
+    monkeypatch.setattr(Workload, "of", counted)
+    selector = svc._workload_selector(objects[0])
+    assert selector is not None and selector.matches({"app": "db"})
+    svc._workload_selector(objects[1])
+    assert viewed == ["DeploymentConfig"]
+
+
+def test_a_configured_pod_template_kind_is_indexed_by_its_template_labels() -> None:
+    """The index asks runs_pods only of the kinds that may be pod-template kinds: the
+    built-in custom ones by name, and every kind once the config names some."""
+    from kpolicy.k8s.podtemplates import configured, from_config
+
+    objects = _load(
+        [
+            (
+                "a/one.yaml",
+                {
+                    "apiVersion": "example.com/v1",
+                    "kind": "Widget",
+                    "metadata": {"name": "w"},
+                    "spec": {"pod": {"metadata": {"labels": {"app": "w"}}}},
+                },
+            )
+        ]
+    )
+    assert Index(objects).templates_with("default", {"app": "w"}) == []
+    entry = {"apiVersion": "example.com/v1", "kind": "Widget", "template": "/spec/pod"}
+    with configured(from_config([entry], ["config"])):
+        index = Index(objects)
+        assert index.templates_with("default", {"app": "w"}) == objects
+        assert index.labels_of(objects[0]) == {"app": "w"}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kpolicy.discover import Input, discover
+from kpolicy.discover import Input, discover, discover_names
 from tests.test_cli import run
 
 MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
@@ -184,3 +185,58 @@ def test_real_paths_of_folders_without_realpath_give_the_same_walk(
     # the general walk resolves each of the 4 real folders it enters; the other only links
     assert not any(path in fast[3] for path in ("top/a", "top/a/b", "top/a/b/c"))
     assert all(path in general[3] for path in ("top/a", "top/a/b"))
+
+
+def test_the_walk_enters_folders_as_os_walk_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk lists each folder with os.scandir itself: folders are entered in the order
+    os.walk (top-down, following links) enters them when given its folders sorted, and a
+    folder that cannot be listed is an error while the others are still walked."""
+    for folder in ("b", "a/z", "a/b/c", "a/b/d", "a.x", "c-1/e"):
+        (tmp_path / "t" / folder).mkdir(parents=True, exist_ok=True)
+    for index, folder in enumerate(("", "b", "a", "a/z", "a/b", "a/b/c", "a/b/d", "a.x", "c-1/e")):
+        for name in ("z.yaml", "a.yml", f"m{index}.json", "n.txt"):
+            (tmp_path / "t" / folder / name).write_text(MANIFEST)
+    monkeypatch.chdir(tmp_path)
+    expected = []
+    for folder, dirs, names in os.walk("t", followlinks=True):
+        dirs.sort()
+        expected += [
+            os.path.join(folder, n) for n in sorted(names) if n.endswith((".yaml", ".yml", ".json"))
+        ]
+    files, errors = discover(["t"])
+    assert errors == [] and [f.display for f in files] == expected and len(expected) == 27
+
+    real_scandir = os.scandir
+
+    def failing(path: Any = ".") -> Any:
+        if path == os.path.join("t", "a", "b"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", failing)
+    files, errors = discover(["t"])
+    assert errors == ["t/a/b: cannot read folder: Permission denied"]
+    assert [f.display for f in files] == [
+        name for name in expected if not name.startswith("t/a/b/")
+    ]
+
+
+def test_discover_names_gives_walked_files_as_their_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run cache's walk: each file found in a folder is its name (its Input's display
+    and location), the files named and stdin are their Inputs, in discover's order, with
+    the same errors and statuses."""
+    monkeypatch.chdir(_tree(tmp_path))
+    (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
+    paths = ["a", "-", "a/notes.txt", "missing"]
+    statuses: dict[str, os.stat_result] = {}
+    files, errors = discover(paths, [], "<in>", statuses=statuses)
+    named_statuses: dict[str, os.stat_result] = {}
+    names, named_errors = discover_names(paths, [], "<in>", statuses=named_statuses)
+    assert named_errors == errors == ["missing: no such file or directory"]
+    assert names == [f.display if not f.explicit else f for f in files]
+    assert names[:2] == ["a/one.yaml", "a/two.yml"] and isinstance(names[2], Input)
+    assert named_statuses == statuses and list(named_statuses) == list(statuses)

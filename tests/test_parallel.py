@@ -736,11 +736,13 @@ def test_copies_of_one_app_are_judged_per_folder(tmp_path: Path) -> None:
         assert f"needs all {pods} pods of Deployment api, Deployment web" in diag.message
 
 
-def test_a_worker_freezes_what_survives_each_answer() -> None:
-    """A worker collects after each answer and freezes what survives (its caches): the next
-    collection walks only what the next item made, not every survivor again."""
+def test_a_worker_freezes_what_survives_each_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker collects after each answer (here: _COLLECT_BYTES at 0) and freezes what
+    survives (its caches): the next collection walks only what the next item made, not every
+    survivor again."""
     import gc
 
+    monkeypatch.setattr(parallel, "_COLLECT_BYTES", 0)
     kept: list[object] = []
 
     def work(index: int) -> int:
@@ -752,12 +754,15 @@ def test_a_worker_freezes_what_survives_each_answer() -> None:
     assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)), counts
 
 
-def test_a_worker_on_a_small_input_does_not_collect_after_each_answer() -> None:
+def test_a_worker_on_a_small_input_does_not_collect_after_each_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """``early`` (a small input, whose answers the parent takes as they come): the worker
     neither collects nor freezes after each answer (its memory is far from any limit); else it
     does, as above. The freeze count a worker sees grows only where it freezes."""
     import gc
 
+    monkeypatch.setattr(parallel, "_COLLECT_BYTES", 0)
     kept: list[object] = []
 
     def work(index: int) -> int:
@@ -770,6 +775,35 @@ def test_a_worker_on_a_small_input_does_not_collect_after_each_answer() -> None:
         assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(counts)) is (
             grows
         ), (early, counts)
+
+
+def test_a_worker_collects_once_its_answers_add_up_to_collect_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker of a large input collects (and freezes what survives) once the pickles of its
+    answers since its last collection add up to ``_COLLECT_BYTES``, not after every answer:
+    answers of a third of it each are collected after every third, and the answers are the
+    same as where it collects after each."""
+    import gc
+
+    kept: list[object] = []
+
+    def work(index: int) -> tuple[int, bytes]:
+        kept.append([[index] for _ in range(100)])
+        return gc.get_freeze_count(), bytes(1000)
+
+    answers: dict[int, list[tuple[int, bytes]]] = {}
+    for limit in (0, 3000):
+        monkeypatch.setattr(parallel, "_COLLECT_BYTES", limit)
+        got = parallel.run_forked(list(range(7)), 1, work, early=False)
+        answers[limit] = [got[index] for index in range(7)]
+    assert [payload for _, payload in answers[0]] == [payload for _, payload in answers[3000]]
+    counts = [count for count, _ in answers[3000]]
+    grew = [later >= earlier + 100 for earlier, later in itertools.pairwise(counts)]
+    # each answer pickles to a little over 1000 bytes: the third adds up to 3000
+    assert grew == [False, False, True, False, False, True], counts
+    every = [count for count, _ in answers[0]]
+    assert all(later >= earlier + 100 for earlier, later in itertools.pairwise(every)), every
 
 
 def test_the_parent_imports_before_forking_only_what_the_workers_use() -> None:
@@ -1600,3 +1634,22 @@ def test_an_object_travels_as_the_call_of_its_class_with_every_field() -> None:
     for f in fields(KObject):
         assert getattr(back, f.name) == getattr(obj, f.name), f.name
     assert back.base == "/items/0"
+
+
+def test_rendered_lines_map_each_finding_to_its_line_and_refuse_a_missing_one() -> None:
+    """``lint.run.rendered_lines``: each finding of each object by its identity, with its line;
+    an object whose lines and findings differ in number is refused (never a line put on the
+    wrong finding)."""
+    from kpolicy.model import Diagnostic, Severity, Span
+
+    def finding(message: str) -> Diagnostic:
+        return Diagnostic("r", Severity.INFO, message, "f.yaml", Span(1, 1, 1, 2), "/a", None)
+
+    a, b, c = finding("a"), finding("b"), finding("c")
+    per_object = [([a, b], (), None), ([], (), None), ([c], (), None)]
+    rendered = lint_run.rendered_lines(per_object, [("la", "lb"), (), ("lc",)])
+    assert rendered == {id(a): (a, "la"), id(b): (b, "lb"), id(c): (c, "lc")}
+    with pytest.raises(ValueError):
+        lint_run.rendered_lines(per_object, [("la",), (), ("lc",)])
+    with pytest.raises(ValueError):
+        lint_run.rendered_lines(per_object, [("la", "lb"), ("x",), ("lc",)])

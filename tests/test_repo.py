@@ -812,3 +812,37 @@ def test_an_object_with_its_kustomization_labels_is_no_longer_the_loaders_plain_
     adapted = adapt_to_repo(loaded, model)
     assert [o.data["metadata"]["labels"] for o in adapted.objects] == [{"app": "web"}]
     assert [o.plain for o in adapted.objects] == [False]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {k: v for k, v in OVERLAY.items() if k.startswith("base/")},  # a build's member
+        {k: v for k, v in OVERLAY.items() if not k.startswith("base/kust")},  # patches only
+        OVERLAY,
+        {"deploy/deployment.yaml": DEPLOYMENT, "other/x.yaml": DEPLOYMENT},  # no kustomization
+        {  # a kustomization that names no file of the run
+            "deploy/deployment.yaml": DEPLOYMENT,
+            "k/kustomization.yaml": "resources: [https://example.com/x]\n",
+        },
+    ],
+)
+def test_a_repository_that_adapts_no_file_leaves_every_file_as_read(
+    tmp_path: Path, files: dict[str, str]
+) -> None:
+    """adapt_to_repo asks a repository nothing more about a file when adapts_files() says no
+    kustomization names a file as a patch or a member: each file is then no patch and gets
+    no labels and no images."""
+    work = write(tmp_path, files)
+    (work / ".git").mkdir()
+    names = sorted(name for name in files if not name.endswith("kustomization.yaml"))
+    model = RepoModel.scan(names, work)
+    adapted = any(
+        model.is_patch(name) or model.injected_labels(name) or model.image_overrides(name)
+        for name in names
+    )
+    assert model.adapts_files() or not adapted
+    assert adapted is model.adapts_files()  # (each case here adapts a file when it may)
+    assert model.adapts_files() is (
+        "base/kustomization.yaml" in files or "overlays/prod/kustomization.yaml" in files
+    )

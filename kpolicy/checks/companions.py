@@ -65,9 +65,15 @@ def _custom_group(api_version: object) -> bool:
     return "." in group and not (group == "k8s.io" or group.endswith(".k8s.io"))
 
 
-def _edits(a: str, b: str) -> int:
-    """The optimal string alignment distance (insertions, deletions, substitutions and
-    transpositions of neighbours)."""
+def _within(a: str, b: str, limit: int) -> bool:
+    """Whether the optimal string alignment distance of ``a`` and ``b`` (insertions,
+    deletions, substitutions and transpositions of neighbours) is at most ``limit``; the table
+    is left unfinished where the answer shows early: the distance is at least the difference
+    of the lengths, and never below the smallest cost of a row and the row before it (every
+    path to the last cell passes through one of the two: a transposition skips a row). A name
+    set against each Service or workload of a folder differs from most of them at once."""
+    if abs(len(a) - len(b)) > limit:
+        return False
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -77,13 +83,16 @@ def _edits(a: str, b: str) -> int:
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, previous2[j - 2] + 1)
             current.append(cost)
+        if min(current) > limit and min(previous) > limit:
+            return False
         previous2, previous = previous, current
-    return previous[-1]
+    return previous[-1] <= limit
 
 
 def _similar(name: str, candidates: list[str]) -> str:
     """A suggestion when one of ``candidates`` looks like a typo of ``name``."""
-    close = [c for c in candidates if c != name and _edits(name, c) <= (1 if len(name) < 8 else 2)]
+    limit = 1 if len(name) < 8 else 2
+    close = [c for c in candidates if c != name and _within(name, c, limit)]
     import difflib  # suggestions only: not imported at start-up
 
     close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
@@ -120,8 +129,14 @@ def _by_folder(namespace: str, ctx: RuleContext) -> dict[str, list[KObject]]:
 
     def compute() -> dict[str, list[KObject]]:
         found: dict[str, list[KObject]] = {}
+        # a file's objects come one after another: its folder worked out once
+        display: str | None = None
+        folder = ""
         for o in ctx.index.in_namespace(namespace):
-            found.setdefault(_folder(o), []).append(o)
+            if o.source.display != display:
+                display = o.source.display
+                folder = os.path.dirname(display)
+            found.setdefault(folder, []).append(o)
         return found
 
     return ctx.index.memo(("objects-by-folder", namespace), compute)
@@ -134,12 +149,24 @@ def _has_custom_resources(namespace: str, ctx: RuleContext) -> bool:
 
 
 def _custom_resources(namespace: str, ctx: RuleContext) -> list[KObject]:
-    return ctx.index.memo(
-        ("custom-resources-in", namespace),
-        lambda: [
-            o for o in ctx.index.in_namespace(namespace) if _custom_group(o.data.get("apiVersion"))
-        ],
-    )
+    def compute() -> list[KObject]:
+        # a namespace's objects have a few apiVersions: each judged once
+        custom: dict[str, bool] = {}
+        found = []
+        for o in ctx.index.in_namespace(namespace):
+            api_version = o.data.get("apiVersion")
+            if api_version.__class__ is not str:
+                if _custom_group(api_version):
+                    found.append(o)
+                continue
+            known = custom.get(api_version)
+            if known is None:
+                known = custom[api_version] = _custom_group(api_version)
+            if known:
+                found.append(o)
+        return found
+
+    return ctx.index.memo(("custom-resources-in", namespace), compute)
 
 
 def _closest(candidates: list[KObject], obj: KObject, ctx: RuleContext) -> KObject:

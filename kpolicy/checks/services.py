@@ -16,6 +16,7 @@ from kpolicy.lazyre import lazy_compile
 from kpolicy.model import KObject, Path, Problem, Related
 from kpolicy.workload import (
     SELECTOR_CONTROLLER_KINDS,
+    WORKLOAD_KINDS,
     Workload,
     containers,
     get,
@@ -35,8 +36,20 @@ if TYPE_CHECKING:
 
 def _workload_selector(obj: KObject) -> Selector | None:
     """A workload's usable spec.selector; None when missing, invalid or empty (other rules)."""
-    view = Workload.of(obj)
-    raw = view.selector if view is not None and not view.kind.selector_map else None
+    data = obj.data
+    kind = data.get("kind") if data.__class__ is dict else None
+    layout = WORKLOAD_KINDS.get(kind) if kind.__class__ is str else None
+    if layout is not None:
+        # Workload.of(obj).selector of a built-in workload kind (nearly every one the parent
+        # asks about), read here without the view
+        raw: Any = None
+        if layout.selector and not layout.selector_map:
+            raw = data
+            for step in layout.selector:
+                raw = raw.get(step) if isinstance(raw, dict) else None
+    else:
+        view = Workload.of(obj)
+        raw = view.selector if view is not None and not view.kind.selector_map else None
     if not isinstance(raw, dict):
         return None
     selector = Selector.from_label_selector(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def _check_files(
         start_run()
     # a stable order, so that the CLI and the language server resolve duplicates alike
     all_objects = sorted(
-        (o for f in (*loaded, *context_files) for o in f.objects), key=_INPUT_ORDER
+        chain.from_iterable(f.objects for f in (*loaded, *context_files)), key=_INPUT_ORDER
     )
     index = (
         Index(all_objects, repo.relation, repo.relation_class)

@@ -50,7 +50,8 @@ def read_input(
 ) -> LoadedFile | str:
     """A loaded file, or a one-line I/O error. ``keep_text=False`` drops the file's text once it
     is parsed (a lint run needs only values and positions; the language server keeps it)."""
-    if item.path is None:
+    location = item.location
+    if location is None:
         if stdin_text is not None:
             text: str | None = stdin_text
             data = b""
@@ -59,7 +60,7 @@ def read_input(
             text = None
     else:
         try:
-            status = item.path.stat()
+            status = os.stat(location)
             if stat.S_ISDIR(status.st_mode):
                 return f"{item.display}: is a folder"
             if not stat.S_ISREG(status.st_mode):
@@ -68,10 +69,12 @@ def read_input(
                 return _too_large(item, context_only, status.st_size, limits)
             # opened without blocking and checked again on the descriptor: a file swapped for
             # a FIFO after the stat above cannot block the run
-            fd, _ = open_regular(item.path)
-            with os.fdopen(fd, "rb") as handle:
+            fd, opened = open_regular(location)
+            try:
                 # never more than the limit: a file can grow, and /proc files report size 0
-                data = _read_at_most(handle, limits.max_file_bytes)
+                data = _read_fd(fd, opened.st_size, limits.max_file_bytes)
+            finally:
+                os.close(fd)
         except NotRegular:
             return f"{item.display}: not a regular file"
         except OSError as exc:
@@ -86,6 +89,28 @@ def read_input(
         if text is None:
             return refused_input(item, context_only, error or "cannot decode", line)
     return load_text(SourceFile(item.display, text, context_only), limits, keep_text=keep_text)
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytes:
+    """Up to ``limit + 1`` bytes of a descriptor (one more tells that the limit is passed),
+    read with no buffered file around it: ``size`` bytes and one more (the end of most files,
+    in one read and one empty one), then a MiB at a time (a file that grew, or a ``/proc`` file
+    of size 0): ``read(n)`` allocates n bytes first, and a limit may be raised to far more than
+    memory."""
+    chunks: list[bytes] = []
+    total = 0
+    read = os.read
+    while total <= limit:
+        want = size - total + 1 if total <= size else _CHUNK
+        chunk = read(fd, min(limit + 1 - total, want, _CHUNK))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_CHUNK = 1 << 20
 
 
 def _read_at_most(handle: BinaryIO, limit: int) -> bytes:
@@ -236,7 +261,12 @@ def adapt_to_repo(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
     """A file's objects as its repository applies them: marked as kustomize patches when a
     kustomization names the file as one, and with the labels and images its kustomizations
     set."""
-    if repo is None or not loaded.objects or loaded.source.display.startswith("<"):
+    if (
+        repo is None
+        or not loaded.objects
+        or loaded.source.display.startswith("<")
+        or not repo.adapts_files()
+    ):
         return loaded
     display = loaded.source.display
     patch = repo.is_patch(display)
