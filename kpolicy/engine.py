@@ -18,7 +18,7 @@ from kpolicy.model import (
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
-from kpolicy.records import field, record, replace
+from kpolicy.records import field, open_twin, record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import checking, custom_layout
 
@@ -410,21 +410,22 @@ class Engine:
             if severity is None:
                 continue  # not enabled, or the rule does not apply to this kind
             pointer = to_pointer(path)
-            found.append(
-                Diagnostic(
-                    rule_id,
-                    severity,
-                    message,
-                    obj.source.display,
-                    span if span is not None else obj.span_at(pointer, anchor),
-                    pointer,
-                    obj.ref,
-                    (),
-                    fix,
-                    None,  # suppression
-                    rule_id in rejecting if rejects is None else rejects,
-                )
-            )
+            diag = _new(_OPEN_DIAGNOSTIC)  # (see to_diagnostic)
+            diag.rule = rule_id
+            diag.severity = severity
+            diag.message = message
+            diag.file = obj.source.display
+            diag.span = span if span is not None else obj.span_at_path(path, pointer, anchor)
+            diag.path = pointer
+            diag.object = obj.ref
+            diag.related = ()
+            diag.fix = fix
+            diag.suppression = None
+            diag.rejects = rule_id in rejecting if rejects is None else rejects
+            diag.origin = None
+            diag.found_at = None
+            diag.__class__ = Diagnostic
+            found.append(diag)
 
     def _needs_parent(self, obj: KObject, step: _Step) -> bool:
         """Whether a local pass leaves ``step`` to the parent: it reads other objects, or the
@@ -484,18 +485,30 @@ def to_diagnostic(
         else ()
     )
     pointer = to_pointer(problem.path)
-    # by position, in Diagnostic's order (a call of eleven keywords costs as much again as
-    # the record it makes; this runs once a finding)
-    return Diagnostic(
-        rule_id,
-        severity,
-        problem.message,
-        obj.source.display,
-        obj.span_at(pointer, problem.anchor),
-        pointer,
-        obj.ref,
-        related,
-        problem.fix,
-        None,  # suppression
-        rejects if problem.rejects is None else problem.rejects,
-    )
+    # made on Diagnostic's open twin (see _OPEN_DIAGNOSTIC): this runs once a finding
+    diag = _new(_OPEN_DIAGNOSTIC)
+    diag.rule = rule_id
+    diag.severity = severity
+    diag.message = problem.message
+    diag.file = obj.source.display
+    # (KObject.span_at_path, in line)
+    span = obj.positions.path_span(obj.base, obj.data, problem.path, problem.anchor)
+    diag.span = span if span is not None else obj.span_at(pointer, problem.anchor)
+    diag.path = pointer
+    diag.object = obj.ref
+    diag.related = related
+    diag.fix = problem.fix
+    diag.suppression = None
+    diag.rejects = rejects if problem.rejects is None else problem.rejects
+    diag.origin = None
+    diag.found_at = None
+    diag.__class__ = Diagnostic
+    return diag  # type: ignore[no-any-return]
+
+
+# Diagnostic's open twin (kpolicy.records.open_twin): a Diagnostic made as an instance of
+# it, every field set, then made a Diagnostic, is the one ``Diagnostic(...)`` makes (it has
+# no __post_init__: tests/test_engine_fast_paths.py holds it), for half the instructions of
+# the call (whose __init__ switches the class twice)
+_OPEN_DIAGNOSTIC: Any = open_twin(Diagnostic)
+_new = object.__new__

@@ -11,7 +11,7 @@ from enum import StrEnum
 from operator import attrgetter, is_
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
-from kpolicy.records import field, record
+from kpolicy.records import field, open_twin, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -179,7 +179,19 @@ class KObject:
         return self.source.context_only
 
     def span(self, path: Path, anchor: Anchor = "auto") -> Span:
-        return self.span_at(to_pointer(path), anchor)
+        span = self.positions.path_span(self.base, self.data, path, anchor)
+        if span is None:
+            return self.span_at(to_pointer(path), anchor)
+        return span
+
+    def span_at_path(self, path: Path, pointer: str, anchor: Anchor = "auto") -> Span:
+        """:meth:`span_at` of ``pointer``, the pointer of ``path``: found by walking the
+        object's value along ``path`` where the table can (see
+        :meth:`kpolicy.positions.PositionTable.path_span`), else by ``pointer``."""
+        span = self.positions.path_span(self.base, self.data, path, anchor)
+        if span is None:
+            return self.span_at(pointer, anchor)
+        return span
 
     def span_at(self, pointer: str, anchor: Anchor = "auto") -> Span:
         """:meth:`span` of the path whose pointer (from the object) is ``pointer``."""
@@ -387,6 +399,48 @@ class Diagnostic:
         if self.origin is not None:
             found["origin"] = self.origin.to_json()
         return found
+
+
+def diagnostic(
+    rule: str,
+    severity: Severity,
+    message: str,
+    file: str,
+    span: Span,
+    path: str,
+    object: ObjectRef | None,
+    related: tuple[RelatedLocation, ...],
+    fix: Fix | None,
+    suppression: Suppression | None,
+    rejects: bool,
+) -> Diagnostic:
+    """``Diagnostic(rule, ..., rejects)`` (no origin, not found elsewhere), made on the
+    record's open twin (every field set, then the class switched once): the same record
+    for two thirds of the instructions of the class's call, whose ``__init__`` switches the
+    class twice. For the loops that make a finding each (tests/test_engine_fast_paths.py)."""
+    diag = _new(_OPEN_DIAGNOSTIC)
+    diag.rule = rule
+    diag.severity = severity
+    diag.message = message
+    diag.file = file
+    diag.span = span
+    diag.path = path
+    diag.object = object
+    diag.related = related
+    diag.fix = fix
+    diag.suppression = suppression
+    diag.rejects = rejects
+    diag.origin = None
+    diag.found_at = None
+    diag.__class__ = Diagnostic
+    return diag  # type: ignore[no-any-return]
+
+
+# Diagnostic's open twin (kpolicy.records.open_twin): a Diagnostic made as an instance of
+# it, every field set, then made a Diagnostic, is the one ``Diagnostic(...)`` makes (it has
+# no __post_init__: tests/test_engine_fast_paths.py holds it)
+_OPEN_DIAGNOSTIC: Any = open_twin(Diagnostic)
+_new = object.__new__
 
 
 @record(frozen=True, slots=True)

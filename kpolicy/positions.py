@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from kpolicy.model import Anchor, Span, escape_pointer_token
+from kpolicy.records import open_twin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ _ABSENT = object()  # (in ``_find``) the value of a key a mapping does not have
 # it has this many children or fewer (most), else through the records of all its children,
 # kept (see PositionTable._children_of)
 _SCANNED = 16
+
+# Span's open twin (kpolicy.records.open_twin): a Span made as an instance of it, its four
+# fields set, then made a Span, is the Span that ``Span(...)`` makes (no __post_init__:
+# tests/test_positions.py holds it), for a third of the instructions of the call (whose
+# __init__ switches the class twice)
+_OPEN_SPAN: Any = open_twin(Span)
+_new = object.__new__
 
 # the records of a large mapping's (by key) or list's children, by the container's record
 _Children = dict[int, dict["Any", int] | list[int]]
@@ -251,14 +259,28 @@ class PositionTable:
         records = self._records
         base = index * RECORD
         line = records[base]
+        # the Span made on its open twin (see _OPEN_SPAN): once a finding
+        span = _new(_OPEN_SPAN)
         if records[base + 4] != 0 and (
             anchor == "key" or (anchor == "auto" and records[base + 2] > line)
         ):
-            return Span(records[base + 4], records[base + 5], records[base + 6], records[base + 7])
-        if anchor == "auto" and records[base + 2] > line:
+            span.line = records[base + 4]
+            span.column = records[base + 5]
+            span.end_line = records[base + 6]
+            span.end_column = records[base + 7]
+        elif anchor == "auto" and records[base + 2] > line:
             column = records[base + 1]
-            return Span(line, column, line, column + 1)
-        return Span(line, records[base + 1], records[base + 2], records[base + 3])
+            span.line = line
+            span.column = column
+            span.end_line = line
+            span.end_column = column + 1
+        else:
+            span.line = line
+            span.column = records[base + 1]
+            span.end_line = records[base + 2]
+            span.end_column = records[base + 3]
+        span.__class__ = Span
+        return span  # type: ignore[no-any-return]
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records
@@ -427,6 +449,67 @@ class PositionTable:
                 return Span(1, 1, 1, 1), ""
             exact = False
             probe = probe[: probe.rfind("/")]
+
+    def path_span(self, base: str, node: Any, path: tuple[Any, ...], anchor: Anchor) -> Span | None:
+        """What ``KObject.span_at`` gives for the pointer of ``path`` (str keys of mappings,
+        int positions in lists) below ``node``, the value at ``base``, found by walking the
+        value along ``path`` instead of a pointer string from the document's root; None where
+        the general lookup must answer: not a compact table of a regular document, ``node``
+        not the value it holds at ``base``, a token of another type at a container, or
+        nothing of ``path`` below ``node`` (the object's kind is the place).
+
+        As ``resolve``: the node at ``path`` with ``anchor``, else the nearest existing
+        ancestor's key (the deepest node the walk reached: a missing field's parent)."""
+        if self._entries is not None or self._irregular:
+            return None
+        if base:
+            index = self.record_at(base, node)
+            if index < 0:
+                return None
+        elif self._root is node:
+            index = 0
+        else:
+            return None
+        records = self._records
+        depth = 0
+        for token in path:
+            cls = node.__class__
+            if cls is dict:
+                if token.__class__ is not str:
+                    return None  # a pointer token of another type: as the pointer says
+                value = node.get(token, _ABSENT)
+                if value is _ABSENT:
+                    break
+                if len(node) > _SCANNED:
+                    index = self._children_of(index, node)[token]
+                else:
+                    # the children follow their container's record, each after its subtree
+                    index += 1
+                    for key in node:
+                        if key == token:
+                            break
+                        index += records[index * RECORD + 8]
+            elif cls is list:
+                if token.__class__ is not int:
+                    return None  # a pointer token of another type: as the pointer says
+                if not 0 <= token < len(node):
+                    break
+                value = node[token]
+                if token > _SCANNED:
+                    index = self._children_of(index, node)[token]
+                else:
+                    index += 1
+                    for _ in range(token):
+                        index += records[index * RECORD + 8]
+            else:
+                break
+            node = value
+            depth += 1
+        if depth == len(path):
+            return self.span_of(index, anchor)
+        if not depth:
+            return None
+        return self.span_of(index, "key")
 
     def _resolve_entries(self, pointer: str, anchor: Anchor) -> tuple[Span, str]:
         exact = True

@@ -17,7 +17,7 @@ from kpolicy.lint import LintOptions, build_session, read_input
 from kpolicy.lint.session import rule_context
 from kpolicy.load import load_text
 from kpolicy.model import Diagnostic, KObject, Limits, SourceFile, escape_pointer_token, to_pointer
-from kpolicy.records import replace
+from kpolicy.records import open_twin, replace
 from kpolicy.schema import SchemaValidator
 from tests.conftest import ROOT
 from tests.helpers import examples
@@ -390,3 +390,207 @@ def test_check_files_runs_the_deferred_checks_through_the_fast_path(
     assert [_found([d]) for d in fast.diagnostics] == [_found([d]) for d in whole.diagnostics]
     assert fast.suppressed == whole.suppressed
     assert fast.summary == whole.summary
+
+
+_WALKED = (
+    # a List's items (their base is /items/N), a mapping and a list past the scanned size,
+    # keys that are not strings, a flow mapping, nulls and empty containers
+    "apiVersion: v1\nkind: List\nitems:\n"
+    "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data:\n"
+    + "".join(f"    k{n}: v{n}\n" for n in range(20))
+    + "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: b\n  spec:\n    containers:\n"
+    + "".join(f"    - name: c{n}\n      ports: [{{containerPort: {n}}}]\n" for n in range(20))
+    + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {}\n"
+    "data:\n  1: one\n  '2': two\n  'a/b~c': x\n  empty: []\n  none: null\n"
+    "---\n# irregular: a duplicate key and a merge key\n"
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\ndata: {a: 1, a: 2}\n"
+    "---\napiVersion: v1\nkind: ConfigMap\nbase: &b {x: 1}\nmetadata: {<<: *b, name: e}\n"
+)
+
+
+def _walked_objects() -> list[KObject]:
+    return [*_objects(), *load_text(SourceFile("walked.yaml", _WALKED)).objects]
+
+
+def _paths_to_try(obj: KObject) -> list[Any]:
+    """Every path of the object's value, and from each: a missing key, a missing position,
+    a token of another type than its container's (an int key, a str position, a bool, a
+    negative position), a token below a scalar, and a missing path of several tokens."""
+    tried: list[Any] = []
+    for path in _paths_of(obj.data):
+        tried += [
+            path,
+            (*path, "missing"),
+            (*path, 0),
+            (*path, 1),
+            (*path, 17),
+            (*path, 10**6),
+            (*path, -1),
+            (*path, True),
+            (*path, "0"),
+            (*path, 1.5),
+            (*path, "missing", "deeper", 0),
+        ]
+    return tried
+
+
+def test_spans_walked_along_a_path_are_those_found_by_its_pointer() -> None:
+    """A finding's span found by walking the object's value along its path (the path walk)
+    is the span its pointer finds from the document's root, for every node of the rules'
+    fixtures and examples (and a List's items, large containers, keys that are not strings,
+    irregular documents), for missing fields below each and tokens of other types, with
+    each anchor; and the walk answers for nearly all of them."""
+    walked = asked = 0
+    for obj in _walked_objects():
+        for path in _paths_to_try(obj):
+            pointer = to_pointer(path)
+            for anchor in ("auto", "key", "value"):
+                expected = obj.span_at(pointer, anchor)
+                assert obj.span_at_path(path, pointer, anchor) == expected, (obj.ref, path)
+                assert obj.span(path, anchor) == expected, (obj.ref, path)
+                asked += 1
+                walked += obj.positions.path_span(obj.base, obj.data, path, anchor) is not None
+    assert walked > asked // 2
+
+
+def test_the_path_walk_answers_for_regular_tables_and_leaves_the_rest() -> None:
+    """The walk answers an existing path and a missing field of a regular document, and of a
+    List's item; it leaves to the pointer an irregular document, a token of another type at
+    a container, a path of which nothing exists, and an object whose value is not the one
+    its table holds."""
+    objects = load_text(SourceFile("walked.yaml", _WALKED)).objects
+    first, pod, plain, duplicate, merged = objects
+    assert first.base == "/items/0" and pod.base == "/items/1"
+
+    def walked(obj: KObject, path: tuple[Any, ...], anchor: Any = "auto") -> bool:
+        return obj.positions.path_span(obj.base, obj.data, path, anchor) is not None
+
+    assert walked(first, ("data", "k19"))
+    assert walked(pod, ("spec", "containers", 18, "ports", 0, "containerPort"))
+    assert walked(pod, ("spec", "containers", 18, "image"))  # missing: its container's key
+    assert walked(plain, ("data", "a/b~c"))
+    assert not walked(duplicate, ("data", "a"))
+    assert not walked(merged, ("metadata", "name"))
+    assert not walked(plain, ("data", 1))
+    assert not walked(pod, ("spec", "containers", "0"))
+    assert not walked(plain, ("missing",))
+    assert not walked(replace(plain, data=dict(plain.data)), ("metadata", "name"))
+
+
+def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
+    """The engine makes a finding's Diagnostic on the record's open twin: each is a
+    Diagnostic, frozen, equal (and hashed, pickled, shown) as the one ``Diagnostic(...)``
+    makes of the same fields, for problems with and without related places, fixes and a
+    ``rejects`` of their own; the twin sets every field, which holds only while Diagnostic
+    has these fields and no ``__post_init__``."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+
+    from kpolicy import engine
+    from kpolicy.engine import to_diagnostic
+    from kpolicy.model import Fix, Problem, Related, Severity, TextEdit
+    from kpolicy.records import fields, open_twin
+
+    assert [f.name for f in fields(Diagnostic)] == [
+        "rule",
+        "severity",
+        "message",
+        "file",
+        "span",
+        "path",
+        "object",
+        "related",
+        "fix",
+        "suppression",
+        "rejects",
+        "origin",
+        "found_at",
+    ]
+    assert not hasattr(Diagnostic, "__post_init__")
+    assert engine._OPEN_DIAGNOSTIC is open_twin(Diagnostic)
+    objects = load_text(
+        SourceFile(
+            "d.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n---\n"
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n",
+        )
+    ).objects
+    pod, service = objects
+    fix = Fix("f", (TextEdit(pod.span(("kind",)), "x"),))
+    problems = [
+        Problem(("spec", "containers"), "missing"),
+        Problem(("metadata", "name"), "named", "key", (Related(service, ("kind",), "why"),)),
+        Problem(("kind",), "fixed", fix=fix, rejects=False),
+        Problem(("spec",), "rejected", rejects=True),
+    ]
+    for problem in problems:
+        for rejects in (False, True):
+            made = to_diagnostic(pod, "rule-x", Severity.WARNING, problem, rejects)
+            pointer = to_pointer(problem.path)
+            expected = Diagnostic(
+                "rule-x",
+                Severity.WARNING,
+                problem.message,
+                pod.source.display,
+                pod.span_at(pointer, problem.anchor),
+                pointer,
+                pod.ref,
+                tuple(
+                    replace(
+                        made.related[0],
+                        span=r.obj.span(r.path, r.anchor),
+                        message=r.message,
+                        object=r.obj.ref,
+                    )
+                    for r in problem.related
+                ),
+                problem.fix,
+                None,
+                rejects if problem.rejects is None else problem.rejects,
+            )
+            assert type(made) is Diagnostic
+            assert made == expected and hash(made) == hash(expected)
+            assert repr(made) == repr(expected)
+            assert pickle.loads(pickle.dumps(made)) == expected
+            with pytest.raises(FrozenInstanceError):
+                made.rule = "other"  # type: ignore[misc]
+
+
+def test_the_diagnostic_maker_makes_what_the_class_makes() -> None:
+    """``kpolicy.model.diagnostic`` (the schema check's maker of its findings) makes the
+    Diagnostic that the class makes of the same fields, frozen, with no origin and not found
+    elsewhere; and the schema check's findings are made by it."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+    from unittest import mock
+
+    from kpolicy import model
+    from kpolicy.checks import schema_rules
+    from kpolicy.model import Fix, ObjectRef, RelatedLocation, Severity, Span, Suppression
+
+    span = Span(3, 4, 3, 9)
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    related = (RelatedLocation("o.yaml", span, "why", None),)
+    for fields_ in [
+        ("schema-x", Severity.ERROR, "m", "f.yaml", span, "/spec", ref, (), None, None, True),
+        ("r", Severity.INFO, "", "", span, "", None, related, Fix("f", ()), None, False),
+        ("r", Severity.WARNING, "m", "f", span, "/a", ref, (), None, Suppression("comment"), 0),
+    ]:
+        made = model.diagnostic(*fields_)  # type: ignore[arg-type]
+        expected = Diagnostic(*fields_)  # type: ignore[arg-type]
+        assert type(made) is Diagnostic
+        assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+        assert made.origin is None and made.found_at is None
+        assert pickle.loads(pickle.dumps(made)) == expected
+        with pytest.raises(FrozenInstanceError):
+            made.message = "other"  # type: ignore[misc]
+    assert model._OPEN_DIAGNOSTIC is open_twin(Diagnostic)
+    text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: x}\n"
+    session = build_session(LintOptions(use_config_discovery=False))
+    (obj,) = load_text(SourceFile("s.yaml", text)).objects
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    engine = Engine(session.active, rule_context(session, Index([obj]), None, schemas))
+    with mock.patch.object(schema_rules, "diagnostic", side_effect=model.diagnostic) as made_by:
+        found = engine.run(obj)
+    assert made_by.call_count >= 1
+    assert any(d.rule.startswith("schema-") for d in found)

@@ -571,3 +571,36 @@ def test_resolve_walks_each_pointer_once_with_its_fallbacks(
         table.resolve("/spec/template/spec/containers/0", "key")[0],
         "/spec/template/spec/containers/0",
     )
+
+
+def test_spans_made_on_the_open_twin_are_the_spans_the_class_makes() -> None:
+    """``span_of`` makes its spans on Span's open twin: each is a Span, frozen, equal (and
+    hashed, pickled, shown) as the one ``Span(...)`` makes of the same values, and what
+    ``resolve`` gives; the twin fits only while Span has these four fields and no
+    ``__post_init__``."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+
+    from kpolicy import positions
+    from kpolicy.model import Span
+    from kpolicy.records import fields, open_twin
+
+    assert [f.name for f in fields(Span)] == ["line", "column", "end_line", "end_column"]
+    assert not hasattr(Span, "__post_init__")
+    assert positions._OPEN_SPAN is open_twin(Span)
+    text = "a:\n  b: [1, 2]\n  c: |\n    x\n    y\nd: e\n"
+    table, _, _ = _both(text)
+    assert table is not None
+    for pointer in ("", "/a", "/a/b", "/a/b/1", "/a/c", "/d", "/a/missing"):
+        for anchor in ("auto", "key", "value"):
+            index = table._record_of(pointer if pointer != "/a/missing" else "/a")
+            assert index is not None and index >= 0
+            span = table.span_of(index, anchor)
+            made = Span(span.line, span.column, span.end_line, span.end_column)
+            assert type(span) is Span
+            assert span == made and hash(span) == hash(made) and repr(span) == repr(made)
+            assert pickle.loads(pickle.dumps(span)) == made
+            if pointer != "/a/missing":
+                assert span == table.resolve(pointer, anchor)[0]
+            with pytest.raises(FrozenInstanceError):
+                span.line = 3  # type: ignore[misc]

@@ -683,3 +683,117 @@ def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
         assert direct.getvalue() == general.getvalue()
     lines = [line["line"] for line in json.loads(direct.getvalue())["diagnostics"]]
     assert lines == list(range(1, 12))
+
+
+def test_json_findings_numbers_and_messages_written_directly_are_the_general_encoding() -> None:
+    """A line's numbers come from texts kept per number (grown as lines grow), and a
+    message's JSON tells whether it needs the text format's escapes: lines and columns at
+    and around the kept ones' bounds, negative ones, and messages with quotes, backslashes,
+    control characters, DEL and non-ASCII text are written as the general layout writes
+    them."""
+    from kpolicy.report import write_json_lines
+    from kpolicy.report.json_report import _NUMBERS, to_json
+
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    spans = [
+        Span(1, 1, 1, 2),
+        Span(0, 0, 0, 0),
+        Span(-1, 3, 4, 5),
+        Span(3, -2, 4, 5),
+        Span(200, 1, 127, 128),
+        Span(129, 1, 300, 2),
+        Span(_NUMBERS - 1, 1, _NUMBERS - 1, 2),
+        Span(_NUMBERS, 1, _NUMBERS, 2),
+        Span(7, 1, 7, _NUMBERS + 3),
+        Span(2, 10**9, 2, 10**9 + 1),
+        Span(5, 6, 7, 8),
+    ]
+    messages = [
+        "plain message",
+        'a "quoted" value',
+        "a back\\slash",
+        "a\ttab",
+        "a DEL \x7f here",
+        "an escape \x1b[31m",
+        "caf\u00e9",
+        "an override \u202e here",
+        "a line\u2028separator",
+        "",
+        "plain message",
+    ]
+    variants = [replace(diag, span=span) for span in spans]
+    variants += [replace(diag, message=message) for message in messages]
+    result = replace(base, diagnostics=tuple(variants))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    general, direct = io.StringIO(), io.StringIO()
+    write_json_lines(to_json(result, ctx), general, expand=2)
+    write_json_lines(to_json(result, ctx, encoded=True), direct, expand=2)
+    assert direct.getvalue() == general.getvalue()
+    found = json.loads(direct.getvalue())["diagnostics"]
+    assert [f["line"] for f in found[: len(spans)]] == [span.line for span in spans]
+
+
+def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The texts of lines and columns are kept from 0 up, grown at least twofold when a
+    finding needs more: a file's findings, line after line, grow them a few times, and the
+    line's numbers are those texts."""
+    from kpolicy.report.json_report import _Lines, finding_lines
+
+    grown: list[int] = []
+    made_by = _Lines._more
+
+    def counted(self: Any, *args: int) -> Any:
+        grown.append(max(args))
+        return made_by(self, *args)
+
+    monkeypatch.setattr(_Lines, "_more", counted)
+    (diag,) = _hostile_result().diagnostics
+    line = finding_lines()
+    texts = [line(replace(diag, span=Span(n, 3, n, 9))) for n in range(1, 2001)]
+    assert 1 <= len(grown) <= 6
+    assert [text.split('"line": ')[1].split(",")[0] for text in texts] == [
+        str(n) for n in range(1, 2001)
+    ]
+
+
+def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The serial writer renders a slice of findings in one loop (``lines``): the lines are
+    those the one-finding renderer (the workers') gives, for the usual findings and those
+    written the general way, a file and object changing between them, numbers growing and
+    messages and paths made again after their memos were emptied; and the writer takes that
+    loop, not a call a finding."""
+    from kpolicy.model import Origin
+    from kpolicy.report import json_report, write_json_lines
+    from kpolicy.report.json_report import finding_lines, to_json
+
+    (diag,) = _hostile_result().diagnostics
+    variants = [
+        diag,
+        replace(diag, span=Span(300, 2, 301, 9)),
+        replace(diag, file="other.yaml"),
+        replace(diag, object=None),
+        replace(diag, origin=Origin("t.yaml", 4, None)),
+        replace(diag, span=Span(True, 1, 1, 2)),
+        replace(diag, span=Span(-3, 1, 1, 2)),
+        replace(diag, span=Span(json_report._NUMBERS, 1, 1, 2)),
+        replace(diag, severity=Severity.INFO),
+        replace(diag, message="plain message", path="/spec"),
+        replace(diag, message='"quoted"', path="/spec/a~1b"),
+        diag,
+    ]
+    monkeypatch.setattr(json_report, "_KEPT", 2)
+    one = finding_lines()
+    expected = [one(d) for d in variants]
+    assert json_report._Lines().lines(variants) == expected
+    # the writer's loop, not the one-finding renderer
+    monkeypatch.setattr(json_report._Lines, "__call__", None)
+    result = replace(_hostile_result(), diagnostics=tuple(variants))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    out = io.StringIO()
+    write_json_lines(to_json(result, ctx, encoded=True), out, expand=2)
+    assert [json.loads(line) for line in expected] == json.loads(out.getvalue())["diagnostics"]

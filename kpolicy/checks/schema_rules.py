@@ -8,7 +8,17 @@ from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
 from kpolicy.fix import quote_value, rename_key
 from kpolicy.kustomize import is_directive_key
-from kpolicy.model import Anchor, Diagnostic, Fix, KObject, Path, Problem, Severity, to_pointer
+from kpolicy.model import (
+    Anchor,
+    Diagnostic,
+    Fix,
+    KObject,
+    Path,
+    Problem,
+    Severity,
+    diagnostic,
+    to_pointer,
+)
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
@@ -159,15 +169,21 @@ def schema_diagnostics(
     display, ref, span_of = obj.source.display, obj.ref, obj.positions.span_of
     if _as_the_rule_says(obj, ctx):
         # (most objects: each problem's fields as they come, none dropped)
+        pointers_get = _POINTERS.get
         for rule, path, at, message, rename, quote, record in fields:
             span = span_of(record, at) if record >= 0 else None
             fix = _fix(obj, path, rename, quote) if fixes else None
             severity = reports.get(rule)
             if severity is None:
                 continue  # not enabled, or the rule does not apply to this kind
-            pointer = to_pointer(path)
+            if record >= 0:
+                pointer = pointers_get(path)
+                if pointer is None:
+                    pointer = _keep_pointer(path)
+            else:
+                pointer = to_pointer(path)
             found.append(
-                Diagnostic(
+                diagnostic(
                     rule,
                     severity,
                     message,
@@ -190,7 +206,7 @@ def schema_diagnostics(
             continue  # not enabled, or the rule does not apply to this kind
         pointer = to_pointer(path)
         found.append(
-            Diagnostic(
+            diagnostic(
                 rule,
                 severity,
                 message,
@@ -204,6 +220,22 @@ def schema_diagnostics(
                 rule in rejecting if rejects is None else rejects,
             )
         )
+
+
+# the path of a problem with a record (found by the compiled explainer in what the loader
+# built: its tokens are the loader's string keys and the explainer's int indexes, so an equal
+# path is written alike) → its pointer; the paths of a run's findings come again across its
+# objects, each a new tuple (to_pointer tells a kept path's tokens apart by identity)
+_POINTERS: dict[Path, str] = {}
+_POINTERS_KEPT: Final = 16_384
+
+
+def _keep_pointer(path: Path) -> str:
+    pointer = to_pointer(path)
+    if len(_POINTERS) >= _POINTERS_KEPT:
+        _POINTERS.clear()
+    _POINTERS[path] = pointer
+    return pointer
 
 
 def _fix(obj: KObject, path: Path, rename: str | None, quote: bool) -> Fix | None:

@@ -120,13 +120,20 @@ class EncodedLines:
     JSON report is one member): encoded all at once, a large run's findings were a second copy
     of its report at the run's peak of memory."""
 
-    __slots__ = ("_encode", "_items")
+    __slots__ = ("_encode", "_encode_all", "_items")
 
     SLICE: ClassVar[int] = 2048
 
-    def __init__(self, items: Sequence[Any], encode: Callable[[Any], str]) -> None:
+    def __init__(
+        self,
+        items: Sequence[Any],
+        encode: Callable[[Any], str],
+        encode_all: Callable[[Sequence[Any]], list[str]] | None = None,
+    ) -> None:
+        """``encode_all``: the texts of a slice of the members, as ``encode`` gives each."""
         self._items = items
         self._encode = encode
+        self._encode_all = encode_all
 
     def __len__(self) -> int:
         return len(self._items)
@@ -134,11 +141,15 @@ class EncodedLines:
     def joined(self, separator: str) -> Iterator[str]:
         """The members' texts, ``separator`` between them, in pieces of a slice of members
         (and the separator between two slices alone: not a copy of a slice's text after it)."""
-        encode, items = self._encode, self._items
+        encode, encode_all, items = self._encode, self._encode_all, self._items
         for start in range(0, len(items), self.SLICE):
             if start:
                 yield separator
-            yield separator.join([encode(item) for item in items[start : start + self.SLICE]])
+            part = items[start : start + self.SLICE]
+            if encode_all is not None:
+                yield separator.join(encode_all(part))
+            else:
+                yield separator.join([encode(item) for item in part])
 
 
 def _encoder() -> Callable[[object], str]:

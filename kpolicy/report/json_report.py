@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 
 from kpolicy import escape
@@ -29,6 +29,8 @@ def _diagnostic(diag: Diagnostic) -> dict[str, Any]:
 
 # the most messages, and paths, whose JSON a writer keeps (see _Lines)
 _KEPT: Final = 65_536
+# the largest line or column number whose text a writer keeps, plus one (see _Lines)
+_NUMBERS: Final = 1 << 16
 # a severity's JSON (Enum.value is a descriptor call each time)
 _SEVERITIES: Final = {severity: encode_basestring_ascii(severity.value) for severity in Severity}
 
@@ -55,6 +57,9 @@ class _Lines:
         # paths), each encoded once; emptied when one grows past _KEPT
         self._messages: dict[str, str] = {}
         self._paths: dict[str, str] = {}
+        # the text of each number from 0 as far as a line or column has needed (an int
+        # written costs five times a list's item)
+        self._numbers: list[str] = []
 
     def rendered(self, lines: Mapping[int, tuple[Diagnostic, str]]) -> Callable[[Diagnostic], str]:
         """The line of each finding: the one in ``lines`` (:attr:`LintResult.rendered`) when it
@@ -101,19 +106,112 @@ class _Lines:
         at = self._paths.get(path)
         if at is None:
             at = self._path(path)
+        numbers = self._numbers
+        count = len(numbers)
+        if not (
+            0 <= line < count
+            and 0 <= column < count
+            and 0 <= end_line < count
+            and 0 <= end_column < count
+        ):
+            more = self._more(line, column, end_line, end_column)
+            if more is None:  # a number past _NUMBERS: written as it is
+                return (
+                    f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
+                    f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
+                )
+            numbers = more
         return (
-            f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
-            f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
+            f'{head[1]}{said}{last[2]}{numbers[line]}, "column": {numbers[column]}, '
+            f'"endLine": {numbers[end_line]}, "endColumn": {numbers[end_column]}, '
+            f'"path": {at}{last[3]}'
         )
+
+    def lines(self, diags: Sequence[Diagnostic]) -> list[str]:
+        """The line of each of ``diags``, as :meth:`__call__` writes it, in one loop (a call
+        a finding was a tenth of its line)."""
+        heads, messages, paths = self._heads, self._messages, self._paths
+        last = self._last
+        numbers = self._numbers
+        count = len(numbers)
+        written: list[str] = []
+        for diag in diags:
+            span, ref, file = diag.span, diag.object, diag.file
+            line, column = span.line, span.column
+            end_line, end_column = span.end_line, span.end_column
+            rule, message, path = diag.rule, diag.message, diag.path
+            head = heads.get(rule)
+            if head is None or head[0] is not diag.severity:
+                head = self._head(rule, diag.severity)
+            if (
+                head is None
+                or diag.origin is not None
+                or not (line.__class__ is column.__class__ is int)
+                or not (end_line.__class__ is end_column.__class__ is int)
+                or not (path.__class__ is message.__class__ is file.__class__ is str)
+            ):
+                written.append(self._encode(_diagnostic(diag)))
+                continue
+            if last[0] is not ref or last[1] is not file:
+                last = self._last = (
+                    ref,
+                    file,
+                    f', "file": {self._file(file)}, "line": ',
+                    f', "object": {self._object(ref)}}}',
+                )
+            said = messages.get(message)
+            if said is None:
+                said = self._message(message)
+                messages = self._messages  # (emptied and made again when full)
+            at = paths.get(path)
+            if at is None:
+                at = self._path(path)
+                paths = self._paths
+            if not (
+                0 <= line < count
+                and 0 <= column < count
+                and 0 <= end_line < count
+                and 0 <= end_column < count
+            ):
+                more = self._more(line, column, end_line, end_column)
+                if more is None:  # a number past _NUMBERS: written as it is
+                    written.append(
+                        f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
+                        f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
+                    )
+                    continue
+                numbers = more
+                count = len(numbers)
+            written.append(
+                f'{head[1]}{said}{last[2]}{numbers[line]}, "column": {numbers[column]}, '
+                f'"endLine": {numbers[end_line]}, "endColumn": {numbers[end_column]}, '
+                f'"path": {at}{last[3]}'
+            )
+        return written
+
+    def _more(self, line: int, column: int, end_line: int, end_column: int) -> list[str] | None:
+        """The texts of the numbers from 0 to at least the largest of these (twice as many as
+        before, at least: a run's lines grow file by file), None when one is negative or not
+        below _NUMBERS."""
+        largest = max(line, column, end_line, end_column)
+        if min(line, column, end_line, end_column) < 0 or largest >= _NUMBERS:
+            return None
+        numbers = self._numbers
+        count = len(numbers)
+        numbers.extend(map(str, range(count, min(max(largest + 1, 2 * count, 128), _NUMBERS))))
+        return numbers
 
     def _message(self, message: str) -> str:
         messages = self._messages
         if len(messages) >= _KEPT:
             messages.clear()
-        shown = message
-        if not (message.isascii() and message.isprintable()):  # escape.text's own test, inline
-            shown = escape.text(message)
-        encoded = messages[message] = encode_basestring_ascii(shown)
+        encoded = encode_basestring_ascii(message)
+        # an ASCII text that JSON writes as it is (two quotes more) has no control character
+        # and no DEL (JSON escapes them): escape.text leaves it as it is. Told so by its JSON,
+        # which is needed anyway, instead of a second pass over it (isprintable)
+        if not (len(encoded) == len(message) + 2 and message.isascii()):
+            encoded = encode_basestring_ascii(escape.text(message))
+        messages[message] = encoded
         return encoded
 
     def _path(self, path: str) -> str:
@@ -160,13 +258,19 @@ def finding_lines() -> Callable[[Diagnostic], str]:
 def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) -> dict[str, Any]:
     """The report; ``encoded``: the findings already encoded, one a line (for
     ``write_json_lines``), those rendered by the workers as they rendered them."""
-    lines = _Lines().rendered(result.rendered) if encoded else None
+    renderer = _Lines() if encoded else None
+    lines = renderer.rendered(result.rendered) if renderer is not None else None
     report: dict[str, Any] = {
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
         "diagnostics": (
-            EncodedLines(result.diagnostics, lines)
+            EncodedLines(
+                result.diagnostics,
+                lines,
+                # (nothing rendered by the workers: every line rendered here, a slice at a time)
+                renderer.lines if renderer is not None and not result.rendered else None,
+            )
             if lines is not None
             else [_diagnostic(d) for d in result.diagnostics]
         ),

@@ -69,8 +69,11 @@ def problem_fields(
     problems: list[ProblemFields] = []
     append = problems.append
     seen_required: set[tuple[PathElement, ...]] = set()
-    by_types = _TYPE_FIELDS_OF
     for error in errors:
+        if error.__class__ is tuple:
+            # a type error's problem made where it was found (see explained_fields)
+            append(error)
+            continue
         path = error.absolute_path
         if path.__class__ is not tuple:
             path = tuple(path)
@@ -79,31 +82,8 @@ def problem_fields(
         if validator == "type":
             value = error.instance
             if value is not None:
-                # (the most common error first) its message and quote fix, kept by its types
-                # (a name, or the schema's list itself) and then by the value
-                raw = error.validator_value
-                cls = value.__class__
-                if cls is str:
-                    key: object = value if len(value) <= 64 else None
-                elif cls in _KEPT_BY_VALUE:
-                    key = (cls, value)
-                elif cls in _KEPT_BY_CLASS:
-                    key = cls
-                else:
-                    key = None
-                kept = None
-                if raw.__class__ is str:
-                    kept = by_types.get(raw)
-                elif raw.__class__ is list:
-                    kept = by_types.get(id(raw))
-                    if kept is not None and kept[0] is not raw:
-                        kept = None
-                found = kept[1].get(key) if kept is not None and key is not None else None
-                if found is None:
-                    found = _type_fields(error)
-                    if key is not None:
-                        _keep_type_fields(raw, key, found)
-                append((RULE_TYPE_MISMATCH, path, "value", found[0], None, found[1], record))
+                # (the most common error first)
+                append(_type_problem(error.validator_value, value, path, record))
                 continue
             if not path or not isinstance(path[-1], str):
                 message, quote = _type_fields(error)
@@ -140,6 +120,62 @@ def problem_fields(
     return problems
 
 
+def _type_problem(
+    raw: Any, value: object, path: tuple[PathElement, ...], record: int
+) -> ProblemFields:
+    """The problem of a type error of ``value`` (not null) against the types ``raw`` (a
+    name or a list of them): its message and quote fix kept by its types (a name, or the
+    schema's list itself) and then by the value (see _TYPE_FIELDS_OF)."""
+    cls = value.__class__
+    if cls is str:
+        key: object = value if len(value) <= 64 else None  # type: ignore[arg-type]
+    elif cls in _KEPT_BY_VALUE:
+        key = (cls, value)
+    elif cls in _KEPT_BY_CLASS:
+        key = cls
+    else:
+        key = None
+    kept = None
+    if raw.__class__ is str:
+        kept = _TYPE_FIELDS_OF.get(raw)
+    elif raw.__class__ is list:
+        kept = _TYPE_FIELDS_OF.get(id(raw))
+        if kept is not None and kept[0] is not raw:
+            kept = None
+    found = kept[1].get(key) if kept is not None and key is not None else None
+    if found is None:
+        found = _type_fields(_Typed(raw, value))
+        if key is not None:
+            _keep_type_fields(raw, key, found)
+    return (RULE_TYPE_MISMATCH, path, "value", found[0], None, found[1], record)
+
+
+class _Typed:
+    """What _type_fields reads of a type error."""
+
+    __slots__ = ("instance", "validator_value")
+
+    def __init__(self, raw: Any, value: object) -> None:
+        self.validator_value = raw
+        self.instance = value
+
+
+def explained_fields(
+    explainer: Callable[..., list[Any]],
+    instance: Any,
+    sizes: Any = None,
+    irregular: Any = None,
+    record: int = -1,
+) -> list[ProblemFields]:
+    """``problem_fields(explainer(instance, sizes, irregular, record), sizes, irregular)`` of
+    a compiled explainer (:func:`compile_explain`), with the problem of each type error of a
+    value but null made where the explainer finds it (:func:`_type_problem`, as
+    problem_fields makes it) instead of an error each: the same problems, in the same order."""
+    return problem_fields(
+        explainer(instance, sizes, irregular, record, _type_problem), sizes, irregular
+    )
+
+
 def _unknown_fields(
     error: ValidationError,
     path: tuple[PathElement, ...],
@@ -150,7 +186,10 @@ def _unknown_fields(
     instance, schema = error.instance, error.schema
     if not isinstance(instance, Mapping) or not isinstance(schema, Mapping):
         return []
-    allowed = list(schema.get("properties") or {})
+    properties = schema.get("properties") or {}
+    allowed = list(properties)
+    # (a dict's keys are what the list holds: found at once)
+    known = properties if properties.__class__ is dict else allowed
     problems: list[ProblemFields] = []
     # each key's record follows the previous key's subtree (in a regular mapping)
     child = record + 1 if record >= 0 and (irregular is None or record not in irregular) else -1
@@ -158,19 +197,10 @@ def _unknown_fields(
         at = child
         if child >= 0:
             child += sizes[child]
-        if key in allowed:
+        if key in known:
             continue
-        message = f"unknown field {show(key)}"
-        suggestion = _did_you_mean(str(key), allowed)
-        if suggestion:
-            message += f", did you mean {show(suggestion)}?"
-        import difflib  # suggestions only: not imported at start-up
-
-        clear = (
-            suggestion is not None
-            and suggestion not in instance
-            and len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
-        )
+        message, suggestion, unique = _unknown_field(key, properties, allowed)
+        clear = suggestion is not None and suggestion not in instance and unique
         problems.append(
             (
                 RULE_UNKNOWN_FIELD,
@@ -183,6 +213,42 @@ def _unknown_fields(
             )
         )
     return problems
+
+
+# (the id of a schema's properties, an unknown key) → the properties (kept with their id, which
+# nothing else has while they live) and _unknown_field's answer: the same few unknown keys come
+# again in a run, and each suggestion costs difflib's comparisons with every property
+_UNKNOWN: dict[tuple[int, str], tuple[object, tuple[str, str | None, bool]]] = {}
+
+
+def _unknown_field(
+    key: object, properties: object, allowed: list[str]
+) -> tuple[str, str | None, bool]:
+    """The message of an unknown key, its suggestion (:func:`_did_you_mean`), and whether no
+    other property is as close to it (the rename is clear then, when the suggested field is
+    not there already); kept for a string key of a dict of properties."""
+    kept_at = (
+        (id(properties), key) if key.__class__ is str and properties.__class__ is dict else None
+    )
+    if kept_at is not None:
+        kept = _UNKNOWN.get(kept_at)
+        if kept is not None and kept[0] is properties:
+            return kept[1]
+    message = f"unknown field {show(key)}"
+    suggestion = _did_you_mean(str(key), allowed)
+    if suggestion:
+        message += f", did you mean {show(suggestion)}?"
+    unique = False
+    if suggestion is not None:
+        import difflib  # suggestions only: not imported at start-up
+
+        unique = len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
+    found = (message, suggestion, unique)
+    if kept_at is not None:
+        if len(_UNKNOWN) >= _MESSAGES_KEPT:
+            _UNKNOWN.clear()
+        _UNKNOWN[kept_at] = (properties, found)
+    return found
 
 
 # (the types, as a name or a tuple of names; the value as _type_message keys it) → the message

@@ -444,6 +444,10 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 # (instance, its path, its record (-1: not known), where its errors go)
 Explainer = Callable[["Any", Path, int, "_Found"], None]
+# (a type error's types, its instance, path and record) → what is found in its place: a
+# problem's fields (kpolicy.schema.problems.ProblemFields) whose rule, message and quote fix
+# depend on the types and the value only
+TypedProblem = Callable[["Any", "Any", Path, int], "Any"]
 
 
 class _Found(list[LiteError]):
@@ -452,12 +456,15 @@ class _Found(list[LiteError]):
     children follow its own, each after the previous one's subtree, unless it is one of
     ``irregular`` (see ``kpolicy.positions.PositionTable.compact``)."""
 
-    __slots__ = ("irregular", "sizes")
+    __slots__ = ("irregular", "sizes", "typed")
 
-    def __init__(self, sizes: Any, irregular: Any) -> None:
+    def __init__(self, sizes: Any, irregular: Any, typed: TypedProblem | None = None) -> None:
         super().__init__()
         self.sizes = sizes
         self.irregular = irregular
+        # what is found for a type error of a value but null, instead of its error: see
+        # compile_explainer
+        self.typed = typed
 
     def children(self, record: int, count: int) -> Iterator[int]:
         """The records of the first ``count`` children of the container at ``record`` (-1 for
@@ -556,9 +563,13 @@ def compile_explainer(
     explain = _explainer(schema, formats, max_depth, memo if memo is not None else {})
 
     def errors(
-        instance: Any, sizes: Any = None, irregular: Any = None, record: int = -1
+        instance: Any,
+        sizes: Any = None,
+        irregular: Any = None,
+        record: int = -1,
+        typed: TypedProblem | None = None,
     ) -> list[LiteError]:
-        found = _Found(sizes, irregular)
+        found = _Found(sizes, irregular, typed)
         try:
             explain.checked(instance, (), record if sizes is not None else -1, found)
         except _NotCompiled:
@@ -785,6 +796,11 @@ def _properties_met(
     return subs, sub_of
 
 
+# the values whose type problem a type node keeps (as kpolicy.schema.explain keeps their
+# messages), by value and by class, and how many it keeps
+_KEPT_BY_VALUE = frozenset((int, bool, type(None)))
+_KEPT_BY_CLASS = frozenset((dict, list))
+_TYPED_KEPT = 1024
 # the keywords of the object nodes _object_node explains in one step
 _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties"})
 # the classes the loader makes (a plain tree's): of these, a value that is none of its types'
@@ -918,6 +934,11 @@ def _step(
         exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
 
         integral = "integer" in names and "number" not in names
+        # the fields of the problems made by ``typed`` (its last one: owner[0]) for the values
+        # kept as explain._type_problem keeps them (a short string, an int, a bool, a mapping's
+        # or a list's class): their rule, message and quote fix, the same for each
+        kept: dict[object, tuple[Any, Any, Any]] = {}
+        owner: list[TypedProblem | None] = [None]
 
         def any_type(instance: Any, path: Path, record: int, out: _Found) -> None:
             cls = instance.__class__
@@ -928,7 +949,32 @@ def _step(
             if (cls in _PLAIN_CLASSES and not (cls is float and integral)) or not any(
                 _is_type(instance, name) for name in names
             ):
-                out.append(LiteError("type", value, instance, schema, path, None, record))
+                typed = out.typed
+                if typed is None or instance is None:
+                    out.append(LiteError("type", value, instance, schema, path, None, record))
+                    return
+                if cls is str:
+                    key: object = instance if len(instance) <= 64 else None
+                elif cls in _KEPT_BY_VALUE:
+                    key = (cls, instance)
+                elif cls in _KEPT_BY_CLASS:
+                    key = cls
+                else:
+                    key = None
+                if key is not None and owner[0] is typed:
+                    found = kept.get(key)
+                    if found is not None:
+                        out.append(
+                            (found[0], path, "value", found[1], None, found[2], record)  # type: ignore[arg-type]
+                        )
+                        return
+                fields = typed(value, instance, path, record)
+                if key is not None:
+                    if owner[0] is not typed or len(kept) >= _TYPED_KEPT:
+                        kept.clear()
+                        owner[0] = typed
+                    kept[key] = (fields[0], fields[3], fields[5])
+                out.append(fields)
 
         return any_type
     if keyword == "properties":

@@ -24,7 +24,7 @@ from kpolicy.schema.custom import (
     folder_registry,
     load_schema_dir,
 )
-from kpolicy.schema.explain import compile_explain, problem_fields
+from kpolicy.schema.explain import compile_explain, explained_fields, problem_fields
 from kpolicy.schema.fast import FastCheck, compile_fast
 from kpolicy.schema.formats import builtin_format_checker, custom_format_checker
 from kpolicy.schema.instance import MAX_NODES, as_json, is_plain_tree, tree_size
@@ -32,7 +32,7 @@ from kpolicy.schema.problems import ProblemFields, SchemaProblem, show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Final
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
     from jsonschema.protocols import Validator
@@ -54,6 +54,9 @@ class SchemaValidator:
         self._schema_dir: Mapping[tuple[str | None, str, str], dict[str, Any]] = {}
         self._schema_roots: tuple[Path, ...] = ()
         self._frozen = False
+        # (apiVersion, kind) of a built-in kind → how many of its documents failed the fast
+        # check in a row, last (see _validate)
+        self._failing: dict[tuple[str, str], int] = {}
 
     @classmethod
     def for_version(cls, version: str) -> SchemaValidator:
@@ -252,6 +255,15 @@ class SchemaValidator:
                 state.explainers[key] = compile_explain(state.roots[key], state.explain_memo)
             return state.explainers[key]
 
+    def _explained(
+        self, key: tuple[str, str], obj: Mapping[str, Any], places: Places | None
+    ) -> list[ProblemFields]:
+        """The problems of a plain document of a built-in kind, from its compiled explainer."""
+        explainer = self._explainer_for(key)
+        if places is None:
+            return explained_fields(explainer, obj)
+        return explained_fields(explainer, obj, *places)
+
     def validate(self, obj: object, *, plain: bool = False) -> list[SchemaProblem]:
         """Every schema problem of one document; ``[]`` for kinds without a schema.
 
@@ -326,23 +338,35 @@ class SchemaValidator:
             if validator is None:
                 return []
         if builtin:
-            fast = self._fast_for((api_version, kind))
+            key = (api_version, kind)
+            fast = self._fast_for(key)
+            failing = self._failing
+            if plain and fast is not None and failing.get(key, 0) >= _FAILED_BEFORE_EXPLAINING:
+                # the documents of this kind that came last all failed the fast check: this
+                # one is explained at once, as it would be when the check fails (the
+                # explanation of a document that passes it is [], the same answer); where
+                # the explainer raises, the check decides as below
+                try:
+                    explained = self._explained(key, obj, places)
+                except Exception:  # noqa: S110 - as below: the fast check, then jsonschema
+                    pass
+                else:
+                    if not explained:
+                        failing[key] = 0
+                    return explained
             if fast is not None:
                 # A pass is final: the check fails wherever a value is not plain JSON, and a
                 # document too big or too deep for tree_size, or cyclic, also gives [] below.
                 try:
                     if fast(obj):
+                        if key in failing:
+                            failing[key] = 0
                         return []
+                    failing[key] = failing.get(key, 0) + 1
                     if plain is None:
                         plain = is_plain_tree(obj)
                     if plain:
-                        explainer = self._explainer_for((api_version, kind))
-                        if places is None:
-                            return problem_fields(explainer(obj))
-                        sizes, irregular, record = places
-                        return problem_fields(
-                            explainer(obj, sizes, irregular, record), sizes, irregular
-                        )
+                        return self._explained(key, obj, places)
                 except Exception:  # noqa: S110 - too deep, or a format check that raises: jsonschema decides
                     pass
             validator = self._validator_for(api_version, kind)
@@ -363,6 +387,11 @@ class SchemaValidator:
             if builtin:
                 raise
             return []
+
+
+# a kind whose last documents failed the fast check this many times in a row has its next
+# ones explained at once (most documents of a kind pass, or most fail)
+_FAILED_BEFORE_EXPLAINING: Final = 3
 
 
 def _whole(crd: object) -> object:
