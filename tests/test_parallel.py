@@ -259,9 +259,7 @@ def test_local_findings_round_trip_through_pickle() -> None:
         replace(plain, origin=Origin("chart/templates/a.yaml", 3)),
         replace(plain, found_at=("c.yaml", "/spec")),
     ]
-    local = LocalFindings(
-        (([plain, *others], (3,), None), ([], (), ())), ("trace",), (("line",) * 7, ())
-    )
+    local = LocalFindings((([plain, *others], (3,), None), ([], (), ())), ("trace",), ("line",) * 7)
     packed = lint_run._pack(("file", local))
     assert packed[1][0][0][0][0].__class__ is tuple  # type: ignore[index]
     again = lint_run._unpack(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
@@ -269,17 +267,8 @@ def test_local_findings_round_trip_through_pickle() -> None:
     assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
     assert again[1] is not None
     assert [type(d) for d in again[1].per_object[0][0]] == [Diagnostic] * 7
-    # the lines by the identity of the findings the parent holds, made as they are unpacked
-    unpacked = again[1].per_object[0][0]
-    assert again[1].rendered == {id(d): (d, "line") for d in unpacked}
+    assert again[1].lines == ("line",) * 7
     assert lint_run._unpack(lint_run._pack(("file", replace(local, lines=()))))[1] is not None
-    # the parent's own answers (never pickled) get the map where they are made, a child's not
-    assert not local.rendered
-    held = lint_run._held(("file", local))[1]
-    assert held is not None and held.rendered == {
-        id(d): (d, "line") for d in local.per_object[0][0]
-    }
-    assert lint_run._held(("file", replace(local, lines=())))[1].rendered == {}
 
 
 def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
@@ -1269,14 +1258,15 @@ def test_lines_rendered_by_the_workers_are_the_report_of_the_parent(tmp_path: Pa
         return out.getvalue(), result
 
     expected, general = run(1, False)
-    assert not general.rendered
+    assert general.lines is None
     text, fast = run(2, True)
     assert text == expected
     assert run(2, False)[0] == expected
     # the workers' lines were taken for most findings, and findings changed after the workers
     # were there to be rendered again
-    taken = [d for d in fast.diagnostics if fast.rendered.get(id(d), (None,))[0] is d]
-    assert len(taken) > len(fast.diagnostics) // 2
+    assert fast.lines is not None and fast.lines[0] is fast.diagnostics
+    taken = [line for line in fast.lines[1] if line.__class__ is str]
+    assert len(fast.diagnostics) // 2 < len(taken) < len(fast.diagnostics)
     report_json = json.loads(text)
     kinds = {d["suppressedBy"] for d in report_json["suppressed"]}
     assert {"comment", "annotation", "exemption"} <= kinds
@@ -1287,8 +1277,10 @@ def test_lines_rendered_by_the_workers_are_the_report_of_the_parent(tmp_path: Pa
 
 
 def test_a_rendered_line_is_the_report_of_its_very_finding_only() -> None:
-    """A line the workers rendered stands for the finding object it was rendered from: the
-    same finding changed (a new object) is rendered again."""
+    """A line the workers rendered stands for the finding at its place (a finding itself
+    there is rendered when written), and only while the result's findings are those the
+    lines were made for (the same findings, or the very tuple): else every line is rendered
+    again."""
     from kpolicy.model import Diagnostic, LintResult, Severity, Span, Summary
 
     found = Diagnostic(
@@ -1296,14 +1288,27 @@ def test_a_rendered_line_is_the_report_of_its_very_finding_only() -> None:
     )
     changed = replace(found, severity=Severity.ERROR)
     summary = Summary(files=1, documents=1, objects=1, errors=1, warnings=1, infos=0, suppressed=0)
-    result = LintResult(
-        (found, changed), (), summary, "1.33", rendered={id(found): (found, '{"stand-in": 1}')}
-    )
-    out = io.StringIO()
-    writer("json")(result, ReportContext(rules={}, tool_version="test"), out)
-    lines = json.loads(out.getvalue())["diagnostics"]
+    diagnostics = (found, changed)
+
+    def written(result: LintResult) -> list[Any]:
+        out = io.StringIO()
+        writer("json")(result, ReportContext(rules={}, tool_version="test"), out)
+        return list(json.loads(out.getvalue())["diagnostics"])
+
+    stand_in = '{"stand-in": 1}'
+    result = LintResult(diagnostics, (), summary, "1.33", lines=(diagnostics, [stand_in, changed]))
+    lines = written(result)
     assert lines[0] == {"stand-in": 1}
     assert lines[1]["severity"] == "error" and lines[1]["rule"] == "image-tag-latest"
+    # the same findings in another tuple
+    again = replace(result, lines=((found, changed), [stand_in, stand_in]))
+    assert written(again) == [{"stand-in": 1}] * 2
+    # other findings, or another number of them: every line rendered
+    general = written(replace(result, lines=None))
+    assert general[0]["severity"] == "warning"
+    for other in ((changed, found), (found,), (found, changed, found)):
+        assert written(replace(result, lines=(other, [stand_in] * len(other)))) == general
+    assert written(replace(result, lines=(diagnostics, [stand_in]))) == general
 
 
 def test_findings_in_report_order_are_those_of_one_stable_sort() -> None:
@@ -1634,22 +1639,3 @@ def test_an_object_travels_as_the_call_of_its_class_with_every_field() -> None:
     for f in fields(KObject):
         assert getattr(back, f.name) == getattr(obj, f.name), f.name
     assert back.base == "/items/0"
-
-
-def test_rendered_lines_map_each_finding_to_its_line_and_refuse_a_missing_one() -> None:
-    """``lint.run.rendered_lines``: each finding of each object by its identity, with its line;
-    an object whose lines and findings differ in number is refused (never a line put on the
-    wrong finding)."""
-    from kpolicy.model import Diagnostic, Severity, Span
-
-    def finding(message: str) -> Diagnostic:
-        return Diagnostic("r", Severity.INFO, message, "f.yaml", Span(1, 1, 1, 2), "/a", None)
-
-    a, b, c = finding("a"), finding("b"), finding("c")
-    per_object = [([a, b], (), None), ([], (), None), ([c], (), None)]
-    rendered = lint_run.rendered_lines(per_object, [("la", "lb"), (), ("lc",)])
-    assert rendered == {id(a): (a, "la"), id(b): (b, "lb"), id(c): (c, "lc")}
-    with pytest.raises(ValueError):
-        lint_run.rendered_lines(per_object, [("la",), (), ("lc",)])
-    with pytest.raises(ValueError):
-        lint_run.rendered_lines(per_object, [("la", "lb"), ("x",), ("lc",)])
