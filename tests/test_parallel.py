@@ -1639,3 +1639,116 @@ def test_an_object_travels_as_the_call_of_its_class_with_every_field() -> None:
     for f in fields(KObject):
         assert getattr(back, f.name) == getattr(obj, f.name), f.name
     assert back.base == "/items/0"
+
+
+def test_workers_lines_make_the_serial_report_when_files_interleave_or_a_worker_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' lines (``LintResult.lines``) are taken where the findings come in the
+    order of their files, and also where the files' findings interleave in the report's order
+    (``zz.yaml`` is read before ``team0/...``, a folder's files before its folders, but sorts
+    after it: one sort of them all), and
+    the report is the serial run's; where a worker fails, the serial run's, without them."""
+    import kpolicy.lint.check as lint_check
+
+    folder = generated(tmp_path / "in", copies=3)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False, json_lines=True)
+    orders: list[bool] = []
+    real_order = lint_check.in_report_order
+
+    def recorded(blocks: Any) -> Any:
+        merged = real_order(blocks)
+        orders.append(merged is not None)
+        return merged
+
+    monkeypatch.setattr(lint_check, "in_report_order", recorded)
+
+    def run(jobs: int, json_lines: bool = True) -> tuple[str, Any]:
+        chosen = replace(options, jobs=jobs, json_lines=json_lines)
+        session = build_session(chosen)
+        result, _ = lint(chosen, session)
+        out = io.StringIO()
+        writer("json")(result, ReportContext(rules=session.rules, tool_version="test"), out)
+        return out.getvalue(), result
+
+    def taken(result: Any) -> int:
+        assert result.lines is not None and result.lines[0] is result.diagnostics
+        return sum(1 for line in result.lines[1] if line.__class__ is str)
+
+    expected = run(1, False)[0]
+    text, fast = run(2)
+    assert text == expected and orders[-1] is True
+    assert len(fast.diagnostics) // 2 < taken(fast) < len(fast.diagnostics)
+    (folder / "zz.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: early}\n"
+        "spec:\n  containers: [{name: c, image: 'x:latest'}]\n"
+    )
+    expected = run(1, False)[0]
+    text, fast = run(2)
+    assert text == expected and orders[-1] is False
+    assert len(fast.diagnostics) // 2 < taken(fast) < len(fast.diagnostics)
+    parent = os.getpid()
+    real_read = lint_run.read_input
+
+    def read_in_parent_only(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("a worker fails")
+        return real_read(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_run, "read_input", read_in_parent_only)
+    text, failed = run(2)
+    assert text == expected and failed.lines is None
+
+
+def test_lines_of_findings_sorted_again_are_found_by_their_identity() -> None:
+    """``check._lines_in_order``: a block taken as it is keeps its lines, a block sorted again
+    (not in the report's order) has each finding's line by its identity, and a finding of no
+    block's (or one without a line) stands for itself; ``check._lines_of`` alike over a run
+    sorted whole."""
+    from kpolicy.lint.check import _lines_in_order, _lines_of, in_report_order
+    from kpolicy.model import Diagnostic, Severity, Span
+
+    def finding(file: str, line: int) -> Diagnostic:
+        return Diagnostic("r", Severity.INFO, "m", file, Span(line, 1, line, 2), "/a", None)
+
+    a1, a2, b1, b2, b3 = (finding("a", 1), finding("a", 2), *(finding("b", n) for n in (1, 2, 3)))
+    blocks = [("a", [a1, a2], True), ("b", [b3, b1, b2], False)]
+    lines: list[list[str | Diagnostic] | None] = [["la1", "la2"], ["lb3", b1, "lb2"]]
+    merged = in_report_order(blocks)
+    assert merged == [a1, a2, b1, b2, b3]
+    assert _lines_in_order(merged, blocks, lines) == ["la1", "la2", b1, "lb2", "lb3"]
+    assert _lines_in_order(merged, blocks, [None, lines[1]]) == [a1, a2, b1, "lb2", "lb3"]
+    extra = finding("a", 3)
+    kept = [a1, a2, extra, b1, b2, b3]
+    parts = [(found, found_lines) for (_, found, _), found_lines in zip(blocks, lines)]
+    assert _lines_of(kept, parts) == ["la1", "la2", extra, b1, "lb2", "lb3"]
+    # an equal finding that is another object is not given the line
+    assert _lines_of([finding("a", 1)], parts)[0] != "la1"
+
+
+def test_json_report_and_exit_code_of_the_cli_are_the_serial_ones_with_fail_on(
+    tmp_path: Path,
+) -> None:
+    """``kpolicy lint --format json --fail-on ...`` at ``-j 2`` (the workers' lines taken)
+    writes the serial run's report and ends with its exit code, with findings to fail on
+    and without."""
+    import subprocess
+    import sys
+
+    folder = generated(tmp_path / "in", copies=3)
+
+    def cli(jobs: int, fail_on: str) -> tuple[int, str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "kpolicy", "lint", "--format", "json", "--no-cache"]
+            + ["--fail-on", fail_on, "-j", str(jobs), str(folder)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        return done.returncode, done.stdout
+
+    for fail_on, code in (("warning", 1), ("never", 0)):
+        serial = cli(1, fail_on)
+        assert serial[0] == code and json.loads(serial[1])["diagnostics"]
+        assert cli(2, fail_on) == serial
