@@ -1693,7 +1693,7 @@ def test_workers_lines_make_the_serial_report_when_files_interleave_or_a_worker_
     def read_in_parent_only(*args: object, **kwargs: object) -> object:
         if os.getpid() != parent:
             raise RuntimeError("a worker fails")
-        return real_read(*args, **kwargs)  # type: ignore[arg-type]
+        return real_read(*args, **kwargs)
 
     monkeypatch.setattr(lint_run, "read_input", read_in_parent_only)
     text, failed = run(2)
@@ -1720,7 +1720,7 @@ def test_lines_of_findings_sorted_again_are_found_by_their_identity() -> None:
     assert _lines_in_order(merged, blocks, [None, lines[1]]) == [a1, a2, b1, "lb2", "lb3"]
     extra = finding("a", 3)
     kept = [a1, a2, extra, b1, b2, b3]
-    parts = [(found, found_lines) for (_, found, _), found_lines in zip(blocks, lines)]
+    parts = [(found, found_lines) for (_, found, _), found_lines in zip(blocks, lines, strict=True)]
     assert _lines_of(kept, parts) == ["la1", "la2", extra, b1, "lb2", "lb3"]
     # an equal finding that is another object is not given the line
     assert _lines_of([finding("a", 1)], parts)[0] != "la1"
@@ -1739,8 +1739,10 @@ def test_json_report_and_exit_code_of_the_cli_are_the_serial_ones_with_fail_on(
 
     def cli(jobs: int, fail_on: str) -> tuple[int, str]:
         done = subprocess.run(
-            [sys.executable, "-m", "kpolicy", "lint", "--format", "json", "--no-cache"]
-            + ["--fail-on", fail_on, "-j", str(jobs), str(folder)],
+            [
+                *(sys.executable, "-m", "kpolicy", "lint", "--format", "json", "--no-cache"),
+                *("--fail-on", fail_on, "-j", str(jobs), str(folder)),
+            ],
             capture_output=True,
             text=True,
             cwd=tmp_path,
