@@ -331,12 +331,11 @@ def _check_file(
         else:
             for diag in found:
                 _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
-        if (
-            lines is not None
-            and len(kept) > start
-            and not _kept_lines(found, given, rendered, at, kept, start, lines)
-        ):
-            lines = None  # (never so: then every line is rendered as it is written)
+        if lines is not None and len(kept) > start:
+            if found is given and len(kept) - start == len(found) and rendered is not None:
+                lines += rendered[at - len(found) : at]  # each kept as found: most objects
+            elif not _kept_lines(found, given, rendered, at, kept, start, lines):
+                lines = None  # (never so: then every line is rendered as it is written)
         if ordered and len(kept) > start:
             if changed:
                 ordered = SORT_KEY(kept[start])[0] == display == SORT_KEY(kept[-1])[0]
