@@ -766,10 +766,76 @@ load_chunk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
-/* kpolicy.yamltext.document_chunks of a text of one-byte characters, as a list of
+/* kpolicy.yamltext.document_chunks of a text of one-byte characters, as an iterator of
  * (line_offset, chunk): the chunks between "---" lines, each with the number of line feeds
- * before it, in one pass that finds the line feeds with memchr (the chunks' "---" lines are
- * after one). None for a text of wider characters (the generator reads it). */
+ * before it, found with memchr over the line feeds (the chunks' "---" lines are after one),
+ * no count of each chunk. An iterator, as the generator is, not a list: a file of millions of
+ * "---" lines holds one chunk at a time, not a string and a tuple for each (600 MiB for
+ * 16 MiB of them). None for a text of wider characters (the generator reads it). */
+typedef struct {
+    PyObject_HEAD
+    PyObject *text; /* NULL once the last chunk is given */
+    Py_ssize_t at, begin, lines, begin_lines;
+} ChunkIterator;
+
+static void
+chunks_dealloc(ChunkIterator *self)
+{
+    Py_XDECREF(self->text);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* (begin_lines, text[begin:end]) as a new tuple, NULL with a Python error */
+static PyObject *
+chunk_pair(PyObject *text, Py_ssize_t begin_lines, Py_ssize_t begin, Py_ssize_t end)
+{
+    PyObject *chunk = PyUnicode_Substring(text, begin, end);
+    return chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
+}
+
+static PyObject *
+chunks_next(ChunkIterator *self)
+{
+    PyObject *text = self->text;
+    if (text == NULL)
+        return NULL;
+    const char *data = (const char *)PyUnicode_DATA(text);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    while (self->at < size) {
+        const char *feed = memchr(data + self->at, '\n', (size_t)(size - self->at));
+        if (feed == NULL)
+            break;
+        self->lines++;
+        Py_ssize_t next = feed - data + 1; /* after the line feed */
+        self->at = next;
+        if (size - next >= 3 && data[next] == '-' && data[next + 1] == '-' &&
+            data[next + 2] == '-' &&
+            (next + 3 == size || data[next + 3] == ' ' || data[next + 3] == '\t' ||
+             data[next + 3] == '\r' || data[next + 3] == '\n')) {
+            PyObject *pair = chunk_pair(text, self->begin_lines, self->begin, next);
+            self->begin = next;
+            self->begin_lines = self->lines;
+            return pair;
+        }
+    }
+    /* the last chunk */
+    PyObject *pair = chunk_pair(text, self->begin_lines, self->begin, size);
+    self->text = NULL;
+    Py_DECREF(text);
+    return pair;
+}
+
+static PyTypeObject ChunkIteratorType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "kpolicy._cload.ChunkIterator",
+    .tp_basicsize = sizeof(ChunkIterator),
+    .tp_dealloc = (destructor)chunks_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The chunks of document_chunks, one at a time.",
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)chunks_next,
+};
+
 static PyObject *
 document_chunks(PyObject *module, PyObject *text)
 {
@@ -780,45 +846,12 @@ document_chunks(PyObject *module, PyObject *text)
     }
     if (PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND)
         Py_RETURN_NONE;
-    const char *data = (const char *)PyUnicode_DATA(text);
-    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
-    PyObject *chunks = PyList_New(0);
+    ChunkIterator *chunks = PyObject_New(ChunkIterator, &ChunkIteratorType);
     if (chunks == NULL)
         return NULL;
-    Py_ssize_t begin = 0, lines = 0, begin_lines = 0;
-    const char *at = data, *end = data + size;
-    for (;;) {
-        const char *feed = memchr(at, '\n', (size_t)(end - at));
-        if (feed == NULL)
-            break;
-        lines++;
-        Py_ssize_t next = feed - data + 1; /* after the line feed */
-        at = feed + 1;
-        if (size - next >= 3 && data[next] == '-' && data[next + 1] == '-' &&
-            data[next + 2] == '-' &&
-            (next + 3 == size || data[next + 3] == ' ' || data[next + 3] == '\t' ||
-             data[next + 3] == '\r' || data[next + 3] == '\n')) {
-            PyObject *chunk = PyUnicode_Substring(text, begin, next);
-            PyObject *pair = chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
-            if (pair == NULL || PyList_Append(chunks, pair) < 0) {
-                Py_XDECREF(pair);
-                Py_DECREF(chunks);
-                return NULL;
-            }
-            Py_DECREF(pair);
-            begin = next;
-            begin_lines = lines;
-        }
-    }
-    PyObject *chunk = PyUnicode_Substring(text, begin, size);
-    PyObject *pair = chunk == NULL ? NULL : Py_BuildValue("(nN)", begin_lines, chunk);
-    if (pair == NULL || PyList_Append(chunks, pair) < 0) {
-        Py_XDECREF(pair);
-        Py_DECREF(chunks);
-        return NULL;
-    }
-    Py_DECREF(pair);
-    return chunks;
+    chunks->text = Py_NewRef(text);
+    chunks->at = chunks->begin = chunks->lines = chunks->begin_lines = 0;
+    return (PyObject *)chunks;
 }
 
 /* kpolicy.load._node_bound without encoding the chunk: twice the number of the characters a
@@ -856,7 +889,7 @@ node_bound(PyObject *module, PyObject *chunk)
 
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
-     "document_chunks(text) -> list of (line_offset, chunk), or None for a text of wider "
+     "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
      "characters"},
     {"node_bound", (PyCFunction)node_bound, METH_O, "node_bound(chunk) -> int"},
     {"load_chunk", (PyCFunction)(void (*)(void))load_chunk, METH_FASTCALL,
@@ -877,6 +910,8 @@ module_exec(PyObject *module)
     int added = PyModule_AddObjectRef(module, "LIBYAML_VERSION", version);
     Py_DECREF(version);
     if (added < 0)
+        return -1;
+    if (PyType_Ready(&ChunkIteratorType) < 0)
         return -1;
     if (array_type == NULL) {
         PyObject *array_module = PyImport_ImportModule("array");

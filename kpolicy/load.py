@@ -189,13 +189,18 @@ _load_chunk = _c_loader()
 
 
 def _c_helpers() -> tuple[Any, Any]:
-    """With the C loader, its ``document_chunks`` of a text of one-byte characters (a list;
-    None for another text) and its ``_node_bound`` that does not encode the chunk."""
+    """With the C loader, its ``document_chunks`` of a text of one-byte characters (an
+    iterator, one chunk at a time like the generator; None for another text) and its
+    ``_node_bound`` that does not encode the chunk. None and None with an extension built
+    before them (an editable install not built again): the Python split, not an import
+    error."""
     if _load_chunk is None:
         return None, None
     from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
 
-    return _cload.document_chunks, _cload.node_bound
+    chunks = getattr(_cload, "document_chunks", None)
+    bound = getattr(_cload, "node_bound", None)
+    return (None, None) if chunks is None or bound is None else (chunks, bound)
 
 
 _c_chunks, _c_node_bound = _c_helpers()

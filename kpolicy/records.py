@@ -495,19 +495,54 @@ class _Compat:
         return getattr(owner, self.attribute)
 
 
+# one each for every record: they read the class they are read from
+_COMPAT_FIELDS = _Compat("__dataclass_fields__")
+_COMPAT_PARAMS = _Compat("__dataclass_params__")
+
+
+class _LazyDoc:
+    """The docstring ``@dataclass`` gives a class without one (its name and
+    :func:`_signature_text`) until it is first read (``help``, ``inspect.getdoc``): then made
+    and set on the class. Made for every such record at every start, it was a twentieth of
+    their cost, and the lint path never reads it."""
+
+    __slots__ = ("declared",)
+
+    def __init__(self, declared: tuple[_Field, ...]) -> None:
+        self.declared = declared
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        cls = owner if owner is not None else type(obj)
+        text = cls.__name__ + _signature_text(cls, self.declared)
+        cls.__doc__ = text
+        return text
+
+
+_NOT_FIELDS = ("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar")
+_NEW = object.__new__
+
+
 def _declared(cls: type) -> tuple[_Field, ...]:
     """The fields of ``cls``'s own annotations, in order, each with its default."""
     if cls.__bases__ != (object,):
         raise TypeError(f"{cls.__qualname__}: a record derives from object only")
     declared: list[_Field] = []
+    namespace = cls.__dict__
     # read as dataclasses reads them (inspect.get_annotations would import inspect)
-    own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+    own = namespace.get("__annotations__", {})
     for name, annotation in own.items():
         text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar")):
+        if text.startswith(_NOT_FIELDS):
             raise TypeError(f"{cls.__qualname__}.{name}: no ClassVar or InitVar in a record")
-        value = cls.__dict__.get(name, MISSING)
-        if isinstance(value, _Field):
+        value = namespace.get(name, MISSING)
+        if value is MISSING:
+            # _Field() without a call of its __init__: most fields have no default, and some
+            # sixty records with five hundred fields are defined at every start
+            f = _NEW(_Field)
+            f.default = f.default_factory = MISSING
+            f.init = f.repr = f.compare = True
+            f.hash = None
+        elif isinstance(value, _Field):
             f = value
         elif type(value).__name__ == "Field" and type(value).__module__ == "dataclasses":
             import dataclasses
@@ -538,43 +573,11 @@ def _declared(cls: type) -> tuple[_Field, ...]:
     return tuple(declared)
 
 
-def _methods(
-    cls: type, declared: tuple[_Field, ...], eq: bool, repr_: bool, frozen: bool, slots: bool
-) -> dict[str, Any]:
-    names = tuple(f.name for f in declared)
-    methods: dict[str, Any] = {}
-    methods["__init__"] = _LazyInit(cls, declared, frozen)
-    if repr_:
-        shown = tuple(f.name for f in declared if f.repr)
-
-        @reprlib.recursive_repr()
-        def __repr__(self: Any) -> str:
-            inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
-            return f"{self.__class__.__qualname__}({inner})"
-
-        methods["__repr__"] = __repr__
-    if eq:
-        compared = _values(tuple(f.name for f in declared if f.compare))
-
-        def __eq__(self: Any, other: object) -> bool:
-            if other.__class__ is self.__class__:
-                return compared(self) == compared(other)
-            return NotImplemented
-
-        methods["__eq__"] = __eq__
-        if frozen:
-            hashed = _values(
-                tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash))
-            )
-
-            def __hash__(self: Any) -> int:
-                return hash(hashed(self))
-
-            methods["__hash__"] = __hash__
-        else:
-            methods["__hash__"] = None
-    if frozen:
-        protected = frozenset(names)
+def _method(cls: type, declared: tuple[_Field, ...], name: str) -> Any:
+    """A record's ``__repr__``, ``__eq__``, ``__hash__``, or a frozen one's ``__setattr__`` or
+    ``__delattr__``, as ``@dataclass`` writes them."""
+    if name in ("__setattr__", "__delattr__"):
+        protected = frozenset(f.name for f in declared)
         owner: Any = cls
 
         def __setattr__(self: Any, name: str, value: Any) -> None:
@@ -587,8 +590,66 @@ def _methods(
                 raise _frozen_error(f"cannot delete field {name!r}")
             super(owner, self).__delattr__(name)
 
-        methods["__setattr__"] = __setattr__
-        methods["__delattr__"] = __delattr__
+        return __setattr__ if name == "__setattr__" else __delattr__
+    if name == "__repr__":
+        shown = tuple(f.name for f in declared if f.repr)
+
+        @reprlib.recursive_repr()
+        def __repr__(self: Any) -> str:
+            inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
+            return f"{self.__class__.__qualname__}({inner})"
+
+        return __repr__
+    if name == "__eq__":
+        compared = _values(tuple(f.name for f in declared if f.compare))
+
+        def __eq__(self: Any, other: object) -> bool:
+            if other.__class__ is self.__class__:
+                return compared(self) == compared(other)
+            return NotImplemented
+
+        return __eq__
+    hashed = _values(tuple(f.name for f in declared if (f.compare if f.hash is None else f.hash)))
+
+    def __hash__(self: Any) -> int:
+        return hash(hashed(self))
+
+    return __hash__
+
+
+class _LazyMethod:
+    """A record's ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__`` or ``__delattr__``
+    until it is first read (the first record of its class shown, compared, hashed, or
+    assigned to: an error for a frozen one's fields): then made (:func:`_method`) and set on the
+    class. Made for each of the sixty records a run defines, at every start, they were a
+    seventh of defining them; most are never called."""
+
+    __slots__ = ("cls", "declared", "name")
+
+    def __init__(self, cls: type, declared: tuple[_Field, ...], name: str) -> None:
+        self.cls, self.declared, self.name = cls, declared, name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        made = _method(self.cls, self.declared, self.name)
+        made.__qualname__ = f"{self.cls.__qualname__}.{self.name}"
+        setattr(self.cls, self.name, made)
+        return made if obj is None else made.__get__(obj, owner)
+
+
+def _methods(
+    cls: type, declared: tuple[_Field, ...], eq: bool, repr_: bool, frozen: bool, slots: bool
+) -> dict[str, Any]:
+    names = tuple(f.name for f in declared)
+    methods: dict[str, Any] = {}
+    methods["__init__"] = _LazyInit(cls, declared, frozen)
+    if repr_:
+        methods["__repr__"] = _LazyMethod(cls, declared, "__repr__")
+    if eq:
+        methods["__eq__"] = _LazyMethod(cls, declared, "__eq__")
+        methods["__hash__"] = _LazyMethod(cls, declared, "__hash__") if frozen else None
+    if frozen:
+        methods["__setattr__"] = _LazyMethod(cls, declared, "__setattr__")
+        methods["__delattr__"] = _LazyMethod(cls, declared, "__delattr__")
         if slots:
             for method in ("__getstate__", "__setstate__"):
                 methods[method] = _LazyState(cls, names, method)
@@ -622,9 +683,16 @@ def _record(
             for name in (*names, "__dict__", "__weakref__"):
                 namespace.pop(name, None)
             namespace["__slots__"] = names
+            # its methods (each made when first used) in the namespace of the new class: set
+            # on it afterwards, each updated its type slots again
+            methods = _methods(cls, declared, eq, repr, frozen, slots)
+            namespace.update(methods)
             # a new class, as @dataclass(slots=True) makes one
             made = type(cls)(cls.__name__, cls.__bases__, namespace)
             made.__qualname__ = cls.__qualname__
+            for method in methods.values():
+                if method is not None:
+                    method.cls = made  # they make the methods of the new class
         else:
             # as @dataclass leaves it: the default as the class attribute, none for a factory
             for f in declared:
@@ -632,6 +700,8 @@ def _record(
                     setattr(cls, f.name, f.default)
                 elif f.name in cls.__dict__:
                     delattr(cls, f.name)
+            for name, method in _methods(cls, declared, eq, repr, frozen, slots).items():
+                setattr(cls, name, method)
         made.__record_fields__ = declared  # type: ignore[attr-defined]
         made.__record_spec__ = {  # type: ignore[attr-defined]
             "repr": repr,
@@ -639,16 +709,12 @@ def _record(
             "frozen": frozen,
             "slots": slots,
         }
-        made.__dataclass_fields__ = _Compat("__dataclass_fields__")  # type: ignore[attr-defined]
-        made.__dataclass_params__ = _Compat("__dataclass_params__")  # type: ignore[attr-defined]
+        made.__dataclass_fields__ = _COMPAT_FIELDS  # type: ignore[attr-defined]
+        made.__dataclass_params__ = _COMPAT_PARAMS  # type: ignore[attr-defined]
         if "__match_args__" not in cls.__dict__:
             made.__match_args__ = names  # type: ignore[attr-defined,misc]
-        for name, method in _methods(made, declared, eq, repr, frozen, slots).items():
-            if method is not None and not isinstance(method, _LazyInit | _LazyState):
-                method.__qualname__ = f"{made.__qualname__}.{name}"
-            setattr(made, name, method)
         if not cls.__dict__.get("__doc__"):
-            made.__doc__ = made.__name__ + _signature_text(made, declared)
+            made.__doc__ = _LazyDoc(declared)  # type: ignore[assignment]
         RECORDS.append(made)
         return made
 

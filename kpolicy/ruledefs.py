@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
 
 from kpolicy.errors import InternalError, UsageError
+from kpolicy.hints import cast
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
-from kpolicy.records import field, record
+from kpolicy.records import field, open_twin, record
 from kpolicy.resources import data_dir, data_folder
 
 TYPE_CHECKING = False
@@ -94,6 +95,8 @@ class RuleDef:
 
 @cache
 def _rule_validator() -> Any:
+    import json
+
     import jsonschema
 
     schema = json.loads((data_dir("schemas") / "rule.schema.json").read_text())
@@ -133,24 +136,24 @@ def parse_rule_file(path: Path, validate: bool = True) -> RuleDef:
     return rule_from_data(data, path)
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}
+_NEW = object.__new__
+
+
 def rule_from_data(data: Mapping[str, Any], path: Path | str) -> RuleDef:
     """The rule a (valid) rule file's mapping defines; ``path``: its file."""
     check = data.get("check")
     containers = data.get("containers", {})
-    examples = tuple(
-        Example(
-            bad=e.get("bad"),
-            good=e.get("good"),
-            nodes=e.get("nodes"),
-            kubernetes_version=e.get("kubernetesVersion"),
-            description=e.get("description"),
-        )
-        for e in data.get("examples", [])
-    )
-    return RuleDef(
+    examples = tuple(map(_example, data.get("examples", ())))
+    severity = data["severity"]
+    # RuleDef(...) with these fields, in its order, as its __init__ sets them: a start makes
+    # ninety-odd rules, and a call of the record's __init__ (each field set through
+    # object.__setattr__) was half of building them (tests/test_rule_index.py holds the two equal)
+    rule = _NEW(RuleDef)
+    rule.__dict__.update(
         id=data["id"],
         title=data["title"],
-        severity=Severity.parse(data["severity"]),
+        severity=_SEVERITIES.get(severity) or Severity.parse(severity),
         kinds=frozenset(data.get("kinds", ["*"])),
         rationale=data["rationale"].strip(),
         remediation=data["remediation"].strip(),
@@ -172,8 +175,39 @@ def rule_from_data(data: Mapping[str, Any], path: Path | str) -> RuleDef:
         help_url=data.get("helpUri"),
         rejects=bool(data.get("rejects", False)),
         family=data.get("family"),
-        pod_templates=bool(data.get("podTemplates", _reads_pod_templates(data))),
+        pod_templates=bool(
+            data["podTemplates"] if "podTemplates" in data else _reads_pod_templates(data)
+        ),
     )
+    return rule
+
+
+_EXAMPLE_TWIN: list[Any] = []
+
+
+def _example(data: Mapping[str, Any]) -> Example:
+    """``Example(...)`` of a rule file's example: made through the record's open twin
+    (:func:`kpolicy.records.open_twin`), a third of the cost of its ``__init__`` for the
+    hundred examples of every start."""
+    if not _EXAMPLE_TWIN:
+        _EXAMPLE_TWIN.append(open_twin(Example))
+    twin = _EXAMPLE_TWIN[0]
+    if twin is None:  # pragma: no cover - Example has one (tests/test_rule_index.py)
+        return Example(
+            bad=data.get("bad"),
+            good=data.get("good"),
+            nodes=data.get("nodes"),
+            kubernetes_version=data.get("kubernetesVersion"),
+            description=data.get("description"),
+        )
+    example = _NEW(twin)
+    example.bad = data.get("bad")
+    example.good = data.get("good")
+    example.nodes = data.get("nodes")
+    example.kubernetes_version = data.get("kubernetesVersion")
+    example.description = data.get("description")
+    example.__class__ = Example
+    return cast(Example, example)
 
 
 def _reads_pod_templates(data: Mapping[str, Any]) -> bool:
@@ -236,8 +270,11 @@ def load_rule_dir(folder: Path, validate: bool = True) -> dict[str, RuleDef]:
 
 
 # the built-in rules' metadata, parsed once: `make docs` (tools/gen_rule_index.py) writes it,
-# tests/test_meta.py fails when it is stale
-INDEX_NAME = "index.json"
+# tests/test_rule_index.py fails when it is stale. kpolicy reads its marshal form (INDEX_NAME):
+# decoding the JSON (JSON_INDEX_NAME, the form to read and review) was 6M instructions of every
+# start, unmarshalling the same mapping a twentieth of that (as schemas/compiled/ is read)
+INDEX_NAME = "index.marshal"
+JSON_INDEX_NAME = "index.json"
 INDEX_VERSION = 1
 
 
@@ -275,16 +312,29 @@ def _read_bytes(path: str, length: int) -> bytes:
         os.close(fd)
 
 
+def _read_all(path: str) -> bytes:
+    """The bytes of ``path``."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _from_index(folder: Path) -> dict[str, RuleDef] | None:
     """The rules of ``folder`` from its index; None when there is none, or when the files
     differ from those it was written from (then they are parsed)."""
     from kpolicy.fsutil import tree_files
 
     try:
-        index_path = folder / INDEX_NAME
+        index_path = os.path.join(folder, INDEX_NAME)
         written = os.stat(index_path).st_mtime_ns
-        index = json.loads(index_path.read_bytes())
-        if index.get("version") != INDEX_VERSION:
+        # kpolicy's own data (never a repository's), as schemas/compiled/ is; values only
+        index = marshal.loads(_read_all(index_path))  # noqa: S302
+        if not isinstance(index, dict) or index.get("version") != INDEX_VERSION:
             return None
         files = index["files"]
         names = list(tree_files(str(folder), (".yaml",), recursive=False))
@@ -313,7 +363,7 @@ def _from_index(folder: Path) -> dict[str, RuleDef] | None:
                 return None
             rules[rule.id] = rule
         return rules
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError):
         return None
 
 

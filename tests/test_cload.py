@@ -1109,7 +1109,7 @@ def test_the_chunks_of_a_text_are_those_of_the_python_split(text: str) -> None:
     if max(map(ord, text), default=0) > 255:
         assert found is None
     else:
-        assert found == expected
+        assert list(found) == expected
     for _, chunk in expected:
         assert _cload.node_bound(chunk) == load._node_bound(chunk)
     assert _cload.node_bound(text) == load._node_bound(text)
@@ -1130,9 +1130,58 @@ def test_the_chunks_of_long_texts_and_the_edges_are_those_of_the_python_split() 
         ("apiVersion: v1\nkind: A\n---\n" * 300) + "last",
     ]
     for text in texts:
-        assert _cload.document_chunks(text) == list(document_chunks(text)), text
+        assert list(_cload.document_chunks(text)) == list(document_chunks(text)), text
         assert _cload.node_bound(text) == load._node_bound(text)
     with pytest.raises(TypeError):
         _cload.document_chunks(b"a")
     with pytest.raises(TypeError):
         _cload.node_bound(b"a")
+
+
+@needs_extension
+def test_the_chunks_of_a_file_of_document_starts_are_made_one_at_a_time() -> None:
+    """A file of a million ``---`` lines: its chunks are made as they are read, as the
+    generator makes them, not all at once (a string and a tuple each: 600 MiB for a file of
+    16 MiB), and the file loads as without the C loader."""
+    import tracemalloc
+
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    text = "a: 1\n" + "---\n" * 1_000_000
+    tracemalloc.start()
+    try:
+        chunks = iter(_cload.document_chunks(text))
+        first = [next(chunks), next(chunks)]
+        count = 2 + sum(1 for _ in chunks)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert first == [(0, "a: 1\n"), (1, "---\n")]
+    assert count == 1_000_001
+    assert peak < 1024 * 1024
+    _assert_both_paths_agree(text)
+
+
+@needs_extension
+def test_an_extension_built_before_the_chunk_helpers_leaves_the_split_to_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An older build of the extension (load_chunk without document_chunks and node_bound,
+    as an editable install keeps until it is built again) is no import error: the text is
+    split in Python, and loads as it does with the helpers."""
+    import types
+
+    import kpolicy
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    older = types.ModuleType("kpolicy._cload")
+    older.load_chunk = _cload.load_chunk  # type: ignore[attr-defined]
+    older.LIBYAML_VERSION = _cload.LIBYAML_VERSION  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "kpolicy._cload", older)
+    monkeypatch.setattr(kpolicy, "_cload", older, raising=False)
+    assert load._c_helpers() == (None, None)
+    text = "a: 1\n---\nb: [1, 2]\n--- x\n"
+    expected = _loaded(text)
+    monkeypatch.setattr(load, "_c_chunks", None)
+    monkeypatch.setattr(load, "_c_node_bound", None)
+    assert repr(_loaded(text)) == repr(expected)

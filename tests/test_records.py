@@ -375,3 +375,73 @@ def test_a_record_of_many_fields_is_made_through_an_open_twin_of_its_class() -> 
     assert [getattr(sub, f.name) for f in records.fields(sub)] == [
         getattr(made, f.name) for f in records.fields(made)
     ]
+
+
+def test_a_records_docstring_is_made_when_first_read() -> None:
+    """The docstring of a record without one is made on first read (never on the lint path),
+    the same from the class or an instance, then kept on the class."""
+
+    @record(frozen=True, slots=True)
+    class Lazy:
+        value: int
+        name: str = "x"
+
+    assert type(Lazy.__dict__["__doc__"]).__name__ == "_LazyDoc"
+    assert Lazy(1).__doc__ == "Lazy(value: 'int', name: 'str' = 'x')"
+    assert Lazy.__dict__["__doc__"] == Lazy.__doc__ == Lazy(2).__doc__
+
+    @record()
+    class Documented:
+        """Its own."""
+
+        value: int
+
+    assert Documented.__doc__ == "Its own."
+    assert dataclasses.fields(Lazy)[0].name == "value"
+    assert [f.name for f in dataclasses.fields(Documented)] == ["value"]
+
+
+def test_a_records_repr_eq_and_hash_are_made_when_first_used() -> None:
+    """__repr__, __eq__ and __hash__ are made on first use (from the class, an instance or a
+    subclass's instance), then kept on the class, and behave as @dataclass's."""
+
+    @record(frozen=True, slots=True)
+    class Lazy:
+        value: int
+        name: str = field(default="x", compare=False)
+
+    class Sub(Lazy):
+        __slots__ = ()
+
+    for name in ("__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+        assert type(Lazy.__dict__[name]).__name__ == "_LazyMethod"
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'value'"):
+        Sub(1).value = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'name'"):
+        del Lazy(1).name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Lazy(1).other = 2  # type: ignore[attr-defined]
+    assert Lazy.__dict__["__setattr__"].__qualname__.endswith("<locals>.Lazy.__setattr__")
+    assert Sub(1, "a") == Sub(1, "b") and Lazy(1) != Sub(1) and Lazy(1) != Lazy(2)
+    assert hash(Sub(1, "a")) == hash(Lazy(1, "b")) == hash((1,))
+    assert (
+        repr(Sub(3))
+        == "test_a_records_repr_eq_and_hash_are_made_when_first_used.<locals>.Sub(value=3, name='x')"
+    )
+    for name in ("__repr__", "__eq__", "__hash__", "__delattr__"):
+        made = Lazy.__dict__[name]
+        assert made.__qualname__.endswith(f"<locals>.Lazy.{name}")
+        assert getattr(Lazy, name) is made
+
+    @record(frozen=True)
+    class Other:
+        value: int
+
+    assert Other.__hash__ is Other.__dict__["__hash__"]  # read from the class: made
+    assert {Other(1): 1}[Other(1)] == 1
+
+    @record()
+    class Open:
+        value: int
+
+    assert Open.__hash__ is None and Open(1) == Open(1)

@@ -1,8 +1,10 @@
-"""rules/index.json: the built-in rules' metadata read at start-up instead of the YAML files."""
+"""rules/index.marshal (and its JSON form, rules/index.json): the built-in rules' metadata read
+at start-up instead of the YAML files."""
 
 from __future__ import annotations
 
 import json
+import marshal
 import shutil
 import sys
 from pathlib import Path
@@ -11,7 +13,14 @@ from typing import Any
 import pytest
 
 from kpolicy.resources import data_dir
-from kpolicy.ruledefs import INDEX_NAME, _from_index, builtin_rules, load_rule_dir
+from kpolicy.ruledefs import (
+    INDEX_NAME,
+    JSON_INDEX_NAME,
+    _from_index,
+    builtin_rules,
+    load_rule_dir,
+    rule_index,
+)
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -21,7 +30,10 @@ from gen_rule_index import index_text
 def test_the_index_is_up_to_date() -> None:
     """After editing rules/*.yaml, `make docs` (or python tools/gen_rule_index.py)."""
     folder = data_dir("rules")
-    assert (folder / INDEX_NAME).read_text(encoding="utf-8") == index_text(folder)
+    assert (folder / JSON_INDEX_NAME).read_text(encoding="utf-8") == index_text(folder)
+    # the form kpolicy reads: the same mapping (as JSON gives it back)
+    indexed = marshal.loads((folder / INDEX_NAME).read_bytes())
+    assert indexed == json.loads(index_text(folder)) == rule_index(folder)
 
 
 def test_the_index_gives_the_rules_the_files_give() -> None:
@@ -47,9 +59,15 @@ def test_a_stale_index_is_not_used(tmp_path: Path) -> None:
     (folder / "new-rule.yaml").write_text("id: new-rule\n")  # a file the index does not list
     assert _from_index(folder) is None
     (folder / "new-rule.yaml").unlink()
-    (folder / INDEX_NAME).write_text(json.dumps({"version": 0, "files": {}}))
+    index = marshal.loads((folder / INDEX_NAME).read_bytes())
+    (folder / INDEX_NAME).write_bytes(marshal.dumps({**index, "version": 0}))
     assert _from_index(folder) is None
-    (folder / INDEX_NAME).write_text("{not json")
+    for broken in (b"{not marshal", b"", marshal.dumps(index)[:-9], marshal.dumps([index])):
+        (folder / INDEX_NAME).write_bytes(broken)
+        assert _from_index(folder) is None
+    (folder / INDEX_NAME).write_bytes(marshal.dumps(index))
+    assert _from_index(folder) is not None
+    (folder / INDEX_NAME).unlink()
     assert _from_index(folder) is None
 
 
@@ -111,3 +129,54 @@ def test_a_file_that_grew_after_its_length_was_read_is_not_taken(
     edited.write_text(edited.read_text()[: -len("# grew\n")])
     os.utime(edited, ns=(written + 10**9, written + 10**9))
     assert _from_index(folder) is not None  # the same bytes again: taken
+
+
+@pytest.mark.parametrize("severity", ["warning", "Error", "INFO"])
+def test_a_rule_from_data_is_the_rule_its_init_makes(severity: str) -> None:
+    """rule_from_data fills a RuleDef's fields without its __init__: the same record, its
+    fields in the same order, for every built-in rule and a policy of any severity's case."""
+    from kpolicy.model import Severity
+    from kpolicy.records import fields
+    from kpolicy.ruledefs import RuleDef, rule_from_data
+
+    policy = {
+        "id": "p",
+        "title": "T",
+        "severity": severity,
+        "rationale": " r ",
+        "remediation": "x.",
+    }
+    made = [rule_from_data(policy, "p.yaml"), *builtin_rules().values()]
+    assert made[0].severity is Severity(severity.lower())
+    assert (made[0].rationale, made[0].message, made[0].kinds) == ("r", "T", frozenset({"*"}))
+    names = [f.name for f in fields(RuleDef)]
+    for rule in made:
+        init = RuleDef(**{name: getattr(rule, name) for name in names})
+        assert rule == init, rule.id
+        # (a cached property, `builtin`, may follow them)
+        assert list(vars(rule).items())[: len(names)] == list(vars(init).items()), rule.id
+        assert type(rule) is RuleDef
+        assert rule.builtin is init.builtin
+
+
+def test_an_example_from_data_is_the_example_its_init_makes() -> None:
+    """The examples of the index are made through Example's open twin: records of the class
+    itself, frozen, equal to what Example(...) makes, for every built-in rule."""
+    import dataclasses
+
+    from kpolicy.records import fields
+    from kpolicy.ruledefs import Example, rule_from_data
+
+    data = {"bad": "a: 1\n", "nodes": "n", "kubernetesVersion": "1.33", "description": "d"}
+    policy = {"id": "p", "title": "T", "severity": "warning", "rationale": "r", "remediation": "x."}
+    made = rule_from_data({**policy, "examples": [data, {"good": "b: 2\n"}]}, "p.yaml").examples
+    assert made == (Example("a: 1\n", None, "n", "1.33", "d"), Example(None, "b: 2\n"))
+    names = [f.name for f in fields(Example)]
+    examples = [e for rule in builtin_rules().values() for e in rule.examples]
+    assert len(examples) >= len(builtin_rules())
+    for example in [*made, *examples]:
+        assert type(example) is Example
+        assert example == Example(**{name: getattr(example, name) for name in names})
+        assert hash(example) == hash(Example(**{name: getattr(example, name) for name in names}))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            example.bad = "changed"  # type: ignore[misc]

@@ -116,6 +116,7 @@ NOT_AT_START_UP = {
     "numbers": "a schema's number that is neither int nor float (Decimal) only",
     "binascii": "base64 values of the byte format only",
     "datetime": "an exemption's until (and SARIF's time stamps) only (1-1.5 ms)",
+    "kpolicy.baseline": "--baseline and --write-baseline only",
 }
 
 

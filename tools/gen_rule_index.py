@@ -1,5 +1,7 @@
-"""Write ``rules/index.json``: every built-in rule file's parsed mapping, read at start-up
-instead of parsing the ~90 YAML files (``kpolicy.ruledefs.builtin_rules``).
+"""Write ``rules/index.json`` and ``rules/index.marshal``: every built-in rule file's parsed
+mapping, read at start-up instead of parsing the ~90 YAML files
+(``kpolicy.ruledefs.builtin_rules``, which reads the marshal form; the JSON is the same mapping
+to read and review).
 
     python tools/gen_rule_index.py [--check]
 
@@ -12,17 +14,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import marshal
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpolicy.ruledefs import INDEX_NAME, rule_index  # noqa: E402
+from kpolicy.ruledefs import INDEX_NAME, JSON_INDEX_NAME, rule_index  # noqa: E402
 
 
 def index_text(folder: Path) -> str:
     return json.dumps(rule_index(folder), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def marshal_current(path: Path, index: dict[str, object]) -> bool:
+    """Whether ``path`` holds ``index`` in marshal form (compared by value: the bytes marshal
+    writes for the same mapping depend on which of its strings are shared)."""
+    try:
+        return bool(marshal.loads(path.read_bytes()) == index)
+    except (OSError, ValueError, EOFError, TypeError):
+        return False
 
 
 def main() -> None:
@@ -31,14 +43,20 @@ def main() -> None:
     args = parser.parse_args()
     folder = ROOT / "rules"
     text = index_text(folder)
-    target = folder / INDEX_NAME
+    index = json.loads(text)
+    target = folder / JSON_INDEX_NAME
+    packed = folder / INDEX_NAME
     if args.check:
         current = target.read_text(encoding="utf-8") if target.is_file() else ""
-        if current != text:
-            sys.exit(f"{target} is stale: run make docs")
+        if current != text or not marshal_current(packed, index):
+            sys.exit(f"{target} or {packed} is stale: run make docs")
         return
     target.write_text(text, encoding="utf-8")
-    print(f"wrote {target} ({len(json.loads(text)['files'])} rule files)")
+    # written after the JSON, and only when it changed (so that `make docs` leaves it as it
+    # is): kpolicy reads it, and a rule file newer than it is read for its CRC
+    if not marshal_current(packed, index):
+        packed.write_bytes(marshal.dumps(index))
+    print(f"wrote {target} and {packed} ({len(index['files'])} rule files)")
 
 
 if __name__ == "__main__":

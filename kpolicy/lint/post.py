@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterable, Sequence, Set
 from pathlib import Path
 
-from kpolicy.baseline import apply_baseline
 from kpolicy.discover import Input
 from kpolicy.engine import INTERNAL_ERROR
 from kpolicy.helm import is_hook
@@ -33,8 +32,10 @@ def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) 
     lists move to ``baselined``, and its entries that match none are ``fixed_baseline`` when
     the run covered their file (``covered``: the files linted or skipped, as displayed)."""
     baseline = session.baseline
-    if baseline is None:
+    if baseline is None:  # (kpolicy.baseline is imported only by a run with a baseline)
         return result
+    from kpolicy.baseline import apply_baseline
+
     kept, listed, fixed = apply_baseline(
         baseline,
         result.diagnostics,

@@ -6,8 +6,6 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from kpolicy import dates
-from kpolicy.baseline import Baseline, load_baseline
 from kpolicy.checks import Reads, RuleContext, SchemaService, registry
 from kpolicy.config import Config, check_rule_ids, load_config
 from kpolicy.configfile import find_config
@@ -31,6 +29,8 @@ from kpolicy.versions import DEFAULT_VERSION, check_version
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from kpolicy.baseline import Baseline
 
 
 @record(frozen=True)
@@ -164,7 +164,11 @@ def build_session(options: LintOptions) -> Session:
     cwd = options.cwd or Path.cwd()
     # today's date only where an exemption has an `until` (else datetime is not imported)
     dated = any(e.until is not None for e in config.exemptions)
-    today = options.today or (dates.today() if dated else None)
+    today = options.today
+    if today is None and dated:
+        from kpolicy import dates
+
+        today = dates.today()
     suppression = suppression_policy(
         config.exemptions,
         {rule_id: setting.suppressible for rule_id, setting in config.rules.items()},
@@ -204,6 +208,8 @@ def build_session(options: LintOptions) -> Session:
 def read_baseline(path: Path, cwd: Path) -> Baseline:
     """The baseline at ``path`` (relative to ``cwd``, as the config or --baseline gives it);
     a usage error when it is missing or invalid."""
+    from kpolicy.baseline import load_baseline  # a run without a baseline does without it
+
     return load_baseline(_shown(path, cwd), cwd)
 
 
