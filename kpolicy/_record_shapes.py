@@ -239,15 +239,7 @@ def _shape_18(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_4(self, _kpolicy_field_4)
 
 
-def _shape_19(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
-    __set_0(self, _kpolicy_field_0)
-    __set_1(self, _kpolicy_field_1)
-    __set_2(self, _kpolicy_field_2)
-    __set_3(self, _kpolicy_field_3)
-    __set_4(self, __dflt_4() if _kpolicy_field_4 is __factory else _kpolicy_field_4)
-
-
-def _shape_20(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5):
+def _shape_19(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -256,7 +248,7 @@ def _shape_20(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_5(self, _kpolicy_field_5)
 
 
-def _shape_21(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6):
+def _shape_20(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -266,7 +258,7 @@ def _shape_21(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_6(self, _kpolicy_field_6)
 
 
-def _shape_22(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7):
+def _shape_21(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -277,7 +269,7 @@ def _shape_22(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_7(self, _kpolicy_field_7)
 
 
-def _shape_23(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8):
+def _shape_22(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -289,7 +281,7 @@ def _shape_23(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_8(self, _kpolicy_field_8)
 
 
-def _shape_24(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9):
+def _shape_23(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -302,7 +294,7 @@ def _shape_24(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_9(self, _kpolicy_field_9)
 
 
-def _shape_25(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10):
+def _shape_24(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -316,7 +308,7 @@ def _shape_25(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_10(self, _kpolicy_field_10)
 
 
-def _shape_26(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
+def _shape_25(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -332,23 +324,7 @@ def _shape_26(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_12(self, _kpolicy_field_12)
 
 
-def _shape_27(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
-    __set_0(self, _kpolicy_field_0)
-    __set_1(self, _kpolicy_field_1)
-    __set_2(self, _kpolicy_field_2)
-    __set_3(self, _kpolicy_field_3)
-    __set_4(self, _kpolicy_field_4)
-    __set_5(self, _kpolicy_field_5)
-    __set_6(self, _kpolicy_field_6)
-    __set_7(self, _kpolicy_field_7)
-    __set_8(self, _kpolicy_field_8)
-    __set_9(self, _kpolicy_field_9)
-    __set_10(self, _kpolicy_field_10)
-    __set_11(self, _kpolicy_field_11)
-    __set_12(self, __dflt_12() if _kpolicy_field_12 is __factory else _kpolicy_field_12)
-
-
-def _shape_28(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15):
+def _shape_26(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15):
     __set_0(self, _kpolicy_field_0)
     __set_1(self, _kpolicy_field_1)
     __set_2(self, _kpolicy_field_2)
@@ -367,7 +343,7 @@ def _shape_28(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     __set_15(self, _kpolicy_field_15)
 
 
-def _shape_29(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+def _shape_27(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
     __set_class(self, __open)
@@ -378,7 +354,7 @@ def _shape_29(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_30(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+def _shape_28(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
     __set_class(self, __open)
@@ -390,7 +366,7 @@ def _shape_30(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__post_init__()
 
 
-def _shape_31(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
+def _shape_29(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3)
     __set_class(self, __open)
@@ -401,7 +377,7 @@ def _shape_31(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_32(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
+def _shape_30(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4)
     __set_class(self, __open)
@@ -413,19 +389,7 @@ def _shape_32(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_33(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4):
-    if self.__class__ is not __cls:  # a subclass's instance
-        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4)
-    __set_class(self, __open)
-    self._kpolicy_field_0 = _kpolicy_field_0
-    self._kpolicy_field_1 = _kpolicy_field_1
-    self._kpolicy_field_2 = _kpolicy_field_2
-    self._kpolicy_field_3 = _kpolicy_field_3
-    self._kpolicy_field_4 = __dflt_4() if _kpolicy_field_4 is __factory else _kpolicy_field_4
-    self.__class__ = __cls
-
-
-def _shape_34(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5):
+def _shape_31(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5)
     __set_class(self, __open)
@@ -438,7 +402,7 @@ def _shape_34(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_35(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6):
+def _shape_32(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6)
     __set_class(self, __open)
@@ -452,7 +416,7 @@ def _shape_35(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_36(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7):
+def _shape_33(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7)
     __set_class(self, __open)
@@ -467,7 +431,7 @@ def _shape_36(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_37(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8):
+def _shape_34(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8)
     __set_class(self, __open)
@@ -483,7 +447,7 @@ def _shape_37(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_38(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9):
+def _shape_35(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9)
     __set_class(self, __open)
@@ -500,7 +464,7 @@ def _shape_38(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_39(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10):
+def _shape_36(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10)
     __set_class(self, __open)
@@ -518,7 +482,7 @@ def _shape_39(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_40(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
+def _shape_37(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12)
     __set_class(self, __open)
@@ -538,27 +502,7 @@ def _shape_40(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpoli
     self.__class__ = __cls
 
 
-def _shape_41(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12):
-    if self.__class__ is not __cls:  # a subclass's instance
-        return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12)
-    __set_class(self, __open)
-    self._kpolicy_field_0 = _kpolicy_field_0
-    self._kpolicy_field_1 = _kpolicy_field_1
-    self._kpolicy_field_2 = _kpolicy_field_2
-    self._kpolicy_field_3 = _kpolicy_field_3
-    self._kpolicy_field_4 = _kpolicy_field_4
-    self._kpolicy_field_5 = _kpolicy_field_5
-    self._kpolicy_field_6 = _kpolicy_field_6
-    self._kpolicy_field_7 = _kpolicy_field_7
-    self._kpolicy_field_8 = _kpolicy_field_8
-    self._kpolicy_field_9 = _kpolicy_field_9
-    self._kpolicy_field_10 = _kpolicy_field_10
-    self._kpolicy_field_11 = _kpolicy_field_11
-    self._kpolicy_field_12 = __dflt_12() if _kpolicy_field_12 is __factory else _kpolicy_field_12
-    self.__class__ = __cls
-
-
-def _shape_42(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15):
+def _shape_38(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15):
     if self.__class__ is not __cls:  # a subclass's instance
         return __by_setters(self, _kpolicy_field_0, _kpolicy_field_1, _kpolicy_field_2, _kpolicy_field_3, _kpolicy_field_4, _kpolicy_field_5, _kpolicy_field_6, _kpolicy_field_7, _kpolicy_field_8, _kpolicy_field_9, _kpolicy_field_10, _kpolicy_field_11, _kpolicy_field_12, _kpolicy_field_13, _kpolicy_field_14, _kpolicy_field_15)
     __set_class(self, __open)
@@ -601,28 +545,24 @@ SHAPES = {
     ('slot', 4, (), True): _shape_16,
     ('slot', 4, (2,), False): _shape_17,
     ('slot', 5, (), False): _shape_18,
-    ('slot', 5, (4,), False): _shape_19,
-    ('slot', 6, (), False): _shape_20,
-    ('slot', 7, (), False): _shape_21,
-    ('slot', 8, (), False): _shape_22,
-    ('slot', 9, (), False): _shape_23,
-    ('slot', 10, (), False): _shape_24,
-    ('slot', 11, (), False): _shape_25,
-    ('slot', 13, (), False): _shape_26,
-    ('slot', 13, (12,), False): _shape_27,
-    ('slot', 16, (), False): _shape_28,
-    ('swap', 4, (), False): _shape_29,
-    ('swap', 4, (), True): _shape_30,
-    ('swap', 4, (2,), False): _shape_31,
-    ('swap', 5, (), False): _shape_32,
-    ('swap', 5, (4,), False): _shape_33,
-    ('swap', 6, (), False): _shape_34,
-    ('swap', 7, (), False): _shape_35,
-    ('swap', 8, (), False): _shape_36,
-    ('swap', 9, (), False): _shape_37,
-    ('swap', 10, (), False): _shape_38,
-    ('swap', 11, (), False): _shape_39,
-    ('swap', 13, (), False): _shape_40,
-    ('swap', 13, (12,), False): _shape_41,
-    ('swap', 16, (), False): _shape_42,
+    ('slot', 6, (), False): _shape_19,
+    ('slot', 7, (), False): _shape_20,
+    ('slot', 8, (), False): _shape_21,
+    ('slot', 9, (), False): _shape_22,
+    ('slot', 10, (), False): _shape_23,
+    ('slot', 11, (), False): _shape_24,
+    ('slot', 13, (), False): _shape_25,
+    ('slot', 16, (), False): _shape_26,
+    ('swap', 4, (), False): _shape_27,
+    ('swap', 4, (), True): _shape_28,
+    ('swap', 4, (2,), False): _shape_29,
+    ('swap', 5, (), False): _shape_30,
+    ('swap', 6, (), False): _shape_31,
+    ('swap', 7, (), False): _shape_32,
+    ('swap', 8, (), False): _shape_33,
+    ('swap', 9, (), False): _shape_34,
+    ('swap', 10, (), False): _shape_35,
+    ('swap', 11, (), False): _shape_36,
+    ('swap', 13, (), False): _shape_37,
+    ('swap', 16, (), False): _shape_38,
 }

@@ -15,7 +15,7 @@ from kpolicy.records import field, open_twin, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Sequence
     from typing import Any, Literal
 
     from kpolicy.positions import PositionTable
@@ -555,11 +555,13 @@ class LintResult:
     fixed_baseline: tuple[BaselineEntry, ...] = ()  # baseline entries that match no finding
     baseline_file: str | None = None  # the baseline in use, as given
     checked: tuple[CheckedFile, ...] = ()  # every reported file, in the order they were read
-    # findings' lines of the JSON report, rendered by the worker that found them: id of the
-    # finding → (the finding, its line), for that very object only (a finding changed after,
-    # by a suppression or a template's origin, is another object, rendered when written)
-    rendered: Mapping[int, tuple[Diagnostic, str]] = field(
-        default_factory=dict, compare=False, repr=False
+    # findings' lines of the JSON report, rendered by the workers that found them: the
+    # findings they were rendered for (``diagnostics`` when they still stand, the very tuple
+    # or its findings one by one), and for each its line, or the finding itself where no
+    # worker rendered that very object (changed after, by a deferred check, a template's
+    # origin or a new severity, or found in the parent): rendered when written
+    lines: tuple[tuple[Diagnostic, ...], Sequence[str | Diagnostic]] | None = field(
+        default=None, compare=False, repr=False
     )
 
 

@@ -259,9 +259,7 @@ def test_local_findings_round_trip_through_pickle() -> None:
         replace(plain, origin=Origin("chart/templates/a.yaml", 3)),
         replace(plain, found_at=("c.yaml", "/spec")),
     ]
-    local = LocalFindings(
-        (([plain, *others], (3,), None), ([], (), ())), ("trace",), (("line",) * 7, ())
-    )
+    local = LocalFindings((([plain, *others], (3,), None), ([], (), ())), ("trace",), ("line",) * 7)
     packed = lint_run._pack(("file", local))
     assert packed[1][0][0][0][0].__class__ is tuple  # type: ignore[index]
     again = lint_run._unpack(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
@@ -269,17 +267,8 @@ def test_local_findings_round_trip_through_pickle() -> None:
     assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
     assert again[1] is not None
     assert [type(d) for d in again[1].per_object[0][0]] == [Diagnostic] * 7
-    # the lines by the identity of the findings the parent holds, made as they are unpacked
-    unpacked = again[1].per_object[0][0]
-    assert again[1].rendered == {id(d): (d, "line") for d in unpacked}
+    assert again[1].lines == ("line",) * 7
     assert lint_run._unpack(lint_run._pack(("file", replace(local, lines=()))))[1] is not None
-    # the parent's own answers (never pickled) get the map where they are made, a child's not
-    assert not local.rendered
-    held = lint_run._held(("file", local))[1]
-    assert held is not None and held.rendered == {
-        id(d): (d, "line") for d in local.per_object[0][0]
-    }
-    assert lint_run._held(("file", replace(local, lines=())))[1].rendered == {}
 
 
 def test_the_sort_key_read_in_c_is_the_findings_sort_key() -> None:
@@ -1269,14 +1258,15 @@ def test_lines_rendered_by_the_workers_are_the_report_of_the_parent(tmp_path: Pa
         return out.getvalue(), result
 
     expected, general = run(1, False)
-    assert not general.rendered
+    assert general.lines is None
     text, fast = run(2, True)
     assert text == expected
     assert run(2, False)[0] == expected
     # the workers' lines were taken for most findings, and findings changed after the workers
     # were there to be rendered again
-    taken = [d for d in fast.diagnostics if fast.rendered.get(id(d), (None,))[0] is d]
-    assert len(taken) > len(fast.diagnostics) // 2
+    assert fast.lines is not None and fast.lines[0] is fast.diagnostics
+    taken = [line for line in fast.lines[1] if line.__class__ is str]
+    assert len(fast.diagnostics) // 2 < len(taken) < len(fast.diagnostics)
     report_json = json.loads(text)
     kinds = {d["suppressedBy"] for d in report_json["suppressed"]}
     assert {"comment", "annotation", "exemption"} <= kinds
@@ -1287,8 +1277,10 @@ def test_lines_rendered_by_the_workers_are_the_report_of_the_parent(tmp_path: Pa
 
 
 def test_a_rendered_line_is_the_report_of_its_very_finding_only() -> None:
-    """A line the workers rendered stands for the finding object it was rendered from: the
-    same finding changed (a new object) is rendered again."""
+    """A line the workers rendered stands for the finding at its place (a finding itself
+    there is rendered when written), and only while the result's findings are those the
+    lines were made for (the same findings, or the very tuple): else every line is rendered
+    again."""
     from kpolicy.model import Diagnostic, LintResult, Severity, Span, Summary
 
     found = Diagnostic(
@@ -1296,14 +1288,27 @@ def test_a_rendered_line_is_the_report_of_its_very_finding_only() -> None:
     )
     changed = replace(found, severity=Severity.ERROR)
     summary = Summary(files=1, documents=1, objects=1, errors=1, warnings=1, infos=0, suppressed=0)
-    result = LintResult(
-        (found, changed), (), summary, "1.33", rendered={id(found): (found, '{"stand-in": 1}')}
-    )
-    out = io.StringIO()
-    writer("json")(result, ReportContext(rules={}, tool_version="test"), out)
-    lines = json.loads(out.getvalue())["diagnostics"]
+    diagnostics = (found, changed)
+
+    def written(result: LintResult) -> list[Any]:
+        out = io.StringIO()
+        writer("json")(result, ReportContext(rules={}, tool_version="test"), out)
+        return list(json.loads(out.getvalue())["diagnostics"])
+
+    stand_in = '{"stand-in": 1}'
+    result = LintResult(diagnostics, (), summary, "1.33", lines=(diagnostics, [stand_in, changed]))
+    lines = written(result)
     assert lines[0] == {"stand-in": 1}
     assert lines[1]["severity"] == "error" and lines[1]["rule"] == "image-tag-latest"
+    # the same findings in another tuple
+    again = replace(result, lines=((found, changed), [stand_in, stand_in]))
+    assert written(again) == [{"stand-in": 1}] * 2
+    # other findings, or another number of them: every line rendered
+    general = written(replace(result, lines=None))
+    assert general[0]["severity"] == "warning"
+    for other in ((changed, found), (found,), (found, changed, found)):
+        assert written(replace(result, lines=(other, [stand_in] * len(other)))) == general
+    assert written(replace(result, lines=(diagnostics, [stand_in]))) == general
 
 
 def test_findings_in_report_order_are_those_of_one_stable_sort() -> None:
@@ -1636,20 +1641,116 @@ def test_an_object_travels_as_the_call_of_its_class_with_every_field() -> None:
     assert back.base == "/items/0"
 
 
-def test_rendered_lines_map_each_finding_to_its_line_and_refuse_a_missing_one() -> None:
-    """``lint.run.rendered_lines``: each finding of each object by its identity, with its line;
-    an object whose lines and findings differ in number is refused (never a line put on the
-    wrong finding)."""
+def test_workers_lines_make_the_serial_report_when_files_interleave_or_a_worker_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers' lines (``LintResult.lines``) are taken where the findings come in the
+    order of their files, and also where the files' findings interleave in the report's order
+    (``zz.yaml`` is read before ``team0/...``, a folder's files before its folders, but sorts
+    after it: one sort of them all), and
+    the report is the serial run's; where a worker fails, the serial run's, without them."""
+    import kpolicy.lint.check as lint_check
+
+    folder = generated(tmp_path / "in", copies=3)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False, json_lines=True)
+    orders: list[bool] = []
+    real_order = lint_check.in_report_order
+
+    def recorded(blocks: Any) -> Any:
+        merged = real_order(blocks)
+        orders.append(merged is not None)
+        return merged
+
+    monkeypatch.setattr(lint_check, "in_report_order", recorded)
+
+    def run(jobs: int, json_lines: bool = True) -> tuple[str, Any]:
+        chosen = replace(options, jobs=jobs, json_lines=json_lines)
+        session = build_session(chosen)
+        result, _ = lint(chosen, session)
+        out = io.StringIO()
+        writer("json")(result, ReportContext(rules=session.rules, tool_version="test"), out)
+        return out.getvalue(), result
+
+    def taken(result: Any) -> int:
+        assert result.lines is not None and result.lines[0] is result.diagnostics
+        return sum(1 for line in result.lines[1] if line.__class__ is str)
+
+    expected = run(1, False)[0]
+    text, fast = run(2)
+    assert text == expected and orders[-1] is True
+    assert len(fast.diagnostics) // 2 < taken(fast) < len(fast.diagnostics)
+    (folder / "zz.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: early}\n"
+        "spec:\n  containers: [{name: c, image: 'x:latest'}]\n"
+    )
+    expected = run(1, False)[0]
+    text, fast = run(2)
+    assert text == expected and orders[-1] is False
+    assert len(fast.diagnostics) // 2 < taken(fast) < len(fast.diagnostics)
+    parent = os.getpid()
+    real_read = lint_run.read_input
+
+    def read_in_parent_only(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            raise RuntimeError("a worker fails")
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(lint_run, "read_input", read_in_parent_only)
+    text, failed = run(2)
+    assert text == expected and failed.lines is None
+
+
+def test_lines_of_findings_sorted_again_are_found_by_their_identity() -> None:
+    """``check._lines_in_order``: a block taken as it is keeps its lines, a block sorted again
+    (not in the report's order) has each finding's line by its identity, and a finding of no
+    block's (or one without a line) stands for itself; ``check._lines_of`` alike over a run
+    sorted whole."""
+    from kpolicy.lint.check import _lines_in_order, _lines_of, in_report_order
     from kpolicy.model import Diagnostic, Severity, Span
 
-    def finding(message: str) -> Diagnostic:
-        return Diagnostic("r", Severity.INFO, message, "f.yaml", Span(1, 1, 1, 2), "/a", None)
+    def finding(file: str, line: int) -> Diagnostic:
+        return Diagnostic("r", Severity.INFO, "m", file, Span(line, 1, line, 2), "/a", None)
 
-    a, b, c = finding("a"), finding("b"), finding("c")
-    per_object = [([a, b], (), None), ([], (), None), ([c], (), None)]
-    rendered = lint_run.rendered_lines(per_object, [("la", "lb"), (), ("lc",)])
-    assert rendered == {id(a): (a, "la"), id(b): (b, "lb"), id(c): (c, "lc")}
-    with pytest.raises(ValueError):
-        lint_run.rendered_lines(per_object, [("la",), (), ("lc",)])
-    with pytest.raises(ValueError):
-        lint_run.rendered_lines(per_object, [("la", "lb"), ("x",), ("lc",)])
+    a1, a2, b1, b2, b3 = (finding("a", 1), finding("a", 2), *(finding("b", n) for n in (1, 2, 3)))
+    blocks = [("a", [a1, a2], True), ("b", [b3, b1, b2], False)]
+    lines: list[list[str | Diagnostic] | None] = [["la1", "la2"], ["lb3", b1, "lb2"]]
+    merged = in_report_order(blocks)
+    assert merged == [a1, a2, b1, b2, b3]
+    assert _lines_in_order(merged, blocks, lines) == ["la1", "la2", b1, "lb2", "lb3"]
+    assert _lines_in_order(merged, blocks, [None, lines[1]]) == [a1, a2, b1, "lb2", "lb3"]
+    extra = finding("a", 3)
+    kept = [a1, a2, extra, b1, b2, b3]
+    parts = [(found, found_lines) for (_, found, _), found_lines in zip(blocks, lines, strict=True)]
+    assert _lines_of(kept, parts) == ["la1", "la2", extra, b1, "lb2", "lb3"]
+    # an equal finding that is another object is not given the line
+    assert _lines_of([finding("a", 1)], parts)[0] != "la1"
+
+
+def test_json_report_and_exit_code_of_the_cli_are_the_serial_ones_with_fail_on(
+    tmp_path: Path,
+) -> None:
+    """``kpolicy lint --format json --fail-on ...`` at ``-j 2`` (the workers' lines taken)
+    writes the serial run's report and ends with its exit code, with findings to fail on
+    and without."""
+    import subprocess
+    import sys
+
+    folder = generated(tmp_path / "in", copies=3)
+
+    def cli(jobs: int, fail_on: str) -> tuple[int, str]:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "kpolicy", "lint", "--format", "json", "--no-cache"),
+                *("--fail-on", fail_on, "-j", str(jobs), str(folder)),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        return done.returncode, done.stdout
+
+    for fail_on, code in (("warning", 1), ("never", 0)):
+        serial = cli(1, fail_on)
+        assert serial[0] == code and json.loads(serial[1])["diagnostics"]
+        assert cli(2, fail_on) == serial

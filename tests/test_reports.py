@@ -644,19 +644,19 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
     """A finding's line reuses the text before its message (per rule and severity), its
     file's and object's texts (from the finding before it), and its message's and path's
     (per text): made once for a run of them."""
-    from kpolicy.report.json_report import finding_lines
+    from kpolicy.report.json_report import _Lines
 
     made: list[str] = []
     for name in ("_head", "_file", "_object", "_message", "_path"):
-        made_by = getattr(finding_lines().__class__, name)
+        made_by = getattr(_Lines, name)
 
         def counted(self: Any, *args: Any, _name: str = name, _made: Any = made_by) -> Any:
             made.append(_name)
             return _made(self, *args)
 
-        monkeypatch.setattr(finding_lines().__class__, name, counted)
+        monkeypatch.setattr(_Lines, name, counted)
     (diag,) = _hostile_result().diagnostics
-    line = finding_lines()
+    line = _Lines()
     texts = [line(replace(diag, span=Span(n, 1, n, 2))) for n in range(1, 6)]
     assert sorted(made) == ["_file", "_head", "_message", "_object", "_path"]
     assert len({text.split('"line": ')[0] for text in texts}) == 1
@@ -740,7 +740,7 @@ def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     """The texts of lines and columns are kept from 0 up, grown at least twofold when a
     finding needs more: a file's findings, line after line, grow them a few times, and the
     line's numbers are those texts."""
-    from kpolicy.report.json_report import _Lines, finding_lines
+    from kpolicy.report.json_report import _Lines
 
     grown: list[int] = []
     made_by = _Lines._more
@@ -751,7 +751,7 @@ def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
 
     monkeypatch.setattr(_Lines, "_more", counted)
     (diag,) = _hostile_result().diagnostics
-    line = finding_lines()
+    line = _Lines()
     texts = [line(replace(diag, span=Span(n, 3, n, 9))) for n in range(1, 2001)]
     assert 1 <= len(grown) <= 6
     assert [text.split('"line": ')[1].split(",")[0] for text in texts] == [
@@ -787,9 +787,11 @@ def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
         diag,
     ]
     monkeypatch.setattr(json_report, "_KEPT", 2)
-    one = finding_lines()
+    one = json_report._Lines()
     expected = [one(d) for d in variants]
     assert json_report._Lines().lines(variants) == expected
+    # the workers' renderer: a run of findings in one call, as the writer's loop
+    assert finding_lines()(variants) == expected
     # the writer's loop, not the one-finding renderer
     monkeypatch.setattr(json_report._Lines, "__call__", None)
     result = replace(_hostile_result(), diagnostics=tuple(variants))

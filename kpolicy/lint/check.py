@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
@@ -105,9 +105,8 @@ def _check_files(
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
     origins = TemplateOrigins(str(base or Path.cwd()), session.limits.max_file_bytes)
-    rendered: dict[int, tuple[Diagnostic, str]] = {}
     per_file = [
-        _check_file(engine, file, session, found, origins, rendered)
+        _check_file(engine, file, session, found, origins)
         for file, found in zip(loaded, early, strict=True)
     ]
     kept: list[Diagnostic] = [d for d in extra if not d.suppressed]
@@ -117,12 +116,15 @@ def _check_files(
     objects = 0
     judges: dict[str, Suppressor] = {}
     blocks: list[tuple[str, list[Diagnostic], bool]] = []
-    for file, (file_kept, file_hidden, file_traces, judge, ordered) in zip(
+    # the kept findings' lines of the JSON report, file by file (see _check_file)
+    block_lines: list[list[str | Diagnostic] | None] = []
+    for file, (file_kept, file_hidden, file_traces, judge, ordered, file_lines) in zip(
         loaded, per_file, strict=True
     ):
         documents += file.documents
         objects += len(file.objects)
         blocks.append((file.source.display, file_kept, ordered))
+        block_lines.append(file_lines)
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
@@ -137,10 +139,15 @@ def _check_files(
     # only the files' own findings (none of the extra ones, a context object's or an unused
     # suppression): in the order of their files, each file's in order
     merged = in_report_order(blocks) if len(kept) == sum(len(b[1]) for b in blocks) else None
+    lines: list[str | Diagnostic] | None = None
     if merged is not None:
         kept = merged
+        if any(block_lines):
+            lines = _lines_in_order(merged, blocks, block_lines)
     else:
         kept.sort(key=SORT_KEY)
+        if any(block_lines):
+            lines = _lines_of(kept, zip((b[1] for b in blocks), block_lines, strict=True))
     hidden.sort(key=SORT_KEY)
     # counted by identity (list.count): a Counter would hash each finding's Severity, a call
     # of Enum.__hash__ in Python per finding
@@ -154,8 +161,9 @@ def _check_files(
         infos=severities.count(Severity.INFO),
         suppressed=len(hidden),
     )
+    diagnostics = tuple(kept)
     result = LintResult(
-        diagnostics=tuple(kept),
+        diagnostics=diagnostics,
         suppressed=tuple(hidden),
         summary=summary,
         kubernetes_version=session.kubernetes_version,
@@ -164,7 +172,7 @@ def _check_files(
         checked=tuple(
             CheckedFile(file.source.display, tuple(map(_REF, file.objects))) for file in loaded
         ),
-        rendered=rendered,
+        lines=(diagnostics, lines) if lines is not None else None,
     )
     if baseline:
         result = with_baseline(result, session, (f.source.display for f in loaded))
@@ -199,19 +207,64 @@ def in_report_order(
     return merged
 
 
+def _lines_in_order(
+    merged: Sequence[Diagnostic],
+    blocks: Sequence[tuple[str, list[Diagnostic], bool]],
+    block_lines: Sequence[list[str | Diagnostic] | None],
+) -> list[str | Diagnostic]:
+    """The lines of ``merged``, the findings :func:`in_report_order` merged from ``blocks``:
+    each block's lines (``block_lines``, aligned with its findings) where it took the block as
+    it is, else (the block sorted there) found by their findings' identity."""
+    lines: list[str | Diagnostic] = []
+    start = 0
+    for (_, found, ordered), found_lines in zip(blocks, block_lines, strict=True):
+        end = start + len(found)
+        if found_lines is None:
+            lines += merged[start:end]
+        elif ordered:
+            lines += found_lines
+        else:
+            lines += _lines_of(merged[start:end], [(found, found_lines)])
+        start = end
+    return lines
+
+
+def _lines_of(
+    kept: Sequence[Diagnostic],
+    parts: Iterable[tuple[list[Diagnostic], list[str | Diagnostic] | None]],
+) -> list[str | Diagnostic]:
+    """The lines of ``kept`` (in another order than ``parts``, findings with their lines, or
+    with findings of none of them: a context object's, an unused suppression's): each one's
+    line by its identity, or the finding itself."""
+    known: dict[int, tuple[Diagnostic, str]] = {}
+    for found, found_lines in parts:
+        if found_lines is not None:
+            for diag, line in zip(found, found_lines, strict=True):
+                if isinstance(line, str):
+                    known[id(diag)] = (diag, line)
+    lines: list[str | Diagnostic] = []
+    for diag in kept:
+        taken = known.get(id(diag))
+        lines.append(taken[1] if taken is not None and taken[0] is diag else diag)
+    return lines
+
+
 def _check_file(
     engine: Engine,
     file: LoadedFile,
     session: Session,
     local: LocalFindings | None = None,
     origins: TemplateOrigins | None = None,
-    rendered: dict[int, tuple[Diagnostic, str]] | None = None,
-) -> tuple[list[Diagnostic], list[Diagnostic], list[str], Suppressor, bool]:
+) -> tuple[
+    list[Diagnostic], list[Diagnostic], list[str], Suppressor, bool, list[str | Diagnostic] | None
+]:
     """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, the
     file's suppressions (whose unused ones are found once findings moved from context
     files have been seen too), and whether the kept ones are in the order of the report
     (:func:`in_report_order`); with ``local``, the local pass's findings and only the checks
-    it deferred, and into ``rendered`` the JSON lines the local pass rendered of them."""
+    it deferred; and, where the local pass rendered their JSON lines, the kept findings'
+    lines: a kept finding's line where it is the very finding the worker rendered, else the
+    finding itself (rendered when the report is written)."""
     kept: list[Diagnostic] = []
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
@@ -222,9 +275,6 @@ def _check_file(
     # its findings are kept as they are, without asking the judge about each (a file of the
     # many-findings corpus has dozens)
     open_file = not tracking and judge.hides_nothing
-    if local is not None and local.rendered and rendered is not None:
-        # by the findings' identity: one that changes below is a new object
-        rendered.update(local.rendered)
     for diag in file.diagnostics:
         if diag.rule not in session.active:
             continue
@@ -247,6 +297,10 @@ def _check_file(
         ordered = SORT_KEY(kept[0])[0] == display == SORT_KEY(kept[-1])[0]
         check = True
     generic = session.generic
+    rendered = local.lines if local is not None and local.lines else None
+    lines: list[str | Diagnostic] | None = list(kept) if rendered is not None else None
+    at = 0  # the first line of the object's findings in ``rendered``
+    given: list[Diagnostic] | None = None
     for position, obj in enumerate(file.objects):
         ignores: tuple[AnnotationIgnore, ...] | None = None
         changed = False
@@ -255,6 +309,8 @@ def _check_file(
         else:
             # the local pass's findings are the reported ones already (object_findings)
             found, deferred, ignores = local.per_object[position]
+            given = found
+            at += len(found)
             more = engine.run_deferred(obj, deferred) if deferred else None
             if more:
                 found = object_findings(obj, [*found, *more], generic)
@@ -275,6 +331,11 @@ def _check_file(
         else:
             for diag in found:
                 _sort(diag, judge.suppression(diag, obj, ignores, position), kept, hidden)
+        if lines is not None and len(kept) > start:
+            if found is given and len(kept) - start == len(found) and rendered is not None:
+                lines += rendered[at - len(found) : at]  # each kept as found: most objects
+            elif not _kept_lines(found, given, rendered, at, kept, start, lines):
+                lines = None  # (never so: then every line is rendered as it is written)
         if ordered and len(kept) > start:
             if changed:
                 ordered = SORT_KEY(kept[start])[0] == display == SORT_KEY(kept[-1])[0]
@@ -283,7 +344,48 @@ def _check_file(
                     start == 0 or SORT_KEY(kept[start - 1]) <= SORT_KEY(kept[start])
                 )
             check = changed
-    return kept, hidden, [*prior, *engine.traces[traced:]], judge, ordered
+    if lines is not None and (len(lines) != len(kept) or at != len(rendered or ())):
+        lines = None  # (never so, as above)
+    return kept, hidden, [*prior, *engine.traces[traced:]], judge, ordered, lines
+
+
+def _kept_lines(
+    found: list[Diagnostic],
+    given: list[Diagnostic] | None,
+    rendered: Sequence[str] | None,
+    end: int,
+    kept: list[Diagnostic],
+    start: int,
+    lines: list[str | Diagnostic],
+) -> bool:
+    """The lines of ``kept[start:]``, the kept ones of an object's findings ``found``, onto
+    ``lines``: where ``found`` is the local pass's own list (``given``, whose lines end at
+    ``end`` in ``rendered``), each kept finding (the very object: only the hidden ones are
+    changed, and left) has its line; where ``found`` is a new list, each of its findings that
+    is one of ``given`` has its line; else they are the findings themselves. False where the
+    kept ones are not those of ``found`` in its order (then no line can be told)."""
+    if given is None or rendered is None:
+        lines += kept[start:]
+        return True
+    begin = end - len(given)
+    if found is not given:
+        # a new list (a deferred check found more, or a template's origin is on each): the
+        # line of each finding that is one of the local pass's, by its identity
+        known = {id(diag): at for at, diag in enumerate(given, begin)}
+        for diag in kept[start:]:
+            at = known.get(id(diag))
+            lines.append(rendered[at] if at is not None and given[at - begin] is diag else diag)
+        return True
+    if len(kept) - start == len(found):  # every one kept, as they were found
+        lines += rendered[begin:end]
+        return True
+    taken = iter(kept[start:])
+    wanted = next(taken, None)
+    for diag, line in zip(found, rendered[begin:end], strict=True):
+        if diag is wanted:
+            lines.append(line)
+            wanted = next(taken, None)
+    return wanted is None
 
 
 def _unused_suppressions(

@@ -57,14 +57,34 @@ def with_baseline(result: LintResult, session: Session, covered: Iterable[str]) 
         baselined=len(baselined),
         fixed_baseline_entries=len(fixed),
     )
+    diagnostics = tuple(kept)
     return replace(
         result,
-        diagnostics=tuple(kept),
+        diagnostics=diagnostics,
+        lines=_kept_lines(result, diagnostics),
         baselined=baselined,
         fixed_baseline=tuple(fixed),
         baseline_file=str(baseline.path),
         summary=summary,
     )
+
+
+def _kept_lines(
+    result: LintResult, kept: tuple[Diagnostic, ...]
+) -> tuple[tuple[Diagnostic, ...], list[str | Diagnostic]] | None:
+    """:attr:`LintResult.lines` of ``kept``, some of ``result``'s findings in their order
+    (those the baseline does not list): the line of each, where ``result`` has one."""
+    given = result.lines
+    if given is None or given[0] is not result.diagnostics or len(given[1]) != len(given[0]):
+        return None
+    taken = iter(kept)
+    wanted = next(taken, None)
+    lines: list[str | Diagnostic] = []
+    for diag, line in zip(given[0], given[1], strict=False):  # of the same length
+        if diag is wanted:
+            lines.append(line)
+            wanted = next(taken, None)
+    return (kept, lines) if wanted is None else None
 
 
 def source_displays(builds: Sequence[KustomizeBuild], base: str) -> list[str]:

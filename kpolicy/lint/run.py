@@ -26,7 +26,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
-from kpolicy.records import field, fields, open_twin, record, replace
+from kpolicy.records import fields, open_twin, record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
@@ -43,42 +43,20 @@ class LocalFindings:
     that need the whole index (run again in the parent) and its ``kpolicy.io/ignore``
     annotations (:func:`kpolicy.suppress.annotation_ignores`; None when it has no finding in a
     file whose text names no annotation); the tracebacks of failed checks (``--debug``); and,
-    when the run writes a JSON report, per object the lines of its findings in that report
-    (:attr:`LintOptions.json_lines`; else empty)."""
+    when the run writes a JSON report, the lines of its findings in that report, object after
+    object, each object's in the order of its findings (:attr:`LintOptions.json_lines`; else
+    empty)."""
 
     per_object: tuple[
         tuple[list[Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
     ]
     traces: tuple[str, ...]
-    lines: tuple[tuple[str, ...], ...] = ()
+    lines: tuple[str, ...] = ()
     # each object's findings are in the order of the report (:data:`SORT_KEY`), and so are
     # all of them, object after object, each on this file: the parent then takes them in this
     # order rather than sorting every finding of the run again
     # (:func:`kpolicy.lint.check.in_report_order`)
     ordered: bool = False
-    # the lines by the identity of their findings, as LintResult.rendered holds them: made in
-    # the process that holds the findings (not pickled), while the workers run, so that the
-    # parent's serial end merges one map a file (:func:`rendered_lines`)
-    rendered: dict[int, tuple[Diagnostic, str]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
-
-
-def rendered_lines(
-    per_object: Sequence[tuple[list[Diagnostic], object, object]],
-    lines: Sequence[tuple[str, ...]],
-) -> dict[int, tuple[Diagnostic, str]]:
-    """Each finding's line (``lines``, per object as ``per_object``'s findings) by the
-    finding's identity, with the finding: a finding that changes later is a new object, whose
-    line is rendered again (:meth:`kpolicy.report.json_report._Lines.rendered`)."""
-    rendered: dict[int, tuple[Diagnostic, str]] = {}
-    # one plain loop: a third fewer instructions than an update from zips an object
-    for (found, _, _), found_lines in zip(per_object, lines, strict=True):
-        if len(found) != len(found_lines):
-            raise ValueError("a line for each finding")
-        for diag, line in zip(found, found_lines, strict=False):  # of the same length
-            rendered[id(diag)] = (diag, line)
-    return rendered
 
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
@@ -116,7 +94,7 @@ _Packed = tuple[
         tuple[list[_Flat | Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
     ],
     tuple[str, ...],
-    tuple[tuple[str, ...], ...],
+    tuple[str, ...],
     bool,
 ]
 
@@ -144,8 +122,7 @@ def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     per_object = tuple(
         (_findings(flat), deferred, ignores) for flat, deferred, ignores in packed_objects
     )
-    rendered = rendered_lines(per_object, lines) if lines else {}
-    return result, LocalFindings(per_object, traces, lines, ordered, rendered)
+    return result, LocalFindings(per_object, traces, lines, ordered)
 
 
 def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
@@ -266,12 +243,13 @@ def _check_locally(
     engine: Engine,
     loaded: LoadedFile,
     generic: Set[str],
-    render: Callable[[Diagnostic], str] | None = None,
+    render: Callable[[Sequence[Diagnostic]], list[str]] | None = None,
 ) -> LocalFindings:
     """The local pass on ``loaded``; with ``render`` (:func:`kpolicy.report.json_report.
     finding_lines`, one a process: a message, path or file is encoded once in it, as the
     serial writer encodes it once in the run), the JSON report's lines of its findings too
-    (the parent's writer takes them for the findings that reach it unchanged)."""
+    (the parent's writer takes them for the findings that reach it unchanged, in the order
+    :func:`kpolicy.lint.check.check_files` keeps them)."""
     cast(LocalIndex, engine.context.index).clear()  # one file's objects at a time
     traced = len(engine.traces)
     per_object = []
@@ -297,18 +275,9 @@ def _check_locally(
     del engine.traces[traced:]
     if render is None:
         return LocalFindings(tuple(per_object), traces, ordered=ordered)
-    lines = tuple(tuple(map(render, found)) for found, _, _ in per_object)
+    # the file's findings in one call of the renderer (a call a finding was a tenth of a line)
+    lines = tuple(render([diag for found, _, _ in per_object for diag in found]))
     return LocalFindings(tuple(per_object), traces, lines, ordered)
-
-
-def _held(answer: tuple[LoadedFile | str, LocalFindings | None]) -> Any:
-    """The parent's own answer (never pickled) with its lines by their findings' identity
-    (:attr:`LocalFindings.rendered`), made in the parent alone: a child's travel as ``lines``
-    and are put so by :func:`_unpack`."""
-    result, found = answer
-    if found is None or not found.lines:
-        return answer
-    return result, replace(found, rendered=rendered_lines(found.per_object, found.lines))
 
 
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
@@ -485,11 +454,11 @@ def read_all(
         renders = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
         # the renderer of the process that reads, made at its first file: after the fork,
         # so that each process (its own copy of this slot) makes one
-        renderer: list[Callable[[Diagnostic], str]] = []
+        renderer: list[Callable[[Sequence[Diagnostic]], list[str]]] = []
         if renders:
             import kpolicy.report.json_report  # noqa: F401 - once, before the workers fork
 
-        def render() -> Callable[[Diagnostic], str] | None:
+        def render() -> Callable[[Sequence[Diagnostic]], list[str]] | None:
             if not renders:
                 return None
             if not renderer:
@@ -516,9 +485,7 @@ def read_all(
             from kpolicy.parallel import WorkerFailed, load_files
 
             try:
-                found = load_files(
-                    on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack, _held
-                )
+                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack)
             except WorkerFailed:
                 pass
             else:

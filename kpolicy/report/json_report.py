@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring_ascii
+from operator import is_
 
 from kpolicy import escape
+from kpolicy.hints import cast
 from kpolicy.model import Diagnostic, LintResult, ObjectRef, Severity
 from kpolicy.report import EncodedLines, ReportContext, json_encoder, write_json_lines
 
@@ -60,22 +62,6 @@ class _Lines:
         # the text of each number from 0 as far as a line or column has needed (an int
         # written costs five times a list's item)
         self._numbers: list[str] = []
-
-    def rendered(self, lines: Mapping[int, tuple[Diagnostic, str]]) -> Callable[[Diagnostic], str]:
-        """The line of each finding: the one in ``lines`` (:attr:`LintResult.rendered`) when it
-        was rendered from that very finding, else rendered here."""
-        render = self.__call__
-        if not lines:
-            return render
-        known = lines.get
-
-        def line(diag: Diagnostic) -> str:
-            found = known(id(diag))
-            if found is not None and found[0] is diag:
-                return found[1]
-            return render(diag)
-
-        return line
 
     def __call__(self, diag: Diagnostic) -> str:
         span, ref, file = diag.span, diag.object, diag.file
@@ -249,31 +235,45 @@ class _Lines:
         return head
 
 
-def finding_lines() -> Callable[[Diagnostic], str]:
-    """A finding's line of the JSON report, as :func:`write` writes it (a worker renders its
-    findings' lines with it: :attr:`kpolicy.lint.LintOptions.json_lines`)."""
-    return _Lines()
+def finding_lines() -> Callable[[Sequence[Diagnostic]], list[str]]:
+    """The lines of findings in the JSON report, as :func:`write` writes them (a worker
+    renders its findings' lines with it: :attr:`kpolicy.lint.LintOptions.json_lines`)."""
+    return _Lines().lines
+
+
+def _given_lines(result: LintResult) -> Sequence[str | Diagnostic] | None:
+    """The findings' lines the workers rendered (:attr:`LintResult.lines`), each finding's
+    at its place, where they are for the result's very findings (else None)."""
+    given = result.lines
+    if given is None:
+        return None
+    diags, lines = given
+    found = result.diagnostics
+    if len(lines) != len(found) or len(diags) != len(found):
+        return None
+    if diags is not found and not all(map(is_, diags, found)):
+        return None
+    return lines
 
 
 def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) -> dict[str, Any]:
     """The report; ``encoded``: the findings already encoded, one a line (for
     ``write_json_lines``), those rendered by the workers as they rendered them."""
-    renderer = _Lines() if encoded else None
-    lines = renderer.rendered(result.rendered) if renderer is not None else None
+    diagnostics: object
+    if encoded:
+        renderer = _Lines()
+        given = _given_lines(result)
+        if given is None:  # every line rendered here, a slice at a time
+            diagnostics = EncodedLines(result.diagnostics, renderer, renderer.lines)
+        else:
+            diagnostics = EncodedLines(given, renderer, _completed(renderer.lines))
+    else:
+        diagnostics = [_diagnostic(d) for d in result.diagnostics]
     report: dict[str, Any] = {
         "version": 1,
         "tool": {"name": "kpolicy", "version": ctx.tool_version},
         "kubernetesVersion": result.kubernetes_version,
-        "diagnostics": (
-            EncodedLines(
-                result.diagnostics,
-                lines,
-                # (nothing rendered by the workers: every line rendered here, a slice at a time)
-                renderer.lines if renderer is not None and not result.rendered else None,
-            )
-            if lines is not None
-            else [_diagnostic(d) for d in result.diagnostics]
-        ),
+        "diagnostics": diagnostics,
         "summary": result.summary.to_json(),
     }
     if ctx.show_suppressed:
@@ -292,6 +292,22 @@ def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) ->
     if result.warnings:
         report["warnings"] = [escape.text(warning) for warning in result.warnings]
     return report
+
+
+def _completed(
+    render: Callable[[Sequence[Diagnostic]], list[str]],
+) -> Callable[[Sequence[str | Diagnostic]], list[str]]:
+    """The lines of a slice of :attr:`LintResult.lines`: a line as it is, a finding rendered
+    (those of a slice in one call of ``render``)."""
+
+    def complete(part: Sequence[str | Diagnostic]) -> list[str]:
+        missing = [item for item in part if item.__class__ is not str]
+        if not missing:
+            return cast("list[str]", part)  # a slice of a list
+        made = iter(render(cast("list[Diagnostic]", missing)))
+        return [item if item.__class__ is str else next(made) for item in part]
+
+    return complete
 
 
 def _hidden(diag: Diagnostic) -> dict[str, Any]:
