@@ -11,6 +11,11 @@ import gc
 import sys
 
 INTERNAL_ERROR_EXIT = 3
+# the line for a MemoryError, made in advance: making it when the memory has run out may fail
+_OUT_OF_MEMORY = (
+    b"kpolicy: internal error: out of memory (raise the memory limit, or lint fewer files at a "
+    b"time)\n"
+)
 
 
 def command() -> None:
@@ -118,6 +123,8 @@ def _end(code: int) -> None:
 
 def internal_error(exc: BaseException, debug: bool) -> int:
     """Report ``exc`` on one line (with its traceback when ``debug``); the exit code, 3."""
+    if isinstance(exc, MemoryError):
+        return _out_of_memory(exc, debug)
     from kpolicy.errors import InternalError
 
     if debug:
@@ -126,8 +133,6 @@ def internal_error(exc: BaseException, debug: bool) -> int:
         sys.stderr.write("".join(traceback.format_exception(exc)))
     if isinstance(exc, InternalError):
         message = str(exc)
-    elif isinstance(exc, MemoryError):
-        message = "out of memory (raise the memory limit, or lint fewer files at a time)"
     else:
         detail = str(exc).splitlines()[0] if str(exc) else ""
         message = f"{type(exc).__name__}{': ' + detail[:200] if detail else ''}"
@@ -139,4 +144,29 @@ def internal_error(exc: BaseException, debug: bool) -> int:
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
+    return INTERNAL_ERROR_EXIT
+
+
+def _out_of_memory(exc: MemoryError, debug: bool) -> int:
+    """Report a MemoryError on one line; the exit code, 3. The frames of its traceback still
+    hold what filled the memory (the documents and findings read so far): they are let go
+    first, and the line is written to the descriptor as bytes made in advance. Reported as
+    other errors are, the report itself ran out of memory: a traceback, and exit code 1, the
+    code of findings."""
+    if debug:
+        try:
+            import traceback
+
+            sys.stderr.write("".join(traceback.format_exception(exc)))
+        except MemoryError:
+            pass
+    exc.__traceback__ = None
+    exc.__context__ = exc.__cause__ = None
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, MemoryError):
+        sys.stderr.flush()
+    with contextlib.suppress(OSError):
+        os.write(2, _OUT_OF_MEMORY)
     return INTERNAL_ERROR_EXIT
