@@ -24,7 +24,7 @@ from kpolicy.ruledefs import (
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from gen_rule_index import index_text
+from gen_rule_index import index_text, marshal_current
 
 
 def test_the_index_is_up_to_date() -> None:
@@ -34,6 +34,30 @@ def test_the_index_is_up_to_date() -> None:
     # the form kpolicy reads: the same mapping (as JSON gives it back)
     indexed = marshal.loads((folder / INDEX_NAME).read_bytes())
     assert indexed == json.loads(index_text(folder)) == rule_index(folder)
+    # and of the same types and order (== takes True for 1, and any order of keys)
+    assert marshal_current(folder / INDEX_NAME, json.loads(index_text(folder)))
+
+
+def test_the_marshal_form_is_current_only_with_the_same_types_and_order(tmp_path: Path) -> None:
+    """tools/gen_rule_index.py rewrites (and --check fails on) a marshal form that differs
+    from the index in a value's type (True, 1 and 1.0 are equal) or in the order of keys."""
+    index = {"version": 1, "files": {"a.yaml": {"rule": {"x": 1, "y": True}}}}
+    packed = tmp_path / INDEX_NAME
+    packed.write_bytes(marshal.dumps(index))
+    assert marshal_current(packed, index)
+    for other in (
+        {"version": 1, "files": {"a.yaml": {"rule": {"x": True, "y": True}}}},
+        {"version": 1, "files": {"a.yaml": {"rule": {"x": 1.0, "y": True}}}},
+        {"version": 1, "files": {"a.yaml": {"rule": {"x": 1, "y": 1}}}},
+        {"version": 1, "files": {"a.yaml": {"rule": {"y": True, "x": 1}}}},
+    ):
+        assert other == index
+        packed.write_bytes(marshal.dumps(other))
+        assert not marshal_current(packed, index)
+    packed.write_bytes(b"{not marshal")
+    assert not marshal_current(packed, index)
+    packed.unlink()
+    assert not marshal_current(packed, index)
 
 
 def test_the_index_gives_the_rules_the_files_give() -> None:

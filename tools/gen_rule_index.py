@@ -25,14 +25,20 @@ from kpolicy.ruledefs import INDEX_NAME, JSON_INDEX_NAME, rule_index  # noqa: E4
 
 
 def index_text(folder: Path) -> str:
-    return json.dumps(rule_index(folder), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    return _text(rule_index(folder))
+
+
+def _text(index: object) -> str:
+    return json.dumps(index, indent=1, sort_keys=False, ensure_ascii=False) + "\n"
 
 
 def marshal_current(path: Path, index: dict[str, object]) -> bool:
-    """Whether ``path`` holds ``index`` in marshal form (compared by value: the bytes marshal
-    writes for the same mapping depend on which of its strings are shared)."""
+    """Whether ``path`` holds ``index`` in marshal form: compared as their JSON texts (not
+    their bytes: the bytes marshal writes for the same mapping depend on which of its strings
+    are shared; not with ``==``: that takes ``True`` for ``1`` and ``1.0``, and any order of
+    keys, which kpolicy reads differently)."""
     try:
-        return bool(marshal.loads(path.read_bytes()) == index)
+        return _text(marshal.loads(path.read_bytes())) == _text(index)
     except (OSError, ValueError, EOFError, TypeError):
         return False
 

@@ -64,58 +64,13 @@ class _Lines:
         self._numbers: list[str] = []
 
     def __call__(self, diag: Diagnostic) -> str:
-        span, ref, file = diag.span, diag.object, diag.file
-        line, column, end_line, end_column = span.line, span.column, span.end_line, span.end_column
-        rule, message, path = diag.rule, diag.message, diag.path
-        head = self._heads.get(rule)
-        if head is None or head[0] is not diag.severity:
-            head = self._head(rule, diag.severity)
-        if (
-            head is None
-            or diag.origin is not None
-            or not (line.__class__ is column.__class__ is int)
-            or not (end_line.__class__ is end_column.__class__ is int)
-            or not (path.__class__ is message.__class__ is file.__class__ is str)
-        ):
-            return self._encode(_diagnostic(diag))
-        last = self._last
-        if last[0] is not ref or last[1] is not file:
-            last = self._last = (
-                ref,
-                file,
-                f', "file": {self._file(file)}, "line": ',
-                f', "object": {self._object(ref)}}}',
-            )
-        said = self._messages.get(message)
-        if said is None:
-            said = self._message(message)
-        at = self._paths.get(path)
-        if at is None:
-            at = self._path(path)
-        numbers = self._numbers
-        count = len(numbers)
-        if not (
-            0 <= line < count
-            and 0 <= column < count
-            and 0 <= end_line < count
-            and 0 <= end_column < count
-        ):
-            more = self._more(line, column, end_line, end_column)
-            if more is None:  # a number past _NUMBERS: written as it is
-                return (
-                    f'{head[1]}{said}{last[2]}{line}, "column": {column}, '
-                    f'"endLine": {end_line}, "endColumn": {end_column}, "path": {at}{last[3]}'
-                )
-            numbers = more
-        return (
-            f'{head[1]}{said}{last[2]}{numbers[line]}, "column": {numbers[column]}, '
-            f'"endLine": {numbers[end_line]}, "endColumn": {numbers[end_column]}, '
-            f'"path": {at}{last[3]}'
-        )
+        """The line of one finding: :meth:`lines` of it alone (the writers and the workers
+        render a slice of findings at a time)."""
+        return self.lines((diag,))[0]
 
     def lines(self, diags: Sequence[Diagnostic]) -> list[str]:
-        """The line of each of ``diags``, as :meth:`__call__` writes it, in one loop (a call
-        a finding was a tenth of its line)."""
+        """The line of each of ``diags`` in the JSON report, as :func:`_diagnostic` encoded on
+        one line gives it, in one loop (a call a finding was a tenth of its line)."""
         heads, messages, paths = self._heads, self._messages, self._paths
         last = self._last
         numbers = self._numbers
