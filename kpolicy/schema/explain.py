@@ -8,7 +8,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from kpolicy.lazyre import lazy_compile
 from kpolicy.schema.formats import FORMATS
-from kpolicy.schema.lite import LiteError, compile_explainer, iter_errors
+from kpolicy.schema.lite import (
+    _KEPT_BY_CLASS,
+    _KEPT_BY_VALUE,
+    LiteError,
+    compile_explainer,
+    iter_errors,
+)
 from kpolicy.schema.problems import (
     NUMBER_CLASSES,
     RULE_ENUM_INVALID,
@@ -420,10 +426,8 @@ def _expected(expected_raw: Any) -> tuple[str, bool, bool, bool]:
 # numbers where strings belong); emptied when it grows past a bound
 _MESSAGES: dict[tuple[object, ...], str] = {}
 _MESSAGES_KEPT: Final = 4096
-# the classes whose values are kept by value (a float is not: 0.0 and -0.0 are equal, and
-# shown apart)
-_KEPT_BY_VALUE: Final = frozenset((int, bool, type(None)))
-_KEPT_BY_CLASS: Final = frozenset((dict, list))
+# (the classes whose values are kept by value, and by class: lite's, whose type nodes keep
+# the problems _type_problem makes by the same keys)
 
 
 def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]) -> str:

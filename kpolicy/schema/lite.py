@@ -797,7 +797,8 @@ def _properties_met(
 
 
 # the values whose type problem a type node keeps (as kpolicy.schema.explain keeps their
-# messages), by value and by class, and how many it keeps
+# messages, by these same sets), by value and by class (a float is not: 0.0 and -0.0 are
+# equal, and shown apart), and how many it keeps
 _KEPT_BY_VALUE = frozenset((int, bool, type(None)))
 _KEPT_BY_CLASS = frozenset((dict, list))
 _TYPED_KEPT = 1024

@@ -56,3 +56,15 @@ def test_unknown_field_kept_by_its_properties() -> None:
     close = {"type": "object", "properties": {"imagea": {}, "imageb": {}}}
     assert _unknown({"image": 1}, close)[0][4] is None
     assert _unknown({"image": 1}, close)[0][4] is None
+
+
+def test_unknown_fields_kept_stay_within_their_bound() -> None:
+    """The language server keeps one process across edits: the kept answers for unknown
+    keys are emptied when full, and an answer made after that is still made afresh."""
+    explain._UNKNOWN.clear()
+    for count in range(explain._MESSAGES_KEPT + 1):
+        _unknown({f"unknown{count}": 1})
+        assert len(explain._UNKNOWN) <= explain._MESSAGES_KEPT
+    assert len(explain._UNKNOWN) == 1
+    assert _unknown({"imge": 1})[0][3] == 'unknown field "imge", did you mean "image"?'
+    explain._UNKNOWN.clear()

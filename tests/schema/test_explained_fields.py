@@ -124,3 +124,35 @@ def test_a_type_nodes_problems_kept_by_value() -> None:
     asked.clear()
     assert explainer(document, None, None, -1, counting) == found
     assert asked == [1, True, 2.5]
+
+
+def test_a_type_nodes_kept_problems_stay_within_their_bound() -> None:
+    """The language server keeps one process across edits: a type node keeps at most
+    ``_TYPED_KEPT`` values' problems, emptied when full (a value kept before is asked again),
+    and what it makes after that is what it made before."""
+    from kpolicy.schema.lite import _TYPED_KEPT
+
+    validator = SchemaValidator.for_version(supported_versions()[-1])
+    explainer = validator._explainer_for(("v1", "ConfigMap"))
+
+    def labelled(labels: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "x", "labels": labels},
+        }
+
+    asked: list[Any] = []
+
+    def counting(raw: Any, value: Any, path: Any, record: int) -> tuple[Any, ...]:
+        asked.append(value)
+        return _made(raw, value, path, record)
+
+    first = explainer(labelled({"a": 0}), None, None, -1, counting)
+    assert asked == [0]
+    many = labelled({f"k{n}": n for n in range(_TYPED_KEPT + 1)})
+    explainer(many, None, None, -1, counting)
+    assert asked == [0, *range(1, _TYPED_KEPT + 1)]  # 0 kept; each other value once
+    asked.clear()
+    assert explainer(labelled({"a": 0}), None, None, -1, counting) == first
+    assert asked == [0]  # emptied when full: asked again

@@ -55,3 +55,17 @@ def test_pointers_kept_are_those_written_afresh() -> None:
         assert pointer == to_pointer(path)
     assert set(kept.values()) <= set(pointers)
     assert {"/metadata/labels/a~1b", "/metadata/labels/c~0d"} <= set(kept.values())
+
+
+def test_pointers_kept_stay_within_their_bound() -> None:
+    """The language server keeps one process across edits: the kept pointers are emptied
+    when full, and a pointer made after that is still ``to_pointer``'s."""
+    schema_rules._POINTERS.clear()
+    for count in range(schema_rules._POINTERS_KEPT + 1):
+        schema_rules._keep_pointer(("filler", count))
+        assert len(schema_rules._POINTERS) <= schema_rules._POINTERS_KEPT
+    assert len(schema_rules._POINTERS) == 1
+    path = ("metadata", "labels", "a/b~c")
+    assert schema_rules._keep_pointer(path) == to_pointer(path) == "/metadata/labels/a~1b~0c"
+    assert schema_rules._POINTERS[path] == "/metadata/labels/a~1b~0c"
+    schema_rules._POINTERS.clear()
