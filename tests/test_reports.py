@@ -768,7 +768,7 @@ def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
     messages and paths made again after their memos were emptied; and the writer takes that
     loop, not a call a finding."""
     from kpolicy.model import Origin
-    from kpolicy.report import json_report, write_json_lines
+    from kpolicy.report import json_encoder, json_report, write_json_lines
     from kpolicy.report.json_report import finding_lines, to_json
 
     (diag,) = _hostile_result().diagnostics
@@ -787,8 +787,11 @@ def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
         diag,
     ]
     monkeypatch.setattr(json_report, "_KEPT", 2)
+    # the general encoding of each, apart from the loop (the one-line layout of _diagnostic)
+    general = json_encoder()
+    expected = [general(json_report._diagnostic(d)) for d in variants]
     one = json_report._Lines()
-    expected = [one(d) for d in variants]
+    assert [one(d) for d in variants] == expected
     assert json_report._Lines().lines(variants) == expected
     # the workers' renderer: a run of findings in one call, as the writer's loop
     assert finding_lines()(variants) == expected
