@@ -171,6 +171,9 @@ def _stat_fields(path: str) -> list[bytes]:
         os.close(fd)
 
 
+_PF_KTHREAD = 0x00200000  # the kernel-thread bit of a task's flags (the stat file's 9th field)
+
+
 def others_running(root: str = "/", own: int | None = None) -> float | None:
     """How many other tasks of this container want a core now: the threads in state R
     (running or runnable) in ``/proc``, less this process's own. Inside a container ``/proc``
@@ -194,6 +197,11 @@ def others_running(root: str = "/", own: int | None = None) -> float | None:
             if len(fields) < 18:
                 continue
             seen = True
+            if fields[0] == b"R" and fields[6].isdigit() and int(fields[6]) & _PF_KTHREAD:
+                # a kernel thread (on a VM or host, where /proc shows them): the kernel's work
+                # for a moment, not a task of this container's; counted, one runnable at the
+                # instant of the look made a run serial now and then on an idle machine
+                continue
             if fields[17] == b"1":  # one thread: the process's state is the thread's
                 running += fields[0] == b"R"
                 continue

@@ -539,9 +539,14 @@ def test_every_file_is_read_once_in_parallel(
 
 
 def _fake_machine(
-    root: Path, cgroup: str, files: dict[str, str], tasks: dict[int, list[str]]
+    root: Path,
+    cgroup: str,
+    files: dict[str, str],
+    tasks: dict[int, list[str]],
+    kernel: tuple[int, ...] = (),
 ) -> None:
-    """A root with /proc/self/cgroup, cgroup files and processes (pid → its threads' states)."""
+    """A root with /proc/self/cgroup, cgroup files and processes (pid → its threads' states;
+    the pids in ``kernel`` are kernel threads, by the flag the kernel sets on them)."""
     (root / "proc" / "self").mkdir(parents=True)
     (root / "proc" / "self" / "cgroup").write_text(cgroup)
     for name, text in files.items():
@@ -550,7 +555,8 @@ def _fake_machine(
     for pid, states in tasks.items():
         folder = root / "proc" / str(pid)
         (folder / "task").mkdir(parents=True)
-        rest = f" 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 {len(states)} 0"
+        flags = 0x00208040 if pid in kernel else 0x00400100
+        rest = f" 1 1 1 0 -1 {flags} 0 0 0 0 0 0 0 0 20 0 {len(states)} 0"
         (folder / "stat").write_text(f"{pid} (a (b) c) {states[0]}{rest}\n")
         for index, state in enumerate(states):
             (folder / "task" / str(pid + index)).mkdir()
@@ -607,6 +613,21 @@ def test_others_running_counts_this_containers_runnable_threads(tmp_path: Path) 
     )
     assert parallel.others_running(str(tmp_path), own=40) == 3
     assert parallel.others_running(str(tmp_path), own=10) == 4
+
+
+def test_others_running_leaves_out_kernel_threads(tmp_path: Path) -> None:
+    """A kernel thread runnable at the instant of the look (rcu, ksoftirqd: /proc shows them on
+    a VM or host) is not this container's work: two free cores still give two workers."""
+    _fake_machine(
+        tmp_path,
+        "0::/\n",
+        {"cpu.max": "max 100000\n"},
+        {2: ["S"], 15: ["R"], 16: ["R"], 30: ["S", "R"]},
+        kernel=(2, 15, 16),
+    )
+    assert parallel.others_running(str(tmp_path), own=99) == 1
+    _fake_machine(tmp_path / "k", "0::/\n", {}, {15: ["R"], 20: ["S"]}, kernel=(15,))
+    assert parallel.others_running(str(tmp_path / "k"), own=99) == 0
 
 
 def test_two_free_cores_give_two_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
