@@ -171,6 +171,10 @@ class Engine:
         # (apiVersion, kind) → key_of, for the custom pod-template kinds of _keys_under
         self._keys: dict[tuple[str, str], str] = {}
         self._keys_under: tuple[object, ...] | None = None
+        # (check, its enabled ids, the ids it reports on a kind) → its step (see _step)
+        self._steps: dict[tuple[object, ...], _Step] = {}
+        # id(check) → its step in every plan, for a check whose ids all apply to every kind
+        self._everywhere: dict[int, _Step] = {}
 
     def _entries_of(self, key: str) -> tuple[tuple[Check, frozenset[str]], ...]:
         """The checks of ``key``'s plan, each with the enabled ids it may report, in the
@@ -194,20 +198,36 @@ class Engine:
         return plan
 
     def _step(self, key: str, entry: Check, ids: frozenset[str]) -> _Step:
-        """The step of ``entry`` (reporting ``ids``) in ``key``'s plan."""
+        """The step of ``entry`` (reporting ``ids``) in ``key``'s plan: made once for all the
+        kinds on which the check reports the same ids (the checks of every kind are in every
+        kind's plan; each process of a run makes the plans of the kinds it sees)."""
         custom = key.startswith(POD_TEMPLATE_KEY)
+        everywhere = self._everywhere.get(id(entry))
+        if everywhere is not None:
+            return everywhere
         kind = key[len(POD_TEMPLATE_KEY) :] if custom else key
-        primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
+        active = self.active
         # rule id → severity, for the ids this check may report on this kind
         reports = {
-            rule_id: self.active[rule_id].severity
+            rule_id: active[rule_id].severity
             for rule_id in ids
-            if self.active[rule_id].rule.applies_to(kind, custom)
+            if active[rule_id].rule.applies_to(kind, custom)
         }
         # a policy's pattern that timed out is reported by the policy's own check
-        timeout = self.active.get(PATTERN_TIMEOUT)
+        timeout = active.get(PATTERN_TIMEOUT)
         if timeout is not None:
             reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
+        # all the rest is the same for the same check, ids and reported ids (in their order)
+        same = (id(entry), ids, *reports)
+        made = self._steps.get(same)
+        if made is None:
+            made = self._steps[same] = self._new_step(entry, ids, reports)
+            if all("*" in active[rule_id].rule.kinds for rule_id in ids):
+                self._everywhere[id(entry)] = made  # the same step in every plan
+        return made
+
+    def _new_step(self, entry: Check, ids: frozenset[str], reports: dict[str, Severity]) -> _Step:
+        primary = entry.rules[0] if len(entry.rules) == 1 else next(iter(sorted(ids)))
         rejecting = frozenset(
             rule_id
             for rule_id in reports
@@ -252,7 +272,7 @@ class Engine:
         if under is not self._keys_under:
             self._keys.clear()
             self._keys_under = under
-        pair = (api_version, obj.kind)
+        pair = (api_version, obj.ref.kind or "")  # obj.kind without the property's call
         key = self._keys.get(pair)
         if key is None:
             key = self._keys[pair] = self.key_of(obj)
@@ -331,7 +351,7 @@ class Engine:
         found: list[Diagnostic] = []
         # a built-in kind under a group version that does not serve it is no such object:
         # only the rules of every kind (api-version-mismatch among them) judge it
-        kind = self.key_of(obj)
+        kind = self._key(obj)
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plan(kind)
@@ -439,7 +459,7 @@ class Engine:
         return (
             schemas is not None
             and isinstance(api_version, str)
-            and not schemas.is_builtin(api_version, obj.kind)
+            and not schemas.is_builtin(api_version, obj.ref.kind or "")  # (obj.kind)
         )
 
     def _internal_error(self, obj: KObject, rule_ids: str, exc: Exception) -> Diagnostic | None:

@@ -346,6 +346,67 @@ def test_the_kind_key_follows_the_runs_pod_template_kinds(tmp_path: Any) -> None
     assert engine._key(worker) == "Worker"
 
 
+def test_a_step_is_made_once_for_the_plans_that_have_the_same_one() -> None:
+    """A check's step is made once for every kind on which it reports the same ids (a check
+    of every kind, once for all): each plan's step is the one made for it alone."""
+    from kpolicy.engine import POD_TEMPLATE_KEY
+    from kpolicy.patterns import PATTERN_TIMEOUT
+
+    session = build_session(LintOptions(use_config_discovery=False))
+    engine = Engine(session.active, rule_context(session, Index([]), None, None))
+    keys = sorted({Engine.key_of(obj) for obj in _objects()} | {"Widget", ""})
+    keys.append(POD_TEMPLATE_KEY + "Widget")
+    plans = {key: engine._plan(key) for key in keys}
+    every = {id(entry) for entry, _ in engine._any_kind}
+    assert every
+    timeout = engine.active.get(PATTERN_TIMEOUT)
+    shared: dict[int, _Step] = {}
+    for key, plan in plans.items():
+        custom = key.startswith(POD_TEMPLATE_KEY)
+        kind = key.removeprefix(POD_TEMPLATE_KEY)
+        entries = engine._entries_of(key)
+        assert len(plan) == len(entries)
+        for step, (entry, ids) in zip(plan, entries, strict=True):
+            # the ids it reports on this kind, in the order of its ids, then pattern-timeout
+            reports = {
+                rule_id: engine.active[rule_id].severity
+                for rule_id in ids
+                if engine.active[rule_id].rule.applies_to(kind, custom)
+            }
+            if timeout is not None:
+                reports.setdefault(PATTERN_TIMEOUT, timeout.severity)
+            assert [*step.reports.items()] == [*reports.items()]
+            assert step == engine._new_step(entry, ids, reports)  # made for this plan alone
+            if id(entry) in every:
+                assert shared.setdefault(id(entry), step) is step  # one step in every plan
+    assert set(shared) == every
+
+
+def test_a_run_takes_its_kind_key_from_the_memo(
+    engine_and_objects: tuple[Engine, list[KObject]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run() asks key_of once for each apiVersion and kind (Engine._key), not once an object."""
+    _, objects = engine_and_objects
+    session = build_session(LintOptions(use_config_discovery=False))
+    engine = Engine(session.active, rule_context(session, Index(objects), None, None))
+    asked: list[KObject] = []
+    key_of = Engine.key_of
+
+    def counted(obj: KObject) -> str:
+        asked.append(obj)
+        return key_of(obj)
+
+    monkeypatch.setattr(Engine, "key_of", staticmethod(counted))
+    deployments = [
+        o for o in objects if o.data.get("apiVersion") == "apps/v1" and o.kind == "Deployment"
+    ]
+    assert len(deployments) > 2
+    for obj in deployments:
+        engine.run(obj)
+    assert len(asked) == 1
+    assert [*engine._plans] == ["Deployment"]
+
+
 def test_check_files_runs_the_deferred_checks_through_the_fast_path(
     engine_and_objects: tuple[Engine, list[KObject]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

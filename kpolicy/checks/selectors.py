@@ -70,7 +70,7 @@ def selector_missing(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 # matches, and a user's selector without manualSelector is job-selector-invalid's finding)
 @check("selector-mismatch")
 def selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterable[Problem]:
-    if obj.kind in _SPEC_TEMPLATE_KINDS and _match_labels_in_template(obj.data):
+    if (obj.ref.kind or "") in _SPEC_TEMPLATE_KINDS and _match_labels_in_template(obj.data):
         return ()  # the usual selector, matched pair by pair: no Selector, no generator
     return _selector_mismatch(obj, ctx)
 
@@ -110,7 +110,7 @@ def _match_labels_in_template(data: dict[str, Any]) -> bool:
 
 
 def _selector_mismatch(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    if obj.kind == "Job" and (
+    if obj.ref.kind == "Job" and (  # obj.kind without the property's call
         get(obj.data, "spec", "manualSelector") is not True or not is_builtin(obj)
     ):
         return
