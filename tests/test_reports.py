@@ -685,6 +685,27 @@ def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
     assert lines == list(range(1, 12))
 
 
+def test_json_findings_are_written_in_pieces_of_a_slice_led_by_their_separator() -> None:
+    """The findings go to the stream a slice at a time, in pieces of a bounded size (each
+    reuses the memory of the one before), the separator between two slices at the head of the
+    next one rather than a piece of its own (a write of its own to an unbuffered stream)."""
+    from kpolicy.report import EncodedLines
+    from kpolicy.report.json_report import to_json
+
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    count = 2 * EncodedLines.SLICE + 5
+    many = tuple(replace(diag, span=Span(line, 1, line, 2)) for line in range(1, count + 1))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    lines = to_json(replace(base, diagnostics=many), ctx, encoded=True)["diagnostics"]
+    assert EncodedLines.SLICE <= 256  # some 60 KiB of a usual report's lines a piece
+    pieces = list(lines.joined(",\n    "))
+    assert len(pieces) == 3
+    assert [piece.startswith(",\n    ") for piece in pieces] == [False, True, True]
+    texts = "".join(pieces).split(",\n    ")
+    assert [json.loads(text)["line"] for text in texts] == list(range(1, count + 1))
+
+
 def test_json_findings_numbers_and_messages_written_directly_are_the_general_encoding() -> None:
     """A line's numbers come from texts kept per number (grown as lines grow), and a
     message's JSON tells whether it needs the text format's escapes: lines and columns at
