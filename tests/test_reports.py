@@ -627,6 +627,11 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
         replace(diag, span=Span(True, 1, 1, 2)),
         replace(diag, span=Span(1, 2, 3, 4.0)),  # type: ignore[arg-type]
         replace(diag, path=None),  # type: ignore[arg-type]
+        # a file that is not a str after one that is, on the same object (the file's class is
+        # read where it changes)
+        replace(diag, message="plain message", file="a.yaml"),
+        replace(diag, message="plain message", file=Path("a.yaml")),  # type: ignore[arg-type]
+        replace(diag, message="plain message", file="a.yaml"),
         diag,
     ]
     result = replace(base, diagnostics=tuple(variants))
@@ -683,6 +688,41 @@ def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
         assert direct.getvalue() == general.getvalue()
     lines = [line["line"] for line in json.loads(direct.getvalue())["diagnostics"]]
     assert lines == list(range(1, 12))
+
+
+def test_json_plain_messages_are_written_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message that JSON writes as it is (printable ASCII, no quote, no backslash: nearly
+    every one) is put between quotes, told so without its JSON; any other (each character
+    that JSON or the text format escapes) is encoded the general way."""
+    from kpolicy import escape
+    from kpolicy.report import json_encoder, json_report
+
+    (diag,) = _hostile_result().diagnostics
+    plain = "image 'nginx' has no tag: ~!#$%&()*+,-./:;<=>?@[]^_`{|} 0123456789 aZ"
+    others = [
+        'a "quote"',
+        "a back\\slash",
+        "a\ttab",
+        "a\nline",
+        "DEL \x7f",
+        "\x1b[31m",
+        "caf\u00e9",
+    ]
+    encoded: list[str] = []
+    encode = json_report.encode_basestring_ascii  # type: ignore[attr-defined]
+
+    def counted(text: str) -> str:
+        encoded.append(text)
+        return encode(text)
+
+    monkeypatch.setattr(json_report, "encode_basestring_ascii", counted)
+    variants = [replace(diag, message=message) for message in (plain, *others)]
+    general = json_encoder()
+    expected = [general(json_report._diagnostic(d)) for d in variants]
+    encoded.clear()
+    assert json_report._Lines().lines(variants) == expected
+    assert plain not in encoded
+    assert all(escape.text(message) in encoded for message in others)
 
 
 def test_json_findings_are_written_in_pieces_of_a_slice_led_by_their_separator() -> None:
