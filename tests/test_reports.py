@@ -746,6 +746,50 @@ def test_json_findings_are_written_in_pieces_of_a_slice_led_by_their_separator()
     assert [json.loads(text)["line"] for text in texts] == list(range(1, count + 1))
 
 
+def test_json_lines_the_workers_rendered_are_joined_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lines the workers rendered are joined a slice at a time as they are: only a slice
+    that holds a finding without its line renders anything (that finding), and the report is
+    the general layout's."""
+    from kpolicy.report import EncodedLines, json_report, write_json_lines
+    from kpolicy.report.json_report import _Lines, to_json
+
+    monkeypatch.setattr(EncodedLines, "SLICE", 3)
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    many = tuple(replace(diag, span=Span(line, 1, line, 2)) for line in range(1, 12))
+    given: list[str | Diagnostic] = list(_Lines().lines(many))
+    given[7] = many[7]  # (a finding the parent made, in the third slice)
+    rendered: list[int] = []
+    completed: list[int] = []  # the slices given to be completed
+    lines, complete = _Lines.lines, json_report._completed
+
+    def counted(self: _Lines, diags: Any) -> list[str]:
+        rendered.extend(d.span.line for d in diags)
+        return lines(self, diags)
+
+    def counted_slices(render: Any) -> Any:
+        made = complete(render)
+
+        def completing(part: Any) -> list[str]:
+            completed.append(len(part))
+            return made(part)
+
+        return completing
+
+    monkeypatch.setattr(_Lines, "lines", counted)
+    monkeypatch.setattr(json_report, "_completed", counted_slices)
+    result = replace(base, diagnostics=many, lines=(many, given))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    general, direct = io.StringIO(), io.StringIO()
+    write_json_lines(to_json(result, ctx, encoded=True), direct, expand=2)
+    assert rendered == [8]
+    assert completed == [3]
+    write_json_lines(to_json(result, ctx), general, expand=2)
+    assert direct.getvalue() == general.getvalue()
+
+
 def test_json_findings_numbers_and_messages_written_directly_are_the_general_encoding() -> None:
     """A line's numbers come from texts kept per number (grown as lines grow), and a
     message's JSON tells whether it needs the text format's escapes: lines and columns at

@@ -228,7 +228,7 @@ def to_json(result: LintResult, ctx: ReportContext, *, encoded: bool = False) ->
         if given is None:  # every line rendered here, a slice at a time
             diagnostics = EncodedLines(result.diagnostics, renderer, renderer.lines)
         else:
-            diagnostics = EncodedLines(given, renderer, _completed(renderer.lines))
+            diagnostics = EncodedLines(given, renderer, _completed(renderer.lines), texts=True)
     else:
         diagnostics = [_diagnostic(d) for d in result.diagnostics]
     report: dict[str, Any] = {
