@@ -15,7 +15,7 @@ from kpolicy.hints import cast
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TextIO
+    from typing import ClassVar, TextIO
 
     from kpolicy.command import LintCommand
     from kpolicy.model import LintResult
@@ -306,7 +306,10 @@ def execute(command: LintCommand) -> int:
         # nothing keeps the text when it goes to stdout unrecorded: written as it comes
         report = _Pieces(through=output is None and cache is None)
         stream: TextIO = cast("TextIO", report)
-        writer(output_format)(result, ctx, stream)
+        try:
+            writer(output_format)(result, ctx, stream)
+        finally:
+            report.flush()  # (what the writer wrote before it failed too, as it was written)
         if output is None:
             report.to_stdout()
         else:
@@ -343,28 +346,61 @@ def execute(command: LintCommand) -> int:
 
 class _Pieces:
     """The report as its writer writes it, piece by piece: with ``through``, written to stdout
-    at once and not kept; else kept, written to stdout as it was given (a stream encodes what
+    as it comes and not kept; else kept, written to stdout as it was given (a stream encodes what
     it is given at once) and joined only for a file or the cache. A buffer of the whole text,
     and its copy for stdout, were two copies of the report (tens of megabytes at the end of a
-    large run)."""
+    large run).
 
-    __slots__ = ("_pieces", "_text", "_through")
+    Small pieces (a report's punctuation, a text report's lines) are gathered up to
+    :data:`BATCH` characters and go to stdout in one write: a stream without a buffer
+    (``PYTHONUNBUFFERED``, set in many CI and container images) made a system call of each,
+    ten thousand for a large run's text report. A large piece goes as it is, after those before
+    it, rather than copied into a batch. The batches stay of one bounded size, so that each one
+    and its bytes reuse the memory of the one before (a report made whole, then encoded whole,
+    was thousands of fresh pages)."""
+
+    __slots__ = ("_pieces", "_size", "_text", "_through")
+
+    # the characters gathered before they go to stdout; a piece of an eighth of it goes alone
+    BATCH: ClassVar[int] = 1 << 16
 
     def __init__(self, through: bool = False) -> None:
         self._pieces: list[str] = []
+        self._size = 0
         self._text: str | None = None
         self._through = through
 
     def write(self, text: str) -> int:
-        if self._through:
+        if not self._through:
+            self._pieces.append(text)
+        elif len(text) >= self.BATCH >> 3:
+            self.flush()
             _to_stdout(text)
         else:
             self._pieces.append(text)
+            self._size += len(text)
+            if self._size >= self.BATCH:
+                self.flush()
         return len(text)
 
+    def flush(self) -> None:
+        """Write to stdout what waits (``through``: the pieces not written yet)."""
+        if self._through and self._pieces:
+            text = "".join(self._pieces)
+            self._pieces.clear()
+            self._size = 0
+            _to_stdout(text)
+
     def to_stdout(self) -> None:
+        """The report to stdout: what waits (``through``), or every piece kept, batched as
+        ``through`` writes them."""
+        if self._through:
+            self.flush()
+            return
+        out = _Pieces(through=True)
         for piece in self._pieces:
-            _to_stdout(piece)
+            out.write(piece)
+        out.flush()
 
     def getvalue(self) -> str:
         if self._through:
@@ -376,9 +412,11 @@ class _Pieces:
 
 
 def _to_stdout(text: str) -> None:
-    """Write ``text`` to stdout, a MiB at a time: the stream encodes what it is given at once."""
-    step = 1 << 20
-    if len(text) <= step:
+    """Write ``text`` to stdout, :data:`_Pieces.BATCH` characters at a time (a batch and a
+    little more at once): the stream encodes what it is given at once, and a slice of that
+    size and its bytes reuse the memory of the slice before."""
+    step = _Pieces.BATCH
+    if len(text) < 2 * step:
         sys.stdout.write(text)
         return
     for start in range(0, len(text), step):

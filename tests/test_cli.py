@@ -493,14 +493,18 @@ def test_a_report_to_stdout_that_no_cache_records_is_not_kept(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Unrecorded, the report goes to stdout as it is written (a second copy of a large run's
-    report was its peak of memory); recorded or for a file, it is kept and joined once."""
+    report was its peak of memory), small pieces a batch at a time; recorded or for a file, it
+    is kept and joined once."""
     from kpolicy.lintcmd import _Pieces
 
     through = _Pieces(through=True)
     through.write("first ")
-    assert capsys.readouterr().out == "first "  # at once, before the report is complete
+    assert capsys.readouterr().out == ""  # waits for more, or for the end
     through.write("x" * ((1 << 20) * 2 + 5))
-    assert len(capsys.readouterr().out) == (1 << 20) * 2 + 5
+    assert capsys.readouterr().out == "first " + "x" * ((1 << 20) * 2 + 5)  # at once, in order
+    through.write("last")
+    through.to_stdout()
+    assert capsys.readouterr().out == "last"
     with pytest.raises(AssertionError):
         through.getvalue()
     kept = _Pieces()
@@ -510,3 +514,43 @@ def test_a_report_to_stdout_that_no_cache_records_is_not_kept(
     assert kept.getvalue() == "ab" and kept.getvalue() == "ab"
     kept.to_stdout()
     assert capsys.readouterr().out == "ab"
+
+
+class _Writes:
+    """A stdout that records each write."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+
+@pytest.mark.parametrize("through", [True, False])
+def test_a_report_goes_to_stdout_in_few_writes_of_bounded_size(
+    monkeypatch: pytest.MonkeyPatch, through: bool
+) -> None:
+    """Small pieces (a text report's lines, a JSON report's punctuation) go to stdout a batch
+    at a time, not a write each (a system call each on an unbuffered stream: PYTHONUNBUFFERED);
+    a large piece goes as it is, and a very large one in slices of a batch (each slice and its
+    bytes reuse the memory of the one before). The text is the same, in order."""
+    import sys
+
+    from kpolicy.lintcmd import _Pieces
+
+    out = _Writes()
+    monkeypatch.setattr(sys, "stdout", out)
+    batch = _Pieces.BATCH
+    pieces = [f"line {n}\n" for n in range(20_000)]
+    pieces[5_000] = "L" * batch  # large: alone
+    pieces[9_000] = "H" * (5 * batch + 3)  # huge: in slices
+    report = _Pieces(through=through)
+    for piece in pieces:
+        report.write(piece)
+    report.flush()
+    report.to_stdout()
+    assert "".join(out.writes) == "".join(pieces)
+    assert len(out.writes) < sum(map(len, pieces)) // batch + 8
+    assert max(map(len, out.writes)) < 2 * batch
+    assert "L" * batch in out.writes

@@ -627,6 +627,11 @@ def test_json_findings_written_directly_are_the_general_encoding() -> None:
         replace(diag, span=Span(True, 1, 1, 2)),
         replace(diag, span=Span(1, 2, 3, 4.0)),  # type: ignore[arg-type]
         replace(diag, path=None),  # type: ignore[arg-type]
+        # a file that is not a str after one that is, on the same object (the file's class is
+        # read where it changes)
+        replace(diag, message="plain message", file="a.yaml"),
+        replace(diag, message="plain message", file=Path("a.yaml")),  # type: ignore[arg-type]
+        replace(diag, message="plain message", file="a.yaml"),
         diag,
     ]
     result = replace(base, diagnostics=tuple(variants))
@@ -683,6 +688,106 @@ def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
         assert direct.getvalue() == general.getvalue()
     lines = [line["line"] for line in json.loads(direct.getvalue())["diagnostics"]]
     assert lines == list(range(1, 12))
+
+
+def test_json_plain_messages_are_written_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message that JSON writes as it is (printable ASCII, no quote, no backslash: nearly
+    every one) is put between quotes, told so without its JSON; any other (each character
+    that JSON or the text format escapes) is encoded the general way."""
+    from kpolicy import escape
+    from kpolicy.report import json_encoder, json_report
+
+    (diag,) = _hostile_result().diagnostics
+    plain = "image 'nginx' has no tag: ~!#$%&()*+,-./:;<=>?@[]^_`{|} 0123456789 aZ"
+    others = [
+        'a "quote"',
+        "a back\\slash",
+        "a\ttab",
+        "a\nline",
+        "DEL \x7f",
+        "\x1b[31m",
+        "caf\u00e9",
+    ]
+    encoded: list[str] = []
+    encode = json_report.encode_basestring_ascii  # type: ignore[attr-defined]
+
+    def counted(text: str) -> str:
+        encoded.append(text)
+        return encode(text)
+
+    monkeypatch.setattr(json_report, "encode_basestring_ascii", counted)
+    variants = [replace(diag, message=message) for message in (plain, *others)]
+    general = json_encoder()
+    expected = [general(json_report._diagnostic(d)) for d in variants]
+    encoded.clear()
+    assert json_report._Lines().lines(variants) == expected
+    assert plain not in encoded
+    assert all(escape.text(message) in encoded for message in others)
+
+
+def test_json_findings_are_written_in_pieces_of_a_slice_led_by_their_separator() -> None:
+    """The findings go to the stream a slice at a time, in pieces of a bounded size (each
+    reuses the memory of the one before), the separator between two slices at the head of the
+    next one rather than a piece of its own (a write of its own to an unbuffered stream)."""
+    from kpolicy.report import EncodedLines
+    from kpolicy.report.json_report import to_json
+
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    count = 2 * EncodedLines.SLICE + 5
+    many = tuple(replace(diag, span=Span(line, 1, line, 2)) for line in range(1, count + 1))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    lines = to_json(replace(base, diagnostics=many), ctx, encoded=True)["diagnostics"]
+    assert EncodedLines.SLICE <= 256  # some 60 KiB of a usual report's lines a piece
+    pieces = list(lines.joined(",\n    "))
+    assert len(pieces) == 3
+    assert [piece.startswith(",\n    ") for piece in pieces] == [False, True, True]
+    texts = "".join(pieces).split(",\n    ")
+    assert [json.loads(text)["line"] for text in texts] == list(range(1, count + 1))
+
+
+def test_json_lines_the_workers_rendered_are_joined_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lines the workers rendered are joined a slice at a time as they are: only a slice
+    that holds a finding without its line renders anything (that finding), and the report is
+    the general layout's."""
+    from kpolicy.report import EncodedLines, json_report, write_json_lines
+    from kpolicy.report.json_report import _Lines, to_json
+
+    monkeypatch.setattr(EncodedLines, "SLICE", 3)
+    base = _hostile_result()
+    (diag,) = base.diagnostics
+    many = tuple(replace(diag, span=Span(line, 1, line, 2)) for line in range(1, 12))
+    given: list[str | Diagnostic] = list(_Lines().lines(many))
+    given[7] = many[7]  # (a finding the parent made, in the third slice)
+    rendered: list[int] = []
+    completed: list[int] = []  # the slices given to be completed
+    lines, complete = _Lines.lines, json_report._completed
+
+    def counted(self: _Lines, diags: Any) -> list[str]:
+        rendered.extend(d.span.line for d in diags)
+        return lines(self, diags)
+
+    def counted_slices(render: Any) -> Any:
+        made = complete(render)
+
+        def completing(part: Any) -> list[str]:
+            completed.append(len(part))
+            return made(part)
+
+        return completing
+
+    monkeypatch.setattr(_Lines, "lines", counted)
+    monkeypatch.setattr(json_report, "_completed", counted_slices)
+    result = replace(base, diagnostics=many, lines=(many, given))
+    ctx = ReportContext(rules=builtin_rules(), tool_version=__version__)
+    general, direct = io.StringIO(), io.StringIO()
+    write_json_lines(to_json(result, ctx, encoded=True), direct, expand=2)
+    assert rendered == [8]
+    assert completed == [3]
+    write_json_lines(to_json(result, ctx), general, expand=2)
+    assert direct.getvalue() == general.getvalue()
 
 
 def test_json_findings_numbers_and_messages_written_directly_are_the_general_encoding() -> None:
