@@ -32,9 +32,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 import struct
 import sys
+
+# pickle's C functions, without pickle.py (its pure-Python pickler and unpickler: 4M
+# instructions to import, before the fork, of which a run uses nothing); protocol -1 is
+# pickle.HIGHEST_PROTOCOL
+from _pickle import dumps as _dumps
+from _pickle import loads as _loads
 from collections.abc import Callable, Sequence
 
 from kpolicy.errors import InternalError
@@ -271,8 +276,8 @@ def run_forked(
     ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
     handlers.
     """
-    dumps = dumps or (lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    loads = loads or pickle.loads
+    dumps = dumps or (lambda value: _dumps(value, protocol=-1))
+    loads = loads or _loads
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
@@ -786,10 +791,8 @@ def load_files(
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
         to_parent, from_child = pack, unpack
-        options["dumps"] = lambda value: pickle.dumps(
-            to_parent(value), protocol=pickle.HIGHEST_PROTOCOL
-        )
-        options["loads"] = lambda data: from_child(pickle.loads(data))  # noqa: S301 - our own child
+        options["dumps"] = lambda value: _dumps(to_parent(value), protocol=-1)
+        options["loads"] = lambda data: from_child(_loads(data))  # our own child's
     return map_forked(
         items,
         costs,

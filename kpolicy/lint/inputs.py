@@ -6,7 +6,6 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.errors import UsageError
@@ -38,6 +37,7 @@ from kpolicy.suppress import Suppressor, read_directives
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # a plain run does without pathlib (with urllib.parse, 3 ms)
     from typing import BinaryIO
 
 
@@ -206,7 +206,7 @@ def build_kustomize(folder: str, limits: Limits) -> KustomizeBuild:
 
 def shapeless_reason(item: Input, result: LoadedFile, repo: RepoModel) -> str:
     """Why a file that holds no Kubernetes object is skipped."""
-    if item.path is not None and repo.is_patch(item.display):
+    if item.location is not None and repo.is_patch(item.display):
         users = repo.patch_users(item.display)
         named = os.path.relpath(users[0].file, repo.base) if users else "a kustomization"
         return f"kustomize patch without an object (a JSON patch), named by {named}"
@@ -330,7 +330,7 @@ class Gathered:
     errors: list[str]
     read_also: list[str]  # files read to decide (.gitignore, kustomizations, charts)
     repo: RepoModel
-    base: Path
+    base: str  # the working folder (LintOptions.cwd, else the process's)
     unrendered: dict[str, int]  # chart folder → its templates among the inputs
 
 
@@ -365,7 +365,7 @@ def gather_inputs(options: LintOptions, session: Session) -> Gathered:
         read=read_also,
     )
     errors.extend(context_errors)
-    base = options.cwd or Path.cwd()
+    base = os.fspath(options.cwd) if options.cwd else os.getcwd()
     repo = RepoModel.scan(
         [i.display for i in (*inputs, *context_inputs) if i.location is not None], base
     )
@@ -377,7 +377,9 @@ def gather_inputs(options: LintOptions, session: Session) -> Gathered:
     # the baseline (in use, or the config's, which --write-baseline replaces) is kpolicy's
     # own file: never read as a manifest (it may be larger than a manifest may be)
     baseline_path = options.baseline or config.baseline
-    baseline_file = file_identity(base / baseline_path) if baseline_path is not None else None
+    baseline_file = (
+        file_identity(os.path.join(base, baseline_path)) if baseline_path is not None else None
+    )
     baseline_name = baseline_path.name if baseline_path is not None else ""
 
     def is_baseline(item: Input) -> bool:
