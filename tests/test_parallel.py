@@ -609,6 +609,18 @@ def test_others_running_counts_this_containers_runnable_threads(tmp_path: Path) 
     assert parallel.others_running(str(tmp_path), own=10) == 4
 
 
+def test_stat_fields_are_split_up_to_the_thread_count(tmp_path: Path) -> None:
+    """A ``/proc`` stat line is split after its command name (which may hold spaces and
+    parentheses) only as far as the thread count (the 18th field): the rest stays one field."""
+    after = ["R", *map(str, range(1, 17)), "7", *map(str, range(100, 134))]
+    (tmp_path / "stat").write_text(f"123 (a) b (c d) {' '.join(after)}\n")
+    fields = parallel._stat_fields(str(tmp_path / "stat"))
+    assert fields[0] == b"R" and fields[17] == b"7"
+    assert fields[:18] == [f.encode() for f in after[:18]]
+    assert fields[18:] == [" ".join(after[18:]).encode() + b"\n"]
+    assert parallel._stat_fields(str(tmp_path / "none")) == []
+
+
 def test_two_free_cores_give_two_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _fake_machine(tmp_path, "0::/\n", {"cpu.max": "max 100000\n"}, {10: ["S"], 20: ["R", "S"]})
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
