@@ -86,7 +86,9 @@ def neighbour_reason(display: str) -> str | None:
     reason = _NEIGHBOURS.get(name)
     if reason is not None:
         return reason
-    if "/.github/workflows/" in f"/{normal}" or "/.gitea/workflows/" in f"/{normal}":
+    if "workflows/" in normal and (  # (the names made only for a name in such a folder)
+        "/.github/workflows/" in f"/{normal}" or "/.gitea/workflows/" in f"/{normal}"
+    ):
         return "CI workflow"
     if normal.endswith(".circleci/config.yml"):
         return "CircleCI configuration"
@@ -95,6 +97,14 @@ def neighbour_reason(display: str) -> str | None:
     ):
         return "Compose file"
     return None
+
+
+def _last_separator(display: str) -> int:
+    """Where the last separator of ``display`` is (-1 when it has none)."""
+    found = display.rfind(os.sep)
+    if os.altsep is not None:  # Windows: "/" too
+        found = max(found, display.rfind(os.altsep))
+    return found
 
 
 def _within(path: str, root: str) -> bool:
@@ -164,7 +174,16 @@ class RepoModel:
     def scan(cls, displays: Iterable[str], base: str | os.PathLike[str] | None = None) -> RepoModel:
         model = cls(base)
         pending: list[str] = []
+        # the files of one folder (the same text before their last separator) share their
+        # folder, probed with its parents at the first of them: the others are passed over
+        # without making their key (a walk gives hundreds of files a folder, and the key and
+        # folder of each were most of the scan)
+        heads: set[str] = set()
         for display in displays:
+            head = display[: _last_separator(display) + 1]
+            if head in heads:
+                continue
+            heads.add(head)
             folder = os.path.dirname(model.key(display))
             root = model.root_of(folder)
             current = folder
