@@ -59,23 +59,33 @@ def read_input(
             data = _read_at_most(sys.stdin.buffer, limits.max_file_bytes)
             text = None
     else:
+        # a file that discover found regular (walked, or named) comes with its size: its
+        # status is not taken again before the open, whose descriptor's status is checked
+        # (one system call fewer a file); any other file's is, so that a device is never
+        # opened
+        walked = item.size is not None
         try:
-            status = os.stat(location)
-            if stat.S_ISDIR(status.st_mode):
-                return f"{item.display}: is a folder"
-            if not stat.S_ISREG(status.st_mode):
-                return f"{item.display}: not a regular file"  # a FIFO would block forever
-            if status.st_size > limits.max_file_bytes:
-                return _too_large(item, context_only, status.st_size, limits)
+            if not walked:
+                status = os.stat(location)
+                if stat.S_ISDIR(status.st_mode):
+                    return f"{item.display}: is a folder"
+                if not stat.S_ISREG(status.st_mode):
+                    return f"{item.display}: not a regular file"  # a FIFO would block forever
+                if status.st_size > limits.max_file_bytes:
+                    return _too_large(item, context_only, status.st_size, limits)
             # opened without blocking and checked again on the descriptor: a file swapped for
-            # a FIFO after the stat above cannot block the run
+            # a FIFO after the stat above (or the walk's) cannot block the run
             fd, opened = open_regular(location)
             try:
+                if walked and opened.st_size > limits.max_file_bytes:
+                    return _too_large(item, context_only, opened.st_size, limits)
                 # never more than the limit: a file can grow, and /proc files report size 0
                 data = _read_fd(fd, opened.st_size, limits.max_file_bytes)
             finally:
                 os.close(fd)
         except NotRegular:
+            if walked and os.path.isdir(location):  # (a folder since the walk)
+                return f"{item.display}: is a folder"
             return f"{item.display}: not a regular file"
         except OSError as exc:
             return f"{item.display}: cannot read: {exc.strerror or exc}"
