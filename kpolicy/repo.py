@@ -75,15 +75,22 @@ _COMPOSE = (
 _COMPOSE_PREFIXES = ("docker-compose", "compose")
 
 
+# every name that is answered for by itself: one look-up for each file of a run
+_BY_NAME = {
+    **_NEIGHBOURS,
+    CHART_FILE: "Helm chart metadata",
+    "Chart.lock": "Helm chart metadata",
+    **dict.fromkeys(
+        KUSTOMIZATION_FILES, "kustomization (kustomize's own file, not applied to a cluster)"
+    ),
+}
+
+
 def neighbour_reason(display: str) -> str | None:
     """Why a file is not a Kubernetes manifest by its name and folder alone, or None."""
     normal = display.replace(os.sep, "/")
-    name = normal.rsplit("/", 1)[-1]
-    if name in KUSTOMIZATION_FILES:
-        return "kustomization (kustomize's own file, not applied to a cluster)"
-    if name == CHART_FILE or name == "Chart.lock":
-        return "Helm chart metadata"
-    reason = _NEIGHBOURS.get(name)
+    name = normal[normal.rfind("/") + 1 :]
+    reason = _BY_NAME.get(name)
     if reason is not None:
         return reason
     if "workflows/" in normal and (  # (the names made only for a name in such a folder)

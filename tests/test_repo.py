@@ -920,3 +920,31 @@ def test_a_scan_makes_one_key_a_folder_and_the_model_of_file_by_file(
     for display, single in zip(displays, alone, strict=True):
         assert model.skip_reason(display) == single.skip_reason(display)
         assert model.is_patch(display) == single.is_patch(display)
+
+
+def test_a_neighbour_is_known_by_its_name_in_any_folder() -> None:
+    """Each name neighbour_reason knows by itself (kustomizations, chart metadata, CI and tool
+    configuration) is answered for at the top, in a folder and with os.sep, and only as a
+    whole name; a workflow by its folder alone."""
+    from kpolicy.helm import CHART_FILE
+    from kpolicy.kustomize import KUSTOMIZATION_FILES
+    from kpolicy.repo import _NEIGHBOURS, neighbour_reason
+
+    expected = {
+        **_NEIGHBOURS,
+        CHART_FILE: "Helm chart metadata",
+        "Chart.lock": "Helm chart metadata",
+        **{
+            n: "kustomization (kustomize's own file, not applied to a cluster)"
+            for n in KUSTOMIZATION_FILES
+        },
+    }
+    for name, reason in expected.items():
+        for display in (name, f"a/b/{name}", os.path.join("a", "b", name)):
+            assert neighbour_reason(display) == reason
+        assert neighbour_reason(f"a/x{name}") is None
+        assert neighbour_reason(f"{name}/x.yaml") is None
+    assert neighbour_reason(".github/workflows/ci.yaml") == "CI workflow"
+    assert neighbour_reason("a/.gitea/workflows/ci.yml") == "CI workflow"
+    assert neighbour_reason("a/workflows/ci.yaml") is None
+    assert neighbour_reason("a/.circleci/config.yml") == "CircleCI configuration"
