@@ -8,13 +8,14 @@ imports nothing heavy: a replayed run never imports the pipeline.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from kpolicy.records import fields, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # (made where a path is given: a plain run does without pathlib)
     from typing import Final
 
     from kpolicy.lint.options import LintOptions
@@ -134,8 +135,8 @@ class LintCommand:
 
 def _plain(value: object) -> object:
     """``value`` as JSON: paths as strings, tuples as lists."""
-    if isinstance(value, Path):
-        return str(value)
+    if isinstance(value, os.PathLike):  # a Path: its string
+        return os.fspath(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value

@@ -9,7 +9,6 @@ import os
 import sys
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 
 from kpolicy.configfile import pyproject_section
 from kpolicy.errors import UsageError
@@ -22,6 +21,7 @@ from kpolicy.resources import data_dir
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date  # imported where an exemption's until is read, else not at all
+    from pathlib import Path  # a config file's path is one (configfile.find_config makes it)
     from typing import Any
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 CONFIG_NAME = ".kpolicy.yaml"
 
 
-def find_config(start: Path) -> Path | None:
+def find_config(start: str | Path) -> Path | None:
     """The nearest ``.kpolicy.yaml``, or a ``pyproject.toml`` with ``[tool.kpolicy]``."""
     found = find_config_file(os.fspath(start))
     if found is None:

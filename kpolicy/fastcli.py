@@ -18,7 +18,6 @@ both give on many command lines.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -116,7 +115,13 @@ def _value(kind: str, raw: str) -> Any:
         number = int(raw)
         return number if number >= int(kind[5:]) else None
     if kind in ("path", "list-path"):
-        return Path(raw) if raw else None
+        if not raw:
+            return None
+        # only for a path option given: pathlib (with urllib.parse and ipaddress, 3 ms) is
+        # not imported by a run that names none
+        from pathlib import Path
+
+        return Path(raw)
     return raw
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from kpolicy import __version__, escape
 from kpolicy.errors import UsageError
@@ -15,6 +14,7 @@ from kpolicy.hints import cast
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # made where a path is given: a plain run does without pathlib
     from typing import ClassVar, TextIO
 
     from kpolicy.command import LintCommand
@@ -92,6 +92,8 @@ def parse_reports(values: list[str], output: Path | None) -> list[tuple[str, Pat
         if where in seen:
             raise UsageError(f"--report: {target} is also written by {seen[where]}")
         seen[where] = f"--report {value}"
+        from pathlib import Path
+
         reports.append((name, Path(target)))
     return reports
 

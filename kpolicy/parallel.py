@@ -32,9 +32,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 import struct
 import sys
+
+# pickle's C functions, without pickle.py (its pure-Python pickler and unpickler: 4M
+# instructions to import, before the fork, of which a run uses nothing); protocol -1 is
+# pickle.HIGHEST_PROTOCOL
+from _pickle import dumps as _dumps
+from _pickle import loads as _loads
 from collections.abc import Callable, Sequence
 
 from kpolicy.errors import InternalError
@@ -155,7 +160,9 @@ def idle_cores(root: str = "/") -> int:
 
 def _stat_fields(path: str) -> list[bytes]:
     """The fields of a ``/proc`` stat file after the command name (which is in parentheses
-    and may hold spaces and parentheses itself): the state first, the thread count 18th."""
+    and may hold spaces and parentheses itself): the state first, the thread count 18th, the
+    rest of the line unsplit as the 19th (split, its thirty-odd fields were a third of the
+    cost of reading the file, for each of the container's processes, before the fork)."""
     # os.open and one os.read, not open(): no file object and buffer made and dropped for each
     # of the container's processes and threads (a few hundred on a busy machine), before the
     # fork, where every millisecond is serial
@@ -164,7 +171,7 @@ def _stat_fields(path: str) -> list[bytes]:
     except OSError:
         return []
     try:
-        return os.read(fd, 4096).rpartition(b")")[2].split()
+        return os.read(fd, 4096).rpartition(b")")[2].split(None, 18)
     except OSError:
         return []
     finally:
@@ -174,14 +181,48 @@ def _stat_fields(path: str) -> list[bytes]:
 _PF_KTHREAD = 0x00200000  # the kernel-thread bit of a task's flags (the stat file's 9th field)
 
 
+# the inode of the machine's first PID namespace (the kernel's PROC_PID_INIT_INO): a process
+# in it is in no container of its own, and its /proc lists every task of the machine
+_INITIAL_PID_NAMESPACE = b"pid:[4026531836]"
+
+
+def _running_on_the_machine(proc: str) -> int | None:
+    """The machine's threads in state R less this process's own thread, from the running
+    count of ``/proc/loadavg`` (instantaneous, as the kernel's run queues hold it): the count
+    that reading every ``/proc/PID/stat`` gives (a millisecond for a hundred processes,
+    before the fork) when this process is in the machine's first PID namespace and has one
+    thread; else None."""
+    try:
+        if os.readlink(os.fsencode(f"{proc}/self/ns/pid")) != _INITIAL_PID_NAMESPACE:
+            return None
+        own = _stat_fields(f"{proc}/self/stat")
+        if len(own) < 18 or own[17] != b"1":
+            return None  # another thread of its own may be running: the tasks are counted
+        fd = os.open(f"{proc}/loadavg", os.O_RDONLY)
+        try:
+            fields = os.read(fd, 256).split()
+        finally:
+            os.close(fd)
+        running = int(fields[3].partition(b"/")[0])
+    except (OSError, IndexError, ValueError):
+        return None
+    return max(0, running - 1)
+
+
 def others_running(root: str = "/", own: int | None = None) -> float | None:
     """How many other tasks of this container want a core now: the threads in state R
     (running or runnable) in ``/proc``, less this process's own. Inside a container ``/proc``
     shows the container's processes only, whereas ``/proc/loadavg`` is the host's whole load
-    (a busy CI host would make every container serial). The instantaneous count matters: a
-    load average still counts work that ended seconds ago (a previous kpolicy run, say).
-    Elsewhere (no ``/proc``), the one-minute load average less one."""
+    (a busy CI host would make every container serial); in the machine's own PID namespace
+    the two count the same tasks, and when ``/proc/loadavg`` counts none but this process
+    (:func:`_running_on_the_machine`), ``/proc`` is not read; when it counts others, they may
+    be kernel threads, which ``/proc`` tells apart and which are not counted (the kernel's
+    work for a moment). The instantaneous count matters: a load average still
+    counts work that ended seconds ago (a previous kpolicy run, say). Elsewhere (no
+    ``/proc``), the one-minute load average less one."""
     proc = os.path.join(root, "proc")
+    if own is None and _running_on_the_machine(proc) == 0:
+        return 0
     try:
         entries = os.listdir(proc)
     except OSError:
@@ -279,8 +320,8 @@ def run_forked(
     ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
     handlers.
     """
-    dumps = dumps or (lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    loads = loads or pickle.loads
+    dumps = dumps or (lambda value: _dumps(value, protocol=-1))
+    loads = loads or _loads
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
@@ -794,10 +835,8 @@ def load_files(
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
         to_parent, from_child = pack, unpack
-        options["dumps"] = lambda value: pickle.dumps(
-            to_parent(value), protocol=pickle.HIGHEST_PROTOCOL
-        )
-        options["loads"] = lambda data: from_child(pickle.loads(data))  # noqa: S301 - our own child
+        options["dumps"] = lambda value: _dumps(to_parent(value), protocol=-1)
+        options["loads"] = lambda data: from_child(_loads(data))  # our own child's
     return map_forked(
         items,
         costs,

@@ -75,18 +75,27 @@ _COMPOSE = (
 _COMPOSE_PREFIXES = ("docker-compose", "compose")
 
 
+# every name that is answered for by itself: one look-up for each file of a run
+_BY_NAME = {
+    **_NEIGHBOURS,
+    CHART_FILE: "Helm chart metadata",
+    "Chart.lock": "Helm chart metadata",
+    **dict.fromkeys(
+        KUSTOMIZATION_FILES, "kustomization (kustomize's own file, not applied to a cluster)"
+    ),
+}
+
+
 def neighbour_reason(display: str) -> str | None:
     """Why a file is not a Kubernetes manifest by its name and folder alone, or None."""
     normal = display.replace(os.sep, "/")
-    name = normal.rsplit("/", 1)[-1]
-    if name in KUSTOMIZATION_FILES:
-        return "kustomization (kustomize's own file, not applied to a cluster)"
-    if name == CHART_FILE or name == "Chart.lock":
-        return "Helm chart metadata"
-    reason = _NEIGHBOURS.get(name)
+    name = normal[normal.rfind("/") + 1 :]
+    reason = _BY_NAME.get(name)
     if reason is not None:
         return reason
-    if "/.github/workflows/" in f"/{normal}" or "/.gitea/workflows/" in f"/{normal}":
+    if "workflows/" in normal and (  # (the names made only for a name in such a folder)
+        "/.github/workflows/" in f"/{normal}" or "/.gitea/workflows/" in f"/{normal}"
+    ):
         return "CI workflow"
     if normal.endswith(".circleci/config.yml"):
         return "CircleCI configuration"
@@ -95,6 +104,14 @@ def neighbour_reason(display: str) -> str | None:
     ):
         return "Compose file"
     return None
+
+
+def _last_separator(display: str) -> int:
+    """Where the last separator of ``display`` is (-1 when it has none)."""
+    found = display.rfind(os.sep)
+    if os.altsep is not None:  # Windows: "/" too
+        found = max(found, display.rfind(os.altsep))
+    return found
 
 
 def _within(path: str, root: str) -> bool:
@@ -164,7 +181,16 @@ class RepoModel:
     def scan(cls, displays: Iterable[str], base: str | os.PathLike[str] | None = None) -> RepoModel:
         model = cls(base)
         pending: list[str] = []
+        # the files of one folder (the same text before their last separator) share their
+        # folder, probed with its parents at the first of them: the others are passed over
+        # without making their key (a walk gives hundreds of files a folder, and the key and
+        # folder of each were most of the scan)
+        heads: set[str] = set()
         for display in displays:
+            head = display[: _last_separator(display) + 1]
+            if head in heads:
+                continue
+            heads.add(head)
             folder = os.path.dirname(model.key(display))
             root = model.root_of(folder)
             current = folder

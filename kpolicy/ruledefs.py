@@ -6,7 +6,6 @@ import marshal
 import os
 from collections.abc import Mapping
 from functools import cache, cached_property
-from pathlib import Path
 
 from kpolicy.errors import InternalError, UsageError
 from kpolicy.hints import cast
@@ -17,6 +16,7 @@ from kpolicy.resources import data_dir, data_folder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # made where a rule file is parsed: the index needs none
     from typing import Any
 
 DOCS_URL = "https://github.com/kpolicy/kpolicy/blob/main/docs/rules.md"
@@ -254,9 +254,11 @@ def _check_schema(path: Path, check: Mapping[str, Any], positions: PositionTable
         raise UsageError(f"{path}:{span.line}: invalid JSON Schema at {'/'.join(parts)}: {message}")
 
 
-def load_rule_dir(folder: Path, validate: bool = True) -> dict[str, RuleDef]:
+def load_rule_dir(folder: str | Path, validate: bool = True) -> dict[str, RuleDef]:
     """The ``*.yaml`` rule files at the top of ``folder`` (a link to a file outside it is not
     read; the run cache hashes the same list, :func:`kpolicy.fsutil.tree_files`)."""
+    from pathlib import Path
+
     from kpolicy.fsutil import tree_files
 
     rules: dict[str, RuleDef] = {}
@@ -287,6 +289,8 @@ def _fingerprint(raw: bytes) -> list[int]:
 def rule_index(folder: Path) -> dict[str, Any]:
     """The index of the rule files of ``folder``: each file's parsed mapping and the length and
     CRC-32 of its bytes (so that a file edited since the index was written is noticed)."""
+    from pathlib import Path
+
     from kpolicy.fsutil import tree_files
     from kpolicy.load import load_own_file
 
@@ -324,7 +328,7 @@ def _read_all(path: str) -> bytes:
         os.close(fd)
 
 
-def _from_index(folder: Path) -> dict[str, RuleDef] | None:
+def _from_index(folder: str | Path) -> dict[str, RuleDef] | None:
     """The rules of ``folder`` from its index; None when there is none, or when the files
     differ from those it was written from (then they are parsed)."""
     from kpolicy.fsutil import tree_files
@@ -371,7 +375,7 @@ def _from_index(folder: Path) -> dict[str, RuleDef] | None:
 def builtin_rules() -> Mapping[str, RuleDef]:
     # the built-in files are validated by the test suite (tests/test_meta.py), not at every
     # start; their index spares parsing some ninety YAML files at every start
-    folder = data_dir("rules")
+    folder = data_folder("rules")  # a string: a run that parses no rule file makes no Path
     rules = _from_index(folder) or load_rule_dir(folder, validate=False)
     if not rules:
         # an installation without its data (a copied package, a wheel built wrong) would

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kpolicy.discover import Input, discover, discover_names
+from kpolicy.model import Limits
 from tests.test_cli import run
 
 MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
@@ -240,3 +241,48 @@ def test_discover_names_gives_walked_files_as_their_names(
     assert names == [f.display if not f.explicit else f for f in files]
     assert names[:2] == ["a/one.yaml", "a/two.yml"] and isinstance(names[2], Input)
     assert named_statuses == statuses and list(named_statuses) == list(statuses)
+
+
+def test_a_discovered_file_is_read_without_a_second_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that discover found regular (its size known) is opened at once, its descriptor
+    checked: no status of its path first. A file named otherwise (no size) is checked by its
+    status before it is opened, as before; both read alike, and a discovered file that grew
+    past the limit, became a folder or a FIFO since is refused with the same messages."""
+    from kpolicy.lint.inputs import read_input
+    from kpolicy.model import LoadedFile
+
+    limits = Limits()
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    found, _ = discover([str(tmp_path)])
+    assert [item.size for item in found] == [os.path.getsize(tmp_path / "a.yaml")]
+    statted: list[str] = []
+    real_stat = os.stat
+
+    def counting(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        statted.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting)
+    walked = read_input(found[0], False, limits, None)
+    assert statted == []
+    named = read_input(Input(found[0].display, found[0].location), False, limits, None)
+    assert statted == [found[0].location]
+    monkeypatch.undo()
+    assert isinstance(walked, LoadedFile) and isinstance(named, LoadedFile)
+    assert walked.objects[0].data == named.objects[0].data
+    small = Limits(max_file_bytes=10)
+    grown = read_input(found[0], False, small, None)
+    assert grown == read_input(Input(found[0].display, found[0].location), False, small, None)
+    assert isinstance(grown, LoadedFile) and "limit of 10 bytes" in grown.diagnostics[0].message
+    os.remove(tmp_path / "a.yaml")
+    (tmp_path / "a.yaml").mkdir()
+    assert read_input(found[0], False, limits, None) == f"{found[0].display}: is a folder"
+    os.rmdir(tmp_path / "a.yaml")
+    os.mkfifo(tmp_path / "a.yaml")
+    assert read_input(found[0], False, limits, None) == f"{found[0].display}: not a regular file"
+    os.remove(tmp_path / "a.yaml")
+    missing = read_input(found[0], False, limits, None)
+    assert missing == read_input(Input(found[0].display, found[0].location), False, limits, None)
+    assert isinstance(missing, str) and "cannot read" in missing

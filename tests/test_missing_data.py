@@ -19,7 +19,7 @@ def test_no_builtin_rules_is_an_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "rules").mkdir()
-    monkeypatch.setattr(ruledefs, "data_dir", lambda name: tmp_path / name)
+    monkeypatch.setattr(ruledefs, "data_folder", lambda name: str(tmp_path / name))
     ruledefs.builtin_rules.cache_clear()
     try:
         with pytest.raises(InternalError, match="built-in rules are missing"):

@@ -630,6 +630,56 @@ def test_others_running_leaves_out_kernel_threads(tmp_path: Path) -> None:
     assert parallel.others_running(str(tmp_path / "k"), own=99) == 0
 
 
+def test_in_the_machines_pid_namespace_the_running_count_is_read_at_once(tmp_path: Path) -> None:
+    """In the machine's first PID namespace (no container), /proc lists every task, and
+    /proc/loadavg counts its running ones at once: when it counts none but this process's own
+    thread, no task's stat is read. When it counts others (kernel threads among them, which
+    only /proc tells apart), in another namespace (a container), or with threads of its own,
+    the tasks of /proc are counted as before."""
+    _fake_machine(tmp_path, "0::/\n", {}, {10: ["R"], 20: ["R", "R"], 30: ["S"], 40: ["R"]}, (40,))
+    proc = tmp_path / "proc"
+    (proc / "loadavg").write_text("0.50 0.40 0.30 1/180 4242\n")
+    rest = " 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 {} 0\n"
+    (proc / "self" / "stat").write_text("99 (python3) R" + rest.format(1))
+    (proc / "self" / "ns").mkdir()
+    (proc / "self" / "ns" / "pid").symlink_to("pid:[4026531836]")
+    assert parallel.others_running(str(tmp_path)) == 0  # /proc's tasks not read
+    assert parallel.others_running(str(tmp_path), own=10) == 2  # a given process: counted
+    (proc / "loadavg").write_text("0.50 0.40 0.30 8/180 4242\n")
+    assert parallel.others_running(str(tmp_path)) == 3  # the kernel thread 40 left out
+    (proc / "loadavg").write_text("0.50 0.40 0.30 1/180 4242\n")
+    (proc / "self" / "stat").write_text("99 (python3) R" + rest.format(3))
+    assert parallel.others_running(str(tmp_path)) == 3
+    (proc / "self" / "stat").write_text("99 (python3) R" + rest.format(1))
+    (proc / "self" / "ns" / "pid").unlink()
+    (proc / "self" / "ns" / "pid").symlink_to("pid:[4026532211]")
+    assert parallel.others_running(str(tmp_path)) == 3
+    (proc / "self" / "ns" / "pid").unlink()
+    assert parallel.others_running(str(tmp_path)) == 3
+    if os.path.exists("/proc/loadavg") and os.readlink("/proc/self/ns/pid") == "pid:[4026531836]":
+        import subprocess
+        import sys
+
+        # a process of one thread (this one has the test runner's threads too)
+        script = "from kpolicy import parallel; print(parallel._running_on_the_machine('/proc'))"
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        assert done.stdout.strip().isdigit()
+
+
+def test_stat_fields_are_split_up_to_the_thread_count(tmp_path: Path) -> None:
+    """A ``/proc`` stat line is split after its command name (which may hold spaces and
+    parentheses) only as far as the thread count (the 18th field): the rest stays one field."""
+    after = ["R", *map(str, range(1, 17)), "7", *map(str, range(100, 134))]
+    (tmp_path / "stat").write_text(f"123 (a) b (c d) {' '.join(after)}\n")
+    fields = parallel._stat_fields(str(tmp_path / "stat"))
+    assert fields[0] == b"R" and fields[17] == b"7"
+    assert fields[:18] == [f.encode() for f in after[:18]]
+    assert fields[18:] == [" ".join(after[18:]).encode() + b"\n"]
+    assert parallel._stat_fields(str(tmp_path / "none")) == []
+
+
 def test_two_free_cores_give_two_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _fake_machine(tmp_path, "0::/\n", {"cpu.max": "max 100000\n"}, {10: ["S"], 20: ["R", "S"]})
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
@@ -817,7 +867,7 @@ def test_a_worker_collects_once_its_answers_add_up_to_collect_bytes(
 
 
 def test_the_parent_imports_before_forking_only_what_the_workers_use() -> None:
-    """``kpolicy.parallel`` imports at the top only what a worker uses (pickle): a failure's
+    """``kpolicy.parallel`` imports at the top only what a worker uses (_pickle): a failure's
     traceback, signals, the collector's selectors and thread, the large input's memory maps and
     typing are imported where they are used, never in the serial time before the fork."""
     import subprocess

@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from kpolicy import repo as repo_module
 from kpolicy.repo import RepoModel
 from tests.conftest import ROOT
 from tests.test_cli import BAD, GOOD, run
@@ -846,3 +847,104 @@ def test_a_repository_that_adapts_no_file_leaves_every_file_as_read(
     assert model.adapts_files() is (
         "base/kustomization.yaml" in files or "overlays/prod/kustomization.yaml" in files
     )
+
+
+def _model_state(model: RepoModel) -> tuple[object, ...]:
+    return (
+        sorted(model._probes.items()),
+        sorted(model._roots.items()),
+        sorted(model.charts),
+        sorted(model.kustomizations),
+        sorted(model._patch_users),
+        sorted(model._members),
+        sorted(model._roles.items()),
+        sorted(model.files_read),
+    )
+
+
+def test_a_scan_makes_one_key_a_folder_and_the_model_of_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files of one folder (named with the same text before their last separator) share
+    its probes: the scan makes the key of the first of them only, and the model is the one
+    made by scanning every file on its own, whatever the spelling of their folders."""
+    write(
+        tmp_path,
+        {
+            **OVERLAY,
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart/templates/a.yaml": DEPLOYMENT,
+            "chart/templates/b.yaml": DEPLOYMENT,
+            "plain/a.yaml": DEPLOYMENT,
+            "plain/b.yaml": DEPLOYMENT,
+        },
+    )
+    displays = [
+        "plain/a.yaml",
+        "plain/b.yaml",
+        "./plain/b.yaml",
+        "plain/../plain/a.yaml",
+        "chart/templates/a.yaml",
+        "chart/templates/b.yaml",
+        "overlays/prod/replicas.yaml",
+        "base/deployment.yaml",
+        "top.yaml",
+        "other.yaml",
+    ]
+    alone = [RepoModel.scan([display], tmp_path) for display in displays]
+    keys: list[str] = []
+    real_key = RepoModel.key
+
+    def counting(self: RepoModel, display: str) -> str:
+        keys.append(display)
+        return real_key(self, display)
+
+    monkeypatch.setattr(RepoModel, "key", counting)
+    model = RepoModel.scan(displays, tmp_path)
+    assert keys == [
+        "plain/a.yaml",
+        "./plain/b.yaml",
+        "plain/../plain/a.yaml",
+        "chart/templates/a.yaml",
+        "overlays/prod/replicas.yaml",
+        "base/deployment.yaml",
+        "top.yaml",
+    ]
+    monkeypatch.undo()
+    # the general path: every file's key and folder made (each file its own group)
+    monkeypatch.setattr(repo_module, "_last_separator", lambda display: len(display) - 1)
+    general = RepoModel.scan(displays, tmp_path)
+    monkeypatch.undo()
+    assert _model_state(model) == _model_state(general)
+    assert model.charts and model.kustomizations and model.patch_files()
+    for display, single in zip(displays, alone, strict=True):
+        assert model.skip_reason(display) == single.skip_reason(display)
+        assert model.is_patch(display) == single.is_patch(display)
+
+
+def test_a_neighbour_is_known_by_its_name_in_any_folder() -> None:
+    """Each name neighbour_reason knows by itself (kustomizations, chart metadata, CI and tool
+    configuration) is answered for at the top, in a folder and with os.sep, and only as a
+    whole name; a workflow by its folder alone."""
+    from kpolicy.helm import CHART_FILE
+    from kpolicy.kustomize import KUSTOMIZATION_FILES
+    from kpolicy.repo import _NEIGHBOURS, neighbour_reason
+
+    expected = {
+        **_NEIGHBOURS,
+        CHART_FILE: "Helm chart metadata",
+        "Chart.lock": "Helm chart metadata",
+        **{
+            n: "kustomization (kustomize's own file, not applied to a cluster)"
+            for n in KUSTOMIZATION_FILES
+        },
+    }
+    for name, reason in expected.items():
+        for display in (name, f"a/b/{name}", os.path.join("a", "b", name)):
+            assert neighbour_reason(display) == reason
+        assert neighbour_reason(f"a/x{name}") is None
+        assert neighbour_reason(f"{name}/x.yaml") is None
+    assert neighbour_reason(".github/workflows/ci.yaml") == "CI workflow"
+    assert neighbour_reason("a/.gitea/workflows/ci.yml") == "CI workflow"
+    assert neighbour_reason("a/workflows/ci.yaml") is None
+    assert neighbour_reason("a/.circleci/config.yml") == "CircleCI configuration"

@@ -117,6 +117,9 @@ NOT_AT_START_UP = {
     "binascii": "base64 values of the byte format only",
     "datetime": "an exemption's until (and SARIF's time stamps) only (1-1.5 ms)",
     "kpolicy.baseline": "--baseline and --write-baseline only",
+    "pathlib": "names are strings on the lint path: a Path is made where a path option is given",
+    "urllib": "pathlib's, and SARIF's URIs (escape.uri_path)",
+    "ipaddress": "urllib.parse's (with it and pathlib, 3 ms)",
 }
 
 
@@ -149,6 +152,40 @@ def test_one_file_lint_imports_only_what_it_uses(tmp_path: Path) -> None:
         and cls not in RECORDS
     ]
     assert plain == []
+
+
+def test_a_parallel_lint_imports_neither_pathlib_nor_pickle_py(tmp_path: Path) -> None:
+    """Before the fork every import is serial: a parallel run names its files with strings
+    (no pathlib, urllib.parse, ipaddress) and its workers pickle with the C pickler alone
+    (``_pickle``, not pickle.py's Python pickler). The session's working folder is still a
+    Path where asked (a baseline, fixes)."""
+    documents = [
+        SMALL_DEPLOYMENT.replace("name: web\n", f"name: web{index}\n") for index in range(80)
+    ]
+    for number in range(8):  # past parallel.MIN_PARALLEL_BYTES and MIN_PARALLEL_FILES
+        (tmp_path / f"d{number}.yaml").write_text("---\n".join(documents))
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "-j", "2", "."], tmp_path
+    )
+    assert "selectors" in modules  # the parent gathered a worker's answers
+    assert len(json.loads(out)["diagnostics"]) >= 8 * 80
+    assert {"pathlib", "urllib.parse", "ipaddress", "pickle"} & modules == set()
+    assert "_pickle" in modules
+
+
+def test_the_session_folder_is_a_string_and_its_cwd_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpolicy.lint import LintOptions, build_session
+
+    monkeypatch.chdir(tmp_path)
+    session = build_session(LintOptions())
+    assert session.folder == os.getcwd()
+    assert session.cwd == Path.cwd()
+    (tmp_path / "sub").mkdir()
+    session = build_session(LintOptions(cwd=tmp_path / "sub"))
+    assert session.folder == str(tmp_path / "sub")
+    assert session.cwd == tmp_path / "sub"
 
 
 SMALL_CRONJOB = """\

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from operator import attrgetter
-from pathlib import Path
 
 from kpolicy.engine import Engine
 from kpolicy.helm import TemplateOrigins, is_hook
@@ -38,6 +38,7 @@ from kpolicy.suppress import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # a plain run does without pathlib (gather_inputs's base is a str)
     from typing import Any
 
 
@@ -68,7 +69,7 @@ def _check_files(
     errors: Sequence[str] = (),
     local: Sequence[LocalFindings | None] | None = None,
     extra: Sequence[Diagnostic] = (),
-    base: Path | None = None,
+    base: str | Path | None = None,
     repo: RepoModel | None = None,
     context_findings: bool = True,
     new_run: bool = True,
@@ -104,7 +105,7 @@ def _check_files(
     context = rule_context(session, index, nodes, run_schemas(session, index))
     engine = Engine(session.active, context, debug=debug)
     early = local if local is not None else [None] * len(loaded)
-    origins = TemplateOrigins(str(base or Path.cwd()), session.limits.max_file_bytes)
+    origins = TemplateOrigins(str(base or os.getcwd()), session.limits.max_file_bytes)
     per_file = [
         _check_file(engine, file, session, found, origins)
         for file, found in zip(loaded, early, strict=True)

@@ -6,7 +6,6 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.errors import UsageError
@@ -38,6 +37,7 @@ from kpolicy.suppress import Suppressor, read_directives
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # a plain run does without pathlib (with urllib.parse, 3 ms)
     from typing import BinaryIO
 
 
@@ -59,23 +59,33 @@ def read_input(
             data = _read_at_most(sys.stdin.buffer, limits.max_file_bytes)
             text = None
     else:
+        # a file that discover found regular (walked, or named) comes with its size: its
+        # status is not taken again before the open, whose descriptor's status is checked
+        # (one system call fewer a file); any other file's is, so that a device is never
+        # opened
+        walked = item.size is not None
         try:
-            status = os.stat(location)
-            if stat.S_ISDIR(status.st_mode):
-                return f"{item.display}: is a folder"
-            if not stat.S_ISREG(status.st_mode):
-                return f"{item.display}: not a regular file"  # a FIFO would block forever
-            if status.st_size > limits.max_file_bytes:
-                return _too_large(item, context_only, status.st_size, limits)
+            if not walked:
+                status = os.stat(location)
+                if stat.S_ISDIR(status.st_mode):
+                    return f"{item.display}: is a folder"
+                if not stat.S_ISREG(status.st_mode):
+                    return f"{item.display}: not a regular file"  # a FIFO would block forever
+                if status.st_size > limits.max_file_bytes:
+                    return _too_large(item, context_only, status.st_size, limits)
             # opened without blocking and checked again on the descriptor: a file swapped for
-            # a FIFO after the stat above cannot block the run
+            # a FIFO after the stat above (or the walk's) cannot block the run
             fd, opened = open_regular(location)
             try:
+                if walked and opened.st_size > limits.max_file_bytes:
+                    return _too_large(item, context_only, opened.st_size, limits)
                 # never more than the limit: a file can grow, and /proc files report size 0
                 data = _read_fd(fd, opened.st_size, limits.max_file_bytes)
             finally:
                 os.close(fd)
         except NotRegular:
+            if walked and os.path.isdir(location):  # (a folder since the walk)
+                return f"{item.display}: is a folder"
             return f"{item.display}: not a regular file"
         except OSError as exc:
             return f"{item.display}: cannot read: {exc.strerror or exc}"
@@ -206,7 +216,7 @@ def build_kustomize(folder: str, limits: Limits) -> KustomizeBuild:
 
 def shapeless_reason(item: Input, result: LoadedFile, repo: RepoModel) -> str:
     """Why a file that holds no Kubernetes object is skipped."""
-    if item.path is not None and repo.is_patch(item.display):
+    if item.location is not None and repo.is_patch(item.display):
         users = repo.patch_users(item.display)
         named = os.path.relpath(users[0].file, repo.base) if users else "a kustomization"
         return f"kustomize patch without an object (a JSON patch), named by {named}"
@@ -330,7 +340,7 @@ class Gathered:
     errors: list[str]
     read_also: list[str]  # files read to decide (.gitignore, kustomizations, charts)
     repo: RepoModel
-    base: Path
+    base: str  # the working folder (LintOptions.cwd, else the process's)
     unrendered: dict[str, int]  # chart folder → its templates among the inputs
 
 
@@ -365,7 +375,7 @@ def gather_inputs(options: LintOptions, session: Session) -> Gathered:
         read=read_also,
     )
     errors.extend(context_errors)
-    base = options.cwd or Path.cwd()
+    base = os.fspath(options.cwd) if options.cwd else os.getcwd()
     repo = RepoModel.scan(
         [i.display for i in (*inputs, *context_inputs) if i.location is not None], base
     )
@@ -377,7 +387,9 @@ def gather_inputs(options: LintOptions, session: Session) -> Gathered:
     # the baseline (in use, or the config's, which --write-baseline replaces) is kpolicy's
     # own file: never read as a manifest (it may be larger than a manifest may be)
     baseline_path = options.baseline or config.baseline
-    baseline_file = file_identity(base / baseline_path) if baseline_path is not None else None
+    baseline_file = (
+        file_identity(os.path.join(base, baseline_path)) if baseline_path is not None else None
+    )
     baseline_name = baseline_path.name if baseline_path is not None else ""
 
     def is_baseline(item: Input) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from kpolicy.model import (
     Limits,
@@ -13,6 +12,7 @@ from kpolicy.records import field, record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date  # (not imported by a run whose config has no exemption's until)
+    from pathlib import Path  # (made where a path is given: a plain run does without pathlib)
 
 FAIL_LEVELS = ("error", "warning", "info", "never")
 

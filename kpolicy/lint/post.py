@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence, Set
-from pathlib import Path
 
 from kpolicy.discover import Input
 from kpolicy.engine import INTERNAL_ERROR
@@ -107,7 +106,7 @@ def placed_on_sources(
 
     def source_of(path: str) -> LoadedFile | None:
         if path not in sources:
-            found = read_input(Input(_display_under(path, base), Path(path)), False, limits, None)
+            found = read_input(Input(_display_under(path, base), path), False, limits, None)
             sources[path] = found if isinstance(found, LoadedFile) else None
         return sources[path]
 

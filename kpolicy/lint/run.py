@@ -308,11 +308,13 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
         return replace(obj, data=NamesOnly(kept), positions=table)
     # the parent reads a definition's schemas once (lint.session.run_schemas): packed till then
     packed = PackedWhole(kept)
-    import pickle  # only where a definition is packed: not on a one-file run's path
+    # only where a definition is packed: not on a one-file run's path (the C pickler, as
+    # kpolicy.parallel's)
+    from _pickle import dumps
 
     from kpolicy.schema.custom import crd_schemas
 
-    packed.packed = pickle.dumps(obj.data, protocol=pickle.HIGHEST_PROTOCOL)
+    packed.packed = dumps(obj.data, protocol=-1)
     # which kinds it gives, so that the parent unpacks only the definitions of kinds in use
     try:
         packed.served = tuple(crd_schemas(obj.data))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from pathlib import Path
 
 from kpolicy.checks import Reads, RuleContext, SchemaService, registry
 from kpolicy.config import Config, check_rule_ids, load_config
@@ -28,6 +28,7 @@ from kpolicy.versions import DEFAULT_VERSION, check_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # made where asked: a plain run does without pathlib (3 ms)
     from typing import Any
 
     from kpolicy.baseline import Baseline
@@ -47,7 +48,8 @@ class Session:
     schema_dir: Path | None = None
     suppression: SuppressionPolicy = field(default_factory=SuppressionPolicy)
     baseline: Baseline | None = None
-    cwd: Path = field(default_factory=Path.cwd)  # what reported file names are relative to
+    # what reported file names are relative to (the working folder); :attr:`cwd` as a Path
+    folder: str = field(default_factory=os.getcwd)
     warnings: tuple[str, ...] = ()  # one-line warnings about the config (expired exemptions)
     fixes: bool = True  # LintOptions.fixes
 
@@ -61,6 +63,13 @@ class Session:
             if rule.family == "schema" and rule.builtin
         )
 
+    @cached_property
+    def cwd(self) -> Path:
+        """:attr:`folder` as a Path, made when a baseline or a fix asks for it."""
+        from pathlib import Path
+
+        return Path(self.folder)
+
 
 def resolve_config(options: LintOptions) -> Config:
     if options.config_path is not None:
@@ -68,7 +77,7 @@ def resolve_config(options: LintOptions) -> Config:
             raise UsageError(f"{options.config_path}: config file not found")
         return load_config(options.config_path)
     if options.use_config_discovery:
-        return load_config(find_config(options.cwd or Path.cwd()))
+        return load_config(find_config(options.cwd or os.getcwd()))
     return Config()
 
 
@@ -161,7 +170,7 @@ def build_session(options: LintOptions) -> Session:
     )
     if options.schema_dir is not None and not options.schema_dir.is_dir():
         raise UsageError(f"{options.schema_dir}: schema folder not found")
-    cwd = options.cwd or Path.cwd()
+    folder = os.fspath(options.cwd) if options.cwd else os.getcwd()
     # today's date only where an exemption has an `until` (else datetime is not imported)
     dated = any(e.until is not None for e in config.exemptions)
     today = options.today
@@ -187,7 +196,9 @@ def build_session(options: LintOptions) -> Session:
     baseline = None
     baseline_path = options.baseline or config.baseline
     if options.use_baseline and baseline_path is not None:
-        baseline = read_baseline(baseline_path, cwd)
+        from pathlib import Path
+
+        baseline = read_baseline(baseline_path, Path(folder))
     return Session(
         config=config,
         rules=rules,
@@ -199,7 +210,7 @@ def build_session(options: LintOptions) -> Session:
         schema_dir=options.schema_dir,
         suppression=suppression,
         baseline=baseline,
-        cwd=cwd,
+        folder=folder,
         warnings=warnings,
         fixes=options.fixes,
     )

@@ -10,10 +10,11 @@ import _thread
 import functools
 import json
 import marshal
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from kpolicy.resources import data_dir
+from kpolicy.fsutil import data_folder
 from kpolicy.versions import SUPPORTED_VERSIONS
 
 TYPE_CHECKING = False
@@ -22,13 +23,14 @@ if TYPE_CHECKING:
 
     from jsonschema.protocols import Validator
 
-SCHEMAS_DIR: Final = data_dir("schemas")
-BUNDLE_DIR: Final = SCHEMAS_DIR / "k8s"
-OVERLAY_PATH: Final = SCHEMAS_DIR / "overlay.yaml"
-OVERLAY_JSON_PATH: Final = SCHEMAS_DIR / "overlay.json"
+# names as strings: a run does without pathlib (with urllib.parse and ipaddress, 3 ms)
+SCHEMAS_DIR: Final = data_folder("schemas")
+BUNDLE_DIR: Final = os.path.join(SCHEMAS_DIR, "k8s")
+OVERLAY_PATH: Final = os.path.join(SCHEMAS_DIR, "overlay.yaml")
+OVERLAY_JSON_PATH: Final = os.path.join(SCHEMAS_DIR, "overlay.json")
 OBJECT_META: Final = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 # each version's compiled form (tools/gen_compiled_schemas.py), see :func:`compiled_payload`
-COMPILED_DIR: Final = SCHEMAS_DIR / "compiled"
+COMPILED_DIR: Final = os.path.join(SCHEMAS_DIR, "compiled")
 COMPILED_FORMAT: Final = "kpolicy compiled schemas 2"
 
 # the kinds most inputs have, compiled ahead (COMPILED_DIR) and prepared before workers fork
@@ -84,16 +86,21 @@ class UnsupportedVersion(ValueError):
 # :class:`Version`), and the index then; a run whose kinds all come compiled reads neither.
 
 
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
 @functools.cache
 def _index() -> dict[str, Any]:
-    loaded = json.loads((BUNDLE_DIR / "index.json").read_text(encoding="utf-8"))
+    loaded = json.loads(_read_text(os.path.join(BUNDLE_DIR, "index.json")))
     assert isinstance(loaded, dict)
     return loaded
 
 
 @functools.cache
 def _store_text() -> str:
-    return (BUNDLE_DIR / "definitions.jsonl").read_text(encoding="utf-8")
+    return _read_text(os.path.join(BUNDLE_DIR, "definitions.jsonl"))
 
 
 @functools.cache
@@ -147,7 +154,7 @@ def _pick(ranges: object, minor: int) -> str | None:
 def load_overlay() -> dict[str, Any]:
     """schemas/overlay.yaml as written to schemas/overlay.json by tools/gen_schemas.py
     (``--overlay``): parsing the YAML itself took longer than building a kind's schemas."""
-    loaded = json.loads(OVERLAY_JSON_PATH.read_text(encoding="utf-8"))
+    loaded = json.loads(_read_text(OVERLAY_JSON_PATH))
     assert isinstance(loaded, dict)
     return loaded
 
@@ -585,7 +592,7 @@ def _read_compiled(name: str, version: str) -> tuple[Any, ...] | None:
     """The parts after the format and version of a file of ``COMPILED_DIR``; None where
     there is none or it does not read back."""
     try:
-        with open(COMPILED_DIR / name, "rb") as handle:
+        with open(os.path.join(COMPILED_DIR, name), "rb") as handle:
             # package data written by the generator, as trusted as the package's own code
             loaded = marshal.loads(handle.read())  # noqa: S302
     except (OSError, ValueError, EOFError, TypeError):

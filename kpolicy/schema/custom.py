@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from kpolicy.schema.bundle import make_strict
 from kpolicy.schema.formats import CUSTOM_FORMATS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # --schema-dir only: a plain run does without pathlib
     from typing import Any, Final
 
 # what convert_custom leaves out of a node: documentation, defaults, CEL rules (checked by the
@@ -161,6 +161,8 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
     may be shortened to its first label: ``deployment-apps-v1.json``,
     ``clusterrole-rbac-v1.json``; ``service-v1.json`` is the core group).
     """
+    from pathlib import Path
+
     from kpolicy.fsutil import read_regular, tree_files
     from kpolicy.model import Limits
 
@@ -198,6 +200,7 @@ def load_schema_dir(path: str | Path) -> dict[tuple[str | None, str, str], dict[
 
 def folder_registry(roots: Iterable[Path]) -> Any:
     """Resolves ``file:`` references to JSON files inside the schema folders ``roots``."""
+    from pathlib import Path
     from urllib.parse import unquote, urlsplit
 
     from referencing import Registry, Resource

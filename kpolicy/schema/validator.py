@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 
 from kpolicy.patterns import (
     PATTERN_TIMEOUT,
@@ -32,6 +31,7 @@ from kpolicy.schema.problems import ProblemFields, SchemaProblem, show
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # --schema-dir only: a plain run does without pathlib
     from typing import Any, Final
 
 if TYPE_CHECKING:  # jsonschema is imported on first use: a valid document never needs it
@@ -83,6 +83,8 @@ class SchemaValidator:
 
     def with_schema_dir(self, path: str | Path) -> SchemaValidator:
         """A new validator that also uses the kubeconform-style schemas of a folder."""
+        from pathlib import Path
+
         derived = self._derive()
         derived._schema_dir = {**self._schema_dir, **load_schema_dir(path)}
         derived._schema_roots = (*self._schema_roots, Path(path))

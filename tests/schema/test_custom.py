@@ -161,20 +161,20 @@ def test_a_packed_crd_is_unpacked_only_when_one_of_its_kinds_is_validated(
     """A definition packed by a worker says which kinds it gives; the parent unpacks it the
     first time an object of one of them is validated, never for a kind of another
     definition, and validates exactly as with the definition itself."""
-    import pickle
+    import _pickle  # kpolicy.index unpacks with the C unpickler itself
 
     other = load(CRD)
     other["metadata"]["name"] = "restores.ops.example.com"
     other["spec"]["names"] = {"plural": "restores", "kind": "Restore"}
     unpacked: list[object] = []
-    real_loads = pickle.loads
+    real_loads = _pickle.loads
 
     def counting(data: bytes) -> object:
         found = real_loads(data)
         unpacked.append(found)
         return found
 
-    monkeypatch.setattr(pickle, "loads", counting)
+    monkeypatch.setattr(_pickle, "loads", counting)
     validator = SchemaValidator.for_version("1.37").with_crds([_packed(load(CRD)), _packed(other)])
     assert not validator.has_schema("ops.example.com/v1alpha1", "Backup")  # not served
     assert unpacked == []

@@ -408,13 +408,14 @@ def test_quantity_pattern_of_the_overlay_agrees_with_the_parser() -> None:
 def test_overlay_json_is_written_from_the_yaml() -> None:
     """kpolicy reads schemas/overlay.json; schemas/overlay.yaml is what people edit."""
     import json
+    from pathlib import Path
 
     import yaml
 
     from kpolicy.schema import OVERLAY_JSON_PATH, OVERLAY_PATH
 
-    written = json.loads(OVERLAY_JSON_PATH.read_text(encoding="utf-8"))
+    written = json.loads(Path(OVERLAY_JSON_PATH).read_text(encoding="utf-8"))
     written.pop("generated")
-    assert written == yaml.safe_load(OVERLAY_PATH.read_text(encoding="utf-8")), (
+    assert written == yaml.safe_load(Path(OVERLAY_PATH).read_text(encoding="utf-8")), (
         "schemas/overlay.json is stale: run python tools/gen_schemas.py --overlay"
     )
