@@ -887,6 +887,179 @@ node_bound(PyObject *module, PyObject *chunk)
     return PyLong_FromSsize_t(2 * (count + 2));
 }
 
+/* present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown): the
+ * properties loop of kpolicy.schema.lite's object node (lite._present_of, which it stands in
+ * for, the same result and the same calls of sub_of in the same order): for each key of the
+ * dict instance, in its order, its property (subs[key], else sub_of(key), which makes it: a
+ * (place, explainer, leaf classes) tuple, or None for a key that is not a property); a key that
+ * is none sets unknown; a property's (place, explainer, key, record, value) is listed unless
+ * shallow and the value's class is one of its leaf classes. The record of the first key is
+ * child (-1: not known, and so is every key's), each next one after the previous one's subtree
+ * (sizes[record] records). The list is sorted (by place). */
+static PyObject *
+present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "present_of takes 6 arguments");
+        return NULL;
+    }
+    PyObject *instance = args[0], *subs = args[1], *sub_of = args[2], *sizes = args[4];
+    if (!PyDict_CheckExact(instance) || !PyDict_CheckExact(subs)) {
+        PyErr_SetString(PyExc_TypeError, "present_of takes a dict and a dict");
+        return NULL;
+    }
+    int shallow = PyObject_IsTrue(args[3]);
+    if (shallow < 0)
+        return NULL;
+    Py_ssize_t child = PyLong_AsSsize_t(args[5]);
+    if (child == -1 && PyErr_Occurred())
+        return NULL;
+    /* the sizes as numbers when they are an array of "H" or "i" (as the loaders make them) */
+    Py_buffer view;
+    int viewed = 0, wide = 0;
+    if (child >= 0 && PyObject_CheckBuffer(sizes)) {
+        if (PyObject_GetBuffer(sizes, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        viewed = 1;
+        if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
+            wide = 0;
+        else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
+            wide = 1;
+        else {
+            PyBuffer_Release(&view);
+            viewed = 0;
+        }
+    }
+    Py_ssize_t count = viewed ? view.len / view.itemsize : 0;
+    PyObject *present = PyList_New(0);
+    if (present == NULL)
+        goto failed;
+    int unknown = 0;
+    Py_ssize_t position = 0;
+    PyObject *name, *item;
+    while (PyDict_Next(instance, &position, &name, &item)) {
+        Py_INCREF(name);
+        Py_INCREF(item);
+        PyObject *found = PyDict_GetItemWithError(subs, name);
+        if (found != NULL)
+            Py_INCREF(found);
+        else if (PyErr_Occurred())
+            goto failed_item;
+        int truth = found == NULL ? 0 : PyObject_IsTrue(found);
+        if (truth < 0) {
+            Py_DECREF(found);
+            goto failed_item;
+        }
+        if (!truth) {
+            Py_XDECREF(found);
+            found = PyObject_CallOneArg(sub_of, name);
+            if (found == NULL)
+                goto failed_item;
+        }
+        if (found == Py_None)
+            unknown = 1;
+        else {
+            if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) < 3) {
+                PyErr_SetString(PyExc_TypeError, "a property is a (place, explainer, leaf) tuple");
+                Py_DECREF(found);
+                goto failed_item;
+            }
+            int listed = 1;
+            if (shallow) {
+                /* (item.__class__: its type for the classes the loader makes) */
+                PyObject *cls;
+                if (PyUnicode_CheckExact(item) || PyLong_CheckExact(item) ||
+                    PyDict_CheckExact(item) || PyList_CheckExact(item) || PyBool_Check(item) ||
+                    PyFloat_CheckExact(item) || item == Py_None)
+                    cls = Py_NewRef((PyObject *)Py_TYPE(item));
+                else if ((cls = PyObject_GetAttrString(item, "__class__")) == NULL) {
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+                int leaf = PySequence_Contains(PyTuple_GET_ITEM(found, 2), cls);
+                Py_DECREF(cls);
+                if (leaf < 0) {
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+                listed = !leaf;
+            }
+            if (listed) {
+                PyObject *record = PyLong_FromSsize_t(child >= 0 ? child : -1);
+                PyObject *entry = record == NULL ? NULL : PyTuple_New(5);
+                if (entry == NULL) {
+                    Py_XDECREF(record);
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+                PyObject *place = PyTuple_GET_ITEM(found, 0), *sub = PyTuple_GET_ITEM(found, 1);
+                Py_INCREF(place);
+                Py_INCREF(sub);
+                Py_INCREF(name);
+                Py_INCREF(item);
+                PyTuple_SET_ITEM(entry, 0, place);
+                PyTuple_SET_ITEM(entry, 1, sub);
+                PyTuple_SET_ITEM(entry, 2, name);
+                PyTuple_SET_ITEM(entry, 3, record);
+                PyTuple_SET_ITEM(entry, 4, item);
+                int appended = PyList_Append(present, entry);
+                Py_DECREF(entry);
+                if (appended < 0) {
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+            }
+        }
+        Py_DECREF(found);
+        Py_DECREF(name);
+        Py_DECREF(item);
+        if (child >= 0) {
+            /* the next key's record follows this one's subtree */
+            Py_ssize_t size;
+            if (viewed) {
+                if (child >= count) {
+                    PyErr_SetString(PyExc_IndexError, "array index out of range");
+                    goto failed;
+                }
+                size = wide ? ((int *)view.buf)[child] : ((unsigned short *)view.buf)[child];
+            }
+            else {
+                PyObject *got = PySequence_GetItem(sizes, child);
+                if (got == NULL)
+                    goto failed;
+                size = PyLong_AsSsize_t(got);
+                Py_DECREF(got);
+                if (size == -1 && PyErr_Occurred())
+                    goto failed;
+            }
+            child += size;
+        }
+    }
+    if (viewed)
+        PyBuffer_Release(&view);
+    if (PyList_GET_SIZE(present) > 1 && PyList_Sort(present) < 0) {
+        Py_DECREF(present);
+        return NULL;
+    }
+    PyObject *result = PyTuple_New(2);
+    if (result == NULL) {
+        Py_DECREF(present);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 0, present);
+    PyTuple_SET_ITEM(result, 1, Py_NewRef(unknown ? Py_True : Py_False));
+    return result;
+
+failed_item:
+    Py_DECREF(name);
+    Py_DECREF(item);
+failed:
+    if (viewed)
+        PyBuffer_Release(&view);
+    Py_XDECREF(present);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -895,6 +1068,8 @@ static PyMethodDef methods[] = {
     {"load_chunk", (PyCFunction)(void (*)(void))load_chunk, METH_FASTCALL,
      "load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) -> "
      "list of (value, records) or None"},
+    {"present_of", (PyCFunction)(void (*)(void))present_of, METH_FASTCALL,
+     "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -15,6 +15,7 @@ the two on generated schemas and instances.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
@@ -442,6 +443,9 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 # -- the compiled explanation of the built-in schemas -------------------------------------------
 
+# (a child's path is made as ``path + (key,)``, one tuple, where ``(*path, key)``, which ruff's
+# RUF005 prefers, builds a list first: half the instructions, once a node met)
+
 # (instance, its path, its record (-1: not known), where its errors go)
 Explainer = Callable[["Any", Path, int, "_Found"], None]
 # (a type error's types, its instance, path and record) → what is found in its place: a
@@ -809,6 +813,61 @@ _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalPrope
 _PLAIN_CLASSES = frozenset(cls for classes in _TYPE_CLASSES.values() for cls in classes)
 
 
+def _present_of(
+    instance: dict[Any, Any],
+    subs: dict[str, _Property],
+    sub_of: Callable[[Any], _Property | None],
+    shallow: bool,
+    sizes: Any,
+    child: int,
+) -> tuple[list[tuple[int, _Node, Any, int, Any]], bool]:
+    """The properties that a mapping of an object node has, in the schema's order (as
+    jsonschema reports them), found from its own keys (an object has a few of the dozens
+    named): each as (its place, its explainer, its key, its record, its value), but a value
+    of its leaf's types when ``shallow`` (it has no error: not even listed); and whether a key
+    is not among the properties. The first key's record is ``child`` (-1: not known, nor is
+    any), each next one's follows the previous key's subtree (``sizes``). ``kpolicy._cload``'s
+    ``present_of`` is this loop in C (the same list, the same calls of ``sub_of``)."""
+    present = []
+    unknown = False
+    subs_get = subs.get
+    if child < 0:
+        for name, item in instance.items():
+            found = subs_get(name) or sub_of(name)
+            if found is None:
+                unknown = True
+            elif not shallow or item.__class__ not in found[2]:
+                present.append((found[0], found[1], name, -1, item))
+    else:
+        for name, item in instance.items():
+            found = subs_get(name) or sub_of(name)
+            if found is None:
+                unknown = True
+            elif not shallow or item.__class__ not in found[2]:
+                present.append((found[0], found[1], name, child, item))
+            child += sizes[child]
+    if len(present) > 1:
+        present.sort()  # by place: places differ, so nothing else is compared
+    return present, unknown
+
+
+def _compiled_present_of() -> Callable[..., tuple[list[Any], bool]]:
+    """``kpolicy._cload.present_of`` where the C extension is built (and KPOLICY_PURE_PYTHON
+    is not set, as for the C loader), else :func:`_present_of`."""
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return _present_of
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return _present_of
+    found: Callable[..., tuple[list[Any], bool]] = getattr(_cload, "present_of", _present_of)
+    return found
+
+
+# what object nodes find their properties with (see _present_of)
+present_of = _compiled_present_of()
+
+
 def _object_node(
     schema: dict[str, Any],
     steps: list[Explainer],
@@ -849,7 +908,6 @@ def _object_node(
     allowed = properties.keys()
     # name → (its place among the properties, its explainer, its leaf classes)
     subs, sub_of = _properties_met(properties, formats, max_depth, memo)
-    subs_get = subs.get
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
 
@@ -868,34 +926,19 @@ def _object_node(
                 # them), found from its own keys: an object has a few of the dozens named;
                 # each with its record, which follows the previous key's subtree
                 # (but a value of its leaf's types, which has no error: not even listed)
-                present = []
-                unknown = False
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
-                    for name, item in instance.items():
-                        found = subs_get(name) or sub_of(name)
-                        if found is None:
-                            unknown = True
-                        elif not shallow or item.__class__ not in found[2]:
-                            present.append((found[0], found[1], name, -1, item))
+                    present, unknown = present_of(instance, subs, sub_of, shallow, None, -1)
                 else:
-                    sizes = out.sizes
-                    child = record + 1
-                    for name, item in instance.items():
-                        found = subs_get(name) or sub_of(name)
-                        if found is None:
-                            unknown = True
-                        elif not shallow or item.__class__ not in found[2]:
-                            present.append((found[0], found[1], name, child, item))
-                        child += sizes[child]
-                if len(present) > 1:
-                    present.sort()  # by place: places differ, so nothing else is compared
+                    present, unknown = present_of(
+                        instance, subs, sub_of, shallow, out.sizes, record + 1
+                    )
                 if shallow:
                     for _, sub, name, child, item in present:
-                        sub.run(item, (*path, name), child, out)
+                        sub.run(item, path + (name,), child, out)  # noqa: RUF005
                 else:
                     for _, sub, name, child, item in present:
-                        sub.checked(item, (*path, name), child, out)
+                        sub.checked(item, path + (name,), child, out)  # noqa: RUF005
             elif keyword == "required":
                 for name in required:
                     if name not in instance:
@@ -1002,9 +1045,9 @@ def _step(
                 for (_, sub, leaf), name, child in present:
                     item = instance[name]
                     if not shallow:
-                        sub.checked(item, (*path, name), child, out)
+                        sub.checked(item, path + (name,), child, out)  # noqa: RUF005
                     elif item.__class__ not in leaf:  # (a value of the leaf's types: no error)
-                        sub.run(item, (*path, name), child, out)
+                        sub.run(item, path + (name,), child, out)  # noqa: RUF005
 
         return properties
     if keyword == "required":
@@ -1111,20 +1154,20 @@ def _items(
         irregular = out.irregular
         if not shallow:
             for index, child in enumerate(out.children(record, len(instance))):
-                sub.checked(instance[index], (*path, index), child, out)
+                sub.checked(instance[index], path + (index,), child, out)  # noqa: RUF005
             return
         run = sub.run
         if record < 0 or (irregular is not None and record in irregular):
             for index, item in enumerate(instance):
                 if item.__class__ not in leaf:
-                    run(item, (*path, index), -1, out)
+                    run(item, path + (index,), -1, out)  # noqa: RUF005
             return
         # each item's record follows the previous item's subtree
         sizes = out.sizes
         child = record + 1
         for index, item in enumerate(instance):
             if item.__class__ not in leaf:
-                run(item, (*path, index), child, out)
+                run(item, path + (index,), child, out)  # noqa: RUF005
             child += sizes[child]
 
     return items
@@ -1195,19 +1238,19 @@ def _extra(
     if not shallow:
         for name, child in zip(instance, out.children(record, len(instance)), strict=True):
             if name not in known:
-                sub.checked(instance[name], (*path, name), child, out)
+                sub.checked(instance[name], path + (name,), child, out)  # noqa: RUF005
         return
     run = sub.run
     irregular = out.irregular
     if record < 0 or (irregular is not None and record in irregular):
         for name, item in instance.items():
             if item.__class__ not in leaf and name not in known:
-                run(item, (*path, name), -1, out)
+                run(item, path + (name,), -1, out)  # noqa: RUF005
         return
     # each key's record follows the previous key's subtree (as out.children gives them)
     sizes = out.sizes
     child = record + 1
     for name, item in instance.items():
         if item.__class__ not in leaf and name not in known:
-            run(item, (*path, name), child, out)
+            run(item, path + (name,), child, out)  # noqa: RUF005
         child += sizes[child]
