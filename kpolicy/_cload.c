@@ -1060,6 +1060,172 @@ failed:
     return NULL;
 }
 
+/* span_of: kpolicy.positions.PositionTable.span_of on a compact table's records (an array of
+ * "H" or "i"), the Span made without its __init__, as the open twin makes it there: an instance
+ * of the class with its four slots set (by their descriptors). span_class(Span) names the class
+ * and finds its slots (True), or declines a class that is not a plain record of those four
+ * slots (False: span_of then raises TypeError, and kpolicy.positions keeps its own). */
+static PyTypeObject *span_type = NULL;
+static PyObject *span_slots[4]; /* the slots' member descriptors, which set them */
+
+static PyObject *
+span_class(PyObject *module, PyObject *cls)
+{
+    static const char *names[4] = {"line", "column", "end_line", "end_column"};
+    if (!PyType_Check(cls))
+        Py_RETURN_FALSE;
+    PyTypeObject *type = (PyTypeObject *)cls;
+    if (type->tp_dictoffset != 0 || type->tp_weaklistoffset != 0 ||
+        type->tp_basicsize != (Py_ssize_t)(sizeof(PyObject) + 4 * sizeof(PyObject *)) ||
+        type->tp_alloc == NULL || type->tp_base != &PyBaseObject_Type)
+        Py_RETURN_FALSE;
+    PyObject *slots[4];
+    for (int i = 0; i < 4; i++) {
+        slots[i] = PyDict_GetItemString(type->tp_dict, names[i]);
+        if (slots[i] == NULL || !Py_IS_TYPE(slots[i], &PyMemberDescr_Type) ||
+            PyDescr_TYPE(slots[i]) != type)
+            Py_RETURN_FALSE;
+    }
+    Py_INCREF(cls);
+    Py_XSETREF(span_type, type);
+    for (int i = 0; i < 4; i++)
+        Py_XSETREF(span_slots[i], Py_NewRef(slots[i]));
+    Py_RETURN_TRUE;
+}
+
+static PyObject *
+span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "span_of takes 3 arguments");
+        return NULL;
+    }
+    if (span_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "span_of: no span class");
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *anchor = args[2];
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    int wide;
+    if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
+        wide = 0;
+    else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
+        wide = 1;
+    else {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "span_of: records of \"H\" or \"i\"");
+        return NULL;
+    }
+    Py_ssize_t base = index * RECORD;
+    if (index < 0 || base + RECORD > view.len / view.itemsize) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_IndexError, "array index out of range");
+        return NULL;
+    }
+    long r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = wide ? ((int *)view.buf)[base + i] : ((unsigned short *)view.buf)[base + i];
+    PyBuffer_Release(&view);
+    /* anchor == "key", anchor == "auto" (a str equal to them; anything else is neither) */
+    int key = 0, automatic = 0;
+    if (PyUnicode_Check(anchor)) {
+        key = PyUnicode_CompareWithASCIIString(anchor, "key") == 0;
+        automatic = !key && PyUnicode_CompareWithASCIIString(anchor, "auto") == 0;
+    }
+    long line = r[0], fields[4];
+    if (r[4] != 0 && (key || (automatic && r[2] > line))) {
+        fields[0] = r[4];
+        fields[1] = r[5];
+        fields[2] = r[6];
+        fields[3] = r[7];
+    }
+    else if (automatic && r[2] > line) {
+        fields[0] = line;
+        fields[1] = r[1];
+        fields[2] = line;
+        fields[3] = r[1] + 1;
+    }
+    else {
+        fields[0] = line;
+        fields[1] = r[1];
+        fields[2] = r[2];
+        fields[3] = r[3];
+    }
+    PyObject *values[4];
+    for (int i = 0; i < 4; i++) {
+        values[i] = PyLong_FromLong(fields[i]);
+        if (values[i] == NULL) {
+            for (int j = 0; j < i; j++)
+                Py_DECREF(values[j]);
+            return NULL;
+        }
+    }
+    PyObject *span = span_type->tp_alloc(span_type, 0);
+    if (span == NULL) {
+        for (int i = 0; i < 4; i++)
+            Py_DECREF(values[i]);
+        return NULL;
+    }
+    /* each slot set by its descriptor (as the record's own setters do) */
+    descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
+    int failed = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!failed && set(span_slots[i], span, values[i]) < 0)
+            failed = 1;
+        Py_DECREF(values[i]);
+    }
+    if (failed) {
+        Py_DECREF(span);
+        return NULL;
+    }
+    return span;
+}
+
+/* new_record(slots, *values): an instance of the class of the member descriptors slots (a
+ * tuple, one for each of its fields, in order), each slot set to its value by its descriptor,
+ * without the class's __init__: what kpolicy.records' open twin makes (for a frozen record of
+ * slots with no __post_init__: kpolicy.records.slot_maker checks it). */
+static PyObject *
+new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || !PyTuple_CheckExact(args[0]) ||
+        PyTuple_GET_SIZE(args[0]) != nargs - 1 || nargs < 2) {
+        PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
+        return NULL;
+    }
+    PyObject *slots = args[0];
+    PyTypeObject *type = NULL;
+    for (Py_ssize_t i = 0; i < nargs - 1; i++) {
+        PyObject *slot = PyTuple_GET_ITEM(slots, i);
+        if (!Py_IS_TYPE(slot, &PyMemberDescr_Type) ||
+            (type != NULL && PyDescr_TYPE(slot) != type)) {
+            PyErr_SetString(PyExc_TypeError, "new_record: the slots of one class");
+            return NULL;
+        }
+        type = PyDescr_TYPE(slot);
+    }
+    if (type->tp_dictoffset != 0 || type->tp_alloc == NULL) {
+        PyErr_SetString(PyExc_TypeError, "new_record: a class of slots only");
+        return NULL;
+    }
+    PyObject *made = type->tp_alloc(type, 0);
+    if (made == NULL)
+        return NULL;
+    descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
+    for (Py_ssize_t i = 0; i < nargs - 1; i++) {
+        if (set(PyTuple_GET_ITEM(slots, i), made, args[i + 1]) < 0) {
+            Py_DECREF(made);
+            return NULL;
+        }
+    }
+    return made;
+}
+
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -1070,6 +1236,11 @@ static PyMethodDef methods[] = {
      "list of (value, records) or None"},
     {"present_of", (PyCFunction)(void (*)(void))present_of, METH_FASTCALL,
      "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
+    {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
+     "new_record(slots, *values) -> an instance of their class"},
+    {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
+    {"span_of", (PyCFunction)(void (*)(void))span_of, METH_FASTCALL,
+     "span_of(records, index, anchor) -> Span"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -333,6 +333,29 @@ def open_twin(cls: type) -> type | None:
     return twin if isinstance(twin, type) else None
 
 
+def slot_maker(cls: type) -> Callable[..., Any] | None:
+    """What makes the record ``cls`` from a value for each of its fields, in their order, as
+    its open twin makes it (:func:`open_twin`: a frozen record of slots, no __post_init__)
+    without a frame nor a class assignment: the C extension's ``new_record`` on its slots'
+    descriptors; None where there is no open twin, the extension is not built, or
+    KPOLICY_PURE_PYTHON is set."""
+    import os
+
+    if os.environ.get("KPOLICY_PURE_PYTHON") or open_twin(cls) is None:
+        return None
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    new_record = getattr(_cload, "new_record", None)
+    if new_record is None:
+        return None
+    import functools
+
+    slots = tuple(cls.__dict__[f.name] for f in _fields(cls))
+    return functools.partial(new_record, slots)
+
+
 def _named(code: CodeType, names: dict[str, str]) -> CodeType:
     """A shape's code with a record's field names in place of the placeholders."""
     return code.replace(

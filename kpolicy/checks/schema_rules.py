@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
@@ -13,13 +14,18 @@ from kpolicy.model import (
     Diagnostic,
     Fix,
     KObject,
+    ObjectRef,
     Path,
     Problem,
+    RelatedLocation,
     Severity,
+    Span,
+    Suppression,
     diagnostic,
     to_pointer,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
+from kpolicy.records import slot_maker
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
     RULE_REQUIRED_MISSING,
@@ -166,10 +172,12 @@ def schema_diagnostics(
     if not fields:
         return
     fixes = ctx.fixes
-    display, ref, span_of = obj.source.display, obj.ref, obj.positions.span_of
+    # (spans(): span_of in one call where the C extension is built; a finding each)
+    display, ref, span_of = obj.source.display, obj.ref, obj.positions.spans()
     if _as_the_rule_says(obj, ctx):
         # (most objects: each problem's fields as they come, none dropped)
         pointers_get = _POINTERS.get
+        make = _made()
         for rule, path, at, message, rename, quote, record in fields:
             span = span_of(record, at) if record >= 0 else None
             fix = _fix(obj, path, rename, quote) if fixes else None
@@ -183,7 +191,7 @@ def schema_diagnostics(
             else:
                 pointer = to_pointer(path)
             found.append(
-                diagnostic(
+                make(
                     rule,
                     severity,
                     message,
@@ -195,6 +203,8 @@ def schema_diagnostics(
                     fix,
                     None,  # suppression
                     rule in rejecting,
+                    None,  # origin
+                    None,  # found_at
                 )
             )
         return
@@ -220,6 +230,36 @@ def schema_diagnostics(
                 rule in rejecting if rejects is None else rejects,
             )
         )
+
+
+@cache
+def _made() -> Callable[..., Diagnostic]:
+    """What makes a finding's Diagnostic from all its fields (origin and found_at None): the
+    C extension's maker where it is built (:func:`kpolicy.records.slot_maker`), else
+    :func:`_diagnostic`."""
+    maker = slot_maker(Diagnostic)
+    return _diagnostic if maker is None else maker
+
+
+def _diagnostic(
+    rule: str,
+    severity: Severity,
+    message: str,
+    file: str,
+    span: Span,
+    path: str,
+    object: ObjectRef | None,
+    related: tuple[RelatedLocation, ...],
+    fix: Fix | None,
+    suppression: Suppression | None,
+    rejects: bool,
+    origin: None,
+    found_at: None,
+) -> Diagnostic:
+    """:func:`kpolicy.model.diagnostic` of every field (no origin, not found elsewhere)."""
+    return diagnostic(
+        rule, severity, message, file, span, path, object, related, fix, suppression, rejects
+    )
 
 
 # the path of a problem with a record (found by the compiled explainer in what the loader
