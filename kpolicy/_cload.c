@@ -897,12 +897,8 @@ node_bound(PyObject *module, PyObject *chunk)
  * child (-1: not known, and so is every key's), each next one after the previous one's subtree
  * (sizes[record] records). The list is sorted (by place). */
 static PyObject *
-present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+present_walk(PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "present_of takes 6 arguments");
-        return NULL;
-    }
     PyObject *instance = args[0], *subs = args[1], *sub_of = args[2], *sizes = args[4];
     if (!PyDict_CheckExact(instance) || !PyDict_CheckExact(subs)) {
         PyErr_SetString(PyExc_TypeError, "present_of takes a dict and a dict");
@@ -1041,6 +1037,57 @@ present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(present);
         return NULL;
     }
+    if (nargs == 8) {
+        /* explain_present: each present property's explainer called on its value, in the
+         * list's order: its node's run (shallow) or checked, with (value, path + (key,),
+         * record, out), as lite._explain_present calls them */
+        PyObject *path = args[6], *out = args[7];
+        static PyObject *run_name = NULL, *checked_name = NULL;
+        if (run_name == NULL) {
+            run_name = PyUnicode_InternFromString("run");
+            checked_name = PyUnicode_InternFromString("checked");
+            if (run_name == NULL || checked_name == NULL) {
+                Py_DECREF(present);
+                return NULL;
+            }
+        }
+        if (!PyTuple_CheckExact(path)) {
+            Py_DECREF(present);
+            PyErr_SetString(PyExc_TypeError, "present_of: a path is a tuple");
+            return NULL;
+        }
+        Py_ssize_t length = PyTuple_GET_SIZE(path);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(present); i++) {
+            PyObject *entry = PyList_GET_ITEM(present, i);
+            PyObject *callee = PyObject_GetAttr(PyTuple_GET_ITEM(entry, 1),
+                                                shallow ? run_name : checked_name);
+            if (callee == NULL) {
+                Py_DECREF(present);
+                return NULL;
+            }
+            PyObject *child_path = PyTuple_New(length + 1);
+            if (child_path == NULL) {
+                Py_DECREF(callee);
+                Py_DECREF(present);
+                return NULL;
+            }
+            for (Py_ssize_t j = 0; j < length; j++)
+                PyTuple_SET_ITEM(child_path, j, Py_NewRef(PyTuple_GET_ITEM(path, j)));
+            PyTuple_SET_ITEM(child_path, length, Py_NewRef(PyTuple_GET_ITEM(entry, 2)));
+            PyObject *call_args[4] = {PyTuple_GET_ITEM(entry, 4), child_path,
+                                      PyTuple_GET_ITEM(entry, 3), out};
+            PyObject *done = PyObject_Vectorcall(callee, call_args, 4, NULL);
+            Py_DECREF(child_path);
+            Py_DECREF(callee);
+            if (done == NULL) {
+                Py_DECREF(present);
+                return NULL;
+            }
+            Py_DECREF(done);
+        }
+        Py_DECREF(present);
+        return Py_NewRef(unknown ? Py_True : Py_False);
+    }
     PyObject *result = PyTuple_New(2);
     if (result == NULL) {
         Py_DECREF(present);
@@ -1058,6 +1105,28 @@ failed:
         PyBuffer_Release(&view);
     Py_XDECREF(present);
     return NULL;
+}
+
+static PyObject *
+present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "present_of takes 6 arguments");
+        return NULL;
+    }
+    return present_walk(args, nargs);
+}
+
+/* explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown: the
+ * properties of present_of explained (lite._explain_present, which it stands in for) */
+static PyObject *
+explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "explain_present takes 8 arguments");
+        return NULL;
+    }
+    return present_walk(args, nargs);
 }
 
 /* span_of: kpolicy.positions.PositionTable.span_of on a compact table's records (an array of
@@ -1236,6 +1305,8 @@ static PyMethodDef methods[] = {
      "list of (value, records) or None"},
     {"present_of", (PyCFunction)(void (*)(void))present_of, METH_FASTCALL,
      "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
+    {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
+     "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
      "new_record(slots, *values) -> an instance of their class"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},

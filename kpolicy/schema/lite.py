@@ -851,21 +851,46 @@ def _present_of(
     return present, unknown
 
 
-def _compiled_present_of() -> Callable[..., tuple[list[Any], bool]]:
-    """``kpolicy._cload.present_of`` where the C extension is built (and KPOLICY_PURE_PYTHON
-    is not set, as for the C loader), else :func:`_present_of`."""
+def _explain_present(
+    instance: dict[Any, Any],
+    subs: dict[str, _Property],
+    sub_of: Callable[[Any], _Property | None],
+    shallow: bool,
+    sizes: Any,
+    child: int,
+    path: Path,
+    out: _Found,
+) -> bool:
+    """The properties of :func:`_present_of` explained, in its order, each by its node's
+    ``run`` (``shallow``: a child deeper than max_depth raises in its explainer, always called
+    there, ``checked``) with its path and record; whether a key is not among the properties.
+    ``kpolicy._cload.explain_present`` is this in C (the same calls, in the same order)."""
+    present, unknown = _present_of(instance, subs, sub_of, shallow, sizes, child)
+    if shallow:
+        for _, sub, name, record, item in present:
+            sub.run(item, path + (name,), record, out)  # noqa: RUF005
+    else:
+        for _, sub, name, record, item in present:
+            sub.checked(item, path + (name,), record, out)  # noqa: RUF005
+    return unknown
+
+
+def _compiled(name: str, otherwise: Callable[..., Any]) -> Callable[..., Any]:
+    """``kpolicy._cload``'s function ``name`` where the C extension is built (and
+    KPOLICY_PURE_PYTHON is not set, as for the C loader), else ``otherwise``."""
     if os.environ.get("KPOLICY_PURE_PYTHON"):
-        return _present_of
+        return otherwise
     try:
         from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
-        return _present_of
-    found: Callable[..., tuple[list[Any], bool]] = getattr(_cload, "present_of", _present_of)
+        return otherwise
+    found: Callable[..., Any] = getattr(_cload, name, otherwise)
     return found
 
 
-# what object nodes find their properties with (see _present_of)
-present_of = _compiled_present_of()
+# what object nodes find and explain their properties with (``kpolicy._cload.present_of`` is
+# the finding alone: tests/schema/test_present_of.py holds both to the Python loops)
+explain_present = _compiled("explain_present", _explain_present)
 
 
 def _object_node(
@@ -926,19 +951,14 @@ def _object_node(
                 # them), found from its own keys: an object has a few of the dozens named;
                 # each with its record, which follows the previous key's subtree
                 # (but a value of its leaf's types, which has no error: not even listed)
+                # (and each explained: _explain_present)
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
-                    present, unknown = present_of(instance, subs, sub_of, shallow, None, -1)
+                    unknown = explain_present(instance, subs, sub_of, shallow, None, -1, path, out)
                 else:
-                    present, unknown = present_of(
-                        instance, subs, sub_of, shallow, out.sizes, record + 1
+                    unknown = explain_present(
+                        instance, subs, sub_of, shallow, out.sizes, record + 1, path, out
                     )
-                if shallow:
-                    for _, sub, name, child, item in present:
-                        sub.run(item, path + (name,), child, out)  # noqa: RUF005
-                else:
-                    for _, sub, name, child, item in present:
-                        sub.checked(item, path + (name,), child, out)  # noqa: RUF005
             elif keyword == "required":
                 for name in required:
                     if name not in instance:

@@ -1,6 +1,7 @@
-"""An object node's properties loop (``lite._present_of``) and its C twin
-(``kpolicy._cload.present_of``, which the explainer takes where the extension is built): the
-same list, the same ``unknown``, the same calls of ``sub_of`` in the same order, the same
+"""An object node's properties loop (``lite._present_of``, and ``lite._explain_present``, which
+explains what it finds) and its C twins (``kpolicy._cload.present_of`` and ``explain_present``,
+which the explainer takes where the extension is built): the same list, the same ``unknown``,
+the same calls of ``sub_of`` and of the properties' explainers in the same order, the same
 exceptions; and the explainer's errors are the same with either."""
 
 from __future__ import annotations
@@ -38,15 +39,23 @@ def _c_present_of() -> Any:
     return built.present_of
 
 
+def _c_explain_present() -> Any:
+    _c_present_of()
+    import kpolicy._cload as built  # type: ignore[import-not-found,unused-ignore]
+
+    return built.explain_present
+
+
 def test_the_explainer_takes_the_c_loop_where_it_is_built() -> None:
     if os.environ.get("KPOLICY_PURE_PYTHON"):
         pytest.skip("KPOLICY_PURE_PYTHON is set: the C extension is off by request")
-    assert lite.present_of is _c_present_of()
+    assert lite.explain_present is _c_explain_present()
 
 
 def test_without_the_extension_the_python_loop_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")
-    assert lite._compiled_present_of() is lite._present_of
+    assert lite._compiled("present_of", lite._present_of) is lite._present_of
+    assert lite._compiled("explain_present", lite._explain_present) is lite._explain_present
 
 
 # the properties of a Pod's container (a few dozen, with leaves of types only and others)
@@ -150,7 +159,7 @@ def _errors(explainer: Any, document: Any, places: tuple[Any, ...]) -> list[Any]
 
 
 def test_documents_explained_alike_with_either_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    c_present_of = _c_present_of()
+    c_explain_present = _c_explain_present()
     validator = SchemaValidator.for_version(supported_versions()[-1])
     compared = 0
     for index, document in list(enumerate(DOCUMENTS))[::6]:
@@ -167,9 +176,9 @@ def test_documents_explained_alike_with_either_loop(monkeypatch: pytest.MonkeyPa
                 record = table.record_at(obj.base, obj.data)
                 places = (table.sizes(), table.irregular, record) if record >= 0 else ()
                 explainer = validator._explainer_for(key)
-                monkeypatch.setattr(lite, "present_of", lite._present_of)
+                monkeypatch.setattr(lite, "explain_present", lite._explain_present)
                 expected = _errors(explainer, obj.data, places)
-                monkeypatch.setattr(lite, "present_of", c_present_of)
+                monkeypatch.setattr(lite, "explain_present", c_explain_present)
                 assert _errors(explainer, obj.data, places) == expected
                 compared += bool(expected)
     assert compared > 0, "documents with errors were compared"
@@ -182,15 +191,80 @@ def test_documents_explained_alike_with_either_loop(monkeypatch: pytest.MonkeyPa
 )
 @given(body=st.dictionaries(st.sampled_from(FIELD_NAMES), trees, max_size=5))
 def test_random_documents_explained_alike_with_either_loop(body: dict[str, Any]) -> None:
-    c_present_of = _c_present_of()
+    c_explain_present = _c_explain_present()
     validator = SchemaValidator.for_version(supported_versions()[-1])
     document = {"apiVersion": "apps/v1", "kind": "Deployment", **body}
     explainer = validator._explainer_for(("apps/v1", "Deployment"))
-    saved = lite.present_of
+    saved = lite.explain_present
     try:
-        lite.present_of = lite._present_of
+        lite.explain_present = lite._explain_present
         expected = _errors(explainer, document, ())
-        lite.present_of = c_present_of
+        lite.explain_present = c_explain_present
         assert _errors(explainer, document, ()) == expected
     finally:
-        lite.present_of = saved
+        lite.explain_present = saved
+
+
+class _Logged:
+    """A property's explainer that logs its calls (and raises on a value of "raise")."""
+
+    def __init__(self, log: list[Any], tag: str) -> None:
+        self.log, self.tag = log, tag
+
+    def run(self, value: Any, path: Any, record: int, out: Any) -> None:
+        self._called("run", value, path, record, out)
+
+    def checked(self, value: Any, path: Any, record: int, out: Any) -> None:
+        self._called("checked", value, path, record, out)
+
+    def _called(self, how: str, value: Any, path: Any, record: int, out: Any) -> None:
+        assert type(path) is tuple
+        self.log.append((self.tag, how, value, path, record, out is _OUT))
+        if value == "raise":
+            raise ValueError(self.tag)
+
+
+_OUT = object()
+
+
+def _explained(explain_present: Any, instance: Any, shallow: bool, path: Any) -> Any:
+    log: list[Any] = []
+    subs: dict[str, Any] = {
+        name: (place, _Logged(log, name), (bool,) if name == "flag" else ())
+        for place, name in enumerate(["z", "flag", "a", "m"])
+    }
+
+    def sub_of(name: Any) -> Any:
+        log.append(("sub_of", name))
+        return None
+
+    try:
+        unknown = explain_present(instance, subs, sub_of, shallow, [1] * 12, 1, path, _OUT)
+    except ValueError as exc:
+        return ("raised", str(exc), log)
+    return (unknown, log)
+
+
+@pytest.mark.parametrize("shallow", [True, False])
+@pytest.mark.parametrize("path", [(), ("spec", 0, "containers")])
+def test_the_c_explain_present_calls_what_the_python_one_calls(
+    shallow: bool, path: tuple[Any, ...]
+) -> None:
+    c_explain_present = _c_explain_present()
+    for instance in [
+        {},
+        {"m": 1, "a": [2], "z": {"x": 1}},
+        {"a": 1, "other": 2, "flag": True, "z": "s"},
+        {"flag": "yes", "m": "raise", "a": 3, "q": None},
+    ]:
+        expected = _explained(lite._explain_present, instance, shallow, path)
+        assert _explained(c_explain_present, instance, shallow, path) == expected
+    # (in the schema's order, each at its path; the one that raised is the last called)
+    unknown, log = _explained(c_explain_present, {"m": 1, "z": 2, "k": 3}, shallow, path)
+    how = "run" if shallow else "checked"
+    assert unknown is True
+    assert log == [
+        ("sub_of", "k"),
+        ("z", how, 2, (*path, "z"), 2, True),
+        ("m", how, 1, (*path, "m"), 1, True),
+    ]
