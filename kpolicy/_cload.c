@@ -1260,16 +1260,14 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
  * without the class's __init__: what kpolicy.records' open twin makes (for a frozen record of
  * slots with no __post_init__: kpolicy.records.slot_maker checks it). */
 static PyObject *
-new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+made_record(PyObject *slots, PyObject *const *values, Py_ssize_t count)
 {
-    if (nargs < 1 || !PyTuple_CheckExact(args[0]) ||
-        PyTuple_GET_SIZE(args[0]) != nargs - 1 || nargs < 2) {
+    if (!PyTuple_CheckExact(slots) || PyTuple_GET_SIZE(slots) != count || count < 1) {
         PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
         return NULL;
     }
-    PyObject *slots = args[0];
     PyTypeObject *type = NULL;
-    for (Py_ssize_t i = 0; i < nargs - 1; i++) {
+    for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *slot = PyTuple_GET_ITEM(slots, i);
         if (!Py_IS_TYPE(slot, &PyMemberDescr_Type) ||
             (type != NULL && PyDescr_TYPE(slot) != type)) {
@@ -1286,13 +1284,161 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (made == NULL)
         return NULL;
     descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
-    for (Py_ssize_t i = 0; i < nargs - 1; i++) {
-        if (set(PyTuple_GET_ITEM(slots, i), made, args[i + 1]) < 0) {
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (set(PyTuple_GET_ITEM(slots, i), made, values[i]) < 0) {
             Py_DECREF(made);
             return NULL;
         }
     }
     return made;
+}
+
+static PyObject *
+new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 2) {
+        PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
+        return NULL;
+    }
+    return made_record(args[0], args + 1, nargs - 1);
+}
+
+/* schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer,
+ * span_at, slots, file, ref, rejecting, found): the loop of
+ * kpolicy.checks.schema_rules.schema_diagnostics over the problems of an object whose
+ * problems are all kept as their rules say (schema_rules._diagnostics, which it stands in
+ * for: the same calls in the same order, the same Diagnostics appended to found). Each of
+ * fields is (rule, path, anchor, message, rename, quote, record); its span is
+ * span_of(record, anchor) for a record (>= 0), its fix fix_of(path, rename, quote) (fix_of
+ * None: none), its severity reports[rule] (a dict; not there: no finding), its pointer
+ * pointers[path] for a record (else keep_pointer(path)), or to_pointer(path), a span not
+ * known span_at(pointer, anchor); slots make the Diagnostic (new_record) of (rule, severity,
+ * message, file, span, pointer, ref, (), fix, None, rule in rejecting, None, None). */
+static PyObject *
+schema_diagnostics(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "schema_diagnostics takes 13 arguments");
+        return NULL;
+    }
+    PyObject *fields = args[0], *span_of_ = args[1], *fix_of = args[2], *reports = args[3];
+    PyObject *pointers = args[4], *keep_pointer = args[5], *to_pointer = args[6];
+    PyObject *span_at = args[7], *slots = args[8], *file = args[9], *ref = args[10];
+    PyObject *rejecting = args[11], *found = args[12];
+    if (!PyList_CheckExact(fields) || !PyDict_CheckExact(reports) ||
+        !PyDict_CheckExact(pointers) || !PyList_CheckExact(found)) {
+        PyErr_SetString(PyExc_TypeError, "schema_diagnostics: lists and dicts");
+        return NULL;
+    }
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fields); i++) {
+        PyObject *problem = PyList_GET_ITEM(fields, i);
+        if (!PyTuple_CheckExact(problem) || PyTuple_GET_SIZE(problem) != 7) {
+            PyErr_SetString(PyExc_TypeError, "schema_diagnostics: a problem of seven fields");
+            goto failed;
+        }
+        Py_INCREF(problem); /* (held while calls run) */
+        PyObject *rule = PyTuple_GET_ITEM(problem, 0), *path = PyTuple_GET_ITEM(problem, 1);
+        PyObject *anchor = PyTuple_GET_ITEM(problem, 2);
+        PyObject *message = PyTuple_GET_ITEM(problem, 3);
+        PyObject *record = PyTuple_GET_ITEM(problem, 6);
+        PyObject *span = NULL, *fix = NULL, *pointer = NULL, *made = NULL;
+        int positioned;
+        if (PyLong_CheckExact(record)) {
+            int overflow;
+            long number = PyLong_AsLongAndOverflow(record, &overflow);
+            positioned = overflow > 0 || (overflow == 0 && number >= 0);
+        }
+        else {
+            PyObject *zero = PyLong_FromLong(0);
+            if (zero == NULL)
+                goto failed_problem;
+            positioned = PyObject_RichCompareBool(record, zero, Py_GE);
+            Py_DECREF(zero);
+        }
+        if (positioned < 0)
+            goto failed_problem;
+        if (positioned) {
+            PyObject *call[2] = {record, anchor};
+            span = PyObject_Vectorcall(span_of_, call, 2, NULL);
+            if (span == NULL)
+                goto failed_problem;
+        }
+        else
+            span = Py_NewRef(Py_None);
+        if (fix_of != Py_None) {
+            PyObject *call[3] = {path, PyTuple_GET_ITEM(problem, 4), PyTuple_GET_ITEM(problem, 5)};
+            fix = PyObject_Vectorcall(fix_of, call, 3, NULL);
+            if (fix == NULL)
+                goto failed_problem;
+        }
+        else
+            fix = Py_NewRef(Py_None);
+        PyObject *severity = PyDict_GetItemWithError(reports, rule);
+        if (severity == NULL) {
+            if (PyErr_Occurred())
+                goto failed_problem;
+            /* not enabled, or the rule does not apply to this kind */
+            Py_DECREF(span);
+            Py_DECREF(fix);
+            Py_DECREF(problem);
+            continue;
+        }
+        Py_INCREF(severity);
+        if (positioned) {
+            pointer = PyDict_GetItemWithError(pointers, path);
+            if (pointer != NULL)
+                Py_INCREF(pointer);
+            else if (PyErr_Occurred())
+                goto failed_severity;
+            else if ((pointer = PyObject_CallOneArg(keep_pointer, path)) == NULL)
+                goto failed_severity;
+        }
+        else if ((pointer = PyObject_CallOneArg(to_pointer, path)) == NULL)
+            goto failed_severity;
+        if (span == Py_None) {
+            PyObject *call[2] = {pointer, anchor};
+            PyObject *looked_up = PyObject_Vectorcall(span_at, call, 2, NULL);
+            if (looked_up == NULL)
+                goto failed_pointer;
+            Py_SETREF(span, looked_up);
+        }
+        int rejects = PySequence_Contains(rejecting, rule);
+        if (rejects < 0)
+            goto failed_pointer;
+        PyObject *values[13] = {rule,  severity, message, file,  span,
+                                pointer, ref,  empty,   fix,   Py_None,
+                                rejects ? Py_True : Py_False, Py_None, Py_None};
+        made = made_record(slots, values, 13);
+        if (made == NULL)
+            goto failed_pointer;
+        int appended = PyList_Append(found, made);
+        Py_DECREF(made);
+        Py_DECREF(pointer);
+        Py_DECREF(severity);
+        Py_DECREF(span);
+        Py_DECREF(fix);
+        Py_DECREF(problem);
+        if (appended < 0)
+            goto failed;
+        continue;
+    failed_pointer:
+        Py_DECREF(pointer);
+    failed_severity:
+        Py_DECREF(severity);
+    failed_problem:
+        Py_XDECREF(span);
+        Py_XDECREF(fix);
+        Py_DECREF(problem);
+        goto failed;
+    }
+    Py_DECREF(empty);
+    Py_RETURN_NONE;
+failed:
+    Py_DECREF(empty);
+    return NULL;
 }
 
 static PyMethodDef methods[] = {
@@ -1309,6 +1455,9 @@ static PyMethodDef methods[] = {
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
      "new_record(slots, *values) -> an instance of their class"},
+    {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
+     "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
+     "span_at, slots, file, ref, rejecting, found) -> None"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"span_of", (PyCFunction)(void (*)(void))span_of, METH_FASTCALL,
      "span_of(records, index, anchor) -> Span"},

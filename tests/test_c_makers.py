@@ -1,29 +1,36 @@
 """The C extension's makers of a finding's records (kpolicy/_cload.c) against the Python they
 stand in for: ``span_of`` (``PositionTable.spans()``) makes the Span that
-``PositionTable.span_of`` makes, and ``new_record`` (``records.slot_maker``) the record that
-its open twin makes; the schema check takes both where the extension is built."""
+``PositionTable.span_of`` makes, ``new_record`` (``records.slot_maker``) the record that its
+open twin makes, and ``schema_diagnostics`` the schema check's findings that its loop in Python
+makes; the schema check takes them where the extension is built."""
 
 from __future__ import annotations
 
 import array
+import contextlib
 import os
 import pickle
 from dataclasses import FrozenInstanceError
 from functools import partial
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpolicy import positions
-from kpolicy.checks import schema_rules
-from kpolicy.load import load_documents
+from kpolicy.checks import RuleContext, schema_rules
+from kpolicy.index import Index
+from kpolicy.load import load_documents, load_text
 from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
 from kpolicy.positions import RECORD, PositionTable
 from kpolicy.records import open_twin, slot_maker
+from kpolicy.schema import SCHEMA_RULES, SchemaValidator
 from tests.helpers import examples
+from tests.schema.test_positioned import PLACES, WRONG, _mutated
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = sorted((ROOT / "kpolicy").glob("_cload*.so")) + sorted(
@@ -164,3 +171,84 @@ def test_the_python_fallback_makes_the_same_finding() -> None:
     values = ("rule-x", Severity.WARNING, "m", "f.yaml", Span(1, 2, 3, 4), "/a", ref)
     made = schema_rules._diagnostic(*values, (), None, None, False, None, None)
     assert made == diagnostic(*values, (), None, None, False)
+
+
+# a Deployment whose pod template's metadata merges its own (a mapping whose records do not
+# follow its keys: its problems have no record, and are looked up)
+MERGED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: &meta
+  name: web
+  labels: {app: web}
+spec:
+  replicas: "2"
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      <<: *meta
+      labelz: 1
+      namespace: 7
+    spec:
+      containers:
+        - {name: web, image: 5, imagePullPolicy: sometimes, nmae: x}
+"""
+
+
+def _schema_rows(text: str, fixes: bool, dropped: frozenset[str], python: bool) -> list[Any]:
+    objects = load_text(SourceFile("t.yaml", text)).objects
+    ctx = RuleContext(
+        index=Index(list(objects)), schemas=SchemaValidator.for_version("1.37"), fixes=fixes
+    )
+    reports = {rule: Severity.ERROR for rule in sorted(SCHEMA_RULES) if rule not in dropped}
+    rejecting = frozenset(sorted(reports)[::2])
+    made: list[Any] = []
+    for obj in objects:
+        with (
+            mock.patch.object(schema_rules, "_rows", return_value=None)
+            if python
+            else contextlib.nullcontext()
+        ):
+            schema_rules.schema_diagnostics(obj, ctx, reports, rejecting, made)
+    return [(type(found), repr(found), found) for found in made]
+
+
+@settings(max_examples=examples(full=300, quick=80), deadline=None)
+@given(
+    changes=st.lists(st.tuples(st.integers(0, len(PLACES) - 1), WRONG), min_size=1, max_size=4),
+    fixes=st.booleans(),
+    dropped=st.frozensets(st.sampled_from(sorted(SCHEMA_RULES)), max_size=2),
+)
+def test_the_schema_loop_in_c_makes_what_the_python_loop_makes(
+    changes: list[tuple[int, Any]], fixes: bool, dropped: frozenset[str]
+) -> None:
+    _cload()
+    text = yaml.safe_dump(_mutated(changes), sort_keys=False)
+    expected = _schema_rows(text, fixes, dropped, python=True)
+    assert _schema_rows(text, fixes, dropped, python=False) == expected
+
+
+def test_the_schema_loop_in_c_is_taken_and_looks_up_what_has_no_record() -> None:
+    built = _cload()
+    rows = schema_rules._rows()
+    assert rows is not None and rows[0] is built.schema_diagnostics
+    (obj,) = load_text(SourceFile("t.yaml", MERGED)).objects
+    ctx = RuleContext(index=Index([obj]), schemas=SchemaValidator.for_version("1.37"))
+    records = [fields[-1] for fields in schema_rules._problem_fields(obj, ctx)]
+    assert -1 in records and any(record >= 0 for record in records)
+    calls: list[Any] = []
+
+    def counted(*args: Any) -> None:
+        calls.append(args)
+        built.schema_diagnostics(*args)
+
+    with mock.patch.object(schema_rules, "_rows", return_value=(counted, rows[1])):
+        for fixes in (False, True):
+            for dropped in (frozenset(), frozenset({"schema-type-mismatch"})):
+                made = _schema_rows(MERGED, fixes, dropped, python=False)
+                assert made == _schema_rows(MERGED, fixes, dropped, python=True)
+                # (the quote fixes are the type mismatches')
+                assert any(found.fix is not None for _, _, found in made) == (fixes and not dropped)
+                assert all(found.rule not in dropped for _, _, found in made)
+    assert len(calls) == 4

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from functools import cache
+from functools import cache, partial
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
@@ -25,7 +25,7 @@ from kpolicy.model import (
     to_pointer,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
-from kpolicy.records import slot_maker
+from kpolicy.records import record_slots, slot_maker
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
     RULE_REQUIRED_MISSING,
@@ -176,6 +176,25 @@ def schema_diagnostics(
     display, ref, span_of = obj.source.display, obj.ref, obj.positions.spans()
     if _as_the_rule_says(obj, ctx):
         # (most objects: each problem's fields as they come, none dropped)
+        rows = _rows()
+        if rows is not None and reports.__class__ is dict:
+            # the loop below in C, the same calls in the same order
+            rows[0](
+                fields,
+                span_of,
+                partial(_fix, obj) if fixes else None,
+                reports,
+                _POINTERS,
+                _keep_pointer,
+                to_pointer,
+                obj.span_at,
+                rows[1],
+                display,
+                ref,
+                rejecting,
+                found,
+            )
+            return
         pointers_get = _POINTERS.get
         make = _made()
         for rule, path, at, message, rename, quote, record in fields:
@@ -230,6 +249,20 @@ def schema_diagnostics(
                 rule in rejecting if rejects is None else rejects,
             )
         )
+
+
+@cache
+def _rows() -> tuple[Callable[..., None], tuple[object, ...]] | None:
+    """The C extension's ``schema_diagnostics`` (schema_diagnostics's loop over an object's
+    problems when each is kept as its rule says) and the slots it makes a Diagnostic of
+    (:func:`kpolicy.records.record_slots`); None where they are not built."""
+    slots = record_slots(Diagnostic)
+    if slots is None:
+        return None
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    rows = getattr(_cload, "schema_diagnostics", None)
+    return None if rows is None else (rows, slots)
 
 
 @cache
