@@ -1129,6 +1129,139 @@ explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return present_walk(args, nargs);
 }
 
+/* explain_children(instance, run, leaf, known, path, sizes, child, out): the loops of
+ * kpolicy.schema.lite's items (a list) and _extra (a dict) for a value no deeper than
+ * max_depth (lite._explain_children, which it stands in for: the same calls in the same
+ * order): each item, or each key not in known (None: every key), whose value's class is not
+ * one of leaf, is explained by run(value, path + (index or key,), record, out); the first
+ * child's record is child (-1: not known, nor is any), each next one's after the previous
+ * one's subtree (sizes[record] records). */
+static PyObject *
+explain_children(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "explain_children takes 8 arguments");
+        return NULL;
+    }
+    PyObject *instance = args[0], *run = args[1], *leaf = args[2], *known = args[3];
+    PyObject *path = args[4], *sizes = args[5], *out = args[7];
+    int is_list = PyList_CheckExact(instance);
+    if ((!is_list && !PyDict_CheckExact(instance)) || !PyTuple_CheckExact(path)) {
+        PyErr_SetString(PyExc_TypeError, "explain_children takes a list or a dict, and a path");
+        return NULL;
+    }
+    Py_ssize_t child = PyLong_AsSsize_t(args[6]);
+    if (child == -1 && PyErr_Occurred())
+        return NULL;
+    Py_buffer view;
+    int viewed = 0, wide = 0;
+    if (child >= 0 && PyObject_CheckBuffer(sizes)) {
+        if (PyObject_GetBuffer(sizes, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        viewed = 1;
+        if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
+            wide = 0;
+        else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
+            wide = 1;
+        else {
+            PyBuffer_Release(&view);
+            viewed = 0;
+        }
+    }
+    Py_ssize_t count = viewed ? view.len / view.itemsize : 0;
+    Py_ssize_t length = PyTuple_GET_SIZE(path);
+    Py_ssize_t position = 0, index = 0;
+    PyObject *name = NULL, *item = NULL;
+    for (;;) {
+        if (is_list) {
+            if (index >= PyList_GET_SIZE(instance))
+                break;
+            item = Py_NewRef(PyList_GET_ITEM(instance, index));
+            name = PyLong_FromSsize_t(index);
+            if (name == NULL) {
+                Py_DECREF(item);
+                goto failed;
+            }
+            index++;
+        }
+        else {
+            PyObject *key, *value;
+            if (!PyDict_Next(instance, &position, &key, &value))
+                break;
+            name = Py_NewRef(key);
+            item = Py_NewRef(value);
+        }
+        /* (item.__class__: its type for the classes the loader makes) */
+        PyObject *cls;
+        if (PyUnicode_CheckExact(item) || PyLong_CheckExact(item) || PyDict_CheckExact(item) ||
+            PyList_CheckExact(item) || PyBool_Check(item) || PyFloat_CheckExact(item) ||
+            item == Py_None)
+            cls = Py_NewRef((PyObject *)Py_TYPE(item));
+        else if ((cls = PyObject_GetAttrString(item, "__class__")) == NULL)
+            goto failed_item;
+        int skipped = PySequence_Contains(leaf, cls);
+        Py_DECREF(cls);
+        if (skipped < 0)
+            goto failed_item;
+        if (!skipped && known != Py_None) {
+            skipped = PySequence_Contains(known, name);
+            if (skipped < 0)
+                goto failed_item;
+        }
+        if (!skipped) {
+            PyObject *child_path = PyTuple_New(length + 1);
+            PyObject *record = child_path == NULL ? NULL : PyLong_FromSsize_t(child >= 0 ? child : -1);
+            if (record == NULL) {
+                Py_XDECREF(child_path);
+                goto failed_item;
+            }
+            for (Py_ssize_t j = 0; j < length; j++)
+                PyTuple_SET_ITEM(child_path, j, Py_NewRef(PyTuple_GET_ITEM(path, j)));
+            PyTuple_SET_ITEM(child_path, length, Py_NewRef(name));
+            PyObject *call[4] = {item, child_path, record, out};
+            PyObject *done = PyObject_Vectorcall(run, call, 4, NULL);
+            Py_DECREF(child_path);
+            Py_DECREF(record);
+            if (done == NULL)
+                goto failed_item;
+            Py_DECREF(done);
+        }
+        Py_DECREF(name);
+        Py_DECREF(item);
+        if (child >= 0) {
+            Py_ssize_t size;
+            if (viewed) {
+                if (child >= count) {
+                    PyErr_SetString(PyExc_IndexError, "array index out of range");
+                    goto failed;
+                }
+                size = wide ? ((int *)view.buf)[child] : ((unsigned short *)view.buf)[child];
+            }
+            else {
+                PyObject *got = PySequence_GetItem(sizes, child);
+                if (got == NULL)
+                    goto failed;
+                size = PyLong_AsSsize_t(got);
+                Py_DECREF(got);
+                if (size == -1 && PyErr_Occurred())
+                    goto failed;
+            }
+            child += size;
+        }
+    }
+    if (viewed)
+        PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+
+failed_item:
+    Py_DECREF(name);
+    Py_DECREF(item);
+failed:
+    if (viewed)
+        PyBuffer_Release(&view);
+    return NULL;
+}
+
 /* span_of: kpolicy.positions.PositionTable.span_of on a compact table's records (an array of
  * "H" or "i"), the Span made without its __init__, as the open twin makes it there: an instance
  * of the class with its four slots set (by their descriptors). span_class(Span) names the class
@@ -1451,6 +1584,8 @@ static PyMethodDef methods[] = {
      "list of (value, records) or None"},
     {"present_of", (PyCFunction)(void (*)(void))present_of, METH_FASTCALL,
      "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
+    {"explain_children", (PyCFunction)(void (*)(void))explain_children, METH_FASTCALL,
+     "explain_children(instance, run, leaf, known, path, sizes, child, out) -> None"},
     {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,

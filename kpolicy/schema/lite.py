@@ -875,6 +875,34 @@ def _explain_present(
     return unknown
 
 
+def _explain_children(
+    instance: Any,
+    run: Explainer,
+    leaf: frozenset[type] | tuple[()],
+    known: Any,
+    path: Path,
+    sizes: Any,
+    child: int,
+    out: _Found,
+) -> None:
+    """The items of a list, or the keys of a mapping not in ``known`` (None: every key), in
+    their order, each explained by ``run`` (of a value no deeper than max_depth) with its path
+    and record, but a value of the ``leaf`` classes (it has no error). The first child's
+    record is ``child`` (-1: not known, nor is any), each next one's follows the previous
+    one's subtree (``sizes``). ``kpolicy._cload.explain_children`` is this in C (for a list or
+    a dict: the same calls in the same order)."""
+    pairs = instance.items() if isinstance(instance, dict) else enumerate(instance)
+    if child < 0:
+        for name, item in pairs:
+            if item.__class__ not in leaf and (known is None or name not in known):
+                run(item, path + (name,), -1, out)  # noqa: RUF005
+        return
+    for name, item in pairs:
+        if item.__class__ not in leaf and (known is None or name not in known):
+            run(item, path + (name,), child, out)  # noqa: RUF005
+        child += sizes[child]
+
+
 def _compiled(name: str, otherwise: Callable[..., Any]) -> Callable[..., Any]:
     """``kpolicy._cload``'s function ``name`` where the C extension is built (and
     KPOLICY_PURE_PYTHON is not set, as for the C loader), else ``otherwise``."""
@@ -891,6 +919,8 @@ def _compiled(name: str, otherwise: Callable[..., Any]) -> Callable[..., Any]:
 # what object nodes find and explain their properties with (``kpolicy._cload.present_of`` is
 # the finding alone: tests/schema/test_present_of.py holds both to the Python loops)
 explain_present = _compiled("explain_present", _explain_present)
+# what lists' items and mappings' other keys are explained with (see _explain_children)
+explain_children = _compiled("explain_children", _explain_children)
 
 
 def _object_node(
@@ -1176,19 +1206,12 @@ def _items(
             for index, child in enumerate(out.children(record, len(instance))):
                 sub.checked(instance[index], path + (index,), child, out)  # noqa: RUF005
             return
-        run = sub.run
+        # (each item's record follows the previous item's subtree: _explain_children)
+        explain = explain_children if instance.__class__ is list else _explain_children
         if record < 0 or (irregular is not None and record in irregular):
-            for index, item in enumerate(instance):
-                if item.__class__ not in leaf:
-                    run(item, path + (index,), -1, out)  # noqa: RUF005
-            return
-        # each item's record follows the previous item's subtree
-        sizes = out.sizes
-        child = record + 1
-        for index, item in enumerate(instance):
-            if item.__class__ not in leaf:
-                run(item, path + (index,), child, out)  # noqa: RUF005
-            child += sizes[child]
+            explain(instance, sub.run, leaf, None, path, None, -1, out)
+        else:
+            explain(instance, sub.run, leaf, None, path, out.sizes, record + 1, out)
 
     return items
 
@@ -1260,17 +1283,11 @@ def _extra(
             if name not in known:
                 sub.checked(instance[name], path + (name,), child, out)  # noqa: RUF005
         return
-    run = sub.run
     irregular = out.irregular
+    # (each key's record follows the previous key's subtree, as out.children gives them:
+    # _explain_children)
+    explain = explain_children if instance.__class__ is dict else _explain_children
     if record < 0 or (irregular is not None and record in irregular):
-        for name, item in instance.items():
-            if item.__class__ not in leaf and name not in known:
-                run(item, path + (name,), -1, out)  # noqa: RUF005
-        return
-    # each key's record follows the previous key's subtree (as out.children gives them)
-    sizes = out.sizes
-    child = record + 1
-    for name, item in instance.items():
-        if item.__class__ not in leaf and name not in known:
-            run(item, path + (name,), child, out)  # noqa: RUF005
-        child += sizes[child]
+        explain(instance, sub.run, leaf, known, path, None, -1, out)
+    else:
+        explain(instance, sub.run, leaf, known, path, out.sizes, record + 1, out)

@@ -46,16 +46,25 @@ def _c_explain_present() -> Any:
     return built.explain_present
 
 
+def _c_explain_children() -> Any:
+    _c_present_of()
+    import kpolicy._cload as built  # type: ignore[import-not-found,unused-ignore]
+
+    return built.explain_children
+
+
 def test_the_explainer_takes_the_c_loop_where_it_is_built() -> None:
     if os.environ.get("KPOLICY_PURE_PYTHON"):
         pytest.skip("KPOLICY_PURE_PYTHON is set: the C extension is off by request")
     assert lite.explain_present is _c_explain_present()
+    assert lite.explain_children is _c_explain_children()
 
 
 def test_without_the_extension_the_python_loop_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")
     assert lite._compiled("present_of", lite._present_of) is lite._present_of
     assert lite._compiled("explain_present", lite._explain_present) is lite._explain_present
+    assert lite._compiled("explain_children", lite._explain_children) is lite._explain_children
 
 
 # the properties of a Pod's container (a few dozen, with leaves of types only and others)
@@ -160,6 +169,7 @@ def _errors(explainer: Any, document: Any, places: tuple[Any, ...]) -> list[Any]
 
 def test_documents_explained_alike_with_either_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     c_explain_present = _c_explain_present()
+    c_explain_children = _c_explain_children()
     validator = SchemaValidator.for_version(supported_versions()[-1])
     compared = 0
     for index, document in list(enumerate(DOCUMENTS))[::6]:
@@ -177,8 +187,10 @@ def test_documents_explained_alike_with_either_loop(monkeypatch: pytest.MonkeyPa
                 places = (table.sizes(), table.irregular, record) if record >= 0 else ()
                 explainer = validator._explainer_for(key)
                 monkeypatch.setattr(lite, "explain_present", lite._explain_present)
+                monkeypatch.setattr(lite, "explain_children", lite._explain_children)
                 expected = _errors(explainer, obj.data, places)
                 monkeypatch.setattr(lite, "explain_present", c_explain_present)
+                monkeypatch.setattr(lite, "explain_children", c_explain_children)
                 assert _errors(explainer, obj.data, places) == expected
                 compared += bool(expected)
     assert compared > 0, "documents with errors were compared"
@@ -192,17 +204,18 @@ def test_documents_explained_alike_with_either_loop(monkeypatch: pytest.MonkeyPa
 @given(body=st.dictionaries(st.sampled_from(FIELD_NAMES), trees, max_size=5))
 def test_random_documents_explained_alike_with_either_loop(body: dict[str, Any]) -> None:
     c_explain_present = _c_explain_present()
+    c_explain_children = _c_explain_children()
     validator = SchemaValidator.for_version(supported_versions()[-1])
     document = {"apiVersion": "apps/v1", "kind": "Deployment", **body}
     explainer = validator._explainer_for(("apps/v1", "Deployment"))
-    saved = lite.explain_present
+    saved = lite.explain_present, lite.explain_children
     try:
-        lite.explain_present = lite._explain_present
+        lite.explain_present, lite.explain_children = lite._explain_present, lite._explain_children
         expected = _errors(explainer, document, ())
-        lite.explain_present = c_explain_present
+        lite.explain_present, lite.explain_children = c_explain_present, c_explain_children
         assert _errors(explainer, document, ()) == expected
     finally:
-        lite.explain_present = saved
+        lite.explain_present, lite.explain_children = saved
 
 
 class _Logged:
@@ -267,4 +280,53 @@ def test_the_c_explain_present_calls_what_the_python_one_calls(
         ("sub_of", "k"),
         ("z", how, 2, (*path, "z"), 2, True),
         ("m", how, 1, (*path, "m"), 1, True),
+    ]
+
+
+def _children(explain: Any, instance: Any, known: Any, sizes: Any, child: int) -> Any:
+    log: list[Any] = []
+    run = _Logged(log, "run").run
+    try:
+        explain(instance, run, frozenset({bool, int}), known, ("a", 1), sizes, child, _OUT)
+    except (ValueError, IndexError) as exc:
+        return ("raised", type(exc), log)
+    return log
+
+
+@settings(
+    max_examples=examples(full=400, quick=120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    instance=st.one_of(
+        st.lists(st.one_of(trees, st.just("raise")), max_size=6),
+        st.dictionaries(_KEYS, st.one_of(trees, st.just("raise")), max_size=6),
+    ),
+    known=st.sampled_from([None, frozenset({"image", "name", 7}), {"tty": 1}.keys()]),
+    sizes=st.lists(st.integers(1, 3), max_size=14),
+    typecode=st.sampled_from(["H", "i", "list"]),
+    child=st.integers(-1, 3),
+)
+def test_the_c_children_loop_calls_what_the_python_one_calls(
+    instance: Any, known: Any, sizes: list[int], typecode: str, child: int
+) -> None:
+    c_explain_children = _c_explain_children()
+    table: Any = sizes if typecode == "list" else array.array(typecode, sizes)
+    known_here = None if isinstance(instance, list) else known
+    expected = _children(lite._explain_children, instance, known_here, table, child)
+    assert _children(c_explain_children, instance, known_here, table, child) == expected
+
+
+def test_the_c_children_loop_takes_only_a_list_or_a_dict() -> None:
+    c_explain_children = _c_explain_children()
+
+    class Items(list[Any]):
+        pass
+
+    with pytest.raises(TypeError):
+        _children(c_explain_children, Items([1]), None, None, -1)
+    # (the explainer's items and _extra take the Python loop for another class)
+    assert _children(lite._explain_children, Items(["x", 1]), None, None, -1) == [
+        ("run", "run", "x", ("a", 1, 0), -1, True)
     ]
