@@ -17,6 +17,14 @@
  * (bool, null, int, float, merge); an int that is not a short plain decimal goes to int_of,
  * a float to float_of (kpolicy.load's own conversions). Nesting is kept on an explicit stack
  * bounded by max_depth: no C recursion.
+ *
+ * It also holds the loops that a schema check runs for each node and each finding of a
+ * document that fails its schema (the many-findings case), each standing in for a Python
+ * function that stays the fallback (without the extension, or with KPOLICY_PURE_PYTHON) and that
+ * the tests hold it to: present_of and explain_present (lite._present_of, _explain_present),
+ * explain_children (lite._explain_children), span_of (PositionTable.span_of), new_record (a
+ * record's open twin, kpolicy.records.slot_maker) and schema_diagnostics (the loop of
+ * kpolicy.checks.schema_rules.schema_diagnostics).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
