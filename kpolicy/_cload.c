@@ -17,6 +17,14 @@
  * (bool, null, int, float, merge); an int that is not a short plain decimal goes to int_of,
  * a float to float_of (kpolicy.load's own conversions). Nesting is kept on an explicit stack
  * bounded by max_depth: no C recursion.
+ *
+ * It also holds the loops that a schema check runs for each node and each finding of a
+ * document that fails its schema (the many-findings case), each standing in for a Python
+ * function that stays the fallback (without the extension, or with KPOLICY_PURE_PYTHON) and that
+ * the tests hold it to: present_of and explain_present (lite._present_of, _explain_present),
+ * explain_children (lite._explain_children), span_of (PositionTable.span_of), new_record (a
+ * record's open twin, kpolicy.records.slot_maker) and schema_diagnostics (the loop of
+ * kpolicy.checks.schema_rules.schema_diagnostics).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -887,6 +895,693 @@ node_bound(PyObject *module, PyObject *chunk)
     return PyLong_FromSsize_t(2 * (count + 2));
 }
 
+/* present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown): the
+ * properties loop of kpolicy.schema.lite's object node (lite._present_of, which it stands in
+ * for, the same result and the same calls of sub_of in the same order): for each key of the
+ * dict instance, in its order, its property (subs[key], else sub_of(key), which makes it: a
+ * (place, explainer, leaf classes) tuple, or None for a key that is not a property); a key that
+ * is none sets unknown; a property's (place, explainer, key, record, value) is listed unless
+ * shallow and the value's class is one of its leaf classes. The record of the first key is
+ * child (-1: not known, and so is every key's), each next one after the previous one's subtree
+ * (sizes[record] records). The list is sorted (by place). */
+static PyObject *
+present_walk(PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *instance = args[0], *subs = args[1], *sub_of = args[2], *sizes = args[4];
+    if (!PyDict_CheckExact(instance) || !PyDict_CheckExact(subs)) {
+        PyErr_SetString(PyExc_TypeError, "present_of takes a dict and a dict");
+        return NULL;
+    }
+    int shallow = PyObject_IsTrue(args[3]);
+    if (shallow < 0)
+        return NULL;
+    Py_ssize_t child = PyLong_AsSsize_t(args[5]);
+    if (child == -1 && PyErr_Occurred())
+        return NULL;
+    /* the sizes as numbers when they are an array of "H" or "i" (as the loaders make them) */
+    Py_buffer view;
+    int viewed = 0, wide = 0;
+    if (child >= 0 && PyObject_CheckBuffer(sizes)) {
+        if (PyObject_GetBuffer(sizes, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        viewed = 1;
+        if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
+            wide = 0;
+        else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
+            wide = 1;
+        else {
+            PyBuffer_Release(&view);
+            viewed = 0;
+        }
+    }
+    Py_ssize_t count = viewed ? view.len / view.itemsize : 0;
+    PyObject *present = PyList_New(0);
+    if (present == NULL)
+        goto failed;
+    int unknown = 0;
+    Py_ssize_t position = 0;
+    PyObject *name, *item;
+    while (PyDict_Next(instance, &position, &name, &item)) {
+        Py_INCREF(name);
+        Py_INCREF(item);
+        PyObject *found = PyDict_GetItemWithError(subs, name);
+        if (found != NULL)
+            Py_INCREF(found);
+        else if (PyErr_Occurred())
+            goto failed_item;
+        int truth = found == NULL ? 0 : PyObject_IsTrue(found);
+        if (truth < 0) {
+            Py_DECREF(found);
+            goto failed_item;
+        }
+        if (!truth) {
+            Py_XDECREF(found);
+            found = PyObject_CallOneArg(sub_of, name);
+            if (found == NULL)
+                goto failed_item;
+        }
+        if (found == Py_None)
+            unknown = 1;
+        else {
+            if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) < 3) {
+                PyErr_SetString(PyExc_TypeError, "a property is a (place, explainer, leaf) tuple");
+                Py_DECREF(found);
+                goto failed_item;
+            }
+            int listed = 1;
+            if (shallow) {
+                /* (item.__class__: its type for the classes the loader makes) */
+                PyObject *cls;
+                if (PyUnicode_CheckExact(item) || PyLong_CheckExact(item) ||
+                    PyDict_CheckExact(item) || PyList_CheckExact(item) || PyBool_Check(item) ||
+                    PyFloat_CheckExact(item) || item == Py_None)
+                    cls = Py_NewRef((PyObject *)Py_TYPE(item));
+                else if ((cls = PyObject_GetAttrString(item, "__class__")) == NULL) {
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+                int leaf = PySequence_Contains(PyTuple_GET_ITEM(found, 2), cls);
+                Py_DECREF(cls);
+                if (leaf < 0) {
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+                listed = !leaf;
+            }
+            if (listed) {
+                PyObject *record = PyLong_FromSsize_t(child >= 0 ? child : -1);
+                PyObject *entry = record == NULL ? NULL : PyTuple_New(5);
+                if (entry == NULL) {
+                    Py_XDECREF(record);
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+                PyObject *place = PyTuple_GET_ITEM(found, 0), *sub = PyTuple_GET_ITEM(found, 1);
+                Py_INCREF(place);
+                Py_INCREF(sub);
+                Py_INCREF(name);
+                Py_INCREF(item);
+                PyTuple_SET_ITEM(entry, 0, place);
+                PyTuple_SET_ITEM(entry, 1, sub);
+                PyTuple_SET_ITEM(entry, 2, name);
+                PyTuple_SET_ITEM(entry, 3, record);
+                PyTuple_SET_ITEM(entry, 4, item);
+                int appended = PyList_Append(present, entry);
+                Py_DECREF(entry);
+                if (appended < 0) {
+                    Py_DECREF(found);
+                    goto failed_item;
+                }
+            }
+        }
+        Py_DECREF(found);
+        Py_DECREF(name);
+        Py_DECREF(item);
+        if (child >= 0) {
+            /* the next key's record follows this one's subtree */
+            Py_ssize_t size;
+            if (viewed) {
+                if (child >= count) {
+                    PyErr_SetString(PyExc_IndexError, "array index out of range");
+                    goto failed;
+                }
+                size = wide ? ((int *)view.buf)[child] : ((unsigned short *)view.buf)[child];
+            }
+            else {
+                PyObject *got = PySequence_GetItem(sizes, child);
+                if (got == NULL)
+                    goto failed;
+                size = PyLong_AsSsize_t(got);
+                Py_DECREF(got);
+                if (size == -1 && PyErr_Occurred())
+                    goto failed;
+            }
+            child += size;
+        }
+    }
+    if (viewed)
+        PyBuffer_Release(&view);
+    if (PyList_GET_SIZE(present) > 1 && PyList_Sort(present) < 0) {
+        Py_DECREF(present);
+        return NULL;
+    }
+    if (nargs == 8) {
+        /* explain_present: each present property's explainer called on its value, in the
+         * list's order: its node's run (shallow) or checked, with (value, path + (key,),
+         * record, out), as lite._explain_present calls them */
+        PyObject *path = args[6], *out = args[7];
+        static PyObject *run_name = NULL, *checked_name = NULL;
+        if (run_name == NULL) {
+            run_name = PyUnicode_InternFromString("run");
+            checked_name = PyUnicode_InternFromString("checked");
+            if (run_name == NULL || checked_name == NULL) {
+                Py_DECREF(present);
+                return NULL;
+            }
+        }
+        if (!PyTuple_CheckExact(path)) {
+            Py_DECREF(present);
+            PyErr_SetString(PyExc_TypeError, "present_of: a path is a tuple");
+            return NULL;
+        }
+        Py_ssize_t length = PyTuple_GET_SIZE(path);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(present); i++) {
+            PyObject *entry = PyList_GET_ITEM(present, i);
+            PyObject *callee = PyObject_GetAttr(PyTuple_GET_ITEM(entry, 1),
+                                                shallow ? run_name : checked_name);
+            if (callee == NULL) {
+                Py_DECREF(present);
+                return NULL;
+            }
+            PyObject *child_path = PyTuple_New(length + 1);
+            if (child_path == NULL) {
+                Py_DECREF(callee);
+                Py_DECREF(present);
+                return NULL;
+            }
+            for (Py_ssize_t j = 0; j < length; j++)
+                PyTuple_SET_ITEM(child_path, j, Py_NewRef(PyTuple_GET_ITEM(path, j)));
+            PyTuple_SET_ITEM(child_path, length, Py_NewRef(PyTuple_GET_ITEM(entry, 2)));
+            PyObject *call_args[4] = {PyTuple_GET_ITEM(entry, 4), child_path,
+                                      PyTuple_GET_ITEM(entry, 3), out};
+            PyObject *done = PyObject_Vectorcall(callee, call_args, 4, NULL);
+            Py_DECREF(child_path);
+            Py_DECREF(callee);
+            if (done == NULL) {
+                Py_DECREF(present);
+                return NULL;
+            }
+            Py_DECREF(done);
+        }
+        Py_DECREF(present);
+        return Py_NewRef(unknown ? Py_True : Py_False);
+    }
+    PyObject *result = PyTuple_New(2);
+    if (result == NULL) {
+        Py_DECREF(present);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, 0, present);
+    PyTuple_SET_ITEM(result, 1, Py_NewRef(unknown ? Py_True : Py_False));
+    return result;
+
+failed_item:
+    Py_DECREF(name);
+    Py_DECREF(item);
+failed:
+    if (viewed)
+        PyBuffer_Release(&view);
+    Py_XDECREF(present);
+    return NULL;
+}
+
+static PyObject *
+present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "present_of takes 6 arguments");
+        return NULL;
+    }
+    return present_walk(args, nargs);
+}
+
+/* explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown: the
+ * properties of present_of explained (lite._explain_present, which it stands in for) */
+static PyObject *
+explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "explain_present takes 8 arguments");
+        return NULL;
+    }
+    return present_walk(args, nargs);
+}
+
+/* explain_children(instance, run, leaf, known, path, sizes, child, out): the loops of
+ * kpolicy.schema.lite's items (a list) and _extra (a dict) for a value no deeper than
+ * max_depth (lite._explain_children, which it stands in for: the same calls in the same
+ * order): each item, or each key not in known (None: every key), whose value's class is not
+ * one of leaf, is explained by run(value, path + (index or key,), record, out); the first
+ * child's record is child (-1: not known, nor is any), each next one's after the previous
+ * one's subtree (sizes[record] records). */
+static PyObject *
+explain_children(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "explain_children takes 8 arguments");
+        return NULL;
+    }
+    PyObject *instance = args[0], *run = args[1], *leaf = args[2], *known = args[3];
+    PyObject *path = args[4], *sizes = args[5], *out = args[7];
+    int is_list = PyList_CheckExact(instance);
+    if ((!is_list && !PyDict_CheckExact(instance)) || !PyTuple_CheckExact(path)) {
+        PyErr_SetString(PyExc_TypeError, "explain_children takes a list or a dict, and a path");
+        return NULL;
+    }
+    Py_ssize_t child = PyLong_AsSsize_t(args[6]);
+    if (child == -1 && PyErr_Occurred())
+        return NULL;
+    Py_buffer view;
+    int viewed = 0, wide = 0;
+    if (child >= 0 && PyObject_CheckBuffer(sizes)) {
+        if (PyObject_GetBuffer(sizes, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+            return NULL;
+        viewed = 1;
+        if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
+            wide = 0;
+        else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
+            wide = 1;
+        else {
+            PyBuffer_Release(&view);
+            viewed = 0;
+        }
+    }
+    Py_ssize_t count = viewed ? view.len / view.itemsize : 0;
+    Py_ssize_t length = PyTuple_GET_SIZE(path);
+    Py_ssize_t position = 0, index = 0;
+    PyObject *name = NULL, *item = NULL;
+    for (;;) {
+        if (is_list) {
+            if (index >= PyList_GET_SIZE(instance))
+                break;
+            item = Py_NewRef(PyList_GET_ITEM(instance, index));
+            name = PyLong_FromSsize_t(index);
+            if (name == NULL) {
+                Py_DECREF(item);
+                goto failed;
+            }
+            index++;
+        }
+        else {
+            PyObject *key, *value;
+            if (!PyDict_Next(instance, &position, &key, &value))
+                break;
+            name = Py_NewRef(key);
+            item = Py_NewRef(value);
+        }
+        /* (item.__class__: its type for the classes the loader makes) */
+        PyObject *cls;
+        if (PyUnicode_CheckExact(item) || PyLong_CheckExact(item) || PyDict_CheckExact(item) ||
+            PyList_CheckExact(item) || PyBool_Check(item) || PyFloat_CheckExact(item) ||
+            item == Py_None)
+            cls = Py_NewRef((PyObject *)Py_TYPE(item));
+        else if ((cls = PyObject_GetAttrString(item, "__class__")) == NULL)
+            goto failed_item;
+        int skipped = PySequence_Contains(leaf, cls);
+        Py_DECREF(cls);
+        if (skipped < 0)
+            goto failed_item;
+        if (!skipped && known != Py_None) {
+            skipped = PySequence_Contains(known, name);
+            if (skipped < 0)
+                goto failed_item;
+        }
+        if (!skipped) {
+            PyObject *child_path = PyTuple_New(length + 1);
+            PyObject *record = child_path == NULL ? NULL : PyLong_FromSsize_t(child >= 0 ? child : -1);
+            if (record == NULL) {
+                Py_XDECREF(child_path);
+                goto failed_item;
+            }
+            for (Py_ssize_t j = 0; j < length; j++)
+                PyTuple_SET_ITEM(child_path, j, Py_NewRef(PyTuple_GET_ITEM(path, j)));
+            PyTuple_SET_ITEM(child_path, length, Py_NewRef(name));
+            PyObject *call[4] = {item, child_path, record, out};
+            PyObject *done = PyObject_Vectorcall(run, call, 4, NULL);
+            Py_DECREF(child_path);
+            Py_DECREF(record);
+            if (done == NULL)
+                goto failed_item;
+            Py_DECREF(done);
+        }
+        Py_DECREF(name);
+        Py_DECREF(item);
+        if (child >= 0) {
+            Py_ssize_t size;
+            if (viewed) {
+                if (child >= count) {
+                    PyErr_SetString(PyExc_IndexError, "array index out of range");
+                    goto failed;
+                }
+                size = wide ? ((int *)view.buf)[child] : ((unsigned short *)view.buf)[child];
+            }
+            else {
+                PyObject *got = PySequence_GetItem(sizes, child);
+                if (got == NULL)
+                    goto failed;
+                size = PyLong_AsSsize_t(got);
+                Py_DECREF(got);
+                if (size == -1 && PyErr_Occurred())
+                    goto failed;
+            }
+            child += size;
+        }
+    }
+    if (viewed)
+        PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+
+failed_item:
+    Py_DECREF(name);
+    Py_DECREF(item);
+failed:
+    if (viewed)
+        PyBuffer_Release(&view);
+    return NULL;
+}
+
+/* span_of: kpolicy.positions.PositionTable.span_of on a compact table's records (an array of
+ * "H" or "i"), the Span made without its __init__, as the open twin makes it there: an instance
+ * of the class with its four slots set (by their descriptors). span_class(Span) names the class
+ * and finds its slots (True), or declines a class that is not a plain record of those four
+ * slots (False: span_of then raises TypeError, and kpolicy.positions keeps its own). */
+static PyTypeObject *span_type = NULL;
+static PyObject *span_slots[4]; /* the slots' member descriptors, which set them */
+
+static PyObject *
+span_class(PyObject *module, PyObject *cls)
+{
+    static const char *names[4] = {"line", "column", "end_line", "end_column"};
+    if (!PyType_Check(cls))
+        Py_RETURN_FALSE;
+    PyTypeObject *type = (PyTypeObject *)cls;
+    if (type->tp_dictoffset != 0 || type->tp_weaklistoffset != 0 ||
+        type->tp_basicsize != (Py_ssize_t)(sizeof(PyObject) + 4 * sizeof(PyObject *)) ||
+        type->tp_alloc == NULL || type->tp_base != &PyBaseObject_Type)
+        Py_RETURN_FALSE;
+    PyObject *slots[4];
+    for (int i = 0; i < 4; i++) {
+        slots[i] = PyDict_GetItemString(type->tp_dict, names[i]);
+        if (slots[i] == NULL || !Py_IS_TYPE(slots[i], &PyMemberDescr_Type) ||
+            PyDescr_TYPE(slots[i]) != type)
+            Py_RETURN_FALSE;
+    }
+    Py_INCREF(cls);
+    Py_XSETREF(span_type, type);
+    for (int i = 0; i < 4; i++)
+        Py_XSETREF(span_slots[i], Py_NewRef(slots[i]));
+    Py_RETURN_TRUE;
+}
+
+static PyObject *
+span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "span_of takes 3 arguments");
+        return NULL;
+    }
+    if (span_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "span_of: no span class");
+        return NULL;
+    }
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *anchor = args[2];
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    int wide;
+    if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
+        wide = 0;
+    else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
+        wide = 1;
+    else {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "span_of: records of \"H\" or \"i\"");
+        return NULL;
+    }
+    Py_ssize_t base = index * RECORD;
+    if (index < 0 || base + RECORD > view.len / view.itemsize) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_IndexError, "array index out of range");
+        return NULL;
+    }
+    long r[8];
+    for (int i = 0; i < 8; i++)
+        r[i] = wide ? ((int *)view.buf)[base + i] : ((unsigned short *)view.buf)[base + i];
+    PyBuffer_Release(&view);
+    /* anchor == "key", anchor == "auto" (a str equal to them; anything else is neither) */
+    int key = 0, automatic = 0;
+    if (PyUnicode_Check(anchor)) {
+        key = PyUnicode_CompareWithASCIIString(anchor, "key") == 0;
+        automatic = !key && PyUnicode_CompareWithASCIIString(anchor, "auto") == 0;
+    }
+    long line = r[0], fields[4];
+    if (r[4] != 0 && (key || (automatic && r[2] > line))) {
+        fields[0] = r[4];
+        fields[1] = r[5];
+        fields[2] = r[6];
+        fields[3] = r[7];
+    }
+    else if (automatic && r[2] > line) {
+        fields[0] = line;
+        fields[1] = r[1];
+        fields[2] = line;
+        fields[3] = r[1] + 1;
+    }
+    else {
+        fields[0] = line;
+        fields[1] = r[1];
+        fields[2] = r[2];
+        fields[3] = r[3];
+    }
+    PyObject *values[4];
+    for (int i = 0; i < 4; i++) {
+        values[i] = PyLong_FromLong(fields[i]);
+        if (values[i] == NULL) {
+            for (int j = 0; j < i; j++)
+                Py_DECREF(values[j]);
+            return NULL;
+        }
+    }
+    PyObject *span = span_type->tp_alloc(span_type, 0);
+    if (span == NULL) {
+        for (int i = 0; i < 4; i++)
+            Py_DECREF(values[i]);
+        return NULL;
+    }
+    /* each slot set by its descriptor (as the record's own setters do) */
+    descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
+    int failed = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!failed && set(span_slots[i], span, values[i]) < 0)
+            failed = 1;
+        Py_DECREF(values[i]);
+    }
+    if (failed) {
+        Py_DECREF(span);
+        return NULL;
+    }
+    return span;
+}
+
+/* new_record(slots, *values): an instance of the class of the member descriptors slots (a
+ * tuple, one for each of its fields, in order), each slot set to its value by its descriptor,
+ * without the class's __init__: what kpolicy.records' open twin makes (for a frozen record of
+ * slots with no __post_init__: kpolicy.records.slot_maker checks it). */
+static PyObject *
+made_record(PyObject *slots, PyObject *const *values, Py_ssize_t count)
+{
+    if (!PyTuple_CheckExact(slots) || PyTuple_GET_SIZE(slots) != count || count < 1) {
+        PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
+        return NULL;
+    }
+    PyTypeObject *type = NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *slot = PyTuple_GET_ITEM(slots, i);
+        if (!Py_IS_TYPE(slot, &PyMemberDescr_Type) ||
+            (type != NULL && PyDescr_TYPE(slot) != type)) {
+            PyErr_SetString(PyExc_TypeError, "new_record: the slots of one class");
+            return NULL;
+        }
+        type = PyDescr_TYPE(slot);
+    }
+    if (type->tp_dictoffset != 0 || type->tp_alloc == NULL) {
+        PyErr_SetString(PyExc_TypeError, "new_record: a class of slots only");
+        return NULL;
+    }
+    PyObject *made = type->tp_alloc(type, 0);
+    if (made == NULL)
+        return NULL;
+    descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (set(PyTuple_GET_ITEM(slots, i), made, values[i]) < 0) {
+            Py_DECREF(made);
+            return NULL;
+        }
+    }
+    return made;
+}
+
+static PyObject *
+new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 2) {
+        PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
+        return NULL;
+    }
+    return made_record(args[0], args + 1, nargs - 1);
+}
+
+/* schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer,
+ * span_at, slots, file, ref, rejecting, found): the loop of
+ * kpolicy.checks.schema_rules.schema_diagnostics over the problems of an object whose
+ * problems are all kept as their rules say (schema_rules._diagnostics, which it stands in
+ * for: the same calls in the same order, the same Diagnostics appended to found). Each of
+ * fields is (rule, path, anchor, message, rename, quote, record); its span is
+ * span_of(record, anchor) for a record (>= 0), its fix fix_of(path, rename, quote) (fix_of
+ * None: none), its severity reports[rule] (a dict; not there: no finding), its pointer
+ * pointers[path] for a record (else keep_pointer(path)), or to_pointer(path), a span not
+ * known span_at(pointer, anchor); slots make the Diagnostic (new_record) of (rule, severity,
+ * message, file, span, pointer, ref, (), fix, None, rule in rejecting, None, None). */
+static PyObject *
+schema_diagnostics(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "schema_diagnostics takes 13 arguments");
+        return NULL;
+    }
+    PyObject *fields = args[0], *span_of_ = args[1], *fix_of = args[2], *reports = args[3];
+    PyObject *pointers = args[4], *keep_pointer = args[5], *to_pointer = args[6];
+    PyObject *span_at = args[7], *slots = args[8], *file = args[9], *ref = args[10];
+    PyObject *rejecting = args[11], *found = args[12];
+    if (!PyList_CheckExact(fields) || !PyDict_CheckExact(reports) ||
+        !PyDict_CheckExact(pointers) || !PyList_CheckExact(found)) {
+        PyErr_SetString(PyExc_TypeError, "schema_diagnostics: lists and dicts");
+        return NULL;
+    }
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(fields); i++) {
+        PyObject *problem = PyList_GET_ITEM(fields, i);
+        if (!PyTuple_CheckExact(problem) || PyTuple_GET_SIZE(problem) != 7) {
+            PyErr_SetString(PyExc_TypeError, "schema_diagnostics: a problem of seven fields");
+            goto failed;
+        }
+        Py_INCREF(problem); /* (held while calls run) */
+        PyObject *rule = PyTuple_GET_ITEM(problem, 0), *path = PyTuple_GET_ITEM(problem, 1);
+        PyObject *anchor = PyTuple_GET_ITEM(problem, 2);
+        PyObject *message = PyTuple_GET_ITEM(problem, 3);
+        PyObject *record = PyTuple_GET_ITEM(problem, 6);
+        PyObject *span = NULL, *fix = NULL, *pointer = NULL, *made = NULL;
+        int positioned;
+        if (PyLong_CheckExact(record)) {
+            int overflow;
+            long number = PyLong_AsLongAndOverflow(record, &overflow);
+            positioned = overflow > 0 || (overflow == 0 && number >= 0);
+        }
+        else {
+            PyObject *zero = PyLong_FromLong(0);
+            if (zero == NULL)
+                goto failed_problem;
+            positioned = PyObject_RichCompareBool(record, zero, Py_GE);
+            Py_DECREF(zero);
+        }
+        if (positioned < 0)
+            goto failed_problem;
+        if (positioned) {
+            PyObject *call[2] = {record, anchor};
+            span = PyObject_Vectorcall(span_of_, call, 2, NULL);
+            if (span == NULL)
+                goto failed_problem;
+        }
+        else
+            span = Py_NewRef(Py_None);
+        if (fix_of != Py_None) {
+            PyObject *call[3] = {path, PyTuple_GET_ITEM(problem, 4), PyTuple_GET_ITEM(problem, 5)};
+            fix = PyObject_Vectorcall(fix_of, call, 3, NULL);
+            if (fix == NULL)
+                goto failed_problem;
+        }
+        else
+            fix = Py_NewRef(Py_None);
+        PyObject *severity = PyDict_GetItemWithError(reports, rule);
+        if (severity == NULL) {
+            if (PyErr_Occurred())
+                goto failed_problem;
+            /* not enabled, or the rule does not apply to this kind */
+            Py_DECREF(span);
+            Py_DECREF(fix);
+            Py_DECREF(problem);
+            continue;
+        }
+        Py_INCREF(severity);
+        if (positioned) {
+            pointer = PyDict_GetItemWithError(pointers, path);
+            if (pointer != NULL)
+                Py_INCREF(pointer);
+            else if (PyErr_Occurred())
+                goto failed_severity;
+            else if ((pointer = PyObject_CallOneArg(keep_pointer, path)) == NULL)
+                goto failed_severity;
+        }
+        else if ((pointer = PyObject_CallOneArg(to_pointer, path)) == NULL)
+            goto failed_severity;
+        if (span == Py_None) {
+            PyObject *call[2] = {pointer, anchor};
+            PyObject *looked_up = PyObject_Vectorcall(span_at, call, 2, NULL);
+            if (looked_up == NULL)
+                goto failed_pointer;
+            Py_SETREF(span, looked_up);
+        }
+        int rejects = PySequence_Contains(rejecting, rule);
+        if (rejects < 0)
+            goto failed_pointer;
+        PyObject *values[13] = {rule,  severity, message, file,  span,
+                                pointer, ref,  empty,   fix,   Py_None,
+                                rejects ? Py_True : Py_False, Py_None, Py_None};
+        made = made_record(slots, values, 13);
+        if (made == NULL)
+            goto failed_pointer;
+        int appended = PyList_Append(found, made);
+        Py_DECREF(made);
+        Py_DECREF(pointer);
+        Py_DECREF(severity);
+        Py_DECREF(span);
+        Py_DECREF(fix);
+        Py_DECREF(problem);
+        if (appended < 0)
+            goto failed;
+        continue;
+    failed_pointer:
+        Py_DECREF(pointer);
+    failed_severity:
+        Py_DECREF(severity);
+    failed_problem:
+        Py_XDECREF(span);
+        Py_XDECREF(fix);
+        Py_DECREF(problem);
+        goto failed;
+    }
+    Py_DECREF(empty);
+    Py_RETURN_NONE;
+failed:
+    Py_DECREF(empty);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -895,6 +1590,20 @@ static PyMethodDef methods[] = {
     {"load_chunk", (PyCFunction)(void (*)(void))load_chunk, METH_FASTCALL,
      "load_chunk(chunk, line_offset, max_nodes, max_depth, int_of, float_of) -> "
      "list of (value, records) or None"},
+    {"present_of", (PyCFunction)(void (*)(void))present_of, METH_FASTCALL,
+     "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
+    {"explain_children", (PyCFunction)(void (*)(void))explain_children, METH_FASTCALL,
+     "explain_children(instance, run, leaf, known, path, sizes, child, out) -> None"},
+    {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
+     "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
+    {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
+     "new_record(slots, *values) -> an instance of their class"},
+    {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
+     "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
+     "span_at, slots, file, ref, rejecting, found) -> None"},
+    {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
+    {"span_of", (PyCFunction)(void (*)(void))span_of, METH_FASTCALL,
+     "span_of(records, index, anchor) -> Span"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -5,7 +5,9 @@ Built by :mod:`kpolicy.load` for every document; findings resolve their paths th
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+from collections.abc import Callable, Collection
+from functools import cache, partial
 
 from kpolicy.model import Anchor, Span, escape_pointer_token
 from kpolicy.records import open_twin
@@ -38,6 +40,25 @@ _SCANNED = 16
 # __init__ switches the class twice)
 _OPEN_SPAN: Any = open_twin(Span)
 _new = object.__new__
+
+
+@cache
+def _c_span_of() -> Callable[[Any, int, Anchor], Span] | None:
+    """``kpolicy._cload.span_of`` (:meth:`PositionTable.span_of` of a compact table's records,
+    an array of "H" or "i"), or None where the C extension is not built, KPOLICY_PURE_PYTHON is
+    set, or Span is not made by its open twin (a Span of four slots, no __post_init__)."""
+    if os.environ.get("KPOLICY_PURE_PYTHON") or _OPEN_SPAN is None:
+        return None
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    span_class = getattr(_cload, "span_class", None)
+    if span_class is None or not span_class(Span):
+        return None
+    found: Callable[[Any, int, Anchor], Span] = _cload.span_of
+    return found
+
 
 # the records of a large mapping's (by key) or list's children, by the container's record
 _Children = dict[int, dict["Any", int] | list[int]]
@@ -281,6 +302,17 @@ class PositionTable:
             span.end_column = records[base + 3]
         span.__class__ = Span
         return span  # type: ignore[no-any-return]
+
+    def spans(self) -> Callable[[int, Anchor], Span]:
+        """:meth:`span_of` of this table as one callable, for a loop that makes a span each:
+        the C extension's ``span_of`` on its records where it is built (the same Span, made
+        without a method's frame, nor the open twin's class switch), else the method."""
+        records = self._records
+        # (an array's typecode: the loaders' records are arrays of "H" or "i")
+        if getattr(records, "typecode", None) not in ("H", "i"):
+            return self.span_of
+        span_of = _c_span_of()
+        return self.span_of if span_of is None else partial(span_of, records)
 
     def _entry(self, index: int) -> tuple[Span | None, Span]:
         r = self._records

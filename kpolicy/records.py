@@ -333,6 +333,39 @@ def open_twin(cls: type) -> type | None:
     return twin if isinstance(twin, type) else None
 
 
+def slot_maker(cls: type) -> Callable[..., Any] | None:
+    """What makes the record ``cls`` from a value for each of its fields, in their order, as
+    its open twin makes it (:func:`open_twin`: a frozen record of slots, no __post_init__)
+    without a frame nor a class assignment: the C extension's ``new_record`` on its slots'
+    descriptors (:func:`record_slots`); None where there is none."""
+    slots = record_slots(cls)
+    if slots is None:
+        return None
+    import functools
+
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    return functools.partial(_cload.new_record, slots)
+
+
+def record_slots(cls: type) -> tuple[Any, ...] | None:
+    """The descriptors of the slots of the record ``cls``, one for each of its fields in their
+    order, which the C extension's ``new_record`` makes it of (as its open twin does); None
+    where there is no open twin, the extension (or its ``new_record``) is not built, or
+    KPOLICY_PURE_PYTHON is set."""
+    import os
+
+    if os.environ.get("KPOLICY_PURE_PYTHON") or open_twin(cls) is None:
+        return None
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    if getattr(_cload, "new_record", None) is None:
+        return None
+    return tuple(cls.__dict__[f.name] for f in _fields(cls))
+
+
 def _named(code: CodeType, names: dict[str, str]) -> CodeType:
     """A shape's code with a record's field names in place of the placeholders."""
     return code.replace(

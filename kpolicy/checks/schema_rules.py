@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache, partial
 
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
@@ -13,13 +14,18 @@ from kpolicy.model import (
     Diagnostic,
     Fix,
     KObject,
+    ObjectRef,
     Path,
     Problem,
+    RelatedLocation,
     Severity,
+    Span,
+    Suppression,
     diagnostic,
     to_pointer,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
+from kpolicy.records import record_slots, slot_maker
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
     RULE_REQUIRED_MISSING,
@@ -166,10 +172,31 @@ def schema_diagnostics(
     if not fields:
         return
     fixes = ctx.fixes
-    display, ref, span_of = obj.source.display, obj.ref, obj.positions.span_of
+    # (spans(): span_of in one call where the C extension is built; a finding each)
+    display, ref, span_of = obj.source.display, obj.ref, obj.positions.spans()
     if _as_the_rule_says(obj, ctx):
         # (most objects: each problem's fields as they come, none dropped)
+        rows = _rows()
+        if rows is not None and reports.__class__ is dict:
+            # the loop below in C, the same calls in the same order
+            rows[0](
+                fields,
+                span_of,
+                partial(_fix, obj) if fixes else None,
+                reports,
+                _POINTERS,
+                _keep_pointer,
+                to_pointer,
+                obj.span_at,
+                rows[1],
+                display,
+                ref,
+                rejecting,
+                found,
+            )
+            return
         pointers_get = _POINTERS.get
+        make = _made()
         for rule, path, at, message, rename, quote, record in fields:
             span = span_of(record, at) if record >= 0 else None
             fix = _fix(obj, path, rename, quote) if fixes else None
@@ -183,7 +210,7 @@ def schema_diagnostics(
             else:
                 pointer = to_pointer(path)
             found.append(
-                diagnostic(
+                make(
                     rule,
                     severity,
                     message,
@@ -195,6 +222,8 @@ def schema_diagnostics(
                     fix,
                     None,  # suppression
                     rule in rejecting,
+                    None,  # origin
+                    None,  # found_at
                 )
             )
         return
@@ -220,6 +249,50 @@ def schema_diagnostics(
                 rule in rejecting if rejects is None else rejects,
             )
         )
+
+
+@cache
+def _rows() -> tuple[Callable[..., None], tuple[object, ...]] | None:
+    """The C extension's ``schema_diagnostics`` (schema_diagnostics's loop over an object's
+    problems when each is kept as its rule says) and the slots it makes a Diagnostic of
+    (:func:`kpolicy.records.record_slots`); None where they are not built."""
+    slots = record_slots(Diagnostic)
+    if slots is None:
+        return None
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    rows = getattr(_cload, "schema_diagnostics", None)
+    return None if rows is None else (rows, slots)
+
+
+@cache
+def _made() -> Callable[..., Diagnostic]:
+    """What makes a finding's Diagnostic from all its fields (origin and found_at None): the
+    C extension's maker where it is built (:func:`kpolicy.records.slot_maker`), else
+    :func:`_diagnostic`."""
+    maker = slot_maker(Diagnostic)
+    return _diagnostic if maker is None else maker
+
+
+def _diagnostic(
+    rule: str,
+    severity: Severity,
+    message: str,
+    file: str,
+    span: Span,
+    path: str,
+    object: ObjectRef | None,
+    related: tuple[RelatedLocation, ...],
+    fix: Fix | None,
+    suppression: Suppression | None,
+    rejects: bool,
+    origin: None,
+    found_at: None,
+) -> Diagnostic:
+    """:func:`kpolicy.model.diagnostic` of every field (no origin, not found elsewhere)."""
+    return diagnostic(
+        rule, severity, message, file, span, path, object, related, fix, suppression, rejects
+    )
 
 
 # the path of a problem with a record (found by the compiled explainer in what the loader

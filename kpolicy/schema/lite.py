@@ -15,6 +15,7 @@ the two on generated schemas and instances.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
@@ -442,6 +443,9 @@ def _out_of_count(keyword: str, size: int, bound: int) -> bool:
 
 # -- the compiled explanation of the built-in schemas -------------------------------------------
 
+# (a child's path is made as ``path + (key,)``, one tuple, where ``(*path, key)``, which ruff's
+# RUF005 prefers, builds a list first: half the instructions, once a node met)
+
 # (instance, its path, its record (-1: not known), where its errors go)
 Explainer = Callable[["Any", Path, int, "_Found"], None]
 # (a type error's types, its instance, path and record) → what is found in its place: a
@@ -809,6 +813,116 @@ _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalPrope
 _PLAIN_CLASSES = frozenset(cls for classes in _TYPE_CLASSES.values() for cls in classes)
 
 
+def _present_of(
+    instance: dict[Any, Any],
+    subs: dict[str, _Property],
+    sub_of: Callable[[Any], _Property | None],
+    shallow: bool,
+    sizes: Any,
+    child: int,
+) -> tuple[list[tuple[int, _Node, Any, int, Any]], bool]:
+    """The properties that a mapping of an object node has, in the schema's order (as
+    jsonschema reports them), found from its own keys (an object has a few of the dozens
+    named): each as (its place, its explainer, its key, its record, its value), but a value
+    of its leaf's types when ``shallow`` (it has no error: not even listed); and whether a key
+    is not among the properties. The first key's record is ``child`` (-1: not known, nor is
+    any), each next one's follows the previous key's subtree (``sizes``). ``kpolicy._cload``'s
+    ``present_of`` is this loop in C (the same list, the same calls of ``sub_of``)."""
+    present = []
+    unknown = False
+    subs_get = subs.get
+    if child < 0:
+        for name, item in instance.items():
+            found = subs_get(name) or sub_of(name)
+            if found is None:
+                unknown = True
+            elif not shallow or item.__class__ not in found[2]:
+                present.append((found[0], found[1], name, -1, item))
+    else:
+        for name, item in instance.items():
+            found = subs_get(name) or sub_of(name)
+            if found is None:
+                unknown = True
+            elif not shallow or item.__class__ not in found[2]:
+                present.append((found[0], found[1], name, child, item))
+            child += sizes[child]
+    if len(present) > 1:
+        present.sort()  # by place: places differ, so nothing else is compared
+    return present, unknown
+
+
+def _explain_present(
+    instance: dict[Any, Any],
+    subs: dict[str, _Property],
+    sub_of: Callable[[Any], _Property | None],
+    shallow: bool,
+    sizes: Any,
+    child: int,
+    path: Path,
+    out: _Found,
+) -> bool:
+    """The properties of :func:`_present_of` explained, in its order, each by its node's
+    ``run`` (``shallow``: a child deeper than max_depth raises in its explainer, always called
+    there, ``checked``) with its path and record; whether a key is not among the properties.
+    ``kpolicy._cload.explain_present`` is this in C (the same calls, in the same order)."""
+    present, unknown = _present_of(instance, subs, sub_of, shallow, sizes, child)
+    if shallow:
+        for _, sub, name, record, item in present:
+            sub.run(item, path + (name,), record, out)  # noqa: RUF005
+    else:
+        for _, sub, name, record, item in present:
+            sub.checked(item, path + (name,), record, out)  # noqa: RUF005
+    return unknown
+
+
+def _explain_children(
+    instance: Any,
+    run: Explainer,
+    leaf: frozenset[type] | tuple[()],
+    known: Any,
+    path: Path,
+    sizes: Any,
+    child: int,
+    out: _Found,
+) -> None:
+    """The items of a list, or the keys of a mapping not in ``known`` (None: every key), in
+    their order, each explained by ``run`` (of a value no deeper than max_depth) with its path
+    and record, but a value of the ``leaf`` classes (it has no error). The first child's
+    record is ``child`` (-1: not known, nor is any), each next one's follows the previous
+    one's subtree (``sizes``). ``kpolicy._cload.explain_children`` is this in C (for a list or
+    a dict: the same calls in the same order)."""
+    pairs = instance.items() if isinstance(instance, dict) else enumerate(instance)
+    if child < 0:
+        for name, item in pairs:
+            if item.__class__ not in leaf and (known is None or name not in known):
+                run(item, path + (name,), -1, out)  # noqa: RUF005
+        return
+    for name, item in pairs:
+        if item.__class__ not in leaf and (known is None or name not in known):
+            run(item, path + (name,), child, out)  # noqa: RUF005
+        child += sizes[child]
+
+
+def _compiled(name: str, otherwise: Callable[..., Any]) -> Callable[..., Any]:
+    """``kpolicy._cload``'s function ``name`` where the C extension is built (and
+    KPOLICY_PURE_PYTHON is not set, as for the C loader), else ``otherwise``."""
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return otherwise
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return otherwise
+    found: Callable[..., Any] = getattr(_cload, name, otherwise)
+    return found
+
+
+# what object nodes find and explain their properties with (``kpolicy._cload.present_of`` is
+# the finding alone: tests/schema/test_present_of.py holds both to the Python loops)
+explain_present = _compiled("explain_present", _explain_present)
+# what lists' items and mappings' other keys are explained with (see _explain_children)
+explain_children = _compiled("explain_children", _explain_children)
+
+
 def _object_node(
     schema: dict[str, Any],
     steps: list[Explainer],
@@ -849,7 +963,6 @@ def _object_node(
     allowed = properties.keys()
     # name → (its place among the properties, its explainer, its leaf classes)
     subs, sub_of = _properties_met(properties, formats, max_depth, memo)
-    subs_get = subs.get
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
 
@@ -868,34 +981,14 @@ def _object_node(
                 # them), found from its own keys: an object has a few of the dozens named;
                 # each with its record, which follows the previous key's subtree
                 # (but a value of its leaf's types, which has no error: not even listed)
-                present = []
-                unknown = False
+                # (and each explained: _explain_present)
                 irregular = out.irregular
                 if record < 0 or (irregular is not None and record in irregular):
-                    for name, item in instance.items():
-                        found = subs_get(name) or sub_of(name)
-                        if found is None:
-                            unknown = True
-                        elif not shallow or item.__class__ not in found[2]:
-                            present.append((found[0], found[1], name, -1, item))
+                    unknown = explain_present(instance, subs, sub_of, shallow, None, -1, path, out)
                 else:
-                    sizes = out.sizes
-                    child = record + 1
-                    for name, item in instance.items():
-                        found = subs_get(name) or sub_of(name)
-                        if found is None:
-                            unknown = True
-                        elif not shallow or item.__class__ not in found[2]:
-                            present.append((found[0], found[1], name, child, item))
-                        child += sizes[child]
-                if len(present) > 1:
-                    present.sort()  # by place: places differ, so nothing else is compared
-                if shallow:
-                    for _, sub, name, child, item in present:
-                        sub.run(item, (*path, name), child, out)
-                else:
-                    for _, sub, name, child, item in present:
-                        sub.checked(item, (*path, name), child, out)
+                    unknown = explain_present(
+                        instance, subs, sub_of, shallow, out.sizes, record + 1, path, out
+                    )
             elif keyword == "required":
                 for name in required:
                     if name not in instance:
@@ -1002,9 +1095,9 @@ def _step(
                 for (_, sub, leaf), name, child in present:
                     item = instance[name]
                     if not shallow:
-                        sub.checked(item, (*path, name), child, out)
+                        sub.checked(item, path + (name,), child, out)  # noqa: RUF005
                     elif item.__class__ not in leaf:  # (a value of the leaf's types: no error)
-                        sub.run(item, (*path, name), child, out)
+                        sub.run(item, path + (name,), child, out)  # noqa: RUF005
 
         return properties
     if keyword == "required":
@@ -1111,21 +1204,14 @@ def _items(
         irregular = out.irregular
         if not shallow:
             for index, child in enumerate(out.children(record, len(instance))):
-                sub.checked(instance[index], (*path, index), child, out)
+                sub.checked(instance[index], path + (index,), child, out)  # noqa: RUF005
             return
-        run = sub.run
+        # (each item's record follows the previous item's subtree: _explain_children)
+        explain = explain_children if instance.__class__ is list else _explain_children
         if record < 0 or (irregular is not None and record in irregular):
-            for index, item in enumerate(instance):
-                if item.__class__ not in leaf:
-                    run(item, (*path, index), -1, out)
-            return
-        # each item's record follows the previous item's subtree
-        sizes = out.sizes
-        child = record + 1
-        for index, item in enumerate(instance):
-            if item.__class__ not in leaf:
-                run(item, (*path, index), child, out)
-            child += sizes[child]
+            explain(instance, sub.run, leaf, None, path, None, -1, out)
+        else:
+            explain(instance, sub.run, leaf, None, path, out.sizes, record + 1, out)
 
     return items
 
@@ -1195,19 +1281,13 @@ def _extra(
     if not shallow:
         for name, child in zip(instance, out.children(record, len(instance)), strict=True):
             if name not in known:
-                sub.checked(instance[name], (*path, name), child, out)
+                sub.checked(instance[name], path + (name,), child, out)  # noqa: RUF005
         return
-    run = sub.run
     irregular = out.irregular
+    # (each key's record follows the previous key's subtree, as out.children gives them:
+    # _explain_children)
+    explain = explain_children if instance.__class__ is dict else _explain_children
     if record < 0 or (irregular is not None and record in irregular):
-        for name, item in instance.items():
-            if item.__class__ not in leaf and name not in known:
-                run(item, (*path, name), -1, out)
-        return
-    # each key's record follows the previous key's subtree (as out.children gives them)
-    sizes = out.sizes
-    child = record + 1
-    for name, item in instance.items():
-        if item.__class__ not in leaf and name not in known:
-            run(item, (*path, name), child, out)
-        child += sizes[child]
+        explain(instance, sub.run, leaf, known, path, None, -1, out)
+    else:
+        explain(instance, sub.run, leaf, known, path, out.sizes, record + 1, out)

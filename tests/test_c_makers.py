@@ -1,0 +1,254 @@
+"""The C extension's makers of a finding's records (kpolicy/_cload.c) against the Python they
+stand in for: ``span_of`` (``PositionTable.spans()``) makes the Span that
+``PositionTable.span_of`` makes, ``new_record`` (``records.slot_maker``) the record that its
+open twin makes, and ``schema_diagnostics`` the schema check's findings that its loop in Python
+makes; the schema check takes them where the extension is built."""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import os
+import pickle
+from dataclasses import FrozenInstanceError
+from functools import partial
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpolicy import positions
+from kpolicy.checks import RuleContext, schema_rules
+from kpolicy.index import Index
+from kpolicy.load import load_documents, load_text
+from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
+from kpolicy.positions import RECORD, PositionTable
+from kpolicy.records import open_twin, slot_maker
+from kpolicy.schema import SCHEMA_RULES, SchemaValidator
+from tests.helpers import examples
+from tests.schema.test_positioned import PLACES, WRONG, _mutated
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILT = sorted((ROOT / "kpolicy").glob("_cload*.so")) + sorted(
+    (ROOT / "kpolicy").glob("_cload*.pyd")
+)
+
+
+def _cload() -> Any:
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        pytest.skip("KPOLICY_PURE_PYTHON is set: the C extension is off by request")
+    if not BUILT:
+        pytest.skip("kpolicy/_cload*.so is not built (the install found no C compiler)")
+    import kpolicy._cload as built  # type: ignore[import-not-found,unused-ignore]
+
+    positions._c_span_of()  # (which names Span to the extension)
+    return built
+
+
+def _same_span(made: Any, expected: Span) -> None:
+    assert type(made) is Span
+    assert made == expected and hash(made) == hash(expected) and repr(made) == repr(expected)
+    assert pickle.loads(pickle.dumps(made)) == expected
+    assert all(type(getattr(made, name)) is int for name in Span.__slots__)
+    with pytest.raises(FrozenInstanceError):
+        made.line = 3  # type: ignore[misc]
+
+
+_ANCHORS = ["auto", "key", "value", "other", "", 3, None]
+
+
+@settings(max_examples=examples(full=400, quick=120), deadline=None)
+@given(
+    records_of=st.lists(
+        st.lists(st.integers(0, 65_535), min_size=RECORD, max_size=RECORD), max_size=4
+    ),
+    typecode=st.sampled_from(["H", "i"]),
+    index=st.integers(0, 4),
+    anchor=st.sampled_from(_ANCHORS),
+)
+def test_the_c_span_of_makes_the_methods_span(
+    records_of: list[list[int]], typecode: str, index: int, anchor: Any
+) -> None:
+    span_of = _cload().span_of
+    # whole records (as the loaders make them); wide numbers in an array of "i"
+    numbers = [number for record in records_of for number in record]
+    wide = [number * 30_000 for number in numbers] if typecode == "i" else numbers
+    records = array.array(typecode, wide)
+    table = PositionTable.compact({}, records)
+    if index >= len(records_of):
+        with pytest.raises(IndexError):
+            table.span_of(index, anchor)
+        with pytest.raises(IndexError):
+            span_of(records, index, anchor)
+        return
+    expected = table.span_of(index, anchor)
+    _same_span(span_of(records, index, anchor), expected)
+    _same_span(table.spans()(index, anchor), expected)
+
+
+def test_a_tables_spans_are_the_c_span_of_where_it_is_built() -> None:
+    built = _cload()
+    assert positions._c_span_of() is built.span_of
+    text = "a:\n  b: [1, 2]\n  c: |\n    x\n    y\nd: e\n"
+    table = load_documents(SourceFile("x.yaml", text))[0][0].positions
+    spans = table.spans()
+    assert isinstance(spans, partial) and spans.func is built.span_of
+    for pointer in ("", "/a", "/a/b", "/a/b/1", "/a/c", "/d"):
+        index = table._record_of(pointer)
+        assert index is not None and index >= 0
+        for anchor in ("auto", "key", "value"):
+            expected = table.span_of(index, anchor)
+            _same_span(spans(index, anchor), expected)
+            assert expected == table.resolve(pointer, anchor)[0]
+    # a table of entries (no records) answers with its method
+    entries = PositionTable({"": (None, Span(1, 1, 1, 2))})
+    assert entries.spans() == entries.span_of
+
+
+def test_without_the_extension_spans_are_the_method(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")
+    positions._c_span_of.cache_clear()
+    try:
+        table = PositionTable.compact({}, array.array("H", [1] * RECORD))
+        assert table.spans() == table.span_of
+        assert slot_maker(Diagnostic) is None
+    finally:
+        monkeypatch.delenv("KPOLICY_PURE_PYTHON")
+        positions._c_span_of.cache_clear()
+
+
+def test_span_class_declines_what_is_not_spans_shape() -> None:
+    built = _cload()
+
+    class Other:
+        __slots__ = ("column", "end_line", "line")
+
+    class WithDict:
+        pass
+
+    for cls in (Other, WithDict, int, "Span"):
+        assert built.span_class(cls) is False
+    assert built.span_class(Span) is True
+
+
+def _fields(made: Diagnostic) -> list[Any]:
+    return [getattr(made, name) for name in Diagnostic.__slots__]
+
+
+def test_the_c_maker_makes_the_records_open_twin_makes() -> None:
+    _cload()
+    make = slot_maker(Diagnostic)
+    assert make is not None and open_twin(Diagnostic) is not None
+    ref = ObjectRef("v1", "Pod", None, "p")
+    values = ("rule-x", Severity.ERROR, "a message", "f.yaml", Span(1, 2, 3, 4), "/a/b", ref)
+    made = make(*values, (), None, None, True, None, None)
+    expected = diagnostic(*values, (), None, None, True)
+    assert type(made) is Diagnostic
+    assert made == expected and repr(made) == repr(expected) and hash(made) == hash(expected)
+    assert _fields(made) == _fields(expected)
+    assert pickle.loads(pickle.dumps(made)) == expected
+    with pytest.raises(FrozenInstanceError):
+        made.rule = "other"  # type: ignore[misc]
+    # a value for each field, no more, no less
+    with pytest.raises(TypeError):
+        make(*values)
+    # a record with a __post_init__ has no open twin: no maker
+    assert slot_maker(Span) is not None
+
+
+def test_the_schema_check_makes_its_findings_with_the_c_maker() -> None:
+    built = _cload()
+    maker = schema_rules._made()
+    assert isinstance(maker, partial) and maker.func is built.new_record
+
+
+def test_the_python_fallback_makes_the_same_finding() -> None:
+    ref = ObjectRef("v1", "Pod", None, "p")
+    values = ("rule-x", Severity.WARNING, "m", "f.yaml", Span(1, 2, 3, 4), "/a", ref)
+    made = schema_rules._diagnostic(*values, (), None, None, False, None, None)
+    assert made == diagnostic(*values, (), None, None, False)
+
+
+# a Deployment whose pod template's metadata merges its own (a mapping whose records do not
+# follow its keys: its problems have no record, and are looked up)
+MERGED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: &meta
+  name: web
+  labels: {app: web}
+spec:
+  replicas: "2"
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      <<: *meta
+      labelz: 1
+      namespace: 7
+    spec:
+      containers:
+        - {name: web, image: 5, imagePullPolicy: sometimes, nmae: x}
+"""
+
+
+def _schema_rows(text: str, fixes: bool, dropped: frozenset[str], python: bool) -> list[Any]:
+    objects = load_text(SourceFile("t.yaml", text)).objects
+    ctx = RuleContext(
+        index=Index(list(objects)), schemas=SchemaValidator.for_version("1.37"), fixes=fixes
+    )
+    reports = {rule: Severity.ERROR for rule in sorted(SCHEMA_RULES) if rule not in dropped}
+    rejecting = frozenset(sorted(reports)[::2])
+    made: list[Any] = []
+    for obj in objects:
+        with (
+            mock.patch.object(schema_rules, "_rows", return_value=None)
+            if python
+            else contextlib.nullcontext()
+        ):
+            schema_rules.schema_diagnostics(obj, ctx, reports, rejecting, made)
+    return [(type(found), repr(found), found) for found in made]
+
+
+@settings(max_examples=examples(full=300, quick=80), deadline=None)
+@given(
+    changes=st.lists(st.tuples(st.integers(0, len(PLACES) - 1), WRONG), min_size=1, max_size=4),
+    fixes=st.booleans(),
+    dropped=st.frozensets(st.sampled_from(sorted(SCHEMA_RULES)), max_size=2),
+)
+def test_the_schema_loop_in_c_makes_what_the_python_loop_makes(
+    changes: list[tuple[int, Any]], fixes: bool, dropped: frozenset[str]
+) -> None:
+    _cload()
+    text = yaml.safe_dump(_mutated(changes), sort_keys=False)
+    expected = _schema_rows(text, fixes, dropped, python=True)
+    assert _schema_rows(text, fixes, dropped, python=False) == expected
+
+
+def test_the_schema_loop_in_c_is_taken_and_looks_up_what_has_no_record() -> None:
+    built = _cload()
+    rows = schema_rules._rows()
+    assert rows is not None and rows[0] is built.schema_diagnostics
+    (obj,) = load_text(SourceFile("t.yaml", MERGED)).objects
+    ctx = RuleContext(index=Index([obj]), schemas=SchemaValidator.for_version("1.37"))
+    records = [fields[-1] for fields in schema_rules._problem_fields(obj, ctx)]
+    assert -1 in records and any(record >= 0 for record in records)
+    calls: list[Any] = []
+
+    def counted(*args: Any) -> None:
+        calls.append(args)
+        built.schema_diagnostics(*args)
+
+    with mock.patch.object(schema_rules, "_rows", return_value=(counted, rows[1])):
+        for fixes in (False, True):
+            for dropped in (frozenset(), frozenset({"schema-type-mismatch"})):
+                made = _schema_rows(MERGED, fixes, dropped, python=False)
+                assert made == _schema_rows(MERGED, fixes, dropped, python=True)
+                # (the quote fixes are the type mismatches')
+                assert any(found.fix is not None for _, _, found in made) == (fixes and not dropped)
+                assert all(found.rule not in dropped for _, _, found in made)
+    assert len(calls) == 4
