@@ -12,6 +12,7 @@ from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, scope_namespace
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import PATCH_EXEMPT_RULES
+from kpolicy.lifetime import keep
 from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings, with_baseline
 from kpolicy.lint.run import LocalFindings
 from kpolicy.lint.session import Session, rule_context, run_schemas
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 # the objects' input order (as checks.services._input_order), read in C too
 _INPUT_ORDER = attrgetter("source.display", "doc_index", "base")
 _REF = attrgetter("ref")
-_SEVERITY = attrgetter("severity")
 
 
 def check_files(
@@ -135,7 +135,8 @@ def _check_files(
         hidden.extend(moved_hidden)
         traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
-        _unused_suppressions(judge, kept, hidden)
+        if judge.tracking:  # (a call a file saved: most files have no suppression to judge)
+            _unused_suppressions(judge, kept, hidden)
     # only the files' own findings (none of the extra ones, a context object's or an unused
     # suppression): in the order of their files, each file's in order
     merged = in_report_order(blocks) if len(kept) == sum(len(b[1]) for b in blocks) else None
@@ -149,16 +150,14 @@ def _check_files(
         if any(block_lines):
             lines = _lines_of(kept, zip((b[1] for b in blocks), block_lines, strict=True))
     hidden.sort(key=SORT_KEY)
-    # counted by identity (list.count): a Counter would hash each finding's Severity, a call
-    # of Enum.__hash__ in Python per finding
-    severities = list(map(_SEVERITY, kept))
+    errors_found, warnings_found, infos_found = _count_severities(kept)
     summary = Summary(
         files=len(loaded),
         documents=documents,
         objects=objects,
-        errors=severities.count(Severity.ERROR),
-        warnings=severities.count(Severity.WARNING),
-        infos=severities.count(Severity.INFO),
+        errors=errors_found,
+        warnings=warnings_found,
+        infos=infos_found,
         suppressed=len(hidden),
     )
     diagnostics = tuple(kept)
@@ -177,7 +176,26 @@ def _check_files(
     if baseline:
         result = with_baseline(result, session, (f.source.display for f in loaded))
     engine.traces[:] = traces
+    # a one-shot run's index, engine and their memos are freed as the process ends, not object
+    # by object as this returns (:mod:`kpolicy.lifetime`)
+    keep(index, engine, context, per_file, all_objects, blocks, block_lines, judges)
     return result, engine.traces
+
+
+def _count_severities(found: Sequence[Diagnostic]) -> tuple[int, int, int]:
+    """The errors, warnings and infos among ``found``, counted by identity (list.count): a
+    Counter would hash each finding's Severity, a call of Enum.__hash__ in Python per finding.
+    The severities are read by a comprehension (its attribute read is specialised for the
+    slot: half the instructions of ``map(attrgetter(...))``), and only the findings that are
+    not errors (a few of a run, as a rule) are compared with the other two, whose equality
+    with an error is a string comparison (the members are strings)."""
+    error = Severity.ERROR
+    severities = [diag.severity for diag in found]
+    errors = severities.count(error)
+    if errors == len(severities):
+        return errors, 0, 0
+    others = [severity for severity in severities if severity is not error]
+    return errors, others.count(Severity.WARNING), others.count(Severity.INFO)
 
 
 def in_report_order(
