@@ -85,3 +85,50 @@ def test_the_summary_counts_the_kept_findings(tmp_path: Path) -> None:
         counted[Severity.WARNING],
         counted[Severity.INFO],
     )
+
+
+def test_selectors_of_dicts_are_read_without_the_abcs_check() -> None:
+    """The selectors of a run (parsed and matched for every workload, Service and budget of
+    the parent's checks) test a dict's class before asking ``isinstance(value, Mapping)``,
+    whose check is a call in Python; any other mapping gives what a dict gives."""
+    import sys
+    from types import FrameType, MappingProxyType
+
+    from kpolicy.k8s.selector import Selector, labels_str
+
+    labels = {"app": "web", "tier": "front"}
+    expression = {"key": "tier", "operator": "In", "values": ["front"]}
+    raw = {"matchLabels": {"app": "web"}, "matchExpressions": [expression]}
+    asked: list[str] = []
+
+    def profile(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call" and frame.f_code.co_name == "__instancecheck__":
+            asked.append(frame.f_back.f_code.co_name if frame.f_back else "")
+
+    sys.setprofile(profile)
+    try:
+        selector = Selector.from_label_selector(raw)
+        service = Selector.from_map({"app": "web"})
+        assert selector is not None and service is not None
+        matched = (selector.matches(labels), service.matches(labels))
+        shown = labels_str(labels)
+    finally:
+        sys.setprofile(None)
+    assert asked == []
+    assert matched == (True, True)
+    proxy = MappingProxyType
+    other = Selector.from_label_selector(
+        proxy(
+            {
+                "matchLabels": proxy({"app": "web"}),
+                "matchExpressions": [proxy(expression)],
+            }
+        )
+    )
+    assert other == selector
+    assert Selector.from_map(proxy({"app": "web"})) == service
+    assert selector.matches(proxy(labels)) and service.matches(proxy(labels))
+    assert labels_str(proxy(labels)) == shown
+    assert Selector.from_label_selector(["not", "a", "mapping"]) is None
+    assert Selector.from_map("app=web") is None
+    assert not selector.matches(None)
