@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,89 @@ def test_selectors_of_dicts_are_read_without_the_abcs_check() -> None:
     assert Selector.from_label_selector(["not", "a", "mapping"]) is None
     assert Selector.from_map("app=web") is None
     assert not selector.matches(None)
+
+
+def _generated(folder: Path) -> list[LoadedFile]:
+    """Files whose deferred checks find something in some (a Service selecting nothing, two
+    workloads selecting each other's Pods) and nothing in others, a file with a comment
+    directive, one with an annotation, and a file the loader finds something in."""
+    folder.mkdir()
+    examples = sorted((ROOT / "examples").glob("*.yaml"))
+    for example in examples:
+        (folder / example.name).write_text(example.read_text())
+    (folder / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: lost}\n"
+        "spec: {selector: {app: nothing}, ports: [{port: 80}]}\n"
+    )
+    workload = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+        "  selector: {{matchLabels: {{app: shared}}}}{comment}\n  template:\n"
+        "    metadata: {{labels: {{app: shared}}{annotations}}}\n"
+        "    spec: {{containers: [{{name: c, image: '{image}'}}]}}\n"
+    )
+    plain = {"annotations": "", "comment": "", "image": "nginx:1.27"}
+    (folder / "a.yaml").write_text(workload.format(**{**plain, "name": "a"}))
+    (folder / "b.yaml").write_text(workload.format(**{**plain, "name": "b"}))
+    comment = "  # kpolicy: ignore[selector-overlap]"
+    (folder / "c.yaml").write_text(workload.format(**{**plain, "name": "c", "comment": comment}))
+    annotation = ", annotations: {kpolicy.io/ignore: image-tag-latest}"
+    (folder / "d.yaml").write_text(
+        workload.format(**{**plain, "name": "d", "annotations": annotation, "image": "nginx"})
+    )
+    (folder / "e.yaml").write_text("a: [1\n---\napiVersion: v1\nkind: ConfigMap\n")
+    session = build_session(LintOptions(use_config_discovery=False))
+    from kpolicy.discover import discover
+
+    inputs, _ = discover([str(folder)])
+    loaded = []
+    for item in inputs:
+        file = read_input(item, False, session.limits, None)
+        if isinstance(file, LoadedFile):
+            loaded.append(file)
+    return loaded
+
+
+def test_a_file_nothing_can_hide_a_finding_in_keeps_the_local_passs_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_check_file keeps the local pass's findings (and their lines) of a file whose
+    deferred checks find nothing and in which nothing can hide a finding, without judging
+    them or making its Suppressor; it keeps what the general loop keeps, in the same order,
+    with the same lines, and so does check_files; other files take the general loop."""
+    import kpolicy.lint.check as lint_check
+    from kpolicy.lint.run import _check_locally, _local_engine
+    from kpolicy.report.json_report import finding_lines
+
+    loaded = _generated(tmp_path / "in")
+    session = build_session(LintOptions(use_config_discovery=False))
+    local_engine = _local_engine(session, None, False)
+    render = finding_lines()
+    local = [_check_locally(local_engine, f, session.generic, render) for f in loaded]
+    general_deferred = lint_check._deferred_findings
+
+    def never_quick(*args: Any) -> Any:
+        more_of, _ = general_deferred(*args)
+        return more_of, None
+
+    judged: list[bool] = []
+    original = lint_check._check_file
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = original(*args, **kwargs)
+        judged.append(found[3] is not None)
+        return found
+
+    monkeypatch.setattr(lint_check, "_check_file", spy)
+    quick, _ = check_files(loaded, [], session, local=local)
+    assert True in judged and False in judged
+    assert judged.count(True) >= 4  # the comment, the annotation, the loader, a deferred one
+    monkeypatch.setattr(lint_check, "_deferred_findings", never_quick)
+    judged.clear()
+    general, _ = check_files(loaded, [], session, local=local)
+    assert False not in judged
+    assert quick == general
+    assert quick.lines is not None and general.lines is not None
+    assert quick.lines[1] == general.lines[1]
+    assert quick.suppressed  # the comment's and the annotation's
+    serial, _ = check_files(loaded, [], session)
+    assert serial.diagnostics == quick.diagnostics and serial.summary == quick.summary

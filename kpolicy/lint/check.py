@@ -128,8 +128,12 @@ def _check_files(
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
-        judges[file.source.display] = judge
+        if judge is not None:
+            judges[file.source.display] = judge
     if context_findings and context_files and loaded:
+        for file in loaded:  # the files that had nothing to judge judge the moved findings
+            if file.source.display not in judges:
+                judges[file.source.display] = Suppressor(session.suppression, file)
         moved, moved_hidden = _context_findings(engine, loaded, context_files, judges, kept)
         kept.extend(moved)
         hidden.extend(moved_hidden)
@@ -274,7 +278,12 @@ def _check_file(
     local: LocalFindings | None = None,
     origins: TemplateOrigins | None = None,
 ) -> tuple[
-    list[Diagnostic], list[Diagnostic], list[str], Suppressor, bool, list[str | Diagnostic] | None
+    list[Diagnostic],
+    list[Diagnostic],
+    list[str],
+    Suppressor | None,
+    bool,
+    list[str | Diagnostic] | None,
 ]:
     """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, the
     file's suppressions (whose unused ones are found once findings moved from context
@@ -287,6 +296,26 @@ def _check_file(
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
     prior: list[str] = list(local.traces) if local is not None else []
+    more_of: dict[int, list[Diagnostic]] = {}
+    if local is not None:
+        # the deferred checks first; where they find nothing in a file without the loader's
+        # findings, comments or annotations (a run without exemptions), each object's findings
+        # are kept as the local pass found them, in its order, with their lines: nothing can
+        # hide one, no suppression is judged (no Suppressor: None), nothing moves
+        quick = (
+            not file.diagnostics
+            and not file.directives
+            and not file.annotated
+            and not session.suppression.exemptions
+        )
+        more_of, taken = _deferred_findings(engine, file, local, quick, origins is not None)
+        if taken is not None:
+            rendered_all = local.lines
+            taken_lines: list[str | Diagnostic] | None = (
+                list(rendered_all) if rendered_all and len(rendered_all) == len(taken) else None
+            )
+            traces = [*prior, *engine.traces[traced:]]
+            return taken, hidden, traces, None, local.ordered, taken_lines
     judge = Suppressor(session.suppression, file)
     tracking = judge.tracking
     # nothing in the file or the config can hide a finding of an object without annotations:
@@ -326,10 +355,10 @@ def _check_file(
             found = object_findings(obj, engine.run(obj), generic)
         else:
             # the local pass's findings are the reported ones already (object_findings)
-            found, deferred, ignores = local.per_object[position]
+            found, _, ignores = local.per_object[position]
             given = found
             at += len(found)
-            more = engine.run_deferred(obj, deferred) if deferred else None
+            more = more_of.get(position)  # (run above, each once)
             if more:
                 found = object_findings(obj, [*found, *more], generic)
                 if ordered:
@@ -365,6 +394,33 @@ def _check_file(
     if lines is not None and (len(lines) != len(kept) or at != len(rendered or ())):
         lines = None  # (never so, as above)
     return kept, hidden, [*prior, *engine.traces[traced:]], judge, ordered, lines
+
+
+def _deferred_findings(
+    engine: Engine, file: LoadedFile, local: LocalFindings, quick: bool, placed: bool
+) -> tuple[dict[int, list[Diagnostic]], list[Diagnostic] | None]:
+    """What the checks the local pass deferred find on each object of ``file``, by its
+    position (an object they find nothing on is not in it), run in the order of the objects;
+    and, ``quick`` (nothing in the file or the run can hide a finding, nor is any suppression
+    judged), where they find nothing and no object with findings has annotations or
+    (``placed``: findings are placed on their templates) a Helm template, the file's kept
+    findings: each object's as the local pass found them, in its order; else None."""
+    more_of: dict[int, list[Diagnostic]] = {}
+    objects = file.objects
+    run_deferred = engine.run_deferred
+    taken: list[Diagnostic] | None = [] if quick else None
+    for position, (found, deferred, ignores) in enumerate(local.per_object):
+        if deferred:
+            more = run_deferred(objects[position], deferred)
+            if more:
+                more_of[position] = more
+                taken = None
+        if found and taken is not None:
+            if ignores or (placed and objects[position].template is not None):
+                taken = None
+            else:
+                taken += found
+    return more_of, taken
 
 
 def _kept_lines(
