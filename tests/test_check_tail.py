@@ -219,3 +219,34 @@ def test_a_file_nothing_can_hide_a_finding_in_keeps_the_local_passs_findings(
     assert quick.suppressed  # the comment's and the annotation's
     serial, _ = check_files(loaded, [], session)
     assert serial.diagnostics == quick.diagnostics and serial.summary == quick.summary
+
+
+def test_a_context_finding_moved_onto_a_file_nothing_was_judged_in_is_judged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staged file with nothing to judge has no Suppressor of its own (_check_file's quick
+    path): one is made for it when a context object's finding moves onto it, and the context
+    object's annotation hides the moved finding as before; without one it is shown there."""
+    import json
+
+    from tests.test_baseline_layouts import lint as cli_lint
+    from tests.test_repo import SERVICE, STATEFULSET, write
+
+    monkeypatch.chdir(tmp_path)
+    broken = SERVICE.replace("clusterIP: None", "clusterIP: 10.0.0.9")
+    annotated = STATEFULSET.replace(
+        "metadata: {name: db}",
+        "metadata: {name: db, annotations: {kpolicy.io/ignore: statefulset-service-not-headless}}",
+    )
+    for statefulset, hidden in ((STATEFULSET, False), (annotated, True)):
+        write(tmp_path, {"db.yaml": statefulset, "svc.yaml": broken})
+        for jobs in ("1", "2"):
+            args = ("svc.yaml", "--context", ".", "--show-suppressed", "-j", jobs, "-f", "json")
+            code, out, err = cli_lint(*args)
+            assert code in (0, 1), err
+            data = json.loads(out)
+            moved = data["suppressed"] if hidden else data["diagnostics"]
+            assert [(d["rule"], d["file"]) for d in moved] == [
+                ("statefulset-service-not-headless", "svc.yaml")
+            ]
+            assert (data["diagnostics"] if hidden else data["suppressed"]) == []
