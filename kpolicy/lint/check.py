@@ -12,6 +12,7 @@ from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, scope_namespace
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
 from kpolicy.kustomize import PATCH_EXEMPT_RULES
+from kpolicy.lifetime import keep
 from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings, with_baseline
 from kpolicy.lint.run import LocalFindings
 from kpolicy.lint.session import Session, rule_context, run_schemas
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 # the objects' input order (as checks.services._input_order), read in C too
 _INPUT_ORDER = attrgetter("source.display", "doc_index", "base")
 _REF = attrgetter("ref")
-_SEVERITY = attrgetter("severity")
 
 
 def check_files(
@@ -129,14 +129,19 @@ def _check_files(
         kept.extend(file_kept)
         hidden.extend(file_hidden)
         traces.extend(file_traces)
-        judges[file.source.display] = judge
+        if judge is not None:
+            judges[file.source.display] = judge
     if context_findings and context_files and loaded:
+        for file in loaded:  # the files that had nothing to judge judge the moved findings
+            if file.source.display not in judges:
+                judges[file.source.display] = Suppressor(session.suppression, file)
         moved, moved_hidden = _context_findings(engine, loaded, context_files, judges, kept)
         kept.extend(moved)
         hidden.extend(moved_hidden)
         traces.extend(engine.traces[len(traces) :])
     for judge in judges.values():
-        _unused_suppressions(judge, kept, hidden)
+        if judge.tracking:  # (a call a file saved: most files have no suppression to judge)
+            _unused_suppressions(judge, kept, hidden)
     # only the files' own findings (none of the extra ones, a context object's or an unused
     # suppression): in the order of their files, each file's in order
     merged = in_report_order(blocks) if len(kept) == sum(len(b[1]) for b in blocks) else None
@@ -150,16 +155,14 @@ def _check_files(
         if any(block_lines):
             lines = _lines_of(kept, zip((b[1] for b in blocks), block_lines, strict=True))
     hidden.sort(key=SORT_KEY)
-    # counted by identity (list.count): a Counter would hash each finding's Severity, a call
-    # of Enum.__hash__ in Python per finding
-    severities = list(map(_SEVERITY, kept))
+    errors_found, warnings_found, infos_found = _count_severities(kept)
     summary = Summary(
         files=len(loaded),
         documents=documents,
         objects=objects,
-        errors=severities.count(Severity.ERROR),
-        warnings=severities.count(Severity.WARNING),
-        infos=severities.count(Severity.INFO),
+        errors=errors_found,
+        warnings=warnings_found,
+        infos=infos_found,
         suppressed=len(hidden),
     )
     diagnostics = tuple(kept)
@@ -178,7 +181,26 @@ def _check_files(
     if baseline:
         result = with_baseline(result, session, (f.source.display for f in loaded))
     engine.traces[:] = traces
+    # a one-shot run's index, engine and their memos are freed as the process ends, not object
+    # by object as this returns (:mod:`kpolicy.lifetime`)
+    keep(index, engine, context, per_file, all_objects, blocks, block_lines, judges)
     return result, engine.traces
+
+
+def _count_severities(found: Sequence[Diagnostic]) -> tuple[int, int, int]:
+    """The errors, warnings and infos among ``found``, counted by identity (list.count): a
+    Counter would hash each finding's Severity, a call of Enum.__hash__ in Python per finding.
+    The severities are read by a comprehension (its attribute read is specialised for the
+    slot: half the instructions of ``map(attrgetter(...))``), and only the findings that are
+    not errors (a few of a run, as a rule) are compared with the other two, whose equality
+    with an error is a string comparison (the members are strings)."""
+    error = Severity.ERROR
+    severities = [diag.severity for diag in found]
+    errors = severities.count(error)
+    if errors == len(severities):
+        return errors, 0, 0
+    others = [severity for severity in severities if severity is not error]
+    return errors, others.count(Severity.WARNING), others.count(Severity.INFO)
 
 
 def in_report_order(
@@ -257,7 +279,12 @@ def _check_file(
     local: LocalFindings | None = None,
     origins: TemplateOrigins | None = None,
 ) -> tuple[
-    list[Diagnostic], list[Diagnostic], list[str], Suppressor, bool, list[str | Diagnostic] | None
+    list[Diagnostic],
+    list[Diagnostic],
+    list[str],
+    Suppressor | None,
+    bool,
+    list[str | Diagnostic] | None,
 ]:
     """The kept and suppressed diagnostics of one file, the tracebacks of failed rules, the
     file's suppressions (whose unused ones are found once findings moved from context
@@ -270,6 +297,26 @@ def _check_file(
     hidden: list[Diagnostic] = []
     traced = len(engine.traces)
     prior: list[str] = list(local.traces) if local is not None else []
+    more_of: dict[int, list[Diagnostic]] = {}
+    if local is not None:
+        # the deferred checks first; where they find nothing in a file without the loader's
+        # findings, comments or annotations (a run without exemptions), each object's findings
+        # are kept as the local pass found them, in its order, with their lines: nothing can
+        # hide one, no suppression is judged (no Suppressor: None), nothing moves
+        quick = (
+            not file.diagnostics
+            and not file.directives
+            and not file.annotated
+            and not session.suppression.exemptions
+        )
+        more_of, taken = _deferred_findings(engine, file, local, quick, origins is not None)
+        if taken is not None:
+            rendered_all = local.lines
+            taken_lines: list[str | Diagnostic] | None = (
+                list(rendered_all) if rendered_all and len(rendered_all) == len(taken) else None
+            )
+            traces = [*prior, *engine.traces[traced:]]
+            return taken, hidden, traces, None, local.ordered, taken_lines
     judge = Suppressor(session.suppression, file)
     tracking = judge.tracking
     # nothing in the file or the config can hide a finding of an object without annotations:
@@ -309,10 +356,10 @@ def _check_file(
             found = object_findings(obj, engine.run(obj), generic)
         else:
             # the local pass's findings are the reported ones already (object_findings)
-            found, deferred, ignores = local.per_object[position]
+            found, _, ignores = local.per_object[position]
             given = found
             at += len(found)
-            more = engine.run_deferred(obj, deferred) if deferred else None
+            more = more_of.get(position)  # (run above, each once)
             if more:
                 found = object_findings(obj, [*found, *more], generic)
                 if ordered:
@@ -348,6 +395,33 @@ def _check_file(
     if lines is not None and (len(lines) != len(kept) or at != len(rendered or ())):
         lines = None  # (never so, as above)
     return kept, hidden, [*prior, *engine.traces[traced:]], judge, ordered, lines
+
+
+def _deferred_findings(
+    engine: Engine, file: LoadedFile, local: LocalFindings, quick: bool, placed: bool
+) -> tuple[dict[int, list[Diagnostic]], list[Diagnostic] | None]:
+    """What the checks the local pass deferred find on each object of ``file``, by its
+    position (an object they find nothing on is not in it), run in the order of the objects;
+    and, ``quick`` (nothing in the file or the run can hide a finding, nor is any suppression
+    judged), where they find nothing and no object with findings has annotations or
+    (``placed``: findings are placed on their templates) a Helm template, the file's kept
+    findings: each object's as the local pass found them, in its order; else None."""
+    more_of: dict[int, list[Diagnostic]] = {}
+    objects = file.objects
+    run_deferred = engine.run_deferred
+    taken: list[Diagnostic] | None = [] if quick else None
+    for position, (found, deferred, ignores) in enumerate(local.per_object):
+        if deferred:
+            more = run_deferred(objects[position], deferred)
+            if more:
+                more_of[position] = more
+                taken = None
+        if found and taken is not None:
+            if ignores or (placed and objects[position].template is not None):
+                taken = None
+            else:
+                taken += found
+    return more_of, taken
 
 
 def _kept_lines(
