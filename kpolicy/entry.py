@@ -47,9 +47,10 @@ def main(own_process: bool = False) -> None:
         arguments = parse_lint(sys.argv[1:])
         if arguments is not None:
             if own_process:
-                from kpolicy.lifetime import keep_until_end
+                from kpolicy.lifetime import keep_until_end, populate_arenas
 
                 keep_until_end()
+                populate_arenas()
             code = _lint(arguments)
             if own_process:
                 _end(code)

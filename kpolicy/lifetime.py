@@ -18,6 +18,25 @@ def keep_until_end() -> None:
     _KEEPING[0] = True
 
 
+def populate_arenas() -> bool:
+    """Have the heap's arenas (obmalloc's 256 KiB to 1 MiB blocks of small objects) made
+    populated, each by the one system call that maps it, rather than page by page as the
+    process first touches each (:func:`kpolicy._cload.populate_arenas`, on Linux): on a
+    virtual machine a page's fault cost about twice what populating it does, and a large lint
+    touches some ten thousand (its heap only grows till the process ends). For a one-shot lint
+    process only: a long-lived one (the language server) keeps the default. Whether they now
+    are: not where the C extension is not built or KPOLICY_PURE_PYTHON is set."""
+    import os
+
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return False
+    try:
+        from kpolicy._cload import populate_arenas as populate
+    except ImportError:
+        return False
+    return bool(populate())
+
+
 def keeping() -> bool:
     return _KEEPING[0]
 
