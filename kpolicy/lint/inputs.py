@@ -80,20 +80,20 @@ def read_input(
             finally:
                 os.close(fd)
         except OSError as exc:
-            error = exc
+            failure: OSError = exc
             if walked:
                 # what a status of the path first says (a folder or a FIFO since the walk, a
                 # file too large that cannot be opened): the same answer as a file not walked
                 try:
                     refused = _refused_by_status(item, location, context_only, limits)
                 except OSError as again:
-                    error = again
+                    failure = again
                 else:
                     if refused is not None:
                         return refused
-            if isinstance(error, NotRegular):
+            if isinstance(failure, NotRegular):
                 return f"{item.display}: not a regular file"
-            return f"{item.display}: cannot read: {error.strerror or error}"
+            return f"{item.display}: cannot read: {failure.strerror or failure}"
         except ValueError:  # a NUL byte in the name
             return f"{item.display}: invalid file name"
         text = None
