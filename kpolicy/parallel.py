@@ -232,7 +232,13 @@ def others_running(root: str = "/", own: int | None = None) -> float | None:
         running = 0
         seen = False
         for entry in entries:
-            if not entry.isdigit() or entry == own_entry:
+            if not entry.isdigit():
+                continue
+            if entry == own_entry:
+                # a /proc that lists this process lists its container's tasks: kpolicy alone in
+                # its container (its PID 1) has no other, where the host's load average would
+                # count every container's
+                seen = True
                 continue
             fields = _stat_fields(f"{proc}/{entry}/stat")
             if len(fields) < 18:

@@ -286,3 +286,49 @@ def test_a_discovered_file_is_read_without_a_second_status(
     missing = read_input(found[0], False, limits, None)
     assert missing == read_input(Input(found[0].display, found[0].location), False, limits, None)
     assert isinstance(missing, str) and "cannot read" in missing
+
+
+def test_a_discovered_file_that_cannot_be_opened_is_told_as_a_file_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A discovered file whose open fails is refused as a file named (checked by its status
+    first) is: one too large is the finding that says so, not an error that it cannot be
+    read (an unreadable large file of the repository; the run's exit code and summary are
+    the finding's); a socket since the walk is not a regular file."""
+    import errno
+    import socket
+
+    from kpolicy.lint import inputs
+    from kpolicy.lint.inputs import read_input
+
+    (tmp_path / "big.yaml").write_text("# " + "a" * 3000 + "\n")
+    (tmp_path / "small.yaml").write_text(MANIFEST)
+    found, _ = discover([str(tmp_path)])
+    assert all(item.size is not None for item in found)
+    small = Limits(max_file_bytes=1000)
+
+    def denied(path: Any, *args: Any, **kwargs: Any) -> tuple[int, os.stat_result]:
+        raise PermissionError(errno.EACCES, "Permission denied", path)
+
+    def named(item: Input) -> Input:
+        return Input(item.display, item.location)
+
+    monkeypatch.setattr(inputs, "open_regular", denied)
+    for item in found:
+        walked = read_input(item, False, small, None)
+        assert walked == read_input(named(item), False, small, None)
+    big, small_file = sorted(found, key=lambda item: item.display)
+    refused = read_input(big, False, small, None)
+    assert not isinstance(refused, str) and "limit of 1000" in refused.diagnostics[0].message
+    assert read_input(small_file, False, small, None) == (
+        f"{small_file.display}: cannot read: Permission denied"
+    )
+    monkeypatch.undo()
+    location = small_file.location
+    assert location is not None
+    os.remove(location)
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(location)
+        told = read_input(small_file, False, small, None)
+        assert told == read_input(named(small_file), False, small, None)
+        assert told == f"{small_file.display}: not a regular file"

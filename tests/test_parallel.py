@@ -1825,3 +1825,16 @@ def test_json_report_and_exit_code_of_the_cli_are_the_serial_ones_with_fail_on(
         serial = cli(1, fail_on)
         assert serial[0] == code and json.loads(serial[1])["diagnostics"]
         assert cli(2, fail_on) == serial
+
+
+def test_alone_in_its_container_no_other_task_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """kpolicy as its container's only process (its PID 1: ``docker run IMAGE lint``): /proc
+    lists this process alone, and no other task of the container runs; the host's load average
+    (every container's work) is not taken instead."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (6.0, 6.0, 6.0))
+    _fake_machine(tmp_path, "0::/\n", {}, {1: ["R"]})
+    assert parallel.others_running(str(tmp_path), own=1) == 0
+    _fake_machine(tmp_path / "none", "0::/\n", {}, {})  # no task listed: not a /proc
+    assert parallel.others_running(str(tmp_path / "none"), own=1) == 5.0

@@ -907,3 +907,47 @@ def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
     out = io.StringIO()
     write_json_lines(to_json(result, ctx, encoded=True), out, expand=2)
     assert [json.loads(line) for line in expected] == json.loads(out.getvalue())["diagnostics"]
+
+
+def test_json_lines_are_the_general_encoding_of_any_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated messages, paths and file names (quotes, backslashes, control characters,
+    DEL, non-ASCII, lone surrogates, ASCII that JSON writes as it is): each finding's line,
+    rendered directly (a message told plain without its JSON, a file's class read where it
+    changes) and joined from the workers' lines with findings among them, is the general
+    encoding's."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from kpolicy.report import EncodedLines, json_encoder
+    from kpolicy.report.json_report import _completed, _diagnostic, _Lines
+
+    (diag,) = _hostile_result().diagnostics
+    texts = st.one_of(
+        st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=12),
+        st.text(st.sampled_from('a"\\\x00\x1f\x7f\x80é\u2028\udcff\U0001f600 '), max_size=8),
+        st.text(max_size=8),
+    )
+    findings = st.lists(
+        st.tuples(texts, texts, st.sampled_from(["a.yaml", "b/c.yaml", HOSTILE]), st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+    general = json_encoder()
+    monkeypatch.setattr(EncodedLines, "SLICE", 3)  # (slices led by their separator)
+
+    @settings(max_examples=300, deadline=None)
+    @given(findings)
+    def check(cases: list[tuple[str, str, str, bool]]) -> None:
+        diags = [
+            replace(diag, message=message, path=path, file=file) for message, path, file, _ in cases
+        ]
+        expected = [general(_diagnostic(d)) for d in diags]
+        assert _Lines().lines(diags) == expected
+        # the workers' lines, some findings left to the writer to render
+        given_lines = [
+            d if left else line for d, line, (*_, left) in zip(diags, expected, cases, strict=True)
+        ]
+        lines = EncodedLines(given_lines, _Lines(), _completed(_Lines().lines), texts=True)
+        assert "".join(lines.joined(",")) == ",".join(expected)
+
+    check()

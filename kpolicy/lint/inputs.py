@@ -66,13 +66,9 @@ def read_input(
         walked = item.size is not None
         try:
             if not walked:
-                status = os.stat(location)
-                if stat.S_ISDIR(status.st_mode):
-                    return f"{item.display}: is a folder"
-                if not stat.S_ISREG(status.st_mode):
-                    return f"{item.display}: not a regular file"  # a FIFO would block forever
-                if status.st_size > limits.max_file_bytes:
-                    return _too_large(item, context_only, status.st_size, limits)
+                refused = _refused_by_status(item, location, context_only, limits)
+                if refused is not None:
+                    return refused
             # opened without blocking and checked again on the descriptor: a file swapped for
             # a FIFO after the stat above (or the walk's) cannot block the run
             fd, opened = open_regular(location)
@@ -83,12 +79,21 @@ def read_input(
                 data = _read_fd(fd, opened.st_size, limits.max_file_bytes)
             finally:
                 os.close(fd)
-        except NotRegular:
-            if walked and os.path.isdir(location):  # (a folder since the walk)
-                return f"{item.display}: is a folder"
-            return f"{item.display}: not a regular file"
         except OSError as exc:
-            return f"{item.display}: cannot read: {exc.strerror or exc}"
+            failure: OSError = exc
+            if walked:
+                # what a status of the path first says (a folder or a FIFO since the walk, a
+                # file too large that cannot be opened): the same answer as a file not walked
+                try:
+                    refused = _refused_by_status(item, location, context_only, limits)
+                except OSError as again:
+                    failure = again
+                else:
+                    if refused is not None:
+                        return refused
+            if isinstance(failure, NotRegular):
+                return f"{item.display}: not a regular file"
+            return f"{item.display}: cannot read: {failure.strerror or failure}"
         except ValueError:  # a NUL byte in the name
             return f"{item.display}: invalid file name"
         text = None
@@ -99,6 +104,21 @@ def read_input(
         if text is None:
             return refused_input(item, context_only, error or "cannot decode", line)
     return load_text(SourceFile(item.display, text, context_only), limits, keep_text=keep_text)
+
+
+def _refused_by_status(
+    item: Input, location: str, context_only: bool, limits: Limits
+) -> LoadedFile | str | None:
+    """Why the status of ``location`` refuses it before it is opened (a folder, not a regular
+    file, too large), else None; OSError where it has no status."""
+    status = os.stat(location)
+    if stat.S_ISDIR(status.st_mode):
+        return f"{item.display}: is a folder"
+    if not stat.S_ISREG(status.st_mode):
+        return f"{item.display}: not a regular file"  # a FIFO would block forever
+    if status.st_size > limits.max_file_bytes:
+        return _too_large(item, context_only, status.st_size, limits)
+    return None
 
 
 def _read_fd(fd: int, size: int, limit: int) -> bytes:
