@@ -1489,18 +1489,28 @@ def emit(
     messages = str(outputs.get("stderr", ""))
     if bool(outputs.get("to_file")) != (output is not None):
         return None
-    if output is None and isinstance(raw, bytes) and _stdout_takes_ascii_bytes():
-        sys.stdout.flush()
-        sys.stdout.buffer.write(raw)  # what writing its text would write, without decoding
-    else:
-        report = raw.decode("ascii") if isinstance(raw, bytes) else str(outputs.get("report", ""))
-        if output is not None:
-            if not _write(output, report):
-                return None
+    try:
+        if output is None and isinstance(raw, bytes) and _stdout_takes_ascii_bytes():
+            sys.stdout.flush()
+            sys.stdout.buffer.write(raw)  # what writing its text would write, without decoding
         else:
-            sys.stdout.write(report)
-    sys.stderr.write(messages)
-    sys.stdout.flush()
+            report = (
+                raw.decode("ascii") if isinstance(raw, bytes) else str(outputs.get("report", ""))
+            )
+            if output is not None:
+                if not _write(output, report):
+                    return None
+            else:
+                sys.stdout.write(report)
+        sys.stderr.write(messages)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise  # as the run itself ends on a reader that went away
+    except OSError as exc:
+        # a full disk, a closed descriptor: the run's own I/O error (kpolicy.lintcmd._to_stdout)
+        reason = exc.strerror or str(exc)
+        sys.stderr.write(f"kpolicy: error: cannot write the report to standard output: {reason}\n")
+        return 2
     code = outputs.get("exit")
     return code if isinstance(code, int) else 0
 

@@ -22,11 +22,31 @@ if TYPE_CHECKING:
 
 
 def reconfigure_streams() -> None:
-    """A report must not fail on a name the locale cannot encode (LC_ALL=C in CI images)."""
+    """A report must not fail on a name the locale cannot encode (LC_ALL=C in CI images). A
+    closed stdout (``>&-``: Python's ``sys.stdout`` is None) becomes one whose writes fail as
+    a closed descriptor's do, so that a report to it is an I/O error (:func:`_to_stdout`),
+    while a run that writes its report elsewhere (``--output``) is not disturbed."""
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+
+
+class _ClosedStdout:
+    """Standard output when the process started without one."""
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _fail(message: str) -> int:
@@ -418,11 +438,18 @@ def _to_stdout(text: str) -> None:
     little more at once): the stream encodes what it is given at once, and a slice of that
     size and its bytes reuse the memory of the slice before."""
     step = _Pieces.BATCH
-    if len(text) < 2 * step:
-        sys.stdout.write(text)
-        return
-    for start in range(0, len(text), step):
-        sys.stdout.write(text[start : start + step])
+    try:
+        if len(text) < 2 * step:
+            sys.stdout.write(text)
+            return
+        for start in range(0, len(text), step):
+            sys.stdout.write(text[start : start + step])
+    except BrokenPipeError:
+        raise  # a reader that went away: ended quietly, as typer does (kpolicy.entry._lint)
+    except OSError as exc:
+        # a full disk, a closed descriptor: an I/O error (exit 2), not a bug of kpolicy's
+        reason = exc.strerror or str(exc)
+        raise UsageError(f"cannot write the report to standard output: {reason}") from None
 
 
 def _with_plain_fixes(result: LintResult, cwd: Path, stdin_name: str) -> LintResult:

@@ -1,0 +1,97 @@
+"""A report that cannot be written to standard output (a full disk, a closed descriptor) is an
+I/O error: one line and exit 2, in a run and in a replay from the cache, never an internal
+error; a run whose report goes to --output does not need standard output at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL = "/dev/full"
+
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+
+needs_full = pytest.mark.skipif(not os.path.exists(FULL), reason="no /dev/full on this system")
+
+
+def _project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    manifest = folder / "web.yaml"
+    manifest.write_text(SERVICE)
+    past = time.time() - 3600  # not a file modified a moment ago: the cache records it
+    os.utime(manifest, (past, past))
+    return folder
+
+
+def _lint(folder: Path, *args: str, stdout: str | None) -> subprocess.CompletedProcess[str]:
+    """``kpolicy lint ARGS .`` with stdout redirected to ``stdout`` (None: closed)."""
+    redirect = ">&-" if stdout is None else f"> {stdout}"
+    command = " ".join([sys.executable, "-m", "kpolicy", "lint", *args, "."])
+    return subprocess.run(
+        ["sh", "-c", f"exec {command} {redirect}"],
+        cwd=folder,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@needs_full
+@pytest.mark.parametrize("report", ["text", "json", "sarif", "github"])
+def test_a_full_disk_is_an_io_error(tmp_path: Path, report: str) -> None:
+    done = _lint(_project(tmp_path), "--no-cache", "--format", report, stdout=FULL)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "kpolicy: error: cannot write the report to standard output: No space left on device\n"
+    )
+
+
+@pytest.mark.parametrize("report", ["text", "json"])
+def test_a_closed_stdout_is_an_io_error(tmp_path: Path, report: str) -> None:
+    done = _lint(_project(tmp_path), "--no-cache", "--format", report, stdout=None)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "kpolicy: error: cannot write the report to standard output: standard output is closed\n"
+    )
+
+
+def test_a_closed_stdout_does_not_matter_to_a_report_written_to_a_file(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    done = _lint(folder, "--no-cache", "--output", str(tmp_path / "out.txt"), stdout=None)
+    assert done.returncode == 1, done.stderr  # the Service's finding
+    assert done.stderr == ""
+    assert "web.yaml" in (tmp_path / "out.txt").read_text()
+
+
+@needs_full
+def test_a_replay_to_a_full_disk_is_the_same_io_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _project(tmp_path)
+    for report in ("text", "json"):  # json: the replay writes its ASCII bytes as they are
+        first = _lint(folder, "--format", report, stdout="/dev/null")
+        assert first.returncode == 1, first.stderr
+        replayed = _lint(folder, "--format", report, stdout=FULL)
+        assert replayed.returncode == 2, replayed.stderr
+        assert replayed.stderr == (
+            "kpolicy: error: cannot write the report to standard output: No space left on device\n"
+        )
+        again = _lint(folder, "--format", report, "--output", str(tmp_path / "o"), stdout=None)
+        assert again.returncode == 1, again.stderr
