@@ -227,6 +227,68 @@ def test_loaded_files_round_trip_through_pickle() -> None:
     assert again.diagnostics == loaded.diagnostics and again.directives == loaded.directives
 
 
+def test_a_workers_file_travels_with_its_objects_flat() -> None:
+    """A worker's file travels with its objects' fields in one list (``lint.run._flat_file``)
+    where each object's table is a compact one of its data, or of the dict a NamesOnly copies,
+    and whole where not (a duplicate key's irregular table, a ``kind: List`` item, a packed
+    definition): the parent gets each object as the worker had it, in its place."""
+    from kpolicy.checks import kinds_read_whole
+    from kpolicy.index import NOT_KEPT, NamesOnly, PackedWhole
+    from kpolicy.model import KObject, LoadedFile
+
+    web = (ROOT / "examples" / "web.yaml").read_text()
+    text = web.replace("          image:", "          env: [{name: A, value: b}]\n          image:")
+    text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup}\ndata: {a: 1, a: 2}\n"
+    text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"
+    text += "---\napiVersion: v1\nkind: List\nitems:\n"
+    text += "- {apiVersion: v1, kind: ConfigMap, metadata: {name: i}}\n"
+    text += "---" + CRD
+    loaded = load_text(SourceFile("web.yaml", text), keep_text=False)
+    whole = kinds_read_whole()
+    slim = []
+    for obj in loaded.objects:
+        kept = lint_run.names_only(obj, whole)
+        slim.append(lint_run.without_unread(obj) if kept is obj else kept)
+    loaded = replace(loaded, objects=tuple(slim), annotated=True)
+    kinds = {type(o.data).__name__ for o in loaded.objects}
+    assert {"dict", NamesOnly.__name__, PackedWhole.__name__} <= kinds
+    assert any(NOT_KEPT in c.values() for o in loaded.objects for c in _containers(o.data))
+    flat = lint_run._flat_file(loaded)
+    travels_whole = flat[8] or {}
+    # the irregular table, the List item and the packed definition travel whole
+    assert sorted(o.data["metadata"]["name"] for o in travels_whole.values()) == [
+        "backups.ops.example.com",
+        "dup",
+        "i",
+    ]
+    assert len(flat[7]) == (len(loaded.objects) - 3) * lint_run._OBJECT_FIELDS
+    packed = pickle.dumps(lint_run._pack((loaded, None)), protocol=pickle.HIGHEST_PROTOCOL)
+    again, found = lint_run._unpack(pickle.loads(packed))
+    assert found is None and isinstance(again, LoadedFile)
+    for name in ("source", "documents", "diagnostics", "directives", "manifest_like"):
+        assert getattr(again, name) == getattr(loaded, name), name
+    assert (again.not_manifest, again.annotated) == (loaded.not_manifest, True)
+    for before, after in zip(loaded.objects, again.objects, strict=True):
+        assert type(after) is KObject and type(after.data) is type(before.data)
+        assert after.data == before.data and after.ref == before.ref
+        assert after.source is again.source
+        for name in ("doc_index", "base", "template", "patch", "plain"):
+            assert getattr(after, name) == getattr(before, name), name
+        assert after.positions.describes(after.data) == before.positions.describes(before.data)
+        assert after.positions.entries == before.positions.entries
+        assert after.span(("metadata", "name")) == before.span(("metadata", "name"))
+    # a file not read travels as it is
+    assert lint_run._unpack(lint_run._pack(("why", None))) == ("why", None)
+
+
+def _containers(value: object) -> list[dict[str, object]]:
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if type(value) is list:
+        return [c for v in value for c in _containers(v)]
+    return []
+
+
 def test_local_findings_round_trip_through_pickle() -> None:
     """A worker's findings travel as plain tuples where they can, as records where a field
     beyond the plain ones is set: every one comes back equal."""

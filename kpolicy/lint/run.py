@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence, Set
 
 from kpolicy.checks import SchemaService, kinds_read_whole
@@ -19,6 +20,7 @@ from kpolicy.load import load_text
 from kpolicy.model import (
     SORT_KEY,
     Diagnostic,
+    Directive,
     KObject,
     LoadedFile,
     ObjectRef,
@@ -26,6 +28,7 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
+from kpolicy.positions import PositionTable
 from kpolicy.records import fields, open_twin, record, replace
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
@@ -99,13 +102,135 @@ _Packed = tuple[
 ]
 
 
+# An object of a file as it travels (:func:`_flat_file`), when its positions are a compact
+# table of its data (or, kept by its names only, of the plain dict its NamesOnly copies): its
+# data (that dict), whether it is kept by its names only, its ref, its place in the file
+# (document, base), its table's records (typecode and bytes), template, patch and plain.
+_OBJECT_FIELDS = 10
+# A file as it travels: its source, documents, diagnostics, directives, manifest_like,
+# not_manifest and annotated; its objects' fields, object after object, in one list; and the
+# objects that travel whole (another table, another source), by their places.
+_FlatFile = tuple[
+    SourceFile,
+    int,
+    tuple[Diagnostic, ...],
+    dict[int, tuple[Directive, ...]],
+    bool,
+    str,
+    bool,
+    list[object],
+    dict[int, KObject] | None,
+]
+
+
+def _flat_file(loaded: LoadedFile) -> _FlatFile:
+    """``loaded`` as it travels to the parent: its objects' fields in one list, the records
+    of their position tables as bytes, rather than an object, a table and an array each,
+    which pickle writes through their reductions (a call of Python each, for the object, its
+    ref and its table, and again to make each in the parent) and keeps in its memo."""
+    source = loaded.source
+    flat: list[object] = []
+    extend = flat.extend
+    whole: dict[int, KObject] | None = None
+    for place, obj in enumerate(loaded.objects):
+        table = obj.positions
+        data = obj.data
+        root = table._root
+        records = table._records
+        names = data.__class__ is NamesOnly
+        if (
+            obj.__class__ is KObject
+            and table.__class__ is PositionTable
+            and table._entries is None
+            and table._irregular is None
+            and obj.source is source
+            and records.__class__ is array
+            and (root is data if data.__class__ is dict else names and root.__class__ is dict)
+        ):
+            extend(
+                (
+                    root,
+                    names,
+                    obj.ref,
+                    obj.doc_index,
+                    obj.base,
+                    records.typecode,
+                    records.tobytes(),
+                    obj.template,
+                    obj.patch,
+                    obj.plain,
+                )
+            )
+        else:
+            if whole is None:
+                whole = {}
+            whole[place] = obj
+    return (
+        source,
+        loaded.documents,
+        loaded.diagnostics,
+        loaded.directives,
+        loaded.manifest_like,
+        loaded.not_manifest,
+        loaded.annotated,
+        flat,
+        whole,
+    )
+
+
+def _file(flat_file: _FlatFile) -> LoadedFile:
+    """The file of :func:`_flat_file` again: each object and its table as the worker had them
+    (an object kept by its names only gets its NamesOnly, a copy of its table's dict, as
+    :func:`names_only` made it)."""
+    source, documents, diagnostics, directives, manifest_like, not_manifest, annotated = flat_file[
+        :7
+    ]
+    flat, whole = flat_file[7], flat_file[8]
+    compact = PositionTable.compact
+    objects: list[KObject] = []
+    append = objects.append
+    fields_of = iter(flat)
+    for root, names, ref, doc_index, base, typecode, records, template, patch, plain in zip(
+        *(fields_of,) * _OBJECT_FIELDS, strict=True
+    ):
+        append(
+            KObject(
+                NamesOnly(root) if names else root,
+                ref,
+                source,
+                doc_index,
+                base,
+                compact(root, array(typecode, records)),
+                template,
+                patch,
+                plain,
+            )
+        )
+    if whole:
+        for place in sorted(whole):  # in order: each goes where it was among them all
+            objects.insert(place, whole[place])
+    return LoadedFile(
+        source,
+        tuple(objects),
+        diagnostics,
+        documents,
+        directives,
+        manifest_like,
+        not_manifest,
+        annotated,
+    )
+
+
 def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
-    """A worker's answer as it travels to the parent: each finding as the plain tuple of its
-    fields (:func:`_flat`), which pickles in half the time of the records (and unpickles a
-    little faster, in the parent's collector while the workers run); :func:`_unpack` again."""
-    result, found = answer
+    """A worker's answer as it travels to the parent: the file with its objects flat
+    (:func:`_flat_file`), and each finding as the plain tuple of its fields (:func:`_flat`),
+    which pickles in half the time of the records (and unpickles a little faster, in the
+    parent's collector while the workers run); :func:`_unpack` again."""
+    loaded, found = answer
+    # a file (its objects flat, _flat_file), or why it was not read
+    result = _flat_file(loaded) if loaded.__class__ is LoadedFile else loaded
     if found is None:
-        return answer
+        return result, None
     per_object = tuple(
         ([_flat(diag) for diag in findings], deferred, ignores)
         for findings, deferred, ignores in found.per_object
@@ -116,6 +241,8 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
 
 def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     result, found = packed
+    if result.__class__ is tuple:
+        result = _file(result)
     if found is None:
         return result, None
     packed_objects, traces, lines, ordered = cast(_Packed, found)
