@@ -281,6 +281,23 @@ def test_a_workers_file_travels_with_its_objects_flat() -> None:
     assert lint_run._unpack(lint_run._pack(("why", None))) == ("why", None)
 
 
+def test_a_slimmed_object_is_made_by_position_with_every_field() -> None:
+    """names_only, without_unread and _kept make the objects and files they change by
+    position (``lint.run._with_data``, ``_kept``): with every field of the records, in their
+    order, and the same object ``replace`` makes."""
+    from kpolicy.model import KObject, LoadedFile
+    from kpolicy.records import fields
+
+    assert tuple(f.name for f in fields(KObject)) == lint_run.KOBJECT_FIELDS
+    assert tuple(f.name for f in fields(LoadedFile)) == lint_run.LOADED_FILE_FIELDS
+    loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
+    obj = replace(loaded.objects[0], template="t.yaml", patch=True, doc_index=3, base="/items/1")
+    made = lint_run._with_data(obj, {"kind": "X"}, obj.positions, False)
+    expected = replace(obj, data={"kind": "X"}, plain=False)
+    for name in lint_run.KOBJECT_FIELDS:
+        assert getattr(made, name) == getattr(expected, name), name
+
+
 def _containers(value: object) -> list[dict[str, object]]:
     if isinstance(value, dict):
         return [value, *(c for v in value.values() for c in _containers(v))]

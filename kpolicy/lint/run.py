@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Sequence, Set
+from operator import is_not
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -29,7 +30,7 @@ from kpolicy.model import (
     Span,
 )
 from kpolicy.positions import PositionTable
-from kpolicy.records import fields, open_twin, record, replace
+from kpolicy.records import fields, open_twin, record
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
@@ -407,6 +408,50 @@ def _check_locally(
     return LocalFindings(tuple(per_object), traces, lines, ordered)
 
 
+# the fields of KObject and LoadedFile, in the order they declare them: _with_data and _kept
+# make them by position, a fifth of the instructions of ``replace`` (which reads every field by
+# name and calls the class with keywords), once for most objects of a worker's files
+# (tests/test_parallel.py holds them to the records)
+KOBJECT_FIELDS = (
+    "data",
+    "ref",
+    "source",
+    "doc_index",
+    "base",
+    "positions",
+    "template",
+    "patch",
+    "plain",
+)
+LOADED_FILE_FIELDS = (
+    "source",
+    "objects",
+    "diagnostics",
+    "documents",
+    "directives",
+    "manifest_like",
+    "not_manifest",
+    "annotated",
+)
+
+
+def _with_data(
+    obj: KObject, data: dict[str, Any], positions: PositionTable, plain: bool
+) -> KObject:
+    """``replace(obj, data=data, positions=positions, plain=plain)``, by position."""
+    return KObject(
+        data,
+        obj.ref,
+        obj.source,
+        obj.doc_index,
+        obj.base,
+        positions,
+        obj.template,
+        obj.patch,
+        plain,
+    )
+
+
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     """``obj`` as the parent keeps it once a worker ran its local pass and deferred nothing on
     it: by its names alone (kind, apiVersion and metadata, and their positions) when no check
@@ -432,7 +477,7 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
         return obj
     table, kept = pruned
     if obj.kind != "CustomResourceDefinition":
-        return replace(obj, data=NamesOnly(kept), positions=table)
+        return _with_data(obj, NamesOnly(kept), table, obj.plain)
     # the parent reads a definition's schemas once (lint.session.run_schemas): packed till then
     packed = PackedWhole(kept)
     import pickle  # only where a definition is packed: not on a one-file run's path
@@ -445,7 +490,7 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
         packed.served = tuple(crd_schemas(obj.data))
     except Exception:  # a hostile definition gives no schema (SchemaValidator.register_crd)
         packed.served = ()
-    return replace(obj, data=packed, positions=table)
+    return _with_data(obj, packed, table, obj.plain)
 
 
 # the fields of a container that no check of the parent reads (its checks read a workload's
@@ -502,7 +547,7 @@ def without_unread(obj: KObject) -> KObject:
     table = obj.positions.collapsed(data, drops)
     if table is None:
         return obj
-    return replace(obj, data=data, positions=table, plain=False)
+    return _with_data(obj, data, table, False)
 
 
 def _slim(obj: KObject, deferred: tuple[int, ...], whole: frozenset[str]) -> KObject:
@@ -513,13 +558,24 @@ def _slim(obj: KObject, deferred: tuple[int, ...], whole: frozenset[str]) -> KOb
 def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> LoadedFile:
     """``loaded`` with the objects the parent needs no more of by their names only, and the
     others without what no check of the parent reads (:func:`without_unread`)."""
-    objects = tuple(
+    objects = loaded.objects
+    kept = [
         _slim(obj, deferred, whole)
-        for obj, (_, deferred, _) in zip(loaded.objects, found.per_object, strict=True)
-    )
-    if all(a is b for a, b in zip(objects, loaded.objects, strict=True)):
+        for obj, (_, deferred, _) in zip(objects, found.per_object, strict=True)
+    ]
+    if not any(map(is_not, kept, objects)):
         return loaded
-    return replace(loaded, objects=objects)
+    # by position, as _with_data makes an object
+    return LoadedFile(
+        loaded.source,
+        tuple(kept),
+        loaded.diagnostics,
+        loaded.documents,
+        loaded.directives,
+        loaded.manifest_like,
+        loaded.not_manifest,
+        loaded.annotated,
+    )
 
 
 def _large(sizes: Sequence[int]) -> bool:
