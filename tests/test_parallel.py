@@ -298,6 +298,34 @@ def test_a_slimmed_object_is_made_by_position_with_every_field() -> None:
         assert getattr(made, name) == getattr(expected, name), name
 
 
+def test_a_finding_on_its_own_object_travels_without_its_ref() -> None:
+    """A finding whose object is the ref of the object it was found on travels with True in
+    its place (the ref travels with the object, as its fields: ``lint.run._flat_file``); the
+    parent's finding then holds the very ref of the parent's object. A finding on another
+    object keeps its own."""
+    from kpolicy.lint.run import LocalFindings
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+
+    loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
+    first, second = loaded.objects
+    other = ObjectRef("v1", "Secret", "ns", "s")
+    own = Diagnostic("r", Severity.ERROR, "m", "web.yaml", Span(1, 2, 3, 4), "/spec", first.ref)
+    elsewhere = replace(own, object=other)
+    local = LocalFindings(
+        (([own, elsewhere], (), None), ([replace(own, object=None)], (), None)), ()
+    )
+    packed = lint_run._pack((loaded, local))
+    flat = packed[1][0]  # type: ignore[index]
+    assert [item[9] for item in flat[0][0]] == [True, other]
+    again, found = lint_run._unpack(pickle.loads(pickle.dumps(packed)))
+    assert found is not None and not isinstance(again, str)
+    assert found == local
+    (mine, theirs), (none,) = found.per_object[0][0], found.per_object[1][0]
+    assert mine.object is again.objects[0].ref and theirs.object == other and none.object is None
+    assert lint_run._findings_by_call(flat[0][0], again.objects[0].ref) == [own, elsewhere]
+    assert second.ref != first.ref
+
+
 def _containers(value: object) -> list[dict[str, object]]:
     if isinstance(value, dict):
         return [value, *(c for v in value.values() for c in _containers(v))]

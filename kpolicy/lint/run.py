@@ -65,10 +65,15 @@ class LocalFindings:
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
 # suppression, origin, found_at): a finding with none of them travels as a tuple.
-_Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | None, bool]
+_Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | bool | None, bool]
+# the ref of an object that has none (a file not read): no finding's object is it
+_NO_REF = object()
 
 
-def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
+def _flat(diag: Diagnostic, ref: object) -> _Flat | Diagnostic:
+    """``diag`` as a tuple of its fields (see :data:`_Flat`), its object True where it is
+    ``ref``, the ref of the object it was found on (which travels with the file, as its
+    fields, :func:`_flat_file`); else ``diag`` itself."""
     if (
         diag.related
         or diag.fix is not None
@@ -78,6 +83,7 @@ def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
     ):
         return diag
     span = diag.span
+    obj = diag.object
     return (
         diag.rule,
         diag.severity,
@@ -88,7 +94,7 @@ def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
         span.end_line,
         span.end_column,
         diag.path,
-        diag.object,
+        True if obj is ref else obj,
         diag.rejects,
     )
 
@@ -105,9 +111,9 @@ _Packed = tuple[
 
 # An object of a file as it travels (:func:`_flat_file`), when its positions are a compact
 # table of its data (or, kept by its names only, of the plain dict its NamesOnly copies): its
-# data (that dict), whether it is kept by its names only, its ref, its place in the file
+# data (that dict), whether it is kept by its names only, its ref's four fields, its place
 # (document, base), its table's records (typecode and bytes), template, patch and plain.
-_OBJECT_FIELDS = 10
+_OBJECT_FIELDS = 13
 # A file as it travels: its source, documents, diagnostics, directives, manifest_like,
 # not_manifest and annotated; its objects' fields, object after object, in one list; and the
 # objects that travel whole (another table, another source), by their places.
@@ -136,6 +142,7 @@ def _flat_file(loaded: LoadedFile) -> _FlatFile:
     for place, obj in enumerate(loaded.objects):
         table = obj.positions
         data = obj.data
+        ref = obj.ref
         root = table._root
         records = table._records
         names = data.__class__ is NamesOnly
@@ -146,13 +153,17 @@ def _flat_file(loaded: LoadedFile) -> _FlatFile:
             and table._irregular is None
             and obj.source is source
             and records.__class__ is array
+            and ref.__class__ is ObjectRef
             and (root is data if data.__class__ is dict else names and root.__class__ is dict)
         ):
             extend(
                 (
                     root,
                     names,
-                    obj.ref,
+                    ref.api_version,
+                    ref.kind,
+                    ref.namespace,
+                    ref.name,
                     obj.doc_index,
                     obj.base,
                     records.typecode,
@@ -191,13 +202,25 @@ def _file(flat_file: _FlatFile) -> LoadedFile:
     objects: list[KObject] = []
     append = objects.append
     fields_of = iter(flat)
-    for root, names, ref, doc_index, base, typecode, records, template, patch, plain in zip(
-        *(fields_of,) * _OBJECT_FIELDS, strict=True
-    ):
+    for (
+        root,
+        names,
+        api_version,
+        kind,
+        namespace,
+        name,
+        doc_index,
+        base,
+        typecode,
+        records,
+        template,
+        patch,
+        plain,
+    ) in zip(*(fields_of,) * _OBJECT_FIELDS, strict=True):
         append(
             KObject(
                 NamesOnly(root) if names else root,
-                ref,
+                ObjectRef(api_version, kind, namespace, name),
                 source,
                 doc_index,
                 base,
@@ -232,9 +255,10 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
     result = _flat_file(loaded) if loaded.__class__ is LoadedFile else loaded
     if found is None:
         return result, None
+    refs = _refs(loaded, len(found.per_object))
     per_object = tuple(
-        ([_flat(diag) for diag in findings], deferred, ignores)
-        for findings, deferred, ignores in found.per_object
+        ([_flat(diag, ref) for diag in findings], deferred, ignores)
+        for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True)
     )
     packed: _Packed = (per_object, found.traces, found.lines, found.ordered)
     return result, packed
@@ -247,13 +271,25 @@ def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     if found is None:
         return result, None
     packed_objects, traces, lines, ordered = cast(_Packed, found)
+    refs = _refs(result, len(packed_objects))
     per_object = tuple(
-        (_findings(flat), deferred, ignores) for flat, deferred, ignores in packed_objects
+        (_findings(flat, ref), deferred, ignores)
+        for (flat, deferred, ignores), ref in zip(packed_objects, refs, strict=True)
     )
     return result, LocalFindings(per_object, traces, lines, ordered)
 
 
-def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+def _refs(loaded: LoadedFile | str, count: int) -> list[Any]:
+    """The refs of the ``count`` objects of ``loaded`` (``_NO_REF`` each when it has no such
+    objects)."""
+    if loaded.__class__ is LoadedFile:
+        objects = loaded.objects
+        if len(objects) == count:
+            return [obj.ref for obj in objects]
+    return [_NO_REF] * count
+
+
+def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
     """The findings of :func:`_flat`'s tuples (and those that travelled whole), each made as
     ``Diagnostic(rule, severity, message, file, Span(...), path, obj, rejects=rejects)``
     makes it, but here: an instance of the records' open twins (made by calling the twin,
@@ -264,7 +300,7 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
     field)."""
     open_span, open_diag = _twins()
     if open_span is None or open_diag is None:
-        return _findings_by_call(flat)
+        return _findings_by_call(flat, ref)
     found: list[Diagnostic] = []
     append = found.append
     for item in flat:
@@ -285,7 +321,7 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
         diag.file = file
         diag.span = span
         diag.path = path
-        diag.object = obj
+        diag.object = ref if obj is True else obj
         diag.related = ()
         diag.fix = None
         diag.suppression = None
@@ -297,7 +333,7 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
     return found
 
 
-def _findings_by_call(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+def _findings_by_call(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
     """:func:`_findings` the general way: the records' classes called."""
     found: list[Diagnostic] = []
     for item in flat:
@@ -306,7 +342,8 @@ def _findings_by_call(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
             continue
         rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
         span = Span(line, column, end_line, end_column)
-        found.append(Diagnostic(rule, severity, message, file, span, path, obj, rejects=rejects))
+        own = ref if obj is True else cast("ObjectRef | None", obj)
+        found.append(Diagnostic(rule, severity, message, file, span, path, own, rejects=rejects))
     return found
 
 
