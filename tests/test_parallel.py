@@ -1237,10 +1237,11 @@ spec:
 def test_the_parent_keeps_workloads_without_what_none_of_its_checks_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A workload reaches the parent without its containers' env, envFrom, command and args:
-    each holds NOT_KEPT (whose reading raises NotKeptWhole) at its own position, with nothing
-    under it; the findings on them (env-var-duplicate) are the workers', and the output is
-    the serial run's."""
+    """A workload of a large input reaches the parent without its containers' env, envFrom,
+    command and args: each holds NOT_KEPT (whose reading raises NotKeptWhole) at its own
+    position, with nothing under it; the findings on them (env-var-duplicate) are the
+    workers', and the output is the serial run's. A small input's workload (the parent takes
+    the answers as they come, far from its peak of memory) reaches it whole."""
     from kpolicy.index import NOT_KEPT, NotKeptWhole
     from kpolicy.lint.run import UNREAD_CONTAINER_FIELDS
 
@@ -1251,6 +1252,12 @@ def test_the_parent_keeps_workloads_without_what_none_of_its_checks_reads(
     serial, _ = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     whole = next(o for o in seen if o.name == "envy")
     seen.clear()
+    parallel_run, _ = report(LintOptions(**{**options.__dict__, "jobs": 2}))
+    assert parallel_run == serial
+    small = next(o for o in seen if o.name == "envy")
+    assert small.data == whole.data and small.positions.entries == whole.positions.entries
+    seen.clear()
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)  # a large input
     parallel_run, _ = report(LintOptions(**{**options.__dict__, "jobs": 2}))
     assert parallel_run == serial
     assert any(
