@@ -143,8 +143,6 @@ def _flat_file(loaded: LoadedFile) -> _FlatFile:
         table = obj.positions
         data = obj.data
         ref = obj.ref
-        root = table._root
-        records = table._records
         names = data.__class__ is NamesOnly
         if (
             obj.__class__ is KObject
@@ -152,9 +150,13 @@ def _flat_file(loaded: LoadedFile) -> _FlatFile:
             and table._entries is None
             and table._irregular is None
             and obj.source is source
-            and records.__class__ is array
             and ref.__class__ is ObjectRef
-            and (root is data if data.__class__ is dict else names and root.__class__ is dict)
+        ):
+            root, records = table._root, table._records
+        else:
+            root = records = None
+        if records.__class__ is array and (
+            root is data if data.__class__ is dict else names and root.__class__ is dict
         ):
             extend(
                 (
