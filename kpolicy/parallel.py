@@ -831,9 +831,10 @@ def load_files(
     own: Callable[[R], R] | None = None,
 ) -> list[R]:
     """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
-    forked workers (``read`` returns loaded files, alone or with what was found in them; their
-    compact position tables pickle as arrays). The parent's share is neither pickled nor
-    unpickled, and one process fewer copies the parent's pages. A child's answer travels as
+    forked workers (``read`` returns loaded files, alone or with what was found in them, which
+    ``lint.run`` packs flat: their compact position tables as the bytes of their arrays). The
+    parent's share is neither pickled nor unpickled, and one process fewer copies the
+    parent's pages. A child's answer travels as
     ``pack`` makes it, which ``unpack`` undoes (both: the answer as it is). ``costs`` are the
     items' sizes in bytes: the children's answers are unpickled as they come when the sizes add
     up to :data:`UNPICKLE_EARLY_BYTES` at most. ``own`` completes each of the parent's own

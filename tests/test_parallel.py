@@ -227,6 +227,113 @@ def test_loaded_files_round_trip_through_pickle() -> None:
     assert again.diagnostics == loaded.diagnostics and again.directives == loaded.directives
 
 
+def test_a_workers_file_travels_with_its_objects_flat() -> None:
+    """A worker's file travels with its objects' fields in one list (``lint.run._flat_file``)
+    where each object's table is a compact one of its data, or of the dict a NamesOnly copies,
+    and whole where not (a duplicate key's irregular table, a ``kind: List`` item, a packed
+    definition): the parent gets each object as the worker had it, in its place."""
+    from kpolicy.checks import kinds_read_whole
+    from kpolicy.index import NOT_KEPT, NamesOnly, PackedWhole
+    from kpolicy.model import KObject, LoadedFile
+
+    web = (ROOT / "examples" / "web.yaml").read_text()
+    text = web.replace("          image:", "          env: [{name: A, value: b}]\n          image:")
+    text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup}\ndata: {a: 1, a: 2}\n"
+    text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"
+    text += "---\napiVersion: v1\nkind: List\nitems:\n"
+    text += "- {apiVersion: v1, kind: ConfigMap, metadata: {name: i}}\n"
+    text += "---" + CRD
+    loaded = load_text(SourceFile("web.yaml", text), keep_text=False)
+    whole = kinds_read_whole()
+    slim = []
+    for obj in loaded.objects:
+        kept = lint_run.names_only(obj, whole)
+        slim.append(lint_run.without_unread(obj) if kept is obj else kept)
+    loaded = replace(loaded, objects=tuple(slim), annotated=True)
+    kinds = {type(o.data).__name__ for o in loaded.objects}
+    assert {"dict", NamesOnly.__name__, PackedWhole.__name__} <= kinds
+    assert any(NOT_KEPT in c.values() for o in loaded.objects for c in _containers(o.data))
+    flat = lint_run._flat_file(loaded)
+    travels_whole = flat[8] or {}
+    # the irregular table, the List item and the packed definition travel whole
+    assert sorted(o.data["metadata"]["name"] for o in travels_whole.values()) == [
+        "backups.ops.example.com",
+        "dup",
+        "i",
+    ]
+    assert len(flat[7]) == (len(loaded.objects) - 3) * lint_run._OBJECT_FIELDS
+    packed = pickle.dumps(lint_run._pack((loaded, None)), protocol=pickle.HIGHEST_PROTOCOL)
+    again, found = lint_run._unpack(pickle.loads(packed))
+    assert found is None and isinstance(again, LoadedFile)
+    for name in ("source", "documents", "diagnostics", "directives", "manifest_like"):
+        assert getattr(again, name) == getattr(loaded, name), name
+    assert (again.not_manifest, again.annotated) == (loaded.not_manifest, True)
+    for before, after in zip(loaded.objects, again.objects, strict=True):
+        assert type(after) is KObject and type(after.data) is type(before.data)
+        assert after.data == before.data and after.ref == before.ref
+        assert after.source is again.source
+        for name in ("doc_index", "base", "template", "patch", "plain"):
+            assert getattr(after, name) == getattr(before, name), name
+        assert after.positions.describes(after.data) == before.positions.describes(before.data)
+        assert after.positions.entries == before.positions.entries
+        assert after.span(("metadata", "name")) == before.span(("metadata", "name"))
+    # a file not read travels as it is
+    assert lint_run._unpack(lint_run._pack(("why", None))) == ("why", None)
+
+
+def test_a_slimmed_object_is_made_by_position_with_every_field() -> None:
+    """names_only, without_unread and _kept make the objects and files they change by
+    position (``lint.run._with_data``, ``_kept``): with every field of the records, in their
+    order, and the same object ``replace`` makes."""
+    from kpolicy.model import KObject, LoadedFile
+    from kpolicy.records import fields
+
+    assert tuple(f.name for f in fields(KObject)) == lint_run.KOBJECT_FIELDS
+    assert tuple(f.name for f in fields(LoadedFile)) == lint_run.LOADED_FILE_FIELDS
+    loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
+    obj = replace(loaded.objects[0], template="t.yaml", patch=True, doc_index=3, base="/items/1")
+    made = lint_run._with_data(obj, {"kind": "X"}, obj.positions, False)
+    expected = replace(obj, data={"kind": "X"}, plain=False)
+    for name in lint_run.KOBJECT_FIELDS:
+        assert getattr(made, name) == getattr(expected, name), name
+
+
+def test_a_finding_on_its_own_object_travels_without_its_ref() -> None:
+    """A finding whose object is the ref of the object it was found on travels with True in
+    its place (the ref travels with the object, as its fields: ``lint.run._flat_file``); the
+    parent's finding then holds the very ref of the parent's object. A finding on another
+    object keeps its own."""
+    from kpolicy.lint.run import LocalFindings
+    from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+
+    loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
+    first, second = loaded.objects
+    other = ObjectRef("v1", "Secret", "ns", "s")
+    own = Diagnostic("r", Severity.ERROR, "m", "web.yaml", Span(1, 2, 3, 4), "/spec", first.ref)
+    elsewhere = replace(own, object=other)
+    local = LocalFindings(
+        (([own, elsewhere], (), None), ([replace(own, object=None)], (), None)), ()
+    )
+    packed = lint_run._pack((loaded, local))
+    flat = packed[1][0]  # type: ignore[index]
+    assert [item[9] for item in flat[0][0]] == [True, other]
+    again, found = lint_run._unpack(pickle.loads(pickle.dumps(packed)))
+    assert found is not None and not isinstance(again, str)
+    assert found == local
+    (mine, theirs), (none,) = found.per_object[0][0], found.per_object[1][0]
+    assert mine.object is again.objects[0].ref and theirs.object == other and none.object is None
+    assert lint_run._findings_by_call(flat[0][0], again.objects[0].ref) == [own, elsewhere]
+    assert second.ref != first.ref
+
+
+def _containers(value: object) -> list[dict[str, object]]:
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if type(value) is list:
+        return [c for v in value for c in _containers(v)]
+    return []
+
+
 def test_local_findings_round_trip_through_pickle() -> None:
     """A worker's findings travel as plain tuples where they can, as records where a field
     beyond the plain ones is set: every one comes back equal."""
@@ -1201,10 +1308,11 @@ spec:
 def test_the_parent_keeps_workloads_without_what_none_of_its_checks_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A workload reaches the parent without its containers' env, envFrom, command and args:
-    each holds NOT_KEPT (whose reading raises NotKeptWhole) at its own position, with nothing
-    under it; the findings on them (env-var-duplicate) are the workers', and the output is
-    the serial run's."""
+    """A workload of a large input reaches the parent without its containers' env, envFrom,
+    command and args: each holds NOT_KEPT (whose reading raises NotKeptWhole) at its own
+    position, with nothing under it; the findings on them (env-var-duplicate) are the
+    workers', and the output is the serial run's. A small input's workload (the parent takes
+    the answers as they come, far from its peak of memory) reaches it whole."""
     from kpolicy.index import NOT_KEPT, NotKeptWhole
     from kpolicy.lint.run import UNREAD_CONTAINER_FIELDS
 
@@ -1215,6 +1323,12 @@ def test_the_parent_keeps_workloads_without_what_none_of_its_checks_reads(
     serial, _ = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     whole = next(o for o in seen if o.name == "envy")
     seen.clear()
+    parallel_run, _ = report(LintOptions(**{**options.__dict__, "jobs": 2}))
+    assert parallel_run == serial
+    small = next(o for o in seen if o.name == "envy")
+    assert small.data == whole.data and small.positions.entries == whole.positions.entries
+    seen.clear()
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)  # a large input
     parallel_run, _ = report(LintOptions(**{**options.__dict__, "jobs": 2}))
     assert parallel_run == serial
     assert any(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence, Set
+from operator import is_not
 
 from kpolicy.checks import SchemaService, kinds_read_whole
 from kpolicy.discover import Input
@@ -19,6 +21,7 @@ from kpolicy.load import load_text
 from kpolicy.model import (
     SORT_KEY,
     Diagnostic,
+    Directive,
     KObject,
     LoadedFile,
     ObjectRef,
@@ -26,7 +29,8 @@ from kpolicy.model import (
     SourceFile,
     Span,
 )
-from kpolicy.records import fields, open_twin, record, replace
+from kpolicy.positions import PositionTable
+from kpolicy.records import fields, open_twin, record
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
 from kpolicy.workload import get, template_path
@@ -61,10 +65,15 @@ class LocalFindings:
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
 # suppression, origin, found_at): a finding with none of them travels as a tuple.
-_Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | None, bool]
+_Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | bool | None, bool]
+# the ref of an object that has none (a file not read): no finding's object is it
+_NO_REF = object()
 
 
-def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
+def _flat(diag: Diagnostic, ref: object) -> _Flat | Diagnostic:
+    """``diag`` as a tuple of its fields (see :data:`_Flat`), its object True where it is
+    ``ref``, the ref of the object it was found on (which travels with the file, as its
+    fields, :func:`_flat_file`); else ``diag`` itself."""
     if (
         diag.related
         or diag.fix is not None
@@ -74,6 +83,7 @@ def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
     ):
         return diag
     span = diag.span
+    obj = diag.object
     return (
         diag.rule,
         diag.severity,
@@ -84,7 +94,7 @@ def _flat(diag: Diagnostic) -> _Flat | Diagnostic:
         span.end_line,
         span.end_column,
         diag.path,
-        diag.object,
+        True if obj is ref else obj,
         diag.rejects,
     )
 
@@ -99,16 +109,158 @@ _Packed = tuple[
 ]
 
 
+# An object of a file as it travels (:func:`_flat_file`), when its positions are a compact
+# table of its data (or, kept by its names only, of the plain dict its NamesOnly copies): its
+# data (that dict), whether it is kept by its names only, its ref's four fields, its place
+# (document, base), its table's records (typecode and bytes), template, patch and plain.
+_OBJECT_FIELDS = 13
+# A file as it travels: its source, documents, diagnostics, directives, manifest_like,
+# not_manifest and annotated; its objects' fields, object after object, in one list; and the
+# objects that travel whole (another table, another source), by their places.
+_FlatFile = tuple[
+    SourceFile,
+    int,
+    tuple[Diagnostic, ...],
+    dict[int, tuple[Directive, ...]],
+    bool,
+    str,
+    bool,
+    list[object],
+    dict[int, KObject] | None,
+]
+
+
+def _flat_file(loaded: LoadedFile) -> _FlatFile:
+    """``loaded`` as it travels to the parent: its objects' fields in one list, the records
+    of their position tables as bytes, rather than an object, a table and an array each,
+    which pickle writes through their reductions (a call of Python each, for the object, its
+    ref and its table, and again to make each in the parent) and keeps in its memo."""
+    source = loaded.source
+    flat: list[object] = []
+    extend = flat.extend
+    whole: dict[int, KObject] | None = None
+    for place, obj in enumerate(loaded.objects):
+        table = obj.positions
+        data = obj.data
+        ref = obj.ref
+        names = data.__class__ is NamesOnly
+        if (
+            obj.__class__ is KObject
+            and table.__class__ is PositionTable
+            and table._entries is None
+            and table._irregular is None
+            and obj.source is source
+            and ref.__class__ is ObjectRef
+        ):
+            root, records = table._root, table._records
+        else:
+            root = records = None
+        if records.__class__ is array and (
+            root is data if data.__class__ is dict else names and root.__class__ is dict
+        ):
+            extend(
+                (
+                    root,
+                    names,
+                    ref.api_version,
+                    ref.kind,
+                    ref.namespace,
+                    ref.name,
+                    obj.doc_index,
+                    obj.base,
+                    records.typecode,
+                    records.tobytes(),
+                    obj.template,
+                    obj.patch,
+                    obj.plain,
+                )
+            )
+        else:
+            if whole is None:
+                whole = {}
+            whole[place] = obj
+    return (
+        source,
+        loaded.documents,
+        loaded.diagnostics,
+        loaded.directives,
+        loaded.manifest_like,
+        loaded.not_manifest,
+        loaded.annotated,
+        flat,
+        whole,
+    )
+
+
+def _file(flat_file: _FlatFile) -> LoadedFile:
+    """The file of :func:`_flat_file` again: each object and its table as the worker had them
+    (an object kept by its names only gets its NamesOnly, a copy of its table's dict, as
+    :func:`names_only` made it)."""
+    source, documents, diagnostics, directives, manifest_like, not_manifest, annotated = flat_file[
+        :7
+    ]
+    flat, whole = flat_file[7], flat_file[8]
+    compact = PositionTable.compact
+    objects: list[KObject] = []
+    append = objects.append
+    fields_of = iter(flat)
+    for (
+        root,
+        names,
+        api_version,
+        kind,
+        namespace,
+        name,
+        doc_index,
+        base,
+        typecode,
+        records,
+        template,
+        patch,
+        plain,
+    ) in zip(*(fields_of,) * _OBJECT_FIELDS, strict=True):
+        append(
+            KObject(
+                NamesOnly(root) if names else root,
+                ObjectRef(api_version, kind, namespace, name),
+                source,
+                doc_index,
+                base,
+                compact(root, array(typecode, records)),
+                template,
+                patch,
+                plain,
+            )
+        )
+    if whole:
+        for place in sorted(whole):  # in order: each goes where it was among them all
+            objects.insert(place, whole[place])
+    return LoadedFile(
+        source,
+        tuple(objects),
+        diagnostics,
+        documents,
+        directives,
+        manifest_like,
+        not_manifest,
+        annotated,
+    )
+
+
 def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
-    """A worker's answer as it travels to the parent: each finding as the plain tuple of its
-    fields (:func:`_flat`), which pickles in half the time of the records (and unpickles a
-    little faster, in the parent's collector while the workers run); :func:`_unpack` again."""
-    result, found = answer
+    """A worker's answer as it travels to the parent: the file with its objects flat
+    (:func:`_flat_file`), and each finding as the plain tuple of its fields (:func:`_flat`),
+    which pickles in half the time of the records (and unpickles a little faster, in the
+    parent's collector while the workers run); :func:`_unpack` again."""
+    loaded, found = answer
+    # a file (its objects flat, _flat_file), or why it was not read
+    result = _flat_file(loaded) if loaded.__class__ is LoadedFile else loaded
     if found is None:
-        return answer
+        return result, None
+    refs = _refs(loaded, len(found.per_object))
     per_object = tuple(
-        ([_flat(diag) for diag in findings], deferred, ignores)
-        for findings, deferred, ignores in found.per_object
+        ([_flat(diag, ref) for diag in findings], deferred, ignores)
+        for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True)
     )
     packed: _Packed = (per_object, found.traces, found.lines, found.ordered)
     return result, packed
@@ -116,16 +268,30 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
 
 def _unpack(packed: Any) -> tuple[LoadedFile | str, LocalFindings | None]:
     result, found = packed
+    if result.__class__ is tuple:
+        result = _file(result)
     if found is None:
         return result, None
     packed_objects, traces, lines, ordered = cast(_Packed, found)
+    refs = _refs(result, len(packed_objects))
     per_object = tuple(
-        (_findings(flat), deferred, ignores) for flat, deferred, ignores in packed_objects
+        (_findings(flat, ref), deferred, ignores)
+        for (flat, deferred, ignores), ref in zip(packed_objects, refs, strict=True)
     )
     return result, LocalFindings(per_object, traces, lines, ordered)
 
 
-def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+def _refs(loaded: LoadedFile | str, count: int) -> list[Any]:
+    """The refs of the ``count`` objects of ``loaded`` (``_NO_REF`` each when it has no such
+    objects)."""
+    if loaded.__class__ is LoadedFile:
+        objects = loaded.objects
+        if len(objects) == count:
+            return [obj.ref for obj in objects]
+    return [_NO_REF] * count
+
+
+def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
     """The findings of :func:`_flat`'s tuples (and those that travelled whole), each made as
     ``Diagnostic(rule, severity, message, file, Span(...), path, obj, rejects=rejects)``
     makes it, but here: an instance of the records' open twins (made by calling the twin,
@@ -136,7 +302,7 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
     field)."""
     open_span, open_diag = _twins()
     if open_span is None or open_diag is None:
-        return _findings_by_call(flat)
+        return _findings_by_call(flat, ref)
     found: list[Diagnostic] = []
     append = found.append
     for item in flat:
@@ -157,7 +323,7 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
         diag.file = file
         diag.span = span
         diag.path = path
-        diag.object = obj
+        diag.object = ref if obj is True else obj
         diag.related = ()
         diag.fix = None
         diag.suppression = None
@@ -169,7 +335,7 @@ def _findings(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
     return found
 
 
-def _findings_by_call(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
+def _findings_by_call(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
     """:func:`_findings` the general way: the records' classes called."""
     found: list[Diagnostic] = []
     for item in flat:
@@ -178,7 +344,8 @@ def _findings_by_call(flat: list[_Flat | Diagnostic]) -> list[Diagnostic]:
             continue
         rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
         span = Span(line, column, end_line, end_column)
-        found.append(Diagnostic(rule, severity, message, file, span, path, obj, rejects=rejects))
+        own = ref if obj is True else cast("ObjectRef | None", obj)
+        found.append(Diagnostic(rule, severity, message, file, span, path, own, rejects=rejects))
     return found
 
 
@@ -280,6 +447,50 @@ def _check_locally(
     return LocalFindings(tuple(per_object), traces, lines, ordered)
 
 
+# the fields of KObject and LoadedFile, in the order they declare them: _with_data and _kept
+# make them by position, a fifth of the instructions of ``replace`` (which reads every field by
+# name and calls the class with keywords), once for most objects of a worker's files
+# (tests/test_parallel.py holds them to the records)
+KOBJECT_FIELDS = (
+    "data",
+    "ref",
+    "source",
+    "doc_index",
+    "base",
+    "positions",
+    "template",
+    "patch",
+    "plain",
+)
+LOADED_FILE_FIELDS = (
+    "source",
+    "objects",
+    "diagnostics",
+    "documents",
+    "directives",
+    "manifest_like",
+    "not_manifest",
+    "annotated",
+)
+
+
+def _with_data(
+    obj: KObject, data: dict[str, Any], positions: PositionTable, plain: bool
+) -> KObject:
+    """``replace(obj, data=data, positions=positions, plain=plain)``, by position."""
+    return KObject(
+        data,
+        obj.ref,
+        obj.source,
+        obj.doc_index,
+        obj.base,
+        positions,
+        obj.template,
+        obj.patch,
+        plain,
+    )
+
+
 def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
     """``obj`` as the parent keeps it once a worker ran its local pass and deferred nothing on
     it: by its names alone (kind, apiVersion and metadata, and their positions) when no check
@@ -305,7 +516,7 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
         return obj
     table, kept = pruned
     if obj.kind != "CustomResourceDefinition":
-        return replace(obj, data=NamesOnly(kept), positions=table)
+        return _with_data(obj, NamesOnly(kept), table, obj.plain)
     # the parent reads a definition's schemas once (lint.session.run_schemas): packed till then
     packed = PackedWhole(kept)
     # only where a definition is packed: not on a one-file run's path (the C pickler, as
@@ -320,7 +531,7 @@ def names_only(obj: KObject, whole: frozenset[str]) -> KObject:
         packed.served = tuple(crd_schemas(obj.data))
     except Exception:  # a hostile definition gives no schema (SchemaValidator.register_crd)
         packed.served = ()
-    return replace(obj, data=packed, positions=table)
+    return _with_data(obj, packed, table, obj.plain)
 
 
 # the fields of a container that no check of the parent reads (its checks read a workload's
@@ -377,7 +588,7 @@ def without_unread(obj: KObject) -> KObject:
     table = obj.positions.collapsed(data, drops)
     if table is None:
         return obj
-    return replace(obj, data=data, positions=table, plain=False)
+    return _with_data(obj, data, table, False)
 
 
 def _slim(obj: KObject, deferred: tuple[int, ...], whole: frozenset[str]) -> KObject:
@@ -385,16 +596,39 @@ def _slim(obj: KObject, deferred: tuple[int, ...], whole: frozenset[str]) -> KOb
     return without_unread(kept) if kept is obj else kept
 
 
-def _kept(loaded: LoadedFile, found: LocalFindings, whole: frozenset[str]) -> LoadedFile:
+def _kept(
+    loaded: LoadedFile, found: LocalFindings, whole: frozenset[str], keep_unread: bool = False
+) -> LoadedFile:
     """``loaded`` with the objects the parent needs no more of by their names only, and the
-    others without what no check of the parent reads (:func:`without_unread`)."""
-    objects = tuple(
-        _slim(obj, deferred, whole)
-        for obj, (_, deferred, _) in zip(loaded.objects, found.per_object, strict=True)
-    )
-    if all(a is b for a, b in zip(objects, loaded.objects, strict=True)):
+    others without what no check of the parent reads (:func:`without_unread`), unless
+    ``keep_unread``: on a small input (the parent unpickles the answers as they come, far from
+    its peak of memory, :func:`_renders`) the containers' unread fields are kept, for copying
+    the nodes above them and cutting the table cost the workers more than the fields cost to
+    send and to unpickle (the many-findings corpus: 33M instructions against 10M)."""
+    objects = loaded.objects
+    if keep_unread:
+        kept = [
+            obj if deferred else names_only(obj, whole)
+            for obj, (_, deferred, _) in zip(objects, found.per_object, strict=True)
+        ]
+    else:
+        kept = [
+            _slim(obj, deferred, whole)
+            for obj, (_, deferred, _) in zip(objects, found.per_object, strict=True)
+        ]
+    if not any(map(is_not, kept, objects)):
         return loaded
-    return replace(loaded, objects=objects)
+    # by position, as _with_data makes an object
+    return LoadedFile(
+        loaded.source,
+        tuple(kept),
+        loaded.diagnostics,
+        loaded.documents,
+        loaded.directives,
+        loaded.manifest_like,
+        loaded.not_manifest,
+        loaded.annotated,
+    )
 
 
 def _large(sizes: Sequence[int]) -> bool:
@@ -453,7 +687,8 @@ def read_all(
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
-        renders = options.json_lines and jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
+        small = jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
+        renders = options.json_lines and small
         # the renderer of the process that reads, made at its first file: after the fork,
         # so that each process (its own copy of this slot) makes one
         renderer: list[Callable[[Sequence[Diagnostic]], list[str]]] = []
@@ -478,7 +713,7 @@ def read_all(
             if context_only or not result.manifest_like:
                 return result, None
             found = _check_locally(engine, result, session.generic, render())
-            return _kept(result, found, whole), found
+            return _kept(result, found, whole, keep_unread=small), found
 
         if serial_pass:
             for index in on_disk:
