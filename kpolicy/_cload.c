@@ -1314,7 +1314,8 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "span_of: no span class");
         return NULL;
     }
-    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    /* (an index past a Py_ssize_t: IndexError, as the method's array lookup raises) */
+    Py_ssize_t index = PyNumber_AsSsize_t(args[1], PyExc_IndexError);
     if (index == -1 && PyErr_Occurred())
         return NULL;
     PyObject *anchor = args[2];
@@ -1331,12 +1332,13 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "span_of: records of \"H\" or \"i\"");
         return NULL;
     }
-    Py_ssize_t base = index * RECORD;
-    if (index < 0 || base + RECORD > view.len / view.itemsize) {
+    /* (the index bounded before it is multiplied: a larger one would overflow) */
+    if (index < 0 || index >= view.len / view.itemsize / RECORD) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_IndexError, "array index out of range");
         return NULL;
     }
+    Py_ssize_t base = index * RECORD;
     long r[8];
     for (int i = 0; i < 8; i++)
         r[i] = wide ? ((int *)view.buf)[base + i] : ((unsigned short *)view.buf)[base + i];

@@ -252,3 +252,15 @@ def test_the_schema_loop_in_c_is_taken_and_looks_up_what_has_no_record() -> None
                 assert any(found.fix is not None for _, _, found in made) == (fixes and not dropped)
                 assert all(found.rule not in dropped for _, _, found in made)
     assert len(calls) == 4
+
+
+@pytest.mark.parametrize("index", [-(-(2**64) // RECORD), 2**63 - 1, 2**63, 2**70])
+def test_the_c_span_of_raises_as_the_method_on_an_index_too_large(index: int) -> None:
+    # (an index whose records' place overflows a Py_ssize_t once multiplied: found out of
+    # range before, where the product wrapped to a record of the table and made its span)
+    span_of = _cload().span_of
+    records = array.array("H", range(2 * RECORD))
+    with pytest.raises(IndexError):
+        PositionTable.compact({}, records).span_of(index, "auto")
+    with pytest.raises(IndexError):
+        span_of(records, index, "auto")
