@@ -27,7 +27,7 @@ from kpolicy.index import Index
 from kpolicy.load import load_documents, load_text
 from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
 from kpolicy.positions import RECORD, PositionTable
-from kpolicy.records import open_twin, slot_maker
+from kpolicy.records import open_twin, record, record_slots, slot_maker
 from kpolicy.schema import SCHEMA_RULES, SchemaValidator
 from tests.helpers import examples
 from tests.schema.test_positioned import PLACES, WRONG, _mutated
@@ -156,8 +156,29 @@ def test_the_c_maker_makes_the_records_open_twin_makes() -> None:
     # a value for each field, no more, no less
     with pytest.raises(TypeError):
         make(*values)
-    # a record with a __post_init__ has no open twin: no maker
     assert slot_maker(Span) is not None
+
+
+def test_a_record_with_a_post_init_has_no_c_maker() -> None:
+    # (the maker sets the slots without __init__, so __post_init__ would not run; its open
+    # twin is made all the same)
+    _cload()
+
+    @record(frozen=True, slots=True)
+    class Checked:
+        a: int
+        b: int
+        c: int
+        d: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("a is negative")
+
+    assert open_twin(Checked) is not None
+    assert record_slots(Checked) is None and slot_maker(Checked) is None
+    with pytest.raises(ValueError):
+        Checked(-1, 2, 3, 4)
 
 
 def test_the_schema_check_makes_its_findings_with_the_c_maker() -> None:
