@@ -1118,6 +1118,7 @@ failed:
 static PyObject *
 present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 6) {
         PyErr_SetString(PyExc_TypeError, "present_of takes 6 arguments");
         return NULL;
@@ -1130,6 +1131,7 @@ present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError, "explain_present takes 8 arguments");
         return NULL;
@@ -1147,6 +1149,7 @@ explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 explain_children(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError, "explain_children takes 8 arguments");
         return NULL;
@@ -1281,6 +1284,7 @@ static PyObject *span_slots[4]; /* the slots' member descriptors, which set them
 static PyObject *
 span_class(PyObject *module, PyObject *cls)
 {
+    (void)module;
     static const char *names[4] = {"line", "column", "end_line", "end_column"};
     if (!PyType_Check(cls))
         Py_RETURN_FALSE;
@@ -1306,6 +1310,7 @@ span_class(PyObject *module, PyObject *cls)
 static PyObject *
 span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "span_of takes 3 arguments");
         return NULL;
@@ -1439,6 +1444,7 @@ made_record(PyObject *slots, PyObject *const *values, Py_ssize_t count)
 static PyObject *
 new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs < 2) {
         PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
         return NULL;
@@ -1460,6 +1466,7 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 schema_diagnostics(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 13) {
         PyErr_SetString(PyExc_TypeError, "schema_diagnostics takes 13 arguments");
         return NULL;
