@@ -226,11 +226,19 @@ def _schema_rows(text: str, fixes: bool, dropped: frozenset[str], python: bool) 
     rejecting = frozenset(sorted(reports)[::2])
     made: list[Any] = []
     for obj in objects:
-        with (
-            mock.patch.object(schema_rules, "_rows", return_value=None)
-            if python
-            else contextlib.nullcontext()
-        ):
+        with contextlib.ExitStack() as python_only:
+            if python:
+                # the loop in Python, with the Python maker and spans too (as without the
+                # extension): none of the C it is compared with
+                python_only.enter_context(
+                    mock.patch.object(schema_rules, "_rows", return_value=None)
+                )
+                python_only.enter_context(
+                    mock.patch.object(schema_rules, "_made", return_value=schema_rules._diagnostic)
+                )
+                python_only.enter_context(
+                    mock.patch.object(positions, "_c_span_of", return_value=None)
+                )
             schema_rules.schema_diagnostics(obj, ctx, reports, rejecting, made)
     return [(type(found), repr(found), found) for found in made]
 
