@@ -1459,7 +1459,7 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
  * for: the same calls in the same order, the same Diagnostics appended to found). Each of
  * fields is (rule, path, anchor, message, rename, quote, record); its span is
  * span_of(record, anchor) for a record (>= 0), its fix fix_of(path, rename, quote) (fix_of
- * None: none), its severity reports[rule] (a dict; not there: no finding), its pointer
+ * None: none), its severity reports[rule] (a dict; not there, or None: no finding), its pointer
  * pointers[path] for a record (else keep_pointer(path)), or to_pointer(path), a span not
  * known span_at(pointer, anchor); slots make the Diagnostic (new_record) of (rule, severity,
  * message, file, span, pointer, ref, (), fix, None, rule in rejecting, None, None). */
@@ -1527,8 +1527,8 @@ schema_diagnostics(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         else
             fix = Py_NewRef(Py_None);
         PyObject *severity = PyDict_GetItemWithError(reports, rule);
-        if (severity == NULL) {
-            if (PyErr_Occurred())
+        if (severity == NULL || severity == Py_None) {
+            if (severity == NULL && PyErr_Occurred())
                 goto failed_problem;
             /* not enabled, or the rule does not apply to this kind */
             Py_DECREF(span);

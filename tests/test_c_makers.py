@@ -258,6 +258,26 @@ def test_the_schema_loop_in_c_makes_what_the_python_loop_makes(
     assert _schema_rows(text, fixes, dropped, python=False) == expected
 
 
+def test_the_schema_loop_in_c_skips_a_rule_reported_as_none_as_the_python_loop() -> None:
+    # (the Python loop's ``reports.get(rule) is None``: a rule there with None has no finding)
+    _cload()
+    (obj,) = load_text(SourceFile("t.yaml", MERGED)).objects
+    ctx = RuleContext(index=Index([obj]), schemas=SchemaValidator.for_version("1.37"))
+    reports: dict[str, Any] = {rule: Severity.WARNING for rule in sorted(SCHEMA_RULES)}
+    reports["schema-unknown-field"] = None
+    made: dict[bool, list[Any]] = {}
+    for python in (True, False):
+        made[python] = []
+        with (
+            mock.patch.object(schema_rules, "_rows", return_value=None)
+            if python
+            else (contextlib.nullcontext())
+        ):
+            schema_rules.schema_diagnostics(obj, ctx, reports, frozenset(), made[python])
+    assert made[True] and all(found.rule != "schema-unknown-field" for found in made[True])
+    assert made[False] == made[True]
+
+
 def test_the_schema_loop_in_c_is_taken_and_looks_up_what_has_no_record() -> None:
     built = _cload()
     rows = schema_rules._rows()
