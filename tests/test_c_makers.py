@@ -10,6 +10,8 @@ import array
 import contextlib
 import os
 import pickle
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError
 from functools import partial
 from pathlib import Path
@@ -313,3 +315,67 @@ def test_the_c_span_of_raises_as_the_method_on_an_index_too_large(index: int) ->
         PositionTable.compact({}, records).span_of(index, "auto")
     with pytest.raises(IndexError):
         span_of(records, index, "auto")
+
+
+def _deep_crd(levels: int) -> str:
+    """A CustomResourceDefinition whose schema nests ``levels`` objects (each with a field
+    its kind does not have, and a list of one under allOf), wrong at the bottom: the C loops
+    call the explainer through each level."""
+    lines = [
+        "apiVersion: apiextensions.k8s.io/v1",
+        "kind: CustomResourceDefinition",
+        "metadata: {name: foos.example.com}",
+        "spec:",
+        "  group: example.com",
+        "  names: {kind: Foo, plural: foos}",
+        "  scope: Namespaced",
+        "  versions:",
+        "  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {}}}",
+        "  - name: v2",
+        "    schema:",
+        "      openAPIV3Schema:",
+    ]
+    indent = 8
+    for level in range(levels):
+        pad = " " * indent
+        lines += [f"{pad}bogus{level}: 1", f"{pad}allOf: [{{type: 7}}]", f"{pad}properties:"]
+        lines.append(f"{pad}  a:")
+        indent += 4
+    lines.append(" " * indent + "type: 7")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_run_reports_alike_with_the_c_loops_and_with_their_python(tmp_path: Path) -> None:
+    # the whole run, once with the extension's schema loops, spans and makers and once under
+    # KPOLICY_PURE_PYTHON (their Python, and the Python loader): the same report, on
+    # mutated documents, merged and duplicate keys, a kind: List and CRDs nested past the
+    # explainer's depth and short of it
+    _cload()
+    from tests.schema.test_fast_check import DOCUMENTS, mutations
+
+    for index, document in list(enumerate(DOCUMENTS))[::12]:
+        variants = [document, *mutations(document, index)]
+        text = "---\n".join(yaml.safe_dump(variant, sort_keys=False) for variant in variants)
+        (tmp_path / f"m{index}.yaml").write_text(text)
+    (tmp_path / "merged.yaml").write_text(MERGED + "  replicas: 3\n")
+    listed = {"apiVersion": "v1", "kind": "List", "items": DOCUMENTS[:8]}
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump(listed, sort_keys=False))
+    for levels in (10, 48, 60):
+        (tmp_path / f"deep{levels}.yaml").write_text(_deep_crd(levels))
+    reports = []
+    for pure in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+        if pure:
+            env["KPOLICY_PURE_PYTHON"] = "1"
+        done = subprocess.run(
+            [sys.executable, "-m", "kpolicy", "lint", "--format", "sarif", "--no-cache", "."],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        reports.append(done.stdout)
+    assert reports[0] == reports[1]
+    assert reports[0].count('"ruleId": "schema-') > 100
