@@ -1121,6 +1121,7 @@ failed:
 static PyObject *
 present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 6) {
         PyErr_SetString(PyExc_TypeError, "present_of takes 6 arguments");
         return NULL;
@@ -1133,6 +1134,7 @@ present_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError, "explain_present takes 8 arguments");
         return NULL;
@@ -1150,6 +1152,7 @@ explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 explain_children(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError, "explain_children takes 8 arguments");
         return NULL;
@@ -1284,6 +1287,7 @@ static PyObject *span_slots[4]; /* the slots' member descriptors, which set them
 static PyObject *
 span_class(PyObject *module, PyObject *cls)
 {
+    (void)module;
     static const char *names[4] = {"line", "column", "end_line", "end_column"};
     if (!PyType_Check(cls))
         Py_RETURN_FALSE;
@@ -1309,6 +1313,7 @@ span_class(PyObject *module, PyObject *cls)
 static PyObject *
 span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "span_of takes 3 arguments");
         return NULL;
@@ -1317,7 +1322,8 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "span_of: no span class");
         return NULL;
     }
-    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    /* (an index past a Py_ssize_t: IndexError, as the method's array lookup raises) */
+    Py_ssize_t index = PyNumber_AsSsize_t(args[1], PyExc_IndexError);
     if (index == -1 && PyErr_Occurred())
         return NULL;
     PyObject *anchor = args[2];
@@ -1334,12 +1340,13 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "span_of: records of \"H\" or \"i\"");
         return NULL;
     }
-    Py_ssize_t base = index * RECORD;
-    if (index < 0 || base + RECORD > view.len / view.itemsize) {
+    /* (the index bounded before it is multiplied: a larger one would overflow) */
+    if (index < 0 || index >= view.len / view.itemsize / RECORD) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_IndexError, "array index out of range");
         return NULL;
     }
+    Py_ssize_t base = index * RECORD;
     long r[8];
     for (int i = 0; i < 8; i++)
         r[i] = wide ? ((int *)view.buf)[base + i] : ((unsigned short *)view.buf)[base + i];
@@ -1440,6 +1447,7 @@ made_record(PyObject *slots, PyObject *const *values, Py_ssize_t count)
 static PyObject *
 new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs < 2) {
         PyErr_SetString(PyExc_TypeError, "new_record takes the slots and a value for each");
         return NULL;
@@ -1454,13 +1462,14 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
  * for: the same calls in the same order, the same Diagnostics appended to found). Each of
  * fields is (rule, path, anchor, message, rename, quote, record); its span is
  * span_of(record, anchor) for a record (>= 0), its fix fix_of(path, rename, quote) (fix_of
- * None: none), its severity reports[rule] (a dict; not there: no finding), its pointer
+ * None: none), its severity reports[rule] (a dict; not there, or None: no finding), its pointer
  * pointers[path] for a record (else keep_pointer(path)), or to_pointer(path), a span not
  * known span_at(pointer, anchor); slots make the Diagnostic (new_record) of (rule, severity,
  * message, file, span, pointer, ref, (), fix, None, rule in rejecting, None, None). */
 static PyObject *
 schema_diagnostics(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    (void)module;
     if (nargs != 13) {
         PyErr_SetString(PyExc_TypeError, "schema_diagnostics takes 13 arguments");
         return NULL;
@@ -1521,8 +1530,8 @@ schema_diagnostics(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         else
             fix = Py_NewRef(Py_None);
         PyObject *severity = PyDict_GetItemWithError(reports, rule);
-        if (severity == NULL) {
-            if (PyErr_Occurred())
+        if (severity == NULL || severity == Py_None) {
+            if (severity == NULL && PyErr_Occurred())
                 goto failed_problem;
             /* not enabled, or the rule does not apply to this kind */
             Py_DECREF(span);

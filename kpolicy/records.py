@@ -351,11 +351,16 @@ def slot_maker(cls: type) -> Callable[..., Any] | None:
 def record_slots(cls: type) -> tuple[Any, ...] | None:
     """The descriptors of the slots of the record ``cls``, one for each of its fields in their
     order, which the C extension's ``new_record`` makes it of (as its open twin does); None
-    where there is no open twin, the extension (or its ``new_record``) is not built, or
+    where there is no open twin, the class has a ``__post_init__`` (which the maker would not
+    call: its open twin has one too), the extension (or its ``new_record``) is not built, or
     KPOLICY_PURE_PYTHON is set."""
     import os
 
-    if os.environ.get("KPOLICY_PURE_PYTHON") or open_twin(cls) is None:
+    if (
+        os.environ.get("KPOLICY_PURE_PYTHON")
+        or open_twin(cls) is None
+        or hasattr(cls, "__post_init__")
+    ):
         return None
     try:
         from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]

@@ -10,6 +10,8 @@ import array
 import contextlib
 import os
 import pickle
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError
 from functools import partial
 from pathlib import Path
@@ -27,7 +29,7 @@ from kpolicy.index import Index
 from kpolicy.load import load_documents, load_text
 from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
 from kpolicy.positions import RECORD, PositionTable
-from kpolicy.records import open_twin, slot_maker
+from kpolicy.records import open_twin, record, record_slots, slot_maker
 from kpolicy.schema import SCHEMA_RULES, SchemaValidator
 from tests.helpers import examples
 from tests.schema.test_positioned import PLACES, WRONG, _mutated
@@ -156,8 +158,29 @@ def test_the_c_maker_makes_the_records_open_twin_makes() -> None:
     # a value for each field, no more, no less
     with pytest.raises(TypeError):
         make(*values)
-    # a record with a __post_init__ has no open twin: no maker
     assert slot_maker(Span) is not None
+
+
+def test_a_record_with_a_post_init_has_no_c_maker() -> None:
+    # (the maker sets the slots without __init__, so __post_init__ would not run; its open
+    # twin is made all the same)
+    _cload()
+
+    @record(frozen=True, slots=True)
+    class Checked:
+        a: int
+        b: int
+        c: int
+        d: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("a is negative")
+
+    assert open_twin(Checked) is not None
+    assert record_slots(Checked) is None and slot_maker(Checked) is None
+    with pytest.raises(ValueError):
+        Checked(-1, 2, 3, 4)
 
 
 def test_the_schema_check_makes_its_findings_with_the_c_maker() -> None:
@@ -205,11 +228,19 @@ def _schema_rows(text: str, fixes: bool, dropped: frozenset[str], python: bool) 
     rejecting = frozenset(sorted(reports)[::2])
     made: list[Any] = []
     for obj in objects:
-        with (
-            mock.patch.object(schema_rules, "_rows", return_value=None)
-            if python
-            else contextlib.nullcontext()
-        ):
+        with contextlib.ExitStack() as python_only:
+            if python:
+                # the loop in Python, with the Python maker and spans too (as without the
+                # extension): none of the C it is compared with
+                python_only.enter_context(
+                    mock.patch.object(schema_rules, "_rows", return_value=None)
+                )
+                python_only.enter_context(
+                    mock.patch.object(schema_rules, "_made", return_value=schema_rules._diagnostic)
+                )
+                python_only.enter_context(
+                    mock.patch.object(positions, "_c_span_of", return_value=None)
+                )
             schema_rules.schema_diagnostics(obj, ctx, reports, rejecting, made)
     return [(type(found), repr(found), found) for found in made]
 
@@ -227,6 +258,26 @@ def test_the_schema_loop_in_c_makes_what_the_python_loop_makes(
     text = yaml.safe_dump(_mutated(changes), sort_keys=False)
     expected = _schema_rows(text, fixes, dropped, python=True)
     assert _schema_rows(text, fixes, dropped, python=False) == expected
+
+
+def test_the_schema_loop_in_c_skips_a_rule_reported_as_none_as_the_python_loop() -> None:
+    # (the Python loop's ``reports.get(rule) is None``: a rule there with None has no finding)
+    _cload()
+    (obj,) = load_text(SourceFile("t.yaml", MERGED)).objects
+    ctx = RuleContext(index=Index([obj]), schemas=SchemaValidator.for_version("1.37"))
+    reports: dict[str, Any] = {rule: Severity.WARNING for rule in sorted(SCHEMA_RULES)}
+    reports["schema-unknown-field"] = None
+    made: dict[bool, list[Any]] = {}
+    for python in (True, False):
+        made[python] = []
+        with (
+            mock.patch.object(schema_rules, "_rows", return_value=None)
+            if python
+            else (contextlib.nullcontext())
+        ):
+            schema_rules.schema_diagnostics(obj, ctx, reports, frozenset(), made[python])
+    assert made[True] and all(found.rule != "schema-unknown-field" for found in made[True])
+    assert made[False] == made[True]
 
 
 def test_the_schema_loop_in_c_is_taken_and_looks_up_what_has_no_record() -> None:
@@ -252,3 +303,79 @@ def test_the_schema_loop_in_c_is_taken_and_looks_up_what_has_no_record() -> None
                 assert any(found.fix is not None for _, _, found in made) == (fixes and not dropped)
                 assert all(found.rule not in dropped for _, _, found in made)
     assert len(calls) == 4
+
+
+@pytest.mark.parametrize("index", [-(-(2**64) // RECORD), 2**63 - 1, 2**63, 2**70])
+def test_the_c_span_of_raises_as_the_method_on_an_index_too_large(index: int) -> None:
+    # (an index whose records' place overflows a Py_ssize_t once multiplied: found out of
+    # range before, where the product wrapped to a record of the table and made its span)
+    span_of = _cload().span_of
+    records = array.array("H", range(2 * RECORD))
+    with pytest.raises(IndexError):
+        PositionTable.compact({}, records).span_of(index, "auto")
+    with pytest.raises(IndexError):
+        span_of(records, index, "auto")
+
+
+def _deep_crd(levels: int) -> str:
+    """A CustomResourceDefinition whose schema nests ``levels`` objects (each with a field
+    its kind does not have, and a list of one under allOf), wrong at the bottom: the C loops
+    call the explainer through each level."""
+    lines = [
+        "apiVersion: apiextensions.k8s.io/v1",
+        "kind: CustomResourceDefinition",
+        "metadata: {name: foos.example.com}",
+        "spec:",
+        "  group: example.com",
+        "  names: {kind: Foo, plural: foos}",
+        "  scope: Namespaced",
+        "  versions:",
+        "  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {}}}",
+        "  - name: v2",
+        "    schema:",
+        "      openAPIV3Schema:",
+    ]
+    indent = 8
+    for level in range(levels):
+        pad = " " * indent
+        lines += [f"{pad}bogus{level}: 1", f"{pad}allOf: [{{type: 7}}]", f"{pad}properties:"]
+        lines.append(f"{pad}  a:")
+        indent += 4
+    lines.append(" " * indent + "type: 7")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_run_reports_alike_with_the_c_loops_and_with_their_python(tmp_path: Path) -> None:
+    # the whole run, once with the extension's schema loops, spans and makers and once under
+    # KPOLICY_PURE_PYTHON (their Python, and the Python loader): the same report, on
+    # mutated documents, merged and duplicate keys, a kind: List and CRDs nested past the
+    # explainer's depth and short of it
+    _cload()
+    from tests.schema.test_fast_check import DOCUMENTS, mutations
+
+    for index, document in list(enumerate(DOCUMENTS))[::12]:
+        variants = [document, *mutations(document, index)]
+        text = "---\n".join(yaml.safe_dump(variant, sort_keys=False) for variant in variants)
+        (tmp_path / f"m{index}.yaml").write_text(text)
+    (tmp_path / "merged.yaml").write_text(MERGED + "  replicas: 3\n")
+    listed = {"apiVersion": "v1", "kind": "List", "items": DOCUMENTS[:8]}
+    (tmp_path / "list.yaml").write_text(yaml.safe_dump(listed, sort_keys=False))
+    for levels in (10, 48, 60):
+        (tmp_path / f"deep{levels}.yaml").write_text(_deep_crd(levels))
+    reports = []
+    for pure in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+        if pure:
+            env["KPOLICY_PURE_PYTHON"] = "1"
+        done = subprocess.run(
+            [sys.executable, "-m", "kpolicy", "lint", "--format", "sarif", "--no-cache", "."],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        reports.append(done.stdout)
+    assert reports[0] == reports[1]
+    assert reports[0].count('"ruleId": "schema-') > 100
