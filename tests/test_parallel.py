@@ -1952,3 +1952,80 @@ def test_alone_in_its_container_no_other_task_runs(
     assert parallel.others_running(str(tmp_path), own=1) == 0
     _fake_machine(tmp_path / "none", "0::/\n", {}, {})  # no task listed: not a /proc
     assert parallel.others_running(str(tmp_path / "none"), own=1) == 5.0
+
+
+@pytest.mark.parametrize("early", [True, False])
+@pytest.mark.parametrize("parent", [False, True])
+def test_a_child_that_said_it_was_done_is_not_waited_for_to_the_end_of_its_pipe(
+    early: bool, parent: bool
+) -> None:
+    """The answers are taken once a child's last frame is read, not at its pipe's end of file
+    (which comes only once the kernel has freed the child's memory as it exits). Here a
+    process the child started holds the pipe open after the child is done: the parent takes
+    the answers while it does (waiting for the end of file, it would have waited for the
+    timer that lets the holder go)."""
+    import threading
+
+    hold_read, hold_write = os.pipe()
+    released = threading.Event()
+
+    holding: list[int] = []  # (in the child, its own copy: a holder forked at its first item)
+
+    def work(index: int) -> int:
+        if not holding and os.getpid() != main:
+            holding.append(index)
+            if os.fork() == 0:  # holds every descriptor of the child, its pipe's too
+                os.close(hold_write)
+                os.read(hold_read, 1)  # (a byte for each holder, or the end of the pipe)
+                os._exit(0)
+        return index * 10
+
+    def release() -> None:
+        released.set()
+        os.write(hold_write, b"x" * 8)  # more than there are holders
+
+    main = os.getpid()
+    timer = threading.Timer(60, release)
+    timer.start()
+    try:
+        order = list(range(40))
+        answers = parallel.run_forked(order, 2, work, parent=work if parent else None, early=early)
+        assert not released.is_set()
+    finally:
+        timer.cancel()
+        if not released.is_set():
+            release()
+        os.close(hold_read)
+        os.close(hold_write)
+    assert answers == {index: index * 10 for index in order}
+
+
+def test_a_one_shot_process_does_not_wait_for_its_done_children_to_exit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A one-shot lint process (kpolicy.lifetime.keep_until_end) does not wait for its
+    children that said they were done to finish exiting; any other caller reaps them."""
+    from kpolicy import lifetime
+
+    flags: list[int] = []
+    real = os.waitpid
+
+    def waitpid(pid: int, options: int) -> tuple[int, int]:
+        flags.append(options)
+        return real(pid, options)
+
+    monkeypatch.setattr(os, "waitpid", waitpid)
+    assert parallel.run_forked([0, 1, 2, 3], 2, lambda i: i) == {i: i for i in range(4)}
+    assert flags == [0, 0]
+    flags.clear()
+    monkeypatch.setattr(lifetime, "_KEEPING", [True])
+    assert parallel.run_forked([0, 1, 2, 3], 2, lambda i: i) == {i: i for i in range(4)}
+    assert flags == [os.WNOHANG, os.WNOHANG]
+    for _ in range(200):  # reaped here, so that the test leaves no child behind
+        try:
+            if real(-1, os.WNOHANG) == (0, 0):
+                import time
+
+                time.sleep(0.01)
+        except ChildProcessError:
+            break
