@@ -965,6 +965,8 @@ def _object_node(
     subs, sub_of = _properties_met(properties, formats, max_depth, memo)
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
+    if closed and order in _CLOSED_ORDERS:
+        return _closed_node(schema, steps, max_depth, subs, sub_of, len(order) == 3)
 
     def object_node(instance: Any, path: Path, record: int, out: _Found) -> None:
         if instance.__class__ is not dict:
@@ -1006,6 +1008,53 @@ def _object_node(
                 _extra(instance, path, record, out, allowed, extra, extra_leaf, shallow)
 
     return object_node
+
+
+# the orders of an object node's keywords (but its type) that _closed_node takes: the properties,
+# the required ones, and additionalProperties false last (nearly every node of a built-in kind)
+_CLOSED_ORDERS = frozenset(
+    {("properties", "additionalProperties"), ("properties", "required", "additionalProperties")}
+)
+
+
+def _closed_node(
+    schema: dict[str, Any],
+    steps: list[Explainer],
+    max_depth: int,
+    subs: dict[str, _Property],
+    sub_of: Callable[[Any], _Property | None],
+    requires: bool,
+) -> Explainer:
+    """``_object_node``'s step for a node of properties, (``requires``) required and
+    additionalProperties false, in that order (``_CLOSED_ORDERS``): the same errors in the same
+    order, without going through its keywords for each mapping (a node of a built-in kind
+    meets thousands of them a run)."""
+    required = schema.get("required", ()) if requires else ()
+    allowed = schema["properties"].keys()
+
+    def closed_node(instance: Any, path: Path, record: int, out: _Found) -> None:
+        if instance.__class__ is not dict:
+            for step in steps:
+                step(instance, path, record, out)
+            return
+        # (as object_node: properties, required, additionalProperties)
+        shallow = len(path) < max_depth
+        irregular = out.irregular
+        if record < 0 or (irregular is not None and record in irregular):
+            unknown = explain_present(instance, subs, sub_of, shallow, None, -1, path, out)
+        else:
+            unknown = explain_present(
+                instance, subs, sub_of, shallow, out.sizes, record + 1, path, out
+            )
+        for name in required:
+            if name not in instance:
+                out.append(LiteError("required", required, instance, schema, path, None, record))
+        if unknown if unknown is not None else not instance.keys() <= allowed:
+            out.append(
+                LiteError("additionalProperties", False, instance, schema, path, None, record)
+            )
+
+    return closed_node
 
 
 def _step(
