@@ -33,6 +33,8 @@ _ABSENT = object()  # (in ``_find``) the value of a key a mapping does not have
 # it has this many children or fewer (most), else through the records of all its children,
 # kept (see PositionTable._children_of)
 _SCANNED = 16
+# the typecodes of the arrays the loaders make records of (the C span_of reads them)
+_TYPECODES = ("H", "i")
 
 # Span's open twin (kpolicy.records.open_twin): a Span made as an instance of it, its four
 # fields set, then made a Span, is the Span that ``Span(...)`` makes (no __post_init__:
@@ -308,8 +310,7 @@ class PositionTable:
         the C extension's ``span_of`` on its records where it is built (the same Span, made
         without a method's frame, nor the open twin's class switch), else the method."""
         records = self._records
-        # (an array's typecode: the loaders' records are arrays of "H" or "i")
-        if getattr(records, "typecode", None) not in ("H", "i"):
+        if getattr(records, "typecode", None) not in _TYPECODES:
             return self.span_of
         span_of = _c_span_of()
         return self.span_of if span_of is None else partial(span_of, records)
@@ -537,11 +538,15 @@ class PositionTable:
                 break
             node = value
             depth += 1
-        if depth == len(path):
-            return self.span_of(index, anchor)
-        if not depth:
-            return None
-        return self.span_of(index, "key")
+        if depth != len(path):
+            if not depth:
+                return None
+            anchor = "key"
+        # (spans(), without its partial: this runs once a finding)
+        span_of = _c_span_of()
+        if span_of is not None and getattr(records, "typecode", None) in _TYPECODES:
+            return span_of(records, index, anchor)
+        return self.span_of(index, anchor)
 
     def _resolve_entries(self, pointer: str, anchor: Anchor) -> tuple[Span, str]:
         exact = True

@@ -111,6 +111,30 @@ def test_a_tables_spans_are_the_c_span_of_where_it_is_built() -> None:
     assert entries.spans() == entries.span_of
 
 
+def test_the_path_walk_makes_its_span_with_the_c_span_of_where_it_is_built() -> None:
+    """``path_span`` (once a finding) makes its span with the C ``span_of``, not the method,
+    where the extension is built: the same span as the method's, found and missing paths
+    alike; without the extension, with the method."""
+    _cload()
+    text = "a:\n  b: [1, 2]\n  c: |\n    x\n    y\nd: e\n"
+    table = load_documents(SourceFile("x.yaml", text))[0][0].positions
+    root = table._root
+    paths: list[tuple[Any, ...]] = [(), ("a",), ("a", "b"), ("a", "b", 1), ("a", "c"), ("d",)]
+    paths += [("a", "missing"), ("a", "b", 5), ("a", "c", "deeper")]
+    for path in paths:
+        for anchor in ("auto", "key", "value"):
+            with mock.patch.object(PositionTable, "span_of", side_effect=AssertionError):
+                made = table.path_span("", root, path, anchor)
+            assert made is not None
+            with mock.patch.object(positions, "_c_span_of", return_value=None):
+                expected = table.path_span("", root, path, anchor)
+            assert expected is not None
+            _same_span(made, expected)
+            pointer = "".join(f"/{token}" for token in path)
+            assert expected == table.resolve(pointer, anchor)[0]
+    assert table.path_span("", root, ("missing",), "auto") is None  # (nothing of it: None)
+
+
 def test_without_the_extension_spans_are_the_method(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")
     positions._c_span_of.cache_clear()

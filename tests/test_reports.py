@@ -725,6 +725,50 @@ def test_json_plain_messages_are_written_as_they_are(monkeypatch: pytest.MonkeyP
     assert all(escape.text(message) in encoded for message in others)
 
 
+class _NamedRef(ObjectRef):
+    """An ObjectRef of another class (written the general way)."""
+
+
+def test_json_objects_are_written_directly_as_the_encoder_writes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A finding's object whose fields are each a str or None is written without the encoder
+    (every one the loaders make), as the encoder writes it: quotes, backslashes, control and
+    non-ASCII characters, null; any other (a field of another type, another class) through
+    the encoder, as before."""
+    from kpolicy.report import json_encoder, json_report
+
+    (diag,) = _hostile_result().diagnostics
+    general = json_encoder()
+    direct = [
+        ObjectRef("apps/v1", "Deployment", "prod", "web"),
+        ObjectRef(None, None, None, None),
+        ObjectRef("v1", "Pod", None, 'a "q" \\ \t\n\x7f caf\u00e9 \U0001f600'),
+    ]
+    general_only: list[Any] = [
+        ObjectRef("v1", "Pod", None, 3),  # type: ignore[arg-type]
+        ObjectRef("v1", True, "ns", "n"),  # type: ignore[arg-type]
+        _NamedRef("v1", "Pod", "ns", "n"),
+    ]
+    for ref in direct:
+        assert json_report._object_json(ref) == general(ref.to_json())
+    for ref in general_only:
+        assert json_report._object_json(ref) is None
+    variants = [replace(diag, object=ref) for ref in (*direct, *general_only)]
+    expected = [general(json_report._diagnostic(d)) for d in variants]
+    encoded: list[object] = []
+
+    def counted(value: object) -> str:
+        encoded.append(value)
+        return general(value)
+
+    lines = json_report._Lines()
+    monkeypatch.setattr(lines, "_encode", counted)
+    assert lines.lines(variants) == expected
+    # (the encoder wrote the objects of the last three only)
+    assert encoded == [ref.to_json() for ref in general_only]
+
+
 def test_json_findings_are_written_in_pieces_of_a_slice_led_by_their_separator() -> None:
     """The findings go to the stream a slice at a time, in pieces of a bounded size (each
     reuses the memory of the one before), the separator between two slices at the head of the

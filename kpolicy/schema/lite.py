@@ -693,7 +693,9 @@ def _typed_leaf(
     max_depth: int,
     memo: dict[int, _Node],
 ) -> Explainer | None:
-    """The two steps of a node of type string and an enum, or of a type with array and items
+    """The two steps of a node of type string (or a nullable string) and an enum, of a type
+    with object and additionalProperties a schema (``_typed_map``), or of a type with array
+    and items
     (the lists of a built-in kind), in one: the same errors in the same order as ``steps``
     (as :func:`_typed_steps` runs them), without a call for each keyword; None for any other
     node."""
@@ -701,7 +703,7 @@ def _typed_leaf(
     if len(keywords) != 2:
         return None
     declared = schema["type"]
-    if "enum" in keywords and declared.__class__ is str and declared == "string":
+    if "enum" in keywords and _strings_typed(declared):
         allowed = schema["enum"]
         if not _value_supported("enum", allowed):
             return None
@@ -717,6 +719,13 @@ def _typed_leaf(
                 step(instance, path, record, out)
 
         return string_enum
+    additional = schema.get("additionalProperties")
+    if (
+        "additionalProperties" in keywords
+        and additional.__class__ is dict
+        and "patternProperties" not in schema
+    ):
+        return _typed_map(schema, declared, additional, steps, formats, max_depth, memo)
     if "items" in keywords:
         names = [declared] if isinstance(declared, str) else declared
         if (
@@ -728,6 +737,56 @@ def _typed_leaf(
         passed = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
         return _items(schema["items"], formats, max_depth, memo, steps, passed)
     return None
+
+
+def _typed_map(
+    schema: dict[str, Any],
+    declared: Any,
+    additional: dict[str, Any],
+    steps: list[Explainer],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> Explainer | None:
+    """The two steps of a node of a type and additionalProperties a schema (a map of a
+    built-in kind: labels, annotations, a ConfigMap's data, ...) in one, as ``_typed_steps``
+    runs them: a value of its types' exact classes goes through the additionalProperties
+    step only (which explains a mapping's every key, and passes anything else), any other
+    through both; None for a type that is not of mappings (or raises)."""
+    names = [declared] if isinstance(declared, str) else declared
+    if (
+        not isinstance(names, list)
+        or "object" not in names
+        or not all(name.__class__ is str and name in _TYPES for name in names)
+    ):
+        return None
+    classes = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+    sub = _explainer(additional, formats, max_depth, memo)
+    leaf = _leaf_classes(additional)
+
+    def typed_map(instance: Any, path: Path, record: int, out: _Found) -> None:
+        cls = instance.__class__
+        if cls is dict:
+            # (the additionalProperties step, _additional_step's, in line)
+            known = schema.get("properties", {})
+            _extra(instance, path, record, out, known, sub, leaf, len(path) < max_depth)
+        elif cls not in classes:
+            for step in steps:
+                step(instance, path, record, out)
+
+    return typed_map
+
+
+def _strings_typed(declared: Any) -> bool:
+    """Whether a node's type passes every str (and raises for no value): "string", or a list
+    of type names with it (a nullable string, ["string", "null"])."""
+    if declared.__class__ is str:
+        return bool(declared == "string")
+    return (
+        declared.__class__ is list
+        and "string" in declared
+        and all(name.__class__ is str and name in _TYPES for name in declared)
+    )
 
 
 def _typed_steps(declared: Any, typed: Explainer, steps: list[Explainer]) -> Explainer:
@@ -965,6 +1024,8 @@ def _object_node(
     subs, sub_of = _properties_met(properties, formats, max_depth, memo)
     # the keywords that find errors in a mapping, in the schema's order (its type passes it)
     order = tuple(keyword for keyword in keywords if keyword != "type")
+    if closed and order in _CLOSED_ORDERS:
+        return _closed_node(schema, steps, max_depth, subs, sub_of, len(order) == 3)
 
     def object_node(instance: Any, path: Path, record: int, out: _Found) -> None:
         if instance.__class__ is not dict:
@@ -1006,6 +1067,53 @@ def _object_node(
                 _extra(instance, path, record, out, allowed, extra, extra_leaf, shallow)
 
     return object_node
+
+
+# the orders of an object node's keywords (but its type) that _closed_node takes: the properties,
+# the required ones, and additionalProperties false last (nearly every node of a built-in kind)
+_CLOSED_ORDERS = frozenset(
+    {("properties", "additionalProperties"), ("properties", "required", "additionalProperties")}
+)
+
+
+def _closed_node(
+    schema: dict[str, Any],
+    steps: list[Explainer],
+    max_depth: int,
+    subs: dict[str, _Property],
+    sub_of: Callable[[Any], _Property | None],
+    requires: bool,
+) -> Explainer:
+    """``_object_node``'s step for a node of properties, (``requires``) required and
+    additionalProperties false, in that order (``_CLOSED_ORDERS``): the same errors in the same
+    order, without going through its keywords for each mapping (a node of a built-in kind
+    meets thousands of them a run)."""
+    required = schema.get("required", ()) if requires else ()
+    allowed = schema["properties"].keys()
+
+    def closed_node(instance: Any, path: Path, record: int, out: _Found) -> None:
+        if instance.__class__ is not dict:
+            for step in steps:
+                step(instance, path, record, out)
+            return
+        # (as object_node: properties, required, additionalProperties)
+        shallow = len(path) < max_depth
+        irregular = out.irregular
+        if record < 0 or (irregular is not None and record in irregular):
+            unknown = explain_present(instance, subs, sub_of, shallow, None, -1, path, out)
+        else:
+            unknown = explain_present(
+                instance, subs, sub_of, shallow, out.sizes, record + 1, path, out
+            )
+        for name in required:
+            if name not in instance:
+                out.append(LiteError("required", required, instance, schema, path, None, record))
+        if unknown if unknown is not None else not instance.keys() <= allowed:
+            out.append(
+                LiteError("additionalProperties", False, instance, schema, path, None, record)
+            )
+
+    return closed_node
 
 
 def _step(

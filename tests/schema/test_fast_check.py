@@ -398,6 +398,83 @@ def test_an_object_node_explained_in_one_step_keeps_the_keywords_order(
     assert sorted(walked) == ["additionalProperties", "required", "required", "type"]
 
 
+@pytest.mark.parametrize(
+    ("declared", "step"),
+    [
+        ("string", "string_enum"),
+        (["string", "null"], "string_enum"),
+        (["null", "integer", "string"], "string_enum"),
+        (["string", "bogus"], "all_steps"),  # (a type that raises: keyword by keyword)
+        (["integer", "null"], "typed_one"),
+        ("integer", "typed_one"),
+    ],
+)
+def test_an_enum_of_a_type_that_passes_strings_is_one_step(declared: Any, step: str) -> None:
+    """A node of an enum and a type that passes every string (a nullable string's too) is the
+    string enum's one step, a node of another type the general typed step: the walk's errors
+    (or what it raises) either way."""
+    schema = {"enum": ["a", "bb", 1, None], "type": declared}
+    memo: dict[int, Any] = {}
+    compiled = compile_explain(schema, memo)
+    for value in ("c", "a", "bb", 1, 2, True, None, 2.5, 1.0, ["a"], {"a": 1}):
+        assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+    assert memo[id(schema)].run.__name__ == step
+
+
+@pytest.mark.parametrize(
+    ("declared", "step"),
+    [
+        ("object", "typed_map"),
+        (["object", "null"], "typed_map"),
+        (["null", "string", "object"], "typed_map"),
+        (["object", "bogus"], "all_steps"),  # (a type that raises: keyword by keyword)
+        (["string", "null"], "typed_one"),
+    ],
+)
+def test_a_typed_map_is_one_step(declared: Any, step: str) -> None:
+    """A node of a type of mappings and additionalProperties a schema (labels, annotations)
+    is one step, which explains a mapping's every key and passes the type's other values
+    without a call: the walk's errors (or what it raises) either way."""
+    schema = {"type": declared, "additionalProperties": {"type": "string", "maxLength": 2}}
+    memo: dict[int, Any] = {}
+    compiled = compile_explain(schema, memo)
+    values: list[Any] = [{"a": "x", "b": 1, "c": "long"}, {}, {"a": None}, None, "s", 1, [1]]
+    for value in values:
+        assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+    assert memo[id(schema)].run.__name__ == step
+
+
+@pytest.mark.parametrize(
+    ("order", "step"),
+    [
+        (("type", "properties", "required", "additionalProperties"), "closed_node"),
+        (("properties", "additionalProperties", "type"), "closed_node"),
+        (("type", "properties", "additionalProperties"), "closed_node"),
+        (("type", "required", "properties", "additionalProperties"), "object_node"),
+        (("type", "properties", "additionalProperties", "required"), "object_node"),
+        (("type", "properties", "required"), "object_node"),
+    ],
+)
+def test_a_closed_object_node_of_the_usual_order_is_its_own_step(
+    order: tuple[str, ...], step: str
+) -> None:
+    """A node of properties, required and additionalProperties false in that order (nearly
+    every node of a built-in kind) is explained by the step made for that order, any other
+    by the general one: the walk's errors in the walk's order either way."""
+    parts = {
+        "type": ["object", "null"],
+        "properties": {"a": {"type": "string"}, "b": {"type": "object", "required": ["c"]}},
+        "required": ["z", "a"],
+        "additionalProperties": False,
+    }
+    schema = {keyword: parts[keyword] for keyword in order}
+    memo: dict[int, Any] = {}
+    compiled = compile_explain(schema, memo)
+    for document in ({"x": 1, "b": {}, "a": 1}, {"a": "s", "z": 1}, {}, None, "s", [1]):
+        assert _errors_or_raised(compiled, document) == _errors_or_raised(explain, schema, document)
+    assert memo[id(schema)].run.__name__ == step
+
+
 TYPE_NAMES = st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"])
 
 
@@ -605,7 +682,7 @@ def test_other_typed_nodes_keep_their_steps() -> None:
 
     for schema in (
         {"type": "integer", "enum": [1, 2]},
-        {"type": ["string", "null"], "enum": ["a"]},
+        {"type": ["integer", "null"], "enum": [1]},  # (a nullable string's is one: see above)
         {"type": "object", "items": {"type": "string"}},
         {"type": "string", "enum": ["a"], "maxLength": 3},
     ):
