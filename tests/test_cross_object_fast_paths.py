@@ -720,3 +720,40 @@ def test_a_workload_no_scaler_names_is_told_so_without_the_namespaces_look_up(
         "db": [],
         "idle": [],  # replicas left to the scaler
     }
+
+
+def test_a_selector_of_match_labels_alone_is_parsed_without_the_whole_structures_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A workload's matchLabels-only selector is parsed by its pairs (as from_label_selector
+    would: None for an invalid pair); anything else still goes through from_label_selector."""
+    documents = [
+        ("a/one.yaml", _deployment("web")),
+        ("a/one.yaml", _deployment("bad")),
+        ("a/one.yaml", _deployment("both")),
+        ("a/one.yaml", _deployment("empty")),
+    ]
+    documents[0][1]["spec"]["selector"] = {"matchLabels": {"app": "web"}}
+    documents[1][1]["spec"]["selector"] = {"matchLabels": {"app": "-bad-"}}
+    documents[2][1]["spec"]["selector"] = {
+        "matchLabels": {"app": "both"},
+        "matchExpressions": [{"key": "tier", "operator": "Exists"}],
+    }
+    documents[3][1]["spec"]["selector"] = {"matchLabels": {}}
+    web, bad, both, empty = _load(documents)
+    parsed: list[str] = []
+    real = Selector.from_label_selector
+
+    def counted(raw: object) -> Selector | None:
+        parsed.append(repr(raw))
+        return real(raw)
+
+    monkeypatch.setattr(Selector, "from_label_selector", counted)
+    selector = svc._workload_selector(web)
+    assert selector is not None and str(selector) == "app=web"
+    assert svc._workload_selector(bad) is None
+    assert parsed == []
+    found = svc._workload_selector(both)
+    assert found is not None and str(found) == "app=both,tier"
+    assert svc._workload_selector(empty) is None
+    assert len(parsed) == 2
