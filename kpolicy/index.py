@@ -98,6 +98,7 @@ class Index:
         self._labels: dict[int, dict[str, str]] = {}
         # built on first use (see the methods that fill them)
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
+        self._scaled: frozenset[tuple[str, str]] | None = None
         self._selecting: dict[str, _SelectorIndex] = {}
         # every object of a namespace ("": cluster-scoped), in input order
         self._by_ns: dict[str, list[KObject]] = defaultdict(list)
@@ -288,6 +289,22 @@ class Index:
         A ScaledObject's ``scaleTargetRef.kind`` defaults to Deployment. The reference's
         apiVersion is left to the caller.
         """
+        scalers = self._scalers
+        if scalers is None:
+            scalers = self._find_scalers()
+        return list(scalers.get((namespace, kind, name), ()))
+
+    def scaled(self) -> frozenset[tuple[str, str]]:
+        """The (kind, name) pairs that some scaler's ``scaleTargetRef`` names, in any namespace:
+        an object not among them has no :meth:`scalers_targeting` (nearly every workload),
+        known without the namespace's look-up."""
+        found = self._scaled
+        if found is None:
+            found = self._scaled = frozenset((kind, name) for _, kind, name in self._find_scalers())
+        return found
+
+    def _find_scalers(self) -> dict[tuple[str, str, str], list[KObject]]:
+        """Build, once, what :meth:`scalers_targeting` answers from."""
         if self._scalers is None:
             scalers: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
             for scaler_kind in SCALER_KINDS:
@@ -302,7 +319,7 @@ class Index:
                         key = (scope_namespace(scaler), ref_kind, ref_name)
                         scalers[key].append(scaler)
             self._scalers = scalers
-        return list(self._scalers.get((namespace, kind, name), ()))
+        return self._scalers
 
     def pdbs_selecting(self, namespace: str, labels: dict[str, str]) -> list[KObject]:
         """PodDisruptionBudgets of ``namespace`` whose ``spec.selector`` matches ``labels``
@@ -363,11 +380,13 @@ class Index:
             return list(self._templates_by_ns.get(namespace, ()))
         lists = [self._templates_by_label.get((namespace, k, v), []) for k, v in required.items()]
         shortest = min(lists, key=len)
-        return [
-            obj
-            for obj in shortest
-            if all(self.labels_of(obj).get(k) == v for k, v in required.items())
-        ]
+        if len(lists) == 1:
+            return list(shortest)  # a posting list holds just the objects with its pair
+        # every object of a posting list was indexed with its labels; each required pair
+        # among them (the values are strings: a missing key is no match), compared in C
+        pairs = required.items()
+        labels = self._labels
+        return [obj for obj in shortest if pairs <= labels[id(obj)].items()]
 
 
 _SelectorEntry = tuple[int, KObject, Selector]  # (input order, the object, its selector)

@@ -607,3 +607,153 @@ def test_a_configured_pod_template_kind_is_indexed_by_its_template_labels() -> N
         index = Index(objects)
         assert index.templates_with("default", {"app": "w"}) == objects
         assert index.labels_of(objects[0]) == {"app": "w"}
+
+
+@SETTINGS
+@given(
+    st.lists(_any_kind(), max_size=12),
+    st.lists(st.dictionaries(_KEYS, _VALUES, max_size=3), min_size=1, max_size=4),
+)
+def test_the_pod_templates_with_some_labels_are_those_their_definition_finds(
+    documents: list[tuple[str, dict[str, Any]]], required: list[dict[str, str]]
+) -> None:
+    """templates_with (one posting list taken whole for one pair, the others' pairs compared
+    as the labels' items) gives the namespace's pod templates whose labels carry every pair,
+    in input order."""
+    objects = _load(documents)
+    index = Index(objects)
+    for namespace in ("default", "other", "nowhere"):
+        every = index.templates_with(namespace, {})
+        for pairs in required:
+            expected = [
+                o for o in every if all(index.labels_of(o).get(k) == v for k, v in pairs.items())
+            ]
+            assert index.templates_with(namespace, pairs) == expected
+
+
+def _scaler(kind: str, name: str, target: dict[str, Any], namespace: str | None = None) -> Any:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    api = "autoscaling/v2" if kind == "HorizontalPodAutoscaler" else "keda.sh/v1alpha1"
+    return {
+        "apiVersion": api,
+        "kind": kind,
+        "metadata": metadata,
+        "spec": {"scaleTargetRef": target},
+    }
+
+
+def _deployment(name: str, namespace: str | None = None, replicas: int | None = 2) -> Any:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    spec: dict[str, Any] = {"template": {"metadata": {"labels": {"app": name}}}}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
+
+
+def test_a_workload_no_scaler_names_is_told_so_without_the_namespaces_look_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Index.scaled holds the (kind, name) of every scaler's target, in any namespace (a KEDA
+    ScaledObject's kind defaulting to Deployment); autoscaler_of asks scalers_targeting only
+    of those, and finds the same scalers as before; replicas-set-with-hpa as before."""
+    from kpolicy.checks import bestpractice
+
+    objects = _load(
+        [
+            (
+                "a/one.yaml",
+                m,
+            )
+            for m in (
+                _deployment("web"),
+                _deployment("api", "other"),
+                _deployment("db"),
+                _deployment("idle", replicas=None),
+                _scaler("HorizontalPodAutoscaler", "h", {"kind": "Deployment", "name": "web"}),
+                _scaler("ScaledObject", "k", {"name": "api"}, "other"),
+                _scaler("HorizontalPodAutoscaler", "n", {"kind": "Deployment", "name": "db"}, "x"),
+                _scaler("HorizontalPodAutoscaler", "i", {"kind": "Deployment", "name": "idle"}),
+                _scaler("HorizontalPodAutoscaler", "bad", {"kind": 1, "name": "web"}),
+            )
+        ]
+    )
+    web, api, db, idle, hpa, keda, _, idle_hpa, _ = objects
+    index = Index(objects)
+    assert index.scaled() == {
+        ("Deployment", "web"),
+        ("Deployment", "api"),
+        ("Deployment", "db"),
+        ("Deployment", "idle"),
+    }
+    ctx = RuleContext(index=index)
+    asked: list[str] = []
+    targeting = index.scalers_targeting
+
+    def counted(namespace: str, kind: str, name: str) -> list[KObject]:
+        asked.append(name)
+        return targeting(namespace, kind, name)
+
+    monkeypatch.setattr(index, "scalers_targeting", counted)
+    assert bestpractice.autoscaler_of(web, ctx) is hpa
+    assert bestpractice.autoscaler_of(api, ctx) is keda
+    assert bestpractice.autoscaler_of(db, ctx) is None  # its scaler is of another namespace
+    assert bestpractice.autoscaler_of(idle, ctx) is idle_hpa
+    assert bestpractice.autoscaler_of(hpa, ctx) is None
+    assert asked == ["web", "api", "db", "idle"]  # not the HPA's own name
+    found = {
+        o.name: [p.message for p in bestpractice.replicas_set_with_hpa(o, ctx)]
+        for o in (web, api, db, idle)
+    }
+    assert found == {
+        "web": [
+            "replicas 2 is set while HorizontalPodAutoscaler h scales this Deployment; every "
+            "apply resets the scale to 2"
+        ],
+        "api": [
+            "replicas 2 is set while ScaledObject k scales this Deployment; every apply resets "
+            "the scale to 2"
+        ],
+        "db": [],
+        "idle": [],  # replicas left to the scaler
+    }
+
+
+def test_a_selector_of_match_labels_alone_is_parsed_without_the_whole_structures_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A workload's matchLabels-only selector is parsed by its pairs (as from_label_selector
+    would: None for an invalid pair); anything else still goes through from_label_selector."""
+    documents = [
+        ("a/one.yaml", _deployment("web")),
+        ("a/one.yaml", _deployment("bad")),
+        ("a/one.yaml", _deployment("both")),
+        ("a/one.yaml", _deployment("empty")),
+    ]
+    documents[0][1]["spec"]["selector"] = {"matchLabels": {"app": "web"}}
+    documents[1][1]["spec"]["selector"] = {"matchLabels": {"app": "-bad-"}}
+    documents[2][1]["spec"]["selector"] = {
+        "matchLabels": {"app": "both"},
+        "matchExpressions": [{"key": "tier", "operator": "Exists"}],
+    }
+    documents[3][1]["spec"]["selector"] = {"matchLabels": {}}
+    web, bad, both, empty = _load(documents)
+    parsed: list[str] = []
+    real = Selector.from_label_selector
+
+    def counted(raw: object) -> Selector | None:
+        parsed.append(repr(raw))
+        return real(raw)
+
+    monkeypatch.setattr(Selector, "from_label_selector", counted)
+    selector = svc._workload_selector(web)
+    assert selector is not None and str(selector) == "app=web"
+    assert svc._workload_selector(bad) is None
+    assert parsed == []
+    found = svc._workload_selector(both)
+    assert found is not None and str(found) == "app=both,tier"
+    assert svc._workload_selector(empty) is None
+    assert len(parsed) == 2

@@ -268,10 +268,13 @@ def autoscaler_of(obj: KObject, ctx: RuleContext) -> KObject | None:
     the nearest (Index.nearest: its scaleTargetRef names ``obj``, so one in another folder is
     meant for it too, as an optional add-on; one of another kustomize build or chart is not)."""
     # by (namespace, scaleTargetRef kind, name); KEDA defaults scaleTargetRef to apps/v1
-    # Deployment
-    targeting = ctx.index.scalers_targeting(scope_namespace(obj), obj.kind, obj.name)
-    if not targeting:
+    # Deployment. A kind and name no scaler names in any namespace need no more.
+    kind, name = obj.kind, obj.name
+    if (kind, name) not in ctx.index.scaled():
         return None  # nearly every workload
+    targeting = ctx.index.scalers_targeting(scope_namespace(obj), kind, name)
+    if not targeting:
+        return None
     group = _group(obj.data.get("apiVersion"))
     for scaler in ctx.index.nearest(obj, targeting):
         ref = mapping(get(scaler.data, "spec", "scaleTargetRef"))
@@ -332,11 +335,12 @@ def replicas_too_few(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
 
 @check("replicas-set-with-hpa", reads=Reads.INDEX, kinds=SCALER_KINDS)
 def replicas_set_with_hpa(obj: KObject, ctx: RuleContext) -> Iterator[Problem]:
-    replicas, written = _replicas(obj)
-    if not written:
-        return
+    # the autoscaler first: nearly every workload has none, told by one look-up
     scaler = autoscaler_of(obj, ctx)
     if scaler is None:
+        return
+    replicas, written = _replicas(obj)
+    if not written:
         return
     shown = replicas if replicas is not None else get(obj.data, "spec", "replicas")
     yield Problem(

@@ -52,6 +52,12 @@ def _workload_selector(obj: KObject) -> Selector | None:
         raw = view.selector if view is not None and not view.kind.selector_map else None
     if not isinstance(raw, dict):
         return None
+    if raw.__class__ is dict:
+        pairs = raw.get("matchLabels")
+        if pairs.__class__ is dict and pairs and raw.get("matchExpressions") is None:
+            # matchLabels alone (nearly every workload): from_label_selector's own step, whose
+            # selector is None or has requirements, so neither empty nor selecting nothing
+            return Selector.of_match_labels(pairs)
     selector = Selector.from_label_selector(raw)
     if selector is None or selector.is_empty or selector.selects_nothing:
         return None

@@ -178,6 +178,12 @@ class Selector:
         return cls._of_pairs(obj)
 
     @classmethod
+    def of_match_labels(cls, pairs: dict[object, object]) -> Selector | None:
+        """``from_label_selector({"matchLabels": pairs})`` of a non-empty ``pairs``, without
+        the checks of the whole structure."""
+        return cls._of_pairs(pairs)
+
+    @classmethod
     def _of_pairs(cls, pairs: Mapping[object, object]) -> Selector | None:
         """``key=value`` for each pair (None when one is not a valid label), once per distinct
         string pairs: a run parses the same few selectors in workload after workload."""
