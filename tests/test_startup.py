@@ -222,6 +222,31 @@ def test_one_file_lint_of_a_cronjob_reads_its_time_zones_without_typing(tmp_path
     assert {"typing", "importlib.resources", "tempfile"} & modules == set()
 
 
+def test_a_cronjob_without_a_schedule_to_parse_imports_neither_parser_nor_zones(
+    tmp_path: Path,
+) -> None:
+    """The cron parser and the time zone list are imported where a CronJob has a schedule
+    to parse (or a time zone to judge), not for every CronJob: one whose schedule is missing
+    or not a string imports neither (both were imported by each worker process that read
+    such a CronJob, the many-findings bench corpus's three among them), and is judged the
+    same."""
+    wrong_type = SMALL_CRONJOB.replace('"0 6 * * *"', "9").replace("  timeZone: Europe/Kyyiv\n", "")
+    (tmp_path / "c.yaml").write_text(wrong_type)
+    args = ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "c.yaml"]
+    modules, out = _imported_by(args, tmp_path)
+    assert {"kpolicy.k8s.cron", "kpolicy.k8s.timezone", "tzdata"} & modules == set()
+    rules = {d["rule"] for d in json.loads(out)["diagnostics"]}
+    assert "schema-type-mismatch" in rules, rules  # the schema rule reports the number
+    assert "cronjob-schedule-invalid" not in rules
+    # a time zone without a schedule: judged, without the cron parser
+    (tmp_path / "c.yaml").write_text(SMALL_CRONJOB.replace('  schedule: "0 6 * * *"\n', ""))
+    modules, out = _imported_by(args, tmp_path)
+    messages = [d["message"] for d in json.loads(out)["diagnostics"]]
+    assert any("unknown time zone Europe/Kyyiv" in m for m in messages), messages
+    assert "kpolicy.k8s.cron" not in modules
+    assert {"kpolicy.k8s.timezone", "tzdata"} <= modules
+
+
 # the patterns (kpolicy.lazyre) a one-file run of a Deployment without comments must not
 # compile: each serves input it does not have (compiling one costs 10-300 µs)
 NOT_COMPILED_AT_START_UP = {

@@ -686,14 +686,16 @@ def cronjob_schedule_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem
     spec = obj.data.get("spec")
     if not isinstance(spec, dict):
         return
-    # CronJobs only: the cron parser and the time zone list are not imported at start-up
-    from kpolicy.k8s.cron import CronError, parse_standard
-    from kpolicy.k8s.timezone import known_time_zones, validate_time_zone
-
     schedule = spec.get("schedule")
     if schedule == "" and not is_patch(obj, ctx):
         yield Problem(("spec", "schedule"), f"schedule is empty; {REJECTS}: it is required")
     if isinstance(schedule, str) and schedule:
+        # a schedule to parse only: the cron parser and the time zone list are imported by
+        # each worker process that reads one (a CronJob without a written schedule or zone
+        # imports neither)
+        from kpolicy.k8s.cron import CronError, parse_standard
+        from kpolicy.k8s.timezone import known_time_zones
+
         try:
             parse_standard(schedule, known_time_zones())
         except CronError as exc:
@@ -709,6 +711,8 @@ def cronjob_schedule_invalid(obj: KObject, ctx: RuleContext) -> Iterator[Problem
             )
     zone = spec.get("timeZone")
     if isinstance(zone, str):
+        from kpolicy.k8s.timezone import validate_time_zone
+
         reason = validate_time_zone(zone)
         if reason is not None:
             yield Problem(
