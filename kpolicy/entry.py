@@ -37,7 +37,10 @@ def main(own_process: bool = False) -> None:
         if "--no-cache" not in sys.argv[2:]:  # the cache would decline it: not imported
             from kpolicy.cache import replay_command_line
 
-            replayed = replay_command_line(sys.argv[1:])
+            try:
+                replayed = replay_command_line(sys.argv[1:])
+            except BrokenPipeError:
+                replayed = _reader_gone()  # as a run ends on it (_lint), not an internal error
             if replayed is not None:
                 if own_process:  # as a run ends: the interpreter's teardown is a fifth of it
                     _end(replayed)
@@ -87,11 +90,17 @@ def _lint(arguments: dict[str, object]) -> int:
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise
-        from typer._click.utils import PacifyFlushWrapper
+        return _reader_gone()
 
-        sys.stdout = PacifyFlushWrapper(sys.stdout)
-        sys.stderr = PacifyFlushWrapper(sys.stderr)
-        return 1
+
+def _reader_gone() -> int:
+    """A report's reader went away (a closed pipe): the exit code, 1, with the streams'
+    further flushes quiet, as typer ends on it."""
+    from typer._click.utils import PacifyFlushWrapper
+
+    sys.stdout = PacifyFlushWrapper(sys.stdout)
+    sys.stderr = PacifyFlushWrapper(sys.stderr)
+    return 1
 
 
 def _end(code: int) -> None:
