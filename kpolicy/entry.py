@@ -33,6 +33,8 @@ def main(own_process: bool = False) -> None:
     # the run itself, for the same reason). Anything else (typer's commands, the language
     # server, which lives long) runs with it on.
     gc.disable()
+    if sys.stderr is None:  # started with it closed (2>&-): Python's sys.stderr is None
+        sys.stderr = _NoStderr()
     try:
         if "--no-cache" not in sys.argv[2:]:  # the cache would decline it: not imported
             from kpolicy.cache import replay_command_line
@@ -64,6 +66,21 @@ def main(own_process: bool = False) -> None:
         run()
     except Exception as exc:  # SystemExit and KeyboardInterrupt are not Exceptions
         sys.exit(internal_error(exc, "--debug" in sys.argv[1:]))
+
+
+class _NoStderr:
+    """Standard error when the process started without one: its messages go nowhere, and the
+    exit code still tells a usage or I/O error (2) from findings (1). Without it, writing the
+    error's line failed (None has no write), and the uncaught AttributeError exited 1."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _lint(arguments: dict[str, object]) -> int:

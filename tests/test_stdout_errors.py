@@ -128,3 +128,30 @@ def test_a_gone_reader_ends_a_run_and_a_replay_alike_quietly(
     for args in (("--no-cache",), ()):
         done = _lint_to_a_gone_reader(folder, "--format", report, *args)
         assert (done.returncode, done.stderr) == (1, ""), args
+
+
+def test_a_closed_stderr_still_tells_an_error_from_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stderr closed (2>&-): the error's line cannot be written, and the AttributeError of
+    # writing it to None exited 1, the code of findings
+    monkeypatch.setenv("KPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _project(tmp_path)
+
+    def code(stdout: str, *args: str) -> int:
+        command = " ".join([sys.executable, "-m", "kpolicy", "lint", *args])
+        return subprocess.run(
+            ["sh", "-c", f"exec {command} {stdout} 2>&-"],
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        ).returncode
+
+    assert code("", "--no-cache", "missing.yaml") == 2
+    assert code(">&-", "--no-cache", ".") == 2
+    assert code(">/dev/null", "--format", "json", ".") == 1  # findings; the cache recorded
+    assert code(">&-", "--format", "json", ".") == 2
+    if os.path.exists(FULL):
+        assert code(f">{FULL}", "--no-cache", ".") == 2
+        assert code(f">{FULL}", "--format", "json", ".") == 2  # the replay
