@@ -196,6 +196,11 @@ def write_output(path: str | os.PathLike[str], text: str) -> None:
     out = Output(path)
     try:
         out.stream.write(text)
+    except OSError as exc:
+        # a full disk met by a text past the stream's buffer (a smaller one meets it at
+        # commit): the same error as there, not an internal one
+        out.abort()
+        raise OutputError(f"{out.path}: cannot write: {_reason(exc)}") from None
     except BaseException:
         out.abort()
         raise

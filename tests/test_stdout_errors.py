@@ -155,3 +155,18 @@ def test_a_closed_stderr_still_tells_an_error_from_findings(
     if os.path.exists(FULL):
         assert code(f">{FULL}", "--no-cache", ".") == 2
         assert code(f">{FULL}", "--format", "json", ".") == 2  # the replay
+
+
+@needs_full
+@pytest.mark.parametrize("where", ["--output", "--report"])
+@pytest.mark.parametrize("report", ["text", "sarif"])
+def test_a_full_disk_at_an_output_file_is_an_io_error(
+    tmp_path: Path, where: str, report: str
+) -> None:
+    # a SARIF report is larger than the file stream's buffer: the disk was full at its write,
+    # not at the commit, and that OSError was an internal error, exit 3
+    target = f"{report}={FULL}" if where == "--report" else FULL
+    args = ("--format", report) if where == "--output" else ()
+    done = _lint(_project(tmp_path), "--no-cache", *args, where, target, stdout="/dev/null")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"kpolicy: error: {FULL}: cannot write: No space left on device\n"
