@@ -194,6 +194,7 @@ def _out_of_memory(exc: MemoryError, debug: bool) -> int:
 
     with contextlib.suppress(OSError, ValueError, MemoryError):
         sys.stderr.flush()
-    with contextlib.suppress(OSError):
-        os.write(2, _OUT_OF_MEMORY)
+    if not isinstance(sys.stderr, _NoStderr):  # else descriptor 2 may be a file opened since
+        with contextlib.suppress(OSError):
+            os.write(2, _OUT_OF_MEMORY)
     return INTERNAL_ERROR_EXIT

@@ -92,3 +92,16 @@ def test_millions_of_documents_under_a_memory_cap_end_with_one_line_and_exit_3(
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("kpolicy: internal error: "), lines
+
+
+def test_the_line_is_not_written_to_a_descriptor_2_the_process_started_without(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # stderr closed at the start (2>&-): descriptor 2 then belongs to whatever file was opened
+    # first since (a report being written, say), not to a stderr
+    from kpolicy import entry
+
+    monkeypatch.setattr(sys, "stderr", entry._NoStderr())
+    assert internal_error(MemoryError(), debug=False) == INTERNAL_ERROR_EXIT
+    monkeypatch.undo()
+    assert capfd.readouterr().err == ""
