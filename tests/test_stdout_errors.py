@@ -170,3 +170,25 @@ def test_a_full_disk_at_an_output_file_is_an_io_error(
     done = _lint(_project(tmp_path), "--no-cache", *args, where, target, stdout="/dev/null")
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"kpolicy: error: {FULL}: cannot write: No space left on device\n"
+
+
+@pytest.mark.parametrize("mode", [("--diff",), ("--fix",), ("--fix", "--format", "sarif")])
+@pytest.mark.parametrize("stdout", [None, FULL])
+def test_a_diff_or_a_fix_report_to_an_unwritable_stdout_is_an_io_error(
+    tmp_path: Path, mode: tuple[str, ...], stdout: str | None
+) -> None:
+    # the --fix/--diff command wrote stdout itself: an internal error, exit 3
+    if stdout is not None and not os.path.exists(stdout):
+        pytest.skip("no /dev/full on this system")
+    folder = _project(tmp_path)
+    (folder / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  revisionHistoryLimit: 0\n  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: 'nginx:1.27'}]}\n"
+    )
+    done = _lint(folder, "--no-cache", *mode, stdout=stdout)
+    assert done.returncode == 2, done.stderr
+    reason = "standard output is closed" if stdout is None else "No space left on device"
+    assert f"kpolicy: error: cannot write the report to standard output: {reason}\n" in done.stderr
+    assert "internal error" not in done.stderr

@@ -54,6 +54,7 @@ def run_fix_command(
     """``--fix`` (``write``) or ``--diff``; the exit code."""
     from dataclasses import replace
 
+    from kpolicy.lintcmd import _to_stdout  # a full disk or closed stdout: an I/O error
     from kpolicy.report import FORMATS, ReportContext, writer
 
     if output_format not in FORMATS:
@@ -70,7 +71,7 @@ def run_fix_command(
     )
     if not write:
         # --diff: the diff on stdout, nothing written; 1 when there is something to fix
-        sys.stdout.write("".join(f.diff() for f in outcome.changed))
+        _to_stdout("".join(f.diff() for f in outcome.changed))
         sys.stderr.write(messages + _summary(outcome, write))
         if result.errors:
             return 2
@@ -93,10 +94,10 @@ def run_fix_command(
     elif reading_stdin:
         messages = report.getvalue() + messages  # stdout carries the fixed text
     else:
-        sys.stdout.write(report.getvalue())
+        _to_stdout(report.getvalue())
     if reading_stdin:
         text = stdin_fixed.text if stdin_fixed is not None else options.stdin_text or ""
-        sys.stdout.write(text)
+        _to_stdout(text)
     sys.stderr.write(messages + _summary(outcome, write))
     if errors:
         return 2
