@@ -192,3 +192,29 @@ def test_a_diff_or_a_fix_report_to_an_unwritable_stdout_is_an_io_error(
     reason = "standard output is closed" if stdout is None else "No space left on device"
     assert f"kpolicy: error: cannot write the report to standard output: {reason}\n" in done.stderr
     assert "internal error" not in done.stderr
+
+
+def test_a_fix_report_to_output_is_written_as_a_lints_is(tmp_path: Path) -> None:
+    # --fix wrote its --output with Path.write_text: through a symbolic link at the target
+    # (which a lint refuses), and a full disk was an internal error
+    folder = _project(tmp_path)
+    (folder / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  revisionHistoryLimit: 0\n  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: 'nginx:1.27'}]}\n"
+    )
+    outside = tmp_path / "outside.txt"
+    outside.write_text("kept\n")
+    (folder / "out.txt").symlink_to(outside)
+    done = _lint(folder, "--no-cache", "--fix", "--output", "out.txt", stdout="/dev/null")
+    assert done.returncode == 2, done.stderr
+    assert "out.txt: is a symbolic link" in done.stderr
+    assert outside.read_text() == "kept\n"
+    if os.path.exists(FULL):
+        done = _lint(folder, "--no-cache", "--fix", "--output", FULL, stdout="/dev/null")
+        assert done.returncode == 2, done.stderr
+        assert "internal error" not in done.stderr
+    done = _lint(folder, "--no-cache", "--fix", "--output", "report.txt", stdout="/dev/null")
+    assert done.returncode == 0, done.stderr  # fixed by the runs before
+    assert "in 1 file" in (folder / "report.txt").read_text()

@@ -54,7 +54,8 @@ def run_fix_command(
     """``--fix`` (``write``) or ``--diff``; the exit code."""
     from dataclasses import replace
 
-    from kpolicy.lintcmd import _to_stdout  # a full disk or closed stdout: an I/O error
+    # a full disk or closed stdout: an I/O error
+    from kpolicy.lintcmd import _to_stdout, write_output_file
     from kpolicy.report import FORMATS, ReportContext, writer
 
     if output_format not in FORMATS:
@@ -90,7 +91,7 @@ def run_fix_command(
     writer(output_format)(result, ctx, report)
     reading_stdin = "-" in options.paths
     if output is not None:
-        output.write_text(report.getvalue(), encoding="utf-8")
+        write_output_file(output, report.getvalue())  # as a lint's: never through a link
     elif reading_stdin:
         messages = report.getvalue() + messages  # stdout carries the fixed text
     else:
