@@ -898,6 +898,78 @@ node_bound(PyObject *module, PyObject *chunk)
     return PyLong_FromSsize_t(2 * (count + 2));
 }
 
+/* A position table's width: 0 for an array of "H", 1 for one of "i" (as the loaders make
+   them), -1 for anything else. */
+static int
+table_width(const Py_buffer *view)
+{
+    if (view->format != NULL && strcmp(view->format, "H") == 0 && view->itemsize == 2)
+        return 0;
+    if (view->format != NULL && strcmp(view->format, "i") == 0 && view->itemsize == 4)
+        return 1;
+    return -1;
+}
+
+/* The subtree sizes of a table's records: read as numbers from an array of "H" or "i", else
+   item by item from whatever sequence they are. */
+typedef struct {
+    PyObject *sequence;
+    Py_buffer view;
+    int viewed;
+    int wide;
+    Py_ssize_t count;
+} Sizes;
+
+static int
+sizes_open(Sizes *sizes, PyObject *sequence)
+{
+    sizes->sequence = sequence;
+    sizes->viewed = sizes->wide = 0;
+    sizes->count = 0;
+    if (!PyObject_CheckBuffer(sequence))
+        return 0;
+    if (PyObject_GetBuffer(sequence, &sizes->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    int width = table_width(&sizes->view);
+    if (width < 0) {
+        PyBuffer_Release(&sizes->view);
+        return 0;
+    }
+    sizes->viewed = 1;
+    sizes->wide = width;
+    sizes->count = sizes->view.len / sizes->view.itemsize;
+    return 0;
+}
+
+/* The size at ``index``; -1 with an exception set where there is none. */
+static Py_ssize_t
+sizes_at(const Sizes *sizes, Py_ssize_t index)
+{
+    if (sizes->viewed) {
+        if (index >= sizes->count) {
+            PyErr_SetString(PyExc_IndexError, "array index out of range");
+            return -1;
+        }
+        return sizes->wide ? ((int *)sizes->view.buf)[index]
+                           : ((unsigned short *)sizes->view.buf)[index];
+    }
+    PyObject *got = PySequence_GetItem(sizes->sequence, index);
+    if (got == NULL)
+        return -1;
+    Py_ssize_t size = PyLong_AsSsize_t(got);
+    Py_DECREF(got);
+    return size;
+}
+
+static void
+sizes_close(Sizes *sizes)
+{
+    if (sizes->viewed) {
+        PyBuffer_Release(&sizes->view);
+        sizes->viewed = 0;
+    }
+}
+
 /* present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown): the
  * properties loop of kpolicy.schema.lite's object node (lite._present_of, which it stands in
  * for, the same result and the same calls of sub_of in the same order): for each key of the
@@ -921,23 +993,10 @@ present_walk(PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t child = PyLong_AsSsize_t(args[5]);
     if (child == -1 && PyErr_Occurred())
         return NULL;
-    /* the sizes as numbers when they are an array of "H" or "i" (as the loaders make them) */
-    Py_buffer view;
-    int viewed = 0, wide = 0;
-    if (child >= 0 && PyObject_CheckBuffer(sizes)) {
-        if (PyObject_GetBuffer(sizes, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-            return NULL;
-        viewed = 1;
-        if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
-            wide = 0;
-        else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
-            wide = 1;
-        else {
-            PyBuffer_Release(&view);
-            viewed = 0;
-        }
-    }
-    Py_ssize_t count = viewed ? view.len / view.itemsize : 0;
+    Sizes subtree;
+    if (child >= 0 && sizes_open(&subtree, sizes) < 0)
+        return NULL;
+    int viewed = child >= 0;
     PyObject *present = PyList_New(0);
     if (present == NULL)
         goto failed;
@@ -1022,28 +1081,14 @@ present_walk(PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(item);
         if (child >= 0) {
             /* the next key's record follows this one's subtree */
-            Py_ssize_t size;
-            if (viewed) {
-                if (child >= count) {
-                    PyErr_SetString(PyExc_IndexError, "array index out of range");
-                    goto failed;
-                }
-                size = wide ? ((int *)view.buf)[child] : ((unsigned short *)view.buf)[child];
-            }
-            else {
-                PyObject *got = PySequence_GetItem(sizes, child);
-                if (got == NULL)
-                    goto failed;
-                size = PyLong_AsSsize_t(got);
-                Py_DECREF(got);
-                if (size == -1 && PyErr_Occurred())
-                    goto failed;
-            }
+            Py_ssize_t size = sizes_at(&subtree, child);
+            if (size == -1 && PyErr_Occurred())
+                goto failed;
             child += size;
         }
     }
     if (viewed)
-        PyBuffer_Release(&view);
+        sizes_close(&subtree);
     if (PyList_GET_SIZE(present) > 1 && PyList_Sort(present) < 0) {
         Py_DECREF(present);
         return NULL;
@@ -1113,7 +1158,7 @@ failed_item:
     Py_DECREF(item);
 failed:
     if (viewed)
-        PyBuffer_Release(&view);
+        sizes_close(&subtree);
     Py_XDECREF(present);
     return NULL;
 }
@@ -1167,22 +1212,10 @@ explain_children(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t child = PyLong_AsSsize_t(args[6]);
     if (child == -1 && PyErr_Occurred())
         return NULL;
-    Py_buffer view;
-    int viewed = 0, wide = 0;
-    if (child >= 0 && PyObject_CheckBuffer(sizes)) {
-        if (PyObject_GetBuffer(sizes, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-            return NULL;
-        viewed = 1;
-        if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
-            wide = 0;
-        else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
-            wide = 1;
-        else {
-            PyBuffer_Release(&view);
-            viewed = 0;
-        }
-    }
-    Py_ssize_t count = viewed ? view.len / view.itemsize : 0;
+    Sizes subtree;
+    if (child >= 0 && sizes_open(&subtree, sizes) < 0)
+        return NULL;
+    int viewed = child >= 0;
     Py_ssize_t length = PyTuple_GET_SIZE(path);
     Py_ssize_t position = 0, index = 0;
     PyObject *name = NULL, *item = NULL;
@@ -1243,28 +1276,14 @@ explain_children(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(name);
         Py_DECREF(item);
         if (child >= 0) {
-            Py_ssize_t size;
-            if (viewed) {
-                if (child >= count) {
-                    PyErr_SetString(PyExc_IndexError, "array index out of range");
-                    goto failed;
-                }
-                size = wide ? ((int *)view.buf)[child] : ((unsigned short *)view.buf)[child];
-            }
-            else {
-                PyObject *got = PySequence_GetItem(sizes, child);
-                if (got == NULL)
-                    goto failed;
-                size = PyLong_AsSsize_t(got);
-                Py_DECREF(got);
-                if (size == -1 && PyErr_Occurred())
-                    goto failed;
-            }
+            Py_ssize_t size = sizes_at(&subtree, child);
+            if (size == -1 && PyErr_Occurred())
+                goto failed;
             child += size;
         }
     }
     if (viewed)
-        PyBuffer_Release(&view);
+        sizes_close(&subtree);
     Py_RETURN_NONE;
 
 failed_item:
@@ -1272,7 +1291,7 @@ failed_item:
     Py_DECREF(item);
 failed:
     if (viewed)
-        PyBuffer_Release(&view);
+        sizes_close(&subtree);
     return NULL;
 }
 
@@ -1330,12 +1349,8 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_buffer view;
     if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
         return NULL;
-    int wide;
-    if (view.format != NULL && strcmp(view.format, "H") == 0 && view.itemsize == 2)
-        wide = 0;
-    else if (view.format != NULL && strcmp(view.format, "i") == 0 && view.itemsize == 4)
-        wide = 1;
-    else {
+    int wide = table_width(&view);
+    if (wide < 0) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_TypeError, "span_of: records of \"H\" or \"i\"");
         return NULL;
