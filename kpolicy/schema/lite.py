@@ -537,12 +537,20 @@ def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
     for keyword in schema:
         if keyword != "type" and keyword not in _PASSIVE and not _extension(keyword):
             return ()
-    declared = schema["type"]
+    return _declared_classes(schema["type"]) or ()
+
+
+def _declared_classes(declared: Any, among: str | None = None) -> frozenset[type] | None:
+    """The exact classes of the values a node's ``type`` (a name or a list of names) passes;
+    None where it is not one of the known names or a list of them, or (``among``) does not
+    name that type."""
     names = [declared] if isinstance(declared, str) else declared
-    if not isinstance(names, list) or not all(
-        name.__class__ is str and name in _TYPES for name in names
+    if (
+        not isinstance(names, list)
+        or (among is not None and among not in names)
+        or not all(name.__class__ is str and name in _TYPES for name in names)
     ):
-        return ()
+        return None
     return frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
 
 
@@ -727,14 +735,9 @@ def _typed_leaf(
     ):
         return _typed_map(schema, declared, additional, steps, formats, max_depth, memo)
     if "items" in keywords:
-        names = [declared] if isinstance(declared, str) else declared
-        if (
-            not isinstance(names, list)
-            or "array" not in names
-            or not all(name.__class__ is str and name in _TYPES for name in names)
-        ):
+        passed = _declared_classes(declared, "array")
+        if passed is None:
             return None
-        passed = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
         return _items(schema["items"], formats, max_depth, memo, steps, passed)
     return None
 
@@ -753,14 +756,9 @@ def _typed_map(
     runs them: a value of its types' exact classes goes through the additionalProperties
     step only (which explains a mapping's every key, and passes anything else), any other
     through both; None for a type that is not of mappings (or raises)."""
-    names = [declared] if isinstance(declared, str) else declared
-    if (
-        not isinstance(names, list)
-        or "object" not in names
-        or not all(name.__class__ is str and name in _TYPES for name in names)
-    ):
+    classes = _declared_classes(declared, "object")
+    if classes is None:
         return None
-    classes = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
     sub = _explainer(additional, formats, max_depth, memo)
     leaf = _leaf_classes(additional)
 
