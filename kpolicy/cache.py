@@ -35,13 +35,10 @@ module imports only the standard library's light modules.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import functools
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Sequence
 
 from kpolicy.fsutil import (
     NOFOLLOW,
@@ -51,11 +48,15 @@ from kpolicy.fsutil import (
     inside,
     isfile,
     lexists,
+    memo,
     open_regular,
 )
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
+    # not at run time: collections.abc imports collections (with contextlib and functools,
+    # which a replay does without too, a tenth of a replay above the interpreter's start)
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path  # not at run time: 4 ms of a replay, with urllib and ipaddress
     from typing import Any
 
@@ -210,7 +211,7 @@ def _is_git_dir(folder: str) -> bool:
     )
 
 
-@functools.cache
+@memo
 def repositories_around(folder: str) -> tuple[str, ...]:
     """Every folder at or above ``folder`` (a real, absolute path) that is the top of a git
     working tree (it holds ``.git``) or a repository itself (bare)."""
@@ -467,8 +468,10 @@ class CacheFolder:
                 except FileNotFoundError:
                     if not create:
                         raise
-                    with contextlib.suppress(FileExistsError):
+                    try:  # noqa: SIM105 - contextlib is not imported by a replay
                         os.mkdir(part, 0o700, dir_fd=fd)
+                    except FileExistsError:
+                        pass
                     child = os.open(part, _DIR_FLAGS | NOFOLLOW, dir_fd=fd)
                 os.close(fd)
                 fd = child
@@ -513,8 +516,10 @@ class CacheFolder:
         )
 
     def _unlink(self, name: str, fd: int | None, folder: str | None = None) -> None:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib is not imported by a replay
             os.unlink(self._path(name, folder), dir_fd=fd if fd is not None else self._fd)
+        except OSError:
+            pass
 
     # -- entries ---------------------------------------------------------------------------
 
@@ -681,13 +686,11 @@ _RACY_NS = 2_000_000_000
 _DEPENDENCIES = ("yaml", "_yaml", "jsonschema", "referencing", "typer", "click")
 
 
-@functools.cache  # kpolicy's files do not change during a run
+@memo  # kpolicy's files do not change during a run
 def code_fingerprint() -> str:
     """kpolicy's own files (code, rules, schemas) and the libraries that shape its output,
     by name, size and modification time: an edit (in place too: a folder's time does not
     change then), an upgrade or a reinstall changes it."""
-    import importlib.util
-
     from kpolicy.fsutil import data_folder  # kpolicy.resources's, one import less
 
     package = os.path.dirname(os.path.realpath(__file__))
@@ -697,7 +700,7 @@ def code_fingerprint() -> str:
         hasher.update(_tree_stamp(root).encode("utf-8", "surrogateescape"))
     for name in _DEPENDENCIES:
         try:
-            spec = importlib.util.find_spec(name)
+            spec = _find_spec(name)
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec is not None else None
@@ -708,6 +711,23 @@ def code_fingerprint() -> str:
         stamp = f"{found.st_size}|{found.st_mtime_ns}" if found else "-"
         hasher.update(f"{name}|{origin}|{stamp}\n".encode("utf-8", "surrogateescape"))
     return hasher.hexdigest()
+
+
+def _find_spec(name: str) -> Any:
+    """:func:`importlib.util.find_spec` of a top-level module, by the function it calls (the
+    import system's own search of ``sys.meta_path``), without importing importlib.util:
+    with contextlib, functools and collections, its imports, a tenth of a replay above the
+    interpreter's start. A module imported already is its ``__spec__`` (None where
+    find_spec raises ValueError: the caller takes either as no module)."""
+    if name in sys.modules:
+        module = sys.modules[name]
+        return None if module is None else getattr(module, "__spec__", None)
+    search = getattr(sys.modules.get("_frozen_importlib"), "_find_spec", None)
+    if search is None:  # pragma: no cover - another Python implementation
+        import importlib.util
+
+        return importlib.util.find_spec(name)
+    return search(name, None)
 
 
 def _tree_stamp(root: str) -> str:

@@ -410,6 +410,10 @@ NOT_IN_A_REPLAY = {
     "json": "entries are read by json's C scanner (_json): json compiles regular expressions",
     "re": "no pattern is matched (json, fnmatch and pathlib imported it)",
     "enum": "re's",
+    "contextlib": "with functools and collections: a tenth of a replay above the interpreter",
+    "functools": "contextlib's and collections.abc's (kpolicy.fsutil.memo is its cache)",
+    "collections": "collections.abc's: the annotations' names are imported for mypy only",
+    "importlib.util": "the code fingerprint finds its dependencies by the import system's search",
 }
 
 

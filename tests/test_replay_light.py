@@ -1,0 +1,77 @@
+"""A replay's own ways around the standard library's heavier modules give the answers of the
+modules they avoid (kpolicy.fsutil.memo, kpolicy.cache._find_spec)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+
+import pytest
+
+import kpolicy.cache as cache_module
+from kpolicy.fsutil import memo
+
+
+def test_memo_keeps_each_answer_until_cleared() -> None:
+    calls: list[tuple[object, ...]] = []
+
+    @memo
+    def twice(value: int, other: str = "") -> str:
+        """Doubled."""
+        calls.append((value, other))
+        return f"{value * 2}{other}"
+
+    assert twice(2) == "4" and twice(2) == "4" and twice(2, "x") == "4x"
+    assert calls == [(2, ""), (2, "x")]
+    twice.cache_clear()
+    assert twice(2) == "4"
+    assert calls == [(2, ""), (2, "x"), (2, "")]
+    assert twice.__name__ == "twice" and twice.__doc__ == "Doubled."
+
+
+def _origin(spec: object) -> object:
+    return getattr(spec, "origin", None) if spec is not None else None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [*cache_module._DEPENDENCIES, "sys", "os", "kpolicy", "json", "no_such_module_kpolicy_x"],
+)
+def test_find_spec_finds_what_importlib_util_finds(name: str) -> None:
+    assert _origin(cache_module._find_spec(name)) == _origin(importlib.util.find_spec(name))
+
+
+def test_find_spec_of_a_module_imported_without_a_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """find_spec raises ValueError for these; the code fingerprint takes both as none."""
+    bare = types.ModuleType("kpolicy_bare_module")
+    bare.__spec__ = None
+    monkeypatch.setitem(sys.modules, "kpolicy_bare_module", bare)
+    monkeypatch.setitem(sys.modules, "kpolicy_none_module", None)
+    assert cache_module._find_spec("kpolicy_bare_module") is None
+    with pytest.raises(ValueError):
+        importlib.util.find_spec("kpolicy_bare_module")
+    assert cache_module._find_spec("kpolicy_none_module") is None
+    assert importlib.util.find_spec("kpolicy_none_module") is None
+
+
+def test_an_upgraded_dependency_changes_the_code_fingerprint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found where the import system would find it: another origin is another kpolicy."""
+    cache_module.code_fingerprint.cache_clear()
+    try:
+        before = cache_module.code_fingerprint()
+        real = cache_module._find_spec
+
+        def moved(name: str) -> object:
+            spec = real(name)
+            if name == "jsonschema" and spec is not None:
+                return types.SimpleNamespace(origin=__file__)
+            return spec
+
+        monkeypatch.setattr(cache_module, "_find_spec", moved)
+        cache_module.code_fingerprint.cache_clear()
+        assert cache_module.code_fingerprint() != before
+    finally:
+        cache_module.code_fingerprint.cache_clear()
