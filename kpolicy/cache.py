@@ -50,6 +50,7 @@ from kpolicy.fsutil import (
     lexists,
     memo,
     open_regular,
+    read_at_most,
 )
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
@@ -531,12 +532,13 @@ class CacheFolder:
         hasher.update(payload)
         return hasher.digest()
 
-    def _verified(self, purpose: bytes, name: str, raw: bytes) -> bytes | None:
-        if len(raw) <= _MAC_HEX or raw[_MAC_HEX : _MAC_HEX + 1] != b"\n":
+    def _verified(self, purpose: bytes, name: str, raw: tuple[bytes, bytes]) -> bytes | None:
+        """The payload of an entry read by :meth:`_raw` when its MAC is valid, else None."""
+        head, payload = raw
+        if len(head) != _MAC_HEX + 1 or head[_MAC_HEX:] != b"\n":
             return None
-        payload = raw[_MAC_HEX + 1 :]
         expected = self.mac(purpose, name, payload).hex().encode()
-        return payload if compare_digest(raw[:_MAC_HEX], expected) else None
+        return payload if compare_digest(head[:_MAC_HEX], expected) else None
 
     def read(
         self, folder: str, name: str, purpose: bytes, expected: str | None = None
@@ -561,7 +563,7 @@ class CacheFolder:
                 wanted = expected.encode("ascii")
             except UnicodeError:
                 return None
-            if len(wanted) != _MAC_HEX or not compare_digest(raw[:_MAC_HEX], wanted):
+            if len(wanted) != _MAC_HEX or not compare_digest(raw[0][:_MAC_HEX], wanted):
                 return None
         return self._verified(purpose, name, raw)
 
@@ -641,20 +643,29 @@ class CacheFolder:
                 os.close(fd)
         return removed
 
-    def _raw(self, name: str, fd: int | None, folder: str) -> bytes | None:
+    def _raw(self, name: str, fd: int | None, folder: str) -> tuple[bytes, bytes] | None:
         """The bytes of ``name`` in ``folder`` (opened as ``fd``, or the cache's own) when it
-        is a plain file (not followed) no larger than an entry may be, else None."""
-        from kpolicy.fsutil import read_regular
-
+        is a plain file (not followed) no larger than an entry may be, else None: as its
+        first line's bytes (the MAC, where it is one) and the rest (the payload), read apart.
+        Slicing the payload off the whole would copy it: a report's pages, touched afresh,
+        were a twentieth of a replay."""
         try:
-            return read_regular(
-                self._path(name, folder),
-                MAX_ENTRY_BYTES,
-                NOFOLLOW,
-                fd if fd is not None else self._fd,
+            opened, status = open_regular(
+                self._path(name, folder), NOFOLLOW, fd if fd is not None else self._fd
             )
         except (OSError, ValueError):
             return None
+        with os.fdopen(opened, "rb", buffering=0) as handle:
+            if status.st_size > MAX_ENTRY_BYTES:
+                return None
+            try:
+                head = read_at_most(handle, _MAC_HEX)  # read at most a byte past the limit
+                payload = read_at_most(handle, MAX_ENTRY_BYTES - len(head))
+            except (OSError, ValueError):
+                return None
+        if len(head) + len(payload) > MAX_ENTRY_BYTES:  # grew, or a size the system does not know
+            return None
+        return head, payload
 
     def _remove_own(self, name: str, purpose: bytes, fd: int | None, folder: str) -> bool:
         """Delete ``name`` when it is a plain file (not followed) with a valid MAC for

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 import types
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +77,42 @@ def test_an_upgraded_dependency_changes_the_code_fingerprint(
         assert cache_module.code_fingerprint() != before
     finally:
         cache_module.code_fingerprint.cache_clear()
+
+
+def test_an_entrys_payload_is_read_apart_from_its_mac_not_copied_off_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes a read gives are the bytes read from the file (a report's pages are touched
+    once), and every way an entry is damaged is still a miss."""
+    folder = cache_module.CacheFolder.open(str(tmp_path / "cache"))
+    try:
+        payload = b"x" * 300_000
+        assert folder.write("results/lint", "k.report", b"p", payload)
+        read: list[bytes] = []
+        real = cache_module.read_at_most  # type: ignore[attr-defined]
+
+        def recording(handle: Any, limit: int) -> bytes:
+            read.append(real(handle, limit))
+            return read[-1]
+
+        monkeypatch.setattr(cache_module, "read_at_most", recording)
+        got = folder.read("results/lint", "k.report", b"p")
+        assert got == payload and any(got is chunk for chunk in read)
+        monkeypatch.undo()
+        path = tmp_path / "cache" / "results" / "lint" / "k.report"
+        whole = path.read_bytes()
+        assert folder.read("results/lint", "k.report", b"other") is None
+        for damaged in (whole[:64], whole[:65], whole[:-1], whole[:64] + b" " + whole[65:]):
+            path.write_bytes(damaged)
+            assert folder.read("results/lint", "k.report", b"p") is None
+        path.write_bytes(whole[:65])  # an empty payload: authentic only with its own MAC
+        assert folder.read("results/lint", "k.report", b"p") is None
+        assert folder.write("results/lint", "e.report", b"p", b"")
+        assert folder.read("results/lint", "e.report", b"p") == b""
+        monkeypatch.setattr(cache_module, "MAX_ENTRY_BYTES", len(whole) - 1)
+        path.write_bytes(whole)
+        assert folder.read("results/lint", "k.report", b"p") is None
+        monkeypatch.setattr(cache_module, "MAX_ENTRY_BYTES", len(whole))
+        assert folder.read("results/lint", "k.report", b"p") == payload
+    finally:
+        folder.close()
