@@ -744,35 +744,44 @@ def _find_spec(name: str) -> Any:
 def _tree_stamp(root: str) -> str:
     """Every file under ``root``, one line each: its path, size and modification time, in the
     order of the paths (``__pycache__`` and temporary files left out; a folder reached twice,
-    through a link loop, walked once)."""
+    through a link loop, walked once).
+
+    Each folder is opened once and its files' statuses taken relative to it (as
+    ``os.stat(entry.path)`` would take them, through links: one folder of the path to
+    resolve instead of all of them, and no path made for a file but its line)."""
     lines: list[str] = []
     pending = [root]
     visited: set[tuple[int, int]] = set()
+    status_of = os.stat
     while pending:
         folder = pending.pop()
         try:
-            status = os.stat(folder)
+            fd = os.open(folder, _DIR_FLAGS)
         except OSError:
             continue
-        if (status.st_dev, status.st_ino) in visited:
-            continue
-        visited.add((status.st_dev, status.st_ino))
         try:
-            with os.scandir(folder) as entries:
+            status = os.fstat(fd)
+            if (status.st_dev, status.st_ino) in visited:
+                continue
+            visited.add((status.st_dev, status.st_ino))
+            prefix = folder + "/" if not folder.endswith("/") else folder  # entry.path's
+            with os.scandir(fd) as entries:
                 for entry in entries:
                     name = entry.name
                     if name == "__pycache__" or name.startswith(".tmp-"):
                         continue
                     try:
                         if entry.is_dir():
-                            pending.append(entry.path)
+                            pending.append(prefix + name)
                         else:
-                            found = entry.stat()
-                            lines.append(f"{entry.path}|{found.st_size}|{found.st_mtime_ns}\n")
+                            found = status_of(name, dir_fd=fd)
+                            lines.append(f"{prefix}{name}|{found.st_size}|{found.st_mtime_ns}\n")
                     except OSError:
                         continue
         except OSError:
             continue
+        finally:
+            os.close(fd)
     lines.sort()
     return "".join(lines)
 

@@ -4,6 +4,7 @@ modules they avoid (kpolicy.fsutil.memo, kpolicy.cache._find_spec)."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import types
 from pathlib import Path
@@ -116,3 +117,60 @@ def test_an_entrys_payload_is_read_apart_from_its_mac_not_copied_off_it(
         assert folder.read("results/lint", "k.report", b"p") == payload
     finally:
         folder.close()
+
+
+def _reference_stamp(root: str) -> str:
+    """The code stamp as os.walk and os.stat give it (links followed, each folder once)."""
+    lines: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for folder, folders, files in os.walk(root, followlinks=True):
+        status = os.stat(folder)
+        if (status.st_dev, status.st_ino) in seen:
+            folders[:] = []
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.startswith(".tmp-") or not os.path.exists(path):
+                continue
+            found = os.stat(path)
+            lines.append(f"{path}|{found.st_size}|{found.st_mtime_ns}\n")
+    return "".join(sorted(lines))
+
+
+def test_the_code_stamp_takes_each_files_status_relative_to_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One folder of the path to resolve a file, not all of them; the stamp is the one
+    os.walk and os.stat give (links to files and folders followed, a loop walked once, a
+    broken link, __pycache__ and temporary files left out)."""
+    root = tmp_path / "package"
+    (root / "checks" / "__pycache__").mkdir(parents=True)
+    (root / "checks" / "__pycache__" / "a.pyc").write_bytes(b"x")
+    (root / "checks" / "rule.py").write_text("a = 1\n")
+    (root / "checks" / ".tmp-1.part").write_text("")
+    (root / "top.py").write_text("b = 2\n")
+    (root / "linked.py").symlink_to(root / "top.py")
+    (root / "broken.py").symlink_to(root / "absent.py")
+    (root / "loop").symlink_to(root)
+    (root / "outside").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "far.py").write_text("")
+    assert cache_module._tree_stamp(str(root)) == _reference_stamp(str(root))
+    calls: list[tuple[object, object]] = []
+    real = os.stat
+
+    def recording(path: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append((path, kwargs.get("dir_fd")))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", recording)
+    stamp = cache_module._tree_stamp(str(root))
+    monkeypatch.undo()
+    assert stamp == _reference_stamp(str(root))
+    files = sorted(os.path.basename(line.split("|")[0]) for line in stamp.splitlines())
+    assert files == ["far.py", "linked.py", "rule.py", "top.py"]
+    # each file (and the broken link, which has none) by its name in its folder's descriptor
+    assert sorted(str(path) for path, _ in calls) == sorted([*files, "broken.py"])
+    assert all(isinstance(folder, int) for _, folder in calls)
