@@ -40,6 +40,8 @@ import os
 import stat
 import sys
 
+from kpolicy.discover import Signature
+from kpolicy.discover import signature as _signature
 from kpolicy.fsutil import (
     NOFOLLOW,
     NotRegular,
@@ -786,18 +788,12 @@ def _tree_stamp(root: str) -> str:
     return "".join(lines)
 
 
-Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
-
-
-def _signature(status: os.stat_result) -> Signature:
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
-
-
 def _file_state(
     path: str,
     known: tuple[str, Signature] | None = None,
     limit: int = DEFAULT_FILE_LIMIT,
     status: os.stat_result | None = None,
+    walked: Signature | None = None,
 ) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
 
@@ -811,15 +807,20 @@ def _file_state(
     run, so its state is its size.
 
     ``status``: the file's status (through links) that the caller has just taken, as the
-    folder walk does for every file it finds; else it is taken here. Either way a file that
-    is read is judged by the status of its open descriptor.
+    folder walk does for every file it finds; else it is taken here. ``walked``: the
+    signature of that status, of a regular file (:func:`kpolicy.discover.discover_names`
+    takes them so). Either way a file that is read is judged by the status of its open
+    descriptor.
     """
     try:
-        if status is None:
-            status = os.stat(path)
-        if not stat.S_ISREG(status.st_mode):
-            return f"mode {stat.S_IFMT(status.st_mode):o}", None
-        signature = _signature(status)
+        if walked is not None:
+            signature = walked
+        else:
+            if status is None:
+                status = os.stat(path)
+            if not stat.S_ISREG(status.st_mode):
+                return f"mode {stat.S_IFMT(status.st_mode):o}", None
+            signature = _signature(status)
         if known is not None and tuple(known[1]) == signature:
             return known[0], signature
         fd, status = open_regular(path)
@@ -880,12 +881,12 @@ def _described_all(items: Sequence[Input | str]) -> list[str | list[object]]:
 
 
 def _unchanged(
-    statuses: dict[str, os.stat_result],
+    statuses: dict[str, Signature],
     known_files: dict[str, object],
     known_stats: object,
 ) -> tuple[dict[str, str | None], dict[str, Signature | None]]:
-    """The digests and signatures of the files of ``statuses`` (location: status, as the walk
-    took them, all regular files) when they are the first files of the recorded state, in its
+    """The digests and signatures of the files of ``statuses`` (location: signature, as the
+    walk took them, all regular files) when they are the first files of the recorded state, in its
     order, each with its recorded signature and a recorded digest: then the recorded digests
     (as :func:`_file_state` gives for each, its signature unchanged). Else ({}, {}): the
     caller takes each file's state on its own. ``known_stats``: the recorded signatures (as
@@ -901,9 +902,7 @@ def _unchanged(
         known_stats = [known_stats.get(path) for path in paths]
     if not isinstance(known_stats, list) or len(known_stats) < count:
         return {}, {}
-    signatures = [
-        (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in statuses.values()
-    ]
+    signatures = list(statuses.values())
     if known_stats[:count] != signatures:  # tuples: a list, None or another row differs
         return {}, {}
     digests = list(known_files.values())[:count]
@@ -1118,9 +1117,9 @@ class RunCache:
         base = base if isinstance(base, str) else None
         force_exclude = spec.get("force_exclude") is True
         ignore_files = spec.get("ignore_files") is not False
-        # the status of each file found, as discovery took it to decide that it is a regular
-        # file: compared with the recorded signature without a second stat
-        statuses: dict[str, os.stat_result] = {}
+        # the signature of each file found, from the status discovery took to decide that it
+        # is a regular file: compared with the recorded signature without a second stat
+        statuses: dict[str, Signature] = {}
         inputs, input_errors = discover(
             names(spec.get("paths")),
             exclude,
@@ -1128,7 +1127,7 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
-            statuses=statuses,
+            signatures=statuses,
         )
         context, context_errors = discover(
             names(spec.get("context")),
@@ -1136,7 +1135,7 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
-            statuses=statuses,
+            signatures=statuses,
         )
         files: dict[str, str | None] = {}
         self._stats = {}
@@ -1149,7 +1148,7 @@ class RunCache:
             # add below decides for each, file by file)
             files, self._stats = _unchanged(statuses, known_files, given_stats)
 
-        def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
+        def add(path: str, size_limit: int, walked: Signature | None = None) -> None:
             nonlocal known_stats
             if path in files:
                 return
@@ -1161,7 +1160,7 @@ class RunCache:
             hint = None
             if isinstance(before, str) and isinstance(signature, tuple) and len(signature) == 5:
                 hint = (before, signature)
-            state, current = _file_state(path, hint, size_limit, status)
+            state, current = _file_state(path, hint, size_limit, walked=walked)
             files[path] = state
             self._stats[path] = current
 
