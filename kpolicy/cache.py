@@ -47,6 +47,7 @@ from kpolicy.fsutil import (
     NotRegular,
     Output,
     OutputError,
+    find_config_file,
     inside,
     isfile,
     lexists,
@@ -1109,8 +1110,6 @@ class RunCache:
         limit = limit if isinstance(limit, int) and limit > 0 else DEFAULT_FILE_LIMIT
         config_path = spec.get("config")
         if config_path is None:
-            from kpolicy.configfile import find_config_file
-
             config_path = find_config_file(self.cwd)
         exclude = names(spec.get("exclude"))
         base = spec.get("exclude_base")

@@ -9,7 +9,9 @@
   link committed in place of ``kpolicy.sarif`` cannot redirect the report to a file outside.
 - :func:`tree_files` lists the files of a folder without following links that leave it.
 - :func:`data_folder` is where kpolicy's data folders are (:mod:`kpolicy.resources`; here, so
-  that a replay, which needs it for the code fingerprint, imports one module less).
+  that a replay, which needs it for the code fingerprint, imports one module less), and
+  :func:`find_config_file` where the configuration is (:mod:`kpolicy.configfile`'s, for the
+  same reason).
 
 Only light modules are imported: a cached run's replay uses this module.
 """
@@ -108,6 +110,31 @@ def find_work_tree(folder: str) -> str | None:
         if parent == current:
             return None
         current = parent
+
+
+CONFIG_NAME = ".kpolicy.yaml"
+
+
+def find_config_file(start: str) -> str | None:
+    """:func:`kpolicy.configfile.find_config` with names as strings (the replay of a cached
+    run's; here, not there: a replay imports this module anyway). The nearest
+    ``.kpolicy.yaml`` upward, else the nearest ``pyproject.toml`` with ``[tool.kpolicy]``."""
+    folder = os.path.realpath(start)  # what Path.resolve() is
+    parents = [folder]
+    while (parent := os.path.dirname(parents[-1])) != parents[-1]:
+        parents.append(parent)
+    for candidate in parents:
+        path = os.path.join(candidate, CONFIG_NAME)
+        if isfile(path):
+            return path
+    for candidate in parents:
+        path = os.path.join(candidate, "pyproject.toml")
+        if isfile(path):
+            from kpolicy.configfile import pyproject_section
+
+            if pyproject_section(path) is not None:
+                return path
+    return None
 
 
 @memo

@@ -457,8 +457,8 @@ def test_a_lint_runs_without_the_cyclic_collector(tmp_path: Path) -> None:
 def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path: Path) -> None:
     """Each module costs a replay its import (finding, reading and running it): outside a git
     work tree the folder walk needs no ignore rules, the code fingerprint finds the data
-    folders with kpolicy.fsutil, and the config file is found without the errors it may
-    raise. Inside one, the ignore rules are read (and honoured, tests/test_repo.py)."""
+    folders with kpolicy.fsutil, and the config file is found by it too, without the errors
+    it may raise. Inside one, the ignore rules are read (and honoured, tests/test_repo.py)."""
     folder = tmp_path / "manifests"
     folder.mkdir()
     path = folder / "d.yaml"
@@ -469,7 +469,13 @@ def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path:
     replayed, again = _imported_by(args, tmp_path)
     assert again == first
     assert {"kpolicy.cache", "kpolicy.discover", "kpolicy.fsutil"} <= replayed
-    assert not replayed & {"kpolicy.gitignore", "kpolicy.errors", "kpolicy.resources"}
+    # the config file is found by kpolicy.fsutil's find_config_file: configfile not imported
+    assert not replayed & {
+        "kpolicy.gitignore",
+        "kpolicy.errors",
+        "kpolicy.resources",
+        "kpolicy.configfile",
+    }
     (tmp_path / ".git").mkdir()
     _, first = _imported_by(args, tmp_path)
     replayed, again = _imported_by(args, tmp_path)
