@@ -234,22 +234,50 @@ def _boundaries(paths: Iterable[str], cwd: str) -> dict[str, str]:
     """The folders a cache must not be in, each with what it is: the repositories around the
     working folder, and each linted path with the repositories around it."""
     found: dict[str, str] = {}
-    for repository in repositories_around(os.path.realpath(cwd)):
+    real_cwd = os.path.realpath(cwd)
+    for repository in repositories_around(real_cwd):
         found.setdefault(repository, "the repository of the working folder")
     for given in paths:
         if given == "-":
             continue
-        real = os.path.realpath(os.path.join(cwd, given))
-        if os.path.isdir(real):
+        real, kind = _resolved(given, cwd, real_cwd)
+        if kind == "folder":
             found.setdefault(real, "the linted folder")
             start = real
-        elif os.path.lexists(real):
+        elif kind == "other":
             start = os.path.dirname(real)
         else:
             continue
         for repository in repositories_around(start):
             found.setdefault(repository, "the linted repository")
     return found
+
+
+def _resolved(given: str, cwd: str, real_cwd: str) -> tuple[str, str]:
+    """``os.path.realpath(os.path.join(cwd, given))`` (``real_cwd``: the working folder's),
+    and what is there: ``folder`` (:func:`os.path.isdir`), ``other`` (it exists otherwise,
+    :func:`os.path.lexists`) or ``absent``.
+
+    A plain name (a command line's options and their values are most of what is asked) or
+    ``.`` is resolved as realpath resolves its last part after the working folder's: one
+    status, not one of every folder of the path again and then two more; anything else by
+    realpath itself."""
+    if given == ".":
+        real = real_cwd
+    elif given and given != ".." and "/" not in given and os.sep not in given and os.name != "nt":
+        real = os.path.join(real_cwd, given)
+        try:
+            status = os.lstat(real)
+        except OSError:  # (a NUL in the name raises ValueError, as realpath's lstat does)
+            return real, "absent"  # realpath's answer too: nothing there to resolve
+        if not stat.S_ISLNK(status.st_mode):
+            return real, "folder" if stat.S_ISDIR(status.st_mode) else "other"
+        real = os.path.realpath(os.path.join(cwd, given))  # a link: realpath follows it
+    else:
+        real = os.path.realpath(os.path.join(cwd, given))
+    if os.path.isdir(real):
+        return real, "folder"
+    return real, "other" if os.path.lexists(real) else "absent"
 
 
 _registered: dict[str, str] = {}  # boundaries of this process's runs (see guard)

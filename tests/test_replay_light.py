@@ -174,3 +174,66 @@ def test_the_code_stamp_takes_each_files_status_relative_to_its_folder(
     # each file (and the broken link, which has none) by its name in its folder's descriptor
     assert sorted(str(path) for path, _ in calls) == sorted([*files, "broken.py"])
     assert all(isinstance(folder, int) for _, folder in calls)
+
+
+def _resolved_as_before(given: str, cwd: str) -> tuple[str, str]:
+    real = os.path.realpath(os.path.join(cwd, given))
+    if os.path.isdir(real):
+        return real, "folder"
+    return real, "other" if os.path.lexists(real) else "absent"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="realpath there is the system's")
+def test_a_linted_path_is_resolved_as_realpath_resolves_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the cache refuses to be inside: every kind of path, from a working folder named
+    as it is, through a link and relatively, is realpath's answer and what is there."""
+    real = tmp_path / "real"
+    (real / "folder").mkdir(parents=True)
+    (real / "file.yaml").write_text("")
+    (tmp_path / "outside").mkdir()
+    (real / "to-folder").symlink_to(real / "folder")
+    (real / "to-file").symlink_to(real / "file.yaml")
+    (real / "to-outside").symlink_to(tmp_path / "outside")
+    (real / "relative").symlink_to("../outside")
+    (real / "broken").symlink_to(real / "absent")
+    (real / "loop").symlink_to(real / "loop")
+    (tmp_path / "alias").symlink_to(real)
+    names = [
+        *("folder", "file.yaml", "to-folder", "to-file", "to-outside", "relative", "broken"),
+        *("loop", "absent", "--format", "json", ".", "..", "", "~", "folder/..", "folder/."),
+        *("./file.yaml", "to-folder/../file.yaml", str(real / "folder"), "absent/..", "a b"),
+    ]
+    monkeypatch.chdir(tmp_path)
+    for cwd in (str(real), str(tmp_path / "alias"), "real", "alias", "alias/folder/.."):
+        real_cwd = os.path.realpath(cwd)
+        for given in names:
+            expected = _resolved_as_before(given, cwd)
+            assert cache_module._resolved(given, cwd, real_cwd) == expected, (cwd, given)
+    assert cache_module._resolved("folder", str(real), str(real)) == (
+        str(real / "folder"),
+        "folder",
+    )
+    with pytest.raises(ValueError):
+        cache_module._resolved("a\0b", str(real), str(real))
+    with pytest.raises(ValueError):
+        _resolved_as_before("a\0b", str(real))
+
+
+def test_a_plain_name_is_resolved_with_one_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not one of every folder above it again: an option of the command line costs one."""
+    calls: list[str] = []
+    real = os.lstat
+
+    def recording(path: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(os.fsdecode(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", recording)
+    for given in ("--format", "json"):
+        calls.clear()
+        assert cache_module._resolved(given, str(tmp_path), str(tmp_path))[1] == "absent"
+        assert calls == [str(tmp_path / given)]
