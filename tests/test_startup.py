@@ -433,6 +433,45 @@ def test_replayed_lint_imports_nothing_of_the_pipeline(tmp_path: Path) -> None:
     assert _offending(replayed, NOT_IN_A_REPLAY) == {}
 
 
+# every module a replay imports beyond the interpreter's own start (site and what it imports):
+# each one costs it finding, reading and running (kpolicy.cache's own the most)
+A_REPLAYS_MODULES = {
+    "kpolicy",
+    "kpolicy.entry",
+    "kpolicy.cache",
+    "kpolicy.fsutil",
+    "kpolicy.discover",
+    "__future__",  # the annotations of those (as strings: cheaper than evaluating them)
+    "gc",  # the entry turns the collector off
+    "errno",
+    "_blake2",  # the MACs and digests, without hashlib (OpenSSL)
+    "_json",  # json's C scanner, without json (re)
+    "_operator",  # compare_digest, without hmac (OpenSSL)
+}
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="CPython's own modules")
+def test_a_replay_imports_exactly_these_modules(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    path = folder / "d.yaml"
+    path.write_text(SMALL_DEPLOYMENT)
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    args = ["lint", "--format", "json", "--fail-on", "never", "manifests"]
+    _, first = _imported_by(args, tmp_path)
+    replayed, again = _imported_by(args, tmp_path)
+    assert again == first
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"KPOLICY_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout.split()
+    assert replayed - set(bare) == A_REPLAYS_MODULES
+
+
 def _collector_after(args: list[str], cwd: Path) -> tuple[bool, int]:
     """Whether the cyclic collector is on when ``kpolicy ARGS`` returns, and how many objects
     it froze."""
