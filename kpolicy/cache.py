@@ -821,7 +821,6 @@ def _file_state(
     path: str,
     known: tuple[str, Signature] | None = None,
     limit: int = DEFAULT_FILE_LIMIT,
-    status: os.stat_result | None = None,
     walked: Signature | None = None,
 ) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
@@ -835,18 +834,16 @@ def _file_state(
     Bytes are hashed a MiB at a time and never past ``limit``: a larger file is refused by the
     run, so its state is its size.
 
-    ``status``: the file's status (through links) that the caller has just taken, as the
-    folder walk does for every file it finds; else it is taken here. ``walked``: the
-    signature of that status, of a regular file (:func:`kpolicy.discover.discover_names`
-    takes them so). Either way a file that is read is judged by the status of its open
-    descriptor.
+    ``walked``: the signature of the file's status (through links, of a regular file) that
+    the caller has just taken, as the folder walk does for every file it finds
+    (:func:`kpolicy.discover.discover_names`); else the status is taken here. Either way a
+    file that is read is judged by the status of its open descriptor.
     """
     try:
         if walked is not None:
             signature = walked
         else:
-            if status is None:
-                status = os.stat(path)
+            status = os.stat(path)
             if not stat.S_ISREG(status.st_mode):
                 return f"mode {stat.S_IFMT(status.st_mode):o}", None
             signature = _signature(status)
@@ -915,8 +912,8 @@ def _unchanged(
     known_stats: object,
 ) -> tuple[dict[str, str | None], dict[str, Signature | None]]:
     """The digests and signatures of the files of ``statuses`` (location: signature, as the
-    walk took them, all regular files) when they are the first files of the recorded state, in its
-    order, each with its recorded signature and a recorded digest: then the recorded digests
+    walk took them, all regular files) when they are the first files of the recorded state,
+    in its order, each with its recorded signature and a recorded digest: then the recorded digests
     (as :func:`_file_state` gives for each, its signature unchanged). Else ({}, {}): the
     caller takes each file's state on its own. ``known_stats``: the recorded signatures (as
     tuples), a list in the order of ``known_files`` or a map of the paths."""
