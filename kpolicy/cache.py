@@ -772,47 +772,59 @@ def _find_spec(name: str) -> Any:
     return search(name, None)
 
 
+# statuses taken relative to an open folder (everywhere but Windows)
+_STAT_AT = os.stat in os.supports_dir_fd and os.scandir in os.supports_fd
+
+
 def _tree_stamp(root: str) -> str:
     """Every file under ``root``, one line each: its path, size and modification time, in the
     order of the paths (``__pycache__`` and temporary files left out; a folder reached twice,
     through a link loop, walked once).
 
-    Each folder is opened once and its files' statuses taken relative to it (as
-    ``os.stat(entry.path)`` would take them, through links: one folder of the path to
-    resolve instead of all of them, and no path made for a file but its line)."""
+    Each folder is opened once and its files' statuses taken relative to it where the system
+    allows (as ``os.stat(entry.path)`` would take them, through links: one folder of the
+    path to resolve instead of all of them)."""
     lines: list[str] = []
     pending = [root]
     visited: set[tuple[int, int]] = set()
     status_of = os.stat
     while pending:
         folder = pending.pop()
+        fd: int | None = None
         try:
-            fd = os.open(folder, _DIR_FLAGS)
+            if _STAT_AT:
+                fd = os.open(folder, _DIR_FLAGS)
+                status = os.fstat(fd)
+            else:
+                status = os.stat(folder)
         except OSError:
+            if fd is not None:
+                os.close(fd)
             continue
         try:
-            status = os.fstat(fd)
             if (status.st_dev, status.st_ino) in visited:
                 continue
             visited.add((status.st_dev, status.st_ino))
-            prefix = folder + "/" if not folder.endswith("/") else folder  # entry.path's
-            with os.scandir(fd) as entries:
+            prefix = folder if folder.endswith("/") else folder + "/"  # what entry.path joins
+            with os.scandir(folder if fd is None else fd) as entries:
                 for entry in entries:
                     name = entry.name
                     if name == "__pycache__" or name.startswith(".tmp-"):
                         continue
                     try:
                         if entry.is_dir():
-                            pending.append(prefix + name)
-                        else:
-                            found = status_of(name, dir_fd=fd)
-                            lines.append(f"{prefix}{name}|{found.st_size}|{found.st_mtime_ns}\n")
+                            pending.append(prefix + name if fd is not None else entry.path)
+                            continue
+                        found = status_of(name, dir_fd=fd) if fd is not None else entry.stat()
+                        path = prefix + name if fd is not None else entry.path
+                        lines.append(f"{path}|{found.st_size}|{found.st_mtime_ns}\n")
                     except OSError:
                         continue
         except OSError:
             continue
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
     lines.sort()
     return "".join(lines)
 

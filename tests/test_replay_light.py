@@ -139,6 +139,7 @@ def _reference_stamp(root: str) -> str:
     return "".join(sorted(lines))
 
 
+@pytest.mark.skipif(not cache_module._STAT_AT, reason="no statuses relative to a folder here")
 def test_the_code_stamp_takes_each_files_status_relative_to_its_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,6 +159,9 @@ def test_the_code_stamp_takes_each_files_status_relative_to_its_folder(
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "far.py").write_text("")
     assert cache_module._tree_stamp(str(root)) == _reference_stamp(str(root))
+    with monkeypatch.context() as patched:  # where statuses cannot be taken relative to a folder
+        patched.setattr(cache_module, "_STAT_AT", False)
+        assert cache_module._tree_stamp(str(root)) == _reference_stamp(str(root))
     calls: list[tuple[object, object]] = []
     real = os.stat
 
