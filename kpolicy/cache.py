@@ -35,27 +35,32 @@ module imports only the standard library's light modules.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import functools
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterable, Sequence
 
+from kpolicy.discover import Signature
+from kpolicy.discover import signature as _signature
 from kpolicy.fsutil import (
     NOFOLLOW,
     NotRegular,
     Output,
     OutputError,
+    find_config_file,
     inside,
     isfile,
     lexists,
+    memo,
     open_regular,
+    read_at_most,
 )
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
+    # not at run time: collections.abc imports collections (with contextlib and functools,
+    # which a replay does without too, a tenth of a replay above the interpreter's start)
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path  # not at run time: 4 ms of a replay, with urllib and ipaddress
     from typing import Any
 
@@ -210,7 +215,7 @@ def _is_git_dir(folder: str) -> bool:
     )
 
 
-@functools.cache
+@memo
 def repositories_around(folder: str) -> tuple[str, ...]:
     """Every folder at or above ``folder`` (a real, absolute path) that is the top of a git
     working tree (it holds ``.git``) or a repository itself (bare)."""
@@ -229,22 +234,50 @@ def _boundaries(paths: Iterable[str], cwd: str) -> dict[str, str]:
     """The folders a cache must not be in, each with what it is: the repositories around the
     working folder, and each linted path with the repositories around it."""
     found: dict[str, str] = {}
-    for repository in repositories_around(os.path.realpath(cwd)):
+    real_cwd = os.path.realpath(cwd)
+    for repository in repositories_around(real_cwd):
         found.setdefault(repository, "the repository of the working folder")
     for given in paths:
         if given == "-":
             continue
-        real = os.path.realpath(os.path.join(cwd, given))
-        if os.path.isdir(real):
+        real, kind = _resolved(given, cwd, real_cwd)
+        if kind == "folder":
             found.setdefault(real, "the linted folder")
             start = real
-        elif os.path.lexists(real):
+        elif kind == "other":
             start = os.path.dirname(real)
         else:
             continue
         for repository in repositories_around(start):
             found.setdefault(repository, "the linted repository")
     return found
+
+
+def _resolved(given: str, cwd: str, real_cwd: str) -> tuple[str, str]:
+    """``os.path.realpath(os.path.join(cwd, given))`` (``real_cwd``: the working folder's),
+    and what is there: ``folder`` (:func:`os.path.isdir`), ``other`` (it exists otherwise,
+    :func:`os.path.lexists`) or ``absent``.
+
+    A plain name (a command line's options and their values are most of what is asked) or
+    ``.`` is resolved as realpath resolves its last part after the working folder's: one
+    status, not one of every folder of the path again and then two more; anything else by
+    realpath itself."""
+    if given == ".":
+        real = real_cwd
+    elif given and given != ".." and "/" not in given and os.sep not in given and os.name != "nt":
+        real = os.path.join(real_cwd, given)
+        try:
+            status = os.lstat(real)
+        except OSError:  # (a NUL in the name raises ValueError, as realpath's lstat does)
+            return real, "absent"  # realpath's answer too: nothing there to resolve
+        if not stat.S_ISLNK(status.st_mode):
+            return real, "folder" if stat.S_ISDIR(status.st_mode) else "other"
+        real = os.path.realpath(os.path.join(cwd, given))  # a link: realpath follows it
+    else:
+        real = os.path.realpath(os.path.join(cwd, given))
+    if os.path.isdir(real):
+        return real, "folder"
+    return real, "other" if os.path.lexists(real) else "absent"
 
 
 _registered: dict[str, str] = {}  # boundaries of this process's runs (see guard)
@@ -467,8 +500,10 @@ class CacheFolder:
                 except FileNotFoundError:
                     if not create:
                         raise
-                    with contextlib.suppress(FileExistsError):
+                    try:  # noqa: SIM105 - contextlib is not imported by a replay
                         os.mkdir(part, 0o700, dir_fd=fd)
+                    except FileExistsError:
+                        pass
                     child = os.open(part, _DIR_FLAGS | NOFOLLOW, dir_fd=fd)
                 os.close(fd)
                 fd = child
@@ -513,8 +548,10 @@ class CacheFolder:
         )
 
     def _unlink(self, name: str, fd: int | None, folder: str | None = None) -> None:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib is not imported by a replay
             os.unlink(self._path(name, folder), dir_fd=fd if fd is not None else self._fd)
+        except OSError:
+            pass
 
     # -- entries ---------------------------------------------------------------------------
 
@@ -526,12 +563,13 @@ class CacheFolder:
         hasher.update(payload)
         return hasher.digest()
 
-    def _verified(self, purpose: bytes, name: str, raw: bytes) -> bytes | None:
-        if len(raw) <= _MAC_HEX or raw[_MAC_HEX : _MAC_HEX + 1] != b"\n":
+    def _verified(self, purpose: bytes, name: str, raw: tuple[bytes, bytes]) -> bytes | None:
+        """The payload of an entry read by :meth:`_raw` when its MAC is valid, else None."""
+        head, payload = raw
+        if len(head) != _MAC_HEX + 1 or head[_MAC_HEX:] != b"\n":
             return None
-        payload = raw[_MAC_HEX + 1 :]
         expected = self.mac(purpose, name, payload).hex().encode()
-        return payload if compare_digest(raw[:_MAC_HEX], expected) else None
+        return payload if compare_digest(head[:_MAC_HEX], expected) else None
 
     def read(
         self, folder: str, name: str, purpose: bytes, expected: str | None = None
@@ -556,7 +594,7 @@ class CacheFolder:
                 wanted = expected.encode("ascii")
             except UnicodeError:
                 return None
-            if len(wanted) != _MAC_HEX or not compare_digest(raw[:_MAC_HEX], wanted):
+            if len(wanted) != _MAC_HEX or not compare_digest(raw[0][:_MAC_HEX], wanted):
                 return None
         return self._verified(purpose, name, raw)
 
@@ -636,20 +674,29 @@ class CacheFolder:
                 os.close(fd)
         return removed
 
-    def _raw(self, name: str, fd: int | None, folder: str) -> bytes | None:
+    def _raw(self, name: str, fd: int | None, folder: str) -> tuple[bytes, bytes] | None:
         """The bytes of ``name`` in ``folder`` (opened as ``fd``, or the cache's own) when it
-        is a plain file (not followed) no larger than an entry may be, else None."""
-        from kpolicy.fsutil import read_regular
-
+        is a plain file (not followed) no larger than an entry may be, else None: as its
+        first line's bytes (the MAC, where it is one) and the rest (the payload), read apart.
+        Slicing the payload off the whole would copy it: a report's pages, touched afresh,
+        were a twentieth of a replay."""
         try:
-            return read_regular(
-                self._path(name, folder),
-                MAX_ENTRY_BYTES,
-                NOFOLLOW,
-                fd if fd is not None else self._fd,
+            opened, status = open_regular(
+                self._path(name, folder), NOFOLLOW, fd if fd is not None else self._fd
             )
         except (OSError, ValueError):
             return None
+        with os.fdopen(opened, "rb", buffering=0) as handle:
+            if status.st_size > MAX_ENTRY_BYTES:
+                return None
+            try:
+                head = read_at_most(handle, _MAC_HEX)  # read at most a byte past the limit
+                payload = read_at_most(handle, MAX_ENTRY_BYTES - len(head))
+            except (OSError, ValueError):
+                return None
+        if len(head) + len(payload) > MAX_ENTRY_BYTES:  # grew, or a size the system does not know
+            return None
+        return head, payload
 
     def _remove_own(self, name: str, purpose: bytes, fd: int | None, folder: str) -> bool:
         """Delete ``name`` when it is a plain file (not followed) with a valid MAC for
@@ -681,13 +728,11 @@ _RACY_NS = 2_000_000_000
 _DEPENDENCIES = ("yaml", "_yaml", "jsonschema", "referencing", "typer", "click")
 
 
-@functools.cache  # kpolicy's files do not change during a run
+@memo  # kpolicy's files do not change during a run
 def code_fingerprint() -> str:
     """kpolicy's own files (code, rules, schemas) and the libraries that shape its output,
     by name, size and modification time: an edit (in place too: a folder's time does not
     change then), an upgrade or a reinstall changes it."""
-    import importlib.util
-
     from kpolicy.fsutil import data_folder  # kpolicy.resources's, one import less
 
     package = os.path.dirname(os.path.realpath(__file__))
@@ -697,7 +742,7 @@ def code_fingerprint() -> str:
         hasher.update(_tree_stamp(root).encode("utf-8", "surrogateescape"))
     for name in _DEPENDENCIES:
         try:
-            spec = importlib.util.find_spec(name)
+            spec = _find_spec(name)
         except (ImportError, ValueError):
             spec = None
         origin = spec.origin if spec is not None else None
@@ -710,54 +755,85 @@ def code_fingerprint() -> str:
     return hasher.hexdigest()
 
 
+def _find_spec(name: str) -> Any:
+    """:func:`importlib.util.find_spec` of a top-level module, by the function it calls (the
+    import system's own search of ``sys.meta_path``), without importing importlib.util:
+    with contextlib, functools and collections, its imports, a tenth of a replay above the
+    interpreter's start. A module imported already is its ``__spec__`` (None where
+    find_spec raises ValueError: the caller takes either as no module)."""
+    if name in sys.modules:
+        module = sys.modules[name]
+        return None if module is None else getattr(module, "__spec__", None)
+    search = getattr(sys.modules.get("_frozen_importlib"), "_find_spec", None)
+    if search is None:  # pragma: no cover - another Python implementation
+        import importlib.util
+
+        return importlib.util.find_spec(name)
+    return search(name, None)
+
+
+# statuses taken relative to an open folder (everywhere but Windows)
+_STAT_AT = os.stat in os.supports_dir_fd and os.scandir in os.supports_fd
+
+
 def _tree_stamp(root: str) -> str:
     """Every file under ``root``, one line each: its path, size and modification time, in the
     order of the paths (``__pycache__`` and temporary files left out; a folder reached twice,
-    through a link loop, walked once)."""
+    through a link loop, walked once).
+
+    Each folder is opened once and its files' statuses taken relative to it where the system
+    allows (as ``os.stat(entry.path)`` would take them, through links: one folder of the
+    path to resolve instead of all of them)."""
     lines: list[str] = []
     pending = [root]
     visited: set[tuple[int, int]] = set()
+    status_of = os.stat
     while pending:
         folder = pending.pop()
+        fd: int | None = None
         try:
-            status = os.stat(folder)
+            if _STAT_AT:
+                fd = os.open(folder, _DIR_FLAGS)
+                status = os.fstat(fd)
+            else:
+                status = os.stat(folder)
         except OSError:
+            if fd is not None:
+                os.close(fd)
             continue
-        if (status.st_dev, status.st_ino) in visited:
-            continue
-        visited.add((status.st_dev, status.st_ino))
         try:
-            with os.scandir(folder) as entries:
+            if (status.st_dev, status.st_ino) in visited:
+                continue
+            visited.add((status.st_dev, status.st_ino))
+            prefix = folder if folder.endswith("/") else folder + "/"  # what entry.path joins
+            with os.scandir(folder if fd is None else fd) as entries:
                 for entry in entries:
                     name = entry.name
                     if name == "__pycache__" or name.startswith(".tmp-"):
                         continue
                     try:
                         if entry.is_dir():
-                            pending.append(entry.path)
-                        else:
-                            found = entry.stat()
-                            lines.append(f"{entry.path}|{found.st_size}|{found.st_mtime_ns}\n")
+                            pending.append(prefix + name if fd is not None else entry.path)
+                            continue
+                        found = status_of(name, dir_fd=fd) if fd is not None else entry.stat()
+                        path = prefix + name if fd is not None else entry.path
+                        lines.append(f"{path}|{found.st_size}|{found.st_mtime_ns}\n")
                     except OSError:
                         continue
         except OSError:
             continue
+        finally:
+            if fd is not None:
+                os.close(fd)
     lines.sort()
     return "".join(lines)
-
-
-Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
-
-
-def _signature(status: os.stat_result) -> Signature:
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
 
 
 def _file_state(
     path: str,
     known: tuple[str, Signature] | None = None,
     limit: int = DEFAULT_FILE_LIMIT,
-    status: os.stat_result | None = None,
+    walked: Signature | None = None,
 ) -> tuple[str | None, Signature | None]:
     """(digest of the bytes or None when unreadable, the file's signature), from one open file.
 
@@ -770,16 +846,19 @@ def _file_state(
     Bytes are hashed a MiB at a time and never past ``limit``: a larger file is refused by the
     run, so its state is its size.
 
-    ``status``: the file's status (through links) that the caller has just taken, as the
-    folder walk does for every file it finds; else it is taken here. Either way a file that
-    is read is judged by the status of its open descriptor.
+    ``walked``: the signature of the file's status (through links, of a regular file) that
+    the caller has just taken, as the folder walk does for every file it finds
+    (:func:`kpolicy.discover.discover_names`); else the status is taken here. Either way a
+    file that is read is judged by the status of its open descriptor.
     """
     try:
-        if status is None:
+        if walked is not None:
+            signature = walked
+        else:
             status = os.stat(path)
-        if not stat.S_ISREG(status.st_mode):
-            return f"mode {stat.S_IFMT(status.st_mode):o}", None
-        signature = _signature(status)
+            if not stat.S_ISREG(status.st_mode):
+                return f"mode {stat.S_IFMT(status.st_mode):o}", None
+            signature = _signature(status)
         if known is not None and tuple(known[1]) == signature:
             return known[0], signature
         fd, status = open_regular(path)
@@ -840,13 +919,13 @@ def _described_all(items: Sequence[Input | str]) -> list[str | list[object]]:
 
 
 def _unchanged(
-    statuses: dict[str, os.stat_result],
+    statuses: dict[str, Signature],
     known_files: dict[str, object],
     known_stats: object,
 ) -> tuple[dict[str, str | None], dict[str, Signature | None]]:
-    """The digests and signatures of the files of ``statuses`` (location: status, as the walk
-    took them, all regular files) when they are the first files of the recorded state, in its
-    order, each with its recorded signature and a recorded digest: then the recorded digests
+    """The digests and signatures of the files of ``statuses`` (location: signature, as the
+    walk took them, all regular files) when they are the first files of the recorded state,
+    in its order, each with its recorded signature and a recorded digest: then the recorded digests
     (as :func:`_file_state` gives for each, its signature unchanged). Else ({}, {}): the
     caller takes each file's state on its own. ``known_stats``: the recorded signatures (as
     tuples), a list in the order of ``known_files`` or a map of the paths."""
@@ -861,9 +940,7 @@ def _unchanged(
         known_stats = [known_stats.get(path) for path in paths]
     if not isinstance(known_stats, list) or len(known_stats) < count:
         return {}, {}
-    signatures = [
-        (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in statuses.values()
-    ]
+    signatures = list(statuses.values())
     if known_stats[:count] != signatures:  # tuples: a list, None or another row differs
         return {}, {}
     digests = list(known_files.values())[:count]
@@ -1070,17 +1147,15 @@ class RunCache:
         limit = limit if isinstance(limit, int) and limit > 0 else DEFAULT_FILE_LIMIT
         config_path = spec.get("config")
         if config_path is None:
-            from kpolicy.configfile import find_config_file
-
             config_path = find_config_file(self.cwd)
         exclude = names(spec.get("exclude"))
         base = spec.get("exclude_base")
         base = base if isinstance(base, str) else None
         force_exclude = spec.get("force_exclude") is True
         ignore_files = spec.get("ignore_files") is not False
-        # the status of each file found, as discovery took it to decide that it is a regular
-        # file: compared with the recorded signature without a second stat
-        statuses: dict[str, os.stat_result] = {}
+        # the signature of each file found, from the status discovery took to decide that it
+        # is a regular file: compared with the recorded signature without a second stat
+        statuses: dict[str, Signature] = {}
         inputs, input_errors = discover(
             names(spec.get("paths")),
             exclude,
@@ -1088,7 +1163,7 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
-            statuses=statuses,
+            signatures=statuses,
         )
         context, context_errors = discover(
             names(spec.get("context")),
@@ -1096,7 +1171,7 @@ class RunCache:
             base=base,
             force_exclude=force_exclude,
             ignore_files=ignore_files,
-            statuses=statuses,
+            signatures=statuses,
         )
         files: dict[str, str | None] = {}
         self._stats = {}
@@ -1109,7 +1184,7 @@ class RunCache:
             # add below decides for each, file by file)
             files, self._stats = _unchanged(statuses, known_files, given_stats)
 
-        def add(path: str, size_limit: int, status: os.stat_result | None = None) -> None:
+        def add(path: str, size_limit: int, walked: Signature | None = None) -> None:
             nonlocal known_stats
             if path in files:
                 return
@@ -1121,7 +1196,7 @@ class RunCache:
             hint = None
             if isinstance(before, str) and isinstance(signature, tuple) and len(signature) == 5:
                 hint = (before, signature)
-            state, current = _file_state(path, hint, size_limit, status)
+            state, current = _file_state(path, hint, size_limit, walked=walked)
             files[path] = state
             self._stats[path] = current
 

@@ -2,20 +2,21 @@
 ``pyproject.toml`` with a ``[tool.kpolicy]`` table.
 
 Kept apart from :mod:`kpolicy.config` (which builds and validates a configuration) because the
-cache replay of :mod:`kpolicy.entry` needs only the path, before anything heavy is imported.
+cache replay of :mod:`kpolicy.entry` needs only the path, before anything heavy is imported
+(:func:`find_config_file`, which is :mod:`kpolicy.fsutil`'s: a replay imports only that).
 """
 
 from __future__ import annotations
 
 import os
 
-from kpolicy.fsutil import isfile  # os.path.isfile, without a status of each absent path
+# find_config_file is kpolicy.fsutil's: a replay needs it, and one module less to import
+from kpolicy.fsutil import CONFIG_NAME as CONFIG_NAME
+from kpolicy.fsutil import find_config_file as find_config_file
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
     from pathlib import Path  # not at run time: a replay does without pathlib (4 ms)
-
-CONFIG_NAME = ".kpolicy.yaml"
 
 
 def find_config(start: str | Path) -> Path | None:
@@ -26,23 +27,6 @@ def find_config(start: str | Path) -> Path | None:
     from pathlib import Path
 
     return Path(found)
-
-
-def find_config_file(start: str) -> str | None:
-    """:func:`find_config` with names as strings (the replay of a cached run's)."""
-    folder = os.path.realpath(start)  # what Path.resolve() is
-    parents = [folder]
-    while (parent := os.path.dirname(parents[-1])) != parents[-1]:
-        parents.append(parent)
-    for candidate in parents:
-        path = os.path.join(candidate, CONFIG_NAME)
-        if isfile(path):
-            return path
-    for candidate in parents:
-        path = os.path.join(candidate, "pyproject.toml")
-        if isfile(path) and pyproject_section(path) is not None:
-            return path
-    return None
 
 
 def pyproject_section(path: str | Path) -> dict[str, object] | None:

@@ -10,6 +10,7 @@ TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this n
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
+    from typing import Any
 
     from kpolicy.gitignore import IgnoreRules
 
@@ -234,12 +235,15 @@ def discover_names(
     base: str | None = None,
     force_exclude: bool = False,
     ignore_files: bool = True,
-    statuses: dict[str, os.stat_result] | None = None,
+    signatures: dict[str, Signature] | None = None,
 ) -> tuple[list[Input | str], list[str]]:
     """:func:`discover`, where a file found by walking a folder is its name (a string: what
     its Input's ``display`` and ``location`` would be, not named on the command line) instead
     of an :class:`Input`: the run cache's, which reads no more of it, and for which making
-    an object a file is a sixth of a replayed run's walk."""
+    an object a file is a sixth of a replayed run's walk. ``signatures``: what
+    ``statuses`` would hold, each status as the run cache compares it (:func:`signature`),
+    taken as the walk goes: a status kept for every file was a third of the pages a
+    replay's walk touched afresh."""
     return _discover(
         paths,
         exclude,
@@ -247,9 +251,17 @@ def discover_names(
         base=base,
         force_exclude=force_exclude,
         ignore_files=ignore_files,
-        statuses=statuses,
+        statuses=signatures,
         as_names=True,
     )
+
+
+Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+
+
+def signature(status: os.stat_result) -> Signature:
+    """A file's status as the run cache compares it: a change of any of these is a change."""
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
 
 
 def _discover(
@@ -262,10 +274,11 @@ def _discover(
     force_exclude: bool = False,
     ignore_files: bool = True,
     read: list[str] | None = None,
-    statuses: dict[str, os.stat_result] | None = None,
+    statuses: dict[str, Any] | None = None,
     as_names: bool = False,
 ) -> tuple[list[Input | str], list[str]]:
-    """:func:`discover`; with ``as_names``, :func:`discover_names`."""
+    """:func:`discover`; with ``as_names``, :func:`discover_names` (``statuses`` then takes
+    signatures)."""
     patterns = tuple(exclude)
     files: list[Input | str] = []
     errors: list[str] = []
@@ -311,7 +324,7 @@ def _discover(
                 seen.add(identity)
                 files.append(Input(given, given, size=status.st_size))
                 if statuses is not None:
-                    statuses[given] = status
+                    statuses[given] = signature(status) if as_names else status
         else:
             errors.append(f"{given}: not a regular file or folder")
     return files, errors
@@ -326,7 +339,7 @@ def _walk(
     base: str | None,
     skipped: list[Skipped],
     ignore: IgnoreRules | None = None,
-    statuses: dict[str, os.stat_result] | None = None,
+    statuses: dict[str, Any] | None = None,
     as_names: bool = False,
 ) -> None:
     visited_dirs: set[str] = set()
@@ -409,11 +422,20 @@ def _walk(
                     identity: tuple[int, int] | str = (found.st_dev, found.st_ino)
                     if identity not in seen:
                         seen.add(identity)
-                        files.append(
-                            display if as_names else Input(display, display, False, found.st_size)
-                        )
-                        if statuses is not None:
-                            statuses[display] = found
+                        if not as_names:
+                            files.append(Input(display, display, False, found.st_size))
+                            if statuses is not None:
+                                statuses[display] = found
+                        else:
+                            files.append(display)
+                            if statuses is not None:  # signature(found), without the call
+                                statuses[display] = (
+                                    found.st_size,
+                                    found.st_mtime_ns,
+                                    found.st_ctime_ns,
+                                    found.st_ino,
+                                    found.st_dev,
+                                )
                     continue
                 status = found
             if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):
@@ -440,7 +462,7 @@ def _walk(
                 else Input(display, display, explicit=False, size=status.st_size)
             )
             if statuses is not None:
-                statuses[display] = status
+                statuses[display] = signature(status) if as_names else status
 
 
 def _shown(path: str, top: str) -> str:

@@ -9,22 +9,47 @@
   link committed in place of ``kpolicy.sarif`` cannot redirect the report to a file outside.
 - :func:`tree_files` lists the files of a folder without following links that leave it.
 - :func:`data_folder` is where kpolicy's data folders are (:mod:`kpolicy.resources`; here, so
-  that a replay, which needs it for the code fingerprint, imports one module less).
+  that a replay, which needs it for the code fingerprint, imports one module less), and
+  :func:`find_config_file` where the configuration is (:mod:`kpolicy.configfile`'s, for the
+  same reason).
 
 Only light modules are imported: a cached run's replay uses this module.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-from functools import cache
 
 TYPE_CHECKING = False  # importing typing costs a replay 2 ms; mypy takes this name as True
 if TYPE_CHECKING:
+    import functools
     from collections.abc import Iterator
     from typing import IO, TextIO
+
+    memo = functools.cache
+else:
+
+    def memo(function):
+        """:func:`functools.cache` (with ``cache_clear``) without importing functools: a
+        replay imports this module, and functools with collections, its import, are a
+        tenth of a replay's time above the interpreter's start."""
+        results = {}
+
+        def cached(*args):
+            try:
+                return results[args]
+            except KeyError:
+                value = results[args] = function(*args)
+                return value
+
+        cached.cache_clear = results.clear
+        cached.__wrapped__ = function
+        cached.__doc__ = function.__doc__
+        cached.__name__ = function.__name__
+        cached.__qualname__ = function.__qualname__
+        return cached
+
 
 _CHUNK = 1 << 20
 # a descriptor that never blocks on open (FIFO), never becomes a controlling terminal, and is
@@ -87,7 +112,32 @@ def find_work_tree(folder: str) -> str | None:
         current = parent
 
 
-@cache
+CONFIG_NAME = ".kpolicy.yaml"
+
+
+def find_config_file(start: str) -> str | None:
+    """:func:`kpolicy.configfile.find_config` with names as strings (the replay of a cached
+    run's; here, not there: a replay imports this module anyway). The nearest
+    ``.kpolicy.yaml`` upward, else the nearest ``pyproject.toml`` with ``[tool.kpolicy]``."""
+    folder = os.path.realpath(start)  # what Path.resolve() is
+    parents = [folder]
+    while (parent := os.path.dirname(parents[-1])) != parents[-1]:
+        parents.append(parent)
+    for candidate in parents:
+        path = os.path.join(candidate, CONFIG_NAME)
+        if isfile(path):
+            return path
+    for candidate in parents:
+        path = os.path.join(candidate, "pyproject.toml")
+        if isfile(path):
+            from kpolicy.configfile import pyproject_section
+
+            if pyproject_section(path) is not None:
+                return path
+    return None
+
+
+@memo
 def data_folder(name: str) -> str:
     """``rules`` or ``schemas`` (:func:`kpolicy.resources.data_dir` as a string, a replay's,
     without pathlib): packaged under ``kpolicy/_data`` in a wheel, else the checkout."""
@@ -289,16 +339,20 @@ class Output:
             raise OutputError(f"{self.path}: cannot write: {_reason(exc)}") from None
 
     def abort(self) -> None:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - contextlib is not imported by a replay
             self.stream.close()
+        except OSError:
+            pass
         if self._temporary is not None:
             _unlink(self._temporary)
             self._temporary = None
 
 
 def _unlink(path: str) -> None:
-    with contextlib.suppress(OSError):
+    try:  # noqa: SIM105 - contextlib is not imported by a replay
         os.unlink(path)
+    except OSError:
+        pass
 
 
 def _reason(exc: BaseException) -> str:

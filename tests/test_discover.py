@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kpolicy.discover import Input, discover, discover_names
+from kpolicy.discover import Input, discover, discover_names, signature
 from kpolicy.model import Limits
 from tests.test_cli import run
 
@@ -229,18 +229,31 @@ def test_discover_names_gives_walked_files_as_their_names(
 ) -> None:
     """The run cache's walk: each file found in a folder is its name (its Input's display
     and location), the files named and stdin are their Inputs, in discover's order, with
-    the same errors and statuses."""
+    the same errors, and the signatures of the same statuses (taken as the walk goes, not
+    each status kept)."""
     monkeypatch.chdir(_tree(tmp_path))
     (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
-    paths = ["a", "-", "a/notes.txt", "missing"]
+    (tmp_path / "a" / "link.yaml").symlink_to("two.yml")
+    paths = ["a", "-", "a/notes.txt", "missing", "a/one.yaml"]
     statuses: dict[str, os.stat_result] = {}
     files, errors = discover(paths, [], "<in>", statuses=statuses)
-    named_statuses: dict[str, os.stat_result] = {}
-    names, named_errors = discover_names(paths, [], "<in>", statuses=named_statuses)
+    signatures: dict[str, tuple[int, int, int, int, int]] = {}
+    names, named_errors = discover_names(paths, [], "<in>", signatures=signatures)
     assert named_errors == errors == ["missing: no such file or directory"]
     assert names == [f.display if not f.explicit else f for f in files]
-    assert names[:2] == ["a/one.yaml", "a/two.yml"] and isinstance(names[2], Input)
-    assert named_statuses == statuses and list(named_statuses) == list(statuses)
+    # link.yaml (sorted first) stands for two.yml: the walk's second status, through the link
+    assert names[:2] == ["a/link.yaml", "a/one.yaml"] and isinstance(names[2], Input)
+    assert list(signatures) == list(statuses) == ["a/link.yaml", "a/one.yaml", "a/notes.txt"]
+    assert signatures == {path: signature(status) for path, status in statuses.items()}
+    assert all(type(row) is tuple for row in signatures.values())
+    status = os.stat("a/two.yml")
+    assert signatures["a/link.yaml"] == (
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+        status.st_ino,
+        status.st_dev,
+    )
 
 
 def test_a_discovered_file_is_read_without_a_second_status(

@@ -410,6 +410,10 @@ NOT_IN_A_REPLAY = {
     "json": "entries are read by json's C scanner (_json): json compiles regular expressions",
     "re": "no pattern is matched (json, fnmatch and pathlib imported it)",
     "enum": "re's",
+    "contextlib": "with functools and collections: a tenth of a replay above the interpreter",
+    "functools": "contextlib's and collections.abc's (kpolicy.fsutil.memo is its cache)",
+    "collections": "collections.abc's: the annotations' names are imported for mypy only",
+    "importlib.util": "the code fingerprint finds its dependencies by the import system's search",
 }
 
 
@@ -427,6 +431,45 @@ def test_replayed_lint_imports_nothing_of_the_pipeline(tmp_path: Path) -> None:
     replayed, again = _imported_by(args, tmp_path)
     assert again == first
     assert _offending(replayed, NOT_IN_A_REPLAY) == {}
+
+
+# every module a replay imports beyond the interpreter's own start (site and what it imports):
+# each one costs it finding, reading and running (kpolicy.cache's own the most)
+A_REPLAYS_MODULES = {
+    "kpolicy",
+    "kpolicy.entry",
+    "kpolicy.cache",
+    "kpolicy.fsutil",
+    "kpolicy.discover",
+    "__future__",  # the annotations of those (as strings: cheaper than evaluating them)
+    "gc",  # the entry turns the collector off
+    "errno",
+    "_blake2",  # the MACs and digests, without hashlib (OpenSSL)
+    "_json",  # json's C scanner, without json (re)
+    "_operator",  # compare_digest, without hmac (OpenSSL)
+}
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="CPython's own modules")
+def test_a_replay_imports_exactly_these_modules(tmp_path: Path) -> None:
+    folder = tmp_path / "manifests"
+    folder.mkdir()
+    path = folder / "d.yaml"
+    path.write_text(SMALL_DEPLOYMENT)
+    os.utime(path, (time.time() - 3600, time.time() - 3600))
+    args = ["lint", "--format", "json", "--fail-on", "never", "manifests"]
+    _, first = _imported_by(args, tmp_path)
+    replayed, again = _imported_by(args, tmp_path)
+    assert again == first
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"KPOLICY_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout.split()
+    assert replayed - set(bare) == A_REPLAYS_MODULES
 
 
 def _collector_after(args: list[str], cwd: Path) -> tuple[bool, int]:
@@ -453,8 +496,8 @@ def test_a_lint_runs_without_the_cyclic_collector(tmp_path: Path) -> None:
 def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path: Path) -> None:
     """Each module costs a replay its import (finding, reading and running it): outside a git
     work tree the folder walk needs no ignore rules, the code fingerprint finds the data
-    folders with kpolicy.fsutil, and the config file is found without the errors it may
-    raise. Inside one, the ignore rules are read (and honoured, tests/test_repo.py)."""
+    folders with kpolicy.fsutil, and the config file is found by it too, without the errors
+    it may raise. Inside one, the ignore rules are read (and honoured, tests/test_repo.py)."""
     folder = tmp_path / "manifests"
     folder.mkdir()
     path = folder / "d.yaml"
@@ -465,7 +508,13 @@ def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path:
     replayed, again = _imported_by(args, tmp_path)
     assert again == first
     assert {"kpolicy.cache", "kpolicy.discover", "kpolicy.fsutil"} <= replayed
-    assert not replayed & {"kpolicy.gitignore", "kpolicy.errors", "kpolicy.resources"}
+    # the config file is found by kpolicy.fsutil's find_config_file: configfile not imported
+    assert not replayed & {
+        "kpolicy.gitignore",
+        "kpolicy.errors",
+        "kpolicy.resources",
+        "kpolicy.configfile",
+    }
     (tmp_path / ".git").mkdir()
     _, first = _imported_by(args, tmp_path)
     replayed, again = _imported_by(args, tmp_path)
