@@ -61,7 +61,7 @@ typedef struct {
     Py_ssize_t size, capacity;
 } Records;
 
-static PyObject *array_type = NULL; /* array.array */
+static PyObject *array_type = NULL; /* array.array, imported when first needed */
 
 enum { FAIL = -1, OK = 0 };
 
@@ -431,6 +431,19 @@ records_array(const Records *records)
         int *numbers = (int *)out;
         for (Py_ssize_t i = 0; i < size; i++)
             numbers[i] = (int)records->data[i];
+    }
+    if (array_type == NULL) {
+        /* imported here, at the first document loaded, not when the module is: with the
+         * collections it imports, ~1 ms of a cached run, which loads no YAML */
+        PyObject *array_module = PyImport_ImportModule("array");
+        if (array_module != NULL) {
+            array_type = PyObject_GetAttrString(array_module, "array");
+            Py_DECREF(array_module);
+        }
+        if (array_type == NULL) {
+            Py_DECREF(bytes);
+            return NULL;
+        }
     }
     PyObject *result = PyObject_CallFunction(array_type, "sO", narrow ? "H" : "i", bytes);
     Py_DECREF(bytes);
@@ -1711,15 +1724,6 @@ module_exec(PyObject *module)
         return -1;
     if (PyType_Ready(&ChunkIteratorType) < 0)
         return -1;
-    if (array_type == NULL) {
-        PyObject *array_module = PyImport_ImportModule("array");
-        if (array_module == NULL)
-            return -1;
-        array_type = PyObject_GetAttrString(array_module, "array");
-        Py_DECREF(array_module);
-        if (array_type == NULL)
-            return -1;
-    }
     return 0;
 }
 

@@ -1185,3 +1185,16 @@ def test_an_extension_built_before_the_chunk_helpers_leaves_the_split_to_python(
     monkeypatch.setattr(load, "_c_chunks", None)
     monkeypatch.setattr(load, "_c_node_bound", None)
     assert repr(_loaded(text)) == repr(expected)
+
+
+@needs_extension
+def test_importing_the_extension_leaves_the_array_module_to_the_first_document() -> None:
+    """array (with the collections it imports, ~1 ms) is imported when the first document's
+    records are packed, not with the module: a cached run imports the extension for its
+    folder walks and loads no YAML."""
+    check = (
+        "import sys; import kpolicy._cload as c; before = 'array' in sys.modules; "
+        "[(_, records)] = c.load_chunk('a: 1\\n', 0, 100, 100, int, float); "
+        "print(before, 'array' in sys.modules, type(records).__name__)"
+    )
+    assert _python(check) == "False True array"
