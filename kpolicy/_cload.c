@@ -1680,6 +1680,409 @@ arenas_populated(PyObject *module, PyObject *unused)
     return PyBool_FromLong(arenas_are_populated());
 }
 
+/* ---------------------------------------------------------------------------------------
+ * The per-folder work of a cached run's two walks, most of its time above the interpreter's
+ * start: kpolicy.cache._tree_stamp's (stamp_folder) and kpolicy.discover._walk's common case
+ * (list_folder). Python keeps every rule, and its own code stays the fallback (without the
+ * extension, with KPOLICY_PURE_PYTHON, on another system); tests/test_cload_walk.py holds
+ * the two to the same results on generated trees. Linux only (st_mtim, d_type). */
+#ifdef __linux__
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NS_PER_S 1000000000LL
+
+/* A time as os.stat_result's *_ns: seconds * 10**9 + nanoseconds (exact past 64 bits too). */
+static PyObject *
+time_ns(const struct timespec *when)
+{
+    long long ns;
+    if (!__builtin_mul_overflow((long long)when->tv_sec, NS_PER_S, &ns) &&
+        !__builtin_add_overflow(ns, (long long)when->tv_nsec, &ns))
+        return PyLong_FromLongLong(ns);
+    PyObject *seconds = PyLong_FromLongLong((long long)when->tv_sec);
+    PyObject *factor = PyLong_FromLongLong(NS_PER_S);
+    PyObject *nanos = PyLong_FromLong((long)when->tv_nsec);
+    PyObject *scaled = NULL, *result = NULL;
+    if (seconds != NULL && factor != NULL && nanos != NULL)
+        scaled = PyNumber_Multiply(seconds, factor);
+    if (scaled != NULL)
+        result = PyNumber_Add(scaled, nanos);
+    Py_XDECREF(seconds);
+    Py_XDECREF(factor);
+    Py_XDECREF(nanos);
+    Py_XDECREF(scaled);
+    return result;
+}
+
+/* (st_dev, st_ino) as os.stat_result has them (posixmodule.c: the device as a long long, the
+ * inode as an unsigned long long) */
+static PyObject *
+identity_of(const struct stat *status)
+{
+    return Py_BuildValue("(LK)", (long long)status->st_dev,
+                         (unsigned long long)status->st_ino);
+}
+
+/* Whether str starts with the ASCII text prefix. */
+static int
+starts_with(PyObject *text, const char *prefix)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; prefix[i] != '\0'; i++)
+        if (i >= length || PyUnicode_READ_CHAR(text, i) != (Py_UCS4)(unsigned char)prefix[i])
+            return 0;
+    return 1;
+}
+
+/* A folder opened for listing (as os.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) and
+ * os.scandir open it), or NULL with errno set; the path's NUL raises ValueError (*raised). */
+static DIR *
+open_folder(PyObject *path, int *raised)
+{
+    PyObject *encoded = NULL;
+    *raised = 0;
+    if (!PyUnicode_FSConverter(path, &encoded)) {
+        *raised = 1;
+        return NULL;
+    }
+    int fd = open(PyBytes_AS_STRING(encoded), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    Py_DECREF(encoded);
+    if (fd < 0)
+        return NULL;
+    DIR *listing = fdopendir(fd);
+    if (listing == NULL) {
+        int error = errno;
+        close(fd);
+        errno = error;
+    }
+    return listing;
+}
+
+/* A folder's next entry other than . and .. (os.scandir leaves them out), or NULL at its end
+ * (*failed when readdir failed). */
+static struct dirent *
+next_entry(DIR *listing, int *failed)
+{
+    for (;;) {
+        errno = 0;
+        struct dirent *entry = readdir(listing);
+        if (entry == NULL) {
+            *failed = errno != 0;
+            return NULL;
+        }
+        const char *name = entry->d_name;
+        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
+            continue;
+        return entry;
+    }
+}
+
+/* Whether an entry is a folder as os.DirEntry.is_dir() judges it: by the listing's type, a
+ * link or an unknown type by its status through links (then in *status, and *stated set).
+ * 1, 0, or -1 when that status fails (where is_dir() says no or raises). */
+static int
+entry_is_dir(int fd, const struct dirent *entry, struct stat *status, int *stated)
+{
+    *stated = 0;
+    if (entry->d_type == DT_DIR)
+        return 1;
+    if (entry->d_type != DT_LNK && entry->d_type != DT_UNKNOWN)
+        return 0;
+    if (fstatat(fd, entry->d_name, status, 0) != 0)
+        return -1;
+    *stated = 1;
+    return S_ISDIR(status->st_mode) ? 1 : 0;
+}
+
+/* Appends a new reference to list (and drops it); -1 on failure. */
+static int
+append_new(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int appended = PyList_Append(list, item);
+    Py_DECREF(item);
+    return appended;
+}
+
+/* Writes value in decimal at out (at most 20 characters); their count. */
+static int
+write_decimal(char *out, long long value)
+{
+    char digits[20];
+    int count = 0, length = 0;
+    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+    unsigned long long magnitude =
+        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[count++] = (char)('0' + (int)(magnitude % 10));
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (value < 0)
+        out[length++] = '-';
+    while (count > 0)
+        out[length++] = digits[--count];
+    return length;
+}
+
+/* A file's line of the stamp, "path|size|mtime_ns\n" (path: prefix and name): written out
+ * for ASCII names and a time within 64 bits (PyUnicode_FromFormat, or snprintf, costs more than
+ * the rest of a file's work), else by PyUnicode_FromFormat. */
+static PyObject *
+stamp_line(PyObject *prefix, PyObject *name, const struct stat *status)
+{
+    long long ns;
+    char tail[64];
+    int written = -1;
+    if (!__builtin_mul_overflow((long long)status->st_mtim.tv_sec, NS_PER_S, &ns) &&
+        !__builtin_add_overflow(ns, (long long)status->st_mtim.tv_nsec, &ns)) {
+        /* "|size|mtime_ns\n": at most 3 + 2 * 20 characters */
+        written = 0;
+        tail[written++] = '|';
+        written += write_decimal(tail + written, (long long)status->st_size);
+        tail[written++] = '|';
+        written += write_decimal(tail + written, ns);
+        tail[written++] = '\n';
+    }
+    if (written > 0 && (size_t)written < sizeof tail && PyUnicode_IS_ASCII(prefix) &&
+        PyUnicode_IS_ASCII(name)) {
+        Py_ssize_t head = PyUnicode_GET_LENGTH(prefix), part = PyUnicode_GET_LENGTH(name);
+        if (head <= PY_SSIZE_T_MAX - part - written) {
+            PyObject *line = PyUnicode_New(head + part + written, 127);
+            if (line == NULL)
+                return NULL;
+            char *out = (char *)PyUnicode_DATA(line);
+            memcpy(out, PyUnicode_DATA(prefix), (size_t)head);
+            memcpy(out + head, PyUnicode_DATA(name), (size_t)part);
+            memcpy(out + head + part, tail, (size_t)written);
+            return line;
+        }
+    }
+    PyObject *mtime = time_ns(&status->st_mtim);
+    if (mtime == NULL)
+        return NULL;
+    PyObject *line = PyUnicode_FromFormat("%U%U|%lld|%S\n", prefix, name,
+                                          (long long)status->st_size, mtime);
+    Py_DECREF(mtime);
+    return line;
+}
+
+/* stamp_folder(folder, visited, pending, lines) -> None: one folder of
+ * kpolicy.cache._tree_stamp (its code where os.open and a descriptor's os.scandir exist).
+ * The folder opened once; left alone when it cannot be opened or read, or when its
+ * (st_dev, st_ino) is in visited (else added). Each entry but __pycache__ and .tmp-*, in the
+ * listing's order: a folder (is_dir()) appended to pending as its path (folder + "/" + name,
+ * no second slash), anything else by its status through links relative to the folder to
+ * lines as "path|size|mtime_ns\n"; an entry whose status fails is left out, and a listing
+ * that fails ends the folder with what it gave. */
+static PyObject *
+stamp_folder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4 || !PyUnicode_Check(args[0]) || !PySet_Check(args[1]) ||
+        !PyList_Check(args[2]) || !PyList_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "stamp_folder(folder, visited, pending, lines)");
+        return NULL;
+    }
+    PyObject *folder = args[0], *visited = args[1], *pending = args[2], *lines = args[3];
+    int raised;
+    DIR *listing = open_folder(folder, &raised);
+    if (listing == NULL) {
+        if (raised)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    int fd = dirfd(listing);
+    struct stat status;
+    if (fd < 0 || fstat(fd, &status) != 0) {
+        closedir(listing);
+        Py_RETURN_NONE;
+    }
+    PyObject *identity = identity_of(&status);
+    if (identity == NULL) {
+        closedir(listing);
+        return NULL;
+    }
+    int known = PySet_Contains(visited, identity);
+    if (known == 0)
+        known = PySet_Add(visited, identity) < 0 ? -1 : 0;
+    Py_DECREF(identity);
+    if (known != 0) {
+        closedir(listing);
+        if (known < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(folder);
+    PyObject *prefix = length > 0 && PyUnicode_READ_CHAR(folder, length - 1) == '/'
+                           ? Py_NewRef(folder)
+                           : PyUnicode_FromFormat("%U/", folder);
+    if (prefix == NULL) {
+        closedir(listing);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    struct dirent *entry;
+    int failed = 0;
+    while ((entry = next_entry(listing, &failed)) != NULL) {
+        PyObject *name = PyUnicode_DecodeFSDefault(entry->d_name);
+        if (name == NULL)
+            goto done;
+        if (PyUnicode_CompareWithASCIIString(name, "__pycache__") == 0 ||
+            starts_with(name, ".tmp-")) {
+            Py_DECREF(name);
+            continue;
+        }
+        int stated;
+        int is_dir = entry_is_dir(fd, entry, &status, &stated);
+        if (is_dir < 0 || (!is_dir && !stated && fstatat(fd, entry->d_name, &status, 0) != 0)) {
+            Py_DECREF(name);
+            continue;
+        }
+        PyObject *line;
+        if (is_dir) {
+            line = PyUnicode_Concat(prefix, name);
+            Py_DECREF(name);
+            if (append_new(pending, line) < 0)
+                goto done;
+            continue;
+        }
+        line = stamp_line(prefix, name, &status);
+        Py_DECREF(name);
+        if (append_new(lines, line) < 0)
+            goto done;
+    }
+    (void)failed; /* as the Python loop: what the listing gave is kept */
+    result = Py_NewRef(Py_None);
+done:
+    Py_DECREF(prefix);
+    closedir(listing);
+    return result;
+}
+
+/* (st_size, st_mtime_ns, st_ctime_ns, st_ino, st_dev) of a status, as
+ * kpolicy.discover.signature makes it of os.stat_result's numbers (without Py_BuildValue's
+ * parsing of a format). */
+static PyObject *
+signature_of(const struct stat *status)
+{
+    PyObject *signature = PyTuple_New(5);
+    if (signature == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < 5; i++) {
+        PyObject *item = i == 0   ? PyLong_FromLongLong((long long)status->st_size)
+                         : i == 1 ? time_ns(&status->st_mtim)
+                         : i == 2 ? time_ns(&status->st_ctim)
+                         : i == 3 ? PyLong_FromUnsignedLongLong((unsigned long long)status->st_ino)
+                                  : PyLong_FromLongLong((long long)status->st_dev);
+        if (item == NULL) {
+            Py_DECREF(signature); /* its slots not yet set are NULL */
+            return NULL;
+        }
+        PyTuple_SET_ITEM(signature, i, item);
+    }
+    return signature;
+}
+
+/* list_folder(folder, suffixes) -> (folders, files, signatures) or None: one folder's listing
+ * as kpolicy.discover._walk takes it, in the listing's order: the names of its sub-folders
+ * (is_dir(); an entry whose status fails is not one), the names of its other entries that end
+ * with one of suffixes and do not start with a dot (the only ones the walk looks at), and for
+ * each of those that is a regular file with an inode, by its status without following a link
+ * (lstat relative to the folder), name -> (st_size, st_mtime_ns, st_ctime_ns, st_ino, st_dev)
+ * as kpolicy.discover.signature makes it. None when the folder cannot be opened or read: the
+ * caller lists it itself, to report the error as os.scandir raises it. */
+static PyObject *
+list_folder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyUnicode_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "list_folder(folder, suffixes)");
+        return NULL;
+    }
+    PyObject *folder = args[0], *suffixes = args[1];
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(suffixes); i++)
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(suffixes, i))) {
+            PyErr_SetString(PyExc_TypeError, "list_folder: suffixes must be str");
+            return NULL;
+        }
+    int raised;
+    DIR *listing = open_folder(folder, &raised);
+    if (listing == NULL) {
+        if (raised)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    int fd = dirfd(listing);
+    PyObject *folders = PyList_New(0), *files = PyList_New(0), *signatures = PyDict_New();
+    PyObject *result = NULL;
+    if (fd < 0 || folders == NULL || files == NULL || signatures == NULL)
+        goto done;
+    struct dirent *entry;
+    int failed = 0;
+    while ((entry = next_entry(listing, &failed)) != NULL) {
+        PyObject *name = PyUnicode_DecodeFSDefault(entry->d_name);
+        if (name == NULL)
+            goto done;
+        struct stat status;
+        int stated;
+        if (entry_is_dir(fd, entry, &status, &stated) > 0) {
+            if (append_new(folders, name) < 0)
+                goto done;
+            continue;
+        }
+        /* what the walk looks at: a name with one of the suffixes, not hidden */
+        int wanted = 0;
+        if (PyUnicode_GET_LENGTH(name) > 0 && PyUnicode_READ_CHAR(name, 0) != '.') {
+            for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(suffixes) && !wanted; i++) {
+                Py_ssize_t match = PyUnicode_Tailmatch(name, PyTuple_GET_ITEM(suffixes, i), 0,
+                                                       PY_SSIZE_T_MAX, 1);
+                if (match < 0) {
+                    Py_DECREF(name);
+                    goto done;
+                }
+                wanted = match > 0;
+            }
+        }
+        if (!wanted) {
+            Py_DECREF(name);
+            continue;
+        }
+        if (PyList_Append(files, name) < 0) {
+            Py_DECREF(name);
+            goto done;
+        }
+        if (fstatat(fd, entry->d_name, &status, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(status.st_mode) && status.st_ino != 0) {
+            PyObject *signature = signature_of(&status);
+            int stored = signature == NULL ? -1 : PyDict_SetItem(signatures, name, signature);
+            Py_XDECREF(signature);
+            if (stored < 0) {
+                Py_DECREF(name);
+                goto done;
+            }
+        }
+        Py_DECREF(name);
+    }
+    if (failed)
+        goto done; /* None: the caller lists it again and reports what os.scandir raises */
+    result = PyTuple_Pack(3, folders, files, signatures);
+done:
+    Py_XDECREF(folders);
+    Py_XDECREF(files);
+    Py_XDECREF(signatures);
+    closedir(listing);
+    if (result == NULL && !PyErr_Occurred())
+        result = Py_NewRef(Py_None);
+    return result;
+}
+#endif /* __linux__ */
+
+
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -1706,6 +2109,12 @@ static PyMethodDef methods[] = {
      "arenas_populated() -> whether they are"},
     {"span_of", (PyCFunction)(void (*)(void))span_of, METH_FASTCALL,
      "span_of(records, index, anchor) -> Span"},
+#ifdef __linux__
+    {"stamp_folder", (PyCFunction)(void (*)(void))stamp_folder, METH_FASTCALL,
+     "stamp_folder(folder, visited, pending, lines) -> None"},
+    {"list_folder", (PyCFunction)(void (*)(void))list_folder, METH_FASTCALL,
+     "list_folder(folder, suffixes) -> (folders, files, signatures) or None"},
+#endif
     {NULL, NULL, 0, NULL},
 };
 

@@ -363,21 +363,32 @@ def _walk(
     # generator per folder and loop per entry
     pending: list[tuple[str, str]] = [(top, root)]
     lstat, is_regular = os.lstat, stat.S_ISREG
+    # a folder's listing in C where it is built: its sub-folders, the names the loop below
+    # looks at, and the signature of each that is a regular file (what lstat gives it there);
+    # only where that signature is all a file is kept as (a replayed run's walk, or no status)
+    list_folder = compiled_walk("list_folder") if as_names or statuses is None else None
     while pending:
         folder, real = pending.pop()
-        dirs: list[str] = []
-        names: list[str] = []
-        try:
-            with os.scandir(folder) as listing:
-                for entry in listing:
-                    try:
-                        is_dir = entry.is_dir()
-                    except OSError:  # as os.walk: not a folder then
-                        is_dir = False
-                    (dirs if is_dir else names).append(entry.name)
-        except OSError as exc:  # as os.walk: the folder is reported and left out
-            on_error(exc)
-            continue
+        dirs: list[str]
+        names: list[str]
+        quick: dict[str, Signature] | None = None
+        listed = list_folder(folder, MANIFEST_SUFFIXES) if list_folder is not None else None
+        if listed is not None:
+            dirs, names, quick = listed
+        else:  # without C, or a folder it could not read: the error is os.scandir's
+            dirs = []
+            names = []
+            try:
+                with os.scandir(folder) as listing:
+                    for entry in listing:
+                        try:
+                            is_dir = entry.is_dir()
+                        except OSError:  # as os.walk: not a folder then
+                            is_dir = False
+                        (dirs if is_dir else names).append(entry.name)
+            except OSError as exc:  # as os.walk: the folder is reported and left out
+                on_error(exc)
+                continue
         if real in visited_dirs:
             continue
         visited_dirs.add(real)
@@ -412,6 +423,19 @@ def _walk(
                 continue
             if ignore is not None and ignore.ignored(display, False):
                 continue
+            if quick is not None:
+                walked = quick.get(name)
+                if walked is not None:  # a regular file: the common case below, from C
+                    identity: tuple[int, int] | str = (walked[4], walked[3])
+                    if identity not in seen:
+                        seen.add(identity)
+                        if as_names:
+                            files.append(display)
+                            if statuses is not None:
+                                statuses[display] = walked
+                        else:
+                            files.append(Input(display, display, False, walked[0]))
+                    continue
             status: os.stat_result | str
             try:
                 found = lstat(display)
@@ -419,7 +443,7 @@ def _walk(
                 status = _stat(display)
             else:
                 if is_regular(found.st_mode) and found.st_ino:  # the common case, at once
-                    identity: tuple[int, int] | str = (found.st_dev, found.st_ino)
+                    identity = (found.st_dev, found.st_ino)
                     if identity not in seen:
                         seen.add(identity)
                         if not as_names:
@@ -463,6 +487,20 @@ def _walk(
             )
             if statuses is not None:
                 statuses[display] = signature(status) if as_names else status
+
+
+def compiled_walk(name: str) -> Any:
+    """``kpolicy._cload``'s function ``name`` that takes one folder of a walk (``list_folder``
+    for :func:`_walk`, ``stamp_folder`` for :func:`kpolicy.cache._tree_stamp`), or None where
+    the C extension is not built, does not walk (not Linux), or KPOLICY_PURE_PYTHON is set:
+    the Python loop then."""
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return None
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    return getattr(_cload, name, None)
 
 
 def _shown(path: str, top: str) -> str:

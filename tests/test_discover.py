@@ -137,6 +137,7 @@ def test_without_inode_numbers_files_are_told_apart_by_path(
 
     monkeypatch.setattr(os, "stat", lambda p, *a, **k: NoInode(real_stat(p, *a, **k)))
     monkeypatch.setattr(os, "lstat", lambda p, *a, **k: NoInode(real_lstat(p, *a, **k)))
+    monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")  # whose statuses these are (C: inodes)
     (tmp_path / "a" / "soft.yaml").symlink_to("one.yaml")
     files, errors = discover(["a"])
     assert errors == []
@@ -217,6 +218,7 @@ def test_the_walk_enters_folders_as_os_walk_does(
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", failing)
+    monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")  # whose listing fails (C: test_cload_walk.py)
     files, errors = discover(["t"])
     assert errors == ["t/a/b: cannot read folder: Permission denied"]
     assert [f.display for f in files] == [

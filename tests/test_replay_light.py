@@ -170,6 +170,7 @@ def test_the_code_stamp_takes_each_files_status_relative_to_its_folder(
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "stat", recording)
+    monkeypatch.setenv("KPOLICY_PURE_PYTHON", "1")  # the Python loop (C: test_cload_walk.py)
     stamp = cache_module._tree_stamp(str(root))
     monkeypatch.undo()
     assert stamp == _reference_stamp(str(root))
