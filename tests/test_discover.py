@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -347,3 +348,21 @@ def test_a_discovered_file_that_cannot_be_opened_is_told_as_a_file_named(
         told = read_input(small_file, False, small, None)
         assert told == read_input(named(small_file), False, small, None)
         assert told == f"{small_file.display}: not a regular file"
+
+
+def test_without_the_c_extension_the_walks_are_pythons(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No kpolicy._cload (not built), or KPOLICY_PURE_PYTHON: no C listing, the same walk."""
+    import kpolicy
+    from kpolicy.discover import compiled_walk
+
+    monkeypatch.chdir(_tree(tmp_path))
+    expected = discover_names(["a"], signatures={})
+    with monkeypatch.context() as patched:
+        patched.setenv("KPOLICY_PURE_PYTHON", "1")
+        assert compiled_walk("list_folder") is None and compiled_walk("stamp_folder") is None
+    monkeypatch.setitem(sys.modules, "kpolicy._cload", None)  # what importing it then raises
+    monkeypatch.delattr(kpolicy, "_cload", raising=False)
+    assert compiled_walk("list_folder") is None and compiled_walk("stamp_folder") is None
+    assert discover_names(["a"], signatures={}) == expected
