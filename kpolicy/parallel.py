@@ -533,7 +533,10 @@ def _feed(fd: int, order: list[int]) -> None:
         os.close(fd)
 
 
-_READ_SIZE = 1 << 20
+# the most a read of a child's pipe takes: a quarter of what the pipe may hold, as a read
+# takes ~25 KB on the many-findings corpus (the batches of a worker whose parent gathers
+# between its own items are 32 KB); the buffer is zeroed, a page fault a page, when made
+_READ_SIZE = 256 * 1024
 # a worker writes its answers once they add up to this many bytes (and at the end), to a pipe
 # that holds 1 MB where the system allows (the Linux default is 64 KB): a batch never waits
 # for the parent to read part of it
@@ -728,7 +731,12 @@ class _Gatherer:
 
     def _read(self, fd: int) -> int:
         """One read of ``fd`` and the frames it completes: the bytes read (0 at its end, which
-        the caller ends, :meth:`_end`; -1 when a non-blocking pipe holds nothing now)."""
+        the caller ends, :meth:`_end`; -1 when a non-blocking pipe holds nothing now). The
+        frames are read where the read put them; only a frame that the read leaves unfinished
+        is copied (``pending``), and completed by the reads to come. Each read copied whole
+        onto the pending bytes, and the frames cut off their front, made the buffer move to
+        fresh memory again and again (a copy of the answers and, as a rule, a page fault for
+        each of their pages: ~1,000 of the parent's on the many-findings corpus)."""
         with memoryview(self.scratch) as into:
             try:
                 count = os.readv(fd, (into,))
@@ -737,25 +745,55 @@ class _Gatherer:
             if not count:
                 return 0
             buffer = self.pending[fd]
-            buffer += into[:count]
-        while len(buffer) >= _HEADER.size:
-            index, length = _HEADER.unpack_from(buffer)
+            with into[:count] as data:
+                at = 0
+                while buffer:
+                    # the frame begun by an earlier read: as many bytes as it lacks
+                    wanted = _HEADER.size - len(buffer)
+                    if wanted <= 0:
+                        index, length = _HEADER.unpack_from(buffer)
+                        wanted = 0 if index == _DONE else wanted + length
+                    if wanted > 0:
+                        piece = min(wanted, count - at)
+                        buffer += data[at : at + piece]
+                        at += piece
+                        if piece < wanted:
+                            break  # the reads to come have the rest
+                        if len(buffer) == _HEADER.size:
+                            continue  # its header just completed: its length is known
+                    with memoryview(buffer) as whole:
+                        taken = self._frames(fd, whole)
+                    del buffer[:taken]
+                if at < count:
+                    with data[at:] as rest:
+                        taken = self._frames(fd, rest)
+                        if taken < len(rest):
+                            buffer += rest[taken:]
+        return count
+
+    def _frames(self, fd: int, data: memoryview) -> int:
+        """The whole frames at the start of ``data``, taken; the bytes they fill."""
+        at = 0
+        end = len(data)
+        size = _HEADER.size
+        while end - at >= size:
+            index, length = _HEADER.unpack_from(data, at)
             if index == _DONE:
                 self.done.add(fd)
-                del buffer[: _HEADER.size]
+                at += size
                 continue
-            if len(buffer) < _HEADER.size + length:
+            start = at + size
+            if end - start < length:
                 break
-            start = _HEADER.size
             if index == -1:
-                self.failure = bytes(buffer[start : start + length]).decode("utf-8", "replace")
+                self.failure = bytes(data[start : start + length]).decode("utf-8", "replace")
             elif self.early:
-                with memoryview(buffer) as view, view[start : start + length] as frame:
+                with data[start : start + length] as frame:
                     self.answers[index] = self.loads(frame)  # type: ignore[arg-type]
             else:
-                self.answers[index] = self.store.keep(buffer, start, length)
-            del buffer[: start + length]
-        return count
+                self.answers[index] = self.store.keep(data, start, length)
+            at = start + length
+        return at
 
     def _said_done(self, fd: int) -> bool:
         """Whether the child of ``fd`` sent its last frame, and every frame before it was read:
@@ -793,7 +831,7 @@ class _Pickles:
         self._maps: list[mmap.mmap] = []
         self._free = 0  # bytes left in the last map
 
-    def keep(self, buffer: bytearray, start: int, length: int) -> tuple[int, int, int]:
+    def keep(self, buffer: bytearray | memoryview, start: int, length: int) -> tuple[int, int, int]:
         """Copy ``buffer[start : start + length]``; where it is (map, offset, length)."""
         if length > self._free:
             import mmap  # a large input's alone

@@ -1193,6 +1193,59 @@ def test_answers_are_unpickled_as_they_come_when_early(
     assert answers == {0: False, 1: False, 2: early}
 
 
+@pytest.mark.parametrize("early", [True, False])
+def test_frames_are_read_however_the_reads_cut_them(early: bool) -> None:
+    """The parent reads a child's frames however its reads cut the stream (in a header, in a
+    pickle, on a frame's end), each once; after each read it keeps back exactly the frame
+    that the read left unfinished, and nothing once a read ends on a frame's end. It copies
+    only the parts of the frames that a read does not hold whole: the others are read where
+    the read put them."""
+
+    class Pending(bytearray):
+        copied = 0
+
+        def __iadd__(self, more: Any) -> Pending:  # type: ignore[misc]
+            Pending.copied += len(more)
+            return super().__iadd__(more)
+
+    answers = {index: [index] * size for index, size in enumerate((0, 1, 300, 5, 2000, 7))}
+    frames = [pickle.dumps(answer, protocol=-1) for answer in answers.values()]
+    stream = b"".join(
+        parallel._HEADER.pack(index, len(frame)) + frame for index, frame in enumerate(frames)
+    ) + parallel._HEADER.pack(parallel._DONE, 0)
+    ends = list(itertools.accumulate(parallel._HEADER.size + len(frame) for frame in frames))
+    ends.append(len(stream))
+    bounds = list(zip([0, *ends], ends, strict=False))  # each frame's [start, end)
+    for cut in (1, 3, 16, 17, 100, 333, 4096, len(stream)):
+        read_end, write_end = os.pipe()
+        gatherer = parallel._Gatherer([read_end], pickle.loads, early=early, nonblocking=True)
+        gatherer.pending[read_end] = Pending()
+        Pending.copied = 0
+        straddling = 0
+        try:
+            for start in range(0, len(stream), cut):
+                end = min(start + cut, len(stream))
+                os.write(write_end, stream[start:end])
+                assert gatherer._read(read_end) == end - start
+                begun = max([0, *(e for e in ends if e <= end)])
+                assert bytes(gatherer.pending[read_end]) == stream[begun:end]
+                straddling += sum(
+                    min(end, last) - max(start, first)
+                    for first, last in bounds
+                    if first < end and last > start and not start <= first < last <= end
+                )
+            assert Pending.copied == straddling
+            if cut == len(stream):
+                assert straddling == 0
+            os.close(write_end)
+            write_end = -1
+            assert gatherer.gather() == answers
+        finally:
+            gatherer.close()
+            if write_end != -1:
+                os.close(write_end)
+
+
 def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
     """``load_files`` unpickles early when the items' sizes add up to UNPICKLE_EARLY_BYTES at
     most, and keeps the pickles till the end above it; the answers are the same."""
