@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io  # (the interpreter's own: imported as it starts)
 import os
 import struct
 import sys
@@ -38,6 +39,7 @@ import sys
 # pickle's C functions, without pickle.py (its pure-Python pickler and unpickler: 4M
 # instructions to import, before the fork, of which a run uses nothing); protocol -1 is
 # pickle.HIGHEST_PROTOCOL
+from _pickle import Pickler, Unpickler
 from _pickle import dumps as _dumps
 from _pickle import loads as _loads
 from collections.abc import Callable, Sequence
@@ -306,6 +308,8 @@ def run_forked(
     loads: Callable[[bytes], Any] | None = None,
     parent: Callable[[int], Any] | None = None,
     early: bool = False,
+    pack: Callable[[Any], object] | None = None,
+    unpack: Callable[[Any], Any] | None = None,
 ) -> dict[int, Any]:
     """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
     the next index from a shared queue when they are free; the answers by index. With
@@ -326,8 +330,28 @@ def run_forked(
     ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
     handlers.
     """
-    dumps = dumps or (lambda value: _dumps(value, protocol=-1))
-    loads = loads or _loads
+    # Without dumps and loads of its own, an answer travels as ``pack`` makes it (``unpack``
+    # undoes it in the parent). Taken as they come (``early``), a child's answers are pickled
+    # by one pickler, whose memo lasts as long as the child, and unpickled by one unpickler a
+    # child: what the answers share (the classes, the severities, the rules' names, the
+    # messages and paths that repeat from file to file) is sent once and made once in the
+    # parent, where a pickle an answer looked up every class again and rebuilt every enum
+    # member, by Python calls (a third of the pickling, both ways). Only then: a memo holds
+    # every answer it pickled till the child ends, and taken as they come, the answers are
+    # few (:data:`UNPICKLE_EARLY_BYTES`).
+    shared = early and dumps is None and loads is None
+    if dumps is None:
+        if pack is None:
+            dumps = lambda value: _dumps(value, protocol=-1)  # noqa: E731
+        else:
+            to_parent = pack
+            dumps = lambda value: _dumps(to_parent(value), protocol=-1)  # noqa: E731
+    if loads is None:
+        if unpack is None:
+            loads = _loads
+        else:
+            from_child = unpack
+            loads = lambda data: from_child(_loads(data))  # noqa: E731
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
@@ -356,7 +380,8 @@ def run_forked(
                 os.close(read_end)
                 if tasks_write != -1:
                     os.close(tasks_write)
-                _child(tasks_read, work, dumps, write_end, collect=not early, hold=inline)
+                out = _shared_dumps(pack) if shared else dumps
+                _child(tasks_read, work, out, write_end, collect=not early, hold=inline)
             os.close(write_end)
             children.append((pid, read_end))
         if parent is None:
@@ -385,7 +410,14 @@ def run_forked(
                 raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
 
         fds = [fd for _, fd in children]
-        gatherer = _Gatherer(fds, loads, killed, early, nonblocking=inline)
+        gatherer = _Gatherer(
+            fds,
+            loads,
+            killed,
+            early,
+            nonblocking=inline,
+            each=(lambda: _SharedLoads(unpack)) if shared else None,
+        )
         if parent is None:
             answers = gatherer.gather()
         elif inline:
@@ -655,6 +687,43 @@ def _write(fd: int, data: bytes | bytearray) -> None:  # pragma: no cover - runs
         view = view[os.write(fd, view) :]
 
 
+def _shared_dumps(
+    pack: Callable[[Any], object] | None,
+) -> Callable[[Any], bytes]:  # pragma: no cover - runs in the child
+    """A child's ``dumps``, made in the child: each answer (as ``pack`` makes it) pickled by
+    one pickler, whose memo lasts as long as the child (see :func:`run_forked`)."""
+    stream = io.BytesIO()
+    pickler = Pickler(stream, protocol=-1)
+
+    def dumps(value: Any) -> bytes:
+        stream.seek(0)
+        stream.truncate()
+        pickler.dump(value if pack is None else pack(value))
+        return stream.getvalue()
+
+    return dumps
+
+
+class _SharedLoads:
+    """The parent's ``loads`` of one child's answers, pickled by :func:`_shared_dumps`: one
+    unpickler, whose memo lasts as long as the child's pickler's, reads each frame in the
+    order the child sent them."""
+
+    def __init__(self, unpack: Callable[[Any], Any] | None) -> None:
+        self.stream = io.BytesIO()
+        self.unpickler = Unpickler(self.stream)
+        self.unpack = unpack
+
+    def __call__(self, frame: bytes) -> Any:
+        stream = self.stream
+        stream.seek(0)
+        stream.truncate()
+        stream.write(frame)
+        stream.seek(0)
+        value = self.unpickler.load()
+        return value if self.unpack is None else self.unpack(value)
+
+
 class _Gatherer:
     """The answers in the frames of each child's pipe, unpickled as they come when ``early``,
     else kept (:class:`_Pickles`) and unpickled once every child is done. :meth:`gather`
@@ -672,8 +741,11 @@ class _Gatherer:
         on_lost: Callable[[int], None] = lambda fd: None,
         early: bool = False,
         nonblocking: bool = False,
+        each: Callable[[], Callable[[bytes], Any]] | None = None,
     ) -> None:
         self.loads = loads
+        # each child's frames are unpickled by what ``each`` makes, when given (early only)
+        self.loads_of = {fd: loads if each is None else each() for fd in fds}
         self.on_lost = on_lost
         self.early = early
         self.answers: dict[int, Any] = {}
@@ -789,7 +861,7 @@ class _Gatherer:
                 self.failure = bytes(data[start : start + length]).decode("utf-8", "replace")
             elif self.early:
                 with data[start : start + length] as frame:
-                    self.answers[index] = self.loads(frame)  # type: ignore[arg-type]
+                    self.answers[index] = self.loads_of[fd](frame)  # type: ignore[arg-type]
             else:
                 self.answers[index] = self.store.keep(data, start, length)
             at = start + length
@@ -891,9 +963,8 @@ def load_files(
     answers (what ``unpack`` adds to a child's, for one, which a child need not make)."""
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
-        to_parent, from_child = pack, unpack
-        options["dumps"] = lambda value: _dumps(to_parent(value), protocol=-1)
-        options["loads"] = lambda data: from_child(_loads(data))  # our own child's
+        options["pack"] = pack
+        options["unpack"] = unpack  # our own child's
     return map_forked(
         items,
         costs,

@@ -1246,6 +1246,36 @@ def test_frames_are_read_however_the_reads_cut_them(early: bool) -> None:
                 os.close(write_end)
 
 
+@pytest.mark.parametrize(("early", "own_loads"), [(True, False), (False, False), (True, True)])
+def test_a_childs_answers_share_one_memo_when_taken_early(early: bool, own_loads: bool) -> None:
+    """Taken as they come (``early``), a child's answers are pickled by one pickler and
+    unpickled by one unpickler, whose memos last as long as the child: an object in several
+    answers arrives once, as one object (a child's answers pickled apart, each has a copy of
+    its own: kept till the end, or unpickled by the caller's ``loads``); ``pack`` and
+    ``unpack`` make and undo what travels either way."""
+    shared = ["in every answer"]
+
+    def work(index: int) -> tuple[int, list[str]]:
+        return index, shared
+
+    options: dict[str, Any] = {"loads": pickle.loads} if own_loads else {}
+    answers = parallel.run_forked(
+        [0, 1, 2],
+        1,
+        work,
+        early=early,
+        pack=lambda answer: ("packed", answer),
+        unpack=lambda packed: packed[1],
+        **options,
+    )
+    if own_loads:  # (the caller's loads: the answers as pack made them)
+        answers = {index: answer[1] for index, answer in answers.items()}
+    assert {index: answer[0] for index, answer in answers.items()} == {0: 0, 1: 1, 2: 2}
+    assert all(answer[1] == shared for answer in answers.values())
+    one = answers[0][1] is answers[1][1] is answers[2][1]
+    assert one == (early and not own_loads)
+
+
 def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
     """``load_files`` unpickles early when the items' sizes add up to UNPICKLE_EARLY_BYTES at
     most, and keeps the pickles till the end above it; the answers are the same."""
