@@ -1807,11 +1807,14 @@ def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
     assert ways == [True, False]
 
 
-def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -> None:
-    """The parent rebuilds a worker's findings through the records' open twins
-    (``lint.run._findings``): each is, field by field and by class, the finding the general
-    way makes (the classes called, ``_findings_by_call``); and the fast way is the one taken
-    (it falls back to the general one only where Span or Diagnostic changed its fields)."""
+def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parent rebuilds a worker's findings by the C extension's ``new_record`` on the
+    records' slots, else through their open twins (``lint.run._findings``): each is, field
+    by field and by class, the finding the general way makes (the classes called,
+    ``_findings_by_call``); and the fast way is the one taken (it falls back to the general
+    one only where Span or Diagnostic changed its fields)."""
     from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
     from kpolicy.records import fields
 
@@ -1824,10 +1827,23 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -
         ("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
         whole,
     ]
-    fast, general = lint_run._findings(flat), lint_run._findings_by_call(flat)
+    general = lint_run._findings_by_call(flat)
     assert all(lint_run._twins())  # the fast way is taken
-    assert fast[2] is whole and general[2] is whole
-    for made, expected in zip(fast, general, strict=True):
+    fast = lint_run._findings(flat)
+    makers = lint_run._slot_makers()
+    built = not os.environ.get("KPOLICY_PURE_PYTHON") and any(
+        next((ROOT / "kpolicy").glob(pattern), None) for pattern in ("_cload*.so", "_cload*.pyd")
+    )
+    assert (makers is not None) == built  # the extension's new_record, where it is built
+    by_slots = general if makers is None else lint_run._findings_by_slots(flat, None, *makers)
+    monkeypatch.setattr(lint_run, "_MAKERS", [None])  # where it is not built: the twins
+    by_twins = lint_run._findings(flat)
+    assert fast[2] is whole and general[2] is whole and by_twins[2] is whole
+    for made, expected in [
+        *zip(fast, general, strict=True),
+        *zip(by_slots, general, strict=True),
+        *zip(by_twins, general, strict=True),
+    ]:
         assert type(made) is type(expected) is Diagnostic
         assert type(made.span) is Span
         for f in fields(Diagnostic):
