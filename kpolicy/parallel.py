@@ -691,30 +691,43 @@ def _shared_dumps(
     pack: Callable[[Any], object] | None,
 ) -> Callable[[Any], bytes]:  # pragma: no cover - runs in the child
     """A child's ``dumps``, made in the child: each answer (as ``pack`` makes it) pickled by
-    one pickler, whose memo lasts as long as the child (see :func:`run_forked`)."""
-    stream = io.BytesIO()
-    pickler = Pickler(stream, protocol=-1)
+    one pickler, whose memo lasts as long as the child (see :func:`run_forked`). The pickler
+    hands what it wrote to a list's ``append`` (a bytes object it makes, as ``dumps`` does;
+    a memory file copied it in and out again)."""
+    written: list[bytes] = []
+    pickler = Pickler(_Out(written.append), protocol=-1)
 
     def dumps(value: Any) -> bytes:
-        stream.seek(0)
-        stream.truncate()
         pickler.dump(value if pack is None else pack(value))
-        return stream.getvalue()
+        payload = b"".join(written)  # (one part, as a rule: that very object)
+        written.clear()
+        return payload
 
     return dumps
+
+
+class _Out:
+    """A file for a pickler: its ``write`` is the callable given."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self.write = write
 
 
 class _SharedLoads:
     """The parent's ``loads`` of one child's answers, pickled by :func:`_shared_dumps`: one
     unpickler, whose memo lasts as long as the child's pickler's, reads each frame in the
-    order the child sent them."""
+    order the child sent them, from a memory file (whose reads are C's: a file object of
+    Python's own, which handed the unpickler views of the frame, cost more in its calls than
+    the copies cost)."""
 
     def __init__(self, unpack: Callable[[Any], Any] | None) -> None:
         self.stream = io.BytesIO()
         self.unpickler = Unpickler(self.stream)
         self.unpack = unpack
 
-    def __call__(self, frame: bytes) -> Any:
+    def __call__(self, frame: bytes | memoryview) -> Any:
         stream = self.stream
         stream.seek(0)
         stream.truncate()

@@ -1276,6 +1276,23 @@ def test_a_childs_answers_share_one_memo_when_taken_early(early: bool, own_loads
     assert one == (early and not own_loads)
 
 
+def test_shared_pickles_are_read_back_in_order() -> None:
+    """A child's shared pickler (``_shared_dumps``) gives one pickle an answer, whole also
+    where the pickler writes a large part apart (bytes past its 64 KB frames); what an
+    earlier answer sent is named, not sent again; the parent's unpickler of that child
+    (``_SharedLoads``) reads them back in order, ``pack`` and ``unpack`` undone."""
+    dumps = parallel._shared_dumps(lambda value: [value])
+    text = "a message repeated from answer to answer " * 20
+    large = bytes(range(256)) * 1024
+    answers = [(text, 1), (text, large), (text, 3)]
+    pickles = [dumps(answer) for answer in answers]
+    assert len(pickles[2]) < len(text) < len(pickles[0])
+    loads = parallel._SharedLoads(lambda packed: packed[0])
+    back = [loads(memoryview(frame)) for frame in pickles]
+    assert back == answers
+    assert back[0][0] is back[2][0]
+
+
 def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
     """``load_files`` unpickles early when the items' sizes add up to UNPICKLE_EARLY_BYTES at
     most, and keeps the pickles till the end above it; the answers are the same."""
