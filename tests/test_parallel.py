@@ -1827,11 +1827,12 @@ def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
 def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The parent rebuilds a worker's findings by the C extension's ``new_record`` on the
-    records' slots, else through their open twins (``lint.run._findings``): each is, field
-    by field and by class, the finding the general way makes (the classes called,
-    ``_findings_by_call``); and the fast way is the one taken (it falls back to the general
-    one only where Span or Diagnostic changed its fields)."""
+    """The parent rebuilds a worker's findings by the C extension (``flat_findings``, as
+    ``_findings_by_slots`` does by its ``new_record`` on the records' slots), else through
+    their open twins (``lint.run._findings``): each is, field by field and by class, the
+    finding the general way makes (the classes called, ``_findings_by_call``), its object the
+    ref given where the tuple says True; and the fast way is the one taken (it falls back to
+    the general one only where Span or Diagnostic changed its fields)."""
     from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
     from kpolicy.records import fields
 
@@ -1852,7 +1853,13 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         next((ROOT / "kpolicy").glob(pattern), None) for pattern in ("_cload*.so", "_cload*.pyd")
     )
     assert (makers is not None) == built  # the extension's new_record, where it is built
-    by_slots = general if makers is None else lint_run._findings_by_slots(flat, None, *makers)
+    by_slots = general if makers is None else lint_run._findings_by_slots(flat, None, *makers[1:])
+    own = ("rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False)
+    assert lint_run._findings([own], ref) == lint_run._findings_by_call([own], ref)
+    assert lint_run._findings([own], ref)[0].object is ref  # True: the object's own ref
+    if makers is not None:
+        with pytest.raises(TypeError):
+            makers[0]([("rule-d", Severity.INFO)], ref, makers[2], makers[3])
     monkeypatch.setattr(lint_run, "_MAKERS", [None])  # where it is not built: the twins
     by_twins = lint_run._findings(flat)
     assert fast[2] is whole and general[2] is whole and by_twins[2] is whole

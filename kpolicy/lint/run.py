@@ -299,12 +299,11 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
     ``object.__new__(twin)``), its fields set, then made a Span or a Diagnostic
     (:func:`kpolicy.records.open_twin`), at a fifth of the instructions of calling the
     classes (``tests/test_parallel.py`` holds the ways to the same records, field by field);
-    made by the C extension's ``new_record`` where it is built (:func:`_slot_makers`), in one
-    call each and no attribute set in Python, at three quarters of the instructions of the
-    twins'."""
+    made by the C extension where it is built (:func:`_slot_makers`), the list in one call
+    (``flat_findings``, :func:`_findings_by_slots` in C: a fifth of its instructions)."""
     makers = _slot_makers()
     if makers is not None:
-        return _findings_by_slots(flat, ref, *makers)
+        return makers[0](flat, ref, makers[2], makers[3])  # type: ignore[no-any-return]
     open_span, open_diag = _twins()
     if open_span is None or open_diag is None:
         return _findings_by_call(flat, ref)
@@ -345,7 +344,8 @@ def _findings_by_slots(
 ) -> list[Diagnostic]:
     """:func:`_findings` by the C extension's ``new_record`` on the records' slots, which sets
     them in the order the records declare them (:data:`SPAN_FIELDS`,
-    :data:`DIAGNOSTIC_FIELDS`), as the open twins are set."""
+    :data:`DIAGNOSTIC_FIELDS`), as the open twins are set; what the extension's
+    ``flat_findings`` does (``tests/test_parallel.py`` holds the two to the same records)."""
     found: list[Diagnostic] = []
     append = found.append
     for item in flat:
@@ -374,13 +374,13 @@ def _findings_by_slots(
     return found
 
 
-_MAKERS: list[tuple[Any, Any, Any] | None] = []
+_MAKERS: list[tuple[Any, Any, Any, Any] | None] = []
 
 
-def _slot_makers() -> tuple[Any, Any, Any] | None:
-    """``new_record`` and the slots of Span and Diagnostic (:func:`kpolicy.records.
-    record_slots`), where the extension is built and the records are made as
-    :func:`_twins` requires; else None."""
+def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
+    """The C extension's ``flat_findings`` and ``new_record``, and the slots of Span and
+    Diagnostic (:func:`kpolicy.records.record_slots`), where the extension is built (with
+    both) and the records are made as :func:`_twins` requires; else None."""
     if not _MAKERS:
         from kpolicy.records import record_slots
 
@@ -390,7 +390,9 @@ def _slot_makers() -> tuple[Any, Any, Any] | None:
         if all(_twins()) and span_slots is not None and diag_slots is not None:
             from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
 
-            makers = (_cload.new_record, span_slots, diag_slots)
+            made = getattr(_cload, "flat_findings", None)
+            if made is not None:
+                makers = (made, _cload.new_record, span_slots, diag_slots)
         _MAKERS.append(makers)
     return _MAKERS[0]
 
