@@ -380,7 +380,7 @@ def run_forked(
                 os.close(read_end)
                 if tasks_write != -1:
                     os.close(tasks_write)
-                out = _shared_dumps(pack) if shared else dumps
+                out = _SharedDumps(pack) if shared else dumps
                 _child(tasks_read, work, out, write_end, collect=not early, hold=inline)
             os.close(write_end)
             children.append((pid, read_end))
@@ -582,6 +582,13 @@ _PIPE_BYTES = 1 << 20
 _COLLECT_BYTES = 1 << 20
 _HEADER = struct.Struct("<qQ")  # index (-1: the child failed, with a traceback), length
 _DONE = -2
+# a header alone: the child's shared pickler forgot what it sent (its memo cleared), and so
+# does the parent's unpickler of that child (see _child)
+_FORGET = -3
+# a child's shared pickler forgets what it sent once its pickles since add up to this many
+# bytes: its memo holds every object it pickled (four copies of the many-findings corpus,
+# taken as they come: a child of 50 MB where it was 24 MB, against 26 MB now)
+_MEMO_BYTES = 1 << 20
 
 
 def _child(
@@ -599,6 +606,8 @@ def _child(
     out = _Sender(fd, hold)
     batch_bytes = _HELD_BATCH_BYTES if hold else _BATCH_BYTES
     uncollected = 0  # the bytes of the answers sent since the last collection
+    forget = getattr(dumps, "forget", None)  # a shared pickler's (_SharedDumps)
+    remembered = 0  # the bytes of the answers its memo holds the objects of
     try:
         try:
             while True:
@@ -616,7 +625,12 @@ def _child(
                     out.send(payload)
                     batch.clear()
                 uncollected += len(payload)
+                remembered += len(payload)
                 del payload
+                if forget is not None and remembered >= _MEMO_BYTES:
+                    remembered = 0
+                    forget()
+                    batch += _HEADER.pack(_FORGET, 0)
                 # The answers' objects are gone (the run's collector is off: kpolicy.lint): a
                 # collection once they add up to _COLLECT_BYTES of pickles frees what cycles
                 # they left. What survives it (caches, compiled schemas, the rules' plans) lives
@@ -687,23 +701,29 @@ def _write(fd: int, data: bytes | bytearray) -> None:  # pragma: no cover - runs
         view = view[os.write(fd, view) :]
 
 
-def _shared_dumps(
-    pack: Callable[[Any], object] | None,
-) -> Callable[[Any], bytes]:  # pragma: no cover - runs in the child
+class _SharedDumps:
     """A child's ``dumps``, made in the child: each answer (as ``pack`` makes it) pickled by
-    one pickler, whose memo lasts as long as the child (see :func:`run_forked`). The pickler
-    hands what it wrote to a list's ``append`` (a bytes object it makes, as ``dumps`` does;
-    a memory file copied it in and out again)."""
-    written: list[bytes] = []
-    pickler = Pickler(_Out(written.append), protocol=-1)
+    one pickler, whose memo lasts as long as the child, or till :meth:`forget` (see
+    :func:`run_forked`). The pickler hands what it wrote to a list's ``append`` (a bytes
+    object it makes, as ``dumps`` does; a memory file copied it in and out again)."""
 
-    def dumps(value: Any) -> bytes:
-        pickler.dump(value if pack is None else pack(value))
+    def __init__(
+        self, pack: Callable[[Any], object] | None
+    ) -> None:  # pragma: no cover - runs in the child
+        self.written: list[bytes] = []
+        self.pickler = Pickler(_Out(self.written.append), protocol=-1)
+        self.pack = pack
+
+    def __call__(self, value: Any) -> bytes:  # pragma: no cover - runs in the child
+        written = self.written
+        self.pickler.dump(value if self.pack is None else self.pack(value))
         payload = b"".join(written)  # (one part, as a rule: that very object)
         written.clear()
         return payload
 
-    return dumps
+    def forget(self) -> None:  # pragma: no cover - runs in the child
+        """Forget what was pickled (the parent is told: a ``_FORGET`` frame)."""
+        self.pickler.clear_memo()
 
 
 class _Out:
@@ -716,7 +736,7 @@ class _Out:
 
 
 class _SharedLoads:
-    """The parent's ``loads`` of one child's answers, pickled by :func:`_shared_dumps`: one
+    """The parent's ``loads`` of one child's answers, pickled by :class:`_SharedDumps`: one
     unpickler, whose memo lasts as long as the child's pickler's, reads each frame in the
     order the child sent them, from a memory file (whose reads are C's: a file object of
     Python's own, which handed the unpickler views of the frame, cost more in its calls than
@@ -735,6 +755,12 @@ class _SharedLoads:
         stream.seek(0)
         value = self.unpickler.load()
         return value if self.unpack is None else self.unpack(value)
+
+    def forget(self) -> None:
+        """Forget what was unpickled, as the child's pickler did (a ``_FORGET`` frame): a
+        new unpickler (a memo set empty keeps the count of the old one's entries, where the
+        next pickle's are numbered from 0)."""
+        self.unpickler = Unpickler(self.stream)
 
 
 class _Gatherer:
@@ -837,7 +863,7 @@ class _Gatherer:
                     wanted = _HEADER.size - len(buffer)
                     if wanted <= 0:
                         index, length = _HEADER.unpack_from(buffer)
-                        wanted = 0 if index == _DONE else wanted + length
+                        wanted = 0 if index in (_DONE, _FORGET) else wanted + length
                     if wanted > 0:
                         piece = min(wanted, count - at)
                         buffer += data[at : at + piece]
@@ -865,6 +891,12 @@ class _Gatherer:
             index, length = _HEADER.unpack_from(data, at)
             if index == _DONE:
                 self.done.add(fd)
+                at += size
+                continue
+            if index == _FORGET:
+                forget = getattr(self.loads_of[fd], "forget", None)
+                if forget is not None:
+                    forget()
                 at += size
                 continue
             start = at + size

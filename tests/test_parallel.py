@@ -1210,10 +1210,13 @@ def test_frames_are_read_however_the_reads_cut_them(early: bool) -> None:
 
     answers = {index: [index] * size for index, size in enumerate((0, 1, 300, 5, 2000, 7))}
     frames = [pickle.dumps(answer, protocol=-1) for answer in answers.values()]
-    stream = b"".join(
-        parallel._HEADER.pack(index, len(frame)) + frame for index, frame in enumerate(frames)
-    ) + parallel._HEADER.pack(parallel._DONE, 0)
-    ends = list(itertools.accumulate(parallel._HEADER.size + len(frame) for frame in frames))
+    # (a header alone after the third: the child forgot what it sent, _FORGET)
+    heads = [parallel._HEADER.pack(index, len(frame)) for index, frame in enumerate(frames)]
+    heads[3] = parallel._HEADER.pack(parallel._FORGET, 0) + heads[3]
+    stream = b"".join(map(bytes.__add__, heads, frames)) + parallel._HEADER.pack(parallel._DONE, 0)
+    sizes = [parallel._HEADER.size + len(frame) for frame in frames]
+    sizes[3:3] = [parallel._HEADER.size]
+    ends = list(itertools.accumulate(sizes))
     ends.append(len(stream))
     bounds = list(zip([0, *ends], ends, strict=False))  # each frame's [start, end)
     for cut in (1, 3, 16, 17, 100, 333, 4096, len(stream)):
@@ -1244,6 +1247,25 @@ def test_frames_are_read_however_the_reads_cut_them(early: bool) -> None:
             gatherer.close()
             if write_end != -1:
                 os.close(write_end)
+
+
+def test_a_childs_shared_memo_is_forgotten_past_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child's shared pickler forgets what it sent once its pickles add up to _MEMO_BYTES
+    (its memo would hold every object it pickled), and tells the parent, whose unpickler of
+    that child forgets too: the answers are the same, an object repeated after it arrives
+    again (as a copy of its own)."""
+    shared = ["in every answer"]
+
+    def work(index: int) -> tuple[int, list[str]]:
+        return index, shared
+
+    monkeypatch.setattr(parallel, "_MEMO_BYTES", 1)  # forgotten after each answer
+    answers = parallel.run_forked([0, 1, 2], 1, work, early=True, pack=list, unpack=tuple)
+    assert answers == {0: (0, shared), 1: (1, shared), 2: (2, shared)}
+    assert answers[0][1] is not answers[1][1]
+    monkeypatch.setattr(parallel, "_MEMO_BYTES", 1 << 20)
+    answers = parallel.run_forked([0, 1, 2], 1, work, early=True, pack=list, unpack=tuple)
+    assert answers[0][1] is answers[1][1] is answers[2][1]
 
 
 @pytest.mark.parametrize(("early", "own_loads"), [(True, False), (False, False), (True, True)])
@@ -1277,20 +1299,27 @@ def test_a_childs_answers_share_one_memo_when_taken_early(early: bool, own_loads
 
 
 def test_shared_pickles_are_read_back_in_order() -> None:
-    """A child's shared pickler (``_shared_dumps``) gives one pickle an answer, whole also
+    """A child's shared pickler (``_SharedDumps``) gives one pickle an answer, whole also
     where the pickler writes a large part apart (bytes past its 64 KB frames); what an
-    earlier answer sent is named, not sent again; the parent's unpickler of that child
-    (``_SharedLoads``) reads them back in order, ``pack`` and ``unpack`` undone."""
-    dumps = parallel._shared_dumps(lambda value: [value])
+    earlier answer sent is named, not sent again, till the pickler forgets it; the parent's
+    unpickler of that child (``_SharedLoads``) reads them back in order, ``pack`` and
+    ``unpack`` undone, and forgets where the pickler did."""
+    dumps = parallel._SharedDumps(lambda value: [value])
     text = "a message repeated from answer to answer " * 20
     large = bytes(range(256)) * 1024
-    answers = [(text, 1), (text, large), (text, 3)]
-    pickles = [dumps(answer) for answer in answers]
+    answers = [(text, 1), (text, large), (text, 3), (text, [text, "again", "again"])]
+    pickles = [dumps(answer) for answer in answers[:3]]
+    dumps.forget()
+    pickles.append(dumps(answers[3]))
     assert len(pickles[2]) < len(text) < len(pickles[0])
+    assert len(pickles[3]) > len(text)  # sent again once forgotten
     loads = parallel._SharedLoads(lambda packed: packed[0])
-    back = [loads(memoryview(frame)) for frame in pickles]
+    back = [loads(memoryview(frame)) for frame in pickles[:3]]
+    loads.forget()
+    back.append(loads(memoryview(pickles[3])))
     assert back == answers
-    assert back[0][0] is back[2][0]
+    assert back[0][0] is back[2][0] and back[3][0] is not back[0][0]
+    assert back[3][1][0] is back[3][0]  # (what the pickle after the forgetting repeats)
 
 
 def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
