@@ -1470,6 +1470,66 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return made_record(args[0], args + 1, nargs - 1);
 }
 
+/* flat_findings(flat, ref, span_slots, diagnostic_slots): the findings of a worker's flat
+   tuples (kpolicy.lint.run._flat), as kpolicy.lint.run._findings_by_slots makes them: for
+   each item of the list flat, a tuple (rule, severity, message, file, line, column,
+   end_line, end_column, path, object, rejects) is the Diagnostic (new_record on
+   diagnostic_slots) of (rule, severity, message, file, the Span of (line, column, end_line,
+   end_column), path, ref where object is True else object, (), None, None, rejects, None,
+   None); anything else is itself (a finding that travelled whole). The parent makes a
+   child's findings so in one call a list, where a loop of Python's, a call of new_record
+   for each record, was most of the rebuilding of its answers. */
+static PyObject *
+flat_findings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4 || !PyList_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "flat_findings takes a list, the ref, and the slots of Span and Diagnostic");
+        return NULL;
+    }
+    PyObject *flat = args[0], *ref = args[1], *span_slots = args[2], *diag_slots = args[3];
+    Py_ssize_t count = PyList_GET_SIZE(flat);
+    PyObject *found = PyList_New(count);
+    if (found == NULL)
+        return NULL;
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL) {
+        Py_DECREF(found);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(flat, i);
+        if (!PyTuple_CheckExact(item)) {
+            Py_INCREF(item);
+            PyList_SET_ITEM(found, i, item);
+            continue;
+        }
+        if (PyTuple_GET_SIZE(item) != 11) {
+            PyErr_SetString(PyExc_TypeError, "flat_findings: a finding of eleven fields");
+            goto failed;
+        }
+        PyObject **field = &PyTuple_GET_ITEM(item, 0);
+        PyObject *span = made_record(span_slots, field + 4, 4);
+        if (span == NULL)
+            goto failed;
+        PyObject *values[13] = {field[0], field[1], field[2], field[3], span,
+                                field[8], field[9] == Py_True ? ref : field[9],
+                                empty, Py_None, Py_None, field[10], Py_None, Py_None};
+        PyObject *made = made_record(diag_slots, values, 13);
+        Py_DECREF(span);
+        if (made == NULL)
+            goto failed;
+        PyList_SET_ITEM(found, i, made);
+    }
+    Py_DECREF(empty);
+    return found;
+failed:
+    Py_DECREF(empty);
+    Py_DECREF(found);
+    return NULL;
+}
+
 /* schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer,
  * span_at, slots, file, ref, rejecting, found): the loop of
  * kpolicy.checks.schema_rules.schema_diagnostics over the problems of an object whose
@@ -1683,6 +1743,8 @@ static PyMethodDef methods[] = {
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
      "new_record(slots, *values) -> an instance of their class"},
+    {"flat_findings", (PyCFunction)(void (*)(void))flat_findings, METH_FASTCALL,
+     "flat_findings(flat, ref, span_slots, diagnostic_slots) -> list of the findings"},
     {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
      "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
      "span_at, slots, file, ref, rejecting, found) -> None"},
