@@ -39,18 +39,30 @@ def close_matches(
         import difflib
 
         return difflib.get_close_matches(word, possibilities, n, cutoff)
-    places: dict[str, list[int]] | None = None
+    places: dict[str, list[int]] = {}
+    for index, char in enumerate(word):
+        places.setdefault(char, []).append(index)
     scored: list[tuple[float, str]] = []
     size = len(word)
     for possibility in possibilities:
         total = len(possibility) + size
-        # (difflib's own first bound: no more characters match than the shorter has)
-        if total and 2.0 * min(len(possibility), size) / total < cutoff:
-            continue
-        if places is None:
-            places = {}
-            for index, char in enumerate(word):
-                places.setdefault(char, []).append(index)
+        if total:
+            # difflib's own bounds (a score is never above them): no more characters match
+            # than the shorter has, nor than the two have in common, counted with repeats
+            if 2.0 * min(len(possibility), size) / total < cutoff:
+                continue
+            common = 0
+            left: dict[str, int] = {}
+            for char in possibility:
+                have = left.get(char)
+                if have is None:
+                    chars = places.get(char)
+                    have = len(chars) if chars is not None else 0
+                if have > 0:
+                    common += 1
+                left[char] = have - 1
+            if 2.0 * common / total < cutoff:
+                continue
         score = 2.0 * _matched(possibility, word, places) / total if total else 1.0
         if score >= cutoff:
             scored.append((score, possibility))
