@@ -1667,6 +1667,382 @@ arenas_populated(PyObject *module, PyObject *unused)
     return PyBool_FromLong(arenas_are_populated());
 }
 
+/* json_lines(diags, renderer, slots): the loop of kpolicy.report.json_report._Lines.lines
+ * (renderer: the _Lines; slots: kpolicy.records.record_slots(Diagnostic)), the same calls of
+ * its methods in the same order and the same lines. A finding of the usual types (a
+ * Diagnostic whose rule, message, path and file are str, its span a Span of ints, no origin)
+ * is written here, each text it needs taken from the renderer's tables (_heads, _messages,
+ * _paths, _numbers, _last) or, when not there, from the method that makes it (_head,
+ * _message, _path, _file and _object, _more); any other, or one whose head _head declines,
+ * is the renderer's _one(diag) (the Python loop of that one finding, which reads and sets
+ * _last: set before it, read again after). */
+static PyObject *line_literals[4]; /* ', "column": ' ', "endLine": ' ', "endColumn": ' ', "path": ' */
+/* the renderer's methods and tables, by name */
+enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_MORE, N_ONE, N_LAST, N_HEADS, N_MESSAGES,
+       N_PATHS, N_NUMBERS, N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
+static PyObject *line_names[N_NAMES];
+
+/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
+ * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
+ * clash with this file's */
+#define OBJECT_SLOT 16
+struct member_layout {
+    const char *name;
+    int type;
+    Py_ssize_t offset;
+    int flags;
+    const char *doc;
+};
+
+static Py_ssize_t
+object_slot(PyObject *descr, PyTypeObject *type)
+{
+    if (!Py_IS_TYPE(descr, &PyMemberDescr_Type) || PyDescr_TYPE(descr) != type)
+        return -1;
+    const struct member_layout *member =
+        (const struct member_layout *)((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != OBJECT_SLOT || member->offset <= 0)
+        return -1;
+    return member->offset;
+}
+
+#define SLOT_AT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+
+/* the text of a piece of an f-string (FORMAT_VALUE without a spec): a str itself */
+static PyObject *
+formatted(PyObject *value)
+{
+    if (PyUnicode_CheckExact(value))
+        return Py_NewRef(value);
+    return PyObject_Format(value, NULL);
+}
+
+/* the concatenation of count str (each a new reference, all released) */
+static PyObject *
+joined_pieces(PyObject **pieces, int count)
+{
+    Py_ssize_t length = 0;
+    Py_UCS4 widest = 0;
+    PyObject *made = NULL;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i] == NULL || !PyUnicode_Check(pieces[i]))
+            goto done;
+        length += PyUnicode_GET_LENGTH(pieces[i]);
+        Py_UCS4 most = PyUnicode_MAX_CHAR_VALUE(pieces[i]);
+        if (most > widest)
+            widest = most;
+    }
+    made = PyUnicode_New(length, widest);
+    if (made == NULL)
+        goto done;
+    Py_ssize_t at = 0;
+    for (int i = 0; i < count; i++) {
+        Py_ssize_t size = PyUnicode_GET_LENGTH(pieces[i]);
+        if (PyUnicode_KIND(made) == PyUnicode_1BYTE_KIND) {
+            memcpy(PyUnicode_1BYTE_DATA(made) + at, PyUnicode_1BYTE_DATA(pieces[i]), size);
+        }
+        else if (PyUnicode_CopyCharacters(made, at, pieces[i], 0, size) < 0) {
+            Py_CLEAR(made);
+            goto done;
+        }
+        at += size;
+    }
+done:
+    for (int i = 0; i < count; i++)
+        Py_XDECREF(pieces[i]);
+    return made;
+}
+
+/* whether value is an int and 0 <= value < count */
+static int
+number_below(PyObject *value, Py_ssize_t count)
+{
+    int overflow;
+    long number = PyLong_AsLongAndOverflow(value, &overflow);
+    return overflow == 0 && number >= 0 && number < count;
+}
+
+static PyObject *
+json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "json_lines takes 3 arguments");
+        return NULL;
+    }
+    PyObject *renderer = args[1], *slots = args[2];
+    if (span_type == NULL || !PyTuple_CheckExact(slots) || PyTuple_GET_SIZE(slots) < 12) {
+        PyErr_SetString(PyExc_TypeError, "json_lines: the slots of Diagnostic, a span class");
+        return NULL;
+    }
+    PyTypeObject *type = PyDescr_TYPE(PyTuple_GET_ITEM(slots, 0));
+    /* rule, severity, message, file, span, path, object, origin (Diagnostic's order) */
+    static const int fields[8] = {0, 1, 2, 3, 4, 5, 6, 11};
+    Py_ssize_t at[8], span_at[4];
+    for (int i = 0; i < 8; i++) {
+        at[i] = object_slot(PyTuple_GET_ITEM(slots, fields[i]), type);
+        if (at[i] < 0) {
+            PyErr_SetString(PyExc_TypeError, "json_lines: slots of objects of one class");
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        span_at[i] = object_slot(span_slots[i], span_type);
+        if (span_at[i] < 0) {
+            PyErr_SetString(PyExc_TypeError, "json_lines: a span of slots");
+            return NULL;
+        }
+    }
+    if (line_names[N_NAMES - 1] == NULL) {
+        static const char *texts[4] = {
+            ", \"column\": ", ", \"endLine\": ", ", \"endColumn\": ", ", \"path\": "};
+        static const char *names[N_NAMES] = {
+            "_head", "_message", "_path", "_file", "_object", "_more", "_one", "_last",
+            "_heads", "_messages", "_paths", "_numbers", ", \"file\": ", ", \"line\": ",
+            ", \"object\": ", "}"};
+        for (int i = 0; i < 4; i++) {
+            if (line_literals[i] == NULL &&
+                (line_literals[i] = PyUnicode_InternFromString(texts[i])) == NULL)
+                return NULL;
+        }
+        for (int i = 0; i < N_NAMES; i++) {
+            if (line_names[i] == NULL &&
+                (line_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+                return NULL;
+        }
+    }
+    PyObject *seq = PySequence_Fast(args[0], "json_lines: a sequence of findings");
+    if (seq == NULL)
+        return NULL;
+    PyObject *heads = PyObject_GetAttr(renderer, line_names[N_HEADS]);
+    PyObject *messages = PyObject_GetAttr(renderer, line_names[N_MESSAGES]);
+    PyObject *paths = PyObject_GetAttr(renderer, line_names[N_PATHS]);
+    PyObject *numbers = PyObject_GetAttr(renderer, line_names[N_NUMBERS]);
+    PyObject *last = PyObject_GetAttr(renderer, line_names[N_LAST]);
+    PyObject *written = PyList_New(0);
+    int last_changed = 0;
+    if (heads == NULL || messages == NULL || paths == NULL || numbers == NULL || last == NULL ||
+        written == NULL)
+        goto failed;
+    if (!PyDict_CheckExact(heads) || !PyDict_CheckExact(messages) || !PyDict_CheckExact(paths) ||
+        !PyList_CheckExact(numbers) || !PyTuple_CheckExact(last) || PyTuple_GET_SIZE(last) != 4) {
+        PyErr_SetString(PyExc_TypeError, "json_lines: a renderer's tables");
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        PyObject *diag = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *line = NULL;
+        PyObject *v[8] = {NULL}, *n[4] = {NULL};
+        int usual = Py_TYPE(diag) == type;
+        for (int k = 0; usual && k < 8; k++)
+            usual = (v[k] = SLOT_AT(diag, at[k])) != NULL;
+        usual = usual && PyUnicode_CheckExact(v[0]) && PyUnicode_CheckExact(v[2]) &&
+                PyUnicode_CheckExact(v[3]) && PyUnicode_CheckExact(v[5]) && v[7] == Py_None &&
+                Py_TYPE(v[4]) == span_type;
+        for (int k = 0; usual && k < 4; k++)
+            usual = (n[k] = SLOT_AT(v[4], span_at[k])) != NULL && PyLong_CheckExact(n[k]);
+        PyObject *head = NULL;
+        if (usual) {
+            head = PyDict_GetItemWithError(heads, v[0]);
+            if (head == NULL && PyErr_Occurred())
+                goto failed;
+            if (head != NULL && head != Py_None && PyTuple_CheckExact(head) && PyTuple_GET_SIZE(head) == 2 &&
+                PyTuple_GET_ITEM(head, 0) == v[1]) {
+                Py_INCREF(head);
+            }
+            else {
+                PyObject *call[3] = {renderer, v[0], v[1]};
+                head = PyObject_VectorcallMethod(
+                    line_names[N_HEAD], call, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+                if (head == NULL)
+                    goto failed;
+                if (head == Py_None) {
+                    Py_CLEAR(head);
+                    usual = 0;
+                }
+                else if (!PyTuple_CheckExact(head) || PyTuple_GET_SIZE(head) != 2) {
+                    Py_DECREF(head);
+                    PyErr_SetString(PyExc_TypeError, "json_lines: a head of two");
+                    goto failed;
+                }
+            }
+        }
+        if (!usual) {
+            /* the Python loop of this one finding, with the last finding's texts */
+            if (last_changed && PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
+                goto failed;
+            last_changed = 0;
+            line = PyObject_CallMethodOneArg(renderer, line_names[N_ONE], diag);
+            if (line == NULL)
+                goto failed;
+            PyObject *now = PyObject_GetAttr(renderer, line_names[N_LAST]);
+            if (now == NULL) {
+                Py_DECREF(line);
+                goto failed;
+            }
+            if (!PyTuple_CheckExact(now) || PyTuple_GET_SIZE(now) != 4) {
+                Py_DECREF(now);
+                Py_DECREF(line);
+                PyErr_SetString(PyExc_TypeError, "json_lines: a renderer's tables");
+                goto failed;
+            }
+            Py_SETREF(last, now);
+            int appended = PyList_Append(written, line);
+            Py_DECREF(line);
+            if (appended < 0)
+                goto failed;
+            continue;
+        }
+        PyObject *ref = v[6], *file = v[3];
+        if (PyTuple_GET_ITEM(last, 0) != ref || PyTuple_GET_ITEM(last, 1) != file) {
+            PyObject *pieces[3];
+            pieces[0] = Py_NewRef(line_names[N_FILE_TEXT]);
+            PyObject *text = PyObject_CallMethodOneArg(renderer, line_names[N_FILE], file);
+            pieces[1] = text == NULL ? NULL : formatted(text);
+            Py_XDECREF(text);
+            pieces[2] = Py_NewRef(line_names[N_LINE_TEXT]);
+            PyObject *middle = joined_pieces(pieces, 3);
+            if (middle == NULL) {
+                Py_DECREF(head);
+                goto failed;
+            }
+            text = PyObject_CallMethodOneArg(renderer, line_names[N_OBJECT], ref);
+            pieces[0] = Py_NewRef(line_names[N_OBJECT_TEXT]);
+            pieces[1] = text == NULL ? NULL : formatted(text);
+            Py_XDECREF(text);
+            pieces[2] = Py_NewRef(line_names[N_CLOSE]);
+            PyObject *tail = joined_pieces(pieces, 3);
+            if (tail == NULL) {
+                Py_DECREF(middle);
+                Py_DECREF(head);
+                goto failed;
+            }
+            PyObject *made = PyTuple_Pack(4, ref, file, middle, tail);
+            Py_DECREF(middle);
+            Py_DECREF(tail);
+            if (made == NULL) {
+                Py_DECREF(head);
+                goto failed;
+            }
+            Py_SETREF(last, made);
+            last_changed = 1;
+        }
+        PyObject *said = PyDict_GetItemWithError(messages, v[2]);
+        if (said == Py_None) /* (as .get(): None is not there) */
+            said = NULL;
+        if (said != NULL)
+            Py_INCREF(said);
+        else if (PyErr_Occurred() ||
+                 (said = PyObject_CallMethodOneArg(renderer, line_names[N_MESSAGE], v[2])) == NULL) {
+            Py_DECREF(head);
+            goto failed;
+        }
+        PyObject *where = PyDict_GetItemWithError(paths, v[5]);
+        if (where == Py_None)
+            where = NULL;
+        if (where != NULL)
+            Py_INCREF(where);
+        else if (PyErr_Occurred() ||
+                 (where = PyObject_CallMethodOneArg(renderer, line_names[N_PATH], v[5])) == NULL) {
+            Py_DECREF(said);
+            Py_DECREF(head);
+            goto failed;
+        }
+        PyObject *pieces[13];
+        Py_ssize_t count = PyList_GET_SIZE(numbers);
+        int known = 1;
+        for (int k = 0; k < 4; k++)
+            known = known && number_below(n[k], count);
+        int plain = 0; /* the numbers written as they are (past _NUMBERS) */
+        if (!known) {
+            PyObject *call[5] = {renderer, n[0], n[1], n[2], n[3]};
+            PyObject *more = PyObject_VectorcallMethod(
+                line_names[N_MORE], call, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            if (more == NULL) {
+                Py_DECREF(where);
+                Py_DECREF(said);
+                Py_DECREF(head);
+                goto failed;
+            }
+            if (more == Py_None) {
+                plain = 1;
+                Py_DECREF(more);
+            }
+            else if (!PyList_CheckExact(more)) {
+                Py_DECREF(more);
+                Py_DECREF(where);
+                Py_DECREF(said);
+                Py_DECREF(head);
+                PyErr_SetString(PyExc_TypeError, "json_lines: the numbers' texts");
+                goto failed;
+            }
+            else {
+                Py_SETREF(numbers, more);
+            }
+        }
+        pieces[0] = formatted(PyTuple_GET_ITEM(head, 1));
+        pieces[1] = formatted(said);
+        pieces[2] = formatted(PyTuple_GET_ITEM(last, 2));
+        for (int k = 0; k < 4; k++) {
+            PyObject *number = n[k];
+            if (!plain) {
+                /* (within the list now: _more made it long enough) */
+                Py_ssize_t index = PyLong_AsSsize_t(number);
+                number = index >= 0 && index < PyList_GET_SIZE(numbers)
+                             ? PyList_GET_ITEM(numbers, index)
+                             : NULL;
+            }
+            pieces[3 + 2 * k] = number == NULL ? NULL : formatted(number);
+            pieces[4 + 2 * k] = Py_NewRef(line_literals[k]);
+        }
+        pieces[11] = formatted(where);
+        pieces[12] = formatted(PyTuple_GET_ITEM(last, 3));
+        Py_DECREF(where);
+        Py_DECREF(said);
+        Py_DECREF(head);
+        if (PyErr_Occurred()) {
+            for (int k = 0; k < 13; k++)
+                Py_XDECREF(pieces[k]);
+            goto failed;
+        }
+        line = joined_pieces(pieces, 13);
+        if (line == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "json_lines: a number's text");
+            goto failed;
+        }
+        int appended = PyList_Append(written, line);
+        Py_DECREF(line);
+        if (appended < 0)
+            goto failed;
+    }
+    if (last_changed && PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
+        goto failed;
+    Py_DECREF(seq);
+    Py_DECREF(heads);
+    Py_DECREF(messages);
+    Py_DECREF(paths);
+    Py_DECREF(numbers);
+    Py_DECREF(last);
+    return written;
+failed:
+    if (last_changed && last != NULL) {
+        PyObject *type_, *value, *traceback;
+        PyErr_Fetch(&type_, &value, &traceback);
+        if (PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
+            PyErr_Clear();
+        PyErr_Restore(type_, value, traceback);
+    }
+    Py_DECREF(seq);
+    Py_XDECREF(heads);
+    Py_XDECREF(messages);
+    Py_XDECREF(paths);
+    Py_XDECREF(numbers);
+    Py_XDECREF(last);
+    Py_XDECREF(written);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -1686,6 +2062,8 @@ static PyMethodDef methods[] = {
     {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
      "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
      "span_at, slots, file, ref, rejecting, found) -> None"},
+    {"json_lines", (PyCFunction)(void (*)(void))json_lines, METH_FASTCALL,
+     "json_lines(diags, renderer, slots) -> the findings' lines of the JSON report"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"populate_arenas", populate_arenas, METH_NOARGS,
      "populate_arenas() -> whether the heap's arenas are now made populated (Linux)"},

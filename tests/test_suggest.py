@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kpolicy.k8s.apis import SERVED
 from kpolicy.suggest import close_matches
+from tests.helpers import examples
 
 # a small alphabet makes repeated characters, ties between runs and equal scores common
 _WORD = st.text(alphabet="abcAB-_.", max_size=12)
@@ -35,7 +36,7 @@ _FIELDS = [
 ]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(full=3000, quick=600), deadline=None)
 @given(
     word=_WORD,
     possibilities=st.lists(_WORD, max_size=8),
@@ -50,7 +51,7 @@ def test_random_words_matched_as_difflib_does(
     )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(full=1000, quick=200), deadline=None)
 @given(
     word=st.one_of(
         st.sampled_from(_FIELDS + _KINDS), st.text(alphabet="aeinrstAEIRS", max_size=25)

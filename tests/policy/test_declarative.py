@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kpolicy.model import Severity
 from kpolicy.policy import compiled, declarative_check, render_message
 from kpolicy.ruledefs import Example, RuleDef, parse_rule_file
-from tests.helpers import lint_text, of_rule
+from tests.helpers import examples, lint_text, of_rule
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -296,7 +296,7 @@ _VALUES = {
 }  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(full=3000, quick=600), deadline=None)
 @given(
     pieces=st.lists(st.one_of(_PIECES, st.text(alphabet="{}!:ab0 .[]", max_size=6)), max_size=7),
     detail=st.sampled_from(["", "d", "image 'x' does not match 'y'"]),
