@@ -1667,6 +1667,118 @@ arenas_populated(PyObject *module, PyObject *unused)
     return PyBool_FromLong(arenas_are_populated());
 }
 
+/* path_walk(records, node, index, path, scanned): the walk of
+ * kpolicy.positions.PositionTable.path_span down path (str keys of dicts, int positions in
+ * lists) from node, whose record is index, in a compact table's records (an array of "H" or
+ * "i"): (the record of the deepest node reached, how many tokens reached it); None where a
+ * token is not of its container's type (path_span's None); False where the walk is left to
+ * Python (a container past scanned, which path_span finds through its children's records, a
+ * record outside the table, a path that is not a tuple). Each child's record follows its
+ * container's, each after the previous child's subtree (its size: a record's last field). */
+static PyObject *
+path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "path_walk takes 5 arguments");
+        return NULL;
+    }
+    PyObject *node = args[1], *path = args[3];
+    Py_ssize_t index = PyLong_AsSsize_t(args[2]);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t scanned = PyLong_AsSsize_t(args[4]);
+    if (scanned == -1 && PyErr_Occurred())
+        return NULL;
+    if (!PyTuple_CheckExact(path) || index < 0)
+        Py_RETURN_FALSE;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    int wide = table_width(&view);
+    if (wide < 0) {
+        PyBuffer_Release(&view);
+        Py_RETURN_FALSE;
+    }
+    Py_ssize_t items = view.len / view.itemsize;
+    Py_ssize_t depth = 0;
+    Py_INCREF(node); /* (held: a key's comparison may run code) */
+    PyObject *answer = NULL; /* (None or False when decided before the end) */
+    for (; depth < PyTuple_GET_SIZE(path); depth++) {
+        PyObject *token = PyTuple_GET_ITEM(path, depth), *value;
+        Py_ssize_t skipped; /* the children before the token's */
+        if (PyDict_CheckExact(node)) {
+            if (!PyUnicode_CheckExact(token)) {
+                answer = Py_None;
+                break;
+            }
+            value = PyDict_GetItemWithError(node, token);
+            if (value == NULL) {
+                if (PyErr_Occurred())
+                    goto failed;
+                break;
+            }
+            if (PyDict_GET_SIZE(node) > scanned) {
+                answer = Py_False;
+                break;
+            }
+            /* the keys before the token's (as `for key in node: if key == token: break`) */
+            Py_ssize_t position = 0;
+            PyObject *key, *item;
+            skipped = 0;
+            while (PyDict_Next(node, &position, &key, &item)) {
+                int equal = PyObject_RichCompareBool(key, token, Py_EQ);
+                if (equal < 0)
+                    goto failed;
+                if (equal)
+                    break;
+                skipped++;
+            }
+        }
+        else if (PyList_CheckExact(node)) {
+            if (!PyLong_CheckExact(token)) {
+                answer = Py_None;
+                break;
+            }
+            int overflow;
+            long position = PyLong_AsLongAndOverflow(token, &overflow);
+            if (overflow != 0 || position < 0 || position >= PyList_GET_SIZE(node))
+                break;
+            value = PyList_GET_ITEM(node, position);
+            if (position > scanned) {
+                answer = Py_False;
+                break;
+            }
+            skipped = position;
+        }
+        else {
+            break;
+        }
+        index += 1;
+        for (Py_ssize_t k = 0; k < skipped && answer == NULL; k++) {
+            if (index < 0 || index > (items - 9) / RECORD || items < 9) {
+                answer = Py_False; /* (Python's IndexError, or its negative index) */
+                break;
+            }
+            Py_ssize_t at = index * RECORD + 8;
+            index += wide ? ((int *)view.buf)[at] : ((unsigned short *)view.buf)[at];
+        }
+        if (answer != NULL)
+            break;
+        Py_INCREF(value);
+        Py_SETREF(node, value);
+    }
+    Py_DECREF(node);
+    PyBuffer_Release(&view);
+    if (answer != NULL)
+        return Py_NewRef(answer);
+    return Py_BuildValue("(nn)", index, depth);
+failed:
+    Py_DECREF(node);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 /* json_lines(diags, renderer, slots): the loop of kpolicy.report.json_report._Lines.lines
  * (renderer: the _Lines; slots: kpolicy.records.record_slots(Diagnostic)), the same calls of
  * its methods in the same order and the same lines. A finding of the usual types (a
@@ -2062,6 +2174,8 @@ static PyMethodDef methods[] = {
     {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
      "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
      "span_at, slots, file, ref, rejecting, found) -> None"},
+    {"path_walk", (PyCFunction)(void (*)(void))path_walk, METH_FASTCALL,
+     "path_walk(records, node, index, path, scanned) -> (index, depth), None or False"},
     {"json_lines", (PyCFunction)(void (*)(void))json_lines, METH_FASTCALL,
      "json_lines(diags, renderer, slots) -> the findings' lines of the JSON report"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
