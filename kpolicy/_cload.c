@@ -1779,11 +1779,12 @@ failed:
     return NULL;
 }
 
-/* json_lines(diags, renderer, slots): the loop of kpolicy.report.json_report._Lines.lines
- * (renderer: the _Lines; slots: kpolicy.records.record_slots(Diagnostic)), the same calls of
- * its methods in the same order and the same lines. A finding of the usual types (a
- * Diagnostic whose rule, message, path and file are str, its span a Span of ints, no origin)
- * is written here, each text it needs taken from the renderer's tables (_heads, _messages,
+/* json_lines(diags, renderer, slots, kept): the loop of
+ * kpolicy.report.json_report._Lines.lines (renderer: the _Lines; slots:
+ * kpolicy.records.record_slots(Diagnostic); kept: _KEPT), the same calls of its methods in the
+ * same order and the same lines, but _message's for a plain message, which it makes itself
+ * (plain_message). A finding of the usual types (a Diagnostic whose rule, message, path and
+ * file are str, its span a Span of ints, no origin) is written here, each text it needs taken from the renderer's tables (_heads, _messages,
  * _paths, _numbers, _last) or, when not there, from the method that makes it (_head,
  * _message, _path, _file and _object, _more); any other, or one whose head _head declines,
  * is the renderer's _one(diag) (the Python loop of that one finding, which reads and sets
@@ -1865,6 +1866,36 @@ done:
     return made;
 }
 
+/* _Lines._message of a message JSON writes as it is (ASCII from space to "~" but quote and
+ * backslash: _PLAIN's characters, nearly every message) between quotes, kept in messages
+ * (emptied first when it holds kept); None for any other, which the method encodes */
+static PyObject *
+plain_message(PyObject *messages, PyObject *message, Py_ssize_t kept)
+{
+    if (!PyUnicode_IS_ASCII(message))
+        Py_RETURN_NONE;
+    const unsigned char *text = PyUnicode_1BYTE_DATA(message);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(message);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (text[i] < 0x20 || text[i] > 0x7e || text[i] == '"' || text[i] == '\\')
+            Py_RETURN_NONE;
+    }
+    if (PyDict_GET_SIZE(messages) >= kept)
+        PyDict_Clear(messages);
+    PyObject *encoded = PyUnicode_New(size + 2, 127);
+    if (encoded == NULL)
+        return NULL;
+    unsigned char *into = PyUnicode_1BYTE_DATA(encoded);
+    into[0] = '"';
+    memcpy(into + 1, text, size);
+    into[size + 1] = '"';
+    if (PyDict_SetItem(messages, message, encoded) < 0) {
+        Py_DECREF(encoded);
+        return NULL;
+    }
+    return encoded;
+}
+
 /* whether value is an int and 0 <= value < count */
 static int
 number_below(PyObject *value, Py_ssize_t count)
@@ -1878,11 +1909,14 @@ static PyObject *
 json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "json_lines takes 3 arguments");
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "json_lines takes 4 arguments");
         return NULL;
     }
     PyObject *renderer = args[1], *slots = args[2];
+    Py_ssize_t kept = PyLong_AsSsize_t(args[3]);
+    if (kept == -1 && PyErr_Occurred())
+        return NULL;
     if (span_type == NULL || !PyTuple_CheckExact(slots) || PyTuple_GET_SIZE(slots) < 12) {
         PyErr_SetString(PyExc_TypeError, "json_lines: the slots of Diagnostic, a span class");
         return NULL;
@@ -2042,10 +2076,17 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *said = PyDict_GetItemWithError(messages, v[2]);
         if (said == Py_None) /* (as .get(): None is not there) */
             said = NULL;
-        if (said != NULL)
+        if (said != NULL) {
             Py_INCREF(said);
-        else if (PyErr_Occurred() ||
-                 (said = PyObject_CallMethodOneArg(renderer, line_names[N_MESSAGE], v[2])) == NULL) {
+        }
+        else if (!PyErr_Occurred()) {
+            said = plain_message(messages, v[2], kept);
+            if (said == Py_None) {
+                Py_DECREF(said);
+                said = PyObject_CallMethodOneArg(renderer, line_names[N_MESSAGE], v[2]);
+            }
+        }
+        if (said == NULL) {
             Py_DECREF(head);
             goto failed;
         }
@@ -2177,7 +2218,7 @@ static PyMethodDef methods[] = {
     {"path_walk", (PyCFunction)(void (*)(void))path_walk, METH_FASTCALL,
      "path_walk(records, node, index, path, scanned) -> (index, depth), None or False"},
     {"json_lines", (PyCFunction)(void (*)(void))json_lines, METH_FASTCALL,
-     "json_lines(diags, renderer, slots) -> the findings' lines of the JSON report"},
+     "json_lines(diags, renderer, slots, kept) -> the findings' lines of the JSON report"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"populate_arenas", populate_arenas, METH_NOARGS,
      "populate_arenas() -> whether the heap's arenas are now made populated (Linux)"},

@@ -1006,9 +1006,10 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
 ) -> None:
     """Where the C extension is built, a slice's lines are written by its json_lines: the
     lines of the Python loop (``_Lines._lines``), with the same calls of the renderer's
-    methods in the same order (a head, a file's and an object's texts, a message's and a
-    path's, the numbers grown); the findings that are not of the usual types, or have no head,
-    are left to the Python loop one by one (``_one``), and the rest are not."""
+    methods in the same order (a head, a file's and an object's texts, a path's, the numbers
+    grown) and the same messages kept, of which it makes the plain ones itself (``_message``
+    makes the others); the findings that are not of the usual types, or have no head, are
+    left to the Python loop one by one (``_one``), and the rest are not."""
     from kpolicy.model import Origin
     from kpolicy.report import json_report
 
@@ -1066,4 +1067,9 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
     left = [args[0] for name, args in calls if name == "_one"]
     assert all(any(d is u for u in unusual) for d in left)
     assert len(left) == 2 * len(unusual)
-    assert [c for c in calls if c[0] != "_one"] == python_calls
+    assert [c for c in calls if c[0] not in ("_one", "_message")] == [
+        c for c in python_calls if c[0] != "_message"
+    ]
+    assert in_c._messages == in_python._messages
+    encoded = {args[0] for name, args in calls if name == "_message"}
+    assert encoded == {'"quoted" caf\u00e9', "wide \u2028 \U0001f600", diag.message}

@@ -81,7 +81,7 @@ class _Lines:
         Python)."""
         fast = _c_lines()
         if fast is not None:
-            written: list[str] = fast[0](diags, self, fast[1])
+            written: list[str] = fast[0](diags, self, fast[1], _KEPT)
             return written
         return self._lines(diags)
 
