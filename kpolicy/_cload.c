@@ -1187,6 +1187,206 @@ explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return present_walk(args, nargs);
 }
 
+/* closed_node(data, instance, path, record, out): kpolicy.schema.lite._closed_node's step (a
+ * node of properties, required and additionalProperties false, in that order), made there as
+ * partial(closed_node, data) where the extension is built: the same calls in the same order,
+ * the same errors. data is (steps, max_depth, subs, sub_of, required, allowed, schema, the
+ * globals of kpolicy.schema.lite); a value that is not a dict goes through each of steps; a
+ * dict's properties are explained by the module's explain_present, then each name of required
+ * it lacks is a "required" error and, when a key is not allowed (explain_present's unknown,
+ * or, that None, its keys not all allowed), an "additionalProperties" one, each the module's
+ * LiteError(validator, value, instance, schema, path, None, record) appended to out (both
+ * found in the module when used, as the Python step finds them). */
+static PyObject *closed_names[6]; /* "required", "additionalProperties", "irregular", "sizes",
+                                     "explain_present", "LiteError" */
+
+/* the module's global name (a new reference), or NULL with NameError */
+static PyObject *
+closed_global(PyObject *globals, PyObject *name)
+{
+    PyObject *found = PyDict_GetItemWithError(globals, name);
+    if (found == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_NameError, "name '%U' is not defined", name);
+        return NULL;
+    }
+    return Py_NewRef(found);
+}
+
+static int
+closed_error(PyObject *out, PyObject *globals, PyObject *validator, PyObject *value,
+             PyObject *instance, PyObject *schema, PyObject *path, PyObject *record)
+{
+    PyObject *make = closed_global(globals, closed_names[5]);
+    if (make == NULL)
+        return -1;
+    PyObject *call[7] = {validator, value, instance, schema, path, Py_None, record};
+    PyObject *error = PyObject_Vectorcall(make, call, 7, NULL);
+    Py_DECREF(make);
+    if (error == NULL)
+        return -1;
+    static PyObject *append = NULL;
+    if (append == NULL && (append = PyUnicode_InternFromString("append")) == NULL) {
+        Py_DECREF(error);
+        return -1;
+    }
+    PyObject *done = PyObject_CallMethodOneArg(out, append, error);
+    Py_DECREF(error);
+    if (done == NULL)
+        return -1;
+    Py_DECREF(done);
+    return 0;
+}
+
+static PyObject *
+closed_node(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 8) {
+        PyErr_SetString(PyExc_TypeError, "closed_node takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0], *instance = args[1], *path = args[2], *record = args[3];
+    PyObject *out = args[4];
+    PyObject *steps = PyTuple_GET_ITEM(data, 0), *max_depth = PyTuple_GET_ITEM(data, 1);
+    PyObject *subs = PyTuple_GET_ITEM(data, 2), *sub_of = PyTuple_GET_ITEM(data, 3);
+    PyObject *required = PyTuple_GET_ITEM(data, 4), *allowed = PyTuple_GET_ITEM(data, 5);
+    PyObject *schema = PyTuple_GET_ITEM(data, 6), *globals = PyTuple_GET_ITEM(data, 7);
+    if (!PyDict_Check(globals)) {
+        PyErr_SetString(PyExc_TypeError, "closed_node: the module's globals");
+        return NULL;
+    }
+    if (closed_names[5] == NULL) {
+        static const char *names[6] = {"required",  "additionalProperties", "irregular",
+                                       "sizes",     "explain_present",      "LiteError"};
+        for (int i = 0; i < 6; i++) {
+            if (closed_names[i] == NULL &&
+                (closed_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+                return NULL;
+        }
+    }
+    if (!PyDict_CheckExact(instance)) {
+        /* (for step in steps: step(instance, path, record, out)) */
+        PyObject *each = PyObject_GetIter(steps);
+        if (each == NULL)
+            return NULL;
+        PyObject *step;
+        while ((step = PyIter_Next(each)) != NULL) {
+            PyObject *call[4] = {instance, path, record, out};
+            PyObject *done = PyObject_Vectorcall(step, call, 4, NULL);
+            Py_DECREF(step);
+            if (done == NULL) {
+                Py_DECREF(each);
+                return NULL;
+            }
+            Py_DECREF(done);
+        }
+        Py_DECREF(each);
+        if (PyErr_Occurred())
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(instance); /* (held while calls run) */
+    PyObject *unknown = NULL, *irregular = NULL, *sizes = NULL, *child = NULL;
+    PyObject *shallow = NULL, *result = NULL;
+    /* shallow = len(path) < max_depth */
+    Py_ssize_t depth = PyObject_Length(path);
+    if (depth < 0)
+        goto done;
+    PyObject *length = PyLong_FromSsize_t(depth);
+    if (length == NULL)
+        goto done;
+    shallow = PyObject_RichCompare(length, max_depth, Py_LT);
+    Py_DECREF(length);
+    if (shallow == NULL)
+        goto done;
+    irregular = PyObject_GetAttr(out, closed_names[2]);
+    if (irregular == NULL)
+        goto done;
+    /* record < 0 or (irregular is not None and record in irregular) */
+    PyObject *zero = PyLong_FromLong(0);
+    if (zero == NULL)
+        goto done;
+    int outside = PyObject_RichCompareBool(record, zero, Py_LT);
+    Py_DECREF(zero);
+    if (outside < 0)
+        goto done;
+    if (!outside && irregular != Py_None) {
+        outside = PySequence_Contains(irregular, record);
+        if (outside < 0)
+            goto done;
+    }
+    if (outside) {
+        sizes = Py_NewRef(Py_None);
+        child = PyLong_FromLong(-1);
+    }
+    else {
+        sizes = PyObject_GetAttr(out, closed_names[3]);
+        if (sizes == NULL)
+            goto done;
+        PyObject *one = PyLong_FromLong(1);
+        if (one == NULL)
+            goto done;
+        child = PyNumber_Add(record, one);
+        Py_DECREF(one);
+    }
+    if (child == NULL)
+        goto done;
+    PyObject *explain = closed_global(globals, closed_names[4]);
+    if (explain == NULL)
+        goto done;
+    PyObject *walked[8] = {instance, subs, sub_of, shallow, sizes, child, path, out};
+    unknown = PyObject_Vectorcall(explain, walked, 8, NULL);
+    Py_DECREF(explain);
+    if (unknown == NULL)
+        goto done;
+    /* for name in required: if name not in instance: an error */
+    PyObject *names = PyObject_GetIter(required);
+    if (names == NULL)
+        goto done;
+    PyObject *name;
+    while ((name = PyIter_Next(names)) != NULL) {
+        int present = PySequence_Contains(instance, name);
+        Py_DECREF(name);
+        if (present < 0 ||
+            (!present && closed_error(out, globals, closed_names[0], required, instance,
+                                      schema, path, record) < 0)) {
+            Py_DECREF(names);
+            goto done;
+        }
+    }
+    Py_DECREF(names);
+    if (PyErr_Occurred())
+        goto done;
+    /* unknown if unknown is not None else not instance.keys() <= allowed */
+    int extra;
+    if (unknown != Py_None) {
+        extra = PyObject_IsTrue(unknown);
+    }
+    else {
+        PyObject *keys = PyObject_CallMethod(instance, "keys", NULL);
+        if (keys == NULL)
+            goto done;
+        int within = PyObject_RichCompareBool(keys, allowed, Py_LE);
+        Py_DECREF(keys);
+        extra = within < 0 ? -1 : !within;
+    }
+    if (extra < 0)
+        goto done;
+    if (extra && closed_error(out, globals, closed_names[1], Py_False, instance, schema, path,
+                              record) < 0)
+        goto done;
+    result = Py_NewRef(Py_None);
+done:
+    Py_DECREF(instance);
+    Py_XDECREF(unknown);
+    Py_XDECREF(irregular);
+    Py_XDECREF(sizes);
+    Py_XDECREF(child);
+    Py_XDECREF(shallow);
+    return result;
+}
+
 /* explain_children(instance, run, leaf, known, path, sizes, child, out): the loops of
  * kpolicy.schema.lite's items (a list) and _extra (a dict) for a value no deeper than
  * max_depth (lite._explain_children, which it stands in for: the same calls in the same
@@ -2208,6 +2408,8 @@ static PyMethodDef methods[] = {
      "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
     {"explain_children", (PyCFunction)(void (*)(void))explain_children, METH_FASTCALL,
      "explain_children(instance, run, leaf, known, path, sizes, child, out) -> None"},
+    {"closed_node", (PyCFunction)(void (*)(void))closed_node, METH_FASTCALL,
+     "closed_node(data, instance, path, record, out) -> None"},
     {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
