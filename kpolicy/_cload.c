@@ -2396,6 +2396,77 @@ failed:
     return NULL;
 }
 
+/* sort_key_class(slots, general) and sort_key(diag): kpolicy.model.SORT_KEY
+ * (attrgetter("file", "span.line", "span.column", "rule", "message")) of a Diagnostic read
+ * from its slots (slots: kpolicy.records.record_slots(Diagnostic); a Span of span_class's),
+ * and general(diag) of anything else or a slot unset: the same tuple, without seven attribute
+ * lookups a finding (each finding's key is made where a worker sorts an object's findings). */
+static PyTypeObject *key_type = NULL;
+static Py_ssize_t key_at[6]; /* file, span, rule, message, and the span's line and column */
+static PyObject *key_general = NULL;
+static PyTypeObject *key_span_type = NULL; /* (the span class when the offsets were read) */
+
+static PyObject *
+sort_key_class(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) < 6 ||
+        !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "sort_key_class takes Diagnostic's slots and a key");
+        return NULL;
+    }
+    if (span_type == NULL)
+        Py_RETURN_FALSE;
+    PyObject *slots = args[0];
+    PyObject *first = PyTuple_GET_ITEM(slots, 0);
+    if (!Py_IS_TYPE(first, &PyMemberDescr_Type))
+        Py_RETURN_FALSE;
+    PyTypeObject *type = PyDescr_TYPE(first);
+    static const int fields[4] = {3, 4, 0, 2}; /* file, span, rule, message */
+    Py_ssize_t at[4];
+    for (int i = 0; i < 4; i++) {
+        at[i] = object_slot(PyTuple_GET_ITEM(slots, fields[i]), type);
+        if (at[i] < 0)
+            Py_RETURN_FALSE;
+    }
+    Py_ssize_t line_at = object_slot(span_slots[0], span_type);
+    Py_ssize_t column_at = object_slot(span_slots[1], span_type);
+    if (line_at < 0 || column_at < 0)
+        Py_RETURN_FALSE;
+    for (int i = 0; i < 4; i++)
+        key_at[i] = at[i];
+    key_at[4] = line_at;
+    key_at[5] = column_at;
+    Py_INCREF(type);
+    Py_XSETREF(key_type, type);
+    Py_INCREF(span_type);
+    Py_XSETREF(key_span_type, span_type);
+    Py_XSETREF(key_general, Py_NewRef(args[1]));
+    Py_RETURN_TRUE;
+}
+
+static PyObject *
+sort_key(PyObject *module, PyObject *diag)
+{
+    (void)module;
+    if (key_type == NULL || key_general == NULL) {
+        PyErr_SetString(PyExc_TypeError, "sort_key: no class");
+        return NULL;
+    }
+    if (Py_TYPE(diag) == key_type) {
+        PyObject *file = SLOT_AT(diag, key_at[0]), *span = SLOT_AT(diag, key_at[1]);
+        PyObject *rule = SLOT_AT(diag, key_at[2]), *message = SLOT_AT(diag, key_at[3]);
+        if (file != NULL && span != NULL && rule != NULL && message != NULL &&
+            Py_TYPE(span) == key_span_type) {
+            PyObject *line = SLOT_AT(span, key_at[4]);
+            PyObject *column = SLOT_AT(span, key_at[5]);
+            if (line != NULL && column != NULL)
+                return PyTuple_Pack(5, file, line, column, rule, message);
+        }
+    }
+    return PyObject_CallOneArg(key_general, diag);
+}
+
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -2421,6 +2492,9 @@ static PyMethodDef methods[] = {
      "path_walk(records, node, index, path, scanned) -> (index, depth), None or False"},
     {"json_lines", (PyCFunction)(void (*)(void))json_lines, METH_FASTCALL,
      "json_lines(diags, renderer, slots, kept) -> the findings' lines of the JSON report"},
+    {"sort_key_class", (PyCFunction)(void (*)(void))sort_key_class, METH_FASTCALL,
+     "sort_key_class(slots, general) -> whether sort_key reads Diagnostics"},
+    {"sort_key", (PyCFunction)sort_key, METH_O, "sort_key(diag) -> SORT_KEY(diag)"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"populate_arenas", populate_arenas, METH_NOARGS,
      "populate_arenas() -> whether the heap's arenas are now made populated (Linux)"},
