@@ -1621,6 +1621,18 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return span;
 }
 
+/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
+ * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
+ * clash with this file's */
+#define OBJECT_SLOT 16
+struct member_layout {
+    const char *name;
+    int type;
+    Py_ssize_t offset;
+    int flags;
+    const char *doc;
+};
+
 /* new_record(slots, *values): an instance of the class of the member descriptors slots (a
  * tuple, one for each of its fields, in order), each slot set to its value by its descriptor,
  * without the class's __init__: what kpolicy.records' open twin makes (for a frozen record of
@@ -1651,7 +1663,16 @@ made_record(PyObject *slots, PyObject *const *values, Py_ssize_t count)
         return NULL;
     descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (set(PyTuple_GET_ITEM(slots, i), made, values[i]) < 0) {
+        PyObject *slot = PyTuple_GET_ITEM(slots, i);
+        const struct member_layout *member =
+            (const struct member_layout *)((PyMemberDescrObject *)slot)->d_member;
+        if (member->type == OBJECT_SLOT && (member->flags & 1) == 0 && member->offset > 0) {
+            /* (what its descriptor does, the slot of a new record being empty: a slot of
+             * __slots__, writable, READONLY not set) */
+            PyObject **at = (PyObject **)((char *)made + member->offset);
+            Py_XSETREF(*at, Py_NewRef(values[i]));
+        }
+        else if (set(slot, made, values[i]) < 0) {
             Py_DECREF(made);
             return NULL;
         }
@@ -1994,18 +2015,6 @@ static PyObject *line_literals[4]; /* ', "column": ' ', "endLine": ' ', "endColu
 enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_MORE, N_ONE, N_LAST, N_HEADS, N_MESSAGES,
        N_PATHS, N_NUMBERS, N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
 static PyObject *line_names[N_NAMES];
-
-/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
- * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
- * clash with this file's */
-#define OBJECT_SLOT 16
-struct member_layout {
-    const char *name;
-    int type;
-    Py_ssize_t offset;
-    int flags;
-    const char *doc;
-};
 
 static Py_ssize_t
 object_slot(PyObject *descr, PyTypeObject *type)

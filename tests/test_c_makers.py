@@ -29,7 +29,7 @@ from kpolicy.index import Index
 from kpolicy.load import load_documents, load_text
 from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
 from kpolicy.positions import RECORD, PositionTable
-from kpolicy.records import open_twin, record, record_slots, slot_maker
+from kpolicy.records import fields, open_twin, record, record_slots, slot_maker
 from kpolicy.records import replace as replace_fields
 from kpolicy.schema import SCHEMA_RULES, SchemaValidator
 from tests.helpers import examples
@@ -184,6 +184,22 @@ def test_the_c_maker_makes_the_records_open_twin_makes() -> None:
     with pytest.raises(TypeError):
         make(*values)
     assert slot_maker(Span) is not None
+
+
+def test_the_c_maker_holds_each_value_once() -> None:
+    """The maker writes each value into its slot (the slots of a new record are empty): the
+    very value, held once while the record lives and let go with it."""
+    _cload()
+    make = slot_maker(Diagnostic)
+    assert make is not None
+    values = [f"value {index} {id(object())}" for index in range(13)]
+    before = [sys.getrefcount(value) for value in values]
+    made = make(*values)
+    names = [field.name for field in fields(Diagnostic)]
+    assert all(getattr(made, name) is value for name, value in zip(names, values, strict=True))
+    assert [sys.getrefcount(value) for value in values] == [count + 1 for count in before]
+    del made
+    assert [sys.getrefcount(value) for value in values] == before
 
 
 def test_a_record_with_a_post_init_has_no_c_maker() -> None:
