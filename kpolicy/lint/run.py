@@ -19,7 +19,6 @@ from kpolicy.lint.post import object_findings
 from kpolicy.lint.session import Session, reads_schemas, rule_context
 from kpolicy.load import load_text
 from kpolicy.model import (
-    SORT_KEY,
     Diagnostic,
     Directive,
     KObject,
@@ -28,6 +27,7 @@ from kpolicy.model import (
     Severity,
     SourceFile,
     Span,
+    sort_key,
 )
 from kpolicy.positions import PositionTable
 from kpolicy.records import fields, open_twin, record
@@ -485,16 +485,17 @@ def _check_locally(
     display = loaded.source.display
     ordered = True
     last: tuple[str, int, int, str, str] | None = None
+    key = sort_key()  # (SORT_KEY, in C where the extension is built)
     for obj in loaded.objects:
         deferred: list[int] = []
         found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
         if found:
             # in the order of the report, here, while the workers run (see LocalFindings)
-            found.sort(key=SORT_KEY)
+            found.sort(key=key)
             if ordered:
-                first = SORT_KEY(found[0])
+                first = key(found[0])
                 ordered = first[0] == display and (last is None or last <= first)
-                last = SORT_KEY(found[-1])
+                last = key(found[-1])
                 ordered = ordered and last[0] == display
         # the parent reads them for an object with findings (or any of an annotated file);
         # where only the deferred checks find something, it reads them itself
