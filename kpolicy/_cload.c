@@ -1200,6 +1200,206 @@ explain_present(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return present_walk(args, nargs);
 }
 
+/* closed_node(data, instance, path, record, out): kpolicy.schema.lite._closed_node's step (a
+ * node of properties, required and additionalProperties false, in that order), made there as
+ * partial(closed_node, data) where the extension is built: the same calls in the same order,
+ * the same errors. data is (steps, max_depth, subs, sub_of, required, allowed, schema, the
+ * globals of kpolicy.schema.lite); a value that is not a dict goes through each of steps; a
+ * dict's properties are explained by the module's explain_present, then each name of required
+ * it lacks is a "required" error and, when a key is not allowed (explain_present's unknown,
+ * or, that None, its keys not all allowed), an "additionalProperties" one, each the module's
+ * LiteError(validator, value, instance, schema, path, None, record) appended to out (both
+ * found in the module when used, as the Python step finds them). */
+static PyObject *closed_names[6]; /* "required", "additionalProperties", "irregular", "sizes",
+                                     "explain_present", "LiteError" */
+
+/* the module's global name (a new reference), or NULL with NameError */
+static PyObject *
+closed_global(PyObject *globals, PyObject *name)
+{
+    PyObject *found = PyDict_GetItemWithError(globals, name);
+    if (found == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_NameError, "name '%U' is not defined", name);
+        return NULL;
+    }
+    return Py_NewRef(found);
+}
+
+static int
+closed_error(PyObject *out, PyObject *globals, PyObject *validator, PyObject *value,
+             PyObject *instance, PyObject *schema, PyObject *path, PyObject *record)
+{
+    PyObject *make = closed_global(globals, closed_names[5]);
+    if (make == NULL)
+        return -1;
+    PyObject *call[7] = {validator, value, instance, schema, path, Py_None, record};
+    PyObject *error = PyObject_Vectorcall(make, call, 7, NULL);
+    Py_DECREF(make);
+    if (error == NULL)
+        return -1;
+    static PyObject *append = NULL;
+    if (append == NULL && (append = PyUnicode_InternFromString("append")) == NULL) {
+        Py_DECREF(error);
+        return -1;
+    }
+    PyObject *done = PyObject_CallMethodOneArg(out, append, error);
+    Py_DECREF(error);
+    if (done == NULL)
+        return -1;
+    Py_DECREF(done);
+    return 0;
+}
+
+static PyObject *
+closed_node(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 8) {
+        PyErr_SetString(PyExc_TypeError, "closed_node takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0], *instance = args[1], *path = args[2], *record = args[3];
+    PyObject *out = args[4];
+    PyObject *steps = PyTuple_GET_ITEM(data, 0), *max_depth = PyTuple_GET_ITEM(data, 1);
+    PyObject *subs = PyTuple_GET_ITEM(data, 2), *sub_of = PyTuple_GET_ITEM(data, 3);
+    PyObject *required = PyTuple_GET_ITEM(data, 4), *allowed = PyTuple_GET_ITEM(data, 5);
+    PyObject *schema = PyTuple_GET_ITEM(data, 6), *globals = PyTuple_GET_ITEM(data, 7);
+    if (!PyDict_Check(globals)) {
+        PyErr_SetString(PyExc_TypeError, "closed_node: the module's globals");
+        return NULL;
+    }
+    if (closed_names[5] == NULL) {
+        static const char *names[6] = {"required",  "additionalProperties", "irregular",
+                                       "sizes",     "explain_present",      "LiteError"};
+        for (int i = 0; i < 6; i++) {
+            if (closed_names[i] == NULL &&
+                (closed_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+                return NULL;
+        }
+    }
+    if (!PyDict_CheckExact(instance)) {
+        /* (for step in steps: step(instance, path, record, out)) */
+        PyObject *each = PyObject_GetIter(steps);
+        if (each == NULL)
+            return NULL;
+        PyObject *step;
+        while ((step = PyIter_Next(each)) != NULL) {
+            PyObject *call[4] = {instance, path, record, out};
+            PyObject *done = PyObject_Vectorcall(step, call, 4, NULL);
+            Py_DECREF(step);
+            if (done == NULL) {
+                Py_DECREF(each);
+                return NULL;
+            }
+            Py_DECREF(done);
+        }
+        Py_DECREF(each);
+        if (PyErr_Occurred())
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(instance); /* (held while calls run) */
+    PyObject *unknown = NULL, *irregular = NULL, *sizes = NULL, *child = NULL;
+    PyObject *shallow = NULL, *result = NULL;
+    /* shallow = len(path) < max_depth */
+    Py_ssize_t depth = PyObject_Length(path);
+    if (depth < 0)
+        goto done;
+    PyObject *length = PyLong_FromSsize_t(depth);
+    if (length == NULL)
+        goto done;
+    shallow = PyObject_RichCompare(length, max_depth, Py_LT);
+    Py_DECREF(length);
+    if (shallow == NULL)
+        goto done;
+    irregular = PyObject_GetAttr(out, closed_names[2]);
+    if (irregular == NULL)
+        goto done;
+    /* record < 0 or (irregular is not None and record in irregular) */
+    PyObject *zero = PyLong_FromLong(0);
+    if (zero == NULL)
+        goto done;
+    int outside = PyObject_RichCompareBool(record, zero, Py_LT);
+    Py_DECREF(zero);
+    if (outside < 0)
+        goto done;
+    if (!outside && irregular != Py_None) {
+        outside = PySequence_Contains(irregular, record);
+        if (outside < 0)
+            goto done;
+    }
+    if (outside) {
+        sizes = Py_NewRef(Py_None);
+        child = PyLong_FromLong(-1);
+    }
+    else {
+        sizes = PyObject_GetAttr(out, closed_names[3]);
+        if (sizes == NULL)
+            goto done;
+        PyObject *one = PyLong_FromLong(1);
+        if (one == NULL)
+            goto done;
+        child = PyNumber_Add(record, one);
+        Py_DECREF(one);
+    }
+    if (child == NULL)
+        goto done;
+    PyObject *explain = closed_global(globals, closed_names[4]);
+    if (explain == NULL)
+        goto done;
+    PyObject *walked[8] = {instance, subs, sub_of, shallow, sizes, child, path, out};
+    unknown = PyObject_Vectorcall(explain, walked, 8, NULL);
+    Py_DECREF(explain);
+    if (unknown == NULL)
+        goto done;
+    /* for name in required: if name not in instance: an error */
+    PyObject *names = PyObject_GetIter(required);
+    if (names == NULL)
+        goto done;
+    PyObject *name;
+    while ((name = PyIter_Next(names)) != NULL) {
+        int present = PySequence_Contains(instance, name);
+        Py_DECREF(name);
+        if (present < 0 ||
+            (!present && closed_error(out, globals, closed_names[0], required, instance,
+                                      schema, path, record) < 0)) {
+            Py_DECREF(names);
+            goto done;
+        }
+    }
+    Py_DECREF(names);
+    if (PyErr_Occurred())
+        goto done;
+    /* unknown if unknown is not None else not instance.keys() <= allowed */
+    int extra;
+    if (unknown != Py_None) {
+        extra = PyObject_IsTrue(unknown);
+    }
+    else {
+        PyObject *keys = PyObject_CallMethod(instance, "keys", NULL);
+        if (keys == NULL)
+            goto done;
+        int within = PyObject_RichCompareBool(keys, allowed, Py_LE);
+        Py_DECREF(keys);
+        extra = within < 0 ? -1 : !within;
+    }
+    if (extra < 0)
+        goto done;
+    if (extra && closed_error(out, globals, closed_names[1], Py_False, instance, schema, path,
+                              record) < 0)
+        goto done;
+    result = Py_NewRef(Py_None);
+done:
+    Py_DECREF(instance);
+    Py_XDECREF(unknown);
+    Py_XDECREF(irregular);
+    Py_XDECREF(sizes);
+    Py_XDECREF(child);
+    Py_XDECREF(shallow);
+    return result;
+}
+
 /* explain_children(instance, run, leaf, known, path, sizes, child, out): the loops of
  * kpolicy.schema.lite's items (a list) and _extra (a dict) for a value no deeper than
  * max_depth (lite._explain_children, which it stands in for: the same calls in the same
@@ -1434,6 +1634,18 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return span;
 }
 
+/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
+ * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
+ * clash with this file's */
+#define OBJECT_SLOT 16
+struct member_layout {
+    const char *name;
+    int type;
+    Py_ssize_t offset;
+    int flags;
+    const char *doc;
+};
+
 /* new_record(slots, *values): an instance of the class of the member descriptors slots (a
  * tuple, one for each of its fields, in order), each slot set to its value by its descriptor,
  * without the class's __init__: what kpolicy.records' open twin makes (for a frozen record of
@@ -1464,7 +1676,16 @@ made_record(PyObject *slots, PyObject *const *values, Py_ssize_t count)
         return NULL;
     descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (set(PyTuple_GET_ITEM(slots, i), made, values[i]) < 0) {
+        PyObject *slot = PyTuple_GET_ITEM(slots, i);
+        const struct member_layout *member =
+            (const struct member_layout *)((PyMemberDescrObject *)slot)->d_member;
+        if (member->type == OBJECT_SLOT && (member->flags & 1) == 0 && member->offset > 0) {
+            /* (what its descriptor does, the slot of a new record being empty: a slot of
+             * __slots__, writable, READONLY not set) */
+            PyObject **at = (PyObject **)((char *)made + member->offset);
+            Py_XSETREF(*at, Py_NewRef(values[i]));
+        }
+        else if (set(slot, made, values[i]) < 0) {
             Py_DECREF(made);
             return NULL;
         }
@@ -1481,6 +1702,66 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     return made_record(args[0], args + 1, nargs - 1);
+}
+
+/* flat_findings(flat, ref, span_slots, diagnostic_slots): the findings of a worker's flat
+   tuples (kpolicy.lint.run._flat), as kpolicy.lint.run._findings_by_slots makes them: for
+   each item of the list flat, a tuple (rule, severity, message, file, line, column,
+   end_line, end_column, path, object, rejects) is the Diagnostic (new_record on
+   diagnostic_slots) of (rule, severity, message, file, the Span of (line, column, end_line,
+   end_column), path, ref where object is True else object, (), None, None, rejects, None,
+   None); anything else is itself (a finding that travelled whole). The parent makes a
+   child's findings so in one call a list, where a loop of Python's, a call of new_record
+   for each record, was most of the rebuilding of its answers. */
+static PyObject *
+flat_findings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4 || !PyList_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "flat_findings takes a list, the ref, and the slots of Span and Diagnostic");
+        return NULL;
+    }
+    PyObject *flat = args[0], *ref = args[1], *span_slots = args[2], *diag_slots = args[3];
+    Py_ssize_t count = PyList_GET_SIZE(flat);
+    PyObject *found = PyList_New(count);
+    if (found == NULL)
+        return NULL;
+    PyObject *empty = PyTuple_New(0);
+    if (empty == NULL) {
+        Py_DECREF(found);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(flat, i);
+        if (!PyTuple_CheckExact(item)) {
+            Py_INCREF(item);
+            PyList_SET_ITEM(found, i, item);
+            continue;
+        }
+        if (PyTuple_GET_SIZE(item) != 11) {
+            PyErr_SetString(PyExc_TypeError, "flat_findings: a finding of eleven fields");
+            goto failed;
+        }
+        PyObject **field = &PyTuple_GET_ITEM(item, 0);
+        PyObject *span = made_record(span_slots, field + 4, 4);
+        if (span == NULL)
+            goto failed;
+        PyObject *values[13] = {field[0], field[1], field[2], field[3], span,
+                                field[8], field[9] == Py_True ? ref : field[9],
+                                empty, Py_None, Py_None, field[10], Py_None, Py_None};
+        PyObject *made = made_record(diag_slots, values, 13);
+        Py_DECREF(span);
+        if (made == NULL)
+            goto failed;
+        PyList_SET_ITEM(found, i, made);
+    }
+    Py_DECREF(empty);
+    return found;
+failed:
+    Py_DECREF(empty);
+    Py_DECREF(found);
+    return NULL;
 }
 
 /* schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer,
@@ -1678,6 +1959,594 @@ arenas_populated(PyObject *module, PyObject *unused)
     (void)module;
     (void)unused;
     return PyBool_FromLong(arenas_are_populated());
+}
+
+/* path_walk(records, node, index, path, scanned): the walk of
+ * kpolicy.positions.PositionTable.path_span down path (str keys of dicts, int positions in
+ * lists) from node, whose record is index, in a compact table's records (an array of "H" or
+ * "i"): (the record of the deepest node reached, how many tokens reached it); None where a
+ * token is not of its container's type (path_span's None); False where the walk is left to
+ * Python (a container past scanned, which path_span finds through its children's records, a
+ * record outside the table, a path that is not a tuple). Each child's record follows its
+ * container's, each after the previous child's subtree (its size: a record's last field). */
+static PyObject *
+path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "path_walk takes 5 arguments");
+        return NULL;
+    }
+    PyObject *node = args[1], *path = args[3];
+    Py_ssize_t index = PyLong_AsSsize_t(args[2]);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t scanned = PyLong_AsSsize_t(args[4]);
+    if (scanned == -1 && PyErr_Occurred())
+        return NULL;
+    if (!PyTuple_CheckExact(path) || index < 0)
+        Py_RETURN_FALSE;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[0], &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    int wide = table_width(&view);
+    if (wide < 0) {
+        PyBuffer_Release(&view);
+        Py_RETURN_FALSE;
+    }
+    Py_ssize_t items = view.len / view.itemsize;
+    Py_ssize_t depth = 0;
+    Py_INCREF(node); /* (held: a key's comparison may run code) */
+    PyObject *answer = NULL; /* (None or False when decided before the end) */
+    for (; depth < PyTuple_GET_SIZE(path); depth++) {
+        PyObject *token = PyTuple_GET_ITEM(path, depth), *value;
+        Py_ssize_t skipped; /* the children before the token's */
+        if (PyDict_CheckExact(node)) {
+            if (!PyUnicode_CheckExact(token)) {
+                answer = Py_None;
+                break;
+            }
+            value = PyDict_GetItemWithError(node, token);
+            if (value == NULL) {
+                if (PyErr_Occurred())
+                    goto failed;
+                break;
+            }
+            if (PyDict_GET_SIZE(node) > scanned) {
+                answer = Py_False;
+                break;
+            }
+            /* the keys before the token's (as `for key in node: if key == token: break`) */
+            Py_ssize_t position = 0;
+            PyObject *key, *item;
+            skipped = 0;
+            while (PyDict_Next(node, &position, &key, &item)) {
+                int equal = PyObject_RichCompareBool(key, token, Py_EQ);
+                if (equal < 0)
+                    goto failed;
+                if (equal)
+                    break;
+                skipped++;
+            }
+        }
+        else if (PyList_CheckExact(node)) {
+            if (!PyLong_CheckExact(token)) {
+                answer = Py_None;
+                break;
+            }
+            int overflow;
+            long position = PyLong_AsLongAndOverflow(token, &overflow);
+            if (overflow != 0 || position < 0 || position >= PyList_GET_SIZE(node))
+                break;
+            value = PyList_GET_ITEM(node, position);
+            if (position > scanned) {
+                answer = Py_False;
+                break;
+            }
+            skipped = position;
+        }
+        else {
+            break;
+        }
+        index += 1;
+        for (Py_ssize_t k = 0; k < skipped && answer == NULL; k++) {
+            if (index < 0 || index > (items - 9) / RECORD || items < 9) {
+                answer = Py_False; /* (Python's IndexError, or its negative index) */
+                break;
+            }
+            Py_ssize_t at = index * RECORD + 8;
+            index += wide ? ((int *)view.buf)[at] : ((unsigned short *)view.buf)[at];
+        }
+        if (answer != NULL)
+            break;
+        Py_INCREF(value);
+        Py_SETREF(node, value);
+    }
+    Py_DECREF(node);
+    PyBuffer_Release(&view);
+    if (answer != NULL)
+        return Py_NewRef(answer);
+    return Py_BuildValue("(nn)", index, depth);
+failed:
+    Py_DECREF(node);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+/* json_lines(diags, renderer, slots, kept): the loop of
+ * kpolicy.report.json_report._Lines.lines (renderer: the _Lines; slots:
+ * kpolicy.records.record_slots(Diagnostic); kept: _KEPT), the same calls of its methods in the
+ * same order and the same lines, but _message's for a plain message, which it makes itself
+ * (plain_message). A finding of the usual types (a Diagnostic whose rule, message, path and
+ * file are str, its span a Span of ints, no origin) is written here, each text it needs taken from the renderer's tables (_heads, _messages,
+ * _paths, _numbers, _last) or, when not there, from the method that makes it (_head,
+ * _message, _path, _file and _object, _more); any other, or one whose head _head declines,
+ * is the renderer's _one(diag) (the Python loop of that one finding, which reads and sets
+ * _last: set before it, read again after). */
+static PyObject *line_literals[4]; /* ', "column": ' ', "endLine": ' ', "endColumn": ' ', "path": ' */
+/* the renderer's methods and tables, by name */
+enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_MORE, N_ONE, N_LAST, N_HEADS, N_MESSAGES,
+       N_PATHS, N_NUMBERS, N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
+static PyObject *line_names[N_NAMES];
+
+static Py_ssize_t
+object_slot(PyObject *descr, PyTypeObject *type)
+{
+    if (!Py_IS_TYPE(descr, &PyMemberDescr_Type) || PyDescr_TYPE(descr) != type)
+        return -1;
+    const struct member_layout *member =
+        (const struct member_layout *)((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != OBJECT_SLOT || member->offset <= 0)
+        return -1;
+    return member->offset;
+}
+
+#define SLOT_AT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+
+/* the text of a piece of an f-string (FORMAT_VALUE without a spec): a str itself */
+static PyObject *
+formatted(PyObject *value)
+{
+    if (PyUnicode_CheckExact(value))
+        return Py_NewRef(value);
+    return PyObject_Format(value, NULL);
+}
+
+/* the concatenation of count str (each a new reference, all released) */
+static PyObject *
+joined_pieces(PyObject **pieces, int count)
+{
+    Py_ssize_t length = 0;
+    Py_UCS4 widest = 0;
+    PyObject *made = NULL;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i] == NULL || !PyUnicode_Check(pieces[i]))
+            goto done;
+        length += PyUnicode_GET_LENGTH(pieces[i]);
+        Py_UCS4 most = PyUnicode_MAX_CHAR_VALUE(pieces[i]);
+        if (most > widest)
+            widest = most;
+    }
+    made = PyUnicode_New(length, widest);
+    if (made == NULL)
+        goto done;
+    Py_ssize_t at = 0;
+    for (int i = 0; i < count; i++) {
+        Py_ssize_t size = PyUnicode_GET_LENGTH(pieces[i]);
+        if (PyUnicode_KIND(made) == PyUnicode_1BYTE_KIND) {
+            memcpy(PyUnicode_1BYTE_DATA(made) + at, PyUnicode_1BYTE_DATA(pieces[i]), size);
+        }
+        else if (PyUnicode_CopyCharacters(made, at, pieces[i], 0, size) < 0) {
+            Py_CLEAR(made);
+            goto done;
+        }
+        at += size;
+    }
+done:
+    for (int i = 0; i < count; i++)
+        Py_XDECREF(pieces[i]);
+    return made;
+}
+
+/* _Lines._message of a message JSON writes as it is (ASCII from space to "~" but quote and
+ * backslash: _PLAIN's characters, nearly every message) between quotes, kept in messages
+ * (emptied first when it holds kept); None for any other, which the method encodes */
+static PyObject *
+plain_message(PyObject *messages, PyObject *message, Py_ssize_t kept)
+{
+    if (!PyUnicode_IS_ASCII(message))
+        Py_RETURN_NONE;
+    const unsigned char *text = PyUnicode_1BYTE_DATA(message);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(message);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (text[i] < 0x20 || text[i] > 0x7e || text[i] == '"' || text[i] == '\\')
+            Py_RETURN_NONE;
+    }
+    if (PyDict_GET_SIZE(messages) >= kept)
+        PyDict_Clear(messages);
+    PyObject *encoded = PyUnicode_New(size + 2, 127);
+    if (encoded == NULL)
+        return NULL;
+    unsigned char *into = PyUnicode_1BYTE_DATA(encoded);
+    into[0] = '"';
+    memcpy(into + 1, text, size);
+    into[size + 1] = '"';
+    if (PyDict_SetItem(messages, message, encoded) < 0) {
+        Py_DECREF(encoded);
+        return NULL;
+    }
+    return encoded;
+}
+
+/* whether value is an int and 0 <= value < count */
+static int
+number_below(PyObject *value, Py_ssize_t count)
+{
+    int overflow;
+    long number = PyLong_AsLongAndOverflow(value, &overflow);
+    return overflow == 0 && number >= 0 && number < count;
+}
+
+static PyObject *
+json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "json_lines takes 4 arguments");
+        return NULL;
+    }
+    PyObject *renderer = args[1], *slots = args[2];
+    Py_ssize_t kept = PyLong_AsSsize_t(args[3]);
+    if (kept == -1 && PyErr_Occurred())
+        return NULL;
+    if (span_type == NULL || !PyTuple_CheckExact(slots) || PyTuple_GET_SIZE(slots) < 12) {
+        PyErr_SetString(PyExc_TypeError, "json_lines: the slots of Diagnostic, a span class");
+        return NULL;
+    }
+    PyTypeObject *type = PyDescr_TYPE(PyTuple_GET_ITEM(slots, 0));
+    /* rule, severity, message, file, span, path, object, origin (Diagnostic's order) */
+    static const int fields[8] = {0, 1, 2, 3, 4, 5, 6, 11};
+    Py_ssize_t at[8], span_at[4];
+    for (int i = 0; i < 8; i++) {
+        at[i] = object_slot(PyTuple_GET_ITEM(slots, fields[i]), type);
+        if (at[i] < 0) {
+            PyErr_SetString(PyExc_TypeError, "json_lines: slots of objects of one class");
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        span_at[i] = object_slot(span_slots[i], span_type);
+        if (span_at[i] < 0) {
+            PyErr_SetString(PyExc_TypeError, "json_lines: a span of slots");
+            return NULL;
+        }
+    }
+    if (line_names[N_NAMES - 1] == NULL) {
+        static const char *texts[4] = {
+            ", \"column\": ", ", \"endLine\": ", ", \"endColumn\": ", ", \"path\": "};
+        static const char *names[N_NAMES] = {
+            "_head", "_message", "_path", "_file", "_object", "_more", "_one", "_last",
+            "_heads", "_messages", "_paths", "_numbers", ", \"file\": ", ", \"line\": ",
+            ", \"object\": ", "}"};
+        for (int i = 0; i < 4; i++) {
+            if (line_literals[i] == NULL &&
+                (line_literals[i] = PyUnicode_InternFromString(texts[i])) == NULL)
+                return NULL;
+        }
+        for (int i = 0; i < N_NAMES; i++) {
+            if (line_names[i] == NULL &&
+                (line_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+                return NULL;
+        }
+    }
+    PyObject *seq = PySequence_Fast(args[0], "json_lines: a sequence of findings");
+    if (seq == NULL)
+        return NULL;
+    PyObject *heads = PyObject_GetAttr(renderer, line_names[N_HEADS]);
+    PyObject *messages = PyObject_GetAttr(renderer, line_names[N_MESSAGES]);
+    PyObject *paths = PyObject_GetAttr(renderer, line_names[N_PATHS]);
+    PyObject *numbers = PyObject_GetAttr(renderer, line_names[N_NUMBERS]);
+    PyObject *last = PyObject_GetAttr(renderer, line_names[N_LAST]);
+    PyObject *written = PyList_New(0);
+    int last_changed = 0;
+    if (heads == NULL || messages == NULL || paths == NULL || numbers == NULL || last == NULL ||
+        written == NULL)
+        goto failed;
+    if (!PyDict_CheckExact(heads) || !PyDict_CheckExact(messages) || !PyDict_CheckExact(paths) ||
+        !PyList_CheckExact(numbers) || !PyTuple_CheckExact(last) || PyTuple_GET_SIZE(last) != 4) {
+        PyErr_SetString(PyExc_TypeError, "json_lines: a renderer's tables");
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        PyObject *diag = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *line = NULL;
+        PyObject *v[8] = {NULL}, *n[4] = {NULL};
+        int usual = Py_TYPE(diag) == type;
+        for (int k = 0; usual && k < 8; k++)
+            usual = (v[k] = SLOT_AT(diag, at[k])) != NULL;
+        usual = usual && PyUnicode_CheckExact(v[0]) && PyUnicode_CheckExact(v[2]) &&
+                PyUnicode_CheckExact(v[3]) && PyUnicode_CheckExact(v[5]) && v[7] == Py_None &&
+                Py_TYPE(v[4]) == span_type;
+        for (int k = 0; usual && k < 4; k++)
+            usual = (n[k] = SLOT_AT(v[4], span_at[k])) != NULL && PyLong_CheckExact(n[k]);
+        PyObject *head = NULL;
+        if (usual) {
+            head = PyDict_GetItemWithError(heads, v[0]);
+            if (head == NULL && PyErr_Occurred())
+                goto failed;
+            if (head != NULL && head != Py_None && PyTuple_CheckExact(head) && PyTuple_GET_SIZE(head) == 2 &&
+                PyTuple_GET_ITEM(head, 0) == v[1]) {
+                Py_INCREF(head);
+            }
+            else {
+                PyObject *call[3] = {renderer, v[0], v[1]};
+                head = PyObject_VectorcallMethod(
+                    line_names[N_HEAD], call, 3 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+                if (head == NULL)
+                    goto failed;
+                if (head == Py_None) {
+                    Py_CLEAR(head);
+                    usual = 0;
+                }
+                else if (!PyTuple_CheckExact(head) || PyTuple_GET_SIZE(head) != 2) {
+                    Py_DECREF(head);
+                    PyErr_SetString(PyExc_TypeError, "json_lines: a head of two");
+                    goto failed;
+                }
+            }
+        }
+        if (!usual) {
+            /* the Python loop of this one finding, with the last finding's texts */
+            if (last_changed && PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
+                goto failed;
+            last_changed = 0;
+            line = PyObject_CallMethodOneArg(renderer, line_names[N_ONE], diag);
+            if (line == NULL)
+                goto failed;
+            PyObject *now = PyObject_GetAttr(renderer, line_names[N_LAST]);
+            if (now == NULL) {
+                Py_DECREF(line);
+                goto failed;
+            }
+            if (!PyTuple_CheckExact(now) || PyTuple_GET_SIZE(now) != 4) {
+                Py_DECREF(now);
+                Py_DECREF(line);
+                PyErr_SetString(PyExc_TypeError, "json_lines: a renderer's tables");
+                goto failed;
+            }
+            Py_SETREF(last, now);
+            int appended = PyList_Append(written, line);
+            Py_DECREF(line);
+            if (appended < 0)
+                goto failed;
+            continue;
+        }
+        PyObject *ref = v[6], *file = v[3];
+        if (PyTuple_GET_ITEM(last, 0) != ref || PyTuple_GET_ITEM(last, 1) != file) {
+            PyObject *pieces[3];
+            pieces[0] = Py_NewRef(line_names[N_FILE_TEXT]);
+            PyObject *text = PyObject_CallMethodOneArg(renderer, line_names[N_FILE], file);
+            pieces[1] = text == NULL ? NULL : formatted(text);
+            Py_XDECREF(text);
+            pieces[2] = Py_NewRef(line_names[N_LINE_TEXT]);
+            PyObject *middle = joined_pieces(pieces, 3);
+            if (middle == NULL) {
+                Py_DECREF(head);
+                goto failed;
+            }
+            text = PyObject_CallMethodOneArg(renderer, line_names[N_OBJECT], ref);
+            pieces[0] = Py_NewRef(line_names[N_OBJECT_TEXT]);
+            pieces[1] = text == NULL ? NULL : formatted(text);
+            Py_XDECREF(text);
+            pieces[2] = Py_NewRef(line_names[N_CLOSE]);
+            PyObject *tail = joined_pieces(pieces, 3);
+            if (tail == NULL) {
+                Py_DECREF(middle);
+                Py_DECREF(head);
+                goto failed;
+            }
+            PyObject *made = PyTuple_Pack(4, ref, file, middle, tail);
+            Py_DECREF(middle);
+            Py_DECREF(tail);
+            if (made == NULL) {
+                Py_DECREF(head);
+                goto failed;
+            }
+            Py_SETREF(last, made);
+            last_changed = 1;
+        }
+        PyObject *said = PyDict_GetItemWithError(messages, v[2]);
+        if (said == Py_None) /* (as .get(): None is not there) */
+            said = NULL;
+        if (said != NULL) {
+            Py_INCREF(said);
+        }
+        else if (!PyErr_Occurred()) {
+            said = plain_message(messages, v[2], kept);
+            if (said == Py_None) {
+                Py_DECREF(said);
+                said = PyObject_CallMethodOneArg(renderer, line_names[N_MESSAGE], v[2]);
+            }
+        }
+        if (said == NULL) {
+            Py_DECREF(head);
+            goto failed;
+        }
+        PyObject *where = PyDict_GetItemWithError(paths, v[5]);
+        if (where == Py_None)
+            where = NULL;
+        if (where != NULL)
+            Py_INCREF(where);
+        else if (PyErr_Occurred() ||
+                 (where = PyObject_CallMethodOneArg(renderer, line_names[N_PATH], v[5])) == NULL) {
+            Py_DECREF(said);
+            Py_DECREF(head);
+            goto failed;
+        }
+        PyObject *pieces[13];
+        Py_ssize_t count = PyList_GET_SIZE(numbers);
+        int known = 1;
+        for (int k = 0; k < 4; k++)
+            known = known && number_below(n[k], count);
+        int plain = 0; /* the numbers written as they are (past _NUMBERS) */
+        if (!known) {
+            PyObject *call[5] = {renderer, n[0], n[1], n[2], n[3]};
+            PyObject *more = PyObject_VectorcallMethod(
+                line_names[N_MORE], call, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            if (more == NULL) {
+                Py_DECREF(where);
+                Py_DECREF(said);
+                Py_DECREF(head);
+                goto failed;
+            }
+            if (more == Py_None) {
+                plain = 1;
+                Py_DECREF(more);
+            }
+            else if (!PyList_CheckExact(more)) {
+                Py_DECREF(more);
+                Py_DECREF(where);
+                Py_DECREF(said);
+                Py_DECREF(head);
+                PyErr_SetString(PyExc_TypeError, "json_lines: the numbers' texts");
+                goto failed;
+            }
+            else {
+                Py_SETREF(numbers, more);
+            }
+        }
+        pieces[0] = formatted(PyTuple_GET_ITEM(head, 1));
+        pieces[1] = formatted(said);
+        pieces[2] = formatted(PyTuple_GET_ITEM(last, 2));
+        for (int k = 0; k < 4; k++) {
+            PyObject *number = n[k];
+            if (!plain) {
+                /* (within the list now: _more made it long enough) */
+                Py_ssize_t index = PyLong_AsSsize_t(number);
+                number = index >= 0 && index < PyList_GET_SIZE(numbers)
+                             ? PyList_GET_ITEM(numbers, index)
+                             : NULL;
+            }
+            pieces[3 + 2 * k] = number == NULL ? NULL : formatted(number);
+            pieces[4 + 2 * k] = Py_NewRef(line_literals[k]);
+        }
+        pieces[11] = formatted(where);
+        pieces[12] = formatted(PyTuple_GET_ITEM(last, 3));
+        Py_DECREF(where);
+        Py_DECREF(said);
+        Py_DECREF(head);
+        if (PyErr_Occurred()) {
+            for (int k = 0; k < 13; k++)
+                Py_XDECREF(pieces[k]);
+            goto failed;
+        }
+        line = joined_pieces(pieces, 13);
+        if (line == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "json_lines: a number's text");
+            goto failed;
+        }
+        int appended = PyList_Append(written, line);
+        Py_DECREF(line);
+        if (appended < 0)
+            goto failed;
+    }
+    if (last_changed && PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
+        goto failed;
+    Py_DECREF(seq);
+    Py_DECREF(heads);
+    Py_DECREF(messages);
+    Py_DECREF(paths);
+    Py_DECREF(numbers);
+    Py_DECREF(last);
+    return written;
+failed:
+    if (last_changed && last != NULL) {
+        PyObject *type_, *value, *traceback;
+        PyErr_Fetch(&type_, &value, &traceback);
+        if (PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
+            PyErr_Clear();
+        PyErr_Restore(type_, value, traceback);
+    }
+    Py_DECREF(seq);
+    Py_XDECREF(heads);
+    Py_XDECREF(messages);
+    Py_XDECREF(paths);
+    Py_XDECREF(numbers);
+    Py_XDECREF(last);
+    Py_XDECREF(written);
+    return NULL;
+}
+
+/* sort_key_class(slots, general) and sort_key(diag): kpolicy.model.SORT_KEY
+ * (attrgetter("file", "span.line", "span.column", "rule", "message")) of a Diagnostic read
+ * from its slots (slots: kpolicy.records.record_slots(Diagnostic); a Span of span_class's),
+ * and general(diag) of anything else or a slot unset: the same tuple, without seven attribute
+ * lookups a finding (each finding's key is made where a worker sorts an object's findings). */
+static PyTypeObject *key_type = NULL;
+static Py_ssize_t key_at[6]; /* file, span, rule, message, and the span's line and column */
+static PyObject *key_general = NULL;
+static PyTypeObject *key_span_type = NULL; /* (the span class when the offsets were read) */
+
+static PyObject *
+sort_key_class(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) < 6 ||
+        !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "sort_key_class takes Diagnostic's slots and a key");
+        return NULL;
+    }
+    if (span_type == NULL)
+        Py_RETURN_FALSE;
+    PyObject *slots = args[0];
+    PyObject *first = PyTuple_GET_ITEM(slots, 0);
+    if (!Py_IS_TYPE(first, &PyMemberDescr_Type))
+        Py_RETURN_FALSE;
+    PyTypeObject *type = PyDescr_TYPE(first);
+    static const int fields[4] = {3, 4, 0, 2}; /* file, span, rule, message */
+    Py_ssize_t at[4];
+    for (int i = 0; i < 4; i++) {
+        at[i] = object_slot(PyTuple_GET_ITEM(slots, fields[i]), type);
+        if (at[i] < 0)
+            Py_RETURN_FALSE;
+    }
+    Py_ssize_t line_at = object_slot(span_slots[0], span_type);
+    Py_ssize_t column_at = object_slot(span_slots[1], span_type);
+    if (line_at < 0 || column_at < 0)
+        Py_RETURN_FALSE;
+    for (int i = 0; i < 4; i++)
+        key_at[i] = at[i];
+    key_at[4] = line_at;
+    key_at[5] = column_at;
+    Py_INCREF(type);
+    Py_XSETREF(key_type, type);
+    Py_INCREF(span_type);
+    Py_XSETREF(key_span_type, span_type);
+    Py_XSETREF(key_general, Py_NewRef(args[1]));
+    Py_RETURN_TRUE;
+}
+
+static PyObject *
+sort_key(PyObject *module, PyObject *diag)
+{
+    (void)module;
+    if (key_type == NULL || key_general == NULL) {
+        PyErr_SetString(PyExc_TypeError, "sort_key: no class");
+        return NULL;
+    }
+    if (Py_TYPE(diag) == key_type) {
+        PyObject *file = SLOT_AT(diag, key_at[0]), *span = SLOT_AT(diag, key_at[1]);
+        PyObject *rule = SLOT_AT(diag, key_at[2]), *message = SLOT_AT(diag, key_at[3]);
+        if (file != NULL && span != NULL && rule != NULL && message != NULL &&
+            Py_TYPE(span) == key_span_type) {
+            PyObject *line = SLOT_AT(span, key_at[4]);
+            PyObject *column = SLOT_AT(span, key_at[5]);
+            if (line != NULL && column != NULL)
+                return PyTuple_Pack(5, file, line, column, rule, message);
+        }
+    }
+    return PyObject_CallOneArg(key_general, diag);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -2082,7 +2951,6 @@ done:
 }
 #endif /* __linux__ */
 
-
 static PyMethodDef methods[] = {
     {"document_chunks", (PyCFunction)document_chunks, METH_O,
      "document_chunks(text) -> iterator of (line_offset, chunk), or None for a text of wider "
@@ -2095,13 +2963,24 @@ static PyMethodDef methods[] = {
      "present_of(instance, subs, sub_of, shallow, sizes, child) -> (present, unknown)"},
     {"explain_children", (PyCFunction)(void (*)(void))explain_children, METH_FASTCALL,
      "explain_children(instance, run, leaf, known, path, sizes, child, out) -> None"},
+    {"closed_node", (PyCFunction)(void (*)(void))closed_node, METH_FASTCALL,
+     "closed_node(data, instance, path, record, out) -> None"},
     {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
      "new_record(slots, *values) -> an instance of their class"},
+    {"flat_findings", (PyCFunction)(void (*)(void))flat_findings, METH_FASTCALL,
+     "flat_findings(flat, ref, span_slots, diagnostic_slots) -> list of the findings"},
     {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
      "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
      "span_at, slots, file, ref, rejecting, found) -> None"},
+    {"path_walk", (PyCFunction)(void (*)(void))path_walk, METH_FASTCALL,
+     "path_walk(records, node, index, path, scanned) -> (index, depth), None or False"},
+    {"json_lines", (PyCFunction)(void (*)(void))json_lines, METH_FASTCALL,
+     "json_lines(diags, renderer, slots, kept) -> the findings' lines of the JSON report"},
+    {"sort_key_class", (PyCFunction)(void (*)(void))sort_key_class, METH_FASTCALL,
+     "sort_key_class(slots, general) -> whether sort_key reads Diagnostics"},
+    {"sort_key", (PyCFunction)sort_key, METH_O, "sort_key(diag) -> SORT_KEY(diag)"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"populate_arenas", populate_arenas, METH_NOARGS,
      "populate_arenas() -> whether the heap's arenas are now made populated (Linux)"},

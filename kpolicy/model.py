@@ -15,7 +15,7 @@ from kpolicy.records import field, open_twin, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any, Literal
 
     from kpolicy.positions import PositionTable
@@ -590,3 +590,44 @@ class Limits:
                 number = float(value) if isinstance(value, int | float) else 0.0
                 clamped = _HUGE if math.isnan(number) or number > _HUGE else max(0, int(number))
                 object.__setattr__(self, name, clamped)
+
+
+# sort_key's answer, once made
+_SORT_KEYS: list[Callable[[Diagnostic], tuple[Any, ...]]] = []
+
+
+def sort_key() -> Callable[[Diagnostic], tuple[Any, ...]]:
+    """:data:`SORT_KEY` read from a Diagnostic's slots by the C extension
+    (``kpolicy._cload.sort_key``: the same tuple, of anything else SORT_KEY's own), where it
+    is built and KPOLICY_PURE_PYTHON is not set; else SORT_KEY. Made when first asked (the
+    workers sort each object's findings with it), not as this module is imported."""
+    if _SORT_KEYS:
+        return _SORT_KEYS[0]
+    _SORT_KEYS.append(_made_sort_key())
+    return _SORT_KEYS[0]
+
+
+def _made_sort_key() -> Callable[[Diagnostic], tuple[Any, ...]]:
+    import os
+
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return SORT_KEY
+    from kpolicy.records import record_slots
+
+    slots = record_slots(Diagnostic)
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return SORT_KEY
+    setup = getattr(_cload, "sort_key_class", None)
+    span_class = getattr(_cload, "span_class", None)
+    if (
+        slots is None
+        or setup is None
+        or span_class is None
+        or not span_class(Span)
+        or not setup(slots, SORT_KEY)
+    ):
+        return SORT_KEY
+    made: Callable[[Diagnostic], tuple[Any, ...]] = _cload.sort_key
+    return made

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io  # (the interpreter's own: imported as it starts)
 import os
 import struct
 import sys
@@ -38,6 +39,7 @@ import sys
 # pickle's C functions, without pickle.py (its pure-Python pickler and unpickler: 4M
 # instructions to import, before the fork, of which a run uses nothing); protocol -1 is
 # pickle.HIGHEST_PROTOCOL
+from _pickle import Pickler, Unpickler
 from _pickle import dumps as _dumps
 from _pickle import loads as _loads
 from collections.abc import Callable, Sequence
@@ -306,6 +308,8 @@ def run_forked(
     loads: Callable[[bytes], Any] | None = None,
     parent: Callable[[int], Any] | None = None,
     early: bool = False,
+    pack: Callable[[Any], object] | None = None,
+    unpack: Callable[[Any], Any] | None = None,
 ) -> dict[int, Any]:
     """``work(index)`` for every index of ``order``, by ``workers`` forked children that take
     the next index from a shared queue when they are free; the answers by index. With
@@ -326,8 +330,29 @@ def run_forked(
     ``os._exit``, so that it never flushes the parent's buffered output nor runs its exit
     handlers.
     """
-    dumps = dumps or (lambda value: _dumps(value, protocol=-1))
-    loads = loads or _loads
+    # Without dumps and loads of its own, an answer travels as ``pack`` makes it (``unpack``
+    # undoes it in the parent). Taken as they come (``early``), a child's answers are pickled
+    # by one pickler, whose memo lasts from answer to answer, and unpickled by one unpickler
+    # a child: what the answers share (the classes, the severities, the rules' names, the
+    # messages and paths that repeat from file to file) is sent once and made once in the
+    # parent, where a pickle an answer looked every class up again and rebuilt every enum
+    # member by Python calls (the many-findings corpus's child: 46M instructions pickling
+    # and 47M unpickling, 40M and 44M so). Only then: a memo holds the objects of what it
+    # pickled (till it forgets them, every _MEMO_BYTES of pickles), and taken as they come,
+    # the answers are few (:data:`UNPICKLE_EARLY_BYTES`).
+    shared = early and dumps is None and loads is None
+    if dumps is None:
+        if pack is None:
+            dumps = lambda value: _dumps(value, protocol=-1)  # noqa: E731
+        else:
+            to_parent = pack
+            dumps = lambda value: _dumps(to_parent(value), protocol=-1)  # noqa: E731
+    if loads is None:
+        if unpack is None:
+            loads = _loads
+        else:
+            from_child = unpack
+            loads = lambda data: from_child(_loads(data))  # noqa: E731
     sys.stdout.flush()
     sys.stderr.flush()
     children: list[tuple[int, int]] = []
@@ -356,7 +381,8 @@ def run_forked(
                 os.close(read_end)
                 if tasks_write != -1:
                     os.close(tasks_write)
-                _child(tasks_read, work, dumps, write_end, collect=not early, hold=inline)
+                out = _SharedDumps(pack) if shared else dumps
+                _child(tasks_read, work, out, write_end, collect=not early, hold=inline)
             os.close(write_end)
             children.append((pid, read_end))
         if parent is None:
@@ -385,7 +411,14 @@ def run_forked(
                 raise WorkerKilled(_killed_message(pid, os.WTERMSIG(status)))
 
         fds = [fd for _, fd in children]
-        gatherer = _Gatherer(fds, loads, killed, early, nonblocking=inline)
+        gatherer = _Gatherer(
+            fds,
+            loads,
+            killed,
+            early,
+            nonblocking=inline,
+            each=(lambda: _SharedLoads(unpack)) if shared else None,
+        )
         if parent is None:
             answers = gatherer.gather()
         elif inline:
@@ -533,7 +566,10 @@ def _feed(fd: int, order: list[int]) -> None:
         os.close(fd)
 
 
-_READ_SIZE = 1 << 20
+# the most a read of a child's pipe takes: a quarter of what the pipe may hold, as a read
+# takes ~25 KB on the many-findings corpus (the batches of a worker whose parent gathers
+# between its own items are 32 KB); the buffer is zeroed, a page fault a page, when made
+_READ_SIZE = 256 * 1024
 # a worker writes its answers once they add up to this many bytes (and at the end), to a pipe
 # that holds 1 MB where the system allows (the Linux default is 64 KB): a batch never waits
 # for the parent to read part of it
@@ -547,6 +583,13 @@ _PIPE_BYTES = 1 << 20
 _COLLECT_BYTES = 1 << 20
 _HEADER = struct.Struct("<qQ")  # index (-1: the child failed, with a traceback), length
 _DONE = -2
+# a header alone: the child's shared pickler forgot what it sent (its memo cleared), and so
+# does the parent's unpickler of that child (see _child)
+_FORGET = -3
+# a child's shared pickler forgets what it sent once its pickles since add up to this many
+# bytes: its memo holds every object it pickled (four copies of the many-findings corpus,
+# taken as they come: a child of 50 MB where it was 24 MB, against 26 MB now)
+_MEMO_BYTES = 1 << 20
 
 
 def _child(
@@ -564,6 +607,8 @@ def _child(
     out = _Sender(fd, hold)
     batch_bytes = _HELD_BATCH_BYTES if hold else _BATCH_BYTES
     uncollected = 0  # the bytes of the answers sent since the last collection
+    forget = getattr(dumps, "forget", None)  # a shared pickler's (_SharedDumps)
+    remembered = 0  # the bytes of the answers its memo holds the objects of
     try:
         try:
             while True:
@@ -581,7 +626,12 @@ def _child(
                     out.send(payload)
                     batch.clear()
                 uncollected += len(payload)
+                remembered += len(payload)
                 del payload
+                if forget is not None and remembered >= _MEMO_BYTES:
+                    remembered = 0
+                    forget()
+                    batch += _HEADER.pack(_FORGET, 0)
                 # The answers' objects are gone (the run's collector is off: kpolicy.lint): a
                 # collection once they add up to _COLLECT_BYTES of pickles frees what cycles
                 # they left. What survives it (caches, compiled schemas, the rules' plans) lives
@@ -652,6 +702,68 @@ def _write(fd: int, data: bytes | bytearray) -> None:  # pragma: no cover - runs
         view = view[os.write(fd, view) :]
 
 
+class _SharedDumps:
+    """A child's ``dumps``, made in the child: each answer (as ``pack`` makes it) pickled by
+    one pickler, whose memo lasts as long as the child, or till :meth:`forget` (see
+    :func:`run_forked`). The pickler hands what it wrote to a list's ``append`` (a bytes
+    object it makes, as ``dumps`` does; a memory file copied it in and out again)."""
+
+    def __init__(
+        self, pack: Callable[[Any], object] | None
+    ) -> None:  # pragma: no cover - runs in the child
+        self.written: list[bytes] = []
+        self.pickler = Pickler(_Out(self.written.append), protocol=-1)
+        self.pack = pack
+
+    def __call__(self, value: Any) -> bytes:  # pragma: no cover - runs in the child
+        written = self.written
+        self.pickler.dump(value if self.pack is None else self.pack(value))
+        payload = b"".join(written)  # (one part, as a rule: that very object)
+        written.clear()
+        return payload
+
+    def forget(self) -> None:  # pragma: no cover - runs in the child
+        """Forget what was pickled (the parent is told: a ``_FORGET`` frame)."""
+        self.pickler.clear_memo()
+
+
+class _Out:
+    """A file for a pickler: its ``write`` is the callable given."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[bytes], object]) -> None:
+        self.write = write
+
+
+class _SharedLoads:
+    """The parent's ``loads`` of one child's answers, pickled by :class:`_SharedDumps`: one
+    unpickler, whose memo lasts as long as the child's pickler's, reads each frame in the
+    order the child sent them, from a memory file (whose reads are C's: a file object of
+    Python's own, which handed the unpickler views of the frame, cost more in its calls than
+    the copies cost)."""
+
+    def __init__(self, unpack: Callable[[Any], Any] | None) -> None:
+        self.stream = io.BytesIO()
+        self.unpickler = Unpickler(self.stream)
+        self.unpack = unpack
+
+    def __call__(self, frame: bytes | memoryview) -> Any:
+        stream = self.stream
+        stream.seek(0)
+        stream.truncate()
+        stream.write(frame)
+        stream.seek(0)
+        value = self.unpickler.load()
+        return value if self.unpack is None else self.unpack(value)
+
+    def forget(self) -> None:
+        """Forget what was unpickled, as the child's pickler did (a ``_FORGET`` frame): a
+        new unpickler (a memo set empty keeps the count of the old one's entries, where the
+        next pickle's are numbered from 0)."""
+        self.unpickler = Unpickler(self.stream)
+
+
 class _Gatherer:
     """The answers in the frames of each child's pipe, unpickled as they come when ``early``,
     else kept (:class:`_Pickles`) and unpickled once every child is done. :meth:`gather`
@@ -669,8 +781,11 @@ class _Gatherer:
         on_lost: Callable[[int], None] = lambda fd: None,
         early: bool = False,
         nonblocking: bool = False,
+        each: Callable[[], Callable[[bytes], Any]] | None = None,
     ) -> None:
         self.loads = loads
+        # each child's frames are unpickled by what ``each`` makes, when given (early only)
+        self.loads_of = {fd: loads if each is None else each() for fd in fds}
         self.on_lost = on_lost
         self.early = early
         self.answers: dict[int, Any] = {}
@@ -728,7 +843,12 @@ class _Gatherer:
 
     def _read(self, fd: int) -> int:
         """One read of ``fd`` and the frames it completes: the bytes read (0 at its end, which
-        the caller ends, :meth:`_end`; -1 when a non-blocking pipe holds nothing now)."""
+        the caller ends, :meth:`_end`; -1 when a non-blocking pipe holds nothing now). The
+        frames are read where the read put them; only a frame that the read leaves unfinished
+        is copied (``pending``), and completed by the reads to come. Each read copied whole
+        onto the pending bytes, and the frames cut off their front, made the buffer move to
+        fresh memory again and again (a copy of the answers and, as a rule, a page fault for
+        each of their pages: ~1,000 of the parent's on the many-findings corpus)."""
         with memoryview(self.scratch) as into:
             try:
                 count = os.readv(fd, (into,))
@@ -737,25 +857,61 @@ class _Gatherer:
             if not count:
                 return 0
             buffer = self.pending[fd]
-            buffer += into[:count]
-        while len(buffer) >= _HEADER.size:
-            index, length = _HEADER.unpack_from(buffer)
+            with into[:count] as data:
+                at = 0
+                while buffer:
+                    # the frame begun by an earlier read: as many bytes as it lacks
+                    wanted = _HEADER.size - len(buffer)
+                    if wanted <= 0:
+                        index, length = _HEADER.unpack_from(buffer)
+                        wanted = 0 if index in (_DONE, _FORGET) else wanted + length
+                    if wanted > 0:
+                        piece = min(wanted, count - at)
+                        buffer += data[at : at + piece]
+                        at += piece
+                        if piece < wanted:
+                            break  # the reads to come have the rest
+                        if len(buffer) == _HEADER.size:
+                            continue  # its header just completed: its length is known
+                    with memoryview(buffer) as whole:
+                        taken = self._frames(fd, whole)
+                    del buffer[:taken]
+                if at < count:
+                    with data[at:] as rest:
+                        taken = self._frames(fd, rest)
+                        if taken < len(rest):
+                            buffer += rest[taken:]
+        return count
+
+    def _frames(self, fd: int, data: memoryview) -> int:
+        """The whole frames at the start of ``data``, taken; the bytes they fill."""
+        at = 0
+        end = len(data)
+        size = _HEADER.size
+        while end - at >= size:
+            index, length = _HEADER.unpack_from(data, at)
             if index == _DONE:
                 self.done.add(fd)
-                del buffer[: _HEADER.size]
+                at += size
                 continue
-            if len(buffer) < _HEADER.size + length:
+            if index == _FORGET:
+                forget = getattr(self.loads_of[fd], "forget", None)
+                if forget is not None:
+                    forget()
+                at += size
+                continue
+            start = at + size
+            if end - start < length:
                 break
-            start = _HEADER.size
             if index == -1:
-                self.failure = bytes(buffer[start : start + length]).decode("utf-8", "replace")
+                self.failure = bytes(data[start : start + length]).decode("utf-8", "replace")
             elif self.early:
-                with memoryview(buffer) as view, view[start : start + length] as frame:
-                    self.answers[index] = self.loads(frame)  # type: ignore[arg-type]
+                with data[start : start + length] as frame:
+                    self.answers[index] = self.loads_of[fd](frame)  # type: ignore[arg-type]
             else:
-                self.answers[index] = self.store.keep(buffer, start, length)
-            del buffer[: start + length]
-        return count
+                self.answers[index] = self.store.keep(data, start, length)
+            at = start + length
+        return at
 
     def _said_done(self, fd: int) -> bool:
         """Whether the child of ``fd`` sent its last frame, and every frame before it was read:
@@ -793,7 +949,7 @@ class _Pickles:
         self._maps: list[mmap.mmap] = []
         self._free = 0  # bytes left in the last map
 
-    def keep(self, buffer: bytearray, start: int, length: int) -> tuple[int, int, int]:
+    def keep(self, buffer: bytearray | memoryview, start: int, length: int) -> tuple[int, int, int]:
         """Copy ``buffer[start : start + length]``; where it is (map, offset, length)."""
         if length > self._free:
             import mmap  # a large input's alone
@@ -853,9 +1009,8 @@ def load_files(
     answers (what ``unpack`` adds to a child's, for one, which a child need not make)."""
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
-        to_parent, from_child = pack, unpack
-        options["dumps"] = lambda value: _dumps(to_parent(value), protocol=-1)
-        options["loads"] = lambda data: from_child(_loads(data))  # our own child's
+        options["pack"] = pack
+        options["unpack"] = unpack  # our own child's
     return map_forked(
         items,
         costs,

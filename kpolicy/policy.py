@@ -39,7 +39,6 @@ from kpolicy.workload import get, mapping, pod_containers, pod_spec, str_map
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import string
     from typing import Any, Final
 
 __all__ = ["Target", "declarative_check", "matches", "render_message", "targets"]
@@ -480,19 +479,47 @@ def _has_key(obj: KObject, path: Path) -> bool:
     return entry is not None and entry[0] is not None
 
 
-@lru_cache(maxsize=1)
-def _formatter() -> string.Formatter:
-    """``str.format`` where an unknown placeholder stays as written instead of raising (made
-    when a message is first rendered: :mod:`string` compiles a pattern as it is imported)."""
-    import string
+def _fill(
+    template: str, values: Mapping[str, Any], depth: int = 2, auto: int | bool = 0
+) -> tuple[str, int | bool]:
+    """``string.Formatter().vformat(template, (), values)`` where a placeholder whose whole
+    field name (``value``, ``name.upper``, ``0``) is not one of ``values`` stays as written,
+    and the next automatic field number (False once a field is numbered by hand), without
+    importing :mod:`string` in each worker process (it compiles a pattern as it is imported):
+    the same text, or the same exception (``tests/policy/test_declarative.py`` holds it to a
+    ``string.Formatter``)."""
+    if depth < 0:
+        raise ValueError("Max string recursion exceeded")
+    from _string import formatter_parser  # (built in: imported where a message is rendered)
 
-    class SafeFormatter(string.Formatter):
-        def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-            if field_name in kwargs:
-                return kwargs[field_name], field_name
-            return "{" + field_name + "}", field_name
-
-    return SafeFormatter()
+    parts: list[str] = []
+    for literal, name, spec, conversion in formatter_parser(template):
+        if literal:
+            parts.append(literal)
+        if name is None:
+            continue
+        if name == "":
+            if auto is False:
+                raise ValueError("cannot switch from manual field numbering to automatic")
+            name = str(auto)
+            auto += 1
+        elif name.isdigit():
+            if auto:
+                raise ValueError("cannot switch from automatic field numbering to manual")
+            auto = False
+        value = values[name] if name in values else "{" + name + "}"
+        if conversion is not None:
+            if conversion == "s":
+                value = str(value)
+            elif conversion == "r":
+                value = repr(value)
+            elif conversion == "a":
+                value = ascii(value)
+            else:
+                raise ValueError(f"Unknown conversion specifier {conversion!s}")
+        spec, auto = _fill(spec, values, depth - 1, auto)
+        parts.append(format(value, spec))
+    return "".join(parts), auto
 
 
 def render_message(template: str, values: Mapping[str, Any], detail: str) -> str:
@@ -504,10 +531,11 @@ def render_message(template: str, values: Mapping[str, Any], detail: str) -> str
     and a template that does not parse is used as plain text, so a policy's message can never
     make the check fail.
     """
+    from _string import formatter_parser
+
     try:
-        formatter = _formatter()
-        text = formatter.vformat(template, (), values)
-        named = {name for _, name, _, _ in formatter.parse(template) if name}
+        text = _fill(template, values)[0]
+        named = {name for _, name, _, _ in formatter_parser(template) if name}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         text, named = template, set()
     text = text.strip()

@@ -62,6 +62,23 @@ def _c_span_of() -> Callable[[Any, int, Anchor], Span] | None:
     return found
 
 
+@cache
+def _c_path_walk() -> Callable[[Any, Any, int, tuple[Any, ...], int], Any] | None:
+    """``kpolicy._cload.path_walk`` (:meth:`PositionTable._walk` of a table's records, an array
+    of "H" or "i", where each container on the way is at most _SCANNED long), or None where the
+    C extension is not built or KPOLICY_PURE_PYTHON is set."""
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return None
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    found: Callable[[Any, Any, int, tuple[Any, ...], int], Any] | None = getattr(
+        _cload, "path_walk", None
+    )
+    return found
+
+
 # the records of a large mapping's (by key) or list's children, by the container's record
 _Children = dict[int, dict["Any", int] | list[int]]
 
@@ -504,12 +521,41 @@ class PositionTable:
         else:
             return None
         records = self._records
+        walk = _c_path_walk()
+        walked: Any = (
+            walk(records, node, index, path, _SCANNED)
+            if walk is not None and getattr(records, "typecode", None) in _TYPECODES
+            else False
+        )
+        if walked is None:
+            return None  # a pointer token of another type: as the pointer says
+        if walked is not False:
+            index, depth = walked
+        else:
+            index, depth = self._walk(records, node, index, path)
+            if depth < 0:
+                return None
+        if depth != len(path):
+            if not depth:
+                return None
+            anchor = "key"
+        # (spans(), without its partial: this runs once a finding)
+        span_of = _c_span_of()
+        if span_of is not None and getattr(records, "typecode", None) in _TYPECODES:
+            return span_of(records, index, anchor)
+        return self.span_of(index, anchor)
+
+    def _walk(self, records: Any, node: Any, index: int, path: tuple[Any, ...]) -> tuple[int, int]:
+        """:meth:`path_span`'s walk down ``path`` from ``node``, whose record is ``index``
+        (``kpolicy._cload.path_walk`` where the extension is built and the walk is its own):
+        the record of the deepest node reached and how many tokens reached it, depth -1 for a
+        token of another type than its container's."""
         depth = 0
         for token in path:
             cls = node.__class__
             if cls is dict:
                 if token.__class__ is not str:
-                    return None  # a pointer token of another type: as the pointer says
+                    return index, -1  # a pointer token of another type: as the pointer says
                 value = node.get(token, _ABSENT)
                 if value is _ABSENT:
                     break
@@ -524,7 +570,7 @@ class PositionTable:
                         index += records[index * RECORD + 8]
             elif cls is list:
                 if token.__class__ is not int:
-                    return None  # a pointer token of another type: as the pointer says
+                    return index, -1  # a pointer token of another type: as the pointer says
                 if not 0 <= token < len(node):
                     break
                 value = node[token]
@@ -538,15 +584,7 @@ class PositionTable:
                 break
             node = value
             depth += 1
-        if depth != len(path):
-            if not depth:
-                return None
-            anchor = "key"
-        # (spans(), without its partial: this runs once a finding)
-        span_of = _c_span_of()
-        if span_of is not None and getattr(records, "typecode", None) in _TYPECODES:
-            return span_of(records, index, anchor)
-        return self.span_of(index, anchor)
+        return index, depth
 
     def _resolve_entries(self, pointer: str, anchor: Anchor) -> tuple[Span, str]:
         exact = True

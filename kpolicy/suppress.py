@@ -367,9 +367,9 @@ class Suppressor:
             verb = "reports" if len(named) == 1 else "report"
             reasons.append(f"{', '.join(named)} {verb} nothing on {place}")
         for rule in unknown:
-            import difflib  # suggestions only: not imported at start-up
+            from kpolicy.suggest import close_matches  # suggestions only: not at start-up
 
-            close = difflib.get_close_matches(rule, sorted(policy.known), n=1)
+            close = close_matches(rule, sorted(policy.known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             reasons.append(f"unknown rule {rule!r}{hint}")
         for rule in blocked:

@@ -29,7 +29,8 @@ from kpolicy.index import Index
 from kpolicy.load import load_documents, load_text
 from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
 from kpolicy.positions import RECORD, PositionTable
-from kpolicy.records import open_twin, record, record_slots, slot_maker
+from kpolicy.records import fields, open_twin, record, record_slots, slot_maker
+from kpolicy.records import replace as replace_fields
 from kpolicy.schema import SCHEMA_RULES, SchemaValidator
 from tests.helpers import examples
 from tests.schema.test_positioned import PLACES, WRONG, _mutated
@@ -183,6 +184,22 @@ def test_the_c_maker_makes_the_records_open_twin_makes() -> None:
     with pytest.raises(TypeError):
         make(*values)
     assert slot_maker(Span) is not None
+
+
+def test_the_c_maker_holds_each_value_once() -> None:
+    """The maker writes each value into its slot (the slots of a new record are empty): the
+    very value, held once while the record lives and let go with it."""
+    _cload()
+    make = slot_maker(Diagnostic)
+    assert make is not None
+    values = [f"value {index} {id(object())}" for index in range(13)]
+    before = [sys.getrefcount(value) for value in values]
+    made = make(*values)
+    names = [field.name for field in fields(Diagnostic)]
+    assert all(getattr(made, name) is value for name, value in zip(names, values, strict=True))
+    assert [sys.getrefcount(value) for value in values] == [count + 1 for count in before]
+    del made
+    assert [sys.getrefcount(value) for value in values] == before
 
 
 def test_a_record_with_a_post_init_has_no_c_maker() -> None:
@@ -403,3 +420,49 @@ def test_a_run_reports_alike_with_the_c_loops_and_with_their_python(tmp_path: Pa
         reports.append(done.stdout)
     assert reports[0] == reports[1]
     assert reports[0].count('"ruleId": "schema-') > 100
+
+
+class _OtherSpan(Span):
+    """A Span of another class (its key is SORT_KEY's own)."""
+
+
+class _OtherDiagnostic(Diagnostic):
+    """A Diagnostic of another class."""
+
+
+def test_the_c_sort_key_is_sort_key() -> None:
+    """``model.sort_key()`` (what a worker sorts an object's findings with) is the C
+    extension's sort_key where it is built: SORT_KEY's tuple of a Diagnostic read from its
+    slots, and of anything else (another class, another span class, a missing field)
+    SORT_KEY's own answer, or its error."""
+    from types import SimpleNamespace
+
+    from kpolicy.model import SORT_KEY, sort_key
+
+    built = _cload()
+    key = sort_key()
+    assert key is built.sort_key
+    base = Diagnostic(
+        "r",
+        Severity.ERROR,
+        "m",
+        "f.yaml",
+        Span(3, 4, 5, 6),
+        "/a",
+        ObjectRef("v1", "Pod", None, "p"),
+    )
+    odd: list[Any] = [
+        base,
+        replace_fields(base, span=Span(True, 2.5, 1, 1), rule="z", message=""),  # type: ignore[arg-type]
+        replace_fields(base, file="a\udcff", span=Span(10**30, -1, 0, 0)),
+        replace_fields(base, span=_OtherSpan(1, 2, 3, 4)),
+        _OtherDiagnostic(**{name: getattr(base, name) for name in Diagnostic.__slots__}),
+        SimpleNamespace(file="f", span=SimpleNamespace(line=1, column=2), rule="r", message="m"),
+    ]
+    for item in odd:
+        assert key(item) == SORT_KEY(item)
+        assert type(key(item)) is tuple
+    assert sorted(odd[:4], key=key) == sorted(odd[:4], key=SORT_KEY)
+    for missing in (SimpleNamespace(file="f"), object()):
+        with pytest.raises(AttributeError):
+            key(missing)

@@ -514,6 +514,54 @@ def test_spans_walked_along_a_path_are_those_found_by_its_pointer() -> None:
     assert walked > asked // 2
 
 
+def test_the_path_walk_in_c_is_the_python_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the C extension is built, path_span walks a path with its path_walk: the record
+    and depth of the Python walk (``PositionTable._walk``), or None where that gives a token
+    of another type, for every path tried above; it leaves to Python (False) only a walk
+    through a container longer than _SCANNED (or a table it does not read), and path_span
+    then walks in Python, not otherwise."""
+    from kpolicy import positions
+    from kpolicy.positions import _SCANNED, _TYPECODES, PositionTable
+
+    walk = positions._c_path_walk()
+    if walk is None:
+        pytest.skip("the C extension is not built")
+    answered = left = 0
+    for obj in _walked_objects():
+        table = obj.positions
+        index = table.record_at(obj.base, obj.data) if obj.base else 0
+        if table._entries is not None or table._irregular or index < 0:
+            continue
+        if getattr(table._records, "typecode", None) not in _TYPECODES:
+            continue
+        for path in _paths_to_try(obj):
+            walked = walk(table._records, obj.data, index, path, _SCANNED)
+            expected = table._walk(table._records, obj.data, index, path)
+            if walked is False:
+                left += 1
+                continue
+            answered += 1
+            assert walked == (None if expected[1] < 0 else expected), (obj.ref, path)
+    assert answered > 10 * left > 0
+    # path_span walks in Python only where the C walk leaves it
+    in_python: list[Any] = []
+    walked_in_python = PositionTable._walk
+
+    def counted(self: Any, records: Any, node: Any, index: int, path: Any) -> Any:
+        in_python.append(path)
+        return walked_in_python(self, records, node, index, path)
+
+    monkeypatch.setattr(PositionTable, "_walk", counted)
+    obj = _walked_objects()[0]
+    for path in _paths_to_try(obj)[:50]:
+        table = obj.positions
+        before = len(in_python)
+        table.path_span(obj.base, obj.data, path, "auto")
+        index = table.record_at(obj.base, obj.data) if obj.base else 0
+        if index >= 0 and walk(table._records, obj.data, index, path, _SCANNED) is not False:
+            assert len(in_python) == before, path
+
+
 def test_the_path_walk_answers_for_regular_tables_and_leaves_the_rest() -> None:
     """The walk answers an existing path and a missing field of a regular document, and of a
     List's item; it leaves to the pointer an irregular document, a token of another type at

@@ -1193,6 +1193,135 @@ def test_answers_are_unpickled_as_they_come_when_early(
     assert answers == {0: False, 1: False, 2: early}
 
 
+@pytest.mark.parametrize("early", [True, False])
+def test_frames_are_read_however_the_reads_cut_them(early: bool) -> None:
+    """The parent reads a child's frames however its reads cut the stream (in a header, in a
+    pickle, on a frame's end), each once; after each read it keeps back exactly the frame
+    that the read left unfinished, and nothing once a read ends on a frame's end. It copies
+    only the parts of the frames that a read does not hold whole: the others are read where
+    the read put them."""
+
+    class Pending(bytearray):
+        copied = 0
+
+        def __iadd__(self, more: Any) -> Pending:  # type: ignore[misc]
+            Pending.copied += len(more)
+            return super().__iadd__(more)
+
+    answers = {index: [index] * size for index, size in enumerate((0, 1, 300, 5, 2000, 7))}
+    frames = [pickle.dumps(answer, protocol=-1) for answer in answers.values()]
+    # (a header alone after the third: the child forgot what it sent, _FORGET)
+    heads = [parallel._HEADER.pack(index, len(frame)) for index, frame in enumerate(frames)]
+    heads[3] = parallel._HEADER.pack(parallel._FORGET, 0) + heads[3]
+    stream = b"".join(map(bytes.__add__, heads, frames)) + parallel._HEADER.pack(parallel._DONE, 0)
+    sizes = [parallel._HEADER.size + len(frame) for frame in frames]
+    sizes[3:3] = [parallel._HEADER.size]
+    ends = list(itertools.accumulate(sizes))
+    ends.append(len(stream))
+    bounds = list(zip([0, *ends], ends, strict=False))  # each frame's [start, end)
+    for cut in (1, 3, 16, 17, 100, 333, 4096, len(stream)):
+        read_end, write_end = os.pipe()
+        gatherer = parallel._Gatherer([read_end], pickle.loads, early=early, nonblocking=True)
+        gatherer.pending[read_end] = Pending()
+        Pending.copied = 0
+        straddling = 0
+        try:
+            for start in range(0, len(stream), cut):
+                end = min(start + cut, len(stream))
+                os.write(write_end, stream[start:end])
+                assert gatherer._read(read_end) == end - start
+                begun = max([0, *(e for e in ends if e <= end)])
+                assert bytes(gatherer.pending[read_end]) == stream[begun:end]
+                straddling += sum(
+                    min(end, last) - max(start, first)
+                    for first, last in bounds
+                    if first < end and last > start and not start <= first < last <= end
+                )
+            assert Pending.copied == straddling
+            if cut == len(stream):
+                assert straddling == 0
+            os.close(write_end)
+            write_end = -1
+            assert gatherer.gather() == answers
+        finally:
+            gatherer.close()
+            if write_end != -1:
+                os.close(write_end)
+
+
+def test_a_childs_shared_memo_is_forgotten_past_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child's shared pickler forgets what it sent once its pickles add up to _MEMO_BYTES
+    (its memo would hold every object it pickled), and tells the parent, whose unpickler of
+    that child forgets too: the answers are the same, an object repeated after it arrives
+    again (as a copy of its own)."""
+    shared = ["in every answer"]
+
+    def work(index: int) -> tuple[int, list[str]]:
+        return index, shared
+
+    monkeypatch.setattr(parallel, "_MEMO_BYTES", 1)  # forgotten after each answer
+    answers = parallel.run_forked([0, 1, 2], 1, work, early=True, pack=list, unpack=tuple)
+    assert answers == {0: (0, shared), 1: (1, shared), 2: (2, shared)}
+    assert answers[0][1] is not answers[1][1]
+    monkeypatch.setattr(parallel, "_MEMO_BYTES", 1 << 20)
+    answers = parallel.run_forked([0, 1, 2], 1, work, early=True, pack=list, unpack=tuple)
+    assert answers[0][1] is answers[1][1] is answers[2][1]
+
+
+@pytest.mark.parametrize(("early", "own_loads"), [(True, False), (False, False), (True, True)])
+def test_a_childs_answers_share_one_memo_when_taken_early(early: bool, own_loads: bool) -> None:
+    """Taken as they come (``early``), a child's answers are pickled by one pickler and
+    unpickled by one unpickler, whose memos last as long as the child: an object in several
+    answers arrives once, as one object (a child's answers pickled apart, each has a copy of
+    its own: kept till the end, or unpickled by the caller's ``loads``); ``pack`` and
+    ``unpack`` make and undo what travels either way."""
+    shared = ["in every answer"]
+
+    def work(index: int) -> tuple[int, list[str]]:
+        return index, shared
+
+    options: dict[str, Any] = {"loads": pickle.loads} if own_loads else {}
+    answers = parallel.run_forked(
+        [0, 1, 2],
+        1,
+        work,
+        early=early,
+        pack=lambda answer: ("packed", answer),
+        unpack=lambda packed: packed[1],
+        **options,
+    )
+    if own_loads:  # (the caller's loads: the answers as pack made them)
+        answers = {index: answer[1] for index, answer in answers.items()}
+    assert {index: answer[0] for index, answer in answers.items()} == {0: 0, 1: 1, 2: 2}
+    assert all(answer[1] == shared for answer in answers.values())
+    one = answers[0][1] is answers[1][1] is answers[2][1]
+    assert one == (early and not own_loads)
+
+
+def test_shared_pickles_are_read_back_in_order() -> None:
+    """A child's shared pickler (``_SharedDumps``) gives one pickle an answer, whole also
+    where the pickler writes a large part apart (bytes past its 64 KB frames); what an
+    earlier answer sent is named, not sent again, till the pickler forgets it; the parent's
+    unpickler of that child (``_SharedLoads``) reads them back in order, ``pack`` and
+    ``unpack`` undone, and forgets where the pickler did."""
+    dumps = parallel._SharedDumps(lambda value: [value])
+    text = "a message repeated from answer to answer " * 20
+    large = bytes(range(256)) * 1024
+    answers = [(text, 1), (text, large), (text, 3), (text, [text, "again", "again"])]
+    pickles = [dumps(answer) for answer in answers[:3]]
+    dumps.forget()
+    pickles.append(dumps(answers[3]))
+    assert len(pickles[2]) < len(text) < len(pickles[0])
+    assert len(pickles[3]) > len(text)  # sent again once forgotten
+    loads = parallel._SharedLoads(lambda packed: packed[0])
+    back = [loads(memoryview(frame)) for frame in pickles[:3]]
+    loads.forget()
+    back.append(loads(memoryview(pickles[3])))
+    assert back == answers
+    assert back[0][0] is back[2][0] and back[3][0] is not back[0][0]
+    assert back[3][1][0] is back[3][0]  # (what the pickle after the forgetting repeats)
+
+
 def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:
     """``load_files`` unpickles early when the items' sizes add up to UNPICKLE_EARLY_BYTES at
     most, and keeps the pickles till the end above it; the answers are the same."""
@@ -1724,11 +1853,15 @@ def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
     assert ways == [True, False]
 
 
-def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -> None:
-    """The parent rebuilds a worker's findings through the records' open twins
-    (``lint.run._findings``): each is, field by field and by class, the finding the general
-    way makes (the classes called, ``_findings_by_call``); and the fast way is the one taken
-    (it falls back to the general one only where Span or Diagnostic changed its fields)."""
+def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The parent rebuilds a worker's findings by the C extension (``flat_findings``, as
+    ``_findings_by_slots`` does by its ``new_record`` on the records' slots), else through
+    their open twins (``lint.run._findings``): each is, field by field and by class, the
+    finding the general way makes (the classes called, ``_findings_by_call``), its object the
+    ref given where the tuple says True; and the fast way is the one taken (it falls back to
+    the general one only where Span or Diagnostic changed its fields)."""
     from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
     from kpolicy.records import fields
 
@@ -1741,10 +1874,29 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make() -
         ("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
         whole,
     ]
-    fast, general = lint_run._findings(flat), lint_run._findings_by_call(flat)
+    general = lint_run._findings_by_call(flat)
     assert all(lint_run._twins())  # the fast way is taken
-    assert fast[2] is whole and general[2] is whole
-    for made, expected in zip(fast, general, strict=True):
+    fast = lint_run._findings(flat)
+    makers = lint_run._slot_makers()
+    built = not os.environ.get("KPOLICY_PURE_PYTHON") and any(
+        next((ROOT / "kpolicy").glob(pattern), None) for pattern in ("_cload*.so", "_cload*.pyd")
+    )
+    assert (makers is not None) == built  # the extension's new_record, where it is built
+    by_slots = general if makers is None else lint_run._findings_by_slots(flat, None, *makers[1:])
+    own = ("rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False)
+    assert lint_run._findings([own], ref) == lint_run._findings_by_call([own], ref)
+    assert lint_run._findings([own], ref)[0].object is ref  # True: the object's own ref
+    if makers is not None:
+        with pytest.raises(TypeError):
+            makers[0]([("rule-d", Severity.INFO)], ref, makers[2], makers[3])
+    monkeypatch.setattr(lint_run, "_MAKERS", [None])  # where it is not built: the twins
+    by_twins = lint_run._findings(flat)
+    assert fast[2] is whole and general[2] is whole and by_twins[2] is whole
+    for made, expected in [
+        *zip(fast, general, strict=True),
+        *zip(by_slots, general, strict=True),
+        *zip(by_twins, general, strict=True),
+    ]:
         assert type(made) is type(expected) is Diagnostic
         assert type(made.span) is Span
         for f in fields(Diagnostic):

@@ -995,3 +995,81 @@ def test_json_lines_are_the_general_encoding_of_any_text(monkeypatch: pytest.Mon
         assert "".join(lines.joined(",")) == ",".join(expected)
 
     check()
+
+
+class _Rule(str):
+    """A rule id of another class than str (its line is written by the Python loop)."""
+
+
+def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the C extension is built, a slice's lines are written by its json_lines: the
+    lines of the Python loop (``_Lines._lines``), with the same calls of the renderer's
+    methods in the same order (a head, a file's and an object's texts, a path's, the numbers
+    grown) and the same messages kept, of which it makes the plain ones itself (``_message``
+    makes the others); the findings that are not of the usual types, or have no head, are
+    left to the Python loop one by one (``_one``), and the rest are not."""
+    from kpolicy.model import Origin
+    from kpolicy.report import json_report
+
+    if json_report._c_lines() is None:
+        pytest.skip("the C extension is not built")
+    (diag,) = _hostile_result().diagnostics
+    usual = [
+        diag,
+        replace(diag, span=Span(300, 2, 301, 9)),
+        replace(diag, file="other.yaml"),
+        replace(diag, object=None),
+        replace(diag, severity=Severity.INFO),
+        replace(diag, message="plain message", path="/spec"),
+        replace(diag, message='"quoted" caf\u00e9', path="/spec/a~1b"),
+        replace(diag, message="wide \u2028 \U0001f600", path="/spec/\u00e9"),
+        replace(diag, span=Span(json_report._NUMBERS, 1, 1, 2)),
+        replace(diag, span=Span(2, 10**30, 2, 3)),
+        replace(diag, span=Span(-3, 1, 1, 2)),
+        replace(diag, span=Span(5, 6, 7, 8)),
+        diag,
+    ]
+    unusual = [
+        replace(diag, origin=Origin("t.yaml", 4, None)),
+        replace(diag, span=Span(True, 1, 1, 2)),
+        replace(diag, rule=_Rule(diag.rule)),
+        replace(diag, rule=7),  # type: ignore[arg-type]
+        replace(diag, file=Path("p.yaml")),  # type: ignore[arg-type]
+        replace(diag, message=_Rule("m")),
+    ]
+    # (a severity's text, which Severity equals: a head of its own, written in C)
+    usual.append(replace(diag, severity="error"))  # type: ignore[arg-type]
+    variants = [*usual, *unusual, *usual[::-1], *unusual[::-1], *usual]
+    calls: list[tuple[str, tuple[object, ...]]] = []
+    for name in ("_head", "_file", "_object", "_message", "_path", "_more", "_one"):
+        made_by = getattr(json_report._Lines, name)
+
+        def counted(self: Any, *args: Any, _name: str = name, _made: Any = made_by) -> Any:
+            calls.append((_name, args))
+            return _made(self, *args)
+
+        monkeypatch.setattr(json_report._Lines, name, counted)
+    monkeypatch.setattr(json_report, "_KEPT", 3)  # (the memos emptied as they fill)
+    python_lines: list[str] = []
+    in_python = json_report._Lines()
+    for start in range(0, len(variants), 5):
+        python_lines += in_python._lines(variants[start : start + 5])
+    python_calls = calls[:]
+    calls.clear()
+    c_lines: list[str] = []
+    in_c = json_report._Lines()
+    for start in range(0, len(variants), 5):
+        c_lines += in_c.lines(variants[start : start + 5])
+    assert c_lines == python_lines
+    assert len(python_lines) == len(variants)
+    left = [args[0] for name, args in calls if name == "_one"]
+    assert all(any(d is u for u in unusual) for d in left)
+    assert len(left) == 2 * len(unusual)
+    assert [c for c in calls if c[0] not in ("_one", "_message")] == [
+        c for c in python_calls if c[0] != "_message"
+    ]
+    assert in_c._messages == in_python._messages
+    encoded = {args[0] for name, args in calls if name == "_message"}
+    assert encoded == {'"quoted" caf\u00e9', "wide \u2028 \U0001f600", diag.message}

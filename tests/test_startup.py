@@ -247,6 +247,22 @@ def test_a_cronjob_without_a_schedule_to_parse_imports_neither_parser_nor_zones(
     assert {"kpolicy.k8s.timezone", "tzdata"} <= modules
 
 
+def test_a_suggested_field_name_imports_neither_difflib_nor_string(tmp_path: Path) -> None:
+    """A did-you-mean for an unknown field (kpolicy.suggest, difflib's answer without difflib)
+    and a message filled in (kpolicy.policy._fill, without string): each imported both in
+    every worker process that had one (the bench corpora do, 1-2 ms in each)."""
+    typo = SMALL_DEPLOYMENT.replace("  replicas: 3\n", "  replcias: 3\n  Paused: true\n")
+    (tmp_path / "d.yaml").write_text(typo)
+    modules, out = _imported_by(
+        ["lint", "--no-cache", "--format", "json", "--fail-on", "never", "d.yaml"], tmp_path
+    )
+    messages = [d["message"] for d in json.loads(out)["diagnostics"]]
+    assert any('unknown field "replcias", did you mean "replicas"?' in m for m in messages)
+    assert any('unknown field "Paused", did you mean "paused"?' in m for m in messages)
+    assert "kpolicy.suggest" in modules
+    assert {"difflib", "heapq", "string"} & modules == set()
+
+
 # the patterns (kpolicy.lazyre) a one-file run of a Deployment without comments must not
 # compile: each serves input it does not have (compiling one costs 10-300 µs)
 NOT_COMPILED_AT_START_UP = {

@@ -93,9 +93,9 @@ def _similar(name: str, candidates: list[str]) -> str:
     """A suggestion when one of ``candidates`` looks like a typo of ``name``."""
     limit = 1 if len(name) < 8 else 2
     close = [c for c in candidates if c != name and _within(name, c, limit)]
-    import difflib  # suggestions only: not imported at start-up
+    from kpolicy.suggest import close_matches  # suggestions only: not imported at start-up
 
-    close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.85)
+    close = close or close_matches(name, candidates, n=1, cutoff=0.85)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -19,7 +19,6 @@ from kpolicy.lint.post import object_findings
 from kpolicy.lint.session import Session, reads_schemas, rule_context
 from kpolicy.load import load_text
 from kpolicy.model import (
-    SORT_KEY,
     Diagnostic,
     Directive,
     KObject,
@@ -28,6 +27,7 @@ from kpolicy.model import (
     Severity,
     SourceFile,
     Span,
+    sort_key,
 )
 from kpolicy.positions import PositionTable
 from kpolicy.records import fields, open_twin, record
@@ -298,8 +298,12 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
     which has neither ``__init__`` nor ``__new__`` of its own: a fifth fewer instructions than
     ``object.__new__(twin)``), its fields set, then made a Span or a Diagnostic
     (:func:`kpolicy.records.open_twin`), at a fifth of the instructions of calling the
-    classes (``tests/test_parallel.py`` holds the two ways to the same records, field by
-    field)."""
+    classes (``tests/test_parallel.py`` holds the ways to the same records, field by field);
+    made by the C extension where it is built (:func:`_slot_makers`), the list in one call
+    (``flat_findings``, :func:`_findings_by_slots` in C: a fifth of its instructions)."""
+    makers = _slot_makers()
+    if makers is not None:
+        return makers[0](flat, ref, makers[2], makers[3])  # type: ignore[no-any-return]
     open_span, open_diag = _twins()
     if open_span is None or open_diag is None:
         return _findings_by_call(flat, ref)
@@ -333,6 +337,64 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
         diag.__class__ = Diagnostic
         append(diag)
     return found
+
+
+def _findings_by_slots(
+    flat: list[_Flat | Diagnostic], ref: Any, new: Any, span_slots: Any, diag_slots: Any
+) -> list[Diagnostic]:
+    """:func:`_findings` by the C extension's ``new_record`` on the records' slots, which sets
+    them in the order the records declare them (:data:`SPAN_FIELDS`,
+    :data:`DIAGNOSTIC_FIELDS`), as the open twins are set; what the extension's
+    ``flat_findings`` does (``tests/test_parallel.py`` holds the two to the same records)."""
+    found: list[Diagnostic] = []
+    append = found.append
+    for item in flat:
+        if item.__class__ is not tuple:
+            append(cast(Diagnostic, item))
+            continue
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        append(
+            new(
+                diag_slots,
+                rule,
+                severity,
+                message,
+                file,
+                new(span_slots, line, column, end_line, end_column),
+                path,
+                ref if obj is True else obj,
+                (),
+                None,
+                None,
+                rejects,
+                None,
+                None,
+            )
+        )
+    return found
+
+
+_MAKERS: list[tuple[Any, Any, Any, Any] | None] = []
+
+
+def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
+    """The C extension's ``flat_findings`` and ``new_record``, and the slots of Span and
+    Diagnostic (:func:`kpolicy.records.record_slots`), where the extension is built (with
+    both) and the records are made as :func:`_twins` requires; else None."""
+    if not _MAKERS:
+        from kpolicy.records import record_slots
+
+        span_slots = record_slots(Span)
+        diag_slots = record_slots(Diagnostic)
+        makers = None
+        if all(_twins()) and span_slots is not None and diag_slots is not None:
+            from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+            made = getattr(_cload, "flat_findings", None)
+            if made is not None:
+                makers = (made, _cload.new_record, span_slots, diag_slots)
+        _MAKERS.append(makers)
+    return _MAKERS[0]
 
 
 def _findings_by_call(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
@@ -423,16 +485,17 @@ def _check_locally(
     display = loaded.source.display
     ordered = True
     last: tuple[str, int, int, str, str] | None = None
+    key = sort_key()  # (SORT_KEY, in C where the extension is built)
     for obj in loaded.objects:
         deferred: list[int] = []
         found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
         if found:
             # in the order of the report, here, while the workers run (see LocalFindings)
-            found.sort(key=SORT_KEY)
+            found.sort(key=key)
             if ordered:
-                first = SORT_KEY(found[0])
+                first = key(found[0])
                 ordered = first[0] == display and (last is None or last <= first)
-                last = SORT_KEY(found[-1])
+                last = key(found[-1])
                 ordered = ordered and last[0] == display
         # the parent reads them for an object with findings (or any of an annotated file);
         # where only the deferred checks find something, it reads them itself

@@ -246,9 +246,9 @@ def _unknown_field(
         message += f", did you mean {show(suggestion)}?"
     unique = False
     if suggestion is not None:
-        import difflib  # suggestions only: not imported at start-up
+        from kpolicy.suggest import close_matches  # suggestions only: not at start-up
 
-        unique = len(difflib.get_close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
+        unique = len(close_matches(str(key), allowed, n=2, cutoff=0.75)) <= 1
     found = (message, suggestion, unique)
     if kept_at is not None:
         if len(_UNKNOWN) >= _MESSAGES_KEPT:
@@ -336,12 +336,12 @@ def _did_you_mean(key: str, allowed: list[str]) -> str | None:
     squashed = {re.sub(r"[-_]", "", name.lower()): name for name in allowed}
     if re.sub(r"[-_]", "", key.lower()) in squashed:
         return squashed[re.sub(r"[-_]", "", key.lower())]
-    import difflib  # suggestions only: not imported at start-up
+    from kpolicy.suggest import close_matches  # suggestions only: not imported at start-up
 
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+    close = close_matches(key, allowed, n=1, cutoff=0.75)
     if close:
         return close[0]
-    close = difflib.get_close_matches(key.lower(), list(folded), n=1, cutoff=0.75)
+    close = close_matches(key.lower(), list(folded), n=1, cutoff=0.75)
     return folded[close[0]] if close else None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 
 from kpolicy.patterns import PatternError, PatternTimeout, compile_pattern
 from kpolicy.records import record
@@ -978,6 +979,8 @@ def _compiled(name: str, otherwise: Callable[..., Any]) -> Callable[..., Any]:
 explain_present = _compiled("explain_present", _explain_present)
 # what lists' items and mappings' other keys are explained with (see _explain_children)
 explain_children = _compiled("explain_children", _explain_children)
+# _closed_node's step in C (kpolicy._cload.closed_node), or None: the Python one
+_C_CLOSED_NODE: Callable[..., None] | None = _compiled("closed_node", None)  # type: ignore[arg-type]
 
 
 def _object_node(
@@ -1088,6 +1091,12 @@ def _closed_node(
     meets thousands of them a run)."""
     required = schema.get("required", ()) if requires else ()
     allowed = schema["properties"].keys()
+    if _C_CLOSED_NODE is not None:
+        # (the step below in C, as partial(closed_node, data): a call of a mapping node, of
+        # which a failing document's explanation makes a dozen, without a frame of its own)
+        return partial(
+            _C_CLOSED_NODE, (steps, max_depth, subs, sub_of, required, allowed, schema, globals())
+        )
 
     def closed_node(instance: Any, path: Path, record: int, out: _Found) -> None:
         if instance.__class__ is not dict:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpolicy.model import Severity
 from kpolicy.policy import compiled, declarative_check, render_message
 from kpolicy.ruledefs import Example, RuleDef, parse_rule_file
-from tests.helpers import lint_text, of_rule
+from tests.helpers import examples, lint_text, of_rule
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -249,6 +254,86 @@ def test_message_placeholders_are_safe() -> None:
         == "web sets x: 'x'"
     )
     assert render_message("{field!r} is set", {"field": "x"}, "d") == "'x' is set"
+
+
+class _SafeFormatter(string.Formatter):
+    """What render_message filled a template with before (kpolicy.policy._fill fills it
+    without importing string): an unknown field name stays as written."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if field_name in kwargs:
+            return kwargs[field_name], field_name
+        return "{" + field_name + "}", field_name
+
+
+def _rendered_as_before(template: str, values: Mapping[str, Any], detail: str) -> str:
+    try:
+        formatter = _SafeFormatter()
+        text = formatter.vformat(template, (), values)
+        named = {name for _, name, _, _ in formatter.parse(template) if name}
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        text, named = template, set()
+    text = text.strip()
+    if named & {"detail", "field"} or not detail:
+        return text
+    return f"{text}: {detail}" if text else detail
+
+
+# the pieces of a template: text, braces, fields known and not, conversions, format specs
+# (nested ones among them), numbered and automatic fields
+_PIECE_LIST = [
+    "a ", " ", "{", "}", "{{", "}}", "{name}", "{value}", "{detail}", "{field}", "{namespace}",
+    "{missing}", "{}", "{0}", "{1}", "{name.upper}", "{name[0]}", "{value!r}", "{value!s}",
+    "{value!a}", "{value!x}", "{value!}", "{name:>8}", "{name:d}", "{namespace:>4}",
+    "{name:{width}}", "{name:{}}", "{name:{0}}", "{name:{a:{b}}}", "{name:{a:{b:{c}}}}", "{:",
+    "{name!r:^9}", "é{kind}", "{kind!a}", "{ name }", "{²}", "{width}", "{container:",
+    "{name:{a:{b:x}}}", "{0:{}}", "{name:{container:.0}}", "{name:{container:{kind:.0}.0}}",
+]  # fmt: skip
+_PIECES = st.sampled_from(_PIECE_LIST)
+_VALUES = {
+    "value": "'x'", "path": "/spec", "field": "image", "name": "web", "namespace": None,
+    "kind": "Deployment", "container": "app",
+}  # fmt: skip
+
+
+@settings(max_examples=examples(full=3000, quick=600), deadline=None)
+@given(
+    pieces=st.lists(st.one_of(_PIECES, st.text(alphabet="{}!:ab0 .[]", max_size=6)), max_size=7),
+    detail=st.sampled_from(["", "d", "image 'x' does not match 'y'"]),
+    width=st.sampled_from(["5", "x", "", ">3"]),
+)
+def test_messages_filled_as_string_formatter_fills_them(
+    pieces: list[str], detail: str, width: str
+) -> None:
+    values = {**_VALUES, "detail": detail, "width": width}
+    template = "".join(pieces)
+    assert render_message(template, values, detail) == _rendered_as_before(template, values, detail)
+
+
+def test_every_two_pieces_filled_as_string_formatter_fills_them() -> None:
+    values = {**_VALUES, "detail": "d", "width": "5"}
+    for first in _PIECE_LIST:
+        for second in _PIECE_LIST:
+            template = first + second
+            assert render_message(template, values, "d") == _rendered_as_before(
+                template, values, "d"
+            ), template
+
+
+def test_a_message_is_filled_without_importing_string() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from kpolicy.policy import render_message\n"
+        "print(render_message('{name!r} {missing:>12}', {'name': 'web'}, 'd'))\n"
+        "print('string' in sys.modules, 'difflib' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "'web'    {missing}: d\nFalse False\n"
 
 
 def test_each_schema_is_compiled_once(tmp_path: Path) -> None:

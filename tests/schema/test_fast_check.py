@@ -472,7 +472,10 @@ def test_a_closed_object_node_of_the_usual_order_is_its_own_step(
     compiled = compile_explain(schema, memo)
     for document in ({"x": 1, "b": {}, "a": 1}, {"a": "s", "z": 1}, {}, None, "s", [1]):
         assert _errors_or_raised(compiled, document) == _errors_or_raised(explain, schema, document)
-    assert memo[id(schema)].run.__name__ == step
+    run = memo[id(schema)].run
+    # (the closed node's step in C: partial(kpolicy._cload.closed_node, its data))
+    name = getattr(run, "__name__", None) or run.func.__name__
+    assert name == step
 
 
 TYPE_NAMES = st.sampled_from(["string", "integer", "number", "boolean", "object", "array", "null"])

@@ -330,3 +330,44 @@ def test_the_c_children_loop_takes_only_a_list_or_a_dict() -> None:
     assert _children(lite._explain_children, Items(["x", 1]), None, None, -1) == [
         ("run", "run", "x", ("a", 1, 0), -1, True)
     ]
+
+
+def test_closed_nodes_explained_alike_in_c_and_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A closed object node's step (properties, required, additionalProperties false: nearly
+    every node of a built-in kind) is kpolicy._cload.closed_node where the extension is built:
+    the errors of the Python step, in its order, for the documents and their mutations (and
+    the C step is the one compiled)."""
+    if lite._C_CLOSED_NODE is None:
+        pytest.skip("the C extension is not built")
+    validator = SchemaValidator.for_version(supported_versions()[-1])
+    roots: Any = validator._builtin.roots
+    in_c: dict[Any, Any] = {}
+    in_python: dict[Any, Any] = {}
+    compared = 0
+    for index, document in list(enumerate(DOCUMENTS))[::3]:
+        for variant in [document, *mutations(document, index)]:
+            text = yaml.safe_dump(variant, sort_keys=False)
+            for obj in load_text(SourceFile("t.yaml", text)).objects:
+                key = (obj.data.get("apiVersion"), obj.data.get("kind"))
+                if key not in roots:
+                    continue
+                if key not in in_c:
+                    memo: dict[int, Any] = {}
+                    in_c[key] = (
+                        lite.compile_explainer(roots[key], FORMATS, EXPLAIN_DEPTH, memo),
+                        memo,
+                    )
+                    with monkeypatch.context() as patched:
+                        patched.setattr(lite, "_C_CLOSED_NODE", None)
+                        in_python[key] = lite.compile_explainer(
+                            roots[key], FORMATS, EXPLAIN_DEPTH, {}
+                        )
+                table = obj.positions
+                record = table.record_at(obj.base, obj.data)
+                places = (table.sizes(), table.irregular, record) if record >= 0 else ()
+                expected = _errors(in_python[key], obj.data, places)
+                assert _errors(in_c[key][0], obj.data, places) == expected
+                compared += bool(expected)
+    assert compared > 0, "documents with errors were compared"
+    steps = [node.run for memo in (made[1] for made in in_c.values()) for node in memo.values()]
+    assert any(getattr(run, "func", None) is lite._C_CLOSED_NODE for run in steps)
