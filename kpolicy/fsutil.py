@@ -33,14 +33,17 @@ else:
     def memo(function):
         """:func:`functools.cache` (with ``cache_clear``) without importing functools: a
         replay imports this module, and functools with collections, its import, are a
-        tenth of a replay's time above the interpreter's start."""
+        tenth of a replay's time above the interpreter's start. Keyword arguments are
+        keyed as functools keys them (mypy, which takes this for functools.cache, lets a
+        call pass them)."""
         results = {}
 
-        def cached(*args):
+        def cached(*args, **keywords):
+            key = (*args, _KEYWORDS, *keywords.items()) if keywords else args
             try:
-                return results[args]
+                return results[key]
             except KeyError:
-                value = results[args] = function(*args)
+                value = results[key] = function(*args, **keywords)
                 return value
 
         cached.cache_clear = results.clear
@@ -48,7 +51,10 @@ else:
         cached.__doc__ = function.__doc__
         cached.__name__ = function.__name__
         cached.__qualname__ = function.__qualname__
+        cached.__module__ = function.__module__
         return cached
+
+    _KEYWORDS = object()  # parts a key's keywords from its positional arguments
 
 
 _CHUNK = 1 << 20

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kpolicy.lint.run as lint_run
 from kpolicy import parallel
@@ -22,6 +24,7 @@ from kpolicy.load import load_text
 from kpolicy.model import Limits, SourceFile
 from kpolicy.report import ReportContext, writer
 from tests.conftest import CORPUS, ROOT
+from tests.helpers import examples
 from tests.schema.test_custom import CRD
 
 pytestmark = pytest.mark.skipif(not parallel.can_fork(), reason="no fork on this platform")
@@ -1320,6 +1323,82 @@ def test_shared_pickles_are_read_back_in_order() -> None:
     assert back == answers
     assert back[0][0] is back[2][0] and back[3][0] is not back[0][0]
     assert back[3][1][0] is back[3][0]  # (what the pickle after the forgetting repeats)
+
+
+@settings(max_examples=examples(full=300, quick=80), deadline=None)
+@given(
+    answers=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 70_000), st.booleans()), max_size=8
+    ),
+    ending=st.sampled_from(["done", "forget-done", "failed", "cut"]),
+    reads=st.lists(st.sampled_from([1, 2, 7, 15, 16, 17, 100, 4096, 65_536]), min_size=1),
+)
+def test_shared_answers_arrive_whole_however_framed_forgotten_and_cut(
+    answers: list[tuple[int, int, bool]], ending: str, reads: list[int]
+) -> None:
+    """The child's side of the shared memo (``_SharedDumps``, a ``_FORGET`` header after any
+    answer) and the parent's (``_Gatherer`` with a ``_SharedLoads`` a child), the stream cut
+    by reads of any size: each answer arrives equal to what was sent, an object repeated
+    since the last forgetting as one object, never one unpickled before it; a failure, or a
+    stream cut short (a child killed mid-frame), is a WorkerFailed."""
+    shared = [f"shared {n} " * 40 for n in range(6)]  # what answers repeat
+    dumps = parallel._SharedDumps(None)
+    stream = bytearray()
+    sent: list[tuple[int, str, bytes]] = []
+    for index, (which, size, forget) in enumerate(answers):
+        sent.append((index, shared[which], bytes([index]) * size))
+        payload = dumps(sent[-1])
+        stream += parallel._HEADER.pack(index, len(payload)) + payload
+        if forget:
+            dumps.forget()
+            stream += parallel._HEADER.pack(parallel._FORGET, 0)
+    if ending == "failed":
+        stream += parallel._HEADER.pack(-1, 4) + b"boom"
+    elif ending == "cut":
+        stream += parallel._HEADER.pack(len(answers), 100) + b"half"
+    else:
+        if ending == "forget-done":
+            stream += parallel._HEADER.pack(parallel._FORGET, 0)
+        stream += parallel._HEADER.pack(parallel._DONE, 0)
+    read_end, write_end = os.pipe()
+    gatherer = parallel._Gatherer(
+        [read_end],
+        pickle.loads,
+        early=True,
+        nonblocking=True,
+        each=lambda: parallel._SharedLoads(None),
+    )
+    try:
+        at = 0
+        for size in itertools.cycle(reads):
+            if at >= len(stream):
+                break
+            part = stream[at : at + size]
+            os.write(write_end, part)
+            at += len(part)
+            while gatherer._read(read_end) > 0:
+                pass
+        os.close(write_end)
+        write_end = -1
+        if ending in ("failed", "cut"):
+            with pytest.raises(parallel.WorkerFailed, match="boom" if ending == "failed" else None):
+                gatherer.gather()
+            return
+        got = gatherer.gather()
+    finally:
+        gatherer.close()
+        if write_end != -1:
+            os.close(write_end)
+    assert got == {index: answer for index, answer in enumerate(sent)}
+    # one object from one forgetting to the next; a copy of its own past one
+    last: dict[int, tuple[int, str]] = {}
+    for index, (which, _, forget) in enumerate(answers):
+        before = last.get(which)
+        if before is not None:
+            assert (got[index][1] is got[before[0]][1]) == (before[1] == "same")
+        last[which] = (index, "same")
+        if forget:
+            last = {key: (place, "forgotten") for key, (place, _) in last.items()}
 
 
 def test_small_inputs_are_unpickled_early(monkeypatch: pytest.MonkeyPatch) -> None:

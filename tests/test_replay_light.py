@@ -31,6 +31,26 @@ def test_memo_keeps_each_answer_until_cleared() -> None:
     assert twice(2) == "4"
     assert calls == [(2, ""), (2, "x"), (2, "")]
     assert twice.__name__ == "twice" and twice.__doc__ == "Doubled."
+    assert twice.__module__ == __name__
+
+
+def test_memo_takes_keyword_arguments_as_functools_cache_does() -> None:
+    """mypy takes memo for functools.cache, which a call by keywords type-checks against: it
+    must not be a TypeError at run time. Each way of calling is an entry of its own, as
+    functools.cache keeps it, and the function sees the arguments as given."""
+    calls: list[tuple[object, ...]] = []
+
+    @memo
+    def joined(value: int, other: str = "") -> str:
+        calls.append((value, other))
+        return f"{value}{other}"
+
+    assert joined(1, other="x") == "1x" and joined(1, other="x") == "1x"
+    assert joined(value=2) == "2" and joined(value=2) == "2"
+    assert joined(1, "x") == "1x"  # positionally: another entry, as functools.cache has it
+    assert calls == [(1, "x"), (2, ""), (1, "x")]
+    with pytest.raises(TypeError):
+        joined(1, nothing=2)
 
 
 def _origin(spec: object) -> object:
