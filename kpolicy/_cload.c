@@ -1733,25 +1733,34 @@ flat_findings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *item = PyList_GET_ITEM(flat, i);
+        /* the item held while records are allocated (and a list that changed size refused):
+         * an allocation may run a finalizer, which could change the list */
+        if (i >= PyList_GET_SIZE(flat)) {
+            PyErr_SetString(PyExc_RuntimeError, "flat_findings: the list changed size");
+            goto failed;
+        }
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(flat, i));
         if (!PyTuple_CheckExact(item)) {
-            Py_INCREF(item);
             PyList_SET_ITEM(found, i, item);
             continue;
         }
         if (PyTuple_GET_SIZE(item) != 11) {
+            Py_DECREF(item);
             PyErr_SetString(PyExc_TypeError, "flat_findings: a finding of eleven fields");
             goto failed;
         }
         PyObject **field = &PyTuple_GET_ITEM(item, 0);
         PyObject *span = made_record(span_slots, field + 4, 4);
-        if (span == NULL)
+        if (span == NULL) {
+            Py_DECREF(item);
             goto failed;
+        }
         PyObject *values[13] = {field[0], field[1], field[2], field[3], span,
                                 field[8], field[9] == Py_True ? ref : field[9],
                                 empty, Py_None, Py_None, field[10], Py_None, Py_None};
         PyObject *made = made_record(diag_slots, values, 13);
         Py_DECREF(span);
+        Py_DECREF(item);
         if (made == NULL)
             goto failed;
         PyList_SET_ITEM(found, i, made);

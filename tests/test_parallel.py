@@ -7,6 +7,8 @@ import itertools
 import json
 import os
 import pickle
+import subprocess
+import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -1987,6 +1989,54 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
     assert tuple(f.name for f in fields(Diagnostic)) == lint_run.DIAGNOSTIC_FIELDS
     with pytest.raises(AttributeError):
         fast[0].rule = "changed"  # type: ignore[misc]  # frozen again
+
+
+_FLAT_FINDINGS_CHANGED = """
+import gc, sys
+from kpolicy.lint import run as lint_run
+from kpolicy.model import Severity
+makers = lint_run._slot_makers()
+if makers is None:
+    print("no extension")
+    sys.exit(0)
+flat = [
+    ("rule-a", Severity.ERROR, "a" * 50, "a.yaml", 3, 5, 3, 9, "/spec/x", None, False),
+    ("rule-b", Severity.ERROR, "b" * 50, "b.yaml", 3, 5, 3, 9, "/spec/x", None, False),
+]
+
+class Clear:  # a finalizer run by a collection that an allocation of a record starts
+    def __del__(self) -> None:
+        flat.clear()
+
+garbage = Clear()
+garbage.cycle = garbage
+del garbage
+gc.enable()
+gc.set_threshold(1)
+try:
+    makers[0](flat, None, makers[2], makers[3])
+except RuntimeError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_flat_findings_holds_its_items_while_it_allocates() -> None:
+    """The C ``flat_findings`` holds each item of the list while it allocates that item's
+    records: an allocation may start a collection whose finalizer empties the list, which
+    freed the item under it (and read past the list's end); it now refuses a list that
+    changed size. In a process of its own: without the hold the interpreter crashes."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FLAT_FINDINGS_CHANGED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    if done.stdout.strip() == "no extension":
+        pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
+    assert done.stdout.strip() == "refused: flat_findings: the list changed size"
 
 
 def _fixture_folders() -> list[Path]:
