@@ -490,6 +490,8 @@ def _fill(
     ``string.Formatter``)."""
     if depth < 0:
         raise ValueError("Max string recursion exceeded")
+    # (string.Formatter's words for a switch either way)
+    switched = "cannot switch from manual field specification to automatic field numbering"
     from _string import formatter_parser  # (built in: imported where a message is rendered)
 
     parts: list[str] = []
@@ -500,12 +502,12 @@ def _fill(
             continue
         if name == "":
             if auto is False:
-                raise ValueError("cannot switch from manual field numbering to automatic")
+                raise ValueError(switched)
             name = str(auto)
             auto += 1
         elif name.isdigit():
             if auto:
-                raise ValueError("cannot switch from automatic field numbering to manual")
+                raise ValueError(switched)
             auto = False
         value = values[name] if name in values else "{" + name + "}"
         if conversion is not None:

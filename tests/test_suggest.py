@@ -73,6 +73,46 @@ def test_typos_of_field_names_matched_as_difflib_does(
             )
 
 
+# any character (surrogates, controls, wide ones) among a few frequent ones, for ties
+_ANY = st.text(
+    alphabet=st.one_of(st.sampled_from("ab\u00e9\U0001f600"), st.characters()), max_size=14
+)
+
+
+@settings(max_examples=examples(full=2000, quick=300), deadline=None)
+@given(
+    word=_ANY,
+    possibilities=st.lists(_ANY, max_size=8),
+    n=st.one_of(st.integers(min_value=1, max_value=9), st.just(10**9)),
+    cutoff=st.one_of(st.floats(min_value=0.0, max_value=1.0), st.sampled_from([0, 1])),
+)
+def test_any_characters_and_edge_arguments_matched_as_difflib_does(
+    word: str, possibilities: list[str], n: int, cutoff: float
+) -> None:
+    assert close_matches(word, possibilities, n, cutoff) == difflib.get_close_matches(
+        word, possibilities, n, cutoff
+    )
+
+
+@settings(max_examples=examples(full=300, quick=40), deadline=None)
+@given(
+    size=st.integers(min_value=190, max_value=210),
+    seed=st.text(alphabet="ab", min_size=1, max_size=6),
+    among=st.lists(st.text(alphabet="abc", max_size=230), max_size=3),
+)
+def test_words_about_difflibs_junk_length_matched_as_difflib_does(
+    size: int, seed: str, among: list[str]
+) -> None:
+    """Below 200 characters the word's frequent characters count (close_matches' own loop),
+    from 200 difflib treats them as junk (difflib answers)."""
+    word = (seed * size)[:size]
+    for possibilities in (among, [word[:-1], word[1:] + "c", *among]):
+        for cutoff in (0.3, 0.6, 0.9):
+            assert close_matches(word, possibilities, 3, cutoff) == difflib.get_close_matches(
+                word, possibilities, 3, cutoff
+            )
+
+
 def test_what_difflib_alone_answers_is_passed_to_it() -> None:
     # a word of 200 characters or more: difflib's junk heuristic
     long = "ab" * 120

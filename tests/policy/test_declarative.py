@@ -320,6 +320,31 @@ def test_every_two_pieces_filled_as_string_formatter_fills_them() -> None:
             ), template
 
 
+def _outcome(fill: Any, template: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+    try:
+        return ("text", fill(template, values))
+    except Exception as exc:
+        return (type(exc).__name__, str(exc))
+
+
+def test_fill_gives_string_formatters_text_or_its_very_exception() -> None:
+    """kpolicy.policy._fill itself (which render_message's fallback hides: any ValueError
+    leaves the template as written) gives a string.Formatter's text, or its exception with
+    its message: among them the field numbering switched either way, whose message CPython's
+    string module words alike for both."""
+    from kpolicy.policy import _fill
+
+    values = {**_VALUES, "detail": "d", "width": "5", "0": "zero"}
+    odd = ["{}{0}", "{0}{}", "{name:{}}{0}", "{0:{}}", "{}{}{1}", "{1}{:{}}"]
+    templates = odd + [first + second for first in _PIECE_LIST for second in _PIECE_LIST]
+    for template in templates:
+        expected = _outcome(
+            lambda text, given: _SafeFormatter().vformat(text, (), given), template, values
+        )
+        filled = _outcome(lambda text, given: _fill(text, given)[0], template, values)
+        assert filled == expected, template
+
+
 def test_a_message_is_filled_without_importing_string() -> None:
     import subprocess
     import sys
