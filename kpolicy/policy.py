@@ -479,15 +479,28 @@ def _has_key(obj: KObject, path: Path) -> bool:
     return entry is not None and entry[0] is not None
 
 
+# the largest width or precision a policy's message may ask for, and the longest message it
+# may make: a policy file in the linted repository writes the template, and
+# ``{name:>2000000000}``, or a template of many ``{value}`` of a large value, would make a
+# string of gigabytes (render_message uses such a template as plain text instead)
+_MAX_SPEC_NUMBER = 1000
+_MAX_MESSAGE = 1 << 16
+
+
 def _fill(
-    template: str, values: Mapping[str, Any], depth: int = 2, auto: int | bool = 0
+    template: str,
+    values: Mapping[str, Any],
+    depth: int = 2,
+    auto: int | bool = 0,
+    bounded: bool = False,
 ) -> tuple[str, int | bool]:
     """``string.Formatter().vformat(template, (), values)`` where a placeholder whose whole
     field name (``value``, ``name.upper``, ``0``) is not one of ``values`` stays as written,
     and the next automatic field number (False once a field is numbered by hand), without
     importing :mod:`string` in each worker process (it compiles a pattern as it is imported):
     the same text, or the same exception (``tests/policy/test_declarative.py`` holds it to a
-    ``string.Formatter``)."""
+    ``string.Formatter``). ``bounded``: a width or precision over ``_MAX_SPEC_NUMBER``, or a
+    text past ``_MAX_MESSAGE`` characters, is a ValueError before it is made."""
     if depth < 0:
         raise ValueError("Max string recursion exceeded")
     # (string.Formatter's words for a switch either way)
@@ -495,6 +508,7 @@ def _fill(
     from _string import formatter_parser  # (built in: imported where a message is rendered)
 
     parts: list[str] = []
+    made = 0  # the characters made so far, counted where bounded
     for literal, name, spec, conversion in formatter_parser(template):
         if literal:
             parts.append(literal)
@@ -519,9 +533,31 @@ def _fill(
                 value = ascii(value)
             else:
                 raise ValueError(f"Unknown conversion specifier {conversion!s}")
-        spec, auto = _fill(spec, values, depth - 1, auto)
+        spec, auto = _fill(spec, values, depth - 1, auto, bounded)
+        if bounded and _spec_too_large(spec):
+            raise ValueError("a width or precision too large for a message")
         parts.append(format(value, spec))
+        if bounded:
+            made += len(parts[-1]) + len(literal)
+            if made > _MAX_MESSAGE:
+                raise ValueError("a message too long")
     return "".join(parts), auto
+
+
+def _spec_too_large(spec: str) -> bool:
+    """Whether a format spec holds a number (its width or precision) over
+    ``_MAX_SPEC_NUMBER``: each run of digits read (a fill character that is a digit is a run
+    of one)."""
+    number = ""
+    for char in spec + " ":
+        if "0" <= char <= "9":
+            number += char
+        elif number:
+            digits = number.lstrip("0")
+            if len(digits) > len(str(_MAX_SPEC_NUMBER)) or int(digits or "0") > _MAX_SPEC_NUMBER:
+                return True
+            number = ""
+    return False
 
 
 def render_message(template: str, values: Mapping[str, Any], detail: str) -> str:
@@ -536,7 +572,7 @@ def render_message(template: str, values: Mapping[str, Any], detail: str) -> str
     from _string import formatter_parser
 
     try:
-        text = _fill(template, values)[0]
+        text = _fill(template, values, bounded=True)[0]
         named = {name for _, name, _, _ in formatter_parser(template) if name}
     except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         text, named = template, set()

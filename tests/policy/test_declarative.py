@@ -256,6 +256,44 @@ def test_message_placeholders_are_safe() -> None:
     assert render_message("{field!r} is set", {"field": "x"}, "d") == "'x' is set"
 
 
+def test_a_policys_message_cannot_make_a_huge_string() -> None:
+    """A policy file in the linted repository writes the message's template: a width or
+    precision over a thousand, or a text past 64 KiB (many placeholders of a large value), is
+    used as plain text rather than made (``{name:>2000000000}`` made a string of 2 GB);
+    widths up to the bound are filled as before."""
+    import tracemalloc
+
+    values = {"name": "web", "value": "x" * 1000, "width": "99999999"}
+    tracemalloc.start()
+    try:
+        for template in (
+            "{name:>2000000000}",
+            "{name:.2000000000}",
+            "{name:{width}}",
+            "{name:*<0002000000000}",
+            "{name:1001}",
+            "{value}" * 70,
+        ):
+            assert render_message(template, values, "d") == f"{template}: d"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    assert render_message("{name:*>1000}", values, "") == "*" * 997 + "web"
+    assert render_message("{name:9>8}|{name:.2}", values, "") == "99999web|we"
+    assert render_message("{value}" * 60, values, "") == "x" * 60_000
+
+
+def test_a_policy_with_a_huge_width_reports_its_template(tmp_path: Path) -> None:
+    """End to end: the finding of such a policy carries its template as written."""
+    text = (
+        "message: 'image {value:>2000000000}'\ntarget: container\n"
+        "check:\n  properties:\n    image: {pattern: '^registry'}\n"
+    )
+    messages = {m for _, _, m in run(tmp_path, text)}
+    assert messages and all(m.startswith("image {value:>2000000000}") for m in messages)
+
+
 class _SafeFormatter(string.Formatter):
     """What render_message filled a template with before (kpolicy.policy._fill fills it
     without importing string): an unknown field name stays as written."""
