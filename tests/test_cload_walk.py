@@ -341,7 +341,8 @@ def test_entries_whose_paths_are_too_long_are_the_python_walks(
     assert compiled == pure
     (named, _), _, _, errors, _ = pure
     assert [len(name) for name in named] == [4026]
-    assert len(errors) == 2
+    too_long = ".yaml: cannot read: File name too long"  # the file left out by Python's lstat
+    assert sum(error.endswith(too_long) for error in errors) == 1
     # the C listing leaves such a folder to Python's os.scandir
     assert LIST_FOLDER("./" + "/".join(["d" * 250] * 16), MANIFEST_SUFFIXES) is None
     assert LIST_FOLDER("./" + "/".join(["d" * 250] * 15), MANIFEST_SUFFIXES) is not None
