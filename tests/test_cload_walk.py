@@ -362,3 +362,19 @@ def test_a_link_past_the_systems_count_of_links_is_no_folder_as_in_python(
     compiled, pure = _both(monkeypatch, functools.partial(_walks, "."))
     assert compiled == pure
     assert pure[3] == []
+
+
+def test_the_code_stamp_is_taken_in_c(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_tree_stamp takes its folders with stamp_folder where the extension has it: no
+    os.open, os.scandir or os.stat of its own (the equality tests above hold either way)."""
+    monkeypatch.delenv("KPOLICY_PURE_PYTHON", raising=False)
+    expected = cache_module._tree_stamp(str(tree))
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the Python loop")
+
+    with monkeypatch.context() as patched:
+        for name in ("open", "scandir", "stat", "fstat"):
+            patched.setattr(os, name, refused)
+        stamp = cache_module._tree_stamp(str(tree))
+    assert stamp == expected
