@@ -2568,6 +2568,7 @@ sort_key(PyObject *module, PyObject *diag)
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -2873,7 +2874,8 @@ signature_of(const struct stat *status)
  * each of those that is a regular file with an inode, by its status without following a link
  * (lstat relative to the folder), name -> (st_size, st_mtime_ns, st_ctime_ns, st_ino, st_dev)
  * as kpolicy.discover.signature makes it. None when the folder cannot be opened or read: the
- * caller lists it itself, to report the error as os.scandir raises it. */
+ * caller lists it itself, to report the error as os.scandir raises it; None too for a folder
+ * whose entries' paths could pass PATH_MAX (Python's statuses by path fail there). */
 static PyObject *
 list_folder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -2888,6 +2890,23 @@ list_folder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "list_folder: suffixes must be str");
             return NULL;
         }
+    /* os.scandir's entry.path (the folder, a slash, the name), by which Python takes an
+     * entry's status through its link: the kernel counts the links of the whole path (40 at
+     * most) and refuses one of PATH_MAX bytes, where a status relative to the folder would
+     * not. A folder whose entries' paths could be that long is left to Python (None). */
+    char path[PATH_MAX];
+    PyObject *encoded = NULL;
+    if (!PyUnicode_FSConverter(folder, &encoded))
+        return NULL;
+    Py_ssize_t head = PyBytes_GET_SIZE(encoded);
+    if (head + 1 + NAME_MAX >= PATH_MAX) {
+        Py_DECREF(encoded);
+        Py_RETURN_NONE;
+    }
+    memcpy(path, PyBytes_AS_STRING(encoded), (size_t)head);
+    Py_DECREF(encoded);
+    if (head > 0 && path[head - 1] != '/')
+        path[head++] = '/';
     int raised;
     DIR *listing = open_folder(folder, &raised);
     if (listing == NULL) {
@@ -2907,8 +2926,14 @@ list_folder(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (name == NULL)
             goto done;
         struct stat status;
-        int stated;
-        if (entry_is_dir(fd, entry, &status, &stated) > 0) {
+        /* is_dir() as os.scandir(folder)'s entry judges it: a link or an unknown type by
+         * the status of its path (head + NAME_MAX + 1 < PATH_MAX: it fits) */
+        int is_dir = entry->d_type == DT_DIR;
+        if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
+            strcpy(path + head, entry->d_name);
+            is_dir = stat(path, &status) == 0 && S_ISDIR(status.st_mode);
+        }
+        if (is_dir) {
             if (append_new(folders, name) < 0)
                 goto done;
             continue;

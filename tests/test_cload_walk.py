@@ -305,3 +305,76 @@ def test_neither_keeps_memory_nor_a_descriptor(tree: Path) -> None:
     gc.collect()
     assert _descriptors() == descriptors
     assert sys.getallocatedblocks() - blocks < 50
+
+
+def _deep_folder(levels: int, name: str = "d" * 250) -> int:
+    """A descriptor of ``./name/name/...`` (``levels`` deep), made by descriptors: its path
+    may be longer than the system takes."""
+    fd = os.open(".", os.O_RDONLY)
+    for _ in range(levels):
+        os.mkdir(name, dir_fd=fd)
+        inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    return fd
+
+
+def test_entries_whose_paths_are_too_long_are_the_python_walks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder the system opens (./ and 16 names of 250 bytes: 4,017) whose entries' paths
+    it refuses (over 4,095 bytes): Python's lstat of a file and is_dir() of a link there fail
+    (the file an error, the link not a folder), where a status relative to the folder would
+    not (the file found, the link a folder that cannot be read)."""
+    monkeypatch.chdir(tmp_path)
+    fd = _deep_folder(16)
+    try:
+        for name in ("a" * 240 + ".yaml", "short.yaml"):
+            out = os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(out, MANIFEST.encode())
+            os.close(out)
+        os.symlink("..", "l" * 250, dir_fd=fd)
+        os.mkdir("s" * 250, dir_fd=fd)
+    finally:
+        os.close(fd)
+    compiled, pure = _both(monkeypatch, functools.partial(_walks, "."))
+    assert compiled == pure
+    (named, _), _, _, errors, _ = pure
+    assert [len(name) for name in named] == [4026]
+    too_long = ".yaml: cannot read: File name too long"  # the file left out by Python's lstat
+    assert sum(error.endswith(too_long) for error in errors) == 1
+    # the C listing leaves such a folder to Python's os.scandir
+    assert LIST_FOLDER("./" + "/".join(["d" * 250] * 16), MANIFEST_SUFFIXES) is None
+    assert LIST_FOLDER("./" + "/".join(["d" * 250] * 15), MANIFEST_SUFFIXES) is not None
+
+
+def test_a_link_past_the_systems_count_of_links_is_no_folder_as_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder reached through ~40 links (d00/n/n/...): is_dir() of its link n takes the
+    status of the whole path, one link too many (not a folder, no error), where a status
+    relative to the folder would follow it (a folder that cannot be read, an error)."""
+    monkeypatch.chdir(tmp_path)
+    for index in range(45):
+        os.mkdir(f"d{index:02}")
+        os.symlink(f"../d{index + 1:02}", f"d{index:02}/n")
+    os.mkdir("d45")
+    compiled, pure = _both(monkeypatch, functools.partial(_walks, "."))
+    assert compiled == pure
+    assert pure[3] == []
+
+
+def test_the_code_stamp_is_taken_in_c(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """_tree_stamp takes its folders with stamp_folder where the extension has it: no
+    os.open, os.scandir or os.stat of its own (the equality tests above hold either way)."""
+    monkeypatch.delenv("KPOLICY_PURE_PYTHON", raising=False)
+    expected = cache_module._tree_stamp(str(tree))
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the Python loop")
+
+    with monkeypatch.context() as patched:
+        for name in ("open", "scandir", "stat", "fstat"):
+            patched.setattr(os, name, refused)
+        stamp = cache_module._tree_stamp(str(tree))
+    assert stamp == expected
