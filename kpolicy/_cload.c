@@ -2212,6 +2212,10 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "json_lines: the slots of Diagnostic, a span class");
         return NULL;
     }
+    if (!Py_IS_TYPE(PyTuple_GET_ITEM(slots, 0), &PyMemberDescr_Type)) {
+        PyErr_SetString(PyExc_TypeError, "json_lines: slots of objects of one class");
+        return NULL;
+    }
     PyTypeObject *type = PyDescr_TYPE(PyTuple_GET_ITEM(slots, 0));
     /* rule, severity, message, file, span, path, object, origin (Diagnostic's order) */
     static const int fields[8] = {0, 1, 2, 3, 4, 5, 6, 11};
@@ -2258,6 +2262,9 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *last = PyObject_GetAttr(renderer, line_names[N_LAST]);
     PyObject *written = PyList_New(0);
     int last_changed = 0;
+    /* the finding in hand, held: the renderer's methods (Python) run while its fields are
+     * used, and the sequence is the caller's list */
+    PyObject *held = NULL;
     if (heads == NULL || messages == NULL || paths == NULL || numbers == NULL || last == NULL ||
         written == NULL)
         goto failed;
@@ -2267,7 +2274,8 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto failed;
     }
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-        PyObject *diag = PySequence_Fast_GET_ITEM(seq, i);
+        Py_XSETREF(held, Py_NewRef(PySequence_Fast_GET_ITEM(seq, i)));
+        PyObject *diag = held;
         PyObject *line = NULL;
         PyObject *v[8] = {NULL}, *n[4] = {NULL};
         int usual = Py_TYPE(diag) == type;
@@ -2460,6 +2468,7 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (appended < 0)
             goto failed;
     }
+    Py_CLEAR(held);
     if (last_changed && PyObject_SetAttr(renderer, line_names[N_LAST], last) < 0)
         goto failed;
     Py_DECREF(seq);
@@ -2477,6 +2486,7 @@ failed:
             PyErr_Clear();
         PyErr_Restore(type_, value, traceback);
     }
+    Py_XDECREF(held);
     Py_DECREF(seq);
     Py_XDECREF(heads);
     Py_XDECREF(messages);

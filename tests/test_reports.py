@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -1073,3 +1074,59 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
     assert in_c._messages == in_python._messages
     encoded = {args[0] for name, args in calls if name == "_message"}
     assert encoded == {'"quoted" caf\u00e9', "wide \u2028 \U0001f600", diag.message}
+
+
+_LIST_EMPTIED = """
+import sys
+from kpolicy.model import Diagnostic, ObjectRef, Severity, Span
+from kpolicy.report import json_report
+
+if json_report._c_lines() is None:
+    print("no extension")
+    sys.exit(0)
+ref = ObjectRef("v1", "ConfigMap", "ns", "name")
+findings = [
+    Diagnostic("rule-" + str(n), Severity.ERROR, "message " + str(n) * 40, "f" + str(n) + ".yaml",
+               Span(n, 1, n, 2), "/spec/" + str(n), ref)
+    for n in range(3)
+]
+made = json_report._Lines._head
+
+def head(self, rule, severity):  # a renderer's method that empties the list it renders
+    findings.clear()
+    return made(self, rule, severity)
+
+json_report._Lines._head = head
+lines = json_report._Lines().lines(findings)
+print(len(lines), '"rule": "rule-0"' in lines[0], '"message 000' in lines[0])
+try:
+    json_report._c_lines()[0]([], json_report._Lines(), (1,) * 12, 3)
+except TypeError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_the_c_json_lines_holds_the_finding_in_hand() -> None:
+    """The C ``json_lines`` holds each finding while the renderer's own methods (Python) run
+    with its fields: a method that empties the list being rendered freed the finding under
+    it (a crash, shown by the debug allocator); the finding in hand is written and the loop
+    ends with the list. Slots that are not member descriptors are refused before one is
+    read as one. In a process of its own: without the hold the interpreter crashes."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _LIST_EMPTIED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONMALLOC": "debug"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    if done.stdout.strip() == "no extension":
+        pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
+    assert done.stdout.splitlines() == [
+        "1 True True",
+        "refused: json_lines: slots of objects of one class",
+    ]
