@@ -20,7 +20,7 @@ from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
 from kpolicy.records import field, open_twin, record, replace
 from kpolicy.ruledefs import RuleDef
-from kpolicy.workload import checking, custom_layout
+from kpolicy.workload import checked_now, checking, custom_layout
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -373,11 +373,15 @@ class Engine:
             steps = self.select(kind, only)
         else:
             steps = ordered.numbered
-        checking(obj)  # its pod template and spec are worked out once for all its checks
+        # its pod template and spec are worked out once for all its checks (and kept for a
+        # caller that remembers them around this call: checking)
+        outer = checked_now()
+        checking(obj)
         try:
             self._run_steps(obj, steps, found)
         finally:
-            checking(None)
+            if outer is not obj:
+                checking(None)
         return found
 
     def _order(self, kind: str, plan: tuple[_Step, ...]) -> _Steps:

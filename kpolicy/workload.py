@@ -249,9 +249,21 @@ if TYPE_CHECKING:
 
 
 def checking(obj: KObject | None) -> None:
-    """Remember what is worked out of ``obj`` while its checks run; None: forget it."""
+    """Remember what is worked out of ``obj`` while its checks run; None: forget it. What is
+    worked out of ``obj`` already is kept: a caller that reads more of the object around its
+    checks (the annotations of its pod template, :func:`kpolicy.lint.run._check_locally`)
+    shares it with them (see :func:`checked_now`)."""
     global _checking
-    _checking = None if obj is None else (obj, {})
+    if obj is None:
+        _checking = None
+    elif _checking is None or _checking[0] is not obj:
+        _checking = (obj, {})
+
+
+def checked_now() -> KObject | None:
+    """The object whose worked-out answers are remembered now (:func:`checking`), if any."""
+    current = _checking
+    return None if current is None else current[0]
 
 
 def worked_out(obj: KObject, key: str, work: Callable[[KObject], T]) -> T:

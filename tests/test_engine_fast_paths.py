@@ -709,3 +709,72 @@ def test_the_diagnostic_maker_makes_what_the_class_makes() -> None:
         found = engine.run(obj)
     assert made_by.call_count >= 1
     assert any(d.rule.startswith("schema-") for d in found)
+
+
+def test_the_local_pass_reads_the_annotations_with_the_pod_template_its_checks_worked_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """_check_locally keeps what the checks of an object worked out of it (its pod template)
+    for annotation_ignores, which reads the template's annotations: worked out once an object,
+    not again after its checks; the ignores are those read alone, and once the pass is done
+    nothing is remembered."""
+    import kpolicy.workload as workload
+    from kpolicy.lint.run import _check_locally, _local_engine
+    from kpolicy.suppress import annotation_ignores
+
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n"
+        "    kpolicy.io/ignore: image-tag-missing-or-latest\nspec:\n  selector:\n"
+        "    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n"
+        "      annotations: {kpolicy.io/ignore: 'probes-missing -- later'}\n    spec:\n"
+        "      containers: [{name: c, image: 'x:latest', ports: [{containerPort: 70000}]}]\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: {a: '-'}}\n"
+    )
+    file = load_text(SourceFile("t.yaml", text), Limits())
+    session = build_session(LintOptions(use_config_discovery=False))
+    engine = _local_engine(session, None, False)
+    worked: list[KObject] = []
+    real = workload._pod_template
+
+    def counted(obj: KObject) -> Any:
+        worked.append(obj)
+        return real(obj)
+
+    monkeypatch.setattr(workload, "_pod_template", counted)
+    local = _check_locally(engine, file, session.generic)
+    assert workload.checked_now() is None
+    assert [found != [] for found, _, _ in local.per_object] == [True, True]
+    assert worked == list(file.objects)  # once each
+    monkeypatch.setattr(workload, "_pod_template", real)
+    assert [ignores for _, _, ignores in local.per_object] == [
+        annotation_ignores(obj) for obj in file.objects
+    ]
+    ignores = local.per_object[0][2]
+    assert ignores is not None and len(ignores) == 2
+
+
+def test_engine_run_keeps_what_a_caller_remembers_and_forgets_its_own() -> None:
+    """Engine.run remembers what the checks work out of its object while they run and forgets
+    it after, unless its caller remembers the object around the call (checking): then it is
+    kept for the caller, who forgets it; another object's is replaced, as before."""
+    from kpolicy.workload import checked_now, checking, pod_template
+
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        "  containers: [{name: c, image: x}]\n"
+    )
+    obj, other = (load_text(SourceFile("t.yaml", text), Limits()).objects[0] for _ in range(2))
+    session = build_session(LintOptions(use_config_discovery=False))
+    engine = Engine(session.active, rule_context(session, Index([obj, other]), None, None))
+    engine.run(obj)
+    assert checked_now() is None
+    checking(obj)
+    try:
+        found = pod_template(obj)
+        engine.run(obj)
+        assert checked_now() is obj
+        assert pod_template(obj) is found  # the caller's answer, kept
+        engine.run(other)
+        assert checked_now() is None
+    finally:
+        checking(None)

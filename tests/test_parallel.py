@@ -1129,6 +1129,40 @@ def test_a_serial_run_of_a_large_input_keeps_unread_kinds_by_name_only_too(
     assert "Deployment" in {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
 
 
+def test_a_serial_run_keeps_the_containers_unread_fields_where_the_parallel_parent_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The serial pass (one worker on an input that workers would share) keeps the fields of
+    the containers that no check of the parent reads on an input that the parallel run's
+    parent keeps them on (a small one: nothing is sent, dropping them only costs), and drops
+    them on a large one, as the parallel run's workers do (the parent's memory): the same
+    report."""
+    from kpolicy.index import NOT_KEPT
+
+    folder = generated(tmp_path / "in", copies=3)
+    (folder / "env.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: env}\nspec:\n"
+        "  selector: {matchLabels: {app: env}}\n  template:\n    metadata: {labels: {app: env}}\n"
+        "    spec:\n      containers:\n      - {name: c, image: x, command: [run], env: []}\n"
+    )
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 2)
+    seen = _objects_checked(monkeypatch)
+    options = LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=1)
+
+    def unread_dropped() -> bool:
+        whole = [o.data for o in seen if o.data.__class__ is dict and o.kind == "Deployment"]
+        assert any(o["metadata"]["name"] == "env" for o in whole)
+        return any(v is NOT_KEPT for data in whole for c in _containers(data) for v in c.values())
+
+    kept = report(options)
+    assert not unread_dropped()
+    seen.clear()
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
+    assert report(options) == kept
+    assert unread_dropped()
+
+
 def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
     text = (
         "kind: ConfigMap\napiVersion: v1\ndata:\n  a: b\n  c: [1, {x: y}]\n"
@@ -2062,6 +2096,8 @@ def test_the_parent_reads_nothing_a_slimmed_object_leaves_out(
         return kept
 
     monkeypatch.setattr(lint_run, "_slim", counting)
+    # as on an input too large for the parent to keep the unread fields (a small one keeps them)
+    monkeypatch.setattr(lint_run, "_renders", lambda total: False)
     folders = [*_fixture_folders(), ROOT / "examples"]
     for folder in folders:
         files = sorted(str(p) for p in folder.glob("*.yaml") if p.name != "nodes.yaml")

@@ -33,7 +33,7 @@ from kpolicy.positions import PositionTable
 from kpolicy.records import fields, open_twin, record
 from kpolicy.repo import RepoModel
 from kpolicy.suppress import AnnotationIgnore, annotation_ignores
-from kpolicy.workload import get, template_path
+from kpolicy.workload import checking, get, template_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -488,7 +488,13 @@ def _check_locally(
     key = sort_key()  # (SORT_KEY, in C where the extension is built)
     for obj in loaded.objects:
         deferred: list[int] = []
-        found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
+        # what its checks work out of it (its pod template) is kept for annotation_ignores
+        checking(obj)
+        try:
+            found = object_findings(obj, engine.run(obj, deferred=deferred), generic)
+            ignores = annotation_ignores(obj) if found or loaded.annotated else None
+        finally:
+            checking(None)
         if found:
             # in the order of the report, here, while the workers run (see LocalFindings)
             found.sort(key=key)
@@ -497,9 +503,8 @@ def _check_locally(
                 ordered = first[0] == display and (last is None or last <= first)
                 last = key(found[-1])
                 ordered = ordered and last[0] == display
-        # the parent reads them for an object with findings (or any of an annotated file);
-        # where only the deferred checks find something, it reads them itself
-        ignores = annotation_ignores(obj) if found or loaded.annotated else None
+        # the parent reads the annotations (ignores) for an object with findings (or any of an
+        # annotated file); where only the deferred checks find something, it reads them itself
         per_object.append((found, tuple(deferred), ignores))
     traces = tuple(engine.traces[traced:])
     del engine.traces[traced:]
@@ -750,8 +755,11 @@ def read_all(
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
-        small = jobs > 1 and _renders(sum(sizes[i] for i in on_disk))
-        renders = options.json_lines and small
+        # on a small input the parallel run's parent keeps the containers' unread fields
+        # (_kept): the serial pass keeps them too, its memory still the parent's, and cuts
+        # nothing that no transfer follows (the many-findings corpus: 33M instructions)
+        small = _renders(sum(sizes[i] for i in on_disk))
+        renders = options.json_lines and small and jobs > 1
         # the renderer of the process that reads, made at its first file: after the fork,
         # so that each process (its own copy of this slot) makes one
         renderer: list[Callable[[Sequence[Diagnostic]], list[str]]] = []
