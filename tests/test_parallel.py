@@ -1124,30 +1124,42 @@ def test_a_serial_run_of_a_large_input_keeps_unread_kinds_by_name_only_too(
     seen.clear()
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 2)
+    # (an input the parallel parent would not take the answers of as they come: a small one
+    # is passed whole, :func:`test_a_serial_run_passes_locally_only_where_...`)
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
     assert report(options) == kept_whole
     assert {o.kind for o in seen if isinstance(o.data, NamesOnly)} == {"ConfigMap"}
     assert "Deployment" in {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
 
 
-def test_a_serial_run_keeps_the_containers_unread_fields_where_the_parallel_parent_does(
+def test_a_serial_run_passes_locally_only_where_the_parallel_parent_would_not_unpickle_early(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The serial pass (one worker on an input that workers would share) keeps the fields of
-    the containers that no check of the parent reads on an input that the parallel run's
-    parent keeps them on (a small one: nothing is sent, dropping them only costs), and drops
-    them on a large one, as the parallel run's workers do (the parent's memory): the same
-    report."""
-    from kpolicy.index import NOT_KEPT
+    """One worker on an input that workers would share: on an input whose answers the parallel
+    run's parent takes as they come (far from its peak of memory), no local pass (it and the
+    dropping only cost there): every object reaches check_files whole; on a larger one, the
+    workers' local pass, file by file, which keeps some objects by name only and drops the
+    containers' unread fields. The same report."""
+    from kpolicy.index import NOT_KEPT, NamesOnly
 
     folder = generated(tmp_path / "in", copies=3)
     (folder / "env.yaml").write_text(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: env}\nspec:\n"
         "  selector: {matchLabels: {app: env}}\n  template:\n    metadata: {labels: {app: env}}\n"
         "    spec:\n      containers:\n      - {name: c, image: x, command: [run], env: []}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"
     )
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 2)
     seen = _objects_checked(monkeypatch)
+    passes: list[str] = []
+    check_locally = lint_run._check_locally
+
+    def counted(engine: Any, loaded: Any, *args: Any) -> Any:
+        passes.append(loaded.source.display)
+        return check_locally(engine, loaded, *args)
+
+    monkeypatch.setattr(lint_run, "_check_locally", counted)
     options = LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=1)
 
     def unread_dropped() -> bool:
@@ -1156,11 +1168,13 @@ def test_a_serial_run_keeps_the_containers_unread_fields_where_the_parallel_pare
         return any(v is NOT_KEPT for data in whole for c in _containers(data) for v in c.values())
 
     kept = report(options)
-    assert not unread_dropped()
+    assert passes == []
+    assert not any(isinstance(o.data, NamesOnly) for o in seen) and not unread_dropped()
     seen.clear()
     monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
     assert report(options) == kept
-    assert unread_dropped()
+    assert len(passes) > 10
+    assert any(isinstance(o.data, NamesOnly) for o in seen) and unread_dropped()
 
 
 def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:

@@ -750,16 +750,17 @@ def read_all(
     # serial (-j 1, or no idle core) on an input that workers would share: the same local pass,
     # here, one file at a time, so that a file's objects of the kinds no check of the parent
     # reads are dropped once their own checks have run, as the workers drop them, and the
-    # memory stays that of the parallel run's parent
-    serial_pass = jobs == 1 and len(on_disk) > 1 and _large(sizes)
+    # memory stays that of the parallel run's parent. Not on an input that parent takes the
+    # answers of as they come (_renders: far from its peak of memory): there the pass and the
+    # dropping cost more than they keep (the many-findings corpus: 53M instructions for 2 MB of
+    # peak; 5 MB at 3.4 MB of input)
+    total = sum(sizes[i] for i in on_disk)
+    serial_pass = jobs == 1 and len(on_disk) > 1 and _large(sizes) and not _renders(total)
     if (jobs > 1 or serial_pass) and len(on_disk) > 1:
         engine = _local_engine(session, nodes, options.debug)
         whole = kinds_read_whole()
-        # on a small input the parallel run's parent keeps the containers' unread fields
-        # (_kept): the serial pass keeps them too, its memory still the parent's, and cuts
-        # nothing that no transfer follows (the many-findings corpus: 33M instructions)
-        small = _renders(sum(sizes[i] for i in on_disk))
-        renders = options.json_lines and small and jobs > 1
+        small = jobs > 1 and _renders(total)
+        renders = options.json_lines and small
         # the renderer of the process that reads, made at its first file: after the fork,
         # so that each process (its own copy of this slot) makes one
         renderer: list[Callable[[Sequence[Diagnostic]], list[str]]] = []
