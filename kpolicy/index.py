@@ -62,6 +62,19 @@ SCALER_KINDS = ("HorizontalPodAutoscaler", "ScaledObject")
 _MISSING: Any = object()  # Index.memo: no value yet
 
 
+def folder_of_file(path: str) -> str:
+    """``os.path.dirname(path)``, without its calls where the last ``/`` has a name before it
+    (a displayed path of the linted folder, nearly always): the text before that ``/``."""
+    at = path.rfind("/")
+    if at > 0 and path[at - 1] != "/" and _SLASH_ONLY:
+        return path[:at]
+    return os.path.dirname(path)
+
+
+# whether "/" is the one separator of os.path (not Windows', which takes "\\" too)
+_SLASH_ONLY = os.sep == "/" and os.altsep is None
+
+
 def scope_namespace(obj: KObject) -> str:
     """The namespace an object lives in; ``""`` for cluster-scoped kinds."""
     return "" if obj.kind in _CLUSTER_SCOPED else obj.namespace
@@ -196,7 +209,7 @@ class Index:
         """The number of the file's class: its class under ``relation_class`` (the file itself
         without one) and its folder, which :meth:`_alternatives` reads."""
         own = self._relation_class(display) if self._relation_class is not None else display
-        key = (own, os.path.dirname(display))
+        key = (own, folder_of_file(display))
         number = self._class_numbers.setdefault(key, len(self._class_numbers))
         self._file_class[display] = number
         return number
@@ -213,19 +226,20 @@ class Index:
         if folders is None:
             folders = set()
             folder_of: dict[str, str] = {}  # a file's folder, worked out once
-            # nearly every object is defined once: only the others are walked
+            dirname = folder_of_file
+            # nearly every object is defined once: only the others are walked, in one pass
+            # each: a folder where a second file defines the object has alternatives
             for objs in self._repeated:
-                files = {obj.source.display for obj in objs}
-                if len(files) > 1:
-                    by_folder: dict[str, int] = defaultdict(int)
-                    for file in files:
-                        folder = folder_of.get(file)
-                        if folder is None:
-                            folder = folder_of[file] = os.path.dirname(file)
-                        by_folder[folder] += 1
-                    folders.update(folder for folder, n in by_folder.items() if n > 1)
+                first_in: dict[str, str] = {}  # folder → the first file defining the object
+                for obj in objs:
+                    file = obj.source.display
+                    folder = folder_of.get(file)
+                    if folder is None:
+                        folder = folder_of[file] = dirname(file)
+                    if first_in.setdefault(folder, file) != file:
+                        folders.add(folder)
             self._folders_of_alternatives = folders
-        return os.path.dirname(display) in folders
+        return folder_of_file(display) in folders
 
     def applied_together(self, a: KObject, b: KObject) -> bool:
         """Whether two objects are applied together: one file, one folder of plain files, one

@@ -4,6 +4,7 @@ written here pair by pair, on generated workloads, Services and files."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from kpolicy.checks import RuleContext
 from kpolicy.checks import services as svc
 from kpolicy.checks import statefulset as sts
-from kpolicy.index import Index
+from kpolicy.index import Index, folder_of_file
 from kpolicy.k8s.selector import Selector
 from kpolicy.load import load_text
 from kpolicy.model import KObject, Severity, SourceFile
@@ -757,3 +758,97 @@ def test_a_selector_of_match_labels_alone_is_parsed_without_the_whole_structures
     assert found is not None and str(found) == "app=both,tier"
     assert svc._workload_selector(empty) is None
     assert len(parsed) == 2
+
+
+# paths of few characters, so that slashes come doubled, first, last and alone
+_PATHS = st.text(st.sampled_from(["/", "a", ".", "\\"]), max_size=8)
+
+
+@SETTINGS
+@given(_PATHS)
+def test_a_files_folder_is_its_dirname(path: str) -> None:
+    assert folder_of_file(path) == os.path.dirname(path)
+
+
+def test_a_files_folder_is_read_without_dirname_where_a_name_comes_before_the_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(path: str) -> str:
+        raise AssertionError(path)
+
+    monkeypatch.setattr(os.path, "dirname", refuse)
+    assert folder_of_file("apps/web/deploy.yaml") == "apps/web"
+    assert folder_of_file("a/b") == "a"
+    with pytest.raises(AssertionError):
+        folder_of_file("deploy.yaml")  # no folder: dirname's answer
+    with pytest.raises(AssertionError):
+        folder_of_file("a//b")  # doubled slashes: dirname's answer
+
+
+_ANY_SELECTOR = st.one_of(
+    _SELECTOR.map(Selector.from_label_selector),
+    _LABELS.map(Selector.from_map),
+)
+
+
+@SETTINGS
+@given(_ANY_SELECTOR, _ANY_SELECTOR)
+def test_selectors_have_one_key_when_they_are_equal(a: Selector | None, b: Selector | None) -> None:
+    if a is None or b is None:
+        return
+    assert (svc.selector_key(a) == svc.selector_key(b)) == (a == b)
+    hash(svc.selector_key(a))
+
+
+def test_the_selector_rules_never_hash_a_selector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memos of the rules key a selector by :func:`svc.selector_key`: equal selectors
+    parsed apart (the same pairs in another order) share an entry all the same."""
+    documents = [
+        (
+            _FILES[0],
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": name},
+                "spec": {
+                    "selector": {"matchLabels": labels},
+                    "template": {"metadata": {"labels": {"app": "a", "tier": "b"}}},
+                },
+            },
+        )
+        for name, labels in (("one", {"app": "a", "tier": "b"}), ("two", {"tier": "b", "app": "a"}))
+    ]
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"selector": {"tier": "b", "app": "a"}, "ports": [{"port": 80}]},
+    }
+    objects = _load([*documents, (_FILES[0], service)])
+    ctx = RuleContext(index=Index(objects))
+
+    def refuse(self: Selector) -> int:
+        raise AssertionError("a Selector hashed")
+
+    monkeypatch.setattr(Selector, "__hash__", refuse)
+    found = [p for obj in objects[:2] for p in svc.selector_overlap(obj, ctx)]
+    assert [p.related[0].obj for p in found] == [objects[0]]
+    assert list(svc.service_selector_no_match(objects[2], ctx)) == []
+    keys = [k for k in ctx.index._memo if isinstance(k, tuple)]
+    candidates = [k for k in keys if k[0] == "selector-overlap-candidates" and k[1] != "by id"]
+    assert len(candidates) == 1  # both workloads' selectors, one entry
+
+
+def test_the_selector_operators_are_read_as_module_globals() -> None:
+    """``Operator.EQUALS`` is read through ``EnumType.__getattr__``'s hook in Python 3.11:
+    what a run matches and parses often reads the members from the module instead."""
+    import kpolicy.k8s.selector as sel
+
+    for code in (
+        sel.Requirement.matches.__code__,
+        sel.Selector.required_pairs.__code__,
+        sel._new_requirement.__code__,
+        sel.Selector._of_pairs_parsed.__code__,
+        svc._requirement_fits.__code__,
+    ):
+        assert "Operator" not in code.co_names, code.co_name

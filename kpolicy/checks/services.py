@@ -203,9 +203,19 @@ def _per_selector(
     found = by_id.get(key)
     if found is not None and found[0] is selector:
         return found[1]
-    value = ctx.index.memo((tag, namespace, selector), compute)
+    value = ctx.index.memo((tag, namespace, *selector_key(selector)), compute)
     by_id[key] = (selector, value)
     return value
+
+
+def selector_key(selector: Selector) -> tuple[bool, tuple[tuple[str, str, tuple[str, ...]], ...]]:
+    """What tells ``selector`` from other selectors, as strings and tuples: equal for equal
+    selectors only (an operator by its value, one of each), and hashed in C. A Selector's
+    own hash is Python's all the way down (the record's, each requirement's, each operator's
+    ``Enum.__hash__``): ~10,000 instructions, twice for each new key of a memo."""
+    return selector.selects_nothing, tuple(
+        [(r.key, r.operator._value_, r.values) for r in selector.requirements]
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,6 +238,7 @@ _CONTROLLER_LABELS = frozenset(
     }
 )
 _ORDINAL_SUFFIX = lazy_compile(r"-[0-9]+")
+_EQUALITY = (Operator.EQUALS, Operator.IN)  # (a module global: see kpolicy.k8s.selector's)
 
 
 def _controller_label_fits(key: str, value: str, obj: KObject) -> bool:
@@ -318,7 +329,7 @@ def _requirement_fits(requirement: Requirement, labels: Mapping[str, str], obj: 
     """
     if requirement.key not in _CONTROLLER_LABELS or requirement.key in labels:
         return requirement.matches(labels)
-    if requirement.operator in (Operator.EQUALS, Operator.IN):
+    if requirement.operator in _EQUALITY:
         return any(_controller_label_fits(requirement.key, v, obj) for v in requirement.values)
     return True
 

@@ -41,6 +41,17 @@ class Operator(enum.Enum):
     DOES_NOT_EXIST = "!"
 
 
+# The members read as module globals where a run reads them often: ``Operator.EQUALS`` is a
+# class attribute of an Enum, which Python 3.11 reads through ``EnumType.__getattr__``'s hook (a
+# call of ``__getattribute__`` each time, ~150 instructions; thousands of reads in a run's
+# selector look-ups)
+_EQUALS = Operator.EQUALS
+_IN = Operator.IN
+_NOT_IN = Operator.NOT_IN
+_EXISTS = Operator.EXISTS
+_DOES_NOT_EXIST = Operator.DOES_NOT_EXIST
+_EQUALITY = (_EQUALS, _IN)  # the operators that a value must equal one of
+
 _EXPRESSION_OPERATORS = {
     "In": Operator.IN,
     "NotIn": Operator.NOT_IN,
@@ -60,11 +71,12 @@ class Requirement:
     # follows k8s.io/apimachinery/pkg/labels.Requirement.Matches
     def matches(self, labels: Mapping[str, str]) -> bool:
         present = self.key in labels
-        if self.operator in (Operator.EQUALS, Operator.IN):
+        operator = self.operator
+        if operator in _EQUALITY:
             return present and labels[self.key] in self.values
-        if self.operator is Operator.NOT_IN:
+        if operator is _NOT_IN:
             return not present or labels[self.key] not in self.values
-        if self.operator is Operator.EXISTS:
+        if operator is _EXISTS:
             return present
         return not present
 
@@ -134,7 +146,7 @@ class Selector:
             return cls._of_pairs(match_labels)
         requirements: list[Requirement] = []
         for key, value in match_labels.items():
-            requirement = _new_requirement(key, Operator.EQUALS, [value])
+            requirement = _new_requirement(key, _EQUALS, [value])
             if requirement is None:
                 return None
             requirements.append(requirement)
@@ -206,7 +218,7 @@ class Selector:
     def _of_pairs_parsed(cls, items: Iterable[tuple[object, object]]) -> Selector | None:
         requirements: list[Requirement] = []
         for key, value in items:
-            requirement = _new_requirement(key, Operator.EQUALS, [value])
+            requirement = _new_requirement(key, _EQUALS, [value])
             if requirement is None:
                 return None
             requirements.append(requirement)
@@ -245,10 +257,7 @@ class Selector:
             if requirement.key in seen:
                 continue
             seen.add(requirement.key)
-            if (
-                requirement.operator in (Operator.EQUALS, Operator.IN)
-                and len(requirement.values) == 1
-            ):
+            if requirement.operator in _EQUALITY and len(requirement.values) == 1:
                 pairs[requirement.key] = requirement.values[0]
         return pairs
 
@@ -270,11 +279,11 @@ _PAIRS_PARSED: dict[tuple[tuple[object, object], ...], Selector | None] = {}
 def _new_requirement(key: object, operator: Operator, values: list[object]) -> Requirement | None:
     if not isinstance(key, str) or is_qualified_name(key):
         return None
-    if operator in (Operator.IN, Operator.NOT_IN) and not values:
+    if (operator is _IN or operator is _NOT_IN) and not values:
         return None
-    if operator is Operator.EQUALS and len(values) != 1:
+    if operator is _EQUALS and len(values) != 1:
         return None
-    if operator in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
+    if (operator is _EXISTS or operator is _DOES_NOT_EXIST) and values:
         return None
     checked: list[str] = []
     for value in values:
