@@ -142,43 +142,62 @@ _NEW = object.__new__
 
 def rule_from_data(data: Mapping[str, Any], path: Path | str) -> RuleDef:
     """The rule a (valid) rule file's mapping defines; ``path``: its file."""
+    return _rule_from_fields(rule_fields(data), str(path))
+
+
+def rule_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of the rule a (valid) rule file's mapping defines, in RuleDef's order, as
+    the values of the mapping (JSON's): what the index holds for each built-in rule
+    (:func:`rule_index`), so that a start only makes the values JSON has no form for
+    (:func:`_rule_from_fields`), where working them out of each mapping was a third of
+    reading the built-in rules. ``origin`` is the file's place, set where it is read."""
     check = data.get("check")
     containers = data.get("containers", {})
-    examples = tuple(map(_example, data.get("examples", ())))
-    severity = data["severity"]
-    # RuleDef(...) with these fields, in its order, as its __init__ sets them: a start makes
-    # ninety-odd rules, and a call of the record's __init__ (each field set through
-    # object.__setattr__) was half of building them (tests/test_rule_index.py holds the two equal)
-    rule = _NEW(RuleDef)
-    rule.__dict__.update(
-        id=data["id"],
-        title=data["title"],
-        severity=_SEVERITIES.get(severity) or Severity.parse(severity),
-        kinds=frozenset(data.get("kinds", ["*"])),
-        rationale=data["rationale"].strip(),
-        remediation=data["remediation"].strip(),
-        message=data.get("message", data["title"]),
-        references=tuple(data.get("references", [])),
-        enabled=data.get("enabled", True),
-        params=data.get("params", {}),
-        examples=examples,
-        fix=str(data.get("fix", "none")),
-        fix_set=data.get("fixSet"),
-        fix_title=str(data.get("fixTitle", "")),
-        implementation=data.get("implementation", "python" if check is None else "schema"),
-        check=check,
-        target=data.get("target", "object"),
-        match=data.get("match"),
-        origin=str(path),
-        init_containers=containers.get("init", False),
-        ephemeral_containers=containers.get("ephemeral", False),
-        help_url=data.get("helpUri"),
-        rejects=bool(data.get("rejects", False)),
-        family=data.get("family"),
-        pod_templates=bool(
+    return {
+        "id": data["id"],
+        "title": data["title"],
+        "severity": data["severity"],  # the enum's value, any case: Severity.parse
+        "kinds": data.get("kinds", ["*"]),  # a frozenset
+        "rationale": data["rationale"].strip(),
+        "remediation": data["remediation"].strip(),
+        "message": data.get("message", data["title"]),
+        "references": data.get("references", []),  # a tuple
+        "enabled": data.get("enabled", True),
+        "params": data.get("params", {}),
+        "examples": data.get("examples", []),  # a tuple of Example
+        "fix": str(data.get("fix", "none")),
+        "fix_set": data.get("fixSet"),
+        "fix_title": str(data.get("fixTitle", "")),
+        "implementation": data.get("implementation", "python" if check is None else "schema"),
+        "check": check,
+        "target": data.get("target", "object"),
+        "match": data.get("match"),
+        "origin": "",
+        "init_containers": containers.get("init", False),
+        "ephemeral_containers": containers.get("ephemeral", False),
+        "help_url": data.get("helpUri"),
+        "rejects": bool(data.get("rejects", False)),
+        "family": data.get("family"),
+        "pod_templates": bool(
             data["podTemplates"] if "podTemplates" in data else _reads_pod_templates(data)
         ),
-    )
+    }
+
+
+def _rule_from_fields(fields: Mapping[str, Any], origin: str) -> RuleDef:
+    """RuleDef(**fields) for :func:`rule_fields`'s ``fields`` of the file at ``origin``:
+    without its __init__ (each field set through object.__setattr__, half of building the
+    ninety-odd rules of every start), the fields in its order, as its __init__ sets them
+    (tests/test_rule_index.py holds the two equal)."""
+    rule = _NEW(RuleDef)
+    values = rule.__dict__
+    values.update(fields)
+    severity = fields["severity"]
+    values["severity"] = _SEVERITIES.get(severity) or Severity.parse(severity)
+    values["kinds"] = frozenset(fields["kinds"])
+    values["references"] = tuple(fields["references"])
+    values["examples"] = tuple(map(_example, fields["examples"]))
+    values["origin"] = origin
     return rule
 
 
@@ -271,13 +290,13 @@ def load_rule_dir(folder: str | Path, validate: bool = True) -> dict[str, RuleDe
     return rules
 
 
-# the built-in rules' metadata, parsed once: `make docs` (tools/gen_rule_index.py) writes it,
+# the built-in rules' fields, worked out once: `make docs` (tools/gen_rule_index.py) writes it,
 # tests/test_rule_index.py fails when it is stale. kpolicy reads its marshal form (INDEX_NAME):
 # decoding the JSON (JSON_INDEX_NAME, the form to read and review) was 6M instructions of every
 # start, unmarshalling the same mapping a twentieth of that (as schemas/compiled/ is read)
 INDEX_NAME = "index.marshal"
 JSON_INDEX_NAME = "index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: each rule as its fields (rule_fields), not its file's mapping
 
 
 def _fingerprint(raw: bytes) -> list[int]:
@@ -287,8 +306,9 @@ def _fingerprint(raw: bytes) -> list[int]:
 
 
 def rule_index(folder: Path) -> dict[str, Any]:
-    """The index of the rule files of ``folder``: each file's parsed mapping and the length and
-    CRC-32 of its bytes (so that a file edited since the index was written is noticed)."""
+    """The index of the rule files of ``folder``: the fields of each file's rule
+    (:func:`rule_fields`) and the length and CRC-32 of its bytes (so that a file edited since
+    the index was written is noticed)."""
     from pathlib import Path
 
     from kpolicy.fsutil import tree_files
@@ -298,9 +318,10 @@ def rule_index(folder: Path) -> dict[str, Any]:
     for name in tree_files(str(folder), (".yaml",), recursive=False):
         path = Path(name)
         documents = load_own_file(path, "rule file")
+        data = documents[0].value if len(documents) == 1 else None
         files[path.name] = {
             "fingerprint": _fingerprint(path.read_bytes()),
-            "rule": documents[0].value if len(documents) == 1 else None,
+            "rule": rule_fields(data) if isinstance(data, dict) else None,
         }
     return {"version": INDEX_VERSION, "files": files}
 
@@ -362,7 +383,7 @@ def _from_index(folder: str | Path) -> dict[str, RuleDef] | None:
                 _read_bytes(path, length)
             ):
                 return None
-            rule = rule_from_data(data, path)
+            rule = _rule_from_fields(data, path)
             if rule.id != basename[: -len(".yaml")]:
                 return None
             rules[rule.id] = rule

@@ -24,7 +24,7 @@ from kpolicy.ruledefs import (
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from gen_rule_index import index_text, marshal_current
+from gen_rule_index import index_text, marshal_current, shared
 
 
 def test_the_index_is_up_to_date() -> None:
@@ -69,6 +69,33 @@ def test_the_index_gives_the_rules_the_files_give() -> None:
     for rule_id, rule in parsed.items():
         assert indexed[rule_id] == rule, rule_id
     assert dict(builtin_rules()) == indexed
+
+
+def test_the_index_holds_each_rules_fields() -> None:
+    """Each entry is the rule's fields in RuleDef's order (``rule_fields``), so that a start
+    makes only what JSON has no form for (the severity, frozensets, tuples, examples); the
+    marshal form writes each recurring string once (the defaults every rule repeats are one
+    object when read), as ``shared`` makes them."""
+    from kpolicy.load import load_own_file
+    from kpolicy.records import fields
+    from kpolicy.ruledefs import RuleDef, rule_fields
+
+    folder = data_dir("rules")
+    names = [f.name for f in fields(RuleDef)]
+    index = marshal.loads((folder / INDEX_NAME).read_bytes())
+    entries = list(index["files"].items())
+    for name, entry in entries:
+        assert list(entry["rule"]) == names, name
+        data = load_own_file(folder / name, "rule file")[0].value
+        assert entry["rule"] == rule_fields(data), name
+    first, second = entries[0][1]["rule"], entries[1][1]["rule"]
+    assert first["origin"] == second["origin"] == ""
+    assert first["origin"] is second["origin"]
+    assert first["fix"] is second["fix"]
+    text = {"a": ["x" * 30, "y"], "b": {"c": "x" * 30}}
+    made = shared(json.loads(json.dumps(text)))
+    assert made == text and made["a"][0] is made["b"]["c"]
+    assert len(marshal.dumps(made)) < len(marshal.dumps(json.loads(json.dumps(text))))
 
 
 def test_a_stale_index_is_not_used(tmp_path: Path) -> None:

@@ -390,6 +390,30 @@ def test_bytes_read_per_run_are_bounded(tmp_path: Path) -> None:
     assert refused == ["c3.yaml", "c4.yaml"]  # the third file is the one that passes 2000
 
 
+def test_a_run_within_its_byte_limit_refuses_without_a_step_per_file() -> None:
+    """Where all the files hold no more than the run's limit (every run but a hostile one),
+    none is refused and the files are not gone through one at a time (a step for each of
+    the hundreds of files of a walk, before the workers fork); past it, the files after the
+    limit are refused as before."""
+    from kpolicy.discover import Input
+    from kpolicy.lint.inputs import refuse_past_run_limit
+    from kpolicy.model import Limits
+
+    class NotGoneThrough(list[tuple[Input, bool]]):
+        def __iter__(self) -> Any:
+            raise AssertionError("gone through")
+
+    reads = [(Input(f"c{i}.yaml", f"c{i}.yaml", False), False) for i in range(3)]
+    results: list[Any] = [None] * 3
+    refuse_past_run_limit(NotGoneThrough(reads), [10, 20, 30], Limits(max_run_bytes=60), results)
+    assert results == [None] * 3
+    refuse_past_run_limit(reads, [10, 20, 30], Limits(max_run_bytes=60), results)
+    assert results == [None] * 3
+    refuse_past_run_limit(reads, [10, 20, 30], Limits(max_run_bytes=29), results)
+    assert results[:2] == [None, None] and results[2] is not None
+    assert "limit of 29 bytes" in results[2].diagnostics[0].message
+
+
 # --------------------------------------------------------------------------------------------
 # 6. suppressions are comments; 7. quantities past the int-string limit
 

@@ -541,3 +541,24 @@ def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path:
     _, first = _imported_by(args, tmp_path)
     replayed, again = _imported_by(args, tmp_path)
     assert again == first and "kpolicy.gitignore" in replayed
+
+
+def test_the_removed_api_table_is_built_without_a_record_per_row() -> None:
+    """kpolicy.k8s.apis's table of removed apiVersions (imported at every start, for
+    dispatch_kind) is written as rows that are tuples: a record class for the rows, and a
+    record of it made for each of the fifty, were most of importing the module. The table
+    read (REMOVED) is as it was: a Removal for each apiVersion and kind of a row."""
+    from kpolicy.k8s import apis
+
+    assert [c for c in RECORDS if c.__module__ == "kpolicy.k8s.apis"] == [apis.Removal]
+    rows = apis._REMOVALS
+    assert rows and all(type(row) is tuple and len(row) == 6 for row in rows)
+    made = {
+        (api_version, kind): apis.Removal(api_version, kind, removed, replacements, note, source)
+        for api_version, kinds, removed, replacements, note, source in rows
+        for kind in kinds
+    }
+    assert made == apis.REMOVED
+    removal = apis.REMOVED[("extensions/v1beta1", "PodSecurityPolicy")]
+    assert removal.note == "Pod Security Admission took its place"
+    assert (removal.removed, removal.replacements, removal.source) == (16, (), "guide")

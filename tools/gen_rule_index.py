@@ -1,5 +1,5 @@
-"""Write ``rules/index.json`` and ``rules/index.marshal``: every built-in rule file's parsed
-mapping, read at start-up instead of parsing the ~90 YAML files
+"""Write ``rules/index.json`` and ``rules/index.marshal``: the fields of every built-in rule
+(``kpolicy.ruledefs.rule_fields``), read at start-up instead of parsing the ~90 YAML files
 (``kpolicy.ruledefs.builtin_rules``, which reads the marshal form; the JSON is the same mapping
 to read and review).
 
@@ -17,6 +17,7 @@ import json
 import marshal
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,6 +44,20 @@ def marshal_current(path: Path, index: dict[str, object]) -> bool:
         return False
 
 
+def shared(value: Any, seen: dict[str, str] | None = None) -> Any:
+    """``value`` with each string that recurs in it one object: marshal writes a string met
+    again as a reference to the first, which unmarshalling takes as it is (the defaults that
+    every rule's fields repeat, made anew for each rule at every start otherwise)."""
+    seen = {} if seen is None else seen
+    if isinstance(value, str):
+        return seen.setdefault(value, value)
+    if isinstance(value, dict):
+        return {shared(key, seen): shared(item, seen) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shared(item, seen) for item in value]
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say whether it is stale")
@@ -61,7 +76,7 @@ def main() -> None:
     # written after the JSON, and only when it changed (so that `make docs` leaves it as it
     # is): kpolicy reads it, and a rule file newer than it is read for its CRC
     if not marshal_current(packed, index):
-        packed.write_bytes(marshal.dumps(index))
+        packed.write_bytes(marshal.dumps(shared(index)))
     print(f"wrote {target} and {packed} ({len(index['files'])} rule files)")
 
 

@@ -23,6 +23,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Final
 
+    # a row of the removals' table: (apiVersion, kinds, removed, replacements, note, source)
+    _Row = tuple[str, tuple[str, ...], int, tuple[str, ...], str | None, str]
+
 # kind -> the apiVersions that serve it in every release kpolicy supports (1.29 and later)
 SERVED: Final[Mapping[str, tuple[str, ...]]] = {
     # core (pkg/registry/core/rest)
@@ -131,122 +134,125 @@ class Removal:
     source: str
 
 
-@record(frozen=True, slots=True)
-class _Entry:
-    api_version: str
-    kinds: tuple[str, ...]
-    removed: int
-    replacements: tuple[str, ...]
-    note: str | None = None
-    source: str = "guide"
+def _entry(
+    api_version: str,
+    kinds: tuple[str, ...],
+    removed: int,
+    replacements: tuple[str, ...],
+    note: str | None = None,
+    source: str = "guide",
+) -> _Row:
+    """A row of the table, a tuple: a record class and one of its instances for each of the
+    fifty rows were most of importing this module at every start, for a table read once."""
+    return (api_version, kinds, removed, replacements, note, source)
 
 
 _REMOVALS: Final = (
     # 1.16
-    _Entry("extensions/v1beta1", ("Deployment", "DaemonSet", "ReplicaSet"), 16, ("apps/v1",)),
-    _Entry("extensions/v1beta1", ("NetworkPolicy",), 16, ("networking.k8s.io/v1",)),
-    _Entry(
+    _entry("extensions/v1beta1", ("Deployment", "DaemonSet", "ReplicaSet"), 16, ("apps/v1",)),
+    _entry("extensions/v1beta1", ("NetworkPolicy",), 16, ("networking.k8s.io/v1",)),
+    _entry(
         "extensions/v1beta1",
         ("PodSecurityPolicy",),
         16,
         (),
         note="Pod Security Admission took its place",
     ),
-    _Entry(
+    _entry(
         "apps/v1beta1",
         ("Deployment", "StatefulSet", "ReplicaSet", "ControllerRevision"),
         16,
         ("apps/v1",),
     ),
-    _Entry(
+    _entry(
         "apps/v1beta2",
         ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"),
         16,
         ("apps/v1",),
     ),
     # 1.22
-    _Entry("extensions/v1beta1", ("Ingress",), 22, ("networking.k8s.io/v1",)),
-    _Entry("networking.k8s.io/v1beta1", ("Ingress", "IngressClass"), 22, ("networking.k8s.io/v1",)),
-    _Entry(
+    _entry("extensions/v1beta1", ("Ingress",), 22, ("networking.k8s.io/v1",)),
+    _entry("networking.k8s.io/v1beta1", ("Ingress", "IngressClass"), 22, ("networking.k8s.io/v1",)),
+    _entry(
         "admissionregistration.k8s.io/v1beta1",
         ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"),
         22,
         ("admissionregistration.k8s.io/v1",),
     ),
-    _Entry(
+    _entry(
         "apiextensions.k8s.io/v1beta1",
         ("CustomResourceDefinition",),
         22,
         ("apiextensions.k8s.io/v1",),
     ),
-    _Entry("apiregistration.k8s.io/v1beta1", ("APIService",), 22, ("apiregistration.k8s.io/v1",)),
-    _Entry("authentication.k8s.io/v1beta1", ("TokenReview",), 22, ("authentication.k8s.io/v1",)),
-    _Entry(
+    _entry("apiregistration.k8s.io/v1beta1", ("APIService",), 22, ("apiregistration.k8s.io/v1",)),
+    _entry("authentication.k8s.io/v1beta1", ("TokenReview",), 22, ("authentication.k8s.io/v1",)),
+    _entry(
         "authorization.k8s.io/v1beta1",
         ("LocalSubjectAccessReview", "SelfSubjectAccessReview", "SubjectAccessReview"),
         22,
         ("authorization.k8s.io/v1",),
     ),
-    _Entry(
+    _entry(
         "certificates.k8s.io/v1beta1",
         ("CertificateSigningRequest",),
         22,
         ("certificates.k8s.io/v1",),
     ),
-    _Entry("coordination.k8s.io/v1beta1", ("Lease",), 22, ("coordination.k8s.io/v1",)),
-    _Entry(
+    _entry("coordination.k8s.io/v1beta1", ("Lease",), 22, ("coordination.k8s.io/v1",)),
+    _entry(
         "rbac.authorization.k8s.io/v1beta1",
         ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"),
         22,
         ("rbac.authorization.k8s.io/v1",),
     ),
-    _Entry("scheduling.k8s.io/v1beta1", ("PriorityClass",), 22, ("scheduling.k8s.io/v1",)),
-    _Entry(
+    _entry("scheduling.k8s.io/v1beta1", ("PriorityClass",), 22, ("scheduling.k8s.io/v1",)),
+    _entry(
         "storage.k8s.io/v1beta1",
         ("CSIDriver", "CSINode", "StorageClass", "VolumeAttachment"),
         22,
         ("storage.k8s.io/v1",),
     ),
     # 1.25
-    _Entry("batch/v1beta1", ("CronJob",), 25, ("batch/v1",)),
-    _Entry("discovery.k8s.io/v1beta1", ("EndpointSlice",), 25, ("discovery.k8s.io/v1",)),
-    _Entry("events.k8s.io/v1beta1", ("Event",), 25, ("events.k8s.io/v1",)),
-    _Entry("autoscaling/v2beta1", ("HorizontalPodAutoscaler",), 25, ("autoscaling/v2",)),
-    _Entry("policy/v1beta1", ("PodDisruptionBudget",), 25, ("policy/v1",)),
-    _Entry(
+    _entry("batch/v1beta1", ("CronJob",), 25, ("batch/v1",)),
+    _entry("discovery.k8s.io/v1beta1", ("EndpointSlice",), 25, ("discovery.k8s.io/v1",)),
+    _entry("events.k8s.io/v1beta1", ("Event",), 25, ("events.k8s.io/v1",)),
+    _entry("autoscaling/v2beta1", ("HorizontalPodAutoscaler",), 25, ("autoscaling/v2",)),
+    _entry("policy/v1beta1", ("PodDisruptionBudget",), 25, ("policy/v1",)),
+    _entry(
         "policy/v1beta1",
         ("PodSecurityPolicy",),
         25,
         (),
         note="Pod Security Admission took its place",
     ),
-    _Entry("node.k8s.io/v1beta1", ("RuntimeClass",), 25, ("node.k8s.io/v1",)),
+    _entry("node.k8s.io/v1beta1", ("RuntimeClass",), 25, ("node.k8s.io/v1",)),
     # 1.26
-    _Entry(
+    _entry(
         "flowcontrol.apiserver.k8s.io/v1beta1",
         ("FlowSchema", "PriorityLevelConfiguration"),
         26,
         ("flowcontrol.apiserver.k8s.io/v1",),
     ),
-    _Entry("autoscaling/v2beta2", ("HorizontalPodAutoscaler",), 26, ("autoscaling/v2",)),
+    _entry("autoscaling/v2beta2", ("HorizontalPodAutoscaler",), 26, ("autoscaling/v2",)),
     # 1.27
-    _Entry("storage.k8s.io/v1beta1", ("CSIStorageCapacity",), 27, ("storage.k8s.io/v1",)),
+    _entry("storage.k8s.io/v1beta1", ("CSIStorageCapacity",), 27, ("storage.k8s.io/v1",)),
     # 1.29
-    _Entry(
+    _entry(
         "flowcontrol.apiserver.k8s.io/v1beta2",
         ("FlowSchema", "PriorityLevelConfiguration"),
         29,
         ("flowcontrol.apiserver.k8s.io/v1",),
     ),
     # 1.31
-    _Entry(
+    _entry(
         "networking.k8s.io/v1alpha1",
         ("IPAddress", "ServiceCIDR"),
         31,
         ("networking.k8s.io/v1", "networking.k8s.io/v1beta1"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "resource.k8s.io/v1alpha2",
         ("ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"),
         31,
@@ -259,7 +265,7 @@ _REMOVALS: Final = (
         note="classic DRA was removed; the replacement uses structured parameters and DeviceClasses",
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "resource.k8s.io/v1alpha2",
         ("ResourceClass",),
         31,
@@ -267,7 +273,7 @@ _REMOVALS: Final = (
         note="classic DRA was removed; a DeviceClass (resource.k8s.io) takes its place",
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "resource.k8s.io/v1alpha2",
         ("ResourceClaimParameters", "ResourceClassParameters"),
         31,
@@ -275,7 +281,7 @@ _REMOVALS: Final = (
         note="classic DRA was removed; structured parameters take their place",
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "resource.k8s.io/v1alpha2",
         ("PodSchedulingContext",),
         31,
@@ -284,34 +290,34 @@ _REMOVALS: Final = (
         source="schemas",
     ),
     # 1.32
-    _Entry(
+    _entry(
         "flowcontrol.apiserver.k8s.io/v1beta3",
         ("FlowSchema", "PriorityLevelConfiguration"),
         32,
         ("flowcontrol.apiserver.k8s.io/v1",),
     ),
-    _Entry(
+    _entry(
         "admissionregistration.k8s.io/v1alpha1",
         ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
         32,
         ("admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1beta1"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "authentication.k8s.io/v1alpha1",
         ("SelfSubjectReview",),
         32,
         ("authentication.k8s.io/v1",),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "coordination.k8s.io/v1alpha1",
         ("LeaseCandidate",),
         32,
         ("coordination.k8s.io/v1beta1", "coordination.k8s.io/v1alpha2"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "resource.k8s.io/v1alpha3",
         ("PodSchedulingContext",),
         32,
@@ -320,7 +326,7 @@ _REMOVALS: Final = (
         source="schemas",
     ),
     # 1.33
-    _Entry(
+    _entry(
         "authentication.k8s.io/v1beta1",
         ("SelfSubjectReview",),
         33,
@@ -328,14 +334,14 @@ _REMOVALS: Final = (
         source="schemas",
     ),
     # 1.34
-    _Entry(
+    _entry(
         "admissionregistration.k8s.io/v1beta1",
         ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"),
         34,
         ("admissionregistration.k8s.io/v1",),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "resource.k8s.io/v1alpha3",
         ("DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice"),
         34,
@@ -343,21 +349,21 @@ _REMOVALS: Final = (
         source="schemas",
     ),
     # 1.35
-    _Entry(
+    _entry(
         "certificates.k8s.io/v1alpha1",
         ("PodCertificateRequest",),
         35,
         ("certificates.k8s.io/v1", "certificates.k8s.io/v1beta1"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "storage.k8s.io/v1alpha1",
         ("VolumeAttributesClass",),
         35,
         ("storage.k8s.io/v1", "storage.k8s.io/v1beta1"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "storagemigration.k8s.io/v1alpha1",
         ("StorageVersionMigration",),
         35,
@@ -365,7 +371,7 @@ _REMOVALS: Final = (
         source="schemas",
     ),
     # 1.36
-    _Entry(
+    _entry(
         "scheduling.k8s.io/v1alpha1",
         ("Workload",),
         36,
@@ -373,28 +379,28 @@ _REMOVALS: Final = (
         source="schemas",
     ),
     # 1.37
-    _Entry(
+    _entry(
         "certificates.k8s.io/v1alpha1",
         ("ClusterTrustBundle",),
         37,
         ("certificates.k8s.io/v1", "certificates.k8s.io/v1beta1"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "networking.k8s.io/v1beta1",
         ("IPAddress", "ServiceCIDR"),
         37,
         ("networking.k8s.io/v1",),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "scheduling.k8s.io/v1alpha2",
         ("PodGroup", "Workload"),
         37,
         ("scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1alpha3"),
         source="schemas",
     ),
-    _Entry(
+    _entry(
         "storage.k8s.io/v1beta1",
         ("VolumeAttributesClass",),
         37,
@@ -405,11 +411,9 @@ _REMOVALS: Final = (
 
 # (apiVersion, kind) -> its removal
 REMOVED: Final[Mapping[tuple[str, str], Removal]] = {
-    (entry.api_version, kind): Removal(
-        entry.api_version, kind, entry.removed, entry.replacements, entry.note, entry.source
-    )
-    for entry in _REMOVALS
-    for kind in entry.kinds
+    (api_version, kind): Removal(api_version, kind, removed, replacements, note, source)
+    for api_version, kinds, removed, replacements, note, source in _REMOVALS
+    for kind in kinds
 }
 
 

@@ -321,6 +321,8 @@ def refuse_past_run_limit(
 ) -> None:
     """Files after the first ``limits.max_run_bytes`` bytes of the run are refused unread (each
     file is also bounded by ``max_file_bytes``, so the run reads at most one file more)."""
+    if sum(sizes) <= limits.max_run_bytes:
+        return  # no file follows more: the common case, without a step for each file
     total = 0
     for index, ((item, context_only), size) in enumerate(zip(reads, sizes, strict=True)):
         if total > limits.max_run_bytes:
