@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import kpolicy.lint.run as lint_run
 from kpolicy import parallel
-from kpolicy.lint import LintOptions, build_session, lint
+from kpolicy.lint import LintOptions, build_session, exit_code, lint
 from kpolicy.load import load_text
 from kpolicy.model import Limits, SourceFile
 from kpolicy.report import ReportContext, writer
@@ -1175,6 +1175,78 @@ def test_a_serial_run_passes_locally_only_where_the_parallel_parent_would_not_un
     assert report(options) == kept
     assert len(passes) > 10
     assert any(isinstance(o.data, NamesOnly) for o in seen) and unread_dropped()
+
+
+_SUPPRESSIONS = (
+    "# kpolicy: ignore",
+    "# kpolicy: ignore[image-tag-missing-or-latest]",
+    "# kpolicy: ignore[probes-missing, unused-suppression] -- later",
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_worker_reports_what_its_local_pass_and_two_workers_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Below UNPICKLE_EARLY_BYTES one worker runs every rule on every object in check_files,
+    where two workers (and one worker above it) run the local pass and the parent the deferred
+    checks: on generated folders of the rules' fixtures and hostile files (cross-object checks
+    across files, suppression comments put anywhere, documents joined, files named twice), in
+    every format, the same reports and exit codes."""
+    import random
+
+    rnd = random.Random(seed)
+    tests = Path(__file__).resolve().parent
+    pool = sorted(
+        [*(tests / "rules").rglob("*.yaml"), *(tests / "hostile").glob("*.yaml")],
+        key=str,
+    )
+    folder = tmp_path / "in"
+    written: list[str] = []
+    for number in range(24):
+        source = rnd.choice(pool)
+        data = source.read_bytes()
+        if rnd.random() < 0.3:
+            lines = data.split(b"\n")
+            lines.insert(rnd.randrange(len(lines)), rnd.choice(_SUPPRESSIONS).encode())
+            data = b"\n".join(lines)
+        if rnd.random() < 0.2:
+            data += b"\n---\n" + rnd.choice(pool).read_bytes()
+        target = folder / f"f{rnd.randrange(4)}" / f"{number}-{source.name}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written.append(str(target))
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 1)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FILES", 2)
+    passes: list[str] = []
+    check_locally = lint_run._check_locally
+
+    def counted(engine: Any, loaded: Any, *args: Any) -> Any:
+        passes.append(loaded.source.display)
+        return check_locally(engine, loaded, *args)
+
+    monkeypatch.setattr(lint_run, "_check_locally", counted)
+    paths = [str(folder), *written[:2]]
+    reports: list[tuple[dict[str, str], int]] = []
+    for jobs, early in ((1, 1 << 40), (1, 0), (2, 1 << 40)):
+        monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", early)
+        passes.clear()
+        options = LintOptions(paths=paths, use_config_discovery=False, jobs=jobs)
+        session = build_session(options)
+        result, _ = lint(options, session)
+        if jobs == 1:  # the path each takes: no local pass, then the serial one
+            assert (passes != []) is (early == 0)
+        context = ReportContext(
+            rules=session.rules, tool_version="t", color=False, show_suppressed=seed % 2 == 0
+        )
+        rendered: dict[str, str] = {}
+        for fmt in ("json", "text", "sarif", "github", "junit", "gitlab", "checkstyle"):
+            out = io.StringIO()
+            writer(fmt)(result, context, out)
+            rendered[fmt] = out.getvalue()
+        reports.append((rendered, exit_code(result, "info")))
+    assert reports[1] == reports[0]
+    assert reports[2] == reports[0]
 
 
 def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
