@@ -11,7 +11,7 @@ from kpolicy.errors import InternalError, UsageError
 from kpolicy.hints import cast
 from kpolicy.model import Severity, to_pointer
 from kpolicy.positions import PositionTable
-from kpolicy.records import field, open_twin, record
+from kpolicy.records import field, fields, open_twin, record
 from kpolicy.resources import data_dir, data_folder
 
 TYPE_CHECKING = False
@@ -362,6 +362,13 @@ def _from_index(folder: str | Path) -> dict[str, RuleDef] | None:
         if not isinstance(index, dict) or index.get("version") != INDEX_VERSION:
             return None
         files = index["files"]
+        # each entry is what rule_fields gave when the index was written: fields other than
+        # RuleDef's (one added since) would leave every built-in rule its class default for
+        # it, silently, where a policy gets its value; then the files are parsed (one look,
+        # as one rule_fields wrote every entry)
+        first = next(iter(files.values()), None)
+        if first is not None and list(first["rule"]) != [f.name for f in fields(RuleDef)]:
+            return None
         names = list(tree_files(str(folder), (".yaml",), recursive=False))
         basenames = [os.path.basename(name) for name in names]
         if basenames != list(files):

@@ -122,6 +122,30 @@ def test_a_stale_index_is_not_used(tmp_path: Path) -> None:
     assert _from_index(folder) is None
 
 
+def test_an_index_of_other_fields_than_the_rules_is_not_used(tmp_path: Path) -> None:
+    """The entries are rule_fields' answers when the index was written: an index written
+    before a field was added to RuleDef (or after one was taken out) would give the built-in
+    rules that field's class default, silently (a rule that reads pod templates would skip
+    them); such an index is not used, the files are parsed."""
+    folder = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), folder)
+    index = marshal.loads((folder / INDEX_NAME).read_bytes())
+    assert _from_index(folder) is not None
+    reading = [e["rule"]["id"] for e in index["files"].values() if e["rule"]["pod_templates"]]
+    assert reading
+    for change in (
+        lambda rule: {k: v for k, v in rule.items() if k != "pod_templates"},
+        lambda rule: {**rule, "added": None},
+        lambda rule: {("templates" if k == "pod_templates" else k): v for k, v in rule.items()},
+    ):
+        files = {n: {**e, "rule": change(e["rule"])} for n, e in index["files"].items()}
+        (folder / INDEX_NAME).write_bytes(marshal.dumps({**index, "files": files}))
+        assert _from_index(folder) is None
+    (folder / INDEX_NAME).write_bytes(marshal.dumps(index))
+    rules = _from_index(folder)
+    assert rules is not None and all(rules[r].pod_templates for r in reading)
+
+
 def test_only_a_file_modified_since_the_index_is_read(tmp_path: Path) -> None:
     """A rule file of the length its entry gives and older than the index is taken as the one
     the index was written from (not read at every start); a newer one must have its CRC."""

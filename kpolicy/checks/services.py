@@ -193,7 +193,8 @@ def _controllers_selected(
 def _per_selector(
     tag: str, namespace: str, selector: Selector, ctx: RuleContext, compute: Callable[[], T]
 ) -> T:
-    """``ctx.index.memo((tag, namespace, selector), compute)``, found first by the selector's
+    """``ctx.index.memo((tag, namespace, selector), compute)`` (keyed by
+    :func:`selector_key`, which is equal for equal selectors), found first by the selector's
     identity: hashing a Selector hashes each of its requirements in Python, and one Selector
     is asked about again and again (a workload's and a Service's are kept for the run, equal
     matchLabels are parsed into one). The entry holds the selector, so its id names no other
