@@ -1705,7 +1705,7 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* flat_findings(flat, ref, span_slots, diagnostic_slots): the findings of a worker's flat
-   tuples (kpolicy.lint.run._flat), as kpolicy.lint.run._findings_by_slots makes them: for
+   tuples (kpolicy.lint.run._flat), as kpolicy.lint.run._findings makes them: for
    each item of the list flat, a tuple (rule, severity, message, file, line, column,
    end_line, end_column, path, object, rejects) is the Diagnostic (new_record on
    diagnostic_slots) of (rule, severity, message, file, the Span of (line, column, end_line,

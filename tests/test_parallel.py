@@ -2057,9 +2057,8 @@ def test_the_parallel_lint_is_the_same_whichever_way_the_parent_gathers(
 def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The parent rebuilds a worker's findings by the C extension (``flat_findings``, as
-    ``_findings_by_slots`` does by its ``new_record`` on the records' slots), else through
-    their open twins (``lint.run._findings``): each is, field by field and by class, the
+    """The parent rebuilds a worker's findings by the C extension (``flat_findings``, setting
+    the records' slots), else through their open twins (``lint.run._findings``): each is, field by field and by class, the
     finding the general way makes (the classes called, ``_findings_by_call``), its object the
     ref given where the tuple says True; and the fast way is the one taken (it falls back to
     the general one only where Span or Diagnostic changed its fields)."""
@@ -2082,20 +2081,18 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
     built = not os.environ.get("KPOLICY_PURE_PYTHON") and any(
         next((ROOT / "kpolicy").glob(pattern), None) for pattern in ("_cload*.so", "_cload*.pyd")
     )
-    assert (makers is not None) == built  # the extension's new_record, where it is built
-    by_slots = general if makers is None else lint_run._findings_by_slots(flat, None, *makers[1:])
+    assert (makers is not None) == built  # the extension's flat_findings, where it is built
     own = ("rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False)
     assert lint_run._findings([own], ref) == lint_run._findings_by_call([own], ref)
     assert lint_run._findings([own], ref)[0].object is ref  # True: the object's own ref
     if makers is not None:
         with pytest.raises(TypeError):
-            makers[0]([("rule-d", Severity.INFO)], ref, makers[2], makers[3])
+            makers[0]([("rule-d", Severity.INFO)], ref, makers[1], makers[2])
     monkeypatch.setattr(lint_run, "_MAKERS", [None])  # where it is not built: the twins
     by_twins = lint_run._findings(flat)
     assert fast[2] is whole and general[2] is whole and by_twins[2] is whole
     for made, expected in [
         *zip(fast, general, strict=True),
-        *zip(by_slots, general, strict=True),
         *zip(by_twins, general, strict=True),
     ]:
         assert type(made) is type(expected) is Diagnostic
@@ -2134,7 +2131,7 @@ del garbage
 gc.enable()
 gc.set_threshold(1)
 try:
-    makers[0](flat, None, makers[2], makers[3])
+    makers[0](flat, None, makers[1], makers[2])
 except RuntimeError as exc:
     print("refused:", exc)
 """

@@ -300,10 +300,11 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
     (:func:`kpolicy.records.open_twin`), at a fifth of the instructions of calling the
     classes (``tests/test_parallel.py`` holds the ways to the same records, field by field);
     made by the C extension where it is built (:func:`_slot_makers`), the list in one call
-    (``flat_findings``, :func:`_findings_by_slots` in C: a fifth of its instructions)."""
+    (``flat_findings``: the twins' way in C, the slots set in the records' order, at a
+    quarter of its instructions)."""
     makers = _slot_makers()
     if makers is not None:
-        return makers[0](flat, ref, makers[2], makers[3])  # type: ignore[no-any-return]
+        return makers[0](flat, ref, makers[1], makers[2])  # type: ignore[no-any-return]
     open_span, open_diag = _twins()
     if open_span is None or open_diag is None:
         return _findings_by_call(flat, ref)
@@ -339,48 +340,13 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
     return found
 
 
-def _findings_by_slots(
-    flat: list[_Flat | Diagnostic], ref: Any, new: Any, span_slots: Any, diag_slots: Any
-) -> list[Diagnostic]:
-    """:func:`_findings` by the C extension's ``new_record`` on the records' slots, which sets
-    them in the order the records declare them (:data:`SPAN_FIELDS`,
-    :data:`DIAGNOSTIC_FIELDS`), as the open twins are set; what the extension's
-    ``flat_findings`` does (``tests/test_parallel.py`` holds the two to the same records)."""
-    found: list[Diagnostic] = []
-    append = found.append
-    for item in flat:
-        if item.__class__ is not tuple:
-            append(cast(Diagnostic, item))
-            continue
-        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
-        append(
-            new(
-                diag_slots,
-                rule,
-                severity,
-                message,
-                file,
-                new(span_slots, line, column, end_line, end_column),
-                path,
-                ref if obj is True else obj,
-                (),
-                None,
-                None,
-                rejects,
-                None,
-                None,
-            )
-        )
-    return found
+_MAKERS: list[tuple[Any, Any, Any] | None] = []
 
 
-_MAKERS: list[tuple[Any, Any, Any, Any] | None] = []
-
-
-def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
-    """The C extension's ``flat_findings`` and ``new_record``, and the slots of Span and
-    Diagnostic (:func:`kpolicy.records.record_slots`), where the extension is built (with
-    both) and the records are made as :func:`_twins` requires; else None."""
+def _slot_makers() -> tuple[Any, Any, Any] | None:
+    """The C extension's ``flat_findings`` and the slots of Span and Diagnostic
+    (:func:`kpolicy.records.record_slots`) it sets, where the extension is built and the
+    records are made as :func:`_twins` requires; else None."""
     if not _MAKERS:
         from kpolicy.records import record_slots
 
@@ -392,7 +358,7 @@ def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
 
             made = getattr(_cload, "flat_findings", None)
             if made is not None:
-                makers = (made, _cload.new_record, span_slots, diag_slots)
+                makers = (made, span_slots, diag_slots)
         _MAKERS.append(makers)
     return _MAKERS[0]
 
