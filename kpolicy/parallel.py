@@ -478,11 +478,11 @@ def run_forked(
         # ends soon, and its exited children with it): its exit frees its memory meanwhile
         from kpolicy.lifetime import keeping
 
-        waits = 0 if finished and keeping() else 1
+        options = os.WNOHANG if finished and keeping() else 0
         for pid, _ in children:
             if pid not in reaped:
                 with contextlib.suppress(ChildProcessError):
-                    os.waitpid(pid, 0 if waits else os.WNOHANG)
+                    os.waitpid(pid, options)
 
 
 def _queue(fd: int, order: Sequence[int]) -> bool:

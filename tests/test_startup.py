@@ -466,17 +466,26 @@ A_REPLAYS_MODULES = {
 }
 
 
-@pytest.mark.skipif(sys.implementation.name != "cpython", reason="CPython's own modules")
-def test_a_replay_imports_exactly_these_modules(tmp_path: Path) -> None:
+_REPLAY_ARGS = ["lint", "--format", "json", "--fail-on", "never", "manifests"]
+
+
+def _replayed_one_file(tmp_path: Path) -> set[str]:
+    """The modules a replayed lint of one old file under ``tmp_path`` imports (the file
+    recorded by a first run, whose output the replay repeats)."""
     folder = tmp_path / "manifests"
     folder.mkdir()
     path = folder / "d.yaml"
     path.write_text(SMALL_DEPLOYMENT)
     os.utime(path, (time.time() - 3600, time.time() - 3600))
-    args = ["lint", "--format", "json", "--fail-on", "never", "manifests"]
-    _, first = _imported_by(args, tmp_path)
-    replayed, again = _imported_by(args, tmp_path)
+    _, first = _imported_by(_REPLAY_ARGS, tmp_path)
+    replayed, again = _imported_by(_REPLAY_ARGS, tmp_path)
     assert again == first
+    return replayed
+
+
+@pytest.mark.skipif(sys.implementation.name != "cpython", reason="CPython's own modules")
+def test_a_replay_imports_exactly_these_modules(tmp_path: Path) -> None:
+    replayed = _replayed_one_file(tmp_path)
     bare = subprocess.run(
         [sys.executable, "-c", "import sys; print(' '.join(sorted(sys.modules)))"],
         capture_output=True,
@@ -520,15 +529,7 @@ def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path:
     work tree the folder walk needs no ignore rules, the code fingerprint finds the data
     folders with kpolicy.fsutil, and the config file is found by it too, without the errors
     it may raise. Inside one, the ignore rules are read (and honoured, tests/test_repo.py)."""
-    folder = tmp_path / "manifests"
-    folder.mkdir()
-    path = folder / "d.yaml"
-    path.write_text(SMALL_DEPLOYMENT)
-    os.utime(path, (time.time() - 3600, time.time() - 3600))
-    args = ["lint", "--format", "json", "--fail-on", "never", "manifests"]
-    _, first = _imported_by(args, tmp_path)
-    replayed, again = _imported_by(args, tmp_path)
-    assert again == first
+    replayed = _replayed_one_file(tmp_path)
     assert {"kpolicy.cache", "kpolicy.discover", "kpolicy.fsutil"} <= replayed
     # the config file is found by kpolicy.fsutil's find_config_file: configfile not imported
     assert not replayed & {
@@ -538,8 +539,8 @@ def test_a_replay_outside_a_work_tree_imports_only_the_modules_it_runs(tmp_path:
         "kpolicy.configfile",
     }
     (tmp_path / ".git").mkdir()
-    _, first = _imported_by(args, tmp_path)
-    replayed, again = _imported_by(args, tmp_path)
+    _, first = _imported_by(_REPLAY_ARGS, tmp_path)
+    replayed, again = _imported_by(_REPLAY_ARGS, tmp_path)
     assert again == first and "kpolicy.gitignore" in replayed
 
 
