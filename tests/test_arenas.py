@@ -83,7 +83,7 @@ def test_a_lint_process_populates_its_arenas(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "OWN": "1"},
+        env={**os.environ, "OWN": "1", "KPOLICY_PURE_PYTHON": ""},  # (an inherited one: off)
         timeout=120,
     )
     assert "populated=True" in own.stderr, own.stderr
