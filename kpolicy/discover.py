@@ -429,12 +429,11 @@ def _walk(
                     identity: tuple[int, int] | str = (walked[4], walked[3])
                     if identity not in seen:
                         seen.add(identity)
-                        if as_names:
-                            files.append(display)
-                            if statuses is not None:
-                                statuses[display] = walked
-                        else:
-                            files.append(Input(display, display, False, walked[0]))
+                        files.append(
+                            display if as_names else Input(display, display, False, walked[0])
+                        )
+                        if statuses is not None:  # (as_names: list_folder is used only then)
+                            statuses[display] = walked
                     continue
             status: os.stat_result | str
             try:
@@ -446,20 +445,11 @@ def _walk(
                     identity = (found.st_dev, found.st_ino)
                     if identity not in seen:
                         seen.add(identity)
-                        if not as_names:
-                            files.append(Input(display, display, False, found.st_size))
-                            if statuses is not None:
-                                statuses[display] = found
-                        else:
-                            files.append(display)
-                            if statuses is not None:  # signature(found), without the call
-                                statuses[display] = (
-                                    found.st_size,
-                                    found.st_mtime_ns,
-                                    found.st_ctime_ns,
-                                    found.st_ino,
-                                    found.st_dev,
-                                )
+                        files.append(
+                            display if as_names else Input(display, display, False, found.st_size)
+                        )
+                        if statuses is not None:
+                            statuses[display] = signature(found) if as_names else found
                     continue
                 status = found
             if not isinstance(status, str) and stat.S_ISLNK(status.st_mode):

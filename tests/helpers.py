@@ -147,6 +147,23 @@ def run_process(
     )
 
 
+def run_python(code: str, **env: str) -> str:
+    """What ``code`` prints (stripped), run by a new interpreter in the repository's folder, with
+    this process's environment less ``KPOLICY_PURE_PYTHON`` and plus ``env``; its standard
+    error shown when it fails."""
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**environ, **env},
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
 def fixture_documents(*folders: str) -> Iterator[object]:
     """Each YAML document of the ``*.yaml`` files under ``folders`` of the repository, in path
     order; a file that does not parse (a fixture of bad YAML) is left out whole."""

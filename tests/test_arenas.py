@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import run_python
 
 try:
     from kpolicy import _cload
@@ -36,22 +36,9 @@ spec:
 """
 
 
-def _python(code: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @needs_c
 def test_arenas_are_populated_once_asked_and_the_heap_works() -> None:
-    out = _python(
+    out = run_python(
         "import os\n"
         "from kpolicy import _cload\n"
         "print(_cload.arenas_populated(), _cload.populate_arenas(), _cload.arenas_populated())\n"
@@ -96,7 +83,7 @@ def test_a_lint_process_populates_its_arenas(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "OWN": "1"},
+        env={**os.environ, "OWN": "1", "KPOLICY_PURE_PYTHON": ""},  # (an inherited one: off)
         timeout=120,
     )
     assert "populated=True" in own.stderr, own.stderr
@@ -107,7 +94,7 @@ def test_a_lint_process_populates_its_arenas(tmp_path: Path) -> None:
 
 
 def test_pure_python_leaves_the_allocator_alone() -> None:
-    out = _python(
+    out = run_python(
         "from kpolicy.lifetime import populate_arenas\n"
         "print(populate_arenas())\n"
         "try:\n"
@@ -116,6 +103,6 @@ def test_pure_python_leaves_the_allocator_alone() -> None:
         "    print(False)\n"
         "else:\n"
         "    print(_cload.arenas_populated())\n",
-        env={"KPOLICY_PURE_PYTHON": "1"},
+        KPOLICY_PURE_PYTHON="1",
     )
     assert out.split() == ["False", "False"]

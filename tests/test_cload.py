@@ -32,7 +32,7 @@ from kpolicy import compose, load
 from kpolicy.model import Limits, SourceFile
 from kpolicy.yamltext import document_chunks
 from tests.conftest import ROOT, SHARED
-from tests.helpers import cli, examples
+from tests.helpers import cli, examples, run_python
 
 LOAD_CHUNK: Any = load._load_chunk
 BUILT = sorted((ROOT / "kpolicy").glob("_cload*.so")) + sorted(
@@ -711,24 +711,10 @@ def test_kpolicy_pure_python_turns_the_c_loader_off() -> None:
     assert done.stdout.strip() == "True", done.stderr
 
 
-def _python(code: str, **env: str) -> str:
-    """What ``code`` prints, run by a new interpreter in the repository (env: added)."""
-    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**environ, **env},
-        cwd=ROOT,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_pyyaml_s_libyaml_is_found_without_importing_pyyaml() -> None:
     """Whether PyYAML has its libyaml is told by where its extension is, not by importing
     PyYAML (which a run the C loader reads whole does not import), and agrees with PyYAML."""
-    found = _python(
+    found = run_python(
         "import sys\nfrom kpolicy import load\n"
         "print(load._pyyaml_has_libyaml(), 'yaml' in sys.modules)"
     )
@@ -746,14 +732,14 @@ def test_a_pyyaml_without_its_extension_turns_the_c_loader_off(tmp_path: Path) -
         "import sys\nfrom kpolicy import load\n"
         "print(load._pyyaml_has_libyaml(), load._load_chunk is None, 'yaml' in sys.modules)"
     )
-    assert _python(code, PYTHONPATH=str(tmp_path)) == "False True False"
+    assert run_python(code, PYTHONPATH=str(tmp_path)) == "False True False"
     extension = Path(yaml.__file__).parent.glob("_yaml*")
     built = [p for p in extension if p.suffix in (".so", ".pyd")]
     if not built:
         pytest.skip("this PyYAML has no libyaml extension")
     (fake / built[0].name).symlink_to(built[0])
-    assert _python(code, PYTHONPATH=str(tmp_path)).startswith("True ")
-    assert _python(code, PYTHONPATH=str(tmp_path)).endswith(" False")
+    assert run_python(code, PYTHONPATH=str(tmp_path)).startswith("True ")
+    assert run_python(code, PYTHONPATH=str(tmp_path)).endswith(" False")
 
 
 @needs_extension
@@ -1197,4 +1183,4 @@ def test_importing_the_extension_leaves_the_array_module_to_the_first_document()
         "[(_, records)] = c.load_chunk('a: 1\\n', 0, 100, 100, int, float); "
         "print(before, 'array' in sys.modules, type(records).__name__)"
     )
-    assert _python(check) == "False True array"
+    assert run_python(check) == "False True array"

@@ -5,6 +5,7 @@ error; a run whose report goes to --output does not need standard output at all.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -39,8 +40,8 @@ def _project(tmp_path: Path) -> Path:
 
 def _lint(folder: Path, *args: str, stdout: str | None) -> subprocess.CompletedProcess[str]:
     """``kpolicy lint ARGS .`` with stdout redirected to ``stdout`` (None: closed)."""
-    redirect = ">&-" if stdout is None else f"> {stdout}"
-    command = " ".join([sys.executable, "-m", "kpolicy", "lint", *args, "."])
+    redirect = ">&-" if stdout is None else f"> {shlex.quote(stdout)}"
+    command = shlex.join([sys.executable, "-m", "kpolicy", "lint", *args, "."])
     return subprocess.run(
         ["sh", "-c", f"exec {command} {redirect}"],
         cwd=folder,
@@ -139,7 +140,7 @@ def test_a_closed_stderr_still_tells_an_error_from_findings(
     folder = _project(tmp_path)
 
     def code(stdout: str, *args: str) -> int:
-        command = " ".join([sys.executable, "-m", "kpolicy", "lint", *args])
+        command = shlex.join([sys.executable, "-m", "kpolicy", "lint", *args])
         return subprocess.run(
             ["sh", "-c", f"exec {command} {stdout} 2>&-"],
             cwd=folder,
