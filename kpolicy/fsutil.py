@@ -212,12 +212,10 @@ def read_at_most(handle: IO[bytes], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_regular(
-    path: str | os.PathLike[str], limit: int, flags: int = 0, dir_fd: int | None = None
-) -> bytes:
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes. Raises :class:`NotRegular`,
     :class:`TooLarge` or another :class:`OSError`."""
-    fd, status = open_regular(path, flags, dir_fd)
+    fd, status = open_regular(path)
     with os.fdopen(fd, "rb") as handle:
         if status.st_size > limit:
             raise TooLarge(os.fspath(path), status.st_size, limit)
