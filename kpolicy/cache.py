@@ -1584,15 +1584,26 @@ def emit(
                     return None
             else:
                 sys.stdout.write(report)
-        sys.stderr.write(messages)
         sys.stdout.flush()
     except BrokenPipeError:
         raise  # as the run itself ends on a reader that went away
     except OSError as exc:
         # a full disk, a closed descriptor: the run's own I/O error (kpolicy.lintcmd._to_stdout)
         reason = exc.strerror or str(exc)
-        sys.stderr.write(f"kpolicy: error: cannot write the report to standard output: {reason}\n")
+        try:  # (stderr may be as full as stdout: the exit code says it then)
+            sys.stderr.write(
+                f"kpolicy: error: cannot write the report to standard output: {reason}\n"
+            )
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
         return 2
+    if messages:  # (a full stderr refuses even an empty write)
+        try:
+            sys.stderr.write(messages)
+            sys.stderr.flush()
+        except OSError:  # the messages lost, and no stream left to say so: the run's exit code
+            return 2
     code = outputs.get("exit")
     return code if isinstance(code, int) else 0
 

@@ -50,7 +50,13 @@ class _ClosedStdout:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
+    """Say why on stderr; the exit code of a usage or I/O error, 2, even where stderr cannot
+    be written either (a full disk behind both streams): nothing else is left to say it."""
+    try:
+        sys.stderr.write(f"kpolicy: error: {escape.text(message)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     return 2
 
 
@@ -350,7 +356,13 @@ def execute(command: LintCommand) -> int:
         messages += "".join(
             escape.text(line) + "\n" for trace in traces for line in trace.rstrip("\n").split("\n")
         )
-        sys.stderr.write(messages)
+        if messages:  # (nothing written else: a full stderr refuses even an empty write)
+            try:
+                sys.stderr.write(messages)
+                sys.stderr.flush()
+            except OSError as exc:  # the messages lost: an I/O error, as for the report
+                reason = exc.strerror or str(exc)
+                raise UsageError(f"cannot write to standard error: {reason}") from None
         level = command.fail_on or session.config.fail_on or "warning"
         code = exit_code(result, level)
         if cache is not None and not result.errors and not traces:

@@ -219,3 +219,59 @@ def test_a_fix_report_to_output_is_written_as_a_lints_is(tmp_path: Path) -> None
     done = _lint(folder, "--no-cache", "--fix", "--output", "report.txt", stdout="/dev/null")
     assert done.returncode == 0, done.stderr  # fixed by the runs before
     assert "in 1 file" in (folder / "report.txt").read_text()
+
+
+def _both(folder: Path, *args: str, stderr: str) -> int:
+    """The exit code of ``kpolicy lint ARGS`` (its paths given) with stdout to /dev/null and
+    stderr to ``stderr``."""
+    command = shlex.join([sys.executable, "-m", "kpolicy", "lint", *args])
+    return subprocess.run(
+        ["sh", "-c", f"exec {command} > /dev/null 2> {shlex.quote(stderr)}"],
+        cwd=folder,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).returncode
+
+
+@needs_full
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_full_disk_behind_both_streams_is_an_io_error(tmp_path: Path, cached: bool) -> None:
+    """stdout and stderr both full: exit 2 (nothing can say why), in a run and in a replay;
+    the line that would say so was written to the full stderr, which failed, and that was an
+    internal error (exit 3)."""
+    folder = _project(tmp_path)
+    args = ["."] if cached else ["--no-cache", "."]
+    if cached:
+        assert _both(folder, ".", stderr=str(tmp_path / "first.txt")) == 1  # fills the cache
+    command = shlex.join([sys.executable, "-m", "kpolicy", "lint", *args])
+    done = subprocess.run(
+        ["sh", "-c", f"exec {command} > {FULL} 2> {FULL}"],
+        cwd=folder,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 2
+
+
+@needs_full
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_full_stderr_with_nothing_to_say_keeps_the_runs_exit_code(
+    tmp_path: Path, cached: bool
+) -> None:
+    """A run whose messages are none does not write to stderr at all: a full stderr does not
+    change its exit code (it was an internal error, exit 3: even an empty write fails there)."""
+    folder = _project(tmp_path)
+    args = ["."] if cached else ["--no-cache", "."]
+    if cached:
+        assert _both(folder, ".", stderr=str(tmp_path / "first.txt")) == 1
+    assert _both(folder, *args, stderr=FULL) == 1  # the Service's finding
+
+
+@needs_full
+def test_messages_a_full_stderr_loses_are_an_io_error(tmp_path: Path) -> None:
+    """A run with messages for stderr (here a path that does not exist) whose stderr is full:
+    exit 2, not an internal error."""
+    folder = _project(tmp_path)
+    assert _both(folder, "--no-cache", ".", "missing.yaml", stderr=str(tmp_path / "e.txt")) == 2
+    assert "missing.yaml" in (tmp_path / "e.txt").read_text()
+    assert _both(folder, "--no-cache", ".", "missing.yaml", stderr=FULL) == 2
