@@ -2029,14 +2029,19 @@ path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 answer = Py_False;
                 break;
             }
+            Py_INCREF(value); /* (held as node is, and each key while compared) */
             /* the keys before the token's (as `for key in node: if key == token: break`) */
             Py_ssize_t position = 0;
             PyObject *key, *item;
             skipped = 0;
             while (PyDict_Next(node, &position, &key, &item)) {
+                Py_INCREF(key);
                 int equal = PyObject_RichCompareBool(key, token, Py_EQ);
-                if (equal < 0)
+                Py_DECREF(key);
+                if (equal < 0) {
+                    Py_DECREF(value);
                     goto failed;
+                }
                 if (equal)
                     break;
                 skipped++;
@@ -2056,6 +2061,7 @@ path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 answer = Py_False;
                 break;
             }
+            Py_INCREF(value);
             skipped = position;
         }
         else {
@@ -2070,9 +2076,10 @@ path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_ssize_t at = index * RECORD + 8;
             index += wide ? ((int *)view.buf)[at] : ((unsigned short *)view.buf)[at];
         }
-        if (answer != NULL)
+        if (answer != NULL) {
+            Py_DECREF(value);
             break;
-        Py_INCREF(value);
+        }
         Py_SETREF(node, value);
     }
     Py_DECREF(node);
