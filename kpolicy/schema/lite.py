@@ -763,12 +763,12 @@ def _typed_map(
         return None
     sub = _explainer(additional, formats, max_depth, memo)
     leaf = _leaf_classes(additional)
+    known = schema.get("properties", {})
 
     def typed_map(instance: Any, path: Path, record: int, out: _Found) -> None:
         cls = instance.__class__
         if cls is dict:
             # (the additionalProperties step, _additional_step's, in line)
-            known = schema.get("properties", {})
             _extra(instance, path, record, out, known, sub, leaf, len(path) < max_depth)
         elif cls not in classes:
             for step in steps:
