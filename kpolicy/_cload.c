@@ -18,13 +18,17 @@
  * a float to float_of (kpolicy.load's own conversions). Nesting is kept on an explicit stack
  * bounded by max_depth: no C recursion.
  *
- * It also holds the loops that a schema check runs for each node and each finding of a
- * document that fails its schema (the many-findings case), each standing in for a Python
- * function that stays the fallback (without the extension, or with KPOLICY_PURE_PYTHON) and that
- * the tests hold it to: present_of and explain_present (lite._present_of, _explain_present),
- * explain_children (lite._explain_children), span_of (PositionTable.span_of), new_record (a
- * record's open twin, kpolicy.records.slot_maker) and schema_diagnostics (the loop of
- * kpolicy.checks.schema_rules.schema_diagnostics).
+ * It also holds the loops that a schema check runs for each node and each finding of a document
+ * that fails its schema (the many-findings case), and a few others that a run makes for each
+ * finding or folder, each standing in for Python code that stays the fallback (without the
+ * extension, or with KPOLICY_PURE_PYTHON) and that the tests hold it to: present_of and
+ * explain_present (lite._present_of, _explain_present), explain_children
+ * (lite._explain_children), closed_node (lite._closed_node), span_of and path_walk
+ * (PositionTable.span_of, _walk), new_record (a record's open twin, kpolicy.records.slot_maker),
+ * schema_diagnostics (the loop of kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
+ * (kpolicy.lint.run._findings_by_slots), json_lines (the loop of
+ * kpolicy.report.json_report._Lines), sort_key (kpolicy.model.SORT_KEY), list_folder (a folder
+ * of kpolicy.discover._walk) and stamp_folder (a folder of kpolicy.cache._tree_stamp).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -2025,14 +2029,19 @@ path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 answer = Py_False;
                 break;
             }
+            Py_INCREF(value); /* (held as node is, and each key while compared) */
             /* the keys before the token's (as `for key in node: if key == token: break`) */
             Py_ssize_t position = 0;
             PyObject *key, *item;
             skipped = 0;
             while (PyDict_Next(node, &position, &key, &item)) {
+                Py_INCREF(key);
                 int equal = PyObject_RichCompareBool(key, token, Py_EQ);
-                if (equal < 0)
+                Py_DECREF(key);
+                if (equal < 0) {
+                    Py_DECREF(value);
                     goto failed;
+                }
                 if (equal)
                     break;
                 skipped++;
@@ -2052,6 +2061,7 @@ path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 answer = Py_False;
                 break;
             }
+            Py_INCREF(value);
             skipped = position;
         }
         else {
@@ -2066,9 +2076,10 @@ path_walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_ssize_t at = index * RECORD + 8;
             index += wide ? ((int *)view.buf)[at] : ((unsigned short *)view.buf)[at];
         }
-        if (answer != NULL)
+        if (answer != NULL) {
+            Py_DECREF(value);
             break;
-        Py_INCREF(value);
+        }
         Py_SETREF(node, value);
     }
     Py_DECREF(node);

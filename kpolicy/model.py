@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from functools import cache
 from operator import attrgetter, is_
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
-from kpolicy.records import field, open_twin, record
+from kpolicy.records import field, open_twin, record, record_slots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -592,28 +593,16 @@ class Limits:
                 object.__setattr__(self, name, clamped)
 
 
-# sort_key's answer, once made
-_SORT_KEYS: list[Callable[[Diagnostic], tuple[Any, ...]]] = []
-
-
+@cache
 def sort_key() -> Callable[[Diagnostic], tuple[Any, ...]]:
     """:data:`SORT_KEY` read from a Diagnostic's slots by the C extension
     (``kpolicy._cload.sort_key``: the same tuple, of anything else SORT_KEY's own), where it
     is built and KPOLICY_PURE_PYTHON is not set; else SORT_KEY. Made when first asked (the
     workers sort each object's findings with it), not as this module is imported."""
-    if _SORT_KEYS:
-        return _SORT_KEYS[0]
-    _SORT_KEYS.append(_made_sort_key())
-    return _SORT_KEYS[0]
-
-
-def _made_sort_key() -> Callable[[Diagnostic], tuple[Any, ...]]:
     import os
 
     if os.environ.get("KPOLICY_PURE_PYTHON"):
         return SORT_KEY
-    from kpolicy.records import record_slots
-
     slots = record_slots(Diagnostic)
     try:
         from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]

@@ -521,12 +521,10 @@ class PositionTable:
         else:
             return None
         records = self._records
-        walk = _c_path_walk()
-        walked: Any = (
-            walk(records, node, index, path, _SCANNED)
-            if walk is not None and getattr(records, "typecode", None) in _TYPECODES
-            else False
-        )
+        # (the C functions read only the loaders' arrays)
+        regular = getattr(records, "typecode", None) in _TYPECODES
+        walk = _c_path_walk() if regular else None
+        walked: Any = False if walk is None else walk(records, node, index, path, _SCANNED)
         if walked is None:
             return None  # a pointer token of another type: as the pointer says
         if walked is not False:
@@ -540,8 +538,8 @@ class PositionTable:
                 return None
             anchor = "key"
         # (spans(), without its partial: this runs once a finding)
-        span_of = _c_span_of()
-        if span_of is not None and getattr(records, "typecode", None) in _TYPECODES:
+        span_of = _c_span_of() if regular else None
+        if span_of is not None:
             return span_of(records, index, anchor)
         return self.span_of(index, anchor)
 

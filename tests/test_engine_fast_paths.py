@@ -586,6 +586,37 @@ def test_the_path_walk_answers_for_regular_tables_and_leaves_the_rest() -> None:
     assert not walked(replace(plain, data=dict(plain.data)), ("metadata", "name"))
 
 
+def test_the_path_walk_holds_what_it_walks_to_while_keys_are_compared() -> None:
+    """A key's comparison with a token may run code, which may drop the token's value from
+    its mapping: the C walk holds that value (and the key) while it compares, and walks on
+    into it."""
+    from array import array
+
+    from kpolicy import positions
+    from kpolicy.positions import _SCANNED
+
+    walk = positions._c_path_walk()
+    if walk is None:
+        pytest.skip("the C extension is not built")
+
+    class Dropping:
+        """A key whose comparison drops "a" from the mapping it is a key of."""
+
+        def __eq__(self, other: object) -> bool:
+            node.pop("a", None)
+            return False
+
+        def __hash__(self) -> int:
+            return 1
+
+    records = array("H", [0] * 36)
+    records[17] = 1  # (the first child's subtree: its own record)
+    for _ in range(20):  # (a value freed under the walk is not always seen at once)
+        node: dict[Any, Any] = {Dropping(): 1, "a": {"b": 2}}
+        assert walk(records, node, 0, ("a", "b"), _SCANNED) == (3, 2)
+        assert list(node.values()) == [1]
+
+
 def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
     """The engine makes a finding's Diagnostic on the record's open twin: each is a
     Diagnostic, frozen, equal (and hashed, pickled, shown) as the one ``Diagnostic(...)``

@@ -712,7 +712,8 @@ def _typed_leaf(
     if len(keywords) != 2:
         return None
     declared = schema["type"]
-    if "enum" in keywords and _strings_typed(declared):
+    # (a type of "string", or a list of names with it: a nullable string, ["string", "null"])
+    if "enum" in keywords and _declared_classes(declared, "string") is not None:
         allowed = schema["enum"]
         if not _value_supported("enum", allowed):
             return None
@@ -762,30 +763,18 @@ def _typed_map(
         return None
     sub = _explainer(additional, formats, max_depth, memo)
     leaf = _leaf_classes(additional)
+    known = schema.get("properties", {})
 
     def typed_map(instance: Any, path: Path, record: int, out: _Found) -> None:
         cls = instance.__class__
         if cls is dict:
             # (the additionalProperties step, _additional_step's, in line)
-            known = schema.get("properties", {})
             _extra(instance, path, record, out, known, sub, leaf, len(path) < max_depth)
         elif cls not in classes:
             for step in steps:
                 step(instance, path, record, out)
 
     return typed_map
-
-
-def _strings_typed(declared: Any) -> bool:
-    """Whether a node's type passes every str (and raises for no value): "string", or a list
-    of type names with it (a nullable string, ["string", "null"])."""
-    if declared.__class__ is str:
-        return bool(declared == "string")
-    return (
-        declared.__class__ is list
-        and "string" in declared
-        and all(name.__class__ is str and name in _TYPES for name in declared)
-    )
 
 
 def _typed_steps(declared: Any, typed: Explainer, steps: list[Explainer]) -> Explainer:
@@ -998,13 +987,7 @@ def _object_node(
     keywords = _active_keywords(schema)
     if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
         return None
-    declared = schema.get("type", "object")
-    names = [declared] if isinstance(declared, str) else declared
-    if (
-        not isinstance(names, list)
-        or "object" not in names
-        or not all(name.__class__ is str and name in _TYPES for name in names)
-    ):
+    if _declared_classes(schema.get("type", "object"), "object") is None:
         return None  # a mapping fails the type, or the type raises: keyword by keyword
     properties = schema["properties"]
     required = schema.get("required", ())
