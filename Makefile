@@ -6,13 +6,22 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-slow lint typecheck bench docs clean
 
-# the C loader is compiled by the install (hatch_build.py): a change to it installs again
-$(STAMP): pyproject.toml hatch_build.py kpolicy/_cload.c
+# the C loader is compiled by the install (hatch_build.py): a change to it installs again, as
+# a change to the install's steps here does
+$(STAMP): pyproject.toml hatch_build.py kpolicy/_cload.c Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@# pip does not show the build hook's warning: say why there is no C loader, if there is none
 	@$(BIN)/python -c 'import kpolicy._cload' 2>/dev/null || $(BIN)/python hatch_build.py || true
+	@# setuptools comes with the venv (and pbr, which sarif-om needs, needs it); its .pth file
+	@# imports _distutils_hack at every start of the venv's interpreter, 0.4 ms of every kpolicy
+	@# command, for `import distutils`, which nothing here does (pip builds in its own env)
+	rm -f $(VENV)/lib/python*/site-packages/distutils-precedence.pth
+	@# a clone's rule files are as new as rules/index.marshal or newer, and kpolicy reads each
+	@# such file for its CRC at every start (most of the ninety): a current index is made the
+	@# newer; a stale one stays as it is (kpolicy parses the files, tests/test_rule_index.py fails)
+	$(BIN)/python tools/gen_rule_index.py --check --touch || true
 	touch $(STAMP)
 
 demo: $(STAMP)

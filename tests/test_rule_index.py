@@ -171,6 +171,42 @@ def test_only_a_file_modified_since_the_index_is_read(tmp_path: Path) -> None:
     assert _from_index(folder) is None  # another length
 
 
+def test_check_touch_makes_only_a_current_index_the_newer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make`'s install step (gen_rule_index.py --check --touch): a clone's rule files are
+    newer than the index, each then read for its CRC at every start; an index that --check
+    finds current is made the newer (then no file is read), a stale one is left as it is."""
+    import os
+
+    import gen_rule_index
+
+    from kpolicy import ruledefs
+
+    folder = tmp_path / "rules"
+    shutil.copytree(data_dir("rules"), folder)
+    written = (folder / INDEX_NAME).stat().st_mtime_ns
+    later = written + 10**9
+    for path in folder.glob("*.yaml"):
+        os.utime(path, ns=(later, later))
+    monkeypatch.setattr(gen_rule_index, "ROOT", tmp_path)
+    monkeypatch.setattr(sys, "argv", ["gen_rule_index.py", "--check", "--touch"])
+    gen_rule_index.main()
+    touched = (folder / INDEX_NAME).stat().st_mtime_ns
+    assert touched > later
+    read: list[bytes] = []
+    monkeypatch.setattr(ruledefs, "_fingerprint", lambda raw: read.append(raw) or [0, 0])
+    assert _from_index(folder) is not None and read == []
+    # a stale index: --check fails and leaves it older than the edited file
+    edited = folder / "selector-mismatch.yaml"
+    edited.write_text(edited.read_text().replace("title: ", "title: Edited ", 1))
+    os.utime(folder / INDEX_NAME, ns=(written, written))
+    os.utime(edited, ns=(later, later))
+    with pytest.raises(SystemExit, match="stale"):
+        gen_rule_index.main()
+    assert (folder / INDEX_NAME).stat().st_mtime_ns == written
+
+
 def test_a_file_that_grew_after_its_length_was_read_is_not_taken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

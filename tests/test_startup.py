@@ -123,6 +123,22 @@ NOT_AT_START_UP = {
 }
 
 
+def test_the_venv_starts_without_distutils_hack() -> None:
+    """`make` removes setuptools' distutils-precedence.pth from its venv: it imported
+    _distutils_hack at every start of the venv's interpreter (every ``kpolicy`` command), for
+    ``import distutils``, which nothing here does."""
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        pytest.skip("not run in the venv that make makes")
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "_distutils_hack" not in done.stdout
+    assert "'site'" in done.stdout  # the .pth files were read
+
+
 def _offending(modules: set[str], table: dict[str, str] = NOT_AT_START_UP) -> dict[str, str]:
     return {
         name: why

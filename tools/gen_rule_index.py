@@ -3,11 +3,14 @@
 (``kpolicy.ruledefs.builtin_rules``, which reads the marshal form; the JSON is the same mapping
 to read and review).
 
-    python tools/gen_rule_index.py [--check]
+    python tools/gen_rule_index.py [--check [--touch]]
 
 ``make docs`` runs it; ``tests/test_rule_index.py`` fails when the index is stale. A stale
 index is never used: each entry carries its file's length and CRC-32, and kpolicy parses the
-files when one differs. ``--check`` exits 1 when the index is not up to date.
+files when one differs. ``--check`` exits 1 when the index is not up to date; with ``--touch``
+(the Makefile's install step) an index found current is made newer than the rule files, which
+kpolicy then takes as they are: a clone's files are as new as the index or newer, and each
+such file is read for its CRC at every start.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import marshal
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,6 +65,9 @@ def shared(value: Any, seen: dict[str, str] | None = None) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say whether it is stale")
+    parser.add_argument(
+        "--touch", action="store_true", help="with --check: make a current index the newer"
+    )
     args = parser.parse_args()
     folder = ROOT / "rules"
     text = index_text(folder)
@@ -71,6 +78,9 @@ def main() -> None:
         current = target.read_text(encoding="utf-8") if target.is_file() else ""
         if current != text or not marshal_current(packed, index):
             sys.exit(f"{target} or {packed} is stale: run make docs")
+        if args.touch:
+            # its contents were just compared with every file's: only then may it be newer
+            os.utime(packed)
         return
     target.write_text(text, encoding="utf-8")
     # written after the JSON, and only when it changed (so that `make docs` leaves it as it
