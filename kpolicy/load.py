@@ -148,9 +148,9 @@ def _pyyaml_has_libyaml() -> bool:
     extension = _spec("yaml._yaml", list(places))
     if extension is None or not extension.has_location or extension.origin is None:
         return False
-    from importlib.machinery import EXTENSION_SUFFIXES
+    import _imp  # importlib.machinery.EXTENSION_SUFFIXES, without importing importlib
 
-    return extension.origin.endswith(tuple(EXTENSION_SUFFIXES))
+    return extension.origin.endswith(tuple(_imp.extension_suffixes()))
 
 
 def _spec(name: str, path: list[str] | None) -> ModuleSpec | None:

@@ -29,7 +29,6 @@ by a signal (the out-of-memory killer, most often) ends the run with an internal
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import io  # (the interpreter's own: imported as it starts)
 import os
@@ -132,16 +131,20 @@ def cgroup_cpu_quota(root: str = "/") -> float | None:
     for folder in _ancestors(fs, cgroups.get("", "/")):
         fields = (_read(os.path.join(folder, "cpu.max")) or "").split()
         if len(fields) == 2 and fields[0] != "max":
-            with contextlib.suppress(ValueError, ZeroDivisionError):
+            try:  # noqa: SIM105 - contextlib is not imported at start-up
                 quotas.append(int(fields[0]) / int(fields[1]))
+            except (ValueError, ZeroDivisionError):
+                pass
     if not quotas:
         for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):
             for folder in _ancestors(os.path.join(fs, mount), cgroups.get("cpu", "/")):
                 quota = _read(os.path.join(folder, "cpu.cfs_quota_us"))
                 period = _read(os.path.join(folder, "cpu.cfs_period_us"))
-                with contextlib.suppress(TypeError, ValueError, ZeroDivisionError):
+                try:
                     if int(quota or "") > 0:
                         quotas.append(int(quota or "") / int(period or ""))
+                except (TypeError, ValueError, ZeroDivisionError):
+                    pass
     quotas = [quota for quota in quotas if quota > 0]
     return min(quotas) if quotas else None
 
@@ -462,8 +465,10 @@ def run_forked(
 
             for pid, _ in children:
                 if pid not in reaped:
-                    with contextlib.suppress(OSError):
+                    try:  # noqa: SIM105 - contextlib is not imported at start-up
                         os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
         if tasks_read != -1:  # before the feeder is joined: it may wait for a reader
             os.close(tasks_read)
         if feeder is not None:
@@ -481,8 +486,10 @@ def run_forked(
         options = os.WNOHANG if finished and keeping() else 0
         for pid, _ in children:
             if pid not in reaped:
-                with contextlib.suppress(ChildProcessError):
+                try:  # noqa: SIM105 - contextlib is not imported at start-up
                     os.waitpid(pid, options)
+                except ChildProcessError:
+                    pass
 
 
 def _queue(fd: int, order: Sequence[int]) -> bool:
@@ -932,8 +939,10 @@ class _Gatherer:
     def close(self) -> None:
         self.store.close()
         for fd in self.still_open:
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - contextlib is not imported at start-up
                 os.close(fd)
+            except OSError:
+                pass
         self.still_open.clear()
 
 

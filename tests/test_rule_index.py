@@ -195,7 +195,12 @@ def test_check_touch_makes_only_a_current_index_the_newer(
     touched = (folder / INDEX_NAME).stat().st_mtime_ns
     assert touched > later
     read: list[bytes] = []
-    monkeypatch.setattr(ruledefs, "_fingerprint", lambda raw: read.append(raw) or [0, 0])
+
+    def fingerprint(raw: bytes) -> list[int]:
+        read.append(raw)
+        return [0, 0]
+
+    monkeypatch.setattr(ruledefs, "_fingerprint", fingerprint)
     assert _from_index(folder) is not None and read == []
     # a stale index: --check fails and leaves it older than the edited file
     edited = folder / "selector-mismatch.yaml"

@@ -120,6 +120,9 @@ NOT_AT_START_UP = {
     "pathlib": "names are strings on the lint path: a Path is made where a path option is given",
     "urllib": "pathlib's, and SARIF's URIs (escape.uri_path)",
     "ipaddress": "urllib.parse's (with it and pathlib, 3 ms)",
+    "importlib": "the check modules and writers are imported with __import__ (2M instructions)",
+    "warnings": "importlib's",
+    "contextlib": "parallel's suppress is a try, podtemplates' context a class (3M instructions)",
 }
 
 
@@ -170,6 +173,16 @@ def test_one_file_lint_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert plain == []
 
 
+def test_one_file_lint_in_the_default_format_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """The text format, a plain ``kpolicy lint FILE``'s: its writer imports typing's names for
+    annotations only (typing, with contextlib, 2-3 ms)."""
+    (tmp_path / "d.yaml").write_text(SMALL_DEPLOYMENT)
+    modules, out = _imported_by(["lint", "--no-cache", "--fail-on", "never", "d.yaml"], tmp_path)
+    assert "image-pull-policy-not-always-with-latest" in out
+    assert "kpolicy.report.text" in modules
+    assert _offending({m for m in modules if m != "kpolicy.report.text"}) == {}
+
+
 def test_a_parallel_lint_imports_neither_pathlib_nor_pickle_py(tmp_path: Path) -> None:
     """Before the fork every import is serial: a parallel run names its files with strings
     (no pathlib, urllib.parse, ipaddress) and its workers pickle with the C pickler alone
@@ -187,6 +200,7 @@ def test_a_parallel_lint_imports_neither_pathlib_nor_pickle_py(tmp_path: Path) -
     assert len(json.loads(out)["diagnostics"]) >= 8 * 80
     assert {"pathlib", "urllib.parse", "ipaddress", "pickle"} & modules == set()
     assert "_pickle" in modules
+    assert {"contextlib", "importlib", "typing"} & modules == set()
 
 
 def test_the_session_folder_is_a_string_and_its_cwd_a_path(

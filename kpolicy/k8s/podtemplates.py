@@ -14,8 +14,7 @@ both, so that the planner and the rules read one table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 
 from kpolicy.model import KObject, Path
@@ -118,14 +117,25 @@ BUILTIN: Final[tuple[PodTemplateKind, ...]] = (ROLLOUT, DEPLOYMENT_CONFIG, POD_T
 _CONFIGURED: ContextVar[tuple[PodTemplateKind, ...]] = ContextVar("pod_template_kinds", default=())
 
 
-@contextmanager
-def configured(kinds: Sequence[PodTemplateKind]) -> Iterator[None]:
-    """Make the config's ``podTemplates:`` known for the duration of a run."""
-    token = _CONFIGURED.set(tuple(kinds))
-    try:
-        yield
-    finally:
-        _CONFIGURED.reset(token)
+class _Configured:
+    """The context of :func:`configured` (a class: :mod:`contextlib` is not imported at
+    start-up, 3M instructions of every run for this and a few ``suppress``)."""
+
+    __slots__ = ("kinds", "token")
+
+    def __init__(self, kinds: tuple[PodTemplateKind, ...]) -> None:
+        self.kinds = kinds
+
+    def __enter__(self) -> None:
+        self.token = _CONFIGURED.set(self.kinds)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _CONFIGURED.reset(self.token)
+
+
+def configured(kinds: Sequence[PodTemplateKind]) -> _Configured:
+    """Make the config's ``podTemplates:`` known for the duration of a run (``with``)."""
+    return _Configured(tuple(kinds))
 
 
 def configured_kinds() -> tuple[PodTemplateKind, ...]:

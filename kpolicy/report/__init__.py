@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from kpolicy.model import Diagnostic, LintResult, ObjectRef
@@ -46,10 +47,11 @@ FORMATS = tuple(_MODULES)
 
 def writer(name: str) -> Writer:
     """The writer of one format, importing only its module (sarif-om is slow to import)."""
-    import importlib
-
-    module = importlib.import_module(_MODULES[name])
-    write: Writer = module.write
+    # __import__, then the module itself: importlib.import_module's work for an absolute name,
+    # without importing importlib (and warnings) at every start
+    path = _MODULES[name]
+    __import__(path)
+    write: Writer = sys.modules[path].write
     return write
 
 
@@ -71,10 +73,9 @@ PLAN_FORMATS = tuple(_PLAN_MODULES)
 
 def plan_writer(name: str) -> PlanWriter:
     """The writer of one ``kpolicy plan`` format, importing only its module."""
-    import importlib
-
-    module = importlib.import_module(_PLAN_MODULES[name])
-    write: PlanWriter = module.write
+    path = _PLAN_MODULES[name]
+    __import__(path)
+    write: PlanWriter = sys.modules[path].write
     return write
 
 

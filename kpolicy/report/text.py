@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from kpolicy import escape
 from kpolicy.discover import group_words
 from kpolicy.model import SORT_KEY, Diagnostic, LintResult, Severity
 from kpolicy.report import ReportContext
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing (with contextlib) is not imported by a run in the default format
+    from typing import TextIO
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _RESET = "\033[0m"
