@@ -16,7 +16,6 @@ error: a broken document's objects were never checked).
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
@@ -105,6 +104,8 @@ def _inside_scalars(chunk: str, positions: list[int]) -> list[bool]:
     block scalar's content starts on the line after its ``|`` or ``>``, where a comment may
     stand). Past a syntax error nothing more is known: those positions count as comments, as
     they did before the loader could tell (the document is refused anyway)."""
+    import bisect  # as yaml: a module and a C extension loaded for this rare scan only
+
     import yaml  # here: only a chunk with a directive is scanned, and a run may need no PyYAML
 
     # PyYAML without its libyaml (a pure-Python install, or its extension broken) has no

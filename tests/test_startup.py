@@ -123,6 +123,7 @@ NOT_AT_START_UP = {
     "importlib": "the check modules and writers are imported with __import__ (2M instructions)",
     "warnings": "importlib's",
     "contextlib": "parallel's suppress is a try, podtemplates' context a class (3M instructions)",
+    "bisect": "a suppression comment's chunk scanned for scalars only",
 }
 
 
