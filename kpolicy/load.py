@@ -12,7 +12,7 @@ import os
 import sys
 
 from kpolicy.helm import source_lines
-from kpolicy.kustomize import (
+from kpolicy.kustomizenames import (
     DIRECTIVE_PREFIXES,
     KUSTOMIZE_KINDS,
     has_patch_directive,

@@ -29,14 +29,13 @@ from collections.abc import Hashable, Iterable
 from kpolicy.discover import HELM_TEMPLATES, NOT_MANIFESTS
 from kpolicy.gitignore import find_work_tree
 from kpolicy.helm import CHART_FILE, CHART_METADATA, TEMPLATES, Chart, chart_name, is_values_file
-from kpolicy.kustomize import (
-    KUSTOMIZATION_FILES,
-    ImageOverride,
-    Kustomization,
-    LabelInjection,
-    parse,
-)
+from kpolicy.kustomizenames import KUSTOMIZATION_FILES
 from kpolicy.records import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    # kpolicy.kustomize is imported where a kustomization is found (_probe)
+    from kpolicy.kustomize import ImageOverride, Kustomization, LabelInjection
 
 _MAX_KUSTOMIZATIONS = 10_000
 _MAX_KUSTOMIZATION_BYTES = 1 << 20
@@ -246,6 +245,8 @@ class RepoModel:
         value = _read_kustomization(found)
         if value is None:
             return []
+        from kpolicy.kustomize import parse  # a run without kustomizations does without
+
         kustomization = parse(found, value)
         self.kustomizations[folder] = kustomization
         root = self.root_of(folder)

@@ -124,6 +124,7 @@ NOT_AT_START_UP = {
     "warnings": "importlib's",
     "contextlib": "parallel's suppress is a try, podtemplates' context a class (3M instructions)",
     "bisect": "a suppression comment's chunk scanned for scalars only",
+    "kpolicy.kustomize": "a kustomization, --kustomize only (kpolicy.kustomizenames answers the rest)",
 }
 
 

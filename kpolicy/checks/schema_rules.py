@@ -8,7 +8,7 @@ from functools import cache, partial
 from kpolicy.checks import Reads, RuleContext, check
 from kpolicy.engine import Positioned, direct, positioned
 from kpolicy.fix import quote_value, rename_key
-from kpolicy.kustomize import is_directive_key
+from kpolicy.kustomizenames import is_directive_key
 from kpolicy.model import (
     Anchor,
     Diagnostic,

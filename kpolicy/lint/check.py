@@ -11,7 +11,7 @@ from kpolicy.engine import Engine
 from kpolicy.helm import TemplateOrigins, is_hook
 from kpolicy.index import Index, scope_namespace
 from kpolicy.k8s.podtemplates import configured as pod_template_kinds
-from kpolicy.kustomize import PATCH_EXEMPT_RULES
+from kpolicy.kustomizenames import PATCH_EXEMPT_RULES
 from kpolicy.lifetime import keep
 from kpolicy.lint.post import HOOK_EXEMPT_RULES, object_findings, with_baseline
 from kpolicy.lint.run import LocalFindings

@@ -10,13 +10,6 @@ from collections.abc import Mapping, Sequence
 from kpolicy.discover import HELM_TEMPLATES, Input, discover, file_identity
 from kpolicy.errors import UsageError
 from kpolicy.fsutil import NotRegular, open_regular
-from kpolicy.kustomize import (
-    ObjectOrigin,
-    applied,
-    origin_of,
-    render,
-    without_origin,
-)
 from kpolicy.lint.options import LintOptions
 from kpolicy.lint.session import Session
 from kpolicy.load import decode, load_documents, load_text
@@ -39,6 +32,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path  # a plain run does without pathlib (with urllib.parse, 3 ms)
     from typing import BinaryIO
+
+    # kpolicy.kustomize is imported by a --kustomize build, or a kustomization's labels and
+    # images to apply: a run without kustomizations does without it
+    from kpolicy.kustomize import ObjectOrigin
 
 
 def read_input(
@@ -220,6 +217,8 @@ class KustomizeBuild:
 
 
 def build_kustomize(folder: str, limits: Limits) -> KustomizeBuild:
+    from kpolicy.kustomize import origin_of, render, without_origin
+
     text, wrapper = render(folder)
     display = f"<kustomize build {folder}>"
     loaded = load_text(SourceFile(display, text), limits, keep_text=False)
@@ -304,6 +303,8 @@ def adapt_to_repo(loaded: LoadedFile, repo: RepoModel | None) -> LoadedFile:
     images = () if patch else repo.image_overrides(display)
     if not patch and not labels and not images:
         return loaded
+    from kpolicy.kustomize import applied
+
     objects = tuple(
         replace(o, patch=True)
         if patch

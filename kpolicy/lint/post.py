@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence, Set
 from kpolicy.discover import Input
 from kpolicy.engine import INTERNAL_ERROR
 from kpolicy.helm import is_hook
-from kpolicy.kustomize import PATCH_EXEMPT_RULES
+from kpolicy.kustomizenames import PATCH_EXEMPT_RULES
 from kpolicy.lint.inputs import KustomizeBuild, read_input
 from kpolicy.lint.session import Session
 from kpolicy.model import (
