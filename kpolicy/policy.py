@@ -15,7 +15,6 @@ should hold it), with the rule's ``message`` template followed by what failed.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
@@ -374,11 +373,13 @@ def matches(match: Mapping[str, Any], obj: KObject) -> bool:
     ``metadata.labels`` must carry; ``annotations`` are keys its ``metadata.annotations`` must have.
     """
     namespaces = match.get("namespaces")
+    names = match.get("names")
+    if namespaces or names:
+        import fnmatch  # here: only a match by globs needs it (not imported at start-up)
     if namespaces:
         namespace = scope_namespace(obj)
         if not namespace or not any(fnmatch.fnmatchcase(namespace, p) for p in namespaces):
             return False
-    names = match.get("names")
     if names and not any(fnmatch.fnmatchcase(obj.name, p) for p in names):
         return False
     labels = match.get("labels")

@@ -22,7 +22,6 @@ Queries take a file's display name (as reported: relative to the working folder)
 from __future__ import annotations
 
 import enum
-import fnmatch
 import os
 from collections.abc import Hashable, Iterable
 
@@ -98,10 +97,11 @@ def neighbour_reason(display: str) -> str | None:
         return "CI workflow"
     if normal.endswith(".circleci/config.yml"):
         return "CircleCI configuration"
-    if name.startswith(_COMPOSE_PREFIXES) and any(
-        fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE
-    ):
-        return "Compose file"
+    if name.startswith(_COMPOSE_PREFIXES):
+        import fnmatch  # here: not imported at start-up for the few names it is asked of
+
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in _COMPOSE):
+            return "Compose file"
     return None
 
 

@@ -125,6 +125,7 @@ NOT_AT_START_UP = {
     "contextlib": "parallel's suppress is a try, podtemplates' context a class (3M instructions)",
     "bisect": "a suppression comment's chunk scanned for scalars only",
     "kpolicy.kustomize": "a kustomization, --kustomize only (kpolicy.kustomizenames answers the rest)",
+    "fnmatch": "the globs of exemptions, policies' match and Compose files' names only",
 }
 
 
