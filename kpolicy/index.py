@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import itemgetter
 
-from kpolicy.helm import is_hook
+from kpolicy.helm import HOOK_ANNOTATION, is_hook
 from kpolicy.k8s.podtemplates import BUILTIN as BUILTIN_TEMPLATE_KINDS
 from kpolicy.k8s.podtemplates import configured_kinds
 from kpolicy.k8s.selector import Selector
@@ -102,29 +102,34 @@ class Index:
         self._file_class: dict[str, int] = {}
         self._class_numbers: dict[Hashable, int] = {}
         self._relations: dict[tuple[int, int], Relation] = {}
-        self._by_key: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
-        self._by_kind: dict[str, list[KObject]] = defaultdict(list)
-        self._by_kind_ns: dict[tuple[str, str], list[KObject]] = defaultdict(list)
+        # (plain dicts, a list made where a key is new: a defaultdict makes each by calling
+        # ``list``, a type's call, ~4 times the instructions of a ``[obj]``)
+        self._by_key: dict[tuple[str, str, str], list[KObject]] = {}
+        self._by_kind: dict[str, list[KObject]] = {}
+        # kind → namespace → its objects of the kind: grouped for a kind when first asked
+        # (of_kind), from _by_kind (a few kinds of a run are asked about)
+        self._by_kind_ns: dict[str, dict[str, list[KObject]]] = {}
         # (namespace, label key, label value) → pod-template objects carrying that label
-        self._templates_by_label: dict[tuple[str, str, str], list[KObject]] = defaultdict(list)
-        self._templates_by_ns: dict[str, list[KObject]] = defaultdict(list)
+        self._templates_by_label: dict[tuple[str, str, str], list[KObject]] = {}
+        self._templates_by_ns: dict[str, list[KObject]] = {}
         self._labels: dict[int, dict[str, str]] = {}
         # built on first use (see the methods that fill them)
         self._scalers: dict[tuple[str, str, str], list[KObject]] | None = None
         self._scaled: frozenset[tuple[str, str]] | None = None
         self._selecting: dict[str, _SelectorIndex] = {}
         # every object of a namespace ("": cluster-scoped), in input order
-        self._by_ns: dict[str, list[KObject]] = defaultdict(list)
+        self._by_ns: dict[str, list[KObject]] = {}
         # the lists of _by_key with more than one object (the same object defined twice)
         self._repeated: list[list[KObject]] = []
         self._folders_of_alternatives: set[str] | None = None
         self._memo: dict[Hashable, Any] = {}
-        by_key, by_kind, by_kind_ns = self._by_key, self._by_kind, self._by_kind_ns
+        by_key, by_kind = self._by_key, self._by_kind
         labels_of, by_ns, by_label = self._labels, self._templates_by_ns, self._templates_by_label
         everything_by_ns, repeated = self._by_ns, self._repeated
         cluster_scoped = _CLUSTER_SCOPED
         pod_spec_kinds = POD_SPEC_KINDS
         workload_kinds = WORKLOAD_KINDS
+        hook = HOOK_ANNOTATION
         # runs_pods(obj) of a kind outside pod_spec_kinds: only a custom pod-template kind's
         # (kpolicy.k8s.podtemplates.layout_of), by its name unless the config adds kinds
         custom_names = None if configured_kinds() else _CUSTOM_TEMPLATE_NAMES
@@ -137,34 +142,60 @@ class Index:
             ref = obj.ref
             kind = ref.kind or ""
             ns = "" if kind in cluster_scoped else (ref.namespace or "default")
-            named = by_key[(kind, ns, ref.name or "")]
-            named.append(obj)
-            if len(named) == 2:
-                repeated.append(named)
-            everything_by_ns[ns].append(obj)
-            by_kind[kind].append(obj)
-            by_kind_ns[(kind, ns)].append(obj)
+            key = (kind, ns, ref.name or "")
+            named = by_key.get(key)
+            if named is None:
+                by_key[key] = [obj]
+            else:
+                named.append(obj)
+                if len(named) == 2:
+                    repeated.append(named)
+            found = everything_by_ns.get(ns)
+            if found is None:
+                everything_by_ns[ns] = [obj]
+            else:
+                found.append(obj)
+            found = by_kind.get(kind)
+            if found is None:
+                by_kind[kind] = [obj]
+            else:
+                found.append(obj)
             # runs_pods, without a call for the built-in kinds
-            if (
-                kind in pod_spec_kinds
-                or ((custom_names is None or kind in custom_names) and runs_pods(obj))
-            ) and not is_hook(obj.data):
-                # a Helm hook or test runs around a release: no Service, budget or other
-                # workload of the release is meant to select its Pods
-                layout = workload_kinds.get(kind)
-                if layout is not None:
-                    # template_labels(obj) of a built-in workload, without its calls
-                    template: Any = obj.data
-                    for step in layout.template:
-                        template = template.get(step) if isinstance(template, dict) else None
-                    metadata = template.get("metadata") if isinstance(template, dict) else None
-                    labels = str_map(metadata.get("labels") if isinstance(metadata, dict) else None)
+            if kind in pod_spec_kinds:
+                data: Any = obj.data
+            elif (custom_names is None or kind in custom_names) and runs_pods(obj):
+                data = obj.data
+            else:
+                continue
+            # is_hook(data), in line: a Helm hook or test runs around a release: no Service,
+            # budget or other workload of the release is meant to select its Pods
+            metadata = data.get("metadata")
+            annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+            if isinstance(annotations, dict) and hook in annotations:
+                continue
+            layout = workload_kinds.get(kind)
+            if layout is not None:
+                # template_labels(obj) of a built-in workload, without its calls
+                template = data
+                for step in layout.template:
+                    template = template.get(step) if isinstance(template, dict) else None
+                metadata = template.get("metadata") if isinstance(template, dict) else None
+                labels = str_map(metadata.get("labels") if isinstance(metadata, dict) else None)
+            else:
+                labels = template_labels(obj)
+            labels_of[id(obj)] = labels
+            found = by_ns.get(ns)
+            if found is None:
+                by_ns[ns] = [obj]
+            else:
+                found.append(obj)
+            for label, value in labels.items():
+                pair = (ns, label, value)
+                found = by_label.get(pair)
+                if found is None:
+                    by_label[pair] = [obj]
                 else:
-                    labels = template_labels(obj)
-                labels_of[id(obj)] = labels
-                by_ns[ns].append(obj)
-                for key, value in labels.items():
-                    by_label[(ns, key, value)].append(obj)
+                    found.append(obj)
 
     def is_kustomize_patch(self, obj: KObject) -> bool:
         """Whether ``obj`` is a kustomize patch (see ``KObject.patch``)."""
@@ -377,7 +408,12 @@ class Index:
     def of_kind(self, kind: str, namespace: str | None = None) -> list[KObject]:
         if namespace is None:
             return list(self._by_kind.get(kind, ()))
-        return list(self._by_kind_ns.get((kind, namespace), ()))
+        grouped = self._by_kind_ns.get(kind)
+        if grouped is None:
+            grouped = self._by_kind_ns[kind] = {}
+            for obj in self._by_kind.get(kind, ()):  # in input order, as each namespace's
+                grouped.setdefault(scope_namespace(obj), []).append(obj)
+        return list(grouped.get(namespace, ()))
 
     def labels_of(self, obj: KObject) -> dict[str, str]:
         """Pod-template labels of a workload (computed once at indexing)."""
