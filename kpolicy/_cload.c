@@ -25,7 +25,8 @@
  * explain_present (lite._present_of, _explain_present), explain_children
  * (lite._explain_children), closed_node (lite._closed_node), any_type, format_step,
  * typed_one and string_enum (lite's steps of those names: format_ for format_step),
- * children_step (the usual case of lite's items and typed_map), span_of
+ * children_step (the usual case of lite's items and typed_map), fast_object and fast_array
+ * (kpolicy.schema.fast's _fast_object and _fast_array checks), span_of
  * and path_walk (PositionTable.span_of, _walk), new_record (a record's open twin,
  * kpolicy.records.slot_maker), schema_diagnostics (the loop of kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
  * (kpolicy.lint.run._findings_by_slots), json_lines (the loop of
@@ -1719,6 +1720,146 @@ done:
     return result;
 }
 
+/* fast_object(data, value) and fast_array(data, value): kpolicy.schema.fast's checks of an
+ * object node (_fast_object) and of an array node (_fast_array), made there as
+ * partial(function, data) where the extension is built: the same answer (True or False), the
+ * same calls of the children's checks in the same order, the same exceptions. data is
+ * (required, properties, children, nullable, scalar_classes) for an object node: the names it
+ * requires, its properties' checks by name, [the check of additionalProperties, of items]
+ * (each None, or installed when first reached), whether null passes, and fast's
+ * _SCALAR_CLASSES (a check of scalar types only → the exact classes it passes without a
+ * call); (children, nullable, scalar_classes) for an array node. */
+
+/* whether item passes sub: without a call when sub is a check of scalar types that passes the
+ * item's class exactly; -1 on an error */
+static int
+fast_passes(PyObject *sub, PyObject *item, PyObject *scalar_classes)
+{
+    PyObject *exact = PyDict_GetItemWithError(scalar_classes, sub); /* (by identity) */
+    if (exact != NULL) {
+        int found = PySet_Contains(exact, (PyObject *)Py_TYPE(item));
+        if (found != 0)
+            return found;
+    }
+    else if (PyErr_Occurred())
+        return -1;
+    PyObject *answer = PyObject_CallOneArg(sub, item);
+    if (answer == NULL)
+        return -1;
+    int passes = PyObject_IsTrue(answer);
+    Py_DECREF(answer);
+    return passes;
+}
+
+/* (nullable and value is None) */
+static PyObject *
+fast_null(PyObject *nullable, PyObject *value)
+{
+    int allows = PyObject_IsTrue(nullable);
+    if (allows < 0)
+        return NULL;
+    return Py_NewRef(allows && value == Py_None ? Py_True : Py_False);
+}
+
+static PyObject *
+fast_object(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 5 ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(args[0], 0)) ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(args[0], 1)) ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(args[0], 2)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(args[0], 2)) != 2 ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(args[0], 4))) {
+        PyErr_SetString(PyExc_TypeError, "fast_object takes its data and a value");
+        return NULL;
+    }
+    PyObject *data = args[0], *value = args[1];
+    PyObject *required = PyTuple_GET_ITEM(data, 0), *properties = PyTuple_GET_ITEM(data, 1);
+    PyObject *children = PyTuple_GET_ITEM(data, 2), *scalar_classes = PyTuple_GET_ITEM(data, 4);
+    if (!PyDict_CheckExact(value))
+        return fast_null(PyTuple_GET_ITEM(data, 3), value);
+    Py_INCREF(value); /* (held while checks run) */
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(required); i++) {
+        int present = PyDict_Contains(value, PyTuple_GET_ITEM(required, i));
+        if (present < 0)
+            goto done;
+        if (!present) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    Py_ssize_t position = 0;
+    PyObject *name, *item;
+    while (PyDict_Next(value, &position, &name, &item)) {
+        if (!PyUnicode_CheckExact(name)) {
+            result = Py_NewRef(Py_False); /* as_json would turn it into a string first */
+            goto done;
+        }
+        Py_INCREF(name);
+        Py_INCREF(item);
+        PyObject *sub = PyDict_GetItemWithError(properties, name); /* (a str's lookup) */
+        int passes = 1;
+        if (sub == NULL && PyErr_Occurred())
+            passes = -1;
+        else if (sub == NULL || sub == Py_None)
+            sub = PyList_GET_ITEM(children, 0);
+        if (passes == 1 && sub != NULL && sub != Py_None) {
+            Py_INCREF(sub);
+            passes = fast_passes(sub, item, scalar_classes);
+            Py_DECREF(sub);
+        }
+        Py_DECREF(name);
+        Py_DECREF(item);
+        if (passes < 0)
+            goto done;
+        if (!passes) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_True);
+done:
+    Py_DECREF(value);
+    return result;
+}
+
+static PyObject *
+fast_array(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 3 ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(args[0], 0)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(args[0], 0)) != 2 ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(args[0], 2))) {
+        PyErr_SetString(PyExc_TypeError, "fast_array takes its data and a value");
+        return NULL;
+    }
+    PyObject *data = args[0], *value = args[1];
+    if (!PyList_CheckExact(value))
+        return fast_null(PyTuple_GET_ITEM(data, 1), value);
+    PyObject *items = Py_NewRef(PyList_GET_ITEM(PyTuple_GET_ITEM(data, 0), 1));
+    Py_INCREF(value); /* (held while checks run) */
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(value); i++) {
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(value, i));
+        int passes = fast_passes(items, item, PyTuple_GET_ITEM(data, 2));
+        Py_DECREF(item);
+        if (passes < 0)
+            goto done;
+        if (!passes) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_True);
+done:
+    Py_DECREF(value);
+    Py_DECREF(items);
+    return result;
+}
+
 /* explain_children(instance, run, leaf, known, path, sizes, child, out): the loops of
  * kpolicy.schema.lite's items (a list) and _extra (a dict) for a value no deeper than
  * max_depth (lite._explain_children, which it stands in for: the same calls in the same
@@ -3345,6 +3486,10 @@ static PyMethodDef methods[] = {
      "format_step(data, instance, path, record, out) -> None"},
     {"children_step", (PyCFunction)(void (*)(void))children_step, METH_FASTCALL,
      "children_step(data, instance, path, record, out) -> None"},
+    {"fast_object", (PyCFunction)(void (*)(void))fast_object, METH_FASTCALL,
+     "fast_object(data, value) -> whether the value passes"},
+    {"fast_array", (PyCFunction)(void (*)(void))fast_array, METH_FASTCALL,
+     "fast_array(data, value) -> whether the value passes"},
     {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,
