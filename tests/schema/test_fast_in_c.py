@@ -145,7 +145,7 @@ def test_the_children_are_called_alike_and_their_exceptions_come_out() -> None:
             calls.append((name, value))
             if value == "boom":
                 raise ValueError(f"boom in {name}")
-            return value != "no"
+            return bool(value != "no")
 
         return check
 
