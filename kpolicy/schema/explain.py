@@ -477,10 +477,11 @@ def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) ->
     return message
 
 
-# an enum's values (a schema's list, by identity) → the list, what its message lists, and its
-# string values by their lower case (the first of each): what each error of that enum shares;
-# emptied when it grows past a bound
-_ENUMS: dict[int, tuple[object, str, dict[str, str]]] = {}
+# an enum's values (a schema's list, by identity) → the list, what its message lists, its
+# string values by their lower case (the first of each), and the messages made for its short
+# str values: what each error of that enum shares (a run's wrong values come again); emptied
+# when it grows past a bound, as each enum's messages are
+_ENUMS: dict[int, tuple[object, str, dict[str, str], dict[str, str]]] = {}
 
 
 def _enum_message(error: ValidationError) -> str:
@@ -495,10 +496,30 @@ def _enum_message(error: ValidationError) -> str:
         if len(_ENUMS) >= _MESSAGES_KEPT:
             _ENUMS.clear()
         # (the list is kept with its id, which no other list has while it lives)
-        kept = _ENUMS[id(values)] = (values, ", ".join(str(value) for value in allowed), folded)
-    message = f"{show(error.instance)} is not a supported value: " + kept[1]
-    if isinstance(error.instance, str):
-        meant = kept[2].get(error.instance.lower())
+        kept = _ENUMS[id(values)] = (
+            values,
+            ", ".join(str(value) for value in allowed),
+            folded,
+            {},
+        )
+    instance = error.instance
+    if instance.__class__ is not str or len(instance) > 64:
+        return _enum_message_of(instance, kept[1], kept[2])
+    messages = kept[3]
+    message = messages.get(instance)
+    if message is None:
+        if len(messages) >= _MESSAGES_KEPT:
+            messages.clear()
+        message = messages[instance] = _enum_message_of(instance, kept[1], kept[2])
+    return message
+
+
+def _enum_message_of(instance: object, listed: str, folded: dict[str, str]) -> str:
+    """The message of an enum error of ``instance``, with the values its enum lists and its
+    string values by their lower case."""
+    message = f"{show(instance)} is not a supported value: " + listed
+    if isinstance(instance, str):
+        meant = folded.get(instance.lower())
         if meant is not None:
             return message + f" (did you mean {show(meant)}?)"
     return message

@@ -544,7 +544,34 @@ def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
 def _declared_classes(declared: Any, among: str | None = None) -> frozenset[type] | None:
     """The exact classes of the values a node's ``type`` (a name or a list of names) passes;
     None where it is not one of the known names or a list of them, or (``among``) does not
-    name that type."""
+    name that type. Kept for a name or a list of names (a schema's nodes have a few types,
+    asked of each node as it is compiled)."""
+    cls = declared.__class__
+    key: tuple[object, str | None]
+    if cls is str:
+        key = (declared, among)
+    elif cls is list and set(map(type, declared)) <= _STR_ONLY:
+        key = (tuple(declared), among)  # (of str only: equal keys, equal lists of names)
+    else:
+        return _declared_classes_of(declared, among)
+    found = _DECLARED.get(key, _NOT_KEPT)
+    if found is _NOT_KEPT:
+        if len(_DECLARED) >= _DECLARED_KEPT:
+            _DECLARED.clear()
+        found = _DECLARED[key] = _declared_classes_of(declared, among)
+    return found  # type: ignore[return-value]
+
+
+# (a type name or a tuple of a list's items, the type asked among them) → _declared_classes's
+# answer; emptied when it grows past a bound (a custom schema may have many lists of types)
+_DECLARED: dict[tuple[object, str | None], object] = {}
+_DECLARED_KEPT = 1024
+_NOT_KEPT = object()
+_STR_ONLY = frozenset((str,))
+
+
+def _declared_classes_of(declared: Any, among: str | None) -> frozenset[type] | None:
+    """:func:`_declared_classes`, worked out."""
     names = [declared] if isinstance(declared, str) else declared
     if (
         not isinstance(names, list)

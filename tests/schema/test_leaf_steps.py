@@ -339,3 +339,73 @@ def test_children_are_explained_alike_in_c_and_in_python(max_depth: int) -> None
             _both_alike(in_c, in_python, value, sizes, frozenset({3}), 0)
             _both_alike(in_c, in_python, value, sizes, None, 2)
         assert "children_step" in _functions(memo)
+
+
+class _Name(str):
+    """A type name of another class: never one of the known names."""
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "string",
+        "object",
+        "nothing",
+        ["string", "null"],
+        ["object", "null"],
+        ["array"],
+        [],
+        [_Name("string")],
+        ["string", _Name("null")],
+        ["string", {"a": 1}],
+        ["string", 1],
+        ("string",),
+        None,
+        _Name("object"),
+    ],
+)
+def test_a_types_declared_classes_are_kept_as_worked_out(declared: Any) -> None:
+    """What a node's type passes is kept by its name or its names (of str only): the answer
+    worked out, asked again, and for a list of equal names of another class not confused
+    with it."""
+    for among in (None, "string", "object", "array"):
+        expected = lite._declared_classes_of(declared, among)
+        assert lite._declared_classes(declared, among) == expected
+        assert lite._declared_classes(declared, among) == expected
+    if isinstance(declared, list) and all(name.__class__ is str for name in declared):
+        assert (tuple(declared), None) in lite._DECLARED
+    lite._declared_classes(["string"], "string")
+    assert lite._declared_classes([_Name("string")], "string") is None
+
+
+def test_the_kept_declared_classes_stay_within_their_bound() -> None:
+    for number in range(lite._DECLARED_KEPT + 5):
+        assert lite._declared_classes([f"t{number}"]) is None
+    assert len(lite._DECLARED) <= lite._DECLARED_KEPT
+    assert lite._declared_classes(["string", "null"]) == frozenset((str, type(None)))
+
+
+def test_an_enum_errors_message_is_kept_for_its_short_strings() -> None:
+    """An enum error's message is made once for a short str value of that enum (the same
+    message after), never kept for another value, and the kept ones stay within a bound."""
+    from kpolicy.schema import explain as explained
+
+    values = ["Always", "Never", "IfNotPresent"]
+
+    def message(instance: Any) -> str:
+        return explained._enum_message(
+            lite.LiteError("enum", values, instance, {"enum": values}, ())
+        )
+
+    first = message("always")
+    assert first.endswith('(did you mean "Always"?)')
+    assert message("always") is first
+    assert message("x" * 70) == message("x" * 70)
+    assert message("x" * 70) is not message("x" * 70)
+    assert message(_Name("always")) == first
+    kept = explained._ENUMS[id(values)][3]
+    assert set(kept) == {"always"}
+    for number in range(explained._MESSAGES_KEPT + 3):
+        message(f"v{number}")
+    assert len(kept) <= explained._MESSAGES_KEPT
+    assert message("always") == first
