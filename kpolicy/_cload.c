@@ -1597,6 +1597,15 @@ any_type(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         else if (PyDict_CheckExact(instance) || PyList_CheckExact(instance)) {
             key = Py_NewRef(cls);
         }
+        else if (PyFloat_CheckExact(instance)) {
+            PyObject *shown = PyObject_Repr(instance); /* (float's own repr: no code runs) */
+            if (shown == NULL)
+                return NULL;
+            key = PyTuple_Pack(2, cls, shown);
+            Py_DECREF(shown);
+            if (key == NULL)
+                return NULL;
+        }
         if (key != NULL) {
             PyObject *typed = PyObject_GetAttr(out, any_type_names[0]);
             if (typed == NULL) {
@@ -1605,7 +1614,8 @@ any_type(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             }
             PyObject *found = NULL;
             if (typed != Py_None && PyList_GET_ITEM(owner, 0) == typed) {
-                /* (keys of a str, an int or a bool, a tuple of them, a class: no code runs) */
+                /* (keys of a str, a tuple of a class and an int, a bool or a str, a class:
+                 * no code runs) */
                 found = PyDict_GetItemWithError(kept, key);
                 if (found == NULL && PyErr_Occurred()) {
                     Py_DECREF(typed);

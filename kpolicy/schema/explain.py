@@ -139,6 +139,8 @@ def _type_problem(
         key = (cls, value)
     elif cls in _KEPT_BY_CLASS:
         key = cls
+    elif cls is float:
+        key = (cls, repr(value))  # (as lite keeps it: a message shows its repr)
     else:
         key = None
     kept = None
@@ -282,6 +284,8 @@ def _type_fields(error: Any) -> tuple[str, bool]:
             key = (types, cls, value)
         elif cls in _KEPT_BY_CLASS:
             key = (types, cls)
+        elif cls is float:
+            key = (types, cls, repr(value))
     if key is not None:
         try:
             found = _TYPE_FIELDS.get(key)
@@ -440,6 +444,9 @@ def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]
         key = (expected, cls, value)
     elif cls in _KEPT_BY_CLASS:
         key = (expected, cls)
+    elif cls is float:
+        # (by its repr, which the message shows: 0.0 and -0.0 are equal, and shown apart)
+        key = (expected, cls, repr(value))
     else:
         return _made_type_message(value, expected)
     message = _MESSAGES.get(key)

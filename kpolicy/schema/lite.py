@@ -881,8 +881,8 @@ def _properties_met(
 
 
 # the values whose type problem a type node keeps (as kpolicy.schema.explain keeps their
-# messages, by these same sets), by value and by class (a float is not: 0.0 and -0.0 are
-# equal, and shown apart), and how many it keeps
+# messages, by these same sets), by value and by class (a float by its repr: 0.0 and -0.0 are
+# equal, and shown apart, and a message shows a float as its repr), and how many it keeps
 _KEPT_BY_VALUE = frozenset((int, bool, type(None)))
 _KEPT_BY_CLASS = frozenset((dict, list))
 _TYPED_KEPT = 1024
@@ -1195,6 +1195,8 @@ def _step(
                     key = (cls, instance)
                 elif cls in _KEPT_BY_CLASS:
                     key = cls
+                elif cls is float:
+                    key = (cls, repr(instance))
                 else:
                     key = None
                 if key is not None and owner[0] is typed:

@@ -506,9 +506,10 @@ TYPE_NAMES = st.sampled_from(["string", "integer", "number", "boolean", "object"
     ),
 )
 def test_a_type_errors_message_kept_is_the_one_made(types: Any, value: Any) -> None:
-    """The message of a type error on a short string, an int, a bool, null, a mapping or a
-    list is kept per expected types and value (its class for a mapping or a list): the message
-    kept (asked twice) is the one made for that value, and others are made."""
+    """The message of a type error on a short string, an int, a bool, null, a float, a
+    mapping or a list is kept per expected types and value (its repr for a float, its class for
+    a mapping or a list): the message kept (asked twice) is the one made for that value, and
+    others are made."""
     from kpolicy.schema import explain as explained
     from kpolicy.schema.lite import LiteError
 
@@ -522,6 +523,7 @@ def test_a_type_errors_message_kept_is_the_one_made(types: Any, value: Any) -> N
         int,
         bool,
         type(None),
+        float,
         dict,
         list,
     )
@@ -563,6 +565,7 @@ def test_a_type_errors_fields_looked_up_in_problem_fields_are_the_ones_made(
     kept = (value.__class__ is str and len(value) <= 64) or value.__class__ in (
         int,
         bool,
+        float,
         dict,
         list,
     )

@@ -230,20 +230,22 @@ def test_the_type_steps_kept_problems_are_the_python_steps(
         asked.append(value)
         return ("schema-type-mismatch", path, "value", f"m {value!r}", None, False, record)
 
-    document = {"a": 1, "b": 1, "c": True, "d": 1, "e": 2.5, "f": [], "g": []}
+    document = {"a": 1, "b": 1, "c": True, "d": 1, "e": 2.5, "f": [], "g": [], "h": -0.0, "i": 0.0}
     found = in_c(document, None, None, -1, maker)
-    assert asked == [1, True, 2.5, []]  # 1 and a list kept; a float never
-    assert [problem[1] for problem in found] == [(name,) for name in "abcdefg"]
+    # 1, a list and a float (by its repr: 0.0 and -0.0 apart) kept
+    assert [repr(value) for value in asked] == ["1", "True", "2.5", "[]", "-0.0", "0.0"]
+    assert [problem[1] for problem in found] == [(name,) for name in "abcdefghi"]
+    assert found[7][3] == "m -0.0" and found[8][3] == "m 0.0"
     asked.clear()
     assert in_python(document, None, None, -1, maker) == found
     asked.clear()
     assert in_c(document, None, None, -1, maker) == found
-    assert asked == [2.5]
+    assert asked == []
     # another maker: its own problems, made again
     assert explained_fields(in_c, document) == explained_fields(in_python, document)
     asked.clear()
     assert in_c(document, None, None, -1, maker) == found
-    assert asked == [1, True, 2.5, []]
+    assert [repr(value) for value in asked] == ["1", "True", "2.5", "[]", "-0.0", "0.0"]
 
 
 def test_documents_explained_alike_with_either_steps() -> None:
