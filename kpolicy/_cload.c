@@ -1545,7 +1545,9 @@ format_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
  * owner, found_class, general): the type's exact classes, the loader's classes that fail it,
  * the Python step's kept problems and the holder of their maker, the class of out
  * (lite._Found), and the Python step itself, which every other case is handed to with the
- * same arguments (an error, a problem not kept yet, a class of another kind). */
+ * same arguments (an error, a problem not kept yet, a class of another kind). A float where
+ * integers (and not numbers) belong, which is neither exact nor failing, passes when it is
+ * integral and fails otherwise, as the Python step's _is_type tells. */
 static PyObject *any_type_names[2]; /* "typed", "value" */
 
 static PyObject *
@@ -1582,6 +1584,14 @@ any_type(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         int failing = PySet_Contains(fails, cls);
         if (failing < 0)
             return NULL;
+        if (!failing && PyFloat_CheckExact(instance)) {
+            /* a float that is neither exact nor failing: a node of integers (not numbers),
+             * whose _is_type passes an integral float (float.is_integer) and fails any other */
+            double number = PyFloat_AS_DOUBLE(instance);
+            if (isfinite(number) && floor(number) == number)
+                Py_RETURN_NONE;
+            failing = 1;
+        }
         PyObject *key = NULL; /* as the Python step keys a value's problem */
         if (!failing) {
             /* (neither exact nor failing: the Python step tells) */

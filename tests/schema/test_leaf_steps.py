@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import pytest
@@ -123,6 +124,10 @@ VALUES: list[Any] = [
     1.0,
     2.5,
     -0.0,
+    0.0,
+    1e300,
+    float("inf"),
+    float("nan"),
     None,
     {},
     {"a": 1},
@@ -411,3 +416,35 @@ def test_an_enum_errors_message_is_kept_for_its_short_strings() -> None:
         message(f"v{number}")
     assert len(kept) <= explained._MESSAGES_KEPT
     assert message("always") == first
+
+
+def test_a_float_where_integers_belong_is_told_in_c() -> None:
+    """A float at a node of integers (not numbers) passes when integral and fails otherwise,
+    told by the C step itself (the Python step is not asked), with its problem kept by its
+    repr: the problems of the Python step."""
+    _built()
+    schema = {"type": ["integer", "null"]}
+    memo: dict[int, Any] = {}
+    lite.compile_explainer(schema, FORMATS, EXPLAIN_DEPTH, memo)(None)
+    step = memo[id(schema)].run
+    assert step.func.__name__ == "any_type"
+    asked: list[Any] = []
+    data = step.args[0]
+
+    def general(instance: Any, path: Any, record: int, out: Any) -> None:
+        asked.append(instance)
+        data[5](instance, path, record, out)
+
+    counted = partial(step.func, (*data[:5], general))
+    with _python_steps():
+        in_python = lite.compile_explainer(schema, FORMATS, EXPLAIN_DEPTH, {})
+
+    def made(raw: Any, value: Any, path: Any, record: int) -> tuple[Any, ...]:
+        return ("schema-type-mismatch", path, "value", f"m {value!r}", None, False, record)
+
+    for value in (2.0, -0.0, 1e300, 2.5, float("inf"), 2.5, -2.5, 3):
+        out = lite._Found(None, None, made)
+        counted(value, (), -1, out)
+        assert out == in_python(value, None, None, -1, made), value
+    # integral floats and ints pass in C; 2.5 is made once (then kept), inf and -2.5 made
+    assert [repr(value) for value in asked] == ["2.5", "inf", "-2.5"]
