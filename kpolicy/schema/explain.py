@@ -487,11 +487,14 @@ def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) ->
 # an enum's values (a schema's list, by identity) → the list, what its message lists, its
 # string values by their lower case (the first of each), and the messages made for its short
 # str values: what each error of that enum shares (a run's wrong values come again); emptied
-# when it grows past a bound, as each enum's messages are
+# when it grows past a bound, or when the messages of all of them do (_enum_messages: a
+# language server lives long)
 _ENUMS: dict[int, tuple[object, str, dict[str, str], dict[str, str]]] = {}
+_enum_messages = 0  # the messages kept in _ENUMS
 
 
 def _enum_message(error: ValidationError) -> str:
+    global _enum_messages
     values = error.validator_value
     kept = _ENUMS.get(id(values))
     if kept is None or kept[0] is not values:
@@ -502,6 +505,7 @@ def _enum_message(error: ValidationError) -> str:
                 folded.setdefault(value.lower(), value)
         if len(_ENUMS) >= _MESSAGES_KEPT:
             _ENUMS.clear()
+            _enum_messages = 0
         # (the list is kept with its id, which no other list has while it lives)
         kept = _ENUMS[id(values)] = (
             values,
@@ -515,9 +519,13 @@ def _enum_message(error: ValidationError) -> str:
     messages = kept[3]
     message = messages.get(instance)
     if message is None:
-        if len(messages) >= _MESSAGES_KEPT:
-            messages.clear()
-        message = messages[instance] = _enum_message_of(instance, kept[1], kept[2])
+        message = _enum_message_of(instance, kept[1], kept[2])
+        if _enum_messages >= _MESSAGES_KEPT:
+            for each in _ENUMS.values():
+                each[3].clear()
+            _enum_messages = 0
+        messages[instance] = message
+        _enum_messages += 1
     return message
 
 

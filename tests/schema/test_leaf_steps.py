@@ -416,6 +416,14 @@ def test_an_enum_errors_message_is_kept_for_its_short_strings() -> None:
         message(f"v{number}")
     assert len(kept) <= explained._MESSAGES_KEPT
     assert message("always") == first
+    # the messages of all enums within the bound too (a language server lives long)
+    others = [[f"e{number}", "x"] for number in range(8)]
+    for each in others:
+        for number in range(explained._MESSAGES_KEPT // 4):
+            explained._enum_message(lite.LiteError("enum", each, f"w{number}", {}, ()))
+    assert sum(len(kept[3]) for kept in explained._ENUMS.values()) <= explained._MESSAGES_KEPT
+    assert explained._enum_messages <= explained._MESSAGES_KEPT
+    assert message("always") == first
 
 
 def test_a_float_where_integers_belong_is_told_in_c() -> None:
