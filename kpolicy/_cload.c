@@ -23,9 +23,12 @@
  * finding or folder, each standing in for Python code that stays the fallback (without the
  * extension, or with KPOLICY_PURE_PYTHON) and that the tests hold it to: present_of and
  * explain_present (lite._present_of, _explain_present), explain_children
- * (lite._explain_children), closed_node (lite._closed_node), span_of and path_walk
- * (PositionTable.span_of, _walk), new_record (a record's open twin, kpolicy.records.slot_maker),
- * schema_diagnostics (the loop of kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
+ * (lite._explain_children), closed_node (lite._closed_node), any_type, format_step,
+ * typed_one and string_enum (lite's steps of those names: format_ for format_step),
+ * children_step (the usual case of lite's items and typed_map), fast_object and fast_array
+ * (kpolicy.schema.fast's _fast_object and _fast_array checks), span_of
+ * and path_walk (PositionTable.span_of, _walk), new_record (a record's open twin,
+ * kpolicy.records.slot_maker), schema_diagnostics (the loop of kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
  * (kpolicy.lint.run._findings_by_slots), json_lines (the loop of
  * kpolicy.report.json_report._Lines), sort_key (kpolicy.model.SORT_KEY), list_folder (a folder
  * of kpolicy.discover._walk) and stamp_folder (a folder of kpolicy.cache._tree_stamp).
@@ -1255,6 +1258,22 @@ closed_error(PyObject *out, PyObject *globals, PyObject *validator, PyObject *va
     return 0;
 }
 
+/* closed_names made (the steps below that make errors use them too) */
+static int
+closed_names_ready(void)
+{
+    if (closed_names[5] == NULL) {
+        static const char *names[6] = {"required",  "additionalProperties", "irregular",
+                                       "sizes",     "explain_present",      "LiteError"};
+        for (int i = 0; i < 6; i++) {
+            if (closed_names[i] == NULL &&
+                (closed_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 closed_node(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1273,15 +1292,8 @@ closed_node(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "closed_node: the module's globals");
         return NULL;
     }
-    if (closed_names[5] == NULL) {
-        static const char *names[6] = {"required",  "additionalProperties", "irregular",
-                                       "sizes",     "explain_present",      "LiteError"};
-        for (int i = 0; i < 6; i++) {
-            if (closed_names[i] == NULL &&
-                (closed_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
-                return NULL;
-        }
-    }
+    if (closed_names_ready() < 0)
+        return NULL;
     if (!PyDict_CheckExact(instance)) {
         /* (for step in steps: step(instance, path, record, out)) */
         PyObject *each = PyObject_GetIter(steps);
@@ -1401,6 +1413,470 @@ done:
     Py_XDECREF(sizes);
     Py_XDECREF(child);
     Py_XDECREF(shallow);
+    return result;
+}
+
+/* (for step in steps: step(instance, path, record, out)), as the Python steps run them */
+static PyObject *
+run_each_step(PyObject *steps, PyObject *instance, PyObject *path, PyObject *record,
+              PyObject *out)
+{
+    PyObject *each = PyObject_GetIter(steps);
+    if (each == NULL)
+        return NULL;
+    PyObject *step;
+    while ((step = PyIter_Next(each)) != NULL) {
+        PyObject *call[4] = {instance, path, record, out};
+        PyObject *done = PyObject_Vectorcall(step, call, 4, NULL);
+        Py_DECREF(step);
+        if (done == NULL) {
+            Py_DECREF(each);
+            return NULL;
+        }
+        Py_DECREF(done);
+    }
+    Py_DECREF(each);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* typed_one(data, instance, path, record, out): kpolicy.schema.lite._typed_steps's step of a
+ * node of a type and one other keyword (typed_one), made there as partial(typed_one, data)
+ * where the extension is built: a value of one of the type's exact classes goes through the
+ * other keyword's step only, any other through every step, in their order. data is (classes,
+ * only, steps). */
+static PyObject *
+typed_one(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 3 ||
+        !PyAnySet_Check(PyTuple_GET_ITEM(args[0], 0))) {
+        PyErr_SetString(PyExc_TypeError, "typed_one takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0];
+    /* (a class's hash and equality are its identity's: no code of the value runs) */
+    int exact = PySet_Contains(PyTuple_GET_ITEM(data, 0), (PyObject *)Py_TYPE(args[1]));
+    if (exact < 0)
+        return NULL;
+    if (exact)
+        return PyObject_Vectorcall(PyTuple_GET_ITEM(data, 1), args + 1, 4, NULL);
+    return run_each_step(PyTuple_GET_ITEM(data, 2), args[1], args[2], args[3], args[4]);
+}
+
+/* string_enum(data, instance, path, record, out): kpolicy.schema.lite._typed_leaf's step of
+ * a node of a string type and an enum (string_enum), made there as partial(string_enum, data)
+ * where the extension is built: a str not among the enum's strings is an "enum" error (the
+ * module's LiteError("enum", allowed, instance, schema, path, None, record), appended to
+ * out), one among them none; any other value goes through every step, in their order. data
+ * is (strings, allowed, schema, steps, the globals of kpolicy.schema.lite). */
+static PyObject *enum_name = NULL;
+
+static PyObject *
+string_enum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 5 ||
+        !PyAnySet_Check(PyTuple_GET_ITEM(args[0], 0)) ||
+        !PyDict_Check(PyTuple_GET_ITEM(args[0], 4))) {
+        PyErr_SetString(PyExc_TypeError, "string_enum takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0], *instance = args[1];
+    if (!PyUnicode_CheckExact(instance))
+        return run_each_step(PyTuple_GET_ITEM(data, 3), instance, args[2], args[3], args[4]);
+    /* (a str's hash and equality run no code) */
+    int allowed = PySet_Contains(PyTuple_GET_ITEM(data, 0), instance);
+    if (allowed < 0)
+        return NULL;
+    if (allowed)
+        Py_RETURN_NONE;
+    if (enum_name == NULL && (enum_name = PyUnicode_InternFromString("enum")) == NULL)
+        return NULL;
+    if (closed_names_ready() < 0)
+        return NULL;
+    if (closed_error(args[4], PyTuple_GET_ITEM(data, 4), enum_name, PyTuple_GET_ITEM(data, 1),
+                     instance, PyTuple_GET_ITEM(data, 2), args[2], args[3]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* format_step(data, instance, path, record, out): kpolicy.schema.lite._step's step of a
+ * format (format_), made there as partial(format_step, data) where the extension is built:
+ * a value the format's check answers anything but None for is a "format" error (the module's
+ * LiteError("format", name, instance, schema, path, None, record), appended to out). data is
+ * (check, name, schema, the globals of kpolicy.schema.lite). */
+static PyObject *format_name = NULL;
+
+static PyObject *
+format_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 4 ||
+        !PyDict_Check(PyTuple_GET_ITEM(args[0], 3))) {
+        PyErr_SetString(PyExc_TypeError, "format_step takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0], *instance = args[1];
+    PyObject *result = PyObject_CallOneArg(PyTuple_GET_ITEM(data, 0), instance);
+    if (result == NULL)
+        return NULL;
+    int passes = result == Py_None;
+    Py_DECREF(result);
+    if (passes)
+        Py_RETURN_NONE;
+    if (format_name == NULL && (format_name = PyUnicode_InternFromString("format")) == NULL)
+        return NULL;
+    if (closed_names_ready() < 0)
+        return NULL;
+    if (closed_error(args[4], PyTuple_GET_ITEM(data, 3), format_name, PyTuple_GET_ITEM(data, 1),
+                     instance, PyTuple_GET_ITEM(data, 2), args[2], args[3]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* any_type(data, instance, path, record, out): kpolicy.schema.lite's step of a node's type
+ * (_step's any_type), made there as partial(any_type, data) where the extension is built, for
+ * the two cases of nearly every call: a value of one of the type's exact classes (no error),
+ * and a value of a class the loader makes that fails the type and whose problem the step has
+ * kept for the problem maker it was made by (out.typed): that problem with the value's path
+ * and record, appended to out as the Python step appends it. data is (exact, fails, kept,
+ * owner, found_class, general): the type's exact classes, the loader's classes that fail it,
+ * the Python step's kept problems and the holder of their maker, the class of out
+ * (lite._Found), and the Python step itself, which every other case is handed to with the
+ * same arguments (an error, a problem not kept yet, a class of another kind). A float where
+ * integers (and not numbers) belong, which is neither exact nor failing, passes when it is
+ * integral and fails otherwise, as the Python step's _is_type tells. */
+static PyObject *any_type_names[2]; /* "typed", "value" */
+
+static PyObject *
+any_type(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 6) {
+        PyErr_SetString(PyExc_TypeError, "any_type takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0], *instance = args[1], *path = args[2], *record = args[3];
+    PyObject *out = args[4];
+    PyObject *exact = PyTuple_GET_ITEM(data, 0), *fails = PyTuple_GET_ITEM(data, 1);
+    PyObject *kept = PyTuple_GET_ITEM(data, 2), *owner = PyTuple_GET_ITEM(data, 3);
+    PyObject *found_class = PyTuple_GET_ITEM(data, 4), *general = PyTuple_GET_ITEM(data, 5);
+    if (!PyFrozenSet_CheckExact(exact) || !PyFrozenSet_CheckExact(fails) ||
+        !PyDict_CheckExact(kept) || !PyList_CheckExact(owner) || PyList_GET_SIZE(owner) != 1) {
+        PyErr_SetString(PyExc_TypeError, "any_type: its data");
+        return NULL;
+    }
+    if (any_type_names[1] == NULL) {
+        if ((any_type_names[0] = PyUnicode_InternFromString("typed")) == NULL ||
+            (any_type_names[1] = PyUnicode_InternFromString("value")) == NULL)
+            return NULL;
+    }
+    PyObject *cls = (PyObject *)Py_TYPE(instance);
+    /* (a class's hash and equality are its identity's: no code of the value runs) */
+    int passes = PySet_Contains(exact, cls);
+    if (passes < 0)
+        return NULL;
+    if (passes)
+        Py_RETURN_NONE;
+    if (instance != Py_None && (PyObject *)Py_TYPE(out) == found_class) {
+        int failing = PySet_Contains(fails, cls);
+        if (failing < 0)
+            return NULL;
+        if (!failing && PyFloat_CheckExact(instance)) {
+            /* a float that is neither exact nor failing: a node of integers (not numbers),
+             * whose _is_type passes an integral float (float.is_integer) and fails any other */
+            double number = PyFloat_AS_DOUBLE(instance);
+            if (isfinite(number) && floor(number) == number)
+                Py_RETURN_NONE;
+            failing = 1;
+        }
+        PyObject *key = NULL; /* as the Python step keys a value's problem */
+        if (!failing) {
+            /* (neither exact nor failing: the Python step tells) */
+        }
+        else if (PyUnicode_CheckExact(instance)) {
+            if (PyUnicode_GET_LENGTH(instance) <= 64)
+                key = Py_NewRef(instance);
+        }
+        else if (PyLong_CheckExact(instance) || PyBool_Check(instance)) {
+            if ((key = PyTuple_Pack(2, cls, instance)) == NULL)
+                return NULL;
+        }
+        else if (PyDict_CheckExact(instance) || PyList_CheckExact(instance)) {
+            key = Py_NewRef(cls);
+        }
+        else if (PyFloat_CheckExact(instance)) {
+            PyObject *shown = PyObject_Repr(instance); /* (float's own repr: no code runs) */
+            if (shown == NULL)
+                return NULL;
+            key = PyTuple_Pack(2, cls, shown);
+            Py_DECREF(shown);
+            if (key == NULL)
+                return NULL;
+        }
+        if (key != NULL) {
+            PyObject *typed = PyObject_GetAttr(out, any_type_names[0]);
+            if (typed == NULL) {
+                Py_DECREF(key);
+                return NULL;
+            }
+            PyObject *found = NULL;
+            if (typed != Py_None && PyList_GET_ITEM(owner, 0) == typed) {
+                /* (keys of a str, a tuple of a class and an int, a bool or a str, a class:
+                 * no code runs) */
+                found = PyDict_GetItemWithError(kept, key);
+                if (found == NULL && PyErr_Occurred()) {
+                    Py_DECREF(typed);
+                    Py_DECREF(key);
+                    return NULL;
+                }
+            }
+            Py_DECREF(typed);
+            Py_DECREF(key);
+            if (found != NULL && PyTuple_CheckExact(found) && PyTuple_GET_SIZE(found) == 3) {
+                PyObject *problem = PyTuple_Pack(
+                    7, PyTuple_GET_ITEM(found, 0), path, any_type_names[1],
+                    PyTuple_GET_ITEM(found, 1), Py_None, PyTuple_GET_ITEM(found, 2), record);
+                if (problem == NULL)
+                    return NULL;
+                int appended = PyList_Append(out, problem);
+                Py_DECREF(problem);
+                if (appended < 0)
+                    return NULL;
+                Py_RETURN_NONE;
+            }
+        }
+    }
+    PyObject *call[4] = {instance, path, record, out};
+    return PyObject_Vectorcall(general, call, 4, NULL);
+}
+
+/* children_step(data, instance, path, record, out): the usual case of kpolicy.schema.lite's
+ * steps of a list's items (items) and of a map's other keys (typed_map), made there as
+ * partial(children_step, data) where the extension is built: a value of the step's class
+ * exactly (a list, a dict), no deeper than max_depth, has its children explained by the
+ * module's explain_children(instance, sub.run, leaf, known, path, sizes, child, out), with
+ * the first child's record as the Python step finds it (-1, and no sizes, for a record not
+ * known or irregular; else record + 1 and out.sizes). data is (cls, sub, leaf, known,
+ * max_depth, general, the globals of kpolicy.schema.lite); any other value is handed to
+ * general, the Python step, with the same arguments. */
+static PyObject *children_names[4]; /* "irregular", "sizes", "run", "explain_children" */
+
+static PyObject *
+children_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 5 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 7 ||
+        !PyDict_Check(PyTuple_GET_ITEM(args[0], 6))) {
+        PyErr_SetString(PyExc_TypeError, "children_step takes its data and 4 arguments");
+        return NULL;
+    }
+    PyObject *data = args[0], *instance = args[1], *path = args[2], *record = args[3];
+    PyObject *out = args[4];
+    if (children_names[3] == NULL) {
+        static const char *names[4] = {"irregular", "sizes", "run", "explain_children"};
+        for (int i = 0; i < 4; i++) {
+            if (children_names[i] == NULL &&
+                (children_names[i] = PyUnicode_InternFromString(names[i])) == NULL)
+                return NULL;
+        }
+    }
+    PyObject *general = PyTuple_GET_ITEM(data, 5);
+    int usual = (PyObject *)Py_TYPE(instance) == PyTuple_GET_ITEM(data, 0) &&
+                PyTuple_CheckExact(path) && PyLong_CheckExact(record);
+    if (usual) {
+        Py_ssize_t max_depth = PyLong_AsSsize_t(PyTuple_GET_ITEM(data, 4));
+        if (max_depth == -1 && PyErr_Occurred())
+            return NULL;
+        usual = PyTuple_GET_SIZE(path) < max_depth;
+    }
+    if (!usual)
+        return PyObject_Vectorcall(general, args + 1, 4, NULL);
+    Py_INCREF(instance); /* (held while calls run) */
+    PyObject *irregular = NULL, *sizes = NULL, *child = NULL, *run = NULL, *result = NULL;
+    irregular = PyObject_GetAttr(out, children_names[0]);
+    if (irregular == NULL)
+        goto done;
+    /* record < 0 or (irregular is not None and record in irregular) */
+    Py_ssize_t at = PyLong_AsSsize_t(record);
+    if (at == -1 && PyErr_Occurred())
+        goto done;
+    int outside = at < 0;
+    if (!outside && irregular != Py_None) {
+        outside = PySequence_Contains(irregular, record);
+        if (outside < 0)
+            goto done;
+    }
+    if (outside) {
+        sizes = Py_NewRef(Py_None);
+        child = PyLong_FromLong(-1);
+    }
+    else {
+        sizes = PyObject_GetAttr(out, children_names[1]);
+        if (sizes == NULL)
+            goto done;
+        child = PyLong_FromSsize_t(at + 1);
+    }
+    if (child == NULL)
+        goto done;
+    run = PyObject_GetAttr(PyTuple_GET_ITEM(data, 1), children_names[2]);
+    if (run == NULL)
+        goto done;
+    PyObject *explain = closed_global(PyTuple_GET_ITEM(data, 6), children_names[3]);
+    if (explain == NULL)
+        goto done;
+    PyObject *call[8] = {instance, run, PyTuple_GET_ITEM(data, 2), PyTuple_GET_ITEM(data, 3),
+                         path, sizes, child, out};
+    result = PyObject_Vectorcall(explain, call, 8, NULL);
+    Py_DECREF(explain);
+done:
+    Py_DECREF(instance);
+    Py_XDECREF(irregular);
+    Py_XDECREF(sizes);
+    Py_XDECREF(child);
+    Py_XDECREF(run);
+    return result;
+}
+
+/* fast_object(data, value) and fast_array(data, value): kpolicy.schema.fast's checks of an
+ * object node (_fast_object) and of an array node (_fast_array), made there as
+ * partial(function, data) where the extension is built: the same answer (True or False), the
+ * same calls of the children's checks in the same order, the same exceptions. data is
+ * (required, properties, children, nullable, scalar_classes) for an object node: the names it
+ * requires, its properties' checks by name, [the check of additionalProperties, of items]
+ * (each None, or installed when first reached), whether null passes, and fast's
+ * _SCALAR_CLASSES (a check of scalar types only → the exact classes it passes without a
+ * call); (children, nullable, scalar_classes) for an array node. */
+
+/* whether item passes sub: without a call when sub is a check of scalar types that passes the
+ * item's class exactly; -1 on an error */
+static int
+fast_passes(PyObject *sub, PyObject *item, PyObject *scalar_classes)
+{
+    PyObject *exact = PyDict_GetItemWithError(scalar_classes, sub); /* (by identity) */
+    if (exact != NULL) {
+        int found = PySet_Contains(exact, (PyObject *)Py_TYPE(item));
+        if (found != 0)
+            return found;
+    }
+    else if (PyErr_Occurred())
+        return -1;
+    PyObject *answer = PyObject_CallOneArg(sub, item);
+    if (answer == NULL)
+        return -1;
+    int passes = PyObject_IsTrue(answer);
+    Py_DECREF(answer);
+    return passes;
+}
+
+/* (nullable and value is None) */
+static PyObject *
+fast_null(PyObject *nullable, PyObject *value)
+{
+    int allows = PyObject_IsTrue(nullable);
+    if (allows < 0)
+        return NULL;
+    return Py_NewRef(allows && value == Py_None ? Py_True : Py_False);
+}
+
+static PyObject *
+fast_object(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 5 ||
+        !PyTuple_CheckExact(PyTuple_GET_ITEM(args[0], 0)) ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(args[0], 1)) ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(args[0], 2)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(args[0], 2)) != 2 ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(args[0], 4))) {
+        PyErr_SetString(PyExc_TypeError, "fast_object takes its data and a value");
+        return NULL;
+    }
+    PyObject *data = args[0], *value = args[1];
+    PyObject *required = PyTuple_GET_ITEM(data, 0), *properties = PyTuple_GET_ITEM(data, 1);
+    PyObject *children = PyTuple_GET_ITEM(data, 2), *scalar_classes = PyTuple_GET_ITEM(data, 4);
+    if (!PyDict_CheckExact(value))
+        return fast_null(PyTuple_GET_ITEM(data, 3), value);
+    Py_INCREF(value); /* (held while checks run) */
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(required); i++) {
+        int present = PyDict_Contains(value, PyTuple_GET_ITEM(required, i));
+        if (present < 0)
+            goto done;
+        if (!present) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    Py_ssize_t position = 0;
+    PyObject *name, *item;
+    while (PyDict_Next(value, &position, &name, &item)) {
+        if (!PyUnicode_CheckExact(name)) {
+            result = Py_NewRef(Py_False); /* as_json would turn it into a string first */
+            goto done;
+        }
+        Py_INCREF(name);
+        Py_INCREF(item);
+        PyObject *sub = PyDict_GetItemWithError(properties, name); /* (a str's lookup) */
+        int passes = 1;
+        if (sub == NULL && PyErr_Occurred())
+            passes = -1;
+        else if (sub == NULL || sub == Py_None)
+            sub = PyList_GET_ITEM(children, 0);
+        if (passes == 1 && sub != NULL && sub != Py_None) {
+            Py_INCREF(sub);
+            passes = fast_passes(sub, item, scalar_classes);
+            Py_DECREF(sub);
+        }
+        Py_DECREF(name);
+        Py_DECREF(item);
+        if (passes < 0)
+            goto done;
+        if (!passes) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_True);
+done:
+    Py_DECREF(value);
+    return result;
+}
+
+static PyObject *
+fast_array(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != 3 ||
+        !PyList_CheckExact(PyTuple_GET_ITEM(args[0], 0)) ||
+        PyList_GET_SIZE(PyTuple_GET_ITEM(args[0], 0)) != 2 ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(args[0], 2))) {
+        PyErr_SetString(PyExc_TypeError, "fast_array takes its data and a value");
+        return NULL;
+    }
+    PyObject *data = args[0], *value = args[1];
+    if (!PyList_CheckExact(value))
+        return fast_null(PyTuple_GET_ITEM(data, 1), value);
+    PyObject *items = Py_NewRef(PyList_GET_ITEM(PyTuple_GET_ITEM(data, 0), 1));
+    Py_INCREF(value); /* (held while checks run) */
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(value); i++) {
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(value, i));
+        int passes = fast_passes(items, item, PyTuple_GET_ITEM(data, 2));
+        Py_DECREF(item);
+        if (passes < 0)
+            goto done;
+        if (!passes) {
+            result = Py_NewRef(Py_False);
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_True);
+done:
+    Py_DECREF(value);
+    Py_DECREF(items);
     return result;
 }
 
@@ -3020,6 +3496,20 @@ static PyMethodDef methods[] = {
      "explain_children(instance, run, leaf, known, path, sizes, child, out) -> None"},
     {"closed_node", (PyCFunction)(void (*)(void))closed_node, METH_FASTCALL,
      "closed_node(data, instance, path, record, out) -> None"},
+    {"any_type", (PyCFunction)(void (*)(void))any_type, METH_FASTCALL,
+     "any_type(data, instance, path, record, out) -> None"},
+    {"typed_one", (PyCFunction)(void (*)(void))typed_one, METH_FASTCALL,
+     "typed_one(data, instance, path, record, out) -> None"},
+    {"string_enum", (PyCFunction)(void (*)(void))string_enum, METH_FASTCALL,
+     "string_enum(data, instance, path, record, out) -> None"},
+    {"format_step", (PyCFunction)(void (*)(void))format_step, METH_FASTCALL,
+     "format_step(data, instance, path, record, out) -> None"},
+    {"children_step", (PyCFunction)(void (*)(void))children_step, METH_FASTCALL,
+     "children_step(data, instance, path, record, out) -> None"},
+    {"fast_object", (PyCFunction)(void (*)(void))fast_object, METH_FASTCALL,
+     "fast_object(data, value) -> whether the value passes"},
+    {"fast_array", (PyCFunction)(void (*)(void))fast_array, METH_FASTCALL,
+     "fast_array(data, value) -> whether the value passes"},
     {"explain_present", (PyCFunction)(void (*)(void))explain_present, METH_FASTCALL,
      "explain_present(instance, subs, sub_of, shallow, sizes, child, path, out) -> unknown"},
     {"new_record", (PyCFunction)(void (*)(void))new_record, METH_FASTCALL,

@@ -139,6 +139,8 @@ def _type_problem(
         key = (cls, value)
     elif cls in _KEPT_BY_CLASS:
         key = cls
+    elif cls is float:
+        key = (cls, repr(value))  # (as lite keeps it: a message shows its repr)
     else:
         key = None
     kept = None
@@ -282,6 +284,8 @@ def _type_fields(error: Any) -> tuple[str, bool]:
             key = (types, cls, value)
         elif cls in _KEPT_BY_CLASS:
             key = (types, cls)
+        elif cls is float:
+            key = (types, cls, repr(value))
     if key is not None:
         try:
             found = _TYPE_FIELDS.get(key)
@@ -440,6 +444,9 @@ def _type_message(error: ValidationError, expected: tuple[str, bool, bool, bool]
         key = (expected, cls, value)
     elif cls in _KEPT_BY_CLASS:
         key = (expected, cls)
+    elif cls is float:
+        # (by its repr, which the message shows: 0.0 and -0.0 are equal, and shown apart)
+        key = (expected, cls, repr(value))
     else:
         return _made_type_message(value, expected)
     message = _MESSAGES.get(key)
@@ -477,13 +484,17 @@ def _made_type_message(value: object, expected: tuple[str, bool, bool, bool]) ->
     return message
 
 
-# an enum's values (a schema's list, by identity) → the list, what its message lists, and its
-# string values by their lower case (the first of each): what each error of that enum shares;
-# emptied when it grows past a bound
-_ENUMS: dict[int, tuple[object, str, dict[str, str]]] = {}
+# an enum's values (a schema's list, by identity) → the list, what its message lists, its
+# string values by their lower case (the first of each), and the messages made for its short
+# str values: what each error of that enum shares (a run's wrong values come again); emptied
+# when it grows past a bound, or when the messages of all of them do (_enum_messages: a
+# language server lives long)
+_ENUMS: dict[int, tuple[object, str, dict[str, str], dict[str, str]]] = {}
+_enum_messages = 0  # the messages kept in _ENUMS
 
 
 def _enum_message(error: ValidationError) -> str:
+    global _enum_messages
     values = error.validator_value
     kept = _ENUMS.get(id(values))
     if kept is None or kept[0] is not values:
@@ -494,11 +505,36 @@ def _enum_message(error: ValidationError) -> str:
                 folded.setdefault(value.lower(), value)
         if len(_ENUMS) >= _MESSAGES_KEPT:
             _ENUMS.clear()
+            _enum_messages = 0
         # (the list is kept with its id, which no other list has while it lives)
-        kept = _ENUMS[id(values)] = (values, ", ".join(str(value) for value in allowed), folded)
-    message = f"{show(error.instance)} is not a supported value: " + kept[1]
-    if isinstance(error.instance, str):
-        meant = kept[2].get(error.instance.lower())
+        kept = _ENUMS[id(values)] = (
+            values,
+            ", ".join(str(value) for value in allowed),
+            folded,
+            {},
+        )
+    instance = error.instance
+    if instance.__class__ is not str or len(instance) > 64:
+        return _enum_message_of(instance, kept[1], kept[2])
+    messages = kept[3]
+    message = messages.get(instance)
+    if message is None:
+        message = _enum_message_of(instance, kept[1], kept[2])
+        if _enum_messages >= _MESSAGES_KEPT:
+            for each in _ENUMS.values():
+                each[3].clear()
+            _enum_messages = 0
+        messages[instance] = message
+        _enum_messages += 1
+    return message
+
+
+def _enum_message_of(instance: object, listed: str, folded: dict[str, str]) -> str:
+    """The message of an enum error of ``instance``, with the values its enum lists and its
+    string values by their lower case."""
+    message = f"{show(instance)} is not a supported value: " + listed
+    if isinstance(instance, str):
+        meant = folded.get(instance.lower())
         if meant is not None:
             return message + f" (did you mean {show(meant)}?)"
     return message

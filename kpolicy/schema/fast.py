@@ -18,7 +18,7 @@ from functools import partial
 
 from kpolicy.patterns import PatternError, compile_pattern
 from kpolicy.schema.formats import FORMATS, FormatResult
-from kpolicy.schema.lite import ANNOTATIONS, COMPILED_KEYWORDS
+from kpolicy.schema.lite import ANNOTATIONS, COMPILED_KEYWORDS, _compiled
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -185,7 +185,8 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
         children[1] = None if items is _fast_always else items
     checks_items = children[1] is not None
     checks_object = bool(properties) or children[0] is not None or bool(required)
-    props_get = (properties or {}).get
+    props = properties or {}
+    props_get = props.get
     bounds = _fast_bounds(schema)
     # the shapes most nodes have, each without the tests that cannot apply to it
     declared = schema.get("type")
@@ -202,7 +203,7 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
     if enum_check is None and format_check is None and bounds is None:
         nullable = "null" in names
         if names - _NULL == _OBJECT and checks_object and not checks_items:
-            return _fast_object(required, props_get, children, nullable)
+            return _fast_object(required, props, children, nullable)
         if names - _NULL == _ARRAY and checks_items and not checks_object:
             return _fast_array(children, nullable)
 
@@ -243,6 +244,11 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
     return check
 
 
+# _fast_object's and _fast_array's checks in C (kpolicy._cload's fast_object and fast_array, as
+# partial(function, its data)), or None: the Python checks
+_C_FAST_OBJECT: Callable[..., bool] | None = _compiled("fast_object", None)  # type: ignore[arg-type]
+_C_FAST_ARRAY: Callable[..., bool] | None = _compiled("fast_array", None)  # type: ignore[arg-type]
+
 # the types whose values are neither a mapping nor a list (a subclass of neither either)
 _SCALAR_TYPES: Final = frozenset(("string", "integer", "number", "boolean", "null"))
 _NULL: Final = frozenset(("null",))
@@ -281,15 +287,20 @@ def _fast_leaf(
 
 def _fast_object(
     required: tuple[str, ...],
-    props_get: Callable[[str], FastCheck | None],
+    properties: dict[str, FastCheck],
     children: list[FastCheck | None],
     nullable: bool,
 ) -> FastCheck:
     """The check of a node of type object (or object and null) with properties,
     additionalProperties or required and no other test: what the general check does, in fewer
     steps."""
+    if _C_FAST_OBJECT is not None:
+        # (the check below in C: a mapping's check, of which a document makes a dozen, without
+        # a frame of its own)
+        return partial(_C_FAST_OBJECT, (required, properties, children, nullable, _SCALAR_CLASSES))
 
     exact_get = _SCALAR_CLASSES.get
+    props_get = properties.get
 
     def check(value: Any) -> bool:
         if value.__class__ is not dict:
@@ -319,6 +330,8 @@ def _fast_object(
 
 def _fast_array(children: list[FastCheck | None], nullable: bool) -> FastCheck:
     """The check of a node of type array (or array and null) with items and no other test."""
+    if _C_FAST_ARRAY is not None:
+        return partial(_C_FAST_ARRAY, (children, nullable, _SCALAR_CLASSES))
 
     def check(value: Any) -> bool:
         if value.__class__ is not list:

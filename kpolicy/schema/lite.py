@@ -544,7 +544,34 @@ def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
 def _declared_classes(declared: Any, among: str | None = None) -> frozenset[type] | None:
     """The exact classes of the values a node's ``type`` (a name or a list of names) passes;
     None where it is not one of the known names or a list of them, or (``among``) does not
-    name that type."""
+    name that type. Kept for a name or a list of names (a schema's nodes have a few types,
+    asked of each node as it is compiled)."""
+    cls = declared.__class__
+    key: tuple[object, str | None]
+    if cls is str:
+        key = (declared, among)
+    elif cls is list and set(map(type, declared)) <= _STR_ONLY:
+        key = (tuple(declared), among)  # (of str only: equal keys, equal lists of names)
+    else:
+        return _declared_classes_of(declared, among)
+    found = _DECLARED.get(key, _NOT_KEPT)
+    if found is _NOT_KEPT:
+        if len(_DECLARED) >= _DECLARED_KEPT:
+            _DECLARED.clear()
+        found = _DECLARED[key] = _declared_classes_of(declared, among)
+    return found  # type: ignore[return-value]
+
+
+# (a type name or a tuple of a list's items, the type asked among them) → _declared_classes's
+# answer; emptied when it grows past a bound (a custom schema may have many lists of types)
+_DECLARED: dict[tuple[object, str | None], object] = {}
+_DECLARED_KEPT = 1024
+_NOT_KEPT = object()
+_STR_ONLY = frozenset((str,))
+
+
+def _declared_classes_of(declared: Any, among: str | None) -> frozenset[type] | None:
+    """:func:`_declared_classes`, worked out."""
     names = [declared] if isinstance(declared, str) else declared
     if (
         not isinstance(names, list)
@@ -728,6 +755,8 @@ def _typed_leaf(
             for step in steps:
                 step(instance, path, record, out)
 
+        if _C_STRING_ENUM is not None:
+            return partial(_C_STRING_ENUM, (strings, allowed, schema, steps, globals()))
         return string_enum
     additional = schema.get("additionalProperties")
     if (
@@ -774,6 +803,8 @@ def _typed_map(
             for step in steps:
                 step(instance, path, record, out)
 
+    if _C_CHILDREN is not None:
+        return partial(_C_CHILDREN, (dict, sub, leaf, known, max_depth, typed_map, globals()))
     return typed_map
 
 
@@ -797,6 +828,8 @@ def _typed_steps(declared: Any, typed: Explainer, steps: list[Explainer]) -> Exp
                 for step in steps:
                     step(instance, path, record, out)
 
+        if _C_TYPED_ONE is not None:
+            return partial(_C_TYPED_ONE, (classes, only, steps))
         return typed_one
 
     def typed_steps(instance: Any, path: Path, record: int, out: _Found) -> None:
@@ -848,8 +881,8 @@ def _properties_met(
 
 
 # the values whose type problem a type node keeps (as kpolicy.schema.explain keeps their
-# messages, by these same sets), by value and by class (a float is not: 0.0 and -0.0 are
-# equal, and shown apart), and how many it keeps
+# messages, by these same sets), by value and by class (a float by its repr: 0.0 and -0.0 are
+# equal, and shown apart, and a message shows a float as its repr), and how many it keeps
 _KEPT_BY_VALUE = frozenset((int, bool, type(None)))
 _KEPT_BY_CLASS = frozenset((dict, list))
 _TYPED_KEPT = 1024
@@ -970,6 +1003,17 @@ explain_present = _compiled("explain_present", _explain_present)
 explain_children = _compiled("explain_children", _explain_children)
 # _closed_node's step in C (kpolicy._cload.closed_node), or None: the Python one
 _C_CLOSED_NODE: Callable[..., None] | None = _compiled("closed_node", None)  # type: ignore[arg-type]
+# the type step's usual cases in C (kpolicy._cload.any_type), or None: the Python step alone;
+# and typed_one's, string_enum's and format_'s steps in C (kpolicy._cload's typed_one,
+# string_enum and format_step, as partial(function, its data): a call of a leaf's step without
+# a frame of its own), or None: the Python steps
+_C_ANY_TYPE: Callable[..., None] | None = _compiled("any_type", None)  # type: ignore[arg-type]
+_C_TYPED_ONE: Callable[..., None] | None = _compiled("typed_one", None)  # type: ignore[arg-type]
+_C_STRING_ENUM: Callable[..., None] | None = _compiled("string_enum", None)  # type: ignore[arg-type]
+_C_FORMAT: Callable[..., None] | None = _compiled("format_step", None)  # type: ignore[arg-type]
+# the usual case of items' and typed_map's steps in C (kpolicy._cload.children_step: a list's
+# or a map's children explained, with the first one's record), or None: the Python steps
+_C_CHILDREN: Callable[..., None] | None = _compiled("children_step", None)  # type: ignore[arg-type]
 
 
 def _object_node(
@@ -1151,6 +1195,8 @@ def _step(
                     key = (cls, instance)
                 elif cls in _KEPT_BY_CLASS:
                     key = cls
+                elif cls is float:
+                    key = (cls, repr(instance))
                 else:
                     key = None
                 if key is not None and owner[0] is typed:
@@ -1168,6 +1214,11 @@ def _step(
                     kept[key] = (fields[0], fields[3], fields[5])
                 out.append(fields)
 
+        if _C_ANY_TYPE is not None:
+            # (the passes and the kept problems in C, without a frame: a failing document's
+            # type errors are most of its errors; any other case is the step above's)
+            fails = _PLAIN_CLASSES - {float} if integral else _PLAIN_CLASSES
+            return partial(_C_ANY_TYPE, (exact, fails, kept, owner, _Found, any_type))
         return any_type
     if keyword == "properties":
         if not isinstance(value, dict):
@@ -1255,6 +1306,8 @@ def _step(
             if check(instance) is not None:
                 out.append(LiteError("format", value, instance, schema, path, None, record))
 
+        if _C_FORMAT is not None:
+            return partial(_C_FORMAT, (check, value, schema, globals()))
         return format_
     if keyword == "additionalProperties":
         return _additional_step(schema, value, formats, max_depth, memo)
@@ -1311,6 +1364,8 @@ def _items(
         else:
             explain(instance, sub.run, leaf, None, path, out.sizes, record + 1, out)
 
+    if _C_CHILDREN is not None:
+        return partial(_C_CHILDREN, (list, sub, leaf, None, max_depth, items, globals()))
     return items
 
 

@@ -103,7 +103,10 @@ def test_a_type_nodes_problems_kept_by_value() -> None:
     document = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "x", "labels": {"a": 1, "b": 1, "c": True, "d": 1, "e": 2.5}},
+        "metadata": {
+            "name": "x",
+            "labels": {"a": 1, "b": 1, "c": True, "d": 1, "e": 2.5, "f": 0.0, "g": -0.0, "h": 2.5},
+        },
     }
     asked: list[Any] = []
 
@@ -112,18 +115,22 @@ def test_a_type_nodes_problems_kept_by_value() -> None:
         return _made(raw, value, path, record)
 
     found = explainer(document, None, None, -1, counting)
-    assert [problem[1] for problem in found] == [("metadata", "labels", name) for name in "abcde"]
-    assert asked[:2] == [1, True]  # 1 once, then kept; a float never kept
-    assert asked[2] == 2.5 and len(asked) == 3
+    names = "abcdefgh"
+    assert [problem[1] for problem in found] == [("metadata", "labels", name) for name in names]
+    # 1 once, then kept; a float kept by its repr (0.0 and -0.0 are equal, and shown apart)
+    assert [repr(value) for value in asked] == ["1", "True", "2.5", "0.0", "-0.0"]
     assert found[0][3] == found[1][3] == found[3][3]
     asked.clear()
     assert explainer(document, None, None, -1, counting) == found
-    assert asked == [2.5]  # the others kept
-    # another maker: its own problems, made again
-    assert explained_fields(explainer, document) == _general(explainer, document)
+    assert asked == []  # all kept
+    # another maker: its own problems, made again (explain's: 0.0 and -0.0 shown apart)
+    made = explained_fields(explainer, document)
+    assert made == _general(explainer, document)
+    assert "got number 0.0:" in made[5][3] and "got number -0.0:" in made[6][3]
+    assert explained_fields(explainer, document) == made
     asked.clear()
     assert explainer(document, None, None, -1, counting) == found
-    assert asked == [1, True, 2.5]
+    assert [repr(value) for value in asked] == ["1", "True", "2.5", "0.0", "-0.0"]
 
 
 def test_a_type_nodes_kept_problems_stay_within_their_bound() -> None:
