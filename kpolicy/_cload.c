@@ -2097,16 +2097,19 @@ failed:
  * kpolicy.report.json_report._Lines.lines (renderer: the _Lines; slots:
  * kpolicy.records.record_slots(Diagnostic); kept: _KEPT), the same calls of its methods in the
  * same order and the same lines, but _message's for a plain message, which it makes itself
- * (plain_message). A finding of the usual types (a Diagnostic whose rule, message, path and
- * file are str, its span a Span of ints, no origin) is written here, each text it needs taken from the renderer's tables (_heads, _messages,
- * _paths, _numbers, _last) or, when not there, from the method that makes it (_head,
- * _message, _path, _file and _object, _more); any other, or one whose head _head declines,
- * is the renderer's _one(diag) (the Python loop of that one finding, which reads and sets
+ * (plain_message), and _more's: a line's numbers are written as their digits in place
+ * (joined_line), without the texts _Lines keeps of them (4,096 of them were made for a run whose
+ * longest file had 3,552 lines: ~4.8M instructions in each process that rendered). A finding
+ * of the usual types (a Diagnostic whose rule, message, path and file are str, its span a Span
+ * of ints, no origin) is written here, each text it needs taken from the renderer's tables
+ * (_heads, _messages, _paths, _last) or, when not there, from the method that makes it (_head,
+ * _message, _path, _file and _object); any other, or one whose head _head declines, is the
+ * renderer's _one(diag) (the Python loop of that one finding, which reads and sets
  * _last: set before it, read again after). */
 static PyObject *line_literals[4]; /* ', "column": ' ', "endLine": ' ', "endColumn": ' ', "path": ' */
 /* the renderer's methods and tables, by name */
-enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_MORE, N_ONE, N_LAST, N_HEADS, N_MESSAGES,
-       N_PATHS, N_NUMBERS, N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
+enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_ONE, N_LAST, N_HEADS, N_MESSAGES, N_PATHS,
+       N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
 static PyObject *line_names[N_NAMES];
 
 static Py_ssize_t
@@ -2168,6 +2171,82 @@ done:
     return made;
 }
 
+/* Writes value in decimal at out (at most 20 characters); their count. */
+static int
+write_decimal(char *out, long long value)
+{
+    char digits[20];
+    int count = 0, length = 0;
+    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+    unsigned long long magnitude =
+        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[count++] = (char)('0' + (int)(magnitude % 10));
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (value < 0)
+        out[length++] = '-';
+    while (count > 0)
+        out[length++] = digits[--count];
+    return length;
+}
+
+/* A piece of a finding's line: a str (a new reference) or, text NULL, ASCII digits. */
+typedef struct {
+    PyObject *text;
+    const char *digits;
+    Py_ssize_t size;
+} LinePiece;
+
+/* the concatenation of count pieces (their str released): joined_pieces, with a number's
+ * digits written in place rather than made a str of their own */
+static PyObject *
+joined_line(LinePiece *pieces, int count)
+{
+    Py_ssize_t length = 0;
+    Py_UCS4 widest = 0;
+    PyObject *made = NULL;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i].digits != NULL) {
+            length += pieces[i].size;
+            continue;
+        }
+        if (pieces[i].text == NULL || !PyUnicode_Check(pieces[i].text))
+            goto done;
+        length += PyUnicode_GET_LENGTH(pieces[i].text);
+        Py_UCS4 most = PyUnicode_MAX_CHAR_VALUE(pieces[i].text);
+        if (most > widest)
+            widest = most;
+    }
+    made = PyUnicode_New(length, widest);
+    if (made == NULL)
+        goto done;
+    int kind = PyUnicode_KIND(made);
+    void *data = PyUnicode_DATA(made);
+    Py_ssize_t at = 0;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i].digits != NULL) {
+            for (Py_ssize_t j = 0; j < pieces[i].size; j++)
+                PyUnicode_WRITE(kind, data, at + j, (Py_UCS4)(unsigned char)pieces[i].digits[j]);
+            at += pieces[i].size;
+            continue;
+        }
+        Py_ssize_t size = PyUnicode_GET_LENGTH(pieces[i].text);
+        if (kind == PyUnicode_1BYTE_KIND) {
+            memcpy((Py_UCS1 *)data + at, PyUnicode_1BYTE_DATA(pieces[i].text), size);
+        }
+        else if (PyUnicode_CopyCharacters(made, at, pieces[i].text, 0, size) < 0) {
+            Py_CLEAR(made);
+            goto done;
+        }
+        at += size;
+    }
+done:
+    for (int i = 0; i < count; i++)
+        Py_XDECREF(pieces[i].text);
+    return made;
+}
+
 /* _Lines._message of a message JSON writes as it is (ASCII from space to "~" but quote and
  * backslash: _PLAIN's characters, nearly every message) between quotes, kept in messages
  * (emptied first when it holds kept); None for any other, which the method encodes */
@@ -2196,15 +2275,6 @@ plain_message(PyObject *messages, PyObject *message, Py_ssize_t kept)
         return NULL;
     }
     return encoded;
-}
-
-/* whether value is an int and 0 <= value < count */
-static int
-number_below(PyObject *value, Py_ssize_t count)
-{
-    int overflow;
-    long number = PyLong_AsLongAndOverflow(value, &overflow);
-    return overflow == 0 && number >= 0 && number < count;
 }
 
 static PyObject *
@@ -2249,8 +2319,8 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         static const char *texts[4] = {
             ", \"column\": ", ", \"endLine\": ", ", \"endColumn\": ", ", \"path\": "};
         static const char *names[N_NAMES] = {
-            "_head", "_message", "_path", "_file", "_object", "_more", "_one", "_last",
-            "_heads", "_messages", "_paths", "_numbers", ", \"file\": ", ", \"line\": ",
+            "_head", "_message", "_path", "_file", "_object", "_one", "_last",
+            "_heads", "_messages", "_paths", ", \"file\": ", ", \"line\": ",
             ", \"object\": ", "}"};
         for (int i = 0; i < 4; i++) {
             if (line_literals[i] == NULL &&
@@ -2269,18 +2339,17 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *heads = PyObject_GetAttr(renderer, line_names[N_HEADS]);
     PyObject *messages = PyObject_GetAttr(renderer, line_names[N_MESSAGES]);
     PyObject *paths = PyObject_GetAttr(renderer, line_names[N_PATHS]);
-    PyObject *numbers = PyObject_GetAttr(renderer, line_names[N_NUMBERS]);
     PyObject *last = PyObject_GetAttr(renderer, line_names[N_LAST]);
     PyObject *written = PyList_New(0);
     int last_changed = 0;
     /* the finding in hand, held: the renderer's methods (Python) run while its fields are
      * used, and the sequence is the caller's list */
     PyObject *held = NULL;
-    if (heads == NULL || messages == NULL || paths == NULL || numbers == NULL || last == NULL ||
+    if (heads == NULL || messages == NULL || paths == NULL || last == NULL ||
         written == NULL)
         goto failed;
     if (!PyDict_CheckExact(heads) || !PyDict_CheckExact(messages) || !PyDict_CheckExact(paths) ||
-        !PyList_CheckExact(numbers) || !PyTuple_CheckExact(last) || PyTuple_GET_SIZE(last) != 4) {
+        !PyTuple_CheckExact(last) || PyTuple_GET_SIZE(last) != 4) {
         PyErr_SetString(PyExc_TypeError, "json_lines: a renderer's tables");
         goto failed;
     }
@@ -2411,64 +2480,35 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(head);
             goto failed;
         }
-        PyObject *pieces[13];
-        Py_ssize_t count = PyList_GET_SIZE(numbers);
-        int known = 1;
-        for (int k = 0; k < 4; k++)
-            known = known && number_below(n[k], count);
-        int plain = 0; /* the numbers written as they are (past _NUMBERS) */
-        if (!known) {
-            PyObject *call[5] = {renderer, n[0], n[1], n[2], n[3]};
-            PyObject *more = PyObject_VectorcallMethod(
-                line_names[N_MORE], call, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-            if (more == NULL) {
-                Py_DECREF(where);
-                Py_DECREF(said);
-                Py_DECREF(head);
-                goto failed;
-            }
-            if (more == Py_None) {
-                plain = 1;
-                Py_DECREF(more);
-            }
-            else if (!PyList_CheckExact(more)) {
-                Py_DECREF(more);
-                Py_DECREF(where);
-                Py_DECREF(said);
-                Py_DECREF(head);
-                PyErr_SetString(PyExc_TypeError, "json_lines: the numbers' texts");
-                goto failed;
-            }
-            else {
-                Py_SETREF(numbers, more);
-            }
-        }
-        pieces[0] = formatted(PyTuple_GET_ITEM(head, 1));
-        pieces[1] = formatted(said);
-        pieces[2] = formatted(PyTuple_GET_ITEM(last, 2));
+        /* a number's text is str(number): its digits, written into the line, where it fits a
+         * long long (its own text where it does not) */
+        char digits[4][24];
+        LinePiece pieces[13] = {{NULL, NULL, 0}};
+        pieces[0].text = formatted(PyTuple_GET_ITEM(head, 1));
+        pieces[1].text = formatted(said);
+        pieces[2].text = formatted(PyTuple_GET_ITEM(last, 2));
         for (int k = 0; k < 4; k++) {
-            PyObject *number = n[k];
-            if (!plain) {
-                /* (within the list now: _more made it long enough) */
-                Py_ssize_t index = PyLong_AsSsize_t(number);
-                number = index >= 0 && index < PyList_GET_SIZE(numbers)
-                             ? PyList_GET_ITEM(numbers, index)
-                             : NULL;
+            int overflow;
+            long long value = PyLong_AsLongLongAndOverflow(n[k], &overflow);
+            if (overflow != 0)
+                pieces[3 + 2 * k].text = formatted(n[k]);
+            else if (value != -1 || !PyErr_Occurred()) {
+                pieces[3 + 2 * k].digits = digits[k];
+                pieces[3 + 2 * k].size = write_decimal(digits[k], value);
             }
-            pieces[3 + 2 * k] = number == NULL ? NULL : formatted(number);
-            pieces[4 + 2 * k] = Py_NewRef(line_literals[k]);
+            pieces[4 + 2 * k].text = Py_NewRef(line_literals[k]);
         }
-        pieces[11] = formatted(where);
-        pieces[12] = formatted(PyTuple_GET_ITEM(last, 3));
+        pieces[11].text = formatted(where);
+        pieces[12].text = formatted(PyTuple_GET_ITEM(last, 3));
         Py_DECREF(where);
         Py_DECREF(said);
         Py_DECREF(head);
         if (PyErr_Occurred()) {
             for (int k = 0; k < 13; k++)
-                Py_XDECREF(pieces[k]);
+                Py_XDECREF(pieces[k].text);
             goto failed;
         }
-        line = joined_pieces(pieces, 13);
+        line = joined_line(pieces, 13);
         if (line == NULL) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_IndexError, "json_lines: a number's text");
@@ -2486,7 +2526,6 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(heads);
     Py_DECREF(messages);
     Py_DECREF(paths);
-    Py_DECREF(numbers);
     Py_DECREF(last);
     return written;
 failed:
@@ -2502,7 +2541,6 @@ failed:
     Py_XDECREF(heads);
     Py_XDECREF(messages);
     Py_XDECREF(paths);
-    Py_XDECREF(numbers);
     Py_XDECREF(last);
     Py_XDECREF(written);
     return NULL;
@@ -2707,26 +2745,6 @@ append_new(PyObject *list, PyObject *item)
     int appended = PyList_Append(list, item);
     Py_DECREF(item);
     return appended;
-}
-
-/* Writes value in decimal at out (at most 20 characters); their count. */
-static int
-write_decimal(char *out, long long value)
-{
-    char digits[20];
-    int count = 0, length = 0;
-    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long */
-    unsigned long long magnitude =
-        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    do {
-        digits[count++] = (char)('0' + (int)(magnitude % 10));
-        magnitude /= 10;
-    } while (magnitude != 0);
-    if (value < 0)
-        out[length++] = '-';
-    while (count > 0)
-        out[length++] = digits[--count];
-    return length;
 }
 
 /* A file's line of the stamp, "path|size|mtime_ns\n" (path: prefix and name): written out

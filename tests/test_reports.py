@@ -887,9 +887,11 @@ def test_json_findings_numbers_and_messages_written_directly_are_the_general_enc
 def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The texts of lines and columns are kept from 0 up, grown at least twofold when a
-    finding needs more: a file's findings, line after line, grow them a few times, and the
-    line's numbers are those texts."""
+    """The Python loop keeps the texts of lines and columns from 0 up, grown at least twofold
+    when a finding needs more: a file's findings, line after line, grow them a few times, and
+    the line's numbers are those texts. The C loop (where it is built) writes each number's
+    digits into its line and keeps no texts: the same lines, without a call of ``_more``."""
+    from kpolicy.report import json_report
     from kpolicy.report.json_report import _Lines
 
     grown: list[int] = []
@@ -902,11 +904,20 @@ def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     monkeypatch.setattr(_Lines, "_more", counted)
     (diag,) = _hostile_result().diagnostics
     line = _Lines()
-    texts = [line(replace(diag, span=Span(n, 3, n, 9))) for n in range(1, 2001)]
+    diags = [replace(diag, span=Span(n, 3, n, 9)) for n in range(1, 2001)]
+    texts = [line._lines([d])[0] for d in diags]
     assert 1 <= len(grown) <= 6
     assert [text.split('"line": ')[1].split(",")[0] for text in texts] == [
         str(n) for n in range(1, 2001)
     ]
+    if json_report._c_lines() is None:
+        return
+    grown.clear()
+    in_c = _Lines()
+    assert [in_c(d) for d in diags] == texts
+    assert _Lines().lines(diags) == texts
+    assert grown == []
+    assert in_c._numbers == []
 
 
 def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
@@ -1007,10 +1018,11 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
 ) -> None:
     """Where the C extension is built, a slice's lines are written by its json_lines: the
     lines of the Python loop (``_Lines._lines``), with the same calls of the renderer's
-    methods in the same order (a head, a file's and an object's texts, a path's, the numbers
-    grown) and the same messages kept, of which it makes the plain ones itself (``_message``
-    makes the others); the findings that are not of the usual types, or have no head, are
-    left to the Python loop one by one (``_one``), and the rest are not."""
+    methods in the same order (a head, a file's and an object's texts, a path's) and the same
+    messages kept, of which it makes the plain ones itself (``_message`` makes the others);
+    the numbers it writes itself (without the Python loop's texts of them, ``_more``); the
+    findings that are not of the usual types, or have no head, are left to the
+    Python loop one by one (``_one``), and the rest are not."""
     from kpolicy.model import Origin
     from kpolicy.report import json_report
 
@@ -1068,9 +1080,11 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
     left = [args[0] for name, args in calls if name == "_one"]
     assert all(any(d is u for u in unusual) for d in left)
     assert len(left) == 2 * len(unusual)
-    assert [c for c in calls if c[0] not in ("_one", "_message")] == [
-        c for c in python_calls if c[0] != "_message"
+    # (_more: the Python loop's, and _one's for a finding left to it)
+    assert [c for c in calls if c[0] not in ("_one", "_message", "_more")] == [
+        c for c in python_calls if c[0] not in ("_message", "_more")
     ]
+    assert any(c[0] == "_more" for c in python_calls)
     assert in_c._messages == in_python._messages
     encoded = {args[0] for name, args in calls if name == "_message"}
     assert encoded == {'"quoted" caf\u00e9', "wide \u2028 \U0001f600", diag.message}
