@@ -696,6 +696,55 @@ def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
                 made.rule = "other"  # type: ignore[misc]
 
 
+def test_the_engine_makes_its_findings_with_the_c_maker_where_it_is_built() -> None:
+    """The findings of problems (``to_diagnostic``) and of positioned checks
+    (``Engine._run_positioned``: name-invalid's) are made by the C extension's maker
+    (:func:`kpolicy.records.slot_maker`) where it is built, else on the open twin
+    (``_on_twin``): the same Diagnostics either way, in the same order."""
+    from unittest import mock
+
+    from kpolicy import engine
+    from kpolicy.records import slot_maker
+
+    maker = slot_maker(Diagnostic)
+    if maker is None:
+        assert engine._made() is engine._on_twin
+    else:
+        assert engine._made() is not engine._on_twin
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name, labels: {a: 'b c'}}\n"
+        "spec: {containers: [{name: c, image: 'x:latest', ports: [{containerPort: x}]}]}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: s_1}\n"
+        "spec: {ports: [{port: 80, targetPort: nope}], selector: {app: q}}\n"
+    )
+    session = build_session(LintOptions(use_config_discovery=False))
+    objects = load_text(SourceFile("m.yaml", text)).objects
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    made: list[Diagnostic] = []
+
+    def counted(*values: Any) -> Diagnostic:
+        diag = (maker or engine._on_twin)(*values)
+        made.append(diag)
+        return diag
+
+    def run(make: Any) -> list[list[Diagnostic]]:
+        found = Engine(session.active, rule_context(session, Index(objects), None, schemas))
+        with mock.patch.object(engine, "_made", return_value=make):
+            return [found.run(obj) for obj in objects]
+
+    on_twin = run(engine._on_twin)
+    by_maker = run(counted)
+    assert by_maker == on_twin
+    assert [[repr(d) for d in found] for found in by_maker] == [
+        [repr(d) for d in found] for found in on_twin
+    ]
+    assert all(type(d) is Diagnostic for found in by_maker for d in found)
+    rules = {d.rule for d in made}
+    assert "name-invalid" in rules  # (a positioned check's)
+    assert rules - {"name-invalid"}  # (problems' findings: to_diagnostic)
+    assert {id(d) for d in made} <= {id(d) for found in by_maker for d in found}
+
+
 def test_the_diagnostic_maker_makes_what_the_class_makes() -> None:
     """``kpolicy.model.diagnostic`` (the schema check's maker of its findings) makes the
     Diagnostic that the class makes of the same fields, frozen, with no origin and not found
