@@ -33,6 +33,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <yaml.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #ifdef __linux__
@@ -2617,6 +2618,94 @@ sort_key(PyObject *module, PyObject *diag)
     return PyObject_CallOneArg(key_general, diag);
 }
 
+/* sort_findings(found): found.sort(key=SORT_KEY) of a list of Diagnostics of the usual types
+ * (sort_key's class, each of file, rule and message a str, its span a Span whose line and
+ * column are ints within a C long), in place, without a key tuple each: their fields compared
+ * in C (str by code points, as Python compares them; ints as numbers), equal keys kept in
+ * their order (the position breaks the tie, as the sort is stable). True when sorted; False,
+ * the list untouched, when a finding is not of those types (the caller sorts it by the key).
+ * No Python code runs between reading the list and writing it back. */
+typedef struct {
+    PyObject *diag, *file, *rule, *message;
+    long line, column;
+    Py_ssize_t index;
+} SortItem;
+
+static int
+text_order(PyObject *a, PyObject *b)
+{
+    /* (exact str: PyUnicode_Compare cannot fail) */
+    return a == b ? 0 : PyUnicode_Compare(a, b);
+}
+
+static int
+finding_order(const void *left, const void *right)
+{
+    const SortItem *x = left, *y = right;
+    int order = text_order(x->file, y->file);
+    if (order != 0)
+        return order;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->column != y->column)
+        return x->column < y->column ? -1 : 1;
+    if ((order = text_order(x->rule, y->rule)) != 0)
+        return order;
+    if ((order = text_order(x->message, y->message)) != 0)
+        return order;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static PyObject *
+sort_findings(PyObject *module, PyObject *found)
+{
+    (void)module;
+    if (key_type == NULL || key_span_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "sort_findings: no class");
+        return NULL;
+    }
+    if (!PyList_CheckExact(found)) {
+        PyErr_SetString(PyExc_TypeError, "sort_findings: a list");
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    if (count < 2)
+        Py_RETURN_TRUE;
+    SortItem *items = PyMem_New(SortItem, count);
+    if (items == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *diag = PyList_GET_ITEM(found, i);
+        if (Py_TYPE(diag) != key_type)
+            goto declined;
+        PyObject *file = SLOT_AT(diag, key_at[0]), *span = SLOT_AT(diag, key_at[1]);
+        PyObject *rule = SLOT_AT(diag, key_at[2]), *message = SLOT_AT(diag, key_at[3]);
+        if (file == NULL || span == NULL || rule == NULL || message == NULL ||
+            !PyUnicode_CheckExact(file) || !PyUnicode_CheckExact(rule) ||
+            !PyUnicode_CheckExact(message) || Py_TYPE(span) != key_span_type)
+            goto declined;
+        PyObject *line = SLOT_AT(span, key_at[4]), *column = SLOT_AT(span, key_at[5]);
+        if (line == NULL || column == NULL || !PyLong_CheckExact(line) ||
+            !PyLong_CheckExact(column))
+            goto declined;
+        int overflow_line, overflow_column;
+        long line_value = PyLong_AsLongAndOverflow(line, &overflow_line);
+        long column_value = PyLong_AsLongAndOverflow(column, &overflow_column);
+        if (overflow_line || overflow_column)
+            goto declined;
+        items[i] = (SortItem){diag, file, rule, message, line_value, column_value, i};
+    }
+    qsort(items, (size_t)count, sizeof(SortItem), finding_order);
+    /* the same objects, each once: the list's references move with them */
+    for (Py_ssize_t i = 0; i < count; i++)
+        PyList_SET_ITEM(found, i, items[i].diag);
+    PyMem_Free(items);
+    Py_RETURN_TRUE;
+declined:
+    PyMem_Free(items);
+    Py_RETURN_FALSE;
+}
+
 /* ---------------------------------------------------------------------------------------
  * The per-folder work of a cached run's two walks, most of its time above the interpreter's
  * start: kpolicy.cache._tree_stamp's (stamp_folder) and kpolicy.discover._walk's common case
@@ -3054,6 +3143,8 @@ static PyMethodDef methods[] = {
     {"sort_key_class", (PyCFunction)(void (*)(void))sort_key_class, METH_FASTCALL,
      "sort_key_class(slots, general) -> whether sort_key reads Diagnostics"},
     {"sort_key", (PyCFunction)sort_key, METH_O, "sort_key(diag) -> SORT_KEY(diag)"},
+    {"sort_findings", (PyCFunction)sort_findings, METH_O,
+     "sort_findings(found) -> whether found was sorted by SORT_KEY in place"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"populate_arenas", populate_arenas, METH_NOARGS,
      "populate_arenas() -> whether the heap's arenas are now made populated (Linux)"},

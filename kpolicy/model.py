@@ -620,3 +620,24 @@ def sort_key() -> Callable[[Diagnostic], tuple[Any, ...]]:
         return SORT_KEY
     made: Callable[[Diagnostic], tuple[Any, ...]] = _cload.sort_key
     return made
+
+
+def sort_findings(found: list[Diagnostic]) -> None:
+    """``found.sort(key=SORT_KEY)``: in C where the extension is built
+    (``kpolicy._cload.sort_findings``: the fields of each finding compared in place, without
+    a key tuple each, which were most of the sort's instructions), else, or where a finding
+    is not of the types it reads, by :func:`sort_key`."""
+    key = sort_key()
+    fast = _c_sort() if key is not SORT_KEY else None
+    if fast is None or not fast(found):
+        found.sort(key=key)
+
+
+@cache
+def _c_sort() -> Callable[[list[Diagnostic]], bool] | None:
+    """The C extension's ``sort_findings`` (set up by :func:`sort_key`), None where it is not
+    built."""
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    made: Callable[[list[Diagnostic]], bool] | None = getattr(_cload, "sort_findings", None)
+    return made

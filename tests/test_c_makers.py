@@ -466,3 +466,82 @@ def test_the_c_sort_key_is_sort_key() -> None:
     for missing in (SimpleNamespace(file="f"), object()):
         with pytest.raises(AttributeError):
             key(missing)
+
+
+_TEXTS = st.sampled_from(["", "a", "b", "a.yaml", "b/c.yaml", "é", "\U0001f600", "a\udcff", "r-1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _TEXTS,
+            st.integers(-3, 3) | st.integers(2**62, 2**62 + 2),
+            st.integers(-2, 2),
+            _TEXTS,
+            _TEXTS,
+        ),
+        max_size=14,
+    )
+)
+def test_the_c_sort_of_findings_is_one_stable_sort_by_sort_key(
+    keys: list[tuple[str, int, int, str, str]],
+) -> None:
+    """``kpolicy.model.sort_findings`` (``_cload.sort_findings`` where it is built) sorts a
+    list in place as ``list.sort(key=SORT_KEY)`` does: strs by code points (lone surrogates
+    and astral characters too), ints as numbers, equal keys in their order."""
+    from kpolicy.model import SORT_KEY, sort_findings, sort_key
+
+    built = _cload()
+    assert sort_key() is built.sort_key
+    ref = ObjectRef("v1", "Pod", None, "p")
+    found = [
+        Diagnostic(rule, Severity.ERROR, message, file, Span(line, column, 0, 0), f"/{n}", ref)
+        for n, (file, line, column, rule, message) in enumerate(keys)
+    ]
+    expected = sorted(found, key=SORT_KEY)
+    in_c = [*found]
+    assert built.sort_findings(in_c) is True
+    assert [id(d) for d in in_c] == [id(d) for d in expected]
+    again = [*found]
+    sort_findings(again)
+    assert [id(d) for d in again] == [id(d) for d in expected]
+
+
+def test_the_c_sort_of_findings_declines_what_it_does_not_read() -> None:
+    """A list with a finding of another class, another span class, a line that is no int (a
+    bool) or past a C long, or a field of another type is left as it is by the C sort (False),
+    and :func:`kpolicy.model.sort_findings` sorts it by the key: SORT_KEY's order."""
+    from kpolicy.model import SORT_KEY, sort_findings
+
+    built = _cload()
+    base = Diagnostic(
+        "r",
+        Severity.ERROR,
+        "m",
+        "f.yaml",
+        Span(3, 4, 5, 6),
+        "/a",
+        ObjectRef("v1", "Pod", None, "p"),
+    )
+    later = replace_fields(base, span=Span(9, 1, 9, 1))
+    for odd in [
+        _OtherDiagnostic(**{name: getattr(base, name) for name in Diagnostic.__slots__}),
+        replace_fields(base, span=_OtherSpan(1, 2, 3, 4)),
+        replace_fields(base, span=Span(True, 1, 1, 1)),
+        replace_fields(base, span=Span(10**30, 1, 1, 1)),
+        replace_fields(base, rule=_Text("q")),
+    ]:
+        found = [later, odd, base]
+        assert built.sort_findings(found) is False
+        assert found == [later, odd, base]
+        sort_findings(found)
+        assert [id(d) for d in found] == [id(d) for d in sorted([later, odd, base], key=SORT_KEY)]
+    for short in ([], [base]):
+        assert built.sort_findings(short) is True
+    with pytest.raises(TypeError):
+        built.sort_findings((later, base))
+
+
+class _Text(str):
+    """A str of another class."""

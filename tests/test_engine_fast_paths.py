@@ -858,3 +858,35 @@ def test_engine_run_keeps_what_a_caller_remembers_and_forgets_its_own() -> None:
         assert checked_now() is None
     finally:
         checking(None)
+
+
+def test_the_local_pass_sorts_each_objects_findings_with_sort_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker's local pass sorts each object's findings with
+    :func:`kpolicy.model.sort_findings` (in C where the extension is built): each object's
+    findings in the order of SORT_KEY, and the file's in order (``ordered``)."""
+    from kpolicy.lint import run as lint_run
+    from kpolicy.model import SORT_KEY, sort_findings
+
+    sorted_lists: list[list[Diagnostic]] = []
+
+    def counted(found: list[Diagnostic]) -> None:
+        sorted_lists.append(found)
+        sort_findings(found)
+
+    monkeypatch.setattr(lint_run, "sort_findings", counted)
+    session = build_session(LintOptions(use_config_discovery=False))
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: Bad_Name}\n"
+        "spec: {replicas: x, template: {spec: {containers: [{name: c, image: 'i:latest',"
+        " ports: [{containerPort: y}], imagePullPolicy: Nope}]}}}\n"
+    )
+    loaded = load_text(SourceFile("d.yaml", text))
+    engine = lint_run._local_engine(session, None, False)
+    local = lint_run._check_locally(engine, loaded, session.generic)
+    ((found, _, _),) = local.per_object
+    assert len(found) > 2
+    assert sorted_lists == [found]
+    assert found == sorted(found, key=SORT_KEY)
+    assert local.ordered
