@@ -153,10 +153,10 @@ def _check_files(
         if any(block_lines):
             lines = _lines_in_order(merged, blocks, block_lines)
     else:
-        kept.sort(key=SORT_KEY)
+        sort_findings(kept)
         if any(block_lines):
             lines = _lines_of(kept, zip((b[1] for b in blocks), block_lines, strict=True))
-    hidden.sort(key=SORT_KEY)
+    sort_findings(hidden)
     errors_found, warnings_found, infos_found = _count_severities(kept)
     summary = Summary(
         files=len(loaded),
@@ -348,7 +348,7 @@ def _check_file(
     display = file.source.display
     check = False
     if ordered and kept:
-        kept.sort(key=SORT_KEY)
+        sort_findings(kept)
         ordered = SORT_KEY(kept[0])[0] == display == SORT_KEY(kept[-1])[0]
         check = True
     generic = session.generic
@@ -370,7 +370,7 @@ def _check_file(
             if more:
                 found = object_findings(obj, [*found, *more], generic)
                 if ordered:
-                    found.sort(key=SORT_KEY)
+                    sort_findings(found)
                     changed = True
         if not found and not tracking:
             continue
