@@ -2706,6 +2706,104 @@ declined:
     Py_RETURN_FALSE;
 }
 
+/* generic_duplicates(found, generic): kpolicy.lint.post.drop_generic_duplicates of a list of
+ * two findings or more of the usual types (sort_key's class, each rule a str, its span a Span
+ * whose line and column are ints within a long long; generic a set or frozenset): found
+ * itself when no finding's rule is outside generic, else a new list of the findings but those
+ * of a rule of generic at the line and column of one that is not. None, when a finding is not
+ * of those types (the caller's Python loop decides). No Python code runs in it (the rules are
+ * str: their hashes and equality are the str type's). */
+typedef struct {
+    long long line, column;
+} Place;
+
+static int
+place_order(const void *left, const void *right)
+{
+    const Place *x = left, *y = right;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->column < y->column ? -1 : x->column > y->column;
+}
+
+static PyObject *
+generic_duplicates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyList_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "generic_duplicates takes a list and a set");
+        return NULL;
+    }
+    if (key_type == NULL || key_span_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "generic_duplicates: no class");
+        return NULL;
+    }
+    PyObject *found = args[0], *generic = args[1];
+    if (!PyAnySet_CheckExact(generic))
+        Py_RETURN_NONE;
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    if (count < 2)
+        return Py_NewRef(found);
+    Place *places = PyMem_New(Place, count);    /* each finding's line and column */
+    char *is_generic = PyMem_Malloc((size_t)count);
+    Place *specific = PyMem_New(Place, count);  /* those of the specific findings */
+    PyObject *result = NULL;
+    if (places == NULL || is_generic == NULL || specific == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t specifics = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *diag = PyList_GET_ITEM(found, i);
+        if (Py_TYPE(diag) != key_type)
+            goto declined;
+        PyObject *span = SLOT_AT(diag, key_at[1]), *rule = SLOT_AT(diag, key_at[2]);
+        if (span == NULL || rule == NULL || !PyUnicode_CheckExact(rule) ||
+            Py_TYPE(span) != key_span_type)
+            goto declined;
+        PyObject *line = SLOT_AT(span, key_at[4]), *column = SLOT_AT(span, key_at[5]);
+        if (line == NULL || column == NULL || !PyLong_CheckExact(line) ||
+            !PyLong_CheckExact(column))
+            goto declined;
+        int overflow_line, overflow_column;
+        places[i].line = PyLong_AsLongLongAndOverflow(line, &overflow_line);
+        places[i].column = PyLong_AsLongLongAndOverflow(column, &overflow_column);
+        if (overflow_line || overflow_column)
+            goto declined;
+        int contained = PySet_Contains(generic, rule);
+        if (contained < 0)
+            goto done;
+        is_generic[i] = (char)contained;
+        if (!contained)
+            specific[specifics++] = places[i];
+    }
+    if (specifics == 0) {
+        result = Py_NewRef(found);
+        goto done;
+    }
+    qsort(specific, (size_t)specifics, sizeof(Place), place_order);
+    result = PyList_New(0);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (is_generic[i] &&
+            bsearch(&places[i], specific, (size_t)specifics, sizeof(Place), place_order) != NULL)
+            continue;
+        if (PyList_Append(result, PyList_GET_ITEM(found, i)) < 0) {
+            Py_CLEAR(result);
+            goto done;
+        }
+    }
+    goto done;
+declined:
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(places);
+    PyMem_Free(is_generic);
+    PyMem_Free(specific);
+    return result;
+}
+
 /* ---------------------------------------------------------------------------------------
  * The per-folder work of a cached run's two walks, most of its time above the interpreter's
  * start: kpolicy.cache._tree_stamp's (stamp_folder) and kpolicy.discover._walk's common case
@@ -3143,6 +3241,8 @@ static PyMethodDef methods[] = {
     {"sort_key_class", (PyCFunction)(void (*)(void))sort_key_class, METH_FASTCALL,
      "sort_key_class(slots, general) -> whether sort_key reads Diagnostics"},
     {"sort_key", (PyCFunction)sort_key, METH_O, "sort_key(diag) -> SORT_KEY(diag)"},
+    {"generic_duplicates", (PyCFunction)(void (*)(void))generic_duplicates, METH_FASTCALL,
+     "generic_duplicates(found, generic) -> drop_generic_duplicates(found, generic), or None"},
     {"sort_findings", (PyCFunction)sort_findings, METH_O,
      "sort_findings(found) -> whether found was sorted by SORT_KEY in place"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},

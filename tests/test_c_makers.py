@@ -545,3 +545,86 @@ def test_the_c_sort_of_findings_declines_what_it_does_not_read() -> None:
 
 class _Text(str):
     """A str of another class."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["schema-a", "schema-b", "specific", "other"]),
+            st.integers(0, 3) | st.integers(2**62, 2**62 + 1),
+            st.integers(0, 2),
+        ),
+        max_size=14,
+    )
+)
+def test_the_c_generic_duplicates_are_the_python_loops(
+    cases: list[tuple[str, int, int]],
+) -> None:
+    """``lint.post.drop_generic_duplicates`` in C (``_cload.generic_duplicates``) keeps what
+    its Python loops keep, in order: the findings themselves, the list itself where nothing
+    is specific (or there are fewer than two)."""
+    from kpolicy.lint import post
+
+    made = post._c_duplicates()
+    assert made is not None and made is _cload().generic_duplicates
+    generic = frozenset({"schema-a", "schema-b"})
+    ref = ObjectRef("v1", "Pod", None, "p")
+    found = [
+        Diagnostic(rule, Severity.ERROR, "m", "f.yaml", Span(line, column, 0, 0), f"/{n}", ref)
+        for n, (rule, line, column) in enumerate(cases)
+    ]
+    in_c = post.drop_generic_duplicates(found, generic)
+    with mock.patch.object(post, "_c_duplicates", return_value=None):
+        in_python = post.drop_generic_duplicates(found, generic)
+    assert [id(d) for d in in_c] == [id(d) for d in in_python]
+    assert (in_c is found) == (in_python is found)
+    if len(found) >= 2:
+        direct = made(found, generic)
+        assert direct is not None
+        assert [id(d) for d in direct] == [id(d) for d in in_python]
+        assert made(found, set(generic)) == direct
+
+
+def test_the_c_generic_duplicates_decline_what_they_do_not_read() -> None:
+    """A finding of another class or span class, a line that is a bool or past a long long, a
+    rule of another type, or a generic set of another type: None (the Python loops decide),
+    and drop_generic_duplicates keeps what they keep."""
+    from kpolicy.lint import post
+
+    built = _cload()
+    post._c_duplicates()
+    base = Diagnostic(
+        "specific",
+        Severity.ERROR,
+        "m",
+        "f.yaml",
+        Span(3, 4, 5, 6),
+        "/a",
+        ObjectRef("v1", "Pod", None, "p"),
+    )
+    schema = replace_fields(base, rule="schema-a")
+    generic = frozenset({"schema-a"})
+    for odd in [
+        _OtherDiagnostic(**{name: getattr(schema, name) for name in Diagnostic.__slots__}),
+        replace_fields(schema, span=_OtherSpan(3, 4, 5, 6)),
+        replace_fields(schema, span=Span(True, 4, 5, 6)),
+        replace_fields(schema, span=Span(10**30, 4, 5, 6)),
+        replace_fields(schema, rule=_Text("schema-a")),
+    ]:
+        assert built.generic_duplicates([base, odd, schema], generic) is None
+        kept = post.drop_generic_duplicates([base, odd, schema], generic)
+        with mock.patch.object(post, "_c_duplicates", return_value=None):
+            assert kept == post.drop_generic_duplicates([base, odd, schema], generic)
+    assert built.generic_duplicates([base, schema], ["schema-a"]) is None
+    assert built.generic_duplicates([base, schema], generic) == [base]
+    # (drop_generic_duplicates takes it)
+    calls: list[int] = []
+
+    def counted(found: list[Diagnostic], rules: Any) -> Any:
+        calls.append(len(found))
+        return built.generic_duplicates(found, rules)
+
+    with mock.patch.object(post, "_c_duplicates", return_value=counted):
+        assert post.drop_generic_duplicates([base, schema], generic) == [base]
+    assert calls == [2]
