@@ -1547,6 +1547,8 @@ span_class(PyObject *module, PyObject *cls)
     Py_RETURN_TRUE;
 }
 
+static PyObject *anchor_texts[3]; /* "key", "auto", "value", interned (span_of) */
+
 static PyObject *
 span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1584,9 +1586,22 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (int i = 0; i < 8; i++)
         r[i] = wide ? ((int *)view.buf)[base + i] : ((unsigned short *)view.buf)[base + i];
     PyBuffer_Release(&view);
-    /* anchor == "key", anchor == "auto" (a str equal to them; anything else is neither) */
+    /* anchor == "key", anchor == "auto" (a str equal to them; anything else is neither): the
+     * interned texts, which the checks' literals are, told by identity first (a finding's
+     * span is made here, and "value", their usual anchor, was compared twice) */
     int key = 0, automatic = 0;
-    if (PyUnicode_Check(anchor)) {
+    if (anchor_texts[0] == NULL) {
+        static const char *texts[3] = {"key", "auto", "value"};
+        for (int i = 0; i < 3; i++) {
+            if ((anchor_texts[i] = PyUnicode_InternFromString(texts[i])) == NULL)
+                return NULL;
+        }
+    }
+    if (anchor == anchor_texts[0])
+        key = 1;
+    else if (anchor == anchor_texts[1])
+        automatic = 1;
+    else if (anchor != anchor_texts[2] && PyUnicode_Check(anchor)) {
         key = PyUnicode_CompareWithASCIIString(anchor, "key") == 0;
         automatic = !key && PyUnicode_CompareWithASCIIString(anchor, "auto") == 0;
     }

@@ -112,6 +112,30 @@ def test_a_tables_spans_are_the_c_span_of_where_it_is_built() -> None:
     assert entries.spans() == entries.span_of
 
 
+def test_the_c_span_of_tells_an_anchor_by_its_text_not_its_identity() -> None:
+    """The C ``span_of`` takes the interned anchors by identity and any other str by its
+    text: an equal str made at run time, or of another class, is the same anchor; any other
+    value is none of "key" and "auto" (as the method: the node's own span)."""
+    built = _cload()
+    text = "a:\n  b: [1, 2]\n  c: |\n    x\n    y\nd: e\n"
+    table = load_documents(SourceFile("x.yaml", text))[0][0].positions
+    records = table._records
+
+    class Text(str):
+        """A str of another class."""
+
+    for pointer in ("", "/a", "/a/b", "/a/b/1", "/a/c", "/d"):
+        index = table._record_of(pointer)
+        assert index is not None and index >= 0
+        for anchor in ("auto", "key", "value"):
+            expected = table.span_of(index, anchor)
+            made_now = "".join(list(anchor))
+            for same in (anchor, made_now, Text(anchor)):
+                _same_span(built.span_of(records, index, same), expected)
+        for other in ("keys", "", 3, None, b"key"):
+            _same_span(built.span_of(records, index, other), table.span_of(index, other))  # type: ignore[arg-type]
+
+
 def test_the_path_walk_makes_its_span_with_the_c_span_of_where_it_is_built() -> None:
     """``path_span`` (once a finding) makes its span with the C ``span_of``, not the method,
     where the extension is built: the same span as the method's, found and missing paths
