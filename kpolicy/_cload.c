@@ -1519,6 +1519,18 @@ failed:
  * and finds its slots (True), or declines a class that is not a plain record of those four
  * slots (False: span_of then raises TypeError, and kpolicy.positions keeps its own). */
 static PyTypeObject *span_type = NULL;
+/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
+ * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
+ * clash with this file's */
+#define OBJECT_SLOT 16
+struct member_layout {
+    const char *name;
+    int type;
+    Py_ssize_t offset;
+    int flags;
+    const char *doc;
+};
+
 static PyObject *span_slots[4]; /* the slots' member descriptors, which set them */
 
 static PyObject *
@@ -1639,12 +1651,22 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(values[i]);
         return NULL;
     }
-    /* each slot set by its descriptor (as the record's own setters do) */
+    /* each slot set by its descriptor (as the record's own setters do): written in place
+     * for a writable slot of __slots__ (what the descriptor does, the new span's slots being
+     * empty: made_record's way), a span made for each finding */
     descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
     int failed = 0;
     for (int i = 0; i < 4; i++) {
-        if (!failed && set(span_slots[i], span, values[i]) < 0)
-            failed = 1;
+        const struct member_layout *member =
+            (const struct member_layout *)((PyMemberDescrObject *)span_slots[i])->d_member;
+        if (!failed) {
+            if (member->type == OBJECT_SLOT && (member->flags & 1) == 0 && member->offset > 0) {
+                PyObject **at = (PyObject **)((char *)span + member->offset);
+                Py_XSETREF(*at, Py_NewRef(values[i]));
+            }
+            else if (set(span_slots[i], span, values[i]) < 0)
+                failed = 1;
+        }
         Py_DECREF(values[i]);
     }
     if (failed) {
@@ -1654,17 +1676,6 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return span;
 }
 
-/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
- * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
- * clash with this file's */
-#define OBJECT_SLOT 16
-struct member_layout {
-    const char *name;
-    int type;
-    Py_ssize_t offset;
-    int flags;
-    const char *doc;
-};
 
 /* new_record(slots, *values): an instance of the class of the member descriptors slots (a
  * tuple, one for each of its fields, in order), each slot set to its value by its descriptor,

@@ -652,3 +652,19 @@ def test_the_c_generic_duplicates_decline_what_they_do_not_read() -> None:
     with mock.patch.object(post, "_c_duplicates", return_value=counted):
         assert post.drop_generic_duplicates([base, schema], generic) == [base]
     assert calls == [2]
+
+
+def test_the_c_span_of_holds_each_number_once() -> None:
+    """The C ``span_of`` writes each of a span's numbers into its empty slot (as its
+    descriptor would): the number held once, by the span, and let go with it."""
+    built = _cload()
+    text = "\n" * 400 + "a:\n  b: 1000\n"
+    table = load_documents(SourceFile("x.yaml", text))[0][0].positions
+    index = table._record_of("/a/b")
+    assert index is not None and index >= 0
+    span = built.span_of(table._records, index, "value")
+    _same_span(span, table.span_of(index, "value"))
+    assert span.line > 256
+    # (counted outside an assert, which keeps the values it shows): the span's, the argument's
+    counts = (sys.getrefcount(span.line), sys.getrefcount(span.end_line))
+    assert counts == (2, 2)
