@@ -2644,6 +2644,72 @@ sort_key(PyObject *module, PyObject *diag)
     return PyObject_CallOneArg(key_general, diag);
 }
 
+/* path_pointer(path): kpolicy.model._pointer(path) of a tuple whose tokens are each a str
+ * without "~" or "/" (nothing to escape) or an int (not a bool) within a long long: "/" and the
+ * token's text, for each token; None for any other (the Python function writes it). A
+ * finding's pointer is made of its path where no memo has it: the format of "/%s" a token
+ * and the scans for what to escape cost ~3,000 instructions a path in Python. */
+static PyObject *
+path_pointer(PyObject *module, PyObject *path)
+{
+    (void)module;
+    if (!PyTuple_CheckExact(path))
+        Py_RETURN_NONE;
+    Py_ssize_t count = PyTuple_GET_SIZE(path), length = 0;
+    Py_UCS4 widest = 0;
+    char digits[24];
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *token = PyTuple_GET_ITEM(path, i);
+        if (PyUnicode_CheckExact(token)) {
+            Py_ssize_t size = PyUnicode_GET_LENGTH(token);
+            if (PyUnicode_FindChar(token, '~', 0, size, 1) != -1 ||
+                PyUnicode_FindChar(token, '/', 0, size, 1) != -1)
+                Py_RETURN_NONE; /* (-2, an error, is not raised by an exact str) */
+            Py_UCS4 most = PyUnicode_MAX_CHAR_VALUE(token);
+            if (most > widest)
+                widest = most;
+            length += 1 + size;
+        }
+        else if (PyLong_CheckExact(token)) {
+            int overflow;
+            long long value = PyLong_AsLongLongAndOverflow(token, &overflow);
+            if (overflow != 0)
+                Py_RETURN_NONE;
+            length += 1 + write_decimal(digits, value);
+        }
+        else
+            Py_RETURN_NONE;
+    }
+    PyObject *made = PyUnicode_New(length, widest);
+    if (made == NULL)
+        return NULL;
+    int kind = PyUnicode_KIND(made);
+    void *data = PyUnicode_DATA(made);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *token = PyTuple_GET_ITEM(path, i);
+        PyUnicode_WRITE(kind, data, at++, '/');
+        if (PyUnicode_CheckExact(token)) {
+            Py_ssize_t size = PyUnicode_GET_LENGTH(token);
+            if (kind == PyUnicode_1BYTE_KIND)
+                memcpy((Py_UCS1 *)data + at, PyUnicode_1BYTE_DATA(token), size);
+            else if (PyUnicode_CopyCharacters(made, at, token, 0, size) < 0) {
+                Py_DECREF(made);
+                return NULL;
+            }
+            at += size;
+        }
+        else {
+            int overflow;
+            int size = write_decimal(digits, PyLong_AsLongLongAndOverflow(token, &overflow));
+            for (int j = 0; j < size; j++)
+                PyUnicode_WRITE(kind, data, at + j, (Py_UCS4)(unsigned char)digits[j]);
+            at += size;
+        }
+    }
+    return made;
+}
+
 /* sort_findings(found): found.sort(key=SORT_KEY) of a list of Diagnostics of the usual types
  * (sort_key's class, each of file, rule and message a str, its span a Span whose line and
  * column are ints within a C long), in place, without a key tuple each: their fields compared
@@ -3269,6 +3335,8 @@ static PyMethodDef methods[] = {
     {"sort_key", (PyCFunction)sort_key, METH_O, "sort_key(diag) -> SORT_KEY(diag)"},
     {"generic_duplicates", (PyCFunction)(void (*)(void))generic_duplicates, METH_FASTCALL,
      "generic_duplicates(found, generic) -> drop_generic_duplicates(found, generic), or None"},
+    {"path_pointer", (PyCFunction)path_pointer, METH_O,
+     "path_pointer(path) -> model._pointer(path) of plain tokens, else None"},
     {"sort_findings", (PyCFunction)sort_findings, METH_O,
      "sort_findings(found) -> whether found was sorted by SORT_KEY in place"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},

@@ -668,3 +668,40 @@ def test_the_c_span_of_holds_each_number_once() -> None:
     # (counted outside an assert, which keeps the values it shows): the span's, the argument's
     counts = (sys.getrefcount(span.line), sys.getrefcount(span.end_line))
     assert counts == (2, 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.sampled_from("ab~/é\U0001f600 0"), max_size=5),
+            st.integers(-5, 5),
+            st.integers(2**62, 2**64),
+            st.booleans(),
+            st.none(),
+        ),
+        max_size=40,
+    )
+)
+def test_the_c_pointer_of_a_path_is_the_python_pointer(tokens: list[Any]) -> None:
+    """``_cload.path_pointer`` writes the pointer of a path of plain tokens (a str without
+    "~" or "/", an int within a long long) as ``model._pointer`` does in Python, and declines
+    (None) any other, which the Python function writes (escaped); ``_pointer`` takes it."""
+    from kpolicy import model
+
+    built = _cload()
+    assert model._c_pointer() == built.path_pointer
+    path = tuple(tokens)
+    with mock.patch.object(model, "_c_pointer", return_value=None):
+        expected = model._pointer(path)
+    made = built.path_pointer(path)
+    plain = all(
+        (type(t) is str and "~" not in t and "/" not in t) or (type(t) is int and abs(t) < 2**63)
+        for t in tokens
+    )
+    if plain:
+        assert made == expected and type(made) is str
+    else:
+        assert made is None
+    assert model._pointer(path) == expected
+    assert built.path_pointer(list(tokens)) is None
