@@ -2123,8 +2123,8 @@ failed:
 /* json_lines(diags, renderer, slots, kept): the loop of
  * kpolicy.report.json_report._Lines.lines (renderer: the _Lines; slots:
  * kpolicy.records.record_slots(Diagnostic); kept: _KEPT), the same calls of its methods in the
- * same order and the same lines, but _message's for a plain message, which it makes itself
- * (plain_message), and _more's: a line's numbers are written as their digits in place
+ * same order and the same lines, but _message's for a plain message and _path's for a plain
+ * path, which it makes itself (plain_message), and _more's: a line's numbers are written as their digits in place
  * (joined_line), without the texts _Lines keeps of them (4,096 of them were made for a run whose
  * longest file had 3,552 lines: ~4.8M instructions in each process that rendered). A finding
  * of the usual types (a Diagnostic whose rule, message, path and file are str, its span a Span
@@ -2499,10 +2499,19 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *where = PyDict_GetItemWithError(paths, v[5]);
         if (where == Py_None)
             where = NULL;
-        if (where != NULL)
+        if (where != NULL) {
             Py_INCREF(where);
-        else if (PyErr_Occurred() ||
-                 (where = PyObject_CallMethodOneArg(renderer, line_names[N_PATH], v[5])) == NULL) {
+        }
+        else if (!PyErr_Occurred()) {
+            /* (_path's JSON of a path that JSON writes as it is, nearly every pointer: made
+             * here as a plain message's, kept in paths as _path keeps it) */
+            where = plain_message(paths, v[5], kept);
+            if (where == Py_None) {
+                Py_DECREF(where);
+                where = PyObject_CallMethodOneArg(renderer, line_names[N_PATH], v[5]);
+            }
+        }
+        if (where == NULL) {
             Py_DECREF(said);
             Py_DECREF(head);
             goto failed;

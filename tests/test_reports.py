@@ -649,7 +649,9 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
 ) -> None:
     """A finding's line reuses the text before its message (per rule and severity), its
     file's and object's texts (from the finding before it), and its message's and path's
-    (per text): made once for a run of them."""
+    (per text): made once for a run of them (the C loop, where it is built, makes a plain
+    path's itself: kept as the Python loop keeps it)."""
+    from kpolicy.report import json_report
     from kpolicy.report.json_report import _Lines
 
     made: list[str] = []
@@ -663,9 +665,17 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
         monkeypatch.setattr(_Lines, name, counted)
     (diag,) = _hostile_result().diagnostics
     line = _Lines()
-    texts = [line(replace(diag, span=Span(n, 1, n, 2))) for n in range(1, 6)]
+    diags = [replace(diag, span=Span(n, 1, n, 2)) for n in range(1, 6)]
+    texts = [line._lines([d])[0] for d in diags]
     assert sorted(made) == ["_file", "_head", "_message", "_object", "_path"]
     assert len({text.split('"line": ')[0] for text in texts}) == 1
+    if json_report._c_lines() is None:
+        return
+    made.clear()
+    in_c = _Lines()
+    assert [in_c(d) for d in diags] == texts
+    assert sorted(made) == ["_file", "_head", "_message", "_object"]
+    assert in_c._paths == line._paths == {diag.path: f'"{diag.path}"'}
 
 
 def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
@@ -1080,12 +1090,15 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
     left = [args[0] for name, args in calls if name == "_one"]
     assert all(any(d is u for u in unusual) for d in left)
     assert len(left) == 2 * len(unusual)
-    # (_more: the Python loop's, and _one's for a finding left to it)
-    assert [c for c in calls if c[0] not in ("_one", "_message", "_more")] == [
-        c for c in python_calls if c[0] not in ("_message", "_more")
+    # (_more: the Python loop's, and _one's for a finding left to it; _path: of a path JSON
+    # does not write as it is)
+    assert [c for c in calls if c[0] not in ("_one", "_message", "_more", "_path")] == [
+        c for c in python_calls if c[0] not in ("_message", "_more", "_path")
     ]
     assert any(c[0] == "_more" for c in python_calls)
     assert in_c._messages == in_python._messages
+    assert in_c._paths == in_python._paths
+    assert {args[0] for name, args in calls if name == "_path"} == {"/spec/\u00e9"}
     encoded = {args[0] for name, args in calls if name == "_message"}
     assert encoded == {'"quoted" caf\u00e9', "wide \u2028 \U0001f600", diag.message}
 
