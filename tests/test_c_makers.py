@@ -590,8 +590,9 @@ def test_the_c_generic_duplicates_are_the_python_loops(
     is specific (or there are fewer than two)."""
     from kpolicy.lint import post
 
+    built = _cload()
     made = post._c_duplicates()
-    assert made is not None and made is _cload().generic_duplicates
+    assert made is not None and made is built.generic_duplicates
     generic = frozenset({"schema-a", "schema-b"})
     ref = ObjectRef("v1", "Pod", None, "p")
     found = [
