@@ -2447,16 +2447,22 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *ref = v[6], *file = v[3];
         if (PyTuple_GET_ITEM(last, 0) != ref || PyTuple_GET_ITEM(last, 1) != file) {
-            PyObject *pieces[3];
-            pieces[0] = Py_NewRef(line_names[N_FILE_TEXT]);
-            PyObject *text = PyObject_CallMethodOneArg(renderer, line_names[N_FILE], file);
-            pieces[1] = text == NULL ? NULL : formatted(text);
-            Py_XDECREF(text);
-            pieces[2] = Py_NewRef(line_names[N_LINE_TEXT]);
-            PyObject *middle = joined_pieces(pieces, 3);
-            if (middle == NULL) {
-                Py_DECREF(head);
-                goto failed;
+            PyObject *pieces[3], *middle, *text;
+            if (PyTuple_GET_ITEM(last, 1) == file) {
+                /* (another object of the same file: its text as it was) */
+                middle = Py_NewRef(PyTuple_GET_ITEM(last, 2));
+            }
+            else {
+                pieces[0] = Py_NewRef(line_names[N_FILE_TEXT]);
+                text = PyObject_CallMethodOneArg(renderer, line_names[N_FILE], file);
+                pieces[1] = text == NULL ? NULL : formatted(text);
+                Py_XDECREF(text);
+                pieces[2] = Py_NewRef(line_names[N_LINE_TEXT]);
+                middle = joined_pieces(pieces, 3);
+                if (middle == NULL) {
+                    Py_DECREF(head);
+                    goto failed;
+                }
             }
             text = PyObject_CallMethodOneArg(renderer, line_names[N_OBJECT], ref);
             pieces[0] = Py_NewRef(line_names[N_OBJECT_TEXT]);

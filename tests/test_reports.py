@@ -678,6 +678,39 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
     assert in_c._paths == line._paths == {diag.path: f'"{diag.path}"'}
 
 
+def test_json_findings_of_one_file_reuse_its_text_across_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The findings of another object of the same file (the file's very str) reuse the
+    file's text of the finding before: ``_file`` is asked once for a run of them, by the
+    Python loop and the C loop alike, and the lines are the general encoding's."""
+    from kpolicy.report import json_encoder, json_report
+    from kpolicy.report.json_report import _diagnostic, _Lines
+
+    asked: list[str] = []
+    made_by = _Lines._file
+
+    def counted(self: Any, file: str) -> str:
+        asked.append(file)
+        return made_by(self, file)
+
+    monkeypatch.setattr(_Lines, "_file", counted)
+    (diag,) = _hostile_result().diagnostics
+    refs = [ObjectRef("v1", "Pod", "ns", f"p{n}") for n in range(4)]
+    other = "other.yaml"
+    diags = [replace(diag, object=ref) for ref in refs]
+    diags += [replace(diag, object=refs[0], file=other), replace(diag, object=refs[1], file=other)]
+    general = json_encoder()
+    expected = [general(_diagnostic(d)) for d in diags]
+    assert _Lines()._lines(diags) == expected
+    assert asked == [diag.file, other]
+    if json_report._c_lines() is None:
+        return
+    asked.clear()
+    assert _Lines().lines(diags) == expected
+    assert asked == [diag.file, other]
+
+
 def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

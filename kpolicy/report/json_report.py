@@ -123,7 +123,8 @@ class _Lines:
                 last = self._last = (
                     ref,
                     file,
-                    f', "file": {self._file(file)}, "line": ',
+                    # (another object of the same file: its text as it was)
+                    last[2] if last[1] is file else f', "file": {self._file(file)}, "line": ',
                     f', "object": {self._object(ref)}}}',
                 )
             said = messages.get(message)
