@@ -36,6 +36,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <yaml.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 #ifdef __linux__
@@ -1994,6 +1995,18 @@ failed:
  * and finds its slots (True), or declines a class that is not a plain record of those four
  * slots (False: span_of then raises TypeError, and kpolicy.positions keeps its own). */
 static PyTypeObject *span_type = NULL;
+/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
+ * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
+ * clash with this file's */
+#define OBJECT_SLOT 16
+struct member_layout {
+    const char *name;
+    int type;
+    Py_ssize_t offset;
+    int flags;
+    const char *doc;
+};
+
 static PyObject *span_slots[4]; /* the slots' member descriptors, which set them */
 
 static PyObject *
@@ -2021,6 +2034,8 @@ span_class(PyObject *module, PyObject *cls)
         Py_XSETREF(span_slots[i], Py_NewRef(slots[i]));
     Py_RETURN_TRUE;
 }
+
+static PyObject *anchor_texts[3]; /* "key", "auto", "value", interned (span_of) */
 
 static PyObject *
 span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -2059,9 +2074,22 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     for (int i = 0; i < 8; i++)
         r[i] = wide ? ((int *)view.buf)[base + i] : ((unsigned short *)view.buf)[base + i];
     PyBuffer_Release(&view);
-    /* anchor == "key", anchor == "auto" (a str equal to them; anything else is neither) */
+    /* anchor == "key", anchor == "auto" (a str equal to them; anything else is neither): the
+     * interned texts, which the checks' literals are, told by identity first (a finding's
+     * span is made here, and "value", their usual anchor, was compared twice) */
     int key = 0, automatic = 0;
-    if (PyUnicode_Check(anchor)) {
+    if (anchor_texts[0] == NULL) {
+        static const char *texts[3] = {"key", "auto", "value"};
+        for (int i = 0; i < 3; i++) {
+            if ((anchor_texts[i] = PyUnicode_InternFromString(texts[i])) == NULL)
+                return NULL;
+        }
+    }
+    if (anchor == anchor_texts[0])
+        key = 1;
+    else if (anchor == anchor_texts[1])
+        automatic = 1;
+    else if (anchor != anchor_texts[2] && PyUnicode_Check(anchor)) {
         key = PyUnicode_CompareWithASCIIString(anchor, "key") == 0;
         automatic = !key && PyUnicode_CompareWithASCIIString(anchor, "auto") == 0;
     }
@@ -2099,12 +2127,22 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(values[i]);
         return NULL;
     }
-    /* each slot set by its descriptor (as the record's own setters do) */
+    /* each slot set by its descriptor (as the record's own setters do): written in place
+     * for a writable slot of __slots__ (what the descriptor does, the new span's slots being
+     * empty: made_record's way), a span made for each finding */
     descrsetfunc set = PyMemberDescr_Type.tp_descr_set;
     int failed = 0;
     for (int i = 0; i < 4; i++) {
-        if (!failed && set(span_slots[i], span, values[i]) < 0)
-            failed = 1;
+        const struct member_layout *member =
+            (const struct member_layout *)((PyMemberDescrObject *)span_slots[i])->d_member;
+        if (!failed) {
+            if (member->type == OBJECT_SLOT && (member->flags & 1) == 0 && member->offset > 0) {
+                PyObject **at = (PyObject **)((char *)span + member->offset);
+                Py_XSETREF(*at, Py_NewRef(values[i]));
+            }
+            else if (set(span_slots[i], span, values[i]) < 0)
+                failed = 1;
+        }
         Py_DECREF(values[i]);
     }
     if (failed) {
@@ -2114,17 +2152,6 @@ span_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return span;
 }
 
-/* a slot that holds an object, unset raising AttributeError: T_OBJECT_EX of structmember.h,
- * which defines PyMemberDef (its layout is the stable ABI's: copied here) with names that
- * clash with this file's */
-#define OBJECT_SLOT 16
-struct member_layout {
-    const char *name;
-    int type;
-    Py_ssize_t offset;
-    int flags;
-    const char *doc;
-};
 
 /* new_record(slots, *values): an instance of the class of the member descriptors slots (a
  * tuple, one for each of its fields, in order), each slot set to its value by its descriptor,
@@ -2572,17 +2599,20 @@ failed:
 /* json_lines(diags, renderer, slots, kept): the loop of
  * kpolicy.report.json_report._Lines.lines (renderer: the _Lines; slots:
  * kpolicy.records.record_slots(Diagnostic); kept: _KEPT), the same calls of its methods in the
- * same order and the same lines, but _message's for a plain message, which it makes itself
- * (plain_message). A finding of the usual types (a Diagnostic whose rule, message, path and
- * file are str, its span a Span of ints, no origin) is written here, each text it needs taken from the renderer's tables (_heads, _messages,
- * _paths, _numbers, _last) or, when not there, from the method that makes it (_head,
- * _message, _path, _file and _object, _more); any other, or one whose head _head declines,
- * is the renderer's _one(diag) (the Python loop of that one finding, which reads and sets
+ * same order and the same lines, but _message's for a plain message and _path's for a plain
+ * path, which it makes itself (plain_message), and _more's: a line's numbers are written as their digits in place
+ * (joined_line), without the texts _Lines keeps of them (4,096 of them were made for a run whose
+ * longest file had 3,552 lines: ~4.8M instructions in each process that rendered). A finding
+ * of the usual types (a Diagnostic whose rule, message, path and file are str, its span a Span
+ * of ints, no origin) is written here, each text it needs taken from the renderer's tables
+ * (_heads, _messages, _paths, _last) or, when not there, from the method that makes it (_head,
+ * _message, _path, _file and _object); any other, or one whose head _head declines, is the
+ * renderer's _one(diag) (the Python loop of that one finding, which reads and sets
  * _last: set before it, read again after). */
 static PyObject *line_literals[4]; /* ', "column": ' ', "endLine": ' ', "endColumn": ' ', "path": ' */
 /* the renderer's methods and tables, by name */
-enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_MORE, N_ONE, N_LAST, N_HEADS, N_MESSAGES,
-       N_PATHS, N_NUMBERS, N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
+enum { N_HEAD, N_MESSAGE, N_PATH, N_FILE, N_OBJECT, N_ONE, N_LAST, N_HEADS, N_MESSAGES, N_PATHS,
+       N_FILE_TEXT, N_LINE_TEXT, N_OBJECT_TEXT, N_CLOSE, N_NAMES };
 static PyObject *line_names[N_NAMES];
 
 static Py_ssize_t
@@ -2644,6 +2674,82 @@ done:
     return made;
 }
 
+/* Writes value in decimal at out (at most 20 characters); their count. */
+static int
+write_decimal(char *out, long long value)
+{
+    char digits[20];
+    int count = 0, length = 0;
+    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+    unsigned long long magnitude =
+        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[count++] = (char)('0' + (int)(magnitude % 10));
+        magnitude /= 10;
+    } while (magnitude != 0);
+    if (value < 0)
+        out[length++] = '-';
+    while (count > 0)
+        out[length++] = digits[--count];
+    return length;
+}
+
+/* A piece of a finding's line: a str (a new reference) or, text NULL, ASCII digits. */
+typedef struct {
+    PyObject *text;
+    const char *digits;
+    Py_ssize_t size;
+} LinePiece;
+
+/* the concatenation of count pieces (their str released): joined_pieces, with a number's
+ * digits written in place rather than made a str of their own */
+static PyObject *
+joined_line(LinePiece *pieces, int count)
+{
+    Py_ssize_t length = 0;
+    Py_UCS4 widest = 0;
+    PyObject *made = NULL;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i].digits != NULL) {
+            length += pieces[i].size;
+            continue;
+        }
+        if (pieces[i].text == NULL || !PyUnicode_Check(pieces[i].text))
+            goto done;
+        length += PyUnicode_GET_LENGTH(pieces[i].text);
+        Py_UCS4 most = PyUnicode_MAX_CHAR_VALUE(pieces[i].text);
+        if (most > widest)
+            widest = most;
+    }
+    made = PyUnicode_New(length, widest);
+    if (made == NULL)
+        goto done;
+    int kind = PyUnicode_KIND(made);
+    void *data = PyUnicode_DATA(made);
+    Py_ssize_t at = 0;
+    for (int i = 0; i < count; i++) {
+        if (pieces[i].digits != NULL) {
+            for (Py_ssize_t j = 0; j < pieces[i].size; j++)
+                PyUnicode_WRITE(kind, data, at + j, (Py_UCS4)(unsigned char)pieces[i].digits[j]);
+            at += pieces[i].size;
+            continue;
+        }
+        Py_ssize_t size = PyUnicode_GET_LENGTH(pieces[i].text);
+        if (kind == PyUnicode_1BYTE_KIND) {
+            memcpy((Py_UCS1 *)data + at, PyUnicode_1BYTE_DATA(pieces[i].text), size);
+        }
+        else if (PyUnicode_CopyCharacters(made, at, pieces[i].text, 0, size) < 0) {
+            Py_CLEAR(made);
+            goto done;
+        }
+        at += size;
+    }
+done:
+    for (int i = 0; i < count; i++)
+        Py_XDECREF(pieces[i].text);
+    return made;
+}
+
 /* _Lines._message of a message JSON writes as it is (ASCII from space to "~" but quote and
  * backslash: _PLAIN's characters, nearly every message) between quotes, kept in messages
  * (emptied first when it holds kept); None for any other, which the method encodes */
@@ -2672,15 +2778,6 @@ plain_message(PyObject *messages, PyObject *message, Py_ssize_t kept)
         return NULL;
     }
     return encoded;
-}
-
-/* whether value is an int and 0 <= value < count */
-static int
-number_below(PyObject *value, Py_ssize_t count)
-{
-    int overflow;
-    long number = PyLong_AsLongAndOverflow(value, &overflow);
-    return overflow == 0 && number >= 0 && number < count;
 }
 
 static PyObject *
@@ -2725,8 +2822,8 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         static const char *texts[4] = {
             ", \"column\": ", ", \"endLine\": ", ", \"endColumn\": ", ", \"path\": "};
         static const char *names[N_NAMES] = {
-            "_head", "_message", "_path", "_file", "_object", "_more", "_one", "_last",
-            "_heads", "_messages", "_paths", "_numbers", ", \"file\": ", ", \"line\": ",
+            "_head", "_message", "_path", "_file", "_object", "_one", "_last",
+            "_heads", "_messages", "_paths", ", \"file\": ", ", \"line\": ",
             ", \"object\": ", "}"};
         for (int i = 0; i < 4; i++) {
             if (line_literals[i] == NULL &&
@@ -2745,18 +2842,17 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *heads = PyObject_GetAttr(renderer, line_names[N_HEADS]);
     PyObject *messages = PyObject_GetAttr(renderer, line_names[N_MESSAGES]);
     PyObject *paths = PyObject_GetAttr(renderer, line_names[N_PATHS]);
-    PyObject *numbers = PyObject_GetAttr(renderer, line_names[N_NUMBERS]);
     PyObject *last = PyObject_GetAttr(renderer, line_names[N_LAST]);
     PyObject *written = PyList_New(0);
     int last_changed = 0;
     /* the finding in hand, held: the renderer's methods (Python) run while its fields are
      * used, and the sequence is the caller's list */
     PyObject *held = NULL;
-    if (heads == NULL || messages == NULL || paths == NULL || numbers == NULL || last == NULL ||
+    if (heads == NULL || messages == NULL || paths == NULL || last == NULL ||
         written == NULL)
         goto failed;
     if (!PyDict_CheckExact(heads) || !PyDict_CheckExact(messages) || !PyDict_CheckExact(paths) ||
-        !PyList_CheckExact(numbers) || !PyTuple_CheckExact(last) || PyTuple_GET_SIZE(last) != 4) {
+        !PyTuple_CheckExact(last) || PyTuple_GET_SIZE(last) != 4) {
         PyErr_SetString(PyExc_TypeError, "json_lines: a renderer's tables");
         goto failed;
     }
@@ -2827,16 +2923,22 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *ref = v[6], *file = v[3];
         if (PyTuple_GET_ITEM(last, 0) != ref || PyTuple_GET_ITEM(last, 1) != file) {
-            PyObject *pieces[3];
-            pieces[0] = Py_NewRef(line_names[N_FILE_TEXT]);
-            PyObject *text = PyObject_CallMethodOneArg(renderer, line_names[N_FILE], file);
-            pieces[1] = text == NULL ? NULL : formatted(text);
-            Py_XDECREF(text);
-            pieces[2] = Py_NewRef(line_names[N_LINE_TEXT]);
-            PyObject *middle = joined_pieces(pieces, 3);
-            if (middle == NULL) {
-                Py_DECREF(head);
-                goto failed;
+            PyObject *pieces[3], *middle, *text;
+            if (PyTuple_GET_ITEM(last, 1) == file) {
+                /* (another object of the same file: its text as it was) */
+                middle = Py_NewRef(PyTuple_GET_ITEM(last, 2));
+            }
+            else {
+                pieces[0] = Py_NewRef(line_names[N_FILE_TEXT]);
+                text = PyObject_CallMethodOneArg(renderer, line_names[N_FILE], file);
+                pieces[1] = text == NULL ? NULL : formatted(text);
+                Py_XDECREF(text);
+                pieces[2] = Py_NewRef(line_names[N_LINE_TEXT]);
+                middle = joined_pieces(pieces, 3);
+                if (middle == NULL) {
+                    Py_DECREF(head);
+                    goto failed;
+                }
             }
             text = PyObject_CallMethodOneArg(renderer, line_names[N_OBJECT], ref);
             pieces[0] = Py_NewRef(line_names[N_OBJECT_TEXT]);
@@ -2879,72 +2981,52 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyObject *where = PyDict_GetItemWithError(paths, v[5]);
         if (where == Py_None)
             where = NULL;
-        if (where != NULL)
+        if (where != NULL) {
             Py_INCREF(where);
-        else if (PyErr_Occurred() ||
-                 (where = PyObject_CallMethodOneArg(renderer, line_names[N_PATH], v[5])) == NULL) {
+        }
+        else if (!PyErr_Occurred()) {
+            /* (_path's JSON of a path that JSON writes as it is, nearly every pointer: made
+             * here as a plain message's, kept in paths as _path keeps it) */
+            where = plain_message(paths, v[5], kept);
+            if (where == Py_None) {
+                Py_DECREF(where);
+                where = PyObject_CallMethodOneArg(renderer, line_names[N_PATH], v[5]);
+            }
+        }
+        if (where == NULL) {
             Py_DECREF(said);
             Py_DECREF(head);
             goto failed;
         }
-        PyObject *pieces[13];
-        Py_ssize_t count = PyList_GET_SIZE(numbers);
-        int known = 1;
-        for (int k = 0; k < 4; k++)
-            known = known && number_below(n[k], count);
-        int plain = 0; /* the numbers written as they are (past _NUMBERS) */
-        if (!known) {
-            PyObject *call[5] = {renderer, n[0], n[1], n[2], n[3]};
-            PyObject *more = PyObject_VectorcallMethod(
-                line_names[N_MORE], call, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-            if (more == NULL) {
-                Py_DECREF(where);
-                Py_DECREF(said);
-                Py_DECREF(head);
-                goto failed;
-            }
-            if (more == Py_None) {
-                plain = 1;
-                Py_DECREF(more);
-            }
-            else if (!PyList_CheckExact(more)) {
-                Py_DECREF(more);
-                Py_DECREF(where);
-                Py_DECREF(said);
-                Py_DECREF(head);
-                PyErr_SetString(PyExc_TypeError, "json_lines: the numbers' texts");
-                goto failed;
-            }
-            else {
-                Py_SETREF(numbers, more);
-            }
-        }
-        pieces[0] = formatted(PyTuple_GET_ITEM(head, 1));
-        pieces[1] = formatted(said);
-        pieces[2] = formatted(PyTuple_GET_ITEM(last, 2));
+        /* a number's text is str(number): its digits, written into the line, where it fits a
+         * long long (its own text where it does not) */
+        char digits[4][24];
+        LinePiece pieces[13] = {{NULL, NULL, 0}};
+        pieces[0].text = formatted(PyTuple_GET_ITEM(head, 1));
+        pieces[1].text = formatted(said);
+        pieces[2].text = formatted(PyTuple_GET_ITEM(last, 2));
         for (int k = 0; k < 4; k++) {
-            PyObject *number = n[k];
-            if (!plain) {
-                /* (within the list now: _more made it long enough) */
-                Py_ssize_t index = PyLong_AsSsize_t(number);
-                number = index >= 0 && index < PyList_GET_SIZE(numbers)
-                             ? PyList_GET_ITEM(numbers, index)
-                             : NULL;
+            int overflow;
+            long long value = PyLong_AsLongLongAndOverflow(n[k], &overflow);
+            if (overflow != 0)
+                pieces[3 + 2 * k].text = formatted(n[k]);
+            else if (value != -1 || !PyErr_Occurred()) {
+                pieces[3 + 2 * k].digits = digits[k];
+                pieces[3 + 2 * k].size = write_decimal(digits[k], value);
             }
-            pieces[3 + 2 * k] = number == NULL ? NULL : formatted(number);
-            pieces[4 + 2 * k] = Py_NewRef(line_literals[k]);
+            pieces[4 + 2 * k].text = Py_NewRef(line_literals[k]);
         }
-        pieces[11] = formatted(where);
-        pieces[12] = formatted(PyTuple_GET_ITEM(last, 3));
+        pieces[11].text = formatted(where);
+        pieces[12].text = formatted(PyTuple_GET_ITEM(last, 3));
         Py_DECREF(where);
         Py_DECREF(said);
         Py_DECREF(head);
         if (PyErr_Occurred()) {
             for (int k = 0; k < 13; k++)
-                Py_XDECREF(pieces[k]);
+                Py_XDECREF(pieces[k].text);
             goto failed;
         }
-        line = joined_pieces(pieces, 13);
+        line = joined_line(pieces, 13);
         if (line == NULL) {
             if (!PyErr_Occurred())
                 PyErr_SetString(PyExc_IndexError, "json_lines: a number's text");
@@ -2962,7 +3044,6 @@ json_lines(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_DECREF(heads);
     Py_DECREF(messages);
     Py_DECREF(paths);
-    Py_DECREF(numbers);
     Py_DECREF(last);
     return written;
 failed:
@@ -2978,7 +3059,6 @@ failed:
     Py_XDECREF(heads);
     Py_XDECREF(messages);
     Py_XDECREF(paths);
-    Py_XDECREF(numbers);
     Py_XDECREF(last);
     Py_XDECREF(written);
     return NULL;
@@ -3053,6 +3133,258 @@ sort_key(PyObject *module, PyObject *diag)
         }
     }
     return PyObject_CallOneArg(key_general, diag);
+}
+
+/* path_pointer(path): kpolicy.model._pointer(path) of a tuple whose tokens are each a str
+ * without "~" or "/" (nothing to escape) or an int (not a bool) within a long long: "/" and the
+ * token's text, for each token; None for any other (the Python function writes it). A
+ * finding's pointer is made of its path where no memo has it: the format of "/%s" a token
+ * and the scans for what to escape cost ~3,000 instructions a path in Python. */
+static PyObject *
+path_pointer(PyObject *module, PyObject *path)
+{
+    (void)module;
+    if (!PyTuple_CheckExact(path))
+        Py_RETURN_NONE;
+    Py_ssize_t count = PyTuple_GET_SIZE(path), length = 0;
+    Py_UCS4 widest = 0;
+    char digits[24];
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *token = PyTuple_GET_ITEM(path, i);
+        if (PyUnicode_CheckExact(token)) {
+            Py_ssize_t size = PyUnicode_GET_LENGTH(token);
+            if (PyUnicode_FindChar(token, '~', 0, size, 1) != -1 ||
+                PyUnicode_FindChar(token, '/', 0, size, 1) != -1)
+                Py_RETURN_NONE; /* (-2, an error, is not raised by an exact str) */
+            Py_UCS4 most = PyUnicode_MAX_CHAR_VALUE(token);
+            if (most > widest)
+                widest = most;
+            length += 1 + size;
+        }
+        else if (PyLong_CheckExact(token)) {
+            int overflow;
+            long long value = PyLong_AsLongLongAndOverflow(token, &overflow);
+            if (overflow != 0)
+                Py_RETURN_NONE;
+            length += 1 + write_decimal(digits, value);
+        }
+        else
+            Py_RETURN_NONE;
+    }
+    PyObject *made = PyUnicode_New(length, widest);
+    if (made == NULL)
+        return NULL;
+    int kind = PyUnicode_KIND(made);
+    void *data = PyUnicode_DATA(made);
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *token = PyTuple_GET_ITEM(path, i);
+        PyUnicode_WRITE(kind, data, at++, '/');
+        if (PyUnicode_CheckExact(token)) {
+            Py_ssize_t size = PyUnicode_GET_LENGTH(token);
+            if (kind == PyUnicode_1BYTE_KIND)
+                memcpy((Py_UCS1 *)data + at, PyUnicode_1BYTE_DATA(token), size);
+            else if (PyUnicode_CopyCharacters(made, at, token, 0, size) < 0) {
+                Py_DECREF(made);
+                return NULL;
+            }
+            at += size;
+        }
+        else {
+            int overflow;
+            int size = write_decimal(digits, PyLong_AsLongLongAndOverflow(token, &overflow));
+            for (int j = 0; j < size; j++)
+                PyUnicode_WRITE(kind, data, at + j, (Py_UCS4)(unsigned char)digits[j]);
+            at += size;
+        }
+    }
+    return made;
+}
+
+/* sort_findings(found): found.sort(key=SORT_KEY) of a list of Diagnostics of the usual types
+ * (sort_key's class, each of file, rule and message a str, its span a Span whose line and
+ * column are ints within a C long), in place, without a key tuple each: their fields compared
+ * in C (str by code points, as Python compares them; ints as numbers), equal keys kept in
+ * their order (the position breaks the tie, as the sort is stable). True when sorted; False,
+ * the list untouched, when a finding is not of those types (the caller sorts it by the key).
+ * No Python code runs between reading the list and writing it back. */
+typedef struct {
+    PyObject *diag, *file, *rule, *message;
+    long line, column;
+    Py_ssize_t index;
+} SortItem;
+
+static int
+text_order(PyObject *a, PyObject *b)
+{
+    /* (exact str: PyUnicode_Compare cannot fail) */
+    return a == b ? 0 : PyUnicode_Compare(a, b);
+}
+
+static int
+finding_order(const void *left, const void *right)
+{
+    const SortItem *x = left, *y = right;
+    int order = text_order(x->file, y->file);
+    if (order != 0)
+        return order;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    if (x->column != y->column)
+        return x->column < y->column ? -1 : 1;
+    if ((order = text_order(x->rule, y->rule)) != 0)
+        return order;
+    if ((order = text_order(x->message, y->message)) != 0)
+        return order;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static PyObject *
+sort_findings(PyObject *module, PyObject *found)
+{
+    (void)module;
+    if (key_type == NULL || key_span_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "sort_findings: no class");
+        return NULL;
+    }
+    if (!PyList_CheckExact(found)) {
+        PyErr_SetString(PyExc_TypeError, "sort_findings: a list");
+        return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    if (count < 2)
+        Py_RETURN_TRUE;
+    SortItem *items = PyMem_New(SortItem, count);
+    if (items == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *diag = PyList_GET_ITEM(found, i);
+        if (Py_TYPE(diag) != key_type)
+            goto declined;
+        PyObject *file = SLOT_AT(diag, key_at[0]), *span = SLOT_AT(diag, key_at[1]);
+        PyObject *rule = SLOT_AT(diag, key_at[2]), *message = SLOT_AT(diag, key_at[3]);
+        if (file == NULL || span == NULL || rule == NULL || message == NULL ||
+            !PyUnicode_CheckExact(file) || !PyUnicode_CheckExact(rule) ||
+            !PyUnicode_CheckExact(message) || Py_TYPE(span) != key_span_type)
+            goto declined;
+        PyObject *line = SLOT_AT(span, key_at[4]), *column = SLOT_AT(span, key_at[5]);
+        if (line == NULL || column == NULL || !PyLong_CheckExact(line) ||
+            !PyLong_CheckExact(column))
+            goto declined;
+        int overflow_line, overflow_column;
+        long line_value = PyLong_AsLongAndOverflow(line, &overflow_line);
+        long column_value = PyLong_AsLongAndOverflow(column, &overflow_column);
+        if (overflow_line || overflow_column)
+            goto declined;
+        items[i] = (SortItem){diag, file, rule, message, line_value, column_value, i};
+    }
+    qsort(items, (size_t)count, sizeof(SortItem), finding_order);
+    /* the same objects, each once: the list's references move with them */
+    for (Py_ssize_t i = 0; i < count; i++)
+        PyList_SET_ITEM(found, i, items[i].diag);
+    PyMem_Free(items);
+    Py_RETURN_TRUE;
+declined:
+    PyMem_Free(items);
+    Py_RETURN_FALSE;
+}
+
+/* generic_duplicates(found, generic): kpolicy.lint.post.drop_generic_duplicates of a list of
+ * two findings or more of the usual types (sort_key's class, each rule a str, its span a Span
+ * whose line and column are ints within a long long; generic a set or frozenset): found
+ * itself when no finding's rule is outside generic, else a new list of the findings but those
+ * of a rule of generic at the line and column of one that is not. None, when a finding is not
+ * of those types (the caller's Python loop decides). No Python code runs in it (the rules are
+ * str: their hashes and equality are the str type's). */
+typedef struct {
+    long long line, column;
+} Place;
+
+static int
+place_order(const void *left, const void *right)
+{
+    const Place *x = left, *y = right;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->column < y->column ? -1 : x->column > y->column;
+}
+
+static PyObject *
+generic_duplicates(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyList_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "generic_duplicates takes a list and a set");
+        return NULL;
+    }
+    if (key_type == NULL || key_span_type == NULL) {
+        PyErr_SetString(PyExc_TypeError, "generic_duplicates: no class");
+        return NULL;
+    }
+    PyObject *found = args[0], *generic = args[1];
+    if (!PyAnySet_CheckExact(generic))
+        Py_RETURN_NONE;
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    if (count < 2)
+        return Py_NewRef(found);
+    Place *places = PyMem_New(Place, count);    /* each finding's line and column */
+    char *is_generic = PyMem_Malloc((size_t)count);
+    Place *specific = PyMem_New(Place, count);  /* those of the specific findings */
+    PyObject *result = NULL;
+    if (places == NULL || is_generic == NULL || specific == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t specifics = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *diag = PyList_GET_ITEM(found, i);
+        if (Py_TYPE(diag) != key_type)
+            goto declined;
+        PyObject *span = SLOT_AT(diag, key_at[1]), *rule = SLOT_AT(diag, key_at[2]);
+        if (span == NULL || rule == NULL || !PyUnicode_CheckExact(rule) ||
+            Py_TYPE(span) != key_span_type)
+            goto declined;
+        PyObject *line = SLOT_AT(span, key_at[4]), *column = SLOT_AT(span, key_at[5]);
+        if (line == NULL || column == NULL || !PyLong_CheckExact(line) ||
+            !PyLong_CheckExact(column))
+            goto declined;
+        int overflow_line, overflow_column;
+        places[i].line = PyLong_AsLongLongAndOverflow(line, &overflow_line);
+        places[i].column = PyLong_AsLongLongAndOverflow(column, &overflow_column);
+        if (overflow_line || overflow_column)
+            goto declined;
+        int contained = PySet_Contains(generic, rule);
+        if (contained < 0)
+            goto done;
+        is_generic[i] = (char)contained;
+        if (!contained)
+            specific[specifics++] = places[i];
+    }
+    if (specifics == 0) {
+        result = Py_NewRef(found);
+        goto done;
+    }
+    qsort(specific, (size_t)specifics, sizeof(Place), place_order);
+    result = PyList_New(0);
+    if (result == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (is_generic[i] &&
+            bsearch(&places[i], specific, (size_t)specifics, sizeof(Place), place_order) != NULL)
+            continue;
+        if (PyList_Append(result, PyList_GET_ITEM(found, i)) < 0) {
+            Py_CLEAR(result);
+            goto done;
+        }
+    }
+    goto done;
+declined:
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(places);
+    PyMem_Free(is_generic);
+    PyMem_Free(specific);
+    return result;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -3183,26 +3515,6 @@ append_new(PyObject *list, PyObject *item)
     int appended = PyList_Append(list, item);
     Py_DECREF(item);
     return appended;
-}
-
-/* Writes value in decimal at out (at most 20 characters); their count. */
-static int
-write_decimal(char *out, long long value)
-{
-    char digits[20];
-    int count = 0, length = 0;
-    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long */
-    unsigned long long magnitude =
-        value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
-    do {
-        digits[count++] = (char)('0' + (int)(magnitude % 10));
-        magnitude /= 10;
-    } while (magnitude != 0);
-    if (value < 0)
-        out[length++] = '-';
-    while (count > 0)
-        out[length++] = digits[--count];
-    return length;
 }
 
 /* A file's line of the stamp, "path|size|mtime_ns\n" (path: prefix and name): written out
@@ -3526,6 +3838,12 @@ static PyMethodDef methods[] = {
     {"sort_key_class", (PyCFunction)(void (*)(void))sort_key_class, METH_FASTCALL,
      "sort_key_class(slots, general) -> whether sort_key reads Diagnostics"},
     {"sort_key", (PyCFunction)sort_key, METH_O, "sort_key(diag) -> SORT_KEY(diag)"},
+    {"generic_duplicates", (PyCFunction)(void (*)(void))generic_duplicates, METH_FASTCALL,
+     "generic_duplicates(found, generic) -> drop_generic_duplicates(found, generic), or None"},
+    {"path_pointer", (PyCFunction)path_pointer, METH_O,
+     "path_pointer(path) -> model._pointer(path) of plain tokens, else None"},
+    {"sort_findings", (PyCFunction)sort_findings, METH_O,
+     "sort_findings(found) -> whether found was sorted by SORT_KEY in place"},
     {"span_class", (PyCFunction)span_class, METH_O, "span_class(Span) -> whether span_of makes it"},
     {"populate_arenas", populate_arenas, METH_NOARGS,
      "populate_arenas() -> whether the heap's arenas are now made populated (Linux)"},

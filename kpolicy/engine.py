@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cache
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
 from kpolicy.k8s.apis import dispatch_kind
@@ -18,7 +19,7 @@ from kpolicy.model import (
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
-from kpolicy.records import field, open_twin, record, replace
+from kpolicy.records import field, open_twin, record, replace, slot_maker
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import checked_now, checking, custom_layout
 
@@ -36,7 +37,7 @@ POD_TEMPLATE_KEY = "\0pod-template:"
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from kpolicy.model import Anchor, Fix, Path, Span
+    from kpolicy.model import Anchor, Fix, ObjectRef, Origin, Path, Span, Suppression
 
     # a finding as a positioned check yields it (see positioned): rule id, path, message,
     # anchor, its span (None: looked up from the path), fix, rejects (None: the rule's)
@@ -429,27 +430,29 @@ class Engine:
         """``step``'s findings from its positioned check, as to_diagnostic makes them."""
         reports = step.reports
         rejecting = step.rejecting
+        make = _made()
         for rule_id, path, message, anchor, span, fix, rejects in findings(obj, step.context):
             severity = reports.get(rule_id)
             if severity is None:
                 continue  # not enabled, or the rule does not apply to this kind
             pointer = to_pointer(path)
-            diag = _new(_OPEN_DIAGNOSTIC)  # (see to_diagnostic)
-            diag.rule = rule_id
-            diag.severity = severity
-            diag.message = message
-            diag.file = obj.source.display
-            diag.span = span if span is not None else obj.span_at_path(path, pointer, anchor)
-            diag.path = pointer
-            diag.object = obj.ref
-            diag.related = ()
-            diag.fix = fix
-            diag.suppression = None
-            diag.rejects = rule_id in rejecting if rejects is None else rejects
-            diag.origin = None
-            diag.found_at = None
-            diag.__class__ = Diagnostic
-            found.append(diag)
+            found.append(
+                make(
+                    rule_id,
+                    severity,
+                    message,
+                    obj.source.display,
+                    span if span is not None else obj.span_at_path(path, pointer, anchor),
+                    pointer,
+                    obj.ref,
+                    (),
+                    fix,
+                    None,  # suppression
+                    rule_id in rejecting if rejects is None else rejects,
+                    None,  # origin
+                    None,  # found_at
+                )
+            )
 
     def _needs_parent(self, obj: KObject, step: _Step) -> bool:
         """Whether a local pass leaves ``step`` to the parent: it reads other objects, or the
@@ -509,23 +512,66 @@ def to_diagnostic(
         else ()
     )
     pointer = to_pointer(problem.path)
-    # made on Diagnostic's open twin (see _OPEN_DIAGNOSTIC): this runs once a finding
-    diag = _new(_OPEN_DIAGNOSTIC)
-    diag.rule = rule_id
-    diag.severity = severity
-    diag.message = problem.message
-    diag.file = obj.source.display
     # (KObject.span_at_path, in line)
     span = obj.positions.path_span(obj.base, obj.data, problem.path, problem.anchor)
-    diag.span = span if span is not None else obj.span_at(pointer, problem.anchor)
-    diag.path = pointer
-    diag.object = obj.ref
+    made: Diagnostic = _made()(
+        rule_id,
+        severity,
+        problem.message,
+        obj.source.display,
+        span if span is not None else obj.span_at(pointer, problem.anchor),
+        pointer,
+        obj.ref,
+        related,
+        problem.fix,
+        None,  # suppression
+        rejects if problem.rejects is None else problem.rejects,
+        None,  # origin
+        None,  # found_at
+    )
+    return made
+
+
+@cache
+def _made() -> Callable[..., Diagnostic]:
+    """What makes a finding's Diagnostic of all its fields, in their order: the C extension's
+    maker (:func:`kpolicy.records.slot_maker`, a quarter of the instructions of the open twin's
+    fourteen attribute writes and class switch) where it is built, else :func:`_on_twin`."""
+    maker = slot_maker(Diagnostic)
+    return _on_twin if maker is None else maker
+
+
+def _on_twin(
+    rule: str,
+    severity: Severity,
+    message: str,
+    file: str,
+    span: Span,
+    path: str,
+    object: ObjectRef | None,
+    related: tuple[RelatedLocation, ...],
+    fix: Fix | None,
+    suppression: Suppression | None,
+    rejects: bool,
+    origin: Origin | None,
+    found_at: tuple[str, str] | None,
+) -> Diagnostic:
+    """``Diagnostic(...)`` of these fields, made on Diagnostic's open twin (see
+    _OPEN_DIAGNOSTIC)."""
+    diag = _new(_OPEN_DIAGNOSTIC)
+    diag.rule = rule
+    diag.severity = severity
+    diag.message = message
+    diag.file = file
+    diag.span = span
+    diag.path = path
+    diag.object = object
     diag.related = related
-    diag.fix = problem.fix
-    diag.suppression = None
-    diag.rejects = rejects if problem.rejects is None else problem.rejects
-    diag.origin = None
-    diag.found_at = None
+    diag.fix = fix
+    diag.suppression = suppression
+    diag.rejects = rejects
+    diag.origin = origin
+    diag.found_at = found_at
     diag.__class__ = Diagnostic
     return diag  # type: ignore[no-any-return]
 

@@ -120,8 +120,14 @@ _POINTERS_KEPT = 16_384
 
 
 def _pointer(path: Path) -> str:
-    """The pointer of ``path``, made from its tokens (:func:`to_pointer` without the memo)."""
+    """The pointer of ``path``, made from its tokens (:func:`to_pointer` without the memo):
+    in C where the extension is built, for a path of plain tokens (nearly every one)."""
     count = len(path)
+    fast = _c_pointer()
+    if fast is not None:
+        made = fast(path)
+        if made is not None:
+            return made
     if path.__class__ is tuple and count < len(_POINTER_FORMATS):
         joined = _POINTER_FORMATS[count] % path
         # a token with "~" or "/" is escaped (RFC 6901); the others, which are nearly all,
@@ -129,6 +135,22 @@ def _pointer(path: Path) -> str:
         if "~" not in joined and joined.count("/") == count:
             return joined
     return "".join("/" + escape_pointer_token(token) for token in path)
+
+
+@cache
+def _c_pointer() -> Callable[[Path], str | None] | None:
+    """The C extension's ``path_pointer`` (:func:`_pointer` of a tuple of plain tokens, None
+    of any other), None where it is not built or KPOLICY_PURE_PYTHON is set."""
+    import os
+
+    if os.environ.get("KPOLICY_PURE_PYTHON"):
+        return None
+    try:
+        from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return None
+    made: Callable[[Path], str | None] | None = getattr(_cload, "path_pointer", None)
+    return made
 
 
 @record(frozen=True, slots=True)
@@ -619,4 +641,25 @@ def sort_key() -> Callable[[Diagnostic], tuple[Any, ...]]:
     ):
         return SORT_KEY
     made: Callable[[Diagnostic], tuple[Any, ...]] = _cload.sort_key
+    return made
+
+
+def sort_findings(found: list[Diagnostic]) -> None:
+    """``found.sort(key=SORT_KEY)``: in C where the extension is built
+    (``kpolicy._cload.sort_findings``: the fields of each finding compared in place, without
+    a key tuple each, which were most of the sort's instructions), else, or where a finding
+    is not of the types it reads, by :func:`sort_key`."""
+    key = sort_key()
+    fast = _c_sort() if key is not SORT_KEY else None
+    if fast is None or not fast(found):
+        found.sort(key=key)
+
+
+@cache
+def _c_sort() -> Callable[[list[Diagnostic]], bool] | None:
+    """The C extension's ``sort_findings`` (set up by :func:`sort_key`), None where it is not
+    built."""
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    made: Callable[[list[Diagnostic]], bool] | None = getattr(_cload, "sort_findings", None)
     return made

@@ -112,6 +112,30 @@ def test_a_tables_spans_are_the_c_span_of_where_it_is_built() -> None:
     assert entries.spans() == entries.span_of
 
 
+def test_the_c_span_of_tells_an_anchor_by_its_text_not_its_identity() -> None:
+    """The C ``span_of`` takes the interned anchors by identity and any other str by its
+    text: an equal str made at run time, or of another class, is the same anchor; any other
+    value is none of "key" and "auto" (as the method: the node's own span)."""
+    built = _cload()
+    text = "a:\n  b: [1, 2]\n  c: |\n    x\n    y\nd: e\n"
+    table = load_documents(SourceFile("x.yaml", text))[0][0].positions
+    records = table._records
+
+    class Text(str):
+        """A str of another class."""
+
+    for pointer in ("", "/a", "/a/b", "/a/b/1", "/a/c", "/d"):
+        index = table._record_of(pointer)
+        assert index is not None and index >= 0
+        for anchor in ("auto", "key", "value"):
+            expected = table.span_of(index, anchor)
+            made_now = "".join(list(anchor))
+            for same in (anchor, made_now, Text(anchor)):
+                _same_span(built.span_of(records, index, same), expected)
+        for other in ("keys", "", 3, None, b"key"):
+            _same_span(built.span_of(records, index, other), table.span_of(index, other))  # type: ignore[arg-type]
+
+
 def test_the_path_walk_makes_its_span_with_the_c_span_of_where_it_is_built() -> None:
     """``path_span`` (once a finding) makes its span with the C ``span_of``, not the method,
     where the extension is built: the same span as the method's, found and missing paths
@@ -466,3 +490,219 @@ def test_the_c_sort_key_is_sort_key() -> None:
     for missing in (SimpleNamespace(file="f"), object()):
         with pytest.raises(AttributeError):
             key(missing)
+
+
+_TEXTS = st.sampled_from(["", "a", "b", "a.yaml", "b/c.yaml", "é", "\U0001f600", "a\udcff", "r-1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _TEXTS,
+            st.integers(-3, 3) | st.integers(2**62, 2**62 + 2),
+            st.integers(-2, 2),
+            _TEXTS,
+            _TEXTS,
+        ),
+        max_size=14,
+    )
+)
+def test_the_c_sort_of_findings_is_one_stable_sort_by_sort_key(
+    keys: list[tuple[str, int, int, str, str]],
+) -> None:
+    """``kpolicy.model.sort_findings`` (``_cload.sort_findings`` where it is built) sorts a
+    list in place as ``list.sort(key=SORT_KEY)`` does: strs by code points (lone surrogates
+    and astral characters too), ints as numbers, equal keys in their order."""
+    from kpolicy.model import SORT_KEY, sort_findings, sort_key
+
+    built = _cload()
+    assert sort_key() is built.sort_key
+    ref = ObjectRef("v1", "Pod", None, "p")
+    found = [
+        Diagnostic(rule, Severity.ERROR, message, file, Span(line, column, 0, 0), f"/{n}", ref)
+        for n, (file, line, column, rule, message) in enumerate(keys)
+    ]
+    expected = sorted(found, key=SORT_KEY)
+    in_c = [*found]
+    assert built.sort_findings(in_c) is True
+    assert [id(d) for d in in_c] == [id(d) for d in expected]
+    again = [*found]
+    sort_findings(again)
+    assert [id(d) for d in again] == [id(d) for d in expected]
+
+
+def test_the_c_sort_of_findings_declines_what_it_does_not_read() -> None:
+    """A list with a finding of another class, another span class, a line that is no int (a
+    bool) or past a C long, or a field of another type is left as it is by the C sort (False),
+    and :func:`kpolicy.model.sort_findings` sorts it by the key: SORT_KEY's order."""
+    from kpolicy.model import SORT_KEY, sort_findings
+
+    built = _cload()
+    base = Diagnostic(
+        "r",
+        Severity.ERROR,
+        "m",
+        "f.yaml",
+        Span(3, 4, 5, 6),
+        "/a",
+        ObjectRef("v1", "Pod", None, "p"),
+    )
+    later = replace_fields(base, span=Span(9, 1, 9, 1))
+    for odd in [
+        _OtherDiagnostic(**{name: getattr(base, name) for name in Diagnostic.__slots__}),
+        replace_fields(base, span=_OtherSpan(1, 2, 3, 4)),
+        replace_fields(base, span=Span(True, 1, 1, 1)),
+        replace_fields(base, span=Span(10**30, 1, 1, 1)),
+        replace_fields(base, rule=_Text("q")),
+    ]:
+        found = [later, odd, base]
+        assert built.sort_findings(found) is False
+        assert found == [later, odd, base]
+        sort_findings(found)
+        assert [id(d) for d in found] == [id(d) for d in sorted([later, odd, base], key=SORT_KEY)]
+    for short in ([], [base]):
+        assert built.sort_findings(short) is True
+    with pytest.raises(TypeError):
+        built.sort_findings((later, base))
+
+
+class _Text(str):
+    """A str of another class."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["schema-a", "schema-b", "specific", "other"]),
+            st.integers(0, 3) | st.integers(2**62, 2**62 + 1),
+            st.integers(0, 2),
+        ),
+        max_size=14,
+    )
+)
+def test_the_c_generic_duplicates_are_the_python_loops(
+    cases: list[tuple[str, int, int]],
+) -> None:
+    """``lint.post.drop_generic_duplicates`` in C (``_cload.generic_duplicates``) keeps what
+    its Python loops keep, in order: the findings themselves, the list itself where nothing
+    is specific (or there are fewer than two)."""
+    from kpolicy.lint import post
+
+    built = _cload()
+    made = post._c_duplicates()
+    assert made is not None and made is built.generic_duplicates
+    generic = frozenset({"schema-a", "schema-b"})
+    ref = ObjectRef("v1", "Pod", None, "p")
+    found = [
+        Diagnostic(rule, Severity.ERROR, "m", "f.yaml", Span(line, column, 0, 0), f"/{n}", ref)
+        for n, (rule, line, column) in enumerate(cases)
+    ]
+    in_c = post.drop_generic_duplicates(found, generic)
+    with mock.patch.object(post, "_c_duplicates", return_value=None):
+        in_python = post.drop_generic_duplicates(found, generic)
+    assert [id(d) for d in in_c] == [id(d) for d in in_python]
+    assert (in_c is found) == (in_python is found)
+    if len(found) >= 2:
+        direct = made(found, generic)
+        assert direct is not None
+        assert [id(d) for d in direct] == [id(d) for d in in_python]
+        assert made(found, set(generic)) == direct
+
+
+def test_the_c_generic_duplicates_decline_what_they_do_not_read() -> None:
+    """A finding of another class or span class, a line that is a bool or past a long long, a
+    rule of another type, or a generic set of another type: None (the Python loops decide),
+    and drop_generic_duplicates keeps what they keep."""
+    from kpolicy.lint import post
+
+    built = _cload()
+    post._c_duplicates()
+    base = Diagnostic(
+        "specific",
+        Severity.ERROR,
+        "m",
+        "f.yaml",
+        Span(3, 4, 5, 6),
+        "/a",
+        ObjectRef("v1", "Pod", None, "p"),
+    )
+    schema = replace_fields(base, rule="schema-a")
+    generic = frozenset({"schema-a"})
+    for odd in [
+        _OtherDiagnostic(**{name: getattr(schema, name) for name in Diagnostic.__slots__}),
+        replace_fields(schema, span=_OtherSpan(3, 4, 5, 6)),
+        replace_fields(schema, span=Span(True, 4, 5, 6)),
+        replace_fields(schema, span=Span(10**30, 4, 5, 6)),
+        replace_fields(schema, rule=_Text("schema-a")),
+    ]:
+        assert built.generic_duplicates([base, odd, schema], generic) is None
+        kept = post.drop_generic_duplicates([base, odd, schema], generic)
+        with mock.patch.object(post, "_c_duplicates", return_value=None):
+            assert kept == post.drop_generic_duplicates([base, odd, schema], generic)
+    assert built.generic_duplicates([base, schema], ["schema-a"]) is None
+    assert built.generic_duplicates([base, schema], generic) == [base]
+    # (drop_generic_duplicates takes it)
+    calls: list[int] = []
+
+    def counted(found: list[Diagnostic], rules: Any) -> Any:
+        calls.append(len(found))
+        return built.generic_duplicates(found, rules)
+
+    with mock.patch.object(post, "_c_duplicates", return_value=counted):
+        assert post.drop_generic_duplicates([base, schema], generic) == [base]
+    assert calls == [2]
+
+
+def test_the_c_span_of_holds_each_number_once() -> None:
+    """The C ``span_of`` writes each of a span's numbers into its empty slot (as its
+    descriptor would): the number held once, by the span, and let go with it."""
+    built = _cload()
+    text = "\n" * 400 + "a:\n  b: 1000\n"
+    table = load_documents(SourceFile("x.yaml", text))[0][0].positions
+    index = table._record_of("/a/b")
+    assert index is not None and index >= 0
+    span = built.span_of(table._records, index, "value")
+    _same_span(span, table.span_of(index, "value"))
+    assert span.line > 256
+    # (counted outside an assert, which keeps the values it shows): the span's, the argument's
+    counts = (sys.getrefcount(span.line), sys.getrefcount(span.end_line))
+    assert counts == (2, 2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.sampled_from("ab~/é\U0001f600 0"), max_size=5),
+            st.integers(-5, 5),
+            st.integers(2**62, 2**64),
+            st.booleans(),
+            st.none(),
+        ),
+        max_size=40,
+    )
+)
+def test_the_c_pointer_of_a_path_is_the_python_pointer(tokens: list[Any]) -> None:
+    """``_cload.path_pointer`` writes the pointer of a path of plain tokens (a str without
+    "~" or "/", an int within a long long) as ``model._pointer`` does in Python, and declines
+    (None) any other, which the Python function writes (escaped); ``_pointer`` takes it."""
+    from kpolicy import model
+
+    built = _cload()
+    assert model._c_pointer() == built.path_pointer
+    path = tuple(tokens)
+    with mock.patch.object(model, "_c_pointer", return_value=None):
+        expected = model._pointer(path)
+    made = built.path_pointer(path)
+    plain = all(
+        (type(t) is str and "~" not in t and "/" not in t) or (type(t) is int and abs(t) < 2**63)
+        for t in tokens
+    )
+    if plain:
+        assert made == expected and type(made) is str
+    else:
+        assert made is None
+    assert model._pointer(path) == expected
+    assert built.path_pointer(list(tokens)) is None

@@ -696,6 +696,55 @@ def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
                 made.rule = "other"  # type: ignore[misc]
 
 
+def test_the_engine_makes_its_findings_with_the_c_maker_where_it_is_built() -> None:
+    """The findings of problems (``to_diagnostic``) and of positioned checks
+    (``Engine._run_positioned``: name-invalid's) are made by the C extension's maker
+    (:func:`kpolicy.records.slot_maker`) where it is built, else on the open twin
+    (``_on_twin``): the same Diagnostics either way, in the same order."""
+    from unittest import mock
+
+    from kpolicy import engine
+    from kpolicy.records import slot_maker
+
+    maker = slot_maker(Diagnostic)
+    if maker is None:
+        assert engine._made() is engine._on_twin
+    else:
+        assert engine._made() is not engine._on_twin
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name, labels: {a: 'b c'}}\n"
+        "spec: {containers: [{name: c, image: 'x:latest', ports: [{containerPort: x}]}]}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: s_1}\n"
+        "spec: {ports: [{port: 80, targetPort: nope}], selector: {app: q}}\n"
+    )
+    session = build_session(LintOptions(use_config_discovery=False))
+    objects = load_text(SourceFile("m.yaml", text)).objects
+    schemas = SchemaValidator.for_version(session.kubernetes_version)
+    made: list[Diagnostic] = []
+
+    def counted(*values: Any) -> Diagnostic:
+        diag = (maker or engine._on_twin)(*values)
+        made.append(diag)
+        return diag
+
+    def run(make: Any) -> list[list[Diagnostic]]:
+        found = Engine(session.active, rule_context(session, Index(objects), None, schemas))
+        with mock.patch.object(engine, "_made", return_value=make):
+            return [found.run(obj) for obj in objects]
+
+    on_twin = run(engine._on_twin)
+    by_maker = run(counted)
+    assert by_maker == on_twin
+    assert [[repr(d) for d in found] for found in by_maker] == [
+        [repr(d) for d in found] for found in on_twin
+    ]
+    assert all(type(d) is Diagnostic for found in by_maker for d in found)
+    rules = {d.rule for d in made}
+    assert "name-invalid" in rules  # (a positioned check's)
+    assert rules - {"name-invalid"}  # (problems' findings: to_diagnostic)
+    assert {id(d) for d in made} <= {id(d) for found in by_maker for d in found}
+
+
 def test_the_diagnostic_maker_makes_what_the_class_makes() -> None:
     """``kpolicy.model.diagnostic`` (the schema check's maker of its findings) makes the
     Diagnostic that the class makes of the same fields, frozen, with no origin and not found
@@ -809,3 +858,35 @@ def test_engine_run_keeps_what_a_caller_remembers_and_forgets_its_own() -> None:
         assert checked_now() is None
     finally:
         checking(None)
+
+
+def test_the_local_pass_sorts_each_objects_findings_with_sort_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker's local pass sorts each object's findings with
+    :func:`kpolicy.model.sort_findings` (in C where the extension is built): each object's
+    findings in the order of SORT_KEY, and the file's in order (``ordered``)."""
+    from kpolicy.lint import run as lint_run
+    from kpolicy.model import SORT_KEY, sort_findings
+
+    sorted_lists: list[list[Diagnostic]] = []
+
+    def counted(found: list[Diagnostic]) -> None:
+        sorted_lists.append(found)
+        sort_findings(found)
+
+    monkeypatch.setattr(lint_run, "sort_findings", counted)
+    session = build_session(LintOptions(use_config_discovery=False))
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: Bad_Name}\n"
+        "spec: {replicas: x, template: {spec: {containers: [{name: c, image: 'i:latest',"
+        " ports: [{containerPort: y}], imagePullPolicy: Nope}]}}}\n"
+    )
+    loaded = load_text(SourceFile("d.yaml", text))
+    engine = lint_run._local_engine(session, None, False)
+    local = lint_run._check_locally(engine, loaded, session.generic)
+    ((found, _, _),) = local.per_object
+    assert len(found) > 2
+    assert sorted_lists == [found]
+    assert found == sorted(found, key=SORT_KEY)
+    assert local.ordered

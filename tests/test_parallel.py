@@ -1871,6 +1871,35 @@ def test_findings_in_report_order_are_those_of_one_stable_sort() -> None:
     assert in_report_order([("a.yaml", [], True), ("b.yaml", [one], False)]) == [one]
 
 
+def test_findings_not_in_order_are_sorted_by_sort_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A block not in the report's order (a serial run's every file) is sorted by
+    :func:`kpolicy.model.sort_findings` (in C where the extension is built), a copy of it:
+    the order of one stable sort by SORT_KEY, the block's own list as it was."""
+    import kpolicy.lint.check as lint_check
+    from kpolicy.model import SORT_KEY, Diagnostic, ObjectRef, Severity, Span, sort_findings
+
+    sorted_lists: list[list[Diagnostic]] = []
+
+    def counted(found: list[Diagnostic]) -> None:
+        sorted_lists.append(found)
+        sort_findings(found)
+
+    monkeypatch.setattr(lint_check, "sort_findings", counted)
+    ref = ObjectRef("v1", "Pod", "ns", "p")
+    found = [
+        Diagnostic(rule, Severity.ERROR, "m", "a.yaml", Span(line, 1, line, 2), f"/{n}", ref)
+        for n, (rule, line) in enumerate([("r2", 3), ("r1", 3), ("r1", 1), ("r2", 3), ("r0", 2)])
+    ]
+    given = [*found]
+    merged = lint_check.in_report_order([("a.yaml", found, False)])
+    assert merged == sorted(found, key=SORT_KEY)
+    assert [d.path for d in merged] == ["/2", "/4", "/1", "/0", "/3"]
+    assert sorted_lists == [merged] and sorted_lists[0] is not found
+    assert found == given
+
+
 def test_a_parallel_run_takes_the_findings_in_the_order_the_workers_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -649,7 +649,9 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
 ) -> None:
     """A finding's line reuses the text before its message (per rule and severity), its
     file's and object's texts (from the finding before it), and its message's and path's
-    (per text): made once for a run of them."""
+    (per text): made once for a run of them (the C loop, where it is built, makes a plain
+    path's itself: kept as the Python loop keeps it)."""
+    from kpolicy.report import json_report
     from kpolicy.report.json_report import _Lines
 
     made: list[str] = []
@@ -663,9 +665,50 @@ def test_json_findings_of_one_rule_and_object_reuse_their_texts(
         monkeypatch.setattr(_Lines, name, counted)
     (diag,) = _hostile_result().diagnostics
     line = _Lines()
-    texts = [line(replace(diag, span=Span(n, 1, n, 2))) for n in range(1, 6)]
+    diags = [replace(diag, span=Span(n, 1, n, 2)) for n in range(1, 6)]
+    texts = [line._lines([d])[0] for d in diags]
     assert sorted(made) == ["_file", "_head", "_message", "_object", "_path"]
     assert len({text.split('"line": ')[0] for text in texts}) == 1
+    if json_report._c_lines() is None:
+        return
+    made.clear()
+    in_c = _Lines()
+    assert [in_c(d) for d in diags] == texts
+    assert sorted(made) == ["_file", "_head", "_message", "_object"]
+    assert in_c._paths == line._paths == {diag.path: f'"{diag.path}"'}
+
+
+def test_json_findings_of_one_file_reuse_its_text_across_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The findings of another object of the same file (the file's very str) reuse the
+    file's text of the finding before: ``_file`` is asked once for a run of them, by the
+    Python loop and the C loop alike, and the lines are the general encoding's."""
+    from kpolicy.report import json_encoder, json_report
+    from kpolicy.report.json_report import _diagnostic, _Lines
+
+    asked: list[str] = []
+    made_by = _Lines._file
+
+    def counted(self: Any, file: str) -> str:
+        asked.append(file)
+        return made_by(self, file)
+
+    monkeypatch.setattr(_Lines, "_file", counted)
+    (diag,) = _hostile_result().diagnostics
+    refs = [ObjectRef("v1", "Pod", "ns", f"p{n}") for n in range(4)]
+    other = "other.yaml"
+    diags = [replace(diag, object=ref) for ref in refs]
+    diags += [replace(diag, object=refs[0], file=other), replace(diag, object=refs[1], file=other)]
+    general = json_encoder()
+    expected = [general(_diagnostic(d)) for d in diags]
+    assert _Lines()._lines(diags) == expected
+    assert asked == [diag.file, other]
+    if json_report._c_lines() is None:
+        return
+    asked.clear()
+    assert _Lines().lines(diags) == expected
+    assert asked == [diag.file, other]
 
 
 def test_json_findings_encoded_a_slice_at_a_time_are_the_general_encoding(
@@ -887,9 +930,11 @@ def test_json_findings_numbers_and_messages_written_directly_are_the_general_enc
 def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The texts of lines and columns are kept from 0 up, grown at least twofold when a
-    finding needs more: a file's findings, line after line, grow them a few times, and the
-    line's numbers are those texts."""
+    """The Python loop keeps the texts of lines and columns from 0 up, grown at least twofold
+    when a finding needs more: a file's findings, line after line, grow them a few times, and
+    the line's numbers are those texts. The C loop (where it is built) writes each number's
+    digits into its line and keeps no texts: the same lines, without a call of ``_more``."""
+    from kpolicy.report import json_report
     from kpolicy.report.json_report import _Lines
 
     grown: list[int] = []
@@ -902,11 +947,20 @@ def test_json_finding_numbers_are_kept_texts_grown_a_few_times(
     monkeypatch.setattr(_Lines, "_more", counted)
     (diag,) = _hostile_result().diagnostics
     line = _Lines()
-    texts = [line(replace(diag, span=Span(n, 3, n, 9))) for n in range(1, 2001)]
+    diags = [replace(diag, span=Span(n, 3, n, 9)) for n in range(1, 2001)]
+    texts = [line._lines([d])[0] for d in diags]
     assert 1 <= len(grown) <= 6
     assert [text.split('"line": ')[1].split(",")[0] for text in texts] == [
         str(n) for n in range(1, 2001)
     ]
+    if json_report._c_lines() is None:
+        return
+    grown.clear()
+    in_c = _Lines()
+    assert [in_c(d) for d in diags] == texts
+    assert _Lines().lines(diags) == texts
+    assert grown == []
+    assert in_c._numbers == []
 
 
 def test_json_findings_rendered_a_slice_at_a_time_are_those_rendered_one_by_one(
@@ -1007,10 +1061,11 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
 ) -> None:
     """Where the C extension is built, a slice's lines are written by its json_lines: the
     lines of the Python loop (``_Lines._lines``), with the same calls of the renderer's
-    methods in the same order (a head, a file's and an object's texts, a path's, the numbers
-    grown) and the same messages kept, of which it makes the plain ones itself (``_message``
-    makes the others); the findings that are not of the usual types, or have no head, are
-    left to the Python loop one by one (``_one``), and the rest are not."""
+    methods in the same order (a head, a file's and an object's texts, a path's) and the same
+    messages kept, of which it makes the plain ones itself (``_message`` makes the others);
+    the numbers it writes itself (without the Python loop's texts of them, ``_more``); the
+    findings that are not of the usual types, or have no head, are left to the
+    Python loop one by one (``_one``), and the rest are not."""
     from kpolicy.model import Origin
     from kpolicy.report import json_report
 
@@ -1068,10 +1123,15 @@ def test_json_lines_in_c_are_the_python_loops_with_the_same_calls(
     left = [args[0] for name, args in calls if name == "_one"]
     assert all(any(d is u for u in unusual) for d in left)
     assert len(left) == 2 * len(unusual)
-    assert [c for c in calls if c[0] not in ("_one", "_message")] == [
-        c for c in python_calls if c[0] != "_message"
+    # (_more: the Python loop's, and _one's for a finding left to it; _path: of a path JSON
+    # does not write as it is)
+    assert [c for c in calls if c[0] not in ("_one", "_message", "_more", "_path")] == [
+        c for c in python_calls if c[0] not in ("_message", "_more", "_path")
     ]
+    assert any(c[0] == "_more" for c in python_calls)
     assert in_c._messages == in_python._messages
+    assert in_c._paths == in_python._paths
+    assert {args[0] for name, args in calls if name == "_path"} == {"/spec/\u00e9"}
     encoded = {args[0] for name, args in calls if name == "_message"}
     assert encoded == {'"quoted" caf\u00e9', "wide \u2028 \U0001f600", diag.message}
 

@@ -500,3 +500,49 @@ def test_directives_are_read_with_a_pyyaml_that_has_no_libyaml(tmp_path: Path) -
     # host-namespaces suppressed; the scalar's text is no directive (else unused-suppression)
     assert report["summary"]["suppressed"] == 1
     assert report["diagnostics"] == []
+
+
+def test_an_objects_ignore_annotations_are_read_as_the_general_walk_reads_them() -> None:
+    """``annotation_ignores`` reads ``metadata.annotations["kpolicy.io/ignore"]`` of the object
+    and of its pod template in line (``_ignore_value``): what ``kpolicy.workload.get`` finds
+    there, None where a step is missing, null or not a mapping (a mapping of another class
+    too), for objects of every such shape."""
+    from kpolicy import suppress
+    from kpolicy.load import load_text
+    from kpolicy.model import SourceFile
+    from kpolicy.workload import get
+
+    class Mapping(dict):  # type: ignore[type-arg]
+        """A dict of another class: get walks it too."""
+
+    where = ("metadata", "annotations", suppress.ANNOTATION)
+    shapes: list[object] = [
+        None,
+        [],
+        {},
+        {"metadata": None},
+        {"metadata": []},
+        {"metadata": {"annotations": None}},
+        {"metadata": {"annotations": "x"}},
+        {"metadata": {"annotations": {}}},
+        {"metadata": {"annotations": {suppress.ANNOTATION: "rule-a -- why"}}},
+        {"metadata": {"annotations": {suppress.ANNOTATION: 3}}},
+        Mapping(metadata=Mapping(annotations=Mapping({suppress.ANNOTATION: "rule-b"}))),
+    ]
+    for shape in shapes:
+        assert suppress._ignore_value(shape) == get(shape, *where)
+    assert where == suppress._WHERE
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\n"
+        "metadata: {name: d, annotations: {kpolicy.io/ignore: 'rule-a -- why'}}\n"
+        "spec: {template: {metadata: {annotations: {kpolicy.io/ignore: rule-b}},"
+        " spec: {containers: [{name: c, image: i}]}}}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, annotations: null}\nspec: {}\n"
+    )
+    deployment, pod = load_text(SourceFile("d.yaml", text)).objects
+    ignores = suppress.annotation_ignores(deployment)
+    assert [(i.path, i.ids, i.reason) for i in ignores] == [
+        (where, ("rule-a",), "why"),
+        (("spec", "template", *where), ("rule-b",), None),
+    ]
+    assert suppress.annotation_ignores(pod) == ()

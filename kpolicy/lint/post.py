@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
+from functools import cache
 
 from kpolicy.discover import Input
 from kpolicy.engine import INTERNAL_ERROR
@@ -22,6 +23,7 @@ from kpolicy.model import (
     Severity,
     Span,
     Suppression,
+    sort_key,
 )
 from kpolicy.records import replace
 
@@ -180,12 +182,35 @@ def drop_generic_duplicates(found: list[Diagnostic], generic: Set[str]) -> list[
     toleration-invalid's reason): keep the specific one."""
     if len(found) < 2:
         return found
+    fast = _c_duplicates()
+    if fast is not None:
+        # (in C: the same list, found itself where nothing is dropped; None for a finding of
+        # other types, decided below)
+        kept: list[Diagnostic] | None = fast(found, generic)
+        if kept is not None:
+            return kept
     specific = {(d.span.line, d.span.column) for d in found if d.rule not in generic}
     if not specific:
         return found
     return [
         d for d in found if d.rule not in generic or (d.span.line, d.span.column) not in specific
     ]
+
+
+@cache
+def _c_duplicates() -> Callable[[list[Diagnostic], Set[str]], list[Diagnostic] | None] | None:
+    """The C extension's ``generic_duplicates`` (drop_generic_duplicates's two loops over an
+    object's findings, most of them mixed with a specific rule's in the many-findings
+    corpus), which reads the slots :func:`kpolicy.model.sort_key` sets up; None where it is
+    not built."""
+    if sort_key() is SORT_KEY:
+        return None
+    from kpolicy import _cload  # type: ignore[attr-defined,unused-ignore]
+
+    made: Callable[[list[Diagnostic], Set[str]], list[Diagnostic] | None] | None = getattr(
+        _cload, "generic_duplicates", None
+    )
+    return made
 
 
 def as_baselined(result: LintResult, baseline_file: str) -> LintResult:
