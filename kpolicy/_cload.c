@@ -26,7 +26,8 @@
  * (lite._explain_children), closed_node (lite._closed_node), span_of and path_walk
  * (PositionTable.span_of, _walk), new_record (a record's open twin, kpolicy.records.slot_maker),
  * schema_diagnostics (the loop of kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
- * (kpolicy.lint.run._findings_by_slots), json_lines (the loop of
+ * (kpolicy.lint.run._findings_by_slots), finding_tuples (a worker's kpolicy.lint.run._flat of
+ * each finding it sends), json_lines (the loop of
  * kpolicy.report.json_report._Lines), sort_key (kpolicy.model.SORT_KEY), list_folder (a folder
  * of kpolicy.discover._walk) and stamp_folder (a folder of kpolicy.cache._tree_stamp).
  */
@@ -2123,6 +2124,111 @@ object_slot(PyObject *descr, PyTypeObject *type)
 
 #define SLOT_AT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
 
+/* whether finding_tuples reads a finding from its slots: exactly of the class whose slots
+ * are at[] (13, a Diagnostic's), each of them set, its related a tuple and its span exactly of
+ * stype with its four slots (span_at[]) set */
+static int
+finding_readable(PyObject *diag, PyTypeObject *type, const Py_ssize_t *at, PyTypeObject *stype,
+                 const Py_ssize_t *span_at)
+{
+    if (!Py_IS_TYPE(diag, type))
+        return 0;
+    for (int f = 0; f < 13; f++)
+        if (SLOT_AT(diag, at[f]) == NULL)
+            return 0;
+    PyObject *span = SLOT_AT(diag, at[4]);
+    if (!PyTuple_CheckExact(SLOT_AT(diag, at[7])) || !Py_IS_TYPE(span, stype))
+        return 0;
+    for (int f = 0; f < 4; f++)
+        if (SLOT_AT(span, span_at[f]) == NULL)
+            return 0;
+    return 1;
+}
+
+/* finding_tuples(found, ref, span_slots, diagnostic_slots): what a worker sends of an object's
+ * findings (kpolicy.lint.run._flat, of each of the list found): a Diagnostic whose related is
+ * an empty tuple and whose fix, suppression, origin and found_at are None is the tuple (rule,
+ * severity, message, file, line, column, end_line, end_column, path, object, rejects) of its
+ * fields, its span's and its object (True where that is ref); any other is itself. None (the
+ * caller then runs _flat) where a finding is not one finding_readable reads: read from the
+ * slots, a worker's findings are flattened at a tenth of the instructions of _flat's
+ * attribute reads (each finding of the run is sent so). */
+static PyObject *
+finding_tuples(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4 || !PyList_CheckExact(args[0]) || !PyTuple_CheckExact(args[2]) ||
+        !PyTuple_CheckExact(args[3]) || PyTuple_GET_SIZE(args[2]) != 4 ||
+        PyTuple_GET_SIZE(args[3]) != 13) {
+        PyErr_SetString(PyExc_TypeError,
+                        "finding_tuples takes a list, the ref, and the slots of Span and Diagnostic");
+        return NULL;
+    }
+    PyObject *found = args[0], *ref = args[1], *span_slots_ = args[2], *diag_slots = args[3];
+    PyObject *first = PyTuple_GET_ITEM(diag_slots, 0);
+    PyObject *first_span = PyTuple_GET_ITEM(span_slots_, 0);
+    if (!Py_IS_TYPE(first, &PyMemberDescr_Type) || !Py_IS_TYPE(first_span, &PyMemberDescr_Type))
+        Py_RETURN_NONE;
+    PyTypeObject *type = PyDescr_TYPE(first), *stype = PyDescr_TYPE(first_span);
+    Py_ssize_t at[13], span_at[4];
+    for (int i = 0; i < 13; i++) {
+        at[i] = object_slot(PyTuple_GET_ITEM(diag_slots, i), type);
+        if (at[i] < 0)
+            Py_RETURN_NONE;
+    }
+    for (int i = 0; i < 4; i++) {
+        span_at[i] = object_slot(PyTuple_GET_ITEM(span_slots_, i), stype);
+        if (span_at[i] < 0)
+            Py_RETURN_NONE;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    /* every one looked at before anything is allocated: None at once where one is not read so */
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (!finding_readable(PyList_GET_ITEM(found, i), type, at, stype, span_at))
+            Py_RETURN_NONE;
+    PyObject *flat = PyList_New(count);
+    if (flat == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        /* each finding held, and looked at again, once its tuple is allocated: an allocation
+         * may run a finalizer, which could change the list or the finding */
+        if (PyList_GET_SIZE(found) != count) {
+            PyErr_SetString(PyExc_RuntimeError, "finding_tuples: the list changed size");
+            Py_DECREF(flat);
+            return NULL;
+        }
+        PyObject *diag = Py_NewRef(PyList_GET_ITEM(found, i));
+        PyObject *tuple = PyTuple_New(11);
+        if (tuple == NULL || !finding_readable(diag, type, at, stype, span_at)) {
+            Py_XDECREF(tuple);
+            Py_DECREF(diag);
+            Py_DECREF(flat);
+            if (tuple == NULL)
+                return NULL;
+            Py_RETURN_NONE;
+        }
+        if (PyTuple_GET_SIZE(SLOT_AT(diag, at[7])) != 0 || SLOT_AT(diag, at[8]) != Py_None ||
+            SLOT_AT(diag, at[9]) != Py_None || SLOT_AT(diag, at[11]) != Py_None ||
+            SLOT_AT(diag, at[12]) != Py_None) {
+            Py_DECREF(tuple);
+            PyList_SET_ITEM(flat, i, diag); /* (its reference, taken above) */
+            continue;
+        }
+        PyObject *span = SLOT_AT(diag, at[4]);
+        PyObject *obj = SLOT_AT(diag, at[6]);
+        PyObject *values[11] = {
+            SLOT_AT(diag, at[0]),      SLOT_AT(diag, at[1]),      SLOT_AT(diag, at[2]),
+            SLOT_AT(diag, at[3]),      SLOT_AT(span, span_at[0]), SLOT_AT(span, span_at[1]),
+            SLOT_AT(span, span_at[2]), SLOT_AT(span, span_at[3]), SLOT_AT(diag, at[5]),
+            obj == ref ? Py_True : obj, SLOT_AT(diag, at[10])};
+        for (int f = 0; f < 11; f++)
+            PyTuple_SET_ITEM(tuple, f, Py_NewRef(values[f]));
+        Py_DECREF(diag);
+        PyList_SET_ITEM(flat, i, tuple);
+    }
+    return flat;
+}
+
 /* the text of a piece of an f-string (FORMAT_VALUE without a spec): a str itself */
 static PyObject *
 formatted(PyObject *value)
@@ -3026,6 +3132,8 @@ static PyMethodDef methods[] = {
      "new_record(slots, *values) -> an instance of their class"},
     {"flat_findings", (PyCFunction)(void (*)(void))flat_findings, METH_FASTCALL,
      "flat_findings(flat, ref, span_slots, diagnostic_slots) -> list of the findings"},
+    {"finding_tuples", (PyCFunction)(void (*)(void))finding_tuples, METH_FASTCALL,
+     "finding_tuples(found, ref, span_slots, diagnostic_slots) -> what a worker sends, or None"},
     {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
      "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
      "span_at, slots, file, ref, rejecting, found) -> None"},

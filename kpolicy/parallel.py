@@ -749,9 +749,11 @@ class _SharedLoads:
         self.unpack = unpack
 
     def __call__(self, frame: bytes | memoryview) -> Any:
+        # written over the frames before it, never truncated: the unpickler stops at the
+        # frame's STOP, and a stream truncated for each frame shrank its buffer to nothing
+        # and grew it again (a reallocation a frame, fresh pages for the larger ones)
         stream = self.stream
         stream.seek(0)
-        stream.truncate()
         stream.write(frame)
         stream.seek(0)
         value = self.unpickler.load()

@@ -259,14 +259,14 @@ def test_a_workers_file_travels_with_its_objects_flat() -> None:
     assert {"dict", NamesOnly.__name__, PackedWhole.__name__} <= kinds
     assert any(NOT_KEPT in c.values() for o in loaded.objects for c in _containers(o.data))
     flat = lint_run._flat_file(loaded)
-    travels_whole = flat[8] or {}
+    travels_whole = flat[10] or {}
     # the irregular table, the List item and the packed definition travel whole
     assert sorted(o.data["metadata"]["name"] for o in travels_whole.values()) == [
         "backups.ops.example.com",
         "dup",
         "i",
     ]
-    assert len(flat[7]) == (len(loaded.objects) - 3) * lint_run._OBJECT_FIELDS
+    assert len(flat[9]) == (len(loaded.objects) - 3) * lint_run._OBJECT_FIELDS
     packed = pickle.dumps(lint_run._pack((loaded, None)), protocol=pickle.HIGHEST_PROTOCOL)
     again, found = lint_run._unpack(pickle.loads(packed))
     assert found is None and isinstance(again, LoadedFile)
@@ -284,6 +284,36 @@ def test_a_workers_file_travels_with_its_objects_flat() -> None:
         assert after.span(("metadata", "name")) == before.span(("metadata", "name"))
     # a file not read travels as it is
     assert lint_run._unpack(lint_run._pack(("why", None))) == ("why", None)
+
+
+def test_a_workers_file_travels_with_its_source_as_fields() -> None:
+    """A file whose objects all travel flat sends its source as its three fields, not the
+    record (pickled through its reduction, Python calls on both sides); the parent makes the
+    SourceFile again, the one object of all its objects. Where an object travels whole (its
+    source pickled with it) the source travels whole too, so that it stays one object."""
+    from kpolicy.model import LoadedFile
+    from kpolicy.records import fields
+
+    assert tuple(f.name for f in fields(SourceFile)) == ("display", "text", "context_only")
+    web = (ROOT / "examples" / "web.yaml").read_text()
+    loaded = load_text(SourceFile("web.yaml", web, True), keep_text=False)
+    flat = lint_run._flat_file(loaded)
+    assert flat[:3] == ("web.yaml", "", True) and flat[10] is None
+    packed = pickle.dumps(lint_run._pack((loaded, None)), protocol=pickle.HIGHEST_PROTOCOL)
+    assert b"SourceFile" not in packed
+    again, _ = lint_run._unpack(pickle.loads(packed))
+    assert isinstance(again, LoadedFile) and type(again.source) is SourceFile
+    assert again.source == loaded.source
+    assert all(obj.source is again.source for obj in again.objects)
+    # a kind: List item travels whole, and the source with it
+    listed = web + "---\napiVersion: v1\nkind: List\nitems:\n"
+    listed += "- {apiVersion: v1, kind: ConfigMap, metadata: {name: i}}\n"
+    loaded = load_text(SourceFile("web.yaml", listed), keep_text=False)
+    flat = lint_run._flat_file(loaded)
+    assert flat[0] is loaded.source and flat[1:3] == (None, None) and flat[10]
+    again, _ = lint_run._unpack(pickle.loads(pickle.dumps(lint_run._pack((loaded, None)))))
+    assert isinstance(again, LoadedFile) and again.source == loaded.source
+    assert all(obj.source is again.source for obj in again.objects)
 
 
 def test_a_slimmed_object_is_made_by_position_with_every_field() -> None:
@@ -1447,6 +1477,20 @@ def test_shared_pickles_are_read_back_in_order() -> None:
     assert back[3][1][0] is back[3][0]  # (what the pickle after the forgetting repeats)
 
 
+def test_a_shorter_frame_is_read_over_the_longer_one_before_it() -> None:
+    """The parent's unpickler of a child reads each frame from one memory file, written over
+    the frames before it and never truncated (which shrank its buffer and grew it again, a
+    reallocation a frame): a short frame after a long one reads back as it was sent, the long
+    one's tail left after it unread."""
+    dumps = parallel._SharedDumps(None)
+    answers = [("long", "x" * 100_000), ("short", 1), ("long", "y" * 50_000), ("short", 2)]
+    pickles = [dumps(answer) for answer in answers]
+    loads = parallel._SharedLoads(None)
+    for answer, frame in zip(answers, pickles, strict=True):
+        assert loads(memoryview(frame)) == answer
+        assert loads.stream.getbuffer().nbytes >= len(pickles[0])  # kept, not truncated
+
+
 @settings(max_examples=examples(full=300, quick=80), deadline=None)
 @given(
     answers=st.lists(
@@ -2108,6 +2152,67 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         fast[0].rule = "changed"  # type: ignore[misc]  # frozen again
 
 
+def test_a_workers_findings_are_sent_as_flat_makes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker sends an object's findings by the C extension's ``finding_tuples`` where it is
+    built (read from the records' slots): for each finding what ``lint.run._flat`` makes (the
+    tuple of its fields, its object True where it is the object's ref; the finding itself
+    where a field beyond those is set); None, where a finding is not exactly a Diagnostic of
+    Span, leaves the list to ``_flat``. ``_pack`` takes that way, and sends the same."""
+    from kpolicy.lint.run import LocalFindings
+    from kpolicy.model import Diagnostic, Fix, ObjectRef, RelatedLocation, Severity, Span
+
+    ref = ObjectRef("apps/v1", "Deployment", "ns", "web")
+    other = ObjectRef("v1", "Secret", "ns", "s")
+    plain = Diagnostic("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
+    found = [
+        plain,
+        replace(plain, object=other, rejects=True),
+        replace(plain, object=None, severity=Severity.INFO),
+        replace(plain, related=(RelatedLocation("b.yaml", Span(5, 1, 5, 2), "why", ref),)),
+        replace(plain, fix=Fix("fix it", ())),
+        replace(plain, origin=None, found_at=None, path=""),
+    ]
+    expected = [lint_run._flat(diag, ref) for diag in found]
+    assert [item.__class__ for item in expected] == [tuple] * 3 + [Diagnostic] * 2 + [tuple]
+    makers = lint_run._slot_makers()
+    if makers is None or makers[3] is None:
+        pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
+    tuples, span_slots, diag_slots = makers[3], makers[1], makers[2]
+    made = tuples(found, ref, span_slots, diag_slots)
+    assert made == expected
+    assert [item.__class__ for item in made] == [item.__class__ for item in expected]
+    assert made[3] is found[3] and made[0][9] is True and made[1][9] is other
+    first: Any = expected[0]
+    assert all(a is b for a, b in zip(made[0], first, strict=True))
+    assert tuples([], ref, span_slots, diag_slots) == []
+
+    class Finding(Diagnostic):  # (not exactly a Diagnostic: left to _flat)
+        __slots__ = ()
+
+    odd = Finding("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
+    assert tuples([plain, odd], ref, span_slots, diag_slots) is None
+    with pytest.raises(TypeError):
+        tuples(found, ref, diag_slots, span_slots)
+    # _pack sends what _flat makes, by finding_tuples
+    loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
+    mine = replace(plain, object=loaded.objects[0].ref)
+    local = LocalFindings((([mine, *found], (), None), ([odd], (), None)), ())
+    calls: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        calls.append(len(args[0]))
+        return tuples(*args)
+
+    monkeypatch.setattr(lint_run, "_MAKERS", [(*makers[:3], counted)])
+    packed = lint_run._pack((loaded, local))
+    assert calls == [len(found) + 1, 1]
+    sent = packed[1][0]  # type: ignore[index]
+    assert sent[0][0] == [lint_run._flat(d, loaded.objects[0].ref) for d in [mine, *found]]
+    assert sent[1][0] == [lint_run._flat(odd, loaded.objects[1].ref)]
+    _, back = lint_run._unpack(pickle.loads(pickle.dumps(packed)))
+    assert back is not None and back.per_object[0] == local.per_object[0]
+
+
 _FLAT_FINDINGS_CHANGED = """
 import gc, sys
 from kpolicy.lint import run as lint_run
@@ -2154,6 +2259,53 @@ def test_flat_findings_holds_its_items_while_it_allocates() -> None:
     if done.stdout.strip() == "no extension":
         pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
     assert done.stdout.strip() == "refused: flat_findings: the list changed size"
+
+
+_FINDING_TUPLES_CHANGED = """
+import gc, sys
+from kpolicy.lint import run as lint_run
+from kpolicy.model import Diagnostic, Severity, Span
+makers = lint_run._slot_makers()
+if makers is None or makers[3] is None:
+    print("no extension")
+    sys.exit(0)
+found = [
+    Diagnostic("rule-a", Severity.ERROR, "a" * 50, "a.yaml", Span(3, 5, 3, 9), "/x", None),
+    Diagnostic("rule-b", Severity.ERROR, "b" * 50, "b.yaml", Span(3, 5, 3, 9), "/x", None),
+]
+
+class Clear:  # a finalizer run by a collection that an allocation of a tuple starts
+    def __del__(self) -> None:
+        found.clear()
+
+garbage = Clear()
+garbage.cycle = garbage
+del garbage
+gc.enable()
+gc.set_threshold(1)
+try:
+    makers[3](found, None, makers[1], makers[2])
+except RuntimeError as exc:
+    print("refused:", exc)
+"""
+
+
+def test_finding_tuples_holds_each_finding_while_it_allocates() -> None:
+    """The C ``finding_tuples`` holds each finding, and looks at it again, once it has
+    allocated its tuple: an allocation may start a collection whose finalizer empties the
+    list; it refuses a list that changed size (in a process of its own, as above)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FINDING_TUPLES_CHANGED],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    if done.stdout.strip() == "no extension":
+        pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
+    assert done.stdout.strip() == "refused: finding_tuples: the list changed size"
 
 
 def _fixture_folders() -> list[Path]:

@@ -116,9 +116,13 @@ _Packed = tuple[
 _OBJECT_FIELDS = 13
 # A file as it travels: its source, documents, diagnostics, directives, manifest_like,
 # not_manifest and annotated; its objects' fields, object after object, in one list; and the
-# objects that travel whole (another table, another source), by their places.
+# objects that travel whole (another table, another source), by their places. The source
+# travels as its fields (display, text, context_only) where no object travels whole (whose
+# source is the file's own object, and must stay so in the parent); else whole, and None twice.
 _FlatFile = tuple[
-    SourceFile,
+    SourceFile | str,
+    str | None,
+    bool | None,
     int,
     tuple[Diagnostic, ...],
     dict[int, tuple[Directive, ...]],
@@ -179,8 +183,26 @@ def _flat_file(loaded: LoadedFile) -> _FlatFile:
             if whole is None:
                 whole = {}
             whole[place] = obj
+    if whole is None and source.__class__ is SourceFile and source.display.__class__ is str:
+        # its fields, not the record: a record is pickled through its reduction (a call of
+        # Python's __getstate__ in the worker, of __setstate__ in the parent), a file apiece
+        return (
+            source.display,
+            source.text,
+            source.context_only,
+            loaded.documents,
+            loaded.diagnostics,
+            loaded.directives,
+            loaded.manifest_like,
+            loaded.not_manifest,
+            loaded.annotated,
+            flat,
+            whole,
+        )
     return (
         source,
+        None,
+        None,
         loaded.documents,
         loaded.diagnostics,
         loaded.directives,
@@ -196,10 +218,25 @@ def _file(flat_file: _FlatFile) -> LoadedFile:
     """The file of :func:`_flat_file` again: each object and its table as the worker had them
     (an object kept by its names only gets its NamesOnly, a copy of its table's dict, as
     :func:`names_only` made it)."""
-    source, documents, diagnostics, directives, manifest_like, not_manifest, annotated = flat_file[
-        :7
-    ]
-    flat, whole = flat_file[7], flat_file[8]
+    (
+        head,
+        text,
+        context_only,
+        documents,
+        diagnostics,
+        directives,
+        manifest_like,
+        not_manifest,
+        annotated,
+        flat,
+        whole,
+    ) = flat_file
+    # (made as a loader makes it: SourceFile's fields are these three, tests hold it to them)
+    source = (
+        SourceFile(head, cast(str, text), cast(bool, context_only))
+        if head.__class__ is str
+        else cast(SourceFile, head)
+    )
     compact = PositionTable.compact
     objects: list[KObject] = []
     append = objects.append
@@ -258,11 +295,18 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
     if found is None:
         return result, None
     refs = _refs(loaded, len(found.per_object))
-    per_object = tuple(
-        ([_flat(diag, ref) for diag in findings], deferred, ignores)
-        for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True)
-    )
-    packed: _Packed = (per_object, found.traces, found.lines, found.ordered)
+    makers = _slot_makers()
+    # the C extension's finding_tuples where it is built (None where it leaves a list to _flat)
+    tuples = None if makers is None else makers[3]
+    per_object = []
+    for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True):
+        flat = None
+        if findings and tuples is not None and findings.__class__ is list:
+            flat = tuples(findings, ref, makers[1], makers[2])  # type: ignore[index]
+        if flat is None:
+            flat = [_flat(diag, ref) for diag in findings]
+        per_object.append((flat, deferred, ignores))
+    packed: _Packed = (tuple(per_object), found.traces, found.lines, found.ordered)
     return result, packed
 
 
@@ -340,13 +384,15 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
     return found
 
 
-_MAKERS: list[tuple[Any, Any, Any] | None] = []
+_MAKERS: list[tuple[Any, Any, Any, Any] | None] = []
 
 
-def _slot_makers() -> tuple[Any, Any, Any] | None:
+def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
     """The C extension's ``flat_findings`` and the slots of Span and Diagnostic
     (:func:`kpolicy.records.record_slots`) it sets, where the extension is built and the
-    records are made as :func:`_twins` requires; else None."""
+    records are made as :func:`_twins` requires; else None. Fourth, its ``finding_tuples``
+    (None where not built): what a worker sends of an object's findings, :func:`_flat` of
+    each, read from the records' slots."""
     if not _MAKERS:
         from kpolicy.records import record_slots
 
@@ -358,7 +404,7 @@ def _slot_makers() -> tuple[Any, Any, Any] | None:
 
             made = getattr(_cload, "flat_findings", None)
             if made is not None:
-                makers = (made, span_slots, diag_slots)
+                makers = (made, span_slots, diag_slots, getattr(_cload, "finding_tuples", None))
         _MAKERS.append(makers)
     return _MAKERS[0]
 
