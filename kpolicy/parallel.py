@@ -570,6 +570,10 @@ def _feed(fd: int, order: list[int]) -> None:
 # takes ~25 KB on the many-findings corpus (the batches of a worker whose parent gathers
 # between its own items are 32 KB); the buffer is zeroed, a page fault a page, when made
 _READ_SIZE = 256 * 1024
+# the most a read takes where the parent drains the pipes between its own items
+# (:meth:`_Gatherer.drain`, reading till a read takes less): what one of its items lets a
+# child send is a few of the child's 32 KB batches at most (_HELD_BATCH_BYTES)
+_DRAIN_READ_SIZE = 64 * 1024
 # a worker writes its answers once they add up to this many bytes (and at the end), to a pipe
 # that holds 1 MB where the system allows (the Linux default is 64 KB): a batch never waits
 # for the parent to read part of it
@@ -799,7 +803,9 @@ class _Gatherer:
         self.failure: str | None = None
         # read into one buffer, reused: a fresh 1 MB bytes object a read was a memory map of
         # its own, mapped, touched and unmapped again for every read
-        self.scratch = bytearray(_READ_SIZE)
+        # (a smaller one where the parent drains the pipes between its own items: zeroed as
+        # it is made, right after the fork, a page fault a page, where its reads take less)
+        self.scratch = bytearray(_DRAIN_READ_SIZE if nonblocking else _READ_SIZE)
         if nonblocking:
             for fd in fds:
                 os.set_blocking(fd, False)
@@ -809,7 +815,7 @@ class _Gatherer:
         a child did."""
         for fd in self.order:
             if fd in self.still_open:
-                while (count := self._read(fd)) == _READ_SIZE:
+                while (count := self._read(fd)) == len(self.scratch):
                     pass
                 if count == 0 or self._said_done(fd):
                     self._end(fd)

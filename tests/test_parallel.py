@@ -1477,6 +1477,41 @@ def test_shared_pickles_are_read_back_in_order() -> None:
     assert back[3][1][0] is back[3][0]  # (what the pickle after the forgetting repeats)
 
 
+def test_a_drain_reads_what_the_pipe_holds_past_its_smaller_buffer() -> None:
+    """The parent that drains the pipes between its own items reads into a buffer smaller
+    than the collector's (zeroed as it is made, right after the fork), and a drain reads on
+    while a read fills it: every answer the pipe holds is taken by one drain, one larger
+    than the buffer too."""
+    fcntl = pytest.importorskip("fcntl")
+    dumps = parallel._SharedDumps(None)
+    answers = {index: ("answer", str(index) * 3000 * (1 + index % 5)) for index in range(40)}
+    answers[40] = ("large", "z" * (3 * parallel._DRAIN_READ_SIZE))
+    stream = bytearray()
+    for index, answer in answers.items():
+        payload = dumps(answer)
+        stream += parallel._HEADER.pack(index, len(payload)) + payload
+    assert len(stream) > 4 * parallel._DRAIN_READ_SIZE
+    read_end, write_end = os.pipe()
+    parallel._widen(write_end)
+    gatherer = parallel._Gatherer(
+        [read_end],
+        pickle.loads,
+        early=True,
+        nonblocking=True,
+        each=lambda: parallel._SharedLoads(None),
+    )
+    try:
+        assert len(gatherer.scratch) == parallel._DRAIN_READ_SIZE < parallel._READ_SIZE
+        if fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) < len(stream):
+            pytest.skip("the pipe cannot be widened here")
+        os.write(write_end, stream)
+        gatherer.drain()
+        assert gatherer.answers == answers
+    finally:
+        os.close(write_end)
+        gatherer.close()
+
+
 def test_a_shorter_frame_is_read_over_the_longer_one_before_it() -> None:
     """The parent's unpickler of a child reads each frame from one memory file, written over
     the frames before it and never truncated (which shrank its buffer and grew it again, a
