@@ -1005,6 +1005,7 @@ def load_files(
     pack: Callable[[R], object] | None = None,
     unpack: Callable[[Any], R] | None = None,
     own: Callable[[R], R] | None = None,
+    mine: Callable[[T], R] | None = None,
 ) -> list[R]:
     """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
     forked workers (``read`` returns loaded files, alone or with what was found in them, which
@@ -1014,19 +1015,22 @@ def load_files(
     ``pack`` makes it, which ``unpack`` undoes (both: the answer as it is). ``costs`` are the
     items' sizes in bytes: the children's answers are unpickled as they come when the sizes add
     up to :data:`UNPICKLE_EARLY_BYTES` at most. ``own`` completes each of the parent's own
-    answers (what ``unpack`` adds to a child's, for one, which a child need not make)."""
+    answers (what ``unpack`` adds to a child's, for one, which a child need not make); the
+    parent reads its own items by ``mine`` where given (what a child makes of an item only
+    for it to travel, the parent's own answers need not have)."""
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
         options["pack"] = pack
         options["unpack"] = unpack  # our own child's
+    take = read if mine is None else mine
     return map_forked(
         items,
         costs,
         jobs,
         read,
-        parent=(lambda index: read(items[index]))
+        parent=(lambda index: take(items[index]))
         if own is None
-        else lambda index: own(read(items[index])),
+        else lambda index: own(take(items[index])),
         early=unpickles_early(sum(costs)),
         **options,
     )

@@ -1279,6 +1279,42 @@ def test_one_worker_reports_what_its_local_pass_and_two_workers_report(
     assert reports[2] == reports[0]
 
 
+def test_the_parent_keeps_its_own_files_whole_on_a_small_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a small input (the parent takes the answers as they come) the parent reads its own
+    share whole, as a serial run keeps every file: only what a child sends is slimmed
+    (``lint.run._kept``), for the transfer; on a large one the parent slims its own too, for
+    its peak of memory. The reports are the serial run's either way."""
+    folder = generated(tmp_path / "in")
+    kept_here: list[int] = []
+    general_kept = lint_run._kept
+
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        kept_here.append(os.getpid())  # (a child's calls stay in the child)
+        return general_kept(*args, **kwargs)
+
+    monkeypatch.setattr(lint_run, "_kept", kept)
+    given: list[bool] = []
+    general_load = parallel.load_files
+
+    def load_files(*args: Any, **kwargs: Any) -> Any:
+        given.append(kwargs.get("mine") is not None)
+        return general_load(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "load_files", load_files)
+    serial, _ = report(LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=1))
+    assert given == [] and kept_here == []
+    for early, whole in ((1 << 40, True), (0, False)):
+        monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", early)
+        given.clear()
+        kept_here.clear()
+        options = LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=2)
+        assert report(options)[0] == serial
+        assert given == [whole]
+        assert (kept_here == []) is whole
+
+
 def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
     text = (
         "kind: ConfigMap\napiVersion: v1\ndata:\n  a: b\n  c: [1, {x: y}]\n"

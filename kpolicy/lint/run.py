@@ -788,7 +788,7 @@ def read_all(
                 renderer.append(finding_lines())
             return renderer[0]
 
-        def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
+        def read(index: int, slim: bool = True) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
             result = read_input(item, context_only, limits, None, keep_text=False)
             if isinstance(result, str):
@@ -797,7 +797,12 @@ def read_all(
             if context_only or not result.manifest_like:
                 return result, None
             found = _check_locally(engine, result, session.generic, render())
+            if not slim:
+                return result, found
             return _kept(result, found, whole, keep_unread=small), found
+
+        def read_whole(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
+            return read(index, False)
 
         if serial_pass:
             for index in on_disk:
@@ -806,7 +811,19 @@ def read_all(
             from kpolicy.parallel import WorkerFailed, load_files
 
             try:
-                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack)
+                # On a small input the parent keeps its own files whole, as a serial run of it
+                # does (it takes the answers as they come, far from its peak of memory: _renders):
+                # slimming them (_kept: ~2 us an object) would only save memory there, where
+                # a child's are slimmed to travel (fewer bytes to pickle and unpickle)
+                found = load_files(
+                    on_disk,
+                    [sizes[i] for i in on_disk],
+                    jobs,
+                    read,
+                    _pack,
+                    _unpack,
+                    mine=read_whole if small else None,
+                )
             except WorkerFailed:
                 pass
             else:
