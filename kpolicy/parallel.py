@@ -680,6 +680,18 @@ class _Sender:
         if not self.hold:
             _write(self.fd, data)
             return
+        if not self.held:
+            # written as it is where nothing waits before it (as a rule: the parent drains
+            # the pipe often), only what the pipe has no room for is copied and held (each
+            # batch copied into the held bytes, then out of them, was a copy of every answer)
+            try:
+                written = os.write(self.fd, data)
+            except BlockingIOError:
+                written = 0
+            if written < len(data):
+                with memoryview(data) as view:
+                    self.held += view[written:]
+            return
         self.held += data
         self.flush()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
@@ -1112,6 +1113,10 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     assert all(not isinstance(o.data, NamesOnly) for o in seen)
     seen.clear()
+    # (an input whose answers the parent takes once the workers are done: it slims its own
+    # files too, where on a small one it keeps them whole, as the serial run does:
+    # test_the_parent_keeps_its_own_files_whole_on_a_small_input)
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
     by_names = {o.kind for o in seen if isinstance(o.data, NamesOnly)}
     whole = {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
@@ -1546,6 +1551,42 @@ def test_a_drain_reads_what_the_pipe_holds_past_its_smaller_buffer() -> None:
     finally:
         os.close(write_end)
         gatherer.close()
+
+
+def test_a_holding_sender_writes_a_batch_as_it_is_and_holds_what_the_pipe_cannot_take() -> None:
+    """A worker whose parent drains its pipe between its own items (``_Sender`` with
+    ``hold``) writes a batch straight from the batch where nothing is held (not copied into
+    the held bytes first), holds only what the pipe has no room for, and keeps the order:
+    what comes after a held part waits behind it, and every byte arrives once, in order."""
+    copied: list[int] = []
+
+    class Held(bytearray):
+        def __iadd__(self, data: Any) -> Any:  # type: ignore[misc]
+            copied.append(len(data))
+            return super().__iadd__(data)
+
+    read_end, write_end = os.pipe()
+    sender = parallel._Sender(write_end, hold=True)
+    sender.held = Held()
+    received = bytearray()
+    try:
+        sender.send(b"a" * 1000)
+        assert not sender.held and copied == []  # the pipe had room: written as it was
+        room = 1 << 20  # more than a pipe holds unless widened
+        big = bytes(range(256)) * (room // 256)
+        sender.send(big)
+        assert 0 < len(sender.held) < len(big)  # what the pipe could not take
+        sender.send(b"tail")  # behind the held part
+        assert sender.held.endswith(b"tail")
+        os.set_blocking(read_end, False)
+        while len(received) < 1000 + len(big) + 4:
+            with contextlib.suppress(BlockingIOError):
+                received += os.read(read_end, 1 << 16)
+            sender.flush()
+        assert bytes(received) == b"a" * 1000 + big + b"tail" and not sender.held
+    finally:
+        os.close(read_end)
+        os.close(write_end)
 
 
 def test_a_shorter_frame_is_read_over_the_longer_one_before_it() -> None:
