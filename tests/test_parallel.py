@@ -352,7 +352,7 @@ def test_a_finding_on_its_own_object_travels_without_its_ref() -> None:
     )
     packed = lint_run._pack((loaded, local))
     flat = packed[1][0]  # type: ignore[index]
-    assert [item[9] for item in flat[0][0]] == [True, other]
+    assert flat[0][0][9::11] == [True, other]  # (each finding's eleven fields in a row)
     again, found = lint_run._unpack(pickle.loads(pickle.dumps(packed)))
     assert found is not None and not isinstance(again, str)
     assert found == local
@@ -371,8 +371,9 @@ def _containers(value: object) -> list[dict[str, object]]:
 
 
 def test_local_findings_round_trip_through_pickle() -> None:
-    """A worker's findings travel as plain tuples where they can, as records where a field
-    beyond the plain ones is set: every one comes back equal."""
+    """A worker's findings travel as their plain fields where they can (in a row in their
+    object's list), as records where a field beyond the plain ones is set: every one comes
+    back equal."""
     from kpolicy.lint.run import LocalFindings
     from kpolicy.model import (
         Diagnostic,
@@ -404,7 +405,9 @@ def test_local_findings_round_trip_through_pickle() -> None:
     ]
     local = LocalFindings((([plain, *others], (3,), None), ([], (), ())), ("trace",), ("line",) * 7)
     packed = lint_run._pack(("file", local))
-    assert packed[1][0][0][0][0].__class__ is tuple  # type: ignore[index]
+    sent = packed[1][0][0][0]  # type: ignore[index]
+    assert sent[:11] == ["r", Severity.ERROR, "m", "a.yaml", 1, 2, 3, 4, "/spec", ref, False]
+    assert sent[11:22] == [*sent[:10], True] and sent[22:] == others[1:]
     again = lint_run._unpack(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
     assert again == ("file", local)
     assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
@@ -2226,8 +2229,8 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         "r", Severity.INFO, "m", "f.yaml", Span(1, 1, 1, 2), "/a", None, fix=None, rejects=True
     )
     flat: list[Any] = [
-        ("rule-a", Severity.ERROR, "a message", "a.yaml", 3, 5, 3, 9, "/spec/x", ref, False),
-        ("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
+        *("rule-a", Severity.ERROR, "a message", "a.yaml", 3, 5, 3, 9, "/spec/x", ref, False),
+        *("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
         whole,
     ]
     general = lint_run._findings_by_call(flat)
@@ -2238,12 +2241,12 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         next((ROOT / "kpolicy").glob(pattern), None) for pattern in ("_cload*.so", "_cload*.pyd")
     )
     assert (makers is not None) == built  # the extension's flat_findings, where it is built
-    own = ("rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False)
-    assert lint_run._findings([own], ref) == lint_run._findings_by_call([own], ref)
-    assert lint_run._findings([own], ref)[0].object is ref  # True: the object's own ref
+    own = ["rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False]
+    assert lint_run._findings(own, ref) == lint_run._findings_by_call(own, ref)
+    assert lint_run._findings(own, ref)[0].object is ref  # True: the object's own ref
     if makers is not None:
         with pytest.raises(TypeError):
-            makers[0]([("rule-d", Severity.INFO)], ref, makers[1], makers[2])
+            makers[0](["rule-d", Severity.INFO], ref, makers[1], makers[2])
     monkeypatch.setattr(lint_run, "_MAKERS", [None])  # where it is not built: the twins
     by_twins = lint_run._findings(flat)
     assert fast[2] is whole and general[2] is whole and by_twins[2] is whole
@@ -2264,14 +2267,21 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         fast[0].rule = "changed"  # type: ignore[misc]  # frozen again
 
 
-def test_a_workers_findings_are_sent_as_flat_makes_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker sends an object's findings by the C extension's ``finding_tuples`` where it is
-    built (read from the records' slots): for each finding what ``lint.run._flat`` makes (the
-    tuple of its fields, its object True where it is the object's ref; the finding itself
-    where a field beyond those is set); None, where a finding is not exactly a Diagnostic of
-    Span, leaves the list to ``_flat``. ``_pack`` takes that way, and sends the same."""
+def test_a_workers_findings_are_sent_as_flat_fields_makes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker sends an object's findings in one list (``lint.run._flat_fields``): each
+    finding's fields (``_flat``'s tuple, its object True where it is the object's ref) in a
+    row, its rule first; a finding where a field beyond those is set, or whose rule is not a
+    str, as itself. The C extension's ``finding_fields`` (read from the records' slots) makes
+    the same list where it is built; None, where a finding is not exactly a Diagnostic of
+    Span, leaves the list to ``_flat_fields``. ``_pack`` takes that way; the parent's findings
+    are the worker's."""
     from kpolicy.lint.run import LocalFindings
     from kpolicy.model import Diagnostic, Fix, ObjectRef, RelatedLocation, Severity, Span
+
+    class Rule(str):
+        pass
 
     ref = ObjectRef("apps/v1", "Deployment", "ns", "web")
     other = ObjectRef("v1", "Secret", "ns", "s")
@@ -2282,30 +2292,33 @@ def test_a_workers_findings_are_sent_as_flat_makes_them(monkeypatch: pytest.Monk
         replace(plain, object=None, severity=Severity.INFO),
         replace(plain, related=(RelatedLocation("b.yaml", Span(5, 1, 5, 2), "why", ref),)),
         replace(plain, fix=Fix("fix it", ())),
+        replace(plain, rule=Rule("odd-rule")),
         replace(plain, origin=None, found_at=None, path=""),
     ]
-    expected = [lint_run._flat(diag, ref) for diag in found]
-    assert [item.__class__ for item in expected] == [tuple] * 3 + [Diagnostic] * 2 + [tuple]
+    expected: list[Any] = []
+    for diag in found:
+        flat: Any = lint_run._flat(diag, ref)
+        whole = type(flat) is not tuple or type(flat[0]) is not str
+        expected += [diag] if whole else flat
+    assert lint_run._flat_fields(found, ref) == expected
+    assert len(expected) == 4 * 11 + 3 and expected[9] is True and expected[20] is other
+    assert lint_run._findings(expected, ref) == found
     makers = lint_run._slot_makers()
     if makers is None or makers[3] is None:
         pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
-    tuples, span_slots, diag_slots = makers[3], makers[1], makers[2]
-    made = tuples(found, ref, span_slots, diag_slots)
-    assert made == expected
-    assert [item.__class__ for item in made] == [item.__class__ for item in expected]
-    assert made[3] is found[3] and made[0][9] is True and made[1][9] is other
-    first: Any = expected[0]
-    assert all(a is b for a, b in zip(made[0], first, strict=True))
-    assert tuples([], ref, span_slots, diag_slots) == []
+    by_slots, span_slots, diag_slots = makers[3], makers[1], makers[2]
+    made = by_slots(found, ref, span_slots, diag_slots)
+    assert made == expected and all(a is b for a, b in zip(made, expected, strict=True))
+    assert by_slots([], ref, span_slots, diag_slots) == []
 
-    class Finding(Diagnostic):  # (not exactly a Diagnostic: left to _flat)
+    class Finding(Diagnostic):  # (not exactly a Diagnostic: left to _flat_fields)
         __slots__ = ()
 
     odd = Finding("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
-    assert tuples([plain, odd], ref, span_slots, diag_slots) is None
+    assert by_slots([plain, odd], ref, span_slots, diag_slots) is None
     with pytest.raises(TypeError):
-        tuples(found, ref, diag_slots, span_slots)
-    # _pack sends what _flat makes, by finding_tuples
+        by_slots(found, ref, diag_slots, span_slots)
+    # _pack sends what _flat_fields makes, by finding_fields
     loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
     mine = replace(plain, object=loaded.objects[0].ref)
     local = LocalFindings((([mine, *found], (), None), ([odd], (), None)), ())
@@ -2313,15 +2326,15 @@ def test_a_workers_findings_are_sent_as_flat_makes_them(monkeypatch: pytest.Monk
 
     def counted(*args: Any) -> Any:
         calls.append(len(args[0]))
-        return tuples(*args)
+        return by_slots(*args)
 
     monkeypatch.setattr(lint_run, "_MAKERS", [(*makers[:3], counted)])
     packed = lint_run._pack((loaded, local))
     assert calls == [len(found) + 1, 1]
     sent = packed[1][0]  # type: ignore[index]
-    assert sent[0][0] == [lint_run._flat(d, loaded.objects[0].ref) for d in [mine, *found]]
-    assert sent[1][0] == [lint_run._flat(odd, loaded.objects[1].ref)]
-    _, back = lint_run._unpack(pickle.loads(pickle.dumps(packed)))
+    assert sent[0][0] == lint_run._flat_fields([mine, *found], loaded.objects[0].ref)
+    assert sent[1][0] == lint_run._flat_fields([odd], loaded.objects[1].ref)
+    _, back = lint_run._unpack(packed)  # (a local class: not pickled here)
     assert back is not None and back.per_object[0] == local.per_object[0]
 
 
@@ -2334,8 +2347,8 @@ if makers is None:
     print("no extension")
     sys.exit(0)
 flat = [
-    ("rule-a", Severity.ERROR, "a" * 50, "a.yaml", 3, 5, 3, 9, "/spec/x", None, False),
-    ("rule-b", Severity.ERROR, "b" * 50, "b.yaml", 3, 5, 3, 9, "/spec/x", None, False),
+    *("rule-a", Severity.ERROR, "a" * 50, "a.yaml", 3, 5, 3, 9, "/spec/x", None, False),
+    *("rule-b", Severity.ERROR, "b" * 50, "b.yaml", 3, 5, 3, 9, "/spec/x", None, False),
 ]
 
 class Clear:  # a finalizer run by a collection that an allocation of a record starts
@@ -2371,53 +2384,6 @@ def test_flat_findings_holds_its_items_while_it_allocates() -> None:
     if done.stdout.strip() == "no extension":
         pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
     assert done.stdout.strip() == "refused: flat_findings: the list changed size"
-
-
-_FINDING_TUPLES_CHANGED = """
-import gc, sys
-from kpolicy.lint import run as lint_run
-from kpolicy.model import Diagnostic, Severity, Span
-makers = lint_run._slot_makers()
-if makers is None or makers[3] is None:
-    print("no extension")
-    sys.exit(0)
-found = [
-    Diagnostic("rule-a", Severity.ERROR, "a" * 50, "a.yaml", Span(3, 5, 3, 9), "/x", None),
-    Diagnostic("rule-b", Severity.ERROR, "b" * 50, "b.yaml", Span(3, 5, 3, 9), "/x", None),
-]
-
-class Clear:  # a finalizer run by a collection that an allocation of a tuple starts
-    def __del__(self) -> None:
-        found.clear()
-
-garbage = Clear()
-garbage.cycle = garbage
-del garbage
-gc.enable()
-gc.set_threshold(1)
-try:
-    makers[3](found, None, makers[1], makers[2])
-except RuntimeError as exc:
-    print("refused:", exc)
-"""
-
-
-def test_finding_tuples_holds_each_finding_while_it_allocates() -> None:
-    """The C ``finding_tuples`` holds each finding, and looks at it again, once it has
-    allocated its tuple: an allocation may start a collection whose finalizer empties the
-    list; it refuses a list that changed size (in a process of its own, as above)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _FINDING_TUPLES_CHANGED],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert done.returncode == 0, done.stderr
-    if done.stdout.strip() == "no extension":
-        pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
-    assert done.stdout.strip() == "refused: finding_tuples: the list changed size"
 
 
 def _fixture_folders() -> list[Path]:

@@ -64,8 +64,10 @@ class LocalFindings:
 
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
-# suppression, origin, found_at): a finding with none of them travels as a tuple.
+# suppression, origin, found_at): a finding with none of them travels as these fields, in a
+# row in its object's list (:func:`_flat_fields`).
 _Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | bool | None, bool]
+_FLAT_FIELDS = 11
 # the ref of an object that has none (a file not read): no finding's object is it
 _NO_REF = object()
 
@@ -99,10 +101,23 @@ def _flat(diag: Diagnostic, ref: object) -> _Flat | Diagnostic:
     )
 
 
+def _flat_fields(findings: list[Diagnostic], ref: object) -> list[object]:
+    """An object's findings as they travel: each one's fields (:func:`_flat`) in a row, its
+    rule (a str) first, in one list for them all; a finding that travels whole (or whose rule
+    is not a str) as itself. One list an object, rather than a tuple a finding, is pickled and
+    unpickled (and a memo entry less a finding, in both processes)."""
+    fields: list[object] = []
+    for diag in findings:
+        flat = _flat(diag, ref)
+        if flat.__class__ is tuple and flat[0].__class__ is str:
+            fields += flat
+        else:
+            fields.append(diag)
+    return fields
+
+
 _Packed = tuple[
-    tuple[
-        tuple[list[_Flat | Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
-    ],
+    tuple[tuple[list[object], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...],
     tuple[str, ...],
     tuple[str, ...],
     bool,
@@ -296,15 +311,16 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
         return result, None
     refs = _refs(loaded, len(found.per_object))
     makers = _slot_makers()
-    # the C extension's finding_tuples where it is built (None where it leaves a list to _flat)
-    tuples = None if makers is None else makers[3]
+    # the C extension's finding_fields where it is built (None: it leaves a list to
+    # _flat_fields)
+    by_slots = None if makers is None else makers[3]
     per_object = []
     for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True):
         flat = None
-        if findings and tuples is not None and findings.__class__ is list:
-            flat = tuples(findings, ref, makers[1], makers[2])  # type: ignore[index]
+        if findings and by_slots is not None and findings.__class__ is list:
+            flat = by_slots(findings, ref, makers[1], makers[2])  # type: ignore[index]
         if flat is None:
-            flat = [_flat(diag, ref) for diag in findings]
+            flat = _flat_fields(findings, ref)
         per_object.append((flat, deferred, ignores))
     packed: _Packed = (tuple(per_object), found.traces, found.lines, found.ordered)
     return result, packed
@@ -335,8 +351,8 @@ def _refs(loaded: LoadedFile | str, count: int) -> list[Any]:
     return [_NO_REF] * count
 
 
-def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
-    """The findings of :func:`_flat`'s tuples (and those that travelled whole), each made as
+def _findings(flat: list[object], ref: Any = _NO_REF) -> list[Diagnostic]:
+    """The findings of :func:`_flat_fields`' list (and those that travelled whole), each made as
     ``Diagnostic(rule, severity, message, file, Span(...), path, obj, rejects=rejects)``
     makes it, but here: an instance of the records' open twins (made by calling the twin,
     which has neither ``__init__`` nor ``__new__`` of its own: a fifth fewer instructions than
@@ -354,11 +370,17 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
         return _findings_by_call(flat, ref)
     found: list[Diagnostic] = []
     append = found.append
-    for item in flat:
-        if item.__class__ is not tuple:
+    at = 0
+    while at < len(flat):
+        item = flat[at]
+        if item.__class__ is not str:
             append(cast(Diagnostic, item))
+            at += 1
             continue
-        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = (
+            flat[at : at + _FLAT_FIELDS]
+        )
+        at += _FLAT_FIELDS
         span = open_span()
         span.line = line
         span.column = column
@@ -390,9 +412,9 @@ _MAKERS: list[tuple[Any, Any, Any, Any] | None] = []
 def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
     """The C extension's ``flat_findings`` and the slots of Span and Diagnostic
     (:func:`kpolicy.records.record_slots`) it sets, where the extension is built and the
-    records are made as :func:`_twins` requires; else None. Fourth, its ``finding_tuples``
-    (None where not built): what a worker sends of an object's findings, :func:`_flat` of
-    each, read from the records' slots."""
+    records are made as :func:`_twins` requires; else None. Fourth, its ``finding_fields``
+    (None where not built): what a worker sends of an object's findings,
+    :func:`_flat_fields`, read from the records' slots."""
     if not _MAKERS:
         from kpolicy.records import record_slots
 
@@ -404,19 +426,25 @@ def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
 
             made = getattr(_cload, "flat_findings", None)
             if made is not None:
-                makers = (made, span_slots, diag_slots, getattr(_cload, "finding_tuples", None))
+                makers = (made, span_slots, diag_slots, getattr(_cload, "finding_fields", None))
         _MAKERS.append(makers)
     return _MAKERS[0]
 
 
-def _findings_by_call(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
+def _findings_by_call(flat: list[object], ref: Any = _NO_REF) -> list[Diagnostic]:
     """:func:`_findings` the general way: the records' classes called."""
     found: list[Diagnostic] = []
-    for item in flat:
-        if item.__class__ is not tuple:
+    at = 0
+    while at < len(flat):
+        item = flat[at]
+        if item.__class__ is not str:
             found.append(cast(Diagnostic, item))
+            at += 1
             continue
-        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = (
+            cast(_Flat, tuple(flat[at : at + _FLAT_FIELDS]))
+        )
+        at += _FLAT_FIELDS
         span = Span(line, column, end_line, end_column)
         own = ref if obj is True else cast("ObjectRef | None", obj)
         found.append(Diagnostic(rule, severity, message, file, span, path, own, rejects=rejects))
