@@ -28,8 +28,12 @@
  * children_step (the usual case of lite's items and typed_map), fast_object and fast_array
  * (kpolicy.schema.fast's _fast_object and _fast_array checks), span_of
  * and path_walk (PositionTable.span_of, _walk), new_record (a record's open twin,
- * kpolicy.records.slot_maker), schema_diagnostics (the loop of kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
- * (kpolicy.lint.run._findings_by_slots), json_lines (the loop of
+ * kpolicy.records.slot_maker), schema_diagnostics (the loop of
+ * kpolicy.checks.schema_rules.schema_diagnostics), flat_findings
+ * (kpolicy.lint.run._findings), finding_fields (a worker's
+ * kpolicy.lint.run._flat_fields), sort_findings (kpolicy.model.sort_findings),
+ * generic_duplicates (kpolicy.lint.post.drop_generic_duplicates), path_pointer
+ * (kpolicy.model._pointer), json_lines (the loop of
  * kpolicy.report.json_report._Lines), sort_key (kpolicy.model.SORT_KEY), list_folder (a folder
  * of kpolicy.discover._walk) and stamp_folder (a folder of kpolicy.cache._tree_stamp).
  */
@@ -2212,9 +2216,9 @@ new_record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* flat_findings(flat, ref, span_slots, diagnostic_slots): the findings of a worker's flat
-   tuples (kpolicy.lint.run._flat), as kpolicy.lint.run._findings makes them: for
-   each item of the list flat, a tuple (rule, severity, message, file, line, column,
-   end_line, end_column, path, object, rejects) is the Diagnostic (new_record on
+   list (kpolicy.lint.run._flat_fields), as kpolicy.lint.run._findings makes them: in the list
+   flat, a str and the ten items after it, (rule, severity, message, file, line, column,
+   end_line, end_column, path, object, rejects), are the Diagnostic (new_record on
    diagnostic_slots) of (rule, severity, message, file, the Span of (line, column, end_line,
    end_column), path, ref where object is True else object, (), None, None, rejects, None,
    None); anything else is itself (a finding that travelled whole). The parent makes a
@@ -2230,7 +2234,18 @@ flat_findings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *flat = args[0], *ref = args[1], *span_slots = args[2], *diag_slots = args[3];
-    Py_ssize_t count = PyList_GET_SIZE(flat);
+    Py_ssize_t size = PyList_GET_SIZE(flat), count = 0;
+    for (Py_ssize_t i = 0; i < size; count++) {
+        if (!PyUnicode_CheckExact(PyList_GET_ITEM(flat, i))) {
+            i++;
+            continue;
+        }
+        if (size - i < 11) {
+            PyErr_SetString(PyExc_TypeError, "flat_findings: a finding of eleven fields");
+            return NULL;
+        }
+        i += 11;
+    }
     PyObject *found = PyList_New(count);
     if (found == NULL)
         return NULL;
@@ -2239,38 +2254,42 @@ flat_findings(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(found);
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        /* the item held while records are allocated (and a list that changed size refused):
+    Py_ssize_t i = 0;
+    for (Py_ssize_t n = 0; n < count; n++) {
+        /* the fields held while records are allocated (and a list that changed size refused):
          * an allocation may run a finalizer, which could change the list */
-        if (i >= PyList_GET_SIZE(flat)) {
+        if (PyList_GET_SIZE(flat) != size || i >= size) {
             PyErr_SetString(PyExc_RuntimeError, "flat_findings: the list changed size");
             goto failed;
         }
-        PyObject *item = Py_NewRef(PyList_GET_ITEM(flat, i));
-        if (!PyTuple_CheckExact(item)) {
-            PyList_SET_ITEM(found, i, item);
+        PyObject *item = PyList_GET_ITEM(flat, i);
+        if (!PyUnicode_CheckExact(item)) {
+            PyList_SET_ITEM(found, n, Py_NewRef(item));
+            i++;
             continue;
         }
-        if (PyTuple_GET_SIZE(item) != 11) {
-            Py_DECREF(item);
-            PyErr_SetString(PyExc_TypeError, "flat_findings: a finding of eleven fields");
+        if (size - i < 11) {
+            PyErr_SetString(PyExc_RuntimeError, "flat_findings: the list changed size");
             goto failed;
         }
-        PyObject **field = &PyTuple_GET_ITEM(item, 0);
+        PyObject *field[11];
+        for (int f = 0; f < 11; f++)
+            field[f] = Py_NewRef(PyList_GET_ITEM(flat, i + f));
+        i += 11;
         PyObject *span = made_record(span_slots, field + 4, 4);
-        if (span == NULL) {
-            Py_DECREF(item);
-            goto failed;
+        PyObject *made = NULL;
+        if (span != NULL) {
+            PyObject *values[13] = {field[0], field[1], field[2], field[3], span,
+                                    field[8], field[9] == Py_True ? ref : field[9],
+                                    empty, Py_None, Py_None, field[10], Py_None, Py_None};
+            made = made_record(diag_slots, values, 13);
+            Py_DECREF(span);
         }
-        PyObject *values[13] = {field[0], field[1], field[2], field[3], span,
-                                field[8], field[9] == Py_True ? ref : field[9],
-                                empty, Py_None, Py_None, field[10], Py_None, Py_None};
-        PyObject *made = made_record(diag_slots, values, 13);
-        Py_DECREF(span);
-        Py_DECREF(item);
+        for (int f = 0; f < 11; f++)
+            Py_DECREF(field[f]);
         if (made == NULL)
             goto failed;
-        PyList_SET_ITEM(found, i, made);
+        PyList_SET_ITEM(found, n, made);
     }
     Py_DECREF(empty);
     return found;
@@ -2628,6 +2647,114 @@ object_slot(PyObject *descr, PyTypeObject *type)
 }
 
 #define SLOT_AT(obj, offset) (*(PyObject **)((char *)(obj) + (offset)))
+
+/* whether finding_fields reads a finding from its slots: exactly of the class whose slots
+ * are at[] (13, a Diagnostic's), each of them set, its related a tuple and its span exactly of
+ * stype with its four slots (span_at[]) set */
+static int
+finding_readable(PyObject *diag, PyTypeObject *type, const Py_ssize_t *at, PyTypeObject *stype,
+                 const Py_ssize_t *span_at)
+{
+    if (!Py_IS_TYPE(diag, type))
+        return 0;
+    for (int f = 0; f < 13; f++)
+        if (SLOT_AT(diag, at[f]) == NULL)
+            return 0;
+    PyObject *span = SLOT_AT(diag, at[4]);
+    if (!PyTuple_CheckExact(SLOT_AT(diag, at[7])) || !Py_IS_TYPE(span, stype))
+        return 0;
+    for (int f = 0; f < 4; f++)
+        if (SLOT_AT(span, span_at[f]) == NULL)
+            return 0;
+    return 1;
+}
+
+/* whether a finding that finding_readable reads travels as its fields (see finding_fields):
+ * its rule a str, its related empty and its fix, suppression, origin and found_at None */
+static int
+finding_flat(PyObject *diag, const Py_ssize_t *at)
+{
+    return PyUnicode_CheckExact(SLOT_AT(diag, at[0])) && PyTuple_GET_SIZE(SLOT_AT(diag, at[7])) == 0 &&
+           SLOT_AT(diag, at[8]) == Py_None && SLOT_AT(diag, at[9]) == Py_None &&
+           SLOT_AT(diag, at[11]) == Py_None && SLOT_AT(diag, at[12]) == Py_None;
+}
+
+/* finding_fields(found, ref, span_slots, diagnostic_slots): what a worker sends of an object's
+ * findings (kpolicy.lint.run._flat_fields of the list found): a Diagnostic whose rule is a
+ * str, whose related is an empty tuple and whose fix, suppression, origin and found_at are
+ * None travels as its fields in a row, (rule, severity, message, file, line, column,
+ * end_line, end_column, path, object, rejects), its span's and its object's (True where that
+ * is ref); any other as itself. None (the caller then runs _flat_fields) where a finding is
+ * not one finding_readable reads: read from the slots, a worker's findings are flattened at a
+ * tenth of the instructions of _flat's attribute reads (each finding of the run is sent so),
+ * and one list an object, not a tuple a finding, is pickled and unpickled. */
+static PyObject *
+finding_fields(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 4 || !PyList_CheckExact(args[0]) || !PyTuple_CheckExact(args[2]) ||
+        !PyTuple_CheckExact(args[3]) || PyTuple_GET_SIZE(args[2]) != 4 ||
+        PyTuple_GET_SIZE(args[3]) != 13) {
+        PyErr_SetString(PyExc_TypeError,
+                        "finding_fields takes a list, the ref, and the slots of Span and Diagnostic");
+        return NULL;
+    }
+    PyObject *found = args[0], *ref = args[1], *span_slots_ = args[2], *diag_slots = args[3];
+    PyObject *first = PyTuple_GET_ITEM(diag_slots, 0);
+    PyObject *first_span = PyTuple_GET_ITEM(span_slots_, 0);
+    if (!Py_IS_TYPE(first, &PyMemberDescr_Type) || !Py_IS_TYPE(first_span, &PyMemberDescr_Type))
+        Py_RETURN_NONE;
+    PyTypeObject *type = PyDescr_TYPE(first), *stype = PyDescr_TYPE(first_span);
+    Py_ssize_t at[13], span_at[4];
+    for (int i = 0; i < 13; i++) {
+        at[i] = object_slot(PyTuple_GET_ITEM(diag_slots, i), type);
+        if (at[i] < 0)
+            Py_RETURN_NONE;
+    }
+    for (int i = 0; i < 4; i++) {
+        span_at[i] = object_slot(PyTuple_GET_ITEM(span_slots_, i), stype);
+        if (span_at[i] < 0)
+            Py_RETURN_NONE;
+    }
+    /* made as long as every finding's fields would be, before any is looked at (nothing
+     * after allocates: no finalizer can change the list or a finding meanwhile), then cut */
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    PyObject *fields = PyList_New(count * 11);
+    if (fields == NULL)
+        return NULL;
+    if (PyList_GET_SIZE(found) != count) {
+        Py_DECREF(fields);
+        PyErr_SetString(PyExc_RuntimeError, "finding_fields: the list changed size");
+        return NULL;
+    }
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *diag = PyList_GET_ITEM(found, i);
+        if (!finding_readable(diag, type, at, stype, span_at)) {
+            Py_DECREF(fields); /* (its items not yet set are NULL) */
+            Py_RETURN_NONE;
+        }
+        if (!finding_flat(diag, at)) {
+            PyList_SET_ITEM(fields, n++, Py_NewRef(diag));
+            continue;
+        }
+        PyObject *span = SLOT_AT(diag, at[4]);
+        PyObject *obj = SLOT_AT(diag, at[6]);
+        PyObject *values[11] = {
+            SLOT_AT(diag, at[0]),      SLOT_AT(diag, at[1]),      SLOT_AT(diag, at[2]),
+            SLOT_AT(diag, at[3]),      SLOT_AT(span, span_at[0]), SLOT_AT(span, span_at[1]),
+            SLOT_AT(span, span_at[2]), SLOT_AT(span, span_at[3]), SLOT_AT(diag, at[5]),
+            obj == ref ? Py_True : obj, SLOT_AT(diag, at[10])};
+        for (int f = 0; f < 11; f++)
+            PyList_SET_ITEM(fields, n++, Py_NewRef(values[f]));
+    }
+    /* the unused end cut off (its items NULL; a smaller list's memory, no object made) */
+    if (n < count * 11 && PyList_SetSlice(fields, n, count * 11, NULL) < 0) {
+        Py_DECREF(fields);
+        return NULL;
+    }
+    return fields;
+}
 
 /* the text of a piece of an f-string (FORMAT_VALUE without a spec): a str itself */
 static PyObject *
@@ -3828,6 +3955,8 @@ static PyMethodDef methods[] = {
      "new_record(slots, *values) -> an instance of their class"},
     {"flat_findings", (PyCFunction)(void (*)(void))flat_findings, METH_FASTCALL,
      "flat_findings(flat, ref, span_slots, diagnostic_slots) -> list of the findings"},
+    {"finding_fields", (PyCFunction)(void (*)(void))finding_fields, METH_FASTCALL,
+     "finding_fields(found, ref, span_slots, diagnostic_slots) -> what a worker sends, or None"},
     {"schema_diagnostics", (PyCFunction)(void (*)(void))schema_diagnostics, METH_FASTCALL,
      "schema_diagnostics(fields, span_of, fix_of, reports, pointers, keep_pointer, to_pointer, "
      "span_at, slots, file, ref, rejecting, found) -> None"},

@@ -577,6 +577,10 @@ def _feed(fd: int, order: list[int]) -> None:
 # takes ~25 KB on the many-findings corpus (the batches of a worker whose parent gathers
 # between its own items are 32 KB); the buffer is zeroed, a page fault a page, when made
 _READ_SIZE = 256 * 1024
+# the most a read takes where the parent drains the pipes between its own items
+# (:meth:`_Gatherer.drain`, reading till a read takes less): what one of its items lets a
+# child send is a few of the child's 32 KB batches at most (_HELD_BATCH_BYTES)
+_DRAIN_READ_SIZE = 64 * 1024
 # a worker writes its answers once they add up to this many bytes (and at the end), to a pipe
 # that holds 1 MB where the system allows (the Linux default is 64 KB): a batch never waits
 # for the parent to read part of it
@@ -683,6 +687,18 @@ class _Sender:
         if not self.hold:
             _write(self.fd, data)
             return
+        if not self.held:
+            # written as it is where nothing waits before it (as a rule: the parent drains
+            # the pipe often), only what the pipe has no room for is copied and held (each
+            # batch copied into the held bytes, then out of them, was a copy of every answer)
+            try:
+                written = os.write(self.fd, data)
+            except BlockingIOError:
+                written = 0
+            if written < len(data):
+                with memoryview(data) as view:
+                    self.held += view[written:]
+            return
         self.held += data
         self.flush()
 
@@ -756,9 +772,11 @@ class _SharedLoads:
         self.unpack = unpack
 
     def __call__(self, frame: bytes | memoryview) -> Any:
+        # written over the frames before it, never truncated: the unpickler stops at the
+        # frame's STOP, and a stream truncated for each frame shrank its buffer to nothing
+        # and grew it again (a reallocation a frame, fresh pages for the larger ones)
         stream = self.stream
         stream.seek(0)
-        stream.truncate()
         stream.write(frame)
         stream.seek(0)
         value = self.unpickler.load()
@@ -804,7 +822,9 @@ class _Gatherer:
         self.failure: str | None = None
         # read into one buffer, reused: a fresh 1 MB bytes object a read was a memory map of
         # its own, mapped, touched and unmapped again for every read
-        self.scratch = bytearray(_READ_SIZE)
+        # (a smaller one where the parent drains the pipes between its own items: zeroed as
+        # it is made, right after the fork, a page fault a page, where its reads take less)
+        self.scratch = bytearray(_DRAIN_READ_SIZE if nonblocking else _READ_SIZE)
         if nonblocking:
             for fd in fds:
                 os.set_blocking(fd, False)
@@ -814,7 +834,7 @@ class _Gatherer:
         a child did."""
         for fd in self.order:
             if fd in self.still_open:
-                while (count := self._read(fd)) == _READ_SIZE:
+                while (count := self._read(fd)) == len(self.scratch):
                     pass
                 if count == 0 or self._said_done(fd):
                     self._end(fd)
@@ -1006,6 +1026,7 @@ def load_files(
     pack: Callable[[R], object] | None = None,
     unpack: Callable[[Any], R] | None = None,
     own: Callable[[R], R] | None = None,
+    mine: Callable[[T], R] | None = None,
 ) -> list[R]:
     """``[read(item) for item in items]`` in ``jobs`` processes: the parent and ``jobs - 1``
     forked workers (``read`` returns loaded files, alone or with what was found in them, which
@@ -1015,19 +1036,22 @@ def load_files(
     ``pack`` makes it, which ``unpack`` undoes (both: the answer as it is). ``costs`` are the
     items' sizes in bytes: the children's answers are unpickled as they come when the sizes add
     up to :data:`UNPICKLE_EARLY_BYTES` at most. ``own`` completes each of the parent's own
-    answers (what ``unpack`` adds to a child's, for one, which a child need not make)."""
+    answers (what ``unpack`` adds to a child's, for one, which a child need not make); the
+    parent reads its own items by ``mine`` where given (what a child makes of an item only
+    for it to travel, the parent's own answers need not have)."""
     options: dict[str, Any] = {}
     if pack is not None and unpack is not None:
         options["pack"] = pack
         options["unpack"] = unpack  # our own child's
+    take = read if mine is None else mine
     return map_forked(
         items,
         costs,
         jobs,
         read,
-        parent=(lambda index: read(items[index]))
+        parent=(lambda index: take(items[index]))
         if own is None
-        else lambda index: own(read(items[index])),
+        else lambda index: own(take(items[index])),
         early=unpickles_early(sum(costs)),
         **options,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import json
@@ -259,14 +260,14 @@ def test_a_workers_file_travels_with_its_objects_flat() -> None:
     assert {"dict", NamesOnly.__name__, PackedWhole.__name__} <= kinds
     assert any(NOT_KEPT in c.values() for o in loaded.objects for c in _containers(o.data))
     flat = lint_run._flat_file(loaded)
-    travels_whole = flat[8] or {}
+    travels_whole = flat[10] or {}
     # the irregular table, the List item and the packed definition travel whole
     assert sorted(o.data["metadata"]["name"] for o in travels_whole.values()) == [
         "backups.ops.example.com",
         "dup",
         "i",
     ]
-    assert len(flat[7]) == (len(loaded.objects) - 3) * lint_run._OBJECT_FIELDS
+    assert len(flat[9]) == (len(loaded.objects) - 3) * lint_run._OBJECT_FIELDS
     packed = pickle.dumps(lint_run._pack((loaded, None)), protocol=pickle.HIGHEST_PROTOCOL)
     again, found = lint_run._unpack(pickle.loads(packed))
     assert found is None and isinstance(again, LoadedFile)
@@ -284,6 +285,36 @@ def test_a_workers_file_travels_with_its_objects_flat() -> None:
         assert after.span(("metadata", "name")) == before.span(("metadata", "name"))
     # a file not read travels as it is
     assert lint_run._unpack(lint_run._pack(("why", None))) == ("why", None)
+
+
+def test_a_workers_file_travels_with_its_source_as_fields() -> None:
+    """A file whose objects all travel flat sends its source as its three fields, not the
+    record (pickled through its reduction, Python calls on both sides); the parent makes the
+    SourceFile again, the one object of all its objects. Where an object travels whole (its
+    source pickled with it) the source travels whole too, so that it stays one object."""
+    from kpolicy.model import LoadedFile
+    from kpolicy.records import fields
+
+    assert tuple(f.name for f in fields(SourceFile)) == ("display", "text", "context_only")
+    web = (ROOT / "examples" / "web.yaml").read_text()
+    loaded = load_text(SourceFile("web.yaml", web, True), keep_text=False)
+    flat = lint_run._flat_file(loaded)
+    assert flat[:3] == ("web.yaml", "", True) and flat[10] is None
+    packed = pickle.dumps(lint_run._pack((loaded, None)), protocol=pickle.HIGHEST_PROTOCOL)
+    assert b"SourceFile" not in packed
+    again, _ = lint_run._unpack(pickle.loads(packed))
+    assert isinstance(again, LoadedFile) and type(again.source) is SourceFile
+    assert again.source == loaded.source
+    assert all(obj.source is again.source for obj in again.objects)
+    # a kind: List item travels whole, and the source with it
+    listed = web + "---\napiVersion: v1\nkind: List\nitems:\n"
+    listed += "- {apiVersion: v1, kind: ConfigMap, metadata: {name: i}}\n"
+    loaded = load_text(SourceFile("web.yaml", listed), keep_text=False)
+    flat = lint_run._flat_file(loaded)
+    assert flat[0] is loaded.source and flat[1:3] == (None, None) and flat[10]
+    again, _ = lint_run._unpack(pickle.loads(pickle.dumps(lint_run._pack((loaded, None)))))
+    assert isinstance(again, LoadedFile) and again.source == loaded.source
+    assert all(obj.source is again.source for obj in again.objects)
 
 
 def test_a_slimmed_object_is_made_by_position_with_every_field() -> None:
@@ -321,7 +352,7 @@ def test_a_finding_on_its_own_object_travels_without_its_ref() -> None:
     )
     packed = lint_run._pack((loaded, local))
     flat = packed[1][0]  # type: ignore[index]
-    assert [item[9] for item in flat[0][0]] == [True, other]
+    assert flat[0][0][9::11] == [True, other]  # (each finding's eleven fields in a row)
     again, found = lint_run._unpack(pickle.loads(pickle.dumps(packed)))
     assert found is not None and not isinstance(again, str)
     assert found == local
@@ -340,8 +371,9 @@ def _containers(value: object) -> list[dict[str, object]]:
 
 
 def test_local_findings_round_trip_through_pickle() -> None:
-    """A worker's findings travel as plain tuples where they can, as records where a field
-    beyond the plain ones is set: every one comes back equal."""
+    """A worker's findings travel as their plain fields where they can (in a row in their
+    object's list), as records where a field beyond the plain ones is set: every one comes
+    back equal."""
     from kpolicy.lint.run import LocalFindings
     from kpolicy.model import (
         Diagnostic,
@@ -373,7 +405,9 @@ def test_local_findings_round_trip_through_pickle() -> None:
     ]
     local = LocalFindings((([plain, *others], (3,), None), ([], (), ())), ("trace",), ("line",) * 7)
     packed = lint_run._pack(("file", local))
-    assert packed[1][0][0][0][0].__class__ is tuple  # type: ignore[index]
+    sent = packed[1][0][0][0]  # type: ignore[index]
+    assert sent[:11] == ["r", Severity.ERROR, "m", "a.yaml", 1, 2, 3, 4, "/spec", ref, False]
+    assert sent[11:22] == [*sent[:10], True] and sent[22:] == others[1:]
     again = lint_run._unpack(pickle.loads(pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)))
     assert again == ("file", local)
     assert lint_run._unpack(lint_run._pack(("not read", None))) == ("not read", None)
@@ -1082,6 +1116,10 @@ def test_the_parent_keeps_unread_kinds_by_name_only(
     serial = report(LintOptions(**{**options.__dict__, "jobs": 1}))
     assert all(not isinstance(o.data, NamesOnly) for o in seen)
     seen.clear()
+    # (an input whose answers the parent takes once the workers are done: it slims its own
+    # files too, where on a small one it keeps them whole, as the serial run does:
+    # test_the_parent_keeps_its_own_files_whole_on_a_small_input)
+    monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", 0)
     assert report(LintOptions(**{**options.__dict__, "jobs": 2})) == serial
     by_names = {o.kind for o in seen if isinstance(o.data, NamesOnly)}
     whole = {o.kind for o in seen if not isinstance(o.data, NamesOnly)}
@@ -1247,6 +1285,42 @@ def test_one_worker_reports_what_its_local_pass_and_two_workers_report(
         reports.append((rendered, exit_code(result, "info")))
     assert reports[1] == reports[0]
     assert reports[2] == reports[0]
+
+
+def test_the_parent_keeps_its_own_files_whole_on_a_small_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a small input (the parent takes the answers as they come) the parent reads its own
+    share whole, as a serial run keeps every file: only what a child sends is slimmed
+    (``lint.run._kept``), for the transfer; on a large one the parent slims its own too, for
+    its peak of memory. The reports are the serial run's either way."""
+    folder = generated(tmp_path / "in")
+    kept_here: list[int] = []
+    general_kept = lint_run._kept
+
+    def kept(*args: Any, **kwargs: Any) -> Any:
+        kept_here.append(os.getpid())  # (a child's calls stay in the child)
+        return general_kept(*args, **kwargs)
+
+    monkeypatch.setattr(lint_run, "_kept", kept)
+    given: list[bool] = []
+    general_load = parallel.load_files
+
+    def load_files(*args: Any, **kwargs: Any) -> Any:
+        given.append(kwargs.get("mine") is not None)
+        return general_load(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "load_files", load_files)
+    serial, _ = report(LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=1))
+    assert given == [] and kept_here == []
+    for early, whole in ((1 << 40, True), (0, False)):
+        monkeypatch.setattr(parallel, "UNPICKLE_EARLY_BYTES", early)
+        given.clear()
+        kept_here.clear()
+        options = LintOptions(paths=[str(folder)], use_config_discovery=False, jobs=2)
+        assert report(options)[0] == serial
+        assert given == [whole]
+        assert (kept_here == []) is whole
 
 
 def test_a_table_of_the_top_level_keys_resolves_as_the_whole() -> None:
@@ -1445,6 +1519,91 @@ def test_shared_pickles_are_read_back_in_order() -> None:
     assert back == answers
     assert back[0][0] is back[2][0] and back[3][0] is not back[0][0]
     assert back[3][1][0] is back[3][0]  # (what the pickle after the forgetting repeats)
+
+
+def test_a_drain_reads_what_the_pipe_holds_past_its_smaller_buffer() -> None:
+    """The parent that drains the pipes between its own items reads into a buffer smaller
+    than the collector's (zeroed as it is made, right after the fork), and a drain reads on
+    while a read fills it: every answer the pipe holds is taken by one drain, one larger
+    than the buffer too."""
+    fcntl = pytest.importorskip("fcntl")
+    dumps = parallel._SharedDumps(None)
+    answers = {index: ("answer", str(index) * 3000 * (1 + index % 5)) for index in range(40)}
+    answers[40] = ("large", "z" * (3 * parallel._DRAIN_READ_SIZE))
+    stream = bytearray()
+    for index, answer in answers.items():
+        payload = dumps(answer)
+        stream += parallel._HEADER.pack(index, len(payload)) + payload
+    assert len(stream) > 4 * parallel._DRAIN_READ_SIZE
+    read_end, write_end = os.pipe()
+    parallel._widen(write_end)
+    gatherer = parallel._Gatherer(
+        [read_end],
+        pickle.loads,
+        early=True,
+        nonblocking=True,
+        each=lambda: parallel._SharedLoads(None),
+    )
+    try:
+        assert len(gatherer.scratch) == parallel._DRAIN_READ_SIZE < parallel._READ_SIZE
+        if fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) < len(stream):
+            pytest.skip("the pipe cannot be widened here")
+        os.write(write_end, stream)
+        gatherer.drain()
+        assert gatherer.answers == answers
+    finally:
+        os.close(write_end)
+        gatherer.close()
+
+
+def test_a_holding_sender_writes_a_batch_as_it_is_and_holds_what_the_pipe_cannot_take() -> None:
+    """A worker whose parent drains its pipe between its own items (``_Sender`` with
+    ``hold``) writes a batch straight from the batch where nothing is held (not copied into
+    the held bytes first), holds only what the pipe has no room for, and keeps the order:
+    what comes after a held part waits behind it, and every byte arrives once, in order."""
+    copied: list[int] = []
+
+    class Held(bytearray):
+        def __iadd__(self, data: Any) -> Any:  # type: ignore[misc]
+            copied.append(len(data))
+            return super().__iadd__(data)
+
+    read_end, write_end = os.pipe()
+    sender = parallel._Sender(write_end, hold=True)
+    sender.held = Held()
+    received = bytearray()
+    try:
+        sender.send(b"a" * 1000)
+        assert not sender.held and copied == []  # the pipe had room: written as it was
+        room = 1 << 20  # more than a pipe holds unless widened
+        big = bytes(range(256)) * (room // 256)
+        sender.send(big)
+        assert 0 < len(sender.held) < len(big)  # what the pipe could not take
+        sender.send(b"tail")  # behind the held part
+        assert sender.held.endswith(b"tail")
+        os.set_blocking(read_end, False)
+        while len(received) < 1000 + len(big) + 4:
+            with contextlib.suppress(BlockingIOError):
+                received += os.read(read_end, 1 << 16)
+            sender.flush()
+        assert bytes(received) == b"a" * 1000 + big + b"tail" and not sender.held
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_a_shorter_frame_is_read_over_the_longer_one_before_it() -> None:
+    """The parent's unpickler of a child reads each frame from one memory file, written over
+    the frames before it and never truncated (which shrank its buffer and grew it again, a
+    reallocation a frame): a short frame after a long one reads back as it was sent, the long
+    one's tail left after it unread."""
+    dumps = parallel._SharedDumps(None)
+    answers = [("long", "x" * 100_000), ("short", 1), ("long", "y" * 50_000), ("short", 2)]
+    pickles = [dumps(answer) for answer in answers]
+    loads = parallel._SharedLoads(None)
+    for answer, frame in zip(answers, pickles, strict=True):
+        assert loads(memoryview(frame)) == answer
+        assert loads.stream.getbuffer().nbytes >= len(pickles[0])  # kept, not truncated
 
 
 @settings(max_examples=examples(full=300, quick=80), deadline=None)
@@ -2099,8 +2258,8 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         "r", Severity.INFO, "m", "f.yaml", Span(1, 1, 1, 2), "/a", None, fix=None, rejects=True
     )
     flat: list[Any] = [
-        ("rule-a", Severity.ERROR, "a message", "a.yaml", 3, 5, 3, 9, "/spec/x", ref, False),
-        ("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
+        *("rule-a", Severity.ERROR, "a message", "a.yaml", 3, 5, 3, 9, "/spec/x", ref, False),
+        *("rule-b", Severity.WARNING, "b", "b.yaml", 1, 1, 2, 1, "", None, True),
         whole,
     ]
     general = lint_run._findings_by_call(flat)
@@ -2111,12 +2270,12 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         next((ROOT / "kpolicy").glob(pattern), None) for pattern in ("_cload*.so", "_cload*.pyd")
     )
     assert (makers is not None) == built  # the extension's flat_findings, where it is built
-    own = ("rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False)
-    assert lint_run._findings([own], ref) == lint_run._findings_by_call([own], ref)
-    assert lint_run._findings([own], ref)[0].object is ref  # True: the object's own ref
+    own = ["rule-c", Severity.ERROR, "c", "c.yaml", 1, 2, 3, 4, "/c", True, False]
+    assert lint_run._findings(own, ref) == lint_run._findings_by_call(own, ref)
+    assert lint_run._findings(own, ref)[0].object is ref  # True: the object's own ref
     if makers is not None:
         with pytest.raises(TypeError):
-            makers[0]([("rule-d", Severity.INFO)], ref, makers[1], makers[2])
+            makers[0](["rule-d", Severity.INFO], ref, makers[1], makers[2])
     monkeypatch.setattr(lint_run, "_MAKERS", [None])  # where it is not built: the twins
     by_twins = lint_run._findings(flat)
     assert fast[2] is whole and general[2] is whole and by_twins[2] is whole
@@ -2137,6 +2296,77 @@ def test_findings_rebuilt_from_their_tuples_are_the_records_the_classes_make(
         fast[0].rule = "changed"  # type: ignore[misc]  # frozen again
 
 
+def test_a_workers_findings_are_sent_as_flat_fields_makes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker sends an object's findings in one list (``lint.run._flat_fields``): each
+    finding's fields (``_flat``'s tuple, its object True where it is the object's ref) in a
+    row, its rule first; a finding where a field beyond those is set, or whose rule is not a
+    str, as itself. The C extension's ``finding_fields`` (read from the records' slots) makes
+    the same list where it is built; None, where a finding is not exactly a Diagnostic of
+    Span, leaves the list to ``_flat_fields``. ``_pack`` takes that way; the parent's findings
+    are the worker's."""
+    from kpolicy.lint.run import LocalFindings
+    from kpolicy.model import Diagnostic, Fix, ObjectRef, RelatedLocation, Severity, Span
+
+    class Rule(str):
+        pass
+
+    ref = ObjectRef("apps/v1", "Deployment", "ns", "web")
+    other = ObjectRef("v1", "Secret", "ns", "s")
+    plain = Diagnostic("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
+    found = [
+        plain,
+        replace(plain, object=other, rejects=True),
+        replace(plain, object=None, severity=Severity.INFO),
+        replace(plain, related=(RelatedLocation("b.yaml", Span(5, 1, 5, 2), "why", ref),)),
+        replace(plain, fix=Fix("fix it", ())),
+        replace(plain, rule=Rule("odd-rule")),
+        replace(plain, origin=None, found_at=None, path=""),
+    ]
+    expected: list[Any] = []
+    for diag in found:
+        flat: Any = lint_run._flat(diag, ref)
+        whole = type(flat) is not tuple or type(flat[0]) is not str
+        expected += [diag] if whole else flat
+    assert lint_run._flat_fields(found, ref) == expected
+    assert len(expected) == 4 * 11 + 3 and expected[9] is True and expected[20] is other
+    assert lint_run._findings(expected, ref) == found
+    makers = lint_run._slot_makers()
+    if makers is None or makers[3] is None:
+        pytest.skip("the C extension is not built (or KPOLICY_PURE_PYTHON is set)")
+    by_slots, span_slots, diag_slots = makers[3], makers[1], makers[2]
+    made = by_slots(found, ref, span_slots, diag_slots)
+    assert made == expected and all(a is b for a, b in zip(made, expected, strict=True))
+    assert by_slots([], ref, span_slots, diag_slots) == []
+
+    class Finding(Diagnostic):  # (not exactly a Diagnostic: left to _flat_fields)
+        __slots__ = ()
+
+    odd = Finding("r", Severity.ERROR, "m", "a.yaml", Span(1, 2, 3, 4), "/spec", ref)
+    assert by_slots([plain, odd], ref, span_slots, diag_slots) is None
+    with pytest.raises(TypeError):
+        by_slots(found, ref, diag_slots, span_slots)
+    # _pack sends what _flat_fields makes, by finding_fields
+    loaded = load_text(SourceFile("web.yaml", (ROOT / "examples" / "web.yaml").read_text()))
+    mine = replace(plain, object=loaded.objects[0].ref)
+    local = LocalFindings((([mine, *found], (), None), ([odd], (), None)), ())
+    calls: list[int] = []
+
+    def counted(*args: Any) -> Any:
+        calls.append(len(args[0]))
+        return by_slots(*args)
+
+    monkeypatch.setattr(lint_run, "_MAKERS", [(*makers[:3], counted)])
+    packed = lint_run._pack((loaded, local))
+    assert calls == [len(found) + 1, 1]
+    sent = packed[1][0]  # type: ignore[index]
+    assert sent[0][0] == lint_run._flat_fields([mine, *found], loaded.objects[0].ref)
+    assert sent[1][0] == lint_run._flat_fields([odd], loaded.objects[1].ref)
+    _, back = lint_run._unpack(packed)  # (a local class: not pickled here)
+    assert back is not None and back.per_object[0] == local.per_object[0]
+
+
 _FLAT_FINDINGS_CHANGED = """
 import gc, sys
 from kpolicy.lint import run as lint_run
@@ -2146,8 +2376,8 @@ if makers is None:
     print("no extension")
     sys.exit(0)
 flat = [
-    ("rule-a", Severity.ERROR, "a" * 50, "a.yaml", 3, 5, 3, 9, "/spec/x", None, False),
-    ("rule-b", Severity.ERROR, "b" * 50, "b.yaml", 3, 5, 3, 9, "/spec/x", None, False),
+    *("rule-a", Severity.ERROR, "a" * 50, "a.yaml", 3, 5, 3, 9, "/spec/x", None, False),
+    *("rule-b", Severity.ERROR, "b" * 50, "b.yaml", 3, 5, 3, 9, "/spec/x", None, False),
 ]
 
 class Clear:  # a finalizer run by a collection that an allocation of a record starts

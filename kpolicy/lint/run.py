@@ -65,8 +65,10 @@ class LocalFindings:
 
 
 # The fields of a finding that most findings leave as they are (related locations, fix,
-# suppression, origin, found_at): a finding with none of them travels as a tuple.
+# suppression, origin, found_at): a finding with none of them travels as these fields, in a
+# row in its object's list (:func:`_flat_fields`).
 _Flat = tuple[str, Severity, str, str, int, int, int, int, str, ObjectRef | bool | None, bool]
+_FLAT_FIELDS = 11
 # the ref of an object that has none (a file not read): no finding's object is it
 _NO_REF = object()
 
@@ -100,10 +102,23 @@ def _flat(diag: Diagnostic, ref: object) -> _Flat | Diagnostic:
     )
 
 
+def _flat_fields(findings: list[Diagnostic], ref: object) -> list[object]:
+    """An object's findings as they travel: each one's fields (:func:`_flat`) in a row, its
+    rule (a str) first, in one list for them all; a finding that travels whole (or whose rule
+    is not a str) as itself. One list an object, rather than a tuple a finding, is pickled and
+    unpickled (and a memo entry less a finding, in both processes)."""
+    fields: list[object] = []
+    for diag in findings:
+        flat = _flat(diag, ref)
+        if flat.__class__ is tuple and flat[0].__class__ is str:
+            fields += flat
+        else:
+            fields.append(diag)
+    return fields
+
+
 _Packed = tuple[
-    tuple[
-        tuple[list[_Flat | Diagnostic], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...
-    ],
+    tuple[tuple[list[object], tuple[int, ...], tuple[AnnotationIgnore, ...] | None], ...],
     tuple[str, ...],
     tuple[str, ...],
     bool,
@@ -117,9 +132,13 @@ _Packed = tuple[
 _OBJECT_FIELDS = 13
 # A file as it travels: its source, documents, diagnostics, directives, manifest_like,
 # not_manifest and annotated; its objects' fields, object after object, in one list; and the
-# objects that travel whole (another table, another source), by their places.
+# objects that travel whole (another table, another source), by their places. The source
+# travels as its fields (display, text, context_only) where no object travels whole (whose
+# source is the file's own object, and must stay so in the parent); else whole, and None twice.
 _FlatFile = tuple[
-    SourceFile,
+    SourceFile | str,
+    str | None,
+    bool | None,
     int,
     tuple[Diagnostic, ...],
     dict[int, tuple[Directive, ...]],
@@ -180,8 +199,26 @@ def _flat_file(loaded: LoadedFile) -> _FlatFile:
             if whole is None:
                 whole = {}
             whole[place] = obj
+    if whole is None and source.__class__ is SourceFile and source.display.__class__ is str:
+        # its fields, not the record: a record is pickled through its reduction (a call of
+        # Python's __getstate__ in the worker, of __setstate__ in the parent), a file apiece
+        return (
+            source.display,
+            source.text,
+            source.context_only,
+            loaded.documents,
+            loaded.diagnostics,
+            loaded.directives,
+            loaded.manifest_like,
+            loaded.not_manifest,
+            loaded.annotated,
+            flat,
+            whole,
+        )
     return (
         source,
+        None,
+        None,
         loaded.documents,
         loaded.diagnostics,
         loaded.directives,
@@ -197,10 +234,25 @@ def _file(flat_file: _FlatFile) -> LoadedFile:
     """The file of :func:`_flat_file` again: each object and its table as the worker had them
     (an object kept by its names only gets its NamesOnly, a copy of its table's dict, as
     :func:`names_only` made it)."""
-    source, documents, diagnostics, directives, manifest_like, not_manifest, annotated = flat_file[
-        :7
-    ]
-    flat, whole = flat_file[7], flat_file[8]
+    (
+        head,
+        text,
+        context_only,
+        documents,
+        diagnostics,
+        directives,
+        manifest_like,
+        not_manifest,
+        annotated,
+        flat,
+        whole,
+    ) = flat_file
+    # (made as a loader makes it: SourceFile's fields are these three, tests hold it to them)
+    source = (
+        SourceFile(head, cast(str, text), cast(bool, context_only))
+        if head.__class__ is str
+        else cast(SourceFile, head)
+    )
     compact = PositionTable.compact
     objects: list[KObject] = []
     append = objects.append
@@ -259,11 +311,19 @@ def _pack(answer: tuple[LoadedFile | str, LocalFindings | None]) -> object:
     if found is None:
         return result, None
     refs = _refs(loaded, len(found.per_object))
-    per_object = tuple(
-        ([_flat(diag, ref) for diag in findings], deferred, ignores)
-        for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True)
-    )
-    packed: _Packed = (per_object, found.traces, found.lines, found.ordered)
+    makers = _slot_makers()
+    # the C extension's finding_fields where it is built (None: it leaves a list to
+    # _flat_fields)
+    by_slots = None if makers is None else makers[3]
+    per_object = []
+    for (findings, deferred, ignores), ref in zip(found.per_object, refs, strict=True):
+        flat = None
+        if findings and by_slots is not None and findings.__class__ is list:
+            flat = by_slots(findings, ref, makers[1], makers[2])  # type: ignore[index]
+        if flat is None:
+            flat = _flat_fields(findings, ref)
+        per_object.append((flat, deferred, ignores))
+    packed: _Packed = (tuple(per_object), found.traces, found.lines, found.ordered)
     return result, packed
 
 
@@ -292,8 +352,8 @@ def _refs(loaded: LoadedFile | str, count: int) -> list[Any]:
     return [_NO_REF] * count
 
 
-def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
-    """The findings of :func:`_flat`'s tuples (and those that travelled whole), each made as
+def _findings(flat: list[object], ref: Any = _NO_REF) -> list[Diagnostic]:
+    """The findings of :func:`_flat_fields`' list (and those that travelled whole), each made as
     ``Diagnostic(rule, severity, message, file, Span(...), path, obj, rejects=rejects)``
     makes it, but here: an instance of the records' open twins (made by calling the twin,
     which has neither ``__init__`` nor ``__new__`` of its own: a fifth fewer instructions than
@@ -311,11 +371,17 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
         return _findings_by_call(flat, ref)
     found: list[Diagnostic] = []
     append = found.append
-    for item in flat:
-        if item.__class__ is not tuple:
+    at = 0
+    while at < len(flat):
+        item = flat[at]
+        if item.__class__ is not str:
             append(cast(Diagnostic, item))
+            at += 1
             continue
-        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = (
+            flat[at : at + _FLAT_FIELDS]
+        )
+        at += _FLAT_FIELDS
         span = open_span()
         span.line = line
         span.column = column
@@ -341,13 +407,15 @@ def _findings(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagno
     return found
 
 
-_MAKERS: list[tuple[Any, Any, Any] | None] = []
+_MAKERS: list[tuple[Any, Any, Any, Any] | None] = []
 
 
-def _slot_makers() -> tuple[Any, Any, Any] | None:
+def _slot_makers() -> tuple[Any, Any, Any, Any] | None:
     """The C extension's ``flat_findings`` and the slots of Span and Diagnostic
     (:func:`kpolicy.records.record_slots`) it sets, where the extension is built and the
-    records are made as :func:`_twins` requires; else None."""
+    records are made as :func:`_twins` requires; else None. Fourth, its ``finding_fields``
+    (None where not built): what a worker sends of an object's findings,
+    :func:`_flat_fields`, read from the records' slots."""
     if not _MAKERS:
         from kpolicy.records import record_slots
 
@@ -359,19 +427,25 @@ def _slot_makers() -> tuple[Any, Any, Any] | None:
 
             made = getattr(_cload, "flat_findings", None)
             if made is not None:
-                makers = (made, span_slots, diag_slots)
+                makers = (made, span_slots, diag_slots, getattr(_cload, "finding_fields", None))
         _MAKERS.append(makers)
     return _MAKERS[0]
 
 
-def _findings_by_call(flat: list[_Flat | Diagnostic], ref: Any = _NO_REF) -> list[Diagnostic]:
+def _findings_by_call(flat: list[object], ref: Any = _NO_REF) -> list[Diagnostic]:
     """:func:`_findings` the general way: the records' classes called."""
     found: list[Diagnostic] = []
-    for item in flat:
-        if item.__class__ is not tuple:
+    at = 0
+    while at < len(flat):
+        item = flat[at]
+        if item.__class__ is not str:
             found.append(cast(Diagnostic, item))
+            at += 1
             continue
-        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = item
+        rule, severity, message, file, line, column, end_line, end_column, path, obj, rejects = (
+            cast(_Flat, tuple(flat[at : at + _FLAT_FIELDS]))
+        )
+        at += _FLAT_FIELDS
         span = Span(line, column, end_line, end_column)
         own = ref if obj is True else cast("ObjectRef | None", obj)
         found.append(Diagnostic(rule, severity, message, file, span, path, own, rejects=rejects))
@@ -743,7 +817,7 @@ def read_all(
                 renderer.append(finding_lines())
             return renderer[0]
 
-        def read(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
+        def read(index: int, slim: bool = True) -> tuple[LoadedFile | str, LocalFindings | None]:
             item, context_only = reads[index]
             result = read_input(item, context_only, limits, None, keep_text=False)
             if isinstance(result, str):
@@ -752,7 +826,12 @@ def read_all(
             if context_only or not result.manifest_like:
                 return result, None
             found = _check_locally(engine, result, session.generic, render())
+            if not slim:
+                return result, found
             return _kept(result, found, whole, keep_unread=small), found
+
+        def read_whole(index: int) -> tuple[LoadedFile | str, LocalFindings | None]:
+            return read(index, False)
 
         if serial_pass:
             for index in on_disk:
@@ -761,7 +840,19 @@ def read_all(
             from kpolicy.parallel import WorkerFailed, load_files
 
             try:
-                found = load_files(on_disk, [sizes[i] for i in on_disk], jobs, read, _pack, _unpack)
+                # On a small input the parent keeps its own files whole, as a serial run of it
+                # does (it takes the answers as they come, far from its peak of memory: _renders):
+                # slimming them (_kept: ~2 us an object) would only save memory there, where
+                # a child's are slimmed to travel (fewer bytes to pickle and unpickle)
+                found = load_files(
+                    on_disk,
+                    [sizes[i] for i in on_disk],
+                    jobs,
+                    read,
+                    _pack,
+                    _unpack,
+                    mine=read_whole if small else None,
+                )
             except WorkerFailed:
                 pass
             else:
