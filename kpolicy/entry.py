@@ -145,6 +145,9 @@ def _end(code: int) -> None:
         sys.stderr.flush()
     except Exception:
         return
+    from kpolicy.lifetime import hand_off_teardown
+
+    hand_off_teardown()  # its memory unmapped once it ended, not before
     os._exit(code)
 
 

@@ -1,0 +1,153 @@
+"""A one-shot kpolicy process hands the unmapping of its memory to a helper as it ends
+(kpolicy.lifetime.hand_off_teardown, kpolicy._cload.hand_off_teardown): the helper holds none
+of the process's descriptors (a reader of its output sees the end as before), ends once the
+process has ended, and is made by the lint command's own process only."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_python
+
+try:
+    from kpolicy import _cload
+except ImportError:  # pragma: no cover - a build without the C extension
+    _cload = None
+
+needs_c = pytest.mark.skipif(
+    _cload is None or not sys.platform.startswith("linux"),
+    reason="the C extension is not built, or not on Linux (no clone)",
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process ``pid`` ended (gone, or a zombie: its memory freed) within 30 s."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                state = handle.read().rpartition(b")")[2].split()[0]
+        except OSError:
+            return True
+        if state in (b"Z", b"X"):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@needs_c
+def test_the_helper_holds_no_descriptor_and_ends_after_the_process() -> None:
+    probe = (
+        "import os, sys\n"
+        "from kpolicy import _cload\n"
+        "big = bytearray(8 << 20)  # memory for the helper to unmap\n"
+        "pid = _cload.hand_off_teardown()\n"
+        "again = _cload.hand_off_teardown()  # one helper a process\n"
+        "import time\n"
+        "deadline = time.monotonic() + 30  # it closes them as it starts\n"
+        "while len(os.listdir(f'/proc/{pid}/fd')) > 1 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.001)\n"
+        "print(pid, again, sorted(os.listdir(f'/proc/{pid}/fd')))\n"
+        "sys.stdout.flush()\n"
+        "os._exit(7)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"},
+        timeout=120,
+    )
+    assert done.returncode == 7, done.stderr
+    pid, again, descriptors = done.stdout.split(" ", 2)
+    assert int(pid) > 0 and again == pid
+    # its pipe's reading end alone: never a copy of the output (the run above saw its end)
+    assert len(ast.literal_eval(descriptors)) <= 1
+    assert _gone(int(pid))
+
+
+@needs_c
+def test_no_helper_under_valgrind() -> None:
+    """valgrind refuses a clone() of a process of its own that shares the memory (and ends the
+    program): not made where its preloaded library is."""
+    out = run_python(
+        "from kpolicy import _cload\nprint(_cload.hand_off_teardown())\n",
+        LD_PRELOAD="/nonexistent/vgpreload_core-amd64-linux.so",
+    )
+    assert out.splitlines()[-1] == "0"
+
+
+@needs_c
+def test_a_lint_process_hands_off_its_teardown(tmp_path: Path) -> None:
+    """The lint command's own process does, right before it ends (kpolicy.entry._end); a caller
+    of the pipeline in its own process (a test, the language server) does not."""
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    probe = (
+        "import os, sys\n"
+        "from kpolicy import entry, lifetime\n"
+        "hand_off = lifetime.hand_off_teardown\n"
+        "def told():\n"
+        "    made = hand_off()\n"
+        "    os.write(2, f'handed={made}\\n'.encode())\n"
+        "    return made\n"
+        "lifetime.hand_off_teardown = told\n"
+        f"sys.argv = ['kpolicy', 'lint', '--no-cache', {str(tmp_path / 'web.yaml')!r}]\n"
+        "if os.environ.get('OWN'):\n"
+        "    entry.command()\n"
+        "else:\n"
+        "    try:\n"
+        "        entry.main()\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    print('called', file=sys.stderr)\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    own = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**environ, "OWN": "1"},
+        timeout=120,
+    )
+    assert own.returncode == 0 and "handed=True" in own.stderr, own.stderr
+    called = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environ,
+        timeout=120,
+    )
+    assert "called" in called.stderr and "handed=" not in called.stderr, called.stderr
+    assert own.stdout == called.stdout and own.stdout
+
+
+def test_pure_python_hands_nothing_off() -> None:
+    out = run_python(
+        "from kpolicy.lifetime import hand_off_teardown\nprint(hand_off_teardown())\n",
+        KPOLICY_PURE_PYTHON="1",
+    )
+    assert out == "False"
