@@ -115,12 +115,18 @@ def _tree_pss_kib(root: int) -> int:
     except OSError:
         return 0
     total = 0
+    counted: list[int] = []
     for pid in parents:
         ancestor = pid
         while ancestor > 1 and ancestor != root:
             ancestor = parents.get(ancestor, 0)
         if ancestor != root:
             continue
+        # kpolicy's helper that unmaps its memory once it ended (kpolicy._cload
+        # hand_off_teardown) shares that memory for the moment before it ends: counted once
+        if any(_same_memory(pid, other) for other in counted):
+            continue
+        counted.append(pid)
         try:
             with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
                 for line in handle:
@@ -130,6 +136,27 @@ def _tree_pss_kib(root: int) -> int:
         except OSError:
             continue
     return total
+
+
+# kcmp(2)'s number where known (x86-64, arm64), and its KCMP_VM
+_KCMP = {"x86_64": 312, "aarch64": 272}
+_KCMP_VM = 1
+
+
+def _same_memory(pid: int, other: int) -> bool:
+    """Whether the processes ``pid`` and ``other`` share one address space (kcmp's KCMP_VM);
+    False where that cannot be told."""
+    import ctypes
+    import platform
+
+    number = _KCMP.get(platform.machine())
+    if number is None:
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.syscall(number, pid, other, _KCMP_VM, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 class TreeSampler(threading.Thread):
