@@ -2511,11 +2511,13 @@ arenas_populated(PyObject *module, PyObject *unused)
    page at a time) that whoever started kpolicy waited for. A helper made by clone() shares
    that memory (CLONE_VM, in a process of its own: not ended with kpolicy's threads), so that
    the memory outlives kpolicy's end, which is then told at once; the helper waits for the end
-   of a pipe whose writing end kpolicy alone holds (closed as it ends, whatever ends it) and
-   then ends itself, unmapping the memory meanwhile. It closes its copies of every other
-   descriptor first: a reader of kpolicy's output sees its end as before. It runs only system
-   calls, on a stack of its own, every signal blocked, at the idle priority. Not under valgrind, which refuses such a
-   clone() (and ends the program). */
+   of a pipe whose writing end kpolicy alone then holds (closed as it ends, whatever ends it)
+   and then ends itself, unmapping the memory meanwhile, at the idle priority (never before
+   anything else that wants a core). Every other descriptor of kpolicy's is closed first, so
+   that the helper holds none (a reader of kpolicy's output sees its end as before, not once
+   the helper ran): for a process about to end. The helper runs only system calls, on a stack
+   of its own, every signal blocked. Not under valgrind, which refuses such a clone() (and
+   ends the program). */
 #if defined(__linux__) && defined(CLONE_VM) && defined(SYS_close_range)
 static char teardown_stack[16384] __attribute__((aligned(64)));
 static long teardown_helper = 0;
@@ -2523,18 +2525,13 @@ static long teardown_helper = 0;
 static int
 teardown_wait(void *argument)
 {
-    long fd = (long)argument;
-    /* where close_range is missing (before Linux 5.9), the helper ends at once: it must never
-       hold kpolicy's output open, nor the pipe's writing end (then it would never see its end) */
-    if ((fd == 0 || syscall(SYS_close_range, 0U, (unsigned int)fd - 1U, 0U) == 0) &&
-        syscall(SYS_close_range, (unsigned int)fd + 1U, ~0U, 0U) == 0) {
-        /* the unmapping never before anything else that wants a core (the exiting kpolicy,
-           woken when its pipe closes, and whoever waits for it on a busy machine) */
-        struct sched_param idle = {0};
-        syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &idle);
-        char byte;
-        syscall(SYS_read, (int)fd, &byte, (size_t)1);
-    }
+    const int *ends = (const int *)argument;
+    int reading = ends[0];
+    syscall(SYS_close, ends[1]);
+    struct sched_param idle = {0};
+    syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &idle);
+    char byte;
+    syscall(SYS_read, reading, &byte, (size_t)1);
     syscall(SYS_exit, 0);
     return 0;
 }
@@ -2549,6 +2546,15 @@ under_valgrind(void)
     const char *preload = getenv("LD_PRELOAD");
     return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
+
+/* Closes the descriptors from..to (to >= from), where close_range exists (Linux 5.9). */
+static int
+close_from_to(int from, int to)
+{
+    if (to < from)
+        return 0;
+    return (int)syscall(SYS_close_range, (unsigned int)from, (unsigned int)to, 0U);
+}
 #endif
 
 static PyObject *
@@ -2557,18 +2563,26 @@ hand_off_teardown(PyObject *module, PyObject *unused)
     (void)module;
     (void)unused;
 #if defined(__linux__) && defined(CLONE_VM) && defined(SYS_close_range)
+    static int ends[2];
     if (teardown_helper > 0)
         return PyLong_FromLong(teardown_helper);
     if (under_valgrind())
         return PyLong_FromLong(0);
-    int ends[2];
     if (pipe2(ends, O_CLOEXEC) != 0)
         return PyLong_FromLong(0);
+    int low = ends[0] < ends[1] ? ends[0] : ends[1];
+    int high = ends[0] < ends[1] ? ends[1] : ends[0];
+    if (close_from_to(0, low - 1) != 0) { /* no close_range: nothing closed, nothing made */
+        close(ends[0]);
+        close(ends[1]);
+        return PyLong_FromLong(0);
+    }
+    close_from_to(low + 1, high - 1);
+    close_from_to(high + 1, INT_MAX);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int pid = clone(teardown_wait, teardown_stack + sizeof(teardown_stack), CLONE_VM,
-                    (void *)(long)ends[0]);
+    int pid = clone(teardown_wait, teardown_stack + sizeof(teardown_stack), CLONE_VM, ends);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(ends[0]);
     if (pid <= 0) {
@@ -4065,8 +4079,9 @@ static PyMethodDef methods[] = {
     {"arenas_populated", arenas_populated, METH_NOARGS,
      "arenas_populated() -> whether they are"},
     {"hand_off_teardown", hand_off_teardown, METH_NOARGS,
-     "hand_off_teardown() -> the pid of a helper that unmaps this process's memory once it ends "
-     "(call right before os._exit), or 0 (Linux; not under valgrind)"},
+     "hand_off_teardown() -> the pid of a helper that unmaps this process's memory once it ends, "
+     "every other descriptor closed (call right before os._exit), or 0 (Linux; not under "
+     "valgrind)"},
     {"span_of", (PyCFunction)(void (*)(void))span_of, METH_FASTCALL,
      "span_of(records, index, anchor) -> Span"},
 #ifdef __linux__

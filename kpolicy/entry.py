@@ -147,7 +147,7 @@ def _end(code: int) -> None:
         return
     from kpolicy.lifetime import hand_off_teardown
 
-    hand_off_teardown()  # its memory unmapped once it ended, not before
+    hand_off_teardown()  # its memory unmapped once it ended, not before (descriptors closed)
     os._exit(code)
 
 

@@ -41,8 +41,9 @@ def hand_off_teardown() -> bool:
     """Have this process's memory unmapped after it ends rather than as it ends
     (:func:`kpolicy._cload.hand_off_teardown`, on Linux): the unmapping of a large lint's heap
     was ~3 ms between its last write and the moment whoever started it learned that it ended.
-    Called right before ``os._exit``, by a one-shot process only. Whether it was: not where
-    the C extension is not built or KPOLICY_PURE_PYTHON is set."""
+    Every descriptor of the process is closed then (the helper must hold none): called right
+    before ``os._exit``, by a one-shot process only, its streams flushed. Whether it was: not
+    where the C extension is not built or KPOLICY_PURE_PYTHON is set."""
     import os
 
     if os.environ.get("KPOLICY_PURE_PYTHON"):

@@ -62,7 +62,8 @@ def test_a_lint_process_populates_its_arenas(tmp_path: Path) -> None:
     (tmp_path / "web.yaml").write_text(DEPLOYMENT)
     probe = (
         "import os, sys\n"
-        "from kpolicy import _cload, entry\n"
+        "from kpolicy import _cload, entry, lifetime\n"
+        "lifetime.hand_off_teardown = lambda: False  # (it closes descriptor 2, written below)\n"
         "end = os._exit\n"
         "def told(code):\n"
         "    os.write(2, f'populated={_cload.arenas_populated()}\\n'.encode())\n"

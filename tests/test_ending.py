@@ -53,6 +53,8 @@ def _reported(code):
     sys.stderr.flush()
     _exit(code)
 os._exit = _reported
+import kpolicy.lifetime  # its hand-off closes descriptor 2, written above (tests/test_teardown.py)
+kpolicy.lifetime.hand_off_teardown = lambda: False
 sys.argv = ["kpolicy", *sys.argv[1:]]
 from kpolicy.entry import command
 command()

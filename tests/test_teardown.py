@@ -5,7 +5,6 @@ process has ended, and is made by the lint command's own process only."""
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -57,19 +56,28 @@ def _gone(pid: int) -> bool:
 
 
 @needs_c
-def test_the_helper_holds_no_descriptor_and_ends_after_the_process() -> None:
+def test_the_helper_holds_no_descriptor_and_ends_after_the_process(tmp_path: Path) -> None:
+    """Every descriptor of the process is closed as it hands off (its output's reader sees the
+    end: the run below returns), the helper holds only its pipe, and ends once the process did."""
+    told = tmp_path / "told"
     probe = (
-        "import os, sys\n"
+        "import os, sys, time\n"
         "from kpolicy import _cload\n"
         "big = bytearray(8 << 20)  # memory for the helper to unmap\n"
+        "print('before', flush=True)\n"
         "pid = _cload.hand_off_teardown()\n"
         "again = _cload.hand_off_teardown()  # one helper a process\n"
-        "import time\n"
-        "deadline = time.monotonic() + 30  # it closes them as it starts\n"
+        "try:\n"
+        "    os.fstat(1)\n"
+        "    closed = False\n"
+        "except OSError:\n"
+        "    closed = True\n"
+        "deadline = time.monotonic() + 30  # it closes the pipe's writing end as it starts\n"
         "while len(os.listdir(f'/proc/{pid}/fd')) > 1 and time.monotonic() < deadline:\n"
         "    time.sleep(0.001)\n"
-        "print(pid, again, sorted(os.listdir(f'/proc/{pid}/fd')))\n"
-        "sys.stdout.flush()\n"
+        "held = sorted(os.listdir(f'/proc/{pid}/fd'))\n"
+        f"with open({str(told)!r}, 'w') as handle:\n"
+        "    handle.write(f'{pid} {again} {closed} {len(held)}')\n"
         "os._exit(7)\n"
     )
     done = subprocess.run(
@@ -80,11 +88,10 @@ def test_the_helper_holds_no_descriptor_and_ends_after_the_process() -> None:
         env={k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"},
         timeout=120,
     )
-    assert done.returncode == 7, done.stderr
-    pid, again, descriptors = done.stdout.split(" ", 2)
+    assert done.returncode == 7 and done.stdout == "before\n", done.stderr
+    pid, again, closed, held = told.read_text().split()
     assert int(pid) > 0 and again == pid
-    # its pipe's reading end alone: never a copy of the output (the run above saw its end)
-    assert len(ast.literal_eval(descriptors)) <= 1
+    assert closed == "True" and held == "1"  # its pipe's reading end alone
     assert _gone(int(pid))
 
 
@@ -109,8 +116,9 @@ def test_a_lint_process_hands_off_its_teardown(tmp_path: Path) -> None:
         "from kpolicy import entry, lifetime\n"
         "hand_off = lifetime.hand_off_teardown\n"
         "def told():\n"
-        "    made = hand_off()\n"
-        "    os.write(2, f'handed={made}\\n'.encode())\n"
+        "    made = hand_off()  # every descriptor closed: the news in a file\n"
+        "    with open('handed', 'w') as handle:\n"
+        "        handle.write(f'handed={made}')\n"
         "    return made\n"
         "lifetime.hand_off_teardown = told\n"
         f"sys.argv = ['kpolicy', 'lint', '--no-cache', {str(tmp_path / 'web.yaml')!r}]\n"
@@ -132,7 +140,9 @@ def test_a_lint_process_hands_off_its_teardown(tmp_path: Path) -> None:
         env={**environ, "OWN": "1"},
         timeout=120,
     )
-    assert own.returncode == 0 and "handed=True" in own.stderr, own.stderr
+    assert own.returncode == 0, own.stderr
+    assert (tmp_path / "handed").read_text() == "handed=True"
+    (tmp_path / "handed").unlink()
     called = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
@@ -141,7 +151,7 @@ def test_a_lint_process_hands_off_its_teardown(tmp_path: Path) -> None:
         env=environ,
         timeout=120,
     )
-    assert "called" in called.stderr and "handed=" not in called.stderr, called.stderr
+    assert "called" in called.stderr and not (tmp_path / "handed").exists(), called.stderr
     assert own.stdout == called.stdout and own.stdout
 
 
