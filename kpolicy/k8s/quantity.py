@@ -46,10 +46,11 @@ __all__ = [
 _QUANTITY_RE: Final = lazy_compile(
     r"(?P<sign>[+-]?)(?P<num>[0-9]*)(?:\.(?P<denom>[0-9]*))?(?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)"
 )
-# strings.TrimSpace: Unicode white space (unicode.IsSpace), applied by Quantity.UnmarshalJSON.
-_TRIM_RE: Final = lazy_compile(
-    r"^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|"
-    r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+# strings.TrimSpace's white space (unicode.IsSpace), trimmed by Quantity.UnmarshalJSON: a
+# str.strip of these characters (a regex of them took a run 0.3 ms to compile)
+_TRIM_CHARS: Final = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
 )
 
 _DECIMAL_SUFFIXES: Final = {
@@ -239,7 +240,7 @@ def quantity_nanos(value: object) -> int | None:
     if isinstance(value, str):
         if value[:1].isalnum() and value[-1:].isalnum():  # nothing to trim (the usual case)
             return quantity_string_nanos(value)
-        return quantity_string_nanos(_TRIM_RE.sub("", value))
+        return quantity_string_nanos(value.strip(_TRIM_CHARS))
     return None
 
 
