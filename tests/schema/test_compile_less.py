@@ -5,15 +5,19 @@ errors are the walk's all the same (``kpolicy.schema.lite``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpolicy.schema import lite
 from kpolicy.schema.explain import compile_explain, explain
 from kpolicy.schema.formats import FORMATS
+from tests.helpers import examples
 
 from .test_fast_check import _errors_or_raised, _step_name
 
@@ -109,3 +113,92 @@ def test_a_type_step_passes_and_fails_as_the_walk(declared: Any) -> None:
     compiled = compile_explain(schema, {})
     for value in ("s", 1, 1.0, 1.5, True, None, [1], {"a": 1}, _Mapping()):
         assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+
+
+def test_a_fast_nodes_children_stand_in_as_one_partial_each_until_met() -> None:
+    """A fast node's properties, additionalProperties and items below it stand in as one
+    partial each (of fast._first), replaced in their parent by their check when a value first
+    reaches them: the answers are those of the nodes compiled at once."""
+    from kpolicy.schema import fast
+
+    met = {"type": "integer"}
+    unmet = {"type": "object", "properties": {"c": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {"a": met, "b": unmet, "l": {"type": "array", "items": {"type": "object"}}},
+        "additionalProperties": {"type": "object", "properties": {"d": {"type": "string"}}},
+    }
+    memo: dict[int, Any] = {}
+    check = fast.compile_fast(schema, memo)
+    assert check is not None
+    assert set(memo) == {id(schema)}
+    values: list[Any] = [{"a": 1}, {"a": "x"}, {"z": {"d": 1}}, {"z": {"d": "s"}}, {"l": [{}]}]
+    values += [{"l": [1]}, {"b": {"c": 1}}, "s"]
+    eager: dict[int, Any] = {}
+    for node in (met, unmet, schema["additionalProperties"], schema["properties"]["l"]):
+        fast.compile_fast(node, eager)
+    reference = fast.compile_fast(schema, eager)
+    assert reference is not None
+    answers = []
+    for value in values:
+        answers.append(check(value))
+        if value == {"a": 1}:
+            assert id(met) in memo and id(unmet) not in memo
+    assert answers == [reference(value) for value in values] == [
+        True, False, False, True, True, False, False, False,
+    ]  # fmt: skip
+    assert id(unmet) in memo
+
+
+def test_a_stand_in_is_replaced_by_its_check() -> None:
+    from functools import partial
+
+    from kpolicy.schema import fast
+
+    sub = {"type": "string", "enum": ["a"]}
+    owner: dict[str, Any] = {}
+    memo: dict[int, Any] = {}
+    stand_in = owner["p"] = fast._fast_child(sub, memo, owner, "p")
+    assert isinstance(stand_in, partial) and stand_in.func is fast._first
+    assert stand_in("a") is True
+    assert owner["p"] is memo[id(sub)] is not stand_in
+    assert owner["p"]("b") is False
+    # a node met already is its check, without a stand-in
+    assert fast._fast_child(sub, memo, owner, "q") is memo[id(sub)]
+
+
+_TEXT = st.text(alphabet="0123456789.+-_eE aZ\t\n\x1c\xa0\u2003\u0663\u00b2", max_size=8)
+
+
+@settings(max_examples=examples(full=20_000, quick=2_000), deadline=None)
+@given(_TEXT)
+def test_texts_are_told_as_the_patterns_they_replace_tell_them(text: str) -> None:
+    """The str methods that replace three patterns (a quoted number's text, a port's digits,
+    a name squashed for a suggestion) answer as the patterns: white space of every kind,
+    digits of other scripts and superscripts included."""
+    from kpolicy.schema import explain, formats
+
+    assert explain._number_text(text) == bool(re.fullmatch(r"\s*[+-]?[0-9]+(\.[0-9]*)?\s*", text))
+    assert formats._digits_text(text) == bool(re.fullmatch(r"\s*[0-9]+\s*", text))
+    assert explain._squashed(text) == re.sub(r"[-_]", "", text.lower())
+
+
+def test_the_messages_that_tested_patterns_compile_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpolicy.schema import explain, formats
+
+    compiled: list[object] = []
+    compile_ = re._compile  # type: ignore[attr-defined]
+
+    def counted(*args: Any) -> Any:
+        compiled.append(args)
+        return compile_(*args)
+
+    monkeypatch.setattr(re, "_compile", counted)
+    assert explain._number_text(" +12.5 ") and not explain._number_text("1e3")
+    assert formats._digits_text(" 80 ") and not formats._digits_text("80a")
+    assert formats._port_text_problem(" 80 ") is not None
+    assert formats._int_or_percent_problem("12") is not None
+    assert explain._did_you_mean("container_port", ["containerPort", "hostPort"]) == (
+        "containerPort"
+    )
+    assert compiled == []
