@@ -357,9 +357,27 @@ def _fast_array(children: list[FastCheck | None], nullable: bool) -> FastCheck:
     return check
 
 
+# the keywords _fast_bounds makes checks of
+_BOUND_KEYWORDS: Final = frozenset(
+    (
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    )
+)
+
+
 def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     """``pattern`` and the length, size and number bounds of a schema node, as jsonschema's
     keyword functions apply them (each only to strings, lists or numbers); None without any."""
+    if _BOUND_KEYWORDS.isdisjoint(schema):
+        return None  # (most nodes: one set operation rather than a lookup of each)
     checks: list[Callable[[Any], bool]] = []
     if "pattern" in schema:
         try:

@@ -711,8 +711,8 @@ def _steps(
     max_depth: int,
     memo: dict[int, _Node],
 ) -> list[Explainer]:
-    keywords = _fusable_object(schema)
-    if keywords is not None:
+    keywords = _active_keywords(schema)
+    if _fusable_object(schema, keywords):
         # an object node of one step (_object_node), which finds a dict's properties itself:
         # its keywords' steps are run only on a value of another class, which those but the
         # type's pass unless it is a mapping (_mapping_steps makes them when one first comes)
@@ -721,6 +721,18 @@ def _steps(
             typed = _step(schema, "type", schema["type"], formats, max_depth, memo)
         mapping_steps = _mapping_steps(schema, typed, formats, max_depth, memo)
         return [_object_node(schema, mapping_steps, formats, max_depth, memo, keywords)]
+    if len(keywords) == 2 and "type" in keywords:
+        # a typed leaf's (_typed_leaf) other step is run only on a value its one step does
+        # not take itself: made when such a value first comes
+        other = keywords[1] if keywords[0] == "type" else keywords[0]
+        if other in _LEAF_OTHERS:
+            typed = _step(schema, "type", schema["type"], formats, max_depth, memo)
+            assert typed is not None
+            later = _made_when_met(schema, other, formats, max_depth, memo)
+            pair = [typed, later] if keywords[0] == "type" else [later, typed]
+            fused = _typed_leaf(schema, pair, formats, max_depth, memo, keywords)
+            if fused is not None:
+                return [fused]
     steps: list[Explainer] = []
     typed = None  # the step of the node's type
     for keyword, value in schema.items():
@@ -731,32 +743,48 @@ def _steps(
             steps.append(step)
             if keyword == "type":
                 typed = step
-    if typed is not None and len(steps) == 2:
-        fused = _typed_leaf(schema, steps, formats, max_depth, memo)
-        if fused is not None:
-            return [fused]
     if typed is not None and len(steps) > 1:
         return [_typed_steps(schema["type"], typed, steps)]
     return steps
 
 
-def _fusable_object(schema: dict[str, Any]) -> list[Any] | None:
-    """The active keywords (:func:`_active_keywords`) of a node :func:`_object_node` explains
-    in one step: of type object with properties (and required, and additionalProperties false
-    or a schema); None for any other node."""
-    keywords = _active_keywords(schema)
+def _fusable_object(schema: dict[str, Any], keywords: list[Any]) -> bool:
+    """Whether :func:`_object_node` explains a node of these active keywords
+    (:func:`_active_keywords`) in one step: of type object with properties (and required, and
+    additionalProperties false or a schema)."""
     if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
-        return None
+        return False
     if _declared_classes(schema.get("type", "object"), "object") is None:
-        return None  # a mapping fails the type, or the type raises: keyword by keyword
+        return False  # a mapping fails the type, or the type raises: keyword by keyword
     additional = schema.get("additionalProperties", True)
-    if (
-        not isinstance(schema["properties"], dict)
-        or ("required" in schema and not _value_supported("required", schema["required"]))
-        or (additional is not True and additional is not False and not isinstance(additional, dict))
-    ):
-        return None
-    return keywords
+    return (
+        isinstance(schema["properties"], dict)
+        and ("required" not in schema or _value_supported("required", schema["required"]))
+        and (additional is True or additional is False or isinstance(additional, dict))
+    )
+
+
+# the keywords besides a type of the nodes _typed_leaf explains in one step
+_LEAF_OTHERS = frozenset(("enum", "additionalProperties", "items"))
+
+
+def _made_when_met(
+    schema: dict[str, Any],
+    keyword: str,
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> Explainer:
+    """``keyword``'s step (:func:`_step`), made when it is first called."""
+    made: Explainer | None = None
+
+    def when_met(instance: Any, path: Path, record: int, out: _Found) -> None:
+        nonlocal made
+        if made is None:
+            made = _step(schema, keyword, schema[keyword], formats, max_depth, memo) or _no_errors
+        made(instance, path, record, out)
+
+    return when_met
 
 
 def _mapping_steps(
@@ -796,14 +824,14 @@ def _typed_leaf(
     formats: Mapping[str, FormatCheck],
     max_depth: int,
     memo: dict[int, _Node],
+    keywords: list[Any],
 ) -> Explainer | None:
     """The two steps of a node of type string (or a nullable string) and an enum, of a type
     with object and additionalProperties a schema (``_typed_map``), or of a type with array
     and items
     (the lists of a built-in kind), in one: the same errors in the same order as ``steps``
     (as :func:`_typed_steps` runs them), without a call for each keyword; None for any other
-    node."""
-    keywords = _active_keywords(schema)
+    node. (``keywords``: the node's active ones, :func:`_active_keywords`.)"""
     if len(keywords) != 2:
         return None
     declared = schema["type"]

@@ -202,3 +202,75 @@ def test_the_messages_that_tested_patterns_compile_none(monkeypatch: pytest.Monk
         "containerPort"
     )
     assert compiled == []
+
+
+def test_a_nodes_bounds_are_looked_for_only_where_it_has_one() -> None:
+    """_fast_bounds answers None at once for a node of none of its keywords, which are all it
+    makes checks of (each keyword's own check where the node has it)."""
+    from kpolicy.schema import fast
+    from kpolicy.schema.lite import COMPILED_KEYWORDS
+
+    values = {"pattern": "^a", "minimum": 1, "maximum": 1, "exclusiveMinimum": 1}
+    values |= {"exclusiveMaximum": 1, "minLength": 1, "maxLength": 1, "minItems": 1}
+    values["maxItems"] = 1
+    assert set(values) == fast._BOUND_KEYWORDS <= COMPILED_KEYWORDS
+    for keyword, value in values.items():
+        assert fast._fast_bounds({keyword: value, "type": "string"}) is not None, keyword
+    others = {"type": "string", "enum": ["a"], "format": "int-or-string", "required": ["a"]}
+    others |= {"properties": {}, "additionalProperties": False, "items": {}}
+    assert set(others) == COMPILED_KEYWORDS - fast._BOUND_KEYWORDS
+    assert fast._fast_bounds(others) is None
+
+
+def test_a_bad_bound_is_unsupported_as_before() -> None:
+    from kpolicy.schema import fast
+
+    for schema in ({"minLength": True}, {"maximum": "1"}, {"pattern": "("}):
+        with pytest.raises(fast._Unsupported):
+            fast._fast_bounds(schema)
+
+
+@pytest.mark.parametrize(
+    ("schema", "other", "taken"),
+    [
+        ({"type": "string", "enum": ["a", "b"]}, "enum", ["a", "c"]),
+        ({"enum": ["a", None], "type": ["string", "null"]}, "enum", ["a", "c"]),
+        ({"type": "array", "items": {"type": "string"}}, "items", [["x", 1], []]),
+        ({"items": {"type": "string"}, "type": ["array", "null"]}, "items", [["x", 1], None]),
+        (
+            {"type": "object", "additionalProperties": {"type": "string"}},
+            "additionalProperties",
+            [{"k": "v", "n": 1}, {}],
+        ),
+    ],
+)
+def test_a_typed_leaf_makes_its_other_step_when_a_value_of_another_class_comes(
+    schema: dict[str, Any], other: str, taken: list[Any]
+) -> None:
+    """A typed leaf (one step of a type and an enum, items or additionalProperties) makes its
+    type's step alone; the other is made when a value its one step does not take itself first
+    comes (once): the walk's errors in the walk's order, every time."""
+    with _made_steps() as made:
+        steps = lite._steps(schema, FORMATS, 100, {})
+        assert len(steps) == 1
+        assert made == ["type"]
+        compiled = compile_explain(schema, {})
+        made.clear()
+        for value in taken:
+            assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+        assert other not in made
+        for value in (1, 2.5, True, _Mapping({"k": 1}), "s", [1], {"a": 1}, 1, True):
+            assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
+        assert made.count(other) == 1
+
+
+def test_a_node_of_a_type_and_another_keyword_that_is_no_typed_leaf_keeps_its_steps() -> None:
+    for schema in (
+        {"type": "integer", "enum": [1, 2]},
+        {"type": "object", "additionalProperties": True},
+        {"type": "string", "items": {"type": "string"}},
+        {"type": "bogus", "enum": ["a"]},
+    ):
+        compiled = compile_explain(schema, {})
+        for value in ("a", 1, 2, 1.0, None, [1], {"a": 1}, True):
+            assert _errors_or_raised(compiled, value) == _errors_or_raised(explain, schema, value)
