@@ -40,7 +40,7 @@ def _made_steps() -> Iterator[list[str]]:
     try:
         yield made
     finally:
-        lite._step = step  # type: ignore[assignment]
+        lite._step = step
 
 
 _PARTS: dict[str, Any] = {
@@ -123,7 +123,7 @@ def test_a_fast_nodes_children_stand_in_as_one_partial_each_until_met() -> None:
 
     met = {"type": "integer"}
     unmet = {"type": "object", "properties": {"c": {"type": "string"}}}
-    schema = {
+    schema: dict[str, Any] = {
         "type": "object",
         "properties": {"a": met, "b": unmet, "l": {"type": "array", "items": {"type": "object"}}},
         "additionalProperties": {"type": "object", "properties": {"d": {"type": "string"}}},
@@ -216,7 +216,12 @@ def test_a_nodes_bounds_are_looked_for_only_where_it_has_one() -> None:
     assert set(values) == fast._BOUND_KEYWORDS <= COMPILED_KEYWORDS
     for keyword, value in values.items():
         assert fast._fast_bounds({keyword: value, "type": "string"}) is not None, keyword
-    others = {"type": "string", "enum": ["a"], "format": "int-or-string", "required": ["a"]}
+    others: dict[str, Any] = {
+        "type": "string",
+        "enum": ["a"],
+        "format": "int-or-string",
+        "required": ["a"],
+    }
     others |= {"properties": {}, "additionalProperties": False, "items": {}}
     assert set(others) == COMPILED_KEYWORDS - fast._BOUND_KEYWORDS
     assert fast._fast_bounds(others) is None
