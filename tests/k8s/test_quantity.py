@@ -319,8 +319,7 @@ def test_white_space_is_trimmed_as_the_references_pattern_trims_it(
     assert (None if nanos is None else Fraction(nanos, 10**9)) == expected
     assert not any(
         isinstance(each, re.Pattern) or type(each).__name__ == "_LazyPattern"
-        for name, each in vars(quantity).items()
-        if name != "_QUANTITY_RE"
+        for each in vars(quantity).values()
     )
 
 
@@ -332,3 +331,24 @@ def test_the_trimmed_characters_are_the_references_class() -> None:
     }
     assert set(quantity._TRIM_CHARS) == spaces
     assert len(quantity._TRIM_CHARS) == len(spaces)
+
+
+_SHAPE = re.compile(
+    r"(?P<sign>[+-]?)(?P<num>[0-9]*)(?:\.(?P<denom>[0-9]*))?(?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)"
+)
+
+
+@settings(max_examples=examples(full=30_000, quick=3_000), deadline=None)
+@given(st.text(alphabet="0123456789.+-eEinumkKMGTPx \u0663", max_size=10))
+def test_a_quantitys_parts_are_the_patterns_groups(text: str) -> None:
+    """_quantity_parts reads the shape parseQuantityString scans as the pattern it replaced
+    does (its one reading): the same parts, or None where the pattern does not match."""
+    from kpolicy.k8s import quantity
+
+    match = _SHAPE.fullmatch(text)
+    parts = quantity._quantity_parts(text)
+    if match is None:
+        assert parts is None
+    else:
+        expected = (match["sign"] == "-", match["num"], match["denom"] or "", match["suffix"])
+        assert parts == expected
