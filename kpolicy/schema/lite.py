@@ -712,27 +712,30 @@ def _steps(
     memo: dict[int, _Node],
 ) -> list[Explainer]:
     keywords = _active_keywords(schema)
+    # a node explained in one step (_object_node, _typed_leaf) runs its keywords' steps only
+    # on a value of a class its step does not take itself: they are made when one first comes
     if _fusable_object(schema, keywords):
-        # an object node of one step (_object_node), which finds a dict's properties itself:
-        # its keywords' steps are run only on a value of another class, which those but the
-        # type's pass unless it is a mapping (_mapping_steps makes them when one first comes)
-        typed = None
-        if "type" in schema:
-            typed = _step(schema, "type", schema["type"], formats, max_depth, memo)
-        mapping_steps = _mapping_steps(schema, typed, formats, max_depth, memo)
-        return [_object_node(schema, mapping_steps, formats, max_depth, memo, keywords)]
-    if len(keywords) == 2 and "type" in keywords:
-        # a typed leaf's (_typed_leaf) other step is run only on a value its one step does
-        # not take itself: made when such a value first comes
-        other = keywords[1] if keywords[0] == "type" else keywords[0]
-        if other in _LEAF_OTHERS:
-            typed = _step(schema, "type", schema["type"], formats, max_depth, memo)
-            assert typed is not None
-            later = _made_when_met(schema, other, formats, max_depth, memo)
-            pair = [typed, later] if keywords[0] == "type" else [later, typed]
-            fused = _typed_leaf(schema, pair, formats, max_depth, memo, keywords)
-            if fused is not None:
-                return [fused]
+        later = [_steps_when_met(schema, formats, max_depth, memo)]
+        return [_object_node(schema, later, formats, max_depth, memo, keywords)]
+    if len(keywords) == 2 and "type" in keywords and not _LEAF_OTHERS.isdisjoint(keywords):
+        later = [_steps_when_met(schema, formats, max_depth, memo)]
+        fused = _typed_leaf(schema, later, formats, max_depth, memo, keywords)
+        if fused is not None:
+            return [fused]
+    steps, typed = _keyword_steps(schema, formats, max_depth, memo)
+    if typed is not None and len(steps) > 1:
+        return [_typed_steps(schema["type"], typed, steps)]
+    return steps
+
+
+def _keyword_steps(
+    schema: dict[str, Any],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> tuple[list[Explainer], Explainer | None]:
+    """The step of each keyword of a node that may fail a value, in its order, and the
+    type's (None: it has none)."""
     steps: list[Explainer] = []
     typed = None  # the step of the node's type
     for keyword, value in schema.items():
@@ -743,9 +746,27 @@ def _steps(
             steps.append(step)
             if keyword == "type":
                 typed = step
-    if typed is not None and len(steps) > 1:
-        return [_typed_steps(schema["type"], typed, steps)]
-    return steps
+    return steps, typed
+
+
+def _steps_when_met(
+    schema: dict[str, Any],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> Explainer:
+    """The steps of a node's keywords (:func:`_keyword_steps`) run in their order, made when
+    it is first called."""
+    made: list[Explainer] | None = None
+
+    def steps_when_met(instance: Any, path: Path, record: int, out: _Found) -> None:
+        nonlocal made
+        if made is None:
+            made = _keyword_steps(schema, formats, max_depth, memo)[0]
+        for step in made:
+            step(instance, path, record, out)
+
+    return steps_when_met
 
 
 def _fusable_object(schema: dict[str, Any], keywords: list[Any]) -> bool:
@@ -766,56 +787,6 @@ def _fusable_object(schema: dict[str, Any], keywords: list[Any]) -> bool:
 
 # the keywords besides a type of the nodes _typed_leaf explains in one step
 _LEAF_OTHERS = frozenset(("enum", "additionalProperties", "items"))
-
-
-def _made_when_met(
-    schema: dict[str, Any],
-    keyword: str,
-    formats: Mapping[str, FormatCheck],
-    max_depth: int,
-    memo: dict[int, _Node],
-) -> Explainer:
-    """``keyword``'s step (:func:`_step`), made when it is first called."""
-    made: Explainer | None = None
-
-    def when_met(instance: Any, path: Path, record: int, out: _Found) -> None:
-        nonlocal made
-        if made is None:
-            made = _step(schema, keyword, schema[keyword], formats, max_depth, memo) or _no_errors
-        made(instance, path, record, out)
-
-    return when_met
-
-
-def _mapping_steps(
-    schema: dict[str, Any],
-    typed: Explainer | None,
-    formats: Mapping[str, FormatCheck],
-    max_depth: int,
-    memo: dict[int, _Node],
-) -> list[Explainer]:
-    """The steps of a node :func:`_fusable_object` takes, for a value of another class than
-    dict, as :func:`_steps` makes them: the type's (made) and the others', which find nothing
-    in a value that is not a mapping (they are made, in the schema's order, when a mapping of
-    a subclass of dict first meets them). Where the type comes among them does not matter:
-    it passes a mapping (the node is of type object) and the others pass anything else."""
-    rest: list[Explainer] | None = None
-
-    def mapping_steps(instance: Any, path: Path, record: int, out: _Found) -> None:
-        nonlocal rest
-        if not isinstance(instance, dict):
-            return
-        if rest is None:
-            rest = []
-            for keyword, value in schema.items():
-                if keyword != "type" and keyword not in _PASSIVE and not _extension(keyword):
-                    step = _step(schema, keyword, value, formats, max_depth, memo)
-                    if step is not None:
-                        rest.append(step)
-        for step in rest:
-            step(instance, path, record, out)
-
-    return [mapping_steps] if typed is None else [typed, mapping_steps]
 
 
 def _typed_leaf(
