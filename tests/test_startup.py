@@ -305,8 +305,6 @@ NOT_COMPILED_AT_START_UP = {
     "kpolicy.helm._KEY": "a chart template's lines",
     "kpolicy.suppress._DIRECTIVE": "# kpolicy: ignore comments",
     "kpolicy.baseline._LINE_NUMBER": "--baseline",
-    "kpolicy.k8s.quantity._TRIM_RE": "a quantity with white space around it (220 µs)",
-    "kpolicy.schema.explain._NUMBER_TEXT": "a schema finding on a number",
     "kpolicy.checks.batch._HTTP_PATH": "Jobs' managedBy",
 }
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import math
 
-from kpolicy.lazyre import lazy_compile
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from fractions import Fraction
@@ -41,15 +39,14 @@ __all__ = [
     "quantity_string_nanos",
 ]
 
-# The shape parseQuantityString scans: sign, integer digits, optional fraction, then suffix
-# letters from its permissive set, an optional sign and digits.
-_QUANTITY_RE: Final = lazy_compile(
-    r"(?P<sign>[+-]?)(?P<num>[0-9]*)(?:\.(?P<denom>[0-9]*))?(?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)"
-)
-# strings.TrimSpace: Unicode white space (unicode.IsSpace), applied by Quantity.UnmarshalJSON.
-_TRIM_RE: Final = lazy_compile(
-    r"^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|"
-    r"[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$"
+_DIGITS: Final = "0123456789"
+# the suffix letters of parseQuantityString's permissive set
+_SUFFIX_LETTERS: Final = "eEinumkKMGTP"
+# strings.TrimSpace's white space (unicode.IsSpace), trimmed by Quantity.UnmarshalJSON: a
+# str.strip of these characters (a regex of them took a run 0.3 ms to compile)
+_TRIM_CHARS: Final = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
 )
 
 _DECIMAL_SUFFIXES: Final = {
@@ -95,6 +92,29 @@ def _interpret_suffix(suffix: str) -> tuple[int, int, str] | None:
             return None
         return 10, _int32_wrap(parsed), "DecimalExponent"
     return None
+
+
+def _quantity_parts(text: str) -> tuple[bool, str, str, str] | None:
+    """The shape parseQuantityString scans, ``[+-]?`` then the integer digits ``[0-9]*``, an
+    optional fraction ``(\\.[0-9]*)?`` and a suffix ``[eEinumkKMGTP]*[+-]?[0-9]*`` (the
+    pattern's one reading: each part's characters cannot begin the next), as (negative, the
+    integer digits, the fraction's digits, the suffix); None where ``text`` is not of it.
+    Told by str methods: a pattern of it took each process 0.2-0.3 ms to compile."""
+    negative = text[:1] == "-"
+    rest = text[1:] if text[:1] in ("+", "-") else text
+    after = rest.lstrip(_DIGITS)
+    digits = rest[: len(rest) - len(after)]
+    denom = ""
+    if after[:1] == ".":
+        fraction = after[1:]
+        after = fraction.lstrip(_DIGITS)
+        denom = fraction[: len(fraction) - len(after)]
+    tail = after.lstrip(_SUFFIX_LETTERS)
+    if tail[:1] in ("+", "-"):
+        tail = tail[1:]
+    if tail.lstrip(_DIGITS):
+        return None
+    return negative, digits, denom, after
 
 
 def _is_int_text(text: str) -> bool:
@@ -143,15 +163,14 @@ def general_quantity_string_nanos(text: str) -> int | None:
         return None
     if text == "0":
         return 0
-    match = _QUANTITY_RE.fullmatch(text)
-    if match is None:
+    parts = _quantity_parts(text)
+    if parts is None:
         return None
-    negative = match["sign"] == "-"
-    num = match["num"].lstrip("0") or "0"
-    denom = match["denom"] or ""
+    negative, integer, denom, suffix = parts
+    num = integer.lstrip("0") or "0"
     if len(num) + len(denom) > MAX_DIGITS:
         return None
-    interpreted = _interpret_suffix(match["suffix"])
+    interpreted = _interpret_suffix(suffix)
     if interpreted is None:
         return None
     base, exponent, quantity_format = interpreted
@@ -182,7 +201,7 @@ def general_quantity_string_nanos(text: str) -> int | None:
                 return -scaled if negative else scaled
 
     # the slow path: inf.Dec.SetString needs at least one digit in the number's text
-    if not match["num"] and not denom:
+    if not integer and not denom:
         return None
     # the value is digits × base**exponent / 10**len(denom), rounded up (away from zero) to
     # nano precision: computed in nanos, with integers
@@ -239,7 +258,7 @@ def quantity_nanos(value: object) -> int | None:
     if isinstance(value, str):
         if value[:1].isalnum() and value[-1:].isalnum():  # nothing to trim (the usual case)
             return quantity_string_nanos(value)
-        return quantity_string_nanos(_TRIM_RE.sub("", value))
+        return quantity_string_nanos(value.strip(_TRIM_CHARS))
     return None
 
 

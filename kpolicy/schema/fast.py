@@ -122,10 +122,11 @@ def _fast_node(schema: object, memo: dict[int, FastCheck]) -> FastCheck:
 
 
 def _fast_child(
-    schema: object, memo: dict[int, FastCheck], install: Callable[[FastCheck], None]
+    schema: object, memo: dict[int, FastCheck], owner: dict[str, FastCheck] | list[Any], key: Any
 ) -> FastCheck:
-    """The check of a node below a root: compiled when a value first reaches it, then
-    ``install``ed in its parent in place of this stand-in."""
+    """The check of a node below a root: compiled when a value first reaches it, then put in
+    its parent's ``owner[key]`` in place of this stand-in (one partial: a node names dozens of
+    properties, of which a run meets a few)."""
     if schema is True:
         return _fast_always
     if schema is False:
@@ -133,13 +134,20 @@ def _fast_child(
     known = memo.get(id(schema))
     if known is not None:
         return known
+    return partial(_first, schema, memo, owner, key)
 
-    def first(value: object) -> bool:
-        check = _fast_node(schema, memo)
-        install(check)
-        return check(value)
 
-    return first
+def _first(
+    schema: object,
+    memo: dict[int, FastCheck],
+    owner: dict[str, FastCheck] | list[Any],
+    key: Any,
+    value: object,
+) -> bool:
+    """A stand-in's call (:func:`_fast_child`): the node compiled, installed, and called."""
+    check = _fast_node(schema, memo)
+    owner[key] = check
+    return check(value)
 
 
 def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck:
@@ -165,13 +173,11 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
             raise _Unsupported("properties")
         properties = {}
         for name, sub in raw.items():
-            properties[name] = _fast_child(sub, memo, partial(properties.__setitem__, name))
+            properties[name] = _fast_child(sub, memo, properties, name)
     # [the check of additionalProperties, of items], each installed when first reached
     children: list[FastCheck | None] = [None, None]
     if "additionalProperties" in schema:
-        additional = _fast_child(
-            schema["additionalProperties"], memo, partial(children.__setitem__, 0)
-        )
+        additional = _fast_child(schema["additionalProperties"], memo, children, 0)
         children[0] = None if additional is _fast_always else additional
     required: tuple[str, ...] = ()
     if "required" in schema:
@@ -181,7 +187,7 @@ def _fast_build(schema: dict[str, Any], memo: dict[int, FastCheck]) -> FastCheck
             raise _Unsupported("required")
         required = tuple(schema["required"])
     if "items" in schema:
-        items = _fast_child(schema["items"], memo, partial(children.__setitem__, 1))
+        items = _fast_child(schema["items"], memo, children, 1)
         children[1] = None if items is _fast_always else items
     checks_items = children[1] is not None
     checks_object = bool(properties) or children[0] is not None or bool(required)
@@ -351,9 +357,27 @@ def _fast_array(children: list[FastCheck | None], nullable: bool) -> FastCheck:
     return check
 
 
+# the keywords _fast_bounds makes checks of
+_BOUND_KEYWORDS: Final = frozenset(
+    (
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    )
+)
+
+
 def _fast_bounds(schema: Mapping[str, Any]) -> Callable[[Any], bool] | None:
     """``pattern`` and the length, size and number bounds of a schema node, as jsonschema's
     keyword functions apply them (each only to strings, lists or numbers); None without any."""
+    if _BOUND_KEYWORDS.isdisjoint(schema):
+        return None  # (most nodes: one set operation rather than a lookup of each)
     checks: list[Callable[[Any], bool]] = []
     if "pattern" in schema:
         try:

@@ -111,8 +111,15 @@ def _nonzero(text: str) -> bool:
     return re.search(r"[1-9]", text.split("e")[0].split("E")[0]) is not None
 
 
+def _digits_text(value: str) -> bool:
+    r"""Whether ``value`` is ``\s*[0-9]+\s*`` (str.strip's white space is the pattern's
+    ``\s``), told by str methods rather than a pattern compiled in each process."""
+    text = value.strip()
+    return text.isascii() and text.isdigit()
+
+
 def _port_text_problem(value: str) -> FormatResult:
-    if re.fullmatch(r"\s*[0-9]+\s*", value):
+    if _digits_text(value):
         return (
             RULE_TYPE_MISMATCH,
             f"port {show(value)} is a string, not a number: remove the quotes "
@@ -152,7 +159,7 @@ def _port_name_problem(value: object) -> FormatResult:
 
 def _int_or_percent_problem(value: object) -> FormatResult:
     if isinstance(value, str):
-        if re.fullmatch(r"\s*[0-9]+\s*", value):
+        if _digits_text(value):
             return (
                 RULE_TYPE_MISMATCH,
                 f"{show(value)} is a string, not a number: remove the quotes, "

@@ -136,8 +136,13 @@ def supports(schema: object) -> bool:
     return True
 
 
+# (a tuple: a union of classes is made again at each call, and isinstance of one is slower)
+_SCALAR_CLASSES = (str, bool, int, float)
+_NUMBER_CLASSES = (int, float)
+
+
 def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, str | bool | int | float)
+    return value is None or isinstance(value, _SCALAR_CLASSES)
 
 
 def _value_supported(keyword: str, value: Any) -> bool:
@@ -163,7 +168,7 @@ def _value_supported(keyword: str, value: Any) -> bool:
     if keyword in ("allOf", "anyOf", "oneOf"):
         return isinstance(value, list) and bool(value) and all(supports(sub) for sub in value)
     if keyword in _NUMERIC:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return isinstance(value, _NUMBER_CLASSES) and not isinstance(value, bool)
     if keyword in _COUNTS:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
     return False
@@ -526,7 +531,13 @@ def _extension(keyword: object) -> bool:
 def _active_keywords(schema: dict[str, Any]) -> list[Any]:
     """The keywords of a schema node that may fail a value, in its order (as :func:`_steps`
     takes them: not the passive ones nor an ``x-`` extension)."""
-    return [keyword for keyword in schema if keyword not in _PASSIVE and not _extension(keyword)]
+    # (a compiled keyword is neither passive nor an extension: most of a node's, told in one
+    # set lookup)
+    return [
+        keyword
+        for keyword in schema
+        if keyword in COMPILED_KEYWORDS or (keyword not in _PASSIVE and not _extension(keyword))
+    ]
 
 
 def _leaf_classes(schema: object) -> frozenset[type] | tuple[()]:
@@ -700,26 +711,82 @@ def _steps(
     max_depth: int,
     memo: dict[int, _Node],
 ) -> list[Explainer]:
+    keywords = _active_keywords(schema)
+    # a node explained in one step (_object_node, _typed_leaf) runs its keywords' steps only
+    # on a value of a class its step does not take itself: they are made when one first comes
+    if _fusable_object(schema, keywords):
+        later = [_steps_when_met(schema, formats, max_depth, memo)]
+        return [_object_node(schema, later, formats, max_depth, memo, keywords)]
+    if len(keywords) == 2 and "type" in keywords and not _LEAF_OTHERS.isdisjoint(keywords):
+        later = [_steps_when_met(schema, formats, max_depth, memo)]
+        fused = _typed_leaf(schema, later, formats, max_depth, memo, keywords)
+        if fused is not None:
+            return [fused]
+    steps, typed = _keyword_steps(schema, formats, max_depth, memo)
+    if typed is not None and len(steps) > 1:
+        return [_typed_steps(schema["type"], typed, steps)]
+    return steps
+
+
+def _keyword_steps(
+    schema: dict[str, Any],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> tuple[list[Explainer], Explainer | None]:
+    """The step of each keyword of a node that may fail a value, in its order, and the
+    type's (None: it has none)."""
     steps: list[Explainer] = []
-    typed: Explainer | None = None  # the step of the node's type
+    typed = None  # the step of the node's type
     for keyword, value in schema.items():
-        if keyword in _PASSIVE or _extension(keyword):
+        if keyword not in COMPILED_KEYWORDS and (keyword in _PASSIVE or _extension(keyword)):
             continue  # as _errors: then/else belong to if, the others never fail a value
         step = _step(schema, keyword, value, formats, max_depth, memo)
         if step is not None:
             steps.append(step)
             if keyword == "type":
                 typed = step
-    fused = _object_node(schema, steps, formats, max_depth, memo)
-    if fused is not None:
-        return [fused]
-    if typed is not None and len(steps) == 2:
-        fused = _typed_leaf(schema, steps, formats, max_depth, memo)
-        if fused is not None:
-            return [fused]
-    if typed is not None and len(steps) > 1:
-        return [_typed_steps(schema["type"], typed, steps)]
-    return steps
+    return steps, typed
+
+
+def _steps_when_met(
+    schema: dict[str, Any],
+    formats: Mapping[str, FormatCheck],
+    max_depth: int,
+    memo: dict[int, _Node],
+) -> Explainer:
+    """The steps of a node's keywords (:func:`_keyword_steps`) run in their order, made when
+    it is first called."""
+    made: list[Explainer] | None = None
+
+    def steps_when_met(instance: Any, path: Path, record: int, out: _Found) -> None:
+        nonlocal made
+        if made is None:
+            made = _keyword_steps(schema, formats, max_depth, memo)[0]
+        for step in made:
+            step(instance, path, record, out)
+
+    return steps_when_met
+
+
+def _fusable_object(schema: dict[str, Any], keywords: list[Any]) -> bool:
+    """Whether :func:`_object_node` explains a node of these active keywords
+    (:func:`_active_keywords`) in one step: of type object with properties (and required, and
+    additionalProperties false or a schema)."""
+    if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
+        return False
+    if _declared_classes(schema.get("type", "object"), "object") is None:
+        return False  # a mapping fails the type, or the type raises: keyword by keyword
+    additional = schema.get("additionalProperties", True)
+    return (
+        isinstance(schema["properties"], dict)
+        and ("required" not in schema or _value_supported("required", schema["required"]))
+        and (additional is True or additional is False or isinstance(additional, dict))
+    )
+
+
+# the keywords besides a type of the nodes _typed_leaf explains in one step
+_LEAF_OTHERS = frozenset(("enum", "additionalProperties", "items"))
 
 
 def _typed_leaf(
@@ -728,14 +795,14 @@ def _typed_leaf(
     formats: Mapping[str, FormatCheck],
     max_depth: int,
     memo: dict[int, _Node],
+    keywords: list[Any],
 ) -> Explainer | None:
     """The two steps of a node of type string (or a nullable string) and an enum, of a type
     with object and additionalProperties a schema (``_typed_map``), or of a type with array
     and items
     (the lists of a built-in kind), in one: the same errors in the same order as ``steps``
     (as :func:`_typed_steps` runs them), without a call for each keyword; None for any other
-    node."""
-    keywords = _active_keywords(schema)
+    node. (``keywords``: the node's active ones, :func:`_active_keywords`.)"""
     if len(keywords) != 2:
         return None
     declared = schema["type"]
@@ -891,6 +958,8 @@ _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalPrope
 # the classes the loader makes (a plain tree's): of these, a value that is none of its types'
 # exact classes (``_TYPE_CLASSES``) fails them, but an integral float where integers belong
 _PLAIN_CLASSES = frozenset(cls for classes in _TYPE_CLASSES.values() for cls in classes)
+# (the classes that fail an integer type: not an integral float)
+_PLAIN_BUT_FLOAT = _PLAIN_CLASSES - {float}
 
 
 def _present_of(
@@ -1022,29 +1091,20 @@ def _object_node(
     formats: Mapping[str, FormatCheck],
     max_depth: int,
     memo: dict[int, _Node],
-) -> Explainer | None:
+    keywords: list[Any],
+) -> Explainer:
     """The steps of a node of type object with properties (and required, and
-    additionalProperties false or a schema), most nodes that a mapping of a built-in kind
-    meets, in one: the same errors in the same order as ``steps``, without a call for each
-    keyword (nor one for each child whose value is of the types of a leaf that has nothing
-    but a type, ``_leaf_classes``); None for any other node."""
-    keywords = _active_keywords(schema)
-    if "properties" not in keywords or not _OBJECT_KEYWORDS.issuperset(keywords):
-        return None
-    if _declared_classes(schema.get("type", "object"), "object") is None:
-        return None  # a mapping fails the type, or the type raises: keyword by keyword
+    additionalProperties false or a schema: one that :func:`_fusable_object` takes, with its
+    ``keywords``), most nodes that a mapping of a built-in kind meets, in one: the same errors
+    in the same order as ``steps`` (those of a value that is not a dict), without a call for
+    each keyword (nor one for each child whose value is of the types of a leaf that has
+    nothing but a type, ``_leaf_classes``)."""
     properties = schema["properties"]
     required = schema.get("required", ())
     additional = schema.get("additionalProperties", True)
-    if not isinstance(properties, dict) or (
-        "required" in schema and not _value_supported("required", required)
-    ):
-        return None
     closed = additional is False
     extra: _Node | None = None
     if additional is not True and not closed:
-        if not isinstance(additional, dict):
-            return None
         extra = _explainer(additional, formats, max_depth, memo)
     extra_leaf = _leaf_classes(additional)
     allowed = properties.keys()
@@ -1163,11 +1223,16 @@ def _step(
         raise _NotCompiled(str(keyword))
     if keyword == "type":
         names = [value] if isinstance(value, str) else value
-        if not isinstance(names, list) or any(name not in _TYPES for name in names):
-            return _raises("type")
         # one type, int-or-string, nullable: the exact classes the loader makes, in one set
         # lookup (and a value of another class the loader makes fails without _is_type)
-        exact = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+        # (kept by _declared_classes for the few types of a schema, which are valid names;
+        # any other case is tested and worked out here)
+        found = _declared_classes(value)
+        if found is None:
+            if not isinstance(names, list) or any(name not in _TYPES for name in names):
+                return _raises("type")
+            found = frozenset(cls for name in names for cls in _TYPE_CLASSES[name])
+        exact = found
 
         integral = "integer" in names and "number" not in names
         # the fields of the problems made by ``typed`` (its last one: owner[0]) for the values
@@ -1217,7 +1282,7 @@ def _step(
         if _C_ANY_TYPE is not None:
             # (the passes and the kept problems in C, without a frame: a failing document's
             # type errors are most of its errors; any other case is the step above's)
-            fails = _PLAIN_CLASSES - {float} if integral else _PLAIN_CLASSES
+            fails = _PLAIN_BUT_FLOAT if integral else _PLAIN_CLASSES
             return partial(_C_ANY_TYPE, (exact, fails, kept, owner, _Found, any_type))
         return any_type
     if keyword == "properties":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import pytest
@@ -293,3 +294,61 @@ def test_large_and_tiny_quantities_agree_with_the_reference() -> None:
         expected = quantity_reference.parse_quantity_string(text)
         nanos = quantity_string_nanos(text)
         assert (None if nanos is None else Fraction(nanos, 10**9)) == expected, text
+
+
+# every character around a quantity: the white space TrimSpace trims and some it does not
+_AROUND = st.text(
+    alphabet="\t\n\v\f\r \x85\xa0\u1680\u2000\u2005\u200a\u200b\u2028\u2029\u202f\u205f\u3000\x1c1m",
+    max_size=4,
+)
+
+
+@settings(max_examples=examples(full=5_000, quick=500), deadline=None)
+@given(_AROUND, st.sampled_from(["1", "500m", " ", "", "1 Ki", "\n"]), _AROUND)
+def test_white_space_is_trimmed_as_the_references_pattern_trims_it(
+    before: str, text: str, after: str
+) -> None:
+    """quantity_nanos trims with str.strip of TrimSpace's characters (no pattern compiled):
+    what the reference's pattern of them removes, every character of it included."""
+    from kpolicy.k8s import quantity
+
+    value = before + text + after
+    assert value.strip(quantity._TRIM_CHARS) == quantity_reference._TRIM_RE.sub("", value)
+    expected = quantity_reference.parse_quantity(value)
+    nanos = quantity_nanos(value)
+    assert (None if nanos is None else Fraction(nanos, 10**9)) == expected
+    assert not any(
+        isinstance(each, re.Pattern) or type(each).__name__ == "_LazyPattern"
+        for each in vars(quantity).values()
+    )
+
+
+def test_the_trimmed_characters_are_the_references_class() -> None:
+    from kpolicy.k8s import quantity
+
+    spaces = {
+        chr(code) for code in range(0x3001) if quantity_reference._TRIM_RE.fullmatch(chr(code))
+    }
+    assert set(quantity._TRIM_CHARS) == spaces
+    assert len(quantity._TRIM_CHARS) == len(spaces)
+
+
+_SHAPE = re.compile(
+    r"(?P<sign>[+-]?)(?P<num>[0-9]*)(?:\.(?P<denom>[0-9]*))?(?P<suffix>[eEinumkKMGTP]*[+-]?[0-9]*)"
+)
+
+
+@settings(max_examples=examples(full=30_000, quick=3_000), deadline=None)
+@given(st.text(alphabet="0123456789.+-eEinumkKMGTPx \u0663", max_size=10))
+def test_a_quantitys_parts_are_the_patterns_groups(text: str) -> None:
+    """_quantity_parts reads the shape parseQuantityString scans as the pattern it replaced
+    does (its one reading): the same parts, or None where the pattern does not match."""
+    from kpolicy.k8s import quantity
+
+    match = _SHAPE.fullmatch(text)
+    parts = quantity._quantity_parts(text)
+    if match is None:
+        assert parts is None
+    else:
+        expected = (match["sign"] == "-", match["num"], match["denom"] or "", match["suffix"])
+        assert parts == expected
