@@ -43,10 +43,11 @@ def hand_off_teardown() -> bool:
     was ~3 ms between its last write and the moment whoever started it learned that it ended.
     Every descriptor of the process is closed then (the helper must hold none): called right
     before ``os._exit``, by a one-shot process only, its streams flushed. Whether it was: not
-    where the C extension is not built or KPOLICY_PURE_PYTHON is set."""
+    where the C extension is not built, KPOLICY_PURE_PYTHON is set, or KPOLICY_NO_HAND_OFF is
+    (for a container whose init never reaps an orphan: there the helper would stay a zombie)."""
     import os
 
-    if os.environ.get("KPOLICY_PURE_PYTHON"):
+    if os.environ.get("KPOLICY_PURE_PYTHON") or os.environ.get("KPOLICY_NO_HAND_OFF"):
         return False
     try:
         from kpolicy._cload import hand_off_teardown as hand_off

@@ -161,3 +161,19 @@ def test_pure_python_hands_nothing_off() -> None:
         KPOLICY_PURE_PYTHON="1",
     )
     assert out == "False"
+
+
+@needs_c
+def test_no_hand_off_when_the_user_says_so() -> None:
+    """KPOLICY_NO_HAND_OFF (an init that never reaps orphans) keeps the teardown in the
+    process, which then ends as any process does."""
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    probe = "from kpolicy.lifetime import hand_off_teardown\nprint(hand_off_teardown())\n"
+    said = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**environ, "KPOLICY_NO_HAND_OFF": "1"},
+        timeout=120,
+    )
+    assert said.stdout.strip() == "False", said.stderr
