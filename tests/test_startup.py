@@ -145,6 +145,22 @@ def test_the_venv_starts_without_distutils_hack() -> None:
     assert "'site'" in done.stdout  # the .pth files were read
 
 
+def test_the_venv_install_wrote_kpolicys_bytecode() -> None:
+    """`make` compiles kpolicy's modules as it installs: where PYTHONDONTWRITEBYTECODE is set,
+    an editable install would otherwise compile every module from source at every start."""
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        pytest.skip("not run in the venv that make makes")
+    import importlib.util
+
+    stale = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "kpolicy").rglob("*.py"))
+        if "__pycache__" not in path.parts
+        and not Path(importlib.util.cache_from_source(str(path))).is_file()
+    ]
+    assert not stale, f"no bytecode written for {stale[:5]}"
+
+
 def _offending(modules: set[str], table: dict[str, str] = NOT_AT_START_UP) -> dict[str, str]:
     return {
         name: why
