@@ -2527,6 +2527,9 @@ teardown_wait(void *argument)
 {
     const int *ends = (const int *)argument;
     int reading = ends[0];
+    /* its own working folder, not kpolicy's: that of a process alive after kpolicy ended
+       would keep busy a file system its caller then unmounts (the repository's) */
+    syscall(SYS_chdir, "/");
     syscall(SYS_close, ends[1]);
     struct sched_param idle = {0};
     syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &idle);

@@ -96,6 +96,41 @@ def test_the_helper_holds_no_descriptor_and_ends_after_the_process(tmp_path: Pat
 
 
 @needs_c
+def test_the_helper_leaves_the_working_folder(tmp_path: Path) -> None:
+    """The helper, which may outlive the process a moment (at the idle priority), works in
+    "/", not in kpolicy's working folder: a caller that unmounts the linted repository right
+    after kpolicy ended would find its file system busy."""
+    told = tmp_path / "told"
+    probe = (
+        "import os, time\n"
+        "from kpolicy import _cload\n"
+        "pid = _cload.hand_off_teardown()\n"
+        "deadline = time.monotonic() + 30  # it leaves the folder as it starts\n"
+        "while os.readlink(f'/proc/{pid}/cwd') != '/' and time.monotonic() < deadline:\n"
+        "    time.sleep(0.001)\n"
+        "where = os.readlink(f'/proc/{pid}/cwd')\n"
+        f"with open({str(told)!r}, 'w') as handle:\n"
+        "    handle.write(f'{pid} {where}')\n"
+        "os._exit(0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"},
+            "PYTHONPATH": str(ROOT),
+        },
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    pid, where = told.read_text().split()
+    assert int(pid) > 0 and where == "/"
+    assert _gone(int(pid))
+
+
+@needs_c
 def test_no_helper_under_valgrind() -> None:
     """valgrind refuses a clone() of a process of its own that shares the memory (and ends the
     program): not made where its preloaded library is."""
