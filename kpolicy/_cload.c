@@ -2518,7 +2518,9 @@ arenas_populated(PyObject *module, PyObject *unused)
    the helper ran): for a process about to end. The helper runs only system calls, on a stack
    of its own, every signal blocked. Not under valgrind, which refuses such a clone() (and
    ends the program). */
-#if defined(__linux__) && defined(CLONE_VM) && defined(SYS_close_range)
+#if defined(__linux__) && defined(CLONE_VM)
+#include <dirent.h>
+#include <limits.h>
 static char teardown_stack[16384] __attribute__((aligned(64)));
 static long teardown_helper = 0;
 
@@ -2527,6 +2529,9 @@ teardown_wait(void *argument)
 {
     const int *ends = (const int *)argument;
     int reading = ends[0];
+    /* its own working folder, not kpolicy's: that of a process alive after kpolicy ended
+       would keep busy a file system its caller then unmounts (the repository's) */
+    syscall(SYS_chdir, "/");
     syscall(SYS_close, ends[1]);
     struct sched_param idle = {0};
     syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &idle);
@@ -2547,13 +2552,29 @@ under_valgrind(void)
     return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
 
-/* Closes the descriptors from..to (to >= from), where close_range exists (Linux 5.9). */
+/* Closes every descriptor of the process but keep_a and keep_b, as /proc/self/fd lists them
+   (not by close_range, Linux 5.9, which a sandbox's allow-list may lack and then kill the
+   process at, at its very end); -1, nothing closed, where that folder cannot be read. (A
+   folder of /proc lists the descriptors by their number, from where the last read ended:
+   closing those read already leaves none of the rest out.) */
 static int
-close_from_to(int from, int to)
+close_all_but(int keep_a, int keep_b)
 {
-    if (to < from)
-        return 0;
-    return (int)syscall(SYS_close_range, (unsigned int)from, (unsigned int)to, 0U);
+    DIR *folder = opendir("/proc/self/fd");
+    if (folder == NULL)
+        return -1;
+    int own = dirfd(folder);
+    struct dirent *entry;
+    while ((entry = readdir(folder)) != NULL) {
+        const char *name = entry->d_name;
+        if (name[0] < '0' || name[0] > '9')
+            continue;
+        long fd = strtol(name, NULL, 10);
+        if (fd != own && fd != keep_a && fd != keep_b && fd >= 0 && fd <= INT_MAX)
+            close((int)fd);
+    }
+    closedir(folder);
+    return 0;
 }
 #endif
 
@@ -2562,7 +2583,7 @@ hand_off_teardown(PyObject *module, PyObject *unused)
 {
     (void)module;
     (void)unused;
-#if defined(__linux__) && defined(CLONE_VM) && defined(SYS_close_range)
+#if defined(__linux__) && defined(CLONE_VM)
     static int ends[2];
     if (teardown_helper > 0)
         return PyLong_FromLong(teardown_helper);
@@ -2570,15 +2591,11 @@ hand_off_teardown(PyObject *module, PyObject *unused)
         return PyLong_FromLong(0);
     if (pipe2(ends, O_CLOEXEC) != 0)
         return PyLong_FromLong(0);
-    int low = ends[0] < ends[1] ? ends[0] : ends[1];
-    int high = ends[0] < ends[1] ? ends[1] : ends[0];
-    if (close_from_to(0, low - 1) != 0) { /* no close_range: nothing closed, nothing made */
+    if (close_all_but(ends[0], ends[1]) != 0) { /* no /proc: nothing closed, nothing made */
         close(ends[0]);
         close(ends[1]);
         return PyLong_FromLong(0);
     }
-    close_from_to(low + 1, high - 1);
-    close_from_to(high + 1, INT_MAX);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -6,6 +6,7 @@ process has ended, and is made by the lint command's own process only."""
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -93,6 +94,98 @@ def test_the_helper_holds_no_descriptor_and_ends_after_the_process(tmp_path: Pat
     assert int(pid) > 0 and again == pid
     assert closed == "True" and held == "1"  # its pipe's reading end alone
     assert _gone(int(pid))
+
+
+@needs_c
+def test_the_helper_leaves_the_working_folder(tmp_path: Path) -> None:
+    """The helper, which may outlive the process a moment (at the idle priority), works in
+    "/", not in kpolicy's working folder: a caller that unmounts the linted repository right
+    after kpolicy ended would find its file system busy."""
+    told = tmp_path / "told"
+    probe = (
+        "import os, time\n"
+        "from kpolicy import _cload\n"
+        "pid = _cload.hand_off_teardown()\n"
+        "deadline = time.monotonic() + 30  # it leaves the folder as it starts\n"
+        "while os.readlink(f'/proc/{pid}/cwd') != '/' and time.monotonic() < deadline:\n"
+        "    time.sleep(0.001)\n"
+        "where = os.readlink(f'/proc/{pid}/cwd')\n"
+        f"with open({str(told)!r}, 'w') as handle:\n"
+        "    handle.write(f'{pid} {where}')\n"
+        "os._exit(0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"},
+            "PYTHONPATH": str(ROOT),
+        },
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    pid, where = told.read_text().split()
+    assert int(pid) > 0 and where == "/"
+    assert _gone(int(pid))
+
+
+# a seccomp filter (installed by ctypes) that kills the process at its first close_range, as
+# a sandbox's allow-list without that call does (systemd's SystemCallFilter= kills by
+# default), then runs a lint in that process
+_KILL_CLOSE_RANGE = """\
+import ctypes, platform, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+class Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Filter))]
+CLOSE_RANGE = 436  # (the same number on every architecture)
+steps = (Filter * 4)(
+    Filter(0x20, 0, 0, 0),  # BPF_LD|BPF_W|BPF_ABS: seccomp_data.nr
+    Filter(0x15, 0, 1, CLOSE_RANGE),  # BPF_JMP|BPF_JEQ|BPF_K
+    Filter(0x06, 0, 0, 0x80000000),  # BPF_RET: SECCOMP_RET_KILL_PROCESS
+    Filter(0x06, 0, 0, 0x7FFF0000),  # BPF_RET: SECCOMP_RET_ALLOW
+)
+program = Program(4, steps)
+assert libc.prctl(38, 1, 0, 0, 0) == 0  # PR_SET_NO_NEW_PRIVS
+assert libc.prctl(22, 2, ctypes.byref(program), 0, 0) == 0  # PR_SET_SECCOMP, a filter
+from kpolicy import entry
+sys.argv = ["kpolicy", "lint", "--no-cache", "--format", "json", "-j", "1", "web.yaml"]
+entry.command()
+"""
+
+
+@needs_c
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "aarch64"), reason="close_range's number")
+def test_a_sandbox_that_kills_close_range_sees_the_lints_exit(tmp_path: Path) -> None:
+    """The helper's descriptors are closed without close_range (Linux 5.9; a sandbox whose
+    allow-list lacks it kills the process at its first call): the lint exits as it would
+    without the hand-off, its report whole, not killed by SIGSYS at its very end."""
+    (tmp_path / "web.yaml").write_text(DEPLOYMENT)
+    environ = {k: v for k, v in os.environ.items() if k != "KPOLICY_PURE_PYTHON"}
+    environ["PYTHONPATH"] = str(ROOT)
+    sandboxed = subprocess.run(
+        [sys.executable, "-c", _KILL_CLOSE_RANGE],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environ,
+        timeout=120,
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", _KILL_CLOSE_RANGE.replace("assert libc.prctl(22", "(22")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environ,
+        timeout=120,
+    )
+    assert plain.returncode in (0, 1) and plain.stdout.startswith("{"), plain.stderr
+    assert sandboxed.returncode == plain.returncode, sandboxed.stderr
+    assert sandboxed.stdout == plain.stdout
 
 
 @needs_c
