@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from functools import cache
 
 from kpolicy.checks import Check, CheckFn, Reads, RuleContext, registry, relating_rules
 from kpolicy.k8s.apis import dispatch_kind
@@ -15,11 +14,12 @@ from kpolicy.model import (
     Problem,
     RelatedLocation,
     Severity,
+    diagnostic_maker,
     to_pointer,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
 from kpolicy.policy import declarative_check
-from kpolicy.records import field, open_twin, record, replace, slot_maker
+from kpolicy.records import field, record, replace
 from kpolicy.ruledefs import RuleDef
 from kpolicy.workload import checked_now, checking, custom_layout
 
@@ -37,7 +37,7 @@ POD_TEMPLATE_KEY = "\0pod-template:"
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from kpolicy.model import Anchor, Fix, ObjectRef, Origin, Path, Span, Suppression
+    from kpolicy.model import Anchor, Fix, Path, Span
 
     # a finding as a positioned check yields it (see positioned): rule id, path, message,
     # anchor, its span (None: looked up from the path), fix, rejects (None: the rule's)
@@ -430,7 +430,7 @@ class Engine:
         """``step``'s findings from its positioned check, as to_diagnostic makes them."""
         reports = step.reports
         rejecting = step.rejecting
-        make = _made()
+        make = diagnostic_maker()
         for rule_id, path, message, anchor, span, fix, rejects in findings(obj, step.context):
             severity = reports.get(rule_id)
             if severity is None:
@@ -514,7 +514,7 @@ def to_diagnostic(
     pointer = to_pointer(problem.path)
     # (KObject.span_at_path, in line)
     span = obj.positions.path_span(obj.base, obj.data, problem.path, problem.anchor)
-    made: Diagnostic = _made()(
+    made: Diagnostic = diagnostic_maker()(
         rule_id,
         severity,
         problem.message,
@@ -530,55 +530,3 @@ def to_diagnostic(
         None,  # found_at
     )
     return made
-
-
-@cache
-def _made() -> Callable[..., Diagnostic]:
-    """What makes a finding's Diagnostic of all its fields, in their order: the C extension's
-    maker (:func:`kpolicy.records.slot_maker`, a quarter of the instructions of the open twin's
-    fourteen attribute writes and class switch) where it is built, else :func:`_on_twin`."""
-    maker = slot_maker(Diagnostic)
-    return _on_twin if maker is None else maker
-
-
-def _on_twin(
-    rule: str,
-    severity: Severity,
-    message: str,
-    file: str,
-    span: Span,
-    path: str,
-    object: ObjectRef | None,
-    related: tuple[RelatedLocation, ...],
-    fix: Fix | None,
-    suppression: Suppression | None,
-    rejects: bool,
-    origin: Origin | None,
-    found_at: tuple[str, str] | None,
-) -> Diagnostic:
-    """``Diagnostic(...)`` of these fields, made on Diagnostic's open twin (see
-    _OPEN_DIAGNOSTIC)."""
-    diag = _new(_OPEN_DIAGNOSTIC)
-    diag.rule = rule
-    diag.severity = severity
-    diag.message = message
-    diag.file = file
-    diag.span = span
-    diag.path = path
-    diag.object = object
-    diag.related = related
-    diag.fix = fix
-    diag.suppression = suppression
-    diag.rejects = rejects
-    diag.origin = origin
-    diag.found_at = found_at
-    diag.__class__ = Diagnostic
-    return diag  # type: ignore[no-any-return]
-
-
-# Diagnostic's open twin (kpolicy.records.open_twin): a Diagnostic made as an instance of
-# it, every field set, then made a Diagnostic, is the one ``Diagnostic(...)`` makes (it has
-# no __post_init__: tests/test_engine_fast_paths.py holds it), for half the instructions of
-# the call (whose __init__ switches the class twice)
-_OPEN_DIAGNOSTIC: Any = open_twin(Diagnostic)
-_new = object.__new__

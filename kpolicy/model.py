@@ -12,7 +12,7 @@ from functools import cache
 from operator import attrgetter, is_
 
 from kpolicy.discover import Skipped as Skipped  # a report's data, defined beside the walk
-from kpolicy.records import field, open_twin, record, record_slots
+from kpolicy.records import field, open_twin, record, record_slots, slot_maker
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -436,9 +436,11 @@ def diagnostic(
     fix: Fix | None,
     suppression: Suppression | None,
     rejects: bool,
+    origin: Origin | None = None,
+    found_at: tuple[str, str] | None = None,
 ) -> Diagnostic:
-    """``Diagnostic(rule, ..., rejects)`` (no origin, not found elsewhere), made on the
-    record's open twin (every field set, then the class switched once): the same record
+    """``Diagnostic(rule, ..., found_at)`` (by default no origin, not found elsewhere), made
+    on the record's open twin (every field set, then the class switched once): the same record
     for two thirds of the instructions of the class's call, whose ``__init__`` switches the
     class twice. For the loops that make a finding each (tests/test_engine_fast_paths.py)."""
     diag = _new(_OPEN_DIAGNOSTIC)
@@ -453,10 +455,20 @@ def diagnostic(
     diag.fix = fix
     diag.suppression = suppression
     diag.rejects = rejects
-    diag.origin = None
-    diag.found_at = None
+    diag.origin = origin
+    diag.found_at = found_at
     diag.__class__ = Diagnostic
     return diag  # type: ignore[no-any-return]
+
+
+@cache
+def diagnostic_maker() -> Callable[..., Diagnostic]:
+    """What makes a finding's Diagnostic of all its fields, in their order: the C extension's
+    maker (:func:`kpolicy.records.slot_maker`, a quarter of the instructions of the open
+    twin's fourteen attribute writes and class switch) where it is built, else
+    :func:`diagnostic`. The engine's and the schema check's loops make their findings with it."""
+    maker = slot_maker(Diagnostic)
+    return diagnostic if maker is None else maker
 
 
 # Diagnostic's open twin (kpolicy.records.open_twin): a Diagnostic made as an instance of

@@ -27,7 +27,16 @@ from kpolicy import positions
 from kpolicy.checks import RuleContext, schema_rules
 from kpolicy.index import Index
 from kpolicy.load import load_documents, load_text
-from kpolicy.model import Diagnostic, ObjectRef, Severity, SourceFile, Span, diagnostic
+from kpolicy.model import (
+    Diagnostic,
+    ObjectRef,
+    Origin,
+    Severity,
+    SourceFile,
+    Span,
+    diagnostic,
+    diagnostic_maker,
+)
 from kpolicy.positions import RECORD, PositionTable
 from kpolicy.records import fields, open_twin, record, record_slots, slot_maker
 from kpolicy.records import replace as replace_fields
@@ -250,15 +259,18 @@ def test_a_record_with_a_post_init_has_no_c_maker() -> None:
 
 def test_the_schema_check_makes_its_findings_with_the_c_maker() -> None:
     built = _cload()
-    maker = schema_rules._made()
+    maker = diagnostic_maker()
     assert isinstance(maker, partial) and maker.func is built.new_record
 
 
 def test_the_python_fallback_makes_the_same_finding() -> None:
     ref = ObjectRef("v1", "Pod", None, "p")
     values = ("rule-x", Severity.WARNING, "m", "f.yaml", Span(1, 2, 3, 4), "/a", ref)
-    made = schema_rules._diagnostic(*values, (), None, None, False, None, None)
-    assert made == diagnostic(*values, (), None, None, False)
+    made = diagnostic(*values, (), None, None, False, None, None)
+    assert made == Diagnostic(*values, (), None, None, False)
+    origin = Origin("templates/d.yaml", 4, None)  # every field, origin and found_at too
+    found = diagnostic(*values, (), None, None, True, origin, ("o.yaml", "/b"))
+    assert found == Diagnostic(*values, (), None, None, True, origin, ("o.yaml", "/b"))
 
 
 # a Deployment whose pod template's metadata merges its own (a mapping whose records do not
@@ -301,7 +313,7 @@ def _schema_rows(text: str, fixes: bool, dropped: frozenset[str], python: bool) 
                     mock.patch.object(schema_rules, "_rows", return_value=None)
                 )
                 python_only.enter_context(
-                    mock.patch.object(schema_rules, "_made", return_value=schema_rules._diagnostic)
+                    mock.patch.object(schema_rules, "diagnostic_maker", return_value=diagnostic)
                 )
                 python_only.enter_context(
                     mock.patch.object(positions, "_c_span_of", return_value=None)

@@ -626,7 +626,6 @@ def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
     import pickle
     from dataclasses import FrozenInstanceError
 
-    from kpolicy import engine
     from kpolicy.engine import to_diagnostic
     from kpolicy.model import Fix, Problem, Related, Severity, TextEdit
     from kpolicy.records import fields, open_twin
@@ -647,7 +646,9 @@ def test_diagnostics_made_on_the_open_twin_are_those_the_class_makes() -> None:
         "found_at",
     ]
     assert not hasattr(Diagnostic, "__post_init__")
-    assert engine._OPEN_DIAGNOSTIC is open_twin(Diagnostic)
+    from kpolicy import model
+
+    assert model._OPEN_DIAGNOSTIC is open_twin(Diagnostic)
     objects = load_text(
         SourceFile(
             "d.yaml",
@@ -700,17 +701,17 @@ def test_the_engine_makes_its_findings_with_the_c_maker_where_it_is_built() -> N
     """The findings of problems (``to_diagnostic``) and of positioned checks
     (``Engine._run_positioned``: name-invalid's) are made by the C extension's maker
     (:func:`kpolicy.records.slot_maker`) where it is built, else on the open twin
-    (``_on_twin``): the same Diagnostics either way, in the same order."""
+    (:func:`kpolicy.model.diagnostic`): the same Diagnostics either way, in the same order."""
     from unittest import mock
 
-    from kpolicy import engine
+    from kpolicy import engine, model
     from kpolicy.records import slot_maker
 
     maker = slot_maker(Diagnostic)
     if maker is None:
-        assert engine._made() is engine._on_twin
+        assert model.diagnostic_maker() is model.diagnostic
     else:
-        assert engine._made() is not engine._on_twin
+        assert model.diagnostic_maker() is not model.diagnostic
     text = (
         "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name, labels: {a: 'b c'}}\n"
         "spec: {containers: [{name: c, image: 'x:latest', ports: [{containerPort: x}]}]}\n"
@@ -723,16 +724,16 @@ def test_the_engine_makes_its_findings_with_the_c_maker_where_it_is_built() -> N
     made: list[Diagnostic] = []
 
     def counted(*values: Any) -> Diagnostic:
-        diag = (maker or engine._on_twin)(*values)
+        diag = (maker or model.diagnostic)(*values)
         made.append(diag)
         return diag
 
     def run(make: Any) -> list[list[Diagnostic]]:
         found = Engine(session.active, rule_context(session, Index(objects), None, schemas))
-        with mock.patch.object(engine, "_made", return_value=make):
+        with mock.patch.object(engine, "diagnostic_maker", return_value=make):
             return [found.run(obj) for obj in objects]
 
-    on_twin = run(engine._on_twin)
+    on_twin = run(model.diagnostic)
     by_maker = run(counted)
     assert by_maker == on_twin
     assert [[repr(d) for d in found] for found in by_maker] == [
@@ -779,12 +780,12 @@ def test_the_diagnostic_maker_makes_what_the_class_makes() -> None:
     (obj,) = load_text(SourceFile("s.yaml", text)).objects
     schemas = SchemaValidator.for_version(session.kubernetes_version)
     engine = Engine(session.active, rule_context(session, Index([obj]), None, schemas))
-    # (the schema check makes them in C where the extension is built, else with _diagnostic,
-    # which calls this one: tests/test_c_makers.py holds the C loop and maker to these)
+    # (the schema check makes them in C where the extension is built, else with this one:
+    # tests/test_c_makers.py holds the C loop and maker to these)
+    made_by = mock.Mock(side_effect=model.diagnostic)
     with (
-        mock.patch.object(schema_rules, "diagnostic", side_effect=model.diagnostic) as made_by,
         mock.patch.object(schema_rules, "_rows", return_value=None),
-        mock.patch.object(schema_rules, "_made", return_value=schema_rules._diagnostic),
+        mock.patch.object(schema_rules, "diagnostic_maker", return_value=made_by),
     ):
         found = engine.run(obj)
     assert made_by.call_count >= 1

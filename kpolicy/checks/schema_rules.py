@@ -14,18 +14,15 @@ from kpolicy.model import (
     Diagnostic,
     Fix,
     KObject,
-    ObjectRef,
     Path,
     Problem,
-    RelatedLocation,
     Severity,
-    Span,
-    Suppression,
     diagnostic,
+    diagnostic_maker,
     to_pointer,
 )
 from kpolicy.patterns import PATTERN_TIMEOUT
-from kpolicy.records import record_slots, slot_maker
+from kpolicy.records import record_slots
 from kpolicy.schema import (
     RULE_ENUM_INVALID,
     RULE_REQUIRED_MISSING,
@@ -196,7 +193,7 @@ def schema_diagnostics(
             )
             return
         pointers_get = _POINTERS.get
-        make = _made()
+        make = diagnostic_maker()
         for rule, path, at, message, rename, quote, record in fields:
             span = span_of(record, at) if record >= 0 else None
             fix = _fix(obj, path, rename, quote) if fixes else None
@@ -263,36 +260,6 @@ def _rows() -> tuple[Callable[..., None], tuple[object, ...]] | None:
 
     rows = getattr(_cload, "schema_diagnostics", None)
     return None if rows is None else (rows, slots)
-
-
-@cache
-def _made() -> Callable[..., Diagnostic]:
-    """What makes a finding's Diagnostic from all its fields (origin and found_at None): the
-    C extension's maker where it is built (:func:`kpolicy.records.slot_maker`), else
-    :func:`_diagnostic`."""
-    maker = slot_maker(Diagnostic)
-    return _diagnostic if maker is None else maker
-
-
-def _diagnostic(
-    rule: str,
-    severity: Severity,
-    message: str,
-    file: str,
-    span: Span,
-    path: str,
-    object: ObjectRef | None,
-    related: tuple[RelatedLocation, ...],
-    fix: Fix | None,
-    suppression: Suppression | None,
-    rejects: bool,
-    origin: None,
-    found_at: None,
-) -> Diagnostic:
-    """:func:`kpolicy.model.diagnostic` of every field (no origin, not found elsewhere)."""
-    return diagnostic(
-        rule, severity, message, file, span, path, object, related, fix, suppression, rejects
-    )
 
 
 # the path of a problem with a record (found by the compiled explainer in what the loader
