@@ -20,6 +20,29 @@ from kpolicy.model import Diagnostic, LintResult
 MARKER = re.compile(r"#\s*\[([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)\]")
 
 
+def skip_unless_in_c(module: Any, names: Sequence[str]) -> None:
+    """Skip the test where any of ``module``'s C stand-ins ``names`` is None (the extension not
+    built, or KPOLICY_PURE_PYTHON set)."""
+    if any(getattr(module, name) is None for name in names):
+        import pytest
+
+        pytest.skip("the C extension is not built, or KPOLICY_PURE_PYTHON is set")
+
+
+@contextmanager
+def python_only(module: Any, names: Sequence[str]) -> Iterator[None]:
+    """``module``'s C stand-ins ``names`` off (None) while in it: what is compiled then is the
+    Python fallback's."""
+    saved = {name: getattr(module, name) for name in names}
+    try:
+        for name in names:
+            setattr(module, name, None)
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
 @contextmanager
 def chdir(path: Path) -> Iterator[None]:
     old = os.getcwd()

@@ -5,8 +5,7 @@ same order and the same exceptions; and the compiled checks take them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from kpolicy.load import load_text
 from kpolicy.model import SourceFile
 from kpolicy.schema import SchemaValidator, fast, supported_versions
-from tests.helpers import examples
+from tests.helpers import examples, python_only, skip_unless_in_c
 from tests.schema.test_fast_check import DOCUMENTS, mutations
 from tests.schema.test_hostile import FIELD_NAMES, trees
 
@@ -25,21 +24,12 @@ _C_CHECKS = ("_C_FAST_OBJECT", "_C_FAST_ARRAY")
 
 
 def _built() -> None:
-    if any(getattr(fast, name) is None for name in _C_CHECKS):
-        pytest.skip("the C extension is not built, or KPOLICY_PURE_PYTHON is set")
+    skip_unless_in_c(fast, _C_CHECKS)
 
 
-@contextmanager
-def _python_checks() -> Iterator[None]:
-    """The Python checks made while in it (each C check off)."""
-    saved = {name: getattr(fast, name) for name in _C_CHECKS}
-    try:
-        for name in _C_CHECKS:
-            setattr(fast, name, None)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(fast, name, value)
+def _python_checks() -> AbstractContextManager[None]:
+    """The Python checks compiled while in it (each C one off)."""
+    return python_only(fast, _C_CHECKS)
 
 
 def _outcome(check: Any, value: Any) -> Any:

@@ -6,8 +6,7 @@ in their order, with the same calls and exceptions; and the compiled explainers 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any
 
@@ -21,7 +20,7 @@ from kpolicy.model import SourceFile
 from kpolicy.schema import SchemaValidator, lite, supported_versions
 from kpolicy.schema.explain import EXPLAIN_DEPTH, explained_fields
 from kpolicy.schema.formats import FORMATS
-from tests.helpers import examples
+from tests.helpers import examples, python_only, skip_unless_in_c
 from tests.schema.test_fast_check import DOCUMENTS, mutations
 from tests.schema.test_hostile import FIELD_NAMES, trees
 
@@ -29,21 +28,12 @@ _C_STEPS = ("_C_ANY_TYPE", "_C_TYPED_ONE", "_C_STRING_ENUM", "_C_FORMAT", "_C_CH
 
 
 def _built() -> None:
-    if any(getattr(lite, name) is None for name in _C_STEPS):
-        pytest.skip("the C extension is not built, or KPOLICY_PURE_PYTHON is set")
+    skip_unless_in_c(lite, _C_STEPS)
 
 
-@contextmanager
-def _python_steps() -> Iterator[None]:
-    """The Python steps compiled while in it (each C step off)."""
-    saved = {name: getattr(lite, name) for name in _C_STEPS}
-    try:
-        for name in _C_STEPS:
-            setattr(lite, name, None)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(lite, name, value)
+def _python_steps() -> AbstractContextManager[None]:
+    """The Python steps compiled while in it (each C one off)."""
+    return python_only(lite, _C_STEPS)
 
 
 def _compiled_both(schema: Any) -> tuple[Any, Any, dict[int, Any]]:
